@@ -1,0 +1,62 @@
+// The contract between a relay transport (WebSocketRelayTransport, StubTransport) and the
+// RelayAdapter that sits on top of it. Pinned here so both can be written independently.
+import type {
+  Descriptor,
+  OutboundAction,
+  OutboundResult,
+  WireMessageEvent,
+  WirePassthroughForward,
+} from "../protocol/types.js";
+
+/** One fronted identity: one `hello` frame per identity; the first is the session default. */
+export interface RelayIdentity {
+  platform: string;
+  botId: string;
+  commandManifest?: unknown;
+}
+
+/** Delivery metadata of an inbound item. `bufferId` is set only for replayed buffered items. */
+export interface InboundMeta {
+  bufferId?: string;
+}
+
+/** Handlers return when they have TAKEN the item; only then is `inbound_ack` sent (buffered only). */
+export type InboundHandler = (event: WireMessageEvent, meta: InboundMeta) => void | Promise<void>;
+export type InterruptHandler = (sessionKey: string, chatId: string) => void | Promise<void>;
+export type PassthroughHandler = (forward: WirePassthroughForward, meta: InboundMeta) => void | Promise<void>;
+
+/** What an operator sees (health endpoints, logs). */
+export interface RelayTransportState {
+  connected: boolean;
+  dialCount: number;
+  lastCloseCode: number | null;
+  lastCloseReason: string | null;
+  authRevoked: boolean;
+  descriptor: Descriptor | null;
+}
+
+export interface SendOutboundOptions {
+  platform?: string;
+  botId?: string;
+  /** Default 30 000 ms. */
+  timeoutMs?: number;
+}
+
+export interface RelayTransport {
+  setInboundHandler(handler: InboundHandler): void;
+  setInterruptHandler(handler: InterruptHandler): void;
+  setPassthroughHandler(handler: PassthroughHandler): void;
+  /** Dial, send the hellos, resolve with the first descriptor (the negotiated one). */
+  connect(): Promise<Descriptor>;
+  /** Request/response by requestId; resolves with a result dict, never rejects (§2.5). */
+  sendOutbound(action: OutboundAction, opts?: SendOutboundOptions): Promise<OutboundResult>;
+  /** The gateway's own /stop for a session. */
+  interrupt(sessionKey: string, reason?: string): void;
+  /** Send `going_idle`; resolves true on `going_idle_ack`, false on timeout (default 10 000 ms). */
+  goIdle(timeoutMs?: number): Promise<boolean>;
+  /** Deliberate, bounded close; the supervisor never reconnects after it. */
+  disconnect(opts?: { budgetMs?: number }): Promise<void>;
+  readonly state: RelayTransportState;
+  /** Called once when the transport latches authRevoked (the secret was revoked). */
+  onAuthRevoked(listener: () => void): void;
+}
