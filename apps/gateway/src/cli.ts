@@ -1,0 +1,1 @@
+console.log("hermes-gateway: not yet implemented");

@@ -1,0 +1,14 @@
+import { defineConfig } from "tsup";
+
+// The daemon ships as one ESM file with a shebang; workspace packages are bundled in so the
+// process starts without resolving a tree of modules.
+export default defineConfig({
+  entry: { cli: "src/cli.ts" },
+  format: ["esm"],
+  clean: true,
+  sourcemap: true,
+  target: "node20",
+  platform: "node",
+  banner: { js: "#!/usr/bin/env node" },
+  noExternal: [/^@hermes\//],
+});
