@@ -1,0 +1,112 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  isUsableSecret,
+  makeToken,
+  makeUpgradeToken,
+  sign,
+  signDelivery,
+  verifyDeliverySignature,
+  verifySignature,
+  verifyToken,
+} from "../src/index.js";
+
+// Well-formed Unicode only: a lone surrogate has no UTF-8 encoding, so no two implementations
+// could be expected to agree on it (Node substitutes U+FFFD, Python raises).
+const text = fc.string({ unit: "grapheme", maxLength: 80 });
+const secret = fc.string({ unit: "grapheme", minLength: 1, maxLength: 40 });
+const now = fc.integer({ min: 0, max: 4_000_000_000 });
+
+describe("no function throws on arbitrary input", () => {
+  it("verifiers return false/null on anything", () => {
+    fc.assert(
+      fc.property(fc.anything(), fc.anything(), fc.anything(), fc.anything(), fc.anything(), (a, b, c, d, e) => {
+        const r1 = verifyToken(a as string, b as string[], c as { now?: number });
+        const r2 = verifySignature(a as string, b as string, c as string[]);
+        const r3 = verifyDeliverySignature(a as string, b as string, c as string, d as string[], e as { now?: number });
+        expect(r1 === null || typeof r1 === "string").toBe(true);
+        expect(typeof r2).toBe("boolean");
+        expect(typeof r3).toBe("boolean");
+        expect(typeof isUsableSecret(a)).toBe("boolean");
+      }),
+    );
+  });
+
+  it("verifiers return false/null on arbitrary strings, including broken Unicode", () => {
+    const any = fc.string({ unit: "binary", maxLength: 200 });
+    fc.assert(
+      fc.property(any, any, any, fc.array(any, { maxLength: 3 }), (a, b, c, keys) => {
+        expect(verifyToken(a, keys)).toBeNull();
+        expect(verifySignature(a, b, keys)).toBe(false);
+        expect(verifyDeliverySignature(a, b, c, keys)).toBe(false);
+      }),
+    );
+  });
+
+  it("minting accepts any string payload, secret, ttl and clock", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), fc.string({ unit: "binary" }), fc.double(), fc.double(), (p, s, ttl, t) => {
+        expect(typeof makeToken(p, s, ttl, { now: t })).toBe("string");
+        expect(sign(p, s)).toMatch(/^[0-9a-f]{64}$/);
+        expect(signDelivery(p, s, { now: t }).signature).toMatch(/^[0-9a-f]{64}$/);
+      }),
+    );
+  });
+});
+
+describe("round trips", () => {
+  it("make → verify gives the payload back for any Unicode payload and secret", () => {
+    fc.assert(
+      fc.property(text, secret, fc.integer({ min: -10, max: 10_000 }), now, (payload, s, ttl, t) => {
+        fc.pre(isUsableSecret(s) || s.length > 0);
+        expect(verifyToken(makeToken(payload, s, ttl, { now: t }), [s], { now: t })).toBe(payload);
+        expect(verifyToken(makeUpgradeToken(payload, s, ttl, { now: t }), ["other", s], { now: t })).toBe(payload);
+      }),
+    );
+  });
+
+  it("signDelivery → verifyDeliverySignature for string and byte bodies", () => {
+    fc.assert(
+      fc.property(text, fc.uint8Array({ maxLength: 200 }), secret, now, (body, bytes, key, t) => {
+        const a = signDelivery(body, key, { now: t });
+        expect(verifyDeliverySignature(body, a.timestamp, a.signature, [key], { now: t })).toBe(true);
+        expect(verifyDeliverySignature(Buffer.from(body, "utf8"), a.timestamp, a.signature, [key], { now: t })).toBe(true);
+        const b = signDelivery(bytes, key, { now: t });
+        expect(verifyDeliverySignature(bytes, b.timestamp, b.signature, [key], { now: t + 300 })).toBe(true);
+        expect(verifyDeliverySignature(bytes, b.timestamp, b.signature, [key], { now: t + 301 })).toBe(false);
+      }),
+    );
+  });
+});
+
+describe("single-character changes are rejected", () => {
+  const alphabet = [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_="];
+
+  it("in a token", () => {
+    fc.assert(
+      fc.property(text, secret, fc.nat(), fc.constantFrom(...alphabet), (payload, s, at, ch) => {
+        const token = makeToken(payload, s, 0);
+        const i = at % token.length;
+        fc.pre(token[i] !== ch);
+        const changed = token.slice(0, i) + ch + token.slice(i + 1);
+        const decoded = Buffer.from(token, "base64url").toString("utf8");
+        const changedDecoded = Buffer.from(changed, "base64url").toString("utf8");
+        // Upper-case hex is an accepted spelling of the same signature (spec §1.1), so a
+        // change that only flips the case of a signature digit is the same token.
+        fc.pre(decoded.toLowerCase() !== changedDecoded.toLowerCase() || decoded.slice(0, -64) !== changedDecoded.slice(0, -64));
+        expect(verifyToken(changed, [s])).toBeNull();
+      }),
+    );
+  });
+
+  it("in a signature", () => {
+    fc.assert(
+      fc.property(text, secret, fc.nat(), fc.constantFrom(..."0123456789abcdefg "), (payload, s, at, ch) => {
+        const sig = sign(payload, s);
+        const i = at % sig.length;
+        fc.pre(sig[i] !== ch);
+        expect(verifySignature(payload, sig.slice(0, i) + ch + sig.slice(i + 1), [s])).toBe(false);
+      }),
+    );
+  });
+});
