@@ -1,0 +1,7 @@
+// Runs every benchmark (or those named on the command line: `node run.mjs relay-crypto`).
+const all = ["relay-crypto"];
+const wanted = process.argv.slice(2);
+for (const name of wanted.length ? wanted : all) {
+  await import(`./${name}.mjs`);
+  console.log();
+}
