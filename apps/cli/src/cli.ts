@@ -1,0 +1,1 @@
+console.log("hermes: not yet implemented");
