@@ -1,0 +1,170 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { decodeForwardBody, discordInteractionToEvent } from "./passthrough.js";
+import type { WirePassthroughForward } from "./types.js";
+
+function forward(body: unknown, extra: Partial<WirePassthroughForward> = {}): WirePassthroughForward {
+  return {
+    platform: "discord",
+    botId: "bot1",
+    method: "POST",
+    path: "/interactions",
+    headers: [["content-type", "application/json"]],
+    bodyB64: Buffer.from(typeof body === "string" ? body : (JSON.stringify(body) ?? "")).toString("base64"),
+    ...extra,
+  };
+}
+
+const guildCommand = {
+  id: "int1",
+  type: 2,
+  guild_id: "G1",
+  channel_id: "C1",
+  member: { user: { id: "U1", username: "ada", global_name: "Ada L." } },
+  data: { name: "ask" },
+};
+
+describe("discordInteractionToEvent", () => {
+  it("maps an application command in a guild channel", () => {
+    const r = discordInteractionToEvent(forward(guildCommand, { profile: "work" }));
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.event.text).toBe("ask");
+    expect(r.event.message_type).toBe("text");
+    expect(r.event.message_id).toBe("int1");
+    expect(r.event.source).toMatchObject({
+      platform: "discord",
+      chat_id: "C1",
+      chat_type: "channel",
+      user_id: "U1",
+      user_name: "ada",
+      user_display_name: "Ada L.",
+      guild_id: "G1",
+      scope_id: "G1",
+      thread_id: null,
+      message_id: "int1",
+      profile: "work",
+    });
+  });
+
+  it("maps a message component to its custom_id and a DM author from `user`", () => {
+    const r = discordInteractionToEvent(
+      forward({ type: 3, channel_id: "D1", user: { id: "U2", username: "bob" }, data: { custom_id: "btn:yes" } }),
+    );
+    expect(r.ok && r.event.text).toBe("btn:yes");
+    expect(r.ok && r.event.source.chat_type).toBe("dm");
+    expect(r.ok && r.event.source.user_id).toBe("U2");
+    expect(r.ok && r.event.source.guild_id).toBeUndefined();
+    expect(r.ok && r.event.source.scope_id).toBeUndefined();
+  });
+
+  it("maps a modal submit (type 5) to an empty text", () => {
+    const r = discordInteractionToEvent(forward({ ...guildCommand, type: 5, data: { custom_id: "modal" } }));
+    expect(r.ok && r.event.text).toBe("");
+  });
+
+  it.each([10, 11, 12])("keys an interaction inside a thread (channel type %i) as a thread", (channelType) => {
+    const r = discordInteractionToEvent(
+      forward({ ...guildCommand, channel_id: "T9", channel: { id: "T9", type: channelType, parent_id: "P1", name: "t" } }),
+    );
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.event.source).toMatchObject({
+      chat_type: "thread",
+      chat_id: "T9",
+      thread_id: "T9",
+      parent_chat_id: "P1",
+      guild_id: "G1",
+    });
+  });
+
+  it("does not treat a text channel (type 0) as a thread", () => {
+    const r = discordInteractionToEvent(forward({ ...guildCommand, channel: { id: "C1", type: 0 } }));
+    expect(r.ok && r.event.source.chat_type).toBe("channel");
+    expect(r.ok && r.event.source.parent_chat_id).toBeUndefined();
+  });
+
+  it("drops a PING", () => {
+    expect(discordInteractionToEvent(forward({ type: 1 }))).toMatchObject({ ok: false, reason: "ping" });
+  });
+
+  it("drops non-Discord forwards", () => {
+    expect(discordInteractionToEvent(forward(guildCommand, { platform: "twilio" }))).toMatchObject({
+      ok: false,
+      reason: "unsupported_platform",
+    });
+  });
+
+  it("drops malformed bodies with a typed reason", () => {
+    expect(discordInteractionToEvent({ ...forward({}), bodyB64: "!!!" })).toMatchObject({ reason: "bad_base64" });
+    expect(discordInteractionToEvent({ ...forward({}), bodyB64: 42 })).toMatchObject({ reason: "bad_base64" });
+    expect(
+      discordInteractionToEvent({ ...forward({}), bodyB64: Buffer.from([0xff, 0xfe]).toString("base64") }),
+    ).toMatchObject({ reason: "bad_utf8" });
+    expect(discordInteractionToEvent(forward("{not json"))).toMatchObject({ reason: "bad_json" });
+    expect(discordInteractionToEvent(forward([1, 2]))).toMatchObject({ reason: "not_an_interaction" });
+    expect(discordInteractionToEvent(forward({ type: "2" }))).toMatchObject({ reason: "not_an_interaction" });
+    expect(discordInteractionToEvent(null)).toMatchObject({ reason: "unsupported_platform" });
+  });
+
+  it("never throws, whatever the forward and body", () => {
+    fc.assert(
+      fc.property(fc.anything(), (anything) => {
+        const r1 = discordInteractionToEvent(anything);
+        const r2 = discordInteractionToEvent(forward(anything as object));
+        for (const r of [r1, r2]) expect(typeof r.ok).toBe("boolean");
+      }),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+        const r = discordInteractionToEvent({ ...forward({}), bodyB64: Buffer.from(bytes).toString("base64") });
+        expect(typeof r.ok).toBe("boolean");
+      }),
+    );
+  });
+
+  it("survives arbitrary interaction-shaped payloads and always yields string text and chat_id", () => {
+    fc.assert(
+      fc.property(
+        fc.record(
+          {
+            type: fc.integer({ min: 2, max: 6 }),
+            guild_id: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
+            channel_id: fc.anything(),
+            member: fc.anything(),
+            user: fc.anything(),
+            data: fc.anything(),
+            channel: fc.anything(),
+          },
+          { requiredKeys: ["type"] },
+        ),
+        (payload) => {
+          const r = discordInteractionToEvent(forward(payload));
+          expect(r.ok).toBe(true);
+          if (r.ok) {
+            expect(typeof r.event.text).toBe("string");
+            expect(typeof r.event.source.chat_id).toBe("string");
+          }
+        },
+      ),
+    );
+  });
+});
+
+describe("decodeForwardBody", () => {
+  it("round-trips bytes in both base64 alphabets", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 128 }), (bytes) => {
+        const b = Buffer.from(bytes);
+        expect(Buffer.from(decodeForwardBody(b.toString("base64"))!)).toEqual(b);
+        expect(Buffer.from(decodeForwardBody(b.toString("base64url"))!)).toEqual(b);
+      }),
+    );
+  });
+  it("rejects non-base64", () => {
+    expect(decodeForwardBody("a b$c")).toBeNull();
+    expect(decodeForwardBody("abcde")).toBeNull();
+    expect(decodeForwardBody(undefined)).toBeNull();
+  });
+});

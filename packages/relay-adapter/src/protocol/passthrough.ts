@@ -1,0 +1,142 @@
+// Discord interaction passthrough → message event (spec relay-contract.md §4).
+//
+// The connector answered the provider's ACK at its edge, verified the provider signature and
+// stripped the interaction token into its vault; what reaches us is the sanitized request.
+// We turn a Discord interaction into an ordinary wire MessageEvent so it takes the same agent
+// path as a chat message. Pure: a typed result, never an exception, whatever the bytes.
+import type { WireMessageEvent, WirePassthroughForward, WireSessionSource } from "./types.js";
+
+export type PassthroughDropReason =
+  | "unsupported_platform"
+  | "bad_base64"
+  | "bad_utf8"
+  | "bad_json"
+  | "not_an_interaction"
+  | "ping";
+
+export type PassthroughResult =
+  | { ok: true; event: WireMessageEvent }
+  | { ok: false; reason: PassthroughDropReason; message: string };
+
+/** Discord channel types that are threads: announcement, public and private threads. */
+const THREAD_CHANNEL_TYPES = new Set([10, 11, 12]);
+const INTERACTION_PING = 1;
+const INTERACTION_APPLICATION_COMMAND = 2;
+const INTERACTION_MESSAGE_COMPONENT = 3;
+
+const BASE64 = /^(?:[A-Za-z0-9+/]|[A-Za-z0-9\-_])*={0,2}$/;
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A Discord snowflake or string id as a non-empty string, else null. */
+function idOf(value: unknown): string | null {
+  if (typeof value === "string" && value !== "") return value;
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  if (typeof value === "bigint") return value.toString();
+  return null;
+}
+
+function textOf(value: unknown): string {
+  return typeof value === "string" ? value : typeof value === "number" ? String(value) : "";
+}
+
+function drop(reason: PassthroughDropReason, message: string): PassthroughResult {
+  return { ok: false, reason, message };
+}
+
+/** Decode `bodyB64` (standard or URL-safe alphabet) to the exact bytes, or null. */
+export function decodeForwardBody(bodyB64: unknown): Uint8Array | null {
+  if (typeof bodyB64 !== "string") return null;
+  const compact = bodyB64.replace(/\s+/g, "");
+  if (!BASE64.test(compact) || compact.replace(/=+$/, "").length % 4 === 1) return null;
+  // Node's base64 decoder accepts both alphabets; the regex above already rejected garbage.
+  return new Uint8Array(Buffer.from(compact, "base64"));
+}
+
+/**
+ * Convert a passthrough forward carrying a Discord interaction into a wire MessageEvent.
+ *
+ * Type 2 (APPLICATION_COMMAND) → text `data.name`; type 3 (MESSAGE_COMPONENT) → `data.custom_id`;
+ * others (5 = MODAL_SUBMIT, …) → "". Type 1 (PING) is answered at the edge and dropped here.
+ * Author = `member.user` (guild) or `user` (DM). `chat_type` = `channel` with a guild, else
+ * `dm`; inside a thread (channel type 10/11/12) it is `thread`, with `thread_id` = the thread
+ * channel id and `parent_chat_id` = `channel.parent_id`. `guild_id` and `scope_id` carry the guild.
+ */
+export function discordInteractionToEvent(forward: unknown): PassthroughResult {
+  try {
+    if (!isObject(forward) || forward["platform"] !== "discord") {
+      const platform = isObject(forward) ? textOf(forward["platform"]) : "";
+      return drop("unsupported_platform", `no passthrough handler for platform "${platform.slice(0, 64)}"; dropped`);
+    }
+    const bytes = decodeForwardBody(forward["bodyB64"]);
+    if (bytes === null) return drop("bad_base64", "passthrough body is not valid base64; dropped");
+    let text: string;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      return drop("bad_utf8", "passthrough body is not valid UTF-8; dropped");
+    }
+    let payload: unknown;
+    try {
+      payload = JSON.parse(text);
+    } catch {
+      return drop("bad_json", "passthrough body is not JSON; dropped");
+    }
+    if (!isObject(payload) || typeof payload["type"] !== "number" || !Number.isInteger(payload["type"])) {
+      return drop("not_an_interaction", "passthrough body is not a Discord interaction (no integer type); dropped");
+    }
+    const itype = payload["type"];
+    if (itype === INTERACTION_PING) return drop("ping", "PING interactions are answered at the connector edge; dropped");
+    return { ok: true, event: buildEvent(forward as unknown as WirePassthroughForward, payload, itype) };
+  } catch {
+    // Defensive: exotic inputs (getters, proxies) must still not break the reader.
+    return drop("not_an_interaction", "passthrough forward could not be read; dropped");
+  }
+}
+
+function buildEvent(forward: WirePassthroughForward, payload: Json, itype: number): WireMessageEvent {
+  const data = isObject(payload["data"]) ? payload["data"] : {};
+  const text =
+    itype === INTERACTION_APPLICATION_COMMAND
+      ? textOf(data["name"])
+      : itype === INTERACTION_MESSAGE_COMPONENT
+        ? textOf(data["custom_id"])
+        : "";
+
+  const member = isObject(payload["member"]) ? payload["member"] : null;
+  const user = (member && isObject(member["user"]) ? member["user"] : null) ?? (isObject(payload["user"]) ? payload["user"] : {});
+  const channelId = idOf(payload["channel_id"]) ?? "";
+  const guildId = idOf(payload["guild_id"]);
+  const channel = isObject(payload["channel"]) ? payload["channel"] : null;
+  const inThread = channel !== null && typeof channel["type"] === "number" && THREAD_CHANNEL_TYPES.has(channel["type"]);
+
+  const source: WireSessionSource = {
+    platform: "discord",
+    chat_id: channelId,
+    chat_type: inThread ? "thread" : guildId ? "channel" : "dm",
+    chat_name: channel && typeof channel["name"] === "string" ? channel["name"] : null,
+    user_id: idOf(user["id"]),
+    user_name: typeof user["username"] === "string" && user["username"] !== "" ? user["username"] : null,
+    thread_id: inThread ? channelId || null : null,
+    chat_topic: null,
+  };
+  const displayName = typeof user["global_name"] === "string" && user["global_name"] !== "" ? user["global_name"] : null;
+  if (displayName !== null) source.user_display_name = displayName;
+  if (guildId !== null) {
+    source.guild_id = guildId;
+    source.scope_id = guildId;
+  }
+  if (inThread) source.parent_chat_id = idOf(channel["parent_id"]);
+  const interactionId = idOf(payload["id"]);
+  if (interactionId !== null) source.message_id = interactionId;
+  if (typeof forward.profile === "string" && forward.profile !== "") source.profile = forward.profile;
+
+  const event: WireMessageEvent = { text, message_type: "text", source };
+  if (interactionId !== null) event.message_id = interactionId;
+  return event;
+}
