@@ -1,0 +1,325 @@
+// RelayAdapter: one generic platform adapter fronted by the connector (seed 002).
+// At handshake the connector's capability descriptor says which platform it fronts and
+// what to advertise; wire I/O is delegated to an injected RelayTransport. There is no
+// per-platform gateway code here.
+import type { Descriptor, OutboundAction, OutboundResult, WireMessageEvent, WirePassthroughForward } from "../protocol/types.js";
+import { discordInteractionToEvent } from "../protocol/passthrough.js";
+import type { InboundMeta, RelayTransport, RelayTransportState } from "../transport/types.js";
+import {
+  lengthFunctionFor,
+  opSupported,
+  placeholderDescriptor,
+  supportsCodeBlocksFor,
+} from "./capabilities.js";
+import { RelayDisabledError } from "./errors.js";
+import { toMessageEvent } from "./inbound-event.js";
+import type {
+  AdapterFatalError,
+  ChatInfo,
+  FatalErrorHandler,
+  MessageEventHandler,
+  PlatformAdapter,
+  SendOptions,
+  SendResult,
+  SessionInterruptHandler,
+} from "./platform-adapter.js";
+import { ScopeMap } from "./scope-map.js";
+
+export interface RelayAdapterLogger {
+  debug?(message: string): void;
+  info?(message: string): void;
+  warn?(message: string): void;
+}
+
+export interface RelayAdapterOptions {
+  transport: RelayTransport;
+  /** Placeholder until the handshake replaces it with the connector's descriptor. */
+  descriptor?: Descriptor;
+  /** How long `disconnect()` waits for `going_idle_ack`. Default 10 000 ms. */
+  goIdleTimeoutMs?: number;
+  /** Budget handed to the transport's bounded disconnect. */
+  disconnectBudgetMs?: number;
+  /** Cap on remembered chat → scope entries. Default 10 000. */
+  maxScopeEntries?: number;
+  logger?: RelayAdapterLogger;
+}
+
+/** Extra fields of an `outbound` action beyond `op`. */
+export type ActionFields = Record<string, unknown>;
+
+function str(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+function toSendResult(result: OutboundResult): SendResult {
+  const out: SendResult = { success: result?.success === true, raw: result };
+  const messageId = str(result?.message_id);
+  if (messageId !== undefined) out.messageId = messageId;
+  const error = str(result?.error);
+  if (error !== undefined) out.error = error;
+  if (result?.ambiguous === true) out.ambiguous = true;
+  return out;
+}
+
+export class RelayAdapter implements PlatformAdapter {
+  readonly platform = "relay";
+  /** The connector authenticated the socket and resolved the author to THIS instance's user (§9). */
+  readonly authorizationIsUpstream = true;
+
+  readonly #transport: RelayTransport;
+  readonly #scopes: ScopeMap;
+  readonly #log: RelayAdapterLogger;
+  readonly #goIdleTimeoutMs: number;
+  readonly #disconnectBudgetMs: number | undefined;
+  #descriptor: Descriptor;
+  #lengthFn: (text: string) => number;
+  #onMessage: MessageEventHandler | null = null;
+  #onInterrupt: SessionInterruptHandler | null = null;
+  #onFatal: FatalErrorHandler | null = null;
+  #fatal: AdapterFatalError | null = null;
+  #monitoring = false;
+  #subscribed = false;
+
+  constructor(options: RelayAdapterOptions) {
+    this.#transport = options.transport;
+    this.#descriptor = options.descriptor ?? placeholderDescriptor("relay");
+    this.#lengthFn = lengthFunctionFor(this.#descriptor.len_unit);
+    this.#scopes = new ScopeMap(options.maxScopeEntries);
+    this.#log = options.logger ?? {};
+    this.#goIdleTimeoutMs = options.goIdleTimeoutMs ?? 10_000;
+    this.#disconnectBudgetMs = options.disconnectBudgetMs;
+  }
+
+  // ── capability surface (from the descriptor) ────────────────────────
+  get descriptor(): Descriptor {
+    return this.#descriptor;
+  }
+  get maxMessageLength(): number {
+    return this.#descriptor.max_message_length;
+  }
+  messageLength(text: string): number {
+    return this.#lengthFn(text);
+  }
+  get supportsCodeBlocks(): boolean {
+    return supportsCodeBlocksFor(this.#descriptor.markdown_dialect);
+  }
+  supportsDraftStreaming(_chatType?: string, _metadata?: Record<string, unknown>): boolean {
+    return this.#descriptor.supports_draft_streaming === true;
+  }
+  /** Whether the connector accepts outbound `op` (legacy rule for an empty `supported_ops`). */
+  supportsOp(op: string): boolean {
+    return opSupported(this.#descriptor, op);
+  }
+  get fatalError(): AdapterFatalError | null {
+    return this.#fatal;
+  }
+  /** The transport's operator-facing state (connected, dial count, last close, authRevoked). */
+  get transportState(): RelayTransportState {
+    return this.#transport.state;
+  }
+
+  // ── host handlers ───────────────────────────────────────────────────
+  setMessageHandler(handler: MessageEventHandler): void {
+    this.#onMessage = handler;
+  }
+  setInterruptHandler(handler: SessionInterruptHandler): void {
+    this.#onInterrupt = handler;
+  }
+  setFatalErrorHandler(handler: FatalErrorHandler): void {
+    this.#onFatal = handler;
+  }
+
+  // ── lifecycle ───────────────────────────────────────────────────────
+  /**
+   * Wire inbound / interrupt / passthrough handlers, then handshake, then adopt the
+   * negotiated descriptor and start the revocation monitor. Resolves false (never rejects)
+   * when the link cannot be established.
+   */
+  async connect(): Promise<boolean> {
+    const t = this.#transport;
+    t.setInboundHandler((event, meta) => this.#handleInbound(event, meta));
+    t.setInterruptHandler((sessionKey, chatId) => this.#handleInterrupt(sessionKey, chatId));
+    t.setPassthroughHandler((forward, meta) => this.#handlePassthrough(forward, meta));
+    this.#startRevocationMonitor();
+    let descriptor: Descriptor;
+    try {
+      descriptor = await t.connect();
+    } catch (err) {
+      this.#warn(`relay handshake failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.#checkRevoked();
+      return false;
+    }
+    this.#applyDescriptor(descriptor);
+    this.#checkRevoked();
+    return this.#fatal === null;
+  }
+
+  /**
+   * Stop the revocation monitor (so a deliberate teardown never raises a spurious fatal),
+   * ask the connector to buffer (`going_idle`, best effort, bounded), then close. Never rejects.
+   */
+  async disconnect(): Promise<void> {
+    this.#monitoring = false;
+    const t = this.#transport;
+    try {
+      if (t.state.connected) await t.goIdle(this.#goIdleTimeoutMs);
+    } catch (err) {
+      this.#debug(`relay going_idle failed during drain: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    try {
+      await t.disconnect(this.#disconnectBudgetMs === undefined ? undefined : { budgetMs: this.#disconnectBudgetMs });
+    } catch (err) {
+      this.#warn(`relay disconnect failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  // ── outbound ────────────────────────────────────────────────────────
+  async send(chatId: string, content: string, opts: SendOptions = {}): Promise<SendResult> {
+    const action: ActionFields = { chat_id: chatId, content };
+    if (opts.replyTo !== undefined) action["reply_to"] = opts.replyTo;
+    if (opts.metadata !== undefined) action["metadata"] = opts.metadata;
+    return toSendResult(await this.sendAction("send", action));
+  }
+
+  /**
+   * Post through a shared-identity capability bound to a session (e.g. a Discord interaction
+   * follow-up). The gateway never holds the token: it names the session and the capability
+   * `kind`; the connector resolves the credential from its vault.
+   */
+  async sendFollowUp(
+    sessionKey: string,
+    kind: string,
+    content: string,
+    metadata: Record<string, unknown> = {},
+  ): Promise<SendResult> {
+    return toSendResult(await this.sendAction("follow_up", { session_key: sessionKey, kind, content, metadata }));
+  }
+
+  /** Proxied to the connector (it owns the platform cache). Falls back to `{name: chatId, type: "dm"}`. */
+  async getChatInfo(chatId: string): Promise<ChatInfo> {
+    const fallback: ChatInfo = { name: chatId, type: "dm" };
+    if (!this.supportsOp("get_chat_info")) return fallback;
+    const result = await this.sendAction("get_chat_info", { chat_id: chatId });
+    const info = typeof result["chat_info"] === "object" && result["chat_info"] !== null ? result["chat_info"] : result;
+    const rec = info as Record<string, unknown>;
+    const name = str(rec["name"]);
+    const type = str(rec["type"]);
+    if (name === undefined || type === undefined) return fallback;
+    return { ...rec, name, type };
+  }
+
+  /**
+   * Send any outbound op (§3: `edit`, `typing`, `send_media`, `react`, `thread_create`,
+   * `thread_rename`, `prompt`, …). Gated by the descriptor: an op the connector does not
+   * support is answered locally `{success:false, error, unsupported:true}` and never sent.
+   * The chat's scope is re-attached to `metadata` when the action names a `chat_id`.
+   * Never rejects.
+   */
+  async sendAction(op: string, fields: ActionFields = {}): Promise<OutboundResult> {
+    if (!this.supportsOp(op)) {
+      return {
+        success: false,
+        error: `relay op "${op}" is not supported by the connector for ${this.#descriptor.platform}`,
+        unsupported: true,
+      };
+    }
+    const action: OutboundAction = { ...fields, op };
+    const chatId = fields["chat_id"];
+    if (typeof chatId === "string" && chatId !== "" && op !== "get_chat_info") {
+      const meta = fields["metadata"];
+      action["metadata"] = this.#scopes.attach(
+        chatId,
+        typeof meta === "object" && meta !== null ? (meta as Record<string, unknown>) : undefined,
+      );
+    }
+    try {
+      const result = await this.#transport.sendOutbound(action);
+      return typeof result === "object" && result !== null ? result : { success: false, error: "relay returned no result" };
+    } catch (err) {
+      // The transport contract says it never rejects; keep the promise anyway.
+      return { success: false, error: `relay transport error: ${err instanceof Error ? err.message : String(err)}` };
+    }
+  }
+
+  /** The gateway's own /stop for a session, forwarded to the connector. */
+  interruptSession(sessionKey: string, reason?: string): void {
+    this.#transport.interrupt(sessionKey, reason);
+  }
+
+  // ── inbound ─────────────────────────────────────────────────────────
+  async #handleInbound(event: WireMessageEvent, _meta: InboundMeta): Promise<void> {
+    this.#scopes.capture(event?.source);
+    let converted;
+    try {
+      converted = toMessageEvent(event);
+    } catch (err) {
+      this.#warn(`relay inbound dropped (unreadable event): ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    // A host failure propagates so the transport does not ack a buffered item it did not take.
+    await this.#onMessage?.(converted);
+  }
+
+  async #handleInterrupt(sessionKey: string, chatId: string): Promise<void> {
+    await this.#onInterrupt?.(sessionKey, chatId);
+  }
+
+  /** Never throws: a bad forward must not break the reader. */
+  async #handlePassthrough(forward: WirePassthroughForward, _meta: InboundMeta): Promise<void> {
+    try {
+      const result = discordInteractionToEvent(forward);
+      if (!result.ok) {
+        this.#info(`relay passthrough_forward dropped (${result.reason}): ${result.message}`);
+        return;
+      }
+      this.#scopes.capture(result.event.source);
+      await this.#onMessage?.(toMessageEvent(result.event));
+    } catch (err) {
+      this.#warn(`relay passthrough_forward handling failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  // ── revocation monitor ──────────────────────────────────────────────
+  #startRevocationMonitor(): void {
+    this.#monitoring = true;
+    if (this.#subscribed) return;
+    this.#subscribed = true;
+    this.#transport.onAuthRevoked(() => this.#checkRevoked());
+  }
+
+  #checkRevoked(): void {
+    if (!this.#monitoring || this.#fatal !== null || this.#transport.state.authRevoked !== true) return;
+    this.#warn("relay credential revoked (opt-out): marking the relay adapter disabled");
+    const fatal = new RelayDisabledError();
+    this.#fatal = fatal;
+    const handler = this.#onFatal;
+    if (handler === null) return;
+    try {
+      Promise.resolve(handler(fatal)).catch(() => this.#debug("relay fatal-error notify failed"));
+    } catch {
+      this.#debug("relay fatal-error notify failed");
+    }
+  }
+
+  #applyDescriptor(descriptor: Descriptor): void {
+    this.#descriptor = descriptor;
+    this.#lengthFn = lengthFunctionFor(descriptor.len_unit);
+  }
+
+  #debug(m: string): void {
+    this.#safe(() => this.#log.debug?.(m));
+  }
+  #info(m: string): void {
+    this.#safe(() => this.#log.info?.(m));
+  }
+  #warn(m: string): void {
+    this.#safe(() => this.#log.warn?.(m));
+  }
+  #safe(fn: () => void): void {
+    try {
+      fn();
+    } catch {
+      // Logging must never break the adapter.
+    }
+  }
+}
