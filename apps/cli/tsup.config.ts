@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
 import { defineConfig } from "tsup";
+
+const { version } = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as { version: string };
 
 // One bundled ESM file with a shebang: every dependency is inlined so `hermes` starts without
 // resolving a module tree (start-up is measured in bench/).
@@ -11,4 +14,5 @@ export default defineConfig({
   platform: "node",
   banner: { js: "#!/usr/bin/env node\nimport { createRequire as __hermesCreateRequire } from 'node:module'; const require = __hermesCreateRequire(import.meta.url);" },
   noExternal: [/.*/],
+  define: { __HERMES_CLI_VERSION__: JSON.stringify(version) },
 });

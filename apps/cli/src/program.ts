@@ -1,0 +1,132 @@
+// The command tree. `run()` never throws and never calls process.exit: it returns the exit
+// status (0 ok, 1 failure, 2 usage, 130 interrupted) so it can run in-process under test.
+import { Command, CommanderError } from "commander";
+import type { CliContext } from "./context.js";
+import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./errors.js";
+import { createHomeStore } from "./store.js";
+import { colorsFor } from "./ui/colors.js";
+import { Output } from "./ui/output.js";
+
+type Action = () => Promise<void>;
+
+function buildProgram(ctx: CliContext, setAction: (a: Action) => void): Command {
+  const errColors = colorsFor(ctx.stderr, ctx.env);
+  const program = new Command("hermes");
+  program
+    .description("Enroll a Hermes gateway with a relay connector and set up Photon iMessage.")
+    .version(ctx.version, "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help")
+    .helpCommand(false)
+    .configureOutput({
+      writeOut: (s) => ctx.stdout.write(s),
+      writeErr: (s) => ctx.stderr.write(s),
+      outputError: (s, write) => write(`${errColors.red("✗")} ${s.replace(/^error: /, "")}`),
+    })
+    .showHelpAfterError("  (add --help for usage)")
+    .exitOverride();
+
+  const store = () => createHomeStore(ctx.env, ctx.homedir());
+
+  const gateway = program.command("gateway").description("relay gateway: enroll with a connector, show the relay configuration");
+  gateway
+    .command("enroll")
+    .description("redeem an enrollment token at the connector and store the gateway credentials in $HERMES_HOME/.env")
+    .option("--token <token>", "single-use enrollment token (else GATEWAY_RELAY_ENROLL_TOKEN)")
+    .option("--connector-url <url>", "connector URL, ws(s):// or http(s):// (else GATEWAY_RELAY_URL, then gateway.relay_url)")
+    .option("--gateway-id <id>", "this gateway instance's id (default gw-<hostname>)")
+    .option("--wake-url <url>", "URL the connector may GET to wake this gateway (stored as GATEWAY_RELAY_WAKE_URL)")
+    .option("--identity-token <token>", "caller identity bearer (else GATEWAY_RELAY_IDENTITY_TOKEN, IdP, Nous login)")
+    .option("--allow-insecure-http", "allow sending credentials over plain http:// to a non-loopback host")
+    .option("--json", "print the result as JSON")
+    .action((opts) =>
+      setAction(async () => {
+        const { enrollGateway } = await import("./gateway/enroll.js");
+        await enrollGateway(ctx, store(), opts);
+      }),
+    );
+  gateway
+    .command("status")
+    .description("show the resolved relay configuration and where each value comes from")
+    .option("--json", "print as JSON")
+    .action((opts) =>
+      setAction(async () => {
+        const { gatewayStatus } = await import("./gateway/status.js");
+        await gatewayStatus(ctx, store(), opts);
+      }),
+    );
+
+  const photon = program.command("photon").description("Photon iMessage: log in, set up a project, manage webhooks");
+  const notYet = (name: string) => async () => {
+    throw new CliError("not-implemented", `\`hermes photon ${name}\` is not implemented yet.`, {
+      hints: ["It waits for @hermes/photon-api; see apps/cli/README.md."],
+    });
+  };
+  photon
+    .command("login")
+    .description("log in to the Photon dashboard with the device flow and store the token")
+    .option("--no-browser", "do not open a browser; just print the URL and code")
+    .action(() => setAction(notYet("login")));
+  photon
+    .command("setup")
+    .description("log in if needed, create or reuse a project, register the user (and a webhook)")
+    .option("--project-name <name>", "project name to reuse or create")
+    .option("--phone <e164>", "your phone number in E.164 form, e.g. +15551234567")
+    .option("--first-name <name>", "first name for the Photon user")
+    .option("--last-name <name>", "last name for the Photon user")
+    .option("--email <email>", "email for the Photon user")
+    .option("--webhook-url <url>", "register this webhook URL and store its signing secret")
+    .option("--no-browser", "do not open a browser during login")
+    .action(() => setAction(notYet("setup")));
+  photon
+    .command("status")
+    .description("show which Photon credentials are stored (never their values)")
+    .option("--json", "print as JSON")
+    .action(() => setAction(notYet("status")));
+  const webhook = photon.command("webhook").description("manage the project's webhooks");
+  webhook
+    .command("register")
+    .argument("<url>", "webhook URL (https)")
+    .description("register a webhook URL and store its signing secret")
+    .action(() => setAction(notYet("webhook register")));
+  webhook
+    .command("list")
+    .description("list registered webhooks")
+    .option("--json", "print as JSON")
+    .action(() => setAction(notYet("webhook list")));
+  webhook
+    .command("delete")
+    .argument("<id>", "webhook id (see `hermes photon webhook list`)")
+    .description("delete a webhook")
+    .action(() => setAction(notYet("webhook delete")));
+  return program;
+}
+
+export async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
+  let action: Action | undefined;
+  const program = buildProgram(ctx, (a) => {
+    action = a;
+  });
+  const out = new Output(ctx);
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return EXIT_OK;
+      return EXIT_USAGE;
+    }
+    out.error(new CliError("internal", `Unexpected error: ${(err as Error).message}`));
+    return EXIT_FAILURE;
+  }
+  if (!action) return EXIT_OK;
+  try {
+    await action();
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof CliError) {
+      out.error(err);
+      return err.exitCode;
+    }
+    out.error(new CliError("internal", `Unexpected error: ${(err as Error)?.message ?? String(err)}`, { hints: ["Please report this."] }));
+    return EXIT_FAILURE;
+  }
+}
