@@ -247,6 +247,20 @@ export class RelayAdapter implements PlatformAdapter {
   }
 
   // ── inbound ─────────────────────────────────────────────────────────
+  /**
+   * Feed an event that arrived by another authenticated path (the signed-HTTP receiver, §6)
+   * through the same inbound path as a WS `inbound` frame: scope capture, upstream stamp,
+   * host handler. Rejects only if the host handler does.
+   */
+  deliverInbound(event: Record<string, unknown>): Promise<void> {
+    return this.#handleInbound(event as WireMessageEvent, {});
+  }
+
+  /** Counterpart of {@link deliverInbound} for a delivered interrupt. */
+  deliverInterrupt(sessionKey: string, chatId: string): Promise<void> {
+    return this.#handleInterrupt(sessionKey, chatId);
+  }
+
   async #handleInbound(event: WireMessageEvent, _meta: InboundMeta): Promise<void> {
     this.#scopes.capture(event?.source);
     let converted;
