@@ -36,6 +36,15 @@ export function displayUrl(raw: string): string {
   }
 }
 
+function isHttpUrl(raw: string): boolean {
+  try {
+    const u = new URL(raw.trim());
+    return (u.protocol === "http:" || u.protocol === "https:") && !u.username && !u.password;
+  } catch {
+    return false;
+  }
+}
+
 function validGatewayId(id: string): boolean {
   return /^[\x21-\x7e]{1,128}$/.test(id);
 }
@@ -84,8 +93,7 @@ export async function enrollGateway(ctx: CliContext, store: HomeStore, opts: Enr
   const baseText = `${base.origin}${base.pathname.replace(/\/+$/, "")}`;
 
   if (opts.wakeUrl !== undefined) {
-    const w = connectorBaseUrl(opts.wakeUrl) && /^https?:\/\//.test(opts.wakeUrl.trim());
-    if (!w) throw new UsageError("--wake-url must be an http(s) URL.");
+    if (!isHttpUrl(opts.wakeUrl)) throw new UsageError("--wake-url must be an http(s) URL.");
   }
 
   // 3. The gateway id.

@@ -1,0 +1,148 @@
+// `gateway enroll` in-process against a scripted loopback connector: every §7 message.
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { run } from "../src/program.js";
+import { fakeContext } from "./support/context.js";
+import { type Handler, sendJson, startFakeConnector } from "./support/fake-connector.js";
+
+const SECRET = "SECRET-0123456789abcdef";
+const KEY = "DELIVERY-KEY-fedcba9876543210";
+const ENROLL = "ENROLL-TOKEN-abc";
+const IDENTITY = "IDENTITY-BEARER-xyz";
+
+let home: string;
+let servers: Array<{ close(): Promise<void> }> = [];
+beforeEach(async () => {
+  home = await mkdtemp(join(tmpdir(), "hermes-enroll-"));
+});
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  servers = [];
+  await rm(home, { recursive: true, force: true });
+});
+
+async function connector(handler: Handler) {
+  const c = await startFakeConnector(handler);
+  servers.push(c);
+  return c;
+}
+
+async function enroll(url: string, extra: string[] = [], env: Record<string, string> = {}) {
+  const ctx = fakeContext({ env: { HERMES_HOME: home, ...env }, hostname: "box" });
+  const code = await run(["gateway", "enroll", "--token", ENROLL, "--connector-url", url, "--identity-token", IDENTITY, ...extra], ctx);
+  const all = ctx.out() + ctx.err();
+  for (const s of [SECRET, KEY, ENROLL, IDENTITY]) expect(all).not.toContain(s);
+  return { code, out: ctx.out(), err: ctx.err() };
+}
+
+describe("gateway enroll against a scripted connector", () => {
+  it("posts the token and id with the bearer, writes .env (0600) and prints <hidden>", async () => {
+    const c = await connector((_r, res) => sendJson(res, 200, { secret: SECRET, deliveryKey: KEY, tenant: "acme", gatewayId: "gw-box" }));
+    const r = await enroll(`${c.url.replace("http", "ws")}/relay/`, ["--wake-url", "https://wake.example/hook?k=WAKE"]);
+    expect(r.code).toBe(0);
+    expect(c.seen[0]).toMatchObject({ method: "POST", url: "/relay/enroll", authorization: `Bearer ${IDENTITY}` });
+    expect(JSON.parse(c.seen[0]!.body)).toEqual({ enrollmentToken: ENROLL, gatewayId: "gw-box" });
+    expect(r.out).toContain('✓ Enrolled gateway "gw-box" for tenant acme');
+    expect(r.out).toContain("GATEWAY_RELAY_SECRET=<hidden>");
+    expect(r.out).toContain("GATEWAY_RELAY_DELIVERY_KEY=<hidden>");
+    expect(r.out).toContain("GATEWAY_RELAY_WAKE_URL=https://wake.example/hook?<hidden>");
+    expect(r.out).not.toContain("k=WAKE");
+    const envPath = join(home, ".env");
+    expect(await readFile(envPath, "utf8")).toBe(
+      [
+        "GATEWAY_RELAY_ID=gw-box",
+        `GATEWAY_RELAY_SECRET=${SECRET}`,
+        `GATEWAY_RELAY_DELIVERY_KEY=${KEY}`,
+        `GATEWAY_RELAY_URL=${c.url.replace("http", "ws")}/relay`,
+        "GATEWAY_RELAY_WAKE_URL=https://wake.example/hook?k=WAKE",
+        "",
+      ].join("\n"),
+    );
+    expect((await stat(envPath)).mode & 0o777).toBe(0o600);
+  });
+
+  it("keeps other .env lines and replaces existing keys", async () => {
+    await writeFile(join(home, ".env"), "# mine\nOTHER=1\nGATEWAY_RELAY_SECRET=old\n");
+    const c = await connector((_r, res) => sendJson(res, 200, { secret: SECRET, deliveryKey: KEY }));
+    const r = await enroll(c.url, ["--gateway-id", "gw-custom", "--json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ enrolled: true, gatewayId: "gw-custom", tenant: null });
+    const text = await readFile(join(home, ".env"), "utf8");
+    expect(text.startsWith(`# mine\nOTHER=1\nGATEWAY_RELAY_SECRET=${SECRET}\n`)).toBe(true);
+    expect(text).toContain("GATEWAY_RELAY_ID=gw-custom\n");
+  });
+
+  it.each<[string, Handler, RegExp]>([
+    ["401", (_r, res) => sendJson(res, 401, { error: "bad identity" }), /✗ Enrollment failed: Connector rejected the caller identity \(401\)/],
+    ["403 with error", (_r, res) => sendJson(res, 403, { error: "enrollment token already used" }), /✗ Enrollment failed: enrollment token already used\n/],
+    ["403 without body", (_r, res) => sendJson(res, 403, {}), /✗ Enrollment failed: Enrollment token invalid, expired, already used, or tenant mismatch \(403\)\./],
+    ["500 with error", (_r, res) => sendJson(res, 500, { error: "db down" }), /✗ Enrollment failed: Connector returned HTTP 500: db down\n/],
+    ["418 without body", (_r, res) => res.writeHead(418).end(), /✗ Enrollment failed: Connector returned HTTP 418\n/],
+    ["2xx without secret", (_r, res) => sendJson(res, 200, { deliveryKey: KEY }), /✗ Enrollment failed: Connector returned an unexpected response \(no secret\)\./],
+    ["non-JSON 2xx", (_r, res) => res.writeHead(200, { "content-type": "text/html" }).end("<html>hi</html>"), /✗ Enrollment failed: Connector returned a non-JSON response \(HTTP 200\)\./],
+    ["oversize", (_r, res) => sendJson(res, 200, { secret: SECRET, pad: "x".repeat(100_000) }), /✗ Enrollment failed: The response from the connector is larger than 65536 bytes/],
+    ["escape sequences", (_r, res) => sendJson(res, 403, { error: "\u001b[2Jgotcha" }), /✗ Enrollment failed: \[2Jgotcha/],
+  ])("%s → the §7 message, exit 1, nothing written", async (_name, handler, message) => {
+    const c = await connector(handler);
+    const r = await enroll(c.url);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(message);
+    expect(r.err).not.toContain("\u001b");
+    await expect(stat(join(home, ".env"))).rejects.toThrow();
+  });
+
+  it("unreachable connector names the base URL and the reason", async () => {
+    const c = await connector(() => {});
+    await c.close();
+    servers = [];
+    const r = await enroll(`${c.url}/relay`);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`✗ Enrollment failed: Could not reach the connector at ${c.url}: ECONNREFUSED`);
+  });
+
+  it("follows a same-origin redirect with the bearer; drops it across origins", async () => {
+    const other = await connector((r, res) => sendJson(res, 401, { error: r.authorization ? "leaked" : "no auth" }));
+    const c = await connector((r, res) => {
+      if (r.url === "/relay/enroll") res.writeHead(307, { location: "/v2/relay/enroll" }).end();
+      else res.writeHead(302, { location: `${other.url}/landing` }).end();
+    });
+    const r = await enroll(c.url);
+    expect(c.seen.map((s) => [s.url, s.authorization])).toEqual([
+      ["/relay/enroll", `Bearer ${IDENTITY}`],
+      ["/v2/relay/enroll", `Bearer ${IDENTITY}`],
+    ]);
+    expect(other.seen).toEqual([{ method: "GET", url: "/landing", authorization: undefined, body: "" }]);
+    expect(r.code).toBe(1);
+  });
+
+  it("refuses a plain-http remote connector unless --allow-insecure-http", async () => {
+    const ctx = fakeContext({ env: { HERMES_HOME: home }, fetch: (async () => new Response("{}")) as typeof fetch });
+    const code = await run(["gateway", "enroll", "--token", ENROLL, "--connector-url", "http://connector.example", "--identity-token", IDENTITY], ctx);
+    expect(code).toBe(1);
+    expect(ctx.err()).toContain("✗ Refusing to send credentials to the connector over plain http:// (connector.example).");
+    expect(ctx.err()).toContain("--allow-insecure-http");
+    const seen: string[] = [];
+    const allowed = fakeContext({
+      env: { HERMES_HOME: home },
+      fetch: (async (u: URL) => {
+        seen.push(String(u));
+        return Response.json({ secret: SECRET });
+      }) as typeof fetch,
+    });
+    expect(await run(["gateway", "enroll", "--token", ENROLL, "--connector-url", "http://connector.example", "--identity-token", IDENTITY, "--allow-insecure-http"], allowed)).toBe(0);
+    expect(seen).toEqual(["http://connector.example/relay/enroll"]);
+  });
+
+  it("takes the URL from GATEWAY_RELAY_URL, then config.yaml, and does not persist it", async () => {
+    const c = await connector((_r, res) => sendJson(res, 200, { secret: SECRET }));
+    await writeFile(join(home, "config.yaml"), `gateway:\n  relay_url: ${c.url.replace("http", "ws")}/relay\n`);
+    const ctx = fakeContext({ env: { HERMES_HOME: home, GATEWAY_RELAY_ENROLL_TOKEN: ENROLL, GATEWAY_RELAY_IDENTITY_TOKEN: IDENTITY } });
+    expect(await run(["gateway", "enroll"], ctx)).toBe(0);
+    expect(c.seen).toHaveLength(1);
+    const text = await readFile(join(home, ".env"), "utf8");
+    expect(text).not.toContain("GATEWAY_RELAY_URL");
+    expect(text).toContain("GATEWAY_RELAY_ID=gw-testhost");
+  });
+});
