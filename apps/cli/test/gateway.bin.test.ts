@@ -1,0 +1,106 @@
+// The built `hermes` bin, as a child process, with a temp HERMES_HOME.
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { expectNoSecrets, runBin } from "./support/bin.js";
+import { sendJson, startFakeConnector } from "./support/fake-connector.js";
+
+const SECRET = "bin-secret-4f1c2a9e";
+const KEY = "bin-delivery-key-77aa";
+const ENROLL = "bin-enroll-token-0b0b";
+const IDENTITY = "bin-identity-token-c0ffee";
+const ALL = [SECRET, KEY, ENROLL, IDENTITY];
+
+let home: string;
+beforeEach(async () => {
+  home = await mkdtemp(join(tmpdir(), "hermes-bin-"));
+});
+afterEach(async () => {
+  await rm(home, { recursive: true, force: true });
+});
+
+describe("hermes (built bin)", () => {
+  it("--version and --help exit 0; no command exits 2", async () => {
+    const v = await runBin(["--version"]);
+    expect(v).toEqual({ code: 0, stdout: `${JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8")).version}\n`, stderr: "" });
+    const h = await runBin(["gateway", "enroll", "--help"]);
+    expect(h.code).toBe(0);
+    expect(h.stdout).toContain("--connector-url <url>");
+    const none = await runBin([]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("Usage: hermes");
+  });
+
+  it("usage errors exit 2 with ✗ and no colour when not a TTY", async () => {
+    const r = await runBin(["gateway", "enroll"], { env: { HERMES_HOME: home } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "✗ No enrollment token. Pass --token <token> (or set GATEWAY_RELAY_ENROLL_TOKEN).\n" +
+        "  The connector mints this single-use token when your tenant's route is provisioned; it is delivered with your gateway config.\n",
+    );
+    expect(r.stdout).toBe("");
+  });
+
+  it("gateway enroll → .env written 0600, secrets hidden; status then shows them as ✓", async () => {
+    const c = await startFakeConnector((_r, res) => sendJson(res, 200, { secret: SECRET, deliveryKey: KEY, tenant: "acme", gatewayId: "gw-bin" }));
+    try {
+      const r = await runBin(["gateway", "enroll", "--token", ENROLL, "--connector-url", `${c.url}/relay`, "--gateway-id", "gw-bin"], {
+        env: { HERMES_HOME: home, GATEWAY_RELAY_IDENTITY_TOKEN: IDENTITY },
+      });
+      expectNoSecrets(r, ALL);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('✓ Enrolled gateway "gw-bin" for tenant acme');
+      expect(r.stdout).toContain("GATEWAY_RELAY_SECRET=<hidden>");
+      expect(c.seen[0]?.authorization).toBe(`Bearer ${IDENTITY}`);
+      const envFile = join(home, ".env");
+      expect((await stat(envFile)).mode & 0o777).toBe(0o600);
+      const text = await readFile(envFile, "utf8");
+      expect(text).toContain(`GATEWAY_RELAY_SECRET=${SECRET}\n`);
+      expect(text).toContain(`GATEWAY_RELAY_DELIVERY_KEY=${KEY}\n`);
+      expect(text).toContain(`GATEWAY_RELAY_URL=${c.url}/relay\n`);
+
+      const s = await runBin(["gateway", "status", "--json"], { env: { HERMES_HOME: home } });
+      expectNoSecrets(s, ALL);
+      expect(s.code).toBe(0);
+      expect(JSON.parse(s.stdout)).toMatchObject({
+        relayUrl: { value: `${c.url}/relay`, source: ".env" },
+        gatewayId: { value: "gw-bin", source: ".env" },
+        secret: { set: true, source: ".env" },
+        deliveryKey: { set: true, source: ".env" },
+      });
+      const table = await runBin(["gateway", "status"], { env: { HERMES_HOME: home } });
+      expectNoSecrets(table, ALL);
+      expect(table.stdout).toMatch(/secret\s+: ✓ set/);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("a refused enrollment exits 1 with the connector's reason and writes nothing", async () => {
+    const c = await startFakeConnector((_r, res) => sendJson(res, 403, { error: "enrollment token already used" }));
+    try {
+      const r = await runBin(["gateway", "enroll", "--connector-url", c.url, "--identity-token", IDENTITY], {
+        env: { HERMES_HOME: home, GATEWAY_RELAY_ENROLL_TOKEN: ENROLL },
+      });
+      expectNoSecrets(r, ALL);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("✗ Enrollment failed: enrollment token already used");
+      await expect(stat(join(home, ".env"))).rejects.toThrow();
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("managed install: refuses with exit 1 and leaves .env alone", async () => {
+    await writeFile(join(home, ".env"), "KEEP=1\n");
+    await writeFile(join(home, ".managed"), "");
+    const r = await runBin(["gateway", "enroll", "--token", ENROLL, "--connector-url", "https://c.example", "--identity-token", IDENTITY], {
+      env: { HERMES_HOME: home },
+    });
+    expectNoSecrets(r, ALL);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("not available in a managed/hosted install");
+    expect(await readFile(join(home, ".env"), "utf8")).toBe("KEEP=1\n");
+  });
+});
