@@ -3,16 +3,46 @@ import { defineConfig } from "tsup";
 
 const { version } = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as { version: string };
 
-// One bundled ESM file with a shebang: every dependency is inlined so `hermes` starts without
-// resolving a module tree (start-up is measured in bench/).
+// One bundled ESM entry with a shebang: every dependency is inlined so `hermes` starts without
+// resolving a module tree (start-up is measured in bench/cli-startup.mjs). Command
+// implementations are split into chunks loaded on demand.
 export default defineConfig({
   entry: { cli: "src/cli.ts" },
   format: ["esm"],
   clean: true,
   sourcemap: true,
+  minify: true,
   target: "node20",
   platform: "node",
+  removeNodeProtocol: false,
   banner: { js: "#!/usr/bin/env node\nimport { createRequire as __hermesCreateRequire } from 'node:module'; const require = __hermesCreateRequire(import.meta.url);" },
   noExternal: [/.*/],
   define: { __HERMES_CLI_VERSION__: JSON.stringify(version) },
+  esbuildPlugins: [
+    {
+      // Bundled CommonJS dependencies (commander, yaml) `require()` Node builtins through the
+      // createRequire banner; the first such call initialises the CommonJS loader, a
+      // measurable share of start-up. Serve those builtins as ESM re-exports instead, and
+      // defer commander's node:child_process (only used for executable subcommands, which
+      // hermes does not have) until first use.
+      name: "esm-builtins-for-bundled-cjs",
+      setup(build) {
+        const builtins = /^(?:node:)?(events|fs|path|process|child_process|buffer|tty|os|util)$/;
+        build.onResolve({ filter: builtins }, (args) => {
+          // Only packages known to read (never patch) these builtins; anything else (e.g.
+          // graceful-fs, which patches fs) keeps the real require.
+          if (args.kind !== "require-call" || !/[\\/]node_modules[\\/](commander|yaml|nanospinner)[\\/]/.test(args.importer)) return undefined;
+          const name = builtins.exec(args.path)?.[1] ?? "";
+          return { path: name, namespace: "hermes-builtin" };
+        });
+        build.onLoad({ filter: /.*/, namespace: "hermes-builtin" }, (args) => {
+          if (args.path === "process") return { contents: "module.exports = process;", loader: "js" };
+          if (args.path === "child_process") {
+            return { contents: "module.exports = { spawn: (...a) => require('node:child_process').spawn(...a) };", loader: "js" };
+          }
+          return { contents: `export * from "node:${args.path}";`, loader: "js" };
+        });
+      },
+    },
+  ],
 });

@@ -3,7 +3,7 @@
 import { Command, CommanderError } from "commander";
 import type { CliContext } from "./context.js";
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./errors.js";
-import { createHomeStore } from "./store.js";
+import type { HomeStore } from "./store.js";
 import { colorsFor } from "./ui/colors.js";
 import { Output } from "./ui/output.js";
 
@@ -25,7 +25,8 @@ function buildProgram(ctx: CliContext, setAction: (a: Action) => void): Command 
     .showHelpAfterError("  (add --help for usage)")
     .exitOverride();
 
-  const store = () => createHomeStore(ctx.env, ctx.homedir());
+  // Loaded on demand: fs/promises is not needed for --help / --version (start-up time).
+  const store = async (): Promise<HomeStore> => (await import("./store.js")).createHomeStore(ctx.env, ctx.homedir());
 
   const gateway = program.command("gateway").description("relay gateway: enroll with a connector, show the relay configuration");
   gateway
@@ -41,7 +42,7 @@ function buildProgram(ctx: CliContext, setAction: (a: Action) => void): Command 
     .action((opts) =>
       setAction(async () => {
         const { enrollGateway } = await import("./gateway/enroll.js");
-        await enrollGateway(ctx, store(), opts);
+        await enrollGateway(ctx, await store(), opts);
       }),
     );
   gateway
@@ -51,7 +52,7 @@ function buildProgram(ctx: CliContext, setAction: (a: Action) => void): Command 
     .action((opts) =>
       setAction(async () => {
         const { gatewayStatus } = await import("./gateway/status.js");
-        await gatewayStatus(ctx, store(), opts);
+        await gatewayStatus(ctx, await store(), opts);
       }),
     );
 

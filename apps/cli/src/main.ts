@@ -1,0 +1,47 @@
+// The real process context and the command tree, loaded by cli.ts for everything but --version.
+import { homedir, hostname } from "node:os";
+import type { CliContext } from "./context.js";
+import { run } from "./program.js";
+import { terminalPrompt } from "./ui/prompt.js";
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+export async function main(argv: readonly string[], version: string): Promise<number> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  process.on("SIGINT", () => {
+    // First Ctrl-C: abort cleanly (the command says what happened). Second: leave now.
+    interrupts += 1;
+    if (interrupts > 1) process.exit(130);
+    controller.abort();
+  });
+  const ctx: CliContext = {
+    env: process.env,
+    stdout: { write: (s) => void process.stdout.write(s), isTTY: process.stdout.isTTY === true, columns: process.stdout.columns },
+    stderr: { write: (s) => void process.stderr.write(s), isTTY: process.stderr.isTTY === true, columns: process.stderr.columns },
+    stdinIsTTY: process.stdin.isTTY === true,
+    prompt: terminalPrompt(process.stdin, process.stderr),
+    fetch: globalThis.fetch,
+    now: () => Date.now(),
+    sleep,
+    hostname: () => hostname(),
+    homedir: () => homedir(),
+    openBrowser: async (url) => (await import("./ui/browser.js")).openBrowser(url),
+    signal: controller.signal,
+    version,
+  };
+  return run(argv, ctx);
+}
