@@ -1,0 +1,91 @@
+// What the photon commands need from the Photon API and from the credential files, as narrow
+// interfaces: `binding.ts` implements them with @hermes/photon-api and
+// @hermes/credential-store; tests implement them in memory.
+
+export interface DeviceAuthorization {
+  userCode: string;
+  verificationUri: string;
+  verificationUriComplete?: string | undefined;
+  /** Seconds until the code expires. */
+  expiresIn: number;
+}
+
+export interface PendingLogin extends DeviceAuthorization {
+  /** Polls until approved, validates the token against the dashboard, returns it. */
+  complete(opts: { signal: AbortSignal; onPending?: () => void }): Promise<string>;
+}
+
+export interface DashboardProject {
+  /** Dashboard id (for regenerate-secret). */
+  id: string;
+  name: string;
+  /** Spectrum project id (HTTP Basic user). */
+  spectrumProjectId?: string | undefined;
+}
+
+export interface ProjectCredentials {
+  projectId: string;
+  projectSecret: string;
+}
+
+export interface WebhookInfo {
+  id: string;
+  webhookUrl: string;
+  createdAt?: string | undefined;
+}
+
+export interface PhotonUser {
+  id: string;
+  phoneNumber?: string | undefined;
+}
+
+export interface PhotonApi {
+  readonly dashboardHost: string;
+  readonly spectrumHost: string;
+  startLogin(signal: AbortSignal): Promise<PendingLogin>;
+  /** "rejected" when the dashboard refuses the token (stale, revoked). */
+  checkToken(token: string, signal: AbortSignal): Promise<"ok" | "rejected">;
+  listProjects(token: string, signal: AbortSignal): Promise<DashboardProject[]>;
+  /** Creates a Spectrum-enabled project; the secret may come back only via regenerate. */
+  createProject(token: string, name: string, signal: AbortSignal): Promise<{ project: DashboardProject; projectSecret?: string | undefined }>;
+  regenerateSecret(token: string, dashboardProjectId: string, signal: AbortSignal): Promise<string>;
+  /** false when Spectrum answers 401 to these credentials. */
+  credentialsWork(creds: ProjectCredentials, signal: AbortSignal): Promise<boolean>;
+  createUser(
+    creds: ProjectCredentials,
+    user: { phoneNumber: string; firstName?: string | undefined; lastName?: string | undefined; email?: string | undefined },
+    signal: AbortSignal,
+  ): Promise<PhotonUser>;
+  registerWebhook(creds: ProjectCredentials, url: string, signal: AbortSignal): Promise<WebhookInfo & { signingSecret: string }>;
+  listWebhooks(creds: ProjectCredentials, signal: AbortSignal): Promise<WebhookInfo[]>;
+  /** "absent" when it was already gone (404). */
+  deleteWebhook(creds: ProjectCredentials, id: string, signal: AbortSignal): Promise<"deleted" | "absent">;
+}
+
+export interface StoredProject {
+  projectId?: string | undefined;
+  projectSecret?: string | undefined;
+  /** Where the pair came from: env overrides win over auth.json. */
+  fromEnv: boolean;
+  dashboardId?: string | undefined;
+  name?: string | undefined;
+}
+
+export interface PhotonStore {
+  readonly envPath: string;
+  readonly authPath: string;
+  loadToken(): Promise<string | undefined>;
+  saveToken(token: string): Promise<void>;
+  loadProject(): Promise<StoredProject>;
+  saveProject(creds: ProjectCredentials, extra: { dashboardId?: string; name?: string }): Promise<void>;
+  webhookSecretSet(): Promise<boolean>;
+  saveWebhookSecret(secret: string): Promise<void>;
+}
+
+/** The credential summary: display literals only (photon.md §5), never secret bytes. */
+export interface PhotonSummary {
+  device_token: string;
+  project_id: string;
+  project_key: string;
+  webhook_key: string;
+}

@@ -1,0 +1,151 @@
+import { describe, expect, it } from "vitest";
+import { fakeContext } from "../../test/support/context.js";
+import { MemoryPhoton, MemoryStore } from "../../test/support/fake-photon.js";
+import { CliError } from "../errors.js";
+import { photonSetup } from "./setup.js";
+
+function secretsOf(api: MemoryPhoton, store: MemoryStore): string[] {
+  return [...api.validTokens, ...api.projects.map((p) => p.secret), ...api.webhooks.map((w) => w.secret), store.token ?? "", store.webhookSecret ?? ""].filter(Boolean);
+}
+
+async function setup(api: MemoryPhoton, store: MemoryStore, opts: Parameters<typeof photonSetup>[3]) {
+  const ctx = fakeContext();
+  const err = await photonSetup(ctx, api, store, opts).then(
+    () => undefined,
+    (e: unknown) => e as CliError,
+  );
+  const all = ctx.out() + ctx.err();
+  for (const s of secretsOf(api, store)) expect(all).not.toContain(s);
+  return { ctx, err };
+}
+
+describe("photon setup", () => {
+  it("first run: logs in, creates the project, registers the user and webhook, prints the table", async () => {
+    const api = new MemoryPhoton();
+    const store = new MemoryStore();
+    const { ctx, err } = await setup(api, store, { phone: "+15551234567", webhookUrl: "https://hooks.example/photon", browser: false });
+    expect(err).toBeUndefined();
+    expect(api.calls).toEqual([
+      "startLogin",
+      "completeLogin",
+      "listProjects",
+      "createProject:hermes",
+      "createUser:+15551234567",
+      "listWebhooks",
+      "registerWebhook:https://hooks.example/photon",
+    ]);
+    expect(store.token).toBe("TOKEN-NEW");
+    expect(store.project).toMatchObject({ projectId: "spec-1", projectSecret: "PROJECT-SECRET-1" });
+    expect(store.webhookSecret).toBe(api.webhooks[0]?.secret);
+    expect(ctx.err()).toContain("No Photon login stored; logging in.");
+    expect(ctx.err()).toContain("Code:  WDJB-MJHT");
+    expect(ctx.opened).toEqual([]);
+    expect(ctx.out()).toContain(" device token : ✓ stored");
+    expect(ctx.out()).toContain(" project id   : spec-1");
+    expect(ctx.out()).toContain(" webhook key  : ✓ set");
+  });
+
+  it("second run is idempotent: no login, no new project, secret not rotated, webhook kept", async () => {
+    const api = new MemoryPhoton();
+    const store = new MemoryStore();
+    await setup(api, store, { phone: "+15551234567", webhookUrl: "https://hooks.example/photon", browser: false });
+    const secretBefore = store.project.projectSecret;
+    api.calls = [];
+    const { ctx, err } = await setup(api, store, { phone: "+15551234567", webhookUrl: "https://hooks.example/photon" });
+    expect(err).toBeUndefined();
+    expect(api.calls).toEqual(["checkToken", "credentialsWork", "createUser:+15551234567", "listWebhooks"]);
+    expect(store.project.projectSecret).toBe(secretBefore);
+    expect(api.projects).toHaveLength(1);
+    expect(api.webhooks).toHaveLength(1);
+    expect(api.users.size).toBe(1);
+    expect(ctx.err()).toContain("still works (not rotated)");
+    expect(ctx.opened).toEqual([]);
+  });
+
+  it("a rejected stored token leads to a re-login, said so; the browser opens unless --no-browser", async () => {
+    const api = new MemoryPhoton();
+    const store = new MemoryStore();
+    store.token = "STALE-TOKEN";
+    const { ctx, err } = await setup(api, store, { phone: "+15551234567" });
+    expect(err).toBeUndefined();
+    expect(ctx.err()).toContain("⚠ The stored Photon login was rejected (expired or revoked); logging in again.");
+    expect(ctx.opened).toEqual(["https://dash.test/device?user_code=WDJB-MJHT"]);
+    expect(store.token).toBe("TOKEN-NEW");
+  });
+
+  it("adopts an existing project with the same name instead of creating a duplicate", async () => {
+    const api = new MemoryPhoton();
+    api.validTokens.add("T");
+    api.projects.push({ id: "dash-9", name: "my-bot", spectrumProjectId: "spec-9", secret: "UNKNOWN-OLD" });
+    const store = new MemoryStore();
+    store.token = "T";
+    const { ctx, err } = await setup(api, store, { phone: "+15551234567", projectName: "my-bot" });
+    expect(err).toBeUndefined();
+    expect(api.calls).toContain("regenerate:dash-9");
+    expect(api.calls.some((c) => c.startsWith("createProject"))).toBe(false);
+    expect(store.project).toMatchObject({ projectId: "spec-9", dashboardId: "dash-9" });
+    expect(ctx.err()).toContain('Adopting existing project "my-bot"');
+  });
+
+  it("a stored secret that no longer works is replaced; env credentials that fail are an error", async () => {
+    const api = new MemoryPhoton();
+    api.validTokens.add("T");
+    api.projects.push({ id: "dash-1", name: "hermes", spectrumProjectId: "spec-1", secret: "CURRENT" });
+    const store = new MemoryStore();
+    store.token = "T";
+    store.project = { projectId: "spec-1", projectSecret: "REVOKED", fromEnv: false, dashboardId: "dash-1" };
+    const a = await setup(api, store, { phone: "+15551234567" });
+    expect(a.err).toBeUndefined();
+    expect(api.calls).toContain("regenerate:dash-1");
+    expect(store.project.projectSecret).toBe(api.projects[0]?.secret);
+
+    const envStore = new MemoryStore();
+    envStore.token = "T";
+    envStore.project = { projectId: "spec-1", projectSecret: "WRONG", fromEnv: true };
+    const b = await setup(api, envStore, { phone: "+15551234567" });
+    expect(b.err?.code).toBe("photon-project-env");
+  });
+
+  it("a registered webhook without a stored secret is re-registered to obtain one", async () => {
+    const api = new MemoryPhoton();
+    const store = new MemoryStore();
+    await setup(api, store, { phone: "+15551234567", webhookUrl: "https://hooks.example/p", browser: false });
+    store.webhookSecret = undefined;
+    api.calls = [];
+    const { err } = await setup(api, store, { phone: "+15551234567", webhookUrl: "https://hooks.example/p" });
+    expect(err).toBeUndefined();
+    expect(api.calls.slice(-3)).toEqual(["listWebhooks", expect.stringMatching(/^deleteWebhook:wh-/), "registerWebhook:https://hooks.example/p"]);
+    expect(api.webhooks).toHaveLength(1);
+    expect(store.webhookSecret).toBe(api.webhooks[0]?.secret);
+  });
+
+  it("checks phone, email and webhook URL before any request; no prompt without a terminal", async () => {
+    for (const [opts, msg] of [
+      [{}, "Pass --phone"],
+      [{ phone: "5551234567" }, "E.164"],
+      [{ phone: "+15551234567", email: "nope" }, "--email"],
+      [{ phone: "+15551234567", webhookUrl: "ftp://x" }, "http(s)"],
+    ] as const) {
+      const api = new MemoryPhoton();
+      const { ctx, err } = await setup(api, new MemoryStore(), opts);
+      expect(err?.exitCode).toBe(2);
+      expect(err?.message).toContain(msg);
+      expect(api.calls).toEqual([]);
+      expect(ctx.prompts).toEqual([]);
+    }
+  });
+
+  it("Ctrl-C while waiting for approval cancels cleanly and stores nothing", async () => {
+    const api = new MemoryPhoton();
+    api.pendingPolls = 1000;
+    const store = new MemoryStore();
+    const ctx = fakeContext();
+    const p = photonSetup(ctx, api, store, { phone: "+15551234567", browser: false });
+    setTimeout(() => ctx.abort(), 20);
+    const err = (await p.catch((e: unknown) => e)) as CliError;
+    expect(err.code).toBe("cancelled");
+    expect(err.exitCode).toBe(130);
+    expect(err.message).toBe("Login cancelled; nothing was stored.");
+    expect(store.token).toBeUndefined();
+  });
+});

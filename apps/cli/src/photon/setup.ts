@@ -1,0 +1,124 @@
+// `hermes photon setup`: idempotent. Re-login only when the stored token is missing or
+// rejected; reuse a working project, else adopt one by name, else create it; never rotate a
+// project secret that still works; register the user (idempotent by phone); optionally
+// register the webhook and store its signing secret once; finish with the status table.
+import type { CliContext } from "../context.js";
+import { CliError, UsageError } from "../errors.js";
+import { Output } from "../ui/output.js";
+import { deviceLogin } from "./login.js";
+import type { PhotonApi, PhotonStore, ProjectCredentials } from "./ports.js";
+import { photonSummary, printSummary } from "./status.js";
+
+export interface SetupOptions {
+  projectName?: string;
+  phone?: string;
+  firstName?: string;
+  lastName?: string;
+  email?: string;
+  webhookUrl?: string;
+  browser?: boolean;
+}
+
+export const DEFAULT_PROJECT_NAME = "hermes";
+export const E164 = /^\+[1-9]\d{6,14}$/;
+
+export function checkWebhookUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new UsageError(`Not a URL: ${JSON.stringify(raw.slice(0, 80))}.`, ["Pass an https:// URL that Photon can reach."]);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new UsageError("The webhook URL must be http(s).");
+  if (url.username || url.password) throw new UsageError("The webhook URL must not contain credentials.");
+  return url.href;
+}
+
+async function ensureToken(ctx: CliContext, api: PhotonApi, store: PhotonStore, out: Output, browser: boolean | undefined): Promise<string> {
+  const stored = await store.loadToken();
+  if (stored) {
+    if ((await api.checkToken(stored, ctx.signal)) === "ok") {
+      out.note("✓ Photon login is valid");
+      return stored;
+    }
+    out.warn("The stored Photon login was rejected (expired or revoked); logging in again.");
+  } else {
+    out.note("No Photon login stored; logging in.");
+  }
+  await deviceLogin(ctx, api, store, { browser: browser !== false });
+  const token = await store.loadToken();
+  if (!token) throw new CliError("photon-login", "Login finished but no token was stored.", { hints: ["Run `hermes photon login` again."] });
+  return token;
+}
+
+async function ensureProject(ctx: CliContext, api: PhotonApi, store: PhotonStore, out: Output, token: string, name: string): Promise<ProjectCredentials> {
+  const stored = await store.loadProject();
+  if (stored.projectId && stored.projectSecret) {
+    const creds = { projectId: stored.projectId, projectSecret: stored.projectSecret };
+    if (await api.credentialsWork(creds, ctx.signal)) {
+      out.note(`✓ Reusing project ${stored.projectId}; its secret still works (not rotated)`);
+      return creds;
+    }
+    if (stored.fromEnv) {
+      throw new CliError("photon-project-env", "Photon rejects the project credentials from PHOTON_PROJECT_ID / PHOTON_PROJECT_SECRET.", {
+        hints: ["Fix or unset those variables, then run `hermes photon setup` again."],
+      });
+    }
+    out.warn(`Photon rejects the stored secret of project ${stored.projectId}; issuing a new one.`);
+  }
+  const projects = await api.listProjects(token, ctx.signal);
+  const match =
+    (stored.projectId && projects.find((p) => p.spectrumProjectId === stored.projectId || p.id === stored.dashboardId)) ||
+    projects.find((p) => p.name === name);
+  if (match) {
+    if (!(stored.projectId && stored.projectSecret)) {
+      out.note(`Adopting existing project "${match.name}" instead of creating a duplicate; issuing a project secret for this machine.`);
+    }
+    const projectSecret = await api.regenerateSecret(token, match.id, ctx.signal);
+    const creds = { projectId: match.spectrumProjectId ?? match.id, projectSecret };
+    await store.saveProject(creds, { dashboardId: match.id, name: match.name });
+    return creds;
+  }
+  const created = await api.createProject(token, name, ctx.signal);
+  const projectSecret = created.projectSecret ?? (await api.regenerateSecret(token, created.project.id, ctx.signal));
+  const creds = { projectId: created.project.spectrumProjectId ?? created.project.id, projectSecret };
+  await store.saveProject(creds, { dashboardId: created.project.id, name: created.project.name });
+  out.note(`✓ Created project "${created.project.name}" (${creds.projectId})`);
+  return creds;
+}
+
+async function ensureWebhook(ctx: CliContext, api: PhotonApi, store: PhotonStore, out: Output, creds: ProjectCredentials, url: string): Promise<void> {
+  const existing = (await api.listWebhooks(creds, ctx.signal)).find((w) => w.webhookUrl === url);
+  if (existing && (await store.webhookSecretSet())) {
+    out.note(`✓ Webhook ${url} already registered (${existing.id}); signing secret already stored`);
+    return;
+  }
+  if (existing) {
+    // Photon shows a signing secret only once, at registration: re-register to get one.
+    out.note(`Webhook ${url} is registered but its signing secret is not stored here; re-registering it.`);
+    await api.deleteWebhook(creds, existing.id, ctx.signal);
+  }
+  const hook = await api.registerWebhook(creds, url, ctx.signal);
+  await store.saveWebhookSecret(hook.signingSecret);
+  out.note(`✓ Registered webhook ${hook.webhookUrl} (${hook.id}); signing secret saved to ${store.envPath}`);
+}
+
+export async function photonSetup(ctx: CliContext, api: PhotonApi, store: PhotonStore, opts: SetupOptions): Promise<void> {
+  const out = new Output(ctx);
+  // Every local check before any request.
+  let phone = opts.phone?.trim();
+  if (!phone && ctx.stdinIsTTY) phone = (await ctx.prompt("Your phone number (E.164, e.g. +15551234567): ")).trim();
+  if (!phone) throw new UsageError("No phone number. Pass --phone +<country><number> (E.164, e.g. +15551234567).");
+  if (!E164.test(phone)) throw new UsageError(`--phone must be E.164 (e.g. +15551234567), got ${JSON.stringify(phone.slice(0, 20))}.`);
+  if (opts.email !== undefined && !/^[^\s@]+@[^\s@]+$/.test(opts.email)) throw new UsageError("--email is not an email address.");
+  const webhookUrl = opts.webhookUrl === undefined ? undefined : checkWebhookUrl(opts.webhookUrl);
+  const name = opts.projectName?.trim() || DEFAULT_PROJECT_NAME;
+
+  const token = await ensureToken(ctx, api, store, out, opts.browser);
+  const creds = await ensureProject(ctx, api, store, out, token, name);
+  const user = await api.createUser(creds, { phoneNumber: phone, firstName: opts.firstName, lastName: opts.lastName, email: opts.email }, ctx.signal);
+  out.note(`✓ User ${phone} registered (${user.id})`);
+  if (webhookUrl) await ensureWebhook(ctx, api, store, out, creds, webhookUrl);
+  out.line();
+  printSummary(out, await photonSummary(store));
+}
