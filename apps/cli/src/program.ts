@@ -82,7 +82,12 @@ function buildProgram(ctx: CliContext, setAction: (a: Action) => void): Command 
     .command("status")
     .description("show which Photon credentials are stored (never their values)")
     .option("--json", "print as JSON")
-    .action(() => setAction(notYet("status")));
+    .action((opts) =>
+      setAction(async () => {
+        const [{ photonStatus }, { photonStore }] = await Promise.all([import("./photon/status.js"), import("./photon/store-binding.js")]);
+        await photonStatus(ctx, photonStore(ctx, await store()), opts);
+      }),
+    );
   const webhook = photon.command("webhook").description("manage the project's webhooks");
   webhook
     .command("register")

@@ -23,6 +23,8 @@ export interface HomeStore {
   setEnvValues(entries: ReadonlyArray<readonly [string, string]>): Promise<void>;
   /** auth.json as parsed JSON; `{}` when absent. */
   readAuth(): Promise<Record<string, unknown>>;
+  /** Read-modify-write auth.json (unknown keys kept; 0600; atomic). */
+  updateAuth(mutate: (auth: Record<string, unknown>) => void): Promise<void>;
 }
 
 export function resolveHome(env: Readonly<Record<string, string | undefined>>, homedir: string): string {
@@ -124,6 +126,14 @@ export function createHomeStore(env: Readonly<Record<string, string | undefined>
       } catch {
         throw new CliError("auth-unreadable", `Could not parse ${authPath}.`, { hints: ["Fix or move the file, then retry."] });
       }
+    },
+    async updateAuth(mutate) {
+      const auth = await store.readAuth();
+      mutate(auth);
+      await mkdir(home, { recursive: true, mode: 0o700 });
+      const tmp = `${authPath}.tmp-${process.pid}`;
+      await writeFile(tmp, `${JSON.stringify(auth, null, 2)}\n`, { mode: 0o600 });
+      await rename(tmp, authPath);
     },
   };
   return store;
