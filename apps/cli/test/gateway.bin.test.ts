@@ -3,7 +3,8 @@ import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { expectNoSecrets, runBin } from "./support/bin.js";
+import { spawn } from "node:child_process";
+import { BIN, expectNoSecrets, runBin } from "./support/bin.js";
 import { sendJson, startFakeConnector } from "./support/fake-connector.js";
 
 const SECRET = "bin-secret-4f1c2a9e";
@@ -102,5 +103,28 @@ describe("hermes (built bin)", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("not available in a managed/hosted install");
     expect(await readFile(join(home, ".env"), "utf8")).toBe("KEEP=1\n");
+  });
+
+  it("Ctrl-C while waiting for the connector: exit 130, a clear line, nothing written", async () => {
+    let arrived!: () => void;
+    const requestArrived = new Promise<void>((r) => (arrived = r));
+    const c = await startFakeConnector(() => arrived()); // never answers
+    try {
+      const child = spawn(process.execPath, [BIN, "gateway", "enroll", "--token", ENROLL, "--connector-url", c.url, "--identity-token", IDENTITY], {
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HERMES_HOME: home },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let out = "";
+      child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (out += d));
+      await requestArrived;
+      child.kill("SIGINT");
+      const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+      expect(code).toBe(130);
+      expect(out).toBe("✗ Cancelled\n");
+      await expect(stat(join(home, ".env"))).rejects.toThrow();
+    } finally {
+      await c.close();
+    }
   });
 });
