@@ -22,9 +22,8 @@ export default defineConfig({
     {
       // Bundled CommonJS dependencies (commander, yaml) `require()` Node builtins through the
       // createRequire banner; the first such call initialises the CommonJS loader, a
-      // measurable share of start-up. Serve those builtins as ESM re-exports instead, and
-      // defer commander's node:child_process (only used for executable subcommands, which
-      // hermes does not have) until first use.
+      // measurable share of start-up. Serve those builtins as ESM re-exports instead (or
+      // defer them until first use, see below).
       name: "esm-builtins-for-bundled-cjs",
       setup(build) {
         const builtins = /^(?:node:)?(events|fs|path|process|child_process|buffer|tty|os|util)$/;
@@ -37,8 +36,13 @@ export default defineConfig({
         });
         build.onLoad({ filter: /.*/, namespace: "hermes-builtin" }, (args) => {
           if (args.path === "process") return { contents: "module.exports = process;", loader: "js" };
-          if (args.path === "child_process") {
-            return { contents: "module.exports = { spawn: (...a) => require('node:child_process').spawn(...a) };", loader: "js" };
+          if (args.path === "child_process" || args.path === "fs" || args.path === "path") {
+            // commander reads these only for executable subcommands / script names, which
+            // hermes never uses: load them (through the real require) on first property access.
+            return {
+              contents: `module.exports = new Proxy({}, { get: (_, key) => require("node:${args.path}")[key] });`,
+              loader: "js",
+            };
           }
           return { contents: `export * from "node:${args.path}";`, loader: "js" };
         });

@@ -26,9 +26,9 @@ export interface CliContext {
   now(): number;
   /** Resolves after `ms`, rejects when `signal` aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
-  hostname(): string;
+  hostname(): Promise<string>;
   /** The user's home directory (for the default HERMES_HOME). */
-  homedir(): string;
+  homedir(): Promise<string>;
   /** Best effort; resolves false when no browser could be started. */
   openBrowser(url: string): Promise<boolean>;
   /** Aborted on Ctrl-C. */

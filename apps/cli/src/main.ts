@@ -1,5 +1,4 @@
 // The real process context and the command tree, loaded by cli.ts for everything but --version.
-import { homedir, hostname } from "node:os";
 import type { CliContext } from "./context.js";
 import { run } from "./program.js";
 import { terminalPrompt } from "./ui/prompt.js";
@@ -32,13 +31,16 @@ export async function main(argv: readonly string[], version: string): Promise<nu
     env: process.env,
     stdout: { write: (s) => void process.stdout.write(s), isTTY: process.stdout.isTTY === true, columns: process.stdout.columns },
     stderr: { write: (s) => void process.stderr.write(s), isTTY: process.stderr.isTTY === true, columns: process.stderr.columns },
-    stdinIsTTY: process.stdin.isTTY === true,
-    prompt: terminalPrompt(process.stdin, process.stderr),
+    // process.stdin is created on first access (a measurable cost): only when a command needs it.
+    get stdinIsTTY() {
+      return process.stdin.isTTY === true;
+    },
+    prompt: (question, opts) => terminalPrompt(process.stdin, process.stderr)(question, opts),
     fetch: globalThis.fetch,
     now: () => Date.now(),
     sleep,
-    hostname: () => hostname(),
-    homedir: () => homedir(),
+    hostname: async () => (await import("node:os")).hostname(),
+    homedir: async () => (await import("node:os")).homedir(),
     openBrowser: async (url) => (await import("./ui/browser.js")).openBrowser(url),
     signal: controller.signal,
     version,

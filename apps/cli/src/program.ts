@@ -26,7 +26,7 @@ function buildProgram(ctx: CliContext, setAction: (a: Action) => void): Command 
     .exitOverride();
 
   // Loaded on demand: fs/promises is not needed for --help / --version (start-up time).
-  const store = async (): Promise<HomeStore> => (await import("./store.js")).createHomeStore(ctx.env, ctx.homedir());
+  const store = async (): Promise<HomeStore> => (await import("./store.js")).createHomeStore(ctx.env, await ctx.homedir());
 
   const gateway = program.command("gateway").description("relay gateway: enroll with a connector, show the relay configuration");
   gateway

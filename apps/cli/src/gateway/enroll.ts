@@ -97,7 +97,7 @@ export async function enrollGateway(ctx: CliContext, store: HomeStore, opts: Enr
   }
 
   // 3. The gateway id.
-  const gatewayId = (opts.gatewayId ?? defaultGatewayId(ctx.hostname())).trim();
+  const gatewayId = (opts.gatewayId ?? defaultGatewayId(await ctx.hostname())).trim();
   if (!validGatewayId(gatewayId)) {
     throw new UsageError("--gateway-id must be 1-128 printable characters without spaces.");
   }

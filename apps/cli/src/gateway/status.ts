@@ -40,7 +40,7 @@ export async function relayStatus(ctx: CliContext, store: HomeStore): Promise<Re
     managedReason: managed.reason ?? null,
     enabled,
     relayUrl: url ? { value: displayUrl(url.value.replace(/\/+$/, "")), source: url.source } : null,
-    gatewayId: id ? { value: id.value, source: id.source } : { value: defaultGatewayId(ctx.hostname()), source: "default" },
+    gatewayId: id ? { value: id.value, source: id.source } : { value: defaultGatewayId(await ctx.hostname()), source: "default" },
     secret: { set: secret !== undefined, source: secret?.source ?? null },
     deliveryKey: { set: key !== undefined, source: key?.source ?? null },
     wakeUrl: wake ? { value: displayUrl(wake.value), source: wake.source } : null,

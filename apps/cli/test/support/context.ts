@@ -46,8 +46,8 @@ export function fakeContext(
       if (signal?.aborted) throw new CancelledError();
       now += ms;
     },
-    hostname: () => opts.hostname ?? "testhost",
-    homedir: () => opts.home ?? "/nonexistent-home",
+    hostname: async () => opts.hostname ?? "testhost",
+    homedir: async () => opts.home ?? "/nonexistent-home",
     openBrowser: async (url) => {
       opened.push(url);
       return true;
