@@ -9,10 +9,12 @@ export function terminalPrompt(
 ): (question: string, opts?: PromptOptions) => Promise<string> {
   return (question, opts = {}) =>
     new Promise<string>((resolve, reject) => {
-      stderr.write(question);
       let answer = "";
       const raw = stdin.isTTY === true;
+      // Raw mode (no echo) BEFORE the question appears: anything typed after seeing it is
+      // never echoed by the terminal.
       if (raw) stdin.setRawMode(true);
+      stderr.write(question);
       stdin.setEncoding("utf8");
       const finish = (err?: Error) => {
         stdin.off("data", onData);
