@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import { parseDotenv } from "./dotenv.js";
+import { ConfigError } from "./errors.js";
+import { resolveConfig } from "./resolve.js";
+
+const HOME = "/h";
+function run(env: Record<string, string>, files: Record<string, string> = {}) {
+  return resolveConfig({
+    env: { HERMES_HOME: HOME, ...env },
+    readFile: (p) => files[p] ?? null,
+    hostname: () => "box",
+  });
+}
+function err(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("parseDotenv", () => {
+  it("reads bare, export, spaced and quoted values; first definition wins", () => {
+    const m = parseDotenv('\uFEFF# c\nA=1\nexport B=two\nC = x\nD="a \\"q\\" \\\\ #"\nA=2\n');
+    expect([...m]).toEqual([["A", "1"], ["B", "two"], ["C", "x"], ["D", 'a "q" \\ #']]);
+  });
+});
+
+describe("resolveConfig", () => {
+  it("defaults: echo agent, 127.0.0.1 inbound, gw-<hostname>, relay off", () => {
+    const c = run({});
+    expect(c.agent).toEqual({ value: { kind: "echo" }, source: "default", key: "" });
+    expect(c.inboundHost.value).toBe("127.0.0.1");
+    expect(c.relayId).toMatchObject({ value: "gw-box", source: "default" });
+    expect(c.relayEnabled.value).toBe(false);
+  });
+
+  it("env wins over .env, which wins over config.yaml; sources are recorded", () => {
+    const c = run(
+      { GATEWAY_RELAY_URL: "wss://env.example/relay/" },
+      {
+        "/h/.env": "GATEWAY_RELAY_URL=wss://dotenv.example\nGATEWAY_RELAY_ID=gw-dot\n",
+        "/h/config.yaml": "gateway:\n  relay_id: gw-yaml\n  relay_secret: s3\n",
+      },
+    );
+    expect(c.relayUrl).toEqual({ value: "wss://env.example/relay", source: "env", key: "GATEWAY_RELAY_URL" });
+    expect(c.relayId).toEqual({ value: "gw-dot", source: ".env", key: "GATEWAY_RELAY_ID" });
+    expect(c.relaySecret).toEqual({ value: "s3", source: "config.yaml", key: "gateway.relay_secret" });
+    expect(c.relayEnabled.value).toBe(true);
+    expect(c.secretValues).toEqual(["s3"]);
+  });
+
+  it("platforms.relay.enabled: false disables the relay whatever else is set", () => {
+    const c = run({ GATEWAY_RELAY_URL: "ws://x" }, { "/h/config.yaml": "platforms:\n  relay:\n    enabled: false\n" });
+    expect(c.relayEnabled).toEqual({ value: false, source: "config.yaml", key: "platforms.relay.enabled" });
+  });
+
+  it("GATEWAY_RELAY_PLATFORMS is a comma list; BOT_IDS malformed → {} with a warning", () => {
+    const c = run({ GATEWAY_RELAY_PLATFORMS: " discord, Slack ,,", GATEWAY_RELAY_BOT_IDS: "{nope" });
+    expect(c.relayPlatforms.value).toEqual(["discord", "slack"]);
+    expect(c.relayBotIds.value).toEqual({});
+    expect(c.warnings.join()).toMatch(/GATEWAY_RELAY_BOT_IDS/);
+    const ok = run({ GATEWAY_RELAY_BOT_IDS: '{"discord":{"botId":"42"}}' });
+    expect(ok.relayBotIds.value).toEqual({ discord: { botId: "42" } });
+  });
+
+  it("allowlists from env and .env", () => {
+    const c = run({ DISCORD_ALLOWED_USERS: "u1, u2" }, { "/h/.env": "SLACK_ALLOWED_USERS=w1\n" });
+    expect([...(c.allowedUsers.get("discord") ?? [])]).toEqual(["u1", "u2"]);
+    expect([...(c.allowedUsers.get("slack") ?? [])]).toEqual(["w1"]);
+  });
+
+  it("agent selection: exec: and http URLs", () => {
+    expect(run({ GATEWAY_AGENT: "exec:./a.sh --x" }).agent.value).toEqual({ kind: "exec", command: "./a.sh --x" });
+    expect(run({ GATEWAY_AGENT: "http://127.0.0.1:9/turn" }).agent.value).toEqual({ kind: "http", url: "http://127.0.0.1:9/turn" });
+  });
+
+  it("invalid values name the key and the source", () => {
+    expect(err(() => run({ GATEWAY_AGENT: "exec:" }))).toMatchObject({ key: "GATEWAY_AGENT", source: "env", code: "GATEWAY_CONFIG_INVALID" });
+    expect(err(() => run({}, { "/h/.env": "GATEWAY_RELAY_INBOUND_PORT=99999\n" }))).toMatchObject({ key: "GATEWAY_RELAY_INBOUND_PORT", source: ".env" });
+    expect(err(() => run({}, { "/h/config.yaml": "gateway:\n  relay_url: ftp://x\n" }))).toMatchObject({ key: "gateway.relay_url", source: "config.yaml" });
+    expect(err(() => run({}, { "/h/config.yaml": "a: [" })).key).toBe("config.yaml");
+    expect(err(() => run({ GATEWAY_LOG_LEVEL: "loud" })).message).toMatch(/GATEWAY_LOG_LEVEL \(from env\)/);
+  });
+
+  it("an error never contains the secret values", () => {
+    const e = err(() => run({ GATEWAY_RELAY_SECRET: "topsecret", GATEWAY_HEALTH_PORT: "x" }));
+    expect(e.message).not.toContain("topsecret");
+  });
+});
