@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { TurnCancelledError, TurnScheduler, TurnsDrainingError } from "./scheduler.js";
+
+function deferred<T = void>() {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+const untilAborted = (signal: AbortSignal) =>
+  new Promise<string>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true }));
+
+describe("TurnScheduler", () => {
+  it("runs one turn at a time per session, in arrival order; other sessions run concurrently", async () => {
+    const s = new TurnScheduler();
+    const log: string[] = [];
+    const gate = deferred();
+    const a1 = s.submit("A", async () => {
+      log.push("a1 start");
+      await gate.promise;
+      log.push("a1 end");
+    });
+    const a2 = s.submit("A", async () => void log.push("a2"));
+    const a3 = s.submit("A", async () => void log.push("a3"));
+    await s.submit("B", async () => void log.push("b1"));
+    expect(log).toEqual(["a1 start", "b1"]);
+    expect(s.inFlight).toBe(1);
+    gate.resolve();
+    await Promise.all([a1, a2, a3]);
+    expect(log).toEqual(["a1 start", "b1", "a1 end", "a2", "a3"]);
+    expect(s.pending).toBe(0);
+  });
+
+  it("interrupt cancels exactly that session's running turn; the queue goes on", async () => {
+    const s = new TurnScheduler();
+    const started = deferred();
+    const a = s.submit("A", (sig) => (started.resolve(), untilAborted(sig)));
+    const bGate = deferred();
+    const b = s.submit("B", async (sig) => {
+      await bGate.promise;
+      return sig.aborted ? "aborted" : "ok";
+    });
+    const a2 = s.submit("A", async () => "next");
+    await started.promise;
+    expect(s.interrupt("A")).toBe(true);
+    await expect(a).rejects.toThrow("interrupted");
+    await expect(a2).resolves.toBe("next");
+    bGate.resolve();
+    await expect(b).resolves.toBe("ok");
+    expect(s.interrupt("nobody")).toBe(false);
+  });
+
+  it("a failing turn does not block the session", async () => {
+    const s = new TurnScheduler();
+    const bad = s.submit("A", async () => {
+      throw new Error("boom");
+    });
+    await expect(bad).rejects.toThrow("boom");
+    await expect(s.submit("A", async () => 1)).resolves.toBe(1);
+  });
+
+  it("drain: refuses new turns and waits for accepted ones", async () => {
+    const s = new TurnScheduler();
+    const gate = deferred();
+    const t = s.submit("A", async () => (await gate.promise, "done"));
+    const never = new Promise<void>(() => {});
+    const drained = s.drain(1000, () => never);
+    await expect(s.submit("B", async () => 1)).rejects.toBeInstanceOf(TurnsDrainingError);
+    gate.resolve();
+    await expect(t).resolves.toBe("done");
+    await expect(drained).resolves.toEqual({ finishedInBudget: true, cancelled: 0 });
+  });
+
+  it("drain: when the budget runs out, running turns are aborted and queued ones cancelled", async () => {
+    const s = new TurnScheduler();
+    const started = deferred();
+    const running = s.submit("A", (sig) => (started.resolve(), untilAborted(sig)));
+    const queued = s.submit("A", async () => "should not run");
+    await started.promise;
+    const budget = deferred();
+    const drained = s.drain(5, () => budget.promise);
+    budget.resolve();
+    await expect(drained).resolves.toEqual({ finishedInBudget: false, cancelled: 1 });
+    await expect(running).rejects.toThrow("drain budget exhausted");
+    await expect(queued).rejects.toBeInstanceOf(TurnCancelledError);
+  });
+});
