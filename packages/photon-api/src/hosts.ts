@@ -1,0 +1,23 @@
+export const DEFAULT_DASHBOARD_HOST = "https://app.photon.codes";
+export const DEFAULT_SPECTRUM_HOST = "https://spectrum.photon.codes";
+
+export interface PhotonHosts {
+  dashboardHost: string;
+  spectrumHost: string;
+}
+
+export function stripTrailingSlashes(host: string): string {
+  return host.replace(/\/+$/, "");
+}
+
+/**
+ * Resolve hosts from an environment object the app passes in (the library never reads
+ * `process.env`). `PHOTON_SPECTRUM_HOST` wins over the seed's `PHOTON_API_HOST`.
+ */
+export function resolvePhotonHosts(env: Readonly<Record<string, string | undefined>>): PhotonHosts {
+  const pick = (...values: (string | undefined)[]) => values.map((v) => v?.trim()).find((v) => v);
+  return {
+    dashboardHost: stripTrailingSlashes(pick(env.PHOTON_DASHBOARD_HOST) ?? DEFAULT_DASHBOARD_HOST),
+    spectrumHost: stripTrailingSlashes(pick(env.PHOTON_SPECTRUM_HOST, env.PHOTON_API_HOST) ?? DEFAULT_SPECTRUM_HOST),
+  };
+}

@@ -1,0 +1,85 @@
+import { PhotonApiError } from "./errors.js";
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+/** Receives method, path and status only; never headers, bodies, tokens or secrets. */
+export type PhotonLogger = (message: string) => void;
+
+export const realSleep: Sleep = (ms, signal) =>
+  new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => { signal?.removeEventListener("abort", onAbort); resolve(); }, ms);
+    const onAbort = () => { clearTimeout(timer); reject(signal?.reason); };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+
+export interface HttpOptions {
+  fetch: FetchLike;
+  sleep: Sleep;
+  timeoutMs: number;
+  maxRetries: number;
+  logger?: PhotonLogger | undefined;
+}
+
+export interface SendRequest {
+  method: string;
+  url: string;
+  /** Path only, for logs and errors (never carries credentials). */
+  label: string;
+  headers?: Record<string, string>;
+  json?: unknown;
+  /** Retry 429/5xx/network errors (idempotent requests only). */
+  retry: boolean;
+  signal?: AbortSignal | undefined;
+}
+
+export interface SentResponse {
+  status: number;
+  headers: Headers;
+  body: unknown;
+  text: string;
+}
+
+function retryAfterMs(headers: Headers, attempt: number): number {
+  const raw = headers.get("retry-after");
+  const seconds = raw !== null && /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : undefined;
+  return seconds !== undefined ? Math.min(seconds * 1000, 60_000) : Math.min(500 * 2 ** attempt, 8_000);
+}
+
+/** One request with a per-attempt timeout and bounded retries; never throws raw fetch errors. */
+export async function send(options: HttpOptions, req: SendRequest): Promise<SentResponse> {
+  for (let attempt = 0; ; attempt++) {
+    const signals = [AbortSignal.timeout(options.timeoutMs), ...(req.signal ? [req.signal] : [])];
+    let res: Response;
+    try {
+      res = await options.fetch(req.url, {
+        method: req.method,
+        headers: { accept: "application/json", ...(req.json === undefined ? {} : { "content-type": "application/json" }), ...req.headers },
+        ...(req.json === undefined ? {} : { body: JSON.stringify(req.json) }),
+        signal: AbortSignal.any(signals),
+      });
+    } catch (cause) {
+      if (req.signal?.aborted) throw new PhotonApiError(`${req.method} ${req.label} was cancelled.`, { code: "PHOTON_ABORTED", cause });
+      options.logger?.(`photon: ${req.method} ${req.label} network error (attempt ${attempt + 1})`);
+      if (req.retry && attempt < options.maxRetries) { await options.sleep(Math.min(500 * 2 ** attempt, 8_000), req.signal); continue; }
+      throw new PhotonApiError(`${req.method} ${req.label} failed: could not reach Photon (${(cause as Error)?.name ?? "error"}). Check the network or the host setting and retry.`, { code: "PHOTON_NETWORK", cause });
+    }
+    const text = await res.text().catch(() => "");
+    options.logger?.(`photon: ${req.method} ${req.label} -> ${res.status}`);
+    if (req.retry && (res.status === 429 || res.status >= 500) && attempt < options.maxRetries) {
+      await options.sleep(retryAfterMs(res.headers, attempt), req.signal);
+      continue;
+    }
+    let body: unknown;
+    try { body = text ? JSON.parse(text) : undefined; } catch { body = undefined; }
+    return { status: res.status, headers: res.headers, body, text };
+  }
+}
+
+export function messageOf(body: unknown, text: string): string {
+  if (body && typeof body === "object") {
+    const b = body as Record<string, unknown>;
+    for (const k of ["message", "error_description", "error"]) if (typeof b[k] === "string" && b[k]) return b[k] as string;
+  }
+  return text.slice(0, 200) || "no details";
+}
