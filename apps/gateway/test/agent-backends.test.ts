@@ -1,0 +1,108 @@
+import { mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { execAgent } from "../src/agent/exec.js";
+import { httpAgent } from "../src/agent/http.js";
+
+const env = { PATH: process.env.PATH };
+const live = () => new AbortController().signal;
+const event = { text: "hello", source: { platform: "discord", chat_id: "c", chat_type: "dm", user_id: "u" } };
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("exec agent", () => {
+  it("gets the event JSON on stdin and replies with stdout", async () => {
+    const a = execAgent({ command: "cat; echo", timeoutMs: 10_000, env });
+    expect(JSON.parse(await a.runTurn(event, { signal: live() }))).toEqual(event);
+  });
+
+  it("a non-zero exit is AGENT_FAILED", async () => {
+    const a = execAgent({ command: "exit 3", timeoutMs: 10_000, env });
+    await expect(a.runTurn(event, { signal: live() })).rejects.toMatchObject({ code: "AGENT_FAILED" });
+  });
+
+  it("a turn over the timeout is stopped with AGENT_TIMEOUT", async () => {
+    const a = execAgent({ command: "sleep 30", timeoutMs: 100, env, killGraceMs: 100 });
+    await expect(a.runTurn(event, { signal: live() })).rejects.toMatchObject({ code: "AGENT_TIMEOUT" });
+  });
+
+  it("abort kills the whole process group, grandchildren included", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gw-exec-"));
+    const pidFile = join(dir, "pid");
+    const a = execAgent({ command: `sleep 30 & echo $! > ${pidFile}; wait`, timeoutMs: 10_000, env, killGraceMs: 100 });
+    const ac = new AbortController();
+    const turn = a.runTurn(event, { signal: ac.signal });
+    for (let i = 0; i < 200 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 10));
+    const pid = Number(readFileSync(pidFile, "utf8").trim());
+    expect(alive(pid)).toBe(true);
+    ac.abort();
+    await expect(turn).rejects.toMatchObject({ code: "AGENT_ABORTED" });
+    for (let i = 0; i < 200 && alive(pid); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(alive(pid)).toBe(false);
+  });
+});
+
+describe("http agent", () => {
+  let close: (() => void) | undefined;
+  afterEach(() => close?.());
+  async function serve(handler: (body: string, res: ServerResponse, req: IncomingMessage) => void): Promise<string> {
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => handler(body, res, req));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    close = () => server.close();
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/turn`;
+  }
+
+  it("POSTs the event JSON; accepts {reply}, {text} and plain text bodies", async () => {
+    const seen: unknown[] = [];
+    const replies = [
+      ["application/json", '{"reply":"r1"}'],
+      ["application/json; charset=utf-8", '{"text":"r2"}'],
+      ["text/plain", "r3"],
+    ];
+    let i = 0;
+    const url = await serve((body, res, req) => {
+      seen.push([req.method, req.headers["content-type"], JSON.parse(body)]);
+      const [ct, b] = replies[i++] as [string, string];
+      res.writeHead(200, { "content-type": ct }).end(b);
+    });
+    const a = httpAgent({ url, timeoutMs: 10_000 });
+    expect([await a.runTurn(event, { signal: live() }), await a.runTurn(event, { signal: live() }), await a.runTurn(event, { signal: live() })]).toEqual(["r1", "r2", "r3"]);
+    expect(seen[0]).toEqual(["POST", "application/json", event]);
+  });
+
+  it("non-2xx and JSON without reply/text are typed errors", async () => {
+    let n = 0;
+    const url = await serve((_b, res) => {
+      if (n++ === 0) res.writeHead(500).end("no");
+      else res.writeHead(200, { "content-type": "application/json" }).end('{"other":1}');
+    });
+    const a = httpAgent({ url, timeoutMs: 10_000 });
+    await expect(a.runTurn(event, { signal: live() })).rejects.toMatchObject({ code: "AGENT_FAILED" });
+    await expect(a.runTurn(event, { signal: live() })).rejects.toMatchObject({ code: "AGENT_BAD_REPLY" });
+  });
+
+  it("abort cancels the request with AGENT_ABORTED", async () => {
+    const url = await serve(() => {
+      /* never answers */
+    });
+    const a = httpAgent({ url, timeoutMs: 10_000 });
+    const ac = new AbortController();
+    const turn = a.runTurn(event, { signal: ac.signal });
+    ac.abort();
+    await expect(turn).rejects.toMatchObject({ code: "AGENT_ABORTED" });
+  });
+});
