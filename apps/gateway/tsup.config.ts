@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
 import { defineConfig } from "tsup";
+
+const pkg = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as { version: string };
 
 // The daemon ships as one ESM file with a shebang; workspace packages are bundled in so the
 // process starts without resolving a tree of modules.
@@ -11,4 +14,5 @@ export default defineConfig({
   platform: "node",
   banner: { js: "#!/usr/bin/env node" },
   noExternal: [/^@hermes\//],
+  define: { __GATEWAY_VERSION__: JSON.stringify(pkg.version) },
 });

@@ -1,3 +1,3 @@
 import { defineHermesConfig } from "@hermes/vitest-config";
 
-export default defineHermesConfig();
+export default defineHermesConfig({ test: { globalSetup: ["test/global-setup.ts"] } });

@@ -1,0 +1,36 @@
+import type { GatewayConfig, Sourced } from "./resolve.js";
+
+/** Lines describing the resolved configuration, each with its source. Secrets print as <hidden>. */
+export function describeConfig(c: GatewayConfig): string[] {
+  const from = (s: Sourced<unknown>) => (s.source === "default" ? "default" : `${s.key} from ${s.source}`);
+  const show = (label: string, s: Sourced<unknown>, secret = false) => {
+    const v = s.value === null || (Array.isArray(s.value) && s.value.length === 0) ? "(unset)" : secret ? "<hidden>" : render(s.value);
+    return `${label.padEnd(18)} ${v}  [${from(s)}]`;
+  };
+  return [
+    `home               ${c.home}`,
+    show("relay enabled", c.relayEnabled),
+    show("relay url", c.relayUrl),
+    show("relay id", c.relayId),
+    show("relay secret", c.relaySecret, true),
+    show("delivery key", c.relayDeliveryKey, true),
+    show("wake url", c.relayWakeUrl),
+    show("platforms", c.relayPlatforms),
+    show("bot ids", c.relayBotIds),
+    show("inbound", { ...c.inboundPort, value: c.inboundPort.value === null ? null : `${c.inboundHost.value}:${c.inboundPort.value}` }),
+    show("agent", c.agent),
+    show("agent timeout ms", c.agentTimeoutMs),
+    show("health", { ...c.healthPort, value: c.healthPort.value === null ? null : `${c.healthHost.value}:${c.healthPort.value}` }),
+    show("drain timeout ms", c.drainTimeoutMs),
+    show("log level", c.logLevel),
+    `allowlists         ${c.allowedUsers.size === 0 ? "(none)" : [...c.allowedUsers].map(([p, u]) => `${p}:${u.size}`).join(", ")}`,
+  ];
+}
+
+function render(v: unknown): string {
+  if (typeof v === "object" && v !== null && "kind" in v) {
+    const a = v as { kind: string; command?: string; url?: string };
+    return a.kind === "echo" ? "echo" : a.kind === "exec" ? `exec:${a.command}` : `http ${new URL(a.url ?? "").origin}`;
+  }
+  return typeof v === "string" ? v : JSON.stringify(v);
+}

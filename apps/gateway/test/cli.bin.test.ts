@@ -1,0 +1,62 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const BIN = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+function gw(args: string[], env: Record<string, string> = {}, files: Record<string, string> = {}) {
+  const home = mkdtempSync(join(tmpdir(), "gw-home-"));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(home, name), text);
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH ?? "", HERMES_HOME: home, ...env },
+    encoding: "utf8",
+    timeout: 20_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe("hermes-gateway (built bin)", () => {
+  it("--version and --help", () => {
+    expect(gw(["--version"])).toMatchObject({ code: 0, out: "0.1.0\n" });
+    const h = gw(["--help"]);
+    expect(h.code).toBe(0);
+    for (const c of ["run", "dev", "dev-connector"]) expect(h.out).toContain(c);
+  });
+
+  it("bad configuration exits 2 naming the key and its source", () => {
+    const a = gw(["run"], { GATEWAY_RELAY_INBOUND_PORT: "http" });
+    expect(a.code).toBe(2);
+    expect(a.err).toContain("GATEWAY_RELAY_INBOUND_PORT (from env)");
+    const b = gw(["run", "--check"], {}, { "config.yaml": "gateway:\n  agent: telepathy\n" });
+    expect(b.code).toBe(2);
+    expect(b.err).toContain("gateway.agent (from config.yaml)");
+  });
+
+  it("run --check prints the resolved config with sources and never a secret", () => {
+    const r = gw(
+      ["run", "--check"],
+      { GATEWAY_RELAY_URL: "ws://127.0.0.1:9/relay", GATEWAY_RELAY_BOT_IDS: "[oops" },
+      { ".env": "GATEWAY_RELAY_SECRET=sekrit-value-1\nGATEWAY_RELAY_DELIVERY_KEY=dk-value-2\n" },
+    );
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/relay url\s+ws:\/\/127\.0\.0\.1:9\/relay\s+\[GATEWAY_RELAY_URL from env\]/);
+    expect(r.out).toMatch(/relay secret\s+<hidden>\s+\[GATEWAY_RELAY_SECRET from \.env\]/);
+    expect(r.err).toContain("warning: GATEWAY_RELAY_BOT_IDS");
+    expect(r.out + r.err).not.toContain("sekrit-value-1");
+    expect(r.out + r.err).not.toContain("dk-value-2");
+  });
+
+  it("unimplemented commands say so and exit 1", () => {
+    for (const args of [["run"], ["dev", "--script", "hi"], ["dev-connector"]]) {
+      const r = gw(args);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain("not implemented yet");
+    }
+  });
+
+  it("an unknown command is a usage error (exit 2)", () => {
+    expect(gw(["fly"]).code).toBe(2);
+  });
+});
