@@ -66,7 +66,7 @@ export async function pollForToken(ctx: DeviceFlowContext, code: DeviceCode, opt
     let res;
     try {
       res = await send(ctx.http, {
-        method: "POST", url: `${ctx.dashboardHost}/api/auth/device/token`, label: "/api/auth/device/token", retry: false, signal: options.signal,
+        method: "POST", url: `${ctx.dashboardHost}/api/auth/device/token`, label: "/api/auth/device/token", retry: false, retryRateLimit: false, signal: options.signal,
         json: { grant_type: GRANT_TYPE, device_code: code.deviceCode, client_id: options.clientId ?? DEFAULT_CLIENT_ID },
       });
     } catch (err) {

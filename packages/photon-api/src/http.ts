@@ -30,6 +30,8 @@ export interface SendRequest {
   json?: unknown;
   /** Retry 429/5xx/network errors (idempotent requests only). */
   retry: boolean;
+  /** Retry 429s even when `retry` is false (default true; the device poll handles 429 itself). */
+  retryRateLimit?: boolean;
   signal?: AbortSignal | undefined;
 }
 
@@ -66,7 +68,8 @@ export async function send(options: HttpOptions, req: SendRequest): Promise<Sent
     }
     const text = await res.text().catch(() => "");
     options.logger?.(`photon: ${req.method} ${req.label} -> ${res.status}`);
-    if (req.retry && (res.status === 429 || res.status >= 500) && attempt < options.maxRetries) {
+    // A 429 was not processed, so even a POST may be retried; 5xx only when idempotent.
+    if (((res.status === 429 && req.retryRateLimit !== false) || (req.retry && res.status >= 500)) && attempt < options.maxRetries) {
       await options.sleep(retryAfterMs(res.headers, attempt), req.signal);
       continue;
     }

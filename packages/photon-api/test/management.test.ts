@@ -115,3 +115,40 @@ describe("spectrum", () => {
     expect(s.logs.join("\n")).not.toContain(s.creds.projectSecret);
   });
 });
+
+describe("transport", () => {
+  it("a 429 on a POST is retried after Retry-After (not processed, so safe)", async () => {
+    const s = await withProject();
+    s.server.injectFailure({ path: "/projects/", method: "POST", kind: { status: 429, retryAfter: 1 } });
+    const u = await s.client.createUser(s.creds, { phoneNumber: "+15551234567" });
+    expect(u.phoneNumber).toBe("+15551234567");
+    expect(s.clock.sleeps).toEqual([1000]);
+  });
+
+  it("per-request timeout aborts a hung request with a typed network error", async () => {
+    const { PhotonClient } = await import("../src/index.js");
+    const hung = new PhotonClient({
+      timeoutMs: 20, maxRetries: 0,
+      fetch: (_u, init) => new Promise((_r, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal?.reason))),
+    });
+    await expect(hung.listProjects("tok")).rejects.toMatchObject({ code: "PHOTON_NETWORK" });
+  });
+
+  it("registerWebhook secret verifies a delivery signed by the fake end to end", async () => {
+    const s = await withProject();
+    const { createServer } = await import("node:http");
+    const { createWebhookHandler } = await import("../src/webhook/index.js");
+    let resolveEvent: (id: string) => void = () => {};
+    const received = new Promise<string>((r) => { resolveEvent = r; });
+    const hookServer = createServer(createWebhookHandler({ secret: undefined, onEvent: () => {} }));
+    await new Promise<void>((r) => hookServer.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(hookServer.address() as import("node:net").AddressInfo).port}/photon`;
+    const hook = await s.client.registerWebhook(s.creds, url);
+    hookServer.removeAllListeners("request");
+    hookServer.on("request", createWebhookHandler({ secret: hook.signingSecret, onEvent: (d) => resolveEvent(d.event.message.id) }));
+    const event = { event: "messages", space: { id: "sp", platform: "imessage" }, message: { id: "m9", platform: "imessage", direction: "inbound", timestamp: "2026-01-01T00:00:00Z", sender: { id: "u", platform: "imessage" }, space: { id: "sp", platform: "imessage" }, content: { type: "text", text: "yo" } } };
+    expect((await s.server.deliverWebhook(url, event)).status).toBe(200);
+    expect(await received).toBe("m9");
+    await new Promise((r) => hookServer.close(r));
+  });
+});
