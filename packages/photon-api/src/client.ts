@@ -108,8 +108,8 @@ export class PhotonClient {
   }
 
   // ---- dashboard ----
-  private async dashboard(method: string, path: string, token: string, json?: unknown): Promise<SentResponse> {
-    const res = await send(this.http, { method, url: `${this.dashboardHost}${path}`, label: path, headers: { authorization: `Bearer ${token}` }, json, retry: method === "GET" });
+  private async dashboard(method: string, path: string, token: string, json?: unknown, signal?: AbortSignal): Promise<SentResponse> {
+    const res = await send(this.http, { method, url: `${this.dashboardHost}${path}`, label: path, headers: { authorization: `Bearer ${token}` }, json, retry: method === "GET", signal });
     if (res.status === 401 || res.status === 403) {
       throw new PhotonDashboardAuthError(`Photon dashboard rejected the stored token (${res.status} on ${method} ${path}); run the device login again.`, { status: res.status });
     }
@@ -119,24 +119,24 @@ export class PhotonClient {
     return res;
   }
 
-  async listProjects(token: string): Promise<Project[]> {
-    const res = await this.dashboard("GET", "/api/projects/", token);
+  async listProjects(token: string, signal?: AbortSignal): Promise<Project[]> {
+    const res = await this.dashboard("GET", "/api/projects/", token, undefined, signal);
     const body = res.body as unknown;
     const list = Array.isArray(body) ? body : Array.isArray((body as { data?: unknown })?.data) ? (body as { data: unknown[] }).data : undefined;
     if (!list) throw new PhotonApiError("Photon project list was not an array; retry later.", { code: "PHOTON_BAD_RESPONSE", status: res.status });
     return list.filter((p): p is Project => !!p && typeof p === "object" && typeof (p as Project).id === "string");
   }
 
-  async findProjectByName(token: string, name: string): Promise<Project | undefined> {
+  async findProjectByName(token: string, name: string, signal?: AbortSignal): Promise<Project | undefined> {
     const wanted = name.trim().toLowerCase();
-    return (await this.listProjects(token)).find((p) => typeof p.name === "string" && p.name.trim().toLowerCase() === wanted);
+    return (await this.listProjects(token, signal)).find((p) => typeof p.name === "string" && p.name.trim().toLowerCase() === wanted);
   }
 
   /** Creates a Spectrum iMessage project. Newer servers answer `{success, id}`: then only `id` is set. */
-  async createProject(token: string, input: { name: string; location?: string; platforms?: string[] }): Promise<Project> {
+  async createProject(token: string, input: { name: string; location?: string; platforms?: string[] }, signal?: AbortSignal): Promise<Project> {
     const res = await this.dashboard("POST", "/api/projects/", token, {
       name: input.name, location: input.location ?? "United States", spectrum: true, platforms: input.platforms ?? ["imessage"],
-    });
+    }, signal);
     const b = (res.body ?? {}) as Record<string, unknown>;
     if (typeof b.id !== "string") throw new PhotonApiError("Photon created a project but returned no id; check the dashboard.", { code: "PHOTON_BAD_RESPONSE", status: res.status });
     if (b.success === true && b.name === undefined) return { id: b.id, name: input.name };
@@ -144,19 +144,18 @@ export class PhotonClient {
   }
 
   /** Rotates the project secret: the old one dies at once. Only call when the stored one fails. */
-  async regenerateProjectSecret(token: string, projectId: string): Promise<{ projectSecret: string }> {
-    const res = await this.dashboard("POST", `/api/projects/${encodeURIComponent(projectId)}/regenerate-secret`, token);
+  async regenerateProjectSecret(token: string, projectId: string, signal?: AbortSignal): Promise<{ projectSecret: string }> {
+    const res = await this.dashboard("POST", `/api/projects/${encodeURIComponent(projectId)}/regenerate-secret`, token, undefined, signal);
     const secret = (res.body as Record<string, unknown> | undefined)?.projectSecret;
     if (typeof secret !== "string" || !secret) throw new PhotonApiError("Photon regenerated the secret but returned none; check the dashboard.", { code: "PHOTON_BAD_RESPONSE", status: res.status });
     return { projectSecret: secret };
   }
 
   // ---- spectrum ----
-  private async spectrum(method: string, creds: ProjectCredentials, sub: string, json?: unknown, allow404 = false): Promise<unknown> {
+  private async spectrum(method: string, creds: ProjectCredentials, sub: string, json?: unknown, signal?: AbortSignal): Promise<unknown> {
     const path = `/projects/${encodeURIComponent(creds.projectId)}${sub}`;
     const basic = Buffer.from(`${creds.projectId}:${creds.projectSecret}`).toString("base64");
-    const res = await send(this.http, { method, url: `${this.spectrumHost}${path}`, label: path, headers: { authorization: `Basic ${basic}` }, json, retry: method !== "POST" });
-    if (allow404 && res.status === 404) return undefined;
+    const res = await send(this.http, { method, url: `${this.spectrumHost}${path}`, label: path, headers: { authorization: `Basic ${basic}` }, json, retry: method !== "POST", signal });
     if (res.status === 401 || res.status === 403) {
       throw new PhotonApiError(`Spectrum rejected the project credentials (${res.status} on ${method} ${path}); check the project id and secret.`, { code: "PHOTON_SPECTRUM_AUTH", status: res.status });
     }
@@ -172,7 +171,7 @@ export class PhotonClient {
     return b.data;
   }
 
-  async createUser(creds: ProjectCredentials, input: CreateUserInput): Promise<SpectrumUser> {
+  async createUser(creds: ProjectCredentials, input: CreateUserInput, signal?: AbortSignal): Promise<SpectrumUser> {
     const type = input.type ?? "shared";
     if (!E164.test(input.phoneNumber)) throw new InvalidPhoneNumberError();
     if (type === "dedicated" && !input.assignedPhoneNumber) {
@@ -184,32 +183,32 @@ export class PhotonClient {
     if (input.lastName) body.lastName = input.lastName;
     if (input.email) body.email = input.email;
     if (type === "dedicated") body.assignedPhoneNumber = input.assignedPhoneNumber;
-    return (await this.spectrum("POST", creds, "/users/", body)) as SpectrumUser;
+    return (await this.spectrum("POST", creds, "/users/", body, signal)) as SpectrumUser;
   }
 
-  async listUsers(creds: ProjectCredentials): Promise<SpectrumUser[]> {
-    const data = (await this.spectrum("GET", creds, "/users/")) as { users?: unknown } | undefined;
+  async listUsers(creds: ProjectCredentials, signal?: AbortSignal): Promise<SpectrumUser[]> {
+    const data = (await this.spectrum("GET", creds, "/users/", undefined, signal)) as { users?: unknown } | undefined;
     return Array.isArray(data?.users) ? (data.users as SpectrumUser[]) : [];
   }
 
   /** The returned `signingSecret` is shown once: store it immediately, never print it. */
-  async registerWebhook(creds: ProjectCredentials, webhookUrl: string): Promise<RegisteredWebhook> {
-    const data = (await this.spectrum("POST", creds, "/webhooks/", { webhookUrl })) as RegisteredWebhook | undefined;
+  async registerWebhook(creds: ProjectCredentials, webhookUrl: string, signal?: AbortSignal): Promise<RegisteredWebhook> {
+    const data = (await this.spectrum("POST", creds, "/webhooks/", { webhookUrl }, signal)) as RegisteredWebhook | undefined;
     if (!data || typeof data.signingSecret !== "string") throw new PhotonApiError("Spectrum registered the webhook but returned no signing secret; delete and re-register it.", { code: "PHOTON_BAD_RESPONSE" });
     return data;
   }
 
-  async listWebhooks(creds: ProjectCredentials): Promise<WebhookInfo[]> {
-    const data = await this.spectrum("GET", creds, "/webhooks/");
+  async listWebhooks(creds: ProjectCredentials, signal?: AbortSignal): Promise<WebhookInfo[]> {
+    const data = await this.spectrum("GET", creds, "/webhooks/", undefined, signal);
     return Array.isArray(data) ? (data as WebhookInfo[]) : [];
   }
 
   /** Resolves `"deleted"` or `"already-gone"` (404). */
-  async deleteWebhook(creds: ProjectCredentials, webhookId: string): Promise<"deleted" | "already-gone"> {
+  async deleteWebhook(creds: ProjectCredentials, webhookId: string, signal?: AbortSignal): Promise<"deleted" | "already-gone"> {
     const path = `/webhooks/${encodeURIComponent(webhookId)}`;
     const basic = Buffer.from(`${creds.projectId}:${creds.projectSecret}`).toString("base64");
     const full = `/projects/${encodeURIComponent(creds.projectId)}${path}`;
-    const res = await send(this.http, { method: "DELETE", url: `${this.spectrumHost}${full}`, label: full, headers: { authorization: `Basic ${basic}` }, retry: true });
+    const res = await send(this.http, { method: "DELETE", url: `${this.spectrumHost}${full}`, label: full, headers: { authorization: `Basic ${basic}` }, retry: true, signal });
     if (res.status === 404) return "already-gone";
     if (res.status === 200 || res.status === 204) return "deleted";
     throw new PhotonApiError(`Spectrum DELETE ${full} failed (${res.status}: ${messageOf(res.body, res.text)}).`, { code: res.status === 401 || res.status === 403 ? "PHOTON_SPECTRUM_AUTH" : "PHOTON_HTTP", status: res.status });

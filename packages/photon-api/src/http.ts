@@ -48,6 +48,14 @@ function retryAfterMs(headers: Headers, attempt: number): number {
   return seconds !== undefined ? Math.min(seconds * 1000, 60_000) : Math.min(500 * 2 ** attempt, 8_000);
 }
 
+async function backoff(options: HttpOptions, req: SendRequest, ms: number): Promise<void> {
+  try {
+    await options.sleep(ms, req.signal);
+  } catch (cause) {
+    throw new PhotonApiError(`${req.method} ${req.label} was cancelled.`, { code: "PHOTON_ABORTED", cause });
+  }
+}
+
 /** One request with a per-attempt timeout and bounded retries; never throws raw fetch errors. */
 export async function send(options: HttpOptions, req: SendRequest): Promise<SentResponse> {
   for (let attempt = 0; ; attempt++) {
@@ -63,14 +71,14 @@ export async function send(options: HttpOptions, req: SendRequest): Promise<Sent
     } catch (cause) {
       if (req.signal?.aborted) throw new PhotonApiError(`${req.method} ${req.label} was cancelled.`, { code: "PHOTON_ABORTED", cause });
       options.logger?.(`photon: ${req.method} ${req.label} network error (attempt ${attempt + 1})`);
-      if (req.retry && attempt < options.maxRetries) { await options.sleep(Math.min(500 * 2 ** attempt, 8_000), req.signal); continue; }
+      if (req.retry && attempt < options.maxRetries) { await backoff(options, req, Math.min(500 * 2 ** attempt, 8_000)); continue; }
       throw new PhotonApiError(`${req.method} ${req.label} failed: could not reach Photon (${(cause as Error)?.name ?? "error"}). Check the network or the host setting and retry.`, { code: "PHOTON_NETWORK", cause });
     }
     const text = await res.text().catch(() => "");
     options.logger?.(`photon: ${req.method} ${req.label} -> ${res.status}`);
     // A 429 was not processed, so even a POST may be retried; 5xx only when idempotent.
     if (((res.status === 429 && req.retryRateLimit !== false) || (req.retry && res.status >= 500)) && attempt < options.maxRetries) {
-      await options.sleep(retryAfterMs(res.headers, attempt), req.signal);
+      await backoff(options, req, retryAfterMs(res.headers, attempt));
       continue;
     }
     let body: unknown;

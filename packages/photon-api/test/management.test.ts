@@ -152,3 +152,21 @@ describe("transport", () => {
     await new Promise((r) => hookServer.close(r));
   });
 });
+
+describe("cancellation", () => {
+  it("every management call accepts an AbortSignal; abort during a retry wait is typed too", async () => {
+    const s = await withProject();
+    const aborted = AbortSignal.abort();
+    await expect(s.client.listProjects("tok", aborted)).rejects.toMatchObject({ code: "PHOTON_ABORTED" });
+    await expect(s.client.listUsers(s.creds, aborted)).rejects.toMatchObject({ code: "PHOTON_ABORTED" });
+    await expect(s.client.deleteWebhook(s.creds, "x", aborted)).rejects.toMatchObject({ code: "PHOTON_ABORTED" });
+    const { PhotonClient } = await import("../src/index.js");
+    const controller = new AbortController();
+    const c = new PhotonClient({
+      spectrumHost: s.server.baseUrl,
+      sleep: async () => { controller.abort(); throw new Error("aborted"); },
+    });
+    s.server.injectFailure({ path: "/projects/", kind: { status: 500 } });
+    await expect(c.listUsers(s.creds, controller.signal)).rejects.toMatchObject({ code: "PHOTON_ABORTED" });
+  });
+});
