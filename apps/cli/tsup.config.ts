@@ -44,7 +44,8 @@ export default defineConfig({
               loader: "js",
             };
           }
-          return { contents: `export * from "node:${args.path}";`, loader: "js" };
+          // Named exports for `require(x).name`, default for `__importDefault(require(x))`.
+          return { contents: `export * from "node:${args.path}"; export { default } from "node:${args.path}";`, loader: "js" };
         });
       },
     },

@@ -57,27 +57,36 @@ function buildProgram(ctx: CliContext, setAction: (a: Action) => void): Command 
     );
 
   const photon = program.command("photon").description("Photon iMessage: log in, set up a project, manage webhooks");
-  const notYet = (name: string) => async () => {
-    throw new CliError("not-implemented", `\`hermes photon ${name}\` is not implemented yet.`, {
-      hints: ["It waits for @hermes/photon-api; see apps/cli/README.md."],
-    });
+  const photonDeps = async () => {
+    const [{ photonApi }, { photonStore }] = await Promise.all([import("./photon/api-binding.js"), import("./photon/store-binding.js")]);
+    return { api: photonApi(ctx), pstore: photonStore(ctx, await store()) };
   };
   photon
     .command("login")
     .description("log in to the Photon dashboard with the device flow and store the token")
     .option("--no-browser", "do not open a browser; just print the URL and code")
-    .action(() => setAction(notYet("login")));
+    .action((opts: { browser?: boolean }) =>
+      setAction(async () => {
+        const [{ deviceLogin }, { api, pstore }] = await Promise.all([import("./photon/login.js"), photonDeps()]);
+        await deviceLogin(ctx, api, pstore, opts);
+      }),
+    );
   photon
     .command("setup")
-    .description("log in if needed, create or reuse a project, register the user (and a webhook)")
-    .option("--project-name <name>", "project name to reuse or create")
+    .description("log in if needed, reuse or create a project, register the user (and a webhook), show the status")
+    .option("--project-name <name>", "project to reuse or create (default \"hermes\")")
     .option("--phone <e164>", "your phone number in E.164 form, e.g. +15551234567")
     .option("--first-name <name>", "first name for the Photon user")
     .option("--last-name <name>", "last name for the Photon user")
     .option("--email <email>", "email for the Photon user")
     .option("--webhook-url <url>", "register this webhook URL and store its signing secret")
     .option("--no-browser", "do not open a browser during login")
-    .action(() => setAction(notYet("setup")));
+    .action((opts) =>
+      setAction(async () => {
+        const [{ photonSetup }, { api, pstore }] = await Promise.all([import("./photon/setup.js"), photonDeps()]);
+        await photonSetup(ctx, api, pstore, opts);
+      }),
+    );
   photon
     .command("status")
     .description("show which Photon credentials are stored (never their values)")
@@ -91,19 +100,35 @@ function buildProgram(ctx: CliContext, setAction: (a: Action) => void): Command 
   const webhook = photon.command("webhook").description("manage the project's webhooks");
   webhook
     .command("register")
-    .argument("<url>", "webhook URL (https)")
-    .description("register a webhook URL and store its signing secret")
-    .action(() => setAction(notYet("webhook register")));
+    .argument("<url>", "webhook URL")
+    .description("register a webhook URL and store its signing secret in .env (PHOTON_WEBHOOK_SECRET)")
+    .option("--json", "print as JSON")
+    .action((url: string, opts) =>
+      setAction(async () => {
+        const [{ webhookRegister }, { api, pstore }] = await Promise.all([import("./photon/webhook.js"), photonDeps()]);
+        await webhookRegister(ctx, api, pstore, url, opts);
+      }),
+    );
   webhook
     .command("list")
     .description("list registered webhooks")
     .option("--json", "print as JSON")
-    .action(() => setAction(notYet("webhook list")));
+    .action((opts) =>
+      setAction(async () => {
+        const [{ webhookList }, { api, pstore }] = await Promise.all([import("./photon/webhook.js"), photonDeps()]);
+        await webhookList(ctx, api, pstore, opts);
+      }),
+    );
   webhook
     .command("delete")
     .argument("<id>", "webhook id (see `hermes photon webhook list`)")
     .description("delete a webhook")
-    .action(() => setAction(notYet("webhook delete")));
+    .action((id: string) =>
+      setAction(async () => {
+        const [{ webhookDelete }, { api, pstore }] = await Promise.all([import("./photon/webhook.js"), photonDeps()]);
+        await webhookDelete(ctx, api, pstore, id);
+      }),
+    );
   return program;
 }
 

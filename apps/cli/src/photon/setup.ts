@@ -69,7 +69,7 @@ async function ensureProject(ctx: CliContext, api: PhotonApi, store: PhotonStore
   const projects = await api.listProjects(token, ctx.signal);
   const match =
     (stored.projectId && projects.find((p) => p.spectrumProjectId === stored.projectId || p.id === stored.dashboardId)) ||
-    projects.find((p) => p.name === name);
+    projects.find((p) => p.name.toLowerCase() === name.toLowerCase());
   if (match) {
     if (!(stored.projectId && stored.projectSecret)) {
       out.note(`Adopting existing project "${match.name}" instead of creating a duplicate; issuing a project secret for this machine.`);
