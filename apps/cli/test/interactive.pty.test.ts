@@ -5,6 +5,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FakePhotonServer } from "@hermes/photon-api/testing";
 import { BIN } from "./support/bin.js";
 import { sendJson, startFakeConnector } from "./support/fake-connector.js";
 
@@ -14,6 +15,21 @@ const SECRET = "pty-secret-9a9a";
 const IDENTITY = "pty-identity-1d1d";
 
 const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Run `node dist/cli.js …args` inside a pseudo-terminal; `onOutput` may answer. */
+function inPty(args: string[], env: Record<string, string>, onOutput: (all: string, write: (s: string) => void) => void) {
+  const command = [process.execPath, BIN, ...args].map(shq).join(" ");
+  const child = spawn("script", ["-qfec", command, "/dev/null"], {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", TERM: "xterm", NO_COLOR: "1", ...env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    output += d;
+    onOutput(output, (s) => child.stdin.write(s));
+  });
+  return new Promise<{ code: number | null; output: string }>((resolve) => child.on("close", (code) => resolve({ code, output })));
+}
 
 let home: string;
 beforeEach(async () => {
@@ -58,6 +74,33 @@ describe("interactive prompt through a pseudo-terminal", () => {
       expect(await readFile(join(home, ".env"), "utf8")).toContain(`GATEWAY_RELAY_SECRET=${SECRET}\n`);
     } finally {
       await c.close();
+    }
+  });
+
+  it("photon login on a terminal: boxed code, QR code, spinner; Ctrl-C cancels cleanly and stores nothing", async () => {
+    const fake = await new FakePhotonServer().start();
+    try {
+      fake.scriptDeviceCode({ pending: 1000, interval: 1, outcome: { approve: {} } });
+      let sent = false;
+      const { code, output } = await inPty(
+        ["photon", "login", "--no-browser"],
+        { HERMES_HOME: home, PHOTON_DASHBOARD_HOST: fake.baseUrl, PHOTON_SPECTRUM_HOST: fake.baseUrl },
+        (all, write) => {
+          if (!sent && all.includes("Waiting for you to approve")) {
+            sent = true;
+            write("\u0003");
+          }
+        },
+      );
+      expect(sent).toBe(true);
+      expect(code).toBe(130);
+      expect(output).toMatch(/┌─+┐/);
+      expect(output).toContain("Or scan this with your phone:");
+      expect(output).toMatch(/[▀▄█]{20,}/);
+      expect(output).toContain("✗ Login cancelled; nothing was stored.");
+      await expect(readFile(join(home, "auth.json"), "utf8")).rejects.toThrow();
+    } finally {
+      await fake.stop();
     }
   });
 });

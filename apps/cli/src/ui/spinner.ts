@@ -24,7 +24,7 @@ export function startProgress(ctx: CliContext, text: string): Progress {
       stop: () => {},
     };
   }
-  const stream = { write: (s: string) => ctx.stderr.write(s), columns: ctx.stderr.columns ?? 80 };
+  const stream = { write: (s: string) => ctx.stderr.write(s), columns: ctx.stderr.columns || 80 };
   const spinner = createSpinner(text, { stream: stream as unknown as NodeJS.WriteStream });
   spinner.spin();
   const timer = setInterval(() => spinner.spin(), 80);
