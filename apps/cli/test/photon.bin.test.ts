@@ -160,4 +160,14 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/^✗ /m);
   });
+
+  it("setup against a newer server that answers project creation with {success, id}", async () => {
+    await fake.stop();
+    fake = await new FakePhotonServer({ createProjectShape: "success-id" }).start();
+    const r = await hermes(["photon", "setup", "--no-browser", "--phone", "+15551234567"]);
+    expect(r.code).toBe(0);
+    const project = (await auth()).credential_pool?.photon_project?.[0];
+    expect(project).toMatchObject({ project_id: fake.projects[0]?.spectrumProjectId, project_secret: fake.projects[0]?.projectSecret });
+    expect(fake.users).toHaveLength(1);
+  });
 });
