@@ -133,6 +133,12 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
     expect(reg.stdout).toContain("PHOTON_WEBHOOK_SECRET=<hidden>");
     expect(await readFile(join(home, ".env"), "utf8")).toContain(`PHOTON_WEBHOOK_SECRET=${fake.webhooks[0]?.signingSecret}`);
 
+    const second = await hermes(["photon", "webhook", "register", "https://hooks.example/b"]);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toContain("⚠ PHOTON_WEBHOOK_SECRET held another webhook's signing secret");
+    expect(await readFile(join(home, ".env"), "utf8")).toBe(`PHOTON_WEBHOOK_SECRET=${fake.webhooks[1]?.signingSecret}\n`);
+    expect((await hermes(["photon", "webhook", "delete", fake.webhooks[1]!.id])).code).toBe(0);
+
     const dup = await hermes(["photon", "webhook", "register", "https://hooks.example/a"]);
     expect(dup.code).toBe(1);
     expect(dup.stderr).toMatch(/^✗ /);

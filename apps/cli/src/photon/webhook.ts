@@ -18,9 +18,13 @@ async function projectCredentials(store: PhotonStore): Promise<ProjectCredential
 export async function webhookRegister(ctx: CliContext, api: PhotonApi, store: PhotonStore, rawUrl: string, opts: { json?: boolean }): Promise<void> {
   const url = checkWebhookUrl(rawUrl);
   const creds = await projectCredentials(store);
+  const hadSecret = await store.webhookSecretSet();
   const hook = await api.registerWebhook(creds, url, ctx.signal);
   await store.saveWebhookSecret(hook.signingSecret);
   const out = new Output(ctx);
+  if (hadSecret) {
+    out.warn("PHOTON_WEBHOOK_SECRET held another webhook's signing secret; it now holds this one's (deliveries signed for the other webhook will no longer verify).");
+  }
   if (opts.json) {
     out.json({ id: hook.id, webhookUrl: hook.webhookUrl, signingSecret: "<hidden>", savedTo: store.envPath });
     return;
