@@ -127,4 +127,46 @@ describe("hermes (built bin)", () => {
       await c.close();
     }
   });
+
+  it("caller identity from the IdP (client credentials) and from the Nous login: the right bearer, no secret printed", async () => {
+    const IDP_SECRET = "idp-client-secret-9f9f";
+    const IDP_ACCESS = "idp-access-token-8e8e";
+    const NOUS = "nous-access-token-7d7d";
+    const idp = await startFakeConnector((r, res) => {
+      const form = new URLSearchParams(r.body);
+      if (form.get("client_secret") === IDP_SECRET && form.get("grant_type") === "client_credentials") sendJson(res, 200, { access_token: IDP_ACCESS });
+      else sendJson(res, 401, { error: "invalid_client" });
+    });
+    const c = await startFakeConnector((_r, res) => sendJson(res, 200, { secret: SECRET, deliveryKey: KEY, gatewayId: "gw-x", tenant: "acme" }));
+    try {
+      const viaIdp = await runBin(["gateway", "enroll", "--token", ENROLL, "--connector-url", c.url, "--gateway-id", "gw-x"], {
+        env: {
+          HERMES_HOME: home,
+          GATEWAY_RELAY_IDP_TOKEN_URL: `${idp.url}/oauth2/token`,
+          GATEWAY_RELAY_IDP_CLIENT_ID: "relay-client",
+          GATEWAY_RELAY_IDP_CLIENT_SECRET: IDP_SECRET,
+        },
+      });
+      expect(viaIdp.code).toBe(0);
+      expect(c.seen[0]?.authorization).toBe(`Bearer ${IDP_ACCESS}`);
+
+      await writeFile(join(home, "auth.json"), JSON.stringify({ credential_pool: { nous: [{ access_token: NOUS }] } }));
+      const viaNous = await runBin(["gateway", "enroll", "--token", ENROLL, "--connector-url", c.url, "--gateway-id", "gw-x", "--json"], {
+        env: { HERMES_HOME: home },
+      });
+      expect(viaNous.code).toBe(0);
+      expect(c.seen[1]?.authorization).toBe(`Bearer ${NOUS}`);
+      for (const r of [viaIdp, viaNous]) expectNoSecrets(r, [...ALL, IDP_SECRET, IDP_ACCESS, NOUS]);
+
+      const idpOnlyId = await runBin(["gateway", "enroll", "--token", ENROLL, "--connector-url", c.url], {
+        env: { HERMES_HOME: home, GATEWAY_RELAY_IDP_TOKEN_URL: `${idp.url}/t`, GATEWAY_RELAY_IDP_CLIENT_ID: "relay-client" },
+      });
+      expect(idpOnlyId.code).toBe(1);
+      expect(idpOnlyId.stderr).toContain("✗ GATEWAY_RELAY_IDP_CLIENT_ID is set but GATEWAY_RELAY_IDP_CLIENT_SECRET is not.");
+      expect(idp.seen).toHaveLength(1);
+    } finally {
+      await idp.close();
+      await c.close();
+    }
+  });
 });
