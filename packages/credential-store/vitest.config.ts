@@ -1,3 +1,0 @@
-import { defineHermesConfig } from "@hermes/vitest-config";
-
-export default defineHermesConfig();
