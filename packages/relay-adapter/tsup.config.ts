@@ -3,8 +3,7 @@ import { defineConfig } from "tsup";
 export default defineConfig({
   entry: {
     "index": "src/index.ts",
-    "protocol/index": "src/protocol/index.ts",
-    "testing/index": "src/testing/index.ts"
+    "protocol/index": "src/protocol/index.ts"
   },
   format: ["esm", "cjs"],
   dts: true,

@@ -7,8 +7,8 @@
  * - `createInboundReceiver` / `startInboundReceiver`: the legacy signed-HTTP inbound mode (§6).
  * - `buildSessionKey`: the session-key oracle shared with the connector (§5).
  *
- * Wire types and pure helpers also live under `@hermes/relay-adapter/protocol`; test doubles
- * and the reference connector under `@hermes/relay-adapter/testing`.
+ * Wire types and pure helpers also live under `@hermes/relay-adapter/protocol`
+ * (the transport, the test doubles and the reference connector are not built yet).
  */
 export { RelayAdapter } from "./adapter/relay-adapter.js";
 export type { RelayAdapterOptions, RelayAdapterLogger, ActionFields } from "./adapter/relay-adapter.js";
