@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as rc from "../dist/index.js";
+import { evaluateCase } from "./evaluate-case.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const target = join(here, "..", "vectors", "relay-auth.json");
@@ -43,32 +44,7 @@ const add = (group, op, input) => {
   cases.push({ id: `${group}-${String(cases.filter((c) => c.group === group).length + 1).padStart(3, "0")}`, group, op, input, expected: evaluate(op, input) });
 };
 
-function bodyOf(input) {
-  return input.bodyB64 !== undefined ? Buffer.from(input.bodyB64, "base64") : input.body;
-}
-function evaluate(op, i) {
-  switch (op) {
-    case "sign":
-      return rc.sign(i.payload, i.secret);
-    case "makeToken":
-      return rc.makeToken(i.payload, i.secret, i.ttl, { now: i.now });
-    case "verifyToken":
-      return rc.verifyToken(i.token, i.secrets, { now: i.now });
-    case "verifySignature":
-      return rc.verifySignature(i.payload, i.signature, i.secrets);
-    case "signDelivery":
-      return rc.signDelivery(bodyOf(i), i.key, { now: i.now });
-    case "verifyDeliverySignature":
-      return rc.verifyDeliverySignature(bodyOf(i), i.timestamp, i.signature, i.keys, {
-        now: i.now,
-        ...(i.maxSkewSeconds !== undefined ? { maxSkewSeconds: i.maxSkewSeconds } : {}),
-      });
-    case "isUsableSecret":
-      return rc.isUsableSecret(i.value);
-    default:
-      throw new Error(`unknown op ${op}`);
-  }
-}
+const evaluate = (op, input) => evaluateCase(rc, op, input);
 
 // Tokens: payload and secret shapes × ttl, each minted and verified around its expiry.
 const NOW = 1_750_000_000;
