@@ -1,15 +1,18 @@
 /**
  * @hermes/relay-adapter: the gateway half of the Hermes relay link.
  *
+ * - `WebSocketRelayTransport`: the link itself (§2): upgrade auth, hellos, descriptors,
+ *   framing, keepalive, outbound request/response, going_idle, acks, reconnect, revocation.
  * - `RelayAdapter`: the platform adapter a host (apps/gateway) drives; capabilities come from
- *   the connector's descriptor, wire I/O from an injected `RelayTransport`.
+ *   the connector's descriptor, wire I/O from a `RelayTransport`.
  * - `PlatformAdapter` & co.: the interface every platform adapter implements for a host.
  * - `createInboundReceiver` / `startInboundReceiver`: the legacy signed-HTTP inbound mode (§6).
- * - `buildSessionKey`: the session-key oracle shared with the connector (§5).
+ * - Everything of `@hermes/relay-adapter/protocol` (pure wire helpers) is re-exported here.
  *
- * Wire types and pure helpers also live under `@hermes/relay-adapter/protocol`
- * (the transport, the test doubles and the reference connector are not built yet).
+ * Test doubles and the reference connector live under `@hermes/relay-adapter/testing`.
  */
+export * from "./protocol/index.js";
+
 export { RelayAdapter } from "./adapter/relay-adapter.js";
 export type { RelayAdapterOptions, RelayAdapterLogger, ActionFields } from "./adapter/relay-adapter.js";
 export type {
@@ -23,9 +26,6 @@ export type {
   FatalErrorHandler,
 } from "./adapter/platform-adapter.js";
 export { RelayDisabledError, RELAY_DISABLED_MESSAGE } from "./adapter/errors.js";
-export { isUpstreamRelayEvent } from "./adapter/inbound-event.js";
-export type { AdapterMessageEvent } from "./adapter/inbound-event.js";
-export { codePointLength, utf16Length } from "./adapter/capabilities.js";
 
 export {
   createInboundReceiver,
@@ -36,21 +36,6 @@ export type { InboundReceiverOptions, ReceiverLogger } from "./receiver/inbound-
 export { startInboundReceiver } from "./receiver/server.js";
 export type { InboundReceiverServer, InboundReceiverServerOptions } from "./receiver/server.js";
 
-export { buildSessionKey, sessionNamespace } from "./protocol/session-key.js";
-export type { SessionKeySource, SessionKeyOptions } from "./protocol/session-key.js";
-export { discordInteractionToEvent } from "./protocol/passthrough.js";
-export type { PassthroughResult, PassthroughDropReason } from "./protocol/passthrough.js";
-
-export type {
-  Descriptor,
-  WireMessageEvent,
-  WireSessionSource,
-  WirePassthroughForward,
-  OutboundAction,
-  OutboundResult,
-  GatewayFrame,
-  ConnectorFrame,
-} from "./protocol/types.js";
 export type {
   RelayTransport,
   RelayTransportState,

@@ -1,7 +1,7 @@
 // The legacy mode end to end: connector-signed HTTP delivery → receiver → RelayAdapter → host.
 import { DELIVERY_SIG_HEADER, DELIVERY_TS_HEADER, signDelivery } from "@hermes/relay-crypto";
 import { afterEach, expect, it } from "vitest";
-import { RelayAdapter, isUpstreamRelayEvent, startInboundReceiver, type AdapterMessageEvent } from "../src/index.js";
+import { RelayAdapter, isUpstreamRelayEvent, startInboundReceiver, type RelayMessageEvent } from "../src/index.js";
 import type { InboundReceiverServer, RelayTransport } from "../src/index.js";
 
 const KEY = "tenant-delivery-key";
@@ -29,7 +29,7 @@ it("delivers a signed message and interrupt to the host through the adapter, sta
   const adapter = new RelayAdapter({
     transport: { ...idleTransport, sendOutbound: async (a) => (sent.push(a), { success: true }) },
   });
-  const events: AdapterMessageEvent[] = [];
+  const events: RelayMessageEvent[] = [];
   const interrupts: string[][] = [];
   adapter.setMessageHandler((e) => {
     events.push(e);

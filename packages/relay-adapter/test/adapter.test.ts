@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 import { RelayAdapter } from "../src/adapter/relay-adapter.js";
 import { RELAY_DISABLED_MESSAGE, RelayDisabledError } from "../src/adapter/errors.js";
-import { isUpstreamRelayEvent } from "../src/adapter/inbound-event.js";
-import type { AdapterMessageEvent } from "../src/adapter/inbound-event.js";
+import { isUpstreamRelayEvent } from "../src/protocol/event.js";
+import type { RelayMessageEvent } from "../src/protocol/event.js";
 import type { AdapterFatalError } from "../src/adapter/platform-adapter.js";
 import type { Descriptor, OutboundAction, OutboundResult, WireMessageEvent, WirePassthroughForward } from "../src/protocol/types.js";
 import type {
@@ -109,7 +109,7 @@ async function connected(over: Partial<Descriptor> = {}) {
   const t = new FakeTransport();
   t.connectResult = descriptor(over);
   const adapter = new RelayAdapter({ transport: t, goIdleTimeoutMs: 50 });
-  const events: AdapterMessageEvent[] = [];
+  const events: RelayMessageEvent[] = [];
   adapter.setMessageHandler((e) => {
     events.push(e);
   });
@@ -270,10 +270,13 @@ describe("RelayAdapter outbound", () => {
     ]);
   });
 
-  it("does not let scope capture of a malformed event break inbound", async () => {
+  it("drops an event without a usable source (resolving, so a buffered one is acked) and keeps serving", async () => {
     const { t, events } = await connected();
-    await t.inbound!({ text: "x", source: null } as unknown as WireMessageEvent, {});
-    expect(events).toHaveLength(1);
+    await expect(t.inbound!({ text: "x", source: null } as unknown as WireMessageEvent, {})).resolves.toBeUndefined();
+    await t.inbound!({ text: "x", source: { chat_id: "C1" } } as unknown as WireMessageEvent, {});
+    expect(events).toHaveLength(0);
+    await t.inbound!(wire({}, "after"), {});
+    expect(events.map((e) => e.text)).toEqual(["after"]);
   });
 
   it("sends a token-less follow-up naming the session and capability kind", async () => {

@@ -2,7 +2,7 @@
 // adapter. RelayAdapter is the implementation in this package; a host written against this
 // interface needs no relay-specific code except for the relay-only extras (follow-ups, ops).
 import type { OutboundResult } from "../protocol/types.js";
-import type { AdapterMessageEvent } from "./inbound-event.js";
+import type { RelayMessageEvent } from "../protocol/event.js";
 
 /** Outcome of a send-like call. Never an exception: failures are `success: false` with an `error`. */
 export interface SendResult {
@@ -35,7 +35,7 @@ export interface AdapterFatalError {
 }
 
 /** Called with each inbound message; resolve once the host has TAKEN it (buffered items are acked then). */
-export type MessageEventHandler = (event: AdapterMessageEvent) => void | Promise<void>;
+export type MessageEventHandler = (event: RelayMessageEvent) => void | Promise<void>;
 /** Cancel exactly this session's turn (the connector forwarded a /stop). */
 export type SessionInterruptHandler = (sessionKey: string, chatId: string) => void | Promise<void>;
 export type FatalErrorHandler = (error: AdapterFatalError) => void | Promise<void>;

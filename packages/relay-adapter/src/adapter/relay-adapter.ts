@@ -5,14 +5,9 @@
 import type { Descriptor, OutboundAction, OutboundResult, WireMessageEvent, WirePassthroughForward } from "../protocol/types.js";
 import { discordInteractionToEvent } from "../protocol/passthrough.js";
 import type { InboundMeta, RelayTransport, RelayTransportState } from "../transport/types.js";
-import {
-  lengthFunctionFor,
-  opSupported,
-  placeholderDescriptor,
-  supportsCodeBlocksFor,
-} from "./capabilities.js";
+import { lengthFunctionFor, parseDescriptor, supportsCodeBlocks, supportsOp } from "../protocol/descriptor.js";
+import { eventFromWire } from "../protocol/event.js";
 import { RelayDisabledError } from "./errors.js";
-import { toMessageEvent } from "./inbound-event.js";
 import type {
   AdapterFatalError,
   ChatInfo,
@@ -82,7 +77,7 @@ export class RelayAdapter implements PlatformAdapter {
 
   constructor(options: RelayAdapterOptions) {
     this.#transport = options.transport;
-    this.#descriptor = options.descriptor ?? placeholderDescriptor("relay");
+    this.#descriptor = options.descriptor ?? parseDescriptor({}, { platform: "relay" });
     this.#lengthFn = lengthFunctionFor(this.#descriptor.len_unit);
     this.#scopes = new ScopeMap(options.maxScopeEntries);
     this.#log = options.logger ?? {};
@@ -101,14 +96,14 @@ export class RelayAdapter implements PlatformAdapter {
     return this.#lengthFn(text);
   }
   get supportsCodeBlocks(): boolean {
-    return supportsCodeBlocksFor(this.#descriptor.markdown_dialect);
+    return supportsCodeBlocks(this.#descriptor.markdown_dialect);
   }
   supportsDraftStreaming(_chatType?: string, _metadata?: Record<string, unknown>): boolean {
     return this.#descriptor.supports_draft_streaming === true;
   }
   /** Whether the connector accepts outbound `op` (legacy rule for an empty `supported_ops`). */
   supportsOp(op: string): boolean {
-    return opSupported(this.#descriptor, op);
+    return supportsOp(this.#descriptor, op);
   }
   get fatalError(): AdapterFatalError | null {
     return this.#fatal;
@@ -262,16 +257,15 @@ export class RelayAdapter implements PlatformAdapter {
   }
 
   async #handleInbound(event: WireMessageEvent, _meta: InboundMeta): Promise<void> {
-    this.#scopes.capture(event?.source);
-    let converted;
-    try {
-      converted = toMessageEvent(event);
-    } catch (err) {
-      this.#warn(`relay inbound dropped (unreadable event): ${err instanceof Error ? err.message : String(err)}`);
+    const converted = eventFromWire(event, { platform: this.#descriptor.platform });
+    if (!converted.ok) {
+      // Taken (and so acked if buffered): replaying an unreadable event would never succeed.
+      this.#warn(`relay inbound dropped (${converted.reason}): ${converted.message}`);
       return;
     }
+    this.#scopes.capture(converted.event.source);
     // A host failure propagates so the transport does not ack a buffered item it did not take.
-    await this.#onMessage?.(converted);
+    await this.#onMessage?.(converted.event);
   }
 
   async #handleInterrupt(sessionKey: string, chatId: string): Promise<void> {
@@ -286,8 +280,13 @@ export class RelayAdapter implements PlatformAdapter {
         this.#info(`relay passthrough_forward dropped (${result.reason}): ${result.message}`);
         return;
       }
-      this.#scopes.capture(result.event.source);
-      await this.#onMessage?.(toMessageEvent(result.event));
+      const converted = eventFromWire(result.event, { platform: "discord" });
+      if (!converted.ok) {
+        this.#info(`relay passthrough_forward dropped (${converted.reason}): ${converted.message}`);
+        return;
+      }
+      this.#scopes.capture(converted.event.source);
+      await this.#onMessage?.(converted.event);
     } catch (err) {
       this.#warn(`relay passthrough_forward handling failed: ${err instanceof Error ? err.message : String(err)}`);
     }

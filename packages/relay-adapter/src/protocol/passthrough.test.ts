@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeForwardBody, discordInteractionToEvent } from "./passthrough.js";
+import { decodeForwardBody, discordInteractionToEvent, passthroughFromWire } from "./passthrough.js";
 import type { WirePassthroughForward } from "./types.js";
 
 function forward(body: unknown, extra: Partial<WirePassthroughForward> = {}): WirePassthroughForward {
@@ -166,5 +166,26 @@ describe("decodeForwardBody", () => {
     expect(decodeForwardBody("a b$c")).toBeNull();
     expect(decodeForwardBody("abcde")).toBeNull();
     expect(decodeForwardBody(undefined)).toBeNull();
+  });
+});
+
+describe("passthroughFromWire", () => {
+  const base = { platform: "discord", botId: "b", method: "POST", path: "/interactions", headers: [["content-type", "application/json"]], bodyB64: Buffer.from('{"a":1}').toString("base64") };
+  it("decodes the exact body bytes and header pairs", () => {
+    const r = passthroughFromWire({ ...base, profile: "work" });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(Buffer.from(r.forward.body).toString()).toBe('{"a":1}');
+    expect(r.forward.headers).toEqual([["content-type", "application/json"]]);
+    expect(r.forward.profile).toBe("work");
+  });
+  it.each([
+    [null, "not_an_object"],
+    [{ ...base, method: 1 }, "missing_field"],
+    [{ ...base, headers: { a: "b" } }, "bad_headers"],
+    [{ ...base, headers: [["a"]] }, "bad_headers"],
+    [{ ...base, bodyB64: "!!!" }, "bad_base64"],
+  ])("rejects %j as %s", (raw, reason) => {
+    expect(passthroughFromWire(raw)).toMatchObject({ ok: false, reason });
   });
 });

@@ -140,3 +140,54 @@ function buildEvent(forward: WirePassthroughForward, payload: Json, itype: numbe
   if (interactionId !== null) event.message_id = interactionId;
   return event;
 }
+
+/** A passthrough forward after validation: the body as its exact bytes, headers as pairs. */
+export interface PassthroughForward {
+  platform: string;
+  botId: string;
+  method: string;
+  path: string;
+  headers: [string, string][];
+  body: Uint8Array;
+  profile: string | null;
+}
+
+export type PassthroughFromWireResult =
+  | { ok: true; forward: PassthroughForward }
+  | { ok: false; reason: "not_an_object" | "missing_field" | "bad_headers" | "bad_base64"; message: string };
+
+/**
+ * Validate a `passthrough_forward.forward` object (§2.1): string `platform`, `botId`,
+ * `method`, `path`; `headers` a list of `[name, value]` string pairs; `bodyB64` decoded to
+ * the exact bytes. Never throws.
+ */
+export function passthroughFromWire(raw: unknown): PassthroughFromWireResult {
+  if (!isObject(raw)) return { ok: false, reason: "not_an_object", message: "passthrough forward is not a JSON object" };
+  for (const key of ["platform", "botId", "method", "path"] as const) {
+    if (typeof raw[key] !== "string") return { ok: false, reason: "missing_field", message: `passthrough forward has no string "${key}"` };
+  }
+  const headers: [string, string][] = [];
+  const rawHeaders = raw["headers"] ?? [];
+  if (!Array.isArray(rawHeaders)) return { ok: false, reason: "bad_headers", message: "passthrough headers are not a list of pairs" };
+  for (const pair of rawHeaders) {
+    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== "string" || typeof pair[1] !== "string") {
+      return { ok: false, reason: "bad_headers", message: "passthrough headers are not a list of [name, value] string pairs" };
+    }
+    headers.push([pair[0], pair[1]]);
+  }
+  const body = decodeForwardBody(raw["bodyB64"]);
+  if (body === null) return { ok: false, reason: "bad_base64", message: "passthrough body is not valid base64" };
+  const profile = raw["profile"];
+  return {
+    ok: true,
+    forward: {
+      platform: raw["platform"] as string,
+      botId: raw["botId"] as string,
+      method: raw["method"] as string,
+      path: raw["path"] as string,
+      headers,
+      body,
+      profile: typeof profile === "string" && profile !== "" ? profile : null,
+    },
+  };
+}
