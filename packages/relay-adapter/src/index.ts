@@ -36,6 +36,12 @@ export type { InboundReceiverOptions, ReceiverLogger } from "./receiver/inbound-
 export { startInboundReceiver } from "./receiver/server.js";
 export type { InboundReceiverServer, InboundReceiverServerOptions } from "./receiver/server.js";
 
+export { WebSocketRelayTransport } from "./transport/websocket-transport.js";
+export type { WebSocketRelayTransportOptions, RelayTransportLogger } from "./transport/websocket-transport.js";
+export { RelayConnectError } from "./transport/errors.js";
+export type { RelayConnectErrorCode } from "./transport/errors.js";
+export { backoffDelay } from "./transport/backoff.js";
+export type { BackoffOptions } from "./transport/backoff.js";
 export type {
   RelayTransport,
   RelayTransportState,

@@ -1,0 +1,578 @@
+// WebSocketRelayTransport: the gateway's end of the relay link (spec relay-contract.md §2).
+//
+// One supervisor owns dialing: it mints a fresh upgrade token per dial, sends one `hello` per
+// identity, waits for the first `descriptor`, then serves until the socket closes, and
+// re-dials with capped backoff unless the close was deliberate or the secret was revoked.
+// Every outbound request settles exactly once: answered, ambiguous timeout, or the moment
+// the connection is lost.
+import { randomUUID } from "node:crypto";
+import { isUsableSecret, makeUpgradeToken } from "@hermes/relay-crypto";
+import WebSocket from "ws";
+import { parseDescriptor } from "../protocol/descriptor.js";
+import { parseConnectorFrame } from "../protocol/frames.js";
+import { encodeFrame, FrameDecoder } from "../protocol/framing.js";
+import type { ConnectorFrame, Descriptor, GatewayFrame, OutboundAction, OutboundResult } from "../protocol/types.js";
+import { relayDialUrl } from "../protocol/urls.js";
+import { backoffDelay, type BackoffOptions } from "./backoff.js";
+import { RelayConnectError } from "./errors.js";
+import type {
+  InboundHandler,
+  InterruptHandler,
+  PassthroughHandler,
+  RelayIdentity,
+  RelayTransport,
+  RelayTransportState,
+  SendOutboundOptions,
+} from "./types.js";
+
+export interface RelayTransportLogger {
+  debug?(message: string): void;
+  info?(message: string): void;
+  warn?(message: string): void;
+}
+
+export interface WebSocketRelayTransportOptions {
+  /** The connector URL (http(s)/ws(s)); mapped to the `/relay` dial target. */
+  url: string;
+  gatewayId: string;
+  /** The per-gateway upgrade secret. Absent or blank → no Authorization header (dev connectors). */
+  secret?: string | null;
+  /** One `hello` per identity; the first is the session default. At least one. */
+  identities: readonly RelayIdentity[];
+  /** Re-dial after an unexpected close. Default true. */
+  reconnect?: boolean;
+  backoff?: BackoffOptions;
+  /** A link up this long resets the backoff (and the provisional 4401 state). Default 30 000 ms. */
+  stableAfterMs?: number;
+  /** Ping interval. Default 30 000 ms. */
+  pingIntervalMs?: number;
+  /** Declare the link dead after this long without a pong. Default 60 000 ms. */
+  pongTimeoutMs?: number;
+  /** Upgrade + first descriptor must complete within this. Default 15 000 ms. */
+  handshakeTimeoutMs?: number;
+  /** Default wait for an `outbound_result`. Default 30 000 ms. */
+  outboundTimeoutMs?: number;
+  /** Upgrade token lifetime. Default 300 s. */
+  tokenTtlSeconds?: number;
+  /** Largest accepted WebSocket message. Default 32 MiB. */
+  maxPayloadBytes?: number;
+  logger?: RelayTransportLogger;
+  /** Injectable randomness for jitter. */
+  random?: () => number;
+  /** Injectable clock for minting upgrade tokens: unix seconds. */
+  nowSeconds?: () => number;
+}
+
+interface Pending {
+  resolve: (result: OutboundResult) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** One dial: its socket, decoder and handshake outcome. */
+interface Link {
+  ws: WebSocket;
+  decoder: FrameDecoder;
+  handshaken: boolean;
+  openedAt: number;
+  pingTimer: NodeJS.Timeout | null;
+  stableTimer: NodeJS.Timeout | null;
+  lastPong: number;
+  lastPing: number;
+  /** The last socket error (e.g. "Unexpected server response: 401"), used when the close has no reason. */
+  lastError: string;
+  /** Inbound and passthrough frames are handled one after the other, in order. */
+  queue: Promise<void>;
+  closed: Promise<void>;
+}
+
+const NOT_CONNECTED = "relay transport not connected";
+const CLOSED = "relay transport closed";
+const LOST = "relay transport connection lost";
+const TIMED_OUT = "relay outbound timed out";
+
+function unref(t: NodeJS.Timeout): NodeJS.Timeout {
+  t.unref?.();
+  return t;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class WebSocketRelayTransport implements RelayTransport {
+  readonly #opts: WebSocketRelayTransportOptions;
+  readonly #dialUrl: string;
+  readonly #random: () => number;
+  #onInbound: InboundHandler | null = null;
+  #onInterrupt: InterruptHandler | null = null;
+  #onPassthrough: PassthroughHandler | null = null;
+  readonly #revokedListeners: (() => void)[] = [];
+
+  #link: Link | null = null;
+  #pending = new Map<string, Pending>();
+  #idleWaiter: ((acked: boolean) => void) | null = null;
+  #deliberate = false;
+  #started = false;
+  #attempt = 0;
+  #provisional401 = false;
+  #everHandshaken = false;
+  #retryTimer: NodeJS.Timeout | null = null;
+  #firstHandshake: { resolve: (d: Descriptor) => void; reject: (e: Error) => void } | null = null;
+  #state: RelayTransportState = {
+    connected: false,
+    dialCount: 0,
+    lastCloseCode: null,
+    lastCloseReason: null,
+    authRevoked: false,
+    descriptor: null,
+  };
+  readonly #descriptors = new Map<string, Descriptor>();
+
+  constructor(opts: WebSocketRelayTransportOptions) {
+    if (!Array.isArray(opts.identities) || opts.identities.length === 0) {
+      throw new TypeError("WebSocketRelayTransport needs at least one identity ({platform, botId})");
+    }
+    if (typeof opts.gatewayId !== "string" || opts.gatewayId === "") throw new TypeError("WebSocketRelayTransport needs a gatewayId");
+    this.#opts = opts;
+    this.#dialUrl = relayDialUrl(opts.url);
+    this.#random = opts.random ?? Math.random;
+  }
+
+  // ── handlers ────────────────────────────────────────────────────────
+  setInboundHandler(handler: InboundHandler): void {
+    this.#onInbound = handler;
+  }
+  setInterruptHandler(handler: InterruptHandler): void {
+    this.#onInterrupt = handler;
+  }
+  setPassthroughHandler(handler: PassthroughHandler): void {
+    this.#onPassthrough = handler;
+  }
+  onAuthRevoked(listener: () => void): void {
+    this.#revokedListeners.push(listener);
+  }
+
+  /** Operator-facing snapshot. */
+  get state(): RelayTransportState {
+    return { ...this.#state };
+  }
+  /** The `/relay` URL this transport dials. */
+  get dialUrl(): string {
+    return this.#dialUrl;
+  }
+  /** The descriptor the connector sent for `platform` on the current link, if any. */
+  descriptorFor(platform: string): Descriptor | undefined {
+    return this.#descriptors.get(platform);
+  }
+
+  // ── lifecycle ───────────────────────────────────────────────────────
+  /**
+   * Start the supervisor and resolve with the first descriptor of the first successful
+   * handshake. With reconnect on, failed dials are retried (with backoff) until one succeeds;
+   * rejects with {@link RelayConnectError} when revoked, disconnected first, or (reconnect
+   * off) when the dial fails.
+   */
+  connect(): Promise<Descriptor> {
+    if (this.#deliberate) return Promise.reject(new RelayConnectError("RELAY_CLOSED", CLOSED));
+    if (this.#state.authRevoked) return Promise.reject(this.#revokedError());
+    if (this.#state.connected && this.#state.descriptor !== null) return Promise.resolve(this.#state.descriptor);
+    const p = new Promise<Descriptor>((resolve, reject) => {
+      const prev = this.#firstHandshake;
+      this.#firstHandshake = {
+        resolve: (d) => {
+          prev?.resolve(d);
+          resolve(d);
+        },
+        reject: (e) => {
+          prev?.reject(e);
+          reject(e);
+        },
+      };
+    });
+    if (!this.#started) {
+      this.#started = true;
+      this.#dial();
+    }
+    return p;
+  }
+
+  async disconnect(opts: { budgetMs?: number } = {}): Promise<void> {
+    const budget = Math.max(0, opts.budgetMs ?? 6_000);
+    const deadline = Date.now() + budget;
+    this.#deliberate = true;
+    if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+    this.#settleFirstHandshake(new RelayConnectError("RELAY_CLOSED", "relay transport disconnected before the handshake completed"));
+    // Grace for in-flight outbound to be answered: ≤ 5 s and within the caller's budget.
+    const grace = Math.min(5_000, Math.max(0, deadline - Date.now() - 1_000));
+    if (this.#pending.size > 0 && grace > 0) await this.#waitForPending(grace);
+    const link = this.#link;
+    if (link !== null) {
+      try {
+        link.ws.close(1000, "gateway disconnect");
+      } catch (err) {
+        this.#log("debug", `relay close failed: ${message(err)}`);
+      }
+      const closeWait = Math.min(1_000, Math.max(0, deadline - Date.now()));
+      const closed = await Promise.race([link.closed.then(() => true), sleep(closeWait).then(() => false)]);
+      if (!closed) {
+        try {
+          link.ws.terminate();
+        } catch {
+          // Already gone.
+        }
+        this.#onClose(link, 1006, "terminated after the close timeout");
+      }
+    }
+    this.#failAllPending(CLOSED);
+    this.#resolveIdle(false);
+  }
+
+  // ── outbound ────────────────────────────────────────────────────────
+  sendOutbound(action: OutboundAction, opts: SendOutboundOptions = {}): Promise<OutboundResult> {
+    if (this.#deliberate) return Promise.resolve({ success: false, error: CLOSED });
+    const link = this.#link;
+    if (link === null || !link.handshaken || link.ws.readyState !== WebSocket.OPEN) {
+      return Promise.resolve({ success: false, error: NOT_CONNECTED });
+    }
+    const requestId = randomUUID();
+    const frame: GatewayFrame = { type: "outbound", requestId, action };
+    if (opts.platform !== undefined) frame.platform = opts.platform;
+    if (opts.botId !== undefined) frame.botId = opts.botId;
+    const timeoutMs = opts.timeoutMs ?? this.#opts.outboundTimeoutMs ?? 30_000;
+    return new Promise<OutboundResult>((resolve) => {
+      const timer = unref(
+        setTimeout(() => {
+          if (this.#pending.delete(requestId)) resolve({ success: false, error: TIMED_OUT, ambiguous: true });
+        }, timeoutMs),
+      );
+      this.#pending.set(requestId, { resolve, timer });
+      link.ws.send(encodeFrame(frame), (err) => {
+        if (err === undefined || err === null) return;
+        const p = this.#pending.get(requestId);
+        if (p === undefined) return;
+        this.#pending.delete(requestId);
+        clearTimeout(p.timer);
+        p.resolve({ success: false, error: LOST });
+      });
+    });
+  }
+
+  interrupt(sessionKey: string, reason?: string): void {
+    const frame: GatewayFrame = { type: "interrupt", session_key: sessionKey };
+    if (reason !== undefined) frame.reason = reason;
+    if (!this.#write(frame)) this.#log("debug", "relay interrupt not sent: not connected");
+  }
+
+  /** Send `going_idle`; true on `going_idle_ack`, false on timeout or when not connected. Keeps serving meanwhile. */
+  goIdle(timeoutMs = 10_000): Promise<boolean> {
+    if (!this.#state.connected) return Promise.resolve(false);
+    this.#resolveIdle(false);
+    return new Promise<boolean>((resolve) => {
+      const timer = unref(setTimeout(() => this.#resolveIdle(false), timeoutMs));
+      this.#idleWaiter = (acked) => {
+        clearTimeout(timer);
+        resolve(acked);
+      };
+      if (!this.#write({ type: "going_idle" })) this.#resolveIdle(false);
+    });
+  }
+
+  // ── dialing ─────────────────────────────────────────────────────────
+  #dial(): void {
+    // Exactly one dialer: a link (connecting or open) blocks any other dial.
+    if (this.#deliberate || this.#state.authRevoked || this.#link !== null) return;
+    this.#state.dialCount++;
+    const headers: Record<string, string> = {};
+    const secret = this.#opts.secret;
+    if (typeof secret === "string" && isUsableSecret(secret)) {
+      headers["Authorization"] = `Bearer ${makeUpgradeToken(this.#opts.gatewayId, secret, this.#opts.tokenTtlSeconds ?? 300, this.#opts.nowSeconds ? { now: this.#opts.nowSeconds() } : {})}`;
+    }
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(this.#dialUrl, {
+        headers,
+        handshakeTimeout: this.#opts.handshakeTimeoutMs ?? 15_000,
+        maxPayload: this.#opts.maxPayloadBytes ?? 32 * 1024 * 1024,
+        perMessageDeflate: false,
+        followRedirects: false,
+      });
+    } catch (err) {
+      this.#log("warn", `relay dial failed: ${message(err)}`);
+      this.#afterClose(null, 1006, message(err));
+      return;
+    }
+    let markClosed!: () => void;
+    const link: Link = {
+      ws,
+      decoder: new FrameDecoder(),
+      handshaken: false,
+      openedAt: 0,
+      pingTimer: null,
+      stableTimer: null,
+      lastPong: Date.now(),
+      lastPing: 0,
+      lastError: "",
+      queue: Promise.resolve(),
+      closed: new Promise<void>((r) => (markClosed = r)),
+    };
+    this.#link = link;
+    this.#descriptors.clear();
+    const handshakeTimer = unref(
+      setTimeout(() => {
+        if (!link.handshaken) {
+          this.#log("warn", "relay handshake timed out (no descriptor)");
+          ws.terminate();
+        }
+      }, this.#opts.handshakeTimeoutMs ?? 15_000),
+    );
+    ws.on("open", () => {
+      link.openedAt = Date.now();
+      link.lastPong = Date.now();
+      this.#startKeepalive(link);
+      for (const id of this.#opts.identities) {
+        const hello: GatewayFrame = { type: "hello", platform: id.platform, botId: id.botId };
+        if (id.commandManifest !== undefined) hello.command_manifest = id.commandManifest;
+        this.#writeOn(link, hello);
+      }
+    });
+    ws.on("message", (data, isBinary) => {
+      const text = isBinary || typeof data !== "string" ? Buffer.from(data as Buffer).toString("utf8") : data;
+      const { frames, malformed } = link.decoder.push(text);
+      for (const m of malformed) this.#log("warn", `relay frame skipped: ${m}`);
+      for (const f of frames) this.#dispatch(link, f, handshakeTimer);
+    });
+    ws.on("pong", () => {
+      link.lastPong = Date.now();
+    });
+    ws.on("error", (err) => {
+      link.lastError = message(err);
+      this.#log("debug", `relay socket error: ${link.lastError}`);
+    });
+    ws.on("close", (code, reason) => {
+      clearTimeout(handshakeTimer);
+      markClosed();
+      this.#onClose(link, code, reason.toString("utf8") || link.lastError);
+    });
+  }
+
+  #startKeepalive(link: Link): void {
+    const interval = this.#opts.pingIntervalMs ?? 30_000;
+    const timeout = this.#opts.pongTimeoutMs ?? 60_000;
+    link.pingTimer = setInterval(() => {
+      const now = Date.now();
+      if (now - link.lastPong > timeout) {
+        this.#log("warn", `relay keepalive: no pong for ${timeout} ms; closing the link`);
+        link.lastError = "keepalive timeout";
+        link.ws.terminate();
+        return;
+      }
+      if (now - link.lastPing < interval) return;
+      link.lastPing = now;
+      try {
+        link.ws.ping();
+      } catch {
+        // Closing; the close handler takes over.
+      }
+    }, Math.max(10, Math.min(interval, timeout / 4)));
+    link.pingTimer.unref?.();
+  }
+
+  #onClose(link: Link, code: number, reason: string): void {
+    if (this.#link !== link) return;
+    this.#link = null;
+    if (link.pingTimer !== null) clearInterval(link.pingTimer);
+    if (link.stableTimer !== null) clearTimeout(link.stableTimer);
+    this.#state.connected = false;
+    this.#state.lastCloseCode = code;
+    this.#state.lastCloseReason = reason;
+    this.#failAllPending(this.#deliberate ? CLOSED : LOST);
+    this.#resolveIdle(false);
+    this.#afterClose(link, code, reason);
+  }
+
+  /** Decide what follows a closed (or failed) dial: revocation, immediate re-dial, backoff, or stop. */
+  #afterClose(link: Link | null, code: number, reason: string): void {
+    if (this.#deliberate) return;
+    const handshaken = link?.handshaken === true;
+    this.#log(handshaken ? "warn" : "info", `relay link closed (${code}${reason ? ` ${reason}` : ""})`);
+    let delay: number | null = null;
+    if (code === 4401 && reason !== "expired" && this.#provisional401) {
+      this.#latchRevoked();
+      return;
+    }
+    if (code === 4401 && reason !== "expired" && this.#everHandshaken) {
+      // Provisional: one immediate re-dial with a fresh token decides.
+      this.#provisional401 = true;
+      delay = 0;
+    } else {
+      if (code !== 4401 || reason === "expired") this.#provisional401 = false;
+      if (this.#opts.reconnect === false) {
+        this.#settleFirstHandshake(new RelayConnectError("RELAY_DIAL_FAILED", `relay link closed (${code}${reason ? ` ${reason}` : ""}) and reconnect is off`));
+        return;
+      }
+      delay = backoffDelay(this.#attempt++, this.#random(), this.#opts.backoff);
+    }
+    this.#log("debug", `relay re-dial in ${delay} ms`);
+    this.#retryTimer = unref(
+      setTimeout(() => {
+        this.#retryTimer = null;
+        this.#dial();
+      }, delay),
+    );
+  }
+
+  #latchRevoked(): void {
+    if (this.#state.authRevoked) return;
+    this.#state.authRevoked = true;
+    this.#log("warn", "relay secret revoked (4401 confirmed by a fresh re-dial); not reconnecting");
+    this.#settleFirstHandshake(this.#revokedError());
+    for (const l of this.#revokedListeners) {
+      try {
+        l();
+      } catch (err) {
+        this.#log("debug", `relay revocation listener failed: ${message(err)}`);
+      }
+    }
+  }
+
+  #revokedError(): RelayConnectError {
+    return new RelayConnectError("RELAY_REVOKED", "relay secret revoked: recreate the instance (or re-enroll) to re-enable the relay");
+  }
+
+  // ── reading ─────────────────────────────────────────────────────────
+  #dispatch(link: Link, raw: Record<string, unknown>, handshakeTimer: NodeJS.Timeout): void {
+    const parsed = parseConnectorFrame(raw);
+    if (!parsed.ok) {
+      this.#log(parsed.kind === "invalid" ? "warn" : "debug", `relay frame skipped: ${parsed.message}`);
+      return;
+    }
+    const frame: ConnectorFrame = parsed.frame;
+    switch (frame.type) {
+      case "descriptor": {
+        const first = this.#opts.identities[0]!;
+        const d = parseDescriptor(frame.descriptor, { platform: first.platform });
+        if (!this.#descriptors.has(d.platform)) this.#descriptors.set(d.platform, d);
+        if (link.handshaken) return; // later descriptors never overwrite the negotiated one
+        link.handshaken = true;
+        clearTimeout(handshakeTimer);
+        this.#everHandshaken = true;
+        this.#state.connected = true;
+        this.#state.descriptor = d;
+        link.stableTimer = unref(
+          setTimeout(() => {
+            this.#attempt = 0;
+            this.#provisional401 = false;
+          }, this.#opts.stableAfterMs ?? 30_000),
+        );
+        this.#log("info", `relay link up (${d.platform}, dial ${this.#state.dialCount})`);
+        this.#settleFirstHandshake(null, d);
+        return;
+      }
+      case "outbound_result": {
+        const p = this.#pending.get(frame.requestId);
+        if (p === undefined) return; // late answer after a timeout, or not ours
+        this.#pending.delete(frame.requestId);
+        clearTimeout(p.timer);
+        p.resolve(frame.result);
+        return;
+      }
+      case "inbound": {
+        const { event } = frame;
+        const meta = frame.bufferId !== undefined ? { bufferId: frame.bufferId } : {};
+        this.#enqueue(link, meta.bufferId, async () => this.#onInbound?.(event, meta));
+        return;
+      }
+      case "passthrough_forward": {
+        const { forward } = frame;
+        const meta = frame.bufferId !== undefined ? { bufferId: frame.bufferId } : {};
+        this.#enqueue(link, meta.bufferId, async () => this.#onPassthrough?.(forward, meta));
+        return;
+      }
+      case "interrupt_inbound": {
+        const { session_key, chat_id } = frame;
+        void (async () => {
+          try {
+            await this.#onInterrupt?.(session_key, chat_id);
+          } catch (err) {
+            this.#log("warn", `relay interrupt handler failed: ${message(err)}`);
+          }
+        })();
+        return;
+      }
+      case "going_idle_ack":
+        this.#resolveIdle(true);
+        return;
+    }
+  }
+
+  /** Run a handler after the previous one; ack a buffered item only once its handler took it. */
+  #enqueue(link: Link, bufferId: string | undefined, run: () => Promise<unknown>): void {
+    link.queue = link.queue.then(async () => {
+      try {
+        await run();
+      } catch (err) {
+        this.#log("warn", `relay inbound handler failed${bufferId ? " (not acked; it will be replayed)" : ""}: ${message(err)}`);
+        return;
+      }
+      if (bufferId !== undefined) this.#writeOn(link, { type: "inbound_ack", bufferId });
+    });
+  }
+
+  // ── helpers ─────────────────────────────────────────────────────────
+  #write(frame: GatewayFrame): boolean {
+    const link = this.#link;
+    return link !== null && link.handshaken && this.#writeOn(link, frame);
+  }
+
+  #writeOn(link: Link, frame: GatewayFrame): boolean {
+    if (link.ws.readyState !== WebSocket.OPEN) return false;
+    try {
+      link.ws.send(encodeFrame(frame));
+      return true;
+    } catch (err) {
+      this.#log("debug", `relay write failed: ${message(err)}`);
+      return false;
+    }
+  }
+
+  #settleFirstHandshake(err: Error | null, d?: Descriptor): void {
+    const waiter = this.#firstHandshake;
+    if (waiter === null) return;
+    this.#firstHandshake = null;
+    if (err === null && d !== undefined) waiter.resolve(d);
+    else if (err !== null) waiter.reject(err);
+  }
+
+  #resolveIdle(acked: boolean): void {
+    const w = this.#idleWaiter;
+    this.#idleWaiter = null;
+    w?.(acked);
+  }
+
+  #failAllPending(error: string): void {
+    const all = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of all) {
+      clearTimeout(p.timer);
+      p.resolve({ success: false, error });
+    }
+  }
+
+  async #waitForPending(ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (this.#pending.size > 0 && Date.now() < deadline) await sleep(Math.min(20, deadline - Date.now()));
+  }
+
+  #log(level: "debug" | "info" | "warn", m: string): void {
+    try {
+      this.#opts.logger?.[level]?.(m);
+    } catch {
+      // Logging never breaks the link.
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => unref(setTimeout(r, ms)));
+}
