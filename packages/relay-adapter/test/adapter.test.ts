@@ -404,6 +404,18 @@ describe("RelayAdapter disconnect", () => {
     }
   });
 
+  it("goIdle() reports the ack, and a later disconnect() does not ask again", async () => {
+    const { t, adapter } = await connected();
+    expect(await adapter.goIdle(20)).toBe(true);
+    await adapter.disconnect();
+    expect(t.calls.filter((c) => c.startsWith("goIdle"))).toEqual(["goIdle:20"]);
+    const other = await connected();
+    other.t.goIdleResult = false;
+    expect(await other.adapter.goIdle()).toBe(false);
+    await other.adapter.disconnect();
+    expect(other.t.calls.filter((c) => c.startsWith("goIdle"))).toEqual(["goIdle:50", "goIdle:50"]);
+  });
+
   it("skips going_idle when the link is already down", async () => {
     const { t, adapter } = await connected();
     t.state = { ...t.state, connected: false };

@@ -74,6 +74,7 @@ export class RelayAdapter implements PlatformAdapter {
   #fatal: AdapterFatalError | null = null;
   #monitoring = false;
   #subscribed = false;
+  #idleAcked = false;
 
   constructor(options: RelayAdapterOptions) {
     this.#transport = options.transport;
@@ -157,7 +158,7 @@ export class RelayAdapter implements PlatformAdapter {
     this.#monitoring = false;
     const t = this.#transport;
     try {
-      if (t.state.connected) await t.goIdle(this.#goIdleTimeoutMs);
+      if (t.state.connected && !this.#idleAcked) await t.goIdle(this.#goIdleTimeoutMs);
     } catch (err) {
       this.#debug(`relay going_idle failed during drain: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -165,6 +166,23 @@ export class RelayAdapter implements PlatformAdapter {
       await t.disconnect(this.#disconnectBudgetMs === undefined ? undefined : { budgetMs: this.#disconnectBudgetMs });
     } catch (err) {
       this.#warn(`relay disconnect failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /**
+   * Ask the connector to flip this instance to buffered-only (`going_idle`) and keep serving
+   * until it acks: true on the ack, false on timeout or when not connected. A host drains in
+   * two steps: `goIdle()`, let running turns reply, then `disconnect()` (which then skips its
+   * own going_idle). Never rejects.
+   */
+  async goIdle(timeoutMs: number = this.#goIdleTimeoutMs): Promise<boolean> {
+    try {
+      const acked = this.#transport.state.connected ? await this.#transport.goIdle(timeoutMs) : false;
+      if (acked) this.#idleAcked = true;
+      return acked;
+    } catch (err) {
+      this.#debug(`relay going_idle failed: ${err instanceof Error ? err.message : String(err)}`);
+      return false;
     }
   }
 
