@@ -3,13 +3,14 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "./config/errors.js";
-import { resolveConfig } from "./config/resolve.js";
+import { resolveConfig, type GatewayConfig } from "./config/resolve.js";
 import { describeConfig } from "./config/summary.js";
+import { createLogger } from "./ops/logger.js";
+import { EXIT, GatewayRuntime } from "./runtime/gateway.js";
 
 declare const __GATEWAY_VERSION__: string | undefined;
 const VERSION = typeof __GATEWAY_VERSION__ === "string" ? __GATEWAY_VERSION__ : "0.0.0-dev";
 
-export const EXIT = { ok: 0, failure: 1, config: 2 } as const;
 
 function readIfExists(path: string): string | null {
   try {
@@ -18,6 +19,39 @@ function readIfExists(path: string): string | null {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw new ConfigError(path, "file", `cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"}); check its permissions`);
   }
+}
+
+function loadConfig(): GatewayConfig {
+  let config: GatewayConfig;
+  try {
+    config = resolveConfig({ env: process.env, readFile: readIfExists });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`hermes-gateway: ${e.message}\n`);
+      process.exit(EXIT.config);
+    }
+    throw e;
+  }
+  for (const w of config.warnings) process.stderr.write(`hermes-gateway: warning: ${w}\n`);
+  return config;
+}
+
+/** Run the gateway until SIGINT/SIGTERM (drain, exit 0) or a revocation (exit 3). */
+async function runUntilSignal(config: GatewayConfig): Promise<never> {
+  const log = createLogger({ level: config.logLevel.value, secrets: config.secretValues, pretty: process.stdout.isTTY === true });
+  const runtime = await GatewayRuntime.start({ config, log, env: process.env });
+  let signals = 0;
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    process.on(sig, () => {
+      if (++signals > 1) {
+        log.warn({ signal: sig }, "second signal: exiting without draining");
+        process.exit(EXIT.failure);
+      }
+      void runtime.stop(sig);
+    });
+  }
+  const code = await runtime.exited;
+  process.exit(code);
 }
 
 function notImplemented(what: string): never {
@@ -36,23 +70,18 @@ program
   .command("run")
   .description("Resolve configuration (env > $HERMES_HOME/.env > config.yaml > defaults) and run the gateway")
   .option("--check", "validate and print the resolved configuration (secrets hidden), then exit 0")
-  .action((opts: { check?: boolean }) => {
-    let config;
-    try {
-      config = resolveConfig({ env: process.env, readFile: readIfExists });
-    } catch (e) {
-      if (e instanceof ConfigError) {
-        process.stderr.write(`hermes-gateway: ${e.message}\n`);
-        process.exit(EXIT.config);
-      }
-      throw e;
-    }
-    for (const w of config.warnings) process.stderr.write(`hermes-gateway: warning: ${w}\n`);
+  .action(async (opts: { check?: boolean }) => {
+    const config = loadConfig();
     if (opts.check) {
       process.stdout.write(describeConfig(config).join("\n") + "\n");
       process.exit(EXIT.ok);
     }
-    notImplemented("the relay link (`run` without --check)");
+    if (!config.relayEnabled.value) {
+      const why = config.relayEnabled.source === "config.yaml" ? "platforms.relay.enabled is false in config.yaml" : "GATEWAY_RELAY_URL is not set";
+      process.stderr.write(`hermes-gateway: nothing to run: the relay is off (${why}). Set GATEWAY_RELAY_URL (see \`hermes gateway enroll\`), or try \`hermes-gateway dev\`.\n`);
+      process.exit(EXIT.config);
+    }
+    await runUntilSignal(config);
   });
 
 program

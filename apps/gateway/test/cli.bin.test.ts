@@ -37,7 +37,7 @@ describe("hermes-gateway (built bin)", () => {
   it("run --check prints the resolved config with sources and never a secret", () => {
     const r = gw(
       ["run", "--check"],
-      { GATEWAY_RELAY_URL: "ws://127.0.0.1:9/relay", GATEWAY_RELAY_BOT_IDS: "[oops" },
+      { GATEWAY_RELAY_URL: "ws://127.0.0.1:9/relay", GATEWAY_RELAY_PLATFORMS: "discord", GATEWAY_RELAY_BOT_IDS: "[oops" },
       { ".env": "GATEWAY_RELAY_SECRET=sekrit-value-1\nGATEWAY_RELAY_DELIVERY_KEY=dk-value-2\n" },
     );
     expect(r.code).toBe(0);
@@ -48,12 +48,19 @@ describe("hermes-gateway (built bin)", () => {
     expect(r.out + r.err).not.toContain("dk-value-2");
   });
 
-  it("unimplemented commands say so and exit 1", () => {
-    for (const args of [["run"], ["dev", "--script", "hi"], ["dev-connector"]]) {
-      const r = gw(args);
-      expect(r.code).toBe(1);
-      expect(r.err).toContain("not implemented yet");
-    }
+  it("run with the relay off says there is nothing to run (exit 2)", () => {
+    const r = gw(["run"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("GATEWAY_RELAY_URL is not set");
+    const off = gw(["run"], { GATEWAY_RELAY_URL: "ws://127.0.0.1:9", GATEWAY_RELAY_PLATFORMS: "discord" }, { "config.yaml": "platforms:\n  relay:\n    enabled: false\n" });
+    expect(off.code).toBe(2);
+    expect(off.err).toContain("platforms.relay.enabled is false");
+  });
+
+  it("a relay without platforms is a configuration error naming GATEWAY_RELAY_PLATFORMS", () => {
+    const r = gw(["run", "--check"], { GATEWAY_RELAY_URL: "ws://127.0.0.1:9" });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("GATEWAY_RELAY_PLATFORMS (from default)");
   });
 
   it("an unknown command is a usage error (exit 2)", () => {

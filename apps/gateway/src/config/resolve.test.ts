@@ -28,6 +28,33 @@ describe("parseDotenv", () => {
   });
 });
 
+describe("relay policies", () => {
+  const base = { GATEWAY_RELAY_URL: "wss://c.example", GATEWAY_RELAY_PLATFORMS: "discord,telegram,slack" };
+  it("always declares Discord (require address by default) and omits all-default platforms", () => {
+    expect(run(base).relayPolicies).toEqual([{ platform: "discord", requireAddress: true, freeResponseScopes: [], allowOtherBots: false }]);
+  });
+  it("projects env over config.yaml, key by key", () => {
+    const c = run(
+      { ...base, TELEGRAM_ALLOW_BOTS: "mentions", DISCORD_FREE_RESPONSE_CHANNELS: "c1, c2" },
+      { "/h/config.yaml": "platforms:\n  discord:\n    require_mention: false\n    free_response_channels: [c9]\n  slack:\n    require_mention: true\n" },
+    );
+    expect(c.relayPolicies).toEqual([
+      { platform: "discord", requireAddress: false, freeResponseScopes: ["c1", "c2"], allowOtherBots: false },
+      { platform: "telegram", requireAddress: false, freeResponseScopes: [], allowOtherBots: true },
+      { platform: "slack", requireAddress: true, freeResponseScopes: [], allowOtherBots: false },
+    ]);
+  });
+  it("names the key and source of a bad value", () => {
+    expect(err(() => run({ ...base, DISCORD_REQUIRE_MENTION: "maybe" })).message).toContain("DISCORD_REQUIRE_MENTION (from env)");
+    expect(err(() => run(base, { "/h/config.yaml": "platforms:\n  slack:\n    free_response_channels: {a: 1}\n" })).message).toContain(
+      "platforms.slack.free_response_channels (from config.yaml)",
+    );
+  });
+  it("requires at least one platform when the relay is on", () => {
+    expect(err(() => run({ GATEWAY_RELAY_URL: "wss://c.example" })).key).toBe("GATEWAY_RELAY_PLATFORMS");
+  });
+});
+
 describe("resolveConfig", () => {
   it("defaults: echo agent, 127.0.0.1 inbound, gw-<hostname>, relay off", () => {
     const c = run({});
@@ -39,7 +66,7 @@ describe("resolveConfig", () => {
 
   it("env wins over .env, which wins over config.yaml; sources are recorded", () => {
     const c = run(
-      { GATEWAY_RELAY_URL: "wss://env.example/relay/" },
+      { GATEWAY_RELAY_URL: "wss://env.example/relay/", GATEWAY_RELAY_PLATFORMS: "discord" },
       {
         "/h/.env": "GATEWAY_RELAY_URL=wss://dotenv.example\nGATEWAY_RELAY_ID=gw-dot\n",
         "/h/config.yaml": "gateway:\n  relay_id: gw-yaml\n  relay_secret: s3\n",

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { parseDotenv } from "./dotenv.js";
 import { ConfigError, type ConfigSource } from "./errors.js";
+import { resolvePolicies, type RelayPolicy } from "./policy.js";
 
 export interface Sourced<T> {
   readonly value: T;
@@ -30,6 +31,8 @@ export interface GatewayConfig {
   readonly relayWakeUrl: Sourced<string | null>;
   readonly relayPlatforms: Sourced<readonly string[]>;
   readonly relayBotIds: Sourced<Readonly<Record<string, { botId?: string }>>>;
+  /** What `POST /relay/policy` declares at boot, per platform (all-default platforms omitted, except Discord). */
+  readonly relayPolicies: readonly RelayPolicy[];
   readonly inboundHost: Sourced<string>;
   readonly inboundPort: Sourced<number | null>;
   readonly agent: Sourced<AgentSpec>;
@@ -183,6 +186,15 @@ export function resolveConfig(opts: ResolveOptions): GatewayConfig {
     (v): v is string => typeof v === "string" && v.length > 0,
   );
 
+  if (relayEnabled.value && relayPlatforms.value.length === 0) {
+    throw new ConfigError(
+      "GATEWAY_RELAY_PLATFORMS",
+      platformsRaw ? platformsRaw.source : "default",
+      "the relay needs at least one platform to front (one hello each), e.g. GATEWAY_RELAY_PLATFORMS=discord",
+    );
+  }
+  const relayPolicies = resolvePolicies(relayPlatforms.value, envOrDotenv, asRecord(asRecord(yamlDoc)?.platforms));
+
   return {
     home,
     relayUrl,
@@ -193,6 +205,7 @@ export function resolveConfig(opts: ResolveOptions): GatewayConfig {
     relayWakeUrl: optStr("GATEWAY_RELAY_WAKE_URL", "relay_wake_url"),
     relayPlatforms,
     relayBotIds,
+    relayPolicies,
     inboundHost: str("GATEWAY_RELAY_INBOUND_HOST", "relay_inbound_host") ?? { value: "127.0.0.1", source: "default", key: "" },
     inboundPort: int("GATEWAY_RELAY_INBOUND_PORT", "relay_inbound_port", 1, 65535, null),
     agent,

@@ -1,0 +1,229 @@
+// The running gateway: the relay link (transport + RelayAdapter), the optional signed-HTTP
+// receiver, the agent, the per-session turn scheduler, /healthz, the boot-time policy, and
+// the shutdown / revocation sequences. `run` and `dev` both drive this one class.
+import {
+  buildSessionKey,
+  isUpstreamRelayEvent,
+  RelayAdapter,
+  startInboundReceiver,
+  WebSocketRelayTransport,
+  type InboundReceiverServer,
+  type RelayIdentity,
+  type RelayMessageEvent,
+  type WebSocketRelayTransportOptions,
+} from "@hermes/relay-adapter";
+import type { Logger } from "pino";
+import { createAgent } from "../agent/select.js";
+import type { AgentBackend } from "../agent/types.js";
+import { authorize } from "../auth/authorize.js";
+import type { GatewayConfig } from "../config/resolve.js";
+import { startHealthServer, type HealthServer, type HealthState } from "../ops/health.js";
+import { handleInbound, type InboundDeps, type InboundOutcome } from "../pipeline/handle-inbound.js";
+import type { LenUnit } from "../reply/split.js";
+import { TurnScheduler } from "../turns/scheduler.js";
+import { postRelayPolicies } from "./policy-post.js";
+
+/** Process exit codes of `hermes-gateway`. */
+export const EXIT = { ok: 0, failure: 1, config: 2, revoked: 3 } as const;
+
+/** Logged (and shown by /healthz) when the connector revoked this gateway's secret. */
+export const RELAY_DISABLED_LOG = "relay disabled (opted out — recreate the instance to re-enable)";
+
+export interface GatewayRuntimeOptions {
+  readonly config: GatewayConfig;
+  readonly log: Logger;
+  /** Environment handed to `exec:` agents. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Overrides for the transport (tests and `dev` shorten backoff). */
+  readonly transport?: Partial<WebSocketRelayTransportOptions>;
+  readonly agent?: AgentBackend;
+  readonly fetch?: typeof fetch;
+  /** Called after every handled inbound message (dev mode prints from here). */
+  readonly onOutcome?: (event: RelayMessageEvent, outcome: InboundOutcome) => void;
+}
+
+/** Identities (one `hello` each) from GATEWAY_RELAY_PLATFORMS / GATEWAY_RELAY_BOT_IDS. */
+export function relayIdentities(config: GatewayConfig): RelayIdentity[] {
+  return config.relayPlatforms.value.map((platform) => ({ platform, botId: config.relayBotIds.value[platform]?.botId ?? "" }));
+}
+
+export class GatewayRuntime {
+  readonly #opts: GatewayRuntimeOptions;
+  readonly #log: Logger;
+  readonly #scheduler = new TurnScheduler();
+  readonly #transport: WebSocketRelayTransport;
+  readonly #adapter: RelayAdapter;
+  readonly #agent: AgentBackend;
+  #health: HealthServer | null = null;
+  #receiver: InboundReceiverServer | null = null;
+  #stopping: Promise<number> | null = null;
+  #revoked = false;
+  #resolveExit!: (code: number) => void;
+  /** Resolves with the process exit code once the gateway has fully stopped. */
+  readonly exited: Promise<number> = new Promise((r) => (this.#resolveExit = r));
+
+  private constructor(opts: GatewayRuntimeOptions) {
+    this.#opts = opts;
+    this.#log = opts.log;
+    const c = opts.config;
+    const relayLog = this.#log.child({ component: "relay" });
+    this.#transport = new WebSocketRelayTransport({
+      url: c.relayUrl.value ?? "",
+      gatewayId: c.relayId.value,
+      secret: c.relaySecret.value,
+      identities: relayIdentities(c),
+      logger: { debug: (m) => relayLog.debug(m), info: (m) => relayLog.info(m), warn: (m) => relayLog.warn(m) },
+      ...opts.transport,
+    });
+    this.#adapter = new RelayAdapter({
+      transport: this.#transport,
+      logger: { debug: (m) => relayLog.debug(m), info: (m) => relayLog.info(m), warn: (m) => relayLog.warn(m) },
+    });
+    this.#agent = opts.agent ?? createAgent(c.agent.value, { timeoutMs: c.agentTimeoutMs.value, env: opts.env });
+  }
+
+  /** Start everything; resolves once the health server and receiver listen (the link may still be dialing). */
+  static async start(opts: GatewayRuntimeOptions): Promise<GatewayRuntime> {
+    const rt = new GatewayRuntime(opts);
+    await rt.#start();
+    return rt;
+  }
+
+  get adapter(): RelayAdapter {
+    return this.#adapter;
+  }
+  get healthUrl(): string | null {
+    return this.#health?.url ?? null;
+  }
+  get receiverUrl(): string | null {
+    return this.#receiver?.url ?? null;
+  }
+
+  health(): HealthState {
+    const s = this.#transport.state;
+    return {
+      relay: {
+        state: this.#revoked || s.authRevoked ? "disabled" : this.#stopping ? "stopping" : s.connected ? "connected" : "connecting",
+        platform: s.descriptor?.platform ?? null,
+        dialCount: s.dialCount,
+        lastClose: s.lastCloseCode === null ? null : { code: s.lastCloseCode, reason: s.lastCloseReason ?? "" },
+        authRevoked: s.authRevoked,
+      },
+      turnsInFlight: this.#scheduler.inFlight,
+      draining: this.#scheduler.draining,
+    };
+  }
+
+  async #start(): Promise<void> {
+    const c = this.#opts.config;
+    if (c.healthPort.value !== null) {
+      this.#health = await startHealthServer({ host: c.healthHost.value, port: c.healthPort.value, state: () => this.health() });
+      this.#log.info({ url: this.#health.url }, "health endpoint listening");
+    }
+    this.#adapter.setMessageHandler((event) => this.#onMessage(event));
+    this.#adapter.setInterruptHandler((sessionKey) => {
+      const hit = this.#scheduler.interrupt(sessionKey);
+      this.#log.info({ sessionKey, running: hit }, "interrupt_inbound");
+    });
+    this.#adapter.setFatalErrorHandler((err) => {
+      if (err.code !== "relay_disabled") return;
+      this.#revoked = true;
+      this.#log.error({ code: err.code }, RELAY_DISABLED_LOG);
+      void this.stop("revoked");
+    });
+    if (c.relayDeliveryKey.value !== null && c.inboundPort.value !== null) {
+      const key = c.relayDeliveryKey.value;
+      this.#receiver = await startInboundReceiver({
+        host: c.inboundHost.value,
+        port: c.inboundPort.value,
+        verifyKeys: [key],
+        onMessage: (event) => this.#adapter.deliverInbound(event),
+        onInterrupt: (sessionKey, chatId) => this.#adapter.deliverInterrupt(sessionKey, chatId),
+        logger: { warn: (m: string) => this.#log.warn({ component: "receiver" }, m) },
+      });
+      this.#log.info({ url: this.#receiver.url }, "signed-HTTP inbound receiver listening");
+    }
+    void postRelayPolicies({
+      relayUrl: c.relayUrl.value ?? "",
+      gatewayId: c.relayId.value,
+      secret: c.relaySecret.value,
+      policies: c.relayPolicies,
+      log: this.#log.child({ component: "policy" }),
+      ...(this.#opts.fetch ? { fetch: this.#opts.fetch } : {}),
+    });
+    this.#log.info({ url: this.#transport.dialUrl, gatewayId: c.relayId.value, agent: this.#agent.name }, "connecting to the relay");
+    void this.#adapter.connect().then((ok) => {
+      if (ok) this.#log.info({ platform: this.#adapter.descriptor.platform }, "relay link established");
+    });
+  }
+
+  /** Take an inbound message: returns once the turn is accepted (so a buffered item is acked then). */
+  #onMessage(event: RelayMessageEvent): void {
+    if (this.#scheduler.draining) {
+      // Not taken: a buffered item stays unacked and is replayed after the restart.
+      throw new Error("the gateway is shutting down and takes no new turns");
+    }
+    const deps: InboundDeps = {
+      agent: this.#agent,
+      scheduler: this.#scheduler,
+      authorize: (e) =>
+        authorize(this.#adapter, e, { allowedUsers: this.#opts.config.allowedUsers, isUpstreamRelayEvent }),
+      sessionKey: (e) => buildSessionKey((e as RelayMessageEvent).source),
+      limits: () => ({ maxMessageLength: this.#adapter.maxMessageLength, lenUnit: this.#adapter.descriptor.len_unit as LenUnit }),
+      send: async (e, text) => {
+        const ev = e as RelayMessageEvent;
+        const metadata: Record<string, unknown> = {};
+        if (ev.source.thread_id !== null && ev.source.thread_id !== ev.source.chat_id) metadata["thread_id"] = ev.source.thread_id;
+        const r = await this.#adapter.send(ev.source.chat_id, text, Object.keys(metadata).length > 0 ? { metadata } : {});
+        if (!r.success) {
+          throw Object.assign(new Error(`reply not delivered: ${r.error ?? "unknown error"}${r.ambiguous ? " (ambiguous: may have been delivered)" : ""}`), {
+            code: "GATEWAY_SEND_FAILED",
+          });
+        }
+      },
+    };
+    const started = Date.now();
+    void handleInbound(event, deps).then((outcome) => {
+      const fields = { platform: event.source.platform, chatId: event.source.chat_id, ms: Date.now() - started };
+      if (outcome.kind === "replied") this.#log.info({ ...fields, chunks: outcome.chunks }, "replied");
+      else if (outcome.kind === "denied") this.#log.warn({ ...fields, reason: outcome.reason }, "message denied");
+      else if (outcome.kind === "failed") this.#log.warn({ ...fields, code: outcome.code, err: outcome.message }, "turn failed");
+      else this.#log.info(fields, outcome.kind === "empty" ? "agent gave an empty reply" : "turn refused: draining");
+      try {
+        this.#opts.onOutcome?.(event, outcome);
+      } catch {
+        // An observer never breaks the gateway.
+      }
+    });
+  }
+
+  /**
+   * Drain and stop. SIGINT/SIGTERM: ask the connector to buffer (`going_idle`) and keep
+   * serving until it acks (≤ 10 s), stop taking turns, let running turns finish within
+   * GATEWAY_DRAIN_TIMEOUT_MS then cancel them, close everything. Idempotent; resolves with
+   * the exit code (0, or 3 after a revocation).
+   */
+  stop(reason: string): Promise<number> {
+    this.#stopping ??= this.#stop(reason);
+    return this.#stopping;
+  }
+
+  async #stop(reason: string): Promise<number> {
+    const revoked = this.#revoked;
+    this.#log.info({ reason }, revoked ? "stopping (relay disabled)" : "draining");
+    if (!revoked) {
+      const acked = await this.#adapter.goIdle(10_000);
+      this.#log.info({ acked }, acked ? "connector buffers new messages (going_idle acked)" : "no going_idle ack; closing anyway");
+    }
+    const budget = revoked ? 0 : this.#opts.config.drainTimeoutMs.value;
+    const drained = await this.#scheduler.drain(budget);
+    if (!drained.finishedInBudget) this.#log.warn({ cancelled: drained.cancelled, budgetMs: budget }, "running turns cancelled at the drain budget");
+    await this.#adapter.disconnect();
+    await this.#receiver?.close();
+    await this.#health?.close();
+    const code = revoked ? EXIT.revoked : EXIT.ok;
+    this.#log.info({ code }, "stopped");
+    this.#resolveExit(code);
+    return code;
+  }
+}
