@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, existsSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -49,6 +49,7 @@ describe("exec agent", () => {
     await expect(turn).rejects.toMatchObject({ code: "AGENT_ABORTED" });
     for (let i = 0; i < 200 && alive(pid); i++) await new Promise((r) => setTimeout(r, 10));
     expect(alive(pid)).toBe(false);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

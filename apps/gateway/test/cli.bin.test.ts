@@ -1,13 +1,18 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 
 const BIN = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+const homes: string[] = [];
+afterAll(() => {
+  for (const h of homes) rmSync(h, { recursive: true, force: true });
+});
 function gw(args: string[], env: Record<string, string> = {}, files: Record<string, string> = {}) {
   const home = mkdtempSync(join(tmpdir(), "gw-home-"));
+  homes.push(home);
   for (const [name, text] of Object.entries(files)) writeFileSync(join(home, name), text);
   const r = spawnSync(process.execPath, [BIN, ...args], {
     env: { PATH: process.env.PATH ?? "", HERMES_HOME: home, ...env },
