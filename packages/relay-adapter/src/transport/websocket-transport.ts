@@ -509,6 +509,9 @@ export class WebSocketRelayTransport implements RelayTransport {
   /** Run a handler after the previous one; ack a buffered item only once its handler took it. */
   #enqueue(link: Link, bufferId: string | undefined, run: () => Promise<unknown>): void {
     link.queue = link.queue.then(async () => {
+      // A buffered item queued behind a link that has since died will be replayed on the
+      // next connection: handling it now would only duplicate it. Live items are handled.
+      if (bufferId !== undefined && this.#link !== link) return;
       try {
         await run();
       } catch (err) {
