@@ -7,6 +7,8 @@ export default defineConfig({
     "testing/index": "src/testing/index.ts"
   },
   format: ["esm", "cjs"],
+  // Shared chunks for CJS too: every entry must see the same module state (the upstream marker).
+  splitting: true,
   dts: true,
   clean: true,
   sourcemap: true,
