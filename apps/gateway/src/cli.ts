@@ -1,5 +1,5 @@
-// hermes-gateway: command tree. Exit codes: 0 ok, 1 failure / not implemented yet,
-// 2 invalid configuration or usage.
+// hermes-gateway: command tree. Exit codes: 0 ok, 1 failure, 2 invalid configuration or
+// usage, 3 relay disabled (the connector revoked this gateway's secret).
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "./config/errors.js";
@@ -54,10 +54,6 @@ async function runUntilSignal(config: GatewayConfig): Promise<never> {
   process.exit(code);
 }
 
-function notImplemented(what: string): never {
-  process.stderr.write(`hermes-gateway: ${what} is not implemented yet in this build (see the README's "Not wired yet").\n`);
-  process.exit(EXIT.failure);
-}
 
 const program = new Command()
   .name("hermes-gateway")
@@ -86,17 +82,56 @@ program
 
 program
   .command("dev")
-  .description("Embedded default: an in-process reference connector and a simulated chat (not implemented yet)")
-  .option("--script <messages...>", "send these messages non-interactively, print replies, exit")
-  .option("--verbose", "print the frames")
-  .action(() => notImplemented("`dev`"));
+  .description("Embedded default: an in-process reference connector, the gateway connected to it, and a simulated chat")
+  .option("--script <messages...>", "send these messages one by one, print each reply, exit 0 once all replies arrived")
+  .option("--verbose", "print the frames on the link (and the gateway's info logs on stderr)")
+  .option("--agent <spec>", "agent backend for this session: echo, exec:<command> or an http(s) URL (default: GATEWAY_AGENT or echo)")
+  .action(async (opts: { script?: string[]; verbose?: boolean; agent?: string }) => {
+    const { runDev } = await import("./dev/dev.js");
+    const code = await runDev({
+      ...(opts.script !== undefined ? { script: opts.script } : {}),
+      verbose: opts.verbose === true,
+      resolve: (overlay) => {
+        try {
+          return resolveConfig({ env: { ...process.env, ...(opts.agent !== undefined ? { GATEWAY_AGENT: opts.agent } : {}), ...overlay }, readFile: readIfExists });
+        } catch (e) {
+          if (e instanceof ConfigError) {
+            process.stderr.write(`hermes-gateway: ${e.message}\n`);
+            process.exit(EXIT.config);
+          }
+          throw e;
+        }
+      },
+      env: process.env,
+      out: process.stdout,
+      input: process.stdin,
+      color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+    });
+    process.exit(code);
+  });
 
 program
   .command("dev-connector")
-  .description("The reference connector alone, for testing gateways in any language (not implemented yet)")
-  .option("--port <n>", "port on 127.0.0.1")
-  .option("--gateway <id:secret...>", "accepted gateway credentials")
-  .action(() => notImplemented("`dev-connector`"));
+  .description("The reference connector alone, for testing a gateway written in any language; prints {\"url\", \"controlUrl\"}")
+  .option("--port <n>", "port on 127.0.0.1 (default: any free port)")
+  .option("--gateway <id:secret...>", "accepted gateway credentials (repeatable); none: accept dials without Authorization")
+  .option("--verbose", "print every frame on stderr")
+  .action(async (opts: { port?: string; gateway?: string[]; verbose?: boolean }) => {
+    const { DevConnectorUsageError, parseGatewayCredentials, parsePort, runDevConnector } = await import("./dev/dev-connector.js");
+    let port: number;
+    let gateways: Record<string, string[]>;
+    try {
+      port = parsePort(opts.port);
+      gateways = parseGatewayCredentials(opts.gateway ?? []);
+    } catch (e) {
+      if (e instanceof DevConnectorUsageError) {
+        process.stderr.write(`hermes-gateway: ✗ ${e.message}\n`);
+        process.exit(EXIT.config);
+      }
+      throw e;
+    }
+    process.exit(await runDevConnector({ port, gateways, verbose: opts.verbose === true, out: process.stdout, err: process.stderr }));
+  });
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,147 @@
+// `hermes-gateway dev`: the embedded default. A ReferenceConnector runs in-process on
+// 127.0.0.1 with a freshly minted gateway secret; the real gateway runtime connects to it with
+// real upgrade auth; you type as a simulated chat user (or pass --script) and see the agent's
+// replies as the connector received them.
+import { randomBytes } from "node:crypto";
+import { createInterface } from "node:readline";
+import type { WireMessageEvent } from "@hermes/relay-adapter";
+import { ReferenceConnector, type OutboundRecord } from "@hermes/relay-adapter/testing";
+import pino from "pino";
+import type { GatewayConfig } from "../config/resolve.js";
+import { createLogger } from "../ops/logger.js";
+import type { InboundOutcome } from "../pipeline/handle-inbound.js";
+import { GatewayRuntime } from "../runtime/gateway.js";
+
+export interface DevOptions {
+  /** Messages to send non-interactively; exit after the last reply. */
+  readonly script?: readonly string[];
+  readonly verbose?: boolean;
+  /** Resolves the gateway configuration with the dev overlay applied (relay URL, secret, …). */
+  readonly resolve: (overlay: Record<string, string>) => GatewayConfig;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly out: NodeJS.WritableStream;
+  readonly input: NodeJS.ReadableStream;
+  readonly color: boolean;
+}
+
+const GATEWAY_ID = "gw-dev";
+const CHAT_ID = "dev-chat";
+
+interface Turn {
+  readonly outcome: InboundOutcome;
+  readonly replies: string[];
+}
+
+/** Runs the dev session; resolves with the exit code. */
+export async function runDev(opts: DevOptions): Promise<number> {
+  const paint = (code: string, s: string) => (opts.color ? `\u001b[${code}m${s}\u001b[0m` : s);
+  const say = (s: string) => opts.out.write(`${s}\n`);
+  const secret = randomBytes(32).toString("hex");
+  const connector = await new ReferenceConnector({ gateways: { [GATEWAY_ID]: [secret] } }).start();
+  const config = opts.resolve({
+    GATEWAY_RELAY_URL: connector.baseUrl,
+    GATEWAY_RELAY_ID: GATEWAY_ID,
+    GATEWAY_RELAY_SECRET: secret,
+    GATEWAY_RELAY_PLATFORMS: "discord",
+  });
+  // Logs go to stderr so the transcript on stdout stays readable.
+  const log = createLogger({
+    level: opts.verbose ? "info" : "warn",
+    secrets: [...config.secretValues, secret],
+    pretty: false,
+    destination: pino.destination({ fd: 2, sync: true }),
+  });
+  if (opts.verbose) {
+    connector.on("frame", (f: { direction: "in" | "out"; frame: { type: string } }) => {
+      say(paint("2", `${f.direction === "in" ? "gateway → connector" : "connector → gateway"} ${JSON.stringify(f.frame)}`));
+    });
+  }
+
+  const waiting = new Map<string, (outcome: InboundOutcome) => void>();
+  const runtime = await GatewayRuntime.start({
+    config,
+    log,
+    env: opts.env,
+    transport: { backoff: { initialMs: 100, maxMs: 1_000 } },
+    onOutcome: (event, outcome) => {
+      const id = event.messageId ?? "";
+      waiting.get(id)?.(outcome);
+      waiting.delete(id);
+    },
+  });
+
+  let n = 0;
+  const send = async (text: string): Promise<Turn> => {
+    const messageId = `dev-${++n}`;
+    const event: WireMessageEvent = {
+      text,
+      message_type: "text",
+      message_id: messageId,
+      source: { platform: "discord", chat_id: CHAT_ID, chat_type: "dm", user_id: "dev-user", user_name: "you" },
+    };
+    const before = connector.outbound.length;
+    const done = new Promise<InboundOutcome>((resolve) => waiting.set(messageId, resolve));
+    connector.pushInbound(event, { gatewayId: GATEWAY_ID });
+    const timeoutMs = config.agentTimeoutMs.value + 5_000;
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      done,
+      new Promise<InboundOutcome>((resolve) => {
+        timer = setTimeout(() => resolve({ kind: "failed", code: "DEV_NO_REPLY", message: `no reply within ${timeoutMs} ms` }), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    const replies = connector.outbound
+      .slice(before)
+      .filter((o: OutboundRecord) => o.action.op === "send" && o.action["chat_id"] === CHAT_ID)
+      .map((o) => String(o.action["content"] ?? ""));
+    return { outcome, replies };
+  };
+
+  const show = (turn: Turn): boolean => {
+    for (const r of turn.replies) say(`${paint("36", "agent ›")} ${r}`);
+    if (turn.outcome.kind === "failed") say(paint("31", `✗ ${turn.outcome.message}`));
+    else if (turn.outcome.kind === "denied") say(paint("31", `✗ denied: ${turn.outcome.reason}`));
+    else if (turn.outcome.kind === "empty") say(paint("2", "(the agent gave an empty reply)"));
+    return turn.outcome.kind === "replied" || turn.outcome.kind === "empty";
+  };
+
+  let code = 0;
+  try {
+    await connector.waitFor("handshake", () => true, 15_000);
+    say(paint("2", `connected: gateway ${GATEWAY_ID} ↔ reference connector ${connector.url} (agent: ${describeAgent(config)})`));
+    if (opts.script !== undefined) {
+      for (const text of opts.script) {
+        say(`${paint("33", "you   ›")} ${text}`);
+        if (!show(await send(text))) code = 1;
+      }
+    } else {
+      // On a terminal: a prompt. Piped input: each line is echoed as the user's message.
+      const tty = (opts.input as NodeJS.ReadStream).isTTY === true;
+      if (tty) say(paint("2", "type a message and press Enter; Ctrl-D or Ctrl-C to quit"));
+      const rl = createInterface({ input: opts.input, terminal: false });
+      const prompt = () => tty && opts.out.write(paint("33", "you   › "));
+      prompt();
+      for await (const line of rl) {
+        if (line.trim() !== "") {
+          if (!tty) say(`${paint("33", "you   ›")} ${line}`);
+          show(await send(line));
+        }
+        prompt();
+      }
+      if (tty) opts.out.write("\n");
+    }
+  } catch (e) {
+    say(paint("31", `✗ ${(e as Error).message}`));
+    code = 1;
+  } finally {
+    await runtime.stop("dev session over");
+    await connector.stop();
+  }
+  return code;
+}
+
+function describeAgent(config: GatewayConfig): string {
+  const a = config.agent.value;
+  return a.kind === "echo" ? "echo" : a.kind === "exec" ? `exec:${a.command}` : `http ${new URL(a.url).origin}`;
+}
