@@ -1,11 +1,13 @@
+import { eventFromWire, isUpstreamRelayEvent } from "@hermes/relay-adapter";
 import { describe, expect, it } from "vitest";
 import { authorize } from "./authorize.js";
 
-// A stand-in for relay-adapter's marker: a module-private WeakSet that only the code that
-// builds events from relay frames can add to. Nothing on the object itself can claim it.
-const stamped = new WeakSet<object>();
-const stampFromRelayFrame = <T extends object>(e: T): T => (stamped.add(e), e);
-const isUpstreamRelayEvent = (e: unknown) => typeof e === "object" && e !== null && stamped.has(e);
+// The real marker: relay-adapter stamps the events it builds from relay frames (eventFromWire).
+const stampFromRelayFrame = (e: unknown) => {
+  const r = eventFromWire(e);
+  if (!r.ok) throw new Error(r.message);
+  return r.event;
+};
 
 const relay = { authorizationIsUpstream: true };
 const direct = { authorizationIsUpstream: false };
