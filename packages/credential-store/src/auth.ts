@@ -1,0 +1,76 @@
+// auth.json: read, and read-modify-write under one cross-process lock. Unknown keys and pools
+// written by other tools survive every write. A file that cannot be read or parsed is never
+// overwritten: reads and writes report a typed error naming it.
+import { readFile } from "node:fs/promises";
+import { writeFileAtomic } from "./atomic.js";
+import { CredentialStoreError, errnoCode } from "./errors.js";
+import { authPath } from "./home.js";
+import { serializeAuth, type JsonObject } from "./json.js";
+import { withFileLock, type LockOptions } from "./lock.js";
+
+async function readAuthFile(path: string): Promise<JsonObject> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    if (errnoCode(e) === "ENOENT") return {};
+    throw new CredentialStoreError(
+      "AUTH_FILE_UNREADABLE",
+      `Cannot read ${path} (${errnoCode(e)}); check its permissions. It was left untouched.`,
+      path,
+    );
+  }
+  const body = text.replace(/^\uFEFF/, "");
+  if (body.trim() === "") return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new CredentialStoreError(
+      "AUTH_FILE_CORRUPT",
+      `${path} is not valid JSON, so it was left untouched; fix it or move it aside, then retry.`,
+      path,
+    );
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new CredentialStoreError("AUTH_FILE_CORRUPT", `${path} does not hold a JSON object, so it was left untouched; fix it or move it aside.`, path);
+  }
+  return parsed as JsonObject;
+}
+
+/** The parsed `auth.json` of `home` (`{}` when absent or empty). Throws CredentialStoreError. */
+export function readAuth(home: string): Promise<JsonObject> {
+  return readAuthFile(authPath(home));
+}
+
+/**
+ * Read-modify-write `auth.json` under the file's lock. `update` receives the current
+ * document (a private copy) and returns the next one, or mutates it and returns nothing.
+ * Written pretty with sorted keys, mode 0600, atomically. A corrupt file is never replaced.
+ * Resolves with the document written.
+ */
+export async function updateAuth(
+  home: string,
+  update: (draft: JsonObject) => JsonObject | void | Promise<JsonObject | void>,
+  opts: LockOptions = {},
+): Promise<JsonObject> {
+  const path = authPath(home);
+  return withFileLock(
+    path,
+    async () => {
+      const current = await readAuthFile(path);
+      const draft = structuredClone(current);
+      const next = (await update(draft)) ?? draft;
+      if (typeof next !== "object" || next === null || Array.isArray(next)) {
+        throw new TypeError("updateAuth: the update must return a JSON object (or mutate the draft)");
+      }
+      try {
+        await writeFileAtomic(path, serializeAuth(next), 0o600);
+      } catch (e) {
+        throw new CredentialStoreError("WRITE_FAILED", `Could not write ${path} (${errnoCode(e)}); the previous file is intact.`, path);
+      }
+      return next;
+    },
+    opts,
+  );
+}

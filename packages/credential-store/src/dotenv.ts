@@ -1,0 +1,153 @@
+// .env (hermes-home.md ".env"): parsing, and editing with the upstream rules. Setting a key
+// replaces the FIRST line defining it, else appends; every other line stays byte for byte.
+import { readFile, stat } from "node:fs/promises";
+import { writeFileAtomic } from "./atomic.js";
+import { CredentialStoreError, errnoCode } from "./errors.js";
+import { envPath, isManaged, type Env } from "./home.js";
+import { withFileLock, type LockOptions } from "./lock.js";
+
+const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const LINE = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/s;
+
+/** The value part of a definition line, unquoted (inverse of {@link formatEnvValue}). */
+export function parseEnvValue(raw: string): string {
+  if (raw.startsWith('"')) {
+    let out = "";
+    for (let i = 1; i < raw.length; i++) {
+      const c = raw[i]!;
+      if (c === "\\" && (raw[i + 1] === "\\" || raw[i + 1] === '"')) {
+        out += raw[++i];
+      } else if (c === '"') {
+        return out;
+      } else out += c;
+    }
+    return out; // unterminated: take what there is
+  }
+  if (raw.startsWith("'")) {
+    const end = raw.indexOf("'", 1);
+    return end === -1 ? raw.slice(1) : raw.slice(1, end);
+  }
+  // Bare: an inline comment starts at whitespace followed by '#'.
+  return raw.replace(/\s+#.*$/s, "").trim();
+}
+
+/** How a value is written: `\r`/`\n` removed; quoted when it holds `#`, quotes or whitespace. */
+export function formatEnvValue(value: string): string {
+  const v = value.replace(/[\r\n]/g, "");
+  if (!/[#"'\s]/.test(v)) return v;
+  return `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+
+/** Parse `.env` text: comments and blanks skipped, `export` accepted, BOM tolerated; the first definition of a key wins. */
+export function parseDotenv(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const rawLine of text.replace(/^\uFEFF/, "").split("\n")) {
+    const line = rawLine.replace(/\r$/, "");
+    if (/^\s*#/.test(line)) continue;
+    const m = LINE.exec(line);
+    if (m === null) continue;
+    const key = m[1]!;
+    if (!out.has(key)) out.set(key, parseEnvValue(m[2]!));
+  }
+  return out;
+}
+
+async function readEnvText(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (e) {
+    if (errnoCode(e) === "ENOENT") return null;
+    throw new CredentialStoreError("ENV_FILE_UNREADABLE", `Cannot read ${path} (${errnoCode(e)}); check its permissions. It was left untouched.`, path);
+  }
+}
+
+/** The KEY → value pairs of `<home>/.env` (empty when the file does not exist). */
+export async function readEnvFile(home: string): Promise<Map<string, string>> {
+  const text = await readEnvText(envPath(home));
+  return text === null ? new Map() : parseDotenv(text);
+}
+
+/** Real environment first, then `<home>/.env`; empty strings count as unset. */
+export async function resolveEnvValue(home: string, name: string, env: Env): Promise<string | undefined> {
+  const v = env[name];
+  if (v !== undefined && v !== "") return v;
+  const d = (await readEnvFile(home)).get(name);
+  return d !== undefined && d !== "" ? d : undefined;
+}
+
+function validKey(key: unknown): string {
+  if (typeof key !== "string" || !KEY.test(key)) {
+    const shown = typeof key === "string" ? JSON.stringify(key.slice(0, 64)) : typeof key;
+    throw new CredentialStoreError("ENV_KEY_INVALID", `Invalid .env key ${shown}: use letters, digits and underscores, not starting with a digit.`);
+  }
+  return key;
+}
+
+/** Apply the editing rules to `.env` text (pure; exported for tests and tools). */
+export function editDotenv(text: string, entries: ReadonlyArray<readonly [string, string]>): string {
+  const bom = text.startsWith("\uFEFF") ? "\uFEFF" : "";
+  const body = text.slice(bom.length);
+  const lines = body === "" ? [] : body.split("\n");
+  // A trailing newline leaves an empty last element: remember it to restore the shape.
+  const endsWithNewline = lines.length > 0 && lines[lines.length - 1] === "";
+  if (endsWithNewline) lines.pop();
+  for (const [key, value] of entries) {
+    const text = `${key}=${formatEnvValue(value)}`;
+    const i = lines.findIndex((l) => !/^\s*#/.test(l) && LINE.exec(l.replace(/\r$/, ""))?.[1] === key);
+    if (i !== -1) lines[i] = lines[i]!.endsWith("\r") ? `${text}\r` : text;
+    else lines.push(text);
+  }
+  return `${bom}${lines.join("\n")}\n`;
+}
+
+export interface SetEnvOptions extends LockOptions {
+  /** The environment, for the managed-install check. */
+  env: Env;
+}
+
+/**
+ * Set keys in `<home>/.env` under the file's lock: the first definition of each key is
+ * replaced in place, a missing one appended, every other line kept byte for byte. An
+ * existing file keeps its mode; a new one is created 0600. Refuses in a managed install
+ * (nothing changes). Never logs or returns a value.
+ */
+export async function setEnvValues(home: string, entries: ReadonlyArray<readonly [string, string]>, opts: SetEnvOptions): Promise<void> {
+  for (const [key, value] of entries) {
+    validKey(key);
+    if (typeof value !== "string") throw new TypeError(`setEnvValues: the value of ${key} must be a string`);
+  }
+  const path = envPath(home);
+  const managed = isManaged(home, opts.env);
+  if (managed.managed) {
+    throw new CredentialStoreError(
+      "MANAGED_INSTALL",
+      `Refusing to write ${path}: this is a managed Hermes install (${managed.reason}). Set the value through your hosting provider instead.`,
+      path,
+    );
+  }
+  await withFileLock(
+    path,
+    async () => {
+      const text = await readEnvText(path);
+      let mode = 0o600;
+      if (text !== null) {
+        try {
+          mode = (await stat(path)).mode & 0o777;
+        } catch {
+          mode = 0o600;
+        }
+      }
+      try {
+        await writeFileAtomic(path, editDotenv(text ?? "", entries), mode);
+      } catch (e) {
+        throw new CredentialStoreError("WRITE_FAILED", `Could not write ${path} (${errnoCode(e)}); the previous file is intact.`, path);
+      }
+    },
+    opts,
+  );
+}
+
+/** {@link setEnvValues} for one key. */
+export function setEnvValue(home: string, key: string, value: string, opts: SetEnvOptions): Promise<void> {
+  return setEnvValues(home, [[key, value]], opts);
+}
