@@ -12,7 +12,9 @@ export default defineConfig({
   sourcemap: true,
   target: "node20",
   platform: "node",
-  banner: { js: "#!/usr/bin/env node" },
+  // Bundled CommonJS dependencies (e.g. proper-lockfile) call require() for Node built-ins:
+  // give the ESM bundle a real require.
+  banner: { js: '#!/usr/bin/env node\nimport { createRequire as __hermesCreateRequire } from "node:module";\nconst require = __hermesCreateRequire(import.meta.url);' },
   noExternal: [/^@hermes\//],
   define: { __GATEWAY_VERSION__: JSON.stringify(pkg.version) },
 });

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { parseDotenv } from "./dotenv.js";
 import { ConfigError } from "./errors.js";
 import { resolveConfig } from "./resolve.js";
 
@@ -20,13 +19,6 @@ function err(fn: () => unknown): ConfigError {
   }
   throw new Error("expected a ConfigError");
 }
-
-describe("parseDotenv", () => {
-  it("reads bare, export, spaced and quoted values; first definition wins", () => {
-    const m = parseDotenv('\uFEFF# c\nA=1\nexport B=two\nC = x\nD="a \\"q\\" \\\\ #"\nA=2\n');
-    expect([...m]).toEqual([["A", "1"], ["B", "two"], ["C", "x"], ["D", 'a "q" \\ #']]);
-  });
-});
 
 describe("relay policies", () => {
   const base = { GATEWAY_RELAY_URL: "wss://c.example", GATEWAY_RELAY_PLATFORMS: "discord,telegram,slack" };

@@ -4,8 +4,8 @@
 // remembers where it came from so an error can name both the key and its source.
 import { homedir, hostname as osHostname } from "node:os";
 import { join } from "node:path";
+import { parseDotenv, resolveHermesHome } from "@hermes/credential-store";
 import { parse as parseYaml } from "yaml";
-import { parseDotenv } from "./dotenv.js";
 import { ConfigError, type ConfigSource } from "./errors.js";
 import { resolvePolicies, type RelayPolicy } from "./policy.js";
 
@@ -58,9 +58,9 @@ export interface ResolveOptions {
 
 const LOG_LEVELS = new Set(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
 
+/** HERMES_HOME, else ~/.hermes redirected by a sticky `active_profile` (via @hermes/credential-store). */
 export function resolveHome(env: ResolveOptions["env"], home: () => string = homedir): string {
-  const h = env.HERMES_HOME;
-  return h !== undefined && h !== "" ? h : join(home(), ".hermes");
+  return resolveHermesHome({ env, homedir: home() }).home;
 }
 
 export function resolveConfig(opts: ResolveOptions): GatewayConfig {
