@@ -203,9 +203,9 @@ describe("lifecycle", () => {
     await third.stop("SIGTERM");
   });
 
-  it("reconnects after the connector drops the socket", async () => {
+  it("reconnects after the connector drops the socket (credentials read from $HERMES_HOME/.env)", async () => {
     const c = await connector();
-    const gw = gateway(c);
+    const gw = gateway(c, { GATEWAY_RELAY_SECRET: "", GATEWAY_RELAY_ID: "" }, { ".env": `# written by hermes gateway enroll\nGATEWAY_RELAY_ID=${GW}\nGATEWAY_RELAY_SECRET=${SECRET}\n` });
     await c.waitFor("handshake");
     c.dropConnections();
     await c.waitFor("handshake");

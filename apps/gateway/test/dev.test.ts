@@ -1,0 +1,101 @@
+// `hermes-gateway dev` and `dev-connector`, as built bins in child processes.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { BIN, GatewayProcess } from "./support/gateway-process.js";
+
+const home = mkdtempSync(join(tmpdir(), "gw-dev-"));
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+const baseEnv = { PATH: process.env.PATH ?? "", HERMES_HOME: home };
+
+function dev(args: string[], input?: string) {
+  return spawnSync(process.execPath, [BIN, "dev", ...args], { env: baseEnv, encoding: "utf8", timeout: 30_000, ...(input !== undefined ? { input } : {}) });
+}
+const HEX_SECRET = /[0-9a-f]{64}/;
+
+describe("hermes-gateway dev", () => {
+  it("--script sends each message through the real link and prints each reply, exit 0", () => {
+    const r = dev(["--script", "hi", "how are you"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/connected: gateway gw-dev ↔ reference connector ws:\/\/127\.0\.0\.1:\d+\/relay \(agent: echo\)/);
+    expect(r.stdout).toContain("you   › hi\nagent › hi\n");
+    expect(r.stdout).toContain("you   › how are you\nagent › how are you\n");
+    expect(r.stdout + r.stderr).not.toMatch(HEX_SECRET);
+  });
+
+  it("reads messages from piped stdin when there is no --script", () => {
+    const r = dev([], "one\n\ntwo\n");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("agent › one");
+    expect(r.stdout).toContain("agent › two");
+  });
+
+  it("--verbose prints the frames (hello, descriptor, inbound, outbound, going_idle) without the secret", () => {
+    const r = dev(["--script", "x", "--verbose"]);
+    expect(r.status).toBe(0);
+    for (const t of ['"type":"hello"', '"type":"descriptor"', '"type":"inbound"', '"type":"outbound"', '"type":"going_idle_ack"']) expect(r.stdout).toContain(t);
+    expect(r.stdout + r.stderr).not.toMatch(HEX_SECRET);
+  });
+
+  it("exits 1 with a ✗ line when the agent fails", () => {
+    const r = dev(["--script", "x", "--agent", "exec:exit 3"]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/✗ The exec agent exited with 3/);
+  });
+
+  it("a bad --agent is a configuration error (exit 2)", () => {
+    const r = dev(["--script", "x", "--agent", "telepathy"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("GATEWAY_AGENT (from env)");
+  });
+});
+
+describe("hermes-gateway dev-connector", () => {
+  it("prints {url, controlUrl}; a gateway run against it answers messages posted to the control API", async () => {
+    const secret = "dev-connector-test-secret-value";
+    const child = spawn(process.execPath, [BIN, "dev-connector", "--gateway", `gw-x:${secret}`], { env: baseEnv, stdio: ["ignore", "pipe", "pipe"] });
+    const line = await new Promise<string>((resolve) => child.stdout.once("data", (d: Buffer) => resolve(d.toString().split("\n")[0]!)));
+    const { url, controlUrl } = JSON.parse(line) as { url: string; controlUrl: string };
+    expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/relay$/);
+    expect(controlUrl).toBe(url.replace("ws://", "http://").replace(/\/relay$/, "/dev"));
+
+    const gw = new GatewayProcess(["run"], { GATEWAY_RELAY_URL: url, GATEWAY_RELAY_ID: "gw-x", GATEWAY_RELAY_SECRET: secret, GATEWAY_RELAY_PLATFORMS: "telegram" });
+    try {
+      await gw.waitForLog((l) => l.msg === "relay link established", "link");
+      const post = await fetch(`${controlUrl}/inbound`, {
+        method: "POST",
+        body: JSON.stringify({ event: { text: "from curl", source: { platform: "telegram", chat_id: "42", chat_type: "dm", user_id: "7" } } }),
+      });
+      expect(await post.json()).toEqual({ delivered: "live" });
+      let outbound: { action: { op: string; content: string } }[] = [];
+      for (let i = 0; i < 500 && outbound.length === 0; i++) {
+        outbound = ((await (await fetch(`${controlUrl}/outbound`)).json()) as { outbound: typeof outbound }).outbound;
+        if (outbound.length === 0) await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(outbound.map((o) => o.action)).toMatchObject([{ op: "send", content: "from curl" }]);
+      const state = await (await fetch(`${controlUrl}/state`)).text();
+      expect(JSON.parse(state)).toMatchObject({ gateways: { "gw-x": { connected: true } } });
+      expect(state).not.toContain(secret);
+      expect(await gw.stop()).toBe(0);
+      expect(gw.raw).not.toContain(secret);
+    } finally {
+      gw.cleanup();
+      const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    }
+  });
+
+  it.each([
+    [["--port", "http"], "--port expects an integer"],
+    [["--port", "70000"], "--port expects an integer"],
+    [["--gateway", "no-colon"], "--gateway expects ID:SECRET"],
+    [["--gateway", "id:"], "--gateway expects ID:SECRET"],
+  ])("%j is a usage error (exit 2)", (args, message) => {
+    const r = spawnSync(process.execPath, [BIN, "dev-connector", ...args], { env: baseEnv, encoding: "utf8", timeout: 10_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+});
