@@ -1,7 +1,16 @@
-// The CLI's view of HERMES_HOME. INTERIM: a minimal local implementation until
-// @hermes/credential-store lands; every call site goes through this interface so the swap
-// touches this file only.
-import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+// The CLI's view of HERMES_HOME, on top of @hermes/credential-store (locked, atomic writers;
+// corrupt files reported, never overwritten). Every call site goes through this interface;
+// credential-store errors become CliErrors with the next step to take.
+import {
+  CredentialStoreError,
+  isManaged,
+  readAuth,
+  readEnvFile,
+  resolveHermesHome,
+  setEnvValues,
+  updateAuth,
+  type JsonObject,
+} from "@hermes/credential-store";
 import { join } from "node:path";
 import { CliError } from "./errors.js";
 
@@ -19,122 +28,58 @@ export interface HomeStore {
   managed(): Promise<ManagedState>;
   /** The KEY=value pairs of `.env`; empty when the file does not exist. */
   readEnvFile(): Promise<Map<string, string>>;
-  /** Set keys in `.env` (atomic, mode 0600 for a new file); refuses in a managed install. */
+  /** Set keys in `.env` (locked, atomic, mode 0600 for a new file); refuses in a managed install. */
   setEnvValues(entries: ReadonlyArray<readonly [string, string]>): Promise<void>;
   /** auth.json as parsed JSON; `{}` when absent. */
-  readAuth(): Promise<Record<string, unknown>>;
-  /** Read-modify-write auth.json (unknown keys kept; 0600; atomic). */
-  updateAuth(mutate: (auth: Record<string, unknown>) => void): Promise<void>;
+  readAuth(): Promise<JsonObject>;
+  /** Read-modify-write auth.json under its lock (unknown keys kept; 0600; atomic). */
+  updateAuth(mutate: (auth: JsonObject) => void): Promise<void>;
 }
 
+/** HERMES_HOME, else ~/.hermes redirected by a sticky active_profile. */
 export function resolveHome(env: Readonly<Record<string, string | undefined>>, homedir: string): string {
-  const fromEnv = env.HERMES_HOME?.trim();
-  return fromEnv ? fromEnv : join(homedir, ".hermes");
+  return resolveHermesHome({ env, homedir }).home;
 }
 
-async function exists(path: string): Promise<boolean> {
+/** Translate credential-store failures into CLI errors that say what to do next. */
+export async function guarded<T>(fn: () => Promise<T>): Promise<T> {
   try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
+    return await fn();
+  } catch (e) {
+    if (!(e instanceof CredentialStoreError)) throw e;
+    switch (e.code) {
+      case "MANAGED_INSTALL":
+        throw new CliError("managed", "Refusing to write .env in a managed install.", { hints: [e.message], cause: e });
+      case "AUTH_FILE_CORRUPT":
+      case "AUTH_FILE_UNREADABLE":
+        throw new CliError("auth-unreadable", `Could not read ${e.path ?? "auth.json"}; nothing was changed.`, { hints: [e.message], cause: e });
+      case "LOCK_TIMEOUT":
+        throw new CliError("locked", e.message, { hints: ["Retry once the other Hermes command has finished."], cause: e });
+      default:
+        throw new CliError("store", e.message, { cause: e });
+    }
   }
 }
-
-function parseEnvValue(raw: string): string {
-  const v = raw.trim();
-  if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) {
-    return v.slice(1, -1).replace(/\\(["\\])/g, "$1");
-  }
-  if (v.length >= 2 && v.startsWith("'") && v.endsWith("'")) return v.slice(1, -1);
-  return v;
-}
-
-function formatEnvValue(value: string): string {
-  const v = value.replace(/[\r\n]/g, "");
-  return /[#"'\s]/.test(v) ? `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"` : v;
-}
-
-const LINE_RE = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$/;
 
 export function createHomeStore(env: Readonly<Record<string, string | undefined>>, homedir: string): HomeStore {
   const home = resolveHome(env, homedir);
-  const envPath = join(home, ".env");
-  const authPath = join(home, "auth.json");
-  const configPath = join(home, "config.yaml");
-  const store: HomeStore = {
+  return {
     home,
-    envPath,
-    authPath,
-    configPath,
+    envPath: join(home, ".env"),
+    authPath: join(home, "auth.json"),
+    configPath: join(home, "config.yaml"),
     async managed() {
-      const m = env.HERMES_MANAGED;
-      if (m !== undefined && m !== "" && m !== "brew" && m !== "homebrew") {
-        return { managed: true, reason: "HERMES_MANAGED is set" };
-      }
-      if (await exists(join(home, ".managed"))) return { managed: true, reason: `${join(home, ".managed")} exists` };
-      return { managed: false };
+      const m = isManaged(home, env);
+      return m.managed ? { managed: true, reason: m.reason ?? "managed install" } : { managed: false };
     },
-    async readEnvFile() {
-      const out = new Map<string, string>();
-      let text: string;
-      try {
-        text = await readFile(envPath, "utf8");
-      } catch {
-        return out;
-      }
-      for (const line of text.replace(/^\uFEFF/, "").split(/\r?\n/)) {
-        const m = LINE_RE.exec(line);
-        if (m?.[1] && !out.has(m[1])) out.set(m[1], parseEnvValue(m[2] ?? ""));
-      }
-      return out;
-    },
-    async setEnvValues(entries) {
-      if ((await store.managed()).managed) {
-        throw new CliError("managed", "Refusing to write .env in a managed install.");
-      }
-      await mkdir(home, { recursive: true, mode: 0o700 });
-      let lines: string[] = [];
-      let mode = 0o600;
-      try {
-        lines = (await readFile(envPath, "utf8")).split("\n");
-        mode = (await stat(envPath)).mode & 0o777;
-        if (lines.at(-1) === "") lines.pop();
-      } catch {
-        lines = [];
-      }
-      for (const [key, value] of entries) {
-        const text = `${key}=${formatEnvValue(value)}`;
-        const i = lines.findIndex((l) => LINE_RE.exec(l)?.[1] === key);
-        if (i >= 0) lines[i] = text;
-        else lines.push(text);
-      }
-      const tmp = `${envPath}.tmp-${process.pid}`;
-      await writeFile(tmp, `${lines.join("\n")}\n`, { mode });
-      await rename(tmp, envPath);
-    },
-    async readAuth() {
-      let text: string;
-      try {
-        text = await readFile(authPath, "utf8");
-      } catch {
-        return {};
-      }
-      try {
-        const parsed: unknown = JSON.parse(text);
-        return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
-      } catch {
-        throw new CliError("auth-unreadable", `Could not parse ${authPath}.`, { hints: ["Fix or move the file, then retry."] });
-      }
-    },
-    async updateAuth(mutate) {
-      const auth = await store.readAuth();
-      mutate(auth);
-      await mkdir(home, { recursive: true, mode: 0o700 });
-      const tmp = `${authPath}.tmp-${process.pid}`;
-      await writeFile(tmp, `${JSON.stringify(auth, null, 2)}\n`, { mode: 0o600 });
-      await rename(tmp, authPath);
-    },
+    readEnvFile: () => guarded(() => readEnvFile(home)),
+    setEnvValues: (entries) => guarded(() => setEnvValues(home, entries, { env })),
+    readAuth: () => guarded(() => readAuth(home)),
+    updateAuth: (mutate) =>
+      guarded(async () => {
+        await updateAuth(home, (draft) => {
+          mutate(draft);
+        });
+      }),
   };
-  return store;
 }
