@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const node = (args: string[]): unknown => JSON.parse(execFileSync(process.execPath, args, { cwd: root, encoding: "utf8" }));
-const probe = (load: string) => `
+const probe = (load: (name: string) => string) => `
   const main = ${load("@hermes/relay-adapter")};
   const proto = ${load("@hermes/relay-adapter/protocol")};
   const testing = ${load("@hermes/relay-adapter/testing")};
