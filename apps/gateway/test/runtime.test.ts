@@ -1,0 +1,59 @@
+// GatewayRuntime in-process against a ReferenceConnector: what /healthz reports across the
+// link's life, including the revocation window the process tests cannot observe (the
+// process exits right after).
+import { Writable } from "node:stream";
+import { ReferenceConnector } from "@hermes/relay-adapter/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import { resolveConfig } from "../src/config/resolve.js";
+import { createLogger } from "../src/ops/logger.js";
+import { EXIT, GatewayRuntime, RELAY_DISABLED_LOG } from "../src/runtime/gateway.js";
+
+const SECRET = "runtime-test-secret-0123456789";
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function start() {
+  const connector = await new ReferenceConnector({ gateways: { "gw-rt": [SECRET] } }).start();
+  cleanups.push(() => connector.stop());
+  const config = resolveConfig({
+    env: { HERMES_HOME: "/nonexistent-hermes-home", GATEWAY_RELAY_URL: connector.baseUrl, GATEWAY_RELAY_ID: "gw-rt", GATEWAY_RELAY_SECRET: SECRET, GATEWAY_RELAY_PLATFORMS: "telegram", GATEWAY_HEALTH_PORT: "0" },
+    readFile: () => null,
+  });
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _e, cb) {
+      lines.push(chunk.toString());
+      cb();
+    },
+  });
+  const log = createLogger({ level: "debug", secrets: config.secretValues, pretty: false, destination });
+  const runtime = await GatewayRuntime.start({ config, log, env: {}, transport: { backoff: { initialMs: 10, maxMs: 20, jitter: 0 } } });
+  cleanups.push(() => runtime.stop("test over"));
+  return { connector, runtime, lines };
+}
+
+describe("GatewayRuntime health", () => {
+  it("reports connecting → connected (with the descriptor platform) and serves /healthz", async () => {
+    const { connector, runtime } = await start();
+    await connector.waitFor("handshake");
+    for (let i = 0; i < 200 && runtime.health().relay?.state !== "connected"; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(runtime.health()).toMatchObject({ relay: { state: "connected", platform: "telegram", dialCount: 1, lastClose: null, authRevoked: false }, turnsInFlight: 0, draining: false });
+    const body = (await (await fetch(runtime.healthUrl!)).json()) as { ok: boolean };
+    expect(body.ok).toBe(true);
+  });
+
+  it("after a revocation: state disabled, authRevoked, ok false, the log line, exit code 3, no secret logged", async () => {
+    const { connector, runtime, lines } = await start();
+    await connector.waitFor("handshake");
+    const health = runtime.healthUrl!;
+    connector.revoke("gw-rt");
+    for (let i = 0; i < 400 && !runtime.health().relay?.authRevoked; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(runtime.health().relay).toMatchObject({ state: "disabled", authRevoked: true, lastClose: { code: 4401, reason: "unauthorized" } });
+    expect(await runtime.exited).toBe(EXIT.revoked);
+    expect(lines.some((l) => JSON.parse(l).msg === RELAY_DISABLED_LOG)).toBe(true);
+    expect(lines.join("")).not.toContain(SECRET);
+    await expect(fetch(health)).rejects.toThrow(); // the health server closed with the process' work
+  });
+});
