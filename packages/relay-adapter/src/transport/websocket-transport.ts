@@ -68,6 +68,11 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+interface InboxItem {
+  bufferId: string | undefined;
+  run: () => unknown;
+}
+
 /** One dial: its socket, decoder and handshake outcome. */
 interface Link {
   ws: WebSocket;
@@ -81,7 +86,9 @@ interface Link {
   /** The last socket error (e.g. "Unexpected server response: 401"), used when the close has no reason. */
   lastError: string;
   /** Inbound and passthrough frames are handled one after the other, in order. */
-  queue: Promise<void>;
+  inbox: InboxItem[];
+  inboxHead: number;
+  draining: boolean;
   closed: Promise<void>;
 }
 
@@ -313,7 +320,9 @@ export class WebSocketRelayTransport implements RelayTransport {
       lastPong: Date.now(),
       lastPing: 0,
       lastError: "",
-      queue: Promise.resolve(),
+      inbox: [],
+      inboxHead: 0,
+      draining: false,
       closed: new Promise<void>((r) => (markClosed = r)),
     };
     this.#link = link;
@@ -336,8 +345,12 @@ export class WebSocketRelayTransport implements RelayTransport {
         this.#writeOn(link, hello);
       }
     });
-    ws.on("message", (data, isBinary) => {
-      const text = isBinary || typeof data !== "string" ? Buffer.from(data as Buffer).toString("utf8") : data;
+    ws.on("message", (data) => {
+      const text = Buffer.isBuffer(data)
+        ? data.toString("utf8")
+        : Array.isArray(data)
+          ? Buffer.concat(data).toString("utf8")
+          : Buffer.from(data as ArrayBuffer).toString("utf8");
       const { frames, malformed } = link.decoder.push(text);
       for (const m of malformed) this.#log("warn", `relay frame skipped: ${m}`);
       for (const f of frames) this.#dispatch(link, f, handshakeTimer);
@@ -480,13 +493,13 @@ export class WebSocketRelayTransport implements RelayTransport {
       case "inbound": {
         const { event } = frame;
         const meta = frame.bufferId !== undefined ? { bufferId: frame.bufferId } : {};
-        this.#enqueue(link, meta.bufferId, async () => this.#onInbound?.(event, meta));
+        this.#enqueue(link, meta.bufferId, () => this.#onInbound?.(event, meta));
         return;
       }
       case "passthrough_forward": {
         const { forward } = frame;
         const meta = frame.bufferId !== undefined ? { bufferId: frame.bufferId } : {};
-        this.#enqueue(link, meta.bufferId, async () => this.#onPassthrough?.(forward, meta));
+        this.#enqueue(link, meta.bufferId, () => this.#onPassthrough?.(forward, meta));
         return;
       }
       case "interrupt_inbound": {
@@ -507,19 +520,39 @@ export class WebSocketRelayTransport implements RelayTransport {
   }
 
   /** Run a handler after the previous one; ack a buffered item only once its handler took it. */
-  #enqueue(link: Link, bufferId: string | undefined, run: () => Promise<unknown>): void {
-    link.queue = link.queue.then(async () => {
-      // A buffered item queued behind a link that has since died will be replayed on the
-      // next connection: handling it now would only duplicate it. Live items are handled.
-      if (bufferId !== undefined && this.#link !== link) return;
-      try {
-        await run();
-      } catch (err) {
-        this.#log("warn", `relay inbound handler failed${bufferId ? " (not acked; it will be replayed)" : ""}: ${message(err)}`);
-        return;
+  #enqueue(link: Link, bufferId: string | undefined, run: () => unknown): void {
+    link.inbox.push({ bufferId, run });
+    if (!link.draining) void this.#drainInbox(link);
+  }
+
+  /** One loop per link drains the inbox in order (no promise chain per frame). */
+  async #drainInbox(link: Link): Promise<void> {
+    link.draining = true;
+    try {
+      while (link.inboxHead < link.inbox.length) {
+        const item = link.inbox[link.inboxHead]!;
+        link.inbox[link.inboxHead++] = undefined as unknown as InboxItem;
+        if (link.inboxHead > 1024 && link.inboxHead * 2 > link.inbox.length) {
+          link.inbox = link.inbox.slice(link.inboxHead);
+          link.inboxHead = 0;
+        }
+        // A buffered item queued behind a link that has since died will be replayed on the
+        // next connection: handling it now would only duplicate it. Live items are handled.
+        if (item.bufferId !== undefined && this.#link !== link) continue;
+        try {
+          const r = item.run();
+          if (r !== null && typeof r === "object" && typeof (r as PromiseLike<unknown>).then === "function") await r;
+        } catch (err) {
+          this.#log("warn", `relay inbound handler failed${item.bufferId ? " (not acked; it will be replayed)" : ""}: ${message(err)}`);
+          continue;
+        }
+        if (item.bufferId !== undefined) this.#writeOn(link, { type: "inbound_ack", bufferId: item.bufferId });
       }
-      if (bufferId !== undefined) this.#writeOn(link, { type: "inbound_ack", bufferId });
-    });
+    } finally {
+      link.inbox.length = 0;
+      link.inboxHead = 0;
+      link.draining = false;
+    }
   }
 
   // ── helpers ─────────────────────────────────────────────────────────
