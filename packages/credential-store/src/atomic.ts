@@ -9,7 +9,8 @@ export async function ensureDir(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
 }
 
-export async function writeFileAtomic(path: string, data: string, mode: number): Promise<void> {
+/** `beforeRename` runs after the temp file is durable and may throw to abandon the write. */
+export async function writeFileAtomic(path: string, data: string, mode: number, beforeRename?: () => void): Promise<void> {
   const dir = dirname(path);
   await ensureDir(dir);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
@@ -23,6 +24,7 @@ export async function writeFileAtomic(path: string, data: string, mode: number):
     } finally {
       await fh.close();
     }
+    beforeRename?.();
     await rename(tmp, path);
     renamed = true;
     try {

@@ -5,15 +5,21 @@ import { readFile } from "node:fs/promises";
 import { writeFileAtomic } from "./atomic.js";
 import { CredentialStoreError, errnoCode } from "./errors.js";
 import { authPath } from "./home.js";
-import { serializeAuth, type JsonObject } from "./json.js";
+import { numberLiterals, serializeAuth, type JsonObject } from "./json.js";
 import { withFileLock, type LockOptions } from "./lock.js";
 
-async function readAuthFile(path: string): Promise<JsonObject> {
+interface AuthFile {
+  doc: JsonObject;
+  /** Number literals to write back as they were (see numberLiterals). */
+  literals: Map<number, string>;
+}
+
+async function readAuthFile(path: string): Promise<AuthFile> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (e) {
-    if (errnoCode(e) === "ENOENT") return {};
+    if (errnoCode(e) === "ENOENT") return { doc: {}, literals: new Map() };
     throw new CredentialStoreError(
       "AUTH_FILE_UNREADABLE",
       `Cannot read ${path} (${errnoCode(e)}); check its permissions. It was left untouched.`,
@@ -21,7 +27,7 @@ async function readAuthFile(path: string): Promise<JsonObject> {
     );
   }
   const body = text.replace(/^\uFEFF/, "");
-  if (body.trim() === "") return {};
+  if (body.trim() === "") return { doc: {}, literals: new Map() };
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -35,12 +41,12 @@ async function readAuthFile(path: string): Promise<JsonObject> {
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new CredentialStoreError("AUTH_FILE_CORRUPT", `${path} does not hold a JSON object, so it was left untouched; fix it or move it aside.`, path);
   }
-  return parsed as JsonObject;
+  return { doc: parsed as JsonObject, literals: numberLiterals(body) };
 }
 
 /** The parsed `auth.json` of `home` (`{}` when absent or empty). Throws CredentialStoreError. */
 export function readAuth(home: string): Promise<JsonObject> {
-  return readAuthFile(authPath(home));
+  return readAuthFile(authPath(home)).then((f) => f.doc);
 }
 
 /**
@@ -57,16 +63,17 @@ export async function updateAuth(
   const path = authPath(home);
   return withFileLock(
     path,
-    async () => {
+    async (assertHeld) => {
       const current = await readAuthFile(path);
-      const draft = structuredClone(current);
+      const draft = structuredClone(current.doc);
       const next = (await update(draft)) ?? draft;
       if (typeof next !== "object" || next === null || Array.isArray(next)) {
-        throw new TypeError("updateAuth: the update must return a JSON object (or mutate the draft)");
+        throw new CredentialStoreError("INVALID_ARGUMENT", `updateAuth: the update must return a JSON object (or mutate the draft); ${path} was left untouched.`, path);
       }
       try {
-        await writeFileAtomic(path, serializeAuth(next), 0o600);
+        await writeFileAtomic(path, serializeAuth(next, current.literals), 0o600, assertHeld);
       } catch (e) {
+        if (e instanceof CredentialStoreError) throw e;
         throw new CredentialStoreError("WRITE_FAILED", `Could not write ${path} (${errnoCode(e)}); the previous file is intact.`, path);
       }
       return next;

@@ -114,7 +114,7 @@ export interface SetEnvOptions extends LockOptions {
 export async function setEnvValues(home: string, entries: ReadonlyArray<readonly [string, string]>, opts: SetEnvOptions): Promise<void> {
   for (const [key, value] of entries) {
     validKey(key);
-    if (typeof value !== "string") throw new TypeError(`setEnvValues: the value of ${key} must be a string`);
+    if (typeof value !== "string") throw new CredentialStoreError("INVALID_ARGUMENT", `setEnvValues: the value of ${key} must be a string; nothing was written.`);
   }
   const path = envPath(home);
   const managed = isManaged(home, opts.env);
@@ -127,7 +127,7 @@ export async function setEnvValues(home: string, entries: ReadonlyArray<readonly
   }
   await withFileLock(
     path,
-    async () => {
+    async (assertHeld) => {
       const text = await readEnvText(path);
       let mode = 0o600;
       if (text !== null) {
@@ -138,8 +138,9 @@ export async function setEnvValues(home: string, entries: ReadonlyArray<readonly
         }
       }
       try {
-        await writeFileAtomic(path, editDotenv(text ?? "", entries), mode);
+        await writeFileAtomic(path, editDotenv(text ?? "", entries), mode, assertHeld);
       } catch (e) {
+        if (e instanceof CredentialStoreError) throw e;
         throw new CredentialStoreError("WRITE_FAILED", `Could not write ${path} (${errnoCode(e)}); the previous file is intact.`, path);
       }
     },

@@ -8,6 +8,8 @@ export type CredentialStoreErrorCode =
   | "MANAGED_INSTALL"
   | "ENV_KEY_INVALID"
   | "LOCK_TIMEOUT"
+  | "LOCK_COMPROMISED"
+  | "INVALID_ARGUMENT"
   | "WRITE_FAILED";
 
 export class CredentialStoreError extends Error {

@@ -3,6 +3,7 @@
 // `providers.photon.access_token`) and `credential_pool.photon_project = [{project_id,
 // project_secret, issued_at, ...extra}]`, with the PHOTON_PROJECT_ID / _SECRET overrides.
 import { readAuth, updateAuth } from "./auth.js";
+import { CredentialStoreError } from "./errors.js";
 import { readEnvFile } from "./dotenv.js";
 import type { Env } from "./home.js";
 import type { JsonObject, JsonValue } from "./json.js";
@@ -29,7 +30,7 @@ export async function loadPhotonToken(home: string): Promise<string | null> {
 
 /** Store the dashboard token as the only entry of `credential_pool.photon`. */
 export async function storePhotonToken(home: string, token: string, opts: LockOptions & { now?: () => number } = {}): Promise<void> {
-  if (typeof token !== "string" || token.trim() === "") throw new TypeError("storePhotonToken: the token must be a non-empty string");
+  if (typeof token !== "string" || token.trim() === "") throw new CredentialStoreError("INVALID_ARGUMENT", "storePhotonToken: the token must be a non-empty string; nothing was written.");
   await updateAuth(
     home,
     (auth) => {
@@ -101,7 +102,7 @@ export async function storeProjectCredentials(
   extra: Record<string, JsonValue> = {},
   opts: LockOptions & { now?: () => number } = {},
 ): Promise<void> {
-  if (!nonEmpty(creds.projectId) || !nonEmpty(creds.projectSecret)) throw new TypeError("storeProjectCredentials: projectId and projectSecret must be non-empty strings");
+  if (!nonEmpty(creds.projectId) || !nonEmpty(creds.projectSecret)) throw new CredentialStoreError("INVALID_ARGUMENT", "storeProjectCredentials: projectId and projectSecret must be non-empty strings; nothing was written.");
   await updateAuth(
     home,
     (auth) => {

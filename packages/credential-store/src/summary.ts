@@ -23,8 +23,8 @@ export interface CredentialSummary {
 export async function credentialSummary(home: string, env: Env): Promise<CredentialSummary> {
   const dotenv = await readEnvFile(home);
   const has = (name: string) => {
-    const v = env[name] ?? dotenv.get(name);
-    return typeof v === "string" && v.trim() !== "";
+    const isSet = (v: string | undefined) => typeof v === "string" && v.trim() !== "";
+    return isSet(env[name]) || isSet(dotenv.get(name)); // an empty real env value counts as unset, as everywhere
   };
   const token = await loadPhotonToken(home);
   const project = await loadProjectCredentials(home, env);

@@ -57,7 +57,7 @@ describe("SIGKILL during a tight write loop", () => {
     child.kill("SIGKILL");
     await exited;
     // The killed writer held the lock; clear it here so the next round starts at once (the
-    // stale-lock takeover itself is tested below, it takes the library's 5 s minimum).
+    // stale-lock takeover itself is tested below, it takes the library's 2 s minimum).
     rmSync(join(h, mode === "loop-auth" ? "auth.json.lock" : ".env.lock"), { recursive: true, force: true });
   }
 
@@ -88,7 +88,7 @@ describe("SIGKILL during a tight write loop", () => {
     const exited = new Promise((r) => child.on("exit", r));
     child.kill("SIGKILL");
     await exited;
-    await run(["env", h, "9", "1"], { STALE_MS: "5000" });
+    await run(["env", h, "9", "1"], { STALE_MS: "2000" });
     expect((await readEnvFile(h)).get("W9_0")).toBe('value 9 #0 "q"');
   });
 });

@@ -107,6 +107,39 @@ describe("auth.json", () => {
   });
 });
 
+describe("locking", () => {
+  it("a writer that lost its lock (stalled past staleMs, lock taken over) writes nothing and says so", async () => {
+    const h = home();
+    await updateAuth(h, () => ({ before: true }));
+    const path = join(h, "auth.json");
+    const original = readFileSync(path, "utf8");
+    const e = await caught(
+      updateAuth(
+        h,
+        async (d) => {
+          rmSync(`${path}.lock`, { recursive: true, force: true }); // what a takeover does to us
+          await new Promise((r) => setTimeout(r, 1_500)); // the library notices at its next refresh (1 s)
+          d["after"] = TOKEN;
+        },
+        { staleMs: 2_000 },
+      ),
+    );
+    expect(e).toMatchObject({ code: "LOCK_COMPROMISED", path });
+    expectNoSecret(e.message);
+    expect(readFileSync(path, "utf8")).toBe(original);
+  });
+
+  it("bad arguments are typed errors that write nothing", async () => {
+    const h = home();
+    expect(await caught(storePhotonToken(h, "  "))).toMatchObject({ code: "INVALID_ARGUMENT" });
+    expect(await caught(storeProjectCredentials(h, { projectId: "p", projectSecret: "" }))).toMatchObject({ code: "INVALID_ARGUMENT" });
+    expect(await caught(updateAuth(h, () => [] as unknown as Record<string, never>))).toMatchObject({ code: "INVALID_ARGUMENT" });
+    expect(await caught(setEnvValue(h, "K", 5 as unknown as string, { env: {} }))).toMatchObject({ code: "INVALID_ARGUMENT" });
+    expect(await readAuth(h)).toEqual({});
+    expect((await readEnvFile(h)).size).toBe(0);
+  });
+});
+
 describe(".env", () => {
   it("creates the file 0600, keeps an existing file's mode, and reads back what it wrote", async () => {
     const h = home();
@@ -206,6 +239,9 @@ describe("summaries never carry a secret", () => {
       relay: { gateway_id: "gw-a", secret: "✓", delivery_key: "✗" },
     });
     expectNoSecret(JSON.stringify(full));
+    // An empty real env value counts as unset, so the .env value still shows.
+    expect((await credentialSummary(h, { GATEWAY_RELAY_SECRET: "", PHOTON_WEBHOOK_SECRET: "" })).relay.secret).toBe("✓");
+    expect((await credentialSummary(h, { PHOTON_WEBHOOK_SECRET: "" })).photon.webhook_key).toBe("✓ set");
   });
 
   it("persistWebhookSigningSecret saves signingSecret (else secret) and reports only a redacted summary", async () => {
