@@ -201,8 +201,10 @@ export class ReferenceConnector extends EventEmitter {
     }
     for (const [id, g] of this.#gateways) {
       if (g.secrets.length === 0) continue;
-      if (verifyToken(token, g.secrets) === id) return g.revoked ? { error: "unauthorized" } : { gatewayId: id };
-      if (verifyToken(token, g.secrets, { now: 0 }) === id) return { error: "expired" };
+      if (verifyToken(token, g.secrets, { now: 0 }) !== id) continue; // signature, expiry ignored
+      // A revoked gateway is refused as unauthorized whatever the token's age.
+      if (g.revoked) return { error: "unauthorized" };
+      return verifyToken(token, g.secrets) === id ? { gatewayId: id } : { error: "expired" };
     }
     return { error: "unauthorized" };
   }
