@@ -23,10 +23,9 @@ const RSS_TARGET_MB = 20;
 const GATEWAY_ID = "gw-bench";
 const BASELINE_ID = "gw-bench-raw";
 
-if (!existsSync(BIN)) {
-  console.log(`# @hermes/gateway: ${BIN} is missing; build it first (node scripts/pnpm.mjs exec turbo run build --filter=@hermes/gateway...)`);
-  process.exit(0);
-}
+// A missing build skips this bench (and only this one: run.mjs goes on with the others).
+const built = existsSync(BIN);
+if (!built) console.log(`# @hermes/gateway: ${BIN} is missing; build it first (node scripts/pnpm.mjs exec turbo run build --filter=@hermes/gateway...)`);
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -41,201 +40,203 @@ const vmRssMb = (pid) => {
   return m ? Number(m[1]) / 1024 : Number.NaN;
 };
 
-console.log(`# @hermes/gateway, echo agent, built bin (node ${process.version}, ${process.arch})`);
-const gatewaySecret = randomBytes(32).toString("hex");
-const baselineSecret = randomBytes(32).toString("hex");
-const connector = await new ReferenceConnector({
-  gateways: { [GATEWAY_ID]: [gatewaySecret], [BASELINE_ID]: [baselineSecret] },
-}).start();
-
-// Replies come back as `send` outbounds whose content is the pushed text (echo).
-const waiting = new Map();
-connector.on("outbound", (rec) => {
-  if (rec.action.op !== "send") return;
-  const key = `${rec.gatewayId}\n${rec.action.content}`;
-  const done = waiting.get(key);
-  if (done !== undefined) {
-    waiting.delete(key);
-    done();
-  }
-});
-let seq = 0;
-/** Push one message to `gatewayId` in chat `chat` and resolve with the push→reply latency (ms). */
-function roundTrip(gatewayId, chat) {
-  const text = `bench message ${++seq}`;
-  const t0 = performance.now();
-  const replied = new Promise((resolve) => waiting.set(`${gatewayId}\n${text}`, resolve));
-  const pushed = connector.pushInbound(
-    {
-      text,
-      message_type: "text",
-      message_id: String(seq),
-      source: {
-        platform: "discord",
-        chat_id: `12000000000000${chat}`,
-        chat_type: "group",
-        chat_name: "general",
-        user_id: "1100000000000000003",
-        user_name: "ada",
-        guild_id: "1000000000000000004",
-      },
-    },
-    { gatewayId },
-  );
-  if (pushed.delivered !== "live") throw new Error(`${gatewayId} is not connected (push ${pushed.delivered})`);
-  return replied.then(() => performance.now() - t0);
-}
-
-/** `concurrency` loops, each in its own chat (its own session), for `ms`. */
-async function round(gatewayId, concurrency, ms, latencies) {
-  let ops = 0;
-  const t0 = performance.now();
-  const end = t0 + ms;
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, chat) => {
-      while (performance.now() < end) {
-        latencies.push(await roundTrip(gatewayId, chat));
-        ops++;
-      }
-    }),
-  );
-  return (ops / (performance.now() - t0)) * 1000;
-}
-
-async function messages(gatewayId, n, concurrency) {
-  let left = n;
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, chat) => {
-      while (left > 0) {
-        left--;
-        await roundTrip(gatewayId, chat);
-      }
-    }),
-  );
-}
-
-// ── the gateway child ──────────────────────────────────────────────────
-const home = mkdtempSync(join(tmpdir(), "hermes-bench-gw-"));
-// --expose-gc plus a preload that runs gc() on SIGUSR2: only for a diagnostic reading after a
-// full GC; the headline figures are plain VmRSS. BENCH_GATEWAY_NODE_FLAGS adds V8 flags.
-const GC_PRELOAD = fileURLToPath(new URL("./support/gc-on-signal.cjs", import.meta.url));
-const nodeFlags = (process.env.BENCH_GATEWAY_NODE_FLAGS ?? "").split(" ").filter(Boolean);
-const gateway = spawn(process.execPath, ["--expose-gc", "-r", GC_PRELOAD, ...nodeFlags, BIN, "run"], {
-  env: {
-    PATH: process.env.PATH ?? "",
-    HERMES_HOME: home,
-    GATEWAY_RELAY_URL: connector.url,
-    GATEWAY_RELAY_PLATFORMS: "discord",
-    GATEWAY_RELAY_ID: GATEWAY_ID,
-    GATEWAY_RELAY_SECRET: gatewaySecret,
-    GATEWAY_HEALTH_PORT: "0",
-    GATEWAY_LOG_LEVEL: "warn",
-    GATEWAY_AGENT: "echo",
-  },
-  stdio: ["ignore", "pipe", "pipe"],
-});
-const spawnedAt = performance.now();
-let gatewayOutput = "";
-gateway.stdout.on("data", (b) => (gatewayOutput = (gatewayOutput + b.toString("utf8")).slice(-4000)));
-let gatewayStderr = "";
-gateway.stderr.on("data", (b) => {
-  const text = b.toString("utf8");
-  gatewayStderr += text;
-  gatewayOutput = (gatewayOutput + text).slice(-4000);
-});
-/** Ask the preload for a full GC and its memoryUsage(); resolves with it (and VmRSS after). */
-async function gcReading() {
-  const seen = gatewayStderr.length;
-  gateway.kill("SIGUSR2");
-  for (let i = 0; i < 100; i++) {
-    await sleep(20);
-    const m = /bench-memory (\{[^\n]*\})\n/.exec(gatewayStderr.slice(seen));
-    if (m) return { ...JSON.parse(m[1]), vmRss: vmRssMb(gateway.pid) };
-  }
-  throw new Error("the gateway did not answer the memory probe");
-}
-const gatewayExited = new Promise((resolve) => gateway.on("exit", (code, signal) => resolve(code ?? signal)));
-const baseline = await startChild(new URL("./support/echo-adapter.mjs", import.meta.url), {
-  env: { PATH: process.env.PATH ?? "", BENCH_RELAY_URL: connector.url, BENCH_RELAY_ID: BASELINE_ID, BENCH_RELAY_SECRET: baselineSecret },
-});
-
 const rows = [];
-try {
-  const up = await Promise.race([
-    connector.waitFor("handshake", (e) => e.gatewayId === GATEWAY_ID, 30_000),
-    gatewayExited.then((code) => {
-      throw new Error(`gateway exited (${code}) before connecting:\n${gatewayOutput}`);
-    }),
-  ]);
-  void up;
-  if (process.env.BENCH_VERBOSE) console.log(`  gateway linked ${(performance.now() - spawnedAt).toFixed(0)} ms after spawn`);
-  if (!connector.isConnected(BASELINE_ID)) await connector.waitFor("handshake", (e) => e.gatewayId === BASELINE_ID, 15_000);
+if (built) {
+  console.log(`# @hermes/gateway, echo agent, built bin (node ${process.version}, ${process.arch})`);
+  const gatewaySecret = randomBytes(32).toString("hex");
+  const baselineSecret = randomBytes(32).toString("hex");
+  const connector = await new ReferenceConnector({
+    gateways: { [GATEWAY_ID]: [gatewaySecret], [BASELINE_ID]: [baselineSecret] },
+  }).start();
 
-  // ── memory: idle, then after 10k messages ───────────────────────────
-  await sleep(1_000); // let boot-time work (policy POST, health server) settle
-  const idle = vmRssMb(gateway.pid);
-  const idleGc = await gcReading();
-  const t0 = performance.now();
-  await messages(GATEWAY_ID, RSS_MESSAGES, 16);
-  const tenKSeconds = (performance.now() - t0) / 1000;
-  await sleep(1_000);
-  const after = vmRssMb(gateway.pid);
-  const afterGc = await gcReading();
-  // The bare RelayAdapter echo child, same 10k messages, for reference.
-  const baseIdle = vmRssMb(baseline.child.pid);
-  await messages(BASELINE_ID, RSS_MESSAGES, 16);
-  await sleep(1_000);
-  const baseAfter = vmRssMb(baseline.child.pid);
-
-  // ── throughput and latency ──────────────────────────────────────────
-  for (const concurrency of [1, 16]) {
-    await round(GATEWAY_ID, concurrency, 200, []); // warm both up
-    await round(BASELINE_ID, concurrency, 200, []);
-    const a = [];
-    const b = [];
-    const latA = [];
-    const latB = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      a.push(await round(GATEWAY_ID, concurrency, ROUND_MS, latA));
-      b.push(await round(BASELINE_ID, concurrency, ROUND_MS, latB));
+  // Replies come back as `send` outbounds whose content is the pushed text (echo).
+  const waiting = new Map();
+  connector.on("outbound", (rec) => {
+    if (rec.action.op !== "send") return;
+    const key = `${rec.gatewayId}\n${rec.action.content}`;
+    const done = waiting.get(key);
+    if (done !== undefined) {
+      waiting.delete(key);
+      done();
     }
-    const ours = median(a);
-    const base = median(b);
-    latA.sort((x, y) => x - y);
-    latB.sort((x, y) => x - y);
-    const lat = { oursP50: percentile(latA, 50), oursP99: percentile(latA, 99), baseP50: percentile(latB, 50), baseP99: percentile(latB, 99) };
-    const name = `push → echo reply, ${concurrency} chat${concurrency > 1 ? "s" : ""} in flight`;
-    rows.push({ case: name, ours, baseline: base, ratio: ours / base, unit: "messages/s", ...lat });
-    line(name, `${Math.round(ours).toLocaleString("en-US")} msg/s`, `${Math.round(base).toLocaleString("en-US")} msg/s`, ours / base, "  (no target; baseline = bare RelayAdapter echo)");
-    const ms = (x) => `${x.toFixed(3)} ms`;
-    line("  latency p50", ms(lat.oursP50), ms(lat.baseP50), lat.oursP50 / lat.baseP50);
-    line("  latency p99", ms(lat.oursP99), ms(lat.baseP99), lat.oursP99 / lat.baseP99);
+  });
+  let seq = 0;
+  /** Push one message to `gatewayId` in chat `chat` and resolve with the push→reply latency (ms). */
+  function roundTrip(gatewayId, chat) {
+    const text = `bench message ${++seq}`;
+    const t0 = performance.now();
+    const replied = new Promise((resolve) => waiting.set(`${gatewayId}\n${text}`, resolve));
+    const pushed = connector.pushInbound(
+      {
+        text,
+        message_type: "text",
+        message_id: String(seq),
+        source: {
+          platform: "discord",
+          chat_id: `12000000000000${chat}`,
+          chat_type: "group",
+          chat_name: "general",
+          user_id: "1100000000000000003",
+          user_name: "ada",
+          guild_id: "1000000000000000004",
+        },
+      },
+      { gatewayId },
+    );
+    if (pushed.delivered !== "live") throw new Error(`${gatewayId} is not connected (push ${pushed.delivered})`);
+    return replied.then(() => performance.now() - t0);
   }
-  const total = seq;
-  await sleep(1_000);
-  const afterAll = vmRssMb(gateway.pid);
 
-  const growth = after - idle;
-  rows.push({ case: "gateway VmRSS", idle, after10k: after, baselineIdle: baseIdle, baselineAfter10k: baseAfter, idleGc, after10kGc: afterGc, growth, targetMb: RSS_TARGET_MB, afterAllMessages: afterAll, allMessages: total, nodeFlags });
-  const baseGrowth = baseAfter - baseIdle;
-  const signed = (x) => `${x >= 0 ? "+" : ""}${x.toFixed(1)} MB`;
-  console.log(
-    `${`VmRSS growth over ${RSS_MESSAGES / 1000}k messages`.padEnd(44)} ours ${signed(growth).padStart(16)}   baseline ${signed(baseGrowth).padStart(16)}  (target < ${RSS_TARGET_MB} MB: ${growth < RSS_TARGET_MB ? "met" : "NOT met"})`,
-  );
-  console.log(`  gateway VmRSS ${idle.toFixed(1)} → ${after.toFixed(1)} MB; bare RelayAdapter echo VmRSS ${baseIdle.toFixed(1)} → ${baseAfter.toFixed(1)} MB`);
-  console.log(
-    `  ${RSS_MESSAGES / 1000}k messages took ${tenKSeconds.toFixed(1)} s at 16 in flight; after a forced full GC: VmRSS ${idleGc.vmRss.toFixed(1)} → ${afterGc.vmRss.toFixed(1)} MB, V8 heap total ${mb(idleGc.heapTotal)} → ${mb(afterGc.heapTotal)} MB, heap used ${mb(idleGc.heapUsed)} → ${mb(afterGc.heapUsed)} MB; ${afterAll.toFixed(1)} MB after all ${total.toLocaleString("en-US")} messages of this run${nodeFlags.length ? ` (node flags: ${nodeFlags.join(" ")})` : ""}`,
-  );
-} finally {
-  const stopStart = performance.now();
-  if (gateway.exitCode === null && gateway.signalCode === null) gateway.kill("SIGTERM");
-  const code = await Promise.race([gatewayExited, new Promise((r) => setTimeout(r, 20_000, "timeout").unref())]);
-  if (code === "timeout") gateway.kill("SIGKILL");
-  else if (code !== 0) console.log(`  ! gateway exited ${code} after SIGTERM:\n${gatewayOutput}`);
-  if (process.env.BENCH_VERBOSE) console.log(`  gateway stopped in ${(performance.now() - stopStart).toFixed(0)} ms`);
-  await baseline.stop();
-  await connector.stop();
-  if (process.env.BENCH_VERBOSE) console.log(`  children and connector stopped ${(performance.now() - stopStart).toFixed(0)} ms after SIGTERM`);
-  rmSync(home, { recursive: true, force: true });
+  /** `concurrency` loops, each in its own chat (its own session), for `ms`. */
+  async function round(gatewayId, concurrency, ms, latencies) {
+    let ops = 0;
+    const t0 = performance.now();
+    const end = t0 + ms;
+    await Promise.all(
+      Array.from({ length: concurrency }, async (_, chat) => {
+        while (performance.now() < end) {
+          latencies.push(await roundTrip(gatewayId, chat));
+          ops++;
+        }
+      }),
+    );
+    return (ops / (performance.now() - t0)) * 1000;
+  }
+
+  async function messages(gatewayId, n, concurrency) {
+    let left = n;
+    await Promise.all(
+      Array.from({ length: concurrency }, async (_, chat) => {
+        while (left > 0) {
+          left--;
+          await roundTrip(gatewayId, chat);
+        }
+      }),
+    );
+  }
+
+  // ── the gateway child ──────────────────────────────────────────────────
+  const home = mkdtempSync(join(tmpdir(), "hermes-bench-gw-"));
+  // --expose-gc plus a preload that runs gc() on SIGUSR2: only for a diagnostic reading after a
+  // full GC; the headline figures are plain VmRSS. BENCH_GATEWAY_NODE_FLAGS adds V8 flags.
+  const GC_PRELOAD = fileURLToPath(new URL("./support/gc-on-signal.cjs", import.meta.url));
+  const nodeFlags = (process.env.BENCH_GATEWAY_NODE_FLAGS ?? "").split(" ").filter(Boolean);
+  const gateway = spawn(process.execPath, ["--expose-gc", "-r", GC_PRELOAD, ...nodeFlags, BIN, "run"], {
+    env: {
+      PATH: process.env.PATH ?? "",
+      HERMES_HOME: home,
+      GATEWAY_RELAY_URL: connector.url,
+      GATEWAY_RELAY_PLATFORMS: "discord",
+      GATEWAY_RELAY_ID: GATEWAY_ID,
+      GATEWAY_RELAY_SECRET: gatewaySecret,
+      GATEWAY_HEALTH_PORT: "0",
+      GATEWAY_LOG_LEVEL: "warn",
+      GATEWAY_AGENT: "echo",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const spawnedAt = performance.now();
+  let gatewayOutput = "";
+  gateway.stdout.on("data", (b) => (gatewayOutput = (gatewayOutput + b.toString("utf8")).slice(-4000)));
+  let gatewayStderr = "";
+  gateway.stderr.on("data", (b) => {
+    const text = b.toString("utf8");
+    gatewayStderr += text;
+    gatewayOutput = (gatewayOutput + text).slice(-4000);
+  });
+  /** Ask the preload for a full GC and its memoryUsage(); resolves with it (and VmRSS after). */
+  async function gcReading() {
+    const seen = gatewayStderr.length;
+    gateway.kill("SIGUSR2");
+    for (let i = 0; i < 100; i++) {
+      await sleep(20);
+      const m = /bench-memory (\{[^\n]*\})\n/.exec(gatewayStderr.slice(seen));
+      if (m) return { ...JSON.parse(m[1]), vmRss: vmRssMb(gateway.pid) };
+    }
+    throw new Error("the gateway did not answer the memory probe");
+  }
+  const gatewayExited = new Promise((resolve) => gateway.on("exit", (code, signal) => resolve(code ?? signal)));
+  const baseline = await startChild(new URL("./support/echo-adapter.mjs", import.meta.url), {
+    env: { PATH: process.env.PATH ?? "", BENCH_RELAY_URL: connector.url, BENCH_RELAY_ID: BASELINE_ID, BENCH_RELAY_SECRET: baselineSecret },
+  });
+
+  try {
+    const up = await Promise.race([
+      connector.waitFor("handshake", (e) => e.gatewayId === GATEWAY_ID, 30_000),
+      gatewayExited.then((code) => {
+        throw new Error(`gateway exited (${code}) before connecting:\n${gatewayOutput}`);
+      }),
+    ]);
+    void up;
+    if (process.env.BENCH_VERBOSE) console.log(`  gateway linked ${(performance.now() - spawnedAt).toFixed(0)} ms after spawn`);
+    if (!connector.isConnected(BASELINE_ID)) await connector.waitFor("handshake", (e) => e.gatewayId === BASELINE_ID, 15_000);
+
+    // ── memory: idle, then after 10k messages ───────────────────────────
+    await sleep(1_000); // let boot-time work (policy POST, health server) settle
+    const idle = vmRssMb(gateway.pid);
+    const idleGc = await gcReading();
+    const t0 = performance.now();
+    await messages(GATEWAY_ID, RSS_MESSAGES, 16);
+    const tenKSeconds = (performance.now() - t0) / 1000;
+    await sleep(1_000);
+    const after = vmRssMb(gateway.pid);
+    const afterGc = await gcReading();
+    // The bare RelayAdapter echo child, same 10k messages, for reference.
+    const baseIdle = vmRssMb(baseline.child.pid);
+    await messages(BASELINE_ID, RSS_MESSAGES, 16);
+    await sleep(1_000);
+    const baseAfter = vmRssMb(baseline.child.pid);
+
+    // ── throughput and latency ──────────────────────────────────────────
+    for (const concurrency of [1, 16]) {
+      await round(GATEWAY_ID, concurrency, 200, []); // warm both up
+      await round(BASELINE_ID, concurrency, 200, []);
+      const a = [];
+      const b = [];
+      const latA = [];
+      const latB = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        a.push(await round(GATEWAY_ID, concurrency, ROUND_MS, latA));
+        b.push(await round(BASELINE_ID, concurrency, ROUND_MS, latB));
+      }
+      const ours = median(a);
+      const base = median(b);
+      latA.sort((x, y) => x - y);
+      latB.sort((x, y) => x - y);
+      const lat = { oursP50: percentile(latA, 50), oursP99: percentile(latA, 99), baseP50: percentile(latB, 50), baseP99: percentile(latB, 99) };
+      const name = `push → echo reply, ${concurrency} chat${concurrency > 1 ? "s" : ""} in flight`;
+      rows.push({ case: name, ours, baseline: base, ratio: ours / base, unit: "messages/s", ...lat });
+      line(name, `${Math.round(ours).toLocaleString("en-US")} msg/s`, `${Math.round(base).toLocaleString("en-US")} msg/s`, ours / base, "  (no target; baseline = bare RelayAdapter echo)");
+      const ms = (x) => `${x.toFixed(3)} ms`;
+      line("  latency p50", ms(lat.oursP50), ms(lat.baseP50), lat.oursP50 / lat.baseP50);
+      line("  latency p99", ms(lat.oursP99), ms(lat.baseP99), lat.oursP99 / lat.baseP99);
+    }
+    const total = seq;
+    await sleep(1_000);
+    const afterAll = vmRssMb(gateway.pid);
+
+    const growth = after - idle;
+    rows.push({ case: "gateway VmRSS", idle, after10k: after, baselineIdle: baseIdle, baselineAfter10k: baseAfter, idleGc, after10kGc: afterGc, growth, targetMb: RSS_TARGET_MB, afterAllMessages: afterAll, allMessages: total, nodeFlags });
+    const baseGrowth = baseAfter - baseIdle;
+    const signed = (x) => `${x >= 0 ? "+" : ""}${x.toFixed(1)} MB`;
+    console.log(
+      `${`VmRSS growth over ${RSS_MESSAGES / 1000}k messages`.padEnd(44)} ours ${signed(growth).padStart(16)}   baseline ${signed(baseGrowth).padStart(16)}  (target < ${RSS_TARGET_MB} MB: ${growth < RSS_TARGET_MB ? "met" : "NOT met"})`,
+    );
+    console.log(`  gateway VmRSS ${idle.toFixed(1)} → ${after.toFixed(1)} MB; bare RelayAdapter echo VmRSS ${baseIdle.toFixed(1)} → ${baseAfter.toFixed(1)} MB`);
+    console.log(
+      `  ${RSS_MESSAGES / 1000}k messages took ${tenKSeconds.toFixed(1)} s at 16 in flight; after a forced full GC: VmRSS ${idleGc.vmRss.toFixed(1)} → ${afterGc.vmRss.toFixed(1)} MB, V8 heap total ${mb(idleGc.heapTotal)} → ${mb(afterGc.heapTotal)} MB, heap used ${mb(idleGc.heapUsed)} → ${mb(afterGc.heapUsed)} MB; ${afterAll.toFixed(1)} MB after all ${total.toLocaleString("en-US")} messages of this run${nodeFlags.length ? ` (node flags: ${nodeFlags.join(" ")})` : ""}`,
+    );
+  } finally {
+    const stopStart = performance.now();
+    if (gateway.exitCode === null && gateway.signalCode === null) gateway.kill("SIGTERM");
+    const code = await Promise.race([gatewayExited, new Promise((r) => setTimeout(r, 20_000, "timeout").unref())]);
+    if (code === "timeout") gateway.kill("SIGKILL");
+    else if (code !== 0) console.log(`  ! gateway exited ${code} after SIGTERM:\n${gatewayOutput}`);
+    if (process.env.BENCH_VERBOSE) console.log(`  gateway stopped in ${(performance.now() - stopStart).toFixed(0)} ms`);
+    await baseline.stop();
+    await connector.stop();
+    if (process.env.BENCH_VERBOSE) console.log(`  children and connector stopped ${(performance.now() - stopStart).toFixed(0)} ms after SIGTERM`);
+    rmSync(home, { recursive: true, force: true });
+  }
 }
 export default rows;
