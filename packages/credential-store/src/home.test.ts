@@ -10,6 +10,8 @@ afterAll(() => rmSync(user, { recursive: true, force: true }));
 describe("resolveHermesHome", () => {
   it("HERMES_HOME wins, as is", () => {
     expect(resolveHermesHome({ env: { HERMES_HOME: "/srv/h" }, homedir: user })).toEqual({ home: "/srv/h", root: "/srv/h", profile: null, source: "HERMES_HOME" });
+    // Blank means unset (upstream strips it).
+    expect(resolveHermesHome({ env: { HERMES_HOME: "  " }, homedir: "/nonexistent-user" })).toMatchObject({ home: join("/nonexistent-user", ".hermes"), source: "default" });
   });
   it("defaults to ~/.hermes, and %LOCALAPPDATA%\\hermes on Windows", () => {
     expect(resolveHermesHome({ env: {}, homedir: "/nonexistent-user" })).toMatchObject({ home: join("/nonexistent-user", ".hermes"), source: "default" });
