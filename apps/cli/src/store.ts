@@ -1,6 +1,6 @@
-// The CLI's view of HERMES_HOME, on top of @hermes/credential-store (locked, atomic writers;
-// corrupt files reported, never overwritten). Every call site goes through this interface;
-// credential-store errors become CliErrors with the next step to take.
+// The CLI's binding to @hermes/credential-store (which owns the formats and the guarantees:
+// locked, atomic writers; corrupt files reported, never overwritten). It only fixes the home
+// once per command and turns credential-store errors into CliErrors with the next step.
 import {
   CredentialStoreError,
   isManaged,
@@ -53,7 +53,10 @@ export async function guarded<T>(fn: () => Promise<T>): Promise<T> {
       case "AUTH_FILE_CORRUPT":
       case "AUTH_FILE_UNREADABLE":
         throw new CliError("auth-unreadable", `Could not read ${e.path ?? "auth.json"}; nothing was changed.`, { hints: [e.message], cause: e });
+      case "ENV_FILE_UNREADABLE":
+        throw new CliError("env-unreadable", `Could not read ${e.path ?? ".env"}; nothing was changed.`, { hints: [e.message], cause: e });
       case "LOCK_TIMEOUT":
+      case "LOCK_COMPROMISED":
         throw new CliError("locked", e.message, { hints: ["Retry once the other Hermes command has finished."], cause: e });
       default:
         throw new CliError("store", e.message, { cause: e });
