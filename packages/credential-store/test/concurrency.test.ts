@@ -29,7 +29,9 @@ function run(args: string[], env: Record<string, string> = {}): Promise<number |
   });
 }
 
-describe("8 processes × 50 updates at once", () => {
+// 400 locked, fsynced writes from 8 processes: seconds on a quiet machine, much longer when CI
+// runs every package at once on 2 cores. The larger timeout is a hang guard, not a target.
+describe("8 processes × 50 updates at once", { timeout: 180_000 }, () => {
   it("auth.json: all 400 updates present, file parses", async () => {
     const h = home();
     await Promise.all(Array.from({ length: 8 }, (_, id) => run(["auth", h, String(id), "50"])));
@@ -48,7 +50,7 @@ describe("8 processes × 50 updates at once", () => {
   });
 });
 
-describe("SIGKILL during a tight write loop", () => {
+describe("SIGKILL during a tight write loop", { timeout: 120_000 }, () => {
   async function killMidLoop(mode: "loop-auth" | "loop-env", h: string, afterMs: number): Promise<void> {
     const child = spawn(process.execPath, [WRITER, mode, h, "0"], { stdio: ["ignore", "pipe", "inherit"] });
     await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
