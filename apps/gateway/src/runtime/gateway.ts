@@ -54,6 +54,8 @@ export class GatewayRuntime {
   readonly #transport: WebSocketRelayTransport;
   readonly #adapter: RelayAdapter;
   readonly #agent: AgentBackend;
+  /** The per-message pipeline's collaborators, built once (not per message). */
+  readonly #deps: InboundDeps;
   #health: HealthServer | null = null;
   #receiver: InboundReceiverServer | null = null;
   #stopping: Promise<number> | null = null;
@@ -80,6 +82,25 @@ export class GatewayRuntime {
       logger: { debug: (m) => relayLog.debug(m), info: (m) => relayLog.info(m), warn: (m) => relayLog.warn(m) },
     });
     this.#agent = opts.agent ?? createAgent(c.agent.value, { timeoutMs: c.agentTimeoutMs.value, env: opts.env });
+    const authDeps = { allowedUsers: c.allowedUsers, isUpstreamRelayEvent };
+    const adapter = this.#adapter;
+    this.#deps = {
+      agent: this.#agent,
+      scheduler: this.#scheduler,
+      authorize: (e) => authorize(adapter, e, authDeps),
+      sessionKey: (e) => buildSessionKey((e as RelayMessageEvent).source),
+      limits: () => ({ maxMessageLength: adapter.maxMessageLength, lenUnit: adapter.descriptor.len_unit as LenUnit }),
+      send: async (e, text) => {
+        const src = (e as RelayMessageEvent).source;
+        const opts = src.thread_id !== null && src.thread_id !== src.chat_id ? { metadata: { thread_id: src.thread_id } } : {};
+        const r = await adapter.send(src.chat_id, text, opts);
+        if (!r.success) {
+          throw Object.assign(new Error(`reply not delivered: ${r.error ?? "unknown error"}${r.ambiguous ? " (ambiguous: may have been delivered)" : ""}`), {
+            code: "GATEWAY_SEND_FAILED",
+          });
+        }
+      },
+    };
   }
 
   /** Start everything; resolves once the health server and receiver listen (the link may still be dialing). */
@@ -163,29 +184,12 @@ export class GatewayRuntime {
       // Not taken: a buffered item stays unacked and is replayed after the restart.
       throw new Error("the gateway is shutting down and takes no new turns");
     }
-    const deps: InboundDeps = {
-      agent: this.#agent,
-      scheduler: this.#scheduler,
-      authorize: (e) =>
-        authorize(this.#adapter, e, { allowedUsers: this.#opts.config.allowedUsers, isUpstreamRelayEvent }),
-      sessionKey: (e) => buildSessionKey((e as RelayMessageEvent).source),
-      limits: () => ({ maxMessageLength: this.#adapter.maxMessageLength, lenUnit: this.#adapter.descriptor.len_unit as LenUnit }),
-      send: async (e, text) => {
-        const ev = e as RelayMessageEvent;
-        const metadata: Record<string, unknown> = {};
-        if (ev.source.thread_id !== null && ev.source.thread_id !== ev.source.chat_id) metadata["thread_id"] = ev.source.thread_id;
-        const r = await this.#adapter.send(ev.source.chat_id, text, Object.keys(metadata).length > 0 ? { metadata } : {});
-        if (!r.success) {
-          throw Object.assign(new Error(`reply not delivered: ${r.error ?? "unknown error"}${r.ambiguous ? " (ambiguous: may have been delivered)" : ""}`), {
-            code: "GATEWAY_SEND_FAILED",
-          });
-        }
-      },
-    };
     const started = Date.now();
-    void handleInbound(event, deps).then((outcome) => {
+    void handleInbound(event, this.#deps).then((outcome) => {
       const fields = { platform: event.source.platform, chatId: event.source.chat_id, ms: Date.now() - started };
-      if (outcome.kind === "replied") this.#log.info({ ...fields, chunks: outcome.chunks }, "replied");
+      if (outcome.kind === "replied") {
+        if (this.#log.isLevelEnabled("info")) this.#log.info({ ...fields, chunks: outcome.chunks }, "replied");
+      }
       else if (outcome.kind === "denied") this.#log.warn({ ...fields, reason: outcome.reason }, "message denied");
       else if (outcome.kind === "failed") this.#log.warn({ ...fields, code: outcome.code, err: outcome.message }, "turn failed");
       else this.#log.info(fields, outcome.kind === "empty" ? "agent gave an empty reply" : "turn refused: draining");
