@@ -265,8 +265,8 @@ export class RelayAdapter implements PlatformAdapter {
    * through the same inbound path as a WS `inbound` frame: scope capture, upstream stamp,
    * host handler. Rejects only if the host handler does.
    */
-  deliverInbound(event: Record<string, unknown>): Promise<void> {
-    return this.#handleInbound(event as WireMessageEvent, {});
+  async deliverInbound(event: Record<string, unknown>): Promise<void> {
+    await this.#handleInbound(event as WireMessageEvent, {});
   }
 
   /** Counterpart of {@link deliverInbound} for a delivered interrupt. */
@@ -274,7 +274,12 @@ export class RelayAdapter implements PlatformAdapter {
     return this.#handleInterrupt(sessionKey, chatId);
   }
 
-  async #handleInbound(event: WireMessageEvent, _meta: InboundMeta): Promise<void> {
+  /**
+   * Synchronous when the host handler is: the transport then handles a burst of frames without
+   * a microtask per frame (so parsed frames do not pile up waiting). Returns the host's
+   * promise when it has one.
+   */
+  #handleInbound(event: WireMessageEvent, _meta: InboundMeta): void | Promise<void> {
     const converted = eventFromWire(event, { platform: this.#descriptor.platform });
     if (!converted.ok) {
       // Taken (and so acked if buffered): replaying an unreadable event would never succeed.
@@ -283,7 +288,7 @@ export class RelayAdapter implements PlatformAdapter {
     }
     this.#scopes.capture(converted.event.source);
     // A host failure propagates so the transport does not ack a buffered item it did not take.
-    await this.#onMessage?.(converted.event);
+    return this.#onMessage?.(converted.event);
   }
 
   async #handleInterrupt(sessionKey: string, chatId: string): Promise<void> {
