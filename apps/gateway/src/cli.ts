@@ -21,10 +21,11 @@ function readIfExists(path: string): string | null {
   }
 }
 
-function loadConfig(): GatewayConfig {
+/** Resolve the configuration from `env`, or exit 2 naming the bad key and its source. */
+function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): GatewayConfig {
   let config: GatewayConfig;
   try {
-    config = resolveConfig({ env: process.env, readFile: readIfExists });
+    config = resolveConfig({ env, readFile: readIfExists });
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`hermes-gateway: ${e.message}\n`);
@@ -91,17 +92,7 @@ program
     const code = await runDev({
       ...(opts.script !== undefined ? { script: opts.script } : {}),
       verbose: opts.verbose === true,
-      resolve: (overlay) => {
-        try {
-          return resolveConfig({ env: { ...process.env, ...(opts.agent !== undefined ? { GATEWAY_AGENT: opts.agent } : {}), ...overlay }, readFile: readIfExists });
-        } catch (e) {
-          if (e instanceof ConfigError) {
-            process.stderr.write(`hermes-gateway: ${e.message}\n`);
-            process.exit(EXIT.config);
-          }
-          throw e;
-        }
-      },
+      resolve: (overlay) => loadConfig({ ...process.env, ...(opts.agent !== undefined ? { GATEWAY_AGENT: opts.agent } : {}), ...overlay }),
       env: process.env,
       out: process.stdout,
       input: process.stdin,

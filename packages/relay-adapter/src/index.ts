@@ -15,6 +15,7 @@ export * from "./protocol/index.js";
 
 export { RelayAdapter } from "./adapter/relay-adapter.js";
 export type { RelayAdapterOptions, RelayAdapterLogger, ActionFields } from "./adapter/relay-adapter.js";
+export type { RelayLogger } from "./logger.js";
 export type {
   PlatformAdapter,
   AdapterFatalError,

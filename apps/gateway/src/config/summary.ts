@@ -1,4 +1,4 @@
-import type { GatewayConfig, Sourced } from "./resolve.js";
+import type { AgentSpec, GatewayConfig, Sourced } from "./resolve.js";
 
 /** Lines describing the resolved configuration, each with its source. Secrets print as <hidden>. */
 export function describeConfig(c: GatewayConfig): string[] {
@@ -27,10 +27,12 @@ export function describeConfig(c: GatewayConfig): string[] {
   ];
 }
 
+/** How an agent backend is shown: its kind, the exec command, or only an HTTP URL's origin. */
+export function describeAgent(a: AgentSpec): string {
+  return a.kind === "echo" ? "echo" : a.kind === "exec" ? `exec:${a.command}` : `http ${new URL(a.url).origin}`;
+}
+
 function render(v: unknown): string {
-  if (typeof v === "object" && v !== null && "kind" in v) {
-    const a = v as { kind: string; command?: string; url?: string };
-    return a.kind === "echo" ? "echo" : a.kind === "exec" ? `exec:${a.command}` : `http ${new URL(a.url ?? "").origin}`;
-  }
+  if (typeof v === "object" && v !== null && "kind" in v) return describeAgent(v as AgentSpec);
   return typeof v === "string" ? v : JSON.stringify(v);
 }

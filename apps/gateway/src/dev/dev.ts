@@ -8,6 +8,7 @@ import type { WireMessageEvent } from "@hermes/relay-adapter";
 import { ReferenceConnector, type OutboundRecord } from "@hermes/relay-adapter/testing";
 import pino from "pino";
 import type { GatewayConfig } from "../config/resolve.js";
+import { describeAgent } from "../config/summary.js";
 import { createLogger } from "../ops/logger.js";
 import type { InboundOutcome } from "../pipeline/handle-inbound.js";
 import { GatewayRuntime } from "../runtime/gateway.js";
@@ -109,7 +110,7 @@ export async function runDev(opts: DevOptions): Promise<number> {
   let code = 0;
   try {
     await connector.waitFor("handshake", () => true, 15_000);
-    say(paint("2", `connected: gateway ${GATEWAY_ID} ↔ reference connector ${connector.url} (agent: ${describeAgent(config)})`));
+    say(paint("2", `connected: gateway ${GATEWAY_ID} ↔ reference connector ${connector.url} (agent: ${describeAgent(config.agent.value)})`));
     if (opts.script !== undefined) {
       for (const text of opts.script) {
         say(`${paint("33", "you   ›")} ${text}`);
@@ -139,9 +140,4 @@ export async function runDev(opts: DevOptions): Promise<number> {
     await connector.stop();
   }
   return code;
-}
-
-function describeAgent(config: GatewayConfig): string {
-  const a = config.agent.value;
-  return a.kind === "echo" ? "echo" : a.kind === "exec" ? `exec:${a.command}` : `http ${new URL(a.url).origin}`;
 }

@@ -69,17 +69,18 @@ export class GatewayRuntime {
     this.#log = opts.log;
     const c = opts.config;
     const relayLog = this.#log.child({ component: "relay" });
+    const relayLogger = { debug: (m: string) => relayLog.debug(m), info: (m: string) => relayLog.info(m), warn: (m: string) => relayLog.warn(m) };
     this.#transport = new WebSocketRelayTransport({
       url: c.relayUrl.value ?? "",
       gatewayId: c.relayId.value,
       secret: c.relaySecret.value,
       identities: relayIdentities(c),
-      logger: { debug: (m) => relayLog.debug(m), info: (m) => relayLog.info(m), warn: (m) => relayLog.warn(m) },
+      logger: relayLogger,
       ...opts.transport,
     });
     this.#adapter = new RelayAdapter({
       transport: this.#transport,
-      logger: { debug: (m) => relayLog.debug(m), info: (m) => relayLog.info(m), warn: (m) => relayLog.warn(m) },
+      logger: relayLogger,
     });
     this.#agent = opts.agent ?? createAgent(c.agent.value, { timeoutMs: c.agentTimeoutMs.value, env: opts.env });
     const authDeps = { allowedUsers: c.allowedUsers, isUpstreamRelayEvent };

@@ -7,6 +7,7 @@ import { discordInteractionToEvent } from "../protocol/passthrough.js";
 import type { InboundMeta, RelayTransport, RelayTransportState } from "../transport/types.js";
 import { lengthFunctionFor, parseDescriptor, supportsCodeBlocks, supportsOp } from "../protocol/descriptor.js";
 import { eventFromWire } from "../protocol/event.js";
+import { logSafely, type RelayLogger } from "../logger.js";
 import { RelayDisabledError } from "./errors.js";
 import type {
   AdapterFatalError,
@@ -20,11 +21,8 @@ import type {
 } from "./platform-adapter.js";
 import { ScopeMap } from "./scope-map.js";
 
-export interface RelayAdapterLogger {
-  debug?(message: string): void;
-  info?(message: string): void;
-  warn?(message: string): void;
-}
+/** Any `{debug?, info?, warn?}` (console fits). */
+export type RelayAdapterLogger = RelayLogger;
 
 export interface RelayAdapterOptions {
   transport: RelayTransport;
@@ -343,19 +341,12 @@ export class RelayAdapter implements PlatformAdapter {
   }
 
   #debug(m: string): void {
-    this.#safe(() => this.#log.debug?.(m));
+    logSafely(this.#log, "debug", m);
   }
   #info(m: string): void {
-    this.#safe(() => this.#log.info?.(m));
+    logSafely(this.#log, "info", m);
   }
   #warn(m: string): void {
-    this.#safe(() => this.#log.warn?.(m));
-  }
-  #safe(fn: () => void): void {
-    try {
-      fn();
-    } catch {
-      // Logging must never break the adapter.
-    }
+    logSafely(this.#log, "warn", m);
   }
 }

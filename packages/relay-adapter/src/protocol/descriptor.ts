@@ -1,6 +1,7 @@
 // The capability descriptor at the trust boundary (spec relay-contract.md §2.2).
 // Parsing never fails the handshake: whatever the connector sends becomes a complete
 // contract_version 1 descriptor, with unknown keys dropped and bad values defaulted.
+import { isObject, type JsonRecord } from "./guards.js";
 import type { Descriptor } from "./types.js";
 
 /** `max_message_length` when the connector's value is missing, non-numeric or not positive. */
@@ -10,11 +11,6 @@ export const DEFAULT_MAX_MESSAGE_LENGTH = 4096;
 export const LEGACY_OPS: readonly string[] = Object.freeze(["send", "edit", "typing", "follow_up"]);
 const LEGACY_SET: ReadonlySet<string> = new Set(LEGACY_OPS);
 
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 function str(value: unknown, fallback: string): string {
   return typeof value === "string" ? value : fallback;
 }
@@ -38,7 +34,7 @@ export interface ParseDescriptorOptions {
  * defaults for `opts.platform` (or "relay").
  */
 export function parseDescriptor(raw: unknown, opts: ParseDescriptorOptions = {}): Descriptor {
-  const d: Json = isObject(raw) ? raw : {};
+  const d: JsonRecord = isObject(raw) ? raw : {};
   const platform = str(d["platform"], "") || opts.platform || "relay";
   const version = positiveInt(d["contract_version"]);
   const ops = Array.isArray(d["supported_ops"])

@@ -3,6 +3,7 @@
 // typed drop. It also stamps the "delivered via upstream relay" marker: the marker is local
 // state of this module, so nothing on the wire, and no copied or hand-built object, has it.
 import type { WireMessageEvent } from "./types.js";
+import { isObject, type JsonRecord } from "./guards.js";
 
 /** Message types a host understands; anything else arrives as "text". */
 export const MESSAGE_TYPES: readonly string[] = Object.freeze([
@@ -90,11 +91,6 @@ export interface EventFromWireOptions {
   platform?: string;
 }
 
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 /** A string, or a finite number / bigint as its decimal string (ids), else null. */
 function id(value: unknown): string | null {
   if (typeof value === "string") return value;

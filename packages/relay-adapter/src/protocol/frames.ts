@@ -1,30 +1,26 @@
 // Frame validation for both directions of the link (§2.1). A frame that is not what its
 // `type` promises is reported, never thrown; unknown types are ignored (forward compatibility).
 import type { ConnectorFrame, GatewayFrame, OutboundAction, OutboundResult, WireMessageEvent, WirePassthroughForward } from "./types.js";
+import { isObject, type JsonRecord } from "./guards.js";
 
 export type FrameParseResult<F> =
   | { ok: true; frame: F }
   /** `unknown`: a type this side does not know or ignores (echoes); `invalid`: a known type with bad fields. */
   | { ok: false; kind: "unknown" | "invalid"; type: string; message: string };
 
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 function label(value: unknown): string {
   return typeof value === "string" ? value.slice(0, 64) : typeof value;
 }
 function invalid<F>(type: string, message: string): FrameParseResult<F> {
   return { ok: false, kind: "invalid", type, message };
 }
-function bufferIdOf(frame: Json): { bufferId?: string } {
+function bufferIdOf(frame: JsonRecord): { bufferId?: string } {
   const b = frame["bufferId"];
   return typeof b === "string" && b !== "" ? { bufferId: b } : {};
 }
 
 /** Validate a connector → gateway frame (what the gateway reads). */
-export function parseConnectorFrame(frame: Json): FrameParseResult<ConnectorFrame> {
+export function parseConnectorFrame(frame: JsonRecord): FrameParseResult<ConnectorFrame> {
   const type = frame["type"];
   switch (type) {
     case "descriptor":
@@ -57,7 +53,7 @@ export function parseConnectorFrame(frame: Json): FrameParseResult<ConnectorFram
 }
 
 /** Validate a gateway → connector frame (what a connector reads). */
-export function parseGatewayFrame(frame: Json): FrameParseResult<GatewayFrame> {
+export function parseGatewayFrame(frame: JsonRecord): FrameParseResult<GatewayFrame> {
   const type = frame["type"];
   switch (type) {
     case "hello": {

@@ -5,6 +5,7 @@
 // We turn a Discord interaction into an ordinary wire MessageEvent so it takes the same agent
 // path as a chat message. Pure: a typed result, never an exception, whatever the bytes.
 import type { WireMessageEvent, WirePassthroughForward, WireSessionSource } from "./types.js";
+import { isObject, type JsonRecord } from "./guards.js";
 
 export type PassthroughDropReason =
   | "unsupported_platform"
@@ -27,11 +28,6 @@ const INTERACTION_MESSAGE_COMPONENT = 3;
 const BASE64 = /^(?:[A-Za-z0-9+/]|[A-Za-z0-9\-_])*={0,2}$/;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** A Discord snowflake or string id as a non-empty string, else null. */
 function idOf(value: unknown): string | null {
@@ -99,7 +95,7 @@ export function discordInteractionToEvent(forward: unknown): PassthroughResult {
   }
 }
 
-function buildEvent(forward: WirePassthroughForward, payload: Json, itype: number): WireMessageEvent {
+function buildEvent(forward: WirePassthroughForward, payload: JsonRecord, itype: number): WireMessageEvent {
   const data = isObject(payload["data"]) ? payload["data"] : {};
   const text =
     itype === INTERACTION_APPLICATION_COMMAND

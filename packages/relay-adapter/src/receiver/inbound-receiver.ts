@@ -13,15 +13,16 @@ import {
   verifyDeliverySignature,
 } from "@hermes/relay-crypto";
 import { ReplayGuard } from "./replay-guard.js";
+import { logSafely, type RelayLogger } from "../logger.js";
+import { isObject } from "../protocol/guards.js";
 
 /** Default body cap (ours): 1 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 /** Default cap on remembered (timestamp, signature) pairs. */
 export const DEFAULT_MAX_REPLAY_ENTRIES = 100_000;
 
-export interface ReceiverLogger {
-  warn(message: string): void;
-}
+/** Any `{warn?}` logger (console fits); only warnings are logged. */
+export type ReceiverLogger = RelayLogger;
 
 export interface InboundReceiverOptions {
   /** Delivery-key verify list (primary first), or a function read per request (key rotation). */
@@ -48,9 +49,6 @@ const json = (status: number, value: unknown): Reply => ({ status, body: JSON.st
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const INTEGER = /^[ \t\n\r\f\v]*([+-]?[0-9]+)[ \t\n\r\f\v]*$/;
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
@@ -140,13 +138,7 @@ export function createInboundReceiver(options: InboundReceiverOptions): RequestL
   const maxSkew = options.maxSkewSeconds ?? DEFAULT_MAX_SKEW_SECONDS;
   const clock = options.now ?? (() => Date.now() / 1000);
   const guard = new ReplayGuard(maxSkew, options.maxReplayEntries ?? DEFAULT_MAX_REPLAY_ENTRIES);
-  const warn = (message: string) => {
-    try {
-      options.logger?.warn(message);
-    } catch {
-      // A broken logger must not break the receiver.
-    }
-  };
+  const warn = (message: string) => logSafely(options.logger, "warn", message);
 
   const keys = (): string[] => {
     try {

@@ -61,6 +61,15 @@ function str(v: unknown): string | null {
   return typeof v === "string" && v !== "" ? v : null;
 }
 
+/** Mint a gateway's upgrade secret and delivery key, and accept the secret on the link. */
+function issueCredentials(c: ReferenceConnector, gatewayId: string): { secret: string; deliveryKey: string } {
+  const secret = mintSecret();
+  const deliveryKey = mintSecret();
+  c.addGateway(gatewayId, [secret]);
+  c.deliveryKeys.set(gatewayId, deliveryKey);
+  return { secret, deliveryKey };
+}
+
 /** Route one request. Resolves when answered. */
 export async function handleConnectorHttp(c: ReferenceConnector, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://connector");
@@ -110,10 +119,7 @@ async function enroll(c: ReferenceConnector, req: IncomingMessage, res: ServerRe
     return send(res, 403, { error: "Enrollment token invalid, expired, already used, or tenant mismatch" });
   }
   c.enrollmentTokens.delete(token); // single use
-  const secret = mintSecret();
-  const deliveryKey = mintSecret();
-  c.addGateway(gatewayId, [secret]);
-  c.deliveryKeys.set(gatewayId, deliveryKey);
+  const { secret, deliveryKey } = issueCredentials(c, gatewayId);
   c.emit("enrolled", { gatewayId, tenant: entry.tenant });
   send(res, 200, { secret, deliveryKey, tenant: entry.tenant, gatewayId });
 }
@@ -135,10 +141,7 @@ async function provision(c: ReferenceConnector, req: IncomingMessage, res: Serve
   c.emit("provision", record);
   const tenant = "tenant-dev";
   if (c.hasGateway(gatewayId)) return send(res, 200, { secretIssued: false, tenant, gatewayId, routeKeys });
-  const secret = mintSecret();
-  const deliveryKey = mintSecret();
-  c.addGateway(gatewayId, [secret]);
-  c.deliveryKeys.set(gatewayId, deliveryKey);
+  const { secret, deliveryKey } = issueCredentials(c, gatewayId);
   send(res, 200, { secret, deliveryKey, tenant, gatewayId, routeKeys });
 }
 

@@ -11,6 +11,7 @@ import type {
   RelayTransportState,
   SendOutboundOptions,
 } from "../transport/types.js";
+import { initialTransportState } from "../transport/types.js";
 
 export interface StubTransportOptions {
   /** Descriptor `connect()` resolves with (normalized). Default: a plain "stub" platform. */
@@ -32,7 +33,7 @@ export class StubTransport implements RelayTransport {
   #passthrough: PassthroughHandler | null = null;
   readonly #revoked: (() => void)[] = [];
   #n = 0;
-  #state: RelayTransportState = { connected: false, dialCount: 0, lastCloseCode: null, lastCloseReason: null, authRevoked: false, descriptor: null };
+  #state: RelayTransportState = initialTransportState();
 
   constructor(opts: StubTransportOptions = {}) {
     this.#opts = opts;

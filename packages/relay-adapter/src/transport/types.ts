@@ -1,5 +1,6 @@
 // The contract between a relay transport (WebSocketRelayTransport, StubTransport) and the
 // RelayAdapter that sits on top of it. Pinned here so both can be written independently.
+// (Declarations, plus the initial state every implementation starts from.)
 import type {
   Descriptor,
   OutboundAction,
@@ -59,4 +60,9 @@ export interface RelayTransport {
   readonly state: RelayTransportState;
   /** Called once when the transport latches authRevoked (the secret was revoked). */
   onAuthRevoked(listener: () => void): void;
+}
+
+/** The state of a transport that has never connected. */
+export function initialTransportState(): RelayTransportState {
+  return { connected: false, dialCount: 0, lastCloseCode: null, lastCloseReason: null, authRevoked: false, descriptor: null };
 }

@@ -13,6 +13,7 @@ import { parseConnectorFrame } from "../protocol/frames.js";
 import { encodeFrame, FrameDecoder } from "../protocol/framing.js";
 import type { ConnectorFrame, Descriptor, GatewayFrame, OutboundAction, OutboundResult } from "../protocol/types.js";
 import { relayDialUrl } from "../protocol/urls.js";
+import { logSafely, type RelayLogger } from "../logger.js";
 import { backoffDelay, type BackoffOptions } from "./backoff.js";
 import { RelayConnectError } from "./errors.js";
 import type {
@@ -24,12 +25,10 @@ import type {
   RelayTransportState,
   SendOutboundOptions,
 } from "./types.js";
+import { initialTransportState } from "./types.js";
 
-export interface RelayTransportLogger {
-  debug?(message: string): void;
-  info?(message: string): void;
-  warn?(message: string): void;
-}
+/** Any `{debug?, info?, warn?}` (console fits). Tokens and secrets are never passed to it. */
+export type RelayTransportLogger = RelayLogger;
 
 export interface WebSocketRelayTransportOptions {
   /** The connector URL (http(s)/ws(s)); mapped to the `/relay` dial target. */
@@ -122,17 +121,10 @@ export class WebSocketRelayTransport implements RelayTransport {
   #started = false;
   #attempt = 0;
   #provisional401 = false;
-  #everHandshaken = false;
   #retryTimer: NodeJS.Timeout | null = null;
   #firstHandshake: { resolve: (d: Descriptor) => void; reject: (e: Error) => void } | null = null;
-  #state: RelayTransportState = {
-    connected: false,
-    dialCount: 0,
-    lastCloseCode: null,
-    lastCloseReason: null,
-    authRevoked: false,
-    descriptor: null,
-  };
+  /** `connected` is derived from the current link (see {@link state}); the rest is kept here. */
+  #state: RelayTransportState = initialTransportState();
   readonly #descriptors = new Map<string, Descriptor>();
 
   constructor(opts: WebSocketRelayTransportOptions) {
@@ -161,7 +153,12 @@ export class WebSocketRelayTransport implements RelayTransport {
 
   /** Operator-facing snapshot. */
   get state(): RelayTransportState {
-    return { ...this.#state };
+    return { ...this.#state, connected: this.#connected };
+  }
+
+  /** A handshaken link is up. */
+  get #connected(): boolean {
+    return this.#link?.handshaken === true;
   }
   /** The `/relay` URL this transport dials. */
   get dialUrl(): string {
@@ -182,7 +179,7 @@ export class WebSocketRelayTransport implements RelayTransport {
   connect(): Promise<Descriptor> {
     if (this.#deliberate) return Promise.reject(new RelayConnectError("RELAY_CLOSED", CLOSED));
     if (this.#state.authRevoked) return Promise.reject(this.#revokedError());
-    if (this.#state.connected && this.#state.descriptor !== null) return Promise.resolve(this.#state.descriptor);
+    if (this.#connected && this.#state.descriptor !== null) return Promise.resolve(this.#state.descriptor);
     const p = new Promise<Descriptor>((resolve, reject) => {
       const prev = this.#firstHandshake;
       this.#firstHandshake = {
@@ -273,7 +270,7 @@ export class WebSocketRelayTransport implements RelayTransport {
 
   /** Send `going_idle`; true on `going_idle_ack`, false on timeout or when not connected. Keeps serving meanwhile. */
   goIdle(timeoutMs = 10_000): Promise<boolean> {
-    if (!this.#state.connected) return Promise.resolve(false);
+    if (!this.#connected) return Promise.resolve(false);
     this.#resolveIdle(false);
     return new Promise<boolean>((resolve) => {
       const timer = unref(setTimeout(() => this.#resolveIdle(false), timeoutMs));
@@ -396,7 +393,6 @@ export class WebSocketRelayTransport implements RelayTransport {
     this.#link = null;
     if (link.pingTimer !== null) clearInterval(link.pingTimer);
     if (link.stableTimer !== null) clearTimeout(link.stableTimer);
-    this.#state.connected = false;
     this.#state.lastCloseCode = code;
     this.#state.lastCloseReason = reason;
     this.#failAllPending(this.#deliberate ? CLOSED : LOST);
@@ -414,7 +410,8 @@ export class WebSocketRelayTransport implements RelayTransport {
       this.#latchRevoked();
       return;
     }
-    if (code === 4401 && reason !== "expired" && this.#everHandshaken) {
+    // A descriptor is only ever recorded by a successful handshake.
+    if (code === 4401 && reason !== "expired" && this.#state.descriptor !== null) {
       // Provisional: one immediate re-dial with a fresh token decides.
       this.#provisional401 = true;
       delay = 0;
@@ -469,8 +466,6 @@ export class WebSocketRelayTransport implements RelayTransport {
         if (link.handshaken) return; // later descriptors never overwrite the negotiated one
         link.handshaken = true;
         clearTimeout(handshakeTimer);
-        this.#everHandshaken = true;
-        this.#state.connected = true;
         this.#state.descriptor = d;
         link.stableTimer = unref(
           setTimeout(() => {
@@ -600,12 +595,8 @@ export class WebSocketRelayTransport implements RelayTransport {
     while (this.#pending.size > 0 && Date.now() < deadline) await sleep(Math.min(20, deadline - Date.now()));
   }
 
-  #log(level: "debug" | "info" | "warn", m: string): void {
-    try {
-      this.#opts.logger?.[level]?.(m);
-    } catch {
-      // Logging never breaks the link.
-    }
+  #log(level: keyof RelayLogger, m: string): void {
+    logSafely(this.#opts.logger, level, m);
   }
 }
 
