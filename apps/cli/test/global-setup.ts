@@ -1,12 +1,8 @@
-// The process tests run the BUILT bin: build it once before they start, so a test run never
-// exercises a stale dist/cli.js.
-import { execFileSync } from "node:child_process";
+// The process tests run the BUILT bin: rebuild it first only when it is stale (see
+// @hermes/vitest-config/build-if-stale for why never unconditionally).
 import { fileURLToPath } from "node:url";
+import { buildIfStale } from "@hermes/vitest-config/build-if-stale";
 
 export default function setup(): void {
-  const root = fileURLToPath(new URL("..", import.meta.url));
-  execFileSync(process.execPath, [fileURLToPath(new URL("../node_modules/tsup/dist/cli-default.js", import.meta.url)), "--silent"], {
-    cwd: root,
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  buildIfStale(fileURLToPath(new URL("..", import.meta.url)));
 }
