@@ -15,6 +15,7 @@ import type { ConnectorFrame, Descriptor, GatewayFrame, OutboundAction, Outbound
 import { relayDialUrl } from "../protocol/urls.js";
 import { logSafely, type RelayLogger } from "../logger.js";
 import { backoffDelay, type BackoffOptions } from "./backoff.js";
+import { PendingRequests } from "./pending.js";
 import { RelayConnectError } from "./errors.js";
 import type {
   InboundHandler,
@@ -60,11 +61,6 @@ export interface WebSocketRelayTransportOptions {
   random?: () => number;
   /** Injectable clock for minting upgrade tokens: unix seconds. */
   nowSeconds?: () => number;
-}
-
-interface Pending {
-  resolve: (result: OutboundResult) => void;
-  timer: NodeJS.Timeout;
 }
 
 interface InboxItem {
@@ -115,7 +111,7 @@ export class WebSocketRelayTransport implements RelayTransport {
   readonly #revokedListeners: (() => void)[] = [];
 
   #link: Link | null = null;
-  #pending = new Map<string, Pending>();
+  readonly #pending = new PendingRequests<OutboundResult>(() => ({ success: false, error: TIMED_OUT, ambiguous: true }));
   #idleWaiter: ((acked: boolean) => void) | null = null;
   #deliberate = false;
   #started = false;
@@ -245,19 +241,10 @@ export class WebSocketRelayTransport implements RelayTransport {
     if (opts.botId !== undefined) frame.botId = opts.botId;
     const timeoutMs = opts.timeoutMs ?? this.#opts.outboundTimeoutMs ?? 30_000;
     return new Promise<OutboundResult>((resolve) => {
-      const timer = unref(
-        setTimeout(() => {
-          if (this.#pending.delete(requestId)) resolve({ success: false, error: TIMED_OUT, ambiguous: true });
-        }, timeoutMs),
-      );
-      this.#pending.set(requestId, { resolve, timer });
+      this.#pending.add(requestId, resolve, timeoutMs);
       link.ws.send(encodeFrame(frame), (err) => {
         if (err === undefined || err === null) return;
-        const p = this.#pending.get(requestId);
-        if (p === undefined) return;
-        this.#pending.delete(requestId);
-        clearTimeout(p.timer);
-        p.resolve({ success: false, error: LOST });
+        this.#pending.take(requestId)?.({ success: false, error: LOST });
       });
     });
   }
@@ -478,11 +465,8 @@ export class WebSocketRelayTransport implements RelayTransport {
         return;
       }
       case "outbound_result": {
-        const p = this.#pending.get(frame.requestId);
-        if (p === undefined) return; // late answer after a timeout, or not ours
-        this.#pending.delete(frame.requestId);
-        clearTimeout(p.timer);
-        p.resolve(frame.result);
+        // undefined: a late answer after a timeout, or not ours
+        this.#pending.take(frame.requestId)?.(frame.result);
         return;
       }
       case "inbound": {
@@ -582,12 +566,7 @@ export class WebSocketRelayTransport implements RelayTransport {
   }
 
   #failAllPending(error: string): void {
-    const all = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const p of all) {
-      clearTimeout(p.timer);
-      p.resolve({ success: false, error });
-    }
+    this.#pending.settleAll({ success: false, error });
   }
 
   async #waitForPending(ms: number): Promise<void> {
