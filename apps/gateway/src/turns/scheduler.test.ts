@@ -83,4 +83,22 @@ describe("TurnScheduler", () => {
     await expect(running).rejects.toThrow("drain budget exhausted");
     await expect(queued).rejects.toBeInstanceOf(TurnCancelledError);
   });
+
+  it("a turn that throws before returning a promise fails alone; the session's next turn runs, and the session is forgotten when idle", async () => {
+    const s = new TurnScheduler();
+    const gate = deferred();
+    const first = s.submit("A", () => gate.promise);
+    const bad = s.submit("A", () => {
+      throw new Error("sync boom");
+    });
+    const after = s.submit("A", async () => "after");
+    expect(s.pending).toBe(3);
+    gate.resolve();
+    await first;
+    await expect(bad).rejects.toThrow("sync boom");
+    await expect(after).resolves.toBe("after");
+    expect(s.pending).toBe(0);
+    expect(s.inFlight).toBe(0);
+    expect(s.interrupt("A")).toBe(false);
+  });
 });

@@ -29,9 +29,23 @@ export interface DrainResult {
   readonly cancelled: number;
 }
 
+interface Job {
+  readonly run: TurnRun<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (reason: unknown) => void;
+}
+
+/** A session's waiting turns and the controller of the running one (null between turns). */
+interface Lane {
+  running: AbortController | null;
+  readonly waiting: Job[];
+}
+
 export class TurnScheduler {
-  readonly #tails = new Map<string, Promise<void>>();
-  readonly #running = new Map<string, AbortController>();
+  // Plain per-session queues rather than a promise chain per turn: a busy gateway keeps each
+  // turn's objects alive across garbage collections, so fewer of them per turn is less memory.
+  readonly #lanes = new Map<string, Lane>();
+  #running = 0;
   #pending = 0; // accepted, not yet settled (queued or running)
   #draining = false;
   #cancelAll = false;
@@ -42,7 +56,7 @@ export class TurnScheduler {
   }
   /** Turns running right now. */
   get inFlight(): number {
-    return this.#running.size;
+    return this.#running;
   }
   /** Turns accepted and not settled (running + waiting). */
   get pending(): number {
@@ -52,33 +66,65 @@ export class TurnScheduler {
   submit<T>(sessionKey: string, run: TurnRun<T>): Promise<T> {
     if (this.#draining) return Promise.reject(new TurnsDrainingError());
     this.#pending++;
-    const prev = this.#tails.get(sessionKey) ?? Promise.resolve();
-    const result = prev.then(async () => {
-      if (this.#cancelAll) throw new TurnCancelledError();
-      const ac = new AbortController();
-      this.#running.set(sessionKey, ac);
-      try {
-        return await run(ac.signal);
-      } finally {
-        this.#running.delete(sessionKey);
+    return new Promise<T>((resolve, reject) => {
+      const job: Job = { run, resolve: resolve as (value: unknown) => void, reject };
+      const lane = this.#lanes.get(sessionKey);
+      if (lane === undefined) {
+        const fresh: Lane = { running: null, waiting: [] };
+        this.#lanes.set(sessionKey, fresh);
+        this.#start(sessionKey, fresh, job);
+      } else {
+        lane.waiting.push(job);
       }
     });
-    const tail = result.then(
-      () => undefined,
-      () => undefined,
+  }
+
+  #start(sessionKey: string, lane: Lane, job: Job): void {
+    if (this.#cancelAll) {
+      job.reject(new TurnCancelledError());
+      this.#settled(sessionKey, lane);
+      return;
+    }
+    const ac = new AbortController();
+    lane.running = ac;
+    this.#running++;
+    let turn: Promise<unknown>;
+    try {
+      turn = job.run(ac.signal);
+    } catch (e) {
+      turn = Promise.reject(e);
+    }
+    turn.then(
+      (value) => {
+        this.#finish(lane);
+        job.resolve(value);
+        this.#settled(sessionKey, lane);
+      },
+      (reason: unknown) => {
+        this.#finish(lane);
+        job.reject(reason);
+        this.#settled(sessionKey, lane);
+      },
     );
-    this.#tails.set(sessionKey, tail);
-    void tail.then(() => {
-      if (this.#tails.get(sessionKey) === tail) this.#tails.delete(sessionKey);
-      this.#pending--;
-      if (this.#pending === 0) for (const w of this.#idleWaiters.splice(0)) w();
-    });
-    return result;
+  }
+
+  #finish(lane: Lane): void {
+    lane.running = null;
+    this.#running--;
+  }
+
+  /** A job of `lane` settled (ran or was cancelled): start the next one, or retire the lane. */
+  #settled(sessionKey: string, lane: Lane): void {
+    this.#pending--;
+    const next = lane.waiting.shift();
+    if (next !== undefined) this.#start(sessionKey, lane, next);
+    else this.#lanes.delete(sessionKey);
+    if (this.#pending === 0) for (const w of this.#idleWaiters.splice(0)) w();
   }
 
   /** Abort the running turn of this session; true when there was one. */
   interrupt(sessionKey: string, reason: unknown = new Error("interrupted")): boolean {
-    const ac = this.#running.get(sessionKey);
+    const ac = this.#lanes.get(sessionKey)?.running;
     if (!ac) return false;
     ac.abort(reason);
     return true;
@@ -91,8 +137,8 @@ export class TurnScheduler {
     const outcome = await Promise.race([idle, sleep(budgetMs).then(() => "timeout" as const)]);
     if (outcome === "idle") return { finishedInBudget: true, cancelled: 0 };
     this.#cancelAll = true;
-    const cancelled = this.#running.size;
-    for (const ac of this.#running.values()) ac.abort(new Error("drain budget exhausted"));
+    const cancelled = this.#running;
+    for (const lane of this.#lanes.values()) lane.running?.abort(new Error("drain budget exhausted"));
     await idle;
     return { finishedInBudget: false, cancelled };
   }
