@@ -7,6 +7,7 @@ import { resolveConfig, type GatewayConfig } from "./config/resolve.js";
 import { describeConfig } from "./config/summary.js";
 import { createLogger } from "./ops/logger.js";
 import { EXIT, GatewayRuntime } from "./runtime/gateway.js";
+import { keepYoungGenerationSmall } from "./runtime/young-generation.js";
 
 declare const __GATEWAY_VERSION__: string | undefined;
 const VERSION = typeof __GATEWAY_VERSION__ === "string" ? __GATEWAY_VERSION__ : "0.0.0-dev";
@@ -39,7 +40,9 @@ function loadConfig(env: Readonly<Record<string, string | undefined>> = process.
 
 /** Run the gateway until SIGINT/SIGTERM (drain, exit 0) or a revocation (exit 3). */
 async function runUntilSignal(config: GatewayConfig): Promise<never> {
+  const youngGeneration = keepYoungGenerationSmall();
   const log = createLogger({ level: config.logLevel.value, secrets: config.secretValues, pretty: process.stdout.isTTY === true });
+  log.debug({ youngGeneration }, "V8 young generation");
   const runtime = await GatewayRuntime.start({ config, log, env: process.env });
   let signals = 0;
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
