@@ -87,12 +87,22 @@ describe("message in → agent → reply out", () => {
     c.pushInbound(ev("hello there"));
     await replyTo(c, "C1", 1);
     expect(sends(c)).toEqual(["hello there"]);
+    expect((await gw.waitForLog((l) => l.msg === "V8 young generation")).youngGeneration).toBe("kept at its initial size");
     const health = await gw.waitForLog((l) => l.msg === "health endpoint listening", "health url");
     const body = (await (await fetch(String(health["url"]))).json()) as Record<string, unknown>;
     expect(body).toMatchObject({ ok: true, relay: { state: "connected", platform: "discord", dialCount: 1, authRevoked: false }, turnsInFlight: 0, draining: false });
     await until(() => c.policies.length === 1, "policy");
     expect(c.policies[0]).toEqual({ gatewayId: GW, platform: "discord", requireAddress: true, freeResponseScopes: [], allowOtherBots: false });
     expect(await gw.stop("SIGTERM")).toBe(0);
+  });
+
+  it("a young-generation flag in NODE_OPTIONS is the operator's: the gateway leaves V8's sizing alone", async () => {
+    const c = await connector();
+    const gw = gateway(c, { NODE_OPTIONS: "--max-semi-space-size=8" });
+    const line = await gw.waitForLog((l) => l.msg === "V8 young generation");
+    expect(line.youngGeneration).toBe("sized by the operator's node flags");
+    await c.waitFor("handshake");
+    expect(await gw.stop()).toBe(0);
   });
 
   it("exec: one process per turn, event JSON on stdin, reply on stdout", async () => {
