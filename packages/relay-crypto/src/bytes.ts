@@ -4,16 +4,10 @@
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const HEX = /^(?:[0-9a-fA-F]{2})+$/;
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
+const BASE64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 // Python's int() accepts surrounding ASCII whitespace and a sign; we accept exactly that much
 // (no underscores, no non-ASCII digits) so the TS and Python halves agree on every string.
 const INTEGER = /^[ \t\n\r\f\v]*([+-]?[0-9]+)[ \t\n\r\f\v]*$/;
-
-/** Bytes of a string (UTF-8) or the bytes themselves. */
-export function toBytes(value: string | Uint8Array): Buffer {
-  return typeof value === "string"
-    ? Buffer.from(value, "utf8")
-    : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-}
 
 /** Strict hex: whole bytes only, either case, never empty. */
 export function parseHex(value: unknown): Buffer | null {
@@ -36,9 +30,12 @@ export function decodeBase64Url(value: unknown): Buffer | null {
   }
   if (body.length % 4 === 1 || !BASE64URL.test(body)) return null;
   if (pad > 0 && (body.length + pad) % 4 !== 0) return null;
-  const bytes = Buffer.from(body, "base64url");
-  if (bytes.toString("base64url") !== body) return null;
-  return bytes;
+  // Canonical: the bits of the last character that fall past the last whole byte must be zero
+  // (4 of them after 2 characters of a group, 2 after 3). Checked on that one character
+  // rather than by re-encoding the whole token.
+  const tail = body.length % 4;
+  if (tail !== 0 && (BASE64URL_ALPHABET.indexOf(body[body.length - 1]!) & (tail === 2 ? 0b1111 : 0b11)) !== 0) return null;
+  return Buffer.from(body, "base64url");
 }
 
 /** Strict UTF-8 decode; `null` for malformed sequences. */

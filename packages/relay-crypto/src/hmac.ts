@@ -1,16 +1,18 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { parseHex, toBytes } from "./bytes.js";
+import { parseHex } from "./bytes.js";
 
 /** The parts a signed message is made of; hashed in order without concatenating copies. */
 export type Message = string | Uint8Array | readonly (string | Uint8Array)[];
 
 /** HMAC-SHA256 of `message` under the UTF-8 bytes of `secret` (never hex-decoded). */
 export function hmacDigest(message: Message, secret: string): Buffer {
-  const mac = createHmac("sha256", Buffer.from(secret, "utf8"));
+  // node:crypto takes a string key and string parts as UTF-8 (lone surrogates become U+FFFD,
+  // exactly as Buffer.from(…, "utf8") does), without an intermediate Buffer per call.
+  const mac = createHmac("sha256", secret);
   if (typeof message === "string" || message instanceof Uint8Array) {
-    mac.update(toBytes(message));
+    mac.update(message);
   } else {
-    for (const part of message) mac.update(toBytes(part));
+    for (const part of message) mac.update(part);
   }
   return mac.digest();
 }

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -107,6 +108,41 @@ describe("single-character changes are rejected", () => {
         fc.pre(sig[i] !== ch);
         expect(verifySignature(payload, sig.slice(0, i) + ch + sig.slice(i + 1), [s])).toBe(false);
       }),
+    );
+  });
+});
+
+describe("string keys and parts are hashed as their UTF-8 bytes", () => {
+  it("sign equals HMAC-SHA256 over Buffer.from(…, 'utf8') of key and payload, lone surrogates included", () => {
+    const any = fc.string({ unit: "binary", maxLength: 120 });
+    fc.assert(
+      fc.property(any, any, (payload, key) => {
+        const reference = createHmac("sha256", Buffer.from(key, "utf8")).update(Buffer.from(payload, "utf8")).digest("hex");
+        expect(sign(payload, key)).toBe(reference);
+        expect(sign(Buffer.from(payload, "utf8"), key)).toBe(reference);
+      }),
+    );
+  });
+});
+
+describe("base64url decoding accepts only canonical encodings", () => {
+  it("of every last character, only the canonical one decodes (padded or not), to the original bytes", async () => {
+    const { decodeBase64Url } = await import("../src/bytes.js");
+    const alphabet = [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"];
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 40 }), (bytes) => {
+        const canonical = Buffer.from(bytes).toString("base64url");
+        const padding = "=".repeat((4 - (canonical.length % 4)) % 4);
+        for (const ch of alphabet) {
+          const candidate = canonical.slice(0, -1) + ch;
+          for (const spelled of [candidate, candidate + padding]) {
+            const decoded = decodeBase64Url(spelled);
+            if (candidate === canonical) expect(decoded && Buffer.compare(decoded, Buffer.from(bytes))).toBe(0);
+            else if (decoded !== null) expect(decoded.toString("base64url")).toBe(candidate); // a different, canonical encoding
+          }
+        }
+      }),
+      { numRuns: 200 },
     );
   });
 });
