@@ -204,6 +204,31 @@ describe("signed-HTTP inbound receiver (§6)", () => {
     expect((await call(url, { headers, body: BODY })).status).toBe(200);
   });
 
+  it("waits for an async handler before answering; a rejection is a 500 and the delivery can be retried", async () => {
+    let release!: () => void;
+    let fail = true;
+    const { url } = await start({
+      onMessage: () =>
+        fail
+          ? Promise.reject(new Error("async boom"))
+          : new Promise<void>((r) => {
+              release = r;
+            }),
+    });
+    const headers = signed(BODY);
+    expect(await call(url, { headers, body: BODY })).toEqual({ status: 500, body: '{"error":"handler failed"}' });
+    fail = false;
+    let answered = false;
+    const pending = call(url, { headers, body: BODY }).then((r) => {
+      answered = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(answered).toBe(false);
+    release();
+    expect(await pending).toEqual({ status: 200, body: '{"ok":true}' });
+  });
+
   it("answers 413 above the size cap, declared or streamed, before any signature work", async () => {
     const { url, messages, warnings } = await start({ maxBodyBytes: 64 });
     const big = `{"event":{"text":"${"x".repeat(200)}"}}`;

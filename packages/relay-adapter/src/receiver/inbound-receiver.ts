@@ -71,40 +71,39 @@ function discardRest(req: IncomingMessage): void {
   req.resume();
 }
 
-function readBody(req: IncomingMessage, cap: number): Promise<BodyRead> {
-  return new Promise((resolve) => {
-    const declared = Number(header(req, "content-length"));
-    if (Number.isFinite(declared) && declared > cap) {
+/** Read the body up to `cap` bytes, then call `done` exactly once (no promise: this is the hot path). */
+function readBody(req: IncomingMessage, cap: number, done: (read: BodyRead) => void): void {
+  const declared = Number(header(req, "content-length"));
+  if (Number.isFinite(declared) && declared > cap) {
+    discardRest(req);
+    done({ ok: false, reason: "too_large" });
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let settled = false;
+  const settle = (result: BodyRead) => {
+    if (settled) return;
+    settled = true;
+    req.removeListener("data", onData);
+    done(result);
+  };
+  const onData = (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > cap) {
+      chunks.length = 0;
+      settle({ ok: false, reason: "too_large" });
       discardRest(req);
-      resolve({ ok: false, reason: "too_large" });
       return;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const settle = (result: BodyRead) => {
-      if (settled) return;
-      settled = true;
-      req.removeListener("data", onData);
-      resolve(result);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > cap) {
-        chunks.length = 0;
-        settle({ ok: false, reason: "too_large" });
-        discardRest(req);
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on("data", onData);
-    req.on("end", () => settle({ ok: true, bytes: Buffer.concat(chunks, size) }));
-    req.on("error", () => settle({ ok: false, reason: "aborted" }));
-    req.on("close", () =>
-      settle(req.complete ? { ok: true, bytes: Buffer.concat(chunks, size) } : { ok: false, reason: "aborted" }),
-    );
-  });
+    chunks.push(chunk);
+  };
+  req.on("data", onData);
+  req.on("end", () => settle({ ok: true, bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) }));
+  req.on("error", () => settle({ ok: false, reason: "aborted" }));
+  req.on("close", () =>
+    settle(req.complete ? { ok: true, bytes: Buffer.concat(chunks, size) } : { ok: false, reason: "aborted" }),
+  );
 }
 
 function send(res: ServerResponse, reply: Reply): void {
@@ -149,35 +148,28 @@ export function createInboundReceiver(options: InboundReceiverOptions): RequestL
     }
   };
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<Reply | null> {
-    const path = (req.url ?? "/").split("?")[0] ?? "/";
-    if (path === "/healthz") {
-      return req.method === "GET" || req.method === "HEAD"
-        ? { status: 200, body: "ok", contentType: "text/plain; charset=utf-8" }
-        : json(405, { error: "method not allowed" });
-    }
-    if (path !== "/" && path !== "/interrupt") return json(404, { error: "not found" });
-    if (req.method !== "POST") return json(405, { error: "method not allowed" });
+  const OK = json(200, { ok: true });
+  const failed = (tsValue: bigint, sig: string): Reply => {
+    guard.forget(tsValue, sig);
+    warn("relay receiver: handler failed; delivery answered 500 so the connector may retry");
+    return json(500, { error: "handler failed" });
+  };
 
-    const read = await readBody(req, maxBody);
-    if (!read.ok) {
-      if (read.reason === "aborted") return null;
-      warn(`relay receiver: body over ${maxBody} bytes rejected (413)`);
-      return { ...json(413, { error: "request body too large" }), close: true };
-    }
+  /** The reply to a fully read body: synchronous unless the host's handler returns a promise. */
+  function afterBody(req: IncomingMessage, path: string, bytes: Buffer): Reply | Promise<Reply> {
     const verifyKeys = keys();
     if (verifyKeys.length === 0) return json(401, { error: "no delivery key configured" });
 
     let text: string;
     try {
-      text = utf8.decode(read.bytes);
+      text = utf8.decode(bytes);
     } catch {
       return json(401, { error: "invalid delivery signature" });
     }
     const ts = header(req, DELIVERY_TS_HEADER);
     const sig = header(req, DELIVERY_SIG_HEADER);
     const now = clock();
-    if (!verifyDeliverySignature(read.bytes, ts, sig, verifyKeys, { maxSkewSeconds: maxSkew, now })) {
+    if (!verifyDeliverySignature(bytes, ts, sig, verifyKeys, { maxSkewSeconds: maxSkew, now })) {
       return json(401, { error: "invalid delivery signature" });
     }
     const tsValue = BigInt(INTEGER.exec(ts ?? "")?.[1] ?? "0");
@@ -199,6 +191,7 @@ export function createInboundReceiver(options: InboundReceiverOptions): RequestL
     }
     const payload = isObject(body) ? body : {};
 
+    let handled: void | Promise<void>;
     try {
       if (path === "/interrupt" || payload["type"] === "interrupt") {
         const sessionKey = typeof payload["session_key"] === "string" ? payload["session_key"] : "";
@@ -208,31 +201,65 @@ export function createInboundReceiver(options: InboundReceiverOptions): RequestL
             : typeof payload["reason"] === "string"
               ? payload["reason"]
               : "";
-        if (sessionKey !== "") await options.onInterrupt(sessionKey, chatId);
-        return json(200, { ok: true });
+        if (sessionKey === "") return OK;
+        handled = options.onInterrupt(sessionKey, chatId);
+      } else {
+        const event = payload["event"];
+        if (!isObject(event)) return json(400, { error: "missing event" });
+        handled = options.onMessage(event);
       }
-      const event = payload["event"];
-      if (!isObject(event)) return json(400, { error: "missing event" });
-      await options.onMessage(event);
-      return json(200, { ok: true });
     } catch {
-      guard.forget(tsValue, sig ?? "");
-      warn("relay receiver: handler failed; delivery answered 500 so the connector may retry");
-      return json(500, { error: "handler failed" });
+      return failed(tsValue, sig ?? "");
     }
+    if (handled !== null && typeof handled === "object" && typeof (handled as Promise<void>).then === "function") {
+      return Promise.resolve(handled).then(
+        () => OK,
+        () => failed(tsValue, sig ?? ""),
+      );
+    }
+    return OK;
   }
+
+  const reply = (res: ServerResponse, r: Reply | Promise<Reply>): void => {
+    if (r instanceof Promise) r.then((done) => send(res, done), () => send(res, json(500, { error: "internal error" })));
+    else send(res, r);
+  };
 
   return (req, res) => {
     // The listener itself never throws or rejects: every path ends in a reply or a closed socket.
-    handle(req, res).then(
-      (reply) => {
-        if (reply === null) {
-          res.destroy();
+    try {
+      const path = (req.url ?? "/").split("?")[0] ?? "/";
+      if (path === "/healthz") {
+        send(
+          res,
+          req.method === "GET" || req.method === "HEAD"
+            ? { status: 200, body: "ok", contentType: "text/plain; charset=utf-8" }
+            : json(405, { error: "method not allowed" }),
+        );
+        return;
+      }
+      if (path !== "/" && path !== "/interrupt") return send(res, json(404, { error: "not found" }));
+      if (req.method !== "POST") return send(res, json(405, { error: "method not allowed" }));
+      readBody(req, maxBody, (read) => {
+        if (!read.ok) {
+          if (read.reason === "aborted") {
+            res.destroy();
+            return;
+          }
+          warn(`relay receiver: body over ${maxBody} bytes rejected (413)`);
+          send(res, { ...json(413, { error: "request body too large" }), close: true });
           return;
         }
-        send(res, reply);
-      },
-      () => send(res, json(500, { error: "internal error" })),
-    );
+        let r: Reply | Promise<Reply>;
+        try {
+          r = afterBody(req, path, read.bytes);
+        } catch {
+          r = json(500, { error: "internal error" });
+        }
+        reply(res, r);
+      });
+    } catch {
+      send(res, json(500, { error: "internal error" }));
+    }
   };
 }
