@@ -95,22 +95,17 @@ export class TurnScheduler {
       turn = Promise.reject(e);
     }
     turn.then(
-      (value) => {
-        this.#finish(lane);
-        job.resolve(value);
-        this.#settled(sessionKey, lane);
-      },
-      (reason: unknown) => {
-        this.#finish(lane);
-        job.reject(reason);
-        this.#settled(sessionKey, lane);
-      },
+      (value) => this.#ran(sessionKey, lane, job, true, value),
+      (reason: unknown) => this.#ran(sessionKey, lane, job, false, reason),
     );
   }
 
-  #finish(lane: Lane): void {
+  #ran(sessionKey: string, lane: Lane, job: Job, ok: boolean, outcome: unknown): void {
     lane.running = null;
     this.#running--;
+    if (ok) job.resolve(outcome);
+    else job.reject(outcome);
+    this.#settled(sessionKey, lane);
   }
 
   /** A job of `lane` settled (ran or was cancelled): start the next one, or retire the lane. */

@@ -220,11 +220,6 @@ export function createInboundReceiver(options: InboundReceiverOptions): RequestL
     return OK;
   }
 
-  const reply = (res: ServerResponse, r: Reply | Promise<Reply>): void => {
-    if (r instanceof Promise) r.then((done) => send(res, done), () => send(res, json(500, { error: "internal error" })));
-    else send(res, r);
-  };
-
   return (req, res) => {
     // The listener itself never throws or rejects: every path ends in a reply or a closed socket.
     try {
@@ -256,7 +251,8 @@ export function createInboundReceiver(options: InboundReceiverOptions): RequestL
         } catch {
           r = json(500, { error: "internal error" });
         }
-        reply(res, r);
+        if (r instanceof Promise) r.then((done) => send(res, done), () => send(res, json(500, { error: "internal error" })));
+        else send(res, r);
       });
     } catch {
       send(res, json(500, { error: "internal error" }));

@@ -98,18 +98,19 @@ export async function handleConnectorHttp(c: ReferenceConnector, req: IncomingMe
   send(res, 404, { error: "not found" });
 }
 
-function identityOk(c: ReferenceConnector, req: IncomingMessage, identityTokens: readonly string[] | undefined): boolean {
+/** The JSON body of a §7 call from an accepted caller identity; null once a 401/4xx was sent. */
+async function readIdentifiedJson(c: ReferenceConnector, req: IncomingMessage, res: ServerResponse): Promise<Record<string, unknown> | null> {
   const token = bearer(req);
-  if (token === "") return false;
-  return identityTokens === undefined || identityTokens.includes(token);
+  if (token === "" || (c.identityTokens !== undefined && !c.identityTokens.includes(token))) {
+    req.resume();
+    send(res, 401, { error: "caller identity rejected" });
+    return null;
+  }
+  return readJson(req, res);
 }
 
 async function enroll(c: ReferenceConnector, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (!identityOk(c, req, c.identityTokens)) {
-    req.resume();
-    return send(res, 401, { error: "caller identity rejected" });
-  }
-  const body = await readJson(req, res);
+  const body = await readIdentifiedJson(c, req, res);
   if (body === null) return;
   const token = str(body["enrollmentToken"]);
   const gatewayId = str(body["gatewayId"]);
@@ -125,11 +126,7 @@ async function enroll(c: ReferenceConnector, req: IncomingMessage, res: ServerRe
 }
 
 async function provision(c: ReferenceConnector, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (!identityOk(c, req, c.identityTokens)) {
-    req.resume();
-    return send(res, 401, { error: "caller identity rejected" });
-  }
-  const body = await readJson(req, res);
+  const body = await readIdentifiedJson(c, req, res);
   if (body === null) return;
   const gatewayId = str(body["gatewayId"]);
   const platform = str(body["platform"]);
