@@ -2,6 +2,7 @@
 // adapter. RelayAdapter is the implementation in this package; a host written against this
 // interface needs no relay-specific code except for the relay-only extras (follow-ups, ops).
 import type { OutboundResult } from "../protocol/types.js";
+import type { InboundMeta } from "../transport/types.js";
 import type { RelayMessageEvent } from "../protocol/event.js";
 
 /** Outcome of a send-like call. Never an exception: failures are `success: false` with an `error`. */
@@ -34,8 +35,12 @@ export interface AdapterFatalError {
   readonly retryable: boolean;
 }
 
-/** Called with each inbound message; resolve once the host has TAKEN it (buffered items are acked then). */
-export type MessageEventHandler = (event: RelayMessageEvent) => void | Promise<void>;
+/**
+ * Called with each inbound message; resolve once the host has TAKEN it (buffered items are
+ * acked then). `meta.bufferId` is set when the event is a replayed buffered item: it is acked
+ * once the returned promise resolves, so a host that must not lose it records it durably first.
+ */
+export type MessageEventHandler = (event: RelayMessageEvent, meta: InboundMeta) => void | Promise<void>;
 /** Cancel exactly this session's turn (the connector forwarded a /stop). */
 export type SessionInterruptHandler = (sessionKey: string, chatId: string) => void | Promise<void>;
 export type FatalErrorHandler = (error: AdapterFatalError) => void | Promise<void>;

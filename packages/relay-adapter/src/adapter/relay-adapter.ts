@@ -277,7 +277,7 @@ export class RelayAdapter implements PlatformAdapter {
    * a microtask per frame (so parsed frames do not pile up waiting). Returns the host's
    * promise when it has one.
    */
-  #handleInbound(event: WireMessageEvent, _meta: InboundMeta): void | Promise<void> {
+  #handleInbound(event: WireMessageEvent, meta: InboundMeta): void | Promise<void> {
     const converted = eventFromWire(event, { platform: this.#descriptor.platform });
     if (!converted.ok) {
       // Taken (and so acked if buffered): replaying an unreadable event would never succeed.
@@ -286,7 +286,7 @@ export class RelayAdapter implements PlatformAdapter {
     }
     this.#scopes.capture(converted.event.source);
     // A host failure propagates so the transport does not ack a buffered item it did not take.
-    return this.#onMessage?.(converted.event);
+    return this.#onMessage?.(converted.event, meta);
   }
 
   async #handleInterrupt(sessionKey: string, chatId: string): Promise<void> {
@@ -294,7 +294,7 @@ export class RelayAdapter implements PlatformAdapter {
   }
 
   /** Never throws: a bad forward must not break the reader. */
-  async #handlePassthrough(forward: WirePassthroughForward, _meta: InboundMeta): Promise<void> {
+  async #handlePassthrough(forward: WirePassthroughForward, meta: InboundMeta): Promise<void> {
     try {
       const result = discordInteractionToEvent(forward);
       if (!result.ok) {
@@ -307,7 +307,7 @@ export class RelayAdapter implements PlatformAdapter {
         return;
       }
       this.#scopes.capture(converted.event.source);
-      await this.#onMessage?.(converted.event);
+      await this.#onMessage?.(converted.event, meta);
     } catch (err) {
       this.#warn(`relay passthrough_forward handling failed: ${err instanceof Error ? err.message : String(err)}`);
     }
