@@ -8,6 +8,7 @@ import { describeConfig } from "./config/summary.js";
 import { createLogger } from "./ops/logger.js";
 import { EXIT, GatewayRuntime } from "./runtime/gateway.js";
 import { keepYoungGenerationSmall } from "./runtime/young-generation.js";
+import { JournalError } from "./turns/journal.js";
 
 declare const __GATEWAY_VERSION__: string | undefined;
 const VERSION = typeof __GATEWAY_VERSION__ === "string" ? __GATEWAY_VERSION__ : "0.0.0-dev";
@@ -43,7 +44,20 @@ async function runUntilSignal(config: GatewayConfig): Promise<never> {
   const youngGeneration = keepYoungGenerationSmall();
   const log = createLogger({ level: config.logLevel.value, secrets: config.secretValues, pretty: process.stdout.isTTY === true });
   log.debug({ youngGeneration }, "V8 young generation");
-  const runtime = await GatewayRuntime.start({ config, log, env: process.env });
+  // The daemon's event loop is held deliberately for its whole life: the re-dial timers are
+  // unref'd (a library must not keep its host alive), so without this a dropped link with
+  // nothing else pending would end the process with status 0.
+  const lifeline = setInterval(() => undefined, 1 << 30);
+  let runtime: GatewayRuntime;
+  try {
+    runtime = await GatewayRuntime.start({ config, log, env: process.env, journal: true });
+  } catch (e) {
+    if (e instanceof JournalError) {
+      process.stderr.write(`hermes-gateway: ${e.message}\n`);
+      process.exit(EXIT.config);
+    }
+    throw e;
+  }
   let signals = 0;
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     process.on(sig, () => {
@@ -55,6 +69,7 @@ async function runUntilSignal(config: GatewayConfig): Promise<never> {
     });
   }
   const code = await runtime.exited;
+  clearInterval(lifeline);
   process.exit(code);
 }
 

@@ -11,7 +11,7 @@ import type { GatewayConfig } from "../config/resolve.js";
 import { describeAgent } from "../config/summary.js";
 import { createLogger } from "../ops/logger.js";
 import type { InboundOutcome } from "../pipeline/handle-inbound.js";
-import { GatewayRuntime } from "../runtime/gateway.js";
+import { GatewayRuntime, type DroppedOutcome } from "../runtime/gateway.js";
 
 export interface DevOptions {
   /** Messages to send non-interactively; exit after the last reply. */
@@ -29,7 +29,7 @@ const GATEWAY_ID = "gw-dev";
 const CHAT_ID = "dev-chat";
 
 interface Turn {
-  readonly outcome: InboundOutcome;
+  readonly outcome: InboundOutcome | DroppedOutcome;
   readonly replies: string[];
 }
 
@@ -58,7 +58,7 @@ export async function runDev(opts: DevOptions): Promise<number> {
     });
   }
 
-  const waiting = new Map<string, (outcome: InboundOutcome) => void>();
+  const waiting = new Map<string, (outcome: InboundOutcome | DroppedOutcome) => void>();
   const runtime = await GatewayRuntime.start({
     config,
     log,
@@ -81,13 +81,13 @@ export async function runDev(opts: DevOptions): Promise<number> {
       source: { platform: "discord", chat_id: CHAT_ID, chat_type: "dm", user_id: "dev-user", user_name: "you" },
     };
     const before = connector.outbound.length;
-    const done = new Promise<InboundOutcome>((resolve) => waiting.set(messageId, resolve));
+    const done = new Promise<InboundOutcome | DroppedOutcome>((resolve) => waiting.set(messageId, resolve));
     connector.pushInbound(event, { gatewayId: GATEWAY_ID });
     const timeoutMs = config.agentTimeoutMs.value + 5_000;
     let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
       done,
-      new Promise<InboundOutcome>((resolve) => {
+      new Promise<InboundOutcome | DroppedOutcome>((resolve) => {
         timer = setTimeout(() => resolve({ kind: "failed", code: "DEV_NO_REPLY", message: `no reply within ${timeoutMs} ms` }), timeoutMs);
       }),
     ]);

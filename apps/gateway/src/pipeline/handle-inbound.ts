@@ -4,13 +4,15 @@
 import type { AgentBackend } from "../agent/types.js";
 import type { AuthDecision } from "../auth/authorize.js";
 import { splitReply, type LenUnit } from "../reply/split.js";
-import { TurnsDrainingError, type TurnScheduler } from "../turns/scheduler.js";
+import { DrainAbortError, TurnCancelledError, TurnsDrainingError, type TurnScheduler } from "../turns/scheduler.js";
 
 export type InboundOutcome =
   | { readonly kind: "replied"; readonly chunks: number }
   | { readonly kind: "empty" }
   | { readonly kind: "denied"; readonly reason: string }
   | { readonly kind: "draining" }
+  /** Cut off by the drain budget before it finished: it runs again after a restart. */
+  | { readonly kind: "cancelled" }
   | { readonly kind: "failed"; readonly code: string; readonly message: string };
 
 export interface InboundDeps {
@@ -20,26 +22,37 @@ export interface InboundDeps {
   readonly sessionKey: (event: unknown) => string;
   /** The descriptor's limits at the time of sending. */
   readonly limits: () => { readonly maxMessageLength: number; readonly lenUnit: LenUnit };
-  readonly send: (event: unknown, text: string) => Promise<void>;
+  /** `signal` aborts with the turn (an interrupt or the drain budget): an in-flight send stops waiting. */
+  readonly send: (event: unknown, text: string, signal: AbortSignal) => Promise<void>;
 }
 
 export async function handleInbound(event: unknown, deps: InboundDeps): Promise<InboundOutcome> {
   const auth = deps.authorize(event);
   if (!auth.ok) return { kind: "denied", reason: auth.reason };
+  return runInboundTurn(event, deps);
+}
+
+/** The turn of an already authorized event: queue in its session, run the agent, send the reply. */
+export async function runInboundTurn(event: unknown, deps: Omit<InboundDeps, "authorize">): Promise<InboundOutcome> {
+  let turnSignal: AbortSignal | null = null;
   try {
     return await deps.scheduler.submit(deps.sessionKey(event), async (signal) => {
+      turnSignal = signal;
       const reply = await deps.agent.runTurn(event, { signal });
       if (reply.trim() === "") return { kind: "empty" } as const;
       const { maxMessageLength, lenUnit } = deps.limits();
       const chunks = splitReply(reply, maxMessageLength, lenUnit);
       for (const c of chunks) {
+        // Cut off by the drain budget mid-reply: not finished, so it runs again after the restart.
+        if (signal.reason instanceof DrainAbortError) throw signal.reason;
         if (signal.aborted) break;
-        await deps.send(event, c);
+        await deps.send(event, c, signal);
       }
       return { kind: "replied", chunks: chunks.length } as const;
     });
   } catch (e) {
     if (e instanceof TurnsDrainingError) return { kind: "draining" };
+    if (e instanceof TurnCancelledError || (turnSignal as AbortSignal | null)?.reason instanceof DrainAbortError) return { kind: "cancelled" };
     const code = typeof (e as { code?: unknown }).code === "string" ? (e as { code: string }).code : "GATEWAY_TURN_FAILED";
     return { kind: "failed", code, message: e instanceof Error ? e.message : String(e) };
   }

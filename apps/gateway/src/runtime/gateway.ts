@@ -18,9 +18,11 @@ import type { AgentBackend } from "../agent/types.js";
 import { authorize } from "../auth/authorize.js";
 import type { GatewayConfig } from "../config/resolve.js";
 import { startHealthServer, type HealthServer, type HealthState } from "../ops/health.js";
-import { handleInbound, type InboundDeps, type InboundOutcome } from "../pipeline/handle-inbound.js";
+import { runInboundTurn, type InboundDeps, type InboundOutcome } from "../pipeline/handle-inbound.js";
 import type { LenUnit } from "../reply/split.js";
-import { TurnScheduler } from "../turns/scheduler.js";
+import { journalPath, TurnJournal } from "../turns/journal.js";
+import { TurnScheduler, type TurnSchedulerOptions } from "../turns/scheduler.js";
+import { randomUUID } from "node:crypto";
 import { postRelayPolicies } from "./policy-post.js";
 
 /** Process exit codes of `hermes-gateway`. */
@@ -39,7 +41,27 @@ export interface GatewayRuntimeOptions {
   readonly agent?: AgentBackend;
   readonly fetch?: typeof fetch;
   /** Called after every handled inbound message (dev mode prints from here). */
-  readonly onOutcome?: (event: RelayMessageEvent, outcome: InboundOutcome) => void;
+  readonly onOutcome?: (event: RelayMessageEvent, outcome: InboundOutcome | DroppedOutcome) => void;
+  /**
+   * Keep the turn journal under HERMES_HOME (`run` does): buffered items are acked only once
+   * recorded, unfinished turns run again after a restart, answered messages are not answered
+   * twice. Off for `dev`, whose connector and chats live only as long as the process.
+   */
+  readonly journal?: boolean;
+  /** Bounds on queued turns. */
+  readonly queue?: TurnSchedulerOptions;
+}
+
+/** What `onOutcome` is told about a message that never became a turn. */
+export type DroppedOutcome = { readonly kind: "duplicate" } | { readonly kind: "shed"; readonly bound: "total" | "session" };
+
+const NOT_CONNECTED = "relay transport not connected";
+
+/** `platform:chat_id:message_id`, the identity of a message for deduplication; null without a message id. */
+export function dedupeKey(event: RelayMessageEvent): string | null {
+  const id = event.messageId;
+  if (id === null || id === "") return null;
+  return `${event.source.platform}:${event.source.chat_id}:${id}`;
 }
 
 /** Identities (one `hello` each) from GATEWAY_RELAY_PLATFORMS / GATEWAY_RELAY_BOT_IDS. */
@@ -50,7 +72,10 @@ export function relayIdentities(config: GatewayConfig): RelayIdentity[] {
 export class GatewayRuntime {
   readonly #opts: GatewayRuntimeOptions;
   readonly #log: Logger;
-  readonly #scheduler = new TurnScheduler();
+  readonly #scheduler: TurnScheduler;
+  #journal: TurnJournal<RelayMessageEvent> | null = null;
+  /** Turns read back from the journal at start, run once the message handler is wired. */
+  #recovered: Array<{ key: string; event: RelayMessageEvent }> = [];
   readonly #transport: WebSocketRelayTransport;
   readonly #adapter: RelayAdapter;
   readonly #agent: AgentBackend;
@@ -67,6 +92,7 @@ export class GatewayRuntime {
   private constructor(opts: GatewayRuntimeOptions) {
     this.#opts = opts;
     this.#log = opts.log;
+    this.#scheduler = new TurnScheduler(opts.queue);
     const c = opts.config;
     const relayLog = this.#log.child({ component: "relay" });
     const relayLogger = { debug: (m: string) => relayLog.debug(m), info: (m: string) => relayLog.info(m), warn: (m: string) => relayLog.warn(m) };
@@ -85,17 +111,25 @@ export class GatewayRuntime {
     this.#agent = opts.agent ?? createAgent(c.agent.value, { timeoutMs: c.agentTimeoutMs.value, env: opts.env });
     const authDeps = { allowedUsers: c.allowedUsers, isUpstreamRelayEvent };
     const adapter = this.#adapter;
+    const transport = this.#transport;
     this.#deps = {
       agent: this.#agent,
       scheduler: this.#scheduler,
       authorize: (e) => authorize(adapter, e, authDeps),
       sessionKey: (e) => buildSessionKey((e as RelayMessageEvent).source),
       limits: () => ({ maxMessageLength: adapter.maxMessageLength, lenUnit: adapter.descriptor.len_unit as LenUnit }),
-      send: async (e, text) => {
+      send: async (e, text, signal) => {
         const src = (e as RelayMessageEvent).source;
         const opts = src.thread_id !== null && src.thread_id !== src.chat_id ? { metadata: { thread_id: src.thread_id } } : {};
-        const r = await adapter.send(src.chat_id, text, opts);
-        if (!r.success) {
+        for (;;) {
+          const r = await adapter.send(src.chat_id, text, opts);
+          if (r.success) return;
+          // Not sent at all while the link is down: wait for it to come back (the turn's signal
+          // bounds the wait), then send. Anything else, and an ambiguous result, is not retried.
+          if (r.error === NOT_CONNECTED && !signal.aborted && !transport.state.authRevoked) {
+            await waitForLink(transport, signal);
+            if (!signal.aborted) continue;
+          }
           throw Object.assign(new Error(`reply not delivered: ${r.error ?? "unknown error"}${r.ambiguous ? " (ambiguous: may have been delivered)" : ""}`), {
             code: "GATEWAY_SEND_FAILED",
           });
@@ -138,11 +172,19 @@ export class GatewayRuntime {
 
   async #start(): Promise<void> {
     const c = this.#opts.config;
+    if (this.#opts.journal === true) {
+      // Throws JournalError (the caller exits 2) when HERMES_HOME cannot hold it.
+      const opened = TurnJournal.open<RelayMessageEvent>(journalPath(c.home, c.relayId.value));
+      this.#journal = opened.journal;
+      this.#recovered = [...opened.unfinished];
+      if (opened.skippedLines > 0) this.#log.warn({ path: opened.journal.path, skipped: opened.skippedLines }, "turn journal: unreadable lines skipped (a write torn by a crash)");
+      if (this.#recovered.length > 0) this.#log.info({ turns: this.#recovered.length }, "turn journal: running again the turns that did not finish before the last stop");
+    }
     if (c.healthPort.value !== null) {
       this.#health = await startHealthServer({ host: c.healthHost.value, port: c.healthPort.value, state: () => this.health() });
       this.#log.info({ url: this.#health.url }, "health endpoint listening");
     }
-    this.#adapter.setMessageHandler((event) => this.#onMessage(event));
+    this.#adapter.setMessageHandler((event, meta) => this.#onMessage(event, meta.bufferId !== undefined));
     this.#adapter.setInterruptHandler((sessionKey) => {
       const hit = this.#scheduler.interrupt(sessionKey);
       this.#log.info({ sessionKey, running: hit }, "interrupt_inbound");
@@ -177,29 +219,79 @@ export class GatewayRuntime {
     void this.#adapter.connect().then((ok) => {
       if (ok) this.#log.info({ platform: this.#adapter.descriptor.platform }, "relay link established");
     });
+    // After connect() wired the link's handlers: their replies wait for the link if needed.
+    for (const { key, event } of this.#recovered.splice(0)) this.#runTurn(key, event);
   }
 
-  /** Take an inbound message: returns once the turn is accepted (so a buffered item is acked then). */
-  #onMessage(event: RelayMessageEvent): void {
+  /**
+   * Take an inbound message. Returns (so a buffered item is acked) once the turn is recorded:
+   * with the journal on, a buffered item's promise resolves after the record is on disk.
+   * Throwing leaves a buffered item unacked: the connector replays it on the next link.
+   */
+  #onMessage(event: RelayMessageEvent, buffered: boolean): void | Promise<void> {
+    const key = dedupeKey(event);
+    const journal = this.#journal;
+    if (key !== null && journal !== null && journal.state(key) !== null) {
+      // At-least-once delivery: a live frame re-sent after a reconnect, or a replay whose ack was lost.
+      this.#log.info({ platform: event.source.platform, chatId: event.source.chat_id, messageId: event.messageId, buffered }, "duplicate message dropped");
+      this.#notify(event, { kind: "duplicate" });
+      return;
+    }
     if (this.#scheduler.draining) {
       // Not taken: a buffered item stays unacked and is replayed after the restart.
       throw new Error("the gateway is shutting down and takes no new turns");
     }
     const started = Date.now();
-    void handleInbound(event, this.#deps).then((outcome) => {
+    const auth = this.#deps.authorize(event);
+    if (!auth.ok) {
+      this.#log.warn({ platform: event.source.platform, chatId: event.source.chat_id, reason: auth.reason }, "message denied");
+      this.#notify(event, { kind: "denied", reason: auth.reason }, started);
+      return;
+    }
+    const bound = this.#scheduler.wouldShed(this.#deps.sessionKey(event));
+    if (bound !== null) {
+      const fields = { platform: event.source.platform, chatId: event.source.chat_id, messageId: event.messageId, bound, ...this.#scheduler.limits };
+      this.#notify(event, { kind: "shed", bound });
+      if (buffered) {
+        this.#log.warn(fields, "turn queue full: buffered message left with the connector (replayed on the next link)");
+        throw new Error("turn queue full");
+      }
+      this.#log.error(fields, "turn queue full: message shed (not answered)");
+      return;
+    }
+    const turnKey = key ?? `~${randomUUID()}`;
+    journal?.take(turnKey, event);
+    this.#runTurn(turnKey, event, started);
+    if (buffered && journal !== null) return journal.durable();
+  }
+
+  /** Run an authorized, recorded turn; record it finished unless the drain cut it off. */
+  #runTurn(key: string, event: RelayMessageEvent, started = Date.now()): void {
+    void runInboundTurn(event, this.#deps).then((outcome) => {
+      if (outcome.kind !== "cancelled" && outcome.kind !== "draining") {
+        try {
+          this.#journal?.finish(key);
+        } catch (e) {
+          this.#log.error({ err: (e as Error).message }, "turn journal: could not record a finished turn (it may be answered again after a restart)");
+        }
+      }
       const fields = { platform: event.source.platform, chatId: event.source.chat_id, ms: Date.now() - started };
       if (outcome.kind === "replied") {
         if (this.#log.isLevelEnabled("info")) this.#log.info({ ...fields, chunks: outcome.chunks }, "replied");
-      }
+      } else if (outcome.kind === "failed") this.#log.warn({ ...fields, code: outcome.code, err: outcome.message }, "turn failed");
+      else if (outcome.kind === "cancelled") this.#log.info(fields, "turn stopped at the drain budget (runs again after the restart)");
       else if (outcome.kind === "denied") this.#log.warn({ ...fields, reason: outcome.reason }, "message denied");
-      else if (outcome.kind === "failed") this.#log.warn({ ...fields, code: outcome.code, err: outcome.message }, "turn failed");
       else this.#log.info(fields, outcome.kind === "empty" ? "agent gave an empty reply" : "turn refused: draining");
-      try {
-        this.#opts.onOutcome?.(event, outcome);
-      } catch {
-        // An observer never breaks the gateway.
-      }
+      this.#notify(event, outcome);
     });
+  }
+
+  #notify(event: RelayMessageEvent, outcome: InboundOutcome | DroppedOutcome, _started?: number): void {
+    try {
+      this.#opts.onOutcome?.(event, outcome);
+    } catch {
+      // An observer never breaks the gateway.
+    }
   }
 
   /**
@@ -224,6 +316,7 @@ export class GatewayRuntime {
     const drained = await this.#scheduler.drain(budget);
     if (!drained.finishedInBudget) this.#log.warn({ cancelled: drained.cancelled, budgetMs: budget }, "running turns cancelled at the drain budget");
     await this.#adapter.disconnect();
+    this.#journal?.close();
     await this.#receiver?.close();
     await this.#health?.close();
     const code = revoked ? EXIT.revoked : EXIT.ok;
@@ -231,4 +324,19 @@ export class GatewayRuntime {
     this.#resolveExit(code);
     return code;
   }
+}
+
+/** Resolves when the link is handshaken again, the gateway is revoked or stopped, or `signal` aborts. */
+function waitForLink(transport: WebSocketRelayTransport, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    signal.addEventListener("abort", done, { once: true });
+    // A timer after the handshake: a link that is closing still reads as up for a moment, and
+    // re-sending in a microtask loop would starve the close event that settles it.
+    const later = (): void => void setTimeout(done, 50);
+    transport.connect().then(later, later);
+  });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TurnCancelledError, TurnScheduler, TurnsDrainingError } from "./scheduler.js";
+import { DrainAbortError, TurnCancelledError, TurnScheduler, TurnsDrainingError } from "./scheduler.js";
 
 function deferred<T = void>() {
   let resolve!: (v: T) => void;
@@ -80,7 +80,7 @@ describe("TurnScheduler", () => {
     const drained = s.drain(5, () => budget.promise);
     budget.resolve();
     await expect(drained).resolves.toEqual({ finishedInBudget: false, cancelled: 1 });
-    await expect(running).rejects.toThrow("drain budget exhausted");
+    await expect(running).rejects.toBeInstanceOf(DrainAbortError);
     await expect(queued).rejects.toBeInstanceOf(TurnCancelledError);
   });
 
@@ -100,5 +100,19 @@ describe("TurnScheduler", () => {
     expect(s.pending).toBe(0);
     expect(s.inFlight).toBe(0);
     expect(s.interrupt("A")).toBe(false);
+  });
+
+  it("wouldShed names the bound a new turn would exceed: per session first counts the running turn, then the total", async () => {
+    const s = new TurnScheduler({ maxPending: 3, maxPerSession: 2 });
+    const gate = deferred();
+    const turns = [s.submit("A", () => gate.promise), s.submit("A", () => gate.promise)];
+    expect(s.wouldShed("A")).toBe("session");
+    expect(s.wouldShed("B")).toBeNull();
+    turns.push(s.submit("B", () => gate.promise));
+    expect(s.wouldShed("C")).toBe("total");
+    gate.resolve();
+    await Promise.all(turns);
+    expect(s.wouldShed("A")).toBeNull();
+    expect(s.limits).toEqual({ maxPending: 3, maxPerSession: 2 });
   });
 });

@@ -20,6 +20,22 @@ export class TurnCancelledError extends Error {
   }
 }
 
+/** The abort reason of a running turn cut off by the drain budget (it did not finish: run it again after a restart). */
+export class DrainAbortError extends Error {
+  readonly code = "GATEWAY_DRAIN_ABORTED";
+  constructor() {
+    super("The turn was stopped at the drain budget; it runs again after the restart.");
+    this.name = "DrainAbortError";
+  }
+}
+
+export interface TurnSchedulerOptions {
+  /** Turns accepted and not settled, all sessions together. Default 10 000. */
+  readonly maxPending?: number;
+  /** Turns accepted and not settled in one session. Default 100. */
+  readonly maxPerSession?: number;
+}
+
 export type TurnRun<T> = (signal: AbortSignal) => Promise<T>;
 
 export interface DrainResult {
@@ -41,6 +57,9 @@ interface Lane {
   readonly waiting: Job[];
 }
 
+const DEFAULT_MAX_PENDING = 10_000;
+const DEFAULT_MAX_PER_SESSION = 100;
+
 export class TurnScheduler {
   // Plain per-session queues rather than a promise chain per turn: a busy gateway keeps each
   // turn's objects alive across garbage collections, so fewer of them per turn is less memory.
@@ -50,6 +69,26 @@ export class TurnScheduler {
   #draining = false;
   #cancelAll = false;
   #idleWaiters: Array<() => void> = [];
+  readonly #maxPending: number;
+  readonly #maxPerSession: number;
+
+  constructor(opts: TurnSchedulerOptions = {}) {
+    this.#maxPending = Math.max(1, opts.maxPending ?? DEFAULT_MAX_PENDING);
+    this.#maxPerSession = Math.max(1, opts.maxPerSession ?? DEFAULT_MAX_PER_SESSION);
+  }
+
+  /** Limits in force (for logs). */
+  get limits(): { readonly maxPending: number; readonly maxPerSession: number } {
+    return { maxPending: this.#maxPending, maxPerSession: this.#maxPerSession };
+  }
+
+  /** Which bound a new turn for this session would exceed, or null when it fits. */
+  wouldShed(sessionKey: string): "total" | "session" | null {
+    if (this.#pending >= this.#maxPending) return "total";
+    const lane = this.#lanes.get(sessionKey);
+    if (lane !== undefined && lane.waiting.length + (lane.running ? 1 : 0) >= this.#maxPerSession) return "session";
+    return null;
+  }
 
   get draining(): boolean {
     return this.#draining;
@@ -133,7 +172,7 @@ export class TurnScheduler {
     if (outcome === "idle") return { finishedInBudget: true, cancelled: 0 };
     this.#cancelAll = true;
     const cancelled = this.#running;
-    for (const lane of this.#lanes.values()) lane.running?.abort(new Error("drain budget exhausted"));
+    for (const lane of this.#lanes.values()) lane.running?.abort(new DrainAbortError());
     await idle;
     return { finishedInBudget: false, cancelled };
   }

@@ -1,0 +1,119 @@
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { JournalError, journalPath, TurnJournal } from "./journal.js";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function tempPath(): string {
+  const d = mkdtempSync(join(tmpdir(), "journal-"));
+  dirs.push(d);
+  return journalPath(d, "gw/1");
+}
+const ev = (text: string) => ({ text, source: { chat_id: "C" } });
+
+describe("TurnJournal", () => {
+  it("a turn taken and not finished is handed back by the next open, in order; finished keys are remembered", () => {
+    const path = tempPath();
+    const first = TurnJournal.open<ReturnType<typeof ev>>(path);
+    expect(first.unfinished).toEqual([]);
+    const j = first.journal;
+    j.take("k1", ev("one"));
+    j.take("k2", ev("two"));
+    j.take("k3", ev("three"));
+    j.finish("k2");
+    expect(j.state("k1")).toBe("open");
+    expect(j.state("k2")).toBe("finished");
+    expect(j.state("nope")).toBeNull();
+    // No close(): as after kill -9, only what was written counts.
+    const again = TurnJournal.open<ReturnType<typeof ev>>(path);
+    expect(again.unfinished).toEqual([
+      { key: "k1", event: ev("one") },
+      { key: "k3", event: ev("three") },
+    ]);
+    expect(again.journal.state("k2")).toBe("finished");
+    expect(again.skippedLines).toBe(0);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(path).toContain(encodeURIComponent("gw/1"));
+  });
+
+  it("a torn last line and damaged lines are skipped and counted, the rest is read", () => {
+    const path = tempPath();
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, '{"a":"k1","e":{"text":"x"}}\nnot json\n{"x":1}\n{"d":"k0"}\n{"a":"k2","e":{"te');
+    const { unfinished, skippedLines, journal } = TurnJournal.open(path);
+    expect(unfinished.map((u) => u.key)).toEqual(["k1"]);
+    expect(skippedLines).toBe(3);
+    expect(journal.state("k0")).toBe("finished");
+    // Appending after a torn line still yields readable records (the file was compacted on open).
+    journal.take("k3", { text: "y" });
+    expect(TurnJournal.open(path).unfinished.map((u) => u.key)).toEqual(["k1", "k3"]);
+  });
+
+  it("compaction keeps the open turns and the newest finished keys, and bounds the file", () => {
+    const path = tempPath();
+    const { journal } = TurnJournal.open<{ n: number }>(path, { maxFinished: 50, compactAfterRecords: 100 });
+    journal.take("keep", { n: -1 });
+    for (let i = 0; i < 5_000; i++) {
+      journal.take(`k${i}`, { n: i });
+      journal.finish(`k${i}`);
+    }
+    const lines = readFileSync(path, "utf8").trim().split("\n").length;
+    expect(lines).toBeLessThanOrEqual(50 + 1 + 100);
+    expect(journal.state("k4999")).toBe("finished");
+    expect(journal.state("k0")).toBeNull(); // forgotten: past the bound
+    const reopened = TurnJournal.open<{ n: number }>(path, { maxFinished: 50 });
+    expect(reopened.unfinished).toEqual([{ key: "keep", event: { n: -1 } }]);
+    expect(reopened.journal.state("k4999")).toBe("finished");
+    expect(reopened.journal.state("k4950")).toBe("finished");
+  });
+
+  it("durable() resolves after an fdatasync covering every record taken before the call, also across a compaction", async () => {
+    const path = tempPath();
+    const { journal } = TurnJournal.open<{ n: number }>(path, { compactAfterRecords: 16 });
+    const waits: Promise<void>[] = [];
+    for (let i = 0; i < 40; i++) {
+      journal.take(`k${i}`, { n: i });
+      waits.push(journal.durable());
+      if (i % 2 === 0) journal.finish(`k${i}`);
+    }
+    await Promise.all(waits);
+    const reopened = TurnJournal.open<{ n: number }>(path);
+    expect(reopened.unfinished.map((u) => u.event.n)).toEqual(Array.from({ length: 20 }, (_, i) => 2 * i + 1));
+  });
+
+  it("a HERMES_HOME that cannot hold the journal is a JournalError naming the path, not a crash", () => {
+    const d = mkdtempSync(join(tmpdir(), "journal-"));
+    dirs.push(d);
+    writeFileSync(join(d, "gateway"), "a file where a folder should be");
+    const path = journalPath(d, "gw");
+    expect(() => TurnJournal.open(path)).toThrow(JournalError);
+    expect(() => TurnJournal.open(path)).toThrow(/turn journal .*gateway.*cannot be used \(E(NOTDIR|EXIST)\)/);
+  });
+
+  it("reading is linear in the file size (10x the records ⇒ well under 20x the time)", () => {
+    const path = tempPath();
+    mkdirSync(dirname(path), { recursive: true });
+    const time = (n: number): number => {
+      const line = `{"a":"k","e":{"text":"${"x".repeat(64)}"}}\n{"d":"k"}\n`;
+      writeFileSync(path, "");
+      appendFileSync(path, line.repeat(n));
+      let best = Infinity;
+      for (let r = 0; r < 3; r++) {
+        const t0 = process.hrtime.bigint();
+        TurnJournal.open(path).journal.close();
+        best = Math.min(best, Number(process.hrtime.bigint() - t0));
+        appendFileSync(path, line.repeat(n)); // re-grow after the compaction on open
+        writeFileSync(path, line.repeat(n));
+      }
+      return best;
+    };
+    time(2_000); // warm-up
+    const small = time(5_000);
+    const large = time(50_000);
+    expect(large / small).toBeLessThan(20);
+  });
+});

@@ -1,0 +1,255 @@
+// The turn journal: a small crash-safe record of the turns this gateway has taken, so that a
+// buffered item acked to the connector is never lost and an answered message is never
+// answered twice — across SIGTERM, crashes and `kill -9`.
+//
+// One append-only NDJSON file per gateway id under `$HERMES_HOME/gateway/journal/`:
+//   {"a":KEY,"e":EVENT}   a turn was taken (authorized, queued); EVENT is the host event
+//   {"d":KEY}             that turn finished (answered, failed for good, or a duplicate)
+// Every record is written with one `write(2)` as soon as it happens, so it survives the
+// process dying (the page cache keeps it); `durable()` adds an fdatasync for what must
+// survive the machine too (a buffered item is acked only after it). On open, a torn last line
+// (a crash mid-write) and any unreadable line are skipped and counted, never fatal. When the
+// file has grown past its bound it is compacted: the open turns plus the newest finished keys
+// are written to a temporary file, fsync'd, and renamed over it.
+import { closeSync, fdatasync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
+
+export interface TurnJournalOptions {
+  /** Finished keys remembered for deduplication (oldest forgotten first). Default 10 000. */
+  readonly maxFinished?: number;
+  /** Compact when this many records were appended since the last compaction. Default 4 × maxFinished. */
+  readonly compactAfterRecords?: number;
+}
+
+export interface OpenedJournal<E> {
+  readonly journal: TurnJournal<E>;
+  /** Turns taken before the last stop that never finished, oldest first: run them again. */
+  readonly unfinished: ReadonlyArray<{ readonly key: string; readonly event: E }>;
+  /** Lines that could not be read (a torn last write, or damage); skipped. */
+  readonly skippedLines: number;
+}
+
+export class JournalError extends Error {
+  readonly code = "GATEWAY_JOURNAL_UNAVAILABLE";
+  constructor(path: string, cause: unknown) {
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? "error";
+    super(`the turn journal ${path} cannot be used (${code}); check that HERMES_HOME is writable`);
+    this.name = "JournalError";
+  }
+}
+
+/** The journal file of one gateway id under a HERMES_HOME. */
+export function journalPath(home: string, gatewayId: string): string {
+  return join(home, "gateway", "journal", `${encodeURIComponent(gatewayId)}.jsonl`);
+}
+
+export type KeyState = "open" | "finished" | null;
+
+export class TurnJournal<E> {
+  readonly #path: string;
+  readonly #maxFinished: number;
+  readonly #compactAfter: number;
+  #fd: number;
+  /** Taken and not finished, in the order they were taken. */
+  readonly #open = new Map<string, E>();
+  /** Finished keys, oldest first (a Set keeps insertion order: eviction is O(1)). */
+  readonly #finished = new Set<string>();
+  #appended = 0;
+  #syncing: Promise<void> | null = null;
+  /** Records appended in this run, and how many of them are known to be on disk. */
+  #seq = 0;
+  #synced = 0;
+  #closed = false;
+
+  private constructor(path: string, fd: number, opts: TurnJournalOptions) {
+    this.#path = path;
+    this.#fd = fd;
+    this.#maxFinished = Math.max(1, opts.maxFinished ?? 10_000);
+    this.#compactAfter = Math.max(16, opts.compactAfterRecords ?? this.#maxFinished * 4);
+  }
+
+  /** Open (creating) the journal at `path` and read what a previous run left. */
+  static open<E>(path: string, opts: TurnJournalOptions = {}): OpenedJournal<E> {
+    let text = "";
+    try {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      text = readFileSync(path, "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw new JournalError(path, e);
+    }
+    let fd: number;
+    try {
+      fd = openSync(path, "a", 0o600);
+    } catch (e) {
+      throw new JournalError(path, e);
+    }
+    const journal = new TurnJournal<E>(path, fd, opts);
+    const skippedLines = journal.#load(text);
+    const unfinished = [...journal.#open].map(([key, event]) => ({ key, event }));
+    // Start from a compact file: what was read, nothing else.
+    journal.#compact();
+    return { journal, unfinished, skippedLines };
+  }
+
+  get path(): string {
+    return this.#path;
+  }
+  /** Turns taken and not finished. */
+  get openCount(): number {
+    return this.#open.size;
+  }
+
+  state(key: string): KeyState {
+    if (this.#open.has(key)) return "open";
+    if (this.#finished.has(key)) return "finished";
+    return null;
+  }
+
+  /** Record a taken turn (survives the process dying once this returns). */
+  take(key: string, event: E): void {
+    this.#open.set(key, event);
+    this.#append(JSON.stringify({ a: key, e: event }));
+  }
+
+  /** Record that a turn finished; its key is remembered for deduplication. */
+  finish(key: string): void {
+    this.#open.delete(key);
+    this.#remember(key);
+    this.#append(JSON.stringify({ d: key }));
+    if (this.#appended >= this.#compactAfter) this.#compact();
+  }
+
+  /**
+   * Resolves once everything appended so far is on disk (fdatasync). Concurrent callers share
+   * one sync; a caller arriving during a sync gets the next one.
+   */
+  async durable(): Promise<void> {
+    const target = this.#seq;
+    while (!this.#closed && this.#synced < target) {
+      // A sync already running may have started before our record: wait, then check again.
+      this.#syncing ??= this.#sync();
+      await this.#syncing;
+    }
+  }
+
+  #sync(): Promise<void> {
+    const fd = this.#fd;
+    const upTo = this.#seq;
+    return new Promise<void>((resolve, reject) => {
+      fdatasync(fd, (err) => {
+        this.#syncing = null;
+        // A compaction in between fsync'd a new file and closed this descriptor: nothing is lost.
+        if (err && !this.#closed && fd === this.#fd) return reject(new JournalError(this.#path, err));
+        this.#synced = Math.max(this.#synced, upTo);
+        resolve();
+      });
+    });
+  }
+
+  /** Flush to disk and close. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      fdatasyncSync(this.#fd);
+    } catch {
+      // Best effort: every record was already written.
+    }
+    closeSync(this.#fd);
+  }
+
+  #remember(key: string): void {
+    this.#finished.delete(key);
+    this.#finished.add(key);
+    if (this.#finished.size > this.#maxFinished) {
+      const oldest = this.#finished.values().next().value as string;
+      this.#finished.delete(oldest);
+    }
+  }
+
+  #append(line: string): void {
+    if (this.#closed) return;
+    const bytes = Buffer.from(`${line}\n`, "utf8");
+    let off = 0;
+    try {
+      while (off < bytes.length) off += writeSync(this.#fd, bytes, off);
+    } catch (e) {
+      throw new JournalError(this.#path, e);
+    }
+    this.#appended++;
+    this.#seq++;
+  }
+
+  /** Read records; returns the number of lines skipped. Linear in the file size. */
+  #load(text: string): number {
+    let skipped = 0;
+    let start = 0;
+    while (start < text.length) {
+      let nl = text.indexOf("\n", start);
+      if (nl === -1) nl = text.length;
+      const line = text.slice(start, nl);
+      start = nl + 1;
+      if (line.trim() === "") continue;
+      let rec: unknown;
+      try {
+        rec = JSON.parse(line);
+      } catch {
+        skipped++;
+        continue;
+      }
+      if (typeof rec !== "object" || rec === null) {
+        skipped++;
+        continue;
+      }
+      const r = rec as { a?: unknown; e?: unknown; d?: unknown };
+      if (typeof r.a === "string" && r.e !== undefined) {
+        if (!this.#finished.has(r.a)) this.#open.set(r.a, r.e as E);
+      } else if (typeof r.d === "string") {
+        this.#open.delete(r.d);
+        this.#remember(r.d);
+      } else skipped++;
+    }
+    return skipped;
+  }
+
+  /** Rewrite the file as the open turns plus the remembered finished keys (atomic rename). */
+  #compact(): void {
+    if (this.#closed) return;
+    const tmp = `${this.#path}.tmp`;
+    const lines: string[] = [];
+    for (const key of this.#finished) lines.push(JSON.stringify({ d: key }));
+    for (const [key, event] of this.#open) lines.push(JSON.stringify({ a: key, e: event }));
+    try {
+      const fd = openSync(tmp, "w", 0o600);
+      try {
+        const bytes = Buffer.from(lines.length > 0 ? `${lines.join("\n")}\n` : "", "utf8");
+        let off = 0;
+        while (off < bytes.length) off += writeSync(fd, bytes, off);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, this.#path);
+      syncDir(dirname(this.#path));
+      const next = openSync(this.#path, "a", 0o600);
+      closeSync(this.#fd);
+      this.#fd = next;
+      this.#appended = 0;
+      this.#synced = this.#seq; // the new file was fsync'd with everything in it
+    } catch (e) {
+      throw new JournalError(this.#path, e);
+    }
+  }
+}
+
+function syncDir(dir: string): void {
+  let fd: number | null = null;
+  try {
+    fd = openSync(dir, "r");
+    fsyncSync(fd);
+  } catch {
+    // Some filesystems cannot fsync a directory; the rename itself is still atomic.
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
