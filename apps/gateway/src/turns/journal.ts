@@ -146,9 +146,14 @@ export class TurnJournal<E> {
     });
   }
 
-  /** Flush to disk and close. Idempotent. */
+  /** Compact (so a clean stop leaves only what is still needed), flush and close. Idempotent. */
   close(): void {
     if (this.#closed) return;
+    try {
+      this.#compact();
+    } catch {
+      // Best effort: every record was already written, and the next open compacts.
+    }
     this.#closed = true;
     try {
       fdatasyncSync(this.#fd);

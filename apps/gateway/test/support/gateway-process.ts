@@ -23,8 +23,12 @@ export class GatewayProcess {
   readonly #waiters: (() => void)[] = [];
   readonly exited: Promise<number | null>;
 
-  constructor(args: string[], env: Record<string, string>, files: Record<string, string> = {}) {
-    this.home = mkdtempSync(join(tmpdir(), "gw-e2e-"));
+  readonly #ownHome: boolean;
+
+  /** `opts.home`: run on this HERMES_HOME (kept afterwards: a restart reuses it) instead of a fresh one. */
+  constructor(args: string[], env: Record<string, string>, files: Record<string, string> = {}, opts: { home?: string } = {}) {
+    this.#ownHome = opts.home === undefined;
+    this.home = opts.home ?? mkdtempSync(join(tmpdir(), "gw-e2e-"));
     for (const [name, text] of Object.entries(files)) writeFileSync(join(this.home, name), text);
     this.child = spawn(process.execPath, [BIN, ...args], {
       env: { PATH: process.env.PATH ?? "", HERMES_HOME: this.home, GATEWAY_LOG_LEVEL: "debug", ...env },
@@ -86,6 +90,6 @@ export class GatewayProcess {
 
   cleanup(): void {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
-    rmSync(this.home, { recursive: true, force: true });
+    if (this.#ownHome) rmSync(this.home, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,239 @@
+// hermes-gateway run as operators run it: the built bin with only the documented settings —
+// NO health port, nothing else holding its event loop — observed from outside (exit code,
+// frames at a real connector, files on disk). Outages, refusals, SIGTERM mid-work, kill -9
+// with restarts, and at-least-once delivery must never end the process early, lose a
+// message or answer one twice.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer as createNetServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { WireMessageEvent } from "@hermes/relay-adapter";
+import { ReferenceConnector } from "@hermes/relay-adapter/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import { GatewayProcess } from "./support/gateway-process.js";
+
+const GW = "gw-daemon";
+const SECRET = "daemon-upgrade-secret-0123456789abcdef";
+const cleanups: (() => unknown)[] = [];
+const processes: GatewayProcess[] = [];
+
+afterEach(async () => {
+  for (const p of processes.splice(0)) {
+    expect(p.raw).not.toContain(SECRET);
+    p.cleanup();
+  }
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function freePort(): Promise<number> {
+  const s = createNetServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+async function connector(port = 0): Promise<ReferenceConnector> {
+  const c = await new ReferenceConnector({ port, gateways: { [GW]: [SECRET] } }).start();
+  cleanups.push(() => c.stop());
+  return c;
+}
+
+function tempHome(): string {
+  const home = mkdtempSync(join(tmpdir(), "gw-daemon-"));
+  cleanups.push(() => rmSync(home, { recursive: true, force: true }));
+  return home;
+}
+
+/** The bin with the settings an operator writes, and nothing else (no GATEWAY_HEALTH_PORT). */
+function gateway(url: string, env: Record<string, string> = {}, home?: string): GatewayProcess {
+  const p = new GatewayProcess(
+    ["run"],
+    { GATEWAY_RELAY_URL: url, GATEWAY_RELAY_ID: GW, GATEWAY_RELAY_SECRET: SECRET, GATEWAY_RELAY_PLATFORMS: "discord", ...env },
+    {},
+    home === undefined ? {} : { home },
+  );
+  processes.push(p);
+  return p;
+}
+
+/** An HTTP agent that answers `re: <text>` after `delayMs()` and counts the turns it ran. */
+async function slowAgent(delayMs: () => number): Promise<{ url: string; turns: string[] }> {
+  const turns: string[] = [];
+  const server: Server = createHttpServer((req, res) => {
+    let body = "";
+    req.on("data", (b: Buffer) => (body += b.toString("utf8")));
+    req.on("end", () => {
+      const text = String((JSON.parse(body) as { text?: unknown }).text);
+      turns.push(text);
+      const t = setTimeout(() => res.writeHead(200, { "content-type": "text/plain" }).end(`re: ${text}`), delayMs());
+      res.on("close", () => clearTimeout(t));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  cleanups.push(() => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, turns };
+}
+
+const ev = (text: string, chat = "C1"): WireMessageEvent => ({
+  text,
+  message_id: `id-${text}`,
+  source: { platform: "discord", chat_id: chat, chat_type: "dm", user_id: "U1" },
+});
+
+/** Each reply text the connector received, with how many times. */
+function replyCounts(c: ReferenceConnector): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const o of c.outbound) if (o.action.op === "send") counts.set(String(o.action["content"]), (counts.get(String(o.action["content"])) ?? 0) + 1);
+  return counts;
+}
+
+/** Resolves once `predicate` holds, re-checked on every outbound frame at the connector. */
+function whenOutbound(c: ReferenceConnector, predicate: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  if (predicate()) return Promise.resolve();
+  return c.waitFor("outbound", () => predicate(), timeoutMs).then(
+    () => undefined,
+    () => {
+      throw new Error(`timed out waiting for ${what}; replies so far: ${JSON.stringify([...replyCounts(c)])}`);
+    },
+  );
+}
+
+const stillRunning = (p: GatewayProcess): boolean => p.child.exitCode === null && p.child.signalCode === null;
+
+describe("hermes-gateway run stays up through outages (no health port, nothing else holding the loop)", () => {
+  it("a connector that is down at boot: keeps re-dialing, connects when it comes up, answers, exits 0 on SIGTERM", async () => {
+    const port = await freePort();
+    const gw = gateway(`http://127.0.0.1:${port}`);
+    // Two failed dials (1 s, then 2 s backoff) and the process is still there.
+    await gw.waitForLog((l) => l.msg === "relay link closed" || String(l.msg).startsWith("relay link closed"), "first failed dial");
+    await gw.waitForLog((l) => gw.lines.filter((x) => String(x.msg).startsWith("relay link closed")).length >= 2, "second failed dial", 20_000);
+    expect(stillRunning(gw)).toBe(true);
+    const c = await connector(port);
+    await c.waitFor("handshake", () => true, 20_000);
+    c.pushInbound(ev("after the outage"));
+    await whenOutbound(c, () => replyCounts(c).get("after the outage") === 1, "the reply");
+    expect(await gw.stop("SIGTERM")).toBe(0);
+  }, 60_000);
+
+  it("dropped links (clean close, service restart, abnormal termination): re-dialed every time and still answering", async () => {
+    const c = await connector();
+    const gw = gateway(c.baseUrl, {}, undefined);
+    await c.waitFor("handshake");
+    for (const [i, drop] of [() => c.dropConnections(1000, "bye"), () => c.dropConnections(1012), () => c.dropConnections(1006, "", { terminate: true })].entries()) {
+      const handshaken = c.waitFor("handshake", () => true, 20_000);
+      drop();
+      await handshaken;
+      expect(stillRunning(gw)).toBe(true);
+      c.pushInbound(ev(`after drop ${i}`));
+      await whenOutbound(c, () => replyCounts(c).get(`after drop ${i}`) === 1, `reply after drop ${i}`);
+    }
+    expect(c.dialCount(GW)).toBe(4);
+    expect(await gw.stop("SIGTERM")).toBe(0);
+  }, 60_000);
+
+  it("a secret refused before any handshake is retried with backoff, not a reason to exit", async () => {
+    const c = await new ReferenceConnector({ gateways: { [GW]: ["some-other-secret-0123456789abcdef"] } }).start();
+    cleanups.push(() => c.stop());
+    const gw = gateway(c.baseUrl);
+    for (let i = 0; i < 3; i++) await c.waitFor("refused", () => true, 20_000);
+    expect(stillRunning(gw)).toBe(true);
+    expect(c.upgradeCount).toBeGreaterThanOrEqual(3);
+    expect(await gw.stop("SIGTERM")).toBe(0);
+  }, 60_000);
+});
+
+describe("no message lost, none answered twice", () => {
+  it("SIGTERM with buffered turns beyond the drain budget: the rest run after the restart, each answered once", async () => {
+    const c = await connector();
+    const agent = await slowAgent(() => 100);
+    const home = tempHome();
+    const texts = Array.from({ length: 50 }, (_, i) => `m${i}`);
+    for (const t of texts) expect(c.pushInbound(ev(t)).delivered).toBe("buffered");
+    const env = { GATEWAY_AGENT: agent.url, GATEWAY_DRAIN_TIMEOUT_MS: "1000" };
+    const first = gateway(c.baseUrl, env, home);
+    // Every replayed item is acked (recorded) long before its turn runs; stop mid-work.
+    await whenOutbound(c, () => replyCounts(c).size >= 3, "the first replies");
+    expect(await first.stop("SIGTERM")).toBe(0);
+    const answeredBefore = replyCounts(c).size;
+    expect(answeredBefore).toBeLessThan(texts.length);
+    expect(c.bufferOf(GW)).toHaveLength(0); // all acked: the connector will not replay them
+
+    const second = gateway(c.baseUrl, env, home);
+    await second.waitForLog((l) => l.msg === "turn journal: running again the turns that did not finish before the last stop", "recovery");
+    await whenOutbound(c, () => texts.every((t) => replyCounts(c).has(`re: ${t}`)), "every reply", 60_000);
+    const counts = replyCounts(c);
+    const duplicates = [...counts.values()].reduce((n, k) => n + (k - 1), 0);
+    expect(duplicates).toBeLessThanOrEqual(1); // at most the one turn cut off mid-send at the budget
+    // Replies in one chat keep the chat's order.
+    const order = c.outbound.filter((o) => o.action.op === "send").map((o) => String(o.action["content"]));
+    const firstSeen = [...new Set(order)];
+    expect(firstSeen).toEqual(texts.map((t) => `re: ${t}`));
+    expect(await second.stop("SIGTERM")).toBe(0);
+  }, 120_000);
+
+  it("chaos: 24 buffered items, a slow agent, three kill -9 at random moments with restarts — every item answered, ≤ one duplicate per kill", async () => {
+    const c = await connector();
+    const agent = await slowAgent(() => 20 + Math.floor(Math.random() * 60));
+    const home = tempHome();
+    const texts = Array.from({ length: 24 }, (_, i) => `chaos${i}`);
+    // Three chats, so turns run concurrently too.
+    for (const [i, t] of texts.entries()) expect(c.pushInbound(ev(t, `C${i % 3}`)).delivered).toBe("buffered");
+    const env = { GATEWAY_AGENT: agent.url };
+    const answered = (): number => texts.filter((t) => replyCounts(c).has(`re: ${t}`)).length;
+    for (let kill = 0; kill < 3; kill++) {
+      const gw = gateway(c.baseUrl, env, home);
+      await c.waitFor("handshake", () => true, 20_000);
+      // A random moment: after 0–6 more replies (or the ack of the first replayed item).
+      const target = Math.min(texts.length - 1, answered() + Math.floor(Math.random() * 7));
+      await whenOutbound(c, () => answered() >= target, `${target} answers`).catch(() => undefined);
+      gw.child.kill("SIGKILL");
+      await gw.exited;
+    }
+    const last = gateway(c.baseUrl, env, home);
+    await whenOutbound(c, () => answered() === texts.length, "every item answered", 60_000);
+    const counts = replyCounts(c);
+    const duplicates = texts.reduce((n, t) => n + ((counts.get(`re: ${t}`) ?? 0) - 1), 0);
+    expect(duplicates).toBeLessThanOrEqual(3);
+    expect(c.bufferOf(GW)).toHaveLength(0);
+    expect(await last.stop("SIGTERM")).toBe(0);
+    // The journal is bounded and holds no unfinished turn after a clean stop.
+    const journal = readFileSync(join(home, "gateway", "journal", `${GW}.jsonl`), "utf8");
+    expect(journal).not.toContain('"a":');
+  }, 180_000);
+
+  it("a live message re-sent (same platform, chat and message id) is answered once, also after a restart", async () => {
+    const c = await connector();
+    const home = tempHome();
+    const gw = gateway(c.baseUrl, {}, home);
+    await c.waitFor("handshake");
+    c.pushInbound(ev("once"));
+    await whenOutbound(c, () => replyCounts(c).get("once") === 1, "the reply");
+    c.pushInbound(ev("once"));
+    await gw.waitForLog((l) => l.msg === "duplicate message dropped", "the duplicate dropped");
+    // The same message id in another chat is another message.
+    c.pushInbound(ev("once", "C2"));
+    await whenOutbound(c, () => replyCounts(c).get("once") === 2, "the other chat's reply");
+    expect(await gw.stop("SIGTERM")).toBe(0);
+
+    const again = gateway(c.baseUrl, {}, home);
+    await c.waitFor("handshake");
+    c.pushInbound(ev("once"));
+    await again.waitForLog((l) => l.msg === "duplicate message dropped", "the duplicate dropped after the restart");
+    c.pushInbound(ev("fresh"));
+    await whenOutbound(c, () => replyCounts(c).get("fresh") === 1, "a fresh message's reply");
+    expect(replyCounts(c).get("once")).toBe(2);
+    expect(await again.stop("SIGTERM")).toBe(0);
+  }, 60_000);
+
+  it("a HERMES_HOME that cannot hold the journal is a configuration error (exit 2), said plainly", async () => {
+    const c = await connector();
+    const home = tempHome();
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(join(home, "gateway"), "not a folder");
+    const gw = gateway(c.baseUrl, {}, home);
+    expect(await gw.exited).toBe(2);
+    expect(gw.raw).toMatch(/turn journal .* cannot be used/);
+  });
+});
