@@ -11,6 +11,7 @@ import { join } from "node:path";
 import type { WireMessageEvent } from "@hermes/relay-adapter";
 import { ReferenceConnector } from "@hermes/relay-adapter/testing";
 import { afterEach, describe, expect, it } from "vitest";
+import { WebSocketServer } from "ws";
 import { GatewayProcess } from "./support/gateway-process.js";
 
 const GW = "gw-daemon";
@@ -236,4 +237,52 @@ describe("no message lost, none answered twice", () => {
     expect(await gw.exited).toBe(2);
     expect(gw.raw).toMatch(/turn journal .* cannot be used/);
   });
+});
+
+describe("bounded: one crafted frame cannot freeze it, and shutdown keeps to its budget", () => {
+  it("a passthrough_forward whose bodyB64 backtracks a naive base64 check is dropped; the next message is answered", async () => {
+    const c = await connector();
+    const gw = gateway(c.baseUrl);
+    await c.waitFor("handshake");
+    c.pushPassthrough({ platform: "discord", botId: "", method: "POST", path: "/interactions", headers: [], bodyB64: `${"A".repeat(36)}!` });
+    c.pushPassthrough({ platform: "discord", botId: "", method: "POST", path: "/interactions", headers: [], bodyB64: `${"=".repeat(100_000)}A` });
+    c.pushInbound(ev("still here"));
+    await whenOutbound(c, () => replyCounts(c).get("still here") === 1, "the reply after the crafted frames", 15_000);
+    expect(await gw.stop("SIGTERM")).toBe(0);
+  }, 30_000);
+
+  it("SIGTERM with a connector that never acks going_idle and never answers an outbound: one going_idle, the in-flight send aborted at the budget, exit 0", async () => {
+    // A bare connector: descriptor on hello, and silence after that.
+    const frames: Array<{ type: string }> = [];
+    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    await new Promise<void>((r) => wss.once("listening", () => r()));
+    cleanups.push(() => new Promise<void>((r) => (wss.clients.forEach((w) => w.terminate()), wss.close(() => r()))));
+    let sendSeen!: () => void;
+    const sendArrived = new Promise<void>((r) => (sendSeen = r));
+    let socket: import("ws").WebSocket | null = null;
+    wss.on("connection", (ws) => {
+      socket = ws;
+      ws.on("message", (data) => {
+        for (const line of data.toString().split("\n")) {
+          if (line.trim() === "") continue;
+          const f = JSON.parse(line) as { type: string; action?: { op?: string } };
+          frames.push(f);
+          if (f.type === "hello") ws.send(`${JSON.stringify({ type: "descriptor", descriptor: { platform: "discord", max_message_length: 2000 } })}\n`);
+          if (f.type === "outbound" && f.action?.op === "send") sendSeen();
+        }
+      });
+    });
+    const url = `http://127.0.0.1:${(wss.address() as AddressInfo).port}`;
+    const gw = gateway(url, { GATEWAY_DRAIN_TIMEOUT_MS: "1000" });
+    await gw.waitForLog((l) => String(l.msg).startsWith("relay link up"), "link up");
+    socket!.send(`${JSON.stringify({ type: "inbound", event: ev("never answered") })}\n`);
+    await sendArrived;
+    const t0 = Date.now();
+    const code = await gw.stop("SIGTERM", 30_000);
+    const elapsed = Date.now() - t0;
+    expect(code).toBe(0);
+    expect(frames.filter((f) => f.type === "going_idle")).toHaveLength(1);
+    // going_idle wait (10 s) + drain budget (1 s) + a bounded close; it took 39 s before.
+    expect(elapsed).toBeLessThan(20_000);
+  }, 40_000);
 });
