@@ -5,7 +5,7 @@ import { Command, CommanderError } from "commander";
 import { ConfigError } from "./config/errors.js";
 import { resolveConfig, type GatewayConfig } from "./config/resolve.js";
 import { describeConfig } from "./config/summary.js";
-import { createLogger } from "./ops/logger.js";
+import { chooseLogFormat, colorAllowed, createLogger } from "./ops/logger.js";
 import { EXIT, GatewayRuntime } from "./runtime/gateway.js";
 import { keepYoungGenerationSmall } from "./runtime/young-generation.js";
 
@@ -41,9 +41,16 @@ function loadConfig(env: Readonly<Record<string, string | undefined>> = process.
 /** Run the gateway until SIGINT/SIGTERM (drain, exit 0) or a revocation (exit 3). */
 async function runUntilSignal(config: GatewayConfig): Promise<never> {
   const youngGeneration = keepYoungGenerationSmall();
-  const log = createLogger({ level: config.logLevel.value, secrets: config.secretValues, pretty: process.stdout.isTTY === true });
+  const tty = process.stdout.isTTY === true;
+  const log = createLogger({
+    level: config.logLevel.value,
+    secrets: config.secretValues,
+    format: chooseLogFormat(config.logFormat.value, tty),
+    color: colorAllowed(process.env, tty),
+    version: VERSION,
+  });
   log.debug({ youngGeneration }, "V8 young generation");
-  const runtime = await GatewayRuntime.start({ config, log, env: process.env });
+  const runtime = await GatewayRuntime.start({ config, log, env: process.env, version: VERSION });
   let signals = 0;
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     process.on(sig, () => {

@@ -41,6 +41,8 @@ export interface GatewayConfig {
   readonly healthPort: Sourced<number | null>;
   readonly drainTimeoutMs: Sourced<number>;
   readonly logLevel: Sourced<string>;
+  /** `json` or `pretty`; null = by stdout (pretty for a TTY). */
+  readonly logFormat: Sourced<"json" | "pretty" | null>;
   /** `<PLATFORM>_ALLOWED_USERS`, keyed by lower-case platform name. */
   readonly allowedUsers: ReadonlyMap<string, ReadonlySet<string>>;
   /** Values that must never be printed (secrets found anywhere in the configuration). */
@@ -57,6 +59,7 @@ export interface ResolveOptions {
 }
 
 const LOG_LEVELS = new Set(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
+const LOG_FORMATS = new Set(["json", "pretty"]);
 
 /** HERMES_HOME, else ~/.hermes redirected by a sticky `active_profile` (via @hermes/credential-store). */
 export function resolveHome(env: ResolveOptions["env"], home: () => string = homedir): string {
@@ -171,6 +174,11 @@ export function resolveConfig(opts: ResolveOptions): GatewayConfig {
     throw new ConfigError(logLevelRaw.key, logLevelRaw.source, `expected one of ${[...LOG_LEVELS].join(", ")}`);
   }
 
+  const logFormatRaw = str("GATEWAY_LOG_FORMAT", "log_format");
+  if (logFormatRaw && !LOG_FORMATS.has(logFormatRaw.value.trim())) {
+    throw new ConfigError(logFormatRaw.key, logFormatRaw.source, `expected one of ${[...LOG_FORMATS].join(", ")} (unset: pretty when stdout is a terminal, else json)`);
+  }
+
   const allowedUsers = new Map<string, Set<string>>();
   const names = new Set([...Object.keys(env), ...dotenv.keys()]);
   for (const name of names) {
@@ -214,6 +222,7 @@ export function resolveConfig(opts: ResolveOptions): GatewayConfig {
     healthPort: int("GATEWAY_HEALTH_PORT", "health_port", 0, 65535, null),
     drainTimeoutMs: intReq("GATEWAY_DRAIN_TIMEOUT_MS", "drain_timeout_ms", 0, 3_600_000, 30_000),
     logLevel: logLevelRaw ?? { value: "info", source: "default", key: "" },
+    logFormat: logFormatRaw ? { ...logFormatRaw, value: logFormatRaw.value.trim() as "json" | "pretty" } : { value: null, source: "default", key: "" },
     allowedUsers,
     secretValues,
     warnings,

@@ -23,6 +23,7 @@ export function describeConfig(c: GatewayConfig): string[] {
     show("health", { ...c.healthPort, value: c.healthPort.value === null ? null : `${c.healthHost.value}:${c.healthPort.value}` }),
     show("drain timeout ms", c.drainTimeoutMs),
     show("log level", c.logLevel),
+    show("log format", { ...c.logFormat, value: c.logFormat.value ?? "auto (pretty on a terminal, else json)" }),
     `allowlists         ${c.allowedUsers.size === 0 ? "(none)" : [...c.allowedUsers].map(([p, u]) => `${p}:${u.size}`).join(", ")}`,
   ];
 }

@@ -49,7 +49,7 @@ export async function runDev(opts: DevOptions): Promise<number> {
   const log = createLogger({
     level: opts.verbose ? "info" : "warn",
     secrets: [...config.secretValues, secret],
-    pretty: false,
+    format: "json",
     destination: pino.destination({ fd: 2, sync: true }),
   });
   if (opts.verbose) {

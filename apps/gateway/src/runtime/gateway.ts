@@ -18,6 +18,7 @@ import type { AgentBackend } from "../agent/types.js";
 import { authorize } from "../auth/authorize.js";
 import type { GatewayConfig } from "../config/resolve.js";
 import { startHealthServer, type HealthServer, type HealthState } from "../ops/health.js";
+import { NO_METRICS, outboundKind, type LinkState, type MetricsRecorder } from "../ops/metrics-events.js";
 import { handleInbound, type InboundDeps, type InboundOutcome } from "../pipeline/handle-inbound.js";
 import type { LenUnit } from "../reply/split.js";
 import { TurnScheduler } from "../turns/scheduler.js";
@@ -40,7 +41,12 @@ export interface GatewayRuntimeOptions {
   readonly fetch?: typeof fetch;
   /** Called after every handled inbound message (dev mode prints from here). */
   readonly onOutcome?: (event: RelayMessageEvent, outcome: InboundOutcome) => void;
+  /** Shown by `/metrics` (`hermes_gateway_info{version}`). */
+  readonly version?: string;
 }
+
+/** The transport's close log line (`relay link closed (<code> …)`), read for the close-code counter. */
+const LINK_CLOSED_LOG = /^relay link closed \((\d{1,5})[ )]/;
 
 /** Identities (one `hello` each) from GATEWAY_RELAY_PLATFORMS / GATEWAY_RELAY_BOT_IDS. */
 export function relayIdentities(config: GatewayConfig): RelayIdentity[] {
@@ -56,6 +62,8 @@ export class GatewayRuntime {
   readonly #agent: AgentBackend;
   /** The per-message pipeline's collaborators, built once (not per message). */
   readonly #deps: InboundDeps;
+  /** Records turn outcomes, outbound results, link closes; a no-op unless /metrics is served. */
+  #metrics: MetricsRecorder = NO_METRICS;
   #health: HealthServer | null = null;
   #receiver: InboundReceiverServer | null = null;
   #stopping: Promise<number> | null = null;
@@ -69,7 +77,15 @@ export class GatewayRuntime {
     this.#log = opts.log;
     const c = opts.config;
     const relayLog = this.#log.child({ component: "relay" });
-    const relayLogger = { debug: (m: string) => relayLog.debug(m), info: (m: string) => relayLog.info(m), warn: (m: string) => relayLog.warn(m) };
+    const countClose = (m: string) => {
+      const code = LINK_CLOSED_LOG.exec(m)?.[1];
+      if (code !== undefined) this.#metrics.linkClosed(Number(code));
+    };
+    const relayLogger = {
+      debug: (m: string) => relayLog.debug(m),
+      info: (m: string) => (countClose(m), relayLog.info(m)),
+      warn: (m: string) => (countClose(m), relayLog.warn(m)),
+    };
     this.#transport = new WebSocketRelayTransport({
       url: c.relayUrl.value ?? "",
       gatewayId: c.relayId.value,
@@ -95,6 +111,7 @@ export class GatewayRuntime {
         const src = (e as RelayMessageEvent).source;
         const opts = src.thread_id !== null && src.thread_id !== src.chat_id ? { metadata: { thread_id: src.thread_id } } : {};
         const r = await adapter.send(src.chat_id, text, opts);
+        this.#metrics.outbound(outboundKind(r));
         if (!r.success) {
           throw Object.assign(new Error(`reply not delivered: ${r.error ?? "unknown error"}${r.ambiguous ? " (ambiguous: may have been delivered)" : ""}`), {
             code: "GATEWAY_SEND_FAILED",
@@ -116,6 +133,10 @@ export class GatewayRuntime {
   }
   get healthUrl(): string | null {
     return this.#health?.url ?? null;
+  }
+  /** Where the turn journal / dedupe / queue bounds report `duplicate()` and `shed()`. */
+  get metrics(): MetricsRecorder {
+    return this.#metrics;
   }
   get receiverUrl(): string | null {
     return this.#receiver?.url ?? null;
@@ -139,7 +160,18 @@ export class GatewayRuntime {
   async #start(): Promise<void> {
     const c = this.#opts.config;
     if (c.healthPort.value !== null) {
-      this.#health = await startHealthServer({ host: c.healthHost.value, port: c.healthPort.value, state: () => this.health() });
+      // Loaded only here: prom-client costs tens of ms at start-up, and only a scraper needs it.
+      const { GatewayMetrics } = await import("../ops/metrics.js");
+      const metrics = new GatewayMetrics({
+        version: this.#opts.version ?? "0.0.0-dev",
+        collect: () => {
+          const h = this.health();
+          const queueDepth = Math.max(0, this.#scheduler.pending - this.#scheduler.inFlight);
+          return { linkState: (h.relay?.state ?? "connecting") as LinkState, dials: h.relay?.dialCount ?? 0, queueDepth, turnsInFlight: h.turnsInFlight };
+        },
+      });
+      this.#metrics = metrics;
+      this.#health = await startHealthServer({ host: c.healthHost.value, port: c.healthPort.value, state: () => this.health(), metrics });
       this.#log.info({ url: this.#health.url }, "health endpoint listening");
     }
     this.#adapter.setMessageHandler((event) => this.#onMessage(event));
@@ -183,15 +215,20 @@ export class GatewayRuntime {
   #onMessage(event: RelayMessageEvent): void {
     if (this.#scheduler.draining) {
       // Not taken: a buffered item stays unacked and is replayed after the restart.
+      this.#metrics.turn("draining");
       throw new Error("the gateway is shutting down and takes no new turns");
     }
     const started = Date.now();
     void handleInbound(event, this.#deps).then((outcome) => {
-      const fields = { platform: event.source.platform, chatId: event.source.chat_id, ms: Date.now() - started };
+      const ms = Date.now() - started;
+      this.#metrics.turn(outcome.kind, outcome.kind === "denied" || outcome.kind === "draining" ? undefined : ms / 1000);
+      const fields = { platform: event.source.platform, chatId: event.source.chat_id, ms };
       if (outcome.kind === "replied") {
         if (this.#log.isLevelEnabled("info")) this.#log.info({ ...fields, chunks: outcome.chunks }, "replied");
       }
       else if (outcome.kind === "denied") this.#log.warn({ ...fields, reason: outcome.reason }, "message denied");
+      // An interrupt is the user's (or connector's) request, not a fault: info, not warn.
+      else if (outcome.kind === "failed" && outcome.code === "AGENT_ABORTED") this.#log.info({ ...fields, code: outcome.code }, "turn interrupted");
       else if (outcome.kind === "failed") this.#log.warn({ ...fields, code: outcome.code, err: outcome.message }, "turn failed");
       else this.#log.info(fields, outcome.kind === "empty" ? "agent gave an empty reply" : "turn refused: draining");
       try {
