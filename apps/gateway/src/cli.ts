@@ -5,6 +5,7 @@ import { Command, CommanderError } from "commander";
 import { ConfigError } from "./config/errors.js";
 import { resolveConfig, type GatewayConfig } from "./config/resolve.js";
 import { describeConfig } from "./config/summary.js";
+import { checkConnect, DEFAULT_CONNECT_TIMEOUT_MS } from "./ops/check-connect.js";
 import { chooseLogFormat, colorAllowed, createLogger } from "./ops/logger.js";
 import { EXIT, GatewayRuntime } from "./runtime/gateway.js";
 import { keepYoungGenerationSmall } from "./runtime/young-generation.js";
@@ -36,6 +37,11 @@ function loadConfig(env: Readonly<Record<string, string | undefined>> = process.
   }
   for (const w of config.warnings) process.stderr.write(`hermes-gateway: warning: ${w}\n`);
   return config;
+}
+
+function usageError(message: string): never {
+  process.stderr.write(`hermes-gateway: ${message}\n`);
+  process.exit(EXIT.config);
 }
 
 /** Run the gateway until SIGINT/SIGTERM (drain, exit 0) or a revocation (exit 3). */
@@ -77,16 +83,26 @@ program
   .command("run")
   .description("Resolve configuration (env > $HERMES_HOME/.env > config.yaml > defaults) and run the gateway")
   .option("--check", "validate and print the resolved configuration (secrets hidden), then exit 0")
-  .action(async (opts: { check?: boolean }) => {
+  .option("--connect", "with --check: also dial the connector, handshake, print its descriptor and the round trip, disconnect (exit 0 ok, 1 unreachable, 3 secret refused)")
+  .option("--timeout <ms>", "with --check --connect: give up after this long", String(DEFAULT_CONNECT_TIMEOUT_MS))
+  .action(async (opts: { check?: boolean; connect?: boolean; timeout: string }) => {
+    if (opts.connect && !opts.check) usageError("--connect needs --check (run --check --connect)");
+    const timeoutMs = /^\d{1,7}$/.test(opts.timeout) ? Number(opts.timeout) : 0;
+    if (timeoutMs < 1) usageError(`--timeout expects milliseconds from 1 to 9999999, got ${JSON.stringify(opts.timeout)}`);
     const config = loadConfig();
     if (opts.check) {
       process.stdout.write(describeConfig(config).join("\n") + "\n");
-      process.exit(EXIT.ok);
+      if (!opts.connect) process.exit(EXIT.ok);
     }
     if (!config.relayEnabled.value) {
       const why = config.relayEnabled.source === "config.yaml" ? "platforms.relay.enabled is false in config.yaml" : "GATEWAY_RELAY_URL is not set";
-      process.stderr.write(`hermes-gateway: nothing to run: the relay is off (${why}). Set GATEWAY_RELAY_URL (see \`hermes gateway enroll\`), or try \`hermes-gateway dev\`.\n`);
+      process.stderr.write(`hermes-gateway: nothing to ${opts.connect ? "connect to" : "run"}: the relay is off (${why}). Set GATEWAY_RELAY_URL (see \`hermes gateway enroll\`), or try \`hermes-gateway dev\`.\n`);
       process.exit(EXIT.config);
+    }
+    if (opts.connect) {
+      const result = await checkConnect(config, { timeoutMs });
+      (result.code === EXIT.ok ? process.stdout : process.stderr).write(result.lines.join("\n") + "\n");
+      process.exit(result.code);
     }
     await runUntilSignal(config);
   });

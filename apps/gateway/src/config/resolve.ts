@@ -37,6 +37,8 @@ export interface GatewayConfig {
   readonly inboundPort: Sourced<number | null>;
   readonly agent: Sourced<AgentSpec>;
   readonly agentTimeoutMs: Sourced<number>;
+  /** Variable names an `exec:` agent gets although they look secret (never the gateway's own secrets). */
+  readonly agentPassEnv: Sourced<readonly string[]>;
   readonly healthHost: Sourced<string>;
   readonly healthPort: Sourced<number | null>;
   readonly drainTimeoutMs: Sourced<number>;
@@ -217,6 +219,7 @@ export function resolveConfig(opts: ResolveOptions): GatewayConfig {
     inboundHost: str("GATEWAY_RELAY_INBOUND_HOST", "relay_inbound_host") ?? { value: "127.0.0.1", source: "default", key: "" },
     inboundPort: int("GATEWAY_RELAY_INBOUND_PORT", "relay_inbound_port", 1, 65535, null),
     agent,
+    agentPassEnv: agentPassEnvOf(str("GATEWAY_AGENT_PASS_ENV", "agent_pass_env")),
     agentTimeoutMs: intReq("GATEWAY_AGENT_TIMEOUT_MS", "agent_timeout_ms", 1, 86_400_000, 120_000),
     healthHost: str("GATEWAY_HEALTH_HOST", "health_host") ?? { value: "127.0.0.1", source: "default", key: "" },
     healthPort: int("GATEWAY_HEALTH_PORT", "health_port", 0, 65535, null),
@@ -246,6 +249,14 @@ function parseAgent(s: Sourced<string>): AgentSpec {
     }
   }
   throw new ConfigError(s.key, s.source, `expected "echo", "exec:<command>" or an http(s) URL, got ${JSON.stringify(v)}`);
+}
+
+function agentPassEnvOf(raw: Sourced<string> | null): Sourced<readonly string[]> {
+  if (!raw) return { value: [], source: "default", key: "" };
+  const names = splitList(raw.value);
+  const bad = names.find((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n));
+  if (bad !== undefined) throw new ConfigError(raw.key, raw.source, `expected a comma list of environment variable names, got ${JSON.stringify(bad)}`);
+  return { ...raw, value: names };
 }
 
 function parseBotIds(text: string): Record<string, { botId?: string }> | null {

@@ -20,6 +20,7 @@ export function describeConfig(c: GatewayConfig): string[] {
     show("inbound", { ...c.inboundPort, value: c.inboundPort.value === null ? null : `${c.inboundHost.value}:${c.inboundPort.value}` }),
     show("agent", c.agent),
     show("agent timeout ms", c.agentTimeoutMs),
+    show("agent pass env", c.agentPassEnv),
     show("health", { ...c.healthPort, value: c.healthPort.value === null ? null : `${c.healthHost.value}:${c.healthPort.value}` }),
     show("drain timeout ms", c.drainTimeoutMs),
     show("log level", c.logLevel),

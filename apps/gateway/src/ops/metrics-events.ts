@@ -40,7 +40,7 @@ export interface MetricsRecorder {
 export const NO_METRICS: MetricsRecorder = { turn() {}, duplicate() {}, shed() {}, outbound() {}, linkClosed() {} };
 
 /** Classify an outbound result dict (spec §2.5, §3) for `outbound(kind)`. */
-export function outboundKind(result: { success?: boolean; ambiguous?: boolean; unsupported?: unknown; code?: unknown }): OutboundKind {
+export function outboundKind(result: { readonly success?: boolean; readonly ambiguous?: boolean; readonly [key: string]: unknown }): OutboundKind {
   if (result.success === true) return "ok";
   if (result.unsupported === true) return "unsupported";
   if (result.code === "egress_declined") return "declined";

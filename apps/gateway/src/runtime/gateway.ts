@@ -98,7 +98,15 @@ export class GatewayRuntime {
       transport: this.#transport,
       logger: relayLogger,
     });
-    this.#agent = opts.agent ?? createAgent(c.agent.value, { timeoutMs: c.agentTimeoutMs.value, env: opts.env });
+    this.#agent =
+      opts.agent ??
+      createAgent(c.agent.value, {
+        timeoutMs: c.agentTimeoutMs.value,
+        env: opts.env,
+        secretValues: c.secretValues,
+        passEnv: c.agentPassEnv.value,
+        logger: this.#log.child({ component: "agent" }),
+      });
     const authDeps = { allowedUsers: c.allowedUsers, isUpstreamRelayEvent };
     const adapter = this.#adapter;
     this.#deps = {
@@ -111,7 +119,7 @@ export class GatewayRuntime {
         const src = (e as RelayMessageEvent).source;
         const opts = src.thread_id !== null && src.thread_id !== src.chat_id ? { metadata: { thread_id: src.thread_id } } : {};
         const r = await adapter.send(src.chat_id, text, opts);
-        this.#metrics.outbound(outboundKind(r));
+        this.#metrics.outbound(outboundKind(r.raw));
         if (!r.success) {
           throw Object.assign(new Error(`reply not delivered: ${r.error ?? "unknown error"}${r.ambiguous ? " (ambiguous: may have been delivered)" : ""}`), {
             code: "GATEWAY_SEND_FAILED",
