@@ -63,6 +63,7 @@ export function createScrubber(secrets: readonly string[]): (line: string) => st
 
 export function createLogger(opts: LoggerOptions): Logger {
   const scrub = createScrubber(opts.secrets);
+  const version = opts.version ?? "0.0.0-dev";
   const destination =
     opts.format === "pretty"
       ? pretty({
@@ -72,13 +73,13 @@ export function createLogger(opts: LoggerOptions): Logger {
           destination: opts.destination ?? 1,
           // The header reads `(hermes-gateway@0.1.0/1234)`: name, version and pid on every line.
           ignore: "hostname,version",
-          customPrettifiers: { name: (name, _key, line) => `${String(name)}@${String((line as { version?: unknown }).version ?? "?")}` },
+          customPrettifiers: { name: (name) => `${String(name)}@${version}` },
         })
       : (opts.destination ?? pino.destination({ sync: true }));
   return pino(
     {
       level: opts.level,
-      base: { name: "hermes-gateway", pid: opts.pid ?? process.pid, version: opts.version ?? "0.0.0-dev" },
+      base: { name: "hermes-gateway", pid: opts.pid ?? process.pid, version },
       redact: { paths: REDACT_PATHS, censor: "<hidden>" },
       hooks: { streamWrite: scrub },
     },
