@@ -179,7 +179,7 @@ describe("turns", () => {
     });
     const key = buildSessionKey({ platform: "discord", chat_type: "dm", chat_id: "A", user_id: "U1" });
     expect(c.pushInterrupt(key, "A")).toEqual({ delivered: "live" });
-    await gw.waitForLog((l) => l.msg === "turn failed" && l["code"] === "AGENT_ABORTED", "aborted turn");
+    await gw.waitForLog((l) => l.msg === "turn interrupted" && l["code"] === "AGENT_ABORTED" && l.level === 30, "aborted turn, logged at info");
     await replyTo(c, "B", 1);
     c.pushInbound(ev("sleep0 after", "A"));
     await replyTo(c, "A", 1);
