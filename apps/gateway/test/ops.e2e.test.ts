@@ -10,29 +10,17 @@ import { buildSessionKey, type WireMessageEvent } from "@hermes/relay-adapter";
 import { ReferenceConnector } from "@hermes/relay-adapter/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseExposition } from "./support/exposition.js";
+import { ProcessTestFixture } from "./support/fixture.js";
 import { BIN, GatewayProcess } from "./support/gateway-process.js";
 
 const GW = "gw-ops";
 const SECRET = "ops-upgrade-secret-0123456789abcdef";
 const DELIVERY_KEY = "ops-delivery-key-fedcba9876543210";
 const ANSI = /\u001b\[/;
-const cleanups: (() => unknown)[] = [];
-const processes: GatewayProcess[] = [];
-
-afterEach(async () => {
-  for (const p of processes.splice(0)) {
-    expect(p.raw).not.toContain(SECRET);
-    expect(p.raw).not.toContain(DELIVERY_KEY);
-    p.cleanup();
-  }
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function connector(): Promise<ReferenceConnector> {
-  const c = await new ReferenceConnector({ gateways: { [GW]: [SECRET] } }).start();
-  cleanups.push(() => c.stop());
-  return c;
-}
+const fixture = new ProcessTestFixture(GW, [SECRET, DELIVERY_KEY]);
+const { cleanups, processes } = fixture;
+afterEach(() => fixture.teardown());
+const connector = (): Promise<ReferenceConnector> => fixture.connector();
 
 const relayEnv = (c: ReferenceConnector, secret = SECRET): Record<string, string> => ({
   GATEWAY_RELAY_URL: c.baseUrl,

@@ -68,22 +68,10 @@ export class GatewayMetrics implements MetricsRecorder {
       buckets: LATENCY_BUCKETS,
       registers,
     });
-    new Gauge({
-      name: `${METRICS_PREFIX}queue_depth`,
-      help: "Turns accepted and waiting for their session's running turn.",
-      registers,
-      collect() {
-        this.set(snapshot().queueDepth);
-      },
-    });
-    new Gauge({
-      name: `${METRICS_PREFIX}turns_in_flight`,
-      help: "Turns running now.",
-      registers,
-      collect() {
-        this.set(snapshot().turnsInFlight);
-      },
-    });
+    const stateGauge = (name: string, help: string, read: (s: MetricsSnapshot) => number) =>
+      new Gauge({ name: `${METRICS_PREFIX}${name}`, help, registers, collect() { this.set(read(snapshot())); } });
+    stateGauge("queue_depth", "Turns accepted and waiting for their session's running turn.", (s) => s.queueDepth);
+    stateGauge("turns_in_flight", "Turns running now.", (s) => s.turnsInFlight);
     this.#duplicates = new Counter({ name: `${METRICS_PREFIX}duplicates_dropped_total`, help: "Inbound messages dropped as already seen (at-least-once redelivery).", registers });
     this.#outbound = new Counter({ name: `${METRICS_PREFIX}outbound_results_total`, help: "Outbound requests to the connector, by result kind.", labelNames: ["kind"], registers });
     for (const kind of OUTBOUND_KINDS) this.#outbound.inc({ kind }, 0);
