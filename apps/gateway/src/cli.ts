@@ -123,6 +123,7 @@ program
       out: process.stdout,
       input: process.stdin,
       color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+      version: VERSION,
     });
     process.exit(code);
   });
