@@ -142,7 +142,10 @@ export class GatewayRuntime {
   get healthUrl(): string | null {
     return this.#health?.url ?? null;
   }
-  /** Where the turn journal / dedupe / queue bounds report `duplicate()` and `shed()`. */
+  /**
+   * Where the turn journal / dedupe / queue bounds report `duplicate()` and `shed()`. A no-op
+   * until start() has loaded the metrics (health port set): read it at each event, do not keep it.
+   */
   get metrics(): MetricsRecorder {
     return this.#metrics;
   }
