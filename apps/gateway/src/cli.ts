@@ -5,7 +5,8 @@ import { Command, CommanderError } from "commander";
 import { ConfigError } from "./config/errors.js";
 import { resolveConfig, type GatewayConfig } from "./config/resolve.js";
 import { describeConfig } from "./config/summary.js";
-import { createLogger } from "./ops/logger.js";
+import { checkConnect, DEFAULT_CONNECT_TIMEOUT_MS } from "./ops/check-connect.js";
+import { chooseLogFormat, colorAllowed, createLogger } from "./ops/logger.js";
 import { EXIT, GatewayRuntime } from "./runtime/gateway.js";
 import { keepYoungGenerationSmall } from "./runtime/young-generation.js";
 import { JournalError } from "./turns/journal.js";
@@ -39,10 +40,22 @@ function loadConfig(env: Readonly<Record<string, string | undefined>> = process.
   return config;
 }
 
+function usageError(message: string): never {
+  process.stderr.write(`hermes-gateway: ${message}\n`);
+  process.exit(EXIT.config);
+}
+
 /** Run the gateway until SIGINT/SIGTERM (drain, exit 0) or a revocation (exit 3). */
 async function runUntilSignal(config: GatewayConfig): Promise<never> {
   const youngGeneration = keepYoungGenerationSmall();
-  const log = createLogger({ level: config.logLevel.value, secrets: config.secretValues, pretty: process.stdout.isTTY === true });
+  const tty = process.stdout.isTTY === true;
+  const log = createLogger({
+    level: config.logLevel.value,
+    secrets: config.secretValues,
+    format: chooseLogFormat(config.logFormat.value, tty),
+    color: colorAllowed(process.env, tty),
+    version: VERSION,
+  });
   log.debug({ youngGeneration }, "V8 young generation");
   // The daemon's event loop is held deliberately for its whole life: the re-dial timers are
   // unref'd (a library must not keep its host alive), so without this a dropped link with
@@ -50,7 +63,7 @@ async function runUntilSignal(config: GatewayConfig): Promise<never> {
   const lifeline = setInterval(() => undefined, 1 << 30);
   let runtime: GatewayRuntime;
   try {
-    runtime = await GatewayRuntime.start({ config, log, env: process.env, journal: true });
+    runtime = await GatewayRuntime.start({ config, log, env: process.env, journal: true, version: VERSION });
   } catch (e) {
     if (e instanceof JournalError) {
       process.stderr.write(`hermes-gateway: ${e.message}\n`);
@@ -85,16 +98,26 @@ program
   .command("run")
   .description("Resolve configuration (env > $HERMES_HOME/.env > config.yaml > defaults) and run the gateway")
   .option("--check", "validate and print the resolved configuration (secrets hidden), then exit 0")
-  .action(async (opts: { check?: boolean }) => {
+  .option("--connect", "with --check: also dial the connector, handshake, print its descriptor and the round trip, disconnect (exit 0 ok, 1 unreachable, 3 secret refused)")
+  .option("--timeout <ms>", "with --check --connect: give up after this long", String(DEFAULT_CONNECT_TIMEOUT_MS))
+  .action(async (opts: { check?: boolean; connect?: boolean; timeout: string }) => {
+    if (opts.connect && !opts.check) usageError("--connect needs --check (run --check --connect)");
+    const timeoutMs = /^\d{1,7}$/.test(opts.timeout) ? Number(opts.timeout) : 0;
+    if (timeoutMs < 1) usageError(`--timeout expects milliseconds from 1 to 9999999, got ${JSON.stringify(opts.timeout)}`);
     const config = loadConfig();
     if (opts.check) {
       process.stdout.write(describeConfig(config).join("\n") + "\n");
-      process.exit(EXIT.ok);
+      if (!opts.connect) process.exit(EXIT.ok);
     }
     if (!config.relayEnabled.value) {
       const why = config.relayEnabled.source === "config.yaml" ? "platforms.relay.enabled is false in config.yaml" : "GATEWAY_RELAY_URL is not set";
-      process.stderr.write(`hermes-gateway: nothing to run: the relay is off (${why}). Set GATEWAY_RELAY_URL (see \`hermes gateway enroll\`), or try \`hermes-gateway dev\`.\n`);
+      process.stderr.write(`hermes-gateway: nothing to ${opts.connect ? "connect to" : "run"}: the relay is off (${why}). Set GATEWAY_RELAY_URL (see \`hermes gateway enroll\`), or try \`hermes-gateway dev\`.\n`);
       process.exit(EXIT.config);
+    }
+    if (opts.connect) {
+      const result = await checkConnect(config, { timeoutMs });
+      (result.code === EXIT.ok ? process.stdout : process.stderr).write(result.lines.join("\n") + "\n");
+      process.exit(result.code);
     }
     await runUntilSignal(config);
   });
@@ -115,6 +138,7 @@ program
       out: process.stdout,
       input: process.stdin,
       color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+      version: VERSION,
     });
     process.exit(code);
   });

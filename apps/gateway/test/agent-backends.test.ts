@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, existsSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, existsSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -29,6 +29,37 @@ describe("exec agent", () => {
   it("a non-zero exit is AGENT_FAILED", async () => {
     const a = execAgent({ command: "exit 3", timeoutMs: 10_000, env });
     await expect(a.runTurn(event, { signal: live() })).rejects.toMatchObject({ code: "AGENT_FAILED" });
+  });
+
+  it("exit 126 / 127 say 'not executable' / 'not found'", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gw-exec-"));
+    const script = join(dir, "agent.sh");
+    writeFileSync(script, "#!/bin/sh\necho hi\n", { mode: 0o644 }); // not executable
+    await expect(execAgent({ command: script, timeoutMs: 10_000, env }).runTurn(event, { signal: live() })).rejects.toMatchObject({
+      code: "AGENT_FAILED",
+      message: expect.stringContaining("not executable (exit 126)"),
+    });
+    await expect(execAgent({ command: join(dir, "missing.sh"), timeoutMs: 10_000, env }).runTurn(event, { signal: live() })).rejects.toMatchObject({
+      code: "AGENT_FAILED",
+      message: expect.stringContaining("not found (exit 127)"),
+    });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("keeps the last 4 KiB of stderr and logs it at warn when the turn fails (not when it succeeds)", async () => {
+    const warned: { fields: { exitCode: number | null; stderr: string }; msg: string }[] = [];
+    const logger = { warn: (fields: { exitCode: number | null; stderr: string }, msg: string) => void warned.push({ fields, msg }) };
+    // 1 MiB of 'x' then a last line: only the tail survives.
+    const noisy = `node -e 'process.stderr.write("x".repeat(1<<20)); process.stderr.write("\\nlast words\\n"); process.exitCode = 5'`;
+    await expect(execAgent({ command: noisy, timeoutMs: 10_000, env, logger }).runTurn(event, { signal: live() })).rejects.toMatchObject({
+      message: expect.stringContaining("exited with 5"),
+    });
+    expect(warned).toHaveLength(1);
+    expect(warned[0]!.fields.exitCode).toBe(5);
+    expect(warned[0]!.fields.stderr.endsWith("\nlast words\n")).toBe(true);
+    expect(Buffer.byteLength(warned[0]!.fields.stderr)).toBe(4096);
+    await execAgent({ command: "echo fine >&2; echo ok", timeoutMs: 10_000, env, logger }).runTurn(event, { signal: live() });
+    expect(warned).toHaveLength(1);
   });
 
   it("a turn over the timeout is stopped with AGENT_TIMEOUT", async () => {

@@ -7,29 +7,17 @@ import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { buildSessionKey, type WireMessageEvent } from "@hermes/relay-adapter";
 import { ReferenceConnector, type OutboundRecord } from "@hermes/relay-adapter/testing";
 import { afterEach, describe, expect, it } from "vitest";
+import { ProcessTestFixture } from "./support/fixture.js";
 import { GatewayProcess } from "./support/gateway-process.js";
 
 const GW = "gw-e2e";
 const SECRET = "e2e-upgrade-secret-0123456789abcdef";
 const DELIVERY_KEY = "e2e-delivery-key-fedcba9876543210";
-const cleanups: (() => unknown)[] = [];
-const processes: GatewayProcess[] = [];
-
-afterEach(async () => {
-  for (const p of processes.splice(0)) {
-    // No secret in any output line of any gateway run.
-    expect(p.raw).not.toContain(SECRET);
-    expect(p.raw).not.toContain(DELIVERY_KEY);
-    p.cleanup();
-  }
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function connector(): Promise<ReferenceConnector> {
-  const c = await new ReferenceConnector({ gateways: { [GW]: [SECRET] } }).start();
-  cleanups.push(() => c.stop());
-  return c;
-}
+// No secret in any output line of any gateway run (checked after each test).
+const fixture = new ProcessTestFixture(GW, [SECRET, DELIVERY_KEY]);
+const { cleanups, processes } = fixture;
+afterEach(() => fixture.teardown());
+const connector = (): Promise<ReferenceConnector> => fixture.connector();
 
 function gateway(c: ReferenceConnector, env: Record<string, string> = {}, files: Record<string, string> = {}): GatewayProcess {
   const p = new GatewayProcess(
@@ -179,7 +167,7 @@ describe("turns", () => {
     });
     const key = buildSessionKey({ platform: "discord", chat_type: "dm", chat_id: "A", user_id: "U1" });
     expect(c.pushInterrupt(key, "A")).toEqual({ delivered: "live" });
-    await gw.waitForLog((l) => l.msg === "turn failed" && l["code"] === "AGENT_ABORTED", "aborted turn");
+    await gw.waitForLog((l) => l.msg === "turn interrupted" && l["code"] === "AGENT_ABORTED" && l.level === 30, "aborted turn, logged at info");
     await replyTo(c, "B", 1);
     c.pushInbound(ev("sleep0 after", "A"));
     await replyTo(c, "A", 1);

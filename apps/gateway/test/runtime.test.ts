@@ -28,7 +28,7 @@ async function start() {
       cb();
     },
   });
-  const log = createLogger({ level: "debug", secrets: config.secretValues, pretty: false, destination });
+  const log = createLogger({ level: "debug", secrets: config.secretValues, format: "json", destination });
   const runtime = await GatewayRuntime.start({ config, log, env: {}, transport: { backoff: { initialMs: 10, maxMs: 20, jitter: 0 } } });
   cleanups.push(() => runtime.stop("test over"));
   return { connector, runtime, lines };

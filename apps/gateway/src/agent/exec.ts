@@ -1,15 +1,33 @@
 // `exec:<cmd>` backend: one child process per turn, run by /bin/sh in its own process
 // group. The event JSON is written to stdin (then stdin is closed); the reply is stdout
 // (one trailing newline removed). Exit 0 = success. On timeout or abort the whole process
-// group gets SIGTERM, then SIGKILL after a grace period.
+// group gets SIGTERM, then SIGKILL after a grace period. The child's environment is given
+// explicitly (secrets removed: see child-env.ts); the last 4 KiB of its stderr are kept and
+// logged at warn when the turn fails.
 import { spawn } from "node:child_process";
 import { AgentError, MAX_REPLY_BYTES, type AgentBackend } from "./types.js";
+
+/** How much of an exec agent's stderr is kept (its tail) for the failure log. */
+export const STDERR_TAIL_BYTES = 4096;
+
+/** What the exec agent logs when a turn fails (pino's `warn(obj, msg)` fits). */
+export interface ExecAgentLogger {
+  warn(fields: { readonly exitCode: number | null; readonly signal: string | null; readonly code: string; readonly stderr: string }, msg: string): void;
+}
+
+/** The failure message for an exit status; 126 and 127 are the shell's "cannot execute" and "not found". */
+export function exitMessage(code: number | null, signal: string | null): string {
+  if (code === 126) return "The exec agent's command is not executable (exit 126): check its permissions (chmod +x) and its #! line.";
+  if (code === 127) return "The exec agent's command was not found (exit 127): check the path in GATEWAY_AGENT and PATH.";
+  return `The exec agent exited with ${code ?? signal}; the tail of its stderr is in the gateway's warn log.`;
+}
 
 export interface ExecAgentOptions {
   readonly command: string;
   readonly timeoutMs: number;
-  /** Environment for the child (passed in; never read here from process.env). */
+  /** The child's whole environment (already stripped of secrets; never read here from process.env). */
   readonly env: Readonly<Record<string, string | undefined>>;
+  readonly logger?: ExecAgentLogger;
   readonly killGraceMs?: number;
   readonly cwd?: string;
 }
@@ -23,11 +41,12 @@ export function execAgent(opts: ExecAgentOptions): AgentBackend {
         if (signal.aborted) return reject(new AgentError("AGENT_ABORTED", "The turn was interrupted."));
         const child = spawn("/bin/sh", ["-c", opts.command], {
           detached: true,
-          stdio: ["pipe", "pipe", "ignore"],
+          stdio: ["pipe", "pipe", "pipe"],
           env: opts.env as NodeJS.ProcessEnv,
           ...(opts.cwd ? { cwd: opts.cwd } : {}),
         });
         const chunks: Buffer[] = [];
+        let stderrTail: Buffer = Buffer.alloc(0);
         let size = 0;
         let failure: AgentError | null = null;
         let killTimer: NodeJS.Timeout | undefined;
@@ -56,6 +75,11 @@ export function execAgent(opts: ExecAgentOptions): AgentBackend {
           if (size > MAX_REPLY_BYTES) killGroup(new AgentError("AGENT_BAD_REPLY", `The exec agent wrote more than ${MAX_REPLY_BYTES} bytes.`));
           else chunks.push(b);
         });
+        child.stderr.on("data", (b: Buffer) => {
+          // Bounded whatever the child writes: only the last STDERR_TAIL_BYTES are kept.
+          stderrTail = Buffer.concat([stderrTail, b.length > STDERR_TAIL_BYTES ? b.subarray(b.length - STDERR_TAIL_BYTES) : b]);
+          if (stderrTail.length > STDERR_TAIL_BYTES) stderrTail = stderrTail.subarray(stderrTail.length - STDERR_TAIL_BYTES);
+        });
         child.stdin.on("error", () => {}); // the agent may exit without reading stdin
         child.on("error", (e) => {
           failure ??= new AgentError("AGENT_FAILED", `Could not start the exec agent: ${e.message}`);
@@ -63,12 +87,14 @@ export function execAgent(opts: ExecAgentOptions): AgentBackend {
         child.on("close", (code, sig) => {
           clearTimeout(timer);
           signal.removeEventListener("abort", onAbort);
+          if (failure) signalGroup("SIGKILL"); // leave no grandchildren behind
+          else if (code !== 0) failure = new AgentError("AGENT_FAILED", exitMessage(code, sig));
           if (failure) {
-            signalGroup("SIGKILL"); // leave no grandchildren behind
+            // An interrupt is asked for, not a fault: its stderr is not worth a warning.
+            if (failure.code !== "AGENT_ABORTED" && opts.logger) {
+              opts.logger.warn({ exitCode: code, signal: sig, code: failure.code, stderr: stderrTail.toString("utf8") }, "exec agent failed (tail of its stderr)");
+            }
             return reject(failure);
-          }
-          if (code !== 0) {
-            return reject(new AgentError("AGENT_FAILED", `The exec agent exited with ${code ?? sig}; check its stderr.`));
           }
           resolve(Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, ""));
         });

@@ -1,15 +1,32 @@
 import type { AgentSpec } from "../config/resolve.js";
+import { agentEnvironment } from "./child-env.js";
 import { echoAgent } from "./echo.js";
-import { execAgent } from "./exec.js";
+import { execAgent, type ExecAgentLogger } from "./exec.js";
 import { httpAgent } from "./http.js";
 import type { AgentBackend } from "./types.js";
 
-export function createAgent(spec: AgentSpec, opts: { timeoutMs: number; env: Readonly<Record<string, string | undefined>> }): AgentBackend {
+export interface CreateAgentOptions {
+  readonly timeoutMs: number;
+  /** The gateway's environment; an `exec:` agent gets it minus secrets (see child-env.ts). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** config.secretValues: never passed to a child under any name. */
+  readonly secretValues?: readonly string[];
+  /** GATEWAY_AGENT_PASS_ENV: names passed to an `exec:` agent despite looking secret. */
+  readonly passEnv?: readonly string[];
+  readonly logger?: ExecAgentLogger;
+}
+
+export function createAgent(spec: AgentSpec, opts: CreateAgentOptions): AgentBackend {
   switch (spec.kind) {
     case "echo":
       return echoAgent();
     case "exec":
-      return execAgent({ command: spec.command, timeoutMs: opts.timeoutMs, env: opts.env });
+      return execAgent({
+        command: spec.command,
+        timeoutMs: opts.timeoutMs,
+        env: agentEnvironment(opts.env, { secretValues: opts.secretValues ?? [], passThrough: opts.passEnv ?? [] }),
+        ...(opts.logger ? { logger: opts.logger } : {}),
+      });
     case "http":
       return httpAgent({ url: spec.url, timeoutMs: opts.timeoutMs });
   }

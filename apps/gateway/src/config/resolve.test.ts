@@ -96,12 +96,19 @@ describe("resolveConfig", () => {
     expect(run({ GATEWAY_AGENT: "http://127.0.0.1:9/turn" }).agent.value).toEqual({ kind: "http", url: "http://127.0.0.1:9/turn" });
   });
 
+  it("GATEWAY_LOG_FORMAT: json or pretty with its source; unset = decided by the terminal", () => {
+    expect(run({}).logFormat).toEqual({ value: null, source: "default", key: "" });
+    expect(run({ GATEWAY_LOG_FORMAT: "pretty" }).logFormat).toEqual({ value: "pretty", source: "env", key: "GATEWAY_LOG_FORMAT" });
+    expect(run({}, { "/h/config.yaml": "gateway:\n  log_format: json\n" }).logFormat).toEqual({ value: "json", source: "config.yaml", key: "gateway.log_format" });
+  });
   it("invalid values name the key and the source", () => {
     expect(err(() => run({ GATEWAY_AGENT: "exec:" }))).toMatchObject({ key: "GATEWAY_AGENT", source: "env", code: "GATEWAY_CONFIG_INVALID" });
     expect(err(() => run({}, { "/h/.env": "GATEWAY_RELAY_INBOUND_PORT=99999\n" }))).toMatchObject({ key: "GATEWAY_RELAY_INBOUND_PORT", source: ".env" });
     expect(err(() => run({}, { "/h/config.yaml": "gateway:\n  relay_url: ftp://x\n" }))).toMatchObject({ key: "gateway.relay_url", source: "config.yaml" });
     expect(err(() => run({}, { "/h/config.yaml": "a: [" })).key).toBe("config.yaml");
     expect(err(() => run({ GATEWAY_LOG_LEVEL: "loud" })).message).toMatch(/GATEWAY_LOG_LEVEL \(from env\)/);
+    expect(err(() => run({}, { "/h/.env": "GATEWAY_LOG_FORMAT=xml\n" })).message).toMatch(/GATEWAY_LOG_FORMAT \(from \.env\): expected one of json, pretty/);
+    expect(err(() => run({}, { "/h/config.yaml": "gateway:\n  log_format: yaml\n" }))).toMatchObject({ key: "gateway.log_format", source: "config.yaml" });
   });
 
   it("an error never contains the secret values", () => {

@@ -37,10 +37,14 @@ export interface GatewayConfig {
   readonly inboundPort: Sourced<number | null>;
   readonly agent: Sourced<AgentSpec>;
   readonly agentTimeoutMs: Sourced<number>;
+  /** Variable names an `exec:` agent gets although they look secret (never the gateway's own secrets). */
+  readonly agentPassEnv: Sourced<readonly string[]>;
   readonly healthHost: Sourced<string>;
   readonly healthPort: Sourced<number | null>;
   readonly drainTimeoutMs: Sourced<number>;
   readonly logLevel: Sourced<string>;
+  /** `json` or `pretty`; null = by stdout (pretty for a TTY). */
+  readonly logFormat: Sourced<"json" | "pretty" | null>;
   /** `<PLATFORM>_ALLOWED_USERS`, keyed by lower-case platform name. */
   readonly allowedUsers: ReadonlyMap<string, ReadonlySet<string>>;
   /** Values that must never be printed (secrets found anywhere in the configuration). */
@@ -57,6 +61,7 @@ export interface ResolveOptions {
 }
 
 const LOG_LEVELS = new Set(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
+const LOG_FORMATS = new Set(["json", "pretty"]);
 
 /** HERMES_HOME, else ~/.hermes redirected by a sticky `active_profile` (via @hermes/credential-store). */
 export function resolveHome(env: ResolveOptions["env"], home: () => string = homedir): string {
@@ -171,6 +176,11 @@ export function resolveConfig(opts: ResolveOptions): GatewayConfig {
     throw new ConfigError(logLevelRaw.key, logLevelRaw.source, `expected one of ${[...LOG_LEVELS].join(", ")}`);
   }
 
+  const logFormatRaw = str("GATEWAY_LOG_FORMAT", "log_format");
+  if (logFormatRaw && !LOG_FORMATS.has(logFormatRaw.value.trim())) {
+    throw new ConfigError(logFormatRaw.key, logFormatRaw.source, `expected one of ${[...LOG_FORMATS].join(", ")} (unset: pretty when stdout is a terminal, else json)`);
+  }
+
   const allowedUsers = new Map<string, Set<string>>();
   const names = new Set([...Object.keys(env), ...dotenv.keys()]);
   for (const name of names) {
@@ -209,11 +219,13 @@ export function resolveConfig(opts: ResolveOptions): GatewayConfig {
     inboundHost: str("GATEWAY_RELAY_INBOUND_HOST", "relay_inbound_host") ?? { value: "127.0.0.1", source: "default", key: "" },
     inboundPort: int("GATEWAY_RELAY_INBOUND_PORT", "relay_inbound_port", 1, 65535, null),
     agent,
+    agentPassEnv: agentPassEnvOf(str("GATEWAY_AGENT_PASS_ENV", "agent_pass_env")),
     agentTimeoutMs: intReq("GATEWAY_AGENT_TIMEOUT_MS", "agent_timeout_ms", 1, 86_400_000, 120_000),
     healthHost: str("GATEWAY_HEALTH_HOST", "health_host") ?? { value: "127.0.0.1", source: "default", key: "" },
     healthPort: int("GATEWAY_HEALTH_PORT", "health_port", 0, 65535, null),
     drainTimeoutMs: intReq("GATEWAY_DRAIN_TIMEOUT_MS", "drain_timeout_ms", 0, 3_600_000, 30_000),
     logLevel: logLevelRaw ?? { value: "info", source: "default", key: "" },
+    logFormat: logFormatRaw ? { ...logFormatRaw, value: logFormatRaw.value.trim() as "json" | "pretty" } : { value: null, source: "default", key: "" },
     allowedUsers,
     secretValues,
     warnings,
@@ -237,6 +249,14 @@ function parseAgent(s: Sourced<string>): AgentSpec {
     }
   }
   throw new ConfigError(s.key, s.source, `expected "echo", "exec:<command>" or an http(s) URL, got ${JSON.stringify(v)}`);
+}
+
+function agentPassEnvOf(raw: Sourced<string> | null): Sourced<readonly string[]> {
+  if (!raw) return { value: [], source: "default", key: "" };
+  const names = splitList(raw.value);
+  const bad = names.find((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n));
+  if (bad !== undefined) throw new ConfigError(raw.key, raw.source, `expected a comma list of environment variable names, got ${JSON.stringify(bad)}`);
+  return { ...raw, value: names };
 }
 
 function parseBotIds(text: string): Record<string, { botId?: string }> | null {

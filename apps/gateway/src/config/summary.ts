@@ -20,9 +20,11 @@ export function describeConfig(c: GatewayConfig): string[] {
     show("inbound", { ...c.inboundPort, value: c.inboundPort.value === null ? null : `${c.inboundHost.value}:${c.inboundPort.value}` }),
     show("agent", c.agent),
     show("agent timeout ms", c.agentTimeoutMs),
+    show("agent pass env", c.agentPassEnv),
     show("health", { ...c.healthPort, value: c.healthPort.value === null ? null : `${c.healthHost.value}:${c.healthPort.value}` }),
     show("drain timeout ms", c.drainTimeoutMs),
     show("log level", c.logLevel),
+    show("log format", { ...c.logFormat, value: c.logFormat.value ?? "auto (pretty on a terminal, else json)" }),
     `allowlists         ${c.allowedUsers.size === 0 ? "(none)" : [...c.allowedUsers].map(([p, u]) => `${p}:${u.size}`).join(", ")}`,
   ];
 }

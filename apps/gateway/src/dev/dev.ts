@@ -23,6 +23,8 @@ export interface DevOptions {
   readonly out: NodeJS.WritableStream;
   readonly input: NodeJS.ReadableStream;
   readonly color: boolean;
+  /** The gateway's version, on every log line. */
+  readonly version?: string;
 }
 
 const GATEWAY_ID = "gw-dev";
@@ -49,7 +51,8 @@ export async function runDev(opts: DevOptions): Promise<number> {
   const log = createLogger({
     level: opts.verbose ? "info" : "warn",
     secrets: [...config.secretValues, secret],
-    pretty: false,
+    format: "json",
+    ...(opts.version !== undefined ? { version: opts.version } : {}),
     destination: pino.destination({ fd: 2, sync: true }),
   });
   if (opts.verbose) {
@@ -63,6 +66,7 @@ export async function runDev(opts: DevOptions): Promise<number> {
     config,
     log,
     env: opts.env,
+    ...(opts.version !== undefined ? { version: opts.version } : {}),
     transport: { backoff: { initialMs: 100, maxMs: 1_000 } },
     onOutcome: (event, outcome) => {
       const id = event.messageId ?? "";

@@ -1,5 +1,9 @@
-// `GET /healthz` on a local port: a JSON snapshot from a state provider. Anything else is
-// 404 (405 for other methods on /healthz). Binds 127.0.0.1 unless told otherwise.
+// The operator's HTTP surface on a local port (binds 127.0.0.1 unless told otherwise):
+// - `GET /healthz`: liveness. 200 while the process runs, with a JSON snapshot of its state.
+// - `GET /readyz`: readiness. 200 only while the relay link is up, handshaken and not
+//   draining; else 503 with `{ready: false, reason}`.
+// - `GET /metrics`: Prometheus text exposition (when a metrics source is given).
+// Anything else is 404; other methods on these paths are 405.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -9,24 +13,58 @@ export interface HealthState {
   readonly draining: boolean;
 }
 
+export type Readiness = { readonly ready: true } | { readonly ready: false; readonly reason: string };
+
+/** Ready = the link is handshaken and the gateway takes turns. The reason names what is missing. */
+export function readinessOf(state: HealthState): Readiness {
+  const relay = state.relay;
+  if (relay === null) return { ready: false, reason: "no relay link configured" };
+  if (relay.authRevoked || relay.state === "disabled") return { ready: false, reason: "relay disabled: the connector revoked this gateway's secret" };
+  if (state.draining || relay.state === "stopping") return { ready: false, reason: "draining: the gateway is shutting down" };
+  if (relay.state !== "connected") return { ready: false, reason: `relay link ${relay.state} (not handshaken)` };
+  return { ready: true };
+}
+
+export interface MetricsSource {
+  readonly contentType: string;
+  render(): Promise<string>;
+}
+
 export interface HealthServer {
+  /** The `/healthz` URL. */
   readonly url: string;
   readonly port: number;
   close(): Promise<void>;
 }
 
-export async function startHealthServer(opts: { host: string; port: number; state: () => HealthState }): Promise<HealthServer> {
+const JSON_HEADERS = { "content-type": "application/json", "cache-control": "no-store" };
+const PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
+
+export async function startHealthServer(opts: { host: string; port: number; state: () => HealthState; metrics?: MetricsSource }): Promise<HealthServer> {
   const server = createServer((req, res) => {
-    const path = (req.url ?? "").split("?")[0];
-    if (path !== "/healthz") return void res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not found"}');
-    if (req.method !== "GET" && req.method !== "HEAD") return void res.writeHead(405, { allow: "GET" }).end();
-    let body: string;
+    const path = (req.url ?? "").split("?")[0] ?? "";
+    if (!PATHS.has(path) || (path === "/metrics" && opts.metrics === undefined)) {
+      return void res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not found"}');
+    }
+    if (req.method !== "GET" && req.method !== "HEAD") return void res.writeHead(405, { allow: "GET, HEAD" }).end();
+    if (path === "/metrics") {
+      opts.metrics!.render().then(
+        (text) => res.writeHead(200, { "content-type": opts.metrics!.contentType, "cache-control": "no-store" }).end(text),
+        () => res.writeHead(500, { "content-type": "application/json" }).end('{"error":"metrics unavailable"}'),
+      );
+      return;
+    }
+    let state: HealthState;
     try {
-      body = JSON.stringify({ ok: !(opts.state().relay?.authRevoked ?? false), ...opts.state() });
+      state = opts.state();
     } catch {
       return void res.writeHead(500, { "content-type": "application/json" }).end('{"error":"state unavailable"}');
     }
-    res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" }).end(body);
+    if (path === "/readyz") {
+      const r = readinessOf(state);
+      return void res.writeHead(r.ready ? 200 : 503, JSON_HEADERS).end(JSON.stringify(r));
+    }
+    res.writeHead(200, JSON_HEADERS).end(JSON.stringify({ ok: !(state.relay?.authRevoked ?? false), ...state }));
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -37,6 +75,11 @@ export async function startHealthServer(opts: { host: string; port: number; stat
   return {
     url: `http://${host}:${port}/healthz`,
     port,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        // A scraper holding a keep-alive connection must not hold shutdown.
+        server.closeIdleConnections();
+      }),
   };
 }

@@ -18,6 +18,7 @@ import type { AgentBackend } from "../agent/types.js";
 import { authorize } from "../auth/authorize.js";
 import type { GatewayConfig } from "../config/resolve.js";
 import { startHealthServer, type HealthServer, type HealthState } from "../ops/health.js";
+import { NO_METRICS, outboundKind, type LinkState, type MetricsRecorder } from "../ops/metrics-events.js";
 import { runInboundTurn, type InboundDeps, type InboundOutcome } from "../pipeline/handle-inbound.js";
 import type { LenUnit } from "../reply/split.js";
 import { journalPath, TurnJournal } from "../turns/journal.js";
@@ -50,6 +51,8 @@ export interface GatewayRuntimeOptions {
   readonly journal?: boolean;
   /** Bounds on queued turns. */
   readonly queue?: TurnSchedulerOptions;
+  /** Shown by `/metrics` (`hermes_gateway_info{version}`). */
+  readonly version?: string;
 }
 
 /** What `onOutcome` is told about a message that never became a turn. */
@@ -63,6 +66,9 @@ export function dedupeKey(event: RelayMessageEvent): string | null {
   if (id === null || id === "") return null;
   return `${event.source.platform}:${event.source.chat_id}:${id}`;
 }
+
+/** The transport's close log line (`relay link closed (<code> …)`), read for the close-code counter. */
+const LINK_CLOSED_LOG = /^relay link closed \((\d{1,5})[ )]/;
 
 /** Identities (one `hello` each) from GATEWAY_RELAY_PLATFORMS / GATEWAY_RELAY_BOT_IDS. */
 export function relayIdentities(config: GatewayConfig): RelayIdentity[] {
@@ -81,6 +87,8 @@ export class GatewayRuntime {
   readonly #agent: AgentBackend;
   /** The per-message pipeline's collaborators, built once (not per message). */
   readonly #deps: InboundDeps;
+  /** Records turn outcomes, outbound results, link closes; a no-op unless /metrics is served. */
+  #metrics: MetricsRecorder = NO_METRICS;
   #health: HealthServer | null = null;
   #receiver: InboundReceiverServer | null = null;
   #stopping: Promise<number> | null = null;
@@ -95,7 +103,15 @@ export class GatewayRuntime {
     this.#scheduler = new TurnScheduler(opts.queue);
     const c = opts.config;
     const relayLog = this.#log.child({ component: "relay" });
-    const relayLogger = { debug: (m: string) => relayLog.debug(m), info: (m: string) => relayLog.info(m), warn: (m: string) => relayLog.warn(m) };
+    const countClose = (m: string) => {
+      const code = LINK_CLOSED_LOG.exec(m)?.[1];
+      if (code !== undefined) this.#metrics.linkClosed(Number(code));
+    };
+    const relayLogger = {
+      debug: (m: string) => relayLog.debug(m),
+      info: (m: string) => (countClose(m), relayLog.info(m)),
+      warn: (m: string) => (countClose(m), relayLog.warn(m)),
+    };
     this.#transport = new WebSocketRelayTransport({
       url: c.relayUrl.value ?? "",
       gatewayId: c.relayId.value,
@@ -108,7 +124,15 @@ export class GatewayRuntime {
       transport: this.#transport,
       logger: relayLogger,
     });
-    this.#agent = opts.agent ?? createAgent(c.agent.value, { timeoutMs: c.agentTimeoutMs.value, env: opts.env });
+    this.#agent =
+      opts.agent ??
+      createAgent(c.agent.value, {
+        timeoutMs: c.agentTimeoutMs.value,
+        env: opts.env,
+        secretValues: c.secretValues,
+        passEnv: c.agentPassEnv.value,
+        logger: this.#log.child({ component: "agent" }),
+      });
     const authDeps = { allowedUsers: c.allowedUsers, isUpstreamRelayEvent };
     const adapter = this.#adapter;
     const transport = this.#transport;
@@ -123,6 +147,7 @@ export class GatewayRuntime {
         const opts = src.thread_id !== null && src.thread_id !== src.chat_id ? { metadata: { thread_id: src.thread_id } } : {};
         for (;;) {
           const r = await adapter.send(src.chat_id, text, opts);
+          this.#metrics.outbound(outboundKind(r.raw));
           if (r.success) return;
           // Not sent at all while the link is down: wait for it to come back (the turn's signal
           // bounds the wait), then send. Anything else, and an ambiguous result, is not retried.
@@ -150,6 +175,13 @@ export class GatewayRuntime {
   }
   get healthUrl(): string | null {
     return this.#health?.url ?? null;
+  }
+  /**
+   * Where the turn journal / dedupe / queue bounds report `duplicate()` and `shed()`. A no-op
+   * until start() has loaded the metrics (health port set): read it at each event, do not keep it.
+   */
+  get metrics(): MetricsRecorder {
+    return this.#metrics;
   }
   get receiverUrl(): string | null {
     return this.#receiver?.url ?? null;
@@ -181,7 +213,18 @@ export class GatewayRuntime {
       if (this.#recovered.length > 0) this.#log.info({ turns: this.#recovered.length }, "turn journal: running again the turns that did not finish before the last stop");
     }
     if (c.healthPort.value !== null) {
-      this.#health = await startHealthServer({ host: c.healthHost.value, port: c.healthPort.value, state: () => this.health() });
+      // Loaded only here: prom-client costs tens of ms at start-up, and only a scraper needs it.
+      const { GatewayMetrics } = await import("../ops/metrics.js");
+      const metrics = new GatewayMetrics({
+        version: this.#opts.version ?? "0.0.0-dev",
+        collect: () => {
+          const h = this.health();
+          const queueDepth = Math.max(0, this.#scheduler.pending - this.#scheduler.inFlight);
+          return { linkState: (h.relay?.state ?? "connecting") as LinkState, dials: h.relay?.dialCount ?? 0, queueDepth, turnsInFlight: h.turnsInFlight };
+        },
+      });
+      this.#metrics = metrics;
+      this.#health = await startHealthServer({ host: c.healthHost.value, port: c.healthPort.value, state: () => this.health(), metrics });
       this.#log.info({ url: this.#health.url }, "health endpoint listening");
     }
     this.#adapter.setMessageHandler((event, meta) => this.#onMessage(event, meta.bufferId !== undefined));
@@ -234,23 +277,27 @@ export class GatewayRuntime {
     if (key !== null && journal !== null && journal.state(key) !== null) {
       // At-least-once delivery: a live frame re-sent after a reconnect, or a replay whose ack was lost.
       this.#log.info({ platform: event.source.platform, chatId: event.source.chat_id, messageId: event.messageId, buffered }, "duplicate message dropped");
+      this.#metrics.duplicate();
       this.#notify(event, { kind: "duplicate" });
       return;
     }
     if (this.#scheduler.draining) {
       // Not taken: a buffered item stays unacked and is replayed after the restart.
+      this.#metrics.turn("draining");
       throw new Error("the gateway is shutting down and takes no new turns");
     }
     const started = Date.now();
     const auth = this.#deps.authorize(event);
     if (!auth.ok) {
       this.#log.warn({ platform: event.source.platform, chatId: event.source.chat_id, reason: auth.reason }, "message denied");
-      this.#notify(event, { kind: "denied", reason: auth.reason }, started);
+      this.#metrics.turn("denied");
+      this.#notify(event, { kind: "denied", reason: auth.reason });
       return;
     }
     const bound = this.#scheduler.wouldShed(this.#deps.sessionKey(event));
     if (bound !== null) {
       const fields = { platform: event.source.platform, chatId: event.source.chat_id, messageId: event.messageId, bound, ...this.#scheduler.limits };
+      this.#metrics.shed();
       this.#notify(event, { kind: "shed", bound });
       if (buffered) {
         this.#log.warn(fields, "turn queue full: buffered message left with the connector (replayed on the next link)");
@@ -275,10 +322,15 @@ export class GatewayRuntime {
           this.#log.error({ err: (e as Error).message }, "turn journal: could not record a finished turn (it may be answered again after a restart)");
         }
       }
-      const fields = { platform: event.source.platform, chatId: event.source.chat_id, ms: Date.now() - started };
+      const ms = Date.now() - started;
+      this.#metrics.turn(outcome.kind, outcome.kind === "denied" || outcome.kind === "draining" || outcome.kind === "cancelled" ? undefined : ms / 1000);
+      const fields = { platform: event.source.platform, chatId: event.source.chat_id, ms };
       if (outcome.kind === "replied") {
         if (this.#log.isLevelEnabled("info")) this.#log.info({ ...fields, chunks: outcome.chunks }, "replied");
-      } else if (outcome.kind === "failed") this.#log.warn({ ...fields, code: outcome.code, err: outcome.message }, "turn failed");
+      }
+      // An interrupt is the user's (or connector's) request, not a fault: info, not warn.
+      else if (outcome.kind === "failed" && outcome.code === "AGENT_ABORTED") this.#log.info({ ...fields, code: outcome.code }, "turn interrupted");
+      else if (outcome.kind === "failed") this.#log.warn({ ...fields, code: outcome.code, err: outcome.message }, "turn failed");
       else if (outcome.kind === "cancelled") this.#log.info(fields, "turn stopped at the drain budget (runs again after the restart)");
       else if (outcome.kind === "denied") this.#log.warn({ ...fields, reason: outcome.reason }, "message denied");
       else this.#log.info(fields, outcome.kind === "empty" ? "agent gave an empty reply" : "turn refused: draining");
@@ -286,7 +338,7 @@ export class GatewayRuntime {
     });
   }
 
-  #notify(event: RelayMessageEvent, outcome: InboundOutcome | DroppedOutcome, _started?: number): void {
+  #notify(event: RelayMessageEvent, outcome: InboundOutcome | DroppedOutcome): void {
     try {
       this.#opts.onOutcome?.(event, outcome);
     } catch {

@@ -1,0 +1,328 @@
+// Operator surfaces of the BUILT bin, from outside the process: /metrics and /readyz while
+// connected to a ReferenceConnector, `run --check --connect` exit codes, log formats, and
+// what an `exec:` agent sees (environment) and leaves behind (stderr, 126/127).
+import { spawn } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildSessionKey, type WireMessageEvent } from "@hermes/relay-adapter";
+import { ReferenceConnector } from "@hermes/relay-adapter/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseExposition } from "./support/exposition.js";
+import { ProcessTestFixture } from "./support/fixture.js";
+import { BIN, GatewayProcess } from "./support/gateway-process.js";
+
+const GW = "gw-ops";
+const SECRET = "ops-upgrade-secret-0123456789abcdef";
+const DELIVERY_KEY = "ops-delivery-key-fedcba9876543210";
+const ANSI = /\u001b\[/;
+const fixture = new ProcessTestFixture(GW, [SECRET, DELIVERY_KEY]);
+const { cleanups, processes } = fixture;
+afterEach(() => fixture.teardown());
+const connector = (): Promise<ReferenceConnector> => fixture.connector();
+
+const relayEnv = (c: ReferenceConnector, secret = SECRET): Record<string, string> => ({
+  GATEWAY_RELAY_URL: c.baseUrl,
+  GATEWAY_RELAY_ID: GW,
+  GATEWAY_RELAY_SECRET: secret,
+  GATEWAY_RELAY_PLATFORMS: "discord",
+});
+
+function gateway(env: Record<string, string>): GatewayProcess {
+  const p = new GatewayProcess(["run"], env);
+  processes.push(p);
+  return p;
+}
+
+/** The bin to completion, asynchronously (the connector lives in this process and must keep answering). */
+function runBin(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; out: string; err: string }> {
+  const home = mkdtempSync(join(tmpdir(), "gw-ops-"));
+  cleanups.push(() => rmSync(home, { recursive: true, force: true }));
+  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? "", HERMES_HOME: home, ...env } });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+  child.stderr.on("data", (b: Buffer) => (err += b.toString()));
+  return new Promise((resolve, reject) => {
+    const guard = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`bin did not exit within ${timeoutMs} ms:\n${out}\n${err}`));
+    }, timeoutMs);
+    child.on("close", (code) => {
+      clearTimeout(guard);
+      resolve({ code, out, err });
+    });
+  });
+}
+
+const ev = (text: string, chat = "C1"): WireMessageEvent => ({
+  text,
+  message_id: `msg-${text}`,
+  source: { platform: "discord", chat_id: chat, chat_type: "dm", user_id: "U1" },
+});
+
+async function until(predicate: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const start = Date.now();
+  while (!(await predicate())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Replies "ok", except to "hold": then it writes a marker file and sleeps (until killed). */
+const holdingAgent = (marker: string) => `exec:input=$(cat); case "$input" in *'"hold"'*) touch ${marker}; sleep 30;; esac; echo ok`;
+
+function markerFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), "gw-ops-hold-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, "holding");
+}
+
+describe("/metrics and /readyz of the running bin", () => {
+  it("ready while connected, metrics count turns, outbound results, dials and closes; not ready while draining", async () => {
+    const c = await connector();
+    const marker = markerFile();
+    const gw = gateway({ ...relayEnv(c), GATEWAY_HEALTH_PORT: "0", GATEWAY_AGENT: holdingAgent(marker), GATEWAY_DRAIN_TIMEOUT_MS: "5000" });
+    const healthz = String((await gw.waitForLog((l) => l.msg === "health endpoint listening"))["url"]);
+    const readyz = healthz.replace("/healthz", "/readyz");
+    const scrape = async () => {
+      const res = await fetch(healthz.replace("/healthz", "/metrics"));
+      expect(res.status).toBe(200);
+      return parseExposition(await res.text());
+    };
+    await gw.waitForLog((l) => l.msg === "relay link established");
+    const ready = await fetch(readyz);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ready: true });
+
+    c.pushInbound(ev("one"));
+    c.pushInbound(ev("two", "C2"));
+    await gw.waitForLog((l) => l.msg === "replied" && l["chatId"] === "C2");
+    await gw.waitForLog((l) => l.msg === "replied" && l["chatId"] === "C1");
+    const m = await scrape();
+    expect(m.value("hermes_gateway_info", { version: "0.1.0" })).toBe(1);
+    expect(m.value("hermes_gateway_link_state", { state: "connected" })).toBe(1);
+    expect(m.value("hermes_gateway_dials_total")).toBe(1);
+    expect(m.value("hermes_gateway_turns_total", { outcome: "replied" })).toBe(2);
+    expect(m.value("hermes_gateway_turn_duration_seconds_count", { outcome: "replied" })).toBe(2);
+    expect(m.value("hermes_gateway_outbound_results_total", { kind: "ok" })).toBe(2);
+    expect(m.value("hermes_gateway_queue_depth")).toBe(0);
+    expect(m.value("hermes_gateway_process_resident_memory_bytes")).toBeGreaterThan(0);
+
+    // A dropped link: counted by close code; /readyz is 503 until the re-dial handshakes.
+    c.dropConnections(1012, "service restart");
+    await gw.waitForLog((l) => typeof l.msg === "string" && l.msg.startsWith("relay link closed (1012"), "close log");
+    expect((await fetch(readyz)).status).toBe(503);
+    await until(async () => (await fetch(readyz)).status === 200, "ready again after the re-dial");
+    const after = await scrape();
+    expect(after.value("hermes_gateway_link_closes_total", { code: "1012" })).toBe(1);
+    expect(after.value("hermes_gateway_dials_total")).toBe(2);
+
+    // Draining with a turn still running: /readyz 503 while /healthz stays 200.
+    c.pushInbound(ev("hold"));
+    await until(() => existsSync(marker), "the held turn to start");
+    expect((await scrape()).value("hermes_gateway_turns_in_flight")).toBe(1);
+    gw.child.kill("SIGTERM");
+    await gw.waitForLog((l) => l.msg === "draining");
+    const notReady = await fetch(readyz);
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toMatchObject({ ready: false, reason: expect.stringContaining("draining") });
+    expect((await fetch(healthz)).status).toBe(200);
+    expect(await gw.exited).toBe(0); // the held turn is aborted at the 5 s drain budget
+  });
+});
+
+describe("run --check --connect", () => {
+  it("0: handshakes, prints the descriptor summary and the round trip, disconnects", async () => {
+    const c = await connector();
+    const closed = c.waitFor("close");
+    const r = await runBin(["run", "--check", "--connect"], relayEnv(c));
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/✓ connected to ws:\/\/127\.0\.0\.1:\d+\/relay as gw-ops: handshake round trip \d+ ms/);
+    expect(r.out).toMatch(/platform\s+discord/);
+    expect(r.out).toMatch(/max_message_length\s+2000/);
+    expect(r.out).toMatch(/len_unit\s+chars/);
+    expect(r.out).toMatch(/supported ops\s+send, /);
+    expect(r.out).toContain("✓ disconnected");
+    expect(r.out + r.err).not.toContain(SECRET);
+    expect(await closed).toMatchObject({ gatewayId: GW, code: 1000 });
+    expect(c.isConnected(GW)).toBe(false);
+  });
+
+  it("1: nothing listening (bounded, no retry loop)", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, "127.0.0.1", () => {
+        const p = (s.address() as AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const r = await runBin(["run", "--check", "--connect", "--timeout", "5000"], {
+      GATEWAY_RELAY_URL: `ws://127.0.0.1:${port}`,
+      GATEWAY_RELAY_SECRET: SECRET,
+      GATEWAY_RELAY_PLATFORMS: "discord",
+    });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`✗ cannot reach the connector at ws://127.0.0.1:${port}/relay`);
+    expect(r.err).toContain("ECONNREFUSED");
+    expect(r.out + r.err).not.toContain(SECRET);
+  });
+
+  it("1: a peer that accepts TCP but never answers is given up at --timeout", async () => {
+    const sockets: import("node:net").Socket[] = [];
+    const silent = createServer((s) => void sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    cleanups.push(() => new Promise<void>((r) => (sockets.forEach((s) => s.destroy()), silent.close(() => r()))));
+    const r = await runBin(["run", "--check", "--connect", "--timeout", "300"], {
+      GATEWAY_RELAY_URL: `ws://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+      GATEWAY_RELAY_PLATFORMS: "discord",
+    });
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/no handshake with .* within 300 ms|cannot reach the connector/);
+  });
+
+  it("2: invalid configuration or a bad --timeout, naming what is wrong", async () => {
+    const bad = await runBin(["run", "--check", "--connect"], { GATEWAY_RELAY_URL: "ftp://x", GATEWAY_RELAY_PLATFORMS: "discord" });
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("GATEWAY_RELAY_URL (from env)");
+    const off = await runBin(["run", "--check", "--connect"], {});
+    expect(off.code).toBe(2);
+    expect(off.err).toContain("nothing to connect to");
+    const timeout = await runBin(["run", "--check", "--connect", "--timeout", "soon"], {});
+    expect(timeout.code).toBe(2);
+    expect(timeout.err).toContain("--timeout");
+    expect((await runBin(["run", "--connect"], {})).code).toBe(2);
+  });
+
+  it("3: the connector refuses the secret", async () => {
+    const c = await connector();
+    const refused = c.waitFor("refused");
+    const r = await runBin(["run", "--check", "--connect"], relayEnv(c, "not-the-right-secret-0123456789"));
+    await refused;
+    expect(r.code).toBe(3);
+    expect(r.err).toContain("refused the secret of gw-ops (close 4401 unauthorized)");
+    expect(r.err).toContain("hermes gateway enroll");
+    expect(r.out + r.err).not.toContain("not-the-right-secret-0123456789");
+  });
+});
+
+describe("logs of the built bin", () => {
+  it("GATEWAY_LOG_FORMAT=json: every stdout line is JSON with pid and version; an interrupt is info", async () => {
+    const c = await connector();
+    const marker = markerFile();
+    const gw = gateway({ ...relayEnv(c), GATEWAY_LOG_FORMAT: "json", GATEWAY_AGENT: holdingAgent(marker) });
+    await c.waitFor("handshake");
+    const held = ev("hold");
+    c.pushInbound(held);
+    await until(() => existsSync(marker), "the held turn to start");
+    c.pushInterrupt(buildSessionKey(held.source), "C1");
+    const interrupted = await gw.waitForLog((l) => l.msg === "turn interrupted", "turn interrupted");
+    expect(interrupted.level).toBe(30);
+    expect(await gw.stop()).toBe(0);
+    const lines = gw.raw.split("\n").filter((l) => l !== "");
+    expect(lines.length).toBeGreaterThan(3);
+    for (const line of lines) {
+      const parsed = JSON.parse(line) as { pid: unknown; version: unknown };
+      expect(parsed.pid).toBe(gw.child.pid);
+      expect(parsed.version).toBe("0.1.0");
+    }
+    expect(gw.lines.filter((l) => l.level >= 40)).toEqual([]);
+  });
+
+  it("pretty on a terminal is coloured unless NO_COLOR is set; pid and version are on every line", async () => {
+    const c = await connector();
+    // `script` gives the bin a real pseudo-terminal as stdout; SIGTERM once the link is up.
+    const underTerminal = (extra: Record<string, string>) =>
+      new Promise<string>((resolve, reject) => {
+        const home = mkdtempSync(join(tmpdir(), "gw-ops-tty-"));
+        cleanups.push(() => rmSync(home, { recursive: true, force: true }));
+        const env = { PATH: process.env.PATH ?? "", HERMES_HOME: home, TERM: "xterm", ...relayEnv(c), ...extra };
+        const child = spawn("script", ["-qefc", `exec ${process.execPath} ${BIN} run`, "/dev/null"], { env });
+        let out = "";
+        child.stdout.on("data", (b: Buffer) => {
+          out += b.toString();
+          if (out.includes("relay link established") && child.exitCode === null) child.kill("SIGTERM");
+        });
+        child.on("error", reject);
+        child.on("close", () => resolve(out));
+      });
+    const coloured = await underTerminal({});
+    expect(coloured).toContain("relay link established");
+    expect(coloured).toMatch(ANSI);
+    const plain = await underTerminal({ NO_COLOR: "1" });
+    expect(plain).toContain("relay link established");
+    expect(plain).not.toMatch(ANSI);
+    const headers = plain.split(/\r?\n/).filter((l) => /^\[[\d:]+\] [A-Z]+ /.test(l));
+    expect(headers.length).toBeGreaterThan(2);
+    for (const line of headers) expect(line).toMatch(/\(hermes-gateway@0\.1\.0\/\d+\)/);
+    // Forced pretty to a pipe: human-readable, never coloured.
+    const piped = gateway({ ...relayEnv(c), GATEWAY_LOG_FORMAT: "pretty" });
+    await c.waitFor("handshake");
+    await until(() => piped.raw.includes("relay link established"), "pretty line");
+    expect(await piped.stop()).toBe(0);
+    expect(piped.raw).not.toMatch(ANSI);
+    expect(() => JSON.parse(piped.raw.split("\n")[0] ?? "")).toThrow();
+    expect(coloured + plain).not.toContain(SECRET);
+  });
+
+  it("an invalid GATEWAY_LOG_FORMAT is a configuration error (exit 2) naming the key and source", async () => {
+    const r = await runBin(["run"], { GATEWAY_LOG_FORMAT: "xml", GATEWAY_RELAY_URL: "ws://127.0.0.1:9", GATEWAY_RELAY_PLATFORMS: "discord" });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("GATEWAY_LOG_FORMAT (from env): expected one of json, pretty");
+  });
+});
+
+describe("exec: agents through the built bin", () => {
+  it("the child's environment has no gateway secret, by name or by value; GATEWAY_AGENT_PASS_ENV passes a named key", async () => {
+    const c = await connector();
+    gateway({
+      ...relayEnv(c),
+      GATEWAY_RELAY_DELIVERY_KEY: DELIVERY_KEY,
+      OTHER_SERVICE_TOKEN: "tok-should-not-pass",
+      SAME_VALUE_AS_SECRET: SECRET,
+      OPENAI_API_KEY: "sk-pass-me",
+      HARMLESS_SETTING: "visible",
+      GATEWAY_AGENT_PASS_ENV: "OPENAI_API_KEY",
+      GATEWAY_AGENT: `exec:node -e 'process.stdin.resume();process.stdin.on("end",()=>process.stdout.write(JSON.stringify(process.env)))'`,
+    });
+    await c.waitFor("handshake");
+    c.pushInbound(ev("env please"));
+    for (let i = 0; i < 1500 && !c.outbound.some((o) => o.action.op === "send"); i++) await new Promise((r) => setTimeout(r, 10));
+    const sent = c.outbound.find((o) => o.action.op === "send");
+    expect(sent).toBeDefined();
+    const childEnv = JSON.parse(String(sent!.action["content"])) as Record<string, string>;
+    expect(childEnv["HARMLESS_SETTING"]).toBe("visible");
+    expect(childEnv["OPENAI_API_KEY"]).toBe("sk-pass-me");
+    for (const name of ["GATEWAY_RELAY_SECRET", "GATEWAY_RELAY_DELIVERY_KEY", "OTHER_SERVICE_TOKEN", "SAME_VALUE_AS_SECRET"]) expect(childEnv).not.toHaveProperty(name);
+    expect(Object.values(childEnv)).not.toContain(SECRET);
+    expect(Object.values(childEnv)).not.toContain(DELIVERY_KEY);
+  });
+
+  it("stderr tail logged at warn on failure; 126 / 127 say not executable / not found", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gw-ops-exec-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const failing = join(dir, "failing.sh");
+    writeFileSync(failing, "#!/bin/sh\necho 'model backend: connection refused' >&2\nexit 4\n");
+    chmodSync(failing, 0o755);
+    const notExecutable = join(dir, "plain.sh");
+    writeFileSync(notExecutable, "#!/bin/sh\necho hi\n", { mode: 0o644 });
+    // One gateway per agent: the command is fixed per process.
+    const cases = [
+      { agent: `exec:${failing}`, expectMsg: "exited with 4", stderr: "model backend: connection refused" },
+      { agent: `exec:${notExecutable}`, expectMsg: "not executable (exit 126)", stderr: "Permission denied" },
+      { agent: `exec:${join(dir, "missing.sh")}`, expectMsg: "not found (exit 127)", stderr: "not found" },
+    ];
+    for (const k of cases) {
+      const c = await connector();
+      const gw = gateway({ ...relayEnv(c), GATEWAY_AGENT: k.agent });
+      await c.waitFor("handshake");
+      c.pushInbound(ev("x"));
+      const tail = await gw.waitForLog((l) => l.msg === "exec agent failed (tail of its stderr)", `stderr tail for ${k.agent}`);
+      expect(tail.level).toBe(40);
+      expect(String(tail["stderr"])).toContain(k.stderr);
+      const failed = await gw.waitForLog((l) => l.msg === "turn failed", "turn failed");
+      expect(String(failed["err"])).toContain(k.expectMsg);
+      expect(await gw.stop()).toBe(0);
+    }
+  });
+});
