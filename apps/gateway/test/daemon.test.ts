@@ -154,7 +154,8 @@ describe("no message lost, none answered twice", () => {
     for (const t of texts) expect(c.pushInbound(ev(t)).delivered).toBe("buffered");
     const env = { GATEWAY_AGENT: agent.url, GATEWAY_DRAIN_TIMEOUT_MS: "1000" };
     const first = gateway(c.baseUrl, env, home);
-    // Every replayed item is acked (recorded) long before its turn runs; stop mid-work.
+    // Every replayed item is acked once recorded, long before its turn runs; stop mid-work.
+    while (c.bufferOf(GW).length > 0) await c.waitFor("ack", () => true, 30_000);
     await whenOutbound(c, () => replyCounts(c).size >= 3, "the first replies");
     expect(await first.stop("SIGTERM")).toBe(0);
     const answeredBefore = replyCounts(c).size;
