@@ -19,18 +19,24 @@ function sample(fn: () => unknown, minSampleMs: number): number {
 
 /**
  * time(10n) / time(n) for a workload built by `make(n)` and run by `run(input)`. Samples of
- * both sizes are interleaved so both see the same machine load (tests run in parallel).
+ * both sizes are interleaved so both see the same machine load (tests run in parallel), and
+ * the smallest ratio of `attempts` measurements is returned: load only ever inflates one of
+ * them, while a quadratic workload gives ~100x every time.
  */
-export function growthRatio<T>(n: number, make: (n: number) => T, run: (input: T) => unknown, samples = 7, minSampleMs = 10): number {
+export function growthRatio<T>(n: number, make: (n: number) => T, run: (input: T) => unknown, attempts = 3): number {
   const small = make(n);
   const large = make(10 * n);
   run(small); // warm up (JIT) before either figure is taken
   run(large);
-  let bestSmall = Infinity;
-  let bestLarge = Infinity;
-  for (let i = 0; i < samples; i++) {
-    bestSmall = Math.min(bestSmall, sample(() => run(small), minSampleMs));
-    bestLarge = Math.min(bestLarge, sample(() => run(large), minSampleMs));
+  let best = Infinity;
+  for (let a = 0; a < attempts; a++) {
+    let bestSmall = Infinity;
+    let bestLarge = Infinity;
+    for (let i = 0; i < 5; i++) {
+      bestSmall = Math.min(bestSmall, sample(() => run(small), 10));
+      bestLarge = Math.min(bestLarge, sample(() => run(large), 10));
+    }
+    best = Math.min(best, bestLarge / bestSmall);
   }
-  return bestLarge / bestSmall;
+  return best;
 }
