@@ -195,6 +195,20 @@ describe("connect failures: escalating logs and counters", () => {
   });
 });
 
+describe("handshake timeout", () => {
+  it("reports a connector that never sends its descriptor as a failed dial, with the cause", async () => {
+    const { transport, lines } = await setupLink({ handshakeTimeoutMs: 100 }, (c) => {
+      c.onConnection = () => undefined; // accepts the upgrade, answers no hello
+    });
+    void transport.connect().catch(() => undefined);
+    await until(() => transport.state.consecutiveFailures >= 2, "two failed dials");
+    expect(transport.state.lastCloseReason).toBe("handshake timed out (no descriptor)");
+    expect(transport.state.closeCodes[1006]).toBeGreaterThanOrEqual(2);
+    const failed = lines.filter((l) => l.message.startsWith("relay dial failed"));
+    expect(failed[0]).toEqual({ level: "info", message: expect.stringContaining("1006 handshake timed out (no descriptor); 1 in a row") });
+  });
+});
+
 describe("half-open sockets", () => {
   it("terminates a link whose peer stops answering pings and re-dials", async () => {
     const { connector, transport, lines } = await setupLink({ pingIntervalMs: 20, pongTimeoutMs: 150 }, undefined, { autoPong: false });

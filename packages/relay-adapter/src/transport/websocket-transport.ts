@@ -80,6 +80,8 @@ interface Link {
   lastPing: number;
   /** The last socket error (e.g. "Unexpected server response: 401"), used when the close has no reason. */
   lastError: string;
+  /** Why we terminated the socket ourselves (keepalive, handshake timeout); wins over `lastError`. */
+  cause: string;
   /** Inbound and passthrough frames are handled one after the other, in order. */
   inbox: InboxItem[];
   inboxHead: number;
@@ -340,6 +342,7 @@ export class WebSocketRelayTransport implements RelayTransport {
       lastPong: Date.now(),
       lastPing: 0,
       lastError: "",
+      cause: "",
       inbox: [],
       inboxHead: 0,
       draining: false,
@@ -352,7 +355,7 @@ export class WebSocketRelayTransport implements RelayTransport {
       setTimeout(() => {
         if (!link.handshaken) {
           // The close line that follows reports it (one line per event).
-          link.lastError = "handshake timed out (no descriptor)";
+          link.cause = "handshake timed out (no descriptor)";
           ws.terminate();
         }
       }, this.#opts.handshakeTimeoutMs ?? 15_000),
@@ -387,7 +390,7 @@ export class WebSocketRelayTransport implements RelayTransport {
     ws.on("close", (code, reason) => {
       clearTimeout(handshakeTimer);
       markClosed();
-      this.#onClose(link, code, reason.toString("utf8") || link.lastError);
+      this.#onClose(link, code, reason.toString("utf8") || link.cause || link.lastError);
     });
   }
 
@@ -399,7 +402,7 @@ export class WebSocketRelayTransport implements RelayTransport {
       if (now - link.lastPong > timeout) {
         // A half-open socket: terminate (no close handshake to wait for) and let the close line report it.
         this.#log("debug", `relay keepalive: no pong for ${now - link.lastPong} ms (limit ${timeout} ms)`);
-        link.lastError = "keepalive timeout";
+        link.cause = "keepalive timeout";
         link.ws.terminate();
         return;
       }
