@@ -53,6 +53,15 @@ describe("going_idle at most once per link", () => {
 });
 
 describe("bounded shutdown", () => {
+  it("does not join a longer going_idle wait already pending on the link", async () => {
+    const { transport } = await setupLink();
+    const adapter = new RelayAdapter({ transport });
+    await adapter.connect();
+    const direct = transport.goIdle(60_000); // asked through the transport, never acked
+    expect(await Promise.race([adapter.disconnect({ budgetMs: 1_000 }), wait(3_000)])).toBeUndefined();
+    expect(await direct).toBe(false); // settled by the close
+  });
+
   it("adapter.disconnect({budgetMs}) returns within its budget against a peer that answers nothing", async () => {
     const { connector, transport } = await setupLink({ outboundTimeoutMs: 60_000 });
     const adapter = new RelayAdapter({ transport, goIdleTimeoutMs: 10_000 });

@@ -59,6 +59,17 @@ function toSendResult(result: OutboundResult): SendResult {
   return out;
 }
 
+/** Resolves when `promise` settles or after `ms`, whichever is first (never rejects). */
+function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([promise.then(noop, noop), expired]).finally(() => clearTimeout(timer));
+}
+
+function noop(): void {}
+
 export class RelayAdapter implements PlatformAdapter {
   readonly platform = "relay";
   /** The connector authenticated the socket and resolved the author to THIS instance's user (§9). */
@@ -170,7 +181,9 @@ export class RelayAdapter implements PlatformAdapter {
       this.#idleAttempted = true;
       const wait = budget === undefined ? this.#goIdleTimeoutMs : Math.min(this.#goIdleTimeoutMs, Math.floor(Math.max(0, budget) / 2));
       try {
-        if (wait > 0) await t.goIdle(wait);
+        // Raced too: a going_idle already pending on this link (asked through the transport
+        // directly) would otherwise be joined with its own, longer, wait.
+        if (wait > 0) await settledWithin(t.goIdle(wait), wait);
       } catch (err) {
         this.#debug(`relay going_idle failed during drain: ${err instanceof Error ? err.message : String(err)}`);
       }
