@@ -63,7 +63,7 @@ describe("hermes-gateway dev-connector", () => {
 
     const gw = new GatewayProcess(["run"], { GATEWAY_RELAY_URL: url, GATEWAY_RELAY_ID: "gw-x", GATEWAY_RELAY_SECRET: secret, GATEWAY_RELAY_PLATFORMS: "telegram" });
     try {
-      await gw.waitForLog((l) => l.msg === "relay link established", "link");
+      await gw.waitForLog((l) => String(l.msg).startsWith("relay link up"), "link");
       const post = await fetch(`${controlUrl}/inbound`, {
         method: "POST",
         body: JSON.stringify({ event: { text: "from curl", source: { platform: "telegram", chat_id: "42", chat_type: "dm", user_id: "7" } } }),

@@ -47,7 +47,7 @@ describe("health server", () => {
   });
 
   it("/metrics: Prometheus text from a private registry, events and gauges read at scrape time", async () => {
-    let snap: MetricsSnapshot = { linkState: "connecting", dials: 1, queueDepth: 0, turnsInFlight: 0 };
+    let snap: MetricsSnapshot = { linkState: "connecting", dials: 1, closeCodes: {}, queueDepth: 0, turnsInFlight: 0 };
     const metrics = new GatewayMetrics({ version: "9.9.9-test", collect: () => snap });
     server = await startHealthServer({ host: "127.0.0.1", port: 0, state: () => connected, metrics });
     const url = server.url.replace("/healthz", "/metrics");
@@ -63,7 +63,7 @@ describe("health server", () => {
     expect(first.value("hermes_gateway_link_state", { state: "connecting" })).toBe(1);
     expect(first.value("hermes_gateway_link_state", { state: "connected" })).toBe(0);
     expect(first.value("hermes_gateway_dials_total")).toBe(1);
-    for (const outcome of ["replied", "empty", "denied", "failed", "draining", "shed", "duplicate"]) {
+    for (const outcome of ["replied", "empty", "denied", "failed", "cancelled", "draining", "shed", "duplicate"]) {
       expect(first.value("hermes_gateway_turns_total", { outcome })).toBe(0);
     }
     expect(first.type("hermes_gateway_turns_total")).toBe("counter");
@@ -82,10 +82,7 @@ describe("health server", () => {
     metrics.outbound(outboundKind({ success: false, unsupported: true }));
     metrics.outbound(outboundKind({ success: false, code: "egress_declined" }));
     metrics.outbound(outboundKind({ success: false, error: "relay transport not connected" }));
-    metrics.linkClosed(1006);
-    metrics.linkClosed(1006);
-    metrics.linkClosed(4401);
-    snap = { linkState: "connected", dials: 3, queueDepth: 5, turnsInFlight: 2 };
+    snap = { linkState: "connected", dials: 3, closeCodes: { 1006: 2, 4401: 1 }, queueDepth: 5, turnsInFlight: 2 };
 
     const m = await scrape();
     expect(m.value("hermes_gateway_link_state", { state: "connected" })).toBe(1);
@@ -108,13 +105,16 @@ describe("health server", () => {
     expect(m.value("hermes_gateway_link_closes_total", { code: "1006" })).toBe(2);
     expect(m.value("hermes_gateway_link_closes_total", { code: "4401" })).toBe(1);
 
-    // A dial count never goes backwards in the exposition, even if a snapshot did.
-    snap = { ...snap, dials: 2 };
-    expect((await scrape()).value("hermes_gateway_dials_total")).toBe(3);
+    // A dial or close count never goes backwards in the exposition, even if a snapshot did.
+    snap = { ...snap, dials: 2, closeCodes: { 1006: 1, 4401: 2 } };
+    const later = await scrape();
+    expect(later.value("hermes_gateway_dials_total")).toBe(3);
+    expect(later.value("hermes_gateway_link_closes_total", { code: "1006" })).toBe(2);
+    expect(later.value("hermes_gateway_link_closes_total", { code: "4401" })).toBe(2);
   });
 
   it("two GatewayMetrics in one process do not share or clash (private registries)", async () => {
-    const collect = (): MetricsSnapshot => ({ linkState: "connected", dials: 0, queueDepth: 0, turnsInFlight: 0 });
+    const collect = (): MetricsSnapshot => ({ linkState: "connected", dials: 0, closeCodes: {}, queueDepth: 0, turnsInFlight: 0 });
     const a = new GatewayMetrics({ version: "a", collect, processMetrics: false });
     const b = new GatewayMetrics({ version: "b", collect, processMetrics: false });
     a.turn("failed", 1);

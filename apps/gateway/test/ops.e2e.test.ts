@@ -91,7 +91,7 @@ describe("/metrics and /readyz of the running bin", () => {
       expect(res.status).toBe(200);
       return parseExposition(await res.text());
     };
-    await gw.waitForLog((l) => l.msg === "relay link established");
+    await gw.waitForLog((l) => String(l.msg).startsWith("relay link up"));
     const ready = await fetch(readyz);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ ready: true });
@@ -241,16 +241,16 @@ describe("logs of the built bin", () => {
         let out = "";
         child.stdout.on("data", (b: Buffer) => {
           out += b.toString();
-          if (out.includes("relay link established") && child.exitCode === null) child.kill("SIGTERM");
+          if (out.includes("relay link up") && child.exitCode === null) child.kill("SIGTERM");
         });
         child.on("error", reject);
         child.on("close", () => resolve(out));
       });
     const coloured = await underTerminal({});
-    expect(coloured).toContain("relay link established");
+    expect(coloured).toContain("relay link up");
     expect(coloured).toMatch(ANSI);
     const plain = await underTerminal({ NO_COLOR: "1" });
-    expect(plain).toContain("relay link established");
+    expect(plain).toContain("relay link up");
     expect(plain).not.toMatch(ANSI);
     const headers = plain.split(/\r?\n/).filter((l) => /^\[[\d:]+\] [A-Z]+ /.test(l));
     expect(headers.length).toBeGreaterThan(2);
@@ -258,7 +258,7 @@ describe("logs of the built bin", () => {
     // Forced pretty to a pipe: human-readable, never coloured.
     const piped = gateway({ ...relayEnv(c), GATEWAY_LOG_FORMAT: "pretty" });
     await c.waitFor("handshake");
-    await until(() => piped.raw.includes("relay link established"), "pretty line");
+    await until(() => piped.raw.includes("relay link up"), "pretty line");
     expect(await piped.stop()).toBe(0);
     expect(piped.raw).not.toMatch(ANSI);
     expect(() => JSON.parse(piped.raw.split("\n")[0] ?? "")).toThrow();

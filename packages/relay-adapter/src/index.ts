@@ -14,8 +14,8 @@
 export * from "./protocol/index.js";
 
 export { RelayAdapter } from "./adapter/relay-adapter.js";
-export type { RelayAdapterOptions, RelayAdapterLogger, ActionFields } from "./adapter/relay-adapter.js";
-export type { RelayLogger } from "./logger.js";
+export type { RelayAdapterOptions, RelayAdapterLogger, ActionFields, SendActionOptions } from "./adapter/relay-adapter.js";
+export type { RelayLogger, RelayLogLevel } from "./logger.js";
 export type {
   PlatformAdapter,
   AdapterFatalError,
@@ -37,7 +37,12 @@ export type { InboundReceiverOptions, ReceiverLogger } from "./receiver/inbound-
 export { startInboundReceiver } from "./receiver/server.js";
 export type { InboundReceiverServer, InboundReceiverServerOptions } from "./receiver/server.js";
 
-export { WebSocketRelayTransport } from "./transport/websocket-transport.js";
+export {
+  WebSocketRelayTransport,
+  DIAL_FAILURES_WARN_FROM,
+  DIAL_FAILURES_ERROR_FROM,
+  REFUSALS_ERROR_FROM,
+} from "./transport/websocket-transport.js";
 export type { WebSocketRelayTransportOptions, RelayTransportLogger } from "./transport/websocket-transport.js";
 export { RelayConnectError } from "./transport/errors.js";
 export type { RelayConnectErrorCode } from "./transport/errors.js";

@@ -5,11 +5,18 @@ export interface RelayLogger {
   debug?(message: string): void;
   info?(message: string): void;
   warn?(message: string): void;
+  /** Needs an operator (e.g. the secret is refused over and over). Absent → `warn` is used. */
+  error?(message: string): void;
 }
 
-export function logSafely(logger: RelayLogger | undefined, level: keyof RelayLogger, message: string): void {
+export type RelayLogLevel = keyof RelayLogger;
+
+export function logSafely(logger: RelayLogger | undefined, level: RelayLogLevel, message: string): void {
   try {
-    logger?.[level]?.(message);
+    if (logger === undefined) return;
+    // A logger written before `error` existed still hears about errors, at warn.
+    if (level === "error" && typeof logger.error !== "function") logger.warn?.(message);
+    else logger[level]?.(message);
   } catch {
     // Logging must never break the caller.
   }

@@ -3,6 +3,7 @@ import { DELIVERY_SIG_HEADER, DELIVERY_TS_HEADER, signDelivery } from "@hermes/r
 import { afterEach, expect, it } from "vitest";
 import { RelayAdapter, isUpstreamRelayEvent, startInboundReceiver, type RelayMessageEvent } from "../src/index.js";
 import type { InboundReceiverServer, RelayTransport } from "../src/index.js";
+import { initialTransportState } from "../src/transport/types.js";
 
 const KEY = "tenant-delivery-key";
 
@@ -15,7 +16,7 @@ const idleTransport: RelayTransport = {
   interrupt: () => undefined,
   goIdle: async () => true,
   disconnect: async () => undefined,
-  state: { connected: false, dialCount: 0, lastCloseCode: null, lastCloseReason: null, authRevoked: false, descriptor: null },
+  state: initialTransportState(),
   onAuthRevoked: () => undefined,
 };
 

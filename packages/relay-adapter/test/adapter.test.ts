@@ -12,6 +12,7 @@ import type {
   RelayTransport,
   RelayTransportState,
 } from "../src/transport/types.js";
+import { initialTransportState } from "../src/transport/types.js";
 
 function descriptor(over: Partial<Descriptor> = {}): Descriptor {
   return {
@@ -47,14 +48,7 @@ class FakeTransport implements RelayTransport {
   reply: (a: OutboundAction) => OutboundResult = () => ({ success: true, message_id: "m1" });
   connectResult: Descriptor | Error = descriptor();
   goIdleResult: boolean | Error = true;
-  state: RelayTransportState = {
-    connected: false,
-    dialCount: 0,
-    lastCloseCode: null,
-    lastCloseReason: null,
-    authRevoked: false,
-    descriptor: null,
-  };
+  state: RelayTransportState = initialTransportState();
   setInboundHandler(h: InboundHandler) {
     this.calls.push("setInbound");
     this.inbound = h;
@@ -408,16 +402,33 @@ describe("RelayAdapter disconnect", () => {
     }
   });
 
-  it("goIdle() reports the ack, and a later disconnect() does not ask again", async () => {
+  it("goIdle() reports the ack, and a later disconnect() does not ask again, acked or not", async () => {
     const { t, adapter } = await connected();
     expect(await adapter.goIdle(20)).toBe(true);
     await adapter.disconnect();
     expect(t.calls.filter((c) => c.startsWith("goIdle"))).toEqual(["goIdle:20"]);
+    // No ack: one going_idle and one wait in all, not two (issue 11: 20 s instead of 10 s).
     const other = await connected();
     other.t.goIdleResult = false;
     expect(await other.adapter.goIdle()).toBe(false);
     await other.adapter.disconnect();
-    expect(other.t.calls.filter((c) => c.startsWith("goIdle"))).toEqual(["goIdle:50", "goIdle:50"]);
+    expect(other.t.calls.filter((c) => c.startsWith("goIdle"))).toEqual(["goIdle:50"]);
+    expect(other.t.calls.at(-1)).toBe("disconnect");
+  });
+
+  it("spends at most half of a disconnect budget on going_idle and hands the rest to the transport", async () => {
+    const t = new FakeTransport();
+    const adapter = new RelayAdapter({ transport: t, goIdleTimeoutMs: 10_000 });
+    await adapter.connect();
+    let handed: unknown;
+    t.disconnect = async (opts?: { budgetMs?: number }) => {
+      handed = opts;
+      t.calls.push("disconnect");
+    };
+    await adapter.disconnect({ budgetMs: 3_000 });
+    expect(t.calls.filter((c) => c.startsWith("goIdle"))).toEqual(["goIdle:1500"]);
+    expect((handed as { budgetMs: number }).budgetMs).toBeGreaterThan(0);
+    expect((handed as { budgetMs: number }).budgetMs).toBeLessThanOrEqual(3_000);
   });
 
   it("skips going_idle when the link is already down", async () => {

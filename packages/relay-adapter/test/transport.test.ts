@@ -3,45 +3,12 @@
 // reconnect, 4401 semantics, bounded disconnect).
 import { verifyToken } from "@hermes/relay-crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { WebSocketRelayTransport, type WebSocketRelayTransportOptions } from "../src/index.js";
 import type { WireMessageEvent } from "../src/protocol/types.js";
-import { RawConnector, type RawConnection } from "./support/raw-connector.js";
+import type { RawConnection } from "./support/raw-connector.js";
+import { runCleanups, SECRET, setupLink, until } from "./support/transport-setup.js";
 
-const SECRET = "s3cret-upgrade-key-for-tests-only";
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function setup(over: Partial<WebSocketRelayTransportOptions> = {}, configure?: (c: RawConnector) => void) {
-  const connector = await new RawConnector().start();
-  configure?.(connector);
-  cleanups.push(() => connector.stop());
-  const logs: string[] = [];
-  const transport = new WebSocketRelayTransport({
-    url: connector.url.replace("ws://", "http://"),
-    gatewayId: "gw-test",
-    secret: SECRET,
-    identities: [{ platform: "discord", botId: "bot-1" }],
-    backoff: { initialMs: 10, maxMs: 40, jitter: 0 },
-    logger: { debug: (m) => logs.push(m), info: (m) => logs.push(m), warn: (m) => logs.push(m) },
-    ...over,
-  });
-  cleanups.push(() => transport.disconnect({ budgetMs: 500 }));
-  return { connector, transport, logs };
-}
-
-function until(predicate: () => boolean, what = "condition"): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const tick = (): void => {
-      if (predicate()) return resolve();
-      if (Date.now() - started > 10_000) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(tick, 5);
-    };
-    tick();
-  });
-}
+afterEach(runCleanups);
+const setup = setupLink;
 
 const event = (text: string): WireMessageEvent => ({ text, source: { platform: "discord", chat_id: "C1", chat_type: "dm", user_id: "U1" } });
 

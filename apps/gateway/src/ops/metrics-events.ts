@@ -1,5 +1,5 @@
 // What the gateway reports to its metrics, as plain events: turn outcomes, duplicates, sheds,
-// outbound results, link closes. `GatewayMetrics` (metrics.ts, prom-client) records them when
+// outbound results. `GatewayMetrics` (metrics.ts, prom-client) records them when
 // /metrics is served; `NO_METRICS` ignores them otherwise, so callers never check.
 export const METRICS_PREFIX = "hermes_gateway_";
 
@@ -19,6 +19,8 @@ export interface MetricsSnapshot {
   readonly linkState: LinkState;
   /** Dials since start (monotonic). */
   readonly dials: number;
+  /** Link closes since start, by WebSocket close code (monotonic counts). */
+  readonly closeCodes: Readonly<Record<string, number>>;
   /** Turns accepted but not started yet (waiting behind their session's running turn). */
   readonly queueDepth: number;
   readonly turnsInFlight: number;
@@ -33,11 +35,10 @@ export interface MetricsRecorder {
   /** An inbound message refused because a queue bound was reached (turn outcome `shed`). */
   shed(): void;
   outbound(kind: OutboundKind): void;
-  linkClosed(code: number): void;
 }
 
 /** The recorder when no metrics are served. */
-export const NO_METRICS: MetricsRecorder = { turn() {}, duplicate() {}, shed() {}, outbound() {}, linkClosed() {} };
+export const NO_METRICS: MetricsRecorder = { turn() {}, duplicate() {}, shed() {}, outbound() {} };
 
 /** Classify an outbound result dict (spec §2.5, §3) for `outbound(kind)`. */
 export function outboundKind(result: { readonly success?: boolean; readonly ambiguous?: boolean; readonly [key: string]: unknown }): OutboundKind {

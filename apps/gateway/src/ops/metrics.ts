@@ -1,8 +1,8 @@
 // The gateway's Prometheus metrics (`GET /metrics`), through prom-client on a PRIVATE
 // registry: nothing else in the process (a bundled library, a test) can add to or reset what
 // the gateway exposes. Events are pushed through small methods (`turn`, `duplicate`, `shed`,
-// `outbound`, `linkClosed`) from wherever they happen; gauges that mirror runtime state (link
-// state, dials, queue depth) are read through one `collect` callback at scrape time, so the
+// `outbound`) from wherever they happen; what mirrors runtime state (link state, dials,
+// closes by code, queue depth) are read through one `collect` callback at scrape time, so the
 // runtime never has to remember to update them.
 //
 // prom-client costs tens of milliseconds to load, so this module is imported only when the
@@ -28,7 +28,6 @@ export class GatewayMetrics implements MetricsRecorder {
   readonly #latency: Histogram<"outcome">;
   readonly #duplicates: Counter;
   readonly #outbound: Counter<"kind">;
-  readonly #closes: Counter<"code">;
 
   constructor(opts: GatewayMetricsOptions) {
     const registers = [this.registry];
@@ -58,7 +57,20 @@ export class GatewayMetrics implements MetricsRecorder {
         dialsSeen = Math.max(dialsSeen, dials);
       },
     });
-    this.#closes = new Counter({ name: `${METRICS_PREFIX}link_closes_total`, help: "Closes of the relay link, by WebSocket close code.", labelNames: ["code"], registers });
+    const closesSeen = new Map<string, number>();
+    new Counter({
+      name: `${METRICS_PREFIX}link_closes_total`,
+      help: "Closes of the relay link, by WebSocket close code.",
+      labelNames: ["code"],
+      registers,
+      collect() {
+        for (const [code, n] of Object.entries(snapshot().closeCodes)) {
+          const seen = closesSeen.get(code) ?? 0;
+          if (n > seen) this.inc({ code }, n - seen);
+          closesSeen.set(code, Math.max(seen, n));
+        }
+      },
+    });
     this.#turns = new Counter({ name: `${METRICS_PREFIX}turns_total`, help: "Inbound messages handled, by outcome.", labelNames: ["outcome"], registers });
     for (const outcome of TURN_OUTCOMES) this.#turns.inc({ outcome }, 0); // every series present from the first scrape
     this.#latency = new Histogram({
@@ -97,10 +109,6 @@ export class GatewayMetrics implements MetricsRecorder {
 
   outbound(kind: OutboundKind): void {
     this.#outbound.inc({ kind });
-  }
-
-  linkClosed(code: number): void {
-    this.#closes.inc({ code: String(code) });
   }
 
   get contentType(): string {

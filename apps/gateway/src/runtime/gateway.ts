@@ -67,9 +67,6 @@ export function dedupeKey(event: RelayMessageEvent): string | null {
   return `${event.source.platform}:${event.source.chat_id}:${id}`;
 }
 
-/** The transport's close log line (`relay link closed (<code> …)`), read for the close-code counter. */
-const LINK_CLOSED_LOG = /^relay link closed \((\d{1,5})[ )]/;
-
 /** Identities (one `hello` each) from GATEWAY_RELAY_PLATFORMS / GATEWAY_RELAY_BOT_IDS. */
 export function relayIdentities(config: GatewayConfig): RelayIdentity[] {
   return config.relayPlatforms.value.map((platform) => ({ platform, botId: config.relayBotIds.value[platform]?.botId ?? "" }));
@@ -103,14 +100,11 @@ export class GatewayRuntime {
     this.#scheduler = new TurnScheduler(opts.queue);
     const c = opts.config;
     const relayLog = this.#log.child({ component: "relay" });
-    const countClose = (m: string) => {
-      const code = LINK_CLOSED_LOG.exec(m)?.[1];
-      if (code !== undefined) this.#metrics.linkClosed(Number(code));
-    };
     const relayLogger = {
       debug: (m: string) => relayLog.debug(m),
-      info: (m: string) => (countClose(m), relayLog.info(m)),
-      warn: (m: string) => (countClose(m), relayLog.warn(m)),
+      info: (m: string) => relayLog.info(m),
+      warn: (m: string) => relayLog.warn(m),
+      error: (m: string) => relayLog.error(m),
     };
     this.#transport = new WebSocketRelayTransport({
       url: c.relayUrl.value ?? "",
@@ -146,7 +140,8 @@ export class GatewayRuntime {
         const src = (e as RelayMessageEvent).source;
         const opts = src.thread_id !== null && src.thread_id !== src.chat_id ? { metadata: { thread_id: src.thread_id } } : {};
         for (;;) {
-          const r = await adapter.send(src.chat_id, text, opts);
+          // The turn's signal: an interrupt or the drain budget stops waiting for the result.
+          const r = await adapter.send(src.chat_id, text, { ...opts, signal });
           this.#metrics.outbound(outboundKind(r.raw));
           if (r.success) return;
           // Not sent at all while the link is down: wait for it to come back (the turn's signal
@@ -220,7 +215,13 @@ export class GatewayRuntime {
         collect: () => {
           const h = this.health();
           const queueDepth = Math.max(0, this.#scheduler.pending - this.#scheduler.inFlight);
-          return { linkState: (h.relay?.state ?? "connecting") as LinkState, dials: h.relay?.dialCount ?? 0, queueDepth, turnsInFlight: h.turnsInFlight };
+          return {
+            linkState: (h.relay?.state ?? "connecting") as LinkState,
+            dials: h.relay?.dialCount ?? 0,
+            closeCodes: this.#transport.state.closeCodes,
+            queueDepth,
+            turnsInFlight: h.turnsInFlight,
+          };
         },
       });
       this.#metrics = metrics;
@@ -259,9 +260,8 @@ export class GatewayRuntime {
       ...(this.#opts.fetch ? { fetch: this.#opts.fetch } : {}),
     });
     this.#log.info({ url: this.#transport.dialUrl, gatewayId: c.relayId.value, agent: this.#agent.name }, "connecting to the relay");
-    void this.#adapter.connect().then((ok) => {
-      if (ok) this.#log.info({ platform: this.#adapter.descriptor.platform }, "relay link established");
-    });
+    // The transport logs the link coming up (one line per event); nothing to add here.
+    void this.#adapter.connect();
     // After connect() wired the link's handlers: their replies wait for the link if needed.
     for (const { key, event } of this.#recovered.splice(0)) this.#runTurn(key, event);
   }

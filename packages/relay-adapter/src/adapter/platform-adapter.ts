@@ -25,6 +25,12 @@ export interface ChatInfo {
 export interface SendOptions {
   replyTo?: string;
   metadata?: Record<string, unknown>;
+  /**
+   * Stop waiting for the connector's answer when this aborts (e.g. the turn's signal at a
+   * drain budget): the send resolves `{success:false, ambiguous:true}` at once (it may have
+   * been delivered). Already aborted → not sent.
+   */
+  signal?: AbortSignal;
 }
 
 /** A non-retryable (or retryable) adapter failure the host must surface, e.g. `relay_disabled`. */
@@ -74,8 +80,8 @@ export interface PlatformAdapter {
 
   /** Resolve true when live; false on a failed connect (never rejects). */
   connect(): Promise<boolean>;
-  /** Deliberate, bounded shutdown. Never rejects. */
-  disconnect(): Promise<void>;
+  /** Deliberate, bounded shutdown (within `budgetMs` when given). Never rejects. */
+  disconnect(opts?: { budgetMs?: number }): Promise<void>;
   send(chatId: string, content: string, opts?: SendOptions): Promise<SendResult>;
   getChatInfo(chatId: string): Promise<ChatInfo>;
 }

@@ -21,16 +21,16 @@ import type {
 } from "./platform-adapter.js";
 import { ScopeMap } from "./scope-map.js";
 
-/** Any `{debug?, info?, warn?}` (console fits). */
+/** Any `{debug?, info?, warn?, error?}` (console fits). */
 export type RelayAdapterLogger = RelayLogger;
 
 export interface RelayAdapterOptions {
   transport: RelayTransport;
   /** Placeholder until the handshake replaces it with the connector's descriptor. */
   descriptor?: Descriptor;
-  /** How long `disconnect()` waits for `going_idle_ack`. Default 10 000 ms. */
+  /** How long `goIdle()` / `disconnect()` wait for `going_idle_ack`. Default 10 000 ms. */
   goIdleTimeoutMs?: number;
-  /** Budget handed to the transport's bounded disconnect. */
+  /** Default budget of `disconnect()` (going_idle wait included when it still has to ask). */
   disconnectBudgetMs?: number;
   /** Cap on remembered chat → scope entries. Default 10 000. */
   maxScopeEntries?: number;
@@ -39,6 +39,11 @@ export interface RelayAdapterOptions {
 
 /** Extra fields of an `outbound` action beyond `op`. */
 export type ActionFields = Record<string, unknown>;
+
+export interface SendActionOptions {
+  /** See {@link SendOptions.signal}: an abort settles the request at once as ambiguous. */
+  signal?: AbortSignal;
+}
 
 function str(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
@@ -53,6 +58,17 @@ function toSendResult(result: OutboundResult): SendResult {
   if (result?.ambiguous === true) out.ambiguous = true;
   return out;
 }
+
+/** Resolves when `promise` settles or after `ms`, whichever is first (never rejects). */
+function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([promise.then(noop, noop), expired]).finally(() => clearTimeout(timer));
+}
+
+function noop(): void {}
 
 export class RelayAdapter implements PlatformAdapter {
   readonly platform = "relay";
@@ -72,7 +88,8 @@ export class RelayAdapter implements PlatformAdapter {
   #fatal: AdapterFatalError | null = null;
   #monitoring = false;
   #subscribed = false;
-  #idleAcked = false;
+  /** `going_idle` was asked for (acked or not): a later `disconnect()` never asks (and waits) again. */
+  #idleAttempted = false;
 
   constructor(options: RelayAdapterOptions) {
     this.#transport = options.transport;
@@ -150,18 +167,29 @@ export class RelayAdapter implements PlatformAdapter {
 
   /**
    * Stop the revocation monitor (so a deliberate teardown never raises a spurious fatal),
-   * ask the connector to buffer (`going_idle`, best effort, bounded), then close. Never rejects.
+   * ask the connector to buffer (`going_idle`, best effort, bounded, and only when
+   * {@link goIdle} was not already attempted), then close. With `budgetMs` (or the
+   * `disconnectBudgetMs` option) the whole call stays within it: the going_idle wait takes at
+   * most half, the transport's bounded close the rest. Never rejects.
    */
-  async disconnect(): Promise<void> {
+  async disconnect(opts: { budgetMs?: number } = {}): Promise<void> {
+    const budget = opts.budgetMs ?? this.#disconnectBudgetMs;
+    const deadline = budget === undefined ? undefined : Date.now() + Math.max(0, budget);
     this.#monitoring = false;
     const t = this.#transport;
-    try {
-      if (t.state.connected && !this.#idleAcked) await t.goIdle(this.#goIdleTimeoutMs);
-    } catch (err) {
-      this.#debug(`relay going_idle failed during drain: ${err instanceof Error ? err.message : String(err)}`);
+    if (!this.#idleAttempted && t.state.connected) {
+      this.#idleAttempted = true;
+      const wait = budget === undefined ? this.#goIdleTimeoutMs : Math.min(this.#goIdleTimeoutMs, Math.floor(Math.max(0, budget) / 2));
+      try {
+        // Raced too: a going_idle already pending on this link (asked through the transport
+        // directly) would otherwise be joined with its own, longer, wait.
+        if (wait > 0) await settledWithin(t.goIdle(wait), wait);
+      } catch (err) {
+        this.#debug(`relay going_idle failed during drain: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
     try {
-      await t.disconnect(this.#disconnectBudgetMs === undefined ? undefined : { budgetMs: this.#disconnectBudgetMs });
+      await t.disconnect(deadline === undefined ? undefined : { budgetMs: Math.max(0, deadline - Date.now()) });
     } catch (err) {
       this.#warn(`relay disconnect failed: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -170,14 +198,15 @@ export class RelayAdapter implements PlatformAdapter {
   /**
    * Ask the connector to flip this instance to buffered-only (`going_idle`) and keep serving
    * until it acks: true on the ack, false on timeout or when not connected. A host drains in
-   * two steps: `goIdle()`, let running turns reply, then `disconnect()` (which then skips its
-   * own going_idle). Never rejects.
+   * two steps: `goIdle()`, let running turns reply, then `disconnect()`, which then skips its
+   * own going_idle whether or not this one was acked (so no ack costs one wait, not two).
+   * Never rejects.
    */
   async goIdle(timeoutMs: number = this.#goIdleTimeoutMs): Promise<boolean> {
     try {
-      const acked = this.#transport.state.connected ? await this.#transport.goIdle(timeoutMs) : false;
-      if (acked) this.#idleAcked = true;
-      return acked;
+      if (!this.#transport.state.connected) return false;
+      this.#idleAttempted = true;
+      return await this.#transport.goIdle(timeoutMs);
     } catch (err) {
       this.#debug(`relay going_idle failed: ${err instanceof Error ? err.message : String(err)}`);
       return false;
@@ -189,7 +218,7 @@ export class RelayAdapter implements PlatformAdapter {
     const action: ActionFields = { chat_id: chatId, content };
     if (opts.replyTo !== undefined) action["reply_to"] = opts.replyTo;
     if (opts.metadata !== undefined) action["metadata"] = opts.metadata;
-    return toSendResult(await this.sendAction("send", action));
+    return toSendResult(await this.sendAction("send", action, opts.signal === undefined ? {} : { signal: opts.signal }));
   }
 
   /**
@@ -202,8 +231,9 @@ export class RelayAdapter implements PlatformAdapter {
     kind: string,
     content: string,
     metadata: Record<string, unknown> = {},
+    opts: SendActionOptions = {},
   ): Promise<SendResult> {
-    return toSendResult(await this.sendAction("follow_up", { session_key: sessionKey, kind, content, metadata }));
+    return toSendResult(await this.sendAction("follow_up", { session_key: sessionKey, kind, content, metadata }, opts));
   }
 
   /** Proxied to the connector (it owns the platform cache). Falls back to `{name: chatId, type: "dm"}`. */
@@ -224,9 +254,9 @@ export class RelayAdapter implements PlatformAdapter {
    * `thread_rename`, `prompt`, …). Gated by the descriptor: an op the connector does not
    * support is answered locally `{success:false, error, unsupported:true}` and never sent.
    * The chat's scope is re-attached to `metadata` when the action names a `chat_id`.
-   * Never rejects.
+   * `opts.signal` aborts the wait (ambiguous result). Never rejects.
    */
-  async sendAction(op: string, fields: ActionFields = {}): Promise<OutboundResult> {
+  async sendAction(op: string, fields: ActionFields = {}, opts: SendActionOptions = {}): Promise<OutboundResult> {
     if (!this.supportsOp(op)) {
       return {
         success: false,
@@ -244,7 +274,7 @@ export class RelayAdapter implements PlatformAdapter {
       );
     }
     try {
-      const result = await this.#transport.sendOutbound(action);
+      const result = await this.#transport.sendOutbound(action, opts.signal === undefined ? undefined : { signal: opts.signal });
       return typeof result === "object" && result !== null ? result : { success: false, error: "relay returned no result" };
     } catch (err) {
       // The transport contract says it never rejects; keep the promise anyway.

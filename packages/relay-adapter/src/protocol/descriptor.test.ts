@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import {
   codePointLength,
   DEFAULT_MAX_MESSAGE_LENGTH,
+  MAX_MAX_MESSAGE_LENGTH,
+  MIN_MAX_MESSAGE_LENGTH,
   lengthFunctionFor,
   parseDescriptor,
   supportsCodeBlocks,
@@ -47,6 +49,30 @@ describe("parseDescriptor", () => {
     },
   );
 
+  it.each([
+    [1, MIN_MAX_MESSAGE_LENGTH],
+    [99.9, MIN_MAX_MESSAGE_LENGTH],
+    ["1", MIN_MAX_MESSAGE_LENGTH],
+    [100, 100],
+    [2000, 2000],
+    [1_000_000, 1_000_000],
+    [1_000_001, MAX_MAX_MESSAGE_LENGTH],
+    [1e20, MAX_MAX_MESSAGE_LENGTH],
+    ["1e20", MAX_MAX_MESSAGE_LENGTH],
+    [Number.MAX_VALUE, MAX_MAX_MESSAGE_LENGTH],
+    [-Infinity, DEFAULT_MAX_MESSAGE_LENGTH],
+    [-0.5, DEFAULT_MAX_MESSAGE_LENGTH],
+    [0.5, DEFAULT_MAX_MESSAGE_LENGTH],
+    [true, DEFAULT_MAX_MESSAGE_LENGTH],
+  ])("clamps max_message_length %p to %p", (value, expected) => {
+    expect(parseDescriptor({ platform: "x", max_message_length: value }).max_message_length).toBe(expected);
+  });
+
+  it("keeps a contract_version only when it is a positive safe integer", () => {
+    expect(parseDescriptor({ contract_version: 2 }).contract_version).toBe(2);
+    for (const bad of [1e20, "1e20", 0, -3, Number.NaN, "x", null]) expect(parseDescriptor({ contract_version: bad }).contract_version).toBe(1);
+  });
+
   it("keeps only non-empty string ops and turns a malformed list into []", () => {
     expect(parseDescriptor({ supported_ops: ["send", "", 3, null, "send", "react"] }).supported_ops).toEqual(["send", "react"]);
     expect(parseDescriptor({ supported_ops: "send,edit" }).supported_ops).toEqual([]);
@@ -65,7 +91,9 @@ describe("parseDescriptor", () => {
       fc.property(fc.jsonValue(), fc.dictionary(fc.constantFrom("platform", "max_message_length", "supported_ops", "len_unit", "emoji", "supports_edit"), fc.jsonValue()), (a, b) => {
         for (const raw of [a, b]) {
           const d = parseDescriptor(raw);
-          expect(d.max_message_length).toBeGreaterThan(0);
+          expect(d.max_message_length).toBeGreaterThanOrEqual(MIN_MAX_MESSAGE_LENGTH);
+          expect(d.max_message_length).toBeLessThanOrEqual(MAX_MAX_MESSAGE_LENGTH);
+          expect(Number.isSafeInteger(d.contract_version) && d.contract_version >= 1).toBe(true);
           expect(Number.isInteger(d.max_message_length)).toBe(true);
           expect(["chars", "utf16"]).toContain(d.len_unit);
           expect(typeof d.supports_edit).toBe("boolean");

@@ -6,6 +6,14 @@ import type { Descriptor } from "./types.js";
 
 /** `max_message_length` when the connector's value is missing, non-numeric or not positive. */
 export const DEFAULT_MAX_MESSAGE_LENGTH = 4096;
+/**
+ * Floor for a positive `max_message_length`: below it every reply would be cut into
+ * fragments (1 → one message per character). 100 is under every chat platform's real limit
+ * (SMS 160, Discord 2000, Telegram 4096).
+ */
+export const MIN_MAX_MESSAGE_LENGTH = 100;
+/** Ceiling for `max_message_length` (1e20 is not a limit): above Slack's 40 000, far below a frame. */
+export const MAX_MAX_MESSAGE_LENGTH = 1_000_000;
 
 /** Ops a legacy connector (empty `supported_ops`) is assumed to support. */
 export const LEGACY_OPS: readonly string[] = Object.freeze(["send", "edit", "typing", "follow_up"]);
@@ -23,6 +31,11 @@ function positiveInt(value: unknown): number | null {
   const i = Math.floor(n);
   return i > 0 ? i : null;
 }
+/** Missing, non-numeric or non-positive → the default (spec §2.2); otherwise clamped to [floor, ceiling]. */
+function messageLengthLimit(value: unknown): number {
+  const n = positiveInt(value);
+  return n === null ? DEFAULT_MAX_MESSAGE_LENGTH : Math.min(MAX_MAX_MESSAGE_LENGTH, Math.max(MIN_MAX_MESSAGE_LENGTH, n));
+}
 
 export interface ParseDescriptorOptions {
   /** Platform to assume when the descriptor names none (e.g. the hello's platform). */
@@ -36,15 +49,16 @@ export interface ParseDescriptorOptions {
 export function parseDescriptor(raw: unknown, opts: ParseDescriptorOptions = {}): Descriptor {
   const d: JsonRecord = isObject(raw) ? raw : {};
   const platform = str(d["platform"], "") || opts.platform || "relay";
+  // 1e20 is not a version: beyond the safe integers → 1, the only version spoken.
   const version = positiveInt(d["contract_version"]);
   const ops = Array.isArray(d["supported_ops"])
     ? [...new Set((d["supported_ops"] as unknown[]).filter((op): op is string => typeof op === "string" && op !== ""))]
     : [];
   return {
-    contract_version: version ?? 1,
+    contract_version: version !== null && Number.isSafeInteger(version) ? version : 1,
     platform,
     label: str(d["label"], "") || platform,
-    max_message_length: positiveInt(d["max_message_length"]) ?? DEFAULT_MAX_MESSAGE_LENGTH,
+    max_message_length: messageLengthLimit(d["max_message_length"]),
     supports_draft_streaming: bool(d["supports_draft_streaming"]),
     supports_edit: bool(d["supports_edit"]),
     supports_threads: bool(d["supports_threads"]),

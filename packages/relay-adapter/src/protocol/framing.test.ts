@@ -50,6 +50,97 @@ describe("FrameDecoder", () => {
   });
 });
 
+/** The former decoder (concatenate, re-scan), kept as the oracle for "same outputs". */
+class FormerDecoder {
+  #partial = "";
+  constructor(readonly maxLine: number) {}
+  push(chunk: string): { frames: unknown[]; malformed: string[] } {
+    const out = { frames: [] as unknown[], malformed: [] as string[] };
+    let data = this.#partial + chunk;
+    let start = 0;
+    for (let nl = data.indexOf("\n", start); nl !== -1; nl = data.indexOf("\n", start)) {
+      const line = data.slice(start, nl);
+      start = nl + 1;
+      if (line.trim() === "") continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        out.malformed.push(`invalid JSON (${line.length} characters)`);
+        continue;
+      }
+      if (typeof value !== "object" || value === null || Array.isArray(value)) out.malformed.push("JSON value is not an object");
+      else out.frames.push(value);
+    }
+    data = data.slice(start);
+    if (data.length > this.maxLine) {
+      out.malformed.push(`partial line over ${this.maxLine} characters discarded`);
+      data = "";
+    }
+    this.#partial = data;
+    return out;
+  }
+}
+
+describe("FrameDecoder against whole-frame decoding", () => {
+  const line = fc.oneof(
+    fc.dictionary(fc.string(), fc.jsonValue()).map((f) => JSON.stringify(f)),
+    fc.string().map((s) => s.replace(/\n/g, "")),
+    fc.constantFrom("", "  ", "[1]", "null", '{"a":', "\r"),
+  );
+  const cutStream = (stream: string, cuts: number[]): string[] => {
+    const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
+    const pieces: string[] = [];
+    let prev = 0;
+    for (const p of [...points, stream.length]) {
+      pieces.push(stream.slice(prev, p));
+      prev = p;
+    }
+    return pieces;
+  };
+
+  it("yields the same frames and malformed reports however the stream is split", () => {
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 10 }), fc.boolean(), fc.array(fc.nat(), { maxLength: 20 }), (lines, terminated, cuts) => {
+        const stream = lines.join("\n") + (terminated ? "\n" : "");
+        const whole = new FrameDecoder().push(stream);
+        const split = new FrameDecoder();
+        const frames: unknown[] = [];
+        const malformed: string[] = [];
+        for (const piece of cutStream(stream, cuts)) {
+          const r = split.push(piece);
+          frames.push(...r.frames);
+          malformed.push(...r.malformed);
+        }
+        expect(frames).toEqual(whole.frames);
+        expect(malformed).toEqual(whole.malformed);
+        expect(split.pending).toBe(terminated || lines.length === 0 ? 0 : stream.length - stream.lastIndexOf("\n") - 1);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("gives exactly the former decoder's outputs, line cap included", () => {
+    fc.assert(
+      fc.property(
+        fc.array(line, { maxLength: 10 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        fc.integer({ min: 1, max: 40 }),
+        (lines, cuts, maxLine) => {
+          const stream = lines.join("\n");
+          const ours = new FrameDecoder({ maxLineBytes: maxLine });
+          const former = new FormerDecoder(maxLine);
+          for (const piece of cutStream(stream, cuts)) {
+            const a = ours.push(piece);
+            expect({ frames: a.frames, malformed: a.malformed }).toEqual(former.push(piece));
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
 describe("frame validation", () => {
   it("accepts each connector frame and ignores unknown types and echoes", () => {
     expect(parseConnectorFrame({ type: "inbound", event: { text: "x" }, bufferId: "b1" })).toMatchObject({ ok: true, frame: { bufferId: "b1" } });

@@ -18,7 +18,12 @@ export interface DecodedChunk {
 
 export class FrameDecoder {
   readonly #maxLine: number;
-  #partial = "";
+  /**
+   * The unterminated line, as the pieces it arrived in: joined once, when its "\n" arrives.
+   * Concatenating and re-scanning a growing string on every message is quadratic in the line.
+   */
+  #pieces: string[] = [];
+  #pendingLength = 0;
 
   constructor(opts: { maxLineBytes?: number } = {}) {
     this.#maxLine = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
@@ -26,30 +31,42 @@ export class FrameDecoder {
 
   /** Characters buffered from an unterminated line. */
   get pending(): number {
-    return this.#partial.length;
+    return this.#pendingLength;
   }
 
-  /** Feed one WebSocket message (text). Never throws. */
+  /** Feed one WebSocket message (text). Never throws. Linear in the characters received. */
   push(chunk: string): DecodedChunk {
     const out: DecodedChunk = { frames: [], malformed: [] };
-    let data = this.#partial + chunk;
     let start = 0;
-    for (let nl = data.indexOf("\n", start); nl !== -1; nl = data.indexOf("\n", start)) {
-      this.#line(data.slice(start, nl), out);
+    // Only the new chunk is scanned for "\n": the buffered pieces are known to contain none.
+    for (let nl = chunk.indexOf("\n"); nl !== -1; nl = chunk.indexOf("\n", start)) {
+      const tail = chunk.slice(start, nl);
+      if (this.#pieces.length === 0) {
+        this.#line(tail, out);
+      } else {
+        this.#pieces.push(tail);
+        const line = this.#pieces.join("");
+        this.#pieces = [];
+        this.#pendingLength = 0;
+        this.#line(line, out);
+      }
       start = nl + 1;
     }
-    data = data.slice(start);
-    if (data.length > this.#maxLine) {
-      out.malformed.push(`partial line over ${this.#maxLine} characters discarded`);
-      data = "";
+    if (start < chunk.length) {
+      this.#pieces.push(start === 0 ? chunk : chunk.slice(start));
+      this.#pendingLength += chunk.length - start;
     }
-    this.#partial = data;
+    if (this.#pendingLength > this.#maxLine) {
+      out.malformed.push(`partial line over ${this.#maxLine} characters discarded`);
+      this.reset();
+    }
     return out;
   }
 
   /** Drop any partial line (a new connection starts clean). */
   reset(): void {
-    this.#partial = "";
+    this.#pieces = [];
+    this.#pendingLength = 0;
   }
 
   #line(line: string, out: DecodedChunk): void {

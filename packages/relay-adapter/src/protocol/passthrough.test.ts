@@ -167,6 +167,30 @@ describe("decodeForwardBody", () => {
     expect(decodeForwardBody("abcde")).toBeNull();
     expect(decodeForwardBody(undefined)).toBeNull();
   });
+
+  it("accepts and rejects exactly what the former regex check did (both alphabets, ≤ 2 '=', whitespace ignored)", () => {
+    // The former check, verbatim; safe here only because the inputs are short.
+    const former = (text: string): boolean => {
+      const compact = text.replace(/\s+/g, "");
+      return /^(?:[A-Za-z0-9+/]|[A-Za-z0-9\-_])*={0,2}$/.test(compact) && compact.replace(/=+$/, "").length % 4 !== 1;
+    };
+    const char = fc.constantFrom("A", "z", "0", "+", "/", "-", "_", "=", "!", ".", " ", "\n", "\t", "\u00a0", "\u2028", "\u3000", "\ufeff", "é");
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 14 }).map((cs) => cs.join("")), (text) => {
+        const decoded = decodeForwardBody(text);
+        expect(decoded !== null).toBe(former(text));
+        if (decoded !== null) expect(Buffer.from(decoded)).toEqual(Buffer.from(text.replace(/\s+/g, ""), "base64"));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("rejects the crafted backtracking input promptly", () => {
+    // "A"×36 + "!" took minutes with the former regex (two overlapping alternatives under `*`).
+    expect(decodeForwardBody(`${"A".repeat(36)}!`)).toBeNull();
+    expect(discordInteractionToEvent(forward({}, { bodyB64: `${"A".repeat(36)}!` }))).toMatchObject({ ok: false, reason: "bad_base64" });
+    expect(passthroughFromWire({ ...forward({}), bodyB64: `${"A".repeat(36)}!` })).toMatchObject({ ok: false, reason: "bad_base64" });
+  });
 });
 
 describe("passthroughFromWire", () => {

@@ -40,7 +40,7 @@ export class StubTransport implements RelayTransport {
   }
 
   get state(): RelayTransportState {
-    return { ...this.#state };
+    return { ...this.#state, closeCodes: { ...this.#state.closeCodes } };
   }
   setInboundHandler(h: InboundHandler): void {
     this.#inbound = h;
@@ -59,11 +59,19 @@ export class StubTransport implements RelayTransport {
     this.calls.push("connect");
     if (this.#state.authRevoked) throw new Error("stub transport: revoked");
     const d = parseDescriptor({ platform: "stub", ...this.#opts.descriptor });
-    this.#state = { ...this.#state, connected: true, dialCount: this.#state.dialCount + 1, descriptor: d };
+    this.#state = {
+      ...this.#state,
+      connected: true,
+      dialCount: this.#state.dialCount + 1,
+      handshakeCount: this.#state.handshakeCount + 1,
+      lastConnectedAt: Date.now(),
+      descriptor: d,
+    };
     return d;
   }
 
   async sendOutbound(action: OutboundAction, opts: SendOutboundOptions = {}): Promise<OutboundResult> {
+    if (opts.signal?.aborted === true) return { success: false, error: "relay outbound aborted before it was sent" };
     if (!this.#state.connected) return { success: false, error: "relay transport not connected" };
     this.sent.push({ action, opts });
     return this.#opts.respond ? this.#opts.respond(action, opts) : { success: true, message_id: `stub-${++this.#n}` };
@@ -80,7 +88,7 @@ export class StubTransport implements RelayTransport {
 
   async disconnect(): Promise<void> {
     this.calls.push("disconnect");
-    this.#state = { ...this.#state, connected: false, lastCloseCode: 1000, lastCloseReason: "gateway disconnect" };
+    this.#state = { ...this.#state, connected: false, lastCloseCode: 1000, lastCloseReason: "gateway disconnect", closeCodes: count(this.#state.closeCodes, 1000) };
   }
 
   /** Deliver an inbound event; resolves when the handler has taken it. */
@@ -96,7 +104,18 @@ export class StubTransport implements RelayTransport {
   /** Simulate a confirmed revocation: latch authRevoked and notify listeners once. */
   revoke(): void {
     if (this.#state.authRevoked) return;
-    this.#state = { ...this.#state, authRevoked: true, connected: false, lastCloseCode: 4401, lastCloseReason: "unauthorized" };
+    this.#state = {
+      ...this.#state,
+      authRevoked: true,
+      connected: false,
+      lastCloseCode: 4401,
+      lastCloseReason: "unauthorized",
+      closeCodes: count(this.#state.closeCodes, 4401),
+    };
     for (const l of this.#revoked) l();
   }
+}
+
+function count(codes: Record<number, number>, code: number): Record<number, number> {
+  return { ...codes, [code]: (codes[code] ?? 0) + 1 };
 }

@@ -26,12 +26,27 @@ export type InboundHandler = (event: WireMessageEvent, meta: InboundMeta) => voi
 export type InterruptHandler = (sessionKey: string, chatId: string) => void | Promise<void>;
 export type PassthroughHandler = (forward: WirePassthroughForward, meta: InboundMeta) => void | Promise<void>;
 
-/** What an operator sees (health endpoints, logs). */
+/**
+ * What an operator sees (health endpoints, logs, metrics). A snapshot: counters only ever
+ * grow over the transport's life, so a metrics exporter can read them at scrape time.
+ */
 export interface RelayTransportState {
+  /** A handshaken link is up. */
   connected: boolean;
+  /** Dials attempted (each mints a fresh upgrade token). */
   dialCount: number;
+  /** Successful handshakes (first `descriptor` received). */
+  handshakeCount: number;
+  /** Dials in a row that ended before a handshake; back to 0 on a successful handshake. */
+  consecutiveFailures: number;
+  /** When the last handshake completed (epoch ms); null before the first. */
+  lastConnectedAt: number | null;
   lastCloseCode: number | null;
   lastCloseReason: string | null;
+  /** Closes by WebSocket close code (a dial that never opened counts as 1006). */
+  closeCodes: Record<number, number>;
+  /** Outbound requests waiting for their `outbound_result`. */
+  pendingOutbound: number;
   authRevoked: boolean;
   descriptor: Descriptor | null;
 }
@@ -41,6 +56,12 @@ export interface SendOutboundOptions {
   botId?: string;
   /** Default 30 000 ms. */
   timeoutMs?: number;
+  /**
+   * Give up waiting when this aborts: the request settles at once with
+   * `{success:false, error:"relay outbound aborted…", ambiguous:true}` (the frame was written,
+   * the connector may have applied it). Already aborted → not sent, not ambiguous.
+   */
+  signal?: AbortSignal;
 }
 
 export interface RelayTransport {
@@ -53,7 +74,10 @@ export interface RelayTransport {
   sendOutbound(action: OutboundAction, opts?: SendOutboundOptions): Promise<OutboundResult>;
   /** The gateway's own /stop for a session. */
   interrupt(sessionKey: string, reason?: string): void;
-  /** Send `going_idle`; resolves true on `going_idle_ack`, false on timeout (default 10 000 ms). */
+  /**
+   * Send `going_idle`; resolves true on `going_idle_ack`, false on timeout (default 10 000 ms).
+   * At most once per link: a later call on the same link gets the first call's outcome.
+   */
   goIdle(timeoutMs?: number): Promise<boolean>;
   /** Deliberate, bounded close; the supervisor never reconnects after it. */
   disconnect(opts?: { budgetMs?: number }): Promise<void>;
@@ -64,5 +88,17 @@ export interface RelayTransport {
 
 /** The state of a transport that has never connected. */
 export function initialTransportState(): RelayTransportState {
-  return { connected: false, dialCount: 0, lastCloseCode: null, lastCloseReason: null, authRevoked: false, descriptor: null };
+  return {
+    connected: false,
+    dialCount: 0,
+    handshakeCount: 0,
+    consecutiveFailures: 0,
+    lastConnectedAt: null,
+    lastCloseCode: null,
+    lastCloseReason: null,
+    closeCodes: {},
+    pendingOutbound: 0,
+    authRevoked: false,
+    descriptor: null,
+  };
 }

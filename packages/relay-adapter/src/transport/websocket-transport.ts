@@ -13,7 +13,7 @@ import { parseConnectorFrame } from "../protocol/frames.js";
 import { encodeFrame, FrameDecoder } from "../protocol/framing.js";
 import type { ConnectorFrame, Descriptor, GatewayFrame, OutboundAction, OutboundResult } from "../protocol/types.js";
 import { relayDialUrl } from "../protocol/urls.js";
-import { logSafely, type RelayLogger } from "../logger.js";
+import { logSafely, type RelayLogger, type RelayLogLevel } from "../logger.js";
 import { backoffDelay, type BackoffOptions } from "./backoff.js";
 import { PendingRequests } from "./pending.js";
 import { RelayConnectError } from "./errors.js";
@@ -28,7 +28,7 @@ import type {
 } from "./types.js";
 import { initialTransportState } from "./types.js";
 
-/** Any `{debug?, info?, warn?}` (console fits). Tokens and secrets are never passed to it. */
+/** Any `{debug?, info?, warn?, error?}` (console fits). Tokens and secrets are never passed to it. */
 export type RelayTransportLogger = RelayLogger;
 
 export interface WebSocketRelayTransportOptions {
@@ -80,17 +80,33 @@ interface Link {
   lastPing: number;
   /** The last socket error (e.g. "Unexpected server response: 401"), used when the close has no reason. */
   lastError: string;
+  /** Why we terminated the socket ourselves (keepalive, handshake timeout); wins over `lastError`. */
+  cause: string;
   /** Inbound and passthrough frames are handled one after the other, in order. */
   inbox: InboxItem[];
   inboxHead: number;
   draining: boolean;
   closed: Promise<void>;
+  /** The one `going_idle` of this link and its outcome: never sent (nor waited for) twice. */
+  idle: Promise<boolean> | null;
 }
+
+/**
+ * Failed dials in a row (no handshake yet) from which the failure line is logged at warn,
+ * then at error. A daemon's first failures are routine (connector restarting); many in a row
+ * need an operator.
+ */
+export const DIAL_FAILURES_WARN_FROM = 3;
+export const DIAL_FAILURES_ERROR_FROM = 10;
+/** 4401 refusals before any handshake after which the secret is probably wrong (logged at error). */
+export const REFUSALS_ERROR_FROM = 3;
 
 const NOT_CONNECTED = "relay transport not connected";
 const CLOSED = "relay transport closed";
 const LOST = "relay transport connection lost";
 const TIMED_OUT = "relay outbound timed out";
+const ABORTED = "relay outbound aborted (it may have been delivered)";
+const ABORTED_UNSENT = "relay outbound aborted before it was sent";
 
 function unref(t: NodeJS.Timeout): NodeJS.Timeout {
   t.unref?.();
@@ -117,6 +133,8 @@ export class WebSocketRelayTransport implements RelayTransport {
   #started = false;
   #attempt = 0;
   #provisional401 = false;
+  /** 4401 closes since the last successful handshake, while none has ever succeeded. */
+  #refusals = 0;
   #retryTimer: NodeJS.Timeout | null = null;
   #firstHandshake: { resolve: (d: Descriptor) => void; reject: (e: Error) => void } | null = null;
   /** `connected` is derived from the current link (see {@link state}); the rest is kept here. */
@@ -149,7 +167,7 @@ export class WebSocketRelayTransport implements RelayTransport {
 
   /** Operator-facing snapshot. */
   get state(): RelayTransportState {
-    return { ...this.#state, connected: this.#connected };
+    return { ...this.#state, closeCodes: { ...this.#state.closeCodes }, connected: this.#connected, pendingOutbound: this.#pending.size };
   }
 
   /** A handshaken link is up. */
@@ -230,6 +248,8 @@ export class WebSocketRelayTransport implements RelayTransport {
 
   // ── outbound ────────────────────────────────────────────────────────
   sendOutbound(action: OutboundAction, opts: SendOutboundOptions = {}): Promise<OutboundResult> {
+    const signal = opts.signal;
+    if (signal?.aborted === true) return Promise.resolve({ success: false, error: ABORTED_UNSENT });
     if (this.#deliberate) return Promise.resolve({ success: false, error: CLOSED });
     const link = this.#link;
     if (link === null || !link.handshaken || link.ws.readyState !== WebSocket.OPEN) {
@@ -241,7 +261,21 @@ export class WebSocketRelayTransport implements RelayTransport {
     if (opts.botId !== undefined) frame.botId = opts.botId;
     const timeoutMs = opts.timeoutMs ?? this.#opts.outboundTimeoutMs ?? 30_000;
     return new Promise<OutboundResult>((resolve) => {
-      this.#pending.add(requestId, resolve, timeoutMs);
+      if (signal === undefined) {
+        this.#pending.add(requestId, resolve, timeoutMs);
+      } else {
+        // Whichever settles first (answer, timeout, lost link, abort) frees the entry and the listener.
+        const onAbort = (): void => this.#pending.take(requestId)?.({ success: false, error: ABORTED, ambiguous: true });
+        this.#pending.add(
+          requestId,
+          (result) => {
+            signal.removeEventListener("abort", onAbort);
+            resolve(result);
+          },
+          timeoutMs,
+        );
+        signal.addEventListener("abort", onAbort, { once: true });
+      }
       link.ws.send(encodeFrame(frame), (err) => {
         if (err === undefined || err === null) return;
         this.#pending.take(requestId)?.({ success: false, error: LOST });
@@ -255,18 +289,23 @@ export class WebSocketRelayTransport implements RelayTransport {
     if (!this.#write(frame)) this.#log("debug", "relay interrupt not sent: not connected");
   }
 
-  /** Send `going_idle`; true on `going_idle_ack`, false on timeout or when not connected. Keeps serving meanwhile. */
+  /**
+   * Send `going_idle`; true on `going_idle_ack`, false on timeout or when not connected. Keeps
+   * serving meanwhile. Once per link: a second call joins the first wait (or gets its outcome)
+   * rather than sending another `going_idle` and waiting again.
+   */
   goIdle(timeoutMs = 10_000): Promise<boolean> {
-    if (!this.#connected) return Promise.resolve(false);
-    this.#resolveIdle(false);
-    return new Promise<boolean>((resolve) => {
-      const timer = unref(setTimeout(() => this.#resolveIdle(false), timeoutMs));
+    const link = this.#link;
+    if (link === null || !link.handshaken) return Promise.resolve(false);
+    link.idle ??= new Promise<boolean>((resolve) => {
+      const timer = unref(setTimeout(() => this.#resolveIdle(false), Math.max(0, timeoutMs)));
       this.#idleWaiter = (acked) => {
         clearTimeout(timer);
         resolve(acked);
       };
-      if (!this.#write({ type: "going_idle" })) this.#resolveIdle(false);
+      if (!this.#writeOn(link, { type: "going_idle" })) this.#resolveIdle(false);
     });
+    return link.idle;
   }
 
   // ── dialing ─────────────────────────────────────────────────────────
@@ -289,7 +328,6 @@ export class WebSocketRelayTransport implements RelayTransport {
         followRedirects: false,
       });
     } catch (err) {
-      this.#log("warn", `relay dial failed: ${message(err)}`);
       this.#afterClose(null, 1006, message(err));
       return;
     }
@@ -304,17 +342,20 @@ export class WebSocketRelayTransport implements RelayTransport {
       lastPong: Date.now(),
       lastPing: 0,
       lastError: "",
+      cause: "",
       inbox: [],
       inboxHead: 0,
       draining: false,
       closed: new Promise<void>((r) => (markClosed = r)),
+      idle: null,
     };
     this.#link = link;
     this.#descriptors.clear();
     const handshakeTimer = unref(
       setTimeout(() => {
         if (!link.handshaken) {
-          this.#log("warn", "relay handshake timed out (no descriptor)");
+          // The close line that follows reports it (one line per event).
+          link.cause = "handshake timed out (no descriptor)";
           ws.terminate();
         }
       }, this.#opts.handshakeTimeoutMs ?? 15_000),
@@ -349,7 +390,7 @@ export class WebSocketRelayTransport implements RelayTransport {
     ws.on("close", (code, reason) => {
       clearTimeout(handshakeTimer);
       markClosed();
-      this.#onClose(link, code, reason.toString("utf8") || link.lastError);
+      this.#onClose(link, code, reason.toString("utf8") || link.cause || link.lastError);
     });
   }
 
@@ -359,8 +400,9 @@ export class WebSocketRelayTransport implements RelayTransport {
     link.pingTimer = setInterval(() => {
       const now = Date.now();
       if (now - link.lastPong > timeout) {
-        this.#log("warn", `relay keepalive: no pong for ${timeout} ms; closing the link`);
-        link.lastError = "keepalive timeout";
+        // A half-open socket: terminate (no close handshake to wait for) and let the close line report it.
+        this.#log("debug", `relay keepalive: no pong for ${now - link.lastPong} ms (limit ${timeout} ms)`);
+        link.cause = "keepalive timeout";
         link.ws.terminate();
         return;
       }
@@ -387,30 +429,56 @@ export class WebSocketRelayTransport implements RelayTransport {
     this.#afterClose(link, code, reason);
   }
 
-  /** Decide what follows a closed (or failed) dial: revocation, immediate re-dial, backoff, or stop. */
+  /**
+   * Decide what follows a closed (or failed) dial: revocation, immediate re-dial, backoff, or
+   * stop. Logs exactly one line per close (code, reason, what happens next), escalating with
+   * failed dials in a row.
+   */
   #afterClose(link: Link | null, code: number, reason: string): void {
+    this.#state.closeCodes[code] = (this.#state.closeCodes[code] ?? 0) + 1;
     if (this.#deliberate) return;
     const handshaken = link?.handshaken === true;
-    this.#log(handshaken ? "warn" : "info", `relay link closed (${code}${reason ? ` ${reason}` : ""})`);
-    let delay: number | null = null;
-    if (code === 4401 && reason !== "expired" && this.#provisional401) {
+    const closed = `${code}${reason ? ` ${reason}` : ""}`;
+    // 4401 with reason "expired" is an aged token, never a refusal of the secret.
+    const refused = code === 4401 && reason !== "expired";
+    if (!handshaken) this.#state.consecutiveFailures++;
+    if (refused && this.#provisional401) {
       this.#latchRevoked();
       return;
     }
+    if (!refused) this.#provisional401 = false;
     // A descriptor is only ever recorded by a successful handshake.
-    if (code === 4401 && reason !== "expired" && this.#state.descriptor !== null) {
+    if (refused && this.#state.descriptor !== null) {
       // Provisional: one immediate re-dial with a fresh token decides.
       this.#provisional401 = true;
-      delay = 0;
-    } else {
-      if (code !== 4401 || reason === "expired") this.#provisional401 = false;
-      if (this.#opts.reconnect === false) {
-        this.#settleFirstHandshake(new RelayConnectError("RELAY_DIAL_FAILED", `relay link closed (${code}${reason ? ` ${reason}` : ""}) and reconnect is off`));
-        return;
-      }
-      delay = backoffDelay(this.#attempt++, this.#random(), this.#opts.backoff);
+      this.#log("warn", `relay link refused (${closed}) after a handshake; re-dialing once with a fresh token to confirm`);
+      this.#scheduleDial(0);
+      return;
     }
-    this.#log("debug", `relay re-dial in ${delay} ms`);
+    if (refused) this.#refusals++;
+    const failures = this.#state.consecutiveFailures;
+    const next = this.#opts.reconnect === false ? null : backoffDelay(this.#attempt++, this.#random(), this.#opts.backoff);
+    const then = next === null ? "reconnect is off" : `re-dial in ${next} ms`;
+    if (handshaken) {
+      this.#log("warn", `relay link closed (${closed}); ${then}`);
+    } else if (refused && this.#refusals >= REFUSALS_ERROR_FROM) {
+      this.#log(
+        "error",
+        `relay connector refused this gateway's secret (${closed}) ${this.#refusals} times in a row before any handshake: ` +
+          `the secret may be wrong or not yet provisioned; re-enroll with \`hermes gateway enroll\` if it persists; ${then}`,
+      );
+    } else {
+      const level = failures >= DIAL_FAILURES_ERROR_FROM ? "error" : failures >= DIAL_FAILURES_WARN_FROM ? "warn" : "info";
+      this.#log(level, `relay dial failed (${closed}; ${failures} in a row); ${then}`);
+    }
+    if (next === null) {
+      this.#settleFirstHandshake(new RelayConnectError("RELAY_DIAL_FAILED", `relay link closed (${closed}) and reconnect is off`));
+      return;
+    }
+    this.#scheduleDial(next);
+  }
+
+  #scheduleDial(delay: number): void {
     this.#retryTimer = unref(
       setTimeout(() => {
         this.#retryTimer = null;
@@ -422,7 +490,7 @@ export class WebSocketRelayTransport implements RelayTransport {
   #latchRevoked(): void {
     if (this.#state.authRevoked) return;
     this.#state.authRevoked = true;
-    this.#log("warn", "relay secret revoked (4401 confirmed by a fresh re-dial); not reconnecting");
+    this.#log("error", "relay secret revoked (4401 confirmed by a fresh re-dial); not reconnecting");
     this.#settleFirstHandshake(this.#revokedError());
     for (const l of this.#revokedListeners) {
       try {
@@ -454,6 +522,10 @@ export class WebSocketRelayTransport implements RelayTransport {
         link.handshaken = true;
         clearTimeout(handshakeTimer);
         this.#state.descriptor = d;
+        this.#state.handshakeCount++;
+        this.#state.consecutiveFailures = 0;
+        this.#state.lastConnectedAt = Date.now();
+        this.#refusals = 0;
         link.stableTimer = unref(
           setTimeout(() => {
             this.#attempt = 0;
@@ -574,7 +646,7 @@ export class WebSocketRelayTransport implements RelayTransport {
     while (this.#pending.size > 0 && Date.now() < deadline) await sleep(Math.min(20, deadline - Date.now()));
   }
 
-  #log(level: keyof RelayLogger, m: string): void {
+  #log(level: RelayLogLevel, m: string): void {
     logSafely(this.#opts.logger, level, m);
   }
 }

@@ -21,7 +21,7 @@ export interface RawConnection {
 export class RawConnector {
   readonly connections: RawConnection[] = [];
   readonly #http: Server;
-  readonly #wss = new WebSocketServer({ noServer: true });
+  readonly #wss: WebSocketServer;
   readonly #waiters: (() => void)[] = [];
   onConnection: (c: RawConnection) => void = (c) => {
     // Default: answer every hello with a descriptor for its platform.
@@ -30,7 +30,9 @@ export class RawConnector {
   /** Verify list; when set, a bad token is closed 4401 right after the upgrade. */
   secrets: string[] | null = null;
 
-  constructor() {
+  /** `autoPong: false` makes a half-open peer: it never answers the gateway's pings. */
+  constructor(opts: { autoPong?: boolean } = {}) {
+    this.#wss = new WebSocketServer({ noServer: true, autoPong: opts.autoPong ?? true });
     this.#http = createServer((_req, res) => res.writeHead(404).end());
     this.#http.on("upgrade", (req: IncomingMessage, socket, head) => {
       this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req));

@@ -1,0 +1,237 @@
+// Daemon hardening of the link (issue 11): going_idle once, bounded shutdown, aborted sends,
+// escalating connect-failure logs and counters, half-open sockets. Against a RawConnector
+// on 127.0.0.1 that never answers what each test needs unanswered.
+import { getEventListeners } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { DIAL_FAILURES_ERROR_FROM, DIAL_FAILURES_WARN_FROM, RelayAdapter, REFUSALS_ERROR_FROM } from "../src/index.js";
+import type { RawConnection } from "./support/raw-connector.js";
+import { runCleanups, SECRET, setupLink, until } from "./support/transport-setup.js";
+
+afterEach(runCleanups);
+
+const goingIdleFrames = (c: RawConnection): number => c.frames.filter((f) => f["type"] === "going_idle").length;
+const wait = (ms: number): Promise<"overran"> => new Promise((r) => setTimeout(() => r("overran"), ms));
+
+describe("going_idle at most once per link", () => {
+  it("a second goIdle() on the same link joins the first wait instead of asking again", async () => {
+    const { connector, transport } = await setupLink();
+    await transport.connect();
+    const conn = await connector.connection(0);
+    const first = transport.goIdle(200);
+    const second = transport.goIdle(200);
+    expect(await Promise.all([first, second])).toEqual([false, false]);
+    expect(await transport.goIdle(200)).toBe(false); // already attempted on this link: no new wait
+    await conn.next("going_idle");
+    expect(goingIdleFrames(conn)).toBe(1);
+  });
+
+  it("a host's goIdle() then disconnect() sends going_idle once when no ack comes", async () => {
+    const { connector, transport } = await setupLink();
+    const adapter = new RelayAdapter({ transport, goIdleTimeoutMs: 10_000 });
+    expect(await adapter.connect()).toBe(true);
+    const conn = await connector.connection(0);
+    expect(await adapter.goIdle(150)).toBe(false);
+    await adapter.disconnect();
+    expect(goingIdleFrames(conn)).toBe(1);
+    expect(transport.state.connected).toBe(false);
+  });
+
+  it("a new link may ask again (a new lifecycle)", async () => {
+    const { connector, transport } = await setupLink();
+    await transport.connect();
+    expect(await transport.goIdle(50)).toBe(false);
+    (await connector.connection(0)).ws.close(1012, "restart");
+    const second = await connector.connection(1);
+    await until(() => transport.state.connected && transport.state.dialCount === 2, "re-handshake");
+    const idle = transport.goIdle(5_000);
+    await second.next("going_idle");
+    second.sendFrame({ type: "going_idle_ack" });
+    expect(await idle).toBe(true);
+  });
+});
+
+describe("bounded shutdown", () => {
+  it("does not join a longer going_idle wait already pending on the link", async () => {
+    const { transport } = await setupLink();
+    const adapter = new RelayAdapter({ transport });
+    await adapter.connect();
+    const direct = transport.goIdle(60_000); // asked through the transport, never acked
+    expect(await Promise.race([adapter.disconnect({ budgetMs: 1_000 }), wait(3_000)])).toBeUndefined();
+    expect(await direct).toBe(false); // settled by the close
+  });
+
+  it("adapter.disconnect({budgetMs}) returns within its budget against a peer that answers nothing", async () => {
+    const { connector, transport } = await setupLink({ outboundTimeoutMs: 60_000 });
+    const adapter = new RelayAdapter({ transport, goIdleTimeoutMs: 10_000 });
+    await adapter.connect();
+    const conn = await connector.connection(0);
+    const send = adapter.send("C1", "hello");
+    await conn.next("outbound");
+    // From now on the peer reads nothing: no going_idle_ack, no outbound_result, no close reply.
+    (conn.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    // Generous bound (2x the budget): the former code took 10 s (going_idle) + 5 s (grace) here.
+    expect(await Promise.race([adapter.disconnect({ budgetMs: 1_500 }), wait(3_000)])).toBeUndefined();
+    expect(await send).toMatchObject({ success: false, error: "relay transport closed" });
+    expect(transport.state.connected).toBe(false);
+    expect(transport.state.pendingOutbound).toBe(0);
+  });
+});
+
+describe("aborting an outbound send", () => {
+  it("settles a sent, unanswered request at once as ambiguous and frees its entry", async () => {
+    const { connector, transport } = await setupLink({ outboundTimeoutMs: 60_000 });
+    await transport.connect();
+    const conn = await connector.connection(0);
+    const controller = new AbortController();
+    const result = transport.sendOutbound({ op: "send", chat_id: "C1", content: "x" }, { signal: controller.signal });
+    await conn.next("outbound");
+    expect(transport.state.pendingOutbound).toBe(1);
+    controller.abort();
+    expect(await result).toEqual({ success: false, error: "relay outbound aborted (it may have been delivered)", ambiguous: true });
+    expect(transport.state.pendingOutbound).toBe(0);
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
+  });
+
+  it("does not send at all with an already aborted signal", async () => {
+    const { connector, transport } = await setupLink();
+    await transport.connect();
+    const conn = await connector.connection(0);
+    const r = await transport.sendOutbound({ op: "send" }, { signal: AbortSignal.abort() });
+    expect(r).toEqual({ success: false, error: "relay outbound aborted before it was sent" });
+    transport.interrupt("k-marker");
+    await conn.next("interrupt");
+    expect(conn.frames.some((f) => f["type"] === "outbound")).toBe(false);
+  });
+
+  it("removes its abort listener when the answer comes first", async () => {
+    const { connector, transport } = await setupLink();
+    await transport.connect();
+    const conn = await connector.connection(0);
+    const controller = new AbortController();
+    const result = transport.sendOutbound({ op: "send" }, { signal: controller.signal });
+    const frame = await conn.next("outbound");
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(1);
+    conn.sendFrame({ type: "outbound_result", requestId: frame["requestId"], result: { success: true, message_id: "m1" } });
+    expect(await result).toEqual({ success: true, message_id: "m1" });
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
+    controller.abort(); // late: changes nothing
+  });
+
+  it("passes through RelayAdapter.send and sendAction", async () => {
+    const { connector, transport } = await setupLink({ outboundTimeoutMs: 60_000 });
+    const adapter = new RelayAdapter({ transport });
+    await adapter.connect();
+    const conn = await connector.connection(0);
+    const controller = new AbortController();
+    const sent = adapter.send("C1", "hello", { signal: controller.signal });
+    const typing = adapter.sendAction("typing", { chat_id: "C1" }, { signal: controller.signal });
+    await conn.next("outbound");
+    await conn.next("outbound");
+    expect(conn.frames.filter((f) => f["type"] === "outbound").every((f) => !("signal" in (f["action"] as object)))).toBe(true);
+    controller.abort();
+    expect(await sent).toMatchObject({ success: false, ambiguous: true });
+    expect((await sent).error).toMatch(/aborted/);
+    expect(await typing).toMatchObject({ success: false, ambiguous: true });
+    expect(transport.state.pendingOutbound).toBe(0);
+  });
+});
+
+describe("connect failures: escalating logs and counters", () => {
+  it("logs failed dials at info, then warn, then error, and one info line when the link comes up", async () => {
+    const failures = DIAL_FAILURES_ERROR_FROM + 1;
+    const { connector, transport, lines } = await setupLink({}, (c) => {
+      c.onConnection = (conn) => {
+        if (c.connections.length <= failures) return conn.ws.close(1011, "connector restarting");
+        void conn.next("hello").then(() => conn.sendFrame({ type: "descriptor", descriptor: { platform: "discord" } }));
+      };
+    });
+    await transport.connect();
+    const dialFailed = lines.filter((l) => l.message.startsWith("relay dial failed"));
+    expect(dialFailed.map((l) => l.level)).toEqual(
+      Array.from({ length: failures }, (_, i) => (i + 1 >= DIAL_FAILURES_ERROR_FROM ? "error" : i + 1 >= DIAL_FAILURES_WARN_FROM ? "warn" : "info")),
+    );
+    expect(dialFailed[0]!.message).toContain("1011 connector restarting");
+    expect(dialFailed[0]!.message).toContain("1 in a row");
+    expect(lines.filter((l) => l.level === "info" && l.message.startsWith("relay link up"))).toHaveLength(1);
+    expect(lines.filter((l) => /established|link up/.test(l.message))).toHaveLength(1);
+    const state = transport.state;
+    expect(state).toMatchObject({ dialCount: failures + 1, handshakeCount: 1, consecutiveFailures: 0, connected: true });
+    expect(state.closeCodes).toEqual({ 1011: failures });
+    expect(typeof state.lastConnectedAt).toBe("number");
+    // A drop of the live link is one warn line and counted; the next dial is not a failure.
+    (await connector.connection(failures)).ws.close(1012, "restart");
+    await until(() => transport.state.handshakeCount === 2, "second handshake");
+    expect(transport.state.closeCodes).toEqual({ 1011: failures, 1012: 1 });
+    expect(lines.filter((l) => l.message.startsWith("relay link closed (1012 restart)")).map((l) => l.level)).toEqual(["warn"]);
+  });
+
+  it("counts a connector that is down as failed dials closed 1006", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, "127.0.0.1", () => {
+        const p = (s.address() as AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const { transport, lines } = await setupLink({ url: `http://127.0.0.1:${port}` });
+    void transport.connect().catch(() => undefined);
+    await until(() => transport.state.consecutiveFailures >= DIAL_FAILURES_WARN_FROM, "three failed dials");
+    expect(transport.state.closeCodes[1006]).toBeGreaterThanOrEqual(DIAL_FAILURES_WARN_FROM);
+    expect(transport.state.connected).toBe(false);
+    expect(lines.find((l) => l.message.startsWith("relay dial failed (1006"))?.message).toMatch(/ECONNREFUSED/);
+    expect(lines.some((l) => l.level === "warn" && l.message.includes(`${DIAL_FAILURES_WARN_FROM} in a row`))).toBe(true);
+  });
+
+  it("keeps retrying a secret refused before any handshake and names `hermes gateway enroll` at error", async () => {
+    const { connector, transport, lines } = await setupLink({}, (c) => (c.secrets = ["some-other-secret-not-ours-0123456789"]));
+    const connected = transport.connect();
+    await until(() => transport.state.dialCount > REFUSALS_ERROR_FROM + 1, "repeated refusals");
+    expect(transport.state.authRevoked).toBe(false);
+    const errors = lines.filter((l) => l.level === "error");
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors[0]!.message).toContain("hermes gateway enroll");
+    expect(errors[0]!.message).toContain(`${REFUSALS_ERROR_FROM} times in a row`);
+    const refusals = lines.filter((l) => l.message.includes("4401"));
+    expect(refusals.slice(0, REFUSALS_ERROR_FROM - 1).map((l) => l.level)).toEqual(Array(REFUSALS_ERROR_FROM - 1).fill("info"));
+    expect(refusals[REFUSALS_ERROR_FROM - 1]!.level).toBe("error");
+    expect(lines.some((l) => l.message.includes(SECRET))).toBe(false);
+    // The secret gets provisioned: the next dial succeeds and the counters reset.
+    connector.secrets = [SECRET];
+    await connected;
+    expect(transport.state).toMatchObject({ connected: true, consecutiveFailures: 0, authRevoked: false });
+    expect(transport.state.closeCodes[4401]).toBeGreaterThan(REFUSALS_ERROR_FROM);
+  });
+});
+
+describe("handshake timeout", () => {
+  it("reports a connector that never sends its descriptor as a failed dial, with the cause", async () => {
+    const { transport, lines } = await setupLink({ handshakeTimeoutMs: 100 }, (c) => {
+      c.onConnection = () => undefined; // accepts the upgrade, answers no hello
+    });
+    void transport.connect().catch(() => undefined);
+    await until(() => transport.state.consecutiveFailures >= 2, "two failed dials");
+    expect(transport.state.lastCloseReason).toBe("handshake timed out (no descriptor)");
+    expect(transport.state.closeCodes[1006]).toBeGreaterThanOrEqual(2);
+    const failed = lines.filter((l) => l.message.startsWith("relay dial failed"));
+    expect(failed[0]).toEqual({ level: "info", message: expect.stringContaining("1006 handshake timed out (no descriptor); 1 in a row") });
+  });
+});
+
+describe("half-open sockets", () => {
+  it("terminates a link whose peer stops answering pings and re-dials", async () => {
+    const { connector, transport, lines } = await setupLink({ pingIntervalMs: 20, pongTimeoutMs: 150 }, undefined, { autoPong: false });
+    await transport.connect();
+    const first = await connector.connection(0);
+    const serverSawClose = new Promise<number>((r) => first.ws.once("close", (code) => r(code)));
+    let pings = 0;
+    first.ws.on("ping", () => pings++);
+    await connector.connection(1);
+    expect(await serverSawClose).toBe(1006); // terminated, not a close handshake the peer could stall
+    expect(pings).toBeGreaterThan(0);
+    // The second link dies the same way 150 ms later: count handshakes, not the current state.
+    await until(() => transport.state.handshakeCount >= 2, "re-dial and handshake");
+    expect(transport.state.closeCodes[1006]).toBeGreaterThanOrEqual(1);
+    expect(lines.some((l) => l.level === "warn" && l.message.startsWith("relay link closed (1006 keepalive timeout)"))).toBe(true);
+  });
+});
