@@ -108,8 +108,8 @@ describe("hermes-gateway run stays up through outages (no health port, nothing e
     const port = await freePort();
     const gw = gateway(`http://127.0.0.1:${port}`);
     // Two failed dials (1 s, then 2 s backoff) and the process is still there.
-    await gw.waitForLog((l) => l.msg === "relay link closed" || String(l.msg).startsWith("relay link closed"), "first failed dial");
-    await gw.waitForLog((l) => gw.lines.filter((x) => String(x.msg).startsWith("relay link closed")).length >= 2, "second failed dial", 20_000);
+    await gw.waitForLog((l) => String(l.msg).startsWith("relay dial failed"), "first failed dial");
+    await gw.waitForLog(() => gw.lines.filter((x) => String(x.msg).startsWith("relay dial failed")).length >= 2, "second failed dial", 20_000);
     expect(stillRunning(gw)).toBe(true);
     const c = await connector(port);
     await c.waitFor("handshake", () => true, 20_000);
@@ -139,6 +139,10 @@ describe("hermes-gateway run stays up through outages (no health port, nothing e
     cleanups.push(() => c.stop());
     const gw = gateway(c.baseUrl);
     for (let i = 0; i < 3; i++) await c.waitFor("refused", () => true, 20_000);
+    // From the third refusal in a row: an error line that names the fix.
+    const line = await gw.waitForLog((l) => String(l.msg).includes("refused this gateway's secret"), "the refusal error");
+    expect(line.level).toBe(50);
+    expect(String(line.msg)).toContain("hermes gateway enroll");
     expect(stillRunning(gw)).toBe(true);
     expect(c.upgradeCount).toBeGreaterThanOrEqual(3);
     expect(await gw.stop("SIGTERM")).toBe(0);
