@@ -32,4 +32,9 @@ export class SettingsError extends Error {
     super(`Invalid configuration: ${key} (from ${source}): ${detail}`);
     this.name = "SettingsError";
   }
+
+  /** The same error with `scrub` (see createSecretScrubber) applied to every part of its text. */
+  scrubbed(scrub: (text: string) => string): SettingsError {
+    return new SettingsError(this.code, scrub(this.key), scrub(this.source), scrub(this.detail));
+  }
 }

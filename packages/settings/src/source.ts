@@ -146,7 +146,7 @@ export function readSettingsSource(opts: ReadSettingsOptions): SettingsSource {
 // source (`Unexpected scalar token in YAML stream: "…"`, duplicate keys, tags), and a line of
 // config.yaml may hold a secret, so only the code's description and the position are shown.
 const YAML_PROBLEMS: Readonly<Record<string, string>> = {
-  BAD_INDENT: "bad indentation",
+  BAD_INDENT: "bad indentation or an unclosed [ or {",
   TAB_AS_INDENT: "a tab used for indentation",
   DUPLICATE_KEY: "a key repeated in one mapping",
   MISSING_CHAR: "a missing closing character (quote, bracket or brace)",
