@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SettingsError } from "./errors.js";
-import { RELAY_SECRET_KEYS, relaySettings, resolveRelayLink } from "./relay.js";
+import { defaultGatewayId, RELAY_SECRET_KEYS, relaySettings, resolveRelayLink } from "./relay.js";
 import { SettingsSource } from "./source.js";
 
 function link(env: Record<string, string>, yamlText: string | null = null, dotenv: string | null = null) {
@@ -18,6 +18,11 @@ describe("resolveRelayLink", () => {
       relayDeliveryKey: { value: null, source: "default", key: "" },
       relayWakeUrl: { value: null, source: "default", key: "" },
     });
+  });
+
+  it("the default gateway id is gw-<hostname>, else gw-hermes", () => {
+    expect(defaultGatewayId(" box ")).toBe("gw-box");
+    expect(defaultGatewayId("  ")).toBe("gw-hermes");
   });
 
   it("strips trailing slashes; enabled follows the URL unless platforms.relay.enabled is false", () => {
