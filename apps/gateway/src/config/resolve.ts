@@ -15,6 +15,7 @@ import {
   relaySettings,
   resolveRelayLink,
   SettingsError,
+  type RelayLinkSettings,
   type Settings,
   type SettingsSource,
   type Sourced,
@@ -28,14 +29,9 @@ export type AgentSpec =
   | { readonly kind: "exec"; readonly command: string }
   | { readonly kind: "http"; readonly url: string };
 
-export interface GatewayConfig {
+/** The relay link (`relayUrl`, `relayEnabled`, `relayId`, `relaySecret`, `relayDeliveryKey`, `relayWakeUrl`) as the CLI resolves it, plus the gateway's own settings. */
+export interface GatewayConfig extends RelayLinkSettings {
   readonly home: string;
-  readonly relayUrl: Sourced<string | null>;
-  readonly relayEnabled: Sourced<boolean>;
-  readonly relayId: Sourced<string>;
-  readonly relaySecret: Sourced<string | null>;
-  readonly relayDeliveryKey: Sourced<string | null>;
-  readonly relayWakeUrl: Sourced<string | null>;
   readonly relayPlatforms: Sourced<readonly string[]>;
   readonly relayBotIds: Sourced<Readonly<Record<string, { botId?: string }>>>;
   /** What `POST /relay/policy` declares at boot, per platform (all-default platforms omitted, except Discord). */
