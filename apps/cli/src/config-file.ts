@@ -1,43 +1,69 @@
+// The CLI's binding to @hermes/settings: the same layers, keys and URL/secret policy as
+// `hermes-gateway run` (env → $HERMES_HOME/.env → config.yaml → default, values trimmed).
+// `.env` is read through the store (credential-store's reader); config.yaml as text, parsed by
+// @hermes/settings, whose YAML errors never quote the file.
 import { readFile } from "node:fs/promises";
-import { parse } from "yaml";
-import { CliError, printable } from "./errors.js";
+import { RELAY_SECRET_KEYS, relaySettings, SettingsError, SettingsSource, type Settings } from "@hermes/settings";
+import type { CliContext } from "./context.js";
+import { CliError, EXIT_FAILURE, EXIT_USAGE } from "./errors.js";
+import type { HomeStore } from "./store.js";
 
-export type ConfigLoad =
-  | { ok: true; exists: boolean; config: Record<string, unknown> }
-  | { ok: false; error: CliError };
+/** Secrets the CLI reads besides the relay's own (scrubbed from errors like them). */
+const CLI_SECRET_KEYS = [{ env: "GATEWAY_RELAY_IDENTITY_TOKEN" }, { env: "GATEWAY_RELAY_IDP_CLIENT_SECRET" }];
 
-/** `config.yaml` as a plain object. A missing file is an empty config; a broken one is an error value. */
-export async function loadConfigYaml(path: string): Promise<ConfigLoad> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { ok: true, exists: false, config: {} };
-    return { ok: false, error: new CliError("config-unreadable", `Could not read ${path}: ${(err as Error).message}`) };
-  }
-  try {
-    const doc: unknown = parse(text);
-    if (doc === null || doc === undefined) return { ok: true, exists: true, config: {} };
-    if (typeof doc !== "object" || Array.isArray(doc)) {
-      return { ok: false, error: new CliError("config-invalid", `${path} is not a YAML mapping.`, { hints: ["Fix the file, then retry."] }) };
-    }
-    return { ok: true, exists: true, config: doc as Record<string, unknown> };
-  } catch (err) {
-    return {
-      ok: false,
-      error: new CliError("config-invalid", `Could not parse ${path}: ${printable((err as Error).message.split("\n")[0] ?? "", 160)}`, {
-        hints: ["Fix the YAML, then retry."],
-      }),
-    };
-  }
+export interface LoadedSettings {
+  readonly source: SettingsSource;
+  /** URL checks honour GATEWAY_ALLOW_INSECURE_URLS (and the command's own flag, when given). */
+  readonly settings: Settings;
+  /** config.yaml's problem as a CliError; its values are then ignored. */
+  readonly configError: CliError | null;
 }
 
-/** `config[section][key]` as a trimmed string, or undefined. */
-export function configString(config: Record<string, unknown>, section: string, key: string): string | undefined {
-  const block = config[section];
-  if (!block || typeof block !== "object" || Array.isArray(block)) return undefined;
-  const value = (block as Record<string, unknown>)[key];
-  if (typeof value === "string") return value.trim() || undefined;
-  if (typeof value === "number") return String(value);
-  return undefined;
+/** The settings layers of this home. An unreadable (not missing) config.yaml is an error. */
+export async function loadSettings(ctx: CliContext, store: HomeStore, opts: { allowInsecureUrls?: boolean } = {}): Promise<LoadedSettings> {
+  const dotenv = await store.readEnvFile();
+  let yamlText: string | null;
+  try {
+    yamlText = await readFile(store.configPath, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
+      throw new CliError("config-unreadable", `Could not read ${store.configPath} (${(err as NodeJS.ErrnoException).code ?? "error"}).`, {
+        hints: ["Check the file's permissions, then retry."],
+      });
+    }
+    yamlText = null;
+  }
+  const source = new SettingsSource({ env: ctx.env, dotenv, yamlText, yamlPath: store.configPath, secretKeys: [...RELAY_SECRET_KEYS, ...CLI_SECRET_KEYS] });
+  return {
+    source,
+    settings: settingsOrThrow(() => relaySettings(source, opts.allowInsecureUrls === true)),
+    configError: source.yamlError && settingsCliError(source.yamlError),
+  };
+}
+
+/** A SettingsError as the CLI reports it (the message already names the key and its source). */
+export function settingsCliError(e: SettingsError): CliError {
+  if (e.code === "SETTINGS_URL_INSECURE") {
+    return new CliError("insecure-http", e.message, {
+      hints: ["Use https:// (wss://), or pass --allow-insecure-http (or set GATEWAY_ALLOW_INSECURE_URLS=1) if this network path is trusted."],
+      cause: e,
+    });
+  }
+  const where = e.source === "env" ? "your environment" : e.source === "flag" ? "the command line" : e.source;
+  const hint = e.code === "SETTINGS_YAML_INVALID" ? "Fix the YAML, then retry." : `Fix ${e.key} in ${where}, then retry.`;
+  // A bad flag is a usage error (exit 2); a bad value in env / .env / config.yaml is a failure (exit 1).
+  return new CliError(e.code === "SETTINGS_YAML_INVALID" ? "config-invalid" : "setting-invalid", e.message, {
+    hints: [hint],
+    cause: e,
+    exitCode: e.source === "flag" ? EXIT_USAGE : EXIT_FAILURE,
+  });
+}
+
+/** Runs `read`, turning a SettingsError into the CLI's error. */
+export function settingsOrThrow<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    throw e instanceof SettingsError ? settingsCliError(e) : e;
+  }
 }

@@ -104,8 +104,8 @@ describe("gateway enroll: local checks before any request", () => {
   it("rejects an unusable connector URL, gateway id or wake URL as usage errors", async () => {
     const base = ["gateway", "enroll", "--token", "T"];
     for (const [argv, msg] of [
-      [[...base, "--connector-url", "ftp://x"], "not a usable"],
-      [[...base, "--connector-url", "https://u:p@c.example"], "not a usable"],
+      [[...base, "--connector-url", "ftp://x"], "--connector-url (from flag): expected a wss://, ws://, https:// or http:// URL"],
+      [[...base, "--connector-url", "https://u:p@c.example"], "--connector-url (from flag): credentials in a URL (https://<hidden>@c.example) are refused"],
       [[...base, "--connector-url", "https://c.example", "--gateway-id", "has space"], "--gateway-id"],
       [[...base, "--connector-url", "https://c.example", "--wake-url", "nope"], "--wake-url"],
     ] as const) {
@@ -120,6 +120,6 @@ describe("gateway enroll: local checks before any request", () => {
     await writeFile(join(home, "config.yaml"), "gateway: [unclosed\n");
     const ctx = fakeContext({ env: { HERMES_HOME: home }, fetch: noFetch });
     expect(await run(["gateway", "enroll", "--token", "T"], ctx)).toBe(1);
-    expect(ctx.err()).toMatch(/✗ Could not parse .*config\.yaml/);
+    expect(ctx.err()).toMatch(/✗ Invalid configuration: config\.yaml \(from .*config\.yaml\): not valid YAML/);
   });
 });

@@ -121,7 +121,7 @@ describe("gateway enroll against a scripted connector", () => {
     const ctx = fakeContext({ env: { HERMES_HOME: home }, fetch: (async () => new Response("{}")) as typeof fetch });
     const code = await run(["gateway", "enroll", "--token", ENROLL, "--connector-url", "http://connector.example", "--identity-token", IDENTITY], ctx);
     expect(code).toBe(1);
-    expect(ctx.err()).toContain("✗ Refusing to send credentials to the connector over plain http:// (connector.example).");
+    expect(ctx.err()).toContain("✗ Invalid configuration: --connector-url (from flag): plain http:// to connector.example, which is not loopback, is refused");
     expect(ctx.err()).toContain("--allow-insecure-http");
     const seen: string[] = [];
     const allowed = fakeContext({

@@ -170,3 +170,38 @@ describe("hermes (built bin)", () => {
     }
   });
 });
+
+// The same env / .env / config.yaml as apps/gateway/test/cli.bin.test.ts ("hermes-gateway run
+// --check resolves what hermes gateway status shows"): both bins must report the same values.
+const SAME_ENV = { GATEWAY_RELAY_URL: " wss://env.example/relay/ ", GATEWAY_RELAY_ID: "   ", GATEWAY_RELAY_PLATFORMS: "discord" };
+const SAME_FILES = {
+  ".env": "GATEWAY_RELAY_ID=' gw-dotenv '\nGATEWAY_RELAY_SECRET=fixture-secret-1\n",
+  "config.yaml":
+    "gateway:\n  relay_url: wss://yaml.example\n  relay_delivery_key: 'fixture-key-2'\n  relay_wake_url: https://wake.example/w?t=fixture-wake-token\n",
+};
+
+describe("hermes gateway status (built bin) resolves the relay link exactly as hermes-gateway run --check", () => {
+  it("same values and sources from env / .env / config.yaml; trimmed; secrets and URL queries hidden", async () => {
+    for (const [name, text] of Object.entries(SAME_FILES)) await writeFile(join(home, name), text);
+    const r = await runBin(["gateway", "status", "--json"], { env: { HERMES_HOME: home, ...SAME_ENV } });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      relayUrl: { value: "wss://env.example/relay", source: "env" },
+      gatewayId: { value: "gw-dotenv", source: ".env" },
+      secret: { set: true, source: ".env" },
+      deliveryKey: { set: true, source: "config.yaml" },
+      wakeUrl: { value: "https://wake.example/w?<hidden>", source: "config.yaml" },
+      configError: null,
+    });
+    expectNoSecrets(r, ["fixture-secret-1", "fixture-key-2", "fixture-wake-token"]);
+  });
+
+  it("userinfo in a URL is reported, masked, and the URL shown as not configured", async () => {
+    await writeFile(join(home, "config.yaml"), "gateway:\n  relay_url: wss://relay-user:fixture-pass-3@c.example/relay\n");
+    const r = await runBin(["gateway", "status"], { env: { HERMES_HOME: home } });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("gateway.relay_url (from config.yaml): credentials in a URL (wss://<hidden>@c.example/relay) are refused");
+    expect(r.stdout).toMatch(/relay url\s+: ✗ not configured/);
+    expectNoSecrets(r, ["relay-user", "fixture-pass-3"]);
+  });
+});

@@ -60,7 +60,7 @@ describe("gateway status", () => {
     await writeFile(join(home, "config.yaml"), "gateway: [oops\n");
     const ctx = fakeContext({ env: { HERMES_HOME: home, GATEWAY_RELAY_SECRET: "x" } });
     expect(await run(["gateway", "status", "--json"], ctx)).toBe(0);
-    expect(ctx.err()).toMatch(/⚠ Could not parse/);
-    expect(JSON.parse(ctx.out()).configError).toMatch(/Could not parse/);
+    expect(ctx.err()).toMatch(/⚠ Invalid configuration: config\.yaml \(from .*\): not valid YAML: .* at line \d+, column \d+/);
+    expect(JSON.parse(ctx.out()).configError).toMatch(/not valid YAML/);
   });
 });

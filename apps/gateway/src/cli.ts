@@ -1,6 +1,7 @@
 // hermes-gateway: command tree. Exit codes: 0 ok, 1 failure, 2 invalid configuration or
 // usage, 3 relay disabled (the connector revoked this gateway's secret).
 import { readFileSync } from "node:fs";
+import { createSecretScrubber } from "@hermes/settings";
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "./config/errors.js";
 import { resolveConfig, type GatewayConfig } from "./config/resolve.js";
@@ -15,12 +16,13 @@ declare const __GATEWAY_VERSION__: string | undefined;
 const VERSION = typeof __GATEWAY_VERSION__ === "string" ? __GATEWAY_VERSION__ : "0.0.0-dev";
 
 
+/** A file's text, null when it does not exist (any other failure is reported by @hermes/settings, naming the file). */
 function readIfExists(path: string): string | null {
   try {
     return readFileSync(path, "utf8");
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw new ConfigError(path, "file", `cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"}); check its permissions`);
+    throw e;
   }
 }
 
@@ -106,7 +108,10 @@ program
     if (timeoutMs < 1) usageError(`--timeout expects milliseconds from 1 to 9999999, got ${JSON.stringify(opts.timeout)}`);
     const config = loadConfig();
     if (opts.check) {
-      process.stdout.write(describeConfig(config).join("\n") + "\n");
+      // URLs are already masked and secrets shown as <hidden>; the scrubber catches a secret
+      // repeated elsewhere (say, inside an exec: command line).
+      const scrub = createSecretScrubber(config.secretValues);
+      process.stdout.write(scrub(describeConfig(config).join("\n")) + "\n");
       if (!opts.connect) process.exit(EXIT.ok);
     }
     if (!config.relayEnabled.value) {

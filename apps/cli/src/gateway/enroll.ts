@@ -1,13 +1,16 @@
 // `hermes gateway enroll`: redeem a single-use enrollment token at the connector's
 // /relay/enroll and persist the per-gateway secret and tenant delivery key to .env.
+import { defaultGatewayId, displayUrl, HTTP_URL_SCHEMES, parseSecret, parseUrl, RELAY_KEYS, RELAY_URL_SCHEMES, type Sourced } from "@hermes/settings";
 import type { CliContext } from "../context.js";
-import { loadConfigYaml } from "../config-file.js";
+import { loadSettings, settingsOrThrow } from "../config-file.js";
 import { CliError, printable, UsageError } from "../errors.js";
 import { parseJsonObject, safeRequest } from "../net/safe-fetch.js";
 import type { HomeStore } from "../store.js";
 import { Output } from "../ui/output.js";
 import { resolveCallerIdentity } from "./identity.js";
-import { connectorBaseUrl, defaultGatewayId, enrollUrl, envSetting, type SettingsView } from "./settings.js";
+import { connectorBaseUrl, enrollUrl } from "./settings.js";
+
+export { displayUrl };
 
 export interface EnrollOptions {
   token?: string;
@@ -26,25 +29,6 @@ function enrollFailed(message: string, hints: string[] = []): CliError {
   return new CliError("enroll-failed", `Enrollment failed: ${message}`, { hints });
 }
 
-/** A URL for display: a query string may carry a token, so it is never shown. */
-export function displayUrl(raw: string): string {
-  try {
-    const u = new URL(raw);
-    return `${u.origin}${u.pathname === "/" ? "" : u.pathname}${u.search ? "?<hidden>" : ""}`;
-  } catch {
-    return "<invalid URL>";
-  }
-}
-
-function isHttpUrl(raw: string): boolean {
-  try {
-    const u = new URL(raw.trim());
-    return (u.protocol === "http:" || u.protocol === "https:") && !u.username && !u.password;
-  } catch {
-    return false;
-  }
-}
-
 function validGatewayId(id: string): boolean {
   return /^[\x21-\x7e]{1,128}$/.test(id);
 }
@@ -57,12 +41,12 @@ export async function enrollGateway(ctx: CliContext, store: HomeStore, opts: Enr
       hints: [`The relay gateway secret is provisioned by the hosting platform (${managed.reason}).`],
     });
   }
-  const dotenv = await store.readEnvFile();
-  const loaded = await loadConfigYaml(store.configPath);
-  const view: SettingsView = { env: ctx.env, dotenv, config: loaded.ok ? loaded.config : {} };
+  const { source, settings, configError } = await loadSettings(ctx, store, { allowInsecureUrls: opts.allowInsecureHttp === true });
+  const fromSettings = (raw: Sourced<unknown> | null, parse: (r: Sourced<unknown>) => Sourced<string>) =>
+    raw ? settingsOrThrow(() => parse(raw)).value : undefined;
 
   // 1. The enrollment token.
-  let enrollmentToken = opts.token?.trim() || envSetting(view, "GATEWAY_RELAY_ENROLL_TOKEN")?.value;
+  let enrollmentToken = opts.token?.trim() || fromSettings(source.get(RELAY_KEYS.enrollToken), parseSecret);
   if (!enrollmentToken && ctx.stdinIsTTY) {
     enrollmentToken = (await ctx.prompt("Enrollment token: ", { mask: true })).trim();
   }
@@ -72,18 +56,20 @@ export async function enrollGateway(ctx: CliContext, store: HomeStore, opts: Enr
     ]);
   }
 
-  // 2. The connector base URL.
-  let rawUrl = opts.connectorUrl?.trim() || envSetting(view, "GATEWAY_RELAY_URL")?.value;
-  if (!rawUrl) {
-    if (!loaded.ok) throw loaded.error;
-    const fromConfig = view.config.gateway;
-    const v = fromConfig && typeof fromConfig === "object" ? (fromConfig as Record<string, unknown>).relay_url : undefined;
-    if (typeof v === "string" && v.trim()) rawUrl = v.trim();
+  // 2. The connector base URL: the flag, else GATEWAY_RELAY_URL (env → .env → config.yaml), else
+  // a prompt; whichever it is, under the shared URL policy (no userinfo, no plain http/ws to a
+  // remote host unless --allow-insecure-http or GATEWAY_ALLOW_INSECURE_URLS).
+  const flagUrl = opts.connectorUrl?.trim();
+  let url: Sourced<unknown> | null = flagUrl ? { value: flagUrl, source: "flag", key: "--connector-url" } : source.get(RELAY_KEYS.url);
+  if (!url && configError) throw configError;
+  if (!url && ctx.stdinIsTTY) {
+    const typed = (await ctx.prompt("Connector URL: ")).trim();
+    if (typed) url = { value: typed, source: "flag", key: "the connector URL" };
   }
-  if (!rawUrl && ctx.stdinIsTTY) rawUrl = (await ctx.prompt("Connector URL: ")).trim();
-  if (!rawUrl) {
+  if (!url) {
     throw new UsageError("No connector URL. Pass --connector-url <url> (or set GATEWAY_RELAY_URL / gateway.relay_url in config.yaml).");
   }
+  const rawUrl = fromSettings(url, (r) => parseUrl(r, { schemes: RELAY_URL_SCHEMES, ...settings.insecureUrls })) ?? "";
   const base = connectorBaseUrl(rawUrl);
   if (!base) {
     throw new UsageError(`The connector URL is not a usable http(s)/ws(s) URL: ${displayUrl(rawUrl)}`, [
@@ -93,7 +79,7 @@ export async function enrollGateway(ctx: CliContext, store: HomeStore, opts: Enr
   const baseText = `${base.origin}${base.pathname.replace(/\/+$/, "")}`;
 
   if (opts.wakeUrl !== undefined) {
-    if (!isHttpUrl(opts.wakeUrl)) throw new UsageError("--wake-url must be an http(s) URL.");
+    fromSettings({ value: opts.wakeUrl, source: "flag", key: "--wake-url" }, (r) => parseUrl(r, { schemes: HTTP_URL_SCHEMES, ...settings.insecureUrls }));
   }
 
   // 3. The gateway id.
@@ -104,13 +90,12 @@ export async function enrollGateway(ctx: CliContext, store: HomeStore, opts: Enr
 
   // 4. The caller identity (the tenant-proving bearer).
   const identity = await resolveCallerIdentity({
-    view,
+    settings,
     flagToken: opts.identityToken,
     readAuth: () => store.readAuth(),
     authPath: store.authPath,
     fetch: ctx.fetch,
     signal: ctx.signal,
-    allowInsecureHttp: opts.allowInsecureHttp === true,
     now: () => ctx.now(),
   });
 
@@ -124,7 +109,7 @@ export async function enrollGateway(ctx: CliContext, store: HomeStore, opts: Enr
       bearer: identity.token,
       body: JSON.stringify({ enrollmentToken, gatewayId }),
       bodyIsSecret: true,
-      allowInsecureHttp: opts.allowInsecureHttp === true,
+      allowInsecureHttp: settings.insecureUrls.allowInsecure,
       timeoutMs: ENROLL_TIMEOUT_MS,
       maxBytes: ENROLL_MAX_BYTES,
       peer: "the connector",

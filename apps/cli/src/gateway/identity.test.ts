@@ -1,3 +1,4 @@
+import { relaySettings, SettingsSource } from "@hermes/settings";
 import { describe, expect, it } from "vitest";
 import type { CliError } from "../errors.js";
 import { type IdentityDeps, nousTokenFrom, resolveCallerIdentity } from "./identity.js";
@@ -13,13 +14,12 @@ function deps(over: { env?: Record<string, string>; dotenv?: Record<string, stri
     return over.respond(call);
   }) as typeof fetch;
   const d: IdentityDeps = {
-    view: { env: over.env ?? {}, dotenv: new Map(Object.entries(over.dotenv ?? {})), config: {} },
+    settings: relaySettings(new SettingsSource({ env: over.env ?? {}, dotenv: new Map(Object.entries(over.dotenv ?? {})), yamlText: null })),
     flagToken: over.flag,
     readAuth: async () => over.auth ?? {},
     authPath: "/home/u/.hermes/auth.json",
     fetch: fetchImpl,
     signal: new AbortController().signal,
-    allowInsecureHttp: false,
     now: () => 1_763_000_000_000,
   };
   return { d, calls };

@@ -1,9 +1,10 @@
 // The caller identity the connector verifies on /relay/enroll, resolved in a fixed order:
 // --identity-token, GATEWAY_RELAY_IDENTITY_TOKEN, an IdP (client credentials, or a token URL
 // alone), the Nous Portal login in auth.json. Secrets are only ever returned, never printed.
+import { HTTP_URL_SCHEMES, parseSecret, parseUrl, type Settings } from "@hermes/settings";
+import { settingsOrThrow } from "../config-file.js";
 import { CliError, printable } from "../errors.js";
 import { parseJsonObject, safeRequest } from "../net/safe-fetch.js";
-import { envSetting, type SettingsView } from "./settings.js";
 
 export interface CallerIdentity {
   token: string;
@@ -12,13 +13,13 @@ export interface CallerIdentity {
 }
 
 export interface IdentityDeps {
-  view: SettingsView;
+  /** The command's settings (env → .env; these keys have no config.yaml form). */
+  settings: Settings;
   flagToken: string | undefined;
   readAuth: () => Promise<Record<string, unknown>>;
   authPath: string;
   fetch: typeof globalThis.fetch;
   signal: AbortSignal;
-  allowInsecureHttp: boolean;
   now: () => number;
 }
 
@@ -37,16 +38,18 @@ function idpError(message: string): CliError {
   return new CliError("identity-idp", message, { hints: ["Check the GATEWAY_RELAY_IDP_* settings, then retry."] });
 }
 
-function parseTokenUrl(raw: string): URL {
-  try {
-    const url = new URL(raw);
-    if (url.protocol === "http:" || url.protocol === "https:") return url;
-  } catch {
-    // fall through
-  }
-  throw new CliError("identity-idp", "GATEWAY_RELAY_IDP_TOKEN_URL is not an http(s) URL.", {
-    hints: ["Set it to the IdP token endpoint, e.g. https://idp.example.com/oauth2/token."],
-  });
+/** The IdP URL under the shared URL policy (no userinfo; plain http only to loopback unless allowed). */
+function tokenUrlOf(deps: IdentityDeps): URL | undefined {
+  const raw = deps.settings.source.env("GATEWAY_RELAY_IDP_TOKEN_URL");
+  if (!raw) return undefined;
+  const url = settingsOrThrow(() => parseUrl(raw, { schemes: HTTP_URL_SCHEMES, ...deps.settings.insecureUrls }));
+  return new URL(url.value);
+}
+
+/** An env/.env secret through the shared secret policy (`isUsableSecret`), or undefined when unset. */
+function secretOf(deps: IdentityDeps, name: string): string | undefined {
+  const raw = deps.settings.source.env(name);
+  return raw ? settingsOrThrow(() => parseSecret(raw)).value : undefined;
 }
 
 async function clientCredentials(deps: IdentityDeps, tokenUrl: URL, id: string, secret: string, scope?: string): Promise<string> {
@@ -58,7 +61,7 @@ async function clientCredentials(deps: IdentityDeps, tokenUrl: URL, id: string, 
     headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
     body: form.toString(),
     bodyIsSecret: true,
-    allowInsecureHttp: deps.allowInsecureHttp,
+    allowInsecureHttp: deps.settings.insecureUrls.allowInsecure,
     timeoutMs: IDP_TIMEOUT_MS,
     maxBytes: IDP_MAX_BYTES,
     peer: "the IdP token endpoint",
@@ -80,7 +83,7 @@ async function tokenUrlAlone(deps: IdentityDeps, tokenUrl: URL): Promise<string>
     url: tokenUrl,
     method: "GET",
     headers: { Accept: "application/json, text/plain" },
-    allowInsecureHttp: deps.allowInsecureHttp,
+    allowInsecureHttp: deps.settings.insecureUrls.allowInsecure,
     timeoutMs: IDP_TIMEOUT_MS,
     maxBytes: IDP_MAX_BYTES,
     peer: "the identity token URL",
@@ -138,12 +141,12 @@ export function nousTokenFrom(auth: Record<string, unknown>, nowMs: number): { t
 export async function resolveCallerIdentity(deps: IdentityDeps): Promise<CallerIdentity> {
   const flag = deps.flagToken?.trim();
   if (flag) return { token: flag, source: "--identity-token" };
-  const envToken = envSetting(deps.view, "GATEWAY_RELAY_IDENTITY_TOKEN");
-  if (envToken) return { token: envToken.value, source: `GATEWAY_RELAY_IDENTITY_TOKEN (${envToken.source})` };
+  const envToken = secretOf(deps, "GATEWAY_RELAY_IDENTITY_TOKEN");
+  if (envToken) return { token: envToken, source: `GATEWAY_RELAY_IDENTITY_TOKEN (${deps.settings.source.env("GATEWAY_RELAY_IDENTITY_TOKEN")?.source})` };
 
-  const tokenUrl = envSetting(deps.view, "GATEWAY_RELAY_IDP_TOKEN_URL");
-  const clientId = envSetting(deps.view, "GATEWAY_RELAY_IDP_CLIENT_ID");
-  const clientSecret = envSetting(deps.view, "GATEWAY_RELAY_IDP_CLIENT_SECRET");
+  const tokenUrl = tokenUrlOf(deps);
+  const clientId = deps.settings.source.env("GATEWAY_RELAY_IDP_CLIENT_ID")?.value;
+  const clientSecret = secretOf(deps, "GATEWAY_RELAY_IDP_CLIENT_SECRET");
   if (clientId || clientSecret) {
     if (!clientId || !clientSecret) {
       const missing = clientId ? "GATEWAY_RELAY_IDP_CLIENT_SECRET" : "GATEWAY_RELAY_IDP_CLIENT_ID";
@@ -157,12 +160,12 @@ export async function resolveCallerIdentity(deps: IdentityDeps): Promise<CallerI
         hints: ["Set GATEWAY_RELAY_IDP_TOKEN_URL to the IdP token endpoint."],
       });
     }
-    const scope = envSetting(deps.view, "GATEWAY_RELAY_IDP_SCOPE")?.value;
-    const token = await clientCredentials(deps, parseTokenUrl(tokenUrl.value), clientId.value, clientSecret.value, scope);
+    const scope = deps.settings.source.env("GATEWAY_RELAY_IDP_SCOPE")?.value;
+    const token = await clientCredentials(deps, tokenUrl, clientId, clientSecret, scope);
     return { token, source: "the IdP (client credentials)" };
   }
   if (tokenUrl) {
-    const token = await tokenUrlAlone(deps, parseTokenUrl(tokenUrl.value));
+    const token = await tokenUrlAlone(deps, tokenUrl);
     return { token, source: "GATEWAY_RELAY_IDP_TOKEN_URL" };
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { connectorBaseUrl, defaultGatewayId, enrollUrl, relaySetting } from "./settings.js";
+import { connectorBaseUrl, enrollUrl } from "./settings.js";
 
 describe("connectorBaseUrl", () => {
   it.each([
@@ -19,27 +19,5 @@ describe("connectorBaseUrl", () => {
   it("builds /relay/enroll under the base path", () => {
     expect(enrollUrl(connectorBaseUrl("wss://h/relay")!).href).toBe("https://h/relay/enroll");
     expect(enrollUrl(connectorBaseUrl("https://h/base/")!).href).toBe("https://h/base/relay/enroll");
-  });
-});
-
-describe("settings", () => {
-  it("defaults the gateway id to gw-<hostname>, else gw-hermes", () => {
-    expect(defaultGatewayId("box")).toBe("gw-box");
-    expect(defaultGatewayId("  ")).toBe("gw-hermes");
-  });
-
-  it("takes env over .env over config.yaml", () => {
-    const config = { gateway: { relay_url: "wss://from-config" } };
-    const dotenv = new Map([["GATEWAY_RELAY_URL", "wss://from-dotenv"]]);
-    expect(relaySetting({ env: { GATEWAY_RELAY_URL: "wss://from-env" }, dotenv, config }, "GATEWAY_RELAY_URL", "relay_url")).toEqual({
-      value: "wss://from-env",
-      source: "env",
-    });
-    expect(relaySetting({ env: { GATEWAY_RELAY_URL: " " }, dotenv, config }, "GATEWAY_RELAY_URL", "relay_url")?.source).toBe(".env");
-    expect(relaySetting({ env: {}, dotenv: new Map(), config }, "GATEWAY_RELAY_URL", "relay_url")).toEqual({
-      value: "wss://from-config",
-      source: "config.yaml",
-    });
-    expect(relaySetting({ env: {}, dotenv: new Map(), config: {} }, "GATEWAY_RELAY_URL", "relay_url")).toBeUndefined();
   });
 });

@@ -1,45 +1,5 @@
-// Where a relay setting comes from: the process environment, then `$HERMES_HOME/.env` (the
-// gateway loads it into its environment at start), then `config.yaml`'s `gateway:` block,
-// then a default.
-import type { CliContext } from "../context.js";
-import { configString } from "../config-file.js";
-
-export type SettingSource = "flag" | "env" | ".env" | "config.yaml" | "default";
-
-export interface Resolved<T = string> {
-  value: T;
-  source: SettingSource;
-}
-
-export interface SettingsView {
-  env: CliContext["env"];
-  dotenv: ReadonlyMap<string, string>;
-  config: Record<string, unknown>;
-}
-
-/** The env var from the process environment or `.env` (non-empty after trimming). */
-export function envSetting(view: SettingsView, name: string): Resolved | undefined {
-  const fromEnv = view.env[name]?.trim();
-  if (fromEnv) return { value: fromEnv, source: "env" };
-  const fromFile = view.dotenv.get(name)?.trim();
-  if (fromFile) return { value: fromFile, source: ".env" };
-  return undefined;
-}
-
-/** env → .env → `config.yaml` `gateway.<key>`. */
-export function relaySetting(view: SettingsView, envName: string, configKey: string | undefined): Resolved | undefined {
-  const e = envSetting(view, envName);
-  if (e) return e;
-  if (configKey === undefined) return undefined;
-  const c = configString(view.config, "gateway", configKey);
-  return c ? { value: c, source: "config.yaml" } : undefined;
-}
-
-/** The default gateway instance id: `gw-<hostname>`, `gw-hermes` when there is none. */
-export function defaultGatewayId(hostname: string): string {
-  const host = hostname.trim();
-  return `gw-${host || "hermes"}`;
-}
+// Relay URLs as the CLI uses them for enrollment. The settings themselves (keys, layers,
+// defaults, URL and secret policy) come from @hermes/settings, shared with hermes-gateway.
 
 /**
  * The connector's HTTP base for enrollment from a relay URL: ws→http, wss→https, trailing

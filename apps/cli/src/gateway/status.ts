@@ -1,11 +1,10 @@
 // `hermes gateway status`: the relay configuration the gateway would resolve, with where each
 // value comes from. Secrets are reported as set / missing only.
+import { displayUrl, resolveRelayLink, type SettingSource, type Sourced } from "@hermes/settings";
 import type { CliContext } from "../context.js";
-import { loadConfigYaml } from "../config-file.js";
+import { loadSettings } from "../config-file.js";
 import type { HomeStore } from "../store.js";
 import { Output } from "../ui/output.js";
-import { displayUrl } from "./enroll.js";
-import { defaultGatewayId, relaySetting, type SettingSource, type SettingsView } from "./settings.js";
 
 export interface RelayStatus {
   home: string;
@@ -18,40 +17,36 @@ export interface RelayStatus {
   secret: { set: boolean; source: SettingSource | null };
   deliveryKey: { set: boolean; source: SettingSource | null };
   wakeUrl: { value: string; source: SettingSource } | null;
+  /** config.yaml's problem and every value the gateway would refuse (each naming key and source); null when none. */
   configError: string | null;
 }
 
+/** The relay link exactly as `hermes-gateway run` resolves it; an invalid value is reported and shown as unset. */
 export async function relayStatus(ctx: CliContext, store: HomeStore): Promise<RelayStatus> {
-  const dotenv = await store.readEnvFile();
-  const loaded = await loadConfigYaml(store.configPath);
-  const view: SettingsView = { env: ctx.env, dotenv, config: loaded.ok ? loaded.config : {} };
+  const { settings, configError } = await loadSettings(ctx, store);
+  const problems: string[] = configError ? [configError.message] : [];
+  const link = resolveRelayLink(settings, { hostname: await ctx.hostname(), onError: (e) => problems.push(e.message) });
   const managed = await store.managed();
-  const url = relaySetting(view, "GATEWAY_RELAY_URL", "relay_url");
-  const id = relaySetting(view, "GATEWAY_RELAY_ID", "relay_id");
-  const secret = relaySetting(view, "GATEWAY_RELAY_SECRET", "relay_secret");
-  const key = relaySetting(view, "GATEWAY_RELAY_DELIVERY_KEY", "relay_delivery_key");
-  const wake = relaySetting(view, "GATEWAY_RELAY_WAKE_URL", "relay_wake_url");
-  const platforms = view.config.platforms;
-  const relay = platforms && typeof platforms === "object" ? (platforms as Record<string, unknown>).relay : undefined;
-  const enabled = !(relay && typeof relay === "object" && (relay as Record<string, unknown>).enabled === false);
+  const url = (s: Sourced<string | null>) => (s.value === null ? null : { value: displayUrl(s.value), source: s.source });
+  const secret = (s: Sourced<string | null>) => ({ set: s.value !== null, source: s.value === null ? null : s.source });
   return {
     home: store.home,
     managed: managed.managed,
     managedReason: managed.reason ?? null,
-    enabled,
-    relayUrl: url ? { value: displayUrl(url.value.replace(/\/+$/, "")), source: url.source } : null,
-    gatewayId: id ? { value: id.value, source: id.source } : { value: defaultGatewayId(await ctx.hostname()), source: "default" },
-    secret: { set: secret !== undefined, source: secret?.source ?? null },
-    deliveryKey: { set: key !== undefined, source: key?.source ?? null },
-    wakeUrl: wake ? { value: displayUrl(wake.value), source: wake.source } : null,
-    configError: loaded.ok ? null : loaded.error.message,
+    enabled: link.relayEnabled.source !== "config.yaml" || link.relayEnabled.value,
+    relayUrl: url(link.relayUrl),
+    gatewayId: { value: link.relayId.value, source: link.relayId.source },
+    secret: secret(link.relaySecret),
+    deliveryKey: secret(link.relayDeliveryKey),
+    wakeUrl: url(link.relayWakeUrl),
+    configError: problems.length === 0 ? null : problems.join("; "),
   };
 }
 
 export async function gatewayStatus(ctx: CliContext, store: HomeStore, opts: { json?: boolean }): Promise<void> {
   const out = new Output(ctx);
   const s = await relayStatus(ctx, store);
-  if (s.configError) out.warn(`${s.configError} (its values are ignored below)`);
+  if (s.configError) out.warn(`${s.configError} (shown as unset below)`);
   if (opts.json) {
     out.json(s);
     return;

@@ -2,6 +2,7 @@
 // non-loopback host, redirects followed by hand (the Authorization header never crosses to
 // another origin, a credential-bearing body is never re-sent elsewhere), a hard timeout,
 // Ctrl-C honoured, and the response size capped.
+import { isLoopbackHost } from "@hermes/settings";
 import { CancelledError, CliError } from "../errors.js";
 
 export interface SafeRequest {
@@ -33,13 +34,8 @@ export interface SafeResponse {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
 
-export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (h === "localhost" || h.endsWith(".localhost")) return true;
-  if (h === "::1" || h === "0:0:0:0:0:0:0:1") return true;
-  const v4 = h.startsWith("::ffff:") ? h.slice(7) : h;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
-}
+/** The shared definition (@hermes/settings): literally 127.0.0.0/8, ::1 and `localhost`, not `*.localhost`. */
+export { isLoopbackHost };
 
 /** Throws unless `url` may carry a credential. */
 export function assertSecureTransport(url: URL, allowInsecureHttp: boolean, peer: string): void {

@@ -1,14 +1,4 @@
-export type ConfigSource = "env" | ".env" | "config.yaml" | "default";
-
-/** A configuration value that cannot be used. Names the key and where it came from. */
-export class ConfigError extends Error {
-  readonly code = "GATEWAY_CONFIG_INVALID";
-  constructor(
-    readonly key: string,
-    readonly source: ConfigSource | string,
-    detail: string,
-  ) {
-    super(`Invalid configuration: ${key} (from ${source}): ${detail}`);
-    this.name = "ConfigError";
-  }
-}
+// The gateway's configuration errors are @hermes/settings' SettingsError: one class, one
+// message format ("KEY (from SOURCE): …") and stable codes shared with the `hermes` CLI.
+export { SettingsError as ConfigError } from "@hermes/settings";
+export type { SettingSource as ConfigSource } from "@hermes/settings";

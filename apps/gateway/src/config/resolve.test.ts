@@ -72,7 +72,7 @@ describe("resolveConfig", () => {
   });
 
   it("platforms.relay.enabled: false disables the relay whatever else is set", () => {
-    const c = run({ GATEWAY_RELAY_URL: "ws://x" }, { "/h/config.yaml": "platforms:\n  relay:\n    enabled: false\n" });
+    const c = run({ GATEWAY_RELAY_URL: "wss://x" }, { "/h/config.yaml": "platforms:\n  relay:\n    enabled: false\n" });
     expect(c.relayEnabled).toEqual({ value: false, source: "config.yaml", key: "platforms.relay.enabled" });
   });
 
@@ -102,13 +102,48 @@ describe("resolveConfig", () => {
     expect(run({}, { "/h/config.yaml": "gateway:\n  log_format: json\n" }).logFormat).toEqual({ value: "json", source: "config.yaml", key: "gateway.log_format" });
   });
   it("invalid values name the key and the source", () => {
-    expect(err(() => run({ GATEWAY_AGENT: "exec:" }))).toMatchObject({ key: "GATEWAY_AGENT", source: "env", code: "GATEWAY_CONFIG_INVALID" });
+    expect(err(() => run({ GATEWAY_AGENT: "exec:" }))).toMatchObject({ key: "GATEWAY_AGENT", source: "env", code: "SETTINGS_INVALID_VALUE" });
     expect(err(() => run({}, { "/h/.env": "GATEWAY_RELAY_INBOUND_PORT=99999\n" }))).toMatchObject({ key: "GATEWAY_RELAY_INBOUND_PORT", source: ".env" });
     expect(err(() => run({}, { "/h/config.yaml": "gateway:\n  relay_url: ftp://x\n" }))).toMatchObject({ key: "gateway.relay_url", source: "config.yaml" });
     expect(err(() => run({}, { "/h/config.yaml": "a: [" })).key).toBe("config.yaml");
     expect(err(() => run({ GATEWAY_LOG_LEVEL: "loud" })).message).toMatch(/GATEWAY_LOG_LEVEL \(from env\)/);
     expect(err(() => run({}, { "/h/.env": "GATEWAY_LOG_FORMAT=xml\n" })).message).toMatch(/GATEWAY_LOG_FORMAT \(from \.env\): expected one of json, pretty/);
     expect(err(() => run({}, { "/h/config.yaml": "gateway:\n  log_format: yaml\n" }))).toMatchObject({ key: "gateway.log_format", source: "config.yaml" });
+  });
+
+  it("trims values in every layer (as `hermes gateway status` does)", () => {
+    const c = run({ GATEWAY_RELAY_ID: "  gw-env  ", GATEWAY_LOG_LEVEL: " debug ", GATEWAY_HEALTH_HOST: " 127.0.0.2 " }, { "/h/.env": "GATEWAY_RELAY_SECRET=' s3cret '\n" });
+    expect(c.relayId.value).toBe("gw-env");
+    expect(c.logLevel.value).toBe("debug");
+    expect(c.healthHost.value).toBe("127.0.0.2");
+    expect(c.relaySecret).toEqual({ value: "s3cret", source: ".env", key: "GATEWAY_RELAY_SECRET" });
+  });
+
+  it("one URL policy: userinfo refused everywhere, plain ws/http only to loopback unless GATEWAY_ALLOW_INSECURE_URLS", () => {
+    const base = { GATEWAY_RELAY_PLATFORMS: "discord" };
+    expect(err(() => run({ ...base, GATEWAY_RELAY_URL: "wss://u:pw-in-url@c.example" }))).toMatchObject({ code: "SETTINGS_URL_USERINFO", key: "GATEWAY_RELAY_URL" });
+    expect(err(() => run({ GATEWAY_AGENT: "https://u:pw-in-url@agent.example/turn" }))).toMatchObject({ code: "SETTINGS_URL_USERINFO", key: "GATEWAY_AGENT" });
+    expect(err(() => run({}, { "/h/config.yaml": "gateway:\n  relay_wake_url: http://wake.example/w\n" }))).toMatchObject({
+      code: "SETTINGS_URL_INSECURE",
+      key: "gateway.relay_wake_url",
+      source: "config.yaml",
+    });
+    expect(err(() => run({ GATEWAY_AGENT: "http://agent.localhost:9/turn" })).code).toBe("SETTINGS_URL_INSECURE");
+    expect(run({ GATEWAY_AGENT: "http://[::1]:9/turn" }).agent.value).toEqual({ kind: "http", url: "http://[::1]:9/turn" });
+    const allowed = run({ ...base, GATEWAY_RELAY_URL: "ws://c.example", GATEWAY_AGENT: "http://agent.example/turn", GATEWAY_ALLOW_INSECURE_URLS: "1" });
+    expect(allowed.relayUrl.value).toBe("ws://c.example");
+    expect(allowed.agent.value).toEqual({ kind: "http", url: "http://agent.example/turn" });
+  });
+
+  it("a YAML error never quotes config.yaml, and errors are scrubbed of every known secret", () => {
+    const e = err(() => run({}, { "/h/config.yaml": 'gateway:\n  relay_secret: "yaml-secret-value" oops\n' }));
+    expect(e).toMatchObject({ code: "SETTINGS_YAML_INVALID", key: "config.yaml", source: "/h/config.yaml" });
+    expect(e.message).toMatch(/at line 2, column \d+/);
+    expect(e.message).not.toContain("yaml-secret-value");
+    // A value that equals a secret is scrubbed from an unrelated error message too.
+    const shared = err(() => run({ GATEWAY_RELAY_SECRET: "loud", GATEWAY_LOG_LEVEL: "loud" }));
+    expect(shared.message).toContain("<hidden>");
+    expect(shared.message).not.toContain("loud");
   });
 
   it("an error never contains the secret values", () => {

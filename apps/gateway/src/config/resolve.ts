@@ -1,34 +1,37 @@
-// The one place where the gateway's configuration is resolved (spec relay-contract §8).
+// The one place where the gateway's configuration is resolved (spec relay-contract §8), on
+// @hermes/settings — the same resolver, keys and URL/secret policy as `hermes gateway status`.
 // Order, key by key: the real environment, then `$HERMES_HOME/.env` (never overriding the
-// real environment), then the `gateway:` block of `config.yaml`, then defaults. Every value
-// remembers where it came from so an error can name both the key and its source.
+// real environment), then config.yaml, then defaults; values trimmed in every layer. Every
+// value remembers where it came from so an error can name both the key and its source.
 import { homedir, hostname as osHostname } from "node:os";
-import { join } from "node:path";
-import { parseDotenv, resolveHermesHome } from "@hermes/credential-store";
-import { parse as parseYaml } from "yaml";
-import { ConfigError, type ConfigSource } from "./errors.js";
+import { resolveHermesHome } from "@hermes/credential-store";
+import {
+  createSecretScrubber,
+  HTTP_URL_SCHEMES,
+  orDefault,
+  parseUrl,
+  RELAY_SECRET_KEYS,
+  readSettingsSource,
+  relaySettings,
+  resolveRelayLink,
+  SettingsError,
+  type RelayLinkSettings,
+  type Settings,
+  type SettingsSource,
+  type Sourced,
+} from "@hermes/settings";
 import { resolvePolicies, type RelayPolicy } from "./policy.js";
 
-export interface Sourced<T> {
-  readonly value: T;
-  readonly source: ConfigSource;
-  /** The env var or `gateway.<key>` the value was read from ("" for defaults). */
-  readonly key: string;
-}
+export type { Sourced } from "@hermes/settings";
 
 export type AgentSpec =
   | { readonly kind: "echo" }
   | { readonly kind: "exec"; readonly command: string }
   | { readonly kind: "http"; readonly url: string };
 
-export interface GatewayConfig {
+/** The relay link (`relayUrl`, `relayEnabled`, `relayId`, `relaySecret`, `relayDeliveryKey`, `relayWakeUrl`) as the CLI resolves it, plus the gateway's own settings. */
+export interface GatewayConfig extends RelayLinkSettings {
   readonly home: string;
-  readonly relayUrl: Sourced<string | null>;
-  readonly relayEnabled: Sourced<boolean>;
-  readonly relayId: Sourced<string>;
-  readonly relaySecret: Sourced<string | null>;
-  readonly relayDeliveryKey: Sourced<string | null>;
-  readonly relayWakeUrl: Sourced<string | null>;
   readonly relayPlatforms: Sourced<readonly string[]>;
   readonly relayBotIds: Sourced<Readonly<Record<string, { botId?: string }>>>;
   /** What `POST /relay/policy` declares at boot, per platform (all-default platforms omitted, except Discord). */
@@ -45,9 +48,12 @@ export interface GatewayConfig {
   readonly logLevel: Sourced<string>;
   /** `json` or `pretty`; null = by stdout (pretty for a TTY). */
   readonly logFormat: Sourced<"json" | "pretty" | null>;
+  /** Bounds on queued turns: all sessions together, and one session. */
+  readonly queueMaxTurns: Sourced<number>;
+  readonly queueMaxPerSession: Sourced<number>;
   /** `<PLATFORM>_ALLOWED_USERS`, keyed by lower-case platform name. */
   readonly allowedUsers: ReadonlyMap<string, ReadonlySet<string>>;
-  /** Values that must never be printed (secrets found anywhere in the configuration). */
+  /** Values that must never be printed (secrets found anywhere in the configuration, shadowed ones too). */
   readonly secretValues: readonly string[];
   readonly warnings: readonly string[];
 }
@@ -60,105 +66,42 @@ export interface ResolveOptions {
   readonly homedir?: () => string;
 }
 
-const LOG_LEVELS = new Set(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
-const LOG_FORMATS = new Set(["json", "pretty"]);
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+const LOG_FORMATS = ["json", "pretty"] as const;
+
+/** `gateway.<key>` in config.yaml alongside the env var. */
+const key = (env: string, yaml?: string) => (yaml === undefined ? { env } : { env, yaml: `gateway.${yaml}` });
 
 /** HERMES_HOME, else ~/.hermes redirected by a sticky `active_profile` (via @hermes/credential-store). */
 export function resolveHome(env: ResolveOptions["env"], home: () => string = homedir): string {
   return resolveHermesHome({ env, homedir: home() }).home;
 }
 
+/**
+ * Throws a SettingsError (re-exported as ConfigError) naming the key and source of the first bad
+ * value, its text passed through the same secret scrubber as the logs.
+ */
 export function resolveConfig(opts: ResolveOptions): GatewayConfig {
-  const env = opts.env;
+  const home = resolveHome(opts.env, opts.homedir);
+  const source = readSettingsSource({ env: opts.env, home, readFile: opts.readFile, secretKeys: RELAY_SECRET_KEYS });
+  try {
+    return resolveFrom(source, home, opts);
+  } catch (e) {
+    throw e instanceof SettingsError ? e.scrubbed(createSecretScrubber(source.secretValues())) : e;
+  }
+}
+
+function resolveFrom(source: SettingsSource, home: string, opts: ResolveOptions): GatewayConfig {
   const warnings: string[] = [];
-  const home = resolveHome(env, opts.homedir);
+  if (source.yamlError) throw source.yamlError;
+  const settings = relaySettings(source);
+  const link = resolveRelayLink(settings, { hostname: (opts.hostname ?? osHostname)() });
 
-  const dotenvText = opts.readFile(join(home, ".env"));
-  const dotenv = dotenvText === null ? new Map<string, string>() : parseDotenv(dotenvText);
+  const platformsRaw = settings.list({ env: "GATEWAY_RELAY_PLATFORMS" });
+  const relayPlatforms = orDefault<readonly string[]>(platformsRaw && { ...platformsRaw, value: platformsRaw.value.map((p) => p.toLowerCase()) }, []);
 
-  const yamlPath = join(home, "config.yaml");
-  const yamlText = opts.readFile(yamlPath);
-  let yamlDoc: unknown = {};
-  if (yamlText !== null) {
-    try {
-      yamlDoc = parseYaml(yamlText) ?? {};
-    } catch (e) {
-      throw new ConfigError("config.yaml", yamlPath, `not valid YAML (${(e as Error).message.split("\n")[0]}); fix or remove the file`);
-    }
-  }
-  const gatewayBlock = asRecord(asRecord(yamlDoc)?.gateway) ?? {};
-
-  const envOrDotenv = (name: string): Sourced<string> | null => {
-    const v = env[name];
-    if (v !== undefined && v !== "") return { value: v, source: "env", key: name };
-    const d = dotenv.get(name);
-    if (d !== undefined && d !== "") return { value: d, source: ".env", key: name };
-    return null;
-  };
-  const str = (name: string, yamlKey: string | null): Sourced<string> | null => {
-    const e = envOrDotenv(name);
-    if (e) return e;
-    if (yamlKey === null) return null;
-    const y = gatewayBlock[yamlKey];
-    if (y === undefined || y === null || y === "") return null;
-    if (typeof y !== "string" && typeof y !== "number") {
-      throw new ConfigError(`gateway.${yamlKey}`, "config.yaml", "expected a string");
-    }
-    return { value: String(y), source: "config.yaml", key: `gateway.${yamlKey}` };
-  };
-  const optStr = (name: string, yamlKey: string | null): Sourced<string | null> =>
-    str(name, yamlKey) ?? { value: null, source: "default", key: "" };
-  const int = (name: string, yamlKey: string, min: number, max: number, dflt: number | null): Sourced<number | null> => {
-    const s = str(name, yamlKey);
-    if (!s) return { value: dflt, source: "default", key: "" };
-    const n = /^\d+$/.test(s.value.trim()) ? Number(s.value.trim()) : Number.NaN;
-    if (!Number.isSafeInteger(n) || n < min || n > max) {
-      throw new ConfigError(s.key, s.source, `expected an integer from ${min} to ${max}, got ${JSON.stringify(s.value)}`);
-    }
-    return { value: n, source: s.source, key: s.key };
-  };
-  const intReq = (name: string, yamlKey: string, min: number, max: number, dflt: number): Sourced<number> =>
-    int(name, yamlKey, min, max, dflt) as Sourced<number>;
-
-  // Relay URL: trailing "/" stripped; must be ws(s) or http(s).
-  const rawUrl = str("GATEWAY_RELAY_URL", "relay_url");
-  let relayUrl: Sourced<string | null> = { value: null, source: "default", key: "" };
-  if (rawUrl) {
-    const v = rawUrl.value.trim().replace(/\/+$/, "");
-    let ok = false;
-    try {
-      ok = ["ws:", "wss:", "http:", "https:"].includes(new URL(v).protocol);
-    } catch {
-      ok = false;
-    }
-    if (!ok) throw new ConfigError(rawUrl.key, rawUrl.source, "expected a ws://, wss://, http:// or https:// URL");
-    relayUrl = { ...rawUrl, value: v };
-  }
-
-  const relayBlock = asRecord(asRecord(asRecord(yamlDoc)?.platforms)?.relay);
-  const enabledRaw = relayBlock?.enabled;
-  if (enabledRaw !== undefined && typeof enabledRaw !== "boolean") {
-    throw new ConfigError("platforms.relay.enabled", "config.yaml", "expected true or false");
-  }
-  const relayEnabled: Sourced<boolean> =
-    enabledRaw === false
-      ? { value: false, source: "config.yaml", key: "platforms.relay.enabled" }
-      : { value: relayUrl.value !== null, source: relayUrl.source, key: relayUrl.key };
-
-  const host = (opts.hostname ?? osHostname)();
-  const relayId: Sourced<string> = str("GATEWAY_RELAY_ID", "relay_id") ?? {
-    value: host ? `gw-${host}` : "gw-hermes",
-    source: "default",
-    key: "",
-  };
-
-  const platformsRaw = envOrDotenv("GATEWAY_RELAY_PLATFORMS");
-  const relayPlatforms: Sourced<readonly string[]> = platformsRaw
-    ? { ...platformsRaw, value: splitList(platformsRaw.value).map((p) => p.toLowerCase()) }
-    : { value: [], source: "default", key: "" };
-
-  const botIdsRaw = envOrDotenv("GATEWAY_RELAY_BOT_IDS");
-  let relayBotIds: Sourced<Record<string, { botId?: string }>> = { value: {}, source: "default", key: "" };
+  const botIdsRaw = settings.string({ env: "GATEWAY_RELAY_BOT_IDS" });
+  let relayBotIds: Sourced<Record<string, { botId?: string }>> = orDefault(null, {});
   if (botIdsRaw) {
     const parsed = parseBotIds(botIdsRaw.value);
     if (parsed === null) {
@@ -166,97 +109,72 @@ export function resolveConfig(opts: ResolveOptions): GatewayConfig {
     } else relayBotIds = { ...botIdsRaw, value: parsed };
   }
 
-  const agentRaw = str("GATEWAY_AGENT", "agent");
-  const agent: Sourced<AgentSpec> = agentRaw
-    ? { ...agentRaw, value: parseAgent(agentRaw) }
-    : { value: { kind: "echo" }, source: "default", key: "" };
+  const agentRaw = settings.string(key("GATEWAY_AGENT", "agent"));
+  const agent = orDefault<AgentSpec>(agentRaw && { ...agentRaw, value: parseAgent(agentRaw, settings) }, { kind: "echo" });
 
-  const logLevelRaw = str("GATEWAY_LOG_LEVEL", "log_level");
-  if (logLevelRaw && !LOG_LEVELS.has(logLevelRaw.value)) {
-    throw new ConfigError(logLevelRaw.key, logLevelRaw.source, `expected one of ${[...LOG_LEVELS].join(", ")}`);
-  }
-
-  const logFormatRaw = str("GATEWAY_LOG_FORMAT", "log_format");
-  if (logFormatRaw && !LOG_FORMATS.has(logFormatRaw.value.trim())) {
-    throw new ConfigError(logFormatRaw.key, logFormatRaw.source, `expected one of ${[...LOG_FORMATS].join(", ")} (unset: pretty when stdout is a terminal, else json)`);
-  }
 
   const allowedUsers = new Map<string, Set<string>>();
-  const names = new Set([...Object.keys(env), ...dotenv.keys()]);
-  for (const name of names) {
+  for (const name of source.envNames()) {
     const m = /^([A-Z0-9]+)_ALLOWED_USERS$/.exec(name);
-    if (!m) continue;
-    const s = envOrDotenv(name);
-    if (s) allowedUsers.set((m[1] as string).toLowerCase(), new Set(splitList(s.value)));
+    const users = m ? settings.list({ env: name }) : null;
+    if (m && users) allowedUsers.set((m[1] as string).toLowerCase(), new Set(users.value));
   }
 
-  const relaySecret = optStr("GATEWAY_RELAY_SECRET", "relay_secret");
-  const relayDeliveryKey = optStr("GATEWAY_RELAY_DELIVERY_KEY", "relay_delivery_key");
-  const secretValues = [relaySecret.value, relayDeliveryKey.value, envOrDotenv("GATEWAY_RELAY_ENROLL_TOKEN")?.value ?? null].filter(
-    (v): v is string => typeof v === "string" && v.length > 0,
-  );
-
-  if (relayEnabled.value && relayPlatforms.value.length === 0) {
-    throw new ConfigError(
+  if (link.relayEnabled.value && relayPlatforms.value.length === 0) {
+    throw new SettingsError(
+      "SETTINGS_INVALID_VALUE",
       "GATEWAY_RELAY_PLATFORMS",
-      platformsRaw ? platformsRaw.source : "default",
+      relayPlatforms.source,
       "the relay needs at least one platform to front (one hello each), e.g. GATEWAY_RELAY_PLATFORMS=discord",
     );
   }
-  const relayPolicies = resolvePolicies(relayPlatforms.value, envOrDotenv, asRecord(asRecord(yamlDoc)?.platforms));
 
   return {
     home,
-    relayUrl,
-    relayEnabled,
-    relayId,
-    relaySecret,
-    relayDeliveryKey,
-    relayWakeUrl: optStr("GATEWAY_RELAY_WAKE_URL", "relay_wake_url"),
+    ...link,
     relayPlatforms,
     relayBotIds,
-    relayPolicies,
-    inboundHost: str("GATEWAY_RELAY_INBOUND_HOST", "relay_inbound_host") ?? { value: "127.0.0.1", source: "default", key: "" },
-    inboundPort: int("GATEWAY_RELAY_INBOUND_PORT", "relay_inbound_port", 1, 65535, null),
+    relayPolicies: resolvePolicies(relayPlatforms.value, source),
+    inboundHost: orDefault(settings.string(key("GATEWAY_RELAY_INBOUND_HOST", "relay_inbound_host")), "127.0.0.1"),
+    inboundPort: orDefault(settings.int(key("GATEWAY_RELAY_INBOUND_PORT", "relay_inbound_port"), { min: 1, max: 65535 }), null),
     agent,
-    agentPassEnv: agentPassEnvOf(str("GATEWAY_AGENT_PASS_ENV", "agent_pass_env")),
-    agentTimeoutMs: intReq("GATEWAY_AGENT_TIMEOUT_MS", "agent_timeout_ms", 1, 86_400_000, 120_000),
-    healthHost: str("GATEWAY_HEALTH_HOST", "health_host") ?? { value: "127.0.0.1", source: "default", key: "" },
-    healthPort: int("GATEWAY_HEALTH_PORT", "health_port", 0, 65535, null),
-    drainTimeoutMs: intReq("GATEWAY_DRAIN_TIMEOUT_MS", "drain_timeout_ms", 0, 3_600_000, 30_000),
-    logLevel: logLevelRaw ?? { value: "info", source: "default", key: "" },
-    logFormat: logFormatRaw ? { ...logFormatRaw, value: logFormatRaw.value.trim() as "json" | "pretty" } : { value: null, source: "default", key: "" },
+    agentPassEnv: agentPassEnvOf(settings.list(key("GATEWAY_AGENT_PASS_ENV", "agent_pass_env"))),
+    agentTimeoutMs: orDefault(settings.int(key("GATEWAY_AGENT_TIMEOUT_MS", "agent_timeout_ms"), { min: 1, max: 86_400_000 }), 120_000),
+    healthHost: orDefault(settings.string(key("GATEWAY_HEALTH_HOST", "health_host")), "127.0.0.1"),
+    healthPort: orDefault(settings.int(key("GATEWAY_HEALTH_PORT", "health_port"), { min: 0, max: 65535 }), null),
+    drainTimeoutMs: orDefault(settings.int(key("GATEWAY_DRAIN_TIMEOUT_MS", "drain_timeout_ms"), { min: 0, max: 3_600_000 }), 30_000),
+    logLevel: orDefault<string>(settings.oneOf(key("GATEWAY_LOG_LEVEL", "log_level"), LOG_LEVELS), "info"),
+    // Unset: pretty when stdout is a terminal, else json.
+    logFormat: orDefault<"json" | "pretty", null>(settings.oneOf(key("GATEWAY_LOG_FORMAT", "log_format"), LOG_FORMATS), null),
+    queueMaxTurns: orDefault(settings.int(key("GATEWAY_MAX_QUEUED_TURNS", "max_queued_turns"), { min: 1, max: 1_000_000 }), 10_000),
+    queueMaxPerSession: orDefault(settings.int(key("GATEWAY_MAX_QUEUED_PER_SESSION", "max_queued_per_session"), { min: 1, max: 100_000 }), 100),
     allowedUsers,
-    secretValues,
+    secretValues: source.secretValues(),
     warnings,
   };
 }
 
-function parseAgent(s: Sourced<string>): AgentSpec {
-  const v = s.value.trim();
+function parseAgent(s: Sourced<string>, settings: Settings): AgentSpec {
+  const v = s.value;
   if (v === "echo") return { kind: "echo" };
   if (v.startsWith("exec:")) {
     const command = v.slice(5).trim();
-    if (command === "") throw new ConfigError(s.key, s.source, "exec: needs a command, e.g. exec:./my-agent.sh");
+    if (command === "") throw new SettingsError("SETTINGS_INVALID_VALUE", s.key, s.source, "exec: needs a command, e.g. exec:./my-agent.sh");
     return { kind: "exec", command };
   }
-  if (/^https?:\/\//.test(v)) {
-    try {
-      new URL(v);
-      return { kind: "http", url: v };
-    } catch {
-      /* fall through */
-    }
-  }
-  throw new ConfigError(s.key, s.source, `expected "echo", "exec:<command>" or an http(s) URL, got ${JSON.stringify(v)}`);
+  // An http agent gets every message: the same URL policy as the relay (no userinfo, no plain
+  // http off loopback unless GATEWAY_ALLOW_INSECURE_URLS).
+  if (/^https?:\/\//i.test(v)) return { kind: "http", url: parseUrl(s, { schemes: HTTP_URL_SCHEMES, ...settings.insecureUrls }).value };
+  throw new SettingsError("SETTINGS_INVALID_VALUE", s.key, s.source, 'expected "echo", "exec:<command>" or an http(s) URL');
 }
 
-function agentPassEnvOf(raw: Sourced<string> | null): Sourced<readonly string[]> {
+function agentPassEnvOf(raw: Sourced<string[]> | null): Sourced<readonly string[]> {
   if (!raw) return { value: [], source: "default", key: "" };
-  const names = splitList(raw.value);
-  const bad = names.find((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n));
-  if (bad !== undefined) throw new ConfigError(raw.key, raw.source, `expected a comma list of environment variable names, got ${JSON.stringify(bad)}`);
-  return { ...raw, value: names };
+  const bad = raw.value.find((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n));
+  if (bad !== undefined) {
+    throw new SettingsError("SETTINGS_INVALID_VALUE", raw.key, raw.source, `expected a comma list of environment variable names, got ${JSON.stringify(bad)}`);
+  }
+  return raw;
 }
 
 function parseBotIds(text: string): Record<string, { botId?: string }> | null {
@@ -275,13 +193,6 @@ function parseBotIds(text: string): Record<string, { botId?: string }> | null {
     out[k.toLowerCase()] = typeof e.botId === "string" ? { botId: e.botId } : {};
   }
   return out;
-}
-
-function splitList(s: string): string[] {
-  return s
-    .split(",")
-    .map((p) => p.trim())
-    .filter((p) => p !== "");
 }
 
 function asRecord(v: unknown): Record<string, unknown> | null {

@@ -1,6 +1,10 @@
+import { displayUrl } from "@hermes/settings";
 import type { AgentSpec, GatewayConfig, Sourced } from "./resolve.js";
 
-/** Lines describing the resolved configuration, each with its source. Secrets print as <hidden>. */
+/**
+ * Lines describing the resolved configuration, each with its source. Secrets print as <hidden>;
+ * URLs without userinfo, query or fragment (each may carry a token).
+ */
 export function describeConfig(c: GatewayConfig): string[] {
   const from = (s: Sourced<unknown>) => (s.source === "default" ? "default" : `${s.key} from ${s.source}`);
   const show = (label: string, s: Sourced<unknown>, secret = false) => {
@@ -10,11 +14,11 @@ export function describeConfig(c: GatewayConfig): string[] {
   return [
     `home               ${c.home}`,
     show("relay enabled", c.relayEnabled),
-    show("relay url", c.relayUrl),
+    show("relay url", asUrl(c.relayUrl)),
     show("relay id", c.relayId),
     show("relay secret", c.relaySecret, true),
     show("delivery key", c.relayDeliveryKey, true),
-    show("wake url", c.relayWakeUrl),
+    show("wake url", asUrl(c.relayWakeUrl)),
     show("platforms", c.relayPlatforms),
     show("bot ids", c.relayBotIds),
     show("inbound", { ...c.inboundPort, value: c.inboundPort.value === null ? null : `${c.inboundHost.value}:${c.inboundPort.value}` }),
@@ -23,6 +27,8 @@ export function describeConfig(c: GatewayConfig): string[] {
     show("agent pass env", c.agentPassEnv),
     show("health", { ...c.healthPort, value: c.healthPort.value === null ? null : `${c.healthHost.value}:${c.healthPort.value}` }),
     show("drain timeout ms", c.drainTimeoutMs),
+    show("max queued turns", c.queueMaxTurns),
+    show("max queued turns per session", c.queueMaxPerSession),
     show("log level", c.logLevel),
     show("log format", { ...c.logFormat, value: c.logFormat.value ?? "auto (pretty on a terminal, else json)" }),
     `allowlists         ${c.allowedUsers.size === 0 ? "(none)" : [...c.allowedUsers].map(([p, u]) => `${p}:${u.size}`).join(", ")}`,
@@ -32,6 +38,10 @@ export function describeConfig(c: GatewayConfig): string[] {
 /** How an agent backend is shown: its kind, the exec command, or only an HTTP URL's origin. */
 export function describeAgent(a: AgentSpec): string {
   return a.kind === "echo" ? "echo" : a.kind === "exec" ? `exec:${a.command}` : `http ${new URL(a.url).origin}`;
+}
+
+function asUrl(s: Sourced<string | null>): Sourced<string | null> {
+  return { ...s, value: s.value === null ? null : displayUrl(s.value) };
 }
 
 function render(v: unknown): string {

@@ -3,8 +3,14 @@
 // kept out twice over: known secret-bearing paths are redacted, and every serialized line is
 // scrubbed of the configured secret VALUES (raw and JSON-escaped) before it is written, so a
 // secret that leaks into a message string or an unexpected field is still hidden.
+import { createSecretScrubber } from "@hermes/settings";
+import { createRequire } from "node:module";
 import pino, { type DestinationStream, type Logger } from "pino";
-import pretty from "pino-pretty";
+import type pinoPretty from "pino-pretty";
+
+// pino-pretty (and its dependencies) load only for pretty output: a daemon logging JSON under
+// a supervisor should not pay for them at start-up (the scale-to-zero wake path waits on it).
+const loadPretty = (): typeof pinoPretty => createRequire(import.meta.url)("pino-pretty") as typeof pinoPretty;
 
 export type LogFormat = "json" | "pretty";
 export const LOG_FORMATS: readonly LogFormat[] = ["json", "pretty"];
@@ -49,24 +55,15 @@ export interface LoggerOptions {
   readonly destination?: DestinationStream;
 }
 
-export function createScrubber(secrets: readonly string[]): (line: string) => string {
-  const needles = [...new Set(secrets.filter((s) => s.length >= 4).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))].sort(
-    (a, b) => b.length - a.length,
-  );
-  if (needles.length === 0) return (l) => l;
-  return (line) => {
-    let out = line;
-    for (const n of needles) if (out.includes(n)) out = out.split(n).join("<hidden>");
-    return out;
-  };
-}
+/** The one scrubber of @hermes/settings: config errors and log lines hide secrets the same way. */
+export const createScrubber = createSecretScrubber;
 
 export function createLogger(opts: LoggerOptions): Logger {
   const scrub = createScrubber(opts.secrets);
   const version = opts.version ?? "0.0.0-dev";
   const destination =
     opts.format === "pretty"
-      ? pretty({
+      ? loadPretty()({
           colorize: opts.color === true,
           sync: true,
           translateTime: "SYS:HH:MM:ss",

@@ -49,7 +49,7 @@ export interface GatewayRuntimeOptions {
    * twice. Off for `dev`, whose connector and chats live only as long as the process.
    */
   readonly journal?: boolean;
-  /** Bounds on queued turns. */
+  /** Bounds on queued turns (default: GATEWAY_MAX_QUEUED_TURNS / GATEWAY_MAX_QUEUED_PER_SESSION). */
   readonly queue?: TurnSchedulerOptions;
   /** Shown by `/metrics` (`hermes_gateway_info{version}`). */
   readonly version?: string;
@@ -97,8 +97,8 @@ export class GatewayRuntime {
   private constructor(opts: GatewayRuntimeOptions) {
     this.#opts = opts;
     this.#log = opts.log;
-    this.#scheduler = new TurnScheduler(opts.queue);
     const c = opts.config;
+    this.#scheduler = new TurnScheduler(opts.queue ?? { maxPending: c.queueMaxTurns.value, maxPerSession: c.queueMaxPerSession.value });
     const relayLog = this.#log.child({ component: "relay" });
     const relayLogger = {
       debug: (m: string) => relayLog.debug(m),

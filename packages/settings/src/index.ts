@@ -1,0 +1,38 @@
+/**
+ * @hermes/settings: one settings resolver for the Hermes apps. env → `$HERMES_HOME/.env` →
+ * config.yaml → default, every value with its source and key; typed parsers whose errors name
+ * both; one URL policy (no userinfo, no plain ws/http off loopback unless allowed) and one
+ * secret policy (`isUsableSecret`, never echoed, scrubbed from errors). Reads neither
+ * process.env nor the disk by itself: pass the environment and a readFile in.
+ */
+export { SettingsError } from "./errors.js";
+export type { SettingSource, SettingsErrorCode } from "./errors.js";
+export { SettingsSource, readSettingsSource } from "./source.js";
+export type { Env, ReadSettingsOptions, SettingKey, SettingsLayers, Sourced } from "./source.js";
+export {
+  BOOLEAN_WORDS,
+  parseBoolean,
+  parseEnum,
+  parseInteger,
+  parseList,
+  parseSecret,
+  parseString,
+  parseUrl,
+  splitList,
+} from "./parse.js";
+export type { BooleanWords, IntRange } from "./parse.js";
+export { Settings, collecting, orDefault } from "./settings.js";
+export type { InsecureUrlAllowance } from "./settings.js";
+export { checkUrl, displayUrl, isLoopbackHost } from "./url-policy.js";
+export type { UrlCheck, UrlPolicy } from "./url-policy.js";
+export { createSecretScrubber } from "./scrub.js";
+export {
+  HTTP_URL_SCHEMES,
+  RELAY_KEYS,
+  RELAY_SECRET_KEYS,
+  RELAY_URL_SCHEMES,
+  defaultGatewayId,
+  relaySettings,
+  resolveRelayLink,
+} from "./relay.js";
+export type { RelayLinkSettings, ResolveRelayLinkOptions } from "./relay.js";

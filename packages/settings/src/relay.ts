@@ -1,0 +1,89 @@
+// The relay-link settings both apps read (spec relay-contract §8): one table of keys and one
+// resolution, so `hermes gateway status` shows exactly what `hermes-gateway run` will use.
+import { SettingsError } from "./errors.js";
+import { parseBoolean } from "./parse.js";
+import { collecting, orDefault, Settings } from "./settings.js";
+import type { SettingKey, SettingsSource, Sourced } from "./source.js";
+
+export const RELAY_KEYS = {
+  url: { env: "GATEWAY_RELAY_URL", yaml: "gateway.relay_url" },
+  id: { env: "GATEWAY_RELAY_ID", yaml: "gateway.relay_id" },
+  secret: { env: "GATEWAY_RELAY_SECRET", yaml: "gateway.relay_secret" },
+  deliveryKey: { env: "GATEWAY_RELAY_DELIVERY_KEY", yaml: "gateway.relay_delivery_key" },
+  wakeUrl: { env: "GATEWAY_RELAY_WAKE_URL", yaml: "gateway.relay_wake_url" },
+  enrollToken: { env: "GATEWAY_RELAY_ENROLL_TOKEN" },
+  /** `platforms.relay.enabled: false` turns the relay off whatever else is set. */
+  enabled: { yaml: "platforms.relay.enabled" },
+  /** Plain ws:// / http:// URLs to non-loopback hosts are refused unless this is true. */
+  allowInsecureUrls: { env: "GATEWAY_ALLOW_INSECURE_URLS", yaml: "gateway.allow_insecure_urls" },
+} as const satisfies Record<string, SettingKey>;
+
+/** The relay's secret keys (scrubbed from every error and log line). */
+export const RELAY_SECRET_KEYS: readonly SettingKey[] = [RELAY_KEYS.secret, RELAY_KEYS.deliveryKey, RELAY_KEYS.enrollToken];
+
+export const RELAY_URL_SCHEMES = ["wss:", "ws:", "https:", "http:"] as const;
+export const HTTP_URL_SCHEMES = ["https:", "http:"] as const;
+
+/**
+ * A Settings reader whose URL checks honour GATEWAY_ALLOW_INSECURE_URLS (or
+ * `gateway.allow_insecure_urls`). `alsoAllowed` is for an app flag such as
+ * `--allow-insecure-http` that grants the same allowance for one command.
+ */
+export function relaySettings(source: SettingsSource, alsoAllowed = false): Settings {
+  const raw = source.get(RELAY_KEYS.allowInsecureUrls);
+  const allowed = raw !== null && parseBoolean(raw).value;
+  return new Settings(source, {
+    allowInsecure: allowed || alsoAllowed,
+    insecureOverride: `set ${RELAY_KEYS.allowInsecureUrls.env}=1`,
+  });
+}
+
+/** The default gateway instance id: `gw-<hostname>`, `gw-hermes` when there is none. */
+export function defaultGatewayId(hostname: string): string {
+  return `gw-${hostname.trim() || "hermes"}`;
+}
+
+export interface RelayLinkSettings {
+  /** ws(s)/http(s) URL, trailing `/` removed; null when unset. */
+  readonly relayUrl: Sourced<string | null>;
+  /** True when a relay URL is set and config.yaml does not say `platforms.relay.enabled: false`. */
+  readonly relayEnabled: Sourced<boolean>;
+  readonly relayId: Sourced<string>;
+  readonly relaySecret: Sourced<string | null>;
+  readonly relayDeliveryKey: Sourced<string | null>;
+  readonly relayWakeUrl: Sourced<string | null>;
+}
+
+export interface ResolveRelayLinkOptions {
+  readonly hostname: string;
+  /**
+   * Without it the first invalid value throws (a daemon refuses to start). With it each
+   * invalid value is reported here and resolved as unset, so a status command can show the rest.
+   */
+  readonly onError?: (e: SettingsError) => void;
+}
+
+export function resolveRelayLink(settings: Settings, opts: ResolveRelayLinkOptions): RelayLinkSettings {
+  const get = <T>(read: () => Sourced<T> | null): Sourced<T> | null => collecting(read, opts.onError) ?? null;
+  const url = get(() => settings.url(RELAY_KEYS.url, RELAY_URL_SCHEMES));
+  const relayUrl = orDefault(url && { ...url, value: url.value.replace(/\/+$/, "") }, null);
+
+  const enabledRaw = settings.source.yaml(RELAY_KEYS.enabled.yaml);
+  const enabledOff = get(() => {
+    if (enabledRaw === null) return null;
+    if (typeof enabledRaw.value !== "boolean") {
+      throw new SettingsError("SETTINGS_INVALID_VALUE", enabledRaw.key, enabledRaw.source, "expected true or false");
+    }
+    return enabledRaw.value ? null : { ...enabledRaw, value: false };
+  });
+  const relayEnabled: Sourced<boolean> = enabledOff ?? { value: relayUrl.value !== null, source: relayUrl.source, key: relayUrl.key };
+
+  return {
+    relayUrl,
+    relayEnabled,
+    relayId: orDefault(get(() => settings.string(RELAY_KEYS.id)), defaultGatewayId(opts.hostname)),
+    relaySecret: orDefault(get(() => settings.secret(RELAY_KEYS.secret)), null),
+    relayDeliveryKey: orDefault(get(() => settings.secret(RELAY_KEYS.deliveryKey)), null),
+    relayWakeUrl: orDefault(get(() => settings.url(RELAY_KEYS.wakeUrl, HTTP_URL_SCHEMES)), null),
+  };
+}

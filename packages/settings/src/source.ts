@@ -1,0 +1,198 @@
+// The layered source: the real environment, then `$HERMES_HOME/.env` (never overriding the
+// environment), then config.yaml, then the caller's default. Values are trimmed in every layer
+// and an empty value counts as unset, so `FOO=" "` falls through to the next layer exactly as
+// an absent FOO does. Nothing here reads process.env or the disk by itself: the caller passes
+// the environment and the file texts (or a readFile) in.
+import { join } from "node:path";
+import { parseDotenv } from "@hermes/credential-store";
+import { parseDocument } from "yaml";
+import { SettingsError, type SettingSource } from "./errors.js";
+import { createSecretScrubber } from "./scrub.js";
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** A value that remembers where it came from: `key` is the env var or `section.key` ("" for defaults). */
+export interface Sourced<T> {
+  readonly value: T;
+  readonly source: SettingSource;
+  readonly key: string;
+}
+
+/** Where a setting may be given: an env var (also read from `.env`) and/or a dotted config.yaml path. */
+export interface SettingKey {
+  readonly env?: string;
+  readonly yaml?: string;
+}
+
+export interface SettingsLayers {
+  readonly env: Env;
+  /** `.env` as text (parsed with credential-store's parseDotenv) or already parsed; null when absent. */
+  readonly dotenv: string | ReadonlyMap<string, string> | null;
+  /** config.yaml as text; null when absent. */
+  readonly yamlText: string | null;
+  /** Path of config.yaml, for messages. */
+  readonly yamlPath?: string;
+  /** Keys that hold secrets: their values (from every layer) are scrubbed from errors. */
+  readonly secretKeys?: readonly SettingKey[];
+}
+
+export class SettingsSource {
+  /** config.yaml's problem, if any; its values are then ignored (callers decide whether that is fatal). */
+  readonly yamlError: SettingsError | null;
+  readonly #env: Env;
+  readonly #dotenv: ReadonlyMap<string, string>;
+  readonly #yaml: Readonly<Record<string, unknown>>;
+  readonly #secretKeys: readonly SettingKey[];
+
+  constructor(layers: SettingsLayers) {
+    this.#env = layers.env;
+    this.#dotenv = typeof layers.dotenv === "string" ? parseDotenv(layers.dotenv) : (layers.dotenv ?? new Map());
+    this.#secretKeys = layers.secretKeys ?? [];
+    const parsed = layers.yamlText === null ? { ok: true as const, doc: {} } : parseYamlMapping(layers.yamlText);
+    if (parsed.ok) {
+      this.#yaml = parsed.doc;
+      this.yamlError = null;
+    } else {
+      this.#yaml = {};
+      // The message never quotes the file; scrub anyway with what is known (env and .env secrets).
+      const scrub = createSecretScrubber(this.secretValues());
+      this.yamlError = new SettingsError("SETTINGS_YAML_INVALID", "config.yaml", layers.yamlPath ?? "config.yaml", scrub(parsed.detail));
+    }
+  }
+
+  /** The env var from the real environment, else from `.env`; trimmed, empty = unset. */
+  env(name: string): Sourced<string> | null {
+    const fromEnv = this.#env[name]?.trim();
+    if (fromEnv) return { value: fromEnv, source: "env", key: name };
+    const fromFile = this.#dotenv.get(name)?.trim();
+    if (fromFile) return { value: fromFile, source: ".env", key: name };
+    return null;
+  }
+
+  /** The config.yaml node at a dotted path (`gateway.relay_url`); strings trimmed; null, `~` and "" = unset. */
+  yaml(path: string): Sourced<unknown> | null {
+    let node: unknown = this.#yaml;
+    for (const part of path.split(".")) {
+      const rec = asRecord(node);
+      if (rec === null || !Object.hasOwn(rec, part)) return null;
+      node = rec[part];
+    }
+    if (node === undefined || node === null) return null;
+    if (typeof node === "string") {
+      const v = node.trim();
+      return v === "" ? null : { value: v, source: "config.yaml", key: path };
+    }
+    return { value: node, source: "config.yaml", key: path };
+  }
+
+  /** env → .env → config.yaml, the first layer that sets the key. */
+  get(key: SettingKey): Sourced<unknown> | null {
+    return (key.env !== undefined ? this.env(key.env) : null) ?? (key.yaml !== undefined ? this.yaml(key.yaml) : null);
+  }
+
+  /** Names set in the environment or `.env` (e.g. to find every `<PLATFORM>_ALLOWED_USERS`). */
+  envNames(): string[] {
+    return [...new Set([...Object.keys(this.#env), ...this.#dotenv.keys()])];
+  }
+
+  /** Every value any layer holds for a secret key, shadowed or not: what a scrubber must hide. */
+  secretValues(): string[] {
+    const out = new Set<string>();
+    for (const key of this.#secretKeys) {
+      if (key.env !== undefined) {
+        for (const v of [this.#env[key.env], this.#dotenv.get(key.env)]) if (v !== undefined && v.trim() !== "") out.add(v.trim());
+      }
+      const y = key.yaml !== undefined ? this.yaml(key.yaml) : null;
+      if (y !== null && typeof y.value === "string") out.add(y.value);
+    }
+    return [...out];
+  }
+}
+
+export interface ReadSettingsOptions {
+  readonly env: Env;
+  /** The Hermes home (`resolveHermesHome` from @hermes/credential-store). */
+  readonly home: string;
+  /** Reads a file as UTF-8; returns null when it does not exist, throws when it cannot be read. */
+  readonly readFile: (path: string) => string | null;
+  readonly secretKeys?: readonly SettingKey[];
+}
+
+/**
+ * Reads `<home>/.env` and `<home>/config.yaml` through `readFile` and layers them under `env`.
+ * A file that exists but cannot be read throws SETTINGS_FILE_UNREADABLE (its path, never its text).
+ */
+export function readSettingsSource(opts: ReadSettingsOptions): SettingsSource {
+  const read = (name: string): string | null => {
+    const path = join(opts.home, name);
+    try {
+      return opts.readFile(path);
+    } catch (e) {
+      const code = typeof (e as { code?: unknown }).code === "string" ? (e as { code: string }).code : "error";
+      throw new SettingsError("SETTINGS_FILE_UNREADABLE", name, path, `cannot be read (${code}); check its permissions`);
+    }
+  };
+  const yamlPath = join(opts.home, "config.yaml");
+  return new SettingsSource({
+    env: opts.env,
+    dotenv: read(".env"),
+    yamlText: read("config.yaml"),
+    yamlPath,
+    ...(opts.secretKeys !== undefined ? { secretKeys: opts.secretKeys } : {}),
+  });
+}
+
+// Descriptions of the yaml package's error codes. The package's own messages can quote the
+// source (`Unexpected scalar token in YAML stream: "…"`, duplicate keys, tags), and a line of
+// config.yaml may hold a secret, so only the code's description and the position are shown.
+const YAML_PROBLEMS: Readonly<Record<string, string>> = {
+  BAD_INDENT: "bad indentation or an unclosed [ or {",
+  TAB_AS_INDENT: "a tab used for indentation",
+  DUPLICATE_KEY: "a key repeated in one mapping",
+  MISSING_CHAR: "a missing closing character (quote, bracket or brace)",
+  UNEXPECTED_TOKEN: "unexpected text",
+  MULTILINE_IMPLICIT_KEY: "a key spread over several lines",
+  BLOCK_AS_IMPLICIT_KEY: "a block used as a key",
+  BLOCK_IN_FLOW: "a block inside a [ ] or { } collection",
+  BAD_DQ_ESCAPE: "a bad escape in a double-quoted string",
+  BAD_SCALAR_START: "a value that cannot start with this character",
+  MULTIPLE_DOCS: "more than one YAML document",
+  RESOURCE_EXHAUSTION: "too many aliases (refused as a resource exhaustion attack)",
+};
+
+function parseYamlMapping(text: string): { ok: true; doc: Record<string, unknown> } | { ok: false; detail: string } {
+  const fix = "; fix or remove the file";
+  try {
+    const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+    const first = doc.errors[0];
+    if (first !== undefined) {
+      const where = position(text, first.pos[0]);
+      return { ok: false, detail: `not valid YAML: ${YAML_PROBLEMS[first.code] ?? "a syntax error"} (${first.code})${where}${fix}` };
+    }
+    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    if (value === null || value === undefined) return { ok: true, doc: {} };
+    const rec = asRecord(value);
+    if (rec === null) return { ok: false, detail: `expected a YAML mapping (key: value) at the top level${fix}` };
+    return { ok: true, doc: rec };
+  } catch (e) {
+    // toJS throws a ReferenceError for excessive aliases; never echo its message.
+    const code = typeof (e as { code?: unknown }).code === "string" ? ` (${(e as { code: string }).code})` : "";
+    return { ok: false, detail: `not valid YAML${code}${fix}` };
+  }
+}
+
+/** ` at line L, column C` of a character offset (1-based, as editors count). */
+function position(text: string, offset: number): string {
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset > text.length) return "";
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return ` at line ${line}, column ${offset - lineStart + 1}`;
+}
+
+export function asRecord(v: unknown): Record<string, unknown> | null {
+  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+}

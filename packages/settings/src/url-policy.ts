@@ -1,0 +1,78 @@
+// One URL policy for every URL setting: no userinfo (credentials belong in the secret
+// settings, and a URL is printed in status output and logs), and no plain ws:// or http:// to a
+// host that is not loopback unless the operator explicitly allows it. Loopback is literal:
+// 127.0.0.0/8, ::1 and `localhost` — not `*.localhost`, which a resolver may send anywhere.
+import { isIPv4 } from "node:net";
+
+/** True for 127.0.0.0/8, ::1 (bracketed or not) and exactly `localhost`. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  if (h === "localhost") return true;
+  if (h === "::1" || h === "0:0:0:0:0:0:0:1") return true;
+  return isIPv4(h) && h.startsWith("127.");
+}
+
+export type UrlCheck =
+  | { readonly ok: true; readonly url: URL }
+  | { readonly ok: false; readonly reason: "invalid" | "scheme" | "userinfo" | "insecure"; readonly detail: string };
+
+export interface UrlPolicy {
+  /** Accepted schemes with the colon, e.g. `["wss:", "ws:"]`. */
+  readonly schemes: readonly string[];
+  /** Plain ws:// / http:// to a non-loopback host is accepted (the operator said so). */
+  readonly allowInsecure: boolean;
+  /** How the operator allows it, for the message, e.g. "set GATEWAY_ALLOW_INSECURE_URLS=1". */
+  readonly insecureOverride: string;
+}
+
+const PLAIN = new Set(["ws:", "http:"]);
+
+/** Checks `raw` against the policy. Never throws; a refusal's detail never contains userinfo or a query. */
+export function checkUrl(raw: string, policy: UrlPolicy): UrlCheck {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return { ok: false, reason: "invalid", detail: `expected a ${schemeList(policy.schemes)} URL` };
+  }
+  if (!policy.schemes.includes(url.protocol)) {
+    return { ok: false, reason: "scheme", detail: `expected a ${schemeList(policy.schemes)} URL, got a ${url.protocol}// URL` };
+  }
+  if (url.username !== "" || url.password !== "") {
+    return {
+      ok: false,
+      reason: "userinfo",
+      detail: `credentials in a URL (${displayUrl(raw)}) are refused; remove the user:password@ part and use the secret settings`,
+    };
+  }
+  if (PLAIN.has(url.protocol) && !isLoopbackHost(url.hostname) && !policy.allowInsecure) {
+    const secure = url.protocol === "ws:" ? "wss://" : "https://";
+    return {
+      ok: false,
+      reason: "insecure",
+      detail: `plain ${url.protocol}// to ${url.host}, which is not loopback, is refused: use ${secure}, or ${policy.insecureOverride} if this network path is trusted`,
+    };
+  }
+  return { ok: true, url };
+}
+
+/**
+ * A URL as it may be printed: userinfo, query and fragment shown as `<hidden>` (each may carry a
+ * token), `"<invalid URL>"` for text that does not parse (it is not echoed).
+ */
+export function displayUrl(raw: string): string {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return "<invalid URL>";
+  }
+  const userinfo = u.username !== "" || u.password !== "" ? "<hidden>@" : "";
+  const path = u.pathname === "/" ? "" : u.pathname;
+  return `${u.protocol}//${userinfo}${u.host}${path}${u.search ? "?<hidden>" : ""}${u.hash ? "#<hidden>" : ""}`;
+}
+
+function schemeList(schemes: readonly string[]): string {
+  const names = schemes.map((s) => `${s}//`);
+  return names.length <= 1 ? (names[0] ?? "") : `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}`;
+}
