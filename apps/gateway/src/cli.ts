@@ -63,7 +63,21 @@ async function runUntilSignal(config: GatewayConfig): Promise<never> {
   // unref'd (a library must not keep its host alive), so without this a dropped link with
   // nothing else pending would end the process with status 0.
   const lifeline = setInterval(() => undefined, 1 << 30);
-  let runtime: GatewayRuntime;
+  // Signals are taken from the start: the link is dialed while start() still opens files and
+  // ports, so a SIGTERM in that window must drain like any other, not kill the process.
+  let runtime: GatewayRuntime | null = null;
+  let stopWith: NodeJS.Signals | null = null;
+  let signals = 0;
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    process.on(sig, () => {
+      if (++signals > 1) {
+        log.warn({ signal: sig }, "second signal: exiting without draining");
+        process.exit(EXIT.failure);
+      }
+      if (runtime === null) stopWith = sig;
+      else void runtime.stop(sig);
+    });
+  }
   try {
     runtime = await GatewayRuntime.start({ config, log, env: process.env, journal: true, version: VERSION });
   } catch (e) {
@@ -73,16 +87,7 @@ async function runUntilSignal(config: GatewayConfig): Promise<never> {
     }
     throw e;
   }
-  let signals = 0;
-  for (const sig of ["SIGINT", "SIGTERM"] as const) {
-    process.on(sig, () => {
-      if (++signals > 1) {
-        log.warn({ signal: sig }, "second signal: exiting without draining");
-        process.exit(EXIT.failure);
-      }
-      void runtime.stop(sig);
-    });
-  }
+  if (stopWith !== null) void runtime.stop(stopWith);
   const code = await runtime.exited;
   clearInterval(lifeline);
   process.exit(code);

@@ -87,9 +87,10 @@ describe("message in → agent → reply out", () => {
   it("a young-generation flag in NODE_OPTIONS is the operator's: the gateway leaves V8's sizing alone", async () => {
     const c = await connector();
     const gw = gateway(c, { NODE_OPTIONS: "--max-semi-space-size=8" });
+    const handshake = c.waitFor("handshake"); // the gateway dials before anything else: wait from the spawn
     const line = await gw.waitForLog((l) => l.msg === "V8 young generation");
     expect(line.youngGeneration).toBe("sized by the operator's node flags");
-    await c.waitFor("handshake");
+    await handshake;
     expect(await gw.stop()).toBe(0);
   });
 
@@ -230,8 +231,9 @@ describe("lifecycle", () => {
     const c = await connector();
     const port = await freePort();
     const gw = gateway(c, { GATEWAY_RELAY_DELIVERY_KEY: DELIVERY_KEY, GATEWAY_RELAY_INBOUND_PORT: String(port) });
+    const handshake = c.waitFor("handshake"); // the gateway dials before the receiver listens: wait from the spawn
     const line = await gw.waitForLog((l) => l.msg === "signed-HTTP inbound receiver listening", "receiver");
-    await c.waitFor("handshake");
+    await handshake;
     const url = String(line["url"]);
     expect(await c.deliverSigned(url, { type: "message", event: ev("via http") }, { deliveryKey: DELIVERY_KEY })).toEqual({ status: 200, body: '{"ok":true}' });
     await replyTo(c, "C1", 1);

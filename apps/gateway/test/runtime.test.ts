@@ -29,15 +29,17 @@ async function start() {
     },
   });
   const log = createLogger({ level: "debug", secrets: config.secretValues, format: "json", destination });
+  // The runtime dials before start() resolves (health server and receiver come after the dial).
+  const handshake = connector.waitFor("handshake");
   const runtime = await GatewayRuntime.start({ config, log, env: {}, transport: { backoff: { initialMs: 10, maxMs: 20, jitter: 0 } } });
   cleanups.push(() => runtime.stop("test over"));
-  return { connector, runtime, lines };
+  return { connector, runtime, lines, handshake };
 }
 
 describe("GatewayRuntime health", () => {
   it("reports connecting → connected (with the descriptor platform) and serves /healthz", async () => {
-    const { connector, runtime } = await start();
-    await connector.waitFor("handshake");
+    const { runtime, handshake } = await start();
+    await handshake;
     for (let i = 0; i < 200 && runtime.health().relay?.state !== "connected"; i++) await new Promise((r) => setTimeout(r, 5));
     expect(runtime.health()).toMatchObject({ relay: { state: "connected", platform: "telegram", dialCount: 1, lastClose: null, authRevoked: false }, turnsInFlight: 0, draining: false });
     const body = (await (await fetch(runtime.healthUrl!)).json()) as { ok: boolean };
@@ -45,8 +47,8 @@ describe("GatewayRuntime health", () => {
   });
 
   it("after a revocation: state disabled, authRevoked, ok false, the log line, exit code 3, no secret logged", async () => {
-    const { connector, runtime, lines } = await start();
-    await connector.waitFor("handshake");
+    const { connector, runtime, lines, handshake } = await start();
+    await handshake;
     const health = runtime.healthUrl!;
     connector.revoke("gw-rt");
     for (let i = 0; i < 400 && !runtime.health().relay?.authRevoked; i++) await new Promise((r) => setTimeout(r, 5));

@@ -199,6 +199,33 @@ export class GatewayRuntime {
 
   async #start(): Promise<void> {
     const c = this.#opts.config;
+    this.#adapter.setMessageHandler((event, meta) => this.#onMessage(event, meta.bufferId !== undefined));
+    this.#adapter.setInterruptHandler((sessionKey) => {
+      const hit = this.#scheduler.interrupt(sessionKey);
+      this.#log.info({ sessionKey, running: hit }, "interrupt_inbound");
+    });
+    this.#adapter.setFatalErrorHandler((err) => {
+      if (err.code !== "relay_disabled") return;
+      this.#revoked = true;
+      this.#log.error({ code: err.code }, RELAY_DISABLED_LOG);
+      void this.stop("revoked");
+    });
+    this.#log.info({ url: this.#transport.dialUrl, gatewayId: c.relayId.value, agent: this.#agent.name }, "connecting to the relay");
+    // Dial first: the connector's wake path waits for our hello, so nothing else (files, ports,
+    // modules) comes before it. Frames can only arrive on a later tick, after the journal below
+    // is open. The transport logs the link coming up (one line per event).
+    void this.#adapter.connect().then((up) => {
+      if (!up) return;
+      // Declared once the link is up (the connector is there to take it), off the dial's path.
+      void postRelayPolicies({
+        relayUrl: c.relayUrl.value ?? "",
+        gatewayId: c.relayId.value,
+        secret: c.relaySecret.value,
+        policies: c.relayPolicies,
+        log: this.#log.child({ component: "policy" }),
+        ...(this.#opts.fetch ? { fetch: this.#opts.fetch } : {}),
+      });
+    });
     if (this.#opts.journal === true) {
       // Throws JournalError (the caller exits 2) when HERMES_HOME cannot hold it.
       const opened = TurnJournal.open<RelayMessageEvent>(journalPath(c.home, c.relayId.value));
@@ -228,17 +255,6 @@ export class GatewayRuntime {
       this.#health = await startHealthServer({ host: c.healthHost.value, port: c.healthPort.value, state: () => this.health(), metrics });
       this.#log.info({ url: this.#health.url }, "health endpoint listening");
     }
-    this.#adapter.setMessageHandler((event, meta) => this.#onMessage(event, meta.bufferId !== undefined));
-    this.#adapter.setInterruptHandler((sessionKey) => {
-      const hit = this.#scheduler.interrupt(sessionKey);
-      this.#log.info({ sessionKey, running: hit }, "interrupt_inbound");
-    });
-    this.#adapter.setFatalErrorHandler((err) => {
-      if (err.code !== "relay_disabled") return;
-      this.#revoked = true;
-      this.#log.error({ code: err.code }, RELAY_DISABLED_LOG);
-      void this.stop("revoked");
-    });
     if (c.relayDeliveryKey.value !== null && c.inboundPort.value !== null) {
       const key = c.relayDeliveryKey.value;
       this.#receiver = await startInboundReceiver({
@@ -251,17 +267,6 @@ export class GatewayRuntime {
       });
       this.#log.info({ url: this.#receiver.url }, "signed-HTTP inbound receiver listening");
     }
-    void postRelayPolicies({
-      relayUrl: c.relayUrl.value ?? "",
-      gatewayId: c.relayId.value,
-      secret: c.relaySecret.value,
-      policies: c.relayPolicies,
-      log: this.#log.child({ component: "policy" }),
-      ...(this.#opts.fetch ? { fetch: this.#opts.fetch } : {}),
-    });
-    this.#log.info({ url: this.#transport.dialUrl, gatewayId: c.relayId.value, agent: this.#agent.name }, "connecting to the relay");
-    // The transport logs the link coming up (one line per event); nothing to add here.
-    void this.#adapter.connect();
     // After connect() wired the link's handlers: their replies wait for the link if needed.
     for (const { key, event } of this.#recovered.splice(0)) this.#runTurn(key, event);
   }

@@ -84,10 +84,13 @@ export class TurnJournal<E> {
       throw new JournalError(path, e);
     }
     const journal = new TurnJournal<E>(path, fd, opts);
-    const skippedLines = journal.#load(text);
+    const { skipped: skippedLines, records } = journal.#load(text);
     const unfinished = [...journal.#open].map(([key, event]) => ({ key, event }));
-    // Start from a compact file: what was read, nothing else.
-    journal.#compact();
+    // Rewrite only when needed (this runs on the start-up path): a torn or damaged line must
+    // not be appended to, and a file mostly made of superseded records is worth shrinking.
+    const torn = text.length > 0 && !text.endsWith("\n");
+    if (skippedLines > 0 || torn || records > 2 * (journal.#open.size + journal.#finished.size) + 1024) journal.#compact();
+    else journal.#appended = records;
     return { journal, unfinished, skippedLines };
   }
 
@@ -185,9 +188,10 @@ export class TurnJournal<E> {
     this.#seq++;
   }
 
-  /** Read records; returns the number of lines skipped. Linear in the file size. */
-  #load(text: string): number {
+  /** Read records; counts the lines read and skipped. Linear in the file size. */
+  #load(text: string): { skipped: number; records: number } {
     let skipped = 0;
+    let records = 0;
     let start = 0;
     while (start < text.length) {
       let nl = text.indexOf("\n", start);
@@ -207,14 +211,18 @@ export class TurnJournal<E> {
         continue;
       }
       const r = rec as { a?: unknown; e?: unknown; d?: unknown };
+      records++;
       if (typeof r.a === "string" && r.e !== undefined) {
         if (!this.#finished.has(r.a)) this.#open.set(r.a, r.e as E);
       } else if (typeof r.d === "string") {
         this.#open.delete(r.d);
         this.#remember(r.d);
-      } else skipped++;
+      } else {
+        records--;
+        skipped++;
+      }
     }
-    return skipped;
+    return { skipped, records };
   }
 
   /** Rewrite the file as the open turns plus the remembered finished keys (atomic rename). */
