@@ -1,0 +1,1 @@
+export { imessageProtoRoot, IMESSAGE_SERVICE_PROTO_FILES } from "./imessage-protos.js";
