@@ -14,11 +14,13 @@ const STDERR_KEEP_BYTES = 16 * 1024;
 export class SdkProcess {
   readonly lines: SdkLine[] = [];
   private stderr = "";
+  private stdout = "";
   private waiters: Array<() => void> = [];
   private exited: number | null | undefined;
 
   private constructor(private readonly child: ChildProcessWithoutNullStreams, private readonly dir: string) {
     createInterface({ input: child.stdout }).on("line", (line) => {
+      this.stdout = (this.stdout + line + "\n").slice(-STDERR_KEEP_BYTES * 4);
       // The SDK's own logger also writes to stdout; only our JSON lines are events.
       if (!line.startsWith("{")) return;
       try {
@@ -37,7 +39,7 @@ export class SdkProcess {
     });
   }
 
-  /** Starts `script` with only PATH and the fake's SDK environment; credentials go over stdin. */
+  /** Starts `script` with only PATH and the fake's SDK environment; credentials and `config` go over stdin. */
   static async start(fake: SpectrumFake, script: string, config: Record<string, unknown> = {}): Promise<SdkProcess> {
     const dir = await mkdtemp(join(tmpdir(), "photon-sdk-"));
     const caFile = await fake.writeCaFile(dir);
@@ -48,12 +50,13 @@ export class SdkProcess {
     });
     const sdk = new SdkProcess(child, dir);
     child.stdin.write(`${JSON.stringify({ projectId: fake.projectId, projectSecret: fake.projectSecret, ...config })}\n`);
-    await sdk.waitFor((line) => line.event === "ready");
+    // Loading the SDK takes ~0.6 s on an idle machine and far longer on a loaded CI box: a hang guard only.
+    await sdk.waitFor((line) => line.event === "ready", 90_000);
     return sdk;
   }
 
   /** The first line (already seen or still to come) that `matches`; fails with the child's stderr on exit or after `timeoutMs`. */
-  waitFor(matches: (line: SdkLine) => boolean, timeoutMs = 15_000): Promise<SdkLine> {
+  waitFor(matches: (line: SdkLine) => boolean, timeoutMs = 30_000): Promise<SdkLine> {
     return new Promise((resolve, reject) => {
       const check = (): boolean => {
         const found = this.lines.find(matches);
@@ -86,6 +89,11 @@ export class SdkProcess {
 
   send(command: Record<string, unknown>): void {
     this.child.stdin.write(`${JSON.stringify(command)}\n`);
+  }
+
+  /** What the process printed: the last 64 KiB of stdout and 16 KiB of stderr. */
+  get allOutput(): string {
+    return `${this.stdout}\n${this.stderr}`;
   }
 
   get stderrText(): string {

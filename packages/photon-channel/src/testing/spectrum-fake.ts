@@ -140,6 +140,13 @@ export class SpectrumFake {
     return { sequence: event.sequence, chatGuid: built.chatGuid, messageGuid: built.messageGuid };
   }
 
+  /** Appends the change of an earlier event again under a new sequence, as at-least-once delivery may. */
+  redeliver(sequence: number): number {
+    const earlier = this.service.events.find((event) => event.sequence === sequence);
+    if (!earlier) throw new RangeError(`no retained event with sequence ${sequence}`);
+    return this.service.append(earlier.kind, earlier.change).sequence;
+  }
+
   /** Appends any change event as-is (for content the builders do not cover, or unknown shapes). */
   pushRaw(kind: LoggedEvent["kind"], change: Record<string, unknown>): number {
     return this.service.append(kind, change).sequence;
