@@ -247,6 +247,17 @@ export class FakeIMessageService extends EventEmitter {
     }
   }
 
+  /** Authorizes a streaming call; when refused, ends it with UNAUTHENTICATED and returns false. */
+  private admit(call: grpc.ServerWritableStream<Payload, Payload>): boolean {
+    try {
+      this.authorize(call.metadata);
+      return true;
+    } catch (error) {
+      call.emit("error", error as grpc.ServiceError);
+      return false;
+    }
+  }
+
   private unary(handler: (request: Payload) => Payload): Unary {
     return (call, callback) => {
       try {
@@ -332,12 +343,7 @@ export class FakeIMessageService extends EventEmitter {
 
   private subscribe(kind: StreamKind): ServerStream {
     return (call) => {
-      try {
-        this.authorize(call.metadata);
-      } catch (error) {
-        call.emit("error", error as grpc.ServiceError);
-        return;
-      }
+      if (!this.admit(call)) return;
       const stream: OpenStream = { kind, call };
       this.openStreams.add(stream);
       const forget = (): void => {
@@ -352,12 +358,7 @@ export class FakeIMessageService extends EventEmitter {
 
   private catchUp(): ServerStream {
     return (call) => {
-      try {
-        this.authorize(call.metadata);
-      } catch (error) {
-        call.emit("error", error as grpc.ServiceError);
-        return;
-      }
+      if (!this.admit(call)) return;
       const after = typeof call.request["afterSequence"] === "number" ? call.request["afterSequence"] : null;
       this.catchUpRequests.push(after);
       this.emit("catch-up", after);
@@ -376,9 +377,9 @@ export class FakeIMessageService extends EventEmitter {
 
   private download(): ServerStream {
     return (call) => {
+      if (!this.admit(call)) return;
       let stored: FakeAttachment;
       try {
-        this.authorize(call.metadata);
         stored = this.attachment(call.request);
       } catch (error) {
         call.emit("error", error as grpc.ServiceError);
