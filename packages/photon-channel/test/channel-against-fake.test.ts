@@ -6,7 +6,7 @@ import { SdkProcess, type SdkLine } from "./sdk-process.js";
 // One process for the file; each test talks from its own sender and leaves no fault switched on.
 
 const SCRIPT = "test/fixtures/channel-echo.mjs";
-const ALLOWED = ["+15550001001", "+15550001002", "+15550001003", "+15550001004", "+15550001005", "+15550001006", "+15550001007"];
+const ALLOWED = Array.from({ length: 12 }, (_, i) => `+1555000${1001 + i}`);
 const STRANGER = "+15550009999";
 const MAX = 50;
 
@@ -24,6 +24,7 @@ beforeAll(async () => {
     allowedUsers: ALLOWED.join(","),
     maxMessageLength: MAX,
     sendQueue: { ratePerSecond: 50, rateLimitInitialDelayMs: 20 },
+    sendReadReceipts: true,
   });
   await fake.waitForStreams(2, 60_000);
 }, 120_000);
@@ -132,8 +133,54 @@ describe("PhotonChannel on spectrum-ts against SpectrumFake", () => {
     expect(health).toMatchObject({ state: "running", duplicates: 1 });
   });
 
+  it("in a group, hands over only messages that address the agent, and answers in the group", async () => {
+    const user = newUser();
+    const chatGuid = "any;+;chat-team-1";
+    const chatter = fake.push({ type: "text", from: user, chatGuid, text: "lunch at noon?" });
+    const addressed = fake.push({ type: "text", from: user, chatGuid, text: "Hermes, what is 2+2?" });
+    const line = await messageLine(addressed.messageGuid);
+    expect(line["message"]).toMatchObject({ chatId: chatGuid, chatType: "group", text: "Hermes, what is 2+2?" });
+    expect(channel.lines.some((l) => JSON.stringify(l).includes(chatter.messageGuid))).toBe(false);
+    await outcome(addressed.messageGuid);
+    expect(fake.sends.filter((send) => send.request["chatGuid"] === chatGuid).map((send) => send.request["text"])).toEqual(["echo: Hermes, what is 2+2?"]);
+  });
+
+  it("marks the chat read after handing a message over, and skips a typing start within the cooldown", async () => {
+    const user = newUser();
+    const pushed = fake.push({ type: "text", from: user, text: "read me" });
+    await fake.waitForCall((call) => call.method === "MarkChatRead" && call.request["chatGuid"] === pushed.chatGuid, 30_000);
+    channel.send({ cmd: "typing", chatId: pushed.chatGuid });
+    expect(await channel.waitFor((l) => l.event === "typing" && l["chatId"] === pushed.chatGuid)).toMatchObject({ sent: true });
+    channel.send({ cmd: "typing", chatId: pushed.chatGuid });
+    await channel.waitFor((l) => l.event === "typing" && l["chatId"] === pushed.chatGuid && l["sent"] === false);
+    expect(fake.calls.filter((call) => call.method === "SetTyping" && call.request["chatGuid"] === pushed.chatGuid)).toHaveLength(1);
+  });
+
   it("never prints the project secret", () => {
     expect(channel.allOutput).not.toContain(fake.projectSecret);
     expect(channel.lines.filter((line: SdkLine) => JSON.stringify(line).includes(fake.projectSecret))).toEqual([]);
+  });
+});
+
+describe("PhotonChannel start failures, classified and without secrets", () => {
+  it("wrong project secret → auth_or_config; a rate-limited control plane → rate_limited", async () => {
+    const spectrum = await SpectrumFake.start();
+    const wrongSecret = "wrong-secret-value-0123456789abcdef";
+    const failed = await SdkProcess.start(spectrum, SCRIPT, { projectSecret: wrongSecret, allowedUsers: [] }, (line) => line.event === "start-failed");
+    try {
+      expect(failed.lines.find((line) => line.event === "start-failed")).toMatchObject({ name: "PhotonSendError", code: "auth_or_config", state: "failed" });
+      expect(failed.allOutput).not.toContain(wrongSecret);
+      expect(failed.allOutput).not.toContain(spectrum.projectSecret);
+    } finally {
+      await failed.stop();
+    }
+    spectrum.rateLimitControlPlane(1);
+    const limited = await SdkProcess.start(spectrum, SCRIPT, { allowedUsers: [] }, (line) => line.event === "start-failed");
+    try {
+      expect(limited.lines.find((line) => line.event === "start-failed")).toMatchObject({ code: "rate_limited" });
+    } finally {
+      await limited.stop();
+      await spectrum.close();
+    }
   });
 });

@@ -40,7 +40,7 @@ export class SdkProcess {
   }
 
   /** Starts `script` with only PATH and the fake's SDK environment; credentials and `config` go over stdin. */
-  static async start(fake: SpectrumFake, script: string, config: Record<string, unknown> = {}): Promise<SdkProcess> {
+  static async start(fake: SpectrumFake, script: string, config: Record<string, unknown> = {}, startedWhen: (line: SdkLine) => boolean = (line) => line.event === "ready"): Promise<SdkProcess> {
     const dir = await mkdtemp(join(tmpdir(), "photon-sdk-"));
     const caFile = await fake.writeCaFile(dir);
     const child = spawn(process.execPath, [script], {
@@ -51,7 +51,7 @@ export class SdkProcess {
     const sdk = new SdkProcess(child, dir);
     child.stdin.write(`${JSON.stringify({ projectId: fake.projectId, projectSecret: fake.projectSecret, ...config })}\n`);
     // Loading the SDK takes ~0.6 s on an idle machine and far longer on a loaded CI box: a hang guard only.
-    await sdk.waitFor((line) => line.event === "ready", 90_000);
+    await sdk.waitFor(startedWhen, 90_000);
     return sdk;
   }
 

@@ -96,7 +96,7 @@ export class PhotonSendError extends Error {
 function describe(code: PhotonErrorClass): string {
   switch (code) {
     case "rate_limited":
-      return "Photon kept refusing with RESOURCE_EXHAUSTED after every retry; nothing was sent";
+      return "Photon refused with a rate limit (RESOURCE_EXHAUSTED / HTTP 429) and kept refusing; nothing was changed, try again later";
     case "target_not_allowed":
       return "this line may not message that chat (a shared line can only answer conversations the user started), or the chat does not exist";
     case "auth_or_config":

@@ -28,6 +28,16 @@ export interface PhotonChannelOptions {
   maxMessageLength?: number;
   /** Pacing and bounds of the project's send queue (Photon: 5 requests/s per project). */
   sendQueue?: SendQueueOptions;
+  /**
+   * In group chats, hand over only messages that address the agent (match one of
+   * `groupMentionPatterns`, default `/\bhermes\b/i`). Default true; tapbacks are not gated.
+   */
+  groupsRequireMention?: boolean;
+  groupMentionPatterns?: readonly RegExp[];
+  /** Mark a chat read after each message is handed over. Default false. */
+  sendReadReceipts?: boolean;
+  /** A typing indicator started within this long of the last one in the same chat is skipped. Default 5 000 ms. */
+  typingCooldownMs?: number;
   /** How many recent message ids are remembered to drop redeliveries. Default 4 000, for 48 h. */
   dedupeSize?: number;
   now?: () => number;
@@ -43,6 +53,8 @@ export interface PhotonChannelHealth {
   inbound: number;
   denied: number;
   duplicates: number;
+  /** Group messages dropped because they did not address the agent. */
+  notAddressed: number;
   ignored: Partial<Record<IgnoredReason, number>>;
   handlerErrors: number;
   /** ISO time of the last event the SDK delivered, `null` before the first. */
@@ -62,6 +74,8 @@ const DEDUPE_WINDOW_MS = 48 * 3600 * 1000;
 const RECENT_MESSAGES = 1000;
 const RESUBSCRIBE_INITIAL_MS = 1000;
 const RESUBSCRIBE_MAX_MS = 30_000;
+const DEFAULT_TYPING_COOLDOWN_MS = 5000;
+const DEFAULT_MENTION_PATTERNS: readonly RegExp[] = [/\bhermes\b/i];
 
 /**
  * iMessage through Photon on the spectrum-ts SDK, in-process. Inbound: normalized, default-deny
@@ -82,7 +96,8 @@ export class PhotonChannel {
   private instance: IMessageInstance | undefined;
   private consuming: Promise<void> | undefined;
   private currentState: PhotonChannelState = "stopped";
-  private readonly counters = { inbound: 0, denied: 0, duplicates: 0, handlerErrors: 0 };
+  private readonly counters = { inbound: 0, denied: 0, duplicates: 0, notAddressed: 0, handlerErrors: 0 };
+  private readonly typingStartedAt: RecentMap<number>;
   private readonly ignoredCounts: Partial<Record<IgnoredReason, number>> = {};
   private lastInboundAt: number | null = null;
 
@@ -97,6 +112,7 @@ export class PhotonChannel {
     this.seen = new RecentMap(options.dedupeSize ?? 4000, DEDUPE_WINDOW_MS, this.now);
     this.spaces = new RecentMap(RECENT_MESSAGES, DEDUPE_WINDOW_MS, this.now);
     this.messages = new RecentMap(RECENT_MESSAGES, DEDUPE_WINDOW_MS, this.now);
+    this.typingStartedAt = new RecentMap(RECENT_MESSAGES, options.typingCooldownMs ?? DEFAULT_TYPING_COOLDOWN_MS, this.now);
     for (const rejected of this.allowed.rejected) {
       this.log("warn", `photon: ignoring allowed-users entry ${JSON.stringify(rejected.entry)}: not an E.164 number or an email`);
     }
@@ -119,7 +135,7 @@ export class PhotonChannel {
 
   /** Loads the SDK, connects (token, streams) and starts delivering inbound events. */
   async start(): Promise<void> {
-    if (this.currentState !== "stopped") throw new PhotonChannelStateError(`start() called while ${this.currentState}`);
+    if (this.currentState !== "stopped" && this.currentState !== "failed") throw new PhotonChannelStateError(`start() called while ${this.currentState}`);
     this.currentState = "starting";
     try {
       const sdk = await (this.options.loadSdk ?? loadSpectrumSdk)();
@@ -179,11 +195,18 @@ export class PhotonChannel {
     await this.queue.enqueue("setting a tapback", () => message.react(emoji));
   }
 
-  /** Shows (or clears) the typing indicator. Cannot duplicate anything, so a lost answer is transient. */
-  async setTyping(chatId: string, on: boolean): Promise<void> {
+  /**
+   * Shows (or clears) the typing indicator; resolves `false` when a start was skipped because one
+   * was sent to this chat within `typingCooldownMs`. Cannot duplicate anything: a lost answer is transient.
+   */
+  async setTyping(chatId: string, on: boolean): Promise<boolean> {
+    if (on && this.typingStartedAt.has(chatId)) return false;
     const space = await this.space(chatId);
     const sdk = this.requireSdk();
     await this.queue.enqueue("typing indicator", () => space.send(sdk.typing(on ? "start" : "stop")), { mutating: false });
+    if (on) this.typingStartedAt.set(chatId, this.now());
+    else this.typingStartedAt.delete(chatId);
+    return true;
   }
 
   private async consume(): Promise<void> {
@@ -231,6 +254,10 @@ export class PhotonChannel {
       return;
     }
     this.seen.set(event.messageId, true);
+    if (event.kind === "message" && event.chatType === "group" && !this.addressed(event.text)) {
+      this.counters.notAddressed += 1;
+      return;
+    }
     this.counters.inbound += 1;
     this.spaces.set(event.chatId, space as SdkSpace);
     if (event.kind === "message") this.messages.set(event.messageId, message as SdkMessage);
@@ -240,6 +267,25 @@ export class PhotonChannel {
     } catch (error) {
       this.counters.handlerErrors += 1;
       this.log("error", `photon: the inbound handler threw (${errorName(error)}); the event is not redelivered`);
+    }
+    // Not awaited: a receipt waiting behind rate-limited sends must not hold up inbound.
+    if (event.kind === "message" && this.options.sendReadReceipts) void this.markRead(message as SdkMessage);
+  }
+
+  private addressed(text: string): boolean {
+    if (this.options.groupsRequireMention === false) return true;
+    return (this.options.groupMentionPatterns ?? DEFAULT_MENTION_PATTERNS).some((pattern) => {
+      pattern.lastIndex = 0;
+      return pattern.test(text);
+    });
+  }
+
+  private async markRead(message: SdkMessage): Promise<void> {
+    try {
+      await this.queue.enqueue("read receipt", () => message.read(), { mutating: false });
+    } catch (error) {
+      // A receipt is presence polish, never a reason to fail the message.
+      this.log("warn", `photon: could not send a read receipt (${errorName(error)})`);
     }
   }
 

@@ -11,6 +11,8 @@ export interface SdkSpace {
 export interface SdkMessage {
   readonly id: string;
   react(emoji: string): Promise<unknown>;
+  /** Marks the chat read up to this message. */
+  read(): Promise<void>;
 }
 
 export interface SpectrumApp {
