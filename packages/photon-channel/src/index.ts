@@ -1,7 +1,9 @@
 export { PhotonChannel, PhotonChannelStateError } from "./channel/photon-channel.js";
 export type { PhotonChannelHealth, PhotonChannelOptions, PhotonChannelState, PhotonLogger } from "./channel/photon-channel.js";
-export { normalizeInbound } from "./channel/normalize.js";
-export type { IgnoredReason, NormalizeResult, PhotonInboundEvent, PhotonInboundMessage, PhotonInboundReaction, PhotonMedia, PhotonMessageType } from "./channel/normalize.js";
+export { attachmentReaders, normalizeInbound } from "./channel/normalize.js";
+export { MediaCache, safeFileName } from "./channel/media-cache.js";
+export type { MediaCacheOptions } from "./channel/media-cache.js";
+export type { AttachmentReader, IgnoredReason, NormalizeResult, PhotonInboundEvent, PhotonInboundMessage, PhotonInboundReaction, PhotonMedia, PhotonMessageType } from "./channel/normalize.js";
 export { normalizeHandle, parseAllowedUsers } from "./channel/allowed-users.js";
 export type { AllowedUsers, RejectedAllowEntry } from "./channel/allowed-users.js";
 export { IMESSAGE_MAX_MESSAGE_LENGTH, splitMessageText } from "./channel/split-text.js";

@@ -1,3 +1,6 @@
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SpectrumFake } from "../src/testing/index.js";
 import { SdkProcess, type SdkLine } from "./sdk-process.js";
@@ -12,6 +15,8 @@ const MAX = 50;
 
 let fake: SpectrumFake;
 let channel: SdkProcess;
+let mediaDir: string;
+const MAX_MEDIA = 5000;
 let nextUser = 0;
 const newUser = (): string => ALLOWED[nextUser++] ?? "";
 const sendsTo = (user: string) => fake.sends.filter((send) => send.request["chatGuid"] === `any;-;${user}`);
@@ -20,7 +25,9 @@ const messageLine = (messageId: string) => channel.waitFor((line) => line.event 
 
 beforeAll(async () => {
   fake = await SpectrumFake.start({ heartbeatIntervalMs: 100 });
+  mediaDir = join(await mkdtemp(join(tmpdir(), "photon-media-")), "cache");
   channel = await SdkProcess.start(fake, SCRIPT, {
+    mediaCache: { dir: mediaDir, maxFileBytes: MAX_MEDIA },
     allowedUsers: ALLOWED.join(","),
     maxMessageLength: MAX,
     sendQueue: { ratePerSecond: 50, rateLimitInitialDelayMs: 20 },
@@ -32,6 +39,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await channel?.stop();
   await fake?.close();
+  if (mediaDir) await rm(join(mediaDir, ".."), { recursive: true, force: true });
 });
 
 describe("PhotonChannel on spectrum-ts against SpectrumFake", () => {
@@ -69,12 +77,22 @@ describe("PhotonChannel on spectrum-ts against SpectrumFake", () => {
     expect(health.denied).toBeGreaterThanOrEqual(1);
   });
 
-  it("normalizes attachments and voice notes to media, links to text, and tapbacks to reaction events (not answered)", async () => {
+  it("normalizes attachments and voice notes to media saved in the bounded cache, links to text, and tapbacks to reaction events (not answered)", async () => {
     const user = newUser();
-    const photo = fake.push({ type: "attachment", from: user, fileName: "cat.png", mimeType: "image/png", data: Buffer.alloc(1234, 1) });
-    expect((await messageLine(photo.messageGuid))["message"]).toMatchObject({ messageType: "image", text: "", media: [{ kind: "image", mimeType: "image/png", fileName: "cat.png", size: 1234 }] });
+    const bytes = Buffer.from(Array.from({ length: 1234 }, (_, i) => (i * 7) % 256));
+    const photo = fake.push({ type: "attachment", from: user, fileName: "../../etc/cat.png", mimeType: "image/png", data: bytes });
+    const photoMessage = (await messageLine(photo.messageGuid))["message"] as { media: Array<{ path: string }> };
+    expect(photoMessage).toMatchObject({ messageType: "image", text: "", media: [{ kind: "image", mimeType: "image/png", fileName: "../../etc/cat.png", size: 1234, notDownloaded: null }] });
+    // The bytes the user sent, in the media cache, under a name that cannot leave it.
+    const saved = photoMessage.media[0]?.path ?? "";
+    expect(saved.startsWith(`${mediaDir}/`)).toBe(true);
+    expect(saved.slice(mediaDir.length + 1)).toMatch(/^[A-Za-z0-9._-]+cat\.png$/);
+    expect((await readFile(saved)).equals(bytes)).toBe(true);
     const voice = fake.push({ type: "voice", from: user, data: Buffer.alloc(10, 2) });
-    expect((await messageLine(voice.messageGuid))["message"]).toMatchObject({ messageType: "voice", media: [{ kind: "voice", mimeType: "audio/x-m4a" }] });
+    expect((await messageLine(voice.messageGuid))["message"]).toMatchObject({ messageType: "voice", media: [{ kind: "voice", mimeType: "audio/x-m4a", path: expect.stringContaining(mediaDir) }] });
+    const huge = fake.push({ type: "attachment", from: user, fileName: "huge.bin", mimeType: "application/octet-stream", data: Buffer.alloc(MAX_MEDIA + 1) });
+    expect((await messageLine(huge.messageGuid))["message"]).toMatchObject({ messageType: "document", media: [{ path: null, notDownloaded: "too_large", size: MAX_MEDIA + 1 }] });
+    expect(await readdir(mediaDir)).toHaveLength(2);
     const link = fake.push({ type: "richlink", from: user, url: "https://example.com/x" });
     expect((await messageLine(link.messageGuid))["message"]).toMatchObject({ messageType: "text", text: "https://example.com/x" });
     const tapback = fake.push({ type: "reaction", from: user, targetGuid: link.messageGuid, kind: "love" });

@@ -4,13 +4,16 @@
 
 export type PhotonMessageType = "text" | "image" | "audio" | "voice" | "video" | "document" | "prompt_response";
 
-/** An attachment described by the SDK. Its bytes are not downloaded by the channel (yet). */
+/** An attachment described by the SDK; `path` is the local copy when the channel has a media cache. */
 export interface PhotonMedia {
   attachmentId: string | null;
   kind: "image" | "audio" | "voice" | "video" | "document";
   mimeType: string | null;
   fileName: string | null;
   size: number | null;
+  path: string | null;
+  /** Why `path` is null: no media cache configured, over the size limit, or the download failed. */
+  notDownloaded: "no_cache" | "too_large" | "download_failed" | null;
 }
 
 interface InboundBase {
@@ -132,6 +135,8 @@ function flatten(content: Rec, depth = 0): Flattened | null {
         mimeType,
         fileName: str(content["name"]),
         size: num(content["size"]),
+        path: null,
+        notDownloaded: "no_cache",
       });
       return out;
     }
@@ -173,4 +178,26 @@ function isoTimestamp(value: unknown): string | null {
 
 function ignored(reason: IgnoredReason, contentType: string | null): NormalizeResult {
   return { ok: false, reason, contentType };
+}
+
+/** Reads an attachment's bytes through the SDK (`content.read()`). */
+export type AttachmentReader = () => Promise<Uint8Array>;
+
+/** The SDK's byte readers of a message's attachments and voice notes, by attachment id (groups and replies included). */
+export function attachmentReaders(message: unknown): Map<string, AttachmentReader> {
+  const readers = new Map<string, AttachmentReader>();
+  const visit = (content: unknown, depth: number): void => {
+    if (!isRec(content) || depth > 3) return;
+    const type = content["type"];
+    if ((type === "attachment" || type === "voice") && typeof content["id"] === "string" && typeof content["read"] === "function") {
+      const read = content["read"] as () => Promise<Uint8Array>;
+      readers.set(content["id"], () => read.call(content));
+    } else if (type === "group" && Array.isArray(content["items"])) {
+      for (const item of content["items"]) if (isRec(item)) visit(item["content"], depth + 1);
+    } else if (type === "reply") {
+      visit(content["content"], depth + 1);
+    }
+  };
+  if (isRec(message)) visit(message["content"], 0);
+  return readers;
 }

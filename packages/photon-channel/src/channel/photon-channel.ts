@@ -1,6 +1,7 @@
 import { type AllowedUsers, parseAllowedUsers } from "./allowed-users.js";
 import { classifyPhotonError, PhotonSendError } from "./errors.js";
-import { normalizeInbound, type IgnoredReason, type PhotonInboundMessage, type PhotonInboundReaction } from "./normalize.js";
+import { MediaCache, type MediaCacheOptions } from "./media-cache.js";
+import { attachmentReaders, normalizeInbound, type IgnoredReason, type PhotonInboundMessage, type PhotonInboundReaction } from "./normalize.js";
 import { RecentMap } from "./recent.js";
 import { loadSpectrumSdk, type IMessageInstance, type SdkMessage, type SdkSpace, type SpectrumApp, type SpectrumSdk } from "./sdk.js";
 import { SendQueue, type SendQueueOptions, type SendQueueStats } from "./send-queue.js";
@@ -34,6 +35,11 @@ export interface PhotonChannelOptions {
    */
   groupsRequireMention?: boolean;
   groupMentionPatterns?: readonly RegExp[];
+  /**
+   * Where inbound attachment and voice bytes are saved for the agent (`media[].path`), with per-file
+   * and total bounds. Without it nothing is downloaded (`notDownloaded: "no_cache"`).
+   */
+  mediaCache?: MediaCacheOptions;
   /** Mark a chat read after each message is handed over. Default false. */
   sendReadReceipts?: boolean;
   /** A typing indicator started within this long of the last one in the same chat is skipped. Default 5 000 ms. */
@@ -98,6 +104,7 @@ export class PhotonChannel {
   private currentState: PhotonChannelState = "stopped";
   private readonly counters = { inbound: 0, denied: 0, duplicates: 0, notAddressed: 0, handlerErrors: 0 };
   private readonly typingStartedAt: RecentMap<number>;
+  private readonly mediaCache: MediaCache | undefined;
   private readonly ignoredCounts: Partial<Record<IgnoredReason, number>> = {};
   private lastInboundAt: number | null = null;
 
@@ -112,6 +119,7 @@ export class PhotonChannel {
     this.seen = new RecentMap(options.dedupeSize ?? 4000, DEDUPE_WINDOW_MS, this.now);
     this.spaces = new RecentMap(RECENT_MESSAGES, DEDUPE_WINDOW_MS, this.now);
     this.messages = new RecentMap(RECENT_MESSAGES, DEDUPE_WINDOW_MS, this.now);
+    this.mediaCache = options.mediaCache ? new MediaCache(options.mediaCache) : undefined;
     this.typingStartedAt = new RecentMap(RECENT_MESSAGES, options.typingCooldownMs ?? DEFAULT_TYPING_COOLDOWN_MS, this.now);
     for (const rejected of this.allowed.rejected) {
       this.log("warn", `photon: ignoring allowed-users entry ${JSON.stringify(rejected.entry)}: not an E.164 number or an email`);
@@ -261,6 +269,7 @@ export class PhotonChannel {
     this.counters.inbound += 1;
     this.spaces.set(event.chatId, space as SdkSpace);
     if (event.kind === "message") this.messages.set(event.messageId, message as SdkMessage);
+    if (event.kind === "message" && event.media.length > 0 && this.mediaCache) await this.download(event, message);
     try {
       if (event.kind === "message") await this.options.onMessage(event);
       else await this.options.onReaction?.(event);
@@ -270,6 +279,34 @@ export class PhotonChannel {
     }
     // Not awaited: a receipt waiting behind rate-limited sends must not hold up inbound.
     if (event.kind === "message" && this.options.sendReadReceipts) void this.markRead(message as SdkMessage);
+  }
+
+  /** Saves each attachment of `event` to the media cache, filling in `path` or saying why not. */
+  private async download(event: PhotonInboundMessage, message: unknown): Promise<void> {
+    const cache = this.mediaCache;
+    if (!cache) return;
+    const readers = attachmentReaders(message);
+    for (const media of event.media) {
+      const read = media.attachmentId ? readers.get(media.attachmentId) : undefined;
+      if (media.size !== null && media.size > cache.maxFileBytes) {
+        media.notDownloaded = "too_large";
+        continue;
+      }
+      try {
+        if (!read) throw new Error("the SDK gave no reader for this attachment");
+        const bytes = await read();
+        if (bytes.byteLength > cache.maxFileBytes) {
+          media.notDownloaded = "too_large";
+          continue;
+        }
+        media.path = await cache.store(media.fileName, bytes);
+        media.size = bytes.byteLength;
+        media.notDownloaded = null;
+      } catch (error) {
+        media.notDownloaded = "download_failed";
+        this.log("warn", `photon: could not download an attachment (${errorName(error)}); the agent gets its description only`);
+      }
+    }
   }
 
   private addressed(text: string): boolean {
