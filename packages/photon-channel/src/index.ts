@@ -1,4 +1,4 @@
-export { PhotonChannel, PhotonChannelStateError } from "./channel/photon-channel.js";
+export { PhotonChannel, PhotonChannelStateError, PhotonSdkLoadError } from "./channel/photon-channel.js";
 export type { PhotonChannelHealth, PhotonChannelOptions, PhotonChannelState, PhotonLogger } from "./channel/photon-channel.js";
 export { attachmentReaders, normalizeInbound } from "./channel/normalize.js";
 export { MediaCache, safeFileName } from "./channel/media-cache.js";

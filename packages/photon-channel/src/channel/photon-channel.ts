@@ -76,6 +76,15 @@ export class PhotonChannelStateError extends Error {
   }
 }
 
+/** spectrum-ts could not be loaded (not installed, or a broken install). */
+export class PhotonSdkLoadError extends Error {
+  readonly code = "PHOTON_SDK_UNAVAILABLE";
+  constructor(cause: unknown) {
+    super("The spectrum-ts SDK could not be loaded; reinstall @hermes/photon-channel (it depends on spectrum-ts 12.8.0).", { cause });
+    this.name = "PhotonSdkLoadError";
+  }
+}
+
 const DEDUPE_WINDOW_MS = 48 * 3600 * 1000;
 const RECENT_MESSAGES = 1000;
 const RESUBSCRIBE_INITIAL_MS = 1000;
@@ -102,6 +111,8 @@ export class PhotonChannel {
   private instance: IMessageInstance | undefined;
   private consuming: Promise<void> | undefined;
   private currentState: PhotonChannelState = "stopped";
+  /** Set by stop(): the send queue is shut for good, so the channel cannot start again. */
+  private closed = false;
   private readonly counters = { inbound: 0, denied: 0, duplicates: 0, notAddressed: 0, handlerErrors: 0 };
   private readonly typingStartedAt: RecentMap<number>;
   private readonly mediaCache: MediaCache | undefined;
@@ -143,10 +154,17 @@ export class PhotonChannel {
 
   /** Loads the SDK, connects (token, streams) and starts delivering inbound events. */
   async start(): Promise<void> {
+    if (this.closed) throw new PhotonChannelStateError("This Photon channel was stopped; create a new one to connect again.");
     if (this.currentState !== "stopped" && this.currentState !== "failed") throw new PhotonChannelStateError(`start() called while ${this.currentState}`);
     this.currentState = "starting";
+    let sdk: SpectrumSdk;
     try {
-      const sdk = await (this.options.loadSdk ?? loadSpectrumSdk)();
+      sdk = await (this.options.loadSdk ?? loadSpectrumSdk)();
+    } catch (error) {
+      this.currentState = "failed";
+      throw new PhotonSdkLoadError(error);
+    }
+    try {
       const app = await sdk.Spectrum({
         projectId: this.options.projectId,
         projectSecret: this.options.projectSecret,
@@ -165,11 +183,12 @@ export class PhotonChannel {
     this.consuming = this.consume();
   }
 
-  /** Stops inbound, rejects queued sends with `SendQueueStoppedError`, and closes the SDK. */
+  /** Stops inbound, rejects queued sends with `SendQueueStoppedError`, and closes the SDK. Final: a stopped channel does not start again. */
   async stop(): Promise<void> {
+    this.closed = true;
+    this.queue.stop();
     if (this.currentState === "stopped") return;
     this.currentState = "stopped";
-    this.queue.stop();
     const app = this.app;
     this.app = undefined;
     await app?.stop().catch((error: unknown) => this.log("warn", `photon: SDK stop failed: ${errorName(error)}`));
