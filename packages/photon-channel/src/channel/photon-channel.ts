@@ -1,0 +1,391 @@
+import { type AllowedUsers, parseAllowedUsers } from "./allowed-users.js";
+import { classifyPhotonError, PhotonSendError } from "./errors.js";
+import { MediaCache, type MediaCacheOptions } from "./media-cache.js";
+import { attachmentReaders, normalizeInbound, type IgnoredReason, type PhotonInboundMessage, type PhotonInboundReaction } from "./normalize.js";
+import { RecentMap } from "./recent.js";
+import { loadSpectrumSdk, type IMessageInstance, type SdkMessage, type SdkSpace, type SpectrumApp, type SpectrumSdk } from "./sdk.js";
+import { SendQueue, type SendQueueOptions, type SendQueueStats } from "./send-queue.js";
+import { IMESSAGE_MAX_MESSAGE_LENGTH, splitMessageText } from "./split-text.js";
+
+/** The optional logger the channel accepts (console fits). It never receives secrets. */
+export interface PhotonLogger {
+  info?(message: string): void;
+  warn?(message: string): void;
+  error?(message: string): void;
+}
+
+export interface PhotonChannelOptions {
+  projectId: string;
+  /** Used only to start the SDK; never logged, never in an error. */
+  projectSecret: string;
+  /** E.164 numbers or iMessage emails (array, or PHOTON_ALLOWED_USERS' comma-separated string). Empty = nobody. */
+  allowedUsers: string | readonly string[];
+  /** Called, and awaited, for each allowed inbound message, in arrival order. Return quickly. */
+  onMessage(message: PhotonInboundMessage): void | Promise<void>;
+  /** Called for each allowed tapback. */
+  onReaction?(reaction: PhotonInboundReaction): void | Promise<void>;
+  logger?: PhotonLogger;
+  /** Cap per outbound message before splitting. Default 8 000. */
+  maxMessageLength?: number;
+  /** Pacing and bounds of the project's send queue (Photon: 5 requests/s per project). */
+  sendQueue?: SendQueueOptions;
+  /**
+   * In group chats, hand over only messages that address the agent (match one of
+   * `groupMentionPatterns`, default `/\bhermes\b/i`). Default true; tapbacks are not gated.
+   */
+  groupsRequireMention?: boolean;
+  groupMentionPatterns?: readonly RegExp[];
+  /**
+   * Where inbound attachment and voice bytes are saved for the agent (`media[].path`), with per-file
+   * and total bounds. Without it nothing is downloaded (`notDownloaded: "no_cache"`).
+   */
+  mediaCache?: MediaCacheOptions;
+  /** Mark a chat read after each message is handed over. Default false. */
+  sendReadReceipts?: boolean;
+  /** A typing indicator started within this long of the last one in the same chat is skipped. Default 5 000 ms. */
+  typingCooldownMs?: number;
+  /** How many recent message ids are remembered to drop redeliveries. Default 4 000, for 48 h. */
+  dedupeSize?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** How the SDK is loaded. Default: `import("spectrum-ts")`. */
+  loadSdk?: () => Promise<SpectrumSdk>;
+}
+
+export type PhotonChannelState = "stopped" | "starting" | "running" | "reconnecting" | "failed";
+
+export interface PhotonChannelHealth {
+  state: PhotonChannelState;
+  inbound: number;
+  denied: number;
+  duplicates: number;
+  /** Group messages dropped because they did not address the agent. */
+  notAddressed: number;
+  ignored: Partial<Record<IgnoredReason, number>>;
+  handlerErrors: number;
+  /** ISO time of the last event the SDK delivered, `null` before the first. */
+  lastInboundAt: string | null;
+  sendQueue: SendQueueStats;
+}
+
+export class PhotonChannelStateError extends Error {
+  readonly code = "PHOTON_CHANNEL_STATE";
+  constructor(message: string) {
+    super(message);
+    this.name = "PhotonChannelStateError";
+  }
+}
+
+/** spectrum-ts could not be loaded (not installed, or a broken install). */
+export class PhotonSdkLoadError extends Error {
+  readonly code = "PHOTON_SDK_UNAVAILABLE";
+  constructor(cause: unknown) {
+    super("The spectrum-ts SDK could not be loaded; reinstall @hermes/photon-channel (it depends on spectrum-ts 12.8.0).", { cause });
+    this.name = "PhotonSdkLoadError";
+  }
+}
+
+const DEDUPE_WINDOW_MS = 48 * 3600 * 1000;
+const RECENT_MESSAGES = 1000;
+const RESUBSCRIBE_INITIAL_MS = 1000;
+const RESUBSCRIBE_MAX_MS = 30_000;
+const DEFAULT_TYPING_COOLDOWN_MS = 5000;
+const DEFAULT_MENTION_PATTERNS: readonly RegExp[] = [/\bhermes\b/i];
+
+/**
+ * iMessage through Photon on the spectrum-ts SDK, in-process. Inbound: normalized, default-deny
+ * by sender, deduplicated by message id, handed to `onMessage` / `onReaction`. Outbound: text split
+ * to the iMessage cap, tapbacks and typing, all through one paced send queue that waits out rate
+ * limits and never resends an ambiguous call.
+ */
+export class PhotonChannel {
+  private readonly allowed: AllowedUsers;
+  private readonly queue: SendQueue;
+  private readonly seen: RecentMap<true>;
+  private readonly spaces: RecentMap<SdkSpace>;
+  private readonly messages: RecentMap<SdkMessage>;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private sdk: SpectrumSdk | undefined;
+  private app: SpectrumApp | undefined;
+  private instance: IMessageInstance | undefined;
+  private consuming: Promise<void> | undefined;
+  private currentState: PhotonChannelState = "stopped";
+  /** Set by stop(): the send queue is shut for good, so the channel cannot start again. */
+  private closed = false;
+  private readonly counters = { inbound: 0, denied: 0, duplicates: 0, notAddressed: 0, handlerErrors: 0 };
+  private readonly typingStartedAt: RecentMap<number>;
+  private readonly mediaCache: MediaCache | undefined;
+  private readonly ignoredCounts: Partial<Record<IgnoredReason, number>> = {};
+  private lastInboundAt: number | null = null;
+
+  constructor(private readonly options: PhotonChannelOptions) {
+    if (!options.projectId || !options.projectSecret) {
+      throw new PhotonChannelStateError("A Photon project id and secret are required (run `hermes photon setup`).");
+    }
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.allowed = parseAllowedUsers(options.allowedUsers);
+    this.queue = new SendQueue({ now: this.now, sleep: this.sleep, ...options.sendQueue });
+    this.seen = new RecentMap(options.dedupeSize ?? 4000, DEDUPE_WINDOW_MS, this.now);
+    this.spaces = new RecentMap(RECENT_MESSAGES, DEDUPE_WINDOW_MS, this.now);
+    this.messages = new RecentMap(RECENT_MESSAGES, DEDUPE_WINDOW_MS, this.now);
+    this.mediaCache = options.mediaCache ? new MediaCache(options.mediaCache) : undefined;
+    this.typingStartedAt = new RecentMap(RECENT_MESSAGES, options.typingCooldownMs ?? DEFAULT_TYPING_COOLDOWN_MS, this.now);
+    for (const rejected of this.allowed.rejected) {
+      this.log("warn", `photon: ignoring allowed-users entry ${JSON.stringify(rejected.entry)}: not an E.164 number or an email`);
+    }
+    if (this.allowed.size === 0) this.log("warn", "photon: no allowed users configured; every inbound message will be denied");
+  }
+
+  get state(): PhotonChannelState {
+    return this.currentState;
+  }
+
+  get health(): PhotonChannelHealth {
+    return {
+      state: this.currentState,
+      ...this.counters,
+      ignored: { ...this.ignoredCounts },
+      lastInboundAt: this.lastInboundAt === null ? null : new Date(this.lastInboundAt).toISOString(),
+      sendQueue: this.queue.stats,
+    };
+  }
+
+  /** Loads the SDK, connects (token, streams) and starts delivering inbound events. */
+  async start(): Promise<void> {
+    if (this.closed) throw new PhotonChannelStateError("This Photon channel was stopped; create a new one to connect again.");
+    if (this.currentState !== "stopped" && this.currentState !== "failed") throw new PhotonChannelStateError(`start() called while ${this.currentState}`);
+    this.currentState = "starting";
+    let sdk: SpectrumSdk;
+    try {
+      sdk = await (this.options.loadSdk ?? loadSpectrumSdk)();
+    } catch (error) {
+      this.currentState = "failed";
+      throw new PhotonSdkLoadError(error);
+    }
+    try {
+      const app = await sdk.Spectrum({
+        projectId: this.options.projectId,
+        projectSecret: this.options.projectSecret,
+        providers: [sdk.imessage.config()],
+        telemetry: false,
+        options: { flattenGroups: false },
+      });
+      this.sdk = sdk;
+      this.app = app;
+      this.instance = sdk.imessage(app);
+    } catch (error) {
+      this.currentState = "failed";
+      throw new PhotonSendError(classifyPhotonError(error, false), "connecting to Photon", error);
+    }
+    this.currentState = "running";
+    this.consuming = this.consume();
+  }
+
+  /** Stops inbound, rejects queued sends with `SendQueueStoppedError`, and closes the SDK. Final: a stopped channel does not start again. */
+  async stop(): Promise<void> {
+    this.closed = true;
+    this.queue.stop();
+    if (this.currentState === "stopped") return;
+    this.currentState = "stopped";
+    const app = this.app;
+    this.app = undefined;
+    await app?.stop().catch((error: unknown) => this.log("warn", `photon: SDK stop failed: ${errorName(error)}`));
+    await this.consuming;
+  }
+
+  /**
+   * Sends `text` to a chat, split to the iMessage cap; the parts go out in order. Stops at the
+   * first part that fails and rejects with its `PhotonSendError` (`.sentParts` says how many went out).
+   */
+  async sendText(chatId: string, text: string): Promise<{ parts: number }> {
+    const space = await this.space(chatId);
+    const sdk = this.requireSdk();
+    const parts = splitMessageText(text, this.options.maxMessageLength ?? IMESSAGE_MAX_MESSAGE_LENGTH);
+    let sent = 0;
+    for (const part of parts) {
+      try {
+        await this.queue.enqueue("sending a message", () => space.send(sdk.text(part)));
+      } catch (error) {
+        if (error instanceof PhotonSendError) Object.assign(error, { sentParts: sent });
+        throw error;
+      }
+      sent += 1;
+    }
+    return { parts: sent };
+  }
+
+  /** Sets a tapback (an emoji; ❤️ 👍 👎 😂 ‼️ ❓ map to the classic ones) on a message of the chat. */
+  async react(chatId: string, messageId: string, emoji: string): Promise<void> {
+    const message = this.messages.get(messageId) ?? (await this.fetchMessage(chatId, messageId));
+    await this.queue.enqueue("setting a tapback", () => message.react(emoji));
+  }
+
+  /**
+   * Shows (or clears) the typing indicator; resolves `false` when a start was skipped because one
+   * was sent to this chat within `typingCooldownMs`. Cannot duplicate anything: a lost answer is transient.
+   */
+  async setTyping(chatId: string, on: boolean): Promise<boolean> {
+    if (on && this.typingStartedAt.has(chatId)) return false;
+    const space = await this.space(chatId);
+    const sdk = this.requireSdk();
+    await this.queue.enqueue("typing indicator", () => space.send(sdk.typing(on ? "start" : "stop")), { mutating: false });
+    if (on) this.typingStartedAt.set(chatId, this.now());
+    else this.typingStartedAt.delete(chatId);
+    return true;
+  }
+
+  private async consume(): Promise<void> {
+    let backoff = RESUBSCRIBE_INITIAL_MS;
+    while (this.app && !this.isStopped()) {
+      const app = this.app;
+      try {
+        for await (const [space, message] of app.messages) {
+          backoff = RESUBSCRIBE_INITIAL_MS;
+          if (this.currentState === "reconnecting") this.currentState = "running";
+          await this.deliver(space, message);
+          if (this.isStopped()) return;
+        }
+        if (this.isStopped()) return;
+        this.log("warn", "photon: the SDK's message stream ended; subscribing again");
+      } catch (error) {
+        if (this.isStopped()) return;
+        this.log("warn", `photon: the SDK's message stream failed (${errorName(error)}); subscribing again`);
+      }
+      this.currentState = "reconnecting";
+      await this.sleep(backoff);
+      backoff = Math.min(backoff * 2, RESUBSCRIBE_MAX_MS);
+    }
+  }
+
+  private async deliver(space: unknown, message: unknown): Promise<void> {
+    this.lastInboundAt = this.now();
+    const result = normalizeInbound(space, message);
+    if (!result.ok) {
+      this.ignoredCounts[result.reason] = (this.ignoredCounts[result.reason] ?? 0) + 1;
+      if (result.reason === "unsupported_content") this.log("info", `photon: ignoring inbound content of type ${JSON.stringify(result.contentType)}`);
+      return;
+    }
+    const event = result.event;
+    if (!this.allowed.allows(event.senderId)) {
+      // Never reaches the agent; the sender is not echoed into logs either (it is a phone number).
+      this.counters.denied += 1;
+      this.log("info", "photon: denied an inbound event from a sender not in the allowed users");
+      return;
+    }
+    // At-least-once delivery and catch-up can repeat an event; its id (for a tapback the SDK's
+    // `<target>:reaction:<sequence>`) identifies it.
+    if (this.seen.has(event.messageId)) {
+      this.counters.duplicates += 1;
+      return;
+    }
+    this.seen.set(event.messageId, true);
+    if (event.kind === "message" && event.chatType === "group" && !this.addressed(event.text)) {
+      this.counters.notAddressed += 1;
+      return;
+    }
+    this.counters.inbound += 1;
+    this.spaces.set(event.chatId, space as SdkSpace);
+    if (event.kind === "message") this.messages.set(event.messageId, message as SdkMessage);
+    if (event.kind === "message" && event.media.length > 0 && this.mediaCache) await this.download(event, message);
+    try {
+      if (event.kind === "message") await this.options.onMessage(event);
+      else await this.options.onReaction?.(event);
+    } catch (error) {
+      this.counters.handlerErrors += 1;
+      this.log("error", `photon: the inbound handler threw (${errorName(error)}); the event is not redelivered`);
+    }
+    // Not awaited: a receipt waiting behind rate-limited sends must not hold up inbound.
+    if (event.kind === "message" && this.options.sendReadReceipts) void this.markRead(message as SdkMessage);
+  }
+
+  /** Saves each attachment of `event` to the media cache, filling in `path` or saying why not. */
+  private async download(event: PhotonInboundMessage, message: unknown): Promise<void> {
+    const cache = this.mediaCache;
+    if (!cache) return;
+    const readers = attachmentReaders(message);
+    for (const media of event.media) {
+      const read = media.attachmentId ? readers.get(media.attachmentId) : undefined;
+      if (media.size !== null && media.size > cache.maxFileBytes) {
+        media.notDownloaded = "too_large";
+        continue;
+      }
+      try {
+        if (!read) throw new Error("the SDK gave no reader for this attachment");
+        const bytes = await read();
+        if (bytes.byteLength > cache.maxFileBytes) {
+          media.notDownloaded = "too_large";
+          continue;
+        }
+        media.path = await cache.store(media.fileName, bytes);
+        media.size = bytes.byteLength;
+        media.notDownloaded = null;
+      } catch (error) {
+        media.notDownloaded = "download_failed";
+        this.log("warn", `photon: could not download an attachment (${errorName(error)}); the agent gets its description only`);
+      }
+    }
+  }
+
+  private addressed(text: string): boolean {
+    if (this.options.groupsRequireMention === false) return true;
+    return (this.options.groupMentionPatterns ?? DEFAULT_MENTION_PATTERNS).some((pattern) => {
+      pattern.lastIndex = 0;
+      return pattern.test(text);
+    });
+  }
+
+  private async markRead(message: SdkMessage): Promise<void> {
+    try {
+      await this.queue.enqueue("read receipt", () => message.read(), { mutating: false });
+    } catch (error) {
+      // A receipt is presence polish, never a reason to fail the message.
+      this.log("warn", `photon: could not send a read receipt (${errorName(error)})`);
+    }
+  }
+
+  private async space(chatId: string): Promise<SdkSpace> {
+    const known = this.spaces.get(chatId);
+    if (known) return known;
+    const instance = this.requireInstance();
+    return instance.space.get(chatId);
+  }
+
+  private async fetchMessage(chatId: string, messageId: string): Promise<SdkMessage> {
+    const space = await this.space(chatId);
+    const instance = this.requireInstance();
+    const message = await this.queue.enqueue("looking up a message", () => instance.getMessage(space, messageId), { mutating: false });
+    if (!message) throw new PhotonSendError("target_not_allowed", "looking up a message", new Error(`message ${messageId} not found`));
+    return message;
+  }
+
+  private requireSdk(): SpectrumSdk {
+    if (!this.sdk || this.currentState === "stopped") throw new PhotonChannelStateError("The Photon channel is not running; call start() first.");
+    return this.sdk;
+  }
+
+  private requireInstance(): IMessageInstance {
+    this.requireSdk();
+    if (!this.instance) throw new PhotonChannelStateError("The Photon channel is not running; call start() first.");
+    return this.instance;
+  }
+
+  /** A method, not a property read, so TypeScript does not narrow the state across awaits. */
+  private isStopped(): boolean {
+    return this.currentState === "stopped";
+  }
+
+  private log(level: keyof PhotonLogger, message: string): void {
+    try {
+      this.options.logger?.[level]?.(message);
+    } catch {
+      // A logger that throws must not break the channel.
+    }
+  }
+}
+
+function errorName(error: unknown): string {
+  if (error instanceof Error) return `${error.name}${"code" in error && typeof error.code === "string" ? ` ${error.code}` : ""}`;
+  return typeof error;
+}

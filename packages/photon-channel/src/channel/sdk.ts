@@ -1,0 +1,54 @@
+// The slice of spectrum-ts 12.8.0 the channel uses, typed structurally so this package's CJS
+// build and its .d.ts never reference the ESM-only SDK's types. `loadSpectrumSdk` is the one
+// place the SDK is loaded: with import(), only when a channel starts.
+
+export interface SdkSpace {
+  readonly id: string;
+  readonly type?: string;
+  send(content: unknown): Promise<unknown>;
+}
+
+export interface SdkMessage {
+  readonly id: string;
+  react(emoji: string): Promise<unknown>;
+  /** Marks the chat read up to this message. */
+  read(): Promise<void>;
+}
+
+export interface SpectrumApp {
+  readonly messages: AsyncIterable<[unknown, unknown]>;
+  stop(): Promise<void>;
+}
+
+export interface IMessageInstance {
+  readonly space: { get(id: string): Promise<SdkSpace> };
+  getMessage(space: SdkSpace, messageId: string): Promise<SdkMessage | undefined>;
+}
+
+export interface SpectrumSdk {
+  Spectrum(options: {
+    projectId: string;
+    projectSecret: string;
+    providers: unknown[];
+    telemetry: boolean;
+    options?: { flattenGroups?: boolean };
+  }): Promise<SpectrumApp>;
+  /** Content builders. */
+  text(value: string): unknown;
+  typing(state: "start" | "stop"): unknown;
+  /** The iMessage provider: `imessage.config()` for `providers`, `imessage(app)` for the instance. */
+  imessage: ((app: SpectrumApp) => IMessageInstance) & { config(): unknown };
+}
+
+/** The pinned SDK version this package is written and tested against. */
+export const SPECTRUM_TS_VERSION = "12.8.0";
+
+/**
+ * Loads spectrum-ts and its iMessage provider. The SDK reads `SPECTRUM_CLOUD_URL` (and grpc-js
+ * `GRPC_DEFAULT_SSL_ROOTS_FILE_PATH`) from the process environment the first time it loads; this
+ * package never sets them (see docs/sdk-notes.md).
+ */
+export async function loadSpectrumSdk(): Promise<SpectrumSdk> {
+  const [core, provider] = await Promise.all([import("spectrum-ts"), import("spectrum-ts/providers/imessage")]);
+  return { Spectrum: core.Spectrum, text: core.text, typing: core.typing, imessage: provider.imessage } as unknown as SpectrumSdk;
+}

@@ -1,0 +1,7 @@
+export { SpectrumFake, SpectrumFakeTimeoutError } from "./spectrum-fake.js";
+export type { SpectrumFakeOptions, PushedInbound } from "./spectrum-fake.js";
+export type { InboundSpec, TapbackKind } from "./inbound-builders.js";
+export { dmChatGuid } from "./inbound-builders.js";
+export type { LoggedEvent, RecordedCall, RejectedCall } from "./imessage-service.js";
+export type { RecordedControlRequest } from "./control-plane.js";
+export { TEST_CA_CERT_PEM } from "./test-ca.js";

@@ -1,0 +1,204 @@
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SpectrumFake } from "../src/testing/index.js";
+import { SdkProcess, type SdkLine } from "./sdk-process.js";
+
+// The built PhotonChannel on the real spectrum-ts SDK in a child process, against SpectrumFake.
+// One process for the file; each test talks from its own sender and leaves no fault switched on.
+
+const SCRIPT = "test/fixtures/channel-echo.mjs";
+const ALLOWED = Array.from({ length: 12 }, (_, i) => `+1555000${1001 + i}`);
+const STRANGER = "+15550009999";
+const MAX = 50;
+
+let fake: SpectrumFake;
+let channel: SdkProcess;
+let mediaDir: string;
+const MAX_MEDIA = 5000;
+let nextUser = 0;
+const newUser = (): string => ALLOWED[nextUser++] ?? "";
+const sendsTo = (user: string) => fake.sends.filter((send) => send.request["chatGuid"] === `any;-;${user}`);
+const outcome = (messageId: string) => channel.waitFor((line) => (line.event === "sent" || line.event === "send-failed") && line["inReplyTo"] === messageId);
+const messageLine = (messageId: string) => channel.waitFor((line) => line.event === "message" && (line["message"] as { messageId: string }).messageId === messageId);
+
+beforeAll(async () => {
+  fake = await SpectrumFake.start({ heartbeatIntervalMs: 100 });
+  mediaDir = join(await mkdtemp(join(tmpdir(), "photon-media-")), "cache");
+  channel = await SdkProcess.start(fake, SCRIPT, {
+    mediaCache: { dir: mediaDir, maxFileBytes: MAX_MEDIA },
+    allowedUsers: ALLOWED.join(","),
+    maxMessageLength: MAX,
+    sendQueue: { ratePerSecond: 50, rateLimitInitialDelayMs: 20 },
+    sendReadReceipts: true,
+  });
+  await fake.waitForStreams(2, 60_000);
+}, 120_000);
+
+afterAll(async () => {
+  await channel?.stop();
+  await fake?.close();
+  if (mediaDir) await rm(join(mediaDir, ".."), { recursive: true, force: true });
+});
+
+describe("PhotonChannel on spectrum-ts against SpectrumFake", () => {
+  it("hands an allowed text to the agent normalized, and sends the reply", async () => {
+    const user = newUser();
+    const pushed = fake.push({ type: "text", from: user, text: "hello" });
+    const line = await messageLine(pushed.messageGuid);
+    expect(line["message"]).toEqual({
+      kind: "message",
+      messageId: pushed.messageGuid,
+      chatId: `any;-;${user}`,
+      chatType: "dm",
+      senderId: user,
+      timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      text: "hello",
+      messageType: "text",
+      media: [],
+      replyToMessageId: null,
+      promptResponse: null,
+    });
+    expect(await outcome(pushed.messageGuid)).toMatchObject({ event: "sent", parts: 1 });
+    expect(sendsTo(user).map((send) => send.request["text"])).toEqual(["echo: hello"]);
+  });
+
+  it("never lets a sender outside the allowed users reach the agent, nor answers them", async () => {
+    const user = newUser();
+    const denied = fake.push({ type: "text", from: STRANGER, text: "let me in" });
+    // Inbound is delivered in order: once the next allowed message is handed over, the stranger's was decided.
+    const after = fake.push({ type: "text", from: user, text: "after" });
+    await messageLine(after.messageGuid);
+    expect(channel.lines.some((line) => JSON.stringify(line).includes(denied.messageGuid))).toBe(false);
+    expect(sendsTo(STRANGER)).toEqual([]);
+    channel.send({ cmd: "health" });
+    const health = (await channel.waitFor((line) => line.event === "health"))["health"] as { denied: number };
+    expect(health.denied).toBeGreaterThanOrEqual(1);
+  });
+
+  it("normalizes attachments and voice notes to media saved in the bounded cache, links to text, and tapbacks to reaction events (not answered)", async () => {
+    const user = newUser();
+    const bytes = Buffer.from(Array.from({ length: 1234 }, (_, i) => (i * 7) % 256));
+    const photo = fake.push({ type: "attachment", from: user, fileName: "../../etc/cat.png", mimeType: "image/png", data: bytes });
+    const photoMessage = (await messageLine(photo.messageGuid))["message"] as { media: Array<{ path: string }> };
+    expect(photoMessage).toMatchObject({ messageType: "image", text: "", media: [{ kind: "image", mimeType: "image/png", fileName: "../../etc/cat.png", size: 1234, notDownloaded: null }] });
+    // The bytes the user sent, in the media cache, under a name that cannot leave it.
+    const saved = photoMessage.media[0]?.path ?? "";
+    expect(saved.startsWith(`${mediaDir}/`)).toBe(true);
+    expect(saved.slice(mediaDir.length + 1)).toMatch(/^[A-Za-z0-9._-]+cat\.png$/);
+    expect((await readFile(saved)).equals(bytes)).toBe(true);
+    const voice = fake.push({ type: "voice", from: user, data: Buffer.alloc(10, 2) });
+    expect((await messageLine(voice.messageGuid))["message"]).toMatchObject({ messageType: "voice", media: [{ kind: "voice", mimeType: "audio/x-m4a", path: expect.stringContaining(mediaDir) }] });
+    const huge = fake.push({ type: "attachment", from: user, fileName: "huge.bin", mimeType: "application/octet-stream", data: Buffer.alloc(MAX_MEDIA + 1) });
+    expect((await messageLine(huge.messageGuid))["message"]).toMatchObject({ messageType: "document", media: [{ path: null, notDownloaded: "too_large", size: MAX_MEDIA + 1 }] });
+    expect(await readdir(mediaDir)).toHaveLength(2);
+    const link = fake.push({ type: "richlink", from: user, url: "https://example.com/x" });
+    expect((await messageLine(link.messageGuid))["message"]).toMatchObject({ messageType: "text", text: "https://example.com/x" });
+    const tapback = fake.push({ type: "reaction", from: user, targetGuid: link.messageGuid, kind: "love" });
+    const reaction = await channel.waitFor((line) => line.event === "reaction" && (line["reaction"] as { senderId: string }).senderId === user);
+    expect(reaction["reaction"]).toMatchObject({ kind: "reaction", emoji: "❤️", targetMessageId: link.messageGuid, chatId: tapback.chatGuid });
+    await outcome(link.messageGuid);
+    const texts = sendsTo(user).map((send) => String(send.request["text"]));
+    expect(texts.some((text) => text.includes("❤️"))).toBe(false);
+  });
+
+  it("splits a long reply into parts within the cap, sent in order", async () => {
+    const user = newUser();
+    const pushed = fake.push({ type: "text", from: user, text: "long:180" });
+    const result = await outcome(pushed.messageGuid);
+    const parts = sendsTo(user).map((send) => String(send.request["text"]));
+    expect(result).toMatchObject({ event: "sent", parts: parts.length });
+    expect(parts.length).toBeGreaterThanOrEqual(4);
+    for (const part of parts) expect(part.length).toBeLessThanOrEqual(MAX);
+    const words = parts.join(" ").split(" ");
+    expect(words).toEqual(words.map((_, i) => `w${i}`).slice(0, words.length));
+  });
+
+  it("waits out RESOURCE_EXHAUSTED and delivers every part: delayed, not dropped", async () => {
+    const user = newUser();
+    const rejectedBefore = fake.rejected.length;
+    fake.rateLimit(3);
+    const pushed = fake.push({ type: "text", from: user, text: "long:120" });
+    expect(await outcome(pushed.messageGuid)).toMatchObject({ event: "sent" });
+    expect(fake.rejected.length - rejectedBefore).toBe(3);
+    const parts = sendsTo(user).map((send) => String(send.request["text"]));
+    expect(parts.join(" ").split(" ")).toEqual(parts.join(" ").split(" ").map((_, i) => `w${i}`));
+  });
+
+  it("reports an ambiguous send and never resends it", async () => {
+    const user = newUser();
+    fake.failSendsAmbiguously(1);
+    const pushed = fake.push({ type: "text", from: user, text: "maybe" });
+    expect(await outcome(pushed.messageGuid)).toMatchObject({ event: "send-failed", name: "PhotonSendError", code: "ambiguous", sentParts: 0 });
+    const next = fake.push({ type: "text", from: user, text: "next" });
+    expect(await outcome(next.messageGuid)).toMatchObject({ event: "sent" });
+    expect(sendsTo(user).map((send) => [send.request["text"], send.outcome])).toEqual([["echo: maybe", "ambiguous"], ["echo: next", "ok"]]);
+  });
+
+  it("answers a message the service delivers twice only once", async () => {
+    const user = newUser();
+    const first = fake.push({ type: "text", from: user, text: "once" });
+    const between = fake.push({ type: "text", from: user, text: "between" });
+    await outcome(between.messageGuid);
+    // (The SDK itself drops only an immediate repeat of the event it delivered last.)
+    fake.redeliver(first.sequence);
+    const next = fake.push({ type: "text", from: user, text: "then this" });
+    await outcome(next.messageGuid);
+    expect(sendsTo(user).map((send) => send.request["text"])).toEqual(["echo: once", "echo: between", "echo: then this"]);
+    channel.send({ cmd: "health" });
+    const health = (await channel.waitFor((line) => line.event === "health" && ((line["health"] as { duplicates: number }).duplicates ?? 0) > 0))["health"];
+    expect(health).toMatchObject({ state: "running", duplicates: 1 });
+  });
+
+  it("in a group, hands over only messages that address the agent, and answers in the group", async () => {
+    const user = newUser();
+    const chatGuid = "any;+;chat-team-1";
+    const chatter = fake.push({ type: "text", from: user, chatGuid, text: "lunch at noon?" });
+    const addressed = fake.push({ type: "text", from: user, chatGuid, text: "Hermes, what is 2+2?" });
+    const line = await messageLine(addressed.messageGuid);
+    expect(line["message"]).toMatchObject({ chatId: chatGuid, chatType: "group", text: "Hermes, what is 2+2?" });
+    expect(channel.lines.some((l) => JSON.stringify(l).includes(chatter.messageGuid))).toBe(false);
+    await outcome(addressed.messageGuid);
+    expect(fake.sends.filter((send) => send.request["chatGuid"] === chatGuid).map((send) => send.request["text"])).toEqual(["echo: Hermes, what is 2+2?"]);
+  });
+
+  it("marks the chat read after handing a message over, and skips a typing start within the cooldown", async () => {
+    const user = newUser();
+    const pushed = fake.push({ type: "text", from: user, text: "read me" });
+    await fake.waitForCall((call) => call.method === "MarkChatRead" && call.request["chatGuid"] === pushed.chatGuid, 30_000);
+    channel.send({ cmd: "typing", chatId: pushed.chatGuid });
+    expect(await channel.waitFor((l) => l.event === "typing" && l["chatId"] === pushed.chatGuid)).toMatchObject({ sent: true });
+    channel.send({ cmd: "typing", chatId: pushed.chatGuid });
+    await channel.waitFor((l) => l.event === "typing" && l["chatId"] === pushed.chatGuid && l["sent"] === false);
+    expect(fake.calls.filter((call) => call.method === "SetTyping" && call.request["chatGuid"] === pushed.chatGuid)).toHaveLength(1);
+  });
+
+  it("never prints the project secret", () => {
+    expect(channel.allOutput).not.toContain(fake.projectSecret);
+    expect(channel.lines.filter((line: SdkLine) => JSON.stringify(line).includes(fake.projectSecret))).toEqual([]);
+  });
+});
+
+describe("PhotonChannel start failures, classified and without secrets", () => {
+  it("wrong project secret → auth_or_config; a rate-limited control plane → rate_limited", async () => {
+    const spectrum = await SpectrumFake.start();
+    const wrongSecret = "wrong-secret-value-0123456789abcdef";
+    const failed = await SdkProcess.start(spectrum, SCRIPT, { projectSecret: wrongSecret, allowedUsers: [] }, (line) => line.event === "start-failed");
+    try {
+      expect(failed.lines.find((line) => line.event === "start-failed")).toMatchObject({ name: "PhotonSendError", code: "auth_or_config", state: "failed" });
+      expect(failed.allOutput).not.toContain(wrongSecret);
+      expect(failed.allOutput).not.toContain(spectrum.projectSecret);
+    } finally {
+      await failed.stop();
+    }
+    spectrum.rateLimitControlPlane(1);
+    const limited = await SdkProcess.start(spectrum, SCRIPT, { allowedUsers: [] }, (line) => line.event === "start-failed");
+    try {
+      expect(limited.lines.find((line) => line.event === "start-failed")).toMatchObject({ code: "rate_limited" });
+    } finally {
+      await limited.stop();
+      await spectrum.close();
+    }
+  });
+});
