@@ -33,9 +33,14 @@ export interface SafeResponse {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
 
+/**
+ * Loopback means the literal addresses (127.0.0.0/8, ::1) and the name `localhost` itself.
+ * A `*.localhost` name is not: whether it resolves to loopback depends on the resolver
+ * (a system one may send it to DNS), so a bearer over plain http to it could leave the machine.
+ */
 export function isLoopbackHost(hostname: string): boolean {
   const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (h === "localhost" || h.endsWith(".localhost")) return true;
+  if (h === "localhost") return true;
   if (h === "::1" || h === "0:0:0:0:0:0:0:1") return true;
   const v4 = h.startsWith("::ffff:") ? h.slice(7) : h;
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
