@@ -5,7 +5,7 @@ import { loadConfigYaml } from "../config-file.js";
 import type { HomeStore } from "../store.js";
 import { Output } from "../ui/output.js";
 import { displayUrl } from "./enroll.js";
-import { defaultGatewayId, relaySetting, type SettingSource, type SettingsView } from "./settings.js";
+import { defaultGatewayId, relaySetting, stripTrailingSlashes, type SettingSource, type SettingsView } from "./settings.js";
 
 export interface RelayStatus {
   home: string;
@@ -39,7 +39,7 @@ export async function relayStatus(ctx: CliContext, store: HomeStore): Promise<Re
     managed: managed.managed,
     managedReason: managed.reason ?? null,
     enabled,
-    relayUrl: url ? { value: displayUrl(url.value.replace(/\/+$/, "")), source: url.source } : null,
+    relayUrl: url ? { value: displayUrl(stripTrailingSlashes(url.value)), source: url.source } : null,
     gatewayId: id ? { value: id.value, source: id.source } : { value: defaultGatewayId(await ctx.hostname()), source: "default" },
     secret: { set: secret !== undefined, source: secret?.source ?? null },
     deliveryKey: { set: key !== undefined, source: key?.source ?? null },

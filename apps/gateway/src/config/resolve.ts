@@ -119,7 +119,7 @@ export function resolveConfig(opts: ResolveOptions): GatewayConfig {
   const rawUrl = str("GATEWAY_RELAY_URL", "relay_url");
   let relayUrl: Sourced<string | null> = { value: null, source: "default", key: "" };
   if (rawUrl) {
-    const v = rawUrl.value.trim().replace(/\/+$/, "");
+    const v = stripTrailingSlashes(rawUrl.value.trim());
     let ok = false;
     try {
       ok = ["ws:", "wss:", "http:", "https:"].includes(new URL(v).protocol);
@@ -266,4 +266,14 @@ function splitList(s: string): string[] {
 
 function asRecord(v: unknown): Record<string, unknown> | null {
   return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+}
+
+/**
+ * `text` without its trailing `/`s. A loop, not `/\/+$/`: that regex restarts at every `/` of
+ * a long run and fails at its end each time (quadratic on a string of slashes).
+ */
+function stripTrailingSlashes(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0x2f) end--;
+  return text.slice(0, end);
 }
