@@ -30,7 +30,7 @@ export default defineConfig({
         build.onResolve({ filter: builtins }, (args) => {
           // Only packages known to read (never patch) these builtins; anything else (e.g.
           // graceful-fs, which patches fs) keeps the real require.
-          if (args.kind !== "require-call" || !/[\\/]node_modules[\\/](commander|yaml|nanospinner)[\\/]/.test(args.importer)) return undefined;
+          if (args.kind !== "require-call" || !/[\\/]node_modules[\\/](?:commander|yaml|nanospinner)[\\/]/.test(args.importer)) return undefined;
           const name = builtins.exec(args.path)?.[1] ?? "";
           return { path: name, namespace: "hermes-builtin" };
         });

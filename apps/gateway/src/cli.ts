@@ -155,7 +155,7 @@ program
 
 program
   .command("dev-connector")
-  .description("The reference connector alone, for testing a gateway written in any language; prints {\"url\", \"controlUrl\"}")
+  .description("The reference connector alone, for testing a gateway written in any language; prints {\"url\", \"controlUrl\", \"controlToken\"}")
   .option("--port <n>", "port on 127.0.0.1 (default: any free port)")
   .option("--gateway <id:secret...>", "accepted gateway credentials (repeatable); none: accept dials without Authorization")
   .option("--verbose", "print every frame on stderr")

@@ -53,29 +53,31 @@ describe("hermes-gateway dev", () => {
 });
 
 describe("hermes-gateway dev-connector", () => {
-  it("prints {url, controlUrl}; a gateway run against it answers messages posted to the control API", async () => {
+  it("prints {url, controlUrl, controlToken}; a gateway run against it answers messages posted to the control API with the token", async () => {
     const secret = "dev-connector-test-secret-value";
     const child = spawn(process.execPath, [BIN, "dev-connector", "--gateway", `gw-x:${secret}`], { env: baseEnv, stdio: ["ignore", "pipe", "pipe"] });
     const line = await new Promise<string>((resolve) => child.stdout.once("data", (d: Buffer) => resolve(d.toString().split("\n")[0]!)));
-    const { url, controlUrl } = JSON.parse(line) as { url: string; controlUrl: string };
+    const { url, controlUrl, controlToken } = JSON.parse(line) as { url: string; controlUrl: string; controlToken: string };
     expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/relay$/);
     expect(controlUrl).toBe(url.replace("ws://", "http://").replace(/\/relay$/, "/dev"));
+    expect(controlToken).toMatch(HEX_SECRET);
+    const auth = { authorization: `Bearer ${controlToken}` };
 
     const gw = new GatewayProcess(["run"], { GATEWAY_RELAY_URL: url, GATEWAY_RELAY_ID: "gw-x", GATEWAY_RELAY_SECRET: secret, GATEWAY_RELAY_PLATFORMS: "telegram" });
     try {
       await gw.waitForLog((l) => String(l.msg).startsWith("relay link up"), "link");
-      const post = await fetch(`${controlUrl}/inbound`, {
-        method: "POST",
-        body: JSON.stringify({ event: { text: "from curl", source: { platform: "telegram", chat_id: "42", chat_type: "dm", user_id: "7" } } }),
-      });
+      const body = JSON.stringify({ event: { text: "from curl", source: { platform: "telegram", chat_id: "42", chat_type: "dm", user_id: "7" } } });
+      const unauthorized = await fetch(`${controlUrl}/inbound`, { method: "POST", headers: { "content-type": "application/json" }, body });
+      expect(unauthorized.status).toBe(401);
+      const post = await fetch(`${controlUrl}/inbound`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body });
       expect(await post.json()).toEqual({ delivered: "live" });
       let outbound: { action: { op: string; content: string } }[] = [];
       for (let i = 0; i < 500 && outbound.length === 0; i++) {
-        outbound = ((await (await fetch(`${controlUrl}/outbound`)).json()) as { outbound: typeof outbound }).outbound;
+        outbound = ((await (await fetch(`${controlUrl}/outbound`, { headers: auth })).json()) as { outbound: typeof outbound }).outbound;
         if (outbound.length === 0) await new Promise((r) => setTimeout(r, 10));
       }
       expect(outbound.map((o) => o.action)).toMatchObject([{ op: "send", content: "from curl" }]);
-      const state = await (await fetch(`${controlUrl}/state`)).text();
+      const state = await (await fetch(`${controlUrl}/state`, { headers: auth })).text();
       expect(JSON.parse(state)).toMatchObject({ gateways: { "gw-x": { connected: true } } });
       expect(state).not.toContain(secret);
       expect(await gw.stop()).toBe(0);

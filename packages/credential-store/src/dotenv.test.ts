@@ -68,7 +68,7 @@ describe("editDotenv", () => {
   it("never changes a line it does not set (property)", () => {
     const line = fc.oneof(
       fc.constantFrom("# comment", "", "   ", "export X=1", "Y = 2", "junk line", "Z='q'"),
-      fc.string({ unit: "binary" }).map((s) => s.replace(/[\n]/g, "")),
+      fc.string({ unit: "binary" }).map((s) => s.replace(/\n/g, "")),
     );
     fc.assert(
       fc.property(fc.array(line, { maxLength: 12 }), fc.string(), (lines, v) => {
@@ -79,5 +79,33 @@ describe("editDotenv", () => {
         expect(parseDotenv(after).get("TARGET")).toBe(v.replace(/[\r\n]/g, ""));
       }),
     );
+  });
+});
+
+describe("parsing stays linear on adversarial lines", () => {
+  // A bare value with a long run of spaces and no '#' made `/\s+#.*$/` rescan the run from
+  // each space (quadratic). 10x the input must cost well under 100x the time.
+  it("a long run of spaces in a bare value or after '=' (10x input ⇒ < 20x time)", () => {
+    const cost = (n: number): number => {
+      const spaces = " ".repeat(n);
+      const text = `A=x${spaces}y\nB=${spaces}\nC=${spaces}z${spaces}\n`;
+      let best = Number.POSITIVE_INFINITY;
+      for (let round = 0; round < 5; round++) {
+        const start = performance.now();
+        for (let i = 0; i < 5; i++) parseDotenv(text);
+        best = Math.min(best, performance.now() - start);
+      }
+      return best;
+    };
+    cost(2_000); // warm up
+    const small = cost(4_000);
+    const large = cost(40_000);
+    expect(large / small).toBeLessThan(20);
+    const spaces = " ".repeat(10);
+    expect([...parseDotenv(`A=x${spaces}y\nB=${spaces}\nC=${spaces}z # c\n`)]).toEqual([
+      ["A", `x${spaces}y`],
+      ["B", ""],
+      ["C", "z"],
+    ]);
   });
 });

@@ -6,8 +6,10 @@ import { CredentialStoreError, errnoCode } from "./errors.js";
 import { envPath, isManaged, type Env } from "./home.js";
 import { withFileLock, type LockOptions } from "./lock.js";
 
-const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const LINE = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/s;
+const KEY = /^[A-Z_]\w*$/i;
+// The value group starts at a non-space so that `\s*` before it and `.*` cannot trade
+// characters (polynomial backtracking on a line of spaces).
+const LINE = /^\s*(?:export\s+)?([A-Za-z_]\w*)\s*=\s*(\S.*)?$/s;
 
 /** The value part of a definition line, unquoted (inverse of {@link formatEnvValue}). */
 export function parseEnvValue(raw: string): string {
@@ -27,8 +29,11 @@ export function parseEnvValue(raw: string): string {
     const end = raw.indexOf("'", 1);
     return end === -1 ? raw.slice(1) : raw.slice(1, end);
   }
-  // Bare: an inline comment starts at whitespace followed by '#'.
-  return raw.replace(/\s+#.*$/s, "").trim();
+  // Bare: an inline comment starts at whitespace followed by '#'. Found with one linear scan
+  // (`/\s+#.*$/` re-scanned each run of spaces from every start: quadratic); the spaces
+  // before it go with the trim.
+  const comment = raw.search(/\s#/);
+  return (comment === -1 ? raw : raw.slice(0, comment)).trim();
 }
 
 /** How a value is written: `\r`/`\n` removed; quoted when it holds `#`, quotes or whitespace. */
@@ -47,7 +52,7 @@ export function parseDotenv(text: string): Map<string, string> {
     const m = LINE.exec(line);
     if (m === null) continue;
     const key = m[1]!;
-    if (!out.has(key)) out.set(key, parseEnvValue(m[2]!));
+    if (!out.has(key)) out.set(key, parseEnvValue(m[2] ?? ""));
   }
   return out;
 }

@@ -24,7 +24,7 @@ export interface ResolvedHome {
   source: "HERMES_HOME" | "default" | "active_profile";
 }
 
-const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const PROFILE_NAME = /^[A-Z0-9][\w.-]{0,63}$/i;
 
 /**
  * `HERMES_HOME` wins (and is used as is: a profile is already selected by pointing at it);

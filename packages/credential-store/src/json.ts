@@ -45,7 +45,7 @@ export function formatPythonNumber(n: number): string {
 export function numberLiterals(text: string): Map<number, string> {
   const out = new Map<number, string>();
   const ambiguous = new Set<number>();
-  const num = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+  const num = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:e[+-]?\d+)?/iy;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22 /* " */) {

@@ -44,7 +44,7 @@ export interface SentResponse {
 
 function retryAfterMs(headers: Headers, attempt: number): number {
   const raw = headers.get("retry-after");
-  const seconds = raw !== null && /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : undefined;
+  const seconds = raw !== null && /^\d+(?:\.\d+)?$/.test(raw.trim()) ? Number(raw) : undefined;
   return seconds !== undefined ? Math.min(seconds * 1000, 60_000) : Math.min(500 * 2 ** attempt, 8_000);
 }
 

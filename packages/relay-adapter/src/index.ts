@@ -34,7 +34,14 @@ export {
   DEFAULT_MAX_REPLAY_ENTRIES,
 } from "./receiver/inbound-receiver.js";
 export type { InboundReceiverOptions, ReceiverLogger } from "./receiver/inbound-receiver.js";
-export { startInboundReceiver } from "./receiver/server.js";
+export {
+  startInboundReceiver,
+  InboundReceiverOptionsError,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+} from "./receiver/server.js";
 export type { InboundReceiverServer, InboundReceiverServerOptions } from "./receiver/server.js";
 
 export {

@@ -1,8 +1,14 @@
 import { request } from "node:http";
+import { connect } from "node:net";
+import { once } from "node:events";
 import { signDelivery, DELIVERY_SIG_HEADER, DELIVERY_TS_HEADER } from "@hermes/relay-crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { startInboundReceiver, type InboundReceiverServer } from "../src/receiver/server.js";
-import type { InboundReceiverOptions } from "../src/receiver/inbound-receiver.js";
+import {
+  InboundReceiverOptionsError,
+  startInboundReceiver,
+  type InboundReceiverServer,
+  type InboundReceiverServerOptions,
+} from "../src/receiver/server.js";
 
 const KEY = "delivery-key-0123456789abcdef";
 const NOW = 1_750_000_000;
@@ -37,11 +43,12 @@ function signed(body: string | Buffer, key = KEY, now = NOW): Record<string, str
 
 let server: InboundReceiverServer | null = null;
 afterEach(async () => {
+  server?.server.closeAllConnections(); // a test that failed may leave a dribbling socket behind
   await server?.close();
   server = null;
 });
 
-async function start(overrides: Partial<InboundReceiverOptions> = {}) {
+async function start(overrides: Partial<InboundReceiverServerOptions> = {}) {
   const messages: Record<string, unknown>[] = [];
   const interrupts: [string, string][] = [];
   const warnings: string[] = [];
@@ -276,5 +283,75 @@ describe("signed-HTTP inbound receiver (§6)", () => {
     const everything = replies.map((r) => r.body).join("\n") + warnings.join("\n");
     expect(everything).not.toContain(KEY);
     expect(everything).not.toContain(headers[DELIVERY_SIG_HEADER]!);
+  });
+});
+
+describe("signed-HTTP receiver socket limits", () => {
+  /** A connected raw socket, with everything it received and a promise of its close. */
+  async function rawSocket(url: string) {
+    const { port } = new URL(url);
+    const socket = connect(Number(port), "127.0.0.1");
+    let received = "";
+    socket.on("data", (d: Buffer) => (received += d.toString("latin1")));
+    socket.on("error", () => undefined);
+    const closed = once(socket, "close").then(() => received);
+    await once(socket, "connect");
+    return { socket, closed };
+  }
+
+  it("disconnects a slowloris client that dribbles its headers and never finishes (408)", async () => {
+    const { url } = await start({ headersTimeoutMs: 300, requestTimeoutMs: 600 });
+    const { socket, closed } = await rawSocket(url);
+    const headers = `POST / HTTP/1.1\r\nhost: x\r\n${"x-slow: ".padEnd(10_000, "a")}`;
+    let i = 0;
+    const dribble = setInterval(() => {
+      if (!socket.destroyed) socket.write(headers[i++ % headers.length]!);
+    }, 10);
+    try {
+      expect(await closed).toMatch(/^HTTP\/1\.1 408 /);
+    } finally {
+      clearInterval(dribble);
+    }
+    expect(i).toBeGreaterThan(3); // it really was dribbling while it was cut
+  });
+
+  it("disconnects a client that sends its headers but dribbles the body past the request timeout", async () => {
+    const { url, messages } = await start({ headersTimeoutMs: 200, requestTimeoutMs: 400 });
+    const { socket, closed } = await rawSocket(url);
+    socket.write(`POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 100000\r\n${Object.entries(signed(BODY)).map(([k, v]) => `${k}: ${v}\r\n`).join("")}\r\n`);
+    const dribble = setInterval(() => {
+      if (!socket.destroyed) socket.write("a");
+    }, 10);
+    try {
+      await closed;
+    } finally {
+      clearInterval(dribble);
+    }
+    expect(messages).toHaveLength(0);
+  });
+
+  it("closes the connection past the cap at once and keeps serving the ones within it", async () => {
+    const cap = 3;
+    const { url } = await start({ maxConnections: cap });
+    const accepted = [];
+    for (let n = 0; n < cap; n++) {
+      const seen = once(server!.server, "connection");
+      accepted.push(await rawSocket(url));
+      await seen;
+    }
+    const dropped = once(server!.server, "drop");
+    const extra = await rawSocket(url);
+    await dropped;
+    await extra.closed;
+    // The ones within the cap still get answers.
+    const first = accepted[0]!;
+    first.socket.end("GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+    expect(await first.closed).toMatch(/^HTTP\/1\.1 200 /);
+    for (const a of accepted) a.socket.destroy();
+  });
+
+  it("rejects impossible limits with a typed error", async () => {
+    await expect(start({ maxConnections: 0 })).rejects.toBeInstanceOf(InboundReceiverOptionsError);
+    await expect(start({ headersTimeoutMs: 2_000, requestTimeoutMs: 1_000 })).rejects.toMatchObject({ code: "RECEIVER_BAD_OPTION" });
   });
 });

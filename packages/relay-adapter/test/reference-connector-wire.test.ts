@@ -4,7 +4,7 @@
 // route's error codes, the control API, stop(), and no secret in any log line.
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:http";
+import { createServer, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +14,7 @@ import WebSocket from "ws";
 import { createInboundReceiver } from "../src/index.js";
 import type { WireMessageEvent } from "../src/protocol/types.js";
 import { ReferenceConnector, type ReferenceConnectorOptions } from "../src/testing/index.js";
+import { controlGet, controlPost } from "./support/control-api.js";
 
 const SECRET = "wire-test-secret-value";
 const OLD_SECRET = "wire-test-old-secret";
@@ -341,7 +342,7 @@ describe("control API", () => {
     const c = await connector();
     const g = gateway(c);
     await g.hello();
-    const post = (path: string, body: unknown) => fetch(`${c.controlUrl}${path}`, { method: "POST", body: typeof body === "string" ? body : JSON.stringify(body) });
+    const post = (path: string, body: unknown) => controlPost(c, path, body);
     const r = await post("/interrupt", { session_key: "agent:main:discord:dm:C1", chat_id: "C1" });
     expect(await r.json()).toEqual({ delivered: "live" });
     expect(await g.ofType("interrupt_inbound")).toEqual({ type: "interrupt_inbound", session_key: "agent:main:discord:dm:C1", chat_id: "C1" });
@@ -350,15 +351,15 @@ describe("control API", () => {
     expect((await post("/revoke", {})).status).toBe(400);
     expect((await post("/inbound", "[1]")).status).toBe(400);
     expect((await post("/nothing", {})).status).toBe(404);
-    expect((await fetch(`${c.controlUrl}/state`, { method: "PUT" })).status).toBe(405);
-    expect((await fetch(`${c.controlUrl}/nothing`)).status).toBe(404);
+    expect((await controlGet(c, "/state", { method: "PUT" })).status).toBe(405);
+    expect((await controlGet(c, "/nothing")).status).toBe(404);
     expect((await post("/drop", {})).status).toBe(200);
     expect(await g.closed).toEqual({ code: 1012, reason: "service restart" });
     const g2 = gateway(c);
     await g2.hello();
     expect((await post("/revoke", { gatewayId: GW })).status).toBe(200);
     expect((await g2.closed).code).toBe(4401);
-    const state = await (await fetch(`${c.controlUrl}/state`)).text();
+    const state = await (await controlGet(c, "/state")).text();
     expect(JSON.parse(state)).toEqual({
       connections: 0,
       gateways: {
@@ -372,6 +373,64 @@ describe("control API", () => {
   });
 });
 
+describe("control API access (a web page on the same machine must not drive it)", () => {
+  /** A raw request, so Host and Origin are exactly what a browser or a rebound name would send. */
+  function raw(c: ReferenceConnector, path: string, opts: { method?: string; headers?: Record<string, string>; body?: string }) {
+    return new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest({ host: "127.0.0.1", port: c.port, path: `/dev${path}`, method: opts.method ?? "GET", headers: opts.headers, setHost: false }, (res) => {
+        let body = "";
+        res.on("data", (d: Buffer) => (body += d.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on("error", reject);
+      req.end(opts.body);
+    });
+  }
+  const inbound = JSON.stringify({ event: ev("injected") });
+
+  it("refuses a missing or wrong control token with 401, and injects nothing", async () => {
+    const c = await connector();
+    const host = `127.0.0.1:${c.port}`;
+    const json = { host, "content-type": "application/json" };
+    expect((await raw(c, "/inbound", { method: "POST", headers: json, body: inbound })).status).toBe(401);
+    expect((await raw(c, "/inbound", { method: "POST", headers: { ...json, authorization: "Bearer nope" }, body: inbound })).status).toBe(401);
+    expect((await raw(c, "/inbound", { method: "POST", headers: { ...json, authorization: `Bearer ${c.controlToken}x` }, body: inbound })).status).toBe(401);
+    expect((await raw(c, "/state", { headers: { host } })).status).toBe(401);
+    expect((await raw(c, "/revoke", { method: "POST", headers: json, body: JSON.stringify({ gatewayId: GW }) })).status).toBe(401);
+    expect(c.snapshot().gateways[GW]).toMatchObject({ revoked: false, buffer: 0 });
+    expect(c.controlToken).toMatch(/^[0-9a-f]{64}$/);
+    expect(new ReferenceConnector().controlToken).not.toBe(c.controlToken); // per run
+  });
+
+  it("refuses a text/plain or form body (what a page can POST without a preflight) with 415", async () => {
+    const c = await connector();
+    const auth = { host: `127.0.0.1:${c.port}`, authorization: `Bearer ${c.controlToken}` };
+    for (const type of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]) {
+      expect((await raw(c, "/inbound", { method: "POST", headers: { ...auth, "content-type": type }, body: inbound })).status).toBe(415);
+    }
+    expect((await raw(c, "/inbound", { method: "POST", headers: auth, body: inbound })).status).toBe(415);
+    expect(c.snapshot().gateways[GW]).toMatchObject({ buffer: 0 });
+    const ok = await raw(c, "/inbound", { method: "POST", headers: { ...auth, "content-type": "application/json; charset=utf-8" }, body: inbound });
+    expect(ok.status).toBe(200);
+  });
+
+  it("refuses a foreign Host (DNS rebinding) and a foreign Origin with 403, even with the token", async () => {
+    const c = await connector();
+    const good = { authorization: `Bearer ${c.controlToken}`, "content-type": "application/json" };
+    const post = (headers: Record<string, string>) => raw(c, "/inbound", { method: "POST", headers: { ...good, ...headers }, body: inbound });
+    expect((await post({ host: `attacker.example:${c.port}` })).status).toBe(403);
+    expect((await post({ host: "127.0.0.1:1" })).status).toBe(403);
+    expect((await post({})).status).toBe(400); // no Host at all: node:http refuses HTTP/1.1 without one
+    const host = `127.0.0.1:${c.port}`;
+    expect((await post({ host, origin: "http://attacker.example" })).status).toBe(403);
+    expect((await post({ host, origin: "null" })).status).toBe(403);
+    expect((await post({ host, origin: `https://127.0.0.1:${c.port}` })).status).toBe(403);
+    expect(c.snapshot().gateways[GW]).toMatchObject({ buffer: 0 });
+    expect((await post({ host, origin: `http://127.0.0.1:${c.port}` })).status).toBe(200);
+    expect((await post({ host: `localhost:${c.port}` })).status).toBe(200);
+  });
+});
+
 describe("lifecycle, signed delivery, secrets", () => {
   it("stop() closes live sockets and the server", async () => {
     const c = await new ReferenceConnector({ gateways: { [GW]: [SECRET] } }).start();
@@ -379,7 +438,7 @@ describe("lifecycle, signed delivery, secrets", () => {
     await g.hello();
     await c.stop();
     await g.closed;
-    await expect(fetch(`${c.baseUrl}/dev/state`)).rejects.toThrow();
+    await expect(controlGet(c, "/state")).rejects.toThrow();
   });
 
   it("deliverSigned: the /interrupt path and a string body sent byte for byte", async () => {

@@ -8,6 +8,7 @@ import WebSocket from "ws";
 import { RelayAdapter, startInboundReceiver, WebSocketRelayTransport, type RelayMessageEvent, type WebSocketRelayTransportOptions } from "../src/index.js";
 import type { WireMessageEvent } from "../src/protocol/types.js";
 import { ReferenceConnector, StubTransport } from "../src/testing/index.js";
+import { controlGet, controlPost } from "./support/control-api.js";
 
 const SECRET = "reference-connector-test-secret";
 const GW = "gw-ref";
@@ -277,16 +278,16 @@ describe("control API and signed delivery", () => {
       await adapter.send(e.source.chat_id, `echo ${e.text}`);
     });
     await adapter.connect();
-    const r = await fetch(`${c.controlUrl}/inbound`, { method: "POST", body: JSON.stringify({ event: ev("from curl") }) });
+    const r = await controlPost(c, "/inbound", { event: ev("from curl") });
     expect(await r.json()).toEqual({ delivered: "live" });
     await c.waitFor("outbound");
-    const out = (await (await fetch(`${c.controlUrl}/outbound`)).json()) as { outbound: { action: { content: string } }[] };
+    const out = (await (await controlGet(c, "/outbound")).json()) as { outbound: { action: { content: string } }[] };
     expect(out.outbound.map((o) => o.action.content)).toEqual(["echo from curl"]);
-    const stateText = await (await fetch(`${c.controlUrl}/state`)).text();
+    const stateText = await (await controlGet(c, "/state")).text();
     expect(JSON.parse(stateText)).toMatchObject({ connections: 1, gateways: { [GW]: { connected: true, revoked: false } } });
     expect(stateText).not.toContain(SECRET);
-    expect((await fetch(`${c.controlUrl}/inbound`, { method: "POST", body: "{}" })).status).toBe(400);
-    expect((await fetch(`${c.controlUrl}/revoke`, { method: "POST", body: JSON.stringify({ gatewayId: GW }) })).status).toBe(200);
+    expect((await controlPost(c, "/inbound", "{}")).status).toBe(400);
+    expect((await controlPost(c, "/revoke", { gatewayId: GW })).status).toBe(200);
     await new Promise<void>((resolve) => t.onAuthRevoked(resolve));
   });
 

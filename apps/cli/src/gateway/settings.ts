@@ -2,11 +2,21 @@
 // defaults, URL and secret policy) come from @hermes/settings, shared with hermes-gateway.
 
 /**
+ * `text` without its trailing `/`s. A loop, not `/\/+$/`: that regex restarts at every `/` of
+ * a long run and fails at its end each time (quadratic on a string of slashes).
+ */
+export function stripTrailingSlashes(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0x2f) end--;
+  return text.slice(0, end);
+}
+
+/**
  * The connector's HTTP base for enrollment from a relay URL: ws→http, wss→https, trailing
  * `/` and one trailing `/relay` segment removed. Returns undefined for an unusable URL.
  */
 export function connectorBaseUrl(raw: string): URL | undefined {
-  let s = raw.trim().replace(/\/+$/, "");
+  let s = stripTrailingSlashes(raw.trim());
   if (s.startsWith("ws://")) s = `http://${s.slice(5)}`;
   else if (s.startsWith("wss://")) s = `https://${s.slice(6)}`;
   if (s.endsWith("/relay")) s = s.slice(0, -"/relay".length);
@@ -23,6 +33,6 @@ export function connectorBaseUrl(raw: string): URL | undefined {
 
 /** `base` + `/relay/enroll`, keeping any path prefix of the base. */
 export function enrollUrl(base: URL): URL {
-  const prefix = base.pathname.replace(/\/+$/, "");
+  const prefix = stripTrailingSlashes(base.pathname);
   return new URL(`${prefix}/relay/enroll`, base.origin);
 }

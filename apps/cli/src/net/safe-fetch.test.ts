@@ -34,9 +34,16 @@ function req(fetchImpl: typeof fetch, over: Partial<SafeRequest> = {}): SafeRequ
 }
 
 describe("isLoopbackHost / assertSecureTransport", () => {
-  it.each(["127.0.0.1", "127.8.9.10", "localhost", "[::1]"])("%s is loopback", (h) => expect(isLoopbackHost(h)).toBe(true));
-  // *.localhost is not literally loopback (a resolver may send it anywhere): the shared policy refuses it.
-  it.each(["10.0.0.1", "example.com", "128.0.0.1", "localhost.example.com", "api.localhost"])("%s is not", (h) => expect(isLoopbackHost(h)).toBe(false));
+  it.each(["127.0.0.1", "127.8.9.10", "localhost", "LOCALHOST", "[::1]"])("%s is loopback", (h) => expect(isLoopbackHost(h)).toBe(true));
+  it.each(["10.0.0.1", "example.com", "128.0.0.1", "localhost.example.com", "api.localhost", "evil.localhost", "localhost."])("%s is not", (h) =>
+    expect(isLoopbackHost(h)).toBe(false),
+  );
+
+  it("refuses the bearer over plain http to a *.localhost name (it may resolve off the machine)", () => {
+    expect(() => assertSecureTransport(new URL("http://api.localhost:8080/x"), false, "the connector")).toThrow(/plain http/);
+    expect(() => assertSecureTransport(new URL("http://localhost:8080/x"), false, "the connector")).not.toThrow();
+    expect(() => assertSecureTransport(new URL("http://[::1]:8080/x"), false, "the connector")).not.toThrow();
+  });
 
   it("refuses plain http to a remote host unless allowed", () => {
     const err = (() => {

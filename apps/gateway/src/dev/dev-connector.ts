@@ -1,6 +1,8 @@
 // `hermes-gateway dev-connector`: the reference connector alone, for testing a gateway
-// written in any language. Prints one JSON line {"url", "controlUrl"} on stdout, then serves
-// until SIGINT/SIGTERM.
+// written in any language. Prints one JSON line {"url", "controlUrl", "controlToken"} on
+// stdout, then serves until SIGINT/SIGTERM. The control token is printed on purpose: it is
+// this run's key to the control API (`Authorization: Bearer <controlToken>`), for the
+// developer who started it; a web page on the same machine cannot read it.
 import { ReferenceConnector } from "@hermes/relay-adapter/testing";
 
 export class DevConnectorUsageError extends Error {
@@ -49,7 +51,7 @@ export async function runDevConnector(opts: {
       opts.err.write(`${f.direction === "in" ? "←" : "→"} ${f.gatewayId} ${JSON.stringify(f.frame)}\n`);
     });
   }
-  opts.out.write(`${JSON.stringify({ url: connector.url, controlUrl: connector.controlUrl })}\n`);
+  opts.out.write(`${JSON.stringify({ url: connector.url, controlUrl: connector.controlUrl, controlToken: connector.controlToken })}\n`);
   if (unauthenticated) opts.err.write("hermes-gateway: no --gateway given: accepting dials without Authorization as gateway \"anonymous\"\n");
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);

@@ -24,7 +24,7 @@ export interface VerifyWebhookSignatureOptions {
 
 export const DEFAULT_WEBHOOK_TOLERANCE_SECONDS = 300;
 
-const HEX_64 = /^[0-9a-fA-F]{64}$/;
+const HEX_64 = /^[0-9a-f]{64}$/i;
 const UNIX_SECONDS = /^\d{1,15}$/;
 
 function headerValue(headers: WebhookHeaders, name: string): string | undefined {

@@ -32,8 +32,14 @@ function parse(url: string): { url: URL; scheme: { ws: string; http: string } } 
   return { url: parsed, scheme };
 }
 
+/**
+ * `pathname` without its trailing `/`s. A loop, not `/\/+$/`: that regex restarts at every `/` of
+ * a long run and fails at its end each time (quadratic on a string of slashes).
+ */
 function trimPath(pathname: string): string {
-  return pathname.replace(/\/+$/, "");
+  let end = pathname.length;
+  while (end > 0 && pathname.charCodeAt(end - 1) === 0x2f) end--;
+  return pathname.slice(0, end);
 }
 
 /**

@@ -47,7 +47,7 @@ type Reply = { status: number; body: string; contentType?: string; close?: boole
 
 const json = (status: number, value: unknown): Reply => ({ status, body: JSON.stringify(value) });
 const utf8 = new TextDecoder("utf-8", { fatal: true });
-const INTEGER = /^[ \t\n\r\f\v]*([+-]?[0-9]+)[ \t\n\r\f\v]*$/;
+const INTEGER = /^[ \t\n\r\f\v]*([+-]?\d+)[ \t\n\r\f\v]*$/;
 
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -1,4 +1,9 @@
 // Convenience: create and listen an HTTP server around the inbound receiver (spec §6).
+// The server, not the request listener, owns the socket limits: a slowloris client (headers
+// or body dribbled in forever) is cut by the header / request timeouts, an idle keep-alive
+// socket by the keep-alive timeout, and sockets past the connection cap are closed on accept.
+// Node's defaults (60 s headers, 300 s request, checked every 30 s, no cap) let such sockets
+// live for minutes and pile up without bound.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createInboundReceiver, type InboundReceiverOptions } from "./inbound-receiver.js";
@@ -8,6 +13,33 @@ export interface InboundReceiverServerOptions extends InboundReceiverOptions {
   host?: string;
   /** Bind port; 0 picks a free one. */
   port: number;
+  /** Time a client has to send the complete request headers, in ms; then 408 and close. Default 10 000. */
+  headersTimeoutMs?: number;
+  /** Time a client has to send the complete request (headers and body), in ms; then 408 and close. Default 30 000. */
+  requestTimeoutMs?: number;
+  /** How long an idle keep-alive socket is kept after a response, in ms. Default 5 000. */
+  keepAliveTimeoutMs?: number;
+  /** Open sockets at most; one accepted past this is closed at once. Default 1 024. */
+  maxConnections?: number;
+}
+
+/** Default time to receive the request headers (Node's: 60 s). */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+/** Default time to receive the whole request (Node's: 300 s); a 1 MiB body needs ~35 KB/s. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** Default keep-alive idle time (Node's default too). */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** Default cap on open sockets (Node's: none). */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+
+export class InboundReceiverOptionsError extends RangeError {
+  readonly code = "RECEIVER_BAD_OPTION";
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isSafeInteger(v) || v <= 0) throw new InboundReceiverOptionsError(`${name} must be a positive integer, got ${String(value)}`);
+  return v;
 }
 
 export interface InboundReceiverServer {
@@ -22,11 +54,39 @@ export interface InboundReceiverServer {
 /** Listen the receiver on `host:port`. Rejects (with the listen error) if the port cannot be bound. */
 export function startInboundReceiver(options: InboundReceiverServerOptions): Promise<InboundReceiverServer> {
   const host = options.host ?? "127.0.0.1";
-  const server = createServer(createInboundReceiver(options));
-  // A client error (malformed request line, reset) must not surface as an unhandled error.
-  server.on("clientError", (_err, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
-    else socket.destroy();
+  let headersTimeout: number, requestTimeout: number, keepAliveTimeout: number, maxConnections: number;
+  try {
+    headersTimeout = positiveInteger("headersTimeoutMs", options.headersTimeoutMs, DEFAULT_HEADERS_TIMEOUT_MS);
+    requestTimeout = positiveInteger("requestTimeoutMs", options.requestTimeoutMs, Math.max(DEFAULT_REQUEST_TIMEOUT_MS, headersTimeout));
+    keepAliveTimeout = positiveInteger("keepAliveTimeoutMs", options.keepAliveTimeoutMs, DEFAULT_KEEP_ALIVE_TIMEOUT_MS);
+    maxConnections = positiveInteger("maxConnections", options.maxConnections, DEFAULT_MAX_CONNECTIONS);
+    if (headersTimeout > requestTimeout) {
+      throw new InboundReceiverOptionsError(`headersTimeoutMs (${headersTimeout}) must not exceed requestTimeoutMs (${requestTimeout})`);
+    }
+  } catch (e) {
+    return Promise.reject(e as Error);
+  }
+  const server = createServer(
+    {
+      headersTimeout,
+      requestTimeout,
+      keepAliveTimeout,
+      // Node checks the two timeouts on this interval (default 30 s): check often enough that
+      // a timed-out socket lives at most ~a quarter longer than its timeout.
+      connectionsCheckingInterval: Math.min(1_000, Math.max(10, Math.floor(headersTimeout / 4))),
+    },
+    createInboundReceiver(options),
+  );
+  server.maxConnections = maxConnections;
+  // A client error (malformed request line, reset, a timeout) must not surface as an
+  // unhandled error. Answer if we still can, then close: never leave the socket half-open
+  // for a client that would keep dribbling bytes into it.
+  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    if (socket.writable) {
+      const status = err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
+      socket.write(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    }
+    socket.destroy();
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);

@@ -1,6 +1,13 @@
 // The reference connector's HTTP side: the §7 routes a gateway calls (enroll, provision,
 // policy, media) and the control API for people and other languages (/dev/*). Every route
 // caps its body, answers JSON, and never throws.
+//
+// The control API can inject messages and revoke gateways, and it listens on a developer's
+// machine where any web page can send it requests. So it answers only a caller that holds the
+// per-run control token, names the connector itself in `Host` (a DNS-rebound name does not),
+// sends no foreign `Origin`, and POSTs `application/json` (a form or `text/plain` a page can
+// send without a preflight is refused before anything is read).
+import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { WireMessageEvent } from "../protocol/types.js";
 import { mintSecret, type ReferenceConnector } from "./reference-connector.js";
@@ -200,7 +207,42 @@ function downloadMedia(c: ReferenceConnector, req: IncomingMessage, res: ServerR
   res.writeHead(200, { "content-type": m.contentType, "content-length": m.bytes.length }).end(m.bytes);
 }
 
+/** Loopback names that cannot be DNS-rebound to another site: accepted in `Host` with our port. */
+const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "[::1]"];
+
+/** Why a control request is refused before it is read, or null when it may proceed. */
+function controlRefusal(c: ReferenceConnector, req: IncomingMessage, method: string): { status: number; error: string } | null {
+  const own = new URL(c.baseUrl);
+  const allowedHosts = new Set([own.host, ...LOOPBACK_NAMES.map((name) => `${name}:${own.port}`)]);
+  const host = (req.headers.host ?? "").toLowerCase();
+  if (!allowedHosts.has(host)) return { status: 403, error: `control API: Host must be ${own.host}` };
+  // Origin names the page that made a browser send the request; curl and SDKs send none.
+  const origin = req.headers.origin;
+  if (origin !== undefined && ![...allowedHosts].some((h) => origin.toLowerCase() === `http://${h}`)) {
+    return { status: 403, error: "control API: cross-origin requests are refused" };
+  }
+  if (!sameToken(bearer(req), c.controlToken)) {
+    return { status: 401, error: "control API: send Authorization: Bearer <controlToken>" };
+  }
+  if (method === "POST") {
+    const mediaType = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+    if (mediaType !== "application/json") return { status: 415, error: "control API: POST bodies must be Content-Type: application/json" };
+  }
+  return null;
+}
+
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 async function control(c: ReferenceConnector, req: IncomingMessage, res: ServerResponse, path: string, method: string): Promise<void> {
+  const refusal = controlRefusal(c, req, method);
+  if (refusal !== null) {
+    req.resume();
+    return send(res, refusal.status, { error: refusal.error });
+  }
   if (method === "GET") {
     req.resume();
     if (path === "/outbound") return send(res, 200, { outbound: c.outbound });

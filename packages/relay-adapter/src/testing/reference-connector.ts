@@ -91,6 +91,11 @@ export class ReferenceConnector extends EventEmitter {
   readonly #http: Server;
   readonly #wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 32 * 1024 * 1024 });
   #onOutbound: ((r: OutboundRecord) => OutboundAnswer | Promise<OutboundAnswer>) | null = null;
+  /**
+   * The per-run secret the control API (`/dev/*`) requires as `Authorization: Bearer <token>`:
+   * random for each connector, so a web page on the same machine cannot drive it.
+   */
+  readonly controlToken = mintSecret();
   /** Every WebSocket upgrade attempt on /relay, accepted or refused. */
   upgradeCount = 0;
   #nextBuffer = 1;
@@ -146,6 +151,7 @@ export class ReferenceConnector extends EventEmitter {
   get url(): string {
     return `${this.baseUrl.replace(/^http/, "ws")}/relay`;
   }
+  /** The control API's base URL; every call needs `controlToken` (see TESTING.md). */
   get controlUrl(): string {
     return `${this.baseUrl}/dev`;
   }
