@@ -31,7 +31,7 @@ const KNOWN: Record<string, ReadonlySet<string>> = {
   ]),
   Install: new Set(["WantedBy", "RequiredBy", "Alias", "Also"]),
 };
-const BOOLEAN = /^(yes|no|true|false|on|off|1|0)$/;
+const BOOLEAN = /^(?:yes|no|true|false|on|off|1|0)$/;
 const BOOLEAN_KEYS = new Set(["DynamicUser", "NoNewPrivileges", "PrivateTmp", "PrivateDevices", "ProtectKernelTunables", "ProtectKernelModules", "ProtectKernelLogs", "ProtectControlGroups", "ProtectClock", "ProtectHostname", "RestrictRealtime", "RestrictSUIDSGID", "LockPersonality", "MemoryDenyWriteExecute", "RestrictNamespaces"]);
 const RESTART_VALUES = new Set(["no", "on-success", "on-failure", "on-abnormal", "on-watchdog", "on-abort", "always"]);
 
@@ -45,7 +45,7 @@ function lintUnit(text: string): string[] {
     const line = raw.trim();
     const where = `line ${i + 1}`;
     if (line === "" || line.startsWith("#") || line.startsWith(";")) return;
-    const header = /^\[([A-Za-z]+)\]$/.exec(line);
+    const header = /^\[([A-Z]+)\]$/i.exec(line);
     if (header) {
       section = header[1] as string;
       if (!(section in KNOWN)) problems.push(`${where}: unknown section [${section}]`);

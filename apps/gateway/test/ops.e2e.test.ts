@@ -16,7 +16,8 @@ import { BIN, GatewayProcess } from "./support/gateway-process.js";
 const GW = "gw-ops";
 const SECRET = "ops-upgrade-secret-0123456789abcdef";
 const DELIVERY_KEY = "ops-delivery-key-fedcba9876543210";
-const ANSI = /\u001b\[/;
+// ESC [ : the start of an ANSI colour sequence.
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[`);
 const fixture = new ProcessTestFixture(GW, [SECRET, DELIVERY_KEY]);
 const { cleanups, processes } = fixture;
 afterEach(() => fixture.teardown());

@@ -8,7 +8,7 @@ import { parseJsonObject, safeRequest } from "../net/safe-fetch.js";
 import type { HomeStore } from "../store.js";
 import { Output } from "../ui/output.js";
 import { resolveCallerIdentity } from "./identity.js";
-import { connectorBaseUrl, enrollUrl } from "./settings.js";
+import { connectorBaseUrl, enrollUrl, stripTrailingSlashes } from "./settings.js";
 
 export { displayUrl };
 
@@ -76,7 +76,7 @@ export async function enrollGateway(ctx: CliContext, store: HomeStore, opts: Enr
       "Pass --connector-url https://connector.example.com (no credentials, query or fragment).",
     ]);
   }
-  const baseText = `${base.origin}${base.pathname.replace(/\/+$/, "")}`;
+  const baseText = `${base.origin}${stripTrailingSlashes(base.pathname)}`;
 
   if (opts.wakeUrl !== undefined) {
     fromSettings({ value: opts.wakeUrl, source: "flag", key: "--wake-url" }, (r) => parseUrl(r, { schemes: HTTP_URL_SCHEMES, ...settings.insecureUrls }));
@@ -159,7 +159,7 @@ export async function enrollGateway(ctx: CliContext, store: HomeStore, opts: Enr
     ["GATEWAY_RELAY_SECRET", secret],
   ];
   if (deliveryKey) entries.push(["GATEWAY_RELAY_DELIVERY_KEY", deliveryKey]);
-  const explicitUrl = opts.connectorUrl?.trim().replace(/\/+$/, "");
+  const explicitUrl = opts.connectorUrl === undefined ? undefined : stripTrailingSlashes(opts.connectorUrl.trim());
   if (explicitUrl) entries.push(["GATEWAY_RELAY_URL", explicitUrl]);
   const wakeUrl = opts.wakeUrl?.trim();
   if (wakeUrl) entries.push(["GATEWAY_RELAY_WAKE_URL", wakeUrl]);

@@ -170,7 +170,7 @@ function parseAgent(s: Sourced<string>, settings: Settings): AgentSpec {
 
 function agentPassEnvOf(raw: Sourced<string[]> | null): Sourced<readonly string[]> {
   if (!raw) return { value: [], source: "default", key: "" };
-  const bad = raw.value.find((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n));
+  const bad = raw.value.find((n) => !/^[A-Z_]\w*$/i.test(n));
   if (bad !== undefined) {
     throw new SettingsError("SETTINGS_INVALID_VALUE", raw.key, raw.source, `expected a comma list of environment variable names, got ${JSON.stringify(bad)}`);
   }

@@ -10,8 +10,8 @@ export interface Exposition {
   readonly samples: readonly { name: string; labels: Record<string, string>; value: number }[];
 }
 
-const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)(?: -?\d+)?$/;
-const LABEL = /^([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"$/;
+const SAMPLE = /^([a-z_:][\w:]*)(?:\{(.*)\})? (\S+)(?: -?\d+)?$/i;
+const LABEL = /^([a-z_]\w*)="((?:[^"\\]|\\.)*)"$/i;
 
 function parseLabels(text: string): Record<string, string> {
   const labels: Record<string, string> = {};
@@ -58,7 +58,7 @@ export function parseExposition(text: string): Exposition {
     const raw = m[3] as string;
     // Values are Go ParseFloat syntax: NaN and Inf in any letter case (prom-client writes "Nan").
     const special = raw.toLowerCase();
-    const value = special === "nan" ? Number.NaN : /^[+]?inf$/.test(special) ? Infinity : special === "-inf" ? -Infinity : Number(raw);
+    const value = special === "nan" ? Number.NaN : /^\+?inf$/.test(special) ? Infinity : special === "-inf" ? -Infinity : Number(raw);
     if (Number.isNaN(value) && special !== "nan") throw new Error(`malformed value in ${JSON.stringify(line)}`);
     samples.push({ name: m[1] as string, labels: parseLabels(m[2] ?? ""), value });
   }
