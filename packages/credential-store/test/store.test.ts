@@ -141,13 +141,13 @@ describe("locking", () => {
 });
 
 describe(".env", () => {
-  it("creates the file 0600, keeps an existing file's mode, and reads back what it wrote", async () => {
+  it("creates the file 0600, tightens an existing group-readable one to 0600, and reads back what it wrote", async () => {
     const h = home();
     await setEnvValues(h, [["GATEWAY_RELAY_SECRET", RELAY_SECRET], ["NOTE", "two words # and hash"]], { env: {} });
     expect(mode(join(h, ".env"))).toBe(0o600);
     chmodSync(join(h, ".env"), 0o640);
     await setEnvValue(h, "GATEWAY_RELAY_ID", "gw-1", { env: {} });
-    expect(mode(join(h, ".env"))).toBe(0o640);
+    expect(mode(join(h, ".env"))).toBe(0o600);
     expect(Object.fromEntries(await readEnvFile(h))).toEqual({ GATEWAY_RELAY_SECRET: RELAY_SECRET, NOTE: "two words # and hash", GATEWAY_RELAY_ID: "gw-1" });
   });
 
