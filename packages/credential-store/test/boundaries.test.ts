@@ -1,28 +1,20 @@
 // The file-system edges of HERMES_HOME, on real files: a home that is a file, world-readable
 // secret files, and symlinked auth.json / .env (followed, atomically; dangling or looping
 // links refused with a typed error).
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { CredentialStoreError, readAuth, readEnvFile, setEnvValue, storePhotonToken, updateAuth } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import { type CredentialStoreError, readAuth, readEnvFile, setEnvValue, storePhotonToken, updateAuth } from "../src/index.js";
+import { caught, useTempDirs } from "./support/temp.js";
 
 const TOKEN = "photon-dashboard-token-SECRET-9";
 const RELAY_SECRET = "relay-secret-SECRET-8";
 
-const roots: string[] = [];
-afterEach(() => {
-  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
-});
-function root(): string {
-  const r = mkdtempSync(join(tmpdir(), "cred-bounds-"));
-  roots.push(r);
-  return r;
-}
+const root = useTempDirs("cred-bounds-");
 const mode = (p: string) => statSync(p).mode & 0o777;
-async function caught(p: Promise<unknown>): Promise<CredentialStoreError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  if (!(e instanceof CredentialStoreError)) throw new Error(`expected a CredentialStoreError, got ${String(e)}`);
+/** The typed error, whose message must never hold a secret. */
+async function refused(p: Promise<unknown>): Promise<CredentialStoreError> {
+  const e = await caught(p);
   for (const secret of [TOKEN, RELAY_SECRET]) expect(e.message).not.toContain(secret);
   return e;
 }
@@ -36,21 +28,21 @@ describe("a HERMES_HOME that is not a directory", () => {
       () => updateAuth(home, () => ({})),
       () => setEnvValue(home, "GATEWAY_RELAY_SECRET", RELAY_SECRET, { env: {} }),
     ]) {
-      const e = await caught(write());
+      const e = await refused(write());
       expect(e.code).toBe("HOME_NOT_A_DIRECTORY");
       expect(e.path).toBe(home);
       expect(e.message).toContain(home);
     }
     expect(readFileSync(home, "utf8")).toBe("not a folder");
     // Readers give typed errors too, never a raw ENOTDIR.
-    expect((await caught(readAuth(home))).code).toBe("AUTH_FILE_UNREADABLE");
-    expect((await caught(readEnvFile(home))).code).toBe("ENV_FILE_UNREADABLE");
+    expect((await refused(readAuth(home))).code).toBe("AUTH_FILE_UNREADABLE");
+    expect((await refused(readEnvFile(home))).code).toBe("ENV_FILE_UNREADABLE");
   });
 
   it("a file above it: HOME_NOT_A_DIRECTORY too", async () => {
     const r = root();
     writeFileSync(join(r, "blocker"), "");
-    const e = await caught(storePhotonToken(join(r, "blocker", "hermes"), TOKEN));
+    const e = await refused(storePhotonToken(join(r, "blocker", "hermes"), TOKEN));
     expect(e.code).toBe("HOME_NOT_A_DIRECTORY");
   });
 });
@@ -129,7 +121,7 @@ describe("symlinked auth.json and .env", () => {
       const home = root();
       const missing = join(home, "..", `missing-${name}-${Date.now()}`);
       symlinkSync(missing, join(home, name));
-      const e = await caught(write(home));
+      const e = await refused(write(home));
       expect(e).toMatchObject({ code: "SYMLINK_DANGLING", path: join(home, name) });
       expect(e.message).toContain(join(home, name));
       expect(existsSync(missing)).toBe(false);
@@ -141,14 +133,14 @@ describe("symlinked auth.json and .env", () => {
       const home = root();
       symlinkSync(join(home, "b"), join(home, name));
       symlinkSync(join(home, name), join(home, "b"));
-      expect(await caught(write(home))).toMatchObject({ code: "SYMLINK_LOOP", path: join(home, name) });
+      expect(await refused(write(home))).toMatchObject({ code: "SYMLINK_LOOP", path: join(home, name) });
       const self = root();
       symlinkSync(join(self, name), join(self, name));
-      expect((await caught(write(self))).code).toBe("SYMLINK_LOOP");
+      expect((await refused(write(self))).code).toBe("SYMLINK_LOOP");
       expect(lstatSync(join(home, name)).isSymbolicLink()).toBe(true);
       // Readers: a loop is a typed "unreadable" error, never a crash.
       const read = name === ".env" ? readEnvFile(home) : readAuth(home);
-      expect((await caught(read)).code).toBe(name === ".env" ? "ENV_FILE_UNREADABLE" : "AUTH_FILE_UNREADABLE");
+      expect((await refused(read)).code).toBe(name === ".env" ? "ENV_FILE_UNREADABLE" : "AUTH_FILE_UNREADABLE");
     });
   }
 });

@@ -19,13 +19,15 @@ function isHexDigit(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 }
 
-/** Strict hex: whole bytes only, either case, never empty. */
-export function parseHex(value: unknown): Buffer | null {
-  if (typeof value !== "string" || value.length === 0 || value.length % 2 !== 0) return null;
-  // A char-code loop rather than trusting Buffer.from: Node's hex decoder reads only the low
-  // byte of a two-byte character ("\u0130" passes for "0").
-  for (let i = 0; i < value.length; i++) if (!isHexDigit(value.charCodeAt(i))) return null;
-  return Buffer.from(value, "hex");
+/**
+ * Strict hex: whole bytes only, either case, never empty. A char-code loop rather than trusting
+ * Buffer.from: Node's hex decoder reads only the low byte of a two-byte character ("\u0130"
+ * passes for "0").
+ */
+export function isHex(value: unknown): value is string {
+  if (typeof value !== "string" || value.length === 0 || value.length % 2 !== 0) return false;
+  for (let i = 0; i < value.length; i++) if (!isHexDigit(value.charCodeAt(i))) return false;
+  return true;
 }
 
 /**
@@ -55,7 +57,9 @@ export function decodeBase64Url(value: unknown): Buffer | null {
 /** Strict UTF-8 decode (a BOM is kept as U+FEFF); `null` for malformed sequences. */
 export function decodeUtf8(bytes: Uint8Array): string | null {
   if (!isUtf8(bytes)) return null;
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+  // A Buffer (what decodeBase64Url returns) is decoded in place; only a plain Uint8Array needs
+  // a Buffer view, whose creation costs about as much as the decode of a token.
+  return (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString("utf8");
 }
 
 // Python's int() accepts surrounding ASCII whitespace and a sign; we accept exactly that much

@@ -1,5 +1,5 @@
 import { decodeBase64Url, decodeUtf8, nowSeconds, nowWholeSeconds, parseCanonicalSafeInteger, parseInteger } from "./bytes.js";
-import { hmacDigest, verifyMessage } from "./hmac.js";
+import { hmacHex, verifyMessage } from "./hmac.js";
 
 /** Default lifetime of a WebSocket upgrade token, in seconds (the connector's default). */
 export const DEFAULT_UPGRADE_TTL_SECONDS = 300;
@@ -24,7 +24,7 @@ export function makeToken(payload: string, secret: string, ttlSeconds = 0, opts:
     throw new TypeError("relay-crypto: the secret must be a string (its UTF-8 bytes are the HMAC key)");
   }
   const signed = `${payload}:${expiry(ttlSeconds, opts?.now)}`;
-  const sig = hmacDigest(signed, secret).toString("hex");
+  const sig = hmacHex(signed, secret);
   return Buffer.from(`${signed}:${sig}`, "utf8").toString("base64url");
 }
 
