@@ -2,11 +2,53 @@
 // final mode from its first byte (no chmod-after window), written, fsynced, renamed over the
 // target, then the directory fsynced. A crash at any point leaves the old or the new file.
 import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, unlink } from "node:fs/promises";
+import { lstat, mkdir, open, realpath, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { CredentialStoreError, errnoCode } from "./errors.js";
 
+/** Create `dir` (0700) and its parents; a file in the way is a typed error naming it. */
 export async function ensureDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    const code = errnoCode(e);
+    if (code === "EEXIST" || code === "ENOTDIR") {
+      throw new CredentialStoreError(
+        "HOME_NOT_A_DIRECTORY",
+        `${dir} (or a folder above it) exists but is not a directory, so nothing can be written there; point HERMES_HOME at a directory or move the file aside.`,
+        dir,
+      );
+    }
+    throw new CredentialStoreError("WRITE_FAILED", `Cannot create the folder ${dir} (${code}); check the permissions above it. Nothing was written.`, dir);
+  }
+}
+
+/**
+ * The file a write of `path` must replace. A symlink is followed (dotfile managers and other
+ * Hermes tools link these files), so the link survives and its target gets the new contents,
+ * atomically, through a temp file in the TARGET's directory. A dangling link or a link loop
+ * is refused with a typed error: creating a file at wherever a broken link points is a guess.
+ */
+export async function resolveWriteTarget(path: string): Promise<string> {
+  await ensureDir(dirname(path));
+  try {
+    if (!(await lstat(path)).isSymbolicLink()) return path;
+  } catch (e) {
+    if (errnoCode(e) === "ENOENT") return path;
+    throw new CredentialStoreError("WRITE_FAILED", `Cannot inspect ${path} (${errnoCode(e)}); check its permissions. Nothing was written.`, path);
+  }
+  try {
+    return await realpath(path);
+  } catch (e) {
+    const code = errnoCode(e);
+    if (code === "ELOOP") {
+      throw new CredentialStoreError("SYMLINK_LOOP", `${path} is a symbolic link that loops back on itself; replace it with a file or a link to one. Nothing was written.`, path);
+    }
+    if (code === "ENOENT" || code === "ENOTDIR") {
+      throw new CredentialStoreError("SYMLINK_DANGLING", `${path} is a symbolic link to a file that does not exist; restore its target or remove the link. Nothing was written.`, path);
+    }
+    throw new CredentialStoreError("WRITE_FAILED", `Cannot follow the symbolic link ${path} (${code}); check its target's permissions. Nothing was written.`, path);
+  }
 }
 
 /** `beforeRename` runs after the temp file is durable and may throw to abandon the write. */

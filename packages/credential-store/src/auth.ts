@@ -2,7 +2,7 @@
 // written by other tools survive every write. A file that cannot be read or parsed is never
 // overwritten: reads and writes report a typed error naming it.
 import { readFile } from "node:fs/promises";
-import { writeFileAtomic } from "./atomic.js";
+import { resolveWriteTarget, writeFileAtomic } from "./atomic.js";
 import { CredentialStoreError, errnoCode } from "./errors.js";
 import { authPath } from "./home.js";
 import { numberLiterals, serializeAuth, type JsonObject } from "./json.js";
@@ -52,7 +52,9 @@ export function readAuth(home: string): Promise<JsonObject> {
 /**
  * Read-modify-write `auth.json` under the file's lock. `update` receives the current
  * document (a private copy) and returns the next one, or mutates it and returns nothing.
- * Written pretty with sorted keys, mode 0600, atomically. A corrupt file is never replaced.
+ * Written pretty with sorted keys, mode 0600 (an existing file's wider mode is tightened),
+ * atomically. A symlink is followed: its target is replaced, the link kept; a dangling link
+ * or a loop is refused (`SYMLINK_DANGLING`, `SYMLINK_LOOP`). A corrupt file is never replaced.
  * Resolves with the document written.
  */
 export async function updateAuth(
@@ -60,7 +62,8 @@ export async function updateAuth(
   update: (draft: JsonObject) => JsonObject | void | Promise<JsonObject | void>,
   opts: LockOptions = {},
 ): Promise<JsonObject> {
-  const path = authPath(home);
+  // A symlinked auth.json: lock, read and replace its target (see resolveWriteTarget).
+  const path = await resolveWriteTarget(authPath(home));
   return withFileLock(
     path,
     async (assertHeld) => {

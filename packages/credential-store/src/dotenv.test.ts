@@ -36,6 +36,21 @@ describe("formatEnvValue", () => {
     expect(formatEnvValue(value)).toBe(written);
   });
 
+  it("parse(write(v)) round-trips adversarial values: long runs of quotes, backslashes, #, spaces, lone surrogates", () => {
+    const edge = fc.constantFrom("\\", '"', "'", "#", " ", "\t", "=", "\r", "\n", "\uD800", "\uDFFF", "🔌", "a", "$", "\u00a0");
+    const runs = fc
+      .array(fc.tuple(edge, fc.integer({ min: 1, max: 2000 })), { minLength: 1, maxLength: 6 })
+      .map((parts) => parts.map(([ch, n]) => ch.repeat(n)).join(""));
+    fc.assert(
+      fc.property(runs, fc.constantFrom("", "# note\n", "KEY=old\n", "\uFEFFexport KEY = 'x'\r\n"), (v, before) => {
+        const text = editDotenv(before, [["KEY", v]]);
+        expect(parseDotenv(text).get("KEY")).toBe(v.replace(/[\r\n]/g, ""));
+        expect(text.split("\n").filter((l) => l.replace(/^\uFEFF/, "").replace(/^export /, "").startsWith("KEY"))).toHaveLength(1);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("parse(write(v)) gives back v (without \\r and \\n) for every value", () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary" }), (v) => {

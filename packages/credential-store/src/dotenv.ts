@@ -1,7 +1,7 @@
 // .env (hermes-home.md ".env"): parsing, and editing with the upstream rules. Setting a key
 // replaces the FIRST line defining it, else appends; every other line stays byte for byte.
-import { readFile, stat } from "node:fs/promises";
-import { writeFileAtomic } from "./atomic.js";
+import { readFile } from "node:fs/promises";
+import { resolveWriteTarget, writeFileAtomic } from "./atomic.js";
 import { CredentialStoreError, errnoCode } from "./errors.js";
 import { envPath, isManaged, type Env } from "./home.js";
 import { withFileLock, type LockOptions } from "./lock.js";
@@ -112,8 +112,9 @@ export interface SetEnvOptions extends LockOptions {
 
 /**
  * Set keys in `<home>/.env` under the file's lock: the first definition of each key is
- * replaced in place, a missing one appended, every other line kept byte for byte. An
- * existing file keeps its mode; a new one is created 0600. Refuses in a managed install
+ * replaced in place, a missing one appended, every other line kept byte for byte. The file is
+ * written 0600, an existing wider mode (0644, 0666) tightened. A symlink is followed: its
+ * target is replaced, the link kept; a dangling link or a loop is refused. Refuses in a managed install
  * (nothing changes). Never logs or returns a value.
  */
 export async function setEnvValues(home: string, entries: ReadonlyArray<readonly [string, string]>, opts: SetEnvOptions): Promise<void> {
@@ -130,23 +131,19 @@ export async function setEnvValues(home: string, entries: ReadonlyArray<readonly
       path,
     );
   }
+  // A symlinked .env: lock, read and replace its target (see resolveWriteTarget).
+  const target = await resolveWriteTarget(path);
   await withFileLock(
-    path,
+    target,
     async (assertHeld) => {
-      const text = await readEnvText(path);
-      let mode = 0o600;
-      if (text !== null) {
-        try {
-          mode = (await stat(path)).mode & 0o777;
-        } catch {
-          mode = 0o600;
-        }
-      }
+      const text = await readEnvText(target);
+      // Always 0600, also over an existing 0644/0666 file: the file holds secrets, and
+      // keeping a world-readable mode would publish the one just written.
       try {
-        await writeFileAtomic(path, editDotenv(text ?? "", entries), mode, assertHeld);
+        await writeFileAtomic(target, editDotenv(text ?? "", entries), 0o600, assertHeld);
       } catch (e) {
         if (e instanceof CredentialStoreError) throw e;
-        throw new CredentialStoreError("WRITE_FAILED", `Could not write ${path} (${errnoCode(e)}); the previous file is intact.`, path);
+        throw new CredentialStoreError("WRITE_FAILED", `Could not write ${target} (${errnoCode(e)}); the previous file is intact.`, target);
       }
     },
     opts,

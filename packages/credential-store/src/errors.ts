@@ -10,7 +10,10 @@ export type CredentialStoreErrorCode =
   | "LOCK_TIMEOUT"
   | "LOCK_COMPROMISED"
   | "INVALID_ARGUMENT"
-  | "WRITE_FAILED";
+  | "WRITE_FAILED"
+  | "HOME_NOT_A_DIRECTORY"
+  | "SYMLINK_DANGLING"
+  | "SYMLINK_LOOP";
 
 export class CredentialStoreError extends Error {
   constructor(

@@ -1,23 +1,15 @@
 // Never lose, never corrupt (hermes-home.md): concurrent writers from separate processes are
 // serialized, and a writer killed with SIGKILL mid-loop never leaves a file that fails to parse.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseDotenv, readAuth, readEnvFile } from "../src/index.js";
+import { useTempDirs } from "./support/temp.js";
 
 const WRITER = fileURLToPath(new URL("./fixtures/writer.mjs", import.meta.url));
-const homes: string[] = [];
-afterEach(() => {
-  for (const h of homes.splice(0)) rmSync(h, { recursive: true, force: true });
-});
-function home(): string {
-  const h = mkdtempSync(join(tmpdir(), "cred-conc-"));
-  homes.push(h);
-  return h;
-}
+const home = useTempDirs("cred-conc-");
 
 function run(args: string[], env: Record<string, string> = {}): Promise<number | null> {
   return new Promise((resolve, reject) => {

@@ -1,13 +1,11 @@
 // Real files in temp homes: auth.json preservation and refusal, .env modes and managed
 // refusal, the Photon credential shapes and overrides, the summaries, and secret hygiene.
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   clearPhotonToken,
   credentialSummary,
-  CredentialStoreError,
   loadPhotonToken,
   loadProjectCredentials,
   persistWebhookSigningSecret,
@@ -20,6 +18,7 @@ import {
   storeProjectCredentials,
   updateAuth,
 } from "../src/index.js";
+import { caught, useTempDirs } from "./support/temp.js";
 
 const TOKEN = "photon-dashboard-token-SECRET-1";
 const PROJECT_SECRET = "photon-project-secret-SECRET-2";
@@ -27,25 +26,9 @@ const WEBHOOK_SECRET = "whsec-SECRET-3";
 const RELAY_SECRET = "relay-secret-SECRET-4";
 const ALL_SECRETS = [TOKEN, PROJECT_SECRET, WEBHOOK_SECRET, RELAY_SECRET];
 
-const homes: string[] = [];
-afterEach(() => {
-  for (const h of homes.splice(0)) rmSync(h, { recursive: true, force: true });
-});
-function home(): string {
-  const h = mkdtempSync(join(tmpdir(), "cred-store-"));
-  homes.push(h);
-  return join(h, "hermes"); // not created yet: writers must create it
-}
+const tempDir = useTempDirs("cred-store-");
+const home = (): string => join(tempDir(), "hermes"); // not created yet: writers must create it
 const mode = (p: string) => statSync(p).mode & 0o777;
-async function caught(p: Promise<unknown>): Promise<CredentialStoreError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof CredentialStoreError) return e;
-    throw e;
-  }
-  throw new Error("expected a CredentialStoreError");
-}
 function expectNoSecret(text: string): void {
   for (const s of ALL_SECRETS) expect(text).not.toContain(s);
 }
@@ -141,13 +124,13 @@ describe("locking", () => {
 });
 
 describe(".env", () => {
-  it("creates the file 0600, keeps an existing file's mode, and reads back what it wrote", async () => {
+  it("creates the file 0600, tightens an existing group-readable one to 0600, and reads back what it wrote", async () => {
     const h = home();
     await setEnvValues(h, [["GATEWAY_RELAY_SECRET", RELAY_SECRET], ["NOTE", "two words # and hash"]], { env: {} });
     expect(mode(join(h, ".env"))).toBe(0o600);
     chmodSync(join(h, ".env"), 0o640);
     await setEnvValue(h, "GATEWAY_RELAY_ID", "gw-1", { env: {} });
-    expect(mode(join(h, ".env"))).toBe(0o640);
+    expect(mode(join(h, ".env"))).toBe(0o600);
     expect(Object.fromEntries(await readEnvFile(h))).toEqual({ GATEWAY_RELAY_SECRET: RELAY_SECRET, NOTE: "two words # and hash", GATEWAY_RELAY_ID: "gw-1" });
   });
 

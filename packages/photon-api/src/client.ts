@@ -4,7 +4,7 @@ import {
 } from "./device-flow.js";
 import { PhotonDashboardAuthError, PhotonApiError, InvalidPhoneNumberError } from "./errors.js";
 import { DEFAULT_DASHBOARD_HOST, DEFAULT_SPECTRUM_HOST, stripTrailingSlashes } from "./hosts.js";
-import { messageOf, realSleep, send, type FetchLike, type HttpOptions, type PhotonLogger, type SentResponse, type Sleep } from "./http.js";
+import { DEFAULT_MAX_RESPONSE_BYTES, messageOf, realSleep, send, type FetchLike, type HttpOptions, type PhotonLogger, type SentResponse, type Sleep } from "./http.js";
 import type { TokenCandidate } from "./token-candidates.js";
 
 export const E164 = /^\+[1-9]\d{6,14}$/;
@@ -16,6 +16,11 @@ export interface PhotonClientOptions {
   timeoutMs?: number;
   /** Retries of 429/5xx/network errors on idempotent requests (default 3). */
   maxRetries?: number;
+  /**
+   * Largest response body read, in bytes (default 4 MiB). A larger answer is not read (the
+   * connection is closed) and the call fails with `PHOTON_RESPONSE_TOO_LARGE`.
+   */
+  maxResponseBytes?: number;
   fetch?: FetchLike;
   /** Milliseconds since the epoch (default `Date.now`). */
   now?: () => number;
@@ -72,11 +77,16 @@ export class PhotonClient {
     this.dashboardHost = stripTrailingSlashes(options.dashboardHost ?? DEFAULT_DASHBOARD_HOST);
     this.spectrumHost = stripTrailingSlashes(options.spectrumHost ?? DEFAULT_SPECTRUM_HOST);
     this.now = options.now ?? Date.now;
+    const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    if (!(Number.isSafeInteger(maxResponseBytes) && maxResponseBytes > 0)) {
+      throw new PhotonApiError("maxResponseBytes must be a positive whole number of bytes (default 4 MiB).", { code: "PHOTON_INVALID_INPUT" });
+    }
     this.http = {
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
       sleep: options.sleep ?? realSleep,
       timeoutMs: options.timeoutMs ?? 30_000,
       maxRetries: options.maxRetries ?? 3,
+      maxResponseBytes,
       logger: options.logger,
     };
   }

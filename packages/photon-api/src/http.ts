@@ -13,11 +13,16 @@ export const realSleep: Sleep = (ms, signal) =>
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 
+/** Default cap on a response body: Photon's answers are a few KiB; 4 MiB is far above any. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
 export interface HttpOptions {
   fetch: FetchLike;
   sleep: Sleep;
   timeoutMs: number;
   maxRetries: number;
+  /** Bodies larger than this are not read: the stream is cancelled and the call fails. */
+  maxResponseBytes: number;
   logger?: PhotonLogger | undefined;
 }
 
@@ -56,6 +61,48 @@ async function backoff(options: HttpOptions, req: SendRequest, ms: number): Prom
   }
 }
 
+function tooLarge(req: SendRequest, res: Response, maxBytes: number): PhotonApiError {
+  return new PhotonApiError(
+    `${req.method} ${req.label} answered with more than ${maxBytes} bytes (status ${res.status}); the body was not read. Check the host setting, or raise maxResponseBytes if this answer is expected.`,
+    { code: "PHOTON_RESPONSE_TOO_LARGE", status: res.status },
+  );
+}
+
+/**
+ * The body as text (UTF-8, like `res.text()`), read as a stream and never more than `maxBytes`
+ * of it: past the cap (or when `content-length` already says so) the stream is cancelled, which
+ * closes the connection, and the call fails with PHOTON_RESPONSE_TOO_LARGE. A body that breaks
+ * off mid-way reads as "" (the status still decides), as before.
+ */
+async function readCappedText(res: Response, maxBytes: number, req: SendRequest): Promise<string> {
+  const body = res.body;
+  if (body === null) return "";
+  const declared = Number(res.headers.get("content-length") ?? Number.NaN);
+  if (declared > maxBytes) {
+    await body.cancel().catch(() => undefined);
+    throw tooLarge(req, res, maxBytes);
+  }
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel().catch(() => undefined);
+        throw tooLarge(req, res, maxBytes);
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    if (error instanceof PhotonApiError) throw error;
+    return "";
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks, size));
+}
+
 /** One request with a per-attempt timeout and bounded retries; never throws raw fetch errors. */
 export async function send(options: HttpOptions, req: SendRequest): Promise<SentResponse> {
   for (let attempt = 0; ; attempt++) {
@@ -74,7 +121,7 @@ export async function send(options: HttpOptions, req: SendRequest): Promise<Sent
       if (req.retry && attempt < options.maxRetries) { await backoff(options, req, Math.min(500 * 2 ** attempt, 8_000)); continue; }
       throw new PhotonApiError(`${req.method} ${req.label} failed: could not reach Photon (${(cause as Error)?.name ?? "error"}). Check the network or the host setting and retry.`, { code: "PHOTON_NETWORK", cause });
     }
-    const text = await res.text().catch(() => "");
+    const text = await readCappedText(res, options.maxResponseBytes, req);
     options.logger?.(`photon: ${req.method} ${req.label} -> ${res.status}`);
     // A 429 was not processed, so even a POST may be retried; 5xx only when idempotent.
     if (((res.status === 429 && req.retryRateLimit !== false) || (req.retry && res.status >= 500)) && attempt < options.maxRetries) {

@@ -13,6 +13,7 @@ export {
 } from "./errors.js";
 export { DEFAULT_DASHBOARD_HOST, DEFAULT_SPECTRUM_HOST, resolvePhotonHosts } from "./hosts.js";
 export type { PhotonHosts } from "./hosts.js";
+export { DEFAULT_MAX_RESPONSE_BYTES } from "./http.js";
 export type { FetchLike, PhotonLogger, Sleep } from "./http.js";
 export { extractTokenCandidates } from "./token-candidates.js";
 export type { TokenCandidate } from "./token-candidates.js";

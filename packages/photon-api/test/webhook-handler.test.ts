@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { FakePhotonServer } from "../src/testing/index.js";
-import { createWebhookHandler, type CreateWebhookHandlerOptions, type WebhookDelivery } from "../src/webhook/index.js";
+import { computeWebhookSignature, createWebhookHandler, type CreateWebhookHandlerOptions, type WebhookDelivery } from "../src/webhook/index.js";
 
 const secret = "a".repeat(64);
 const event = (id: string, direction = "inbound") => ({
@@ -27,7 +27,7 @@ async function listen(options: Partial<CreateWebhookHandlerOptions>) {
 }
 
 describe("createWebhookHandler", () => {
-  it("200 then onEvent; duplicate (webhook id, message id) is processed once; outbound echoes ignored", async () => {
+  it("200 then onEvent; a duplicate message id is processed once; outbound echoes ignored", async () => {
     const { got, url, next } = await listen({});
     const first = next();
     expect((await fake.deliverWebhook(url, event("m1"), { secret, webhookId: "w1" })).status).toBe(200);
@@ -39,6 +39,38 @@ describe("createWebhookHandler", () => {
     await third;
     expect(got.map((d) => d.event.message.id)).toEqual(["m1", "m3"]);
     expect(got[0]?.webhookId).toBe("w1");
+  });
+
+  it("one signed delivery replayed under 4 different (unsigned) webhook ids is handled once", async () => {
+    const { got, url, next } = await listen({});
+    const ts = String(Math.floor(Date.now() / 1000));
+    const raw = JSON.stringify(event("m-replayed"));
+    const signature = computeWebhookSignature(secret, ts, raw);
+    const first = next();
+    for (const webhookId of ["w1", "w2", "w3", "w4"]) {
+      const res = await fetch(url, { method: "POST", body: raw, headers: { "content-type": "application/json", "x-spectrum-event": "messages", "x-spectrum-webhook-id": webhookId, "x-spectrum-timestamp": ts, "x-spectrum-signature": signature } });
+      expect(res.status).toBe(200);
+    }
+    await first;
+    // A later, different message goes through the same handler: everything before it was
+    // already dispatched (onEvent runs in order), so `got` is final for the replays.
+    const marker = next();
+    await fake.deliverWebhook(url, event("m-after"), { secret, webhookId: "w5" });
+    await marker;
+    expect(got.map((d) => d.event.message.id)).toEqual(["m-replayed", "m-after"]);
+  });
+
+  it("Photon's retry of a message, re-signed with a later timestamp, is handled once", async () => {
+    const { got, url, next } = await listen({});
+    const t = Math.floor(Date.now() / 1000);
+    const first = next();
+    await fake.deliverWebhook(url, event("m1"), { secret, webhookId: "w1", timestamp: t - 200 });
+    await first;
+    expect((await fake.deliverWebhook(url, event("m1"), { secret, webhookId: "w1", timestamp: t })).status).toBe(200);
+    const marker = next();
+    await fake.deliverWebhook(url, event("m2"), { secret, webhookId: "w1", timestamp: t });
+    await marker;
+    expect(got.map((d) => d.event.message.id)).toEqual(["m1", "m2"]);
   });
 
   it("401 on mismatch or expired, 400 on missing headers or malformed payload", async () => {

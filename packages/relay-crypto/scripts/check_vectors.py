@@ -38,7 +38,12 @@ def parse_int(value):
     if not isinstance(value, str):
         return None
     m = INTEGER.fullmatch(value)
-    return int(m.group(1)) if m else None
+    if not m:
+        return None
+    try:
+        return int(m.group(1))
+    except ValueError:  # more digits than sys.get_int_max_str_digits() (4300 by default)
+        return None
 
 
 def now_seconds(now) -> int:

@@ -180,6 +180,27 @@ for (const value of ["x", "", " ", "\t\n", " a ", "\u00a0", "\u3000", "0", "🔌
   add("usable-secret", "isUsableSecret", { value });
 }
 
+// Limits both halves share: Python's int() reads at most 4300 digits (leading zeros count, the
+// sign does not), and runs of padding or digits are rejected, not slowly scanned.
+{
+  const exp = String(NOW + 300);
+  const sig = rc.sign(`gw-limit:${exp}`, "limit-secret");
+  for (const digits of [4300, 4301]) {
+    const spelled = exp.padStart(digits, "0");
+    add("limits", "verifyToken", { token: b64(`gw-limit:${spelled}:${sig}`), secrets: ["limit-secret"], now: NOW });
+    add("limits", "verifyToken", { token: b64(`gw-limit: +${spelled} :${sig}`), secrets: ["limit-secret"], now: NOW });
+  }
+  const body = UPSTREAM_BODY;
+  const { timestamp, signature } = rc.signDelivery(body, "limit-key", { now: NOW });
+  for (const digits of [4300, 4301]) {
+    add("limits", "verifyDeliverySignature", { body, timestamp: timestamp.padStart(digits, "0"), signature, keys: ["limit-key"], now: NOW });
+  }
+  const token = rc.makeToken("gw-limit", "limit-secret", 0);
+  for (const forged of ["=".repeat(4095) + "A", "=".repeat(4096), token + "=".repeat(4 - (token.length % 4)) + "====", "A".repeat(4096)]) {
+    add("limits", "verifyToken", { token: forged, secrets: ["limit-secret"], now: NOW });
+  }
+}
+
 // The frozen upstream facts must hold before anything is written.
 const frozen = {
   secret: UPSTREAM_SECRET,

@@ -1,5 +1,5 @@
 import { nowSeconds, parseInteger } from "./bytes.js";
-import { hmacDigest, verifyMessage } from "./hmac.js";
+import { hmacHex, verifyMessage } from "./hmac.js";
 
 /** Header carrying the delivery timestamp (unix seconds, decimal). */
 export const DELIVERY_TS_HEADER = "x-relay-timestamp";
@@ -24,7 +24,7 @@ export function signDelivery(
     throw new TypeError("relay-crypto: the delivery body must be a string or bytes");
   }
   const timestamp = nowSeconds(opts?.now).toString();
-  return { timestamp, signature: hmacDigest([`${timestamp}.`, body], key).toString("hex") };
+  return { timestamp, signature: hmacHex([`${timestamp}.`, body], key) };
 }
 
 /**

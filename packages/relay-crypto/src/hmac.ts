@@ -1,20 +1,21 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { parseHex } from "./bytes.js";
+import { isHex } from "./bytes.js";
 
 /** The parts a signed message is made of; hashed in order without concatenating copies. */
 export type Message = string | Uint8Array | readonly (string | Uint8Array)[];
 
-/** HMAC-SHA256 of `message` under the UTF-8 bytes of `secret` (never hex-decoded). */
-export function hmacDigest(message: Message, secret: string): Buffer {
+/** Lowercase hex HMAC-SHA256 of `message` under the UTF-8 bytes of `secret` (never hex-decoded). */
+export function hmacHex(message: Message, secret: string): string {
   // node:crypto takes a string key and string parts as UTF-8 (lone surrogates become U+FFFD,
-  // exactly as Buffer.from(…, "utf8") does), without an intermediate Buffer per call.
+  // exactly as Buffer.from(…, "utf8") does), without an intermediate Buffer per call. Hex
+  // straight from digest() also skips the Buffer that digest() would allocate.
   const mac = createHmac("sha256", secret);
   if (typeof message === "string" || message instanceof Uint8Array) {
     mac.update(message);
   } else {
     for (const part of message) mac.update(part);
   }
-  return mac.digest();
+  return mac.digest("hex");
 }
 
 function assertSecret(secret: unknown): asserts secret is string {
@@ -26,23 +27,30 @@ function assertSecret(secret: unknown): asserts secret is string {
 /** Lowercase hex HMAC-SHA256 of `payload` under `secret`: the connector's `sign`. */
 export function sign(payload: string | Uint8Array, secret: string): string {
   assertSecret(secret);
-  return hmacDigest(payload, secret).toString("hex");
+  return hmacHex(payload, secret);
 }
+
+/** Hex digits of one HMAC-SHA256. */
+const HMAC_HEX_LENGTH = 64;
 
 /**
  * Constant-time check that `sigHex` is the HMAC of `message` under any non-empty secret of the
  * verify list (primary first, then older ones during a rotation window). Never throws.
  */
 export function verifyMessage(message: Message, sigHex: unknown, secrets: unknown): boolean {
-  const signature = parseHex(sigHex);
-  if (signature === null || !Array.isArray(secrets)) return false;
+  if (!isHex(sigHex) || !Array.isArray(secrets)) return false;
+  // Whole hex bytes of another length can never match; saying so early reveals only the
+  // length of the caller's own input.
+  if (sigHex.length !== HMAC_HEX_LENGTH) return false;
+  // Compared as lowercase hex text: the same 32 bytes spelled out, compared in constant time.
+  // Lowercasing depends only on the presented signature, never on a secret.
+  const given = Buffer.from(sigHex.toLowerCase(), "latin1");
   let ok = false;
   for (const secret of secrets) {
     if (typeof secret !== "string" || secret.length === 0) continue;
-    const expected = hmacDigest(message, secret);
-    if (expected.length !== signature.length) continue;
+    const expected = Buffer.from(hmacHex(message, secret), "latin1");
     // Keep going after a match so the time taken does not reveal which secret matched.
-    if (timingSafeEqual(expected, signature)) ok = true;
+    if (timingSafeEqual(expected, given)) ok = true;
   }
   return ok;
 }

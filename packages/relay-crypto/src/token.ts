@@ -1,5 +1,5 @@
-import { decodeBase64Url, decodeUtf8, nowSeconds, parseInteger } from "./bytes.js";
-import { hmacDigest, verifyMessage } from "./hmac.js";
+import { decodeBase64Url, decodeUtf8, nowSeconds, nowWholeSeconds, parseCanonicalSafeInteger, parseInteger } from "./bytes.js";
+import { hmacHex, verifyMessage } from "./hmac.js";
 
 /** Default lifetime of a WebSocket upgrade token, in seconds (the connector's default). */
 export const DEFAULT_UPGRADE_TTL_SECONDS = 300;
@@ -24,7 +24,7 @@ export function makeToken(payload: string, secret: string, ttlSeconds = 0, opts:
     throw new TypeError("relay-crypto: the secret must be a string (its UTF-8 bytes are the HMAC key)");
   }
   const signed = `${payload}:${expiry(ttlSeconds, opts?.now)}`;
-  const sig = hmacDigest(signed, secret).toString("hex");
+  const sig = hmacHex(signed, secret);
   return Buffer.from(`${signed}:${sig}`, "utf8").toString("base64url");
 }
 
@@ -51,9 +51,22 @@ export function verifyToken(token: string, secrets: readonly string[], opts: Clo
   const sigAt = decoded.lastIndexOf(":");
   const expAt = sigAt > 0 ? decoded.lastIndexOf(":", sigAt - 1) : -1;
   if (expAt < 0) return null;
-  const exp = parseInteger(decoded.slice(expAt + 1, sigAt));
-  if (exp === null) return null;
-  if (exp !== 0n && nowSeconds(opts?.now) > exp) return null;
+  const expText = decoded.slice(expAt + 1, sigAt);
   const payload = decoded.slice(0, expAt);
-  return verifyMessage(`${payload}:${exp}`, decoded.slice(sigAt + 1), secrets) ? payload : null;
+  let signed: string;
+  const fastExp = parseCanonicalSafeInteger(expText);
+  if (fastExp >= 0) {
+    // The usual token: `exp` is already the normalized decimal, so the signed text is the
+    // decoded prefix as is.
+    if (fastExp !== 0 && nowWholeSeconds(opts?.now) > fastExp) return null;
+    signed = decoded.slice(0, sigAt);
+  } else {
+    // Any other spelling Python's int() reads (spaces, sign, leading zeros, beyond 2^53):
+    // the signature covers the normalized decimal.
+    const exp = parseInteger(expText);
+    if (exp === null) return null;
+    if (exp !== 0n && nowSeconds(opts?.now) > exp) return null;
+    signed = `${payload}:${exp}`;
+  }
+  return verifyMessage(signed, decoded.slice(sigAt + 1), secrets) ? payload : null;
 }

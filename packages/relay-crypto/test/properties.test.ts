@@ -146,3 +146,88 @@ describe("base64url decoding accepts only canonical encodings", () => {
     );
   });
 });
+
+describe("adversarial inputs: runs of one character, padding, broken Unicode, huge sizes", () => {
+  // Strings made of long runs of characters that sit on the parsers' edges: base64 padding,
+  // the other base64 alphabet, separators, digits, spaces and signs, lone surrogates, astral
+  // characters, and a two-byte character whose low byte is an ASCII digit.
+  const edge = fc.constantFrom("=", "A", "_", "+", "/", ":", "0", "9", " ", "\t", "-", "a", "g", "\uD800", "\uDFFF", "🔌", "\u0130", "\u00a0");
+  const runs = fc
+    .array(fc.tuple(edge, fc.integer({ min: 1, max: 3000 })), { minLength: 1, maxLength: 6 })
+    .map((parts) => parts.map(([ch, n]) => ch.repeat(n)).join(""));
+  const REFERENCE_INTEGER = /^[ \t\n\r\f\v]*([+-]?[0-9]+)[ \t\n\r\f\v]*$/;
+  const REFERENCE_HEX = /^(?:[0-9a-fA-F]{2})+$/;
+
+  it("verifiers reject them without throwing", () => {
+    fc.assert(
+      fc.property(runs, runs, (a, b) => {
+        expect(verifyToken(a, ["k"])).toBeNull();
+        expect(verifyToken(Buffer.from(a, "utf8").toString("base64url"), ["k"])).toBeNull();
+        expect(verifySignature(a, b, ["k"])).toBe(false);
+        expect(verifyDeliverySignature(a, b, a, ["k"], { now: 1 })).toBe(false);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("the one-pass integer and hex parsers agree with the regular expressions they replace", async () => {
+    const { isHex, parseInteger, parseCanonicalSafeInteger, MAX_INTEGER_DIGITS } = await import("../src/bytes.js");
+    const digitsIn = (s: string) => s.replace(/[^0-9]/g, "").length;
+    fc.assert(
+      fc.property(runs, (s) => {
+        const m = REFERENCE_INTEGER.exec(s);
+        const expected = m && digitsIn(m[1]!) <= MAX_INTEGER_DIGITS ? BigInt(m[1]!) : null;
+        expect(parseInteger(s)).toBe(expected);
+        expect(isHex(s)).toBe(REFERENCE_HEX.test(s));
+        const fast = parseCanonicalSafeInteger(s);
+        if (fast >= 0) expect(String(parseInteger(s))).toBe(s);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("an integer field is read up to 4300 digits (Python's int() limit), never beyond", async () => {
+    const { parseInteger } = await import("../src/bytes.js");
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6000 }), fc.constantFrom("", "+", "-"), fc.constantFrom("", " ", "\t\n"), (n, sign, space) => {
+        const text = `${space}${sign}${"0".repeat(n - 1)}7${space}`;
+        expect(parseInteger(text)).toBe(n <= 4300 ? (sign === "-" ? -7n : 7n) : null);
+      }),
+    );
+  });
+
+  it("strict UTF-8 decoding agrees with a fatal TextDecoder, BOM kept, on any bytes", async () => {
+    const { decodeUtf8 } = await import("../src/bytes.js");
+    const reference = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 64 }),
+      // encoded lone surrogates, overlongs, a BOM, beyond U+10FFFF, truncated sequences
+      fc.array(fc.constantFrom("eda080", "edbfbf", "c080", "e08080", "efbbbf", "f4908080", "f09f94", "41", "c3a9"), { maxLength: 8 }).map((xs) => Buffer.from(xs.join(""), "hex")),
+    );
+    fc.assert(
+      fc.property(bytes, (b) => {
+        let expected: string | null;
+        try {
+          expected = reference.decode(b);
+        } catch {
+          expected = null;
+        }
+        expect(decodeUtf8(b)).toBe(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("a token whose exp is spelled any way Python's int() reads verifies exactly when the normalized one does", () => {
+    const spelling = fc.tuple(fc.constantFrom("", " ", "\t"), fc.constantFrom("", "+"), fc.integer({ min: 0, max: 30 }), fc.constantFrom("", " ", "\n"));
+    fc.assert(
+      fc.property(text, secret, fc.integer({ min: 0, max: 2_000_000_000 }), spelling, (payload, s, exp, [lead, plus, zeros, trail]) => {
+        const sig = sign(`${payload}:${exp}`, s);
+        const spelled = `${lead}${plus}${"0".repeat(zeros)}${exp}${trail}`;
+        const token = Buffer.from(`${payload}:${spelled}:${sig}`, "utf8").toString("base64url");
+        expect(verifyToken(token, [s], { now: exp === 0 ? 10 ** 10 : exp })).toBe(payload);
+        expect(verifyToken(token, [s], { now: exp + 1 })).toBe(exp === 0 ? payload : null);
+      }),
+    );
+  });
+});

@@ -25,6 +25,19 @@ describe("parseWebhookEvent", () => {
     expect(parseWebhookEvent({ ...base, message: { ...base.message, content: { type: "text" } } }).ok).toBe(false);
   });
 
+  it("never throws on adversarial bodies: deep nesting, long runs, lone surrogates, invalid UTF-8", () => {
+    const deep = (n: number) => "[".repeat(n) + "]".repeat(n);
+    for (const body of [deep(500_000), `{"a":${deep(100_000)}}`, "{".repeat(1 << 20), '"'.repeat(1 << 20), `{"event":"messages","message":{"id":"${"\uD800".repeat(1000)}"}}`]) {
+      const r = parseWebhookEvent(body);
+      expect(r.ok).toBe(false);
+      expect(typeof (r as { reason: string }).reason).toBe("string");
+    }
+    expect(parseWebhookEvent(Buffer.from("7b22ff22", "hex")).ok).toBe(false);
+    const edge = fc.constantFrom("{", "}", "[", "]", '"', "\\", ":", ",", "0", " ", "\uD800", "🔌");
+    const runs = fc.array(fc.tuple(edge, fc.integer({ min: 1, max: 3000 })), { maxLength: 6 }).map((parts) => parts.map(([ch, n]) => ch.repeat(n)).join(""));
+    fc.assert(fc.property(runs, (v) => { expect(typeof parseWebhookEvent(v).ok).toBe("boolean"); }), { numRuns: 200 });
+  });
+
   it("never throws on arbitrary input", () => {
     fc.assert(fc.property(fc.oneof(fc.anything(), fc.string(), fc.uint8Array()), (v) => { expect(typeof parseWebhookEvent(v).ok).toBe("boolean"); }), { numRuns: 300 });
   });

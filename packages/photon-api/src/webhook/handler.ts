@@ -7,7 +7,7 @@ export interface WebhookDelivery { webhookId: string; event: WebhookEvent }
 export interface CreateWebhookHandlerOptions {
   /** Signing secret; when empty/undefined every delivery gets 500 (fail closed). */
   secret: string | undefined;
-  /** Called after the 200 is sent, once per (webhook id, message id). */
+  /** Called after the 200 is sent, once per message id (taken from the signed body). */
   onEvent: (delivery: WebhookDelivery) => void | Promise<void>;
   /** Body size cap in bytes (default 1 MiB); larger bodies get 413. */
   maxBodyBytes?: number;
@@ -71,7 +71,11 @@ export function createWebhookHandler(options: CreateWebhookHandlerOptions): (req
       if (parsed.event.message.direction !== "inbound") return; // our own outbound echo
       const idHeader = req.headers["x-spectrum-webhook-id"];
       const webhookId = (Array.isArray(idHeader) ? idHeader[0] : idHeader) ?? "";
-      if (!remember(`${webhookId}\u0000${parsed.event.message.id}`)) return;
+      // Dedupe on the message id, which is inside the signed body: the webhook-id header is not
+      // signed, so keying on it let one captured delivery be replayed under fresh ids. Not on
+      // the signature either: Photon re-signs a retry with a fresh timestamp (an old one would
+      // expire), and a retry must still be handled once.
+      if (!remember(parsed.event.message.id)) return;
       void Promise.resolve().then(() => options.onEvent({ webhookId, event: parsed.event })).catch((err: unknown) => {
         try { options.onError?.(err); } catch { /* never crash the server */ }
       });

@@ -85,3 +85,34 @@ describe("property: never throws", () => {
     );
   });
 });
+
+describe("property: adversarial headers and bodies", () => {
+  // Long runs of the characters the parsers care about, lone surrogates, astral characters,
+  // and a two-byte character whose low byte is an ASCII digit.
+  const edge = fc.constantFrom("0", "9", "a", "f", "g", "=", "v", " ", "\t", ":", "-", "\uD800", "\uDFFF", "🔌", "\u0130", "\u0660");
+  const runs = fc
+    .array(fc.tuple(edge, fc.integer({ min: 1, max: 4000 })), { minLength: 1, maxLength: 5 })
+    .map((parts) => parts.map(([ch, n]) => ch.repeat(n)).join(""));
+
+  it("never throws and never accepts: runs in the timestamp, the signature and the body", () => {
+    fc.assert(
+      fc.property(runs, runs, fc.oneof(runs, fc.constant(String(ts))), (body, sig, timestamp) => {
+        const result = verifyWebhookSignature({ headers: headers(sig.startsWith("v0=") ? sig : `v0=${sig}`, timestamp), rawBody: body, secret, now });
+        expect(result.ok).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("a correctly signed body made of such runs verifies, as a string and as its UTF-8 bytes", () => {
+    fc.assert(
+      fc.property(runs, (body) => {
+        const sig = computeWebhookSignature(secret, ts, body);
+        expect(verifyWebhookSignature({ headers: headers(sig), rawBody: body, secret, now })).toEqual({ ok: true });
+        expect(verifyWebhookSignature({ headers: headers(sig), rawBody: Buffer.from(body, "utf8"), secret, now })).toEqual({ ok: true });
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
