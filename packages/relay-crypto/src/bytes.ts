@@ -4,7 +4,7 @@
 // backtrack or re-scan (no `/=+$/`), and none may hand an unbounded digit run to `BigInt`.
 import { isUtf8 } from "node:buffer";
 
-const BASE64URL = /^[A-Za-z0-9_-]*$/;
+const BASE64URL = /^[\w-]*$/;
 const BASE64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 const EQUALS = 0x3d;
 

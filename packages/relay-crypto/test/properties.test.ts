@@ -155,8 +155,8 @@ describe("adversarial inputs: runs of one character, padding, broken Unicode, hu
   const runs = fc
     .array(fc.tuple(edge, fc.integer({ min: 1, max: 3000 })), { minLength: 1, maxLength: 6 })
     .map((parts) => parts.map(([ch, n]) => ch.repeat(n)).join(""));
-  const REFERENCE_INTEGER = /^[ \t\n\r\f\v]*([+-]?[0-9]+)[ \t\n\r\f\v]*$/;
-  const REFERENCE_HEX = /^(?:[0-9a-fA-F]{2})+$/;
+  const REFERENCE_INTEGER = /^[ \t\n\r\f\v]*([+-]?\d+)[ \t\n\r\f\v]*$/;
+  const REFERENCE_HEX = /^(?:[0-9a-f]{2})+$/i;
 
   it("verifiers reject them without throwing", () => {
     fc.assert(
@@ -172,7 +172,7 @@ describe("adversarial inputs: runs of one character, padding, broken Unicode, hu
 
   it("the one-pass integer and hex parsers agree with the regular expressions they replace", async () => {
     const { isHex, parseInteger, parseCanonicalSafeInteger, MAX_INTEGER_DIGITS } = await import("../src/bytes.js");
-    const digitsIn = (s: string) => s.replace(/[^0-9]/g, "").length;
+    const digitsIn = (s: string) => s.replace(/\D/g, "").length;
     fc.assert(
       fc.property(runs, (s) => {
         const m = REFERENCE_INTEGER.exec(s);
