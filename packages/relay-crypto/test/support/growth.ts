@@ -9,6 +9,10 @@ export interface Growth {
   small: number;
   large: number;
   ratio: number;
+  /** How a known-linear reference operation on the same two inputs grew in the same rounds (1 without one). */
+  referenceRatio: number;
+  /** The bound the ratio is held to: `bound`, scaled up by the reference's growth beyond 10x. */
+  limit: number;
 }
 
 function msPerCall(fn: () => unknown, calls: number): number {
@@ -24,8 +28,23 @@ function msPerCall(fn: () => unknown, calls: number): number {
  * rounds) or `budgetMs` has passed: linear code usually settles in a few rounds even on a
  * machine shared with other work; super-linear code never does and uses up the budget.
  */
-export function measureGrowth<T>(fn: (input: T) => unknown, small: T, large: T, opts: { bound?: number; budgetMs?: number } = {}): Growth {
+export function measureGrowth<T>(
+  fn: (input: T) => unknown,
+  small: T,
+  large: T,
+  opts: { bound?: number; budgetMs?: number; reference?: (input: T) => unknown } = {},
+): Growth {
   const bound = opts.bound ?? 20;
+  // A reference that is linear by construction (e.g. the raw decode of the same bytes) measures
+  // what the machine does to a 10x larger input (caches, GC of large buffers under load): the
+  // bound scales by how far beyond 10x the reference itself grew. A quadratic fn still grows
+  // ~100x, far past any such limit.
+  const ref = opts.reference;
+  let refCalls = 1;
+  let refSmall = Infinity;
+  let refLarge = Infinity;
+  if (ref) while (refCalls < 1 << 20 && msPerCall(() => ref(small), refCalls) * refCalls < 10) refCalls *= 2;
+  const limitNow = (): number => bound * (ref ? Math.max(1, refLarge / refSmall / 10) : 1);
   const budgetMs = opts.budgetMs ?? 8_000;
   for (let i = 0; i < 3; i++) (fn(small), fn(small)); // warm the JIT on the small input only
   let calls = 1;
@@ -37,8 +56,12 @@ export function measureGrowth<T>(fn: (input: T) => unknown, small: T, large: T, 
   for (let round = 1; ; round++) {
     smallMs = Math.min(smallMs, msPerCall(() => fn(small), calls));
     largeMs = Math.min(largeMs, msPerCall(() => fn(large), largeCalls));
-    if (round >= 3 && largeMs < smallMs * bound) break;
+    if (ref) {
+      refSmall = Math.min(refSmall, msPerCall(() => ref(small), refCalls));
+      refLarge = Math.min(refLarge, msPerCall(() => ref(large), Math.max(1, Math.ceil(refCalls / 10))));
+    }
+    if (round >= 3 && largeMs < smallMs * limitNow()) break;
     if (performance.now() - start > budgetMs) break;
   }
-  return { small: smallMs, large: largeMs, ratio: largeMs / smallMs };
+  return { small: smallMs, large: largeMs, ratio: largeMs / smallMs, referenceRatio: ref ? refLarge / refSmall : 1, limit: limitNow() };
 }
