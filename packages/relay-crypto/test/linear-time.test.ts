@@ -31,11 +31,14 @@ describe("verifyToken is linear in the token", () => {
   }, 120_000);
 
   for (const [name, shape] of Object.entries(tokenShapes)) {
-    it(`1 MiB token, ${name}: rejected (or verified), 10x input < 20x time`, () => {
-      const small = shape(MiB / 10 - ((MiB / 10) % 4));
-      const large = shape(MiB);
+    it(`1 MiB token, ${name}: rejected (or verified); 10x input < 20x time`, () => {
       const secret = name.includes("well-formed") ? "k" : "other";
-      expect(verifyToken(large, [secret]) === null || name.includes("well-formed")).toBe(true);
+      expect(verifyToken(shape(MiB), [secret]) === null || name.includes("well-formed")).toBe(true);
+      // Growth is measured from ~10 KB to ~100 KB: a quadratic step already costs ~100x there,
+      // while buffers of a megabyte make even a linear decode grow far past 10x on a loaded
+      // machine (caches, GC of large allocations).
+      const small = shape(MiB / 100 - ((MiB / 100) % 4));
+      const large = shape(MiB / 10 - ((MiB / 10) % 4));
       // Reference: the raw decode of the same token, the least work any verifier does on it.
       const growth = measureGrowth((t: string) => verifyToken(t, [secret]), small, large, {
         reference: (t: string) => Buffer.from(t, "base64url").toString("latin1"),
@@ -56,8 +59,9 @@ describe("the delivery and signature verifiers are linear in their headers", () 
     it(`timestamp and signature of ${name}: false, 10x input < 20x time`, () => {
       const run = (h: string) => verifyDeliverySignature("body", h, "ab".repeat(32), ["k"], { now: 1 }) || verifySignature("body", h, ["k"]);
       expect(run(shape(1_000_000))).toBe(false);
-      const growth = measureGrowth(run, shape(100_000), shape(1_000_000));
-      expect(growth.ratio, JSON.stringify(growth)).toBeLessThan(20);
+      // 10 KB → 100 KB (see above); the reference copies the header, linear by construction.
+      const growth = measureGrowth(run, shape(10_000), shape(100_000), { reference: (h: string) => Buffer.from(h, "latin1") });
+      expect(growth.ratio, JSON.stringify(growth)).toBeLessThan(growth.limit);
     });
   }
 });

@@ -17,8 +17,9 @@ export interface AllowedUsers {
 }
 
 const E164 = /^\+[1-9]\d{6,14}$/;
-// One @, no whitespace, a dot in the domain: loose on purpose (iMessage accepts any Apple ID email).
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+// One @, no whitespace, a dotted domain: loose on purpose (iMessage accepts any Apple ID email).
+// Domain labels cannot contain the dot that separates them, so matching never backtracks.
+const EMAIL = /^[^\s@]+@[^\s.@]+(?:\.[^\s.@]+)+$/;
 // Characters people put into phone numbers: spaces, dashes, dots, parentheses.
 const PHONE_FORMATTING = /[\s().-]/g;
 

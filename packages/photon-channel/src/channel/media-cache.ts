@@ -19,7 +19,7 @@ interface CachedFile {
   size: number;
 }
 
-const SAFE_NAME = /[^A-Za-z0-9._-]+/g;
+const SAFE_NAME = /[^\w.-]+/g;
 const MAX_NAME_LENGTH = 80;
 
 /** A file name safe to put in a path: no separators, no leading dots, bounded length; `fallback` when nothing is left. */
