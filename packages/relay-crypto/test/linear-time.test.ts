@@ -2,7 +2,7 @@
 // 100x the time. Asserted as growth (see support/growth.ts), never as a wall-clock budget.
 import { describe, expect, it } from "vitest";
 import { makeToken, verifyDeliverySignature, verifySignature, verifyToken } from "../src/index.js";
-import { measureGrowth } from "./support/growth.js";
+import { measureGrowth } from "@hermes/vitest-config/growth";
 
 const MiB = 1024 * 1024;
 const b64 = (text: string | Buffer) => Buffer.from(text).toString("base64url");

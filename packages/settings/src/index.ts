@@ -23,7 +23,7 @@ export {
 export type { BooleanWords, IntRange } from "./parse.js";
 export { Settings, collecting, orDefault } from "./settings.js";
 export type { InsecureUrlAllowance } from "./settings.js";
-export { checkUrl, displayUrl, isLoopbackHost } from "./url-policy.js";
+export { checkUrl, displayUrl, isLoopbackHost, stripTrailingSlashes } from "./url-policy.js";
 export type { UrlCheck, UrlPolicy } from "./url-policy.js";
 export { createSecretScrubber } from "./scrub.js";
 export {

@@ -4,6 +4,7 @@ import { SettingsError } from "./errors.js";
 import { parseBoolean } from "./parse.js";
 import { collecting, orDefault, Settings } from "./settings.js";
 import type { SettingKey, SettingsSource, Sourced } from "./source.js";
+import { stripTrailingSlashes } from "./url-policy.js";
 
 export const RELAY_KEYS = {
   url: { env: "GATEWAY_RELAY_URL", yaml: "gateway.relay_url" },
@@ -66,7 +67,7 @@ export interface ResolveRelayLinkOptions {
 export function resolveRelayLink(settings: Settings, opts: ResolveRelayLinkOptions): RelayLinkSettings {
   const get = <T>(read: () => Sourced<T> | null): Sourced<T> | null => collecting(read, opts.onError) ?? null;
   const url = get(() => settings.url(RELAY_KEYS.url, RELAY_URL_SCHEMES));
-  const relayUrl = orDefault(url && { ...url, value: url.value.replace(/\/+$/, "") }, null);
+  const relayUrl = orDefault(url && { ...url, value: stripTrailingSlashes(url.value) }, null);
 
   const enabledRaw = settings.source.yaml(RELAY_KEYS.enabled.yaml);
   const enabledOff = get(() => {

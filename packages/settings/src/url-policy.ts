@@ -76,3 +76,13 @@ function schemeList(schemes: readonly string[]): string {
   const names = schemes.map((s) => `${s}//`);
   return names.length <= 1 ? (names[0] ?? "") : `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}`;
 }
+
+/**
+ * `text` without its trailing `/`s. A loop, not `/\/+$/`: that regex restarts at every `/` of
+ * a long run and fails at its end each time (quadratic on a string of slashes).
+ */
+export function stripTrailingSlashes(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0x2f) end--;
+  return text.slice(0, end);
+}

@@ -1,15 +1,9 @@
 // Relay URLs as the CLI uses them for enrollment. The settings themselves (keys, layers,
 // defaults, URL and secret policy) come from @hermes/settings, shared with hermes-gateway.
 
-/**
- * `text` without its trailing `/`s. A loop, not `/\/+$/`: that regex restarts at every `/` of
- * a long run and fails at its end each time (quadratic on a string of slashes).
- */
-export function stripTrailingSlashes(text: string): string {
-  let end = text.length;
-  while (end > 0 && text.charCodeAt(end - 1) === 0x2f) end--;
-  return text.slice(0, end);
-}
+import { stripTrailingSlashes } from "@hermes/settings";
+
+export { stripTrailingSlashes };
 
 /**
  * The connector's HTTP base for enrollment from a relay URL: ws→http, wss→https, trailing

@@ -1,6 +1,7 @@
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { measureGrowth } from "@hermes/vitest-config/growth";
 import { afterEach, describe, expect, it } from "vitest";
 import { JournalError, journalPath, TurnJournal } from "./journal.js";
 
@@ -97,23 +98,16 @@ describe("TurnJournal", () => {
   it("reading is linear in the file size (10x the records ⇒ well under 20x the time)", () => {
     const path = tempPath();
     mkdirSync(dirname(path), { recursive: true });
-    const time = (n: number): number => {
-      const line = `{"a":"k","e":{"text":"${"x".repeat(64)}"}}\n{"d":"k"}\n`;
-      writeFileSync(path, "");
-      appendFileSync(path, line.repeat(n));
-      let best = Infinity;
-      for (let r = 0; r < 3; r++) {
-        const t0 = process.hrtime.bigint();
-        TurnJournal.open(path).journal.close();
-        best = Math.min(best, Number(process.hrtime.bigint() - t0));
-        appendFileSync(path, line.repeat(n)); // re-grow after the compaction on open
-        writeFileSync(path, line.repeat(n));
-      }
-      return best;
+    const line = `{"a":"k","e":{"text":"${"x".repeat(64)}"}}\n{"d":"k"}\n`;
+    // Each open reads the file and rewrites it compacted: put the full text back first.
+    const open = (text: string): void => {
+      writeFileSync(path, text);
+      TurnJournal.open(path).journal.close();
     };
-    time(2_000); // warm-up
-    const small = time(5_000);
-    const large = time(50_000);
-    expect(large / small).toBeLessThan(20);
+    const growth = measureGrowth(open, line.repeat(2_000), line.repeat(20_000), {
+      reference: (text: string) => (writeFileSync(path, text), readFileSync(path, "utf8").split("\n").length),
+    });
+    expect(growth.ratio, JSON.stringify(growth)).toBeLessThan(growth.limit);
   });
+
 });

@@ -1,3 +1,4 @@
+import { measureGrowth } from "@hermes/vitest-config/growth";
 import { describe, expect, it } from "vitest";
 import { splitMessageText } from "./split-text.js";
 
@@ -30,18 +31,11 @@ describe("splitMessageText", () => {
   });
 
   it("grows linearly: 10x the input takes well under 100x the time", () => {
-    const time = (n: number): number => {
-      let best = Infinity;
-      for (let round = 0; round < 3; round++) {
-        const text = ("a".repeat(50) + " ").repeat(n);
-        const start = process.hrtime.bigint();
-        splitMessageText(text, 8000);
-        best = Math.min(best, Number(process.hrtime.bigint() - start));
-      }
-      return best;
-    };
-    time(200);
-    expect(time(20_000) / time(2_000)).toBeLessThan(20);
+    const text = (n: number): string => ("a".repeat(50) + " ").repeat(n);
+    const growth = measureGrowth((t: string) => splitMessageText(t, 8000), text(2_000), text(20_000), {
+      reference: (t: string) => t.split(" ").length, // one linear pass over the same text
+    });
+    expect(growth.ratio, JSON.stringify(growth)).toBeLessThan(growth.limit);
   });
 
   it("rejects a cap that cannot make progress", () => {

@@ -1,0 +1,53 @@
+// Linear-time assertions without wall-clock budgets: time an operation on an input and on one
+// ten times larger, and compare. Linear code grows ~10x, quadratic code ~100x; the bound (20x)
+// sits far from both. Small and large batches alternate, round by round, so both see the same
+// machine load (test files run in parallel), and the minimum over rounds filters out GC pauses.
+import { performance } from "node:perf_hooks";
+
+function msPerCall(fn, calls) {
+  const t0 = performance.now();
+  for (let i = 0; i < calls; i++) fn();
+  return (performance.now() - t0) / calls;
+}
+
+/**
+ * How the time of `fn` grows from `small` to `large` (the caller makes `large` 10x `small`).
+ * A batch of the small input takes at least ~10 ms, so timer resolution and short stalls do not
+ * decide the ratio. Rounds alternate until the ratio of the minimums is under the limit (after
+ * 3 rounds) or `budgetMs` has passed: linear code usually settles in a few rounds even on a
+ * machine shared with other work; super-linear code never does and uses up the budget.
+ *
+ * `reference`, an operation linear by construction on the same inputs (a raw decode, a copy),
+ * measures what the machine does to a 10x larger input (caches, GC of large buffers under
+ * load): the limit is `bound` scaled by how far beyond 10x the reference itself grew.
+ */
+export function measureGrowth(fn, small, large, opts = {}) {
+  const bound = opts.bound ?? 20;
+  const budgetMs = opts.budgetMs ?? 8_000;
+  const ref = opts.reference;
+  for (let i = 0; i < 3; i++) (fn(small), fn(small)); // warm the JIT on the small input only
+  const batch = (f) => {
+    let calls = 1;
+    while (calls < 1 << 20 && msPerCall(() => f(small), calls) * calls < 10) calls *= 2;
+    return calls;
+  };
+  const calls = batch(fn);
+  const refCalls = ref ? batch(ref) : 1;
+  let smallMs = Infinity;
+  let largeMs = Infinity;
+  let refSmall = Infinity;
+  let refLarge = Infinity;
+  const limit = () => bound * (ref ? Math.max(1, refLarge / refSmall / 10) : 1);
+  const start = performance.now();
+  for (let round = 1; ; round++) {
+    smallMs = Math.min(smallMs, msPerCall(() => fn(small), calls));
+    largeMs = Math.min(largeMs, msPerCall(() => fn(large), Math.max(1, Math.ceil(calls / 10))));
+    if (ref) {
+      refSmall = Math.min(refSmall, msPerCall(() => ref(small), refCalls));
+      refLarge = Math.min(refLarge, msPerCall(() => ref(large), Math.max(1, Math.ceil(refCalls / 10))));
+    }
+    if (round >= 3 && largeMs < smallMs * limit()) break;
+    if (performance.now() - start > budgetMs) break;
+  }
+  return { small: smallMs, large: largeMs, ratio: largeMs / smallMs, referenceRatio: ref ? refLarge / refSmall : 1, limit: limit() };
+}
