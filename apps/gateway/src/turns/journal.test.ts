@@ -15,9 +15,11 @@ function tempPath(): string {
   return journalPath(d, "gw/1");
 }
 const ev = (text: string) => ({ text, source: { chat_id: "C" } });
+/** The end of this event-loop turn, when the journal writes what it recorded in it. */
+const written = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 describe("TurnJournal", () => {
-  it("a turn taken and not finished is handed back by the next open, in order; finished keys are remembered", () => {
+  it("a turn taken and not finished is handed back by the next open, in order; finished keys are remembered", async () => {
     const path = tempPath();
     const first = TurnJournal.open<ReturnType<typeof ev>>(path);
     expect(first.unfinished).toEqual([]);
@@ -29,7 +31,10 @@ describe("TurnJournal", () => {
     expect(j.state("k1")).toBe("open");
     expect(j.state("k2")).toBe("finished");
     expect(j.state("nope")).toBeNull();
-    // No close(): as after kill -9, only what was written counts.
+    // Nothing is written before the end of the event-loop turn (one write(2) per batch)…
+    expect(readFileSync(path, "utf8")).toBe("");
+    await written();
+    // …then it is. No close(): as after kill -9, only what was written counts.
     const again = TurnJournal.open<ReturnType<typeof ev>>(path);
     expect(again.unfinished).toEqual([
       { key: "k1", event: ev("one") },
@@ -41,7 +46,7 @@ describe("TurnJournal", () => {
     expect(path).toContain(encodeURIComponent("gw/1"));
   });
 
-  it("a torn last line and damaged lines are skipped and counted, the rest is read", () => {
+  it("a torn last line and damaged lines are skipped and counted, the rest is read", async () => {
     const path = tempPath();
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, '{"a":"k1","e":{"text":"x"}}\nnot json\n{"x":1}\n{"d":"k0"}\n{"a":"k2","e":{"te');
@@ -51,10 +56,11 @@ describe("TurnJournal", () => {
     expect(journal.state("k0")).toBe("finished");
     // Appending after a torn line still yields readable records (the file was compacted on open).
     journal.take("k3", { text: "y" });
+    await written();
     expect(TurnJournal.open(path).unfinished.map((u) => u.key)).toEqual(["k1", "k3"]);
   });
 
-  it("compaction keeps the open turns and the newest finished keys, and bounds the file", () => {
+  it("compaction keeps the open turns and the newest finished keys, and bounds the file", async () => {
     const path = tempPath();
     const { journal } = TurnJournal.open<{ n: number }>(path, { maxFinished: 50, compactAfterRecords: 100 });
     journal.take("keep", { n: -1 });
@@ -62,6 +68,7 @@ describe("TurnJournal", () => {
       journal.take(`k${i}`, { n: i });
       journal.finish(`k${i}`);
     }
+    await written();
     const lines = readFileSync(path, "utf8").trim().split("\n").length;
     expect(lines).toBeLessThanOrEqual(50 + 1 + 100);
     expect(journal.state("k4999")).toBe("finished");

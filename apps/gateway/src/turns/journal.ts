@@ -5,9 +5,10 @@
 // One append-only NDJSON file per gateway id under `$HERMES_HOME/gateway/journal/`:
 //   {"a":KEY,"e":EVENT}   a turn was taken (authorized, queued); EVENT is the host event
 //   {"d":KEY}             that turn finished (answered, failed for good, or a duplicate)
-// Every record is written with one `write(2)` as soon as it happens, so it survives the
-// process dying (the page cache keeps it); `durable()` adds an fdatasync for what must
-// survive the machine too (a buffered item is acked only after it). On open, a torn last line
+// Records of one event-loop turn are written together with one `write(2)` at its end (so a
+// busy gateway makes one system call per batch, not two per message); from then on they
+// survive the process dying (the page cache keeps them). `durable()` writes at once and adds
+// an fdatasync for what must survive the machine too (a buffered item is acked only after it). On open, a torn last line
 // (a crash mid-write) and any unreadable line are skipped and counted, never fatal. When the
 // file has grown past its bound it is compacted: the open turns plus the newest finished keys
 // are written to a temporary file, fsync'd, and renamed over it.
@@ -59,6 +60,11 @@ export class TurnJournal<E> {
   /** Records appended in this run, and how many of them are known to be on disk. */
   #seq = 0;
   #synced = 0;
+  /** Records not written yet (written at the end of this event-loop turn, or by durable()). */
+  #batch: string[] = [];
+  #flushScheduled = false;
+  /** A write that failed in the background; the next take() or durable() reports it. */
+  #failure: JournalError | null = null;
   #closed = false;
 
   private constructor(path: string, fd: number, opts: TurnJournalOptions) {
@@ -110,6 +116,7 @@ export class TurnJournal<E> {
 
   /** Record a taken turn (survives the process dying once this returns). */
   take(key: string, event: E): void {
+    if (this.#failure !== null) throw this.#failure;
     this.#open.set(key, event);
     this.#append(JSON.stringify({ a: key, e: event }));
   }
@@ -127,6 +134,8 @@ export class TurnJournal<E> {
    * one sync; a caller arriving during a sync gets the next one.
    */
   async durable(): Promise<void> {
+    this.#flush();
+    if (this.#failure !== null) throw this.#failure;
     const target = this.#seq;
     while (!this.#closed && this.#synced < target) {
       // A sync already running may have started before our record: wait, then check again.
@@ -153,6 +162,7 @@ export class TurnJournal<E> {
   close(): void {
     if (this.#closed) return;
     try {
+      this.#flush();
       this.#compact();
     } catch {
       // Best effort: every record was already written, and the next open compacts.
@@ -177,15 +187,27 @@ export class TurnJournal<E> {
 
   #append(line: string): void {
     if (this.#closed) return;
-    const bytes = Buffer.from(`${line}\n`, "utf8");
-    let off = 0;
-    try {
-      while (off < bytes.length) off += writeSync(this.#fd, bytes, off);
-    } catch (e) {
-      throw new JournalError(this.#path, e);
-    }
+    this.#batch.push(line);
     this.#appended++;
     this.#seq++;
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => this.#flush());
+    }
+  }
+
+  /** Write the batch with one write(2) (a loop only for a short write). */
+  #flush(): void {
+    this.#flushScheduled = false;
+    if (this.#batch.length === 0 || this.#closed) return;
+    const bytes = Buffer.from(`${this.#batch.join("\n")}\n`, "utf8");
+    this.#batch = [];
+    try {
+      let off = 0;
+      while (off < bytes.length) off += writeSync(this.#fd, bytes, off);
+    } catch (e) {
+      this.#failure ??= new JournalError(this.#path, e);
+    }
   }
 
   /** Read records; counts the lines read and skipped. Linear in the file size. */
@@ -228,6 +250,8 @@ export class TurnJournal<E> {
   /** Rewrite the file as the open turns plus the remembered finished keys (atomic rename). */
   #compact(): void {
     if (this.#closed) return;
+    // The rewrite holds the whole state: records still waiting in the batch are in it.
+    this.#batch = [];
     const tmp = `${this.#path}.tmp`;
     const lines: string[] = [];
     for (const key of this.#finished) lines.push(JSON.stringify({ d: key }));
