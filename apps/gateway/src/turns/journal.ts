@@ -200,11 +200,14 @@ export class TurnJournal<E> {
   #flush(): void {
     this.#flushScheduled = false;
     if (this.#batch.length === 0 || this.#closed) return;
-    const bytes = Buffer.from(`${this.#batch.join("\n")}\n`, "utf8");
+    const text = `${this.#batch.join("\n")}\n`;
     this.#batch = [];
     try {
-      let off = 0;
-      while (off < bytes.length) off += writeSync(this.#fd, bytes, off);
+      // The string is written as is (no Buffer per batch: less garbage outside the V8 heap);
+      // a short write, which a regular file does not do in practice, finishes from a Buffer.
+      const written = writeSync(this.#fd, text);
+      const bytes = written < Buffer.byteLength(text, "utf8") ? Buffer.from(text, "utf8") : null;
+      if (bytes !== null) for (let off = written; off < bytes.length; ) off += writeSync(this.#fd, bytes, off);
     } catch (e) {
       this.#failure ??= new JournalError(this.#path, e);
     }
