@@ -138,6 +138,31 @@ describe("aborting an outbound send", () => {
   });
 });
 
+describe("aborting every pending send at once (a host's drain budget)", () => {
+  it("settles each unanswered request as ambiguous, frees the entries, and keeps the link up", async () => {
+    const { connector, transport } = await setupLink({ outboundTimeoutMs: 60_000 });
+    const adapter = new RelayAdapter({ transport });
+    await adapter.connect();
+    const conn = await connector.connection(0);
+    const first = adapter.send("C1", "one");
+    const second = adapter.send("C2", "two");
+    await conn.next("outbound");
+    await conn.next("outbound");
+    expect(transport.state.pendingOutbound).toBe(2);
+    adapter.abortPendingOutbound();
+    for (const r of [await first, await second]) {
+      expect(r).toMatchObject({ success: false, ambiguous: true, error: "relay outbound aborted (it may have been delivered)" });
+    }
+    expect(transport.state.pendingOutbound).toBe(0);
+    expect(transport.state.connected).toBe(true);
+    // A late answer for an aborted request is ignored; a new send still works.
+    const next = adapter.send("C1", "three");
+    const frame = await conn.next("outbound");
+    conn.sendFrame({ type: "outbound_result", requestId: frame["requestId"], result: { success: true, message_id: "m3" } });
+    expect(await next).toMatchObject({ success: true, messageId: "m3" });
+  });
+});
+
 describe("connect failures: escalating logs and counters", () => {
   it("logs failed dials at info, then warn, then error, and one info line when the link comes up", async () => {
     const failures = DIAL_FAILURES_ERROR_FROM + 1;

@@ -140,8 +140,9 @@ export class GatewayRuntime {
         const src = (e as RelayMessageEvent).source;
         const opts = src.thread_id !== null && src.thread_id !== src.chat_id ? { metadata: { thread_id: src.thread_id } } : {};
         for (;;) {
-          // The turn's signal: an interrupt or the drain budget stops waiting for the result.
-          const r = await adapter.send(src.chat_id, text, { ...opts, signal });
+          // No signal per send (a listener per send costs memory on a busy gateway): at the drain
+          // budget the runtime settles every pending send at once (abortPendingOutbound).
+          const r = await adapter.send(src.chat_id, text, opts);
           this.#metrics.outbound(outboundKind(r.raw));
           if (r.success) return;
           // Not sent at all while the link is down: wait for it to come back (the turn's signal
@@ -370,7 +371,7 @@ export class GatewayRuntime {
       this.#log.info({ acked }, acked ? "connector buffers new messages (going_idle acked)" : "no going_idle ack; closing anyway");
     }
     const budget = revoked ? 0 : this.#opts.config.drainTimeoutMs.value;
-    const drained = await this.#scheduler.drain(budget);
+    const drained = await this.#scheduler.drain(budget, undefined, () => this.#adapter.abortPendingOutbound());
     if (!drained.finishedInBudget) this.#log.warn({ cancelled: drained.cancelled, budgetMs: budget }, "running turns cancelled at the drain budget");
     await this.#adapter.disconnect();
     this.#journal?.close();

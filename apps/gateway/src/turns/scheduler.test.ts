@@ -84,6 +84,30 @@ describe("TurnScheduler", () => {
     await expect(queued).rejects.toBeInstanceOf(TurnCancelledError);
   });
 
+  it("drain: the host's hook runs once when the budget runs out, after the running turns were aborted", async () => {
+    const s = new TurnScheduler();
+    const started = deferred();
+    let abortedFirst: boolean | null = null;
+    let signal: AbortSignal | null = null;
+    const running = s.submit("A", (sig) => ((signal = sig), started.resolve(), untilAborted(sig)));
+    await started.promise;
+    const calls: number[] = [];
+    const drained = s.drain(5, () => Promise.resolve(), () => {
+      abortedFirst = (signal as AbortSignal | null)?.aborted ?? null;
+      calls.push(1);
+    });
+    await expect(running).rejects.toBeInstanceOf(DrainAbortError);
+    await drained;
+    expect(calls).toEqual([1]);
+    expect(abortedFirst).toBe(true);
+    // Within the budget the hook does not run.
+    const t = new TurnScheduler();
+    const hook: number[] = [];
+    await t.submit("B", async () => "done");
+    await t.drain(5, () => new Promise(() => undefined), () => hook.push(1));
+    expect(hook).toEqual([]);
+  });
+
   it("a turn that throws before returning a promise fails alone; the session's next turn runs, and the session is forgotten when idle", async () => {
     const s = new TurnScheduler();
     const gate = deferred();

@@ -164,7 +164,12 @@ export class TurnScheduler {
     return true;
   }
 
-  async drain(budgetMs: number, sleep: (ms: number) => Promise<void> = (ms) => delay(ms)): Promise<DrainResult> {
+  /** `onBudgetExhausted` runs when the budget ran out, after the running turns were aborted (a host frees what they wait on). */
+  async drain(
+    budgetMs: number,
+    sleep: (ms: number) => Promise<void> = (ms) => delay(ms),
+    onBudgetExhausted: () => void = () => undefined,
+  ): Promise<DrainResult> {
     this.#draining = true;
     if (this.#pending === 0) return { finishedInBudget: true, cancelled: 0 };
     const idle = new Promise<"idle">((r) => this.#idleWaiters.push(() => r("idle")));
@@ -173,6 +178,11 @@ export class TurnScheduler {
     this.#cancelAll = true;
     const cancelled = this.#running;
     for (const lane of this.#lanes.values()) lane.running?.abort(new DrainAbortError());
+    try {
+      onBudgetExhausted();
+    } catch {
+      // The host's hook never keeps the drain from finishing.
+    }
     await idle;
     return { finishedInBudget: false, cancelled };
   }

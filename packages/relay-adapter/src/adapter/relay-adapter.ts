@@ -282,6 +282,16 @@ export class RelayAdapter implements PlatformAdapter {
     }
   }
 
+  /**
+   * Settle every outbound request still waiting for the connector's result, as ambiguous
+   * (`error` says it was aborted; it may have been delivered). A host calls it when its drain
+   * budget runs out, so no turn keeps waiting for an answer that may never come. The link
+   * stays up. A no-op on a transport without it.
+   */
+  abortPendingOutbound(): void {
+    this.#transport.abortPendingOutbound?.();
+  }
+
   /** The gateway's own /stop for a session, forwarded to the connector. */
   interruptSession(sessionKey: string, reason?: string): void {
     this.#transport.interrupt(sessionKey, reason);

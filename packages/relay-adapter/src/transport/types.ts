@@ -72,6 +72,12 @@ export interface RelayTransport {
   connect(): Promise<Descriptor>;
   /** Request/response by requestId; resolves with a result dict, never rejects (§2.5). */
   sendOutbound(action: OutboundAction, opts?: SendOutboundOptions): Promise<OutboundResult>;
+  /**
+   * Settle every outbound request still waiting for its result now, as ambiguous (it may have
+   * been delivered). For a host's shutdown budget: one call instead of a signal per send.
+   * Optional for other implementations; the link stays up.
+   */
+  abortPendingOutbound?(): void;
   /** The gateway's own /stop for a session. */
   interrupt(sessionKey: string, reason?: string): void;
   /**

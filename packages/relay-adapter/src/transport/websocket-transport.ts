@@ -283,6 +283,10 @@ export class WebSocketRelayTransport implements RelayTransport {
     });
   }
 
+  abortPendingOutbound(): void {
+    this.#pending.settleAll({ success: false, error: ABORTED, ambiguous: true });
+  }
+
   interrupt(sessionKey: string, reason?: string): void {
     const frame: GatewayFrame = { type: "interrupt", session_key: sessionKey };
     if (reason !== undefined) frame.reason = reason;
