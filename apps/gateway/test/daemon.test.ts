@@ -5,13 +5,14 @@
 // message or answer one twice.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
-import { createServer as createNetServer, type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { WireMessageEvent } from "@hermes/relay-adapter";
 import { ReferenceConnector } from "@hermes/relay-adapter/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
+import { freePort } from "./support/fixture.js";
 import { GatewayProcess } from "./support/gateway-process.js";
 
 const GW = "gw-daemon";
@@ -26,14 +27,6 @@ afterEach(async () => {
   }
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 async function connector(port = 0): Promise<ReferenceConnector> {
   const c = await new ReferenceConnector({ port, gateways: { [GW]: [SECRET] } }).start();

@@ -3,11 +3,12 @@
 // window, reconnect and buffered replay exactly once, revocation, policy, the legacy
 // signed-HTTP receiver, and no secret in any output.
 import { createServer as createHttpServer, type Server } from "node:http";
-import { createServer as createNetServer, type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import { buildSessionKey, type WireMessageEvent } from "@hermes/relay-adapter";
 import { ReferenceConnector, type OutboundRecord } from "@hermes/relay-adapter/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { ProcessTestFixture } from "./support/fixture.js";
+import { freePort } from "./support/fixture.js";
 import { GatewayProcess } from "./support/gateway-process.js";
 
 const GW = "gw-e2e";
@@ -57,14 +58,6 @@ async function until(predicate: () => boolean, what: string, timeoutMs = 15_000,
 
 function replyTo(c: ReferenceConnector, chat: string, n: number): Promise<void> {
   return until(() => sends(c, chat).length >= n, `${n} replies in ${chat}`);
-}
-
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 describe("message in → agent → reply out", () => {

@@ -1,6 +1,7 @@
 // What each process test file needs around the built bin: ReferenceConnectors and gateway
 // processes that are stopped after each test, and the check that no secret appeared in any
 // output line of any gateway run.
+import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { ReferenceConnector } from "@hermes/relay-adapter/testing";
 import { expect } from "vitest";
 import type { GatewayProcess } from "./gateway-process.js";
@@ -29,4 +30,13 @@ export class ProcessTestFixture {
     }
     for (const c of this.cleanups.splice(0).reverse()) await c();
   }
+}
+
+/** A port on 127.0.0.1 that was free a moment ago (for a server a test starts later). */
+export async function freePort(): Promise<number> {
+  const s = createNetServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
 }
