@@ -147,7 +147,7 @@ program
       env: process.env,
       out: process.stdout,
       input: process.stdin,
-      color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+      color: colorAllowed(process.env, process.stdout.isTTY === true),
       version: VERSION,
     });
     process.exit(code);

@@ -46,6 +46,7 @@ export type { InboundReceiverServer, InboundReceiverServerOptions } from "./rece
 
 export {
   WebSocketRelayTransport,
+  NOT_CONNECTED as RELAY_NOT_CONNECTED,
   DIAL_FAILURES_WARN_FROM,
   DIAL_FAILURES_ERROR_FROM,
   REFUSALS_ERROR_FROM,

@@ -10,8 +10,9 @@
 //     the operator names them in GATEWAY_AGENT_PASS_ENV (e.g. an LLM agent's OPENAI_API_KEY).
 // (1) and (2) are never passed, even when listed.
 
+import { RELAY_SECRET_KEYS } from "@hermes/settings";
 /** Names the gateway itself holds as secrets. */
-export const GATEWAY_SECRET_NAMES: readonly string[] = ["GATEWAY_RELAY_SECRET", "GATEWAY_RELAY_DELIVERY_KEY", "GATEWAY_RELAY_ENROLL_TOKEN"];
+export const GATEWAY_SECRET_NAMES: readonly string[] = RELAY_SECRET_KEYS.flatMap((k) => (k.env === undefined ? [] : [k.env]));
 
 /** Name patterns treated as secret (matched against the upper-cased name). */
 export const SECRET_NAME_PATTERNS: readonly RegExp[] = [/SECRET/, /TOKEN/, /PASSWORD/, /PASSWD/, /CREDENTIAL/, /PRIVATE_KEY/, /_KEY$/, /_KEY_/, /^KEY$/];

@@ -2,7 +2,8 @@
 // handshake, a summary of what the connector declared, the round trip, and a clean
 // disconnect. Never retries (reconnect off) and never waits longer than the timeout.
 // Exit codes as `run`: 0 handshaken, 1 unreachable / no handshake in time, 3 secret refused.
-import { parseDescriptor, RelayConnectError, WebSocketRelayTransport, type Descriptor, type WebSocketRelayTransportOptions } from "@hermes/relay-adapter";
+import { displayUrl } from "@hermes/settings";
+import { RelayConnectError, WebSocketRelayTransport, type Descriptor, type WebSocketRelayTransportOptions } from "@hermes/relay-adapter";
 import type { GatewayConfig } from "../config/resolve.js";
 import { EXIT, relayIdentities } from "../runtime/gateway.js";
 
@@ -22,18 +23,6 @@ export interface ConnectCheckResult {
   readonly lines: readonly string[];
 }
 
-/** A URL for display: userinfo (which may hold credentials) replaced by `<hidden>`. */
-export function displayUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.username === "" && u.password === "") return url;
-    u.username = "";
-    u.password = "";
-    return u.toString().replace("://", "://<hidden>@");
-  } catch {
-    return "<unparseable url>";
-  }
-}
 
 function describeDescriptor(d: Descriptor): string[] {
   const ops = d.supported_ops.length === 0 ? "(none listed: the legacy default set)" : d.supported_ops.join(", ");
@@ -79,7 +68,7 @@ export async function checkConnect(config: GatewayConfig, opts: ConnectCheckOpti
     for (const id of identities) {
       const d = transport.descriptorFor(id.platform) ?? (id === identities[0] ? outcome : undefined);
       if (d === undefined) lines.push(`  ${id.platform}: no descriptor from the connector`);
-      else lines.push(...describeDescriptor(parseDescriptor(d, { platform: id.platform })));
+      else lines.push(...describeDescriptor(d)); // parsed by the transport already
     }
     lines.push("✓ disconnected");
     return { code: EXIT.ok, lines };

@@ -33,10 +33,14 @@ export async function handleInbound(event: unknown, deps: InboundDeps): Promise<
 }
 
 /** The turn of an already authorized event: queue in its session, run the agent, send the reply. */
-export async function runInboundTurn(event: unknown, deps: Omit<InboundDeps, "authorize">): Promise<InboundOutcome> {
+export async function runInboundTurn(
+  event: unknown,
+  deps: Omit<InboundDeps, "authorize">,
+  sessionKey: string = deps.sessionKey(event),
+): Promise<InboundOutcome> {
   let turnSignal: AbortSignal | null = null;
   try {
-    return await deps.scheduler.submit(deps.sessionKey(event), async (signal) => {
+    return await deps.scheduler.submit(sessionKey, async (signal) => {
       turnSignal = signal;
       const reply = await deps.agent.runTurn(event, { signal });
       if (reply.trim() === "") return { kind: "empty" } as const;

@@ -5,6 +5,7 @@ import {
   buildSessionKey,
   isUpstreamRelayEvent,
   RelayAdapter,
+  RELAY_NOT_CONNECTED,
   startInboundReceiver,
   WebSocketRelayTransport,
   type InboundReceiverServer,
@@ -21,7 +22,7 @@ import { startHealthServer, type HealthServer, type HealthState } from "../ops/h
 import { NO_METRICS, outboundKind, type LinkState, type MetricsRecorder } from "../ops/metrics-events.js";
 import { runInboundTurn, type InboundDeps, type InboundOutcome } from "../pipeline/handle-inbound.js";
 import type { LenUnit } from "../reply/split.js";
-import { journalPath, TurnJournal } from "../turns/journal.js";
+import { journalPath, TurnJournal, type OpenedJournal } from "../turns/journal.js";
 import { TurnScheduler, type TurnSchedulerOptions } from "../turns/scheduler.js";
 import { randomUUID } from "node:crypto";
 import { postRelayPolicies } from "./policy-post.js";
@@ -58,8 +59,6 @@ export interface GatewayRuntimeOptions {
 /** What `onOutcome` is told about a message that never became a turn. */
 export type DroppedOutcome = { readonly kind: "duplicate" } | { readonly kind: "shed"; readonly bound: "total" | "session" };
 
-const NOT_CONNECTED = "relay transport not connected";
-
 /** `platform:chat_id:message_id`, the identity of a message for deduplication; null without a message id. */
 export function dedupeKey(event: RelayMessageEvent): string | null {
   const id = event.messageId;
@@ -77,8 +76,6 @@ export class GatewayRuntime {
   readonly #log: Logger;
   readonly #scheduler: TurnScheduler;
   #journal: TurnJournal<RelayMessageEvent> | null = null;
-  /** Turns read back from the journal at start, run once the message handler is wired. */
-  #recovered: Array<{ key: string; event: RelayMessageEvent }> = [];
   readonly #transport: WebSocketRelayTransport;
   readonly #adapter: RelayAdapter;
   readonly #agent: AgentBackend;
@@ -147,7 +144,7 @@ export class GatewayRuntime {
           if (r.success) return;
           // Not sent at all while the link is down: wait for it to come back (the turn's signal
           // bounds the wait), then send. Anything else, and an ambiguous result, is not retried.
-          if (r.error === NOT_CONNECTED && !signal.aborted && !transport.state.authRevoked) {
+          if (r.error === RELAY_NOT_CONNECTED && !signal.aborted && !transport.state.authRevoked) {
             await waitForLink(transport, signal);
             if (!signal.aborted) continue;
           }
@@ -176,9 +173,6 @@ export class GatewayRuntime {
    * Where the turn journal / dedupe / queue bounds report `duplicate()` and `shed()`. A no-op
    * until start() has loaded the metrics (health port set): read it at each event, do not keep it.
    */
-  get metrics(): MetricsRecorder {
-    return this.#metrics;
-  }
   get receiverUrl(): string | null {
     return this.#receiver?.url ?? null;
   }
@@ -227,13 +221,14 @@ export class GatewayRuntime {
         ...(this.#opts.fetch ? { fetch: this.#opts.fetch } : {}),
       });
     });
+    let recovered: OpenedJournal<RelayMessageEvent>["unfinished"] = [];
     if (this.#opts.journal === true) {
       // Throws JournalError (the caller exits 2) when HERMES_HOME cannot hold it.
       const opened = TurnJournal.open<RelayMessageEvent>(journalPath(c.home, c.relayId.value));
       this.#journal = opened.journal;
-      this.#recovered = [...opened.unfinished];
+      recovered = opened.unfinished;
       if (opened.skippedLines > 0) this.#log.warn({ path: opened.journal.path, skipped: opened.skippedLines }, "turn journal: unreadable lines skipped (a write torn by a crash)");
-      if (this.#recovered.length > 0) this.#log.info({ turns: this.#recovered.length }, "turn journal: running again the turns that did not finish before the last stop");
+      if (recovered.length > 0) this.#log.info({ turns: recovered.length }, "turn journal: running again the turns that did not finish before the last stop");
     }
     if (c.healthPort.value !== null) {
       // Loaded only here: prom-client costs tens of ms at start-up, and only a scraper needs it.
@@ -269,7 +264,7 @@ export class GatewayRuntime {
       this.#log.info({ url: this.#receiver.url }, "signed-HTTP inbound receiver listening");
     }
     // After connect() wired the link's handlers: their replies wait for the link if needed.
-    for (const { key, event } of this.#recovered.splice(0)) this.#runTurn(key, event);
+    for (const { key, event } of recovered) this.#runTurn(key, event);
   }
 
   /**
@@ -300,7 +295,8 @@ export class GatewayRuntime {
       this.#notify(event, { kind: "denied", reason: auth.reason });
       return;
     }
-    const bound = this.#scheduler.wouldShed(this.#deps.sessionKey(event));
+    const sessionKey = this.#deps.sessionKey(event);
+    const bound = this.#scheduler.wouldShed(sessionKey);
     if (bound !== null) {
       const fields = { platform: event.source.platform, chatId: event.source.chat_id, messageId: event.messageId, bound, ...this.#scheduler.limits };
       this.#metrics.shed();
@@ -314,13 +310,13 @@ export class GatewayRuntime {
     }
     const turnKey = key ?? `~${randomUUID()}`;
     journal?.take(turnKey, event);
-    this.#runTurn(turnKey, event, started);
+    this.#runTurn(turnKey, event, started, sessionKey);
     if (buffered && journal !== null) return journal.durable();
   }
 
   /** Run an authorized, recorded turn; record it finished unless the drain cut it off. */
-  #runTurn(key: string, event: RelayMessageEvent, started = Date.now()): void {
-    void runInboundTurn(event, this.#deps).then((outcome) => {
+  #runTurn(key: string, event: RelayMessageEvent, started = Date.now(), sessionKey = this.#deps.sessionKey(event)): void {
+    void runInboundTurn(event, this.#deps, sessionKey).then((outcome) => {
       if (outcome.kind !== "cancelled" && outcome.kind !== "draining") {
         try {
           this.#journal?.finish(key);

@@ -103,10 +103,6 @@ export class TurnJournal<E> {
   get path(): string {
     return this.#path;
   }
-  /** Turns taken and not finished. */
-  get openCount(): number {
-    return this.#open.size;
-  }
 
   state(key: string): KeyState {
     if (this.#open.has(key)) return "open";

@@ -101,7 +101,8 @@ export const DIAL_FAILURES_ERROR_FROM = 10;
 /** 4401 refusals before any handshake after which the secret is probably wrong (logged at error). */
 export const REFUSALS_ERROR_FROM = 3;
 
-const NOT_CONNECTED = "relay transport not connected";
+/** The `error` of a send refused because no handshaken link is up: nothing was sent (safe to send again). */
+export const NOT_CONNECTED = "relay transport not connected";
 const CLOSED = "relay transport closed";
 const LOST = "relay transport connection lost";
 const TIMED_OUT = "relay outbound timed out";
