@@ -1,6 +1,6 @@
 // `hermes gateway enroll`: redeem a single-use enrollment token at the connector's
 // /relay/enroll and persist the per-gateway secret and tenant delivery key to .env.
-import { defaultGatewayId, displayUrl, HTTP_URL_SCHEMES, parseSecret, parseUrl, RELAY_KEYS, RELAY_URL_SCHEMES, type Sourced } from "@hermes/settings";
+import { defaultGatewayId, displayUrl, HTTP_URL_SCHEMES, parseSecret, parseUrl, RELAY_KEYS, RELAY_URL_SCHEMES, stripTrailingSlashes, type Sourced } from "@hermes/settings";
 import type { CliContext } from "../context.js";
 import { loadSettings, settingsOrThrow } from "../config-file.js";
 import { CliError, printable, UsageError } from "../errors.js";
@@ -8,9 +8,7 @@ import { parseJsonObject, safeRequest } from "../net/safe-fetch.js";
 import type { HomeStore } from "../store.js";
 import { Output } from "../ui/output.js";
 import { resolveCallerIdentity } from "./identity.js";
-import { connectorBaseUrl, enrollUrl, stripTrailingSlashes } from "./settings.js";
-
-export { displayUrl };
+import { connectorBaseUrl, enrollUrl } from "./settings.js";
 
 export interface EnrollOptions {
   token?: string;
@@ -159,7 +157,7 @@ export async function enrollGateway(ctx: CliContext, store: HomeStore, opts: Enr
     ["GATEWAY_RELAY_SECRET", secret],
   ];
   if (deliveryKey) entries.push(["GATEWAY_RELAY_DELIVERY_KEY", deliveryKey]);
-  const explicitUrl = opts.connectorUrl === undefined ? undefined : stripTrailingSlashes(opts.connectorUrl.trim());
+  const explicitUrl = flagUrl === undefined ? undefined : stripTrailingSlashes(flagUrl);
   if (explicitUrl) entries.push(["GATEWAY_RELAY_URL", explicitUrl]);
   const wakeUrl = opts.wakeUrl?.trim();
   if (wakeUrl) entries.push(["GATEWAY_RELAY_WAKE_URL", wakeUrl]);

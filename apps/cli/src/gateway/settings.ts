@@ -3,8 +3,6 @@
 
 import { stripTrailingSlashes } from "@hermes/settings";
 
-export { stripTrailingSlashes };
-
 /**
  * The connector's HTTP base for enrollment from a relay URL: ws→http, wss→https, trailing
  * `/` and one trailing `/relay` segment removed. Returns undefined for an unusable URL.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CliError } from "../errors.js";
-import { assertSecureTransport, isLoopbackHost, type SafeRequest, safeRequest } from "./safe-fetch.js";
+import { isLoopbackHost } from "@hermes/settings";
+import { assertSecureTransport, type SafeRequest, safeRequest } from "./safe-fetch.js";
 
 type Call = { url: string; method: string; headers: Record<string, string>; body: unknown };
 

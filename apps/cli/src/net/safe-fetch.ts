@@ -35,7 +35,6 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
 
 /** The shared definition (@hermes/settings): literally 127.0.0.0/8, ::1 and `localhost`, not `*.localhost`. */
-export { isLoopbackHost };
 
 /** Throws unless `url` may carry a credential. */
 export function assertSecureTransport(url: URL, allowInsecureHttp: boolean, peer: string): void {

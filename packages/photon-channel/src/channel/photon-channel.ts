@@ -3,7 +3,7 @@ import { classifyPhotonError, PhotonSendError } from "./errors.js";
 import { MediaCache, type MediaCacheOptions } from "./media-cache.js";
 import { attachmentReaders, normalizeInbound, type IgnoredReason, type PhotonInboundMessage, type PhotonInboundReaction } from "./normalize.js";
 import { RecentMap } from "./recent.js";
-import { loadSpectrumSdk, type IMessageInstance, type SdkMessage, type SdkSpace, type SpectrumApp, type SpectrumSdk } from "./sdk.js";
+import { loadSpectrumSdk, SPECTRUM_TS_VERSION, type IMessageInstance, type SdkMessage, type SdkSpace, type SpectrumApp, type SpectrumSdk } from "./sdk.js";
 import { SendQueue, type SendQueueOptions, type SendQueueStats } from "./send-queue.js";
 import { IMESSAGE_MAX_MESSAGE_LENGTH, splitMessageText } from "./split-text.js";
 
@@ -80,7 +80,7 @@ export class PhotonChannelStateError extends Error {
 export class PhotonSdkLoadError extends Error {
   readonly code = "PHOTON_SDK_UNAVAILABLE";
   constructor(cause: unknown) {
-    super("The spectrum-ts SDK could not be loaded; reinstall @hermes/photon-channel (it depends on spectrum-ts 12.8.0).", { cause });
+    super(`The spectrum-ts SDK could not be loaded; reinstall @hermes/photon-channel (it depends on spectrum-ts ${SPECTRUM_TS_VERSION}).`, { cause });
     this.name = "PhotonSdkLoadError";
   }
 }
@@ -114,7 +114,7 @@ export class PhotonChannel {
   /** Set by stop(): the send queue is shut for good, so the channel cannot start again. */
   private closed = false;
   private readonly counters = { inbound: 0, denied: 0, duplicates: 0, notAddressed: 0, handlerErrors: 0 };
-  private readonly typingStartedAt: RecentMap<number>;
+  private readonly typingStartedAt: RecentMap<true>;
   private readonly mediaCache: MediaCache | undefined;
   private readonly ignoredCounts: Partial<Record<IgnoredReason, number>> = {};
   private lastInboundAt: number | null = null;
@@ -231,7 +231,7 @@ export class PhotonChannel {
     const space = await this.space(chatId);
     const sdk = this.requireSdk();
     await this.queue.enqueue("typing indicator", () => space.send(sdk.typing(on ? "start" : "stop")), { mutating: false });
-    if (on) this.typingStartedAt.set(chatId, this.now());
+    if (on) this.typingStartedAt.set(chatId, true);
     else this.typingStartedAt.delete(chatId);
     return true;
   }

@@ -10,8 +10,8 @@
 export type ReplayVerdict = "fresh" | "replay" | "full";
 
 export class ReplayGuard {
-  /** key → timestamp second, for the replay lookup. */
-  readonly #seen = new Map<string, number>();
+  /** Accepted keys, for the replay lookup (each is also filed under its second below). */
+  readonly #seen = new Set<string>();
   /** timestamp second → keys filed under it, for eviction by expiry. */
   readonly #byTimestamp = new Map<number, Set<string>>();
   readonly #windowSeconds: number;
@@ -36,7 +36,7 @@ export class ReplayGuard {
     // Fail closed when full: evicting a live entry would reopen a replay hole.
     if (this.#seen.size >= this.#maxEntries) return "full";
     const second = Number(ts);
-    this.#seen.set(key, second);
+    this.#seen.add(key);
     let bucket = this.#byTimestamp.get(second);
     if (bucket === undefined) {
       bucket = new Set();
@@ -49,9 +49,8 @@ export class ReplayGuard {
   /** Forget a pair (the handler failed: let the connector retry the same delivery). */
   forget(ts: bigint, signatureHex: string): void {
     const key = `${ts}.${signatureHex.toLowerCase()}`;
-    const second = this.#seen.get(key);
-    if (second === undefined) return;
-    this.#seen.delete(key);
+    if (!this.#seen.delete(key)) return;
+    const second = Number(ts);
     const bucket = this.#byTimestamp.get(second);
     bucket?.delete(key);
     if (bucket?.size === 0) this.#byTimestamp.delete(second);
@@ -62,13 +61,8 @@ export class ReplayGuard {
     // Timestamps are whole seconds: `ts < now - window` is `ts < ceil(now - window)`.
     const cutoff = Math.ceil(nowSeconds - this.#windowSeconds);
     if (cutoff <= this.#evictedBelow) return;
-    // Step second by second when few have passed; after a long gap (or on the first call)
-    // walk the buckets instead, of which there are at most one per live second.
-    if (cutoff - this.#evictedBelow <= this.#byTimestamp.size) {
-      for (let second = this.#evictedBelow; second < cutoff; second++) this.#dropBucket(second);
-    } else {
-      for (const second of this.#byTimestamp.keys()) if (second < cutoff) this.#dropBucket(second);
-    }
+    // At most once per clock second, over at most one bucket per live second.
+    for (const second of this.#byTimestamp.keys()) if (second < cutoff) this.#dropBucket(second);
     this.#evictedBelow = cutoff;
   }
 
