@@ -1,21 +1,14 @@
 import { readFileSync } from "node:fs";
-import { defineConfig } from "tsup";
+import { bundledBinConfig } from "@hermes/tsup-config";
 
 const { version } = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as { version: string };
 
 // One bundled ESM entry with a shebang: every dependency is inlined so `hermes` starts without
 // resolving a module tree (start-up is measured in bench/cli-startup.mjs). Command
 // implementations are split into chunks loaded on demand.
-export default defineConfig({
-  entry: { cli: "src/cli.ts" },
-  format: ["esm"],
-  clean: true,
-  sourcemap: true,
+export default bundledBinConfig({ cli: "src/cli.ts" }, {
   minify: true,
-  target: "node20",
-  platform: "node",
   removeNodeProtocol: false,
-  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __hermesCreateRequire } from 'node:module'; const require = __hermesCreateRequire(import.meta.url);" },
   noExternal: [/.*/],
   define: { __HERMES_CLI_VERSION__: JSON.stringify(version) },
   esbuildPlugins: [

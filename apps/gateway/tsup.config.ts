@@ -1,20 +1,16 @@
 import { readFileSync } from "node:fs";
-import { defineConfig } from "tsup";
+import { bundledBinConfig } from "@hermes/tsup-config";
 
-const pkg = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as { version: string };
+const pkg = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
 
 // The daemon ships as one ESM file with a shebang; workspace packages are bundled in so the
 // process starts without resolving a tree of modules.
-export default defineConfig({
-  entry: { cli: "src/cli.ts" },
-  format: ["esm"],
-  clean: true,
-  sourcemap: true,
-  target: "node20",
-  platform: "node",
-  // Bundled CommonJS dependencies (e.g. proper-lockfile) call require() for Node built-ins:
-  // give the ESM bundle a real require.
-  banner: { js: '#!/usr/bin/env node\nimport { createRequire as __hermesCreateRequire } from "node:module";\nconst require = __hermesCreateRequire(import.meta.url);' },
-  noExternal: [/^@hermes\//],
-  define: { __GATEWAY_VERSION__: JSON.stringify(pkg.version) },
-});
+export default bundledBinConfig(
+  { cli: "src/cli.ts" },
+  {
+    noExternal: [/^@hermes\//],
+    define: { __GATEWAY_VERSION__: JSON.stringify(pkg.version) },
+  },
+);

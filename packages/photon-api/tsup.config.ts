@@ -1,15 +1,7 @@
-import { defineConfig } from "tsup";
+import { libraryConfig } from "@hermes/tsup-config";
 
-export default defineConfig({
-  entry: {
-    "index": "src/index.ts",
-    "webhook/index": "src/webhook/index.ts",
-    "testing/index": "src/testing/index.ts"
-  },
-  format: ["esm", "cjs"],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: "node20",
-  platform: "node",
+export default libraryConfig({
+  index: "src/index.ts",
+  "webhook/index": "src/webhook/index.ts",
+  "testing/index": "src/testing/index.ts",
 });

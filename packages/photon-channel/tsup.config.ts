@@ -1,16 +1,7 @@
-import { defineConfig } from "tsup";
+import { libraryConfig } from "@hermes/tsup-config";
 
-export default defineConfig({
-  entry: {
-    "index": "src/index.ts",
-    "testing/index": "src/testing/index.ts",
-  },
-  format: ["esm", "cjs"],
+export default libraryConfig(
+  { index: "src/index.ts", "testing/index": "src/testing/index.ts" },
   // import.meta.url in the CJS build (locating the .proto files shipped by a dependency).
-  shims: true,
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: "node20",
-  platform: "node",
-});
+  { shims: true },
+);

@@ -1,17 +1,11 @@
-import { defineConfig } from "tsup";
+import { libraryConfig } from "@hermes/tsup-config";
 
-export default defineConfig({
-  entry: {
-    "index": "src/index.ts",
+export default libraryConfig(
+  {
+    index: "src/index.ts",
     "protocol/index": "src/protocol/index.ts",
-    "testing/index": "src/testing/index.ts"
+    "testing/index": "src/testing/index.ts",
   },
-  format: ["esm", "cjs"],
   // Shared chunks for CJS too: every entry must see the same module state (the upstream marker).
-  splitting: true,
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: "node20",
-  platform: "node",
-});
+  { splitting: true },
+);

@@ -1,0 +1,14 @@
+import type { Options } from "tsup";
+/**
+ * tsup's `Options` under this package's name, so a package's inferred `export default` type
+ * is nameable through its own dependency (pnpm may resolve tsup with other peers here).
+ */
+export interface TsupConfig extends Options {
+  entry: Options["entry"];
+}
+/** Shebang plus a `require` for bundled CommonJS code inside an ESM bin. */
+export declare const BIN_BANNER: string;
+/** A published library: ESM + CJS with `.d.ts`/`.d.cts` for each entry, Node 20, source maps. */
+export declare function libraryConfig(entry: Options["entry"], overrides?: Options): TsupConfig;
+/** A bin shipped as one ESM file with a shebang and a `require` for bundled CommonJS code. */
+export declare function bundledBinConfig(entry: Options["entry"], overrides?: Options): TsupConfig;
