@@ -213,6 +213,8 @@ describe("signed-HTTP inbound receiver (§6)", () => {
 
   it("waits for an async handler before answering; a rejection is a 500 and the delivery can be retried", async () => {
     let release!: () => void;
+    let entered!: () => void;
+    const handlerEntered = new Promise<void>((r) => (entered = r));
     let fail = true;
     const { url } = await start({
       onMessage: () =>
@@ -220,6 +222,7 @@ describe("signed-HTTP inbound receiver (§6)", () => {
           ? Promise.reject(new Error("async boom"))
           : new Promise<void>((r) => {
               release = r;
+              entered();
             }),
     });
     const headers = signed(BODY);
@@ -230,7 +233,7 @@ describe("signed-HTTP inbound receiver (§6)", () => {
       answered = true;
       return r;
     });
-    await new Promise((r) => setTimeout(r, 100));
+    await handlerEntered; // the handler holds the answer: no reply can have been sent yet
     expect(answered).toBe(false);
     release();
     expect(await pending).toEqual({ status: 200, body: '{"ok":true}' });

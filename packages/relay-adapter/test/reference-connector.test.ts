@@ -3,6 +3,7 @@
 // exactly once (also across a socket killed mid-drain), the §7 routes, the control API and
 // signed-HTTP delivery into the package's own receiver.
 import { makeUpgradeToken } from "@hermes/relay-crypto";
+import { eventually } from "@hermes/vitest-config/eventually";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { RelayAdapter, startInboundReceiver, WebSocketRelayTransport, type RelayMessageEvent, type WebSocketRelayTransportOptions } from "../src/index.js";
@@ -52,8 +53,7 @@ describe("upgrade auth and revocation", () => {
     const t = transport(c, { identities: [{ platform: "discord", botId: "b1" }, { platform: "telegram", botId: "b2" }] });
     const d = await t.connect();
     expect(d).toMatchObject({ platform: "discord", max_message_length: 1500, markdown_dialect: "discord", contract_version: 1 });
-    for (let i = 0; i < 500 && t.descriptorFor("telegram") === undefined; i++) await new Promise((r) => setTimeout(r, 5));
-    expect(t.descriptorFor("telegram")).toMatchObject({ len_unit: "utf16", max_message_length: 4096 });
+    await eventually(() => expect(t.descriptorFor("telegram")).toMatchObject({ len_unit: "utf16", max_message_length: 4096 }), "the telegram descriptor");
     expect(c.isConnected(GW)).toBe(true);
   });
 
@@ -118,7 +118,10 @@ describe("outbound and interrupts", () => {
     expect(c.pushInterrupt("agent:main:discord:dm:C1", "C1")).toEqual({ delivered: "live" });
     t.interrupt("agent:main:discord:dm:C2", "stop");
     await c.waitFor("interrupt");
-    await new Promise((r) => setTimeout(r, 20));
+    // Frames arrive in order: once an outbound sent after the gateway's interrupt is answered,
+    // any interrupt_inbound the connector sent back for it would have been delivered first.
+    await eventually(() => got.length > 0, "the pushed interrupt");
+    await t.sendOutbound({ op: "get_chat_info", chat_id: "C1" });
     expect(got).toEqual(["agent:main:discord:dm:C1|C1"]);
     expect(c.interrupts).toEqual([{ gatewayId: GW, session_key: "agent:main:discord:dm:C2", reason: "stop" }]);
     await t.disconnect();
@@ -160,8 +163,10 @@ describe("going_idle, buffering and replay", () => {
       third.push(e.text);
     });
     await t3.connect();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(third).toEqual([]);
+    // A replay is sent before any live inbound: when a live one arrives first, nothing was replayed.
+    expect(c.pushInbound(ev("live probe"))).toEqual({ delivered: "live" });
+    await eventually(() => third.length > 0, "the live probe");
+    expect(third.filter((text) => text !== "live probe")).toEqual([]);
   });
 
   it("replays exactly the unacked tail after a socket killed mid-drain", async () => {
@@ -175,7 +180,7 @@ describe("going_idle, buffering and replay", () => {
       if (e.text === "m3" && seen.filter((s) => s.startsWith("m3")).length === 1) {
         // Once m1 and m2 are acked, kill the socket while m3 is being handled: m3 is not
         // acked on this connection, and m4 (queued behind it) is left for the replay.
-        for (let i = 0; i < 1000 && c.bufferOf(GW).length > 2; i++) await new Promise((r) => setTimeout(r, 5));
+        await eventually(() => c.bufferOf(GW).length <= 2, "m1 and m2 acked");
         c.dropConnections(1006, "", { terminate: true });
         await new Promise<void>((r) => (release = r));
       }
@@ -200,8 +205,7 @@ describe("going_idle, buffering and replay", () => {
     c.dropConnections();
     await c.waitFor("handshake");
     c.pushInbound(ev("after reconnect"));
-    await new Promise((r) => setTimeout(r, 50));
-    expect(got).toEqual(["after reconnect"]);
+    await eventually(() => expect(got).toEqual(["after reconnect"]), "the inbound after the reconnect");
     expect(c.dialCount(GW)).toBe(2);
   });
 });

@@ -4,10 +4,11 @@
 import { getEventListeners } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { eventually } from "@hermes/vitest-config/eventually";
 import { afterEach, describe, expect, it } from "vitest";
 import { DIAL_FAILURES_ERROR_FROM, DIAL_FAILURES_WARN_FROM, RelayAdapter, REFUSALS_ERROR_FROM } from "../src/index.js";
 import type { RawConnection } from "./support/raw-connector.js";
-import { runCleanups, SECRET, setupLink, until } from "./support/transport-setup.js";
+import { runCleanups, SECRET, setupLink } from "./support/transport-setup.js";
 
 afterEach(runCleanups);
 
@@ -44,7 +45,7 @@ describe("going_idle at most once per link", () => {
     expect(await transport.goIdle(50)).toBe(false);
     (await connector.connection(0)).ws.close(1012, "restart");
     const second = await connector.connection(1);
-    await until(() => transport.state.connected && transport.state.dialCount === 2, "re-handshake");
+    await eventually(() => transport.state.connected && transport.state.dialCount === 2, "re-handshake");
     const idle = transport.goIdle(5_000);
     await second.next("going_idle");
     second.sendFrame({ type: "going_idle_ack" });
@@ -70,7 +71,7 @@ describe("bounded shutdown", () => {
     const send = adapter.send("C1", "hello");
     await conn.next("outbound");
     // From now on the peer reads nothing: no going_idle_ack, no outbound_result, no close reply.
-    (conn.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    conn.stopReading();
     // Generous bound (2x the budget): the former code took 10 s (going_idle) + 5 s (grace) here.
     expect(await Promise.race([adapter.disconnect({ budgetMs: 1_500 }), wait(3_000)])).toBeUndefined();
     expect(await send).toMatchObject({ success: false, error: "relay transport closed" });
@@ -187,7 +188,7 @@ describe("connect failures: escalating logs and counters", () => {
     expect(typeof state.lastConnectedAt).toBe("number");
     // A drop of the live link is one warn line and counted; the next dial is not a failure.
     (await connector.connection(failures)).ws.close(1012, "restart");
-    await until(() => transport.state.handshakeCount === 2, "second handshake");
+    await eventually(() => transport.state.handshakeCount === 2, "second handshake");
     expect(transport.state.closeCodes).toEqual({ 1011: failures, 1012: 1 });
     expect(lines.filter((l) => l.message.startsWith("relay link closed (1012 restart)")).map((l) => l.level)).toEqual(["warn"]);
   });
@@ -201,7 +202,7 @@ describe("connect failures: escalating logs and counters", () => {
     });
     const { transport, lines } = await setupLink({ url: `http://127.0.0.1:${port}` });
     void transport.connect().catch(() => undefined);
-    await until(() => transport.state.consecutiveFailures >= DIAL_FAILURES_WARN_FROM, "three failed dials");
+    await eventually(() => transport.state.consecutiveFailures >= DIAL_FAILURES_WARN_FROM, "three failed dials");
     expect(transport.state.closeCodes[1006]).toBeGreaterThanOrEqual(DIAL_FAILURES_WARN_FROM);
     expect(transport.state.connected).toBe(false);
     expect(lines.find((l) => l.message.startsWith("relay dial failed (1006"))?.message).toMatch(/ECONNREFUSED/);
@@ -211,7 +212,7 @@ describe("connect failures: escalating logs and counters", () => {
   it("keeps retrying a secret refused before any handshake and names `hermes gateway enroll` at error", async () => {
     const { connector, transport, lines } = await setupLink({}, (c) => (c.secrets = ["some-other-secret-not-ours-0123456789"]));
     const connected = transport.connect();
-    await until(() => transport.state.dialCount > REFUSALS_ERROR_FROM + 1, "repeated refusals");
+    await eventually(() => transport.state.dialCount > REFUSALS_ERROR_FROM + 1, "repeated refusals");
     expect(transport.state.authRevoked).toBe(false);
     const errors = lines.filter((l) => l.level === "error");
     expect(errors.length).toBeGreaterThan(0);
@@ -235,7 +236,7 @@ describe("handshake timeout", () => {
       c.onConnection = () => undefined; // accepts the upgrade, answers no hello
     });
     void transport.connect().catch(() => undefined);
-    await until(() => transport.state.consecutiveFailures >= 2, "two failed dials");
+    await eventually(() => transport.state.consecutiveFailures >= 2, "two failed dials");
     expect(transport.state.lastCloseReason).toBe("handshake timed out (no descriptor)");
     expect(transport.state.closeCodes[1006]).toBeGreaterThanOrEqual(2);
     const failed = lines.filter((l) => l.message.startsWith("relay dial failed"));
@@ -255,7 +256,7 @@ describe("half-open sockets", () => {
     expect(await serverSawClose).toBe(1006); // terminated, not a close handshake the peer could stall
     expect(pings).toBeGreaterThan(0);
     // The second link dies the same way 150 ms later: count handshakes, not the current state.
-    await until(() => transport.state.handshakeCount >= 2, "re-dial and handshake");
+    await eventually(() => transport.state.handshakeCount >= 2, "re-dial and handshake");
     expect(transport.state.closeCodes[1006]).toBeGreaterThanOrEqual(1);
     expect(lines.some((l) => l.level === "warn" && l.message.startsWith("relay link closed (1006 keepalive timeout)"))).toBe(true);
   });

@@ -2,10 +2,11 @@
 // rules of spec §2 (tokens, hellos, framing, request/response, idle, acks, keepalive,
 // reconnect, 4401 semantics, bounded disconnect).
 import { verifyToken } from "@hermes/relay-crypto";
+import { eventually } from "@hermes/vitest-config/eventually";
 import { afterEach, describe, expect, it } from "vitest";
 import type { WireMessageEvent } from "../src/protocol/types.js";
 import type { RawConnection } from "./support/raw-connector.js";
-import { runCleanups, SECRET, setupLink, until } from "./support/transport-setup.js";
+import { runCleanups, SECRET, setupLink } from "./support/transport-setup.js";
 
 afterEach(runCleanups);
 const setup = setupLink;
@@ -26,7 +27,7 @@ describe("dial and handshake", () => {
     const d = await transport.connect();
     expect(d.platform).toBe("discord");
     const first = await connector.connection(0);
-    await until(() => first.frames.filter((f) => f["type"] === "hello").length === 2, "two hellos");
+    await eventually(() => first.frames.filter((f) => f["type"] === "hello").length === 2, "two hellos");
     expect(first.frames.filter((f) => f["type"] === "hello")).toEqual([
       { type: "hello", platform: "discord", botId: "bot-1", command_manifest: [{ name: "ask" }] },
       { type: "hello", platform: "telegram", botId: "bot-2" },
@@ -36,7 +37,7 @@ describe("dial and handshake", () => {
     expect(second.gatewayId).toBe("gw-test");
     expect(second.authorization).not.toBe(first.authorization);
     expect(verifyToken(first.authorization!.slice(7), [SECRET])).toBe("gw-test");
-    await until(() => transport.state.connected && transport.state.dialCount === 2, "re-handshake");
+    await eventually(() => transport.state.connected && transport.state.dialCount === 2, "re-handshake");
   });
 
   it("sends no Authorization header without a usable secret", async () => {
@@ -58,7 +59,7 @@ describe("dial and handshake", () => {
     const d = await transport.connect();
     expect(d).toMatchObject({ platform: "discord", max_message_length: 2000 });
     expect(d).not.toHaveProperty("secret_key");
-    await until(() => transport.descriptorFor("telegram") !== undefined, "second descriptor");
+    await eventually(() => transport.descriptorFor("telegram") !== undefined, "second descriptor");
     expect(transport.state.descriptor?.platform).toBe("discord");
     expect(transport.descriptorFor("telegram")?.len_unit).toBe("utf16");
   });
@@ -83,7 +84,7 @@ describe("dial and handshake", () => {
       for (const piece of [wire.slice(0, 7), wire.slice(7, 60), wire.slice(60, 61), wire.slice(61)]) c.send(piece);
     };
     await transport.connect();
-    await until(() => got.length === 2, "two inbound events");
+    await eventually(() => got.length === 2, "two inbound events");
     expect(got).toEqual(["one", "two"]);
     expect(logs.filter((l) => l.startsWith("relay frame skipped")).length).toBeGreaterThanOrEqual(2);
     expect(transport.state.connected).toBe(true);
@@ -203,7 +204,7 @@ describe("interrupt, going_idle and acks", () => {
     conn.sendFrame({ type: "inbound", event: event("live") });
     conn.sendFrame({ type: "inbound", event: event("fail"), bufferId: "b2" });
     conn.sendFrame({ type: "passthrough_forward", forward: { platform: "x", botId: "b", method: "POST", path: "/p", headers: [], bodyB64: "" }, bufferId: "b3" });
-    await until(() => order.includes("ack b3"), "ack of the forward");
+    await eventually(() => order.includes("ack b3"), "ack of the forward");
     expect(order).toEqual(["handled a b1", "ack b1", "handled live live", "forward /p b3", "ack b3"]);
   });
 
@@ -215,7 +216,7 @@ describe("interrupt, going_idle and acks", () => {
     });
     await transport.connect();
     (await connector.connection(0)).sendFrame({ type: "interrupt_inbound", session_key: "k1", chat_id: "C1" });
-    await until(() => got.length === 1, "interrupt");
+    await eventually(() => got.length === 1, "interrupt");
     expect(got).toEqual([["k1", "C1"]]);
   });
 });
@@ -225,10 +226,9 @@ describe("keepalive, reconnect and disconnect", () => {
     const { connector, transport } = await setup({ pingIntervalMs: 20, pongTimeoutMs: 100 });
     await transport.connect();
     const first = await connector.connection(0);
-    // Stop reading: pings are never answered.
-    (first.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    first.stopAnsweringPings();
     await connector.connection(1);
-    await until(() => transport.state.connected && transport.state.dialCount === 2, "re-dial");
+    await eventually(() => transport.state.connected && transport.state.dialCount === 2, "re-dial");
     expect(transport.state.lastCloseReason).toBe("keepalive timeout");
   });
 
@@ -248,7 +248,7 @@ describe("keepalive, reconnect and disconnect", () => {
     const conn = await connector.connection(0);
     const pending = transport.sendOutbound({ op: "send" });
     await conn.next("outbound");
-    (conn.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    conn.stopReading();
     await transport.disconnect({ budgetMs: 1_500 });
     expect(await pending).toEqual({ success: false, error: "relay transport closed" });
     expect(transport.state.connected).toBe(false);
@@ -288,7 +288,7 @@ describe("4401 semantics", () => {
     close401(await connector.connection(0), "expired");
     await connector.connection(1);
     close401(await connector.connection(1), "expired");
-    await until(() => transport.state.connected && transport.state.dialCount === 3, "third link");
+    await eventually(() => transport.state.connected && transport.state.dialCount === 3, "third link");
     expect(transport.state.authRevoked).toBe(false);
     expect(revoked).toEqual([]);
   });
@@ -297,7 +297,7 @@ describe("4401 semantics", () => {
     const { connector, transport } = await revocable();
     await transport.connect();
     close401(await connector.connection(0));
-    await until(() => transport.state.connected && transport.state.dialCount === 2, "re-dial");
+    await eventually(() => transport.state.connected && transport.state.dialCount === 2, "re-dial");
     expect(transport.state.authRevoked).toBe(false);
   });
 
@@ -313,7 +313,7 @@ describe("4401 semantics", () => {
     };
     await transport.connect();
     close401(await connector.connection(0));
-    await until(() => transport.state.authRevoked, "revocation");
+    await eventually(() => transport.state.authRevoked, "revocation");
     expect(revoked).toEqual([2]);
     await new Promise((r) => setTimeout(r, 100));
     expect(connector.connections).toHaveLength(2);

@@ -16,6 +16,10 @@ export interface RawConnection {
   sendFrame(frame: object): void;
   /** Resolves with the next received frame of `type` (or already received). */
   next(type: string): Promise<Record<string, unknown>>;
+  /** From now on the gateway's pings go unanswered (frames are still read): a half-open peer. */
+  stopAnsweringPings(): void;
+  /** From now on the peer reads nothing: no pong, no frame, no reply to a close. */
+  stopReading(): void;
 }
 
 export class RawConnector {
@@ -23,6 +27,7 @@ export class RawConnector {
   readonly #http: Server;
   readonly #wss: WebSocketServer;
   readonly #waiters: (() => void)[] = [];
+  readonly #answerPings: boolean;
   onConnection: (c: RawConnection) => void = (c) => {
     // Default: answer every hello with a descriptor for its platform.
     void c.next("hello").then((h) => c.sendFrame({ type: "descriptor", descriptor: { platform: h["platform"], contract_version: 1 } }));
@@ -32,7 +37,9 @@ export class RawConnector {
 
   /** `autoPong: false` makes a half-open peer: it never answers the gateway's pings. */
   constructor(opts: { autoPong?: boolean } = {}) {
-    this.#wss = new WebSocketServer({ noServer: true, autoPong: opts.autoPong ?? true });
+    this.#answerPings = opts.autoPong ?? true;
+    // Pings are answered by #accept, so that one connection can stop answering them.
+    this.#wss = new WebSocketServer({ noServer: true, autoPong: false });
     this.#http = createServer((_req, res) => res.writeHead(404).end());
     this.#http.on("upgrade", (req: IncomingMessage, socket, head) => {
       this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req));
@@ -76,6 +83,7 @@ export class RawConnector {
     const frameWaiters: (() => void)[] = [];
     const consumed = new WeakSet<object>();
     let partial = "";
+    let answerPings = this.#answerPings;
     const conn: RawConnection = {
       ws,
       gatewayId,
@@ -99,7 +107,14 @@ export class RawConnector {
             frameWaiters.push(w);
           }
         }),
+      stopAnsweringPings: () => {
+        answerPings = false;
+      },
+      stopReading: () => ws.pause(),
     };
+    ws.on("ping", (data) => {
+      if (answerPings) ws.pong(data);
+    });
     ws.on("message", (data) => {
       partial += data.toString();
       const lines = partial.split("\n");

@@ -43,16 +43,3 @@ export async function setupLink(
   cleanups.push(() => transport.disconnect({ budgetMs: 500 }));
   return { connector, transport, logs, lines };
 }
-
-/** Resolves once `predicate()` holds (polled); rejects after 10 s naming `what`. */
-export function until(predicate: () => boolean, what = "condition"): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const tick = (): void => {
-      if (predicate()) return resolve();
-      if (Date.now() - started > 10_000) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(tick, 5);
-    };
-    tick();
-  });
-}
