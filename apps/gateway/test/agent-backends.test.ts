@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { eventually } from "@hermes/vitest-config/eventually";
 import { afterEach, describe, expect, it } from "vitest";
 import { execAgent } from "../src/agent/exec.js";
 import { httpAgent } from "../src/agent/http.js";
@@ -73,13 +74,12 @@ describe("exec agent", () => {
     const a = execAgent({ command: `sleep 30 & echo $! > ${pidFile}; wait`, timeoutMs: 10_000, env, killGraceMs: 100 });
     const ac = new AbortController();
     const turn = a.runTurn(event, { signal: ac.signal });
-    for (let i = 0; i < 200 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 10));
+    await eventually(() => existsSync(pidFile), "the grandchild's pid file");
     const pid = Number(readFileSync(pidFile, "utf8").trim());
     expect(alive(pid)).toBe(true);
     ac.abort();
     await expect(turn).rejects.toMatchObject({ code: "AGENT_ABORTED" });
-    for (let i = 0; i < 200 && alive(pid); i++) await new Promise((r) => setTimeout(r, 10));
-    expect(alive(pid)).toBe(false);
+    await eventually(() => expect(alive(pid)).toBe(false), "the grandchild to exit");
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -3,6 +3,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { eventually } from "@hermes/vitest-config/eventually";
 import { afterAll, describe, expect, it } from "vitest";
 import { BIN, GatewayProcess } from "./support/gateway-process.js";
 
@@ -71,11 +72,11 @@ describe("hermes-gateway dev-connector", () => {
       expect(unauthorized.status).toBe(401);
       const post = await fetch(`${controlUrl}/inbound`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body });
       expect(await post.json()).toEqual({ delivered: "live" });
-      let outbound: { action: { op: string; content: string } }[] = [];
-      for (let i = 0; i < 500 && outbound.length === 0; i++) {
-        outbound = ((await (await fetch(`${controlUrl}/outbound`, { headers: auth })).json()) as { outbound: typeof outbound }).outbound;
-        if (outbound.length === 0) await new Promise((r) => setTimeout(r, 10));
-      }
+      type Outbound = { outbound: { action: { op: string; content: string } }[] };
+      const outbound = await eventually(async () => {
+        const body = (await (await fetch(`${controlUrl}/outbound`, { headers: auth })).json()) as Outbound;
+        return body.outbound.length > 0 && body.outbound;
+      }, "the echo at the connector");
       expect(outbound.map((o) => o.action)).toMatchObject([{ op: "send", content: "from curl" }]);
       const state = await (await fetch(`${controlUrl}/state`, { headers: auth })).text();
       expect(JSON.parse(state)).toMatchObject({ gateways: { "gw-x": { connected: true } } });

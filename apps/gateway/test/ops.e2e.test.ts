@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSessionKey, type WireMessageEvent } from "@hermes/relay-adapter";
 import { ReferenceConnector } from "@hermes/relay-adapter/testing";
+import { eventually } from "@hermes/vitest-config/eventually";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseExposition } from "./support/exposition.js";
 import { ProcessTestFixture } from "./support/fixture.js";
@@ -63,14 +64,6 @@ const ev = (text: string, chat = "C1"): WireMessageEvent => ({
   source: { platform: "discord", chat_id: chat, chat_type: "dm", user_id: "U1" },
 });
 
-async function until(predicate: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const start = Date.now();
-  while (!(await predicate())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** Replies "ok", except to "hold": then it writes a marker file and sleeps (until killed). */
 const holdingAgent = (marker: string) => `exec:input=$(cat); case "$input" in *'"hold"'*) touch ${marker}; sleep 30;; esac; echo ok`;
 
@@ -115,14 +108,14 @@ describe("/metrics and /readyz of the running bin", () => {
     c.dropConnections(1012, "service restart");
     await gw.waitForLog((l) => typeof l.msg === "string" && l.msg.startsWith("relay link closed (1012"), "close log");
     expect((await fetch(readyz)).status).toBe(503);
-    await until(async () => (await fetch(readyz)).status === 200, "ready again after the re-dial");
+    await eventually(async () => (await fetch(readyz)).status === 200, "ready again after the re-dial");
     const after = await scrape();
     expect(after.value("hermes_gateway_link_closes_total", { code: "1012" })).toBe(1);
     expect(after.value("hermes_gateway_dials_total")).toBe(2);
 
     // Draining with a turn still running: /readyz 503 while /healthz stays 200.
     c.pushInbound(ev("hold"));
-    await until(() => existsSync(marker), "the held turn to start");
+    await eventually(() => existsSync(marker), "the held turn to start");
     expect((await scrape()).value("hermes_gateway_turns_in_flight")).toBe(1);
     gw.child.kill("SIGTERM");
     await gw.waitForLog((l) => l.msg === "draining");
@@ -215,7 +208,7 @@ describe("logs of the built bin", () => {
     await c.waitFor("handshake");
     const held = ev("hold");
     c.pushInbound(held);
-    await until(() => existsSync(marker), "the held turn to start");
+    await eventually(() => existsSync(marker), "the held turn to start");
     c.pushInterrupt(buildSessionKey(held.source), "C1");
     const interrupted = await gw.waitForLog((l) => l.msg === "turn interrupted", "turn interrupted");
     expect(interrupted.level).toBe(30);
@@ -259,7 +252,7 @@ describe("logs of the built bin", () => {
     // Forced pretty to a pipe: human-readable, never coloured.
     const piped = gateway({ ...relayEnv(c), GATEWAY_LOG_FORMAT: "pretty" });
     await c.waitFor("handshake");
-    await until(() => piped.raw.includes("relay link up"), "pretty line");
+    await eventually(() => piped.raw.includes("relay link up"), "pretty line");
     expect(await piped.stop()).toBe(0);
     expect(piped.raw).not.toMatch(ANSI);
     expect(() => JSON.parse(piped.raw.split("\n")[0] ?? "")).toThrow();
@@ -288,10 +281,8 @@ describe("exec: agents through the built bin", () => {
     });
     await c.waitFor("handshake");
     c.pushInbound(ev("env please"));
-    for (let i = 0; i < 1500 && !c.outbound.some((o) => o.action.op === "send"); i++) await new Promise((r) => setTimeout(r, 10));
-    const sent = c.outbound.find((o) => o.action.op === "send");
-    expect(sent).toBeDefined();
-    const childEnv = JSON.parse(String(sent!.action["content"])) as Record<string, string>;
+    const sent = await eventually(() => c.outbound.find((o) => o.action.op === "send") ?? false, "the agent's reply");
+    const childEnv = JSON.parse(String(sent.action["content"])) as Record<string, string>;
     expect(childEnv["HARMLESS_SETTING"]).toBe("visible");
     expect(childEnv["OPENAI_API_KEY"]).toBe("sk-pass-me");
     for (const name of ["GATEWAY_RELAY_SECRET", "GATEWAY_RELAY_DELIVERY_KEY", "OTHER_SERVICE_TOKEN", "SAME_VALUE_AS_SECRET"]) expect(childEnv).not.toHaveProperty(name);

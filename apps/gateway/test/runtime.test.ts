@@ -3,6 +3,7 @@
 // process exits right after).
 import { Writable } from "node:stream";
 import { ReferenceConnector } from "@hermes/relay-adapter/testing";
+import { eventually } from "@hermes/vitest-config/eventually";
 import { afterEach, describe, expect, it } from "vitest";
 import { resolveConfig } from "../src/config/resolve.js";
 import { createLogger } from "../src/ops/logger.js";
@@ -40,7 +41,7 @@ describe("GatewayRuntime health", () => {
   it("reports connecting → connected (with the descriptor platform) and serves /healthz", async () => {
     const { runtime, handshake } = await start();
     await handshake;
-    for (let i = 0; i < 200 && runtime.health().relay?.state !== "connected"; i++) await new Promise((r) => setTimeout(r, 5));
+    await eventually(() => runtime.health().relay?.state === "connected", "relay state connected");
     expect(runtime.health()).toMatchObject({ relay: { state: "connected", platform: "telegram", dialCount: 1, lastClose: null, authRevoked: false }, turnsInFlight: 0, draining: false });
     const body = (await (await fetch(runtime.healthUrl!)).json()) as { ok: boolean };
     expect(body.ok).toBe(true);
@@ -51,7 +52,7 @@ describe("GatewayRuntime health", () => {
     await handshake;
     const health = runtime.healthUrl!;
     connector.revoke("gw-rt");
-    for (let i = 0; i < 400 && !runtime.health().relay?.authRevoked; i++) await new Promise((r) => setTimeout(r, 5));
+    await eventually(() => runtime.health().relay?.authRevoked === true, "authRevoked in health");
     expect(runtime.health().relay).toMatchObject({ state: "disabled", authRevoked: true, lastClose: { code: 4401, reason: "unauthorized" } });
     expect(await runtime.exited).toBe(EXIT.revoked);
     expect(lines.some((l) => JSON.parse(l).msg === RELAY_DISABLED_LOG)).toBe(true);
