@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { measureGrowth } from "@hermes/vitest-config/growth";
 import { describe, expect, it } from "vitest";
 import { editDotenv, formatEnvValue, parseDotenv, parseEnvValue } from "./dotenv.js";
 
@@ -101,21 +102,12 @@ describe("parsing stays linear on adversarial lines", () => {
   // A bare value with a long run of spaces and no '#' made `/\s+#.*$/` rescan the run from
   // each space (quadratic). 10x the input must cost well under 100x the time.
   it("a long run of spaces in a bare value or after '=' (10x input ⇒ < 20x time)", () => {
-    const cost = (n: number): number => {
+    const text = (n: number): string => {
       const spaces = " ".repeat(n);
-      const text = `A=x${spaces}y\nB=${spaces}\nC=${spaces}z${spaces}\n`;
-      let best = Number.POSITIVE_INFINITY;
-      for (let round = 0; round < 5; round++) {
-        const start = performance.now();
-        for (let i = 0; i < 5; i++) parseDotenv(text);
-        best = Math.min(best, performance.now() - start);
-      }
-      return best;
+      return `A=x${spaces}y\nB=${spaces}\nC=${spaces}z${spaces}\n`;
     };
-    cost(2_000); // warm up
-    const small = cost(4_000);
-    const large = cost(40_000);
-    expect(large / small).toBeLessThan(20);
+    const growth = measureGrowth(parseDotenv, text(4_000), text(40_000));
+    expect(growth.ratio, JSON.stringify(growth)).toBeLessThan(20);
     const spaces = " ".repeat(10);
     expect([...parseDotenv(`A=x${spaces}y\nB=${spaces}\nC=${spaces}z # c\n`)]).toEqual([
       ["A", `x${spaces}y`],

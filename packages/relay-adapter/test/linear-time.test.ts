@@ -1,10 +1,16 @@
 // Parsers at the trust boundary are linear in their input (issue 11): 10x the input must
-// cost well under 100x the time (quadratic); we require < 20x. See support/growth.ts.
+// cost well under 100x the time (quadratic); we require < 20x (measureGrowth, see
+// tooling/vitest/growth.js).
+import { measureGrowth } from "@hermes/vitest-config/growth";
 import { describe, expect, it } from "vitest";
 import { decodeForwardBody, encodeFrame, FrameDecoder } from "../src/protocol/index.js";
-import { growthRatio } from "./support/growth.js";
 
 const LINEAR = 20;
+
+/** How `run` grows from the input `make(n)` to `make(10 * n)`. */
+function growth<T>(n: number, make: (n: number) => T, run: (input: T) => unknown) {
+  return measureGrowth(run, make(n), make(10 * n), { bound: LINEAR });
+}
 
 describe("passthrough base64 check", () => {
   const cases: [string, (n: number) => string][] = [
@@ -16,7 +22,8 @@ describe("passthrough base64 check", () => {
     ["data and whitespace interleaved", (n) => "QU \n".repeat(n / 4)],
   ];
   it.each(cases)("grows linearly: %s", (_name, make) => {
-    expect(growthRatio(100_000, make, decodeForwardBody)).toBeLessThan(LINEAR);
+    const g = growth(100_000, make, decodeForwardBody);
+    expect(g.ratio, JSON.stringify(g)).toBeLessThan(LINEAR);
   });
 });
 
@@ -38,6 +45,7 @@ describe("FrameDecoder", () => {
   };
 
   it("grows linearly with a frame delivered in same-size pieces", () => {
-    expect(growthRatio(256 * 1024, pieces, decode)).toBeLessThan(LINEAR);
+    const g = growth(256 * 1024, pieces, decode);
+    expect(g.ratio, JSON.stringify(g)).toBeLessThan(LINEAR);
   });
 });

@@ -1,5 +1,5 @@
 // Every verifier is linear in its (attacker-sized) input: 10x the input must cost well under
-// 100x the time. Asserted as growth (see support/growth.ts), never as a wall-clock budget.
+// 100x the time. Asserted as growth (measureGrowth, tooling/vitest/growth.js), never as a wall-clock budget.
 import { describe, expect, it } from "vitest";
 import { makeToken, verifyDeliverySignature, verifySignature, verifyToken } from "../src/index.js";
 import { measureGrowth } from "@hermes/vitest-config/growth";
