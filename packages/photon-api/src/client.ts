@@ -5,9 +5,8 @@ import {
 import { PhotonDashboardAuthError, PhotonApiError, InvalidPhoneNumberError } from "./errors.js";
 import { DEFAULT_DASHBOARD_HOST, DEFAULT_SPECTRUM_HOST, stripTrailingSlashes } from "./hosts.js";
 import { DEFAULT_MAX_RESPONSE_BYTES, messageOf, realSleep, send, type FetchLike, type HttpOptions, type PhotonLogger, type SentResponse, type Sleep } from "./http.js";
+import { E164 } from "./phone.js";
 import type { TokenCandidate } from "./token-candidates.js";
-
-export const E164 = /^\+[1-9]\d{6,14}$/;
 
 export interface PhotonClientOptions {
   dashboardHost?: string;

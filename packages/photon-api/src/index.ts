@@ -1,4 +1,5 @@
-export { PhotonClient, E164 } from "./client.js";
+export { PhotonClient } from "./client.js";
+export { E164 } from "./phone.js";
 export type {
   CreateUserInput, LoginOptions, PhotonClientOptions, Project, ProjectCredentials,
   RegisteredWebhook, SpectrumUser, WebhookInfo,

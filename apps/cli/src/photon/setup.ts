@@ -2,6 +2,7 @@
 // rejected; reuse a working project, else adopt one by name, else create it; never rotate a
 // project secret that still works; register the user (idempotent by phone); optionally
 // register the webhook and store its signing secret once; finish with the status table.
+import { E164 } from "@hermes/photon-api";
 import type { CliContext } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
 import { Output } from "../ui/output.js";
@@ -20,7 +21,6 @@ export interface SetupOptions {
 }
 
 export const DEFAULT_PROJECT_NAME = "hermes";
-export const E164 = /^\+[1-9]\d{6,14}$/;
 
 export function checkWebhookUrl(raw: string): string {
   let url: URL;

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { E164 } from "../phone.js";
 import { computeWebhookSignature } from "../webhook/verify.js";
 
 /** Where the approving device-token response carries the token (spec §1, six shapes). */
@@ -42,8 +43,6 @@ export interface FakePhotonServerOptions {
 }
 
 interface DeviceState { script: DeviceScript; polls: number; userCode: string }
-
-const E164 = /^\+[1-9]\d{6,14}$/;
 
 /**
  * A real HTTP server on 127.0.0.1:0 implementing Photon's Dashboard and Spectrum endpoints

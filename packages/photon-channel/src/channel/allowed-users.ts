@@ -16,6 +16,8 @@ export interface AllowedUsers {
   readonly rejected: readonly RejectedAllowEntry[];
 }
 
+// Same rule as @hermes/photon-api's `E164`, written here because this package depends on no
+// @hermes package (a runtime dependency for one regex would tie the two releases together).
 const E164 = /^\+[1-9]\d{6,14}$/;
 // One @, no whitespace, a dotted domain: loose on purpose (iMessage accepts any Apple ID email).
 // Domain labels cannot contain the dot that separates them, so matching never backtracks.
