@@ -1,21 +1,12 @@
 // The real process context and the command tree, loaded by cli.ts for everything but --version.
+import { setTimeout as delay } from "node:timers/promises";
 import type { CliContext } from "./context.js";
 import { run } from "./program.js";
 import { terminalPrompt } from "./ui/prompt.js";
 
+/** A timer that an abort signal cancels (rejecting with an AbortError). */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
+  return delay(ms, undefined, signal ? { signal } : {});
 }
 
 export async function main(argv: readonly string[], version: string): Promise<number> {

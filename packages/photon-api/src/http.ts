@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { PhotonApiError } from "./errors.js";
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -5,13 +6,8 @@ export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 /** Receives method, path and status only; never headers, bodies, tokens or secrets. */
 export type PhotonLogger = (message: string) => void;
 
-export const realSleep: Sleep = (ms, signal) =>
-  new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => { signal?.removeEventListener("abort", onAbort); resolve(); }, ms);
-    const onAbort = () => { clearTimeout(timer); reject(signal?.reason); };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
+/** A timer that an abort signal cancels (rejecting with an AbortError). */
+export const realSleep: Sleep = (ms, signal) => delay(ms, undefined, signal ? { signal } : {});
 
 /** Default cap on a response body: Photon's answers are a few KiB; 4 MiB is far above any. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
