@@ -2,23 +2,15 @@
 // (`node apps/cli/dist/cli.js --version`) against `node -e 0`, interleaved round by round so
 // both see the same machine noise. Target (issue 6): well under 2× the baseline.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { heading, median, printRow, requireBuilt, ROUNDS, setting, targetNote } from "./harness.mjs";
 
 const BIN = fileURLToPath(new URL("../apps/cli/dist/cli.js", import.meta.url));
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
-const PER_ROUND = Number(process.env.BENCH_STARTS ?? 5);
+const PER_ROUND = setting("BENCH_STARTS", 5, 1);
 const TARGET = 2;
 
-// A missing build skips this bench (and only this one: run.mjs goes on with the others).
-const built = existsSync(BIN);
-if (!built) console.log(`# @hermes/cli start-up: ${BIN} is missing; build it first (node scripts/pnpm.mjs --filter @hermes/cli build)`);
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+const built = requireBuilt(BIN, "@hermes/cli start-up", "node scripts/pnpm.mjs --filter @hermes/cli build");
 
 function startMs(args) {
   const t0 = performance.now();
@@ -28,9 +20,8 @@ function startMs(args) {
   return dt;
 }
 
-const rows = [];
 if (built) {
-  console.log(`# @hermes/cli start-up (node ${process.version}, ${process.arch})`);
+  heading("@hermes/cli start-up");
   startMs([BIN, "--version"]); // warm the file cache for both
   startMs(["-e", "0"]);
   const cases = [
@@ -49,10 +40,6 @@ if (built) {
     const o = median(ours);
     const b = median(base);
     const ratio = o / b;
-    rows.push({ case: name, ours: o, baseline: b, ratio, target: TARGET });
-    console.log(
-      `${name.padEnd(44)} ours ${`${o.toFixed(1)} ms`.padStart(16)}   baseline ${`${b.toFixed(1)} ms`.padStart(16)}   ratio ${ratio.toFixed(2)}×  (target < ${TARGET}×: ${ratio < TARGET ? "met" : "NOT met"})`,
-    );
+    printRow(name, `${o.toFixed(1)} ms`, `${b.toFixed(1)} ms`, ratio, targetNote(ratio < TARGET, `< ${TARGET}×`));
   }
 }
-export default rows;

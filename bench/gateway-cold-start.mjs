@@ -4,29 +4,27 @@
 // Target (issue 11): ≤ 1.3× the bare client.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { ReferenceConnector } from "@hermes/relay-adapter/testing";
+import { heading, median, printRow, requireBuilt, ROUNDS, setting, targetNote } from "./harness.mjs";
 
 const BIN = fileURLToPath(new URL("../apps/gateway/dist/cli.js", import.meta.url));
 const BARE = fileURLToPath(new URL("./support/bare-dial.mjs", import.meta.url));
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
-const PER_ROUND = Number(process.env.BENCH_STARTS ?? 3);
+const PER_ROUND = setting("BENCH_STARTS", 3, 1);
 const TARGET = 1.3;
 
-const built = existsSync(BIN);
-if (!built) console.log(`# @hermes/gateway cold start: ${BIN} is missing; build it first (node scripts/pnpm.mjs exec turbo run build --filter=@hermes/gateway...)`);
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+const built = requireBuilt(
+  BIN,
+  "@hermes/gateway cold start",
+  "node scripts/pnpm.mjs exec turbo run build --filter=@hermes/gateway...",
+);
 
 if (built) {
-  console.log(`# @hermes/gateway cold start: spawn → hello at the connector (node ${process.version}, ${process.arch})`);
+  heading("@hermes/gateway cold start: spawn → hello at the connector");
   const secret = randomBytes(32).toString("hex");
   const connector = await new ReferenceConnector({ gateways: { "gw-cold": [secret], "gw-bare": [secret] } }).start();
   const home = mkdtempSync(join(tmpdir(), "bench-cold-"));
@@ -65,8 +63,12 @@ if (built) {
     }
   }
   const ratio = median(a) / median(b);
-  console.log(
-    `${"hermes-gateway run: spawn → hello".padEnd(44)} ours ${`${median(a).toFixed(0)} ms`.padStart(16)}   baseline ${`${median(b).toFixed(0)} ms`.padStart(16)}   ratio ${ratio.toFixed(2)}× (target ≤ ${TARGET}×: ${ratio <= TARGET ? "met" : "NOT met"})`,
+  printRow(
+    "hermes-gateway run: spawn → hello",
+    `${median(a).toFixed(0)} ms`,
+    `${median(b).toFixed(0)} ms`,
+    ratio,
+    targetNote(ratio <= TARGET, `≤ ${TARGET}×`),
   );
   await connector.stop();
   rmSync(home, { recursive: true, force: true });

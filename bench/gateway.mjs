@@ -6,43 +6,36 @@
 // messages (issue 7 target: growth < 20 MB).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { ReferenceConnector } from "@hermes/relay-adapter/testing";
+import { heading, median, percentile, printRow, requireBuilt, ROUNDS, setting } from "./harness.mjs";
 import { startChild } from "./support/ipc.mjs";
 
 const BIN = fileURLToPath(new URL("../apps/gateway/dist/cli.js", import.meta.url));
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
-const ROUND_MS = Number(process.env.BENCH_NET_ROUND_MS ?? 700);
-const RSS_MESSAGES = Number(process.env.BENCH_GATEWAY_MESSAGES ?? 10_000);
+const ROUND_MS = setting("BENCH_NET_ROUND_MS", 700, 50);
+const WARM_MS = Math.min(200, ROUND_MS);
+const RSS_MESSAGES = setting("BENCH_GATEWAY_MESSAGES", 10_000, 50);
+// Pause before each memory reading so boot-time and in-flight work settles.
+const SETTLE_MS = setting("BENCH_SETTLE_MS", 1_000, 0);
 const RSS_TARGET_MB = 20;
 const GATEWAY_ID = "gw-bench";
 const BASELINE_ID = "gw-bench-raw";
 
-// A missing build skips this bench (and only this one: run.mjs goes on with the others).
-const built = existsSync(BIN);
-if (!built) console.log(`# @hermes/gateway: ${BIN} is missing; build it first (node scripts/pnpm.mjs exec turbo run build --filter=@hermes/gateway...)`);
+const built = requireBuilt(BIN, "@hermes/gateway", "node scripts/pnpm.mjs exec turbo run build --filter=@hermes/gateway...");
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-const line = (name, ours, base, ratio, tail = "") =>
-  console.log(`${name.padEnd(44)} ours ${ours.padStart(16)}   baseline ${base.padStart(16)}   ratio ${ratio.toFixed(2)}×${tail}`);
 const mb = (bytes) => (bytes / (1024 * 1024)).toFixed(1);
 const vmRssMb = (pid) => {
   const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) / 1024 : Number.NaN;
 };
 
-const rows = [];
 if (built) {
-  console.log(`# @hermes/gateway, echo agent, built bin (node ${process.version}, ${process.arch})`);
+  heading("@hermes/gateway, echo agent, built bin");
   const gatewaySecret = randomBytes(32).toString("hex");
   const baselineSecret = randomBytes(32).toString("hex");
   const connector = await new ReferenceConnector({
@@ -172,25 +165,25 @@ if (built) {
     if (!connector.isConnected(BASELINE_ID)) await connector.waitFor("handshake", (e) => e.gatewayId === BASELINE_ID, 15_000);
 
     // ── memory: idle, then after 10k messages ───────────────────────────
-    await sleep(1_000); // let boot-time work (policy POST, health server) settle
+    await sleep(SETTLE_MS); // let boot-time work (policy POST, health server) settle
     const idle = vmRssMb(gateway.pid);
     const idleGc = await gcReading();
     const t0 = performance.now();
     await messages(GATEWAY_ID, RSS_MESSAGES, 16);
     const tenKSeconds = (performance.now() - t0) / 1000;
-    await sleep(1_000);
+    await sleep(SETTLE_MS);
     const after = vmRssMb(gateway.pid);
     const afterGc = await gcReading();
     // The bare RelayAdapter echo child, same 10k messages, for reference.
     const baseIdle = vmRssMb(baseline.child.pid);
     await messages(BASELINE_ID, RSS_MESSAGES, 16);
-    await sleep(1_000);
+    await sleep(SETTLE_MS);
     const baseAfter = vmRssMb(baseline.child.pid);
 
     // ── throughput and latency ──────────────────────────────────────────
     for (const concurrency of [1, 16]) {
-      await round(GATEWAY_ID, concurrency, 200, []); // warm both up
-      await round(BASELINE_ID, concurrency, 200, []);
+      await round(GATEWAY_ID, concurrency, WARM_MS, []); // warm both up
+      await round(BASELINE_ID, concurrency, WARM_MS, []);
       const a = [];
       const b = [];
       const latA = [];
@@ -205,18 +198,16 @@ if (built) {
       latB.sort((x, y) => x - y);
       const lat = { oursP50: percentile(latA, 50), oursP99: percentile(latA, 99), baseP50: percentile(latB, 50), baseP99: percentile(latB, 99) };
       const name = `push → echo reply, ${concurrency} chat${concurrency > 1 ? "s" : ""} in flight`;
-      rows.push({ case: name, ours, baseline: base, ratio: ours / base, unit: "messages/s", ...lat });
-      line(name, `${Math.round(ours).toLocaleString("en-US")} msg/s`, `${Math.round(base).toLocaleString("en-US")} msg/s`, ours / base, "  (no target; baseline = bare RelayAdapter echo)");
+      printRow(name, `${Math.round(ours).toLocaleString("en-US")} msg/s`, `${Math.round(base).toLocaleString("en-US")} msg/s`, ours / base, "  (no target; baseline = bare RelayAdapter echo)");
       const ms = (x) => `${x.toFixed(3)} ms`;
-      line("  latency p50", ms(lat.oursP50), ms(lat.baseP50), lat.oursP50 / lat.baseP50);
-      line("  latency p99", ms(lat.oursP99), ms(lat.baseP99), lat.oursP99 / lat.baseP99);
+      printRow("  latency p50", ms(lat.oursP50), ms(lat.baseP50), lat.oursP50 / lat.baseP50);
+      printRow("  latency p99", ms(lat.oursP99), ms(lat.baseP99), lat.oursP99 / lat.baseP99);
     }
     const total = seq;
-    await sleep(1_000);
+    await sleep(SETTLE_MS);
     const afterAll = vmRssMb(gateway.pid);
 
     const growth = after - idle;
-    rows.push({ case: "gateway VmRSS", idle, after10k: after, baselineIdle: baseIdle, baselineAfter10k: baseAfter, idleGc, after10kGc: afterGc, growth, targetMb: RSS_TARGET_MB, afterAllMessages: afterAll, allMessages: total, nodeFlags });
     const baseGrowth = baseAfter - baseIdle;
     const signed = (x) => `${x >= 0 ? "+" : ""}${x.toFixed(1)} MB`;
     console.log(
@@ -239,4 +230,3 @@ if (built) {
     rmSync(home, { recursive: true, force: true });
   }
 }
-export default rows;

@@ -20,27 +20,20 @@ import { performance } from "node:perf_hooks";
 import { RelayAdapter, WebSocketRelayTransport } from "@hermes/relay-adapter";
 import { DELIVERY_SIG_HEADER, DELIVERY_TS_HEADER, signDelivery } from "@hermes/relay-crypto";
 import WebSocket from "ws";
+import { heading, median, percentile, printRow, ROUNDS, setting, targetNote } from "./harness.mjs";
 import { startChild } from "./support/ipc.mjs";
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
-const ROUND_MS = Number(process.env.BENCH_NET_ROUND_MS ?? 700);
-const INBOUND_PER_ROUND = Number(process.env.BENCH_INBOUND_EVENTS ?? 20_000);
-const RSS_EVENTS = Number(process.env.BENCH_RSS_EVENTS ?? 100_000);
+const ROUND_MS = setting("BENCH_NET_ROUND_MS", 700, 50);
+const WARM_MS = Math.min(200, ROUND_MS);
+const INBOUND_PER_ROUND = setting("BENCH_INBOUND_EVENTS", 20_000, 200);
+const RSS_EVENTS = setting("BENCH_RSS_EVENTS", 100_000, 1_000);
 const HTTP_CONCURRENCY = 16;
 const OUTBOUND_TARGET = 0.6;
 const RECEIVER_TARGET = 0.7;
 const RSS_TARGET_MB = 10;
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const fmtOps = (ops, unit) => `${Math.round(ops).toLocaleString("en-US")} ${unit}`;
 const mb = (bytes) => bytes / (1024 * 1024);
-const verdict = (ok, text) => `  (target ${text}: ${ok ? "met" : "NOT met"})`;
-const line = (name, ours, base, ratio, tail = "") =>
-  console.log(`${name.padEnd(44)} ours ${ours.padStart(16)}   baseline ${base.padStart(16)}   ratio ${ratio.toFixed(2)}×${tail}`);
 
 /** A raw `ws` client doing what the transport does on the wire, nothing more. */
 class RawRelayClient {
@@ -115,8 +108,7 @@ async function outboundRound(send, concurrency, ms, latencies, failures) {
   return (ops / (performance.now() - t0)) * 1000;
 }
 
-console.log(`# @hermes/relay-adapter (node ${process.version}, ${process.arch})`);
-const rows = [];
+heading("@hermes/relay-adapter");
 const connector = await startChild(new URL("./support/relay-connector.mjs", import.meta.url));
 const url = connector.ready.url;
 
@@ -144,8 +136,8 @@ for (const concurrency of [1, 64]) {
   const oursSend = () => transport.sendOutbound(action);
   const rawSend = () => raw.sendOutbound(action);
   const failures = { count: 0 };
-  await outboundRound(oursSend, concurrency, 200, [], failures); // warm up both
-  await outboundRound(rawSend, concurrency, 200, [], failures);
+  await outboundRound(oursSend, concurrency, WARM_MS, [], failures); // warm up both
+  await outboundRound(rawSend, concurrency, WARM_MS, [], failures);
   const a = [];
   const b = [];
   const latA = [];
@@ -166,11 +158,10 @@ for (const concurrency of [1, 64]) {
     baseP99: percentile(latB, 99),
   };
   const name = `outbound round trip, ${concurrency} in flight`;
-  rows.push({ case: name, ours, baseline: base, ratio, target: OUTBOUND_TARGET, unit: "round trips/s", ...lat, failures: failures.count });
-  line(name, fmtOps(ours, "rt/s"), fmtOps(base, "rt/s"), ratio, verdict(ratio >= OUTBOUND_TARGET, `≥ ${OUTBOUND_TARGET}×`));
+  printRow(name, fmtOps(ours, "rt/s"), fmtOps(base, "rt/s"), ratio, targetNote(ratio >= OUTBOUND_TARGET, `≥ ${OUTBOUND_TARGET}×`));
   const ms = (x) => `${x.toFixed(3)} ms`;
-  line("  latency p50", ms(lat.oursP50), ms(lat.baseP50), lat.oursP50 / lat.baseP50);
-  line("  latency p99", ms(lat.oursP99), ms(lat.baseP99), lat.oursP99 / lat.baseP99);
+  printRow("  latency p50", ms(lat.oursP50), ms(lat.baseP50), lat.oursP50 / lat.baseP50);
+  printRow("  latency p99", ms(lat.oursP99), ms(lat.baseP99), lat.oursP99 / lat.baseP99);
   if (failures.count > 0) console.log(`  ! ${failures.count} round trips did not succeed`);
 }
 
@@ -213,8 +204,7 @@ for (const concurrency of [1, 64]) {
   const ours = median(a);
   const base = median(b);
   const name = "inbound events through RelayAdapter";
-  rows.push({ case: name, ours, baseline: base, ratio: ours / base, target: null, unit: "events/s" });
-  line(name, fmtOps(ours, "ev/s"), fmtOps(base, "ev/s"), ours / base, "  (no target; baseline = raw ws parse-only)");
+  printRow(name, fmtOps(ours, "ev/s"), fmtOps(base, "ev/s"), ours / base, "  (no target; baseline = raw ws parse-only)");
 }
 
 await transport.disconnect({ budgetMs: 1_000 });
@@ -278,8 +268,8 @@ raw.close();
     const cpu1 = (await servers.request({ cmd: "cpu" })).micros;
     return { rate, cpuPerRequest: (cpu1 - cpu0) / ops };
   };
-  await round(receiverUrl, agents.receiver, 200);
-  await round(bareUrl, agents.bare, 200);
+  await round(receiverUrl, agents.receiver, WARM_MS);
+  await round(bareUrl, agents.bare, WARM_MS);
   statuses.clear();
   const a = [];
   const b = [];
@@ -297,23 +287,13 @@ raw.close();
   const baseCpu = median(b.map((x) => x.cpuPerRequest));
   const cpuRatio = baseCpu / oursCpu;
   const name = `signed-HTTP receiver, ${HTTP_CONCURRENCY} in flight`;
-  rows.push({
-    case: name,
-    ours,
-    baseline: base,
-    ratio,
-    target: RECEIVER_TARGET,
-    unit: "requests/s",
-    serverCpuMicrosPerRequest: { ours: oursCpu, baseline: baseCpu, capacityRatio: cpuRatio },
-    statuses: Object.fromEntries(statuses),
-  });
-  line(name, fmtOps(ours, "req/s"), fmtOps(base, "req/s"), ratio, verdict(ratio >= RECEIVER_TARGET, `≥ ${RECEIVER_TARGET}×`));
-  line(
+  printRow(name, fmtOps(ours, "req/s"), fmtOps(base, "req/s"), ratio, targetNote(ratio >= RECEIVER_TARGET, `≥ ${RECEIVER_TARGET}×`));
+  printRow(
     "  server CPU per request (capacity ratio)",
     `${oursCpu.toFixed(1)} µs`,
     `${baseCpu.toFixed(1)} µs`,
     cpuRatio,
-    verdict(cpuRatio >= RECEIVER_TARGET, `≥ ${RECEIVER_TARGET}×`),
+    targetNote(cpuRatio >= RECEIVER_TARGET, `≥ ${RECEIVER_TARGET}×`),
   );
   const non200 = [...statuses].filter(([s]) => s !== 200);
   if (non200.length > 0) console.log(`  ! non-200 answers: ${non200.map(([s, n]) => `${n}× ${s}`).join(", ")}`);
@@ -348,21 +328,9 @@ raw.close();
   const growth = mb(ours.after.rss - ours.before.rss);
   const baseGrowth = mb(base.after.rss - base.before.rss);
   const name = `RSS growth over ${RSS_EVENTS / 1000}k inbound events`;
-  rows.push({
-    case: name,
-    ours: growth,
-    baseline: baseGrowth,
-    targetMb: RSS_TARGET_MB,
-    oursRss: [ours.before.rss, ours.after.rss],
-    oursHeapUsed: [ours.before.heapUsed, ours.after.heapUsed],
-    oursHeapTotal: [ours.before.heapTotal, ours.after.heapTotal],
-    cappedSemiSpaceGrowth: mb(capped.after.rss - capped.before.rss),
-    baseRss: [base.before.rss, base.after.rss],
-    gcForced: ours.after.gcForced,
-  });
   const fmtMb = (x) => `${x >= 0 ? "+" : ""}${x.toFixed(1)} MB`;
   console.log(
-    `${name.padEnd(44)} ours ${fmtMb(growth).padStart(16)}   baseline ${fmtMb(baseGrowth).padStart(16)}${verdict(growth < RSS_TARGET_MB, `< ${RSS_TARGET_MB} MB`)}`,
+    `${name.padEnd(44)} ours ${fmtMb(growth).padStart(16)}   baseline ${fmtMb(baseGrowth).padStart(16)}${targetNote(growth < RSS_TARGET_MB, `< ${RSS_TARGET_MB} MB`)}`,
   );
   const span = (m, k) => `${mb(m.before[k]).toFixed(1)} → ${mb(m.after[k]).toFixed(1)} MB`;
   console.log(
@@ -376,4 +344,3 @@ raw.close();
 }
 
 await connector.stop();
-export default rows;

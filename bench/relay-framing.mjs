@@ -9,19 +9,14 @@
 // Rounds are interleaved ours/baseline; each figure is the median over rounds. Never fails on timing.
 import { performance } from "node:perf_hooks";
 import { encodeFrame, FrameDecoder } from "@hermes/relay-adapter/protocol";
+import { heading, median, printRow, setting, targetNote } from "./harness.mjs";
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
-const FRAME_BYTES = 4 * 1024 * 1024;
+const ROUNDS = setting("BENCH_ROUNDS", 9, 1);
+const FRAME_BYTES = setting("BENCH_FRAME_BYTES", 4 * 1024 * 1024, 64 * 1024);
 const PIECE = 16 * 1024;
 const TARGET = 1.5;
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const ms = (v) => `${v.toFixed(2)} ms`;
-const line = (name, ours, base, ratio, tail = "") =>
-  console.log(`${name.padEnd(44)} ours ${ours.padStart(16)}   baseline ${base.padStart(16)}   ratio ${ratio.toFixed(2)}×${tail}`);
 
 /**
  * An `inbound` frame of about `bytes` characters shaped like real traffic: a question plus
@@ -93,7 +88,7 @@ function runCase(label, unicode) {
   const o = median(oursMs);
   const b = median(baseMs);
   const name = `${(wire.length / 1048576).toFixed(1)} MiB frame, ${label}, ${pieces.length} × 16 KiB`;
-  line(name, ms(o), ms(b), o / b, `  (target ≤ ${TARGET}×: ${o / b <= TARGET ? "met" : "NOT met"}; lower is better)`);
+  printRow(name, ms(o), ms(b), o / b, targetNote(o / b <= TARGET, `≤ ${TARGET}×, lower is better`));
   console.log(
     `  min ours ${ms(Math.min(...oursMs))}, JSON.parse ${ms(Math.min(...baseMs))} (ratio of minima ${(Math.min(...oursMs) / Math.min(...baseMs)).toFixed(2)}×); ` +
       `one copy of the frame (pieces.join) ${ms(median(copyMs))} = ${(median(copyMs) / b).toFixed(2)}× JSON.parse; ${ROUNDS} rounds`,
@@ -101,9 +96,9 @@ function runCase(label, unicode) {
   return pieces;
 }
 
-console.log(`# @hermes/relay-adapter framing (node ${process.version}, ${process.arch})`);
+heading("@hermes/relay-adapter framing");
 runCase("ASCII", false);
 const pieces = runCase("with non-ASCII text", true);
 const formerMs = [];
-for (let r = 0; r < 3; r++) formerMs.push(timed(() => formerDecode(pieces)));
-console.log(`former decoder (concatenate + re-scan), for reference: median ${ms(median(formerMs))} over 3 rounds on the last frame`);
+for (let r = 0; r < Math.min(3, ROUNDS); r++) formerMs.push(timed(() => formerDecode(pieces)));
+console.log(`former decoder (concatenate + re-scan), for reference: median ${ms(median(formerMs))} over ${formerMs.length} rounds on the last frame`);
