@@ -11,7 +11,7 @@ import {
 } from "../src/receiver/server.js";
 
 const KEY = "delivery-key-0123456789abcdef";
-const NOW = 1_750_000_000;
+const NOW = 1_750_000_000_000; // ms, like Date.now()
 const BODY = '{"type":"message","event":{"text":"hi","source":{"chat_id":"c1"}}}';
 
 interface Reply {
@@ -109,14 +109,14 @@ describe("signed-HTTP inbound receiver (§6)", () => {
     const bad = '{"error":"invalid delivery signature"}';
     expect(await call(url, { headers: signed(BODY, "other-key"), body: BODY })).toEqual({ status: 401, body: bad });
     expect(await call(url, { body: BODY })).toEqual({ status: 401, body: bad });
-    expect(await call(url, { headers: signed(BODY, KEY, NOW - 301), body: BODY })).toEqual({ status: 401, body: bad });
+    expect(await call(url, { headers: signed(BODY, KEY, NOW - 301_000), body: BODY })).toEqual({ status: 401, body: bad });
     expect(await call(url, { headers: signed(BODY), body: BODY + " " })).toEqual({ status: 401, body: bad });
     expect(messages).toHaveLength(0);
   });
 
   it("accepts a signature exactly at the edge of the skew window", async () => {
     const { url } = await start();
-    expect((await call(url, { headers: signed(BODY, KEY, NOW - 300), body: BODY })).status).toBe(200);
+    expect((await call(url, { headers: signed(BODY, KEY, NOW - 300_000), body: BODY })).status).toBe(200);
   });
 
   it("rejects invalid UTF-8 as an invalid signature even when the HMAC matches", async () => {
@@ -194,7 +194,7 @@ describe("signed-HTTP inbound receiver (§6)", () => {
       status: 503,
       body: '{"error":"too many recent deliveries; retry later"}',
     });
-    now += 301; // the first two pairs can no longer verify: they are forgotten
+    now += 301_000; // the first two pairs can no longer verify: they are forgotten
     expect((await call(url, { headers: signed(bodies[2]!, KEY, now), body: bodies[2] })).status).toBe(200);
   });
 

@@ -106,7 +106,7 @@ describe("upgrade", () => {
     c.revoke(GW);
     expect(await old.closed).toEqual({ code: 4401, reason: "unauthorized" });
     expect(await gateway(c).closed).toEqual({ code: 4401, reason: "unauthorized" });
-    const expired = makeUpgradeToken(GW, SECRET, 300, { now: Math.floor(Date.now() / 1000) - 1000 });
+    const expired = makeUpgradeToken(GW, SECRET, 300, { now: Date.now() - 1_000_000 });
     expect(await new RawGateway(c.url, bearer(expired)).closed).toEqual({ code: 4401, reason: "unauthorized" });
     const wrongPath = new WebSocket(`${c.baseUrl.replace("http", "ws")}/elsewhere`, { headers: bearer(makeUpgradeToken(GW, SECRET)) });
     const err = await new Promise<Error>((resolve) => wrongPath.on("error", resolve));
@@ -318,7 +318,7 @@ describe("HTTP routes: error codes", () => {
   it("policy and media: upgrade-token bearer (expired → 401 expired), empty media 400, unknown id 404, injected failures once", async () => {
     const c = await connector();
     const auth = bearer(makeUpgradeToken(GW, SECRET));
-    const expired = bearer(makeUpgradeToken(GW, SECRET, 300, { now: Math.floor(Date.now() / 1000) - 1000 }));
+    const expired = bearer(makeUpgradeToken(GW, SECRET, 300, { now: Date.now() - 1_000_000 }));
     const pol = JSON.stringify({ platform: "discord", requireAddress: false, freeResponseScopes: [], allowOtherBots: true });
     const policy = (headers: Record<string, string>) => fetch(`${c.baseUrl}/relay/policy`, { method: "POST", headers, body: pol });
     const exp = await policy(expired);
@@ -462,7 +462,7 @@ describe("lifecycle, signed delivery, secrets", () => {
     const spaced = '{"type": "message", "event": {"text": "spaced", "source": {"platform": "discord", "chat_id": "c1", "chat_type": "dm"}}}';
     expect((await c.deliverSigned(receiver.url, spaced, { deliveryKey: "dk" })).status).toBe(200);
     expect(messages).toHaveLength(1);
-    const stale = await c.deliverSigned(receiver.url, spaced, { deliveryKey: "dk", now: Math.floor(Date.now() / 1000) - 3600 });
+    const stale = await c.deliverSigned(receiver.url, spaced, { deliveryKey: "dk", now: Date.now() - 3_600_000 });
     expect(stale.status).toBe(401);
   });
 

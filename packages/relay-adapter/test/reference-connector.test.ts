@@ -59,7 +59,7 @@ describe("upgrade auth and revocation", () => {
 
   it("closes 4401 'expired' for an expired token and 'unauthorized' for a bad one", async () => {
     const c = await connector();
-    const expired = makeUpgradeToken(GW, SECRET, 300, { now: Math.floor(Date.now() / 1000) - 1000 });
+    const expired = makeUpgradeToken(GW, SECRET, 300, { now: Date.now() - 1_000_000 });
     expect(await closeOf(c.url, { authorization: `Bearer ${expired}` })).toEqual({ code: 4401, reason: "expired" });
     const wrong = makeUpgradeToken(GW, "not-the-secret");
     expect(await closeOf(c.url, { authorization: `Bearer ${wrong}` })).toEqual({ code: 4401, reason: "unauthorized" });

@@ -15,13 +15,13 @@ const event = (text: string): WireMessageEvent => ({ text, source: { platform: "
 
 describe("dial and handshake", () => {
   it("mints a fresh upgrade token for every dial and sends one hello per identity", async () => {
-    let clock = Math.floor(Date.now() / 1000);
+    let clock = Date.now();
     const { connector, transport } = await setup({
       identities: [
         { platform: "discord", botId: "bot-1", commandManifest: [{ name: "ask" }] },
         { platform: "telegram", botId: "bot-2" },
       ],
-      nowSeconds: () => clock++,
+      now: () => (clock += 1000), // a second later at every dial
     });
     connector.secrets = [SECRET];
     const d = await transport.connect();

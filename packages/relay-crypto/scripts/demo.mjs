@@ -9,7 +9,7 @@ import * as rc from "../dist/index.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const secret = randomBytes(32).toString("hex");
-const now = Math.floor(Date.now() / 1000);
+const now = Date.now(); // the clock is milliseconds, like Date.now()
 const ok = (b) => (b ? "✓" : "✗");
 
 console.log("Hermes relay channel authentication (@hermes/relay-crypto)\n");
@@ -18,7 +18,7 @@ const token = rc.makeUpgradeToken("gw-demo", secret, rc.DEFAULT_UPGRADE_TTL_SECO
 console.log(`upgrade token             ${token.slice(0, 24)}… (${token.length} chars, valid ${rc.DEFAULT_UPGRADE_TTL_SECONDS} s)`);
 console.log(`connector verifies it     ${ok(rc.verifyToken(token, [secret], { now }) === "gw-demo")} payload "gw-demo"`);
 console.log(`… after a rotation        ${ok(rc.verifyToken(token, [randomBytes(8).toString("hex"), secret], { now }) === "gw-demo")} old secret still in the verify list`);
-console.log(`… one second past expiry  ${ok(rc.verifyToken(token, [secret], { now: now + 301 }) === null)} rejected`);
+console.log(`… one second past expiry  ${ok(rc.verifyToken(token, [secret], { now: now + 301_000 }) === null)} rejected`);
 
 const body = JSON.stringify({ type: "message", event: { text: "hi", source: { chat_id: "c1" } } });
 const headers = rc.signDelivery(body, secret, { now });

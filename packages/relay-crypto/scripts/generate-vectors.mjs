@@ -55,7 +55,7 @@ for (const payload of payloads) {
     const secret = pick(secrets);
     const now = NOW + int(1000);
     add("token-make", "makeToken", { payload, secret, ttl, now });
-    const token = rc.makeToken(payload, secret, ttl, { now });
+    const token = rc.makeToken(payload, secret, ttl, { now: now * 1000 });
     const exp = ttl > 0 ? now + ttl : 0;
     add("token-verify", "verifyToken", { token, secrets: [secret], now: exp || now + 10 ** 6 });
     if (exp) add("token-expiry", "verifyToken", { token, secrets: [secret], now: exp + 1 });
@@ -68,12 +68,12 @@ add("token-verify", "verifyToken", { token: rc.makeToken("gw", "", 0), secrets: 
 for (let n = 0; n < 20; n++) {
   const right = str(4, 20);
   const others = [str(4, 20), str(4, 20)];
-  const token = rc.makeToken(`gw-${n}`, right, 300, { now: NOW });
+  const token = rc.makeToken(`gw-${n}`, right, 300, { now: NOW * 1000 });
   const lists = [[right, ...others], [...others, right], ["", "", right], ["", ...others], []];
   add("token-rotation", "verifyToken", { token, secrets: lists[n % lists.length], now: NOW + 5 });
 }
 // Tampering: every kind of damage a transport or an attacker can do.
-const victim = rc.makeToken("gw-instance-7", "rotating-secret", 300, { now: NOW });
+const victim = rc.makeToken("gw-instance-7", "rotating-secret", 300, { now: NOW * 1000 });
 const decoded = Buffer.from(victim, "base64url").toString("utf8");
 const tampered = [
   victim.slice(0, -1),
@@ -132,19 +132,19 @@ for (const body of bodies) {
   for (const skew of [-301, -300, 0, 300, 301]) {
     const key = pick(secrets);
     add("delivery-sign", "signDelivery", { body, key, now: NOW });
-    const { timestamp, signature } = rc.signDelivery(body, key, { now: NOW });
+    const { timestamp, signature } = rc.signDelivery(body, key, { now: NOW * 1000 });
     add("delivery-skew", "verifyDeliverySignature", { body, timestamp, signature, keys: [key], now: NOW + skew });
   }
 }
 const rawBytes = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0xff, 0xc3, 0x28, 0x7d]); // invalid UTF-8
 {
-  const { timestamp, signature } = rc.signDelivery(rawBytes, "k", { now: NOW });
+  const { timestamp, signature } = rc.signDelivery(rawBytes, "k", { now: NOW * 1000 });
   add("delivery-bytes", "signDelivery", { bodyB64: rawBytes.toString("base64"), key: "k", now: NOW });
   add("delivery-bytes", "verifyDeliverySignature", { bodyB64: rawBytes.toString("base64"), timestamp, signature, keys: ["k"], now: NOW });
 }
 {
   const body = UPSTREAM_BODY;
-  const { timestamp, signature } = rc.signDelivery(body, "primary", { now: NOW });
+  const { timestamp, signature } = rc.signDelivery(body, "primary", { now: NOW * 1000 });
   const variants = [
     { keys: ["wrong"] },
     { keys: ["new", "primary"] },
@@ -191,7 +191,7 @@ for (const value of ["x", "", " ", "\t\n", " a ", "\u00a0", "\u3000", "0", "🔌
     add("limits", "verifyToken", { token: b64(`gw-limit: +${spelled} :${sig}`), secrets: ["limit-secret"], now: NOW });
   }
   const body = UPSTREAM_BODY;
-  const { timestamp, signature } = rc.signDelivery(body, "limit-key", { now: NOW });
+  const { timestamp, signature } = rc.signDelivery(body, "limit-key", { now: NOW * 1000 });
   for (const digits of [4300, 4301]) {
     add("limits", "verifyDeliverySignature", { body, timestamp: timestamp.padStart(digits, "0"), signature, keys: ["limit-key"], now: NOW });
   }

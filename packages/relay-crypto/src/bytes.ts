@@ -106,12 +106,15 @@ export function parseCanonicalSafeInteger(value: string): number {
   return n;
 }
 
-/** Current unix time in whole seconds, from an injected clock or the system clock. */
-export function nowSeconds(now: number | undefined): bigint {
-  return BigInt(nowWholeSeconds(now));
+/**
+ * Current unix time in whole seconds (what tokens and deliveries carry), from an injected clock
+ * in milliseconds since the epoch, like `Date.now()`, or from the system clock.
+ */
+export function nowSeconds(nowMs: number | undefined): bigint {
+  return BigInt(nowWholeSeconds(nowMs));
 }
 
-/** {@link nowSeconds} as a number (an exact integer value, possibly beyond 2^53). */
-export function nowWholeSeconds(now: number | undefined): number {
-  return Math.floor(typeof now === "number" && Number.isFinite(now) ? now : Date.now() / 1000);
+/** {@link nowSeconds} as a number (an exact integer value). */
+export function nowWholeSeconds(nowMs: number | undefined): number {
+  return Math.floor((typeof nowMs === "number" && Number.isFinite(nowMs) ? nowMs : Date.now()) / 1000);
 }

@@ -1,5 +1,6 @@
 import { nowSeconds, parseInteger } from "./bytes.js";
 import { hmacHex, verifyMessage } from "./hmac.js";
+import type { Clock } from "./token.js";
 
 /** Header carrying the delivery timestamp (unix seconds, decimal). */
 export const DELIVERY_TS_HEADER = "x-relay-timestamp";
@@ -15,7 +16,7 @@ export const DEFAULT_MAX_SKEW_SECONDS = 300;
 export function signDelivery(
   body: string | Uint8Array,
   key: string,
-  opts: { now?: number } = {},
+  opts: Clock = {},
 ): { timestamp: string; signature: string } {
   if (typeof key !== "string") {
     throw new TypeError("relay-crypto: the delivery key must be a string (its UTF-8 bytes are the HMAC key)");
@@ -37,7 +38,7 @@ export function verifyDeliverySignature(
   timestamp: string | null | undefined,
   signature: string | null | undefined,
   verifyKeys: readonly string[],
-  opts: { maxSkewSeconds?: number; now?: number } = {},
+  opts: { maxSkewSeconds?: number } & Clock = {},
 ): boolean {
   if (typeof body !== "string" && !(body instanceof Uint8Array)) return false;
   if (!timestamp || !signature) return false;

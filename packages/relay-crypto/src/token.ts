@@ -4,7 +4,10 @@ import { hmacHex, verifyMessage } from "./hmac.js";
 /** Default lifetime of a WebSocket upgrade token, in seconds (the connector's default). */
 export const DEFAULT_UPGRADE_TTL_SECONDS = 300;
 
-/** An injectable clock: unix seconds. Defaults to `Date.now() / 1000`. */
+/**
+ * An injectable clock: the current time in MILLISECONDS since the epoch, like `Date.now()` (the
+ * unit every Hermes package uses). Defaults to `Date.now()`. Tokens carry whole seconds.
+ */
 export interface Clock {
   now?: number;
 }

@@ -57,7 +57,7 @@ describe("the delivery and signature verifiers are linear in their headers", () 
   };
   for (const [name, shape] of Object.entries(headerShapes)) {
     it(`timestamp and signature of ${name}: false, 10x input < 20x time`, () => {
-      const run = (h: string) => verifyDeliverySignature("body", h, "ab".repeat(32), ["k"], { now: 1 }) || verifySignature("body", h, ["k"]);
+      const run = (h: string) => verifyDeliverySignature("body", h, "ab".repeat(32), ["k"], { now: 1000 }) || verifySignature("body", h, ["k"]);
       expect(run(shape(1_000_000))).toBe(false);
       // 10 KB → 100 KB (see above); the reference copies the header, linear by construction.
       const growth = measureGrowth(run, shape(10_000), shape(100_000), { reference: (h: string) => Buffer.from(h, "latin1") });

@@ -47,9 +47,9 @@ describe("no function throws on arbitrary input", () => {
   it("minting accepts any string payload, secret, ttl and clock", () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary" }), fc.string({ unit: "binary" }), fc.double(), fc.double(), (p, s, ttl, t) => {
-        expect(typeof makeToken(p, s, ttl, { now: t })).toBe("string");
+        expect(typeof makeToken(p, s, ttl, { now: t * 1000 })).toBe("string");
         expect(sign(p, s)).toMatch(/^[0-9a-f]{64}$/);
-        expect(signDelivery(p, s, { now: t }).signature).toMatch(/^[0-9a-f]{64}$/);
+        expect(signDelivery(p, s, { now: t * 1000 }).signature).toMatch(/^[0-9a-f]{64}$/);
       }),
     );
   });
@@ -60,8 +60,8 @@ describe("round trips", () => {
     fc.assert(
       fc.property(text, secret, fc.integer({ min: -10, max: 10_000 }), now, (payload, s, ttl, t) => {
         fc.pre(isUsableSecret(s) || s.length > 0);
-        expect(verifyToken(makeToken(payload, s, ttl, { now: t }), [s], { now: t })).toBe(payload);
-        expect(verifyToken(makeUpgradeToken(payload, s, ttl, { now: t }), ["other", s], { now: t })).toBe(payload);
+        expect(verifyToken(makeToken(payload, s, ttl, { now: t * 1000 }), [s], { now: t * 1000 })).toBe(payload);
+        expect(verifyToken(makeUpgradeToken(payload, s, ttl, { now: t * 1000 }), ["other", s], { now: t * 1000 })).toBe(payload);
       }),
     );
   });
@@ -69,12 +69,12 @@ describe("round trips", () => {
   it("signDelivery → verifyDeliverySignature for string and byte bodies", () => {
     fc.assert(
       fc.property(text, fc.uint8Array({ maxLength: 200 }), secret, now, (body, bytes, key, t) => {
-        const a = signDelivery(body, key, { now: t });
-        expect(verifyDeliverySignature(body, a.timestamp, a.signature, [key], { now: t })).toBe(true);
-        expect(verifyDeliverySignature(Buffer.from(body, "utf8"), a.timestamp, a.signature, [key], { now: t })).toBe(true);
-        const b = signDelivery(bytes, key, { now: t });
-        expect(verifyDeliverySignature(bytes, b.timestamp, b.signature, [key], { now: t + 300 })).toBe(true);
-        expect(verifyDeliverySignature(bytes, b.timestamp, b.signature, [key], { now: t + 301 })).toBe(false);
+        const a = signDelivery(body, key, { now: t * 1000 });
+        expect(verifyDeliverySignature(body, a.timestamp, a.signature, [key], { now: t * 1000 })).toBe(true);
+        expect(verifyDeliverySignature(Buffer.from(body, "utf8"), a.timestamp, a.signature, [key], { now: t * 1000 })).toBe(true);
+        const b = signDelivery(bytes, key, { now: t * 1000 });
+        expect(verifyDeliverySignature(bytes, b.timestamp, b.signature, [key], { now: (t + 300) * 1000 })).toBe(true);
+        expect(verifyDeliverySignature(bytes, b.timestamp, b.signature, [key], { now: (t + 301) * 1000 })).toBe(false);
       }),
     );
   });
@@ -164,7 +164,7 @@ describe("adversarial inputs: runs of one character, padding, broken Unicode, hu
         expect(verifyToken(a, ["k"])).toBeNull();
         expect(verifyToken(Buffer.from(a, "utf8").toString("base64url"), ["k"])).toBeNull();
         expect(verifySignature(a, b, ["k"])).toBe(false);
-        expect(verifyDeliverySignature(a, b, a, ["k"], { now: 1 })).toBe(false);
+        expect(verifyDeliverySignature(a, b, a, ["k"], { now: 1000 })).toBe(false);
       }),
       { numRuns: 200 },
     );
@@ -225,8 +225,8 @@ describe("adversarial inputs: runs of one character, padding, broken Unicode, hu
         const sig = sign(`${payload}:${exp}`, s);
         const spelled = `${lead}${plus}${"0".repeat(zeros)}${exp}${trail}`;
         const token = Buffer.from(`${payload}:${spelled}:${sig}`, "utf8").toString("base64url");
-        expect(verifyToken(token, [s], { now: exp === 0 ? 10 ** 10 : exp })).toBe(payload);
-        expect(verifyToken(token, [s], { now: exp + 1 })).toBe(exp === 0 ? payload : null);
+        expect(verifyToken(token, [s], { now: (exp === 0 ? 10 ** 10 : exp) * 1000 })).toBe(payload);
+        expect(verifyToken(token, [s], { now: (exp + 1) * 1000 })).toBe(exp === 0 ? payload : null);
       }),
     );
   });

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { createInboundReceiver } from "./inbound-receiver.js";
 
 const KEY = "delivery-key-0123456789abcdef";
-const NOW = 1_750_000_000;
+const NOW = 1_750_000_000_000; // ms, like Date.now()
 
 /** Run one signed POST through the listener; resolves with the status it answered. */
 function deliver(listener: ReturnType<typeof createInboundReceiver>, body: string): Promise<number> {

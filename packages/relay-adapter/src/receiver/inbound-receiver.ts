@@ -37,7 +37,7 @@ export interface InboundReceiverOptions {
   maxSkewSeconds?: number;
   /** Cap on remembered accepted pairs; when full, new deliveries get 503. Default 100 000. */
   maxReplayEntries?: number;
-  /** Clock in unix SECONDS. Default: the system clock. */
+  /** Clock in milliseconds since the epoch, like `Date.now` (the default). */
   now?: () => number;
   /** Where to report dropped/failed deliveries (never with secrets or bodies). Default: silent. */
   logger?: ReceiverLogger;
@@ -135,7 +135,7 @@ function send(res: ServerResponse, reply: Reply): void {
 export function createInboundReceiver(options: InboundReceiverOptions): RequestListener {
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxSkew = options.maxSkewSeconds ?? DEFAULT_MAX_SKEW_SECONDS;
-  const clock = options.now ?? (() => Date.now() / 1000);
+  const clock = options.now ?? Date.now;
   const guard = new ReplayGuard(maxSkew, options.maxReplayEntries ?? DEFAULT_MAX_REPLAY_ENTRIES);
   const warn = (message: string) => logSafely(options.logger, "warn", message);
 
@@ -173,7 +173,7 @@ export function createInboundReceiver(options: InboundReceiverOptions): RequestL
       return json(401, { error: "invalid delivery signature" });
     }
     const tsValue = BigInt(INTEGER.exec(ts ?? "")?.[1] ?? "0");
-    const verdict = guard.admit(tsValue, sig ?? "", Math.floor(now));
+    const verdict = guard.admit(tsValue, sig ?? "", Math.floor(now / 1000));
     if (verdict === "replay") {
       warn("relay receiver: replayed delivery rejected (409)");
       return json(409, { error: "replayed delivery" });

@@ -264,7 +264,10 @@ export class ReferenceConnector extends EventEmitter {
     return { delivered: "live" };
   }
 
-  /** The connector half of §1.2: POST exact bytes with x-relay-timestamp / x-relay-signature. */
+  /**
+   * The connector half of §1.2: POST exact bytes with x-relay-timestamp / x-relay-signature.
+   * `now` (milliseconds, like `Date.now()`) backdates or forwards the signature's timestamp.
+   */
   async deliverSigned(
     endpointUrl: string,
     body: object | string,

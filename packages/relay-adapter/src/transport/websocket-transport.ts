@@ -59,8 +59,8 @@ export interface WebSocketRelayTransportOptions {
   logger?: RelayTransportLogger;
   /** Injectable randomness for jitter. */
   random?: () => number;
-  /** Injectable clock for minting upgrade tokens: unix seconds. */
-  nowSeconds?: () => number;
+  /** Injectable clock for minting upgrade tokens: milliseconds since the epoch, like `Date.now`. */
+  now?: () => number;
 }
 
 interface InboxItem {
@@ -321,7 +321,7 @@ export class WebSocketRelayTransport implements RelayTransport {
     const headers: Record<string, string> = {};
     const secret = this.#opts.secret;
     if (typeof secret === "string" && isUsableSecret(secret)) {
-      headers["Authorization"] = `Bearer ${makeUpgradeToken(this.#opts.gatewayId, secret, this.#opts.tokenTtlSeconds ?? 300, this.#opts.nowSeconds ? { now: this.#opts.nowSeconds() } : {})}`;
+      headers["Authorization"] = `Bearer ${makeUpgradeToken(this.#opts.gatewayId, secret, this.#opts.tokenTtlSeconds ?? 300, this.#opts.now ? { now: this.#opts.now() } : {})}`;
     }
     let ws: WebSocket;
     try {
