@@ -4,7 +4,7 @@
 // signed-HTTP receiver, and no secret in any output.
 import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { buildSessionKey, type WireMessageEvent } from "@hermes/relay-adapter";
+import { buildSessionKey, RELAY_DISABLED_MESSAGE, type WireMessageEvent } from "@hermes/relay-adapter";
 import { ReferenceConnector, type OutboundRecord } from "@hermes/relay-adapter/testing";
 import { eventually } from "@hermes/vitest-config/eventually";
 import { afterEach, describe, expect, it } from "vitest";
@@ -201,7 +201,7 @@ describe("lifecycle", () => {
     await c.waitFor("handshake");
     c.revoke(GW);
     expect(await gw.exited).toBe(3);
-    expect(gw.lines.some((l) => l.msg === "relay disabled (opted out — recreate the instance to re-enable)")).toBe(true);
+    expect(gw.lines.some((l) => l.msg === RELAY_DISABLED_MESSAGE)).toBe(true);
     // The exit is the proof it stopped dialing: a dead process dials nothing more.
     expect(c.upgradeCount).toBe(2); // the original dial and the one confirming re-dial
   });

@@ -2,12 +2,13 @@
 // link's life, including the revocation window the process tests cannot observe (the
 // process exits right after).
 import { Writable } from "node:stream";
+import { RELAY_DISABLED_MESSAGE } from "@hermes/relay-adapter";
 import { ReferenceConnector } from "@hermes/relay-adapter/testing";
 import { eventually } from "@hermes/vitest-config/eventually";
 import { afterEach, describe, expect, it } from "vitest";
 import { resolveConfig } from "../src/config/resolve.js";
 import { createLogger } from "../src/ops/logger.js";
-import { EXIT, GatewayRuntime, RELAY_DISABLED_LOG } from "../src/runtime/gateway.js";
+import { EXIT, GatewayRuntime } from "../src/runtime/gateway.js";
 
 const SECRET = "runtime-test-secret-0123456789";
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -55,7 +56,7 @@ describe("GatewayRuntime health", () => {
     await eventually(() => runtime.health().relay?.authRevoked === true, "authRevoked in health");
     expect(runtime.health().relay).toMatchObject({ state: "disabled", authRevoked: true, lastClose: { code: 4401, reason: "unauthorized" } });
     expect(await runtime.exited).toBe(EXIT.revoked);
-    expect(lines.some((l) => JSON.parse(l).msg === RELAY_DISABLED_LOG)).toBe(true);
+    expect(lines.some((l) => JSON.parse(l).msg === RELAY_DISABLED_MESSAGE)).toBe(true);
     expect(lines.join("")).not.toContain(SECRET);
     await expect(fetch(health)).rejects.toThrow(); // the health server closed with the process' work
   });

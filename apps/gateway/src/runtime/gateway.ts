@@ -31,7 +31,6 @@ import { postRelayPolicies } from "./policy-post.js";
 export const EXIT = { ok: 0, failure: 1, config: 2, revoked: 3 } as const;
 
 /** Logged (and shown by /healthz) when the connector revoked this gateway's secret. */
-export const RELAY_DISABLED_LOG = "relay disabled (opted out — recreate the instance to re-enable)";
 
 export interface GatewayRuntimeOptions {
   readonly config: GatewayConfig;
@@ -202,7 +201,7 @@ export class GatewayRuntime {
     this.#adapter.setFatalErrorHandler((err) => {
       if (err.code !== "relay_disabled") return;
       this.#revoked = true;
-      this.#log.error({ code: err.code }, RELAY_DISABLED_LOG);
+      this.#log.error({ code: err.code }, err.message); // the adapter's RELAY_DISABLED_MESSAGE
       void this.stop("revoked");
     });
     this.#log.info({ url: this.#transport.dialUrl, gatewayId: c.relayId.value, agent: this.#agent.name }, "connecting to the relay");
