@@ -14,7 +14,7 @@
 export * from "./protocol/index.js";
 
 export { RelayAdapter } from "./adapter/relay-adapter.js";
-export type { RelayAdapterOptions, RelayAdapterLogger, ActionFields, SendActionOptions } from "./adapter/relay-adapter.js";
+export type { RelayAdapterOptions, ActionFields, SendActionOptions } from "./adapter/relay-adapter.js";
 export type { RelayLogger, RelayLogLevel } from "./logger.js";
 export type {
   PlatformAdapter,
@@ -33,7 +33,7 @@ export {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_REPLAY_ENTRIES,
 } from "./receiver/inbound-receiver.js";
-export type { InboundReceiverOptions, ReceiverLogger } from "./receiver/inbound-receiver.js";
+export type { InboundReceiverOptions } from "./receiver/inbound-receiver.js";
 export {
   startInboundReceiver,
   InboundReceiverOptionsError,
@@ -51,7 +51,7 @@ export {
   DIAL_FAILURES_ERROR_FROM,
   REFUSALS_ERROR_FROM,
 } from "./transport/websocket-transport.js";
-export type { WebSocketRelayTransportOptions, RelayTransportLogger } from "./transport/websocket-transport.js";
+export type { WebSocketRelayTransportOptions } from "./transport/websocket-transport.js";
 export { RelayConnectError } from "./transport/errors.js";
 export type { RelayConnectErrorCode } from "./transport/errors.js";
 export { backoffDelay } from "./transport/backoff.js";

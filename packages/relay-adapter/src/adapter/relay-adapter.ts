@@ -21,8 +21,6 @@ import type {
 } from "./platform-adapter.js";
 import { ScopeMap } from "./scope-map.js";
 
-/** Any `{debug?, info?, warn?, error?}` (console fits). */
-export type RelayAdapterLogger = RelayLogger;
 
 export interface RelayAdapterOptions {
   transport: RelayTransport;
@@ -34,7 +32,8 @@ export interface RelayAdapterOptions {
   disconnectBudgetMs?: number;
   /** Cap on remembered chat → scope entries. Default 10 000. */
   maxScopeEntries?: number;
-  logger?: RelayAdapterLogger;
+  /** Any `{debug?, info?, warn?, error?}` (console fits). */
+  logger?: RelayLogger;
 }
 
 /** Extra fields of an `outbound` action beyond `op`. */
@@ -77,7 +76,7 @@ export class RelayAdapter implements PlatformAdapter {
 
   readonly #transport: RelayTransport;
   readonly #scopes: ScopeMap;
-  readonly #log: RelayAdapterLogger;
+  readonly #log: RelayLogger;
   readonly #goIdleTimeoutMs: number;
   readonly #disconnectBudgetMs: number | undefined;
   #descriptor: Descriptor;

@@ -21,8 +21,6 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 /** Default cap on remembered (timestamp, signature) pairs. */
 export const DEFAULT_MAX_REPLAY_ENTRIES = 100_000;
 
-/** Any `{warn?}` logger (console fits); only warnings are logged. */
-export type ReceiverLogger = RelayLogger;
 
 export interface InboundReceiverOptions {
   /** Delivery-key verify list (primary first), or a function read per request (key rotation). */
@@ -39,8 +37,8 @@ export interface InboundReceiverOptions {
   maxReplayEntries?: number;
   /** Clock in milliseconds since the epoch, like `Date.now` (the default). */
   now?: () => number;
-  /** Where to report dropped/failed deliveries (never with secrets or bodies). Default: silent. */
-  logger?: ReceiverLogger;
+  /** Where to report dropped/failed deliveries, at warn only (never with secrets or bodies). Default: silent. */
+  logger?: RelayLogger;
 }
 
 type Reply = { status: number; body: string; contentType?: string; close?: boolean };

@@ -28,8 +28,6 @@ import type {
 } from "./types.js";
 import { initialTransportState } from "./types.js";
 
-/** Any `{debug?, info?, warn?, error?}` (console fits). Tokens and secrets are never passed to it. */
-export type RelayTransportLogger = RelayLogger;
 
 export interface WebSocketRelayTransportOptions {
   /** The connector URL (http(s)/ws(s)); mapped to the `/relay` dial target. */
@@ -56,7 +54,8 @@ export interface WebSocketRelayTransportOptions {
   tokenTtlSeconds?: number;
   /** Largest accepted WebSocket message. Default 32 MiB. */
   maxPayloadBytes?: number;
-  logger?: RelayTransportLogger;
+  /** Any `{debug?, info?, warn?, error?}` (console fits). Tokens and secrets are never passed to it. */
+  logger?: RelayLogger;
   /** Injectable randomness for jitter. */
   random?: () => number;
   /** Injectable clock for minting upgrade tokens: milliseconds since the epoch, like `Date.now`. */
