@@ -91,66 +91,117 @@ export function resolveConfig(opts: ResolveOptions): GatewayConfig {
   }
 }
 
+/** Each step reads its own keys; the order is the order in which a bad value is reported. */
 function resolveFrom(source: SettingsSource, home: string, opts: ResolveOptions): GatewayConfig {
   const warnings: string[] = [];
   if (source.yamlError) throw source.yamlError;
   const settings = relaySettings(source);
   const link = resolveRelayLink(settings, { hostname: (opts.hostname ?? osHostname)() });
-
-  const platformsRaw = settings.list({ env: "GATEWAY_RELAY_PLATFORMS" });
-  const relayPlatforms = orDefault<readonly string[]>(platformsRaw && { ...platformsRaw, value: platformsRaw.value.map((p) => p.toLowerCase()) }, []);
-
-  const botIdsRaw = settings.string({ env: "GATEWAY_RELAY_BOT_IDS" });
-  let relayBotIds: Sourced<Record<string, { botId?: string }>> = orDefault(null, {});
-  if (botIdsRaw) {
-    const parsed = parseBotIds(botIdsRaw.value);
-    if (parsed === null) {
-      warnings.push(`${botIdsRaw.key} (from ${botIdsRaw.source}) is not a JSON object like {"discord":{"botId":"..."}}; using {}`);
-    } else relayBotIds = { ...botIdsRaw, value: parsed };
-  }
-
-  const agentRaw = settings.string(key("GATEWAY_AGENT", "agent"));
-  const agent = orDefault<AgentSpec>(agentRaw && { ...agentRaw, value: parseAgent(agentRaw, settings) }, { kind: "echo" });
-
-
-  const allowedUsers = new Map<string, Set<string>>();
-  for (const name of source.envNames()) {
-    const m = /^([A-Z0-9]+)_ALLOWED_USERS$/.exec(name);
-    const users = m ? settings.list({ env: name }) : null;
-    if (m && users) allowedUsers.set((m[1] as string).toLowerCase(), new Set(users.value));
-  }
-
-  if (link.relayEnabled.value && relayPlatforms.value.length === 0) {
-    throw new SettingsError(
-      "SETTINGS_INVALID_VALUE",
-      "GATEWAY_RELAY_PLATFORMS",
-      relayPlatforms.source,
-      "the relay needs at least one platform to front (one hello each), e.g. GATEWAY_RELAY_PLATFORMS=discord",
-    );
-  }
-
+  const relayPlatforms = relayPlatformsOf(settings);
+  const relayBotIds = relayBotIdsOf(settings, warnings);
+  const agent = agentOf(settings);
+  const allowedUsers = allowedUsersOf(source, settings);
+  requirePlatformsWhenEnabled(link, relayPlatforms);
   return {
     home,
     ...link,
     relayPlatforms,
     relayBotIds,
     relayPolicies: resolvePolicies(relayPlatforms.value, source),
+    ...inboundReceiverSettings(settings),
+    agent,
+    ...agentProcessSettings(settings),
+    ...healthSettings(settings),
+    ...drainAndLogSettings(settings),
+    ...queueBounds(settings),
+    allowedUsers,
+    secretValues: source.secretValues(),
+    warnings,
+  };
+}
+
+/** GATEWAY_RELAY_PLATFORMS, lower-cased; [] when unset. */
+function relayPlatformsOf(settings: Settings): Sourced<readonly string[]> {
+  const raw = settings.list({ env: "GATEWAY_RELAY_PLATFORMS" });
+  return orDefault<readonly string[]>(raw && { ...raw, value: raw.value.map((p) => p.toLowerCase()) }, []);
+}
+
+/** GATEWAY_RELAY_BOT_IDS as `{platform: {botId}}`; a malformed value is a warning and `{}`. */
+function relayBotIdsOf(settings: Settings, warnings: string[]): Sourced<Record<string, { botId?: string }>> {
+  const raw = settings.string({ env: "GATEWAY_RELAY_BOT_IDS" });
+  if (!raw) return orDefault(null, {});
+  const parsed = parseBotIds(raw.value);
+  if (parsed !== null) return { ...raw, value: parsed };
+  warnings.push(`${raw.key} (from ${raw.source}) is not a JSON object like {"discord":{"botId":"..."}}; using {}`);
+  return orDefault(null, {});
+}
+
+/** GATEWAY_AGENT / gateway.agent; the echo agent when unset. */
+function agentOf(settings: Settings): Sourced<AgentSpec> {
+  const raw = settings.string(key("GATEWAY_AGENT", "agent"));
+  return orDefault<AgentSpec>(raw && { ...raw, value: parseAgent(raw, settings) }, { kind: "echo" });
+}
+
+/** Every `<PLATFORM>_ALLOWED_USERS` in the environment, keyed by lower-case platform name. */
+function allowedUsersOf(source: SettingsSource, settings: Settings): Map<string, Set<string>> {
+  const allowedUsers = new Map<string, Set<string>>();
+  for (const name of source.envNames()) {
+    const m = /^([A-Z0-9]+)_ALLOWED_USERS$/.exec(name);
+    const users = m ? settings.list({ env: name }) : null;
+    if (m && users) allowedUsers.set((m[1] as string).toLowerCase(), new Set(users.value));
+  }
+  return allowedUsers;
+}
+
+/** An enabled relay sends one hello per platform, so it needs at least one. */
+function requirePlatformsWhenEnabled(link: RelayLinkSettings, relayPlatforms: Sourced<readonly string[]>): void {
+  if (!link.relayEnabled.value || relayPlatforms.value.length > 0) return;
+  throw new SettingsError(
+    "SETTINGS_INVALID_VALUE",
+    "GATEWAY_RELAY_PLATFORMS",
+    relayPlatforms.source,
+    "the relay needs at least one platform to front (one hello each), e.g. GATEWAY_RELAY_PLATFORMS=discord",
+  );
+}
+
+/** Where the legacy signed-HTTP receiver listens (off unless a port is set). */
+function inboundReceiverSettings(settings: Settings) {
+  return {
     inboundHost: orDefault(settings.string(key("GATEWAY_RELAY_INBOUND_HOST", "relay_inbound_host")), "127.0.0.1"),
     inboundPort: orDefault(settings.int(key("GATEWAY_RELAY_INBOUND_PORT", "relay_inbound_port"), { min: 1, max: 65535 }), null),
-    agent,
+  };
+}
+
+/** What an agent process may see and how long a turn may take. */
+function agentProcessSettings(settings: Settings) {
+  return {
     agentPassEnv: agentPassEnvOf(settings.list(key("GATEWAY_AGENT_PASS_ENV", "agent_pass_env"))),
     agentTimeoutMs: orDefault(settings.int(key("GATEWAY_AGENT_TIMEOUT_MS", "agent_timeout_ms"), { min: 1, max: 86_400_000 }), 120_000),
+  };
+}
+
+/** Where /healthz, /readyz and /metrics listen (off unless a port is set). */
+function healthSettings(settings: Settings) {
+  return {
     healthHost: orDefault(settings.string(key("GATEWAY_HEALTH_HOST", "health_host")), "127.0.0.1"),
     healthPort: orDefault(settings.int(key("GATEWAY_HEALTH_PORT", "health_port"), { min: 0, max: 65535 }), null),
+  };
+}
+
+function drainAndLogSettings(settings: Settings) {
+  return {
     drainTimeoutMs: orDefault(settings.int(key("GATEWAY_DRAIN_TIMEOUT_MS", "drain_timeout_ms"), { min: 0, max: 3_600_000 }), 30_000),
     logLevel: orDefault<string>(settings.oneOf(key("GATEWAY_LOG_LEVEL", "log_level"), LOG_LEVELS), "info"),
     // Unset: pretty when stdout is a terminal, else json.
     logFormat: orDefault<"json" | "pretty", null>(settings.oneOf(key("GATEWAY_LOG_FORMAT", "log_format"), LOG_FORMATS), null),
+  };
+}
+
+/** Bounds on queued turns: all sessions together, and one session. */
+function queueBounds(settings: Settings) {
+  return {
     queueMaxTurns: orDefault(settings.int(key("GATEWAY_MAX_QUEUED_TURNS", "max_queued_turns"), { min: 1, max: 1_000_000 }), 10_000),
     queueMaxPerSession: orDefault(settings.int(key("GATEWAY_MAX_QUEUED_PER_SESSION", "max_queued_per_session"), { min: 1, max: 100_000 }), 100),
-    allowedUsers,
-    secretValues: source.secretValues(),
-    warnings,
   };
 }
 
