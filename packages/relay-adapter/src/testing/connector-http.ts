@@ -10,7 +10,8 @@
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { WireMessageEvent } from "../protocol/types.js";
-import { mintSecret, type ReferenceConnector } from "./reference-connector.js";
+import type { ReferenceConnector } from "./reference-connector.js";
+import { mintSecret } from "./secrets.js";
 
 export type HttpRoute = "enroll" | "provision" | "policy" | "media";
 

@@ -16,6 +16,7 @@ import { parseGatewayFrame } from "../protocol/frames.js";
 import type { ConnectorFrame, Descriptor, OutboundAction, OutboundResult, WireMessageEvent, WirePassthroughForward } from "../protocol/types.js";
 import { handleConnectorHttp, type HttpRoute } from "./connector-http.js";
 import { referenceDescriptor } from "./descriptors.js";
+import { mintSecret, randomHex } from "./secrets.js";
 
 export interface ReferenceConnectorOptions {
   /** Default 127.0.0.1. */
@@ -467,11 +468,3 @@ export class ReferenceConnector extends EventEmitter {
   }
 }
 
-function randomHex(bytes: number): string {
-  return Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
-}
-
-/** @internal a fresh random secret (hex), as enroll / provision mint them */
-export function mintSecret(): string {
-  return randomHex(32);
-}
