@@ -7,5 +7,7 @@ import { checkRepository } from "./lib/check.mjs";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const { problems, checked } = await checkRepository(root);
 for (const p of problems) console.error(`✗ ${p.file}:${p.line}: ${p.message}`);
-console.log(`docs-check: ${problems.length} problem(s); examples checked: ${checked.join(", ") || "none"}`);
+console.log(
+  `docs-check: ${problems.length} problem(s); examples checked: ${checked.join(", ") || "none"}`,
+);
 process.exitCode = problems.length === 0 ? 0 : 1;

@@ -38,7 +38,11 @@ export function exampleBlocks(text) {
       const raw = lines[at] ?? "";
       const eq = raw.indexOf(" = ");
       if (eq === -1) continue;
-      entries.push({ line: at + 1, name: raw.slice(0, eq).trim(), value: raw.slice(eq + 3).trim() });
+      entries.push({
+        line: at + 1,
+        name: raw.slice(0, eq).trim(),
+        value: raw.slice(eq + 3).trim(),
+      });
     }
     blocks.push({ name, line: i + 1, entries });
     i = at;
@@ -74,7 +78,9 @@ async function checkRelayCrypto(entries) {
     "signature",
   ].map(get);
   if ([secret, payload, ttl, token, decoded, body, timestamp, signature].includes(null)) {
-    return ["expected secret, token_payload, token_ttl, token, token_decoded, body, timestamp, signature"];
+    return [
+      "expected secret, token_payload, token_ttl, token, token_decoded, body, timestamp, signature",
+    ];
   }
   const s = /** @type {string} */ (secret);
   /** @type {string[]} */
@@ -83,11 +89,14 @@ async function checkRelayCrypto(entries) {
   if (minted !== token) errors.push(`token: makeToken gives ${minted}`);
   const text = Buffer.from(/** @type {string} */ (token), "base64url").toString("utf8");
   if (text !== decoded) errors.push(`token_decoded: the token decodes to ${text}`);
-  if (verifyToken(/** @type {string} */ (token), [s]) !== payload) errors.push("token: verifyToken does not return token_payload");
+  if (verifyToken(/** @type {string} */ (token), [s]) !== payload)
+    errors.push("token: verifyToken does not return token_payload");
   const signed = `${timestamp}.${body}`;
   const computed = sign(signed, s);
-  if (computed !== signature) errors.push(`signature: sign(timestamp + "." + body) gives ${computed}`);
-  if (!verifySignature(signed, /** @type {string} */ (signature), [s])) errors.push("signature: verifySignature rejects it");
+  if (computed !== signature)
+    errors.push(`signature: sign(timestamp + "." + body) gives ${computed}`);
+  if (!verifySignature(signed, /** @type {string} */ (signature), [s]))
+    errors.push("signature: verifySignature rejects it");
   return errors;
 }
 
@@ -114,7 +123,8 @@ async function checkPhotonWebhook(entries) {
     }
     pairs++;
     const computed = computeWebhookSignature(secret, timestamp, body);
-    if (computed !== entry.value) errors.push(`line ${entry.line}: computeWebhookSignature gives ${computed}`);
+    if (computed !== entry.value)
+      errors.push(`line ${entry.line}: computeWebhookSignature gives ${computed}`);
     body = null;
   }
   if (pairs === 0) errors.push("expected body/signature pairs");
@@ -144,7 +154,11 @@ export async function checkExamples(root, files) {
       if (checker === undefined) {
         problems.push({ file, line: block.line, message: `unknown example block "${block.name}"` });
       } else if (block.entries === null) {
-        problems.push({ file, line: block.line, message: `example block "${block.name}" has no fenced code block after it` });
+        problems.push({
+          file,
+          line: block.line,
+          message: `example block "${block.name}" has no fenced code block after it`,
+        });
       } else {
         checked.push(`${file}:${block.name}`);
         for (const message of await checker(block.entries)) {

@@ -4,7 +4,14 @@ import { readdirSync } from "node:fs";
 import { extname, join } from "node:path";
 
 /** Folders that hold no file of ours. */
-const SKIPPED_DIRS = new Set([".git", ".turbo", "node_modules", "dist", "coverage", ".changeset-cache"]);
+const SKIPPED_DIRS = new Set([
+  ".git",
+  ".turbo",
+  "node_modules",
+  "dist",
+  "coverage",
+  ".changeset-cache",
+]);
 
 /** Files that are generated and large; nothing in them is a reference a person wrote. */
 const SKIPPED_FILES = new Set(["pnpm-lock.yaml"]);

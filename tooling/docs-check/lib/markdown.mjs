@@ -107,7 +107,8 @@ export function anchorsOf(text) {
       // A closing run of `#` is not part of the heading.
       let end = body.length;
       while (end > 0 && body[end - 1] === "#") end--;
-      if (end < body.length && (end === 0 || body[end - 1] === " ")) body = body.slice(0, end).trim();
+      if (end < body.length && (end === 0 || body[end - 1] === " "))
+        body = body.slice(0, end).trim();
       anchors.add(slugger.slug(renderedHeading(body)));
     }
     for (const attr of ['id="', 'name="']) {

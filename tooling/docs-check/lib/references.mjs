@@ -87,7 +87,8 @@ function packageRootOf(root, dir) {
  */
 function resolveTarget(index, candidates, anchor) {
   const hit = candidates.find((abs) => existsSync(abs));
-  if (hit === undefined) return `no such file: ${candidates.map((c) => index.display(c)).join(" or ")}`;
+  if (hit === undefined)
+    return `no such file: ${candidates.map((c) => index.display(c)).join(" or ")}`;
   if (anchor === "" || !hit.endsWith(".md") || !statSync(hit).isFile()) return null;
   if (index.anchorsOf(hit).has(anchor)) return null;
   return `no heading with anchor #${anchor} in ${index.display(hit)}`;
@@ -170,7 +171,8 @@ function checkMarkdownLinks(root, file, text, index) {
     } catch {
       // Keep it as written: a malformed escape then fails to resolve and is reported.
     }
-    const candidate = path === "" ? abs : path.startsWith("/") ? join(root, path) : join(dirname(abs), path);
+    const candidate =
+      path === "" ? abs : path.startsWith("/") ? join(root, path) : join(dirname(abs), path);
     const problem = resolveTarget(index, [candidate], anchor);
     if (problem !== null) problems.push({ file, line, message: `link ${target}: ${problem}` });
   }
@@ -183,7 +185,10 @@ function hasScheme(target) {
   if (colon <= 0) return false;
   for (let i = 0; i < colon; i++) {
     const c = target.charCodeAt(i);
-    const ok = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (i > 0 && (isPathChar(c) || c === 0x2b));
+    const ok =
+      (c >= 0x61 && c <= 0x7a) ||
+      (c >= 0x41 && c <= 0x5a) ||
+      (i > 0 && (isPathChar(c) || c === 0x2b));
     if (!ok) return false;
   }
   return true;
@@ -204,15 +209,28 @@ function checkExternalPointers(file, text) {
     const line = lines[i] ?? "";
     for (const name of EXTERNAL_NAMES) {
       if (line.includes(name)) {
-        problems.push({ file, line: i + 1, message: `points at ${name}, which is not in the repository: use docs/contract/…md#anchor` });
+        problems.push({
+          file,
+          line: i + 1,
+          message: `points at ${name}, which is not in the repository: use docs/contract/…md#anchor`,
+        });
       }
     }
     const section = line.indexOf("\u00a7");
     if (section !== -1 && /^\s?\d/.test(line.slice(section + 1))) {
-      problems.push({ file, line: i + 1, message: "a numbered § section of the external contract: use docs/contract/…md#anchor" });
+      problems.push({
+        file,
+        line: i + 1,
+        message: "a numbered § section of the external contract: use docs/contract/…md#anchor",
+      });
     }
     if (/\bseeds? `?0\d\d\b/i.test(line)) {
-      problems.push({ file, line: i + 1, message: "an upstream seed number nobody can open: name the upstream file (NousResearch/hermes-agent:<path>) or drop it" });
+      problems.push({
+        file,
+        line: i + 1,
+        message:
+          "an upstream seed number nobody can open: name the upstream file (NousResearch/hermes-agent:<path>) or drop it",
+      });
     }
   }
   return problems;
@@ -233,7 +251,8 @@ export function checkReferences(root, options = {}) {
     const text = readFileSync(join(root, file), "utf8");
     problems.push(...checkBareReferences(root, file, text, index));
     if (file.endsWith(".md")) problems.push(...checkMarkdownLinks(root, file, text, index));
-    if (!file.startsWith("tooling/docs-check/")) problems.push(...checkExternalPointers(file, text));
+    if (!file.startsWith("tooling/docs-check/"))
+      problems.push(...checkExternalPointers(file, text));
   }
   return problems;
 }

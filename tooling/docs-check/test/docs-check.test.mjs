@@ -65,19 +65,16 @@ describe("anchors", () => {
       "## not a heading",
       "```",
     ].join("\n");
-    assert.deepEqual(
-      [...anchorsOf(text)].sort(),
-      [
-        "a-link-and-bold",
-        "authjson",
-        "exec-agents-environment",
-        "explicit",
-        "hermes-photon-setup",
-        "same",
-        "same-1",
-        "title",
-      ],
-    );
+    assert.deepEqual([...anchorsOf(text)].sort(), [
+      "a-link-and-bold",
+      "authjson",
+      "exec-agents-environment",
+      "explicit",
+      "hermes-photon-setup",
+      "same",
+      "same-1",
+      "title",
+    ]);
   });
 
   it("links are read outside code, with titles and angle brackets removed", () => {
@@ -97,7 +94,8 @@ describe("anchors", () => {
 
 describe("references", () => {
   const files = {
-    [`${DOCS}/contract/a.md`]: "# A\n\n## Buffered delivery\n\nSee [b](b.md#missing) and [ok](#a).\n",
+    [`${DOCS}/contract/a.md`]:
+      "# A\n\n## Buffered delivery\n\nSee [b](b.md#missing) and [ok](#a).\n",
     [`${DOCS}/contract/b.md`]: "# B\n",
     "packages/p/package.json": "{}\n",
     "packages/p/notes.md": "# Notes\n",
@@ -165,7 +163,8 @@ describe("examples", () => {
     const tampered = `${good.slice(0, -1)}7`;
     const root = fixture({
       [`${DOCS}/x.md`]: block(tampered),
-      [`${DOCS}/y.md`]: "<!-- docs-check:nobody-knows -->\n```\na = b\n```\n<!-- docs-check:photon-webhook-examples -->\ntext\n",
+      [`${DOCS}/y.md`]:
+        "<!-- docs-check:nobody-knows -->\n```\na = b\n```\n<!-- docs-check:photon-webhook-examples -->\ntext\n",
     });
     const { problems } = await checkExamples(root, [`${DOCS}/x.md`, `${DOCS}/y.md`]);
     assert.deepEqual(
