@@ -1,6 +1,5 @@
-// Parsers at the trust boundary are linear in their input (issue 11): 10x the input must
-// cost well under 100x the time (quadratic); we require < 20x (measureGrowth, see
-// tooling/vitest/growth.js).
+// Parsers at the trust boundary are linear in their input: 10x the input must cost well under
+// 100x the time (quadratic); we require < 20x (measureGrowth, see tooling/vitest/growth.js).
 import { measureGrowth } from "@hermes/vitest-config/growth";
 import { describe, expect, it } from "vitest";
 import { decodeForwardBody, encodeFrame, FrameDecoder } from "../src/protocol/index.js";
