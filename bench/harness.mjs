@@ -112,6 +112,7 @@ export function compare(name, ours, baseline, opts = {}) {
     opts.bytes
       ? `${((ops * opts.bytes) / 1e6).toFixed(1)} MB/s`
       : `${Math.round(ops).toLocaleString("en-US")} ops/s`;
-  const note = opts.target === undefined ? "" : targetNote(ratio >= opts.target, `≥ ${opts.target}×`);
+  const note =
+    opts.target === undefined ? "" : targetNote(ratio >= opts.target, `≥ ${opts.target}×`);
   printRow(name, fmt(oursOps), fmt(baseOps), ratio, note);
 }

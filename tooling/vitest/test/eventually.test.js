@@ -34,10 +34,16 @@ describe("eventually", () => {
     await assert.rejects(
       eventually(() => assert.equal(1, 2, "one is not two"), "the impossible", { timeoutMs: 30 }),
       (error) => {
-        assert.match(error.message, /timed out after 30 ms waiting for the impossible: one is not two/);
+        assert.match(
+          error.message,
+          /timed out after 30 ms waiting for the impossible: one is not two/,
+        );
         return true;
       },
     );
-    await assert.rejects(eventually(() => false, "never", { timeoutMs: 10 }), /waiting for never$/);
+    await assert.rejects(
+      eventually(() => false, "never", { timeoutMs: 10 }),
+      /waiting for never$/,
+    );
   });
 });
