@@ -1,7 +1,7 @@
 // A small, honest benchmark harness: each case runs beside its baseline in the same process,
 // interleaved round by round so both see the same machine noise; we report medians over
 // rounds and the ratio ours/baseline. Benchmarks never fail on timing: they print figures
-// that a person compares with the targets the issues name.
+// that a person compares with the targets the READMEs name.
 import { performance } from "node:perf_hooks";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);

@@ -68,7 +68,7 @@ async function start(overrides: Partial<InboundReceiverServerOptions> = {}) {
   return { url: server.url, messages, interrupts, warnings };
 }
 
-describe("signed-HTTP inbound receiver (§6)", () => {
+describe("signed-HTTP inbound receiver (docs/contract/relay.md#signed-http-receiver)", () => {
   it("binds loopback by default and answers GET /healthz with ok", async () => {
     const { url } = await start();
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

@@ -1,4 +1,4 @@
-// Inbound MessageEvent at the trust boundary (spec relay-contract.md §2.3).
+// Inbound MessageEvent at the trust boundary (docs/contract/relay.md#inbound-events).
 // `eventFromWire` turns whatever a connector sent into the event a host works with, or a
 // typed drop. It also stamps the "delivered via upstream relay" marker: the marker is local
 // state of this module, so nothing on the wire, and no copied or hand-built object, has it.
@@ -107,7 +107,7 @@ function nonEmpty(value: unknown): string | null {
 
 const stamped = new WeakSet<object>();
 
-/** True only for an event built by {@link eventFromWire} in this process (spec §2.3, §9). */
+/** True only for an event built by {@link eventFromWire} in this process (docs/contract/relay.md#upstream-trust-marker). */
 export function isUpstreamRelayEvent(event: unknown): boolean {
   return typeof event === "object" && event !== null && stamped.has(event);
 }

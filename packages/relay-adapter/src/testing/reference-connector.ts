@@ -1,8 +1,8 @@
 // ReferenceConnector: a real connector on 127.0.0.1, faithful to the relay contract, for
 // testing gateways (ours, or one written in any language) over loopback. It speaks the
-// WebSocket link of §2 (upgrade auth, hellos/descriptors, outbound results, interrupts,
+// WebSocket link of docs/contract/relay.md (upgrade auth, hellos/descriptors, outbound results, interrupts,
 // going_idle, durable-per-instance buffering with replay and acks, revocation) and serves the
-// HTTP routes of §7 plus a small control API (see connector-http.ts).
+// connector HTTP routes plus a small control API (see connector-http.ts).
 import { EventEmitter, once } from "node:events";
 import { appendFileSync, mkdirSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
@@ -304,7 +304,7 @@ export class ReferenceConnector extends EventEmitter {
     return { delivered: "live" };
   }
 
-  /** The connector half of §1.2: POST exact bytes with x-relay-timestamp / x-relay-signature. */
+  /** The connector half of docs/contract/relay.md#delivery-signatures: POST exact bytes with x-relay-timestamp / x-relay-signature. */
   async deliverSigned(
     endpointUrl: string,
     body: object | string,
