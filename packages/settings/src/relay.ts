@@ -13,7 +13,7 @@ export const RELAY_KEYS = {
   deliveryKey: { env: "GATEWAY_RELAY_DELIVERY_KEY", yaml: "gateway.relay_delivery_key" },
   wakeUrl: { env: "GATEWAY_RELAY_WAKE_URL", yaml: "gateway.relay_wake_url" },
   enrollToken: { env: "GATEWAY_RELAY_ENROLL_TOKEN" },
-  /** Boot self-provision (§7): the caller identity bearer the connector verifies. */
+  /** Boot self-provision (docs/contract/relay-routing.md): the caller identity bearer the connector verifies. */
   identityToken: { env: "GATEWAY_RELAY_IDENTITY_TOKEN" },
   /** Boot self-provision: this gateway's own public inbound URL (absent: outbound-only). */
   endpoint: { env: "GATEWAY_RELAY_ENDPOINT", yaml: "gateway.relay_endpoint" },

@@ -36,7 +36,7 @@ export interface GatewayConfig extends RelayLinkSettings {
   readonly home: string;
   readonly relayPlatforms: Sourced<readonly string[]>;
   readonly relayBotIds: Sourced<Readonly<Record<string, { botId?: string }>>>;
-  /** Boot self-provision (§7): the caller identity bearer; provisioning runs only with it and no pinned secret. */
+  /** Boot self-provision (docs/contract/relay-routing.md): the caller identity bearer; provisioning runs only with it and no pinned secret. */
   readonly relayIdentityToken: Sourced<string | null>;
   /** Boot self-provision: this gateway's public inbound URL (absent: outbound-only). */
   readonly relayEndpoint: Sourced<string | null>;

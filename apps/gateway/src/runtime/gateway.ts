@@ -201,7 +201,7 @@ export class GatewayRuntime {
   }
 
   /**
-   * Boot self-provision (§7) when the relay is on, an identity token is configured and no
+   * Boot self-provision (docs/contract/relay-routing.md) when the relay is on, an identity token is configured and no
    * secret is pinned (an operator's pin is never stomped). Credentials stay in memory.
    */
   static async #provision(opts: GatewayRuntimeOptions): Promise<ProvisionResult | null> {

@@ -1,4 +1,5 @@
-// Boot self-provision (spec relay-contract.md §7, upstream `self_provision_relay`): a gateway
+// Boot self-provision (docs/contract/relay-routing.md#5-boot-self-provision, upstream
+// `self_provision_relay`): a gateway
 // pointed at a connector with a caller identity token and no pinned secret mints its relay
 // credentials at boot, once per fronted platform, and keeps them in memory only (never
 // written to HERMES_HOME, never logged). All platforms share one gatewayId and one secret: the

@@ -1,4 +1,4 @@
-// Per-chat egress routing learned from inbound events (spec relay-contract.md §3, upstream
+// Per-chat egress routing learned from inbound events (docs/contract/relay-routing.md#3-what-an-outbound-action-carries-for-the-egress-guard, upstream
 // `_capture_scope` / `_with_scope`). An outbound call names only a chat id, but the connector
 // needs more to route and authorize it:
 // - the chat's platform, so the reply leaves through the identity the chat arrived on (a

@@ -1,4 +1,4 @@
-// Classifying an `outbound_result` (spec relay-contract.md §2.5 and §3; upstream
+// Classifying an `outbound_result` (docs/contract/relay-routing.md#4-refusals; upstream
 // `gateway/relay/egress.py`). A connector refuses a destination it cannot tie to this
 // gateway's tenant with a DEFINITE failure carrying `code: "egress_declined"` (older
 // connectors: only the uniform text "<platform> egress declined: …"). A refusal is an

@@ -1,4 +1,4 @@
-// What follows a closed (or failed) dial (spec relay-contract.md §2.5), as a pure decision so
+// What follows a closed (or failed) dial (docs/contract/relay.md#reconnect-and-close-codes), as a pure decision so
 // every branch can be tested without a socket: latch the revocation, confirm a 4401 with one
 // immediate re-dial on a fresh token, re-dial on the dormant cadence, or back off (with the
 // log level that fits how many dials in a row failed).
