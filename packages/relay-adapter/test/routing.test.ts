@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { RelayAdapter, WebSocketRelayTransport, type RelayMessageEvent } from "../src/index.js";
 import { buildCommandManifest } from "../src/protocol/index.js";
 import { ReferenceConnector } from "../src/testing/index.js";
+import { controlPost } from "./support/control-api.js";
 
 const SECRET = "routing-test-secret";
 const GW = "gw-routing";
@@ -147,6 +148,21 @@ describe("routing over a two-platform link", () => {
     // The reply to the channel passes the connector's egress guard.
     expect((await adapter.send("C5", "noon")).outcome).toBe("delivered");
     expect(connector.outbound.at(-1)!.action["metadata"]).toMatchObject({ scope_id: "G5", user_id: "U5" });
+  });
+
+  it("forwards an interaction posted to the control API (any-language testing)", async () => {
+    const { connector, events } = await setup();
+    const ping = await controlPost(connector, "/interaction", { interaction: { type: 1 } });
+    expect(await ping.json()).toMatchObject({ delivered: "dropped" });
+    const r = await controlPost(connector, "/interaction", {
+      profile: "ops",
+      interaction: { id: "I2", type: 2, channel_id: "DM9", user: { id: "U9", global_name: "Nine" }, data: { name: "new" } },
+    });
+    expect(await r.json()).toEqual({ delivered: "live" });
+    await until(() => events.length === 1);
+    expect(events[0]).toMatchObject({ text: "/new", messageType: "command", userDisplayName: "Nine" });
+    expect(events[0]!.source).toMatchObject({ chat_type: "dm", profile: "ops" });
+    expect((await controlPost(connector, "/interaction", { interaction: [] })).status).toBe(400);
   });
 });
 

@@ -39,6 +39,7 @@ export interface ConnectorHttpHost {
   revoke(gatewayId: string): void;
   pushInbound(event: WireMessageEvent, opts: { gatewayId?: string }): PushResult;
   pushInterrupt(sessionKey: string, chatId: string, opts: { gatewayId?: string }): PushResult;
+  pushDiscordInteraction(interaction: Record<string, unknown>, opts: { gatewayId?: string; profile?: string }): PushResult;
   snapshot(): ConnectorState;
 }
 
@@ -303,6 +304,14 @@ async function control(c: ConnectorHttpHost, req: IncomingMessage, res: ServerRe
     case "/drop":
       c.dropConnections();
       return send(res, 200, { ok: true });
+    case "/interaction": {
+      const interaction = body["interaction"];
+      if (typeof interaction !== "object" || interaction === null || Array.isArray(interaction)) {
+        return send(res, 400, { error: "expected {interaction: {...}}" });
+      }
+      const profile = str(body["profile"]);
+      return send(res, 200, c.pushDiscordInteraction(interaction as Record<string, unknown>, profile === null ? target : { ...target, profile }));
+    }
     default:
       return send(res, 404, { error: "not found" });
   }
