@@ -40,7 +40,11 @@ const median = (xs) => {
  * @param {{ bytes?: number, target?: number }} [opts] bytes per op (prints MB/s), target ratio
  */
 export function compare(name, ours, baseline, opts = {}) {
-  for (let i = 0; i < 1000; i++) (ours(), baseline()); // warm up the JIT for both
+  // warm up the JIT for both
+  for (let i = 0; i < 1000; i++) {
+    ours();
+    baseline();
+  }
   const a = [];
   const b = [];
   for (let r = 0; r < ROUNDS; r++) {

@@ -81,7 +81,11 @@ function runCase(label, unicode) {
     if (typeof JSON.parse(whole) !== "object") throw new Error("not an object");
   };
   const copyOnce = () => pieces.join("").length;
-  for (let i = 0; i < 3; i++) (ours(), baseline()); // warm up
+  // warm up
+  for (let i = 0; i < 3; i++) {
+    ours();
+    baseline();
+  }
   const oursMs = [];
   const baseMs = [];
   const copyMs = [];

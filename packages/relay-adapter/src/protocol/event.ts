@@ -3,7 +3,7 @@
 // typed drop. It also stamps the "delivered via upstream relay" marker: the marker is local
 // state of this module, so nothing on the wire, and no copied or hand-built object, has it.
 import type { WireMessageEvent } from "./types.js";
-import { isObject, type JsonRecord } from "./guards.js";
+import { isObject } from "./guards.js";
 
 /** Message types a host understands; anything else arrives as "text". */
 export const MESSAGE_TYPES: readonly string[] = Object.freeze([
