@@ -15,7 +15,10 @@ afterEach(async () => {
 
 function logger() {
   const lines: string[] = [];
-  const log = { info: (o: object, m: string) => void lines.push(`${m} ${JSON.stringify(o)}`), warn: (o: object, m: string) => void lines.push(`${m} ${JSON.stringify(o)}`) };
+  const log = {
+    info: (o: object, m: string) => void lines.push(`${m} ${JSON.stringify(o)}`),
+    warn: (o: object, m: string) => void lines.push(`${m} ${JSON.stringify(o)}`),
+  };
   return { lines, log };
 }
 
@@ -66,7 +69,11 @@ describe("provisionRelay", () => {
     c.failNext("provision", { status: 503, body: { error: "maintenance" } });
     const r = await provisionRelay(base(c.url, log));
     expect(r.platforms).toEqual([
-      { platform: "discord", status: "failed", error: "the connector returned HTTP 503: maintenance" },
+      {
+        platform: "discord",
+        status: "failed",
+        error: "the connector returned HTTP 503: maintenance",
+      },
       { platform: "telegram", status: "issued", tenant: "tenant-dev" },
     ]);
     expect(r.secret).not.toBeNull();
@@ -82,8 +89,12 @@ describe("provisionRelay", () => {
     let mode = "redirect";
     const server = createServer((req, res) => {
       req.resume();
-      if (mode === "redirect") res.writeHead(307, { location: "http://127.0.0.1:1/elsewhere" }).end();
-      else if (mode === "big") res.writeHead(200, { "content-type": "application/json" }).end(`{"secret":"${"a".repeat(70_000)}"}`);
+      if (mode === "redirect")
+        res.writeHead(307, { location: "http://127.0.0.1:1/elsewhere" }).end();
+      else if (mode === "big")
+        res
+          .writeHead(200, { "content-type": "application/json" })
+          .end(`{"secret":"${"a".repeat(70_000)}"}`);
       else res.writeHead(200, { "content-type": "text/html" }).end("<html>");
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

@@ -26,7 +26,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function connector(opts: ReferenceConnectorOptions = { gateways: { [GW]: [SECRET] } }): Promise<ReferenceConnector> {
+async function connector(
+  opts: ReferenceConnectorOptions = { gateways: { [GW]: [SECRET] } },
+): Promise<ReferenceConnector> {
   const c = await new ReferenceConnector({ egressGuard: true, ...opts }).start();
   cleanups.push(() => c.stop());
   return c;
@@ -53,7 +55,8 @@ async function until(predicate: () => boolean, what: string, timeoutMs = 15_000)
   }
 }
 
-const sendsTo = (c: ReferenceConnector, chat: string) => c.outbound.filter((o) => o.action.op === "send" && o.action["chat_id"] === chat);
+const sendsTo = (c: ReferenceConnector, chat: string) =>
+  c.outbound.filter((o) => o.action.op === "send" && o.action["chat_id"] === chat);
 
 const tgDm = (text: string, id: string): WireMessageEvent => ({
   text,
@@ -75,13 +78,28 @@ describe("routing (built bin)", () => {
     const long = `${"word ".repeat(499)}end!!`;
     c.pushInbound(tgDm(long, "t-1"));
     c.pushInbound(dcGuild(long, "d-1"));
-    await until(() => sendsTo(c, "T1").length === 1 && sendsTo(c, "D1").length === 2, "replies on both platforms");
+    await until(
+      () => sendsTo(c, "T1").length === 1 && sendsTo(c, "D1").length === 2,
+      "replies on both platforms",
+    );
     const [tg] = sendsTo(c, "T1");
-    expect([tg!.platform, tg!.botId, tg!.action["metadata"]]).toEqual(["telegram", "tg-bot", { user_id: "U9" }]);
+    expect([tg!.platform, tg!.botId, tg!.action["metadata"]]).toEqual([
+      "telegram",
+      "tg-bot",
+      { user_id: "U9" },
+    ]);
     for (const d of sendsTo(c, "D1")) {
-      expect([d.platform, d.botId, d.action["metadata"]]).toEqual(["discord", "dc-bot", { scope_id: "G1", guild_id: "G1", user_id: "U1" }]);
+      expect([d.platform, d.botId, d.action["metadata"]]).toEqual([
+        "discord",
+        "dc-bot",
+        { scope_id: "G1", guild_id: "G1", user_id: "U1" },
+      ]);
     }
-    expect(sendsTo(c, "D1").map((o) => String(o.action["content"])).join("")).toBe(long);
+    expect(
+      sendsTo(c, "D1")
+        .map((o) => String(o.action["content"]))
+        .join(""),
+    ).toBe(long);
   });
 
   it("a declined reply is logged once, not retried, and the rest of it is not sent", async () => {
@@ -90,7 +108,10 @@ describe("routing (built bin)", () => {
     await c.waitFor("handshake");
     c.declineEgress((r) => r.action["chat_id"] === "D2");
     c.pushInbound(dcGuild(`${"x".repeat(1990)} ${"y".repeat(1990)}`, "d-2", "D2"));
-    await gw.waitForLog((l) => l.msg === "reply declined by the connector; not resent", "the turn's end");
+    await gw.waitForLog(
+      (l) => l.msg === "reply declined by the connector; not resent",
+      "the turn's end",
+    );
     expect(sendsTo(c, "D2")).toHaveLength(1);
     expect(gw.lines.filter((l) => String(l.msg).includes("DECLINED"))).toHaveLength(1);
     // The link and other chats are unaffected.
@@ -110,16 +131,36 @@ describe("routing (built bin)", () => {
     });
     await c.waitFor("handshake");
     expect(c.provisions).toEqual([
-      { gatewayId: GW, platform: "discord", botId: "dc-bot", gatewayEndpoint: "https://gw.example.test/hooks", routeKeys: ["G1", "G2"], instanceId: "inst-42" },
-      { gatewayId: GW, platform: "telegram", botId: "tg-bot", gatewayEndpoint: "https://gw.example.test/hooks", routeKeys: ["G1", "G2"], instanceId: "inst-42" },
+      {
+        gatewayId: GW,
+        platform: "discord",
+        botId: "dc-bot",
+        gatewayEndpoint: "https://gw.example.test/hooks",
+        routeKeys: ["G1", "G2"],
+        instanceId: "inst-42",
+      },
+      {
+        gatewayId: GW,
+        platform: "telegram",
+        botId: "tg-bot",
+        gatewayEndpoint: "https://gw.example.test/hooks",
+        routeKeys: ["G1", "G2"],
+        instanceId: "inst-42",
+      },
     ]);
     const line = await gw.waitForLog((l) => l.msg === "relay self-provisioned");
-    expect(line).toMatchObject({ platforms: ["discord", "telegram"], instance: "inst-42", inbound: "yes" });
+    expect(line).toMatchObject({
+      platforms: ["discord", "telegram"],
+      instance: "inst-42",
+      inbound: "yes",
+    });
     c.pushInbound(tgDm("after provision", "t-9"));
     await until(() => sendsTo(c, "T1").length === 1, "a reply over the provisioned link");
     // Kept in memory: nothing written under HERMES_HOME holds a relay credential.
     const envFile = join(gw.home, ".env");
-    expect(existsSync(envFile) ? readFileSync(envFile, "utf8") : "").not.toContain("GATEWAY_RELAY_SECRET");
+    expect(existsSync(envFile) ? readFileSync(envFile, "utf8") : "").not.toContain(
+      "GATEWAY_RELAY_SECRET",
+    );
     expect(readdirSync(gw.home).filter((f) => f.endsWith(".env"))).toEqual([]);
   });
 
@@ -145,6 +186,9 @@ describe("routing (built bin)", () => {
     const [reply] = sendsTo(c, "C7");
     // The echo agent shows what the gateway made of it: the command text with its options.
     expect(reply!.action["content"]).toBe("/ask what time is it");
-    expect([reply!.platform, reply!.action["metadata"]]).toEqual(["discord", { scope_id: "G7", guild_id: "G7", user_id: "U7" }]);
+    expect([reply!.platform, reply!.action["metadata"]]).toEqual([
+      "discord",
+      { scope_id: "G7", guild_id: "G7", user_id: "U7" },
+    ]);
   });
 });

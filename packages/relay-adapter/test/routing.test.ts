@@ -17,10 +17,15 @@ afterEach(async () => {
 });
 
 async function setup(opts: { dormantRedialMs?: number } = {}) {
-  const connector = await new ReferenceConnector({ gateways: { [GW]: [SECRET] }, egressGuard: true }).start();
+  const connector = await new ReferenceConnector({
+    gateways: { [GW]: [SECRET] },
+    egressGuard: true,
+  }).start();
   cleanups.push(() => connector.stop());
   const warnings: string[] = [];
-  const { manifest } = buildCommandManifest([{ name: "ask", description: "Ask the agent", argsHint: "question" }]);
+  const { manifest } = buildCommandManifest([
+    { name: "ask", description: "Ask the agent", argsHint: "question" },
+  ]);
   const transport = new WebSocketRelayTransport({
     url: connector.baseUrl,
     gatewayId: GW,
@@ -59,10 +64,20 @@ function until(predicate: () => boolean): Promise<void> {
 describe("routing over a two-platform link", () => {
   it("answers each chat through its own identity with its tenant discriminators, and splits by its own descriptor", async () => {
     const { connector, adapter, events } = await setup();
-    connector.pushInbound({ text: "hi tg", source: { platform: "telegram", chat_id: "T1", chat_type: "dm", user_id: "U9" } });
+    connector.pushInbound({
+      text: "hi tg",
+      source: { platform: "telegram", chat_id: "T1", chat_type: "dm", user_id: "U9" },
+    });
     connector.pushInbound({
       text: "hi dc",
-      source: { platform: "discord", chat_id: "D1", chat_type: "group", user_id: "U1", scope_id: "G1", profile: "work" },
+      source: {
+        platform: "discord",
+        chat_id: "D1",
+        chat_type: "group",
+        user_id: "U1",
+        scope_id: "G1",
+        profile: "work",
+      },
     });
     await until(() => events.length === 2);
 
@@ -70,15 +85,27 @@ describe("routing over a two-platform link", () => {
     const dc = await adapter.send("D1", "to discord");
     expect([tg.outcome, dc.outcome]).toEqual(["delivered", "delivered"]);
     const [a, b] = connector.outbound.slice(-2);
-    expect([a!.platform, a!.botId, a!.action["metadata"]]).toEqual(["telegram", "tg-bot", { user_id: "U9" }]);
+    expect([a!.platform, a!.botId, a!.action["metadata"]]).toEqual([
+      "telegram",
+      "tg-bot",
+      { user_id: "U9" },
+    ]);
     expect([b!.platform, b!.botId, b!.action["metadata"]]).toEqual([
       "discord",
       "dc-bot",
       { scope_id: "G1", guild_id: "G1", user_id: "U1", profile: "work" },
     ]);
 
-    expect(adapter.capabilitiesForChat("T1")).toMatchObject({ platform: "telegram", maxMessageLength: 4096, lenUnit: "utf16" });
-    expect(adapter.capabilitiesForChat("D1")).toMatchObject({ platform: "discord", maxMessageLength: 2000, lenUnit: "chars" });
+    expect(adapter.capabilitiesForChat("T1")).toMatchObject({
+      platform: "telegram",
+      maxMessageLength: 4096,
+      lenUnit: "utf16",
+    });
+    expect(adapter.capabilitiesForChat("D1")).toMatchObject({
+      platform: "discord",
+      maxMessageLength: 2000,
+      lenUnit: "chars",
+    });
     // A chat never seen: the primary identity's.
     expect(adapter.capabilitiesForChat("nowhere").platform).toBe("discord");
     // Ops come from the chat's descriptor: Telegram's reference descriptor has no thread_create.
@@ -98,7 +125,10 @@ describe("routing over a two-platform link", () => {
     expect(warnings.filter((w) => w.includes("DECLINED"))).toHaveLength(1);
 
     // Scripted refusals (declineEgress) look the same to the gateway.
-    connector.pushInbound({ text: "x", source: { platform: "telegram", chat_id: "T2", chat_type: "dm", user_id: "U2" } });
+    connector.pushInbound({
+      text: "x",
+      source: { platform: "telegram", chat_id: "T2", chat_type: "dm", user_id: "U2" },
+    });
     await until(() => events.some((e) => e.source.chat_id === "T2"));
     connector.declineEgress((rec) => rec.action["chat_id"] === "T2");
     expect((await adapter.send("T2", "y")).outcome).toBe("declined");
@@ -108,19 +138,33 @@ describe("routing over a two-platform link", () => {
 
   it("refuses a frame naming a platform or botId the link did not hello", async () => {
     const { transport } = await setup();
-    const r = await transport.sendOutbound({ op: "send", chat_id: "x", content: "y" }, { platform: "slack" });
+    const r = await transport.sendOutbound(
+      { op: "send", chat_id: "x", content: "y" },
+      { platform: "slack" },
+    );
     expect(r).toMatchObject({ success: false });
     expect(String(r.error)).toContain("not hello'd");
-    const wrong = await transport.sendOutbound({ op: "send", chat_id: "x", content: "y" }, { platform: "discord", botId: "other" });
+    const wrong = await transport.sendOutbound(
+      { op: "send", chat_id: "x", content: "y" },
+      { platform: "discord", botId: "other" },
+    );
     expect(String(wrong.error)).toContain("botId does not match");
   });
 
   it("tags a follow-up with the platform its kind names and the profile of its session key", async () => {
     const { connector, adapter } = await setup();
-    const r = await adapter.sendFollowUp("agent:work:discord:group:D1:U1", "discord.interaction_token", "done");
+    const r = await adapter.sendFollowUp(
+      "agent:work:discord:group:D1:U1",
+      "discord.interaction_token",
+      "done",
+    );
     expect(r.success).toBe(true);
     const rec = connector.outbound.at(-1)!;
-    expect([rec.platform, rec.botId, rec.action["metadata"]]).toEqual(["discord", "dc-bot", { profile: "work" }]);
+    expect([rec.platform, rec.botId, rec.action["metadata"]]).toEqual([
+      "discord",
+      "dc-bot",
+      { profile: "work" },
+    ]);
     // The default profile adds nothing; a kind naming a platform we do not front takes the primary identity.
     await adapter.sendFollowUp("agent:main:discord:group:D1:U1", "slack.response_url", "done");
     const plain = connector.outbound.at(-1)!;
@@ -130,7 +174,11 @@ describe("routing over a two-platform link", () => {
   it("declares the command manifest on the Discord hello and maps a forwarded slash command to its text", async () => {
     const { connector, adapter, events } = await setup();
     expect(connector.commandManifestOf(GW)).toEqual([
-      { name: "ask", description: "Ask the agent", options: [{ type: 3, name: "args", description: "question", required: false }] },
+      {
+        name: "ask",
+        description: "Ask the agent",
+        options: [{ type: 3, name: "args", description: "question", required: false }],
+      },
     ]);
     expect(connector.commandManifestOf(GW, "telegram")).toBeUndefined();
     expect(connector.pushDiscordInteraction({ type: 1 })).toMatchObject({ delivered: "dropped" });
@@ -143,11 +191,22 @@ describe("routing over a two-platform link", () => {
       data: { name: "ask", options: [{ name: "args", type: 3, value: "what time is it" }] },
     });
     await until(() => events.length === 1);
-    expect(events[0]).toMatchObject({ text: "/ask what time is it", messageType: "command", userDisplayName: "Ada" });
-    expect(events[0]!.source).toMatchObject({ platform: "discord", chat_type: "group", scope_id: "G5" });
+    expect(events[0]).toMatchObject({
+      text: "/ask what time is it",
+      messageType: "command",
+      userDisplayName: "Ada",
+    });
+    expect(events[0]!.source).toMatchObject({
+      platform: "discord",
+      chat_type: "group",
+      scope_id: "G5",
+    });
     // The reply to the channel passes the connector's egress guard.
     expect((await adapter.send("C5", "noon")).outcome).toBe("delivered");
-    expect(connector.outbound.at(-1)!.action["metadata"]).toMatchObject({ scope_id: "G5", user_id: "U5" });
+    expect(connector.outbound.at(-1)!.action["metadata"]).toMatchObject({
+      scope_id: "G5",
+      user_id: "U5",
+    });
   });
 
   it("forwards an interaction posted to the control API (any-language testing)", async () => {
@@ -156,11 +215,21 @@ describe("routing over a two-platform link", () => {
     expect(await ping.json()).toMatchObject({ delivered: "dropped" });
     const r = await controlPost(connector, "/interaction", {
       profile: "ops",
-      interaction: { id: "I2", type: 2, channel_id: "DM9", user: { id: "U9", global_name: "Nine" }, data: { name: "new" } },
+      interaction: {
+        id: "I2",
+        type: 2,
+        channel_id: "DM9",
+        user: { id: "U9", global_name: "Nine" },
+        data: { name: "new" },
+      },
     });
     expect(await r.json()).toEqual({ delivered: "live" });
     await until(() => events.length === 1);
-    expect(events[0]).toMatchObject({ text: "/new", messageType: "command", userDisplayName: "Nine" });
+    expect(events[0]).toMatchObject({
+      text: "/new",
+      messageType: "command",
+      userDisplayName: "Nine",
+    });
     expect(events[0]!.source).toMatchObject({ chat_type: "dm", profile: "ops" });
     expect((await controlPost(connector, "/interaction", { interaction: [] })).status).toBe(400);
   });
@@ -175,7 +244,12 @@ describe("scale to zero", () => {
     expect(connector.snapshot().gateways[GW]?.buffered).toBe(true);
     // Held: the re-dial waits until released (a brokered suspend in flight).
     expect(adapter.holdRedial()).toBe(true);
-    expect(connector.pushInbound({ text: "while asleep", source: { platform: "telegram", chat_id: "T1", chat_type: "dm" } })).toMatchObject({
+    expect(
+      connector.pushInbound({
+        text: "while asleep",
+        source: { platform: "telegram", chat_id: "T1", chat_type: "dm" },
+      }),
+    ).toMatchObject({
       delivered: "buffered",
     });
     const acked = connector.waitFor("ack");
@@ -190,7 +264,12 @@ describe("scale to zero", () => {
   it("is not dormant when the going_idle is not acked", async () => {
     const connector = await new ReferenceConnector({ gateways: { [GW]: [SECRET] } }).start();
     cleanups.push(() => connector.stop());
-    const transport = new WebSocketRelayTransport({ url: connector.url, gatewayId: GW, secret: SECRET, identities: [{ platform: "discord", botId: "b" }] });
+    const transport = new WebSocketRelayTransport({
+      url: connector.url,
+      gatewayId: GW,
+      secret: SECRET,
+      identities: [{ platform: "discord", botId: "b" }],
+    });
     cleanups.push(() => transport.disconnect({ budgetMs: 500 }));
     await transport.connect();
     connector.on("going_idle", () => connector.dropConnections(1012, "restart"));

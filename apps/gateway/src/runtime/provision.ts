@@ -28,7 +28,11 @@ export interface ProvisionOptions {
 
 /** One platform's outcome: credentials issued, kept (`secretIssued: false`), or failed (why). */
 export type PlatformProvision =
-  | { readonly platform: string; readonly status: "issued" | "kept"; readonly tenant: string | null }
+  | {
+      readonly platform: string;
+      readonly status: "issued" | "kept";
+      readonly tenant: string | null;
+    }
   | { readonly platform: string; readonly status: "failed"; readonly error: string };
 
 export interface ProvisionResult {
@@ -57,7 +61,11 @@ export async function provisionRelay(opts: ProvisionOptions): Promise<ProvisionR
   let gatewayId = opts.gatewayId;
   const platforms: PlatformProvision[] = [];
   for (const id of opts.identities) {
-    const body: Record<string, unknown> = { gatewayId: opts.gatewayId, platform: id.platform, botId: id.botId };
+    const body: Record<string, unknown> = {
+      gatewayId: opts.gatewayId,
+      platform: id.platform,
+      botId: id.botId,
+    };
     // Absent keys are left out, never sent empty (the connector then stores null).
     if (opts.endpoint !== null) body["gatewayEndpoint"] = opts.endpoint;
     if (opts.routeKeys.length > 0) body["routeKeys"] = opts.routeKeys;
@@ -70,8 +78,12 @@ export async function provisionRelay(opts: ProvisionOptions): Promise<ProvisionR
         // The first issued secret is the one we dial with; a later platform gets the same record.
         if (secret === null) {
           secret = answer["secret"];
-          deliveryKey = typeof answer["deliveryKey"] === "string" && answer["deliveryKey"] !== "" ? answer["deliveryKey"] : null;
-          if (typeof answer["gatewayId"] === "string" && answer["gatewayId"] !== "") gatewayId = answer["gatewayId"];
+          deliveryKey =
+            typeof answer["deliveryKey"] === "string" && answer["deliveryKey"] !== ""
+              ? answer["deliveryKey"]
+              : null;
+          if (typeof answer["gatewayId"] === "string" && answer["gatewayId"] !== "")
+            gatewayId = answer["gatewayId"];
         }
         platforms.push({ platform: id.platform, status: "issued", tenant });
       } else if (answer["secretIssued"] === false) {
@@ -81,13 +93,22 @@ export async function provisionRelay(opts: ProvisionOptions): Promise<ProvisionR
         throw new ProvisionError("the connector returned an unexpected response (no secret)");
       }
     } catch (e) {
-      const error = e instanceof ProvisionError ? e.message : `could not reach the connector: ${(e as Error).message}`;
+      const error =
+        e instanceof ProvisionError
+          ? e.message
+          : `could not reach the connector: ${(e as Error).message}`;
       platforms.push({ platform: id.platform, status: "failed", error });
-      opts.log.warn({ platform: id.platform, err: error }, "relay self-provision failed for this platform; continuing with the rest");
+      opts.log.warn(
+        { platform: id.platform, err: error },
+        "relay self-provision failed for this platform; continuing with the rest",
+      );
     }
   }
   const ok = platforms.filter((p) => p.status !== "failed").map((p) => p.platform);
-  const tenant = platforms.find((p): p is Extract<PlatformProvision, { tenant: string | null }> => p.status !== "failed")?.tenant ?? null;
+  const tenant =
+    platforms.find(
+      (p): p is Extract<PlatformProvision, { tenant: string | null }> => p.status !== "failed",
+    )?.tenant ?? null;
   if (ok.length > 0) {
     opts.log.info(
       {
@@ -112,10 +133,18 @@ export async function provisionRelay(opts: ProvisionOptions): Promise<ProvisionR
   return { secret, deliveryKey, gatewayId, platforms };
 }
 
-async function post(url: string, body: object, opts: ProvisionOptions): Promise<Record<string, unknown>> {
+async function post(
+  url: string,
+  body: object,
+  opts: ProvisionOptions,
+): Promise<Record<string, unknown>> {
   const res = await (opts.fetch ?? fetch)(url, {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json", authorization: `Bearer ${opts.identityToken}` },
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json",
+      authorization: `Bearer ${opts.identityToken}`,
+    },
     body: JSON.stringify(body),
     // A redirect would carry the identity bearer elsewhere: refused.
     redirect: "error",
@@ -128,12 +157,20 @@ async function post(url: string, body: object, opts: ProvisionOptions): Promise<
   } catch {
     parsed = null;
   }
-  const rec = typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+  const rec =
+    typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : null;
   if (!res.ok) {
     const detail = typeof rec?.["error"] === "string" ? `: ${rec["error"].slice(0, 200)}` : "";
-    throw new ProvisionError(res.status === 401 ? "the connector rejected the caller identity (401)" : `the connector returned HTTP ${res.status}${detail}`);
+    throw new ProvisionError(
+      res.status === 401
+        ? "the connector rejected the caller identity (401)"
+        : `the connector returned HTTP ${res.status}${detail}`,
+    );
   }
-  if (rec === null) throw new ProvisionError("the connector returned a response that is not a JSON object");
+  if (rec === null)
+    throw new ProvisionError("the connector returned a response that is not a JSON object");
   return rec;
 }
 

@@ -11,7 +11,11 @@ describe("buildCommandManifest", () => {
     expect(dropped).toEqual([]);
     expect(manifest).toEqual([
       { name: "new", description: "Start a new conversation" },
-      { name: "model", description: "Show or change the model", options: [{ type: 3, name: "args", description: "Model name", required: false }] },
+      {
+        name: "model",
+        description: "Show or change the model",
+        options: [{ type: 3, name: "args", description: "Model name", required: false }],
+      },
       { name: "status", description: "Hermes command" },
     ]);
   });

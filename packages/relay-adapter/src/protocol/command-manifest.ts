@@ -45,7 +45,9 @@ const DEFAULT_DESCRIPTION = "Hermes command";
 
 function clip(text: string): string {
   const cps = Array.from(text.trim());
-  return cps.length <= MAX_DESCRIPTION ? cps.join("") : `${cps.slice(0, MAX_DESCRIPTION - 1).join("")}…`;
+  return cps.length <= MAX_DESCRIPTION
+    ? cps.join("")
+    : `${cps.slice(0, MAX_DESCRIPTION - 1).join("")}…`;
 }
 
 export function buildCommandManifest(commands: readonly GatewayCommand[]): CommandManifestResult {
@@ -55,7 +57,10 @@ export function buildCommandManifest(commands: readonly GatewayCommand[]): Comma
   for (const c of commands) {
     const name = typeof c.name === "string" ? c.name.trim().replace(/^\//, "") : "";
     if (!NAME.test(name)) {
-      dropped.push({ name, reason: "Discord command names are 1-32 characters of a-z, 0-9, - and _" });
+      dropped.push({
+        name,
+        reason: "Discord command names are 1-32 characters of a-z, 0-9, - and _",
+      });
       continue;
     }
     if (seen.has(name)) {
@@ -66,7 +71,8 @@ export function buildCommandManifest(commands: readonly GatewayCommand[]): Comma
     const description = clip(c.description ?? "") || DEFAULT_DESCRIPTION;
     const entry: CommandManifestEntry = { name, description };
     const hint = c.argsHint === undefined ? "" : clip(c.argsHint);
-    if (hint !== "") entry.options = [{ type: OPTION_STRING, name: "args", description: hint, required: false }];
+    if (hint !== "")
+      entry.options = [{ type: OPTION_STRING, name: "args", description: hint, required: false }];
     manifest.push(entry);
   }
   return { manifest, dropped };

@@ -22,9 +22,14 @@ const EGRESS_DECLINE_MARKER = "egress declined:";
  * - `not_sent`: nothing left the gateway (not connected, closed, aborted before sending).
  * - `failed`: the connector answered with any other failure.
  */
-export type OutboundOutcome = "delivered" | "declined" | "ambiguous" | "unsupported" | "not_sent" | "failed";
+export type OutboundOutcome =
+  "delivered" | "declined" | "ambiguous" | "unsupported" | "not_sent" | "failed";
 
-const NOT_SENT_ERRORS = new Set(["relay transport not connected", "relay transport closed", "relay outbound aborted before it was sent"]);
+const NOT_SENT_ERRORS = new Set([
+  "relay transport not connected",
+  "relay transport closed",
+  "relay outbound aborted before it was sent",
+]);
 
 /** True when `result` is the connector refusing the destination (definite, with the code or the uniform text). */
 export function isEgressDecline(result: unknown): boolean {

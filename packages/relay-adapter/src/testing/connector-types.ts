@@ -12,9 +12,13 @@ export interface OutboundRecord {
 }
 
 /** What `onOutbound` may answer: a result, a delayed result, or no answer at all. */
-export type OutboundAnswer = OutboundResult | { delayMs: number; result: OutboundResult } | "no-answer" | undefined;
+export type OutboundAnswer =
+  OutboundResult | { delayMs: number; result: OutboundResult } | "no-answer" | undefined;
 
-export type PushResult = { delivered: "live" } | { delivered: "buffered"; bufferId: string } | { delivered: "dropped"; reason: string };
+export type PushResult =
+  | { delivered: "live" }
+  | { delivered: "buffered"; bufferId: string }
+  | { delivered: "dropped"; reason: string };
 
 export interface BufferedItem {
   bufferId: string;
@@ -24,8 +28,10 @@ export interface BufferedItem {
 /** The connector's view of the link, for `GET /dev/state` and tests. Never secrets. */
 export interface ConnectorState {
   connections: number;
-  gateways: Record<string, { connected: boolean; revoked: boolean; buffered: boolean; buffer: number; dials: number }>;
+  gateways: Record<
+    string,
+    { connected: boolean; revoked: boolean; buffered: boolean; buffer: number; dials: number }
+  >;
   outbound: number;
   policies: number;
 }
-

@@ -51,7 +51,12 @@ export function decideAfterClose(f: CloseFacts): CloseDecision {
   if (refused && f.provisional401) return { kind: "revoke" };
   if (refused && f.everHandshaken) return { kind: "confirm-401" };
   if (f.dormant && f.handshaken && !refused) return { kind: "dormant" };
-  if (f.handshaken) return { kind: "backoff", level: "warn", line: (then) => `relay link closed (${closed}); ${then}` };
+  if (f.handshaken)
+    return {
+      kind: "backoff",
+      level: "warn",
+      line: (then) => `relay link closed (${closed}); ${then}`,
+    };
   if (refused && f.refusals >= REFUSALS_ERROR_FROM) {
     return {
       kind: "backoff",
@@ -61,6 +66,15 @@ export function decideAfterClose(f: CloseFacts): CloseDecision {
         `the secret may be wrong or not yet provisioned; re-enroll with \`hermes gateway enroll\` if it persists; ${then}`,
     };
   }
-  const level: RelayLogLevel = f.failures >= DIAL_FAILURES_ERROR_FROM ? "error" : f.failures >= DIAL_FAILURES_WARN_FROM ? "warn" : "info";
-  return { kind: "backoff", level, line: (then) => `relay dial failed (${closed}; ${f.failures} in a row); ${then}` };
+  const level: RelayLogLevel =
+    f.failures >= DIAL_FAILURES_ERROR_FROM
+      ? "error"
+      : f.failures >= DIAL_FAILURES_WARN_FROM
+        ? "warn"
+        : "info";
+  return {
+    kind: "backoff",
+    level,
+    line: (then) => `relay dial failed (${closed}; ${f.failures} in a row); ${then}`,
+  };
 }

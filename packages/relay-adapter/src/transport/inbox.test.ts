@@ -7,12 +7,27 @@ describe("Inbox", () => {
     const acks: string[] = [];
     const warns: string[] = [];
     let current = true;
-    const inbox = new Inbox({ isCurrent: () => current, ack: (id) => void acks.push(id), warn: (m) => void warns.push(m) });
+    const inbox = new Inbox({
+      isCurrent: () => current,
+      ack: (id) => void acks.push(id),
+      warn: (m) => void warns.push(m),
+    });
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    inbox.push({ bufferId: "b1", run: async () => { await gate; seen.push("b1"); } });
+    inbox.push({
+      bufferId: "b1",
+      run: async () => {
+        await gate;
+        seen.push("b1");
+      },
+    });
     inbox.push({ bufferId: undefined, run: () => void seen.push("live") });
-    inbox.push({ bufferId: "b2", run: () => { throw new Error("host down"); } });
+    inbox.push({
+      bufferId: "b2",
+      run: () => {
+        throw new Error("host down");
+      },
+    });
     inbox.push({ bufferId: "b3", run: () => void seen.push("b3") });
     expect(seen).toEqual([]);
     release();

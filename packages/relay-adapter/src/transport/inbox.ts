@@ -47,10 +47,17 @@ export class Inbox {
         if (item.bufferId !== undefined && !this.#hooks.isCurrent()) continue;
         try {
           const r = item.run();
-          if (r !== null && typeof r === "object" && typeof (r as PromiseLike<unknown>).then === "function") await r;
+          if (
+            r !== null &&
+            typeof r === "object" &&
+            typeof (r as PromiseLike<unknown>).then === "function"
+          )
+            await r;
         } catch (err) {
           const why = err instanceof Error ? err.message : String(err);
-          this.#hooks.warn(`relay inbound handler failed${item.bufferId ? " (not acked; it will be replayed)" : ""}: ${why}`);
+          this.#hooks.warn(
+            `relay inbound handler failed${item.bufferId ? " (not acked; it will be replayed)" : ""}: ${why}`,
+          );
           continue;
         }
         if (item.bufferId !== undefined) this.#hooks.ack(item.bufferId);
