@@ -19,6 +19,7 @@ import { PendingRequests } from "./pending.js";
 import { RelayConnectError } from "./errors.js";
 import { decideAfterClose, isRefusal } from "./close-policy.js";
 import { Inbox } from "./inbox.js";
+import { RedialHold } from "./redial-hold.js";
 import type {
   InboundHandler,
   InterruptHandler,
@@ -134,11 +135,8 @@ export class WebSocketRelayTransport implements RelayTransport {
   readonly #descriptors = new Map<string, Descriptor>();
   /** The link was closed by goDormant(): the next re-dial takes the dormant cadence. */
   #dormant = false;
-  /** holdRedial() is in force: a due re-dial waits (bounded) for releaseRedial(). */
-  #redialHeld = false;
-  /** A re-dial came due while held; releaseRedial() (or the hold cap) starts it. */
-  #parkedDial = false;
-  #holdTimer: NodeJS.Timeout | null = null;
+  /** holdRedial() / releaseRedial(): a due re-dial waits (bounded) while a suspend is in flight. */
+  readonly #hold: RedialHold;
 
   constructor(opts: WebSocketRelayTransportOptions) {
     if (!Array.isArray(opts.identities) || opts.identities.length === 0) {
@@ -148,6 +146,9 @@ export class WebSocketRelayTransport implements RelayTransport {
     this.#opts = opts;
     this.#dialUrl = relayDialUrl(opts.url);
     this.#random = opts.random ?? Math.random;
+    this.#hold = new RedialHold(opts.redialHoldMaxMs ?? 60_000, () =>
+      this.#log("info", "relay: the redial hold expired (the suspend did not land); reconnecting"),
+    );
   }
 
   // ── handlers ────────────────────────────────────────────────────────
@@ -227,8 +228,7 @@ export class WebSocketRelayTransport implements RelayTransport {
     this.#deliberate = true;
     if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
     this.#retryTimer = null;
-    if (this.#holdTimer !== null) clearTimeout(this.#holdTimer);
-    this.#holdTimer = null;
+    this.#hold.clear();
     this.#settleFirstHandshake(new RelayConnectError("RELAY_CLOSED", "relay transport disconnected before the handshake completed"));
     // Grace for in-flight outbound to be answered: ≤ 5 s and within the caller's budget.
     const grace = Math.min(5_000, Math.max(0, deadline - Date.now() - 1_000));
@@ -350,19 +350,13 @@ export class WebSocketRelayTransport implements RelayTransport {
    * reconnects. Returns true: the hold is in force.
    */
   holdRedial(): boolean {
-    this.#redialHeld = true;
+    this.#hold.hold();
     return true;
   }
 
   /** Undo {@link holdRedial} (the suspend did not land): a parked re-dial starts now. */
   releaseRedial(): boolean {
-    this.#redialHeld = false;
-    if (this.#holdTimer !== null) clearTimeout(this.#holdTimer);
-    this.#holdTimer = null;
-    if (this.#parkedDial) {
-      this.#parkedDial = false;
-      this.#dial();
-    }
+    this.#hold.release();
     return true;
   }
 
@@ -525,7 +519,7 @@ export class WebSocketRelayTransport implements RelayTransport {
         return;
       case "dormant": {
         const delay = this.#opts.dormantRedialMs ?? 1_000;
-        this.#log("info", `relay link dormant (going_idle acked); re-dial in ${delay} ms${this.#redialHeld ? " once the hold is released" : ""}`);
+        this.#log("info", `relay link dormant (going_idle acked); re-dial in ${delay} ms${this.#hold.held ? " once the hold is released" : ""}`);
         this.#scheduleDial(delay);
         return;
       }
@@ -546,16 +540,7 @@ export class WebSocketRelayTransport implements RelayTransport {
     this.#retryTimer = unref(
       setTimeout(() => {
         this.#retryTimer = null;
-        if (!this.#redialHeld) return this.#dial();
-        // Held: park until releaseRedial(), bounded so a lost suspend still reconnects.
-        this.#parkedDial = true;
-        this.#holdTimer ??= unref(
-          setTimeout(() => {
-            this.#holdTimer = null;
-            this.#log("info", "relay: the redial hold expired (the suspend did not land); reconnecting");
-            this.releaseRedial();
-          }, this.#opts.redialHoldMaxMs ?? 60_000),
-        );
+        this.#hold.run(() => this.#dial());
       }, delay),
     );
   }
