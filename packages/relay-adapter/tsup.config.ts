@@ -7,5 +7,9 @@ export default libraryConfig(
     "testing/index": "src/testing/index.ts",
   },
   // Shared chunks for CJS too: every entry must see the same module state (the upstream marker).
-  { splitting: true },
+  {
+    splitting: true,
+    // `@internal` members (the reference connector's route plumbing) stay out of the public types.
+    dts: { compilerOptions: { stripInternal: true } },
+  },
 );
