@@ -106,8 +106,9 @@ describe("parsing stays linear on adversarial lines", () => {
       const spaces = " ".repeat(n);
       return `A=x${spaces}y\nB=${spaces}\nC=${spaces}z${spaces}\n`;
     };
-    const growth = measureGrowth(parseDotenv, text(4_000), text(40_000));
-    expect(growth.ratio, JSON.stringify(growth)).toBeLessThan(20);
+    // The bound (20x) scales with how a plain copy of the same text grew (machine load).
+    const growth = measureGrowth(parseDotenv, text(4_000), text(40_000), { reference: (t) => Buffer.from(t) });
+    expect(growth.ratio, JSON.stringify(growth)).toBeLessThan(growth.limit);
     const spaces = " ".repeat(10);
     expect([...parseDotenv(`A=x${spaces}y\nB=${spaces}\nC=${spaces}z # c\n`)]).toEqual([
       ["A", `x${spaces}y`],
