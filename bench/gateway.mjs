@@ -13,7 +13,7 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { ReferenceConnector } from "@hermes/relay-adapter/testing";
-import { heading, median, percentile, printRow, requireBuilt, ROUNDS, setting } from "./harness.mjs";
+import { heading, median, percentile, printRow, requireBuilt, ROUNDS, setting, SMOKE } from "./harness.mjs";
 import { startChild } from "./support/ipc.mjs";
 
 const BIN = fileURLToPath(new URL("../apps/gateway/dist/cli.js", import.meta.url));
@@ -222,7 +222,10 @@ if (built) {
     if (gateway.exitCode === null && gateway.signalCode === null) gateway.kill("SIGTERM");
     const code = await Promise.race([gatewayExited, new Promise((r) => setTimeout(r, 20_000, "timeout").unref())]);
     if (code === "timeout") gateway.kill("SIGKILL");
-    else if (code !== 0) console.log(`  ! gateway exited ${code} after SIGTERM:\n${gatewayOutput}`);
+    else if (code !== 0) {
+      console.log(`  ! gateway exited ${code} after SIGTERM:\n${gatewayOutput}`);
+      if (SMOKE) process.exitCode = 1; // the smoke run proves the bench runs cleanly end to end
+    }
     if (process.env.BENCH_VERBOSE) console.log(`  gateway stopped in ${(performance.now() - stopStart).toFixed(0)} ms`);
     await baseline.stop();
     await connector.stop();
