@@ -6,10 +6,11 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { execAgent } from "../src/agent/exec.js";
 import { httpAgent } from "../src/agent/http.js";
+import { relayEvent } from "./support/events.js";
 
 const env = { PATH: process.env.PATH };
 const live = () => new AbortController().signal;
-const event = { text: "hello", source: { platform: "discord", chat_id: "c", chat_type: "dm", user_id: "u" } };
+const event = relayEvent("hello", { source: { chat_id: "c" } });
 
 function alive(pid: number): boolean {
   try {
@@ -23,7 +24,7 @@ function alive(pid: number): boolean {
 describe("exec agent", () => {
   it("gets the event JSON on stdin and replies with stdout", async () => {
     const a = execAgent({ command: "cat; echo", timeoutMs: 10_000, env });
-    expect(JSON.parse(await a.runTurn(event, { signal: live() }))).toEqual(event);
+    expect(JSON.parse(await a.runTurn(event, { signal: live() }))).toEqual(JSON.parse(JSON.stringify(event)));
   });
 
   it("a non-zero exit is AGENT_FAILED", async () => {
