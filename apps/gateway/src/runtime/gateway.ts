@@ -203,7 +203,8 @@ export class GatewayRuntime {
       },
       action: async (op, fields) => {
         const r = await adapter.sendAction(op, withChat(fields));
-        if (r.unsupported !== true) this.#metrics.outbound(outboundKind(r));
+        // The metric counts the reply's ops; typing and reactions are cosmetic (logged at debug).
+        if (r.unsupported !== true && op !== "typing" && op !== "react") this.#metrics.outbound(outboundKind(r));
         return r;
       },
       upload: (path, signal) =>
