@@ -1,4 +1,4 @@
-// bench/gateway-activity: the BUILT hermes-gateway against a ReferenceConnector, for issue 12.
+// bench/gateway-activity: the BUILT hermes-gateway against a ReferenceConnector.
 // 1. A streamed reply of 200 ndjson deltas (an exec agent writing one every 20 ms): edits per
 //    second per message as the connector saw them, beside the naive one-edit-per-delta
 //    (target ≤ 1 edit/s per message).

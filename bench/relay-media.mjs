@@ -1,7 +1,7 @@
 // bench/relay-media: RelayMediaClient.download (bearer, reference check, streamed into the
 // cache with the size cap counted, temp file + rename, cache prune) against a raw
 // fetch-to-file of the same bytes from the same ReferenceConnector (fetch with the bearer,
-// Readable.fromWeb piped into a write stream). Rounds interleaved; medians; issue 12 target:
+// Readable.fromWeb piped into a write stream). Rounds interleaved; medians; target:
 // ours ≥ 0.8× the raw fetch.
 import { randomBytes } from "node:crypto";
 import { createWriteStream, mkdtempSync, rmSync } from "node:fs";

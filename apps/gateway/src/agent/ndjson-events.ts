@@ -20,7 +20,7 @@ export type AgentLine =
   | { readonly kind: "unknown"; readonly type: string }
   | { readonly kind: "malformed"; readonly message: string };
 
-/** Prompt and option ids: the alphabet a button's custom id carries (spec §4: `hp1:<prompt>:<option>`). */
+/** Prompt and option ids: the alphabet a button's custom id carries (docs/contract/relay.md#discord-passthrough: `hp1:<prompt>:<option>`). */
 const PROMPT_ID = /^[\w.-]{1,32}$/;
 /** More buttons than a chat shows in a row or two is a list, not a prompt. */
 export const MAX_PROMPT_OPTIONS = 10;

@@ -9,7 +9,7 @@ export interface AgentMediaItem extends MediaItem {
   error?: string;
 }
 
-/** The event JSON an agent receives (spec relay-contract §2.3 as normalized, plus local files). */
+/** The event JSON an agent receives (as normalized, plus local files). */
 export interface AgentEvent extends Omit<RelayMessageEvent, "media"> {
   media: AgentMediaItem[];
 }
@@ -20,7 +20,7 @@ export interface TurnOptions {
   readonly emit?: ((event: AgentOutputEvent) => void) | undefined;
 }
 
-/** One agent backend. */
+/** One agent backend. `event` is the inbound message (docs/contract/relay.md#inbound-events) as JSON-able data. */
 export interface AgentBackend {
   readonly name: string;
   /**

@@ -1,4 +1,4 @@
-// The gateway's client for the connector's media routes (spec relay-contract §7). Media travels
+// The gateway's client for the connector's media routes (docs/contract/relay-media.md). Media travels
 // by reference: an inbound event names `{base}/relay/media/{id}`, which `download` streams into
 // the per-gateway cache; an agent's file is `upload`ed and its reference sent with `send_media`.
 // Both present the gateway's upgrade token as the bearer, and only to the connector's own
@@ -39,7 +39,7 @@ export interface RelayMediaClientOptions {
   /** Where downloads are cached; created on first use. One directory per gateway. */
   readonly cacheDir: string;
   readonly cache?: MediaCacheBounds;
-  /** Size cap of one object (default and maximum: 25 MiB, §7). */
+  /** Size cap of one object (default and maximum: 25 MiB). */
   readonly maxBytes?: number;
   /** A whole download or upload (default 60 s). */
   readonly timeoutMs?: number;

@@ -1,11 +1,11 @@
-// Media kinds of the `send_media` op (spec relay-contract §3) and the few file types a chat
+// Media kinds of the `send_media` op (docs/contract/relay.md#outbound-actions) and the few file types a chat
 // platform renders natively. A short table on purpose: anything else is `document` /
 // `application/octet-stream`, which every platform accepts as a file.
 
 export const MEDIA_KINDS = ["image", "voice", "audio", "video", "document"] as const;
 export type MediaKind = (typeof MEDIA_KINDS)[number];
 
-/** §7: a media object is 1 byte to 25 MiB. */
+/** A media object is 1 byte to 25 MiB (docs/contract/relay.md#media). */
 export const MEDIA_MAX_BYTES = 25 * 1024 * 1024;
 
 const BY_EXTENSION: Readonly<Record<string, string>> = {

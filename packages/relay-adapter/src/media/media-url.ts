@@ -1,4 +1,4 @@
-// Which URLs are the connector's media references (spec relay-contract §7): `{base}/relay/media/{id}`
+// Which URLs are the connector's media references (docs/contract/relay-media.md): `{base}/relay/media/{id}`
 // on the SAME origin as the relay (scheme, host and effective port) and exactly that path
 // shape. Only those are fetched with the gateway's bearer: presenting it anywhere else would
 // hand a credential to whoever controls the URL in an inbound event.

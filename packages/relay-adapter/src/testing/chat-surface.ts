@@ -124,7 +124,7 @@ export class ChatSurface {
 
 /**
  * The inbound event a press of `optionId` on a prompt produces (what the connector forwards
- * for a button, spec §4): text `/<option_id>` as a command, with `prompt_response`.
+ * for a button, docs/contract/relay.md#discord-passthrough): text `/<option_id>` as a command, with `prompt_response`.
  */
 export function promptAnswer(prompt: ChatMessage, optionId: string, source: WireSessionSource, messageId = `press-${optionId}`): WireMessageEvent {
   const label = prompt.options?.find((o) => o.id === optionId)?.label;
