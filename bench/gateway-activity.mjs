@@ -34,13 +34,24 @@ if (!existsSync(BIN)) {
   const dir = mkdtempSync(join(tmpdir(), "bench-activity-"));
   const ids = { stream: "gw-bench-stream", on: "gw-bench-act-on", off: "gw-bench-act-off" };
   const secret = randomBytes(32).toString("hex");
-  const connector = await new ReferenceConnector({ gateways: Object.fromEntries(Object.values(ids).map((id) => [id, [secret]])) }).start();
+  const connector = await new ReferenceConnector({
+    gateways: Object.fromEntries(Object.values(ids).map((id) => [id, [secret]])),
+  }).start();
   const children = [];
   const start = async (id, platform, env) => {
     const handshake = connector.waitFor("handshake", (h) => h.gatewayId === id, 30_000);
     const home = mkdtempSync(join(dir, "home-"));
     const child = spawn(process.execPath, [BIN, "run"], {
-      env: { PATH: process.env.PATH ?? "", HERMES_HOME: home, GATEWAY_LOG_LEVEL: "warn", GATEWAY_RELAY_URL: connector.baseUrl, GATEWAY_RELAY_ID: id, GATEWAY_RELAY_SECRET: secret, GATEWAY_RELAY_PLATFORMS: platform, ...env },
+      env: {
+        PATH: process.env.PATH ?? "",
+        HERMES_HOME: home,
+        GATEWAY_LOG_LEVEL: "warn",
+        GATEWAY_RELAY_URL: connector.baseUrl,
+        GATEWAY_RELAY_ID: id,
+        GATEWAY_RELAY_SECRET: secret,
+        GATEWAY_RELAY_PLATFORMS: platform,
+        ...env,
+      },
       stdio: "ignore",
     });
     children.push(child);
@@ -50,14 +61,36 @@ if (!existsSync(BIN)) {
   };
 
   // ── 1. streamed reply ──────────────────────────────────────────────
-  console.log(`# streamed reply of 200 deltas, built bin, exec agent (node ${process.version}, ${process.arch})`);
+  console.log(
+    `# streamed reply of 200 deltas, built bin, exec agent (node ${process.version}, ${process.arch})`,
+  );
   const agent = join(dir, "agent.mjs");
-  writeFileSync(agent, `for (let i = 0; i < 200; i++) { process.stdout.write(JSON.stringify({ type: "delta", text: "w" + i + " " }) + "\\n"); await new Promise((r) => setTimeout(r, 20)); }\n`);
-  await start(ids.stream, "telegram", { GATEWAY_AGENT: `exec:${process.execPath} ${agent}`, GATEWAY_AGENT_OUTPUT: "ndjson", GATEWAY_TYPING_INTERVAL_MS: "0" });
-  const whole = Array.from({ length: 200 }, (_, i) => `w${i} `).join("").trimEnd();
+  writeFileSync(
+    agent,
+    `for (let i = 0; i < 200; i++) { process.stdout.write(JSON.stringify({ type: "delta", text: "w" + i + " " }) + "\\n"); await new Promise((r) => setTimeout(r, 20)); }\n`,
+  );
+  await start(ids.stream, "telegram", {
+    GATEWAY_AGENT: `exec:${process.execPath} ${agent}`,
+    GATEWAY_AGENT_OUTPUT: "ndjson",
+    GATEWAY_TYPING_INTERVAL_MS: "0",
+  });
+  const whole = Array.from({ length: 200 }, (_, i) => `w${i} `)
+    .join("")
+    .trimEnd();
   const t0 = Date.now();
-  connector.pushInbound({ text: "stream", message_id: "stream-1", source: { platform: "telegram", chat_id: "S1", chat_type: "dm", user_id: "u" } }, { gatewayId: ids.stream });
-  while (!connector.chat.transcript("S1").some((t) => t.trimEnd() === whole) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 20));
+  connector.pushInbound(
+    {
+      text: "stream",
+      message_id: "stream-1",
+      source: { platform: "telegram", chat_id: "S1", chat_type: "dm", user_id: "u" },
+    },
+    { gatewayId: ids.stream },
+  );
+  while (
+    !connector.chat.transcript("S1").some((t) => t.trimEnd() === whole) &&
+    Date.now() - t0 < 60_000
+  )
+    await new Promise((r) => setTimeout(r, 20));
   const messages = connector.chat.inChat("S1");
   let edits = 0;
   let maxInWindow = 0;
@@ -79,9 +112,14 @@ if (!existsSync(BIN)) {
   );
 
   // ── 2. activity CPU per turn ───────────────────────────────────────
-  console.log(`# gateway CPU per turn, activity ops on vs off, echo agent, ${TURNS} turns per round`);
+  console.log(
+    `# gateway CPU per turn, activity ops on vs off, echo agent, ${TURNS} turns per round`,
+  );
   const on = await start(ids.on, "discord", {});
-  const off = await start(ids.off, "discord", { GATEWAY_TYPING_INTERVAL_MS: "0", GATEWAY_REACTIONS: "none" });
+  const off = await start(ids.off, "discord", {
+    GATEWAY_TYPING_INTERVAL_MS: "0",
+    GATEWAY_REACTIONS: "none",
+  });
   let n = 0;
   const round = async (child, id) => {
     const before = cpuMs(child.pid);
@@ -91,7 +129,12 @@ if (!existsSync(BIN)) {
     const done = new Promise((resolve) => {
       const listener = (rec) => {
         if (rec.gatewayId !== id) return;
-        const key = rec.action.op === "send" ? rec.action.content : rec.action.op === "react" && rec.action.emoji === "✅" ? rec.action.message_id : null;
+        const key =
+          rec.action.op === "send"
+            ? rec.action.content
+            : rec.action.op === "react" && rec.action.emoji === "✅"
+              ? rec.action.message_id
+              : null;
         if (key === null || !pending.has(key)) return;
         const left = pending.get(key) - 1;
         if (left === 0) pending.delete(key);
@@ -106,7 +149,14 @@ if (!existsSync(BIN)) {
     for (let i = 0; i < TURNS; i++) {
       const text = `t${n++}`;
       pending.set(text, expected);
-      connector.pushInbound({ text, message_id: text, source: { platform: "discord", chat_id: `C${i % 16}`, chat_type: "dm", user_id: "u" } }, { gatewayId: id });
+      connector.pushInbound(
+        {
+          text,
+          message_id: text,
+          source: { platform: "discord", chat_id: `C${i % 16}`, chat_type: "dm", user_id: "u" },
+        },
+        { gatewayId: id },
+      );
     }
     await done;
     await new Promise((r) => setTimeout(r, 100)); // trailing cosmetic ops
@@ -127,7 +177,9 @@ if (!existsSync(BIN)) {
     `${"gateway CPU per turn (ms)".padEnd(44)} ours ${withOps.toFixed(3).padStart(13)} ms   baseline ${without.toFixed(3).padStart(13)} ms   ratio ${(withOps / without).toFixed(2)}×  (activity ops add ${overhead.toFixed(3)} ms per turn; target < 1 ms: ${overhead < 1 ? "met" : "NOT met"})`,
   );
   for (const c of children) c.kill("SIGTERM");
-  await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : c.once("exit", r)))));
+  await Promise.all(
+    children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : c.once("exit", r)))),
+  );
   await connector.stop();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -27,13 +27,20 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-console.log(`# media download to the cache, ${SIZE / 1024 / 1024} MiB objects (node ${process.version}, ${process.arch})`);
+console.log(
+  `# media download to the cache, ${SIZE / 1024 / 1024} MiB objects (node ${process.version}, ${process.arch})`,
+);
 const connector = await new ReferenceConnector({ gateways: { [GW]: [secret] } }).start();
 const dir = mkdtempSync(join(tmpdir(), "bench-media-"));
 const bytes = randomBytes(SIZE);
 const { url } = publishMedia(connector, bytes, { contentType: "image/png" });
 
-const client = new RelayMediaClient({ baseUrl: connector.baseUrl, gatewayId: GW, secret, cacheDir: join(dir, "cache") });
+const client = new RelayMediaClient({
+  baseUrl: connector.baseUrl,
+  gatewayId: GW,
+  secret,
+  cacheDir: join(dir, "cache"),
+});
 async function ours() {
   const r = await client.download(url, { mime: "image/png" });
   if (!r.ok || r.cached) throw new Error(r.ok ? "a cache hit: the bench must fetch" : r.message);
@@ -41,7 +48,9 @@ async function ours() {
 }
 
 async function raw(round) {
-  const res = await fetch(url, { headers: { authorization: `Bearer ${makeUpgradeToken(GW, secret)}` } });
+  const res = await fetch(url, {
+    headers: { authorization: `Bearer ${makeUpgradeToken(GW, secret)}` },
+  });
   const file = join(dir, `raw-${round}.png`);
   await pipeline(Readable.fromWeb(res.body), createWriteStream(file));
   rmSync(file);

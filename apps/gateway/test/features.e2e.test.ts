@@ -33,7 +33,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 ${body}
 `);
 
-async function gatewayWith(platform: string, script: string, env: Record<string, string> = {}): Promise<{ c: ReferenceConnector; gw: GatewayProcess }> {
+async function gatewayWith(
+  platform: string,
+  script: string,
+  env: Record<string, string> = {},
+): Promise<{ c: ReferenceConnector; gw: GatewayProcess }> {
   const c = await fixture.connector();
   const gw = new GatewayProcess(["run"], {
     GATEWAY_RELAY_URL: c.baseUrl,
@@ -44,7 +48,10 @@ async function gatewayWith(platform: string, script: string, env: Record<string,
     ...env,
   });
   fixture.processes.push(gw);
-  await gw.waitForLog((l) => typeof l.msg === "string" && l.msg.startsWith("relay link up"), "the link");
+  await gw.waitForLog(
+    (l) => typeof l.msg === "string" && l.msg.startsWith("relay link up"),
+    "the link",
+  );
   return { c, gw };
 }
 
@@ -56,7 +63,11 @@ async function until(predicate: () => boolean, what: string, timeoutMs = 20_000)
   }
 }
 
-const ev = (platform: string, text: string, over: Partial<WireMessageEvent> = {}): WireMessageEvent => ({
+const ev = (
+  platform: string,
+  text: string,
+  over: Partial<WireMessageEvent> = {},
+): WireMessageEvent => ({
   text,
   message_id: `m-${text}`,
   source: { platform, chat_id: "C1", chat_type: "dm", user_id: "U1" },
@@ -71,7 +82,9 @@ process.stdout.write(m.path ? "got " + readFileSync(m.path, "utf8") + " at " + m
     const { id, url } = publishMedia(c, Buffer.from("photo-bytes"), { contentType: "image/jpeg" });
     c.pushInbound(ev("discord", "look", { media: [{ url, kind: "image", mime: "image/jpeg" }] }));
     await until(() => c.chat.transcript("C1").length === 1, "the reply");
-    expect(c.chat.transcript("C1")[0]).toBe(`got photo-bytes at ${join(gw.home, "gateway", "media", GW, `${id}.jpg`)}`);
+    expect(c.chat.transcript("C1")[0]).toBe(
+      `got photo-bytes at ${join(gw.home, "gateway", "media", GW, `${id}.jpg`)}`,
+    );
     expect(await gw.stop()).toBe(0);
   });
 
@@ -83,7 +96,12 @@ out({ type: "media", path: file, kind: "image", caption: "your chart" });`);
     c.pushInbound(ev("discord", "chart please"));
     await until(() => c.outbound.some((o) => o.action.op === "send_media"), "send_media");
     const media = c.outbound.find((o) => o.action.op === "send_media")!.action;
-    expect(media).toMatchObject({ chat_id: "C1", media_kind: "image", content: "your chart", filename: "reply.png" });
+    expect(media).toMatchObject({
+      chat_id: "C1",
+      media_kind: "image",
+      content: "your chart",
+      filename: "reply.png",
+    });
     const id = String(media["source_url"]).split("/relay/media/")[1]!;
     expect(c.media.get(id)?.bytes.toString()).toBe("chart-bytes");
     expect(await gw.stop()).toBe(0);
@@ -95,7 +113,10 @@ await sleep(1500);
 out({ type: "delta", text: " about it" });
 await sleep(1500);
 out({ type: "delta", text: "… done." });`);
-    const { c, gw } = await gatewayWith("telegram", script, { GATEWAY_AGENT_OUTPUT: "ndjson", GATEWAY_REACTIONS: "none" });
+    const { c, gw } = await gatewayWith("telegram", script, {
+      GATEWAY_AGENT_OUTPUT: "ndjson",
+      GATEWAY_REACTIONS: "none",
+    });
     c.pushInbound(ev("telegram", "go"));
     await until(() => c.chat.transcript("C1")[0] === "Thinking about it… done.", "the whole text");
     const [message] = c.chat.inChat("C1");
@@ -115,8 +136,18 @@ out({ type: "delta", text: "… done." });`);
     c.pushInbound(ev("discord", "colour?"));
     await until(() => c.chat.inChat("C1").some((m) => m.op === "prompt"), "the prompt");
     const prompt = c.chat.inChat("C1").find((m) => m.op === "prompt")!;
-    expect(prompt.options).toEqual([{ id: "red", label: "Red" }, { id: "blue", label: "Blue" }]);
-    c.pushInbound(promptAnswer(prompt, "blue", { platform: "discord", chat_id: "C1", chat_type: "dm", user_id: "U1" }));
+    expect(prompt.options).toEqual([
+      { id: "red", label: "Red" },
+      { id: "blue", label: "Blue" },
+    ]);
+    c.pushInbound(
+      promptAnswer(prompt, "blue", {
+        platform: "discord",
+        chat_id: "C1",
+        chat_type: "dm",
+        user_id: "U1",
+      }),
+    );
     await until(() => c.chat.transcript("C1").includes("chose blue (Blue)"), "the answer's reply");
     expect(await gw.stop()).toBe(0);
   });

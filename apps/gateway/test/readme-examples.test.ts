@@ -24,7 +24,13 @@ function example(name: string): string {
 
 async function run(command: string, event: AgentEvent): Promise<AgentOutputEvent[]> {
   const events: AgentOutputEvent[] = [];
-  const text = await execAgent({ command, timeoutMs: 20_000, env: { PATH: process.env.PATH }, output: "ndjson", cwd: dir }).runTurn(event, {
+  const text = await execAgent({
+    command,
+    timeoutMs: 20_000,
+    env: { PATH: process.env.PATH },
+    output: "ndjson",
+    cwd: dir,
+  }).runTurn(event, {
     signal: new AbortController().signal,
     emit: (e) => events.push(e),
   });
@@ -38,13 +44,26 @@ describe("README example agents", () => {
     expect(await run("./agent.sh", relayEvent("hi"))).toEqual([
       { type: "delta", text: "Working" },
       { type: "delta", text: " on it… done." },
-      { type: "prompt", prompt_id: "more", content: "Anything else?", options: [{ id: "yes", label: "Yes" }, { id: "no", label: "No" }] },
+      {
+        type: "prompt",
+        prompt_id: "more",
+        content: "Anything else?",
+        options: [
+          { id: "yes", label: "Yes" },
+          { id: "no", label: "No" },
+        ],
+      },
     ]);
   });
 
   it("the Node agent answers a prompt, describes attachments, sends a file and echoes", async () => {
     writeFileSync(join(dir, "agent.mjs"), example("node-agent"));
-    const base = relayEvent("report", { media: [{ url: "https://c/relay/media/a", kind: "image" }, { url: "https://x/y", kind: "image" }] });
+    const base = relayEvent("report", {
+      media: [
+        { url: "https://c/relay/media/a", kind: "image" },
+        { url: "https://x/y", kind: "image" },
+      ],
+    });
     const event: AgentEvent = {
       ...base,
       promptResponse: { promptId: "more", optionId: "yes", label: "Yes", promptMessageId: "m1" },

@@ -1,7 +1,15 @@
 // RelayMediaClient over loopback: against the ReferenceConnector's media store (bearer checked
 // there) and against hostile servers standing in for a connector (redirects, size lies, stalls).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,11 +37,19 @@ async function connector(): Promise<ReferenceConnector> {
 }
 
 function client(baseUrl: string, over: Partial<RelayMediaClientOptions> = {}): RelayMediaClient {
-  return new RelayMediaClient({ baseUrl, gatewayId: GW, secret: SECRET, cacheDir: join(tempDir(), "cache"), ...over });
+  return new RelayMediaClient({
+    baseUrl,
+    gatewayId: GW,
+    secret: SECRET,
+    cacheDir: join(tempDir(), "cache"),
+    ...over,
+  });
 }
 
 /** A server standing in for a connector; records every request it gets. */
-async function hostile(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; requests: IncomingMessage[] }> {
+async function hostile(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ url: string; requests: IncomingMessage[] }> {
   const requests: IncomingMessage[] = [];
   const server: Server = createServer((req, res) => {
     requests.push(req);
@@ -68,7 +84,11 @@ describe("download: a connector reference into the cache", () => {
     expect(first.path).toBe(join(m.cacheDir, `${id}.png`));
     expect(readFileSync(first.path)).toEqual(bytes);
     c.media.delete(id); // a second fetch would now 404
-    expect(await m.download(url, { mime: "image/png" })).toMatchObject({ ok: true, cached: true, path: first.path });
+    expect(await m.download(url, { mime: "image/png" })).toMatchObject({
+      ok: true,
+      cached: true,
+      path: first.path,
+    });
     expect(cacheFiles(m)).toEqual([`${id}.png`]);
   });
 
@@ -76,7 +96,11 @@ describe("download: a connector reference into the cache", () => {
     const c = await connector();
     const { url } = publishMedia(c, Buffer.from("x"));
     const m = client(c.baseUrl, { secret: "not-the-secret" });
-    expect(await m.download(url)).toMatchObject({ ok: false, code: "MEDIA_HTTP_STATUS", message: expect.stringContaining("401") });
+    expect(await m.download(url)).toMatchObject({
+      ok: false,
+      code: "MEDIA_HTTP_STATUS",
+      message: expect.stringContaining("401"),
+    });
     expect(cacheFiles(m)).toEqual([]);
   });
 
@@ -109,9 +133,14 @@ describe("download: a connector reference into the cache", () => {
 
   it("a redirect is not followed (it could lead the bearer elsewhere)", async () => {
     const target = await hostile((_req, res) => res.end("secret-stealer"));
-    const redirecting = await hostile((_req, res) => res.writeHead(302, { location: `${target.url}/steal` }).end());
+    const redirecting = await hostile((_req, res) =>
+      res.writeHead(302, { location: `${target.url}/steal` }).end(),
+    );
     const m = client(redirecting.url);
-    expect(await m.download(`${redirecting.url}/relay/media/abc`)).toMatchObject({ ok: false, code: "MEDIA_REDIRECT" });
+    expect(await m.download(`${redirecting.url}/relay/media/abc`)).toMatchObject({
+      ok: false,
+      code: "MEDIA_REDIRECT",
+    });
     expect(target.requests).toHaveLength(0);
     expect(cacheFiles(m)).toEqual([]);
   });
@@ -122,7 +151,11 @@ describe("download: a connector reference into the cache", () => {
       res.write(Buffer.alloc(1024));
     });
     const m = client(big.url);
-    expect(await m.download(`${big.url}/relay/media/big`)).toMatchObject({ ok: false, code: "MEDIA_TOO_LARGE", message: expect.stringContaining("27262976") });
+    expect(await m.download(`${big.url}/relay/media/big`)).toMatchObject({
+      ok: false,
+      code: "MEDIA_TOO_LARGE",
+      message: expect.stringContaining("27262976"),
+    });
     expect(cacheFiles(m)).toEqual([]);
   });
 
@@ -133,19 +166,29 @@ describe("download: a connector reference into the cache", () => {
       res.end();
     });
     const m = client(liar.url, { maxBytes: 4000 });
-    expect(await m.download(`${liar.url}/relay/media/liar`)).toMatchObject({ ok: false, code: "MEDIA_TOO_LARGE" });
+    expect(await m.download(`${liar.url}/relay/media/liar`)).toMatchObject({
+      ok: false,
+      code: "MEDIA_TOO_LARGE",
+    });
     expect(cacheFiles(m)).toEqual([]);
   });
 
   it("a stalled body times out and leaves no partial file; an empty body is an error", async () => {
     const stalling = await hostile((req, res) => {
-      if (req.url?.endsWith("/empty")) return void res.writeHead(200, { "content-length": "0" }).end();
+      if (req.url?.endsWith("/empty"))
+        return void res.writeHead(200, { "content-length": "0" }).end();
       res.writeHead(200);
       res.write("first bytes then nothing");
     });
     const m = client(stalling.url, { stallMs: 200 });
-    expect(await m.download(`${stalling.url}/relay/media/slow`)).toMatchObject({ ok: false, code: "MEDIA_TIMEOUT" });
-    expect(await m.download(`${stalling.url}/relay/media/empty`)).toMatchObject({ ok: false, code: "MEDIA_EMPTY" });
+    expect(await m.download(`${stalling.url}/relay/media/slow`)).toMatchObject({
+      ok: false,
+      code: "MEDIA_TIMEOUT",
+    });
+    expect(await m.download(`${stalling.url}/relay/media/empty`)).toMatchObject({
+      ok: false,
+      code: "MEDIA_EMPTY",
+    });
     expect(cacheFiles(m)).toEqual([]);
   });
 
@@ -171,7 +214,11 @@ describe("upload: a local file to /relay/media", () => {
     expect(r).toMatchObject({ ok: true, size: 9 });
     if (!r.ok) throw new Error("unreachable");
     expect(r.url).toBe(`${c.baseUrl}/relay/media/${r.id}`);
-    expect(c.media.get(r.id)).toEqual({ bytes: Buffer.from("png-bytes"), contentType: "image/png", filename: "chart.png" });
+    expect(c.media.get(r.id)).toEqual({
+      bytes: Buffer.from("png-bytes"),
+      contentType: "image/png",
+      filename: "chart.png",
+    });
     // And the reference downloads back to the same bytes.
     const back = await m.download(r.url);
     expect(back.ok && readFileSync(back.path).toString()).toBe("png-bytes");
@@ -183,12 +230,24 @@ describe("upload: a local file to /relay/media", () => {
     writeFileSync(join(dir, "empty.txt"), "");
     writeFileSync(join(dir, "big.bin"), Buffer.alloc(2000));
     const m = client(c.baseUrl, { maxBytes: 1000 });
-    expect(await m.upload(join(dir, "missing.txt"))).toMatchObject({ ok: false, code: "MEDIA_FILE" });
+    expect(await m.upload(join(dir, "missing.txt"))).toMatchObject({
+      ok: false,
+      code: "MEDIA_FILE",
+    });
     expect(await m.upload(dir)).toMatchObject({ ok: false, code: "MEDIA_FILE" });
-    expect(await m.upload(join(dir, "empty.txt"))).toMatchObject({ ok: false, code: "MEDIA_EMPTY" });
-    expect(await m.upload(join(dir, "big.bin"))).toMatchObject({ ok: false, code: "MEDIA_TOO_LARGE" });
+    expect(await m.upload(join(dir, "empty.txt"))).toMatchObject({
+      ok: false,
+      code: "MEDIA_EMPTY",
+    });
+    expect(await m.upload(join(dir, "big.bin"))).toMatchObject({
+      ok: false,
+      code: "MEDIA_TOO_LARGE",
+    });
     writeFileSync(join(dir, "ok.txt"), "ok");
-    expect(await client(c.baseUrl, { secret: "wrong" }).upload(join(dir, "ok.txt"))).toMatchObject({ ok: false, code: "MEDIA_HTTP_STATUS" });
+    expect(await client(c.baseUrl, { secret: "wrong" }).upload(join(dir, "ok.txt"))).toMatchObject({
+      ok: false,
+      code: "MEDIA_HTTP_STATUS",
+    });
     expect(c.media.size).toBe(0);
   });
 });

@@ -55,7 +55,8 @@ export class TurnActivity {
     const fire = (op: string, fields: Record<string, unknown>): void => {
       void out.action(op, fields).then(
         (r) => {
-          if (r.success !== true && r.unsupported !== true) this.#opts.log?.debug({ op, error: r.error ?? null }, "activity op not applied");
+          if (r.success !== true && r.unsupported !== true)
+            this.#opts.log?.debug({ op, error: r.error ?? null }, "activity op not applied");
         },
         () => undefined,
       );
@@ -65,7 +66,11 @@ export class TurnActivity {
       fire("typing", {});
       stopTyping = this.#every(() => fire("typing", {}), this.#interval);
     }
-    const react = messageId !== null && messageId !== "" && this.#reactions.has(caps.platform) && caps.supports("react");
+    const react =
+      messageId !== null &&
+      messageId !== "" &&
+      this.#reactions.has(caps.platform) &&
+      caps.supports("react");
     if (react) fire("react", { message_id: messageId, emoji: REACTION_WORKING });
     let ended = false;
     return {
@@ -78,7 +83,10 @@ export class TurnActivity {
         }
         if (react) {
           fire("react", { message_id: messageId, emoji: REACTION_WORKING, remove: true });
-          fire("react", { message_id: messageId, emoji: outcome === "ok" ? REACTION_DONE : REACTION_FAILED });
+          fire("react", {
+            message_id: messageId,
+            emoji: outcome === "ok" ? REACTION_DONE : REACTION_FAILED,
+          });
         }
       },
     };

@@ -11,8 +11,18 @@ export interface PromptOption {
 export type AgentOutputEvent =
   | { readonly type: "delta"; readonly text: string }
   | { readonly type: "message"; readonly text: string }
-  | { readonly type: "media"; readonly path: string; readonly kind: MediaKind; readonly caption?: string | undefined }
-  | { readonly type: "prompt"; readonly prompt_id: string; readonly content: string; readonly options: readonly PromptOption[] };
+  | {
+      readonly type: "media";
+      readonly path: string;
+      readonly kind: MediaKind;
+      readonly caption?: string | undefined;
+    }
+  | {
+      readonly type: "prompt";
+      readonly prompt_id: string;
+      readonly content: string;
+      readonly options: readonly PromptOption[];
+    };
 
 export type AgentLine =
   | { readonly kind: "event"; readonly event: AgentOutputEvent }
@@ -45,7 +55,8 @@ export function parseAgentLine(line: string): AgentLine {
   } catch {
     return malformed("a line is not JSON");
   }
-  if (typeof v !== "object" || v === null || Array.isArray(v)) return malformed("a line is not a JSON object");
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    return malformed("a line is not a JSON object");
   const o = v as Record<string, unknown>;
   const type = o["type"];
   if (typeof type !== "string") return malformed('a line has no string "type"');
@@ -60,16 +71,23 @@ export function parseAgentLine(line: string): AgentLine {
       const path = o["path"];
       const kind = o["kind"];
       const caption = o["caption"];
-      if (typeof path !== "string" || path === "") return malformed('a "media" event has no "path"');
-      if (!isMediaKind(kind)) return malformed('a "media" event\'s "kind" is not image, voice, audio, video or document');
-      if (caption !== undefined && caption !== null && typeof caption !== "string") return malformed('a "media" event\'s "caption" is not a string');
-      return { kind: "event", event: { type, path, kind, ...(typeof caption === "string" ? { caption } : {}) } };
+      if (typeof path !== "string" || path === "")
+        return malformed('a "media" event has no "path"');
+      if (!isMediaKind(kind))
+        return malformed('a "media" event\'s "kind" is not image, voice, audio, video or document');
+      if (caption !== undefined && caption !== null && typeof caption !== "string")
+        return malformed('a "media" event\'s "caption" is not a string');
+      return {
+        kind: "event",
+        event: { type, path, kind, ...(typeof caption === "string" ? { caption } : {}) },
+      };
     }
     case "prompt": {
       const promptId = o["prompt_id"];
       const content = o["content"];
       const options = o["options"];
-      if (typeof promptId !== "string" || !PROMPT_ID.test(promptId)) return malformed('a "prompt" event\'s "prompt_id" is not 1-32 of [A-Za-z0-9_.-]');
+      if (typeof promptId !== "string" || !PROMPT_ID.test(promptId))
+        return malformed('a "prompt" event\'s "prompt_id" is not 1-32 of [A-Za-z0-9_.-]');
       if (typeof content !== "string") return malformed('a "prompt" event has no string "content"');
       if (!Array.isArray(options) || options.length === 0 || options.length > MAX_PROMPT_OPTIONS) {
         return malformed(`a "prompt" event needs 1 to ${MAX_PROMPT_OPTIONS} "options"`);
@@ -79,8 +97,10 @@ export function parseAgentLine(line: string): AgentLine {
       for (const opt of options as unknown[]) {
         const id = (opt as { id?: unknown } | null)?.id;
         const label = (opt as { label?: unknown } | null)?.label;
-        if (typeof id !== "string" || !PROMPT_ID.test(id) || seen.has(id)) return malformed('a prompt option\'s "id" is not a unique 1-32 of [A-Za-z0-9_.-]');
-        if (typeof label !== "string" || label === "") return malformed('a prompt option has no "label"');
+        if (typeof id !== "string" || !PROMPT_ID.test(id) || seen.has(id))
+          return malformed('a prompt option\'s "id" is not a unique 1-32 of [A-Za-z0-9_.-]');
+        if (typeof label !== "string" || label === "")
+          return malformed('a prompt option has no "label"');
         seen.add(id);
         parsed.push({ id, label });
       }

@@ -31,7 +31,8 @@ export class NdjsonLineSplitter {
       const nl = chunk.indexOf(0x0a, start);
       if (nl === -1) break;
       const tail = chunk.subarray(start, nl);
-      if (this.#pendingBytes + tail.length > this.#maxLineBytes) throw new LineTooLongError(this.#maxLineBytes);
+      if (this.#pendingBytes + tail.length > this.#maxLineBytes)
+        throw new LineTooLongError(this.#maxLineBytes);
       const bytes = this.#pieces.length === 0 ? tail : Buffer.concat([...this.#pieces, tail]);
       this.#pieces = [];
       this.#pendingBytes = 0;

@@ -51,7 +51,10 @@ export class NdjsonAgentReader {
       case "skip":
         return;
       case "malformed":
-        throw new AgentError("AGENT_BAD_REPLY", `The agent's ndjson output is malformed at line ${this.#line}: ${parsed.message}.`);
+        throw new AgentError(
+          "AGENT_BAD_REPLY",
+          `The agent's ndjson output is malformed at line ${this.#line}: ${parsed.message}.`,
+        );
       case "unknown":
         if (!this.#unknown.has(parsed.type)) {
           this.#unknown.add(parsed.type);
@@ -70,7 +73,8 @@ export class NdjsonAgentReader {
   }
 
   #tooLong(e: unknown): unknown {
-    if (e instanceof LineTooLongError) return new AgentError("AGENT_BAD_REPLY", `The agent's ndjson output has ${e.message}.`);
+    if (e instanceof LineTooLongError)
+      return new AgentError("AGENT_BAD_REPLY", `The agent's ndjson output has ${e.message}.`);
     return e;
   }
 }

@@ -33,7 +33,8 @@ describe("NdjsonLineSplitter", () => {
     };
     const g = measureGrowth((f: () => void) => f(), run(20_000), run(200_000));
     expect(g.ratio).toBeLessThan(g.limit);
-    const many = (n: number) => () => new NdjsonLineSplitter().push(Buffer.from('{"type":"delta","text":"x"}\n'.repeat(n)));
+    const many = (n: number) => () =>
+      new NdjsonLineSplitter().push(Buffer.from('{"type":"delta","text":"x"}\n'.repeat(n)));
     const h = measureGrowth((f: () => void) => f(), many(2_000), many(20_000));
     expect(h.ratio).toBeLessThan(h.limit);
   });
@@ -41,16 +42,42 @@ describe("NdjsonLineSplitter", () => {
 
 describe("parseAgentLine", () => {
   it("reads each event type, skips blank lines and reports unknown types", () => {
-    expect(parseAgentLine('{"type":"delta","text":"he"}')).toEqual({ kind: "event", event: { type: "delta", text: "he" } });
-    expect(parseAgentLine('{"type":"message","text":"whole"}')).toEqual({ kind: "event", event: { type: "message", text: "whole" } });
-    expect(parseAgentLine('{"type":"media","path":"/t/a.ogg","kind":"voice"}')).toEqual({ kind: "event", event: { type: "media", path: "/t/a.ogg", kind: "voice" } });
-    expect(parseAgentLine('{"type":"media","path":"a.png","kind":"image","caption":"c"}')).toMatchObject({ event: { caption: "c" } });
-    expect(parseAgentLine('{"type":"prompt","prompt_id":"p.1","content":"?","options":[{"id":"y","label":"Yes"},{"id":"n","label":"No"}]}')).toEqual({
+    expect(parseAgentLine('{"type":"delta","text":"he"}')).toEqual({
       kind: "event",
-      event: { type: "prompt", prompt_id: "p.1", content: "?", options: [{ id: "y", label: "Yes" }, { id: "n", label: "No" }] },
+      event: { type: "delta", text: "he" },
+    });
+    expect(parseAgentLine('{"type":"message","text":"whole"}')).toEqual({
+      kind: "event",
+      event: { type: "message", text: "whole" },
+    });
+    expect(parseAgentLine('{"type":"media","path":"/t/a.ogg","kind":"voice"}')).toEqual({
+      kind: "event",
+      event: { type: "media", path: "/t/a.ogg", kind: "voice" },
+    });
+    expect(
+      parseAgentLine('{"type":"media","path":"a.png","kind":"image","caption":"c"}'),
+    ).toMatchObject({ event: { caption: "c" } });
+    expect(
+      parseAgentLine(
+        '{"type":"prompt","prompt_id":"p.1","content":"?","options":[{"id":"y","label":"Yes"},{"id":"n","label":"No"}]}',
+      ),
+    ).toEqual({
+      kind: "event",
+      event: {
+        type: "prompt",
+        prompt_id: "p.1",
+        content: "?",
+        options: [
+          { id: "y", label: "Yes" },
+          { id: "n", label: "No" },
+        ],
+      },
     });
     expect(parseAgentLine("   \t")).toEqual({ kind: "skip", why: "blank" });
-    expect(parseAgentLine('{"type":"thinking","text":"..."}')).toEqual({ kind: "unknown", type: "thinking" });
+    expect(parseAgentLine('{"type":"thinking","text":"..."}')).toEqual({
+      kind: "unknown",
+      type: "thinking",
+    });
   });
 
   it("anything else is malformed, with a reason", () => {
@@ -70,7 +97,11 @@ describe("parseAgentLine", () => {
       '{"type":"prompt","prompt_id":"p","content":"?","options":[{"id":"a"}]}',
       '{"type":"prompt","prompt_id":"p","options":[{"id":"a","label":"A"}]}',
     ];
-    for (const line of bad) expect(parseAgentLine(line), line).toMatchObject({ kind: "malformed", message: expect.any(String) });
+    for (const line of bad)
+      expect(parseAgentLine(line), line).toMatchObject({
+        kind: "malformed",
+        message: expect.any(String),
+      });
   });
 });
 
@@ -78,20 +109,35 @@ describe("NdjsonAgentReader", () => {
   it("emits events as their lines complete, reports each unknown type once, and fails on a malformed line", () => {
     const events: AgentOutputEvent[] = [];
     const unknown: string[] = [];
-    const r = new NdjsonAgentReader({ emit: (e) => events.push(e), onUnknownType: (t) => unknown.push(t) });
+    const r = new NdjsonAgentReader({
+      emit: (e) => events.push(e),
+      onUnknownType: (t) => unknown.push(t),
+    });
     r.push(Buffer.from('{"type":"delta","text":"a"}\n{"type":"x"}\n{"type":"x"}\n{"type":"del'));
     expect(events).toEqual([{ type: "delta", text: "a" }]);
     r.push(Buffer.from('ta","text":"b"}'));
     expect(r.end()).toBe("");
-    expect(events).toEqual([{ type: "delta", text: "a" }, { type: "delta", text: "b" }]);
+    expect(events).toEqual([
+      { type: "delta", text: "a" },
+      { type: "delta", text: "b" },
+    ]);
     expect(unknown).toEqual(["x"]);
     const bad = new NdjsonAgentReader({ emit: () => undefined });
-    expect(() => bad.push(Buffer.from('{"type":"delta","text":"a"}\n{oops}\n'))).toThrow(expect.objectContaining({ code: "AGENT_BAD_REPLY", message: expect.stringContaining("line 2") }));
+    expect(() => bad.push(Buffer.from('{"type":"delta","text":"a"}\n{oops}\n'))).toThrow(
+      expect.objectContaining({
+        code: "AGENT_BAD_REPLY",
+        message: expect.stringContaining("line 2"),
+      }),
+    );
   });
 
   it("without a listener, the text said is returned (deltas joined, messages as paragraphs)", () => {
     const r = new NdjsonAgentReader();
-    r.push(Buffer.from('{"type":"delta","text":"He"}\n{"type":"delta","text":"llo"}\n{"type":"message","text":"Bye"}\n'));
+    r.push(
+      Buffer.from(
+        '{"type":"delta","text":"He"}\n{"type":"delta","text":"llo"}\n{"type":"message","text":"Bye"}\n',
+      ),
+    );
     expect(r.end()).toBe("Hello\n\nBye");
   });
 });

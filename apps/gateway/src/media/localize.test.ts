@@ -12,15 +12,25 @@ describe("localizeMedia", () => {
         return { ok: false, code: "MEDIA_TOO_LARGE", message: "the media is over the cap" };
       },
     };
-    const items = Array.from({ length: MAX_LOCALIZED_MEDIA + 1 }, (_, i) => ({ url: i === 0 ? "http://c/relay/media/ok" : `http://c/relay/media/big${i}` }));
-    const e = await localizeMedia(relayEvent("look", { media: items }), media, new AbortController().signal);
+    const items = Array.from({ length: MAX_LOCALIZED_MEDIA + 1 }, (_, i) => ({
+      url: i === 0 ? "http://c/relay/media/ok" : `http://c/relay/media/big${i}`,
+    }));
+    const e = await localizeMedia(
+      relayEvent("look", { media: items }),
+      media,
+      new AbortController().signal,
+    );
     expect(e.media[0]).toMatchObject({ url: "http://c/relay/media/ok", path: "/cache/ok.png" });
     expect(e.media[0]).not.toHaveProperty("error");
     expect(e.media[1]).toMatchObject({ error: "the media is over the cap" });
     expect(e.media[1]).not.toHaveProperty("path");
     expect(e.media[MAX_LOCALIZED_MEDIA]?.error).toContain(`first ${MAX_LOCALIZED_MEDIA}`);
     expect(asked).toHaveLength(MAX_LOCALIZED_MEDIA);
-    const off = await localizeMedia(relayEvent("x", { media: [{ url: "http://c/relay/media/ok" }] }), null, new AbortController().signal);
+    const off = await localizeMedia(
+      relayEvent("x", { media: [{ url: "http://c/relay/media/ok" }] }),
+      null,
+      new AbortController().signal,
+    );
     expect(off.media[0]?.error).toContain("off");
   });
 });

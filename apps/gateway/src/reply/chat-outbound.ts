@@ -25,7 +25,10 @@ export interface ChatOutbound {
 }
 
 /** Streaming by edits needs the descriptor's edit (or draft) capability and the `edit` op. */
-export function streamingAllowed(d: { readonly supports_edit: boolean; readonly supports_draft_streaming: boolean }, supports: (op: string) => boolean): boolean {
+export function streamingAllowed(
+  d: { readonly supports_edit: boolean; readonly supports_draft_streaming: boolean },
+  supports: (op: string) => boolean,
+): boolean {
   return (d.supports_edit || d.supports_draft_streaming) && supports("edit");
 }
 

@@ -58,7 +58,10 @@ export class PromptBook {
    * a text prompt. Either way the pending prompt is settled: the next message is the answer or
    * the user moved on.
    */
-  answer(sessionKey: string, event: { readonly text: string; readonly promptResponse: PromptResponse | null }): PromptResponse | null {
+  answer(
+    sessionKey: string,
+    event: { readonly text: string; readonly promptResponse: PromptResponse | null },
+  ): PromptResponse | null {
     const pending = this.#bySession.get(sessionKey);
     this.#bySession.delete(sessionKey);
     const live = pending !== undefined && pending.expiresAt >= this.#now() ? pending : undefined;
@@ -70,8 +73,16 @@ export class PromptBook {
     if (live === undefined || !live.asText) return null;
     const typed = event.text.trim();
     const n = /^\d{1,3}$/.test(typed) ? Number(typed) : Number.NaN;
-    const chosen = Number.isInteger(n) && n >= 1 && n <= live.options.length ? live.options[n - 1] : live.options.find((o) => o.label.toLowerCase() === typed.toLowerCase());
+    const chosen =
+      Number.isInteger(n) && n >= 1 && n <= live.options.length
+        ? live.options[n - 1]
+        : live.options.find((o) => o.label.toLowerCase() === typed.toLowerCase());
     if (chosen === undefined) return null;
-    return { promptId: live.promptId, optionId: chosen.id, label: chosen.label, promptMessageId: live.messageId };
+    return {
+      promptId: live.promptId,
+      optionId: chosen.id,
+      label: chosen.label,
+      promptMessageId: live.messageId,
+    };
   }
 }

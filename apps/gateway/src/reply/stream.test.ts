@@ -32,9 +32,21 @@ function manualTime() {
   };
 }
 
-function stream(chatOpts: FakeChatOptions, time = manualTime(), signal = new AbortController().signal, prompts: PendingPrompt[] = []) {
+function stream(
+  chatOpts: FakeChatOptions,
+  time = manualTime(),
+  signal = new AbortController().signal,
+  prompts: PendingPrompt[] = [],
+) {
   const chat = fakeChat(chatOpts);
-  const s = new ReplyStream({ out: chat.out, signal, now: time.now, setTimer: time.setTimer, editIntervalMs: 1000, onPrompt: (p) => prompts.push(p) });
+  const s = new ReplyStream({
+    out: chat.out,
+    signal,
+    now: time.now,
+    setTimer: time.setTimer,
+    editIntervalMs: 1000,
+    onPrompt: (p) => prompts.push(p),
+  });
   return { s, chat, time, prompts };
 }
 
@@ -50,7 +62,10 @@ describe("ReplyStream: streaming by edits", () => {
     await settle();
     expect(chat.ops).toHaveLength(1); // within the interval: nothing yet
     await time.advance(1000);
-    expect(chat.ops[1]).toEqual({ op: "edit", fields: { message_id: "m1", content: "Hello, wor" } });
+    expect(chat.ops[1]).toEqual({
+      op: "edit",
+      fields: { message_id: "m1", content: "Hello, wor" },
+    });
     s.push({ type: "delta", text: "ld" });
     const done = s.finish();
     await time.advance(1000);
@@ -71,7 +86,9 @@ describe("ReplyStream: streaming by edits", () => {
     const edits = chat.ops.filter((o) => o.op === "edit");
     expect(edits.length).toBeLessThanOrEqual(11);
     expect(edits.length).toBeGreaterThanOrEqual(9);
-    expect(chat.ops.at(-1)?.fields["content"]).toBe(Array.from({ length: 200 }, (_, i) => `w${i} `).join(""));
+    expect(chat.ops.at(-1)?.fields["content"]).toBe(
+      Array.from({ length: 200 }, (_, i) => `w${i} `).join(""),
+    );
   });
 
   it("text over the limit finishes the message and continues in a new one", async () => {
@@ -91,7 +108,10 @@ describe("ReplyStream: streaming by edits", () => {
   });
 
   it("a failed intermediate edit is retried by the next one; a failed final edit fails the turn", async () => {
-    const { s, chat, time } = stream({ streaming: true, answer: (op) => (op === "edit" ? { success: false, error: "rate limited" } : undefined) });
+    const { s, chat, time } = stream({
+      streaming: true,
+      answer: (op) => (op === "edit" ? { success: false, error: "rate limited" } : undefined),
+    });
     s.push({ type: "delta", text: "a" });
     await settle();
     s.push({ type: "delta", text: "b" });
@@ -108,7 +128,10 @@ describe("ReplyStream: streaming by edits", () => {
   });
 
   it("a connector that gives no message id gets no edits: the rest is sent whole", async () => {
-    const { s, chat, time } = stream({ streaming: true, answer: (op) => (op === "send" ? { success: true } : undefined) });
+    const { s, chat, time } = stream({
+      streaming: true,
+      answer: (op) => (op === "send" ? { success: true } : undefined),
+    });
     s.push({ type: "delta", text: "first " });
     await settle();
     s.push({ type: "delta", text: "second" });
@@ -136,7 +159,10 @@ describe("ReplyStream: whole replies, media, prompts", () => {
     const { s, chat } = stream({});
     s.push({ type: "media", path: "/tmp/voice.ogg", kind: "voice", caption: "listen" });
     await s.finish();
-    expect(chat.ops[0]).toMatchObject({ op: "send_media", fields: { media_kind: "voice", content: "listen", filename: "voice.ogg" } });
+    expect(chat.ops[0]).toMatchObject({
+      op: "send_media",
+      fields: { media_kind: "voice", content: "listen", filename: "voice.ogg" },
+    });
     expect(String(chat.ops[0]?.fields["source_url"])).toContain("/relay/media/");
     const plain = stream({ ops: ["send"] });
     plain.s.push({ type: "media", path: "/tmp/a.png", kind: "image", caption: "a chart" });
@@ -146,7 +172,10 @@ describe("ReplyStream: whole replies, media, prompts", () => {
   });
 
   it("a refused send_media fails the turn and is not re-sent as text", async () => {
-    const { s, chat } = stream({ answer: (op) => (op === "send_media" ? { success: false, error: "egress_declined" } : undefined) });
+    const { s, chat } = stream({
+      answer: (op) =>
+        op === "send_media" ? { success: false, error: "egress_declined" } : undefined,
+    });
     s.push({ type: "media", path: "/tmp/a.png", kind: "image", caption: "c" });
     await expect(s.finish()).rejects.toMatchObject({ code: "GATEWAY_SEND_FAILED" });
     expect(chat.texts()).toEqual([]);
@@ -160,7 +189,10 @@ describe("ReplyStream: whole replies, media, prompts", () => {
     const buttons = stream({});
     buttons.s.push({ type: "prompt", prompt_id: "p1", content: "Deploy?", options });
     await buttons.s.finish();
-    expect(buttons.chat.ops[0]).toEqual({ op: "prompt", fields: { prompt_kind: "choice", prompt_id: "p1", content: "Deploy?", options } });
+    expect(buttons.chat.ops[0]).toEqual({
+      op: "prompt",
+      fields: { prompt_kind: "choice", prompt_id: "p1", content: "Deploy?", options },
+    });
     expect(buttons.prompts).toEqual([{ promptId: "p1", options, messageId: "m1", asText: false }]);
     const text = stream({ ops: ["send"] });
     text.s.push({ type: "prompt", prompt_id: "p1", content: "Deploy?", options });

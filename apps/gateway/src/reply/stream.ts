@@ -150,7 +150,8 @@ export class ReplyStream {
     }
     // The last edit respects the interval too (≤ 1 edit per interval per message).
     const wait = this.#lastShownAt + this.#interval - this.#now();
-    if (wait > 0 && this.#rendered() !== this.#shown) await new Promise<void>((r) => this.#setTimer(r, wait));
+    if (wait > 0 && this.#rendered() !== this.#shown)
+      await new Promise<void>((r) => this.#setTimer(r, wait));
     await this.#show(true);
     this.#reset();
   }
@@ -200,8 +201,14 @@ export class ReplyStream {
     const r = await this.#opts.out.action("edit", { message_id: messageId, content });
     this.#edits++;
     if (r.success === true) return;
-    if (mustLand) throw new SendFailedError(`reply edit not delivered: ${r.error ?? "unknown error"}${r.ambiguous === true ? " (ambiguous: may have been delivered)" : ""}`);
-    this.#opts.log?.warn({ error: r.error ?? null }, "streamed reply: an edit was not applied (the next one carries the text)");
+    if (mustLand)
+      throw new SendFailedError(
+        `reply edit not delivered: ${r.error ?? "unknown error"}${r.ambiguous === true ? " (ambiguous: may have been delivered)" : ""}`,
+      );
+    this.#opts.log?.warn(
+      { error: r.error ?? null },
+      "streamed reply: an edit was not applied (the next one carries the text)",
+    );
   }
 
   async #sendText(text: string): Promise<void> {
@@ -220,27 +227,54 @@ export class ReplyStream {
     if (out.capabilities.supports("send_media")) {
       const up = await out.upload(file, this.#opts.signal);
       if (up.ok) {
-        const r = await out.action("send_media", { media_kind: kind, source_url: up.url, content: caption ?? "", filename: basename(file) });
+        const r = await out.action("send_media", {
+          media_kind: kind,
+          source_url: up.url,
+          content: caption ?? "",
+          filename: basename(file),
+        });
         if (r.success === true) {
           this.#messages++;
           return;
         }
-        if (r.unsupported !== true) throw new SendFailedError(`media not delivered: ${r.error ?? "unknown error"}${r.ambiguous === true ? " (ambiguous: may have been delivered)" : ""}`);
-      } else this.#opts.log?.warn({ code: up.code, err: up.message }, "agent media not uploaded; sending its caption as text");
+        if (r.unsupported !== true)
+          throw new SendFailedError(
+            `media not delivered: ${r.error ?? "unknown error"}${r.ambiguous === true ? " (ambiguous: may have been delivered)" : ""}`,
+          );
+      } else
+        this.#opts.log?.warn(
+          { code: up.code, err: up.message },
+          "agent media not uploaded; sending its caption as text",
+        );
     }
     await this.#sendText(caption ?? "");
   }
 
-  async #prompt(promptId: string, content: string, options: readonly PromptOption[]): Promise<void> {
+  async #prompt(
+    promptId: string,
+    content: string,
+    options: readonly PromptOption[],
+  ): Promise<void> {
     const out = this.#opts.out;
     if (out.capabilities.supports("prompt")) {
-      const r = await out.action("prompt", { prompt_kind: "choice", prompt_id: promptId, content, options: options.map((o) => ({ id: o.id, label: o.label })) });
+      const r = await out.action("prompt", {
+        prompt_kind: "choice",
+        prompt_id: promptId,
+        content,
+        options: options.map((o) => ({ id: o.id, label: o.label })),
+      });
       if (r.success === true) {
         this.#messages++;
-        this.#opts.onPrompt?.({ promptId, options, messageId: typeof r.message_id === "string" ? r.message_id : null, asText: false });
+        this.#opts.onPrompt?.({
+          promptId,
+          options,
+          messageId: typeof r.message_id === "string" ? r.message_id : null,
+          asText: false,
+        });
         return;
       }
-      if (r.unsupported !== true) throw new SendFailedError(`prompt not delivered: ${r.error ?? "unknown error"}`);
+      if (r.unsupported !== true)
+        throw new SendFailedError(`prompt not delivered: ${r.error ?? "unknown error"}`);
     }
     const id = await out.send(numberedPromptText(content, options), this.#opts.signal);
     this.#messages++;

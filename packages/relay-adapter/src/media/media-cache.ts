@@ -18,7 +18,12 @@ export const DEFAULT_MEDIA_CACHE_MAX_AGE_MS = 24 * 60 * 60 * 1000;
  * Remove what is over the bounds. `keep` (the file just downloaded) is never removed, so the
  * agent always gets the file it was promised even when one file is over the size bound.
  */
-export function pruneMediaCache(dir: string, bounds: MediaCacheBounds, now: number, keep?: string): { removed: number } {
+export function pruneMediaCache(
+  dir: string,
+  bounds: MediaCacheBounds,
+  now: number,
+  keep?: string,
+): { removed: number } {
   const maxBytes = bounds.maxBytes ?? DEFAULT_MEDIA_CACHE_MAX_BYTES;
   const maxAgeMs = bounds.maxAgeMs ?? DEFAULT_MEDIA_CACHE_MAX_AGE_MS;
   let names: string[];

@@ -27,9 +27,17 @@ export type MediaErrorCode =
   | "MEDIA_FILE"
   | "MEDIA_BAD_RESPONSE";
 
-export type MediaFailure = { readonly ok: false; readonly code: MediaErrorCode; readonly message: string };
-export type MediaDownloadResult = { readonly ok: true; readonly path: string; readonly size: number; readonly cached: boolean } | MediaFailure;
-export type MediaUploadResult = { readonly ok: true; readonly url: string; readonly id: string; readonly size: number } | MediaFailure;
+export type MediaFailure = {
+  readonly ok: false;
+  readonly code: MediaErrorCode;
+  readonly message: string;
+};
+export type MediaDownloadResult =
+  | { readonly ok: true; readonly path: string; readonly size: number; readonly cached: boolean }
+  | MediaFailure;
+export type MediaUploadResult =
+  | { readonly ok: true; readonly url: string; readonly id: string; readonly size: number }
+  | MediaFailure;
 
 export interface RelayMediaClientOptions {
   /** The connector's HTTP base (`relayHttpBase(relayUrl)`). */
@@ -92,9 +100,20 @@ export class RelayMediaClient {
    * origin or path shape, a redirect, a declared or actual size over the cap, an empty body, no
    * progress for `stallMs`. A partial file never stays behind.
    */
-  async download(url: string, opts: { signal?: AbortSignal | undefined; mime?: string | null | undefined; filename?: string | null | undefined } = {}): Promise<MediaDownloadResult> {
+  async download(
+    url: string,
+    opts: {
+      signal?: AbortSignal | undefined;
+      mime?: string | null | undefined;
+      filename?: string | null | undefined;
+    } = {},
+  ): Promise<MediaDownloadResult> {
     const ref = parseMediaReference(url, this.#base);
-    if (!ref.ok) return fail("MEDIA_NOT_RELAY_URL", `not a connector media reference (${ref.reason}); left as a URL`);
+    if (!ref.ok)
+      return fail(
+        "MEDIA_NOT_RELAY_URL",
+        `not a connector media reference (${ref.reason}); left as a URL`,
+      );
     const ext = extensionOf(opts.filename ?? "") || extensionForMime(opts.mime ?? null);
     const dir = this.#opts.cacheDir;
     const finalPath = join(dir, `${ref.id}${ext}`);
@@ -120,7 +139,10 @@ export class RelayMediaClient {
       });
       if (res.status >= 300 && res.status < 400) {
         await res.body?.cancel();
-        return fail("MEDIA_REDIRECT", `the connector answered a redirect (HTTP ${res.status}); redirects are not followed`);
+        return fail(
+          "MEDIA_REDIRECT",
+          `the connector answered a redirect (HTTP ${res.status}); redirects are not followed`,
+        );
       }
       if (!res.ok || res.body === null) {
         await res.body?.cancel();
@@ -129,7 +151,10 @@ export class RelayMediaClient {
       const declared = Number(res.headers.get("content-length"));
       if (Number.isFinite(declared) && declared > this.#maxBytes) {
         await res.body.cancel();
-        return fail("MEDIA_TOO_LARGE", `the media is ${declared} bytes, over the ${this.#maxBytes}-byte cap`);
+        return fail(
+          "MEDIA_TOO_LARGE",
+          `the media is ${declared} bytes, over the ${this.#maxBytes}-byte cap`,
+        );
       }
       const cap = this.#maxBytes;
       const body = Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
@@ -143,15 +168,23 @@ export class RelayMediaClient {
       if (size === 0) return fail("MEDIA_EMPTY", "the connector sent an empty body");
       renameSync(tmp, finalPath);
     } catch (e) {
-      if (e instanceof TooLarge) return fail("MEDIA_TOO_LARGE", `the media is over the ${this.#maxBytes}-byte cap (more bytes than announced)`);
+      if (e instanceof TooLarge)
+        return fail(
+          "MEDIA_TOO_LARGE",
+          `the media is over the ${this.#maxBytes}-byte cap (more bytes than announced)`,
+        );
       if (timeout.signal.aborted) {
-        const why = timeout.signal.reason === "stall" ? `no data for ${stallMs} ms` : "the download took too long";
+        const why =
+          timeout.signal.reason === "stall"
+            ? `no data for ${stallMs} ms`
+            : "the download took too long";
         return fail("MEDIA_TIMEOUT", `${why}; stopped`);
       }
       if (opts.signal?.aborted) return fail("MEDIA_ABORTED", "the turn was interrupted");
       // fs errors name their system call; network errors do not (or name a socket's).
       const syscall = (e as { syscall?: unknown }).syscall;
-      if (syscall === "open" || syscall === "write" || syscall === "rename") return fail("MEDIA_FILE", `cannot write the media cache: ${(e as Error).message}`);
+      if (syscall === "open" || syscall === "write" || syscall === "rename")
+        return fail("MEDIA_FILE", `cannot write the media cache: ${(e as Error).message}`);
       return fail("MEDIA_NETWORK", `could not fetch the media: ${(e as Error).message}`);
     } finally {
       clearTimeout(total);
@@ -176,18 +209,30 @@ export class RelayMediaClient {
   }
 
   /** POST a local file to `{base}/relay/media`; resolves with its reference for `send_media`. */
-  async upload(path: string, opts: { filename?: string | undefined; mime?: string | undefined; signal?: AbortSignal | undefined } = {}): Promise<MediaUploadResult> {
+  async upload(
+    path: string,
+    opts: {
+      filename?: string | undefined;
+      mime?: string | undefined;
+      signal?: AbortSignal | undefined;
+    } = {},
+  ): Promise<MediaUploadResult> {
     let bytes: Buffer;
     try {
       const st = await stat(path);
       if (!st.isFile()) return fail("MEDIA_FILE", `${path} is not a regular file`);
       if (st.size === 0) return fail("MEDIA_EMPTY", `${path} is empty`);
-      if (st.size > this.#maxBytes) return fail("MEDIA_TOO_LARGE", `${path} is ${st.size} bytes, over the ${this.#maxBytes}-byte cap`);
+      if (st.size > this.#maxBytes)
+        return fail(
+          "MEDIA_TOO_LARGE",
+          `${path} is ${st.size} bytes, over the ${this.#maxBytes}-byte cap`,
+        );
       bytes = await readFile(path);
     } catch (e) {
       return fail("MEDIA_FILE", `cannot read ${path}: ${(e as Error).message}`);
     }
-    if (bytes.length === 0 || bytes.length > this.#maxBytes) return fail("MEDIA_TOO_LARGE", `${path} changed size while read`);
+    if (bytes.length === 0 || bytes.length > this.#maxBytes)
+      return fail("MEDIA_TOO_LARGE", `${path} changed size while read`);
     const filename = (opts.filename ?? basename(path)).slice(0, 255);
     const timeout = AbortSignal.timeout(this.#opts.timeoutMs ?? 60_000);
     let res: Response;
@@ -198,7 +243,9 @@ export class RelayMediaClient {
           authorization: this.#bearer(),
           "content-type": opts.mime ?? mimeForName(filename),
           // Header values are Latin-1: a non-ASCII name is sent percent-encoded.
-          "x-media-filename": /^[\x20-\x7e]*$/.test(filename) ? filename : encodeURIComponent(filename).slice(0, 255),
+          "x-media-filename": /^[\x20-\x7e]*$/.test(filename)
+            ? filename
+            : encodeURIComponent(filename).slice(0, 255),
           "user-agent": USER_AGENT,
         },
         body: bytes,
@@ -211,8 +258,10 @@ export class RelayMediaClient {
       return fail("MEDIA_NETWORK", `could not upload the media: ${(e as Error).message}`);
     }
     const text = await res.text().catch(() => "");
-    if (res.status >= 300 && res.status < 400) return fail("MEDIA_REDIRECT", `the connector answered a redirect (HTTP ${res.status})`);
-    if (res.status === 413) return fail("MEDIA_TOO_LARGE", "the connector refused the media as too large (HTTP 413)");
+    if (res.status >= 300 && res.status < 400)
+      return fail("MEDIA_REDIRECT", `the connector answered a redirect (HTTP ${res.status})`);
+    if (res.status === 413)
+      return fail("MEDIA_TOO_LARGE", "the connector refused the media as too large (HTTP 413)");
     if (!res.ok) return fail("MEDIA_HTTP_STATUS", `the connector answered HTTP ${res.status}`);
     let id: unknown;
     try {
@@ -221,7 +270,8 @@ export class RelayMediaClient {
       id = undefined;
     }
     const url = `${this.#base}/relay/media/${typeof id === "string" ? id : ""}`;
-    if (typeof id !== "string" || !parseMediaReference(url, this.#base).ok) return fail("MEDIA_BAD_RESPONSE", "the connector's answer has no usable media id");
+    if (typeof id !== "string" || !parseMediaReference(url, this.#base).ok)
+      return fail("MEDIA_BAD_RESPONSE", "the connector's answer has no usable media id");
     return { ok: true, url, id, size: bytes.length };
   }
 }

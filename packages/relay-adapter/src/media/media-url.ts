@@ -6,7 +6,8 @@
 /** A media id: what a connector mints. No dots, slashes or escapes, so never a path traversal. */
 const MEDIA_ID = /^[\w-]{1,128}$/;
 
-export type MediaReference = { readonly ok: true; readonly id: string } | { readonly ok: false; readonly reason: string };
+export type MediaReference =
+  { readonly ok: true; readonly id: string } | { readonly ok: false; readonly reason: string };
 
 function effectivePort(u: URL): string {
   return u.port !== "" ? u.port : u.protocol === "https:" ? "443" : "80";
@@ -25,8 +26,13 @@ export function parseMediaReference(url: string, base: string): MediaReference {
   } catch {
     return { ok: false, reason: "not an absolute URL" };
   }
-  if (cand.protocol !== "http:" && cand.protocol !== "https:") return { ok: false, reason: `scheme ${cand.protocol} is not http(s)` };
-  if (cand.protocol !== own.protocol || cand.hostname.toLowerCase() !== own.hostname.toLowerCase() || effectivePort(cand) !== effectivePort(own)) {
+  if (cand.protocol !== "http:" && cand.protocol !== "https:")
+    return { ok: false, reason: `scheme ${cand.protocol} is not http(s)` };
+  if (
+    cand.protocol !== own.protocol ||
+    cand.hostname.toLowerCase() !== own.hostname.toLowerCase() ||
+    effectivePort(cand) !== effectivePort(own)
+  ) {
     return { ok: false, reason: "not the connector's origin" };
   }
   if (cand.username !== "" || cand.password !== "" || cand.search !== "" || cand.hash !== "") {
@@ -35,8 +41,10 @@ export function parseMediaReference(url: string, base: string): MediaReference {
   let basePath = own.pathname;
   while (basePath.endsWith("/")) basePath = basePath.slice(0, -1);
   const prefix = `${basePath}/relay/media/`;
-  if (!cand.pathname.startsWith(prefix)) return { ok: false, reason: "not a /relay/media/{id} path" };
+  if (!cand.pathname.startsWith(prefix))
+    return { ok: false, reason: "not a /relay/media/{id} path" };
   const id = cand.pathname.slice(prefix.length);
-  if (!MEDIA_ID.test(id) || !url.includes(`/relay/media/${id}`)) return { ok: false, reason: "not a valid media id" };
+  if (!MEDIA_ID.test(id) || !url.includes(`/relay/media/${id}`))
+    return { ok: false, reason: "not a valid media id" };
   return { ok: true, id };
 }

@@ -3,7 +3,12 @@
 // buttons, typing and reactions. Tests assert on this instead of on raw frames, and answer a
 // prompt the way a button press arrives (`promptAnswer`).
 import type { EventEmitter } from "node:events";
-import type { ConnectorFrame, OutboundAction, WireMessageEvent, WireSessionSource } from "../protocol/types.js";
+import type {
+  ConnectorFrame,
+  OutboundAction,
+  WireMessageEvent,
+  WireSessionSource,
+} from "../protocol/types.js";
 
 export interface ChatMessage {
   readonly messageId: string;
@@ -75,7 +80,10 @@ export class ChatSurface {
       case "prompt": {
         if (messageId === undefined) return;
         const options = Array.isArray(action["options"])
-          ? (action["options"] as unknown[]).map((o) => ({ id: String((o as { id?: unknown }).id), label: String((o as { label?: unknown }).label) }))
+          ? (action["options"] as unknown[]).map((o) => ({
+              id: String((o as { id?: unknown }).id),
+              label: String((o as { label?: unknown }).label),
+            }))
           : undefined;
         const mediaKind = str(action["media_kind"]);
         const sourceUrl = str(action["source_url"]);
@@ -103,7 +111,12 @@ export class ChatSurface {
         return;
       }
       case "typing":
-        this.activity.push({ chatId, op: "typing", ...(typeof action["content"] === "string" ? { content: action["content"] } : {}), at });
+        this.activity.push({
+          chatId,
+          op: "typing",
+          ...(typeof action["content"] === "string" ? { content: action["content"] } : {}),
+          at,
+        });
         return;
       case "react": {
         const messageIdOf = str(action["message_id"]);
@@ -126,7 +139,12 @@ export class ChatSurface {
  * The inbound event a press of `optionId` on a prompt produces (what the connector forwards
  * for a button, docs/contract/relay.md#discord-passthrough): text `/<option_id>` as a command, with `prompt_response`.
  */
-export function promptAnswer(prompt: ChatMessage, optionId: string, source: WireSessionSource, messageId = `press-${optionId}`): WireMessageEvent {
+export function promptAnswer(
+  prompt: ChatMessage,
+  optionId: string,
+  source: WireSessionSource,
+  messageId = `press-${optionId}`,
+): WireMessageEvent {
   const label = prompt.options?.find((o) => o.id === optionId)?.label;
   return {
     text: `/${optionId}`,

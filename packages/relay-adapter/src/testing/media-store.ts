@@ -4,8 +4,16 @@
 import { randomBytes } from "node:crypto";
 import type { ReferenceConnector } from "./reference-connector.js";
 
-export function publishMedia(c: ReferenceConnector, bytes: Buffer, opts: { contentType?: string; filename?: string } = {}): { id: string; url: string } {
+export function publishMedia(
+  c: ReferenceConnector,
+  bytes: Buffer,
+  opts: { contentType?: string; filename?: string } = {},
+): { id: string; url: string } {
   const id = randomBytes(12).toString("hex");
-  c.media.set(id, { bytes, contentType: opts.contentType ?? "application/octet-stream", filename: opts.filename ?? null });
+  c.media.set(id, {
+    bytes,
+    contentType: opts.contentType ?? "application/octet-stream",
+    filename: opts.filename ?? null,
+  });
   return { id, url: `${c.baseUrl}/relay/media/${id}` };
 }
