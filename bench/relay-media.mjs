@@ -62,13 +62,21 @@ async function timeRound(fn, round) {
   return (PER_ROUND * SIZE) / ((performance.now() - t0) / 1000);
 }
 
-for (let i = 0; i < 2; i++) (await ours(`warm${i}`), await raw(`warm${i}`));
+for (let i = 0; i < 2; i++) {
+  await ours();
+  await raw(`warm${i}`);
+}
 const a = [];
 const b = [];
 for (let r = 0; r < ROUNDS; r++) {
   // Alternate which side goes first: the machine's noise should not favour one.
-  if (r % 2 === 0) (a.push(await timeRound(ours, r)), b.push(await timeRound(raw, r)));
-  else (b.push(await timeRound(raw, r)), a.push(await timeRound(ours, r)));
+  if (r % 2 === 0) {
+    a.push(await timeRound(ours, r));
+    b.push(await timeRound(raw, r));
+  } else {
+    b.push(await timeRound(raw, r));
+    a.push(await timeRound(ours, r));
+  }
 }
 const oursBps = median(a);
 const rawBps = median(b);
