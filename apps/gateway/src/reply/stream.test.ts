@@ -91,6 +91,19 @@ describe("ReplyStream: streaming by edits", () => {
     );
   });
 
+  it("a message starts at the first visible text", async () => {
+    const { s, chat, time } = stream({ streaming: true });
+    s.push({ type: "delta", text: "\n " });
+    await settle();
+    expect(chat.ops).toEqual([]);
+    s.push({ type: "delta", text: "Hi" });
+    await settle();
+    expect(chat.ops).toEqual([{ op: "send", fields: { content: "\n Hi" } }]);
+    const done = s.finish();
+    await time.advance(1000);
+    expect(await done).toEqual({ messages: 1, edits: 0 });
+  });
+
   it("text over the limit finishes the message and continues in a new one", async () => {
     const { s, chat, time } = stream({ streaming: true, maxMessageLength: 100 });
     s.push({ type: "delta", text: "a".repeat(60) });

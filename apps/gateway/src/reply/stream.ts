@@ -130,7 +130,8 @@ export class ReplyStream {
     if (text === "") return;
     this.#draft += text;
     if (!this.#streaming) return;
-    if (this.#draftId === null) return this.#show(false);
+    // A message starts at the first visible text (a chat refuses a blank one).
+    if (this.#draftId === null) return this.#draft.trim() === "" ? undefined : this.#show(false);
     const wait = this.#lastShownAt + this.#interval - this.#now();
     if (wait <= 0) return this.#show(false);
     this.#cancelTimer ??= this.#setTimer(() => {
