@@ -2,7 +2,10 @@
 // it and an agent written as a user would write it (a small Node script): attachments reach
 // the agent as files, the agent's files reach the chat with send_media, an ndjson reply streams
 // as edits, and a prompt's button press comes back as promptResponse.
+import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { WireMessageEvent } from "@hermes/relay-adapter";
@@ -123,6 +126,43 @@ out({ type: "delta", text: "… done." });`);
     expect(message!.versions[0]).toBe("Thinking");
     expect(message!.versions.length).toBeGreaterThanOrEqual(2);
     expect(c.outbound.filter((o) => o.action.op === "send")).toHaveLength(1);
+    expect(await gw.stop()).toBe(0);
+  });
+
+  it("an HTTP agent answering application/x-ndjson streams too (no setting needed)", async () => {
+    let release: (() => void) | null = null;
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { "content-type": "application/x-ndjson" });
+      res.write('{"type":"delta","text":"Part one"}\n');
+      release = () => res.end('{"type":"delta","text":", part two"}\n');
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    fixture.cleanups.push(() => {
+      server.closeAllConnections();
+      server.close();
+    });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/turn`;
+    const c = await fixture.connector();
+    const gw = new GatewayProcess(["run"], {
+      GATEWAY_RELAY_URL: c.baseUrl,
+      GATEWAY_RELAY_ID: GW,
+      GATEWAY_RELAY_SECRET: SECRET,
+      GATEWAY_RELAY_PLATFORMS: "telegram",
+      GATEWAY_AGENT: url,
+    });
+    fixture.processes.push(gw);
+    await gw.waitForLog(
+      (l) => typeof l.msg === "string" && l.msg.startsWith("relay link up"),
+      "the link",
+    );
+    c.pushInbound(ev("telegram", "go"));
+    // The first delta is on screen while the agent's answer is still open.
+    await until(() => c.chat.transcript("C1")[0] === "Part one", "the first delta");
+    release!();
+    await until(() => c.chat.transcript("C1")[0] === "Part one, part two", "the whole text");
+    expect(c.chat.inChat("C1")[0]!.versions).toEqual(["Part one", "Part one, part two"]);
     expect(await gw.stop()).toBe(0);
   });
 
