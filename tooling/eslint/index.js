@@ -56,6 +56,26 @@ export function hermesConfig(options = {}) {
       },
     },
     {
+      files: ["**/*.{ts,mts,cts}"],
+      rules: {
+        // One way to hide a member: ECMAScript `#private`, which holds at run time too. The
+        // `private` keyword is allowed only where `#` cannot go (a constructor); `protected`
+        // has no `#` form, so it is left alone.
+        "no-restricted-syntax": [
+          "error",
+          {
+            selector:
+              ":matches(PropertyDefinition, AccessorProperty, TSParameterProperty)[accessibility='private']",
+            message: "Use a #private field instead of the `private` keyword.",
+          },
+          {
+            selector: "MethodDefinition[accessibility='private'][kind!='constructor']",
+            message: "Use a #private method instead of the `private` keyword.",
+          },
+        ],
+      },
+    },
+    {
       files: ["**/*.cjs"],
       languageOptions: { sourceType: "commonjs" },
       rules: { "@typescript-eslint/no-require-imports": "off" },

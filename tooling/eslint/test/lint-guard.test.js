@@ -92,6 +92,20 @@ describe("@hermes/eslint-config preset", () => {
     );
   });
 
+  it("reports the `private` keyword where `#private` works, not on a constructor or `protected`", async () => {
+    const result = await lint("private-keyword.ts");
+    assert.deepEqual(
+      result.messages.map((m) => [m.line, m.column, m.ruleId]),
+      [
+        [3, 3, "no-restricted-syntax"], // field
+        [4, 3, "no-restricted-syntax"], // static field
+        [6, 23, "no-restricted-syntax"], // parameter property (the private constructor itself passes)
+        [7, 3, "no-restricted-syntax"], // method
+        [10, 3, "no-restricted-syntax"], // accessor
+      ],
+    );
+  });
+
   it("leaves formatting to Prettier: eslint-config-prettier comes last, so its `off` wins", () => {
     const last = hermesConfig().at(-1);
     assert.deepEqual(last.rules, prettier.rules);
