@@ -12,6 +12,11 @@ import { importX } from "eslint-plugin-import-x";
 import regexp from "eslint-plugin-regexp";
 import tseslint from "typescript-eslint";
 
+/** An AST selector suffix: a class member marked with TypeScript's `private` keyword. */
+const PRIVATE = "[accessibility='private']";
+/** Fields, `accessor` fields and constructor parameter properties. */
+const FIELD_LIKE = ":matches(PropertyDefinition, AccessorProperty, TSParameterProperty)";
+
 /** Files the config applies to: every source, test, script and config file of a package. */
 export const SOURCE_FILES = ["**/*.{js,mjs,cjs,ts,mts,cts}"];
 
@@ -64,12 +69,11 @@ export function hermesConfig(options = {}) {
         "no-restricted-syntax": [
           "error",
           {
-            selector:
-              ":matches(PropertyDefinition, AccessorProperty, TSParameterProperty)[accessibility='private']",
+            selector: `${FIELD_LIKE}${PRIVATE}`,
             message: "Use a #private field instead of the `private` keyword.",
           },
           {
-            selector: "MethodDefinition[accessibility='private'][kind!='constructor']",
+            selector: `MethodDefinition${PRIVATE}[kind!='constructor']`,
             message: "Use a #private method instead of the `private` keyword.",
           },
         ],
