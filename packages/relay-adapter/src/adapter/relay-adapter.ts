@@ -440,6 +440,10 @@ export class RelayAdapter implements PlatformAdapter {
    * promise when it has one.
    */
   #handleInbound(event: WireMessageEvent, meta: InboundMeta): void | Promise<void> {
+    // The link's first inbound frame can be handled before connect() resolves: adopt the
+    // negotiated descriptor now, or the turn would be gated by the placeholder's legacy ops.
+    const negotiated = this.#transport.state.descriptor;
+    if (negotiated !== null && negotiated !== this.#descriptor) this.#applyDescriptor(negotiated);
     const converted = eventFromWire(event, { platform: this.#descriptor.platform });
     if (!converted.ok) {
       // Taken (and so acked if buffered): replaying an unreadable event would never succeed.
