@@ -8,6 +8,8 @@ const all = [
   "relay-framing",
   "gateway",
   "gateway-cold-start",
+  "relay-media",
+  "gateway-activity",
 ];
 const args = process.argv.slice(2);
 if (args.includes("--smoke")) process.env.BENCH_SMOKE = "1";

@@ -75,7 +75,9 @@ describe("hermes-gateway dev-connector", () => {
       type Outbound = { outbound: { action: { op: string; content: string } }[] };
       const outbound = await eventually(async () => {
         const body = (await (await fetch(`${controlUrl}/outbound`, { headers: auth })).json()) as Outbound;
-        return body.outbound.length > 0 && body.outbound;
+        // Only the reply: typing (cosmetic) comes first.
+        const replies = body.outbound.filter((o) => o.action.op === "send");
+        return replies.length > 0 && replies;
       }, "the echo at the connector");
       // Accepted by the guard: the reply names the chat's author, as the connector needs for a DM.
       expect(outbound.map((o) => o.action)).toMatchObject([{ op: "send", content: "from curl", metadata: { user_id: "7" } }]);
