@@ -18,6 +18,22 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * A reader that stops early (`hermes --help | head -1`) closes the pipe: Node then reports
+ * EPIPE as an 'error' event, which unhandled is a crash with a stack trace. Output to a closed
+ * stream is dropped instead; the command finishes and exits with its own status.
+ */
+function writerQuietWhenClosed(stream: NodeJS.WriteStream): (text: string) => void {
+  let closed = false;
+  // Any error on a standard stream means nothing more can be written to it.
+  stream.on("error", () => {
+    closed = true;
+  });
+  return (text) => {
+    if (!closed) stream.write(text);
+  };
+}
+
 export async function main(argv: readonly string[], version: string): Promise<number> {
   const controller = new AbortController();
   let interrupts = 0;
@@ -29,8 +45,8 @@ export async function main(argv: readonly string[], version: string): Promise<nu
   });
   const ctx: CliContext = {
     env: process.env,
-    stdout: { write: (s) => void process.stdout.write(s), isTTY: process.stdout.isTTY === true, columns: process.stdout.columns },
-    stderr: { write: (s) => void process.stderr.write(s), isTTY: process.stderr.isTTY === true, columns: process.stderr.columns },
+    stdout: { write: writerQuietWhenClosed(process.stdout), isTTY: process.stdout.isTTY === true, columns: process.stdout.columns },
+    stderr: { write: writerQuietWhenClosed(process.stderr), isTTY: process.stderr.isTTY === true, columns: process.stderr.columns },
     // process.stdin is created on first access (a measurable cost): only when a command needs it.
     get stdinIsTTY() {
       return process.stdin.isTTY === true;
