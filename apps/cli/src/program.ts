@@ -137,6 +137,21 @@ function addPhotonCommands(program: Command, deps: CommandDeps): void {
     );
 }
 
+function addDoctorCommand(program: Command, deps: CommandDeps): void {
+  const { ctx, lazyAction, store, photon } = deps;
+  withJsonOption(
+    program
+      .command("doctor")
+      .description("check Node, HERMES_HOME permissions, credentials, the connector, the Photon login and the gateway settings")
+      .option("--fix", "tighten .env and auth.json to mode 0600 when others can read them"),
+  ).action(
+    lazyAction(async (opts) => {
+      const { runDoctor } = await import("./doctor/doctor.js");
+      await runDoctor(ctx, { store: await store(), photon }, opts);
+    }),
+  );
+}
+
 function addCompletionCommand(program: Command, deps: CommandDeps): void {
   const { ctx, lazyAction } = deps;
   program
@@ -201,6 +216,7 @@ export function buildProgram(ctx: CliContext, setAction: (a: Action) => void): C
   const program = createRoot(ctx);
   addGatewayCommands(program, deps);
   addPhotonCommands(program, deps);
+  addDoctorCommand(program, deps);
   addCompletionCommand(program, deps);
   return program;
 }
