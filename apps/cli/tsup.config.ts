@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { defineConfig } from "tsup";
 
 const { version } = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as { version: string };
@@ -15,10 +16,28 @@ export default defineConfig({
   target: "node20",
   platform: "node",
   removeNodeProtocol: false,
-  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __hermesCreateRequire } from 'node:module'; const require = __hermesCreateRequire(import.meta.url);" },
+  // Bundled CommonJS code (graceful-fs, proper-lockfile: writers only) needs a real `require`.
+  // It is created on first call: every chunk carries this banner, and creating it eagerly
+  // (a Module per chunk, import.meta initialised) is a measurable share of start-up.
+  banner: {
+    js: "#!/usr/bin/env node\nimport { createRequire as __hermesCreateRequire } from 'node:module'; let __hermesRequire; const require = (id) => (__hermesRequire ??= __hermesCreateRequire(import.meta.url))(id);",
+  },
   noExternal: [/.*/],
   define: { __HERMES_CLI_VERSION__: JSON.stringify(version) },
   esbuildPlugins: [
+    {
+      // yaml's "node" export is its CommonJS build: bundled, all of it is evaluated at load.
+      // Its ESM build (the package's "default" export, the same code) lets esbuild keep only
+      // what @hermes/settings uses (parseDocument), and load it as ESM.
+      name: "yaml-esm-build",
+      setup(build) {
+        build.onResolve({ filter: /^yaml$/ }, async (args) => {
+          const pkg = await build.resolve("yaml/package.json", { resolveDir: args.resolveDir, kind: "import-statement" });
+          if (pkg.errors.length > 0) return { errors: pkg.errors };
+          return { path: join(dirname(pkg.path), "browser", "index.js") };
+        });
+      },
+    },
     {
       // Bundled CommonJS dependencies (commander, yaml) `require()` Node builtins through the
       // createRequire banner; the first such call initialises the CommonJS loader, a
@@ -36,11 +55,13 @@ export default defineConfig({
         });
         build.onLoad({ filter: /.*/, namespace: "hermes-builtin" }, (args) => {
           if (args.path === "process") return { contents: "module.exports = process;", loader: "js" };
-          if (args.path === "child_process" || args.path === "fs" || args.path === "path") {
-            // commander reads these only for executable subcommands / script names, which
-            // hermes never uses: load them (through the real require) on first property access.
+          if (args.path === "child_process") {
+            // commander needs child_process only for executable subcommands (`hermes-foo`
+            // files), which hermes never declares; loading the real module costs start-up
+            // for every command. Reaching this would be a bug, and it says so.
             return {
-              contents: `module.exports = new Proxy({}, { get: (_, key) => require("node:${args.path}")[key] });`,
+              contents: `const unused = () => { throw new Error("hermes: executable subcommands are not supported"); };
+module.exports = { spawn: unused };`,
               loader: "js",
             };
           }

@@ -21,14 +21,22 @@ export function jsonErrorBody(error: Pick<CliError, "code" | "message" | "hints"
 
 /** Line-oriented printing with colour decided per stream (stdout may be piped, stderr not). */
 export class Output {
-  readonly out: Colors;
-  readonly err: Colors;
   readonly #ctx: CliContext;
+  #out: Colors | undefined;
+  #err: Colors | undefined;
 
   constructor(ctx: CliContext) {
     this.#ctx = ctx;
-    this.out = colorsFor(ctx.stdout, ctx.env);
-    this.err = colorsFor(ctx.stderr, ctx.env);
+  }
+
+  /** Colours for stdout (decided on first use: a stream is only opened when needed). */
+  get out(): Colors {
+    return (this.#out ??= colorsFor(this.#ctx.stdout, this.#ctx.env));
+  }
+
+  /** Colours for stderr. */
+  get err(): Colors {
+    return (this.#err ??= colorsFor(this.#ctx.stderr, this.#ctx.env));
   }
 
   line(text = ""): void {
