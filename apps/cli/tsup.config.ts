@@ -16,11 +16,12 @@ export default defineConfig({
   target: "node20",
   platform: "node",
   removeNodeProtocol: false,
-  // Bundled CommonJS code (graceful-fs, proper-lockfile: writers only) needs a real `require`.
-  // It is created on first call: every chunk carries this banner, and creating it eagerly
-  // (a Module per chunk, import.meta initialised) is a measurable share of start-up.
+  // Bundled CommonJS code (commander, yaml, graceful-fs, proper-lockfile) calls `require()`
+  // only for Node builtins (everything else is bundled): serve them with
+  // process.getBuiltinModule (Node ≥ 20.16), the real builtin objects without initialising
+  // the CommonJS loader (createRequire), a measurable share of start-up.
   banner: {
-    js: "#!/usr/bin/env node\nimport { createRequire as __hermesCreateRequire } from 'node:module'; let __hermesRequire; const require = (id) => (__hermesRequire ??= __hermesCreateRequire(import.meta.url))(id);",
+    js: "#!/usr/bin/env node\nconst require = (id) => { const builtin = process.getBuiltinModule(id); if (builtin === undefined) throw new Error(`hermes: cannot require ${id}`); return builtin; };",
   },
   noExternal: [/.*/],
   define: { __HERMES_CLI_VERSION__: JSON.stringify(version) },
@@ -39,35 +40,20 @@ export default defineConfig({
       },
     },
     {
-      // Bundled CommonJS dependencies (commander, yaml) `require()` Node builtins through the
-      // createRequire banner; the first such call initialises the CommonJS loader, a
-      // measurable share of start-up. Serve those builtins as ESM re-exports instead (or
-      // defer them until first use, see below).
-      name: "esm-builtins-for-bundled-cjs",
+      // commander requires child_process only for executable subcommands (`hermes-foo`
+      // files), which hermes never declares; loading the real module costs start-up for
+      // every command. Reaching this stub would be a bug, and it says so.
+      name: "commander-without-child-process",
       setup(build) {
-        const builtins = /^(?:node:)?(events|fs|path|process|child_process|buffer|tty|os|util)$/;
-        build.onResolve({ filter: builtins }, (args) => {
-          // Only packages known to read (never patch) these builtins; anything else (e.g.
-          // graceful-fs, which patches fs) keeps the real require.
-          if (args.kind !== "require-call" || !/[\\/]node_modules[\\/](?:commander|yaml|nanospinner)[\\/]/.test(args.importer)) return undefined;
-          const name = builtins.exec(args.path)?.[1] ?? "";
-          return { path: name, namespace: "hermes-builtin" };
-        });
-        build.onLoad({ filter: /.*/, namespace: "hermes-builtin" }, (args) => {
-          if (args.path === "process") return { contents: "module.exports = process;", loader: "js" };
-          if (args.path === "child_process") {
-            // commander needs child_process only for executable subcommands (`hermes-foo`
-            // files), which hermes never declares; loading the real module costs start-up
-            // for every command. Reaching this would be a bug, and it says so.
-            return {
-              contents: `const unused = () => { throw new Error("hermes: executable subcommands are not supported"); };
-module.exports = { spawn: unused };`,
-              loader: "js",
-            };
-          }
-          // Named exports for `require(x).name`, default for `__importDefault(require(x))`.
-          return { contents: `export * from "node:${args.path}"; export { default } from "node:${args.path}";`, loader: "js" };
-        });
+        build.onResolve({ filter: /^(?:node:)?child_process$/ }, (args) =>
+          args.kind === "require-call" && /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)
+            ? { path: "child_process", namespace: "commander-stub" }
+            : undefined,
+        );
+        build.onLoad({ filter: /.*/, namespace: "commander-stub" }, () => ({
+          contents: 'module.exports = { spawn() { throw new Error("hermes: executable subcommands are not supported"); } };',
+          loader: "js",
+        }));
       },
     },
   ],
