@@ -3,10 +3,10 @@
 import { readFileSync } from "node:fs";
 import { createSecretScrubber, type FlagLayer } from "@hermes/settings";
 import { Command } from "commander";
-import { ignoreClosedStdio, parseCommandLine, printError } from "./command-line.js";
+import { ignoreClosedStdio, parseCommandLine, printError, wantsJson } from "./command-line.js";
 import { ConfigError } from "./config/errors.js";
 import { resolveConfig, type GatewayConfig } from "./config/resolve.js";
-import { describeConfig } from "./config/summary.js";
+import { configJson, describeConfig } from "./config/summary.js";
 import { checkConnect, DEFAULT_CONNECT_TIMEOUT_MS } from "./ops/check-connect.js";
 import { chooseLogFormat, colorAllowed, createLogger } from "./ops/logger.js";
 import { EXIT, GatewayRuntime } from "./runtime/gateway.js";
@@ -37,17 +37,18 @@ function loadConfig(env: Readonly<Record<string, string | undefined>> = process.
     config = resolveConfig({ flags, env, readFile: readIfExists });
   } catch (e) {
     if (e instanceof ConfigError) {
-      printError(e.message);
+      printError(e.message, [], e.code);
       process.exit(EXIT.config);
     }
     throw e;
   }
-  for (const w of config.warnings) process.stderr.write(`⚠ ${w}\n`);
+  // With --json the warnings are in the printed object.
+  if (!wantsJson()) for (const w of config.warnings) process.stderr.write(`⚠ ${w}\n`);
   return config;
 }
 
 function usageError(message: string, command: string): never {
-  printError(message, [`Run \`hermes-gateway ${command} --help\` for usage.`]);
+  printError(message, [`Run \`hermes-gateway ${command} --help\` for usage.`], "usage");
   process.exit(EXIT.config);
 }
 
@@ -86,7 +87,7 @@ async function runUntilSignal(config: GatewayConfig): Promise<never> {
     runtime = await GatewayRuntime.start({ config, log, env: process.env, journal: true, version: VERSION });
   } catch (e) {
     if (e instanceof JournalError) {
-      printError(e.message);
+      printError(e.message, [], "journal-unusable");
       process.exit(EXIT.config);
     }
     throw e;
@@ -112,8 +113,10 @@ program
   .option("--check", "validate and print the resolved configuration (secrets hidden), then exit 0")
   .option("--connect", "with --check: also dial the connector, handshake, print its descriptor and the round trip, disconnect (exit 0 ok, 1 unreachable, 3 secret refused)")
   .option("--timeout <ms>", "with --check --connect: give up after this long", String(DEFAULT_CONNECT_TIMEOUT_MS))
-  .action(async (opts: { check?: boolean; connect?: boolean; timeout: string }) => {
+  .option("--json", "with --check: print the configuration as JSON on stdout (errors as JSON on stderr)")
+  .action(async (opts: { check?: boolean; connect?: boolean; timeout: string; json?: boolean }) => {
     if (opts.connect && !opts.check) usageError("--connect needs --check (run --check --connect)", "run");
+    if (opts.json && (!opts.check || opts.connect)) usageError("--json goes with --check (run --check --json)", "run");
     const timeoutMs = /^\d{1,7}$/.test(opts.timeout) ? Number(opts.timeout) : 0;
     if (timeoutMs < 1) usageError(`--timeout expects milliseconds from 1 to 9999999, got ${JSON.stringify(opts.timeout)}`, "run");
     const config = loadConfig();
@@ -121,14 +124,15 @@ program
       // URLs are already masked and secrets shown as <hidden>; the scrubber catches a secret
       // repeated elsewhere (say, inside an exec: command line).
       const scrub = createSecretScrubber(config.secretValues);
-      process.stdout.write(scrub(describeConfig(config).join("\n")) + "\n");
+      const text = opts.json ? JSON.stringify(configJson(config), null, 2) : describeConfig(config).join("\n");
+      process.stdout.write(scrub(text) + "\n");
       if (!opts.connect) process.exit(EXIT.ok);
     }
     if (!config.relayEnabled.value) {
       const why = config.relayEnabled.source === "config.yaml" ? "platforms.relay.enabled is false in config.yaml" : "GATEWAY_RELAY_URL is not set";
       printError(`nothing to ${opts.connect ? "connect to" : "run"}: the relay is off (${why}).`, [
         "Set GATEWAY_RELAY_URL (see `hermes gateway enroll`), or try `hermes-gateway dev`.",
-      ]);
+      ], "relay-off");
       process.exit(EXIT.config);
     }
     if (opts.connect) {
@@ -175,7 +179,7 @@ program
       gateways = parseGatewayCredentials(opts.gateway ?? []);
     } catch (e) {
       if (e instanceof DevConnectorUsageError) {
-        printError(e.message, ["Run `hermes-gateway dev-connector --help` for usage."]);
+        printError(e.message, ["Run `hermes-gateway dev-connector --help` for usage."], "usage");
         process.exit(EXIT.config);
       }
       throw e;
@@ -187,6 +191,6 @@ try {
   const code = await parseCommandLine(program, process.argv.slice(2), EXIT.config);
   if (code !== null) process.exit(code);
 } catch (e) {
-  printError(e instanceof Error ? e.message : String(e));
+  printError(e instanceof Error ? e.message : String(e), [], "internal");
   process.exit(EXIT.failure);
 }

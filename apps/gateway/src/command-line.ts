@@ -13,8 +13,22 @@ export function ignoreClosedStdio(): void {
   for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
 }
 
-/** `✗ message` and the indented next steps, on stderr. */
-export function printError(message: string, hints: readonly string[] = []): void {
+let jsonErrors = false;
+
+/** True when `--json` was given: errors are then one JSON line on stderr. */
+export function wantsJson(): boolean {
+  return jsonErrors;
+}
+
+/**
+ * `✗ message` and the indented next steps, on stderr; with `--json`, one line
+ * `{"error":{"code","message","hints"}}` instead (the same shape as `hermes … --json`).
+ */
+export function printError(message: string, hints: readonly string[] = [], code = "error"): void {
+  if (jsonErrors) {
+    process.stderr.write(`${JSON.stringify({ error: { code, message, hints } })}\n`);
+    return;
+  }
   process.stderr.write([`✗ ${message}`, ...hints.map((h) => `  ${h}`)].join("\n") + "\n");
 }
 
@@ -41,6 +55,8 @@ export async function parseCommandLine(program: Command, argv: readonly string[]
       throw e;
     });
   }
+  const end = argv.indexOf("--");
+  jsonErrors = (end === -1 ? argv : argv.slice(0, end)).includes("--json");
   // `help run` is `run --help`; a path naming no command is parsed as is (commander says so).
   let args = [...argv];
   if (argv[0] === "help") {
@@ -56,7 +72,8 @@ export async function parseCommandLine(program: Command, argv: readonly string[]
     if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return 0;
     if (e.code === "commander.help") return usageExit;
     const message = e.message.replace(/^error: /, "").replace(/\n\(Did you mean (.*)\?\)$/, " (Did you mean $1?)");
-    printError(message, [`Run \`${commandPath(failed)} --help\` for usage.`]);
+    const code = e.code.replace(/^commander\./, "").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    printError(message, [`Run \`${commandPath(failed)} --help\` for usage.`], code);
     return usageExit;
   }
 }

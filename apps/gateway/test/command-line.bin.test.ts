@@ -60,3 +60,32 @@ describe("hermes-gateway command line", () => {
     expect(r.stderr).toMatch(/^✗ Invalid configuration: GATEWAY_LOG_LEVEL \(from env\): expected one of/);
   });
 });
+
+describe("hermes-gateway run --check --json", () => {
+  const relay = { GATEWAY_RELAY_URL: "ws://127.0.0.1:9/relay?token=abc", GATEWAY_RELAY_PLATFORMS: "discord", GATEWAY_RELAY_SECRET: "json-secret-value-0123456789abcdef" };
+
+  it("prints every setting with its source as JSON, secrets hidden", () => {
+    const r = spawnSync(process.execPath, [BIN, "run", "--check", "--json"], { env: { ...env, ...relay }, encoding: "utf8" });
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as { home: string; settings: Record<string, { value: string | null; source: string; key: string }> };
+    expect(out.home).toBe(home);
+    expect(out.settings.relayUrl).toEqual({ value: "ws://127.0.0.1:9/relay?<hidden>", source: "env", key: "GATEWAY_RELAY_URL" });
+    expect(out.settings.relaySecret).toEqual({ value: "<hidden>", source: "env", key: "GATEWAY_RELAY_SECRET" });
+    expect(out.settings.platforms).toMatchObject({ source: "env", key: "GATEWAY_RELAY_PLATFORMS" });
+    expect(r.stdout + r.stderr).not.toContain("json-secret-value");
+    expect(r.stdout).not.toContain("token=abc");
+  });
+
+  it("errors are one JSON line on stderr: configuration (exit 2) and usage (exit 2)", () => {
+    const bad = spawnSync(process.execPath, [BIN, "run", "--check", "--json"], { env: { ...env, GATEWAY_LOG_LEVEL: "loud" }, encoding: "utf8" });
+    expect(bad.status).toBe(2);
+    expect(bad.stdout).toBe("");
+    expect(JSON.parse(bad.stderr)).toMatchObject({ error: { code: "SETTINGS_INVALID_VALUE", message: expect.stringContaining("GATEWAY_LOG_LEVEL (from env)") } });
+    const usage = gw(["run", "--json", "--bogus"]);
+    expect(usage.code).toBe(2);
+    expect(JSON.parse(usage.err)).toEqual({ error: { code: "unknown-option", message: "unknown option '--bogus'", hints: ["Run `hermes-gateway run --help` for usage."] } });
+    const alone = gw(["run", "--json"]);
+    expect(alone.code).toBe(2);
+    expect(JSON.parse(alone.err)).toMatchObject({ error: { code: "usage", message: "--json goes with --check (run --check --json)" } });
+  });
+});
