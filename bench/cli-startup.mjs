@@ -1,7 +1,6 @@
 // bench/cli-startup: how long the built `hermes` bin takes to start, do its (local) work and
 // exit, for every command that needs no network, against `node -e 0`, interleaved round by
-// round so both see the same machine noise. Target (issue 14): every command ≤ 1.5× the
-// baseline (issue 6 asked for < 2×).
+// round so both see the same machine noise. Target: every command ≤ 1.5× the baseline.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
