@@ -2,7 +2,9 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { defineConfig } from "tsup";
 
-const { version } = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as { version: string };
+const { version } = JSON.parse(
+  readFileSync(new URL("./package.json", import.meta.url), "utf8"),
+) as { version: string };
 
 // One bundled ESM entry with a shebang: every dependency is inlined so `hermes` starts without
 // resolving a module tree (start-up is measured in bench/cli-startup.mjs). Command
@@ -33,7 +35,10 @@ export default defineConfig({
       name: "yaml-esm-build",
       setup(build) {
         build.onResolve({ filter: /^yaml$/ }, async (args) => {
-          const pkg = await build.resolve("yaml/package.json", { resolveDir: args.resolveDir, kind: "import-statement" });
+          const pkg = await build.resolve("yaml/package.json", {
+            resolveDir: args.resolveDir,
+            kind: "import-statement",
+          });
           if (pkg.errors.length > 0) return { errors: pkg.errors };
           return { path: join(dirname(pkg.path), "browser", "index.js") };
         });
@@ -51,7 +56,8 @@ export default defineConfig({
             : undefined,
         );
         build.onLoad({ filter: /.*/, namespace: "commander-stub" }, () => ({
-          contents: 'module.exports = { spawn() { throw new Error("hermes: executable subcommands are not supported"); } };',
+          contents:
+            'module.exports = { spawn() { throw new Error("hermes: executable subcommands are not supported"); } };',
           loader: "js",
         }));
       },

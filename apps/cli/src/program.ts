@@ -31,40 +31,62 @@ export function withJsonOption(command: Command): Command {
 }
 
 function createRoot(ctx: CliContext): Command {
-  return new Command("hermes")
-    .description("Enroll a Hermes gateway with a relay connector and set up Photon iMessage.")
-    .version(ctx.version, "-V, --version", "print the version")
-    .helpOption("-h, --help", "show help")
-    // Shown in the listing; `hermes help a b` is rewritten to `hermes a b --help` by run().
-    .helpCommand("help [command...]", "show help for a command")
-    .configureOutput({
-      writeOut: (s) => ctx.stdout.write(s),
-      writeErr: (s) => ctx.stderr.write(s),
-      // Parse errors are printed by run(), in the same style as every other error.
-      outputError: () => undefined,
-    });
+  return (
+    new Command("hermes")
+      .description("Enroll a Hermes gateway with a relay connector and set up Photon iMessage.")
+      .version(ctx.version, "-V, --version", "print the version")
+      .helpOption("-h, --help", "show help")
+      // Shown in the listing; `hermes help a b` is rewritten to `hermes a b --help` by run().
+      .helpCommand("help [command...]", "show help for a command")
+      .configureOutput({
+        writeOut: (s) => ctx.stdout.write(s),
+        writeErr: (s) => ctx.stderr.write(s),
+        // Parse errors are printed by run(), in the same style as every other error.
+        outputError: () => undefined,
+      })
+  );
 }
 
 function addGatewayCommands(program: Command, deps: CommandDeps): void {
   const { ctx, lazyAction, store } = deps;
-  const gateway = program.command("gateway").description("relay gateway: enroll with a connector, show the relay configuration");
+  const gateway = program
+    .command("gateway")
+    .description("relay gateway: enroll with a connector, show the relay configuration");
   withJsonOption(
     gateway
       .command("enroll")
-      .description("redeem an enrollment token at the connector and store the gateway credentials in $HERMES_HOME/.env")
+      .description(
+        "redeem an enrollment token at the connector and store the gateway credentials in $HERMES_HOME/.env",
+      )
       .option("--token <token>", "single-use enrollment token (else GATEWAY_RELAY_ENROLL_TOKEN)")
-      .option("--connector-url <url>", "connector URL, ws(s):// or http(s):// (else GATEWAY_RELAY_URL, then gateway.relay_url)")
+      .option(
+        "--connector-url <url>",
+        "connector URL, ws(s):// or http(s):// (else GATEWAY_RELAY_URL, then gateway.relay_url)",
+      )
       .option("--gateway-id <id>", "this gateway instance's id (default gw-<hostname>)")
-      .option("--wake-url <url>", "URL the connector may GET to wake this gateway (stored as GATEWAY_RELAY_WAKE_URL)")
-      .option("--identity-token <token>", "caller identity bearer (else GATEWAY_RELAY_IDENTITY_TOKEN, IdP, Nous login)")
-      .option("--allow-insecure-http", "allow sending credentials over plain http:// to a non-loopback host"),
+      .option(
+        "--wake-url <url>",
+        "URL the connector may GET to wake this gateway (stored as GATEWAY_RELAY_WAKE_URL)",
+      )
+      .option(
+        "--identity-token <token>",
+        "caller identity bearer (else GATEWAY_RELAY_IDENTITY_TOKEN, IdP, Nous login)",
+      )
+      .option(
+        "--allow-insecure-http",
+        "allow sending credentials over plain http:// to a non-loopback host",
+      ),
   ).action(
     lazyAction(async (opts) => {
       const { enrollGateway } = await import("./gateway/enroll.js");
       await enrollGateway(ctx, await store(), opts);
     }),
   );
-  withJsonOption(gateway.command("status").description("show the resolved relay configuration and where each value comes from")).action(
+  withJsonOption(
+    gateway
+      .command("status")
+      .description("show the resolved relay configuration and where each value comes from"),
+  ).action(
     lazyAction(async (opts) => {
       const { gatewayStatus } = await import("./gateway/status.js");
       await gatewayStatus(ctx, await store(), opts);
@@ -74,20 +96,27 @@ function addGatewayCommands(program: Command, deps: CommandDeps): void {
 
 function addPhotonCommands(program: Command, deps: CommandDeps): void {
   const { ctx, lazyAction, store, photon: photonDeps } = deps;
-  const photon = program.command("photon").description("Photon iMessage: log in, set up a project, manage webhooks");
+  const photon = program
+    .command("photon")
+    .description("Photon iMessage: log in, set up a project, manage webhooks");
   photon
     .command("login")
     .description("log in to the Photon dashboard with the device flow and store the token")
     .option("--no-browser", "do not open a browser; just print the URL and code")
     .action(
       lazyAction(async (opts: { browser?: boolean }) => {
-        const [{ deviceLogin }, { api, pstore }] = await Promise.all([import("./photon/login.js"), photonDeps()]);
+        const [{ deviceLogin }, { api, pstore }] = await Promise.all([
+          import("./photon/login.js"),
+          photonDeps(),
+        ]);
         await deviceLogin(ctx, api, pstore, opts);
       }),
     );
   photon
     .command("setup")
-    .description("log in if needed, reuse or create a project, register the user (and a webhook), show the status")
+    .description(
+      "log in if needed, reuse or create a project, register the user (and a webhook), show the status",
+    )
     .option("--project-name <name>", 'project to reuse or create (default "hermes")')
     .option("--phone <e164>", "your phone number in E.164 form, e.g. +15551234567")
     .option("--first-name <name>", "first name for the Photon user")
@@ -97,13 +126,23 @@ function addPhotonCommands(program: Command, deps: CommandDeps): void {
     .option("--no-browser", "do not open a browser during login")
     .action(
       lazyAction(async (opts) => {
-        const [{ photonSetup }, { api, pstore }] = await Promise.all([import("./photon/setup.js"), photonDeps()]);
+        const [{ photonSetup }, { api, pstore }] = await Promise.all([
+          import("./photon/setup.js"),
+          photonDeps(),
+        ]);
         await photonSetup(ctx, api, pstore, opts);
       }),
     );
-  withJsonOption(photon.command("status").description("show which Photon credentials are stored (never their values)")).action(
+  withJsonOption(
+    photon
+      .command("status")
+      .description("show which Photon credentials are stored (never their values)"),
+  ).action(
     lazyAction(async (opts) => {
-      const [{ photonStatus }, { photonStore }] = await Promise.all([import("./photon/status.js"), import("./photon/store-binding.js")]);
+      const [{ photonStatus }, { photonStore }] = await Promise.all([
+        import("./photon/status.js"),
+        import("./photon/store-binding.js"),
+      ]);
       await photonStatus(ctx, photonStore(ctx, await store()), opts);
     }),
   );
@@ -112,16 +151,24 @@ function addPhotonCommands(program: Command, deps: CommandDeps): void {
     webhook
       .command("register")
       .argument("<url>", "webhook URL")
-      .description("register a webhook URL and store its signing secret in .env (PHOTON_WEBHOOK_SECRET)"),
+      .description(
+        "register a webhook URL and store its signing secret in .env (PHOTON_WEBHOOK_SECRET)",
+      ),
   ).action(
     lazyAction(async (url: string, opts) => {
-      const [{ webhookRegister }, { api, pstore }] = await Promise.all([import("./photon/webhook.js"), photonDeps()]);
+      const [{ webhookRegister }, { api, pstore }] = await Promise.all([
+        import("./photon/webhook.js"),
+        photonDeps(),
+      ]);
       await webhookRegister(ctx, api, pstore, url, opts);
     }),
   );
   withJsonOption(webhook.command("list").description("list registered webhooks")).action(
     lazyAction(async (opts) => {
-      const [{ webhookList }, { api, pstore }] = await Promise.all([import("./photon/webhook.js"), photonDeps()]);
+      const [{ webhookList }, { api, pstore }] = await Promise.all([
+        import("./photon/webhook.js"),
+        photonDeps(),
+      ]);
       await webhookList(ctx, api, pstore, opts);
     }),
   );
@@ -131,7 +178,10 @@ function addPhotonCommands(program: Command, deps: CommandDeps): void {
     .description("delete a webhook")
     .action(
       lazyAction(async (id: string) => {
-        const [{ webhookDelete }, { api, pstore }] = await Promise.all([import("./photon/webhook.js"), photonDeps()]);
+        const [{ webhookDelete }, { api, pstore }] = await Promise.all([
+          import("./photon/webhook.js"),
+          photonDeps(),
+        ]);
         await webhookDelete(ctx, api, pstore, id);
       }),
     );
@@ -142,7 +192,9 @@ function addDoctorCommand(program: Command, deps: CommandDeps): void {
   withJsonOption(
     program
       .command("doctor")
-      .description("check Node, HERMES_HOME permissions, credentials, the connector, the Photon login and the gateway settings")
+      .description(
+        "check Node, HERMES_HOME permissions, credentials, the connector, the Photon login and the gateway settings",
+      )
       .option("--fix", "tighten .env and auth.json to mode 0600 when others can read them"),
   ).action(
     lazyAction(async (opts) => {
@@ -157,7 +209,9 @@ function addCompletionCommand(program: Command, deps: CommandDeps): void {
   program
     .command("completion")
     .addArgument(new Argument("<shell>", "bash, zsh or fish").choices(COMPLETION_SHELLS))
-    .description("print a shell completion script (e.g. `hermes completion bash > ~/.local/share/bash-completion/completions/hermes`)")
+    .description(
+      "print a shell completion script (e.g. `hermes completion bash > ~/.local/share/bash-completion/completions/hermes`)",
+    )
     .action(
       lazyAction(async (shell: string) => {
         const { completionScript } = await import("./completion.js");
@@ -174,9 +228,14 @@ function allCommands(root: Command): Command[] {
 /** The usage error for a commander parse failure, with the failing command's own help to look at. */
 function usageErrorOf(err: CommanderError, command: Command | undefined): CliError {
   const name = err.code.replace(/^commander\./, "").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-  const message = err.message.replace(/^error: /, "").replace(/\n\(Did you mean (.*)\?\)$/, " (Did you mean $1?)");
+  const message = err.message
+    .replace(/^error: /, "")
+    .replace(/\n\(Did you mean (.*)\?\)$/, " (Did you mean $1?)");
   const path = command ? allCommandNames(command).join(" ") : "hermes";
-  return new CliError(name, message, { exitCode: EXIT_USAGE, hints: [`Run \`${path} --help\` for usage.`] });
+  return new CliError(name, message, {
+    exitCode: EXIT_USAGE,
+    hints: [`Run \`${path} --help\` for usage.`],
+  });
 }
 
 function allCommandNames(command: Command): string[] {
@@ -189,7 +248,8 @@ function allCommandNames(command: Command): string[] {
  */
 function helpArgs(program: Command, path: readonly string[]): string[] {
   let command: Command | undefined = program;
-  for (const name of path) command = command?.commands.find((c) => c.name() === name || c.aliases().includes(name));
+  for (const name of path)
+    command = command?.commands.find((c) => c.name() === name || c.aliases().includes(name));
   return command ? [...path, "--help"] : [...path];
 }
 
@@ -200,7 +260,8 @@ function wantsJson(argv: readonly string[]): boolean {
 }
 
 export function buildProgram(ctx: CliContext, setAction: (a: Action) => void): Command {
-  const store = async (): Promise<HomeStore> => (await import("./store.js")).createHomeStore(ctx.env, await ctx.homedir());
+  const store = async (): Promise<HomeStore> =>
+    (await import("./store.js")).createHomeStore(ctx.env, await ctx.homedir());
   const deps: CommandDeps = {
     ctx,
     lazyAction:
@@ -209,7 +270,10 @@ export function buildProgram(ctx: CliContext, setAction: (a: Action) => void): C
         setAction(() => body(...args)),
     store,
     photon: async () => {
-      const [{ photonApi }, { photonStore }] = await Promise.all([import("./photon/api-binding.js"), import("./photon/store-binding.js")]);
+      const [{ photonApi }, { photonStore }] = await Promise.all([
+        import("./photon/api-binding.js"),
+        import("./photon/store-binding.js"),
+      ]);
       return { api: photonApi(ctx), pstore: photonStore(ctx, await store()) };
     },
   };
@@ -241,7 +305,8 @@ export async function run(argv: readonly string[], ctx: CliContext): Promise<num
     await program.parseAsync(args, { from: "user" });
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return EXIT_OK;
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version")
+        return EXIT_OK;
       // A command that needs a subcommand, given none: commander has printed its help.
       if (err.code === "commander.help") return EXIT_USAGE;
       out.error(usageErrorOf(err, failed), json);
@@ -259,7 +324,12 @@ export async function run(argv: readonly string[], ctx: CliContext): Promise<num
       out.error(err, json);
       return err.exitCode;
     }
-    out.error(new CliError("internal", `Unexpected error: ${(err as Error)?.message ?? String(err)}`, { hints: ["Please report this."] }), json);
+    out.error(
+      new CliError("internal", `Unexpected error: ${(err as Error)?.message ?? String(err)}`, {
+        hints: ["Please report this."],
+      }),
+      json,
+    );
     return EXIT_FAILURE;
   }
 }

@@ -19,9 +19,14 @@ afterEach(async () => {
  * Runs the bin with its stdout pipe closed by the reader before the bin writes anything (as
  * `hermes … | head -1` does once head has its line): every write then fails with EPIPE.
  */
-function runWithClosedStdout(args: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+function runWithClosedStdout(
+  args: string[],
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HERMES_HOME: home }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HERMES_HOME: home },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     child.stdout.destroy();
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
@@ -31,25 +36,34 @@ function runWithClosedStdout(args: string[]): Promise<{ code: number | null; sig
 }
 
 describe("a closed stdout pipe (hermes … | head -1)", () => {
-  it.each([[["--help"]], [["--version"]], [["gateway", "status"]], [["gateway", "status", "--json"]], [["completion", "bash"]]])(
-    "%j exits 0 without a stack trace",
-    async (args) => {
-      const r = await runWithClosedStdout(args);
-      expect(r).toEqual({ code: 0, signal: null, stderr: "" });
-    },
-  );
+  it.each([
+    [["--help"]],
+    [["--version"]],
+    [["gateway", "status"]],
+    [["gateway", "status", "--json"]],
+    [["completion", "bash"]],
+  ])("%j exits 0 without a stack trace", async (args) => {
+    const r = await runWithClosedStdout(args);
+    expect(r).toEqual({ code: 0, signal: null, stderr: "" });
+  });
 });
 
 describe("one error style, one help style", () => {
   it("an unknown option: ✗ message and a one-line pointer to that command's --help (no help dump), exit 2", async () => {
     const r = await runBin(["gateway", "status", "--bogus"], { env: { HERMES_HOME: home } });
-    expect(r).toEqual({ code: 2, stdout: "", stderr: "✗ unknown option '--bogus'\n  Run `hermes gateway status --help` for usage.\n" });
+    expect(r).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: "✗ unknown option '--bogus'\n  Run `hermes gateway status --help` for usage.\n",
+    });
   });
 
   it("an unknown command suggests the nearest one", async () => {
     const r = await runBin(["photon", "webhok"], { env: { HERMES_HOME: home } });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe("✗ unknown command 'webhok' (Did you mean webhook?)\n  Run `hermes photon --help` for usage.\n");
+    expect(r.stderr).toBe(
+      "✗ unknown command 'webhok' (Did you mean webhook?)\n  Run `hermes photon --help` for usage.\n",
+    );
   });
 
   it("hermes help [command...] prints that command's help on stdout, exit 0", async () => {
@@ -72,28 +86,46 @@ describe("one error style, one help style", () => {
 describe("--json", () => {
   it("a failing command prints {error:{code,message,hints}} on stderr and nothing on stdout", async () => {
     await writeFile(join(home, "config.yaml"), "gateway: [unclosed\n");
-    const r = await runBin(["gateway", "enroll", "--token", "T", "--json"], { env: { HERMES_HOME: home } });
+    const r = await runBin(["gateway", "enroll", "--token", "T", "--json"], {
+      env: { HERMES_HOME: home },
+    });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
-    const body = JSON.parse(r.stderr) as { error: { code: string; message: string; hints: string[] } };
+    const body = JSON.parse(r.stderr) as {
+      error: { code: string; message: string; hints: string[] };
+    };
     expect(body.error.code).toBe("config-invalid");
     expect(body.error.message).toMatch(/^Invalid configuration: config\.yaml/);
     expect(Array.isArray(body.error.hints)).toBe(true);
   });
 
   it("usage errors are JSON too, with a code per kind", async () => {
-    const r = await runBin(["gateway", "status", "--json", "--bogus"], { env: { HERMES_HOME: home } });
+    const r = await runBin(["gateway", "status", "--json", "--bogus"], {
+      env: { HERMES_HOME: home },
+    });
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stderr)).toEqual({
-      error: { code: "unknown-option", message: "unknown option '--bogus'", hints: ["Run `hermes gateway status --help` for usage."] },
+      error: {
+        code: "unknown-option",
+        message: "unknown option '--bogus'",
+        hints: ["Run `hermes gateway status --help` for usage."],
+      },
     });
     const missing = await runBin(["gateway", "enroll", "--json"], { env: { HERMES_HOME: home } });
     expect(missing.code).toBe(2);
-    expect(JSON.parse(missing.stderr)).toMatchObject({ error: { code: "usage", message: expect.stringContaining("No enrollment token") } });
+    expect(JSON.parse(missing.stderr)).toMatchObject({
+      error: { code: "usage", message: expect.stringContaining("No enrollment token") },
+    });
   });
 
   it("every command that prints data accepts --json", async () => {
-    for (const path of [["gateway", "enroll"], ["gateway", "status"], ["photon", "status"], ["photon", "webhook", "list"], ["photon", "webhook", "register"]]) {
+    for (const path of [
+      ["gateway", "enroll"],
+      ["gateway", "status"],
+      ["photon", "status"],
+      ["photon", "webhook", "list"],
+      ["photon", "webhook", "register"],
+    ]) {
       const r = await runBin([...path, "--help"]);
       expect(r.stdout, path.join(" ")).toMatch(/--json\s+print the result as JSON/);
     }
@@ -123,12 +155,18 @@ describe("hermes completion <bash|zsh|fish>", () => {
     const r = await runBin(["completion", "bash"]);
     expect(r.code).toBe(0);
     expect(bashComplete(r.stdout, "hermes ga")).toEqual(["gateway"]);
-    expect(bashComplete(r.stdout, "hermes gateway ")).toEqual(expect.arrayContaining(["enroll", "status", "--help"]));
+    expect(bashComplete(r.stdout, "hermes gateway ")).toEqual(
+      expect.arrayContaining(["enroll", "status", "--help"]),
+    );
     expect(bashComplete(r.stdout, "hermes gateway enroll --conn")).toEqual(["--connector-url"]);
     // A flag's value is not mistaken for a subcommand.
-    expect(bashComplete(r.stdout, "hermes gateway enroll --token status --g")).toEqual(["--gateway-id"]);
+    expect(bashComplete(r.stdout, "hermes gateway enroll --token status --g")).toEqual([
+      "--gateway-id",
+    ]);
     expect(bashComplete(r.stdout, "hermes photon webhook l")).toEqual(["list"]);
-    expect(bashComplete(r.stdout, "hermes completion ")).toEqual(expect.arrayContaining(["bash", "zsh", "fish"]));
+    expect(bashComplete(r.stdout, "hermes completion ")).toEqual(
+      expect.arrayContaining(["bash", "zsh", "fish"]),
+    );
   });
 
   it("zsh: a #compdef script with one case per command path (syntax-checked by zsh -n when zsh is installed)", async () => {
@@ -149,7 +187,9 @@ describe("hermes completion <bash|zsh|fish>", () => {
     const r = await runBin(["completion", "fish"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`complete -c hermes -n '__hermes_at "hermes gateway"' -a 'enroll'`);
-    expect(r.stdout).toContain(`complete -c hermes -n '__hermes_at "hermes gateway enroll"' -l connector-url`);
+    expect(r.stdout).toContain(
+      `complete -c hermes -n '__hermes_at "hermes gateway enroll"' -l connector-url`,
+    );
     expect(r.stdout).toContain(`complete -c hermes -n '__hermes_at "hermes completion"' -a 'zsh'`);
     if (shellAvailable("fish")) {
       const check = spawnSync("fish", ["--no-execute"], { input: r.stdout, encoding: "utf8" });
@@ -161,6 +201,8 @@ describe("hermes completion <bash|zsh|fish>", () => {
   it("an unknown shell is a usage error", async () => {
     const r = await runBin(["completion", "csh"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^✗ .*'csh' is invalid for argument 'shell'\. Allowed choices are bash, zsh, fish\./);
+    expect(r.stderr).toMatch(
+      /^✗ .*'csh' is invalid for argument 'shell'\. Allowed choices are bash, zsh, fish\./,
+    );
   });
 });

@@ -21,7 +21,11 @@ afterEach(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-const env = () => ({ HERMES_HOME: home, PHOTON_DASHBOARD_HOST: fake.baseUrl, PHOTON_SPECTRUM_HOST: fake.baseUrl });
+const env = () => ({
+  HERMES_HOME: home,
+  PHOTON_DASHBOARD_HOST: fake.baseUrl,
+  PHOTON_SPECTRUM_HOST: fake.baseUrl,
+});
 
 interface Report {
   ok: boolean;
@@ -40,12 +44,25 @@ describe("hermes doctor (built bin)", () => {
   it("an enrolled home with a valid Photon login: every line ✓, exit 0", async () => {
     const c = await startFakeConnector((_req, res) => sendJson(res, 404, { error: "not found" }));
     try {
-      await writeFile(join(home, ".env"), `GATEWAY_RELAY_URL=${c.url}/relay\nGATEWAY_RELAY_SECRET=${SECRET}\nGATEWAY_RELAY_DELIVERY_KEY=${KEY}\n`, { mode: 0o600 });
+      await writeFile(
+        join(home, ".env"),
+        `GATEWAY_RELAY_URL=${c.url}/relay\nGATEWAY_RELAY_SECRET=${SECRET}\nGATEWAY_RELAY_DELIVERY_KEY=${KEY}\n`,
+        { mode: 0o600 },
+      );
       expect((await runBin(["photon", "login", "--no-browser"], { env: env() })).code).toBe(0);
       const r = await doctor();
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
-      for (const line of ["Node.js", "HERMES_HOME", ".env is private", "auth.json is private", "relay settings valid", "relay credentials", "answers (HTTP 404)", "Photon token accepted"]) {
+      for (const line of [
+        "Node.js",
+        "HERMES_HOME",
+        ".env is private",
+        "auth.json is private",
+        "relay settings valid",
+        "relay credentials",
+        "answers (HTTP 404)",
+        "Photon token accepted",
+      ]) {
         expect(r.stdout).toMatch(new RegExp(`^✓ .*${line.replace(/[.()]/g, "\\$&")}`, "m"));
       }
       expect(c.seen.length).toBeGreaterThan(0);
@@ -68,7 +85,10 @@ describe("hermes doctor (built bin)", () => {
     const fixed = await doctor(["--fix", "--json"]);
     expect(fixed.code).toBe(0);
     const report = JSON.parse(fixed.stdout) as Report;
-    expect(report.checks.find((c) => c.id === "env-file")).toMatchObject({ status: "ok", message: expect.stringContaining("tightened to 0600") });
+    expect(report.checks.find((c) => c.id === "env-file")).toMatchObject({
+      status: "ok",
+      message: expect.stringContaining("tightened to 0600"),
+    });
     expect((await stat(envPath)).mode & 0o777).toBe(0o600);
     expect(await readFile(envPath, "utf8")).toBe("SOME_TOKEN=x\n");
   });
@@ -84,10 +104,22 @@ describe("hermes doctor (built bin)", () => {
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout) as Report;
     expect(report.ok).toBe(false);
-    expect(statusOf(report)).toMatchObject({ "relay-credentials": "fail", connector: "fail", "photon-token": "fail", "gateway-settings": "ok" });
-    expect(report.checks.find((x) => x.id === "connector")?.message).toContain(`Could not reach the connector at ${deadUrl}`);
+    expect(statusOf(report)).toMatchObject({
+      "relay-credentials": "fail",
+      connector: "fail",
+      "photon-token": "fail",
+      "gateway-settings": "ok",
+    });
+    expect(report.checks.find((x) => x.id === "connector")?.message).toContain(
+      `Could not reach the connector at ${deadUrl}`,
+    );
     expect(report.checks.every((x) => x.status !== "fail" || typeof x.fix === "string")).toBe(true);
-    expect(JSON.parse(r.stderr)).toMatchObject({ error: { code: "doctor-failed", message: "3 checks failed: relay-credentials, connector, photon-token" } });
+    expect(JSON.parse(r.stderr)).toMatchObject({
+      error: {
+        code: "doctor-failed",
+        message: "3 checks failed: relay-credentials, connector, photon-token",
+      },
+    });
 
     const human = await doctor();
     expect(human.code).toBe(1);
@@ -101,8 +133,14 @@ describe("hermes doctor (built bin)", () => {
     const r = await doctor(["--json"]);
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout) as Report;
-    expect(report.checks.find((x) => x.id === "auth-json")).toMatchObject({ status: "fail", message: expect.stringContaining("auth.json") });
-    expect(report.checks.find((x) => x.id === "gateway-settings")).toMatchObject({ status: "fail", message: expect.stringContaining("GATEWAY_RELAY_URL (from .env)") });
+    expect(report.checks.find((x) => x.id === "auth-json")).toMatchObject({
+      status: "fail",
+      message: expect.stringContaining("auth.json"),
+    });
+    expect(report.checks.find((x) => x.id === "gateway-settings")).toMatchObject({
+      status: "fail",
+      message: expect.stringContaining("GATEWAY_RELAY_URL (from .env)"),
+    });
   });
 
   it("a fresh machine (no HERMES_HOME yet) is fine: nothing set up is –, exit 0", async () => {

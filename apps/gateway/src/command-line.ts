@@ -45,7 +45,11 @@ function allCommands(root: Command): Command[] {
  * Resolves when an action has run; help and version resolve with `0`; a parse error is
  * printed and resolves with `usageExit`.
  */
-export async function parseCommandLine(program: Command, argv: readonly string[], usageExit: number): Promise<number | null> {
+export async function parseCommandLine(
+  program: Command,
+  argv: readonly string[],
+  usageExit: number,
+): Promise<number | null> {
   program.helpCommand("help [command...]", "show help for a command");
   let failed: Command = program;
   for (const command of allCommands(program)) {
@@ -71,7 +75,9 @@ export async function parseCommandLine(program: Command, argv: readonly string[]
     if (!(e instanceof CommanderError)) throw e;
     if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return 0;
     if (e.code === "commander.help") return usageExit;
-    const message = e.message.replace(/^error: /, "").replace(/\n\(Did you mean (.*)\?\)$/, " (Did you mean $1?)");
+    const message = e.message
+      .replace(/^error: /, "")
+      .replace(/\n\(Did you mean (.*)\?\)$/, " (Did you mean $1?)");
     const code = e.code.replace(/^commander\./, "").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     printError(message, [`Run \`${commandPath(failed)} --help\` for usage.`], code);
     return usageExit;

@@ -46,7 +46,14 @@ function nodeCheck(version: string): Check {
   const [major = 0, minor = 0] = version.split(".").map(Number);
   const ok = major > NODE_MIN[0] || (major === NODE_MIN[0] && minor >= NODE_MIN[1]);
   const need = `${NODE_MIN[0]}.${NODE_MIN[1]}`;
-  return ok ? check("node", "ok", `Node.js ${version} (≥ ${need})`) : check("node", "fail", `Node.js ${version} is older than ${need}`, `install Node.js ${need} or newer`);
+  return ok
+    ? check("node", "ok", `Node.js ${version} (≥ ${need})`)
+    : check(
+        "node",
+        "fail",
+        `Node.js ${version} is older than ${need}`,
+        `install Node.js ${need} or newer`,
+      );
 }
 
 const octal = (mode: number) => (mode & 0o777).toString(8).padStart(4, "0");
@@ -56,14 +63,29 @@ async function modeOf(path: string): Promise<number | null> {
     return (await stat(path)).mode;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw new CliError("stat-failed", `Could not inspect ${path} (${(e as NodeJS.ErrnoException).code ?? "error"}).`);
+    throw new CliError(
+      "stat-failed",
+      `Could not inspect ${path} (${(e as NodeJS.ErrnoException).code ?? "error"}).`,
+    );
   }
 }
 
 async function homeCheck(home: string): Promise<Check> {
   const mode = await modeOf(home);
-  if (mode === null) return check("home", "skip", `HERMES_HOME ${home} does not exist yet`, "it is created by `hermes gateway enroll` or `hermes photon login`");
-  if (mode & 0o002) return check("home", "fail", `HERMES_HOME ${home} is writable by everyone (mode ${octal(mode)})`, `chmod 700 ${home}`);
+  if (mode === null)
+    return check(
+      "home",
+      "skip",
+      `HERMES_HOME ${home} does not exist yet`,
+      "it is created by `hermes gateway enroll` or `hermes photon login`",
+    );
+  if (mode & 0o002)
+    return check(
+      "home",
+      "fail",
+      `HERMES_HOME ${home} is writable by everyone (mode ${octal(mode)})`,
+      `chmod 700 ${home}`,
+    );
   return check("home", "ok", `HERMES_HOME ${home} (mode ${octal(mode)})`);
 }
 
@@ -74,9 +96,18 @@ async function secretFileCheck(id: string, path: string, fix: boolean): Promise<
   if ((mode & 0o077) === 0) return check(id, "ok", `${path} is private (mode ${octal(mode)})`);
   if (fix) {
     await chmod(path, 0o600);
-    return check(id, "ok", `${path} was readable by others (mode ${octal(mode)}); tightened to 0600`);
+    return check(
+      id,
+      "ok",
+      `${path} was readable by others (mode ${octal(mode)}); tightened to 0600`,
+    );
   }
-  return check(id, "warn", `${path} holds secrets and is readable by others (mode ${octal(mode)})`, `chmod 600 ${path}  (or run \`hermes doctor --fix\`)`);
+  return check(
+    id,
+    "warn",
+    `${path} holds secrets and is readable by others (mode ${octal(mode)})`,
+    `chmod 600 ${path}  (or run \`hermes doctor --fix\`)`,
+  );
 }
 
 async function authJsonCheck(store: HomeStore): Promise<Check> {
@@ -84,7 +115,8 @@ async function authJsonCheck(store: HomeStore): Promise<Check> {
     await store.readAuth();
     return check("auth-json", "ok", "auth.json is readable and valid JSON (or absent)");
   } catch (e) {
-    if (e instanceof CliError) return check("auth-json", "fail", e.message, e.hints[0] ?? "fix or move the file away");
+    if (e instanceof CliError)
+      return check("auth-json", "fail", e.message, e.hints[0] ?? "fix or move the file away");
     throw e;
   }
 }
@@ -107,7 +139,12 @@ async function connectorCheck(ctx: CliContext, displayedUrl: string): Promise<Ch
     return check("connector", "ok", `connector ${origin} answers (HTTP ${res.status})`);
   } catch (e) {
     if (e instanceof CliError && e.code !== "cancelled") {
-      return check("connector", "fail", e.message, "check the network path and GATEWAY_RELAY_URL (`hermes gateway status`)");
+      return check(
+        "connector",
+        "fail",
+        e.message,
+        "check the network path and GATEWAY_RELAY_URL (`hermes gateway status`)",
+      );
     }
     throw e;
   }
@@ -117,40 +154,95 @@ async function photonCheck(deps: DoctorDeps, ctx: CliContext): Promise<Check> {
   try {
     const { api, pstore } = await deps.photon();
     const token = await pstore.loadToken();
-    if (token === undefined) return check("photon-token", "skip", "no Photon login stored", "`hermes photon login` (only if you use Photon iMessage)");
+    if (token === undefined)
+      return check(
+        "photon-token",
+        "skip",
+        "no Photon login stored",
+        "`hermes photon login` (only if you use Photon iMessage)",
+      );
     const verdict = await api.checkToken(token, ctx.signal);
     return verdict === "ok"
       ? check("photon-token", "ok", `Photon token accepted by ${api.dashboardHost}`)
-      : check("photon-token", "fail", `Photon token rejected by ${api.dashboardHost}`, "`hermes photon login` to log in again");
+      : check(
+          "photon-token",
+          "fail",
+          `Photon token rejected by ${api.dashboardHost}`,
+          "`hermes photon login` to log in again",
+        );
   } catch (e) {
     // An unreadable auth.json, or Photon unreachable: this check fails, the others still run.
-    if (e instanceof CliError && e.code !== "cancelled") return check("photon-token", "fail", e.message, e.hints[0] ?? "check the network path to Photon");
+    if (e instanceof CliError && e.code !== "cancelled")
+      return check(
+        "photon-token",
+        "fail",
+        e.message,
+        e.hints[0] ?? "check the network path to Photon",
+      );
     throw e;
   }
 }
 
-export async function doctorReport(ctx: CliContext, deps: DoctorDeps, opts: { fix?: boolean | undefined }): Promise<DoctorReport> {
+export async function doctorReport(
+  ctx: CliContext,
+  deps: DoctorDeps,
+  opts: { fix?: boolean | undefined },
+): Promise<DoctorReport> {
   const { store } = deps;
   const fix = opts.fix === true;
-  const checks: Check[] = [nodeCheck(deps.nodeVersion ?? process.versions.node), await homeCheck(store.home)];
-  checks.push(await secretFileCheck("env-file", store.envPath, fix), await secretFileCheck("auth-file", store.authPath, fix));
+  const checks: Check[] = [
+    nodeCheck(deps.nodeVersion ?? process.versions.node),
+    await homeCheck(store.home),
+  ];
+  checks.push(
+    await secretFileCheck("env-file", store.envPath, fix),
+    await secretFileCheck("auth-file", store.authPath, fix),
+  );
   checks.push(await authJsonCheck(store));
 
   const relay = await relayStatus(ctx, store);
   if (relay.configError !== null) {
-    checks.push(check("gateway-settings", "fail", relay.configError, "fix the value named above (`hermes gateway status` shows where each comes from)"));
+    checks.push(
+      check(
+        "gateway-settings",
+        "fail",
+        relay.configError,
+        "fix the value named above (`hermes gateway status` shows where each comes from)",
+      ),
+    );
   } else {
     checks.push(check("gateway-settings", "ok", "relay settings valid (env, .env, config.yaml)"));
   }
   if (relay.relayUrl === null) {
-    checks.push(check("relay-credentials", "skip", "not enrolled with a relay connector", "`hermes gateway enroll` (only if you use the relay)"));
+    checks.push(
+      check(
+        "relay-credentials",
+        "skip",
+        "not enrolled with a relay connector",
+        "`hermes gateway enroll` (only if you use the relay)",
+      ),
+    );
   } else {
     checks.push(
       !relay.secret.set
-        ? check("relay-credentials", "fail", "relay URL set but GATEWAY_RELAY_SECRET missing", "`hermes gateway enroll` with a fresh enrollment token")
+        ? check(
+            "relay-credentials",
+            "fail",
+            "relay URL set but GATEWAY_RELAY_SECRET missing",
+            "`hermes gateway enroll` with a fresh enrollment token",
+          )
         : !relay.deliveryKey.set
-          ? check("relay-credentials", "warn", "GATEWAY_RELAY_DELIVERY_KEY missing: signed deliveries cannot be verified", "`hermes gateway enroll` writes it")
-          : check("relay-credentials", "ok", `relay credentials for gateway ${relay.gatewayId.value} are set`),
+          ? check(
+              "relay-credentials",
+              "warn",
+              "GATEWAY_RELAY_DELIVERY_KEY missing: signed deliveries cannot be verified",
+              "`hermes gateway enroll` writes it",
+            )
+          : check(
+              "relay-credentials",
+              "ok",
+              `relay credentials for gateway ${relay.gatewayId.value} are set`,
+            ),
     );
     checks.push(await connectorCheck(ctx, relay.relayUrl.value));
   }
@@ -160,7 +252,11 @@ export async function doctorReport(ctx: CliContext, deps: DoctorDeps, opts: { fi
 
 const MARK: Record<CheckStatus, string> = { ok: "✓", warn: "⚠", fail: "✗", skip: "–" };
 
-export async function runDoctor(ctx: CliContext, deps: DoctorDeps, opts: JsonOption & { fix?: boolean | undefined }): Promise<void> {
+export async function runDoctor(
+  ctx: CliContext,
+  deps: DoctorDeps,
+  opts: JsonOption & { fix?: boolean | undefined },
+): Promise<void> {
   const report = await doctorReport(ctx, deps, opts);
   printData(ctx, opts, report, (out, r) => {
     const paint = { ok: out.out.green, warn: out.out.yellow, fail: out.out.red, skip: out.out.dim };
@@ -171,8 +267,12 @@ export async function runDoctor(ctx: CliContext, deps: DoctorDeps, opts: JsonOpt
   });
   if (!report.ok) {
     const failed = report.checks.filter((c) => c.status === "fail").map((c) => c.id);
-    throw new CliError("doctor-failed", `${failed.length} check${failed.length === 1 ? "" : "s"} failed: ${failed.join(", ")}`, {
-      hints: ["Apply the fixes above, then run `hermes doctor` again."],
-    });
+    throw new CliError(
+      "doctor-failed",
+      `${failed.length} check${failed.length === 1 ? "" : "s"} failed: ${failed.join(", ")}`,
+      {
+        hints: ["Apply the fixes above, then run `hermes doctor` again."],
+      },
+    );
   }
 }

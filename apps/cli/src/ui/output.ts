@@ -75,7 +75,12 @@ export class Output {
  * The one way a command prints its result: `data` as JSON when `--json` was given, else the
  * human rendering. Commands build `data` first, so both forms always say the same thing.
  */
-export function printData<T>(ctx: CliContext, opts: JsonOption, data: T, human: (out: Output, data: T) => void): void {
+export function printData<T>(
+  ctx: CliContext,
+  opts: JsonOption,
+  data: T,
+  human: (out: Output, data: T) => void,
+): void {
   const out = new Output(ctx);
   if (opts.json === true) out.json(data);
   else human(out, data);
