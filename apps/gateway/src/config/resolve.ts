@@ -10,6 +10,7 @@ import {
   HTTP_URL_SCHEMES,
   orDefault,
   parseUrl,
+  RELAY_KEYS,
   RELAY_SECRET_KEYS,
   readSettingsSource,
   relaySettings,
@@ -21,6 +22,7 @@ import {
   type SettingsSource,
   type Sourced,
 } from "@hermes/settings";
+import type { GatewayCommand } from "@hermes/relay-adapter";
 import { resolvePolicies, type RelayPolicy } from "./policy.js";
 
 export type { Sourced } from "@hermes/settings";
@@ -35,6 +37,14 @@ export interface GatewayConfig extends RelayLinkSettings {
   readonly home: string;
   readonly relayPlatforms: Sourced<readonly string[]>;
   readonly relayBotIds: Sourced<Readonly<Record<string, { botId?: string }>>>;
+  /** Boot self-provision (docs/contract/relay-routing.md): the caller identity bearer; provisioning runs only with it and no pinned secret. */
+  readonly relayIdentityToken: Sourced<string | null>;
+  /** Boot self-provision: this gateway's public inbound URL (absent: outbound-only). */
+  readonly relayEndpoint: Sourced<string | null>;
+  readonly relayRouteKeys: Sourced<readonly string[]>;
+  readonly relayInstanceId: Sourced<string | null>;
+  /** Slash commands the agent serves, declared on the Discord hello (`command_manifest`). */
+  readonly commands: Sourced<readonly GatewayCommand[]>;
   /** What `POST /relay/policy` declares at boot, per platform (all-default platforms omitted, except Discord). */
   readonly relayPolicies: readonly RelayPolicy[];
   readonly inboundHost: Sourced<string>;
@@ -144,6 +154,11 @@ function resolveFrom(source: SettingsSource, home: string, opts: ResolveOptions)
     relayPlatforms,
     relayBotIds,
     relayPolicies: resolvePolicies(relayPlatforms.value, source),
+    relayIdentityToken: orDefault(settings.secret(RELAY_KEYS.identityToken), null),
+    relayEndpoint: orDefault(settings.url(RELAY_KEYS.endpoint, HTTP_URL_SCHEMES), null),
+    relayRouteKeys: orDefault<readonly string[]>(settings.list(RELAY_KEYS.routeKeys), []),
+    relayInstanceId: orDefault(settings.string(RELAY_KEYS.instanceId), null),
+    commands: resolveCommands(source, settings),
     inboundHost: orDefault(settings.string(key("GATEWAY_RELAY_INBOUND_HOST", "relay_inbound_host")), "127.0.0.1"),
     inboundPort: orDefault(settings.int(key("GATEWAY_RELAY_INBOUND_PORT", "relay_inbound_port"), { min: 1, max: 65535 }), null),
     agent,
@@ -161,6 +176,36 @@ function resolveFrom(source: SettingsSource, home: string, opts: ResolveOptions)
     secretValues: source.secretValues(),
     warnings,
   };
+}
+
+/**
+ * `GATEWAY_COMMANDS` (comma list) or `gateway.commands` (YAML list): each entry `name` or
+ * `name:description`, or in YAML `{name, description?, args?}` (`args`: the hint of one optional
+ * free-text option). Names Discord refuses are reported when the manifest is built.
+ */
+function resolveCommands(source: SettingsSource, settings: Settings): Sourced<readonly GatewayCommand[]> {
+  const envList = settings.list({ env: "GATEWAY_COMMANDS" });
+  if (envList) return { ...envList, value: envList.value.map(commandOf) };
+  const raw = source.yaml("gateway.commands");
+  if (raw === null) return { value: [], source: "default", key: "" };
+  if (!Array.isArray(raw.value)) throw new SettingsError("SETTINGS_INVALID_VALUE", raw.key, raw.source, "expected a list of commands");
+  const out: GatewayCommand[] = [];
+  for (const entry of raw.value as unknown[]) {
+    if (typeof entry === "string") out.push(commandOf(entry));
+    else if (typeof entry === "object" && entry !== null && typeof (entry as { name?: unknown }).name === "string") {
+      const e = entry as { name: string; description?: unknown; args?: unknown };
+      const c: GatewayCommand = { name: e.name };
+      if (typeof e.description === "string") c.description = e.description;
+      if (typeof e.args === "string") c.argsHint = e.args;
+      out.push(c);
+    } else throw new SettingsError("SETTINGS_INVALID_VALUE", raw.key, raw.source, "each command is a name, \"name:description\" or {name, description?, args?}");
+  }
+  return { value: out, source: raw.source, key: raw.key };
+}
+
+function commandOf(entry: string): GatewayCommand {
+  const i = entry.indexOf(":");
+  return i === -1 ? { name: entry.trim() } : { name: entry.slice(0, i).trim(), description: entry.slice(i + 1).trim() };
 }
 
 function parseAgent(s: Sourced<string>, settings: Settings): AgentSpec {

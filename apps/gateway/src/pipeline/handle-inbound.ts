@@ -20,8 +20,8 @@ export interface InboundDeps {
   readonly scheduler: TurnScheduler;
   readonly authorize: (event: unknown) => AuthDecision;
   readonly sessionKey: (event: unknown) => string;
-  /** The descriptor's limits at the time of sending. */
-  readonly limits: () => { readonly maxMessageLength: number; readonly lenUnit: LenUnit };
+  /** The limits of the event's chat (its platform's descriptor) at the time of sending. */
+  readonly limits: (event: unknown) => { readonly maxMessageLength: number; readonly lenUnit: LenUnit };
   /** `signal` aborts with the turn (an interrupt or the drain budget): an in-flight send stops waiting. */
   readonly send: (event: unknown, text: string, signal: AbortSignal) => Promise<void>;
 }
@@ -44,7 +44,7 @@ export async function runInboundTurn(
       turnSignal = signal;
       const reply = await deps.agent.runTurn(event, { signal });
       if (reply.trim() === "") return { kind: "empty" } as const;
-      const { maxMessageLength, lenUnit } = deps.limits();
+      const { maxMessageLength, lenUnit } = deps.limits(event);
       const chunks = splitReply(reply, maxMessageLength, lenUnit);
       for (const c of chunks) {
         // Cut off by the drain budget mid-reply: not finished, so it runs again after the restart.

@@ -4,7 +4,7 @@
  *   buffering and replay, revocation, a control API) — see TESTING.md.
  * - `StubTransport`: an in-memory `RelayTransport` for unit tests of a `RelayAdapter` host.
  */
-export { ReferenceConnector } from "./reference-connector.js";
+export { ReferenceConnector, egressDeclined } from "./reference-connector.js";
 export type {
   ReferenceConnectorOptions,
   OutboundRecord,
