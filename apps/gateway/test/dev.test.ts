@@ -74,7 +74,8 @@ describe("hermes-gateway dev-connector", () => {
       expect(await post.json()).toEqual({ delivered: "live" });
       let outbound: { action: { op: string; content: string } }[] = [];
       for (let i = 0; i < 500 && outbound.length === 0; i++) {
-        outbound = ((await (await fetch(`${controlUrl}/outbound`, { headers: auth })).json()) as { outbound: typeof outbound }).outbound;
+        // Only the reply: typing (cosmetic) comes first.
+        outbound = ((await (await fetch(`${controlUrl}/outbound`, { headers: auth })).json()) as { outbound: typeof outbound }).outbound.filter((o) => o.action.op === "send");
         if (outbound.length === 0) await new Promise((r) => setTimeout(r, 10));
       }
       // Accepted by the guard: the reply names the chat's author, as the connector needs for a DM.

@@ -66,3 +66,5 @@ export type {
   PassthroughHandler,
   SendOutboundOptions,
 } from "./transport/types.js";
+
+export * from "./media/index.js";

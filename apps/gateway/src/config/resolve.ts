@@ -22,7 +22,8 @@ import {
   type SettingsSource,
   type Sourced,
 } from "@hermes/settings";
-import type { GatewayCommand } from "@hermes/relay-adapter";
+import { DEFAULT_MEDIA_CACHE_MAX_AGE_MS, DEFAULT_MEDIA_CACHE_MAX_BYTES, type GatewayCommand } from "@hermes/relay-adapter";
+import { DEFAULT_REACTION_PLATFORMS } from "../activity/turn-activity.js";
 import { resolvePolicies, type RelayPolicy } from "./policy.js";
 
 export type { Sourced } from "@hermes/settings";
@@ -51,6 +52,17 @@ export interface GatewayConfig extends RelayLinkSettings {
   readonly inboundPort: Sourced<number | null>;
   readonly agent: Sourced<AgentSpec>;
   readonly agentTimeoutMs: Sourced<number>;
+  /** How the agent answers: one plain-text reply, or ndjson events (protocol v2). */
+  readonly agentOutput: Sourced<"text" | "ndjson">;
+  /** Platforms where a turn reacts on the user's message (👀, then ✅/❌). */
+  readonly reactionPlatforms: Sourced<readonly string[]>;
+  /** Time between two `typing` ops while a turn runs; 0 = none. */
+  readonly typingIntervalMs: Sourced<number>;
+  /** Minimum time between two edits of a streamed message. */
+  readonly streamEditIntervalMs: Sourced<number>;
+  /** Bounds of the inbound media cache under HERMES_HOME. */
+  readonly mediaCacheMaxBytes: Sourced<number>;
+  readonly mediaCacheMaxAgeMs: Sourced<number>;
   /** Variable names an `exec:` agent gets although they look secret (never the gateway's own secrets). */
   readonly agentPassEnv: Sourced<readonly string[]>;
   readonly healthHost: Sourced<string>;
@@ -162,6 +174,7 @@ function resolveFrom(source: SettingsSource, home: string, opts: ResolveOptions)
     inboundHost: orDefault(settings.string(key("GATEWAY_RELAY_INBOUND_HOST", "relay_inbound_host")), "127.0.0.1"),
     inboundPort: orDefault(settings.int(key("GATEWAY_RELAY_INBOUND_PORT", "relay_inbound_port"), { min: 1, max: 65535 }), null),
     agent,
+    ...activitySettings(settings),
     agentPassEnv: agentPassEnvOf(settings.list(key("GATEWAY_AGENT_PASS_ENV", "agent_pass_env"))),
     agentTimeoutMs: orDefault(settings.int(key("GATEWAY_AGENT_TIMEOUT_MS", "agent_timeout_ms"), { min: 1, max: 86_400_000 }), 120_000),
     healthHost: orDefault(settings.string(key("GATEWAY_HEALTH_HOST", "health_host")), "127.0.0.1"),
@@ -206,6 +219,20 @@ function resolveCommands(source: SettingsSource, settings: Settings): Sourced<re
 function commandOf(entry: string): GatewayCommand {
   const i = entry.indexOf(":");
   return i === -1 ? { name: entry.trim() } : { name: entry.slice(0, i).trim(), description: entry.slice(i + 1).trim() };
+}
+
+/** Agent protocol v2, activity and media settings (docs: README "Replies, media and activity"). */
+function activitySettings(settings: Settings) {
+  const reactions = settings.list(key("GATEWAY_REACTIONS", "reactions"));
+  const platforms = reactions && { ...reactions, value: reactions.value.map((p) => p.toLowerCase()).filter((p) => p !== "none") };
+  return {
+    agentOutput: orDefault<"text" | "ndjson">(settings.oneOf(key("GATEWAY_AGENT_OUTPUT", "agent_output"), ["text", "ndjson"] as const), "text"),
+    reactionPlatforms: orDefault<readonly string[]>(platforms, DEFAULT_REACTION_PLATFORMS),
+    typingIntervalMs: orDefault(settings.int(key("GATEWAY_TYPING_INTERVAL_MS", "typing_interval_ms"), { min: 0, max: 60_000 }), 4000),
+    streamEditIntervalMs: orDefault(settings.int(key("GATEWAY_STREAM_EDIT_INTERVAL_MS", "stream_edit_interval_ms"), { min: 1000, max: 60_000 }), 1000),
+    mediaCacheMaxBytes: orDefault(settings.int(key("GATEWAY_MEDIA_CACHE_MAX_BYTES", "media_cache_max_bytes"), { min: 0, max: Number.MAX_SAFE_INTEGER }), DEFAULT_MEDIA_CACHE_MAX_BYTES),
+    mediaCacheMaxAgeMs: orDefault(settings.int(key("GATEWAY_MEDIA_CACHE_MAX_AGE_MS", "media_cache_max_age_ms"), { min: 0, max: Number.MAX_SAFE_INTEGER }), DEFAULT_MEDIA_CACHE_MAX_AGE_MS),
+  };
 }
 
 function parseAgent(s: Sourced<string>, settings: Settings): AgentSpec {

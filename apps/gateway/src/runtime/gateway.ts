@@ -6,6 +6,8 @@ import {
   buildSessionKey,
   isUpstreamRelayEvent,
   RelayAdapter,
+  RelayMediaClient,
+  relayHttpBase,
   RELAY_NOT_CONNECTED,
   startInboundReceiver,
   WebSocketRelayTransport,
@@ -22,10 +24,15 @@ import type { GatewayConfig } from "../config/resolve.js";
 import { startHealthServer, type HealthServer, type HealthState } from "../ops/health.js";
 import { NO_METRICS, outboundKind, type LinkState, type MetricsRecorder } from "../ops/metrics-events.js";
 import { runInboundTurn, type InboundDeps, type InboundOutcome } from "../pipeline/handle-inbound.js";
+import { TurnActivity } from "../activity/turn-activity.js";
+import { localizeMedia } from "../media/localize.js";
+import { SendFailedError, streamingAllowed, type ChatOutbound } from "../reply/chat-outbound.js";
+import { PromptBook } from "../reply/prompts.js";
 import type { LenUnit } from "../reply/split.js";
 import { journalPath, TurnJournal, type OpenedJournal } from "../turns/journal.js";
 import { TurnScheduler, type TurnSchedulerOptions } from "../turns/scheduler.js";
 import { randomUUID } from "node:crypto";
+import { join } from "node:path";
 import { postRelayPolicies } from "./policy-post.js";
 import { provisionRelay, type ProvisionResult } from "./provision.js";
 
@@ -101,6 +108,8 @@ export class GatewayRuntime {
   readonly #transport: WebSocketRelayTransport;
   readonly #adapter: RelayAdapter;
   readonly #agent: AgentBackend;
+  /** The connector's media routes (null without a relay URL and secret). */
+  readonly #media: RelayMediaClient | null;
   /** The per-message pipeline's collaborators, built once (not per message). */
   readonly #deps: InboundDeps;
   /** Records turn outcomes, outbound results, link closes; a no-op unless /metrics is served. */
@@ -150,30 +159,70 @@ export class GatewayRuntime {
         env: opts.env,
         secretValues: c.secretValues,
         passEnv: c.agentPassEnv.value,
+        output: c.agentOutput.value,
         logger: this.#log.child({ component: "agent" }),
       });
+    // Provisioned credentials when boot self-provision ran, else the configured secret.
+    const secret = this.#creds.secret;
+    this.#media =
+      c.relayUrl.value === null || secret === null || secret === ""
+        ? null
+        : new RelayMediaClient({
+            baseUrl: relayHttpBase(c.relayUrl.value),
+            gatewayId: this.#creds.gatewayId,
+            secret,
+            cacheDir: join(c.home, "gateway", "media", encodeURIComponent(this.#creds.gatewayId)),
+            cache: { maxBytes: c.mediaCacheMaxBytes.value, maxAgeMs: c.mediaCacheMaxAgeMs.value },
+            ...(opts.fetch ? { fetch: opts.fetch } : {}),
+          });
+    const media = this.#media;
+    const mediaLog = this.#log.child({ component: "media" });
     const authDeps = { allowedUsers: c.allowedUsers, isUpstreamRelayEvent };
     const adapter = this.#adapter;
-    const transport = this.#transport;
     this.#deps = {
       agent: this.#agent,
       scheduler: this.#scheduler,
       authorize: (e) => authorize(adapter, e, authDeps),
-      sessionKey: (e) => buildSessionKey((e as RelayMessageEvent).source),
-      // The chat's own platform decides (Discord 2000 chars, Telegram 4096 UTF-16 units, …).
-      limits: (e) => {
-        const caps = adapter.capabilitiesForChat((e as RelayMessageEvent).source.chat_id);
-        return { maxMessageLength: caps.maxMessageLength, lenUnit: caps.lenUnit as LenUnit };
+      sessionKey: (e) => buildSessionKey(e.source),
+      outbound: (e) => this.#chatOutbound(e),
+      localize: (e, signal) => localizeMedia(e, media, signal, mediaLog),
+      activity: new TurnActivity({
+        typingIntervalMs: c.typingIntervalMs.value,
+        reactionPlatforms: c.reactionPlatforms.value,
+        log: this.#log.child({ component: "activity" }),
+      }),
+      prompts: new PromptBook(),
+      reply: { editIntervalMs: c.streamEditIntervalMs.value, log: this.#log.child({ component: "reply" }) },
+    };
+  }
+
+  /** The turn's chat: capabilities from the descriptor, ops through the adapter. */
+  #chatOutbound(e: RelayMessageEvent): ChatOutbound {
+    const adapter = this.#adapter;
+    const transport = this.#transport;
+    const src = e.source;
+    const threadMeta = src.thread_id !== null && src.thread_id !== src.chat_id ? { thread_id: src.thread_id } : null;
+    const withChat = (fields: Record<string, unknown>): Record<string, unknown> => ({ ...fields, chat_id: src.chat_id, ...(threadMeta ? { metadata: threadMeta } : {}) });
+    // The chat's own platform decides (Discord 2000 chars, Telegram 4096 UTF-16 units, ops, …).
+    const caps = adapter.capabilitiesForChat(src.chat_id);
+    const d = caps.descriptor;
+    const supports = (op: string): boolean => adapter.supportsOpForChat(src.chat_id, op);
+    return {
+      capabilities: {
+        platform: src.platform,
+        maxMessageLength: caps.maxMessageLength,
+        lenUnit: caps.lenUnit as LenUnit,
+        supports,
+        streaming: streamingAllowed(d, supports),
       },
-      send: async (e, text, signal) => {
-        const src = (e as RelayMessageEvent).source;
-        const opts = src.thread_id !== null && src.thread_id !== src.chat_id ? { metadata: { thread_id: src.thread_id } } : {};
+      send: async (text, signal) => {
+        const opts = threadMeta ? { metadata: threadMeta } : {};
         for (;;) {
           // No signal per send (a listener per send costs memory on a busy gateway): at the drain
           // budget the runtime settles every pending send at once (abortPendingOutbound).
           const r = await adapter.send(src.chat_id, text, opts);
           this.#metrics.outbound(outboundKind(r.raw));
-          if (r.success) return;
+          if (r.success) return r.messageId ?? null;
           // Refused by the connector's egress guard: an authorization decision (the adapter
           // logged it). Never retried, and the rest of the reply is not sent either.
           if (r.outcome === "declined") {
@@ -185,11 +234,19 @@ export class GatewayRuntime {
             await waitForLink(transport, signal);
             if (!signal.aborted) continue;
           }
-          throw Object.assign(new Error(`reply not delivered: ${r.error ?? "unknown error"}${r.ambiguous ? " (ambiguous: may have been delivered)" : ""}`), {
-            code: "GATEWAY_SEND_FAILED",
-          });
+          throw new SendFailedError(`reply not delivered: ${r.error ?? "unknown error"}${r.ambiguous ? " (ambiguous: may have been delivered)" : ""}`);
         }
       },
+      action: async (op, fields) => {
+        const r = await adapter.sendAction(op, withChat(fields));
+        // The metric counts the reply's ops; typing and reactions are cosmetic (logged at debug).
+        if (r.unsupported !== true && op !== "typing" && op !== "react") this.#metrics.outbound(outboundKind(r));
+        return r;
+      },
+      upload: (path, signal) =>
+        this.#media === null
+          ? Promise.resolve({ ok: false, code: "MEDIA_FILE", message: "media uploads are off (no relay URL or secret)" } as const)
+          : this.#media.upload(path, { signal }),
     };
   }
 

@@ -18,3 +18,6 @@ export { MEDIA_CAP } from "./connector-http.js";
 export { referenceDescriptor } from "./descriptors.js";
 export { StubTransport } from "./stub-transport.js";
 export type { StubTransportOptions } from "./stub-transport.js";
+export { ChatSurface, promptAnswer } from "./chat-surface.js";
+export type { ChatMessage, ChatActivity } from "./chat-surface.js";
+export { publishMedia } from "./media-store.js";

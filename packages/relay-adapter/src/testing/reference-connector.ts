@@ -16,6 +16,7 @@ import { parseGatewayFrame } from "../protocol/frames.js";
 import type { ConnectorFrame, Descriptor, OutboundAction, OutboundResult, WireMessageEvent, WirePassthroughForward } from "../protocol/types.js";
 import { handleConnectorHttp, type HttpRoute } from "./connector-http.js";
 import type { BufferedItem, ConnectorState, OutboundAnswer, OutboundRecord, PushResult } from "./connector-types.js";
+import { ChatSurface } from "./chat-surface.js";
 import { mintSecret, randomHex } from "./secrets.js";
 
 export type { BufferedItem, ConnectorState, OutboundAnswer, OutboundRecord, PushResult } from "./connector-types.js";
@@ -75,6 +76,8 @@ export class ReferenceConnector extends EventEmitter {
   readonly interrupts: { gatewayId: string; session_key: string; reason: string | null }[] = [];
   readonly policies: Record<string, unknown>[] = [];
   readonly provisions: Record<string, unknown>[] = [];
+  /** What a chat user would see: messages with edits applied, media, prompts, typing, reactions. */
+  readonly chat = new ChatSurface(this);
   readonly #opts: ReferenceConnectorOptions;
   readonly #gateways = new Map<string, GatewayState>();
   readonly #conns = new Set<Conn>();
@@ -98,7 +101,7 @@ export class ReferenceConnector extends EventEmitter {
   readonly enrollmentTokens = new Map<string, { tenant: string }>();
   /** @internal delivery keys minted by enroll/provision */
   readonly deliveryKeys = new Map<string, string>();
-  /** @internal uploaded media */
+  /** Media in the store (uploads and `publishMedia`), by id: for assertions. */
   readonly media = new Map<string, { bytes: Buffer; contentType: string; filename: string | null }>();
 
   constructor(opts: ReferenceConnectorOptions = {}) {
