@@ -10,7 +10,12 @@ const pkg = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), 
 export default bundledBinConfig(
   { cli: "src/cli.ts" },
   {
-    noExternal: [/^@hermes\//],
+    // Every dependency is bundled too: resolving ws, pino, yaml and commander in node_modules
+    // and scanning each CommonJS file for its exports (ESM importing CommonJS) was most of the
+    // cold start (bench/gateway-cold-start.mjs). pino-pretty stays a runtime dependency: it is
+    // loaded with createRequire, only for pretty output.
+    noExternal: [/.*/],
+    external: ["pino-pretty"],
     define: { __GATEWAY_VERSION__: JSON.stringify(pkg.version) },
   },
 );
