@@ -30,6 +30,8 @@ export interface TurnActivityHandle {
   end(outcome: "ok" | "failed"): void;
 }
 
+const NO_ACTIVITY: TurnActivityHandle = { end: () => undefined };
+
 const defaultEvery = (fn: () => void, ms: number): (() => void) => {
   const t = setInterval(fn, ms);
   t.unref(); // the turn, not its typing, holds the process
@@ -52,6 +54,14 @@ export class TurnActivity {
   /** Start the turn's activity on its chat; `messageId` is the user's message (reactions go on it). */
   start(out: ChatOutbound, messageId: string | null): TurnActivityHandle {
     const caps = out.capabilities;
+    const typing = this.#interval > 0 && caps.supports("typing");
+    const react =
+      messageId !== null &&
+      messageId !== "" &&
+      this.#reactions.has(caps.platform) &&
+      caps.supports("react");
+    // Nothing to show (typing and reactions off for this chat): no closures for this turn.
+    if (!typing && !react) return NO_ACTIVITY;
     const fire = (op: string, fields: Record<string, unknown>): void => {
       void out.action(op, fields).then(
         (r) => {
@@ -62,15 +72,10 @@ export class TurnActivity {
       );
     };
     let stopTyping: (() => void) | null = null;
-    if (this.#interval > 0 && caps.supports("typing")) {
+    if (typing) {
       fire("typing", {});
       stopTyping = this.#every(() => fire("typing", {}), this.#interval);
     }
-    const react =
-      messageId !== null &&
-      messageId !== "" &&
-      this.#reactions.has(caps.platform) &&
-      caps.supports("react");
     if (react) fire("react", { message_id: messageId, emoji: REACTION_WORKING });
     let ended = false;
     return {

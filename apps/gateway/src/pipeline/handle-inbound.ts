@@ -59,7 +59,10 @@ export async function runInboundTurn(
       try {
         const promptResponse = deps.prompts ? deps.prompts.answer(sessionKey, event) : event.promptResponse;
         const answered: RelayMessageEvent = promptResponse === event.promptResponse ? event : { ...event, promptResponse };
-        const agentEvent: AgentEvent = deps.localize ? await deps.localize(answered, signal) : answered;
+        // Most messages carry no media: no promise to await for them (a turn held across
+        // garbage collections keeps each of its objects alive; fewer is less memory).
+        const agentEvent: AgentEvent =
+          deps.localize && answered.media.length > 0 ? await deps.localize(answered, signal) : answered;
         const prompts = deps.prompts;
         const reply = new ReplyStream({
           ...deps.reply,

@@ -80,8 +80,8 @@ export class ReplyStream {
       case "delta":
         return this.#enqueue(() => this.#delta(event.text));
       case "message":
-        this.#enqueue(() => this.#seal());
-        return this.#enqueue(() => this.#sendText(event.text));
+        // One queued step, not two: a turn's objects live until its reply is acked.
+        return this.#enqueue(() => this.#sealThenSend(event.text));
       case "media":
         this.#enqueue(() => this.#seal());
         return this.#enqueue(() => this.#media(event.path, event.kind, event.caption));
@@ -103,19 +103,29 @@ export class ReplyStream {
 
   #enqueue(step: () => Promise<void>): void {
     this.#queue = this.#queue.then(async () => {
-      if (this.#failure !== null) return;
-      const { signal } = this.#opts;
-      if (signal.reason instanceof DrainAbortError) {
-        this.#failure = signal.reason;
-        return;
-      }
-      if (signal.aborted) return;
+      if (this.#stopped()) return;
       try {
         await step();
       } catch (e) {
         this.#failure = e;
       }
     });
+  }
+
+  /** No further step runs: an earlier one failed, or the turn was aborted (at the drain budget: a failure). */
+  #stopped(): boolean {
+    if (this.#failure !== null) return true;
+    const { signal } = this.#opts;
+    if (signal.reason instanceof DrainAbortError) {
+      this.#failure = signal.reason;
+      return true;
+    }
+    return signal.aborted;
+  }
+
+  async #sealThenSend(text: string): Promise<void> {
+    await this.#seal();
+    if (!this.#stopped()) await this.#sendText(text);
   }
 
   get #caps() {
