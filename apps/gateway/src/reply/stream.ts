@@ -9,12 +9,16 @@
 //    cannot be uploaded) the caption goes out as text instead. A refusal of `send_media` fails
 //    the turn: it is never re-sent as another op.
 //  - `prompt` is sent with the `prompt` op (buttons), else as numbered text.
+// An egress decline of any op (send, edit, send_media, prompt) ends the turn with
+// ReplyDeclinedError: nothing more is sent to the chat the connector refused, no op is retried
+// and no content goes out again through another op.
 // The first failed send fails the turn; an interrupted turn stops sending; a turn cut off by the
 // drain budget throws DrainAbortError (it runs again after the restart).
 import { basename, isAbsolute, resolve } from "node:path";
 import type { AgentOutputEvent, PromptOption } from "../agent/ndjson-events.js";
 import { DrainAbortError } from "../turns/scheduler.js";
-import { SendFailedError, type ChatOutbound } from "./chat-outbound.js";
+import { isEgressDecline } from "@hermes/relay-adapter";
+import { ReplyDeclinedError, SendFailedError, type ChatOutbound } from "./chat-outbound.js";
 import type { PendingPrompt } from "./prompts.js";
 import { numberedPromptText } from "./prompts.js";
 import { splitReply, splitReplyPieces } from "./split.js";
@@ -202,6 +206,7 @@ export class ReplyStream {
     const r = await this.#opts.out.action("edit", { message_id: messageId, content });
     this.#edits++;
     if (r.success === true) return;
+    if (isEgressDecline(r)) throw new ReplyDeclinedError("edit");
     if (mustLand)
       throw new SendFailedError(
         `reply edit not delivered: ${r.error ?? "unknown error"}${r.ambiguous === true ? " (ambiguous: may have been delivered)" : ""}`,
@@ -238,6 +243,7 @@ export class ReplyStream {
           this.#messages++;
           return;
         }
+        if (isEgressDecline(r)) throw new ReplyDeclinedError("send_media");
         if (r.unsupported !== true)
           throw new SendFailedError(
             `media not delivered: ${r.error ?? "unknown error"}${r.ambiguous === true ? " (ambiguous: may have been delivered)" : ""}`,
@@ -274,6 +280,7 @@ export class ReplyStream {
         });
         return;
       }
+      if (isEgressDecline(r)) throw new ReplyDeclinedError("prompt");
       if (r.unsupported !== true)
         throw new SendFailedError(`prompt not delivered: ${r.error ?? "unknown error"}`);
     }

@@ -26,7 +26,13 @@ import { NO_METRICS, outboundKind, type LinkState, type MetricsRecorder } from "
 import { runInboundTurn, type InboundDeps, type InboundOutcome } from "../pipeline/handle-inbound.js";
 import { TurnActivity } from "../activity/turn-activity.js";
 import { localizeMedia } from "../media/localize.js";
-import { SendFailedError, streamingAllowed, type ChatOutbound } from "../reply/chat-outbound.js";
+import {
+  REPLY_DECLINED,
+  ReplyDeclinedError,
+  SendFailedError,
+  streamingAllowed,
+  type ChatOutbound,
+} from "../reply/chat-outbound.js";
 import { PromptBook } from "../reply/prompts.js";
 import type { LenUnit } from "../reply/split.js";
 import { journalPath, TurnJournal, type OpenedJournal } from "../turns/journal.js";
@@ -72,8 +78,7 @@ interface LinkCredentials {
   readonly deliveryKey: string | null;
 }
 
-/** Error code of a reply the connector refused (egress declined): not retried, not re-sent. */
-export const REPLY_DECLINED = "GATEWAY_REPLY_DECLINED";
+export { REPLY_DECLINED };
 
 /** What `onOutcome` is told about a message that never became a turn. */
 export type DroppedOutcome = { readonly kind: "duplicate" } | { readonly kind: "shed"; readonly bound: "total" | "session" };
@@ -226,7 +231,7 @@ export class GatewayRuntime {
           // Refused by the connector's egress guard: an authorization decision (the adapter
           // logged it). Never retried, and the rest of the reply is not sent either.
           if (r.outcome === "declined") {
-            throw Object.assign(new Error("reply declined by the connector (egress declined); not resent"), { code: REPLY_DECLINED });
+            throw new ReplyDeclinedError("send");
           }
           // Not sent at all while the link is down: wait for it to come back (the turn's signal
           // bounds the wait), then send. Anything else, and an ambiguous result, is not retried.
