@@ -6,7 +6,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import type { WireMessageEvent, WireSessionSource } from "@hermes/relay-adapter";
+import {
+  eventFromWire,
+  type RelayMessageEvent,
+  type WireMessageEvent,
+  type WireSessionSource,
+} from "@hermes/relay-adapter";
 import {
   promptAnswer,
   publishMedia,
@@ -20,6 +25,7 @@ import { resolveConfig } from "../src/config/resolve.js";
 import type { InboundOutcome } from "../src/pipeline/handle-inbound.js";
 import { createLogger } from "../src/ops/logger.js";
 import { GatewayRuntime } from "../src/runtime/gateway.js";
+import { journalPath, TurnJournal } from "../src/turns/journal.js";
 
 const SECRET = "features-test-secret-0123456789";
 const GW = "gw-features";
@@ -53,10 +59,19 @@ function scripted(
   return { agent, seen };
 }
 
-async function start(platform: string, agent: AgentBackend, env: Record<string, string> = {}) {
-  const connector = await new ReferenceConnector({ gateways: { [GW]: [SECRET] } }).start();
+async function start(
+  platform: string,
+  agent: AgentBackend,
+  env: Record<string, string> = {},
+  descriptors?: ConstructorParameters<typeof ReferenceConnector>[0]["descriptors"],
+  run: { home?: string; journal?: boolean } = {},
+) {
+  const connector = await new ReferenceConnector({
+    gateways: { [GW]: [SECRET] },
+    ...(descriptors ? { descriptors } : {}),
+  }).start();
   cleanups.push(() => connector.stop());
-  const home = tempDir();
+  const home = run.home ?? tempDir();
   const config = resolveConfig({
     env: {
       HERMES_HOME: home,
@@ -88,6 +103,7 @@ async function start(platform: string, agent: AgentBackend, env: Record<string, 
     log,
     env: {},
     agent,
+    journal: run.journal === true,
     onOutcome: (_e, o) => void outcomes.push(o as InboundOutcome),
   });
   cleanups.push(() => runtime.stop("test over"));
@@ -245,6 +261,65 @@ describe("streamed replies", () => {
     await turn(ev("slack", "hi"));
     // Slack's reference descriptor has supports_edit: it streams too; the descriptor decides.
     expect(connector.chat.transcript("C1")).toEqual(["abc"]);
+  });
+});
+
+describe("per-chat capabilities", () => {
+  it("a Discord+Telegram gateway streams only in the chat whose platform allows edits", async () => {
+    const { agent } = scripted((_e, emit) => {
+      emit({ type: "delta", text: "Hello" });
+      emit({ type: "delta", text: ", world" });
+      return "";
+    });
+    // Telegram here can neither edit nor stream drafts; Discord keeps its reference descriptor.
+    const { connector, turn } = await start("discord,telegram", agent, { GATEWAY_REACTIONS: "none" }, {
+      telegram: { supports_edit: false, supports_draft_streaming: false },
+    });
+    const tg = { ...ev("telegram", "hi"), source: source("telegram", { chat_id: "T1" }) };
+    expect(await turn(tg)).toEqual({ kind: "replied", chunks: 1 });
+    const dc = { ...ev("discord", "hi"), source: source("discord", { chat_id: "D1" }) };
+    expect(await turn(dc)).toEqual({ kind: "replied", chunks: 1 });
+    const edits = ops(connector, "edit");
+    expect(edits.map((o) => [o.platform, o.action["chat_id"]])).toEqual([["discord", "D1"]]);
+    expect(connector.chat.transcript("T1")).toEqual(["Hello, world"]);
+    expect(connector.chat.inChat("D1")[0]?.versions).toEqual(["Hello", "Hello, world"]);
+    // Every op of the Discord turn went out through Discord, with the chat's metadata.
+    for (const o of connector.outbound.filter((r) => r.action["chat_id"] === "D1"))
+      expect(o.platform).toBe("discord");
+  });
+});
+
+describe("turns run again from the journal", () => {
+  it("a Telegram turn recovered after a restart is answered through Telegram, with its chat's metadata", async () => {
+    const home = tempDir();
+    const wire: WireMessageEvent = {
+      text: "hi",
+      message_id: "t9",
+      source: source("telegram", { chat_id: "T9", user_id: "U9", profile: "work" }),
+    };
+    const converted = eventFromWire(wire);
+    if (!converted.ok) throw new Error(converted.message);
+    const opened = TurnJournal.open<RelayMessageEvent>(journalPath(home, GW));
+    opened.journal.take("telegram:T9:t9", converted.event);
+    await opened.journal.durable();
+    opened.journal.close();
+    const { agent } = scripted(() => "answer");
+    // Discord is the primary identity: a chat the link never delivered must not default to it.
+    const { connector } = await start(
+      "discord,telegram",
+      agent,
+      { GATEWAY_REACTIONS: "none" },
+      undefined,
+      { home, journal: true },
+    );
+    await until(() => ops(connector, "send").length > 0, "the recovered turn's reply");
+    const [reply] = ops(connector, "send");
+    expect(reply?.platform).toBe("telegram");
+    expect(reply?.action).toMatchObject({
+      chat_id: "T9",
+      content: "answer",
+      metadata: { user_id: "U9", profile: "work" },
+    });
   });
 });
 

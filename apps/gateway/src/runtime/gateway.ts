@@ -206,6 +206,9 @@ export class GatewayRuntime {
     const adapter = this.#adapter;
     const transport = this.#transport;
     const src = e.source;
+    // A turn recovered from the journal (or one queued while the route table moved on) still
+    // leaves through the identity its chat arrived on, with the chat's scope and profile.
+    adapter.rememberChat(src);
     const threadMeta = src.thread_id !== null && src.thread_id !== src.chat_id ? { thread_id: src.thread_id } : null;
     const withChat = (fields: Record<string, unknown>): Record<string, unknown> => ({ ...fields, chat_id: src.chat_id, ...(threadMeta ? { metadata: threadMeta } : {}) });
     // The chat's own platform decides (Discord 2000 chars, Telegram 4096 UTF-16 units, ops, …).
