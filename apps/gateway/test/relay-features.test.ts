@@ -63,12 +63,12 @@ async function start(
   platform: string,
   agent: AgentBackend,
   env: Record<string, string> = {},
-  descriptors?: ConstructorParameters<typeof ReferenceConnector>[0]["descriptors"],
+  connectorOpts: Partial<ConstructorParameters<typeof ReferenceConnector>[0]> = {},
   run: { home?: string; journal?: boolean } = {},
 ) {
   const connector = await new ReferenceConnector({
     gateways: { [GW]: [SECRET] },
-    ...(descriptors ? { descriptors } : {}),
+    ...connectorOpts,
   }).start();
   cleanups.push(() => connector.stop());
   const home = run.home ?? tempDir();
@@ -188,6 +188,31 @@ describe("inbound media", () => {
   });
 });
 
+describe("media over self-provisioned credentials", () => {
+  it("downloads and uploads with the secret issued at boot (no secret configured)", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "out.png"), "out-bytes");
+    const { agent, seen } = scripted(
+      (_e, emit) => (emit({ type: "media", path: join(dir, "out.png"), kind: "image" }), ""),
+    );
+    const { connector, turn } = await start(
+      "discord",
+      agent,
+      { GATEWAY_RELAY_SECRET: "", GATEWAY_RELAY_IDENTITY_TOKEN: "caller-identity-token" },
+      { gateways: {}, identityTokens: ["caller-identity-token"] },
+    );
+    expect(connector.provisions).toHaveLength(1);
+    const { url } = publishMedia(connector, Buffer.from("in-bytes"), { contentType: "image/png" });
+    await turn(ev("discord", "look", { media: [{ url, kind: "image" }] }));
+    const local = seen[0]!.media[0]!;
+    expect(local.error).toBeUndefined();
+    expect(readFileSync(local.path!).toString()).toBe("in-bytes");
+    const [media] = ops(connector, "send_media");
+    const id = String(media?.action["source_url"]).split("/relay/media/")[1]!;
+    expect(connector.media.get(id)?.bytes).toEqual(Buffer.from("out-bytes"));
+  });
+});
+
 describe("agent media out", () => {
   it("is uploaded to /relay/media and sent with send_media and its kind", async () => {
     const dir = tempDir();
@@ -273,7 +298,7 @@ describe("per-chat capabilities", () => {
     });
     // Telegram here can neither edit nor stream drafts; Discord keeps its reference descriptor.
     const { connector, turn } = await start("discord,telegram", agent, { GATEWAY_REACTIONS: "none" }, {
-      telegram: { supports_edit: false, supports_draft_streaming: false },
+      descriptors: { telegram: { supports_edit: false, supports_draft_streaming: false } },
     });
     const tg = { ...ev("telegram", "hi"), source: source("telegram", { chat_id: "T1" }) };
     expect(await turn(tg)).toEqual({ kind: "replied", chunks: 1 });
@@ -309,7 +334,7 @@ describe("turns run again from the journal", () => {
       "discord,telegram",
       agent,
       { GATEWAY_REACTIONS: "none" },
-      undefined,
+      {},
       { home, journal: true },
     );
     await until(() => ops(connector, "send").length > 0, "the recovered turn's reply");
