@@ -369,7 +369,7 @@ describe("prompts", () => {
     const [prompt] = connector.chat.inChat("C1");
     expect(prompt).toMatchObject({
       op: "prompt",
-      promptId: "deploy",
+      promptId: expect.stringMatching(/^[0-9a-f]{8}\.deploy$/),
       content: "Deploy?",
       options: [
         { id: "yes", label: "Yes" },
@@ -385,6 +385,61 @@ describe("prompts", () => {
       promptMessageId: prompt!.messageId,
     });
     expect(connector.chat.transcript("C1").at(-1)).toBe("you chose yes");
+  });
+
+  it("a Discord button press (hp1: component) reaches the agent as promptResponse with its own prompt id", async () => {
+    const { agent, seen } = scripted((e, emit) => {
+      if (e.promptResponse === null)
+        emit({
+          type: "prompt",
+          prompt_id: "deploy",
+          content: "Deploy?",
+          options: [{ id: "yes", label: "Yes" }],
+        });
+      else emit({ type: "message", text: `you chose ${e.promptResponse.optionId}` });
+      return "";
+    });
+    const { connector, turn } = await start("discord", agent, { GATEWAY_REACTIONS: "none" });
+    await turn(ev("discord", "ship it"));
+    const [prompt] = connector.chat.inChat("C1");
+    const wireId = String(prompt?.promptId);
+    expect(wireId).toMatch(/^[0-9a-f]{8}\.deploy$/);
+    const n = connector.outbound.length;
+    connector.pushDiscordInteraction({
+      type: 3,
+      id: "ix-1",
+      channel_id: "C1",
+      user: { id: "U1", username: "u" },
+      message: { id: prompt!.messageId },
+      data: { custom_id: `hp1:${wireId}:yes` },
+    });
+    await until(() => seen.length === 2, "the press as a turn");
+    expect(seen[1]?.promptResponse).toEqual({
+      promptId: "deploy",
+      optionId: "yes",
+      label: "Yes",
+      promptMessageId: prompt!.messageId,
+    });
+    await until(() => connector.outbound.length > n, "the answer's reply");
+    expect(connector.chat.transcript("C1").at(-1)).toBe("you chose yes");
+  });
+
+  it("a press on another gateway's prompt (fanned out by the connector) runs no turn", async () => {
+    const { agent, seen } = scripted(() => "should not run");
+    const { connector, lines } = await start("discord", agent);
+    connector.pushDiscordInteraction({
+      type: 3,
+      id: "ix-2",
+      channel_id: "C1",
+      user: { id: "U1", username: "u" },
+      data: { custom_id: "hp1:ffffffff.deploy:yes" },
+    });
+    await until(
+      () => lines.some((l) => l.includes("prompt answer for another gateway")),
+      "the foreign press noted",
+    );
+    expect(seen).toEqual([]);
+    expect(ops(connector, "send")).toEqual([]);
   });
 
   it("elsewhere go out as numbered text; the typed number comes back as promptResponse in the same session", async () => {

@@ -34,7 +34,7 @@ export interface InboundDeps {
   /** Pending prompts per session (absent: prompt answers pass through as the connector sent them). */
   readonly prompts?: PromptBook;
   /** Options of each turn's reply stream (edit interval, clock, logger). */
-  readonly reply?: Omit<ReplyStreamOptions, "out" | "signal" | "onPrompt">;
+  readonly reply?: Omit<ReplyStreamOptions, "out" | "signal" | "onPrompt" | "promptWireId">;
 }
 
 export async function handleInbound(event: RelayMessageEvent, deps: InboundDeps): Promise<InboundOutcome> {
@@ -65,7 +65,9 @@ export async function runInboundTurn(
           ...deps.reply,
           out,
           signal,
-          ...(prompts ? { onPrompt: (p) => prompts.ask(sessionKey, p) } : {}),
+          ...(prompts
+            ? { onPrompt: (p) => prompts.ask(sessionKey, p), promptWireId: (id) => prompts.wireId(id) }
+            : {}),
         });
         const text = await deps.agent.runTurn(agentEvent, { signal, emit: (e) => reply.push(e) });
         if (text.trim() !== "") reply.push({ type: "message", text });

@@ -35,6 +35,8 @@ export interface ReplyStreamOptions {
   readonly now?: () => number;
   /** Run `fn` after `ms`; returns a cancel function (injected by tests). */
   readonly setTimer?: (fn: () => void, ms: number) => () => void;
+  /** The id a `prompt` op carries for the agent's prompt id (default: the agent's id). */
+  readonly promptWireId?: (promptId: string) => string;
   /** A prompt went out (as buttons or as text). */
   readonly onPrompt?: (prompt: PendingPrompt) => void;
   /** Relative media paths are resolved against this directory (the agent's). */
@@ -266,7 +268,7 @@ export class ReplyStream {
     if (out.capabilities.supports("prompt")) {
       const r = await out.action("prompt", {
         prompt_kind: "choice",
-        prompt_id: promptId,
+        prompt_id: this.#opts.promptWireId?.(promptId) ?? promptId,
         content,
         options: options.map((o) => ({ id: o.id, label: o.label })),
       });

@@ -33,7 +33,7 @@ import {
   streamingAllowed,
   type ChatOutbound,
 } from "../reply/chat-outbound.js";
-import { PromptBook } from "../reply/prompts.js";
+import { PromptBook, promptOwner } from "../reply/prompts.js";
 import type { LenUnit } from "../reply/split.js";
 import { journalPath, TurnJournal, type OpenedJournal } from "../turns/journal.js";
 import { TurnScheduler, type TurnSchedulerOptions } from "../turns/scheduler.js";
@@ -81,7 +81,11 @@ interface LinkCredentials {
 export { REPLY_DECLINED };
 
 /** What `onOutcome` is told about a message that never became a turn. */
-export type DroppedOutcome = { readonly kind: "duplicate" } | { readonly kind: "shed"; readonly bound: "total" | "session" };
+export type DroppedOutcome =
+  | { readonly kind: "duplicate" }
+  | { readonly kind: "shed"; readonly bound: "total" | "session" }
+  /** A button press on a prompt another gateway asked (the connector fans presses out). */
+  | { readonly kind: "foreign_prompt" };
 
 /** `platform:chat_id:message_id`, the identity of a message for deduplication; null without a message id. */
 export function dedupeKey(event: RelayMessageEvent): string | null {
@@ -196,7 +200,7 @@ export class GatewayRuntime {
         reactionPlatforms: c.reactionPlatforms.value,
         log: this.#log.child({ component: "activity" }),
       }),
-      prompts: new PromptBook(),
+      prompts: new PromptBook({ owner: promptOwner(this.#creds.gatewayId) }),
       reply: { editIntervalMs: c.streamEditIntervalMs.value, log: this.#log.child({ component: "reply" }) },
     };
   }
@@ -409,6 +413,14 @@ export class GatewayRuntime {
       this.#log.info({ platform: event.source.platform, chatId: event.source.chat_id, messageId: event.messageId, buffered }, "duplicate message dropped");
       this.#metrics.duplicate();
       this.#notify(event, { kind: "duplicate" });
+      return;
+    }
+    const press = event.promptResponse;
+    if (press !== null && this.#deps.prompts?.isForeign(press.promptId) === true) {
+      // The connector fans a press out to every gateway of the tenant: only the prompt's owner
+      // answers it (running a turn here would answer "/<option>" to a prompt never asked).
+      this.#log.debug({ platform: event.source.platform, chatId: event.source.chat_id, promptId: press.promptId }, "prompt answer for another gateway ignored");
+      this.#notify(event, { kind: "foreign_prompt" });
       return;
     }
     if (this.#scheduler.draining) {
