@@ -297,9 +297,14 @@ describe("per-chat capabilities", () => {
       return "";
     });
     // Telegram here can neither edit nor stream drafts; Discord keeps its reference descriptor.
-    const { connector, turn } = await start("discord,telegram", agent, { GATEWAY_REACTIONS: "none" }, {
-      descriptors: { telegram: { supports_edit: false, supports_draft_streaming: false } },
-    });
+    const { connector, turn } = await start(
+      "discord,telegram",
+      agent,
+      { GATEWAY_REACTIONS: "none" },
+      {
+        descriptors: { telegram: { supports_edit: false, supports_draft_streaming: false } },
+      },
+    );
     const tg = { ...ev("telegram", "hi"), source: source("telegram", { chat_id: "T1" }) };
     expect(await turn(tg)).toEqual({ kind: "replied", chunks: 1 });
     const dc = { ...ev("discord", "hi"), source: source("discord", { chat_id: "D1" }) };

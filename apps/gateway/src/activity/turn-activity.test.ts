@@ -19,7 +19,11 @@ describe("TurnActivity", () => {
         };
       },
     });
-    const declined = { success: false, code: "egress_declined", error: "discord egress declined: x" };
+    const declined = {
+      success: false,
+      code: "egress_declined",
+      error: "discord egress declined: x",
+    };
     const chat = fakeChat({ answer: (op) => (op === "typing" ? declined : undefined) });
     const handle = activity.start(chat.out, "u1");
     await settle();

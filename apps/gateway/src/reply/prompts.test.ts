@@ -55,7 +55,12 @@ describe("PromptBook: prompt ids on the wire", () => {
     const book = new PromptBook({ owner: "0a1b2c3d" });
     expect(book.wireId("deploy")).toBe("0a1b2c3d.deploy");
     book.ask("s", { promptId: "deploy", options, messageId: "m1", asText: false });
-    const press = { promptId: "0a1b2c3d.deploy", optionId: "a", label: null, promptMessageId: "m1" };
+    const press = {
+      promptId: "0a1b2c3d.deploy",
+      optionId: "a",
+      label: null,
+      promptMessageId: "m1",
+    };
     expect(book.answer("s", { text: "/a", promptResponse: press })).toEqual({
       promptId: "deploy",
       optionId: "a",
@@ -63,8 +68,9 @@ describe("PromptBook: prompt ids on the wire", () => {
       promptMessageId: "m1",
     });
     // Stateless for ids that fit: a press after a restart still names the agent's id.
-    expect(new PromptBook({ owner: "0a1b2c3d" }).answer("s", { text: "/a", promptResponse: press }))
-      .toMatchObject({ promptId: "deploy" });
+    expect(
+      new PromptBook({ owner: "0a1b2c3d" }).answer("s", { text: "/a", promptResponse: press }),
+    ).toMatchObject({ promptId: "deploy" });
   });
 
   it("an agent id too long to prefix gets a minted wire id (codec alphabet, ≤ 32), mapped back while remembered", () => {

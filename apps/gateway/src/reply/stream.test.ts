@@ -141,7 +141,11 @@ describe("ReplyStream: streaming by edits", () => {
   });
 
   it("a declined intermediate edit ends the turn as declined: no later edit, no send", async () => {
-    const declined = { success: false, code: "egress_declined", error: "discord egress declined: x" };
+    const declined = {
+      success: false,
+      code: "egress_declined",
+      error: "discord egress declined: x",
+    };
     const { s, chat, time } = stream({
       streaming: true,
       answer: (op) => (op === "edit" ? declined : undefined),
@@ -216,7 +220,11 @@ describe("ReplyStream: whole replies, media, prompts", () => {
   });
 
   it("a declined send_media or prompt ends the turn as declined, with no text fallback", async () => {
-    const declined = { success: false, code: "egress_declined", error: "telegram egress declined: x" };
+    const declined = {
+      success: false,
+      code: "egress_declined",
+      error: "telegram egress declined: x",
+    };
     for (const event of [
       { type: "media", path: "/tmp/a.png", kind: "image", caption: "c" },
       { type: "prompt", prompt_id: "p1", content: "pick", options: [{ id: "y", label: "Yes" }] },
