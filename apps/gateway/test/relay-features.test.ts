@@ -353,6 +353,38 @@ describe("turns run again from the journal", () => {
   });
 });
 
+describe("turns run again from the journal (before the link is up)", () => {
+  it("a recovered Discord turn is split by Discord's limit, not the placeholder descriptor's", async () => {
+    const home = tempDir();
+    const wire: WireMessageEvent = {
+      text: "long please",
+      message_id: "d9",
+      source: source("discord", { chat_id: "D9", user_id: "U9" }),
+    };
+    const converted = eventFromWire(wire);
+    if (!converted.ok) throw new Error(converted.message);
+    const opened = TurnJournal.open<RelayMessageEvent>(journalPath(home, GW));
+    opened.journal.take("discord:D9:d9", converted.event);
+    await opened.journal.durable();
+    opened.journal.close();
+    const { agent } = scripted(() => "x".repeat(3000));
+    const { connector } = await start(
+      "discord",
+      agent,
+      { GATEWAY_REACTIONS: "none" },
+      {},
+      {
+        home,
+        journal: true,
+      },
+    );
+    await until(() => ops(connector, "send").length >= 2, "the recovered turn's reply");
+    expect(ops(connector, "send").map((o) => String(o.action["content"]).length)).toEqual([
+      2000, 1000,
+    ]);
+  });
+});
+
 describe("prompts", () => {
   it("go out as buttons where supported; the press comes back as the next event's promptResponse", async () => {
     const { agent, seen } = scripted((e, emit) => {

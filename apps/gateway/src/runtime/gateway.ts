@@ -193,6 +193,7 @@ export class GatewayRuntime {
       scheduler: this.#scheduler,
       authorize: (e) => authorize(adapter, e, authDeps),
       sessionKey: (e) => buildSessionKey(e.source),
+      ready: (e, signal) => this.#chatReady(e, signal),
       outbound: (e) => this.#chatOutbound(e),
       localize: (e, signal) => localizeMedia(e, media, signal, mediaLog),
       activity: new TurnActivity({
@@ -203,6 +204,20 @@ export class GatewayRuntime {
       prompts: new PromptBook({ owner: promptOwner(this.#creds.gatewayId) }),
       reply: { editIntervalMs: c.streamEditIntervalMs.value, log: this.#log.child({ component: "reply" }) },
     };
+  }
+
+  /**
+   * Wait for the link when the chat's platform has no negotiated descriptor yet (a turn run
+   * again from the journal at boot, or one started while the link re-dials): its reply is split
+   * and gated by that platform's descriptor, never by the placeholder or another platform's.
+   */
+  #chatReady(e: RelayMessageEvent, signal: AbortSignal): Promise<void> | undefined {
+    const transport = this.#transport;
+    this.#adapter.rememberChat(e.source);
+    const platform = this.#adapter.platformForChat(e.source.chat_id);
+    if (platform === undefined || transport.descriptorFor(platform) !== undefined) return undefined;
+    if (transport.state.authRevoked || signal.aborted) return undefined;
+    return waitForLink(transport, signal);
   }
 
   /** The turn's chat: capabilities from the descriptor, ops through the adapter. */
