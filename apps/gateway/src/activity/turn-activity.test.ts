@@ -54,3 +54,24 @@ describe("TurnActivity", () => {
     expect(chat.ops.filter((o) => o.op === "typing")).toHaveLength(2);
   });
 });
+
+describe("TurnActivity: reactions", () => {
+  it("a declined 👀 is not followed by the end-of-turn reactions on that message", async () => {
+    const activity = new TurnActivity({
+      typingIntervalMs: 0,
+      reactionPlatforms: ["discord"],
+      every: () => () => undefined,
+    });
+    const declined = {
+      success: false,
+      code: "egress_declined",
+      error: "discord egress declined: x",
+    };
+    const chat = fakeChat({ answer: (op) => (op === "react" ? declined : undefined) });
+    const handle = activity.start(chat.out, "u1");
+    await settle();
+    handle.end("ok");
+    await settle();
+    expect(chat.ops.filter((o) => o.op === "react")).toHaveLength(1);
+  });
+});

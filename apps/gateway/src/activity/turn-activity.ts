@@ -54,6 +54,8 @@ export class TurnActivity {
   start(out: ChatOutbound, messageId: string | null): TurnActivityHandle {
     const caps = out.capabilities;
     let stopTyping: (() => void) | null = null;
+    /** The connector refused the 👀: the end-of-turn reactions would be refused too. */
+    let reactDeclined = false;
     const fire = (op: string, fields: Record<string, unknown>): void => {
       void out.action(op, fields).then(
         (r) => {
@@ -61,7 +63,9 @@ export class TurnActivity {
             this.#opts.log?.debug({ op, error: r.error ?? null }, "activity op not applied");
           // The connector refused this chat: an egress decline is final, so typing is not
           // asked for again every few seconds of the turn.
-          if (op === "typing" && stopTyping !== null && isEgressDecline(r)) {
+          if (!isEgressDecline(r)) return;
+          if (op === "react") reactDeclined = true;
+          else if (op === "typing" && stopTyping !== null) {
             stopTyping();
             stopTyping = null;
           }
@@ -88,7 +92,7 @@ export class TurnActivity {
           stopTyping();
           if (caps.platform === "slack") fire("typing", { content: "" });
         }
-        if (react) {
+        if (react && !reactDeclined) {
           fire("react", { message_id: messageId, emoji: REACTION_WORKING, remove: true });
           fire("react", {
             message_id: messageId,
