@@ -96,7 +96,8 @@ describe("upgrade auth and revocation", () => {
 describe("outbound and interrupts", () => {
   it("records and answers outbound, scripted results included; no answer → ambiguous timeout", async () => {
     const c = await connector();
-    const t = transport(c, { outboundTimeoutMs: 100 });
+    // Long enough for a loaded machine to answer the others; only the unanswered react waits it out.
+    const t = transport(c, { outboundTimeoutMs: 3000 });
     await t.connect();
     expect(await t.sendOutbound({ op: "send", chat_id: "C1", content: "hi" })).toMatchObject({ success: true, message_id: expect.stringMatching(/^m\d+$/) });
     expect(await t.sendOutbound({ op: "get_chat_info", chat_id: "C9" })).toEqual({ chat_info: { name: "chat C9", type: "group" } });
