@@ -38,6 +38,8 @@ function buildProgram(ctx: CliContext, setAction: (a: Action) => void): Command 
     .option("--wake-url <url>", "URL the connector may GET to wake this gateway (stored as GATEWAY_RELAY_WAKE_URL)")
     .option("--identity-token <token>", "caller identity bearer (else GATEWAY_RELAY_IDENTITY_TOKEN, IdP, Nous login)")
     .option("--allow-insecure-http", "allow sending credentials over plain http:// to a non-loopback host")
+    .option("--platform <name>", "a platform the relay fronts, e.g. discord (repeatable; stored as GATEWAY_RELAY_PLATFORMS)", (v: string, p: string[] = []) => [...p, v])
+    .option("--force", "replace an existing enrollment without asking")
     .option("--json", "print the result as JSON")
     .action((opts) =>
       setAction(async () => {
@@ -46,8 +48,21 @@ function buildProgram(ctx: CliContext, setAction: (a: Action) => void): Command 
       }),
     );
   gateway
+    .command("unenroll")
+    .description("remove from $HERMES_HOME/.env exactly what `gateway enroll` wrote")
+    .option("--yes", "do not ask for confirmation")
+    .option("--json", "print the result as JSON")
+    .action((opts) =>
+      setAction(async () => {
+        const { unenrollGateway } = await import("./gateway/unenroll.js");
+        await unenrollGateway(ctx, await store(), opts);
+      }),
+    );
+  gateway
     .command("status")
     .description("show the resolved relay configuration and where each value comes from")
+    .option("--check", "also dial the connector and handshake, like `hermes-gateway run --check --connect`")
+    .option("--timeout <ms>", "with --check: give up after this long (default 15000)")
     .option("--json", "print as JSON")
     .action((opts) =>
       setAction(async () => {

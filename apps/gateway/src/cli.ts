@@ -159,7 +159,8 @@ program
   .option("--port <n>", "port on 127.0.0.1 (default: any free port)")
   .option("--gateway <id:secret...>", "accepted gateway credentials (repeatable); none: accept dials without Authorization")
   .option("--verbose", "print every frame on stderr")
-  .action(async (opts: { port?: string; gateway?: string[]; verbose?: boolean }) => {
+  .option("--enroll-token", "also print a fresh single-use enrollment token (\"enrollmentToken\") for `hermes gateway enroll`")
+  .action(async (opts: { port?: string; gateway?: string[]; verbose?: boolean; enrollToken?: boolean }) => {
     const { DevConnectorUsageError, parseGatewayCredentials, parsePort, runDevConnector } = await import("./dev/dev-connector.js");
     let port: number;
     let gateways: Record<string, string[]>;
@@ -173,7 +174,7 @@ program
       }
       throw e;
     }
-    process.exit(await runDevConnector({ port, gateways, verbose: opts.verbose === true, out: process.stdout, err: process.stderr }));
+    process.exit(await runDevConnector({ port, gateways, verbose: opts.verbose === true, enrollToken: opts.enrollToken === true, out: process.stdout, err: process.stderr }));
   });
 
 try {

@@ -1,13 +1,28 @@
 // `hermes gateway enroll`: redeem a single-use enrollment token at the connector's
-// /relay/enroll and persist the per-gateway secret and tenant delivery key to .env.
-import { defaultGatewayId, displayUrl, HTTP_URL_SCHEMES, parseSecret, parseUrl, RELAY_KEYS, RELAY_URL_SCHEMES, stripTrailingSlashes, type Sourced } from "@hermes/settings";
+// /relay/enroll and persist the per-gateway secret, the tenant delivery key and the platforms
+// to .env. Every check this machine can make runs before the token is spent (see
+// enroll-preflight.ts); the steps below run in order.
+import {
+  defaultGatewayId,
+  displayUrl,
+  HTTP_URL_SCHEMES,
+  parseSecret,
+  parseUrl,
+  RELAY_KEYS,
+  RELAY_PLATFORMS_HINT,
+  RELAY_URL_SCHEMES,
+  stripTrailingSlashes,
+  type Sourced,
+} from "@hermes/settings";
 import type { CliContext } from "../context.js";
-import { loadSettings, settingsOrThrow } from "../config-file.js";
+import { loadSettings, settingsOrThrow, type LoadedSettings } from "../config-file.js";
 import { CliError, printable, UsageError } from "../errors.js";
 import { parseJsonObject, safeRequest } from "../net/safe-fetch.js";
 import type { HomeStore } from "../store.js";
 import { Output } from "../ui/output.js";
-import { resolveCallerIdentity } from "./identity.js";
+import { checkConnectorReachable, checkHomeWritable, confirmReplacingEnrollment, warnShadowingEnv } from "./enroll-preflight.js";
+import { ENROLLED_KEYS, nextRecord } from "./enrollment-keys.js";
+import { resolveCallerIdentity, type CallerIdentity } from "./identity.js";
 import { connectorBaseUrl, enrollUrl } from "./settings.js";
 
 export interface EnrollOptions {
@@ -16,12 +31,40 @@ export interface EnrollOptions {
   gatewayId?: string;
   wakeUrl?: string;
   identityToken?: string;
+  /** `--platform`, repeatable; each may also be a comma list. */
+  platform?: string[];
   allowInsecureHttp?: boolean;
+  /** Replace an existing enrollment without asking. */
+  force?: boolean;
   json?: boolean;
 }
 
 export const ENROLL_TIMEOUT_MS = 15_000;
 export const ENROLL_MAX_BYTES = 64 * 1024;
+
+/** What enroll will do, resolved from flags and settings before anything leaves the machine. */
+interface EnrollPlan {
+  enrollmentToken: string;
+  base: URL;
+  /** The base for messages (no credentials: the URL policy refuses userinfo). */
+  baseText: string;
+  gatewayId: string;
+  /** `--connector-url` as given (trailing `/` removed): written as GATEWAY_RELAY_URL. */
+  explicitUrl: string | undefined;
+  wakeUrl: string | undefined;
+  /** From `--platform`; empty: the connector's answer, else what is configured already. */
+  platforms: string[];
+  allowInsecureHttp: boolean;
+}
+
+/** The connector's 2xx answer, checked. */
+interface EnrollAnswer {
+  secret: string;
+  deliveryKey: string;
+  tenant: string;
+  gatewayId: string;
+  platforms: string[];
+}
 
 function enrollFailed(message: string, hints: string[] = []): CliError {
   return new CliError("enroll-failed", `Enrollment failed: ${message}`, { hints });
@@ -31,19 +74,59 @@ function validGatewayId(id: string): boolean {
   return /^[\x21-\x7e]{1,128}$/.test(id);
 }
 
+const PLATFORM_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
+/** `--platform` values (repeatable, comma lists allowed), lower-cased, de-duplicated. */
+export function parsePlatforms(values: readonly string[]): string[] {
+  const names = values.flatMap((v) => v.split(",")).map((p) => p.trim().toLowerCase()).filter((p) => p !== "");
+  const bad = names.find((p) => !PLATFORM_NAME.test(p));
+  if (bad !== undefined) throw new UsageError(`--platform expects a platform name such as discord or telegram, got ${JSON.stringify(bad.slice(0, 40))}.`);
+  return [...new Set(names)];
+}
+
 export async function enrollGateway(ctx: CliContext, store: HomeStore, opts: EnrollOptions): Promise<void> {
   const out = new Output(ctx);
+  await refuseManaged(store);
+  const loaded = await loadSettings(ctx, store, { allowInsecureUrls: opts.allowInsecureHttp === true });
+  const plan = await resolvePlan(ctx, loaded, opts);
+
+  // Preflight: nothing below spends the token until redeem().
+  await checkHomeWritable(store);
+  const dotenv = await store.readEnvFile();
+  const replacing = await confirmReplacingEnrollment(ctx, dotenv, opts.force === true);
+  warnShadowingEnv(ctx, out, plannedValues(plan));
+  const identity = await resolveCallerIdentity({
+    settings: loaded.settings,
+    flagToken: opts.identityToken,
+    readAuth: () => store.readAuth(),
+    authPath: store.authPath,
+    fetch: ctx.fetch,
+    signal: ctx.signal,
+    now: () => ctx.now(),
+  });
+  await checkConnectorReachable(ctx, plan.base, plan.baseText, plan.allowInsecureHttp);
+
+  const answer = await redeem(ctx, plan, identity);
+  const platforms = plan.platforms.length > 0 ? plan.platforms : answer.platforms;
+  const written = await persist(store, dotenv, plan, answer, platforms);
+  report(out, store, { plan, answer, platforms, written, replacing, json: opts.json === true, configuredPlatforms: configuredPlatforms(loaded) });
+}
+
+async function refuseManaged(store: HomeStore): Promise<void> {
   const managed = await store.managed();
   if (managed.managed) {
     throw new CliError("managed", "`hermes gateway enroll` is not available in a managed/hosted install.", {
       hints: [`The relay gateway secret is provisioned by the hosting platform (${managed.reason}).`],
     });
   }
-  const { source, settings, configError } = await loadSettings(ctx, store, { allowInsecureUrls: opts.allowInsecureHttp === true });
+}
+
+/** Token, connector URL, gateway id, wake URL, platforms: flags, then settings, then prompts. */
+async function resolvePlan(ctx: CliContext, loaded: LoadedSettings, opts: EnrollOptions): Promise<EnrollPlan> {
+  const { source, settings, configError } = loaded;
   const fromSettings = (raw: Sourced<unknown> | null, parse: (r: Sourced<unknown>) => Sourced<string>) =>
     raw ? settingsOrThrow(() => parse(raw)).value : undefined;
 
-  // 1. The enrollment token.
   let enrollmentToken = opts.token?.trim() || fromSettings(source.get(RELAY_KEYS.enrollToken), parseSecret);
   if (!enrollmentToken && ctx.stdinIsTTY) {
     enrollmentToken = (await ctx.prompt("Enrollment token: ", { mask: true })).trim();
@@ -54,9 +137,9 @@ export async function enrollGateway(ctx: CliContext, store: HomeStore, opts: Enr
     ]);
   }
 
-  // 2. The connector base URL: the flag, else GATEWAY_RELAY_URL (env → .env → config.yaml), else
-  // a prompt; whichever it is, under the shared URL policy (no userinfo, no plain http/ws to a
-  // remote host unless --allow-insecure-http or GATEWAY_ALLOW_INSECURE_URLS).
+  // The flag, else GATEWAY_RELAY_URL (env → .env → config.yaml), else a prompt; whichever it
+  // is, under the shared URL policy (no userinfo, no plain http/ws to a remote host unless
+  // --allow-insecure-http or GATEWAY_ALLOW_INSECURE_URLS).
   const flagUrl = opts.connectorUrl?.trim();
   let url: Sourced<unknown> | null = flagUrl ? { value: flagUrl, source: "flag", key: "--connector-url" } : source.get(RELAY_KEYS.url);
   if (!url && configError) throw configError;
@@ -74,52 +157,72 @@ export async function enrollGateway(ctx: CliContext, store: HomeStore, opts: Enr
       "Pass --connector-url https://connector.example.com (no credentials, query or fragment).",
     ]);
   }
-  const baseText = `${base.origin}${stripTrailingSlashes(base.pathname)}`;
 
+  const wakeUrl = opts.wakeUrl?.trim() || undefined;
   if (opts.wakeUrl !== undefined) {
     fromSettings({ value: opts.wakeUrl, source: "flag", key: "--wake-url" }, (r) => parseUrl(r, { schemes: HTTP_URL_SCHEMES, ...settings.insecureUrls }));
   }
 
-  // 3. The gateway id.
   const gatewayId = (opts.gatewayId ?? defaultGatewayId(await ctx.hostname())).trim();
   if (!validGatewayId(gatewayId)) {
     throw new UsageError("--gateway-id must be 1-128 printable characters without spaces.");
   }
+  return {
+    enrollmentToken,
+    base,
+    baseText: `${base.origin}${stripTrailingSlashes(base.pathname)}`,
+    gatewayId,
+    explicitUrl: flagUrl === undefined ? undefined : stripTrailingSlashes(flagUrl),
+    wakeUrl,
+    platforms: parsePlatforms(opts.platform ?? []),
+    allowInsecureHttp: settings.insecureUrls.allowInsecure,
+  };
+}
 
-  // 4. The caller identity (the tenant-proving bearer).
-  const identity = await resolveCallerIdentity({
-    settings,
-    flagToken: opts.identityToken,
-    readAuth: () => store.readAuth(),
-    authPath: store.authPath,
-    fetch: ctx.fetch,
-    signal: ctx.signal,
-    now: () => ctx.now(),
-  });
+/** Each key enroll will write, with its value when known before redeeming (null: a secret to come). */
+function plannedValues(plan: EnrollPlan): Map<string, string | null> {
+  const planned = new Map<string, string | null>([
+    ["GATEWAY_RELAY_ID", plan.gatewayId],
+    ["GATEWAY_RELAY_SECRET", null],
+    ["GATEWAY_RELAY_DELIVERY_KEY", null],
+  ]);
+  if (plan.explicitUrl) planned.set("GATEWAY_RELAY_URL", plan.explicitUrl);
+  if (plan.wakeUrl) planned.set("GATEWAY_RELAY_WAKE_URL", plan.wakeUrl);
+  if (plan.platforms.length > 0) planned.set("GATEWAY_RELAY_PLATFORMS", plan.platforms.join(","));
+  return planned;
+}
 
-  // 5. Redeem the enrollment token.
+/** The platforms already configured (env, .env or config.yaml), for the "run needs one" note. */
+function configuredPlatforms(loaded: LoadedSettings): string[] {
+  try {
+    return loaded.settings.list(RELAY_KEYS.platforms)?.value ?? [];
+  } catch {
+    return [];
+  }
+}
+
+/** POST {base}/relay/enroll: the one step that spends the token. */
+async function redeem(ctx: CliContext, plan: EnrollPlan, identity: CallerIdentity): Promise<EnrollAnswer> {
   let res;
   try {
     res = await safeRequest({
-      url: enrollUrl(base),
+      url: enrollUrl(plan.base),
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
       bearer: identity.token,
-      body: JSON.stringify({ enrollmentToken, gatewayId }),
+      body: JSON.stringify({ enrollmentToken: plan.enrollmentToken, gatewayId: plan.gatewayId }),
       bodyIsSecret: true,
-      allowInsecureHttp: settings.insecureUrls.allowInsecure,
+      allowInsecureHttp: plan.allowInsecureHttp,
       timeoutMs: ENROLL_TIMEOUT_MS,
       maxBytes: ENROLL_MAX_BYTES,
       peer: "the connector",
-      peerUrl: baseText,
+      peerUrl: plan.baseText,
       fetch: ctx.fetch,
       signal: ctx.signal,
     });
   } catch (err) {
     if (err instanceof CliError && err.code === "unreachable") {
-      throw enrollFailed(err.message, [
-        "Check --connector-url / GATEWAY_RELAY_URL and your network, then retry.",
-      ]);
+      throw enrollFailed(err.message, ["Check --connector-url / GATEWAY_RELAY_URL and your network, then retry."]);
     }
     if (err instanceof CliError && err.code !== "cancelled" && err.code !== "insecure-http") {
       throw enrollFailed(err.message, [...err.hints]);
@@ -146,47 +249,91 @@ export async function enrollGateway(ctx: CliContext, store: HomeStore, opts: Enr
   }
   const secret = typeof json.secret === "string" ? json.secret : "";
   if (!secret) throw enrollFailed("Connector returned an unexpected response (no secret).");
-  const deliveryKey = typeof json.deliveryKey === "string" ? json.deliveryKey : "";
-  const tenant = typeof json.tenant === "string" ? printable(json.tenant, 120) : "";
   const returnedId = typeof json.gatewayId === "string" ? json.gatewayId.trim() : "";
-  const resolvedId = returnedId && validGatewayId(returnedId) ? returnedId : gatewayId;
+  const reported = Array.isArray(json.platforms) ? json.platforms.filter((p): p is string => typeof p === "string") : [];
+  return {
+    secret,
+    deliveryKey: typeof json.deliveryKey === "string" ? json.deliveryKey : "",
+    tenant: typeof json.tenant === "string" ? printable(json.tenant, 120) : "",
+    gatewayId: returnedId && validGatewayId(returnedId) ? returnedId : plan.gatewayId,
+    // What the connector reports, when it does; names it sends that are not names are dropped.
+    platforms: [...new Set(reported.map((p) => p.trim().toLowerCase()).filter((p) => PLATFORM_NAME.test(p)))],
+  };
+}
 
-  // 6. Persist.
+/** One atomic .env replace: the credentials, the platforms, and the record of what was written. */
+async function persist(
+  store: HomeStore,
+  dotenv: ReadonlyMap<string, string>,
+  plan: EnrollPlan,
+  answer: EnrollAnswer,
+  platforms: readonly string[],
+): Promise<Array<[string, string]>> {
   const entries: Array<[string, string]> = [
-    ["GATEWAY_RELAY_ID", resolvedId],
-    ["GATEWAY_RELAY_SECRET", secret],
+    ["GATEWAY_RELAY_ID", answer.gatewayId],
+    ["GATEWAY_RELAY_SECRET", answer.secret],
   ];
-  if (deliveryKey) entries.push(["GATEWAY_RELAY_DELIVERY_KEY", deliveryKey]);
-  const explicitUrl = flagUrl === undefined ? undefined : stripTrailingSlashes(flagUrl);
-  if (explicitUrl) entries.push(["GATEWAY_RELAY_URL", explicitUrl]);
-  const wakeUrl = opts.wakeUrl?.trim();
-  if (wakeUrl) entries.push(["GATEWAY_RELAY_WAKE_URL", wakeUrl]);
+  if (answer.deliveryKey) entries.push(["GATEWAY_RELAY_DELIVERY_KEY", answer.deliveryKey]);
+  if (plan.explicitUrl) entries.push(["GATEWAY_RELAY_URL", plan.explicitUrl]);
+  if (plan.wakeUrl) entries.push(["GATEWAY_RELAY_WAKE_URL", plan.wakeUrl]);
+  if (platforms.length > 0) entries.push(["GATEWAY_RELAY_PLATFORMS", platforms.join(",")]);
+  const record: [string, string] = [ENROLLED_KEYS, nextRecord(dotenv, entries.map(([k]) => k))];
   try {
-    await store.setEnvValues(entries);
+    await store.setEnvValues([...entries, record]);
   } catch (err) {
     throw new CliError("env-write-failed", `Enrolled, but could not write ${store.envPath}: ${printable((err as Error).message, 200)}`, {
       hints: ["The enrollment token is now used up: fix the problem, then ask for a fresh token and enroll again."],
     });
   }
+  return entries;
+}
 
-  const shown: Record<string, string> = {
-    GATEWAY_RELAY_ID: resolvedId,
-    GATEWAY_RELAY_SECRET: "<hidden>",
-    GATEWAY_RELAY_DELIVERY_KEY: "<hidden>",
-    GATEWAY_RELAY_URL: explicitUrl ? displayUrl(explicitUrl) : "",
-    GATEWAY_RELAY_WAKE_URL: wakeUrl ? displayUrl(wakeUrl) : "",
-  };
-  if (opts.json) {
-    out.json({ enrolled: true, gatewayId: resolvedId, tenant: tenant || null, envPath: store.envPath, written: entries.map(([k]) => k) });
+function report(
+  out: Output,
+  store: HomeStore,
+  r: {
+    plan: EnrollPlan;
+    answer: EnrollAnswer;
+    platforms: readonly string[];
+    written: ReadonlyArray<[string, string]>;
+    replacing: boolean;
+    json: boolean;
+    configuredPlatforms: readonly string[];
+  },
+): void {
+  const { answer, platforms, written } = r;
+  const runnable = platforms.length > 0 || r.configuredPlatforms.length > 0;
+  if (!runnable) {
+    out.warn(`No platform recorded: \`hermes-gateway run\` needs at least one. Enroll again with --platform <name>, or set it (${RELAY_PLATFORMS_HINT}).`);
+  }
+  if (r.json) {
+    out.json({
+      enrolled: true,
+      replaced: r.replacing,
+      gatewayId: answer.gatewayId,
+      tenant: answer.tenant || null,
+      platforms,
+      envPath: store.envPath,
+      written: written.map(([k]) => k),
+    });
     return;
   }
-  out.success(`Enrolled gateway "${resolvedId}"${tenant ? ` for tenant ${tenant}` : ""}`);
+  const shown: Record<string, string> = {
+    GATEWAY_RELAY_ID: answer.gatewayId,
+    GATEWAY_RELAY_SECRET: "<hidden>",
+    GATEWAY_RELAY_DELIVERY_KEY: "<hidden>",
+    GATEWAY_RELAY_URL: r.plan.explicitUrl ? displayUrl(r.plan.explicitUrl) : "",
+    GATEWAY_RELAY_WAKE_URL: r.plan.wakeUrl ? displayUrl(r.plan.wakeUrl) : "",
+    GATEWAY_RELAY_PLATFORMS: platforms.join(","),
+  };
+  out.success(`${r.replacing ? "Re-enrolled" : "Enrolled"} gateway "${answer.gatewayId}"${answer.tenant ? ` for tenant ${answer.tenant}` : ""}`);
   out.line();
   out.line(`  Wrote to ${store.envPath}:`);
-  for (const [key] of entries) out.line(`    ${key}=${shown[key]}`);
-  if (!deliveryKey) out.line("    (the connector returned no delivery key)");
+  for (const [key] of written) out.line(`    ${key}=${shown[key]}`);
+  if (!answer.deliveryKey) out.line("    (the connector returned no delivery key)");
   out.line();
   out.line("  The gateway now authenticates its relay WS upgrade with the per-gateway");
   out.line("  secret and verifies signed inbound deliveries with the tenant delivery");
-  out.line("  key. Restart the gateway to pick up the new env.");
+  out.line(`  key. ${runnable ? "Start (or restart) it with `hermes-gateway run`." : "Add a platform, then start it with `hermes-gateway run`."}`);
+  out.line("  `hermes gateway unenroll` removes exactly these lines again.");
 }

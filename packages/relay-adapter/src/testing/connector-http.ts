@@ -275,6 +275,10 @@ async function control(c: ReferenceConnector, req: IncomingMessage, res: ServerR
     case "/drop":
       c.dropConnections();
       return send(res, 200, { ok: true });
+    case "/enrollment-token": {
+      const tenant = str(body["tenant"]);
+      return send(res, 200, { enrollmentToken: c.issueEnrollmentToken(tenant === null ? {} : { tenant }) });
+    }
     default:
       return send(res, 404, { error: "not found" });
   }
