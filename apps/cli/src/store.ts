@@ -118,20 +118,20 @@ async function checkWritable(home: string): Promise<void> {
   } catch (e) {
     throw fail("cannot create it", e);
   }
-  // The same lock the writers take: a folder where it cannot be created fails here.
+  // A file can be created there (fails at once on a read-only folder, where taking the lock
+  // would only fail after its retries).
+  const probe = join(home, `.hermes-write-probe-${process.pid}`);
   try {
-    await withFileLock(envFile, async () => {
-      const probe = join(home, `.hermes-write-probe-${process.pid}`);
-      try {
-        await writeFile(probe, "", { mode: 0o600 });
-      } catch (e) {
-        throw fail("cannot create a file in it", e);
-      } finally {
-        await rm(probe, { force: true }).catch(() => undefined);
-      }
-    }, { timeoutMs: 5_000 });
+    await writeFile(probe, "", { mode: 0o600 });
   } catch (e) {
-    if (e instanceof CliError) throw e;
+    throw fail("cannot create a file in it", e);
+  } finally {
+    await rm(probe, { force: true }).catch(() => undefined);
+  }
+  // The same lock the writers take.
+  try {
+    await withFileLock(envFile, async () => undefined, { timeoutMs: 5_000 });
+  } catch (e) {
     if (e instanceof CredentialStoreError && e.code === "LOCK_TIMEOUT") {
       throw new CliError("locked", e.message, { hints: ["Retry once the other Hermes command has finished."], cause: e });
     }

@@ -57,18 +57,21 @@ describe("gateway enroll against a scripted connector", () => {
         `GATEWAY_RELAY_DELIVERY_KEY=${KEY}`,
         `GATEWAY_RELAY_URL=${c.url.replace("http", "ws")}/relay`,
         "GATEWAY_RELAY_WAKE_URL=https://wake.example/hook?k=WAKE",
+        "GATEWAY_RELAY_ENROLLED_KEYS=GATEWAY_RELAY_ID,GATEWAY_RELAY_SECRET,GATEWAY_RELAY_DELIVERY_KEY,GATEWAY_RELAY_URL,GATEWAY_RELAY_WAKE_URL",
         "",
       ].join("\n"),
     );
     expect((await stat(envPath)).mode & 0o777).toBe(0o600);
+    // The reachability preflight came first, without any credential.
+    expect(c.probes).toEqual([{ method: "GET", url: "/healthz", authorization: undefined, body: "" }]);
   });
 
-  it("keeps other .env lines and replaces existing keys", async () => {
+  it("keeps other .env lines and replaces existing keys (--force over an existing enrollment)", async () => {
     await writeFile(join(home, ".env"), "# mine\nOTHER=1\nGATEWAY_RELAY_SECRET=old\n");
     const c = await connector((_r, res) => sendJson(res, 200, { secret: SECRET, deliveryKey: KEY }));
-    const r = await enroll(c.url, ["--gateway-id", "gw-custom", "--json"]);
+    const r = await enroll(c.url, ["--gateway-id", "gw-custom", "--json", "--force"]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toMatchObject({ enrolled: true, gatewayId: "gw-custom", tenant: null });
+    expect(JSON.parse(r.out)).toMatchObject({ enrolled: true, replaced: true, gatewayId: "gw-custom", tenant: null });
     const text = await readFile(join(home, ".env"), "utf8");
     expect(text.startsWith(`# mine\nOTHER=1\nGATEWAY_RELAY_SECRET=${SECRET}\n`)).toBe(true);
     expect(text).toContain("GATEWAY_RELAY_ID=gw-custom\n");
@@ -93,13 +96,20 @@ describe("gateway enroll against a scripted connector", () => {
     await expect(stat(join(home, ".env"))).rejects.toThrow();
   });
 
-  it("unreachable connector names the base URL and the reason", async () => {
+  it("unreachable connector: the preflight names the base URL and the reason, before the token is sent", async () => {
     const c = await connector(() => {});
     await c.close();
     servers = [];
     const r = await enroll(`${c.url}/relay`);
     expect(r.code).toBe(1);
-    expect(r.err).toContain(`✗ Enrollment failed: Could not reach the connector at ${c.url}: ECONNREFUSED`);
+    expect(r.err).toContain(`✗ Could not reach the connector at ${c.url}: ECONNREFUSED. The enrollment token was not used.`);
+  });
+
+  it("a connector that drops the enroll request itself: Enrollment failed, naming the reason", async () => {
+    const c = await connector((_r, res) => res.socket?.destroy());
+    const r = await enroll(c.url);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/✗ Enrollment failed: Could not reach the connector at http:\/\/127\.0\.0\.1:\d+: /);
   });
 
   it("follows a same-origin redirect with the bearer; drops it across origins", async () => {
@@ -132,7 +142,7 @@ describe("gateway enroll against a scripted connector", () => {
       }) as typeof fetch,
     });
     expect(await run(["gateway", "enroll", "--token", ENROLL, "--connector-url", "http://connector.example", "--identity-token", IDENTITY, "--allow-insecure-http"], allowed)).toBe(0);
-    expect(seen).toEqual(["http://connector.example/relay/enroll"]);
+    expect(seen).toEqual(["http://connector.example/healthz", "http://connector.example/relay/enroll"]);
   });
 
   it("takes the URL from GATEWAY_RELAY_URL, then config.yaml, and does not persist it", async () => {

@@ -151,14 +151,14 @@ describe("hermes (built bin)", () => {
       expect(c.seen[0]?.authorization).toBe(`Bearer ${IDP_ACCESS}`);
 
       await writeFile(join(home, "auth.json"), JSON.stringify({ credential_pool: { nous: [{ access_token: NOUS }] } }));
-      const viaNous = await runBin(["gateway", "enroll", "--token", ENROLL, "--connector-url", c.url, "--gateway-id", "gw-x", "--json"], {
+      const viaNous = await runBin(["gateway", "enroll", "--token", ENROLL, "--connector-url", c.url, "--gateway-id", "gw-x", "--json", "--force"], {
         env: { HERMES_HOME: home },
       });
       expect(viaNous.code).toBe(0);
       expect(c.seen[1]?.authorization).toBe(`Bearer ${NOUS}`);
       for (const r of [viaIdp, viaNous]) expectNoSecrets(r, [...ALL, IDP_SECRET, IDP_ACCESS, NOUS]);
 
-      const idpOnlyId = await runBin(["gateway", "enroll", "--token", ENROLL, "--connector-url", c.url], {
+      const idpOnlyId = await runBin(["gateway", "enroll", "--token", ENROLL, "--connector-url", c.url, "--force"], {
         env: { HERMES_HOME: home, GATEWAY_RELAY_IDP_TOKEN_URL: `${idp.url}/t`, GATEWAY_RELAY_IDP_CLIENT_ID: "relay-client" },
       });
       expect(idpOnlyId.code).toBe(1);

@@ -44,7 +44,9 @@ describe("gateway status", () => {
       secret: { set: true, source: ".env" },
       deliveryKey: { set: true, source: "config.yaml" },
       wakeUrl: { value: "https://wake.example/w?<hidden>", source: "config.yaml" },
+      platforms: { value: [], source: "default" },
       configError: null,
+      canStart: true,
     });
     const text = fakeContext({ env: { HERMES_HOME: home, HERMES_MANAGED: "yes" } });
     expect(await run(["gateway", "status"], text)).toBe(0);
