@@ -2,6 +2,7 @@
 // problem this machine can see never wastes one: HERMES_HOME writable and lockable, an
 // existing enrollment confirmed (a terminal) or forced (`--force`), environment variables
 // that would shadow what is written (a warning), and the connector answering at all.
+import { stripTrailingSlashes } from "@hermes/settings";
 import type { CliContext } from "../context.js";
 import { CliError, printable } from "../errors.js";
 import { safeRequest } from "../net/safe-fetch.js";
@@ -55,7 +56,7 @@ export function warnShadowingEnv(ctx: CliContext, out: Output, planned: Readonly
 
 /** One cheap unauthenticated GET: any HTTP answer proves the connector is there. */
 export async function checkConnectorReachable(ctx: CliContext, base: URL, baseText: string, allowInsecureHttp: boolean): Promise<void> {
-  const prefix = base.pathname.replace(/\/+$/, "");
+  const prefix = stripTrailingSlashes(base.pathname);
   try {
     await safeRequest({
       url: new URL(`${prefix}/healthz`, base.origin),
