@@ -46,7 +46,7 @@ describe("command tree", () => {
     expect(b.err()).toMatch(/^✗ unknown option '--jsno'/);
     const c = fakeContext();
     expect(await run(["photon", "webhook", "delete"], c)).toBe(2);
-    expect(c.err()).toMatch(/missing required argument 'id'/);
+    expect(c.err()).toMatch(/missing required argument 'id-or-url'/);
   });
 
   it("colours only on a TTY and never with NO_COLOR", async () => {

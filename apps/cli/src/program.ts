@@ -87,10 +87,20 @@ function buildProgram(ctx: CliContext, setAction: (a: Action) => void): Command 
       }),
     );
   photon
+    .command("logout")
+    .description("forget the Photon dashboard login (project credentials and the webhook secret stay)")
+    .option("--json", "print the result as JSON")
+    .action((opts) =>
+      setAction(async () => {
+        const [{ photonLogout }, { pstore }] = await Promise.all([import("./photon/login.js"), photonDeps()]);
+        await photonLogout(ctx, pstore, opts);
+      }),
+    );
+  photon
     .command("setup")
     .description("log in if needed, reuse or create a project, register the user (and a webhook), show the status")
     .option("--project-name <name>", "project to reuse or create (default \"hermes\")")
-    .option("--phone <e164>", "your phone number in E.164 form, e.g. +15551234567")
+    .option("--phone <number>", "your phone number with its country code, e.g. +1 555 123 4567 (re-runs: the registered user)")
     .option("--first-name <name>", "first name for the Photon user")
     .option("--last-name <name>", "last name for the Photon user")
     .option("--email <email>", "email for the Photon user")
@@ -105,11 +115,13 @@ function buildProgram(ctx: CliContext, setAction: (a: Action) => void): Command 
   photon
     .command("status")
     .description("show which Photon credentials are stored (never their values)")
+    .option("--check", "also ask Photon whether the stored token and project credentials are accepted")
     .option("--json", "print as JSON")
-    .action((opts) =>
+    .action((opts: { json?: boolean; check?: boolean }) =>
       setAction(async () => {
         const [{ photonStatus }, { photonStore }] = await Promise.all([import("./photon/status.js"), import("./photon/store-binding.js")]);
-        await photonStatus(ctx, photonStore(ctx, await store()), opts);
+        const api = opts.check ? (await photonDeps()).api : undefined;
+        await photonStatus(ctx, photonStore(ctx, await store()), opts, api);
       }),
     );
   const webhook = photon.command("webhook").description("manage the project's webhooks");
@@ -136,12 +148,14 @@ function buildProgram(ctx: CliContext, setAction: (a: Action) => void): Command 
     );
   webhook
     .command("delete")
-    .argument("<id>", "webhook id (see `hermes photon webhook list`)")
-    .description("delete a webhook")
-    .action((id: string) =>
+    .argument("<id-or-url>", "webhook id or registered URL (see `hermes photon webhook list`)")
+    .description("delete a webhook (asks first; --yes in scripts)")
+    .option("--yes", "do not ask for confirmation")
+    .option("--json", "print the result as JSON")
+    .action((id: string, opts: { yes?: boolean; json?: boolean }) =>
       setAction(async () => {
         const [{ webhookDelete }, { api, pstore }] = await Promise.all([import("./photon/webhook.js"), photonDeps()]);
-        await webhookDelete(ctx, api, pstore, id);
+        await webhookDelete(ctx, api, pstore, id, opts);
       }),
     );
   return program;

@@ -1,7 +1,7 @@
 // One interactive session through a real pseudo-terminal (util-linux `script`): the bin sees a
 // TTY on stdin, asks for the enrollment token without echoing it, and enrolls.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -99,6 +99,32 @@ describe("interactive prompt through a pseudo-terminal", () => {
       expect(output).toMatch(/[▀▄█]{20,}/);
       expect(output).toContain("✗ Login cancelled; nothing was stored.");
       await expect(readFile(join(home, "auth.json"), "utf8")).rejects.toThrow();
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  it("photon login on a terminal starts BROWSER with the verification URL, then says whom it logged in", async () => {
+    const fake = await new FakePhotonServer().start();
+    const marker = join(home, "browser-url");
+    const browser = join(home, "fake-browser.sh");
+    await writeFile(browser, `#!/bin/sh\nprintf '%s' "$1" > "${marker}"\n`, { mode: 0o755 });
+    try {
+      const { code, output } = await inPty(
+        ["photon", "login"],
+        { HERMES_HOME: home, PHOTON_DASHBOARD_HOST: fake.baseUrl, PHOTON_SPECTRUM_HOST: fake.baseUrl, BROWSER: browser },
+        () => undefined,
+      );
+      expect(code).toBe(0);
+      expect(output).toContain("Opened your browser.");
+      expect(output).toContain("Logged in to Photon as owner@example.com");
+      // The browser runs detached: wait for its file (no event to wait on from here).
+      let url = "";
+      for (let i = 0; i < 500 && url === ""; i++) {
+        url = await readFile(marker, "utf8").catch(() => "");
+        if (url === "") await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(url).toMatch(new RegExp(`^${fake.baseUrl.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/device`));
     } finally {
       await fake.stop();
     }

@@ -121,6 +121,9 @@ export function networkReason(error: unknown): string {
   const code = e?.cause?.code ?? e?.code;
   if (typeof code === "string" && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) return code;
   if (e?.name === "TimeoutError" || e?.cause?.name === "TimeoutError") return "timed out";
+  // undici's own refusals (e.g. "bad port") are short lower-case words; nothing else is echoed.
+  const detail = (e?.cause as { message?: unknown } | undefined)?.message;
+  if (typeof detail === "string" && /^[a-z][a-z ]{0,39}$/.test(detail)) return detail;
   return typeof e?.name === "string" ? e.name : "error";
 }
 
