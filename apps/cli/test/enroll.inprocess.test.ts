@@ -1,26 +1,23 @@
 // `gateway enroll` in-process against a scripted loopback connector: every §7 message.
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { useTempHome } from "./support/temp-home.js";
 import { run } from "../src/program.js";
 import { fakeContext } from "./support/context.js";
 import { type Handler, sendJson, startFakeConnector } from "./support/fake-connector.js";
+
+const home = useTempHome("hermes-enroll-");
 
 const SECRET = "SECRET-0123456789abcdef";
 const KEY = "DELIVERY-KEY-fedcba9876543210";
 const ENROLL = "ENROLL-TOKEN-abc";
 const IDENTITY = "IDENTITY-BEARER-xyz";
 
-let home: string;
 let servers: Array<{ close(): Promise<void> }> = [];
-beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), "hermes-enroll-"));
-});
 afterEach(async () => {
   await Promise.all(servers.map((s) => s.close()));
   servers = [];
-  await rm(home, { recursive: true, force: true });
 });
 
 async function connector(handler: Handler) {
@@ -30,7 +27,7 @@ async function connector(handler: Handler) {
 }
 
 async function enroll(url: string, extra: string[] = [], env: Record<string, string> = {}) {
-  const ctx = fakeContext({ env: { HERMES_HOME: home, ...env }, hostname: "box" });
+  const ctx = fakeContext({ env: { HERMES_HOME: home(), ...env }, hostname: "box" });
   const code = await run(["gateway", "enroll", "--token", ENROLL, "--connector-url", url, "--identity-token", IDENTITY, ...extra], ctx);
   const all = ctx.out() + ctx.err();
   for (const s of [SECRET, KEY, ENROLL, IDENTITY]) expect(all).not.toContain(s);
@@ -49,7 +46,7 @@ describe("gateway enroll against a scripted connector", () => {
     expect(r.out).toContain("GATEWAY_RELAY_DELIVERY_KEY=<hidden>");
     expect(r.out).toContain("GATEWAY_RELAY_WAKE_URL=https://wake.example/hook?<hidden>");
     expect(r.out).not.toContain("k=WAKE");
-    const envPath = join(home, ".env");
+    const envPath = join(home(), ".env");
     expect(await readFile(envPath, "utf8")).toBe(
       [
         "GATEWAY_RELAY_ID=gw-box",
@@ -67,12 +64,12 @@ describe("gateway enroll against a scripted connector", () => {
   });
 
   it("keeps other .env lines and replaces existing keys (--force over an existing enrollment)", async () => {
-    await writeFile(join(home, ".env"), "# mine\nOTHER=1\nGATEWAY_RELAY_SECRET=old\n");
+    await writeFile(join(home(), ".env"), "# mine\nOTHER=1\nGATEWAY_RELAY_SECRET=old\n");
     const c = await connector((_r, res) => sendJson(res, 200, { secret: SECRET, deliveryKey: KEY }));
     const r = await enroll(c.url, ["--gateway-id", "gw-custom", "--json", "--force"]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ enrolled: true, replaced: true, gatewayId: "gw-custom", tenant: null });
-    const text = await readFile(join(home, ".env"), "utf8");
+    const text = await readFile(join(home(), ".env"), "utf8");
     expect(text.startsWith(`# mine\nOTHER=1\nGATEWAY_RELAY_SECRET=${SECRET}\n`)).toBe(true);
     expect(text).toContain("GATEWAY_RELAY_ID=gw-custom\n");
   });
@@ -93,7 +90,7 @@ describe("gateway enroll against a scripted connector", () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(message);
     expect(r.err).not.toContain("\u001b");
-    await expect(stat(join(home, ".env"))).rejects.toThrow();
+    await expect(stat(join(home(), ".env"))).rejects.toThrow();
   });
 
   it("unreachable connector: the preflight names the base URL and the reason, before the token is sent", async () => {
@@ -128,14 +125,14 @@ describe("gateway enroll against a scripted connector", () => {
   });
 
   it("refuses a plain-http remote connector unless --allow-insecure-http", async () => {
-    const ctx = fakeContext({ env: { HERMES_HOME: home }, fetch: (async () => new Response("{}")) as typeof fetch });
+    const ctx = fakeContext({ env: { HERMES_HOME: home() }, fetch: (async () => new Response("{}")) as typeof fetch });
     const code = await run(["gateway", "enroll", "--token", ENROLL, "--connector-url", "http://connector.example", "--identity-token", IDENTITY], ctx);
     expect(code).toBe(1);
     expect(ctx.err()).toContain("✗ Invalid configuration: --connector-url (from flag): plain http:// to connector.example, which is not loopback, is refused");
     expect(ctx.err()).toContain("--allow-insecure-http");
     const seen: string[] = [];
     const allowed = fakeContext({
-      env: { HERMES_HOME: home },
+      env: { HERMES_HOME: home() },
       fetch: (async (u: URL) => {
         seen.push(String(u));
         return Response.json({ secret: SECRET });
@@ -147,11 +144,11 @@ describe("gateway enroll against a scripted connector", () => {
 
   it("takes the URL from GATEWAY_RELAY_URL, then config.yaml, and does not persist it", async () => {
     const c = await connector((_r, res) => sendJson(res, 200, { secret: SECRET }));
-    await writeFile(join(home, "config.yaml"), `gateway:\n  relay_url: ${c.url.replace("http", "ws")}/relay\n`);
-    const ctx = fakeContext({ env: { HERMES_HOME: home, GATEWAY_RELAY_ENROLL_TOKEN: ENROLL, GATEWAY_RELAY_IDENTITY_TOKEN: IDENTITY } });
+    await writeFile(join(home(), "config.yaml"), `gateway:\n  relay_url: ${c.url.replace("http", "ws")}/relay\n`);
+    const ctx = fakeContext({ env: { HERMES_HOME: home(), GATEWAY_RELAY_ENROLL_TOKEN: ENROLL, GATEWAY_RELAY_IDENTITY_TOKEN: IDENTITY } });
     expect(await run(["gateway", "enroll"], ctx)).toBe(0);
     expect(c.seen).toHaveLength(1);
-    const text = await readFile(join(home, ".env"), "utf8");
+    const text = await readFile(join(home(), ".env"), "utf8");
     expect(text).not.toContain("GATEWAY_RELAY_URL");
     expect(text).toContain("GATEWAY_RELAY_ID=gw-testhost");
   });

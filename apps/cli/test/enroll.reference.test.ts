@@ -4,30 +4,29 @@
 // not produce — 500, non-JSON, oversize, redirects — are in gateway.bin.test.ts.)
 import { spawnSync } from "node:child_process";
 import { chmodSync } from "node:fs";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseDotenv } from "@hermes/credential-store";
 import { WebSocketRelayTransport } from "@hermes/relay-adapter";
 import { ReferenceConnector } from "@hermes/relay-adapter/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { useTempHome } from "./support/temp-home.js";
 import { expectNoSecrets, runBin } from "./support/bin.js";
 
+const home = useTempHome("hermes-ref-");
+
 const IDENTITY = "ref-identity-token-5e5e";
-let home: string;
 let connector: ReferenceConnector;
 beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), "hermes-ref-"));
   connector = await new ReferenceConnector({ gateways: {}, identityTokens: [IDENTITY] }).start();
 });
 afterEach(async () => {
   await connector.stop();
-  await rm(home, { recursive: true, force: true });
 });
 
 const enroll = (token: string, identity = IDENTITY, extra: string[] = [], env: Record<string, string> = {}) =>
   runBin(["gateway", "enroll", "--token", token, "--connector-url", connector.url, "--gateway-id", "gw-ref", ...extra], {
-    env: { HERMES_HOME: home, GATEWAY_RELAY_IDENTITY_TOKEN: identity, ...env },
+    env: { HERMES_HOME: home(), GATEWAY_RELAY_IDENTITY_TOKEN: identity, ...env },
   });
 
 describe("hermes gateway enroll ↔ ReferenceConnector", () => {
@@ -36,7 +35,7 @@ describe("hermes gateway enroll ↔ ReferenceConnector", () => {
     const r = await enroll(token);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('✓ Enrolled gateway "gw-ref" for tenant acme');
-    const envFile = join(home, ".env");
+    const envFile = join(home(), ".env");
     expect((await stat(envFile)).mode & 0o777).toBe(0o600);
     const env = parseDotenv(await readFile(envFile, "utf8"));
     const secret = env.get("GATEWAY_RELAY_SECRET")!;
@@ -54,7 +53,7 @@ describe("hermes gateway enroll ↔ ReferenceConnector", () => {
       await transport.disconnect();
     }
 
-    const status = await runBin(["gateway", "status", "--json"], { env: { HERMES_HOME: home } });
+    const status = await runBin(["gateway", "status", "--json"], { env: { HERMES_HOME: home() } });
     expectNoSecrets(status, [secret, deliveryKey]);
     expect(JSON.parse(status.stdout)).toMatchObject({ gatewayId: { value: "gw-ref" }, secret: { set: true }, deliveryKey: { set: true } });
   });
@@ -62,11 +61,11 @@ describe("hermes gateway enroll ↔ ReferenceConnector", () => {
   it("a token used twice: exit 1 with the connector's 403 reason, .env untouched", async () => {
     const token = connector.issueEnrollmentToken();
     expect((await enroll(token)).code).toBe(0);
-    const before = await readFile(join(home, ".env"), "utf8");
+    const before = await readFile(join(home(), ".env"), "utf8");
     const again = await enroll(token, IDENTITY, ["--force"]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain("Enrollment token invalid, expired, already used, or tenant mismatch");
-    expect(await readFile(join(home, ".env"), "utf8")).toBe(before);
+    expect(await readFile(join(home(), ".env"), "utf8")).toBe(before);
   });
 
   it("a caller identity the connector rejects: exit 1 naming the identity problem, nothing written", async () => {
@@ -75,23 +74,23 @@ describe("hermes gateway enroll ↔ ReferenceConnector", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/identity/i);
     expectNoSecrets(r, [token, "not-the-identity"]);
-    await expect(stat(join(home, ".env"))).rejects.toMatchObject({ code: "ENOENT" });
+    await expect(stat(join(home(), ".env"))).rejects.toMatchObject({ code: "ENOENT" });
   });
 
   it("a second enroll without --force and without a terminal: exit 1, nothing changed, the token NOT spent", async () => {
     expect((await enroll(connector.issueEnrollmentToken(), IDENTITY, ["--platform", "discord"])).code).toBe(0);
-    const before = await readFile(join(home, ".env"), "utf8");
+    const before = await readFile(join(home(), ".env"), "utf8");
     const fresh = connector.issueEnrollmentToken();
     const again = await enroll(fresh);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('✗ This HERMES_HOME is already enrolled as gateway "gw-ref"; replace that enrollment? Pass --force to confirm');
     expect(again.stderr).toContain("The enrollment token was not used.");
-    expect(await readFile(join(home, ".env"), "utf8")).toBe(before);
+    expect(await readFile(join(home(), ".env"), "utf8")).toBe(before);
     // The same token still redeems, with --force, and the output says it replaced the enrollment.
     const forced = await enroll(fresh, IDENTITY, ["--force"]);
     expect(forced.code).toBe(0);
     expect(forced.stdout).toContain('✓ Re-enrolled gateway "gw-ref"');
-    expect(parseDotenv(await readFile(join(home, ".env"), "utf8")).get("GATEWAY_RELAY_SECRET")).not.toBe(parseDotenv(before).get("GATEWAY_RELAY_SECRET"));
+    expect(parseDotenv(await readFile(join(home(), ".env"), "utf8")).get("GATEWAY_RELAY_SECRET")).not.toBe(parseDotenv(before).get("GATEWAY_RELAY_SECRET"));
   });
 
   it("an exported GATEWAY_RELAY_SECRET that would shadow the new one: a warning naming it, never its value", async () => {
@@ -108,16 +107,16 @@ describe("hermes gateway enroll ↔ ReferenceConnector", () => {
     const r = await enroll(connector.issueEnrollmentToken(), IDENTITY, ["--platform", "Discord", "--platform", "telegram"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("GATEWAY_RELAY_PLATFORMS=discord,telegram");
-    const check = await runBin(["gateway", "status", "--check"], { env: { HERMES_HOME: home } });
+    const check = await runBin(["gateway", "status", "--check"], { env: { HERMES_HOME: home() } });
     expect(check.code).toBe(0);
     expect(check.stdout).toMatch(/platforms\s+: discord, telegram\s+\(\.env\)/);
     expect(check.stdout).toMatch(/✓ connected to ws:\/\/127\.0\.0\.1:\d+\/relay as gw-ref: handshake round trip \d+ ms/);
     expect(check.stdout).toMatch(/platform\s+telegram/);
-    const json = await runBin(["gateway", "status", "--check", "--json"], { env: { HERMES_HOME: home } });
+    const json = await runBin(["gateway", "status", "--check", "--json"], { env: { HERMES_HOME: home() } });
     expect(JSON.parse(json.stdout)).toMatchObject({ canStart: true, platforms: { value: ["discord", "telegram"] }, check: { outcome: "connected" } });
     // Revoked at the connector: --check says so, exit 1.
     connector.revoke("gw-ref");
-    const revoked = await runBin(["gateway", "status", "--check"], { env: { HERMES_HOME: home } });
+    const revoked = await runBin(["gateway", "status", "--check"], { env: { HERMES_HOME: home() } });
     expect(revoked.code).toBe(1);
     expect(revoked.stdout).toContain("✗ the connector at");
     expect(revoked.stdout).toContain("refused the secret of gw-ref");
@@ -127,35 +126,35 @@ describe("hermes gateway enroll ↔ ReferenceConnector", () => {
     const r = await enroll(connector.issueEnrollmentToken());
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("⚠ No platform recorded: `hermes-gateway run` needs at least one.");
-    const status = await runBin(["gateway", "status"], { env: { HERMES_HOME: home } });
+    const status = await runBin(["gateway", "status"], { env: { HERMES_HOME: home() } });
     expect(status.code).toBe(0);
     expect(status.stderr).toContain("GATEWAY_RELAY_PLATFORMS (from default): the relay needs at least one platform");
     expect(status.stdout).toMatch(/relay\s+: ✗ cannot start/);
     const dials = connector.dialCount("gw-ref");
-    const check = await runBin(["gateway", "status", "--check"], { env: { HERMES_HOME: home } });
+    const check = await runBin(["gateway", "status", "--check"], { env: { HERMES_HOME: home() } });
     expect(check.code).toBe(1);
     expect(check.stderr).toContain("✗ `hermes-gateway run` would refuse this configuration; not dialing.");
     expect(connector.dialCount("gw-ref")).toBe(dials);
     // config.yaml can supply the platforms: then it can start.
-    await writeFile(join(home, "config.yaml"), "gateway:\n  relay_platforms: [discord]\n");
-    const fixed = await runBin(["gateway", "status", "--json"], { env: { HERMES_HOME: home } });
+    await writeFile(join(home(), "config.yaml"), "gateway:\n  relay_platforms: [discord]\n");
+    const fixed = await runBin(["gateway", "status", "--json"], { env: { HERMES_HOME: home() } });
     expect(JSON.parse(fixed.stdout)).toMatchObject({ canStart: true, platforms: { value: ["discord"], source: "config.yaml" } });
   });
 
   it("unenroll removes exactly what enroll wrote; other .env lines and auth.json stay byte for byte", async () => {
     const otherEnv = "# my keys\nOPENAI_API_KEY=sk-keep-me\n";
     const auth = JSON.stringify({ credential_pool: { nous: [{ access_token: "n" }] }, other_tool: { x: 1 } }, null, 2);
-    await writeFile(join(home, ".env"), otherEnv);
-    await writeFile(join(home, "auth.json"), auth);
+    await writeFile(join(home(), ".env"), otherEnv);
+    await writeFile(join(home(), "auth.json"), auth);
     expect((await enroll(connector.issueEnrollmentToken(), IDENTITY, ["--platform", "discord", "--wake-url", "http://127.0.0.1:9/wake"])).code).toBe(0);
-    expect(await readFile(join(home, ".env"), "utf8")).toContain("GATEWAY_RELAY_SECRET=");
+    expect(await readFile(join(home(), ".env"), "utf8")).toContain("GATEWAY_RELAY_SECRET=");
 
-    const noTty = await runBin(["gateway", "unenroll"], { env: { HERMES_HOME: home } });
+    const noTty = await runBin(["gateway", "unenroll"], { env: { HERMES_HOME: home() } });
     expect(noTty.code).toBe(1);
     expect(noTty.stderr).toContain("Pass --yes to confirm");
-    expect(await readFile(join(home, ".env"), "utf8")).toContain("GATEWAY_RELAY_SECRET=");
+    expect(await readFile(join(home(), ".env"), "utf8")).toContain("GATEWAY_RELAY_SECRET=");
 
-    const r = await runBin(["gateway", "unenroll", "--yes", "--json"], { env: { HERMES_HOME: home } });
+    const r = await runBin(["gateway", "unenroll", "--yes", "--json"], { env: { HERMES_HOME: home() } });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({
       unenrolled: true,
@@ -170,26 +169,26 @@ describe("hermes gateway enroll ↔ ReferenceConnector", () => {
         "GATEWAY_RELAY_ENROLLED_KEYS",
       ],
     });
-    expect(await readFile(join(home, ".env"), "utf8")).toBe(otherEnv);
-    expect(await readFile(join(home, "auth.json"), "utf8")).toBe(auth);
-    const again = await runBin(["gateway", "unenroll", "--yes"], { env: { HERMES_HOME: home } });
+    expect(await readFile(join(home(), ".env"), "utf8")).toBe(otherEnv);
+    expect(await readFile(join(home(), "auth.json"), "utf8")).toBe(auth);
+    const again = await runBin(["gateway", "unenroll", "--yes"], { env: { HERMES_HOME: home() } });
     expect(again.code).toBe(0);
     expect(again.stdout).toContain("Not enrolled");
   });
 
   it("a read-only HERMES_HOME fails before the token is sent: the token still redeems afterwards", async () => {
     const token = connector.issueEnrollmentToken();
-    const writable = makeReadOnly(home);
+    const writable = makeReadOnly(home());
     try {
       const r = await enroll(token, IDENTITY, ["--platform", "discord"]);
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain(`✗ HERMES_HOME ${home} is not writable`);
+      expect(r.stderr).toContain(`✗ HERMES_HOME ${home()} is not writable`);
       expect(r.stderr).toContain("The enrollment token was not used.");
       expectNoSecrets(r, [token, IDENTITY]);
     } finally {
       writable();
     }
-    await expect(stat(join(home, ".env"))).rejects.toMatchObject({ code: "ENOENT" });
+    await expect(stat(join(home(), ".env"))).rejects.toMatchObject({ code: "ENOENT" });
     const later = await enroll(token, IDENTITY, ["--platform", "discord"]);
     expect(later.code).toBe(0);
     expect(later.stdout).toContain('✓ Enrolled gateway "gw-ref"');

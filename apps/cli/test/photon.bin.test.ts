@@ -1,26 +1,25 @@
 // The built `hermes photon …` against FakePhotonServer on loopback, temp HERMES_HOME.
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FakePhotonServer } from "@hermes/photon-api/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { useTempHome } from "./support/temp-home.js";
 import { type BinResult, expectNoSecrets, runBin } from "./support/bin.js";
 
-let home: string;
+const home = useTempHome("hermes-photon-");
+
 let fake: FakePhotonServer;
 
 beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), "hermes-photon-"));
   fake = await new FakePhotonServer().start();
 });
 afterEach(async () => {
   await fake.stop();
-  await rm(home, { recursive: true, force: true });
 });
 
 function env(extra: Record<string, string> = {}): Record<string, string> {
-  return { HERMES_HOME: home, PHOTON_DASHBOARD_HOST: fake.baseUrl, PHOTON_SPECTRUM_HOST: fake.baseUrl, ...extra };
+  return { HERMES_HOME: home(), PHOTON_DASHBOARD_HOST: fake.baseUrl, PHOTON_SPECTRUM_HOST: fake.baseUrl, ...extra };
 }
 
 /** Every secret the fake has handed out or accepted so far. */
@@ -35,7 +34,7 @@ async function hermes(args: string[], extra: Record<string, string> = {}): Promi
 }
 
 async function auth(): Promise<{ credential_pool?: Record<string, Array<Record<string, unknown>>> }> {
-  return JSON.parse(await readFile(join(home, "auth.json"), "utf8"));
+  return JSON.parse(await readFile(join(home(), "auth.json"), "utf8"));
 }
 
 const count = (path: string, method = "POST") => fake.requests.filter((r) => r.method === method && r.path.startsWith(path)).length;
@@ -51,7 +50,7 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
     const pool = (await auth()).credential_pool?.photon;
     expect(pool).toHaveLength(1);
     expect(fake.tokens.has(String(pool?.[0]?.access_token))).toBe(true);
-    expect((await stat(join(home, "auth.json"))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(home(), "auth.json"))).mode & 0o777).toBe(0o600);
   });
 
   it("login: a denied request exits 1 with the reason and stores nothing", async () => {
@@ -59,7 +58,7 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
     const r = await hermes(["photon", "login", "--no-browser"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("✗ Photon login failed: access_denied");
-    await expect(stat(join(home, "auth.json"))).rejects.toThrow();
+    await expect(stat(join(home(), "auth.json"))).rejects.toThrow();
   });
 
   it("setup: first run creates everything; second run changes nothing and rotates nothing", async () => {
@@ -76,9 +75,9 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
     expect(fake.webhooks.map((w) => w.webhookUrl)).toEqual(["https://hooks.example/photon"]);
     const project = (await auth()).credential_pool?.photon_project?.[0];
     expect(project).toMatchObject({ project_id: fake.projects[0]?.spectrumProjectId, project_secret: fake.projects[0]?.projectSecret });
-    const dotenv = await readFile(join(home, ".env"), "utf8");
+    const dotenv = await readFile(join(home(), ".env"), "utf8");
     expect(dotenv).toBe(`PHOTON_WEBHOOK_SECRET=${fake.webhooks[0]?.signingSecret}\n`);
-    expect((await stat(join(home, ".env"))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(home(), ".env"))).mode & 0o777).toBe(0o600);
 
     const secretBefore = fake.projects[0]?.projectSecret;
     const deviceCodesBefore = count("/api/auth/device/code");
@@ -93,13 +92,13 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
     expect(fake.projects).toHaveLength(1);
     expect(fake.users).toHaveLength(1);
     expect(fake.webhooks).toHaveLength(1);
-    expect(await readFile(join(home, ".env"), "utf8")).toBe(dotenv);
+    expect(await readFile(join(home(), ".env"), "utf8")).toBe(dotenv);
   });
 
   it("setup: a stale stored token leads to a re-login (said so); an existing project is adopted by name", async () => {
     fake.addToken("owner-token");
     const existing = fake.addProject("owner-token", "Hermes");
-    await writeFile(join(home, "auth.json"), JSON.stringify({ credential_pool: { photon: [{ access_token: "stale-token-123" }] }, other_tool: { keep: true } }));
+    await writeFile(join(home(), "auth.json"), JSON.stringify({ credential_pool: { photon: [{ access_token: "stale-token-123" }] }, other_tool: { keep: true } }));
     fake.scriptDeviceCode({ outcome: { approve: { token: "owner-token" } } });
     const r = await hermes(["photon", "setup", "--no-browser", "--phone", "+15551234567", "--project-name", "hermes"], { EXTRA: "stale-token-123" });
     expect(r.code).toBe(0);
@@ -132,12 +131,12 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
     expect(reg.code).toBe(0);
     expect(reg.stdout).toContain("✓ Registered webhook https://hooks.example/a");
     expect(reg.stdout).toContain("PHOTON_WEBHOOK_SECRET=<hidden>");
-    expect(await readFile(join(home, ".env"), "utf8")).toContain(`PHOTON_WEBHOOK_SECRET=${fake.webhooks[0]?.signingSecret}`);
+    expect(await readFile(join(home(), ".env"), "utf8")).toContain(`PHOTON_WEBHOOK_SECRET=${fake.webhooks[0]?.signingSecret}`);
 
     const second = await hermes(["photon", "webhook", "register", "https://hooks.example/b"]);
     expect(second.code).toBe(0);
     expect(second.stderr).toContain("⚠ PHOTON_WEBHOOK_SECRET held another webhook's signing secret");
-    expect(await readFile(join(home, ".env"), "utf8")).toBe(`PHOTON_WEBHOOK_SECRET=${fake.webhooks[1]?.signingSecret}\n`);
+    expect(await readFile(join(home(), ".env"), "utf8")).toBe(`PHOTON_WEBHOOK_SECRET=${fake.webhooks[1]?.signingSecret}\n`);
     expect((await hermes(["photon", "webhook", "delete", fake.webhooks[1]!.id, "--yes"])).code).toBe(0);
 
     const dup = await hermes(["photon", "webhook", "register", "https://hooks.example/a"]);
@@ -216,7 +215,7 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
   });
 
   it("login prints the account; status --check validates token and project with Photon; logout removes only the login", async () => {
-    await writeFile(join(home, "auth.json"), JSON.stringify({ credential_pool: { nous: [{ access_token: "nous-keep" }] } }));
+    await writeFile(join(home(), "auth.json"), JSON.stringify({ credential_pool: { nous: [{ access_token: "nous-keep" }] } }));
     expect((await hermes(["photon", "setup", "--no-browser", "--phone", "+15551234567"])).stderr).toContain("Logged in to Photon as owner@example.com");
     const ok = await hermes(["photon", "status", "--check"]);
     expect(ok.code).toBe(0);
@@ -240,8 +239,8 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
   });
 
   it("login with stdout piped never starts a browser, even with BROWSER set", async () => {
-    const marker = join(home, "browser-was-started");
-    const browser = join(home, "fake-browser.sh");
+    const marker = join(home(), "browser-was-started");
+    const browser = join(home(), "fake-browser.sh");
     await writeFile(browser, `#!/bin/sh\necho "$1" > "${marker}"\n`, { mode: 0o755 });
     const r = await hermes(["photon", "login"], { BROWSER: browser });
     expect(r.code).toBe(0);
