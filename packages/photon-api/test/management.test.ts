@@ -142,7 +142,7 @@ describe("transport", () => {
     const port = (closed.address() as { port: number }).port;
     await new Promise<void>((r) => closed.close(() => r()));
     const client = new PhotonClient({ dashboardHost: `http://127.0.0.1:${port}`, maxRetries: 0 });
-    const err = await client.listProjects("tok").catch((e: unknown) => e as Error);
+    const err = (await client.listProjects("tok").then(() => new Error("expected a failure"), (e: unknown) => e)) as Error;
     expect(err).toMatchObject({ code: "PHOTON_NETWORK" });
     expect(err.message).toContain(`could not reach Photon at 127.0.0.1:${port} (ECONNREFUSED)`);
     expect(err.message).not.toContain("TypeError");
