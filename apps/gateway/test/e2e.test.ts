@@ -243,7 +243,7 @@ describe("authorization and configuration", () => {
     processes.push(bad);
     expect(await bad.exited).toBe(2);
     expect(bad.raw).toContain("GATEWAY_AGENT_TIMEOUT_MS (from env)");
-    // No allowlist configured: relay events are still answered (upstream trust, spec §9).
+    // No allowlist configured: relay events are still answered (upstream trust, docs/contract/relay.md#authorization).
     gateway(c, { DISCORD_ALLOWED_USERS: "someone-else" });
     await c.waitFor("handshake");
     c.pushInbound(ev("trusted upstream", "C1", "U-not-listed"));

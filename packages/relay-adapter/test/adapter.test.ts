@@ -407,7 +407,7 @@ describe("RelayAdapter disconnect", () => {
     expect(await adapter.goIdle(20)).toBe(true);
     await adapter.disconnect();
     expect(t.calls.filter((c) => c.startsWith("goIdle"))).toEqual(["goIdle:20"]);
-    // No ack: one going_idle and one wait in all, not two (issue 11: 20 s instead of 10 s).
+    // No ack: one going_idle and one wait in all, not two (the bug was 20 s instead of 10 s).
     const other = await connected();
     other.t.goIdleResult = false;
     expect(await other.adapter.goIdle()).toBe(false);

@@ -1,4 +1,4 @@
-// The relay-link settings both apps read (spec relay-contract §8): one table of keys and one
+// The relay-link settings both apps read (docs/contract/relay.md#gateway-configuration): one table of keys and one
 // resolution, so `hermes gateway status` shows exactly what `hermes-gateway run` will use.
 import { SettingsError } from "./errors.js";
 import { parseBoolean } from "./parse.js";

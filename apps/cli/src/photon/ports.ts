@@ -94,7 +94,7 @@ export interface PhotonStore {
   saveWebhookSecret(secret: string): Promise<void>;
 }
 
-/** The credential summary: display literals only (photon.md §5), never secret bytes. */
+/** The credential summary: display literals only (docs/contract/photon.md#status-display), never secret bytes. */
 export interface PhotonSummary {
   device_token: string;
   project_id: string;

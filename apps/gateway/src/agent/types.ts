@@ -1,4 +1,4 @@
-/** One agent backend. `event` is the inbound MessageEvent (spec §2.3) as JSON-able data. */
+/** One agent backend. `event` is the inbound MessageEvent (docs/contract/relay.md#inbound-events) as JSON-able data. */
 export interface AgentBackend {
   readonly name: string;
   /** Runs one turn; resolves with the reply text. Rejects with AgentError; honours `signal`. */

@@ -1,4 +1,4 @@
-// The one place where the gateway's configuration is resolved (spec relay-contract §8), on
+// The one place where the gateway's configuration is resolved (docs/contract/relay.md#gateway-configuration), on
 // @hermes/settings — the same resolver, keys and URL/secret policy as `hermes gateway status`.
 // Order, key by key: the real environment, then `$HERMES_HOME/.env` (never overriding the
 // real environment), then config.yaml, then defaults; values trimmed in every layer. Every

@@ -60,7 +60,7 @@ export type FatalErrorHandler = (error: AdapterFatalError) => void | Promise<voi
  * drafts (edits in place) only when `supportsDraftStreaming()`.
  * Authorization: a host admits an event without a local allowlist ONLY when the adapter
  * declares `authorizationIsUpstream` AND the event carries the locally stamped upstream
- * marker (spec §9). Every adapter except the relay adapter declares false.
+ * marker (docs/contract/relay.md#authorization). Every adapter except the relay adapter declares false.
  */
 export interface PlatformAdapter {
   /** Stable platform name the host uses in logs and config (`relay` for RelayAdapter). */

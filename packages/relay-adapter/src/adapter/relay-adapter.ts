@@ -1,4 +1,5 @@
-// RelayAdapter: one generic platform adapter fronted by the connector (seed 002).
+// RelayAdapter: one generic platform adapter fronted by the connector
+// (upstream NousResearch/hermes-agent:gateway/relay/adapter.py).
 // At handshake the connector's capability descriptor says which platform it fronts and
 // what to advertise; wire I/O is delegated to an injected RelayTransport. There is no
 // per-platform gateway code here.
@@ -72,7 +73,7 @@ function noop(): void {}
 
 export class RelayAdapter implements PlatformAdapter {
   readonly platform = "relay";
-  /** The connector authenticated the socket and resolved the author to THIS instance's user (§9). */
+  /** The connector authenticated the socket and resolved the author to THIS instance's user (docs/contract/relay.md#authorization). */
   readonly authorizationIsUpstream = true;
 
   readonly #transport: RelayTransport;
@@ -250,7 +251,7 @@ export class RelayAdapter implements PlatformAdapter {
   }
 
   /**
-   * Send any outbound op (§3: `edit`, `typing`, `send_media`, `react`, `thread_create`,
+   * Send any outbound op (docs/contract/relay.md#outbound-actions: `edit`, `typing`, `send_media`, `react`, `thread_create`,
    * `thread_rename`, `prompt`, …). Gated by the descriptor: an op the connector does not
    * support is answered locally `{success:false, error, unsupported:true}` and never sent.
    * The chat's scope is re-attached to `metadata` when the action names a `chat_id`.
@@ -299,7 +300,7 @@ export class RelayAdapter implements PlatformAdapter {
 
   // ── inbound ─────────────────────────────────────────────────────────
   /**
-   * Feed an event that arrived by another authenticated path (the signed-HTTP receiver, §6)
+   * Feed an event that arrived by another authenticated path (the signed-HTTP receiver, docs/contract/relay.md#signed-http-receiver)
    * through the same inbound path as a WS `inbound` frame: scope capture, upstream stamp,
    * host handler. Rejects only if the host handler does.
    */

@@ -1,5 +1,5 @@
 // chat_id → scope (Discord guild / Slack workspace) learned from inbound events, re-attached
-// to outbound metadata so the connector's egress guard can resolve the owning tenant (§3).
+// to outbound metadata so the connector's egress guard can resolve the owning tenant (docs/contract/relay.md#scope-re-attachment).
 // Bounded (least recently seen evicted) so a busy instance does not grow without limit.
 
 export class ScopeMap {

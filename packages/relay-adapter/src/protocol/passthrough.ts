@@ -1,4 +1,4 @@
-// Discord interaction passthrough → message event (spec relay-contract.md §4).
+// Discord interaction passthrough → message event (docs/contract/relay.md#discord-passthrough).
 //
 // The connector answered the provider's ACK at its edge, verified the provider signature and
 // stripped the interaction token into its vault; what reaches us is the sanitized request.
@@ -206,7 +206,7 @@ export type PassthroughFromWireResult =
   | { ok: false; reason: "not_an_object" | "missing_field" | "bad_headers" | "bad_base64"; message: string };
 
 /**
- * Validate a `passthrough_forward.forward` object (§2.1): string `platform`, `botId`,
+ * Validate a `passthrough_forward.forward` object (docs/contract/relay.md#frame-catalogue): string `platform`, `botId`,
  * `method`, `path`; `headers` a list of `[name, value]` string pairs; `bodyB64` decoded to
  * the exact bytes. Never throws.
  */

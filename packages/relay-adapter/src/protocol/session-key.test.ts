@@ -16,7 +16,7 @@ describe("sessionNamespace", () => {
   });
 });
 
-describe("buildSessionKey (spec §5)", () => {
+describe("buildSessionKey (docs/contract/relay.md#session-keys)", () => {
   it("reproduces the spec examples", () => {
     expect(buildSessionKey({ platform: "discord", chat_type: "group", chat_id: "chanA", user_id: "userX" })).toBe(
       "agent:main:discord:group:chanA:userX",

@@ -1,4 +1,4 @@
-// Session keys (spec relay-contract.md §5): the conformance oracle shared by the gateway and
+// Session keys (docs/contract/relay.md#session-keys): the conformance oracle shared by the gateway and
 // the connector. Both sides must derive the SAME key from the same source, or an interrupt /
 // follow-up capability bound by the connector lands on no session.
 
@@ -36,7 +36,7 @@ function present(value: string | null | undefined): value is string {
 }
 
 /**
- * `<ns>:<platform>:<chat_type>[:<scope_id, Slack only>][:<chat_id>]...` (§5).
+ * `<ns>:<platform>:<chat_type>[:<scope_id, Slack only>][:<chat_id>]...`.
  *
  * - thread = `thread_id`, or for non-DMs `prospective_thread_id` (then the chat_type slot is `thread`);
  * - participant = `user_id_alt` or `user_id`;

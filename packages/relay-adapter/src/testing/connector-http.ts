@@ -1,6 +1,6 @@
-// The reference connector's HTTP side: the §7 routes a gateway calls (enroll, provision,
-// policy, media) and the control API for people and other languages (/dev/*). Every route
-// caps its body, answers JSON, and never throws.
+// The reference connector's HTTP side: the routes a gateway calls (enroll, provision,
+// policy, media: docs/contract/relay.md#connector-http-routes) and the control API for people
+// and other languages (/dev/*). Every route caps its body, answers JSON, and never throws.
 //
 // The control API can inject messages and revoke gateways, and it listens on a developer's
 // machine where any web page can send it requests. So it answers only a caller that holds the
@@ -10,12 +10,13 @@
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { WireMessageEvent } from "../protocol/types.js";
-import { mintSecret, type ReferenceConnector } from "./reference-connector.js";
+import type { ReferenceConnector } from "./reference-connector.js";
+import { mintSecret } from "./secrets.js";
 
 export type HttpRoute = "enroll" | "provision" | "policy" | "media";
 
 const JSON_CAP = 1024 * 1024;
-/** §7: media size in (0, 25 MiB]. */
+/** docs/contract/relay.md#media: size in (0, 25 MiB]. */
 export const MEDIA_CAP = 25 * 1024 * 1024;
 
 class TooLarge extends Error {}
@@ -105,7 +106,7 @@ export async function handleConnectorHttp(c: ReferenceConnector, req: IncomingMe
   send(res, 404, { error: "not found" });
 }
 
-/** The JSON body of a §7 call from an accepted caller identity; null once a 401/4xx was sent. */
+/** The JSON body of a connector-route call from an accepted caller identity; null once a 401/4xx was sent. */
 async function readIdentifiedJson(c: ReferenceConnector, req: IncomingMessage, res: ServerResponse): Promise<Record<string, unknown> | null> {
   const token = bearer(req);
   if (token === "" || (c.identityTokens !== undefined && !c.identityTokens.includes(token))) {

@@ -1,6 +1,6 @@
 /**
  * @hermes/relay-adapter/testing: test doubles for code built on the relay link.
- * - `ReferenceConnector`: a real connector on 127.0.0.1 (WebSocket link, §7 HTTP routes,
+ * - `ReferenceConnector`: a real connector on 127.0.0.1 (WebSocket link, connector HTTP routes,
  *   buffering and replay, revocation, a control API) — see TESTING.md.
  * - `StubTransport`: an in-memory `RelayTransport` for unit tests of a `RelayAdapter` host.
  */

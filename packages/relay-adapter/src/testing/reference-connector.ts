@@ -1,8 +1,8 @@
 // ReferenceConnector: a real connector on 127.0.0.1, faithful to the relay contract, for
 // testing gateways (ours, or one written in any language) over loopback. It speaks the
-// WebSocket link of §2 (upgrade auth, hellos/descriptors, outbound results, interrupts,
+// WebSocket link of docs/contract/relay.md (upgrade auth, hellos/descriptors, outbound results, interrupts,
 // going_idle, durable-per-instance buffering with replay and acks, revocation) and serves the
-// HTTP routes of §7 plus a small control API (see connector-http.ts).
+// connector HTTP routes plus a small control API (see connector-http.ts).
 import { EventEmitter, once } from "node:events";
 import { appendFileSync, mkdirSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
@@ -16,6 +16,7 @@ import { parseGatewayFrame } from "../protocol/frames.js";
 import type { ConnectorFrame, Descriptor, OutboundAction, OutboundResult, WireMessageEvent, WirePassthroughForward } from "../protocol/types.js";
 import { handleConnectorHttp, type HttpRoute } from "./connector-http.js";
 import { referenceDescriptor } from "./descriptors.js";
+import { mintSecret, randomHex } from "./secrets.js";
 
 export interface ReferenceConnectorOptions {
   /** Default 127.0.0.1. */
@@ -264,7 +265,7 @@ export class ReferenceConnector extends EventEmitter {
     return { delivered: "live" };
   }
 
-  /** The connector half of §1.2: POST exact bytes with x-relay-timestamp / x-relay-signature. */
+  /** The connector half of docs/contract/relay.md#delivery-signatures: POST exact bytes with x-relay-timestamp / x-relay-signature. */
   async deliverSigned(
     endpointUrl: string,
     body: object | string,
@@ -467,11 +468,3 @@ export class ReferenceConnector extends EventEmitter {
   }
 }
 
-function randomHex(bytes: number): string {
-  return Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
-}
-
-/** @internal a fresh random secret (hex), as enroll / provision mint them */
-export function mintSecret(): string {
-  return randomHex(32);
-}

@@ -70,7 +70,7 @@ export interface RelayTransport {
   setPassthroughHandler(handler: PassthroughHandler): void;
   /** Dial, send the hellos, resolve with the first descriptor (the negotiated one). */
   connect(): Promise<Descriptor>;
-  /** Request/response by requestId; resolves with a result dict, never rejects (§2.5). */
+  /** Request/response by requestId; resolves with a result dict, never rejects (docs/contract/relay.md#outbound-results). */
   sendOutbound(action: OutboundAction, opts?: SendOutboundOptions): Promise<OutboundResult>;
   /**
    * Settle every outbound request still waiting for its result now, as ambiguous (it may have

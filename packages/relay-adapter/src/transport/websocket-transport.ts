@@ -1,4 +1,4 @@
-// WebSocketRelayTransport: the gateway's end of the relay link (spec relay-contract.md §2).
+// WebSocketRelayTransport: the gateway's end of the relay link (docs/contract/relay.md#the-websocket-link).
 //
 // One supervisor owns dialing: it mints a fresh upgrade token per dial, sends one `hello` per
 // identity, waits for the first `descriptor`, then serves until the socket closes, and
