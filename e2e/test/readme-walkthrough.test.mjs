@@ -20,7 +20,8 @@ function walkthroughBlock() {
   const section = readme.slice(start, end);
   const open = section.indexOf("```bash\n");
   const close = section.lastIndexOf("```");
-  if (open === -1 || close <= open) throw new Error("the walkthrough markers hold no ```bash block");
+  if (open === -1 || close <= open)
+    throw new Error("the walkthrough markers hold no ```bash block");
   return section.slice(open + "```bash\n".length, close);
 }
 
@@ -29,7 +30,11 @@ function runBash(script, timeoutMs, tmp) {
     const child = spawn("bash", ["-e", "-c", `shopt -s expand_aliases\n${script}`], {
       cwd: REPO,
       // TMPDIR: the block's `mktemp -d` lands in a folder this test removes.
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", TMPDIR: tmp },
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: process.env.HOME ?? "/root",
+        TMPDIR: tmp,
+      },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });

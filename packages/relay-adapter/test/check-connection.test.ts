@@ -25,9 +25,18 @@ const identities = [
 describe("checkRelayConnection", () => {
   it("connected: one line per descriptor, the round trip, then disconnected", async () => {
     const c = await connector();
-    const r = await checkRelayConnection({ url: c.url, gatewayId: "gw-c", secret: SECRET, identities, timeoutMs: 10_000, now: () => 0 });
+    const r = await checkRelayConnection({
+      url: c.url,
+      gatewayId: "gw-c",
+      secret: SECRET,
+      identities,
+      timeoutMs: 10_000,
+      now: () => 0,
+    });
     expect(r.outcome).toBe("connected");
-    expect(r.lines[0]).toBe(`✓ connected to ${c.url} as gw-c: handshake round trip 0 ms (dial → descriptor)`);
+    expect(r.lines[0]).toBe(
+      `✓ connected to ${c.url} as gw-c: handshake round trip 0 ms (dial → descriptor)`,
+    );
     expect(r.lines.join("\n")).toMatch(/platform\s+discord[\s\S]*platform\s+telegram/);
     expect(r.lines.at(-1)).toBe("✓ disconnected");
     expect(r.lines.join("\n")).not.toContain(SECRET);
@@ -37,24 +46,47 @@ describe("checkRelayConnection", () => {
   it("revoked (4401) and unreachable are told apart", async () => {
     const c = await connector();
     c.revoke("gw-c");
-    const revoked = await checkRelayConnection({ url: c.url, gatewayId: "gw-c", secret: SECRET, identities, timeoutMs: 10_000 });
+    const revoked = await checkRelayConnection({
+      url: c.url,
+      gatewayId: "gw-c",
+      secret: SECRET,
+      identities,
+      timeoutMs: 10_000,
+    });
     expect(revoked.outcome).toBe("revoked");
     expect(revoked.lines[0]).toContain("refused the secret of gw-c (close 4401 unauthorized)");
     const port = c.port;
     await c.stop();
     cleanups.length = 0;
-    const down = await checkRelayConnection({ url: `ws://127.0.0.1:${port}/relay`, gatewayId: "gw-c", secret: SECRET, identities, timeoutMs: 10_000 });
+    const down = await checkRelayConnection({
+      url: `ws://127.0.0.1:${port}/relay`,
+      gatewayId: "gw-c",
+      secret: SECRET,
+      identities,
+      timeoutMs: 10_000,
+    });
     expect(down.outcome).toBe("unreachable");
-    expect(down.lines[0]).toMatch(/^✗ cannot reach the connector at ws:\/\/127\.0\.0\.1:\d+\/relay: /);
+    expect(down.lines[0]).toMatch(
+      /^✗ cannot reach the connector at ws:\/\/127\.0\.0\.1:\d+\/relay: /,
+    );
   });
 
   it("a peer that accepts TCP and never answers: timeout at timeoutMs", async () => {
     const sockets: Socket[] = [];
     const silent = createServer((s) => void sockets.push(s));
     await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
-    cleanups.push(() => new Promise<void>((r) => (sockets.forEach((s) => s.destroy()), silent.close(() => r()))));
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => (sockets.forEach((s) => s.destroy()), silent.close(() => r()))),
+    );
     const url = `ws://127.0.0.1:${(silent.address() as AddressInfo).port}/relay`;
-    const r = await checkRelayConnection({ url, gatewayId: "gw-c", secret: SECRET, identities, timeoutMs: 200 });
+    const r = await checkRelayConnection({
+      url,
+      gatewayId: "gw-c",
+      secret: SECRET,
+      identities,
+      timeoutMs: 200,
+    });
     expect(["timeout", "unreachable"]).toContain(r.outcome);
     expect(r.lines[0]).toMatch(/no handshake with .* within 200 ms|cannot reach the connector/);
   });

@@ -19,13 +19,22 @@ export async function checkHomeWritable(store: HomeStore): Promise<void> {
   try {
     await store.checkWritable();
   } catch (e) {
-    if (e instanceof CliError) throw new CliError(e.code, `${e.message} ${TOKEN_UNUSED}`, { hints: e.hints, exitCode: e.exitCode, cause: e });
+    if (e instanceof CliError)
+      throw new CliError(e.code, `${e.message} ${TOKEN_UNUSED}`, {
+        hints: e.hints,
+        exitCode: e.exitCode,
+        cause: e,
+      });
     throw e;
   }
 }
 
 /** An existing enrollment in `.env` is replaced only when confirmed on a terminal or with --force. */
-export async function confirmReplacingEnrollment(ctx: CliContext, dotenv: ReadonlyMap<string, string>, force: boolean): Promise<boolean> {
+export async function confirmReplacingEnrollment(
+  ctx: CliContext,
+  dotenv: ReadonlyMap<string, string>,
+  force: boolean,
+): Promise<boolean> {
   if (!dotenv.get("GATEWAY_RELAY_SECRET")?.trim()) return false;
   const id = dotenv.get("GATEWAY_RELAY_ID")?.trim();
   await confirmOrThrow(
@@ -42,20 +51,31 @@ export async function confirmReplacingEnrollment(ctx: CliContext, dotenv: Readon
  * value written there would be silently ignored. `planned` maps each key enroll will write to
  * its value, or null when the value is only known after redeeming (secrets).
  */
-export function warnShadowingEnv(ctx: CliContext, out: Output, planned: ReadonlyMap<string, string | null>): string[] {
+export function warnShadowingEnv(
+  ctx: CliContext,
+  out: Output,
+  planned: ReadonlyMap<string, string | null>,
+): string[] {
   const shadowed: string[] = [];
   for (const [key, value] of planned) {
     if (key === ENROLLED_KEYS) continue;
     const real = ctx.env[key]?.trim();
     if (!real || (value !== null && real === value)) continue;
     shadowed.push(key);
-    out.warn(`${key} is set in your environment: it overrides the value enroll writes to .env, so the gateway would not use the new one. Unset it (\`unset ${key}\`) before starting the gateway.`);
+    out.warn(
+      `${key} is set in your environment: it overrides the value enroll writes to .env, so the gateway would not use the new one. Unset it (\`unset ${key}\`) before starting the gateway.`,
+    );
   }
   return shadowed;
 }
 
 /** One cheap unauthenticated GET: any HTTP answer proves the connector is there. */
-export async function checkConnectorReachable(ctx: CliContext, base: URL, baseText: string, allowInsecureHttp: boolean): Promise<void> {
+export async function checkConnectorReachable(
+  ctx: CliContext,
+  base: URL,
+  baseText: string,
+  allowInsecureHttp: boolean,
+): Promise<void> {
   const prefix = stripTrailingSlashes(base.pathname);
   try {
     await safeRequest({

@@ -20,7 +20,12 @@ import { CliError, printable, UsageError } from "../errors.js";
 import { parseJsonObject, safeRequest } from "../net/safe-fetch.js";
 import type { HomeStore } from "../store.js";
 import { Output } from "../ui/output.js";
-import { checkConnectorReachable, checkHomeWritable, confirmReplacingEnrollment, warnShadowingEnv } from "./enroll-preflight.js";
+import {
+  checkConnectorReachable,
+  checkHomeWritable,
+  confirmReplacingEnrollment,
+  warnShadowingEnv,
+} from "./enroll-preflight.js";
 import { ENROLLED_KEYS, nextRecord } from "./enrollment-keys.js";
 import { resolveCallerIdentity, type CallerIdentity } from "./identity.js";
 import { connectorBaseUrl, enrollUrl } from "./settings.js";
@@ -78,16 +83,28 @@ const PLATFORM_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
 /** `--platform` values (repeatable, comma lists allowed), lower-cased, de-duplicated. */
 export function parsePlatforms(values: readonly string[]): string[] {
-  const names = values.flatMap((v) => v.split(",")).map((p) => p.trim().toLowerCase()).filter((p) => p !== "");
+  const names = values
+    .flatMap((v) => v.split(","))
+    .map((p) => p.trim().toLowerCase())
+    .filter((p) => p !== "");
   const bad = names.find((p) => !PLATFORM_NAME.test(p));
-  if (bad !== undefined) throw new UsageError(`--platform expects a platform name such as discord or telegram, got ${JSON.stringify(bad.slice(0, 40))}.`);
+  if (bad !== undefined)
+    throw new UsageError(
+      `--platform expects a platform name such as discord or telegram, got ${JSON.stringify(bad.slice(0, 40))}.`,
+    );
   return [...new Set(names)];
 }
 
-export async function enrollGateway(ctx: CliContext, store: HomeStore, opts: EnrollOptions): Promise<void> {
+export async function enrollGateway(
+  ctx: CliContext,
+  store: HomeStore,
+  opts: EnrollOptions,
+): Promise<void> {
   const out = new Output(ctx);
   await refuseManaged(store);
-  const loaded = await loadSettings(ctx, store, { allowInsecureUrls: opts.allowInsecureHttp === true });
+  const loaded = await loadSettings(ctx, store, {
+    allowInsecureUrls: opts.allowInsecureHttp === true,
+  });
   const plan = await resolvePlan(ctx, loaded, opts);
 
   // Preflight: nothing below spends the token until redeem().
@@ -109,58 +126,92 @@ export async function enrollGateway(ctx: CliContext, store: HomeStore, opts: Enr
   const answer = await redeem(ctx, plan, identity);
   const platforms = plan.platforms.length > 0 ? plan.platforms : answer.platforms;
   const written = await persist(store, dotenv, plan, answer, platforms);
-  report(out, store, { plan, answer, platforms, written, replacing, json: opts.json === true, configuredPlatforms: configuredPlatforms(loaded) });
+  report(out, store, {
+    plan,
+    answer,
+    platforms,
+    written,
+    replacing,
+    json: opts.json === true,
+    configuredPlatforms: configuredPlatforms(loaded),
+  });
 }
 
 async function refuseManaged(store: HomeStore): Promise<void> {
   const managed = await store.managed();
   if (managed.managed) {
-    throw new CliError("managed", "`hermes gateway enroll` is not available in a managed/hosted install.", {
-      hints: [`The relay gateway secret is provisioned by the hosting platform (${managed.reason}).`],
-    });
+    throw new CliError(
+      "managed",
+      "`hermes gateway enroll` is not available in a managed/hosted install.",
+      {
+        hints: [
+          `The relay gateway secret is provisioned by the hosting platform (${managed.reason}).`,
+        ],
+      },
+    );
   }
 }
 
 /** Token, connector URL, gateway id, wake URL, platforms: flags, then settings, then prompts. */
-async function resolvePlan(ctx: CliContext, loaded: LoadedSettings, opts: EnrollOptions): Promise<EnrollPlan> {
+async function resolvePlan(
+  ctx: CliContext,
+  loaded: LoadedSettings,
+  opts: EnrollOptions,
+): Promise<EnrollPlan> {
   const { source, settings, configError } = loaded;
-  const fromSettings = (raw: Sourced<unknown> | null, parse: (r: Sourced<unknown>) => Sourced<string>) =>
-    raw ? settingsOrThrow(() => parse(raw)).value : undefined;
+  const fromSettings = (
+    raw: Sourced<unknown> | null,
+    parse: (r: Sourced<unknown>) => Sourced<string>,
+  ) => (raw ? settingsOrThrow(() => parse(raw)).value : undefined);
 
-  let enrollmentToken = opts.token?.trim() || fromSettings(source.get(RELAY_KEYS.enrollToken), parseSecret);
+  let enrollmentToken =
+    opts.token?.trim() || fromSettings(source.get(RELAY_KEYS.enrollToken), parseSecret);
   if (!enrollmentToken && ctx.stdinIsTTY) {
     enrollmentToken = (await ctx.prompt("Enrollment token: ", { mask: true })).trim();
   }
   if (!enrollmentToken) {
-    throw new UsageError("No enrollment token. Pass --token <token> (or set GATEWAY_RELAY_ENROLL_TOKEN).", [
-      "The connector mints this single-use token when your tenant's route is provisioned; it is delivered with your gateway config.",
-    ]);
+    throw new UsageError(
+      "No enrollment token. Pass --token <token> (or set GATEWAY_RELAY_ENROLL_TOKEN).",
+      [
+        "The connector mints this single-use token when your tenant's route is provisioned; it is delivered with your gateway config.",
+      ],
+    );
   }
 
   // The flag, else GATEWAY_RELAY_URL (env → .env → config.yaml), else a prompt; whichever it
   // is, under the shared URL policy (no userinfo, no plain http/ws to a remote host unless
   // --allow-insecure-http or GATEWAY_ALLOW_INSECURE_URLS).
   const flagUrl = opts.connectorUrl?.trim();
-  let url: Sourced<unknown> | null = flagUrl ? { value: flagUrl, source: "flag", key: "--connector-url" } : source.get(RELAY_KEYS.url);
+  let url: Sourced<unknown> | null = flagUrl
+    ? { value: flagUrl, source: "flag", key: "--connector-url" }
+    : source.get(RELAY_KEYS.url);
   if (!url && configError) throw configError;
   if (!url && ctx.stdinIsTTY) {
     const typed = (await ctx.prompt("Connector URL: ")).trim();
     if (typed) url = { value: typed, source: "flag", key: "the connector URL" };
   }
   if (!url) {
-    throw new UsageError("No connector URL. Pass --connector-url <url> (or set GATEWAY_RELAY_URL / gateway.relay_url in config.yaml).");
+    throw new UsageError(
+      "No connector URL. Pass --connector-url <url> (or set GATEWAY_RELAY_URL / gateway.relay_url in config.yaml).",
+    );
   }
-  const rawUrl = fromSettings(url, (r) => parseUrl(r, { schemes: RELAY_URL_SCHEMES, ...settings.insecureUrls })) ?? "";
+  const rawUrl =
+    fromSettings(url, (r) =>
+      parseUrl(r, { schemes: RELAY_URL_SCHEMES, ...settings.insecureUrls }),
+    ) ?? "";
   const base = connectorBaseUrl(rawUrl);
   if (!base) {
-    throw new UsageError(`The connector URL is not a usable http(s)/ws(s) URL: ${displayUrl(rawUrl)}`, [
-      "Pass --connector-url https://connector.example.com (no credentials, query or fragment).",
-    ]);
+    throw new UsageError(
+      `The connector URL is not a usable http(s)/ws(s) URL: ${displayUrl(rawUrl)}`,
+      ["Pass --connector-url https://connector.example.com (no credentials, query or fragment)."],
+    );
   }
 
   const wakeUrl = opts.wakeUrl?.trim() || undefined;
   if (opts.wakeUrl !== undefined) {
-    fromSettings({ value: opts.wakeUrl, source: "flag", key: "--wake-url" }, (r) => parseUrl(r, { schemes: HTTP_URL_SCHEMES, ...settings.insecureUrls }));
+    fromSettings({ value: opts.wakeUrl, source: "flag", key: "--wake-url" }, (r) =>
+      parseUrl(r, { schemes: HTTP_URL_SCHEMES, ...settings.insecureUrls }),
+    );
   }
 
   const gatewayId = (opts.gatewayId ?? defaultGatewayId(await ctx.hostname())).trim();
@@ -202,7 +253,11 @@ function configuredPlatforms(loaded: LoadedSettings): string[] {
 }
 
 /** POST {base}/relay/enroll: the one step that spends the token. */
-async function redeem(ctx: CliContext, plan: EnrollPlan, identity: CallerIdentity): Promise<EnrollAnswer> {
+async function redeem(
+  ctx: CliContext,
+  plan: EnrollPlan,
+  identity: CallerIdentity,
+): Promise<EnrollAnswer> {
   let res;
   try {
     res = await safeRequest({
@@ -222,7 +277,9 @@ async function redeem(ctx: CliContext, plan: EnrollPlan, identity: CallerIdentit
     });
   } catch (err) {
     if (err instanceof CliError && err.code === "unreachable") {
-      throw enrollFailed(err.message, ["Check --connector-url / GATEWAY_RELAY_URL and your network, then retry."]);
+      throw enrollFailed(err.message, [
+        "Check --connector-url / GATEWAY_RELAY_URL and your network, then retry.",
+      ]);
     }
     if (err instanceof CliError && err.code !== "cancelled" && err.code !== "insecure-http") {
       throw enrollFailed(err.message, [...err.hints]);
@@ -232,32 +289,46 @@ async function redeem(ctx: CliContext, plan: EnrollPlan, identity: CallerIdentit
   const json = parseJsonObject(res.body);
   const detail = json && typeof json.error === "string" ? printable(json.error, 200) : "";
   if (res.status === 401) {
-    throw enrollFailed(`Connector rejected the caller identity (401). The token from ${identity.source} could not be verified.`, [
-      identity.source === "your Nous Portal login" ? "Try `hermes auth login nous` and retry." : `Refresh the identity token (${identity.source}) and retry.`,
-    ]);
+    throw enrollFailed(
+      `Connector rejected the caller identity (401). The token from ${identity.source} could not be verified.`,
+      [
+        identity.source === "your Nous Portal login"
+          ? "Try `hermes auth login nous` and retry."
+          : `Refresh the identity token (${identity.source}) and retry.`,
+      ],
+    );
   }
   if (res.status === 403) {
-    throw enrollFailed(detail || "Enrollment token invalid, expired, already used, or tenant mismatch (403).", [
-      "Enrollment tokens are single-use: ask for a fresh one and retry.",
-    ]);
+    throw enrollFailed(
+      detail || "Enrollment token invalid, expired, already used, or tenant mismatch (403).",
+      ["Enrollment tokens are single-use: ask for a fresh one and retry."],
+    );
   }
   if (res.status < 200 || res.status > 299) {
-    throw enrollFailed(`Connector returned HTTP ${res.status}${detail ? `: ${detail}` : ""}`, ["Check the connector URL and its status, then retry."]);
+    throw enrollFailed(`Connector returned HTTP ${res.status}${detail ? `: ${detail}` : ""}`, [
+      "Check the connector URL and its status, then retry.",
+    ]);
   }
   if (!json) {
-    throw enrollFailed(`Connector returned a non-JSON response (HTTP ${res.status}).`, ["Check that the URL points at a relay connector."]);
+    throw enrollFailed(`Connector returned a non-JSON response (HTTP ${res.status}).`, [
+      "Check that the URL points at a relay connector.",
+    ]);
   }
   const secret = typeof json.secret === "string" ? json.secret : "";
   if (!secret) throw enrollFailed("Connector returned an unexpected response (no secret).");
   const returnedId = typeof json.gatewayId === "string" ? json.gatewayId.trim() : "";
-  const reported = Array.isArray(json.platforms) ? json.platforms.filter((p): p is string => typeof p === "string") : [];
+  const reported = Array.isArray(json.platforms)
+    ? json.platforms.filter((p): p is string => typeof p === "string")
+    : [];
   return {
     secret,
     deliveryKey: typeof json.deliveryKey === "string" ? json.deliveryKey : "",
     tenant: typeof json.tenant === "string" ? printable(json.tenant, 120) : "",
     gatewayId: returnedId && validGatewayId(returnedId) ? returnedId : plan.gatewayId,
     // What the connector reports, when it does; names it sends that are not names are dropped.
-    platforms: [...new Set(reported.map((p) => p.trim().toLowerCase()).filter((p) => PLATFORM_NAME.test(p)))],
+    platforms: [
+      ...new Set(reported.map((p) => p.trim().toLowerCase()).filter((p) => PLATFORM_NAME.test(p))),
+    ],
   };
 }
 
@@ -277,13 +348,25 @@ async function persist(
   if (plan.explicitUrl) entries.push(["GATEWAY_RELAY_URL", plan.explicitUrl]);
   if (plan.wakeUrl) entries.push(["GATEWAY_RELAY_WAKE_URL", plan.wakeUrl]);
   if (platforms.length > 0) entries.push(["GATEWAY_RELAY_PLATFORMS", platforms.join(",")]);
-  const record: [string, string] = [ENROLLED_KEYS, nextRecord(dotenv, entries.map(([k]) => k))];
+  const record: [string, string] = [
+    ENROLLED_KEYS,
+    nextRecord(
+      dotenv,
+      entries.map(([k]) => k),
+    ),
+  ];
   try {
     await store.setEnvValues([...entries, record]);
   } catch (err) {
-    throw new CliError("env-write-failed", `Enrolled, but could not write ${store.envPath}: ${printable((err as Error).message, 200)}`, {
-      hints: ["The enrollment token is now used up: fix the problem, then ask for a fresh token and enroll again."],
-    });
+    throw new CliError(
+      "env-write-failed",
+      `Enrolled, but could not write ${store.envPath}: ${printable((err as Error).message, 200)}`,
+      {
+        hints: [
+          "The enrollment token is now used up: fix the problem, then ask for a fresh token and enroll again.",
+        ],
+      },
+    );
   }
   return entries;
 }
@@ -304,7 +387,9 @@ function report(
   const { answer, platforms, written } = r;
   const runnable = platforms.length > 0 || r.configuredPlatforms.length > 0;
   if (!runnable) {
-    out.warn(`No platform recorded: \`hermes-gateway run\` needs at least one. Enroll again with --platform <name>, or set it (${RELAY_PLATFORMS_HINT}).`);
+    out.warn(
+      `No platform recorded: \`hermes-gateway run\` needs at least one. Enroll again with --platform <name>, or set it (${RELAY_PLATFORMS_HINT}).`,
+    );
   }
   if (r.json) {
     out.json({
@@ -326,7 +411,9 @@ function report(
     GATEWAY_RELAY_WAKE_URL: r.plan.wakeUrl ? displayUrl(r.plan.wakeUrl) : "",
     GATEWAY_RELAY_PLATFORMS: platforms.join(","),
   };
-  out.success(`${r.replacing ? "Re-enrolled" : "Enrolled"} gateway "${answer.gatewayId}"${answer.tenant ? ` for tenant ${answer.tenant}` : ""}`);
+  out.success(
+    `${r.replacing ? "Re-enrolled" : "Enrolled"} gateway "${answer.gatewayId}"${answer.tenant ? ` for tenant ${answer.tenant}` : ""}`,
+  );
   out.line();
   out.line(`  Wrote to ${store.envPath}:`);
   for (const [key] of written) out.line(`    ${key}=${shown[key]}`);
@@ -334,6 +421,8 @@ function report(
   out.line();
   out.line("  The gateway now authenticates its relay WS upgrade with the per-gateway");
   out.line("  secret and verifies signed inbound deliveries with the tenant delivery");
-  out.line(`  key. ${runnable ? "Start (or restart) it with `hermes-gateway run`." : "Add a platform, then start it with `hermes-gateway run`."}`);
+  out.line(
+    `  key. ${runnable ? "Start (or restart) it with `hermes-gateway run`." : "Add a platform, then start it with `hermes-gateway run`."}`,
+  );
   out.line("  `hermes gateway unenroll` removes exactly these lines again.");
 }

@@ -5,7 +5,11 @@
 export const ENROLLED_KEYS = "GATEWAY_RELAY_ENROLLED_KEYS";
 
 /** Always written by enroll (the delivery key when the connector returns one). */
-export const CREDENTIAL_KEYS = ["GATEWAY_RELAY_ID", "GATEWAY_RELAY_SECRET", "GATEWAY_RELAY_DELIVERY_KEY"] as const;
+export const CREDENTIAL_KEYS = [
+  "GATEWAY_RELAY_ID",
+  "GATEWAY_RELAY_SECRET",
+  "GATEWAY_RELAY_DELIVERY_KEY",
+] as const;
 
 /** The keys a previous enroll recorded; null when there is no record (enrolled by hand or an older CLI). */
 export function recordedKeys(dotenv: ReadonlyMap<string, string>): string[] | null {
@@ -18,6 +22,9 @@ export function recordedKeys(dotenv: ReadonlyMap<string, string>): string[] | nu
 }
 
 /** The record to write: this enroll's keys plus those an earlier enroll wrote (still enroll's to remove). */
-export function nextRecord(dotenv: ReadonlyMap<string, string>, written: readonly string[]): string {
+export function nextRecord(
+  dotenv: ReadonlyMap<string, string>,
+  written: readonly string[],
+): string {
   return [...new Set([...(recordedKeys(dotenv) ?? []), ...written])].join(",");
 }

@@ -52,10 +52,17 @@ interface ResolvedStatus {
 async function resolveStatus(ctx: CliContext, store: HomeStore): Promise<ResolvedStatus> {
   const loaded = await loadSettings(ctx, store);
   const problems: string[] = loaded.configError ? [loaded.configError.message] : [];
-  const link = resolveRelayLink(loaded.settings, { hostname: await ctx.hostname(), onError: (e) => problems.push(e.message) });
+  const link = resolveRelayLink(loaded.settings, {
+    hostname: await ctx.hostname(),
+    onError: (e) => problems.push(e.message),
+  });
   const managed = await store.managed();
-  const url = (s: Sourced<string | null>) => (s.value === null ? null : { value: displayUrl(s.value), source: s.source });
-  const secret = (s: Sourced<string | null>) => ({ set: s.value !== null, source: s.value === null ? null : s.source });
+  const url = (s: Sourced<string | null>) =>
+    s.value === null ? null : { value: displayUrl(s.value), source: s.source };
+  const secret = (s: Sourced<string | null>) => ({
+    set: s.value !== null,
+    source: s.value === null ? null : s.source,
+  });
   const enabled = link.relayEnabled.source !== "config.yaml" || link.relayEnabled.value;
   const status: RelayStatus = {
     home: store.home,
@@ -83,27 +90,45 @@ export async function relayStatus(ctx: CliContext, store: HomeStore): Promise<Re
 function timeoutOf(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_CHECK_TIMEOUT_MS;
   const n = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < 1 || n > 600_000) throw new UsageError(`--timeout expects milliseconds from 1 to 600000, got ${JSON.stringify(raw.slice(0, 20))}.`);
+  if (!Number.isSafeInteger(n) || n < 1 || n > 600_000)
+    throw new UsageError(
+      `--timeout expects milliseconds from 1 to 600000, got ${JSON.stringify(raw.slice(0, 20))}.`,
+    );
   return n;
 }
 
-export async function gatewayStatus(ctx: CliContext, store: HomeStore, opts: StatusOptions): Promise<void> {
+export async function gatewayStatus(
+  ctx: CliContext,
+  store: HomeStore,
+  opts: StatusOptions,
+): Promise<void> {
   const out = new Output(ctx);
   const timeoutMs = opts.check ? timeoutOf(opts.timeout) : 0;
   const { status: s, link, loaded } = await resolveStatus(ctx, store);
   if (s.configError) out.warn(`${s.configError} (shown as unset below)`);
-  const check = opts.check && s.canStart && link.relayUrl.value !== null ? await dial(link, loaded, timeoutMs) : null;
+  const check =
+    opts.check && s.canStart && link.relayUrl.value !== null
+      ? await dial(link, loaded, timeoutMs)
+      : null;
   if (opts.json) out.json(opts.check ? { ...s, check } : s);
   else printTable(out, s, check);
   if (!opts.check) return;
   if (!s.canStart) {
-    throw new CliError("relay-cannot-start", "`hermes-gateway run` would refuse this configuration; not dialing.", { hints: ["Fix the values named above, then retry."] });
+    throw new CliError(
+      "relay-cannot-start",
+      "`hermes-gateway run` would refuse this configuration; not dialing.",
+      { hints: ["Fix the values named above, then retry."] },
+    );
   }
   if (link.relayUrl.value === null) {
-    throw new CliError("relay-not-configured", "No relay URL configured; nothing to dial.", { hints: ["Run `hermes gateway enroll --token <token> --connector-url <url>`."] });
+    throw new CliError("relay-not-configured", "No relay URL configured; nothing to dial.", {
+      hints: ["Run `hermes gateway enroll --token <token> --connector-url <url>`."],
+    });
   }
   if (check?.outcome !== "connected") {
-    throw new CliError("relay-check-failed", "The relay check failed (see above).", { hints: ["`hermes-gateway run --check --connect` runs the same check."] });
+    throw new CliError("relay-check-failed", "The relay check failed (see above).", {
+      hints: ["`hermes-gateway run --check --connect` runs the same check."],
+    });
   }
 }
 
@@ -115,7 +140,10 @@ async function dial(link: RelayLinkSettings, loaded: LoadedSettings, timeoutMs: 
     url: link.relayUrl.value ?? "",
     gatewayId: link.relayId.value,
     secret: link.relaySecret.value,
-    identities: link.relayPlatforms.value.map((platform) => ({ platform, botId: botIds[platform]?.botId ?? "" })),
+    identities: link.relayPlatforms.value.map((platform) => ({
+      platform,
+      botId: botIds[platform]?.botId ?? "",
+    })),
     timeoutMs,
     display: displayUrl,
   });
@@ -125,23 +153,38 @@ function printTable(out: Output, s: RelayStatus, check: { lines: readonly string
   const c = out.out;
   const src = (source: SettingSource | null) => (source ? c.dim(`(${source})`) : "");
   const ok = (set: boolean) => (set ? c.green("✓ set") : c.red("✗ missing"));
-  const relay = !s.enabled ? c.yellow("disabled (platforms.relay.enabled: false)") : s.canStart ? "enabled" : c.red("✗ cannot start (see the warning above)");
+  const relay = !s.enabled
+    ? c.yellow("disabled (platforms.relay.enabled: false)")
+    : s.canStart
+      ? "enabled"
+      : c.red("✗ cannot start (see the warning above)");
   const rows: Array<[string, string, string]> = [
-    ["relay url", s.relayUrl ? s.relayUrl.value : c.red("✗ not configured"), src(s.relayUrl?.source ?? null)],
+    [
+      "relay url",
+      s.relayUrl ? s.relayUrl.value : c.red("✗ not configured"),
+      src(s.relayUrl?.source ?? null),
+    ],
     ["gateway id", s.gatewayId.value, src(s.gatewayId.source)],
     ["secret", ok(s.secret.set), src(s.secret.source)],
     ["delivery key", ok(s.deliveryKey.set), src(s.deliveryKey.source)],
     ["wake url", s.wakeUrl ? s.wakeUrl.value : "–", src(s.wakeUrl?.source ?? null)],
-    ["platforms", s.platforms.value.length > 0 ? s.platforms.value.join(", ") : "–", s.platforms.value.length > 0 ? src(s.platforms.source) : ""],
+    [
+      "platforms",
+      s.platforms.value.length > 0 ? s.platforms.value.join(", ") : "–",
+      s.platforms.value.length > 0 ? src(s.platforms.source) : "",
+    ],
     ["managed", s.managed ? `yes (${s.managedReason})` : "no", ""],
     ["relay", relay, ""],
   ];
   out.line(c.bold("Relay gateway configuration"));
   out.line(c.dim(`HERMES_HOME ${s.home}`));
-  for (const [label, value, source] of rows) out.line(`  ${label.padEnd(13)}: ${value}${source ? `  ${source}` : ""}`);
+  for (const [label, value, source] of rows)
+    out.line(`  ${label.padEnd(13)}: ${value}${source ? `  ${source}` : ""}`);
   if (!s.secret.set && !s.managed) {
     out.line();
-    out.line("  Not enrolled yet: run `hermes gateway enroll --token <token> --connector-url <url> --platform <name>`.");
+    out.line(
+      "  Not enrolled yet: run `hermes gateway enroll --token <token> --connector-url <url> --platform <name>`.",
+    );
   }
   if (check) {
     out.line();

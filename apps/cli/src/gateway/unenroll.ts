@@ -15,13 +15,21 @@ export interface UnenrollOptions {
   json?: boolean;
 }
 
-export async function unenrollGateway(ctx: CliContext, store: HomeStore, opts: UnenrollOptions): Promise<void> {
+export async function unenrollGateway(
+  ctx: CliContext,
+  store: HomeStore,
+  opts: UnenrollOptions,
+): Promise<void> {
   const out = new Output(ctx);
   const managed = await store.managed();
   if (managed.managed) {
-    throw new CliError("managed", "`hermes gateway unenroll` is not available in a managed/hosted install.", {
-      hints: [`The relay gateway secret is managed by the hosting platform (${managed.reason}).`],
-    });
+    throw new CliError(
+      "managed",
+      "`hermes gateway unenroll` is not available in a managed/hosted install.",
+      {
+        hints: [`The relay gateway secret is managed by the hosting platform (${managed.reason}).`],
+      },
+    );
   }
   const dotenv = await store.readEnvFile();
   const recorded = recordedKeys(dotenv);
@@ -32,10 +40,15 @@ export async function unenrollGateway(ctx: CliContext, store: HomeStore, opts: U
     return;
   }
   const id = dotenv.get("GATEWAY_RELAY_ID");
-  await confirmOrThrow(ctx, `Remove the enrollment${id ? ` of gateway "${printable(id, 128)}"` : ""} (${keys.filter((k) => k !== ENROLLED_KEYS).join(", ")}) from ${store.envPath}?`, opts.yes === true, {
-    flag: "--yes",
-    unchanged: "Nothing was changed.",
-  });
+  await confirmOrThrow(
+    ctx,
+    `Remove the enrollment${id ? ` of gateway "${printable(id, 128)}"` : ""} (${keys.filter((k) => k !== ENROLLED_KEYS).join(", ")}) from ${store.envPath}?`,
+    opts.yes === true,
+    {
+      flag: "--yes",
+      unchanged: "Nothing was changed.",
+    },
+  );
   const removed = await store.unsetEnvValues(keys);
   const shadowing = removed.filter((k) => k !== ENROLLED_KEYS && ctx.env[k]?.trim());
   for (const k of shadowing) out.warn(`${k} is still set in your environment; unset it too.`);
@@ -43,7 +56,14 @@ export async function unenrollGateway(ctx: CliContext, store: HomeStore, opts: U
     out.json({ unenrolled: true, removed, envPath: store.envPath, recorded: recorded !== null });
     return;
   }
-  out.success(`Removed the enrollment from ${store.envPath}: ${removed.filter((k) => k !== ENROLLED_KEYS).join(", ")}`);
-  if (recorded === null) out.line("  (no record of what enroll wrote: only the credentials were removed; GATEWAY_RELAY_URL and the rest stay)");
-  out.line("  The connector still knows this gateway: ask its operator to revoke it if it should not come back.");
+  out.success(
+    `Removed the enrollment from ${store.envPath}: ${removed.filter((k) => k !== ENROLLED_KEYS).join(", ")}`,
+  );
+  if (recorded === null)
+    out.line(
+      "  (no record of what enroll wrote: only the credentials were removed; GATEWAY_RELAY_URL and the rest stay)",
+    );
+  out.line(
+    "  The connector still knows this gateway: ask its operator to revoke it if it should not come back.",
+  );
 }

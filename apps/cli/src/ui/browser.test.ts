@@ -9,7 +9,9 @@ describe("browserCommands", () => {
       ["firefox", ["--new-tab", URL]],
       ["lynx", [URL]],
     ]);
-    expect(browserCommands(URL, "linux", { BROWSER: "echo $(id);rm" })).toEqual([["echo", ["$(id);rm", URL]]]);
+    expect(browserCommands(URL, "linux", { BROWSER: "echo $(id);rm" })).toEqual([
+      ["echo", ["$(id);rm", URL]],
+    ]);
   });
 
   it("without BROWSER: the platform's opener", () => {

@@ -7,13 +7,22 @@ type Env = Readonly<Record<string, string | undefined>>;
  * webbrowser and xdg-open read it; `%s` in an entry is replaced by the URL, else the URL is
  * appended; words split on spaces, never through a shell), then the platform's opener.
  */
-export function browserCommands(url: string, platform: NodeJS.Platform, env: Env): Array<[string, string[]]> {
+export function browserCommands(
+  url: string,
+  platform: NodeJS.Platform,
+  env: Env,
+): Array<[string, string[]]> {
   const fromEnv: Array<[string, string[]]> = [];
   for (const entry of (env.BROWSER ?? "").split(platform === "win32" ? ";" : ":")) {
-    const words = entry.trim().split(/\s+/).filter((w) => w !== "");
+    const words = entry
+      .trim()
+      .split(/\s+/)
+      .filter((w) => w !== "");
     const [cmd, ...rest] = words;
     if (cmd === undefined) continue;
-    const args = rest.some((w) => w.includes("%s")) ? rest.map((w) => w.replaceAll("%s", url)) : [...rest, url];
+    const args = rest.some((w) => w.includes("%s"))
+      ? rest.map((w) => w.replaceAll("%s", url))
+      : [...rest, url];
     fromEnv.push([cmd, args]);
   }
   if (fromEnv.length > 0) return fromEnv;
@@ -38,7 +47,11 @@ function start(cmd: string, args: string[]): Promise<boolean> {
 }
 
 /** Start a browser (BROWSER, else the platform's URL opener), detached; resolves false if none could be started. */
-export async function openBrowser(url: string, platform: NodeJS.Platform = process.platform, env: Env = process.env): Promise<boolean> {
+export async function openBrowser(
+  url: string,
+  platform: NodeJS.Platform = process.platform,
+  env: Env = process.env,
+): Promise<boolean> {
   if (!/^https?:\/\//i.test(url)) return false;
   for (const [cmd, args] of browserCommands(url, platform, env)) {
     if (await start(cmd, args)) return true;

@@ -11,13 +11,23 @@ export interface ConfirmOptions {
 }
 
 /** Resolves when confirmed (or `yes`); throws a CliError (`declined` / `confirmation-required`) otherwise. */
-export async function confirmOrThrow(ctx: CliContext, question: string, yes: boolean, opts: ConfirmOptions): Promise<void> {
+export async function confirmOrThrow(
+  ctx: CliContext,
+  question: string,
+  yes: boolean,
+  opts: ConfirmOptions,
+): Promise<void> {
   if (yes) return;
   if (!ctx.stdinIsTTY) {
-    throw new CliError("confirmation-required", `${question} Pass ${opts.flag} to confirm (no terminal to ask on).`, {
-      hints: [opts.unchanged],
-    });
+    throw new CliError(
+      "confirmation-required",
+      `${question} Pass ${opts.flag} to confirm (no terminal to ask on).`,
+      {
+        hints: [opts.unchanged],
+      },
+    );
   }
   const answer = (await ctx.prompt(`${question} [y/N] `)).trim().toLowerCase();
-  if (answer !== "y" && answer !== "yes") throw new CliError("declined", `Not confirmed. ${opts.unchanged}`);
+  if (answer !== "y" && answer !== "yes")
+    throw new CliError("declined", `Not confirmed. ${opts.unchanged}`);
 }

@@ -23,7 +23,10 @@ export interface ConnectCheckResult {
   readonly lines: readonly string[];
 }
 
-export async function checkConnect(config: GatewayConfig, opts: ConnectCheckOptions): Promise<ConnectCheckResult> {
+export async function checkConnect(
+  config: GatewayConfig,
+  opts: ConnectCheckOptions,
+): Promise<ConnectCheckResult> {
   const check = await checkRelayConnection({
     url: config.relayUrl.value ?? "",
     gatewayId: config.relayId.value,
@@ -34,6 +37,11 @@ export async function checkConnect(config: GatewayConfig, opts: ConnectCheckOpti
     ...(opts.now === undefined ? {} : { now: opts.now }),
     ...(opts.transport === undefined ? {} : { transport: opts.transport }),
   });
-  const code = check.outcome === "connected" ? EXIT.ok : check.outcome === "revoked" ? EXIT.revoked : EXIT.failure;
+  const code =
+    check.outcome === "connected"
+      ? EXIT.ok
+      : check.outcome === "revoked"
+        ? EXIT.revoked
+        : EXIT.failure;
   return { code, lines: check.lines };
 }

@@ -5,7 +5,10 @@
 import type { Descriptor } from "../protocol/index.js";
 import { RelayConnectError } from "./errors.js";
 import type { RelayIdentity } from "./types.js";
-import { WebSocketRelayTransport, type WebSocketRelayTransportOptions } from "./websocket-transport.js";
+import {
+  WebSocketRelayTransport,
+  type WebSocketRelayTransportOptions,
+} from "./websocket-transport.js";
 
 export interface RelayConnectionCheckOptions {
   readonly url: string;
@@ -25,7 +28,8 @@ export interface RelayConnectionCheckOptions {
  * `connected`: handshaken; `revoked`: the connector refused the secret (4401); `expired`: it
  * says the upgrade token expired (a clock problem); `timeout` / `unreachable`: no handshake.
  */
-export type RelayConnectionOutcome = "connected" | "revoked" | "expired" | "timeout" | "unreachable";
+export type RelayConnectionOutcome =
+  "connected" | "revoked" | "expired" | "timeout" | "unreachable";
 
 export interface RelayConnectionCheck {
   readonly outcome: RelayConnectionOutcome;
@@ -43,7 +47,10 @@ function safeDisplay(url: string): string {
 }
 
 function describeDescriptor(d: Descriptor): string[] {
-  const ops = d.supported_ops.length === 0 ? "(none listed: the legacy default set)" : d.supported_ops.join(", ");
+  const ops =
+    d.supported_ops.length === 0
+      ? "(none listed: the legacy default set)"
+      : d.supported_ops.join(", ");
   return [
     `  platform            ${d.platform}${d.label ? ` (${d.label})` : ""}`,
     `  max_message_length  ${d.max_message_length}`,
@@ -52,7 +59,9 @@ function describeDescriptor(d: Descriptor): string[] {
   ];
 }
 
-export async function checkRelayConnection(opts: RelayConnectionCheckOptions): Promise<RelayConnectionCheck> {
+export async function checkRelayConnection(
+  opts: RelayConnectionCheckOptions,
+): Promise<RelayConnectionCheck> {
   const now = opts.now ?? (() => performance.now());
   const transport = new WebSocketRelayTransport({
     url: opts.url,
@@ -67,7 +76,9 @@ export async function checkRelayConnection(opts: RelayConnectionCheckOptions): P
   const started = now();
   let timer: NodeJS.Timeout | undefined;
   // Held (not unref'd) on purpose: this timer is what bounds the check.
-  const timedOut = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), opts.timeoutMs)));
+  const timedOut = new Promise<"timeout">(
+    (resolve) => (timer = setTimeout(() => resolve("timeout"), opts.timeoutMs)),
+  );
   let outcome: Descriptor | "timeout" | RelayConnectError | Error;
   try {
     outcome = await Promise.race([transport.connect(), timedOut]);
@@ -81,7 +92,9 @@ export async function checkRelayConnection(opts: RelayConnectionCheckOptions): P
   await transport.disconnect({ budgetMs: 2_000 }).catch(() => undefined);
 
   if (typeof outcome === "object" && !(outcome instanceof Error)) {
-    const lines = [`✓ connected to ${target} as ${opts.gatewayId}: handshake round trip ${elapsedMs} ms (dial → descriptor)`];
+    const lines = [
+      `✓ connected to ${target} as ${opts.gatewayId}: handshake round trip ${elapsedMs} ms (dial → descriptor)`,
+    ];
     opts.identities.forEach((id, i) => {
       const d = transport.descriptorFor(id.platform) ?? (i === 0 ? outcome : undefined);
       if (d === undefined) lines.push(`  ${id.platform}: no descriptor from the connector`);
@@ -94,17 +107,32 @@ export async function checkRelayConnection(opts: RelayConnectionCheckOptions): P
     return {
       outcome: "revoked",
       lines: [
-        `✗ the connector at ${target} refused the secret of ${opts.gatewayId} (close 4401 ${state.lastCloseReason ?? ""}).`.replace(" )", ")"),
+        `✗ the connector at ${target} refused the secret of ${opts.gatewayId} (close 4401 ${state.lastCloseReason ?? ""}).`.replace(
+          " )",
+          ")",
+        ),
         "  The secret is revoked or not (yet) known to the connector: re-enroll with `hermes gateway enroll`, or check GATEWAY_RELAY_ID and GATEWAY_RELAY_SECRET.",
       ],
     };
   }
   if (state.lastCloseCode === 4401) {
-    return { outcome: "expired", lines: [`✗ the connector at ${target} says the upgrade token expired (4401 expired): check this machine's clock.`] };
+    return {
+      outcome: "expired",
+      lines: [
+        `✗ the connector at ${target} says the upgrade token expired (4401 expired): check this machine's clock.`,
+      ],
+    };
   }
   if (outcome === "timeout") {
-    return { outcome: "timeout", lines: [`✗ no handshake with ${target} within ${opts.timeoutMs} ms: is the connector up and reachable from here?`] };
+    return {
+      outcome: "timeout",
+      lines: [
+        `✗ no handshake with ${target} within ${opts.timeoutMs} ms: is the connector up and reachable from here?`,
+      ],
+    };
   }
-  const why = state.lastCloseReason ? `${state.lastCloseReason}${state.lastCloseCode !== null ? ` (close ${state.lastCloseCode})` : ""}` : outcome.message;
+  const why = state.lastCloseReason
+    ? `${state.lastCloseReason}${state.lastCloseCode !== null ? ` (close ${state.lastCloseCode})` : ""}`
+    : outcome.message;
   return { outcome: "unreachable", lines: [`✗ cannot reach the connector at ${target}: ${why}`] };
 }
