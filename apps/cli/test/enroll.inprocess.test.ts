@@ -152,4 +152,24 @@ describe("gateway enroll against a scripted connector", () => {
     expect(text).not.toContain("GATEWAY_RELAY_URL");
     expect(text).toContain("GATEWAY_RELAY_ID=gw-testhost");
   });
+
+  it("on a terminal, replacing an existing enrollment is asked: no keeps everything and sends nothing, yes enrolls", async () => {
+    const before = "GATEWAY_RELAY_ID=gw-old\nGATEWAY_RELAY_SECRET=old-secret\n";
+    await writeFile(join(home(), ".env"), before);
+    const c = await connector((_r, res) => sendJson(res, 200, { secret: SECRET, deliveryKey: KEY }));
+    const args = ["gateway", "enroll", "--token", ENROLL, "--connector-url", c.url, "--identity-token", IDENTITY];
+    const no = fakeContext({ env: { HERMES_HOME: home() }, stdinIsTTY: true, answers: ["n"] });
+    expect(await run(args, no)).toBe(1);
+    expect(no.prompts).toEqual([{ question: 'This HERMES_HOME is already enrolled as gateway "gw-old"; replace that enrollment? [y/N] ', mask: false }]);
+    expect(no.err()).toContain("✗ Not confirmed. Nothing was changed. The enrollment token was not used.");
+    expect(c.seen).toEqual([]);
+    expect(c.probes).toEqual([]);
+    expect(await readFile(join(home(), ".env"), "utf8")).toBe(before);
+
+    const yes = fakeContext({ env: { HERMES_HOME: home() }, stdinIsTTY: true, answers: ["yes"] });
+    expect(await run(args, yes)).toBe(0);
+    expect(yes.out()).toContain('✓ Re-enrolled gateway "gw-testhost"');
+    expect(c.seen).toHaveLength(1);
+    expect(await readFile(join(home(), ".env"), "utf8")).toContain(`GATEWAY_RELAY_SECRET=${SECRET}\n`);
+  });
 });
