@@ -37,9 +37,9 @@ export interface HomeStore {
   /** Remove keys from `.env` (first definition each, every other byte kept); resolves with the keys removed. */
   unsetEnvValues(keys: readonly string[]): Promise<string[]>;
   /**
-   * Throws a CliError (`home-not-writable`) unless HERMES_HOME exists or can be created, the
-   * `.env` lock can be taken, a file can be created there, and an existing `.env` / auth.json
-   * may be replaced. Writes nothing that stays.
+   * Throws a CliError (`home-not-writable`) unless HERMES_HOME exists or can be created, a
+   * file can be created there, the `.env` lock can be taken, and an existing `.env` may be
+   * replaced. Writes nothing that stays.
    */
   checkWritable(): Promise<void>;
   /** auth.json as parsed JSON; `{}` when absent. */
@@ -137,11 +137,9 @@ async function checkWritable(home: string): Promise<void> {
     }
     throw fail("cannot lock .env", e);
   }
-  for (const file of [envFile, join(home, "auth.json")]) {
-    try {
-      await access(file, constants.W_OK);
-    } catch (e) {
-      if (errnoOf(e) !== "ENOENT") throw fail(`cannot replace ${file}`, e);
-    }
+  try {
+    await access(envFile, constants.W_OK);
+  } catch (e) {
+    if (errnoOf(e) !== "ENOENT") throw fail(`cannot replace ${envFile}`, e);
   }
 }

@@ -172,4 +172,19 @@ describe("gateway enroll against a scripted connector", () => {
     expect(c.seen).toHaveLength(1);
     expect(await readFile(join(home(), ".env"), "utf8")).toContain(`GATEWAY_RELAY_SECRET=${SECRET}\n`);
   });
+
+  it("records the platforms the connector reports when --platform is not given (bad names dropped)", async () => {
+    const c = await connector((_r, res) => sendJson(res, 200, { secret: SECRET, platforms: ["Discord", "bad name!", 7] }));
+    const r = await enroll(c.url, ["--json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ platforms: ["discord"] });
+    expect(await readFile(join(home(), ".env"), "utf8")).toContain("GATEWAY_RELAY_PLATFORMS=discord\n");
+    expect(r.err).not.toContain("No platform recorded");
+    const flagged = await enroll(c.url, ["--platform", "telegram,slack", "--force"]);
+    expect(flagged.code).toBe(0);
+    expect(await readFile(join(home(), ".env"), "utf8")).toContain("GATEWAY_RELAY_PLATFORMS=telegram,slack\n");
+    const bad = await enroll(c.url, ["--platform", "no spaces", "--force"]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('✗ --platform expects a platform name such as discord or telegram, got "no spaces".');
+  });
 });
