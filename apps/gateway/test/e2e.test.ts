@@ -144,7 +144,7 @@ describe("turns", () => {
     c.pushInbound(ev("sleep10 second", "A"));
     c.pushInbound(ev("sleep10 other", "B"));
     await replyTo(c, "A", 2);
-    const order = c.outbound.map((o: OutboundRecord) => String(o.action["content"]));
+    const order = c.outbound.filter((o: OutboundRecord) => o.action.op === "send").map((o: OutboundRecord) => String(o.action["content"]));
     expect(order).toEqual(["done sleep10 other", "done sleep1500 first", "done sleep10 second"]);
   });
 

@@ -14,7 +14,7 @@
 export * from "./protocol/index.js";
 
 export { RelayAdapter } from "./adapter/relay-adapter.js";
-export type { RelayAdapterOptions, RelayAdapterLogger, ActionFields, SendActionOptions } from "./adapter/relay-adapter.js";
+export type { RelayAdapterOptions, RelayAdapterLogger, ActionFields, SendActionOptions, ChatCapabilities } from "./adapter/relay-adapter.js";
 export type { RelayLogger, RelayLogLevel } from "./logger.js";
 export type {
   PlatformAdapter,
@@ -68,3 +68,5 @@ export type {
   PassthroughHandler,
   SendOutboundOptions,
 } from "./transport/types.js";
+
+export * from "./media/index.js";

@@ -17,6 +17,14 @@ export const RELAY_KEYS = {
   platforms: { env: "GATEWAY_RELAY_PLATFORMS", yaml: "gateway.relay_platforms" },
   /** `{"discord":{"botId":"…"}}` as JSON text, or a YAML mapping. */
   botIds: { env: "GATEWAY_RELAY_BOT_IDS", yaml: "gateway.relay_bot_ids" },
+  /** Boot self-provision (docs/contract/relay-routing.md): the caller identity bearer the connector verifies. */
+  identityToken: { env: "GATEWAY_RELAY_IDENTITY_TOKEN" },
+  /** Boot self-provision: this gateway's own public inbound URL (absent: outbound-only). */
+  endpoint: { env: "GATEWAY_RELAY_ENDPOINT", yaml: "gateway.relay_endpoint" },
+  /** Boot self-provision: the discriminators (scope / chat ids) this gateway's tenant owns. */
+  routeKeys: { env: "GATEWAY_RELAY_ROUTE_KEYS", yaml: "gateway.relay_route_keys" },
+  /** Boot self-provision: the stable per-instance id the connector binds this gateway to. */
+  instanceId: { env: "GATEWAY_RELAY_INSTANCE_ID", yaml: "gateway.relay_instance_id" },
   /** `platforms.relay.enabled: false` turns the relay off whatever else is set. */
   enabled: { yaml: "platforms.relay.enabled" },
   /** Plain ws:// / http:// URLs to non-loopback hosts are refused unless this is true. */
@@ -24,7 +32,7 @@ export const RELAY_KEYS = {
 } as const satisfies Record<string, SettingKey>;
 
 /** The relay's secret keys (scrubbed from every error and log line). */
-export const RELAY_SECRET_KEYS: readonly SettingKey[] = [RELAY_KEYS.secret, RELAY_KEYS.deliveryKey, RELAY_KEYS.enrollToken];
+export const RELAY_SECRET_KEYS: readonly SettingKey[] = [RELAY_KEYS.secret, RELAY_KEYS.deliveryKey, RELAY_KEYS.enrollToken, RELAY_KEYS.identityToken];
 
 export const RELAY_URL_SCHEMES = ["wss:", "ws:", "https:", "http:"] as const;
 export const HTTP_URL_SCHEMES = ["https:", "http:"] as const;

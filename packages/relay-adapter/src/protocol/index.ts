@@ -4,7 +4,9 @@
  * descriptor parsing and the op rule, inbound event normalization, passthrough forwards, the
  * session-key oracle, and the URL mapping, as docs/contract/relay.md describes them.
  */
+export * from "./command-manifest.js";
 export * from "./descriptor.js";
+export * from "./egress.js";
 export * from "./event.js";
 export * from "./framing.js";
 export * from "./frames.js";

@@ -140,3 +140,14 @@ describe("buildSessionKey (docs/contract/relay.md#session-keys)", () => {
     );
   });
 });
+
+describe("profileFromSessionKey", () => {
+  it("inverts the namespace rule", async () => {
+    const { profileFromSessionKey, buildSessionKey } = await import("./session-key.js");
+    expect(profileFromSessionKey("agent:main:discord:group:c:u")).toBeNull();
+    expect(profileFromSessionKey("agent:main~:discord:dm:c")).toBe("main");
+    expect(profileFromSessionKey("agent:work:discord:dm:c")).toBe("work");
+    expect(profileFromSessionKey(buildSessionKey({ platform: "telegram", chat_type: "dm", chat_id: "1", profile: "ops" }))).toBe("ops");
+    for (const junk of ["", "agent", "agent::x", "main:discord", "x:y:z"]) expect(profileFromSessionKey(junk)).toBeNull();
+  });
+});

@@ -76,3 +76,18 @@ export function buildSessionKey(source: SessionKeySource, opts: SessionKeyOption
   }
   return parts.join(":");
 }
+
+/**
+ * The named Hermes profile a session key was built under (the inverse of
+ * {@link sessionNamespace}): null for the default `agent:main` namespace and for anything that
+ * is not an `agent:<ns>:…` key; "main" for `agent:main~`. A `follow_up` carries it so the
+ * connector routes the next interaction of that session to the same profile.
+ */
+export function profileFromSessionKey(sessionKey: string): string | null {
+  const parts = sessionKey.split(":");
+  if (parts.length < 2 || parts[0] !== "agent" || parts[1] === "" || parts[1] === undefined) return null;
+  const ns = parts[1];
+  if (ns === "main") return null;
+  if (ns === "main~") return "main";
+  return ns === "default" ? null : ns;
+}

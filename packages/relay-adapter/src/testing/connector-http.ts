@@ -9,11 +9,40 @@
 // send without a preflight is refused before anything is read).
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ConnectorState, OutboundRecord, PushResult } from "./connector-types.js";
 import type { WireMessageEvent } from "../protocol/types.js";
-import type { ReferenceConnector } from "./reference-connector.js";
 import { mintSecret } from "./secrets.js";
 
 export type HttpRoute = "enroll" | "provision" | "policy" | "media";
+
+/**
+ * What the routes need from the connector (ReferenceConnector implements it). An interface
+ * rather than the class, so this module does not import the connector that imports it.
+ */
+export interface ConnectorHttpHost {
+  readonly baseUrl: string;
+  readonly controlToken: string;
+  readonly identityTokens: readonly string[] | undefined;
+  readonly failures: Map<HttpRoute, { status: number; body: unknown }>;
+  readonly enrollmentTokens: Map<string, { tenant: string }>;
+  readonly deliveryKeys: Map<string, string>;
+  readonly media: Map<string, { bytes: Buffer; contentType: string; filename: string | null }>;
+  readonly outbound: OutboundRecord[];
+  readonly policies: Record<string, unknown>[];
+  readonly provisions: Record<string, unknown>[];
+  emit(event: string, arg: unknown): boolean;
+  addGateway(gatewayId: string, secrets: string[]): void;
+  hasGateway(gatewayId: string): boolean;
+  authenticate(authorization: string | undefined): { gatewayId: string } | { error: "unauthorized" | "expired" };
+  setWakeUrl(gatewayId: string, url: string | null): void;
+  dropConnections(): void;
+  revoke(gatewayId: string): void;
+  pushInbound(event: WireMessageEvent, opts: { gatewayId?: string }): PushResult;
+  pushInterrupt(sessionKey: string, chatId: string, opts: { gatewayId?: string }): PushResult;
+  pushDiscordInteraction(interaction: Record<string, unknown>, opts: { gatewayId?: string; profile?: string }): PushResult;
+  issueEnrollmentToken(opts?: { tenant?: string }): string;
+  snapshot(): ConnectorState;
+}
 
 const JSON_CAP = 1024 * 1024;
 /** docs/contract/relay.md#media: size in (0, 25 MiB]. */
@@ -70,7 +99,7 @@ function str(v: unknown): string | null {
 }
 
 /** Mint a gateway's upgrade secret and delivery key, and accept the secret on the link. */
-function issueCredentials(c: ReferenceConnector, gatewayId: string): { secret: string; deliveryKey: string } {
+function issueCredentials(c: ConnectorHttpHost, gatewayId: string): { secret: string; deliveryKey: string } {
   const secret = mintSecret();
   const deliveryKey = mintSecret();
   c.addGateway(gatewayId, [secret]);
@@ -79,7 +108,7 @@ function issueCredentials(c: ReferenceConnector, gatewayId: string): { secret: s
 }
 
 /** Route one request. Resolves when answered. */
-export async function handleConnectorHttp(c: ReferenceConnector, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleConnectorHttp(c: ConnectorHttpHost, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://connector");
   const path = url.pathname;
   const method = req.method ?? "GET";
@@ -107,7 +136,7 @@ export async function handleConnectorHttp(c: ReferenceConnector, req: IncomingMe
 }
 
 /** The JSON body of a connector-route call from an accepted caller identity; null once a 401/4xx was sent. */
-async function readIdentifiedJson(c: ReferenceConnector, req: IncomingMessage, res: ServerResponse): Promise<Record<string, unknown> | null> {
+async function readIdentifiedJson(c: ConnectorHttpHost, req: IncomingMessage, res: ServerResponse): Promise<Record<string, unknown> | null> {
   const token = bearer(req);
   if (token === "" || (c.identityTokens !== undefined && !c.identityTokens.includes(token))) {
     req.resume();
@@ -117,7 +146,7 @@ async function readIdentifiedJson(c: ReferenceConnector, req: IncomingMessage, r
   return readJson(req, res);
 }
 
-async function enroll(c: ReferenceConnector, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function enroll(c: ConnectorHttpHost, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readIdentifiedJson(c, req, res);
   if (body === null) return;
   const token = str(body["enrollmentToken"]);
@@ -133,7 +162,7 @@ async function enroll(c: ReferenceConnector, req: IncomingMessage, res: ServerRe
   send(res, 200, { secret, deliveryKey, tenant: entry.tenant, gatewayId });
 }
 
-async function provision(c: ReferenceConnector, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function provision(c: ConnectorHttpHost, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readIdentifiedJson(c, req, res);
   if (body === null) return;
   const gatewayId = str(body["gatewayId"]);
@@ -150,7 +179,7 @@ async function provision(c: ReferenceConnector, req: IncomingMessage, res: Serve
   send(res, 200, { secret, deliveryKey, tenant, gatewayId, routeKeys });
 }
 
-async function policy(c: ReferenceConnector, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function policy(c: ConnectorHttpHost, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const auth = c.authenticate(req.headers.authorization);
   if ("error" in auth) {
     req.resume();
@@ -175,7 +204,7 @@ async function policy(c: ReferenceConnector, req: IncomingMessage, res: ServerRe
   send(res, 200, { ok: true });
 }
 
-async function uploadMedia(c: ReferenceConnector, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function uploadMedia(c: ConnectorHttpHost, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const auth = c.authenticate(req.headers.authorization);
   if ("error" in auth) {
     req.resume();
@@ -199,7 +228,7 @@ async function uploadMedia(c: ReferenceConnector, req: IncomingMessage, res: Ser
   send(res, 200, { id, size: bytes.length });
 }
 
-function downloadMedia(c: ReferenceConnector, req: IncomingMessage, res: ServerResponse, id: string): void {
+function downloadMedia(c: ConnectorHttpHost, req: IncomingMessage, res: ServerResponse, id: string): void {
   req.resume();
   const auth = c.authenticate(req.headers.authorization);
   if ("error" in auth) return send(res, 401, { error: auth.error });
@@ -212,7 +241,7 @@ function downloadMedia(c: ReferenceConnector, req: IncomingMessage, res: ServerR
 const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "[::1]"];
 
 /** Why a control request is refused before it is read, or null when it may proceed. */
-function controlRefusal(c: ReferenceConnector, req: IncomingMessage, method: string): { status: number; error: string } | null {
+function controlRefusal(c: ConnectorHttpHost, req: IncomingMessage, method: string): { status: number; error: string } | null {
   const own = new URL(c.baseUrl);
   const allowedHosts = new Set([own.host, ...LOOPBACK_NAMES.map((name) => `${name}:${own.port}`)]);
   const host = (req.headers.host ?? "").toLowerCase();
@@ -238,7 +267,7 @@ function sameToken(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-async function control(c: ReferenceConnector, req: IncomingMessage, res: ServerResponse, path: string, method: string): Promise<void> {
+async function control(c: ConnectorHttpHost, req: IncomingMessage, res: ServerResponse, path: string, method: string): Promise<void> {
   const refusal = controlRefusal(c, req, method);
   if (refusal !== null) {
     req.resume();
@@ -279,6 +308,14 @@ async function control(c: ReferenceConnector, req: IncomingMessage, res: ServerR
     case "/enrollment-token": {
       const tenant = str(body["tenant"]);
       return send(res, 200, { enrollmentToken: c.issueEnrollmentToken(tenant === null ? {} : { tenant }) });
+    }
+    case "/interaction": {
+      const interaction = body["interaction"];
+      if (typeof interaction !== "object" || interaction === null || Array.isArray(interaction)) {
+        return send(res, 400, { error: "expected {interaction: {...}}" });
+      }
+      const profile = str(body["profile"]);
+      return send(res, 200, c.pushDiscordInteraction(interaction as Record<string, unknown>, profile === null ? target : { ...target, profile }));
     }
     default:
       return send(res, 404, { error: "not found" });
