@@ -7,17 +7,20 @@ export class Output {
   readonly out: Colors;
   readonly err: Colors;
 
-  constructor(private readonly ctx: CliContext) {
+  readonly #ctx: CliContext;
+
+  constructor(ctx: CliContext) {
+    this.#ctx = ctx;
     this.out = colorsFor(ctx.stdout, ctx.env);
     this.err = colorsFor(ctx.stderr, ctx.env);
   }
 
   line(text = ""): void {
-    this.ctx.stdout.write(`${text}\n`);
+    this.#ctx.stdout.write(`${text}\n`);
   }
 
   json(value: unknown): void {
-    this.ctx.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    this.#ctx.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   }
 
   success(text: string): void {
@@ -26,15 +29,15 @@ export class Output {
 
   /** Progress notes go to stderr so stdout stays clean for --json and pipes. */
   note(text: string): void {
-    this.ctx.stderr.write(`${text}\n`);
+    this.#ctx.stderr.write(`${text}\n`);
   }
 
   warn(text: string): void {
-    this.ctx.stderr.write(`${this.err.yellow("⚠")} ${text}\n`);
+    this.#ctx.stderr.write(`${this.err.yellow("⚠")} ${text}\n`);
   }
 
   error(error: CliError): void {
     const lines = [`${this.err.red("✗")} ${error.message}`, ...error.hints.map((h) => `  ${h}`)];
-    this.ctx.stderr.write(`${lines.join("\n")}\n`);
+    this.#ctx.stderr.write(`${lines.join("\n")}\n`);
   }
 }
