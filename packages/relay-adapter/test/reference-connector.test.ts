@@ -292,6 +292,22 @@ describe("control API and signed delivery", () => {
     await new Promise<void>((resolve) => t.onAuthRevoked(resolve));
   });
 
+  it("POST /dev/enrollment-token mints a single-use token that POST /relay/enroll redeems once", async () => {
+    const c = await connector();
+    const r = await controlPost(c, "/enrollment-token", { tenant: "acme" });
+    const { enrollmentToken } = (await r.json()) as { enrollmentToken: string };
+    expect(enrollmentToken).toMatch(/^enr_/);
+    const redeem = () =>
+      fetch(`${c.baseUrl}/relay/enroll`, {
+        method: "POST",
+        headers: { authorization: "Bearer any-identity", "content-type": "application/json" },
+        body: JSON.stringify({ enrollmentToken, gatewayId: "gw-new" }),
+      });
+    const first = await redeem();
+    expect(await first.json()).toMatchObject({ tenant: "acme", gatewayId: "gw-new" });
+    expect((await redeem()).status).toBe(403);
+  });
+
   it("deliverSigned produces deliveries the package's receiver accepts, and a wrong key is refused", async () => {
     const c = await connector();
     const events: unknown[] = [];
