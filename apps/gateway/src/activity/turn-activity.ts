@@ -6,6 +6,7 @@
 // Typing is one-shot on Discord and Telegram (the indicator expires by itself, and an empty
 // `typing` there would show it again), so only Slack, whose status line persists, gets the
 // explicit clear (`content: ""`) at the end — as upstream does.
+import { isEgressDecline } from "@hermes/relay-adapter";
 import type { ChatOutbound } from "../reply/chat-outbound.js";
 
 /** Platforms with reactions on unless configured (see README: Telegram notifies on every reaction). */
@@ -62,16 +63,26 @@ export class TurnActivity {
       caps.supports("react");
     // Nothing to show (typing and reactions off for this chat): no closures for this turn.
     if (!typing && !react) return NO_ACTIVITY;
+    let stopTyping: (() => void) | null = null;
+    /** The connector refused the 👀: the end-of-turn reactions would be refused too. */
+    let reactDeclined = false;
     const fire = (op: string, fields: Record<string, unknown>): void => {
       void out.action(op, fields).then(
         (r) => {
           if (r.success !== true && r.unsupported !== true)
             this.#opts.log?.debug({ op, error: r.error ?? null }, "activity op not applied");
+          // The connector refused this chat: an egress decline is final, so typing is not
+          // asked for again every few seconds of the turn.
+          if (!isEgressDecline(r)) return;
+          if (op === "react") reactDeclined = true;
+          else if (op === "typing" && stopTyping !== null) {
+            stopTyping();
+            stopTyping = null;
+          }
         },
         () => undefined,
       );
     };
-    let stopTyping: (() => void) | null = null;
     if (typing) {
       fire("typing", {});
       stopTyping = this.#every(() => fire("typing", {}), this.#interval);
@@ -86,7 +97,7 @@ export class TurnActivity {
           stopTyping();
           if (caps.platform === "slack") fire("typing", { content: "" });
         }
-        if (react) {
+        if (react && !reactDeclined) {
           fire("react", { message_id: messageId, emoji: REACTION_WORKING, remove: true });
           fire("react", {
             message_id: messageId,
