@@ -9,6 +9,7 @@ import {
   createSecretScrubber,
   HTTP_URL_SCHEMES,
   orDefault,
+  parseRelayBotIds,
   parseUrl,
   RELAY_KEYS,
   RELAY_SECRET_KEYS,
@@ -33,10 +34,9 @@ export type AgentSpec =
   | { readonly kind: "exec"; readonly command: string }
   | { readonly kind: "http"; readonly url: string };
 
-/** The relay link (`relayUrl`, `relayEnabled`, `relayId`, `relaySecret`, `relayDeliveryKey`, `relayWakeUrl`) as the CLI resolves it, plus the gateway's own settings. */
+/** The relay link (`relayUrl`, `relayEnabled`, `relayId`, `relaySecret`, `relayDeliveryKey`, `relayWakeUrl`, `relayPlatforms`) as the CLI resolves it, plus the gateway's own settings. */
 export interface GatewayConfig extends RelayLinkSettings {
   readonly home: string;
-  readonly relayPlatforms: Sourced<readonly string[]>;
   readonly relayBotIds: Sourced<Readonly<Record<string, { botId?: string }>>>;
   /** Boot self-provision (docs/contract/relay-routing.md): the caller identity bearer; provisioning runs only with it and no pinned secret. */
   readonly relayIdentityToken: Sourced<string | null>;
@@ -128,17 +128,14 @@ function resolveFrom(source: SettingsSource, home: string, opts: ResolveOptions)
   if (source.yamlError) throw source.yamlError;
   const settings = relaySettings(source);
   const link = resolveRelayLink(settings, { hostname: (opts.hostname ?? osHostname)() });
-  const relayPlatforms = relayPlatformsOf(settings);
   const relayBotIds = relayBotIdsOf(settings, warnings);
   const agent = agentOf(settings);
   const allowedUsers = allowedUsersOf(source, settings);
-  requirePlatformsWhenEnabled(link, relayPlatforms);
   return {
     home,
     ...link,
-    relayPlatforms,
     relayBotIds,
-    relayPolicies: resolvePolicies(relayPlatforms.value, source),
+    relayPolicies: resolvePolicies(link.relayPlatforms.value, source),
     ...selfProvisionSettings(source, settings),
     ...inboundReceiverSettings(settings),
     agent,
@@ -153,17 +150,11 @@ function resolveFrom(source: SettingsSource, home: string, opts: ResolveOptions)
   };
 }
 
-/** GATEWAY_RELAY_PLATFORMS, lower-cased; [] when unset. */
-function relayPlatformsOf(settings: Settings): Sourced<readonly string[]> {
-  const raw = settings.list({ env: "GATEWAY_RELAY_PLATFORMS" });
-  return orDefault<readonly string[]>(raw && { ...raw, value: raw.value.map((p) => p.toLowerCase()) }, []);
-}
-
-/** GATEWAY_RELAY_BOT_IDS as `{platform: {botId}}`; a malformed value is a warning and `{}`. */
+/** The relay bot ids as `{platform: {botId}}`; a malformed value is a warning and `{}`. */
 function relayBotIdsOf(settings: Settings, warnings: string[]): Sourced<Record<string, { botId?: string }>> {
-  const raw = settings.string({ env: "GATEWAY_RELAY_BOT_IDS" });
+  const raw = settings.raw(RELAY_KEYS.botIds);
   if (!raw) return orDefault(null, {});
-  const parsed = parseBotIds(raw.value);
+  const parsed = parseRelayBotIds(raw.value);
   if (parsed !== null) return { ...raw, value: parsed };
   warnings.push(`${raw.key} (from ${raw.source}) is not a JSON object like {"discord":{"botId":"..."}}; using {}`);
   return orDefault(null, {});
@@ -184,17 +175,6 @@ function allowedUsersOf(source: SettingsSource, settings: Settings): Map<string,
     if (m && users) allowedUsers.set((m[1] as string).toLowerCase(), new Set(users.value));
   }
   return allowedUsers;
-}
-
-/** An enabled relay sends one hello per platform, so it needs at least one. */
-function requirePlatformsWhenEnabled(link: RelayLinkSettings, relayPlatforms: Sourced<readonly string[]>): void {
-  if (!link.relayEnabled.value || relayPlatforms.value.length > 0) return;
-  throw new SettingsError(
-    "SETTINGS_INVALID_VALUE",
-    "GATEWAY_RELAY_PLATFORMS",
-    relayPlatforms.source,
-    "the relay needs at least one platform to front (one hello each), e.g. GATEWAY_RELAY_PLATFORMS=discord",
-  );
 }
 
 /** What boot self-provisioning sends, and the Discord command manifest. */
@@ -314,26 +294,4 @@ function agentPassEnvOf(raw: Sourced<string[]> | null): Sourced<readonly string[
     throw new SettingsError("SETTINGS_INVALID_VALUE", raw.key, raw.source, `expected a comma list of environment variable names, got ${JSON.stringify(bad)}`);
   }
   return raw;
-}
-
-function parseBotIds(text: string): Record<string, { botId?: string }> | null {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  const rec = asRecord(v);
-  if (!rec) return null;
-  const out: Record<string, { botId?: string }> = {};
-  for (const [k, entry] of Object.entries(rec)) {
-    const e = asRecord(entry);
-    if (!e) return null;
-    out[k.toLowerCase()] = typeof e.botId === "string" ? { botId: e.botId } : {};
-  }
-  return out;
-}
-
-function asRecord(v: unknown): Record<string, unknown> | null {
-  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
 }
