@@ -158,8 +158,12 @@ if (built) {
   });
 
   try {
+    // The bundled gateway can handshake while the baseline child is still starting: only wait
+    // for a handshake that has not happened yet.
     const up = await Promise.race([
-      connector.waitFor("handshake", (e) => e.gatewayId === GATEWAY_ID, 30_000),
+      connector.isConnected(GATEWAY_ID)
+        ? Promise.resolve()
+        : connector.waitFor("handshake", (e) => e.gatewayId === GATEWAY_ID, 30_000),
       gatewayExited.then((code) => {
         throw new Error(`gateway exited (${code}) before connecting:\n${gatewayOutput}`);
       }),
