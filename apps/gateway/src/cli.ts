@@ -85,6 +85,11 @@ async function runUntilSignal(config: GatewayConfig): Promise<never> {
       process.stderr.write(`hermes-gateway: ${e.message}\n`);
       process.exit(EXIT.config);
     }
+    if ((e as { name?: unknown }).name === "PhotonStartError") {
+      const code = (e as { code?: string }).code;
+      process.stderr.write(`hermes-gateway: ${(e as Error).message}\n`);
+      process.exit(code === "PHOTON_START_FAILED" ? EXIT.failure : EXIT.config);
+    }
     throw e;
   }
   if (stopWith !== null) void runtime.stop(stopWith);
@@ -119,9 +124,9 @@ program
       process.stdout.write(scrub(describeConfig(config).join("\n")) + "\n");
       if (!opts.connect) process.exit(EXIT.ok);
     }
-    if (!config.relayEnabled.value) {
+    if (!config.relayEnabled.value && (opts.connect || !config.photon.enabled.value)) {
       const why = config.relayEnabled.source === "config.yaml" ? "platforms.relay.enabled is false in config.yaml" : "GATEWAY_RELAY_URL is not set";
-      process.stderr.write(`hermes-gateway: nothing to ${opts.connect ? "connect to" : "run"}: the relay is off (${why}). Set GATEWAY_RELAY_URL (see \`hermes gateway enroll\`), or try \`hermes-gateway dev\`.\n`);
+      process.stderr.write(`hermes-gateway: nothing to ${opts.connect ? "connect to" : "run"}: the relay is off (${why}). Set GATEWAY_RELAY_URL (see \`hermes gateway enroll\`) or PHOTON_ENABLED=1 (see \`hermes photon setup\`), or try \`hermes-gateway dev\`.\n`);
       process.exit(EXIT.config);
     }
     if (opts.connect) {

@@ -20,6 +20,7 @@ import {
   type SettingsSource,
   type Sourced,
 } from "@hermes/settings";
+import { resolvePhotonConfig, type PhotonConfig } from "../photon/config.js";
 import { resolvePolicies, type RelayPolicy } from "./policy.js";
 
 export type { Sourced } from "@hermes/settings";
@@ -56,6 +57,8 @@ export interface GatewayConfig extends RelayLinkSettings {
   /** Values that must never be printed (secrets found anywhere in the configuration, shadowed ones too). */
   readonly secretValues: readonly string[];
   readonly warnings: readonly string[];
+  /** The iMessage channel (`PHOTON_*`, `platforms.photon.*`). */
+  readonly photon: PhotonConfig;
 }
 
 export interface ResolveOptions {
@@ -65,6 +68,9 @@ export interface ResolveOptions {
   readonly hostname?: () => string;
   readonly homedir?: () => string;
 }
+
+/** Photon secrets the logs and errors must never show (the project secret may also sit in auth.json, read later). */
+const PHOTON_SECRET_KEYS = [{ env: "PHOTON_PROJECT_SECRET" }, { env: "PHOTON_WEBHOOK_SECRET" }] as const;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 const LOG_FORMATS = ["json", "pretty"] as const;
@@ -83,7 +89,7 @@ export function resolveHome(env: ResolveOptions["env"], home: () => string = hom
  */
 export function resolveConfig(opts: ResolveOptions): GatewayConfig {
   const home = resolveHome(opts.env, opts.homedir);
-  const source = readSettingsSource({ env: opts.env, home, readFile: opts.readFile, secretKeys: RELAY_SECRET_KEYS });
+  const source = readSettingsSource({ env: opts.env, home, readFile: opts.readFile, secretKeys: [...RELAY_SECRET_KEYS, ...PHOTON_SECRET_KEYS] });
   try {
     return resolveFrom(source, home, opts);
   } catch (e) {
@@ -151,6 +157,7 @@ function resolveFrom(source: SettingsSource, home: string, opts: ResolveOptions)
     allowedUsers,
     secretValues: source.secretValues(),
     warnings,
+    photon: resolvePhotonConfig(settings, opts.env),
   };
 }
 

@@ -183,6 +183,8 @@ export class PhotonChannel {
   #restartBackoff = RESUBSCRIBE_INITIAL_MS;
   #lastRestartAt = 0;
   readonly #extra = { recovered: 0, sdkRestarts: 0, gaps: 0 };
+  /** Set by stopInbound(): nothing more is handed over (or marked handled); sends still work. */
+  #inboundStopped = false;
 
   constructor(private readonly options: PhotonChannelOptions) {
     if (!options.projectId || !options.projectSecret) {
@@ -344,7 +346,7 @@ export class PhotonChannel {
    * recovered means the SDK's stream is stuck: the SDK is restarted.
    */
   #deliverOverdue(graceMs: number): void {
-    if (this.isStopped()) return;
+    if (this.isStopped() || this.#inboundStopped) return;
     const idle = this.#delivering === 0;
     for (const pending of this.#tracker.due(this.now(), graceMs)) {
       if (!pending.catchUp && !idle) continue;
@@ -373,7 +375,7 @@ export class PhotonChannel {
 
   /** Stops the current SDK app and starts a new one (fresh token, fresh streams), with backoff. */
   #restartSdk(reason: string): Promise<void> {
-    if (this.#restarting || this.isStopped() || !this.sdk) return this.#restarting ?? Promise.resolve();
+    if (this.#restarting || this.isStopped() || this.#inboundStopped || !this.sdk) return this.#restarting ?? Promise.resolve();
     const sdk = this.sdk;
     this.#restarting = (async () => {
       const wait = this.#lastRestartAt + this.#restartBackoff - this.now();
@@ -423,6 +425,19 @@ export class PhotonChannel {
 
   #saveFailed(error: unknown): void {
     this.log("error", `photon: could not save the inbound state (${errorName(error)}); a restart may answer a message again`);
+  }
+
+  /**
+   * Stops handing over inbound messages while sends keep working (a gateway drains its running
+   * turns after this). Messages arriving from now on are not marked handled and stay after the
+   * saved cursor: the next start catches up on them.
+   */
+  async stopInbound(): Promise<void> {
+    this.#inboundStopped = true;
+    clearInterval(this.#graceTimer);
+    await this.#watch?.stop();
+    await this.#deliveries;
+    await this.#store?.save().catch((error: unknown) => this.#saveFailed(error));
   }
 
   /** Stops inbound, rejects queued sends with `SendQueueStoppedError`, and closes the SDK. Final: a stopped channel does not start again. */
@@ -510,6 +525,7 @@ export class PhotonChannel {
   }
 
   private async deliver(space: unknown, message: unknown, recovered: boolean): Promise<void> {
+    if (this.#inboundStopped) return;
     this.#delivering += 1;
     const id = typeof (message as { id?: unknown } | null)?.id === "string" ? (message as { id: string }).id : null;
     try {

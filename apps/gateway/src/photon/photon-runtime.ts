@@ -1,0 +1,210 @@
+// The gateway's iMessage side: a PhotonChannel (spectrum-ts in-process) whose inbound messages go
+// through the same turn pipeline as the relay's — journal, per-session scheduler, agent — and
+// whose replies go back through the channel. Loaded (with the SDK) only when Photon is enabled.
+//
+// No loss, no double answer: the channel hands a message over only once (its handled ids and
+// resume cursor are saved under $HERMES_HOME/photon/<project>/), and this side records the turn
+// in its own journal ($HERMES_HOME/gateway/journal/photon-<project>.jsonl) durably BEFORE it
+// tells the channel the message was taken; a turn that did not finish runs again after a restart,
+// a finished one is never answered again.
+import { loadProjectCredentials } from "@hermes/credential-store";
+import { PhotonChannel, PhotonSendError, type PhotonChannelHealth, type PhotonChannelOptions, type PhotonInboundMessage } from "@hermes/photon-channel";
+import type { Logger } from "pino";
+import { join } from "node:path";
+import type { AgentBackend } from "../agent/types.js";
+import type { GatewayConfig } from "../config/resolve.js";
+import type { MetricsRecorder } from "../ops/metrics-events.js";
+import { runInboundTurn, type InboundDeps, type InboundOutcome } from "../pipeline/handle-inbound.js";
+import { journalPath, TurnJournal } from "../turns/journal.js";
+import type { TurnScheduler } from "../turns/scheduler.js";
+import { toAgentEvent, type PhotonAgentEvent } from "./agent-event.js";
+
+/** The platform name iMessage sessions, journal keys and logs carry. */
+export const PHOTON_PLATFORM = "imessage";
+
+export class PhotonStartError extends Error {
+  constructor(
+    readonly code: "PHOTON_CREDENTIALS_MISSING" | "PHOTON_AUTH_OR_CONFIG" | "PHOTON_START_FAILED",
+    message: string,
+  ) {
+    super(message);
+    this.name = "PhotonStartError";
+  }
+}
+
+export interface PhotonRuntimeOptions {
+  readonly config: GatewayConfig;
+  readonly log: Logger;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly agent: AgentBackend;
+  readonly scheduler: TurnScheduler;
+  /** Keep the turn journal under HERMES_HOME (`run` does). */
+  readonly journal: boolean;
+  /** Read at each event: the gateway loads its metrics after start. */
+  readonly metrics: () => MetricsRecorder;
+  readonly onOutcome?: (event: PhotonAgentEvent, outcome: InboundOutcome | { readonly kind: "duplicate" }) => void;
+  /** Tests shorten the channel's deadlines. */
+  readonly channel?: Partial<Pick<PhotonChannelOptions, "watch" | "sendQueue">>;
+}
+
+export class PhotonRuntime {
+  readonly #opts: PhotonRuntimeOptions;
+  readonly #log: Logger;
+  readonly #channel: PhotonChannel;
+  readonly #journal: TurnJournal<PhotonAgentEvent> | null;
+  readonly #deps: Omit<InboundDeps, "authorize">;
+
+  private constructor(opts: PhotonRuntimeOptions, channel: PhotonChannel, journal: TurnJournal<PhotonAgentEvent> | null) {
+    this.#opts = opts;
+    this.#log = opts.log;
+    this.#channel = channel;
+    this.#journal = journal;
+    this.#deps = {
+      agent: opts.agent,
+      scheduler: opts.scheduler,
+      sessionKey: (e) => sessionKeyOf(e as PhotonAgentEvent),
+      // The channel splits at the iMessage cap itself (paragraph, line, word breaks).
+      limits: () => ({ maxMessageLength: Number.MAX_SAFE_INTEGER, lenUnit: "chars" }),
+      send: async (e, text) => {
+        try {
+          await channel.sendText((e as PhotonAgentEvent).source.chat_id, text);
+          opts.metrics().outbound("ok");
+        } catch (error) {
+          const ambiguous = error instanceof PhotonSendError && error.code === "ambiguous";
+          opts.metrics().outbound(ambiguous ? "ambiguous" : "failed");
+          throw error;
+        }
+      },
+    };
+  }
+
+  /** Loads the project credentials, opens the journal, starts the channel (and the SDK). */
+  static async start(opts: PhotonRuntimeOptions): Promise<PhotonRuntime> {
+    const c = opts.config;
+    const credentials = await loadProjectCredentials(c.home, opts.env);
+    if (!credentials.projectId || !credentials.projectSecret) {
+      throw new PhotonStartError(
+        "PHOTON_CREDENTIALS_MISSING",
+        "Photon is enabled but no project credentials were found (PHOTON_PROJECT_ID / PHOTON_PROJECT_SECRET, or auth.json); run `hermes photon setup`",
+      );
+    }
+    const projectDir = join(c.home, "photon", encodeURIComponent(credentials.projectId));
+    let journal: TurnJournal<PhotonAgentEvent> | null = null;
+    let unfinished: ReadonlyArray<{ readonly key: string; readonly event: PhotonAgentEvent }> = [];
+    if (opts.journal) {
+      const opened = TurnJournal.open<PhotonAgentEvent>(journalPath(c.home, `photon-${credentials.projectId}`));
+      journal = opened.journal;
+      unfinished = opened.unfinished;
+      if (opened.skippedLines > 0) opts.log.warn({ skipped: opened.skippedLines }, "photon turn journal: unreadable lines skipped");
+    }
+    let runtime: PhotonRuntime | undefined;
+    const channelLog = opts.log;
+    const channel = new PhotonChannel({
+      projectId: credentials.projectId,
+      projectSecret: credentials.projectSecret,
+      allowedUsers: c.photon.allowedUsers.value,
+      groupsRequireMention: c.photon.requireMention.value,
+      sendReadReceipts: c.photon.readReceipts.value,
+      imessageAddress: c.photon.imessageAddress.value,
+      // Without the journal (dev) nothing is kept across runs, so neither is the channel's state.
+      ...(opts.journal ? { stateDir: projectDir } : {}),
+      mediaCache: { dir: join(projectDir, "media") },
+      watch: { silenceTimeoutMs: c.photon.silenceTimeoutMs.value, ...opts.channel?.watch },
+      ...(opts.channel?.sendQueue ? { sendQueue: opts.channel.sendQueue } : {}),
+      logger: {
+        info: (m: string) => channelLog.info(m),
+        warn: (m: string) => channelLog.warn(m),
+        error: (m: string) => channelLog.error(m),
+      },
+      onMessage: (message) => (runtime ? runtime.#onMessage(message) : undefined),
+      onReaction: (reaction) => channelLog.debug({ chatId: reaction.chatId, emoji: reaction.emoji }, "tapback received"),
+    });
+    runtime = new PhotonRuntime(opts, channel, journal);
+    try {
+      await channel.start();
+    } catch (error) {
+      journal?.close();
+      const code = (error as { code?: unknown }).code;
+      if (code === "auth_or_config" || code === "target_not_allowed") {
+        throw new PhotonStartError("PHOTON_AUTH_OR_CONFIG", "Photon refused the project credentials; run `hermes photon setup` (or check PHOTON_PROJECT_ID / PHOTON_PROJECT_SECRET)");
+      }
+      throw new PhotonStartError("PHOTON_START_FAILED", `the Photon channel could not start (${typeof code === "string" ? code : "error"})`);
+    }
+    opts.log.info({ imessageAddress: c.photon.imessageAddress.value }, "photon iMessage channel running");
+    if (unfinished.length > 0) opts.log.info({ turns: unfinished.length }, "photon turn journal: running again the turns that did not finish");
+    for (const { key, event } of unfinished) runtime.#runTurn(key, event);
+    return runtime;
+  }
+
+  health(): PhotonChannelHealth {
+    return this.#channel.health;
+  }
+
+  /** No new messages (they stay on the server and are caught up after the restart); replies still go out. */
+  stopInbound(): Promise<void> {
+    return this.#channel.stopInbound();
+  }
+
+  async stop(): Promise<void> {
+    await this.#channel.stop();
+    this.#journal?.close();
+  }
+
+  /** Taken once the turn is on disk: the channel marks the message handled only after this returns. */
+  async #onMessage(message: PhotonInboundMessage): Promise<void> {
+    const event = toAgentEvent(message);
+    const key = `${PHOTON_PLATFORM}:${message.chatId}:${message.messageId}`;
+    const journal = this.#journal;
+    if (journal !== null && journal.state(key) !== null) {
+      this.#log.info({ chatId: message.chatId, messageId: message.messageId }, "duplicate message dropped");
+      this.#opts.metrics().duplicate();
+      this.#notify(event, { kind: "duplicate" });
+      return;
+    }
+    const sessionKey = sessionKeyOf(event);
+    const bound = this.#opts.scheduler.wouldShed(sessionKey);
+    if (bound !== null) {
+      this.#opts.metrics().shed();
+      this.#log.error({ chatId: message.chatId, messageId: message.messageId, bound }, "turn queue full: message shed (not answered)");
+      return;
+    }
+    journal?.take(key, event);
+    await journal?.durable();
+    // Presence only: a lost typing indicator changes nothing.
+    this.#channel.setTyping(message.chatId, true).catch(() => undefined);
+    this.#runTurn(key, event);
+  }
+
+  #runTurn(key: string, event: PhotonAgentEvent): void {
+    const started = Date.now();
+    void runInboundTurn(event, this.#deps, sessionKeyOf(event)).then((outcome) => {
+      if (outcome.kind !== "cancelled" && outcome.kind !== "draining") {
+        try {
+          this.#journal?.finish(key);
+        } catch (e) {
+          this.#log.error({ err: (e as Error).message }, "photon turn journal: could not record a finished turn");
+        }
+      }
+      const ms = Date.now() - started;
+      this.#opts.metrics().turn(outcome.kind, outcome.kind === "replied" || outcome.kind === "empty" || outcome.kind === "failed" ? ms / 1000 : undefined);
+      const fields = { platform: PHOTON_PLATFORM, chatId: event.source.chat_id, ms };
+      if (outcome.kind === "replied") this.#log.info({ ...fields, chunks: outcome.chunks }, "replied");
+      else if (outcome.kind === "failed") this.#log.warn({ ...fields, code: outcome.code }, "turn failed");
+      else this.#log.info({ ...fields, outcome: outcome.kind }, "turn ended without a reply");
+      this.#notify(event, outcome);
+    });
+  }
+
+  #notify(event: PhotonAgentEvent, outcome: InboundOutcome | { readonly kind: "duplicate" }): void {
+    try {
+      this.#opts.onOutcome?.(event, outcome);
+    } catch {
+      // An observer never breaks the gateway.
+    }
+  }
+}
+
+/** One session per chat, keyed by its platform. */
+function sessionKeyOf(event: PhotonAgentEvent): string {
+  return `${PHOTON_PLATFORM}:${event.source.chat_type}:${event.source.chat_id}`;
+}

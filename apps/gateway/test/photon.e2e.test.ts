@@ -1,0 +1,116 @@
+// hermes-gateway run with Photon enabled, as a user would run it after `hermes photon setup`:
+// the BUILT bin, with only the PHOTON_* settings (project credentials in $HERMES_HOME/.env) and
+// the endpoint variables the spectrum-ts SDK reads, against a SpectrumFake on 127.0.0.1. The
+// real SDK runs in the gateway process. Observed from outside: replies recorded by the fake,
+// files on disk, exit codes.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SpectrumFake } from "@hermes/photon-channel/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import { GatewayProcess } from "./support/gateway-process.js";
+
+const USER = "+15550001234";
+const STRANGER = "+15550009999";
+const cleanups: (() => unknown)[] = [];
+const processes: GatewayProcess[] = [];
+let fake: SpectrumFake | null = null;
+
+afterEach(async () => {
+  for (const p of processes.splice(0)) {
+    if (fake) expect(p.raw).not.toContain(fake.projectSecret);
+    p.cleanup();
+  }
+  for (const c of cleanups.splice(0).reverse()) await c();
+  await fake?.close();
+  fake = null;
+});
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function startFake(): Promise<{ fake: SpectrumFake; env: Record<string, string> }> {
+  fake = await SpectrumFake.start({ heartbeatIntervalMs: 200 });
+  const caFile = await fake.writeCaFile(tempDir("photon-ca-"));
+  return { fake, env: fake.sdkEnvironment(caFile) };
+}
+
+/** The bin with Photon on and the credentials where `hermes photon setup` leaves them (.env). */
+function gateway(f: SpectrumFake, sdkEnv: Record<string, string>, home: string): GatewayProcess {
+  const p = new GatewayProcess(
+    ["run"],
+    { ...sdkEnv, PHOTON_ENABLED: "1", PHOTON_ALLOWED_USERS: USER },
+    { ".env": `PHOTON_PROJECT_ID=${f.projectId}\nPHOTON_PROJECT_SECRET=${f.projectSecret}\n` },
+    { home },
+  );
+  processes.push(p);
+  return p;
+}
+
+const repliesTo = (f: SpectrumFake, text: string) => f.sends.filter((s) => s.request["chatGuid"] === `any;-;${USER}` && s.request["text"] === text);
+
+/** Polls a file the gateway writes (no event crosses the process boundary for it); a hang guard only. */
+async function eventually(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
+  // The SDK loads in the gateway process (seconds on a loaded machine): generous hang guards.
+  it("answers an allowed iMessage through the agent, and never a stranger", { timeout: 180_000 }, async () => {
+    const { fake: f, env } = await startFake();
+    const gw = gateway(f, env, tempDir("gw-photon-"));
+    await gw.waitForLog((l) => l.msg === "photon iMessage channel running", "the channel running", 90_000);
+    // The SDK's two streams and the watch's: before they are open a fresh install has no cursor to catch up from.
+    await f.waitForStreams(3, 60_000);
+    f.push({ type: "text", from: STRANGER, text: "let me in" });
+    f.push({ type: "text", from: USER, text: "hello over iMessage" });
+    const [reply] = await f.waitForSends(1, 60_000);
+    expect(reply?.request).toMatchObject({ chatGuid: `any;-;${USER}`, text: "hello over iMessage" });
+    expect(f.sends.filter((s) => s.request["chatGuid"] === `any;-;${STRANGER}`)).toEqual([]);
+    expect(await gw.stop("SIGTERM", 60_000)).toBe(0);
+  });
+
+  it("after kill -9 answers what arrived while it was down, and never answers a message twice", { timeout: 300_000 }, async () => {
+    const { fake: f, env } = await startFake();
+    const home = tempDir("gw-photon-");
+    const first = gateway(f, env, home);
+    await first.waitForLog((l) => l.msg === "photon iMessage channel running", "the channel running", 90_000);
+    await f.waitForStreams(3, 60_000);
+    const answered = f.push({ type: "text", from: USER, text: "before the crash" });
+    await f.waitForCall((c) => c.request["text"] === "before the crash", 60_000);
+    // Logged after the turn is recorded finished: killed before that, the turn would run again
+    // after the restart (a crash between a send and its record answers again, as on the relay).
+    await first.waitForLog((l) => l.msg === "replied" && l["platform"] === "imessage", "the turn recorded finished", 60_000);
+    const stateFile = join(home, "photon", f.projectId, "inbound-state.json");
+    await eventually(() => existsSync(stateFile) && readFileSync(stateFile, "utf8").includes(answered.messageGuid), "the handled id on disk");
+    first.child.kill("SIGKILL");
+    await first.exited;
+
+    const whileDown = f.push({ type: "text", from: USER, text: "while it was down" });
+    f.redeliver(answered.sequence); // at-least-once: the answered one comes again
+    const second = gateway(f, env, home);
+    await f.waitForCall((c) => c.request["text"] === "while it was down", 90_000);
+    const after = f.push({ type: "text", from: USER, text: "after the restart" });
+    await f.waitForCall((c) => c.request["text"] === "after the restart", 60_000);
+    expect(whileDown.sequence).toBeLessThan(after.sequence);
+    expect(repliesTo(f, "before the crash")).toHaveLength(1);
+    expect(repliesTo(f, "while it was down")).toHaveLength(1);
+    expect(repliesTo(f, "after the restart")).toHaveLength(1);
+    expect(await second.stop("SIGTERM", 60_000)).toBe(0);
+  });
+
+  it("exits 2 naming the missing credentials when Photon is enabled without a project", async () => {
+    const home = tempDir("gw-photon-");
+    const gw = new GatewayProcess(["run"], { PHOTON_ENABLED: "1" }, {}, { home });
+    processes.push(gw);
+    expect(await gw.exited).toBe(2);
+    expect(gw.raw).toContain("run `hermes photon setup`");
+  });
+});
