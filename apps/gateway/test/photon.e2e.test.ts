@@ -3,12 +3,13 @@
 // the endpoint variables the spectrum-ts SDK reads, against a SpectrumFake on 127.0.0.1. The
 // real SDK runs in the gateway process. Observed from outside: replies recorded by the fake,
 // files on disk, exit codes.
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SpectrumFake } from "@hermes/photon-channel/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { GatewayProcess } from "./support/gateway-process.js";
+import { BIN, GatewayProcess } from "./support/gateway-process.js";
 
 const USER = "+15550001234";
 const STRANGER = "+15550009999";
@@ -112,5 +113,22 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
     processes.push(gw);
     expect(await gw.exited).toBe(2);
     expect(gw.raw).toContain("run `hermes photon setup`");
+  });
+});
+
+describe("hermes-gateway dev --platform imessage", () => {
+  it("runs the real channel and SDK against an in-process Spectrum fake and prints the replies", { timeout: 180_000 }, () => {
+    const home = tempDir("gw-dev-imessage-");
+    const r = spawnSync(process.execPath, [BIN, "dev", "--platform", "imessage", "--script", "hi", "how are you"], {
+      env: { PATH: process.env.PATH ?? "", HERMES_HOME: home },
+      encoding: "utf8",
+      timeout: 170_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain("you   › hi\nagent › hi\n");
+    expect(r.stdout).toContain("you   › how are you\nagent › how are you\n");
+    const bad = spawnSync(process.execPath, [BIN, "dev", "--platform", "carrier-pigeon"], { env: { PATH: process.env.PATH ?? "" }, encoding: "utf8" });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--platform expects relay or imessage");
   });
 });
