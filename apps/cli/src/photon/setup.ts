@@ -118,6 +118,8 @@ export async function photonSetup(ctx: CliContext, api: PhotonApi, store: Photon
   const creds = await ensureProject(ctx, api, store, out, token, name);
   const user = await api.createUser(creds, { phoneNumber: phone, firstName: opts.firstName, lastName: opts.lastName, email: opts.email }, ctx.signal);
   out.note(`✓ User ${phone} registered (${user.id})`);
+  const { allowedUsers } = await store.enableImessage(phone);
+  out.note(`✓ iMessage enabled for hermes-gateway run (allowed users: ${allowedUsers.join(", ")}; saved in ${store.envPath})`);
   if (webhookUrl) await ensureWebhook(ctx, api, store, out, creds, webhookUrl);
   out.line();
   printSummary(out, await photonSummary(store));
