@@ -40,10 +40,10 @@ async function startFake(): Promise<{ fake: SpectrumFake; env: Record<string, st
 }
 
 /** The bin with Photon on and the credentials where `hermes photon setup` leaves them (.env). */
-function gateway(f: SpectrumFake, sdkEnv: Record<string, string>, home: string): GatewayProcess {
+function gateway(f: SpectrumFake, sdkEnv: Record<string, string>, home: string, extra: Record<string, string> = {}): GatewayProcess {
   const p = new GatewayProcess(
     ["run"],
-    { ...sdkEnv, PHOTON_ENABLED: "1", PHOTON_ALLOWED_USERS: USER },
+    { ...sdkEnv, PHOTON_ENABLED: "1", PHOTON_ALLOWED_USERS: USER, ...extra },
     { ".env": `PHOTON_PROJECT_ID=${f.projectId}\nPHOTON_PROJECT_SECRET=${f.projectSecret}\n` },
     { home },
   );
@@ -66,7 +66,7 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
   // The SDK loads in the gateway process (seconds on a loaded machine): generous hang guards.
   it("answers an allowed iMessage through the agent, and never a stranger", { timeout: 180_000 }, async () => {
     const { fake: f, env } = await startFake();
-    const gw = gateway(f, env, tempDir("gw-photon-"));
+    const gw = gateway(f, env, tempDir("gw-photon-"), { GATEWAY_HEALTH_PORT: "0" });
     await gw.waitForLog((l) => l.msg === "photon iMessage channel running", "the channel running", 90_000);
     // The SDK's two streams and the watch's: before they are open a fresh install has no cursor to catch up from.
     await f.waitForStreams(3, 60_000);
@@ -75,6 +75,20 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
     const [reply] = await f.waitForSends(1, 60_000);
     expect(reply?.request).toMatchObject({ chatGuid: `any;-;${USER}`, text: "hello over iMessage" });
     expect(f.sends.filter((s) => s.request["chatGuid"] === `any;-;${STRANGER}`)).toEqual([]);
+
+    // /healthz and /metrics show the channel (the relay is off: readiness follows the channel).
+    const listening = await gw.waitForLog((l) => l.msg === "health endpoint listening", "the health endpoint");
+    const base = String(listening["url"]).replace(/\/healthz$/, "");
+    const health = (await (await fetch(`${base}/healthz`)).json()) as { relay: unknown; photon: { state: string; denied: number; watch: { state: string } } };
+    expect(health.relay).toBeNull();
+    expect(health.photon).toMatchObject({ state: "running", watch: { state: "live" } });
+    expect(health.photon.denied).toBeGreaterThanOrEqual(1);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain('hermes_gateway_photon_channel_state{state="running"} 1');
+    expect(metrics).toContain('hermes_gateway_photon_stream_state{state="live"} 1');
+    expect(metrics).toMatch(/^hermes_gateway_photon_denied_total [1-9]/m);
+    expect(metrics).toContain('hermes_gateway_turns_total{outcome="replied"} 1');
     expect(await gw.stop("SIGTERM", 60_000)).toBe(0);
   });
 

@@ -256,6 +256,10 @@ export class GatewayRuntime {
         },
       });
       this.#metrics = metrics;
+      if (c.photon.enabled.value) {
+        const { registerPhotonMetrics } = await import("../photon/metrics.js");
+        registerPhotonMetrics(metrics.registry, () => this.#photon?.health() ?? null);
+      }
       this.#health = await startHealthServer({ host: c.healthHost.value, port: c.healthPort.value, state: () => this.health(), metrics });
       this.#log.info({ url: this.#health.url }, "health endpoint listening");
     }
