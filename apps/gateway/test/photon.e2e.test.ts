@@ -121,6 +121,16 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
     expect(await second.stop("SIGTERM", 60_000)).toBe(0);
   });
 
+  it("exits 2 when Photon refuses the project secret, without printing it", { timeout: 180_000 }, async () => {
+    const { fake: f, env } = await startFake();
+    const wrong = "wrong-project-secret-0123456789";
+    const gw = new GatewayProcess(["run"], { ...env, PHOTON_ENABLED: "1" }, { ".env": `PHOTON_PROJECT_ID=${f.projectId}\nPHOTON_PROJECT_SECRET=${wrong}\n` }, { home: tempDir("gw-photon-") });
+    processes.push(gw);
+    expect(await gw.exited).toBe(2);
+    expect(gw.raw).toContain("Photon refused the project credentials");
+    expect(gw.raw).not.toContain(wrong);
+  });
+
   it("exits 2 naming the missing credentials when Photon is enabled without a project", async () => {
     const home = tempDir("gw-photon-");
     const gw = new GatewayProcess(["run"], { PHOTON_ENABLED: "1" }, {}, { home });
