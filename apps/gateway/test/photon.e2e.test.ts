@@ -66,14 +66,21 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
   // The SDK loads in the gateway process (seconds on a loaded machine): generous hang guards.
   it("answers an allowed iMessage through the agent, and never a stranger", { timeout: 180_000 }, async () => {
     const { fake: f, env } = await startFake();
-    const gw = gateway(f, env, tempDir("gw-photon-"), { GATEWAY_HEALTH_PORT: "0" });
+    const gw = gateway(f, env, tempDir("gw-photon-"), { GATEWAY_HEALTH_PORT: "0", PHOTON_WORKING_TAPBACKS: "1" });
     await gw.waitForLog((l) => l.msg === "photon iMessage channel running", "the channel running", 90_000);
     // The SDK's two streams and the watch's: before they are open a fresh install has no cursor to catch up from.
     await f.waitForStreams(3, 60_000);
     f.push({ type: "text", from: STRANGER, text: "let me in" });
-    f.push({ type: "text", from: USER, text: "hello over iMessage" });
+    const hello = f.push({ type: "text", from: USER, text: "hello over iMessage" });
     const [reply] = await f.waitForSends(1, 60_000);
     expect(reply?.request).toMatchObject({ chatGuid: `any;-;${USER}`, text: "hello over iMessage" });
+    // PHOTON_WORKING_TAPBACKS: 👀 while the turn ran, then ✅ once it was answered.
+    await f.waitForCall((c) => c.method === "SetReaction" && (c.request["reaction"] as { emoji?: string } | undefined)?.emoji === "✅", 60_000);
+    const tapbacks = f.reactions.map((r) => [(r.request["target"] as { messageGuid?: string }).messageGuid, (r.request["reaction"] as { emoji?: string }).emoji]);
+    expect(tapbacks).toEqual([
+      [hello.messageGuid, "👀"],
+      [hello.messageGuid, "✅"],
+    ]);
     expect(f.sends.filter((s) => s.request["chatGuid"] === `any;-;${STRANGER}`)).toEqual([]);
 
     // /healthz and /metrics show the channel (the relay is off: readiness follows the channel).

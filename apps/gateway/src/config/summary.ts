@@ -33,6 +33,7 @@ export function describeConfig(c: GatewayConfig): string[] {
     show("log format", { ...c.logFormat, value: c.logFormat.value ?? "auto (pretty on a terminal, else json)" }),
     show("photon enabled", c.photon.enabled),
     show("photon allowed", { ...c.photon.allowedUsers, value: c.photon.allowedUsers.value === "" ? null : c.photon.allowedUsers.value }),
+    show("photon tapbacks", c.photon.workingTapbacks),
     show("imessage address", c.photon.imessageAddress),
     show("photon silence ms", c.photon.silenceTimeoutMs),
     `allowlists         ${c.allowedUsers.size === 0 ? "(none)" : [...c.allowedUsers].map(([p, u]) => `${p}:${u.size}`).join(", ")}`,

@@ -15,6 +15,8 @@ export interface PhotonConfig {
   readonly requireMention: Sourced<boolean>;
   /** `PHOTON_READ_RECEIPTS`: mark chats read after each message. Default false. */
   readonly readReceipts: Sourced<boolean>;
+  /** `PHOTON_WORKING_TAPBACKS`: 👀 on a message while its turn runs, then ✅ (answered) or ❌ (failed). Default false. */
+  readonly workingTapbacks: Sourced<boolean>;
   /** `PHOTON_STREAM_SILENCE_TIMEOUT_MS`: a stream silent this long is torn down and resubscribed. */
   readonly silenceTimeoutMs: Sourced<number>;
   /**
@@ -33,6 +35,7 @@ export function resolvePhotonConfig(settings: Settings, env: Readonly<Record<str
     allowedUsers: orDefault(settings.string({ env: "PHOTON_ALLOWED_USERS" }), ""),
     requireMention: orDefault(settings.bool(photonKey("PHOTON_REQUIRE_MENTION", "require_mention")), true),
     readReceipts: orDefault(settings.bool(photonKey("PHOTON_READ_RECEIPTS", "read_receipts")), false),
+    workingTapbacks: orDefault(settings.bool(photonKey("PHOTON_WORKING_TAPBACKS", "working_tapbacks")), false),
     silenceTimeoutMs: orDefault(
       settings.int(photonKey("PHOTON_STREAM_SILENCE_TIMEOUT_MS", "stream_silence_timeout_ms"), { min: 100, max: 3_600_000 }),
       60_000,

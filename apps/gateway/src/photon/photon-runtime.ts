@@ -170,9 +170,18 @@ export class PhotonRuntime {
     }
     journal?.take(key, event);
     await journal?.durable();
-    // Presence only: a lost typing indicator changes nothing.
+    // Presence only: a lost typing indicator or tapback changes nothing.
     this.#channel.setTyping(message.chatId, true).catch(() => undefined);
+    this.#tapback(event, "👀");
     this.#runTurn(key, event);
+  }
+
+  /** The working tapbacks (PHOTON_WORKING_TAPBACKS): 👀 while the turn runs, then ✅ or ❌. */
+  #tapback(event: PhotonAgentEvent, emoji: string): void {
+    if (!this.#opts.config.photon.workingTapbacks.value || event.messageId === null) return;
+    this.#channel.react(event.source.chat_id, event.messageId, emoji).catch((error: unknown) => {
+      this.#log.debug({ code: (error as { code?: unknown }).code }, "tapback not set");
+    });
   }
 
   #runTurn(key: string, event: PhotonAgentEvent): void {
@@ -185,6 +194,8 @@ export class PhotonRuntime {
           this.#log.error({ err: (e as Error).message }, "photon turn journal: could not record a finished turn");
         }
       }
+      if (outcome.kind === "replied" || outcome.kind === "empty") this.#tapback(event, "✅");
+      else if (outcome.kind === "failed") this.#tapback(event, "❌");
       const ms = Date.now() - started;
       this.#opts.metrics().turn(outcome.kind, outcome.kind === "replied" || outcome.kind === "empty" || outcome.kind === "failed" ? ms / 1000 : undefined);
       const fields = { platform: PHOTON_PLATFORM, chatId: event.source.chat_id, ms };
