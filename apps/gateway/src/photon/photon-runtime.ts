@@ -19,6 +19,9 @@ import { journalPath, TurnJournal } from "../turns/journal.js";
 import type { TurnScheduler } from "../turns/scheduler.js";
 import { toAgentEvent, type PhotonAgentEvent } from "./agent-event.js";
 
+/** A turn still running after this long shows the typing indicator. */
+const TYPING_AFTER_MS = 1000;
+
 /** The platform name iMessage sessions, journal keys and logs carry. */
 export const PHOTON_PLATFORM = "imessage";
 
@@ -170,8 +173,6 @@ export class PhotonRuntime {
     }
     journal?.take(key, event);
     await journal?.durable();
-    // Presence only: a lost typing indicator or tapback changes nothing.
-    this.#channel.setTyping(message.chatId, true).catch(() => undefined);
     this.#tapback(event, "👀");
     this.#runTurn(key, event);
   }
@@ -186,7 +187,12 @@ export class PhotonRuntime {
 
   #runTurn(key: string, event: PhotonAgentEvent): void {
     const started = Date.now();
+    // Typing only for a turn that takes a while: every call spends Photon's 5/s budget, and a
+    // typing call just before a quick reply would hold that reply back by one pacing step.
+    // Presence only: a lost typing indicator changes nothing.
+    const typing = setTimeout(() => void this.#channel.setTyping(event.source.chat_id, true).catch(() => undefined), TYPING_AFTER_MS);
     void runInboundTurn(event, this.#deps, sessionKeyOf(event)).then((outcome) => {
+      clearTimeout(typing);
       if (outcome.kind !== "cancelled" && outcome.kind !== "draining") {
         try {
           this.#journal?.finish(key);
