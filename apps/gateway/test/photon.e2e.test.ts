@@ -128,6 +128,19 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
     expect(await second.stop("SIGTERM", 60_000)).toBe(0);
   });
 
+  it("SIGTERM drains: a running turn still replies before the process exits 0 (the SDK's own exit-on-signal is off)", { timeout: 180_000 }, async () => {
+    const { fake: f, env } = await startFake();
+    const gw = gateway(f, env, tempDir("gw-photon-"), { GATEWAY_AGENT: "exec:sleep 2; echo slow-reply" });
+    await gw.waitForLog((l) => l.msg === "photon iMessage channel running", "the channel running", 90_000);
+    await f.waitForStreams(3, 60_000);
+    f.push({ type: "text", from: USER, text: "take your time" });
+    // The typing indicator shows once a turn has run for 1 s: the agent is working now.
+    await f.waitForCall((c) => c.method === "SetTyping", 60_000);
+    expect(await gw.stop("SIGTERM", 60_000)).toBe(0);
+    expect(repliesTo(f, "slow-reply")).toHaveLength(1);
+    expect(gw.count("stopped")).toBe(1);
+  });
+
   it("exits 2 when Photon refuses the project secret, without printing it", { timeout: 180_000 }, async () => {
     const { fake: f, env } = await startFake();
     const wrong = "wrong-project-secret-0123456789";

@@ -256,14 +256,24 @@ export class PhotonChannel {
     await this.#startWatch(sdk);
   }
 
-  #createApp(sdk: SpectrumSdk): Promise<SpectrumApp> {
-    return sdk.Spectrum({
-      projectId: this.options.projectId,
-      projectSecret: this.options.projectSecret,
-      providers: [sdk.imessage.config()],
-      telemetry: false,
-      options: { flattenGroups: false },
-    });
+  async #createApp(sdk: SpectrumSdk): Promise<SpectrumApp> {
+    // spectrum-ts installs its own SIGINT/SIGTERM listeners that stop it and exit the process
+    // (0, or 1 after 3 s). In a host that drains on SIGTERM that would cut the drain short, so
+    // the channel takes them off again: the host owns the signals and calls stop().
+    const before = new Set([...process.listeners("SIGINT"), ...process.listeners("SIGTERM")]);
+    try {
+      return await sdk.Spectrum({
+        projectId: this.options.projectId,
+        projectSecret: this.options.projectSecret,
+        providers: [sdk.imessage.config()],
+        telemetry: false,
+        options: { flattenGroups: false },
+      });
+    } finally {
+      for (const signal of ["SIGINT", "SIGTERM"] as const) {
+        for (const listener of process.listeners(signal)) if (!before.has(listener)) process.off(signal, listener);
+      }
+    }
   }
 
   /** Starts the watch beneath the SDK (shared lines only): heartbeats, zombie detection, catch-up. */
