@@ -4,6 +4,7 @@
 // real SDK runs in the gateway process. Observed from outside: replies recorded by the fake,
 // files on disk, exit codes.
 import { spawnSync } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -107,9 +108,11 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
     await f.waitForStreams(3, 60_000);
     const answered = f.push({ type: "text", from: USER, text: "before the crash" });
     await f.waitForCall((c) => c.request["text"] === "before the crash", 60_000);
-    // Logged after the turn is recorded finished: killed before that, the turn would run again
-    // after the restart (a crash between a send and its record answers again, as on the relay).
-    await first.waitForLog((l) => l.msg === "replied" && l["platform"] === "imessage", "the turn recorded finished", 60_000);
+    // The turn recorded finished on disk: killed before that, it would run again after the
+    // restart (a crash between a send and its record answers again, as on the relay).
+    const journalFile = join(home, "gateway", "journal", `${encodeURIComponent(`photon-${f.projectId}`)}.jsonl`);
+    const finished = JSON.stringify({ d: `imessage:any;-;${USER}:${answered.messageGuid}` });
+    await eventually(() => existsSync(journalFile) && readFileSync(journalFile, "utf8").includes(finished), "the finished turn in the journal");
     const stateFile = join(home, "photon", f.projectId, "inbound-state.json");
     await eventually(() => existsSync(stateFile) && readFileSync(stateFile, "utf8").includes(answered.messageGuid), "the handled id on disk");
     first.child.kill("SIGKILL");
@@ -157,6 +160,58 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
     processes.push(gw);
     expect(await gw.exited).toBe(2);
     expect(gw.raw).toContain("run `hermes photon setup`");
+  });
+});
+
+describe("hermes-gateway run with PHOTON_WEBHOOK_PORT (webhook mode)", () => {
+  it("answers a message announced by a signed delivery once, refuses bad signatures, and opens no stream", { timeout: 180_000 }, async () => {
+    const { fake: f, env } = await startFake();
+    const webhookSecret = "a".repeat(64);
+    const home = tempDir("gw-photon-");
+    const gw = new GatewayProcess(
+      ["run"],
+      { ...env, PHOTON_ENABLED: "1", PHOTON_ALLOWED_USERS: USER, PHOTON_WEBHOOK_PORT: "0" },
+      { ".env": `PHOTON_PROJECT_ID=${f.projectId}\nPHOTON_PROJECT_SECRET=${f.projectSecret}\nPHOTON_WEBHOOK_SECRET=${webhookSecret}\n` },
+      { home },
+    );
+    processes.push(gw);
+    const listening = await gw.waitForLog((l) => l.msg === "photon webhook receiver listening", "the webhook receiver", 90_000);
+    await gw.waitForLog((l) => l.msg === "photon iMessage channel running", "the channel running", 90_000);
+    const url = String(listening["url"]);
+    // The message exists at Photon (the fake stores it); in webhook mode nothing streams it.
+    const pushed = f.push({ type: "text", from: USER, text: "via webhook" });
+    const body = JSON.stringify({
+      event: "messages",
+      space: { id: pushed.chatGuid, platform: "imessage", type: "dm" },
+      message: {
+        id: pushed.messageGuid,
+        platform: "imessage",
+        direction: "inbound",
+        timestamp: new Date().toISOString(),
+        sender: { id: USER, platform: "imessage" },
+        space: { id: pushed.chatGuid, platform: "imessage", type: "dm" },
+        content: { type: "text", text: "via webhook" },
+      },
+    });
+    const deliver = (signature?: string) => {
+      const ts = String(Math.floor(Date.now() / 1000));
+      const signed = signature ?? `v0=${createHmac("sha256", webhookSecret).update(`v0:${ts}:${body}`).digest("hex")}`;
+      return fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-spectrum-event": "messages", "x-spectrum-webhook-id": crypto.randomUUID(), "x-spectrum-timestamp": ts, "x-spectrum-signature": signed },
+        body,
+      });
+    };
+    expect((await deliver(`v0=${"0".repeat(64)}`)).status).toBe(401);
+    expect((await deliver()).status).toBe(200);
+    await f.waitForCall((c) => c.request["text"] === "via webhook", 60_000);
+    // Photon retries (a fresh signature, a fresh webhook id): answered once all the same (the
+    // signed message id is remembered before the 200 goes out).
+    expect((await deliver()).status).toBe(200);
+    expect(repliesTo(f, "via webhook")).toHaveLength(1);
+    expect(f.openStreamCount).toBe(0);
+    expect(gw.raw).not.toContain(webhookSecret);
+    expect(await gw.stop("SIGTERM", 60_000)).toBe(0);
   });
 });
 

@@ -34,6 +34,8 @@ export function describeConfig(c: GatewayConfig): string[] {
     show("photon enabled", c.photon.enabled),
     show("photon allowed", { ...c.photon.allowedUsers, value: c.photon.allowedUsers.value === "" ? null : c.photon.allowedUsers.value }),
     show("photon tapbacks", c.photon.workingTapbacks),
+    show("photon webhook", { ...c.photon.webhookPort, value: c.photon.webhookPort.value === null ? null : `${c.photon.webhookHost.value}:${c.photon.webhookPort.value}` }),
+    show("webhook secret", c.photon.webhookSecret, true),
     show("imessage address", c.photon.imessageAddress),
     show("photon silence ms", c.photon.silenceTimeoutMs),
     `allowlists         ${c.allowedUsers.size === 0 ? "(none)" : [...c.allowedUsers].map(([p, u]) => `${p}:${u.size}`).join(", ")}`,

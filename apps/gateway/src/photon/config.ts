@@ -19,6 +19,12 @@ export interface PhotonConfig {
   readonly workingTapbacks: Sourced<boolean>;
   /** `PHOTON_STREAM_SILENCE_TIMEOUT_MS`: a stream silent this long is torn down and resubscribed. */
   readonly silenceTimeoutMs: Sourced<number>;
+  /** `PHOTON_WEBHOOK_PORT`: receive inbound through Photon's signed webhook on this port instead of the stream. */
+  readonly webhookPort: Sourced<number | null>;
+  /** `PHOTON_WEBHOOK_HOST`: where the webhook receiver binds. Default 127.0.0.1 (put a TLS proxy in front). */
+  readonly webhookHost: Sourced<string>;
+  /** `PHOTON_WEBHOOK_SECRET` (written by `hermes photon setup --webhook-url`): deliveries are verified with it. */
+  readonly webhookSecret: Sourced<string | null>;
   /**
    * `SPECTRUM_IMESSAGE_ADDRESS`, from the real environment only: the SDK reads that variable
    * itself, and the watch beneath it must use the same address.
@@ -40,6 +46,9 @@ export function resolvePhotonConfig(settings: Settings, env: Readonly<Record<str
       settings.int(photonKey("PHOTON_STREAM_SILENCE_TIMEOUT_MS", "stream_silence_timeout_ms"), { min: 100, max: 3_600_000 }),
       60_000,
     ),
+    webhookPort: orDefault(settings.int(photonKey("PHOTON_WEBHOOK_PORT", "webhook_port"), { min: 0, max: 65535 }), null),
+    webhookHost: orDefault(settings.string(photonKey("PHOTON_WEBHOOK_HOST", "webhook_host")), "127.0.0.1"),
+    webhookSecret: orDefault(settings.string({ env: "PHOTON_WEBHOOK_SECRET" }), null),
     imessageAddress: address
       ? { value: address, source: "env", key: "SPECTRUM_IMESSAGE_ADDRESS" }
       : { value: DEFAULT_IMESSAGE_ADDRESS, source: "default", key: "" },

@@ -18,6 +18,7 @@ import { runInboundTurn, type InboundDeps, type InboundOutcome } from "../pipeli
 import { journalPath, TurnJournal } from "../turns/journal.js";
 import type { TurnScheduler } from "../turns/scheduler.js";
 import { toAgentEvent, type PhotonAgentEvent } from "./agent-event.js";
+import { startPhotonWebhookReceiver, type PhotonWebhookReceiver } from "./webhook-receiver.js";
 
 /** A turn still running after this long shows the typing indicator. */
 const TYPING_AFTER_MS = 1000;
@@ -56,6 +57,7 @@ export class PhotonRuntime {
   readonly #channel: PhotonChannel;
   readonly #journal: TurnJournal<PhotonAgentEvent> | null;
   readonly #deps: Omit<InboundDeps, "authorize">;
+  #webhook: PhotonWebhookReceiver | null = null;
 
   private constructor(opts: PhotonRuntimeOptions, channel: PhotonChannel, journal: TurnJournal<PhotonAgentEvent> | null) {
     this.#opts = opts;
@@ -109,6 +111,7 @@ export class PhotonRuntime {
       groupsRequireMention: c.photon.requireMention.value,
       sendReadReceipts: c.photon.readReceipts.value,
       imessageAddress: c.photon.imessageAddress.value,
+      inbound: c.photon.webhookPort.value === null ? "stream" : "webhook",
       // Without the journal (dev) nothing is kept across runs, so neither is the channel's state.
       ...(opts.journal ? { stateDir: projectDir } : {}),
       mediaCache: { dir: join(projectDir, "media") },
@@ -133,7 +136,24 @@ export class PhotonRuntime {
       }
       throw new PhotonStartError("PHOTON_START_FAILED", `the Photon channel could not start (${typeof code === "string" ? code : "error"})`);
     }
-    opts.log.info({ imessageAddress: c.photon.imessageAddress.value }, "photon iMessage channel running");
+    if (c.photon.webhookPort.value !== null) {
+      if (c.photon.webhookSecret.value === null) opts.log.error("PHOTON_WEBHOOK_SECRET is not set: every webhook delivery is refused (500) until it is");
+      try {
+        runtime.#webhook = await startPhotonWebhookReceiver({
+          host: c.photon.webhookHost.value,
+          port: c.photon.webhookPort.value,
+          secret: c.photon.webhookSecret.value,
+          onMessage: (ref) => channel.acceptWebhookMessage(ref),
+          onError: (error) => opts.log.warn({ err: (error as Error).name }, "photon webhook delivery not handled"),
+        });
+      } catch (error) {
+        await channel.stop();
+        journal?.close();
+        throw new PhotonStartError("PHOTON_START_FAILED", `the Photon webhook receiver could not listen (${(error as { code?: string }).code ?? "error"})`);
+      }
+      opts.log.info({ url: runtime.#webhook.url }, "photon webhook receiver listening");
+    }
+    opts.log.info({ imessageAddress: c.photon.imessageAddress.value, inbound: c.photon.webhookPort.value === null ? "stream" : "webhook" }, "photon iMessage channel running");
     if (unfinished.length > 0) opts.log.info({ turns: unfinished.length }, "photon turn journal: running again the turns that did not finish");
     for (const { key, event } of unfinished) runtime.#runTurn(key, event);
     return runtime;
@@ -144,8 +164,10 @@ export class PhotonRuntime {
   }
 
   /** No new messages (they stay on the server and are caught up after the restart); replies still go out. */
-  stopInbound(): Promise<void> {
-    return this.#channel.stopInbound();
+  async stopInbound(): Promise<void> {
+    // From here no delivery is accepted; Photon redelivers failed deliveries (at-least-once).
+    await this.#webhook?.close();
+    await this.#channel.stopInbound();
   }
 
   async stop(): Promise<void> {

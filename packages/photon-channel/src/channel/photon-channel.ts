@@ -61,6 +61,12 @@ export interface PhotonChannelOptions {
   imessageAddress?: string;
   /** The watch beneath the SDK: heartbeats, zombie detection, catch-up. See `PhotonWatchOptions`. */
   watch?: PhotonWatchOptions;
+  /**
+   * Where inbound comes from: `"stream"` (default: the SDK's message stream, with the watch) or
+   * `"webhook"`: no stream at all; the host receives Photon's signed webhook deliveries and calls
+   * `acceptWebhookMessage()`, and the message is fetched through the SDK (sends work as usual).
+   */
+  inbound?: "stream" | "webhook";
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   /** How the SDK is loaded. Default: `import("spectrum-ts")`. */
@@ -252,8 +258,26 @@ export class PhotonChannel {
       throw new PhotonSendError(classifyPhotonError(error, false), "connecting to Photon", error);
     }
     this.currentState = "running";
+    if (this.options.inbound === "webhook") {
+      this.#watchUnavailable = "disabled";
+      return;
+    }
     this.consuming = this.consume();
     await this.#startWatch(sdk);
+  }
+
+  /**
+   * Webhook mode: a message Photon announced in a verified delivery (the host verifies the
+   * signature and answers Photon). It is fetched through the SDK, normalized like a streamed one
+   * and handed over once (ids already handed over are dropped, across restarts with `stateDir`).
+   */
+  acceptWebhookMessage(ref: { messageId: string; chatId: string }): Promise<void> {
+    if (this.isStopped() || this.#inboundStopped) return Promise.resolve();
+    if (this.seen.has(ref.messageId) || this.#inProgress.has(ref.messageId)) {
+      this.counters.duplicates += 1;
+      return Promise.resolve();
+    }
+    return this.#serially(() => this.#recover(ref.chatId, ref.messageId, false));
   }
 
   async #createApp(sdk: SpectrumSdk): Promise<SpectrumApp> {
@@ -362,11 +386,11 @@ export class PhotonChannel {
       if (!pending.catchUp && !idle) continue;
       this.#tracker.settle(pending.messageGuid);
       if (!pending.catchUp) void this.#restartSdk("a message arrived that the SDK did not deliver");
-      void this.#serially(() => this.#recover(pending.chatGuid, pending.messageGuid));
+      void this.#serially(() => this.#recover(pending.chatGuid, pending.messageGuid, true));
     }
   }
 
-  async #recover(chatGuid: string, messageGuid: string): Promise<void> {
+  async #recover(chatGuid: string, messageGuid: string, recovered: boolean): Promise<void> {
     if (this.seen.has(messageGuid) || this.#inProgress.has(messageGuid) || this.isStopped()) return;
     let space: SdkSpace;
     let message: SdkMessage | undefined;
@@ -375,12 +399,12 @@ export class PhotonChannel {
       space = await instance.space.get(chatGuid);
       message = await instance.getMessage(space, messageGuid);
     } catch (error) {
-      this.log("warn", `photon: could not fetch a missed message (${errorName(error)}); it is retried on the next catch-up`);
+      this.log("warn", `photon: could not fetch a message (${errorName(error)}); ${recovered ? "it is retried on the next catch-up" : "the webhook delivery was already acknowledged: it is not answered"}`);
       return;
     }
     if (!message) return;
-    this.#extra.recovered += 1;
-    await this.deliver(space, message, true);
+    if (recovered) this.#extra.recovered += 1;
+    await this.deliver(space, message, recovered);
   }
 
   /** Stops the current SDK app and starts a new one (fresh token, fresh streams), with backoff. */
