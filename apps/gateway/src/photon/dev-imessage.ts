@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { SpectrumFake } from "@hermes/photon-channel/testing";
+import { runTranscript } from "../dev/transcript.js";
 
 export interface DevImessageOptions {
   readonly script?: readonly string[];
@@ -116,26 +117,7 @@ export async function runDevImessage(opts: DevImessageOptions): Promise<number> 
     const up = await waitUntil(() => fake.openStreamCount >= 3, STARTUP_TIMEOUT_MS);
     if (!up) throw new Error(`the gateway did not connect to the Spectrum fake${exited !== undefined ? ` (it exited ${exited}): ${stderrTail.trim()}` : ""}`);
     say(paint("2", `connected: hermes-gateway (iMessage via spectrum-ts) ↔ Spectrum fake ${fake.imessageAddress}; you are ${DEV_IMESSAGE_USER}`));
-    if (opts.script !== undefined) {
-      for (const text of opts.script) {
-        say(`${paint("33", "you   ›")} ${text}`);
-        if (!(await send(text))) code = 1;
-      }
-    } else {
-      const tty = (opts.input as NodeJS.ReadStream).isTTY === true;
-      if (tty) say(paint("2", "type a message and press Enter; Ctrl-D or Ctrl-C to quit"));
-      const rl = createInterface({ input: opts.input, terminal: false });
-      const prompt = () => tty && opts.out.write(paint("33", "you   › "));
-      prompt();
-      for await (const line of rl) {
-        if (line.trim() !== "") {
-          if (!tty) say(`${paint("33", "you   ›")} ${line}`);
-          await send(line);
-        }
-        prompt();
-      }
-      if (tty) opts.out.write("\n");
-    }
+    code = await runTranscript({ script: opts.script, input: opts.input, out: opts.out, paint }, send);
   } catch (e) {
     say(paint("31", `✗ ${(e as Error).message}`));
     code = 1;

@@ -9,6 +9,7 @@
 // - catch-up: on every (re)subscription, `EventService/CatchUpEvents(after = last sequence)`
 //   replays what happened meanwhile, and on the first one, from the cursor persisted by the last
 //   run. A cursor the server no longer honours is reported through `onGap`, never hidden.
+import { errorName } from "./errors.js";
 
 /** One message event as the watch reports it: enough to find the message through the SDK. */
 export interface WatchedMessage {
@@ -254,24 +255,16 @@ export class EventWatch {
     void this.#closeStream();
   }
 
-  async #closeStream(): Promise<void> {
+  #closeStream(): Promise<void> {
     const stream = this.#stream;
     this.#stream = null;
-    try {
-      await stream?.close();
-    } catch {
-      // Closing a stream that already failed is not an error worth reporting.
-    }
+    return closeQuietly(stream);
   }
 
-  async #closeClient(): Promise<void> {
+  #closeClient(): Promise<void> {
     const client = this.#client;
     this.#client = null;
-    try {
-      await client?.close();
-    } catch {
-      // As above.
-    }
+    return closeQuietly(client);
   }
 
   #sleep(ms: number): Promise<void> {
@@ -291,7 +284,11 @@ function isCursorRejected(error: unknown): boolean {
   return error instanceof Error && error.name === "ValidationError";
 }
 
-function errorName(error: unknown): string {
-  if (error instanceof Error) return `${error.name}${"code" in error && typeof error.code === "string" ? ` ${error.code}` : ""}`;
-  return typeof error;
+/** Closing a stream or client that already failed is not an error worth reporting. */
+async function closeQuietly(closable: { close(): void | Promise<void> } | null): Promise<void> {
+  try {
+    await closable?.close();
+  } catch {
+    // See above.
+  }
 }

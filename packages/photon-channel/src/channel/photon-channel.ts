@@ -1,5 +1,5 @@
 import { type AllowedUsers, parseAllowedUsers } from "./allowed-users.js";
-import { classifyPhotonError, PhotonSendError } from "./errors.js";
+import { classifyPhotonError, errorName, PhotonSendError } from "./errors.js";
 import { MediaCache, type MediaCacheOptions } from "./media-cache.js";
 import { attachmentReaders, normalizeInbound, type IgnoredReason, type PhotonInboundEvent, type PhotonInboundMessage, type PhotonInboundReaction } from "./normalize.js";
 import { EventWatch, type EventWatchStats, type RawImessageClient, type WatchedMessage } from "./event-watch.js";
@@ -713,9 +713,4 @@ export class PhotonChannel {
       // A logger that throws must not break the channel.
     }
   }
-}
-
-function errorName(error: unknown): string {
-  if (error instanceof Error) return `${error.name}${"code" in error && typeof error.code === "string" ? ` ${error.code}` : ""}`;
-  return typeof error;
 }
