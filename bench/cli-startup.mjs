@@ -1,6 +1,6 @@
 // bench/cli-startup: how long the built `hermes` bin takes to start and exit
 // (`node apps/cli/dist/cli.js --version`) against `node -e 0`, interleaved round by round so
-// both see the same machine noise. Target (issue 6): well under 2× the baseline.
+// both see the same machine noise. Target: well under 2× the baseline.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";

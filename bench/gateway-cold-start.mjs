@@ -1,7 +1,7 @@
 // bench/gateway-cold-start: spawn → the `hello` frame at the connector, for the BUILT
 // `hermes-gateway run` against a bare `ws` client script doing the same dial (token, upgrade,
 // hello) in the same run, rounds interleaved. The scale-to-zero wake path waits on this.
-// Target (issue 11): ≤ 1.3× the bare client.
+// Target: ≤ 1.3× the bare client.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";

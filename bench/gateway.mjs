@@ -3,7 +3,7 @@
 // latency from connector push to the reply recorded by the connector, against the raw
 // relay-adapter round trip (a bare RelayAdapter echoing in its own child process, same
 // connector, same run, rounds interleaved). Memory: the gateway's VmRSS idle and after 10k
-// messages (issue 7 target: growth < 20 MB).
+// messages (target: growth < 20 MB).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";

@@ -1,7 +1,7 @@
 // A small, honest benchmark harness: each case runs beside its baseline in the same process,
 // interleaved round by round so both see the same machine noise; we report medians over
 // rounds and the ratio ours/baseline. Benchmarks never fail on timing: they print figures
-// that a person compares with the targets the issues name.
+// that a person compares with the targets the READMEs name.
 import { performance } from "node:perf_hooks";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -40,7 +40,11 @@ const median = (xs) => {
  * @param {{ bytes?: number, target?: number }} [opts] bytes per op (prints MB/s), target ratio
  */
 export function compare(name, ours, baseline, opts = {}) {
-  for (let i = 0; i < 1000; i++) (ours(), baseline()); // warm up the JIT for both
+  // warm up the JIT for both
+  for (let i = 0; i < 1000; i++) {
+    ours();
+    baseline();
+  }
   const a = [];
   const b = [];
   for (let r = 0; r < ROUNDS; r++) {

@@ -3,7 +3,7 @@
 // 1. Outbound round trips through WebSocketRelayTransport.sendOutbound vs a raw `ws` client
 //    sending the same newline-framed `outbound` JSON and matching `outbound_result` by
 //    requestId, against the same minimal connector (a child process), at fixed in-flight
-//    concurrency. Target (issue 5): ≥ 0.6× the raw throughput.
+//    concurrency. Target: ≥ 0.6× the raw throughput.
 // 2. Inbound events/s through RelayAdapter (connector pushes `inbound` frames; we count the
 //    adapter's message-handler calls), with a raw `ws` parse-only client as the reference.
 // 3. The signed-HTTP receiver (startInboundReceiver, signatures from signDelivery) vs a bare

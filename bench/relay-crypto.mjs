@@ -33,7 +33,7 @@ const rawVerify = (n) => () => {
   for (let i = 0; i < n; i++) createHmac("sha256", secret).update(signed).digest();
   return signed === decodedSigned;
 };
-// The raw floor (issue 15): the least work any verifier must do — decode, split off the
+// The raw floor: the least work any verifier must do — decode, split off the
 // signature, one HMAC to hex — with none of the checks that make verification safe.
 const rawFloor = () => {
   const decoded = Buffer.from(token, "base64url").toString();

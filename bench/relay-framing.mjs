@@ -1,7 +1,7 @@
 // bench/relay-framing: FrameDecoder on a large frame that arrives in pieces, against
 // JSON.parse on the whole frame string (the least any reader must do), same process.
 //
-// Case (issue 11): a legal 4 MiB frame delivered in 16 KiB WebSocket messages. Target: the
+// Case: a legal 4 MiB frame delivered in 16 KiB WebSocket messages. Target: the
 // decoder within 1.5× of JSON.parse. Any reader of pieces must copy them into one string once
 // before JSON.parse can run; that copy is printed too, since it sets the floor of the ratio
 // (1 + copy / parse). The former decoder (concatenate the partial line with each piece and
@@ -42,7 +42,7 @@ function bigFrame(bytes, unicode) {
   });
 }
 
-/** The decoder this package had before issue 11, for reference only. */
+/** The decoder this package had before framing was made linear, for reference only. */
 function formerDecode(pieces) {
   let partial = "";
   let frames = 0;
@@ -81,7 +81,11 @@ function runCase(label, unicode) {
     if (typeof JSON.parse(whole) !== "object") throw new Error("not an object");
   };
   const copyOnce = () => pieces.join("").length;
-  for (let i = 0; i < 3; i++) (ours(), baseline()); // warm up
+  // warm up
+  for (let i = 0; i < 3; i++) {
+    ours();
+    baseline();
+  }
   const oursMs = [];
   const baseMs = [];
   const copyMs = [];

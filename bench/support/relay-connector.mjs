@@ -1,6 +1,6 @@
 // A minimal relay connector for benchmarks, run as a child process (its own event loop and
 // core): a raw `ws` server on 127.0.0.1:0 at /relay that answers every `hello` with a
-// descriptor and every `outbound` with an `outbound_result`, newline-framed (spec §2). The
+// descriptor and every `outbound` with an `outbound_result`, newline-framed (docs/contract/relay.md#framing). The
 // parent drives it over IPC: `{cmd: "push", botId, n}` sends n `inbound` frames to the socket
 // that said hello as botId, one frame per WebSocket message, with backpressure.
 // It does no upgrade auth: the transport's token minting still runs, the check is not what
@@ -20,7 +20,7 @@ const DESCRIPTOR_LINE = `${JSON.stringify({
   },
 })}\n`;
 
-/** A realistic inbound MessageEvent (§2.3) as the connector would send it. */
+/** A realistic inbound MessageEvent (docs/contract/relay.md#inbound-events) as the connector would send it. */
 const INBOUND_LINE = `${JSON.stringify({
   type: "inbound",
   event: {

@@ -1,6 +1,6 @@
 // The two HTTP servers of the receiver benchmark, run as a child process so the load
 // generator does not share their event loop: @hermes/relay-adapter's signed-HTTP receiver
-// (`startInboundReceiver`, §6) and a bare `node:http` handler that reads the body and answers
+// (`startInboundReceiver`, docs/contract/relay.md#signed-http-receiver) and a bare `node:http` handler that reads the body and answers
 // 200 `{"ok":true}`, both on 127.0.0.1:0. The delivery key arrives in BENCH_DELIVERY_KEY.
 import { createServer } from "node:http";
 import { startInboundReceiver } from "@hermes/relay-adapter";

@@ -9,7 +9,8 @@ export default defineConfig({
   format: ["esm", "cjs"],
   // Shared chunks for CJS too: every entry must see the same module state (the upstream marker).
   splitting: true,
-  dts: true,
+  // `@internal` members (the reference connector's route plumbing) stay out of the public types.
+  dts: { compilerOptions: { stripInternal: true } },
   clean: true,
   sourcemap: true,
   target: "node20",

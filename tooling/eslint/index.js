@@ -1,7 +1,14 @@
-// Shared ESLint flat config. For now it holds one guard: regexes that can backtrack
-// super-linearly are errors, because our parsers run them on attacker-controlled strings
-// (conventions: "no regex with overlapping alternatives under *, no /x+$/ on attacker
-// strings"). A later issue adds the full lint preset; until then no style rule lives here.
+// Shared ESLint flat config. Four layers, in order:
+// 1. typescript-eslint `recommended` (syntax-only, not type-checked: lint stays fast on small
+//    machines and does not need a build first);
+// 2. `import-x/no-cycle`: no module imports itself back through a chain of relative imports
+//    (resolved the way TypeScript's NodeNext does, so `./foo.js` finds `./foo.ts`);
+// 3. the regexp guard: regexes that can backtrack super-linearly are errors, because our
+//    parsers run them on attacker-controlled strings;
+// 4. `eslint-config-prettier` last: formatting belongs to Prettier, so no style rule here.
+import prettier from "eslint-config-prettier";
+import { createTypeScriptImportResolver } from "eslint-import-resolver-typescript";
+import { importX } from "eslint-plugin-import-x";
 import regexp from "eslint-plugin-regexp";
 import tseslint from "typescript-eslint";
 
@@ -16,15 +23,54 @@ export const SOURCE_FILES = ["**/*.{js,mjs,cjs,ts,mts,cts}"];
  */
 export function hermesConfig(options = {}) {
   return [
-    { ignores: ["**/dist/**", "**/node_modules/**", "**/coverage/**", "**/.turbo/**", ...(options.extraIgnores ?? [])] },
+    {
+      ignores: [
+        "**/dist/**",
+        "**/node_modules/**",
+        "**/coverage/**",
+        "**/.turbo/**",
+        ...(options.extraIgnores ?? []),
+      ],
+    },
     {
       files: SOURCE_FILES,
       linterOptions: { reportUnusedDisableDirectives: "error" },
       languageOptions: { ecmaVersion: "latest", sourceType: "module" },
     },
+    ...tseslint.configs.recommended.map((config) => ({ files: SOURCE_FILES, ...config })),
     {
-      files: ["**/*.{ts,mts,cts}"],
-      languageOptions: { parser: tseslint.parser },
+      files: SOURCE_FILES,
+      rules: {
+        // `_name` marks a parameter an interface requires or a value left out on purpose;
+        // `{ secret: _s, ...shown }` drops a key from a copy.
+        "@typescript-eslint/no-unused-vars": [
+          "error",
+          {
+            argsIgnorePattern: "^_",
+            varsIgnorePattern: "^_",
+            caughtErrorsIgnorePattern: "^_",
+            destructuredArrayIgnorePattern: "^_",
+            ignoreRestSiblings: true,
+          },
+        ],
+      },
+    },
+    {
+      files: ["**/*.cjs"],
+      languageOptions: { sourceType: "commonjs" },
+      rules: { "@typescript-eslint/no-require-imports": "off" },
+    },
+    {
+      files: SOURCE_FILES,
+      plugins: { "import-x": importX },
+      settings: {
+        // import-x skips files whose extension it does not know, so a cycle through `.ts`
+        // files would go unseen without the TypeScript extensions and parser listed here.
+        "import-x/extensions": [".ts", ".cts", ".mts", ".js", ".cjs", ".mjs"],
+        "import-x/parsers": { "@typescript-eslint/parser": [".ts", ".cts", ".mts"] },
+        "import-x/resolver-next": [createTypeScriptImportResolver({ alwaysTryTypes: true })],
+      },
+      rules: { "import-x/no-cycle": "error" },
     },
     {
       files: SOURCE_FILES,
@@ -36,6 +82,7 @@ export function hermesConfig(options = {}) {
         "regexp/no-misleading-capturing-group": "error",
       },
     },
+    { files: SOURCE_FILES, ...prettier },
   ];
 }
 

@@ -25,7 +25,11 @@ export function measureGrowth(fn, small, large, opts = {}) {
   const bound = opts.bound ?? 20;
   const budgetMs = opts.budgetMs ?? 8_000;
   const ref = opts.reference;
-  for (let i = 0; i < 3; i++) (fn(small), fn(small)); // warm the JIT on the small input only
+  // warm the JIT on the small input only
+  for (let i = 0; i < 3; i++) {
+    fn(small);
+    fn(small);
+  }
   const batch = (f) => {
     let calls = 1;
     while (calls < 1 << 20 && msPerCall(() => f(small), calls) * calls < 10) calls *= 2;

@@ -9,7 +9,8 @@ import { CliError, EXIT_FAILURE, EXIT_USAGE } from "./errors.js";
 import type { HomeStore } from "./store.js";
 
 /** Secrets the CLI reads besides the relay's own (scrubbed from errors like them). */
-const CLI_SECRET_KEYS = [{ env: "GATEWAY_RELAY_IDENTITY_TOKEN" }, { env: "GATEWAY_RELAY_IDP_CLIENT_SECRET" }];
+// GATEWAY_RELAY_IDENTITY_TOKEN is one of RELAY_SECRET_KEYS (the gateway provisions with it too).
+const CLI_SECRET_KEYS = [{ env: "GATEWAY_RELAY_IDP_CLIENT_SECRET" }];
 
 export interface LoadedSettings {
   readonly source: SettingsSource;

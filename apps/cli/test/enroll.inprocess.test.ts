@@ -1,4 +1,4 @@
-// `gateway enroll` in-process against a scripted loopback connector: every §7 message.
+// `gateway enroll` in-process against a scripted loopback connector: every message of docs/contract/relay.md#enroll.
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -84,7 +84,7 @@ describe("gateway enroll against a scripted connector", () => {
     ["non-JSON 2xx", (_r, res) => res.writeHead(200, { "content-type": "text/html" }).end("<html>hi</html>"), /✗ Enrollment failed: Connector returned a non-JSON response \(HTTP 200\)\./],
     ["oversize", (_r, res) => sendJson(res, 200, { secret: SECRET, pad: "x".repeat(100_000) }), /✗ Enrollment failed: The response from the connector is larger than 65536 bytes/],
     ["escape sequences", (_r, res) => sendJson(res, 403, { error: "\u001b[2Jgotcha" }), /✗ Enrollment failed: \[2Jgotcha/],
-  ])("%s → the §7 message, exit 1, nothing written", async (_name, handler, message) => {
+  ])("%s → the enroll error message, exit 1, nothing written", async (_name, handler, message) => {
     const c = await connector(handler);
     const r = await enroll(c.url);
     expect(r.code).toBe(1);

@@ -1,6 +1,6 @@
 // `hermes gateway enroll` (the built bin) against the relay-adapter ReferenceConnector: the
 // credentials it stores really open the relay link, a used token and a rejected identity
-// give the §7 messages, and no secret is printed. (Error shapes the reference connector does
+// give the docs/contract/relay.md#enroll messages, and no secret is printed. (Error shapes the reference connector does
 // not produce — 500, non-JSON, oversize, redirects — are in gateway.bin.test.ts.)
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";

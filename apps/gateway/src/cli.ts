@@ -184,7 +184,8 @@ program
   .option("--port <n>", "port on 127.0.0.1 (default: any free port)")
   .option("--gateway <id:secret...>", "accepted gateway credentials (repeatable); none: accept dials without Authorization")
   .option("--verbose", "print every frame on stderr")
-  .action(async (opts: { port?: string; gateway?: string[]; verbose?: boolean }) => {
+  .option("--egress-guard", "decline replies to chats not delivered to that gateway, or without their scope / user metadata (as a real connector does)")
+  .action(async (opts: { port?: string; gateway?: string[]; verbose?: boolean; egressGuard?: boolean }) => {
     const { DevConnectorUsageError, parseGatewayCredentials, parsePort, runDevConnector } = await import("./dev/dev-connector.js");
     let port: number;
     let gateways: Record<string, string[]>;
@@ -198,7 +199,9 @@ program
       }
       throw e;
     }
-    process.exit(await runDevConnector({ port, gateways, verbose: opts.verbose === true, out: process.stdout, err: process.stderr }));
+    process.exit(
+      await runDevConnector({ port, gateways, verbose: opts.verbose === true, egressGuard: opts.egressGuard === true, out: process.stdout, err: process.stderr }),
+    );
   });
 
 try {

@@ -3,13 +3,18 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { execAgent } from "../src/agent/exec.js";
 import { httpAgent } from "../src/agent/http.js";
+import type { AgentOutputEvent } from "../src/agent/ndjson-events.js";
+import { relayEvent } from "./support/events.js";
+
+const markDir = mkdtempSync(join(tmpdir(), "gw-exec-mark-"));
+afterAll(() => rmSync(markDir, { recursive: true, force: true }));
 
 const env = { PATH: process.env.PATH };
 const live = () => new AbortController().signal;
-const event = { text: "hello", source: { platform: "discord", chat_id: "c", chat_type: "dm", user_id: "u" } };
+const event = relayEvent("hello", { source: { chat_id: "c" } });
 
 function alive(pid: number): boolean {
   try {
@@ -23,7 +28,7 @@ function alive(pid: number): boolean {
 describe("exec agent", () => {
   it("gets the event JSON on stdin and replies with stdout", async () => {
     const a = execAgent({ command: "cat; echo", timeoutMs: 10_000, env });
-    expect(JSON.parse(await a.runTurn(event, { signal: live() }))).toEqual(event);
+    expect(JSON.parse(await a.runTurn(event, { signal: live() }))).toEqual(JSON.parse(JSON.stringify(event)));
   });
 
   it("a non-zero exit is AGENT_FAILED", async () => {
@@ -84,6 +89,37 @@ describe("exec agent", () => {
   });
 });
 
+describe("exec agent, ndjson output", () => {
+  it("hands each event on as its line is written, while the agent still runs", async () => {
+    const events: AgentOutputEvent[] = [];
+    const a = execAgent({
+      command: `printf '{"type":"delta","text":"a"}\\n'; while [ ! -e "$MARK" ]; do sleep 0.05; done; printf '{"type":"x"}\\n{"type":"delta","text":"b"}'`,
+      timeoutMs: 20_000,
+      env: { ...env, MARK: join(markDir, "go") },
+      output: "ndjson",
+    });
+    const turn = a.runTurn(event, {
+      signal: live(),
+      emit: (e) => {
+        events.push(e);
+        if (events.length === 1) writeFileSync(join(markDir, "go"), ""); // the agent waits for this
+      },
+    });
+    expect(await turn).toBe("");
+    expect(events).toEqual([{ type: "delta", text: "a" }, { type: "delta", text: "b" }]);
+  });
+
+  it("a malformed line stops the agent with AGENT_BAD_REPLY; an over-long line too", async () => {
+    await expect(execAgent({ command: "echo '{oops'; sleep 30", timeoutMs: 20_000, env, output: "ndjson" }).runTurn(event, { signal: live(), emit: () => undefined })).rejects.toMatchObject({
+      code: "AGENT_BAD_REPLY",
+    });
+    await expect(execAgent({ command: "head -c 300000 /dev/zero | tr '\\0' x; sleep 30", timeoutMs: 20_000, env, output: "ndjson" }).runTurn(event, { signal: live(), emit: () => undefined })).rejects.toMatchObject({
+      code: "AGENT_BAD_REPLY",
+      message: expect.stringContaining("longer than"),
+    });
+  });
+});
+
 describe("http agent", () => {
   let close: (() => void) | undefined;
   afterEach(() => close?.());
@@ -125,6 +161,37 @@ describe("http agent", () => {
     const a = httpAgent({ url, timeoutMs: 10_000 });
     await expect(a.runTurn(event, { signal: live() })).rejects.toMatchObject({ code: "AGENT_FAILED" });
     await expect(a.runTurn(event, { signal: live() })).rejects.toMatchObject({ code: "AGENT_BAD_REPLY" });
+  });
+
+  it("an application/x-ndjson answer is read as it streams: each event arrives before the body ends", async () => {
+    let finish: (() => void) | null = null;
+    const url = await serve((_b, res) => {
+      res.writeHead(200, { "content-type": "application/x-ndjson" });
+      res.write('{"type":"delta","text":"Hel"}\n{"type":"lo');
+      finish = () => res.end('ok"}\n{"type":"message","text":"done"}');
+    });
+    const events: AgentOutputEvent[] = [];
+    const turn = httpAgent({ url, timeoutMs: 10_000 }).runTurn(event, {
+      signal: live(),
+      emit: (e) => {
+        events.push(e);
+        if (events.length === 1) finish?.();
+      },
+    });
+    expect(await turn).toBe("");
+    expect(events).toEqual([{ type: "delta", text: "Hel" }, { type: "message", text: "done" }]);
+  });
+
+  it("GATEWAY_AGENT_OUTPUT=ndjson reads a text/plain body as events; a malformed line is AGENT_BAD_REPLY", async () => {
+    let n = 0;
+    const url = await serve((_b, res) => {
+      res.writeHead(200, { "content-type": "text/plain" }).end(n++ === 0 ? '{"type":"message","text":"hi"}\n' : "plain words\n");
+    });
+    const a = httpAgent({ url, timeoutMs: 10_000, output: "ndjson" });
+    const events: AgentOutputEvent[] = [];
+    await a.runTurn(event, { signal: live(), emit: (e) => events.push(e) });
+    expect(events).toEqual([{ type: "message", text: "hi" }]);
+    await expect(a.runTurn(event, { signal: live(), emit: () => undefined })).rejects.toMatchObject({ code: "AGENT_BAD_REPLY" });
   });
 
   it("abort cancels the request with AGENT_ABORTED", async () => {

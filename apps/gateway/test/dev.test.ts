@@ -53,9 +53,9 @@ describe("hermes-gateway dev", () => {
 });
 
 describe("hermes-gateway dev-connector", () => {
-  it("prints {url, controlUrl, controlToken}; a gateway run against it answers messages posted to the control API with the token", async () => {
+  it("prints {url, controlUrl, controlToken}; a gateway run against it answers messages posted to the control API with the token, past its egress guard", async () => {
     const secret = "dev-connector-test-secret-value";
-    const child = spawn(process.execPath, [BIN, "dev-connector", "--gateway", `gw-x:${secret}`], { env: baseEnv, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, "dev-connector", "--gateway", `gw-x:${secret}`, "--egress-guard"], { env: baseEnv, stdio: ["ignore", "pipe", "pipe"] });
     const line = await new Promise<string>((resolve) => child.stdout.once("data", (d: Buffer) => resolve(d.toString().split("\n")[0]!)));
     const { url, controlUrl, controlToken } = JSON.parse(line) as { url: string; controlUrl: string; controlToken: string };
     expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/relay$/);
@@ -73,10 +73,12 @@ describe("hermes-gateway dev-connector", () => {
       expect(await post.json()).toEqual({ delivered: "live" });
       let outbound: { action: { op: string; content: string } }[] = [];
       for (let i = 0; i < 500 && outbound.length === 0; i++) {
-        outbound = ((await (await fetch(`${controlUrl}/outbound`, { headers: auth })).json()) as { outbound: typeof outbound }).outbound;
+        // Only the reply: typing (cosmetic) comes first.
+        outbound = ((await (await fetch(`${controlUrl}/outbound`, { headers: auth })).json()) as { outbound: typeof outbound }).outbound.filter((o) => o.action.op === "send");
         if (outbound.length === 0) await new Promise((r) => setTimeout(r, 10));
       }
-      expect(outbound.map((o) => o.action)).toMatchObject([{ op: "send", content: "from curl" }]);
+      // Accepted by the guard: the reply names the chat's author, as the connector needs for a DM.
+      expect(outbound.map((o) => o.action)).toMatchObject([{ op: "send", content: "from curl", metadata: { user_id: "7" } }]);
       const state = await (await fetch(`${controlUrl}/state`, { headers: auth })).text();
       expect(JSON.parse(state)).toMatchObject({ gateways: { "gw-x": { connected: true } } });
       expect(state).not.toContain(secret);

@@ -144,7 +144,7 @@ describe("turns", () => {
     c.pushInbound(ev("sleep10 second", "A"));
     c.pushInbound(ev("sleep10 other", "B"));
     await replyTo(c, "A", 2);
-    const order = c.outbound.map((o: OutboundRecord) => String(o.action["content"]));
+    const order = c.outbound.filter((o: OutboundRecord) => o.action.op === "send").map((o: OutboundRecord) => String(o.action["content"]));
     expect(order).toEqual(["done sleep10 other", "done sleep1500 first", "done sleep10 second"]);
   });
 
@@ -243,7 +243,7 @@ describe("authorization and configuration", () => {
     processes.push(bad);
     expect(await bad.exited).toBe(2);
     expect(bad.raw).toContain("GATEWAY_AGENT_TIMEOUT_MS (from env)");
-    // No allowlist configured: relay events are still answered (upstream trust, spec §9).
+    // No allowlist configured: relay events are still answered (upstream trust, docs/contract/relay.md#authorization).
     gateway(c, { DISCORD_ALLOWED_USERS: "someone-else" });
     await c.waitFor("handshake");
     c.pushInbound(ev("trusted upstream", "C1", "U-not-listed"));

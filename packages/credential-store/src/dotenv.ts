@@ -1,4 +1,4 @@
-// .env (hermes-home.md ".env"): parsing, and editing with the upstream rules. Setting a key
+// .env (docs/contract/hermes-home.md#env-file): parsing, and editing with the upstream rules. Setting a key
 // replaces the FIRST line defining it, else appends; every other line stays byte for byte.
 import { readFile } from "node:fs/promises";
 import { resolveWriteTarget, writeFileAtomic } from "./atomic.js";

@@ -1,4 +1,4 @@
-// Where HERMES_HOME is (hermes-home.md "Location"), and whether it is a managed install.
+// Where HERMES_HOME is (docs/contract/hermes-home.md#location), and whether it is a managed install.
 // Configuration is passed in: nothing here reads process.env.
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";

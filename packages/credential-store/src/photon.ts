@@ -1,4 +1,4 @@
-// Typed Photon credentials on auth.json (photon.md §5), in the upstream shapes:
+// Typed Photon credentials on auth.json (docs/contract/photon.md#photon-credentials), in the upstream shapes:
 // `credential_pool.photon = [{access_token, issued_at}]` (also read `token`; legacy fallback
 // `providers.photon.access_token`) and `credential_pool.photon_project = [{project_id,
 // project_secret, issued_at, ...extra}]`, with the PHOTON_PROJECT_ID / _SECRET overrides.

@@ -1,4 +1,4 @@
-// Display without secrets (photon.md §5 and the relay equivalents). Every value returned is a
+// Display without secrets (docs/contract/photon.md#status-display and the relay equivalents). Every value returned is a
 // fixed literal, a project id or a gateway id: never a secret's bytes.
 import { readEnvFile, setEnvValue, type SetEnvOptions } from "./dotenv.js";
 import { envPath, type Env } from "./home.js";

@@ -1,4 +1,4 @@
-// Never lose, never corrupt (hermes-home.md): concurrent writers from separate processes are
+// Never lose, never corrupt (docs/contract/hermes-home.md#writing-files-safely): concurrent writers from separate processes are
 // serialized, and a writer killed with SIGKILL mid-loop never leaves a file that fails to parse.
 import { spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";

@@ -2,7 +2,7 @@
 export class PhotonApiError extends Error {
   readonly code: string;
   readonly status: number | undefined;
-  constructor(message: string, options: { code?: string; status?: number; cause?: unknown } = {}) {
+  constructor(message: string, options: { code?: string; status?: number | undefined; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "PhotonApiError";
     this.code = options.code ?? "PHOTON_API_ERROR";
@@ -12,7 +12,7 @@ export class PhotonApiError extends Error {
 
 /** The dashboard rejected (or did not recognise) a bearer token. Re-run the device login. */
 export class PhotonDashboardAuthError extends PhotonApiError {
-  constructor(message: string, options: { status?: number; cause?: unknown } = {}) {
+  constructor(message: string, options: { status?: number | undefined; cause?: unknown } = {}) {
     super(message, { ...options, code: "PHOTON_DASHBOARD_AUTH" });
     this.name = "PhotonDashboardAuthError";
   }

@@ -18,7 +18,7 @@ export function stripTrailingSlashes(text: string): string {
 
 /**
  * Resolve hosts from an environment object the app passes in (the library never reads
- * `process.env`). `PHOTON_SPECTRUM_HOST` wins over the seed's `PHOTON_API_HOST`.
+ * `process.env`). `PHOTON_SPECTRUM_HOST` wins over the older `PHOTON_API_HOST`.
  */
 export function resolvePhotonHosts(env: Readonly<Record<string, string | undefined>>): PhotonHosts {
   const pick = (...values: (string | undefined)[]) => values.map((v) => v?.trim()).find((v) => v);

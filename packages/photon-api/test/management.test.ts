@@ -15,7 +15,7 @@ async function withProject() {
 }
 
 describe("dashboard", () => {
-  it("createProject sends the seed's body; list hides the secret; find is case-insensitive", async () => {
+  it("createProject sends upstream's body; list hides the secret; find is case-insensitive", async () => {
     const s = await withProject();
     expect(s.server.requests.at(-1)?.body).toEqual({ name: "Hermes", location: "United States", spectrum: true, platforms: ["imessage"] });
     expect(s.project.projectSecret).toMatch(/^[0-9a-f]{48}$/);

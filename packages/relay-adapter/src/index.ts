@@ -1,12 +1,12 @@
 /**
  * @hermes/relay-adapter: the gateway half of the Hermes relay link.
  *
- * - `WebSocketRelayTransport`: the link itself (§2): upgrade auth, hellos, descriptors,
+ * - `WebSocketRelayTransport`: the link itself (docs/contract/relay.md#the-websocket-link): upgrade auth, hellos, descriptors,
  *   framing, keepalive, outbound request/response, going_idle, acks, reconnect, revocation.
  * - `RelayAdapter`: the platform adapter a host (apps/gateway) drives; capabilities come from
  *   the connector's descriptor, wire I/O from a `RelayTransport`.
  * - `PlatformAdapter` & co.: the interface every platform adapter implements for a host.
- * - `createInboundReceiver` / `startInboundReceiver`: the legacy signed-HTTP inbound mode (§6).
+ * - `createInboundReceiver` / `startInboundReceiver`: the legacy signed-HTTP inbound mode (docs/contract/relay.md#signed-http-receiver).
  * - Everything of `@hermes/relay-adapter/protocol` (pure wire helpers) is re-exported here.
  *
  * Test doubles and the reference connector live under `@hermes/relay-adapter/testing`.
@@ -14,7 +14,7 @@
 export * from "./protocol/index.js";
 
 export { RelayAdapter } from "./adapter/relay-adapter.js";
-export type { RelayAdapterOptions, RelayAdapterLogger, ActionFields, SendActionOptions } from "./adapter/relay-adapter.js";
+export type { RelayAdapterOptions, RelayAdapterLogger, ActionFields, SendActionOptions, ChatCapabilities } from "./adapter/relay-adapter.js";
 export type { RelayLogger, RelayLogLevel } from "./logger.js";
 export type {
   PlatformAdapter,
@@ -66,3 +66,5 @@ export type {
   PassthroughHandler,
   SendOutboundOptions,
 } from "./transport/types.js";
+
+export * from "./media/index.js";

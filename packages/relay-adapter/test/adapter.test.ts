@@ -212,8 +212,9 @@ describe("RelayAdapter inbound", () => {
     };
     await t.passthrough!(fwd, {});
     expect(events).toHaveLength(1);
-    expect(events[0]!.text).toBe("ask");
-    expect(events[0]!.source.chat_type).toBe("channel");
+    expect(events[0]!.text).toBe("/ask");
+    expect(events[0]!.messageType).toBe("command");
+    expect(events[0]!.source.chat_type).toBe("group");
     expect(isUpstreamRelayEvent(events[0])).toBe(true);
   });
 
@@ -223,7 +224,7 @@ describe("RelayAdapter inbound", () => {
     const bodyB64 = Buffer.from(JSON.stringify(body)).toString("base64");
     await t.passthrough!({ platform: "discord", botId: "b", method: "POST", path: "/", headers: [], bodyB64 }, {});
     await adapter.send("C9", "x");
-    expect(t.sent[0]?.["metadata"]).toEqual({ guild_id: "G7", scope_id: "G7" });
+    expect(t.sent[0]?.["metadata"]).toEqual({ guild_id: "G7", scope_id: "G7", user_id: "U3" });
   });
 
   it("never throws on a malformed or non-Discord passthrough, nor when the host throws", async () => {
@@ -260,11 +261,12 @@ describe("RelayAdapter outbound", () => {
     await adapter.send("C2", "b", { metadata: { guild_id: "explicit", thread_id: "t" } });
     await adapter.send("DM1", "c");
     await adapter.sendAction("edit", { chat_id: "C1", message_id: "m", content: "e" });
+    // The author's user_id rides along too (the connector's fallback when a guild has no route row).
     expect(t.sent.map((a) => a["metadata"])).toEqual([
-      { guild_id: "G1", scope_id: "G1" },
-      { guild_id: "explicit", scope_id: "S2", thread_id: "t" },
+      { guild_id: "G1", scope_id: "G1", user_id: "U1" },
+      { guild_id: "explicit", scope_id: "S2", thread_id: "t", user_id: "U1" },
       {},
-      { guild_id: "G1", scope_id: "G1" },
+      { guild_id: "G1", scope_id: "G1", user_id: "U1" },
     ]);
   });
 
@@ -407,7 +409,7 @@ describe("RelayAdapter disconnect", () => {
     expect(await adapter.goIdle(20)).toBe(true);
     await adapter.disconnect();
     expect(t.calls.filter((c) => c.startsWith("goIdle"))).toEqual(["goIdle:20"]);
-    // No ack: one going_idle and one wait in all, not two (issue 11: 20 s instead of 10 s).
+    // No ack: one going_idle and one wait in all, not two (the bug was 20 s instead of 10 s).
     const other = await connected();
     other.t.goIdleResult = false;
     expect(await other.adapter.goIdle()).toBe(false);

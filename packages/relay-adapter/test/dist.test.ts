@@ -31,3 +31,18 @@ describe("built package", () => {
     expect(node(["--input-type=module", "-e", probe((n: string) => `await import(${JSON.stringify(n)})`)])).toEqual(expected);
   });
 });
+
+describe("published types", () => {
+  it("ship no @internal member (tsup dts with stripInternal)", async () => {
+    const { readdirSync, readFileSync } = await import("node:fs");
+    const dist = join(root, "dist");
+    const files = (readdirSync(dist, { recursive: true }) as string[]).filter((f) => f.endsWith(".d.ts") || f.endsWith(".d.cts"));
+    expect(files.length).toBeGreaterThan(0);
+    const leaks = files.filter((f) => readFileSync(join(dist, f), "utf8").includes("@internal"));
+    expect(leaks).toEqual([]);
+    // …while what a test author uses is still there.
+    const testing = readFileSync(join(dist, "testing", "index.d.ts"), "utf8");
+    expect(testing).toContain("declineEgress");
+    expect(testing).not.toContain("enrollmentTokens");
+  });
+});

@@ -1,4 +1,4 @@
-// Parsers at the trust boundary are linear in their input (issue 11): 10x the input must
+// Parsers at the trust boundary are linear in their input: 10x the input must
 // cost well under 100x the time (quadratic); we require < 20x. See support/growth.ts.
 import { describe, expect, it } from "vitest";
 import { decodeForwardBody, encodeFrame, FrameDecoder } from "../src/protocol/index.js";

@@ -68,7 +68,7 @@ async function start(overrides: Partial<InboundReceiverServerOptions> = {}) {
   return { url: server.url, messages, interrupts, warnings };
 }
 
-describe("signed-HTTP inbound receiver (§6)", () => {
+describe("signed-HTTP inbound receiver (docs/contract/relay.md#signed-http-receiver)", () => {
   it("binds loopback by default and answers GET /healthz with ok", async () => {
     const { url } = await start();
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -188,14 +188,14 @@ describe("signed-HTTP inbound receiver (§6)", () => {
     let now = NOW;
     const { url } = await start({ now: () => now, maxReplayEntries: 2 });
     const bodies = ['{"event":{"n":1}}', '{"event":{"n":2}}', '{"event":{"n":3}}'];
-    expect((await call(url, { headers: signed(bodies[0]!, KEY, now), body: bodies[0] })).status).toBe(200);
-    expect((await call(url, { headers: signed(bodies[1]!, KEY, now), body: bodies[1] })).status).toBe(200);
-    expect(await call(url, { headers: signed(bodies[2]!, KEY, now), body: bodies[2] })).toEqual({
+    expect((await call(url, { headers: signed(bodies[0]!, KEY, now), body: bodies[0]! })).status).toBe(200);
+    expect((await call(url, { headers: signed(bodies[1]!, KEY, now), body: bodies[1]! })).status).toBe(200);
+    expect(await call(url, { headers: signed(bodies[2]!, KEY, now), body: bodies[2]! })).toEqual({
       status: 503,
       body: '{"error":"too many recent deliveries; retry later"}',
     });
     now += 301; // the first two pairs can no longer verify: they are forgotten
-    expect((await call(url, { headers: signed(bodies[2]!, KEY, now), body: bodies[2] })).status).toBe(200);
+    expect((await call(url, { headers: signed(bodies[2]!, KEY, now), body: bodies[2]! })).status).toBe(200);
   });
 
   it("answers 500 when a handler throws and lets the connector retry the same delivery", async () => {

@@ -161,6 +161,8 @@ describe("outbound", () => {
     const c = await connector();
     const g = gateway(c);
     await g.hello("telegram", "tg-bot");
+    g.send({ type: "hello", platform: "discord", botId: "d-bot" });
+    await g.ofType("descriptor");
     g.send({ type: "outbound", requestId: "a", action: { op: "send", chat_id: "C1", content: "one" } });
     expect(await g.ofType("outbound_result")).toEqual({ type: "outbound_result", requestId: "a", result: { success: true, message_id: "m1" } });
     g.send({ type: "outbound", requestId: "b", action: { op: "get_chat_info", chat_id: "C7" } });
@@ -184,11 +186,11 @@ describe("outbound", () => {
     });
     expect(g.frames.some((f) => f["requestId"] === "silent")).toBe(false);
     expect(c.outbound.map((o) => [o.requestId, o.platform, o.botId])).toEqual([
-      ["a", "telegram", null],
-      ["b", "telegram", null],
-      ["silent", "telegram", null],
-      ["slow", "telegram", null],
-      ["boom", "telegram", null],
+      ["a", "telegram", "tg-bot"],
+      ["b", "telegram", "tg-bot"],
+      ["silent", "telegram", "tg-bot"],
+      ["slow", "telegram", "tg-bot"],
+      ["boom", "telegram", "tg-bot"],
       ["x", "discord", "d-bot"],
     ]);
     expect(c.outbound.every((o) => o.gatewayId === GW && typeof o.at === "number")).toBe(true);

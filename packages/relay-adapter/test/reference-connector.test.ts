@@ -1,6 +1,6 @@
 // The ReferenceConnector against the real WebSocketRelayTransport / RelayAdapter over
 // loopback: upgrade auth and revocation, descriptors, outbound, going_idle, buffered replay
-// exactly once (also across a socket killed mid-drain), the §7 routes, the control API and
+// exactly once (also across a socket killed mid-drain), the connector HTTP routes, the control API and
 // signed-HTTP delivery into the package's own receiver.
 import { makeUpgradeToken } from "@hermes/relay-crypto";
 import { afterEach, describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// Daemon hardening of the link (issue 11): going_idle once, bounded shutdown, aborted sends,
+// Daemon hardening of the link: going_idle once, bounded shutdown, aborted sends,
 // escalating connect-failure logs and counters, half-open sockets. Against a RawConnector
 // on 127.0.0.1 that never answers what each test needs unanswered.
 import { getEventListeners } from "node:events";

@@ -1,5 +1,5 @@
 // WebSocketRelayTransport against a scripted raw connector over loopback: the wire-level
-// rules of spec §2 (tokens, hellos, framing, request/response, idle, acks, keepalive,
+// rules of docs/contract/relay.md (tokens, hellos, framing, request/response, idle, acks, keepalive,
 // reconnect, 4401 semantics, bounded disconnect).
 import { verifyToken } from "@hermes/relay-crypto";
 import { afterEach, describe, expect, it } from "vitest";

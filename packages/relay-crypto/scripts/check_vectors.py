@@ -2,7 +2,7 @@
 """Independent checker for vectors/relay-auth.json.
 
 Implements the Hermes relay channel authentication from the written spec
-(relay-contract.md §1) with the Python standard library only, and checks every case of the
+(docs/contract/relay.md#channel-authentication) with the Python standard library only, and checks every case of the
 vector file. It shares no code with the TypeScript package: agreement between the two is
 the point. Exit status 0 only when every case (and the frozen upstream facts) agree.
 

@@ -1,2 +1,2 @@
-export declare function bodyOf(input: Record<string, any>): string | Uint8Array;
-export declare function evaluateCase(rc: Record<string, any>, op: string, input: Record<string, any>): unknown;
+export declare function bodyOf(input: Record<string, unknown>): string | Uint8Array;
+export declare function evaluateCase(rc: Record<string, unknown>, op: string, input: Record<string, unknown>): unknown;

@@ -92,7 +92,7 @@ describe("single-character changes are rejected", () => {
         const changed = token.slice(0, i) + ch + token.slice(i + 1);
         const decoded = Buffer.from(token, "base64url").toString("utf8");
         const changedDecoded = Buffer.from(changed, "base64url").toString("utf8");
-        // Upper-case hex is an accepted spelling of the same signature (spec §1.1), so a
+        // Upper-case hex is an accepted spelling of the same signature (docs/contract/relay.md#hmac-primitive), so a
         // change that only flips the case of a signature digit is the same token.
         fc.pre(decoded.toLowerCase() !== changedDecoded.toLowerCase() || decoded.slice(0, -64) !== changedDecoded.slice(0, -64));
         expect(verifyToken(changed, [s])).toBeNull();

@@ -14,7 +14,7 @@ interface Case {
   id: string;
   group: string;
   op: string;
-  input: Record<string, any>;
+  input: Record<string, unknown>;
   expected: unknown;
 }
 const doc = JSON.parse(readFileSync(vectorsPath, "utf8")) as {

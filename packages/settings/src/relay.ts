@@ -1,4 +1,4 @@
-// The relay-link settings both apps read (spec relay-contract §8): one table of keys and one
+// The relay-link settings both apps read (docs/contract/relay.md#gateway-configuration): one table of keys and one
 // resolution, so `hermes gateway status` shows exactly what `hermes-gateway run` will use.
 import { SettingsError } from "./errors.js";
 import { parseBoolean } from "./parse.js";
@@ -13,6 +13,14 @@ export const RELAY_KEYS = {
   deliveryKey: { env: "GATEWAY_RELAY_DELIVERY_KEY", yaml: "gateway.relay_delivery_key" },
   wakeUrl: { env: "GATEWAY_RELAY_WAKE_URL", yaml: "gateway.relay_wake_url" },
   enrollToken: { env: "GATEWAY_RELAY_ENROLL_TOKEN" },
+  /** Boot self-provision (docs/contract/relay-routing.md): the caller identity bearer the connector verifies. */
+  identityToken: { env: "GATEWAY_RELAY_IDENTITY_TOKEN" },
+  /** Boot self-provision: this gateway's own public inbound URL (absent: outbound-only). */
+  endpoint: { env: "GATEWAY_RELAY_ENDPOINT", yaml: "gateway.relay_endpoint" },
+  /** Boot self-provision: the discriminators (scope / chat ids) this gateway's tenant owns. */
+  routeKeys: { env: "GATEWAY_RELAY_ROUTE_KEYS", yaml: "gateway.relay_route_keys" },
+  /** Boot self-provision: the stable per-instance id the connector binds this gateway to. */
+  instanceId: { env: "GATEWAY_RELAY_INSTANCE_ID", yaml: "gateway.relay_instance_id" },
   /** `platforms.relay.enabled: false` turns the relay off whatever else is set. */
   enabled: { yaml: "platforms.relay.enabled" },
   /** Plain ws:// / http:// URLs to non-loopback hosts are refused unless this is true. */
@@ -20,7 +28,7 @@ export const RELAY_KEYS = {
 } as const satisfies Record<string, SettingKey>;
 
 /** The relay's secret keys (scrubbed from every error and log line). */
-export const RELAY_SECRET_KEYS: readonly SettingKey[] = [RELAY_KEYS.secret, RELAY_KEYS.deliveryKey, RELAY_KEYS.enrollToken];
+export const RELAY_SECRET_KEYS: readonly SettingKey[] = [RELAY_KEYS.secret, RELAY_KEYS.deliveryKey, RELAY_KEYS.enrollToken, RELAY_KEYS.identityToken];
 
 export const RELAY_URL_SCHEMES = ["wss:", "ws:", "https:", "http:"] as const;
 export const HTTP_URL_SCHEMES = ["https:", "http:"] as const;

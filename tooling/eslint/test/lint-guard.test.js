@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { ESLint } from "eslint";
+import prettier from "eslint-config-prettier";
 import { hermesConfig } from "../index.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -61,5 +62,39 @@ describe("@hermes/eslint-config regexp guard", () => {
     assert.ok(turbo.tasks.lint, "turbo.json has a lint task");
     const root = JSON.parse(readFileSync(join(repo, "package.json"), "utf8"));
     assert.match(root.scripts.ci, /turbo run [^&]*\blint\b/, "the root ci script (npm test) runs lint");
+  });
+});
+
+describe("@hermes/eslint-config preset", () => {
+  it("reports a planted import cycle between TypeScript files imported with NodeNext `.js` specifiers", async () => {
+    for (const file of ["cycle/a.ts", "cycle/b.ts"]) {
+      const result = await lint(file);
+      assert.deepEqual(
+        result.messages.map((m) => [m.line, m.ruleId, m.severity]),
+        [[2, "import-x/no-cycle", 2]],
+        file,
+      );
+    }
+  });
+
+  it("passes a one-way import", async () => {
+    assert.deepEqual((await lint("cycle/no-cycle.ts")).messages, []);
+  });
+
+  it("applies typescript-eslint recommended, with `_` marking a deliberately unused name", async () => {
+    const result = await lint("recommended.ts");
+    assert.deepEqual(
+      result.messages.map((m) => [m.line, m.ruleId]),
+      [
+        [2, "@typescript-eslint/no-explicit-any"],
+        [3, "@typescript-eslint/no-unused-vars"],
+      ],
+    );
+  });
+
+  it("leaves formatting to Prettier: eslint-config-prettier comes last, so its `off` wins", () => {
+    const last = hermesConfig().at(-1);
+    assert.deepEqual(last.rules, prettier.rules);
+    assert.equal(last.rules["no-mixed-spaces-and-tabs"], "off");
   });
 });

@@ -96,7 +96,13 @@ export async function safeRequest(req: SafeRequest): Promise<SafeResponse> {
     if (body === undefined) delete headers["Content-Type"];
     let res: Response;
     try {
-      res = await req.fetch(url, { method, headers, body, redirect: "manual", signal });
+      res = await req.fetch(url, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        redirect: "manual",
+        signal,
+      });
     } catch (err) {
       if (req.signal.aborted) throw new CancelledError();
       if (timeout.aborted) {

@@ -84,7 +84,7 @@ export interface PhotonStore {
   enableImessage(phone: string): Promise<{ allowedUsers: string[] }>;
 }
 
-/** The credential summary: display literals only (photon.md §5), never secret bytes. */
+/** The credential summary: display literals only (docs/contract/photon.md#status-display), never secret bytes. */
 export interface PhotonSummary {
   device_token: string;
   project_id: string;

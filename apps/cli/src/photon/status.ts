@@ -2,7 +2,7 @@ import type { CliContext } from "../context.js";
 import { Output } from "../ui/output.js";
 import type { PhotonStore, PhotonSummary } from "./ports.js";
 
-/** photon.md §5: display literals only; the project id is the only value shown. */
+/** docs/contract/photon.md#status-display: display literals only; the project id is the only value shown. */
 export async function photonSummary(store: PhotonStore): Promise<PhotonSummary> {
   const token = await store.loadToken();
   const project = await store.loadProject();

@@ -1,4 +1,4 @@
-// PhotonStore on @hermes/credential-store's typed Photon credentials (photon.md §5).
+// PhotonStore on @hermes/credential-store's typed Photon credentials (docs/contract/photon.md#photon-credentials).
 import {
   loadPhotonToken,
   loadProjectCredentials,

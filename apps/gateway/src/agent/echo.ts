@@ -6,8 +6,7 @@ export function echoAgent(): AgentBackend {
     name: "echo",
     async runTurn(event, { signal }) {
       if (signal.aborted) throw new AgentError("AGENT_ABORTED", "The turn was interrupted.");
-      const text = typeof event === "object" && event !== null ? (event as { text?: unknown }).text : undefined;
-      return typeof text === "string" ? text : "";
+      return typeof event.text === "string" ? event.text : "";
     },
   };
 }

@@ -3,9 +3,11 @@
 // (one trailing newline removed). Exit 0 = success. On timeout or abort the whole process
 // group gets SIGTERM, then SIGKILL after a grace period. The child's environment is given
 // explicitly (secrets removed: see child-env.ts); the last 4 KiB of its stderr are kept and
-// logged at warn when the turn fails.
+// logged at warn when the turn fails. With `output: "ndjson"` stdout is read as protocol v2
+// events, each handed on as its line completes (see ndjson-reader.ts).
 import { spawn } from "node:child_process";
-import { AgentError, MAX_REPLY_BYTES, type AgentBackend } from "./types.js";
+import { NdjsonAgentReader } from "./ndjson-reader.js";
+import { AgentError, MAX_REPLY_BYTES, type AgentBackend, type AgentOutputMode } from "./types.js";
 
 /** How much of an exec agent's stderr is kept (its tail) for the failure log. */
 export const STDERR_TAIL_BYTES = 4096;
@@ -13,6 +15,8 @@ export const STDERR_TAIL_BYTES = 4096;
 /** What the exec agent logs when a turn fails (pino's `warn(obj, msg)` fits). */
 export interface ExecAgentLogger {
   warn(fields: { readonly exitCode: number | null; readonly signal: string | null; readonly code: string; readonly stderr: string }, msg: string): void;
+  /** An ndjson event type this gateway does not know (once per turn and type). */
+  info?(fields: { readonly type: string }, msg: string): void;
 }
 
 /** The failure message for an exit status; 126 and 127 are the shell's "cannot execute" and "not found". */
@@ -30,13 +34,15 @@ export interface ExecAgentOptions {
   readonly logger?: ExecAgentLogger;
   readonly killGraceMs?: number;
   readonly cwd?: string;
+  /** How stdout is read: one plain-text reply (default) or ndjson events. */
+  readonly output?: AgentOutputMode;
 }
 
 export function execAgent(opts: ExecAgentOptions): AgentBackend {
   const grace = opts.killGraceMs ?? 2000;
   return {
     name: "exec",
-    runTurn(event, { signal }) {
+    runTurn(event, { signal, emit }) {
       return new Promise<string>((resolve, reject) => {
         if (signal.aborted) return reject(new AgentError("AGENT_ABORTED", "The turn was interrupted."));
         const child = spawn("/bin/sh", ["-c", opts.command], {
@@ -46,6 +52,10 @@ export function execAgent(opts: ExecAgentOptions): AgentBackend {
           ...(opts.cwd ? { cwd: opts.cwd } : {}),
         });
         const chunks: Buffer[] = [];
+        const ndjson =
+          opts.output === "ndjson"
+            ? new NdjsonAgentReader({ emit, onUnknownType: (type) => opts.logger?.info?.({ type }, "agent event of an unknown type skipped") })
+            : null;
         let stderrTail: Buffer = Buffer.alloc(0);
         let size = 0;
         let failure: AgentError | null = null;
@@ -73,7 +83,14 @@ export function execAgent(opts: ExecAgentOptions): AgentBackend {
         child.stdout.on("data", (b: Buffer) => {
           size += b.length;
           if (size > MAX_REPLY_BYTES) killGroup(new AgentError("AGENT_BAD_REPLY", `The exec agent wrote more than ${MAX_REPLY_BYTES} bytes.`));
-          else chunks.push(b);
+          else if (ndjson === null) chunks.push(b);
+          else if (failure === null) {
+            try {
+              ndjson.push(b);
+            } catch (e) {
+              killGroup(e instanceof AgentError ? e : new AgentError("AGENT_BAD_REPLY", String(e)));
+            }
+          }
         });
         child.stderr.on("data", (b: Buffer) => {
           // Bounded whatever the child writes: only the last STDERR_TAIL_BYTES are kept.
@@ -96,7 +113,12 @@ export function execAgent(opts: ExecAgentOptions): AgentBackend {
             }
             return reject(failure);
           }
-          resolve(Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, ""));
+          if (ndjson === null) return resolve(Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, ""));
+          try {
+            resolve(ndjson.end());
+          } catch (e) {
+            reject(e);
+          }
         });
         child.stdin.end(JSON.stringify(event));
       });

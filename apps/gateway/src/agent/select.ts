@@ -3,7 +3,7 @@ import { agentEnvironment } from "./child-env.js";
 import { echoAgent } from "./echo.js";
 import { execAgent, type ExecAgentLogger } from "./exec.js";
 import { httpAgent } from "./http.js";
-import type { AgentBackend } from "./types.js";
+import type { AgentBackend, AgentOutputMode } from "./types.js";
 
 export interface CreateAgentOptions {
   readonly timeoutMs: number;
@@ -14,6 +14,8 @@ export interface CreateAgentOptions {
   /** GATEWAY_AGENT_PASS_ENV: names passed to an `exec:` agent despite looking secret. */
   readonly passEnv?: readonly string[];
   readonly logger?: ExecAgentLogger;
+  /** GATEWAY_AGENT_OUTPUT: `text` (default) or `ndjson` (protocol v2). */
+  readonly output?: AgentOutputMode;
 }
 
 export function createAgent(spec: AgentSpec, opts: CreateAgentOptions): AgentBackend {
@@ -26,8 +28,14 @@ export function createAgent(spec: AgentSpec, opts: CreateAgentOptions): AgentBac
         timeoutMs: opts.timeoutMs,
         env: agentEnvironment(opts.env, { secretValues: opts.secretValues ?? [], passThrough: opts.passEnv ?? [] }),
         ...(opts.logger ? { logger: opts.logger } : {}),
+        ...(opts.output ? { output: opts.output } : {}),
       });
     case "http":
-      return httpAgent({ url: spec.url, timeoutMs: opts.timeoutMs });
+      return httpAgent({
+        url: spec.url,
+        timeoutMs: opts.timeoutMs,
+        ...(opts.output ? { output: opts.output } : {}),
+        ...(opts.logger ? { logger: opts.logger } : {}),
+      });
   }
 }

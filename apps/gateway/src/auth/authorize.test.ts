@@ -14,7 +14,7 @@ const direct = { authorizationIsUpstream: false };
 const ev = (platform: string, user: string) => ({ text: "hi", source: { platform, chat_id: "c", chat_type: "dm", user_id: user } });
 const none = new Map<string, ReadonlySet<string>>();
 
-describe("authorize (§9)", () => {
+describe("authorize (docs/contract/relay.md#authorization)", () => {
   it("admits a locally stamped relay event on an upstream adapter without an allowlist", () => {
     expect(authorize(relay, stampFromRelayFrame(ev("discord", "u1")), { allowedUsers: none, isUpstreamRelayEvent })).toEqual({ ok: true, via: "upstream" });
   });

@@ -1,4 +1,4 @@
-// Spec relay-contract §9. Default-deny: a user is admitted when the `<PLATFORM>_ALLOWED_USERS`
+// docs/contract/relay.md#authorization. Default-deny: a user is admitted when the `<PLATFORM>_ALLOWED_USERS`
 // allowlist of the event's platform names them. A relay event is admitted WITHOUT a local
 // allowlist only when BOTH the adapter declares `authorizationIsUpstream` AND the event
 // carries the marker the gateway stamped locally when it built the event from a relay

@@ -1,4 +1,4 @@
-// The relay policy a gateway declares to its connector at boot (spec §7, POST /relay/policy):
+// The relay policy a gateway declares to its connector at boot (docs/contract/relay.md#policy):
 // a projection, per fronted platform, of the local reply rules the connector must enforce at
 // its edge: `require_mention` → requireAddress, `free_response_channels` →
 // freeResponseScopes, `<PLATFORM>_ALLOW_BOTS` → allowOtherBots.

@@ -151,3 +151,18 @@ describe("resolveConfig", () => {
     expect(e.message).not.toContain("topsecret");
   });
 });
+
+describe("agent output, activity and media settings", () => {
+  it("defaults: plain text, reactions on Discord and Slack, typing every 4 s, edits ≤ 1/s, a bounded cache", () => {
+    const c = run({});
+    expect([c.agentOutput.value, c.reactionPlatforms.value, c.typingIntervalMs.value, c.streamEditIntervalMs.value]).toEqual(["text", ["discord", "slack"], 4000, 1000]);
+    expect([c.mediaCacheMaxBytes.value, c.mediaCacheMaxAgeMs.value]).toEqual([512 * 1024 * 1024, 24 * 60 * 60 * 1000]);
+  });
+  it("env over config.yaml; `none` turns reactions off; bad values name their key", () => {
+    const yaml = { "/h/config.yaml": "gateway:\n  agent_output: ndjson\n  reactions: [Telegram]\n" };
+    expect([run({}, yaml).agentOutput.value, run({}, yaml).reactionPlatforms.value]).toEqual(["ndjson", ["telegram"]]);
+    expect(run({ GATEWAY_REACTIONS: "none" }, yaml).reactionPlatforms.value).toEqual([]);
+    expect(err(() => run({ GATEWAY_AGENT_OUTPUT: "xml" })).message).toContain("GATEWAY_AGENT_OUTPUT");
+    expect(err(() => run({ GATEWAY_STREAM_EDIT_INTERVAL_MS: "10" })).message).toContain("GATEWAY_STREAM_EDIT_INTERVAL_MS");
+  });
+});

@@ -1,4 +1,4 @@
-// The one place where the gateway's configuration is resolved (spec relay-contract §8), on
+// The one place where the gateway's configuration is resolved (docs/contract/relay.md#gateway-configuration), on
 // @hermes/settings — the same resolver, keys and URL/secret policy as `hermes gateway status`.
 // Order, key by key: the real environment, then `$HERMES_HOME/.env` (never overriding the
 // real environment), then config.yaml, then defaults; values trimmed in every layer. Every
@@ -10,6 +10,7 @@ import {
   HTTP_URL_SCHEMES,
   orDefault,
   parseUrl,
+  RELAY_KEYS,
   RELAY_SECRET_KEYS,
   readSettingsSource,
   relaySettings,
@@ -20,6 +21,8 @@ import {
   type SettingsSource,
   type Sourced,
 } from "@hermes/settings";
+import { DEFAULT_MEDIA_CACHE_MAX_AGE_MS, DEFAULT_MEDIA_CACHE_MAX_BYTES, type GatewayCommand } from "@hermes/relay-adapter";
+import { DEFAULT_REACTION_PLATFORMS } from "../activity/turn-activity.js";
 import { resolvePhotonConfig, type PhotonConfig } from "../photon/config.js";
 import { resolvePolicies, type RelayPolicy } from "./policy.js";
 
@@ -35,12 +38,31 @@ export interface GatewayConfig extends RelayLinkSettings {
   readonly home: string;
   readonly relayPlatforms: Sourced<readonly string[]>;
   readonly relayBotIds: Sourced<Readonly<Record<string, { botId?: string }>>>;
+  /** Boot self-provision (docs/contract/relay-routing.md): the caller identity bearer; provisioning runs only with it and no pinned secret. */
+  readonly relayIdentityToken: Sourced<string | null>;
+  /** Boot self-provision: this gateway's public inbound URL (absent: outbound-only). */
+  readonly relayEndpoint: Sourced<string | null>;
+  readonly relayRouteKeys: Sourced<readonly string[]>;
+  readonly relayInstanceId: Sourced<string | null>;
+  /** Slash commands the agent serves, declared on the Discord hello (`command_manifest`). */
+  readonly commands: Sourced<readonly GatewayCommand[]>;
   /** What `POST /relay/policy` declares at boot, per platform (all-default platforms omitted, except Discord). */
   readonly relayPolicies: readonly RelayPolicy[];
   readonly inboundHost: Sourced<string>;
   readonly inboundPort: Sourced<number | null>;
   readonly agent: Sourced<AgentSpec>;
   readonly agentTimeoutMs: Sourced<number>;
+  /** How the agent answers: one plain-text reply, or ndjson events (protocol v2). */
+  readonly agentOutput: Sourced<"text" | "ndjson">;
+  /** Platforms where a turn reacts on the user's message (👀, then ✅/❌). */
+  readonly reactionPlatforms: Sourced<readonly string[]>;
+  /** Time between two `typing` ops while a turn runs; 0 = none. */
+  readonly typingIntervalMs: Sourced<number>;
+  /** Minimum time between two edits of a streamed message. */
+  readonly streamEditIntervalMs: Sourced<number>;
+  /** Bounds of the inbound media cache under HERMES_HOME. */
+  readonly mediaCacheMaxBytes: Sourced<number>;
+  readonly mediaCacheMaxAgeMs: Sourced<number>;
   /** Variable names an `exec:` agent gets although they look secret (never the gateway's own secrets). */
   readonly agentPassEnv: Sourced<readonly string[]>;
   readonly healthHost: Sourced<string>;
@@ -141,9 +163,15 @@ function resolveFrom(source: SettingsSource, home: string, opts: ResolveOptions)
     relayPlatforms,
     relayBotIds,
     relayPolicies: resolvePolicies(relayPlatforms.value, source),
+    relayIdentityToken: orDefault(settings.secret(RELAY_KEYS.identityToken), null),
+    relayEndpoint: orDefault(settings.url(RELAY_KEYS.endpoint, HTTP_URL_SCHEMES), null),
+    relayRouteKeys: orDefault<readonly string[]>(settings.list(RELAY_KEYS.routeKeys), []),
+    relayInstanceId: orDefault(settings.string(RELAY_KEYS.instanceId), null),
+    commands: resolveCommands(source, settings),
     inboundHost: orDefault(settings.string(key("GATEWAY_RELAY_INBOUND_HOST", "relay_inbound_host")), "127.0.0.1"),
     inboundPort: orDefault(settings.int(key("GATEWAY_RELAY_INBOUND_PORT", "relay_inbound_port"), { min: 1, max: 65535 }), null),
     agent,
+    ...activitySettings(settings),
     agentPassEnv: agentPassEnvOf(settings.list(key("GATEWAY_AGENT_PASS_ENV", "agent_pass_env"))),
     agentTimeoutMs: orDefault(settings.int(key("GATEWAY_AGENT_TIMEOUT_MS", "agent_timeout_ms"), { min: 1, max: 86_400_000 }), 120_000),
     healthHost: orDefault(settings.string(key("GATEWAY_HEALTH_HOST", "health_host")), "127.0.0.1"),
@@ -158,6 +186,50 @@ function resolveFrom(source: SettingsSource, home: string, opts: ResolveOptions)
     secretValues: source.secretValues(),
     warnings,
     photon: resolvePhotonConfig(settings, opts.env),
+  };
+}
+
+/**
+ * `GATEWAY_COMMANDS` (comma list) or `gateway.commands` (YAML list): each entry `name` or
+ * `name:description`, or in YAML `{name, description?, args?}` (`args`: the hint of one optional
+ * free-text option). Names Discord refuses are reported when the manifest is built.
+ */
+function resolveCommands(source: SettingsSource, settings: Settings): Sourced<readonly GatewayCommand[]> {
+  const envList = settings.list({ env: "GATEWAY_COMMANDS" });
+  if (envList) return { ...envList, value: envList.value.map(commandOf) };
+  const raw = source.yaml("gateway.commands");
+  if (raw === null) return { value: [], source: "default", key: "" };
+  if (!Array.isArray(raw.value)) throw new SettingsError("SETTINGS_INVALID_VALUE", raw.key, raw.source, "expected a list of commands");
+  const out: GatewayCommand[] = [];
+  for (const entry of raw.value as unknown[]) {
+    if (typeof entry === "string") out.push(commandOf(entry));
+    else if (typeof entry === "object" && entry !== null && typeof (entry as { name?: unknown }).name === "string") {
+      const e = entry as { name: string; description?: unknown; args?: unknown };
+      const c: GatewayCommand = { name: e.name };
+      if (typeof e.description === "string") c.description = e.description;
+      if (typeof e.args === "string") c.argsHint = e.args;
+      out.push(c);
+    } else throw new SettingsError("SETTINGS_INVALID_VALUE", raw.key, raw.source, "each command is a name, \"name:description\" or {name, description?, args?}");
+  }
+  return { value: out, source: raw.source, key: raw.key };
+}
+
+function commandOf(entry: string): GatewayCommand {
+  const i = entry.indexOf(":");
+  return i === -1 ? { name: entry.trim() } : { name: entry.slice(0, i).trim(), description: entry.slice(i + 1).trim() };
+}
+
+/** Agent protocol v2, activity and media settings (docs: README "Replies, media and activity"). */
+function activitySettings(settings: Settings) {
+  const reactions = settings.list(key("GATEWAY_REACTIONS", "reactions"));
+  const platforms = reactions && { ...reactions, value: reactions.value.map((p) => p.toLowerCase()).filter((p) => p !== "none") };
+  return {
+    agentOutput: orDefault<"text" | "ndjson">(settings.oneOf(key("GATEWAY_AGENT_OUTPUT", "agent_output"), ["text", "ndjson"] as const), "text"),
+    reactionPlatforms: orDefault<readonly string[]>(platforms, DEFAULT_REACTION_PLATFORMS),
+    typingIntervalMs: orDefault(settings.int(key("GATEWAY_TYPING_INTERVAL_MS", "typing_interval_ms"), { min: 0, max: 60_000 }), 4000),
+    streamEditIntervalMs: orDefault(settings.int(key("GATEWAY_STREAM_EDIT_INTERVAL_MS", "stream_edit_interval_ms"), { min: 1000, max: 60_000 }), 1000),
+    mediaCacheMaxBytes: orDefault(settings.int(key("GATEWAY_MEDIA_CACHE_MAX_BYTES", "media_cache_max_bytes"), { min: 0, max: Number.MAX_SAFE_INTEGER }), DEFAULT_MEDIA_CACHE_MAX_BYTES),
+    mediaCacheMaxAgeMs: orDefault(settings.int(key("GATEWAY_MEDIA_CACHE_MAX_AGE_MS", "media_cache_max_age_ms"), { min: 0, max: Number.MAX_SAFE_INTEGER }), DEFAULT_MEDIA_CACHE_MAX_AGE_MS),
   };
 }
 

@@ -35,11 +35,18 @@ export async function runDevConnector(opts: {
   readonly port: number;
   readonly gateways: Record<string, string[]>;
   readonly verbose: boolean;
+  /** Decline replies the connector's egress guard would (docs/contract/relay-routing.md#8-what-the-reference-connector-enforces). */
+  readonly egressGuard?: boolean;
   readonly out: NodeJS.WritableStream;
   readonly err: NodeJS.WritableStream;
 }): Promise<number> {
   const unauthenticated = Object.keys(opts.gateways).length === 0;
-  const connector = new ReferenceConnector({ port: opts.port, gateways: opts.gateways, allowUnauthenticated: unauthenticated });
+  const connector = new ReferenceConnector({
+    port: opts.port,
+    gateways: opts.gateways,
+    allowUnauthenticated: unauthenticated,
+    egressGuard: opts.egressGuard === true,
+  });
   try {
     await connector.start();
   } catch (e) {

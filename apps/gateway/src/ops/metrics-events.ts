@@ -40,7 +40,7 @@ export interface MetricsRecorder {
 /** The recorder when no metrics are served. */
 export const NO_METRICS: MetricsRecorder = { turn() {}, duplicate() {}, shed() {}, outbound() {} };
 
-/** Classify an outbound result dict (spec §2.5, §3) for `outbound(kind)`. */
+/** Classify an outbound result dict (docs/contract/relay.md#outbound-results) for `outbound(kind)`. */
 export function outboundKind(result: { readonly success?: boolean; readonly ambiguous?: boolean; readonly [key: string]: unknown }): OutboundKind {
   if (result.success === true) return "ok";
   if (result.unsupported === true) return "unsupported";

@@ -16,6 +16,7 @@ import type { GatewayConfig } from "../config/resolve.js";
 import type { MetricsRecorder } from "../ops/metrics-events.js";
 import { runInboundTurn, type InboundDeps, type InboundOutcome } from "../pipeline/handle-inbound.js";
 import { journalPath, TurnJournal } from "../turns/journal.js";
+import type { ChatOutbound } from "../reply/chat-outbound.js";
 import type { TurnScheduler } from "../turns/scheduler.js";
 import { toAgentEvent, type PhotonAgentEvent } from "./agent-event.js";
 import { startPhotonWebhookReceiver, type PhotonWebhookReceiver } from "./webhook-receiver.js";
@@ -67,19 +68,35 @@ export class PhotonRuntime {
     this.#deps = {
       agent: opts.agent,
       scheduler: opts.scheduler,
-      sessionKey: (e) => sessionKeyOf(e as PhotonAgentEvent),
-      // The channel splits at the iMessage cap itself (paragraph, line, word breaks).
-      limits: () => ({ maxMessageLength: Number.MAX_SAFE_INTEGER, lenUnit: "chars" }),
-      send: async (e, text) => {
+      sessionKey: (e) => sessionKeyOf(e),
+      outbound: (e) => this.#outbound(e),
+    };
+  }
+
+  /**
+   * The chat's outbound for the shared turn pipeline: text replies through the channel (split at
+   * the iMessage cap by the channel, paced, an ambiguous send never resent). No streaming by edits,
+   * no other ops or uploads: the pipeline's typing and reactions stay off here, the runtime shows
+   * its own (typing after 1 s, PHOTON_WORKING_TAPBACKS).
+   */
+  #outbound(event: PhotonAgentEvent): ChatOutbound {
+    const channel = this.#channel;
+    const metrics = this.#opts.metrics;
+    return {
+      capabilities: { platform: PHOTON_PLATFORM, maxMessageLength: Number.MAX_SAFE_INTEGER, lenUnit: "chars", supports: () => false, streaming: false },
+      async send(text) {
         try {
-          await channel.sendText((e as PhotonAgentEvent).source.chat_id, text);
-          opts.metrics().outbound("ok");
+          await channel.sendText(event.source.chat_id, text);
+          metrics().outbound("ok");
+          return null;
         } catch (error) {
           const ambiguous = error instanceof PhotonSendError && error.code === "ambiguous";
-          opts.metrics().outbound(ambiguous ? "ambiguous" : "failed");
+          metrics().outbound(ambiguous ? "ambiguous" : "failed");
           throw error;
         }
       },
+      action: async () => ({ success: false, unsupported: true, error: "not offered on iMessage" }),
+      upload: async () => ({ ok: false, code: "MEDIA_FILE", message: "uploads are not offered on iMessage" }),
     };
   }
 

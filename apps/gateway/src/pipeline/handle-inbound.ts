@@ -1,9 +1,14 @@
 // The gateway's per-message path, independent of the transport: authorize → one turn per
-// session (FIFO) → agent → split to the platform's length → send each chunk in order.
-// Everything adapter-specific is injected, so wiring @hermes/relay-adapter is a thin step.
-import type { AgentBackend } from "../agent/types.js";
+// session (FIFO) → prepare the agent's view of the event (the answer to a pending prompt,
+// attachments as local files) → agent → its reply, streamed or whole, to the chat — with the
+// turn's activity (typing, reactions) around it. Everything adapter-specific is injected.
+import type { RelayMessageEvent } from "@hermes/relay-adapter";
+import type { TurnActivity } from "../activity/turn-activity.js";
+import type { AgentBackend, AgentEvent } from "../agent/types.js";
 import type { AuthDecision } from "../auth/authorize.js";
-import { splitReply, type LenUnit } from "../reply/split.js";
+import type { ChatOutbound } from "../reply/chat-outbound.js";
+import type { PromptBook } from "../reply/prompts.js";
+import { ReplyStream, type ReplyStreamOptions } from "../reply/stream.js";
 import { DrainAbortError, TurnCancelledError, TurnsDrainingError, type TurnScheduler } from "../turns/scheduler.js";
 
 export type InboundOutcome =
@@ -18,15 +23,21 @@ export type InboundOutcome =
 export interface InboundDeps {
   readonly agent: AgentBackend;
   readonly scheduler: TurnScheduler;
-  readonly authorize: (event: unknown) => AuthDecision;
-  readonly sessionKey: (event: unknown) => string;
-  /** The descriptor's limits at the time of sending. */
-  readonly limits: () => { readonly maxMessageLength: number; readonly lenUnit: LenUnit };
-  /** `signal` aborts with the turn (an interrupt or the drain budget): an in-flight send stops waiting. */
-  readonly send: (event: unknown, text: string, signal: AbortSignal) => Promise<void>;
+  readonly authorize: (event: RelayMessageEvent) => AuthDecision;
+  readonly sessionKey: (event: RelayMessageEvent) => string;
+  /** The chat of `event`: its capabilities and outbound ops, resolved when the turn runs. */
+  readonly outbound: (event: RelayMessageEvent) => ChatOutbound;
+  /** Attachments to local files (absent: the agent gets the URLs). */
+  readonly localize?: (event: RelayMessageEvent, signal: AbortSignal) => Promise<AgentEvent>;
+  /** Typing and reactions (absent: none). */
+  readonly activity?: TurnActivity;
+  /** Pending prompts per session (absent: prompt answers pass through as the connector sent them). */
+  readonly prompts?: PromptBook;
+  /** Options of each turn's reply stream (edit interval, clock, logger). */
+  readonly reply?: Omit<ReplyStreamOptions, "out" | "signal" | "onPrompt">;
 }
 
-export async function handleInbound(event: unknown, deps: InboundDeps): Promise<InboundOutcome> {
+export async function handleInbound(event: RelayMessageEvent, deps: InboundDeps): Promise<InboundOutcome> {
   const auth = deps.authorize(event);
   if (!auth.ok) return { kind: "denied", reason: auth.reason };
   return runInboundTurn(event, deps);
@@ -34,7 +45,7 @@ export async function handleInbound(event: unknown, deps: InboundDeps): Promise<
 
 /** The turn of an already authorized event: queue in its session, run the agent, send the reply. */
 export async function runInboundTurn(
-  event: unknown,
+  event: RelayMessageEvent,
   deps: Omit<InboundDeps, "authorize">,
   sessionKey: string = deps.sessionKey(event),
 ): Promise<InboundOutcome> {
@@ -42,17 +53,28 @@ export async function runInboundTurn(
   try {
     return await deps.scheduler.submit(sessionKey, async (signal) => {
       turnSignal = signal;
-      const reply = await deps.agent.runTurn(event, { signal });
-      if (reply.trim() === "") return { kind: "empty" } as const;
-      const { maxMessageLength, lenUnit } = deps.limits();
-      const chunks = splitReply(reply, maxMessageLength, lenUnit);
-      for (const c of chunks) {
-        // Cut off by the drain budget mid-reply: not finished, so it runs again after the restart.
-        if (signal.reason instanceof DrainAbortError) throw signal.reason;
-        if (signal.aborted) break;
-        await deps.send(event, c, signal);
+      const out = deps.outbound(event);
+      const activity = deps.activity?.start(out, event.messageId);
+      let ok = false;
+      try {
+        const promptResponse = deps.prompts ? deps.prompts.answer(sessionKey, event) : event.promptResponse;
+        const answered: RelayMessageEvent = promptResponse === event.promptResponse ? event : { ...event, promptResponse };
+        const agentEvent: AgentEvent = deps.localize ? await deps.localize(answered, signal) : answered;
+        const prompts = deps.prompts;
+        const reply = new ReplyStream({
+          ...deps.reply,
+          out,
+          signal,
+          ...(prompts ? { onPrompt: (p) => prompts.ask(sessionKey, p) } : {}),
+        });
+        const text = await deps.agent.runTurn(agentEvent, { signal, emit: (e) => reply.push(e) });
+        if (text.trim() !== "") reply.push({ type: "message", text });
+        const sent = await reply.finish();
+        ok = true;
+        return sent.messages === 0 ? ({ kind: "empty" } as const) : ({ kind: "replied", chunks: sent.messages } as const);
+      } finally {
+        activity?.end(ok ? "ok" : "failed");
       }
-      return { kind: "replied", chunks: chunks.length } as const;
     });
   } catch (e) {
     if (e instanceof TurnsDrainingError) return { kind: "draining" };

@@ -1,4 +1,4 @@
-// Split an agent reply to a platform's max message length (spec relay-contract §2.2):
+// Split an agent reply to a platform's max message length (docs/contract/relay.md#message-length-units):
 // `chars` counts Unicode code points, `utf16` counts UTF-16 code units (JS `.length`).
 // The unit of work is the code point, so a surrogate pair is never split. Breaks prefer a
 // paragraph, then a line, then a space; a ``` code block that must be split is closed at the

@@ -2,9 +2,12 @@
 // receiver, the agent, the per-session turn scheduler, /healthz, the boot-time policy, and
 // the shutdown / revocation sequences. `run` and `dev` both drive this one class.
 import {
+  buildCommandManifest,
   buildSessionKey,
   isUpstreamRelayEvent,
   RelayAdapter,
+  RelayMediaClient,
+  relayHttpBase,
   RELAY_NOT_CONNECTED,
   startInboundReceiver,
   WebSocketRelayTransport,
@@ -21,12 +24,18 @@ import type { GatewayConfig } from "../config/resolve.js";
 import { startHealthServer, type HealthServer, type HealthState } from "../ops/health.js";
 import { NO_METRICS, outboundKind, type LinkState, type MetricsRecorder } from "../ops/metrics-events.js";
 import { runInboundTurn, type InboundDeps, type InboundOutcome } from "../pipeline/handle-inbound.js";
+import { TurnActivity } from "../activity/turn-activity.js";
+import { localizeMedia } from "../media/localize.js";
+import { SendFailedError, streamingAllowed, type ChatOutbound } from "../reply/chat-outbound.js";
+import { PromptBook } from "../reply/prompts.js";
 import type { LenUnit } from "../reply/split.js";
 import { journalPath, TurnJournal, type OpenedJournal } from "../turns/journal.js";
 import { TurnScheduler, type TurnSchedulerOptions } from "../turns/scheduler.js";
 import { randomUUID } from "node:crypto";
+import { join } from "node:path";
 import type { PhotonRuntime, PhotonRuntimeOptions } from "../photon/photon-runtime.js";
 import { postRelayPolicies } from "./policy-post.js";
+import { provisionRelay, type ProvisionResult } from "./provision.js";
 
 /** Process exit codes of `hermes-gateway`. */
 export const EXIT = { ok: 0, failure: 1, config: 2, revoked: 3 } as const;
@@ -59,6 +68,16 @@ export interface GatewayRuntimeOptions {
   readonly photon?: Pick<PhotonRuntimeOptions, "onOutcome" | "channel">;
 }
 
+/** The credentials the link uses: pinned in the configuration, or minted at boot (memory only). */
+interface LinkCredentials {
+  readonly gatewayId: string;
+  readonly secret: string | null;
+  readonly deliveryKey: string | null;
+}
+
+/** Error code of a reply the connector refused (egress declined): not retried, not re-sent. */
+export const REPLY_DECLINED = "GATEWAY_REPLY_DECLINED";
+
 /** What `onOutcome` is told about a message that never became a turn. */
 export type DroppedOutcome = { readonly kind: "duplicate" } | { readonly kind: "shed"; readonly bound: "total" | "session" };
 
@@ -69,9 +88,19 @@ export function dedupeKey(event: RelayMessageEvent): string | null {
   return `${event.source.platform}:${event.source.chat_id}:${id}`;
 }
 
-/** Identities (one `hello` each) from GATEWAY_RELAY_PLATFORMS / GATEWAY_RELAY_BOT_IDS. */
-export function relayIdentities(config: GatewayConfig): RelayIdentity[] {
-  return config.relayPlatforms.value.map((platform) => ({ platform, botId: config.relayBotIds.value[platform]?.botId ?? "" }));
+/**
+ * Identities (one `hello` each) from GATEWAY_RELAY_PLATFORMS / GATEWAY_RELAY_BOT_IDS. The
+ * Discord hello carries the command manifest of GATEWAY_COMMANDS (the connector, which holds
+ * the bot token, registers them); `onDropped` hears about commands Discord would refuse.
+ */
+export function relayIdentities(config: GatewayConfig, onDropped?: (name: string, reason: string) => void): RelayIdentity[] {
+  const { manifest, dropped } = buildCommandManifest(config.commands.value);
+  for (const d of dropped) onDropped?.(d.name, d.reason);
+  return config.relayPlatforms.value.map((platform) => {
+    const id: RelayIdentity = { platform, botId: config.relayBotIds.value[platform]?.botId ?? "" };
+    if (platform === "discord" && manifest.length > 0) id.commandManifest = manifest;
+    return id;
+  });
 }
 
 export class GatewayRuntime {
@@ -82,6 +111,8 @@ export class GatewayRuntime {
   readonly #transport: WebSocketRelayTransport;
   readonly #adapter: RelayAdapter;
   readonly #agent: AgentBackend;
+  /** The connector's media routes (null without a relay URL and secret). */
+  readonly #media: RelayMediaClient | null;
   /** The per-message pipeline's collaborators, built once (not per message). */
   readonly #deps: InboundDeps;
   /** Records turn outcomes, outbound results, link closes; a no-op unless /metrics is served. */
@@ -96,10 +127,16 @@ export class GatewayRuntime {
   /** Resolves with the process exit code once the gateway has fully stopped. */
   readonly exited: Promise<number> = new Promise((r) => (this.#resolveExit = r));
 
-  private constructor(opts: GatewayRuntimeOptions) {
+  readonly #creds: LinkCredentials;
+
+  private constructor(opts: GatewayRuntimeOptions, provisioned: ProvisionResult | null) {
     this.#opts = opts;
     this.#log = opts.log;
     const c = opts.config;
+    this.#creds =
+      provisioned !== null && provisioned.secret !== null
+        ? { gatewayId: provisioned.gatewayId, secret: provisioned.secret, deliveryKey: provisioned.deliveryKey ?? c.relayDeliveryKey.value }
+        : { gatewayId: c.relayId.value, secret: c.relaySecret.value, deliveryKey: c.relayDeliveryKey.value };
     this.#scheduler = new TurnScheduler(opts.queue ?? { maxPending: c.queueMaxTurns.value, maxPerSession: c.queueMaxPerSession.value });
     const relayLog = this.#log.child({ component: "relay" });
     const relayLogger = {
@@ -109,11 +146,13 @@ export class GatewayRuntime {
       error: (m: string) => relayLog.error(m),
     };
     this.#transport = new WebSocketRelayTransport({
-      url: c.relayEnabled.value ? (c.relayUrl.value ?? "") : "ws://127.0.0.1/relay-off",
-      gatewayId: c.relayId.value,
-      secret: c.relaySecret.value,
       // Relay off (Photon only): the transport is built but never dialed (placeholder URL and identity).
-      identities: c.relayEnabled.value ? relayIdentities(c) : [{ platform: "none", botId: "" }],
+      url: c.relayEnabled.value ? (c.relayUrl.value ?? "") : "ws://127.0.0.1/relay-off",
+      gatewayId: this.#creds.gatewayId,
+      secret: this.#creds.secret,
+      identities: c.relayEnabled.value
+        ? relayIdentities(c, (name, reason) => this.#log.warn({ command: name, reason }, "command left out of the Discord command manifest"))
+        : [{ platform: "none", botId: "" }],
       logger: relayLogger,
       ...opts.transport,
     });
@@ -128,45 +167,129 @@ export class GatewayRuntime {
         env: opts.env,
         secretValues: c.secretValues,
         passEnv: c.agentPassEnv.value,
+        output: c.agentOutput.value,
         logger: this.#log.child({ component: "agent" }),
       });
+    // Provisioned credentials when boot self-provision ran, else the configured secret.
+    const secret = this.#creds.secret;
+    this.#media =
+      c.relayUrl.value === null || secret === null || secret === ""
+        ? null
+        : new RelayMediaClient({
+            baseUrl: relayHttpBase(c.relayUrl.value),
+            gatewayId: this.#creds.gatewayId,
+            secret,
+            cacheDir: join(c.home, "gateway", "media", encodeURIComponent(this.#creds.gatewayId)),
+            cache: { maxBytes: c.mediaCacheMaxBytes.value, maxAgeMs: c.mediaCacheMaxAgeMs.value },
+            ...(opts.fetch ? { fetch: opts.fetch } : {}),
+          });
+    const media = this.#media;
+    const mediaLog = this.#log.child({ component: "media" });
     const authDeps = { allowedUsers: c.allowedUsers, isUpstreamRelayEvent };
     const adapter = this.#adapter;
-    const transport = this.#transport;
     this.#deps = {
       agent: this.#agent,
       scheduler: this.#scheduler,
       authorize: (e) => authorize(adapter, e, authDeps),
-      sessionKey: (e) => buildSessionKey((e as RelayMessageEvent).source),
-      limits: () => ({ maxMessageLength: adapter.maxMessageLength, lenUnit: adapter.descriptor.len_unit as LenUnit }),
-      send: async (e, text, signal) => {
-        const src = (e as RelayMessageEvent).source;
-        const opts = src.thread_id !== null && src.thread_id !== src.chat_id ? { metadata: { thread_id: src.thread_id } } : {};
+      sessionKey: (e) => buildSessionKey(e.source),
+      outbound: (e) => this.#chatOutbound(e),
+      localize: (e, signal) => localizeMedia(e, media, signal, mediaLog),
+      activity: new TurnActivity({
+        typingIntervalMs: c.typingIntervalMs.value,
+        reactionPlatforms: c.reactionPlatforms.value,
+        log: this.#log.child({ component: "activity" }),
+      }),
+      prompts: new PromptBook(),
+      reply: { editIntervalMs: c.streamEditIntervalMs.value, log: this.#log.child({ component: "reply" }) },
+    };
+  }
+
+  /** The turn's chat: capabilities from the descriptor, ops through the adapter. */
+  #chatOutbound(e: RelayMessageEvent): ChatOutbound {
+    const adapter = this.#adapter;
+    const transport = this.#transport;
+    const src = e.source;
+    const threadMeta = src.thread_id !== null && src.thread_id !== src.chat_id ? { thread_id: src.thread_id } : null;
+    const withChat = (fields: Record<string, unknown>): Record<string, unknown> => ({ ...fields, chat_id: src.chat_id, ...(threadMeta ? { metadata: threadMeta } : {}) });
+    // The chat's own platform decides (Discord 2000 chars, Telegram 4096 UTF-16 units, ops, …).
+    const caps = adapter.capabilitiesForChat(src.chat_id);
+    const d = caps.descriptor;
+    const supports = (op: string): boolean => adapter.supportsOpForChat(src.chat_id, op);
+    return {
+      capabilities: {
+        platform: src.platform,
+        maxMessageLength: caps.maxMessageLength,
+        lenUnit: caps.lenUnit as LenUnit,
+        supports,
+        streaming: streamingAllowed(d, supports),
+      },
+      send: async (text, signal) => {
+        const opts = threadMeta ? { metadata: threadMeta } : {};
         for (;;) {
           // No signal per send (a listener per send costs memory on a busy gateway): at the drain
           // budget the runtime settles every pending send at once (abortPendingOutbound).
           const r = await adapter.send(src.chat_id, text, opts);
           this.#metrics.outbound(outboundKind(r.raw));
-          if (r.success) return;
+          if (r.success) return r.messageId ?? null;
+          // Refused by the connector's egress guard: an authorization decision (the adapter
+          // logged it). Never retried, and the rest of the reply is not sent either.
+          if (r.outcome === "declined") {
+            throw Object.assign(new Error("reply declined by the connector (egress declined); not resent"), { code: REPLY_DECLINED });
+          }
           // Not sent at all while the link is down: wait for it to come back (the turn's signal
           // bounds the wait), then send. Anything else, and an ambiguous result, is not retried.
           if (r.error === RELAY_NOT_CONNECTED && !signal.aborted && !transport.state.authRevoked) {
             await waitForLink(transport, signal);
             if (!signal.aborted) continue;
           }
-          throw Object.assign(new Error(`reply not delivered: ${r.error ?? "unknown error"}${r.ambiguous ? " (ambiguous: may have been delivered)" : ""}`), {
-            code: "GATEWAY_SEND_FAILED",
-          });
+          throw new SendFailedError(`reply not delivered: ${r.error ?? "unknown error"}${r.ambiguous ? " (ambiguous: may have been delivered)" : ""}`);
         }
       },
+      action: async (op, fields) => {
+        const r = await adapter.sendAction(op, withChat(fields));
+        // The metric counts the reply's ops; typing and reactions are cosmetic (logged at debug).
+        if (r.unsupported !== true && op !== "typing" && op !== "react") this.#metrics.outbound(outboundKind(r));
+        return r;
+      },
+      upload: (path, signal) =>
+        this.#media === null
+          ? Promise.resolve({ ok: false, code: "MEDIA_FILE", message: "media uploads are off (no relay URL or secret)" } as const)
+          : this.#media.upload(path, { signal }),
     };
   }
 
   /** Start everything; resolves once the health server and receiver listen (the link may still be dialing). */
   static async start(opts: GatewayRuntimeOptions): Promise<GatewayRuntime> {
-    const rt = new GatewayRuntime(opts);
+    const rt = new GatewayRuntime(opts, await GatewayRuntime.#provision(opts));
     await rt.#start();
     return rt;
+  }
+
+  /**
+   * Boot self-provision (docs/contract/relay-routing.md) when the relay is on, an identity token is configured and no
+   * secret is pinned (an operator's pin is never stomped). Credentials stay in memory.
+   */
+  static async #provision(opts: GatewayRuntimeOptions): Promise<ProvisionResult | null> {
+    const c = opts.config;
+    const token = c.relayIdentityToken.value;
+    if (!c.relayEnabled.value || c.relayUrl.value === null || token === null) return null;
+    const log = opts.log.child({ component: "provision" });
+    if (c.relaySecret.value !== null) {
+      log.info({ secret: c.relaySecret.key }, "relay self-provision skipped: a secret is pinned");
+      return null;
+    }
+    return provisionRelay({
+      relayUrl: c.relayUrl.value,
+      identityToken: token,
+      gatewayId: c.relayId.value,
+      identities: relayIdentities(c),
+      endpoint: c.relayEndpoint.value,
+      routeKeys: c.relayRouteKeys.value,
+      instanceId: c.relayInstanceId.value,
+      wakeUrl: c.relayWakeUrl.value,
+      log,
+      ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    });
   }
 
   get adapter(): RelayAdapter {
@@ -213,7 +336,7 @@ export class GatewayRuntime {
       this.#log.error({ code: err.code }, RELAY_DISABLED_LOG);
       void this.stop("revoked");
     });
-    if (c.relayEnabled.value) this.#log.info({ url: this.#transport.dialUrl, gatewayId: c.relayId.value, agent: this.#agent.name }, "connecting to the relay");
+    if (c.relayEnabled.value) this.#log.info({ url: this.#transport.dialUrl, gatewayId: this.#creds.gatewayId, agent: this.#agent.name }, "connecting to the relay");
     // Dial first: the connector's wake path waits for our hello, so nothing else (files, ports,
     // modules) comes before it. Frames can only arrive on a later tick, after the journal below
     // is open. The transport logs the link coming up (one line per event).
@@ -222,8 +345,8 @@ export class GatewayRuntime {
       // Declared once the link is up (the connector is there to take it), off the dial's path.
       void postRelayPolicies({
         relayUrl: c.relayUrl.value ?? "",
-        gatewayId: c.relayId.value,
-        secret: c.relaySecret.value,
+        gatewayId: this.#creds.gatewayId,
+        secret: this.#creds.secret,
         policies: c.relayPolicies,
         log: this.#log.child({ component: "policy" }),
         ...(this.#opts.fetch ? { fetch: this.#opts.fetch } : {}),
@@ -263,8 +386,8 @@ export class GatewayRuntime {
       this.#health = await startHealthServer({ host: c.healthHost.value, port: c.healthPort.value, state: () => this.health(), metrics });
       this.#log.info({ url: this.#health.url }, "health endpoint listening");
     }
-    if (c.relayDeliveryKey.value !== null && c.inboundPort.value !== null) {
-      const key = c.relayDeliveryKey.value;
+    if (this.#creds.deliveryKey !== null && c.inboundPort.value !== null) {
+      const key = this.#creds.deliveryKey;
       this.#receiver = await startInboundReceiver({
         host: c.inboundHost.value,
         port: c.inboundPort.value,
@@ -357,6 +480,8 @@ export class GatewayRuntime {
       }
       // An interrupt is the user's (or connector's) request, not a fault: info, not warn.
       else if (outcome.kind === "failed" && outcome.code === "AGENT_ABORTED") this.#log.info({ ...fields, code: outcome.code }, "turn interrupted");
+      // The adapter already logged the refusal (once); this is only the turn's end.
+      else if (outcome.kind === "failed" && outcome.code === REPLY_DECLINED) this.#log.info({ ...fields, code: outcome.code }, "reply declined by the connector; not resent");
       else if (outcome.kind === "failed") this.#log.warn({ ...fields, code: outcome.code, err: outcome.message }, "turn failed");
       else if (outcome.kind === "cancelled") this.#log.info(fields, "turn stopped at the drain budget (runs again after the restart)");
       else if (outcome.kind === "denied") this.#log.warn({ ...fields, reason: outcome.reason }, "message denied");

@@ -1,4 +1,4 @@
-// POST /relay/policy at boot (spec §7): one request per declared platform, upgrade-token
+// POST /relay/policy at boot (docs/contract/relay.md#policy): one request per declared platform, upgrade-token
 // bearer, full replace. Fail-soft: every failure is logged and the boot continues.
 import { makeUpgradeToken } from "@hermes/relay-crypto";
 import { relayHttpBase } from "@hermes/relay-adapter";

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { computeWebhookSignature } from "../webhook/verify.js";
 
-/** Where the approving device-token response carries the token (spec §1, six shapes). */
+/** Where the approving device-token response carries the token (docs/contract/photon.md#token-candidates, six shapes). */
 export type TokenShape = "access_token" | "accessToken" | "session.access_token" | "data.access_token" | "data.accessToken" | "set-auth-token";
 
 export interface DeviceScript {

@@ -22,7 +22,7 @@ export interface CreateWebhookHandlerOptions {
 
 export const DEFAULT_MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 
-/** A `node:http` request listener for Photon deliveries with the spec §4 status codes. */
+/** A `node:http` request listener for Photon deliveries with the status codes of docs/contract/photon.md#webhook-receiver. */
 export function createWebhookHandler(options: CreateWebhookHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_WEBHOOK_BODY_BYTES;
   const now = options.now ?? Date.now;

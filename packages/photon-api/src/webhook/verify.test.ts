@@ -17,7 +17,7 @@ function headers(signature: string, timestamp: string | number = ts): Record<str
   };
 }
 
-describe("spec §4 vectors", () => {
+describe("docs/contract/photon.md#webhook-signatures vectors", () => {
   it("computes both vectors", () => {
     expect(computeWebhookSignature(secret, ts, '{"event":"messages"}')).toBe(V1);
     expect(computeWebhookSignature(secret, ts, Buffer.from("payload"))).toBe(V2);

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 
-/** Why a delivery was rejected (spec §4). */
+/** Why a delivery was rejected (docs/contract/photon.md#webhook-signatures). */
 export type WebhookRejectReason = "missing-headers" | "expired" | "signature-mismatch";
 
 export type WebhookVerifyResult = { ok: true } | { ok: false; reason: WebhookRejectReason };

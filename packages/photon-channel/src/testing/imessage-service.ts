@@ -47,18 +47,6 @@ interface OpenStream {
   call: grpc.ServerWritableStream<Payload, Payload>;
 }
 
-/** Calls the rate limiter and the ambiguous-failure switch apply to: everything that changes state. */
-const MUTATING = new Set([
-  "SendTextMessage",
-  "SendAttachmentMessage",
-  "SendMultipartMessage",
-  "SetReaction",
-  "EditMessage",
-  "UnsendMessage",
-  "UploadAttachment",
-  "SetTyping",
-  "MarkChatRead",
-]);
 const SEND_METHODS = new Set(["SendTextMessage", "SendAttachmentMessage", "SendMultipartMessage"]);
 const DOWNLOAD_CHUNK_BYTES = 64 * 1024;
 

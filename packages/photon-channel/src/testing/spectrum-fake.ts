@@ -66,6 +66,7 @@ export class SpectrumFake {
       projectSecret: options.projectSecret ?? randomBytes(32).toString("hex"),
     };
     const now = options.now ?? (() => new Date());
+    // eslint-disable-next-line prefer-const -- the callbacks below are built before the fake exists
     let fake: SpectrumFake | undefined;
     const controlPlane = new FakeControlPlane({
       projectId: resolved.projectId ?? "",

@@ -1,6 +1,6 @@
 import type { AdapterFatalError } from "./platform-adapter.js";
 
-/** Text the host shows when the relay credential was revoked (spec §2.5). */
+/** Text the host shows when the relay credential was revoked (docs/contract/relay.md#revocation). */
 export const RELAY_DISABLED_MESSAGE = "Relay disabled (opted out — recreate the instance to re-enable)";
 
 /**

@@ -1,6 +1,7 @@
 // The platform-adapter interface: what a host (apps/gateway) calls on any chat platform
 // adapter. RelayAdapter is the implementation in this package; a host written against this
 // interface needs no relay-specific code except for the relay-only extras (follow-ups, ops).
+import type { OutboundOutcome } from "../protocol/egress.js";
 import type { OutboundResult } from "../protocol/types.js";
 import type { InboundMeta } from "../transport/types.js";
 import type { RelayMessageEvent } from "../protocol/event.js";
@@ -12,6 +13,12 @@ export interface SendResult {
   error?: string;
   /** The frame was written but no answer came: the connector MAY have delivered it. Do not blindly retry. */
   ambiguous?: boolean;
+  /**
+   * What happened, classified (see `classifyOutboundResult`). `declined` = the connector
+   * refused the destination (`code: "egress_declined"`): never retry it, never re-send it as
+   * another op.
+   */
+  outcome: OutboundOutcome;
   /** The connector's result dict as received. */
   raw: OutboundResult;
 }
@@ -60,7 +67,7 @@ export type FatalErrorHandler = (error: AdapterFatalError) => void | Promise<voi
  * drafts (edits in place) only when `supportsDraftStreaming()`.
  * Authorization: a host admits an event without a local allowlist ONLY when the adapter
  * declares `authorizationIsUpstream` AND the event carries the locally stamped upstream
- * marker (spec §9). Every adapter except the relay adapter declares false.
+ * marker (docs/contract/relay.md#authorization). Every adapter except the relay adapter declares false.
  */
 export interface PlatformAdapter {
   /** Stable platform name the host uses in logs and config (`relay` for RelayAdapter). */

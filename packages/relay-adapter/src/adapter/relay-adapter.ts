@@ -1,4 +1,5 @@
-// RelayAdapter: one generic platform adapter fronted by the connector (seed 002).
+// RelayAdapter: one generic platform adapter fronted by the connector
+// (upstream NousResearch/hermes-agent:gateway/relay/adapter.py).
 // At handshake the connector's capability descriptor says which platform it fronts and
 // what to advertise; wire I/O is delegated to an injected RelayTransport. There is no
 // per-platform gateway code here.
@@ -6,6 +7,8 @@ import type { Descriptor, OutboundAction, OutboundResult, WireMessageEvent, Wire
 import { discordInteractionToEvent } from "../protocol/passthrough.js";
 import type { InboundMeta, RelayTransport, RelayTransportState } from "../transport/types.js";
 import { lengthFunctionFor, parseDescriptor, supportsCodeBlocks, supportsOp } from "../protocol/descriptor.js";
+import { classifyOutboundResult } from "../protocol/egress.js";
+import { profileFromSessionKey } from "../protocol/session-key.js";
 import { eventFromWire } from "../protocol/event.js";
 import { logSafely, type RelayLogger } from "../logger.js";
 import { RelayDisabledError } from "./errors.js";
@@ -19,7 +22,7 @@ import type {
   SendResult,
   SessionInterruptHandler,
 } from "./platform-adapter.js";
-import { ScopeMap } from "./scope-map.js";
+import { ChatRoutes } from "./chat-routes.js";
 
 /** Any `{debug?, info?, warn?, error?}` (console fits). */
 export type RelayAdapterLogger = RelayLogger;
@@ -32,7 +35,7 @@ export interface RelayAdapterOptions {
   goIdleTimeoutMs?: number;
   /** Default budget of `disconnect()` (going_idle wait included when it still has to ask). */
   disconnectBudgetMs?: number;
-  /** Cap on remembered chat → scope entries. Default 10 000. */
+  /** Cap on remembered chat routes (platform, scope, user, profile). Default 10 000. */
   maxScopeEntries?: number;
   logger?: RelayAdapterLogger;
 }
@@ -49,8 +52,17 @@ function str(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
+/** The limits and rendering rules of one chat's platform (its descriptor). */
+export interface ChatCapabilities {
+  platform: string;
+  maxMessageLength: number;
+  lenUnit: "chars" | "utf16";
+  supportsCodeBlocks: boolean;
+  descriptor: Descriptor;
+}
+
 function toSendResult(result: OutboundResult): SendResult {
-  const out: SendResult = { success: result?.success === true, raw: result };
+  const out: SendResult = { success: result?.success === true, raw: result, outcome: classifyOutboundResult(result) };
   const messageId = str(result?.message_id);
   if (messageId !== undefined) out.messageId = messageId;
   const error = str(result?.error);
@@ -72,11 +84,11 @@ function noop(): void {}
 
 export class RelayAdapter implements PlatformAdapter {
   readonly platform = "relay";
-  /** The connector authenticated the socket and resolved the author to THIS instance's user (§9). */
+  /** The connector authenticated the socket and resolved the author to THIS instance's user (docs/contract/relay.md#authorization). */
   readonly authorizationIsUpstream = true;
 
   readonly #transport: RelayTransport;
-  readonly #scopes: ScopeMap;
+  readonly #routes: ChatRoutes;
   readonly #log: RelayAdapterLogger;
   readonly #goIdleTimeoutMs: number;
   readonly #disconnectBudgetMs: number | undefined;
@@ -95,7 +107,7 @@ export class RelayAdapter implements PlatformAdapter {
     this.#transport = options.transport;
     this.#descriptor = options.descriptor ?? parseDescriptor({}, { platform: "relay" });
     this.#lengthFn = lengthFunctionFor(this.#descriptor.len_unit);
-    this.#scopes = new ScopeMap(options.maxScopeEntries);
+    this.#routes = new ChatRoutes(options.maxScopeEntries);
     this.#log = options.logger ?? {};
     this.#goIdleTimeoutMs = options.goIdleTimeoutMs ?? 10_000;
     this.#disconnectBudgetMs = options.disconnectBudgetMs;
@@ -121,6 +133,50 @@ export class RelayAdapter implements PlatformAdapter {
   supportsOp(op: string): boolean {
     return supportsOp(this.#descriptor, op);
   }
+  // ── per-chat capabilities (one descriptor per fronted platform) ──────
+  /**
+   * The platform a chat's replies leave through: the one it arrived on, else the primary
+   * (first hello'd) identity's, else undefined (a transport that does not tag frames).
+   */
+  platformForChat(chatId: string): string | undefined {
+    return this.#routes.platformOf(chatId) ?? this.#transport.identities?.[0]?.platform;
+  }
+  /**
+   * The descriptor governing one platform: the one negotiated for it on this link, else the
+   * first descriptor (a platform never hello'd, or a transport with one descriptor only).
+   */
+  descriptorForPlatform(platform: string | undefined): Descriptor {
+    if (platform === undefined) return this.#descriptor;
+    try {
+      return this.#transport.descriptorFor?.(platform) ?? this.#descriptor;
+    } catch {
+      return this.#descriptor; // a capability lookup never breaks a send
+    }
+  }
+  /** The descriptor of the chat's platform (Discord 2000, Telegram 4096 UTF-16, …). */
+  descriptorForChat(chatId: string): Descriptor {
+    return this.descriptorForPlatform(this.#routes.platformOf(chatId));
+  }
+  /** What a reply splitter needs for this chat: length limit and unit, code blocks. */
+  capabilitiesForChat(chatId: string): ChatCapabilities {
+    const d = this.descriptorForChat(chatId);
+    return {
+      platform: d.platform,
+      maxMessageLength: d.max_message_length,
+      lenUnit: d.len_unit === "utf16" ? "utf16" : "chars",
+      supportsCodeBlocks: supportsCodeBlocks(d.markdown_dialect),
+      descriptor: d,
+    };
+  }
+  /** Whether the chat's platform accepts outbound `op`. */
+  supportsOpForChat(chatId: string, op: string): boolean {
+    return supportsOp(this.descriptorForChat(chatId), op);
+  }
+  /** Whether this link fronts `platform` (it said `hello` for it). */
+  frontsPlatform(platform: string): boolean {
+    return this.#transport.identities?.some((i) => i.platform === platform) === true;
+  }
+
   get fatalError(): AdapterFatalError | null {
     return this.#fatal;
   }
@@ -213,6 +269,44 @@ export class RelayAdapter implements PlatformAdapter {
     }
   }
 
+  /**
+   * Scale to zero: ask the connector to buffer (`going_idle`), then close the link while
+   * keeping the re-dial armed, so on wake the gateway re-dials and the connector drains the
+   * backlog. True when the link went dormant; false without an ack (the link stays up) or on
+   * a transport without it. Unlike {@link disconnect} the revocation monitor keeps running.
+   */
+  async goDormant(timeoutMs: number = this.#goIdleTimeoutMs): Promise<boolean> {
+    const go = this.#transport.goDormant;
+    if (typeof go !== "function") return false;
+    try {
+      return (await go.call(this.#transport, timeoutMs)) === true;
+    } catch (err) {
+      this.#debug(`relay go_dormant failed: ${err instanceof Error ? err.message : String(err)}`);
+      return false;
+    }
+  }
+
+  /** Park the transport's re-dial while a suspend is in flight. False when the hold did not take. */
+  holdRedial(): boolean {
+    return this.#toggleRedial("hold");
+  }
+
+  /** Undo {@link holdRedial} when the suspend did not land. False when it did not take. */
+  releaseRedial(): boolean {
+    return this.#toggleRedial("release");
+  }
+
+  #toggleRedial(which: "hold" | "release"): boolean {
+    const fn = which === "hold" ? this.#transport.holdRedial : this.#transport.releaseRedial;
+    if (typeof fn !== "function") return false;
+    try {
+      return fn.call(this.#transport) !== false;
+    } catch (err) {
+      this.#debug(`relay ${which}_redial failed: ${err instanceof Error ? err.message : String(err)}`);
+      return false;
+    }
+  }
+
   // ── outbound ────────────────────────────────────────────────────────
   async send(chatId: string, content: string, opts: SendOptions = {}): Promise<SendResult> {
     const action: ActionFields = { chat_id: chatId, content };
@@ -233,13 +327,20 @@ export class RelayAdapter implements PlatformAdapter {
     metadata: Record<string, unknown> = {},
     opts: SendActionOptions = {},
   ): Promise<SendResult> {
-    return toSendResult(await this.sendAction("follow_up", { session_key: sessionKey, kind, content, metadata }, opts));
+    const meta: Record<string, unknown> = { ...metadata };
+    // The session key names the profile the interaction ran under; the connector routes the
+    // next interaction of that session to the same profile.
+    if (!meta["profile"]) {
+      const profile = profileFromSessionKey(sessionKey);
+      if (profile !== null) meta["profile"] = profile;
+    }
+    return toSendResult(await this.sendAction("follow_up", { session_key: sessionKey, kind, content, metadata: meta }, opts));
   }
 
   /** Proxied to the connector (it owns the platform cache). Falls back to `{name: chatId, type: "dm"}`. */
   async getChatInfo(chatId: string): Promise<ChatInfo> {
     const fallback: ChatInfo = { name: chatId, type: "dm" };
-    if (!this.supportsOp("get_chat_info")) return fallback;
+    if (!this.supportsOpForChat(chatId, "get_chat_info")) return fallback;
     const result = await this.sendAction("get_chat_info", { chat_id: chatId });
     const info = typeof result["chat_info"] === "object" && result["chat_info"] !== null ? result["chat_info"] : result;
     const rec = info as Record<string, unknown>;
@@ -250,36 +351,57 @@ export class RelayAdapter implements PlatformAdapter {
   }
 
   /**
-   * Send any outbound op (§3: `edit`, `typing`, `send_media`, `react`, `thread_create`,
+   * Send any outbound op (docs/contract/relay.md#outbound-actions: `edit`, `typing`, `send_media`, `react`, `thread_create`,
    * `thread_rename`, `prompt`, …). Gated by the descriptor: an op the connector does not
    * support is answered locally `{success:false, error, unsupported:true}` and never sent.
    * The chat's scope is re-attached to `metadata` when the action names a `chat_id`.
    * `opts.signal` aborts the wait (ambiguous result). Never rejects.
    */
   async sendAction(op: string, fields: ActionFields = {}, opts: SendActionOptions = {}): Promise<OutboundResult> {
-    if (!this.supportsOp(op)) {
+    const chatId = typeof fields["chat_id"] === "string" && fields["chat_id"] !== "" ? fields["chat_id"] : null;
+    const platform = this.#platformForAction(op, fields, chatId);
+    const descriptor = this.descriptorForPlatform(platform);
+    if (!supportsOp(descriptor, op)) {
       return {
         success: false,
-        error: `relay op "${op}" is not supported by the connector for ${this.#descriptor.platform}`,
+        error: `relay op "${op}" is not supported by the connector for ${descriptor.platform}`,
         unsupported: true,
       };
     }
     const action: OutboundAction = { ...fields, op };
-    const chatId = fields["chat_id"];
-    if (typeof chatId === "string" && chatId !== "" && op !== "get_chat_info") {
+    if (chatId !== null && op !== "get_chat_info") {
       const meta = fields["metadata"];
-      action["metadata"] = this.#scopes.attach(
-        chatId,
-        typeof meta === "object" && meta !== null ? (meta as Record<string, unknown>) : undefined,
-      );
+      action["metadata"] = this.#routes.attach(chatId, typeof meta === "object" && meta !== null ? (meta as Record<string, unknown>) : undefined);
     }
+    const sendOpts: { platform?: string; signal?: AbortSignal } = {};
+    if (platform !== undefined) sendOpts.platform = platform;
+    if (opts.signal !== undefined) sendOpts.signal = opts.signal;
+    let result: OutboundResult;
     try {
-      const result = await this.#transport.sendOutbound(action, opts.signal === undefined ? undefined : { signal: opts.signal });
-      return typeof result === "object" && result !== null ? result : { success: false, error: "relay returned no result" };
+      const r = await this.#transport.sendOutbound(action, sendOpts);
+      result = typeof r === "object" && r !== null ? r : { success: false, error: "relay returned no result" };
     } catch (err) {
       // The transport contract says it never rejects; keep the promise anyway.
-      return { success: false, error: `relay transport error: ${err instanceof Error ? err.message : String(err)}` };
+      result = { success: false, error: `relay transport error: ${err instanceof Error ? err.message : String(err)}` };
     }
+    if (classifyOutboundResult(result) === "declined") {
+      // An authorization decision, recorded once here; callers must not retry it or re-send
+      // the content through another op (see classifyOutboundResult).
+      const target = chatId ?? (typeof fields["session_key"] === "string" ? fields["session_key"] : "?");
+      this.#warn(`relay ${op} DECLINED by the connector for ${target} (${platform ?? "default identity"}): ${typeof result.error === "string" ? result.error : "egress declined"}`);
+    }
+    return result;
+  }
+
+  /** The chat's platform; for a follow-up the platform its kind names (when fronted); else the primary. */
+  #platformForAction(op: string, fields: ActionFields, chatId: string | null): string | undefined {
+    if (chatId !== null) return this.platformForChat(chatId);
+    const kind = fields["kind"];
+    if (op === "follow_up" && typeof kind === "string" && kind.includes(".")) {
+      const prefix = kind.slice(0, kind.indexOf("."));
+      if (this.frontsPlatform(prefix)) return prefix;
+    }
+    return this.#transport.identities?.[0]?.platform;
   }
 
   /**
@@ -299,7 +421,7 @@ export class RelayAdapter implements PlatformAdapter {
 
   // ── inbound ─────────────────────────────────────────────────────────
   /**
-   * Feed an event that arrived by another authenticated path (the signed-HTTP receiver, §6)
+   * Feed an event that arrived by another authenticated path (the signed-HTTP receiver, docs/contract/relay.md#signed-http-receiver)
    * through the same inbound path as a WS `inbound` frame: scope capture, upstream stamp,
    * host handler. Rejects only if the host handler does.
    */
@@ -318,13 +440,17 @@ export class RelayAdapter implements PlatformAdapter {
    * promise when it has one.
    */
   #handleInbound(event: WireMessageEvent, meta: InboundMeta): void | Promise<void> {
+    // The link's first inbound frame can be handled before connect() resolves: adopt the
+    // negotiated descriptor now, or the turn would be gated by the placeholder's legacy ops.
+    const negotiated = this.#transport.state.descriptor;
+    if (negotiated !== null && negotiated !== this.#descriptor) this.#applyDescriptor(negotiated);
     const converted = eventFromWire(event, { platform: this.#descriptor.platform });
     if (!converted.ok) {
       // Taken (and so acked if buffered): replaying an unreadable event would never succeed.
       this.#warn(`relay inbound dropped (${converted.reason}): ${converted.message}`);
       return;
     }
-    this.#scopes.capture(converted.event.source);
+    this.#routes.capture(converted.event.source);
     // A host failure propagates so the transport does not ack a buffered item it did not take.
     return this.#onMessage?.(converted.event, meta);
   }
@@ -346,7 +472,7 @@ export class RelayAdapter implements PlatformAdapter {
         this.#info(`relay passthrough_forward dropped (${converted.reason}): ${converted.message}`);
         return;
       }
-      this.#scopes.capture(converted.event.source);
+      this.#routes.capture(converted.event.source);
       await this.#onMessage?.(converted.event, meta);
     } catch (err) {
       this.#warn(`relay passthrough_forward handling failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,4 +1,4 @@
-// The capability descriptor at the trust boundary (spec relay-contract.md §2.2).
+// The capability descriptor at the trust boundary (docs/contract/relay.md#capability-descriptor).
 // Parsing never fails the handshake: whatever the connector sends becomes a complete
 // contract_version 1 descriptor, with unknown keys dropped and bad values defaulted.
 import { isObject, type JsonRecord } from "./guards.js";
@@ -31,7 +31,7 @@ function positiveInt(value: unknown): number | null {
   const i = Math.floor(n);
   return i > 0 ? i : null;
 }
-/** Missing, non-numeric or non-positive → the default (spec §2.2); otherwise clamped to [floor, ceiling]. */
+/** Missing, non-numeric or non-positive → the default (docs/contract/relay.md#capability-descriptor); otherwise clamped to [floor, ceiling]. */
 function messageLengthLimit(value: unknown): number {
   const n = positiveInt(value);
   return n === null ? DEFAULT_MAX_MESSAGE_LENGTH : Math.min(MAX_MAX_MESSAGE_LENGTH, Math.max(MIN_MAX_MESSAGE_LENGTH, n));

@@ -1,9 +1,9 @@
-// Inbound MessageEvent at the trust boundary (spec relay-contract.md §2.3).
+// Inbound MessageEvent at the trust boundary (docs/contract/relay.md#inbound-events).
 // `eventFromWire` turns whatever a connector sent into the event a host works with, or a
 // typed drop. It also stamps the "delivered via upstream relay" marker: the marker is local
 // state of this module, so nothing on the wire, and no copied or hand-built object, has it.
 import type { WireMessageEvent } from "./types.js";
-import { isObject, type JsonRecord } from "./guards.js";
+import { isObject } from "./guards.js";
 
 /** Message types a host understands; anything else arrives as "text". */
 export const MESSAGE_TYPES: readonly string[] = Object.freeze([
@@ -107,7 +107,7 @@ function nonEmpty(value: unknown): string | null {
 
 const stamped = new WeakSet<object>();
 
-/** True only for an event built by {@link eventFromWire} in this process (spec §2.3, §9). */
+/** True only for an event built by {@link eventFromWire} in this process (docs/contract/relay.md#upstream-trust-marker). */
 export function isUpstreamRelayEvent(event: unknown): boolean {
   return typeof event === "object" && event !== null && stamped.has(event);
 }

@@ -1,4 +1,4 @@
-// Frame validation for both directions of the link (§2.1). A frame that is not what its
+// Frame validation for both directions of the link (docs/contract/relay.md#frame-catalogue). A frame that is not what its
 // `type` promises is reported, never thrown; unknown types are ignored (forward compatibility).
 import type { ConnectorFrame, GatewayFrame, OutboundAction, OutboundResult, WireMessageEvent, WirePassthroughForward } from "./types.js";
 import { isObject, type JsonRecord } from "./guards.js";

@@ -1,4 +1,4 @@
-// Newline-delimited JSON framing of the WebSocket link (§2): every message carries one or
+// Newline-delimited JSON framing of the WebSocket link (docs/contract/relay.md#framing): every message carries one or
 // more JSON objects, each followed by "\n". A reader buffers a partial trailing line across
 // messages and skips a line that is not a JSON object without dying.
 

@@ -21,7 +21,7 @@ const guildCommand = {
   guild_id: "G1",
   channel_id: "C1",
   member: { user: { id: "U1", username: "ada", global_name: "Ada L." } },
-  data: { name: "ask" },
+  data: { name: "ask", options: [{ name: "q", type: 3, value: "hello" }] },
 };
 
 describe("discordInteractionToEvent", () => {
@@ -29,13 +29,14 @@ describe("discordInteractionToEvent", () => {
     const r = discordInteractionToEvent(forward(guildCommand, { profile: "work" }));
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.event.text).toBe("ask");
-    expect(r.event.message_type).toBe("text");
+    // Upstream PR 71048: the command text with its options, as a command (the seed sent "ask").
+    expect(r.event.text).toBe("/ask hello");
+    expect(r.event.message_type).toBe("command");
     expect(r.event.message_id).toBe("int1");
     expect(r.event.source).toMatchObject({
       platform: "discord",
       chat_id: "C1",
-      chat_type: "channel",
+      chat_type: "group",
       user_id: "U1",
       user_name: "ada",
       user_display_name: "Ada L.",
@@ -80,8 +81,47 @@ describe("discordInteractionToEvent", () => {
 
   it("does not treat a text channel (type 0) as a thread", () => {
     const r = discordInteractionToEvent(forward({ ...guildCommand, channel: { id: "C1", type: 0 } }));
-    expect(r.ok && r.event.source.chat_type).toBe("channel");
+    expect(r.ok && r.event.source.chat_type).toBe("group");
     expect(r.ok && r.event.source.parent_chat_id).toBeUndefined();
+  });
+
+  it("renders sub-command groups, sub-commands and scalar options in order", () => {
+    const data = {
+      name: "disk",
+      options: [
+        {
+          type: 2,
+          name: "tracking",
+          options: [{ type: 1, name: "track", options: [{ type: 3, name: "path", value: " /tmp/x " }, { type: 4, name: "n", value: 3 }, { type: 5, name: "b", value: false }] }],
+        },
+      ],
+    };
+    const r = discordInteractionToEvent(forward({ ...guildCommand, data }));
+    expect(r.ok && r.event.text).toBe("/disk tracking track /tmp/x 3 false");
+    const bare = discordInteractionToEvent(forward({ ...guildCommand, data: { name: "new" } }));
+    expect(bare.ok && [bare.event.text, bare.event.message_type]).toEqual(["/new", "command"]);
+    const nameless = discordInteractionToEvent(forward({ ...guildCommand, data: {} }));
+    expect(nameless.ok && [nameless.event.text, nameless.event.message_type]).toEqual(["", "text"]);
+  });
+
+  it("takes the member nick, then the global name, then the username as the display name", () => {
+    const nick = discordInteractionToEvent(forward({ ...guildCommand, member: { nick: "Countess", user: guildCommand.member.user } }));
+    expect(nick.ok && nick.event.source.user_display_name).toBe("Countess");
+    const plain = discordInteractionToEvent(forward({ ...guildCommand, member: { user: { id: "U1", username: "ada" } } }));
+    expect(plain.ok && plain.event.source.user_display_name).toBe("ada");
+  });
+
+  it("turns a prompt-token button into a structured prompt answer", () => {
+    const r = discordInteractionToEvent(
+      forward({ type: 3, channel_id: "D1", user: { id: "U2" }, message: { id: "PM1" }, data: { custom_id: "hp1:ab12.cd:once" } }),
+    );
+    expect(r.ok && r.event).toMatchObject({
+      text: "/once",
+      message_type: "command",
+      prompt_response: { prompt_id: "ab12.cd", option_id: "once", prompt_message_id: "PM1" },
+    });
+    const foreign = discordInteractionToEvent(forward({ type: 3, channel_id: "D1", user: { id: "U2" }, data: { custom_id: "hp1:a b:c" } }));
+    expect(foreign.ok && [foreign.event.text, foreign.event.prompt_response]).toEqual(["hp1:a b:c", undefined]);
   });
 
   it("drops a PING", () => {

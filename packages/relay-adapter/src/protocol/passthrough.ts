@@ -1,4 +1,4 @@
-// Discord interaction passthrough → message event (spec relay-contract.md §4).
+// Discord interaction passthrough → message event (docs/contract/relay.md#discord-passthrough).
 //
 // The connector answered the provider's ACK at its edge, verified the provider signature and
 // stripped the interaction token into its vault; what reaches us is the sanitized request.
@@ -24,6 +24,12 @@ const THREAD_CHANNEL_TYPES = new Set([10, 11, 12]);
 const INTERACTION_PING = 1;
 const INTERACTION_APPLICATION_COMMAND = 2;
 const INTERACTION_MESSAGE_COMPONENT = 3;
+const OPTION_SUB_COMMAND = 1;
+const OPTION_SUB_COMMAND_GROUP = 2;
+/** Nesting depth beyond which options are ignored (Discord allows group → sub → options). */
+const MAX_OPTION_DEPTH = 8;
+/** The connector's prompt codec alphabet for prompt and option ids. */
+const PROMPT_ID = /^[\w.-]{1,32}$/;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -108,13 +114,19 @@ export function decodeForwardBody(bodyB64: unknown): Uint8Array | null {
 }
 
 /**
- * Convert a passthrough forward carrying a Discord interaction into a wire MessageEvent.
- *
- * Type 2 (APPLICATION_COMMAND) → text `data.name`; type 3 (MESSAGE_COMPONENT) → `data.custom_id`;
- * others (5 = MODAL_SUBMIT, …) → "". Type 1 (PING) is answered at the edge and dropped here.
- * Author = `member.user` (guild) or `user` (DM). `chat_type` = `channel` with a guild, else
- * `dm`; inside a thread (channel type 10/11/12) it is `thread`, with `thread_id` = the thread
- * channel id and `parent_chat_id` = `channel.parent_id`. `guild_id` and `scope_id` carry the guild.
+ * Convert a passthrough forward carrying a Discord interaction into a wire MessageEvent, as
+ * upstream maps it today (hermes-agent PR 71048, `gateway/relay/adapter_discord.py`; the
+ * seed's mapping made slash commands unusable over the relay):
+ * - type 2 (APPLICATION_COMMAND) → the command text `/<name> <options…>` with message type
+ *   `command`: a scalar option contributes its value, a SUB_COMMAND (1) / SUB_COMMAND_GROUP
+ *   (2) its name and then its own options, recursively;
+ * - type 3 (MESSAGE_COMPONENT) → `data.custom_id`; a prompt token `hp1:<prompt_id>:<option_id>`
+ *   becomes a structured `prompt_response` with text `/<option_id>` as a command;
+ * - others (5 = MODAL_SUBMIT, …) → ""; type 1 (PING) is answered at the edge and dropped here.
+ * Author = `member.user` (guild) or `user` (DM); display name = member nick, else the global
+ * name, else the username. `chat_type` = `group` with a guild (the session of the text lane),
+ * else `dm`; inside a thread (channel type 10/11/12) `thread`, with `thread_id` = the channel
+ * and `parent_chat_id` = `channel.parent_id`. `scope_id` (and the legacy `guild_id`) = the guild.
  */
 export function discordInteractionToEvent(forward: unknown): PassthroughResult {
   try {
@@ -148,33 +160,71 @@ export function discordInteractionToEvent(forward: unknown): PassthroughResult {
   }
 }
 
+/** Option values as command arguments: scalars give their value, sub-commands their name then theirs. */
+export function renderInteractionOptions(options: unknown, depth = 0): string[] {
+  const parts: string[] = [];
+  if (!Array.isArray(options) || depth > MAX_OPTION_DEPTH) return parts;
+  for (const opt of options) {
+    if (!isObject(opt)) continue;
+    if (opt["type"] === OPTION_SUB_COMMAND || opt["type"] === OPTION_SUB_COMMAND_GROUP) {
+      const name = textOf(opt["name"]).trim();
+      if (name !== "") parts.push(name);
+      parts.push(...renderInteractionOptions(opt["options"], depth + 1));
+    } else {
+      const v = opt["value"];
+      const value = typeof v === "string" ? v.trim() : typeof v === "number" || typeof v === "boolean" ? String(v) : "";
+      if (value !== "") parts.push(value);
+    }
+  }
+  return parts;
+}
+
+/** `hp1:<prompt_id>:<option_id>` → the two ids, else null. */
+export function decodePromptToken(token: string): { promptId: string; optionId: string } | null {
+  const parts = token.split(":");
+  if (parts.length !== 3 || parts[0] !== "hp1") return null;
+  const [, promptId, optionId] = parts as [string, string, string];
+  return PROMPT_ID.test(promptId) && PROMPT_ID.test(optionId) ? { promptId, optionId } : null;
+}
+
+function nonEmptyText(value: unknown): string | null {
+  return typeof value === "string" && value !== "" ? value : null;
+}
+
 function buildEvent(forward: WirePassthroughForward, payload: JsonRecord, itype: number): WireMessageEvent {
   const data = isObject(payload["data"]) ? payload["data"] : {};
-  const text =
-    itype === INTERACTION_APPLICATION_COMMAND
-      ? textOf(data["name"])
-      : itype === INTERACTION_MESSAGE_COMPONENT
-        ? textOf(data["custom_id"])
-        : "";
+  let text = "";
+  let messageType = "text";
+  if (itype === INTERACTION_APPLICATION_COMMAND) {
+    const name = textOf(data["name"]).trim();
+    if (name !== "") {
+      text = [`/${name}`, ...renderInteractionOptions(data["options"])].join(" ");
+      messageType = "command";
+    }
+  } else if (itype === INTERACTION_MESSAGE_COMPONENT) {
+    text = textOf(data["custom_id"]);
+  }
 
   const member = isObject(payload["member"]) ? payload["member"] : null;
   const user = (member && isObject(member["user"]) ? member["user"] : null) ?? (isObject(payload["user"]) ? payload["user"] : {});
   const channelId = idOf(payload["channel_id"]) ?? "";
   const guildId = idOf(payload["guild_id"]);
   const channel = isObject(payload["channel"]) ? payload["channel"] : null;
-  const inThread = channel !== null && typeof channel["type"] === "number" && THREAD_CHANNEL_TYPES.has(channel["type"]);
+  const inThread = guildId !== null && channel !== null && typeof channel["type"] === "number" && THREAD_CHANNEL_TYPES.has(channel["type"]);
 
+  const username = nonEmptyText(user["username"]);
   const source: WireSessionSource = {
     platform: "discord",
     chat_id: channelId,
-    chat_type: inThread ? "thread" : guildId ? "channel" : "dm",
+    chat_type: inThread ? "thread" : guildId ? "group" : "dm",
     chat_name: channel && typeof channel["name"] === "string" ? channel["name"] : null,
     user_id: idOf(user["id"]),
-    user_name: typeof user["username"] === "string" && user["username"] !== "" ? user["username"] : null,
+    user_name: username,
     thread_id: inThread ? channelId || null : null,
     chat_topic: null,
   };
-  const displayName = typeof user["global_name"] === "string" && user["global_name"] !== "" ? user["global_name"] : null;
+  // What the text lane shows: the guild nick, else the global name, else the username.
+  const displayName = nonEmptyText(member?.["nick"]) ?? nonEmptyText(user["global_name"]) ?? username;
   if (displayName !== null) source.user_display_name = displayName;
   if (guildId !== null) {
     source.guild_id = guildId;
@@ -185,8 +235,18 @@ function buildEvent(forward: WirePassthroughForward, payload: JsonRecord, itype:
   if (interactionId !== null) source.message_id = interactionId;
   if (typeof forward.profile === "string" && forward.profile !== "") source.profile = forward.profile;
 
-  const event: WireMessageEvent = { text, message_type: "text", source };
+  const event: WireMessageEvent = { text, message_type: messageType, source };
   if (interactionId !== null) event.message_id = interactionId;
+  if (itype === INTERACTION_MESSAGE_COMPONENT) {
+    const decoded = decodePromptToken(text);
+    if (decoded !== null) {
+      const message = isObject(payload["message"]) ? payload["message"] : null;
+      const promptMessageId = message === null ? null : idOf(message["id"]);
+      event.prompt_response = { prompt_id: decoded.promptId, option_id: decoded.optionId, ...(promptMessageId === null ? {} : { prompt_message_id: promptMessageId }) };
+      event.text = `/${decoded.optionId}`;
+      event.message_type = "command";
+    }
+  }
   return event;
 }
 
@@ -206,7 +266,7 @@ export type PassthroughFromWireResult =
   | { ok: false; reason: "not_an_object" | "missing_field" | "bad_headers" | "bad_base64"; message: string };
 
 /**
- * Validate a `passthrough_forward.forward` object (§2.1): string `platform`, `botId`,
+ * Validate a `passthrough_forward.forward` object (docs/contract/relay.md#frame-catalogue): string `platform`, `botId`,
  * `method`, `path`; `headers` a list of `[name, value]` string pairs; `bodyB64` decoded to
  * the exact bytes. Never throws.
  */

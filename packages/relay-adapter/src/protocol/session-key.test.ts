@@ -16,7 +16,7 @@ describe("sessionNamespace", () => {
   });
 });
 
-describe("buildSessionKey (spec §5)", () => {
+describe("buildSessionKey (docs/contract/relay.md#session-keys)", () => {
   it("reproduces the spec examples", () => {
     expect(buildSessionKey({ platform: "discord", chat_type: "group", chat_id: "chanA", user_id: "userX" })).toBe(
       "agent:main:discord:group:chanA:userX",
@@ -138,5 +138,16 @@ describe("buildSessionKey (spec §5)", () => {
         },
       ),
     );
+  });
+});
+
+describe("profileFromSessionKey", () => {
+  it("inverts the namespace rule", async () => {
+    const { profileFromSessionKey, buildSessionKey } = await import("./session-key.js");
+    expect(profileFromSessionKey("agent:main:discord:group:c:u")).toBeNull();
+    expect(profileFromSessionKey("agent:main~:discord:dm:c")).toBe("main");
+    expect(profileFromSessionKey("agent:work:discord:dm:c")).toBe("work");
+    expect(profileFromSessionKey(buildSessionKey({ platform: "telegram", chat_type: "dm", chat_id: "1", profile: "ops" }))).toBe("ops");
+    for (const junk of ["", "agent", "agent::x", "main:discord", "x:y:z"]) expect(profileFromSessionKey(junk)).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-// Session keys (spec relay-contract.md §5): the conformance oracle shared by the gateway and
+// Session keys (docs/contract/relay.md#session-keys): the conformance oracle shared by the gateway and
 // the connector. Both sides must derive the SAME key from the same source, or an interrupt /
 // follow-up capability bound by the connector lands on no session.
 
@@ -36,7 +36,7 @@ function present(value: string | null | undefined): value is string {
 }
 
 /**
- * `<ns>:<platform>:<chat_type>[:<scope_id, Slack only>][:<chat_id>]...` (§5).
+ * `<ns>:<platform>:<chat_type>[:<scope_id, Slack only>][:<chat_id>]...`.
  *
  * - thread = `thread_id`, or for non-DMs `prospective_thread_id` (then the chat_type slot is `thread`);
  * - participant = `user_id_alt` or `user_id`;
@@ -75,4 +75,19 @@ export function buildSessionKey(source: SessionKeySource, opts: SessionKeyOption
     if (perUser && participant !== null) parts.push(participant);
   }
   return parts.join(":");
+}
+
+/**
+ * The named Hermes profile a session key was built under (the inverse of
+ * {@link sessionNamespace}): null for the default `agent:main` namespace and for anything that
+ * is not an `agent:<ns>:…` key; "main" for `agent:main~`. A `follow_up` carries it so the
+ * connector routes the next interaction of that session to the same profile.
+ */
+export function profileFromSessionKey(sessionKey: string): string | null {
+  const parts = sessionKey.split(":");
+  if (parts.length < 2 || parts[0] !== "agent" || parts[1] === "" || parts[1] === undefined) return null;
+  const ns = parts[1];
+  if (ns === "main") return null;
+  if (ns === "main~") return "main";
+  return ns === "default" ? null : ns;
 }

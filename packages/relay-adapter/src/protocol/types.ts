@@ -1,7 +1,7 @@
-// Wire types of the relay link (spec relay-contract.md §2–§4). Pure declarations.
+// Wire types of the relay link (docs/contract/relay.md#frame-catalogue). Pure declarations.
 // Field names follow the wire (snake_case where the wire uses it).
 
-/** Capability descriptor, contract_version 1 (§2.2), after trust-boundary normalization. */
+/** Capability descriptor, contract_version 1 (docs/contract/relay.md#capability-descriptor), after trust-boundary normalization. */
 export interface Descriptor {
   contract_version: number;
   platform: string;
@@ -21,7 +21,7 @@ export interface Descriptor {
   supported_ops: string[];
 }
 
-/** SessionSource on the wire (§2.3). Unknown extra keys may be present. */
+/** SessionSource on the wire (docs/contract/relay.md#session-source). Unknown extra keys may be present. */
 export interface WireSessionSource {
   platform: string;
   chat_id: string;
@@ -46,7 +46,7 @@ export interface WireSessionSource {
   [key: string]: unknown;
 }
 
-/** MessageEvent on the wire (§2.3). */
+/** MessageEvent on the wire (docs/contract/relay.md#inbound-events). */
 export interface WireMessageEvent {
   text: string;
   message_type?: string;
@@ -62,7 +62,7 @@ export interface WireMessageEvent {
   [key: string]: unknown;
 }
 
-/** A passthrough forward (§2.1, §4): an edge-ACKed webhook, body base64. */
+/** A passthrough forward (docs/contract/relay.md#discord-passthrough): an edge-ACKed webhook, body base64. */
 export interface WirePassthroughForward {
   platform: string;
   botId: string;
@@ -73,13 +73,13 @@ export interface WirePassthroughForward {
   profile?: string;
 }
 
-/** An outbound action (§3): `{op, ...fields}`. */
+/** An outbound action (docs/contract/relay.md#outbound-actions): `{op, ...fields}`. */
 export interface OutboundAction {
   op: string;
   [field: string]: unknown;
 }
 
-/** Result of an outbound action: always a dict, never an exception (§2.5). */
+/** Result of an outbound action: always a dict, never an exception (docs/contract/relay.md#outbound-results). */
 export interface OutboundResult {
   success?: boolean;
   error?: string;
@@ -88,7 +88,7 @@ export interface OutboundResult {
   [key: string]: unknown;
 }
 
-/** Gateway → connector frames (§2.1). */
+/** Gateway → connector frames (docs/contract/relay.md#gateway-to-connector-frames). */
 export type GatewayFrame =
   | { type: "hello"; platform: string; botId: string; command_manifest?: unknown }
   | { type: "outbound"; requestId: string; action: OutboundAction; platform?: string; botId?: string }
@@ -96,7 +96,7 @@ export type GatewayFrame =
   | { type: "going_idle" }
   | { type: "inbound_ack"; bufferId: string };
 
-/** Connector → gateway frames (§2.1). */
+/** Connector → gateway frames (docs/contract/relay.md#connector-to-gateway-frames). */
 export type ConnectorFrame =
   | { type: "descriptor"; descriptor: unknown }
   | { type: "outbound_result"; requestId: string; result: OutboundResult }

@@ -1,5 +1,5 @@
-// URL mapping between the configured relay URL, the WebSocket dial target (§2) and the
-// connector's HTTP base for its management routes (§7).
+// URL mapping between the configured relay URL, the WebSocket dial target and the
+// connector's HTTP base for its management routes (docs/contract/relay.md#dial-url).
 
 /** Thrown for a relay URL that is not an absolute http(s)/ws(s) URL. Never includes credentials. */
 export class InvalidRelayUrlError extends Error {

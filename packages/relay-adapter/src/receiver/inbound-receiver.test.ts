@@ -35,7 +35,11 @@ describe("createInboundReceiver", () => {
   // At a full replay table every request used to sweep the whole table (100k entries cut
   // throughput from 8,300 to 1,100 req/s). 10x the table must cost far less than 10x per request.
   it("a request at a full replay table costs the same at 10k and at 100k entries", async () => {
-    const perRequest = async (entries: number): Promise<number> => {
+    // Two receivers with full tables; rounds of 1,000 requests alternate between them so both
+    // see the same machine load, and the minimum per-request time of each is kept. Load only
+    // ever inflates a round, so rounds continue (within a budget) until the ratio settles under
+    // the bound: a sweep per request stays at ~7x however often it is measured.
+    const fullReceiver = async (entries: number) => {
       const listener = createInboundReceiver({
         verifyKeys: [KEY],
         onMessage: () => undefined,
@@ -44,21 +48,28 @@ describe("createInboundReceiver", () => {
         now: () => NOW,
       });
       for (let i = 0; i < entries; i++) await deliver(listener, `{"type":"message","event":{"n":${i}}}`);
-      let best = Number.POSITIVE_INFINITY;
-      for (let round = 0; round < 5; round++) {
+      let sent = 0;
+      return async (): Promise<number> => {
         const requests = 1_000;
         const start = performance.now();
         for (let i = 0; i < requests; i++) {
-          const status = await deliver(listener, `{"type":"message","event":{"extra":${round * requests + i}}}`);
+          const status = await deliver(listener, `{"type":"message","event":{"extra":${sent++}}}`);
           if (status !== 503) throw new Error(`expected 503 at a full table, got ${status}`);
         }
-        best = Math.min(best, (performance.now() - start) / requests);
-      }
-      return best;
+        return (performance.now() - start) / requests;
+      };
     };
-    await perRequest(1_000); // warm up the JIT so the first measured size is not penalised
-    const small = await perRequest(10_000);
-    const large = await perRequest(100_000);
-    expect(large / small).toBeLessThan(3);
+    await (await fullReceiver(1_000))(); // warm up the JIT so the first measured size is not penalised
+    const small = await fullReceiver(10_000);
+    const large = await fullReceiver(100_000);
+    let bestSmall = Number.POSITIVE_INFINITY;
+    let bestLarge = Number.POSITIVE_INFINITY;
+    const budgetEnd = performance.now() + 20_000;
+    for (let round = 1; ; round++) {
+      bestSmall = Math.min(bestSmall, await small());
+      bestLarge = Math.min(bestLarge, await large());
+      if (round >= 5 && (bestLarge / bestSmall < 3 || performance.now() > budgetEnd)) break;
+    }
+    expect(bestLarge / bestSmall).toBeLessThan(3);
   }, 60_000);
 });

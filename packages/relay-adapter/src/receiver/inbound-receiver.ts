@@ -1,4 +1,4 @@
-// Legacy signed-HTTP inbound receiver (spec relay-contract.md §6).
+// Legacy signed-HTTP inbound receiver (docs/contract/relay.md#signed-http-receiver).
 //
 // The connector POSTs normalized events (and interrupts) to the gateway, signed with the
 // per-tenant delivery key over the EXACT raw body bytes. This is a node:http request listener:

@@ -1,4 +1,4 @@
-// Replay guard for accepted delivery signatures (spec §6, ours): an accepted
+// Replay guard for accepted delivery signatures (docs/contract/relay.md#signed-http-receiver, ours): an accepted
 // (timestamp, signature) pair is refused again while it could still pass the skew check.
 // Memory is bounded: entries expire with the window and the table has a hard cap.
 //

@@ -1,4 +1,4 @@
-// Convenience: create and listen an HTTP server around the inbound receiver (spec §6).
+// Convenience: create and listen an HTTP server around the inbound receiver (docs/contract/relay.md#signed-http-receiver).
 // The server, not the request listener, owns the socket limits: a slowloris client (headers
 // or body dribbled in forever) is cut by the header / request timeouts, an idle keep-alive
 // socket by the keep-alive timeout, and sockets past the connection cap are closed on accept.

@@ -1,6 +1,6 @@
-// The reference connector's HTTP side: the §7 routes a gateway calls (enroll, provision,
-// policy, media) and the control API for people and other languages (/dev/*). Every route
-// caps its body, answers JSON, and never throws.
+// The reference connector's HTTP side: the routes a gateway calls (enroll, provision,
+// policy, media: docs/contract/relay.md#connector-http-routes) and the control API for people
+// and other languages (/dev/*). Every route caps its body, answers JSON, and never throws.
 //
 // The control API can inject messages and revoke gateways, and it listens on a developer's
 // machine where any web page can send it requests. So it answers only a caller that holds the
@@ -9,13 +9,42 @@
 // send without a preflight is refused before anything is read).
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ConnectorState, OutboundRecord, PushResult } from "./connector-types.js";
 import type { WireMessageEvent } from "../protocol/types.js";
-import { mintSecret, type ReferenceConnector } from "./reference-connector.js";
+import { mintSecret } from "./secrets.js";
 
 export type HttpRoute = "enroll" | "provision" | "policy" | "media";
 
+/**
+ * What the routes need from the connector (ReferenceConnector implements it). An interface
+ * rather than the class, so this module does not import the connector that imports it.
+ */
+export interface ConnectorHttpHost {
+  readonly baseUrl: string;
+  readonly controlToken: string;
+  readonly identityTokens: readonly string[] | undefined;
+  readonly failures: Map<HttpRoute, { status: number; body: unknown }>;
+  readonly enrollmentTokens: Map<string, { tenant: string }>;
+  readonly deliveryKeys: Map<string, string>;
+  readonly media: Map<string, { bytes: Buffer; contentType: string; filename: string | null }>;
+  readonly outbound: OutboundRecord[];
+  readonly policies: Record<string, unknown>[];
+  readonly provisions: Record<string, unknown>[];
+  emit(event: string, arg: unknown): boolean;
+  addGateway(gatewayId: string, secrets: string[]): void;
+  hasGateway(gatewayId: string): boolean;
+  authenticate(authorization: string | undefined): { gatewayId: string } | { error: "unauthorized" | "expired" };
+  setWakeUrl(gatewayId: string, url: string | null): void;
+  dropConnections(): void;
+  revoke(gatewayId: string): void;
+  pushInbound(event: WireMessageEvent, opts: { gatewayId?: string }): PushResult;
+  pushInterrupt(sessionKey: string, chatId: string, opts: { gatewayId?: string }): PushResult;
+  pushDiscordInteraction(interaction: Record<string, unknown>, opts: { gatewayId?: string; profile?: string }): PushResult;
+  snapshot(): ConnectorState;
+}
+
 const JSON_CAP = 1024 * 1024;
-/** §7: media size in (0, 25 MiB]. */
+/** docs/contract/relay.md#media: size in (0, 25 MiB]. */
 export const MEDIA_CAP = 25 * 1024 * 1024;
 
 class TooLarge extends Error {}
@@ -69,7 +98,7 @@ function str(v: unknown): string | null {
 }
 
 /** Mint a gateway's upgrade secret and delivery key, and accept the secret on the link. */
-function issueCredentials(c: ReferenceConnector, gatewayId: string): { secret: string; deliveryKey: string } {
+function issueCredentials(c: ConnectorHttpHost, gatewayId: string): { secret: string; deliveryKey: string } {
   const secret = mintSecret();
   const deliveryKey = mintSecret();
   c.addGateway(gatewayId, [secret]);
@@ -78,7 +107,7 @@ function issueCredentials(c: ReferenceConnector, gatewayId: string): { secret: s
 }
 
 /** Route one request. Resolves when answered. */
-export async function handleConnectorHttp(c: ReferenceConnector, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleConnectorHttp(c: ConnectorHttpHost, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://connector");
   const path = url.pathname;
   const method = req.method ?? "GET";
@@ -105,8 +134,8 @@ export async function handleConnectorHttp(c: ReferenceConnector, req: IncomingMe
   send(res, 404, { error: "not found" });
 }
 
-/** The JSON body of a §7 call from an accepted caller identity; null once a 401/4xx was sent. */
-async function readIdentifiedJson(c: ReferenceConnector, req: IncomingMessage, res: ServerResponse): Promise<Record<string, unknown> | null> {
+/** The JSON body of a connector-route call from an accepted caller identity; null once a 401/4xx was sent. */
+async function readIdentifiedJson(c: ConnectorHttpHost, req: IncomingMessage, res: ServerResponse): Promise<Record<string, unknown> | null> {
   const token = bearer(req);
   if (token === "" || (c.identityTokens !== undefined && !c.identityTokens.includes(token))) {
     req.resume();
@@ -116,7 +145,7 @@ async function readIdentifiedJson(c: ReferenceConnector, req: IncomingMessage, r
   return readJson(req, res);
 }
 
-async function enroll(c: ReferenceConnector, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function enroll(c: ConnectorHttpHost, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readIdentifiedJson(c, req, res);
   if (body === null) return;
   const token = str(body["enrollmentToken"]);
@@ -132,7 +161,7 @@ async function enroll(c: ReferenceConnector, req: IncomingMessage, res: ServerRe
   send(res, 200, { secret, deliveryKey, tenant: entry.tenant, gatewayId });
 }
 
-async function provision(c: ReferenceConnector, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function provision(c: ConnectorHttpHost, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readIdentifiedJson(c, req, res);
   if (body === null) return;
   const gatewayId = str(body["gatewayId"]);
@@ -149,7 +178,7 @@ async function provision(c: ReferenceConnector, req: IncomingMessage, res: Serve
   send(res, 200, { secret, deliveryKey, tenant, gatewayId, routeKeys });
 }
 
-async function policy(c: ReferenceConnector, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function policy(c: ConnectorHttpHost, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const auth = c.authenticate(req.headers.authorization);
   if ("error" in auth) {
     req.resume();
@@ -174,7 +203,7 @@ async function policy(c: ReferenceConnector, req: IncomingMessage, res: ServerRe
   send(res, 200, { ok: true });
 }
 
-async function uploadMedia(c: ReferenceConnector, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function uploadMedia(c: ConnectorHttpHost, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const auth = c.authenticate(req.headers.authorization);
   if ("error" in auth) {
     req.resume();
@@ -198,7 +227,7 @@ async function uploadMedia(c: ReferenceConnector, req: IncomingMessage, res: Ser
   send(res, 200, { id, size: bytes.length });
 }
 
-function downloadMedia(c: ReferenceConnector, req: IncomingMessage, res: ServerResponse, id: string): void {
+function downloadMedia(c: ConnectorHttpHost, req: IncomingMessage, res: ServerResponse, id: string): void {
   req.resume();
   const auth = c.authenticate(req.headers.authorization);
   if ("error" in auth) return send(res, 401, { error: auth.error });
@@ -211,7 +240,7 @@ function downloadMedia(c: ReferenceConnector, req: IncomingMessage, res: ServerR
 const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "[::1]"];
 
 /** Why a control request is refused before it is read, or null when it may proceed. */
-function controlRefusal(c: ReferenceConnector, req: IncomingMessage, method: string): { status: number; error: string } | null {
+function controlRefusal(c: ConnectorHttpHost, req: IncomingMessage, method: string): { status: number; error: string } | null {
   const own = new URL(c.baseUrl);
   const allowedHosts = new Set([own.host, ...LOOPBACK_NAMES.map((name) => `${name}:${own.port}`)]);
   const host = (req.headers.host ?? "").toLowerCase();
@@ -237,7 +266,7 @@ function sameToken(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-async function control(c: ReferenceConnector, req: IncomingMessage, res: ServerResponse, path: string, method: string): Promise<void> {
+async function control(c: ConnectorHttpHost, req: IncomingMessage, res: ServerResponse, path: string, method: string): Promise<void> {
   const refusal = controlRefusal(c, req, method);
   if (refusal !== null) {
     req.resume();
@@ -275,6 +304,14 @@ async function control(c: ReferenceConnector, req: IncomingMessage, res: ServerR
     case "/drop":
       c.dropConnections();
       return send(res, 200, { ok: true });
+    case "/interaction": {
+      const interaction = body["interaction"];
+      if (typeof interaction !== "object" || interaction === null || Array.isArray(interaction)) {
+        return send(res, 400, { error: "expected {interaction: {...}}" });
+      }
+      const profile = str(body["profile"]);
+      return send(res, 200, c.pushDiscordInteraction(interaction as Record<string, unknown>, profile === null ? target : { ...target, profile }));
+    }
     default:
       return send(res, 404, { error: "not found" });
   }

@@ -1,8 +1,8 @@
 // ReferenceConnector: a real connector on 127.0.0.1, faithful to the relay contract, for
 // testing gateways (ours, or one written in any language) over loopback. It speaks the
-// WebSocket link of §2 (upgrade auth, hellos/descriptors, outbound results, interrupts,
+// WebSocket link of docs/contract/relay.md (upgrade auth, hellos/descriptors, outbound results, interrupts,
 // going_idle, durable-per-instance buffering with replay and acks, revocation) and serves the
-// HTTP routes of §7 plus a small control API (see connector-http.ts).
+// connector HTTP routes plus a small control API (see connector-http.ts).
 import { EventEmitter, once } from "node:events";
 import { appendFileSync, mkdirSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
@@ -15,6 +15,11 @@ import { encodeFrame, FrameDecoder } from "../protocol/framing.js";
 import { parseGatewayFrame } from "../protocol/frames.js";
 import type { ConnectorFrame, Descriptor, OutboundAction, OutboundResult, WireMessageEvent, WirePassthroughForward } from "../protocol/types.js";
 import { handleConnectorHttp, type HttpRoute } from "./connector-http.js";
+import type { BufferedItem, ConnectorState, OutboundAnswer, OutboundRecord, PushResult } from "./connector-types.js";
+import { ChatSurface } from "./chat-surface.js";
+import { mintSecret, randomHex } from "./secrets.js";
+
+export type { BufferedItem, ConnectorState, OutboundAnswer, OutboundRecord, PushResult } from "./connector-types.js";
 import { referenceDescriptor } from "./descriptors.js";
 
 export interface ReferenceConnectorOptions {
@@ -32,26 +37,14 @@ export interface ReferenceConnectorOptions {
   identityTokens?: string[];
   /** Also append every buffered item to `<bufferDir>/<gatewayId>.jsonl`. */
   bufferDir?: string;
+  /**
+   * Enforce the egress guard as a real connector does: an outbound action naming a `chat_id`
+   * is declined (`code: "egress_declined"`) unless that chat was delivered to this gateway on
+   * the frame's platform and the action's `metadata` names the chat's scope (`scope_id` /
+   * `guild_id`) or, failing that, a user seen in it (`user_id`). Default false.
+   */
+  egressGuard?: boolean;
   logger?: { info?(m: string): void; warn?(m: string): void };
-}
-
-export interface OutboundRecord {
-  gatewayId: string;
-  requestId: string;
-  platform: string | null;
-  botId: string | null;
-  action: OutboundAction;
-  at: number;
-}
-
-/** What `onOutbound` may answer: a result, a delayed result, or no answer at all. */
-export type OutboundAnswer = OutboundResult | { delayMs: number; result: OutboundResult } | "no-answer" | undefined;
-
-export type PushResult = { delivered: "live" } | { delivered: "buffered"; bufferId: string } | { delivered: "dropped"; reason: string };
-
-export interface BufferedItem {
-  bufferId: string;
-  frame: Extract<ConnectorFrame, { type: "inbound" } | { type: "passthrough_forward" }>;
 }
 
 interface GatewayState {
@@ -63,6 +56,10 @@ interface GatewayState {
   wakeUrl: string | null;
   woke: boolean;
   dials: number;
+  /** Chats delivered to this gateway: where the egress guard lets a reply go. */
+  chats: Map<string, { platform: string; scope: string | null; users: Set<string> }>;
+  /** `command_manifest` of the last hello per platform. */
+  manifests: Map<string, unknown>;
 }
 
 interface Conn {
@@ -70,14 +67,8 @@ interface Conn {
   gatewayId: string;
   handshaken: boolean;
   platforms: string[];
-}
-
-/** The connector's view of the link, for `GET /dev/state` and tests. Never secrets. */
-export interface ConnectorState {
-  connections: number;
-  gateways: Record<string, { connected: boolean; revoked: boolean; buffered: boolean; buffer: number; dials: number }>;
-  outbound: number;
-  policies: number;
+  /** platform → botId, from this connection's hellos. */
+  identities: Map<string, string>;
 }
 
 export class ReferenceConnector extends EventEmitter {
@@ -85,12 +76,15 @@ export class ReferenceConnector extends EventEmitter {
   readonly interrupts: { gatewayId: string; session_key: string; reason: string | null }[] = [];
   readonly policies: Record<string, unknown>[] = [];
   readonly provisions: Record<string, unknown>[] = [];
+  /** What a chat user would see: messages with edits applied, media, prompts, typing, reactions. */
+  readonly chat = new ChatSurface(this);
   readonly #opts: ReferenceConnectorOptions;
   readonly #gateways = new Map<string, GatewayState>();
   readonly #conns = new Set<Conn>();
   readonly #http: Server;
   readonly #wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 32 * 1024 * 1024 });
   #onOutbound: ((r: OutboundRecord) => OutboundAnswer | Promise<OutboundAnswer>) | null = null;
+  readonly #declines: ((r: OutboundRecord) => boolean)[] = [];
   /**
    * The per-run secret the control API (`/dev/*`) requires as `Authorization: Bearer <token>`:
    * random for each connector, so a web page on the same machine cannot drive it.
@@ -220,6 +214,24 @@ export class ReferenceConnector extends EventEmitter {
   onOutbound(fn: ((r: OutboundRecord) => OutboundAnswer | Promise<OutboundAnswer>) | null): void {
     this.#onOutbound = fn;
   }
+  /**
+   * Decline (`code: "egress_declined"`, the uniform text) every outbound action `match`
+   * accepts, until `clearDeclines()`. Evaluated before `onOutbound`.
+   */
+  declineEgress(match: (r: OutboundRecord) => boolean = () => true): void {
+    this.#declines.push(match);
+  }
+  clearDeclines(): void {
+    this.#declines.length = 0;
+  }
+  /** The `command_manifest` the gateway sent on its last `hello` for `platform`, if any. */
+  commandManifestOf(gatewayId: string, platform = "discord"): unknown {
+    return this.#gateways.get(gatewayId)?.manifests.get(platform);
+  }
+  /** platform → botId of the gateway's live connection (from its hellos), in hello order. */
+  identitiesOf(gatewayId: string): Record<string, string> {
+    return Object.fromEntries(this.#live(gatewayId)?.identities ?? []);
+  }
   /** Make the next request to an HTTP route fail with this status and JSON body. */
   failNext(route: HttpRoute, failure: { status: number; body?: unknown }): void {
     this.failures.set(route, { status: failure.status, body: failure.body ?? { error: `injected failure (${failure.status})` } });
@@ -251,10 +263,41 @@ export class ReferenceConnector extends EventEmitter {
   // ── pushing to a gateway ────────────────────────────────────────────
   /** Deliver a normalized message: live when the gateway is connected and not flipped, else buffered. */
   pushInbound(event: WireMessageEvent, opts: { gatewayId?: string } = {}): PushResult {
-    return this.#push(this.#target(opts.gatewayId), { type: "inbound", event });
+    const gatewayId = this.#target(opts.gatewayId);
+    if (typeof event === "object" && event !== null) this.#learnChat(gatewayId, event.source);
+    return this.#push(gatewayId, { type: "inbound", event });
   }
   pushPassthrough(forward: WirePassthroughForward, opts: { gatewayId?: string } = {}): PushResult {
     return this.#push(this.#target(opts.gatewayId), { type: "passthrough_forward", forward });
+  }
+  /**
+   * Forward a Discord interaction as the real connector does after answering it at its edge:
+   * a PING (type 1) is answered there and never forwarded; anything else becomes a
+   * `passthrough_forward` with the body's exact bytes in `bodyB64`. The interaction's channel
+   * becomes a chat the egress guard lets replies go to.
+   */
+  pushDiscordInteraction(interaction: Record<string, unknown>, opts: { gatewayId?: string; botId?: string; profile?: string } = {}): PushResult {
+    if (interaction["type"] === 1) return { delivered: "dropped", reason: "PING is answered at the connector edge" };
+    const gatewayId = this.#target(opts.gatewayId);
+    const member = interaction["member"] as { user?: { id?: unknown } } | undefined;
+    const user = member?.user ?? (interaction["user"] as { id?: unknown } | undefined);
+    this.#learnChat(gatewayId, {
+      platform: "discord",
+      chat_id: interaction["channel_id"],
+      scope_id: interaction["guild_id"],
+      user_id: user?.id,
+    });
+    const body = Buffer.from(JSON.stringify(interaction), "utf8");
+    const forward: WirePassthroughForward = {
+      platform: "discord",
+      botId: opts.botId ?? this.#live(gatewayId)?.identities.get("discord") ?? "",
+      method: "POST",
+      path: "/interactions",
+      headers: [["content-type", "application/json"]],
+      bodyB64: body.toString("base64"),
+    };
+    if (opts.profile !== undefined) forward.profile = opts.profile;
+    return this.#push(gatewayId, { type: "passthrough_forward", forward });
   }
   /** Interrupts are live-only: a sleeping gateway has no turn to cancel. */
   pushInterrupt(sessionKey: string, chatId: string, opts: { gatewayId?: string } = {}): PushResult {
@@ -264,7 +307,7 @@ export class ReferenceConnector extends EventEmitter {
     return { delivered: "live" };
   }
 
-  /** The connector half of §1.2: POST exact bytes with x-relay-timestamp / x-relay-signature. */
+  /** The connector half of docs/contract/relay.md#delivery-signatures: POST exact bytes with x-relay-timestamp / x-relay-signature. */
   async deliverSigned(
     endpointUrl: string,
     body: object | string,
@@ -301,7 +344,7 @@ export class ReferenceConnector extends EventEmitter {
   #gateway(id: string): GatewayState {
     let g = this.#gateways.get(id);
     if (g === undefined) {
-      g = { secrets: [], revoked: false, buffered: true, buffer: [], wakeUrl: null, woke: false, dials: 0 };
+      g = { secrets: [], revoked: false, buffered: true, buffer: [], wakeUrl: null, woke: false, dials: 0, chats: new Map(), manifests: new Map() };
       this.#gateways.set(id, g);
     }
     return g;
@@ -315,6 +358,46 @@ export class ReferenceConnector extends EventEmitter {
     let found: Conn | null = null;
     for (const c of this.#conns) if (c.gatewayId === gatewayId && c.handshaken) found = c; // newest wins
     return found;
+  }
+
+  /** Remember a chat delivered to a gateway (platform, scope, authors) for the egress guard. */
+  #learnChat(gatewayId: string, source: unknown): void {
+    if (typeof source !== "object" || source === null) return;
+    const s = source as Record<string, unknown>;
+    const id = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : typeof v === "number" ? String(v) : null);
+    const chat = id(s["chat_id"]);
+    const platform = id(s["platform"]);
+    if (chat === null || platform === null) return;
+    const g = this.#gateway(gatewayId);
+    const known = g.chats.get(chat) ?? { platform, scope: null, users: new Set<string>() };
+    known.platform = platform;
+    known.scope = id(s["scope_id"]) ?? id(s["guild_id"]) ?? known.scope;
+    const user = id(s["user_id"]);
+    if (user !== null) known.users.add(user);
+    g.chats.set(chat, known);
+  }
+
+  /** Why this outbound is refused before any platform call (identity or egress), or null. */
+  #refusal(conn: Conn, frame: { platform?: string; botId?: string }, record: OutboundRecord): OutboundResult | null {
+    if (frame.platform !== undefined && !conn.identities.has(frame.platform)) {
+      return { success: false, error: `platform "${frame.platform}" was not hello'd on this connection` };
+    }
+    if (frame.platform !== undefined && frame.botId !== undefined && conn.identities.get(frame.platform) !== frame.botId) {
+      return { success: false, error: `botId does not match the identity hello'd for ${frame.platform}` };
+    }
+    const platform = record.platform ?? "relay";
+    if (this.#declines.some((match) => match(record))) return egressDeclined(platform);
+    if (this.#opts.egressGuard !== true) return null;
+    const chatId = record.action["chat_id"];
+    if (typeof chatId !== "string") return null; // session-addressed ops (follow_up) are bound by the session
+    const chat = this.#gateway(conn.gatewayId).chats.get(chatId);
+    if (chat === undefined || chat.platform !== platform) return egressDeclined(platform);
+    const meta = record.action["metadata"];
+    const m = typeof meta === "object" && meta !== null ? (meta as Record<string, unknown>) : {};
+    const scope = m["scope_id"] ?? m["guild_id"];
+    if (chat.scope !== null && scope === chat.scope) return null;
+    if (typeof m["user_id"] === "string" && chat.users.has(m["user_id"])) return null;
+    return egressDeclined(platform);
   }
 
   #push(gatewayId: string, frame: BufferedItem["frame"]): PushResult {
@@ -365,7 +448,7 @@ export class ReferenceConnector extends EventEmitter {
   #accept(ws: WebSocket, gatewayId: string): void {
     const g = this.#gateway(gatewayId);
     g.dials++;
-    const conn: Conn = { ws, gatewayId, handshaken: false, platforms: [] };
+    const conn: Conn = { ws, gatewayId, handshaken: false, platforms: [], identities: new Map() };
     const decoder = new FrameDecoder();
     this.#conns.add(conn);
     this.emit("connection", gatewayId);
@@ -393,6 +476,11 @@ export class ReferenceConnector extends EventEmitter {
     switch (frame.type) {
       case "hello": {
         conn.platforms.push(frame.platform);
+        conn.identities.set(frame.platform, frame.botId);
+        if (frame.command_manifest !== undefined) {
+          g.manifests.set(frame.platform, frame.command_manifest);
+          this.emit("command_manifest", { gatewayId: conn.gatewayId, platform: frame.platform, manifest: frame.command_manifest });
+        }
         this.#send(conn, { type: "descriptor", descriptor: referenceDescriptor(frame.platform, this.#opts.descriptors?.[frame.platform]) });
         if (!conn.handshaken) {
           conn.handshaken = true;
@@ -409,12 +497,18 @@ export class ReferenceConnector extends EventEmitter {
           gatewayId: conn.gatewayId,
           requestId: frame.requestId,
           platform: frame.platform ?? conn.platforms[0] ?? null,
-          botId: frame.botId ?? null,
+          botId: frame.botId ?? conn.identities.get(frame.platform ?? conn.platforms[0] ?? "") ?? null,
           action: frame.action,
           at: Date.now(),
         };
         this.outbound.push(record);
         this.emit("outbound", record);
+        const refusal = this.#refusal(conn, frame, record);
+        if (refusal !== null) {
+          this.emit("declined", { record, result: refusal });
+          this.#send(conn, { type: "outbound_result", requestId: frame.requestId, result: refusal });
+          return;
+        }
         let answer: OutboundAnswer;
         try {
           answer = await this.#onOutbound?.(record);
@@ -467,11 +561,7 @@ export class ReferenceConnector extends EventEmitter {
   }
 }
 
-function randomHex(bytes: number): string {
-  return Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
-}
-
-/** @internal a fresh random secret (hex), as enroll / provision mint them */
-export function mintSecret(): string {
-  return randomHex(32);
+/** The connector's definite refusal of a destination: structured code plus the uniform text. */
+export function egressDeclined(platform: string): OutboundResult {
+  return { success: false, code: "egress_declined", error: `${platform} egress declined: target is not an approved destination for this connection` };
 }

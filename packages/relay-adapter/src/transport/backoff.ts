@@ -1,4 +1,4 @@
-// Reconnect delays (§2.5): capped exponential 1, 2, 4, … up to 30 s, with jitter.
+// Reconnect delays (docs/contract/relay.md#reconnect-and-close-codes): capped exponential 1, 2, 4, … up to 30 s, with jitter.
 
 export interface BackoffOptions {
   /** First delay. Default 1000 ms. */

@@ -70,7 +70,7 @@ export interface RelayTransport {
   setPassthroughHandler(handler: PassthroughHandler): void;
   /** Dial, send the hellos, resolve with the first descriptor (the negotiated one). */
   connect(): Promise<Descriptor>;
-  /** Request/response by requestId; resolves with a result dict, never rejects (§2.5). */
+  /** Request/response by requestId; resolves with a result dict, never rejects (docs/contract/relay.md#outbound-results). */
   sendOutbound(action: OutboundAction, opts?: SendOutboundOptions): Promise<OutboundResult>;
   /**
    * Settle every outbound request still waiting for its result now, as ambiguous (it may have
@@ -90,6 +90,19 @@ export interface RelayTransport {
   readonly state: RelayTransportState;
   /** Called once when the transport latches authRevoked (the secret was revoked). */
   onAuthRevoked(listener: () => void): void;
+  /**
+   * The descriptor negotiated for one fronted platform (one per hello), or undefined. Optional:
+   * without it every chat gets the first descriptor.
+   */
+  descriptorFor?(platform: string): Descriptor | undefined;
+  /** The identities hello'd, in order. Optional: without it frames carry no platform tag. */
+  readonly identities?: readonly RelayIdentity[];
+  /** Scale to zero: `going_idle`, then close the link but keep the re-dial armed (true = done). */
+  goDormant?(timeoutMs?: number): Promise<boolean>;
+  /** Park the re-dial while a suspend is in flight (bounded); true when the hold is in force. */
+  holdRedial?(): boolean;
+  /** Undo {@link holdRedial}; a parked re-dial starts now. */
+  releaseRedial?(): boolean;
 }
 
 /** The state of a transport that has never connected. */

@@ -1,4 +1,4 @@
-// WebSocketRelayTransport: the gateway's end of the relay link (spec relay-contract.md §2).
+// WebSocketRelayTransport: the gateway's end of the relay link (docs/contract/relay.md#the-websocket-link).
 //
 // One supervisor owns dialing: it mints a fresh upgrade token per dial, sends one `hello` per
 // identity, waits for the first `descriptor`, then serves until the socket closes, and
@@ -17,6 +17,9 @@ import { logSafely, type RelayLogger, type RelayLogLevel } from "../logger.js";
 import { backoffDelay, type BackoffOptions } from "./backoff.js";
 import { PendingRequests } from "./pending.js";
 import { RelayConnectError } from "./errors.js";
+import { decideAfterClose, isRefusal } from "./close-policy.js";
+import { Inbox } from "./inbox.js";
+import { RedialHold } from "./redial-hold.js";
 import type {
   InboundHandler,
   InterruptHandler,
@@ -61,11 +64,10 @@ export interface WebSocketRelayTransportOptions {
   random?: () => number;
   /** Injectable clock for minting upgrade tokens: unix seconds. */
   nowSeconds?: () => number;
-}
-
-interface InboxItem {
-  bufferId: string | undefined;
-  run: () => unknown;
+  /** Re-dial delay after {@link WebSocketRelayTransport.goDormant} closed the link. Default 1 000 ms. */
+  dormantRedialMs?: number;
+  /** Longest {@link WebSocketRelayTransport.holdRedial} parks a re-dial. Default 60 000 ms. */
+  redialHoldMaxMs?: number;
 }
 
 /** One dial: its socket, decoder and handshake outcome. */
@@ -83,23 +85,13 @@ interface Link {
   /** Why we terminated the socket ourselves (keepalive, handshake timeout); wins over `lastError`. */
   cause: string;
   /** Inbound and passthrough frames are handled one after the other, in order. */
-  inbox: InboxItem[];
-  inboxHead: number;
-  draining: boolean;
+  inbox: Inbox;
   closed: Promise<void>;
   /** The one `going_idle` of this link and its outcome: never sent (nor waited for) twice. */
   idle: Promise<boolean> | null;
 }
 
-/**
- * Failed dials in a row (no handshake yet) from which the failure line is logged at warn,
- * then at error. A daemon's first failures are routine (connector restarting); many in a row
- * need an operator.
- */
-export const DIAL_FAILURES_WARN_FROM = 3;
-export const DIAL_FAILURES_ERROR_FROM = 10;
-/** 4401 refusals before any handshake after which the secret is probably wrong (logged at error). */
-export const REFUSALS_ERROR_FROM = 3;
+export { DIAL_FAILURES_ERROR_FROM, DIAL_FAILURES_WARN_FROM, REFUSALS_ERROR_FROM } from "./close-policy.js";
 
 /** The `error` of a send refused because no handshaken link is up: nothing was sent (safe to send again). */
 export const NOT_CONNECTED = "relay transport not connected";
@@ -141,6 +133,10 @@ export class WebSocketRelayTransport implements RelayTransport {
   /** `connected` is derived from the current link (see {@link state}); the rest is kept here. */
   #state: RelayTransportState = initialTransportState();
   readonly #descriptors = new Map<string, Descriptor>();
+  /** The link was closed by goDormant(): the next re-dial takes the dormant cadence. */
+  #dormant = false;
+  /** holdRedial() / releaseRedial(): a due re-dial waits (bounded) while a suspend is in flight. */
+  readonly #hold: RedialHold;
 
   constructor(opts: WebSocketRelayTransportOptions) {
     if (!Array.isArray(opts.identities) || opts.identities.length === 0) {
@@ -150,6 +146,9 @@ export class WebSocketRelayTransport implements RelayTransport {
     this.#opts = opts;
     this.#dialUrl = relayDialUrl(opts.url);
     this.#random = opts.random ?? Math.random;
+    this.#hold = new RedialHold(opts.redialHoldMaxMs ?? 60_000, () =>
+      this.#log("info", "relay: the redial hold expired (the suspend did not land); reconnecting"),
+    );
   }
 
   // ── handlers ────────────────────────────────────────────────────────
@@ -182,6 +181,14 @@ export class WebSocketRelayTransport implements RelayTransport {
   /** The descriptor the connector sent for `platform` on the current link, if any. */
   descriptorFor(platform: string): Descriptor | undefined {
     return this.#descriptors.get(platform);
+  }
+  /** The identities this transport says `hello` for, in order (the first is the session default). */
+  get identities(): readonly RelayIdentity[] {
+    return this.#opts.identities;
+  }
+  /** The botId hello'd for `platform`, or undefined when this gateway does not front it. */
+  botIdFor(platform: string): string | undefined {
+    return this.#opts.identities.find((i) => i.platform === platform)?.botId;
   }
 
   // ── lifecycle ───────────────────────────────────────────────────────
@@ -221,6 +228,7 @@ export class WebSocketRelayTransport implements RelayTransport {
     this.#deliberate = true;
     if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
     this.#retryTimer = null;
+    this.#hold.clear();
     this.#settleFirstHandshake(new RelayConnectError("RELAY_CLOSED", "relay transport disconnected before the handshake completed"));
     // Grace for in-flight outbound to be answered: ≤ 5 s and within the caller's budget.
     const grace = Math.min(5_000, Math.max(0, deadline - Date.now() - 1_000));
@@ -258,8 +266,11 @@ export class WebSocketRelayTransport implements RelayTransport {
     }
     const requestId = randomUUID();
     const frame: GatewayFrame = { type: "outbound", requestId, action };
+    // A platform rides with ITS identity's botId: the connector checks the pair against the
+    // hellos of this link (a platform we do not front gets no botId and is refused there).
     if (opts.platform !== undefined) frame.platform = opts.platform;
-    if (opts.botId !== undefined) frame.botId = opts.botId;
+    const botId = opts.botId ?? (opts.platform === undefined ? undefined : this.botIdFor(opts.platform));
+    if (botId !== undefined) frame.botId = botId;
     const timeoutMs = opts.timeoutMs ?? this.#opts.outboundTimeoutMs ?? 30_000;
     return new Promise<OutboundResult>((resolve) => {
       if (signal === undefined) {
@@ -313,6 +324,42 @@ export class WebSocketRelayTransport implements RelayTransport {
     return link.idle;
   }
 
+  /**
+   * Quiesce for a scale-to-zero suspend: `going_idle`, and once acked close the link WITHOUT
+   * ending the transport, so the re-dial on wake (dormant cadence) makes the connector drain
+   * what it buffered meanwhile. Unlike {@link disconnect} the supervisor stays armed. No ack →
+   * resolves false and keeps the link (nothing will suspend us, so keep serving).
+   */
+  async goDormant(timeoutMs = 10_000): Promise<boolean> {
+    const link = this.#link;
+    if (link === null || !link.handshaken || this.#deliberate) return false;
+    if (!(await this.goIdle(timeoutMs))) return false;
+    if (this.#link !== link) return true; // already gone: the close path re-dials as dormant
+    this.#dormant = true;
+    try {
+      link.ws.close(1000, "gateway dormant");
+    } catch (err) {
+      this.#log("debug", `relay dormant close failed: ${message(err)}`);
+    }
+    return true;
+  }
+
+  /**
+   * Park the re-dial while a brokered suspend is in flight (a re-dial would undo the
+   * buffered-only flip). Bounded by `redialHoldMaxMs` so a suspend that never lands still
+   * reconnects. Returns true: the hold is in force.
+   */
+  holdRedial(): boolean {
+    this.#hold.hold();
+    return true;
+  }
+
+  /** Undo {@link holdRedial} (the suspend did not land): a parked re-dial starts now. */
+  releaseRedial(): boolean {
+    this.#hold.release();
+    return true;
+  }
+
   // ── dialing ─────────────────────────────────────────────────────────
   #dial(): void {
     // Exactly one dialer: a link (connecting or open) blocks any other dial.
@@ -348,9 +395,11 @@ export class WebSocketRelayTransport implements RelayTransport {
       lastPing: 0,
       lastError: "",
       cause: "",
-      inbox: [],
-      inboxHead: 0,
-      draining: false,
+      inbox: new Inbox({
+        isCurrent: () => this.#link === link,
+        ack: (bufferId) => void this.#writeOn(link, { type: "inbound_ack", bufferId }),
+        warn: (m) => this.#log("warn", m),
+      }),
       closed: new Promise<void>((r) => (markClosed = r)),
       idle: null,
     };
@@ -443,51 +492,55 @@ export class WebSocketRelayTransport implements RelayTransport {
     this.#state.closeCodes[code] = (this.#state.closeCodes[code] ?? 0) + 1;
     if (this.#deliberate) return;
     const handshaken = link?.handshaken === true;
-    const closed = `${code}${reason ? ` ${reason}` : ""}`;
-    // 4401 with reason "expired" is an aged token, never a refusal of the secret.
-    const refused = code === 4401 && reason !== "expired";
+    const refused = isRefusal(code, reason);
     if (!handshaken) this.#state.consecutiveFailures++;
-    if (refused && this.#provisional401) {
-      this.#latchRevoked();
-      return;
-    }
+    if (refused && !this.#provisional401 && this.#state.descriptor === null) this.#refusals++;
+    const decision = decideAfterClose({
+      code,
+      reason,
+      handshaken,
+      // A descriptor is only ever recorded by a successful handshake.
+      everHandshaken: this.#state.descriptor !== null,
+      provisional401: this.#provisional401,
+      dormant: this.#dormant,
+      failures: this.#state.consecutiveFailures,
+      refusals: this.#refusals,
+    });
     if (!refused) this.#provisional401 = false;
-    // A descriptor is only ever recorded by a successful handshake.
-    if (refused && this.#state.descriptor !== null) {
-      // Provisional: one immediate re-dial with a fresh token decides.
-      this.#provisional401 = true;
-      this.#log("warn", `relay link refused (${closed}) after a handshake; re-dialing once with a fresh token to confirm`);
-      this.#scheduleDial(0);
-      return;
+    this.#dormant = false;
+    switch (decision.kind) {
+      case "revoke":
+        this.#latchRevoked();
+        return;
+      case "confirm-401":
+        this.#provisional401 = true;
+        this.#log("warn", `relay link refused (${code} ${reason}) after a handshake; re-dialing once with a fresh token to confirm`);
+        this.#scheduleDial(0);
+        return;
+      case "dormant": {
+        const delay = this.#opts.dormantRedialMs ?? 1_000;
+        this.#log("info", `relay link dormant (going_idle acked); re-dial in ${delay} ms${this.#hold.held ? " once the hold is released" : ""}`);
+        this.#scheduleDial(delay);
+        return;
+      }
+      case "backoff": {
+        const next = this.#opts.reconnect === false ? null : backoffDelay(this.#attempt++, this.#random(), this.#opts.backoff);
+        this.#log(decision.level, decision.line(next === null ? "reconnect is off" : `re-dial in ${next} ms`));
+        if (next === null) {
+          const closed = `${code}${reason ? ` ${reason}` : ""}`;
+          this.#settleFirstHandshake(new RelayConnectError("RELAY_DIAL_FAILED", `relay link closed (${closed}) and reconnect is off`));
+          return;
+        }
+        this.#scheduleDial(next);
+      }
     }
-    if (refused) this.#refusals++;
-    const failures = this.#state.consecutiveFailures;
-    const next = this.#opts.reconnect === false ? null : backoffDelay(this.#attempt++, this.#random(), this.#opts.backoff);
-    const then = next === null ? "reconnect is off" : `re-dial in ${next} ms`;
-    if (handshaken) {
-      this.#log("warn", `relay link closed (${closed}); ${then}`);
-    } else if (refused && this.#refusals >= REFUSALS_ERROR_FROM) {
-      this.#log(
-        "error",
-        `relay connector refused this gateway's secret (${closed}) ${this.#refusals} times in a row before any handshake: ` +
-          `the secret may be wrong or not yet provisioned; re-enroll with \`hermes gateway enroll\` if it persists; ${then}`,
-      );
-    } else {
-      const level = failures >= DIAL_FAILURES_ERROR_FROM ? "error" : failures >= DIAL_FAILURES_WARN_FROM ? "warn" : "info";
-      this.#log(level, `relay dial failed (${closed}; ${failures} in a row); ${then}`);
-    }
-    if (next === null) {
-      this.#settleFirstHandshake(new RelayConnectError("RELAY_DIAL_FAILED", `relay link closed (${closed}) and reconnect is off`));
-      return;
-    }
-    this.#scheduleDial(next);
   }
 
   #scheduleDial(delay: number): void {
     this.#retryTimer = unref(
       setTimeout(() => {
         this.#retryTimer = null;
-        this.#dial();
+        this.#hold.run(() => this.#dial());
       }, delay),
     );
   }
@@ -531,6 +584,7 @@ export class WebSocketRelayTransport implements RelayTransport {
         this.#state.consecutiveFailures = 0;
         this.#state.lastConnectedAt = Date.now();
         this.#refusals = 0;
+        this.#dormant = false;
         link.stableTimer = unref(
           setTimeout(() => {
             this.#attempt = 0;
@@ -578,37 +632,6 @@ export class WebSocketRelayTransport implements RelayTransport {
   /** Run a handler after the previous one; ack a buffered item only once its handler took it. */
   #enqueue(link: Link, bufferId: string | undefined, run: () => unknown): void {
     link.inbox.push({ bufferId, run });
-    if (!link.draining) void this.#drainInbox(link);
-  }
-
-  /** One loop per link drains the inbox in order (no promise chain per frame). */
-  async #drainInbox(link: Link): Promise<void> {
-    link.draining = true;
-    try {
-      while (link.inboxHead < link.inbox.length) {
-        const item = link.inbox[link.inboxHead]!;
-        link.inbox[link.inboxHead++] = undefined as unknown as InboxItem;
-        if (link.inboxHead > 1024 && link.inboxHead * 2 > link.inbox.length) {
-          link.inbox = link.inbox.slice(link.inboxHead);
-          link.inboxHead = 0;
-        }
-        // A buffered item queued behind a link that has since died will be replayed on the
-        // next connection: handling it now would only duplicate it. Live items are handled.
-        if (item.bufferId !== undefined && this.#link !== link) continue;
-        try {
-          const r = item.run();
-          if (r !== null && typeof r === "object" && typeof (r as PromiseLike<unknown>).then === "function") await r;
-        } catch (err) {
-          this.#log("warn", `relay inbound handler failed${item.bufferId ? " (not acked; it will be replayed)" : ""}: ${message(err)}`);
-          continue;
-        }
-        if (item.bufferId !== undefined) this.#writeOn(link, { type: "inbound_ack", bufferId: item.bufferId });
-      }
-    } finally {
-      link.inbox.length = 0;
-      link.inboxHead = 0;
-      link.draining = false;
-    }
   }
 
   // ── helpers ─────────────────────────────────────────────────────────
