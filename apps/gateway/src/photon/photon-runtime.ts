@@ -11,6 +11,7 @@ import { loadProjectCredentials } from "@hermes/credential-store";
 import { PhotonChannel, PhotonSendError, type PhotonChannelHealth, type PhotonChannelOptions, type PhotonInboundMessage } from "@hermes/photon-channel";
 import type { Logger } from "pino";
 import { join } from "node:path";
+import { REACTION_DONE, REACTION_FAILED, REACTION_WORKING } from "../activity/turn-activity.js";
 import type { AgentBackend } from "../agent/types.js";
 import type { GatewayConfig } from "../config/resolve.js";
 import type { MetricsRecorder } from "../ops/metrics-events.js";
@@ -119,7 +120,8 @@ export class PhotonRuntime {
       unfinished = opened.unfinished;
       if (opened.skippedLines > 0) opts.log.warn({ skipped: opened.skippedLines }, "photon turn journal: unreadable lines skipped");
     }
-    let runtime: PhotonRuntime | undefined;
+    // The channel's handler needs the runtime, which needs the channel: bound once both exist.
+    const bound: { runtime: PhotonRuntime | null } = { runtime: null };
     const channelLog = opts.log;
     const channel = new PhotonChannel({
       projectId: credentials.projectId,
@@ -139,10 +141,11 @@ export class PhotonRuntime {
         warn: (m: string) => channelLog.warn(m),
         error: (m: string) => channelLog.error(m),
       },
-      onMessage: (message) => (runtime ? runtime.#onMessage(message) : undefined),
+      onMessage: (message) => bound.runtime?.onMessage(message),
       onReaction: (reaction) => channelLog.debug({ chatId: reaction.chatId, emoji: reaction.emoji }, "tapback received"),
     });
-    runtime = new PhotonRuntime(opts, channel, journal);
+    const runtime = new PhotonRuntime(opts, channel, journal);
+    bound.runtime = runtime;
     try {
       await channel.start();
     } catch (error) {
@@ -193,7 +196,7 @@ export class PhotonRuntime {
   }
 
   /** Taken once the turn is on disk: the channel marks the message handled only after this returns. */
-  async #onMessage(message: PhotonInboundMessage): Promise<void> {
+  async onMessage(message: PhotonInboundMessage): Promise<void> {
     const event = toAgentEvent(message);
     const key = `${PHOTON_PLATFORM}:${message.chatId}:${message.messageId}`;
     const journal = this.#journal;
@@ -212,7 +215,7 @@ export class PhotonRuntime {
     }
     journal?.take(key, event);
     await journal?.durable();
-    this.#tapback(event, "👀");
+    this.#tapback(event, REACTION_WORKING);
     this.#runTurn(key, event);
   }
 
@@ -239,8 +242,8 @@ export class PhotonRuntime {
           this.#log.error({ err: (e as Error).message }, "photon turn journal: could not record a finished turn");
         }
       }
-      if (outcome.kind === "replied" || outcome.kind === "empty") this.#tapback(event, "✅");
-      else if (outcome.kind === "failed") this.#tapback(event, "❌");
+      if (outcome.kind === "replied" || outcome.kind === "empty") this.#tapback(event, REACTION_DONE);
+      else if (outcome.kind === "failed") this.#tapback(event, REACTION_FAILED);
       const ms = Date.now() - started;
       this.#opts.metrics().turn(outcome.kind, outcome.kind === "replied" || outcome.kind === "empty" || outcome.kind === "failed" ? ms / 1000 : undefined);
       const fields = { platform: PHOTON_PLATFORM, chatId: event.source.chat_id, ms };
