@@ -42,7 +42,7 @@ async function startChannel(): Promise<SdkProcess> {
 async function health(channel: SdkProcess): Promise<Health> {
   const before = channel.lines.length;
   channel.send({ cmd: "health" });
-  const line = await channel.waitFor((l: SdkLine) => l.event === "health" && channel.lines.indexOf(l) >= before);
+  const line = await channel.waitFor((l: SdkLine) => l.event === "health" && channel.lines.indexOf(l) >= before, 90_000);
   return line["health"] as Health;
 }
 
@@ -58,7 +58,8 @@ async function healthWhen(channel: SdkProcess, check: (h: Health) => boolean, ti
 }
 
 const repliesTo = (text: string) => fake.sends.filter((send) => send.request["chatGuid"] === CHAT && send.request["text"] === `echo: ${text}`);
-const sentFor = (channel: SdkProcess, messageGuid: string) => channel.waitFor((line) => line.event === "sent" && line["inReplyTo"] === messageGuid);
+// Hang guards only: on a loaded machine a resubscription plus an SDK restart can take a while.
+const sentFor = (channel: SdkProcess, messageGuid: string) => channel.waitFor((line) => line.event === "sent" && line["inReplyTo"] === messageGuid, 90_000);
 
 beforeEach(async () => {
   fake = await SpectrumFake.start({ heartbeatIntervalMs: 100 });
@@ -71,7 +72,7 @@ afterEach(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
-describe("the watch beneath the SDK", () => {
+describe("the watch beneath the SDK", { timeout: 240_000 }, () => {
   it("notices streams that stay open but silent, reconnects, and still answers what arrived meanwhile", async () => {
     const channel = await startChannel();
     // The SDK's two streams and the watch's one.
@@ -117,7 +118,7 @@ describe("the watch beneath the SDK", () => {
   });
 });
 
-describe("no loss and no double answer across kill -9", () => {
+describe("no loss and no double answer across kill -9", { timeout: 240_000 }, () => {
   it("catches up on what arrived while down, and never answers a handled message again", async () => {
     const first = await startChannel();
     await fake.waitForStreams(3, 60_000);
