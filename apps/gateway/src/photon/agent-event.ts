@@ -1,5 +1,5 @@
-// An inbound iMessage as the agent sees it: the same JSON shape as a relay message event (spec
-// relay-contract §2.3), so one agent serves both. Media are local files the channel downloaded.
+// An inbound iMessage as the agent sees it: the same JSON shape as a relay message event
+// (docs/contract/relay.md#inbound-events), so one agent serves both. Media are local files the channel downloaded.
 import type { PhotonInboundMessage } from "@hermes/photon-channel";
 import type { RelayMessageEvent } from "@hermes/relay-adapter";
 

@@ -2,7 +2,7 @@
 // Photon control plane + iMessage gRPC over TLS from the test CA) runs in this process; the real
 // gateway (`hermes-gateway run` with PHOTON_ENABLED, the real channel and spectrum-ts SDK) runs as
 // a child process, because the SDK, grpc-js and Node read the endpoint and CA settings when they
-// load (see @hermes/photon-channel's docs/sdk-notes.md). You type as an iMessage user; the replies
+// load (see packages/photon-channel/docs/sdk-notes.md). You type as an iMessage user; the replies
 // are what the fake recorded as sent.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";

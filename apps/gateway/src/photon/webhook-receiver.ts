@@ -1,7 +1,7 @@
-// Webhook mode's HTTP side: Photon's signed deliveries (photon.md §4) verified and answered by
-// @hermes/photon-api's handler (400 missing headers / malformed, 401 expired or bad signature,
-// 413 too large, 500 no secret configured — fail closed, 200 otherwise; deduplicated on the
-// message id inside the signed body, never on the unsigned X-Spectrum-Webhook-Id alone), then
+// Webhook mode's HTTP side: Photon's signed deliveries (docs/contract/photon.md#webhook-deliveries)
+// verified and answered by @hermes/photon-api's handler (400 missing headers / malformed, 401
+// expired or bad signature, 413 too large, 500 no secret configured — fail closed, 200 otherwise;
+// deduplicated on the message id inside the signed body, never on the unsigned X-Spectrum-Webhook-Id alone), then
 // handed to the channel, which fetches the message through the SDK and hands it over once.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
