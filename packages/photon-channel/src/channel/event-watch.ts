@@ -9,6 +9,7 @@
 // - catch-up: on every (re)subscription, `EventService/CatchUpEvents(after = last sequence)`
 //   replays what happened meanwhile, and on the first one, from the cursor persisted by the last
 //   run. A cursor the server no longer honours is reported through `onGap`, never hidden.
+import { withDeadline } from "./deadline.js";
 import { errorName } from "./errors.js";
 
 /** One message event as the watch reports it: enough to find the message through the SDK. */
@@ -161,7 +162,7 @@ export class EventWatch {
   async #subscribeOnce(): Promise<boolean> {
     this.#silenced = false;
     this.#state = "connecting";
-    this.#client ??= await this.#options.createClient(() => this.#frame());
+    this.#client ??= await withDeadline(this.#options.createClient(() => this.#frame()), this.#options.silenceTimeoutMs, "creating the event client");
     const client = this.#client;
     if (this.#stopped()) return false;
     const stream = client.messages.subscribeEvents();
@@ -187,7 +188,11 @@ export class EventWatch {
       (error: unknown) => error,
     );
     try {
-      if (this.#lastSequence !== null) await this.#catchUp(client, this.#lastSequence);
+      if (this.#lastSequence !== null) {
+        // Frames keep the silence deadline fresh; a catch-up that stops sending them is cut off.
+        await withDeadline(this.#catchUp(client, this.#lastSequence), this.#options.silenceTimeoutMs * 4, "catching up");
+      }
+      if (this.#silenced) throw new SilentStreamError();
       catchingUp = false;
       for (const event of buffered.splice(0)) this.#handle(event, false);
       if (!this.#stopped()) this.#state = "live";
@@ -252,19 +257,21 @@ export class EventWatch {
     if (this.#lastFrameAt === null || this.#options.now() - this.#lastFrameAt <= this.#options.silenceTimeoutMs) return;
     if (this.#silenced) return;
     this.#silenced = true;
+    // The client too: a catch-up hanging on the same dead connection must end as well.
     void this.#closeStream();
+    void this.#closeClient();
   }
 
   #closeStream(): Promise<void> {
     const stream = this.#stream;
     this.#stream = null;
-    return closeQuietly(stream);
+    return closeQuietly(stream, this.#options.silenceTimeoutMs);
   }
 
   #closeClient(): Promise<void> {
     const client = this.#client;
     this.#client = null;
-    return closeQuietly(client);
+    return closeQuietly(client, this.#options.silenceTimeoutMs);
   }
 
   #sleep(ms: number): Promise<void> {
@@ -285,9 +292,9 @@ function isCursorRejected(error: unknown): boolean {
 }
 
 /** Closing a stream or client that already failed is not an error worth reporting. */
-async function closeQuietly(closable: { close(): void | Promise<void> } | null): Promise<void> {
+async function closeQuietly(closable: { close(): void | Promise<void> } | null, deadlineMs: number): Promise<void> {
   try {
-    await closable?.close();
+    if (closable) await withDeadline(Promise.resolve(closable.close()), deadlineMs, "closing");
   } catch {
     // See above.
   }

@@ -1,4 +1,5 @@
 import { type AllowedUsers, parseAllowedUsers } from "./allowed-users.js";
+import { withDeadline } from "./deadline.js";
 import { classifyPhotonError, errorName, PhotonSendError } from "./errors.js";
 import { MediaCache, type MediaCacheOptions } from "./media-cache.js";
 import { attachmentReaders, normalizeInbound, type IgnoredReason, type PhotonInboundEvent, type PhotonInboundMessage, type PhotonInboundReaction } from "./normalize.js";
@@ -145,6 +146,8 @@ const DEFAULT_IMESSAGE_ADDRESS = "imessage.spectrum.photon.codes:443";
 const DEFAULT_SILENCE_TIMEOUT_MS = 60_000;
 const DEFAULT_DELIVERY_GRACE_MS = 15_000;
 const SDK_RESTART_MAX_MS = 60_000;
+/** Bound on a fetch through the SDK (and on stopping an old app) while recovering. */
+const FETCH_DEADLINE_MS = 20_000;
 /** Tokens are renewed at this fraction of their lifetime, as the SDK does. */
 const TOKEN_RENEW_FRACTION = 0.8;
 const DEFAULT_MENTION_PATTERNS: readonly RegExp[] = [/\bhermes\b/i];
@@ -277,7 +280,9 @@ export class PhotonChannel {
       this.counters.duplicates += 1;
       return Promise.resolve();
     }
-    return this.#serially(() => this.#recover(ref.chatId, ref.messageId, false));
+    return this.#serially(async () => {
+      await this.#recover(ref.chatId, ref.messageId, false);
+    });
   }
 
   async #createApp(sdk: SpectrumSdk): Promise<SpectrumApp> {
@@ -386,25 +391,31 @@ export class PhotonChannel {
       if (!pending.catchUp && !idle) continue;
       this.#tracker.settle(pending.messageGuid);
       if (!pending.catchUp) void this.#restartSdk("a message arrived that the SDK did not deliver");
-      void this.#serially(() => this.#recover(pending.chatGuid, pending.messageGuid, true));
+      void this.#serially(async () => {
+        // Not fetched (yet): pending again, so the cursor stays below it and it is tried again.
+        if (!(await this.#recover(pending.chatGuid, pending.messageGuid, true))) this.#tracker.add(pending, false, this.now());
+      });
     }
   }
 
-  async #recover(chatGuid: string, messageGuid: string, recovered: boolean): Promise<void> {
-    if (this.seen.has(messageGuid) || this.#inProgress.has(messageGuid) || this.isStopped()) return;
+  /** Fetches a message through the SDK and hands it over; false when it could not be fetched. */
+  async #recover(chatGuid: string, messageGuid: string, recovered: boolean): Promise<boolean> {
+    if (this.seen.has(messageGuid) || this.#inProgress.has(messageGuid) || this.isStopped()) return true;
     let space: SdkSpace;
     let message: SdkMessage | undefined;
     try {
       const instance = this.requireInstance();
-      space = await instance.space.get(chatGuid);
-      message = await instance.getMessage(space, messageGuid);
+      // Bounded: a call on a dead connection must not hold up every later hand-over.
+      space = await withDeadline(instance.space.get(chatGuid), FETCH_DEADLINE_MS, "resolving a chat");
+      message = await withDeadline(instance.getMessage(space, messageGuid), FETCH_DEADLINE_MS, "fetching a message");
     } catch (error) {
-      this.log("warn", `photon: could not fetch a message (${errorName(error)}); ${recovered ? "it is retried on the next catch-up" : "the webhook delivery was already acknowledged: it is not answered"}`);
-      return;
+      this.log("warn", `photon: could not fetch a message (${errorName(error)}); ${recovered ? "it is tried again" : "the webhook delivery was already acknowledged: it is not answered"}`);
+      return false;
     }
-    if (!message) return;
+    if (!message) return true;
     if (recovered) this.#extra.recovered += 1;
     await this.deliver(space, message, recovered);
+    return true;
   }
 
   /** Stops the current SDK app and starts a new one (fresh token, fresh streams), with backoff. */
@@ -436,7 +447,7 @@ export class PhotonChannel {
       this.spaces.clear();
       this.messages.clear();
       this.#extra.sdkRestarts += 1;
-      await old?.stop().catch((error: unknown) => this.log("warn", `photon: SDK stop failed: ${errorName(error)}`));
+      if (old) await withDeadline(old.stop(), FETCH_DEADLINE_MS, "stopping the old SDK app").catch((error: unknown) => this.log("warn", `photon: SDK stop failed: ${errorName(error)}`));
     })().finally(() => {
       this.#restarting = null;
     });
