@@ -1,7 +1,10 @@
 import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { defineConfig } from "tsup";
 
-const { version } = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as { version: string };
+const { version } = JSON.parse(
+  readFileSync(new URL("./package.json", import.meta.url), "utf8"),
+) as { version: string };
 
 // One bundled ESM entry with a shebang: every dependency is inlined so `hermes` starts without
 // resolving a module tree (start-up is measured in bench/cli-startup.mjs). Command
@@ -15,38 +18,48 @@ export default defineConfig({
   target: "node20",
   platform: "node",
   removeNodeProtocol: false,
-  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __hermesCreateRequire } from 'node:module'; const require = __hermesCreateRequire(import.meta.url);" },
+  // Bundled CommonJS code (commander, yaml, graceful-fs, proper-lockfile) calls `require()`
+  // only for Node builtins (everything else is bundled): serve them with
+  // process.getBuiltinModule (Node ≥ 20.16), the real builtin objects without initialising
+  // the CommonJS loader (createRequire), a measurable share of start-up.
+  banner: {
+    js: "#!/usr/bin/env node\nconst require = (id) => { const builtin = process.getBuiltinModule(id); if (builtin === undefined) throw new Error(`hermes: cannot require ${id}`); return builtin; };",
+  },
   noExternal: [/.*/],
   define: { __HERMES_CLI_VERSION__: JSON.stringify(version) },
   esbuildPlugins: [
     {
-      // Bundled CommonJS dependencies (commander, yaml) `require()` Node builtins through the
-      // createRequire banner; the first such call initialises the CommonJS loader, a
-      // measurable share of start-up. Serve those builtins as ESM re-exports instead (or
-      // defer them until first use, see below).
-      name: "esm-builtins-for-bundled-cjs",
+      // yaml's "node" export is its CommonJS build: bundled, all of it is evaluated at load.
+      // Its ESM build (the package's "default" export, the same code) lets esbuild keep only
+      // what @hermes/settings uses (parseDocument), and load it as ESM.
+      name: "yaml-esm-build",
       setup(build) {
-        const builtins = /^(?:node:)?(events|fs|path|process|child_process|buffer|tty|os|util)$/;
-        build.onResolve({ filter: builtins }, (args) => {
-          // Only packages known to read (never patch) these builtins; anything else (e.g.
-          // graceful-fs, which patches fs) keeps the real require.
-          if (args.kind !== "require-call" || !/[\\/]node_modules[\\/](?:commander|yaml|nanospinner)[\\/]/.test(args.importer)) return undefined;
-          const name = builtins.exec(args.path)?.[1] ?? "";
-          return { path: name, namespace: "hermes-builtin" };
+        build.onResolve({ filter: /^yaml$/ }, async (args) => {
+          const pkg = await build.resolve("yaml/package.json", {
+            resolveDir: args.resolveDir,
+            kind: "import-statement",
+          });
+          if (pkg.errors.length > 0) return { errors: pkg.errors };
+          return { path: join(dirname(pkg.path), "browser", "index.js") };
         });
-        build.onLoad({ filter: /.*/, namespace: "hermes-builtin" }, (args) => {
-          if (args.path === "process") return { contents: "module.exports = process;", loader: "js" };
-          if (args.path === "child_process" || args.path === "fs" || args.path === "path") {
-            // commander reads these only for executable subcommands / script names, which
-            // hermes never uses: load them (through the real require) on first property access.
-            return {
-              contents: `module.exports = new Proxy({}, { get: (_, key) => require("node:${args.path}")[key] });`,
-              loader: "js",
-            };
-          }
-          // Named exports for `require(x).name`, default for `__importDefault(require(x))`.
-          return { contents: `export * from "node:${args.path}"; export { default } from "node:${args.path}";`, loader: "js" };
-        });
+      },
+    },
+    {
+      // commander requires child_process only for executable subcommands (`hermes-foo`
+      // files), which hermes never declares; loading the real module costs start-up for
+      // every command. Reaching this stub would be a bug, and it says so.
+      name: "commander-without-child-process",
+      setup(build) {
+        build.onResolve({ filter: /^(?:node:)?child_process$/ }, (args) =>
+          args.kind === "require-call" && /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)
+            ? { path: "child_process", namespace: "commander-stub" }
+            : undefined,
+        );
+        build.onLoad({ filter: /.*/, namespace: "commander-stub" }, () => ({
+          contents:
+            'module.exports = { spawn() { throw new Error("hermes: executable subcommands are not supported"); } };',
+          loader: "js",
+        }));
       },
     },
   ],

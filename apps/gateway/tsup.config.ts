@@ -15,6 +15,11 @@ export default defineConfig({
   // Bundled CommonJS dependencies (e.g. proper-lockfile) call require() for Node built-ins:
   // give the ESM bundle a real require.
   banner: { js: '#!/usr/bin/env node\nimport { createRequire as __hermesCreateRequire } from "node:module";\nconst require = __hermesCreateRequire(import.meta.url);' },
-  noExternal: [/^@hermes\//],
+  // Every dependency is bundled too: resolving ws, pino, yaml and commander in node_modules
+  // and scanning each CommonJS file for its exports (ESM importing CommonJS) was most of the
+  // cold start (bench/gateway-cold-start.mjs). pino-pretty stays a runtime dependency: it is
+  // loaded with createRequire, only for pretty output.
+  noExternal: [/.*/],
+  external: ["pino-pretty"],
   define: { __GATEWAY_VERSION__: JSON.stringify(pkg.version) },
 });

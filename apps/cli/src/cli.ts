@@ -6,7 +6,8 @@ const version = typeof __HERMES_CLI_VERSION__ === "string" ? __HERMES_CLI_VERSIO
 const argv = process.argv.slice(2);
 
 if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
-  process.stdout.write(`${version}\n`);
+  // `hermes --version | true`: a closed pipe is not an error (see main.ts).
+  process.stdout.on("error", () => undefined).write(`${version}\n`);
 } else {
   const { main } = await import("./main.js");
   process.exitCode = await main(argv, version);

@@ -43,7 +43,7 @@ export class CancelledError extends CliError {
  * characters (escape sequences could rewrite the screen) replaced, length capped.
  */
 export function printable(text: string, max = 300): string {
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- control characters are what it removes
   const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ").trim();
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }

@@ -1,11 +1,12 @@
 // hermes-gateway: command tree. Exit codes: 0 ok, 1 failure, 2 invalid configuration or
 // usage, 3 relay disabled (the connector revoked this gateway's secret).
 import { readFileSync } from "node:fs";
-import { createSecretScrubber } from "@hermes/settings";
-import { Command, CommanderError } from "commander";
+import { createSecretScrubber, type FlagLayer } from "@hermes/settings";
+import { Command } from "commander";
+import { ignoreClosedStdio, parseCommandLine, printError, wantsJson } from "./command-line.js";
 import { ConfigError } from "./config/errors.js";
 import { resolveConfig, type GatewayConfig } from "./config/resolve.js";
-import { describeConfig } from "./config/summary.js";
+import { configJson, describeConfig } from "./config/summary.js";
 import { checkConnect, DEFAULT_CONNECT_TIMEOUT_MS } from "./ops/check-connect.js";
 import { chooseLogFormat, colorAllowed, createLogger } from "./ops/logger.js";
 import { EXIT, GatewayRuntime } from "./runtime/gateway.js";
@@ -26,24 +27,28 @@ function readIfExists(path: string): string | null {
   }
 }
 
-/** Resolve the configuration from `env`, or exit 2 naming the bad key and its source. */
-function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): GatewayConfig {
+/**
+ * Resolve the configuration from `env` (and flags that stand for env vars, reported as
+ * `--flag (from flag)`), or exit 2 naming the bad key and its source.
+ */
+function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env, flags: FlagLayer = {}): GatewayConfig {
   let config: GatewayConfig;
   try {
-    config = resolveConfig({ env, readFile: readIfExists });
+    config = resolveConfig({ flags, env, readFile: readIfExists });
   } catch (e) {
     if (e instanceof ConfigError) {
-      process.stderr.write(`hermes-gateway: ${e.message}\n`);
+      printError(e.message, [], e.code);
       process.exit(EXIT.config);
     }
     throw e;
   }
-  for (const w of config.warnings) process.stderr.write(`hermes-gateway: warning: ${w}\n`);
+  // With --json the warnings are in the printed object.
+  if (!wantsJson()) for (const w of config.warnings) process.stderr.write(`⚠ ${w}\n`);
   return config;
 }
 
-function usageError(message: string): never {
-  process.stderr.write(`hermes-gateway: ${message}\n`);
+function usageError(message: string, command: string): never {
+  printError(message, [`Run \`hermes-gateway ${command} --help\` for usage.`], "usage");
   process.exit(EXIT.config);
 }
 
@@ -82,7 +87,7 @@ async function runUntilSignal(config: GatewayConfig): Promise<never> {
     runtime = await GatewayRuntime.start({ config, log, env: process.env, journal: true, version: VERSION });
   } catch (e) {
     if (e instanceof JournalError) {
-      process.stderr.write(`hermes-gateway: ${e.message}\n`);
+      printError(e.message, [], "journal-unusable");
       process.exit(EXIT.config);
     }
     if ((e as { name?: unknown }).name === "PhotonStartError") {
@@ -99,12 +104,13 @@ async function runUntilSignal(config: GatewayConfig): Promise<never> {
 }
 
 
+ignoreClosedStdio();
+
 const program = new Command()
   .name("hermes-gateway")
   .description("The daemon that runs the Hermes relay link and hands messages to an agent.")
-  .version(VERSION, "-V, --version")
-  .exitOverride()
-  .showHelpAfterError();
+  .version(VERSION, "-V, --version", "print the version")
+  .helpOption("-h, --help", "show help");
 
 program
   .command("run")
@@ -112,21 +118,26 @@ program
   .option("--check", "validate and print the resolved configuration (secrets hidden), then exit 0")
   .option("--connect", "with --check: also dial the connector, handshake, print its descriptor and the round trip, disconnect (exit 0 ok, 1 unreachable, 3 secret refused)")
   .option("--timeout <ms>", "with --check --connect: give up after this long", String(DEFAULT_CONNECT_TIMEOUT_MS))
-  .action(async (opts: { check?: boolean; connect?: boolean; timeout: string }) => {
-    if (opts.connect && !opts.check) usageError("--connect needs --check (run --check --connect)");
+  .option("--json", "with --check: print the configuration as JSON on stdout (errors as JSON on stderr)")
+  .action(async (opts: { check?: boolean; connect?: boolean; timeout: string; json?: boolean }) => {
+    if (opts.connect && !opts.check) usageError("--connect needs --check (run --check --connect)", "run");
+    if (opts.json && (!opts.check || opts.connect)) usageError("--json goes with --check (run --check --json)", "run");
     const timeoutMs = /^\d{1,7}$/.test(opts.timeout) ? Number(opts.timeout) : 0;
-    if (timeoutMs < 1) usageError(`--timeout expects milliseconds from 1 to 9999999, got ${JSON.stringify(opts.timeout)}`);
+    if (timeoutMs < 1) usageError(`--timeout expects milliseconds from 1 to 9999999, got ${JSON.stringify(opts.timeout)}`, "run");
     const config = loadConfig();
     if (opts.check) {
       // URLs are already masked and secrets shown as <hidden>; the scrubber catches a secret
       // repeated elsewhere (say, inside an exec: command line).
       const scrub = createSecretScrubber(config.secretValues);
-      process.stdout.write(scrub(describeConfig(config).join("\n")) + "\n");
+      const text = opts.json ? JSON.stringify(configJson(config), null, 2) : describeConfig(config).join("\n");
+      process.stdout.write(scrub(text) + "\n");
       if (!opts.connect) process.exit(EXIT.ok);
     }
     if (!config.relayEnabled.value && (opts.connect || !config.photon.enabled.value)) {
       const why = config.relayEnabled.source === "config.yaml" ? "platforms.relay.enabled is false in config.yaml" : "GATEWAY_RELAY_URL is not set";
-      process.stderr.write(`hermes-gateway: nothing to ${opts.connect ? "connect to" : "run"}: the relay is off (${why}). Set GATEWAY_RELAY_URL (see \`hermes gateway enroll\`) or PHOTON_ENABLED=1 (see \`hermes photon setup\`), or try \`hermes-gateway dev\`.\n`);
+      printError(`nothing to ${opts.connect ? "connect to" : "run"}: the relay is off (${why}).`, [
+        "Set GATEWAY_RELAY_URL (see `hermes gateway enroll`) or PHOTON_ENABLED=1 (see `hermes photon setup`), or try `hermes-gateway dev`.",
+      ], "relay-off");
       process.exit(EXIT.config);
     }
     if (opts.connect) {
@@ -145,7 +156,7 @@ program
   .option("--agent <spec>", "agent backend for this session: echo, exec:<command> or an http(s) URL (default: GATEWAY_AGENT or echo)")
   .option("--platform <name>", "relay (default) or imessage: a Spectrum fake in-process and the gateway with the real spectrum-ts SDK against it")
   .action(async (opts: { script?: string[]; verbose?: boolean; agent?: string; platform?: string }) => {
-    if (opts.platform !== undefined && opts.platform !== "relay" && opts.platform !== "imessage") usageError(`--platform expects relay or imessage, got ${JSON.stringify(opts.platform)}`);
+    if (opts.platform !== undefined && opts.platform !== "relay" && opts.platform !== "imessage") usageError(`--platform expects relay or imessage, got ${JSON.stringify(opts.platform)}`, "dev");
     if (opts.platform === "imessage") {
       const config = loadConfig({ ...process.env, ...(opts.agent !== undefined ? { GATEWAY_AGENT: opts.agent } : {}) });
       const { runDevImessage } = await import("./photon/dev-imessage.js");
@@ -168,7 +179,7 @@ program
     const code = await runDev({
       ...(opts.script !== undefined ? { script: opts.script } : {}),
       verbose: opts.verbose === true,
-      resolve: (overlay) => loadConfig({ ...process.env, ...(opts.agent !== undefined ? { GATEWAY_AGENT: opts.agent } : {}), ...overlay }),
+      resolve: (overlay) => loadConfig({ ...process.env, ...overlay }, { GATEWAY_AGENT: { flag: "--agent", value: opts.agent } }),
       env: process.env,
       out: process.stdout,
       input: process.stdin,
@@ -194,7 +205,7 @@ program
       gateways = parseGatewayCredentials(opts.gateway ?? []);
     } catch (e) {
       if (e instanceof DevConnectorUsageError) {
-        process.stderr.write(`hermes-gateway: ✗ ${e.message}\n`);
+        printError(e.message, ["Run `hermes-gateway dev-connector --help` for usage."], "usage");
         process.exit(EXIT.config);
       }
       throw e;
@@ -205,11 +216,9 @@ program
   });
 
 try {
-  await program.parseAsync(process.argv);
+  const code = await parseCommandLine(program, process.argv.slice(2), EXIT.config);
+  if (code !== null) process.exit(code);
 } catch (e) {
-  if (e instanceof CommanderError) {
-    process.exit(e.exitCode === 0 ? EXIT.ok : EXIT.config);
-  }
-  process.stderr.write(`hermes-gateway: ${e instanceof Error ? e.message : String(e)}\n`);
+  printError(e instanceof Error ? e.message : String(e), [], "internal");
   process.exit(EXIT.failure);
 }

@@ -48,7 +48,7 @@ describe("hermes-gateway (built bin)", () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/relay url\s+ws:\/\/127\.0\.0\.1:9\/relay\s+\[GATEWAY_RELAY_URL from env\]/);
     expect(r.out).toMatch(/relay secret\s+<hidden>\s+\[GATEWAY_RELAY_SECRET from \.env\]/);
-    expect(r.err).toContain("warning: GATEWAY_RELAY_BOT_IDS");
+    expect(r.err).toContain("⚠ GATEWAY_RELAY_BOT_IDS");
     expect(r.out + r.err).not.toContain("sekrit-value-1");
     expect(r.out + r.err).not.toContain("dk-value-2");
   });

@@ -45,10 +45,11 @@ describe("hermes-gateway dev", () => {
     expect(r.stdout).toMatch(/✗ The exec agent exited with 3/);
   });
 
-  it("a bad --agent is a configuration error (exit 2)", () => {
+  it("a bad --agent is a configuration error (exit 2) naming the flag as its source", () => {
     const r = dev(["--script", "x", "--agent", "telepathy"]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain("GATEWAY_AGENT (from env)");
+    expect(r.stderr).toContain("✗ Invalid configuration: --agent (from flag): expected");
+    expect(r.stderr).not.toContain("GATEWAY_AGENT");
   });
 });
 

@@ -1,7 +1,6 @@
 // Crash-safe replacement of a file: a temp file in the same directory, created with the
 // final mode from its first byte (no chmod-after window), written, fsynced, renamed over the
 // target, then the directory fsynced. A crash at any point leaves the old or the new file.
-import { randomBytes } from "node:crypto";
 import { lstat, mkdir, open, realpath, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { CredentialStoreError, errnoCode } from "./errors.js";
@@ -55,6 +54,8 @@ export async function resolveWriteTarget(path: string): Promise<string> {
 export async function writeFileAtomic(path: string, data: string, mode: number, beforeRename?: () => void): Promise<void> {
   const dir = dirname(path);
   await ensureDir(dir);
+  // node:crypto is loaded by writers only: readers (status commands) start faster without it.
+  const { randomBytes } = await import("node:crypto");
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   let renamed = false;
   try {

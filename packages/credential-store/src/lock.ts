@@ -1,6 +1,5 @@
 // Cross-process serialization of writers, per file, with proper-lockfile (mkdir-based lock
 // with stale-lock recovery: a lock whose holder died is taken over after `staleMs`).
-import lockfile from "proper-lockfile";
 import { ensureDir } from "./atomic.js";
 import { CredentialStoreError, errnoCode } from "./errors.js";
 import { dirname } from "node:path";
@@ -25,6 +24,8 @@ export async function withFileLock<T>(path: string, fn: (assertHeld: () => void)
   let lost = false;
   const timeout = opts.timeoutMs ?? 30_000;
   let release: () => Promise<void>;
+  // Loaded by writers only (it pulls in graceful-fs, signal-exit and assert): readers start faster.
+  const { default: lockfile } = await import("proper-lockfile");
   try {
     release = await lockfile.lock(path, {
       realpath: false,

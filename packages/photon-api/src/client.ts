@@ -70,18 +70,18 @@ export interface LoginOptions extends PollOptions {
 export class PhotonClient {
   readonly dashboardHost: string;
   readonly spectrumHost: string;
-  private readonly http: HttpOptions;
-  private readonly now: () => number;
+  readonly #http: HttpOptions;
+  readonly #now: () => number;
 
   constructor(options: PhotonClientOptions = {}) {
     this.dashboardHost = stripTrailingSlashes(options.dashboardHost ?? DEFAULT_DASHBOARD_HOST);
     this.spectrumHost = stripTrailingSlashes(options.spectrumHost ?? DEFAULT_SPECTRUM_HOST);
-    this.now = options.now ?? Date.now;
+    this.#now = options.now ?? Date.now;
     const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     if (!(Number.isSafeInteger(maxResponseBytes) && maxResponseBytes > 0)) {
       throw new PhotonApiError("maxResponseBytes must be a positive whole number of bytes (default 4 MiB).", { code: "PHOTON_INVALID_INPUT" });
     }
-    this.http = {
+    this.#http = {
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
       sleep: options.sleep ?? realSleep,
       timeoutMs: options.timeoutMs ?? 30_000,
@@ -91,19 +91,19 @@ export class PhotonClient {
     };
   }
 
-  private get ctx(): DeviceFlowContext {
-    return { http: this.http, dashboardHost: this.dashboardHost, now: this.now };
+  get #ctx(): DeviceFlowContext {
+    return { http: this.#http, dashboardHost: this.dashboardHost, now: this.#now };
   }
 
   // ---- device login ----
   requestDeviceCode(options: { clientId?: string; scope?: string; signal?: AbortSignal } = {}): Promise<DeviceCode> {
-    return requestDeviceCode(this.ctx, options);
+    return requestDeviceCode(this.#ctx, options);
   }
   pollForToken(code: DeviceCode, options: PollOptions = {}): Promise<TokenCandidate[]> {
-    return pollForToken(this.ctx, code, options);
+    return pollForToken(this.#ctx, code, options);
   }
   validateDashboardToken(token: string, signal?: AbortSignal): Promise<DashboardUser> {
-    return validateDashboardToken(this.ctx, token, signal);
+    return validateDashboardToken(this.#ctx, token, signal);
   }
   /** Full device login; returns the first candidate that validates. Does not persist it. */
   async loginWithDeviceFlow(options: LoginOptions): Promise<{ token: string; source: string; user: DashboardUser }> {
@@ -113,13 +113,13 @@ export class PhotonClient {
       try { await options.openBrowser(code.verificationUriComplete ?? code.verificationUri); } catch { /* the user can open it by hand */ }
     }
     const candidates = await this.pollForToken(code, options);
-    const { candidate, user } = await firstValidToken(this.ctx, candidates, options.signal);
+    const { candidate, user } = await firstValidToken(this.#ctx, candidates, options.signal);
     return { token: candidate.token, source: candidate.source, user };
   }
 
   // ---- dashboard ----
-  private async dashboard(method: string, path: string, token: string, json?: unknown, signal?: AbortSignal): Promise<SentResponse> {
-    const res = await send(this.http, { method, url: `${this.dashboardHost}${path}`, label: path, headers: { authorization: `Bearer ${token}` }, json, retry: method === "GET", signal });
+  async #dashboard(method: string, path: string, token: string, json?: unknown, signal?: AbortSignal): Promise<SentResponse> {
+    const res = await send(this.#http, { method, url: `${this.dashboardHost}${path}`, label: path, headers: { authorization: `Bearer ${token}` }, json, retry: method === "GET", signal });
     if (res.status === 401 || res.status === 403) {
       throw new PhotonDashboardAuthError(`Photon dashboard rejected the stored token (${res.status} on ${method} ${path}); run the device login again.`, { status: res.status });
     }
@@ -130,7 +130,7 @@ export class PhotonClient {
   }
 
   async listProjects(token: string, signal?: AbortSignal): Promise<Project[]> {
-    const res = await this.dashboard("GET", "/api/projects/", token, undefined, signal);
+    const res = await this.#dashboard("GET", "/api/projects/", token, undefined, signal);
     const body = res.body as unknown;
     const list = Array.isArray(body) ? body : Array.isArray((body as { data?: unknown })?.data) ? (body as { data: unknown[] }).data : undefined;
     if (!list) throw new PhotonApiError("Photon project list was not an array; retry later.", { code: "PHOTON_BAD_RESPONSE", status: res.status });
@@ -142,9 +142,12 @@ export class PhotonClient {
     return (await this.listProjects(token, signal)).find((p) => typeof p.name === "string" && p.name.trim().toLowerCase() === wanted);
   }
 
-  /** Creates a Spectrum iMessage project. Newer servers answer `{success, id}`: then only `id` is set. */
+  /**
+   * Creates a Spectrum iMessage project. Newer servers answer `{success, id}`: then only `id` is
+   * set.
+   */
   async createProject(token: string, input: { name: string; location?: string; platforms?: string[] }, signal?: AbortSignal): Promise<Project> {
-    const res = await this.dashboard("POST", "/api/projects/", token, {
+    const res = await this.#dashboard("POST", "/api/projects/", token, {
       name: input.name, location: input.location ?? "United States", spectrum: true, platforms: input.platforms ?? ["imessage"],
     }, signal);
     const b = (res.body ?? {}) as Record<string, unknown>;
@@ -155,17 +158,17 @@ export class PhotonClient {
 
   /** Rotates the project secret: the old one dies at once. Only call when the stored one fails. */
   async regenerateProjectSecret(token: string, projectId: string, signal?: AbortSignal): Promise<{ projectSecret: string }> {
-    const res = await this.dashboard("POST", `/api/projects/${encodeURIComponent(projectId)}/regenerate-secret`, token, undefined, signal);
+    const res = await this.#dashboard("POST", `/api/projects/${encodeURIComponent(projectId)}/regenerate-secret`, token, undefined, signal);
     const secret = (res.body as Record<string, unknown> | undefined)?.projectSecret;
     if (typeof secret !== "string" || !secret) throw new PhotonApiError("Photon regenerated the secret but returned none; check the dashboard.", { code: "PHOTON_BAD_RESPONSE", status: res.status });
     return { projectSecret: secret };
   }
 
   // ---- spectrum ----
-  private async spectrum(method: string, creds: ProjectCredentials, sub: string, json?: unknown, signal?: AbortSignal): Promise<unknown> {
+  async #spectrum(method: string, creds: ProjectCredentials, sub: string, json?: unknown, signal?: AbortSignal): Promise<unknown> {
     const path = `/projects/${encodeURIComponent(creds.projectId)}${sub}`;
     const basic = Buffer.from(`${creds.projectId}:${creds.projectSecret}`).toString("base64");
-    const res = await send(this.http, { method, url: `${this.spectrumHost}${path}`, label: path, headers: { authorization: `Basic ${basic}` }, json, retry: method !== "POST", signal });
+    const res = await send(this.#http, { method, url: `${this.spectrumHost}${path}`, label: path, headers: { authorization: `Basic ${basic}` }, json, retry: method !== "POST", signal });
     if (res.status === 401 || res.status === 403) {
       throw new PhotonApiError(`Spectrum rejected the project credentials (${res.status} on ${method} ${path}); check the project id and secret.`, { code: "PHOTON_SPECTRUM_AUTH", status: res.status });
     }
@@ -193,23 +196,23 @@ export class PhotonClient {
     if (input.lastName) body.lastName = input.lastName;
     if (input.email) body.email = input.email;
     if (type === "dedicated") body.assignedPhoneNumber = input.assignedPhoneNumber;
-    return (await this.spectrum("POST", creds, "/users/", body, signal)) as SpectrumUser;
+    return (await this.#spectrum("POST", creds, "/users/", body, signal)) as SpectrumUser;
   }
 
   async listUsers(creds: ProjectCredentials, signal?: AbortSignal): Promise<SpectrumUser[]> {
-    const data = (await this.spectrum("GET", creds, "/users/", undefined, signal)) as { users?: unknown } | undefined;
+    const data = (await this.#spectrum("GET", creds, "/users/", undefined, signal)) as { users?: unknown } | undefined;
     return Array.isArray(data?.users) ? (data.users as SpectrumUser[]) : [];
   }
 
   /** The returned `signingSecret` is shown once: store it immediately, never print it. */
   async registerWebhook(creds: ProjectCredentials, webhookUrl: string, signal?: AbortSignal): Promise<RegisteredWebhook> {
-    const data = (await this.spectrum("POST", creds, "/webhooks/", { webhookUrl }, signal)) as RegisteredWebhook | undefined;
+    const data = (await this.#spectrum("POST", creds, "/webhooks/", { webhookUrl }, signal)) as RegisteredWebhook | undefined;
     if (!data || typeof data.signingSecret !== "string") throw new PhotonApiError("Spectrum registered the webhook but returned no signing secret; delete and re-register it.", { code: "PHOTON_BAD_RESPONSE" });
     return data;
   }
 
   async listWebhooks(creds: ProjectCredentials, signal?: AbortSignal): Promise<WebhookInfo[]> {
-    const data = await this.spectrum("GET", creds, "/webhooks/", undefined, signal);
+    const data = await this.#spectrum("GET", creds, "/webhooks/", undefined, signal);
     return Array.isArray(data) ? (data as WebhookInfo[]) : [];
   }
 
@@ -218,7 +221,7 @@ export class PhotonClient {
     const path = `/webhooks/${encodeURIComponent(webhookId)}`;
     const basic = Buffer.from(`${creds.projectId}:${creds.projectSecret}`).toString("base64");
     const full = `/projects/${encodeURIComponent(creds.projectId)}${path}`;
-    const res = await send(this.http, { method: "DELETE", url: `${this.spectrumHost}${full}`, label: full, headers: { authorization: `Basic ${basic}` }, retry: true, signal });
+    const res = await send(this.#http, { method: "DELETE", url: `${this.spectrumHost}${full}`, label: full, headers: { authorization: `Basic ${basic}` }, retry: true, signal });
     if (res.status === 404) return "already-gone";
     if (res.status === 200 || res.status === 204) return "deleted";
     throw new PhotonApiError(`Spectrum DELETE ${full} failed (${res.status}: ${messageOf(res.body, res.text)}).`, { code: res.status === 401 || res.status === 403 ? "PHOTON_SPECTRUM_AUTH" : "PHOTON_HTTP", status: res.status });

@@ -13,14 +13,19 @@ const STDERR_KEEP_BYTES = 16 * 1024;
 
 export class SdkProcess {
   readonly lines: SdkLine[] = [];
-  private stderr = "";
-  private stdout = "";
-  private waiters: Array<() => void> = [];
-  private exited: number | null | undefined;
+  #stderr = "";
+  #stdout = "";
+  #waiters: Array<() => void> = [];
+  #exited: number | null | undefined;
 
-  private constructor(private readonly child: ChildProcessWithoutNullStreams, private readonly dir: string) {
+  readonly #child: ChildProcessWithoutNullStreams;
+  readonly #dir: string;
+
+  private constructor(child: ChildProcessWithoutNullStreams, dir: string) {
+    this.#child = child;
+    this.#dir = dir;
     createInterface({ input: child.stdout }).on("line", (line) => {
-      this.stdout = (this.stdout + line + "\n").slice(-STDERR_KEEP_BYTES * 4);
+      this.#stdout = (this.#stdout + line + "\n").slice(-STDERR_KEEP_BYTES * 4);
       // The SDK's own logger also writes to stdout; only our JSON lines are events.
       if (!line.startsWith("{")) return;
       try {
@@ -28,18 +33,21 @@ export class SdkProcess {
       } catch {
         return;
       }
-      this.notify();
+      this.#notify();
     });
     child.stderr.on("data", (chunk: Buffer) => {
-      this.stderr = (this.stderr + chunk.toString("utf8")).slice(-STDERR_KEEP_BYTES);
+      this.#stderr = (this.#stderr + chunk.toString("utf8")).slice(-STDERR_KEEP_BYTES);
     });
     child.on("exit", (code) => {
-      this.exited = code;
-      this.notify();
+      this.#exited = code;
+      this.#notify();
     });
   }
 
-  /** Starts `script` with only PATH and the fake's SDK environment; credentials and `config` go over stdin. */
+  /**
+   * Starts `script` with only PATH and the fake's SDK environment; credentials and `config` go over
+   * stdin.
+   */
   static async start(fake: SpectrumFake, script: string, config: Record<string, unknown> = {}, startedWhen: (line: SdkLine) => boolean = (line) => line.event === "ready"): Promise<SdkProcess> {
     const dir = await mkdtemp(join(tmpdir(), "photon-sdk-"));
     const caFile = await fake.writeCaFile(dir);
@@ -50,12 +58,16 @@ export class SdkProcess {
     });
     const sdk = new SdkProcess(child, dir);
     child.stdin.write(`${JSON.stringify({ projectId: fake.projectId, projectSecret: fake.projectSecret, ...config })}\n`);
-    // Loading the SDK takes ~0.6 s on an idle machine and far longer on a loaded CI box: a hang guard only.
+    // Loading the SDK takes ~0.6 s on an idle machine and far longer on a loaded CI box: a hang
+    // guard only.
     await sdk.waitFor(startedWhen, 90_000);
     return sdk;
   }
 
-  /** The first line (already seen or still to come) that `matches`; fails with the child's stderr on exit or after `timeoutMs`. */
+  /**
+   * The first line (already seen or still to come) that `matches`; fails with the child's stderr on
+   * exit or after `timeoutMs`.
+   */
   waitFor(matches: (line: SdkLine) => boolean, timeoutMs = 30_000): Promise<SdkLine> {
     return new Promise((resolve, reject) => {
       const check = (): boolean => {
@@ -65,51 +77,51 @@ export class SdkProcess {
           resolve(found);
           return true;
         }
-        if (this.exited !== undefined) {
+        if (this.#exited !== undefined) {
           done();
-          reject(new Error(`SDK process exited (${this.exited}) before the expected line; stderr:\n${this.stderr}`));
+          reject(new Error(`SDK process exited (${this.#exited}) before the expected line; stderr:\n${this.#stderr}`));
           return true;
         }
         return false;
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`no matching SDK line within ${timeoutMs} ms; lines: ${JSON.stringify(this.lines)}; stderr:\n${this.stderr}`));
+        reject(new Error(`no matching SDK line within ${timeoutMs} ms; lines: ${JSON.stringify(this.lines)}; stderr:\n${this.#stderr}`));
       }, timeoutMs);
       const waiter = (): void => {
         check();
       };
       const done = (): void => {
         clearTimeout(timer);
-        this.waiters = this.waiters.filter((w) => w !== waiter);
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
       };
-      if (!check()) this.waiters.push(waiter);
+      if (!check()) this.#waiters.push(waiter);
     });
   }
 
   send(command: Record<string, unknown>): void {
-    this.child.stdin.write(`${JSON.stringify(command)}\n`);
+    this.#child.stdin.write(`${JSON.stringify(command)}\n`);
   }
 
   /** What the process printed: the last 64 KiB of stdout and 16 KiB of stderr. */
   get allOutput(): string {
-    return `${this.stdout}\n${this.stderr}`;
+    return `${this.#stdout}\n${this.#stderr}`;
   }
 
   get stderrText(): string {
-    return this.stderr;
+    return this.#stderr;
   }
 
   async stop(): Promise<void> {
-    if (this.exited === undefined) {
-      const exit = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
-      this.child.kill("SIGKILL");
+    if (this.#exited === undefined) {
+      const exit = new Promise<void>((resolve) => this.#child.once("exit", () => resolve()));
+      this.#child.kill("SIGKILL");
       await exit;
     }
-    await rm(this.dir, { recursive: true, force: true });
+    await rm(this.#dir, { recursive: true, force: true });
   }
 
-  private notify(): void {
-    for (const waiter of [...this.waiters]) waiter();
+  #notify(): void {
+    for (const waiter of [...this.#waiters]) waiter();
   }
 }

@@ -17,6 +17,20 @@ describe("SettingsSource layers", () => {
     expect(new SettingsSource({ env: {}, dotenv: null, yamlText: null }).get(key)).toBeNull();
   });
 
+  it("a flag standing for an env var wins over every layer and is reported as the flag", () => {
+    const s = new SettingsSource({
+      flags: { GATEWAY_RELAY_ID: { flag: "--gateway-id", value: " cli " } },
+      env: { GATEWAY_RELAY_ID: "env" },
+      dotenv: null,
+      yamlText: null,
+      secretKeys: [{ env: "GATEWAY_RELAY_ID" }],
+    });
+    expect(s.get(key)).toEqual({ value: "cli", source: "flag", key: "--gateway-id" });
+    expect(s.secretValues().sort()).toEqual(["cli", "env"]);
+    const unset = new SettingsSource({ flags: { GATEWAY_RELAY_ID: { flag: "--gateway-id", value: undefined } }, env: { GATEWAY_RELAY_ID: "env" }, dotenv: null, yamlText: null });
+    expect(unset.get(key)).toEqual({ value: "env", source: "env", key: "GATEWAY_RELAY_ID" });
+  });
+
   it("trims in every layer, and a blank value falls through to the next layer", () => {
     const s = new SettingsSource({
       env: { GATEWAY_RELAY_ID: "   " },

@@ -24,7 +24,12 @@ export interface SettingKey {
   readonly yaml?: string;
 }
 
+/** A command-line flag standing in for an env var: `{ GATEWAY_AGENT: { flag: "--agent", value } }`. */
+export type FlagLayer = Readonly<Record<string, { readonly flag: string; readonly value: string | undefined }>>;
+
 export interface SettingsLayers {
+  /** Flags over everything else, keyed by the env var they stand for; reported as `--flag (from flag)`. */
+  readonly flags?: FlagLayer;
   readonly env: Env;
   /** `.env` as text (parsed with credential-store's parseDotenv) or already parsed; null when absent. */
   readonly dotenv: string | ReadonlyMap<string, string> | null;
@@ -39,12 +44,14 @@ export interface SettingsLayers {
 export class SettingsSource {
   /** config.yaml's problem, if any; its values are then ignored (callers decide whether that is fatal). */
   readonly yamlError: SettingsError | null;
+  readonly #flags: FlagLayer;
   readonly #env: Env;
   readonly #dotenv: ReadonlyMap<string, string>;
   readonly #yaml: Readonly<Record<string, unknown>>;
   readonly #secretKeys: readonly SettingKey[];
 
   constructor(layers: SettingsLayers) {
+    this.#flags = layers.flags ?? {};
     this.#env = layers.env;
     this.#dotenv = typeof layers.dotenv === "string" ? parseDotenv(layers.dotenv) : (layers.dotenv ?? new Map());
     this.#secretKeys = layers.secretKeys ?? [];
@@ -60,8 +67,11 @@ export class SettingsSource {
     }
   }
 
-  /** The env var from the real environment, else from `.env`; trimmed, empty = unset. */
+  /** The flag standing for the env var, else the real environment, else `.env`; trimmed, empty = unset. */
   env(name: string): Sourced<string> | null {
+    const flag = this.#flags[name];
+    const fromFlag = flag?.value?.trim();
+    if (flag && fromFlag) return { value: fromFlag, source: "flag", key: flag.flag };
     const fromEnv = this.#env[name]?.trim();
     if (fromEnv) return { value: fromEnv, source: "env", key: name };
     const fromFile = this.#dotenv.get(name)?.trim();
@@ -90,7 +100,7 @@ export class SettingsSource {
     return (key.env !== undefined ? this.env(key.env) : null) ?? (key.yaml !== undefined ? this.yaml(key.yaml) : null);
   }
 
-  /** Names set in the environment or `.env` (e.g. to find every `<PLATFORM>_ALLOWED_USERS`). */
+  /** Names set in the environment or `.env` (flags stand for names already listed) (e.g. to find every `<PLATFORM>_ALLOWED_USERS`). */
   envNames(): string[] {
     return [...new Set([...Object.keys(this.#env), ...this.#dotenv.keys()])];
   }
@@ -100,7 +110,7 @@ export class SettingsSource {
     const out = new Set<string>();
     for (const key of this.#secretKeys) {
       if (key.env !== undefined) {
-        for (const v of [this.#env[key.env], this.#dotenv.get(key.env)]) if (v !== undefined && v.trim() !== "") out.add(v.trim());
+        for (const v of [this.#flags[key.env]?.value, this.#env[key.env], this.#dotenv.get(key.env)]) if (v !== undefined && v.trim() !== "") out.add(v.trim());
       }
       const y = key.yaml !== undefined ? this.yaml(key.yaml) : null;
       if (y !== null && typeof y.value === "string") out.add(y.value);
@@ -110,6 +120,7 @@ export class SettingsSource {
 }
 
 export interface ReadSettingsOptions {
+  readonly flags?: FlagLayer;
   readonly env: Env;
   /** The Hermes home (`resolveHermesHome` from @hermes/credential-store). */
   readonly home: string;
@@ -134,6 +145,7 @@ export function readSettingsSource(opts: ReadSettingsOptions): SettingsSource {
   };
   const yamlPath = join(opts.home, "config.yaml");
   return new SettingsSource({
+    ...(opts.flags !== undefined ? { flags: opts.flags } : {}),
     env: opts.env,
     dotenv: read(".env"),
     yamlText: read("config.yaml"),

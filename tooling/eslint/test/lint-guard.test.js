@@ -66,7 +66,7 @@ describe("@hermes/eslint-config regexp guard", () => {
 });
 
 describe("@hermes/eslint-config preset", () => {
-  it("reports a planted import cycle between TypeScript files imported with NodeNext `.js` specifiers", async () => {
+  it("reports a planted cycle of .ts files imported with NodeNext `.js` specifiers", async () => {
     for (const file of ["cycle/a.ts", "cycle/b.ts"]) {
       const result = await lint(file);
       assert.deepEqual(
@@ -81,13 +81,27 @@ describe("@hermes/eslint-config preset", () => {
     assert.deepEqual((await lint("cycle/no-cycle.ts")).messages, []);
   });
 
-  it("applies typescript-eslint recommended, with `_` marking a deliberately unused name", async () => {
+  it("applies typescript-eslint recommended; `_` marks a deliberately unused name", async () => {
     const result = await lint("recommended.ts");
     assert.deepEqual(
       result.messages.map((m) => [m.line, m.ruleId]),
       [
         [2, "@typescript-eslint/no-explicit-any"],
         [3, "@typescript-eslint/no-unused-vars"],
+      ],
+    );
+  });
+
+  it("reports `private` where `#` works; not a private constructor, not `protected`", async () => {
+    const result = await lint("private-keyword.ts");
+    assert.deepEqual(
+      result.messages.map((m) => [m.line, m.column, m.ruleId]),
+      [
+        [3, 3, "no-restricted-syntax"], // field
+        [4, 3, "no-restricted-syntax"], // static field
+        [6, 23, "no-restricted-syntax"], // parameter property; the constructor passes
+        [7, 3, "no-restricted-syntax"], // method
+        [10, 3, "no-restricted-syntax"], // accessor
       ],
     );
   });

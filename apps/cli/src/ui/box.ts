@@ -1,7 +1,7 @@
 // A framed block of lines, sized by display width (the codes are ASCII; labels may not be).
 
 function width(s: string): number {
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- matching ESC is the point: it strips colour codes
   return [...s.replace(/\x1b\[[0-9;]*m/g, "")].length;
 }
 

@@ -11,7 +11,7 @@ export class MemoryPhoton implements PhotonApi {
   webhooks: Array<WebhookInfo & { secret: string }> = [];
   nextToken = "TOKEN-NEW";
   pendingPolls = 0;
-  private n = 0;
+  #n = 0;
 
   async startLogin() {
     this.calls.push("startLogin");
@@ -41,8 +41,8 @@ export class MemoryPhoton implements PhotonApi {
   }
   async createProject(_t: string, name: string) {
     this.calls.push(`createProject:${name}`);
-    const id = `dash-${++this.n}`;
-    const p = { id, name, spectrumProjectId: `spec-${this.n}`, secret: `PROJECT-SECRET-${this.n}` };
+    const id = `dash-${++this.#n}`;
+    const p = { id, name, spectrumProjectId: `spec-${this.#n}`, secret: `PROJECT-SECRET-${this.#n}` };
     this.projects.push(p);
     return { project: { id, name, spectrumProjectId: p.spectrumProjectId }, projectSecret: p.secret };
   }
@@ -50,7 +50,7 @@ export class MemoryPhoton implements PhotonApi {
     this.calls.push(`regenerate:${id}`);
     const p = this.projects.find((x) => x.id === id);
     if (!p) throw new Error("no such project");
-    p.secret = `PROJECT-SECRET-R${++this.n}`;
+    p.secret = `PROJECT-SECRET-R${++this.#n}`;
     return p.secret;
   }
   async credentialsWork(c: ProjectCredentials) {
@@ -61,13 +61,13 @@ export class MemoryPhoton implements PhotonApi {
     this.calls.push(`createUser:${u.phoneNumber}`);
     const existing = this.users.get(u.phoneNumber);
     if (existing) return existing;
-    const user = { id: `user-${++this.n}`, phoneNumber: u.phoneNumber };
+    const user = { id: `user-${++this.#n}`, phoneNumber: u.phoneNumber };
     this.users.set(u.phoneNumber, user);
     return user;
   }
   async registerWebhook(_c: ProjectCredentials, url: string) {
     this.calls.push(`registerWebhook:${url}`);
-    const hook = { id: `wh-${++this.n}`, webhookUrl: url, secret: `WEBHOOK-SECRET-${this.n}` };
+    const hook = { id: `wh-${++this.#n}`, webhookUrl: url, secret: `WEBHOOK-SECRET-${this.#n}` };
     this.webhooks.push(hook);
     return { id: hook.id, webhookUrl: url, signingSecret: hook.secret };
   }

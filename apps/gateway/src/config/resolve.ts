@@ -16,6 +16,7 @@ import {
   relaySettings,
   resolveRelayLink,
   SettingsError,
+  type FlagLayer,
   type RelayLinkSettings,
   type Settings,
   type SettingsSource,
@@ -84,6 +85,8 @@ export interface GatewayConfig extends RelayLinkSettings {
 }
 
 export interface ResolveOptions {
+  /** Command-line flags over every other layer, keyed by the env var each stands for. */
+  readonly flags?: FlagLayer;
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Reads a file as UTF-8; returns null when it does not exist. */
   readonly readFile: (path: string) => string | null;
@@ -111,7 +114,13 @@ export function resolveHome(env: ResolveOptions["env"], home: () => string = hom
  */
 export function resolveConfig(opts: ResolveOptions): GatewayConfig {
   const home = resolveHome(opts.env, opts.homedir);
-  const source = readSettingsSource({ env: opts.env, home, readFile: opts.readFile, secretKeys: [...RELAY_SECRET_KEYS, ...PHOTON_SECRET_KEYS] });
+  const source = readSettingsSource({
+    ...(opts.flags !== undefined ? { flags: opts.flags } : {}),
+    env: opts.env,
+    home,
+    readFile: opts.readFile,
+    secretKeys: [...RELAY_SECRET_KEYS, ...PHOTON_SECRET_KEYS],
+  });
   try {
     return resolveFrom(source, home, opts);
   } catch (e) {

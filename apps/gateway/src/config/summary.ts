@@ -1,55 +1,86 @@
 import { displayUrl } from "@hermes/settings";
 import type { AgentSpec, GatewayConfig, Sourced } from "./resolve.js";
 
+/** One resolved setting as `run --check` shows it: the display value (secrets `<hidden>`) and its source. */
+export interface ConfigEntry {
+  /** Stable name in `run --check --json`. */
+  readonly name: string;
+  readonly label: string;
+  /** null when unset. */
+  readonly value: string | null;
+  readonly source: Sourced<unknown>["source"];
+  /** The env var or config.yaml key it came from ("" for a default). */
+  readonly key: string;
+}
+
 /**
- * Lines describing the resolved configuration, each with its source. Secrets print as <hidden>;
- * URLs without userinfo, query or fragment (each may carry a token).
+ * The resolved configuration, each value with its source. Secrets show as <hidden>; URLs
+ * without userinfo, query or fragment (each may carry a token).
  */
-export function describeConfig(c: GatewayConfig): string[] {
-  const from = (s: Sourced<unknown>) => (s.source === "default" ? "default" : `${s.key} from ${s.source}`);
-  const show = (label: string, s: Sourced<unknown>, secret = false) => {
-    const v = s.value === null || (Array.isArray(s.value) && s.value.length === 0) ? "(unset)" : secret ? "<hidden>" : render(s.value);
-    return `${label.padEnd(18)} ${v}  [${from(s)}]`;
+export function configEntries(c: GatewayConfig): ConfigEntry[] {
+  const entry = (name: string, label: string, s: Sourced<unknown>, secret = false): ConfigEntry => {
+    const unset = s.value === null || (Array.isArray(s.value) && s.value.length === 0);
+    return { name, label, value: unset ? null : secret ? "<hidden>" : render(s.value), source: s.source, key: s.key };
   };
   return [
-    `home               ${c.home}`,
-    show("relay enabled", c.relayEnabled),
-    show("relay url", asUrl(c.relayUrl)),
-    show("relay id", c.relayId),
-    show("relay secret", c.relaySecret, true),
-    show("delivery key", c.relayDeliveryKey, true),
-    show("wake url", asUrl(c.relayWakeUrl)),
-    show("platforms", c.relayPlatforms),
-    show("bot ids", c.relayBotIds),
-    show("identity token", c.relayIdentityToken, true),
-    show("endpoint", asUrl(c.relayEndpoint)),
-    show("route keys", c.relayRouteKeys),
-    show("instance id", c.relayInstanceId),
-    show("commands", { ...c.commands, value: c.commands.value.map((x) => x.name) }),
-    show("inbound", { ...c.inboundPort, value: c.inboundPort.value === null ? null : `${c.inboundHost.value}:${c.inboundPort.value}` }),
-    show("agent", c.agent),
-    show("agent timeout ms", c.agentTimeoutMs),
-    show("agent pass env", c.agentPassEnv),
-    show("agent output", c.agentOutput),
-    show("reactions", { ...c.reactionPlatforms, value: c.reactionPlatforms.value.length === 0 ? "none" : c.reactionPlatforms.value }),
-    show("typing every ms", c.typingIntervalMs),
-    show("stream edit ms", c.streamEditIntervalMs),
-    show("media cache", { ...c.mediaCacheMaxBytes, value: `${c.mediaCacheMaxBytes.value} bytes, ${c.mediaCacheMaxAgeMs.value} ms` }),
-    show("health", { ...c.healthPort, value: c.healthPort.value === null ? null : `${c.healthHost.value}:${c.healthPort.value}` }),
-    show("drain timeout ms", c.drainTimeoutMs),
-    show("max queued turns", c.queueMaxTurns),
-    show("max queued turns per session", c.queueMaxPerSession),
-    show("log level", c.logLevel),
-    show("log format", { ...c.logFormat, value: c.logFormat.value ?? "auto (pretty on a terminal, else json)" }),
-    show("photon enabled", c.photon.enabled),
-    show("photon allowed", { ...c.photon.allowedUsers, value: c.photon.allowedUsers.value === "" ? null : c.photon.allowedUsers.value }),
-    show("photon tapbacks", c.photon.workingTapbacks),
-    show("photon webhook", { ...c.photon.webhookPort, value: c.photon.webhookPort.value === null ? null : `${c.photon.webhookHost.value}:${c.photon.webhookPort.value}` }),
-    show("webhook secret", c.photon.webhookSecret, true),
-    show("imessage address", c.photon.imessageAddress),
-    show("photon silence ms", c.photon.silenceTimeoutMs),
-    `allowlists         ${c.allowedUsers.size === 0 ? "(none)" : [...c.allowedUsers].map(([p, u]) => `${p}:${u.size}`).join(", ")}`,
+    entry("relayEnabled", "relay enabled", c.relayEnabled),
+    entry("relayUrl", "relay url", asUrl(c.relayUrl)),
+    entry("relayId", "relay id", c.relayId),
+    entry("relaySecret", "relay secret", c.relaySecret, true),
+    entry("deliveryKey", "delivery key", c.relayDeliveryKey, true),
+    entry("wakeUrl", "wake url", asUrl(c.relayWakeUrl)),
+    entry("platforms", "platforms", c.relayPlatforms),
+    entry("botIds", "bot ids", c.relayBotIds),
+    entry("identityToken", "identity token", c.relayIdentityToken, true),
+    entry("endpoint", "endpoint", asUrl(c.relayEndpoint)),
+    entry("routeKeys", "route keys", c.relayRouteKeys),
+    entry("instanceId", "instance id", c.relayInstanceId),
+    entry("commands", "commands", { ...c.commands, value: c.commands.value.map((x) => x.name) }),
+    entry("inbound", "inbound", { ...c.inboundPort, value: c.inboundPort.value === null ? null : `${c.inboundHost.value}:${c.inboundPort.value}` }),
+    entry("agent", "agent", c.agent),
+    entry("agentTimeoutMs", "agent timeout ms", c.agentTimeoutMs),
+    entry("agentPassEnv", "agent pass env", c.agentPassEnv),
+    entry("agentOutput", "agent output", c.agentOutput),
+    entry("reactions", "reactions", { ...c.reactionPlatforms, value: c.reactionPlatforms.value.length === 0 ? "none" : c.reactionPlatforms.value }),
+    entry("typingIntervalMs", "typing every ms", c.typingIntervalMs),
+    entry("streamEditIntervalMs", "stream edit ms", c.streamEditIntervalMs),
+    entry("mediaCache", "media cache", { ...c.mediaCacheMaxBytes, value: `${c.mediaCacheMaxBytes.value} bytes, ${c.mediaCacheMaxAgeMs.value} ms` }),
+    entry("health", "health", { ...c.healthPort, value: c.healthPort.value === null ? null : `${c.healthHost.value}:${c.healthPort.value}` }),
+    entry("drainTimeoutMs", "drain timeout ms", c.drainTimeoutMs),
+    entry("maxQueuedTurns", "max queued turns", c.queueMaxTurns),
+    entry("maxQueuedPerSession", "max queued turns per session", c.queueMaxPerSession),
+    entry("logLevel", "log level", c.logLevel),
+    entry("logFormat", "log format", { ...c.logFormat, value: c.logFormat.value ?? "auto (pretty on a terminal, else json)" }),
+    entry("photonEnabled", "photon enabled", c.photon.enabled),
+    entry("photonAllowedUsers", "photon allowed", { ...c.photon.allowedUsers, value: c.photon.allowedUsers.value === "" ? null : c.photon.allowedUsers.value }),
+    entry("photonWorkingTapbacks", "photon tapbacks", c.photon.workingTapbacks),
+    entry("photonWebhook", "photon webhook", { ...c.photon.webhookPort, value: c.photon.webhookPort.value === null ? null : `${c.photon.webhookHost.value}:${c.photon.webhookPort.value}` }),
+    entry("photonWebhookSecret", "webhook secret", c.photon.webhookSecret, true),
+    entry("imessageAddress", "imessage address", c.photon.imessageAddress),
+    entry("photonSilenceTimeoutMs", "photon silence ms", c.photon.silenceTimeoutMs),
   ];
+}
+
+/** `<platform>: <number of allowed users>` for each `<PLATFORM>_ALLOWED_USERS`. */
+function allowlists(c: GatewayConfig): Record<string, number> {
+  return Object.fromEntries([...c.allowedUsers].map(([platform, users]) => [platform, users.size]));
+}
+
+/** Lines for `run --check`. */
+export function describeConfig(c: GatewayConfig): string[] {
+  const from = (e: ConfigEntry) => (e.source === "default" ? "default" : `${e.key} from ${e.source}`);
+  const lists = Object.entries(allowlists(c));
+  return [
+    `home               ${c.home}`,
+    ...configEntries(c).map((e) => `${e.label.padEnd(18)} ${e.value ?? "(unset)"}  [${from(e)}]`),
+    `allowlists         ${lists.length === 0 ? "(none)" : lists.map(([p, n]) => `${p}:${n}`).join(", ")}`,
+  ];
+}
+
+/** The object `run --check --json` prints. */
+export function configJson(c: GatewayConfig): { home: string; settings: Record<string, Omit<ConfigEntry, "name" | "label">>; allowlists: Record<string, number>; warnings: readonly string[] } {
+  const settings = Object.fromEntries(configEntries(c).map(({ name, value, source, key }) => [name, { value, source, key }]));
+  return { home: c.home, settings, allowlists: allowlists(c), warnings: c.warnings };
 }
 
 /** How an agent backend is shown: its kind, the exec command, or only an HTTP URL's origin. */

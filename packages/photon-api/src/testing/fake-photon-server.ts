@@ -3,7 +3,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { computeWebhookSignature } from "../webhook/verify.js";
 
-/** Where the approving device-token response carries the token (docs/contract/photon.md#token-candidates, six shapes). */
+/**
+ * Where the approving device-token response carries the token
+ * (docs/contract/photon.md#token-candidates, six shapes).
+ */
 export type TokenShape = "access_token" | "accessToken" | "session.access_token" | "data.access_token" | "data.accessToken" | "set-auth-token";
 
 export interface DeviceScript {
@@ -56,26 +59,26 @@ export class FakePhotonServer {
   readonly requests: RecordedRequest[] = [];
   /** Dashboard tokens and what they may do. */
   readonly tokens = new Map<string, { session: boolean; projects: boolean }>();
-  private readonly devices = new Map<string, DeviceState>();
-  private readonly scripts: DeviceScript[] = [];
-  private readonly failures: FakeFailure[] = [];
-  private server: Server | undefined;
-  private readonly options: Required<FakePhotonServerOptions>;
+  readonly #devices = new Map<string, DeviceState>();
+  readonly #scripts: DeviceScript[] = [];
+  readonly #failures: FakeFailure[] = [];
+  #server: Server | undefined;
+  readonly #options: Required<FakePhotonServerOptions>;
 
   constructor(options: FakePhotonServerOptions = {}) {
-    this.options = { clientIds: options.clientIds ?? ["photon-cli"], createProjectShape: options.createProjectShape ?? "full", now: options.now ?? Date.now };
+    this.#options = { clientIds: options.clientIds ?? ["photon-cli"], createProjectShape: options.createProjectShape ?? "full", now: options.now ?? Date.now };
   }
 
   async start(): Promise<this> {
-    const server = createServer((req, res) => void this.handle(req, res));
+    const server = createServer((req, res) => void this.#handle(req, res));
     await new Promise<void>((resolve, reject) => { server.once("error", reject); server.listen(0, "127.0.0.1", resolve); });
-    this.server = server;
+    this.#server = server;
     return this;
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
+    const server = this.#server;
+    this.#server = undefined;
     if (!server) return;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -83,14 +86,16 @@ export class FakePhotonServer {
 
   /** `http://127.0.0.1:<port>`; serves both dashboard and Spectrum paths. */
   get baseUrl(): string {
-    if (!this.server) throw new Error("FakePhotonServer is not started; call start() first");
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    if (!this.#server) throw new Error("FakePhotonServer is not started; call start() first");
+    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
   }
   get dashboardHost(): string { return this.baseUrl; }
   get spectrumHost(): string { return this.baseUrl; }
 
-  /** Script the next device code issued (FIFO). Unscripted codes approve at once with a fresh token. */
-  scriptDeviceCode(script: DeviceScript): void { this.scripts.push(script); }
+  /**
+   * Script the next device code issued (FIFO). Unscripted codes approve at once with a fresh token.
+   */
+  scriptDeviceCode(script: DeviceScript): void { this.#scripts.push(script); }
 
   /** Register a dashboard token (valid for both session and projects unless told otherwise). */
   addToken(token: string, rights: { session?: boolean; projects?: boolean } = {}): void {
@@ -104,15 +109,17 @@ export class FakePhotonServer {
     return project;
   }
 
-  /** Make the next matching request(s) fail: 429 (with Retry-After), 500, or a dropped connection. */
-  injectFailure(failure: FakeFailure): void { this.failures.push({ ...failure, times: failure.times ?? 1 }); }
+  /**
+   * Make the next matching request(s) fail: 429 (with Retry-After), 500, or a dropped connection.
+   */
+  injectFailure(failure: FakeFailure): void { this.#failures.push({ ...failure, times: failure.times ?? 1 }); }
 
   /** POST a signed `messages` delivery like Photon does; returns the receiver's status. */
   async deliverWebhook(url: string, event: unknown, options: { secret?: string; webhookId?: string; timestamp?: number; signature?: string } = {}): Promise<{ status: number; body: string }> {
     const secret = options.secret ?? this.webhooks.find((w) => w.webhookUrl === url)?.signingSecret;
     if (!secret) throw new Error(`no webhook registered for ${url}; pass options.secret`);
     const raw = Buffer.from(JSON.stringify(event));
-    const ts = String(options.timestamp ?? Math.floor(this.options.now() / 1000));
+    const ts = String(options.timestamp ?? Math.floor(this.#options.now() / 1000));
     const res = await fetch(url, {
       method: "POST", body: raw,
       headers: {
@@ -125,7 +132,7 @@ export class FakePhotonServer {
   }
 
   // ---- routing ----
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString("utf8");
@@ -134,30 +141,30 @@ export class FakePhotonServer {
     const method = req.method ?? "GET";
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     this.requests.push({ method, path, authorization: req.headers.authorization, body });
-    const failure = this.failures.find((f) => (!f.path || path.startsWith(f.path)) && (!f.method || f.method === method));
+    const failure = this.#failures.find((f) => (!f.path || path.startsWith(f.path)) && (!f.method || f.method === method));
     if (failure) {
       failure.times = (failure.times ?? 1) - 1;
-      if (failure.times <= 0) this.failures.splice(this.failures.indexOf(failure), 1);
+      if (failure.times <= 0) this.#failures.splice(this.#failures.indexOf(failure), 1);
       if (failure.kind === "drop") { req.socket.destroy(); return; }
       const headers: Record<string, string> = failure.kind.status === 429 && failure.kind.retryAfter !== undefined ? { "retry-after": String(failure.kind.retryAfter) } : {};
       return send(res, failure.kind.status, { succeed: false, message: failure.kind.status === 429 ? "rate limited" : "internal error" }, headers);
     }
     const b = (body ?? {}) as Record<string, unknown>;
-    if (method === "POST" && path === "/api/auth/device/code") return this.deviceCode(res, b);
-    if (method === "POST" && path === "/api/auth/device/token") return this.deviceToken(res, b);
-    if (path.startsWith("/api/")) return this.dashboard(req, res, method, path, b);
+    if (method === "POST" && path === "/api/auth/device/code") return this.#deviceCode(res, b);
+    if (method === "POST" && path === "/api/auth/device/token") return this.#deviceToken(res, b);
+    if (path.startsWith("/api/")) return this.#dashboard(req, res, method, path, b);
     const m = /^\/projects\/([^/]+)\/(users|webhooks)\/?([^/]*)$/.exec(path);
-    if (m) return this.spectrum(req, res, method, decodeURIComponent(m[1]!), m[2]!, decodeURIComponent(m[3] ?? ""), b);
+    if (m) return this.#spectrum(req, res, method, decodeURIComponent(m[1]!), m[2]!, decodeURIComponent(m[3] ?? ""), b);
     return send(res, 404, { error: "not_found" });
   }
 
-  private deviceCode(res: ServerResponse, b: Record<string, unknown>): void {
+  #deviceCode(res: ServerResponse, b: Record<string, unknown>): void {
     if (typeof b.client_id !== "string") return send(res, 400, { error: "invalid_request", error_description: "client_id is required" });
-    if (!this.options.clientIds.includes(b.client_id)) return send(res, 400, { error: "invalid_client", error_description: "unknown client" });
-    const script = this.scripts.shift() ?? { outcome: { approve: {} } };
+    if (!this.#options.clientIds.includes(b.client_id)) return send(res, 400, { error: "invalid_client", error_description: "unknown client" });
+    const script = this.#scripts.shift() ?? { outcome: { approve: {} } };
     const deviceCode = randomBytes(16).toString("hex");
     const userCode = `${randomBytes(2).toString("hex")}-${randomBytes(2).toString("hex")}`.toUpperCase();
-    this.devices.set(deviceCode, { script, polls: 0, userCode });
+    this.#devices.set(deviceCode, { script, polls: 0, userCode });
     send(res, 200, {
       device_code: deviceCode, user_code: userCode, verification_uri: `${this.baseUrl}/device`,
       verification_uri_complete: `${this.baseUrl}/device?user_code=${userCode}`,
@@ -165,9 +172,9 @@ export class FakePhotonServer {
     });
   }
 
-  private deviceToken(res: ServerResponse, b: Record<string, unknown>): void {
+  #deviceToken(res: ServerResponse, b: Record<string, unknown>): void {
     if (b.grant_type !== "urn:ietf:params:oauth:grant-type:device_code") return send(res, 400, { error: "unsupported_grant_type" });
-    const state = typeof b.device_code === "string" ? this.devices.get(b.device_code) : undefined;
+    const state = typeof b.device_code === "string" ? this.#devices.get(b.device_code) : undefined;
     if (!state) return send(res, 400, { error: "invalid_grant" });
     const { script } = state;
     state.polls++;
@@ -180,7 +187,7 @@ export class FakePhotonServer {
     if ("error" in outcome) return send(res, 400, { error: outcome.error });
     const token = outcome.approve.token ?? `tok_${randomBytes(16).toString("hex")}`;
     this.tokens.set(token, { session: !outcome.approve.failsSession, projects: !outcome.approve.failsProjects });
-    this.devices.delete(b.device_code as string);
+    this.#devices.delete(b.device_code as string);
     const shapes = ([] as TokenShape[]).concat(outcome.approve.shape ?? "set-auth-token");
     const out: Record<string, unknown> = {};
     const headers: Record<string, string> = {};
@@ -193,7 +200,7 @@ export class FakePhotonServer {
     send(res, 200, out, headers);
   }
 
-  private dashboard(req: IncomingMessage, res: ServerResponse, method: string, path: string, b: Record<string, unknown>): void {
+  #dashboard(req: IncomingMessage, res: ServerResponse, method: string, path: string, b: Record<string, unknown>): void {
     const auth = req.headers.authorization ?? "";
     const token = auth.startsWith("Bearer ") ? auth.slice(7) : "";
     const rights = this.tokens.get(token);
@@ -210,7 +217,7 @@ export class FakePhotonServer {
       if (typeof b.name !== "string" || !b.name.trim()) return send(res, 400, { error: "name is required" });
       const p = this.addProject(token, b.name);
       if (typeof b.location === "string") p.location = b.location;
-      if (this.options.createProjectShape === "success-id") return send(res, 200, { success: true, id: p.id });
+      if (this.#options.createProjectShape === "success-id") return send(res, 200, { success: true, id: p.id });
       const { ownerToken: _o, ...shown } = p;
       return send(res, 200, shown);
     }
@@ -224,12 +231,12 @@ export class FakePhotonServer {
     send(res, 404, { error: "not_found" });
   }
 
-  private spectrum(req: IncomingMessage, res: ServerResponse, method: string, projectId: string, kind: string, itemId: string, b: Record<string, unknown>): void {
+  #spectrum(req: IncomingMessage, res: ServerResponse, method: string, projectId: string, kind: string, itemId: string, b: Record<string, unknown>): void {
     const auth = req.headers.authorization ?? "";
     const decoded = auth.startsWith("Basic ") ? Buffer.from(auth.slice(6), "base64").toString("utf8") : "";
     const project = this.projects.find((p) => p.spectrumProjectId === projectId || p.id === projectId);
     if (!project || decoded !== `${projectId}:${project.projectSecret}`) return send(res, 401, { succeed: false, code: "unauthorized", message: "invalid project credentials" });
-    const now = new Date(this.options.now()).toISOString();
+    const now = new Date(this.#options.now()).toISOString();
     if (kind === "users" && !itemId) {
       if (method === "GET") return send(res, 200, { succeed: true, data: { users: this.users.filter((u) => u.projectId === projectId) } });
       if (method === "POST") {

@@ -22,7 +22,10 @@ interface CachedFile {
 const SAFE_NAME = /[^\w.-]+/g;
 const MAX_NAME_LENGTH = 80;
 
-/** A file name safe to put in a path: no separators, no leading dots, bounded length; `fallback` when nothing is left. */
+/**
+ * A file name safe to put in a path: no separators, no leading dots, bounded length; `fallback`
+ * when nothing is left.
+ */
 export function safeFileName(name: string | null | undefined, fallback = "attachment"): string {
   const cleaned = (name ?? "").replace(SAFE_NAME, "_").replace(/^[._]+/, "").slice(-MAX_NAME_LENGTH);
   return cleaned === "" ? fallback : cleaned;
@@ -30,40 +33,48 @@ export function safeFileName(name: string | null | undefined, fallback = "attach
 
 export class MediaCache {
   readonly maxFileBytes: number;
-  private readonly maxTotalBytes: number;
-  private files: CachedFile[] = [];
-  private total = 0;
-  private ready: Promise<void> | undefined;
+  readonly #maxTotalBytes: number;
+  #files: CachedFile[] = [];
+  #total = 0;
+  #ready: Promise<void> | undefined;
 
-  constructor(private readonly options: MediaCacheOptions) {
+  readonly #options: MediaCacheOptions;
+
+  constructor(options: MediaCacheOptions) {
+    this.#options = options;
     this.maxFileBytes = options.maxFileBytes ?? 20 * 1024 * 1024;
-    this.maxTotalBytes = options.maxTotalBytes ?? 512 * 1024 * 1024;
+    this.#maxTotalBytes = options.maxTotalBytes ?? 512 * 1024 * 1024;
   }
 
-  /** Writes `bytes` (atomically, 0600) and returns the file's path; evicts the oldest files over the total bound. */
+  /**
+   * Writes `bytes` (atomically, 0600) and returns the file's path; evicts the oldest files over the
+   * total bound.
+   */
   async store(fileName: string | null, bytes: Uint8Array): Promise<string> {
     if (bytes.byteLength > this.maxFileBytes) throw new RangeError(`attachment of ${bytes.byteLength} bytes is over the ${this.maxFileBytes}-byte limit`);
-    await (this.ready ??= this.load());
-    const path = join(this.options.dir, `${Date.now().toString(36)}-${randomBytes(4).toString("hex")}-${safeFileName(fileName)}`);
+    await (this.#ready ??= this.#load());
+    const path = join(this.#options.dir, `${Date.now().toString(36)}-${randomBytes(4).toString("hex")}-${safeFileName(fileName)}`);
     const temp = `${path}.partial`;
     await writeFile(temp, bytes, { mode: 0o600 });
     await rename(temp, path);
-    this.files.push({ path, size: bytes.byteLength });
-    this.total += bytes.byteLength;
-    await this.evict();
+    this.#files.push({ path, size: bytes.byteLength });
+    this.#total += bytes.byteLength;
+    await this.#evict();
     return path;
   }
 
   get totalBytes(): number {
-    return this.total;
+    return this.#total;
   }
 
-  /** Picks up files an earlier process left, oldest first, so the total bound holds across restarts. */
-  private async load(): Promise<void> {
-    await mkdir(this.options.dir, { recursive: true, mode: 0o700 });
+  /**
+   * Picks up files an earlier process left, oldest first, so the total bound holds across restarts.
+   */
+  async #load(): Promise<void> {
+    await mkdir(this.#options.dir, { recursive: true, mode: 0o700 });
     const found: Array<CachedFile & { mtime: number }> = [];
-    for (const name of await readdir(this.options.dir)) {
-      const path = join(this.options.dir, name);
+    for (const name of await readdir(this.#options.dir)) {
+      const path = join(this.#options.dir, name);
       if (name.endsWith(".partial")) {
         await rm(path, { force: true });
         continue;
@@ -72,15 +83,15 @@ export class MediaCache {
       if (info?.isFile()) found.push({ path, size: info.size, mtime: info.mtimeMs });
     }
     found.sort((a, b) => a.mtime - b.mtime);
-    this.files = found.map(({ path, size }) => ({ path, size }));
-    this.total = found.reduce((sum, file) => sum + file.size, 0);
+    this.#files = found.map(({ path, size }) => ({ path, size }));
+    this.#total = found.reduce((sum, file) => sum + file.size, 0);
   }
 
-  private async evict(): Promise<void> {
-    while (this.total > this.maxTotalBytes && this.files.length > 1) {
-      const oldest = this.files.shift();
+  async #evict(): Promise<void> {
+    while (this.#total > this.#maxTotalBytes && this.#files.length > 1) {
+      const oldest = this.#files.shift();
       if (!oldest) break;
-      this.total -= oldest.size;
+      this.#total -= oldest.size;
       await rm(oldest.path, { force: true });
     }
   }

@@ -12,7 +12,10 @@ export interface SendQueueOptions {
   burst?: number;
   /** Calls waiting (not counting the running one) before `enqueue` refuses. Default 200. */
   maxQueued?: number;
-  /** Backoff after a RESOURCE_EXHAUSTED refusal: first wait, doubled per refusal up to `rateLimitMaxDelayMs`. */
+  /**
+   * Backoff after a RESOURCE_EXHAUSTED refusal: first wait, doubled per refusal up to
+   * `rateLimitMaxDelayMs`.
+   */
   rateLimitInitialDelayMs?: number;
   rateLimitMaxDelayMs?: number;
   /** Refusals of one call before it fails with `rate_limited`. Default 10. */
@@ -54,32 +57,32 @@ interface Job {
 }
 
 export class SendQueue {
-  private readonly jobs: Job[] = [];
-  private readonly ratePerSecond: number;
-  private readonly burst: number;
-  private readonly maxQueued: number;
-  private readonly initialDelayMs: number;
-  private readonly maxDelayMs: number;
-  private readonly maxRetries: number;
-  private readonly now: () => number;
-  private readonly sleep: (ms: number) => Promise<void>;
-  private tokens: number;
-  private refilledAt: number;
-  private running = false;
-  private stopped = false;
-  private readonly counters = { completed: 0, failed: 0, rateLimitRetries: 0 };
+  readonly #jobs: Job[] = [];
+  readonly #ratePerSecond: number;
+  readonly #burst: number;
+  readonly #maxQueued: number;
+  readonly #initialDelayMs: number;
+  readonly #maxDelayMs: number;
+  readonly #maxRetries: number;
+  readonly #now: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
+  #tokens: number;
+  #refilledAt: number;
+  #running = false;
+  #stopped = false;
+  readonly #counters = { completed: 0, failed: 0, rateLimitRetries: 0 };
 
   constructor(options: SendQueueOptions = {}) {
-    this.ratePerSecond = positive(options.ratePerSecond ?? 5, "ratePerSecond");
-    this.burst = positive(options.burst ?? 1, "burst");
-    this.maxQueued = positive(options.maxQueued ?? 200, "maxQueued");
-    this.initialDelayMs = positive(options.rateLimitInitialDelayMs ?? 1000, "rateLimitInitialDelayMs");
-    this.maxDelayMs = positive(options.rateLimitMaxDelayMs ?? 30_000, "rateLimitMaxDelayMs");
-    this.maxRetries = options.maxRateLimitRetries ?? 10;
-    this.now = options.now ?? Date.now;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.tokens = this.burst;
-    this.refilledAt = this.now();
+    this.#ratePerSecond = positive(options.ratePerSecond ?? 5, "ratePerSecond");
+    this.#burst = positive(options.burst ?? 1, "burst");
+    this.#maxQueued = positive(options.maxQueued ?? 200, "maxQueued");
+    this.#initialDelayMs = positive(options.rateLimitInitialDelayMs ?? 1000, "rateLimitInitialDelayMs");
+    this.#maxDelayMs = positive(options.rateLimitMaxDelayMs ?? 30_000, "rateLimitMaxDelayMs");
+    this.#maxRetries = options.maxRateLimitRetries ?? 10;
+    this.#now = options.now ?? Date.now;
+    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#tokens = this.#burst;
+    this.#refilledAt = this.#now();
   }
 
   /**
@@ -89,68 +92,71 @@ export class SendQueue {
    * change anything (their lost answers are `upstream_transient`, not `ambiguous`).
    */
   enqueue<T>(label: string, run: () => Promise<T>, options: { mutating?: boolean } = {}): Promise<T> {
-    if (this.stopped) return Promise.reject(new SendQueueStoppedError());
-    if (this.jobs.length >= this.maxQueued) return Promise.reject(new SendQueueFullError(this.maxQueued));
+    if (this.#stopped) return Promise.reject(new SendQueueStoppedError());
+    if (this.#jobs.length >= this.#maxQueued) return Promise.reject(new SendQueueFullError(this.#maxQueued));
     return new Promise<T>((resolve, reject) => {
-      this.jobs.push({ label, mutating: options.mutating ?? true, run, resolve: resolve as (value: unknown) => void, reject });
-      void this.drain();
+      this.#jobs.push({ label, mutating: options.mutating ?? true, run, resolve: resolve as (value: unknown) => void, reject });
+      void this.#drain();
     });
   }
 
   get stats(): SendQueueStats {
-    return { ...this.counters, queued: this.jobs.length };
+    return { ...this.#counters, queued: this.#jobs.length };
   }
 
-  /** Refuses new calls and rejects the waiting ones with `SendQueueStoppedError`; a running call finishes. */
+  /**
+   * Refuses new calls and rejects the waiting ones with `SendQueueStoppedError`; a running call
+   * finishes.
+   */
   stop(): void {
-    this.stopped = true;
-    for (const job of this.jobs.splice(0)) job.reject(new SendQueueStoppedError());
+    this.#stopped = true;
+    for (const job of this.#jobs.splice(0)) job.reject(new SendQueueStoppedError());
   }
 
-  private async drain(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+  async #drain(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
     try {
-      for (let job = this.jobs.shift(); job; job = this.jobs.shift()) await this.execute(job);
+      for (let job = this.#jobs.shift(); job; job = this.#jobs.shift()) await this.#execute(job);
     } finally {
-      this.running = false;
+      this.#running = false;
     }
   }
 
-  private async execute(job: Job): Promise<void> {
-    let delayMs = this.initialDelayMs;
+  async #execute(job: Job): Promise<void> {
+    let delayMs = this.#initialDelayMs;
     for (let refusals = 0; ; refusals++) {
-      await this.takeToken();
+      await this.#takeToken();
       try {
         const value = await job.run();
-        this.counters.completed += 1;
+        this.#counters.completed += 1;
         job.resolve(value);
         return;
       } catch (error) {
         const code = classifyPhotonError(error, job.mutating);
-        if (code === "rate_limited" && refusals < this.maxRetries && !this.stopped) {
-          this.counters.rateLimitRetries += 1;
-          await this.sleep(delayMs);
-          delayMs = Math.min(delayMs * 2, this.maxDelayMs);
+        if (code === "rate_limited" && refusals < this.#maxRetries && !this.#stopped) {
+          this.#counters.rateLimitRetries += 1;
+          await this.#sleep(delayMs);
+          delayMs = Math.min(delayMs * 2, this.#maxDelayMs);
           continue;
         }
-        this.counters.failed += 1;
+        this.#counters.failed += 1;
         job.reject(new PhotonSendError(code, job.label, error));
         return;
       }
     }
   }
 
-  private async takeToken(): Promise<void> {
+  async #takeToken(): Promise<void> {
     for (;;) {
-      const now = this.now();
-      this.tokens = Math.min(this.burst, this.tokens + ((now - this.refilledAt) / 1000) * this.ratePerSecond);
-      this.refilledAt = now;
-      if (this.tokens >= 1) {
-        this.tokens -= 1;
+      const now = this.#now();
+      this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#refilledAt) / 1000) * this.#ratePerSecond);
+      this.#refilledAt = now;
+      if (this.#tokens >= 1) {
+        this.#tokens -= 1;
         return;
       }
-      await this.sleep(Math.ceil(((1 - this.tokens) / this.ratePerSecond) * 1000));
+      await this.#sleep(Math.ceil(((1 - this.#tokens) / this.#ratePerSecond) * 1000));
     }
   }
 }

@@ -31,37 +31,40 @@ const PROJECT_PATH = /^\/projects\/([^/]+)\/(.*)$/;
  */
 export class FakeControlPlane {
   readonly requests: RecordedControlRequest[] = [];
-  private readonly server: Server;
-  private rateLimitedRequests = 0;
-  private port = 0;
+  readonly #server: Server;
+  #rateLimitedRequests = 0;
+  #port = 0;
 
-  constructor(private readonly options: ControlPlaneOptions) {
-    this.server = createServer({ cert: options.cert, key: options.key }, (req, res) => this.handle(req, res));
+  readonly #options: ControlPlaneOptions;
+
+  constructor(options: ControlPlaneOptions) {
+    this.#options = options;
+    this.#server = createServer({ cert: options.cert, key: options.key }, (req, res) => this.#handle(req, res));
   }
 
   async listen(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(0, "127.0.0.1", () => resolve());
+      this.#server.once("error", reject);
+      this.#server.listen(0, "127.0.0.1", () => resolve());
     });
-    this.port = (this.server.address() as AddressInfo).port;
+    this.#port = (this.#server.address() as AddressInfo).port;
   }
 
   get url(): string {
-    return `https://127.0.0.1:${this.port}`;
+    return `https://127.0.0.1:${this.#port}`;
   }
 
   /** The next `count` requests get HTTP 429 with Spectrum's rate-limit envelope. */
   rateLimit(count: number): void {
-    this.rateLimitedRequests += count;
+    this.#rateLimitedRequests += count;
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  #handle(req: IncomingMessage, res: ServerResponse): void {
     const method = req.method ?? "GET";
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     // Drain the body: no route here reads one, but the socket must be left clean for keep-alive.
@@ -72,13 +75,13 @@ export class FakeControlPlane {
       res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(bytes) });
       res.end(bytes);
     };
-    if (this.rateLimitedRequests > 0) {
-      this.rateLimitedRequests -= 1;
+    if (this.#rateLimitedRequests > 0) {
+      this.#rateLimitedRequests -= 1;
       answer(429, { succeed: false, code: "RATE_LIMITED", message: "Too many requests: 5 per second per project" }, null);
       return;
     }
     const match = PROJECT_PATH.exec(path);
-    if (!match || match[1] !== this.options.projectId) {
+    if (!match || match[1] !== this.#options.projectId) {
       answer(404, { succeed: false, code: "NOT_FOUND", message: `No route for ${method} ${path}` }, null);
       return;
     }
@@ -87,7 +90,7 @@ export class FakeControlPlane {
       answer(200, { succeed: true, data: { imessage: { enabled: true } } }, null);
       return;
     }
-    const authorized = this.isAuthorized(req.headers.authorization);
+    const authorized = this.#isAuthorized(req.headers.authorization);
     const known = (method === "GET" && rest === "") || (method === "POST" && rest === "imessage/tokens");
     if (!known) {
       answer(404, { succeed: false, code: "NOT_FOUND", message: `No route for ${method} ${path}` }, authorized);
@@ -98,14 +101,14 @@ export class FakeControlPlane {
       return;
     }
     if (rest === "") {
-      answer(200, { succeed: true, data: { id: this.options.projectId, name: "Spectrum fake project", profile: { imessageSynced: false } } }, true);
+      answer(200, { succeed: true, data: { id: this.#options.projectId, name: "Spectrum fake project", profile: { imessageSynced: false } } }, true);
       return;
     }
-    answer(200, { succeed: true, data: { type: "shared", token: this.options.issueToken(), expiresIn: this.options.tokenTtlSeconds } }, true);
+    answer(200, { succeed: true, data: { type: "shared", token: this.#options.issueToken(), expiresIn: this.#options.tokenTtlSeconds } }, true);
   }
 
-  private isAuthorized(header: string | undefined): boolean {
-    const expected = Buffer.from(`Basic ${Buffer.from(`${this.options.projectId}:${this.options.projectSecret}`).toString("base64")}`);
+  #isAuthorized(header: string | undefined): boolean {
+    const expected = Buffer.from(`Basic ${Buffer.from(`${this.#options.projectId}:${this.#options.projectSecret}`).toString("base64")}`);
     const given = Buffer.from(header ?? "");
     return given.length === expected.length && timingSafeEqual(given, expected);
   }

@@ -25,6 +25,9 @@ import type {
 import { ChatRoutes } from "./chat-routes.js";
 
 /** Any `{debug?, info?, warn?, error?}` (console fits). */
+
+/** Ops whose refusal says nothing the refusal of the reply itself does not. */
+const COSMETIC_OPS: ReadonlySet<string> = new Set(["typing", "react"]);
 export type RelayAdapterLogger = RelayLogger;
 
 export interface RelayAdapterOptions {
@@ -387,8 +390,11 @@ export class RelayAdapter implements PlatformAdapter {
     if (classifyOutboundResult(result) === "declined") {
       // An authorization decision, recorded once here; callers must not retry it or re-send
       // the content through another op (see classifyOutboundResult).
+      // Cosmetic ops (typing, reactions) refused on the same chat around a refused reply would
+      // repeat the warning several times per turn: they are recorded at debug.
       const target = chatId ?? (typeof fields["session_key"] === "string" ? fields["session_key"] : "?");
-      this.#warn(`relay ${op} DECLINED by the connector for ${target} (${platform ?? "default identity"}): ${typeof result.error === "string" ? result.error : "egress declined"}`);
+      const record = COSMETIC_OPS.has(op) ? this.#debug.bind(this) : this.#warn.bind(this);
+      record(`relay ${op} DECLINED by the connector for ${target} (${platform ?? "default identity"}): ${typeof result.error === "string" ? result.error : "egress declined"}`);
     }
     return result;
   }

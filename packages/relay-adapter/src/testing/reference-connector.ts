@@ -101,7 +101,7 @@ export class ReferenceConnector extends EventEmitter {
   readonly enrollmentTokens = new Map<string, { tenant: string }>();
   /** @internal delivery keys minted by enroll/provision */
   readonly deliveryKeys = new Map<string, string>();
-  /** @internal uploaded media */
+  /** Media in the store (uploads and `publishMedia`), by id: for assertions. */
   readonly media = new Map<string, { bytes: Buffer; contentType: string; filename: string | null }>();
 
   constructor(opts: ReferenceConnectorOptions = {}) {

@@ -1,0 +1,149 @@
+// The command-line conventions hermes-gateway shares with hermes, on the BUILT bin: a closed
+// stdout pipe, the error style, `help [command...]`.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+
+const BIN = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+const home = mkdtempSync(join(tmpdir(), "gw-cmdline-"));
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+const env = { PATH: process.env.PATH ?? "", HERMES_HOME: home };
+
+function gw(args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: "utf8", timeout: 20_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** The bin with its stdout closed by the reader before anything is written (`… | head -1`). */
+function withClosedStdout(args: string[], extraEnv: Record<string, string> = {}) {
+  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; err: string }>(
+    (resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, ...args], {
+        env: { ...env, ...extraEnv },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      child.stdout.destroy();
+      let err = "";
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
+      child.on("error", reject);
+      child.on("close", (code, signal) => resolve({ code, signal, err }));
+    },
+  );
+}
+
+describe("hermes-gateway command line", () => {
+  it.each([[["--help"]], [["--version"]], [["help", "run"]]])(
+    "%j with a closed stdout pipe exits 0 quietly",
+    async (args) => {
+      expect(await withClosedStdout(args)).toEqual({ code: 0, signal: null, err: "" });
+    },
+  );
+
+  it("run --check with a closed stdout pipe exits 0 quietly", async () => {
+    const r = await withClosedStdout(["run", "--check"], {
+      GATEWAY_RELAY_URL: "ws://127.0.0.1:9/relay",
+      GATEWAY_RELAY_PLATFORMS: "discord",
+    });
+    expect(r).toEqual({ code: 0, signal: null, err: "" });
+  });
+
+  it("an unknown option: ✗ message and a pointer to the command's --help, no help dump, exit 2", () => {
+    expect(gw(["run", "--bogus"])).toEqual({
+      code: 2,
+      out: "",
+      err: "✗ unknown option '--bogus'\n  Run `hermes-gateway run --help` for usage.\n",
+    });
+    expect(gw(["runn"])).toEqual({
+      code: 2,
+      out: "",
+      err: "✗ unknown command 'runn' (Did you mean run?)\n  Run `hermes-gateway --help` for usage.\n",
+    });
+  });
+
+  it("help [command] prints that command's help on stdout, exit 0", () => {
+    const top = gw(["help"]);
+    expect(top.code).toBe(0);
+    expect(top.out).toMatch(/help \[command\.\.\.\]\s+show help for a command/);
+    const run = gw(["help", "run"]);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/^Usage: hermes-gateway run \[options\]/);
+    expect(gw(["help", "nope"]).code).toBe(2);
+  });
+
+  it("a bad setting names the key and its true source, in the same ✗ style", () => {
+    const r = spawnSync(process.execPath, [BIN, "run", "--check"], {
+      env: { ...env, GATEWAY_LOG_LEVEL: "loud" },
+      encoding: "utf8",
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(
+      /^✗ Invalid configuration: GATEWAY_LOG_LEVEL \(from env\): expected one of/,
+    );
+  });
+});
+
+describe("hermes-gateway run --check --json", () => {
+  const relay = {
+    GATEWAY_RELAY_URL: "ws://127.0.0.1:9/relay?token=abc",
+    GATEWAY_RELAY_PLATFORMS: "discord",
+    GATEWAY_RELAY_SECRET: "json-secret-value-0123456789abcdef",
+  };
+
+  it("prints every setting with its source as JSON, secrets hidden", () => {
+    const r = spawnSync(process.execPath, [BIN, "run", "--check", "--json"], {
+      env: { ...env, ...relay },
+      encoding: "utf8",
+    });
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      home: string;
+      settings: Record<string, { value: string | null; source: string; key: string }>;
+    };
+    expect(out.home).toBe(home);
+    expect(out.settings.relayUrl).toEqual({
+      value: "ws://127.0.0.1:9/relay?<hidden>",
+      source: "env",
+      key: "GATEWAY_RELAY_URL",
+    });
+    expect(out.settings.relaySecret).toEqual({
+      value: "<hidden>",
+      source: "env",
+      key: "GATEWAY_RELAY_SECRET",
+    });
+    expect(out.settings.platforms).toMatchObject({ source: "env", key: "GATEWAY_RELAY_PLATFORMS" });
+    expect(r.stdout + r.stderr).not.toContain("json-secret-value");
+    expect(r.stdout).not.toContain("token=abc");
+  });
+
+  it("errors are one JSON line on stderr: configuration (exit 2) and usage (exit 2)", () => {
+    const bad = spawnSync(process.execPath, [BIN, "run", "--check", "--json"], {
+      env: { ...env, GATEWAY_LOG_LEVEL: "loud" },
+      encoding: "utf8",
+    });
+    expect(bad.status).toBe(2);
+    expect(bad.stdout).toBe("");
+    expect(JSON.parse(bad.stderr)).toMatchObject({
+      error: {
+        code: "SETTINGS_INVALID_VALUE",
+        message: expect.stringContaining("GATEWAY_LOG_LEVEL (from env)"),
+      },
+    });
+    const usage = gw(["run", "--json", "--bogus"]);
+    expect(usage.code).toBe(2);
+    expect(JSON.parse(usage.err)).toEqual({
+      error: {
+        code: "unknown-option",
+        message: "unknown option '--bogus'",
+        hints: ["Run `hermes-gateway run --help` for usage."],
+      },
+    });
+    const alone = gw(["run", "--json"]);
+    expect(alone.code).toBe(2);
+    expect(JSON.parse(alone.err)).toMatchObject({
+      error: { code: "usage", message: "--json goes with --check (run --check --json)" },
+    });
+  });
+});
