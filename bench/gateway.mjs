@@ -132,6 +132,10 @@ if (built) {
       GATEWAY_HEALTH_PORT: "0",
       GATEWAY_LOG_LEVEL: "warn",
       GATEWAY_AGENT: "echo",
+      // No typing/reaction ops per turn, so the figure stays comparable with runs before they
+      // existed (0 turns typing off; "none" turns reactions off on every platform).
+      GATEWAY_TYPING_INTERVAL_MS: "0",
+      GATEWAY_REACTIONS: "none",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

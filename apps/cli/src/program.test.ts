@@ -1,17 +1,11 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useTempHome } from "../test/support/temp-home.js";
 import { fakeContext } from "../test/support/context.js";
 import { run } from "./program.js";
 
-let home: string;
-beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), "hermes-cli-"));
-});
-afterEach(async () => {
-  await rm(home, { recursive: true, force: true });
-});
+const home = useTempHome("hermes-cli-");
 
 describe("command tree", () => {
   it("--version prints the version, exit 0", async () => {
@@ -46,17 +40,17 @@ describe("command tree", () => {
     expect(b.err()).toMatch(/^✗ unknown option '--jsno'/);
     const c = fakeContext();
     expect(await run(["photon", "webhook", "delete"], c)).toBe(2);
-    expect(c.err()).toMatch(/missing required argument 'id'/);
+    expect(c.err()).toMatch(/missing required argument 'id-or-url'/);
   });
 
   it("colours only on a TTY and never with NO_COLOR", async () => {
-    const plain = fakeContext({ tty: false, env: { HERMES_HOME: home } });
+    const plain = fakeContext({ tty: false, env: { HERMES_HOME: home() } });
     await run(["gateway", "enrol"], plain);
     expect(plain.err()).not.toContain("\x1b[");
-    const tty = fakeContext({ tty: true, env: { HERMES_HOME: home } });
+    const tty = fakeContext({ tty: true, env: { HERMES_HOME: home() } });
     await run(["gateway", "enrol"], tty);
     expect(tty.err()).toContain("\x1b[31m✗");
-    const noColor = fakeContext({ tty: true, env: { HERMES_HOME: home, NO_COLOR: "1" } });
+    const noColor = fakeContext({ tty: true, env: { HERMES_HOME: home(), NO_COLOR: "1" } });
     await run(["gateway", "enrol"], noColor);
     expect(noColor.err()).not.toContain("\x1b[");
   });
@@ -68,35 +62,35 @@ describe("gateway enroll: local checks before any request", () => {
   }) as typeof fetch;
 
   it("refuses in a managed install (HERMES_MANAGED or .managed), exit 1", async () => {
-    const a = fakeContext({ env: { HERMES_HOME: home, HERMES_MANAGED: "1" }, fetch: noFetch });
+    const a = fakeContext({ env: { HERMES_HOME: home(), HERMES_MANAGED: "1" }, fetch: noFetch });
     expect(await run(["gateway", "enroll", "--token", "T", "--connector-url", "https://c.example"], a)).toBe(1);
     expect(a.err()).toContain("✗ `hermes gateway enroll` is not available in a managed/hosted install.");
     expect(a.err()).toContain("provisioned by the hosting platform");
-    await writeFile(join(home, ".managed"), "");
-    const b = fakeContext({ env: { HERMES_HOME: home }, fetch: noFetch });
+    await writeFile(join(home(), ".managed"), "");
+    const b = fakeContext({ env: { HERMES_HOME: home() }, fetch: noFetch });
     expect(await run(["gateway", "enroll", "--token", "T", "--connector-url", "https://c.example"], b)).toBe(1);
     expect(b.err()).toContain(".managed");
   });
 
   it("HERMES_MANAGED=brew is not managed", async () => {
-    const ctx = fakeContext({ env: { HERMES_HOME: home, HERMES_MANAGED: "brew" }, fetch: noFetch });
+    const ctx = fakeContext({ env: { HERMES_HOME: home(), HERMES_MANAGED: "brew" }, fetch: noFetch });
     expect(await run(["gateway", "enroll"], ctx)).toBe(2);
     expect(ctx.err()).toContain("No enrollment token");
   });
 
   it("without a terminal, a missing token or URL is a usage error naming the flag (no prompt)", async () => {
-    const a = fakeContext({ env: { HERMES_HOME: home }, fetch: noFetch });
+    const a = fakeContext({ env: { HERMES_HOME: home() }, fetch: noFetch });
     expect(await run(["gateway", "enroll"], a)).toBe(2);
     expect(a.err()).toContain("✗ No enrollment token. Pass --token <token> (or set GATEWAY_RELAY_ENROLL_TOKEN).");
     expect(a.prompts).toHaveLength(0);
-    const b = fakeContext({ env: { HERMES_HOME: home, GATEWAY_RELAY_ENROLL_TOKEN: "T" }, fetch: noFetch });
+    const b = fakeContext({ env: { HERMES_HOME: home(), GATEWAY_RELAY_ENROLL_TOKEN: "T" }, fetch: noFetch });
     expect(await run(["gateway", "enroll"], b)).toBe(2);
     expect(b.err()).toContain("✗ No connector URL. Pass --connector-url <url> (or set GATEWAY_RELAY_URL / gateway.relay_url in config.yaml).");
     expect(b.prompts).toHaveLength(0);
   });
 
   it("on a terminal, asks for the token without echo", async () => {
-    const ctx = fakeContext({ env: { HERMES_HOME: home }, stdinIsTTY: true, answers: [], fetch: noFetch });
+    const ctx = fakeContext({ env: { HERMES_HOME: home() }, stdinIsTTY: true, answers: [], fetch: noFetch });
     expect(await run(["gateway", "enroll", "--connector-url", "https://c.example"], ctx)).toBe(130);
     expect(ctx.prompts).toEqual([{ question: "Enrollment token: ", mask: true }]);
   });
@@ -109,7 +103,7 @@ describe("gateway enroll: local checks before any request", () => {
       [[...base, "--connector-url", "https://c.example", "--gateway-id", "has space"], "--gateway-id"],
       [[...base, "--connector-url", "https://c.example", "--wake-url", "nope"], "--wake-url"],
     ] as const) {
-      const ctx = fakeContext({ env: { HERMES_HOME: home }, fetch: noFetch });
+      const ctx = fakeContext({ env: { HERMES_HOME: home() }, fetch: noFetch });
       expect(await run([...argv], ctx)).toBe(2);
       expect(ctx.err()).toContain(msg);
       expect(ctx.err()).not.toContain("u:p");
@@ -117,8 +111,8 @@ describe("gateway enroll: local checks before any request", () => {
   });
 
   it("reports a broken config.yaml when it is needed for the URL", async () => {
-    await writeFile(join(home, "config.yaml"), "gateway: [unclosed\n");
-    const ctx = fakeContext({ env: { HERMES_HOME: home }, fetch: noFetch });
+    await writeFile(join(home(), "config.yaml"), "gateway: [unclosed\n");
+    const ctx = fakeContext({ env: { HERMES_HOME: home() }, fetch: noFetch });
     expect(await run(["gateway", "enroll", "--token", "T"], ctx)).toBe(1);
     expect(ctx.err()).toMatch(/✗ Invalid configuration: config\.yaml \(from .*config\.yaml\): not valid YAML/);
   });

@@ -75,7 +75,13 @@ function addGatewayCommands(program: Command, deps: CommandDeps): void {
       .option(
         "--allow-insecure-http",
         "allow sending credentials over plain http:// to a non-loopback host",
-      ),
+      )
+      .option(
+        "--platform <name>",
+        "a platform the relay fronts, e.g. discord (repeatable; stored as GATEWAY_RELAY_PLATFORMS)",
+        (v: string, p: string[] = []) => [...p, v],
+      )
+      .option("--force", "replace an existing enrollment without asking"),
   ).action(
     lazyAction(async (opts) => {
       const { enrollGateway } = await import("./gateway/enroll.js");
@@ -84,8 +90,24 @@ function addGatewayCommands(program: Command, deps: CommandDeps): void {
   );
   withJsonOption(
     gateway
+      .command("unenroll")
+      .description("remove from $HERMES_HOME/.env exactly what `gateway enroll` wrote")
+      .option("--yes", "do not ask for confirmation"),
+  ).action(
+    lazyAction(async (opts) => {
+      const { unenrollGateway } = await import("./gateway/unenroll.js");
+      await unenrollGateway(ctx, await store(), opts);
+    }),
+  );
+  withJsonOption(
+    gateway
       .command("status")
-      .description("show the resolved relay configuration and where each value comes from"),
+      .description("show the resolved relay configuration and where each value comes from")
+      .option(
+        "--check",
+        "also dial the connector and handshake, like `hermes-gateway run --check --connect`",
+      )
+      .option("--timeout <ms>", "with --check: give up after this long (default 15000)"),
   ).action(
     lazyAction(async (opts) => {
       const { gatewayStatus } = await import("./gateway/status.js");
@@ -112,13 +134,31 @@ function addPhotonCommands(program: Command, deps: CommandDeps): void {
         await deviceLogin(ctx, api, pstore, opts);
       }),
     );
+  withJsonOption(
+    photon
+      .command("logout")
+      .description(
+        "forget the Photon dashboard login (project credentials and the webhook secret stay)",
+      ),
+  ).action(
+    lazyAction(async (opts) => {
+      const [{ photonLogout }, { pstore }] = await Promise.all([
+        import("./photon/login.js"),
+        photonDeps(),
+      ]);
+      await photonLogout(ctx, pstore, opts);
+    }),
+  );
   photon
     .command("setup")
     .description(
       "log in if needed, reuse or create a project, register the user (and a webhook), show the status",
     )
     .option("--project-name <name>", 'project to reuse or create (default "hermes")')
-    .option("--phone <e164>", "your phone number in E.164 form, e.g. +15551234567")
+    .option(
+      "--phone <number>",
+      "your phone number with its country code, e.g. +1 555 123 4567 (re-runs: the registered user)",
+    )
     .option("--first-name <name>", "first name for the Photon user")
     .option("--last-name <name>", "last name for the Photon user")
     .option("--email <email>", "email for the Photon user")
@@ -136,14 +176,19 @@ function addPhotonCommands(program: Command, deps: CommandDeps): void {
   withJsonOption(
     photon
       .command("status")
-      .description("show which Photon credentials are stored (never their values)"),
+      .description("show which Photon credentials are stored (never their values)")
+      .option(
+        "--check",
+        "also ask Photon whether the stored token and project credentials are accepted",
+      ),
   ).action(
-    lazyAction(async (opts) => {
+    lazyAction(async (opts: { json?: boolean; check?: boolean }) => {
       const [{ photonStatus }, { photonStore }] = await Promise.all([
         import("./photon/status.js"),
         import("./photon/store-binding.js"),
       ]);
-      await photonStatus(ctx, photonStore(ctx, await store()), opts);
+      const api = opts.check ? (await photonDeps()).api : undefined;
+      await photonStatus(ctx, photonStore(ctx, await store()), opts, api);
     }),
   );
   const webhook = photon.command("webhook").description("manage the project's webhooks");
@@ -172,19 +217,21 @@ function addPhotonCommands(program: Command, deps: CommandDeps): void {
       await webhookList(ctx, api, pstore, opts);
     }),
   );
-  webhook
-    .command("delete")
-    .argument("<id>", "webhook id (see `hermes photon webhook list`)")
-    .description("delete a webhook")
-    .action(
-      lazyAction(async (id: string) => {
-        const [{ webhookDelete }, { api, pstore }] = await Promise.all([
-          import("./photon/webhook.js"),
-          photonDeps(),
-        ]);
-        await webhookDelete(ctx, api, pstore, id);
-      }),
-    );
+  withJsonOption(
+    webhook
+      .command("delete")
+      .argument("<id-or-url>", "webhook id or registered URL (see `hermes photon webhook list`)")
+      .description("delete a webhook (asks first; --yes in scripts)")
+      .option("--yes", "do not ask for confirmation"),
+  ).action(
+    lazyAction(async (id: string, opts: { yes?: boolean; json?: boolean }) => {
+      const [{ webhookDelete }, { api, pstore }] = await Promise.all([
+        import("./photon/webhook.js"),
+        photonDeps(),
+      ]);
+      await webhookDelete(ctx, api, pstore, id, opts);
+    }),
+  );
 }
 
 function addDoctorCommand(program: Command, deps: CommandDeps): void {

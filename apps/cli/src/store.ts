@@ -8,9 +8,13 @@ import {
   readEnvFile,
   resolveHermesHome,
   setEnvValues,
+  unsetEnvValues,
   updateAuth,
+  withFileLock,
   type JsonObject,
 } from "@hermes/credential-store";
+import { constants } from "node:fs";
+import { access, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CliError } from "./errors.js";
 
@@ -30,6 +34,14 @@ export interface HomeStore {
   readEnvFile(): Promise<Map<string, string>>;
   /** Set keys in `.env` (locked, atomic, mode 0600 for a new file); refuses in a managed install. */
   setEnvValues(entries: ReadonlyArray<readonly [string, string]>): Promise<void>;
+  /** Remove keys from `.env` (first definition each, every other byte kept); resolves with the keys removed. */
+  unsetEnvValues(keys: readonly string[]): Promise<string[]>;
+  /**
+   * Throws a CliError (`home-not-writable`) unless HERMES_HOME exists or can be created, a
+   * file can be created there, the `.env` lock can be taken, and an existing `.env` may be
+   * replaced. Writes nothing that stays.
+   */
+  checkWritable(): Promise<void>;
   /** auth.json as parsed JSON; `{}` when absent. */
   readAuth(): Promise<JsonObject>;
   /** Read-modify-write auth.json under its lock (unknown keys kept; 0600; atomic). */
@@ -77,6 +89,8 @@ export function createHomeStore(env: Readonly<Record<string, string | undefined>
     },
     readEnvFile: () => guarded(() => readEnvFile(home)),
     setEnvValues: (entries) => guarded(() => setEnvValues(home, entries, { env })),
+    unsetEnvValues: (keys) => guarded(() => unsetEnvValues(home, keys, { env })),
+    checkWritable: () => checkWritable(home),
     readAuth: () => guarded(() => readAuth(home)),
     updateAuth: (mutate) =>
       guarded(async () => {
@@ -85,4 +99,47 @@ export function createHomeStore(env: Readonly<Record<string, string | undefined>
         });
       }),
   };
+}
+
+function errnoOf(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === "string" ? code : "error";
+}
+
+async function checkWritable(home: string): Promise<void> {
+  const envFile = join(home, ".env");
+  const fail = (what: string, e: unknown) =>
+    new CliError("home-not-writable", `HERMES_HOME ${home} is not writable: ${what} (${errnoOf(e)}).`, {
+      hints: ["Fix its permissions or point HERMES_HOME at a writable folder, then retry."],
+      cause: e,
+    });
+  try {
+    await mkdir(home, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw fail("cannot create it", e);
+  }
+  // A file can be created there (fails at once on a read-only folder, where taking the lock
+  // would only fail after its retries).
+  const probe = join(home, `.hermes-write-probe-${process.pid}`);
+  try {
+    await writeFile(probe, "", { mode: 0o600 });
+  } catch (e) {
+    throw fail("cannot create a file in it", e);
+  } finally {
+    await rm(probe, { force: true }).catch(() => undefined);
+  }
+  // The same lock the writers take.
+  try {
+    await withFileLock(envFile, async () => undefined, { timeoutMs: 5_000 });
+  } catch (e) {
+    if (e instanceof CredentialStoreError && e.code === "LOCK_TIMEOUT") {
+      throw new CliError("locked", e.message, { hints: ["Retry once the other Hermes command has finished."], cause: e });
+    }
+    throw fail("cannot lock .env", e);
+  }
+  try {
+    await access(envFile, constants.W_OK);
+  } catch (e) {
+    if (errnoOf(e) !== "ENOENT") throw fail(`cannot replace ${envFile}`, e);
+  }
 }

@@ -1,26 +1,23 @@
 // `gateway enroll` in-process against a scripted loopback connector: every message of docs/contract/relay.md#enroll.
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { useTempHome } from "./support/temp-home.js";
 import { run } from "../src/program.js";
 import { fakeContext } from "./support/context.js";
 import { type Handler, sendJson, startFakeConnector } from "./support/fake-connector.js";
+
+const home = useTempHome("hermes-enroll-");
 
 const SECRET = "SECRET-0123456789abcdef";
 const KEY = "DELIVERY-KEY-fedcba9876543210";
 const ENROLL = "ENROLL-TOKEN-abc";
 const IDENTITY = "IDENTITY-BEARER-xyz";
 
-let home: string;
 let servers: Array<{ close(): Promise<void> }> = [];
-beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), "hermes-enroll-"));
-});
 afterEach(async () => {
   await Promise.all(servers.map((s) => s.close()));
   servers = [];
-  await rm(home, { recursive: true, force: true });
 });
 
 async function connector(handler: Handler) {
@@ -30,7 +27,7 @@ async function connector(handler: Handler) {
 }
 
 async function enroll(url: string, extra: string[] = [], env: Record<string, string> = {}) {
-  const ctx = fakeContext({ env: { HERMES_HOME: home, ...env }, hostname: "box" });
+  const ctx = fakeContext({ env: { HERMES_HOME: home(), ...env }, hostname: "box" });
   const code = await run(["gateway", "enroll", "--token", ENROLL, "--connector-url", url, "--identity-token", IDENTITY, ...extra], ctx);
   const all = ctx.out() + ctx.err();
   for (const s of [SECRET, KEY, ENROLL, IDENTITY]) expect(all).not.toContain(s);
@@ -49,7 +46,7 @@ describe("gateway enroll against a scripted connector", () => {
     expect(r.out).toContain("GATEWAY_RELAY_DELIVERY_KEY=<hidden>");
     expect(r.out).toContain("GATEWAY_RELAY_WAKE_URL=https://wake.example/hook?<hidden>");
     expect(r.out).not.toContain("k=WAKE");
-    const envPath = join(home, ".env");
+    const envPath = join(home(), ".env");
     expect(await readFile(envPath, "utf8")).toBe(
       [
         "GATEWAY_RELAY_ID=gw-box",
@@ -57,19 +54,22 @@ describe("gateway enroll against a scripted connector", () => {
         `GATEWAY_RELAY_DELIVERY_KEY=${KEY}`,
         `GATEWAY_RELAY_URL=${c.url.replace("http", "ws")}/relay`,
         "GATEWAY_RELAY_WAKE_URL=https://wake.example/hook?k=WAKE",
+        "GATEWAY_RELAY_ENROLLED_KEYS=GATEWAY_RELAY_ID,GATEWAY_RELAY_SECRET,GATEWAY_RELAY_DELIVERY_KEY,GATEWAY_RELAY_URL,GATEWAY_RELAY_WAKE_URL",
         "",
       ].join("\n"),
     );
     expect((await stat(envPath)).mode & 0o777).toBe(0o600);
+    // The reachability preflight came first, without any credential.
+    expect(c.probes).toEqual([{ method: "GET", url: "/healthz", authorization: undefined, body: "" }]);
   });
 
-  it("keeps other .env lines and replaces existing keys", async () => {
-    await writeFile(join(home, ".env"), "# mine\nOTHER=1\nGATEWAY_RELAY_SECRET=old\n");
+  it("keeps other .env lines and replaces existing keys (--force over an existing enrollment)", async () => {
+    await writeFile(join(home(), ".env"), "# mine\nOTHER=1\nGATEWAY_RELAY_SECRET=old\n");
     const c = await connector((_r, res) => sendJson(res, 200, { secret: SECRET, deliveryKey: KEY }));
-    const r = await enroll(c.url, ["--gateway-id", "gw-custom", "--json"]);
+    const r = await enroll(c.url, ["--gateway-id", "gw-custom", "--json", "--force"]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toMatchObject({ enrolled: true, gatewayId: "gw-custom", tenant: null });
-    const text = await readFile(join(home, ".env"), "utf8");
+    expect(JSON.parse(r.out)).toMatchObject({ enrolled: true, replaced: true, gatewayId: "gw-custom", tenant: null });
+    const text = await readFile(join(home(), ".env"), "utf8");
     expect(text.startsWith(`# mine\nOTHER=1\nGATEWAY_RELAY_SECRET=${SECRET}\n`)).toBe(true);
     expect(text).toContain("GATEWAY_RELAY_ID=gw-custom\n");
   });
@@ -90,16 +90,23 @@ describe("gateway enroll against a scripted connector", () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(message);
     expect(r.err).not.toContain("\u001b");
-    await expect(stat(join(home, ".env"))).rejects.toThrow();
+    await expect(stat(join(home(), ".env"))).rejects.toThrow();
   });
 
-  it("unreachable connector names the base URL and the reason", async () => {
+  it("unreachable connector: the preflight names the base URL and the reason, before the token is sent", async () => {
     const c = await connector(() => {});
     await c.close();
     servers = [];
     const r = await enroll(`${c.url}/relay`);
     expect(r.code).toBe(1);
-    expect(r.err).toContain(`✗ Enrollment failed: Could not reach the connector at ${c.url}: ECONNREFUSED`);
+    expect(r.err).toContain(`✗ Could not reach the connector at ${c.url}: ECONNREFUSED. The enrollment token was not used.`);
+  });
+
+  it("a connector that drops the enroll request itself: Enrollment failed, naming the reason", async () => {
+    const c = await connector((_r, res) => res.socket?.destroy());
+    const r = await enroll(c.url);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/✗ Enrollment failed: Could not reach the connector at http:\/\/127\.0\.0\.1:\d+: /);
   });
 
   it("follows a same-origin redirect with the bearer; drops it across origins", async () => {
@@ -118,31 +125,66 @@ describe("gateway enroll against a scripted connector", () => {
   });
 
   it("refuses a plain-http remote connector unless --allow-insecure-http", async () => {
-    const ctx = fakeContext({ env: { HERMES_HOME: home }, fetch: (async () => new Response("{}")) as typeof fetch });
+    const ctx = fakeContext({ env: { HERMES_HOME: home() }, fetch: (async () => new Response("{}")) as typeof fetch });
     const code = await run(["gateway", "enroll", "--token", ENROLL, "--connector-url", "http://connector.example", "--identity-token", IDENTITY], ctx);
     expect(code).toBe(1);
     expect(ctx.err()).toContain("✗ Invalid configuration: --connector-url (from flag): plain http:// to connector.example, which is not loopback, is refused");
     expect(ctx.err()).toContain("--allow-insecure-http");
     const seen: string[] = [];
     const allowed = fakeContext({
-      env: { HERMES_HOME: home },
+      env: { HERMES_HOME: home() },
       fetch: (async (u: URL) => {
         seen.push(String(u));
         return Response.json({ secret: SECRET });
       }) as typeof fetch,
     });
     expect(await run(["gateway", "enroll", "--token", ENROLL, "--connector-url", "http://connector.example", "--identity-token", IDENTITY, "--allow-insecure-http"], allowed)).toBe(0);
-    expect(seen).toEqual(["http://connector.example/relay/enroll"]);
+    expect(seen).toEqual(["http://connector.example/healthz", "http://connector.example/relay/enroll"]);
   });
 
   it("takes the URL from GATEWAY_RELAY_URL, then config.yaml, and does not persist it", async () => {
     const c = await connector((_r, res) => sendJson(res, 200, { secret: SECRET }));
-    await writeFile(join(home, "config.yaml"), `gateway:\n  relay_url: ${c.url.replace("http", "ws")}/relay\n`);
-    const ctx = fakeContext({ env: { HERMES_HOME: home, GATEWAY_RELAY_ENROLL_TOKEN: ENROLL, GATEWAY_RELAY_IDENTITY_TOKEN: IDENTITY } });
+    await writeFile(join(home(), "config.yaml"), `gateway:\n  relay_url: ${c.url.replace("http", "ws")}/relay\n`);
+    const ctx = fakeContext({ env: { HERMES_HOME: home(), GATEWAY_RELAY_ENROLL_TOKEN: ENROLL, GATEWAY_RELAY_IDENTITY_TOKEN: IDENTITY } });
     expect(await run(["gateway", "enroll"], ctx)).toBe(0);
     expect(c.seen).toHaveLength(1);
-    const text = await readFile(join(home, ".env"), "utf8");
+    const text = await readFile(join(home(), ".env"), "utf8");
     expect(text).not.toContain("GATEWAY_RELAY_URL");
     expect(text).toContain("GATEWAY_RELAY_ID=gw-testhost");
+  });
+
+  it("on a terminal, replacing an existing enrollment is asked: no keeps everything and sends nothing, yes enrolls", async () => {
+    const before = "GATEWAY_RELAY_ID=gw-old\nGATEWAY_RELAY_SECRET=old-secret\n";
+    await writeFile(join(home(), ".env"), before);
+    const c = await connector((_r, res) => sendJson(res, 200, { secret: SECRET, deliveryKey: KEY }));
+    const args = ["gateway", "enroll", "--token", ENROLL, "--connector-url", c.url, "--identity-token", IDENTITY];
+    const no = fakeContext({ env: { HERMES_HOME: home() }, stdinIsTTY: true, answers: ["n"] });
+    expect(await run(args, no)).toBe(1);
+    expect(no.prompts).toEqual([{ question: 'This HERMES_HOME is already enrolled as gateway "gw-old"; replace that enrollment? [y/N] ', mask: false }]);
+    expect(no.err()).toContain("✗ Not confirmed. Nothing was changed. The enrollment token was not used.");
+    expect(c.seen).toEqual([]);
+    expect(c.probes).toEqual([]);
+    expect(await readFile(join(home(), ".env"), "utf8")).toBe(before);
+
+    const yes = fakeContext({ env: { HERMES_HOME: home() }, stdinIsTTY: true, answers: ["yes"] });
+    expect(await run(args, yes)).toBe(0);
+    expect(yes.out()).toContain('✓ Re-enrolled gateway "gw-testhost"');
+    expect(c.seen).toHaveLength(1);
+    expect(await readFile(join(home(), ".env"), "utf8")).toContain(`GATEWAY_RELAY_SECRET=${SECRET}\n`);
+  });
+
+  it("records the platforms the connector reports when --platform is not given (bad names dropped)", async () => {
+    const c = await connector((_r, res) => sendJson(res, 200, { secret: SECRET, platforms: ["Discord", "bad name!", 7] }));
+    const r = await enroll(c.url, ["--json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ platforms: ["discord"] });
+    expect(await readFile(join(home(), ".env"), "utf8")).toContain("GATEWAY_RELAY_PLATFORMS=discord\n");
+    expect(r.err).not.toContain("No platform recorded");
+    const flagged = await enroll(c.url, ["--platform", "telegram,slack", "--force"]);
+    expect(flagged.code).toBe(0);
+    expect(await readFile(join(home(), ".env"), "utf8")).toContain("GATEWAY_RELAY_PLATFORMS=telegram,slack\n");
+    const bad = await enroll(c.url, ["--platform", "no spaces", "--force"]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('✗ --platform expects a platform name such as discord or telegram, got "no spaces".');
   });
 });

@@ -1,25 +1,19 @@
 // The built `hermes` bin, as a child process, with a temp HERMES_HOME.
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useTempHome } from "./support/temp-home.js";
 import { spawn } from "node:child_process";
 import { BIN, expectNoSecrets, runBin } from "./support/bin.js";
 import { sendJson, startFakeConnector } from "./support/fake-connector.js";
+
+const home = useTempHome("hermes-bin-");
 
 const SECRET = "bin-secret-4f1c2a9e";
 const KEY = "bin-delivery-key-77aa";
 const ENROLL = "bin-enroll-token-0b0b";
 const IDENTITY = "bin-identity-token-c0ffee";
 const ALL = [SECRET, KEY, ENROLL, IDENTITY];
-
-let home: string;
-beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), "hermes-bin-"));
-});
-afterEach(async () => {
-  await rm(home, { recursive: true, force: true });
-});
 
 describe("hermes (built bin)", () => {
   it("--version and --help exit 0; no command exits 2", async () => {
@@ -34,7 +28,7 @@ describe("hermes (built bin)", () => {
   });
 
   it("usage errors exit 2 with ✗ and no colour when not a TTY", async () => {
-    const r = await runBin(["gateway", "enroll"], { env: { HERMES_HOME: home } });
+    const r = await runBin(["gateway", "enroll"], { env: { HERMES_HOME: home() } });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
       "✗ No enrollment token. Pass --token <token> (or set GATEWAY_RELAY_ENROLL_TOKEN).\n" +
@@ -47,21 +41,21 @@ describe("hermes (built bin)", () => {
     const c = await startFakeConnector((_r, res) => sendJson(res, 200, { secret: SECRET, deliveryKey: KEY, tenant: "acme", gatewayId: "gw-bin" }));
     try {
       const r = await runBin(["gateway", "enroll", "--token", ENROLL, "--connector-url", `${c.url}/relay`, "--gateway-id", "gw-bin"], {
-        env: { HERMES_HOME: home, GATEWAY_RELAY_IDENTITY_TOKEN: IDENTITY },
+        env: { HERMES_HOME: home(), GATEWAY_RELAY_IDENTITY_TOKEN: IDENTITY },
       });
       expectNoSecrets(r, ALL);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('✓ Enrolled gateway "gw-bin" for tenant acme');
       expect(r.stdout).toContain("GATEWAY_RELAY_SECRET=<hidden>");
       expect(c.seen[0]?.authorization).toBe(`Bearer ${IDENTITY}`);
-      const envFile = join(home, ".env");
+      const envFile = join(home(), ".env");
       expect((await stat(envFile)).mode & 0o777).toBe(0o600);
       const text = await readFile(envFile, "utf8");
       expect(text).toContain(`GATEWAY_RELAY_SECRET=${SECRET}\n`);
       expect(text).toContain(`GATEWAY_RELAY_DELIVERY_KEY=${KEY}\n`);
       expect(text).toContain(`GATEWAY_RELAY_URL=${c.url}/relay\n`);
 
-      const s = await runBin(["gateway", "status", "--json"], { env: { HERMES_HOME: home } });
+      const s = await runBin(["gateway", "status", "--json"], { env: { HERMES_HOME: home() } });
       expectNoSecrets(s, ALL);
       expect(s.code).toBe(0);
       expect(JSON.parse(s.stdout)).toMatchObject({
@@ -70,7 +64,7 @@ describe("hermes (built bin)", () => {
         secret: { set: true, source: ".env" },
         deliveryKey: { set: true, source: ".env" },
       });
-      const table = await runBin(["gateway", "status"], { env: { HERMES_HOME: home } });
+      const table = await runBin(["gateway", "status"], { env: { HERMES_HOME: home() } });
       expectNoSecrets(table, ALL);
       expect(table.stdout).toMatch(/secret\s+: ✓ set/);
     } finally {
@@ -82,27 +76,27 @@ describe("hermes (built bin)", () => {
     const c = await startFakeConnector((_r, res) => sendJson(res, 403, { error: "enrollment token already used" }));
     try {
       const r = await runBin(["gateway", "enroll", "--connector-url", c.url, "--identity-token", IDENTITY], {
-        env: { HERMES_HOME: home, GATEWAY_RELAY_ENROLL_TOKEN: ENROLL },
+        env: { HERMES_HOME: home(), GATEWAY_RELAY_ENROLL_TOKEN: ENROLL },
       });
       expectNoSecrets(r, ALL);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain("✗ Enrollment failed: enrollment token already used");
-      await expect(stat(join(home, ".env"))).rejects.toThrow();
+      await expect(stat(join(home(), ".env"))).rejects.toThrow();
     } finally {
       await c.close();
     }
   });
 
   it("managed install: refuses with exit 1 and leaves .env alone", async () => {
-    await writeFile(join(home, ".env"), "KEEP=1\n");
-    await writeFile(join(home, ".managed"), "");
+    await writeFile(join(home(), ".env"), "KEEP=1\n");
+    await writeFile(join(home(), ".managed"), "");
     const r = await runBin(["gateway", "enroll", "--token", ENROLL, "--connector-url", "https://c.example", "--identity-token", IDENTITY], {
-      env: { HERMES_HOME: home },
+      env: { HERMES_HOME: home() },
     });
     expectNoSecrets(r, ALL);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("not available in a managed/hosted install");
-    expect(await readFile(join(home, ".env"), "utf8")).toBe("KEEP=1\n");
+    expect(await readFile(join(home(), ".env"), "utf8")).toBe("KEEP=1\n");
   });
 
   it("Ctrl-C while waiting for the connector: exit 130, a clear line, nothing written", async () => {
@@ -111,7 +105,7 @@ describe("hermes (built bin)", () => {
     const c = await startFakeConnector(() => arrived()); // never answers
     try {
       const child = spawn(process.execPath, [BIN, "gateway", "enroll", "--token", ENROLL, "--connector-url", c.url, "--identity-token", IDENTITY], {
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HERMES_HOME: home },
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HERMES_HOME: home() },
         stdio: ["ignore", "pipe", "pipe"],
       });
       let out = "";
@@ -122,7 +116,7 @@ describe("hermes (built bin)", () => {
       const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
       expect(code).toBe(130);
       expect(out).toBe("✗ Cancelled\n");
-      await expect(stat(join(home, ".env"))).rejects.toThrow();
+      await expect(stat(join(home(), ".env"))).rejects.toThrow();
     } finally {
       await c.close();
     }
@@ -141,7 +135,7 @@ describe("hermes (built bin)", () => {
     try {
       const viaIdp = await runBin(["gateway", "enroll", "--token", ENROLL, "--connector-url", c.url, "--gateway-id", "gw-x"], {
         env: {
-          HERMES_HOME: home,
+          HERMES_HOME: home(),
           GATEWAY_RELAY_IDP_TOKEN_URL: `${idp.url}/oauth2/token`,
           GATEWAY_RELAY_IDP_CLIENT_ID: "relay-client",
           GATEWAY_RELAY_IDP_CLIENT_SECRET: IDP_SECRET,
@@ -150,16 +144,16 @@ describe("hermes (built bin)", () => {
       expect(viaIdp.code).toBe(0);
       expect(c.seen[0]?.authorization).toBe(`Bearer ${IDP_ACCESS}`);
 
-      await writeFile(join(home, "auth.json"), JSON.stringify({ credential_pool: { nous: [{ access_token: NOUS }] } }));
-      const viaNous = await runBin(["gateway", "enroll", "--token", ENROLL, "--connector-url", c.url, "--gateway-id", "gw-x", "--json"], {
-        env: { HERMES_HOME: home },
+      await writeFile(join(home(), "auth.json"), JSON.stringify({ credential_pool: { nous: [{ access_token: NOUS }] } }));
+      const viaNous = await runBin(["gateway", "enroll", "--token", ENROLL, "--connector-url", c.url, "--gateway-id", "gw-x", "--json", "--force"], {
+        env: { HERMES_HOME: home() },
       });
       expect(viaNous.code).toBe(0);
       expect(c.seen[1]?.authorization).toBe(`Bearer ${NOUS}`);
       for (const r of [viaIdp, viaNous]) expectNoSecrets(r, [...ALL, IDP_SECRET, IDP_ACCESS, NOUS]);
 
-      const idpOnlyId = await runBin(["gateway", "enroll", "--token", ENROLL, "--connector-url", c.url], {
-        env: { HERMES_HOME: home, GATEWAY_RELAY_IDP_TOKEN_URL: `${idp.url}/t`, GATEWAY_RELAY_IDP_CLIENT_ID: "relay-client" },
+      const idpOnlyId = await runBin(["gateway", "enroll", "--token", ENROLL, "--connector-url", c.url, "--force"], {
+        env: { HERMES_HOME: home(), GATEWAY_RELAY_IDP_TOKEN_URL: `${idp.url}/t`, GATEWAY_RELAY_IDP_CLIENT_ID: "relay-client" },
       });
       expect(idpOnlyId.code).toBe(1);
       expect(idpOnlyId.stderr).toContain("✗ GATEWAY_RELAY_IDP_CLIENT_ID is set but GATEWAY_RELAY_IDP_CLIENT_SECRET is not.");
@@ -182,8 +176,8 @@ const SAME_FILES = {
 
 describe("hermes gateway status (built bin) resolves the relay link exactly as hermes-gateway run --check", () => {
   it("same values and sources from env / .env / config.yaml; trimmed; secrets and URL queries hidden", async () => {
-    for (const [name, text] of Object.entries(SAME_FILES)) await writeFile(join(home, name), text);
-    const r = await runBin(["gateway", "status", "--json"], { env: { HERMES_HOME: home, ...SAME_ENV } });
+    for (const [name, text] of Object.entries(SAME_FILES)) await writeFile(join(home(), name), text);
+    const r = await runBin(["gateway", "status", "--json"], { env: { HERMES_HOME: home(), ...SAME_ENV } });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({
       relayUrl: { value: "wss://env.example/relay", source: "env" },
@@ -197,8 +191,8 @@ describe("hermes gateway status (built bin) resolves the relay link exactly as h
   });
 
   it("userinfo in a URL is reported, masked, and the URL shown as not configured", async () => {
-    await writeFile(join(home, "config.yaml"), "gateway:\n  relay_url: wss://relay-user:fixture-pass-3@c.example/relay\n");
-    const r = await runBin(["gateway", "status"], { env: { HERMES_HOME: home } });
+    await writeFile(join(home(), "config.yaml"), "gateway:\n  relay_url: wss://relay-user:fixture-pass-3@c.example/relay\n");
+    const r = await runBin(["gateway", "status"], { env: { HERMES_HOME: home() } });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("gateway.relay_url (from config.yaml): credentials in a URL (wss://<hidden>@c.example/relay) are refused");
     expect(r.stdout).toMatch(/relay url\s+: ✗ not configured/);

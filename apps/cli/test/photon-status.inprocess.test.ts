@@ -1,21 +1,15 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useTempHome } from "./support/temp-home.js";
 import { run } from "../src/program.js";
 import { fakeContext } from "./support/context.js";
 
-let home: string;
-beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), "hermes-pstatus-"));
-});
-afterEach(async () => {
-  await rm(home, { recursive: true, force: true });
-});
+const home = useTempHome("hermes-pstatus-");
 
 describe("photon status", () => {
   it("nothing stored: the ✗ / ⚠ literals", async () => {
-    const ctx = fakeContext({ env: { HERMES_HOME: home } });
+    const ctx = fakeContext({ env: { HERMES_HOME: home() } });
     expect(await run(["photon", "status"], ctx)).toBe(0);
     expect(ctx.out()).toBe(
       [
@@ -32,7 +26,7 @@ describe("photon status", () => {
 
   it("stored credentials: ✓ literals and the project id, never a secret", async () => {
     await writeFile(
-      join(home, "auth.json"),
+      join(home(), "auth.json"),
       JSON.stringify({
         credential_pool: {
           photon: [{ access_token: "PHOTON-TOKEN-SECRET", issued_at: 1 }],
@@ -40,8 +34,8 @@ describe("photon status", () => {
         },
       }),
     );
-    await writeFile(join(home, ".env"), "PHOTON_WEBHOOK_SECRET=WEBHOOK-SECRET-VALUE\n");
-    const ctx = fakeContext({ env: { HERMES_HOME: home } });
+    await writeFile(join(home(), ".env"), "PHOTON_WEBHOOK_SECRET=WEBHOOK-SECRET-VALUE\n");
+    const ctx = fakeContext({ env: { HERMES_HOME: home() } });
     expect(await run(["photon", "status", "--json"], ctx)).toBe(0);
     expect(JSON.parse(ctx.out())).toEqual({
       deviceToken: true,
@@ -55,13 +49,13 @@ describe("photon status", () => {
 
   it("env overrides: both halves win together; one half overrides only itself; legacy token shape is read", async () => {
     await writeFile(
-      join(home, "auth.json"),
+      join(home(), "auth.json"),
       JSON.stringify({ providers: { photon: { access_token: "LEGACY" } }, credential_pool: { photon_project: [{ project_id: "file-id", project_secret: "file-secret" }] } }),
     );
-    const both = fakeContext({ env: { HERMES_HOME: home, PHOTON_PROJECT_ID: "env-id", PHOTON_PROJECT_SECRET: "env-secret" } });
+    const both = fakeContext({ env: { HERMES_HOME: home(), PHOTON_PROJECT_ID: "env-id", PHOTON_PROJECT_SECRET: "env-secret" } });
     await run(["photon", "status", "--json"], both);
     expect(JSON.parse(both.out())).toMatchObject({ deviceToken: true, projectId: "env-id", projectKey: true });
-    const half = fakeContext({ env: { HERMES_HOME: home, PHOTON_PROJECT_ID: "env-id" } });
+    const half = fakeContext({ env: { HERMES_HOME: home(), PHOTON_PROJECT_ID: "env-id" } });
     await run(["photon", "status", "--json"], half);
     expect(JSON.parse(half.out())).toMatchObject({ projectId: "env-id", projectKey: true });
   });

@@ -1,25 +1,25 @@
 // The built `hermes photon …` against FakePhotonServer on loopback, temp HERMES_HOME.
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, stat, writeFile } from "node:fs/promises";
+import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { FakePhotonServer } from "@hermes/photon-api/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { useTempHome } from "./support/temp-home.js";
 import { type BinResult, expectNoSecrets, runBin } from "./support/bin.js";
 
-let home: string;
+const home = useTempHome("hermes-photon-");
+
 let fake: FakePhotonServer;
 
 beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), "hermes-photon-"));
   fake = await new FakePhotonServer().start();
 });
 afterEach(async () => {
   await fake.stop();
-  await rm(home, { recursive: true, force: true });
 });
 
 function env(extra: Record<string, string> = {}): Record<string, string> {
-  return { HERMES_HOME: home, PHOTON_DASHBOARD_HOST: fake.baseUrl, PHOTON_SPECTRUM_HOST: fake.baseUrl, ...extra };
+  return { HERMES_HOME: home(), PHOTON_DASHBOARD_HOST: fake.baseUrl, PHOTON_SPECTRUM_HOST: fake.baseUrl, ...extra };
 }
 
 /** Every secret the fake has handed out or accepted so far. */
@@ -34,7 +34,7 @@ async function hermes(args: string[], extra: Record<string, string> = {}): Promi
 }
 
 async function auth(): Promise<{ credential_pool?: Record<string, Array<Record<string, unknown>>> }> {
-  return JSON.parse(await readFile(join(home, "auth.json"), "utf8"));
+  return JSON.parse(await readFile(join(home(), "auth.json"), "utf8"));
 }
 
 const count = (path: string, method = "POST") => fake.requests.filter((r) => r.method === method && r.path.startsWith(path)).length;
@@ -45,12 +45,12 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/┌─+┐/);
     expect(r.stderr).toMatch(/Code: {2}\S+/);
-    expect(r.stderr).toContain("Logged in to Photon; token stored in");
+    expect(r.stderr).toContain("Logged in to Photon as owner@example.com; token stored in");
     expect(r.stderr).not.toContain("Opened your browser");
     const pool = (await auth()).credential_pool?.photon;
     expect(pool).toHaveLength(1);
     expect(fake.tokens.has(String(pool?.[0]?.access_token))).toBe(true);
-    expect((await stat(join(home, "auth.json"))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(home(), "auth.json"))).mode & 0o777).toBe(0o600);
   });
 
   it("login: a denied request exits 1 with the reason and stores nothing", async () => {
@@ -58,7 +58,7 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
     const r = await hermes(["photon", "login", "--no-browser"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("✗ Photon login failed: access_denied");
-    await expect(stat(join(home, "auth.json"))).rejects.toThrow();
+    await expect(stat(join(home(), "auth.json"))).rejects.toThrow();
   });
 
   it("setup: first run creates everything; second run changes nothing and rotates nothing", async () => {
@@ -75,9 +75,9 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
     expect(fake.webhooks.map((w) => w.webhookUrl)).toEqual(["https://hooks.example/photon"]);
     const project = (await auth()).credential_pool?.photon_project?.[0];
     expect(project).toMatchObject({ project_id: fake.projects[0]?.spectrumProjectId, project_secret: fake.projects[0]?.projectSecret });
-    const dotenv = await readFile(join(home, ".env"), "utf8");
+    const dotenv = await readFile(join(home(), ".env"), "utf8");
     expect(dotenv).toBe(`PHOTON_ENABLED=1\nPHOTON_ALLOWED_USERS=+15551234567\nPHOTON_WEBHOOK_SECRET=${fake.webhooks[0]?.signingSecret}\n`);
-    expect((await stat(join(home, ".env"))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(home(), ".env"))).mode & 0o777).toBe(0o600);
 
     const secretBefore = fake.projects[0]?.projectSecret;
     const deviceCodesBefore = count("/api/auth/device/code");
@@ -92,13 +92,13 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
     expect(fake.projects).toHaveLength(1);
     expect(fake.users).toHaveLength(1);
     expect(fake.webhooks).toHaveLength(1);
-    expect(await readFile(join(home, ".env"), "utf8")).toBe(dotenv);
+    expect(await readFile(join(home(), ".env"), "utf8")).toBe(dotenv);
   });
 
   it("setup: a stale stored token leads to a re-login (said so); an existing project is adopted by name", async () => {
     fake.addToken("owner-token");
     const existing = fake.addProject("owner-token", "Hermes");
-    await writeFile(join(home, "auth.json"), JSON.stringify({ credential_pool: { photon: [{ access_token: "stale-token-123" }] }, other_tool: { keep: true } }));
+    await writeFile(join(home(), "auth.json"), JSON.stringify({ credential_pool: { photon: [{ access_token: "stale-token-123" }] }, other_tool: { keep: true } }));
     fake.scriptDeviceCode({ outcome: { approve: { token: "owner-token" } } });
     const r = await hermes(["photon", "setup", "--no-browser", "--phone", "+15551234567", "--project-name", "hermes"], { EXTRA: "stale-token-123" });
     expect(r.code).toBe(0);
@@ -118,7 +118,7 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
     expect(noPhone.stderr).toContain("✗ No phone number. Pass --phone");
     const bad = await hermes(["photon", "setup", "--phone", "555-1234"]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("E.164");
+    expect(bad.stderr).toContain("country code");
     expect(fake.requests.length).toBe(before);
   });
 
@@ -131,13 +131,13 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
     expect(reg.code).toBe(0);
     expect(reg.stdout).toContain("✓ Registered webhook https://hooks.example/a");
     expect(reg.stdout).toContain("PHOTON_WEBHOOK_SECRET=<hidden>");
-    expect(await readFile(join(home, ".env"), "utf8")).toContain(`PHOTON_WEBHOOK_SECRET=${fake.webhooks[0]?.signingSecret}`);
+    expect(await readFile(join(home(), ".env"), "utf8")).toContain(`PHOTON_WEBHOOK_SECRET=${fake.webhooks[0]?.signingSecret}`);
 
     const second = await hermes(["photon", "webhook", "register", "https://hooks.example/b"]);
     expect(second.code).toBe(0);
     expect(second.stderr).toContain("⚠ PHOTON_WEBHOOK_SECRET held another webhook's signing secret");
-    expect(await readFile(join(home, ".env"), "utf8")).toBe(`PHOTON_ENABLED=1\nPHOTON_ALLOWED_USERS=+15551234567\nPHOTON_WEBHOOK_SECRET=${fake.webhooks[1]?.signingSecret}\n`);
-    expect((await hermes(["photon", "webhook", "delete", fake.webhooks[1]!.id])).code).toBe(0);
+    expect(await readFile(join(home(), ".env"), "utf8")).toBe(`PHOTON_ENABLED=1\nPHOTON_ALLOWED_USERS=+15551234567\nPHOTON_WEBHOOK_SECRET=${fake.webhooks[1]?.signingSecret}\n`);
+    expect((await hermes(["photon", "webhook", "delete", fake.webhooks[1]!.id, "--yes"])).code).toBe(0);
 
     const dup = await hermes(["photon", "webhook", "register", "https://hooks.example/a"]);
     expect(dup.code).toBe(1);
@@ -149,11 +149,12 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
     const table = await hermes(["photon", "webhook", "list"]);
     expect(table.stdout).toContain(`${hooks[0]?.id}  https://hooks.example/a`);
 
-    const del = await hermes(["photon", "webhook", "delete", hooks[0]!.id]);
+    const del = await hermes(["photon", "webhook", "delete", hooks[0]!.id, "--yes"]);
     expect(del.code).toBe(0);
-    expect(del.stdout).toContain(`✓ Deleted webhook ${hooks[0]?.id}`);
-    const again = await hermes(["photon", "webhook", "delete", hooks[0]!.id]);
-    expect(again.stdout).toContain("was already gone");
+    expect(del.stdout).toContain(`✓ Deleted webhook https://hooks.example/a (${hooks[0]?.id})`);
+    const again = await hermes(["photon", "webhook", "delete", hooks[0]!.id, "--yes"]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("is not registered (already gone)");
     expect(fake.webhooks).toHaveLength(0);
   });
 
@@ -175,5 +176,86 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
     const project = (await auth()).credential_pool?.photon_project?.[0];
     expect(project).toMatchObject({ project_id: fake.projects[0]?.spectrumProjectId, project_secret: fake.projects[0]?.projectSecret });
     expect(fake.users).toHaveLength(1);
+  });
+
+  it("setup normalizes +1 555 123 4567 to E.164; a re-run without --phone reuses the registered user", async () => {
+    const first = await hermes(["photon", "setup", "--no-browser", "--phone", "+1 555 123 4567"]);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain("✓ User +15551234567 registered");
+    expect(fake.users.map((u) => u.phoneNumber)).toEqual(["+15551234567"]);
+    const usersPosted = count("/projects/");
+    const again = await hermes(["photon", "setup", "--no-browser"]);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain("✓ Reusing the registered user +15551234567");
+    expect(fake.users).toHaveLength(1);
+    expect(count("/projects/")).toBe(usersPosted); // no new project, no new user
+  });
+
+  it("webhook delete: a wrong id or an unknown URL is an error; by URL with --yes; no terminal and no --yes: refused; --json", async () => {
+    expect((await hermes(["photon", "setup", "--no-browser", "--phone", "+15551234567"])).code).toBe(0);
+    expect((await hermes(["photon", "webhook", "register", "https://hooks.example/a"])).code).toBe(0);
+    const before = fake.requests.length;
+    const wrong = await hermes(["photon", "webhook", "delete", "not-a-uuid"]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('✗ Not a webhook id or URL: "not-a-uuid".');
+    expect(wrong.stderr).not.toContain("already gone");
+    expect(fake.requests.length).toBe(before); // refused before any request
+    const unknownUrl = await hermes(["photon", "webhook", "delete", "https://hooks.example/nope"]);
+    expect(unknownUrl.code).toBe(1);
+    expect(unknownUrl.stderr).toContain("✗ No webhook is registered for https://hooks.example/nope; nothing was deleted.");
+    const unconfirmed = await hermes(["photon", "webhook", "delete", "https://hooks.example/a"]);
+    expect(unconfirmed.code).toBe(1);
+    expect(unconfirmed.stderr).toContain("Pass --yes to confirm (no terminal to ask on).");
+    expect(fake.webhooks).toHaveLength(1);
+    const id = fake.webhooks[0]!.id;
+    const del = await hermes(["photon", "webhook", "delete", "https://hooks.example/a", "--yes", "--json"]);
+    expect(del.code).toBe(0);
+    expect(JSON.parse(del.stdout)).toEqual({ deleted: true, id, webhookUrl: "https://hooks.example/a" });
+    expect(fake.webhooks).toHaveLength(0);
+  });
+
+  it("login prints the account; status --check validates token and project with Photon; logout removes only the login", async () => {
+    await writeFile(join(home(), "auth.json"), JSON.stringify({ credential_pool: { nous: [{ access_token: "nous-keep" }] } }));
+    expect((await hermes(["photon", "setup", "--no-browser", "--phone", "+15551234567"])).stderr).toContain("Logged in to Photon as owner@example.com");
+    const ok = await hermes(["photon", "status", "--check"]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain(" device token : ✓ valid (owner@example.com)");
+    expect(ok.stdout).toContain(" project      : ✓ credentials accepted");
+    const json = await hermes(["photon", "status", "--check", "--json"]);
+    expect(JSON.parse(json.stdout).check).toEqual({ token: { state: "valid", account: "owner@example.com" }, project: { state: "valid" } });
+
+    const out = await hermes(["photon", "logout"]);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain("✓ Logged out of Photon");
+    const after = await auth();
+    expect(after.credential_pool?.photon).toBeUndefined();
+    expect(after.credential_pool?.photon_project?.[0]).toMatchObject({ project_id: fake.projects[0]?.spectrumProjectId });
+    expect(after.credential_pool?.nous).toEqual([{ access_token: "nous-keep" }]);
+    const missing = await hermes(["photon", "status", "--check"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain(" device token : ✗ none stored");
+    expect(missing.stdout).toContain(" project      : ✓ credentials accepted");
+    expect((await hermes(["photon", "logout"])).stdout).toContain("Not logged in to Photon; nothing to remove.");
+  });
+
+  it("login with stdout piped never starts a browser, even with BROWSER set", async () => {
+    const marker = join(home(), "browser-was-started");
+    const browser = join(home(), "fake-browser.sh");
+    await writeFile(browser, `#!/bin/sh\necho "$1" > "${marker}"\n`, { mode: 0o755 });
+    const r = await hermes(["photon", "login"], { BROWSER: browser });
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain("Opened your browser");
+    await expect(stat(marker)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("an unreachable Photon names the host and the cause", async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const down = await runBin(["photon", "login", "--no-browser"], { env: env({ PHOTON_DASHBOARD_HOST: `http://127.0.0.1:${port}` }) });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain(`could not reach Photon at 127.0.0.1:${port} (ECONNREFUSED)`);
+    expect(down.stderr).not.toContain("TypeError");
   });
 });

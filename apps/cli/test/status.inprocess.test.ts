@@ -1,21 +1,15 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useTempHome } from "./support/temp-home.js";
 import { run } from "../src/program.js";
 import { fakeContext } from "./support/context.js";
 
-let home: string;
-beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), "hermes-status-"));
-});
-afterEach(async () => {
-  await rm(home, { recursive: true, force: true });
-});
+const home = useTempHome("hermes-status-");
 
 describe("gateway status", () => {
   it("nothing configured: defaults, ✗ secrets, a next step", async () => {
-    const ctx = fakeContext({ env: { HERMES_HOME: home }, hostname: "box" });
+    const ctx = fakeContext({ env: { HERMES_HOME: home() }, hostname: "box" });
     expect(await run(["gateway", "status"], ctx)).toBe(0);
     const out = ctx.out();
     expect(out).toMatch(/relay url\s+: ✗ not configured/);
@@ -26,16 +20,16 @@ describe("gateway status", () => {
   });
 
   it("reports each value's source (env / .env / config.yaml) and never a secret", async () => {
-    await writeFile(join(home, ".env"), "GATEWAY_RELAY_SECRET=S3CRET-VALUE\nGATEWAY_RELAY_ID=gw-from-dotenv\n");
+    await writeFile(join(home(), ".env"), "GATEWAY_RELAY_SECRET=S3CRET-VALUE\nGATEWAY_RELAY_ID=gw-from-dotenv\n");
     await writeFile(
-      join(home, "config.yaml"),
+      join(home(), "config.yaml"),
       "gateway:\n  relay_url: wss://from-config/relay\n  relay_delivery_key: K3Y-VALUE\n  relay_wake_url: https://wake.example/w?t=WAKETOKEN\nplatforms:\n  relay:\n    enabled: false\n",
     );
-    const ctx = fakeContext({ env: { HERMES_HOME: home, GATEWAY_RELAY_URL: "wss://from-env/relay/" } });
+    const ctx = fakeContext({ env: { HERMES_HOME: home(), GATEWAY_RELAY_URL: "wss://from-env/relay/" } });
     expect(await run(["gateway", "status", "--json"], ctx)).toBe(0);
     const s = JSON.parse(ctx.out());
     expect(s).toEqual({
-      home,
+      home: home(),
       managed: false,
       managedReason: null,
       enabled: false,
@@ -44,9 +38,11 @@ describe("gateway status", () => {
       secret: { set: true, source: ".env" },
       deliveryKey: { set: true, source: "config.yaml" },
       wakeUrl: { value: "https://wake.example/w?<hidden>", source: "config.yaml" },
+      platforms: { value: [], source: "default" },
       configError: null,
+      canStart: true,
     });
-    const text = fakeContext({ env: { HERMES_HOME: home, HERMES_MANAGED: "yes" } });
+    const text = fakeContext({ env: { HERMES_HOME: home(), HERMES_MANAGED: "yes" } });
     expect(await run(["gateway", "status"], text)).toBe(0);
     expect(text.out()).toMatch(/secret\s+: ✓ set\s+\(\.env\)/);
     expect(text.out()).toMatch(/managed\s+: yes \(HERMES_MANAGED is set\)/);
@@ -57,8 +53,8 @@ describe("gateway status", () => {
   });
 
   it("a broken config.yaml is a warning; the rest is still reported", async () => {
-    await writeFile(join(home, "config.yaml"), "gateway: [oops\n");
-    const ctx = fakeContext({ env: { HERMES_HOME: home, GATEWAY_RELAY_SECRET: "x" } });
+    await writeFile(join(home(), "config.yaml"), "gateway: [oops\n");
+    const ctx = fakeContext({ env: { HERMES_HOME: home(), GATEWAY_RELAY_SECRET: "x" } });
     expect(await run(["gateway", "status", "--json"], ctx)).toBe(0);
     expect(ctx.err()).toMatch(/⚠ Invalid configuration: config\.yaml \(from .*\): not valid YAML: .* at line \d+, column \d+/);
     expect(JSON.parse(ctx.out()).configError).toMatch(/not valid YAML/);

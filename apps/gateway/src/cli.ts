@@ -195,8 +195,9 @@ program
   .option("--port <n>", "port on 127.0.0.1 (default: any free port)")
   .option("--gateway <id:secret...>", "accepted gateway credentials (repeatable); none: accept dials without Authorization")
   .option("--verbose", "print every frame on stderr")
+  .option("--enroll-token", "also print a fresh single-use enrollment token (\"enrollmentToken\") for `hermes gateway enroll`")
   .option("--egress-guard", "decline replies to chats not delivered to that gateway, or without their scope / user metadata (as a real connector does)")
-  .action(async (opts: { port?: string; gateway?: string[]; verbose?: boolean; egressGuard?: boolean }) => {
+  .action(async (opts: { port?: string; gateway?: string[]; verbose?: boolean; enrollToken?: boolean; egressGuard?: boolean }) => {
     const { DevConnectorUsageError, parseGatewayCredentials, parsePort, runDevConnector } = await import("./dev/dev-connector.js");
     let port: number;
     let gateways: Record<string, string[]>;
@@ -211,7 +212,15 @@ program
       throw e;
     }
     process.exit(
-      await runDevConnector({ port, gateways, verbose: opts.verbose === true, egressGuard: opts.egressGuard === true, out: process.stdout, err: process.stderr }),
+      await runDevConnector({
+        port,
+        gateways,
+        verbose: opts.verbose === true,
+        enrollToken: opts.enrollToken === true,
+        egressGuard: opts.egressGuard === true,
+        out: process.stdout,
+        err: process.stderr,
+      }),
     );
   });
 

@@ -93,6 +93,36 @@ describe("hermes-gateway dev-connector", () => {
     }
   });
 
+  it("--enroll-token adds a fresh single-use enrollment token; POST /dev/enrollment-token mints more", async () => {
+    const child = spawn(process.execPath, [BIN, "dev-connector", "--enroll-token"], { env: baseEnv, stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      const line = await new Promise<string>((resolve) => child.stdout.once("data", (d: Buffer) => resolve(d.toString().split("\n")[0]!)));
+      const { url, controlUrl, controlToken, enrollmentToken } = JSON.parse(line) as Record<string, string>;
+      expect(enrollmentToken).toMatch(/^enr_[0-9a-f]{32}$/);
+      const base = url!.replace("ws://", "http://").replace(/\/relay$/, "");
+      const redeem = (token: string, gatewayId: string) =>
+        fetch(`${base}/relay/enroll`, {
+          method: "POST",
+          headers: { authorization: "Bearer dev-identity", "content-type": "application/json" },
+          body: JSON.stringify({ enrollmentToken: token, gatewayId }),
+        });
+      expect((await redeem(enrollmentToken!, "gw-a")).status).toBe(200);
+      expect((await redeem(enrollmentToken!, "gw-a")).status).toBe(403); // single use
+      const minted = await fetch(`${controlUrl}/enrollment-token`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${controlToken}`, "content-type": "application/json" },
+        body: "{}",
+      });
+      const { enrollmentToken: second } = (await minted.json()) as { enrollmentToken: string };
+      expect(second).not.toBe(enrollmentToken);
+      expect((await redeem(second, "gw-b")).status).toBe(200);
+    } finally {
+      const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    }
+  });
+
   it.each([
     [["--port", "http"], "--port expects an integer"],
     [["--port", "70000"], "--port expects an integer"],

@@ -6,7 +6,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import type { WireMessageEvent, WireSessionSource } from "@hermes/relay-adapter";
+import {
+  eventFromWire,
+  type RelayMessageEvent,
+  type WireMessageEvent,
+  type WireSessionSource,
+} from "@hermes/relay-adapter";
 import {
   promptAnswer,
   publishMedia,
@@ -20,6 +25,7 @@ import { resolveConfig } from "../src/config/resolve.js";
 import type { InboundOutcome } from "../src/pipeline/handle-inbound.js";
 import { createLogger } from "../src/ops/logger.js";
 import { GatewayRuntime } from "../src/runtime/gateway.js";
+import { journalPath, TurnJournal } from "../src/turns/journal.js";
 
 const SECRET = "features-test-secret-0123456789";
 const GW = "gw-features";
@@ -53,10 +59,19 @@ function scripted(
   return { agent, seen };
 }
 
-async function start(platform: string, agent: AgentBackend, env: Record<string, string> = {}) {
-  const connector = await new ReferenceConnector({ gateways: { [GW]: [SECRET] } }).start();
+async function start(
+  platform: string,
+  agent: AgentBackend,
+  env: Record<string, string> = {},
+  connectorOpts: Partial<ConstructorParameters<typeof ReferenceConnector>[0]> = {},
+  run: { home?: string; journal?: boolean } = {},
+) {
+  const connector = await new ReferenceConnector({
+    gateways: { [GW]: [SECRET] },
+    ...connectorOpts,
+  }).start();
   cleanups.push(() => connector.stop());
-  const home = tempDir();
+  const home = run.home ?? tempDir();
   const config = resolveConfig({
     env: {
       HERMES_HOME: home,
@@ -88,6 +103,7 @@ async function start(platform: string, agent: AgentBackend, env: Record<string, 
     log,
     env: {},
     agent,
+    journal: run.journal === true,
     onOutcome: (_e, o) => void outcomes.push(o as InboundOutcome),
   });
   cleanups.push(() => runtime.stop("test over"));
@@ -172,6 +188,31 @@ describe("inbound media", () => {
   });
 });
 
+describe("media over self-provisioned credentials", () => {
+  it("downloads and uploads with the secret issued at boot (no secret configured)", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "out.png"), "out-bytes");
+    const { agent, seen } = scripted(
+      (_e, emit) => (emit({ type: "media", path: join(dir, "out.png"), kind: "image" }), ""),
+    );
+    const { connector, turn } = await start(
+      "discord",
+      agent,
+      { GATEWAY_RELAY_SECRET: "", GATEWAY_RELAY_IDENTITY_TOKEN: "caller-identity-token" },
+      { gateways: {}, identityTokens: ["caller-identity-token"] },
+    );
+    expect(connector.provisions).toHaveLength(1);
+    const { url } = publishMedia(connector, Buffer.from("in-bytes"), { contentType: "image/png" });
+    await turn(ev("discord", "look", { media: [{ url, kind: "image" }] }));
+    const local = seen[0]!.media[0]!;
+    expect(local.error).toBeUndefined();
+    expect(readFileSync(local.path!).toString()).toBe("in-bytes");
+    const [media] = ops(connector, "send_media");
+    const id = String(media?.action["source_url"]).split("/relay/media/")[1]!;
+    expect(connector.media.get(id)?.bytes).toEqual(Buffer.from("out-bytes"));
+  });
+});
+
 describe("agent media out", () => {
   it("is uploaded to /relay/media and sent with send_media and its kind", async () => {
     const dir = tempDir();
@@ -248,6 +289,102 @@ describe("streamed replies", () => {
   });
 });
 
+describe("per-chat capabilities", () => {
+  it("a Discord+Telegram gateway streams only in the chat whose platform allows edits", async () => {
+    const { agent } = scripted((_e, emit) => {
+      emit({ type: "delta", text: "Hello" });
+      emit({ type: "delta", text: ", world" });
+      return "";
+    });
+    // Telegram here can neither edit nor stream drafts; Discord keeps its reference descriptor.
+    const { connector, turn } = await start(
+      "discord,telegram",
+      agent,
+      { GATEWAY_REACTIONS: "none" },
+      {
+        descriptors: { telegram: { supports_edit: false, supports_draft_streaming: false } },
+      },
+    );
+    const tg = { ...ev("telegram", "hi"), source: source("telegram", { chat_id: "T1" }) };
+    expect(await turn(tg)).toEqual({ kind: "replied", chunks: 1 });
+    const dc = { ...ev("discord", "hi"), source: source("discord", { chat_id: "D1" }) };
+    expect(await turn(dc)).toEqual({ kind: "replied", chunks: 1 });
+    const edits = ops(connector, "edit");
+    expect(edits.map((o) => [o.platform, o.action["chat_id"]])).toEqual([["discord", "D1"]]);
+    expect(connector.chat.transcript("T1")).toEqual(["Hello, world"]);
+    expect(connector.chat.inChat("D1")[0]?.versions).toEqual(["Hello", "Hello, world"]);
+    // Every op of the Discord turn went out through Discord, with the chat's metadata.
+    for (const o of connector.outbound.filter((r) => r.action["chat_id"] === "D1"))
+      expect(o.platform).toBe("discord");
+  });
+});
+
+describe("turns run again from the journal", () => {
+  it("a Telegram turn recovered after a restart is answered through Telegram, with its chat's metadata", async () => {
+    const home = tempDir();
+    const wire: WireMessageEvent = {
+      text: "hi",
+      message_id: "t9",
+      source: source("telegram", { chat_id: "T9", user_id: "U9", profile: "work" }),
+    };
+    const converted = eventFromWire(wire);
+    if (!converted.ok) throw new Error(converted.message);
+    const opened = TurnJournal.open<RelayMessageEvent>(journalPath(home, GW));
+    opened.journal.take("telegram:T9:t9", converted.event);
+    await opened.journal.durable();
+    opened.journal.close();
+    const { agent } = scripted(() => "answer");
+    // Discord is the primary identity: a chat the link never delivered must not default to it.
+    const { connector } = await start(
+      "discord,telegram",
+      agent,
+      { GATEWAY_REACTIONS: "none" },
+      {},
+      { home, journal: true },
+    );
+    await until(() => ops(connector, "send").length > 0, "the recovered turn's reply");
+    const [reply] = ops(connector, "send");
+    expect(reply?.platform).toBe("telegram");
+    expect(reply?.action).toMatchObject({
+      chat_id: "T9",
+      content: "answer",
+      metadata: { user_id: "U9", profile: "work" },
+    });
+  });
+});
+
+describe("turns run again from the journal (before the link is up)", () => {
+  it("a recovered Discord turn is split by Discord's limit, not the placeholder descriptor's", async () => {
+    const home = tempDir();
+    const wire: WireMessageEvent = {
+      text: "long please",
+      message_id: "d9",
+      source: source("discord", { chat_id: "D9", user_id: "U9" }),
+    };
+    const converted = eventFromWire(wire);
+    if (!converted.ok) throw new Error(converted.message);
+    const opened = TurnJournal.open<RelayMessageEvent>(journalPath(home, GW));
+    opened.journal.take("discord:D9:d9", converted.event);
+    await opened.journal.durable();
+    opened.journal.close();
+    const { agent } = scripted(() => "x".repeat(3000));
+    const { connector } = await start(
+      "discord",
+      agent,
+      { GATEWAY_REACTIONS: "none" },
+      {},
+      {
+        home,
+        journal: true,
+      },
+    );
+    await until(() => ops(connector, "send").length >= 2, "the recovered turn's reply");
+    expect(ops(connector, "send").map((o) => String(o.action["content"]).length)).toEqual([
+      2000, 1000,
+    ]);
+  });
+});
+
 describe("prompts", () => {
   it("go out as buttons where supported; the press comes back as the next event's promptResponse", async () => {
     const { agent, seen } = scripted((e, emit) => {
@@ -269,7 +406,7 @@ describe("prompts", () => {
     const [prompt] = connector.chat.inChat("C1");
     expect(prompt).toMatchObject({
       op: "prompt",
-      promptId: "deploy",
+      promptId: expect.stringMatching(/^[0-9a-f]{8}\.deploy$/),
       content: "Deploy?",
       options: [
         { id: "yes", label: "Yes" },
@@ -285,6 +422,61 @@ describe("prompts", () => {
       promptMessageId: prompt!.messageId,
     });
     expect(connector.chat.transcript("C1").at(-1)).toBe("you chose yes");
+  });
+
+  it("a Discord button press (hp1: component) reaches the agent as promptResponse with its own prompt id", async () => {
+    const { agent, seen } = scripted((e, emit) => {
+      if (e.promptResponse === null)
+        emit({
+          type: "prompt",
+          prompt_id: "deploy",
+          content: "Deploy?",
+          options: [{ id: "yes", label: "Yes" }],
+        });
+      else emit({ type: "message", text: `you chose ${e.promptResponse.optionId}` });
+      return "";
+    });
+    const { connector, turn } = await start("discord", agent, { GATEWAY_REACTIONS: "none" });
+    await turn(ev("discord", "ship it"));
+    const [prompt] = connector.chat.inChat("C1");
+    const wireId = String(prompt?.promptId);
+    expect(wireId).toMatch(/^[0-9a-f]{8}\.deploy$/);
+    const n = connector.outbound.length;
+    connector.pushDiscordInteraction({
+      type: 3,
+      id: "ix-1",
+      channel_id: "C1",
+      user: { id: "U1", username: "u" },
+      message: { id: prompt!.messageId },
+      data: { custom_id: `hp1:${wireId}:yes` },
+    });
+    await until(() => seen.length === 2, "the press as a turn");
+    expect(seen[1]?.promptResponse).toEqual({
+      promptId: "deploy",
+      optionId: "yes",
+      label: "Yes",
+      promptMessageId: prompt!.messageId,
+    });
+    await until(() => connector.outbound.length > n, "the answer's reply");
+    expect(connector.chat.transcript("C1").at(-1)).toBe("you chose yes");
+  });
+
+  it("a press on another gateway's prompt (fanned out by the connector) runs no turn", async () => {
+    const { agent, seen } = scripted(() => "should not run");
+    const { connector, lines } = await start("discord", agent);
+    connector.pushDiscordInteraction({
+      type: 3,
+      id: "ix-2",
+      channel_id: "C1",
+      user: { id: "U1", username: "u" },
+      data: { custom_id: "hp1:ffffffff.deploy:yes" },
+    });
+    await until(
+      () => lines.some((l) => l.includes("prompt answer for another gateway")),
+      "the foreign press noted",
+    );
+    expect(seen).toEqual([]);
+    expect(ops(connector, "send")).toEqual([]);
   });
 
   it("elsewhere go out as numbered text; the typed number comes back as promptResponse in the same session", async () => {

@@ -47,6 +47,18 @@ function gateway(c: ReferenceConnector, env: Record<string, string> = {}): Gatew
   return p;
 }
 
+/**
+ * Both identities said hello (the descriptor answer is written in the same turn): a connector
+ * routes a platform's chats to a link only after that platform's hello.
+ */
+async function bothHandshakes(c: ReferenceConnector): Promise<void> {
+  const seen = new Set<string>();
+  await c.waitFor<{ direction: string; frame: { type: string; platform?: string } }>("frame", (e) => {
+    if (e.direction === "in" && e.frame.type === "hello") seen.add(String(e.frame.platform));
+    return seen.has("discord") && seen.has("telegram");
+  });
+}
+
 async function until(predicate: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const start = Date.now();
   while (!predicate()) {
@@ -73,7 +85,7 @@ describe("routing (built bin)", () => {
   it("replies through each chat's own identity with its scope metadata, split by its own platform", async () => {
     const c = await connector();
     gateway(c);
-    await c.waitFor("handshake");
+    await bothHandshakes(c);
     // 2500 characters: one Telegram message (4096), two Discord messages (2000).
     const long = `${"word ".repeat(499)}end!!`;
     c.pushInbound(tgDm(long, "t-1"));
@@ -105,7 +117,7 @@ describe("routing (built bin)", () => {
   it("a declined reply is logged once, not retried, and the rest of it is not sent", async () => {
     const c = await connector();
     const gw = gateway(c);
-    await c.waitFor("handshake");
+    await bothHandshakes(c);
     c.declineEgress((r) => r.action["chat_id"] === "D2");
     c.pushInbound(dcGuild(`${"x".repeat(1990)} ${"y".repeat(1990)}`, "d-2", "D2"));
     await gw.waitForLog(
@@ -132,7 +144,7 @@ describe("routing (built bin)", () => {
       GATEWAY_RELAY_ROUTE_KEYS: "G1, G2",
       GATEWAY_RELAY_INSTANCE_ID: "inst-42",
     });
-    await c.waitFor("handshake");
+    await bothHandshakes(c);
     expect(c.provisions).toEqual([
       {
         gatewayId: GW,
@@ -170,7 +182,7 @@ describe("routing (built bin)", () => {
   it("declares its commands on the Discord hello and answers a slash command in its channel", async () => {
     const c = await connector();
     gateway(c, { GATEWAY_COMMANDS: "ask:Ask the agent,new:Start a new conversation,Bad Name" });
-    await c.waitFor("handshake");
+    await bothHandshakes(c);
     await until(() => c.commandManifestOf(GW) !== undefined, "the manifest");
     expect(c.commandManifestOf(GW)).toEqual([
       { name: "ask", description: "Ask the agent" },

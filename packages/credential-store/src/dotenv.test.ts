@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { editDotenv, formatEnvValue, parseDotenv, parseEnvValue } from "./dotenv.js";
+import { editDotenv, formatEnvValue, parseDotenv, parseEnvValue, removeDotenvKeys } from "./dotenv.js";
 
 describe("parseDotenv", () => {
   it("reads comments, blanks, export, spacing, quotes, a BOM and CRLF; the first definition wins", () => {
@@ -122,5 +122,15 @@ describe("parsing stays linear on adversarial lines", () => {
       ["B", ""],
       ["C", "z"],
     ]);
+  });
+});
+
+describe("removeDotenvKeys", () => {
+  it("removes the first definition of each key; every other byte stays", () => {
+    const before = "\uFEFF# keep\r\nA=1\r\nexport B=\"two\"\r\n# A=commented\r\nC=3\r\nA=dup\r\n";
+    const { text, removed } = removeDotenvKeys(before, ["A", "B", "MISSING"]);
+    expect(removed).toEqual(["A", "B"]);
+    expect(text).toBe("\uFEFF# keep\r\n# A=commented\r\nC=3\r\nA=dup\r\n");
+    expect(removeDotenvKeys("X=1", ["X"])).toEqual({ text: "", removed: ["X"] });
   });
 });

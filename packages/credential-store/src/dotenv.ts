@@ -105,6 +105,23 @@ export function editDotenv(text: string, entries: ReadonlyArray<readonly [string
   return `${bom}${lines.join("\n")}\n`;
 }
 
+/**
+ * Remove the first definition line of each key (the one {@link editDotenv} would replace);
+ * every other line stays byte for byte. Pure; returns the text and the keys it found.
+ */
+export function removeDotenvKeys(text: string, keys: readonly string[]): { text: string; removed: string[] } {
+  const bom = text.startsWith("\uFEFF") ? "\uFEFF" : "";
+  const lines = text.slice(bom.length).split("\n");
+  const removed: string[] = [];
+  for (const key of keys) {
+    const i = lines.findIndex((l) => !/^\s*#/.test(l) && LINE.exec(l.replace(/\r$/, ""))?.[1] === key);
+    if (i === -1) continue;
+    lines.splice(i, 1);
+    removed.push(key);
+  }
+  return { text: `${bom}${lines.join("\n")}`, removed };
+}
+
 export interface SetEnvOptions extends LockOptions {
   /** The environment, for the managed-install check. */
   env: Env;
@@ -153,4 +170,36 @@ export async function setEnvValues(home: string, entries: ReadonlyArray<readonly
 /** {@link setEnvValues} for one key. */
 export function setEnvValue(home: string, key: string, value: string, opts: SetEnvOptions): Promise<void> {
   return setEnvValues(home, [[key, value]], opts);
+}
+
+/**
+ * Remove keys from `<home>/.env` under the file's lock (see {@link removeDotenvKeys}); the
+ * file is rewritten atomically with mode 0600 only when something was removed. A missing
+ * file removes nothing. Refuses in a managed install. Resolves with the keys removed.
+ */
+export async function unsetEnvValues(home: string, keys: readonly string[], opts: SetEnvOptions): Promise<string[]> {
+  for (const key of keys) validKey(key);
+  const path = envPath(home);
+  const managed = isManaged(home, opts.env);
+  if (managed.managed) {
+    throw new CredentialStoreError("MANAGED_INSTALL", `Refusing to edit ${path}: this is a managed Hermes install (${managed.reason}).`, path);
+  }
+  const target = await resolveWriteTarget(path);
+  return withFileLock(
+    target,
+    async (assertHeld) => {
+      const text = await readEnvText(target);
+      if (text === null) return [];
+      const edit = removeDotenvKeys(text, keys);
+      if (edit.removed.length === 0) return [];
+      try {
+        await writeFileAtomic(target, edit.text, 0o600, assertHeld);
+      } catch (e) {
+        if (e instanceof CredentialStoreError) throw e;
+        throw new CredentialStoreError("WRITE_FAILED", `Could not write ${target} (${errnoCode(e)}); the previous file is intact.`, target);
+      }
+      return edit.removed;
+    },
+    opts,
+  );
 }

@@ -13,10 +13,12 @@ export {
   parseEnvValue,
   formatEnvValue,
   editDotenv,
+  removeDotenvKeys,
   readEnvFile,
   resolveEnvValue,
   setEnvValue,
   setEnvValues,
+  unsetEnvValues,
 } from "./dotenv.js";
 export type { SetEnvOptions } from "./dotenv.js";
 export {

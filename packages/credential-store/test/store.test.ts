@@ -16,6 +16,7 @@ import {
   setEnvValues,
   storePhotonToken,
   storeProjectCredentials,
+  unsetEnvValues,
   updateAuth,
 } from "../src/index.js";
 import { caught, useTempDirs } from "./support/temp.js";
@@ -154,6 +155,19 @@ describe(".env", () => {
       expect(e.code).toBe("ENV_KEY_INVALID");
       expectNoSecret(e.message);
     }
+  });
+
+  it("unsetEnvValues removes only the named keys (0600), a missing file is a no-op, managed refuses", async () => {
+    const h = home();
+    expect(await unsetEnvValues(h, ["GATEWAY_RELAY_SECRET"], { env: {} })).toEqual([]);
+    mkdirSync(h, { recursive: true });
+    writeFileSync(join(h, ".env"), `# mine\nOPENAI_API_KEY=sk-keep\nGATEWAY_RELAY_SECRET=${RELAY_SECRET}\nOTHER=1\n`, { mode: 0o644 });
+    expect(await unsetEnvValues(h, ["GATEWAY_RELAY_SECRET", "GATEWAY_RELAY_ID"], { env: {} })).toEqual(["GATEWAY_RELAY_SECRET"]);
+    expect(readFileSync(join(h, ".env"), "utf8")).toBe("# mine\nOPENAI_API_KEY=sk-keep\nOTHER=1\n");
+    expect(mode(join(h, ".env"))).toBe(0o600);
+    const err = await caught(unsetEnvValues(h, ["OTHER"], { env: { HERMES_MANAGED: "1" } }));
+    expect(err).toMatchObject({ code: "MANAGED_INSTALL" });
+    expect(readFileSync(join(h, ".env"), "utf8")).toContain("OTHER=1");
   });
 
   it("resolveEnvValue: the real environment wins over .env; empty means unset", async () => {

@@ -103,6 +103,30 @@ async function readCappedText(res: Response, maxBytes: number, req: SendRequest)
   return new TextDecoder().decode(Buffer.concat(chunks, size));
 }
 
+/** The host (and port) of a request URL, for messages: never its path, query or userinfo. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "(unparseable host)";
+  }
+}
+
+/**
+ * Why a fetch failed, as a short word: the system error code undici wraps in `cause`
+ * (ECONNREFUSED, ENOTFOUND, …), a timeout, else the error's name. Never the message text.
+ */
+export function networkReason(error: unknown): string {
+  const e = error as { name?: unknown; code?: unknown; cause?: { code?: unknown; name?: unknown } } | undefined;
+  const code = e?.cause?.code ?? e?.code;
+  if (typeof code === "string" && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) return code;
+  if (e?.name === "TimeoutError" || e?.cause?.name === "TimeoutError") return "timed out";
+  // undici's own refusals (e.g. "bad port") are short lower-case words; nothing else is echoed.
+  const detail = (e?.cause as { message?: unknown } | undefined)?.message;
+  if (typeof detail === "string" && /^[a-z][a-z ]{0,39}$/.test(detail)) return detail;
+  return typeof e?.name === "string" ? e.name : "error";
+}
+
 /** One request with a per-attempt timeout and bounded retries; never throws raw fetch errors. */
 export async function send(options: HttpOptions, req: SendRequest): Promise<SentResponse> {
   for (let attempt = 0; ; attempt++) {
@@ -119,7 +143,7 @@ export async function send(options: HttpOptions, req: SendRequest): Promise<Sent
       if (req.signal?.aborted) throw new PhotonApiError(`${req.method} ${req.label} was cancelled.`, { code: "PHOTON_ABORTED", cause });
       options.logger?.(`photon: ${req.method} ${req.label} network error (attempt ${attempt + 1})`);
       if (req.retry && attempt < options.maxRetries) { await backoff(options, req, Math.min(500 * 2 ** attempt, 8_000)); continue; }
-      throw new PhotonApiError(`${req.method} ${req.label} failed: could not reach Photon (${(cause as Error)?.name ?? "error"}). Check the network or the host setting and retry.`, { code: "PHOTON_NETWORK", cause });
+      throw new PhotonApiError(`${req.method} ${req.label} failed: could not reach Photon at ${hostOf(req.url)} (${networkReason(cause)}). Check the network or the host setting and retry.`, { code: "PHOTON_NETWORK", cause });
     }
     const text = await readCappedText(res, options.maxResponseBytes, req);
     options.logger?.(`photon: ${req.method} ${req.label} -> ${res.status}`);

@@ -131,7 +131,21 @@ describe("transport", () => {
       timeoutMs: 20, maxRetries: 0,
       fetch: (_u, init) => new Promise((_r, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal?.reason))),
     });
-    await expect(hung.listProjects("tok")).rejects.toMatchObject({ code: "PHOTON_NETWORK" });
+    await expect(hung.listProjects("tok")).rejects.toMatchObject({ code: "PHOTON_NETWORK", message: expect.stringContaining("could not reach Photon at app.photon.codes (timed out)") });
+  });
+
+  it("a refused connection names the host and the system error, not TypeError", async () => {
+    const { PhotonClient } = await import("../src/index.js");
+    const { createServer } = await import("node:net");
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const client = new PhotonClient({ dashboardHost: `http://127.0.0.1:${port}`, maxRetries: 0 });
+    const err = (await client.listProjects("tok").then(() => new Error("expected a failure"), (e: unknown) => e)) as Error;
+    expect(err).toMatchObject({ code: "PHOTON_NETWORK" });
+    expect(err.message).toContain(`could not reach Photon at 127.0.0.1:${port} (ECONNREFUSED)`);
+    expect(err.message).not.toContain("TypeError");
   });
 
   it("registerWebhook secret verifies a delivery signed by the fake end to end", async () => {

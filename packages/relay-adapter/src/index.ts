@@ -53,6 +53,8 @@ export {
 } from "./transport/websocket-transport.js";
 export type { WebSocketRelayTransportOptions, RelayTransportLogger } from "./transport/websocket-transport.js";
 export { RelayConnectError } from "./transport/errors.js";
+export { checkRelayConnection } from "./transport/check-connection.js";
+export type { RelayConnectionCheck, RelayConnectionCheckOptions, RelayConnectionOutcome } from "./transport/check-connection.js";
 export type { RelayConnectErrorCode } from "./transport/errors.js";
 export { backoffDelay } from "./transport/backoff.js";
 export type { BackoffOptions } from "./transport/backoff.js";

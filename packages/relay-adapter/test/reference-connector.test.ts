@@ -96,7 +96,8 @@ describe("upgrade auth and revocation", () => {
 describe("outbound and interrupts", () => {
   it("records and answers outbound, scripted results included; no answer → ambiguous timeout", async () => {
     const c = await connector();
-    const t = transport(c, { outboundTimeoutMs: 100 });
+    // Long enough for a loaded machine to answer the others; only the unanswered react waits it out.
+    const t = transport(c, { outboundTimeoutMs: 3000 });
     await t.connect();
     expect(await t.sendOutbound({ op: "send", chat_id: "C1", content: "hi" })).toMatchObject({ success: true, message_id: expect.stringMatching(/^m\d+$/) });
     expect(await t.sendOutbound({ op: "get_chat_info", chat_id: "C9" })).toEqual({ chat_info: { name: "chat C9", type: "group" } });
@@ -289,6 +290,22 @@ describe("control API and signed delivery", () => {
     expect((await controlPost(c, "/inbound", "{}")).status).toBe(400);
     expect((await controlPost(c, "/revoke", { gatewayId: GW })).status).toBe(200);
     await new Promise<void>((resolve) => t.onAuthRevoked(resolve));
+  });
+
+  it("POST /dev/enrollment-token mints a single-use token that POST /relay/enroll redeems once", async () => {
+    const c = await connector();
+    const r = await controlPost(c, "/enrollment-token", { tenant: "acme" });
+    const { enrollmentToken } = (await r.json()) as { enrollmentToken: string };
+    expect(enrollmentToken).toMatch(/^enr_/);
+    const redeem = () =>
+      fetch(`${c.baseUrl}/relay/enroll`, {
+        method: "POST",
+        headers: { authorization: "Bearer any-identity", "content-type": "application/json" },
+        body: JSON.stringify({ enrollmentToken, gatewayId: "gw-new" }),
+      });
+    const first = await redeem();
+    expect(await first.json()).toMatchObject({ tenant: "acme", gatewayId: "gw-new" });
+    expect((await redeem()).status).toBe(403);
   });
 
   it("deliverSigned produces deliveries the package's receiver accepts, and a wrong key is refused", async () => {

@@ -31,7 +31,9 @@ export {
   RELAY_KEYS,
   RELAY_SECRET_KEYS,
   RELAY_URL_SCHEMES,
+  RELAY_PLATFORMS_HINT,
   defaultGatewayId,
+  parseRelayBotIds,
   relaySettings,
   resolveRelayLink,
 } from "./relay.js";

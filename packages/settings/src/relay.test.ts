@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SettingsError } from "./errors.js";
-import { defaultGatewayId, RELAY_SECRET_KEYS, relaySettings, resolveRelayLink } from "./relay.js";
+import { defaultGatewayId, parseRelayBotIds, RELAY_SECRET_KEYS, relaySettings, resolveRelayLink } from "./relay.js";
 import { SettingsSource } from "./source.js";
 
 function link(env: Record<string, string>, yamlText: string | null = null, dotenv: string | null = null) {
@@ -17,6 +17,7 @@ describe("resolveRelayLink", () => {
       relaySecret: { value: null, source: "default", key: "" },
       relayDeliveryKey: { value: null, source: "default", key: "" },
       relayWakeUrl: { value: null, source: "default", key: "" },
+      relayPlatforms: { value: [], source: "default", key: "" },
     });
   });
 
@@ -26,7 +27,7 @@ describe("resolveRelayLink", () => {
   });
 
   it("strips trailing slashes; enabled follows the URL unless platforms.relay.enabled is false", () => {
-    const l = link({ GATEWAY_RELAY_URL: " wss://c.example/relay// " });
+    const l = link({ GATEWAY_RELAY_URL: " wss://c.example/relay// ", GATEWAY_RELAY_PLATFORMS: "discord" });
     expect(l.relayUrl).toEqual({ value: "wss://c.example/relay", source: "env", key: "GATEWAY_RELAY_URL" });
     expect(l.relayEnabled).toEqual({ value: true, source: "env", key: "GATEWAY_RELAY_URL" });
     const off = link({ GATEWAY_RELAY_URL: "wss://c.example" }, "platforms:\n  relay:\n    enabled: false\n");
@@ -38,10 +39,10 @@ describe("resolveRelayLink", () => {
     expect(() => link({ GATEWAY_RELAY_URL: "ws://c.example" })).toThrow(
       expect.objectContaining({ code: "SETTINGS_URL_INSECURE", message: expect.stringContaining("set GATEWAY_ALLOW_INSECURE_URLS=1") }),
     );
-    expect(link({ GATEWAY_RELAY_URL: "ws://c.example", GATEWAY_ALLOW_INSECURE_URLS: "1" }).relayUrl.value).toBe("ws://c.example");
-    expect(link({ GATEWAY_RELAY_URL: "ws://c.example" }, "gateway:\n  allow_insecure_urls: true\n").relayUrl.value).toBe("ws://c.example");
-    expect(link({ GATEWAY_RELAY_URL: "ws://c.example" }, null, "GATEWAY_ALLOW_INSECURE_URLS=yes\n").relayUrl.value).toBe("ws://c.example");
-    expect(link({ GATEWAY_RELAY_URL: "ws://127.0.0.1:9/relay" }).relayUrl.value).toBe("ws://127.0.0.1:9/relay");
+    expect(link({ GATEWAY_RELAY_PLATFORMS: "discord", GATEWAY_RELAY_URL: "ws://c.example", GATEWAY_ALLOW_INSECURE_URLS: "1" }).relayUrl.value).toBe("ws://c.example");
+    expect(link({ GATEWAY_RELAY_PLATFORMS: "discord", GATEWAY_RELAY_URL: "ws://c.example" }, "gateway:\n  allow_insecure_urls: true\n").relayUrl.value).toBe("ws://c.example");
+    expect(link({ GATEWAY_RELAY_PLATFORMS: "discord", GATEWAY_RELAY_URL: "ws://c.example" }, null, "GATEWAY_ALLOW_INSECURE_URLS=yes\n").relayUrl.value).toBe("ws://c.example");
+    expect(link({ GATEWAY_RELAY_PLATFORMS: "discord", GATEWAY_RELAY_URL: "ws://127.0.0.1:9/relay" }).relayUrl.value).toBe("ws://127.0.0.1:9/relay");
     expect(() => link({ GATEWAY_RELAY_URL: "ws://gw.localhost:9" })).toThrow(SettingsError);
     expect(() => link({}, null, "GATEWAY_RELAY_WAKE_URL=http://wake.example/w\n")).toThrow(/GATEWAY_RELAY_WAKE_URL \(from .env\)/);
   });
@@ -80,5 +81,34 @@ describe("resolveRelayLink", () => {
     expect(errors.map((e) => e.key)).toEqual(["GATEWAY_RELAY_URL", "gateway.relay_wake_url"]);
     expect(l.relayUrl.value).toBeNull();
     expect(l.relayId.value).toBe("gw-1");
+  });
+
+  it("platforms: env comma list or a config.yaml list, lower-cased; an enabled relay needs one", () => {
+    const url = { GATEWAY_RELAY_URL: "wss://c.example" };
+    expect(link({ ...url, GATEWAY_RELAY_PLATFORMS: " Discord, slack,," }).relayPlatforms).toEqual({
+      value: ["discord", "slack"],
+      source: "env",
+      key: "GATEWAY_RELAY_PLATFORMS",
+    });
+    expect(link(url, "gateway:\n  relay_platforms: [Telegram]\n").relayPlatforms).toEqual({
+      value: ["telegram"],
+      source: "config.yaml",
+      key: "gateway.relay_platforms",
+    });
+    expect(link(url, null, "GATEWAY_RELAY_PLATFORMS=discord\n").relayPlatforms.source).toBe(".env");
+    expect(() => link(url)).toThrow(/GATEWAY_RELAY_PLATFORMS \(from default\): the relay needs at least one platform/);
+    // A disabled relay needs none.
+    expect(link({}).relayPlatforms.value).toEqual([]);
+    const errors: SettingsError[] = [];
+    const source = new SettingsSource({ env: url, dotenv: null, yamlText: null });
+    resolveRelayLink(relaySettings(source), { hostname: "box", onError: (e) => errors.push(e) });
+    expect(errors.map((e) => e.key)).toEqual(["GATEWAY_RELAY_PLATFORMS"]);
+  });
+
+  it("bot ids: JSON text or a YAML mapping; anything else is null", () => {
+    expect(parseRelayBotIds('{"Discord":{"botId":"42"},"slack":{}}')).toEqual({ discord: { botId: "42" }, slack: {} });
+    expect(parseRelayBotIds({ discord: { botId: "7" } })).toEqual({ discord: { botId: "7" } });
+    expect(parseRelayBotIds("[oops")).toBeNull();
+    expect(parseRelayBotIds({ discord: "x" })).toBeNull();
   });
 });

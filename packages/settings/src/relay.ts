@@ -3,7 +3,7 @@
 import { SettingsError } from "./errors.js";
 import { parseBoolean } from "./parse.js";
 import { collecting, orDefault, Settings } from "./settings.js";
-import type { SettingKey, SettingsSource, Sourced } from "./source.js";
+import { asRecord, type SettingKey, type SettingsSource, type Sourced } from "./source.js";
 import { stripTrailingSlashes } from "./url-policy.js";
 
 export const RELAY_KEYS = {
@@ -13,6 +13,10 @@ export const RELAY_KEYS = {
   deliveryKey: { env: "GATEWAY_RELAY_DELIVERY_KEY", yaml: "gateway.relay_delivery_key" },
   wakeUrl: { env: "GATEWAY_RELAY_WAKE_URL", yaml: "gateway.relay_wake_url" },
   enrollToken: { env: "GATEWAY_RELAY_ENROLL_TOKEN" },
+  /** The platforms the relay fronts (one `hello` each): a comma list, or a YAML list. */
+  platforms: { env: "GATEWAY_RELAY_PLATFORMS", yaml: "gateway.relay_platforms" },
+  /** `{"discord":{"botId":"…"}}` as JSON text, or a YAML mapping. */
+  botIds: { env: "GATEWAY_RELAY_BOT_IDS", yaml: "gateway.relay_bot_ids" },
   /** Boot self-provision (docs/contract/relay-routing.md): the caller identity bearer the connector verifies. */
   identityToken: { env: "GATEWAY_RELAY_IDENTITY_TOKEN" },
   /** Boot self-provision: this gateway's own public inbound URL (absent: outbound-only). */
@@ -61,6 +65,8 @@ export interface RelayLinkSettings {
   readonly relaySecret: Sourced<string | null>;
   readonly relayDeliveryKey: Sourced<string | null>;
   readonly relayWakeUrl: Sourced<string | null>;
+  /** Lower-case platform names; at least one when the relay is enabled (else an error). */
+  readonly relayPlatforms: Sourced<readonly string[]>;
 }
 
 export interface ResolveRelayLinkOptions {
@@ -94,5 +100,54 @@ export function resolveRelayLink(settings: Settings, opts: ResolveRelayLinkOptio
     relaySecret: orDefault(get(() => settings.secret(RELAY_KEYS.secret)), null),
     relayDeliveryKey: orDefault(get(() => settings.secret(RELAY_KEYS.deliveryKey)), null),
     relayWakeUrl: orDefault(get(() => settings.url(RELAY_KEYS.wakeUrl, HTTP_URL_SCHEMES)), null),
+    relayPlatforms: resolvePlatforms(settings, relayEnabled.value, get),
   };
+}
+
+/** The example every "no platform" message gives. */
+export const RELAY_PLATFORMS_HINT = "e.g. GATEWAY_RELAY_PLATFORMS=discord, or gateway.relay_platforms: [discord] in config.yaml";
+
+function resolvePlatforms(
+  settings: Settings,
+  enabled: boolean,
+  get: <T>(read: () => Sourced<T> | null) => Sourced<T> | null,
+): Sourced<readonly string[]> {
+  const raw = get(() => settings.list(RELAY_KEYS.platforms));
+  const platforms = orDefault<readonly string[]>(raw && { ...raw, value: raw.value.map((p) => p.toLowerCase()) }, []);
+  if (enabled && platforms.value.length === 0) {
+    // A relay with no platform sends no hello: the gateway could never serve anything.
+    get(() => {
+      throw new SettingsError(
+        "SETTINGS_INVALID_VALUE",
+        RELAY_KEYS.platforms.env,
+        platforms.source,
+        `the relay needs at least one platform to front (one hello each), ${RELAY_PLATFORMS_HINT}`,
+      );
+    });
+  }
+  return platforms;
+}
+
+/**
+ * `GATEWAY_RELAY_BOT_IDS` / `gateway.relay_bot_ids`: JSON text or a YAML mapping of
+ * platform → `{botId}`, keys lower-cased; null when it is neither (callers warn and use {}).
+ */
+export function parseRelayBotIds(value: unknown): Record<string, { botId?: string }> | null {
+  let v: unknown = value;
+  if (typeof value === "string") {
+    try {
+      v = JSON.parse(value);
+    } catch {
+      return null;
+    }
+  }
+  const rec = asRecord(v);
+  if (!rec) return null;
+  const out: Record<string, { botId?: string }> = {};
+  for (const [k, entry] of Object.entries(rec)) {
+    const e = asRecord(entry);
+    if (!e) return null;
+    out[k.toLowerCase()] = typeof e.botId === "string" ? { botId: e.botId } : {};
+  }
+  return out;
 }

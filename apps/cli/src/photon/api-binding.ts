@@ -2,7 +2,7 @@
 // with a next step; its messages never carry tokens or secrets (a guarantee of that package).
 import { PhotonApiError, PhotonClient, PhotonDashboardAuthError, resolvePhotonHosts } from "@hermes/photon-api";
 import type { CliContext } from "../context.js";
-import { CancelledError, CliError } from "../errors.js";
+import { CancelledError, CliError, printable } from "../errors.js";
 import type { DashboardProject, PendingLogin, PhotonApi, ProjectCredentials } from "./ports.js";
 
 const HINTS: Record<string, string> = {
@@ -25,6 +25,15 @@ export function cliErrorFrom(err: unknown, signal: AbortSignal): unknown {
     return new CliError(err.code.toLowerCase().replace(/_/g, "-"), err.message, { hints: hint ? [hint] : [], cause: err });
   }
   return err;
+}
+
+/** Who the session lookup says this is: email, else name, else id (printable, never a token). */
+function accountOf(user: Record<string, unknown>): string | undefined {
+  for (const key of ["email", "name", "id"]) {
+    const v = user[key];
+    if (typeof v === "string" && v.trim()) return printable(v, 120);
+  }
+  return undefined;
 }
 
 function project(p: { id: string; name: string; spectrumProjectId?: string | undefined }): DashboardProject {
@@ -63,8 +72,8 @@ export function photonApi(ctx: CliContext): PhotonApi {
               let authError: PhotonDashboardAuthError | undefined;
               for (const candidate of candidates) {
                 try {
-                  await client.validateDashboardToken(candidate.token, s);
-                  return candidate.token;
+                  const user = await client.validateDashboardToken(candidate.token, s);
+                  return { token: candidate.token, account: accountOf(user) };
                 } catch (err) {
                   if (!(err instanceof PhotonDashboardAuthError)) throw err;
                   authError = err;
@@ -85,6 +94,15 @@ export function photonApi(ctx: CliContext): PhotonApi {
           return "ok" as const;
         } catch (err) {
           if (err instanceof PhotonDashboardAuthError) return "rejected" as const;
+          throw err;
+        }
+      }),
+    whoAmI: (token, signal) =>
+      call(signal, async () => {
+        try {
+          return { account: accountOf(await client.validateDashboardToken(token, signal)) };
+        } catch (err) {
+          if (err instanceof PhotonDashboardAuthError) return null;
           throw err;
         }
       }),
@@ -121,6 +139,8 @@ export function photonApi(ctx: CliContext): PhotonApi {
         const created = await client.createUser(creds, input, signal);
         return { id: created.id, phoneNumber: created.phoneNumber };
       }),
+    listUsers: (creds, signal) =>
+      call(signal, async () => (await client.listUsers(creds, signal)).map((u) => ({ id: u.id, phoneNumber: u.phoneNumber }))),
     registerWebhook: (creds, url, signal) => call(signal, () => client.registerWebhook(creds, url, signal)),
     listWebhooks: (creds, signal) => call(signal, () => client.listWebhooks(creds, signal)),
     deleteWebhook: (creds, id, signal) =>

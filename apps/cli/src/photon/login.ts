@@ -1,11 +1,12 @@
 // The device-flow login as the user sees it: the code in a box, a QR code and a browser on a
-// terminal, a spinner while waiting, a clean stop on Ctrl-C.
+// terminal, a spinner while waiting, a clean stop on Ctrl-C; and logout. A browser is only
+// started when stdout is a terminal (a script or a pipe never gets one) and not --no-browser.
 import type { CliContext } from "../context.js";
-import { CancelledError, CliError } from "../errors.js";
+import { CancelledError } from "../errors.js";
 import { box } from "../ui/box.js";
 import { Output } from "../ui/output.js";
 import { startProgress } from "../ui/spinner.js";
-import type { PhotonApi, PhotonStore } from "./ports.js";
+import type { DashboardLogin, PhotonApi, PhotonStore } from "./ports.js";
 
 export interface LoginOptions {
   /** commander's --no-browser sets browser: false. */
@@ -29,24 +30,32 @@ export async function deviceLogin(ctx: CliContext, api: PhotonApi, store: Photon
     ])}\n`,
   );
   if (ctx.stderr.isTTY) ctx.stderr.write(`\nOr scan this with your phone:\n${(await import("../ui/qr.js")).terminalQr(target)}\n`);
-  if (opts.browser !== false) {
+  if (opts.browser !== false && ctx.stdout.isTTY) {
     const opened = await ctx.openBrowser(target);
     ctx.stderr.write(opened ? "Opened your browser.\n" : "Could not open a browser; open the link above yourself.\n");
   }
   const progress = startProgress(ctx, "Waiting for you to approve the login… (Ctrl-C to cancel)");
-  let token: string;
+  let login: DashboardLogin;
   try {
-    token = await pending.complete({ signal: ctx.signal });
+    login = await pending.complete({ signal: ctx.signal });
   } catch (err) {
     progress.stop();
     if (ctx.signal.aborted) throw new CancelledError("Login cancelled; nothing was stored.");
     throw err;
   }
-  await store.saveToken(token);
-  progress.succeed(`Logged in to Photon; token stored in ${store.authPath}`);
+  await store.saveToken(login.token);
+  progress.succeed(`Logged in to Photon${login.account ? ` as ${login.account}` : ""}; token stored in ${store.authPath}`);
 }
 
-export function loginFailed(err: unknown): CliError {
-  if (err instanceof CliError) return err;
-  return new CliError("photon-login", `Photon login failed: ${(err as Error).message}`, { hints: ["Run `hermes photon login` again."] });
+/** `hermes photon logout`: forget the dashboard token; project credentials and the webhook secret stay. */
+export async function photonLogout(ctx: CliContext, store: PhotonStore, opts: { json?: boolean }): Promise<void> {
+  const out = new Output(ctx);
+  const had = (await store.loadToken()) !== undefined;
+  if (had) await store.clearToken();
+  if (opts.json) {
+    out.json({ loggedOut: had, authPath: store.authPath });
+    return;
+  }
+  out.success(had ? `Logged out of Photon: the dashboard token was removed from ${store.authPath}` : "Not logged in to Photon; nothing to remove.");
+  if (had) out.line("  The project credentials and PHOTON_WEBHOOK_SECRET stay: the gateway keeps working.");
 }

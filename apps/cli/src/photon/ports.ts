@@ -10,9 +10,16 @@ export interface DeviceAuthorization {
   expiresIn: number;
 }
 
+/** A dashboard token and whom it belongs to, as the session lookup names them. */
+export interface DashboardLogin {
+  token: string;
+  /** The account's email, else its name, else its id; undefined when the dashboard names none. */
+  account?: string | undefined;
+}
+
 export interface PendingLogin extends DeviceAuthorization {
-  /** Polls until approved, validates the token against the dashboard, returns it. */
-  complete(opts: { signal: AbortSignal; onPending?: () => void }): Promise<string>;
+  /** Polls until approved, validates the token against the dashboard, returns it and its account. */
+  complete(opts: { signal: AbortSignal; onPending?: () => void }): Promise<DashboardLogin>;
 }
 
 export interface DashboardProject {
@@ -45,6 +52,8 @@ export interface PhotonApi {
   startLogin(signal: AbortSignal): Promise<PendingLogin>;
   /** "rejected" when the dashboard refuses the token (stale, revoked). */
   checkToken(token: string, signal: AbortSignal): Promise<"ok" | "rejected">;
+  /** The account a valid token belongs to (see DashboardLogin.account); null when the dashboard rejects it. */
+  whoAmI(token: string, signal: AbortSignal): Promise<{ account?: string | undefined } | null>;
   listProjects(token: string, signal: AbortSignal): Promise<DashboardProject[]>;
   /** Creates a Spectrum-enabled project; the secret may come back only via regenerate. */
   createProject(token: string, name: string, signal: AbortSignal): Promise<{ project: DashboardProject; projectSecret?: string | undefined }>;
@@ -56,6 +65,7 @@ export interface PhotonApi {
     user: { phoneNumber: string; firstName?: string | undefined; lastName?: string | undefined; email?: string | undefined },
     signal: AbortSignal,
   ): Promise<PhotonUser>;
+  listUsers(creds: ProjectCredentials, signal: AbortSignal): Promise<PhotonUser[]>;
   registerWebhook(creds: ProjectCredentials, url: string, signal: AbortSignal): Promise<WebhookInfo & { signingSecret: string }>;
   listWebhooks(creds: ProjectCredentials, signal: AbortSignal): Promise<WebhookInfo[]>;
   /** "absent" when it was already gone (404). */
@@ -76,6 +86,8 @@ export interface PhotonStore {
   readonly authPath: string;
   loadToken(): Promise<string | undefined>;
   saveToken(token: string): Promise<void>;
+  /** Forget the dashboard token only (project credentials, webhook secret and other tools' keys stay). */
+  clearToken(): Promise<void>;
   loadProject(): Promise<StoredProject>;
   saveProject(creds: ProjectCredentials, extra: { dashboardId?: string; name?: string }): Promise<void>;
   webhookSecretSet(): Promise<boolean>;

@@ -8,8 +8,8 @@ function secretsOf(api: MemoryPhoton, store: MemoryStore): string[] {
   return [...api.validTokens, ...api.projects.map((p) => p.secret), ...api.webhooks.map((w) => w.secret), store.token ?? "", store.webhookSecret ?? ""].filter(Boolean);
 }
 
-async function setup(api: MemoryPhoton, store: MemoryStore, opts: Parameters<typeof photonSetup>[3]) {
-  const ctx = fakeContext();
+async function setup(api: MemoryPhoton, store: MemoryStore, opts: Parameters<typeof photonSetup>[3], ctxOpts: Parameters<typeof fakeContext>[0] = {}) {
+  const ctx = fakeContext(ctxOpts);
   const err = await photonSetup(ctx, api, store, opts).then(
     () => undefined,
     (e: unknown) => e as CliError,
@@ -62,15 +62,47 @@ describe("photon setup", () => {
     expect(ctx.opened).toEqual([]);
   });
 
-  it("a rejected stored token leads to a re-login, said so; the browser opens unless --no-browser", async () => {
+  it("a rejected stored token leads to a re-login, said so; the browser opens only on a terminal, unless --no-browser", async () => {
     const api = new MemoryPhoton();
     const store = new MemoryStore();
     store.token = "STALE-TOKEN";
-    const { ctx, err } = await setup(api, store, { phone: "+15551234567" });
+    const { ctx, err } = await setup(api, store, { phone: "+15551234567" }, { stdoutIsTTY: true });
     expect(err).toBeUndefined();
     expect(ctx.err()).toContain("⚠ The stored Photon login was rejected (expired or revoked); logging in again.");
     expect(ctx.opened).toEqual(["https://dash.test/device?user_code=WDJB-MJHT"]);
     expect(store.token).toBe("TOKEN-NEW");
+    expect(ctx.err()).toContain("✓ Logged in to Photon as ada@example.com");
+    // stdout piped: no browser, whatever --no-browser says.
+    store.token = "STALE-AGAIN";
+    const piped = await setup(api, store, {});
+    expect(piped.err).toBeUndefined();
+    expect(piped.ctx.opened).toEqual([]);
+    const noBrowser = new MemoryStore();
+    const flagged = await setup(new MemoryPhoton(), noBrowser, { phone: "+15551234567", browser: false }, { stdoutIsTTY: true });
+    expect(flagged.ctx.opened).toEqual([]);
+  });
+
+  it("normalizes the phone (+1 555 123 4567 → +15551234567); a re-run without --phone reuses the registered user", async () => {
+    const api = new MemoryPhoton();
+    const store = new MemoryStore();
+    expect((await setup(api, store, { phone: " +1 (555) 123-4567 " })).err).toBeUndefined();
+    expect([...api.users.keys()]).toEqual(["+15551234567"]);
+    api.calls = [];
+    const again = await setup(api, store, {});
+    expect(again.err).toBeUndefined();
+    expect(again.ctx.err()).toContain("✓ Reusing the registered user +15551234567");
+    expect(api.calls.filter((c) => c.startsWith("createUser"))).toEqual([]);
+    expect(api.users.size).toBe(1);
+  });
+
+  it("warns before replacing a stored signing secret with another webhook's", async () => {
+    const api = new MemoryPhoton();
+    const store = new MemoryStore();
+    await setup(api, store, { phone: "+15551234567", webhookUrl: "https://hooks.example/a" });
+    const first = store.webhookSecret;
+    const { ctx } = await setup(api, store, { webhookUrl: "https://hooks.example/b" });
+    expect(ctx.err()).toContain("⚠ PHOTON_WEBHOOK_SECRET in /home/t/.hermes/.env holds another webhook's signing secret; it is replaced by this one's");
+    expect(store.webhookSecret).not.toBe(first);
   });
 
   it("adopts an existing project with the same name instead of creating a duplicate", async () => {
@@ -122,7 +154,8 @@ describe("photon setup", () => {
   it("checks phone, email and webhook URL before any request; no prompt without a terminal", async () => {
     for (const [opts, msg] of [
       [{}, "Pass --phone"],
-      [{ phone: "5551234567" }, "E.164"],
+      [{ phone: "5551234567" }, "country code"],
+      [{ phone: "+1 555" }, "country code"],
       [{ phone: "+15551234567", email: "nope" }, "--email"],
       [{ phone: "+15551234567", webhookUrl: "ftp://x" }, "http(s)"],
     ] as const) {

@@ -1,7 +1,9 @@
 // `hermes photon setup`: idempotent. Re-login only when the stored token is missing or
 // rejected; reuse a working project, else adopt one by name, else create it; never rotate a
-// project secret that still works; register the user (idempotent by phone); optionally
-// register the webhook and store its signing secret once; finish with the status table.
+// project secret that still works; register the user (idempotent by phone), or reuse the one
+// already registered when no --phone is given; optionally register the webhook and store its
+// signing secret once, warning before a stored secret is replaced; finish with the status table.
+import { parsePhoneNumberFromString } from "libphonenumber-js";
 import type { CliContext } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
 import { Output } from "../ui/output.js";
@@ -21,6 +23,26 @@ export interface SetupOptions {
 
 export const DEFAULT_PROJECT_NAME = "hermes";
 export const E164 = /^\+[1-9]\d{6,14}$/;
+
+/**
+ * A phone number as typed (`+1 555 123 4567`, `+1 (415) 555-2671`, `+15551234567`) in E.164,
+ * parsed by libphonenumber-js. It must carry its country code; a number that is possible for
+ * that country is accepted (`isPossible`: length and country, not the carrier's allocation,
+ * so documentation numbers such as 555 ones pass). Undefined when it is not one.
+ */
+export function normalizePhone(input: string): string | undefined {
+  const parsed = parsePhoneNumberFromString(input.trim());
+  if (!parsed || !parsed.isPossible()) return undefined;
+  return E164.test(parsed.number) ? parsed.number : undefined;
+}
+
+function phoneOrThrow(input: string): string {
+  const phone = normalizePhone(input);
+  if (phone === undefined) {
+    throw new UsageError(`--phone must be a phone number with its country code, e.g. +1 555 123 4567 (E.164), got ${JSON.stringify(input.slice(0, 24))}.`);
+  }
+  return phone;
+}
 
 export function checkWebhookUrl(raw: string): string {
   let url: URL;
@@ -89,37 +111,69 @@ async function ensureProject(ctx: CliContext, api: PhotonApi, store: PhotonStore
 
 async function ensureWebhook(ctx: CliContext, api: PhotonApi, store: PhotonStore, out: Output, creds: ProjectCredentials, url: string): Promise<void> {
   const existing = (await api.listWebhooks(creds, ctx.signal)).find((w) => w.webhookUrl === url);
-  if (existing && (await store.webhookSecretSet())) {
+  const secretStored = await store.webhookSecretSet();
+  if (existing && secretStored) {
     out.note(`✓ Webhook ${url} already registered (${existing.id}); signing secret already stored`);
     return;
   }
   if (existing) {
     // Photon shows a signing secret only once, at registration: re-register to get one.
-    out.note(`Webhook ${url} is registered but its signing secret is not stored here; re-registering it.`);
+    out.warn(
+      `Webhook ${url} is registered but its signing secret is not stored here; re-registering it gives it a new signing secret (a receiver elsewhere still verifying with the old one must be updated).`,
+    );
     await api.deleteWebhook(creds, existing.id, ctx.signal);
+  } else if (secretStored) {
+    out.warn(`PHOTON_WEBHOOK_SECRET in ${store.envPath} holds another webhook's signing secret; it is replaced by this one's (deliveries signed for the other webhook will no longer verify here).`);
   }
   const hook = await api.registerWebhook(creds, url, ctx.signal);
   await store.saveWebhookSecret(hook.signingSecret);
   out.note(`✓ Registered webhook ${hook.webhookUrl} (${hook.id}); signing secret saved to ${store.envPath}`);
 }
 
+/** Register `phone` (idempotent by phone), or with none given reuse the users already registered. */
+/** Registers (or reuses) the user; resolves with its phone number when known. */
+async function ensureUser(ctx: CliContext, api: PhotonApi, out: Output, creds: ProjectCredentials, phone: string | undefined, opts: SetupOptions): Promise<string | undefined> {
+  if (phone === undefined) {
+    const users = await api.listUsers(creds, ctx.signal);
+    const first = users[0];
+    if (first) {
+      const more = users.length > 1 ? ` and ${users.length - 1} more` : "";
+      out.note(`✓ Reusing the registered user ${first.phoneNumber ?? first.id} (${first.id})${more}; pass --phone to add another`);
+      return first.phoneNumber ?? undefined;
+    }
+    if (!ctx.stdinIsTTY) throw new UsageError(NO_PHONE);
+    phone = phoneOrThrow(await ctx.prompt("Your phone number (with country code, e.g. +1 555 123 4567): "));
+  }
+  const user = await api.createUser(creds, { phoneNumber: phone, firstName: opts.firstName, lastName: opts.lastName, email: opts.email }, ctx.signal);
+  out.note(`✓ User ${phone} registered (${user.id})`);
+  return phone;
+}
+
+const NO_PHONE = "No phone number. Pass --phone +<country code><number> (e.g. +1 555 123 4567).";
+
 export async function photonSetup(ctx: CliContext, api: PhotonApi, store: PhotonStore, opts: SetupOptions): Promise<void> {
   const out = new Output(ctx);
-  // Every local check before any request.
-  let phone = opts.phone?.trim();
-  if (!phone && ctx.stdinIsTTY) phone = (await ctx.prompt("Your phone number (E.164, e.g. +15551234567): ")).trim();
-  if (!phone) throw new UsageError("No phone number. Pass --phone +<country><number> (E.164, e.g. +15551234567).");
-  if (!E164.test(phone)) throw new UsageError(`--phone must be E.164 (e.g. +15551234567), got ${JSON.stringify(phone.slice(0, 20))}.`);
+  // Every local check before any request. Without --phone a stored project's registered user
+  // is reused (looked up once the project is known); on a first run the phone is needed now.
+  const stored = await store.loadProject();
+  const firstRun = !(stored.projectId && stored.projectSecret);
+  let phone = opts.phone?.trim() ? phoneOrThrow(opts.phone) : undefined;
+  if (phone === undefined && firstRun) {
+    if (!ctx.stdinIsTTY) throw new UsageError(NO_PHONE);
+    phone = phoneOrThrow(await ctx.prompt("Your phone number (with country code, e.g. +1 555 123 4567): "));
+  }
   if (opts.email !== undefined && !/^[^\s@]+@[^\s@]+$/.test(opts.email)) throw new UsageError("--email is not an email address.");
   const webhookUrl = opts.webhookUrl === undefined ? undefined : checkWebhookUrl(opts.webhookUrl);
   const name = opts.projectName?.trim() || DEFAULT_PROJECT_NAME;
 
   const token = await ensureToken(ctx, api, store, out, opts.browser);
   const creds = await ensureProject(ctx, api, store, out, token, name);
-  const user = await api.createUser(creds, { phoneNumber: phone, firstName: opts.firstName, lastName: opts.lastName, email: opts.email }, ctx.signal);
-  out.note(`✓ User ${phone} registered (${user.id})`);
-  const { allowedUsers } = await store.enableImessage(phone);
-  out.note(`✓ iMessage enabled for hermes-gateway run (allowed users: ${allowedUsers.join(", ")}; saved in ${store.envPath})`);
+  // What `hermes-gateway run` needs to talk on iMessage with this user.
+  const userPhone = await ensureUser(ctx, api, out, creds, phone, opts);
+  if (userPhone !== undefined) {
+    const { allowedUsers } = await store.enableImessage(userPhone);
+    out.note(`✓ iMessage enabled for hermes-gateway run (allowed users: ${allowedUsers.join(", ")}; saved in ${store.envPath})`);
+  }
   if (webhookUrl) await ensureWebhook(ctx, api, store, out, creds, webhookUrl);
   out.line();
   printSummary(out, await photonSummary(store));

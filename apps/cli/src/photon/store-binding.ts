@@ -1,5 +1,6 @@
 // PhotonStore on @hermes/credential-store's typed Photon credentials (docs/contract/photon.md#photon-credentials).
 import {
+  clearPhotonToken,
   loadPhotonToken,
   loadProjectCredentials,
   resolveEnvValue,
@@ -19,6 +20,7 @@ export function photonStore(ctx: CliContext, home: HomeStore): PhotonStore {
     authPath: home.authPath,
     loadToken: () => guarded(async () => (await loadPhotonToken(dir)) ?? undefined),
     saveToken: (token: string) => guarded(() => storePhotonToken(dir, token, { now: () => ctx.now() })),
+    clearToken: () => guarded(() => clearPhotonToken(dir)),
     loadProject: () =>
       guarded(async (): Promise<StoredProject> => {
         const p = await loadProjectCredentials(dir, ctx.env);

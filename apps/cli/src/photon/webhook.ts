@@ -1,6 +1,7 @@
 // `hermes photon webhook register|list|delete` with the stored project credentials.
 import type { CliContext } from "../context.js";
-import { CliError } from "../errors.js";
+import { CliError, printable, UsageError } from "../errors.js";
+import { confirmOrThrow } from "../ui/confirm.js";
 import { Output } from "../ui/output.js";
 import type { PhotonApi, PhotonStore, ProjectCredentials } from "./ports.js";
 import { checkWebhookUrl } from "./setup.js";
@@ -50,9 +51,49 @@ export async function webhookList(ctx: CliContext, api: PhotonApi, store: Photon
   for (const h of hooks) out.line(`${h.id}  ${h.webhookUrl}${h.createdAt ? `  ${out.out.dim(h.createdAt)}` : ""}`);
 }
 
-export async function webhookDelete(ctx: CliContext, api: PhotonApi, store: PhotonStore, id: string): Promise<void> {
-  const creds = await projectCredentials(store);
-  const result = await api.deleteWebhook(creds, id, ctx.signal);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface WebhookDeleteOptions {
+  yes?: boolean;
+  json?: boolean;
+}
+
+/**
+ * `webhook delete <id | url>`: a registered URL is looked up to its id; an id must be a UUID
+ * (Photon's ids are). Anything else is an error (exit 1) naming what was given, never a silent
+ * "already gone". Asks before deleting (`--yes` in scripts; no terminal and no --yes: error).
+ */
+export async function webhookDelete(ctx: CliContext, api: PhotonApi, store: PhotonStore, target: string, opts: WebhookDeleteOptions = {}): Promise<void> {
   const out = new Output(ctx);
-  out.success(result === "deleted" ? `Deleted webhook ${id}` : `Webhook ${id} was already gone`);
+  const given = target.trim();
+  const isUrl = /^https?:\/\//i.test(given);
+  if (!isUrl && !UUID.test(given)) {
+    throw new UsageError(`Not a webhook id or URL: ${JSON.stringify(printable(given, 80))}.`, [
+      "Pass the id (a UUID) or the registered URL, as `hermes photon webhook list` shows them.",
+    ]);
+  }
+  const creds = await projectCredentials(store);
+  const hooks = await api.listWebhooks(creds, ctx.signal);
+  const url = isUrl ? checkWebhookUrl(given) : undefined;
+  const hook = isUrl ? hooks.find((h) => h.webhookUrl === url || h.webhookUrl === given) : hooks.find((h) => h.id.toLowerCase() === given.toLowerCase());
+  if (!hook) {
+    if (isUrl) {
+      throw new CliError("photon-webhook-unknown", `No webhook is registered for ${printable(given, 200)}; nothing was deleted.`, {
+        hints: ["See `hermes photon webhook list` for the registered URLs."],
+      });
+    }
+    if (opts.json) out.json({ deleted: false, id: given, webhookUrl: null, reason: "not registered" });
+    else out.success(`Webhook ${given} is not registered (already gone); nothing to delete.`);
+    return;
+  }
+  await confirmOrThrow(ctx, `Delete webhook ${hook.webhookUrl} (${hook.id})? Photon stops delivering to it.`, opts.yes === true, {
+    flag: "--yes",
+    unchanged: "Nothing was deleted.",
+  });
+  const result = await api.deleteWebhook(creds, hook.id, ctx.signal);
+  if (opts.json) {
+    out.json({ deleted: result === "deleted", id: hook.id, webhookUrl: hook.webhookUrl });
+    return;
+  }
+  out.success(result === "deleted" ? `Deleted webhook ${hook.webhookUrl} (${hook.id})` : `Webhook ${hook.id} was already gone`);
 }

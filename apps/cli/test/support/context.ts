@@ -14,6 +14,8 @@ export function fakeContext(
   opts: {
     env?: Record<string, string | undefined>;
     tty?: boolean;
+    /** stdout alone a terminal (stderr follows `tty`). */
+    stdoutIsTTY?: boolean;
     stdinIsTTY?: boolean;
     answers?: string[];
     fetch?: typeof globalThis.fetch;
@@ -31,7 +33,7 @@ export function fakeContext(
   let now = opts.now ?? 1_763_000_000_000;
   return {
     env: opts.env ?? {},
-    stdout: { write: (s) => void (stdout += s), isTTY: opts.tty ?? false, columns: 80 },
+    stdout: { write: (s) => void (stdout += s), isTTY: opts.stdoutIsTTY ?? opts.tty ?? false, columns: 80 },
     stderr: { write: (s) => void (stderr += s), isTTY: opts.tty ?? false, columns: 80 },
     stdinIsTTY: opts.stdinIsTTY ?? opts.tty ?? false,
     prompt: async (question: string, o: PromptOptions = {}) => {

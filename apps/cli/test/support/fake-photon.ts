@@ -27,13 +27,21 @@ export class MemoryPhoton implements PhotonApi {
         }
         this.calls.push("completeLogin");
         this.validTokens.add(this.nextToken);
-        return this.nextToken;
+        return { token: this.nextToken, account: "ada@example.com" };
       },
     };
   }
   async checkToken(token: string) {
     this.calls.push("checkToken");
     return this.validTokens.has(token) ? ("ok" as const) : ("rejected" as const);
+  }
+  async whoAmI(token: string) {
+    this.calls.push("whoAmI");
+    return this.validTokens.has(token) ? { account: "ada@example.com" } : null;
+  }
+  async listUsers() {
+    this.calls.push("listUsers");
+    return [...this.users.values()];
   }
   async listProjects() {
     this.calls.push("listProjects");
@@ -95,6 +103,9 @@ export class MemoryStore implements PhotonStore {
   }
   async saveToken(t: string) {
     this.token = t;
+  }
+  async clearToken() {
+    this.token = undefined;
   }
   async loadProject() {
     return this.project;

@@ -6,6 +6,7 @@
 // Typing is one-shot on Discord and Telegram (the indicator expires by itself, and an empty
 // `typing` there would show it again), so only Slack, whose status line persists, gets the
 // explicit clear (`content: ""`) at the end — as upstream does.
+import { isEgressDecline } from "@hermes/relay-adapter";
 import type { ChatOutbound } from "../reply/chat-outbound.js";
 
 /** Platforms with reactions on unless configured (see README: Telegram notifies on every reaction). */
@@ -30,6 +31,8 @@ export interface TurnActivityHandle {
   end(outcome: "ok" | "failed"): void;
 }
 
+const NO_ACTIVITY: TurnActivityHandle = { end: () => undefined };
+
 const defaultEvery = (fn: () => void, ms: number): (() => void) => {
   const t = setInterval(fn, ms);
   t.unref(); // the turn, not its typing, holds the process
@@ -52,25 +55,38 @@ export class TurnActivity {
   /** Start the turn's activity on its chat; `messageId` is the user's message (reactions go on it). */
   start(out: ChatOutbound, messageId: string | null): TurnActivityHandle {
     const caps = out.capabilities;
-    const fire = (op: string, fields: Record<string, unknown>): void => {
-      void out.action(op, fields).then(
-        (r) => {
-          if (r.success !== true && r.unsupported !== true)
-            this.#opts.log?.debug({ op, error: r.error ?? null }, "activity op not applied");
-        },
-        () => undefined,
-      );
-    };
-    let stopTyping: (() => void) | null = null;
-    if (this.#interval > 0 && caps.supports("typing")) {
-      fire("typing", {});
-      stopTyping = this.#every(() => fire("typing", {}), this.#interval);
-    }
+    const typing = this.#interval > 0 && caps.supports("typing");
     const react =
       messageId !== null &&
       messageId !== "" &&
       this.#reactions.has(caps.platform) &&
       caps.supports("react");
+    // Nothing to show (typing and reactions off for this chat): no closures for this turn.
+    if (!typing && !react) return NO_ACTIVITY;
+    let stopTyping: (() => void) | null = null;
+    /** The connector refused the 👀: the end-of-turn reactions would be refused too. */
+    let reactDeclined = false;
+    const fire = (op: string, fields: Record<string, unknown>): void => {
+      void out.action(op, fields).then(
+        (r) => {
+          if (r.success !== true && r.unsupported !== true)
+            this.#opts.log?.debug({ op, error: r.error ?? null }, "activity op not applied");
+          // The connector refused this chat: an egress decline is final, so typing is not
+          // asked for again every few seconds of the turn.
+          if (!isEgressDecline(r)) return;
+          if (op === "react") reactDeclined = true;
+          else if (op === "typing" && stopTyping !== null) {
+            stopTyping();
+            stopTyping = null;
+          }
+        },
+        () => undefined,
+      );
+    };
+    if (typing) {
+      fire("typing", {});
+      stopTyping = this.#every(() => fire("typing", {}), this.#interval);
+    }
     if (react) fire("react", { message_id: messageId, emoji: REACTION_WORKING });
     let ended = false;
     return {
@@ -81,7 +97,7 @@ export class TurnActivity {
           stopTyping();
           if (caps.platform === "slack") fire("typing", { content: "" });
         }
-        if (react) {
+        if (react && !reactDeclined) {
           fire("react", { message_id: messageId, emoji: REACTION_WORKING, remove: true });
           fire("react", {
             message_id: messageId,

@@ -85,6 +85,15 @@ describe("resolveConfig", () => {
     expect(ok.relayBotIds.value).toEqual({ discord: { botId: "42" } });
   });
 
+  it("config.yaml can set the platforms and bot ids (a list and a mapping); env still wins", () => {
+    const yaml = { "/h/config.yaml": "gateway:\n  relay_url: wss://c.example\n  relay_platforms: [Discord, telegram]\n  relay_bot_ids:\n    discord:\n      botId: '7'\n" };
+    const c = run({}, yaml);
+    expect(c.relayPlatforms).toEqual({ value: ["discord", "telegram"], source: "config.yaml", key: "gateway.relay_platforms" });
+    expect(c.relayBotIds.value).toEqual({ discord: { botId: "7" } });
+    expect(run({ GATEWAY_RELAY_PLATFORMS: "slack" }, yaml).relayPlatforms.value).toEqual(["slack"]);
+    expect(() => run({ GATEWAY_RELAY_URL: "wss://c.example" })).toThrow(/GATEWAY_RELAY_PLATFORMS \(from default\): the relay needs at least one platform/);
+  });
+
   it("allowlists from env and .env", () => {
     const c = run({ DISCORD_ALLOWED_USERS: "u1, u2" }, { "/h/.env": "SLACK_ALLOWED_USERS=w1\n" });
     expect([...(c.allowedUsers.get("discord") ?? [])]).toEqual(["u1", "u2"]);

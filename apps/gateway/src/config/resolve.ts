@@ -9,6 +9,7 @@ import {
   createSecretScrubber,
   HTTP_URL_SCHEMES,
   orDefault,
+  parseRelayBotIds,
   parseUrl,
   RELAY_KEYS,
   RELAY_SECRET_KEYS,
@@ -34,10 +35,9 @@ export type AgentSpec =
   | { readonly kind: "exec"; readonly command: string }
   | { readonly kind: "http"; readonly url: string };
 
-/** The relay link (`relayUrl`, `relayEnabled`, `relayId`, `relaySecret`, `relayDeliveryKey`, `relayWakeUrl`) as the CLI resolves it, plus the gateway's own settings. */
+/** The relay link (`relayUrl`, `relayEnabled`, `relayId`, `relaySecret`, `relayDeliveryKey`, `relayWakeUrl`, `relayPlatforms`) as the CLI resolves it, plus the gateway's own settings. */
 export interface GatewayConfig extends RelayLinkSettings {
   readonly home: string;
-  readonly relayPlatforms: Sourced<readonly string[]>;
   readonly relayBotIds: Sourced<Readonly<Record<string, { botId?: string }>>>;
   /** Boot self-provision (docs/contract/relay-routing.md): the caller identity bearer; provisioning runs only with it and no pinned secret. */
   readonly relayIdentityToken: Sourced<string | null>;
@@ -134,13 +134,12 @@ function resolveFrom(source: SettingsSource, home: string, opts: ResolveOptions)
   const settings = relaySettings(source);
   const link = resolveRelayLink(settings, { hostname: (opts.hostname ?? osHostname)() });
 
-  const platformsRaw = settings.list({ env: "GATEWAY_RELAY_PLATFORMS" });
-  const relayPlatforms = orDefault<readonly string[]>(platformsRaw && { ...platformsRaw, value: platformsRaw.value.map((p) => p.toLowerCase()) }, []);
+  const relayPlatforms = link.relayPlatforms;
 
-  const botIdsRaw = settings.string({ env: "GATEWAY_RELAY_BOT_IDS" });
+  const botIdsRaw = settings.raw(RELAY_KEYS.botIds);
   let relayBotIds: Sourced<Record<string, { botId?: string }>> = orDefault(null, {});
   if (botIdsRaw) {
-    const parsed = parseBotIds(botIdsRaw.value);
+    const parsed = parseRelayBotIds(botIdsRaw.value);
     if (parsed === null) {
       warnings.push(`${botIdsRaw.key} (from ${botIdsRaw.source}) is not a JSON object like {"discord":{"botId":"..."}}; using {}`);
     } else relayBotIds = { ...botIdsRaw, value: parsed };
@@ -157,19 +156,9 @@ function resolveFrom(source: SettingsSource, home: string, opts: ResolveOptions)
     if (m && users) allowedUsers.set((m[1] as string).toLowerCase(), new Set(users.value));
   }
 
-  if (link.relayEnabled.value && relayPlatforms.value.length === 0) {
-    throw new SettingsError(
-      "SETTINGS_INVALID_VALUE",
-      "GATEWAY_RELAY_PLATFORMS",
-      relayPlatforms.source,
-      "the relay needs at least one platform to front (one hello each), e.g. GATEWAY_RELAY_PLATFORMS=discord",
-    );
-  }
-
   return {
     home,
     ...link,
-    relayPlatforms,
     relayBotIds,
     relayPolicies: resolvePolicies(relayPlatforms.value, source),
     relayIdentityToken: orDefault(settings.secret(RELAY_KEYS.identityToken), null),
@@ -263,26 +252,4 @@ function agentPassEnvOf(raw: Sourced<string[]> | null): Sourced<readonly string[
     throw new SettingsError("SETTINGS_INVALID_VALUE", raw.key, raw.source, `expected a comma list of environment variable names, got ${JSON.stringify(bad)}`);
   }
   return raw;
-}
-
-function parseBotIds(text: string): Record<string, { botId?: string }> | null {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  const rec = asRecord(v);
-  if (!rec) return null;
-  const out: Record<string, { botId?: string }> = {};
-  for (const [k, entry] of Object.entries(rec)) {
-    const e = asRecord(entry);
-    if (!e) return null;
-    out[k.toLowerCase()] = typeof e.botId === "string" ? { botId: e.botId } : {};
-  }
-  return out;
-}
-
-function asRecord(v: unknown): Record<string, unknown> | null {
-  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
 }

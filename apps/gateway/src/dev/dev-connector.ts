@@ -1,6 +1,6 @@
 // `hermes-gateway dev-connector`: the reference connector alone, for testing a gateway
-// written in any language. Prints one JSON line {"url", "controlUrl", "controlToken"} on
-// stdout, then serves until SIGINT/SIGTERM. The control token is printed on purpose: it is
+// written in any language. Prints one JSON line {"url", "controlUrl", "controlToken"} (plus
+// "enrollmentToken" with --enroll-token) on stdout, then serves until SIGINT/SIGTERM. The control token is printed on purpose: it is
 // this run's key to the control API (`Authorization: Bearer <controlToken>`), for the
 // developer who started it; a web page on the same machine cannot read it.
 import { ReferenceConnector } from "@hermes/relay-adapter/testing";
@@ -35,6 +35,8 @@ export async function runDevConnector(opts: {
   readonly port: number;
   readonly gateways: Record<string, string[]>;
   readonly verbose: boolean;
+  /** Mint a single-use enrollment token at start (more: `POST /dev/enrollment-token`). */
+  readonly enrollToken?: boolean;
   /** Decline replies the connector's egress guard would (docs/contract/relay-routing.md#8-what-the-reference-connector-enforces). */
   readonly egressGuard?: boolean;
   readonly out: NodeJS.WritableStream;
@@ -58,7 +60,8 @@ export async function runDevConnector(opts: {
       opts.err.write(`${f.direction === "in" ? "←" : "→"} ${f.gatewayId} ${JSON.stringify(f.frame)}\n`);
     });
   }
-  opts.out.write(`${JSON.stringify({ url: connector.url, controlUrl: connector.controlUrl, controlToken: connector.controlToken })}\n`);
+  const enrollment = opts.enrollToken === true ? { enrollmentToken: connector.issueEnrollmentToken() } : {};
+  opts.out.write(`${JSON.stringify({ url: connector.url, controlUrl: connector.controlUrl, controlToken: connector.controlToken, ...enrollment })}\n`);
   if (unauthenticated) opts.err.write("hermes-gateway: no --gateway given: accepting dials without Authorization as gateway \"anonymous\"\n");
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);

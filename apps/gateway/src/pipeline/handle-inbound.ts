@@ -25,6 +25,12 @@ export interface InboundDeps {
   readonly scheduler: TurnScheduler;
   readonly authorize: (event: RelayMessageEvent) => AuthDecision;
   readonly sessionKey: (event: RelayMessageEvent) => string;
+  /**
+   * Resolves once the chat's capabilities are known (its platform's descriptor negotiated on the
+   * link): a turn recovered at boot, or one started while the link re-dials, would otherwise be
+   * split and gated by a placeholder. Absent: no wait.
+   */
+  readonly ready?: (event: RelayMessageEvent, signal: AbortSignal) => Promise<void> | void;
   /** The chat of `event`: its capabilities and outbound ops, resolved when the turn runs. */
   readonly outbound: (event: RelayMessageEvent) => ChatOutbound;
   /** Attachments to local files (absent: the agent gets the URLs). */
@@ -34,7 +40,7 @@ export interface InboundDeps {
   /** Pending prompts per session (absent: prompt answers pass through as the connector sent them). */
   readonly prompts?: PromptBook;
   /** Options of each turn's reply stream (edit interval, clock, logger). */
-  readonly reply?: Omit<ReplyStreamOptions, "out" | "signal" | "onPrompt">;
+  readonly reply?: Omit<ReplyStreamOptions, "out" | "signal" | "onPrompt" | "promptWireId">;
 }
 
 export async function handleInbound(event: RelayMessageEvent, deps: InboundDeps): Promise<InboundOutcome> {
@@ -53,19 +59,25 @@ export async function runInboundTurn(
   try {
     return await deps.scheduler.submit(sessionKey, async (signal) => {
       turnSignal = signal;
+      await deps.ready?.(event, signal);
       const out = deps.outbound(event);
       const activity = deps.activity?.start(out, event.messageId);
       let ok = false;
       try {
         const promptResponse = deps.prompts ? deps.prompts.answer(sessionKey, event) : event.promptResponse;
         const answered: RelayMessageEvent = promptResponse === event.promptResponse ? event : { ...event, promptResponse };
-        const agentEvent: AgentEvent = deps.localize ? await deps.localize(answered, signal) : answered;
+        // Most messages carry no media: no promise to await for them (a turn held across
+        // garbage collections keeps each of its objects alive; fewer is less memory).
+        const agentEvent: AgentEvent =
+          deps.localize && answered.media.length > 0 ? await deps.localize(answered, signal) : answered;
         const prompts = deps.prompts;
         const reply = new ReplyStream({
           ...deps.reply,
           out,
           signal,
-          ...(prompts ? { onPrompt: (p) => prompts.ask(sessionKey, p) } : {}),
+          ...(prompts
+            ? { onPrompt: (p) => prompts.ask(sessionKey, p), promptWireId: (id) => prompts.wireId(id) }
+            : {}),
         });
         const text = await deps.agent.runTurn(agentEvent, { signal, emit: (e) => reply.push(e) });
         if (text.trim() !== "") reply.push({ type: "message", text });

@@ -39,3 +39,19 @@ export class SendFailedError extends Error {
     this.name = "SendFailedError";
   }
 }
+
+/** Error code of a reply the connector refused (egress declined): not retried, not re-sent. */
+export const REPLY_DECLINED = "GATEWAY_REPLY_DECLINED";
+
+/**
+ * The connector's egress guard refused an op of the reply (an authorization decision the adapter
+ * already logged once). The turn ends here: the op is not retried and its content is not re-sent
+ * through another op (media as text, a prompt as numbered text, an edit as a new message).
+ */
+export class ReplyDeclinedError extends Error {
+  readonly code = REPLY_DECLINED;
+  constructor(op: string) {
+    super(`reply ${op} declined by the connector (egress declined); not resent`);
+    this.name = "ReplyDeclinedError";
+  }
+}

@@ -49,3 +49,47 @@ describe("PromptBook", () => {
     expect(book.answer("s2", noAnswer("1"))).toBeNull();
   });
 });
+
+describe("PromptBook: prompt ids on the wire", () => {
+  it("prefixes the agent's id with this gateway's owner segment and maps the press back", () => {
+    const book = new PromptBook({ owner: "0a1b2c3d" });
+    expect(book.wireId("deploy")).toBe("0a1b2c3d.deploy");
+    book.ask("s", { promptId: "deploy", options, messageId: "m1", asText: false });
+    const press = {
+      promptId: "0a1b2c3d.deploy",
+      optionId: "a",
+      label: null,
+      promptMessageId: "m1",
+    };
+    expect(book.answer("s", { text: "/a", promptResponse: press })).toEqual({
+      promptId: "deploy",
+      optionId: "a",
+      label: "Apples",
+      promptMessageId: "m1",
+    });
+    // Stateless for ids that fit: a press after a restart still names the agent's id.
+    expect(
+      new PromptBook({ owner: "0a1b2c3d" }).answer("s", { text: "/a", promptResponse: press }),
+    ).toMatchObject({ promptId: "deploy" });
+  });
+
+  it("an agent id too long to prefix gets a minted wire id (codec alphabet, ≤ 32), mapped back while remembered", () => {
+    const book = new PromptBook({ owner: "0a1b2c3d" });
+    const long = "x".repeat(32);
+    const wire = book.wireId(long);
+    expect(wire).toMatch(/^0a1b2c3d\.[\w.-]{1,23}$/);
+    book.ask("s", { promptId: long, options, messageId: "m1", asText: false });
+    const press = { promptId: wire, optionId: "b", label: null, promptMessageId: "m1" };
+    expect(book.answer("s", { text: "/b", promptResponse: press })).toMatchObject({
+      promptId: long,
+      label: "Pears",
+    });
+  });
+
+  it("a press on a prompt another gateway minted is foreign; ours and pre-owner ids are not", () => {
+    const book = new PromptBook({ owner: "0a1b2c3d" });
+    expect(book.isForeign("ffffffff.deploy")).toBe(true);
+    expect(book.isForeign("0a1b2c3d.deploy")).toBe(false);
+    expect(book.isForeign("deploy")).toBe(false);
+  });
+});

@@ -140,6 +140,31 @@ describe("ReplyStream: streaming by edits", () => {
     ]);
   });
 
+  it("a declined intermediate edit ends the turn as declined: no later edit, no send", async () => {
+    const declined = {
+      success: false,
+      code: "egress_declined",
+      error: "discord egress declined: x",
+    };
+    const { s, chat, time } = stream({
+      streaming: true,
+      answer: (op) => (op === "edit" ? declined : undefined),
+    });
+    s.push({ type: "delta", text: "a" });
+    await settle();
+    s.push({ type: "delta", text: "b" });
+    await time.advance(1000);
+    s.push({ type: "delta", text: "c" });
+    s.push({ type: "message", text: "more" });
+    const done = s.finish().catch((e: unknown) => e);
+    await time.advance(5000);
+    expect(await done).toMatchObject({ code: "GATEWAY_REPLY_DECLINED" });
+    expect(chat.ops.map((o) => [o.op, o.fields["content"]])).toEqual([
+      ["send", "a"],
+      ["edit", "ab"],
+    ]);
+  });
+
   it("a connector that gives no message id gets no edits: the rest is sent whole", async () => {
     const { s, chat, time } = stream({
       streaming: true,
@@ -192,6 +217,31 @@ describe("ReplyStream: whole replies, media, prompts", () => {
     s.push({ type: "media", path: "/tmp/a.png", kind: "image", caption: "c" });
     await expect(s.finish()).rejects.toMatchObject({ code: "GATEWAY_SEND_FAILED" });
     expect(chat.texts()).toEqual([]);
+  });
+
+  it("a declined send_media or prompt ends the turn as declined, with no text fallback", async () => {
+    const declined = {
+      success: false,
+      code: "egress_declined",
+      error: "telegram egress declined: x",
+    };
+    for (const event of [
+      { type: "media", path: "/tmp/a.png", kind: "image", caption: "c" },
+      { type: "prompt", prompt_id: "p1", content: "pick", options: [{ id: "y", label: "Yes" }] },
+    ] as const) {
+      const prompts: PendingPrompt[] = [];
+      const { s, chat } = stream(
+        { answer: (op) => (op === "send" ? undefined : declined) },
+        manualTime(),
+        new AbortController().signal,
+        prompts,
+      );
+      s.push(event);
+      s.push({ type: "message", text: "after" });
+      await expect(s.finish()).rejects.toMatchObject({ code: "GATEWAY_REPLY_DECLINED" });
+      expect(chat.texts()).toEqual([]);
+      expect(prompts).toEqual([]);
+    }
   });
 
   it("a prompt goes out as buttons where supported, else as numbered text; both are recorded", async () => {

@@ -9,12 +9,16 @@
 //    cannot be uploaded) the caption goes out as text instead. A refusal of `send_media` fails
 //    the turn: it is never re-sent as another op.
 //  - `prompt` is sent with the `prompt` op (buttons), else as numbered text.
+// An egress decline of any op (send, edit, send_media, prompt) ends the turn with
+// ReplyDeclinedError: nothing more is sent to the chat the connector refused, no op is retried
+// and no content goes out again through another op.
 // The first failed send fails the turn; an interrupted turn stops sending; a turn cut off by the
 // drain budget throws DrainAbortError (it runs again after the restart).
 import { basename, isAbsolute, resolve } from "node:path";
 import type { AgentOutputEvent, PromptOption } from "../agent/ndjson-events.js";
 import { DrainAbortError } from "../turns/scheduler.js";
-import { SendFailedError, type ChatOutbound } from "./chat-outbound.js";
+import { isEgressDecline } from "@hermes/relay-adapter";
+import { ReplyDeclinedError, SendFailedError, type ChatOutbound } from "./chat-outbound.js";
 import type { PendingPrompt } from "./prompts.js";
 import { numberedPromptText } from "./prompts.js";
 import { splitReply, splitReplyPieces } from "./split.js";
@@ -31,6 +35,8 @@ export interface ReplyStreamOptions {
   readonly now?: () => number;
   /** Run `fn` after `ms`; returns a cancel function (injected by tests). */
   readonly setTimer?: (fn: () => void, ms: number) => () => void;
+  /** The id a `prompt` op carries for the agent's prompt id (default: the agent's id). */
+  readonly promptWireId?: (promptId: string) => string;
   /** A prompt went out (as buttons or as text). */
   readonly onPrompt?: (prompt: PendingPrompt) => void;
   /** Relative media paths are resolved against this directory (the agent's). */
@@ -80,8 +86,8 @@ export class ReplyStream {
       case "delta":
         return this.#enqueue(() => this.#delta(event.text));
       case "message":
-        this.#enqueue(() => this.#seal());
-        return this.#enqueue(() => this.#sendText(event.text));
+        // One queued step, not two: a turn's objects live until its reply is acked.
+        return this.#enqueue(() => this.#sealThenSend(event.text));
       case "media":
         this.#enqueue(() => this.#seal());
         return this.#enqueue(() => this.#media(event.path, event.kind, event.caption));
@@ -103,19 +109,29 @@ export class ReplyStream {
 
   #enqueue(step: () => Promise<void>): void {
     this.#queue = this.#queue.then(async () => {
-      if (this.#failure !== null) return;
-      const { signal } = this.#opts;
-      if (signal.reason instanceof DrainAbortError) {
-        this.#failure = signal.reason;
-        return;
-      }
-      if (signal.aborted) return;
+      if (this.#stopped()) return;
       try {
         await step();
       } catch (e) {
         this.#failure = e;
       }
     });
+  }
+
+  /** No further step runs: an earlier one failed, or the turn was aborted (at the drain budget: a failure). */
+  #stopped(): boolean {
+    if (this.#failure !== null) return true;
+    const { signal } = this.#opts;
+    if (signal.reason instanceof DrainAbortError) {
+      this.#failure = signal.reason;
+      return true;
+    }
+    return signal.aborted;
+  }
+
+  async #sealThenSend(text: string): Promise<void> {
+    await this.#seal();
+    if (!this.#stopped()) await this.#sendText(text);
   }
 
   get #caps() {
@@ -202,6 +218,7 @@ export class ReplyStream {
     const r = await this.#opts.out.action("edit", { message_id: messageId, content });
     this.#edits++;
     if (r.success === true) return;
+    if (isEgressDecline(r)) throw new ReplyDeclinedError("edit");
     if (mustLand)
       throw new SendFailedError(
         `reply edit not delivered: ${r.error ?? "unknown error"}${r.ambiguous === true ? " (ambiguous: may have been delivered)" : ""}`,
@@ -238,6 +255,7 @@ export class ReplyStream {
           this.#messages++;
           return;
         }
+        if (isEgressDecline(r)) throw new ReplyDeclinedError("send_media");
         if (r.unsupported !== true)
           throw new SendFailedError(
             `media not delivered: ${r.error ?? "unknown error"}${r.ambiguous === true ? " (ambiguous: may have been delivered)" : ""}`,
@@ -260,7 +278,7 @@ export class ReplyStream {
     if (out.capabilities.supports("prompt")) {
       const r = await out.action("prompt", {
         prompt_kind: "choice",
-        prompt_id: promptId,
+        prompt_id: this.#opts.promptWireId?.(promptId) ?? promptId,
         content,
         options: options.map((o) => ({ id: o.id, label: o.label })),
       });
@@ -274,6 +292,7 @@ export class ReplyStream {
         });
         return;
       }
+      if (isEgressDecline(r)) throw new ReplyDeclinedError("prompt");
       if (r.unsupported !== true)
         throw new SendFailedError(`prompt not delivered: ${r.error ?? "unknown error"}`);
     }

@@ -26,8 +26,14 @@ import { NO_METRICS, outboundKind, type LinkState, type MetricsRecorder } from "
 import { runInboundTurn, type InboundDeps, type InboundOutcome } from "../pipeline/handle-inbound.js";
 import { TurnActivity } from "../activity/turn-activity.js";
 import { localizeMedia } from "../media/localize.js";
-import { SendFailedError, streamingAllowed, type ChatOutbound } from "../reply/chat-outbound.js";
-import { PromptBook } from "../reply/prompts.js";
+import {
+  REPLY_DECLINED,
+  ReplyDeclinedError,
+  SendFailedError,
+  streamingAllowed,
+  type ChatOutbound,
+} from "../reply/chat-outbound.js";
+import { PromptBook, promptOwner } from "../reply/prompts.js";
 import type { LenUnit } from "../reply/split.js";
 import { journalPath, TurnJournal, type OpenedJournal } from "../turns/journal.js";
 import { TurnScheduler, type TurnSchedulerOptions } from "../turns/scheduler.js";
@@ -75,11 +81,14 @@ interface LinkCredentials {
   readonly deliveryKey: string | null;
 }
 
-/** Error code of a reply the connector refused (egress declined): not retried, not re-sent. */
-export const REPLY_DECLINED = "GATEWAY_REPLY_DECLINED";
+export { REPLY_DECLINED };
 
 /** What `onOutcome` is told about a message that never became a turn. */
-export type DroppedOutcome = { readonly kind: "duplicate" } | { readonly kind: "shed"; readonly bound: "total" | "session" };
+export type DroppedOutcome =
+  | { readonly kind: "duplicate" }
+  | { readonly kind: "shed"; readonly bound: "total" | "session" }
+  /** A button press on a prompt another gateway asked (the connector fans presses out). */
+  | { readonly kind: "foreign_prompt" };
 
 /** `platform:chat_id:message_id`, the identity of a message for deduplication; null without a message id. */
 export function dedupeKey(event: RelayMessageEvent): string | null {
@@ -192,6 +201,7 @@ export class GatewayRuntime {
       scheduler: this.#scheduler,
       authorize: (e) => authorize(adapter, e, authDeps),
       sessionKey: (e) => buildSessionKey(e.source),
+      ready: (e, signal) => this.#chatReady(e, signal),
       outbound: (e) => this.#chatOutbound(e),
       localize: (e, signal) => localizeMedia(e, media, signal, mediaLog),
       activity: new TurnActivity({
@@ -199,9 +209,23 @@ export class GatewayRuntime {
         reactionPlatforms: c.reactionPlatforms.value,
         log: this.#log.child({ component: "activity" }),
       }),
-      prompts: new PromptBook(),
+      prompts: new PromptBook({ owner: promptOwner(this.#creds.gatewayId) }),
       reply: { editIntervalMs: c.streamEditIntervalMs.value, log: this.#log.child({ component: "reply" }) },
     };
+  }
+
+  /**
+   * Wait for the link when the chat's platform has no negotiated descriptor yet (a turn run
+   * again from the journal at boot, or one started while the link re-dials): its reply is split
+   * and gated by that platform's descriptor, never by the placeholder or another platform's.
+   */
+  #chatReady(e: RelayMessageEvent, signal: AbortSignal): Promise<void> | undefined {
+    const transport = this.#transport;
+    this.#adapter.rememberChat(e.source);
+    const platform = this.#adapter.platformForChat(e.source.chat_id);
+    if (platform === undefined || transport.descriptorFor(platform) !== undefined) return undefined;
+    if (transport.state.authRevoked || signal.aborted) return undefined;
+    return waitForLink(transport, signal);
   }
 
   /** The turn's chat: capabilities from the descriptor, ops through the adapter. */
@@ -209,6 +233,9 @@ export class GatewayRuntime {
     const adapter = this.#adapter;
     const transport = this.#transport;
     const src = e.source;
+    // A turn recovered from the journal (or one queued while the route table moved on) still
+    // leaves through the identity its chat arrived on, with the chat's scope and profile.
+    adapter.rememberChat(src);
     const threadMeta = src.thread_id !== null && src.thread_id !== src.chat_id ? { thread_id: src.thread_id } : null;
     const withChat = (fields: Record<string, unknown>): Record<string, unknown> => ({ ...fields, chat_id: src.chat_id, ...(threadMeta ? { metadata: threadMeta } : {}) });
     // The chat's own platform decides (Discord 2000 chars, Telegram 4096 UTF-16 units, ops, …).
@@ -234,7 +261,7 @@ export class GatewayRuntime {
           // Refused by the connector's egress guard: an authorization decision (the adapter
           // logged it). Never retried, and the rest of the reply is not sent either.
           if (r.outcome === "declined") {
-            throw Object.assign(new Error("reply declined by the connector (egress declined); not resent"), { code: REPLY_DECLINED });
+            throw new ReplyDeclinedError("send");
           }
           // Not sent at all while the link is down: wait for it to come back (the turn's signal
           // bounds the wait), then send. Anything else, and an ambiguous result, is not retried.
@@ -428,6 +455,14 @@ export class GatewayRuntime {
       this.#log.info({ platform: event.source.platform, chatId: event.source.chat_id, messageId: event.messageId, buffered }, "duplicate message dropped");
       this.#metrics.duplicate();
       this.#notify(event, { kind: "duplicate" });
+      return;
+    }
+    const press = event.promptResponse;
+    if (press !== null && this.#deps.prompts?.isForeign(press.promptId) === true) {
+      // The connector fans a press out to every gateway of the tenant: only the prompt's owner
+      // answers it (running a turn here would answer "/<option>" to a prompt never asked).
+      this.#log.debug({ platform: event.source.platform, chatId: event.source.chat_id, promptId: press.promptId }, "prompt answer for another gateway ignored");
+      this.#notify(event, { kind: "foreign_prompt" });
       return;
     }
     if (this.#scheduler.draining) {

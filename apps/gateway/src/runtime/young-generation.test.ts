@@ -20,9 +20,10 @@ describe("keepYoungGenerationSmall", () => {
     expect(keepYoungGenerationSmall([], "--max-old-space-size=512 --max-semi-space-size=8", set)).toBe("sized by the operator's node flags");
     expect(keepYoungGenerationSmall(["--semi_space_growth_factor=4"], "", set)).toBe("sized by the operator's node flags");
     expect(keepYoungGenerationSmall(["--max-heap-size=256"], "", set)).toBe("sized by the operator's node flags");
+    expect(keepYoungGenerationSmall([], "--heap-growing-percent=100", set)).toBe("sized by the operator's node flags");
     expect(calls).toEqual([]);
     expect(keepYoungGenerationSmall(["--enable-source-maps"], "--max-old-space-size=512", set)).toBe("kept at its initial size");
-    expect(calls).toEqual(["--semi-space-growth-factor=1"]);
+    expect(calls).toEqual(["--semi-space-growth-factor=1", "--heap-growing-percent=50"]);
   });
 
   // Runs in this test file's own worker process (pool: forks), so the flag touches nothing else.

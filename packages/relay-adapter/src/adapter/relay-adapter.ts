@@ -9,7 +9,7 @@ import type { InboundMeta, RelayTransport, RelayTransportState } from "../transp
 import { lengthFunctionFor, parseDescriptor, supportsCodeBlocks, supportsOp } from "../protocol/descriptor.js";
 import { classifyOutboundResult } from "../protocol/egress.js";
 import { profileFromSessionKey } from "../protocol/session-key.js";
-import { eventFromWire } from "../protocol/event.js";
+import { eventFromWire, type SessionSource } from "../protocol/event.js";
 import { logSafely, type RelayLogger } from "../logger.js";
 import { RelayDisabledError } from "./errors.js";
 import type {
@@ -174,6 +174,16 @@ export class RelayAdapter implements PlatformAdapter {
   /** Whether the chat's platform accepts outbound `op`. */
   supportsOpForChat(chatId: string, op: string): boolean {
     return supportsOp(this.descriptorForChat(chatId), op);
+  }
+  /**
+   * Learn (or refresh) a chat's route — platform, scope, user, profile — from the source of an
+   * event that did not just arrive through this adapter: a turn a host recovered from its
+   * journal after a restart, or one that waited in a queue while the bounded route table moved
+   * on. Without it such a reply would leave through the primary identity without the chat's
+   * scope. Never throws.
+   */
+  rememberChat(source: SessionSource | Record<string, unknown>): void {
+    this.#routes.capture(source);
   }
   /** Whether this link fronts `platform` (it said `hello` for it). */
   frontsPlatform(platform: string): boolean {

@@ -40,6 +40,7 @@ export interface ConnectorHttpHost {
   pushInbound(event: WireMessageEvent, opts: { gatewayId?: string }): PushResult;
   pushInterrupt(sessionKey: string, chatId: string, opts: { gatewayId?: string }): PushResult;
   pushDiscordInteraction(interaction: Record<string, unknown>, opts: { gatewayId?: string; profile?: string }): PushResult;
+  issueEnrollmentToken(opts?: { tenant?: string }): string;
   snapshot(): ConnectorState;
 }
 
@@ -304,6 +305,10 @@ async function control(c: ConnectorHttpHost, req: IncomingMessage, res: ServerRe
     case "/drop":
       c.dropConnections();
       return send(res, 200, { ok: true });
+    case "/enrollment-token": {
+      const tenant = str(body["tenant"]);
+      return send(res, 200, { enrollmentToken: c.issueEnrollmentToken(tenant === null ? {} : { tenant }) });
+    }
     case "/interaction": {
       const interaction = body["interaction"];
       if (typeof interaction !== "object" || interaction === null || Array.isArray(interaction)) {
