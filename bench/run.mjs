@@ -10,6 +10,7 @@ const all = [
   "gateway-cold-start",
   "relay-media",
   "gateway-activity",
+  "photon-channel",
 ];
 const args = process.argv.slice(2);
 if (args.includes("--smoke")) process.env.BENCH_SMOKE = "1";

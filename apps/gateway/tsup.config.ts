@@ -14,8 +14,12 @@ export default bundledBinConfig(
     // and scanning each CommonJS file for its exports (ESM importing CommonJS) was most of the
     // cold start (bench/gateway-cold-start.mjs). pino-pretty stays a runtime dependency: it is
     // loaded with createRequire, only for pretty output.
-    noExternal: [/.*/],
-    external: ["pino-pretty"],
+    // The iMessage SDK stays out of the bundle: it is loaded with import() only when Photon is
+    // enabled, reads its endpoints (and grpc-js its CA roots) from the environment when it
+    // loads, and finds its .proto files next to its own package. (noExternal wins over external
+    // in tsup, hence the exclusion inside the pattern.)
+    noExternal: [/^(?!pino-pretty$|spectrum-ts(?:\/|$)|@spectrum-ts\/|@photon-ai\/|@grpc\/)/],
+    external: ["pino-pretty", /^spectrum-ts(?:\/|$)/, /^@spectrum-ts\//, /^@photon-ai\//, /^@grpc\//],
     define: { __GATEWAY_VERSION__: JSON.stringify(pkg.version) },
   },
 );

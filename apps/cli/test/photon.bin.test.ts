@@ -76,7 +76,7 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
     const project = (await auth()).credential_pool?.photon_project?.[0];
     expect(project).toMatchObject({ project_id: fake.projects[0]?.spectrumProjectId, project_secret: fake.projects[0]?.projectSecret });
     const dotenv = await readFile(join(home(), ".env"), "utf8");
-    expect(dotenv).toBe(`PHOTON_WEBHOOK_SECRET=${fake.webhooks[0]?.signingSecret}\n`);
+    expect(dotenv).toBe(`PHOTON_ENABLED=1\nPHOTON_ALLOWED_USERS=+15551234567\nPHOTON_WEBHOOK_SECRET=${fake.webhooks[0]?.signingSecret}\n`);
     expect((await stat(join(home(), ".env"))).mode & 0o777).toBe(0o600);
 
     const secretBefore = fake.projects[0]?.projectSecret;
@@ -136,7 +136,7 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
     const second = await hermes(["photon", "webhook", "register", "https://hooks.example/b"]);
     expect(second.code).toBe(0);
     expect(second.stderr).toContain("⚠ PHOTON_WEBHOOK_SECRET held another webhook's signing secret");
-    expect(await readFile(join(home(), ".env"), "utf8")).toBe(`PHOTON_WEBHOOK_SECRET=${fake.webhooks[1]?.signingSecret}\n`);
+    expect(await readFile(join(home(), ".env"), "utf8")).toBe(`PHOTON_ENABLED=1\nPHOTON_ALLOWED_USERS=+15551234567\nPHOTON_WEBHOOK_SECRET=${fake.webhooks[1]?.signingSecret}\n`);
     expect((await hermes(["photon", "webhook", "delete", fake.webhooks[1]!.id, "--yes"])).code).toBe(0);
 
     const dup = await hermes(["photon", "webhook", "register", "https://hooks.example/a"]);

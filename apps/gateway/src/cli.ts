@@ -90,6 +90,11 @@ async function runUntilSignal(config: GatewayConfig): Promise<never> {
       printError(e.message, [], "journal-unusable");
       process.exit(EXIT.config);
     }
+    if ((e as { name?: unknown }).name === "PhotonStartError") {
+      const code = (e as { code?: string }).code;
+      process.stderr.write(`hermes-gateway: ${(e as Error).message}\n`);
+      process.exit(code === "PHOTON_START_FAILED" ? EXIT.failure : EXIT.config);
+    }
     throw e;
   }
   if (stopWith !== null) void runtime.stop(stopWith);
@@ -128,10 +133,10 @@ program
       process.stdout.write(scrub(text) + "\n");
       if (!opts.connect) process.exit(EXIT.ok);
     }
-    if (!config.relayEnabled.value) {
+    if (!config.relayEnabled.value && (opts.connect || !config.photon.enabled.value)) {
       const why = config.relayEnabled.source === "config.yaml" ? "platforms.relay.enabled is false in config.yaml" : "GATEWAY_RELAY_URL is not set";
       printError(`nothing to ${opts.connect ? "connect to" : "run"}: the relay is off (${why}).`, [
-        "Set GATEWAY_RELAY_URL (see `hermes gateway enroll`), or try `hermes-gateway dev`.",
+        "Set GATEWAY_RELAY_URL (see `hermes gateway enroll`) or PHOTON_ENABLED=1 (see `hermes photon setup`), or try `hermes-gateway dev`.",
       ], "relay-off");
       process.exit(EXIT.config);
     }
@@ -149,7 +154,27 @@ program
   .option("--script <messages...>", "send these messages one by one, print each reply, exit 0 once all replies arrived")
   .option("--verbose", "print the frames on the link (and the gateway's info logs on stderr)")
   .option("--agent <spec>", "agent backend for this session: echo, exec:<command> or an http(s) URL (default: GATEWAY_AGENT or echo)")
-  .action(async (opts: { script?: string[]; verbose?: boolean; agent?: string }) => {
+  .option("--platform <name>", "relay (default) or imessage: a Spectrum fake in-process and the gateway with the real spectrum-ts SDK against it")
+  .action(async (opts: { script?: string[]; verbose?: boolean; agent?: string; platform?: string }) => {
+    if (opts.platform !== undefined && opts.platform !== "relay" && opts.platform !== "imessage") usageError(`--platform expects relay or imessage, got ${JSON.stringify(opts.platform)}`, "dev");
+    if (opts.platform === "imessage") {
+      const config = loadConfig({ ...process.env, ...(opts.agent !== undefined ? { GATEWAY_AGENT: opts.agent } : {}) });
+      const { runDevImessage } = await import("./photon/dev-imessage.js");
+      process.exit(
+        await runDevImessage({
+          ...(opts.script !== undefined ? { script: opts.script } : {}),
+          verbose: opts.verbose === true,
+          agent: opts.agent ?? process.env.GATEWAY_AGENT,
+          agentTimeoutMs: config.agentTimeoutMs.value,
+          env: process.env,
+          out: process.stdout,
+          err: process.stderr,
+          input: process.stdin,
+          color: colorAllowed(process.env, process.stdout.isTTY === true),
+          self: [process.execPath, process.argv[1] ?? ""],
+        }),
+      );
+    }
     const { runDev } = await import("./dev/dev.js");
     const code = await runDev({
       ...(opts.script !== undefined ? { script: opts.script } : {}),

@@ -1,5 +1,7 @@
 export { PhotonChannel, PhotonChannelStateError, PhotonSdkLoadError } from "./channel/photon-channel.js";
-export type { PhotonChannelHealth, PhotonChannelOptions, PhotonChannelState, PhotonLogger } from "./channel/photon-channel.js";
+export type { PhotonChannelHealth, PhotonChannelOptions, PhotonChannelState, PhotonLogger, PhotonWatchOptions } from "./channel/photon-channel.js";
+export type { EventWatchState, EventWatchStats } from "./channel/event-watch.js";
+export { INBOUND_STATE_FILE } from "./channel/inbound-state.js";
 export { attachmentReaders, normalizeInbound } from "./channel/normalize.js";
 export { MediaCache, safeFileName } from "./channel/media-cache.js";
 export type { MediaCacheOptions } from "./channel/media-cache.js";
@@ -12,5 +14,6 @@ export type { PhotonErrorClass } from "./channel/errors.js";
 export { SendQueue, SendQueueFullError, SendQueueStoppedError } from "./channel/send-queue.js";
 export type { SendQueueOptions, SendQueueStats } from "./channel/send-queue.js";
 export { loadSpectrumSdk, SPECTRUM_TS_VERSION } from "./channel/sdk.js";
-export type { IMessageInstance, SdkMessage, SdkSpace, SpectrumApp, SpectrumSdk } from "./channel/sdk.js";
+export type { IMessageInstance, ImessageTokens, SdkMessage, SdkSpace, SpectrumApp, SpectrumSdk } from "./channel/sdk.js";
+export type { RawEvent, RawEventStream, RawImessageClient } from "./channel/event-watch.js";
 export { imessageProtoRoot, IMESSAGE_SERVICE_PROTO_FILES } from "./imessage-protos.js";

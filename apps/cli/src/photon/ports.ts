@@ -92,6 +92,8 @@ export interface PhotonStore {
   saveProject(creds: ProjectCredentials, extra: { dashboardId?: string; name?: string }): Promise<void>;
   webhookSecretSet(): Promise<boolean>;
   saveWebhookSecret(secret: string): Promise<void>;
+  /** What `hermes-gateway run` needs: PHOTON_ENABLED=1 and `phone` merged into PHOTON_ALLOWED_USERS (.env). */
+  enableImessage(phone: string): Promise<{ allowedUsers: string[] }>;
 }
 
 /** The credential summary: display literals only (docs/contract/photon.md#status-display), never secret bytes. */

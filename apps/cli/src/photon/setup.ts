@@ -131,20 +131,22 @@ async function ensureWebhook(ctx: CliContext, api: PhotonApi, store: PhotonStore
 }
 
 /** Register `phone` (idempotent by phone), or with none given reuse the users already registered. */
-async function ensureUser(ctx: CliContext, api: PhotonApi, out: Output, creds: ProjectCredentials, phone: string | undefined, opts: SetupOptions): Promise<void> {
+/** Registers (or reuses) the user; resolves with its phone number when known. */
+async function ensureUser(ctx: CliContext, api: PhotonApi, out: Output, creds: ProjectCredentials, phone: string | undefined, opts: SetupOptions): Promise<string | undefined> {
   if (phone === undefined) {
     const users = await api.listUsers(creds, ctx.signal);
     const first = users[0];
     if (first) {
       const more = users.length > 1 ? ` and ${users.length - 1} more` : "";
       out.note(`✓ Reusing the registered user ${first.phoneNumber ?? first.id} (${first.id})${more}; pass --phone to add another`);
-      return;
+      return first.phoneNumber ?? undefined;
     }
     if (!ctx.stdinIsTTY) throw new UsageError(NO_PHONE);
     phone = phoneOrThrow(await ctx.prompt("Your phone number (with country code, e.g. +1 555 123 4567): "));
   }
   const user = await api.createUser(creds, { phoneNumber: phone, firstName: opts.firstName, lastName: opts.lastName, email: opts.email }, ctx.signal);
   out.note(`✓ User ${phone} registered (${user.id})`);
+  return phone;
 }
 
 const NO_PHONE = "No phone number. Pass --phone +<country code><number> (e.g. +1 555 123 4567).";
@@ -166,7 +168,12 @@ export async function photonSetup(ctx: CliContext, api: PhotonApi, store: Photon
 
   const token = await ensureToken(ctx, api, store, out, opts.browser);
   const creds = await ensureProject(ctx, api, store, out, token, name);
-  await ensureUser(ctx, api, out, creds, phone, opts);
+  // What `hermes-gateway run` needs to talk on iMessage with this user.
+  const userPhone = await ensureUser(ctx, api, out, creds, phone, opts);
+  if (userPhone !== undefined) {
+    const { allowedUsers } = await store.enableImessage(userPhone);
+    out.note(`✓ iMessage enabled for hermes-gateway run (allowed users: ${allowedUsers.join(", ")}; saved in ${store.envPath})`);
+  }
   if (webhookUrl) await ensureWebhook(ctx, api, store, out, creds, webhookUrl);
   out.line();
   printSummary(out, await photonSummary(store));

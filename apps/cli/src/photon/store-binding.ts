@@ -44,5 +44,12 @@ export function photonStore(ctx: CliContext, home: HomeStore): PhotonStore {
     async saveWebhookSecret(secret: string) {
       await home.setEnvValues([["PHOTON_WEBHOOK_SECRET", secret]]);
     },
+    async enableImessage(phone: string) {
+      // Merged, never replaced: entries someone added by hand stay.
+      const current = (await home.readEnvFile()).get("PHOTON_ALLOWED_USERS") ?? "";
+      const allowedUsers = [...new Set([...current.split(",").map((e) => e.trim()), phone].filter((e) => e !== ""))];
+      await home.setEnvValues([["PHOTON_ENABLED", "1"], ["PHOTON_ALLOWED_USERS", allowedUsers.join(",")]]);
+      return { allowedUsers };
+    },
   };
 }

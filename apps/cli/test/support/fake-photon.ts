@@ -119,4 +119,9 @@ export class MemoryStore implements PhotonStore {
   async saveWebhookSecret(s: string) {
     this.webhookSecret = s;
   }
+  allowedUsers: string[] = [];
+  async enableImessage(phone: string) {
+    if (!this.allowedUsers.includes(phone)) this.allowedUsers.push(phone);
+    return { allowedUsers: this.allowedUsers };
+  }
 }

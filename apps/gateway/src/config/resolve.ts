@@ -25,6 +25,7 @@ import {
 } from "@hermes/settings";
 import { DEFAULT_MEDIA_CACHE_MAX_AGE_MS, DEFAULT_MEDIA_CACHE_MAX_BYTES, type GatewayCommand } from "@hermes/relay-adapter";
 import { DEFAULT_REACTION_PLATFORMS } from "../activity/turn-activity.js";
+import { resolvePhotonConfig, type PhotonConfig } from "../photon/config.js";
 import { resolvePolicies, type RelayPolicy } from "./policy.js";
 
 export type { Sourced } from "@hermes/settings";
@@ -79,6 +80,8 @@ export interface GatewayConfig extends RelayLinkSettings {
   /** Values that must never be printed (secrets found anywhere in the configuration, shadowed ones too). */
   readonly secretValues: readonly string[];
   readonly warnings: readonly string[];
+  /** The iMessage channel (`PHOTON_*`, `platforms.photon.*`). */
+  readonly photon: PhotonConfig;
 }
 
 export interface ResolveOptions {
@@ -90,6 +93,9 @@ export interface ResolveOptions {
   readonly hostname?: () => string;
   readonly homedir?: () => string;
 }
+
+/** Photon secrets the logs and errors must never show (the project secret may also sit in auth.json, read later). */
+const PHOTON_SECRET_KEYS = [{ env: "PHOTON_PROJECT_SECRET" }, { env: "PHOTON_WEBHOOK_SECRET" }] as const;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 const LOG_FORMATS = ["json", "pretty"] as const;
@@ -113,7 +119,7 @@ export function resolveConfig(opts: ResolveOptions): GatewayConfig {
     env: opts.env,
     home,
     readFile: opts.readFile,
-    secretKeys: RELAY_SECRET_KEYS,
+    secretKeys: [...RELAY_SECRET_KEYS, ...PHOTON_SECRET_KEYS],
   });
   try {
     return resolveFrom(source, home, opts);
@@ -147,6 +153,7 @@ function resolveFrom(source: SettingsSource, home: string, opts: ResolveOptions)
     allowedUsers,
     secretValues: source.secretValues(),
     warnings,
+    photon: resolvePhotonConfig(settings, opts.env),
   };
 }
 

@@ -51,6 +51,13 @@ export function configEntries(c: GatewayConfig): ConfigEntry[] {
     entry("maxQueuedPerSession", "max queued turns per session", c.queueMaxPerSession),
     entry("logLevel", "log level", c.logLevel),
     entry("logFormat", "log format", { ...c.logFormat, value: c.logFormat.value ?? "auto (pretty on a terminal, else json)" }),
+    entry("photonEnabled", "photon enabled", c.photon.enabled),
+    entry("photonAllowedUsers", "photon allowed", { ...c.photon.allowedUsers, value: c.photon.allowedUsers.value === "" ? null : c.photon.allowedUsers.value }),
+    entry("photonWorkingTapbacks", "photon tapbacks", c.photon.workingTapbacks),
+    entry("photonWebhook", "photon webhook", { ...c.photon.webhookPort, value: c.photon.webhookPort.value === null ? null : `${c.photon.webhookHost.value}:${c.photon.webhookPort.value}` }),
+    entry("photonWebhookSecret", "webhook secret", c.photon.webhookSecret, true),
+    entry("imessageAddress", "imessage address", c.photon.imessageAddress),
+    entry("photonSilenceTimeoutMs", "photon silence ms", c.photon.silenceTimeoutMs),
   ];
 }
 

@@ -3,7 +3,6 @@
 // real upgrade auth; you type as a simulated chat user (or pass --script) and see the agent's
 // replies as the connector received them.
 import { randomBytes } from "node:crypto";
-import { createInterface } from "node:readline";
 import type { WireMessageEvent } from "@hermes/relay-adapter";
 import { ReferenceConnector, type OutboundRecord } from "@hermes/relay-adapter/testing";
 import pino from "pino";
@@ -12,6 +11,7 @@ import { describeAgent } from "../config/summary.js";
 import { createLogger } from "../ops/logger.js";
 import type { InboundOutcome } from "../pipeline/handle-inbound.js";
 import { GatewayRuntime, type DroppedOutcome } from "../runtime/gateway.js";
+import { runTranscript } from "./transcript.js";
 
 export interface DevOptions {
   /** Messages to send non-interactively; exit after the last reply. */
@@ -115,27 +115,7 @@ export async function runDev(opts: DevOptions): Promise<number> {
   try {
     await connector.waitFor("handshake", () => true, 15_000);
     say(paint("2", `connected: gateway ${GATEWAY_ID} ↔ reference connector ${connector.url} (agent: ${describeAgent(config.agent.value)})`));
-    if (opts.script !== undefined) {
-      for (const text of opts.script) {
-        say(`${paint("33", "you   ›")} ${text}`);
-        if (!show(await send(text))) code = 1;
-      }
-    } else {
-      // On a terminal: a prompt. Piped input: each line is echoed as the user's message.
-      const tty = (opts.input as NodeJS.ReadStream).isTTY === true;
-      if (tty) say(paint("2", "type a message and press Enter; Ctrl-D or Ctrl-C to quit"));
-      const rl = createInterface({ input: opts.input, terminal: false });
-      const prompt = () => tty && opts.out.write(paint("33", "you   › "));
-      prompt();
-      for await (const line of rl) {
-        if (line.trim() !== "") {
-          if (!tty) say(`${paint("33", "you   ›")} ${line}`);
-          show(await send(line));
-        }
-        prompt();
-      }
-      if (tty) opts.out.write("\n");
-    }
+    code = await runTranscript({ script: opts.script, input: opts.input, out: opts.out, paint }, async (text) => show(await send(text)));
   } catch (e) {
     say(paint("31", `✗ ${(e as Error).message}`));
     code = 1;

@@ -11,6 +11,8 @@ export interface HealthState {
   readonly relay: { readonly state: string; readonly platform: string | null; readonly dialCount: number; readonly lastClose: { readonly code: number; readonly reason: string } | null; readonly authRevoked: boolean } | null;
   readonly turnsInFlight: number;
   readonly draining: boolean;
+  /** The iMessage channel's health (`PhotonChannelHealth`) when Photon is enabled. */
+  readonly photon?: { readonly state: string };
 }
 
 export type Readiness = { readonly ready: true } | { readonly ready: false; readonly reason: string };
@@ -18,6 +20,10 @@ export type Readiness = { readonly ready: true } | { readonly ready: false; read
 /** Ready = the link is handshaken and the gateway takes turns. The reason names what is missing. */
 export function readinessOf(state: HealthState): Readiness {
   const relay = state.relay;
+  if (relay === null && state.photon !== undefined) {
+    if (state.draining) return { ready: false, reason: "draining: the gateway is shutting down" };
+    return state.photon.state === "running" ? { ready: true } : { ready: false, reason: `photon channel ${state.photon.state}` };
+  }
   if (relay === null) return { ready: false, reason: "no relay link configured" };
   if (relay.authRevoked || relay.state === "disabled") return { ready: false, reason: "relay disabled: the connector revoked this gateway's secret" };
   if (state.draining || relay.state === "stopping") return { ready: false, reason: "draining: the gateway is shutting down" };

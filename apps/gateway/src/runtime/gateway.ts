@@ -39,6 +39,7 @@ import { journalPath, TurnJournal, type OpenedJournal } from "../turns/journal.j
 import { TurnScheduler, type TurnSchedulerOptions } from "../turns/scheduler.js";
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
+import type { PhotonRuntime, PhotonRuntimeOptions } from "../photon/photon-runtime.js";
 import { postRelayPolicies } from "./policy-post.js";
 import { provisionRelay, type ProvisionResult } from "./provision.js";
 
@@ -68,6 +69,8 @@ export interface GatewayRuntimeOptions {
   readonly queue?: TurnSchedulerOptions;
   /** Shown by `/metrics` (`hermes_gateway_info{version}`). */
   readonly version?: string;
+  /** Observes iMessage turns (dev mode prints from here); tests shorten the channel's deadlines. */
+  readonly photon?: Pick<PhotonRuntimeOptions, "onOutcome" | "channel">;
 }
 
 /** The credentials the link uses: pinned in the configuration, or minted at boot (memory only). */
@@ -124,6 +127,8 @@ export class GatewayRuntime {
   #metrics: MetricsRecorder = NO_METRICS;
   #health: HealthServer | null = null;
   #receiver: InboundReceiverServer | null = null;
+  /** The iMessage channel when Photon is enabled (loaded with its SDK only then). */
+  #photon: PhotonRuntime | null = null;
   #stopping: Promise<number> | null = null;
   #revoked = false;
   #resolveExit!: (code: number) => void;
@@ -149,10 +154,13 @@ export class GatewayRuntime {
       error: (m: string) => relayLog.error(m),
     };
     this.#transport = new WebSocketRelayTransport({
-      url: c.relayUrl.value ?? "",
+      // Relay off (Photon only): the transport is built but never dialed (placeholder URL and identity).
+      url: c.relayEnabled.value ? (c.relayUrl.value ?? "") : "ws://127.0.0.1/relay-off",
       gatewayId: this.#creds.gatewayId,
       secret: this.#creds.secret,
-      identities: relayIdentities(c, (name, reason) => this.#log.warn({ command: name, reason }, "command left out of the Discord command manifest")),
+      identities: c.relayEnabled.value
+        ? relayIdentities(c, (name, reason) => this.#log.warn({ command: name, reason }, "command left out of the Discord command manifest"))
+        : [{ platform: "none", botId: "" }],
       logger: relayLogger,
       ...opts.transport,
     });
@@ -336,6 +344,8 @@ export class GatewayRuntime {
       },
       turnsInFlight: this.#scheduler.inFlight,
       draining: this.#scheduler.draining,
+      ...(this.#photon ? { photon: this.#photon.health() } : {}),
+      ...(this.#opts.config.relayEnabled.value ? {} : { relay: null }),
     };
   }
 
@@ -352,11 +362,11 @@ export class GatewayRuntime {
       this.#log.error({ code: err.code }, err.message); // the adapter's RELAY_DISABLED_MESSAGE
       void this.stop("revoked");
     });
-    this.#log.info({ url: this.#transport.dialUrl, gatewayId: this.#creds.gatewayId, agent: this.#agent.name }, "connecting to the relay");
+    if (c.relayEnabled.value) this.#log.info({ url: this.#transport.dialUrl, gatewayId: this.#creds.gatewayId, agent: this.#agent.name }, "connecting to the relay");
     // Dial first: the connector's wake path waits for our hello, so nothing else (files, ports,
     // modules) comes before it. Frames can only arrive on a later tick, after the journal below
     // is open. The transport logs the link coming up (one line per event).
-    void this.#adapter.connect().then((up) => {
+    if (c.relayEnabled.value) void this.#adapter.connect().then((up) => {
       if (!up) return;
       // Declared once the link is up (the connector is there to take it), off the dial's path.
       void postRelayPolicies({
@@ -395,6 +405,10 @@ export class GatewayRuntime {
         },
       });
       this.#metrics = metrics;
+      if (c.photon.enabled.value) {
+        const { registerPhotonMetrics } = await import("../photon/metrics.js");
+        registerPhotonMetrics(metrics.registry, () => this.#photon?.health() ?? null);
+      }
       this.#health = await startHealthServer({ host: c.healthHost.value, port: c.healthPort.value, state: () => this.health(), metrics });
       this.#log.info({ url: this.#health.url }, "health endpoint listening");
     }
@@ -412,6 +426,19 @@ export class GatewayRuntime {
     }
     // After connect() wired the link's handlers: their replies wait for the link if needed.
     for (const { key, event } of recovered) this.#runTurn(key, event);
+    if (c.photon.enabled.value) {
+      const { PhotonRuntime } = await import("../photon/photon-runtime.js");
+      this.#photon = await PhotonRuntime.start({
+        config: c,
+        log: this.#log.child({ component: "photon" }),
+        env: this.#opts.env,
+        agent: this.#agent,
+        scheduler: this.#scheduler,
+        journal: this.#opts.journal === true,
+        metrics: () => this.#metrics,
+        ...this.#opts.photon,
+      });
+    }
   }
 
   /**
@@ -519,7 +546,9 @@ export class GatewayRuntime {
   async #stop(reason: string): Promise<number> {
     const revoked = this.#revoked;
     this.#log.info({ reason }, revoked ? "stopping (relay disabled)" : "draining");
-    if (!revoked) {
+    // iMessage first: new messages stay with Photon (caught up after the restart), replies still go out.
+    await this.#photon?.stopInbound();
+    if (!revoked && this.#opts.config.relayEnabled.value) {
       const acked = await this.#adapter.goIdle(10_000);
       this.#log.info({ acked }, acked ? "connector buffers new messages (going_idle acked)" : "no going_idle ack; closing anyway");
     }
@@ -527,6 +556,7 @@ export class GatewayRuntime {
     const drained = await this.#scheduler.drain(budget, undefined, () => this.#adapter.abortPendingOutbound());
     if (!drained.finishedInBudget) this.#log.warn({ cancelled: drained.cancelled, budgetMs: budget }, "running turns cancelled at the drain budget");
     await this.#adapter.disconnect();
+    await this.#photon?.stop();
     this.#journal?.close();
     await this.#receiver?.close();
     await this.#health?.close();

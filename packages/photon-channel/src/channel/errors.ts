@@ -107,3 +107,9 @@ function describe(code: PhotonErrorClass): string {
       return "the connection failed after the request was sent, so it may have been delivered; it was NOT resent to avoid a duplicate";
   }
 }
+
+/** An error's class name and code for a log line: never its message (it may quote a secret). */
+export function errorName(error: unknown): string {
+  if (error instanceof Error) return `${error.name}${"code" in error && typeof error.code === "string" ? ` ${error.code}` : ""}`;
+  return typeof error;
+}

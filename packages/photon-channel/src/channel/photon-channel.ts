@@ -1,9 +1,13 @@
 import { type AllowedUsers, parseAllowedUsers } from "./allowed-users.js";
-import { classifyPhotonError, PhotonSendError } from "./errors.js";
+import { withDeadline } from "./deadline.js";
+import { classifyPhotonError, errorName, PhotonSendError } from "./errors.js";
 import { MediaCache, type MediaCacheOptions } from "./media-cache.js";
-import { attachmentReaders, normalizeInbound, type IgnoredReason, type PhotonInboundMessage, type PhotonInboundReaction } from "./normalize.js";
+import { attachmentReaders, normalizeInbound, type IgnoredReason, type PhotonInboundEvent, type PhotonInboundMessage, type PhotonInboundReaction } from "./normalize.js";
+import { EventWatch, type EventWatchStats, type RawImessageClient, type WatchedMessage } from "./event-watch.js";
+import { InboundStateStore } from "./inbound-state.js";
 import { RecentMap } from "./recent.js";
-import { loadSpectrumSdk, SPECTRUM_TS_VERSION, type IMessageInstance, type SdkMessage, type SdkSpace, type SpectrumApp, type SpectrumSdk } from "./sdk.js";
+import { ResumeTracker } from "./resume-tracker.js";
+import { loadSpectrumSdk, SPECTRUM_TS_VERSION, type IMessageInstance, type ImessageTokens, type SdkMessage, type SdkSpace, type SpectrumApp, type SpectrumSdk } from "./sdk.js";
 import { SendQueue, type SendQueueOptions, type SendQueueStats } from "./send-queue.js";
 import { IMESSAGE_MAX_MESSAGE_LENGTH, splitMessageText } from "./split-text.js";
 
@@ -46,10 +50,43 @@ export interface PhotonChannelOptions {
   typingCooldownMs?: number;
   /** How many recent message ids are remembered to drop redeliveries. Default 4 000, for 48 h. */
   dedupeSize?: number;
+  /**
+   * Where the handled message ids and the resume cursor are kept across restarts (one JSON file,
+   * written atomically), e.g. `$HERMES_HOME/photon/<project id>`. Without it they live in memory only.
+   */
+  stateDir?: string;
+  /**
+   * The shared line's gRPC address for the watch beneath the SDK: give it the same value the SDK
+   * reads from `SPECTRUM_IMESSAGE_ADDRESS`. Default `imessage.spectrum.photon.codes:443`.
+   */
+  imessageAddress?: string;
+  /** The watch beneath the SDK: heartbeats, zombie detection, catch-up. See `PhotonWatchOptions`. */
+  watch?: PhotonWatchOptions;
+  /**
+   * Where inbound comes from: `"stream"` (default: the SDK's message stream, with the watch) or
+   * `"webhook"`: no stream at all; the host receives Photon's signed webhook deliveries and calls
+   * `acceptWebhookMessage()`, and the message is fetched through the SDK (sends work as usual).
+   */
+  inbound?: "stream" | "webhook";
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   /** How the SDK is loaded. Default: `import("spectrum-ts")`. */
   loadSdk?: () => Promise<SpectrumSdk>;
+}
+
+export interface PhotonWatchOptions {
+  /** Default true. Off: no zombie detection and no catch-up across restarts (the SDK alone). */
+  enabled?: boolean;
+  /** No frame (event or heartbeat) for this long → the stream is torn down and resubscribed. Default 60 000 ms. */
+  silenceTimeoutMs?: number;
+  /**
+   * A live message the watch saw but the SDK has not delivered after this long (while the channel
+   * was idle) is fetched through the SDK and handed over, and the SDK is restarted. Default 15 000 ms.
+   */
+  deliveryGraceMs?: number;
+  /** Resubscription backoff: first wait, doubled up to the maximum. Defaults 1 000 / 30 000 ms. */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
 }
 
 export type PhotonChannelState = "stopped" | "starting" | "running" | "reconnecting" | "failed";
@@ -66,6 +103,21 @@ export interface PhotonChannelHealth {
   /** ISO time of the last event the SDK delivered, `null` before the first. */
   lastInboundAt: string | null;
   sendQueue: SendQueueStats;
+  /** Messages handed over through the watch: caught up after a restart or a dead stream, or missed by the SDK. */
+  recovered: number;
+  /** Times the SDK was restarted because its streams were judged dead. */
+  sdkRestarts: number;
+  /** Catch-ups Photon refused (events no longer held): messages in that window may be lost. */
+  gaps: number;
+  /** The resume cursor: every event up to it was handled. */
+  cursor: number | null;
+  /** The cursor as last written under `stateDir` (what a restart now would resume from); `null` without one. */
+  savedCursor: number | null;
+  /** Messages the watch saw that are not handled yet. */
+  pendingInbound: number;
+  /** The watch beneath the SDK; `null` when off or unavailable (`watchUnavailable` says why). */
+  watch: EventWatchStats | null;
+  watchUnavailable: "disabled" | "dedicated_lines" | "token_failed" | null;
 }
 
 export class PhotonChannelStateError extends Error {
@@ -90,6 +142,14 @@ const RECENT_MESSAGES = 1000;
 const RESUBSCRIBE_INITIAL_MS = 1000;
 const RESUBSCRIBE_MAX_MS = 30_000;
 const DEFAULT_TYPING_COOLDOWN_MS = 5000;
+const DEFAULT_IMESSAGE_ADDRESS = "imessage.spectrum.photon.codes:443";
+const DEFAULT_SILENCE_TIMEOUT_MS = 60_000;
+const DEFAULT_DELIVERY_GRACE_MS = 15_000;
+const SDK_RESTART_MAX_MS = 60_000;
+/** Bound on a fetch through the SDK (and on stopping an old app) while recovering. */
+const FETCH_DEADLINE_MS = 20_000;
+/** Tokens are renewed at this fraction of their lifetime, as the SDK does. */
+const TOKEN_RENEW_FRACTION = 0.8;
 const DEFAULT_MENTION_PATTERNS: readonly RegExp[] = [/\bhermes\b/i];
 
 /**
@@ -118,6 +178,22 @@ export class PhotonChannel {
   private readonly mediaCache: MediaCache | undefined;
   private readonly ignoredCounts: Partial<Record<IgnoredReason, number>> = {};
   private lastInboundAt: number | null = null;
+  /** Ids being handed over right now (not yet handled): a concurrent duplicate is dropped. */
+  readonly #inProgress = new Set<string>();
+  #store: InboundStateStore | null = null;
+  #tracker = new ResumeTracker(null);
+  #watch: EventWatch | null = null;
+  #watchUnavailable: PhotonChannelHealth["watchUnavailable"] = null;
+  #graceTimer: NodeJS.Timeout | undefined;
+  /** Every hand-over (SDK or watch) runs in this chain: one at a time, in order. */
+  #deliveries: Promise<void> = Promise.resolve();
+  #delivering = 0;
+  #restarting: Promise<void> | null = null;
+  #restartBackoff = RESUBSCRIBE_INITIAL_MS;
+  #lastRestartAt = 0;
+  readonly #extra = { recovered: 0, sdkRestarts: 0, gaps: 0 };
+  /** Set by stopInbound(): nothing more is handed over (or marked handled); sends still work. */
+  #inboundStopped = false;
 
   constructor(private readonly options: PhotonChannelOptions) {
     if (!options.projectId || !options.projectSecret) {
@@ -149,6 +225,12 @@ export class PhotonChannel {
       ignored: { ...this.ignoredCounts },
       lastInboundAt: this.lastInboundAt === null ? null : new Date(this.lastInboundAt).toISOString(),
       sendQueue: this.queue.stats,
+      ...this.#extra,
+      cursor: this.#store?.cursor ?? this.#tracker.cursor,
+      savedCursor: this.#store?.savedCursor ?? null,
+      pendingInbound: this.#tracker.size,
+      watch: this.#watch?.stats ?? null,
+      watchUnavailable: this.#watchUnavailable,
     };
   }
 
@@ -164,14 +246,13 @@ export class PhotonChannel {
       this.currentState = "failed";
       throw new PhotonSdkLoadError(error);
     }
+    if (this.options.stateDir !== undefined && this.#store === null) {
+      const opened = await InboundStateStore.open({ dir: this.options.stateDir, handled: this.seen, now: this.now });
+      if (opened.problem) this.log("warn", `photon: the saved inbound state could not be used (${opened.problem}); starting without it`);
+      this.#store = opened.store;
+    }
     try {
-      const app = await sdk.Spectrum({
-        projectId: this.options.projectId,
-        projectSecret: this.options.projectSecret,
-        providers: [sdk.imessage.config()],
-        telemetry: false,
-        options: { flattenGroups: false },
-      });
+      const app = await this.#createApp(sdk);
       this.sdk = sdk;
       this.app = app;
       this.instance = sdk.imessage(app);
@@ -180,7 +261,228 @@ export class PhotonChannel {
       throw new PhotonSendError(classifyPhotonError(error, false), "connecting to Photon", error);
     }
     this.currentState = "running";
+    if (this.options.inbound === "webhook") {
+      this.#watchUnavailable = "disabled";
+      return;
+    }
     this.consuming = this.consume();
+    await this.#startWatch(sdk);
+  }
+
+  /**
+   * Webhook mode: a message Photon announced in a verified delivery (the host verifies the
+   * signature and answers Photon). It is fetched through the SDK, normalized like a streamed one
+   * and handed over once (ids already handed over are dropped, across restarts with `stateDir`).
+   */
+  acceptWebhookMessage(ref: { messageId: string; chatId: string }): Promise<void> {
+    if (this.isStopped() || this.#inboundStopped) return Promise.resolve();
+    if (this.seen.has(ref.messageId) || this.#inProgress.has(ref.messageId)) {
+      this.counters.duplicates += 1;
+      return Promise.resolve();
+    }
+    return this.#serially(async () => {
+      await this.#recover(ref.chatId, ref.messageId, false);
+    });
+  }
+
+  async #createApp(sdk: SpectrumSdk): Promise<SpectrumApp> {
+    // spectrum-ts installs its own SIGINT/SIGTERM listeners that stop it and exit the process
+    // (0, or 1 after 3 s). In a host that drains on SIGTERM that would cut the drain short, so
+    // the channel takes them off again: the host owns the signals and calls stop().
+    const before = new Set([...process.listeners("SIGINT"), ...process.listeners("SIGTERM")]);
+    try {
+      return await sdk.Spectrum({
+        projectId: this.options.projectId,
+        projectSecret: this.options.projectSecret,
+        providers: [sdk.imessage.config()],
+        telemetry: false,
+        options: { flattenGroups: false },
+      });
+    } finally {
+      for (const signal of ["SIGINT", "SIGTERM"] as const) {
+        for (const listener of process.listeners(signal)) if (!before.has(listener)) process.off(signal, listener);
+      }
+    }
+  }
+
+  /** Starts the watch beneath the SDK (shared lines only): heartbeats, zombie detection, catch-up. */
+  async #startWatch(sdk: SpectrumSdk): Promise<void> {
+    const options = this.options.watch ?? {};
+    if (options.enabled === false) {
+      this.#watchUnavailable = "disabled";
+      return;
+    }
+    const cursor = this.#store?.cursor ?? null;
+    this.#tracker = new ResumeTracker(cursor);
+    const graceMs = options.deliveryGraceMs ?? DEFAULT_DELIVERY_GRACE_MS;
+    this.#watch = new EventWatch({
+      createClient: (onHeartbeat) => this.#createRawClient(sdk, onHeartbeat),
+      silenceTimeoutMs: options.silenceTimeoutMs ?? DEFAULT_SILENCE_TIMEOUT_MS,
+      initialBackoffMs: options.initialBackoffMs ?? RESUBSCRIBE_INITIAL_MS,
+      maxBackoffMs: options.maxBackoffMs ?? RESUBSCRIBE_MAX_MS,
+      now: this.now,
+      onMessage: (message, catchUp) => this.#watched(message, catchUp),
+      onSequence: (sequence) => {
+        this.#tracker.saw(sequence);
+        void this.#saveCursor();
+      },
+      onSilent: () => void this.#restartSdk("the event stream went silent"),
+      onGap: () => {
+        this.#extra.gaps += 1;
+        this.#tracker.reset();
+        this.#store?.resetCursor();
+        void this.#store?.save().catch((error: unknown) => this.#saveFailed(error));
+      },
+      log: (level, message) => this.log(level, message),
+    });
+    this.#watch.start(cursor);
+    this.#graceTimer = setInterval(() => this.#deliverOverdue(graceMs), Math.max(10, Math.floor(graceMs / 2)));
+    this.#graceTimer.unref();
+  }
+
+  async #createRawClient(sdk: SpectrumSdk, onHeartbeat: () => void): Promise<RawImessageClient> {
+    let tokens: ImessageTokens;
+    try {
+      tokens = await sdk.cloud.issueImessageTokens(this.options.projectId, this.options.projectSecret);
+    } catch (error) {
+      this.#watchUnavailable = "token_failed";
+      throw error;
+    }
+    if (tokens.type !== "shared") {
+      // Dedicated lines have one address per line, hard-wired by the SDK; not watched (yet).
+      this.#watchUnavailable = "dedicated_lines";
+      const watch = this.#watch;
+      this.#watch = null;
+      void watch?.stop();
+      throw new Error("dedicated lines are not watched");
+    }
+    this.#watchUnavailable = null;
+    let current = tokens;
+    let issuedAt = this.now();
+    const token = async (): Promise<string> => {
+      if (this.now() - issuedAt >= current.expiresIn * 1000 * TOKEN_RENEW_FRACTION) {
+        const renewed = await sdk.cloud.issueImessageTokens(this.options.projectId, this.options.projectSecret);
+        if (renewed.type === "shared") {
+          current = renewed;
+          issuedAt = this.now();
+        }
+      }
+      return current.token;
+    };
+    return sdk.createGrpcClient({ address: this.options.imessageAddress ?? DEFAULT_IMESSAGE_ADDRESS, token, tls: true, retry: false, onHeartbeat });
+  }
+
+  #watched(message: WatchedMessage, catchUp: boolean): void {
+    if (this.seen.has(message.messageGuid) || this.#inProgress.has(message.messageGuid)) return;
+    this.#tracker.add(message, catchUp, this.now());
+    if (catchUp) this.#deliverOverdue(Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * Hands over, through the SDK's `getMessage`, what the watch saw and the SDK did not deliver:
+   * caught-up messages at once, live ones after the grace period (counted only while the channel
+   * is idle, so a slow handler is not mistaken for a dead stream). A live one that had to be
+   * recovered means the SDK's stream is stuck: the SDK is restarted.
+   */
+  #deliverOverdue(graceMs: number): void {
+    if (this.isStopped() || this.#inboundStopped) return;
+    const idle = this.#delivering === 0;
+    for (const pending of this.#tracker.due(this.now(), graceMs)) {
+      if (!pending.catchUp && !idle) continue;
+      this.#tracker.settle(pending.messageGuid);
+      if (!pending.catchUp) void this.#restartSdk("a message arrived that the SDK did not deliver");
+      void this.#serially(async () => {
+        // Not fetched (yet): pending again, so the cursor stays below it and it is tried again.
+        if (!(await this.#recover(pending.chatGuid, pending.messageGuid, true))) this.#tracker.add(pending, false, this.now());
+      });
+    }
+  }
+
+  /** Fetches a message through the SDK and hands it over; false when it could not be fetched. */
+  async #recover(chatGuid: string, messageGuid: string, recovered: boolean): Promise<boolean> {
+    if (this.seen.has(messageGuid) || this.#inProgress.has(messageGuid) || this.isStopped()) return true;
+    let space: SdkSpace;
+    let message: SdkMessage | undefined;
+    try {
+      const instance = this.requireInstance();
+      // Bounded: a call on a dead connection must not hold up every later hand-over.
+      space = await withDeadline(instance.space.get(chatGuid), FETCH_DEADLINE_MS, "resolving a chat");
+      message = await withDeadline(instance.getMessage(space, messageGuid), FETCH_DEADLINE_MS, "fetching a message");
+    } catch (error) {
+      this.log("warn", `photon: could not fetch a message (${errorName(error)}); ${recovered ? "it is tried again" : "the webhook delivery was already acknowledged: it is not answered"}`);
+      return false;
+    }
+    if (!message) return true;
+    if (recovered) this.#extra.recovered += 1;
+    await this.deliver(space, message, recovered);
+    return true;
+  }
+
+  /** Stops the current SDK app and starts a new one (fresh token, fresh streams), with backoff. */
+  #restartSdk(reason: string): Promise<void> {
+    if (this.#restarting || this.isStopped() || this.#inboundStopped || !this.sdk) return this.#restarting ?? Promise.resolve();
+    const sdk = this.sdk;
+    this.#restarting = (async () => {
+      const wait = this.#lastRestartAt + this.#restartBackoff - this.now();
+      if (wait > 0) await this.sleep(wait);
+      if (this.isStopped()) return;
+      this.#restartBackoff = Math.min(this.#restartBackoff * 2, SDK_RESTART_MAX_MS);
+      this.#lastRestartAt = this.now();
+      this.log("warn", `photon: restarting the SDK: ${reason}`);
+      let next: SpectrumApp;
+      try {
+        next = await this.#createApp(sdk);
+      } catch (error) {
+        this.log("warn", `photon: the SDK could not be restarted (${errorName(error)}); retrying on the next failure`);
+        return;
+      }
+      if (this.isStopped()) {
+        await next.stop().catch(() => undefined);
+        return;
+      }
+      const old = this.app;
+      this.app = next;
+      this.instance = sdk.imessage(next);
+      // Spaces and messages of the old app talk through its (closed) clients.
+      this.spaces.clear();
+      this.messages.clear();
+      this.#extra.sdkRestarts += 1;
+      if (old) await withDeadline(old.stop(), FETCH_DEADLINE_MS, "stopping the old SDK app").catch((error: unknown) => this.log("warn", `photon: SDK stop failed: ${errorName(error)}`));
+    })().finally(() => {
+      this.#restarting = null;
+    });
+    return this.#restarting;
+  }
+
+  #serially(task: () => Promise<void>): Promise<void> {
+    const run = this.#deliveries.then(task, task);
+    this.#deliveries = run.catch(() => undefined);
+    return run;
+  }
+
+  async #saveCursor(): Promise<void> {
+    const store = this.#store;
+    if (!store) return;
+    const cursor = this.#tracker.cursor;
+    if (cursor !== null) store.advanceCursor(cursor);
+    await store.save().catch((error: unknown) => this.#saveFailed(error));
+  }
+
+  #saveFailed(error: unknown): void {
+    this.log("error", `photon: could not save the inbound state (${errorName(error)}); a restart may answer a message again`);
+  }
+
+  /**
+   * Stops handing over inbound messages while sends keep working (a gateway drains its running
+   * turns after this). Messages arriving from now on are not marked handled and stay after the
+   * saved cursor: the next start catches up on them.
+   */
+  async stopInbound(): Promise<void> {
+    this.#inboundStopped = true;
+    clearInterval(this.#graceTimer);
+    await this.#watch?.stop();
+    await this.#deliveries;
+    await this.#store?.save().catch((error: unknown) => this.#saveFailed(error));
   }
 
   /** Stops inbound, rejects queued sends with `SendQueueStoppedError`, and closes the SDK. Final: a stopped channel does not start again. */
@@ -189,10 +491,15 @@ export class PhotonChannel {
     this.queue.stop();
     if (this.currentState === "stopped") return;
     this.currentState = "stopped";
+    clearInterval(this.#graceTimer);
+    await this.#watch?.stop();
+    await this.#restarting;
     const app = this.app;
     this.app = undefined;
     await app?.stop().catch((error: unknown) => this.log("warn", `photon: SDK stop failed: ${errorName(error)}`));
     await this.consuming;
+    await this.#deliveries;
+    await this.#store?.save().catch((error: unknown) => this.#saveFailed(error));
   }
 
   /**
@@ -244,10 +551,13 @@ export class PhotonChannel {
         for await (const [space, message] of app.messages) {
           backoff = RESUBSCRIBE_INITIAL_MS;
           if (this.currentState === "reconnecting") this.currentState = "running";
-          await this.deliver(space, message);
+          this.#restartBackoff = RESUBSCRIBE_INITIAL_MS;
+          await this.#serially(() => this.deliver(space, message, false));
           if (this.isStopped()) return;
         }
         if (this.isStopped()) return;
+        // A restart swapped the app: go straight on with the new one.
+        if (this.app !== app) continue;
         this.log("warn", "photon: the SDK's message stream ended; subscribing again");
       } catch (error) {
         if (this.isStopped()) return;
@@ -259,8 +569,23 @@ export class PhotonChannel {
     }
   }
 
-  private async deliver(space: unknown, message: unknown): Promise<void> {
-    this.lastInboundAt = this.now();
+  private async deliver(space: unknown, message: unknown, recovered: boolean): Promise<void> {
+    if (this.#inboundStopped) return;
+    this.#delivering += 1;
+    const id = typeof (message as { id?: unknown } | null)?.id === "string" ? (message as { id: string }).id : null;
+    try {
+      await this.#deliverOne(space, message, recovered);
+    } finally {
+      this.#delivering -= 1;
+      if (id !== null) {
+        this.#tracker.settle(id);
+        await this.#saveCursor();
+      }
+    }
+  }
+
+  async #deliverOne(space: unknown, message: unknown, recovered: boolean): Promise<void> {
+    if (!recovered) this.lastInboundAt = this.now();
     const result = normalizeInbound(space, message);
     if (!result.ok) {
       this.ignoredCounts[result.reason] = (this.ignoredCounts[result.reason] ?? 0) + 1;
@@ -276,15 +601,31 @@ export class PhotonChannel {
     }
     // At-least-once delivery and catch-up can repeat an event; its id (for a tapback the SDK's
     // `<target>:reaction:<sequence>`) identifies it.
-    if (this.seen.has(event.messageId)) {
+    if (this.seen.has(event.messageId) || this.#inProgress.has(event.messageId)) {
       this.counters.duplicates += 1;
       return;
     }
-    this.seen.set(event.messageId, true);
     if (event.kind === "message" && event.chatType === "group" && !this.addressed(event.text)) {
       this.counters.notAddressed += 1;
+      this.#handled(event.messageId);
       return;
     }
+    this.#inProgress.add(event.messageId);
+    try {
+      await this.#handOver(event, space, message);
+    } finally {
+      this.#inProgress.delete(event.messageId);
+      this.#handled(event.messageId);
+    }
+  }
+
+  /** Remembered (and, with `stateDir`, saved before the next event is taken) so it is never handed over twice. */
+  #handled(id: string): void {
+    this.seen.set(id, true);
+    this.#store?.markHandled(id);
+  }
+
+  async #handOver(event: PhotonInboundEvent, space: unknown, message: unknown): Promise<void> {
     this.counters.inbound += 1;
     this.spaces.set(event.chatId, space as SdkSpace);
     if (event.kind === "message") this.messages.set(event.messageId, message as SdkMessage);
@@ -383,9 +724,4 @@ export class PhotonChannel {
       // A logger that throws must not break the channel.
     }
   }
-}
-
-function errorName(error: unknown): string {
-  if (error instanceof Error) return `${error.name}${"code" in error && typeof error.code === "string" ? ` ${error.code}` : ""}`;
-  return typeof error;
 }

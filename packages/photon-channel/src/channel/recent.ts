@@ -23,8 +23,14 @@ export class RecentMap<V> {
   }
 
   set(key: string, value: V): void {
+    this.setAt(key, value, this.now());
+  }
+
+  /** Sets an entry remembered since `at` (restoring saved entries: call oldest first). */
+  setAt(key: string, value: V, at: number): void {
     this.entries.delete(key);
-    this.entries.set(key, { value, at: this.now() });
+    if (this.now() - at > this.maxAgeMs) return;
+    this.entries.set(key, { value, at });
     while (this.entries.size > this.maxSize) {
       const oldest = this.entries.keys().next().value;
       if (oldest === undefined) break;
@@ -32,8 +38,18 @@ export class RecentMap<V> {
     }
   }
 
+  clear(): void {
+    this.entries.clear();
+  }
+
   delete(key: string): void {
     this.entries.delete(key);
+  }
+
+  /** Live entries, oldest first, with the time each was set. */
+  *entriesWithTime(): Generator<[string, number]> {
+    const now = this.now();
+    for (const [key, entry] of this.entries) if (now - entry.at <= this.maxAgeMs) yield [key, entry.at];
   }
 
   get size(): number {

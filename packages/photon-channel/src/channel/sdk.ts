@@ -2,6 +2,8 @@
 // build and its .d.ts never reference the ESM-only SDK's types. `loadSpectrumSdk` is the one
 // place the SDK is loaded: with import(), only when a channel starts.
 
+import type { RawImessageClient } from "./event-watch.js";
+
 export interface SdkSpace {
   readonly id: string;
   readonly type?: string;
@@ -38,7 +40,22 @@ export interface SpectrumSdk {
   typing(state: "start" | "stop"): unknown;
   /** The iMessage provider: `imessage.config()` for `providers`, `imessage(app)` for the instance. */
   imessage: ((app: SpectrumApp) => IMessageInstance) & { config(): unknown };
+  /** The SDK's control-plane client (same `SPECTRUM_CLOUD_URL` as the SDK itself). */
+  cloud: { issueImessageTokens(projectId: string, projectSecret: string): Promise<ImessageTokens> };
+  /** `@photon-ai/advanced-imessage/grpc`'s client: the layer beneath the SDK (heartbeats, catch-up). */
+  createGrpcClient(options: {
+    address: string;
+    token: () => Promise<string>;
+    tls: boolean;
+    retry: boolean;
+    onHeartbeat: () => void;
+  }): RawImessageClient;
 }
+
+/** What the control plane answers for iMessage tokens: a shared-line token, or per-line tokens. */
+export type ImessageTokens =
+  | { type: "shared"; token: string; expiresIn: number }
+  | { type: "dedicated"; expiresIn: number; auth: Record<string, string> };
 
 /** The pinned SDK version this package is written and tested against. */
 export const SPECTRUM_TS_VERSION = "12.8.0";
@@ -49,6 +66,17 @@ export const SPECTRUM_TS_VERSION = "12.8.0";
  * package never sets them (see docs/sdk-notes.md).
  */
 export async function loadSpectrumSdk(): Promise<SpectrumSdk> {
-  const [core, provider] = await Promise.all([import("spectrum-ts"), import("spectrum-ts/providers/imessage")]);
-  return { Spectrum: core.Spectrum, text: core.text, typing: core.typing, imessage: provider.imessage } as unknown as SpectrumSdk;
+  const [core, provider, grpc] = await Promise.all([
+    import("spectrum-ts"),
+    import("spectrum-ts/providers/imessage"),
+    import("@photon-ai/advanced-imessage/grpc"),
+  ]);
+  return {
+    Spectrum: core.Spectrum,
+    text: core.text,
+    typing: core.typing,
+    imessage: provider.imessage,
+    cloud: core.cloud,
+    createGrpcClient: grpc.createGrpcClient,
+  } as unknown as SpectrumSdk;
 }

@@ -78,6 +78,9 @@ export class FakeIMessageService extends EventEmitter {
   private rateLimitedCalls = 0;
   private rateLimitRetryable = false;
   private ambiguousSends = 0;
+  private refusedSubscriptions = 0;
+  /** `Subscribe*` calls refused with UNAVAILABLE so far. */
+  refusals = 0;
   private oldestRetainedSequence = 1;
   private port = 0;
   /** Heartbeat periods elapsed (counted whether or not heartbeats are on). */
@@ -200,6 +203,11 @@ export class FakeIMessageService extends EventEmitter {
   rateLimit(count: number, retryable: boolean): void {
     this.rateLimitedCalls += count;
     this.rateLimitRetryable = retryable;
+  }
+
+  /** The next `count` `Subscribe*` calls are refused with UNAVAILABLE (a server that is down). */
+  refuseSubscriptions(count: number): void {
+    this.refusedSubscriptions += count;
   }
 
   failSendsAmbiguously(count: number): void {
@@ -332,6 +340,13 @@ export class FakeIMessageService extends EventEmitter {
   private subscribe(kind: StreamKind): ServerStream {
     return (call) => {
       if (!this.admit(call)) return;
+      if (this.refusedSubscriptions > 0) {
+        this.refusedSubscriptions -= 1;
+        this.refusals += 1;
+        call.emit("error", statusError(grpc.status.UNAVAILABLE, "the Spectrum fake refuses subscriptions", "unavailable"));
+        this.emit("refused", kind);
+        return;
+      }
       const stream: OpenStream = { kind, call };
       this.openStreams.add(stream);
       const forget = (): void => {

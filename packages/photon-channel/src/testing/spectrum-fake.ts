@@ -245,6 +245,21 @@ export class SpectrumFake {
     return this.service.dropStreams();
   }
 
+  /** The next `count` `Subscribe*` calls end at once with UNAVAILABLE, as a server that is down. */
+  refuseSubscriptions(count: number): void {
+    this.service.refuseSubscriptions(count);
+  }
+
+  /** `Subscribe*` calls refused by `refuseSubscriptions` so far. */
+  get refusedSubscriptions(): number {
+    return this.service.refusals;
+  }
+
+  /** Resolves once `count` `Subscribe*` calls in all were refused. */
+  waitForRefusals(count: number, timeoutMs = 10_000): Promise<number> {
+    return this.waitFor("refused", () => (this.service.refusals >= count ? this.service.refusals : undefined), timeoutMs, `${count} refused subscriptions`);
+  }
+
   /** The next `count` mutating calls get RESOURCE_EXHAUSTED (with `x-retryable: true` when `retryable`). */
   rateLimit(count: number, options: { retryable?: boolean } = {}): void {
     this.service.rateLimit(count, options.retryable ?? false);

@@ -1,0 +1,56 @@
+// The Photon (iMessage) settings of the gateway, resolved with the rest of its configuration
+// (env → $HERMES_HOME/.env → config.yaml `platforms.photon.*` → default). The project id and
+// secret are not here: they come from @hermes/credential-store when the channel starts.
+import { orDefault, type Settings, type Sourced } from "@hermes/settings";
+
+/** Where the shared iMessage line lives unless SPECTRUM_IMESSAGE_ADDRESS says otherwise (the SDK's default). */
+export const DEFAULT_IMESSAGE_ADDRESS = "imessage.spectrum.photon.codes:443";
+
+export interface PhotonConfig {
+  /** `PHOTON_ENABLED` / `platforms.photon.enabled`: run the iMessage channel. Default false. */
+  readonly enabled: Sourced<boolean>;
+  /** `PHOTON_ALLOWED_USERS`: E.164 numbers or iMessage emails, comma-separated. Empty = nobody. */
+  readonly allowedUsers: Sourced<string>;
+  /** `PHOTON_REQUIRE_MENTION`: in group chats, answer only messages that name the agent. Default true. */
+  readonly requireMention: Sourced<boolean>;
+  /** `PHOTON_READ_RECEIPTS`: mark chats read after each message. Default false. */
+  readonly readReceipts: Sourced<boolean>;
+  /** `PHOTON_WORKING_TAPBACKS`: 👀 on a message while its turn runs, then ✅ (answered) or ❌ (failed). Default false. */
+  readonly workingTapbacks: Sourced<boolean>;
+  /** `PHOTON_STREAM_SILENCE_TIMEOUT_MS`: a stream silent this long is torn down and resubscribed. */
+  readonly silenceTimeoutMs: Sourced<number>;
+  /** `PHOTON_WEBHOOK_PORT`: receive inbound through Photon's signed webhook on this port instead of the stream. */
+  readonly webhookPort: Sourced<number | null>;
+  /** `PHOTON_WEBHOOK_HOST`: where the webhook receiver binds. Default 127.0.0.1 (put a TLS proxy in front). */
+  readonly webhookHost: Sourced<string>;
+  /** `PHOTON_WEBHOOK_SECRET` (written by `hermes photon setup --webhook-url`): deliveries are verified with it. */
+  readonly webhookSecret: Sourced<string | null>;
+  /**
+   * `SPECTRUM_IMESSAGE_ADDRESS`, from the real environment only: the SDK reads that variable
+   * itself, and the watch beneath it must use the same address.
+   */
+  readonly imessageAddress: Sourced<string>;
+}
+
+const photonKey = (env: string, yaml: string) => ({ env, yaml: `platforms.photon.${yaml}` });
+
+export function resolvePhotonConfig(settings: Settings, env: Readonly<Record<string, string | undefined>>): PhotonConfig {
+  const address = env["SPECTRUM_IMESSAGE_ADDRESS"]?.trim();
+  return {
+    enabled: orDefault(settings.bool(photonKey("PHOTON_ENABLED", "enabled")), false),
+    allowedUsers: orDefault(settings.string({ env: "PHOTON_ALLOWED_USERS" }), ""),
+    requireMention: orDefault(settings.bool(photonKey("PHOTON_REQUIRE_MENTION", "require_mention")), true),
+    readReceipts: orDefault(settings.bool(photonKey("PHOTON_READ_RECEIPTS", "read_receipts")), false),
+    workingTapbacks: orDefault(settings.bool(photonKey("PHOTON_WORKING_TAPBACKS", "working_tapbacks")), false),
+    silenceTimeoutMs: orDefault(
+      settings.int(photonKey("PHOTON_STREAM_SILENCE_TIMEOUT_MS", "stream_silence_timeout_ms"), { min: 100, max: 3_600_000 }),
+      60_000,
+    ),
+    webhookPort: orDefault(settings.int(photonKey("PHOTON_WEBHOOK_PORT", "webhook_port"), { min: 0, max: 65535 }), null),
+    webhookHost: orDefault(settings.string(photonKey("PHOTON_WEBHOOK_HOST", "webhook_host")), "127.0.0.1"),
+    webhookSecret: orDefault(settings.string({ env: "PHOTON_WEBHOOK_SECRET" }), null),
+    imessageAddress: address
+      ? { value: address, source: "env", key: "SPECTRUM_IMESSAGE_ADDRESS" }
+      : { value: DEFAULT_IMESSAGE_ADDRESS, source: "default", key: "" },
+  };
+}

@@ -1,0 +1,269 @@
+// The gateway's iMessage side: a PhotonChannel (spectrum-ts in-process) whose inbound messages go
+// through the same turn pipeline as the relay's — journal, per-session scheduler, agent — and
+// whose replies go back through the channel. Loaded (with the SDK) only when Photon is enabled.
+//
+// No loss, no double answer: the channel hands a message over only once (its handled ids and
+// resume cursor are saved under $HERMES_HOME/photon/<project>/), and this side records the turn
+// in its own journal ($HERMES_HOME/gateway/journal/photon-<project>.jsonl) durably BEFORE it
+// tells the channel the message was taken; a turn that did not finish runs again after a restart,
+// a finished one is never answered again.
+import { loadProjectCredentials } from "@hermes/credential-store";
+import { PhotonChannel, PhotonSendError, type PhotonChannelHealth, type PhotonChannelOptions, type PhotonInboundMessage } from "@hermes/photon-channel";
+import type { Logger } from "pino";
+import { join } from "node:path";
+import { REACTION_DONE, REACTION_FAILED, REACTION_WORKING } from "../activity/turn-activity.js";
+import type { AgentBackend } from "../agent/types.js";
+import type { GatewayConfig } from "../config/resolve.js";
+import type { MetricsRecorder } from "../ops/metrics-events.js";
+import { runInboundTurn, type InboundDeps, type InboundOutcome } from "../pipeline/handle-inbound.js";
+import { journalPath, TurnJournal } from "../turns/journal.js";
+import type { ChatOutbound } from "../reply/chat-outbound.js";
+import type { TurnScheduler } from "../turns/scheduler.js";
+import { toAgentEvent, type PhotonAgentEvent } from "./agent-event.js";
+import { startPhotonWebhookReceiver, type PhotonWebhookReceiver } from "./webhook-receiver.js";
+
+/** A turn still running after this long shows the typing indicator. */
+const TYPING_AFTER_MS = 1000;
+
+/** The platform name iMessage sessions, journal keys and logs carry. */
+export const PHOTON_PLATFORM = "imessage";
+
+export class PhotonStartError extends Error {
+  constructor(
+    readonly code: "PHOTON_CREDENTIALS_MISSING" | "PHOTON_AUTH_OR_CONFIG" | "PHOTON_START_FAILED",
+    message: string,
+  ) {
+    super(message);
+    this.name = "PhotonStartError";
+  }
+}
+
+export interface PhotonRuntimeOptions {
+  readonly config: GatewayConfig;
+  readonly log: Logger;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly agent: AgentBackend;
+  readonly scheduler: TurnScheduler;
+  /** Keep the turn journal under HERMES_HOME (`run` does). */
+  readonly journal: boolean;
+  /** Read at each event: the gateway loads its metrics after start. */
+  readonly metrics: () => MetricsRecorder;
+  readonly onOutcome?: (event: PhotonAgentEvent, outcome: InboundOutcome | { readonly kind: "duplicate" }) => void;
+  /** Tests shorten the channel's deadlines. */
+  readonly channel?: Partial<Pick<PhotonChannelOptions, "watch" | "sendQueue">>;
+}
+
+export class PhotonRuntime {
+  readonly #opts: PhotonRuntimeOptions;
+  readonly #log: Logger;
+  readonly #channel: PhotonChannel;
+  readonly #journal: TurnJournal<PhotonAgentEvent> | null;
+  readonly #deps: Omit<InboundDeps, "authorize">;
+  #webhook: PhotonWebhookReceiver | null = null;
+
+  private constructor(opts: PhotonRuntimeOptions, channel: PhotonChannel, journal: TurnJournal<PhotonAgentEvent> | null) {
+    this.#opts = opts;
+    this.#log = opts.log;
+    this.#channel = channel;
+    this.#journal = journal;
+    this.#deps = {
+      agent: opts.agent,
+      scheduler: opts.scheduler,
+      sessionKey: (e) => sessionKeyOf(e),
+      outbound: (e) => this.#outbound(e),
+    };
+  }
+
+  /**
+   * The chat's outbound for the shared turn pipeline: text replies through the channel (split at
+   * the iMessage cap by the channel, paced, an ambiguous send never resent). No streaming by edits,
+   * no other ops or uploads: the pipeline's typing and reactions stay off here, the runtime shows
+   * its own (typing after 1 s, PHOTON_WORKING_TAPBACKS).
+   */
+  #outbound(event: PhotonAgentEvent): ChatOutbound {
+    const channel = this.#channel;
+    const metrics = this.#opts.metrics;
+    return {
+      capabilities: { platform: PHOTON_PLATFORM, maxMessageLength: Number.MAX_SAFE_INTEGER, lenUnit: "chars", supports: () => false, streaming: false },
+      async send(text) {
+        try {
+          await channel.sendText(event.source.chat_id, text);
+          metrics().outbound("ok");
+          return null;
+        } catch (error) {
+          const ambiguous = error instanceof PhotonSendError && error.code === "ambiguous";
+          metrics().outbound(ambiguous ? "ambiguous" : "failed");
+          throw error;
+        }
+      },
+      action: async () => ({ success: false, unsupported: true, error: "not offered on iMessage" }),
+      upload: async () => ({ ok: false, code: "MEDIA_FILE", message: "uploads are not offered on iMessage" }),
+    };
+  }
+
+  /** Loads the project credentials, opens the journal, starts the channel (and the SDK). */
+  static async start(opts: PhotonRuntimeOptions): Promise<PhotonRuntime> {
+    const c = opts.config;
+    const credentials = await loadProjectCredentials(c.home, opts.env);
+    if (!credentials.projectId || !credentials.projectSecret) {
+      throw new PhotonStartError(
+        "PHOTON_CREDENTIALS_MISSING",
+        "Photon is enabled but no project credentials were found (PHOTON_PROJECT_ID / PHOTON_PROJECT_SECRET, or auth.json); run `hermes photon setup`",
+      );
+    }
+    const projectDir = join(c.home, "photon", encodeURIComponent(credentials.projectId));
+    let journal: TurnJournal<PhotonAgentEvent> | null = null;
+    let unfinished: ReadonlyArray<{ readonly key: string; readonly event: PhotonAgentEvent }> = [];
+    if (opts.journal) {
+      const opened = TurnJournal.open<PhotonAgentEvent>(journalPath(c.home, `photon-${credentials.projectId}`));
+      journal = opened.journal;
+      unfinished = opened.unfinished;
+      if (opened.skippedLines > 0) opts.log.warn({ skipped: opened.skippedLines }, "photon turn journal: unreadable lines skipped");
+    }
+    // The channel's handler needs the runtime, which needs the channel: bound once both exist.
+    const bound: { runtime: PhotonRuntime | null } = { runtime: null };
+    const channelLog = opts.log;
+    const channel = new PhotonChannel({
+      projectId: credentials.projectId,
+      projectSecret: credentials.projectSecret,
+      allowedUsers: c.photon.allowedUsers.value,
+      groupsRequireMention: c.photon.requireMention.value,
+      sendReadReceipts: c.photon.readReceipts.value,
+      imessageAddress: c.photon.imessageAddress.value,
+      inbound: c.photon.webhookPort.value === null ? "stream" : "webhook",
+      // Without the journal (dev) nothing is kept across runs, so neither is the channel's state.
+      ...(opts.journal ? { stateDir: projectDir } : {}),
+      mediaCache: { dir: join(projectDir, "media") },
+      watch: { silenceTimeoutMs: c.photon.silenceTimeoutMs.value, ...opts.channel?.watch },
+      ...(opts.channel?.sendQueue ? { sendQueue: opts.channel.sendQueue } : {}),
+      logger: {
+        info: (m: string) => channelLog.info(m),
+        warn: (m: string) => channelLog.warn(m),
+        error: (m: string) => channelLog.error(m),
+      },
+      onMessage: (message) => bound.runtime?.onMessage(message),
+      onReaction: (reaction) => channelLog.debug({ chatId: reaction.chatId, emoji: reaction.emoji }, "tapback received"),
+    });
+    const runtime = new PhotonRuntime(opts, channel, journal);
+    bound.runtime = runtime;
+    try {
+      await channel.start();
+    } catch (error) {
+      journal?.close();
+      const code = (error as { code?: unknown }).code;
+      if (code === "auth_or_config" || code === "target_not_allowed") {
+        throw new PhotonStartError("PHOTON_AUTH_OR_CONFIG", "Photon refused the project credentials; run `hermes photon setup` (or check PHOTON_PROJECT_ID / PHOTON_PROJECT_SECRET)");
+      }
+      throw new PhotonStartError("PHOTON_START_FAILED", `the Photon channel could not start (${typeof code === "string" ? code : "error"})`);
+    }
+    if (c.photon.webhookPort.value !== null) {
+      if (c.photon.webhookSecret.value === null) opts.log.error("PHOTON_WEBHOOK_SECRET is not set: every webhook delivery is refused (500) until it is");
+      try {
+        runtime.#webhook = await startPhotonWebhookReceiver({
+          host: c.photon.webhookHost.value,
+          port: c.photon.webhookPort.value,
+          secret: c.photon.webhookSecret.value,
+          onMessage: (ref) => channel.acceptWebhookMessage(ref),
+          onError: (error) => opts.log.warn({ err: (error as Error).name }, "photon webhook delivery not handled"),
+        });
+      } catch (error) {
+        await channel.stop();
+        journal?.close();
+        throw new PhotonStartError("PHOTON_START_FAILED", `the Photon webhook receiver could not listen (${(error as { code?: string }).code ?? "error"})`);
+      }
+      opts.log.info({ url: runtime.#webhook.url }, "photon webhook receiver listening");
+    }
+    opts.log.info({ imessageAddress: c.photon.imessageAddress.value, inbound: c.photon.webhookPort.value === null ? "stream" : "webhook" }, "photon iMessage channel running");
+    if (unfinished.length > 0) opts.log.info({ turns: unfinished.length }, "photon turn journal: running again the turns that did not finish");
+    for (const { key, event } of unfinished) runtime.#runTurn(key, event);
+    return runtime;
+  }
+
+  health(): PhotonChannelHealth {
+    return this.#channel.health;
+  }
+
+  /** No new messages (they stay on the server and are caught up after the restart); replies still go out. */
+  async stopInbound(): Promise<void> {
+    // From here no delivery is accepted; Photon redelivers failed deliveries (at-least-once).
+    await this.#webhook?.close();
+    await this.#channel.stopInbound();
+  }
+
+  async stop(): Promise<void> {
+    await this.#channel.stop();
+    this.#journal?.close();
+  }
+
+  /** Taken once the turn is on disk: the channel marks the message handled only after this returns. */
+  async onMessage(message: PhotonInboundMessage): Promise<void> {
+    const event = toAgentEvent(message);
+    const key = `${PHOTON_PLATFORM}:${message.chatId}:${message.messageId}`;
+    const journal = this.#journal;
+    if (journal !== null && journal.state(key) !== null) {
+      this.#log.info({ chatId: message.chatId, messageId: message.messageId }, "duplicate message dropped");
+      this.#opts.metrics().duplicate();
+      this.#notify(event, { kind: "duplicate" });
+      return;
+    }
+    const sessionKey = sessionKeyOf(event);
+    const bound = this.#opts.scheduler.wouldShed(sessionKey);
+    if (bound !== null) {
+      this.#opts.metrics().shed();
+      this.#log.error({ chatId: message.chatId, messageId: message.messageId, bound }, "turn queue full: message shed (not answered)");
+      return;
+    }
+    journal?.take(key, event);
+    await journal?.durable();
+    this.#tapback(event, REACTION_WORKING);
+    this.#runTurn(key, event);
+  }
+
+  /** The working tapbacks (PHOTON_WORKING_TAPBACKS): 👀 while the turn runs, then ✅ or ❌. */
+  #tapback(event: PhotonAgentEvent, emoji: string): void {
+    if (!this.#opts.config.photon.workingTapbacks.value || event.messageId === null) return;
+    this.#channel.react(event.source.chat_id, event.messageId, emoji).catch((error: unknown) => {
+      this.#log.debug({ code: (error as { code?: unknown }).code }, "tapback not set");
+    });
+  }
+
+  #runTurn(key: string, event: PhotonAgentEvent): void {
+    const started = Date.now();
+    // Typing only for a turn that takes a while: every call spends Photon's 5/s budget, and a
+    // typing call just before a quick reply would hold that reply back by one pacing step.
+    // Presence only: a lost typing indicator changes nothing.
+    const typing = setTimeout(() => void this.#channel.setTyping(event.source.chat_id, true).catch(() => undefined), TYPING_AFTER_MS);
+    void runInboundTurn(event, this.#deps, sessionKeyOf(event)).then((outcome) => {
+      clearTimeout(typing);
+      if (outcome.kind !== "cancelled" && outcome.kind !== "draining") {
+        try {
+          this.#journal?.finish(key);
+        } catch (e) {
+          this.#log.error({ err: (e as Error).message }, "photon turn journal: could not record a finished turn");
+        }
+      }
+      if (outcome.kind === "replied" || outcome.kind === "empty") this.#tapback(event, REACTION_DONE);
+      else if (outcome.kind === "failed") this.#tapback(event, REACTION_FAILED);
+      const ms = Date.now() - started;
+      this.#opts.metrics().turn(outcome.kind, outcome.kind === "replied" || outcome.kind === "empty" || outcome.kind === "failed" ? ms / 1000 : undefined);
+      const fields = { platform: PHOTON_PLATFORM, chatId: event.source.chat_id, ms };
+      if (outcome.kind === "replied") this.#log.info({ ...fields, chunks: outcome.chunks }, "replied");
+      else if (outcome.kind === "failed") this.#log.warn({ ...fields, code: outcome.code }, "turn failed");
+      else this.#log.info({ ...fields, outcome: outcome.kind }, "turn ended without a reply");
+      this.#notify(event, outcome);
+    });
+  }
+
+  #notify(event: PhotonAgentEvent, outcome: InboundOutcome | { readonly kind: "duplicate" }): void {
+    try {
+      this.#opts.onOutcome?.(event, outcome);
+    } catch {
+      // An observer never breaks the gateway.
+    }
+  }
+}
+
+/** One session per chat, keyed by its platform. */
+function sessionKeyOf(event: PhotonAgentEvent): string {
+  return `${PHOTON_PLATFORM}:${event.source.chat_type}:${event.source.chat_id}`;
+}

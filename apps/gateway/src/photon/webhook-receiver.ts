@@ -1,0 +1,38 @@
+// Webhook mode's HTTP side: Photon's signed deliveries (docs/contract/photon.md#webhook-deliveries)
+// verified and answered by @hermes/photon-api's handler (400 missing headers / malformed, 401
+// expired or bad signature, 413 too large, 500 no secret configured — fail closed, 200 otherwise;
+// deduplicated on the message id inside the signed body, never on the unsigned X-Spectrum-Webhook-Id alone), then
+// handed to the channel, which fetches the message through the SDK and hands it over once.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createWebhookHandler } from "@hermes/photon-api/webhook";
+
+export interface PhotonWebhookReceiver {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function startPhotonWebhookReceiver(opts: {
+  readonly host: string;
+  readonly port: number;
+  readonly secret: string | null;
+  readonly onMessage: (ref: { messageId: string; chatId: string }) => Promise<void>;
+  readonly onError: (error: unknown) => void;
+}): Promise<PhotonWebhookReceiver> {
+  const handler = createWebhookHandler({
+    secret: opts.secret ?? undefined,
+    onEvent: ({ event }) => opts.onMessage({ messageId: event.message.id, chatId: event.space.id || event.message.space.id }),
+    onError: opts.onError,
+  });
+  const server: Server = createServer(handler);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}/`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,165 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { SpectrumFake } from "../src/testing/index.js";
+import { SdkProcess, type SdkLine } from "./sdk-process.js";
+
+// The built PhotonChannel on the real spectrum-ts SDK in a child process against SpectrumFake,
+// with the watch beneath the SDK on: zombie streams, dropped and refused streams, and restarts
+// (kill -9) with the inbound state persisted in a directory.
+
+const SCRIPT = "test/fixtures/channel-echo.mjs";
+const USER = "+15550001001";
+const CHAT = `any;-;${USER}`;
+// Short deadlines so the faults are noticed quickly; nothing asserts on how long anything took.
+const WATCH = { silenceTimeoutMs: 1500, deliveryGraceMs: 1000, initialBackoffMs: 100, maxBackoffMs: 500 };
+
+interface Health {
+  recovered: number;
+  sdkRestarts: number;
+  gaps: number;
+  cursor: number | null;
+  savedCursor: number | null;
+  watch: { silentEpisodes: number; failures: number; subscriptions: number; state: string } | null;
+}
+
+let fake: SpectrumFake;
+let stateDir: string;
+const processes: SdkProcess[] = [];
+
+async function startChannel(): Promise<SdkProcess> {
+  const channel = await SdkProcess.start(fake, SCRIPT, {
+    allowedUsers: USER,
+    stateDir,
+    watch: WATCH,
+    sendQueue: { ratePerSecond: 50, rateLimitInitialDelayMs: 20 },
+  });
+  processes.push(channel);
+  return channel;
+}
+
+async function health(channel: SdkProcess): Promise<Health> {
+  const before = channel.lines.length;
+  channel.send({ cmd: "health" });
+  const line = await channel.waitFor((l: SdkLine) => l.event === "health" && channel.lines.indexOf(l) >= before, 90_000);
+  return line["health"] as Health;
+}
+
+/** Polls health until `check` holds (health has no event to wait on); a hang guard only. */
+async function healthWhen(channel: SdkProcess, check: (h: Health) => boolean, timeoutMs = 60_000): Promise<Health> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const h = await health(channel);
+    if (check(h)) return h;
+    if (Date.now() > deadline) throw new Error(`health never matched: ${JSON.stringify(h)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const repliesTo = (text: string) => fake.sends.filter((send) => send.request["chatGuid"] === CHAT && send.request["text"] === `echo: ${text}`);
+// Hang guards only: on a loaded machine a resubscription plus an SDK restart can take a while.
+const sentFor = (channel: SdkProcess, messageGuid: string) => channel.waitFor((line) => line.event === "sent" && line["inReplyTo"] === messageGuid, 90_000);
+
+beforeEach(async () => {
+  fake = await SpectrumFake.start({ heartbeatIntervalMs: 100 });
+  stateDir = await mkdtemp(join(tmpdir(), "photon-state-"));
+});
+
+afterEach(async () => {
+  for (const channel of processes.splice(0)) await channel.stop();
+  await fake.close();
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+describe("the watch beneath the SDK", { timeout: 240_000 }, () => {
+  it("notices streams that stay open but silent, reconnects, and still answers what arrived meanwhile", async () => {
+    const channel = await startChannel();
+    // The SDK's two streams and the watch's one.
+    await fake.waitForStreams(3, 60_000);
+    const first = fake.push({ type: "text", from: USER, text: "before" });
+    await sentFor(channel, first.messageGuid);
+
+    fake.freezeStreams();
+    const during = fake.push({ type: "text", from: USER, text: "while silent" });
+    // Nothing is written to any stream now; the watch's deadline passes, it resubscribes and
+    // catches up (catch-up still answers), and the message is fetched through the SDK.
+    await sentFor(channel, during.messageGuid);
+    const h = await healthWhen(channel, (x) => (x.watch?.silentEpisodes ?? 0) >= 1 && x.sdkRestarts >= 1);
+    expect(h.recovered).toBeGreaterThanOrEqual(1);
+
+    fake.thawStreams();
+    const after = fake.push({ type: "text", from: USER, text: "after" });
+    await sentFor(channel, after.messageGuid);
+    expect(repliesTo("before")).toHaveLength(1);
+    expect(repliesTo("while silent")).toHaveLength(1);
+    expect(repliesTo("after")).toHaveLength(1);
+  });
+
+  it("resubscribes after dropped and refused streams, answering each message once", async () => {
+    const channel = await startChannel();
+    await fake.waitForStreams(3, 60_000);
+    // A first event gives the watch a sequence to catch up from (before any, there is none).
+    const first = fake.push({ type: "text", from: USER, text: "first" });
+    await sentFor(channel, first.messageGuid);
+    fake.refuseSubscriptions(4);
+    fake.dropStreams();
+    const during = fake.push({ type: "text", from: USER, text: "during the outage" });
+    await fake.waitForRefusals(4, 60_000);
+    await sentFor(channel, during.messageGuid);
+    await fake.waitForStreams(3, 60_000);
+    const after = fake.push({ type: "text", from: USER, text: "after the outage" });
+    await sentFor(channel, after.messageGuid);
+    const h = await health(channel);
+    expect(h.watch?.failures).toBeGreaterThanOrEqual(1);
+    expect(repliesTo("first")).toHaveLength(1);
+    expect(repliesTo("during the outage")).toHaveLength(1);
+    expect(repliesTo("after the outage")).toHaveLength(1);
+  });
+});
+
+describe("no loss and no double answer across kill -9", { timeout: 240_000 }, () => {
+  it("catches up on what arrived while down, and never answers a handled message again", async () => {
+    const first = await startChannel();
+    await fake.waitForStreams(3, 60_000);
+    const answered = fake.push({ type: "text", from: USER, text: "answered before the crash" });
+    await sentFor(first, answered.messageGuid);
+    // Wait until the file on disk covers it (the write runs after the reply is queued).
+    await healthWhen(first, (h) => h.savedCursor !== null && h.savedCursor >= answered.sequence);
+    await first.stop(); // SIGKILL
+    const saved = JSON.parse(await readFile(join(stateDir, "inbound-state.json"), "utf8")) as { handled: [string, number][] };
+    expect(saved.handled.map(([id]) => id)).toContain(answered.messageGuid);
+
+    const whileDown = fake.push({ type: "text", from: USER, text: "sent while down" });
+    // At-least-once delivery may hand the answered one over again: it must not be answered twice.
+    fake.redeliver(answered.sequence);
+
+    const second = await startChannel();
+    await sentFor(second, whileDown.messageGuid);
+    const live = fake.push({ type: "text", from: USER, text: "after the restart" });
+    await sentFor(second, live.messageGuid);
+    expect(fake.catchUpRequests).toContain(answered.sequence);
+    expect(repliesTo("answered before the crash")).toHaveLength(1);
+    expect(repliesTo("sent while down")).toHaveLength(1);
+    expect(repliesTo("after the restart")).toHaveLength(1);
+  });
+
+  it("reports a gap the server cannot fill instead of hiding it", async () => {
+    const first = await startChannel();
+    await fake.waitForStreams(3, 60_000);
+    const answered = fake.push({ type: "text", from: USER, text: "one" });
+    await sentFor(first, answered.messageGuid);
+    await healthWhen(first, (h) => h.savedCursor !== null && h.savedCursor >= answered.sequence);
+    await first.stop();
+    const lost = fake.push({ type: "text", from: USER, text: "lost" });
+    fake.forgetEventsThrough(lost.sequence);
+
+    const second = await startChannel();
+    const h = await healthWhen(second, (x) => x.gaps >= 1);
+    expect(h.watch?.state).not.toBe("stopped");
+    expect(second.stderrText).toContain(`no longer holds the events after sequence ${answered.sequence}`);
+    const live = fake.push({ type: "text", from: USER, text: "after the gap" });
+    await sentFor(second, live.messageGuid);
+    expect(repliesTo("lost")).toHaveLength(0);
+  });
+});
