@@ -44,8 +44,9 @@ export function median(xs) {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** The `p`th percentile of an ascending array (nearest rank). */
-export function percentile(sorted, p) {
+/** The `p`th percentile of `xs` (nearest rank; `xs` is not modified). */
+export function percentile(xs, p) {
+  const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 

@@ -13,19 +13,16 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { SpectrumFake } from "@hermes/photon-channel/testing";
+import { percentile, setting } from "./harness.mjs";
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const PER_ROUND = Number(process.env.BENCH_PHOTON_MESSAGES ?? 20);
+const ROUNDS = setting("BENCH_ROUNDS", 5, 1);
+const PER_ROUND = setting("BENCH_PHOTON_MESSAGES", 20, 2);
 // Messages are spaced past one pacing step of Photon's 5 requests/s per project, which the
 // gateway's send queue honours (back-to-back messages would measure the pacing, 200 ms, not the path).
 const GAP_MS = Number(process.env.BENCH_PHOTON_GAP_MS ?? 250);
 const GATEWAY = fileURLToPath(new URL("../apps/gateway/dist/cli.js", import.meta.url));
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 
-const percentile = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
 
 function rssMb(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
