@@ -13,7 +13,11 @@ const BIN = fileURLToPath(new URL("../apps/cli/dist/cli.js", import.meta.url));
 const PER_ROUND = setting("BENCH_STARTS", 5, 1);
 const TARGET = 1.5;
 
-const built = requireBuilt(BIN, "@hermes/cli start-up", "node scripts/pnpm.mjs --filter @hermes/cli build");
+const built = requireBuilt(
+  BIN,
+  "@hermes/cli start-up",
+  "node scripts/pnpm.mjs --filter @hermes/cli build",
+);
 
 // CPU time of the children (user + system, Linux /proc, in clock ticks of 10 ms): summed over
 // every start of a case it is far less sensitive than wall time to a machine loaded by other
@@ -28,7 +32,10 @@ function childCpuTicks() {
 function startMs(args, cpu) {
   const c0 = childCpuTicks();
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, { stdio: "ignore", env: { PATH: process.env.PATH, HERMES_HOME: home } });
+  const r = spawnSync(process.execPath, args, {
+    stdio: "ignore",
+    env: { PATH: process.env.PATH, HERMES_HOME: home },
+  });
   const dt = performance.now() - t0;
   if (cpu && c0 !== null) cpu.ticks += childCpuTicks() - c0;
   if (r.status !== 0) throw new Error(`${args.join(" ")} exited ${r.status}`);
@@ -73,7 +80,10 @@ if (built) {
     const ratio = o / b;
     const cpuRatio = baseCpu.ticks > 0 ? oursCpu.ticks / baseCpu.ticks : null;
     const cpuMs = (cpu) => (cpu.ticks * TICK_MS) / ours.length;
-    const cpu = cpuRatio === null ? "" : `   cpu ${cpuMs(oursCpu).toFixed(0)}/${cpuMs(baseCpu).toFixed(0)} ms ratio ${cpuRatio.toFixed(2)}×`;
+    const cpu =
+      cpuRatio === null
+        ? ""
+        : `   cpu ${cpuMs(oursCpu).toFixed(0)}/${cpuMs(baseCpu).toFixed(0)} ms ratio ${cpuRatio.toFixed(2)}×`;
     console.log(
       `${name.padEnd(30)} ours ${`${o.toFixed(1)} ms`.padStart(9)}  baseline ${`${b.toFixed(1)} ms`.padStart(9)}  ratio ${ratio.toFixed(2)}× (target ≤ ${TARGET}×: ${ratio <= TARGET ? "met" : "NOT met"})${cpu}`,
     );

@@ -10,7 +10,15 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { ReferenceConnector } from "@hermes/relay-adapter/testing";
-import { heading, median, printRow, requireBuilt, ROUNDS, setting, targetNote } from "./harness.mjs";
+import {
+  heading,
+  median,
+  printRow,
+  requireBuilt,
+  ROUNDS,
+  setting,
+  targetNote,
+} from "./harness.mjs";
 
 const BIN = fileURLToPath(new URL("../apps/gateway/dist/cli.js", import.meta.url));
 const BARE = fileURLToPath(new URL("./support/bare-dial.mjs", import.meta.url));
@@ -26,15 +34,24 @@ const built = requireBuilt(
 if (built) {
   heading("@hermes/gateway cold start: spawn → hello at the connector");
   const secret = randomBytes(32).toString("hex");
-  const connector = await new ReferenceConnector({ gateways: { "gw-cold": [secret], "gw-bare": [secret] } }).start();
+  const connector = await new ReferenceConnector({
+    gateways: { "gw-cold": [secret], "gw-bare": [secret] },
+  }).start();
   const home = mkdtempSync(join(tmpdir(), "bench-cold-"));
   const hello = (gatewayId) =>
-    connector.waitFor("frame", (f) => f.direction === "in" && f.gatewayId === gatewayId && f.frame.type === "hello", 30_000);
+    connector.waitFor(
+      "frame",
+      (f) => f.direction === "in" && f.gatewayId === gatewayId && f.frame.type === "hello",
+      30_000,
+    );
 
   async function once(gatewayId, args, env) {
     const seen = hello(gatewayId);
     const t0 = performance.now();
-    const child = spawn(process.execPath, args, { stdio: "ignore", env: { PATH: process.env.PATH, ...env } });
+    const child = spawn(process.execPath, args, {
+      stdio: "ignore",
+      env: { PATH: process.env.PATH, ...env },
+    });
     await seen;
     const dt = performance.now() - t0;
     const exited = new Promise((r) => child.on("exit", r));
@@ -50,7 +67,12 @@ if (built) {
       GATEWAY_RELAY_SECRET: secret,
       GATEWAY_RELAY_PLATFORMS: "discord",
     });
-  const bare = () => once("gw-bare", [BARE], { BARE_URL: connector.baseUrl, BARE_ID: "gw-bare", BARE_SECRET: secret });
+  const bare = () =>
+    once("gw-bare", [BARE], {
+      BARE_URL: connector.baseUrl,
+      BARE_ID: "gw-bare",
+      BARE_SECRET: secret,
+    });
 
   await ours(); // warm the file cache for both
   await bare();

@@ -13,7 +13,16 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { ReferenceConnector } from "@hermes/relay-adapter/testing";
-import { heading, median, percentile, printRow, requireBuilt, ROUNDS, setting, SMOKE } from "./harness.mjs";
+import {
+  heading,
+  median,
+  percentile,
+  printRow,
+  requireBuilt,
+  ROUNDS,
+  setting,
+  SMOKE,
+} from "./harness.mjs";
 import { startChild } from "./support/ipc.mjs";
 
 const BIN = fileURLToPath(new URL("../apps/gateway/dist/cli.js", import.meta.url));
@@ -26,7 +35,11 @@ const RSS_TARGET_MB = 20;
 const GATEWAY_ID = "gw-bench";
 const BASELINE_ID = "gw-bench-raw";
 
-const built = requireBuilt(BIN, "@hermes/gateway", "node scripts/pnpm.mjs exec turbo run build --filter=@hermes/gateway...");
+const built = requireBuilt(
+  BIN,
+  "@hermes/gateway",
+  "node scripts/pnpm.mjs exec turbo run build --filter=@hermes/gateway...",
+);
 
 const mb = (bytes) => (bytes / (1024 * 1024)).toFixed(1);
 const vmRssMb = (pid) => {
@@ -76,7 +89,8 @@ if (built) {
       },
       { gatewayId },
     );
-    if (pushed.delivered !== "live") throw new Error(`${gatewayId} is not connected (push ${pushed.delivered})`);
+    if (pushed.delivered !== "live")
+      throw new Error(`${gatewayId} is not connected (push ${pushed.delivered})`);
     return replied.then(() => performance.now() - t0);
   }
 
@@ -114,27 +128,34 @@ if (built) {
   // full GC; the headline figures are plain VmRSS. BENCH_GATEWAY_NODE_FLAGS adds V8 flags.
   const GC_PRELOAD = fileURLToPath(new URL("./support/gc-on-signal.cjs", import.meta.url));
   const nodeFlags = (process.env.BENCH_GATEWAY_NODE_FLAGS ?? "").split(" ").filter(Boolean);
-  const gateway = spawn(process.execPath, ["--expose-gc", "-r", GC_PRELOAD, ...nodeFlags, BIN, "run"], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      HERMES_HOME: home,
-      GATEWAY_RELAY_URL: connector.url,
-      GATEWAY_RELAY_PLATFORMS: "discord",
-      GATEWAY_RELAY_ID: GATEWAY_ID,
-      GATEWAY_RELAY_SECRET: gatewaySecret,
-      GATEWAY_HEALTH_PORT: "0",
-      GATEWAY_LOG_LEVEL: "warn",
-      GATEWAY_AGENT: "echo",
-      // No typing/reaction ops per turn, so the figure stays comparable with runs before they
-      // existed (0 turns typing off; "none" turns reactions off on every platform).
-      GATEWAY_TYPING_INTERVAL_MS: "0",
-      GATEWAY_REACTIONS: "none",
+  const gateway = spawn(
+    process.execPath,
+    ["--expose-gc", "-r", GC_PRELOAD, ...nodeFlags, BIN, "run"],
+    {
+      env: {
+        PATH: process.env.PATH ?? "",
+        HERMES_HOME: home,
+        GATEWAY_RELAY_URL: connector.url,
+        GATEWAY_RELAY_PLATFORMS: "discord",
+        GATEWAY_RELAY_ID: GATEWAY_ID,
+        GATEWAY_RELAY_SECRET: gatewaySecret,
+        GATEWAY_HEALTH_PORT: "0",
+        GATEWAY_LOG_LEVEL: "warn",
+        GATEWAY_AGENT: "echo",
+        // No typing/reaction ops per turn, so the figure stays comparable with runs before they
+        // existed (0 turns typing off; "none" turns reactions off on every platform).
+        GATEWAY_TYPING_INTERVAL_MS: "0",
+        GATEWAY_REACTIONS: "none",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
     },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  );
   const spawnedAt = performance.now();
   let gatewayOutput = "";
-  gateway.stdout.on("data", (b) => (gatewayOutput = (gatewayOutput + b.toString("utf8")).slice(-4000)));
+  gateway.stdout.on(
+    "data",
+    (b) => (gatewayOutput = (gatewayOutput + b.toString("utf8")).slice(-4000)),
+  );
   let gatewayStderr = "";
   gateway.stderr.on("data", (b) => {
     const text = b.toString("utf8");
@@ -152,9 +173,16 @@ if (built) {
     }
     throw new Error("the gateway did not answer the memory probe");
   }
-  const gatewayExited = new Promise((resolve) => gateway.on("exit", (code, signal) => resolve(code ?? signal)));
+  const gatewayExited = new Promise((resolve) =>
+    gateway.on("exit", (code, signal) => resolve(code ?? signal)),
+  );
   const baseline = await startChild(new URL("./support/echo-adapter.mjs", import.meta.url), {
-    env: { PATH: process.env.PATH ?? "", BENCH_RELAY_URL: connector.url, BENCH_RELAY_ID: BASELINE_ID, BENCH_RELAY_SECRET: baselineSecret },
+    env: {
+      PATH: process.env.PATH ?? "",
+      BENCH_RELAY_URL: connector.url,
+      BENCH_RELAY_ID: BASELINE_ID,
+      BENCH_RELAY_SECRET: baselineSecret,
+    },
   });
 
   try {
@@ -169,8 +197,10 @@ if (built) {
       }),
     ]);
     void up;
-    if (process.env.BENCH_VERBOSE) console.log(`  gateway linked ${(performance.now() - spawnedAt).toFixed(0)} ms after spawn`);
-    if (!connector.isConnected(BASELINE_ID)) await connector.waitFor("handshake", (e) => e.gatewayId === BASELINE_ID, 15_000);
+    if (process.env.BENCH_VERBOSE)
+      console.log(`  gateway linked ${(performance.now() - spawnedAt).toFixed(0)} ms after spawn`);
+    if (!connector.isConnected(BASELINE_ID))
+      await connector.waitFor("handshake", (e) => e.gatewayId === BASELINE_ID, 15_000);
 
     // ── memory: idle, then after 10k messages ───────────────────────────
     await sleep(SETTLE_MS); // let boot-time work (policy POST, health server) settle
@@ -204,9 +234,20 @@ if (built) {
       const base = median(b);
       latA.sort((x, y) => x - y);
       latB.sort((x, y) => x - y);
-      const lat = { oursP50: percentile(latA, 50), oursP99: percentile(latA, 99), baseP50: percentile(latB, 50), baseP99: percentile(latB, 99) };
+      const lat = {
+        oursP50: percentile(latA, 50),
+        oursP99: percentile(latA, 99),
+        baseP50: percentile(latB, 50),
+        baseP99: percentile(latB, 99),
+      };
       const name = `push → echo reply, ${concurrency} chat${concurrency > 1 ? "s" : ""} in flight`;
-      printRow(name, `${Math.round(ours).toLocaleString("en-US")} msg/s`, `${Math.round(base).toLocaleString("en-US")} msg/s`, ours / base, "  (no target; baseline = bare RelayAdapter echo)");
+      printRow(
+        name,
+        `${Math.round(ours).toLocaleString("en-US")} msg/s`,
+        `${Math.round(base).toLocaleString("en-US")} msg/s`,
+        ours / base,
+        "  (no target; baseline = bare RelayAdapter echo)",
+      );
       const ms = (x) => `${x.toFixed(3)} ms`;
       printRow("  latency p50", ms(lat.oursP50), ms(lat.baseP50), lat.oursP50 / lat.baseP50);
       printRow("  latency p99", ms(lat.oursP99), ms(lat.baseP99), lat.oursP99 / lat.baseP99);
@@ -221,23 +262,32 @@ if (built) {
     console.log(
       `${`VmRSS growth over ${RSS_MESSAGES / 1000}k messages`.padEnd(44)} ours ${signed(growth).padStart(16)}   baseline ${signed(baseGrowth).padStart(16)}  (target < ${RSS_TARGET_MB} MB: ${growth < RSS_TARGET_MB ? "met" : "NOT met"})`,
     );
-    console.log(`  gateway VmRSS ${idle.toFixed(1)} → ${after.toFixed(1)} MB; bare RelayAdapter echo VmRSS ${baseIdle.toFixed(1)} → ${baseAfter.toFixed(1)} MB`);
+    console.log(
+      `  gateway VmRSS ${idle.toFixed(1)} → ${after.toFixed(1)} MB; bare RelayAdapter echo VmRSS ${baseIdle.toFixed(1)} → ${baseAfter.toFixed(1)} MB`,
+    );
     console.log(
       `  ${RSS_MESSAGES / 1000}k messages took ${tenKSeconds.toFixed(1)} s at 16 in flight; after a forced full GC: VmRSS ${idleGc.vmRss.toFixed(1)} → ${afterGc.vmRss.toFixed(1)} MB, V8 heap total ${mb(idleGc.heapTotal)} → ${mb(afterGc.heapTotal)} MB, heap used ${mb(idleGc.heapUsed)} → ${mb(afterGc.heapUsed)} MB; ${afterAll.toFixed(1)} MB after all ${total.toLocaleString("en-US")} messages of this run${nodeFlags.length ? ` (node flags: ${nodeFlags.join(" ")})` : ""}`,
     );
   } finally {
     const stopStart = performance.now();
     if (gateway.exitCode === null && gateway.signalCode === null) gateway.kill("SIGTERM");
-    const code = await Promise.race([gatewayExited, new Promise((r) => setTimeout(r, 20_000, "timeout").unref())]);
+    const code = await Promise.race([
+      gatewayExited,
+      new Promise((r) => setTimeout(r, 20_000, "timeout").unref()),
+    ]);
     if (code === "timeout") gateway.kill("SIGKILL");
     else if (code !== 0) {
       console.log(`  ! gateway exited ${code} after SIGTERM:\n${gatewayOutput}`);
       if (SMOKE) process.exitCode = 1; // the smoke run proves the bench runs cleanly end to end
     }
-    if (process.env.BENCH_VERBOSE) console.log(`  gateway stopped in ${(performance.now() - stopStart).toFixed(0)} ms`);
+    if (process.env.BENCH_VERBOSE)
+      console.log(`  gateway stopped in ${(performance.now() - stopStart).toFixed(0)} ms`);
     await baseline.stop();
     await connector.stop();
-    if (process.env.BENCH_VERBOSE) console.log(`  children and connector stopped ${(performance.now() - stopStart).toFixed(0)} ms after SIGTERM`);
+    if (process.env.BENCH_VERBOSE)
+      console.log(
+        `  children and connector stopped ${(performance.now() - stopStart).toFixed(0)} ms after SIGTERM`,
+      );
     rmSync(home, { recursive: true, force: true });
   }
 }

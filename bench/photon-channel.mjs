@@ -23,7 +23,6 @@ const GAP_MS = Number(process.env.BENCH_PHOTON_GAP_MS ?? 250);
 const GATEWAY = fileURLToPath(new URL("../apps/gateway/dist/cli.js", import.meta.url));
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 
-
 function rssMb(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) / 1024 : NaN;
@@ -57,18 +56,44 @@ async function main() {
   };
   const viaStdin = (script) => (fake, env) => {
     const child = spawn(process.execPath, [script], { env, stdio: ["pipe", "pipe", "pipe"] });
-    child.stdin.write(`${JSON.stringify({ projectId: fake.projectId, projectSecret: fake.projectSecret })}\n`);
+    child.stdin.write(
+      `${JSON.stringify({ projectId: fake.projectId, projectSecret: fake.projectSecret })}\n`,
+    );
     return child;
   };
-  await setup("ours (hermes-gateway)", "+15550000001", (fake, env, dir) => {
-    writeFileSync(join(dir, ".env"), `PHOTON_PROJECT_ID=${fake.projectId}\nPHOTON_PROJECT_SECRET=${fake.projectSecret}\n`);
-    return spawn(process.execPath, [GATEWAY, "run"], {
-      env: { ...env, HERMES_HOME: dir, PHOTON_ENABLED: "1", PHOTON_ALLOWED_USERS: "+15550000001", GATEWAY_LOG_LEVEL: "warn" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-  }, 3);
-  await setup("sdk (bare spectrum-ts loop)", "+15550000002", viaStdin(here("./support/photon-sdk-echo.mjs")), 2);
-  await setup("raw gRPC (advanced-imessage)", "+15550000003", viaStdin(here("./support/photon-raw-echo.mjs")), 1);
+  await setup(
+    "ours (hermes-gateway)",
+    "+15550000001",
+    (fake, env, dir) => {
+      writeFileSync(
+        join(dir, ".env"),
+        `PHOTON_PROJECT_ID=${fake.projectId}\nPHOTON_PROJECT_SECRET=${fake.projectSecret}\n`,
+      );
+      return spawn(process.execPath, [GATEWAY, "run"], {
+        env: {
+          ...env,
+          HERMES_HOME: dir,
+          PHOTON_ENABLED: "1",
+          PHOTON_ALLOWED_USERS: "+15550000001",
+          GATEWAY_LOG_LEVEL: "warn",
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+    },
+    3,
+  );
+  await setup(
+    "sdk (bare spectrum-ts loop)",
+    "+15550000002",
+    viaStdin(here("./support/photon-sdk-echo.mjs")),
+    2,
+  );
+  await setup(
+    "raw gRPC (advanced-imessage)",
+    "+15550000003",
+    viaStdin(here("./support/photon-raw-echo.mjs")),
+    1,
+  );
 
   for (const c of cases) {
     // Warm-up: first messages pay lazy loading and JIT.
@@ -87,7 +112,9 @@ async function main() {
       }
     }
   }
-  console.log(`photon: inbound → reply latency, ${ROUNDS} rounds × ${PER_ROUND} messages, one at a time, ${GAP_MS} ms apart`);
+  console.log(
+    `photon: inbound → reply latency, ${ROUNDS} rounds × ${PER_ROUND} messages, one at a time, ${GAP_MS} ms apart`,
+  );
   const base = cases.find((c) => c.name.startsWith("raw"));
   const sdk = cases.find((c) => c.name.startsWith("sdk"));
   for (const c of cases) {
@@ -108,7 +135,13 @@ async function main() {
 async function oneMessage(c, text) {
   const t0 = performance.now();
   const pushed = c.fake.push({ type: "text", from: c.from, text });
-  await c.fake.waitForCall((call) => call.method === "SendTextMessage" && call.request.chatGuid === pushed.chatGuid && call.request.text === text, 60_000);
+  await c.fake.waitForCall(
+    (call) =>
+      call.method === "SendTextMessage" &&
+      call.request.chatGuid === pushed.chatGuid &&
+      call.request.text === text,
+    60_000,
+  );
   return performance.now() - t0;
 }
 

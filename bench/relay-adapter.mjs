@@ -48,7 +48,9 @@ class RawRelayClient {
     const c = new RawRelayClient();
     c.#ws = new WebSocket(`${url}/relay`, { perMessageDeflate: false });
     c.#ws.on("message", (data) => c.#read(data.toString("utf8")));
-    await new Promise((resolve, reject) => (c.#ws.once("open", resolve), c.#ws.once("error", reject)));
+    await new Promise(
+      (resolve, reject) => (c.#ws.once("open", resolve), c.#ws.once("error", reject)),
+    );
     const descriptor = new Promise((resolve) => (c.#onDescriptor = resolve));
     c.#ws.send(`${JSON.stringify({ type: "hello", platform: "discord", botId })}\n`);
     await descriptor;
@@ -127,11 +129,16 @@ adapter.setMessageHandler(() => {
   adapterEvents++;
   onAdapterEvent();
 });
-if (!(await adapter.connect())) throw new Error("RelayAdapter could not connect to the bench connector");
+if (!(await adapter.connect()))
+  throw new Error("RelayAdapter could not connect to the bench connector");
 const raw = await RawRelayClient.connect(url, "raw");
 
 // ── 1. outbound round trips ────────────────────────────────────────────
-const action = { op: "send", chat_id: "1200000000000000002", content: "Here is the summary you asked for." };
+const action = {
+  op: "send",
+  chat_id: "1200000000000000002",
+  content: "Here is the summary you asked for.",
+};
 for (const concurrency of [1, 64]) {
   const oursSend = () => transport.sendOutbound(action);
   const rawSend = () => raw.sendOutbound(action);
@@ -158,7 +165,13 @@ for (const concurrency of [1, 64]) {
     baseP99: percentile(latB, 99),
   };
   const name = `outbound round trip, ${concurrency} in flight`;
-  printRow(name, fmtOps(ours, "rt/s"), fmtOps(base, "rt/s"), ratio, targetNote(ratio >= OUTBOUND_TARGET, `≥ ${OUTBOUND_TARGET}×`));
+  printRow(
+    name,
+    fmtOps(ours, "rt/s"),
+    fmtOps(base, "rt/s"),
+    ratio,
+    targetNote(ratio >= OUTBOUND_TARGET, `≥ ${OUTBOUND_TARGET}×`),
+  );
   const ms = (x) => `${x.toFixed(3)} ms`;
   printRow("  latency p50", ms(lat.oursP50), ms(lat.baseP50), lat.oursP50 / lat.baseP50);
   printRow("  latency p99", ms(lat.oursP99), ms(lat.baseP99), lat.oursP99 / lat.baseP99);
@@ -180,7 +193,11 @@ for (const concurrency of [1, 64]) {
   const oursRound = async () => {
     const target = adapterEvents + INBOUND_PER_ROUND;
     const t0 = performance.now();
-    const done = until(() => adapterEvents, (f) => (onAdapterEvent = f), target);
+    const done = until(
+      () => adapterEvents,
+      (f) => (onAdapterEvent = f),
+      target,
+    );
     await connector.request({ cmd: "push", botId: "ours", n: INBOUND_PER_ROUND });
     await done;
     return (INBOUND_PER_ROUND / (performance.now() - t0)) * 1000;
@@ -188,7 +205,11 @@ for (const concurrency of [1, 64]) {
   const rawRound = async () => {
     const target = raw.inbound + INBOUND_PER_ROUND;
     const t0 = performance.now();
-    const done = until(() => raw.inbound, (f) => (raw.onInbound = f), target);
+    const done = until(
+      () => raw.inbound,
+      (f) => (raw.onInbound = f),
+      target,
+    );
     await connector.request({ cmd: "push", botId: "raw", n: INBOUND_PER_ROUND });
     await done;
     return (INBOUND_PER_ROUND / (performance.now() - t0)) * 1000;
@@ -204,7 +225,13 @@ for (const concurrency of [1, 64]) {
   const ours = median(a);
   const base = median(b);
   const name = "inbound events through RelayAdapter";
-  printRow(name, fmtOps(ours, "ev/s"), fmtOps(base, "ev/s"), ours / base, "  (no target; baseline = raw ws parse-only)");
+  printRow(
+    name,
+    fmtOps(ours, "ev/s"),
+    fmtOps(base, "ev/s"),
+    ours / base,
+    "  (no target; baseline = raw ws parse-only)",
+  );
 }
 
 await transport.disconnect({ budgetMs: 1_000 });
@@ -287,7 +314,13 @@ raw.close();
   const baseCpu = median(b.map((x) => x.cpuPerRequest));
   const cpuRatio = baseCpu / oursCpu;
   const name = `signed-HTTP receiver, ${HTTP_CONCURRENCY} in flight`;
-  printRow(name, fmtOps(ours, "req/s"), fmtOps(base, "req/s"), ratio, targetNote(ratio >= RECEIVER_TARGET, `≥ ${RECEIVER_TARGET}×`));
+  printRow(
+    name,
+    fmtOps(ours, "req/s"),
+    fmtOps(base, "req/s"),
+    ratio,
+    targetNote(ratio >= RECEIVER_TARGET, `≥ ${RECEIVER_TARGET}×`),
+  );
   printRow(
     "  server CPU per request (capacity ratio)",
     `${oursCpu.toFixed(1)} µs`,
@@ -296,7 +329,8 @@ raw.close();
     targetNote(cpuRatio >= RECEIVER_TARGET, `≥ ${RECEIVER_TARGET}×`),
   );
   const non200 = [...statuses].filter(([s]) => s !== 200);
-  if (non200.length > 0) console.log(`  ! non-200 answers: ${non200.map(([s, n]) => `${n}× ${s}`).join(", ")}`);
+  if (non200.length > 0)
+    console.log(`  ! non-200 answers: ${non200.map(([s, n]) => `${n}× ${s}`).join(", ")}`);
   agents.receiver.destroy();
   agents.bare.destroy();
   await servers.stop();
@@ -336,7 +370,9 @@ raw.close();
   console.log(
     `  RelayAdapter: RSS ${span(ours, "rss")}, V8 heap total ${span(ours, "heapTotal")}, heap used ${span(ours, "heapUsed")}${ours.after.gcForced ? " (GC forced before each reading)" : " (GC NOT forced)"}`,
   );
-  console.log(`  raw ws:       RSS ${span(base, "rss")}, V8 heap total ${span(base, "heapTotal")}, heap used ${span(base, "heapUsed")}`);
+  console.log(
+    `  raw ws:       RSS ${span(base, "rss")}, V8 heap total ${span(base, "heapTotal")}, heap used ${span(base, "heapUsed")}`,
+  );
   const cappedGrowth = mb(capped.after.rss - capped.before.rss);
   console.log(
     `  RelayAdapter with --max-semi-space-size=1: RSS ${span(capped, "rss")} (${cappedGrowth >= 0 ? "+" : ""}${cappedGrowth.toFixed(1)} MB), heap used ${span(capped, "heapUsed")}`,

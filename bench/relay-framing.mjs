@@ -27,13 +27,20 @@ function bigFrame(bytes, unicode) {
   const context = [];
   let size = 0;
   for (let i = 0; size < bytes; i++) {
-    const entry = { author: `user-${i % 97}`, text: `message ${i}: "quoted" text${unicode ? " é ✓" : ""} and a\nnewline ${"lorem ipsum ".repeat(8)}` };
+    const entry = {
+      author: `user-${i % 97}`,
+      text: `message ${i}: "quoted" text${unicode ? " é ✓" : ""} and a\nnewline ${"lorem ipsum ".repeat(8)}`,
+    };
     size += JSON.stringify(entry).length + 1;
     context.push(entry);
   }
   return encodeFrame({
     type: "inbound",
-    event: { text: "what happened here?", source: { platform: "discord", chat_id: "C1", chat_type: "channel", user_id: "U1" }, context },
+    event: {
+      text: "what happened here?",
+      source: { platform: "discord", chat_id: "C1", chat_type: "channel", user_id: "U1" },
+      context,
+    },
   });
 }
 
@@ -64,7 +71,8 @@ function runCase(label, unicode) {
   const wire = bigFrame(FRAME_BYTES, unicode);
   // WebSocket messages arrive as independent strings (the transport decodes each one).
   const pieces = [];
-  for (let i = 0; i < wire.length; i += PIECE) pieces.push(Buffer.from(wire.slice(i, i + PIECE)).toString("utf8"));
+  for (let i = 0; i < wire.length; i += PIECE)
+    pieces.push(Buffer.from(wire.slice(i, i + PIECE)).toString("utf8"));
   const whole = Buffer.from(wire.slice(0, -1)).toString("utf8"); // the frame string without its "\n"
   const ours = () => {
     const decoder = new FrameDecoder();
@@ -105,4 +113,6 @@ runCase("ASCII", false);
 const pieces = runCase("with non-ASCII text", true);
 const formerMs = [];
 for (let r = 0; r < Math.min(3, ROUNDS); r++) formerMs.push(timed(() => formerDecode(pieces)));
-console.log(`former decoder (concatenate + re-scan), for reference: median ${ms(median(formerMs))} over ${formerMs.length} rounds on the last frame`);
+console.log(
+  `former decoder (concatenate + re-scan), for reference: median ${ms(median(formerMs))} over ${formerMs.length} rounds on the last frame`,
+);

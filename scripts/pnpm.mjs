@@ -12,7 +12,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { packageManager } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 const match = /^pnpm@(\d+\.\d+\.\d+)$/.exec(packageManager ?? "");
 if (!match) {
-  console.error(`✗ package.json "packageManager" must be pnpm@X.Y.Z, got ${JSON.stringify(packageManager)}`);
+  console.error(
+    `✗ package.json "packageManager" must be pnpm@X.Y.Z, got ${JSON.stringify(packageManager)}`,
+  );
   process.exit(2);
 }
 const npx = process.platform === "win32" ? "npx.cmd" : "npx";

@@ -19,7 +19,13 @@ export default bundledBinConfig(
     // loads, and finds its .proto files next to its own package. (noExternal wins over external
     // in tsup, hence the exclusion inside the pattern.)
     noExternal: [/^(?!pino-pretty$|spectrum-ts(?:\/|$)|@spectrum-ts\/|@photon-ai\/|@grpc\/)/],
-    external: ["pino-pretty", /^spectrum-ts(?:\/|$)/, /^@spectrum-ts\//, /^@photon-ai\//, /^@grpc\//],
+    external: [
+      "pino-pretty",
+      /^spectrum-ts(?:\/|$)/,
+      /^@spectrum-ts\//,
+      /^@photon-ai\//,
+      /^@grpc\//,
+    ],
     define: { __GATEWAY_VERSION__: JSON.stringify(pkg.version) },
   },
 );

@@ -23,7 +23,8 @@ export async function startChild(file, opts = {}) {
   });
   child.removeAllListeners("exit");
   child.on("exit", (code, signal) => {
-    for (const { reject } of waiting.values()) reject(new Error(`${file} exited (${code ?? signal})`));
+    for (const { reject } of waiting.values())
+      reject(new Error(`${file} exited (${code ?? signal})`));
     waiting.clear();
   });
   child.on("message", (m) => {

@@ -59,7 +59,13 @@ async function settledMemory() {
     await sleep(25);
   }
   const m = process.memoryUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, gcForced: typeof globalThis.gc === "function" };
+  return {
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    heapTotal: m.heapTotal,
+    external: m.external,
+    gcForced: typeof globalThis.gc === "function",
+  };
 }
 
 process.on("message", async (msg) => {
@@ -68,7 +74,8 @@ process.on("message", async (msg) => {
       await (mode === "raw" ? connectRaw : connectAdapter)(msg.url, msg.botId);
       process.send({ id: msg.id, ok: true });
     } else if (msg.cmd === "measure") {
-      if (count < msg.expect) await new Promise((resolve) => (waiter = { expect: msg.expect, resolve }));
+      if (count < msg.expect)
+        await new Promise((resolve) => (waiter = { expect: msg.expect, resolve }));
       process.send({ id: msg.id, ok: true, count, ...(await settledMemory()) });
     }
   } catch (err) {

@@ -40,7 +40,13 @@ const INBOUND_LINE = `${JSON.stringify({
   },
 })}\n`;
 
-const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, path: "/relay", perMessageDeflate: false, maxPayload: 32 * 1024 * 1024 });
+const wss = new WebSocketServer({
+  host: "127.0.0.1",
+  port: 0,
+  path: "/relay",
+  perMessageDeflate: false,
+  maxPayload: 32 * 1024 * 1024,
+});
 /** botId → the socket that said hello with it. */
 const sockets = new Map();
 
@@ -60,7 +66,9 @@ wss.on("connection", (ws) => {
         continue;
       }
       if (frame.type === "outbound") {
-        ws.send(`{"type":"outbound_result","requestId":${JSON.stringify(frame.requestId)},"result":{"success":true,"message_id":"1300000000000000009"}}\n`);
+        ws.send(
+          `{"type":"outbound_result","requestId":${JSON.stringify(frame.requestId)},"result":{"success":true,"message_id":"1300000000000000009"}}\n`,
+        );
       } else if (frame.type === "hello") {
         sockets.set(frame.botId, ws);
         ws.send(DESCRIPTOR_LINE);
@@ -77,7 +85,9 @@ const inbound = Buffer.from(INBOUND_LINE);
 async function push(ws, n) {
   for (let i = 0; i < n; i++) {
     if ((i & 255) === 255 || i === n - 1) {
-      await new Promise((resolve, reject) => ws.send(inbound, { binary: false }, (err) => (err ? reject(err) : resolve())));
+      await new Promise((resolve, reject) =>
+        ws.send(inbound, { binary: false }, (err) => (err ? reject(err) : resolve())),
+      );
     } else {
       ws.send(inbound, { binary: false });
     }

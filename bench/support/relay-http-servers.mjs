@@ -43,4 +43,6 @@ const stop = () => {
 };
 process.on("SIGTERM", stop);
 process.on("disconnect", () => process.exit(0));
-process.send({ ready: { receiverUrl: receiver.url, bareUrl: `http://127.0.0.1:${bare.address().port}` } });
+process.send({
+  ready: { receiverUrl: receiver.url, bareUrl: `http://127.0.0.1:${bare.address().port}` },
+});

@@ -39,14 +39,25 @@ function workspaceDists(root) {
  */
 export function buildIfStale(root, options = {}) {
   const output = join(root, options.output ?? "dist/cli.js");
-  const inputs = (options.inputs ?? ["src", "tsup.config.ts", "package.json"]).map((p) => join(root, p));
+  const inputs = (options.inputs ?? ["src", "tsup.config.ts", "package.json"]).map((p) =>
+    join(root, p),
+  );
   const built = newestMtime(output);
-  const newestInput = Math.max(...inputs.map(newestMtime), ...workspaceDists(root).map(newestMtime));
+  const newestInput = Math.max(
+    ...inputs.map(newestMtime),
+    ...workspaceDists(root).map(newestMtime),
+  );
   if (built !== 0 && built >= newestInput) return false;
-  process.stderr.write(`${output} is ${built === 0 ? "missing" : "older than its sources"}: building it before the tests\n`);
-  execFileSync(process.execPath, [join(root, "node_modules", "tsup", "dist", "cli-default.js"), "--silent"], {
-    cwd: root,
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  process.stderr.write(
+    `${output} is ${built === 0 ? "missing" : "older than its sources"}: building it before the tests\n`,
+  );
+  execFileSync(
+    process.execPath,
+    [join(root, "node_modules", "tsup", "dist", "cli-default.js"), "--silent"],
+    {
+      cwd: root,
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
   return true;
 }

@@ -44,14 +44,32 @@ export function measureGrowth(fn, small, large, opts = {}) {
   const limit = () => bound * (ref ? Math.max(1, refLarge / refSmall / 10) : 1);
   const start = performance.now();
   for (let round = 1; ; round++) {
-    smallMs = Math.min(smallMs, msPerCall(() => fn(small), calls));
-    largeMs = Math.min(largeMs, msPerCall(() => fn(large), Math.max(1, Math.ceil(calls / 10))));
+    smallMs = Math.min(
+      smallMs,
+      msPerCall(() => fn(small), calls),
+    );
+    largeMs = Math.min(
+      largeMs,
+      msPerCall(() => fn(large), Math.max(1, Math.ceil(calls / 10))),
+    );
     if (ref) {
-      refSmall = Math.min(refSmall, msPerCall(() => ref(small), refCalls));
-      refLarge = Math.min(refLarge, msPerCall(() => ref(large), Math.max(1, Math.ceil(refCalls / 10))));
+      refSmall = Math.min(
+        refSmall,
+        msPerCall(() => ref(small), refCalls),
+      );
+      refLarge = Math.min(
+        refLarge,
+        msPerCall(() => ref(large), Math.max(1, Math.ceil(refCalls / 10))),
+      );
     }
     if (round >= 3 && largeMs < smallMs * limit()) break;
     if (performance.now() - start > budgetMs) break;
   }
-  return { small: smallMs, large: largeMs, ratio: largeMs / smallMs, referenceRatio: ref ? refLarge / refSmall : 1, limit: limit() };
+  return {
+    small: smallMs,
+    large: largeMs,
+    ratio: largeMs / smallMs,
+    referenceRatio: ref ? refLarge / refSmall : 1,
+    limit: limit(),
+  };
 }

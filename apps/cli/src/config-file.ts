@@ -3,7 +3,13 @@
 // `.env` is read through the store (credential-store's reader); config.yaml as text, parsed by
 // @hermes/settings, whose YAML errors never quote the file.
 import { readFile } from "node:fs/promises";
-import { RELAY_SECRET_KEYS, relaySettings, SettingsError, SettingsSource, type Settings } from "@hermes/settings";
+import {
+  RELAY_SECRET_KEYS,
+  relaySettings,
+  SettingsError,
+  SettingsSource,
+  type Settings,
+} from "@hermes/settings";
 import type { CliContext } from "./context.js";
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from "./errors.js";
 import type { HomeStore } from "./store.js";
@@ -21,20 +27,34 @@ export interface LoadedSettings {
 }
 
 /** The settings layers of this home. An unreadable (not missing) config.yaml is an error. */
-export async function loadSettings(ctx: CliContext, store: HomeStore, opts: { allowInsecureUrls?: boolean } = {}): Promise<LoadedSettings> {
+export async function loadSettings(
+  ctx: CliContext,
+  store: HomeStore,
+  opts: { allowInsecureUrls?: boolean } = {},
+): Promise<LoadedSettings> {
   const dotenv = await store.readEnvFile();
   let yamlText: string | null;
   try {
     yamlText = await readFile(store.configPath, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
-      throw new CliError("config-unreadable", `Could not read ${store.configPath} (${(err as NodeJS.ErrnoException).code ?? "error"}).`, {
-        hints: ["Check the file's permissions, then retry."],
-      });
+      throw new CliError(
+        "config-unreadable",
+        `Could not read ${store.configPath} (${(err as NodeJS.ErrnoException).code ?? "error"}).`,
+        {
+          hints: ["Check the file's permissions, then retry."],
+        },
+      );
     }
     yamlText = null;
   }
-  const source = new SettingsSource({ env: ctx.env, dotenv, yamlText, yamlPath: store.configPath, secretKeys: [...RELAY_SECRET_KEYS, ...CLI_SECRET_KEYS] });
+  const source = new SettingsSource({
+    env: ctx.env,
+    dotenv,
+    yamlText,
+    yamlPath: store.configPath,
+    secretKeys: [...RELAY_SECRET_KEYS, ...CLI_SECRET_KEYS],
+  });
   return {
     source,
     settings: settingsOrThrow(() => relaySettings(source, opts.allowInsecureUrls === true)),
@@ -46,18 +66,28 @@ export async function loadSettings(ctx: CliContext, store: HomeStore, opts: { al
 export function settingsCliError(e: SettingsError): CliError {
   if (e.code === "SETTINGS_URL_INSECURE") {
     return new CliError("insecure-http", e.message, {
-      hints: ["Use https:// (wss://), or pass --allow-insecure-http (or set GATEWAY_ALLOW_INSECURE_URLS=1) if this network path is trusted."],
+      hints: [
+        "Use https:// (wss://), or pass --allow-insecure-http (or set GATEWAY_ALLOW_INSECURE_URLS=1) if this network path is trusted.",
+      ],
       cause: e,
     });
   }
-  const where = e.source === "env" ? "your environment" : e.source === "flag" ? "the command line" : e.source;
-  const hint = e.code === "SETTINGS_YAML_INVALID" ? "Fix the YAML, then retry." : `Fix ${e.key} in ${where}, then retry.`;
+  const where =
+    e.source === "env" ? "your environment" : e.source === "flag" ? "the command line" : e.source;
+  const hint =
+    e.code === "SETTINGS_YAML_INVALID"
+      ? "Fix the YAML, then retry."
+      : `Fix ${e.key} in ${where}, then retry.`;
   // A bad flag is a usage error (exit 2); a bad value in env / .env / config.yaml is a failure (exit 1).
-  return new CliError(e.code === "SETTINGS_YAML_INVALID" ? "config-invalid" : "setting-invalid", e.message, {
-    hints: [hint],
-    cause: e,
-    exitCode: e.source === "flag" ? EXIT_USAGE : EXIT_FAILURE,
-  });
+  return new CliError(
+    e.code === "SETTINGS_YAML_INVALID" ? "config-invalid" : "setting-invalid",
+    e.message,
+    {
+      hints: [hint],
+      cause: e,
+      exitCode: e.source === "flag" ? EXIT_USAGE : EXIT_FAILURE,
+    },
+  );
 }
 
 /** Runs `read`, turning a SettingsError into the CLI's error. */

@@ -13,7 +13,11 @@ export class CliError extends Error {
   /** Extra lines printed under the message: what to do next. */
   readonly hints: readonly string[];
 
-  constructor(code: string, message: string, opts: { hints?: readonly string[]; exitCode?: number; cause?: unknown } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    opts: { hints?: readonly string[]; exitCode?: number; cause?: unknown } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = "CliError";
     this.code = code;

@@ -14,21 +14,26 @@ describe("command tree", () => {
     expect(ctx.out()).toBe("9.9.9-test\n");
   });
 
-  it.each([[["--help"]], [["gateway", "--help"]], [["gateway", "enroll", "--help"]], [["photon", "webhook", "register", "--help"]]])(
-    "%j prints help on stdout, exit 0",
+  it.each([
+    [["--help"]],
+    [["gateway", "--help"]],
+    [["gateway", "enroll", "--help"]],
+    [["photon", "webhook", "register", "--help"]],
+  ])("%j prints help on stdout, exit 0", async (argv) => {
+    const ctx = fakeContext();
+    expect(await run(argv, ctx)).toBe(0);
+    expect(ctx.out()).toMatch(/^Usage: hermes/);
+    expect(ctx.err()).toBe("");
+  });
+
+  it.each([[[]], [["gateway"]], [["photon", "webhook"]]])(
+    "%j without a subcommand shows help on stderr, exit 2",
     async (argv) => {
       const ctx = fakeContext();
-      expect(await run(argv, ctx)).toBe(0);
-      expect(ctx.out()).toMatch(/^Usage: hermes/);
-      expect(ctx.err()).toBe("");
+      expect(await run(argv, ctx)).toBe(2);
+      expect(ctx.err()).toMatch(/Usage: hermes/);
     },
   );
-
-  it.each([[[]], [["gateway"]], [["photon", "webhook"]]])("%j without a subcommand shows help on stderr, exit 2", async (argv) => {
-    const ctx = fakeContext();
-    expect(await run(argv, ctx)).toBe(2);
-    expect(ctx.err()).toMatch(/Usage: hermes/);
-  });
 
   it("unknown commands and options are usage errors with ✗", async () => {
     const a = fakeContext();
@@ -63,17 +68,26 @@ describe("gateway enroll: local checks before any request", () => {
 
   it("refuses in a managed install (HERMES_MANAGED or .managed), exit 1", async () => {
     const a = fakeContext({ env: { HERMES_HOME: home(), HERMES_MANAGED: "1" }, fetch: noFetch });
-    expect(await run(["gateway", "enroll", "--token", "T", "--connector-url", "https://c.example"], a)).toBe(1);
-    expect(a.err()).toContain("✗ `hermes gateway enroll` is not available in a managed/hosted install.");
+    expect(
+      await run(["gateway", "enroll", "--token", "T", "--connector-url", "https://c.example"], a),
+    ).toBe(1);
+    expect(a.err()).toContain(
+      "✗ `hermes gateway enroll` is not available in a managed/hosted install.",
+    );
     expect(a.err()).toContain("provisioned by the hosting platform");
     await writeFile(join(home(), ".managed"), "");
     const b = fakeContext({ env: { HERMES_HOME: home() }, fetch: noFetch });
-    expect(await run(["gateway", "enroll", "--token", "T", "--connector-url", "https://c.example"], b)).toBe(1);
+    expect(
+      await run(["gateway", "enroll", "--token", "T", "--connector-url", "https://c.example"], b),
+    ).toBe(1);
     expect(b.err()).toContain(".managed");
   });
 
   it("HERMES_MANAGED=brew is not managed", async () => {
-    const ctx = fakeContext({ env: { HERMES_HOME: home(), HERMES_MANAGED: "brew" }, fetch: noFetch });
+    const ctx = fakeContext({
+      env: { HERMES_HOME: home(), HERMES_MANAGED: "brew" },
+      fetch: noFetch,
+    });
     expect(await run(["gateway", "enroll"], ctx)).toBe(2);
     expect(ctx.err()).toContain("No enrollment token");
   });
@@ -81,16 +95,28 @@ describe("gateway enroll: local checks before any request", () => {
   it("without a terminal, a missing token or URL is a usage error naming the flag (no prompt)", async () => {
     const a = fakeContext({ env: { HERMES_HOME: home() }, fetch: noFetch });
     expect(await run(["gateway", "enroll"], a)).toBe(2);
-    expect(a.err()).toContain("✗ No enrollment token. Pass --token <token> (or set GATEWAY_RELAY_ENROLL_TOKEN).");
+    expect(a.err()).toContain(
+      "✗ No enrollment token. Pass --token <token> (or set GATEWAY_RELAY_ENROLL_TOKEN).",
+    );
     expect(a.prompts).toHaveLength(0);
-    const b = fakeContext({ env: { HERMES_HOME: home(), GATEWAY_RELAY_ENROLL_TOKEN: "T" }, fetch: noFetch });
+    const b = fakeContext({
+      env: { HERMES_HOME: home(), GATEWAY_RELAY_ENROLL_TOKEN: "T" },
+      fetch: noFetch,
+    });
     expect(await run(["gateway", "enroll"], b)).toBe(2);
-    expect(b.err()).toContain("✗ No connector URL. Pass --connector-url <url> (or set GATEWAY_RELAY_URL / gateway.relay_url in config.yaml).");
+    expect(b.err()).toContain(
+      "✗ No connector URL. Pass --connector-url <url> (or set GATEWAY_RELAY_URL / gateway.relay_url in config.yaml).",
+    );
     expect(b.prompts).toHaveLength(0);
   });
 
   it("on a terminal, asks for the token without echo", async () => {
-    const ctx = fakeContext({ env: { HERMES_HOME: home() }, stdinIsTTY: true, answers: [], fetch: noFetch });
+    const ctx = fakeContext({
+      env: { HERMES_HOME: home() },
+      stdinIsTTY: true,
+      answers: [],
+      fetch: noFetch,
+    });
     expect(await run(["gateway", "enroll", "--connector-url", "https://c.example"], ctx)).toBe(130);
     expect(ctx.prompts).toEqual([{ question: "Enrollment token: ", mask: true }]);
   });
@@ -98,9 +124,18 @@ describe("gateway enroll: local checks before any request", () => {
   it("rejects an unusable connector URL, gateway id or wake URL as usage errors", async () => {
     const base = ["gateway", "enroll", "--token", "T"];
     for (const [argv, msg] of [
-      [[...base, "--connector-url", "ftp://x"], "--connector-url (from flag): expected a wss://, ws://, https:// or http:// URL"],
-      [[...base, "--connector-url", "https://u:p@c.example"], "--connector-url (from flag): credentials in a URL (https://<hidden>@c.example) are refused"],
-      [[...base, "--connector-url", "https://c.example", "--gateway-id", "has space"], "--gateway-id"],
+      [
+        [...base, "--connector-url", "ftp://x"],
+        "--connector-url (from flag): expected a wss://, ws://, https:// or http:// URL",
+      ],
+      [
+        [...base, "--connector-url", "https://u:p@c.example"],
+        "--connector-url (from flag): credentials in a URL (https://<hidden>@c.example) are refused",
+      ],
+      [
+        [...base, "--connector-url", "https://c.example", "--gateway-id", "has space"],
+        "--gateway-id",
+      ],
       [[...base, "--connector-url", "https://c.example", "--wake-url", "nope"], "--wake-url"],
     ] as const) {
       const ctx = fakeContext({ env: { HERMES_HOME: home() }, fetch: noFetch });
@@ -114,6 +149,8 @@ describe("gateway enroll: local checks before any request", () => {
     await writeFile(join(home(), "config.yaml"), "gateway: [unclosed\n");
     const ctx = fakeContext({ env: { HERMES_HOME: home() }, fetch: noFetch });
     expect(await run(["gateway", "enroll", "--token", "T"], ctx)).toBe(1);
-    expect(ctx.err()).toMatch(/✗ Invalid configuration: config\.yaml \(from .*config\.yaml\): not valid YAML/);
+    expect(ctx.err()).toMatch(
+      /✗ Invalid configuration: config\.yaml \(from .*config\.yaml\): not valid YAML/,
+    );
   });
 });

@@ -40,7 +40,9 @@ describe("home store binding", () => {
     await writeFile(join(root, ".hermes", "active_profile"), "work\n");
     const store = createHomeStore({}, root);
     expect(store.home).toBe(join(root, ".hermes", "profiles", "work"));
-    expect([store.envPath, store.authPath, store.configPath]).toEqual(["/.env", "/auth.json", "/config.yaml"].map((f) => join(store.home, f)));
+    expect([store.envPath, store.authPath, store.configPath]).toEqual(
+      ["/.env", "/auth.json", "/config.yaml"].map((f) => join(store.home, f)),
+    );
   });
 
   it("writes through the package: .env and auth.json land in the home, new files 0600", async () => {
@@ -58,7 +60,9 @@ describe("home store binding", () => {
   it("managed install → CliError managed (nothing written)", async () => {
     const store = createHomeStore({ HERMES_HOME: home, HERMES_MANAGED: "1" }, "/nowhere");
     expect(await store.managed()).toEqual({ managed: true, reason: "HERMES_MANAGED is set" });
-    expect(await cliError(store.setEnvValues([["GATEWAY_RELAY_SECRET", SECRET]]))).toMatchObject({ code: "managed" });
+    expect(await cliError(store.setEnvValues([["GATEWAY_RELAY_SECRET", SECRET]]))).toMatchObject({
+      code: "managed",
+    });
     await expect(stat(store.envPath)).rejects.toThrow();
   });
 
@@ -84,13 +88,20 @@ describe("home store binding", () => {
     ["LOCK_COMPROMISED", "locked"],
     ["AUTH_FILE_UNREADABLE", "auth-unreadable"],
     ["WRITE_FAILED", "store"],
-  ] as const)("%s → CliError %s, keeping the store's message", async (code: CredentialStoreErrorCode, cli) => {
-    const cause = new CredentialStoreError(code, `about ${join(home, "auth.json")}`, join(home, "auth.json"));
-    const e = await cliError(guarded(() => Promise.reject(cause)));
-    expect(e.code).toBe(cli);
-    expect([e.message, ...e.hints].join("\n")).toContain(cause.message);
-    expect(e.cause).toBe(cause);
-  });
+  ] as const)(
+    "%s → CliError %s, keeping the store's message",
+    async (code: CredentialStoreErrorCode, cli) => {
+      const cause = new CredentialStoreError(
+        code,
+        `about ${join(home, "auth.json")}`,
+        join(home, "auth.json"),
+      );
+      const e = await cliError(guarded(() => Promise.reject(cause)));
+      expect(e.code).toBe(cli);
+      expect([e.message, ...e.hints].join("\n")).toContain(cause.message);
+      expect(e.cause).toBe(cause);
+    },
+  );
 
   it("other errors pass through unchanged", async () => {
     const other = new Error("boom");

@@ -49,7 +49,10 @@ export interface HomeStore {
 }
 
 /** HERMES_HOME, else ~/.hermes redirected by a sticky active_profile. */
-export function resolveHome(env: Readonly<Record<string, string | undefined>>, homedir: string): string {
+export function resolveHome(
+  env: Readonly<Record<string, string | undefined>>,
+  homedir: string,
+): string {
   return resolveHermesHome({ env, homedir }).home;
 }
 
@@ -61,22 +64,39 @@ export async function guarded<T>(fn: () => Promise<T>): Promise<T> {
     if (!(e instanceof CredentialStoreError)) throw e;
     switch (e.code) {
       case "MANAGED_INSTALL":
-        throw new CliError("managed", "Refusing to write .env in a managed install.", { hints: [e.message], cause: e });
+        throw new CliError("managed", "Refusing to write .env in a managed install.", {
+          hints: [e.message],
+          cause: e,
+        });
       case "AUTH_FILE_CORRUPT":
       case "AUTH_FILE_UNREADABLE":
-        throw new CliError("auth-unreadable", `Could not read ${e.path ?? "auth.json"}; nothing was changed.`, { hints: [e.message], cause: e });
+        throw new CliError(
+          "auth-unreadable",
+          `Could not read ${e.path ?? "auth.json"}; nothing was changed.`,
+          { hints: [e.message], cause: e },
+        );
       case "ENV_FILE_UNREADABLE":
-        throw new CliError("env-unreadable", `Could not read ${e.path ?? ".env"}; nothing was changed.`, { hints: [e.message], cause: e });
+        throw new CliError(
+          "env-unreadable",
+          `Could not read ${e.path ?? ".env"}; nothing was changed.`,
+          { hints: [e.message], cause: e },
+        );
       case "LOCK_TIMEOUT":
       case "LOCK_COMPROMISED":
-        throw new CliError("locked", e.message, { hints: ["Retry once the other Hermes command has finished."], cause: e });
+        throw new CliError("locked", e.message, {
+          hints: ["Retry once the other Hermes command has finished."],
+          cause: e,
+        });
       default:
         throw new CliError("store", e.message, { cause: e });
     }
   }
 }
 
-export function createHomeStore(env: Readonly<Record<string, string | undefined>>, homedir: string): HomeStore {
+export function createHomeStore(
+  env: Readonly<Record<string, string | undefined>>,
+  homedir: string,
+): HomeStore {
   const home = resolveHome(env, homedir);
   return {
     home,
@@ -85,7 +105,9 @@ export function createHomeStore(env: Readonly<Record<string, string | undefined>
     configPath: join(home, "config.yaml"),
     async managed() {
       const m = isManaged(home, env);
-      return m.managed ? { managed: true, reason: m.reason ?? "managed install" } : { managed: false };
+      return m.managed
+        ? { managed: true, reason: m.reason ?? "managed install" }
+        : { managed: false };
     },
     readEnvFile: () => guarded(() => readEnvFile(home)),
     setEnvValues: (entries) => guarded(() => setEnvValues(home, entries, { env })),
@@ -109,10 +131,14 @@ function errnoOf(e: unknown): string {
 async function checkWritable(home: string): Promise<void> {
   const envFile = join(home, ".env");
   const fail = (what: string, e: unknown) =>
-    new CliError("home-not-writable", `HERMES_HOME ${home} is not writable: ${what} (${errnoOf(e)}).`, {
-      hints: ["Fix its permissions or point HERMES_HOME at a writable folder, then retry."],
-      cause: e,
-    });
+    new CliError(
+      "home-not-writable",
+      `HERMES_HOME ${home} is not writable: ${what} (${errnoOf(e)}).`,
+      {
+        hints: ["Fix its permissions or point HERMES_HOME at a writable folder, then retry."],
+        cause: e,
+      },
+    );
   try {
     await mkdir(home, { recursive: true, mode: 0o700 });
   } catch (e) {
@@ -133,7 +159,10 @@ async function checkWritable(home: string): Promise<void> {
     await withFileLock(envFile, async () => undefined, { timeoutMs: 5_000 });
   } catch (e) {
     if (e instanceof CredentialStoreError && e.code === "LOCK_TIMEOUT") {
-      throw new CliError("locked", e.message, { hints: ["Retry once the other Hermes command has finished."], cause: e });
+      throw new CliError("locked", e.message, {
+        hints: ["Retry once the other Hermes command has finished."],
+        cause: e,
+      });
     }
     throw fail("cannot lock .env", e);
   }

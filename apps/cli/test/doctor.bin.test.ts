@@ -97,7 +97,11 @@ describe("hermes doctor (built bin)", () => {
     const c = await startFakeConnector((_req, res) => sendJson(res, 200, {}));
     const deadUrl = c.url;
     await c.close();
-    await writeFile(join(home, ".env"), `GATEWAY_RELAY_URL=${deadUrl}/relay\nGATEWAY_RELAY_PLATFORMS=discord\n`, { mode: 0o600 });
+    await writeFile(
+      join(home, ".env"),
+      `GATEWAY_RELAY_URL=${deadUrl}/relay\nGATEWAY_RELAY_PLATFORMS=discord\n`,
+      { mode: 0o600 },
+    );
     expect((await runBin(["photon", "login", "--no-browser"], { env: env() })).code).toBe(0);
     fake.tokens.clear();
     const r = await doctor(["--json"]);

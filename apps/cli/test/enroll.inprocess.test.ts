@@ -28,7 +28,20 @@ async function connector(handler: Handler) {
 
 async function enroll(url: string, extra: string[] = [], env: Record<string, string> = {}) {
   const ctx = fakeContext({ env: { HERMES_HOME: home(), ...env }, hostname: "box" });
-  const code = await run(["gateway", "enroll", "--token", ENROLL, "--connector-url", url, "--identity-token", IDENTITY, ...extra], ctx);
+  const code = await run(
+    [
+      "gateway",
+      "enroll",
+      "--token",
+      ENROLL,
+      "--connector-url",
+      url,
+      "--identity-token",
+      IDENTITY,
+      ...extra,
+    ],
+    ctx,
+  );
   const all = ctx.out() + ctx.err();
   for (const s of [SECRET, KEY, ENROLL, IDENTITY]) expect(all).not.toContain(s);
   return { code, out: ctx.out(), err: ctx.err() };
@@ -36,10 +49,19 @@ async function enroll(url: string, extra: string[] = [], env: Record<string, str
 
 describe("gateway enroll against a scripted connector", () => {
   it("posts the token and id with the bearer, writes .env (0600) and prints <hidden>", async () => {
-    const c = await connector((_r, res) => sendJson(res, 200, { secret: SECRET, deliveryKey: KEY, tenant: "acme", gatewayId: "gw-box" }));
-    const r = await enroll(`${c.url.replace("http", "ws")}/relay/`, ["--wake-url", "https://wake.example/hook?k=WAKE"]);
+    const c = await connector((_r, res) =>
+      sendJson(res, 200, { secret: SECRET, deliveryKey: KEY, tenant: "acme", gatewayId: "gw-box" }),
+    );
+    const r = await enroll(`${c.url.replace("http", "ws")}/relay/`, [
+      "--wake-url",
+      "https://wake.example/hook?k=WAKE",
+    ]);
     expect(r.code).toBe(0);
-    expect(c.seen[0]).toMatchObject({ method: "POST", url: "/relay/enroll", authorization: `Bearer ${IDENTITY}` });
+    expect(c.seen[0]).toMatchObject({
+      method: "POST",
+      url: "/relay/enroll",
+      authorization: `Bearer ${IDENTITY}`,
+    });
     expect(JSON.parse(c.seen[0]!.body)).toEqual({ enrollmentToken: ENROLL, gatewayId: "gw-box" });
     expect(r.out).toContain('✓ Enrolled gateway "gw-box" for tenant acme');
     expect(r.out).toContain("GATEWAY_RELAY_SECRET=<hidden>");
@@ -60,30 +82,75 @@ describe("gateway enroll against a scripted connector", () => {
     );
     expect((await stat(envPath)).mode & 0o777).toBe(0o600);
     // The reachability preflight came first, without any credential.
-    expect(c.probes).toEqual([{ method: "GET", url: "/healthz", authorization: undefined, body: "" }]);
+    expect(c.probes).toEqual([
+      { method: "GET", url: "/healthz", authorization: undefined, body: "" },
+    ]);
   });
 
   it("keeps other .env lines and replaces existing keys (--force over an existing enrollment)", async () => {
     await writeFile(join(home(), ".env"), "# mine\nOTHER=1\nGATEWAY_RELAY_SECRET=old\n");
-    const c = await connector((_r, res) => sendJson(res, 200, { secret: SECRET, deliveryKey: KEY }));
+    const c = await connector((_r, res) =>
+      sendJson(res, 200, { secret: SECRET, deliveryKey: KEY }),
+    );
     const r = await enroll(c.url, ["--gateway-id", "gw-custom", "--json", "--force"]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toMatchObject({ enrolled: true, replaced: true, gatewayId: "gw-custom", tenant: null });
+    expect(JSON.parse(r.out)).toMatchObject({
+      enrolled: true,
+      replaced: true,
+      gatewayId: "gw-custom",
+      tenant: null,
+    });
     const text = await readFile(join(home(), ".env"), "utf8");
     expect(text.startsWith(`# mine\nOTHER=1\nGATEWAY_RELAY_SECRET=${SECRET}\n`)).toBe(true);
     expect(text).toContain("GATEWAY_RELAY_ID=gw-custom\n");
   });
 
   it.each<[string, Handler, RegExp]>([
-    ["401", (_r, res) => sendJson(res, 401, { error: "bad identity" }), /✗ Enrollment failed: Connector rejected the caller identity \(401\)/],
-    ["403 with error", (_r, res) => sendJson(res, 403, { error: "enrollment token already used" }), /✗ Enrollment failed: enrollment token already used\n/],
-    ["403 without body", (_r, res) => sendJson(res, 403, {}), /✗ Enrollment failed: Enrollment token invalid, expired, already used, or tenant mismatch \(403\)\./],
-    ["500 with error", (_r, res) => sendJson(res, 500, { error: "db down" }), /✗ Enrollment failed: Connector returned HTTP 500: db down\n/],
-    ["418 without body", (_r, res) => res.writeHead(418).end(), /✗ Enrollment failed: Connector returned HTTP 418\n/],
-    ["2xx without secret", (_r, res) => sendJson(res, 200, { deliveryKey: KEY }), /✗ Enrollment failed: Connector returned an unexpected response \(no secret\)\./],
-    ["non-JSON 2xx", (_r, res) => res.writeHead(200, { "content-type": "text/html" }).end("<html>hi</html>"), /✗ Enrollment failed: Connector returned a non-JSON response \(HTTP 200\)\./],
-    ["oversize", (_r, res) => sendJson(res, 200, { secret: SECRET, pad: "x".repeat(100_000) }), /✗ Enrollment failed: The response from the connector is larger than 65536 bytes/],
-    ["escape sequences", (_r, res) => sendJson(res, 403, { error: "\u001b[2Jgotcha" }), /✗ Enrollment failed: \[2Jgotcha/],
+    [
+      "401",
+      (_r, res) => sendJson(res, 401, { error: "bad identity" }),
+      /✗ Enrollment failed: Connector rejected the caller identity \(401\)/,
+    ],
+    [
+      "403 with error",
+      (_r, res) => sendJson(res, 403, { error: "enrollment token already used" }),
+      /✗ Enrollment failed: enrollment token already used\n/,
+    ],
+    [
+      "403 without body",
+      (_r, res) => sendJson(res, 403, {}),
+      /✗ Enrollment failed: Enrollment token invalid, expired, already used, or tenant mismatch \(403\)\./,
+    ],
+    [
+      "500 with error",
+      (_r, res) => sendJson(res, 500, { error: "db down" }),
+      /✗ Enrollment failed: Connector returned HTTP 500: db down\n/,
+    ],
+    [
+      "418 without body",
+      (_r, res) => res.writeHead(418).end(),
+      /✗ Enrollment failed: Connector returned HTTP 418\n/,
+    ],
+    [
+      "2xx without secret",
+      (_r, res) => sendJson(res, 200, { deliveryKey: KEY }),
+      /✗ Enrollment failed: Connector returned an unexpected response \(no secret\)\./,
+    ],
+    [
+      "non-JSON 2xx",
+      (_r, res) => res.writeHead(200, { "content-type": "text/html" }).end("<html>hi</html>"),
+      /✗ Enrollment failed: Connector returned a non-JSON response \(HTTP 200\)\./,
+    ],
+    [
+      "oversize",
+      (_r, res) => sendJson(res, 200, { secret: SECRET, pad: "x".repeat(100_000) }),
+      /✗ Enrollment failed: The response from the connector is larger than 65536 bytes/,
+    ],
+    [
+      "escape sequences",
+      (_r, res) => sendJson(res, 403, { error: "\u001b[2Jgotcha" }),
+      /✗ Enrollment failed: \[2Jgotcha/,
+    ],
   ])("%s → the enroll error message, exit 1, nothing written", async (_name, handler, message) => {
     const c = await connector(handler);
     const r = await enroll(c.url);
@@ -99,18 +166,24 @@ describe("gateway enroll against a scripted connector", () => {
     servers = [];
     const r = await enroll(`${c.url}/relay`);
     expect(r.code).toBe(1);
-    expect(r.err).toContain(`✗ Could not reach the connector at ${c.url}: ECONNREFUSED. The enrollment token was not used.`);
+    expect(r.err).toContain(
+      `✗ Could not reach the connector at ${c.url}: ECONNREFUSED. The enrollment token was not used.`,
+    );
   });
 
   it("a connector that drops the enroll request itself: Enrollment failed, naming the reason", async () => {
     const c = await connector((_r, res) => res.socket?.destroy());
     const r = await enroll(c.url);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/✗ Enrollment failed: Could not reach the connector at http:\/\/127\.0\.0\.1:\d+: /);
+    expect(r.err).toMatch(
+      /✗ Enrollment failed: Could not reach the connector at http:\/\/127\.0\.0\.1:\d+: /,
+    );
   });
 
   it("follows a same-origin redirect with the bearer; drops it across origins", async () => {
-    const other = await connector((r, res) => sendJson(res, 401, { error: r.authorization ? "leaked" : "no auth" }));
+    const other = await connector((r, res) =>
+      sendJson(res, 401, { error: r.authorization ? "leaked" : "no auth" }),
+    );
     const c = await connector((r, res) => {
       if (r.url === "/relay/enroll") res.writeHead(307, { location: "/v2/relay/enroll" }).end();
       else res.writeHead(302, { location: `${other.url}/landing` }).end();
@@ -120,15 +193,34 @@ describe("gateway enroll against a scripted connector", () => {
       ["/relay/enroll", `Bearer ${IDENTITY}`],
       ["/v2/relay/enroll", `Bearer ${IDENTITY}`],
     ]);
-    expect(other.seen).toEqual([{ method: "GET", url: "/landing", authorization: undefined, body: "" }]);
+    expect(other.seen).toEqual([
+      { method: "GET", url: "/landing", authorization: undefined, body: "" },
+    ]);
     expect(r.code).toBe(1);
   });
 
   it("refuses a plain-http remote connector unless --allow-insecure-http", async () => {
-    const ctx = fakeContext({ env: { HERMES_HOME: home() }, fetch: (async () => new Response("{}")) as typeof fetch });
-    const code = await run(["gateway", "enroll", "--token", ENROLL, "--connector-url", "http://connector.example", "--identity-token", IDENTITY], ctx);
+    const ctx = fakeContext({
+      env: { HERMES_HOME: home() },
+      fetch: (async () => new Response("{}")) as typeof fetch,
+    });
+    const code = await run(
+      [
+        "gateway",
+        "enroll",
+        "--token",
+        ENROLL,
+        "--connector-url",
+        "http://connector.example",
+        "--identity-token",
+        IDENTITY,
+      ],
+      ctx,
+    );
     expect(code).toBe(1);
-    expect(ctx.err()).toContain("✗ Invalid configuration: --connector-url (from flag): plain http:// to connector.example, which is not loopback, is refused");
+    expect(ctx.err()).toContain(
+      "✗ Invalid configuration: --connector-url (from flag): plain http:// to connector.example, which is not loopback, is refused",
+    );
     expect(ctx.err()).toContain("--allow-insecure-http");
     const seen: string[] = [];
     const allowed = fakeContext({
@@ -138,14 +230,41 @@ describe("gateway enroll against a scripted connector", () => {
         return Response.json({ secret: SECRET });
       }) as typeof fetch,
     });
-    expect(await run(["gateway", "enroll", "--token", ENROLL, "--connector-url", "http://connector.example", "--identity-token", IDENTITY, "--allow-insecure-http"], allowed)).toBe(0);
-    expect(seen).toEqual(["http://connector.example/healthz", "http://connector.example/relay/enroll"]);
+    expect(
+      await run(
+        [
+          "gateway",
+          "enroll",
+          "--token",
+          ENROLL,
+          "--connector-url",
+          "http://connector.example",
+          "--identity-token",
+          IDENTITY,
+          "--allow-insecure-http",
+        ],
+        allowed,
+      ),
+    ).toBe(0);
+    expect(seen).toEqual([
+      "http://connector.example/healthz",
+      "http://connector.example/relay/enroll",
+    ]);
   });
 
   it("takes the URL from GATEWAY_RELAY_URL, then config.yaml, and does not persist it", async () => {
     const c = await connector((_r, res) => sendJson(res, 200, { secret: SECRET }));
-    await writeFile(join(home(), "config.yaml"), `gateway:\n  relay_url: ${c.url.replace("http", "ws")}/relay\n`);
-    const ctx = fakeContext({ env: { HERMES_HOME: home(), GATEWAY_RELAY_ENROLL_TOKEN: ENROLL, GATEWAY_RELAY_IDENTITY_TOKEN: IDENTITY } });
+    await writeFile(
+      join(home(), "config.yaml"),
+      `gateway:\n  relay_url: ${c.url.replace("http", "ws")}/relay\n`,
+    );
+    const ctx = fakeContext({
+      env: {
+        HERMES_HOME: home(),
+        GATEWAY_RELAY_ENROLL_TOKEN: ENROLL,
+        GATEWAY_RELAY_IDENTITY_TOKEN: IDENTITY,
+      },
+    });
     expect(await run(["gateway", "enroll"], ctx)).toBe(0);
     expect(c.seen).toHaveLength(1);
     const text = await readFile(join(home(), ".env"), "utf8");
@@ -156,12 +275,31 @@ describe("gateway enroll against a scripted connector", () => {
   it("on a terminal, replacing an existing enrollment is asked: no keeps everything and sends nothing, yes enrolls", async () => {
     const before = "GATEWAY_RELAY_ID=gw-old\nGATEWAY_RELAY_SECRET=old-secret\n";
     await writeFile(join(home(), ".env"), before);
-    const c = await connector((_r, res) => sendJson(res, 200, { secret: SECRET, deliveryKey: KEY }));
-    const args = ["gateway", "enroll", "--token", ENROLL, "--connector-url", c.url, "--identity-token", IDENTITY];
+    const c = await connector((_r, res) =>
+      sendJson(res, 200, { secret: SECRET, deliveryKey: KEY }),
+    );
+    const args = [
+      "gateway",
+      "enroll",
+      "--token",
+      ENROLL,
+      "--connector-url",
+      c.url,
+      "--identity-token",
+      IDENTITY,
+    ];
     const no = fakeContext({ env: { HERMES_HOME: home() }, stdinIsTTY: true, answers: ["n"] });
     expect(await run(args, no)).toBe(1);
-    expect(no.prompts).toEqual([{ question: 'This HERMES_HOME is already enrolled as gateway "gw-old"; replace that enrollment? [y/N] ', mask: false }]);
-    expect(no.err()).toContain("✗ Not confirmed. Nothing was changed. The enrollment token was not used.");
+    expect(no.prompts).toEqual([
+      {
+        question:
+          'This HERMES_HOME is already enrolled as gateway "gw-old"; replace that enrollment? [y/N] ',
+        mask: false,
+      },
+    ]);
+    expect(no.err()).toContain(
+      "✗ Not confirmed. Nothing was changed. The enrollment token was not used.",
+    );
     expect(c.seen).toEqual([]);
     expect(c.probes).toEqual([]);
     expect(await readFile(join(home(), ".env"), "utf8")).toBe(before);
@@ -170,21 +308,31 @@ describe("gateway enroll against a scripted connector", () => {
     expect(await run(args, yes)).toBe(0);
     expect(yes.out()).toContain('✓ Re-enrolled gateway "gw-testhost"');
     expect(c.seen).toHaveLength(1);
-    expect(await readFile(join(home(), ".env"), "utf8")).toContain(`GATEWAY_RELAY_SECRET=${SECRET}\n`);
+    expect(await readFile(join(home(), ".env"), "utf8")).toContain(
+      `GATEWAY_RELAY_SECRET=${SECRET}\n`,
+    );
   });
 
   it("records the platforms the connector reports when --platform is not given (bad names dropped)", async () => {
-    const c = await connector((_r, res) => sendJson(res, 200, { secret: SECRET, platforms: ["Discord", "bad name!", 7] }));
+    const c = await connector((_r, res) =>
+      sendJson(res, 200, { secret: SECRET, platforms: ["Discord", "bad name!", 7] }),
+    );
     const r = await enroll(c.url, ["--json"]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ platforms: ["discord"] });
-    expect(await readFile(join(home(), ".env"), "utf8")).toContain("GATEWAY_RELAY_PLATFORMS=discord\n");
+    expect(await readFile(join(home(), ".env"), "utf8")).toContain(
+      "GATEWAY_RELAY_PLATFORMS=discord\n",
+    );
     expect(r.err).not.toContain("No platform recorded");
     const flagged = await enroll(c.url, ["--platform", "telegram,slack", "--force"]);
     expect(flagged.code).toBe(0);
-    expect(await readFile(join(home(), ".env"), "utf8")).toContain("GATEWAY_RELAY_PLATFORMS=telegram,slack\n");
+    expect(await readFile(join(home(), ".env"), "utf8")).toContain(
+      "GATEWAY_RELAY_PLATFORMS=telegram,slack\n",
+    );
     const bad = await enroll(c.url, ["--platform", "no spaces", "--force"]);
     expect(bad.code).toBe(2);
-    expect(bad.err).toContain('✗ --platform expects a platform name such as discord or telegram, got "no spaces".');
+    expect(bad.err).toContain(
+      '✗ --platform expects a platform name such as discord or telegram, got "no spaces".',
+    );
   });
 });

@@ -24,10 +24,28 @@ afterEach(async () => {
   await connector.stop();
 });
 
-const enroll = (token: string, identity = IDENTITY, extra: string[] = [], env: Record<string, string> = {}) =>
-  runBin(["gateway", "enroll", "--token", token, "--connector-url", connector.url, "--gateway-id", "gw-ref", ...extra], {
-    env: { HERMES_HOME: home(), GATEWAY_RELAY_IDENTITY_TOKEN: identity, ...env },
-  });
+const enroll = (
+  token: string,
+  identity = IDENTITY,
+  extra: string[] = [],
+  env: Record<string, string> = {},
+) =>
+  runBin(
+    [
+      "gateway",
+      "enroll",
+      "--token",
+      token,
+      "--connector-url",
+      connector.url,
+      "--gateway-id",
+      "gw-ref",
+      ...extra,
+    ],
+    {
+      env: { HERMES_HOME: home(), GATEWAY_RELAY_IDENTITY_TOKEN: identity, ...env },
+    },
+  );
 
 describe("hermes gateway enroll ↔ ReferenceConnector", () => {
   it("stores working credentials (0600, hidden in the output): the gateway can dial the link with them", async () => {
@@ -45,7 +63,13 @@ describe("hermes gateway enroll ↔ ReferenceConnector", () => {
     expect(env.get("GATEWAY_RELAY_ID")).toBe("gw-ref");
     expect(env.get("GATEWAY_RELAY_URL")).toBe(connector.url);
 
-    const transport = new WebSocketRelayTransport({ url: env.get("GATEWAY_RELAY_URL")!, gatewayId: "gw-ref", secret, identities: [{ platform: "discord", botId: "b" }], reconnect: false });
+    const transport = new WebSocketRelayTransport({
+      url: env.get("GATEWAY_RELAY_URL")!,
+      gatewayId: "gw-ref",
+      secret,
+      identities: [{ platform: "discord", botId: "b" }],
+      reconnect: false,
+    });
     try {
       expect((await transport.connect()).platform).toBe("discord");
       expect(connector.isConnected("gw-ref")).toBe(true);
@@ -55,7 +79,11 @@ describe("hermes gateway enroll ↔ ReferenceConnector", () => {
 
     const status = await runBin(["gateway", "status", "--json"], { env: { HERMES_HOME: home() } });
     expectNoSecrets(status, [secret, deliveryKey]);
-    expect(JSON.parse(status.stdout)).toMatchObject({ gatewayId: { value: "gw-ref" }, secret: { set: true }, deliveryKey: { set: true } });
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      gatewayId: { value: "gw-ref" },
+      secret: { set: true },
+      deliveryKey: { set: true },
+    });
   });
 
   it("a token used twice: exit 1 with the connector's 403 reason, .env untouched", async () => {
@@ -64,7 +92,9 @@ describe("hermes gateway enroll ↔ ReferenceConnector", () => {
     const before = await readFile(join(home(), ".env"), "utf8");
     const again = await enroll(token, IDENTITY, ["--force"]);
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain("Enrollment token invalid, expired, already used, or tenant mismatch");
+    expect(again.stderr).toContain(
+      "Enrollment token invalid, expired, already used, or tenant mismatch",
+    );
     expect(await readFile(join(home(), ".env"), "utf8")).toBe(before);
   });
 
@@ -78,25 +108,35 @@ describe("hermes gateway enroll ↔ ReferenceConnector", () => {
   });
 
   it("a second enroll without --force and without a terminal: exit 1, nothing changed, the token NOT spent", async () => {
-    expect((await enroll(connector.issueEnrollmentToken(), IDENTITY, ["--platform", "discord"])).code).toBe(0);
+    expect(
+      (await enroll(connector.issueEnrollmentToken(), IDENTITY, ["--platform", "discord"])).code,
+    ).toBe(0);
     const before = await readFile(join(home(), ".env"), "utf8");
     const fresh = connector.issueEnrollmentToken();
     const again = await enroll(fresh);
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain('✗ This HERMES_HOME is already enrolled as gateway "gw-ref"; replace that enrollment? Pass --force to confirm');
+    expect(again.stderr).toContain(
+      '✗ This HERMES_HOME is already enrolled as gateway "gw-ref"; replace that enrollment? Pass --force to confirm',
+    );
     expect(again.stderr).toContain("The enrollment token was not used.");
     expect(await readFile(join(home(), ".env"), "utf8")).toBe(before);
     // The same token still redeems, with --force, and the output says it replaced the enrollment.
     const forced = await enroll(fresh, IDENTITY, ["--force"]);
     expect(forced.code).toBe(0);
     expect(forced.stdout).toContain('✓ Re-enrolled gateway "gw-ref"');
-    expect(parseDotenv(await readFile(join(home(), ".env"), "utf8")).get("GATEWAY_RELAY_SECRET")).not.toBe(parseDotenv(before).get("GATEWAY_RELAY_SECRET"));
+    expect(
+      parseDotenv(await readFile(join(home(), ".env"), "utf8")).get("GATEWAY_RELAY_SECRET"),
+    ).not.toBe(parseDotenv(before).get("GATEWAY_RELAY_SECRET"));
   });
 
   it("an exported GATEWAY_RELAY_SECRET that would shadow the new one: a warning naming it, never its value", async () => {
-    const r = await enroll(connector.issueEnrollmentToken(), IDENTITY, ["--platform", "discord"], { GATEWAY_RELAY_SECRET: "exported-old-secret-1234" });
+    const r = await enroll(connector.issueEnrollmentToken(), IDENTITY, ["--platform", "discord"], {
+      GATEWAY_RELAY_SECRET: "exported-old-secret-1234",
+    });
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain("⚠ GATEWAY_RELAY_SECRET is set in your environment: it overrides the value enroll writes to .env");
+    expect(r.stderr).toContain(
+      "⚠ GATEWAY_RELAY_SECRET is set in your environment: it overrides the value enroll writes to .env",
+    );
     expect(r.stderr).toContain("unset GATEWAY_RELAY_SECRET");
     expectNoSecrets(r, ["exported-old-secret-1234"]);
     // A variable equal to what is written shadows nothing: no warning.
@@ -104,19 +144,34 @@ describe("hermes gateway enroll ↔ ReferenceConnector", () => {
   });
 
   it("records the platforms so the relay can start; status --check then dials and handshakes with them", async () => {
-    const r = await enroll(connector.issueEnrollmentToken(), IDENTITY, ["--platform", "Discord", "--platform", "telegram"]);
+    const r = await enroll(connector.issueEnrollmentToken(), IDENTITY, [
+      "--platform",
+      "Discord",
+      "--platform",
+      "telegram",
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("GATEWAY_RELAY_PLATFORMS=discord,telegram");
     const check = await runBin(["gateway", "status", "--check"], { env: { HERMES_HOME: home() } });
     expect(check.code).toBe(0);
     expect(check.stdout).toMatch(/platforms\s+: discord, telegram\s+\(\.env\)/);
-    expect(check.stdout).toMatch(/✓ connected to ws:\/\/127\.0\.0\.1:\d+\/relay as gw-ref: handshake round trip \d+ ms/);
+    expect(check.stdout).toMatch(
+      /✓ connected to ws:\/\/127\.0\.0\.1:\d+\/relay as gw-ref: handshake round trip \d+ ms/,
+    );
     expect(check.stdout).toMatch(/platform\s+telegram/);
-    const json = await runBin(["gateway", "status", "--check", "--json"], { env: { HERMES_HOME: home() } });
-    expect(JSON.parse(json.stdout)).toMatchObject({ canStart: true, platforms: { value: ["discord", "telegram"] }, check: { outcome: "connected" } });
+    const json = await runBin(["gateway", "status", "--check", "--json"], {
+      env: { HERMES_HOME: home() },
+    });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      canStart: true,
+      platforms: { value: ["discord", "telegram"] },
+      check: { outcome: "connected" },
+    });
     // Revoked at the connector: --check says so, exit 1.
     connector.revoke("gw-ref");
-    const revoked = await runBin(["gateway", "status", "--check"], { env: { HERMES_HOME: home() } });
+    const revoked = await runBin(["gateway", "status", "--check"], {
+      env: { HERMES_HOME: home() },
+    });
     expect(revoked.code).toBe(1);
     expect(revoked.stdout).toContain("✗ the connector at");
     expect(revoked.stdout).toContain("refused the secret of gw-ref");
@@ -128,25 +183,45 @@ describe("hermes gateway enroll ↔ ReferenceConnector", () => {
     expect(r.stderr).toContain("⚠ No platform recorded: `hermes-gateway run` needs at least one.");
     const status = await runBin(["gateway", "status"], { env: { HERMES_HOME: home() } });
     expect(status.code).toBe(0);
-    expect(status.stderr).toContain("GATEWAY_RELAY_PLATFORMS (from default): the relay needs at least one platform");
+    expect(status.stderr).toContain(
+      "GATEWAY_RELAY_PLATFORMS (from default): the relay needs at least one platform",
+    );
     expect(status.stdout).toMatch(/relay\s+: ✗ cannot start/);
     const dials = connector.dialCount("gw-ref");
     const check = await runBin(["gateway", "status", "--check"], { env: { HERMES_HOME: home() } });
     expect(check.code).toBe(1);
-    expect(check.stderr).toContain("✗ `hermes-gateway run` would refuse this configuration; not dialing.");
+    expect(check.stderr).toContain(
+      "✗ `hermes-gateway run` would refuse this configuration; not dialing.",
+    );
     expect(connector.dialCount("gw-ref")).toBe(dials);
     // config.yaml can supply the platforms: then it can start.
     await writeFile(join(home(), "config.yaml"), "gateway:\n  relay_platforms: [discord]\n");
     const fixed = await runBin(["gateway", "status", "--json"], { env: { HERMES_HOME: home() } });
-    expect(JSON.parse(fixed.stdout)).toMatchObject({ canStart: true, platforms: { value: ["discord"], source: "config.yaml" } });
+    expect(JSON.parse(fixed.stdout)).toMatchObject({
+      canStart: true,
+      platforms: { value: ["discord"], source: "config.yaml" },
+    });
   });
 
   it("unenroll removes exactly what enroll wrote; other .env lines and auth.json stay byte for byte", async () => {
     const otherEnv = "# my keys\nOPENAI_API_KEY=sk-keep-me\n";
-    const auth = JSON.stringify({ credential_pool: { nous: [{ access_token: "n" }] }, other_tool: { x: 1 } }, null, 2);
+    const auth = JSON.stringify(
+      { credential_pool: { nous: [{ access_token: "n" }] }, other_tool: { x: 1 } },
+      null,
+      2,
+    );
     await writeFile(join(home(), ".env"), otherEnv);
     await writeFile(join(home(), "auth.json"), auth);
-    expect((await enroll(connector.issueEnrollmentToken(), IDENTITY, ["--platform", "discord", "--wake-url", "http://127.0.0.1:9/wake"])).code).toBe(0);
+    expect(
+      (
+        await enroll(connector.issueEnrollmentToken(), IDENTITY, [
+          "--platform",
+          "discord",
+          "--wake-url",
+          "http://127.0.0.1:9/wake",
+        ])
+      ).code,
+    ).toBe(0);
     expect(await readFile(join(home(), ".env"), "utf8")).toContain("GATEWAY_RELAY_SECRET=");
 
     const noTty = await runBin(["gateway", "unenroll"], { env: { HERMES_HOME: home() } });
@@ -154,7 +229,9 @@ describe("hermes gateway enroll ↔ ReferenceConnector", () => {
     expect(noTty.stderr).toContain("Pass --yes to confirm");
     expect(await readFile(join(home(), ".env"), "utf8")).toContain("GATEWAY_RELAY_SECRET=");
 
-    const r = await runBin(["gateway", "unenroll", "--yes", "--json"], { env: { HERMES_HOME: home() } });
+    const r = await runBin(["gateway", "unenroll", "--yes", "--json"], {
+      env: { HERMES_HOME: home() },
+    });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({
       unenrolled: true,
@@ -204,7 +281,10 @@ describe("hermes gateway enroll ↔ ReferenceConnector", () => {
 function makeReadOnly(dir: string): () => void {
   if (process.getuid?.() === 0) {
     const set = spawnSync("chattr", ["+i", dir], { encoding: "utf8" });
-    if (set.status !== 0) throw new Error(`chattr +i ${dir} failed (${set.error?.message ?? set.stderr.trim()}); cannot make a folder read-only for root`);
+    if (set.status !== 0)
+      throw new Error(
+        `chattr +i ${dir} failed (${set.error?.message ?? set.stderr.trim()}); cannot make a folder read-only for root`,
+      );
     return () => void spawnSync("chattr", ["-i", dir]);
   }
   chmodSync(dir, 0o500);

@@ -18,7 +18,11 @@ const ALL = [SECRET, KEY, ENROLL, IDENTITY];
 describe("hermes (built bin)", () => {
   it("--version and --help exit 0; no command exits 2", async () => {
     const v = await runBin(["--version"]);
-    expect(v).toEqual({ code: 0, stdout: `${JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8")).version}\n`, stderr: "" });
+    expect(v).toEqual({
+      code: 0,
+      stdout: `${JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8")).version}\n`,
+      stderr: "",
+    });
     const h = await runBin(["gateway", "enroll", "--help"]);
     expect(h.code).toBe(0);
     expect(h.stdout).toContain("--connector-url <url>");
@@ -38,11 +42,25 @@ describe("hermes (built bin)", () => {
   });
 
   it("gateway enroll → .env written 0600, secrets hidden; status then shows them as ✓", async () => {
-    const c = await startFakeConnector((_r, res) => sendJson(res, 200, { secret: SECRET, deliveryKey: KEY, tenant: "acme", gatewayId: "gw-bin" }));
+    const c = await startFakeConnector((_r, res) =>
+      sendJson(res, 200, { secret: SECRET, deliveryKey: KEY, tenant: "acme", gatewayId: "gw-bin" }),
+    );
     try {
-      const r = await runBin(["gateway", "enroll", "--token", ENROLL, "--connector-url", `${c.url}/relay`, "--gateway-id", "gw-bin"], {
-        env: { HERMES_HOME: home(), GATEWAY_RELAY_IDENTITY_TOKEN: IDENTITY },
-      });
+      const r = await runBin(
+        [
+          "gateway",
+          "enroll",
+          "--token",
+          ENROLL,
+          "--connector-url",
+          `${c.url}/relay`,
+          "--gateway-id",
+          "gw-bin",
+        ],
+        {
+          env: { HERMES_HOME: home(), GATEWAY_RELAY_IDENTITY_TOKEN: IDENTITY },
+        },
+      );
       expectNoSecrets(r, ALL);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('✓ Enrolled gateway "gw-bin" for tenant acme');
@@ -73,11 +91,16 @@ describe("hermes (built bin)", () => {
   });
 
   it("a refused enrollment exits 1 with the connector's reason and writes nothing", async () => {
-    const c = await startFakeConnector((_r, res) => sendJson(res, 403, { error: "enrollment token already used" }));
+    const c = await startFakeConnector((_r, res) =>
+      sendJson(res, 403, { error: "enrollment token already used" }),
+    );
     try {
-      const r = await runBin(["gateway", "enroll", "--connector-url", c.url, "--identity-token", IDENTITY], {
-        env: { HERMES_HOME: home(), GATEWAY_RELAY_ENROLL_TOKEN: ENROLL },
-      });
+      const r = await runBin(
+        ["gateway", "enroll", "--connector-url", c.url, "--identity-token", IDENTITY],
+        {
+          env: { HERMES_HOME: home(), GATEWAY_RELAY_ENROLL_TOKEN: ENROLL },
+        },
+      );
       expectNoSecrets(r, ALL);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain("✗ Enrollment failed: enrollment token already used");
@@ -90,9 +113,21 @@ describe("hermes (built bin)", () => {
   it("managed install: refuses with exit 1 and leaves .env alone", async () => {
     await writeFile(join(home(), ".env"), "KEEP=1\n");
     await writeFile(join(home(), ".managed"), "");
-    const r = await runBin(["gateway", "enroll", "--token", ENROLL, "--connector-url", "https://c.example", "--identity-token", IDENTITY], {
-      env: { HERMES_HOME: home() },
-    });
+    const r = await runBin(
+      [
+        "gateway",
+        "enroll",
+        "--token",
+        ENROLL,
+        "--connector-url",
+        "https://c.example",
+        "--identity-token",
+        IDENTITY,
+      ],
+      {
+        env: { HERMES_HOME: home() },
+      },
+    );
     expectNoSecrets(r, ALL);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("not available in a managed/hosted install");
@@ -104,10 +139,24 @@ describe("hermes (built bin)", () => {
     const requestArrived = new Promise<void>((r) => (arrived = r));
     const c = await startFakeConnector(() => arrived()); // never answers
     try {
-      const child = spawn(process.execPath, [BIN, "gateway", "enroll", "--token", ENROLL, "--connector-url", c.url, "--identity-token", IDENTITY], {
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HERMES_HOME: home() },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
+      const child = spawn(
+        process.execPath,
+        [
+          BIN,
+          "gateway",
+          "enroll",
+          "--token",
+          ENROLL,
+          "--connector-url",
+          c.url,
+          "--identity-token",
+          IDENTITY,
+        ],
+        {
+          env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HERMES_HOME: home() },
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
       let out = "";
       child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
       child.stderr.setEncoding("utf8").on("data", (d: string) => (out += d));
@@ -128,35 +177,70 @@ describe("hermes (built bin)", () => {
     const NOUS = "nous-access-token-7d7d";
     const idp = await startFakeConnector((r, res) => {
       const form = new URLSearchParams(r.body);
-      if (form.get("client_secret") === IDP_SECRET && form.get("grant_type") === "client_credentials") sendJson(res, 200, { access_token: IDP_ACCESS });
+      if (
+        form.get("client_secret") === IDP_SECRET &&
+        form.get("grant_type") === "client_credentials"
+      )
+        sendJson(res, 200, { access_token: IDP_ACCESS });
       else sendJson(res, 401, { error: "invalid_client" });
     });
-    const c = await startFakeConnector((_r, res) => sendJson(res, 200, { secret: SECRET, deliveryKey: KEY, gatewayId: "gw-x", tenant: "acme" }));
+    const c = await startFakeConnector((_r, res) =>
+      sendJson(res, 200, { secret: SECRET, deliveryKey: KEY, gatewayId: "gw-x", tenant: "acme" }),
+    );
     try {
-      const viaIdp = await runBin(["gateway", "enroll", "--token", ENROLL, "--connector-url", c.url, "--gateway-id", "gw-x"], {
-        env: {
-          HERMES_HOME: home(),
-          GATEWAY_RELAY_IDP_TOKEN_URL: `${idp.url}/oauth2/token`,
-          GATEWAY_RELAY_IDP_CLIENT_ID: "relay-client",
-          GATEWAY_RELAY_IDP_CLIENT_SECRET: IDP_SECRET,
+      const viaIdp = await runBin(
+        ["gateway", "enroll", "--token", ENROLL, "--connector-url", c.url, "--gateway-id", "gw-x"],
+        {
+          env: {
+            HERMES_HOME: home(),
+            GATEWAY_RELAY_IDP_TOKEN_URL: `${idp.url}/oauth2/token`,
+            GATEWAY_RELAY_IDP_CLIENT_ID: "relay-client",
+            GATEWAY_RELAY_IDP_CLIENT_SECRET: IDP_SECRET,
+          },
         },
-      });
+      );
       expect(viaIdp.code).toBe(0);
       expect(c.seen[0]?.authorization).toBe(`Bearer ${IDP_ACCESS}`);
 
-      await writeFile(join(home(), "auth.json"), JSON.stringify({ credential_pool: { nous: [{ access_token: NOUS }] } }));
-      const viaNous = await runBin(["gateway", "enroll", "--token", ENROLL, "--connector-url", c.url, "--gateway-id", "gw-x", "--json", "--force"], {
-        env: { HERMES_HOME: home() },
-      });
+      await writeFile(
+        join(home(), "auth.json"),
+        JSON.stringify({ credential_pool: { nous: [{ access_token: NOUS }] } }),
+      );
+      const viaNous = await runBin(
+        [
+          "gateway",
+          "enroll",
+          "--token",
+          ENROLL,
+          "--connector-url",
+          c.url,
+          "--gateway-id",
+          "gw-x",
+          "--json",
+          "--force",
+        ],
+        {
+          env: { HERMES_HOME: home() },
+        },
+      );
       expect(viaNous.code).toBe(0);
       expect(c.seen[1]?.authorization).toBe(`Bearer ${NOUS}`);
       for (const r of [viaIdp, viaNous]) expectNoSecrets(r, [...ALL, IDP_SECRET, IDP_ACCESS, NOUS]);
 
-      const idpOnlyId = await runBin(["gateway", "enroll", "--token", ENROLL, "--connector-url", c.url, "--force"], {
-        env: { HERMES_HOME: home(), GATEWAY_RELAY_IDP_TOKEN_URL: `${idp.url}/t`, GATEWAY_RELAY_IDP_CLIENT_ID: "relay-client" },
-      });
+      const idpOnlyId = await runBin(
+        ["gateway", "enroll", "--token", ENROLL, "--connector-url", c.url, "--force"],
+        {
+          env: {
+            HERMES_HOME: home(),
+            GATEWAY_RELAY_IDP_TOKEN_URL: `${idp.url}/t`,
+            GATEWAY_RELAY_IDP_CLIENT_ID: "relay-client",
+          },
+        },
+      );
       expect(idpOnlyId.code).toBe(1);
-      expect(idpOnlyId.stderr).toContain("✗ GATEWAY_RELAY_IDP_CLIENT_ID is set but GATEWAY_RELAY_IDP_CLIENT_SECRET is not.");
+      expect(idpOnlyId.stderr).toContain(
+        "✗ GATEWAY_RELAY_IDP_CLIENT_ID is set but GATEWAY_RELAY_IDP_CLIENT_SECRET is not.",
+      );
       expect(idp.seen).toHaveLength(1);
     } finally {
       await idp.close();
@@ -167,7 +251,11 @@ describe("hermes (built bin)", () => {
 
 // The same env / .env / config.yaml as apps/gateway/test/cli.bin.test.ts ("hermes-gateway run
 // --check resolves what hermes gateway status shows"): both bins must report the same values.
-const SAME_ENV = { GATEWAY_RELAY_URL: " wss://env.example/relay/ ", GATEWAY_RELAY_ID: "   ", GATEWAY_RELAY_PLATFORMS: "discord" };
+const SAME_ENV = {
+  GATEWAY_RELAY_URL: " wss://env.example/relay/ ",
+  GATEWAY_RELAY_ID: "   ",
+  GATEWAY_RELAY_PLATFORMS: "discord",
+};
 const SAME_FILES = {
   ".env": "GATEWAY_RELAY_ID=' gw-dotenv '\nGATEWAY_RELAY_SECRET=fixture-secret-1\n",
   "config.yaml":
@@ -176,8 +264,11 @@ const SAME_FILES = {
 
 describe("hermes gateway status (built bin) resolves the relay link exactly as hermes-gateway run --check", () => {
   it("same values and sources from env / .env / config.yaml; trimmed; secrets and URL queries hidden", async () => {
-    for (const [name, text] of Object.entries(SAME_FILES)) await writeFile(join(home(), name), text);
-    const r = await runBin(["gateway", "status", "--json"], { env: { HERMES_HOME: home(), ...SAME_ENV } });
+    for (const [name, text] of Object.entries(SAME_FILES))
+      await writeFile(join(home(), name), text);
+    const r = await runBin(["gateway", "status", "--json"], {
+      env: { HERMES_HOME: home(), ...SAME_ENV },
+    });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({
       relayUrl: { value: "wss://env.example/relay", source: "env" },
@@ -191,10 +282,15 @@ describe("hermes gateway status (built bin) resolves the relay link exactly as h
   });
 
   it("userinfo in a URL is reported, masked, and the URL shown as not configured", async () => {
-    await writeFile(join(home(), "config.yaml"), "gateway:\n  relay_url: wss://relay-user:fixture-pass-3@c.example/relay\n");
+    await writeFile(
+      join(home(), "config.yaml"),
+      "gateway:\n  relay_url: wss://relay-user:fixture-pass-3@c.example/relay\n",
+    );
     const r = await runBin(["gateway", "status"], { env: { HERMES_HOME: home() } });
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain("gateway.relay_url (from config.yaml): credentials in a URL (wss://<hidden>@c.example/relay) are refused");
+    expect(r.stderr).toContain(
+      "gateway.relay_url (from config.yaml): credentials in a URL (wss://<hidden>@c.example/relay) are refused",
+    );
     expect(r.stdout).toMatch(/relay url\s+: ✗ not configured/);
     expectNoSecrets(r, ["relay-user", "fixture-pass-3"]);
   });

@@ -19,7 +19,11 @@ const IDENTITY = "pty-identity-1d1d";
 const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Run `node dist/cli.js …args` inside a pseudo-terminal; `onOutput` may answer. */
-function inPty(args: string[], env: Record<string, string>, onOutput: (all: string, write: (s: string) => void) => void) {
+function inPty(
+  args: string[],
+  env: Record<string, string>,
+  onOutput: (all: string, write: (s: string) => void) => void,
+) {
   const command = [process.execPath, BIN, ...args].map(shq).join(" ");
   const child = spawn("script", ["-qfec", command, "/dev/null"], {
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", TERM: "xterm", NO_COLOR: "1", ...env },
@@ -30,7 +34,9 @@ function inPty(args: string[], env: Record<string, string>, onOutput: (all: stri
     output += d;
     onOutput(output, (s) => child.stdin.write(s));
   });
-  return new Promise<{ code: number | null; output: string }>((resolve) => child.on("close", (code) => resolve({ code, output })));
+  return new Promise<{ code: number | null; output: string }>((resolve) =>
+    child.on("close", (code) => resolve({ code, output })),
+  );
 }
 
 describe("interactive prompt through a pseudo-terminal", () => {
@@ -41,13 +47,31 @@ describe("interactive prompt through a pseudo-terminal", () => {
   it("asks for the token, never echoes it, and enrolls", async () => {
     const c = await startFakeConnector((r, res) => {
       const body = JSON.parse(r.body) as { enrollmentToken: string };
-      if (body.enrollmentToken === ENROLL) sendJson(res, 200, { secret: SECRET, deliveryKey: "k", gatewayId: "gw-pty" });
+      if (body.enrollmentToken === ENROLL)
+        sendJson(res, 200, { secret: SECRET, deliveryKey: "k", gatewayId: "gw-pty" });
       else sendJson(res, 403, {});
     });
     try {
-      const command = [process.execPath, BIN, "gateway", "enroll", "--connector-url", c.url, "--gateway-id", "gw-pty"].map(shq).join(" ");
+      const command = [
+        process.execPath,
+        BIN,
+        "gateway",
+        "enroll",
+        "--connector-url",
+        c.url,
+        "--gateway-id",
+        "gw-pty",
+      ]
+        .map(shq)
+        .join(" ");
       const child = spawn("script", ["-qfec", command, "/dev/null"], {
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HERMES_HOME: home(), GATEWAY_RELAY_IDENTITY_TOKEN: IDENTITY, TERM: "xterm", NO_COLOR: "1" },
+        env: {
+          PATH: process.env.PATH ?? "/usr/bin:/bin",
+          HERMES_HOME: home(),
+          GATEWAY_RELAY_IDENTITY_TOKEN: IDENTITY,
+          TERM: "xterm",
+          NO_COLOR: "1",
+        },
         stdio: ["pipe", "pipe", "pipe"],
       });
       let output = "";
@@ -65,7 +89,9 @@ describe("interactive prompt through a pseudo-terminal", () => {
       expect(output).toContain('✓ Enrolled gateway "gw-pty"');
       expect(output).toContain("GATEWAY_RELAY_SECRET=<hidden>");
       for (const s of [ENROLL, SECRET, IDENTITY]) expect(output).not.toContain(s);
-      expect(await readFile(join(home(), ".env"), "utf8")).toContain(`GATEWAY_RELAY_SECRET=${SECRET}\n`);
+      expect(await readFile(join(home(), ".env"), "utf8")).toContain(
+        `GATEWAY_RELAY_SECRET=${SECRET}\n`,
+      );
     } finally {
       await c.close();
     }
@@ -78,7 +104,11 @@ describe("interactive prompt through a pseudo-terminal", () => {
       let sent = false;
       const { code, output } = await inPty(
         ["photon", "login", "--no-browser"],
-        { HERMES_HOME: home(), PHOTON_DASHBOARD_HOST: fake.baseUrl, PHOTON_SPECTRUM_HOST: fake.baseUrl },
+        {
+          HERMES_HOME: home(),
+          PHOTON_DASHBOARD_HOST: fake.baseUrl,
+          PHOTON_SPECTRUM_HOST: fake.baseUrl,
+        },
         (all, write) => {
           if (!sent && all.includes("Waiting for you to approve")) {
             sent = true;
@@ -106,7 +136,12 @@ describe("interactive prompt through a pseudo-terminal", () => {
     try {
       const { code, output } = await inPty(
         ["photon", "login"],
-        { HERMES_HOME: home(), PHOTON_DASHBOARD_HOST: fake.baseUrl, PHOTON_SPECTRUM_HOST: fake.baseUrl, BROWSER: browser },
+        {
+          HERMES_HOME: home(),
+          PHOTON_DASHBOARD_HOST: fake.baseUrl,
+          PHOTON_SPECTRUM_HOST: fake.baseUrl,
+          BROWSER: browser,
+        },
         () => undefined,
       );
       expect(code).toBe(0);
@@ -118,7 +153,9 @@ describe("interactive prompt through a pseudo-terminal", () => {
         url = await readFile(marker, "utf8").catch(() => "");
         if (url === "") await new Promise((r) => setTimeout(r, 20));
       }
-      expect(url).toMatch(new RegExp(`^${fake.baseUrl.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/device`));
+      expect(url).toMatch(
+        new RegExp(`^${fake.baseUrl.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/device`),
+      );
     } finally {
       await fake.stop();
     }

@@ -18,11 +18,18 @@ afterEach(async () => {
 
 describe("photon store: enableImessage", () => {
   it("merges the phone into PHOTON_ALLOWED_USERS, keeping every entry already there, and sets PHOTON_ENABLED", async () => {
-    await writeFile(join(home, ".env"), "PHOTON_ALLOWED_USERS=me@icloud.com, +15550000001\nOTHER=kept\n");
+    await writeFile(
+      join(home, ".env"),
+      "PHOTON_ALLOWED_USERS=me@icloud.com, +15550000001\nOTHER=kept\n",
+    );
     const env = { HERMES_HOME: home };
     const store = photonStore(fakeContext({ env }), createHomeStore(env, home));
-    expect(await store.enableImessage("+15551234567")).toEqual({ allowedUsers: ["me@icloud.com", "+15550000001", "+15551234567"] });
-    expect(await store.enableImessage("+15551234567")).toEqual({ allowedUsers: ["me@icloud.com", "+15550000001", "+15551234567"] });
+    expect(await store.enableImessage("+15551234567")).toEqual({
+      allowedUsers: ["me@icloud.com", "+15550000001", "+15551234567"],
+    });
+    expect(await store.enableImessage("+15551234567")).toEqual({
+      allowedUsers: ["me@icloud.com", "+15550000001", "+15551234567"],
+    });
     const text = await readFile(join(home, ".env"), "utf8");
     expect(text).toContain("PHOTON_ALLOWED_USERS=me@icloud.com,+15550000001,+15551234567\n");
     expect(text).toContain("PHOTON_ENABLED=1\n");

@@ -42,19 +42,40 @@ describe("photon status", () => {
       projectId: "proj-123",
       projectKey: true,
       webhookKey: true,
-      summary: { device_token: "✓ stored", project_id: "proj-123", project_key: "✓ stored", webhook_key: "✓ set" },
+      summary: {
+        device_token: "✓ stored",
+        project_id: "proj-123",
+        project_key: "✓ stored",
+        webhook_key: "✓ set",
+      },
     });
-    for (const s of ["PHOTON-TOKEN-SECRET", "PROJECT-SECRET-VALUE", "WEBHOOK-SECRET-VALUE"]) expect(ctx.out() + ctx.err()).not.toContain(s);
+    for (const s of ["PHOTON-TOKEN-SECRET", "PROJECT-SECRET-VALUE", "WEBHOOK-SECRET-VALUE"])
+      expect(ctx.out() + ctx.err()).not.toContain(s);
   });
 
   it("env overrides: both halves win together; one half overrides only itself; legacy token shape is read", async () => {
     await writeFile(
       join(home(), "auth.json"),
-      JSON.stringify({ providers: { photon: { access_token: "LEGACY" } }, credential_pool: { photon_project: [{ project_id: "file-id", project_secret: "file-secret" }] } }),
+      JSON.stringify({
+        providers: { photon: { access_token: "LEGACY" } },
+        credential_pool: {
+          photon_project: [{ project_id: "file-id", project_secret: "file-secret" }],
+        },
+      }),
     );
-    const both = fakeContext({ env: { HERMES_HOME: home(), PHOTON_PROJECT_ID: "env-id", PHOTON_PROJECT_SECRET: "env-secret" } });
+    const both = fakeContext({
+      env: {
+        HERMES_HOME: home(),
+        PHOTON_PROJECT_ID: "env-id",
+        PHOTON_PROJECT_SECRET: "env-secret",
+      },
+    });
     await run(["photon", "status", "--json"], both);
-    expect(JSON.parse(both.out())).toMatchObject({ deviceToken: true, projectId: "env-id", projectKey: true });
+    expect(JSON.parse(both.out())).toMatchObject({
+      deviceToken: true,
+      projectId: "env-id",
+      projectKey: true,
+    });
     const half = fakeContext({ env: { HERMES_HOME: home(), PHOTON_PROJECT_ID: "env-id" } });
     await run(["photon", "status", "--json"], half);
     expect(JSON.parse(half.out())).toMatchObject({ projectId: "env-id", projectKey: true });

@@ -19,12 +19,21 @@ afterEach(async () => {
 });
 
 function env(extra: Record<string, string> = {}): Record<string, string> {
-  return { HERMES_HOME: home(), PHOTON_DASHBOARD_HOST: fake.baseUrl, PHOTON_SPECTRUM_HOST: fake.baseUrl, ...extra };
+  return {
+    HERMES_HOME: home(),
+    PHOTON_DASHBOARD_HOST: fake.baseUrl,
+    PHOTON_SPECTRUM_HOST: fake.baseUrl,
+    ...extra,
+  };
 }
 
 /** Every secret the fake has handed out or accepted so far. */
 function secrets(): string[] {
-  return [...fake.tokens.keys(), ...fake.projects.map((p) => p.projectSecret), ...fake.webhooks.map((w) => w.signingSecret)];
+  return [
+    ...fake.tokens.keys(),
+    ...fake.projects.map((p) => p.projectSecret),
+    ...fake.webhooks.map((w) => w.signingSecret),
+  ];
 }
 
 async function hermes(args: string[], extra: Record<string, string> = {}): Promise<BinResult> {
@@ -33,11 +42,14 @@ async function hermes(args: string[], extra: Record<string, string> = {}): Promi
   return r;
 }
 
-async function auth(): Promise<{ credential_pool?: Record<string, Array<Record<string, unknown>>> }> {
+async function auth(): Promise<{
+  credential_pool?: Record<string, Array<Record<string, unknown>>>;
+}> {
   return JSON.parse(await readFile(join(home(), "auth.json"), "utf8"));
 }
 
-const count = (path: string, method = "POST") => fake.requests.filter((r) => r.method === method && r.path.startsWith(path)).length;
+const count = (path: string, method = "POST") =>
+  fake.requests.filter((r) => r.method === method && r.path.startsWith(path)).length;
 
 describe("hermes photon (built bin, FakePhotonServer)", () => {
   it("login --no-browser: shows the code in a box, stores a validated token in auth.json (0600)", async () => {
@@ -62,7 +74,17 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
   });
 
   it("setup: first run creates everything; second run changes nothing and rotates nothing", async () => {
-    const args = ["photon", "setup", "--no-browser", "--phone", "+15551234567", "--first-name", "Ada", "--webhook-url", "https://hooks.example/photon"];
+    const args = [
+      "photon",
+      "setup",
+      "--no-browser",
+      "--phone",
+      "+15551234567",
+      "--first-name",
+      "Ada",
+      "--webhook-url",
+      "https://hooks.example/photon",
+    ];
     const first = await hermes(args);
     expect(first.code).toBe(0);
     expect(first.stderr).toContain("No Photon login stored; logging in.");
@@ -74,9 +96,14 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
     expect(fake.users.map((u) => u.phoneNumber)).toEqual(["+15551234567"]);
     expect(fake.webhooks.map((w) => w.webhookUrl)).toEqual(["https://hooks.example/photon"]);
     const project = (await auth()).credential_pool?.photon_project?.[0];
-    expect(project).toMatchObject({ project_id: fake.projects[0]?.spectrumProjectId, project_secret: fake.projects[0]?.projectSecret });
+    expect(project).toMatchObject({
+      project_id: fake.projects[0]?.spectrumProjectId,
+      project_secret: fake.projects[0]?.projectSecret,
+    });
     const dotenv = await readFile(join(home(), ".env"), "utf8");
-    expect(dotenv).toBe(`PHOTON_ENABLED=1\nPHOTON_ALLOWED_USERS=+15551234567\nPHOTON_WEBHOOK_SECRET=${fake.webhooks[0]?.signingSecret}\n`);
+    expect(dotenv).toBe(
+      `PHOTON_ENABLED=1\nPHOTON_ALLOWED_USERS=+15551234567\nPHOTON_WEBHOOK_SECRET=${fake.webhooks[0]?.signingSecret}\n`,
+    );
     expect((await stat(join(home(), ".env"))).mode & 0o777).toBe(0o600);
 
     const secretBefore = fake.projects[0]?.projectSecret;
@@ -98,16 +125,30 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
   it("setup: a stale stored token leads to a re-login (said so); an existing project is adopted by name", async () => {
     fake.addToken("owner-token");
     const existing = fake.addProject("owner-token", "Hermes");
-    await writeFile(join(home(), "auth.json"), JSON.stringify({ credential_pool: { photon: [{ access_token: "stale-token-123" }] }, other_tool: { keep: true } }));
+    await writeFile(
+      join(home(), "auth.json"),
+      JSON.stringify({
+        credential_pool: { photon: [{ access_token: "stale-token-123" }] },
+        other_tool: { keep: true },
+      }),
+    );
     fake.scriptDeviceCode({ outcome: { approve: { token: "owner-token" } } });
-    const r = await hermes(["photon", "setup", "--no-browser", "--phone", "+15551234567", "--project-name", "hermes"], { EXTRA: "stale-token-123" });
+    const r = await hermes(
+      ["photon", "setup", "--no-browser", "--phone", "+15551234567", "--project-name", "hermes"],
+      { EXTRA: "stale-token-123" },
+    );
     expect(r.code).toBe(0);
     expect(r.stdout + r.stderr).not.toContain("stale-token-123");
-    expect(r.stderr).toContain("⚠ The stored Photon login was rejected (expired or revoked); logging in again.");
+    expect(r.stderr).toContain(
+      "⚠ The stored Photon login was rejected (expired or revoked); logging in again.",
+    );
     expect(r.stderr).toContain('Adopting existing project "Hermes"');
     expect(fake.projects).toHaveLength(1);
     const stored = await auth();
-    expect(stored.credential_pool?.photon_project?.[0]).toMatchObject({ project_id: existing.spectrumProjectId, project_secret: fake.projects[0]?.projectSecret });
+    expect(stored.credential_pool?.photon_project?.[0]).toMatchObject({
+      project_id: existing.spectrumProjectId,
+      project_secret: fake.projects[0]?.projectSecret,
+    });
     expect((stored as Record<string, unknown>).other_tool).toEqual({ keep: true });
   });
 
@@ -123,21 +164,36 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
   });
 
   it("status --json after setup; webhook register / list / delete", async () => {
-    expect((await hermes(["photon", "setup", "--no-browser", "--phone", "+15551234567"])).code).toBe(0);
+    expect(
+      (await hermes(["photon", "setup", "--no-browser", "--phone", "+15551234567"])).code,
+    ).toBe(0);
     const s = await hermes(["photon", "status", "--json"]);
-    expect(JSON.parse(s.stdout)).toMatchObject({ deviceToken: true, projectKey: true, webhookKey: false, projectId: fake.projects[0]?.spectrumProjectId });
+    expect(JSON.parse(s.stdout)).toMatchObject({
+      deviceToken: true,
+      projectKey: true,
+      webhookKey: false,
+      projectId: fake.projects[0]?.spectrumProjectId,
+    });
 
     const reg = await hermes(["photon", "webhook", "register", "https://hooks.example/a"]);
     expect(reg.code).toBe(0);
     expect(reg.stdout).toContain("✓ Registered webhook https://hooks.example/a");
     expect(reg.stdout).toContain("PHOTON_WEBHOOK_SECRET=<hidden>");
-    expect(await readFile(join(home(), ".env"), "utf8")).toContain(`PHOTON_WEBHOOK_SECRET=${fake.webhooks[0]?.signingSecret}`);
+    expect(await readFile(join(home(), ".env"), "utf8")).toContain(
+      `PHOTON_WEBHOOK_SECRET=${fake.webhooks[0]?.signingSecret}`,
+    );
 
     const second = await hermes(["photon", "webhook", "register", "https://hooks.example/b"]);
     expect(second.code).toBe(0);
-    expect(second.stderr).toContain("⚠ PHOTON_WEBHOOK_SECRET held another webhook's signing secret");
-    expect(await readFile(join(home(), ".env"), "utf8")).toBe(`PHOTON_ENABLED=1\nPHOTON_ALLOWED_USERS=+15551234567\nPHOTON_WEBHOOK_SECRET=${fake.webhooks[1]?.signingSecret}\n`);
-    expect((await hermes(["photon", "webhook", "delete", fake.webhooks[1]!.id, "--yes"])).code).toBe(0);
+    expect(second.stderr).toContain(
+      "⚠ PHOTON_WEBHOOK_SECRET held another webhook's signing secret",
+    );
+    expect(await readFile(join(home(), ".env"), "utf8")).toBe(
+      `PHOTON_ENABLED=1\nPHOTON_ALLOWED_USERS=+15551234567\nPHOTON_WEBHOOK_SECRET=${fake.webhooks[1]?.signingSecret}\n`,
+    );
+    expect(
+      (await hermes(["photon", "webhook", "delete", fake.webhooks[1]!.id, "--yes"])).code,
+    ).toBe(0);
 
     const dup = await hermes(["photon", "webhook", "register", "https://hooks.example/a"]);
     expect(dup.code).toBe(1);
@@ -163,7 +219,9 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
     expect(none.code).toBe(1);
     expect(none.stderr).toContain("✗ No Photon project credentials stored.");
     expect(none.stderr).toContain("hermes photon setup");
-    const down = await runBin(["photon", "login", "--no-browser"], { env: env({ PHOTON_DASHBOARD_HOST: "http://127.0.0.1:1" }) });
+    const down = await runBin(["photon", "login", "--no-browser"], {
+      env: env({ PHOTON_DASHBOARD_HOST: "http://127.0.0.1:1" }),
+    });
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/^✗ /m);
   });
@@ -174,7 +232,10 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
     const r = await hermes(["photon", "setup", "--no-browser", "--phone", "+15551234567"]);
     expect(r.code).toBe(0);
     const project = (await auth()).credential_pool?.photon_project?.[0];
-    expect(project).toMatchObject({ project_id: fake.projects[0]?.spectrumProjectId, project_secret: fake.projects[0]?.projectSecret });
+    expect(project).toMatchObject({
+      project_id: fake.projects[0]?.spectrumProjectId,
+      project_secret: fake.projects[0]?.projectSecret,
+    });
     expect(fake.users).toHaveLength(1);
   });
 
@@ -192,8 +253,12 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
   });
 
   it("webhook delete: a wrong id or an unknown URL is an error; by URL with --yes; no terminal and no --yes: refused; --json", async () => {
-    expect((await hermes(["photon", "setup", "--no-browser", "--phone", "+15551234567"])).code).toBe(0);
-    expect((await hermes(["photon", "webhook", "register", "https://hooks.example/a"])).code).toBe(0);
+    expect(
+      (await hermes(["photon", "setup", "--no-browser", "--phone", "+15551234567"])).code,
+    ).toBe(0);
+    expect((await hermes(["photon", "webhook", "register", "https://hooks.example/a"])).code).toBe(
+      0,
+    );
     const before = fake.requests.length;
     const wrong = await hermes(["photon", "webhook", "delete", "not-a-uuid"]);
     expect(wrong.code).toBe(2);
@@ -202,40 +267,65 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
     expect(fake.requests.length).toBe(before); // refused before any request
     const unknownUrl = await hermes(["photon", "webhook", "delete", "https://hooks.example/nope"]);
     expect(unknownUrl.code).toBe(1);
-    expect(unknownUrl.stderr).toContain("✗ No webhook is registered for https://hooks.example/nope; nothing was deleted.");
+    expect(unknownUrl.stderr).toContain(
+      "✗ No webhook is registered for https://hooks.example/nope; nothing was deleted.",
+    );
     const unconfirmed = await hermes(["photon", "webhook", "delete", "https://hooks.example/a"]);
     expect(unconfirmed.code).toBe(1);
     expect(unconfirmed.stderr).toContain("Pass --yes to confirm (no terminal to ask on).");
     expect(fake.webhooks).toHaveLength(1);
     const id = fake.webhooks[0]!.id;
-    const del = await hermes(["photon", "webhook", "delete", "https://hooks.example/a", "--yes", "--json"]);
+    const del = await hermes([
+      "photon",
+      "webhook",
+      "delete",
+      "https://hooks.example/a",
+      "--yes",
+      "--json",
+    ]);
     expect(del.code).toBe(0);
-    expect(JSON.parse(del.stdout)).toEqual({ deleted: true, id, webhookUrl: "https://hooks.example/a" });
+    expect(JSON.parse(del.stdout)).toEqual({
+      deleted: true,
+      id,
+      webhookUrl: "https://hooks.example/a",
+    });
     expect(fake.webhooks).toHaveLength(0);
   });
 
   it("login prints the account; status --check validates token and project with Photon; logout removes only the login", async () => {
-    await writeFile(join(home(), "auth.json"), JSON.stringify({ credential_pool: { nous: [{ access_token: "nous-keep" }] } }));
-    expect((await hermes(["photon", "setup", "--no-browser", "--phone", "+15551234567"])).stderr).toContain("Logged in to Photon as owner@example.com");
+    await writeFile(
+      join(home(), "auth.json"),
+      JSON.stringify({ credential_pool: { nous: [{ access_token: "nous-keep" }] } }),
+    );
+    expect(
+      (await hermes(["photon", "setup", "--no-browser", "--phone", "+15551234567"])).stderr,
+    ).toContain("Logged in to Photon as owner@example.com");
     const ok = await hermes(["photon", "status", "--check"]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain(" device token : ✓ valid (owner@example.com)");
     expect(ok.stdout).toContain(" project      : ✓ credentials accepted");
     const json = await hermes(["photon", "status", "--check", "--json"]);
-    expect(JSON.parse(json.stdout).check).toEqual({ token: { state: "valid", account: "owner@example.com" }, project: { state: "valid" } });
+    expect(JSON.parse(json.stdout).check).toEqual({
+      token: { state: "valid", account: "owner@example.com" },
+      project: { state: "valid" },
+    });
 
     const out = await hermes(["photon", "logout"]);
     expect(out.code).toBe(0);
     expect(out.stdout).toContain("✓ Logged out of Photon");
     const after = await auth();
     expect(after.credential_pool?.photon).toBeUndefined();
-    expect(after.credential_pool?.photon_project?.[0]).toMatchObject({ project_id: fake.projects[0]?.spectrumProjectId });
+    expect(after.credential_pool?.photon_project?.[0]).toMatchObject({
+      project_id: fake.projects[0]?.spectrumProjectId,
+    });
     expect(after.credential_pool?.nous).toEqual([{ access_token: "nous-keep" }]);
     const missing = await hermes(["photon", "status", "--check"]);
     expect(missing.code).toBe(1);
     expect(missing.stdout).toContain(" device token : ✗ none stored");
     expect(missing.stdout).toContain(" project      : ✓ credentials accepted");
-    expect((await hermes(["photon", "logout"])).stdout).toContain("Not logged in to Photon; nothing to remove.");
+    expect((await hermes(["photon", "logout"])).stdout).toContain(
+      "Not logged in to Photon; nothing to remove.",
+    );
   });
 
   it("login with stdout piped never starts a browser, even with BROWSER set", async () => {
@@ -253,7 +343,9 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
     await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
     const { port } = closed.address() as AddressInfo;
     await new Promise<void>((r) => closed.close(() => r()));
-    const down = await runBin(["photon", "login", "--no-browser"], { env: env({ PHOTON_DASHBOARD_HOST: `http://127.0.0.1:${port}` }) });
+    const down = await runBin(["photon", "login", "--no-browser"], {
+      env: env({ PHOTON_DASHBOARD_HOST: `http://127.0.0.1:${port}` }),
+    });
     expect(down.code).toBe(1);
     expect(down.stderr).toContain(`could not reach Photon at 127.0.0.1:${port} (ECONNREFUSED)`);
     expect(down.stderr).not.toContain("TypeError");

@@ -20,12 +20,17 @@ describe("gateway status", () => {
   });
 
   it("reports each value's source (env / .env / config.yaml) and never a secret", async () => {
-    await writeFile(join(home(), ".env"), "GATEWAY_RELAY_SECRET=S3CRET-VALUE\nGATEWAY_RELAY_ID=gw-from-dotenv\n");
+    await writeFile(
+      join(home(), ".env"),
+      "GATEWAY_RELAY_SECRET=S3CRET-VALUE\nGATEWAY_RELAY_ID=gw-from-dotenv\n",
+    );
     await writeFile(
       join(home(), "config.yaml"),
       "gateway:\n  relay_url: wss://from-config/relay\n  relay_delivery_key: K3Y-VALUE\n  relay_wake_url: https://wake.example/w?t=WAKETOKEN\nplatforms:\n  relay:\n    enabled: false\n",
     );
-    const ctx = fakeContext({ env: { HERMES_HOME: home(), GATEWAY_RELAY_URL: "wss://from-env/relay/" } });
+    const ctx = fakeContext({
+      env: { HERMES_HOME: home(), GATEWAY_RELAY_URL: "wss://from-env/relay/" },
+    });
     expect(await run(["gateway", "status", "--json"], ctx)).toBe(0);
     const s = JSON.parse(ctx.out());
     expect(s).toEqual({
@@ -48,7 +53,8 @@ describe("gateway status", () => {
     expect(text.out()).toMatch(/managed\s+: yes \(HERMES_MANAGED is set\)/);
     expect(text.out()).toContain("disabled (platforms.relay.enabled: false)");
     for (const c of [ctx, text]) {
-      for (const secret of ["S3CRET-VALUE", "K3Y-VALUE", "WAKETOKEN"]) expect(c.out() + c.err()).not.toContain(secret);
+      for (const secret of ["S3CRET-VALUE", "K3Y-VALUE", "WAKETOKEN"])
+        expect(c.out() + c.err()).not.toContain(secret);
     }
   });
 
@@ -56,7 +62,9 @@ describe("gateway status", () => {
     await writeFile(join(home(), "config.yaml"), "gateway: [oops\n");
     const ctx = fakeContext({ env: { HERMES_HOME: home(), GATEWAY_RELAY_SECRET: "x" } });
     expect(await run(["gateway", "status", "--json"], ctx)).toBe(0);
-    expect(ctx.err()).toMatch(/⚠ Invalid configuration: config\.yaml \(from .*\): not valid YAML: .* at line \d+, column \d+/);
+    expect(ctx.err()).toMatch(
+      /⚠ Invalid configuration: config\.yaml \(from .*\): not valid YAML: .* at line \d+, column \d+/,
+    );
     expect(JSON.parse(ctx.out()).configError).toMatch(/not valid YAML/);
   });
 });

@@ -16,7 +16,6 @@ import { JournalError } from "./turns/journal.js";
 declare const __GATEWAY_VERSION__: string | undefined;
 const VERSION = typeof __GATEWAY_VERSION__ === "string" ? __GATEWAY_VERSION__ : "0.0.0-dev";
 
-
 /** A file's text, null when it does not exist (any other failure is reported by @hermes/settings, naming the file). */
 function readIfExists(path: string): string | null {
   try {
@@ -31,7 +30,10 @@ function readIfExists(path: string): string | null {
  * Resolve the configuration from `env` (and flags that stand for env vars, reported as
  * `--flag (from flag)`), or exit 2 naming the bad key and its source.
  */
-function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env, flags: FlagLayer = {}): GatewayConfig {
+function loadConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  flags: FlagLayer = {},
+): GatewayConfig {
   let config: GatewayConfig;
   try {
     config = resolveConfig({ flags, env, readFile: readIfExists });
@@ -84,7 +86,13 @@ async function runUntilSignal(config: GatewayConfig): Promise<never> {
     });
   }
   try {
-    runtime = await GatewayRuntime.start({ config, log, env: process.env, journal: true, version: VERSION });
+    runtime = await GatewayRuntime.start({
+      config,
+      log,
+      env: process.env,
+      journal: true,
+      version: VERSION,
+    });
   } catch (e) {
     if (e instanceof JournalError) {
       printError(e.message, [], "journal-unusable");
@@ -103,7 +111,6 @@ async function runUntilSignal(config: GatewayConfig): Promise<never> {
   process.exit(code);
 }
 
-
 ignoreClosedStdio();
 
 const program = new Command()
@@ -114,35 +121,64 @@ const program = new Command()
 
 program
   .command("run")
-  .description("Resolve configuration (env > $HERMES_HOME/.env > config.yaml > defaults) and run the gateway")
+  .description(
+    "Resolve configuration (env > $HERMES_HOME/.env > config.yaml > defaults) and run the gateway",
+  )
   .option("--check", "validate and print the resolved configuration (secrets hidden), then exit 0")
-  .option("--connect", "with --check: also dial the connector, handshake, print its descriptor and the round trip, disconnect (exit 0 ok, 1 unreachable, 3 secret refused)")
-  .option("--timeout <ms>", "with --check --connect: give up after this long", String(DEFAULT_CONNECT_TIMEOUT_MS))
-  .option("--json", "with --check: print the configuration as JSON on stdout (errors as JSON on stderr)")
+  .option(
+    "--connect",
+    "with --check: also dial the connector, handshake, print its descriptor and the round trip, disconnect (exit 0 ok, 1 unreachable, 3 secret refused)",
+  )
+  .option(
+    "--timeout <ms>",
+    "with --check --connect: give up after this long",
+    String(DEFAULT_CONNECT_TIMEOUT_MS),
+  )
+  .option(
+    "--json",
+    "with --check: print the configuration as JSON on stdout (errors as JSON on stderr)",
+  )
   .action(async (opts: { check?: boolean; connect?: boolean; timeout: string; json?: boolean }) => {
-    if (opts.connect && !opts.check) usageError("--connect needs --check (run --check --connect)", "run");
-    if (opts.json && (!opts.check || opts.connect)) usageError("--json goes with --check (run --check --json)", "run");
+    if (opts.connect && !opts.check)
+      usageError("--connect needs --check (run --check --connect)", "run");
+    if (opts.json && (!opts.check || opts.connect))
+      usageError("--json goes with --check (run --check --json)", "run");
     const timeoutMs = /^\d{1,7}$/.test(opts.timeout) ? Number(opts.timeout) : 0;
-    if (timeoutMs < 1) usageError(`--timeout expects milliseconds from 1 to 9999999, got ${JSON.stringify(opts.timeout)}`, "run");
+    if (timeoutMs < 1)
+      usageError(
+        `--timeout expects milliseconds from 1 to 9999999, got ${JSON.stringify(opts.timeout)}`,
+        "run",
+      );
     const config = loadConfig();
     if (opts.check) {
       // URLs are already masked and secrets shown as <hidden>; the scrubber catches a secret
       // repeated elsewhere (say, inside an exec: command line).
       const scrub = createSecretScrubber(config.secretValues);
-      const text = opts.json ? JSON.stringify(configJson(config), null, 2) : describeConfig(config).join("\n");
+      const text = opts.json
+        ? JSON.stringify(configJson(config), null, 2)
+        : describeConfig(config).join("\n");
       process.stdout.write(scrub(text) + "\n");
       if (!opts.connect) process.exit(EXIT.ok);
     }
     if (!config.relayEnabled.value && (opts.connect || !config.photon.enabled.value)) {
-      const why = config.relayEnabled.source === "config.yaml" ? "platforms.relay.enabled is false in config.yaml" : "GATEWAY_RELAY_URL is not set";
-      printError(`nothing to ${opts.connect ? "connect to" : "run"}: the relay is off (${why}).`, [
-        "Set GATEWAY_RELAY_URL (see `hermes gateway enroll`) or PHOTON_ENABLED=1 (see `hermes photon setup`), or try `hermes-gateway dev`.",
-      ], "relay-off");
+      const why =
+        config.relayEnabled.source === "config.yaml"
+          ? "platforms.relay.enabled is false in config.yaml"
+          : "GATEWAY_RELAY_URL is not set";
+      printError(
+        `nothing to ${opts.connect ? "connect to" : "run"}: the relay is off (${why}).`,
+        [
+          "Set GATEWAY_RELAY_URL (see `hermes gateway enroll`) or PHOTON_ENABLED=1 (see `hermes photon setup`), or try `hermes-gateway dev`.",
+        ],
+        "relay-off",
+      );
       process.exit(EXIT.config);
     }
     if (opts.connect) {
       const result = await checkConnect(config, { timeoutMs });
-      (result.code === EXIT.ok ? process.stdout : process.stderr).write(result.lines.join("\n") + "\n");
+      (result.code === EXIT.ok ? process.stdout : process.stderr).write(
+        result.lines.join("\n") + "\n",
+      );
       process.exit(result.code);
     }
     await runUntilSignal(config);
@@ -150,79 +186,123 @@ program
 
 program
   .command("dev")
-  .description("Embedded default: an in-process reference connector, the gateway connected to it, and a simulated chat")
-  .option("--script <messages...>", "send these messages one by one, print each reply, exit 0 once all replies arrived")
+  .description(
+    "Embedded default: an in-process reference connector, the gateway connected to it, and a simulated chat",
+  )
+  .option(
+    "--script <messages...>",
+    "send these messages one by one, print each reply, exit 0 once all replies arrived",
+  )
   .option("--verbose", "print the frames on the link (and the gateway's info logs on stderr)")
-  .option("--agent <spec>", "agent backend for this session: echo, exec:<command> or an http(s) URL (default: GATEWAY_AGENT or echo)")
-  .option("--platform <name>", "relay (default) or imessage: a Spectrum fake in-process and the gateway with the real spectrum-ts SDK against it")
-  .action(async (opts: { script?: string[]; verbose?: boolean; agent?: string; platform?: string }) => {
-    if (opts.platform !== undefined && opts.platform !== "relay" && opts.platform !== "imessage") usageError(`--platform expects relay or imessage, got ${JSON.stringify(opts.platform)}`, "dev");
-    if (opts.platform === "imessage") {
-      const config = loadConfig({ ...process.env, ...(opts.agent !== undefined ? { GATEWAY_AGENT: opts.agent } : {}) });
-      const { runDevImessage } = await import("./photon/dev-imessage.js");
-      process.exit(
-        await runDevImessage({
-          ...(opts.script !== undefined ? { script: opts.script } : {}),
-          verbose: opts.verbose === true,
-          agent: opts.agent ?? process.env.GATEWAY_AGENT,
-          agentTimeoutMs: config.agentTimeoutMs.value,
-          env: process.env,
-          out: process.stdout,
-          err: process.stderr,
-          input: process.stdin,
-          color: colorAllowed(process.env, process.stdout.isTTY === true),
-          self: [process.execPath, process.argv[1] ?? ""],
-        }),
-      );
-    }
-    const { runDev } = await import("./dev/dev.js");
-    const code = await runDev({
-      ...(opts.script !== undefined ? { script: opts.script } : {}),
-      verbose: opts.verbose === true,
-      resolve: (overlay) => loadConfig({ ...process.env, ...overlay }, { GATEWAY_AGENT: { flag: "--agent", value: opts.agent } }),
-      env: process.env,
-      out: process.stdout,
-      input: process.stdin,
-      color: colorAllowed(process.env, process.stdout.isTTY === true),
-      version: VERSION,
-    });
-    process.exit(code);
-  });
+  .option(
+    "--agent <spec>",
+    "agent backend for this session: echo, exec:<command> or an http(s) URL (default: GATEWAY_AGENT or echo)",
+  )
+  .option(
+    "--platform <name>",
+    "relay (default) or imessage: a Spectrum fake in-process and the gateway with the real spectrum-ts SDK against it",
+  )
+  .action(
+    async (opts: { script?: string[]; verbose?: boolean; agent?: string; platform?: string }) => {
+      if (opts.platform !== undefined && opts.platform !== "relay" && opts.platform !== "imessage")
+        usageError(
+          `--platform expects relay or imessage, got ${JSON.stringify(opts.platform)}`,
+          "dev",
+        );
+      if (opts.platform === "imessage") {
+        const config = loadConfig({
+          ...process.env,
+          ...(opts.agent !== undefined ? { GATEWAY_AGENT: opts.agent } : {}),
+        });
+        const { runDevImessage } = await import("./photon/dev-imessage.js");
+        process.exit(
+          await runDevImessage({
+            ...(opts.script !== undefined ? { script: opts.script } : {}),
+            verbose: opts.verbose === true,
+            agent: opts.agent ?? process.env.GATEWAY_AGENT,
+            agentTimeoutMs: config.agentTimeoutMs.value,
+            env: process.env,
+            out: process.stdout,
+            err: process.stderr,
+            input: process.stdin,
+            color: colorAllowed(process.env, process.stdout.isTTY === true),
+            self: [process.execPath, process.argv[1] ?? ""],
+          }),
+        );
+      }
+      const { runDev } = await import("./dev/dev.js");
+      const code = await runDev({
+        ...(opts.script !== undefined ? { script: opts.script } : {}),
+        verbose: opts.verbose === true,
+        resolve: (overlay) =>
+          loadConfig(
+            { ...process.env, ...overlay },
+            { GATEWAY_AGENT: { flag: "--agent", value: opts.agent } },
+          ),
+        env: process.env,
+        out: process.stdout,
+        input: process.stdin,
+        color: colorAllowed(process.env, process.stdout.isTTY === true),
+        version: VERSION,
+      });
+      process.exit(code);
+    },
+  );
 
 program
   .command("dev-connector")
-  .description("The reference connector alone, for testing a gateway written in any language; prints {\"url\", \"controlUrl\", \"controlToken\"}")
+  .description(
+    'The reference connector alone, for testing a gateway written in any language; prints {"url", "controlUrl", "controlToken"}',
+  )
   .option("--port <n>", "port on 127.0.0.1 (default: any free port)")
-  .option("--gateway <id:secret...>", "accepted gateway credentials (repeatable); none: accept dials without Authorization")
+  .option(
+    "--gateway <id:secret...>",
+    "accepted gateway credentials (repeatable); none: accept dials without Authorization",
+  )
   .option("--verbose", "print every frame on stderr")
-  .option("--enroll-token", "also print a fresh single-use enrollment token (\"enrollmentToken\") for `hermes gateway enroll`")
-  .option("--egress-guard", "decline replies to chats not delivered to that gateway, or without their scope / user metadata (as a real connector does)")
-  .action(async (opts: { port?: string; gateway?: string[]; verbose?: boolean; enrollToken?: boolean; egressGuard?: boolean }) => {
-    const { DevConnectorUsageError, parseGatewayCredentials, parsePort, runDevConnector } = await import("./dev/dev-connector.js");
-    let port: number;
-    let gateways: Record<string, string[]>;
-    try {
-      port = parsePort(opts.port);
-      gateways = parseGatewayCredentials(opts.gateway ?? []);
-    } catch (e) {
-      if (e instanceof DevConnectorUsageError) {
-        printError(e.message, ["Run `hermes-gateway dev-connector --help` for usage."], "usage");
-        process.exit(EXIT.config);
+  .option(
+    "--enroll-token",
+    'also print a fresh single-use enrollment token ("enrollmentToken") for `hermes gateway enroll`',
+  )
+  .option(
+    "--egress-guard",
+    "decline replies to chats not delivered to that gateway, or without their scope / user metadata (as a real connector does)",
+  )
+  .action(
+    async (opts: {
+      port?: string;
+      gateway?: string[];
+      verbose?: boolean;
+      enrollToken?: boolean;
+      egressGuard?: boolean;
+    }) => {
+      const { DevConnectorUsageError, parseGatewayCredentials, parsePort, runDevConnector } =
+        await import("./dev/dev-connector.js");
+      let port: number;
+      let gateways: Record<string, string[]>;
+      try {
+        port = parsePort(opts.port);
+        gateways = parseGatewayCredentials(opts.gateway ?? []);
+      } catch (e) {
+        if (e instanceof DevConnectorUsageError) {
+          printError(e.message, ["Run `hermes-gateway dev-connector --help` for usage."], "usage");
+          process.exit(EXIT.config);
+        }
+        throw e;
       }
-      throw e;
-    }
-    process.exit(
-      await runDevConnector({
-        port,
-        gateways,
-        verbose: opts.verbose === true,
-        enrollToken: opts.enrollToken === true,
-        egressGuard: opts.egressGuard === true,
-        out: process.stdout,
-        err: process.stderr,
-      }),
-    );
-  });
+      process.exit(
+        await runDevConnector({
+          port,
+          gateways,
+          verbose: opts.verbose === true,
+          enrollToken: opts.enrollToken === true,
+          egressGuard: opts.egressGuard === true,
+          out: process.stdout,
+          err: process.stderr,
+        }),
+      );
+    },
+  );
 
 try {
   const code = await parseCommandLine(program, process.argv.slice(2), EXIT.config);

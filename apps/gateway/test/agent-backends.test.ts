@@ -29,23 +29,33 @@ function alive(pid: number): boolean {
 describe("exec agent", () => {
   it("gets the event JSON on stdin and replies with stdout", async () => {
     const a = execAgent({ command: "cat; echo", timeoutMs: 10_000, env });
-    expect(JSON.parse(await a.runTurn(event, { signal: live() }))).toEqual(JSON.parse(JSON.stringify(event)));
+    expect(JSON.parse(await a.runTurn(event, { signal: live() }))).toEqual(
+      JSON.parse(JSON.stringify(event)),
+    );
   });
 
   it("a non-zero exit is AGENT_FAILED", async () => {
     const a = execAgent({ command: "exit 3", timeoutMs: 10_000, env });
-    await expect(a.runTurn(event, { signal: live() })).rejects.toMatchObject({ code: "AGENT_FAILED" });
+    await expect(a.runTurn(event, { signal: live() })).rejects.toMatchObject({
+      code: "AGENT_FAILED",
+    });
   });
 
   it("exit 126 / 127 say 'not executable' / 'not found'", async () => {
     const dir = mkdtempSync(join(tmpdir(), "gw-exec-"));
     const script = join(dir, "agent.sh");
     writeFileSync(script, "#!/bin/sh\necho hi\n", { mode: 0o644 }); // not executable
-    await expect(execAgent({ command: script, timeoutMs: 10_000, env }).runTurn(event, { signal: live() })).rejects.toMatchObject({
+    await expect(
+      execAgent({ command: script, timeoutMs: 10_000, env }).runTurn(event, { signal: live() }),
+    ).rejects.toMatchObject({
       code: "AGENT_FAILED",
       message: expect.stringContaining("not executable (exit 126)"),
     });
-    await expect(execAgent({ command: join(dir, "missing.sh"), timeoutMs: 10_000, env }).runTurn(event, { signal: live() })).rejects.toMatchObject({
+    await expect(
+      execAgent({ command: join(dir, "missing.sh"), timeoutMs: 10_000, env }).runTurn(event, {
+        signal: live(),
+      }),
+    ).rejects.toMatchObject({
       code: "AGENT_FAILED",
       message: expect.stringContaining("not found (exit 127)"),
     });
@@ -54,29 +64,46 @@ describe("exec agent", () => {
 
   it("keeps the last 4 KiB of stderr and logs it at warn when the turn fails (not when it succeeds)", async () => {
     const warned: { fields: { exitCode: number | null; stderr: string }; msg: string }[] = [];
-    const logger = { warn: (fields: { exitCode: number | null; stderr: string }, msg: string) => void warned.push({ fields, msg }) };
+    const logger = {
+      warn: (fields: { exitCode: number | null; stderr: string }, msg: string) =>
+        void warned.push({ fields, msg }),
+    };
     // 1 MiB of 'x' then a last line: only the tail survives.
     const noisy = `node -e 'process.stderr.write("x".repeat(1<<20)); process.stderr.write("\\nlast words\\n"); process.exitCode = 5'`;
-    await expect(execAgent({ command: noisy, timeoutMs: 10_000, env, logger }).runTurn(event, { signal: live() })).rejects.toMatchObject({
+    await expect(
+      execAgent({ command: noisy, timeoutMs: 10_000, env, logger }).runTurn(event, {
+        signal: live(),
+      }),
+    ).rejects.toMatchObject({
       message: expect.stringContaining("exited with 5"),
     });
     expect(warned).toHaveLength(1);
     expect(warned[0]!.fields.exitCode).toBe(5);
     expect(warned[0]!.fields.stderr.endsWith("\nlast words\n")).toBe(true);
     expect(Buffer.byteLength(warned[0]!.fields.stderr)).toBe(4096);
-    await execAgent({ command: "echo fine >&2; echo ok", timeoutMs: 10_000, env, logger }).runTurn(event, { signal: live() });
+    await execAgent({ command: "echo fine >&2; echo ok", timeoutMs: 10_000, env, logger }).runTurn(
+      event,
+      { signal: live() },
+    );
     expect(warned).toHaveLength(1);
   });
 
   it("a turn over the timeout is stopped with AGENT_TIMEOUT", async () => {
     const a = execAgent({ command: "sleep 30", timeoutMs: 100, env, killGraceMs: 100 });
-    await expect(a.runTurn(event, { signal: live() })).rejects.toMatchObject({ code: "AGENT_TIMEOUT" });
+    await expect(a.runTurn(event, { signal: live() })).rejects.toMatchObject({
+      code: "AGENT_TIMEOUT",
+    });
   });
 
   it("abort kills the whole process group, grandchildren included", async () => {
     const dir = mkdtempSync(join(tmpdir(), "gw-exec-"));
     const pidFile = join(dir, "pid");
-    const a = execAgent({ command: `sleep 30 & echo $! > ${pidFile}; wait`, timeoutMs: 10_000, env, killGraceMs: 100 });
+    const a = execAgent({
+      command: `sleep 30 & echo $! > ${pidFile}; wait`,
+      timeoutMs: 10_000,
+      env,
+      killGraceMs: 100,
+    });
     const ac = new AbortController();
     const turn = a.runTurn(event, { signal: ac.signal });
     await eventually(() => existsSync(pidFile), "the grandchild's pid file");
@@ -106,14 +133,31 @@ describe("exec agent, ndjson output", () => {
       },
     });
     expect(await turn).toBe("");
-    expect(events).toEqual([{ type: "delta", text: "a" }, { type: "delta", text: "b" }]);
+    expect(events).toEqual([
+      { type: "delta", text: "a" },
+      { type: "delta", text: "b" },
+    ]);
   });
 
   it("a malformed line stops the agent with AGENT_BAD_REPLY; an over-long line too", async () => {
-    await expect(execAgent({ command: "echo '{oops'; sleep 30", timeoutMs: 20_000, env, output: "ndjson" }).runTurn(event, { signal: live(), emit: () => undefined })).rejects.toMatchObject({
+    await expect(
+      execAgent({
+        command: "echo '{oops'; sleep 30",
+        timeoutMs: 20_000,
+        env,
+        output: "ndjson",
+      }).runTurn(event, { signal: live(), emit: () => undefined }),
+    ).rejects.toMatchObject({
       code: "AGENT_BAD_REPLY",
     });
-    await expect(execAgent({ command: "head -c 300000 /dev/zero | tr '\\0' x; sleep 30", timeoutMs: 20_000, env, output: "ndjson" }).runTurn(event, { signal: live(), emit: () => undefined })).rejects.toMatchObject({
+    await expect(
+      execAgent({
+        command: "head -c 300000 /dev/zero | tr '\\0' x; sleep 30",
+        timeoutMs: 20_000,
+        env,
+        output: "ndjson",
+      }).runTurn(event, { signal: live(), emit: () => undefined }),
+    ).rejects.toMatchObject({
       code: "AGENT_BAD_REPLY",
       message: expect.stringContaining("longer than"),
     });
@@ -123,7 +167,9 @@ describe("exec agent, ndjson output", () => {
 describe("http agent", () => {
   let close: (() => void) | undefined;
   afterEach(() => close?.());
-  async function serve(handler: (body: string, res: ServerResponse, req: IncomingMessage) => void): Promise<string> {
+  async function serve(
+    handler: (body: string, res: ServerResponse, req: IncomingMessage) => void,
+  ): Promise<string> {
     const server = createServer((req, res) => {
       let body = "";
       req.on("data", (c: Buffer) => (body += c.toString()));
@@ -148,7 +194,11 @@ describe("http agent", () => {
       res.writeHead(200, { "content-type": ct }).end(b);
     });
     const a = httpAgent({ url, timeoutMs: 10_000 });
-    expect([await a.runTurn(event, { signal: live() }), await a.runTurn(event, { signal: live() }), await a.runTurn(event, { signal: live() })]).toEqual(["r1", "r2", "r3"]);
+    expect([
+      await a.runTurn(event, { signal: live() }),
+      await a.runTurn(event, { signal: live() }),
+      await a.runTurn(event, { signal: live() }),
+    ]).toEqual(["r1", "r2", "r3"]);
     expect(seen[0]).toEqual(["POST", "application/json", event]);
   });
 
@@ -159,8 +209,12 @@ describe("http agent", () => {
       else res.writeHead(200, { "content-type": "application/json" }).end('{"other":1}');
     });
     const a = httpAgent({ url, timeoutMs: 10_000 });
-    await expect(a.runTurn(event, { signal: live() })).rejects.toMatchObject({ code: "AGENT_FAILED" });
-    await expect(a.runTurn(event, { signal: live() })).rejects.toMatchObject({ code: "AGENT_BAD_REPLY" });
+    await expect(a.runTurn(event, { signal: live() })).rejects.toMatchObject({
+      code: "AGENT_FAILED",
+    });
+    await expect(a.runTurn(event, { signal: live() })).rejects.toMatchObject({
+      code: "AGENT_BAD_REPLY",
+    });
   });
 
   it("an application/x-ndjson answer is read as it streams: each event arrives before the body ends", async () => {
@@ -179,19 +233,26 @@ describe("http agent", () => {
       },
     });
     expect(await turn).toBe("");
-    expect(events).toEqual([{ type: "delta", text: "Hel" }, { type: "message", text: "done" }]);
+    expect(events).toEqual([
+      { type: "delta", text: "Hel" },
+      { type: "message", text: "done" },
+    ]);
   });
 
   it("GATEWAY_AGENT_OUTPUT=ndjson reads a text/plain body as events; a malformed line is AGENT_BAD_REPLY", async () => {
     let n = 0;
     const url = await serve((_b, res) => {
-      res.writeHead(200, { "content-type": "text/plain" }).end(n++ === 0 ? '{"type":"message","text":"hi"}\n' : "plain words\n");
+      res
+        .writeHead(200, { "content-type": "text/plain" })
+        .end(n++ === 0 ? '{"type":"message","text":"hi"}\n' : "plain words\n");
     });
     const a = httpAgent({ url, timeoutMs: 10_000, output: "ndjson" });
     const events: AgentOutputEvent[] = [];
     await a.runTurn(event, { signal: live(), emit: (e) => events.push(e) });
     expect(events).toEqual([{ type: "message", text: "hi" }]);
-    await expect(a.runTurn(event, { signal: live(), emit: () => undefined })).rejects.toMatchObject({ code: "AGENT_BAD_REPLY" });
+    await expect(a.runTurn(event, { signal: live(), emit: () => undefined })).rejects.toMatchObject(
+      { code: "AGENT_BAD_REPLY" },
+    );
   });
 
   it("abort cancels the request with AGENT_ABORTED", async () => {

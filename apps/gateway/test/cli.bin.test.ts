@@ -42,11 +42,17 @@ describe("hermes-gateway (built bin)", () => {
   it("run --check prints the resolved config with sources and never a secret", () => {
     const r = gw(
       ["run", "--check"],
-      { GATEWAY_RELAY_URL: "ws://127.0.0.1:9/relay", GATEWAY_RELAY_PLATFORMS: "discord", GATEWAY_RELAY_BOT_IDS: "[oops" },
+      {
+        GATEWAY_RELAY_URL: "ws://127.0.0.1:9/relay",
+        GATEWAY_RELAY_PLATFORMS: "discord",
+        GATEWAY_RELAY_BOT_IDS: "[oops",
+      },
       { ".env": "GATEWAY_RELAY_SECRET=sekrit-value-1\nGATEWAY_RELAY_DELIVERY_KEY=dk-value-2\n" },
     );
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/relay url\s+ws:\/\/127\.0\.0\.1:9\/relay\s+\[GATEWAY_RELAY_URL from env\]/);
+    expect(r.out).toMatch(
+      /relay url\s+ws:\/\/127\.0\.0\.1:9\/relay\s+\[GATEWAY_RELAY_URL from env\]/,
+    );
     expect(r.out).toMatch(/relay secret\s+<hidden>\s+\[GATEWAY_RELAY_SECRET from \.env\]/);
     expect(r.err).toContain("⚠ GATEWAY_RELAY_BOT_IDS");
     expect(r.out + r.err).not.toContain("sekrit-value-1");
@@ -57,7 +63,11 @@ describe("hermes-gateway (built bin)", () => {
     const r = gw(["run"]);
     expect(r.code).toBe(2);
     expect(r.err).toContain("GATEWAY_RELAY_URL is not set");
-    const off = gw(["run"], { GATEWAY_RELAY_URL: "ws://127.0.0.1:9", GATEWAY_RELAY_PLATFORMS: "discord" }, { "config.yaml": "platforms:\n  relay:\n    enabled: false\n" });
+    const off = gw(
+      ["run"],
+      { GATEWAY_RELAY_URL: "ws://127.0.0.1:9", GATEWAY_RELAY_PLATFORMS: "discord" },
+      { "config.yaml": "platforms:\n  relay:\n    enabled: false\n" },
+    );
     expect(off.code).toBe(2);
     expect(off.err).toContain("platforms.relay.enabled is false");
   });
@@ -75,7 +85,11 @@ describe("hermes-gateway (built bin)", () => {
 
 // The same env / .env / config.yaml as apps/cli/test/gateway.bin.test.ts ("resolves the relay
 // link exactly as hermes-gateway run --check"): both bins must report the same values and sources.
-const SAME_ENV = { GATEWAY_RELAY_URL: " wss://env.example/relay/ ", GATEWAY_RELAY_ID: "   ", GATEWAY_RELAY_PLATFORMS: "discord" };
+const SAME_ENV = {
+  GATEWAY_RELAY_URL: " wss://env.example/relay/ ",
+  GATEWAY_RELAY_ID: "   ",
+  GATEWAY_RELAY_PLATFORMS: "discord",
+};
 const SAME_FILES = {
   ".env": "GATEWAY_RELAY_ID=' gw-dotenv '\nGATEWAY_RELAY_SECRET=fixture-secret-1\n",
   "config.yaml":
@@ -86,32 +100,58 @@ describe("hermes-gateway run --check resolves what hermes gateway status shows",
   it("same values and sources from env / .env / config.yaml; trimmed; secrets and URL queries hidden", () => {
     const r = gw(["run", "--check"], SAME_ENV, SAME_FILES);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/relay url\s+wss:\/\/env\.example\/relay\s+\[GATEWAY_RELAY_URL from env\]/);
+    expect(r.out).toMatch(
+      /relay url\s+wss:\/\/env\.example\/relay\s+\[GATEWAY_RELAY_URL from env\]/,
+    );
     expect(r.out).toMatch(/relay id\s+gw-dotenv\s+\[GATEWAY_RELAY_ID from \.env\]/);
     expect(r.out).toMatch(/relay secret\s+<hidden>\s+\[GATEWAY_RELAY_SECRET from \.env\]/);
-    expect(r.out).toMatch(/delivery key\s+<hidden>\s+\[gateway\.relay_delivery_key from config\.yaml\]/);
-    expect(r.out).toMatch(/wake url\s+https:\/\/wake\.example\/w\?<hidden>\s+\[gateway\.relay_wake_url from config\.yaml\]/);
-    for (const s of ["fixture-secret-1", "fixture-key-2", "fixture-wake-token"]) expect(r.out + r.err).not.toContain(s);
+    expect(r.out).toMatch(
+      /delivery key\s+<hidden>\s+\[gateway\.relay_delivery_key from config\.yaml\]/,
+    );
+    expect(r.out).toMatch(
+      /wake url\s+https:\/\/wake\.example\/w\?<hidden>\s+\[gateway\.relay_wake_url from config\.yaml\]/,
+    );
+    for (const s of ["fixture-secret-1", "fixture-key-2", "fixture-wake-token"])
+      expect(r.out + r.err).not.toContain(s);
   });
 
   it("userinfo in a URL is refused (exit 2) and masked; plain ws:// off loopback needs GATEWAY_ALLOW_INSECURE_URLS", () => {
-    const files = { "config.yaml": "gateway:\n  relay_url: wss://relay-user:fixture-pass-3@c.example/relay\n" };
+    const files = {
+      "config.yaml": "gateway:\n  relay_url: wss://relay-user:fixture-pass-3@c.example/relay\n",
+    };
     const r = gw(["run", "--check"], { GATEWAY_RELAY_PLATFORMS: "discord" }, files);
     expect(r.code).toBe(2);
-    expect(r.err).toContain("gateway.relay_url (from config.yaml): credentials in a URL (wss://<hidden>@c.example/relay) are refused");
+    expect(r.err).toContain(
+      "gateway.relay_url (from config.yaml): credentials in a URL (wss://<hidden>@c.example/relay) are refused",
+    );
     expect(r.out + r.err).not.toMatch(/relay-user|fixture-pass-3/);
-    const plain = gw(["run", "--check"], { GATEWAY_RELAY_URL: "ws://c.example/relay", GATEWAY_RELAY_PLATFORMS: "discord" });
+    const plain = gw(["run", "--check"], {
+      GATEWAY_RELAY_URL: "ws://c.example/relay",
+      GATEWAY_RELAY_PLATFORMS: "discord",
+    });
     expect(plain.code).toBe(2);
-    expect(plain.err).toContain("GATEWAY_RELAY_URL (from env): plain ws:// to c.example, which is not loopback, is refused");
-    const allowed = gw(["run", "--check"], { GATEWAY_RELAY_URL: "ws://c.example/relay", GATEWAY_RELAY_PLATFORMS: "discord", GATEWAY_ALLOW_INSECURE_URLS: "1" });
+    expect(plain.err).toContain(
+      "GATEWAY_RELAY_URL (from env): plain ws:// to c.example, which is not loopback, is refused",
+    );
+    const allowed = gw(["run", "--check"], {
+      GATEWAY_RELAY_URL: "ws://c.example/relay",
+      GATEWAY_RELAY_PLATFORMS: "discord",
+      GATEWAY_ALLOW_INSECURE_URLS: "1",
+    });
     expect(allowed.code).toBe(0);
     expect(allowed.out).toMatch(/relay url\s+ws:\/\/c\.example\/relay/);
   });
 
   it("a YAML syntax error on the secret's line exits 2 without quoting it", () => {
-    const r = gw(["run", "--check"], {}, { "config.yaml": 'gateway:\n  relay_secret: "fixture-yaml-secret-4" trailing\n' });
+    const r = gw(
+      ["run", "--check"],
+      {},
+      { "config.yaml": 'gateway:\n  relay_secret: "fixture-yaml-secret-4" trailing\n' },
+    );
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/config\.yaml \(from .*config\.yaml\): not valid YAML: .* at line 2, column \d+/);
+    expect(r.err).toMatch(
+      /config\.yaml \(from .*config\.yaml\): not valid YAML: .* at line 2, column \d+/,
+    );
     expect(r.out + r.err).not.toContain("fixture-yaml-secret-4");
   });
 });

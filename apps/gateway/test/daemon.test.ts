@@ -44,7 +44,13 @@ function tempHome(): string {
 function gateway(url: string, env: Record<string, string> = {}, home?: string): GatewayProcess {
   const p = new GatewayProcess(
     ["run"],
-    { GATEWAY_RELAY_URL: url, GATEWAY_RELAY_ID: GW, GATEWAY_RELAY_SECRET: SECRET, GATEWAY_RELAY_PLATFORMS: "discord", ...env },
+    {
+      GATEWAY_RELAY_URL: url,
+      GATEWAY_RELAY_ID: GW,
+      GATEWAY_RELAY_SECRET: SECRET,
+      GATEWAY_RELAY_PLATFORMS: "discord",
+      ...env,
+    },
     {},
     home === undefined ? {} : { home },
   );
@@ -61,12 +67,17 @@ async function slowAgent(delayMs: () => number): Promise<{ url: string; turns: s
     req.on("end", () => {
       const text = String((JSON.parse(body) as { text?: unknown }).text);
       turns.push(text);
-      const t = setTimeout(() => res.writeHead(200, { "content-type": "text/plain" }).end(`re: ${text}`), delayMs());
+      const t = setTimeout(
+        () => res.writeHead(200, { "content-type": "text/plain" }).end(`re: ${text}`),
+        delayMs(),
+      );
       res.on("close", () => clearTimeout(t));
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  cleanups.push(() => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))));
+  cleanups.push(
+    () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+  );
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, turns };
 }
 
@@ -79,22 +90,34 @@ const ev = (text: string, chat = "C1"): WireMessageEvent => ({
 /** Each reply text the connector received, with how many times. */
 function replyCounts(c: ReferenceConnector): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const o of c.outbound) if (o.action.op === "send") counts.set(String(o.action["content"]), (counts.get(String(o.action["content"])) ?? 0) + 1);
+  for (const o of c.outbound)
+    if (o.action.op === "send")
+      counts.set(String(o.action["content"]), (counts.get(String(o.action["content"])) ?? 0) + 1);
   return counts;
 }
 
 /** Resolves once `predicate` holds, re-checked on every outbound frame at the connector. */
-function whenOutbound(c: ReferenceConnector, predicate: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+function whenOutbound(
+  c: ReferenceConnector,
+  predicate: () => boolean,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<void> {
   if (predicate()) return Promise.resolve();
-  return c.waitFor("outbound", () => predicate(), timeoutMs).then(
-    () => undefined,
-    () => {
-      throw new Error(`timed out waiting for ${what}; replies so far: ${JSON.stringify([...replyCounts(c)])}`);
-    },
-  );
+  return c
+    .waitFor("outbound", () => predicate(), timeoutMs)
+    .then(
+      () => undefined,
+      () => {
+        throw new Error(
+          `timed out waiting for ${what}; replies so far: ${JSON.stringify([...replyCounts(c)])}`,
+        );
+      },
+    );
 }
 
-const stillRunning = (p: GatewayProcess): boolean => p.child.exitCode === null && p.child.signalCode === null;
+const stillRunning = (p: GatewayProcess): boolean =>
+  p.child.exitCode === null && p.child.signalCode === null;
 
 describe("hermes-gateway run stays up through outages (no health port, nothing else holding the loop)", () => {
   it("a connector that is down at boot: keeps re-dialing, connects when it comes up, answers, exits 0 on SIGTERM", async () => {
@@ -102,7 +125,11 @@ describe("hermes-gateway run stays up through outages (no health port, nothing e
     const gw = gateway(`http://127.0.0.1:${port}`);
     // Two failed dials (1 s, then 2 s backoff) and the process is still there.
     await gw.waitForLog((l) => String(l.msg).startsWith("relay dial failed"), "first failed dial");
-    await gw.waitForLog(() => gw.lines.filter((x) => String(x.msg).startsWith("relay dial failed")).length >= 2, "second failed dial", 20_000);
+    await gw.waitForLog(
+      () => gw.lines.filter((x) => String(x.msg).startsWith("relay dial failed")).length >= 2,
+      "second failed dial",
+      20_000,
+    );
     expect(stillRunning(gw)).toBe(true);
     const c = await connector(port);
     await c.waitFor("handshake", () => true, 20_000);
@@ -115,25 +142,38 @@ describe("hermes-gateway run stays up through outages (no health port, nothing e
     const c = await connector();
     const gw = gateway(c.baseUrl, {}, undefined);
     await c.waitFor("handshake");
-    for (const [i, drop] of [() => c.dropConnections(1000, "bye"), () => c.dropConnections(1012), () => c.dropConnections(1006, "", { terminate: true })].entries()) {
+    for (const [i, drop] of [
+      () => c.dropConnections(1000, "bye"),
+      () => c.dropConnections(1012),
+      () => c.dropConnections(1006, "", { terminate: true }),
+    ].entries()) {
       const handshaken = c.waitFor("handshake", () => true, 20_000);
       drop();
       await handshaken;
       expect(stillRunning(gw)).toBe(true);
       c.pushInbound(ev(`after drop ${i}`));
-      await whenOutbound(c, () => replyCounts(c).get(`after drop ${i}`) === 1, `reply after drop ${i}`);
+      await whenOutbound(
+        c,
+        () => replyCounts(c).get(`after drop ${i}`) === 1,
+        `reply after drop ${i}`,
+      );
     }
     expect(c.dialCount(GW)).toBe(4);
     expect(await gw.stop("SIGTERM")).toBe(0);
   }, 60_000);
 
   it("a secret refused before any handshake is retried with backoff, not a reason to exit", async () => {
-    const c = await new ReferenceConnector({ gateways: { [GW]: ["some-other-secret-0123456789abcdef"] } }).start();
+    const c = await new ReferenceConnector({
+      gateways: { [GW]: ["some-other-secret-0123456789abcdef"] },
+    }).start();
     cleanups.push(() => c.stop());
     const gw = gateway(c.baseUrl);
     for (let i = 0; i < 3; i++) await c.waitFor("refused", () => true, 20_000);
     // From the third refusal in a row: an error line that names the fix.
-    const line = await gw.waitForLog((l) => String(l.msg).includes("refused this gateway's secret"), "the refusal error");
+    const line = await gw.waitForLog(
+      (l) => String(l.msg).includes("refused this gateway's secret"),
+      "the refusal error",
+    );
     expect(line.level).toBe(50);
     expect(String(line.msg)).toContain("hermes gateway enroll");
     expect(stillRunning(gw)).toBe(true);
@@ -160,13 +200,24 @@ describe("no message lost, none answered twice", () => {
     expect(c.bufferOf(GW)).toHaveLength(0); // all acked: the connector will not replay them
 
     const second = gateway(c.baseUrl, env, home);
-    await second.waitForLog((l) => l.msg === "turn journal: running again the turns that did not finish before the last stop", "recovery");
-    await whenOutbound(c, () => texts.every((t) => replyCounts(c).has(`re: ${t}`)), "every reply", 60_000);
+    await second.waitForLog(
+      (l) =>
+        l.msg === "turn journal: running again the turns that did not finish before the last stop",
+      "recovery",
+    );
+    await whenOutbound(
+      c,
+      () => texts.every((t) => replyCounts(c).has(`re: ${t}`)),
+      "every reply",
+      60_000,
+    );
     const counts = replyCounts(c);
     const duplicates = [...counts.values()].reduce((n, k) => n + (k - 1), 0);
     expect(duplicates).toBeLessThanOrEqual(1); // at most the one turn cut off mid-send at the budget
     // Replies in one chat keep the chat's order.
-    const order = c.outbound.filter((o) => o.action.op === "send").map((o) => String(o.action["content"]));
+    const order = c.outbound
+      .filter((o) => o.action.op === "send")
+      .map((o) => String(o.action["content"]));
     const firstSeen = [...new Set(order)];
     expect(firstSeen).toEqual(texts.map((t) => `re: ${t}`));
     expect(await second.stop("SIGTERM")).toBe(0);
@@ -222,7 +273,10 @@ describe("no message lost, none answered twice", () => {
     const again = gateway(c.baseUrl, {}, home);
     await c.waitFor("handshake");
     c.pushInbound(ev("once"));
-    await again.waitForLog((l) => l.msg === "duplicate message dropped", "the duplicate dropped after the restart");
+    await again.waitForLog(
+      (l) => l.msg === "duplicate message dropped",
+      "the duplicate dropped after the restart",
+    );
     c.pushInbound(ev("fresh"));
     await whenOutbound(c, () => replyCounts(c).get("fresh") === 1, "a fresh message's reply");
     expect(replyCounts(c).get("once")).toBe(2);
@@ -245,10 +299,29 @@ describe("bounded: one crafted frame cannot freeze it, and shutdown keeps to its
     const c = await connector();
     const gw = gateway(c.baseUrl);
     await c.waitFor("handshake");
-    c.pushPassthrough({ platform: "discord", botId: "", method: "POST", path: "/interactions", headers: [], bodyB64: `${"A".repeat(36)}!` });
-    c.pushPassthrough({ platform: "discord", botId: "", method: "POST", path: "/interactions", headers: [], bodyB64: `${"=".repeat(100_000)}A` });
+    c.pushPassthrough({
+      platform: "discord",
+      botId: "",
+      method: "POST",
+      path: "/interactions",
+      headers: [],
+      bodyB64: `${"A".repeat(36)}!`,
+    });
+    c.pushPassthrough({
+      platform: "discord",
+      botId: "",
+      method: "POST",
+      path: "/interactions",
+      headers: [],
+      bodyB64: `${"=".repeat(100_000)}A`,
+    });
     c.pushInbound(ev("still here"));
-    await whenOutbound(c, () => replyCounts(c).get("still here") === 1, "the reply after the crafted frames", 15_000);
+    await whenOutbound(
+      c,
+      () => replyCounts(c).get("still here") === 1,
+      "the reply after the crafted frames",
+      15_000,
+    );
     expect(await gw.stop("SIGTERM")).toBe(0);
   }, 30_000);
 
@@ -257,7 +330,10 @@ describe("bounded: one crafted frame cannot freeze it, and shutdown keeps to its
     const frames: Array<{ type: string }> = [];
     const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
     await new Promise<void>((r) => wss.once("listening", () => r()));
-    cleanups.push(() => new Promise<void>((r) => (wss.clients.forEach((w) => w.terminate()), wss.close(() => r()))));
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => (wss.clients.forEach((w) => w.terminate()), wss.close(() => r()))),
+    );
     let sendSeen!: () => void;
     const sendArrived = new Promise<void>((r) => (sendSeen = r));
     let socket: import("ws").WebSocket | null = null;
@@ -268,7 +344,10 @@ describe("bounded: one crafted frame cannot freeze it, and shutdown keeps to its
           if (line.trim() === "") continue;
           const f = JSON.parse(line) as { type: string; action?: { op?: string } };
           frames.push(f);
-          if (f.type === "hello") ws.send(`${JSON.stringify({ type: "descriptor", descriptor: { platform: "discord", max_message_length: 2000 } })}\n`);
+          if (f.type === "hello")
+            ws.send(
+              `${JSON.stringify({ type: "descriptor", descriptor: { platform: "discord", max_message_length: 2000 } })}\n`,
+            );
           if (f.type === "outbound" && f.action?.op === "send") sendSeen();
         }
       });

@@ -12,7 +12,12 @@ afterAll(() => rmSync(home, { recursive: true, force: true }));
 const baseEnv = { PATH: process.env.PATH ?? "", HERMES_HOME: home };
 
 function dev(args: string[], input?: string) {
-  return spawnSync(process.execPath, [BIN, "dev", ...args], { env: baseEnv, encoding: "utf8", timeout: 30_000, ...(input !== undefined ? { input } : {}) });
+  return spawnSync(process.execPath, [BIN, "dev", ...args], {
+    env: baseEnv,
+    encoding: "utf8",
+    timeout: 30_000,
+    ...(input !== undefined ? { input } : {}),
+  });
 }
 const HEX_SECRET = /[0-9a-f]{64}/;
 
@@ -20,7 +25,9 @@ describe("hermes-gateway dev", () => {
   it("--script sends each message through the real link and prints each reply, exit 0", () => {
     const r = dev(["--script", "hi", "how are you"]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/connected: gateway gw-dev ↔ reference connector ws:\/\/127\.0\.0\.1:\d+\/relay \(agent: echo\)/);
+    expect(r.stdout).toMatch(
+      /connected: gateway gw-dev ↔ reference connector ws:\/\/127\.0\.0\.1:\d+\/relay \(agent: echo\)/,
+    );
     expect(r.stdout).toContain("you   › hi\nagent › hi\n");
     expect(r.stdout).toContain("you   › how are you\nagent › how are you\n");
     expect(r.stdout + r.stderr).not.toMatch(HEX_SECRET);
@@ -36,7 +43,14 @@ describe("hermes-gateway dev", () => {
   it("--verbose prints the frames (hello, descriptor, inbound, outbound, going_idle) without the secret", () => {
     const r = dev(["--script", "x", "--verbose"]);
     expect(r.status).toBe(0);
-    for (const t of ['"type":"hello"', '"type":"descriptor"', '"type":"inbound"', '"type":"outbound"', '"type":"going_idle_ack"']) expect(r.stdout).toContain(t);
+    for (const t of [
+      '"type":"hello"',
+      '"type":"descriptor"',
+      '"type":"inbound"',
+      '"type":"outbound"',
+      '"type":"going_idle_ack"',
+    ])
+      expect(r.stdout).toContain(t);
     expect(r.stdout + r.stderr).not.toMatch(HEX_SECRET);
   });
 
@@ -57,31 +71,63 @@ describe("hermes-gateway dev", () => {
 describe("hermes-gateway dev-connector", () => {
   it("prints {url, controlUrl, controlToken}; a gateway run against it answers messages posted to the control API with the token, past its egress guard", async () => {
     const secret = "dev-connector-test-secret-value";
-    const child = spawn(process.execPath, [BIN, "dev-connector", "--gateway", `gw-x:${secret}`, "--egress-guard"], { env: baseEnv, stdio: ["ignore", "pipe", "pipe"] });
-    const line = await new Promise<string>((resolve) => child.stdout.once("data", (d: Buffer) => resolve(d.toString().split("\n")[0]!)));
-    const { url, controlUrl, controlToken } = JSON.parse(line) as { url: string; controlUrl: string; controlToken: string };
+    const child = spawn(
+      process.execPath,
+      [BIN, "dev-connector", "--gateway", `gw-x:${secret}`, "--egress-guard"],
+      { env: baseEnv, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const line = await new Promise<string>((resolve) =>
+      child.stdout.once("data", (d: Buffer) => resolve(d.toString().split("\n")[0]!)),
+    );
+    const { url, controlUrl, controlToken } = JSON.parse(line) as {
+      url: string;
+      controlUrl: string;
+      controlToken: string;
+    };
     expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/relay$/);
     expect(controlUrl).toBe(url.replace("ws://", "http://").replace(/\/relay$/, "/dev"));
     expect(controlToken).toMatch(HEX_SECRET);
     const auth = { authorization: `Bearer ${controlToken}` };
 
-    const gw = new GatewayProcess(["run"], { GATEWAY_RELAY_URL: url, GATEWAY_RELAY_ID: "gw-x", GATEWAY_RELAY_SECRET: secret, GATEWAY_RELAY_PLATFORMS: "telegram" });
+    const gw = new GatewayProcess(["run"], {
+      GATEWAY_RELAY_URL: url,
+      GATEWAY_RELAY_ID: "gw-x",
+      GATEWAY_RELAY_SECRET: secret,
+      GATEWAY_RELAY_PLATFORMS: "telegram",
+    });
     try {
       await gw.waitForLog((l) => String(l.msg).startsWith("relay link up"), "link");
-      const body = JSON.stringify({ event: { text: "from curl", source: { platform: "telegram", chat_id: "42", chat_type: "dm", user_id: "7" } } });
-      const unauthorized = await fetch(`${controlUrl}/inbound`, { method: "POST", headers: { "content-type": "application/json" }, body });
+      const body = JSON.stringify({
+        event: {
+          text: "from curl",
+          source: { platform: "telegram", chat_id: "42", chat_type: "dm", user_id: "7" },
+        },
+      });
+      const unauthorized = await fetch(`${controlUrl}/inbound`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
       expect(unauthorized.status).toBe(401);
-      const post = await fetch(`${controlUrl}/inbound`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body });
+      const post = await fetch(`${controlUrl}/inbound`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json" },
+        body,
+      });
       expect(await post.json()).toEqual({ delivered: "live" });
       type Outbound = { outbound: { action: { op: string; content: string } }[] };
       const outbound = await eventually(async () => {
-        const body = (await (await fetch(`${controlUrl}/outbound`, { headers: auth })).json()) as Outbound;
+        const body = (await (
+          await fetch(`${controlUrl}/outbound`, { headers: auth })
+        ).json()) as Outbound;
         // Only the reply: typing (cosmetic) comes first.
         const replies = body.outbound.filter((o) => o.action.op === "send");
         return replies.length > 0 && replies;
       }, "the echo at the connector");
       // Accepted by the guard: the reply names the chat's author, as the connector needs for a DM.
-      expect(outbound.map((o) => o.action)).toMatchObject([{ op: "send", content: "from curl", metadata: { user_id: "7" } }]);
+      expect(outbound.map((o) => o.action)).toMatchObject([
+        { op: "send", content: "from curl", metadata: { user_id: "7" } },
+      ]);
       const state = await (await fetch(`${controlUrl}/state`, { headers: auth })).text();
       expect(JSON.parse(state)).toMatchObject({ gateways: { "gw-x": { connected: true } } });
       expect(state).not.toContain(secret);
@@ -96,10 +142,18 @@ describe("hermes-gateway dev-connector", () => {
   });
 
   it("--enroll-token adds a fresh single-use enrollment token; POST /dev/enrollment-token mints more", async () => {
-    const child = spawn(process.execPath, [BIN, "dev-connector", "--enroll-token"], { env: baseEnv, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, "dev-connector", "--enroll-token"], {
+      env: baseEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     try {
-      const line = await new Promise<string>((resolve) => child.stdout.once("data", (d: Buffer) => resolve(d.toString().split("\n")[0]!)));
-      const { url, controlUrl, controlToken, enrollmentToken } = JSON.parse(line) as Record<string, string>;
+      const line = await new Promise<string>((resolve) =>
+        child.stdout.once("data", (d: Buffer) => resolve(d.toString().split("\n")[0]!)),
+      );
+      const { url, controlUrl, controlToken, enrollmentToken } = JSON.parse(line) as Record<
+        string,
+        string
+      >;
       expect(enrollmentToken).toMatch(/^enr_[0-9a-f]{32}$/);
       const base = url!.replace("ws://", "http://").replace(/\/relay$/, "");
       const redeem = (token: string, gatewayId: string) =>
@@ -131,7 +185,11 @@ describe("hermes-gateway dev-connector", () => {
     [["--gateway", "no-colon"], "--gateway expects ID:SECRET"],
     [["--gateway", "id:"], "--gateway expects ID:SECRET"],
   ])("%j is a usage error (exit 2)", (args, message) => {
-    const r = spawnSync(process.execPath, [BIN, "dev-connector", ...args], { env: baseEnv, encoding: "utf8", timeout: 10_000 });
+    const r = spawnSync(process.execPath, [BIN, "dev-connector", ...args], {
+      env: baseEnv,
+      encoding: "utf8",
+      timeout: 10_000,
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(message);
   });

@@ -4,7 +4,11 @@
 // signed-HTTP receiver, and no secret in any output.
 import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { buildSessionKey, RELAY_DISABLED_MESSAGE, type WireMessageEvent } from "@hermes/relay-adapter";
+import {
+  buildSessionKey,
+  RELAY_DISABLED_MESSAGE,
+  type WireMessageEvent,
+} from "@hermes/relay-adapter";
 import { ReferenceConnector, type OutboundRecord } from "@hermes/relay-adapter/testing";
 import { eventually } from "@hermes/vitest-config/eventually";
 import { afterEach, describe, expect, it } from "vitest";
@@ -21,7 +25,11 @@ const { cleanups, processes } = fixture;
 afterEach(() => fixture.teardown());
 const connector = (): Promise<ReferenceConnector> => fixture.connector();
 
-function gateway(c: ReferenceConnector, env: Record<string, string> = {}, files: Record<string, string> = {}): GatewayProcess {
+function gateway(
+  c: ReferenceConnector,
+  env: Record<string, string> = {},
+  files: Record<string, string> = {},
+): GatewayProcess {
   const p = new GatewayProcess(
     ["run"],
     {
@@ -45,7 +53,9 @@ const ev = (text: string, chat = "C1", user = "U1"): WireMessageEvent => ({
 });
 
 const sends = (c: ReferenceConnector, chat?: string): string[] =>
-  c.outbound.filter((o) => o.action.op === "send" && (chat === undefined || o.action["chat_id"] === chat)).map((o) => String(o.action["content"]));
+  c.outbound
+    .filter((o) => o.action.op === "send" && (chat === undefined || o.action["chat_id"] === chat))
+    .map((o) => String(o.action["content"]));
 
 async function replyTo(c: ReferenceConnector, chat: string, n: number): Promise<void> {
   await eventually(() => sends(c, chat).length >= n, `${n} replies in ${chat}`);
@@ -59,12 +69,25 @@ describe("message in → agent → reply out", () => {
     c.pushInbound(ev("hello there"));
     await replyTo(c, "C1", 1);
     expect(sends(c)).toEqual(["hello there"]);
-    expect((await gw.waitForLog((l) => l.msg === "V8 young generation")).youngGeneration).toBe("kept at its initial size");
+    expect((await gw.waitForLog((l) => l.msg === "V8 young generation")).youngGeneration).toBe(
+      "kept at its initial size",
+    );
     const health = await gw.waitForLog((l) => l.msg === "health endpoint listening", "health url");
     const body = (await (await fetch(String(health["url"]))).json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ ok: true, relay: { state: "connected", platform: "discord", dialCount: 1, authRevoked: false }, turnsInFlight: 0, draining: false });
+    expect(body).toMatchObject({
+      ok: true,
+      relay: { state: "connected", platform: "discord", dialCount: 1, authRevoked: false },
+      turnsInFlight: 0,
+      draining: false,
+    });
     await eventually(() => c.policies.length === 1, "policy");
-    expect(c.policies[0]).toEqual({ gatewayId: GW, platform: "discord", requireAddress: true, freeResponseScopes: [], allowOtherBots: false });
+    expect(c.policies[0]).toEqual({
+      gatewayId: GW,
+      platform: "discord",
+      requireAddress: true,
+      freeResponseScopes: [],
+      allowOtherBots: false,
+    });
     expect(await gw.stop("SIGTERM")).toBe(0);
   });
 
@@ -97,17 +120,25 @@ describe("message in → agent → reply out", () => {
       req.on("end", () => {
         const e = JSON.parse(body) as { text: string };
         seen.push(e);
-        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ reply: `http saw ${e.text}` }));
+        res
+          .writeHead(200, { "content-type": "application/json" })
+          .end(JSON.stringify({ reply: `http saw ${e.text}` }));
       });
     });
     await new Promise<void>((r) => agentServer.listen(0, "127.0.0.1", r));
     cleanups.push(() => new Promise((r) => agentServer.close(r)));
-    gateway(c, { GATEWAY_AGENT: `http://127.0.0.1:${(agentServer.address() as AddressInfo).port}/turn` });
+    gateway(c, {
+      GATEWAY_AGENT: `http://127.0.0.1:${(agentServer.address() as AddressInfo).port}/turn`,
+    });
     await c.waitFor("handshake");
     c.pushInbound(ev("over http"));
     await replyTo(c, "C1", 1);
     expect(sends(c)).toEqual(["http saw over http"]);
-    expect(seen[0]).toMatchObject({ text: "over http", messageType: "text", source: { chat_id: "C1", user_id: "U1" } });
+    expect(seen[0]).toMatchObject({
+      text: "over http",
+      messageType: "text",
+      source: { chat_id: "C1", user_id: "U1" },
+    });
   });
 
   it("splits a long reply to the descriptor's max length, in order", async () => {
@@ -116,7 +147,10 @@ describe("message in → agent → reply out", () => {
     await c.waitFor("handshake");
     const long = Array.from({ length: 500 }, (_, i) => `w${i}`).join(" "); // > 2000 chars (Discord)
     c.pushInbound(ev(long));
-    await eventually(() => sends(c).join(" ").replace(/\s+/g, " ").length >= long.length - 5, "all chunks");
+    await eventually(
+      () => sends(c).join(" ").replace(/\s+/g, " ").length >= long.length - 5,
+      "all chunks",
+    );
     const chunks = sends(c);
     expect(chunks.length).toBeGreaterThan(1);
     for (const ch of chunks) expect([...ch].length).toBeLessThanOrEqual(2000);
@@ -135,7 +169,9 @@ describe("turns", () => {
     c.pushInbound(ev("sleep10 second", "A"));
     c.pushInbound(ev("sleep10 other", "B"));
     await replyTo(c, "A", 2);
-    const order = c.outbound.filter((o: OutboundRecord) => o.action.op === "send").map((o: OutboundRecord) => String(o.action["content"]));
+    const order = c.outbound
+      .filter((o: OutboundRecord) => o.action.op === "send")
+      .map((o: OutboundRecord) => String(o.action["content"]));
     expect(order).toEqual(["done sleep10 other", "done sleep1500 first", "done sleep10 second"]);
   });
 
@@ -145,11 +181,25 @@ describe("turns", () => {
     await c.waitFor("handshake");
     c.pushInbound(ev("sleep20000 stuck", "A"));
     c.pushInbound(ev("sleep800 fine", "B"));
-    const health = String((await gw.waitForLog((l) => l.msg === "health endpoint listening", "health url"))["url"]);
-    await eventually(async () => ((await (await fetch(health)).json()) as { turnsInFlight: number }).turnsInFlight === 2, "both turns running");
-    const key = buildSessionKey({ platform: "discord", chat_type: "dm", chat_id: "A", user_id: "U1" });
+    const health = String(
+      (await gw.waitForLog((l) => l.msg === "health endpoint listening", "health url"))["url"],
+    );
+    await eventually(
+      async () =>
+        ((await (await fetch(health)).json()) as { turnsInFlight: number }).turnsInFlight === 2,
+      "both turns running",
+    );
+    const key = buildSessionKey({
+      platform: "discord",
+      chat_type: "dm",
+      chat_id: "A",
+      user_id: "U1",
+    });
     expect(c.pushInterrupt(key, "A")).toEqual({ delivered: "live" });
-    await gw.waitForLog((l) => l.msg === "turn interrupted" && l["code"] === "AGENT_ABORTED" && l.level === 30, "aborted turn, logged at info");
+    await gw.waitForLog(
+      (l) => l.msg === "turn interrupted" && l["code"] === "AGENT_ABORTED" && l.level === 30,
+      "aborted turn, logged at info",
+    );
     await replyTo(c, "B", 1);
     c.pushInbound(ev("sleep0 after", "A"));
     await replyTo(c, "A", 1);
@@ -185,7 +235,13 @@ describe("lifecycle", () => {
 
   it("reconnects after the connector drops the socket (credentials read from $HERMES_HOME/.env)", async () => {
     const c = await connector();
-    const gw = gateway(c, { GATEWAY_RELAY_SECRET: "", GATEWAY_RELAY_ID: "" }, { ".env": `# written by hermes gateway enroll\nGATEWAY_RELAY_ID=${GW}\nGATEWAY_RELAY_SECRET=${SECRET}\n` });
+    const gw = gateway(
+      c,
+      { GATEWAY_RELAY_SECRET: "", GATEWAY_RELAY_ID: "" },
+      {
+        ".env": `# written by hermes gateway enroll\nGATEWAY_RELAY_ID=${GW}\nGATEWAY_RELAY_SECRET=${SECRET}\n`,
+      },
+    );
     await c.waitFor("handshake");
     c.dropConnections();
     await c.waitFor("handshake");
@@ -209,15 +265,35 @@ describe("lifecycle", () => {
   it("legacy signed-HTTP receiver: a signed delivery becomes a turn; a forged one is refused", async () => {
     const c = await connector();
     const port = await freePort();
-    const gw = gateway(c, { GATEWAY_RELAY_DELIVERY_KEY: DELIVERY_KEY, GATEWAY_RELAY_INBOUND_PORT: String(port) });
+    const gw = gateway(c, {
+      GATEWAY_RELAY_DELIVERY_KEY: DELIVERY_KEY,
+      GATEWAY_RELAY_INBOUND_PORT: String(port),
+    });
     const handshake = c.waitFor("handshake"); // the gateway dials before the receiver listens: wait from the spawn
-    const line = await gw.waitForLog((l) => l.msg === "signed-HTTP inbound receiver listening", "receiver");
+    const line = await gw.waitForLog(
+      (l) => l.msg === "signed-HTTP inbound receiver listening",
+      "receiver",
+    );
     await handshake;
     const url = String(line["url"]);
-    expect(await c.deliverSigned(url, { type: "message", event: ev("via http") }, { deliveryKey: DELIVERY_KEY })).toEqual({ status: 200, body: '{"ok":true}' });
+    expect(
+      await c.deliverSigned(
+        url,
+        { type: "message", event: ev("via http") },
+        { deliveryKey: DELIVERY_KEY },
+      ),
+    ).toEqual({ status: 200, body: '{"ok":true}' });
     await replyTo(c, "C1", 1);
     expect(sends(c)).toEqual(["via http"]);
-    expect((await c.deliverSigned(url, { type: "message", event: ev("forged") }, { deliveryKey: "wrong-key-0000" })).status).toBe(401);
+    expect(
+      (
+        await c.deliverSigned(
+          url,
+          { type: "message", event: ev("forged") },
+          { deliveryKey: "wrong-key-0000" },
+        )
+      ).status,
+    ).toBe(401);
     await gw.stop();
   });
 });
@@ -225,7 +301,11 @@ describe("lifecycle", () => {
 describe("authorization and configuration", () => {
   it("a relay event is admitted through upstream trust only; a bad config exits 2 naming the key", async () => {
     const c = await connector();
-    const bad = new GatewayProcess(["run"], { GATEWAY_RELAY_URL: c.baseUrl, GATEWAY_RELAY_PLATFORMS: "discord", GATEWAY_AGENT_TIMEOUT_MS: "soon" });
+    const bad = new GatewayProcess(["run"], {
+      GATEWAY_RELAY_URL: c.baseUrl,
+      GATEWAY_RELAY_PLATFORMS: "discord",
+      GATEWAY_AGENT_TIMEOUT_MS: "soon",
+    });
     processes.push(bad);
     expect(await bad.exited).toBe(2);
     expect(bad.raw).toContain("GATEWAY_AGENT_TIMEOUT_MS (from env)");

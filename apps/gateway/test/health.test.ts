@@ -5,7 +5,13 @@ import { GatewayMetrics } from "../src/ops/metrics.js";
 import { parseExposition } from "./support/exposition.js";
 
 const connected: HealthState = {
-  relay: { state: "connected", platform: "discord", dialCount: 2, lastClose: { code: 1006, reason: "" }, authRevoked: false },
+  relay: {
+    state: "connected",
+    platform: "discord",
+    dialCount: 2,
+    lastClose: { code: 1006, reason: "" },
+    authRevoked: false,
+  },
   turnsInFlight: 1,
   draining: false,
 };
@@ -21,7 +27,10 @@ describe("health server", () => {
     expect(r.status).toBe(200);
     expect(await r.json()).toEqual({ ok: true, ...state });
     state = { ...state, relay: { ...state.relay!, authRevoked: true, state: "disabled" } };
-    expect(await (await fetch(server.url)).json()).toMatchObject({ ok: false, relay: { authRevoked: true } });
+    expect(await (await fetch(server.url)).json()).toMatchObject({
+      ok: false,
+      relay: { authRevoked: true },
+    });
     expect((await fetch(server.url.replace("/healthz", "/other"))).status).toBe(404);
     expect((await fetch(server.url.replace("/healthz", "/metrics"))).status).toBe(404); // no metrics source given
     expect((await fetch(server.url, { method: "POST" })).status).toBe(405);
@@ -37,19 +46,39 @@ describe("health server", () => {
     };
     expect(await get()).toEqual({ status: 200, body: { ready: true } });
     state = { ...connected, relay: { ...connected.relay!, state: "connecting" } };
-    expect(await get()).toEqual({ status: 503, body: { ready: false, reason: "relay link connecting (not handshaken)" } });
+    expect(await get()).toEqual({
+      status: 503,
+      body: { ready: false, reason: "relay link connecting (not handshaken)" },
+    });
     state = { ...connected, draining: true };
-    expect(await get()).toMatchObject({ status: 503, body: { ready: false, reason: expect.stringContaining("draining") } });
+    expect(await get()).toMatchObject({
+      status: 503,
+      body: { ready: false, reason: expect.stringContaining("draining") },
+    });
     state = { ...connected, relay: { ...connected.relay!, state: "disabled", authRevoked: true } };
-    expect(await get()).toMatchObject({ status: 503, body: { reason: expect.stringContaining("revoked") } });
+    expect(await get()).toMatchObject({
+      status: 503,
+      body: { reason: expect.stringContaining("revoked") },
+    });
     expect((await fetch(server.url)).status).toBe(200); // liveness is unaffected
     expect((await fetch(ready, { method: "DELETE" })).status).toBe(405);
   });
 
   it("/metrics: Prometheus text from a private registry, events and gauges read at scrape time", async () => {
-    let snap: MetricsSnapshot = { linkState: "connecting", dials: 1, closeCodes: {}, queueDepth: 0, turnsInFlight: 0 };
+    let snap: MetricsSnapshot = {
+      linkState: "connecting",
+      dials: 1,
+      closeCodes: {},
+      queueDepth: 0,
+      turnsInFlight: 0,
+    };
     const metrics = new GatewayMetrics({ version: "9.9.9-test", collect: () => snap });
-    server = await startHealthServer({ host: "127.0.0.1", port: 0, state: () => connected, metrics });
+    server = await startHealthServer({
+      host: "127.0.0.1",
+      port: 0,
+      state: () => connected,
+      metrics,
+    });
     const url = server.url.replace("/healthz", "/metrics");
     const scrape = async () => {
       const r = await fetch(url);
@@ -63,7 +92,16 @@ describe("health server", () => {
     expect(first.value("hermes_gateway_link_state", { state: "connecting" })).toBe(1);
     expect(first.value("hermes_gateway_link_state", { state: "connected" })).toBe(0);
     expect(first.value("hermes_gateway_dials_total")).toBe(1);
-    for (const outcome of ["replied", "empty", "denied", "failed", "cancelled", "draining", "shed", "duplicate"]) {
+    for (const outcome of [
+      "replied",
+      "empty",
+      "denied",
+      "failed",
+      "cancelled",
+      "draining",
+      "shed",
+      "duplicate",
+    ]) {
       expect(first.value("hermes_gateway_turns_total", { outcome })).toBe(0);
     }
     expect(first.type("hermes_gateway_turns_total")).toBe("counter");
@@ -82,7 +120,13 @@ describe("health server", () => {
     metrics.outbound(outboundKind({ success: false, unsupported: true }));
     metrics.outbound(outboundKind({ success: false, code: "egress_declined" }));
     metrics.outbound(outboundKind({ success: false, error: "relay transport not connected" }));
-    snap = { linkState: "connected", dials: 3, closeCodes: { 1006: 2, 4401: 1 }, queueDepth: 5, turnsInFlight: 2 };
+    snap = {
+      linkState: "connected",
+      dials: 3,
+      closeCodes: { 1006: 2, 4401: 1 },
+      queueDepth: 5,
+      turnsInFlight: 2,
+    };
 
     const m = await scrape();
     expect(m.value("hermes_gateway_link_state", { state: "connected" })).toBe(1);
@@ -96,9 +140,15 @@ describe("health server", () => {
     expect(m.value("hermes_gateway_turns_total", { outcome: "shed" })).toBe(1);
     expect(m.value("hermes_gateway_duplicates_dropped_total")).toBe(1);
     expect(m.value("hermes_gateway_turn_duration_seconds_count", { outcome: "replied" })).toBe(2);
-    expect(m.value("hermes_gateway_turn_duration_seconds_bucket", { outcome: "replied", le: "0.25" })).toBe(1);
-    expect(m.value("hermes_gateway_turn_duration_seconds_bucket", { outcome: "replied", le: "5" })).toBe(2);
-    expect(m.value("hermes_gateway_turn_duration_seconds_sum", { outcome: "replied" })).toBeCloseTo(3.2);
+    expect(
+      m.value("hermes_gateway_turn_duration_seconds_bucket", { outcome: "replied", le: "0.25" }),
+    ).toBe(1);
+    expect(
+      m.value("hermes_gateway_turn_duration_seconds_bucket", { outcome: "replied", le: "5" }),
+    ).toBe(2);
+    expect(m.value("hermes_gateway_turn_duration_seconds_sum", { outcome: "replied" })).toBeCloseTo(
+      3.2,
+    );
     for (const kind of ["ok", "ambiguous", "unsupported", "declined", "failed"]) {
       expect(m.value("hermes_gateway_outbound_results_total", { kind })).toBe(1);
     }
@@ -114,11 +164,21 @@ describe("health server", () => {
   });
 
   it("two GatewayMetrics in one process do not share or clash (private registries)", async () => {
-    const collect = (): MetricsSnapshot => ({ linkState: "connected", dials: 0, closeCodes: {}, queueDepth: 0, turnsInFlight: 0 });
+    const collect = (): MetricsSnapshot => ({
+      linkState: "connected",
+      dials: 0,
+      closeCodes: {},
+      queueDepth: 0,
+      turnsInFlight: 0,
+    });
     const a = new GatewayMetrics({ version: "a", collect, processMetrics: false });
     const b = new GatewayMetrics({ version: "b", collect, processMetrics: false });
     a.turn("failed", 1);
-    expect(parseExposition(await a.render()).value("hermes_gateway_turns_total", { outcome: "failed" })).toBe(1);
-    expect(parseExposition(await b.render()).value("hermes_gateway_turns_total", { outcome: "failed" })).toBe(0);
+    expect(
+      parseExposition(await a.render()).value("hermes_gateway_turns_total", { outcome: "failed" }),
+    ).toBe(1);
+    expect(
+      parseExposition(await b.render()).value("hermes_gateway_turns_total", { outcome: "failed" }),
+    ).toBe(0);
   });
 });

@@ -38,10 +38,16 @@ function gateway(env: Record<string, string>): GatewayProcess {
 }
 
 /** The bin to completion, asynchronously (the connector lives in this process and must keep answering). */
-function runBin(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; out: string; err: string }> {
+function runBin(
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; out: string; err: string }> {
   const home = mkdtempSync(join(tmpdir(), "gw-ops-"));
   cleanups.push(() => rmSync(home, { recursive: true, force: true }));
-  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? "", HERMES_HOME: home, ...env } });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH ?? "", HERMES_HOME: home, ...env },
+  });
   let out = "";
   let err = "";
   child.stdout.on("data", (b: Buffer) => (out += b.toString()));
@@ -65,7 +71,8 @@ const ev = (text: string, chat = "C1"): WireMessageEvent => ({
 });
 
 /** Replies "ok", except to "hold": then it writes a marker file and sleeps (until killed). */
-const holdingAgent = (marker: string) => `exec:input=$(cat); case "$input" in *'"hold"'*) touch ${marker}; sleep 30;; esac; echo ok`;
+const holdingAgent = (marker: string) =>
+  `exec:input=$(cat); case "$input" in *'"hold"'*) touch ${marker}; sleep 30;; esac; echo ok`;
 
 function markerFile(): string {
   const dir = mkdtempSync(join(tmpdir(), "gw-ops-hold-"));
@@ -77,8 +84,15 @@ describe("/metrics and /readyz of the running bin", () => {
   it("ready while connected, metrics count turns, outbound results, dials and closes; not ready while draining", async () => {
     const c = await connector();
     const marker = markerFile();
-    const gw = gateway({ ...relayEnv(c), GATEWAY_HEALTH_PORT: "0", GATEWAY_AGENT: holdingAgent(marker), GATEWAY_DRAIN_TIMEOUT_MS: "5000" });
-    const healthz = String((await gw.waitForLog((l) => l.msg === "health endpoint listening"))["url"]);
+    const gw = gateway({
+      ...relayEnv(c),
+      GATEWAY_HEALTH_PORT: "0",
+      GATEWAY_AGENT: holdingAgent(marker),
+      GATEWAY_DRAIN_TIMEOUT_MS: "5000",
+    });
+    const healthz = String(
+      (await gw.waitForLog((l) => l.msg === "health endpoint listening"))["url"],
+    );
     const readyz = healthz.replace("/healthz", "/readyz");
     const scrape = async () => {
       const res = await fetch(healthz.replace("/healthz", "/metrics"));
@@ -106,9 +120,15 @@ describe("/metrics and /readyz of the running bin", () => {
 
     // A dropped link: counted by close code; /readyz is 503 until the re-dial handshakes.
     c.dropConnections(1012, "service restart");
-    await gw.waitForLog((l) => typeof l.msg === "string" && l.msg.startsWith("relay link closed (1012"), "close log");
+    await gw.waitForLog(
+      (l) => typeof l.msg === "string" && l.msg.startsWith("relay link closed (1012"),
+      "close log",
+    );
     expect((await fetch(readyz)).status).toBe(503);
-    await eventually(async () => (await fetch(readyz)).status === 200, "ready again after the re-dial");
+    await eventually(
+      async () => (await fetch(readyz)).status === 200,
+      "ready again after the re-dial",
+    );
     const after = await scrape();
     expect(after.value("hermes_gateway_link_closes_total", { code: "1012" })).toBe(1);
     expect(after.value("hermes_gateway_dials_total")).toBe(2);
@@ -121,7 +141,10 @@ describe("/metrics and /readyz of the running bin", () => {
     await gw.waitForLog((l) => l.msg === "draining");
     const notReady = await fetch(readyz);
     expect(notReady.status).toBe(503);
-    expect(await notReady.json()).toMatchObject({ ready: false, reason: expect.stringContaining("draining") });
+    expect(await notReady.json()).toMatchObject({
+      ready: false,
+      reason: expect.stringContaining("draining"),
+    });
     expect((await fetch(healthz)).status).toBe(200);
     expect(await gw.exited).toBe(0); // the held turn is aborted at the 5 s drain budget
   });
@@ -133,7 +156,9 @@ describe("run --check --connect", () => {
     const closed = c.waitFor("close");
     const r = await runBin(["run", "--check", "--connect"], relayEnv(c));
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/✓ connected to ws:\/\/127\.0\.0\.1:\d+\/relay as gw-ops: handshake round trip \d+ ms/);
+    expect(r.out).toMatch(
+      /✓ connected to ws:\/\/127\.0\.0\.1:\d+\/relay as gw-ops: handshake round trip \d+ ms/,
+    );
     expect(r.out).toMatch(/platform\s+discord/);
     expect(r.out).toMatch(/max_message_length\s+2000/);
     expect(r.out).toMatch(/len_unit\s+chars/);
@@ -166,7 +191,10 @@ describe("run --check --connect", () => {
     const sockets: import("node:net").Socket[] = [];
     const silent = createServer((s) => void sockets.push(s));
     await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
-    cleanups.push(() => new Promise<void>((r) => (sockets.forEach((s) => s.destroy()), silent.close(() => r()))));
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => (sockets.forEach((s) => s.destroy()), silent.close(() => r()))),
+    );
     const r = await runBin(["run", "--check", "--connect", "--timeout", "300"], {
       GATEWAY_RELAY_URL: `ws://127.0.0.1:${(silent.address() as AddressInfo).port}`,
       GATEWAY_RELAY_PLATFORMS: "discord",
@@ -176,7 +204,10 @@ describe("run --check --connect", () => {
   });
 
   it("2: invalid configuration or a bad --timeout, naming what is wrong", async () => {
-    const bad = await runBin(["run", "--check", "--connect"], { GATEWAY_RELAY_URL: "ftp://x", GATEWAY_RELAY_PLATFORMS: "discord" });
+    const bad = await runBin(["run", "--check", "--connect"], {
+      GATEWAY_RELAY_URL: "ftp://x",
+      GATEWAY_RELAY_PLATFORMS: "discord",
+    });
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("GATEWAY_RELAY_URL (from env)");
     const off = await runBin(["run", "--check", "--connect"], {});
@@ -191,7 +222,10 @@ describe("run --check --connect", () => {
   it("3: the connector refuses the secret", async () => {
     const c = await connector();
     const refused = c.waitFor("refused");
-    const r = await runBin(["run", "--check", "--connect"], relayEnv(c, "not-the-right-secret-0123456789"));
+    const r = await runBin(
+      ["run", "--check", "--connect"],
+      relayEnv(c, "not-the-right-secret-0123456789"),
+    );
     await refused;
     expect(r.code).toBe(3);
     expect(r.err).toContain("refused the secret of gw-ops (close 4401 unauthorized)");
@@ -204,13 +238,20 @@ describe("logs of the built bin", () => {
   it("GATEWAY_LOG_FORMAT=json: every stdout line is JSON with pid and version; an interrupt is info", async () => {
     const c = await connector();
     const marker = markerFile();
-    const gw = gateway({ ...relayEnv(c), GATEWAY_LOG_FORMAT: "json", GATEWAY_AGENT: holdingAgent(marker) });
+    const gw = gateway({
+      ...relayEnv(c),
+      GATEWAY_LOG_FORMAT: "json",
+      GATEWAY_AGENT: holdingAgent(marker),
+    });
     await c.waitFor("handshake");
     const held = ev("hold");
     c.pushInbound(held);
     await eventually(() => existsSync(marker), "the held turn to start");
     c.pushInterrupt(buildSessionKey(held.source), "C1");
-    const interrupted = await gw.waitForLog((l) => l.msg === "turn interrupted", "turn interrupted");
+    const interrupted = await gw.waitForLog(
+      (l) => l.msg === "turn interrupted",
+      "turn interrupted",
+    );
     expect(interrupted.level).toBe(30);
     expect(await gw.stop()).toBe(0);
     const lines = gw.raw.split("\n").filter((l) => l !== "");
@@ -230,8 +271,18 @@ describe("logs of the built bin", () => {
       new Promise<string>((resolve, reject) => {
         const home = mkdtempSync(join(tmpdir(), "gw-ops-tty-"));
         cleanups.push(() => rmSync(home, { recursive: true, force: true }));
-        const env = { PATH: process.env.PATH ?? "", HERMES_HOME: home, TERM: "xterm", ...relayEnv(c), ...extra };
-        const child = spawn("script", ["-qefc", `exec ${process.execPath} ${BIN} run`, "/dev/null"], { env });
+        const env = {
+          PATH: process.env.PATH ?? "",
+          HERMES_HOME: home,
+          TERM: "xterm",
+          ...relayEnv(c),
+          ...extra,
+        };
+        const child = spawn(
+          "script",
+          ["-qefc", `exec ${process.execPath} ${BIN} run`, "/dev/null"],
+          { env },
+        );
         let out = "";
         child.stdout.on("data", (b: Buffer) => {
           out += b.toString();
@@ -260,7 +311,11 @@ describe("logs of the built bin", () => {
   });
 
   it("an invalid GATEWAY_LOG_FORMAT is a configuration error (exit 2) naming the key and source", async () => {
-    const r = await runBin(["run"], { GATEWAY_LOG_FORMAT: "xml", GATEWAY_RELAY_URL: "ws://127.0.0.1:9", GATEWAY_RELAY_PLATFORMS: "discord" });
+    const r = await runBin(["run"], {
+      GATEWAY_LOG_FORMAT: "xml",
+      GATEWAY_RELAY_URL: "ws://127.0.0.1:9",
+      GATEWAY_RELAY_PLATFORMS: "discord",
+    });
     expect(r.code).toBe(2);
     expect(r.err).toContain("GATEWAY_LOG_FORMAT (from env): expected one of json, pretty");
   });
@@ -281,11 +336,20 @@ describe("exec: agents through the built bin", () => {
     });
     await c.waitFor("handshake");
     c.pushInbound(ev("env please"));
-    const sent = await eventually(() => c.outbound.find((o) => o.action.op === "send") ?? false, "the agent's reply");
+    const sent = await eventually(
+      () => c.outbound.find((o) => o.action.op === "send") ?? false,
+      "the agent's reply",
+    );
     const childEnv = JSON.parse(String(sent.action["content"])) as Record<string, string>;
     expect(childEnv["HARMLESS_SETTING"]).toBe("visible");
     expect(childEnv["OPENAI_API_KEY"]).toBe("sk-pass-me");
-    for (const name of ["GATEWAY_RELAY_SECRET", "GATEWAY_RELAY_DELIVERY_KEY", "OTHER_SERVICE_TOKEN", "SAME_VALUE_AS_SECRET"]) expect(childEnv).not.toHaveProperty(name);
+    for (const name of [
+      "GATEWAY_RELAY_SECRET",
+      "GATEWAY_RELAY_DELIVERY_KEY",
+      "OTHER_SERVICE_TOKEN",
+      "SAME_VALUE_AS_SECRET",
+    ])
+      expect(childEnv).not.toHaveProperty(name);
     expect(Object.values(childEnv)).not.toContain(SECRET);
     expect(Object.values(childEnv)).not.toContain(DELIVERY_KEY);
   });
@@ -300,16 +364,31 @@ describe("exec: agents through the built bin", () => {
     writeFileSync(notExecutable, "#!/bin/sh\necho hi\n", { mode: 0o644 });
     // One gateway per agent: the command is fixed per process.
     const cases = [
-      { agent: `exec:${failing}`, expectMsg: "exited with 4", stderr: "model backend: connection refused" },
-      { agent: `exec:${notExecutable}`, expectMsg: "not executable (exit 126)", stderr: "Permission denied" },
-      { agent: `exec:${join(dir, "missing.sh")}`, expectMsg: "not found (exit 127)", stderr: "not found" },
+      {
+        agent: `exec:${failing}`,
+        expectMsg: "exited with 4",
+        stderr: "model backend: connection refused",
+      },
+      {
+        agent: `exec:${notExecutable}`,
+        expectMsg: "not executable (exit 126)",
+        stderr: "Permission denied",
+      },
+      {
+        agent: `exec:${join(dir, "missing.sh")}`,
+        expectMsg: "not found (exit 127)",
+        stderr: "not found",
+      },
     ];
     for (const k of cases) {
       const c = await connector();
       const gw = gateway({ ...relayEnv(c), GATEWAY_AGENT: k.agent });
       await c.waitFor("handshake");
       c.pushInbound(ev("x"));
-      const tail = await gw.waitForLog((l) => l.msg === "exec agent failed (tail of its stderr)", `stderr tail for ${k.agent}`);
+      const tail = await gw.waitForLog(
+        (l) => l.msg === "exec agent failed (tail of its stderr)",
+        `stderr tail for ${k.agent}`,
+      );
       expect(tail.level).toBe(40);
       expect(String(tail["stderr"])).toContain(k.stderr);
       const failed = await gw.waitForLog((l) => l.msg === "turn failed", "turn failed");

@@ -41,7 +41,12 @@ async function startFake(): Promise<{ fake: SpectrumFake; env: Record<string, st
 }
 
 /** The bin with Photon on and the credentials where `hermes photon setup` leaves them (.env). */
-function gateway(f: SpectrumFake, sdkEnv: Record<string, string>, home: string, extra: Record<string, string> = {}): GatewayProcess {
+function gateway(
+  f: SpectrumFake,
+  sdkEnv: Record<string, string>,
+  home: string,
+  extra: Record<string, string> = {},
+): GatewayProcess {
   const p = new GatewayProcess(
     ["run"],
     { ...sdkEnv, PHOTON_ENABLED: "1", PHOTON_ALLOWED_USERS: USER, ...extra },
@@ -52,7 +57,8 @@ function gateway(f: SpectrumFake, sdkEnv: Record<string, string>, home: string, 
   return p;
 }
 
-const repliesTo = (f: SpectrumFake, text: string) => f.sends.filter((s) => s.request["chatGuid"] === `any;-;${USER}` && s.request["text"] === text);
+const repliesTo = (f: SpectrumFake, text: string) =>
+  f.sends.filter((s) => s.request["chatGuid"] === `any;-;${USER}` && s.request["text"] === text);
 
 /** Polls a file the gateway writes (no event crosses the process boundary for it); a hang guard only. */
 async function eventually(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
@@ -65,94 +71,161 @@ async function eventually(check: () => boolean, what: string, timeoutMs = 60_000
 
 describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
   // The SDK loads in the gateway process (seconds on a loaded machine): generous hang guards.
-  it("answers an allowed iMessage through the agent, and never a stranger", { timeout: 180_000 }, async () => {
-    const { fake: f, env } = await startFake();
-    const gw = gateway(f, env, tempDir("gw-photon-"), { GATEWAY_HEALTH_PORT: "0", PHOTON_WORKING_TAPBACKS: "1" });
-    await gw.waitForLog((l) => l.msg === "photon iMessage channel running", "the channel running", 90_000);
-    // The SDK's two streams and the watch's: before they are open a fresh install has no cursor to catch up from.
-    await f.waitForStreams(3, 60_000);
-    f.push({ type: "text", from: STRANGER, text: "let me in" });
-    const hello = f.push({ type: "text", from: USER, text: "hello over iMessage" });
-    const [reply] = await f.waitForSends(1, 60_000);
-    expect(reply?.request).toMatchObject({ chatGuid: `any;-;${USER}`, text: "hello over iMessage" });
-    // PHOTON_WORKING_TAPBACKS: 👀 while the turn ran, then ✅ once it was answered.
-    await f.waitForCall((c) => c.method === "SetReaction" && (c.request["reaction"] as { emoji?: string } | undefined)?.emoji === "✅", 60_000);
-    const tapbacks = f.reactions.map((r) => [(r.request["target"] as { messageGuid?: string }).messageGuid, (r.request["reaction"] as { emoji?: string }).emoji]);
-    expect(tapbacks).toEqual([
-      [hello.messageGuid, "👀"],
-      [hello.messageGuid, "✅"],
-    ]);
-    expect(f.sends.filter((s) => s.request["chatGuid"] === `any;-;${STRANGER}`)).toEqual([]);
+  it(
+    "answers an allowed iMessage through the agent, and never a stranger",
+    { timeout: 180_000 },
+    async () => {
+      const { fake: f, env } = await startFake();
+      const gw = gateway(f, env, tempDir("gw-photon-"), {
+        GATEWAY_HEALTH_PORT: "0",
+        PHOTON_WORKING_TAPBACKS: "1",
+      });
+      await gw.waitForLog(
+        (l) => l.msg === "photon iMessage channel running",
+        "the channel running",
+        90_000,
+      );
+      // The SDK's two streams and the watch's: before they are open a fresh install has no cursor to catch up from.
+      await f.waitForStreams(3, 60_000);
+      f.push({ type: "text", from: STRANGER, text: "let me in" });
+      const hello = f.push({ type: "text", from: USER, text: "hello over iMessage" });
+      const [reply] = await f.waitForSends(1, 60_000);
+      expect(reply?.request).toMatchObject({
+        chatGuid: `any;-;${USER}`,
+        text: "hello over iMessage",
+      });
+      // PHOTON_WORKING_TAPBACKS: 👀 while the turn ran, then ✅ once it was answered.
+      await f.waitForCall(
+        (c) =>
+          c.method === "SetReaction" &&
+          (c.request["reaction"] as { emoji?: string } | undefined)?.emoji === "✅",
+        60_000,
+      );
+      const tapbacks = f.reactions.map((r) => [
+        (r.request["target"] as { messageGuid?: string }).messageGuid,
+        (r.request["reaction"] as { emoji?: string }).emoji,
+      ]);
+      expect(tapbacks).toEqual([
+        [hello.messageGuid, "👀"],
+        [hello.messageGuid, "✅"],
+      ]);
+      expect(f.sends.filter((s) => s.request["chatGuid"] === `any;-;${STRANGER}`)).toEqual([]);
 
-    // /healthz and /metrics show the channel (the relay is off: readiness follows the channel).
-    const listening = await gw.waitForLog((l) => l.msg === "health endpoint listening", "the health endpoint");
-    const base = String(listening["url"]).replace(/\/healthz$/, "");
-    const health = (await (await fetch(`${base}/healthz`)).json()) as { relay: unknown; photon: { state: string; denied: number; watch: { state: string } } };
-    expect(health.relay).toBeNull();
-    expect(health.photon).toMatchObject({ state: "running", watch: { state: "live" } });
-    expect(health.photon.denied).toBeGreaterThanOrEqual(1);
-    expect((await fetch(`${base}/readyz`)).status).toBe(200);
-    const metrics = await (await fetch(`${base}/metrics`)).text();
-    expect(metrics).toContain('hermes_gateway_photon_channel_state{state="running"} 1');
-    expect(metrics).toContain('hermes_gateway_photon_stream_state{state="live"} 1');
-    expect(metrics).toMatch(/^hermes_gateway_photon_denied_total [1-9]/m);
-    expect(metrics).toContain('hermes_gateway_turns_total{outcome="replied"} 1');
-    expect(await gw.stop("SIGTERM", 60_000)).toBe(0);
-  });
+      // /healthz and /metrics show the channel (the relay is off: readiness follows the channel).
+      const listening = await gw.waitForLog(
+        (l) => l.msg === "health endpoint listening",
+        "the health endpoint",
+      );
+      const base = String(listening["url"]).replace(/\/healthz$/, "");
+      const health = (await (await fetch(`${base}/healthz`)).json()) as {
+        relay: unknown;
+        photon: { state: string; denied: number; watch: { state: string } };
+      };
+      expect(health.relay).toBeNull();
+      expect(health.photon).toMatchObject({ state: "running", watch: { state: "live" } });
+      expect(health.photon.denied).toBeGreaterThanOrEqual(1);
+      expect((await fetch(`${base}/readyz`)).status).toBe(200);
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      expect(metrics).toContain('hermes_gateway_photon_channel_state{state="running"} 1');
+      expect(metrics).toContain('hermes_gateway_photon_stream_state{state="live"} 1');
+      expect(metrics).toMatch(/^hermes_gateway_photon_denied_total [1-9]/m);
+      expect(metrics).toContain('hermes_gateway_turns_total{outcome="replied"} 1');
+      expect(await gw.stop("SIGTERM", 60_000)).toBe(0);
+    },
+  );
 
-  it("after kill -9 answers what arrived while it was down, and never answers a message twice", { timeout: 300_000 }, async () => {
-    const { fake: f, env } = await startFake();
-    const home = tempDir("gw-photon-");
-    const first = gateway(f, env, home);
-    await first.waitForLog((l) => l.msg === "photon iMessage channel running", "the channel running", 90_000);
-    await f.waitForStreams(3, 60_000);
-    const answered = f.push({ type: "text", from: USER, text: "before the crash" });
-    await f.waitForCall((c) => c.request["text"] === "before the crash", 60_000);
-    // The turn recorded finished on disk: killed before that, it would run again after the
-    // restart (a crash between a send and its record answers again, as on the relay).
-    const journalFile = join(home, "gateway", "journal", `${encodeURIComponent(`photon-${f.projectId}`)}.jsonl`);
-    const finished = JSON.stringify({ d: `imessage:any;-;${USER}:${answered.messageGuid}` });
-    await eventually(() => existsSync(journalFile) && readFileSync(journalFile, "utf8").includes(finished), "the finished turn in the journal");
-    const stateFile = join(home, "photon", f.projectId, "inbound-state.json");
-    await eventually(() => existsSync(stateFile) && readFileSync(stateFile, "utf8").includes(answered.messageGuid), "the handled id on disk");
-    first.child.kill("SIGKILL");
-    await first.exited;
+  it(
+    "after kill -9 answers what arrived while it was down, and never answers a message twice",
+    { timeout: 300_000 },
+    async () => {
+      const { fake: f, env } = await startFake();
+      const home = tempDir("gw-photon-");
+      const first = gateway(f, env, home);
+      await first.waitForLog(
+        (l) => l.msg === "photon iMessage channel running",
+        "the channel running",
+        90_000,
+      );
+      await f.waitForStreams(3, 60_000);
+      const answered = f.push({ type: "text", from: USER, text: "before the crash" });
+      await f.waitForCall((c) => c.request["text"] === "before the crash", 60_000);
+      // The turn recorded finished on disk: killed before that, it would run again after the
+      // restart (a crash between a send and its record answers again, as on the relay).
+      const journalFile = join(
+        home,
+        "gateway",
+        "journal",
+        `${encodeURIComponent(`photon-${f.projectId}`)}.jsonl`,
+      );
+      const finished = JSON.stringify({ d: `imessage:any;-;${USER}:${answered.messageGuid}` });
+      await eventually(
+        () => existsSync(journalFile) && readFileSync(journalFile, "utf8").includes(finished),
+        "the finished turn in the journal",
+      );
+      const stateFile = join(home, "photon", f.projectId, "inbound-state.json");
+      await eventually(
+        () =>
+          existsSync(stateFile) && readFileSync(stateFile, "utf8").includes(answered.messageGuid),
+        "the handled id on disk",
+      );
+      first.child.kill("SIGKILL");
+      await first.exited;
 
-    const whileDown = f.push({ type: "text", from: USER, text: "while it was down" });
-    f.redeliver(answered.sequence); // at-least-once: the answered one comes again
-    const second = gateway(f, env, home);
-    await f.waitForCall((c) => c.request["text"] === "while it was down", 90_000);
-    const after = f.push({ type: "text", from: USER, text: "after the restart" });
-    await f.waitForCall((c) => c.request["text"] === "after the restart", 60_000);
-    expect(whileDown.sequence).toBeLessThan(after.sequence);
-    expect(repliesTo(f, "before the crash")).toHaveLength(1);
-    expect(repliesTo(f, "while it was down")).toHaveLength(1);
-    expect(repliesTo(f, "after the restart")).toHaveLength(1);
-    expect(await second.stop("SIGTERM", 60_000)).toBe(0);
-  });
+      const whileDown = f.push({ type: "text", from: USER, text: "while it was down" });
+      f.redeliver(answered.sequence); // at-least-once: the answered one comes again
+      const second = gateway(f, env, home);
+      await f.waitForCall((c) => c.request["text"] === "while it was down", 90_000);
+      const after = f.push({ type: "text", from: USER, text: "after the restart" });
+      await f.waitForCall((c) => c.request["text"] === "after the restart", 60_000);
+      expect(whileDown.sequence).toBeLessThan(after.sequence);
+      expect(repliesTo(f, "before the crash")).toHaveLength(1);
+      expect(repliesTo(f, "while it was down")).toHaveLength(1);
+      expect(repliesTo(f, "after the restart")).toHaveLength(1);
+      expect(await second.stop("SIGTERM", 60_000)).toBe(0);
+    },
+  );
 
-  it("SIGTERM drains: a running turn still replies before the process exits 0 (the SDK's own exit-on-signal is off)", { timeout: 180_000 }, async () => {
-    const { fake: f, env } = await startFake();
-    const gw = gateway(f, env, tempDir("gw-photon-"), { GATEWAY_AGENT: "exec:sleep 2; echo slow-reply" });
-    await gw.waitForLog((l) => l.msg === "photon iMessage channel running", "the channel running", 90_000);
-    await f.waitForStreams(3, 60_000);
-    f.push({ type: "text", from: USER, text: "take your time" });
-    // The typing indicator shows once a turn has run for 1 s: the agent is working now.
-    await f.waitForCall((c) => c.method === "SetTyping", 60_000);
-    expect(await gw.stop("SIGTERM", 60_000)).toBe(0);
-    expect(repliesTo(f, "slow-reply")).toHaveLength(1);
-    expect(gw.count("stopped")).toBe(1);
-  });
+  it(
+    "SIGTERM drains: a running turn still replies before the process exits 0 (the SDK's own exit-on-signal is off)",
+    { timeout: 180_000 },
+    async () => {
+      const { fake: f, env } = await startFake();
+      const gw = gateway(f, env, tempDir("gw-photon-"), {
+        GATEWAY_AGENT: "exec:sleep 2; echo slow-reply",
+      });
+      await gw.waitForLog(
+        (l) => l.msg === "photon iMessage channel running",
+        "the channel running",
+        90_000,
+      );
+      await f.waitForStreams(3, 60_000);
+      f.push({ type: "text", from: USER, text: "take your time" });
+      // The typing indicator shows once a turn has run for 1 s: the agent is working now.
+      await f.waitForCall((c) => c.method === "SetTyping", 60_000);
+      expect(await gw.stop("SIGTERM", 60_000)).toBe(0);
+      expect(repliesTo(f, "slow-reply")).toHaveLength(1);
+      expect(gw.count("stopped")).toBe(1);
+    },
+  );
 
-  it("exits 2 when Photon refuses the project secret, without printing it", { timeout: 180_000 }, async () => {
-    const { fake: f, env } = await startFake();
-    const wrong = "wrong-project-secret-0123456789";
-    const gw = new GatewayProcess(["run"], { ...env, PHOTON_ENABLED: "1" }, { ".env": `PHOTON_PROJECT_ID=${f.projectId}\nPHOTON_PROJECT_SECRET=${wrong}\n` }, { home: tempDir("gw-photon-") });
-    processes.push(gw);
-    expect(await gw.exited).toBe(2);
-    expect(gw.raw).toContain("Photon refused the project credentials");
-    expect(gw.raw).not.toContain(wrong);
-  });
+  it(
+    "exits 2 when Photon refuses the project secret, without printing it",
+    { timeout: 180_000 },
+    async () => {
+      const { fake: f, env } = await startFake();
+      const wrong = "wrong-project-secret-0123456789";
+      const gw = new GatewayProcess(
+        ["run"],
+        { ...env, PHOTON_ENABLED: "1" },
+        { ".env": `PHOTON_PROJECT_ID=${f.projectId}\nPHOTON_PROJECT_SECRET=${wrong}\n` },
+        { home: tempDir("gw-photon-") },
+      );
+      processes.push(gw);
+      expect(await gw.exited).toBe(2);
+      expect(gw.raw).toContain("Photon refused the project credentials");
+      expect(gw.raw).not.toContain(wrong);
+    },
+  );
 
   it("exits 2 naming the missing credentials when Photon is enabled without a project", async () => {
     const home = tempDir("gw-photon-");
@@ -164,70 +237,103 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
 });
 
 describe("hermes-gateway run with PHOTON_WEBHOOK_PORT (webhook mode)", () => {
-  it("answers a message announced by a signed delivery once, refuses bad signatures, and opens no stream", { timeout: 180_000 }, async () => {
-    const { fake: f, env } = await startFake();
-    const webhookSecret = "a".repeat(64);
-    const home = tempDir("gw-photon-");
-    const gw = new GatewayProcess(
-      ["run"],
-      { ...env, PHOTON_ENABLED: "1", PHOTON_ALLOWED_USERS: USER, PHOTON_WEBHOOK_PORT: "0" },
-      { ".env": `PHOTON_PROJECT_ID=${f.projectId}\nPHOTON_PROJECT_SECRET=${f.projectSecret}\nPHOTON_WEBHOOK_SECRET=${webhookSecret}\n` },
-      { home },
-    );
-    processes.push(gw);
-    const listening = await gw.waitForLog((l) => l.msg === "photon webhook receiver listening", "the webhook receiver", 90_000);
-    await gw.waitForLog((l) => l.msg === "photon iMessage channel running", "the channel running", 90_000);
-    const url = String(listening["url"]);
-    // The message exists at Photon (the fake stores it); in webhook mode nothing streams it.
-    const pushed = f.push({ type: "text", from: USER, text: "via webhook" });
-    const body = JSON.stringify({
-      event: "messages",
-      space: { id: pushed.chatGuid, platform: "imessage", type: "dm" },
-      message: {
-        id: pushed.messageGuid,
-        platform: "imessage",
-        direction: "inbound",
-        timestamp: new Date().toISOString(),
-        sender: { id: USER, platform: "imessage" },
+  it(
+    "answers a message announced by a signed delivery once, refuses bad signatures, and opens no stream",
+    { timeout: 180_000 },
+    async () => {
+      const { fake: f, env } = await startFake();
+      const webhookSecret = "a".repeat(64);
+      const home = tempDir("gw-photon-");
+      const gw = new GatewayProcess(
+        ["run"],
+        { ...env, PHOTON_ENABLED: "1", PHOTON_ALLOWED_USERS: USER, PHOTON_WEBHOOK_PORT: "0" },
+        {
+          ".env": `PHOTON_PROJECT_ID=${f.projectId}\nPHOTON_PROJECT_SECRET=${f.projectSecret}\nPHOTON_WEBHOOK_SECRET=${webhookSecret}\n`,
+        },
+        { home },
+      );
+      processes.push(gw);
+      const listening = await gw.waitForLog(
+        (l) => l.msg === "photon webhook receiver listening",
+        "the webhook receiver",
+        90_000,
+      );
+      await gw.waitForLog(
+        (l) => l.msg === "photon iMessage channel running",
+        "the channel running",
+        90_000,
+      );
+      const url = String(listening["url"]);
+      // The message exists at Photon (the fake stores it); in webhook mode nothing streams it.
+      const pushed = f.push({ type: "text", from: USER, text: "via webhook" });
+      const body = JSON.stringify({
+        event: "messages",
         space: { id: pushed.chatGuid, platform: "imessage", type: "dm" },
-        content: { type: "text", text: "via webhook" },
-      },
-    });
-    const deliver = (signature?: string) => {
-      const ts = String(Math.floor(Date.now() / 1000));
-      const signed = signature ?? `v0=${createHmac("sha256", webhookSecret).update(`v0:${ts}:${body}`).digest("hex")}`;
-      return fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-spectrum-event": "messages", "x-spectrum-webhook-id": crypto.randomUUID(), "x-spectrum-timestamp": ts, "x-spectrum-signature": signed },
-        body,
+        message: {
+          id: pushed.messageGuid,
+          platform: "imessage",
+          direction: "inbound",
+          timestamp: new Date().toISOString(),
+          sender: { id: USER, platform: "imessage" },
+          space: { id: pushed.chatGuid, platform: "imessage", type: "dm" },
+          content: { type: "text", text: "via webhook" },
+        },
       });
-    };
-    expect((await deliver(`v0=${"0".repeat(64)}`)).status).toBe(401);
-    expect((await deliver()).status).toBe(200);
-    await f.waitForCall((c) => c.request["text"] === "via webhook", 60_000);
-    // Photon retries (a fresh signature, a fresh webhook id): answered once all the same (the
-    // signed message id is remembered before the 200 goes out).
-    expect((await deliver()).status).toBe(200);
-    expect(repliesTo(f, "via webhook")).toHaveLength(1);
-    expect(f.openStreamCount).toBe(0);
-    expect(gw.raw).not.toContain(webhookSecret);
-    expect(await gw.stop("SIGTERM", 60_000)).toBe(0);
-  });
+      const deliver = (signature?: string) => {
+        const ts = String(Math.floor(Date.now() / 1000));
+        const signed =
+          signature ??
+          `v0=${createHmac("sha256", webhookSecret).update(`v0:${ts}:${body}`).digest("hex")}`;
+        return fetch(url, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "x-spectrum-event": "messages",
+            "x-spectrum-webhook-id": crypto.randomUUID(),
+            "x-spectrum-timestamp": ts,
+            "x-spectrum-signature": signed,
+          },
+          body,
+        });
+      };
+      expect((await deliver(`v0=${"0".repeat(64)}`)).status).toBe(401);
+      expect((await deliver()).status).toBe(200);
+      await f.waitForCall((c) => c.request["text"] === "via webhook", 60_000);
+      // Photon retries (a fresh signature, a fresh webhook id): answered once all the same (the
+      // signed message id is remembered before the 200 goes out).
+      expect((await deliver()).status).toBe(200);
+      expect(repliesTo(f, "via webhook")).toHaveLength(1);
+      expect(f.openStreamCount).toBe(0);
+      expect(gw.raw).not.toContain(webhookSecret);
+      expect(await gw.stop("SIGTERM", 60_000)).toBe(0);
+    },
+  );
 });
 
 describe("hermes-gateway dev --platform imessage", () => {
-  it("runs the real channel and SDK against an in-process Spectrum fake and prints the replies", { timeout: 180_000 }, () => {
-    const home = tempDir("gw-dev-imessage-");
-    const r = spawnSync(process.execPath, [BIN, "dev", "--platform", "imessage", "--script", "hi", "how are you"], {
-      env: { PATH: process.env.PATH ?? "", HERMES_HOME: home },
-      encoding: "utf8",
-      timeout: 170_000,
-    });
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain("you   › hi\nagent › hi\n");
-    expect(r.stdout).toContain("you   › how are you\nagent › how are you\n");
-    const bad = spawnSync(process.execPath, [BIN, "dev", "--platform", "carrier-pigeon"], { env: { PATH: process.env.PATH ?? "" }, encoding: "utf8" });
-    expect(bad.status).toBe(2);
-    expect(bad.stderr).toContain("--platform expects relay or imessage");
-  });
+  it(
+    "runs the real channel and SDK against an in-process Spectrum fake and prints the replies",
+    { timeout: 180_000 },
+    () => {
+      const home = tempDir("gw-dev-imessage-");
+      const r = spawnSync(
+        process.execPath,
+        [BIN, "dev", "--platform", "imessage", "--script", "hi", "how are you"],
+        {
+          env: { PATH: process.env.PATH ?? "", HERMES_HOME: home },
+          encoding: "utf8",
+          timeout: 170_000,
+        },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain("you   › hi\nagent › hi\n");
+      expect(r.stdout).toContain("you   › how are you\nagent › how are you\n");
+      const bad = spawnSync(process.execPath, [BIN, "dev", "--platform", "carrier-pigeon"], {
+        env: { PATH: process.env.PATH ?? "" },
+        encoding: "utf8",
+      });
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toContain("--platform expects relay or imessage");
+    },
+  );
 });

@@ -53,10 +53,13 @@ function gateway(c: ReferenceConnector, env: Record<string, string> = {}): Gatew
  */
 async function bothHandshakes(c: ReferenceConnector): Promise<void> {
   const seen = new Set<string>();
-  await c.waitFor<{ direction: string; frame: { type: string; platform?: string } }>("frame", (e) => {
-    if (e.direction === "in" && e.frame.type === "hello") seen.add(String(e.frame.platform));
-    return seen.has("discord") && seen.has("telegram");
-  });
+  await c.waitFor<{ direction: string; frame: { type: string; platform?: string } }>(
+    "frame",
+    (e) => {
+      if (e.direction === "in" && e.frame.type === "hello") seen.add(String(e.frame.platform));
+      return seen.has("discord") && seen.has("telegram");
+    },
+  );
 }
 
 async function until(predicate: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {

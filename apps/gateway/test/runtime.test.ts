@@ -20,7 +20,14 @@ async function start() {
   const connector = await new ReferenceConnector({ gateways: { "gw-rt": [SECRET] } }).start();
   cleanups.push(() => connector.stop());
   const config = resolveConfig({
-    env: { HERMES_HOME: "/nonexistent-hermes-home", GATEWAY_RELAY_URL: connector.baseUrl, GATEWAY_RELAY_ID: "gw-rt", GATEWAY_RELAY_SECRET: SECRET, GATEWAY_RELAY_PLATFORMS: "telegram", GATEWAY_HEALTH_PORT: "0" },
+    env: {
+      HERMES_HOME: "/nonexistent-hermes-home",
+      GATEWAY_RELAY_URL: connector.baseUrl,
+      GATEWAY_RELAY_ID: "gw-rt",
+      GATEWAY_RELAY_SECRET: SECRET,
+      GATEWAY_RELAY_PLATFORMS: "telegram",
+      GATEWAY_HEALTH_PORT: "0",
+    },
     readFile: () => null,
   });
   const lines: string[] = [];
@@ -30,10 +37,20 @@ async function start() {
       cb();
     },
   });
-  const log = createLogger({ level: "debug", secrets: config.secretValues, format: "json", destination });
+  const log = createLogger({
+    level: "debug",
+    secrets: config.secretValues,
+    format: "json",
+    destination,
+  });
   // The runtime dials before start() resolves (health server and receiver come after the dial).
   const handshake = connector.waitFor("handshake");
-  const runtime = await GatewayRuntime.start({ config, log, env: {}, transport: { backoff: { initialMs: 10, maxMs: 20, jitter: 0 } } });
+  const runtime = await GatewayRuntime.start({
+    config,
+    log,
+    env: {},
+    transport: { backoff: { initialMs: 10, maxMs: 20, jitter: 0 } },
+  });
   cleanups.push(() => runtime.stop("test over"));
   return { connector, runtime, lines, handshake };
 }
@@ -43,7 +60,17 @@ describe("GatewayRuntime health", () => {
     const { runtime, handshake } = await start();
     await handshake;
     await eventually(() => runtime.health().relay?.state === "connected", "relay state connected");
-    expect(runtime.health()).toMatchObject({ relay: { state: "connected", platform: "telegram", dialCount: 1, lastClose: null, authRevoked: false }, turnsInFlight: 0, draining: false });
+    expect(runtime.health()).toMatchObject({
+      relay: {
+        state: "connected",
+        platform: "telegram",
+        dialCount: 1,
+        lastClose: null,
+        authRevoked: false,
+      },
+      turnsInFlight: 0,
+      draining: false,
+    });
     const body = (await (await fetch(runtime.healthUrl!)).json()) as { ok: boolean };
     expect(body.ok).toBe(true);
   });
@@ -54,7 +81,11 @@ describe("GatewayRuntime health", () => {
     const health = runtime.healthUrl!;
     connector.revoke("gw-rt");
     await eventually(() => runtime.health().relay?.authRevoked === true, "authRevoked in health");
-    expect(runtime.health().relay).toMatchObject({ state: "disabled", authRevoked: true, lastClose: { code: 4401, reason: "unauthorized" } });
+    expect(runtime.health().relay).toMatchObject({
+      state: "disabled",
+      authRevoked: true,
+      lastClose: { code: 4401, reason: "unauthorized" },
+    });
     expect(await runtime.exited).toBe(EXIT.revoked);
     expect(lines.some((l) => JSON.parse(l).msg === RELAY_DISABLED_MESSAGE)).toBe(true);
     expect(lines.join("")).not.toContain(SECRET);

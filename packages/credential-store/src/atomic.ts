@@ -18,7 +18,11 @@ export async function ensureDir(dir: string): Promise<void> {
         dir,
       );
     }
-    throw new CredentialStoreError("WRITE_FAILED", `Cannot create the folder ${dir} (${code}); check the permissions above it. Nothing was written.`, dir);
+    throw new CredentialStoreError(
+      "WRITE_FAILED",
+      `Cannot create the folder ${dir} (${code}); check the permissions above it. Nothing was written.`,
+      dir,
+    );
   }
 }
 
@@ -34,24 +38,45 @@ export async function resolveWriteTarget(path: string): Promise<string> {
     if (!(await lstat(path)).isSymbolicLink()) return path;
   } catch (e) {
     if (errnoCode(e) === "ENOENT") return path;
-    throw new CredentialStoreError("WRITE_FAILED", `Cannot inspect ${path} (${errnoCode(e)}); check its permissions. Nothing was written.`, path);
+    throw new CredentialStoreError(
+      "WRITE_FAILED",
+      `Cannot inspect ${path} (${errnoCode(e)}); check its permissions. Nothing was written.`,
+      path,
+    );
   }
   try {
     return await realpath(path);
   } catch (e) {
     const code = errnoCode(e);
     if (code === "ELOOP") {
-      throw new CredentialStoreError("SYMLINK_LOOP", `${path} is a symbolic link that loops back on itself; replace it with a file or a link to one. Nothing was written.`, path);
+      throw new CredentialStoreError(
+        "SYMLINK_LOOP",
+        `${path} is a symbolic link that loops back on itself; replace it with a file or a link to one. Nothing was written.`,
+        path,
+      );
     }
     if (code === "ENOENT" || code === "ENOTDIR") {
-      throw new CredentialStoreError("SYMLINK_DANGLING", `${path} is a symbolic link to a file that does not exist; restore its target or remove the link. Nothing was written.`, path);
+      throw new CredentialStoreError(
+        "SYMLINK_DANGLING",
+        `${path} is a symbolic link to a file that does not exist; restore its target or remove the link. Nothing was written.`,
+        path,
+      );
     }
-    throw new CredentialStoreError("WRITE_FAILED", `Cannot follow the symbolic link ${path} (${code}); check its target's permissions. Nothing was written.`, path);
+    throw new CredentialStoreError(
+      "WRITE_FAILED",
+      `Cannot follow the symbolic link ${path} (${code}); check its target's permissions. Nothing was written.`,
+      path,
+    );
   }
 }
 
 /** `beforeRename` runs after the temp file is durable and may throw to abandon the write. */
-export async function writeFileAtomic(path: string, data: string, mode: number, beforeRename?: () => void): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string,
+  mode: number,
+  beforeRename?: () => void,
+): Promise<void> {
   const dir = dirname(path);
   await ensureDir(dir);
   // node:crypto is loaded by writers only: readers (status commands) start faster without it.

@@ -39,7 +39,11 @@ async function readAuthFile(path: string): Promise<AuthFile> {
     );
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new CredentialStoreError("AUTH_FILE_CORRUPT", `${path} does not hold a JSON object, so it was left untouched; fix it or move it aside.`, path);
+    throw new CredentialStoreError(
+      "AUTH_FILE_CORRUPT",
+      `${path} does not hold a JSON object, so it was left untouched; fix it or move it aside.`,
+      path,
+    );
   }
   return { doc: parsed as JsonObject, literals: numberLiterals(body) };
 }
@@ -71,13 +75,21 @@ export async function updateAuth(
       const draft = structuredClone(current.doc);
       const next = (await update(draft)) ?? draft;
       if (typeof next !== "object" || next === null || Array.isArray(next)) {
-        throw new CredentialStoreError("INVALID_ARGUMENT", `updateAuth: the update must return a JSON object (or mutate the draft); ${path} was left untouched.`, path);
+        throw new CredentialStoreError(
+          "INVALID_ARGUMENT",
+          `updateAuth: the update must return a JSON object (or mutate the draft); ${path} was left untouched.`,
+          path,
+        );
       }
       try {
         await writeFileAtomic(path, serializeAuth(next, current.literals), 0o600, assertHeld);
       } catch (e) {
         if (e instanceof CredentialStoreError) throw e;
-        throw new CredentialStoreError("WRITE_FAILED", `Could not write ${path} (${errnoCode(e)}); the previous file is intact.`, path);
+        throw new CredentialStoreError(
+          "WRITE_FAILED",
+          `Could not write ${path} (${errnoCode(e)}); the previous file is intact.`,
+          path,
+        );
       }
       return next;
     },

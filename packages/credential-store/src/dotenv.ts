@@ -62,7 +62,11 @@ async function readEnvText(path: string): Promise<string | null> {
     return await readFile(path, "utf8");
   } catch (e) {
     if (errnoCode(e) === "ENOENT") return null;
-    throw new CredentialStoreError("ENV_FILE_UNREADABLE", `Cannot read ${path} (${errnoCode(e)}); check its permissions. It was left untouched.`, path);
+    throw new CredentialStoreError(
+      "ENV_FILE_UNREADABLE",
+      `Cannot read ${path} (${errnoCode(e)}); check its permissions. It was left untouched.`,
+      path,
+    );
   }
 }
 
@@ -73,7 +77,11 @@ export async function readEnvFile(home: string): Promise<Map<string, string>> {
 }
 
 /** Real environment first, then `<home>/.env`; empty strings count as unset. */
-export async function resolveEnvValue(home: string, name: string, env: Env): Promise<string | undefined> {
+export async function resolveEnvValue(
+  home: string,
+  name: string,
+  env: Env,
+): Promise<string | undefined> {
   const v = env[name];
   if (v !== undefined && v !== "") return v;
   const d = (await readEnvFile(home)).get(name);
@@ -83,13 +91,19 @@ export async function resolveEnvValue(home: string, name: string, env: Env): Pro
 function validKey(key: unknown): string {
   if (typeof key !== "string" || !KEY.test(key)) {
     const shown = typeof key === "string" ? JSON.stringify(key.slice(0, 64)) : typeof key;
-    throw new CredentialStoreError("ENV_KEY_INVALID", `Invalid .env key ${shown}: use letters, digits and underscores, not starting with a digit.`);
+    throw new CredentialStoreError(
+      "ENV_KEY_INVALID",
+      `Invalid .env key ${shown}: use letters, digits and underscores, not starting with a digit.`,
+    );
   }
   return key;
 }
 
 /** Apply the editing rules to `.env` text (pure; exported for tests and tools). */
-export function editDotenv(text: string, entries: ReadonlyArray<readonly [string, string]>): string {
+export function editDotenv(
+  text: string,
+  entries: ReadonlyArray<readonly [string, string]>,
+): string {
   const bom = text.startsWith("\uFEFF") ? "\uFEFF" : "";
   const body = text.slice(bom.length);
   const lines = body === "" ? [] : body.split("\n");
@@ -98,7 +112,9 @@ export function editDotenv(text: string, entries: ReadonlyArray<readonly [string
   if (endsWithNewline) lines.pop();
   for (const [key, value] of entries) {
     const text = `${key}=${formatEnvValue(value)}`;
-    const i = lines.findIndex((l) => !/^\s*#/.test(l) && LINE.exec(l.replace(/\r$/, ""))?.[1] === key);
+    const i = lines.findIndex(
+      (l) => !/^\s*#/.test(l) && LINE.exec(l.replace(/\r$/, ""))?.[1] === key,
+    );
     if (i !== -1) lines[i] = lines[i]!.endsWith("\r") ? `${text}\r` : text;
     else lines.push(text);
   }
@@ -109,12 +125,17 @@ export function editDotenv(text: string, entries: ReadonlyArray<readonly [string
  * Remove the first definition line of each key (the one {@link editDotenv} would replace);
  * every other line stays byte for byte. Pure; returns the text and the keys it found.
  */
-export function removeDotenvKeys(text: string, keys: readonly string[]): { text: string; removed: string[] } {
+export function removeDotenvKeys(
+  text: string,
+  keys: readonly string[],
+): { text: string; removed: string[] } {
   const bom = text.startsWith("\uFEFF") ? "\uFEFF" : "";
   const lines = text.slice(bom.length).split("\n");
   const removed: string[] = [];
   for (const key of keys) {
-    const i = lines.findIndex((l) => !/^\s*#/.test(l) && LINE.exec(l.replace(/\r$/, ""))?.[1] === key);
+    const i = lines.findIndex(
+      (l) => !/^\s*#/.test(l) && LINE.exec(l.replace(/\r$/, ""))?.[1] === key,
+    );
     if (i === -1) continue;
     lines.splice(i, 1);
     removed.push(key);
@@ -134,10 +155,18 @@ export interface SetEnvOptions extends LockOptions {
  * target is replaced, the link kept; a dangling link or a loop is refused. Refuses in a managed install
  * (nothing changes). Never logs or returns a value.
  */
-export async function setEnvValues(home: string, entries: ReadonlyArray<readonly [string, string]>, opts: SetEnvOptions): Promise<void> {
+export async function setEnvValues(
+  home: string,
+  entries: ReadonlyArray<readonly [string, string]>,
+  opts: SetEnvOptions,
+): Promise<void> {
   for (const [key, value] of entries) {
     validKey(key);
-    if (typeof value !== "string") throw new CredentialStoreError("INVALID_ARGUMENT", `setEnvValues: the value of ${key} must be a string; nothing was written.`);
+    if (typeof value !== "string")
+      throw new CredentialStoreError(
+        "INVALID_ARGUMENT",
+        `setEnvValues: the value of ${key} must be a string; nothing was written.`,
+      );
   }
   const path = envPath(home);
   const managed = isManaged(home, opts.env);
@@ -160,7 +189,11 @@ export async function setEnvValues(home: string, entries: ReadonlyArray<readonly
         await writeFileAtomic(target, editDotenv(text ?? "", entries), 0o600, assertHeld);
       } catch (e) {
         if (e instanceof CredentialStoreError) throw e;
-        throw new CredentialStoreError("WRITE_FAILED", `Could not write ${target} (${errnoCode(e)}); the previous file is intact.`, target);
+        throw new CredentialStoreError(
+          "WRITE_FAILED",
+          `Could not write ${target} (${errnoCode(e)}); the previous file is intact.`,
+          target,
+        );
       }
     },
     opts,
@@ -168,7 +201,12 @@ export async function setEnvValues(home: string, entries: ReadonlyArray<readonly
 }
 
 /** {@link setEnvValues} for one key. */
-export function setEnvValue(home: string, key: string, value: string, opts: SetEnvOptions): Promise<void> {
+export function setEnvValue(
+  home: string,
+  key: string,
+  value: string,
+  opts: SetEnvOptions,
+): Promise<void> {
   return setEnvValues(home, [[key, value]], opts);
 }
 
@@ -177,12 +215,20 @@ export function setEnvValue(home: string, key: string, value: string, opts: SetE
  * file is rewritten atomically with mode 0600 only when something was removed. A missing
  * file removes nothing. Refuses in a managed install. Resolves with the keys removed.
  */
-export async function unsetEnvValues(home: string, keys: readonly string[], opts: SetEnvOptions): Promise<string[]> {
+export async function unsetEnvValues(
+  home: string,
+  keys: readonly string[],
+  opts: SetEnvOptions,
+): Promise<string[]> {
   for (const key of keys) validKey(key);
   const path = envPath(home);
   const managed = isManaged(home, opts.env);
   if (managed.managed) {
-    throw new CredentialStoreError("MANAGED_INSTALL", `Refusing to edit ${path}: this is a managed Hermes install (${managed.reason}).`, path);
+    throw new CredentialStoreError(
+      "MANAGED_INSTALL",
+      `Refusing to edit ${path}: this is a managed Hermes install (${managed.reason}).`,
+      path,
+    );
   }
   const target = await resolveWriteTarget(path);
   return withFileLock(
@@ -196,7 +242,11 @@ export async function unsetEnvValues(home: string, keys: readonly string[], opts
         await writeFileAtomic(target, edit.text, 0o600, assertHeld);
       } catch (e) {
         if (e instanceof CredentialStoreError) throw e;
-        throw new CredentialStoreError("WRITE_FAILED", `Could not write ${target} (${errnoCode(e)}); the previous file is intact.`, target);
+        throw new CredentialStoreError(
+          "WRITE_FAILED",
+          `Could not write ${target} (${errnoCode(e)}); the previous file is intact.`,
+          target,
+        );
       }
       return edit.removed;
     },

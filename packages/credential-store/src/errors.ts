@@ -28,5 +28,7 @@ export class CredentialStoreError extends Error {
 }
 
 export function errnoCode(e: unknown): string {
-  return typeof (e as NodeJS.ErrnoException)?.code === "string" ? (e as NodeJS.ErrnoException).code! : "error";
+  return typeof (e as NodeJS.ErrnoException)?.code === "string"
+    ? (e as NodeJS.ErrnoException).code!
+    : "error";
 }

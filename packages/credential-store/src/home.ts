@@ -60,7 +60,11 @@ export interface ManagedState {
 /** Managed (hosted) install: `HERMES_MANAGED` set to anything but brew/homebrew, or a `.managed` marker. */
 export function isManaged(home: string, env: Env): ManagedState {
   const m = env["HERMES_MANAGED"];
-  if (m !== undefined && m.trim() !== "" && !["brew", "homebrew"].includes(m.trim().toLowerCase())) {
+  if (
+    m !== undefined &&
+    m.trim() !== "" &&
+    !["brew", "homebrew"].includes(m.trim().toLowerCase())
+  ) {
     return { managed: true, reason: "HERMES_MANAGED is set" };
   }
   try {

@@ -4,7 +4,9 @@ import { describe, expect, it } from "vitest";
 import { formatPythonNumber, numberLiterals, serializeAuth, type JsonObject } from "./json.js";
 
 function python(script: string, input: unknown): unknown {
-  return JSON.parse(execFileSync("python3", ["-c", script], { input: JSON.stringify(input), encoding: "utf8" }));
+  return JSON.parse(
+    execFileSync("python3", ["-c", script], { input: JSON.stringify(input), encoding: "utf8" }),
+  );
 }
 
 describe("serializeAuth", () => {
@@ -17,12 +19,18 @@ describe("serializeAuth", () => {
       ),
       { numRuns: 150, seed: 7 },
     ) as JsonObject[];
-    docs.push({ credential_pool: { photon: [{ access_token: "t", issued_at: 1763000000 }] }, zeta: "ünï ✓ 🔌", Alpha: [1, 2.5, null, true] });
+    docs.push({
+      credential_pool: { photon: [{ access_token: "t", issued_at: 1763000000 }] },
+      zeta: "ünï ✓ 🔌",
+      Alpha: [1, 2.5, null, true],
+    });
     const python = `
 import json, sys
 docs = json.loads(sys.stdin.read())
 sys.stdout.write(json.dumps([json.dumps(d, indent=2, sort_keys=True) for d in docs]))`;
-    const expected = JSON.parse(execFileSync("python3", ["-c", python], { input: JSON.stringify(docs), encoding: "utf8" })) as string[];
+    const expected = JSON.parse(
+      execFileSync("python3", ["-c", python], { input: JSON.stringify(docs), encoding: "utf8" }),
+    ) as string[];
     const ours = docs.map((d) => serializeAuth(d));
     for (let i = 0; i < docs.length; i++) expect(ours[i]).toBe(expected[i]);
   });
@@ -30,8 +38,24 @@ sys.stdout.write(json.dumps([json.dumps(d, indent=2, sort_keys=True) for d in do
 
 describe("numbers other tools wrote survive a rewrite byte for byte", () => {
   it("formatPythonNumber writes floats as Python's repr does", () => {
-    const values = [0.1, 1.5, -2.5e-10, 1e-5, 0.0001, 0.00012, 1763000000.5, 1234567890123456.8, 3, -7, 2 ** 60, 1e21];
-    const expected = python("import json,sys\nprint(json.dumps([json.dumps(v) for v in json.loads(sys.stdin.read())]))", values) as string[];
+    const values = [
+      0.1,
+      1.5,
+      -2.5e-10,
+      1e-5,
+      0.0001,
+      0.00012,
+      1763000000.5,
+      1234567890123456.8,
+      3,
+      -7,
+      2 ** 60,
+      1e21,
+    ];
+    const expected = python(
+      "import json,sys\nprint(json.dumps([json.dumps(v) for v in json.loads(sys.stdin.read())]))",
+      values,
+    ) as string[];
     expect(values.map(formatPythonNumber)).toEqual(expected);
   });
 
@@ -46,7 +70,9 @@ print(json.dumps([json.dumps(doc, indent=2, sort_keys=True), json.dumps(after, i
     const [before, after] = python(script, null) as [string, string];
     const literals = numberLiterals(before);
     const doc = JSON.parse(before) as JsonObject;
-    (doc["credential_pool"] as JsonObject)["photon"] = [{ access_token: "t", issued_at: 1763000001 }];
+    (doc["credential_pool"] as JsonObject)["photon"] = [
+      { access_token: "t", issued_at: 1763000001 },
+    ];
     // -0.0 is the one loss: JS keeps no sign-of-zero literal apart (documented).
     expect(serializeAuth(doc, literals)).toBe(after.replace('"neg": -0.0', '"neg": 0'));
   });
@@ -54,6 +80,8 @@ print(json.dumps([json.dumps(doc, indent=2, sort_keys=True), json.dumps(after, i
   it("a value written with two different literals is ambiguous and printed the default way", () => {
     const text = '{"a": 1.0, "b": 1, "c": 2.0}';
     expect([...numberLiterals(text)]).toEqual([[2, "2.0"]]);
-    expect(serializeAuth(JSON.parse(text) as JsonObject, numberLiterals(text))).toBe('{\n  "a": 1,\n  "b": 1,\n  "c": 2.0\n}');
+    expect(serializeAuth(JSON.parse(text) as JsonObject, numberLiterals(text))).toBe(
+      '{\n  "a": 1,\n  "b": 1,\n  "c": 2.0\n}',
+    );
   });
 });

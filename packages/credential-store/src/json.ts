@@ -49,7 +49,8 @@ export function numberLiterals(text: string): Map<number, string> {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22 /* " */) {
-      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++)
+        if (text.charCodeAt(i) === 0x5c) i++;
       continue;
     }
     if (c !== 0x2d && (c < 0x30 || c > 0x39)) continue;
@@ -97,6 +98,9 @@ function print(value: unknown, indent: string, literals: ReadonlyMap<number, str
  * Python writes them; no trailing newline (as upstream). `literals` (from
  * {@link numberLiterals} of the text the document was read from) keeps numbers as written.
  */
-export function serializeAuth(doc: JsonObject, literals: ReadonlyMap<number, string> = new Map()): string {
+export function serializeAuth(
+  doc: JsonObject,
+  literals: ReadonlyMap<number, string> = new Map(),
+): string {
   return print(doc, "", literals);
 }

@@ -18,7 +18,11 @@ export interface LockOptions {
  * it over), so a stale holder never clobbers a newer write. proper-lockfile's default
  * reaction to a lost lock is an uncaught throw (a crash); we turn it into this error.
  */
-export async function withFileLock<T>(path: string, fn: (assertHeld: () => void) => Promise<T>, opts: LockOptions = {}): Promise<T> {
+export async function withFileLock<T>(
+  path: string,
+  fn: (assertHeld: () => void) => Promise<T>,
+  opts: LockOptions = {},
+): Promise<T> {
   await ensureDir(dirname(path));
   const stale = Math.max(opts.staleMs ?? 10_000, 2_000); // proper-lockfile's minimum
   let lost = false;
@@ -31,7 +35,13 @@ export async function withFileLock<T>(path: string, fn: (assertHeld: () => void)
       realpath: false,
       stale,
       update: Math.floor(stale / 2),
-      retries: { retries: Math.ceil(timeout / 25), factor: 1.2, minTimeout: 5, maxTimeout: 50, randomize: true },
+      retries: {
+        retries: Math.ceil(timeout / 25),
+        factor: 1.2,
+        minTimeout: 5,
+        maxTimeout: 50,
+        randomize: true,
+      },
       lockfilePath: `${path}.lock`,
       onCompromised: () => {
         lost = true;
@@ -39,7 +49,11 @@ export async function withFileLock<T>(path: string, fn: (assertHeld: () => void)
     });
   } catch (e) {
     if (errnoCode(e) !== "ELOCKED") {
-      throw new CredentialStoreError("WRITE_FAILED", `Cannot create the lock ${path}.lock (${errnoCode(e)}); check the folder's permissions. Nothing was written.`, path);
+      throw new CredentialStoreError(
+        "WRITE_FAILED",
+        `Cannot create the lock ${path}.lock (${errnoCode(e)}); check the folder's permissions. Nothing was written.`,
+        path,
+      );
     }
     throw new CredentialStoreError(
       "LOCK_TIMEOUT",

@@ -13,7 +13,11 @@ function obj(v: unknown): JsonObject | undefined {
   return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as JsonObject) : undefined;
 }
 function nonEmpty(v: unknown): string | undefined {
-  return typeof v === "string" && v.trim() !== "" ? v : typeof v === "number" ? String(v) : undefined;
+  return typeof v === "string" && v.trim() !== ""
+    ? v
+    : typeof v === "number"
+      ? String(v)
+      : undefined;
 }
 function firstOfPool(auth: JsonObject, pool: string): JsonObject | undefined {
   const p = obj(auth["credential_pool"])?.[pool];
@@ -25,12 +29,25 @@ const nowSeconds = (now?: () => number) => Math.floor((now ? now() : Date.now())
 export async function loadPhotonToken(home: string): Promise<string | null> {
   const auth = await readAuth(home);
   const entry = firstOfPool(auth, "photon");
-  return nonEmpty(entry?.["access_token"]) ?? nonEmpty(entry?.["token"]) ?? nonEmpty(obj(obj(auth["providers"])?.["photon"])?.["access_token"]) ?? null;
+  return (
+    nonEmpty(entry?.["access_token"]) ??
+    nonEmpty(entry?.["token"]) ??
+    nonEmpty(obj(obj(auth["providers"])?.["photon"])?.["access_token"]) ??
+    null
+  );
 }
 
 /** Store the dashboard token as the only entry of `credential_pool.photon`. */
-export async function storePhotonToken(home: string, token: string, opts: LockOptions & { now?: () => number } = {}): Promise<void> {
-  if (typeof token !== "string" || token.trim() === "") throw new CredentialStoreError("INVALID_ARGUMENT", "storePhotonToken: the token must be a non-empty string; nothing was written.");
+export async function storePhotonToken(
+  home: string,
+  token: string,
+  opts: LockOptions & { now?: () => number } = {},
+): Promise<void> {
+  if (typeof token !== "string" || token.trim() === "")
+    throw new CredentialStoreError(
+      "INVALID_ARGUMENT",
+      "storePhotonToken: the token must be a non-empty string; nothing was written.",
+    );
   await updateAuth(
     home,
     (auth) => {
@@ -81,7 +98,14 @@ export async function loadProjectCredentials(home: string, env: Env): Promise<Pr
   };
   const id = pick("PHOTON_PROJECT_ID");
   const secret = pick("PHOTON_PROJECT_SECRET");
-  if (id && secret) return { projectId: id.value, projectSecret: secret.value, idSource: id.source, secretSource: secret.source, extra: {} };
+  if (id && secret)
+    return {
+      projectId: id.value,
+      projectSecret: secret.value,
+      idSource: id.source,
+      secretSource: secret.source,
+      extra: {},
+    };
   const entry = firstOfPool(await readAuth(home), "photon_project") ?? {};
   const { project_id, project_secret, ...extra } = entry;
   const storedId = nonEmpty(project_id);
@@ -102,12 +126,23 @@ export async function storeProjectCredentials(
   extra: Record<string, JsonValue> = {},
   opts: LockOptions & { now?: () => number } = {},
 ): Promise<void> {
-  if (!nonEmpty(creds.projectId) || !nonEmpty(creds.projectSecret)) throw new CredentialStoreError("INVALID_ARGUMENT", "storeProjectCredentials: projectId and projectSecret must be non-empty strings; nothing was written.");
+  if (!nonEmpty(creds.projectId) || !nonEmpty(creds.projectSecret))
+    throw new CredentialStoreError(
+      "INVALID_ARGUMENT",
+      "storeProjectCredentials: projectId and projectSecret must be non-empty strings; nothing was written.",
+    );
   await updateAuth(
     home,
     (auth) => {
       const pool = obj(auth["credential_pool"]) ?? {};
-      pool["photon_project"] = [{ ...extra, project_id: creds.projectId, project_secret: creds.projectSecret, issued_at: nowSeconds(opts.now) }];
+      pool["photon_project"] = [
+        {
+          ...extra,
+          project_id: creds.projectId,
+          project_secret: creds.projectSecret,
+          issued_at: nowSeconds(opts.now),
+        },
+      ];
       auth["credential_pool"] = pool;
     },
     opts,

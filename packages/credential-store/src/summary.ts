@@ -58,16 +58,37 @@ const SECRET_FIELDS = ["signingSecret", "secret"];
  * secret. Errors (managed install, unwritable file) propagate as CredentialStoreError, whose
  * messages never contain the secret.
  */
-export async function persistWebhookSigningSecret(home: string, response: unknown, opts: SetEnvOptions): Promise<PersistWebhookResult> {
+export async function persistWebhookSigningSecret(
+  home: string,
+  response: unknown,
+  opts: SetEnvOptions,
+): Promise<PersistWebhookResult> {
   if (typeof response !== "object" || response === null || Array.isArray(response)) {
-    return { saved: false, summary: ["webhook registration response was not an object; nothing saved"] };
+    return {
+      saved: false,
+      summary: ["webhook registration response was not an object; nothing saved"],
+    };
   }
   const data = response as Record<string, unknown>;
   const redacted: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(data)) redacted[k] = SECRET_FIELDS.includes(k) ? "<redacted>" : v;
+  for (const [k, v] of Object.entries(data))
+    redacted[k] = SECRET_FIELDS.includes(k) ? "<redacted>" : v;
   const summary = ["webhook registration response (redacted):", JSON.stringify(redacted, null, 2)];
-  const secret = [data["signingSecret"], data["secret"]].find((v): v is string => typeof v === "string" && v !== "");
-  if (secret === undefined) return { saved: false, summary: [...summary, "no signing secret in the response; nothing saved"] };
+  const secret = [data["signingSecret"], data["secret"]].find(
+    (v): v is string => typeof v === "string" && v !== "",
+  );
+  if (secret === undefined)
+    return {
+      saved: false,
+      summary: [...summary, "no signing secret in the response; nothing saved"],
+    };
   await setEnvValue(home, "PHOTON_WEBHOOK_SECRET", secret, opts);
-  return { saved: true, summary: [...summary, `signing key saved to ${envPath(home)}`, "(Photon only returns this once — keep the file safe)"] };
+  return {
+    saved: true,
+    summary: [
+      ...summary,
+      `signing key saved to ${envPath(home)}`,
+      "(Photon only returns this once — keep the file safe)",
+    ],
+  };
 }

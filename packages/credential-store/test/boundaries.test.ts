@@ -1,10 +1,29 @@
 // The file-system edges of HERMES_HOME, on real files: a home that is a file, world-readable
 // secret files, and symlinked auth.json / .env (followed, atomically; dangling or looping
 // links refused with a typed error).
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type CredentialStoreError, readAuth, readEnvFile, setEnvValue, storePhotonToken, updateAuth } from "../src/index.js";
+import {
+  type CredentialStoreError,
+  readAuth,
+  readEnvFile,
+  setEnvValue,
+  storePhotonToken,
+  updateAuth,
+} from "../src/index.js";
 import { caught, useTempDirs } from "./support/temp.js";
 
 const TOKEN = "photon-dashboard-token-SECRET-9";
@@ -55,7 +74,9 @@ describe("modes", () => {
       chmodSync(join(home, ".env"), wide);
       await setEnvValue(home, "GATEWAY_RELAY_SECRET", RELAY_SECRET, { env: {} });
       expect(mode(join(home, ".env"))).toBe(0o600);
-      expect(readFileSync(join(home, ".env"), "utf8")).toBe(`# mine\nOTHER=1\nGATEWAY_RELAY_SECRET=${RELAY_SECRET}\n`);
+      expect(readFileSync(join(home, ".env"), "utf8")).toBe(
+        `# mine\nOTHER=1\nGATEWAY_RELAY_SECRET=${RELAY_SECRET}\n`,
+      );
     });
   }
 
@@ -83,11 +104,17 @@ describe("symlinked auth.json and .env", () => {
   }
 
   it("auth.json: the link is kept and its target gets the new document, 0600, other keys kept, no temp file left", async () => {
-    const { home, link, target, dotfiles } = linkedHome("auth.json", JSON.stringify({ other_tool: { keep: true } }));
+    const { home, link, target, dotfiles } = linkedHome(
+      "auth.json",
+      JSON.stringify({ other_tool: { keep: true } }),
+    );
     await storePhotonToken(home, TOKEN, { now: () => 1_763_000_000_000 });
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
     expect(readlinkSync(link)).toBe(join("..", "dotfiles", "auth.json"));
-    expect(JSON.parse(readFileSync(target, "utf8"))).toEqual({ credential_pool: { photon: [{ access_token: TOKEN, issued_at: 1_763_000_000 }] }, other_tool: { keep: true } });
+    expect(JSON.parse(readFileSync(target, "utf8"))).toEqual({
+      credential_pool: { photon: [{ access_token: TOKEN, issued_at: 1_763_000_000 }] },
+      other_tool: { keep: true },
+    });
     expect(mode(target)).toBe(0o600);
     expect(readdirSync(dotfiles).sort()).toEqual(["auth.json"]);
     expect(readdirSync(home).sort()).toEqual(["auth.json"]);
@@ -100,7 +127,10 @@ describe("symlinked auth.json and .env", () => {
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
     expect(readFileSync(target, "utf8")).toBe(`KEEP=1\nGATEWAY_RELAY_SECRET=${RELAY_SECRET}\n`);
     expect(mode(target)).toBe(0o600);
-    expect(Object.fromEntries(await readEnvFile(home))).toEqual({ KEEP: "1", GATEWAY_RELAY_SECRET: RELAY_SECRET });
+    expect(Object.fromEntries(await readEnvFile(home))).toEqual({
+      KEEP: "1",
+      GATEWAY_RELAY_SECRET: RELAY_SECRET,
+    });
   });
 
   it("a chain of links is followed to the file at its end", async () => {
@@ -115,7 +145,10 @@ describe("symlinked auth.json and .env", () => {
   });
 
   for (const name of ["auth.json", ".env"]) {
-    const write = (home: string) => (name === ".env" ? setEnvValue(home, "GATEWAY_RELAY_SECRET", RELAY_SECRET, { env: {} }) : storePhotonToken(home, TOKEN));
+    const write = (home: string) =>
+      name === ".env"
+        ? setEnvValue(home, "GATEWAY_RELAY_SECRET", RELAY_SECRET, { env: {} })
+        : storePhotonToken(home, TOKEN);
 
     it(`a dangling ${name} link: SYMLINK_DANGLING, nothing created at its target, the link kept`, async () => {
       const home = root();
@@ -133,14 +166,19 @@ describe("symlinked auth.json and .env", () => {
       const home = root();
       symlinkSync(join(home, "b"), join(home, name));
       symlinkSync(join(home, name), join(home, "b"));
-      expect(await refused(write(home))).toMatchObject({ code: "SYMLINK_LOOP", path: join(home, name) });
+      expect(await refused(write(home))).toMatchObject({
+        code: "SYMLINK_LOOP",
+        path: join(home, name),
+      });
       const self = root();
       symlinkSync(join(self, name), join(self, name));
       expect((await refused(write(self))).code).toBe("SYMLINK_LOOP");
       expect(lstatSync(join(home, name)).isSymbolicLink()).toBe(true);
       // Readers: a loop is a typed "unreadable" error, never a crash.
       const read = name === ".env" ? readEnvFile(home) : readAuth(home);
-      expect((await refused(read)).code).toBe(name === ".env" ? "ENV_FILE_UNREADABLE" : "AUTH_FILE_UNREADABLE");
+      expect((await refused(read)).code).toBe(
+        name === ".env" ? "ENV_FILE_UNREADABLE" : "AUTH_FILE_UNREADABLE",
+      );
     });
   }
 });

@@ -13,11 +13,16 @@ const home = useTempDirs("cred-conc-");
 
 function run(args: string[], env: Record<string, string> = {}): Promise<number | null> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WRITER, ...args], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [WRITER, ...args], {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, ...env },
+    });
     let err = "";
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
     child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve(code) : reject(new Error(`writer exited ${code}: ${err}`))));
+    child.on("exit", (code) =>
+      code === 0 ? resolve(code) : reject(new Error(`writer exited ${code}: ${err}`)),
+    );
   });
 }
 
@@ -30,7 +35,8 @@ describe("8 processes × 50 updates at once", { timeout: 180_000 }, () => {
     const doc = await readAuth(h);
     const writers = doc["writers"] as Record<string, { value: string }>;
     expect(Object.keys(writers)).toHaveLength(400);
-    for (let id = 0; id < 8; id++) for (let i = 0; i < 50; i++) expect(writers[`w${id}_${i}`]?.value).toBe(`secret-${id}-${i}`);
+    for (let id = 0; id < 8; id++)
+      for (let i = 0; i < 50; i++) expect(writers[`w${id}_${i}`]?.value).toBe(`secret-${id}-${i}`);
   });
 
   it(".env: all 400 keys present with their values, file parses", async () => {
@@ -38,13 +44,20 @@ describe("8 processes × 50 updates at once", { timeout: 180_000 }, () => {
     await Promise.all(Array.from({ length: 8 }, (_, id) => run(["env", h, String(id), "50"])));
     const env = await readEnvFile(h);
     expect(env.size).toBe(400);
-    for (let id = 0; id < 8; id++) for (let i = 0; i < 50; i++) expect(env.get(`W${id}_${i}`)).toBe(`value ${id} #${i} "q"`);
+    for (let id = 0; id < 8; id++)
+      for (let i = 0; i < 50; i++) expect(env.get(`W${id}_${i}`)).toBe(`value ${id} #${i} "q"`);
   });
 });
 
 describe("SIGKILL during a tight write loop", { timeout: 120_000 }, () => {
-  async function killMidLoop(mode: "loop-auth" | "loop-env", h: string, afterMs: number): Promise<void> {
-    const child = spawn(process.execPath, [WRITER, mode, h, "0"], { stdio: ["ignore", "pipe", "inherit"] });
+  async function killMidLoop(
+    mode: "loop-auth" | "loop-env",
+    h: string,
+    afterMs: number,
+  ): Promise<void> {
+    const child = spawn(process.execPath, [WRITER, mode, h, "0"], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
     await new Promise((r) => setTimeout(r, afterMs));
     const exited = new Promise((r) => child.on("exit", r));
@@ -52,31 +65,42 @@ describe("SIGKILL during a tight write loop", { timeout: 120_000 }, () => {
     await exited;
     // The killed writer held the lock; clear it here so the next round starts at once (the
     // stale-lock takeover itself is tested below, it takes the library's 2 s minimum).
-    rmSync(join(h, mode === "loop-auth" ? "auth.json.lock" : ".env.lock"), { recursive: true, force: true });
+    rmSync(join(h, mode === "loop-auth" ? "auth.json.lock" : ".env.lock"), {
+      recursive: true,
+      force: true,
+    });
   }
 
-  it.each(["loop-auth", "loop-env"] as const)("%s: the file always parses afterwards", async (mode) => {
-    const h = home();
-    for (const ms of [30, 75, 120, 160, 210, 260]) {
-      await killMidLoop(mode, h, ms);
-      if (mode === "loop-auth") {
-        const doc = JSON.parse(readFileSync(join(h, "auth.json"), "utf8")) as { counter: number; blob: string };
-        expect(typeof doc.counter).toBe("number");
-        expect(doc.blob).toMatch(/^x+$/);
-      } else {
-        const env = parseDotenv(readFileSync(join(h, ".env"), "utf8"));
-        expect(env.size).toBeGreaterThan(0);
-        for (const [k, v] of env) {
-          expect(k).toMatch(/^LOOP_\d+$/);
-          expect(v).toMatch(/^v\d+ y*$/);
+  it.each(["loop-auth", "loop-env"] as const)(
+    "%s: the file always parses afterwards",
+    async (mode) => {
+      const h = home();
+      for (const ms of [30, 75, 120, 160, 210, 260]) {
+        await killMidLoop(mode, h, ms);
+        if (mode === "loop-auth") {
+          const doc = JSON.parse(readFileSync(join(h, "auth.json"), "utf8")) as {
+            counter: number;
+            blob: string;
+          };
+          expect(typeof doc.counter).toBe("number");
+          expect(doc.blob).toMatch(/^x+$/);
+        } else {
+          const env = parseDotenv(readFileSync(join(h, ".env"), "utf8"));
+          expect(env.size).toBeGreaterThan(0);
+          for (const [k, v] of env) {
+            expect(k).toMatch(/^LOOP_\d+$/);
+            expect(v).toMatch(/^v\d+ y*$/);
+          }
         }
       }
-    }
-  });
+    },
+  );
 
   it("a lock left behind by a killed writer is taken over once stale, and the write lands", async () => {
     const h = home();
-    const child = spawn(process.execPath, [WRITER, "loop-env", h, "0"], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [WRITER, "loop-env", h, "0"], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
     await new Promise((r) => setTimeout(r, 50));
     const exited = new Promise((r) => child.on("exit", r));

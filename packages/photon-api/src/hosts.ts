@@ -24,6 +24,8 @@ export function resolvePhotonHosts(env: Readonly<Record<string, string | undefin
   const pick = (...values: (string | undefined)[]) => values.map((v) => v?.trim()).find((v) => v);
   return {
     dashboardHost: stripTrailingSlashes(pick(env.PHOTON_DASHBOARD_HOST) ?? DEFAULT_DASHBOARD_HOST),
-    spectrumHost: stripTrailingSlashes(pick(env.PHOTON_SPECTRUM_HOST, env.PHOTON_API_HOST) ?? DEFAULT_SPECTRUM_HOST),
+    spectrumHost: stripTrailingSlashes(
+      pick(env.PHOTON_SPECTRUM_HOST, env.PHOTON_API_HOST) ?? DEFAULT_SPECTRUM_HOST,
+    ),
   };
 }

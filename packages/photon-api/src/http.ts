@@ -46,14 +46,19 @@ export interface SentResponse {
 function retryAfterMs(headers: Headers, attempt: number): number {
   const raw = headers.get("retry-after");
   const seconds = raw !== null && /^\d+(?:\.\d+)?$/.test(raw.trim()) ? Number(raw) : undefined;
-  return seconds !== undefined ? Math.min(seconds * 1000, 60_000) : Math.min(500 * 2 ** attempt, 8_000);
+  return seconds !== undefined
+    ? Math.min(seconds * 1000, 60_000)
+    : Math.min(500 * 2 ** attempt, 8_000);
 }
 
 async function backoff(options: HttpOptions, req: SendRequest, ms: number): Promise<void> {
   try {
     await options.sleep(ms, req.signal);
   } catch (cause) {
-    throw new PhotonApiError(`${req.method} ${req.label} was cancelled.`, { code: "PHOTON_ABORTED", cause });
+    throw new PhotonApiError(`${req.method} ${req.label} was cancelled.`, {
+      code: "PHOTON_ABORTED",
+      cause,
+    });
   }
 }
 
@@ -113,7 +118,8 @@ function hostOf(url: string): string {
  * (ECONNREFUSED, ENOTFOUND, …), a timeout, else the error's name. Never the message text.
  */
 export function networkReason(error: unknown): string {
-  const e = error as { name?: unknown; code?: unknown; cause?: { code?: unknown; name?: unknown } } | undefined;
+  const e = error as
+    { name?: unknown; code?: unknown; cause?: { code?: unknown; name?: unknown } } | undefined;
   const code = e?.cause?.code ?? e?.code;
   if (typeof code === "string" && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) return code;
   if (e?.name === "TimeoutError" || e?.cause?.name === "TimeoutError") return "timed out";
@@ -131,25 +137,46 @@ export async function send(options: HttpOptions, req: SendRequest): Promise<Sent
     try {
       res = await options.fetch(req.url, {
         method: req.method,
-        headers: { accept: "application/json", ...(req.json === undefined ? {} : { "content-type": "application/json" }), ...req.headers },
+        headers: {
+          accept: "application/json",
+          ...(req.json === undefined ? {} : { "content-type": "application/json" }),
+          ...req.headers,
+        },
         ...(req.json === undefined ? {} : { body: JSON.stringify(req.json) }),
         signal: AbortSignal.any(signals),
       });
     } catch (cause) {
-      if (req.signal?.aborted) throw new PhotonApiError(`${req.method} ${req.label} was cancelled.`, { code: "PHOTON_ABORTED", cause });
+      if (req.signal?.aborted)
+        throw new PhotonApiError(`${req.method} ${req.label} was cancelled.`, {
+          code: "PHOTON_ABORTED",
+          cause,
+        });
       options.logger?.(`photon: ${req.method} ${req.label} network error (attempt ${attempt + 1})`);
-      if (req.retry && attempt < options.maxRetries) { await backoff(options, req, Math.min(500 * 2 ** attempt, 8_000)); continue; }
-      throw new PhotonApiError(`${req.method} ${req.label} failed: could not reach Photon at ${hostOf(req.url)} (${networkReason(cause)}). Check the network or the host setting and retry.`, { code: "PHOTON_NETWORK", cause });
+      if (req.retry && attempt < options.maxRetries) {
+        await backoff(options, req, Math.min(500 * 2 ** attempt, 8_000));
+        continue;
+      }
+      throw new PhotonApiError(
+        `${req.method} ${req.label} failed: could not reach Photon at ${hostOf(req.url)} (${networkReason(cause)}). Check the network or the host setting and retry.`,
+        { code: "PHOTON_NETWORK", cause },
+      );
     }
     const text = await readCappedText(res, options.maxResponseBytes, req);
     options.logger?.(`photon: ${req.method} ${req.label} -> ${res.status}`);
     // A 429 was not processed, so even a POST may be retried; 5xx only when idempotent.
-    if (((res.status === 429 && req.retryRateLimit !== false) || (req.retry && res.status >= 500)) && attempt < options.maxRetries) {
+    if (
+      ((res.status === 429 && req.retryRateLimit !== false) || (req.retry && res.status >= 500)) &&
+      attempt < options.maxRetries
+    ) {
       await backoff(options, req, retryAfterMs(res.headers, attempt));
       continue;
     }
     let body: unknown;
-    try { body = text ? JSON.parse(text) : undefined; } catch { body = undefined; }
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
     return { status: res.status, headers: res.headers, body, text };
   }
 }
@@ -157,7 +184,8 @@ export async function send(options: HttpOptions, req: SendRequest): Promise<Sent
 export function messageOf(body: unknown, text: string): string {
   if (body && typeof body === "object") {
     const b = body as Record<string, unknown>;
-    for (const k of ["message", "error_description", "error"]) if (typeof b[k] === "string" && b[k]) return b[k] as string;
+    for (const k of ["message", "error_description", "error"])
+      if (typeof b[k] === "string" && b[k]) return b[k] as string;
   }
   return text.slice(0, 200) || "no details";
 }

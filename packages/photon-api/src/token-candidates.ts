@@ -12,7 +12,9 @@ function clean(value: unknown): string | undefined {
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 /** Every token shape Photon has used, in spec order, `Bearer ` stripped, empties and duplicates dropped. */
@@ -32,4 +34,5 @@ export function extractTokenCandidates(body: unknown, headers?: Headers): TokenC
   return out;
 }
 
-export const TOKEN_SOURCES = "access_token, accessToken, session.access_token, data.access_token, data.accessToken, set-auth-token header";
+export const TOKEN_SOURCES =
+  "access_token, accessToken, session.access_token, data.access_token, data.accessToken, set-auth-token header";

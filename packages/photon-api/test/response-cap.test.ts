@@ -21,7 +21,9 @@ interface Streamed {
 }
 
 /** A server answering every request with 200 and `TOTAL` bytes of a JSON-ish body, written with backpressure. */
-async function oversizedServer(opts: { contentLength: boolean }): Promise<{ baseUrl: string; requests: Streamed[] }> {
+async function oversizedServer(opts: {
+  contentLength: boolean;
+}): Promise<{ baseUrl: string; requests: Streamed[] }> {
   const requests: Streamed[] = [];
   server = createServer((req, res: ServerResponse) => {
     let written = 0;
@@ -30,14 +32,20 @@ async function oversizedServer(opts: { contentLength: boolean }): Promise<{ base
       res.on("close", () => resolve({ written, finished }));
     });
     requests.push({ closed });
-    res.writeHead(200, { "content-type": "application/json", ...(opts.contentLength ? { "content-length": String(TOTAL) } : {}) });
+    res.writeHead(200, {
+      "content-type": "application/json",
+      ...(opts.contentLength ? { "content-length": String(TOTAL) } : {}),
+    });
     const chunk = Buffer.alloc(64 * 1024, 0x20);
     const pump = () => {
       while (written < TOTAL && !res.destroyed) {
         written += chunk.length;
         if (!res.write(chunk)) return void res.once("drain", pump);
       }
-      if (written >= TOTAL) { finished = true; res.end(); }
+      if (written >= TOTAL) {
+        finished = true;
+        res.end();
+      }
     };
     pump();
   });
@@ -53,7 +61,13 @@ describe("response body cap", () => {
   for (const contentLength of [false, true]) {
     it(`a 256 MiB answer (${contentLength ? "with" : "without"} content-length) fails PHOTON_RESPONSE_TOO_LARGE and the connection is closed early`, async () => {
       const { baseUrl, requests } = await oversizedServer({ contentLength });
-      const client = new PhotonClient({ dashboardHost: baseUrl, spectrumHost: baseUrl, maxResponseBytes: MiB, maxRetries: 3, sleep: async () => {} });
+      const client = new PhotonClient({
+        dashboardHost: baseUrl,
+        spectrumHost: baseUrl,
+        maxResponseBytes: MiB,
+        maxRetries: 3,
+        sleep: async () => {},
+      });
       const error = await client.listProjects("tok").catch((e: unknown) => e);
       expect(error).toBeInstanceOf(PhotonApiError);
       expect(error).toMatchObject({ code: "PHOTON_RESPONSE_TOO_LARGE", status: 200 });
@@ -70,7 +84,9 @@ describe("response body cap", () => {
 
   it("an answer within the cap is read whole", async () => {
     const body = JSON.stringify([{ id: "p1", name: "x".repeat(MiB - 100) }]);
-    server = createServer((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end(body));
+    server = createServer((_req, res) =>
+      res.writeHead(200, { "content-type": "application/json" }).end(body),
+    );
     await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
     const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const client = new PhotonClient({ dashboardHost: baseUrl, maxResponseBytes: MiB });
@@ -79,7 +95,9 @@ describe("response body cap", () => {
 
   it("rejects a cap that is not a positive whole number", () => {
     for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
-      expect(() => new PhotonClient({ maxResponseBytes: bad })).toThrow(expect.objectContaining({ code: "PHOTON_INVALID_INPUT" }));
+      expect(() => new PhotonClient({ maxResponseBytes: bad })).toThrow(
+        expect.objectContaining({ code: "PHOTON_INVALID_INPUT" }),
+      );
     }
   });
 });

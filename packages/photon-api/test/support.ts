@@ -7,9 +7,13 @@ export async function setup(options: ConstructorParameters<typeof FakePhotonServ
   const clock = { t: 1_700_000_000_000, sleeps: [] as number[] };
   const logs: string[] = [];
   const client = new PhotonClient({
-    dashboardHost: `${server.baseUrl}/`, spectrumHost: server.baseUrl,
+    dashboardHost: `${server.baseUrl}/`,
+    spectrumHost: server.baseUrl,
     now: () => clock.t,
-    sleep: async (ms) => { clock.sleeps.push(ms); clock.t += ms; },
+    sleep: async (ms) => {
+      clock.sleeps.push(ms);
+      clock.t += ms;
+    },
     logger: (m) => logs.push(m),
   });
   return { server, client, clock, logs };

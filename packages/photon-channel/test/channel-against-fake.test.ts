@@ -19,9 +19,19 @@ let mediaDir: string;
 const MAX_MEDIA = 5000;
 let nextUser = 0;
 const newUser = (): string => ALLOWED[nextUser++] ?? "";
-const sendsTo = (user: string) => fake.sends.filter((send) => send.request["chatGuid"] === `any;-;${user}`);
-const outcome = (messageId: string) => channel.waitFor((line) => (line.event === "sent" || line.event === "send-failed") && line["inReplyTo"] === messageId);
-const messageLine = (messageId: string) => channel.waitFor((line) => line.event === "message" && (line["message"] as { messageId: string }).messageId === messageId);
+const sendsTo = (user: string) =>
+  fake.sends.filter((send) => send.request["chatGuid"] === `any;-;${user}`);
+const outcome = (messageId: string) =>
+  channel.waitFor(
+    (line) =>
+      (line.event === "sent" || line.event === "send-failed") && line["inReplyTo"] === messageId,
+  );
+const messageLine = (messageId: string) =>
+  channel.waitFor(
+    (line) =>
+      line.event === "message" &&
+      (line["message"] as { messageId: string }).messageId === messageId,
+  );
 
 beforeAll(async () => {
   fake = await SpectrumFake.start({ heartbeatIntervalMs: 100 });
@@ -70,34 +80,86 @@ describe("PhotonChannel on spectrum-ts against SpectrumFake", () => {
     // Inbound is delivered in order: once the next allowed message is handed over, the stranger's was decided.
     const after = fake.push({ type: "text", from: user, text: "after" });
     await messageLine(after.messageGuid);
-    expect(channel.lines.some((line) => JSON.stringify(line).includes(denied.messageGuid))).toBe(false);
+    expect(channel.lines.some((line) => JSON.stringify(line).includes(denied.messageGuid))).toBe(
+      false,
+    );
     expect(sendsTo(STRANGER)).toEqual([]);
     channel.send({ cmd: "health" });
-    const health = (await channel.waitFor((line) => line.event === "health"))["health"] as { denied: number };
+    const health = (await channel.waitFor((line) => line.event === "health"))["health"] as {
+      denied: number;
+    };
     expect(health.denied).toBeGreaterThanOrEqual(1);
   });
 
   it("normalizes attachments and voice notes to media saved in the bounded cache, links to text, and tapbacks to reaction events (not answered)", async () => {
     const user = newUser();
     const bytes = Buffer.from(Array.from({ length: 1234 }, (_, i) => (i * 7) % 256));
-    const photo = fake.push({ type: "attachment", from: user, fileName: "../../etc/cat.png", mimeType: "image/png", data: bytes });
-    const photoMessage = (await messageLine(photo.messageGuid))["message"] as { media: Array<{ path: string }> };
-    expect(photoMessage).toMatchObject({ messageType: "image", text: "", media: [{ kind: "image", mimeType: "image/png", fileName: "../../etc/cat.png", size: 1234, notDownloaded: null }] });
+    const photo = fake.push({
+      type: "attachment",
+      from: user,
+      fileName: "../../etc/cat.png",
+      mimeType: "image/png",
+      data: bytes,
+    });
+    const photoMessage = (await messageLine(photo.messageGuid))["message"] as {
+      media: Array<{ path: string }>;
+    };
+    expect(photoMessage).toMatchObject({
+      messageType: "image",
+      text: "",
+      media: [
+        {
+          kind: "image",
+          mimeType: "image/png",
+          fileName: "../../etc/cat.png",
+          size: 1234,
+          notDownloaded: null,
+        },
+      ],
+    });
     // The bytes the user sent, in the media cache, under a name that cannot leave it.
     const saved = photoMessage.media[0]?.path ?? "";
     expect(saved.startsWith(`${mediaDir}/`)).toBe(true);
     expect(saved.slice(mediaDir.length + 1)).toMatch(/^[\w.-]+cat\.png$/);
     expect((await readFile(saved)).equals(bytes)).toBe(true);
     const voice = fake.push({ type: "voice", from: user, data: Buffer.alloc(10, 2) });
-    expect((await messageLine(voice.messageGuid))["message"]).toMatchObject({ messageType: "voice", media: [{ kind: "voice", mimeType: "audio/x-m4a", path: expect.stringContaining(mediaDir) }] });
-    const huge = fake.push({ type: "attachment", from: user, fileName: "huge.bin", mimeType: "application/octet-stream", data: Buffer.alloc(MAX_MEDIA + 1) });
-    expect((await messageLine(huge.messageGuid))["message"]).toMatchObject({ messageType: "document", media: [{ path: null, notDownloaded: "too_large", size: MAX_MEDIA + 1 }] });
+    expect((await messageLine(voice.messageGuid))["message"]).toMatchObject({
+      messageType: "voice",
+      media: [{ kind: "voice", mimeType: "audio/x-m4a", path: expect.stringContaining(mediaDir) }],
+    });
+    const huge = fake.push({
+      type: "attachment",
+      from: user,
+      fileName: "huge.bin",
+      mimeType: "application/octet-stream",
+      data: Buffer.alloc(MAX_MEDIA + 1),
+    });
+    expect((await messageLine(huge.messageGuid))["message"]).toMatchObject({
+      messageType: "document",
+      media: [{ path: null, notDownloaded: "too_large", size: MAX_MEDIA + 1 }],
+    });
     expect(await readdir(mediaDir)).toHaveLength(2);
     const link = fake.push({ type: "richlink", from: user, url: "https://example.com/x" });
-    expect((await messageLine(link.messageGuid))["message"]).toMatchObject({ messageType: "text", text: "https://example.com/x" });
-    const tapback = fake.push({ type: "reaction", from: user, targetGuid: link.messageGuid, kind: "love" });
-    const reaction = await channel.waitFor((line) => line.event === "reaction" && (line["reaction"] as { senderId: string }).senderId === user);
-    expect(reaction["reaction"]).toMatchObject({ kind: "reaction", emoji: "❤️", targetMessageId: link.messageGuid, chatId: tapback.chatGuid });
+    expect((await messageLine(link.messageGuid))["message"]).toMatchObject({
+      messageType: "text",
+      text: "https://example.com/x",
+    });
+    const tapback = fake.push({
+      type: "reaction",
+      from: user,
+      targetGuid: link.messageGuid,
+      kind: "love",
+    });
+    const reaction = await channel.waitFor(
+      (line) =>
+        line.event === "reaction" && (line["reaction"] as { senderId: string }).senderId === user,
+    );
+    expect(reaction["reaction"]).toMatchObject({
+      kind: "reaction",
+      emoji: "❤️",
+      targetMessageId: link.messageGuid,
+      chatId: tapback.chatGuid,
+    });
     await outcome(link.messageGuid);
     const texts = sendsTo(user).map((send) => String(send.request["text"]));
     expect(texts.some((text) => text.includes("❤️"))).toBe(false);
@@ -123,17 +185,30 @@ describe("PhotonChannel on spectrum-ts against SpectrumFake", () => {
     expect(await outcome(pushed.messageGuid)).toMatchObject({ event: "sent" });
     expect(fake.rejected.length - rejectedBefore).toBe(3);
     const parts = sendsTo(user).map((send) => String(send.request["text"]));
-    expect(parts.join(" ").split(" ")).toEqual(parts.join(" ").split(" ").map((_, i) => `w${i}`));
+    expect(parts.join(" ").split(" ")).toEqual(
+      parts
+        .join(" ")
+        .split(" ")
+        .map((_, i) => `w${i}`),
+    );
   });
 
   it("reports an ambiguous send and never resends it", async () => {
     const user = newUser();
     fake.failSendsAmbiguously(1);
     const pushed = fake.push({ type: "text", from: user, text: "maybe" });
-    expect(await outcome(pushed.messageGuid)).toMatchObject({ event: "send-failed", name: "PhotonSendError", code: "ambiguous", sentParts: 0 });
+    expect(await outcome(pushed.messageGuid)).toMatchObject({
+      event: "send-failed",
+      name: "PhotonSendError",
+      code: "ambiguous",
+      sentParts: 0,
+    });
     const next = fake.push({ type: "text", from: user, text: "next" });
     expect(await outcome(next.messageGuid)).toMatchObject({ event: "sent" });
-    expect(sendsTo(user).map((send) => [send.request["text"], send.outcome])).toEqual([["echo: maybe", "ambiguous"], ["echo: next", "ok"]]);
+    expect(sendsTo(user).map((send) => [send.request["text"], send.outcome])).toEqual([
+      ["echo: maybe", "ambiguous"],
+      ["echo: next", "ok"],
+    ]);
   });
 
   it("answers a message the service delivers twice only once", async () => {
@@ -145,9 +220,19 @@ describe("PhotonChannel on spectrum-ts against SpectrumFake", () => {
     fake.redeliver(first.sequence);
     const next = fake.push({ type: "text", from: user, text: "then this" });
     await outcome(next.messageGuid);
-    expect(sendsTo(user).map((send) => send.request["text"])).toEqual(["echo: once", "echo: between", "echo: then this"]);
+    expect(sendsTo(user).map((send) => send.request["text"])).toEqual([
+      "echo: once",
+      "echo: between",
+      "echo: then this",
+    ]);
     channel.send({ cmd: "health" });
-    const health = (await channel.waitFor((line) => line.event === "health" && ((line["health"] as { duplicates: number }).duplicates ?? 0) > 0))["health"];
+    const health = (
+      await channel.waitFor(
+        (line) =>
+          line.event === "health" &&
+          ((line["health"] as { duplicates: number }).duplicates ?? 0) > 0,
+      )
+    )["health"];
     expect(health).toMatchObject({ state: "running", duplicates: 1 });
   });
 
@@ -155,28 +240,54 @@ describe("PhotonChannel on spectrum-ts against SpectrumFake", () => {
     const user = newUser();
     const chatGuid = "any;+;chat-team-1";
     const chatter = fake.push({ type: "text", from: user, chatGuid, text: "lunch at noon?" });
-    const addressed = fake.push({ type: "text", from: user, chatGuid, text: "Hermes, what is 2+2?" });
+    const addressed = fake.push({
+      type: "text",
+      from: user,
+      chatGuid,
+      text: "Hermes, what is 2+2?",
+    });
     const line = await messageLine(addressed.messageGuid);
-    expect(line["message"]).toMatchObject({ chatId: chatGuid, chatType: "group", text: "Hermes, what is 2+2?" });
+    expect(line["message"]).toMatchObject({
+      chatId: chatGuid,
+      chatType: "group",
+      text: "Hermes, what is 2+2?",
+    });
     expect(channel.lines.some((l) => JSON.stringify(l).includes(chatter.messageGuid))).toBe(false);
     await outcome(addressed.messageGuid);
-    expect(fake.sends.filter((send) => send.request["chatGuid"] === chatGuid).map((send) => send.request["text"])).toEqual(["echo: Hermes, what is 2+2?"]);
+    expect(
+      fake.sends
+        .filter((send) => send.request["chatGuid"] === chatGuid)
+        .map((send) => send.request["text"]),
+    ).toEqual(["echo: Hermes, what is 2+2?"]);
   });
 
   it("marks the chat read after handing a message over, and skips a typing start within the cooldown", async () => {
     const user = newUser();
     const pushed = fake.push({ type: "text", from: user, text: "read me" });
-    await fake.waitForCall((call) => call.method === "MarkChatRead" && call.request["chatGuid"] === pushed.chatGuid, 30_000);
+    await fake.waitForCall(
+      (call) => call.method === "MarkChatRead" && call.request["chatGuid"] === pushed.chatGuid,
+      30_000,
+    );
     channel.send({ cmd: "typing", chatId: pushed.chatGuid });
-    expect(await channel.waitFor((l) => l.event === "typing" && l["chatId"] === pushed.chatGuid)).toMatchObject({ sent: true });
+    expect(
+      await channel.waitFor((l) => l.event === "typing" && l["chatId"] === pushed.chatGuid),
+    ).toMatchObject({ sent: true });
     channel.send({ cmd: "typing", chatId: pushed.chatGuid });
-    await channel.waitFor((l) => l.event === "typing" && l["chatId"] === pushed.chatGuid && l["sent"] === false);
-    expect(fake.calls.filter((call) => call.method === "SetTyping" && call.request["chatGuid"] === pushed.chatGuid)).toHaveLength(1);
+    await channel.waitFor(
+      (l) => l.event === "typing" && l["chatId"] === pushed.chatGuid && l["sent"] === false,
+    );
+    expect(
+      fake.calls.filter(
+        (call) => call.method === "SetTyping" && call.request["chatGuid"] === pushed.chatGuid,
+      ),
+    ).toHaveLength(1);
   });
 
   it("never prints the project secret", () => {
     expect(channel.allOutput).not.toContain(fake.projectSecret);
-    expect(channel.lines.filter((line: SdkLine) => JSON.stringify(line).includes(fake.projectSecret))).toEqual([]);
+    expect(
+      channel.lines.filter((line: SdkLine) => JSON.stringify(line).includes(fake.projectSecret)),
+    ).toEqual([]);
   });
 });
 
@@ -184,18 +295,34 @@ describe("PhotonChannel start failures, classified and without secrets", () => {
   it("wrong project secret → auth_or_config; a rate-limited control plane → rate_limited", async () => {
     const spectrum = await SpectrumFake.start();
     const wrongSecret = "wrong-secret-value-0123456789abcdef";
-    const failed = await SdkProcess.start(spectrum, SCRIPT, { projectSecret: wrongSecret, allowedUsers: [] }, (line) => line.event === "start-failed");
+    const failed = await SdkProcess.start(
+      spectrum,
+      SCRIPT,
+      { projectSecret: wrongSecret, allowedUsers: [] },
+      (line) => line.event === "start-failed",
+    );
     try {
-      expect(failed.lines.find((line) => line.event === "start-failed")).toMatchObject({ name: "PhotonSendError", code: "auth_or_config", state: "failed" });
+      expect(failed.lines.find((line) => line.event === "start-failed")).toMatchObject({
+        name: "PhotonSendError",
+        code: "auth_or_config",
+        state: "failed",
+      });
       expect(failed.allOutput).not.toContain(wrongSecret);
       expect(failed.allOutput).not.toContain(spectrum.projectSecret);
     } finally {
       await failed.stop();
     }
     spectrum.rateLimitControlPlane(1);
-    const limited = await SdkProcess.start(spectrum, SCRIPT, { allowedUsers: [] }, (line) => line.event === "start-failed");
+    const limited = await SdkProcess.start(
+      spectrum,
+      SCRIPT,
+      { allowedUsers: [] },
+      (line) => line.event === "start-failed",
+    );
     try {
-      expect(limited.lines.find((line) => line.event === "start-failed")).toMatchObject({ code: "rate_limited" });
+      expect(limited.lines.find((line) => line.event === "start-failed")).toMatchObject({
+        code: "rate_limited",
+      });
     } finally {
       await limited.stop();
       await spectrum.close();

@@ -13,7 +13,12 @@ const SCRIPT = "test/fixtures/channel-echo.mjs";
 const USER = "+15550001001";
 const CHAT = `any;-;${USER}`;
 // Short deadlines so the faults are noticed quickly; nothing asserts on how long anything took.
-const WATCH = { silenceTimeoutMs: 1500, deliveryGraceMs: 1000, initialBackoffMs: 100, maxBackoffMs: 500 };
+const WATCH = {
+  silenceTimeoutMs: 1500,
+  deliveryGraceMs: 1000,
+  initialBackoffMs: 100,
+  maxBackoffMs: 500,
+};
 
 interface Health {
   recovered: number;
@@ -42,12 +47,19 @@ async function startChannel(): Promise<SdkProcess> {
 async function health(channel: SdkProcess): Promise<Health> {
   const before = channel.lines.length;
   channel.send({ cmd: "health" });
-  const line = await channel.waitFor((l: SdkLine) => l.event === "health" && channel.lines.indexOf(l) >= before, 90_000);
+  const line = await channel.waitFor(
+    (l: SdkLine) => l.event === "health" && channel.lines.indexOf(l) >= before,
+    90_000,
+  );
   return line["health"] as Health;
 }
 
 /** Polls health until `check` holds (health has no event to wait on); a hang guard only. */
-async function healthWhen(channel: SdkProcess, check: (h: Health) => boolean, timeoutMs = 60_000): Promise<Health> {
+async function healthWhen(
+  channel: SdkProcess,
+  check: (h: Health) => boolean,
+  timeoutMs = 60_000,
+): Promise<Health> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const h = await health(channel);
@@ -57,9 +69,13 @@ async function healthWhen(channel: SdkProcess, check: (h: Health) => boolean, ti
   }
 }
 
-const repliesTo = (text: string) => fake.sends.filter((send) => send.request["chatGuid"] === CHAT && send.request["text"] === `echo: ${text}`);
+const repliesTo = (text: string) =>
+  fake.sends.filter(
+    (send) => send.request["chatGuid"] === CHAT && send.request["text"] === `echo: ${text}`,
+  );
 // Hang guards only: on a loaded machine a resubscription plus an SDK restart can take a while.
-const sentFor = (channel: SdkProcess, messageGuid: string) => channel.waitFor((line) => line.event === "sent" && line["inReplyTo"] === messageGuid, 90_000);
+const sentFor = (channel: SdkProcess, messageGuid: string) =>
+  channel.waitFor((line) => line.event === "sent" && line["inReplyTo"] === messageGuid, 90_000);
 
 beforeEach(async () => {
   fake = await SpectrumFake.start({ heartbeatIntervalMs: 100 });
@@ -85,7 +101,10 @@ describe("the watch beneath the SDK", { timeout: 240_000 }, () => {
     // Nothing is written to any stream now; the watch's deadline passes, it resubscribes and
     // catches up (catch-up still answers), and the message is fetched through the SDK.
     await sentFor(channel, during.messageGuid);
-    const h = await healthWhen(channel, (x) => (x.watch?.silentEpisodes ?? 0) >= 1 && x.sdkRestarts >= 1);
+    const h = await healthWhen(
+      channel,
+      (x) => (x.watch?.silentEpisodes ?? 0) >= 1 && x.sdkRestarts >= 1,
+    );
     expect(h.recovered).toBeGreaterThanOrEqual(1);
 
     fake.thawStreams();
@@ -127,7 +146,9 @@ describe("no loss and no double answer across kill -9", { timeout: 240_000 }, ()
     // Wait until the file on disk covers it (the write runs after the reply is queued).
     await healthWhen(first, (h) => h.savedCursor !== null && h.savedCursor >= answered.sequence);
     await first.stop(); // SIGKILL
-    const saved = JSON.parse(await readFile(join(stateDir, "inbound-state.json"), "utf8")) as { handled: [string, number][] };
+    const saved = JSON.parse(await readFile(join(stateDir, "inbound-state.json"), "utf8")) as {
+      handled: [string, number][];
+    };
     expect(saved.handled.map(([id]) => id)).toContain(answered.messageGuid);
 
     const whileDown = fake.push({ type: "text", from: USER, text: "sent while down" });
@@ -157,7 +178,9 @@ describe("no loss and no double answer across kill -9", { timeout: 240_000 }, ()
     const second = await startChannel();
     const h = await healthWhen(second, (x) => x.gaps >= 1);
     expect(h.watch?.state).not.toBe("stopped");
-    expect(second.stderrText).toContain(`no longer holds the events after sequence ${answered.sequence}`);
+    expect(second.stderrText).toContain(
+      `no longer holds the events after sequence ${answered.sequence}`,
+    );
     const live = fake.push({ type: "text", from: USER, text: "after the gap" });
     await sentFor(second, live.messageGuid);
     expect(repliesTo("lost")).toHaveLength(0);

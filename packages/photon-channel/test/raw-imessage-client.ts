@@ -15,7 +15,11 @@ const definition = protoLoader.loadSync(IMESSAGE_SERVICE_PROTO_FILES, {
   defaults: false,
   oneofs: true,
 });
-const v1 = (grpc.loadPackageDefinition(definition) as unknown as { photon: { imessage: { v1: Record<string, Ctor> } } }).photon.imessage.v1;
+const v1 = (
+  grpc.loadPackageDefinition(definition) as unknown as {
+    photon: { imessage: { v1: Record<string, Ctor> } };
+  }
+).photon.imessage.v1;
 
 export interface RawClients {
   messages: grpc.Client;
@@ -49,25 +53,47 @@ export function bearer(token: string): grpc.Metadata {
   return metadata;
 }
 
-type UnaryMethod = (request: Payload, metadata: grpc.Metadata, callback: (error: grpc.ServiceError | null, response?: Payload) => void) => void;
-type StreamMethod = (request: Payload, metadata: grpc.Metadata) => grpc.ClientReadableStream<Payload>;
+type UnaryMethod = (
+  request: Payload,
+  metadata: grpc.Metadata,
+  callback: (error: grpc.ServiceError | null, response?: Payload) => void,
+) => void;
+type StreamMethod = (
+  request: Payload,
+  metadata: grpc.Metadata,
+) => grpc.ClientReadableStream<Payload>;
 
-export function unary(client: grpc.Client, method: string, request: Payload, metadata: grpc.Metadata): Promise<Payload> {
+export function unary(
+  client: grpc.Client,
+  method: string,
+  request: Payload,
+  metadata: grpc.Metadata,
+): Promise<Payload> {
   const call = (client as unknown as Record<string, UnaryMethod>)[method];
   if (!call) throw new Error(`no method ${method}`);
   return new Promise((resolve, reject) => {
-    call.call(client, request, metadata, (error, response) => (error ? reject(error) : resolve(response ?? {})));
+    call.call(client, request, metadata, (error, response) =>
+      error ? reject(error) : resolve(response ?? {}),
+    );
   });
 }
 
-export function serverStream(client: grpc.Client, method: string, request: Payload, metadata: grpc.Metadata): grpc.ClientReadableStream<Payload> {
+export function serverStream(
+  client: grpc.Client,
+  method: string,
+  request: Payload,
+  metadata: grpc.Metadata,
+): grpc.ClientReadableStream<Payload> {
   const call = (client as unknown as Record<string, StreamMethod>)[method];
   if (!call) throw new Error(`no method ${method}`);
   return call.call(client, request, metadata);
 }
 
 /** Reads frames until `count` were collected, the stream ends, or it fails; returns what it saw. */
-export function readFrames(stream: grpc.ClientReadableStream<Payload>, count = Infinity): Promise<{ frames: Payload[]; error?: grpc.ServiceError; ended: boolean }> {
+export function readFrames(
+  stream: grpc.ClientReadableStream<Payload>,
+  count = Infinity,
+): Promise<{ frames: Payload[]; error?: grpc.ServiceError; ended: boolean }> {
   const frames: Payload[] = [];
   return new Promise((resolve) => {
     const finish = (result: { error?: grpc.ServiceError; ended: boolean }): void => {
@@ -84,18 +110,34 @@ export function readFrames(stream: grpc.ClientReadableStream<Payload>, count = I
 }
 
 /** A token from the fake's control plane, fetched the way the SDK does (Basic auth, HTTPS, test CA). */
-export async function issueToken(cloudUrl: string, projectId: string, projectSecret: string, caPem: string): Promise<{ status: number; body: Payload }> {
+export async function issueToken(
+  cloudUrl: string,
+  projectId: string,
+  projectSecret: string,
+  caPem: string,
+): Promise<{ status: number; body: Payload }> {
   const { request } = await import("node:https");
   return new Promise((resolve, reject) => {
-    const req = request(`${cloudUrl}/projects/${projectId}/imessage/tokens`, {
-      method: "POST",
-      ca: caPem,
-      headers: { authorization: `Basic ${Buffer.from(`${projectId}:${projectSecret}`).toString("base64")}` },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as Payload }));
-    });
+    const req = request(
+      `${cloudUrl}/projects/${projectId}/imessage/tokens`,
+      {
+        method: "POST",
+        ca: caPem,
+        headers: {
+          authorization: `Basic ${Buffer.from(`${projectId}:${projectSecret}`).toString("base64")}`,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as Payload,
+          }),
+        );
+      },
+    );
     req.on("error", reject);
     req.end();
   });

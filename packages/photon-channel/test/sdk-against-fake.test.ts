@@ -14,7 +14,8 @@ const SCRIPT = "test/fixtures/sdk-echo.mjs";
 let userCounter = 0;
 /** A fresh sender (and so a fresh DM chat) per test. */
 const newUser = (): string => `+1555765${String(4000 + ++userCounter)}`;
-const sendsTo = (user: string) => fake.sends.filter((send) => send.request["chatGuid"] === `any;-;${user}`);
+const sendsTo = (user: string) =>
+  fake.sends.filter((send) => send.request["chatGuid"] === `any;-;${user}`);
 
 let fake: SpectrumFake;
 let sdk: SdkProcess;
@@ -33,7 +34,11 @@ afterAll(async () => {
 
 describe("spectrum-ts 12.8.0 against SpectrumFake", () => {
   it("gets its token from the HTTPS control plane, receives an inbound text and its reply is recorded", async () => {
-    expect(fake.controlRequests.map((r) => `${r.method} ${r.path.replace(fake.projectId, "ID")} ${r.status}`)).toEqual(
+    expect(
+      fake.controlRequests.map(
+        (r) => `${r.method} ${r.path.replace(fake.projectId, "ID")} ${r.status}`,
+      ),
+    ).toEqual(
       expect.arrayContaining(["GET /projects/ID/ 200", "POST /projects/ID/imessage/tokens 200"]),
     );
     expect(fake.controlRequests.filter((r) => r.authorized === false)).toEqual([]);
@@ -41,10 +46,25 @@ describe("spectrum-ts 12.8.0 against SpectrumFake", () => {
     const user = newUser();
     const pushed = fake.push({ type: "text", from: user, text: "hello from iMessage" });
     const inbound = await sdk.waitFor((line) => line["id"] === pushed.messageGuid);
-    expect(inbound).toMatchObject({ event: "message", direction: "inbound", type: "text", text: "hello from iMessage", sender: user, spaceId: `any;-;${user}`, spaceType: "dm" });
+    expect(inbound).toMatchObject({
+      event: "message",
+      direction: "inbound",
+      type: "text",
+      text: "hello from iMessage",
+      sender: user,
+      spaceId: `any;-;${user}`,
+      spaceType: "dm",
+    });
 
-    const reply = await fake.waitForCall((call) => call.request["chatGuid"] === `any;-;${user}`, 30_000);
-    expect(reply).toMatchObject({ method: "SendTextMessage", outcome: "ok", request: expect.objectContaining({ text: "echo: hello from iMessage" }) });
+    const reply = await fake.waitForCall(
+      (call) => call.request["chatGuid"] === `any;-;${user}`,
+      30_000,
+    );
+    expect(reply).toMatchObject({
+      method: "SendTextMessage",
+      outcome: "ok",
+      request: expect.objectContaining({ text: "echo: hello from iMessage" }),
+    });
     expect(reply.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
     await sdk.waitFor((line) => line.event === "sent" && line["inReplyTo"] === pushed.messageGuid);
   });
@@ -52,20 +72,46 @@ describe("spectrum-ts 12.8.0 against SpectrumFake", () => {
   it("delivers attachments with their bytes, voice notes, tapbacks on earlier messages, and links (as text)", async () => {
     const user = newUser();
     const photo = Buffer.from(Array.from({ length: 200_000 }, (_, i) => i % 251));
-    const attachment = fake.push({ type: "attachment", from: user, fileName: "photo.jpg", mimeType: "image/jpeg", data: photo });
-    expect(await sdk.waitFor((line) => line["id"] === attachment.messageGuid)).toMatchObject({ type: "attachment", name: "photo.jpg", mimeType: "image/jpeg", size: photo.length, base64: photo.toString("base64") });
+    const attachment = fake.push({
+      type: "attachment",
+      from: user,
+      fileName: "photo.jpg",
+      mimeType: "image/jpeg",
+      data: photo,
+    });
+    expect(await sdk.waitFor((line) => line["id"] === attachment.messageGuid)).toMatchObject({
+      type: "attachment",
+      name: "photo.jpg",
+      mimeType: "image/jpeg",
+      size: photo.length,
+      base64: photo.toString("base64"),
+    });
 
-    const voice = fake.push({ type: "voice", from: user, data: Buffer.from("not really m4a"), mimeType: "audio/x-m4a" });
-    expect(await sdk.waitFor((line) => line["id"] === voice.messageGuid)).toMatchObject({ type: "voice", mimeType: "audio/x-m4a", size: 14 });
+    const voice = fake.push({
+      type: "voice",
+      from: user,
+      data: Buffer.from("not really m4a"),
+      mimeType: "audio/x-m4a",
+    });
+    expect(await sdk.waitFor((line) => line["id"] === voice.messageGuid)).toMatchObject({
+      type: "voice",
+      mimeType: "audio/x-m4a",
+      size: 14,
+    });
 
     const target = fake.push({ type: "text", from: user, text: "react to me" });
     await sdk.waitFor((line) => line["id"] === target.messageGuid);
     fake.push({ type: "reaction", from: user, targetGuid: target.messageGuid, emoji: "🔥" });
-    expect(await sdk.waitFor((line) => line["type"] === "reaction" && line["sender"] === user)).toMatchObject({ emoji: "🔥", targetId: target.messageGuid });
+    expect(
+      await sdk.waitFor((line) => line["type"] === "reaction" && line["sender"] === user),
+    ).toMatchObject({ emoji: "🔥", targetId: target.messageGuid });
 
     // The iMessage provider has no inbound richlink: a shared link arrives as its URL in a text.
     const link = fake.push({ type: "richlink", from: user, url: "https://example.com/a" });
-    expect(await sdk.waitFor((line) => line["id"] === link.messageGuid)).toMatchObject({ type: "text", text: "https://example.com/a" });
+    expect(await sdk.waitFor((line) => line["id"] === link.messageGuid)).toMatchObject({
+      type: "text",
+      text: "https://example.com/a",
+    });
   });
 
   it("sends tapbacks and typing through SetReaction and SetTyping", async () => {
@@ -75,10 +121,30 @@ describe("spectrum-ts 12.8.0 against SpectrumFake", () => {
     sdk.send({ cmd: "react", messageId: pushed.messageGuid, emoji: "👀" });
     sdk.send({ cmd: "typing", spaceId: pushed.chatGuid });
     await sdk.waitFor((line) => line.event === "reacted" && line["spaceId"] === pushed.chatGuid);
-    await sdk.waitFor((line) => line.event === "typing-sent" && line["spaceId"] === pushed.chatGuid);
-    const ours = (method: string) => fake.calls.filter((call) => call.method === method && JSON.stringify(call.request).includes(pushed.chatGuid));
-    expect(ours("SetReaction")).toEqual([expect.objectContaining({ request: expect.objectContaining({ target: expect.objectContaining({ chatGuid: pushed.chatGuid, messageGuid: pushed.messageGuid }), reaction: expect.objectContaining({ emoji: "👀" }), isSet: true }) })]);
-    expect(ours("SetTyping")).toEqual([expect.objectContaining({ request: expect.objectContaining({ chatGuid: pushed.chatGuid, isTyping: true }) })]);
+    await sdk.waitFor(
+      (line) => line.event === "typing-sent" && line["spaceId"] === pushed.chatGuid,
+    );
+    const ours = (method: string) =>
+      fake.calls.filter(
+        (call) => call.method === method && JSON.stringify(call.request).includes(pushed.chatGuid),
+      );
+    expect(ours("SetReaction")).toEqual([
+      expect.objectContaining({
+        request: expect.objectContaining({
+          target: expect.objectContaining({
+            chatGuid: pushed.chatGuid,
+            messageGuid: pushed.messageGuid,
+          }),
+          reaction: expect.objectContaining({ emoji: "👀" }),
+          isSet: true,
+        }),
+      }),
+    ]);
+    expect(ours("SetTyping")).toEqual([
+      expect.objectContaining({
+        request: expect.objectContaining({ chatGuid: pushed.chatGuid, isTyping: true }),
+      }),
+    ]);
   });
 
   it("rejects a rate-limited send at once with RateLimitError, without retrying, even when the trailer says retryable", async () => {
@@ -86,9 +152,15 @@ describe("spectrum-ts 12.8.0 against SpectrumFake", () => {
     const rejectedBefore = fake.rejected.length;
     fake.rateLimit(1, { retryable: true });
     const pushed = fake.push({ type: "text", from: user, text: "limited" });
-    const failed = await sdk.waitFor((line) => (line.event === "send-failed" || line.event === "sent") && line["inReplyTo"] === pushed.messageGuid);
+    const failed = await sdk.waitFor(
+      (line) =>
+        (line.event === "send-failed" || line.event === "sent") &&
+        line["inReplyTo"] === pushed.messageGuid,
+    );
     expect(failed).toMatchObject({ event: "send-failed", name: "RateLimitError", grpcCode: 8 });
-    expect(fake.rejected.slice(rejectedBefore).map((call) => call.method)).toEqual(["SendTextMessage"]);
+    expect(fake.rejected.slice(rejectedBefore).map((call) => call.method)).toEqual([
+      "SendTextMessage",
+    ]);
     expect(sendsTo(user)).toEqual([]);
   });
 
@@ -96,11 +168,20 @@ describe("spectrum-ts 12.8.0 against SpectrumFake", () => {
     const user = newUser();
     fake.failSendsAmbiguously(1);
     const pushed = fake.push({ type: "text", from: user, text: "maybe" });
-    expect(await sdk.waitFor((line) => (line.event === "send-failed" || line.event === "sent") && line["inReplyTo"] === pushed.messageGuid)).toMatchObject({ event: "send-failed", name: "ConnectionError" });
+    expect(
+      await sdk.waitFor(
+        (line) =>
+          (line.event === "send-failed" || line.event === "sent") &&
+          line["inReplyTo"] === pushed.messageGuid,
+      ),
+    ).toMatchObject({ event: "send-failed", name: "ConnectionError" });
     // A later message proves the SDK moved on; the ambiguous one was delivered exactly once.
     const next = fake.push({ type: "text", from: user, text: "next" });
     await sdk.waitFor((line) => line.event === "sent" && line["inReplyTo"] === next.messageGuid);
-    expect(sendsTo(user).map((send) => [send.request["text"], send.outcome])).toEqual([["echo: maybe", "ambiguous"], ["echo: next", "ok"]]);
+    expect(sendsTo(user).map((send) => [send.request["text"], send.outcome])).toEqual([
+      ["echo: maybe", "ambiguous"],
+      ["echo: next", "ok"],
+    ]);
   });
 
   it("after a dropped stream it resubscribes and catches up from the last sequence it delivered, answering each message once", async () => {
@@ -120,9 +201,17 @@ describe("spectrum-ts 12.8.0 against SpectrumFake", () => {
     await fake.waitForStreams(2, 30_000);
     const live = fake.push({ type: "text", from: user, text: "live again" });
     await sdk.waitFor((line) => line.event === "sent" && line["inReplyTo"] === live.messageGuid);
-    expect(sendsTo(user).map((send) => send.request["text"])).toEqual(["echo: before", "echo: while down", "echo: live again"]);
+    expect(sendsTo(user).map((send) => send.request["text"])).toEqual([
+      "echo: before",
+      "echo: while down",
+      "echo: live again",
+    ]);
     const ids = [before.messageGuid, missed.messageGuid, live.messageGuid];
-    expect(sdk.lines.filter((line) => line.event === "message" && ids.includes(String(line["id"]))).map((line) => line["id"])).toEqual(ids);
+    expect(
+      sdk.lines
+        .filter((line) => line.event === "message" && ids.includes(String(line["id"])))
+        .map((line) => line["id"]),
+    ).toEqual(ids);
   });
 
   it("does not notice a stream that stays open but silent (no heartbeat watchdog in the SDK); a drop recovers it", async () => {

@@ -48,7 +48,12 @@ export class SdkProcess {
    * Starts `script` with only PATH and the fake's SDK environment; credentials and `config` go over
    * stdin.
    */
-  static async start(fake: SpectrumFake, script: string, config: Record<string, unknown> = {}, startedWhen: (line: SdkLine) => boolean = (line) => line.event === "ready"): Promise<SdkProcess> {
+  static async start(
+    fake: SpectrumFake,
+    script: string,
+    config: Record<string, unknown> = {},
+    startedWhen: (line: SdkLine) => boolean = (line) => line.event === "ready",
+  ): Promise<SdkProcess> {
     const dir = await mkdtemp(join(tmpdir(), "photon-sdk-"));
     const caFile = await fake.writeCaFile(dir);
     const child = spawn(process.execPath, [script], {
@@ -57,7 +62,9 @@ export class SdkProcess {
       stdio: ["pipe", "pipe", "pipe"],
     });
     const sdk = new SdkProcess(child, dir);
-    child.stdin.write(`${JSON.stringify({ projectId: fake.projectId, projectSecret: fake.projectSecret, ...config })}\n`);
+    child.stdin.write(
+      `${JSON.stringify({ projectId: fake.projectId, projectSecret: fake.projectSecret, ...config })}\n`,
+    );
     // Loading the SDK takes ~0.6 s on an idle machine and far longer on a loaded CI box: a hang
     // guard only.
     await sdk.waitFor(startedWhen, 90_000);
@@ -79,14 +86,22 @@ export class SdkProcess {
         }
         if (this.#exited !== undefined) {
           done();
-          reject(new Error(`SDK process exited (${this.#exited}) before the expected line; stderr:\n${this.#stderr}`));
+          reject(
+            new Error(
+              `SDK process exited (${this.#exited}) before the expected line; stderr:\n${this.#stderr}`,
+            ),
+          );
           return true;
         }
         return false;
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`no matching SDK line within ${timeoutMs} ms; lines: ${JSON.stringify(this.lines)}; stderr:\n${this.#stderr}`));
+        reject(
+          new Error(
+            `no matching SDK line within ${timeoutMs} ms; lines: ${JSON.stringify(this.lines)}; stderr:\n${this.#stderr}`,
+          ),
+        );
       }, timeoutMs);
       const waiter = (): void => {
         check();

@@ -3,8 +3,20 @@ import { connect } from "node:tls";
 import { status } from "@grpc/grpc-js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SpectrumFake } from "../src/testing/index.js";
-import { TEST_CA_CERT_PEM, TEST_SERVER_CERT_PEM, TEST_SERVER_KEY_PEM } from "../src/testing/test-ca.js";
-import { bearer, issueToken, rawClients, readFrames, serverStream, unary, type RawClients } from "./raw-imessage-client.js";
+import {
+  TEST_CA_CERT_PEM,
+  TEST_SERVER_CERT_PEM,
+  TEST_SERVER_KEY_PEM,
+} from "../src/testing/test-ca.js";
+import {
+  bearer,
+  issueToken,
+  rawClients,
+  readFrames,
+  serverStream,
+  unary,
+  type RawClients,
+} from "./raw-imessage-client.js";
 
 // The fake checked through the layer beneath the SDK: a plain grpc-js client built from the same
 // .proto files, and plain HTTPS, both trusting only the committed test CA.
@@ -16,7 +28,12 @@ let token: string;
 beforeEach(async () => {
   fake = await SpectrumFake.start({ heartbeatIntervalMs: 50 });
   clients = rawClients(fake.imessageAddress, fake.caCertPem);
-  const issued = await issueToken(fake.cloudUrl, fake.projectId, fake.projectSecret, fake.caCertPem);
+  const issued = await issueToken(
+    fake.cloudUrl,
+    fake.projectId,
+    fake.projectSecret,
+    fake.caCertPem,
+  );
   token = String((issued.body["data"] as Record<string, unknown>)["token"]);
 });
 
@@ -27,7 +44,8 @@ afterEach(async () => {
 
 describe("test CA", () => {
   it("the embedded PEMs are the committed files under test-ca/", () => {
-    const file = (name: string): string => readFileSync(new URL(`../test-ca/${name}`, import.meta.url), "utf8");
+    const file = (name: string): string =>
+      readFileSync(new URL(`../test-ca/${name}`, import.meta.url), "utf8");
     expect(TEST_CA_CERT_PEM).toBe(file("ca.pem"));
     expect(TEST_SERVER_CERT_PEM).toBe(file("server.pem"));
     expect(TEST_SERVER_KEY_PEM).toBe(file("server-key.pem"));
@@ -36,7 +54,12 @@ describe("test CA", () => {
   it("a TLS client that does not trust the test CA is refused", async () => {
     const [host, port] = fake.imessageAddress.split(":");
     const outcome = await new Promise<string>((resolve) => {
-      const socket = connect({ host, port: Number(port), servername: "localhost", ALPNProtocols: ["h2"] });
+      const socket = connect({
+        host,
+        port: Number(port),
+        servername: "localhost",
+        ALPNProtocols: ["h2"],
+      });
       socket.once("secureConnect", () => {
         socket.destroy();
         resolve("connected");
@@ -49,7 +72,12 @@ describe("test CA", () => {
 
 describe("control plane", () => {
   it("issues a shared token for the project's Basic credentials and refuses wrong ones", async () => {
-    const good = await issueToken(fake.cloudUrl, fake.projectId, fake.projectSecret, fake.caCertPem);
+    const good = await issueToken(
+      fake.cloudUrl,
+      fake.projectId,
+      fake.projectSecret,
+      fake.caCertPem,
+    );
     expect(good.status).toBe(200);
     expect(good.body).toMatchObject({ succeed: true, data: { type: "shared", expiresIn: 3600 } });
     const bad = await issueToken(fake.cloudUrl, fake.projectId, "wrong", fake.caCertPem);
@@ -60,16 +88,34 @@ describe("control plane", () => {
 
   it("answers 429 with Spectrum's envelope when rate-limited, then recovers", async () => {
     fake.rateLimitControlPlane(1);
-    expect((await issueToken(fake.cloudUrl, fake.projectId, fake.projectSecret, fake.caCertPem)).status).toBe(429);
-    expect((await issueToken(fake.cloudUrl, fake.projectId, fake.projectSecret, fake.caCertPem)).status).toBe(200);
+    expect(
+      (await issueToken(fake.cloudUrl, fake.projectId, fake.projectSecret, fake.caCertPem)).status,
+    ).toBe(429);
+    expect(
+      (await issueToken(fake.cloudUrl, fake.projectId, fake.projectSecret, fake.caCertPem)).status,
+    ).toBe(200);
   });
 });
 
 describe("iMessage gRPC", () => {
   it("refuses calls without a valid bearer token", async () => {
-    await expect(unary(clients.messages, "SendTextMessage", { chatGuid: "any;-;+15550000001", text: "x" }, bearer("nope"))).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
+    await expect(
+      unary(
+        clients.messages,
+        "SendTextMessage",
+        { chatGuid: "any;-;+15550000001", text: "x" },
+        bearer("nope"),
+      ),
+    ).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
     fake.revokeTokens();
-    await expect(unary(clients.messages, "SendTextMessage", { chatGuid: "any;-;+15550000001", text: "x" }, bearer(token))).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
+    await expect(
+      unary(
+        clients.messages,
+        "SendTextMessage",
+        { chatGuid: "any;-;+15550000001", text: "x" },
+        bearer(token),
+      ),
+    ).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
     expect(fake.sends).toHaveLength(0);
   });
 
@@ -80,7 +126,10 @@ describe("iMessage gRPC", () => {
     const { frames } = await readFrames(stream, 3);
     const event = frames.find((frame) => frame["messageChanged"]);
     expect(event?.["sequence"]).toBe(pushed.sequence);
-    expect(event?.["messageChanged"]).toMatchObject({ chatGuid: "any;-;+15550000001", messageReceived: { message: { guid: pushed.messageGuid, content: { text: "hi" } } } });
+    expect(event?.["messageChanged"]).toMatchObject({
+      chatGuid: "any;-;+15550000001",
+      messageReceived: { message: { guid: pushed.messageGuid, content: { text: "hi" } } },
+    });
     expect(frames.some((frame) => frame["heartbeat"])).toBe(true);
 
     fake.setHeartbeats(false);
@@ -114,7 +163,14 @@ describe("iMessage gRPC", () => {
     const seen: Record<string, unknown>[] = [];
     stream.on("data", (frame: Record<string, unknown>) => seen.push(frame));
     const pushed = fake.push({ type: "text", from: "+15550000001", text: "lost live" });
-    const replay = await readFrames(serverStream(clients.events, "CatchUpEvents", { afterSequence: pushed.sequence - 1 }, bearer(token)));
+    const replay = await readFrames(
+      serverStream(
+        clients.events,
+        "CatchUpEvents",
+        { afterSequence: pushed.sequence - 1 },
+        bearer(token),
+      ),
+    );
     expect(replay.frames.map((frame) => frame["sequence"])).toContain(pushed.sequence);
     expect(seen.filter((frame) => frame["messageChanged"])).toHaveLength(0);
     expect(fake.openStreamCount).toBe(1);
@@ -124,57 +180,181 @@ describe("iMessage gRPC", () => {
   it("replays events after a sequence, ending with complete{headSequence}; refuses a cursor it no longer retains", async () => {
     const first = fake.push({ type: "text", from: "+15550000001", text: "one" });
     const second = fake.push({ type: "text", from: "+15550000002", text: "two" });
-    const third = fake.push({ type: "reaction", from: "+15550000002", targetGuid: first.messageGuid, emoji: "🔥" });
-    const replay = await readFrames(serverStream(clients.events, "CatchUpEvents", { afterSequence: first.sequence }, bearer(token)));
+    const third = fake.push({
+      type: "reaction",
+      from: "+15550000002",
+      targetGuid: first.messageGuid,
+      emoji: "🔥",
+    });
+    const replay = await readFrames(
+      serverStream(
+        clients.events,
+        "CatchUpEvents",
+        { afterSequence: first.sequence },
+        bearer(token),
+      ),
+    );
     expect(replay.ended).toBe(true);
-    expect(replay.frames.map((frame) => frame["sequence"] ?? frame["complete"])).toEqual([second.sequence, third.sequence, { headSequence: third.sequence }]);
+    expect(replay.frames.map((frame) => frame["sequence"] ?? frame["complete"])).toEqual([
+      second.sequence,
+      third.sequence,
+      { headSequence: third.sequence },
+    ]);
     expect(fake.catchUpRequests).toEqual([first.sequence]);
 
     fake.forgetEventsThrough(second.sequence);
-    const refused = await readFrames(serverStream(clients.events, "CatchUpEvents", { afterSequence: first.sequence }, bearer(token)));
+    const refused = await readFrames(
+      serverStream(
+        clients.events,
+        "CatchUpEvents",
+        { afterSequence: first.sequence },
+        bearer(token),
+      ),
+    );
     expect(refused.error?.code).toBe(status.FAILED_PRECONDITION);
-    const fromEdge = await readFrames(serverStream(clients.events, "CatchUpEvents", { afterSequence: second.sequence }, bearer(token)));
-    expect(fromEdge.frames.map((frame) => frame["sequence"] ?? frame["complete"])).toEqual([third.sequence, { headSequence: third.sequence }]);
+    const fromEdge = await readFrames(
+      serverStream(
+        clients.events,
+        "CatchUpEvents",
+        { afterSequence: second.sequence },
+        bearer(token),
+      ),
+    );
+    expect(fromEdge.frames.map((frame) => frame["sequence"] ?? frame["complete"])).toEqual([
+      third.sequence,
+      { headSequence: third.sequence },
+    ]);
   });
 
   it("records sends with their idempotency key; rate-limits with RESOURCE_EXHAUSTED without recording", async () => {
     const metadata = bearer(token);
     metadata.set("x-idempotency-key", "key-1");
-    const response = await unary(clients.messages, "SendTextMessage", { chatGuid: "any;-;+15550000001", text: "hello" }, metadata);
+    const response = await unary(
+      clients.messages,
+      "SendTextMessage",
+      { chatGuid: "any;-;+15550000001", text: "hello" },
+      metadata,
+    );
     expect(response).toMatchObject({ message: { isFromMe: true, content: { text: "hello" } } });
-    expect(fake.sends).toEqual([expect.objectContaining({ method: "SendTextMessage", idempotencyKey: "key-1", outcome: "ok", request: expect.objectContaining({ text: "hello" }) })]);
+    expect(fake.sends).toEqual([
+      expect.objectContaining({
+        method: "SendTextMessage",
+        idempotencyKey: "key-1",
+        outcome: "ok",
+        request: expect.objectContaining({ text: "hello" }),
+      }),
+    ]);
 
     fake.rateLimit(1, { retryable: true });
-    const limited = await unary(clients.messages, "SendTextMessage", { chatGuid: "any;-;+15550000001", text: "again" }, bearer(token)).catch((error: unknown) => error);
+    const limited = await unary(
+      clients.messages,
+      "SendTextMessage",
+      { chatGuid: "any;-;+15550000001", text: "again" },
+      bearer(token),
+    ).catch((error: unknown) => error);
     expect(limited).toMatchObject({ code: status.RESOURCE_EXHAUSTED });
-    expect((limited as { metadata: { get(key: string): unknown[] } }).metadata.get("x-retryable")).toEqual(["true"]);
+    expect(
+      (limited as { metadata: { get(key: string): unknown[] } }).metadata.get("x-retryable"),
+    ).toEqual(["true"]);
     expect(fake.sends).toHaveLength(1);
-    expect(fake.rejected).toEqual([expect.objectContaining({ method: "SendTextMessage", code: status.RESOURCE_EXHAUSTED })]);
+    expect(fake.rejected).toEqual([
+      expect.objectContaining({ method: "SendTextMessage", code: status.RESOURCE_EXHAUSTED }),
+    ]);
   });
 
   it("an ambiguous send is delivered but the client is told UNAVAILABLE", async () => {
     fake.failSendsAmbiguously(1);
-    await expect(unary(clients.messages, "SendTextMessage", { chatGuid: "any;-;+15550000001", text: "maybe" }, bearer(token))).rejects.toMatchObject({ code: status.UNAVAILABLE });
-    expect(fake.sends).toEqual([expect.objectContaining({ outcome: "ambiguous", request: expect.objectContaining({ text: "maybe" }) })]);
-    await unary(clients.messages, "SendTextMessage", { chatGuid: "any;-;+15550000001", text: "sure" }, bearer(token));
+    await expect(
+      unary(
+        clients.messages,
+        "SendTextMessage",
+        { chatGuid: "any;-;+15550000001", text: "maybe" },
+        bearer(token),
+      ),
+    ).rejects.toMatchObject({ code: status.UNAVAILABLE });
+    expect(fake.sends).toEqual([
+      expect.objectContaining({
+        outcome: "ambiguous",
+        request: expect.objectContaining({ text: "maybe" }),
+      }),
+    ]);
+    await unary(
+      clients.messages,
+      "SendTextMessage",
+      { chatGuid: "any;-;+15550000001", text: "sure" },
+      bearer(token),
+    );
     expect(fake.sends.map((send) => send.outcome)).toEqual(["ambiguous", "ok"]);
   });
 
   it("serves pushed attachments, reactions and typing through their own RPCs", async () => {
     const data = Buffer.alloc(150_000, 7);
-    const pushed = fake.push({ type: "attachment", from: "+15550000001", fileName: "photo.jpg", mimeType: "image/jpeg", data });
-    const stored = await unary(clients.messages, "GetMessage", { messageGuid: pushed.messageGuid }, bearer(token));
-    const info = ((stored["message"] as Record<string, unknown>)["content"] as { attachments: Array<Record<string, unknown>> }).attachments[0];
-    expect(info).toMatchObject({ fileName: "photo.jpg", mimeType: "image/jpeg", totalBytes: 150_000 });
-    const download = await readFrames(serverStream(clients.attachments, "DownloadAttachment", { attachmentGuid: info?.["guid"] }, bearer(token)));
+    const pushed = fake.push({
+      type: "attachment",
+      from: "+15550000001",
+      fileName: "photo.jpg",
+      mimeType: "image/jpeg",
+      data,
+    });
+    const stored = await unary(
+      clients.messages,
+      "GetMessage",
+      { messageGuid: pushed.messageGuid },
+      bearer(token),
+    );
+    const info = (
+      (stored["message"] as Record<string, unknown>)["content"] as {
+        attachments: Array<Record<string, unknown>>;
+      }
+    ).attachments[0];
+    expect(info).toMatchObject({
+      fileName: "photo.jpg",
+      mimeType: "image/jpeg",
+      totalBytes: 150_000,
+    });
+    const download = await readFrames(
+      serverStream(
+        clients.attachments,
+        "DownloadAttachment",
+        { attachmentGuid: info?.["guid"] },
+        bearer(token),
+      ),
+    );
     expect(download.frames[0]).toMatchObject({ header: { attachment: { fileName: "photo.jpg" } } });
-    const bytes = Buffer.concat(download.frames.filter((frame) => frame["primaryChunk"]).map((frame) => frame["primaryChunk"] as Buffer));
+    const bytes = Buffer.concat(
+      download.frames
+        .filter((frame) => frame["primaryChunk"])
+        .map((frame) => frame["primaryChunk"] as Buffer),
+    );
     expect(bytes.equals(data)).toBe(true);
 
-    await unary(clients.messages, "SetReaction", { target: { chatGuid: pushed.chatGuid, messageGuid: pushed.messageGuid }, reaction: { kind: "MESSAGE_REACTION_KIND_EMOJI", emoji: "👀" }, isSet: true }, bearer(token));
-    await unary(clients.chats, "SetTyping", { chatGuid: pushed.chatGuid, isTyping: true }, bearer(token));
-    expect(fake.reactions).toEqual([expect.objectContaining({ request: expect.objectContaining({ reaction: expect.objectContaining({ kind: "MESSAGE_REACTION_KIND_EMOJI", emoji: "👀" }), isSet: true }) })]);
+    await unary(
+      clients.messages,
+      "SetReaction",
+      {
+        target: { chatGuid: pushed.chatGuid, messageGuid: pushed.messageGuid },
+        reaction: { kind: "MESSAGE_REACTION_KIND_EMOJI", emoji: "👀" },
+        isSet: true,
+      },
+      bearer(token),
+    );
+    await unary(
+      clients.chats,
+      "SetTyping",
+      { chatGuid: pushed.chatGuid, isTyping: true },
+      bearer(token),
+    );
+    expect(fake.reactions).toEqual([
+      expect.objectContaining({
+        request: expect.objectContaining({
+          reaction: expect.objectContaining({ kind: "MESSAGE_REACTION_KIND_EMOJI", emoji: "👀" }),
+          isSet: true,
+        }),
+      }),
+    ]);
     expect(fake.calls.map((call) => call.method)).toEqual(["SetReaction", "SetTyping"]);
-    await expect(unary(clients.messages, "GetMessage", { messageGuid: "nope" }, bearer(token))).rejects.toMatchObject({ code: status.NOT_FOUND });
+    await expect(
+      unary(clients.messages, "GetMessage", { messageGuid: "nope" }, bearer(token)),
+    ).rejects.toMatchObject({ code: status.NOT_FOUND });
   });
 });

@@ -14,7 +14,12 @@
 export * from "./protocol/index.js";
 
 export { RelayAdapter } from "./adapter/relay-adapter.js";
-export type { RelayAdapterOptions, ActionFields, SendActionOptions, ChatCapabilities } from "./adapter/relay-adapter.js";
+export type {
+  RelayAdapterOptions,
+  ActionFields,
+  SendActionOptions,
+  ChatCapabilities,
+} from "./adapter/relay-adapter.js";
 export type { RelayLogger, RelayLogLevel } from "./logger.js";
 export type {
   PlatformAdapter,
@@ -54,7 +59,11 @@ export {
 export type { WebSocketRelayTransportOptions } from "./transport/websocket-transport.js";
 export { RelayConnectError } from "./transport/errors.js";
 export { checkRelayConnection } from "./transport/check-connection.js";
-export type { RelayConnectionCheck, RelayConnectionCheckOptions, RelayConnectionOutcome } from "./transport/check-connection.js";
+export type {
+  RelayConnectionCheck,
+  RelayConnectionCheckOptions,
+  RelayConnectionOutcome,
+} from "./transport/check-connection.js";
 export type { RelayConnectErrorCode } from "./transport/errors.js";
 export { backoffDelay } from "./transport/backoff.js";
 export type { BackoffOptions } from "./transport/backoff.js";

@@ -4,7 +4,11 @@ import { logSafely } from "./logger.js";
 describe("logSafely", () => {
   it("logs errors at error when the logger has it, else at warn", () => {
     const got: string[] = [];
-    logSafely({ warn: (m) => got.push(`warn ${m}`), error: (m) => got.push(`error ${m}`) }, "error", "a");
+    logSafely(
+      { warn: (m) => got.push(`warn ${m}`), error: (m) => got.push(`error ${m}`) },
+      "error",
+      "a",
+    );
     logSafely({ warn: (m) => got.push(`warn ${m}`) }, "error", "b");
     logSafely({ info: (m) => got.push(`info ${m}`) }, "error", "c");
     logSafely(undefined, "error", "d");

@@ -11,7 +11,11 @@ export interface RelayLogger {
 
 export type RelayLogLevel = keyof RelayLogger;
 
-export function logSafely(logger: RelayLogger | undefined, level: RelayLogLevel, message: string): void {
+export function logSafely(
+  logger: RelayLogger | undefined,
+  level: RelayLogLevel,
+  message: string,
+): void {
   try {
     if (logger === undefined) return;
     // A logger written before `error` existed still hears about errors, at warn.

@@ -1,7 +1,12 @@
 // The legacy mode end to end: connector-signed HTTP delivery → receiver → RelayAdapter → host.
 import { DELIVERY_SIG_HEADER, DELIVERY_TS_HEADER, signDelivery } from "@hermes/relay-crypto";
 import { afterEach, expect, it } from "vitest";
-import { RelayAdapter, isUpstreamRelayEvent, startInboundReceiver, type RelayMessageEvent } from "../src/index.js";
+import {
+  RelayAdapter,
+  isUpstreamRelayEvent,
+  startInboundReceiver,
+  type RelayMessageEvent,
+} from "../src/index.js";
 import type { InboundReceiverServer, RelayTransport } from "../src/index.js";
 import { initialTransportState } from "../src/transport/types.js";
 
@@ -55,7 +60,10 @@ it("delivers a signed message and interrupt to the host through the adapter, sta
   };
   const message = JSON.stringify({
     type: "message",
-    event: { text: "hi", source: { platform: "discord", chat_id: "C1", chat_type: "channel", guild_id: "G1" } },
+    event: {
+      text: "hi",
+      source: { platform: "discord", chat_id: "C1", chat_type: "channel", guild_id: "G1" },
+    },
   });
   expect(await post("/", message)).toBe(200);
   expect(await post("/interrupt", '{"session_key":"k","chat_id":"C1"}')).toBe(200);
@@ -63,5 +71,7 @@ it("delivers a signed message and interrupt to the host through the adapter, sta
   expect(isUpstreamRelayEvent(events[0])).toBe(true);
   expect(interrupts).toEqual([["k", "C1"]]);
   await adapter.send("C1", "reply");
-  expect(sent).toEqual([{ op: "send", chat_id: "C1", content: "reply", metadata: { guild_id: "G1", scope_id: "G1" } }]);
+  expect(sent).toEqual([
+    { op: "send", chat_id: "C1", content: "reply", metadata: { guild_id: "G1", scope_id: "G1" } },
+  ]);
 });

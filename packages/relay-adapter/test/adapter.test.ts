@@ -4,7 +4,13 @@ import { RELAY_DISABLED_MESSAGE, RelayDisabledError } from "../src/adapter/error
 import { isUpstreamRelayEvent } from "../src/protocol/event.js";
 import type { RelayMessageEvent } from "../src/protocol/event.js";
 import type { AdapterFatalError } from "../src/adapter/platform-adapter.js";
-import type { Descriptor, OutboundAction, OutboundResult, WireMessageEvent, WirePassthroughForward } from "../src/protocol/types.js";
+import type {
+  Descriptor,
+  OutboundAction,
+  OutboundResult,
+  WireMessageEvent,
+  WirePassthroughForward,
+} from "../src/protocol/types.js";
 import type {
   InboundHandler,
   InterruptHandler,
@@ -64,7 +70,12 @@ class FakeTransport implements RelayTransport {
   async connect() {
     this.calls.push("connect");
     if (this.connectResult instanceof Error) throw this.connectResult;
-    this.state = { ...this.state, connected: true, dialCount: this.state.dialCount + 1, descriptor: this.connectResult };
+    this.state = {
+      ...this.state,
+      connected: true,
+      dialCount: this.state.dialCount + 1,
+      descriptor: this.connectResult,
+    };
     return this.connectResult;
   }
   async sendOutbound(action: OutboundAction) {
@@ -120,7 +131,11 @@ describe("RelayAdapter capability surface", () => {
 
   it("uses a placeholder before the handshake and adopts the negotiated descriptor after", async () => {
     const t = new FakeTransport();
-    t.connectResult = descriptor({ max_message_length: 4000, markdown_dialect: "markdown_v2", len_unit: "utf16" });
+    t.connectResult = descriptor({
+      max_message_length: 4000,
+      markdown_dialect: "markdown_v2",
+      len_unit: "utf16",
+    });
     const adapter = new RelayAdapter({ transport: t });
     expect(adapter.maxMessageLength).toBe(4096);
     expect(adapter.supportsCodeBlocks).toBe(false);
@@ -144,16 +159,27 @@ describe("RelayAdapter capability surface", () => {
   it("derives code-block support from the markdown dialect and draft streaming from the flag", async () => {
     expect((await connected({ markdown_dialect: "plain" })).adapter.supportsCodeBlocks).toBe(false);
     expect((await connected({ markdown_dialect: "" })).adapter.supportsCodeBlocks).toBe(false);
-    expect((await connected({ markdown_dialect: "discord" })).adapter.supportsCodeBlocks).toBe(true);
-    expect((await connected({ supports_draft_streaming: false })).adapter.supportsDraftStreaming()).toBe(false);
-    expect((await connected({ supports_draft_streaming: true })).adapter.supportsDraftStreaming("group")).toBe(true);
+    expect((await connected({ markdown_dialect: "discord" })).adapter.supportsCodeBlocks).toBe(
+      true,
+    );
+    expect(
+      (await connected({ supports_draft_streaming: false })).adapter.supportsDraftStreaming(),
+    ).toBe(false);
+    expect(
+      (await connected({ supports_draft_streaming: true })).adapter.supportsDraftStreaming("group"),
+    ).toBe(true);
   });
 });
 
 describe("RelayAdapter connect", () => {
   it("wires every handler before the handshake", async () => {
     const { t } = await connected();
-    expect(t.calls.slice(0, 4)).toEqual(["setInbound", "setInterrupt", "setPassthrough", "connect"]);
+    expect(t.calls.slice(0, 4)).toEqual([
+      "setInbound",
+      "setInterrupt",
+      "setPassthrough",
+      "connect",
+    ]);
   });
 
   it("resolves false (never rejects) when the handshake fails", async () => {
@@ -201,7 +227,14 @@ describe("RelayAdapter inbound", () => {
 
   it("turns a Discord interaction passthrough into a message event", async () => {
     const { t, events } = await connected();
-    const body = { id: "i1", type: 2, guild_id: "G7", channel_id: "C9", member: { user: { id: "U3" } }, data: { name: "ask" } };
+    const body = {
+      id: "i1",
+      type: 2,
+      guild_id: "G7",
+      channel_id: "C9",
+      member: { user: { id: "U3" } },
+      data: { name: "ask" },
+    };
     const fwd: WirePassthroughForward = {
       platform: "discord",
       botId: "b",
@@ -220,9 +253,18 @@ describe("RelayAdapter inbound", () => {
 
   it("remembers an interaction's guild for the reply", async () => {
     const { t, adapter } = await connected();
-    const body = { type: 3, guild_id: "G7", channel_id: "C9", member: { user: { id: "U3" } }, data: { custom_id: "b" } };
+    const body = {
+      type: 3,
+      guild_id: "G7",
+      channel_id: "C9",
+      member: { user: { id: "U3" } },
+      data: { custom_id: "b" },
+    };
     const bodyB64 = Buffer.from(JSON.stringify(body)).toString("base64");
-    await t.passthrough!({ platform: "discord", botId: "b", method: "POST", path: "/", headers: [], bodyB64 }, {});
+    await t.passthrough!(
+      { platform: "discord", botId: "b", method: "POST", path: "/", headers: [], bodyB64 },
+      {},
+    );
     await adapter.send("C9", "x");
     expect(t.sent[0]?.["metadata"]).toEqual({ guild_id: "G7", scope_id: "G7", user_id: "U3" });
   });
@@ -236,11 +278,19 @@ describe("RelayAdapter inbound", () => {
     });
     await adapter.connect();
     const base = { botId: "b", method: "POST", path: "/", headers: [] as [string, string][] };
-    await expect(t.passthrough!({ ...base, platform: "discord", bodyB64: "%%%" }, {})).resolves.toBeUndefined();
-    await expect(t.passthrough!({ ...base, platform: "twilio", bodyB64: "" }, {})).resolves.toBeUndefined();
+    await expect(
+      t.passthrough!({ ...base, platform: "discord", bodyB64: "%%%" }, {}),
+    ).resolves.toBeUndefined();
+    await expect(
+      t.passthrough!({ ...base, platform: "twilio", bodyB64: "" }, {}),
+    ).resolves.toBeUndefined();
     const good = Buffer.from('{"type":2,"channel_id":"c","data":{"name":"x"}}').toString("base64");
-    await expect(t.passthrough!({ ...base, platform: "discord", bodyB64: good }, {})).resolves.toBeUndefined();
-    await expect(t.passthrough!(null as unknown as WirePassthroughForward, {})).resolves.toBeUndefined();
+    await expect(
+      t.passthrough!({ ...base, platform: "discord", bodyB64: good }, {}),
+    ).resolves.toBeUndefined();
+    await expect(
+      t.passthrough!(null as unknown as WirePassthroughForward, {}),
+    ).resolves.toBeUndefined();
     expect(warn).toHaveBeenCalled();
   });
 });
@@ -250,7 +300,13 @@ describe("RelayAdapter outbound", () => {
     const { t, adapter } = await connected();
     const r = await adapter.send("C1", "hello", { replyTo: "m0" });
     expect(r).toMatchObject({ success: true, messageId: "m1" });
-    expect(t.sent[0]).toEqual({ op: "send", chat_id: "C1", content: "hello", reply_to: "m0", metadata: {} });
+    expect(t.sent[0]).toEqual({
+      op: "send",
+      chat_id: "C1",
+      content: "hello",
+      reply_to: "m0",
+      metadata: {},
+    });
   });
 
   it("re-attaches the scope learned inbound as guild_id and scope_id when absent", async () => {
@@ -272,7 +328,9 @@ describe("RelayAdapter outbound", () => {
 
   it("drops an event without a usable source (resolving, so a buffered one is acked) and keeps serving", async () => {
     const { t, events } = await connected();
-    expect(t.inbound!({ text: "x", source: null } as unknown as WireMessageEvent, {})).toBeUndefined();
+    expect(
+      t.inbound!({ text: "x", source: null } as unknown as WireMessageEvent, {}),
+    ).toBeUndefined();
     await t.inbound!({ text: "x", source: { chat_id: "C1" } } as unknown as WireMessageEvent, {});
     expect(events).toHaveLength(0);
     await t.inbound!(wire({}, "after"), {});
@@ -281,7 +339,11 @@ describe("RelayAdapter outbound", () => {
 
   it("sends a token-less follow-up naming the session and capability kind", async () => {
     const { t, adapter } = await connected();
-    const r = await adapter.sendFollowUp("agent:main:discord:channel:C1:U1", "discord.interaction_token", "done");
+    const r = await adapter.sendFollowUp(
+      "agent:main:discord:channel:C1:U1",
+      "discord.interaction_token",
+      "done",
+    );
     expect(r.success).toBe(true);
     expect(t.sent[0]).toEqual({
       op: "follow_up",
@@ -295,7 +357,11 @@ describe("RelayAdapter outbound", () => {
   it("passes failure shapes through, including ambiguous timeouts", async () => {
     const { t, adapter } = await connected();
     t.reply = () => ({ success: false, error: "relay outbound timed out", ambiguous: true });
-    expect(await adapter.send("C1", "x")).toMatchObject({ success: false, error: "relay outbound timed out", ambiguous: true });
+    expect(await adapter.send("C1", "x")).toMatchObject({
+      success: false,
+      error: "relay outbound timed out",
+      ambiguous: true,
+    });
   });
 
   it("gates ops by the descriptor: legacy connectors get send/edit/typing/follow_up only", async () => {
@@ -308,7 +374,9 @@ describe("RelayAdapter outbound", () => {
 
   it("allows only advertised ops on a modern connector", async () => {
     const { t, adapter } = await connected({ supported_ops: ["send", "react"] });
-    expect((await adapter.sendAction("react", { chat_id: "C1", message_id: "m", emoji: "👍" })).success).toBe(true);
+    expect(
+      (await adapter.sendAction("react", { chat_id: "C1", message_id: "m", emoji: "👍" })).success,
+    ).toBe(true);
     expect((await adapter.sendAction("edit", { chat_id: "C1" })).unsupported).toBe(true);
     expect((await adapter.sendFollowUp("k", "discord.interaction_token", "x")).success).toBe(false);
     expect(t.sent.map((a) => a.op)).toEqual(["react"]);
@@ -346,8 +414,14 @@ describe("RelayAdapter revocation monitor", () => {
     t.revoke();
     expect(fatals).toHaveLength(1);
     expect(fatals[0]).toBeInstanceOf(RelayDisabledError);
-    expect(fatals[0]).toMatchObject({ code: "relay_disabled", retryable: false, message: RELAY_DISABLED_MESSAGE });
-    expect(RELAY_DISABLED_MESSAGE).toBe("Relay disabled (opted out — recreate the instance to re-enable)");
+    expect(fatals[0]).toMatchObject({
+      code: "relay_disabled",
+      retryable: false,
+      message: RELAY_DISABLED_MESSAGE,
+    });
+    expect(RELAY_DISABLED_MESSAGE).toBe(
+      "Relay disabled (opted out — recreate the instance to re-enable)",
+    );
     expect(adapter.fatalError?.code).toBe("relay_disabled");
   });
 

@@ -7,7 +7,8 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const node = (args: string[]): unknown => JSON.parse(execFileSync(process.execPath, args, { cwd: root, encoding: "utf8" }));
+const node = (args: string[]): unknown =>
+  JSON.parse(execFileSync(process.execPath, args, { cwd: root, encoding: "utf8" }));
 const probe = (load: (name: string) => string) => `
   const main = ${load("@hermes/relay-adapter")};
   const proto = ${load("@hermes/relay-adapter/protocol")};
@@ -21,14 +22,25 @@ const probe = (load: (name: string) => string) => `
     copy: main.isUpstreamRelayEvent({ ...fromMain }),
     classes: [typeof main.WebSocketRelayTransport, typeof main.RelayAdapter, typeof testing.ReferenceConnector, typeof testing.StubTransport],
   }));`;
-const expected = { mainToProto: true, protoToMain: true, copy: false, classes: ["function", "function", "function", "function"] };
+const expected = {
+  mainToProto: true,
+  protoToMain: true,
+  copy: false,
+  classes: ["function", "function", "function", "function"],
+};
 
 describe("built package", () => {
   it("shares the upstream marker across entries with require()", () => {
     expect(node(["-e", probe((n: string) => `require(${JSON.stringify(n)})`)])).toEqual(expected);
   });
   it("shares the upstream marker across entries with import()", () => {
-    expect(node(["--input-type=module", "-e", probe((n: string) => `await import(${JSON.stringify(n)})`)])).toEqual(expected);
+    expect(
+      node([
+        "--input-type=module",
+        "-e",
+        probe((n: string) => `await import(${JSON.stringify(n)})`),
+      ]),
+    ).toEqual(expected);
   });
 });
 
@@ -36,7 +48,9 @@ describe("published types", () => {
   it("ship no @internal member (tsup dts with stripInternal)", async () => {
     const { readdirSync, readFileSync } = await import("node:fs");
     const dist = join(root, "dist");
-    const files = (readdirSync(dist, { recursive: true }) as string[]).filter((f) => f.endsWith(".d.ts") || f.endsWith(".d.cts"));
+    const files = (readdirSync(dist, { recursive: true }) as string[]).filter(
+      (f) => f.endsWith(".d.ts") || f.endsWith(".d.cts"),
+    );
     expect(files.length).toBeGreaterThan(0);
     const leaks = files.filter((f) => readFileSync(join(dist, f), "utf8").includes("@internal"));
     expect(leaks).toEqual([]);

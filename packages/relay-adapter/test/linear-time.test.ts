@@ -9,7 +9,12 @@ import { decodeForwardBody, encodeFrame, FrameDecoder } from "../src/protocol/in
 const LINEAR = 20;
 
 /** How `run` grows from the input `make(n)` to `make(10 * n)`, beside a linear `reference`. */
-function growth<T>(n: number, make: (n: number) => T, run: (input: T) => unknown, reference: (input: T) => unknown) {
+function growth<T>(
+  n: number,
+  make: (n: number) => T,
+  run: (input: T) => unknown,
+  reference: (input: T) => unknown,
+) {
   return measureGrowth(run, make(n), make(10 * n), { bound: LINEAR, reference });
 }
 

@@ -21,15 +21,27 @@ interface Reply {
 
 function call(
   url: string,
-  opts: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer; chunks?: Buffer[] },
+  opts: {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    chunks?: Buffer[];
+  },
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request(`${url}${opts.path ?? "/"}`, { method: opts.method ?? "POST", headers: opts.headers }, (res) => {
-      const parts: Buffer[] = [];
-      res.on("data", (c: Buffer) => parts.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString("utf8") }));
-      res.on("error", reject);
-    });
+    const req = request(
+      `${url}${opts.path ?? "/"}`,
+      { method: opts.method ?? "POST", headers: opts.headers },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on("data", (c: Buffer) => parts.push(c));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString("utf8") }),
+        );
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     if (opts.chunks) for (const c of opts.chunks) req.write(c);
     req.end(opts.body);
@@ -38,7 +50,11 @@ function call(
 
 function signed(body: string | Buffer, key = KEY, now = NOW): Record<string, string> {
   const { timestamp, signature } = signDelivery(body, key, { now });
-  return { [DELIVERY_TS_HEADER]: timestamp, [DELIVERY_SIG_HEADER]: signature, "content-type": "application/json" };
+  return {
+    [DELIVERY_TS_HEADER]: timestamp,
+    [DELIVERY_SIG_HEADER]: signature,
+    "content-type": "application/json",
+  };
 }
 
 let server: InboundReceiverServer | null = null;
@@ -72,7 +88,10 @@ describe("signed-HTTP inbound receiver (docs/contract/relay.md#signed-http-recei
   it("binds loopback by default and answers GET /healthz with ok", async () => {
     const { url } = await start();
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(await call(url, { method: "GET", path: "/healthz" })).toEqual({ status: 200, body: "ok" });
+    expect(await call(url, { method: "GET", path: "/healthz" })).toEqual({
+      status: 200,
+      body: "ok",
+    });
   });
 
   it("dispatches a signed message and answers {ok:true}", async () => {
@@ -107,16 +126,27 @@ describe("signed-HTTP inbound receiver (docs/contract/relay.md#signed-http-recei
   it("rejects a bad, missing, stale or wrong-key signature with 401 invalid delivery signature", async () => {
     const { url, messages } = await start();
     const bad = '{"error":"invalid delivery signature"}';
-    expect(await call(url, { headers: signed(BODY, "other-key"), body: BODY })).toEqual({ status: 401, body: bad });
+    expect(await call(url, { headers: signed(BODY, "other-key"), body: BODY })).toEqual({
+      status: 401,
+      body: bad,
+    });
     expect(await call(url, { body: BODY })).toEqual({ status: 401, body: bad });
-    expect(await call(url, { headers: signed(BODY, KEY, NOW - 301_000), body: BODY })).toEqual({ status: 401, body: bad });
-    expect(await call(url, { headers: signed(BODY), body: BODY + " " })).toEqual({ status: 401, body: bad });
+    expect(await call(url, { headers: signed(BODY, KEY, NOW - 301_000), body: BODY })).toEqual({
+      status: 401,
+      body: bad,
+    });
+    expect(await call(url, { headers: signed(BODY), body: BODY + " " })).toEqual({
+      status: 401,
+      body: bad,
+    });
     expect(messages).toHaveLength(0);
   });
 
   it("accepts a signature exactly at the edge of the skew window", async () => {
     const { url } = await start();
-    expect((await call(url, { headers: signed(BODY, KEY, NOW - 300_000), body: BODY })).status).toBe(200);
+    expect(
+      (await call(url, { headers: signed(BODY, KEY, NOW - 300_000), body: BODY })).status,
+    ).toBe(200);
   });
 
   it("rejects invalid UTF-8 as an invalid signature even when the HMAC matches", async () => {
@@ -141,7 +171,10 @@ describe("signed-HTTP inbound receiver (docs/contract/relay.md#signed-http-recei
   it("answers 400 missing event when event is not an object", async () => {
     const { url, messages } = await start();
     for (const body of ['{"type":"message"}', '{"event":[1]}', '{"event":"x"}', "[1,2]"]) {
-      expect(await call(url, { headers: signed(body), body })).toEqual({ status: 400, body: '{"error":"missing event"}' });
+      expect(await call(url, { headers: signed(body), body })).toEqual({
+        status: 400,
+        body: '{"error":"missing event"}',
+      });
     }
     expect(messages).toHaveLength(0);
   });
@@ -151,7 +184,10 @@ describe("signed-HTTP inbound receiver (docs/contract/relay.md#signed-http-recei
     const a = '{"session_key":"agent:main:discord:group:c:u","chat_id":"c"}';
     const b = '{"type":"interrupt","session_key":"k2","reason":"stop"}';
     const c = '{"type":"interrupt","session_key":"k3"}';
-    expect(await call(url, { path: "/interrupt", headers: signed(a), body: a })).toEqual({ status: 200, body: '{"ok":true}' });
+    expect(await call(url, { path: "/interrupt", headers: signed(a), body: a })).toEqual({
+      status: 200,
+      body: '{"ok":true}',
+    });
     expect((await call(url, { headers: signed(b), body: b })).status).toBe(200);
     expect((await call(url, { headers: signed(c), body: c })).status).toBe(200);
     expect(interrupts).toEqual([
@@ -165,7 +201,10 @@ describe("signed-HTTP inbound receiver (docs/contract/relay.md#signed-http-recei
   it("answers 200 but calls no handler for an interrupt without a session key", async () => {
     const { url, interrupts } = await start();
     const body = '{"type":"interrupt","session_key":""}';
-    expect(await call(url, { headers: signed(body), body })).toEqual({ status: 200, body: '{"ok":true}' });
+    expect(await call(url, { headers: signed(body), body })).toEqual({
+      status: 200,
+      body: '{"ok":true}',
+    });
     expect(interrupts).toHaveLength(0);
   });
 
@@ -173,7 +212,10 @@ describe("signed-HTTP inbound receiver (docs/contract/relay.md#signed-http-recei
     const { url, messages } = await start();
     const headers = signed(BODY);
     expect((await call(url, { headers, body: BODY })).status).toBe(200);
-    expect(await call(url, { headers, body: BODY })).toEqual({ status: 409, body: '{"error":"replayed delivery"}' });
+    expect(await call(url, { headers, body: BODY })).toEqual({
+      status: 409,
+      body: '{"error":"replayed delivery"}',
+    });
     // Same pair with an upper-case signature and a padded timestamp is the same delivery.
     const alt = {
       ...headers,
@@ -188,14 +230,20 @@ describe("signed-HTTP inbound receiver (docs/contract/relay.md#signed-http-recei
     let now = NOW;
     const { url } = await start({ now: () => now, maxReplayEntries: 2 });
     const bodies = ['{"event":{"n":1}}', '{"event":{"n":2}}', '{"event":{"n":3}}'];
-    expect((await call(url, { headers: signed(bodies[0]!, KEY, now), body: bodies[0]! })).status).toBe(200);
-    expect((await call(url, { headers: signed(bodies[1]!, KEY, now), body: bodies[1]! })).status).toBe(200);
+    expect(
+      (await call(url, { headers: signed(bodies[0]!, KEY, now), body: bodies[0]! })).status,
+    ).toBe(200);
+    expect(
+      (await call(url, { headers: signed(bodies[1]!, KEY, now), body: bodies[1]! })).status,
+    ).toBe(200);
     expect(await call(url, { headers: signed(bodies[2]!, KEY, now), body: bodies[2]! })).toEqual({
       status: 503,
       body: '{"error":"too many recent deliveries; retry later"}',
     });
     now += 301_000; // the first two pairs can no longer verify: they are forgotten
-    expect((await call(url, { headers: signed(bodies[2]!, KEY, now), body: bodies[2]! })).status).toBe(200);
+    expect(
+      (await call(url, { headers: signed(bodies[2]!, KEY, now), body: bodies[2]! })).status,
+    ).toBe(200);
   });
 
   it("answers 500 when a handler throws and lets the connector retry the same delivery", async () => {
@@ -206,7 +254,10 @@ describe("signed-HTTP inbound receiver (docs/contract/relay.md#signed-http-recei
       },
     });
     const headers = signed(BODY);
-    expect(await call(url, { headers, body: BODY })).toEqual({ status: 500, body: '{"error":"handler failed"}' });
+    expect(await call(url, { headers, body: BODY })).toEqual({
+      status: 500,
+      body: '{"error":"handler failed"}',
+    });
     fail = false;
     expect((await call(url, { headers, body: BODY })).status).toBe(200);
   });
@@ -226,7 +277,10 @@ describe("signed-HTTP inbound receiver (docs/contract/relay.md#signed-http-recei
             }),
     });
     const headers = signed(BODY);
-    expect(await call(url, { headers, body: BODY })).toEqual({ status: 500, body: '{"error":"handler failed"}' });
+    expect(await call(url, { headers, body: BODY })).toEqual({
+      status: 500,
+      body: '{"error":"handler failed"}',
+    });
     fail = false;
     let answered = false;
     const pending = call(url, { headers, body: BODY }).then((r) => {
@@ -246,7 +300,9 @@ describe("signed-HTTP inbound receiver (docs/contract/relay.md#signed-http-recei
     expect(await call(url, { headers: signed(big), body: big })).toEqual(tooLarge);
     // chunked: no content-length, the cap trips while streaming
     const chunks = Array.from({ length: 8 }, () => Buffer.from("y".repeat(32)));
-    expect(await call(url, { headers: { ...signed("z"), "transfer-encoding": "chunked" }, chunks })).toEqual(tooLarge);
+    expect(
+      await call(url, { headers: { ...signed("z"), "transfer-encoding": "chunked" }, chunks }),
+    ).toEqual(tooLarge);
     expect(messages).toHaveLength(0);
     expect(warnings.join("\n")).not.toContain(KEY);
   });
@@ -267,7 +323,10 @@ describe("signed-HTTP inbound receiver (docs/contract/relay.md#signed-http-recei
   it("survives an aborted upload and keeps serving", async () => {
     const { url, messages } = await start();
     await new Promise<void>((resolve) => {
-      const req = request(`${url}/`, { method: "POST", headers: { ...signed(BODY), "content-length": "1000" } });
+      const req = request(`${url}/`, {
+        method: "POST",
+        headers: { ...signed(BODY), "content-length": "1000" },
+      });
       req.on("error", () => resolve());
       req.write(BODY.slice(0, 10), () => setImmediate(() => req.destroy()));
       req.on("close", () => resolve());
@@ -321,7 +380,11 @@ describe("signed-HTTP receiver socket limits", () => {
   it("disconnects a client that sends its headers but dribbles the body past the request timeout", async () => {
     const { url, messages } = await start({ headersTimeoutMs: 200, requestTimeoutMs: 400 });
     const { socket, closed } = await rawSocket(url);
-    socket.write(`POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 100000\r\n${Object.entries(signed(BODY)).map(([k, v]) => `${k}: ${v}\r\n`).join("")}\r\n`);
+    socket.write(
+      `POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 100000\r\n${Object.entries(signed(BODY))
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join("")}\r\n`,
+    );
     const dribble = setInterval(() => {
       if (!socket.destroyed) socket.write("a");
     }, 10);
@@ -355,6 +418,8 @@ describe("signed-HTTP receiver socket limits", () => {
 
   it("rejects impossible limits with a typed error", async () => {
     await expect(start({ maxConnections: 0 })).rejects.toBeInstanceOf(InboundReceiverOptionsError);
-    await expect(start({ headersTimeoutMs: 2_000, requestTimeoutMs: 1_000 })).rejects.toMatchObject({ code: "RECEIVER_BAD_OPTION" });
+    await expect(start({ headersTimeoutMs: 2_000, requestTimeoutMs: 1_000 })).rejects.toMatchObject(
+      { code: "RECEIVER_BAD_OPTION" },
+    );
   });
 });

@@ -6,7 +6,13 @@ import { makeUpgradeToken } from "@hermes/relay-crypto";
 import { eventually } from "@hermes/vitest-config/eventually";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { RelayAdapter, startInboundReceiver, WebSocketRelayTransport, type RelayMessageEvent, type WebSocketRelayTransportOptions } from "../src/index.js";
+import {
+  RelayAdapter,
+  startInboundReceiver,
+  WebSocketRelayTransport,
+  type RelayMessageEvent,
+  type WebSocketRelayTransportOptions,
+} from "../src/index.js";
 import type { WireMessageEvent } from "../src/protocol/types.js";
 import { ReferenceConnector, StubTransport } from "../src/testing/index.js";
 import { controlGet, controlPost } from "./support/control-api.js";
@@ -37,9 +43,15 @@ function transport(c: ReferenceConnector, over: Partial<WebSocketRelayTransportO
   return t;
 }
 
-const ev = (text: string, chat = "C1"): WireMessageEvent => ({ text, source: { platform: "discord", chat_id: chat, chat_type: "dm", user_id: "U1" } });
+const ev = (text: string, chat = "C1"): WireMessageEvent => ({
+  text,
+  source: { platform: "discord", chat_id: chat, chat_type: "dm", user_id: "U1" },
+});
 
-function closeOf(url: string, headers: Record<string, string>): Promise<{ code: number; reason: string }> {
+function closeOf(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ code: number; reason: string }> {
   return new Promise((resolve) => {
     const ws = new WebSocket(url, { headers });
     ws.on("error", () => undefined);
@@ -50,19 +62,42 @@ function closeOf(url: string, headers: Record<string, string>): Promise<{ code: 
 describe("upgrade auth and revocation", () => {
   it("accepts a valid token and answers each hello with a complete descriptor", async () => {
     const c = await connector({ descriptors: { discord: { max_message_length: 1500 } } });
-    const t = transport(c, { identities: [{ platform: "discord", botId: "b1" }, { platform: "telegram", botId: "b2" }] });
+    const t = transport(c, {
+      identities: [
+        { platform: "discord", botId: "b1" },
+        { platform: "telegram", botId: "b2" },
+      ],
+    });
     const d = await t.connect();
-    expect(d).toMatchObject({ platform: "discord", max_message_length: 1500, markdown_dialect: "discord", contract_version: 1 });
-    await eventually(() => expect(t.descriptorFor("telegram")).toMatchObject({ len_unit: "utf16", max_message_length: 4096 }), "the telegram descriptor");
+    expect(d).toMatchObject({
+      platform: "discord",
+      max_message_length: 1500,
+      markdown_dialect: "discord",
+      contract_version: 1,
+    });
+    await eventually(
+      () =>
+        expect(t.descriptorFor("telegram")).toMatchObject({
+          len_unit: "utf16",
+          max_message_length: 4096,
+        }),
+      "the telegram descriptor",
+    );
     expect(c.isConnected(GW)).toBe(true);
   });
 
   it("closes 4401 'expired' for an expired token and 'unauthorized' for a bad one", async () => {
     const c = await connector();
     const expired = makeUpgradeToken(GW, SECRET, 300, { now: Date.now() - 1_000_000 });
-    expect(await closeOf(c.url, { authorization: `Bearer ${expired}` })).toEqual({ code: 4401, reason: "expired" });
+    expect(await closeOf(c.url, { authorization: `Bearer ${expired}` })).toEqual({
+      code: 4401,
+      reason: "expired",
+    });
     const wrong = makeUpgradeToken(GW, "not-the-secret");
-    expect(await closeOf(c.url, { authorization: `Bearer ${wrong}` })).toEqual({ code: 4401, reason: "unauthorized" });
+    expect(await closeOf(c.url, { authorization: `Bearer ${wrong}` })).toEqual({
+      code: 4401,
+      reason: "unauthorized",
+    });
     expect(await closeOf(c.url, {})).toEqual({ code: 4401, reason: "unauthorized" });
   });
 
@@ -99,11 +134,26 @@ describe("outbound and interrupts", () => {
     // Long enough for a loaded machine to answer the others; only the unanswered react waits it out.
     const t = transport(c, { outboundTimeoutMs: 3000 });
     await t.connect();
-    expect(await t.sendOutbound({ op: "send", chat_id: "C1", content: "hi" })).toMatchObject({ success: true, message_id: expect.stringMatching(/^m\d+$/) });
-    expect(await t.sendOutbound({ op: "get_chat_info", chat_id: "C9" })).toEqual({ chat_info: { name: "chat C9", type: "group" } });
-    c.onOutbound((r) => (r.action.op === "react" ? "no-answer" : r.action.op === "edit" ? { delayMs: 10, result: { success: false, error: "gone" } } : undefined));
-    expect(await t.sendOutbound({ op: "edit", chat_id: "C1", message_id: "m1", content: "x" })).toEqual({ success: false, error: "gone" });
-    expect(await t.sendOutbound({ op: "react", chat_id: "C1", message_id: "m1", emoji: "👍" })).toMatchObject({ ambiguous: true });
+    expect(await t.sendOutbound({ op: "send", chat_id: "C1", content: "hi" })).toMatchObject({
+      success: true,
+      message_id: expect.stringMatching(/^m\d+$/),
+    });
+    expect(await t.sendOutbound({ op: "get_chat_info", chat_id: "C9" })).toEqual({
+      chat_info: { name: "chat C9", type: "group" },
+    });
+    c.onOutbound((r) =>
+      r.action.op === "react"
+        ? "no-answer"
+        : r.action.op === "edit"
+          ? { delayMs: 10, result: { success: false, error: "gone" } }
+          : undefined,
+    );
+    expect(
+      await t.sendOutbound({ op: "edit", chat_id: "C1", message_id: "m1", content: "x" }),
+    ).toEqual({ success: false, error: "gone" });
+    expect(
+      await t.sendOutbound({ op: "react", chat_id: "C1", message_id: "m1", emoji: "👍" }),
+    ).toMatchObject({ ambiguous: true });
     expect(c.outbound.map((o) => o.action.op)).toEqual(["send", "get_chat_info", "edit", "react"]);
     expect(c.outbound[0]).toMatchObject({ gatewayId: GW, platform: "discord" });
   });
@@ -124,7 +174,9 @@ describe("outbound and interrupts", () => {
     await eventually(() => got.length > 0, "the pushed interrupt");
     await t.sendOutbound({ op: "get_chat_info", chat_id: "C1" });
     expect(got).toEqual(["agent:main:discord:dm:C1|C1"]);
-    expect(c.interrupts).toEqual([{ gatewayId: GW, session_key: "agent:main:discord:dm:C2", reason: "stop" }]);
+    expect(c.interrupts).toEqual([
+      { gatewayId: GW, session_key: "agent:main:discord:dm:C2", reason: "stop" },
+    ]);
     await t.disconnect();
     expect(c.pushInterrupt("k", "c")).toMatchObject({ delivered: "dropped" });
   });
@@ -206,7 +258,10 @@ describe("going_idle, buffering and replay", () => {
     c.dropConnections();
     await c.waitFor("handshake");
     c.pushInbound(ev("after reconnect"));
-    await eventually(() => expect(got).toEqual(["after reconnect"]), "the inbound after the reconnect");
+    await eventually(
+      () => expect(got).toEqual(["after reconnect"]),
+      "the inbound after the reconnect",
+    );
     expect(c.dialCount(GW)).toBe(2);
   });
 });
@@ -216,11 +271,20 @@ describe("HTTP routes", () => {
     const c = await connector({ gateways: {}, identityTokens: ["id-token"] });
     const token = c.issueEnrollmentToken({ tenant: "acme" });
     const post = (auth: string | null, body: unknown) =>
-      fetch(`${c.baseUrl}/relay/enroll`, { method: "POST", headers: auth ? { authorization: `Bearer ${auth}` } : {}, body: JSON.stringify(body) });
+      fetch(`${c.baseUrl}/relay/enroll`, {
+        method: "POST",
+        headers: auth ? { authorization: `Bearer ${auth}` } : {},
+        body: JSON.stringify(body),
+      });
     expect((await post(null, { enrollmentToken: token, gatewayId: "gw-new" })).status).toBe(401);
     expect((await post("other", { enrollmentToken: token, gatewayId: "gw-new" })).status).toBe(401);
     const ok = await post("id-token", { enrollmentToken: token, gatewayId: "gw-new" });
-    const creds = (await ok.json()) as { secret: string; deliveryKey: string; tenant: string; gatewayId: string };
+    const creds = (await ok.json()) as {
+      secret: string;
+      deliveryKey: string;
+      tenant: string;
+      gatewayId: string;
+    };
     expect(creds).toMatchObject({ tenant: "acme", gatewayId: "gw-new" });
     expect(creds.secret).toMatch(/^[0-9a-f]{64}$/);
     const again = await post("id-token", { enrollmentToken: token, gatewayId: "gw-new" });
@@ -236,38 +300,91 @@ describe("HTTP routes", () => {
 
   it("provision issues a secret once, then secretIssued:false; records the request", async () => {
     const c = await connector({ gateways: {} });
-    const body = { gatewayId: "gw-p", platform: "discord", botId: "b", gatewayEndpoint: "https://gw", routeKeys: ["r1"] };
-    const post = () => fetch(`${c.baseUrl}/relay/provision`, { method: "POST", headers: { authorization: "Bearer any" }, body: JSON.stringify(body) }).then((r) => r.json());
-    expect(await post()).toMatchObject({ gatewayId: "gw-p", routeKeys: ["r1"], secret: expect.any(String) });
-    expect(await post()).toEqual({ secretIssued: false, tenant: "tenant-dev", gatewayId: "gw-p", routeKeys: ["r1"] });
+    const body = {
+      gatewayId: "gw-p",
+      platform: "discord",
+      botId: "b",
+      gatewayEndpoint: "https://gw",
+      routeKeys: ["r1"],
+    };
+    const post = () =>
+      fetch(`${c.baseUrl}/relay/provision`, {
+        method: "POST",
+        headers: { authorization: "Bearer any" },
+        body: JSON.stringify(body),
+      }).then((r) => r.json());
+    expect(await post()).toMatchObject({
+      gatewayId: "gw-p",
+      routeKeys: ["r1"],
+      secret: expect.any(String),
+    });
+    expect(await post()).toEqual({
+      secretIssued: false,
+      tenant: "tenant-dev",
+      gatewayId: "gw-p",
+      routeKeys: ["r1"],
+    });
     expect(c.provisions).toHaveLength(2);
   });
 
   it("policy needs an upgrade-token bearer and is recorded", async () => {
     const c = await connector();
-    const body = JSON.stringify({ platform: "discord", requireAddress: true, freeResponseScopes: ["c1"], allowOtherBots: false });
+    const body = JSON.stringify({
+      platform: "discord",
+      requireAddress: true,
+      freeResponseScopes: ["c1"],
+      allowOtherBots: false,
+    });
     const bad = await fetch(`${c.baseUrl}/relay/policy`, { method: "POST", body });
     expect(bad.status).toBe(401);
-    const ok = await fetch(`${c.baseUrl}/relay/policy`, { method: "POST", headers: { authorization: `Bearer ${makeUpgradeToken(GW, SECRET)}` }, body });
+    const ok = await fetch(`${c.baseUrl}/relay/policy`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${makeUpgradeToken(GW, SECRET)}` },
+      body,
+    });
     expect(ok.status).toBe(200);
-    expect(c.policies).toEqual([{ gatewayId: GW, platform: "discord", requireAddress: true, freeResponseScopes: ["c1"], allowOtherBots: false }]);
-    const malformed = await fetch(`${c.baseUrl}/relay/policy`, { method: "POST", headers: { authorization: `Bearer ${makeUpgradeToken(GW, SECRET)}` }, body: "{}" });
+    expect(c.policies).toEqual([
+      {
+        gatewayId: GW,
+        platform: "discord",
+        requireAddress: true,
+        freeResponseScopes: ["c1"],
+        allowOtherBots: false,
+      },
+    ]);
+    const malformed = await fetch(`${c.baseUrl}/relay/policy`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${makeUpgradeToken(GW, SECRET)}` },
+      body: "{}",
+    });
     expect(malformed.status).toBe(400);
   });
 
   it("media: upload within the cap, fetch back with the bearer, 413 above 25 MiB, 400 for a long filename", async () => {
     const c = await connector();
     const auth = { authorization: `Bearer ${makeUpgradeToken(GW, SECRET)}` };
-    const up = await fetch(`${c.baseUrl}/relay/media`, { method: "POST", headers: { ...auth, "content-type": "image/png", "x-media-filename": "a.png" }, body: Buffer.from("PNGDATA") });
+    const up = await fetch(`${c.baseUrl}/relay/media`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "image/png", "x-media-filename": "a.png" },
+      body: Buffer.from("PNGDATA"),
+    });
     const { id, size } = (await up.json()) as { id: string; size: number };
     expect(size).toBe(7);
     const down = await fetch(`${c.baseUrl}/relay/media/${id}`, { headers: auth });
     expect(down.headers.get("content-type")).toBe("image/png");
     expect(await down.text()).toBe("PNGDATA");
     expect((await fetch(`${c.baseUrl}/relay/media/${id}`)).status).toBe(401);
-    const big = await fetch(`${c.baseUrl}/relay/media`, { method: "POST", headers: auth, body: Buffer.alloc(25 * 1024 * 1024 + 1) });
+    const big = await fetch(`${c.baseUrl}/relay/media`, {
+      method: "POST",
+      headers: auth,
+      body: Buffer.alloc(25 * 1024 * 1024 + 1),
+    });
     expect(big.status).toBe(413);
-    const longName = await fetch(`${c.baseUrl}/relay/media`, { method: "POST", headers: { ...auth, "x-media-filename": "x".repeat(256) }, body: "a" });
+    const longName = await fetch(`${c.baseUrl}/relay/media`, {
+      method: "POST",
+      headers: { ...auth, "x-media-filename": "x".repeat(256) },
+      body: "a",
+    });
     expect(longName.status).toBe(400);
   });
 });
@@ -286,10 +403,15 @@ describe("control API and signed delivery", () => {
     const r = await controlPost(c, "/inbound", { event: ev("from curl") });
     expect(await r.json()).toEqual({ delivered: "live" });
     await c.waitFor("outbound");
-    const out = (await (await controlGet(c, "/outbound")).json()) as { outbound: { action: { content: string } }[] };
+    const out = (await (await controlGet(c, "/outbound")).json()) as {
+      outbound: { action: { content: string } }[];
+    };
     expect(out.outbound.map((o) => o.action.content)).toEqual(["echo from curl"]);
     const stateText = await (await controlGet(c, "/state")).text();
-    expect(JSON.parse(stateText)).toMatchObject({ connections: 1, gateways: { [GW]: { connected: true, revoked: false } } });
+    expect(JSON.parse(stateText)).toMatchObject({
+      connections: 1,
+      gateways: { [GW]: { connected: true, revoked: false } },
+    });
     expect(stateText).not.toContain(SECRET);
     expect((await controlPost(c, "/inbound", "{}")).status).toBe(400);
     expect((await controlPost(c, "/revoke", { gatewayId: GW })).status).toBe(200);
@@ -315,19 +437,34 @@ describe("control API and signed delivery", () => {
   it("deliverSigned produces deliveries the package's receiver accepts, and a wrong key is refused", async () => {
     const c = await connector();
     const events: unknown[] = [];
-    const receiver = await startInboundReceiver({ port: 0, verifyKeys: ["dk-1"], onMessage: (e) => void events.push(e), onInterrupt: () => undefined });
+    const receiver = await startInboundReceiver({
+      port: 0,
+      verifyKeys: ["dk-1"],
+      onMessage: (e) => void events.push(e),
+      onInterrupt: () => undefined,
+    });
     cleanups.push(() => receiver.close());
-    const ok = await c.deliverSigned(receiver.url, { type: "message", event: ev("signed") }, { deliveryKey: "dk-1" });
+    const ok = await c.deliverSigned(
+      receiver.url,
+      { type: "message", event: ev("signed") },
+      { deliveryKey: "dk-1" },
+    );
     expect(ok).toEqual({ status: 200, body: '{"ok":true}' });
     expect(events).toHaveLength(1);
-    const bad = await c.deliverSigned(receiver.url, { type: "message", event: ev("forged") }, { deliveryKey: "dk-2" });
+    const bad = await c.deliverSigned(
+      receiver.url,
+      { type: "message", event: ev("forged") },
+      { deliveryKey: "dk-2" },
+    );
     expect(bad.status).toBe(401);
   });
 });
 
 describe("StubTransport", () => {
   it("drives a RelayAdapter in memory: descriptor, sends, pushes, revocation", async () => {
-    const t = new StubTransport({ descriptor: { platform: "telegram", len_unit: "utf16", supported_ops: ["send"] } });
+    const t = new StubTransport({
+      descriptor: { platform: "telegram", len_unit: "utf16", supported_ops: ["send"] },
+    });
     const adapter = new RelayAdapter({ transport: t });
     const texts: string[] = [];
     adapter.setMessageHandler((e) => {
@@ -339,7 +476,10 @@ describe("StubTransport", () => {
     });
     await adapter.connect();
     expect(adapter.messageLength("🔌")).toBe(2);
-    await t.pushInbound({ text: "hi", source: { platform: "telegram", chat_id: "1", chat_type: "dm" } });
+    await t.pushInbound({
+      text: "hi",
+      source: { platform: "telegram", chat_id: "1", chat_type: "dm" },
+    });
     expect(texts).toEqual(["hi"]);
     expect(await adapter.send("1", "yo")).toMatchObject({ success: true, messageId: "stub-1" });
     expect(t.sent[0]?.action).toMatchObject({ op: "send", chat_id: "1", content: "yo" });

@@ -7,36 +7,64 @@ const event = { text: "hi", source: { platform: "stub", chat_id: "c1", chat_type
 
 describe("StubTransport", () => {
   it("connect() resolves with the configured descriptor, normalized and completed", async () => {
-    const t = new StubTransport({ descriptor: { platform: "telegram", len_unit: "utf16", max_message_length: -3 } });
+    const t = new StubTransport({
+      descriptor: { platform: "telegram", len_unit: "utf16", max_message_length: -3 },
+    });
     expect(t.state).toMatchObject({ connected: false, dialCount: 0, descriptor: null });
     const d = await t.connect();
-    expect(d).toMatchObject({ platform: "telegram", len_unit: "utf16", max_message_length: 4096, supported_ops: [], emoji: "🔌" });
+    expect(d).toMatchObject({
+      platform: "telegram",
+      len_unit: "utf16",
+      max_message_length: 4096,
+      supported_ops: [],
+      emoji: "🔌",
+    });
     expect(t.state).toMatchObject({ connected: true, dialCount: 1, descriptor: d });
     expect((await new StubTransport().connect()).platform).toBe("stub");
   });
 
   it("records outbound actions and answers them by default or through `respond`; nothing is sent before connect", async () => {
     const plain = new StubTransport();
-    expect(await plain.sendOutbound({ op: "send", chat_id: "c1", content: "early" })).toEqual({ success: false, error: "relay transport not connected" });
+    expect(await plain.sendOutbound({ op: "send", chat_id: "c1", content: "early" })).toEqual({
+      success: false,
+      error: "relay transport not connected",
+    });
     expect(plain.sent).toEqual([]);
     await plain.connect();
-    expect(await plain.sendOutbound({ op: "send", chat_id: "c1", content: "a" })).toEqual({ success: true, message_id: "stub-1" });
-    expect(await plain.sendOutbound({ op: "send", chat_id: "c1", content: "b" }, { platform: "discord", timeoutMs: 5 })).toEqual({ success: true, message_id: "stub-2" });
+    expect(await plain.sendOutbound({ op: "send", chat_id: "c1", content: "a" })).toEqual({
+      success: true,
+      message_id: "stub-1",
+    });
+    expect(
+      await plain.sendOutbound(
+        { op: "send", chat_id: "c1", content: "b" },
+        { platform: "discord", timeoutMs: 5 },
+      ),
+    ).toEqual({ success: true, message_id: "stub-2" });
     expect(plain.sent).toEqual([
       { action: { op: "send", chat_id: "c1", content: "a" }, opts: {} },
-      { action: { op: "send", chat_id: "c1", content: "b" }, opts: { platform: "discord", timeoutMs: 5 } },
+      {
+        action: { op: "send", chat_id: "c1", content: "b" },
+        opts: { platform: "discord", timeoutMs: 5 },
+      },
     ]);
 
     const seen: OutboundAction[] = [];
     const scripted = new StubTransport({
       respond: async (action) => {
         seen.push(action);
-        return action.op === "edit" ? { success: false, error: "gone" } : { success: false, error: "relay outbound timed out", ambiguous: true };
+        return action.op === "edit"
+          ? { success: false, error: "gone" }
+          : { success: false, error: "relay outbound timed out", ambiguous: true };
       },
     });
     await scripted.connect();
-    expect(await scripted.sendOutbound({ op: "edit", chat_id: "c", message_id: "m", content: "x" })).toEqual({ success: false, error: "gone" });
-    expect(await scripted.sendOutbound({ op: "typing", chat_id: "c" })).toMatchObject({ ambiguous: true });
+    expect(
+      await scripted.sendOutbound({ op: "edit", chat_id: "c", message_id: "m", content: "x" }),
+    ).toEqual({ success: false, error: "gone" });
+    expect(await scripted.sendOutbound({ op: "typing", chat_id: "c" })).toMatchObject({
+      ambiguous: true,
+    });
     expect(seen.map((a) => a.op)).toEqual(["edit", "typing"]);
   });
 
@@ -78,8 +106,16 @@ describe("StubTransport", () => {
     expect(log).toEqual(["inbound hi live"]);
     await t.pushInbound(event, { bufferId: "b-7" });
     await t.pushInterrupt("k", "c1");
-    await t.pushPassthrough({ platform: "discord", botId: "b", method: "POST", path: "/i", headers: [], bodyB64: "" }, { bufferId: "b-8" });
-    expect(log).toEqual(["inbound hi live", "inbound hi b-7", "interrupt k c1", "passthrough /i b-8"]);
+    await t.pushPassthrough(
+      { platform: "discord", botId: "b", method: "POST", path: "/i", headers: [], bodyB64: "" },
+      { bufferId: "b-8" },
+    );
+    expect(log).toEqual([
+      "inbound hi live",
+      "inbound hi b-7",
+      "interrupt k c1",
+      "passthrough /i b-8",
+    ]);
     t.setInboundHandler(() => {
       throw new Error("handler failed");
     });
@@ -96,9 +132,16 @@ describe("StubTransport", () => {
     t.revoke();
     t.revoke();
     expect([a, b]).toEqual([1, 1]);
-    expect(t.state).toMatchObject({ authRevoked: true, connected: false, lastCloseCode: 4401, lastCloseReason: "unauthorized" });
+    expect(t.state).toMatchObject({
+      authRevoked: true,
+      connected: false,
+      lastCloseCode: 4401,
+      lastCloseReason: "unauthorized",
+    });
     await expect(t.connect()).rejects.toThrow("revoked");
-    expect(await t.sendOutbound({ op: "send", chat_id: "c", content: "x" })).toMatchObject({ success: false });
+    expect(await t.sendOutbound({ op: "send", chat_id: "c", content: "x" })).toMatchObject({
+      success: false,
+    });
   });
 
   it("state is a snapshot, not a live handle", async () => {

@@ -6,14 +6,21 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { eventually } from "@hermes/vitest-config/eventually";
 import { afterEach, describe, expect, it } from "vitest";
-import { DIAL_FAILURES_ERROR_FROM, DIAL_FAILURES_WARN_FROM, RelayAdapter, REFUSALS_ERROR_FROM } from "../src/index.js";
+import {
+  DIAL_FAILURES_ERROR_FROM,
+  DIAL_FAILURES_WARN_FROM,
+  RelayAdapter,
+  REFUSALS_ERROR_FROM,
+} from "../src/index.js";
 import type { RawConnection } from "./support/raw-connector.js";
 import { runCleanups, SECRET, setupLink } from "./support/transport-setup.js";
 
 afterEach(runCleanups);
 
-const goingIdleFrames = (c: RawConnection): number => c.frames.filter((f) => f["type"] === "going_idle").length;
-const wait = (ms: number): Promise<"overran"> => new Promise((r) => setTimeout(() => r("overran"), ms));
+const goingIdleFrames = (c: RawConnection): number =>
+  c.frames.filter((f) => f["type"] === "going_idle").length;
+const wait = (ms: number): Promise<"overran"> =>
+  new Promise((r) => setTimeout(() => r("overran"), ms));
 
 describe("going_idle at most once per link", () => {
   it("a second goIdle() on the same link joins the first wait instead of asking again", async () => {
@@ -45,7 +52,10 @@ describe("going_idle at most once per link", () => {
     expect(await transport.goIdle(50)).toBe(false);
     (await connector.connection(0)).ws.close(1012, "restart");
     const second = await connector.connection(1);
-    await eventually(() => transport.state.connected && transport.state.dialCount === 2, "re-handshake");
+    await eventually(
+      () => transport.state.connected && transport.state.dialCount === 2,
+      "re-handshake",
+    );
     const idle = transport.goIdle(5_000);
     await second.next("going_idle");
     second.sendFrame({ type: "going_idle_ack" });
@@ -59,7 +69,9 @@ describe("bounded shutdown", () => {
     const adapter = new RelayAdapter({ transport });
     await adapter.connect();
     const direct = transport.goIdle(60_000); // asked through the transport, never acked
-    expect(await Promise.race([adapter.disconnect({ budgetMs: 1_000 }), wait(3_000)])).toBeUndefined();
+    expect(
+      await Promise.race([adapter.disconnect({ budgetMs: 1_000 }), wait(3_000)]),
+    ).toBeUndefined();
     expect(await direct).toBe(false); // settled by the close
   });
 
@@ -73,7 +85,9 @@ describe("bounded shutdown", () => {
     // From now on the peer reads nothing: no going_idle_ack, no outbound_result, no close reply.
     conn.stopReading();
     // Generous bound (2x the budget): the former code took 10 s (going_idle) + 5 s (grace) here.
-    expect(await Promise.race([adapter.disconnect({ budgetMs: 1_500 }), wait(3_000)])).toBeUndefined();
+    expect(
+      await Promise.race([adapter.disconnect({ budgetMs: 1_500 }), wait(3_000)]),
+    ).toBeUndefined();
     expect(await send).toMatchObject({ success: false, error: "relay transport closed" });
     expect(transport.state.connected).toBe(false);
     expect(transport.state.pendingOutbound).toBe(0);
@@ -86,11 +100,18 @@ describe("aborting an outbound send", () => {
     await transport.connect();
     const conn = await connector.connection(0);
     const controller = new AbortController();
-    const result = transport.sendOutbound({ op: "send", chat_id: "C1", content: "x" }, { signal: controller.signal });
+    const result = transport.sendOutbound(
+      { op: "send", chat_id: "C1", content: "x" },
+      { signal: controller.signal },
+    );
     await conn.next("outbound");
     expect(transport.state.pendingOutbound).toBe(1);
     controller.abort();
-    expect(await result).toEqual({ success: false, error: "relay outbound aborted (it may have been delivered)", ambiguous: true });
+    expect(await result).toEqual({
+      success: false,
+      error: "relay outbound aborted (it may have been delivered)",
+      ambiguous: true,
+    });
     expect(transport.state.pendingOutbound).toBe(0);
     expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
   });
@@ -114,7 +135,11 @@ describe("aborting an outbound send", () => {
     const result = transport.sendOutbound({ op: "send" }, { signal: controller.signal });
     const frame = await conn.next("outbound");
     expect(getEventListeners(controller.signal, "abort")).toHaveLength(1);
-    conn.sendFrame({ type: "outbound_result", requestId: frame["requestId"], result: { success: true, message_id: "m1" } });
+    conn.sendFrame({
+      type: "outbound_result",
+      requestId: frame["requestId"],
+      result: { success: true, message_id: "m1" },
+    });
     expect(await result).toEqual({ success: true, message_id: "m1" });
     expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
     controller.abort(); // late: changes nothing
@@ -130,7 +155,11 @@ describe("aborting an outbound send", () => {
     const typing = adapter.sendAction("typing", { chat_id: "C1" }, { signal: controller.signal });
     await conn.next("outbound");
     await conn.next("outbound");
-    expect(conn.frames.filter((f) => f["type"] === "outbound").every((f) => !("signal" in (f["action"] as object)))).toBe(true);
+    expect(
+      conn.frames
+        .filter((f) => f["type"] === "outbound")
+        .every((f) => !("signal" in (f["action"] as object))),
+    ).toBe(true);
     controller.abort();
     expect(await sent).toMatchObject({ success: false, ambiguous: true });
     expect((await sent).error).toMatch(/aborted/);
@@ -152,14 +181,22 @@ describe("aborting every pending send at once (a host's drain budget)", () => {
     expect(transport.state.pendingOutbound).toBe(2);
     adapter.abortPendingOutbound();
     for (const r of [await first, await second]) {
-      expect(r).toMatchObject({ success: false, ambiguous: true, error: "relay outbound aborted (it may have been delivered)" });
+      expect(r).toMatchObject({
+        success: false,
+        ambiguous: true,
+        error: "relay outbound aborted (it may have been delivered)",
+      });
     }
     expect(transport.state.pendingOutbound).toBe(0);
     expect(transport.state.connected).toBe(true);
     // A late answer for an aborted request is ignored; a new send still works.
     const next = adapter.send("C1", "three");
     const frame = await conn.next("outbound");
-    conn.sendFrame({ type: "outbound_result", requestId: frame["requestId"], result: { success: true, message_id: "m3" } });
+    conn.sendFrame({
+      type: "outbound_result",
+      requestId: frame["requestId"],
+      result: { success: true, message_id: "m3" },
+    });
     expect(await next).toMatchObject({ success: true, messageId: "m3" });
   });
 });
@@ -170,27 +207,46 @@ describe("connect failures: escalating logs and counters", () => {
     const { connector, transport, lines } = await setupLink({}, (c) => {
       c.onConnection = (conn) => {
         if (c.connections.length <= failures) return conn.ws.close(1011, "connector restarting");
-        void conn.next("hello").then(() => conn.sendFrame({ type: "descriptor", descriptor: { platform: "discord" } }));
+        void conn
+          .next("hello")
+          .then(() => conn.sendFrame({ type: "descriptor", descriptor: { platform: "discord" } }));
       };
     });
     await transport.connect();
     const dialFailed = lines.filter((l) => l.message.startsWith("relay dial failed"));
     expect(dialFailed.map((l) => l.level)).toEqual(
-      Array.from({ length: failures }, (_, i) => (i + 1 >= DIAL_FAILURES_ERROR_FROM ? "error" : i + 1 >= DIAL_FAILURES_WARN_FROM ? "warn" : "info")),
+      Array.from({ length: failures }, (_, i) =>
+        i + 1 >= DIAL_FAILURES_ERROR_FROM
+          ? "error"
+          : i + 1 >= DIAL_FAILURES_WARN_FROM
+            ? "warn"
+            : "info",
+      ),
     );
     expect(dialFailed[0]!.message).toContain("1011 connector restarting");
     expect(dialFailed[0]!.message).toContain("1 in a row");
-    expect(lines.filter((l) => l.level === "info" && l.message.startsWith("relay link up"))).toHaveLength(1);
+    expect(
+      lines.filter((l) => l.level === "info" && l.message.startsWith("relay link up")),
+    ).toHaveLength(1);
     expect(lines.filter((l) => /established|link up/.test(l.message))).toHaveLength(1);
     const state = transport.state;
-    expect(state).toMatchObject({ dialCount: failures + 1, handshakeCount: 1, consecutiveFailures: 0, connected: true });
+    expect(state).toMatchObject({
+      dialCount: failures + 1,
+      handshakeCount: 1,
+      consecutiveFailures: 0,
+      connected: true,
+    });
     expect(state.closeCodes).toEqual({ 1011: failures });
     expect(typeof state.lastConnectedAt).toBe("number");
     // A drop of the live link is one warn line and counted; the next dial is not a failure.
     (await connector.connection(failures)).ws.close(1012, "restart");
     await eventually(() => transport.state.handshakeCount === 2, "second handshake");
     expect(transport.state.closeCodes).toEqual({ 1011: failures, 1012: 1 });
-    expect(lines.filter((l) => l.message.startsWith("relay link closed (1012 restart)")).map((l) => l.level)).toEqual(["warn"]);
+    expect(
+      lines
+        .filter((l) => l.message.startsWith("relay link closed (1012 restart)"))
+        .map((l) => l.level),
+    ).toEqual(["warn"]);
   });
 
   it("counts a connector that is down as failed dials closed 1006", async () => {
@@ -202,30 +258,51 @@ describe("connect failures: escalating logs and counters", () => {
     });
     const { transport, lines } = await setupLink({ url: `http://127.0.0.1:${port}` });
     void transport.connect().catch(() => undefined);
-    await eventually(() => transport.state.consecutiveFailures >= DIAL_FAILURES_WARN_FROM, "three failed dials");
+    await eventually(
+      () => transport.state.consecutiveFailures >= DIAL_FAILURES_WARN_FROM,
+      "three failed dials",
+    );
     expect(transport.state.closeCodes[1006]).toBeGreaterThanOrEqual(DIAL_FAILURES_WARN_FROM);
     expect(transport.state.connected).toBe(false);
-    expect(lines.find((l) => l.message.startsWith("relay dial failed (1006"))?.message).toMatch(/ECONNREFUSED/);
-    expect(lines.some((l) => l.level === "warn" && l.message.includes(`${DIAL_FAILURES_WARN_FROM} in a row`))).toBe(true);
+    expect(lines.find((l) => l.message.startsWith("relay dial failed (1006"))?.message).toMatch(
+      /ECONNREFUSED/,
+    );
+    expect(
+      lines.some(
+        (l) => l.level === "warn" && l.message.includes(`${DIAL_FAILURES_WARN_FROM} in a row`),
+      ),
+    ).toBe(true);
   });
 
   it("keeps retrying a secret refused before any handshake and names `hermes gateway enroll` at error", async () => {
-    const { connector, transport, lines } = await setupLink({}, (c) => (c.secrets = ["some-other-secret-not-ours-0123456789"]));
+    const { connector, transport, lines } = await setupLink(
+      {},
+      (c) => (c.secrets = ["some-other-secret-not-ours-0123456789"]),
+    );
     const connected = transport.connect();
-    await eventually(() => transport.state.dialCount > REFUSALS_ERROR_FROM + 1, "repeated refusals");
+    await eventually(
+      () => transport.state.dialCount > REFUSALS_ERROR_FROM + 1,
+      "repeated refusals",
+    );
     expect(transport.state.authRevoked).toBe(false);
     const errors = lines.filter((l) => l.level === "error");
     expect(errors.length).toBeGreaterThan(0);
     expect(errors[0]!.message).toContain("hermes gateway enroll");
     expect(errors[0]!.message).toContain(`${REFUSALS_ERROR_FROM} times in a row`);
     const refusals = lines.filter((l) => l.message.includes("4401"));
-    expect(refusals.slice(0, REFUSALS_ERROR_FROM - 1).map((l) => l.level)).toEqual(Array(REFUSALS_ERROR_FROM - 1).fill("info"));
+    expect(refusals.slice(0, REFUSALS_ERROR_FROM - 1).map((l) => l.level)).toEqual(
+      Array(REFUSALS_ERROR_FROM - 1).fill("info"),
+    );
     expect(refusals[REFUSALS_ERROR_FROM - 1]!.level).toBe("error");
     expect(lines.some((l) => l.message.includes(SECRET))).toBe(false);
     // The secret gets provisioned: the next dial succeeds and the counters reset.
     connector.secrets = [SECRET];
     await connected;
-    expect(transport.state).toMatchObject({ connected: true, consecutiveFailures: 0, authRevoked: false });
+    expect(transport.state).toMatchObject({
+      connected: true,
+      consecutiveFailures: 0,
+      authRevoked: false,
+    });
     expect(transport.state.closeCodes[4401]).toBeGreaterThan(REFUSALS_ERROR_FROM);
   });
 });
@@ -240,13 +317,20 @@ describe("handshake timeout", () => {
     expect(transport.state.lastCloseReason).toBe("handshake timed out (no descriptor)");
     expect(transport.state.closeCodes[1006]).toBeGreaterThanOrEqual(2);
     const failed = lines.filter((l) => l.message.startsWith("relay dial failed"));
-    expect(failed[0]).toEqual({ level: "info", message: expect.stringContaining("1006 handshake timed out (no descriptor); 1 in a row") });
+    expect(failed[0]).toEqual({
+      level: "info",
+      message: expect.stringContaining("1006 handshake timed out (no descriptor); 1 in a row"),
+    });
   });
 });
 
 describe("half-open sockets", () => {
   it("terminates a link whose peer stops answering pings and re-dials", async () => {
-    const { connector, transport, lines } = await setupLink({ pingIntervalMs: 20, pongTimeoutMs: 150 }, undefined, { autoPong: false });
+    const { connector, transport, lines } = await setupLink(
+      { pingIntervalMs: 20, pongTimeoutMs: 150 },
+      undefined,
+      { autoPong: false },
+    );
     await transport.connect();
     const first = await connector.connection(0);
     const serverSawClose = new Promise<number>((r) => first.ws.once("close", (code) => r(code)));
@@ -258,6 +342,11 @@ describe("half-open sockets", () => {
     // The second link dies the same way 150 ms later: count handshakes, not the current state.
     await eventually(() => transport.state.handshakeCount >= 2, "re-dial and handshake");
     expect(transport.state.closeCodes[1006]).toBeGreaterThanOrEqual(1);
-    expect(lines.some((l) => l.level === "warn" && l.message.startsWith("relay link closed (1006 keepalive timeout)"))).toBe(true);
+    expect(
+      lines.some(
+        (l) =>
+          l.level === "warn" && l.message.startsWith("relay link closed (1006 keepalive timeout)"),
+      ),
+    ).toBe(true);
   });
 });

@@ -11,7 +11,10 @@ import { runCleanups, SECRET, setupLink } from "./support/transport-setup.js";
 afterEach(runCleanups);
 const setup = setupLink;
 
-const event = (text: string): WireMessageEvent => ({ text, source: { platform: "discord", chat_id: "C1", chat_type: "dm", user_id: "U1" } });
+const event = (text: string): WireMessageEvent => ({
+  text,
+  source: { platform: "discord", chat_id: "C1", chat_type: "dm", user_id: "U1" },
+});
 
 describe("dial and handshake", () => {
   it("mints a fresh upgrade token for every dial and sends one hello per identity", async () => {
@@ -27,7 +30,10 @@ describe("dial and handshake", () => {
     const d = await transport.connect();
     expect(d.platform).toBe("discord");
     const first = await connector.connection(0);
-    await eventually(() => first.frames.filter((f) => f["type"] === "hello").length === 2, "two hellos");
+    await eventually(
+      () => first.frames.filter((f) => f["type"] === "hello").length === 2,
+      "two hellos",
+    );
     expect(first.frames.filter((f) => f["type"] === "hello")).toEqual([
       { type: "hello", platform: "discord", botId: "bot-1", command_manifest: [{ name: "ask" }] },
       { type: "hello", platform: "telegram", botId: "bot-2" },
@@ -37,7 +43,10 @@ describe("dial and handshake", () => {
     expect(second.gatewayId).toBe("gw-test");
     expect(second.authorization).not.toBe(first.authorization);
     expect(verifyToken(first.authorization!.slice(7), [SECRET])).toBe("gw-test");
-    await eventually(() => transport.state.connected && transport.state.dialCount === 2, "re-handshake");
+    await eventually(
+      () => transport.state.connected && transport.state.dialCount === 2,
+      "re-handshake",
+    );
   });
 
   it("sends no Authorization header without a usable secret", async () => {
@@ -50,9 +59,15 @@ describe("dial and handshake", () => {
     const { connector, transport } = await setup();
     connector.onConnection = (c) => {
       c.send(
-        JSON.stringify({ type: "descriptor", descriptor: { platform: "discord", max_message_length: 2000, secret_key: "x" } }) +
+        JSON.stringify({
+          type: "descriptor",
+          descriptor: { platform: "discord", max_message_length: 2000, secret_key: "x" },
+        }) +
           "\n" +
-          JSON.stringify({ type: "descriptor", descriptor: { platform: "telegram", len_unit: "utf16" } }) +
+          JSON.stringify({
+            type: "descriptor",
+            descriptor: { platform: "telegram", len_unit: "utf16" },
+          }) +
           "\n",
       );
     };
@@ -81,12 +96,15 @@ describe("dial and handshake", () => {
         JSON.stringify({ type: "inbound", event: event("two") }) +
         "\n";
       // Cut the stream at awkward places, including inside a multi-line message.
-      for (const piece of [wire.slice(0, 7), wire.slice(7, 60), wire.slice(60, 61), wire.slice(61)]) c.send(piece);
+      for (const piece of [wire.slice(0, 7), wire.slice(7, 60), wire.slice(60, 61), wire.slice(61)])
+        c.send(piece);
     };
     await transport.connect();
     await eventually(() => got.length === 2, "two inbound events");
     expect(got).toEqual(["one", "two"]);
-    expect(logs.filter((l) => l.startsWith("relay frame skipped")).length).toBeGreaterThanOrEqual(2);
+    expect(logs.filter((l) => l.startsWith("relay frame skipped")).length).toBeGreaterThanOrEqual(
+      2,
+    );
     expect(transport.state.connected).toBe(true);
   });
 
@@ -94,7 +112,10 @@ describe("dial and handshake", () => {
     const { connector, transport } = await setup({ handshakeTimeoutMs: 100 });
     let n = 0;
     connector.onConnection = (c) => {
-      if (n++ > 0) void c.next("hello").then(() => c.sendFrame({ type: "descriptor", descriptor: { platform: "discord" } }));
+      if (n++ > 0)
+        void c
+          .next("hello")
+          .then(() => c.sendFrame({ type: "descriptor", descriptor: { platform: "discord" } }));
     };
     await transport.connect();
     expect(transport.state.dialCount).toBe(2);
@@ -111,17 +132,35 @@ describe("dial and handshake", () => {
 describe("outbound request/response", () => {
   it("is not connected before the handshake and answers by requestId", async () => {
     const { connector, transport } = await setup();
-    expect(await transport.sendOutbound({ op: "send", chat_id: "c", content: "x" })).toEqual({ success: false, error: "relay transport not connected" });
+    expect(await transport.sendOutbound({ op: "send", chat_id: "c", content: "x" })).toEqual({
+      success: false,
+      error: "relay transport not connected",
+    });
     await transport.connect();
     const conn = await connector.connection(0);
-    const a = transport.sendOutbound({ op: "send", chat_id: "c", content: "a" }, { platform: "discord", botId: "bot-1" });
+    const a = transport.sendOutbound(
+      { op: "send", chat_id: "c", content: "a" },
+      { platform: "discord", botId: "bot-1" },
+    );
     const b = transport.sendOutbound({ op: "send", chat_id: "c", content: "b" });
     const fa = await conn.next("outbound");
     const fb = await conn.next("outbound");
-    expect(fa).toMatchObject({ platform: "discord", botId: "bot-1", action: { op: "send", content: "a" } });
+    expect(fa).toMatchObject({
+      platform: "discord",
+      botId: "bot-1",
+      action: { op: "send", content: "a" },
+    });
     // Answer out of order: each promise gets its own answer.
-    conn.sendFrame({ type: "outbound_result", requestId: fb["requestId"], result: { success: true, message_id: "mb" } });
-    conn.sendFrame({ type: "outbound_result", requestId: fa["requestId"], result: { success: true, message_id: "ma" } });
+    conn.sendFrame({
+      type: "outbound_result",
+      requestId: fb["requestId"],
+      result: { success: true, message_id: "mb" },
+    });
+    conn.sendFrame({
+      type: "outbound_result",
+      requestId: fa["requestId"],
+      result: { success: true, message_id: "ma" },
+    });
     expect(await a).toEqual({ success: true, message_id: "ma" });
     expect(await b).toEqual({ success: true, message_id: "mb" });
   });
@@ -140,17 +179,23 @@ describe("outbound request/response", () => {
     const { connector, transport } = await setup({ outboundTimeoutMs: 60_000 });
     await transport.connect();
     const conn = await connector.connection(0);
-    const pending = [1, 2, 3].map((i) => transport.sendOutbound({ op: "send", chat_id: "c", content: String(i) }));
+    const pending = [1, 2, 3].map((i) =>
+      transport.sendOutbound({ op: "send", chat_id: "c", content: String(i) }),
+    );
     await conn.next("outbound");
     conn.ws.terminate();
-    for (const r of await Promise.all(pending)) expect(r).toEqual({ success: false, error: "relay transport connection lost" });
+    for (const r of await Promise.all(pending))
+      expect(r).toEqual({ success: false, error: "relay transport connection lost" });
   });
 
   it("answers closed after disconnect", async () => {
     const { transport } = await setup();
     await transport.connect();
     await transport.disconnect();
-    expect(await transport.sendOutbound({ op: "send" })).toEqual({ success: false, error: "relay transport closed" });
+    expect(await transport.sendOutbound({ op: "send" })).toEqual({
+      success: false,
+      error: "relay transport closed",
+    });
   });
 });
 
@@ -159,7 +204,11 @@ describe("interrupt, going_idle and acks", () => {
     const { connector, transport } = await setup();
     await transport.connect();
     transport.interrupt("agent:main:discord:dm:C1", "stop");
-    expect(await (await connector.connection(0)).next("interrupt")).toEqual({ type: "interrupt", session_key: "agent:main:discord:dm:C1", reason: "stop" });
+    expect(await (await connector.connection(0)).next("interrupt")).toEqual({
+      type: "interrupt",
+      session_key: "agent:main:discord:dm:C1",
+      reason: "stop",
+    });
   });
 
   it("keeps serving until going_idle_ack: an inbound in the flip window is delivered", async () => {
@@ -198,14 +247,25 @@ describe("interrupt, going_idle and acks", () => {
     await transport.connect();
     const conn = await connector.connection(0);
     conn.ws.on("message", (d) => {
-      for (const line of d.toString().split("\n")) if (line.includes("inbound_ack")) order.push(`ack ${JSON.parse(line).bufferId}`);
+      for (const line of d.toString().split("\n"))
+        if (line.includes("inbound_ack")) order.push(`ack ${JSON.parse(line).bufferId}`);
     });
     conn.sendFrame({ type: "inbound", event: event("a"), bufferId: "b1" });
     conn.sendFrame({ type: "inbound", event: event("live") });
     conn.sendFrame({ type: "inbound", event: event("fail"), bufferId: "b2" });
-    conn.sendFrame({ type: "passthrough_forward", forward: { platform: "x", botId: "b", method: "POST", path: "/p", headers: [], bodyB64: "" }, bufferId: "b3" });
+    conn.sendFrame({
+      type: "passthrough_forward",
+      forward: { platform: "x", botId: "b", method: "POST", path: "/p", headers: [], bodyB64: "" },
+      bufferId: "b3",
+    });
     await eventually(() => order.includes("ack b3"), "ack of the forward");
-    expect(order).toEqual(["handled a b1", "ack b1", "handled live live", "forward /p b3", "ack b3"]);
+    expect(order).toEqual([
+      "handled a b1",
+      "ack b1",
+      "handled live live",
+      "forward /p b3",
+      "ack b3",
+    ]);
   });
 
   it("calls the interrupt handler for interrupt_inbound", async () => {
@@ -215,7 +275,11 @@ describe("interrupt, going_idle and acks", () => {
       got.push([k, c]);
     });
     await transport.connect();
-    (await connector.connection(0)).sendFrame({ type: "interrupt_inbound", session_key: "k1", chat_id: "C1" });
+    (await connector.connection(0)).sendFrame({
+      type: "interrupt_inbound",
+      session_key: "k1",
+      chat_id: "C1",
+    });
     await eventually(() => got.length === 1, "interrupt");
     expect(got).toEqual([["k1", "C1"]]);
   });
@@ -274,7 +338,9 @@ describe("4401 semantics", () => {
     const { connector, transport, revoked } = await revocable();
     connector.onConnection = (c) => {
       if (connector.connections.length <= 3) return close401(c);
-      void c.next("hello").then(() => c.sendFrame({ type: "descriptor", descriptor: { platform: "discord" } }));
+      void c
+        .next("hello")
+        .then(() => c.sendFrame({ type: "descriptor", descriptor: { platform: "discord" } }));
     };
     await transport.connect();
     expect(transport.state.dialCount).toBe(4);
@@ -288,7 +354,10 @@ describe("4401 semantics", () => {
     close401(await connector.connection(0), "expired");
     await connector.connection(1);
     close401(await connector.connection(1), "expired");
-    await eventually(() => transport.state.connected && transport.state.dialCount === 3, "third link");
+    await eventually(
+      () => transport.state.connected && transport.state.dialCount === 3,
+      "third link",
+    );
     expect(transport.state.authRevoked).toBe(false);
     expect(revoked).toEqual([]);
   });
@@ -301,22 +370,25 @@ describe("4401 semantics", () => {
     expect(transport.state.authRevoked).toBe(false);
   });
 
-  it.each(["at the upgrade", "after its descriptor"])("latches authRevoked when the re-dial is 4401'd %s", async (when) => {
-    const { connector, transport, revoked } = await revocable();
-    connector.onConnection = (c) => {
-      const n = connector.connections.length;
-      if (n === 2 && when === "at the upgrade") return close401(c);
-      void c.next("hello").then(() => {
-        c.sendFrame({ type: "descriptor", descriptor: { platform: "discord" } });
-        if (n === 2) setTimeout(() => close401(c), 10);
-      });
-    };
-    await transport.connect();
-    close401(await connector.connection(0));
-    await eventually(() => transport.state.authRevoked, "revocation");
-    expect(revoked).toEqual([2]);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(connector.connections).toHaveLength(2);
-    await expect(transport.connect()).rejects.toMatchObject({ code: "RELAY_REVOKED" });
-  });
+  it.each(["at the upgrade", "after its descriptor"])(
+    "latches authRevoked when the re-dial is 4401'd %s",
+    async (when) => {
+      const { connector, transport, revoked } = await revocable();
+      connector.onConnection = (c) => {
+        const n = connector.connections.length;
+        if (n === 2 && when === "at the upgrade") return close401(c);
+        void c.next("hello").then(() => {
+          c.sendFrame({ type: "descriptor", descriptor: { platform: "discord" } });
+          if (n === 2) setTimeout(() => close401(c), 10);
+        });
+      };
+      await transport.connect();
+      close401(await connector.connection(0));
+      await eventually(() => transport.state.authRevoked, "revocation");
+      expect(revoked).toEqual([2]);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(connector.connections).toHaveLength(2);
+      await expect(transport.connect()).rejects.toMatchObject({ code: "RELAY_REVOKED" });
+    },
+  );
 });

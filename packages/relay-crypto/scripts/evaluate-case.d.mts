@@ -1,2 +1,6 @@
 export declare function bodyOf(input: Record<string, unknown>): string | Uint8Array;
-export declare function evaluateCase(rc: Record<string, unknown>, op: string, input: Record<string, unknown>): unknown;
+export declare function evaluateCase(
+  rc: Record<string, unknown>,
+  op: string,
+  input: Record<string, unknown>,
+): unknown;

@@ -34,22 +34,61 @@ function prng(seed) {
 const rand = prng(0x5eed_2026);
 const int = (n) => Math.floor(rand() * n);
 const pick = (xs) => xs[int(xs.length)];
-const ALPHABET = [..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/ ", "é", "ß", "漢", "字", "🔌", "🚀", "Ω", "\t", "\u00a0"];
-const str = (min, max) => Array.from({ length: min + int(max - min + 1) }, () => pick(ALPHABET)).join("");
+const ALPHABET = [
+  ..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/ ",
+  "é",
+  "ß",
+  "漢",
+  "字",
+  "🔌",
+  "🚀",
+  "Ω",
+  "\t",
+  "\u00a0",
+];
+const str = (min, max) =>
+  Array.from({ length: min + int(max - min + 1) }, () => pick(ALPHABET)).join("");
 const hexSecret = () => Array.from({ length: 64 }, () => "0123456789abcdef"[int(16)]).join("");
 const b64 = (s) => Buffer.from(s, "utf8").toString("base64url");
 
 const cases = [];
 const add = (group, op, input) => {
-  cases.push({ id: `${group}-${String(cases.filter((c) => c.group === group).length + 1).padStart(3, "0")}`, group, op, input, expected: evaluate(op, input) });
+  cases.push({
+    id: `${group}-${String(cases.filter((c) => c.group === group).length + 1).padStart(3, "0")}`,
+    group,
+    op,
+    input,
+    expected: evaluate(op, input),
+  });
 };
 
 const evaluate = (op, input) => evaluateCase(rc, op, input);
 
 // Tokens: payload and secret shapes × ttl, each minted and verified around its expiry.
 const NOW = 1_750_000_000;
-const payloads = ["gw-instance-1", "", "a:b:c", ":", "::", "gw:with:colons:", "ünïcødé-γ", "🔌 relay 🚀", "x".repeat(600), str(1, 40), str(1, 40), str(1, 40)];
-const secrets = [UPSTREAM_SECRET, "s", " ", "pässwörd-🔑", "k".repeat(300), hexSecret(), str(1, 30)];
+const payloads = [
+  "gw-instance-1",
+  "",
+  "a:b:c",
+  ":",
+  "::",
+  "gw:with:colons:",
+  "ünïcødé-γ",
+  "🔌 relay 🚀",
+  "x".repeat(600),
+  str(1, 40),
+  str(1, 40),
+  str(1, 40),
+];
+const secrets = [
+  UPSTREAM_SECRET,
+  "s",
+  " ",
+  "pässwörd-🔑",
+  "k".repeat(300),
+  hexSecret(),
+  str(1, 30),
+];
 for (const payload of payloads) {
   for (const ttl of [0, -7, 1, 300]) {
     const secret = pick(secrets);
@@ -105,10 +144,15 @@ const tampered = [
 ];
 for (let i = 0; i < 12; i++) {
   const at = int(victim.length);
-  const replacement = pick([..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"].filter((c) => c !== victim[at]));
+  const replacement = pick(
+    [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"].filter(
+      (c) => c !== victim[at],
+    ),
+  );
   tampered.push(victim.slice(0, at) + replacement + victim.slice(at + 1));
 }
-for (const token of tampered) add("token-tampered", "verifyToken", { token, secrets: ["rotating-secret"], now: NOW + 1 });
+for (const token of tampered)
+  add("token-tampered", "verifyToken", { token, secrets: ["rotating-secret"], now: NOW + 1 });
 const padded = victim + "=".repeat((4 - (victim.length % 4)) % 4);
 add("token-padding", "verifyToken", { token: padded, secrets: ["rotating-secret"], now: NOW + 1 });
 add("token-padding", "verifyToken", { token: victim, secrets: ["rotating-secret"], now: NOW + 1 });
@@ -119,28 +163,66 @@ for (let n = 0; n < 30; n++) {
   const secret = str(1, 30);
   const sig = rc.sign(payload, secret);
   add("sign", "sign", { payload, secret });
-  const variants = [sig, sig.toUpperCase(), sig.slice(0, -1), sig + "0", sig + "00", sig.slice(0, 62), "", "zz" + sig.slice(2), ` ${sig}`, sig.replace(/./, (c) => (c === "0" ? "1" : "0"))];
+  const variants = [
+    sig,
+    sig.toUpperCase(),
+    sig.slice(0, -1),
+    sig + "0",
+    sig + "00",
+    sig.slice(0, 62),
+    "",
+    "zz" + sig.slice(2),
+    ` ${sig}`,
+    sig.replace(/./, (c) => (c === "0" ? "1" : "0")),
+  ];
   const signature = variants[n % variants.length];
-  add("signature-verify", "verifySignature", { payload, signature, secrets: n % 3 === 0 ? ["", "other", secret] : [secret] });
+  add("signature-verify", "verifySignature", {
+    payload,
+    signature,
+    secrets: n % 3 === 0 ? ["", "other", secret] : [secret],
+  });
 }
 add("sign", "sign", { payload: "", secret: "" });
 add("sign", "sign", { payload: "1750000000." + UPSTREAM_BODY, secret: UPSTREAM_SECRET });
 
 // Deliveries: skew window, exact bytes, rotation, malformed headers.
-const bodies = [UPSTREAM_BODY, UPSTREAM_BODY + " ", "", '{"text":"héllo 🔌"}', '{ "type": "message" }', str(0, 80)];
+const bodies = [
+  UPSTREAM_BODY,
+  UPSTREAM_BODY + " ",
+  "",
+  '{"text":"héllo 🔌"}',
+  '{ "type": "message" }',
+  str(0, 80),
+];
 for (const body of bodies) {
   for (const skew of [-301, -300, 0, 300, 301]) {
     const key = pick(secrets);
     add("delivery-sign", "signDelivery", { body, key, now: NOW });
     const { timestamp, signature } = rc.signDelivery(body, key, { now: NOW * 1000 });
-    add("delivery-skew", "verifyDeliverySignature", { body, timestamp, signature, keys: [key], now: NOW + skew });
+    add("delivery-skew", "verifyDeliverySignature", {
+      body,
+      timestamp,
+      signature,
+      keys: [key],
+      now: NOW + skew,
+    });
   }
 }
 const rawBytes = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0xff, 0xc3, 0x28, 0x7d]); // invalid UTF-8
 {
   const { timestamp, signature } = rc.signDelivery(rawBytes, "k", { now: NOW * 1000 });
-  add("delivery-bytes", "signDelivery", { bodyB64: rawBytes.toString("base64"), key: "k", now: NOW });
-  add("delivery-bytes", "verifyDeliverySignature", { bodyB64: rawBytes.toString("base64"), timestamp, signature, keys: ["k"], now: NOW });
+  add("delivery-bytes", "signDelivery", {
+    bodyB64: rawBytes.toString("base64"),
+    key: "k",
+    now: NOW,
+  });
+  add("delivery-bytes", "verifyDeliverySignature", {
+    bodyB64: rawBytes.toString("base64"),
+    timestamp,
+    signature,
+    keys: ["k"],
+    now: NOW,
+  });
 }
 {
   const body = UPSTREAM_BODY;
@@ -169,14 +251,47 @@ const rawBytes = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0xff, 0xc3, 0x28, 0x
     { maxSkewSeconds: 0, now: NOW },
   ];
   for (const v of variants) {
-    add("delivery-verify", "verifyDeliverySignature", { body, timestamp, signature, keys: ["primary"], now: NOW, ...v });
+    add("delivery-verify", "verifyDeliverySignature", {
+      body,
+      timestamp,
+      signature,
+      keys: ["primary"],
+      now: NOW,
+      ...v,
+    });
   }
 }
-add("upstream", "verifyDeliverySignature", { body: UPSTREAM_BODY, timestamp: "1750000000", signature: UPSTREAM_SIG, keys: [UPSTREAM_SECRET], now: 1750000000 });
+add("upstream", "verifyDeliverySignature", {
+  body: UPSTREAM_BODY,
+  timestamp: "1750000000",
+  signature: UPSTREAM_SIG,
+  keys: [UPSTREAM_SECRET],
+  now: 1750000000,
+});
 add("upstream", "verifyToken", { token: UPSTREAM_TOKEN, secrets: [UPSTREAM_SECRET], now: NOW });
-add("upstream", "makeToken", { payload: "gw-instance-1", secret: UPSTREAM_SECRET, ttl: 0, now: NOW });
+add("upstream", "makeToken", {
+  payload: "gw-instance-1",
+  secret: UPSTREAM_SECRET,
+  ttl: 0,
+  now: NOW,
+});
 
-for (const value of ["x", "", " ", "\t\n", " a ", "\u00a0", "\u3000", "0", "🔌", null, 42, true, ["x"], { s: "x" }]) {
+for (const value of [
+  "x",
+  "",
+  " ",
+  "\t\n",
+  " a ",
+  "\u00a0",
+  "\u3000",
+  "0",
+  "🔌",
+  null,
+  42,
+  true,
+  ["x"],
+  { s: "x" },
+]) {
   add("usable-secret", "isUsableSecret", { value });
 }
 
@@ -187,16 +302,35 @@ for (const value of ["x", "", " ", "\t\n", " a ", "\u00a0", "\u3000", "0", "🔌
   const sig = rc.sign(`gw-limit:${exp}`, "limit-secret");
   for (const digits of [4300, 4301]) {
     const spelled = exp.padStart(digits, "0");
-    add("limits", "verifyToken", { token: b64(`gw-limit:${spelled}:${sig}`), secrets: ["limit-secret"], now: NOW });
-    add("limits", "verifyToken", { token: b64(`gw-limit: +${spelled} :${sig}`), secrets: ["limit-secret"], now: NOW });
+    add("limits", "verifyToken", {
+      token: b64(`gw-limit:${spelled}:${sig}`),
+      secrets: ["limit-secret"],
+      now: NOW,
+    });
+    add("limits", "verifyToken", {
+      token: b64(`gw-limit: +${spelled} :${sig}`),
+      secrets: ["limit-secret"],
+      now: NOW,
+    });
   }
   const body = UPSTREAM_BODY;
   const { timestamp, signature } = rc.signDelivery(body, "limit-key", { now: NOW * 1000 });
   for (const digits of [4300, 4301]) {
-    add("limits", "verifyDeliverySignature", { body, timestamp: timestamp.padStart(digits, "0"), signature, keys: ["limit-key"], now: NOW });
+    add("limits", "verifyDeliverySignature", {
+      body,
+      timestamp: timestamp.padStart(digits, "0"),
+      signature,
+      keys: ["limit-key"],
+      now: NOW,
+    });
   }
   const token = rc.makeToken("gw-limit", "limit-secret", 0);
-  for (const forged of ["=".repeat(4095) + "A", "=".repeat(4096), token + "=".repeat(4 - (token.length % 4)) + "====", "A".repeat(4096)]) {
+  for (const forged of [
+    "=".repeat(4095) + "A",
+    "=".repeat(4096),
+    token + "=".repeat(4 - (token.length % 4)) + "====",
+    "A".repeat(4096),
+  ]) {
     add("limits", "verifyToken", { token: forged, secrets: ["limit-secret"], now: NOW });
   }
 }
@@ -210,8 +344,13 @@ const frozen = {
   timestamp: "1750000000",
   bodySignature: UPSTREAM_SIG,
 };
-if (rc.makeToken("gw-instance-1", UPSTREAM_SECRET, 0) !== UPSTREAM_TOKEN || rc.sign(`1750000000.${UPSTREAM_BODY}`, UPSTREAM_SECRET) !== UPSTREAM_SIG) {
-  console.error("✗ the built package does not reproduce the frozen upstream vectors; refusing to write");
+if (
+  rc.makeToken("gw-instance-1", UPSTREAM_SECRET, 0) !== UPSTREAM_TOKEN ||
+  rc.sign(`1750000000.${UPSTREAM_BODY}`, UPSTREAM_SECRET) !== UPSTREAM_SIG
+) {
+  console.error(
+    "✗ the built package does not reproduce the frozen upstream vectors; refusing to write",
+  );
   process.exit(1);
 }
 
@@ -229,7 +368,9 @@ if (process.argv.includes("--check")) {
     current = readFileSync(target, "utf8");
   } catch {}
   if (current !== text) {
-    console.error("✗ vectors/relay-auth.json is out of date: run `pnpm --filter @hermes/relay-crypto vectors`");
+    console.error(
+      "✗ vectors/relay-auth.json is out of date: run `pnpm --filter @hermes/relay-crypto vectors`",
+    );
     process.exit(1);
   }
   console.log(`vectors/relay-auth.json is up to date (${cases.length} cases)`);

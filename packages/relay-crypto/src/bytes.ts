@@ -50,7 +50,11 @@ export function decodeBase64Url(value: unknown): Buffer | null {
   // (4 of them after 2 characters of a group, 2 after 3). Checked on that one character
   // rather than by re-encoding the whole token.
   const tail = body.length % 4;
-  if (tail !== 0 && (BASE64URL_ALPHABET.indexOf(body[body.length - 1]!) & (tail === 2 ? 0b1111 : 0b11)) !== 0) return null;
+  if (
+    tail !== 0 &&
+    (BASE64URL_ALPHABET.indexOf(body[body.length - 1]!) & (tail === 2 ? 0b1111 : 0b11)) !== 0
+  )
+    return null;
   return Buffer.from(body, "base64url");
 }
 
@@ -59,7 +63,9 @@ export function decodeUtf8(bytes: Uint8Array): string | null {
   if (!isUtf8(bytes)) return null;
   // A Buffer (what decodeBase64Url returns) is decoded in place; only a plain Uint8Array needs
   // a Buffer view, whose creation costs about as much as the decode of a token.
-  return (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString("utf8");
+  return (
+    Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  ).toString("utf8");
 }
 
 // Python's int() accepts surrounding ASCII whitespace and a sign; we accept exactly that much
@@ -116,5 +122,7 @@ export function nowSeconds(nowMs: number | undefined): bigint {
 
 /** {@link nowSeconds} as a number (an exact integer value). */
 export function nowWholeSeconds(nowMs: number | undefined): number {
-  return Math.floor((typeof nowMs === "number" && Number.isFinite(nowMs) ? nowMs : Date.now()) / 1000);
+  return Math.floor(
+    (typeof nowMs === "number" && Number.isFinite(nowMs) ? nowMs : Date.now()) / 1000,
+  );
 }

@@ -19,7 +19,9 @@ export function signDelivery(
   opts: Clock = {},
 ): { timestamp: string; signature: string } {
   if (typeof key !== "string") {
-    throw new TypeError("relay-crypto: the delivery key must be a string (its UTF-8 bytes are the HMAC key)");
+    throw new TypeError(
+      "relay-crypto: the delivery key must be a string (its UTF-8 bytes are the HMAC key)",
+    );
   }
   if (typeof body !== "string" && !(body instanceof Uint8Array)) {
     throw new TypeError("relay-crypto: the delivery body must be a string or bytes");

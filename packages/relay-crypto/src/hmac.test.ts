@@ -19,7 +19,14 @@ describe("sign / verifySignature", () => {
     const sig = sign("p", "k");
     expect(verifySignature("p", sig, ["k"])).toBe(true);
     expect(verifySignature("p", sig.toUpperCase(), ["k"])).toBe(true);
-    for (const bad of ["", sig.slice(1), sig.slice(0, 32), `${sig}0`, `${sig.slice(0, 62)}zz`, ` ${sig}`]) {
+    for (const bad of [
+      "",
+      sig.slice(1),
+      sig.slice(0, 32),
+      `${sig}0`,
+      `${sig.slice(0, 62)}zz`,
+      ` ${sig}`,
+    ]) {
       expect(verifySignature("p", bad, ["k"])).toBe(false);
     }
   });
@@ -36,6 +43,7 @@ describe("isUsableSecret", () => {
   it("needs a string with a non-whitespace character", () => {
     expect(isUsableSecret("s")).toBe(true);
     expect(isUsableSecret("  s ")).toBe(true);
-    for (const bad of ["", " ", "\t\n", "\u00a0", undefined, null, 1, {}]) expect(isUsableSecret(bad)).toBe(false);
+    for (const bad of ["", " ", "\t\n", "\u00a0", undefined, null, 1, {}])
+      expect(isUsableSecret(bad)).toBe(false);
   });
 });

@@ -20,7 +20,9 @@ export function hmacHex(message: Message, secret: string): string {
 
 function assertSecret(secret: unknown): asserts secret is string {
   if (typeof secret !== "string") {
-    throw new TypeError("relay-crypto: the secret must be a string (its UTF-8 bytes are the HMAC key)");
+    throw new TypeError(
+      "relay-crypto: the secret must be a string (its UTF-8 bytes are the HMAC key)",
+    );
   }
 }
 

@@ -1,4 +1,11 @@
-import { decodeBase64Url, decodeUtf8, nowSeconds, nowWholeSeconds, parseCanonicalSafeInteger, parseInteger } from "./bytes.js";
+import {
+  decodeBase64Url,
+  decodeUtf8,
+  nowSeconds,
+  nowWholeSeconds,
+  parseCanonicalSafeInteger,
+  parseInteger,
+} from "./bytes.js";
 import { hmacHex, verifyMessage } from "./hmac.js";
 
 /** Default lifetime of a WebSocket upgrade token, in seconds (the connector's default). */
@@ -13,7 +20,8 @@ export interface Clock {
 }
 
 function expiry(ttlSeconds: number | undefined, now: number | undefined): bigint {
-  if (typeof ttlSeconds !== "number" || !(ttlSeconds > 0) || !Number.isFinite(ttlSeconds)) return 0n;
+  if (typeof ttlSeconds !== "number" || !(ttlSeconds > 0) || !Number.isFinite(ttlSeconds))
+    return 0n;
   return nowSeconds(now) + BigInt(Math.floor(ttlSeconds));
 }
 
@@ -21,10 +29,18 @@ function expiry(ttlSeconds: number | undefined, now: number | undefined): bigint
  * A signed, optionally expiring token: `base64url(payload + ":" + exp + ":" + hexsig)` without
  * padding, where `exp` is unix seconds (`0` = never) and `hexsig = HMAC(secret, payload + ":" + exp)`.
  */
-export function makeToken(payload: string, secret: string, ttlSeconds = 0, opts: Clock = {}): string {
-  if (typeof payload !== "string") throw new TypeError("relay-crypto: the token payload must be a string");
+export function makeToken(
+  payload: string,
+  secret: string,
+  ttlSeconds = 0,
+  opts: Clock = {},
+): string {
+  if (typeof payload !== "string")
+    throw new TypeError("relay-crypto: the token payload must be a string");
   if (typeof secret !== "string") {
-    throw new TypeError("relay-crypto: the secret must be a string (its UTF-8 bytes are the HMAC key)");
+    throw new TypeError(
+      "relay-crypto: the secret must be a string (its UTF-8 bytes are the HMAC key)",
+    );
   }
   const signed = `${payload}:${expiry(ttlSeconds, opts?.now)}`;
   const sig = hmacHex(signed, secret);
@@ -46,7 +62,11 @@ export function makeUpgradeToken(
  * for anything that is not a valid, unexpired token under one of the non-empty secrets.
  * A token is still valid AT its expiry second. Never throws.
  */
-export function verifyToken(token: string, secrets: readonly string[], opts: Clock = {}): string | null {
+export function verifyToken(
+  token: string,
+  secrets: readonly string[],
+  opts: Clock = {},
+): string | null {
   const bytes = decodeBase64Url(token);
   if (bytes === null) return null;
   const decoded = decodeUtf8(bytes);

@@ -13,11 +13,21 @@ const probe = `
     consts: [m.DELIVERY_TS_HEADER, m.DELIVERY_SIG_HEADER, m.DEFAULT_UPGRADE_TTL_SECONDS, m.DEFAULT_MAX_SKEW_SECONDS],
     token: m.makeToken("gw", "k", 0),
   });`;
-const node = (args: string[]) => JSON.parse(execFileSync(process.execPath, args, { cwd: root, encoding: "utf8" }));
+const node = (args: string[]) =>
+  JSON.parse(execFileSync(process.execPath, args, { cwd: root, encoding: "utf8" }));
 
 describe("built package", () => {
   const expected = {
-    fns: ["sign", "verifySignature", "makeToken", "makeUpgradeToken", "verifyToken", "signDelivery", "verifyDeliverySignature", "isUsableSecret"],
+    fns: [
+      "sign",
+      "verifySignature",
+      "makeToken",
+      "makeUpgradeToken",
+      "verifyToken",
+      "signDelivery",
+      "verifyDeliverySignature",
+      "isUsableSecret",
+    ],
     consts: ["x-relay-timestamp", "x-relay-signature", 300, 300],
   };
 
@@ -27,7 +37,11 @@ describe("built package", () => {
   });
 
   it("loads with import() and gives the same bytes", () => {
-    const esm = node(["--input-type=module", "-e", `${probe} console.log(report(await import("@hermes/relay-crypto")))`]);
+    const esm = node([
+      "--input-type=module",
+      "-e",
+      `${probe} console.log(report(await import("@hermes/relay-crypto")))`,
+    ]);
     const cjs = node(["-e", `${probe} console.log(report(require("@hermes/relay-crypto")))`]);
     expect(esm).toMatchObject(expected);
     expect(esm.token).toBe(cjs.token);

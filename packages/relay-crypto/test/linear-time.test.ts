@@ -14,8 +14,10 @@ const tokenShapes: Record<string, (length: number) => string> = {
   "one letter repeated (decodes to NUL bytes)": (n) => "A".repeat(n),
   "letters then '=' past the allowed two": (n) => "A".repeat(n - 4) + "====",
   "a run of '+' (the other base64 alphabet)": (n) => "+".repeat(n),
-  "a huge exp of digits": (n) => b64(`p:${"1".repeat((n * 3) / 4 - 68)}:${"a".repeat(64)}`).slice(0, n),
-  "a huge exp of spaces around one digit": (n) => b64(`p:${" ".repeat((n * 3) / 4 - 69)}1:${"a".repeat(64)}`).slice(0, n),
+  "a huge exp of digits": (n) =>
+    b64(`p:${"1".repeat((n * 3) / 4 - 68)}:${"a".repeat(64)}`).slice(0, n),
+  "a huge exp of spaces around one digit": (n) =>
+    b64(`p:${" ".repeat((n * 3) / 4 - 69)}1:${"a".repeat(64)}`).slice(0, n),
   "colons only": (n) => b64(":".repeat((n * 3) / 4)),
   "4-byte characters": (n) => b64("🔌".repeat((n * 3) / 16)),
   "encoded lone surrogates (invalid UTF-8)": (n) => b64(Buffer.from("eda080".repeat(n / 4), "hex")),
@@ -26,7 +28,11 @@ describe("verifyToken is linear in the token", () => {
   it('rejects the reported input ("=" x 131071 + "A"), growing ~linearly from a tenth of it', () => {
     const crafted = "=".repeat(131071) + "A";
     expect(verifyToken(crafted, ["k"])).toBeNull();
-    const growth = measureGrowth((t: string) => verifyToken(t, ["k"]), "=".repeat(13107) + "A", crafted);
+    const growth = measureGrowth(
+      (t: string) => verifyToken(t, ["k"]),
+      "=".repeat(13107) + "A",
+      crafted,
+    );
     expect(growth.ratio, JSON.stringify(growth)).toBeLessThan(20);
   }, 120_000);
 
@@ -57,10 +63,14 @@ describe("the delivery and signature verifiers are linear in their headers", () 
   };
   for (const [name, shape] of Object.entries(headerShapes)) {
     it(`timestamp and signature of ${name}: false, 10x input < 20x time`, () => {
-      const run = (h: string) => verifyDeliverySignature("body", h, "ab".repeat(32), ["k"], { now: 1000 }) || verifySignature("body", h, ["k"]);
+      const run = (h: string) =>
+        verifyDeliverySignature("body", h, "ab".repeat(32), ["k"], { now: 1000 }) ||
+        verifySignature("body", h, ["k"]);
       expect(run(shape(1_000_000))).toBe(false);
       // 10 KB → 100 KB (see above); the reference copies the header, linear by construction.
-      const growth = measureGrowth(run, shape(10_000), shape(100_000), { reference: (h: string) => Buffer.from(h, "latin1") });
+      const growth = measureGrowth(run, shape(10_000), shape(100_000), {
+        reference: (h: string) => Buffer.from(h, "latin1"),
+      });
       expect(growth.ratio, JSON.stringify(growth)).toBeLessThan(growth.limit);
     });
   }

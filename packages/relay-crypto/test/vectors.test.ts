@@ -29,14 +29,25 @@ describe("relay-auth.json", () => {
     expect(doc.frozen.token).toBe(
       "Z3ctaW5zdGFuY2UtMTowOjM3YWE3YjE0NWU4NzY0ZDQwM2JhOWM2MzlmMjMwZGQ2M2RlOGVkOTliODhmZWQzNmFhMDI2MjVhOGE3ZTM1NjQ",
     );
-    expect(doc.frozen.bodySignature).toBe("ac9509c8dae52b5590f06378260877334ff1adc4b1c96bafa4b514165fae6dc6");
+    expect(doc.frozen.bodySignature).toBe(
+      "ac9509c8dae52b5590f06378260877334ff1adc4b1c96bafa4b514165fae6dc6",
+    );
     expect(doc.cases.length).toBeGreaterThanOrEqual(300);
     const groups = new Set(doc.cases.map((c) => c.group));
-    for (const g of ["token-expiry", "token-rotation", "token-tampered", "signature-verify", "delivery-skew", "delivery-bytes"]) {
+    for (const g of [
+      "token-expiry",
+      "token-rotation",
+      "token-tampered",
+      "signature-verify",
+      "delivery-skew",
+      "delivery-bytes",
+    ]) {
       expect(groups).toContain(g);
     }
     // Both outcomes are represented, so agreement is not trivially "everything fails".
-    const verdicts = doc.cases.filter((c) => c.op.startsWith("verify")).map((c) => c.expected !== null && c.expected !== false);
+    const verdicts = doc.cases
+      .filter((c) => c.op.startsWith("verify"))
+      .map((c) => c.expected !== null && c.expected !== false);
     expect(verdicts).toContain(true);
     expect(verdicts).toContain(false);
   });
@@ -46,18 +57,25 @@ describe("relay-auth.json", () => {
   });
 
   it("is what the generator produces today (regenerate with `pnpm vectors`)", () => {
-    const run = spawnSync(process.execPath, [join(root, "scripts", "generate-vectors.mjs"), "--check"], { encoding: "utf8" });
+    const run = spawnSync(
+      process.execPath,
+      [join(root, "scripts", "generate-vectors.mjs"), "--check"],
+      { encoding: "utf8" },
+    );
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
   });
 });
 
 describe("the independent Python checker", () => {
-  const python = (file: string) => spawnSync("python3", [join(root, "scripts", "check_vectors.py"), file], { encoding: "utf8" });
+  const python = (file: string) =>
+    spawnSync("python3", [join(root, "scripts", "check_vectors.py"), file], { encoding: "utf8" });
 
   it("agrees with every case", () => {
     const run = python(vectorsPath);
-    expect(run.stdout).toMatch(new RegExp(`^vectors: ${doc.cases.length + 6} passed, 0 failed$`, "m"));
+    expect(run.stdout).toMatch(
+      new RegExp(`^vectors: ${doc.cases.length + 6} passed, 0 failed$`, "m"),
+    );
     expect(run.status).toBe(0);
   });
 

@@ -8,7 +8,14 @@
 export { SettingsError } from "./errors.js";
 export type { SettingSource, SettingsErrorCode } from "./errors.js";
 export { SettingsSource, readSettingsSource } from "./source.js";
-export type { Env, FlagLayer, ReadSettingsOptions, SettingKey, SettingsLayers, Sourced } from "./source.js";
+export type {
+  Env,
+  FlagLayer,
+  ReadSettingsOptions,
+  SettingKey,
+  SettingsLayers,
+  Sourced,
+} from "./source.js";
 export {
   BOOLEAN_WORDS,
   parseBoolean,

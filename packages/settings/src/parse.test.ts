@@ -1,10 +1,22 @@
 import { describe, expect, it } from "vitest";
 import { SettingsError } from "./errors.js";
-import { parseBoolean, parseEnum, parseInteger, parseList, parseSecret, parseString, parseUrl } from "./parse.js";
+import {
+  parseBoolean,
+  parseEnum,
+  parseInteger,
+  parseList,
+  parseSecret,
+  parseString,
+  parseUrl,
+} from "./parse.js";
 import type { Sourced } from "./source.js";
 
 const fromEnv = (value: unknown): Sourced<unknown> => ({ value, source: "env", key: "K_ENV" });
-const fromYaml = (value: unknown): Sourced<unknown> => ({ value, source: "config.yaml", key: "gateway.k" });
+const fromYaml = (value: unknown): Sourced<unknown> => ({
+  value,
+  source: "config.yaml",
+  key: "gateway.k",
+});
 
 function err(fn: () => unknown): SettingsError {
   try {
@@ -21,8 +33,14 @@ describe("parsers keep the source and key, and their errors name both", () => {
     expect(parseString(fromEnv("  a b "))).toEqual({ value: "a b", source: "env", key: "K_ENV" });
     expect(parseString(fromYaml(42)).value).toBe("42");
     const e = err(() => parseString(fromYaml({ a: 1 })));
-    expect(e).toMatchObject({ code: "SETTINGS_INVALID_VALUE", key: "gateway.k", source: "config.yaml" });
-    expect(e.message).toBe("Invalid configuration: gateway.k (from config.yaml): expected a string");
+    expect(e).toMatchObject({
+      code: "SETTINGS_INVALID_VALUE",
+      key: "gateway.k",
+      source: "config.yaml",
+    });
+    expect(e.message).toBe(
+      "Invalid configuration: gateway.k (from config.yaml): expected a string",
+    );
   });
 
   it("int: decimal digits within the range", () => {
@@ -33,7 +51,9 @@ describe("parsers keep the source and key, and their errors name both", () => {
       expect(e.message).toContain("K_ENV (from env)");
       expect(e.message).toContain("expected an integer from 1 to 65535");
     }
-    expect(err(() => parseInteger(fromYaml(true), { min: 0, max: 9 })).message).toContain("gateway.k (from config.yaml)");
+    expect(err(() => parseInteger(fromYaml(true), { min: 0, max: 9 })).message).toContain(
+      "gateway.k (from config.yaml)",
+    );
   });
 
   it("bool: YAML booleans and the words, case-insensitive", () => {
@@ -41,7 +61,9 @@ describe("parsers keep the source and key, and their errors name both", () => {
     expect(parseBoolean(fromEnv(" YES ")).value).toBe(true);
     expect(parseBoolean(fromEnv("0")).value).toBe(false);
     expect(parseBoolean(fromEnv("all"), { truthy: ["all"], falsy: ["none"] }).value).toBe(true);
-    expect(err(() => parseBoolean(fromEnv("maybe"))).message).toMatch(/K_ENV \(from env\): expected one of 1, true, .* got "maybe"/);
+    expect(err(() => parseBoolean(fromEnv("maybe"))).message).toMatch(
+      /K_ENV \(from env\): expected one of 1, true, .* got "maybe"/,
+    );
   });
 
   it("enum: one of the choices", () => {
@@ -54,16 +76,32 @@ describe("parsers keep the source and key, and their errors name both", () => {
   it("list: comma string or YAML list; items trimmed, empties dropped", () => {
     expect(parseList(fromEnv(" a, b ,,c")).value).toEqual(["a", "b", "c"]);
     expect(parseList(fromYaml(["x", 12, " "])).value).toEqual(["x", "12"]);
-    expect(err(() => parseList(fromYaml({ a: 1 })))).toMatchObject({ key: "gateway.k", source: "config.yaml" });
+    expect(err(() => parseList(fromYaml({ a: 1 })))).toMatchObject({
+      key: "gateway.k",
+      source: "config.yaml",
+    });
   });
 
   it("url: the policy's refusals carry their own codes and never the userinfo", () => {
-    const policy = { schemes: ["wss:", "ws:"], allowInsecure: false, insecureOverride: "set ALLOW=1" };
+    const policy = {
+      schemes: ["wss:", "ws:"],
+      allowInsecure: false,
+      insecureOverride: "set ALLOW=1",
+    };
     expect(parseUrl(fromEnv(" wss://h/relay "), policy).value).toBe("wss://h/relay");
-    expect(err(() => parseUrl(fromEnv("https://h"), policy))).toMatchObject({ code: "SETTINGS_INVALID_VALUE", key: "K_ENV" });
-    expect(err(() => parseUrl(fromEnv("not a url"), policy)).message).toContain("expected a wss:// or ws:// URL");
+    expect(err(() => parseUrl(fromEnv("https://h"), policy))).toMatchObject({
+      code: "SETTINGS_INVALID_VALUE",
+      key: "K_ENV",
+    });
+    expect(err(() => parseUrl(fromEnv("not a url"), policy)).message).toContain(
+      "expected a wss:// or ws:// URL",
+    );
     const userinfo = err(() => parseUrl(fromYaml("wss://bob:pa55word@h/relay"), policy));
-    expect(userinfo).toMatchObject({ code: "SETTINGS_URL_USERINFO", key: "gateway.k", source: "config.yaml" });
+    expect(userinfo).toMatchObject({
+      code: "SETTINGS_URL_USERINFO",
+      key: "gateway.k",
+      source: "config.yaml",
+    });
     expect(userinfo.message).toContain("wss://<hidden>@h/relay");
     expect(userinfo.message).not.toMatch(/bob|pa55word/);
     const insecure = err(() => parseUrl(fromEnv("ws://relay.example.com/relay?t=tok3n"), policy));
@@ -75,7 +113,11 @@ describe("parsers keep the source and key, and their errors name both", () => {
   it("secret: a usable string, trimmed, never quoted in an error", () => {
     expect(parseSecret(fromEnv("  s3cret  ")).value).toBe("s3cret");
     const number = err(() => parseSecret(fromYaml(123456789)));
-    expect(number).toMatchObject({ code: "SETTINGS_SECRET_UNUSABLE", key: "gateway.k", source: "config.yaml" });
+    expect(number).toMatchObject({
+      code: "SETTINGS_SECRET_UNUSABLE",
+      key: "gateway.k",
+      source: "config.yaml",
+    });
     expect(number.message).not.toContain("123456789");
     expect(err(() => parseSecret(fromEnv(" \t "))).code).toBe("SETTINGS_SECRET_UNUSABLE");
   });

@@ -11,14 +11,19 @@ function invalid(raw: Sourced<unknown>, detail: string): SettingsError {
 }
 
 function quoted(v: unknown): string {
-  const s = typeof v === "string" ? v : JSON.stringify(v) ?? String(v);
+  const s = typeof v === "string" ? v : (JSON.stringify(v) ?? String(v));
   return JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}…` : s);
 }
 
 /** A string (a YAML number is taken as its text), trimmed, non-empty. */
 export function parseString(raw: Sourced<unknown>): Sourced<string> {
   const v = raw.value;
-  const s = typeof v === "string" ? v.trim() : typeof v === "number" && Number.isFinite(v) ? String(v) : null;
+  const s =
+    typeof v === "string"
+      ? v.trim()
+      : typeof v === "number" && Number.isFinite(v)
+        ? String(v)
+        : null;
   if (s === null || s === "") throw invalid(raw, "expected a string");
   return { ...raw, value: s };
 }
@@ -44,22 +49,35 @@ export interface BooleanWords {
   readonly falsy: readonly string[];
 }
 
-export const BOOLEAN_WORDS: BooleanWords = { truthy: ["1", "true", "yes", "on"], falsy: ["0", "false", "no", "off"] };
+export const BOOLEAN_WORDS: BooleanWords = {
+  truthy: ["1", "true", "yes", "on"],
+  falsy: ["0", "false", "no", "off"],
+};
 
 /** A YAML boolean, or one of the words (case-insensitive). */
-export function parseBoolean(raw: Sourced<unknown>, words: BooleanWords = BOOLEAN_WORDS): Sourced<boolean> {
+export function parseBoolean(
+  raw: Sourced<unknown>,
+  words: BooleanWords = BOOLEAN_WORDS,
+): Sourced<boolean> {
   const v = raw.value;
   if (typeof v === "boolean") return { ...raw, value: v };
   const w = typeof v === "string" || typeof v === "number" ? String(v).trim().toLowerCase() : "";
   if (words.truthy.includes(w)) return { ...raw, value: true };
   if (words.falsy.includes(w)) return { ...raw, value: false };
-  throw invalid(raw, `expected one of ${[...words.truthy, ...words.falsy].join(", ")}, got ${quoted(v)}`);
+  throw invalid(
+    raw,
+    `expected one of ${[...words.truthy, ...words.falsy].join(", ")}, got ${quoted(v)}`,
+  );
 }
 
 /** One of `choices` (exact match after trimming). */
-export function parseEnum<T extends string>(raw: Sourced<unknown>, choices: readonly T[]): Sourced<T> {
+export function parseEnum<T extends string>(
+  raw: Sourced<unknown>,
+  choices: readonly T[],
+): Sourced<T> {
   const v = typeof raw.value === "string" ? raw.value.trim() : raw.value;
-  if (typeof v === "string" && (choices as readonly string[]).includes(v)) return { ...raw, value: v as T };
+  if (typeof v === "string" && (choices as readonly string[]).includes(v))
+    return { ...raw, value: v as T };
   throw invalid(raw, `expected one of ${choices.join(", ")}, got ${quoted(raw.value)}`);
 }
 
@@ -86,7 +104,12 @@ export function parseUrl(raw: Sourced<unknown>, policy: UrlPolicy): Sourced<stri
   const s = typeof raw.value === "string" ? raw.value.trim() : "";
   const check = checkUrl(s, policy);
   if (check.ok) return { ...raw, value: s };
-  const code = check.reason === "userinfo" ? "SETTINGS_URL_USERINFO" : check.reason === "insecure" ? "SETTINGS_URL_INSECURE" : "SETTINGS_INVALID_VALUE";
+  const code =
+    check.reason === "userinfo"
+      ? "SETTINGS_URL_USERINFO"
+      : check.reason === "insecure"
+        ? "SETTINGS_URL_INSECURE"
+        : "SETTINGS_INVALID_VALUE";
   throw new SettingsError(code, raw.key, raw.source, check.detail);
 }
 
@@ -94,10 +117,20 @@ export function parseUrl(raw: Sourced<unknown>, policy: UrlPolicy): Sourced<stri
 export function parseSecret(raw: Sourced<unknown>): Sourced<string> {
   if (typeof raw.value !== "string") {
     // A YAML number or boolean would be silently re-spelled (00123 → 123): make the user quote it.
-    throw new SettingsError("SETTINGS_SECRET_UNUSABLE", raw.key, raw.source, "expected a string (quote the value in config.yaml)");
+    throw new SettingsError(
+      "SETTINGS_SECRET_UNUSABLE",
+      raw.key,
+      raw.source,
+      "expected a string (quote the value in config.yaml)",
+    );
   }
   if (!isUsableSecret(raw.value)) {
-    throw new SettingsError("SETTINGS_SECRET_UNUSABLE", raw.key, raw.source, "is not a usable secret (empty or whitespace only)");
+    throw new SettingsError(
+      "SETTINGS_SECRET_UNUSABLE",
+      raw.key,
+      raw.source,
+      "is not a usable secret (empty or whitespace only)",
+    );
   }
   return { ...raw, value: raw.value.trim() };
 }

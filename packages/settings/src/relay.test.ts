@@ -1,9 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { SettingsError } from "./errors.js";
-import { defaultGatewayId, parseRelayBotIds, RELAY_SECRET_KEYS, relaySettings, resolveRelayLink } from "./relay.js";
+import {
+  defaultGatewayId,
+  parseRelayBotIds,
+  RELAY_SECRET_KEYS,
+  relaySettings,
+  resolveRelayLink,
+} from "./relay.js";
 import { SettingsSource } from "./source.js";
 
-function link(env: Record<string, string>, yamlText: string | null = null, dotenv: string | null = null) {
+function link(
+  env: Record<string, string>,
+  yamlText: string | null = null,
+  dotenv: string | null = null,
+) {
   const source = new SettingsSource({ env, dotenv, yamlText, secretKeys: RELAY_SECRET_KEYS });
   return resolveRelayLink(relaySettings(source), { hostname: "box" });
 }
@@ -27,24 +37,65 @@ describe("resolveRelayLink", () => {
   });
 
   it("strips trailing slashes; enabled follows the URL unless platforms.relay.enabled is false", () => {
-    const l = link({ GATEWAY_RELAY_URL: " wss://c.example/relay// ", GATEWAY_RELAY_PLATFORMS: "discord" });
-    expect(l.relayUrl).toEqual({ value: "wss://c.example/relay", source: "env", key: "GATEWAY_RELAY_URL" });
+    const l = link({
+      GATEWAY_RELAY_URL: " wss://c.example/relay// ",
+      GATEWAY_RELAY_PLATFORMS: "discord",
+    });
+    expect(l.relayUrl).toEqual({
+      value: "wss://c.example/relay",
+      source: "env",
+      key: "GATEWAY_RELAY_URL",
+    });
     expect(l.relayEnabled).toEqual({ value: true, source: "env", key: "GATEWAY_RELAY_URL" });
-    const off = link({ GATEWAY_RELAY_URL: "wss://c.example" }, "platforms:\n  relay:\n    enabled: false\n");
-    expect(off.relayEnabled).toEqual({ value: false, source: "config.yaml", key: "platforms.relay.enabled" });
-    expect(() => link({}, "platforms:\n  relay:\n    enabled: nope\n")).toThrow(/platforms.relay.enabled \(from config.yaml\)/);
+    const off = link(
+      { GATEWAY_RELAY_URL: "wss://c.example" },
+      "platforms:\n  relay:\n    enabled: false\n",
+    );
+    expect(off.relayEnabled).toEqual({
+      value: false,
+      source: "config.yaml",
+      key: "platforms.relay.enabled",
+    });
+    expect(() => link({}, "platforms:\n  relay:\n    enabled: nope\n")).toThrow(
+      /platforms.relay.enabled \(from config.yaml\)/,
+    );
   });
 
   it("plain ws:// off loopback needs GATEWAY_ALLOW_INSECURE_URLS (env, .env or config.yaml)", () => {
     expect(() => link({ GATEWAY_RELAY_URL: "ws://c.example" })).toThrow(
-      expect.objectContaining({ code: "SETTINGS_URL_INSECURE", message: expect.stringContaining("set GATEWAY_ALLOW_INSECURE_URLS=1") }),
+      expect.objectContaining({
+        code: "SETTINGS_URL_INSECURE",
+        message: expect.stringContaining("set GATEWAY_ALLOW_INSECURE_URLS=1"),
+      }),
     );
-    expect(link({ GATEWAY_RELAY_PLATFORMS: "discord", GATEWAY_RELAY_URL: "ws://c.example", GATEWAY_ALLOW_INSECURE_URLS: "1" }).relayUrl.value).toBe("ws://c.example");
-    expect(link({ GATEWAY_RELAY_PLATFORMS: "discord", GATEWAY_RELAY_URL: "ws://c.example" }, "gateway:\n  allow_insecure_urls: true\n").relayUrl.value).toBe("ws://c.example");
-    expect(link({ GATEWAY_RELAY_PLATFORMS: "discord", GATEWAY_RELAY_URL: "ws://c.example" }, null, "GATEWAY_ALLOW_INSECURE_URLS=yes\n").relayUrl.value).toBe("ws://c.example");
-    expect(link({ GATEWAY_RELAY_PLATFORMS: "discord", GATEWAY_RELAY_URL: "ws://127.0.0.1:9/relay" }).relayUrl.value).toBe("ws://127.0.0.1:9/relay");
+    expect(
+      link({
+        GATEWAY_RELAY_PLATFORMS: "discord",
+        GATEWAY_RELAY_URL: "ws://c.example",
+        GATEWAY_ALLOW_INSECURE_URLS: "1",
+      }).relayUrl.value,
+    ).toBe("ws://c.example");
+    expect(
+      link(
+        { GATEWAY_RELAY_PLATFORMS: "discord", GATEWAY_RELAY_URL: "ws://c.example" },
+        "gateway:\n  allow_insecure_urls: true\n",
+      ).relayUrl.value,
+    ).toBe("ws://c.example");
+    expect(
+      link(
+        { GATEWAY_RELAY_PLATFORMS: "discord", GATEWAY_RELAY_URL: "ws://c.example" },
+        null,
+        "GATEWAY_ALLOW_INSECURE_URLS=yes\n",
+      ).relayUrl.value,
+    ).toBe("ws://c.example");
+    expect(
+      link({ GATEWAY_RELAY_PLATFORMS: "discord", GATEWAY_RELAY_URL: "ws://127.0.0.1:9/relay" })
+        .relayUrl.value,
+    ).toBe("ws://127.0.0.1:9/relay");
     expect(() => link({ GATEWAY_RELAY_URL: "ws://gw.localhost:9" })).toThrow(SettingsError);
-    expect(() => link({}, null, "GATEWAY_RELAY_WAKE_URL=http://wake.example/w\n")).toThrow(/GATEWAY_RELAY_WAKE_URL \(from .env\)/);
+    expect(() => link({}, null, "GATEWAY_RELAY_WAKE_URL=http://wake.example/w\n")).toThrow(
+      /GATEWAY_RELAY_WAKE_URL \(from .env\)/,
+    );
   });
 
   it("refuses userinfo in every URL, naming the key and never echoing the password", () => {
@@ -66,7 +117,11 @@ describe("resolveRelayLink", () => {
   it("secrets: trimmed strings; a YAML number is refused without echoing it", () => {
     expect(link({ GATEWAY_RELAY_SECRET: "  s3cr3t  " }).relaySecret.value).toBe("s3cr3t");
     expect(() => link({}, "gateway:\n  relay_delivery_key: 12345678\n")).toThrow(
-      expect.objectContaining({ code: "SETTINGS_SECRET_UNUSABLE", key: "gateway.relay_delivery_key", message: expect.not.stringContaining("12345678") }),
+      expect.objectContaining({
+        code: "SETTINGS_SECRET_UNUSABLE",
+        key: "gateway.relay_delivery_key",
+        message: expect.not.stringContaining("12345678"),
+      }),
     );
   });
 
@@ -77,7 +132,10 @@ describe("resolveRelayLink", () => {
       yamlText: "gateway:\n  relay_wake_url: ftp://x\n",
     });
     const errors: SettingsError[] = [];
-    const l = resolveRelayLink(relaySettings(source), { hostname: "box", onError: (e) => errors.push(e) });
+    const l = resolveRelayLink(relaySettings(source), {
+      hostname: "box",
+      onError: (e) => errors.push(e),
+    });
     expect(errors.map((e) => e.key)).toEqual(["GATEWAY_RELAY_URL", "gateway.relay_wake_url"]);
     expect(l.relayUrl.value).toBeNull();
     expect(l.relayId.value).toBe("gw-1");
@@ -96,7 +154,9 @@ describe("resolveRelayLink", () => {
       key: "gateway.relay_platforms",
     });
     expect(link(url, null, "GATEWAY_RELAY_PLATFORMS=discord\n").relayPlatforms.source).toBe(".env");
-    expect(() => link(url)).toThrow(/GATEWAY_RELAY_PLATFORMS \(from default\): the relay needs at least one platform/);
+    expect(() => link(url)).toThrow(
+      /GATEWAY_RELAY_PLATFORMS \(from default\): the relay needs at least one platform/,
+    );
     // A disabled relay needs none.
     expect(link({}).relayPlatforms.value).toEqual([]);
     const errors: SettingsError[] = [];
@@ -106,7 +166,10 @@ describe("resolveRelayLink", () => {
   });
 
   it("bot ids: JSON text or a YAML mapping; anything else is null", () => {
-    expect(parseRelayBotIds('{"Discord":{"botId":"42"},"slack":{}}')).toEqual({ discord: { botId: "42" }, slack: {} });
+    expect(parseRelayBotIds('{"Discord":{"botId":"42"},"slack":{}}')).toEqual({
+      discord: { botId: "42" },
+      slack: {},
+    });
     expect(parseRelayBotIds({ discord: { botId: "7" } })).toEqual({ discord: { botId: "7" } });
     expect(parseRelayBotIds("[oops")).toBeNull();
     expect(parseRelayBotIds({ discord: "x" })).toBeNull();

@@ -32,7 +32,12 @@ export const RELAY_KEYS = {
 } as const satisfies Record<string, SettingKey>;
 
 /** The relay's secret keys (scrubbed from every error and log line). */
-export const RELAY_SECRET_KEYS: readonly SettingKey[] = [RELAY_KEYS.secret, RELAY_KEYS.deliveryKey, RELAY_KEYS.enrollToken, RELAY_KEYS.identityToken];
+export const RELAY_SECRET_KEYS: readonly SettingKey[] = [
+  RELAY_KEYS.secret,
+  RELAY_KEYS.deliveryKey,
+  RELAY_KEYS.enrollToken,
+  RELAY_KEYS.identityToken,
+];
 
 export const RELAY_URL_SCHEMES = ["wss:", "ws:", "https:", "http:"] as const;
 export const HTTP_URL_SCHEMES = ["https:", "http:"] as const;
@@ -78,8 +83,12 @@ export interface ResolveRelayLinkOptions {
   readonly onError?: (e: SettingsError) => void;
 }
 
-export function resolveRelayLink(settings: Settings, opts: ResolveRelayLinkOptions): RelayLinkSettings {
-  const get = <T>(read: () => Sourced<T> | null): Sourced<T> | null => collecting(read, opts.onError) ?? null;
+export function resolveRelayLink(
+  settings: Settings,
+  opts: ResolveRelayLinkOptions,
+): RelayLinkSettings {
+  const get = <T>(read: () => Sourced<T> | null): Sourced<T> | null =>
+    collecting(read, opts.onError) ?? null;
   const url = get(() => settings.url(RELAY_KEYS.url, RELAY_URL_SCHEMES));
   const relayUrl = orDefault(url && { ...url, value: stripTrailingSlashes(url.value) }, null);
 
@@ -87,25 +96,47 @@ export function resolveRelayLink(settings: Settings, opts: ResolveRelayLinkOptio
   const enabledOff = get(() => {
     if (enabledRaw === null) return null;
     if (typeof enabledRaw.value !== "boolean") {
-      throw new SettingsError("SETTINGS_INVALID_VALUE", enabledRaw.key, enabledRaw.source, "expected true or false");
+      throw new SettingsError(
+        "SETTINGS_INVALID_VALUE",
+        enabledRaw.key,
+        enabledRaw.source,
+        "expected true or false",
+      );
     }
     return enabledRaw.value ? null : { ...enabledRaw, value: false };
   });
-  const relayEnabled: Sourced<boolean> = enabledOff ?? { value: relayUrl.value !== null, source: relayUrl.source, key: relayUrl.key };
+  const relayEnabled: Sourced<boolean> = enabledOff ?? {
+    value: relayUrl.value !== null,
+    source: relayUrl.source,
+    key: relayUrl.key,
+  };
 
   return {
     relayUrl,
     relayEnabled,
-    relayId: orDefault(get(() => settings.string(RELAY_KEYS.id)), defaultGatewayId(opts.hostname)),
-    relaySecret: orDefault(get(() => settings.secret(RELAY_KEYS.secret)), null),
-    relayDeliveryKey: orDefault(get(() => settings.secret(RELAY_KEYS.deliveryKey)), null),
-    relayWakeUrl: orDefault(get(() => settings.url(RELAY_KEYS.wakeUrl, HTTP_URL_SCHEMES)), null),
+    relayId: orDefault(
+      get(() => settings.string(RELAY_KEYS.id)),
+      defaultGatewayId(opts.hostname),
+    ),
+    relaySecret: orDefault(
+      get(() => settings.secret(RELAY_KEYS.secret)),
+      null,
+    ),
+    relayDeliveryKey: orDefault(
+      get(() => settings.secret(RELAY_KEYS.deliveryKey)),
+      null,
+    ),
+    relayWakeUrl: orDefault(
+      get(() => settings.url(RELAY_KEYS.wakeUrl, HTTP_URL_SCHEMES)),
+      null,
+    ),
     relayPlatforms: resolvePlatforms(settings, relayEnabled.value, get),
   };
 }
 
 /** The example every "no platform" message gives. */
-export const RELAY_PLATFORMS_HINT = "e.g. GATEWAY_RELAY_PLATFORMS=discord, or gateway.relay_platforms: [discord] in config.yaml";
+export const RELAY_PLATFORMS_HINT =
+  "e.g. GATEWAY_RELAY_PLATFORMS=discord, or gateway.relay_platforms: [discord] in config.yaml";
 
 function resolvePlatforms(
   settings: Settings,
@@ -113,7 +144,10 @@ function resolvePlatforms(
   get: <T>(read: () => Sourced<T> | null) => Sourced<T> | null,
 ): Sourced<readonly string[]> {
   const raw = get(() => settings.list(RELAY_KEYS.platforms));
-  const platforms = orDefault<readonly string[]>(raw && { ...raw, value: raw.value.map((p) => p.toLowerCase()) }, []);
+  const platforms = orDefault<readonly string[]>(
+    raw && { ...raw, value: raw.value.map((p) => p.toLowerCase()) },
+    [],
+  );
   if (enabled && platforms.value.length === 0) {
     // A relay with no platform sends no hello: the gateway could never serve anything.
     get(() => {

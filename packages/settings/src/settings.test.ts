@@ -5,7 +5,14 @@ import { collecting, orDefault, Settings } from "./settings.js";
 import { SettingsSource } from "./source.js";
 
 const source = new SettingsSource({
-  env: { PORT: " 8080 ", LEVEL: "debug", ON: "yes", HOSTS: "a, b", URL: "https://h/x", TOKEN: " t0ken-value " },
+  env: {
+    PORT: " 8080 ",
+    LEVEL: "debug",
+    ON: "yes",
+    HOSTS: "a, b",
+    URL: "https://h/x",
+    TOKEN: " t0ken-value ",
+  },
   dotenv: "PORT=1\n",
   yamlText: "app:\n  port: 9\n  bad_port: 70000\n  secret: 1234\n",
   secretKeys: [{ env: "TOKEN" }],
@@ -14,8 +21,16 @@ const s = new Settings(source, { allowInsecure: false, insecureOverride: "set AL
 
 describe("Settings reader", () => {
   it("looks up through the layers and parses in one call; null when no layer sets the key", () => {
-    expect(s.int({ env: "PORT", yaml: "app.port" }, { min: 1, max: 65535 })).toEqual({ value: 8080, source: "env", key: "PORT" });
-    expect(s.int({ env: "NOPE", yaml: "app.port" }, { min: 1, max: 65535 })).toEqual({ value: 9, source: "config.yaml", key: "app.port" });
+    expect(s.int({ env: "PORT", yaml: "app.port" }, { min: 1, max: 65535 })).toEqual({
+      value: 8080,
+      source: "env",
+      key: "PORT",
+    });
+    expect(s.int({ env: "NOPE", yaml: "app.port" }, { min: 1, max: 65535 })).toEqual({
+      value: 9,
+      source: "config.yaml",
+      key: "app.port",
+    });
     expect(s.oneOf({ env: "LEVEL" }, ["info", "debug"])?.value).toBe("debug");
     expect(s.bool({ env: "ON" })?.value).toBe(true);
     expect(s.list({ env: "HOSTS" })?.value).toEqual(["a", "b"]);
@@ -25,12 +40,34 @@ describe("Settings reader", () => {
   });
 
   it("orDefault records a default; collecting reports a SettingsError and yields null", () => {
-    expect(orDefault(s.string({ env: "NOPE" }), "x")).toEqual({ value: "x", source: "default", key: "" });
+    expect(orDefault(s.string({ env: "NOPE" }), "x")).toEqual({
+      value: "x",
+      source: "default",
+      key: "",
+    });
     const seen: SettingsError[] = [];
-    expect(collecting(() => s.int({ yaml: "app.bad_port" }, { min: 1, max: 65535 }), (e) => seen.push(e))).toBeNull();
-    expect(seen[0]).toMatchObject({ code: "SETTINGS_INVALID_VALUE", key: "app.bad_port", source: "config.yaml" });
-    expect(() => collecting(() => s.secret({ yaml: "app.secret" }), undefined)).toThrow(SettingsError);
-    expect(() => collecting(() => { throw new TypeError("not a settings error"); }, () => {})).toThrow(TypeError);
+    expect(
+      collecting(
+        () => s.int({ yaml: "app.bad_port" }, { min: 1, max: 65535 }),
+        (e) => seen.push(e),
+      ),
+    ).toBeNull();
+    expect(seen[0]).toMatchObject({
+      code: "SETTINGS_INVALID_VALUE",
+      key: "app.bad_port",
+      source: "config.yaml",
+    });
+    expect(() => collecting(() => s.secret({ yaml: "app.secret" }), undefined)).toThrow(
+      SettingsError,
+    );
+    expect(() =>
+      collecting(
+        () => {
+          throw new TypeError("not a settings error");
+        },
+        () => {},
+      ),
+    ).toThrow(TypeError);
   });
 
   it("SettingsError.scrubbed applies a scrubber to key, source and detail", () => {

@@ -27,7 +27,10 @@ export function orDefault<T, D = T>(s: Sourced<T> | null, value: D): Sourced<T |
 export class Settings {
   constructor(
     readonly source: SettingsSource,
-    readonly insecureUrls: InsecureUrlAllowance = { allowInsecure: false, insecureOverride: "allow it explicitly" },
+    readonly insecureUrls: InsecureUrlAllowance = {
+      allowInsecure: false,
+      insecureOverride: "allow it explicitly",
+    },
   ) {}
 
   raw(key: SettingKey): Sourced<unknown> | null {
@@ -72,7 +75,10 @@ export class Settings {
 }
 
 /** Runs `read`; a SettingsError goes to `onError` (when given) and the result is null, anything else is thrown. */
-export function collecting<T>(read: () => T, onError: ((e: SettingsError) => void) | undefined): T | null {
+export function collecting<T>(
+  read: () => T,
+  onError: ((e: SettingsError) => void) | undefined,
+): T | null {
   if (onError === undefined) return read();
   try {
     return read();

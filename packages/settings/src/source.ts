@@ -25,7 +25,9 @@ export interface SettingKey {
 }
 
 /** A command-line flag standing in for an env var: `{ GATEWAY_AGENT: { flag: "--agent", value } }`. */
-export type FlagLayer = Readonly<Record<string, { readonly flag: string; readonly value: string | undefined }>>;
+export type FlagLayer = Readonly<
+  Record<string, { readonly flag: string; readonly value: string | undefined }>
+>;
 
 export interface SettingsLayers {
   /** Flags over everything else, keyed by the env var they stand for; reported as `--flag (from flag)`. */
@@ -53,9 +55,11 @@ export class SettingsSource {
   constructor(layers: SettingsLayers) {
     this.#flags = layers.flags ?? {};
     this.#env = layers.env;
-    this.#dotenv = typeof layers.dotenv === "string" ? parseDotenv(layers.dotenv) : (layers.dotenv ?? new Map());
+    this.#dotenv =
+      typeof layers.dotenv === "string" ? parseDotenv(layers.dotenv) : (layers.dotenv ?? new Map());
     this.#secretKeys = layers.secretKeys ?? [];
-    const parsed = layers.yamlText === null ? { ok: true as const, doc: {} } : parseYamlMapping(layers.yamlText);
+    const parsed =
+      layers.yamlText === null ? { ok: true as const, doc: {} } : parseYamlMapping(layers.yamlText);
     if (parsed.ok) {
       this.#yaml = parsed.doc;
       this.yamlError = null;
@@ -63,7 +67,12 @@ export class SettingsSource {
       this.#yaml = {};
       // The message never quotes the file; scrub anyway with what is known (env and .env secrets).
       const scrub = createSecretScrubber(this.secretValues());
-      this.yamlError = new SettingsError("SETTINGS_YAML_INVALID", "config.yaml", layers.yamlPath ?? "config.yaml", scrub(parsed.detail));
+      this.yamlError = new SettingsError(
+        "SETTINGS_YAML_INVALID",
+        "config.yaml",
+        layers.yamlPath ?? "config.yaml",
+        scrub(parsed.detail),
+      );
     }
   }
 
@@ -97,7 +106,10 @@ export class SettingsSource {
 
   /** env → .env → config.yaml, the first layer that sets the key. */
   get(key: SettingKey): Sourced<unknown> | null {
-    return (key.env !== undefined ? this.env(key.env) : null) ?? (key.yaml !== undefined ? this.yaml(key.yaml) : null);
+    return (
+      (key.env !== undefined ? this.env(key.env) : null) ??
+      (key.yaml !== undefined ? this.yaml(key.yaml) : null)
+    );
   }
 
   /** Names set in the environment or `.env` (flags stand for names already listed) (e.g. to find every `<PLATFORM>_ALLOWED_USERS`). */
@@ -110,7 +122,12 @@ export class SettingsSource {
     const out = new Set<string>();
     for (const key of this.#secretKeys) {
       if (key.env !== undefined) {
-        for (const v of [this.#flags[key.env]?.value, this.#env[key.env], this.#dotenv.get(key.env)]) if (v !== undefined && v.trim() !== "") out.add(v.trim());
+        for (const v of [
+          this.#flags[key.env]?.value,
+          this.#env[key.env],
+          this.#dotenv.get(key.env),
+        ])
+          if (v !== undefined && v.trim() !== "") out.add(v.trim());
       }
       const y = key.yaml !== undefined ? this.yaml(key.yaml) : null;
       if (y !== null && typeof y.value === "string") out.add(y.value);
@@ -139,8 +156,14 @@ export function readSettingsSource(opts: ReadSettingsOptions): SettingsSource {
     try {
       return opts.readFile(path);
     } catch (e) {
-      const code = typeof (e as { code?: unknown }).code === "string" ? (e as { code: string }).code : "error";
-      throw new SettingsError("SETTINGS_FILE_UNREADABLE", name, path, `cannot be read (${code}); check its permissions`);
+      const code =
+        typeof (e as { code?: unknown }).code === "string" ? (e as { code: string }).code : "error";
+      throw new SettingsError(
+        "SETTINGS_FILE_UNREADABLE",
+        name,
+        path,
+        `cannot be read (${code}); check its permissions`,
+      );
     }
   };
   const yamlPath = join(opts.home, "config.yaml");
@@ -172,23 +195,32 @@ const YAML_PROBLEMS: Readonly<Record<string, string>> = {
   RESOURCE_EXHAUSTION: "too many aliases (refused as a resource exhaustion attack)",
 };
 
-function parseYamlMapping(text: string): { ok: true; doc: Record<string, unknown> } | { ok: false; detail: string } {
+function parseYamlMapping(
+  text: string,
+): { ok: true; doc: Record<string, unknown> } | { ok: false; detail: string } {
   const fix = "; fix or remove the file";
   try {
     const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
     const first = doc.errors[0];
     if (first !== undefined) {
       const where = position(text, first.pos[0]);
-      return { ok: false, detail: `not valid YAML: ${YAML_PROBLEMS[first.code] ?? "a syntax error"} (${first.code})${where}${fix}` };
+      return {
+        ok: false,
+        detail: `not valid YAML: ${YAML_PROBLEMS[first.code] ?? "a syntax error"} (${first.code})${where}${fix}`,
+      };
     }
     const value: unknown = doc.toJS({ maxAliasCount: 100 });
     if (value === null || value === undefined) return { ok: true, doc: {} };
     const rec = asRecord(value);
-    if (rec === null) return { ok: false, detail: `expected a YAML mapping (key: value) at the top level${fix}` };
+    if (rec === null)
+      return { ok: false, detail: `expected a YAML mapping (key: value) at the top level${fix}` };
     return { ok: true, doc: rec };
   } catch (e) {
     // toJS throws a ReferenceError for excessive aliases; never echo its message.
-    const code = typeof (e as { code?: unknown }).code === "string" ? ` (${(e as { code: string }).code})` : "";
+    const code =
+      typeof (e as { code?: unknown }).code === "string"
+        ? ` (${(e as { code: string }).code})`
+        : "";
     return { ok: false, detail: `not valid YAML${code}${fix}` };
   }
 }
@@ -206,5 +238,7 @@ function position(text: string, offset: number): string {
 }
 
 export function asRecord(v: unknown): Record<string, unknown> | null {
-  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  return typeof v === "object" && v !== null && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : null;
 }

@@ -3,21 +3,43 @@ import { createSecretScrubber } from "./scrub.js";
 import { checkUrl, displayUrl, isLoopbackHost } from "./url-policy.js";
 
 describe("isLoopbackHost: literally 127.0.0.0/8, ::1 and localhost", () => {
-  it.each(["127.0.0.1", "127.255.3.4", "localhost", "LOCALHOST", "::1", "[::1]", "0:0:0:0:0:0:0:1"])("%s is loopback", (h) => {
+  it.each([
+    "127.0.0.1",
+    "127.255.3.4",
+    "localhost",
+    "LOCALHOST",
+    "::1",
+    "[::1]",
+    "0:0:0:0:0:0:0:1",
+  ])("%s is loopback", (h) => {
     expect(isLoopbackHost(h)).toBe(true);
   });
-  it.each(["api.localhost", "localhost.example.com", "128.0.0.1", "10.0.0.1", "::ffff:127.0.0.1", "[::2]", "127.0.0.1.nip.io", "example.com", ""])(
-    "%s is not",
-    (h) => expect(isLoopbackHost(h)).toBe(false),
-  );
+  it.each([
+    "api.localhost",
+    "localhost.example.com",
+    "128.0.0.1",
+    "10.0.0.1",
+    "::ffff:127.0.0.1",
+    "[::2]",
+    "127.0.0.1.nip.io",
+    "example.com",
+    "",
+  ])("%s is not", (h) => expect(isLoopbackHost(h)).toBe(false));
 });
 
 describe("checkUrl", () => {
-  const policy = { schemes: ["wss:", "ws:", "https:", "http:"], allowInsecure: false, insecureOverride: "set X=1" };
-  it.each(["wss://relay.example.com", "https://relay.example.com", "ws://127.0.0.1:9", "http://localhost:8080/x", "ws://[::1]:9/relay"])(
-    "accepts %s",
-    (u) => expect(checkUrl(u, policy).ok).toBe(true),
-  );
+  const policy = {
+    schemes: ["wss:", "ws:", "https:", "http:"],
+    allowInsecure: false,
+    insecureOverride: "set X=1",
+  };
+  it.each([
+    "wss://relay.example.com",
+    "https://relay.example.com",
+    "ws://127.0.0.1:9",
+    "http://localhost:8080/x",
+    "ws://[::1]:9/relay",
+  ])("accepts %s", (u) => expect(checkUrl(u, policy).ok).toBe(true));
   it.each([
     ["ws://relay.example.com", "insecure"],
     ["http://api.localhost", "insecure"],
@@ -40,7 +62,9 @@ describe("checkUrl", () => {
 
 describe("displayUrl", () => {
   it("masks userinfo, query and fragment; does not echo an invalid URL", () => {
-    expect(displayUrl("wss://bob:pw@h:1/relay?t=x#f")).toBe("wss://<hidden>@h:1/relay?<hidden>#<hidden>");
+    expect(displayUrl("wss://bob:pw@h:1/relay?t=x#f")).toBe(
+      "wss://<hidden>@h:1/relay?<hidden>#<hidden>",
+    );
     expect(displayUrl("https://h/")).toBe("https://h");
     expect(displayUrl("not a url with secret")).toBe("<invalid URL>");
   });

@@ -14,7 +14,11 @@ export function isLoopbackHost(hostname: string): boolean {
 
 export type UrlCheck =
   | { readonly ok: true; readonly url: URL }
-  | { readonly ok: false; readonly reason: "invalid" | "scheme" | "userinfo" | "insecure"; readonly detail: string };
+  | {
+      readonly ok: false;
+      readonly reason: "invalid" | "scheme" | "userinfo" | "insecure";
+      readonly detail: string;
+    };
 
 export interface UrlPolicy {
   /** Accepted schemes with the colon, e.g. `["wss:", "ws:"]`. */
@@ -36,7 +40,11 @@ export function checkUrl(raw: string, policy: UrlPolicy): UrlCheck {
     return { ok: false, reason: "invalid", detail: `expected a ${schemeList(policy.schemes)} URL` };
   }
   if (!policy.schemes.includes(url.protocol)) {
-    return { ok: false, reason: "scheme", detail: `expected a ${schemeList(policy.schemes)} URL, got a ${url.protocol}// URL` };
+    return {
+      ok: false,
+      reason: "scheme",
+      detail: `expected a ${schemeList(policy.schemes)} URL, got a ${url.protocol}// URL`,
+    };
   }
   if (url.username !== "" || url.password !== "") {
     return {
@@ -74,7 +82,9 @@ export function displayUrl(raw: string): string {
 
 function schemeList(schemes: readonly string[]): string {
   const names = schemes.map((s) => `${s}//`);
-  return names.length <= 1 ? (names[0] ?? "") : `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}`;
+  return names.length <= 1
+    ? (names[0] ?? "")
+    : `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}`;
 }
 
 /**

@@ -14,7 +14,11 @@ const here = fileURLToPath(new URL(".", import.meta.url));
 const repo = join(here, "..", "..", "..");
 
 async function lint(file) {
-  const eslint = new ESLint({ cwd: join(here, ".."), overrideConfigFile: true, overrideConfig: hermesConfig() });
+  const eslint = new ESLint({
+    cwd: join(here, ".."),
+    overrideConfigFile: true,
+    overrideConfig: hermesConfig(),
+  });
   const [result] = await eslint.lintFiles([join(here, "fixtures", file)]);
   return result;
 }
@@ -26,14 +30,27 @@ describe("@hermes/eslint-config regexp guard", () => {
     const byLine = new Map();
     for (const m of result.messages) byLine.set(m.line, [...(byLine.get(m.line) ?? []), m.ruleId]);
     // /^(a|a)*$/: overlapping alternatives under * (exponential backtracking).
-    assert.ok(byLine.get(3)?.includes("regexp/no-dupe-disjunctions") || byLine.get(3)?.includes("regexp/no-super-linear-backtracking"), String(byLine.get(3)));
+    assert.ok(
+      byLine.get(3)?.includes("regexp/no-dupe-disjunctions") ||
+        byLine.get(3)?.includes("regexp/no-super-linear-backtracking"),
+      String(byLine.get(3)),
+    );
     // /=+$/ on an attacker string: quadratic (the relay-crypto padding bug).
     assert.ok(byLine.get(4)?.includes("regexp/no-super-linear-move"), String(byLine.get(4)));
     // \s* and .* trade characters.
-    assert.ok(byLine.get(5)?.includes("regexp/no-super-linear-backtracking"), String(byLine.get(5)));
+    assert.ok(
+      byLine.get(5)?.includes("regexp/no-super-linear-backtracking"),
+      String(byLine.get(5)),
+    );
     // nested quantifiers inside a typed arrow function still get linted.
-    assert.ok(byLine.get(6)?.some((id) => id?.startsWith("regexp/")), String(byLine.get(6)));
-    assert.ok(result.messages.every((m) => m.severity === 2), "every finding is an error, so `eslint .` fails");
+    assert.ok(
+      byLine.get(6)?.some((id) => id?.startsWith("regexp/")),
+      String(byLine.get(6)),
+    );
+    assert.ok(
+      result.messages.every((m) => m.severity === 2),
+      "every finding is an error, so `eslint .` fails",
+    );
   });
 
   it("passes a file with only linear regexes (and parses TypeScript)", async () => {
@@ -43,15 +60,24 @@ describe("@hermes/eslint-config regexp guard", () => {
 
   it("enables the named rules as errors, on top of the plugin's recommended set", () => {
     const rules = Object.assign({}, ...hermesConfig().map((c) => c.rules ?? {}));
-    for (const id of ["regexp/no-super-linear-backtracking", "regexp/no-super-linear-move", "regexp/no-misleading-capturing-group", "regexp/no-dupe-disjunctions"]) {
+    for (const id of [
+      "regexp/no-super-linear-backtracking",
+      "regexp/no-super-linear-move",
+      "regexp/no-misleading-capturing-group",
+      "regexp/no-dupe-disjunctions",
+    ]) {
       assert.equal(rules[id], "error", id);
     }
   });
 
   it("is run by every workspace package's `lint` script", () => {
-    const dirs = ["packages", "apps", "tooling"].flatMap((top) => readdirSync(join(repo, top)).map((d) => join(repo, top, d)));
+    const dirs = ["packages", "apps", "tooling"].flatMap((top) =>
+      readdirSync(join(repo, top)).map((d) => join(repo, top, d)),
+    );
     dirs.push(join(repo, "bench"));
-    const withCode = dirs.filter((d) => readdirSync(d).some((f) => /\.(?:[cm]?js|[cm]?ts)$/.test(f) || f === "src"));
+    const withCode = dirs.filter((d) =>
+      readdirSync(d).some((f) => /\.(?:[cm]?js|[cm]?ts)$/.test(f) || f === "src"),
+    );
     assert.ok(withCode.length >= 9, `found only ${withCode.length} packages`);
     for (const dir of withCode) {
       const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
@@ -61,7 +87,11 @@ describe("@hermes/eslint-config regexp guard", () => {
     const turbo = JSON.parse(readFileSync(join(repo, "turbo.json"), "utf8"));
     assert.ok(turbo.tasks.lint, "turbo.json has a lint task");
     const root = JSON.parse(readFileSync(join(repo, "package.json"), "utf8"));
-    assert.match(root.scripts.ci, /turbo run [^&]*\blint\b/, "the root ci script (npm test) runs lint");
+    assert.match(
+      root.scripts.ci,
+      /turbo run [^&]*\blint\b/,
+      "the root ci script (npm test) runs lint",
+    );
   });
 });
 

@@ -35,14 +35,18 @@ export const IDENTITY_OPTIONS = [
 ];
 
 function idpError(message: string): CliError {
-  return new CliError("identity-idp", message, { hints: ["Check the GATEWAY_RELAY_IDP_* settings, then retry."] });
+  return new CliError("identity-idp", message, {
+    hints: ["Check the GATEWAY_RELAY_IDP_* settings, then retry."],
+  });
 }
 
 /** The IdP URL under the shared URL policy (no userinfo; plain http only to loopback unless allowed). */
 function tokenUrlOf(deps: IdentityDeps): URL | undefined {
   const raw = deps.settings.source.env("GATEWAY_RELAY_IDP_TOKEN_URL");
   if (!raw) return undefined;
-  const url = settingsOrThrow(() => parseUrl(raw, { schemes: HTTP_URL_SCHEMES, ...deps.settings.insecureUrls }));
+  const url = settingsOrThrow(() =>
+    parseUrl(raw, { schemes: HTTP_URL_SCHEMES, ...deps.settings.insecureUrls }),
+  );
   return new URL(url.value);
 }
 
@@ -52,8 +56,18 @@ function secretOf(deps: IdentityDeps, name: string): string | undefined {
   return raw ? settingsOrThrow(() => parseSecret(raw)).value : undefined;
 }
 
-async function clientCredentials(deps: IdentityDeps, tokenUrl: URL, id: string, secret: string, scope?: string): Promise<string> {
-  const form = new URLSearchParams({ grant_type: "client_credentials", client_id: id, client_secret: secret });
+async function clientCredentials(
+  deps: IdentityDeps,
+  tokenUrl: URL,
+  id: string,
+  secret: string,
+  scope?: string,
+): Promise<string> {
+  const form = new URLSearchParams({
+    grant_type: "client_credentials",
+    client_id: id,
+    client_secret: secret,
+  });
   if (scope) form.set("scope", scope);
   const res = await safeRequest({
     url: tokenUrl,
@@ -74,7 +88,8 @@ async function clientCredentials(deps: IdentityDeps, tokenUrl: URL, id: string, 
     throw idpError(`The IdP token endpoint returned HTTP ${res.status}${detail}.`);
   }
   const token = json?.access_token;
-  if (typeof token !== "string" || !token.trim()) throw idpError("The IdP token endpoint returned no access_token.");
+  if (typeof token !== "string" || !token.trim())
+    throw idpError("The IdP token endpoint returned no access_token.");
   return token.trim();
 }
 
@@ -90,7 +105,8 @@ async function tokenUrlAlone(deps: IdentityDeps, tokenUrl: URL): Promise<string>
     fetch: deps.fetch,
     signal: deps.signal,
   });
-  if (res.status < 200 || res.status > 299) throw idpError(`The identity token URL returned HTTP ${res.status}.`);
+  if (res.status < 200 || res.status > 299)
+    throw idpError(`The identity token URL returned HTTP ${res.status}.`);
   const text = res.body.trim();
   const json = parseJsonObject(text);
   if (json) {
@@ -103,7 +119,9 @@ async function tokenUrlAlone(deps: IdentityDeps, tokenUrl: URL): Promise<string>
 }
 
 function asRecord(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  return v && typeof v === "object" && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
 }
 
 function expired(entry: Record<string, unknown>, nowMs: number): boolean {
@@ -118,7 +136,10 @@ function expired(entry: Record<string, unknown>, nowMs: number): boolean {
 }
 
 /** `credential_pool.nous[0]` then `providers.nous`: `access_token` (or `token`). */
-export function nousTokenFrom(auth: Record<string, unknown>, nowMs: number): { token?: string; expired?: boolean } {
+export function nousTokenFrom(
+  auth: Record<string, unknown>,
+  nowMs: number,
+): { token?: string; expired?: boolean } {
   const pool = asRecord(auth.credential_pool)?.nous;
   const candidates: Array<Record<string, unknown> | undefined> = [
     Array.isArray(pool) ? asRecord(pool[0]) : asRecord(pool),
@@ -142,7 +163,11 @@ export async function resolveCallerIdentity(deps: IdentityDeps): Promise<CallerI
   const flag = deps.flagToken?.trim();
   if (flag) return { token: flag, source: "--identity-token" };
   const envToken = secretOf(deps, "GATEWAY_RELAY_IDENTITY_TOKEN");
-  if (envToken) return { token: envToken, source: `GATEWAY_RELAY_IDENTITY_TOKEN (${deps.settings.source.env("GATEWAY_RELAY_IDENTITY_TOKEN")?.source})` };
+  if (envToken)
+    return {
+      token: envToken,
+      source: `GATEWAY_RELAY_IDENTITY_TOKEN (${deps.settings.source.env("GATEWAY_RELAY_IDENTITY_TOKEN")?.source})`,
+    };
 
   const tokenUrl = tokenUrlOf(deps);
   const clientId = deps.settings.source.env("GATEWAY_RELAY_IDP_CLIENT_ID")?.value;
@@ -152,13 +177,19 @@ export async function resolveCallerIdentity(deps: IdentityDeps): Promise<CallerI
       const missing = clientId ? "GATEWAY_RELAY_IDP_CLIENT_SECRET" : "GATEWAY_RELAY_IDP_CLIENT_ID";
       const present = clientId ? "GATEWAY_RELAY_IDP_CLIENT_ID" : "GATEWAY_RELAY_IDP_CLIENT_SECRET";
       throw new CliError("identity-idp-incomplete", `${present} is set but ${missing} is not.`, {
-        hints: ["Client-credentials mode needs GATEWAY_RELAY_IDP_TOKEN_URL, _CLIENT_ID and _CLIENT_SECRET; set the missing one or unset the other."],
+        hints: [
+          "Client-credentials mode needs GATEWAY_RELAY_IDP_TOKEN_URL, _CLIENT_ID and _CLIENT_SECRET; set the missing one or unset the other.",
+        ],
       });
     }
     if (!tokenUrl) {
-      throw new CliError("identity-idp-incomplete", "GATEWAY_RELAY_IDP_CLIENT_ID and _CLIENT_SECRET are set but GATEWAY_RELAY_IDP_TOKEN_URL is not.", {
-        hints: ["Set GATEWAY_RELAY_IDP_TOKEN_URL to the IdP token endpoint."],
-      });
+      throw new CliError(
+        "identity-idp-incomplete",
+        "GATEWAY_RELAY_IDP_CLIENT_ID and _CLIENT_SECRET are set but GATEWAY_RELAY_IDP_TOKEN_URL is not.",
+        {
+          hints: ["Set GATEWAY_RELAY_IDP_TOKEN_URL to the IdP token endpoint."],
+        },
+      );
     }
     const scope = deps.settings.source.env("GATEWAY_RELAY_IDP_SCOPE")?.value;
     const token = await clientCredentials(deps, tokenUrl, clientId, clientSecret, scope);
@@ -172,11 +203,19 @@ export async function resolveCallerIdentity(deps: IdentityDeps): Promise<CallerI
   const nous = nousTokenFrom(await deps.readAuth(), deps.now());
   if (nous.token) return { token: nous.token, source: "your Nous Portal login" };
   if (nous.expired) {
-    throw new CliError("identity-expired", `Your Nous Portal login in ${deps.authPath} has expired.`, {
-      hints: ["Log in again (`hermes auth login nous`), or pass --identity-token <token>."],
-    });
+    throw new CliError(
+      "identity-expired",
+      `Your Nous Portal login in ${deps.authPath} has expired.`,
+      {
+        hints: ["Log in again (`hermes auth login nous`), or pass --identity-token <token>."],
+      },
+    );
   }
-  throw new CliError("identity-missing", "No caller identity to present to the connector. Provide one of:", {
-    hints: IDENTITY_OPTIONS.map((o) => `• ${o}`),
-  });
+  throw new CliError(
+    "identity-missing",
+    "No caller identity to present to the connector. Provide one of:",
+    {
+      hints: IDENTITY_OPTIONS.map((o) => `• ${o}`),
+    },
+  );
 }

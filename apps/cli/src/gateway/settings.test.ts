@@ -12,12 +12,17 @@ describe("connectorBaseUrl", () => {
     expect(connectorBaseUrl(raw)?.href).toBe(want);
   });
 
-  it.each(["ftp://x", "not a url", "https://user:pw@h/", "https://h/?q=1", ""])("rejects %j", (raw) => {
-    expect(connectorBaseUrl(raw)).toBeUndefined();
-  });
+  it.each(["ftp://x", "not a url", "https://user:pw@h/", "https://h/?q=1", ""])(
+    "rejects %j",
+    (raw) => {
+      expect(connectorBaseUrl(raw)).toBeUndefined();
+    },
+  );
 
   it("builds /relay/enroll under the base path", () => {
     expect(enrollUrl(connectorBaseUrl("wss://h/relay")!).href).toBe("https://h/relay/enroll");
-    expect(enrollUrl(connectorBaseUrl("https://h/base/")!).href).toBe("https://h/base/relay/enroll");
+    expect(enrollUrl(connectorBaseUrl("https://h/base/")!).href).toBe(
+      "https://h/base/relay/enroll",
+    );
   });
 });

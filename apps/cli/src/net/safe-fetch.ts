@@ -40,12 +40,18 @@ const MAX_REDIRECTS = 5;
 export function assertSecureTransport(url: URL, allowInsecureHttp: boolean, peer: string): void {
   if (url.protocol === "https:") return;
   if (url.protocol !== "http:") {
-    throw new CliError("bad-url", `Unsupported URL scheme for ${peer}: ${url.protocol}`, { hints: ["Use an https:// URL."] });
+    throw new CliError("bad-url", `Unsupported URL scheme for ${peer}: ${url.protocol}`, {
+      hints: ["Use an https:// URL."],
+    });
   }
   if (isLoopbackHost(url.hostname) || allowInsecureHttp) return;
-  throw new CliError("insecure-http", `Refusing to send credentials to ${peer} over plain http:// (${url.host}).`, {
-    hints: ["Use https://, or pass --allow-insecure-http if this network path is trusted."],
-  });
+  throw new CliError(
+    "insecure-http",
+    `Refusing to send credentials to ${peer} over plain http:// (${url.host}).`,
+    {
+      hints: ["Use https://, or pass --allow-insecure-http if this network path is trusted."],
+    },
+  );
 }
 
 function reasonOf(err: unknown): string {
@@ -56,7 +62,10 @@ function reasonOf(err: unknown): string {
 async function readCapped(res: Response, maxBytes: number, peer: string): Promise<string> {
   const declared = Number(res.headers.get("content-length") ?? "NaN");
   const tooBig = () =>
-    new CliError("response-too-large", `The response from ${peer} is larger than ${maxBytes} bytes; refusing to read it.`);
+    new CliError(
+      "response-too-large",
+      `The response from ${peer} is larger than ${maxBytes} bytes; refusing to read it.`,
+    );
   if (Number.isFinite(declared) && declared > maxBytes) {
     await res.body?.cancel().catch(() => {});
     throw tooBig();
@@ -106,14 +115,22 @@ export async function safeRequest(req: SafeRequest): Promise<SafeResponse> {
     } catch (err) {
       if (req.signal.aborted) throw new CancelledError();
       if (timeout.aborted) {
-        throw new CliError("unreachable", `Could not reach ${req.peer} at ${req.peerUrl ?? url.origin}: timed out after ${Math.round(req.timeoutMs / 1000)} s`);
+        throw new CliError(
+          "unreachable",
+          `Could not reach ${req.peer} at ${req.peerUrl ?? url.origin}: timed out after ${Math.round(req.timeoutMs / 1000)} s`,
+        );
       }
-      throw new CliError("unreachable", `Could not reach ${req.peer} at ${req.peerUrl ?? url.origin}: ${reasonOf(err)}`, { cause: err });
+      throw new CliError(
+        "unreachable",
+        `Could not reach ${req.peer} at ${req.peerUrl ?? url.origin}: ${reasonOf(err)}`,
+        { cause: err },
+      );
     }
     const location = res.headers.get("location");
     if (REDIRECTS.has(res.status) && location) {
       await res.body?.cancel().catch(() => {});
-      if (hop >= MAX_REDIRECTS) throw new CliError("too-many-redirects", `Too many redirects from ${req.peer}.`);
+      if (hop >= MAX_REDIRECTS)
+        throw new CliError("too-many-redirects", `Too many redirects from ${req.peer}.`);
       let next: URL;
       try {
         next = new URL(location, url);
@@ -122,7 +139,10 @@ export async function safeRequest(req: SafeRequest): Promise<SafeResponse> {
       }
       if (res.status === 307 || res.status === 308) {
         if (body !== undefined && req.bodyIsSecret && next.origin !== origin) {
-          throw new CliError("cross-origin-redirect", `${req.peer} redirected a credential-bearing request to another host (${next.host}); not following.`);
+          throw new CliError(
+            "cross-origin-redirect",
+            `${req.peer} redirected a credential-bearing request to another host (${next.host}); not following.`,
+          );
         }
       } else if (method === "POST") {
         method = "GET";
@@ -137,7 +157,11 @@ export async function safeRequest(req: SafeRequest): Promise<SafeResponse> {
     } catch (err) {
       if (err instanceof CliError) throw err;
       if (req.signal.aborted) throw new CancelledError();
-      throw new CliError("unreachable", `Could not read the response from ${req.peer}: ${reasonOf(err)}`, { cause: err });
+      throw new CliError(
+        "unreachable",
+        `Could not read the response from ${req.peer}: ${reasonOf(err)}`,
+        { cause: err },
+      );
     }
   }
 }
@@ -146,7 +170,9 @@ export async function safeRequest(req: SafeRequest): Promise<SafeResponse> {
 export function parseJsonObject(text: string): Record<string, unknown> | undefined {
   try {
     const v: unknown = JSON.parse(text);
-    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+    return v && typeof v === "object" && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

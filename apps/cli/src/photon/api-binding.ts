@@ -1,6 +1,11 @@
 // PhotonApi (ports.ts) implemented with @hermes/photon-api. Its typed errors become CliErrors
 // with a next step; its messages never carry tokens or secrets (a guarantee of that package).
-import { PhotonApiError, PhotonClient, PhotonDashboardAuthError, resolvePhotonHosts } from "@hermes/photon-api";
+import {
+  PhotonApiError,
+  PhotonClient,
+  PhotonDashboardAuthError,
+  resolvePhotonHosts,
+} from "@hermes/photon-api";
 import type { CliContext } from "../context.js";
 import { CancelledError, CliError, printable } from "../errors.js";
 import type { DashboardProject, PendingLogin, PhotonApi, ProjectCredentials } from "./ports.js";
@@ -8,8 +13,10 @@ import type { DashboardProject, PendingLogin, PhotonApi, ProjectCredentials } fr
 const HINTS: Record<string, string> = {
   PHOTON_DASHBOARD_AUTH: "Run `hermes photon login` (or `hermes photon setup`) to log in again.",
   PHOTON_SPECTRUM_AUTH: "The project credentials were rejected: run `hermes photon setup`.",
-  PHOTON_NETWORK: "Check your network and PHOTON_DASHBOARD_HOST / PHOTON_SPECTRUM_HOST, then retry.",
-  PHOTON_RATE_LIMITED: "Photon is rate limiting this project (5 requests/s); wait a moment and retry.",
+  PHOTON_NETWORK:
+    "Check your network and PHOTON_DASHBOARD_HOST / PHOTON_SPECTRUM_HOST, then retry.",
+  PHOTON_RATE_LIMITED:
+    "Photon is rate limiting this project (5 requests/s); wait a moment and retry.",
   PHOTON_DEVICE_DENIED: "Run `hermes photon login` again and approve the request.",
   PHOTON_DEVICE_EXPIRED: "Run `hermes photon login` again and approve within the time shown.",
   PHOTON_DEVICE_TIMEOUT: "Run `hermes photon login` again and approve within the time shown.",
@@ -22,7 +29,10 @@ export function cliErrorFrom(err: unknown, signal: AbortSignal): unknown {
   if (err instanceof PhotonApiError) {
     if (err.code === "PHOTON_ABORTED") return new CancelledError();
     const hint = HINTS[err.code];
-    return new CliError(err.code.toLowerCase().replace(/_/g, "-"), err.message, { hints: hint ? [hint] : [], cause: err });
+    return new CliError(err.code.toLowerCase().replace(/_/g, "-"), err.message, {
+      hints: hint ? [hint] : [],
+      cause: err,
+    });
   }
   return err;
 }
@@ -36,7 +46,11 @@ function accountOf(user: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-function project(p: { id: string; name: string; spectrumProjectId?: string | undefined }): DashboardProject {
+function project(p: {
+  id: string;
+  name: string;
+  spectrumProjectId?: string | undefined;
+}): DashboardProject {
   return { id: p.id, name: p.name, spectrumProjectId: p.spectrumProjectId };
 }
 
@@ -68,7 +82,10 @@ export function photonApi(ctx: CliContext): PhotonApi {
           expiresIn: code.expiresIn,
           complete: ({ signal: s, onPending }) =>
             call(s, async () => {
-              const candidates = await client.pollForToken(code, { signal: s, ...(onPending ? { onPending: () => onPending() } : {}) });
+              const candidates = await client.pollForToken(code, {
+                signal: s,
+                ...(onPending ? { onPending: () => onPending() } : {}),
+              });
               let authError: PhotonDashboardAuthError | undefined;
               for (const candidate of candidates) {
                 try {
@@ -82,7 +99,11 @@ export function photonApi(ctx: CliContext): PhotonApi {
               throw new CliError(
                 "photon-dashboard-auth",
                 `${authError?.message ?? "Photon returned no token."} Device login returned no project-valid dashboard token (tried: ${candidates.map((c) => c.source).join(", ") || "none"}).`,
-                { hints: ["Run `hermes photon login` again; if it keeps failing, Photon's device login is misbehaving."] },
+                {
+                  hints: [
+                    "Run `hermes photon login` again; if it keeps failing, Photon's device login is misbehaving.",
+                  ],
+                },
               );
             }),
         };
@@ -106,18 +127,28 @@ export function photonApi(ctx: CliContext): PhotonApi {
           throw err;
         }
       }),
-    listProjects: (token, signal) => call(signal, async () => (await client.listProjects(token, signal)).map(project)),
+    listProjects: (token, signal) =>
+      call(signal, async () => (await client.listProjects(token, signal)).map(project)),
     createProject: (token, name, signal) =>
       call(signal, async () => {
         const created = await client.createProject(token, { name }, signal);
         let spectrumProjectId = created.spectrumProjectId;
         if (!spectrumProjectId) {
           // Newer servers answer {success, id}: look the Spectrum id up.
-          spectrumProjectId = (await client.listProjects(token, signal)).find((p) => p.id === created.id)?.spectrumProjectId;
+          spectrumProjectId = (await client.listProjects(token, signal)).find(
+            (p) => p.id === created.id,
+          )?.spectrumProjectId;
         }
-        return { project: project({ ...created, spectrumProjectId }), projectSecret: created.projectSecret };
+        return {
+          project: project({ ...created, spectrumProjectId }),
+          projectSecret: created.projectSecret,
+        };
       }),
-    regenerateSecret: (token, id, signal) => call(signal, async () => (await client.regenerateProjectSecret(token, id, signal)).projectSecret),
+    regenerateSecret: (token, id, signal) =>
+      call(
+        signal,
+        async () => (await client.regenerateProjectSecret(token, id, signal)).projectSecret,
+      ),
     credentialsWork: (creds: ProjectCredentials, signal) =>
       call(signal, async () => {
         try {
@@ -140,10 +171,20 @@ export function photonApi(ctx: CliContext): PhotonApi {
         return { id: created.id, phoneNumber: created.phoneNumber };
       }),
     listUsers: (creds, signal) =>
-      call(signal, async () => (await client.listUsers(creds, signal)).map((u) => ({ id: u.id, phoneNumber: u.phoneNumber }))),
-    registerWebhook: (creds, url, signal) => call(signal, () => client.registerWebhook(creds, url, signal)),
+      call(signal, async () =>
+        (await client.listUsers(creds, signal)).map((u) => ({
+          id: u.id,
+          phoneNumber: u.phoneNumber,
+        })),
+      ),
+    registerWebhook: (creds, url, signal) =>
+      call(signal, () => client.registerWebhook(creds, url, signal)),
     listWebhooks: (creds, signal) => call(signal, () => client.listWebhooks(creds, signal)),
     deleteWebhook: (creds, id, signal) =>
-      call(signal, async () => ((await client.deleteWebhook(creds, id, signal)) === "deleted" ? ("deleted" as const) : ("absent" as const))),
+      call(signal, async () =>
+        (await client.deleteWebhook(creds, id, signal)) === "deleted"
+          ? ("deleted" as const)
+          : ("absent" as const),
+      ),
   };
 }

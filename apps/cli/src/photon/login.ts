@@ -13,7 +13,12 @@ export interface LoginOptions {
   browser?: boolean;
 }
 
-export async function deviceLogin(ctx: CliContext, api: PhotonApi, store: PhotonStore, opts: LoginOptions): Promise<void> {
+export async function deviceLogin(
+  ctx: CliContext,
+  api: PhotonApi,
+  store: PhotonStore,
+  opts: LoginOptions,
+): Promise<void> {
   const out = new Output(ctx);
   const pending = await api.startLogin(ctx.signal);
   const target = pending.verificationUriComplete ?? pending.verificationUri;
@@ -29,10 +34,17 @@ export async function deviceLogin(ctx: CliContext, api: PhotonApi, store: Photon
       `The code expires in ${Math.max(1, Math.round(pending.expiresIn / 60))} min.`,
     ])}\n`,
   );
-  if (ctx.stderr.isTTY) ctx.stderr.write(`\nOr scan this with your phone:\n${(await import("../ui/qr.js")).terminalQr(target)}\n`);
+  if (ctx.stderr.isTTY)
+    ctx.stderr.write(
+      `\nOr scan this with your phone:\n${(await import("../ui/qr.js")).terminalQr(target)}\n`,
+    );
   if (opts.browser !== false && ctx.stdout.isTTY) {
     const opened = await ctx.openBrowser(target);
-    ctx.stderr.write(opened ? "Opened your browser.\n" : "Could not open a browser; open the link above yourself.\n");
+    ctx.stderr.write(
+      opened
+        ? "Opened your browser.\n"
+        : "Could not open a browser; open the link above yourself.\n",
+    );
   }
   const progress = startProgress(ctx, "Waiting for you to approve the login… (Ctrl-C to cancel)");
   let login: DashboardLogin;
@@ -44,11 +56,17 @@ export async function deviceLogin(ctx: CliContext, api: PhotonApi, store: Photon
     throw err;
   }
   await store.saveToken(login.token);
-  progress.succeed(`Logged in to Photon${login.account ? ` as ${login.account}` : ""}; token stored in ${store.authPath}`);
+  progress.succeed(
+    `Logged in to Photon${login.account ? ` as ${login.account}` : ""}; token stored in ${store.authPath}`,
+  );
 }
 
 /** `hermes photon logout`: forget the dashboard token; project credentials and the webhook secret stay. */
-export async function photonLogout(ctx: CliContext, store: PhotonStore, opts: { json?: boolean }): Promise<void> {
+export async function photonLogout(
+  ctx: CliContext,
+  store: PhotonStore,
+  opts: { json?: boolean },
+): Promise<void> {
   const out = new Output(ctx);
   const had = (await store.loadToken()) !== undefined;
   if (had) await store.clearToken();
@@ -56,6 +74,13 @@ export async function photonLogout(ctx: CliContext, store: PhotonStore, opts: { 
     out.json({ loggedOut: had, authPath: store.authPath });
     return;
   }
-  out.success(had ? `Logged out of Photon: the dashboard token was removed from ${store.authPath}` : "Not logged in to Photon; nothing to remove.");
-  if (had) out.line("  The project credentials and PHOTON_WEBHOOK_SECRET stay: the gateway keeps working.");
+  out.success(
+    had
+      ? `Logged out of Photon: the dashboard token was removed from ${store.authPath}`
+      : "Not logged in to Photon; nothing to remove.",
+  );
+  if (had)
+    out.line(
+      "  The project credentials and PHOTON_WEBHOOK_SECRET stay: the gateway keeps working.",
+    );
 }

@@ -56,20 +56,37 @@ export interface PhotonApi {
   whoAmI(token: string, signal: AbortSignal): Promise<{ account?: string | undefined } | null>;
   listProjects(token: string, signal: AbortSignal): Promise<DashboardProject[]>;
   /** Creates a Spectrum-enabled project; the secret may come back only via regenerate. */
-  createProject(token: string, name: string, signal: AbortSignal): Promise<{ project: DashboardProject; projectSecret?: string | undefined }>;
+  createProject(
+    token: string,
+    name: string,
+    signal: AbortSignal,
+  ): Promise<{ project: DashboardProject; projectSecret?: string | undefined }>;
   regenerateSecret(token: string, dashboardProjectId: string, signal: AbortSignal): Promise<string>;
   /** false when Spectrum answers 401 to these credentials. */
   credentialsWork(creds: ProjectCredentials, signal: AbortSignal): Promise<boolean>;
   createUser(
     creds: ProjectCredentials,
-    user: { phoneNumber: string; firstName?: string | undefined; lastName?: string | undefined; email?: string | undefined },
+    user: {
+      phoneNumber: string;
+      firstName?: string | undefined;
+      lastName?: string | undefined;
+      email?: string | undefined;
+    },
     signal: AbortSignal,
   ): Promise<PhotonUser>;
   listUsers(creds: ProjectCredentials, signal: AbortSignal): Promise<PhotonUser[]>;
-  registerWebhook(creds: ProjectCredentials, url: string, signal: AbortSignal): Promise<WebhookInfo & { signingSecret: string }>;
+  registerWebhook(
+    creds: ProjectCredentials,
+    url: string,
+    signal: AbortSignal,
+  ): Promise<WebhookInfo & { signingSecret: string }>;
   listWebhooks(creds: ProjectCredentials, signal: AbortSignal): Promise<WebhookInfo[]>;
   /** "absent" when it was already gone (404). */
-  deleteWebhook(creds: ProjectCredentials, id: string, signal: AbortSignal): Promise<"deleted" | "absent">;
+  deleteWebhook(
+    creds: ProjectCredentials,
+    id: string,
+    signal: AbortSignal,
+  ): Promise<"deleted" | "absent">;
 }
 
 export interface StoredProject {
@@ -89,7 +106,10 @@ export interface PhotonStore {
   /** Forget the dashboard token only (project credentials, webhook secret and other tools' keys stay). */
   clearToken(): Promise<void>;
   loadProject(): Promise<StoredProject>;
-  saveProject(creds: ProjectCredentials, extra: { dashboardId?: string; name?: string }): Promise<void>;
+  saveProject(
+    creds: ProjectCredentials,
+    extra: { dashboardId?: string; name?: string },
+  ): Promise<void>;
   webhookSecretSet(): Promise<boolean>;
   saveWebhookSecret(secret: string): Promise<void>;
   /** What `hermes-gateway run` needs: PHOTON_ENABLED=1 and `phone` merged into PHOTON_ALLOWED_USERS (.env). */

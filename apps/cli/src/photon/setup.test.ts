@@ -5,10 +5,21 @@ import { CliError } from "../errors.js";
 import { photonSetup } from "./setup.js";
 
 function secretsOf(api: MemoryPhoton, store: MemoryStore): string[] {
-  return [...api.validTokens, ...api.projects.map((p) => p.secret), ...api.webhooks.map((w) => w.secret), store.token ?? "", store.webhookSecret ?? ""].filter(Boolean);
+  return [
+    ...api.validTokens,
+    ...api.projects.map((p) => p.secret),
+    ...api.webhooks.map((w) => w.secret),
+    store.token ?? "",
+    store.webhookSecret ?? "",
+  ].filter(Boolean);
 }
 
-async function setup(api: MemoryPhoton, store: MemoryStore, opts: Parameters<typeof photonSetup>[3], ctxOpts: Parameters<typeof fakeContext>[0] = {}) {
+async function setup(
+  api: MemoryPhoton,
+  store: MemoryStore,
+  opts: Parameters<typeof photonSetup>[3],
+  ctxOpts: Parameters<typeof fakeContext>[0] = {},
+) {
   const ctx = fakeContext(ctxOpts);
   const err = await photonSetup(ctx, api, store, opts).then(
     () => undefined,
@@ -23,7 +34,11 @@ describe("photon setup", () => {
   it("first run: logs in, creates the project, registers the user and webhook, prints the table", async () => {
     const api = new MemoryPhoton();
     const store = new MemoryStore();
-    const { ctx, err } = await setup(api, store, { phone: "+15551234567", webhookUrl: "https://hooks.example/photon", browser: false });
+    const { ctx, err } = await setup(api, store, {
+      phone: "+15551234567",
+      webhookUrl: "https://hooks.example/photon",
+      browser: false,
+    });
     expect(err).toBeUndefined();
     expect(api.calls).toEqual([
       "startLogin",
@@ -48,12 +63,24 @@ describe("photon setup", () => {
   it("second run is idempotent: no login, no new project, secret not rotated, webhook kept", async () => {
     const api = new MemoryPhoton();
     const store = new MemoryStore();
-    await setup(api, store, { phone: "+15551234567", webhookUrl: "https://hooks.example/photon", browser: false });
+    await setup(api, store, {
+      phone: "+15551234567",
+      webhookUrl: "https://hooks.example/photon",
+      browser: false,
+    });
     const secretBefore = store.project.projectSecret;
     api.calls = [];
-    const { ctx, err } = await setup(api, store, { phone: "+15551234567", webhookUrl: "https://hooks.example/photon" });
+    const { ctx, err } = await setup(api, store, {
+      phone: "+15551234567",
+      webhookUrl: "https://hooks.example/photon",
+    });
     expect(err).toBeUndefined();
-    expect(api.calls).toEqual(["checkToken", "credentialsWork", "createUser:+15551234567", "listWebhooks"]);
+    expect(api.calls).toEqual([
+      "checkToken",
+      "credentialsWork",
+      "createUser:+15551234567",
+      "listWebhooks",
+    ]);
     expect(store.project.projectSecret).toBe(secretBefore);
     expect(api.projects).toHaveLength(1);
     expect(api.webhooks).toHaveLength(1);
@@ -68,7 +95,9 @@ describe("photon setup", () => {
     store.token = "STALE-TOKEN";
     const { ctx, err } = await setup(api, store, { phone: "+15551234567" }, { stdoutIsTTY: true });
     expect(err).toBeUndefined();
-    expect(ctx.err()).toContain("⚠ The stored Photon login was rejected (expired or revoked); logging in again.");
+    expect(ctx.err()).toContain(
+      "⚠ The stored Photon login was rejected (expired or revoked); logging in again.",
+    );
     expect(ctx.opened).toEqual(["https://dash.test/device?user_code=WDJB-MJHT"]);
     expect(store.token).toBe("TOKEN-NEW");
     expect(ctx.err()).toContain("✓ Logged in to Photon as ada@example.com");
@@ -78,7 +107,12 @@ describe("photon setup", () => {
     expect(piped.err).toBeUndefined();
     expect(piped.ctx.opened).toEqual([]);
     const noBrowser = new MemoryStore();
-    const flagged = await setup(new MemoryPhoton(), noBrowser, { phone: "+15551234567", browser: false }, { stdoutIsTTY: true });
+    const flagged = await setup(
+      new MemoryPhoton(),
+      noBrowser,
+      { phone: "+15551234567", browser: false },
+      { stdoutIsTTY: true },
+    );
     expect(flagged.ctx.opened).toEqual([]);
   });
 
@@ -101,14 +135,21 @@ describe("photon setup", () => {
     await setup(api, store, { phone: "+15551234567", webhookUrl: "https://hooks.example/a" });
     const first = store.webhookSecret;
     const { ctx } = await setup(api, store, { webhookUrl: "https://hooks.example/b" });
-    expect(ctx.err()).toContain("⚠ PHOTON_WEBHOOK_SECRET in /home/t/.hermes/.env holds another webhook's signing secret; it is replaced by this one's");
+    expect(ctx.err()).toContain(
+      "⚠ PHOTON_WEBHOOK_SECRET in /home/t/.hermes/.env holds another webhook's signing secret; it is replaced by this one's",
+    );
     expect(store.webhookSecret).not.toBe(first);
   });
 
   it("adopts an existing project with the same name instead of creating a duplicate", async () => {
     const api = new MemoryPhoton();
     api.validTokens.add("T");
-    api.projects.push({ id: "dash-9", name: "my-bot", spectrumProjectId: "spec-9", secret: "UNKNOWN-OLD" });
+    api.projects.push({
+      id: "dash-9",
+      name: "my-bot",
+      spectrumProjectId: "spec-9",
+      secret: "UNKNOWN-OLD",
+    });
     const store = new MemoryStore();
     store.token = "T";
     const { ctx, err } = await setup(api, store, { phone: "+15551234567", projectName: "my-bot" });
@@ -122,10 +163,20 @@ describe("photon setup", () => {
   it("a stored secret that no longer works is replaced; env credentials that fail are an error", async () => {
     const api = new MemoryPhoton();
     api.validTokens.add("T");
-    api.projects.push({ id: "dash-1", name: "hermes", spectrumProjectId: "spec-1", secret: "CURRENT" });
+    api.projects.push({
+      id: "dash-1",
+      name: "hermes",
+      spectrumProjectId: "spec-1",
+      secret: "CURRENT",
+    });
     const store = new MemoryStore();
     store.token = "T";
-    store.project = { projectId: "spec-1", projectSecret: "REVOKED", fromEnv: false, dashboardId: "dash-1" };
+    store.project = {
+      projectId: "spec-1",
+      projectSecret: "REVOKED",
+      fromEnv: false,
+      dashboardId: "dash-1",
+    };
     const a = await setup(api, store, { phone: "+15551234567" });
     expect(a.err).toBeUndefined();
     expect(api.calls).toContain("regenerate:dash-1");
@@ -141,12 +192,23 @@ describe("photon setup", () => {
   it("a registered webhook without a stored secret is re-registered to obtain one", async () => {
     const api = new MemoryPhoton();
     const store = new MemoryStore();
-    await setup(api, store, { phone: "+15551234567", webhookUrl: "https://hooks.example/p", browser: false });
+    await setup(api, store, {
+      phone: "+15551234567",
+      webhookUrl: "https://hooks.example/p",
+      browser: false,
+    });
     store.webhookSecret = undefined;
     api.calls = [];
-    const { err } = await setup(api, store, { phone: "+15551234567", webhookUrl: "https://hooks.example/p" });
+    const { err } = await setup(api, store, {
+      phone: "+15551234567",
+      webhookUrl: "https://hooks.example/p",
+    });
     expect(err).toBeUndefined();
-    expect(api.calls.slice(-3)).toEqual(["listWebhooks", expect.stringMatching(/^deleteWebhook:wh-/), "registerWebhook:https://hooks.example/p"]);
+    expect(api.calls.slice(-3)).toEqual([
+      "listWebhooks",
+      expect.stringMatching(/^deleteWebhook:wh-/),
+      "registerWebhook:https://hooks.example/p",
+    ]);
     expect(api.webhooks).toHaveLength(1);
     expect(store.webhookSecret).toBe(api.webhooks[0]?.secret);
   });

@@ -39,7 +39,9 @@ export function normalizePhone(input: string): string | undefined {
 function phoneOrThrow(input: string): string {
   const phone = normalizePhone(input);
   if (phone === undefined) {
-    throw new UsageError(`--phone must be a phone number with its country code, e.g. +1 555 123 4567 (E.164), got ${JSON.stringify(input.slice(0, 24))}.`);
+    throw new UsageError(
+      `--phone must be a phone number with its country code, e.g. +1 555 123 4567 (E.164), got ${JSON.stringify(input.slice(0, 24))}.`,
+    );
   }
   return phone;
 }
@@ -49,14 +51,24 @@ export function checkWebhookUrl(raw: string): string {
   try {
     url = new URL(raw.trim());
   } catch {
-    throw new UsageError(`Not a URL: ${JSON.stringify(raw.slice(0, 80))}.`, ["Pass an https:// URL that Photon can reach."]);
+    throw new UsageError(`Not a URL: ${JSON.stringify(raw.slice(0, 80))}.`, [
+      "Pass an https:// URL that Photon can reach.",
+    ]);
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new UsageError("The webhook URL must be http(s).");
-  if (url.username || url.password) throw new UsageError("The webhook URL must not contain credentials.");
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw new UsageError("The webhook URL must be http(s).");
+  if (url.username || url.password)
+    throw new UsageError("The webhook URL must not contain credentials.");
   return url.href;
 }
 
-async function ensureToken(ctx: CliContext, api: PhotonApi, store: PhotonStore, out: Output, browser: boolean | undefined): Promise<string> {
+async function ensureToken(
+  ctx: CliContext,
+  api: PhotonApi,
+  store: PhotonStore,
+  out: Output,
+  browser: boolean | undefined,
+): Promise<string> {
   const stored = await store.loadToken();
   if (stored) {
     if ((await api.checkToken(stored, ctx.signal)) === "ok") {
@@ -69,11 +81,21 @@ async function ensureToken(ctx: CliContext, api: PhotonApi, store: PhotonStore, 
   }
   await deviceLogin(ctx, api, store, { browser: browser !== false });
   const token = await store.loadToken();
-  if (!token) throw new CliError("photon-login", "Login finished but no token was stored.", { hints: ["Run `hermes photon login` again."] });
+  if (!token)
+    throw new CliError("photon-login", "Login finished but no token was stored.", {
+      hints: ["Run `hermes photon login` again."],
+    });
   return token;
 }
 
-async function ensureProject(ctx: CliContext, api: PhotonApi, store: PhotonStore, out: Output, token: string, name: string): Promise<ProjectCredentials> {
+async function ensureProject(
+  ctx: CliContext,
+  api: PhotonApi,
+  store: PhotonStore,
+  out: Output,
+  token: string,
+  name: string,
+): Promise<ProjectCredentials> {
   const stored = await store.loadProject();
   if (stored.projectId && stored.projectSecret) {
     const creds = { projectId: stored.projectId, projectSecret: stored.projectSecret };
@@ -82,19 +104,28 @@ async function ensureProject(ctx: CliContext, api: PhotonApi, store: PhotonStore
       return creds;
     }
     if (stored.fromEnv) {
-      throw new CliError("photon-project-env", "Photon rejects the project credentials from PHOTON_PROJECT_ID / PHOTON_PROJECT_SECRET.", {
-        hints: ["Fix or unset those variables, then run `hermes photon setup` again."],
-      });
+      throw new CliError(
+        "photon-project-env",
+        "Photon rejects the project credentials from PHOTON_PROJECT_ID / PHOTON_PROJECT_SECRET.",
+        {
+          hints: ["Fix or unset those variables, then run `hermes photon setup` again."],
+        },
+      );
     }
     out.warn(`Photon rejects the stored secret of project ${stored.projectId}; issuing a new one.`);
   }
   const projects = await api.listProjects(token, ctx.signal);
   const match =
-    (stored.projectId && projects.find((p) => p.spectrumProjectId === stored.projectId || p.id === stored.dashboardId)) ||
+    (stored.projectId &&
+      projects.find(
+        (p) => p.spectrumProjectId === stored.projectId || p.id === stored.dashboardId,
+      )) ||
     projects.find((p) => p.name.toLowerCase() === name.toLowerCase());
   if (match) {
     if (!(stored.projectId && stored.projectSecret)) {
-      out.note(`Adopting existing project "${match.name}" instead of creating a duplicate; issuing a project secret for this machine.`);
+      out.note(
+        `Adopting existing project "${match.name}" instead of creating a duplicate; issuing a project secret for this machine.`,
+      );
     }
     const projectSecret = await api.regenerateSecret(token, match.id, ctx.signal);
     const creds = { projectId: match.spectrumProjectId ?? match.id, projectSecret };
@@ -102,14 +133,25 @@ async function ensureProject(ctx: CliContext, api: PhotonApi, store: PhotonStore
     return creds;
   }
   const created = await api.createProject(token, name, ctx.signal);
-  const projectSecret = created.projectSecret ?? (await api.regenerateSecret(token, created.project.id, ctx.signal));
-  const creds = { projectId: created.project.spectrumProjectId ?? created.project.id, projectSecret };
+  const projectSecret =
+    created.projectSecret ?? (await api.regenerateSecret(token, created.project.id, ctx.signal));
+  const creds = {
+    projectId: created.project.spectrumProjectId ?? created.project.id,
+    projectSecret,
+  };
   await store.saveProject(creds, { dashboardId: created.project.id, name: created.project.name });
   out.note(`✓ Created project "${created.project.name}" (${creds.projectId})`);
   return creds;
 }
 
-async function ensureWebhook(ctx: CliContext, api: PhotonApi, store: PhotonStore, out: Output, creds: ProjectCredentials, url: string): Promise<void> {
+async function ensureWebhook(
+  ctx: CliContext,
+  api: PhotonApi,
+  store: PhotonStore,
+  out: Output,
+  creds: ProjectCredentials,
+  url: string,
+): Promise<void> {
   const existing = (await api.listWebhooks(creds, ctx.signal)).find((w) => w.webhookUrl === url);
   const secretStored = await store.webhookSecretSet();
   if (existing && secretStored) {
@@ -123,35 +165,59 @@ async function ensureWebhook(ctx: CliContext, api: PhotonApi, store: PhotonStore
     );
     await api.deleteWebhook(creds, existing.id, ctx.signal);
   } else if (secretStored) {
-    out.warn(`PHOTON_WEBHOOK_SECRET in ${store.envPath} holds another webhook's signing secret; it is replaced by this one's (deliveries signed for the other webhook will no longer verify here).`);
+    out.warn(
+      `PHOTON_WEBHOOK_SECRET in ${store.envPath} holds another webhook's signing secret; it is replaced by this one's (deliveries signed for the other webhook will no longer verify here).`,
+    );
   }
   const hook = await api.registerWebhook(creds, url, ctx.signal);
   await store.saveWebhookSecret(hook.signingSecret);
-  out.note(`✓ Registered webhook ${hook.webhookUrl} (${hook.id}); signing secret saved to ${store.envPath}`);
+  out.note(
+    `✓ Registered webhook ${hook.webhookUrl} (${hook.id}); signing secret saved to ${store.envPath}`,
+  );
 }
 
 /** Register `phone` (idempotent by phone), or with none given reuse the users already registered. */
 /** Registers (or reuses) the user; resolves with its phone number when known. */
-async function ensureUser(ctx: CliContext, api: PhotonApi, out: Output, creds: ProjectCredentials, phone: string | undefined, opts: SetupOptions): Promise<string | undefined> {
+async function ensureUser(
+  ctx: CliContext,
+  api: PhotonApi,
+  out: Output,
+  creds: ProjectCredentials,
+  phone: string | undefined,
+  opts: SetupOptions,
+): Promise<string | undefined> {
   if (phone === undefined) {
     const users = await api.listUsers(creds, ctx.signal);
     const first = users[0];
     if (first) {
       const more = users.length > 1 ? ` and ${users.length - 1} more` : "";
-      out.note(`✓ Reusing the registered user ${first.phoneNumber ?? first.id} (${first.id})${more}; pass --phone to add another`);
+      out.note(
+        `✓ Reusing the registered user ${first.phoneNumber ?? first.id} (${first.id})${more}; pass --phone to add another`,
+      );
       return first.phoneNumber ?? undefined;
     }
     if (!ctx.stdinIsTTY) throw new UsageError(NO_PHONE);
-    phone = phoneOrThrow(await ctx.prompt("Your phone number (with country code, e.g. +1 555 123 4567): "));
+    phone = phoneOrThrow(
+      await ctx.prompt("Your phone number (with country code, e.g. +1 555 123 4567): "),
+    );
   }
-  const user = await api.createUser(creds, { phoneNumber: phone, firstName: opts.firstName, lastName: opts.lastName, email: opts.email }, ctx.signal);
+  const user = await api.createUser(
+    creds,
+    { phoneNumber: phone, firstName: opts.firstName, lastName: opts.lastName, email: opts.email },
+    ctx.signal,
+  );
   out.note(`✓ User ${phone} registered (${user.id})`);
   return phone;
 }
 
 const NO_PHONE = "No phone number. Pass --phone +<country code><number> (e.g. +1 555 123 4567).";
 
-export async function photonSetup(ctx: CliContext, api: PhotonApi, store: PhotonStore, opts: SetupOptions): Promise<void> {
+export async function photonSetup(
+  ctx: CliContext,
+  api: PhotonApi,
+  store: PhotonStore,
+  opts: SetupOptions,
+): Promise<void> {
   const out = new Output(ctx);
   // Every local check before any request. Without --phone a stored project's registered user
   // is reused (looked up once the project is known); on a first run the phone is needed now.
@@ -160,9 +226,12 @@ export async function photonSetup(ctx: CliContext, api: PhotonApi, store: Photon
   let phone = opts.phone?.trim() ? phoneOrThrow(opts.phone) : undefined;
   if (phone === undefined && firstRun) {
     if (!ctx.stdinIsTTY) throw new UsageError(NO_PHONE);
-    phone = phoneOrThrow(await ctx.prompt("Your phone number (with country code, e.g. +1 555 123 4567): "));
+    phone = phoneOrThrow(
+      await ctx.prompt("Your phone number (with country code, e.g. +1 555 123 4567): "),
+    );
   }
-  if (opts.email !== undefined && !/^[^\s@]+@[^\s@]+$/.test(opts.email)) throw new UsageError("--email is not an email address.");
+  if (opts.email !== undefined && !/^[^\s@]+@[^\s@]+$/.test(opts.email))
+    throw new UsageError("--email is not an email address.");
   const webhookUrl = opts.webhookUrl === undefined ? undefined : checkWebhookUrl(opts.webhookUrl);
   const name = opts.projectName?.trim() || DEFAULT_PROJECT_NAME;
 
@@ -172,7 +241,9 @@ export async function photonSetup(ctx: CliContext, api: PhotonApi, store: Photon
   const userPhone = await ensureUser(ctx, api, out, creds, phone, opts);
   if (userPhone !== undefined) {
     const { allowedUsers } = await store.enableImessage(userPhone);
-    out.note(`✓ iMessage enabled for hermes-gateway run (allowed users: ${allowedUsers.join(", ")}; saved in ${store.envPath})`);
+    out.note(
+      `✓ iMessage enabled for hermes-gateway run (allowed users: ${allowedUsers.join(", ")}; saved in ${store.envPath})`,
+    );
   }
   if (webhookUrl) await ensureWebhook(ctx, api, store, out, creds, webhookUrl);
   out.line();

@@ -36,14 +36,24 @@ export interface PhotonRemoteCheck {
   project: { state: "valid" | "rejected" | "missing" };
 }
 
-async function remoteCheck(ctx: CliContext, api: PhotonApi, store: PhotonStore): Promise<PhotonRemoteCheck> {
+async function remoteCheck(
+  ctx: CliContext,
+  api: PhotonApi,
+  store: PhotonStore,
+): Promise<PhotonRemoteCheck> {
   const token = await store.loadToken();
   const who = token === undefined ? undefined : await api.whoAmI(token, ctx.signal);
   const project = await store.loadProject();
-  const creds = project.projectId && project.projectSecret ? { projectId: project.projectId, projectSecret: project.projectSecret } : null;
+  const creds =
+    project.projectId && project.projectSecret
+      ? { projectId: project.projectId, projectSecret: project.projectSecret }
+      : null;
   const works = creds === null ? null : await api.credentialsWork(creds, ctx.signal);
   return {
-    token: { state: who === undefined ? "missing" : who === null ? "rejected" : "valid", account: who?.account ?? null },
+    token: {
+      state: who === undefined ? "missing" : who === null ? "rejected" : "valid",
+      account: who?.account ?? null,
+    },
     project: { state: works === null ? "missing" : works ? "valid" : "rejected" },
   };
 }
@@ -77,12 +87,18 @@ export async function photonStatus(
       out.line(
         ` device token : ${token.state === "valid" ? c.green(`✓ valid${token.account ? ` (${token.account})` : ""}`) : token.state === "rejected" ? c.red("✗ rejected (expired or revoked)") : c.red("✗ none stored")}`,
       );
-      out.line(` project      : ${check.project.state === "valid" ? c.green("✓ credentials accepted") : check.project.state === "rejected" ? c.red("✗ credentials rejected") : c.red("✗ none stored")}`);
+      out.line(
+        ` project      : ${check.project.state === "valid" ? c.green("✓ credentials accepted") : check.project.state === "rejected" ? c.red("✗ credentials rejected") : c.red("✗ none stored")}`,
+      );
     }
   }
   if (check && (check.token.state !== "valid" || check.project.state !== "valid")) {
-    throw new CliError("photon-check-failed", "Photon does not accept the stored credentials (see above).", {
-      hints: ["Run `hermes photon setup` to log in again and repair the project credentials."],
-    });
+    throw new CliError(
+      "photon-check-failed",
+      "Photon does not accept the stored credentials (see above).",
+      {
+        hints: ["Run `hermes photon setup` to log in again and repair the project credentials."],
+      },
+    );
   }
 }

@@ -11,7 +11,8 @@ import type { CliContext } from "../context.js";
 import { guarded, type HomeStore } from "../store.js";
 import type { PhotonStore, ProjectCredentials, StoredProject } from "./ports.js";
 
-const str = (v: unknown): string | undefined => (typeof v === "string" && v.trim() ? v.trim() : undefined);
+const str = (v: unknown): string | undefined =>
+  typeof v === "string" && v.trim() ? v.trim() : undefined;
 
 export function photonStore(ctx: CliContext, home: HomeStore): PhotonStore {
   const dir = home.home;
@@ -19,7 +20,8 @@ export function photonStore(ctx: CliContext, home: HomeStore): PhotonStore {
     envPath: home.envPath,
     authPath: home.authPath,
     loadToken: () => guarded(async () => (await loadPhotonToken(dir)) ?? undefined),
-    saveToken: (token: string) => guarded(() => storePhotonToken(dir, token, { now: () => ctx.now() })),
+    saveToken: (token: string) =>
+      guarded(() => storePhotonToken(dir, token, { now: () => ctx.now() })),
     clearToken: () => guarded(() => clearPhotonToken(dir)),
     loadProject: () =>
       guarded(async (): Promise<StoredProject> => {
@@ -27,7 +29,11 @@ export function photonStore(ctx: CliContext, home: HomeStore): PhotonStore {
         return {
           projectId: p.projectId ?? undefined,
           projectSecret: p.projectSecret ?? undefined,
-          fromEnv: p.idSource === "env" || p.idSource === ".env" || p.secretSource === "env" || p.secretSource === ".env",
+          fromEnv:
+            p.idSource === "env" ||
+            p.idSource === ".env" ||
+            p.secretSource === "env" ||
+            p.secretSource === ".env",
           dashboardId: str(p.extra["dashboard_project_id"]),
           name: str(p.extra["name"]),
         };
@@ -39,7 +45,9 @@ export function photonStore(ctx: CliContext, home: HomeStore): PhotonStore {
       await guarded(() => storeProjectCredentials(dir, creds, fields, { now: () => ctx.now() }));
     },
     async webhookSecretSet() {
-      return (await guarded(() => resolveEnvValue(dir, "PHOTON_WEBHOOK_SECRET", ctx.env))) !== undefined;
+      return (
+        (await guarded(() => resolveEnvValue(dir, "PHOTON_WEBHOOK_SECRET", ctx.env))) !== undefined
+      );
     },
     async saveWebhookSecret(secret: string) {
       await home.setEnvValues([["PHOTON_WEBHOOK_SECRET", secret]]);
@@ -47,8 +55,13 @@ export function photonStore(ctx: CliContext, home: HomeStore): PhotonStore {
     async enableImessage(phone: string) {
       // Merged, never replaced: entries someone added by hand stay.
       const current = (await home.readEnvFile()).get("PHOTON_ALLOWED_USERS") ?? "";
-      const allowedUsers = [...new Set([...current.split(",").map((e) => e.trim()), phone].filter((e) => e !== ""))];
-      await home.setEnvValues([["PHOTON_ENABLED", "1"], ["PHOTON_ALLOWED_USERS", allowedUsers.join(",")]]);
+      const allowedUsers = [
+        ...new Set([...current.split(",").map((e) => e.trim()), phone].filter((e) => e !== "")),
+      ];
+      await home.setEnvValues([
+        ["PHOTON_ENABLED", "1"],
+        ["PHOTON_ALLOWED_USERS", allowedUsers.join(",")],
+      ]);
       return { allowedUsers };
     },
   };

@@ -29,7 +29,8 @@ export function terminalPrompt(
       const onData = (chunk: string) => {
         for (const ch of chunk) {
           if (ch === "\r" || ch === "\n") return finish();
-          if (ch === "\u0003" || (ch === "\u0004" && answer === "")) return finish(new CancelledError());
+          if (ch === "\u0003" || (ch === "\u0004" && answer === ""))
+            return finish(new CancelledError());
           if (ch === "\u007f" || ch === "\b") {
             if (answer.length > 0) {
               answer = answer.slice(0, -1);

@@ -11,7 +11,8 @@ export function terminalQr(text: string): string {
   qr.addData(text);
   qr.make();
   const n = qr.getModuleCount();
-  const dark = (r: number, c: number) => r >= 0 && r < n && c >= 0 && c < n && qr.modules[r]?.[c] === true;
+  const dark = (r: number, c: number) =>
+    r >= 0 && r < n && c >= 0 && c < n && qr.modules[r]?.[c] === true;
   const lines: string[] = [];
   for (let r = -1; r < n + 1; r += 2) {
     let line = "";

@@ -33,7 +33,11 @@ export function fakeContext(
   let now = opts.now ?? 1_763_000_000_000;
   return {
     env: opts.env ?? {},
-    stdout: { write: (s) => void (stdout += s), isTTY: opts.stdoutIsTTY ?? opts.tty ?? false, columns: 80 },
+    stdout: {
+      write: (s) => void (stdout += s),
+      isTTY: opts.stdoutIsTTY ?? opts.tty ?? false,
+      columns: 80,
+    },
     stderr: { write: (s) => void (stderr += s), isTTY: opts.tty ?? false, columns: 80 },
     stdinIsTTY: opts.stdinIsTTY ?? opts.tty ?? false,
     prompt: async (question: string, o: PromptOptions = {}) => {

@@ -24,7 +24,12 @@ export async function startFakeConnector(
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const r = { method: req.method ?? "", url: req.url ?? "", authorization: req.headers.authorization, body: Buffer.concat(chunks).toString("utf8") };
+      const r = {
+        method: req.method ?? "",
+        url: req.url ?? "",
+        authorization: req.headers.authorization,
+        body: Buffer.concat(chunks).toString("utf8"),
+      };
       if (r.method === "GET" && r.url.endsWith("/healthz") && opts.scriptHealthz !== true) {
         probes.push(r);
         return sendJson(res, 200, { ok: true });

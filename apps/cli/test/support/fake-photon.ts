@@ -1,5 +1,12 @@
 // In-memory PhotonApi + PhotonStore for in-process tests of the photon command logic.
-import type { DashboardProject, PhotonApi, PhotonStore, ProjectCredentials, StoredProject, WebhookInfo } from "../../src/photon/ports.js";
+import type {
+  DashboardProject,
+  PhotonApi,
+  PhotonStore,
+  ProjectCredentials,
+  StoredProject,
+  WebhookInfo,
+} from "../../src/photon/ports.js";
 
 export class MemoryPhoton implements PhotonApi {
   readonly dashboardHost = "https://dash.test";
@@ -50,9 +57,17 @@ export class MemoryPhoton implements PhotonApi {
   async createProject(_t: string, name: string) {
     this.calls.push(`createProject:${name}`);
     const id = `dash-${++this.#n}`;
-    const p = { id, name, spectrumProjectId: `spec-${this.#n}`, secret: `PROJECT-SECRET-${this.#n}` };
+    const p = {
+      id,
+      name,
+      spectrumProjectId: `spec-${this.#n}`,
+      secret: `PROJECT-SECRET-${this.#n}`,
+    };
     this.projects.push(p);
-    return { project: { id, name, spectrumProjectId: p.spectrumProjectId }, projectSecret: p.secret };
+    return {
+      project: { id, name, spectrumProjectId: p.spectrumProjectId },
+      projectSecret: p.secret,
+    };
   }
   async regenerateSecret(_t: string, id: string) {
     this.calls.push(`regenerate:${id}`);
@@ -63,7 +78,9 @@ export class MemoryPhoton implements PhotonApi {
   }
   async credentialsWork(c: ProjectCredentials) {
     this.calls.push("credentialsWork");
-    return this.projects.some((p) => p.spectrumProjectId === c.projectId && p.secret === c.projectSecret);
+    return this.projects.some(
+      (p) => p.spectrumProjectId === c.projectId && p.secret === c.projectSecret,
+    );
   }
   async createUser(_c: ProjectCredentials, u: { phoneNumber: string }) {
     this.calls.push(`createUser:${u.phoneNumber}`);

@@ -24,11 +24,25 @@ describe("agentEnvironment (what an exec: agent sees)", () => {
   const secretValues = ["relay-secret-value", "delivery-key-value"];
 
   it("keeps ordinary variables and drops secrets by name, by pattern and by value", () => {
-    expect(agentEnvironment(env, { secretValues })).toEqual({ PATH: "/usr/bin", HOME: "/home/gw", LANG: "C.UTF-8", GATEWAY_AGENT: "exec:./a.sh", KEYBOARD_LAYOUT: "us" });
+    expect(agentEnvironment(env, { secretValues })).toEqual({
+      PATH: "/usr/bin",
+      HOME: "/home/gw",
+      LANG: "C.UTF-8",
+      GATEWAY_AGENT: "exec:./a.sh",
+      KEYBOARD_LAYOUT: "us",
+    });
   });
 
   it("GATEWAY_AGENT_PASS_ENV lets named variables through, never the gateway's own secrets", () => {
-    const out = agentEnvironment(env, { secretValues, passThrough: ["OPENAI_API_KEY", "GATEWAY_RELAY_SECRET", "COPY_OF_SECRET_UNDER_ODD_NAME", "GATEWAY_RELAY_ENROLL_TOKEN"] });
+    const out = agentEnvironment(env, {
+      secretValues,
+      passThrough: [
+        "OPENAI_API_KEY",
+        "GATEWAY_RELAY_SECRET",
+        "COPY_OF_SECRET_UNDER_ODD_NAME",
+        "GATEWAY_RELAY_ENROLL_TOKEN",
+      ],
+    });
     expect(out["OPENAI_API_KEY"]).toBe("sk-123");
     expect(out).not.toHaveProperty("GATEWAY_RELAY_SECRET");
     expect(out).not.toHaveProperty("GATEWAY_RELAY_ENROLL_TOKEN");

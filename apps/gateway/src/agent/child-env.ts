@@ -12,10 +12,22 @@
 
 import { RELAY_SECRET_KEYS } from "@hermes/settings";
 /** Names the gateway itself holds as secrets. */
-export const GATEWAY_SECRET_NAMES: readonly string[] = RELAY_SECRET_KEYS.flatMap((k) => (k.env === undefined ? [] : [k.env]));
+export const GATEWAY_SECRET_NAMES: readonly string[] = RELAY_SECRET_KEYS.flatMap((k) =>
+  k.env === undefined ? [] : [k.env],
+);
 
 /** Name patterns treated as secret (matched against the upper-cased name). */
-export const SECRET_NAME_PATTERNS: readonly RegExp[] = [/SECRET/, /TOKEN/, /PASSWORD/, /PASSWD/, /CREDENTIAL/, /PRIVATE_KEY/, /_KEY$/, /_KEY_/, /^KEY$/];
+export const SECRET_NAME_PATTERNS: readonly RegExp[] = [
+  /SECRET/,
+  /TOKEN/,
+  /PASSWORD/,
+  /PASSWD/,
+  /CREDENTIAL/,
+  /PRIVATE_KEY/,
+  /_KEY$/,
+  /_KEY_/,
+  /^KEY$/,
+];
 
 export interface AgentEnvOptions {
   /** Exact secret values (config.secretValues): a variable holding one is never passed. */
@@ -24,7 +36,10 @@ export interface AgentEnvOptions {
   readonly passThrough?: readonly string[];
 }
 
-export function agentEnvironment(env: Readonly<Record<string, string | undefined>>, opts: AgentEnvOptions): Record<string, string> {
+export function agentEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+  opts: AgentEnvOptions,
+): Record<string, string> {
   const secretValues = new Set(opts.secretValues.filter((v) => v !== ""));
   const gatewayOwn = new Set(GATEWAY_SECRET_NAMES);
   const passThrough = new Set(opts.passThrough ?? []);

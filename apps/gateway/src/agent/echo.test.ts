@@ -5,8 +5,12 @@ import { echoAgent } from "./echo.js";
 describe("echoAgent", () => {
   it("replies with the inbound text; aborted turns reject", async () => {
     const a = echoAgent();
-    expect(await a.runTurn(relayEvent("hi 🔌"), { signal: new AbortController().signal })).toBe("hi 🔌");
+    expect(await a.runTurn(relayEvent("hi 🔌"), { signal: new AbortController().signal })).toBe(
+      "hi 🔌",
+    );
     expect(await a.runTurn(relayEvent(""), { signal: new AbortController().signal })).toBe("");
-    await expect(a.runTurn(relayEvent("x"), { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: "AGENT_ABORTED" });
+    await expect(a.runTurn(relayEvent("x"), { signal: AbortSignal.abort() })).rejects.toMatchObject(
+      { code: "AGENT_ABORTED" },
+    );
   });
 });

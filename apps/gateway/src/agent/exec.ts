@@ -14,15 +14,25 @@ export const STDERR_TAIL_BYTES = 4096;
 
 /** What the exec agent logs when a turn fails (pino's `warn(obj, msg)` fits). */
 export interface ExecAgentLogger {
-  warn(fields: { readonly exitCode: number | null; readonly signal: string | null; readonly code: string; readonly stderr: string }, msg: string): void;
+  warn(
+    fields: {
+      readonly exitCode: number | null;
+      readonly signal: string | null;
+      readonly code: string;
+      readonly stderr: string;
+    },
+    msg: string,
+  ): void;
   /** An ndjson event type this gateway does not know (once per turn and type). */
   info?(fields: { readonly type: string }, msg: string): void;
 }
 
 /** The failure message for an exit status; 126 and 127 are the shell's "cannot execute" and "not found". */
 export function exitMessage(code: number | null, signal: string | null): string {
-  if (code === 126) return "The exec agent's command is not executable (exit 126): check its permissions (chmod +x) and its #! line.";
-  if (code === 127) return "The exec agent's command was not found (exit 127): check the path in GATEWAY_AGENT and PATH.";
+  if (code === 126)
+    return "The exec agent's command is not executable (exit 126): check its permissions (chmod +x) and its #! line.";
+  if (code === 127)
+    return "The exec agent's command was not found (exit 127): check the path in GATEWAY_AGENT and PATH.";
   return `The exec agent exited with ${code ?? signal}; the tail of its stderr is in the gateway's warn log.`;
 }
 
@@ -44,7 +54,8 @@ export function execAgent(opts: ExecAgentOptions): AgentBackend {
     name: "exec",
     runTurn(event, { signal, emit }) {
       return new Promise<string>((resolve, reject) => {
-        if (signal.aborted) return reject(new AgentError("AGENT_ABORTED", "The turn was interrupted."));
+        if (signal.aborted)
+          return reject(new AgentError("AGENT_ABORTED", "The turn was interrupted."));
         const child = spawn("/bin/sh", ["-c", opts.command], {
           detached: true,
           stdio: ["pipe", "pipe", "pipe"],
@@ -54,7 +65,11 @@ export function execAgent(opts: ExecAgentOptions): AgentBackend {
         const chunks: Buffer[] = [];
         const ndjson =
           opts.output === "ndjson"
-            ? new NdjsonAgentReader({ emit, onUnknownType: (type) => opts.logger?.info?.({ type }, "agent event of an unknown type skipped") })
+            ? new NdjsonAgentReader({
+                emit,
+                onUnknownType: (type) =>
+                  opts.logger?.info?.({ type }, "agent event of an unknown type skipped"),
+              })
             : null;
         let stderrTail: Buffer = Buffer.alloc(0);
         let size = 0;
@@ -75,14 +90,32 @@ export function execAgent(opts: ExecAgentOptions): AgentBackend {
           }
         };
         const timer = setTimeout(
-          () => killGroup(new AgentError("AGENT_TIMEOUT", `The exec agent did not answer within ${opts.timeoutMs} ms; it was stopped.`)),
+          () =>
+            killGroup(
+              new AgentError(
+                "AGENT_TIMEOUT",
+                `The exec agent did not answer within ${opts.timeoutMs} ms; it was stopped.`,
+              ),
+            ),
           opts.timeoutMs,
         );
-        const onAbort = () => killGroup(new AgentError("AGENT_ABORTED", "The turn was interrupted; the exec agent was stopped."));
+        const onAbort = () =>
+          killGroup(
+            new AgentError(
+              "AGENT_ABORTED",
+              "The turn was interrupted; the exec agent was stopped.",
+            ),
+          );
         signal.addEventListener("abort", onAbort, { once: true });
         child.stdout.on("data", (b: Buffer) => {
           size += b.length;
-          if (size > MAX_REPLY_BYTES) killGroup(new AgentError("AGENT_BAD_REPLY", `The exec agent wrote more than ${MAX_REPLY_BYTES} bytes.`));
+          if (size > MAX_REPLY_BYTES)
+            killGroup(
+              new AgentError(
+                "AGENT_BAD_REPLY",
+                `The exec agent wrote more than ${MAX_REPLY_BYTES} bytes.`,
+              ),
+            );
           else if (ndjson === null) chunks.push(b);
           else if (failure === null) {
             try {
@@ -94,26 +127,47 @@ export function execAgent(opts: ExecAgentOptions): AgentBackend {
         });
         child.stderr.on("data", (b: Buffer) => {
           // Bounded whatever the child writes: only the last STDERR_TAIL_BYTES are kept.
-          stderrTail = Buffer.concat([stderrTail, b.length > STDERR_TAIL_BYTES ? b.subarray(b.length - STDERR_TAIL_BYTES) : b]);
-          if (stderrTail.length > STDERR_TAIL_BYTES) stderrTail = stderrTail.subarray(stderrTail.length - STDERR_TAIL_BYTES);
+          stderrTail = Buffer.concat([
+            stderrTail,
+            b.length > STDERR_TAIL_BYTES ? b.subarray(b.length - STDERR_TAIL_BYTES) : b,
+          ]);
+          if (stderrTail.length > STDERR_TAIL_BYTES)
+            stderrTail = stderrTail.subarray(stderrTail.length - STDERR_TAIL_BYTES);
         });
         child.stdin.on("error", () => {}); // the agent may exit without reading stdin
         child.on("error", (e) => {
-          failure ??= new AgentError("AGENT_FAILED", `Could not start the exec agent: ${e.message}`);
+          failure ??= new AgentError(
+            "AGENT_FAILED",
+            `Could not start the exec agent: ${e.message}`,
+          );
         });
         child.on("close", (code, sig) => {
           clearTimeout(timer);
           signal.removeEventListener("abort", onAbort);
-          if (failure) signalGroup("SIGKILL"); // leave no grandchildren behind
+          if (failure)
+            signalGroup("SIGKILL"); // leave no grandchildren behind
           else if (code !== 0) failure = new AgentError("AGENT_FAILED", exitMessage(code, sig));
           if (failure) {
             // An interrupt is asked for, not a fault: its stderr is not worth a warning.
             if (failure.code !== "AGENT_ABORTED" && opts.logger) {
-              opts.logger.warn({ exitCode: code, signal: sig, code: failure.code, stderr: stderrTail.toString("utf8") }, "exec agent failed (tail of its stderr)");
+              opts.logger.warn(
+                {
+                  exitCode: code,
+                  signal: sig,
+                  code: failure.code,
+                  stderr: stderrTail.toString("utf8"),
+                },
+                "exec agent failed (tail of its stderr)",
+              );
             }
             return reject(failure);
           }
-          if (ndjson === null) return resolve(Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, ""));
+          if (ndjson === null)
+            return resolve(
+              Buffer.concat(chunks)
+                .toString("utf8")
+                .replace(/\r?\n$/, ""),
+            );
           try {
             resolve(ndjson.end());
           } catch (e) {

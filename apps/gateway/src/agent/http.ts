@@ -21,8 +21,15 @@ export function httpAgent(opts: HttpAgentOptions): AgentBackend {
   const failed = (e: unknown, signal: AbortSignal, timeout: AbortSignal): AgentError => {
     if (e instanceof AgentError) return e;
     if (signal.aborted) return new AgentError("AGENT_ABORTED", "The turn was interrupted.");
-    if (timeout.aborted) return new AgentError("AGENT_TIMEOUT", `The HTTP agent at ${where} did not answer within ${opts.timeoutMs} ms.`);
-    return new AgentError("AGENT_FAILED", `Could not reach the HTTP agent at ${where}: ${(e as Error).message}`);
+    if (timeout.aborted)
+      return new AgentError(
+        "AGENT_TIMEOUT",
+        `The HTTP agent at ${where} did not answer within ${opts.timeoutMs} ms.`,
+      );
+    return new AgentError(
+      "AGENT_FAILED",
+      `Could not reach the HTTP agent at ${where}: ${(e as Error).message}`,
+    );
   };
   return {
     name: "http",
@@ -32,7 +39,10 @@ export function httpAgent(opts: HttpAgentOptions): AgentBackend {
       try {
         res = await doFetch(opts.url, {
           method: "POST",
-          headers: { "content-type": "application/json", accept: "application/json, application/x-ndjson, text/plain" },
+          headers: {
+            "content-type": "application/json",
+            accept: "application/json, application/x-ndjson, text/plain",
+          },
           body: JSON.stringify(event),
           signal: AbortSignal.any([signal, timeout]),
           redirect: "error",
@@ -42,13 +52,25 @@ export function httpAgent(opts: HttpAgentOptions): AgentBackend {
       }
       const type = (res.headers.get("content-type") ?? "").toLowerCase();
       const isJson = type.includes("application/json");
-      if (res.ok && res.body !== null && (type.includes("application/x-ndjson") || (opts.output === "ndjson" && !isJson))) {
-        const reader = new NdjsonAgentReader({ emit, onUnknownType: (t) => opts.logger?.info?.({ type: t }, "agent event of an unknown type skipped") });
+      if (
+        res.ok &&
+        res.body !== null &&
+        (type.includes("application/x-ndjson") || (opts.output === "ndjson" && !isJson))
+      ) {
+        const reader = new NdjsonAgentReader({
+          emit,
+          onUnknownType: (t) =>
+            opts.logger?.info?.({ type: t }, "agent event of an unknown type skipped"),
+        });
         let size = 0;
         try {
           for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
             size += chunk.length;
-            if (size > MAX_REPLY_BYTES) throw new AgentError("AGENT_BAD_REPLY", `The HTTP agent's reply is over ${MAX_REPLY_BYTES} bytes.`);
+            if (size > MAX_REPLY_BYTES)
+              throw new AgentError(
+                "AGENT_BAD_REPLY",
+                `The HTTP agent's reply is over ${MAX_REPLY_BYTES} bytes.`,
+              );
             reader.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
           }
           return reader.end();
@@ -63,18 +85,40 @@ export function httpAgent(opts: HttpAgentOptions): AgentBackend {
       } catch (e) {
         throw failed(e, signal, timeout);
       }
-      if (Buffer.byteLength(body) > MAX_REPLY_BYTES) throw new AgentError("AGENT_BAD_REPLY", `The HTTP agent's reply is over ${MAX_REPLY_BYTES} bytes.`);
-      if (!res.ok) throw new AgentError("AGENT_FAILED", `The HTTP agent at ${where} returned HTTP ${res.status}.`);
+      if (Buffer.byteLength(body) > MAX_REPLY_BYTES)
+        throw new AgentError(
+          "AGENT_BAD_REPLY",
+          `The HTTP agent's reply is over ${MAX_REPLY_BYTES} bytes.`,
+        );
+      if (!res.ok)
+        throw new AgentError(
+          "AGENT_FAILED",
+          `The HTTP agent at ${where} returned HTTP ${res.status}.`,
+        );
       if (isJson) {
         let v: unknown;
         try {
           v = JSON.parse(body);
         } catch {
-          throw new AgentError("AGENT_BAD_REPLY", "The HTTP agent sent invalid JSON; send {\"reply\": \"...\"} or text/plain.");
+          throw new AgentError(
+            "AGENT_BAD_REPLY",
+            'The HTTP agent sent invalid JSON; send {"reply": "..."} or text/plain.',
+          );
         }
         const o = typeof v === "object" && v !== null ? (v as Record<string, unknown>) : {};
-        const reply = typeof o.reply === "string" ? o.reply : typeof o.text === "string" ? o.text : typeof v === "string" ? v : null;
-        if (reply === null) throw new AgentError("AGENT_BAD_REPLY", "The HTTP agent's JSON has no string \"reply\" or \"text\".");
+        const reply =
+          typeof o.reply === "string"
+            ? o.reply
+            : typeof o.text === "string"
+              ? o.text
+              : typeof v === "string"
+                ? v
+                : null;
+        if (reply === null)
+          throw new AgentError(
+            "AGENT_BAD_REPLY",
+            'The HTTP agent\'s JSON has no string "reply" or "text".',
+          );
         return reply;
       }
       return body;

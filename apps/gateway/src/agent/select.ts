@@ -26,7 +26,10 @@ export function createAgent(spec: AgentSpec, opts: CreateAgentOptions): AgentBac
       return execAgent({
         command: spec.command,
         timeoutMs: opts.timeoutMs,
-        env: agentEnvironment(opts.env, { secretValues: opts.secretValues ?? [], passThrough: opts.passEnv ?? [] }),
+        env: agentEnvironment(opts.env, {
+          secretValues: opts.secretValues ?? [],
+          passThrough: opts.passEnv ?? [],
+        }),
         ...(opts.logger ? { logger: opts.logger } : {}),
         ...(opts.output ? { output: opts.output } : {}),
       });

@@ -21,16 +21,27 @@ export interface AuthorizeDeps {
   readonly isUpstreamRelayEvent: (event: unknown) => boolean;
 }
 
-export function authorize(adapter: AuthorizingAdapter, event: unknown, deps: AuthorizeDeps): AuthDecision {
-  if (adapter.authorizationIsUpstream === true && safeIsUpstream(deps.isUpstreamRelayEvent, event)) {
+export function authorize(
+  adapter: AuthorizingAdapter,
+  event: unknown,
+  deps: AuthorizeDeps,
+): AuthDecision {
+  if (
+    adapter.authorizationIsUpstream === true &&
+    safeIsUpstream(deps.isUpstreamRelayEvent, event)
+  ) {
     return { ok: true, via: "upstream" };
   }
   const source = field(event, "source");
   const platform = field(source, "platform");
-  if (typeof platform !== "string" || platform === "") return { ok: false, reason: "event has no source.platform" };
+  if (typeof platform !== "string" || platform === "")
+    return { ok: false, reason: "event has no source.platform" };
   const allow = deps.allowedUsers.get(platform.toLowerCase());
   if (!allow || allow.size === 0) {
-    return { ok: false, reason: `no ${platform.toUpperCase()}_ALLOWED_USERS allowlist configured (default deny)` };
+    return {
+      ok: false,
+      reason: `no ${platform.toUpperCase()}_ALLOWED_USERS allowlist configured (default deny)`,
+    };
   }
   for (const id of [field(source, "user_id"), field(source, "user_id_alt")]) {
     if (typeof id === "string" && id !== "" && allow.has(id)) return { ok: true, via: "allowlist" };

@@ -2,7 +2,14 @@
 // a projection, per fronted platform, of the local reply rules the connector must enforce at
 // its edge: `require_mention` → requireAddress, `free_response_channels` →
 // freeResponseScopes, `<PLATFORM>_ALLOW_BOTS` → allowOtherBots.
-import { BOOLEAN_WORDS, parseBoolean, parseList, type BooleanWords, type SettingsSource, type Sourced } from "@hermes/settings";
+import {
+  BOOLEAN_WORDS,
+  parseBoolean,
+  parseList,
+  type BooleanWords,
+  type SettingsSource,
+  type Sourced,
+} from "@hermes/settings";
 
 export interface RelayPolicy {
   readonly platform: string;
@@ -12,7 +19,10 @@ export interface RelayPolicy {
 }
 
 /** `<PLATFORM>_ALLOW_BOTS` also takes upstream's none / mentions / all. */
-const BOTS_WORDS: BooleanWords = { truthy: [...BOOLEAN_WORDS.truthy, "all", "mentions"], falsy: [...BOOLEAN_WORDS.falsy, "none"] };
+const BOTS_WORDS: BooleanWords = {
+  truthy: [...BOOLEAN_WORDS.truthy, "all", "mentions"],
+  falsy: [...BOOLEAN_WORDS.falsy, "none"],
+};
 
 /** Platforms whose default policy is still declared (Discord always declares). */
 const ALWAYS_DECLARE = new Set(["discord"]);
@@ -26,21 +36,32 @@ const REQUIRE_ADDRESS_DEFAULT = new Set(["discord"]);
  * `allow_bots`). A platform whose policy is all defaults is omitted (nothing is sent), except
  * Discord.
  */
-export function resolvePolicies(platforms: readonly string[], source: SettingsSource): RelayPolicy[] {
+export function resolvePolicies(
+  platforms: readonly string[],
+  source: SettingsSource,
+): RelayPolicy[] {
   const out: RelayPolicy[] = [];
   for (const platform of platforms) {
     const P = platform.toUpperCase().replace(/[^A-Z0-9]/g, "_");
-    const key = (env: string, yaml: string) => ({ env: `${P}_${env}`, yaml: `platforms.${platform}.${yaml}` });
+    const key = (env: string, yaml: string) => ({
+      env: `${P}_${env}`,
+      yaml: `platforms.${platform}.${yaml}`,
+    });
     const get = (env: string, yaml: string): Sourced<unknown> | null => source.get(key(env, yaml));
 
     const mention = get("REQUIRE_MENTION", "require_mention");
-    const requireAddress = mention ? parseBoolean(mention).value : REQUIRE_ADDRESS_DEFAULT.has(platform);
+    const requireAddress = mention
+      ? parseBoolean(mention).value
+      : REQUIRE_ADDRESS_DEFAULT.has(platform);
     const free = get("FREE_RESPONSE_CHANNELS", "free_response_channels");
     const freeResponseScopes = free ? parseList(free).value : [];
     const bots = get("ALLOW_BOTS", "allow_bots");
     const allowOtherBots = bots ? parseBoolean(bots, BOTS_WORDS).value : false;
 
-    const isDefault = requireAddress === REQUIRE_ADDRESS_DEFAULT.has(platform) && freeResponseScopes.length === 0 && !allowOtherBots;
+    const isDefault =
+      requireAddress === REQUIRE_ADDRESS_DEFAULT.has(platform) &&
+      freeResponseScopes.length === 0 &&
+      !allowOtherBots;
     if (isDefault && !ALWAYS_DECLARE.has(platform)) continue;
     out.push({ platform, requireAddress, freeResponseScopes, allowOtherBots });
   }

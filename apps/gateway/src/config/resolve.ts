@@ -23,7 +23,11 @@ import {
   type SettingsSource,
   type Sourced,
 } from "@hermes/settings";
-import { DEFAULT_MEDIA_CACHE_MAX_AGE_MS, DEFAULT_MEDIA_CACHE_MAX_BYTES, type GatewayCommand } from "@hermes/relay-adapter";
+import {
+  DEFAULT_MEDIA_CACHE_MAX_AGE_MS,
+  DEFAULT_MEDIA_CACHE_MAX_BYTES,
+  type GatewayCommand,
+} from "@hermes/relay-adapter";
 import { DEFAULT_REACTION_PLATFORMS } from "../activity/turn-activity.js";
 import { resolvePhotonConfig, type PhotonConfig } from "../photon/config.js";
 import { resolvePolicies, type RelayPolicy } from "./policy.js";
@@ -95,13 +99,17 @@ export interface ResolveOptions {
 }
 
 /** Photon secrets the logs and errors must never show (the project secret may also sit in auth.json, read later). */
-const PHOTON_SECRET_KEYS = [{ env: "PHOTON_PROJECT_SECRET" }, { env: "PHOTON_WEBHOOK_SECRET" }] as const;
+const PHOTON_SECRET_KEYS = [
+  { env: "PHOTON_PROJECT_SECRET" },
+  { env: "PHOTON_WEBHOOK_SECRET" },
+] as const;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 const LOG_FORMATS = ["json", "pretty"] as const;
 
 /** `gateway.<key>` in config.yaml alongside the env var. */
-const key = (env: string, yaml?: string) => (yaml === undefined ? { env } : { env, yaml: `gateway.${yaml}` });
+const key = (env: string, yaml?: string) =>
+  yaml === undefined ? { env } : { env, yaml: `gateway.${yaml}` };
 
 /** HERMES_HOME, else ~/.hermes redirected by a sticky `active_profile` (via @hermes/credential-store). */
 export function resolveHome(env: ResolveOptions["env"], home: () => string = homedir): string {
@@ -158,19 +166,26 @@ function resolveFrom(source: SettingsSource, home: string, opts: ResolveOptions)
 }
 
 /** The relay bot ids as `{platform: {botId}}`; a malformed value is a warning and `{}`. */
-function relayBotIdsOf(settings: Settings, warnings: string[]): Sourced<Record<string, { botId?: string }>> {
+function relayBotIdsOf(
+  settings: Settings,
+  warnings: string[],
+): Sourced<Record<string, { botId?: string }>> {
   const raw = settings.raw(RELAY_KEYS.botIds);
   if (!raw) return orDefault(null, {});
   const parsed = parseRelayBotIds(raw.value);
   if (parsed !== null) return { ...raw, value: parsed };
-  warnings.push(`${raw.key} (from ${raw.source}) is not a JSON object like {"discord":{"botId":"..."}}; using {}`);
+  warnings.push(
+    `${raw.key} (from ${raw.source}) is not a JSON object like {"discord":{"botId":"..."}}; using {}`,
+  );
   return orDefault(null, {});
 }
 
 /** GATEWAY_AGENT / gateway.agent; the echo agent when unset. */
 function agentOf(settings: Settings): Sourced<AgentSpec> {
   const raw = settings.string(key("GATEWAY_AGENT", "agent"));
-  return orDefault<AgentSpec>(raw && { ...raw, value: parseAgent(raw, settings) }, { kind: "echo" });
+  return orDefault<AgentSpec>(raw && { ...raw, value: parseAgent(raw, settings) }, {
+    kind: "echo",
+  });
 }
 
 /** Every `<PLATFORM>_ALLOWED_USERS` in the environment, keyed by lower-case platform name. */
@@ -198,8 +213,14 @@ function selfProvisionSettings(source: SettingsSource, settings: Settings) {
 /** Where the legacy signed-HTTP receiver listens (off unless a port is set). */
 function inboundReceiverSettings(settings: Settings) {
   return {
-    inboundHost: orDefault(settings.string(key("GATEWAY_RELAY_INBOUND_HOST", "relay_inbound_host")), "127.0.0.1"),
-    inboundPort: orDefault(settings.int(key("GATEWAY_RELAY_INBOUND_PORT", "relay_inbound_port"), { min: 1, max: 65535 }), null),
+    inboundHost: orDefault(
+      settings.string(key("GATEWAY_RELAY_INBOUND_HOST", "relay_inbound_host")),
+      "127.0.0.1",
+    ),
+    inboundPort: orDefault(
+      settings.int(key("GATEWAY_RELAY_INBOUND_PORT", "relay_inbound_port"), { min: 1, max: 65535 }),
+      null,
+    ),
   };
 }
 
@@ -207,7 +228,13 @@ function inboundReceiverSettings(settings: Settings) {
 function agentProcessSettings(settings: Settings) {
   return {
     agentPassEnv: agentPassEnvOf(settings.list(key("GATEWAY_AGENT_PASS_ENV", "agent_pass_env"))),
-    agentTimeoutMs: orDefault(settings.int(key("GATEWAY_AGENT_TIMEOUT_MS", "agent_timeout_ms"), { min: 1, max: 86_400_000 }), 120_000),
+    agentTimeoutMs: orDefault(
+      settings.int(key("GATEWAY_AGENT_TIMEOUT_MS", "agent_timeout_ms"), {
+        min: 1,
+        max: 86_400_000,
+      }),
+      120_000,
+    ),
   };
 }
 
@@ -215,24 +242,45 @@ function agentProcessSettings(settings: Settings) {
 function healthSettings(settings: Settings) {
   return {
     healthHost: orDefault(settings.string(key("GATEWAY_HEALTH_HOST", "health_host")), "127.0.0.1"),
-    healthPort: orDefault(settings.int(key("GATEWAY_HEALTH_PORT", "health_port"), { min: 0, max: 65535 }), null),
+    healthPort: orDefault(
+      settings.int(key("GATEWAY_HEALTH_PORT", "health_port"), { min: 0, max: 65535 }),
+      null,
+    ),
   };
 }
 
 function drainAndLogSettings(settings: Settings) {
   return {
-    drainTimeoutMs: orDefault(settings.int(key("GATEWAY_DRAIN_TIMEOUT_MS", "drain_timeout_ms"), { min: 0, max: 3_600_000 }), 30_000),
-    logLevel: orDefault<string>(settings.oneOf(key("GATEWAY_LOG_LEVEL", "log_level"), LOG_LEVELS), "info"),
+    drainTimeoutMs: orDefault(
+      settings.int(key("GATEWAY_DRAIN_TIMEOUT_MS", "drain_timeout_ms"), { min: 0, max: 3_600_000 }),
+      30_000,
+    ),
+    logLevel: orDefault<string>(
+      settings.oneOf(key("GATEWAY_LOG_LEVEL", "log_level"), LOG_LEVELS),
+      "info",
+    ),
     // Unset: pretty when stdout is a terminal, else json.
-    logFormat: orDefault<"json" | "pretty", null>(settings.oneOf(key("GATEWAY_LOG_FORMAT", "log_format"), LOG_FORMATS), null),
+    logFormat: orDefault<"json" | "pretty", null>(
+      settings.oneOf(key("GATEWAY_LOG_FORMAT", "log_format"), LOG_FORMATS),
+      null,
+    ),
   };
 }
 
 /** Bounds on queued turns: all sessions together, and one session. */
 function queueBounds(settings: Settings) {
   return {
-    queueMaxTurns: orDefault(settings.int(key("GATEWAY_MAX_QUEUED_TURNS", "max_queued_turns"), { min: 1, max: 1_000_000 }), 10_000),
-    queueMaxPerSession: orDefault(settings.int(key("GATEWAY_MAX_QUEUED_PER_SESSION", "max_queued_per_session"), { min: 1, max: 100_000 }), 100),
+    queueMaxTurns: orDefault(
+      settings.int(key("GATEWAY_MAX_QUEUED_TURNS", "max_queued_turns"), { min: 1, max: 1_000_000 }),
+      10_000,
+    ),
+    queueMaxPerSession: orDefault(
+      settings.int(key("GATEWAY_MAX_QUEUED_PER_SESSION", "max_queued_per_session"), {
+        min: 1,
+        max: 100_000,
+      }),
+      100,
+    ),
   };
 }
 
@@ -241,42 +289,93 @@ function queueBounds(settings: Settings) {
  * `name:description`, or in YAML `{name, description?, args?}` (`args`: the hint of one optional
  * free-text option). Names Discord refuses are reported when the manifest is built.
  */
-function resolveCommands(source: SettingsSource, settings: Settings): Sourced<readonly GatewayCommand[]> {
+function resolveCommands(
+  source: SettingsSource,
+  settings: Settings,
+): Sourced<readonly GatewayCommand[]> {
   const envList = settings.list({ env: "GATEWAY_COMMANDS" });
   if (envList) return { ...envList, value: envList.value.map(commandOf) };
   const raw = source.yaml("gateway.commands");
   if (raw === null) return { value: [], source: "default", key: "" };
-  if (!Array.isArray(raw.value)) throw new SettingsError("SETTINGS_INVALID_VALUE", raw.key, raw.source, "expected a list of commands");
+  if (!Array.isArray(raw.value))
+    throw new SettingsError(
+      "SETTINGS_INVALID_VALUE",
+      raw.key,
+      raw.source,
+      "expected a list of commands",
+    );
   const out: GatewayCommand[] = [];
   for (const entry of raw.value as unknown[]) {
     if (typeof entry === "string") out.push(commandOf(entry));
-    else if (typeof entry === "object" && entry !== null && typeof (entry as { name?: unknown }).name === "string") {
+    else if (
+      typeof entry === "object" &&
+      entry !== null &&
+      typeof (entry as { name?: unknown }).name === "string"
+    ) {
       const e = entry as { name: string; description?: unknown; args?: unknown };
       const c: GatewayCommand = { name: e.name };
       if (typeof e.description === "string") c.description = e.description;
       if (typeof e.args === "string") c.argsHint = e.args;
       out.push(c);
-    } else throw new SettingsError("SETTINGS_INVALID_VALUE", raw.key, raw.source, "each command is a name, \"name:description\" or {name, description?, args?}");
+    } else
+      throw new SettingsError(
+        "SETTINGS_INVALID_VALUE",
+        raw.key,
+        raw.source,
+        'each command is a name, "name:description" or {name, description?, args?}',
+      );
   }
   return { value: out, source: raw.source, key: raw.key };
 }
 
 function commandOf(entry: string): GatewayCommand {
   const i = entry.indexOf(":");
-  return i === -1 ? { name: entry.trim() } : { name: entry.slice(0, i).trim(), description: entry.slice(i + 1).trim() };
+  return i === -1
+    ? { name: entry.trim() }
+    : { name: entry.slice(0, i).trim(), description: entry.slice(i + 1).trim() };
 }
 
 /** Agent protocol v2, activity and media settings (docs: README "Replies, media and activity"). */
 function activitySettings(settings: Settings) {
   const reactions = settings.list(key("GATEWAY_REACTIONS", "reactions"));
-  const platforms = reactions && { ...reactions, value: reactions.value.map((p) => p.toLowerCase()).filter((p) => p !== "none") };
+  const platforms = reactions && {
+    ...reactions,
+    value: reactions.value.map((p) => p.toLowerCase()).filter((p) => p !== "none"),
+  };
   return {
-    agentOutput: orDefault<"text" | "ndjson">(settings.oneOf(key("GATEWAY_AGENT_OUTPUT", "agent_output"), ["text", "ndjson"] as const), "text"),
+    agentOutput: orDefault<"text" | "ndjson">(
+      settings.oneOf(key("GATEWAY_AGENT_OUTPUT", "agent_output"), ["text", "ndjson"] as const),
+      "text",
+    ),
     reactionPlatforms: orDefault<readonly string[]>(platforms, DEFAULT_REACTION_PLATFORMS),
-    typingIntervalMs: orDefault(settings.int(key("GATEWAY_TYPING_INTERVAL_MS", "typing_interval_ms"), { min: 0, max: 60_000 }), 4000),
-    streamEditIntervalMs: orDefault(settings.int(key("GATEWAY_STREAM_EDIT_INTERVAL_MS", "stream_edit_interval_ms"), { min: 1000, max: 60_000 }), 1000),
-    mediaCacheMaxBytes: orDefault(settings.int(key("GATEWAY_MEDIA_CACHE_MAX_BYTES", "media_cache_max_bytes"), { min: 0, max: Number.MAX_SAFE_INTEGER }), DEFAULT_MEDIA_CACHE_MAX_BYTES),
-    mediaCacheMaxAgeMs: orDefault(settings.int(key("GATEWAY_MEDIA_CACHE_MAX_AGE_MS", "media_cache_max_age_ms"), { min: 0, max: Number.MAX_SAFE_INTEGER }), DEFAULT_MEDIA_CACHE_MAX_AGE_MS),
+    typingIntervalMs: orDefault(
+      settings.int(key("GATEWAY_TYPING_INTERVAL_MS", "typing_interval_ms"), {
+        min: 0,
+        max: 60_000,
+      }),
+      4000,
+    ),
+    streamEditIntervalMs: orDefault(
+      settings.int(key("GATEWAY_STREAM_EDIT_INTERVAL_MS", "stream_edit_interval_ms"), {
+        min: 1000,
+        max: 60_000,
+      }),
+      1000,
+    ),
+    mediaCacheMaxBytes: orDefault(
+      settings.int(key("GATEWAY_MEDIA_CACHE_MAX_BYTES", "media_cache_max_bytes"), {
+        min: 0,
+        max: Number.MAX_SAFE_INTEGER,
+      }),
+      DEFAULT_MEDIA_CACHE_MAX_BYTES,
+    ),
+    mediaCacheMaxAgeMs: orDefault(
+      settings.int(key("GATEWAY_MEDIA_CACHE_MAX_AGE_MS", "media_cache_max_age_ms"), {
+        min: 0,
+        max: Number.MAX_SAFE_INTEGER,
+      }),
+      DEFAULT_MEDIA_CACHE_MAX_AGE_MS,
+    ),
   };
 }
 
@@ -285,20 +384,40 @@ function parseAgent(s: Sourced<string>, settings: Settings): AgentSpec {
   if (v === "echo") return { kind: "echo" };
   if (v.startsWith("exec:")) {
     const command = v.slice(5).trim();
-    if (command === "") throw new SettingsError("SETTINGS_INVALID_VALUE", s.key, s.source, "exec: needs a command, e.g. exec:./my-agent.sh");
+    if (command === "")
+      throw new SettingsError(
+        "SETTINGS_INVALID_VALUE",
+        s.key,
+        s.source,
+        "exec: needs a command, e.g. exec:./my-agent.sh",
+      );
     return { kind: "exec", command };
   }
   // An http agent gets every message: the same URL policy as the relay (no userinfo, no plain
   // http off loopback unless GATEWAY_ALLOW_INSECURE_URLS).
-  if (/^https?:\/\//i.test(v)) return { kind: "http", url: parseUrl(s, { schemes: HTTP_URL_SCHEMES, ...settings.insecureUrls }).value };
-  throw new SettingsError("SETTINGS_INVALID_VALUE", s.key, s.source, 'expected "echo", "exec:<command>" or an http(s) URL');
+  if (/^https?:\/\//i.test(v))
+    return {
+      kind: "http",
+      url: parseUrl(s, { schemes: HTTP_URL_SCHEMES, ...settings.insecureUrls }).value,
+    };
+  throw new SettingsError(
+    "SETTINGS_INVALID_VALUE",
+    s.key,
+    s.source,
+    'expected "echo", "exec:<command>" or an http(s) URL',
+  );
 }
 
 function agentPassEnvOf(raw: Sourced<string[]> | null): Sourced<readonly string[]> {
   if (!raw) return { value: [], source: "default", key: "" };
   const bad = raw.value.find((n) => !/^[A-Z_]\w*$/i.test(n));
   if (bad !== undefined) {
-    throw new SettingsError("SETTINGS_INVALID_VALUE", raw.key, raw.source, `expected a comma list of environment variable names, got ${JSON.stringify(bad)}`);
+    throw new SettingsError(
+      "SETTINGS_INVALID_VALUE",
+      raw.key,
+      raw.source,
+      `expected a comma list of environment variable names, got ${JSON.stringify(bad)}`,
+    );
   }
   return raw;
 }

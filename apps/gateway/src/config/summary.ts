@@ -20,7 +20,13 @@ export interface ConfigEntry {
 export function configEntries(c: GatewayConfig): ConfigEntry[] {
   const entry = (name: string, label: string, s: Sourced<unknown>, secret = false): ConfigEntry => {
     const unset = s.value === null || (Array.isArray(s.value) && s.value.length === 0);
-    return { name, label, value: unset ? null : secret ? "<hidden>" : render(s.value), source: s.source, key: s.key };
+    return {
+      name,
+      label,
+      value: unset ? null : secret ? "<hidden>" : render(s.value),
+      source: s.source,
+      key: s.key,
+    };
   };
   return [
     entry("relayEnabled", "relay enabled", c.relayEnabled),
@@ -36,25 +42,49 @@ export function configEntries(c: GatewayConfig): ConfigEntry[] {
     entry("routeKeys", "route keys", c.relayRouteKeys),
     entry("instanceId", "instance id", c.relayInstanceId),
     entry("commands", "commands", { ...c.commands, value: c.commands.value.map((x) => x.name) }),
-    entry("inbound", "inbound", { ...c.inboundPort, value: c.inboundPort.value === null ? null : `${c.inboundHost.value}:${c.inboundPort.value}` }),
+    entry("inbound", "inbound", {
+      ...c.inboundPort,
+      value: c.inboundPort.value === null ? null : `${c.inboundHost.value}:${c.inboundPort.value}`,
+    }),
     entry("agent", "agent", c.agent),
     entry("agentTimeoutMs", "agent timeout ms", c.agentTimeoutMs),
     entry("agentPassEnv", "agent pass env", c.agentPassEnv),
     entry("agentOutput", "agent output", c.agentOutput),
-    entry("reactions", "reactions", { ...c.reactionPlatforms, value: c.reactionPlatforms.value.length === 0 ? "none" : c.reactionPlatforms.value }),
+    entry("reactions", "reactions", {
+      ...c.reactionPlatforms,
+      value: c.reactionPlatforms.value.length === 0 ? "none" : c.reactionPlatforms.value,
+    }),
     entry("typingIntervalMs", "typing every ms", c.typingIntervalMs),
     entry("streamEditIntervalMs", "stream edit ms", c.streamEditIntervalMs),
-    entry("mediaCache", "media cache", { ...c.mediaCacheMaxBytes, value: `${c.mediaCacheMaxBytes.value} bytes, ${c.mediaCacheMaxAgeMs.value} ms` }),
-    entry("health", "health", { ...c.healthPort, value: c.healthPort.value === null ? null : `${c.healthHost.value}:${c.healthPort.value}` }),
+    entry("mediaCache", "media cache", {
+      ...c.mediaCacheMaxBytes,
+      value: `${c.mediaCacheMaxBytes.value} bytes, ${c.mediaCacheMaxAgeMs.value} ms`,
+    }),
+    entry("health", "health", {
+      ...c.healthPort,
+      value: c.healthPort.value === null ? null : `${c.healthHost.value}:${c.healthPort.value}`,
+    }),
     entry("drainTimeoutMs", "drain timeout ms", c.drainTimeoutMs),
     entry("maxQueuedTurns", "max queued turns", c.queueMaxTurns),
     entry("maxQueuedPerSession", "max queued turns per session", c.queueMaxPerSession),
     entry("logLevel", "log level", c.logLevel),
-    entry("logFormat", "log format", { ...c.logFormat, value: c.logFormat.value ?? "auto (pretty on a terminal, else json)" }),
+    entry("logFormat", "log format", {
+      ...c.logFormat,
+      value: c.logFormat.value ?? "auto (pretty on a terminal, else json)",
+    }),
     entry("photonEnabled", "photon enabled", c.photon.enabled),
-    entry("photonAllowedUsers", "photon allowed", { ...c.photon.allowedUsers, value: c.photon.allowedUsers.value === "" ? null : c.photon.allowedUsers.value }),
+    entry("photonAllowedUsers", "photon allowed", {
+      ...c.photon.allowedUsers,
+      value: c.photon.allowedUsers.value === "" ? null : c.photon.allowedUsers.value,
+    }),
     entry("photonWorkingTapbacks", "photon tapbacks", c.photon.workingTapbacks),
-    entry("photonWebhook", "photon webhook", { ...c.photon.webhookPort, value: c.photon.webhookPort.value === null ? null : `${c.photon.webhookHost.value}:${c.photon.webhookPort.value}` }),
+    entry("photonWebhook", "photon webhook", {
+      ...c.photon.webhookPort,
+      value:
+        c.photon.webhookPort.value === null
+          ? null
+          : `${c.photon.webhookHost.value}:${c.photon.webhookPort.value}`,
+    }),
     entry("photonWebhookSecret", "webhook secret", c.photon.webhookSecret, true),
     entry("imessageAddress", "imessage address", c.photon.imessageAddress),
     entry("photonSilenceTimeoutMs", "photon silence ms", c.photon.silenceTimeoutMs),
@@ -68,7 +98,8 @@ function allowlists(c: GatewayConfig): Record<string, number> {
 
 /** Lines for `run --check`. */
 export function describeConfig(c: GatewayConfig): string[] {
-  const from = (e: ConfigEntry) => (e.source === "default" ? "default" : `${e.key} from ${e.source}`);
+  const from = (e: ConfigEntry) =>
+    e.source === "default" ? "default" : `${e.key} from ${e.source}`;
   const lists = Object.entries(allowlists(c));
   return [
     `home               ${c.home}`,
@@ -78,14 +109,25 @@ export function describeConfig(c: GatewayConfig): string[] {
 }
 
 /** The object `run --check --json` prints. */
-export function configJson(c: GatewayConfig): { home: string; settings: Record<string, Omit<ConfigEntry, "name" | "label">>; allowlists: Record<string, number>; warnings: readonly string[] } {
-  const settings = Object.fromEntries(configEntries(c).map(({ name, value, source, key }) => [name, { value, source, key }]));
+export function configJson(c: GatewayConfig): {
+  home: string;
+  settings: Record<string, Omit<ConfigEntry, "name" | "label">>;
+  allowlists: Record<string, number>;
+  warnings: readonly string[];
+} {
+  const settings = Object.fromEntries(
+    configEntries(c).map(({ name, value, source, key }) => [name, { value, source, key }]),
+  );
   return { home: c.home, settings, allowlists: allowlists(c), warnings: c.warnings };
 }
 
 /** How an agent backend is shown: its kind, the exec command, or only an HTTP URL's origin. */
 export function describeAgent(a: AgentSpec): string {
-  return a.kind === "echo" ? "echo" : a.kind === "exec" ? `exec:${a.command}` : `http ${new URL(a.url).origin}`;
+  return a.kind === "echo"
+    ? "echo"
+    : a.kind === "exec"
+      ? `exec:${a.command}`
+      : `http ${new URL(a.url).origin}`;
 }
 
 function asUrl(s: Sourced<string | null>): Sourced<string | null> {

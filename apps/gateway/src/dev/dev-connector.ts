@@ -17,7 +17,9 @@ export function parseGatewayCredentials(values: readonly string[]): Record<strin
     const id = i === -1 ? "" : v.slice(0, i).trim();
     const secret = i === -1 ? "" : v.slice(i + 1);
     if (id === "" || secret.trim() === "") {
-      throw new DevConnectorUsageError("--gateway expects ID:SECRET (both non-empty), e.g. --gateway gw-test:$(openssl rand -hex 32)");
+      throw new DevConnectorUsageError(
+        "--gateway expects ID:SECRET (both non-empty), e.g. --gateway gw-test:$(openssl rand -hex 32)",
+      );
     }
     (out[id] ??= []).push(secret);
   }
@@ -27,7 +29,10 @@ export function parseGatewayCredentials(values: readonly string[]): Record<strin
 export function parsePort(value: string | undefined): number {
   if (value === undefined) return 0;
   const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new DevConnectorUsageError(`--port expects an integer from 0 to 65535, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new DevConnectorUsageError(
+      `--port expects an integer from 0 to 65535, got ${JSON.stringify(value)}`,
+    );
   return n;
 }
 
@@ -52,17 +57,27 @@ export async function runDevConnector(opts: {
   try {
     await connector.start();
   } catch (e) {
-    opts.err.write(`hermes-gateway: ✗ could not listen on 127.0.0.1:${opts.port} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pick another --port\n`);
+    opts.err.write(
+      `hermes-gateway: ✗ could not listen on 127.0.0.1:${opts.port} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pick another --port\n`,
+    );
     return 1;
   }
   if (opts.verbose) {
     connector.on("frame", (f: { direction: string; gatewayId: string; frame: unknown }) => {
-      opts.err.write(`${f.direction === "in" ? "←" : "→"} ${f.gatewayId} ${JSON.stringify(f.frame)}\n`);
+      opts.err.write(
+        `${f.direction === "in" ? "←" : "→"} ${f.gatewayId} ${JSON.stringify(f.frame)}\n`,
+      );
     });
   }
-  const enrollment = opts.enrollToken === true ? { enrollmentToken: connector.issueEnrollmentToken() } : {};
-  opts.out.write(`${JSON.stringify({ url: connector.url, controlUrl: connector.controlUrl, controlToken: connector.controlToken, ...enrollment })}\n`);
-  if (unauthenticated) opts.err.write("hermes-gateway: no --gateway given: accepting dials without Authorization as gateway \"anonymous\"\n");
+  const enrollment =
+    opts.enrollToken === true ? { enrollmentToken: connector.issueEnrollmentToken() } : {};
+  opts.out.write(
+    `${JSON.stringify({ url: connector.url, controlUrl: connector.controlUrl, controlToken: connector.controlToken, ...enrollment })}\n`,
+  );
+  if (unauthenticated)
+    opts.err.write(
+      'hermes-gateway: no --gateway given: accepting dials without Authorization as gateway "anonymous"\n',
+    );
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);

@@ -57,7 +57,12 @@ export async function runDev(opts: DevOptions): Promise<number> {
   });
   if (opts.verbose) {
     connector.on("frame", (f: { direction: "in" | "out"; frame: { type: string } }) => {
-      say(paint("2", `${f.direction === "in" ? "gateway → connector" : "connector → gateway"} ${JSON.stringify(f.frame)}`));
+      say(
+        paint(
+          "2",
+          `${f.direction === "in" ? "gateway → connector" : "connector → gateway"} ${JSON.stringify(f.frame)}`,
+        ),
+      );
     });
   }
 
@@ -82,17 +87,33 @@ export async function runDev(opts: DevOptions): Promise<number> {
       text,
       message_type: "text",
       message_id: messageId,
-      source: { platform: "discord", chat_id: CHAT_ID, chat_type: "dm", user_id: "dev-user", user_name: "you" },
+      source: {
+        platform: "discord",
+        chat_id: CHAT_ID,
+        chat_type: "dm",
+        user_id: "dev-user",
+        user_name: "you",
+      },
     };
     const before = connector.outbound.length;
-    const done = new Promise<InboundOutcome | DroppedOutcome>((resolve) => waiting.set(messageId, resolve));
+    const done = new Promise<InboundOutcome | DroppedOutcome>((resolve) =>
+      waiting.set(messageId, resolve),
+    );
     connector.pushInbound(event, { gatewayId: GATEWAY_ID });
     const timeoutMs = config.agentTimeoutMs.value + 5_000;
     let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
       done,
       new Promise<InboundOutcome | DroppedOutcome>((resolve) => {
-        timer = setTimeout(() => resolve({ kind: "failed", code: "DEV_NO_REPLY", message: `no reply within ${timeoutMs} ms` }), timeoutMs);
+        timer = setTimeout(
+          () =>
+            resolve({
+              kind: "failed",
+              code: "DEV_NO_REPLY",
+              message: `no reply within ${timeoutMs} ms`,
+            }),
+          timeoutMs,
+        );
       }),
     ]);
     clearTimeout(timer);
@@ -114,8 +135,16 @@ export async function runDev(opts: DevOptions): Promise<number> {
   let code = 0;
   try {
     await connector.waitFor("handshake", () => true, 15_000);
-    say(paint("2", `connected: gateway ${GATEWAY_ID} ↔ reference connector ${connector.url} (agent: ${describeAgent(config.agent.value)})`));
-    code = await runTranscript({ script: opts.script, input: opts.input, out: opts.out, paint }, async (text) => show(await send(text)));
+    say(
+      paint(
+        "2",
+        `connected: gateway ${GATEWAY_ID} ↔ reference connector ${connector.url} (agent: ${describeAgent(config.agent.value)})`,
+      ),
+    );
+    code = await runTranscript(
+      { script: opts.script, input: opts.input, out: opts.out, paint },
+      async (text) => show(await send(text)),
+    );
   } catch (e) {
     say(paint("31", `✗ ${(e as Error).message}`));
     code = 1;

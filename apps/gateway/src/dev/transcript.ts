@@ -9,7 +9,10 @@ export interface TranscriptOptions {
 }
 
 /** Resolves 1 when a scripted message got no good answer (`send` resolved false), else 0. */
-export async function runTranscript(opts: TranscriptOptions, send: (text: string) => Promise<boolean>): Promise<number> {
+export async function runTranscript(
+  opts: TranscriptOptions,
+  send: (text: string) => Promise<boolean>,
+): Promise<number> {
   const say = (s: string) => opts.out.write(`${s}\n`);
   let code = 0;
   if (opts.script !== undefined) {

@@ -8,26 +8,38 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export interface HealthState {
-  readonly relay: { readonly state: string; readonly platform: string | null; readonly dialCount: number; readonly lastClose: { readonly code: number; readonly reason: string } | null; readonly authRevoked: boolean } | null;
+  readonly relay: {
+    readonly state: string;
+    readonly platform: string | null;
+    readonly dialCount: number;
+    readonly lastClose: { readonly code: number; readonly reason: string } | null;
+    readonly authRevoked: boolean;
+  } | null;
   readonly turnsInFlight: number;
   readonly draining: boolean;
   /** The iMessage channel's health (`PhotonChannelHealth`) when Photon is enabled. */
   readonly photon?: { readonly state: string };
 }
 
-export type Readiness = { readonly ready: true } | { readonly ready: false; readonly reason: string };
+export type Readiness =
+  { readonly ready: true } | { readonly ready: false; readonly reason: string };
 
 /** Ready = the link is handshaken and the gateway takes turns. The reason names what is missing. */
 export function readinessOf(state: HealthState): Readiness {
   const relay = state.relay;
   if (relay === null && state.photon !== undefined) {
     if (state.draining) return { ready: false, reason: "draining: the gateway is shutting down" };
-    return state.photon.state === "running" ? { ready: true } : { ready: false, reason: `photon channel ${state.photon.state}` };
+    return state.photon.state === "running"
+      ? { ready: true }
+      : { ready: false, reason: `photon channel ${state.photon.state}` };
   }
   if (relay === null) return { ready: false, reason: "no relay link configured" };
-  if (relay.authRevoked || relay.state === "disabled") return { ready: false, reason: "relay disabled: the connector revoked this gateway's secret" };
-  if (state.draining || relay.state === "stopping") return { ready: false, reason: "draining: the gateway is shutting down" };
-  if (relay.state !== "connected") return { ready: false, reason: `relay link ${relay.state} (not handshaken)` };
+  if (relay.authRevoked || relay.state === "disabled")
+    return { ready: false, reason: "relay disabled: the connector revoked this gateway's secret" };
+  if (state.draining || relay.state === "stopping")
+    return { ready: false, reason: "draining: the gateway is shutting down" };
+  if (relay.state !== "connected")
+    return { ready: false, reason: `relay link ${relay.state} (not handshaken)` };
   return { ready: true };
 }
 
@@ -46,17 +58,34 @@ export interface HealthServer {
 const JSON_HEADERS = { "content-type": "application/json", "cache-control": "no-store" };
 const PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 
-export async function startHealthServer(opts: { host: string; port: number; state: () => HealthState; metrics?: MetricsSource }): Promise<HealthServer> {
+export async function startHealthServer(opts: {
+  host: string;
+  port: number;
+  state: () => HealthState;
+  metrics?: MetricsSource;
+}): Promise<HealthServer> {
   const server = createServer((req, res) => {
     const path = (req.url ?? "").split("?")[0] ?? "";
     if (!PATHS.has(path) || (path === "/metrics" && opts.metrics === undefined)) {
-      return void res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not found"}');
+      return void res
+        .writeHead(404, { "content-type": "application/json" })
+        .end('{"error":"not found"}');
     }
-    if (req.method !== "GET" && req.method !== "HEAD") return void res.writeHead(405, { allow: "GET, HEAD" }).end();
+    if (req.method !== "GET" && req.method !== "HEAD")
+      return void res.writeHead(405, { allow: "GET, HEAD" }).end();
     if (path === "/metrics") {
       opts.metrics!.render().then(
-        (text) => res.writeHead(200, { "content-type": opts.metrics!.contentType, "cache-control": "no-store" }).end(text),
-        () => res.writeHead(500, { "content-type": "application/json" }).end('{"error":"metrics unavailable"}'),
+        (text) =>
+          res
+            .writeHead(200, {
+              "content-type": opts.metrics!.contentType,
+              "cache-control": "no-store",
+            })
+            .end(text),
+        () =>
+          res
+            .writeHead(500, { "content-type": "application/json" })
+            .end('{"error":"metrics unavailable"}'),
       );
       return;
     }
@@ -64,13 +93,17 @@ export async function startHealthServer(opts: { host: string; port: number; stat
     try {
       state = opts.state();
     } catch {
-      return void res.writeHead(500, { "content-type": "application/json" }).end('{"error":"state unavailable"}');
+      return void res
+        .writeHead(500, { "content-type": "application/json" })
+        .end('{"error":"state unavailable"}');
     }
     if (path === "/readyz") {
       const r = readinessOf(state);
       return void res.writeHead(r.ready ? 200 : 503, JSON_HEADERS).end(JSON.stringify(r));
     }
-    res.writeHead(200, JSON_HEADERS).end(JSON.stringify({ ok: !(state.relay?.authRevoked ?? false), ...state }));
+    res
+      .writeHead(200, JSON_HEADERS)
+      .end(JSON.stringify({ ok: !(state.relay?.authRevoked ?? false), ...state }));
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -10,7 +10,8 @@ import type pinoPretty from "pino-pretty";
 
 // pino-pretty (and its dependencies) load only for pretty output: a daemon logging JSON under
 // a supervisor should not pay for them at start-up (the scale-to-zero wake path waits on it).
-const loadPretty = (): typeof pinoPretty => createRequire(import.meta.url)("pino-pretty") as typeof pinoPretty;
+const loadPretty = (): typeof pinoPretty =>
+  createRequire(import.meta.url)("pino-pretty") as typeof pinoPretty;
 
 export type LogFormat = "json" | "pretty";
 export const LOG_FORMATS: readonly LogFormat[] = ["json", "pretty"];
@@ -21,7 +22,10 @@ export function chooseLogFormat(configured: LogFormat | null, stdoutIsTTY: boole
 }
 
 /** Colour only for a terminal, and never when NO_COLOR is set to a non-empty value (no-color.org). */
-export function colorAllowed(env: Readonly<Record<string, string | undefined>>, stdoutIsTTY: boolean): boolean {
+export function colorAllowed(
+  env: Readonly<Record<string, string | undefined>>,
+  stdoutIsTTY: boolean,
+): boolean {
   return stdoutIsTTY && (env["NO_COLOR"] ?? "") === "";
 }
 

@@ -4,7 +4,16 @@
 export const METRICS_PREFIX = "hermes_gateway_";
 
 /** How a handled inbound message ended (`hermes_gateway_turns_total{outcome}`). */
-export const TURN_OUTCOMES = ["replied", "empty", "denied", "failed", "cancelled", "draining", "shed", "duplicate"] as const;
+export const TURN_OUTCOMES = [
+  "replied",
+  "empty",
+  "denied",
+  "failed",
+  "cancelled",
+  "draining",
+  "shed",
+  "duplicate",
+] as const;
 export type TurnOutcome = (typeof TURN_OUTCOMES)[number];
 
 /** How one outbound request ended (`hermes_gateway_outbound_results_total{kind}`). */
@@ -41,7 +50,11 @@ export interface MetricsRecorder {
 export const NO_METRICS: MetricsRecorder = { turn() {}, duplicate() {}, shed() {}, outbound() {} };
 
 /** Classify an outbound result dict (docs/contract/relay.md#outbound-results) for `outbound(kind)`. */
-export function outboundKind(result: { readonly success?: boolean; readonly ambiguous?: boolean; readonly [key: string]: unknown }): OutboundKind {
+export function outboundKind(result: {
+  readonly success?: boolean;
+  readonly ambiguous?: boolean;
+  readonly [key: string]: unknown;
+}): OutboundKind {
   if (result.success === true) return "ok";
   if (result.unsupported === true) return "unsupported";
   if (result.code === "egress_declined") return "declined";

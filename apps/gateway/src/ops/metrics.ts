@@ -9,7 +9,16 @@
 // health port is set (nothing could scrape it otherwise): see metrics-events.ts for the
 // recorder interface the rest of the gateway uses, and its no-op.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import { LINK_STATES, METRICS_PREFIX, OUTBOUND_KINDS, TURN_OUTCOMES, type MetricsRecorder, type MetricsSnapshot, type OutboundKind, type TurnOutcome } from "./metrics-events.js";
+import {
+  LINK_STATES,
+  METRICS_PREFIX,
+  OUTBOUND_KINDS,
+  TURN_OUTCOMES,
+  type MetricsRecorder,
+  type MetricsSnapshot,
+  type OutboundKind,
+  type TurnOutcome,
+} from "./metrics-events.js";
 
 export interface GatewayMetricsOptions {
   readonly collect: () => MetricsSnapshot;
@@ -32,10 +41,12 @@ export class GatewayMetrics implements MetricsRecorder {
   constructor(opts: GatewayMetricsOptions) {
     const registers = [this.registry];
     const snapshot = opts.collect; // cheap reads of runtime state, once per gauge per scrape
-    new Gauge({ name: `${METRICS_PREFIX}info`, help: "Always 1; the version of the running gateway as a label.", labelNames: ["version"], registers }).set(
-      { version: opts.version },
-      1,
-    );
+    new Gauge({
+      name: `${METRICS_PREFIX}info`,
+      help: "Always 1; the version of the running gateway as a label.",
+      labelNames: ["version"],
+      registers,
+    }).set({ version: opts.version }, 1);
     new Gauge({
       name: `${METRICS_PREFIX}link_state`,
       help: "1 for the relay link's current state, 0 for the others.",
@@ -71,7 +82,12 @@ export class GatewayMetrics implements MetricsRecorder {
         }
       },
     });
-    this.#turns = new Counter({ name: `${METRICS_PREFIX}turns_total`, help: "Inbound messages handled, by outcome.", labelNames: ["outcome"], registers });
+    this.#turns = new Counter({
+      name: `${METRICS_PREFIX}turns_total`,
+      help: "Inbound messages handled, by outcome.",
+      labelNames: ["outcome"],
+      registers,
+    });
     for (const outcome of TURN_OUTCOMES) this.#turns.inc({ outcome }, 0); // every series present from the first scrape
     this.#latency = new Histogram({
       name: `${METRICS_PREFIX}turn_duration_seconds`,
@@ -81,19 +97,41 @@ export class GatewayMetrics implements MetricsRecorder {
       registers,
     });
     const stateGauge = (name: string, help: string, read: (s: MetricsSnapshot) => number) =>
-      new Gauge({ name: `${METRICS_PREFIX}${name}`, help, registers, collect() { this.set(read(snapshot())); } });
-    stateGauge("queue_depth", "Turns accepted and waiting for their session's running turn.", (s) => s.queueDepth);
+      new Gauge({
+        name: `${METRICS_PREFIX}${name}`,
+        help,
+        registers,
+        collect() {
+          this.set(read(snapshot()));
+        },
+      });
+    stateGauge(
+      "queue_depth",
+      "Turns accepted and waiting for their session's running turn.",
+      (s) => s.queueDepth,
+    );
     stateGauge("turns_in_flight", "Turns running now.", (s) => s.turnsInFlight);
-    this.#duplicates = new Counter({ name: `${METRICS_PREFIX}duplicates_dropped_total`, help: "Inbound messages dropped as already seen (at-least-once redelivery).", registers });
-    this.#outbound = new Counter({ name: `${METRICS_PREFIX}outbound_results_total`, help: "Outbound requests to the connector, by result kind.", labelNames: ["kind"], registers });
+    this.#duplicates = new Counter({
+      name: `${METRICS_PREFIX}duplicates_dropped_total`,
+      help: "Inbound messages dropped as already seen (at-least-once redelivery).",
+      registers,
+    });
+    this.#outbound = new Counter({
+      name: `${METRICS_PREFIX}outbound_results_total`,
+      help: "Outbound requests to the connector, by result kind.",
+      labelNames: ["kind"],
+      registers,
+    });
     for (const kind of OUTBOUND_KINDS) this.#outbound.inc({ kind }, 0);
-    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: METRICS_PREFIX });
+    if (opts.processMetrics !== false)
+      collectDefaultMetrics({ register: this.registry, prefix: METRICS_PREFIX });
   }
 
   /** One handled inbound message; `seconds` (when it ran) feeds the latency histogram. */
   turn(outcome: TurnOutcome, seconds?: number): void {
     this.#turns.inc({ outcome });
-    if (seconds !== undefined && Number.isFinite(seconds) && seconds >= 0) this.#latency.observe({ outcome }, seconds);
+    if (seconds !== undefined && Number.isFinite(seconds) && seconds >= 0)
+      this.#latency.observe({ outcome }, seconds);
   }
 
   /** An inbound message dropped as a duplicate (counted as a turn outcome too). */

@@ -8,7 +8,14 @@ export type PhotonAgentEvent = RelayMessageEvent;
 export function toAgentEvent(message: PhotonInboundMessage): PhotonAgentEvent {
   const media = message.media
     .filter((m) => m.path !== null)
-    .map((m) => ({ url: m.path ?? "", kind: m.kind, mime: m.mimeType, size: m.size, filename: m.fileName, caption: null }));
+    .map((m) => ({
+      url: m.path ?? "",
+      kind: m.kind,
+      mime: m.mimeType,
+      size: m.size,
+      filename: m.fileName,
+      caption: null,
+    }));
   return {
     text: message.text,
     messageType: message.messageType,
@@ -44,7 +51,12 @@ export function toAgentEvent(message: PhotonInboundMessage): PhotonAgentEvent {
     contextText: null,
     contextError: null,
     promptResponse: message.promptResponse
-      ? { promptId: message.messageId, optionId: message.promptResponse.title, label: message.promptResponse.title, promptMessageId: null }
+      ? {
+          promptId: message.messageId,
+          optionId: message.promptResponse.title,
+          label: message.promptResponse.title,
+          promptMessageId: null,
+        }
       : null,
   };
 }

@@ -34,20 +34,41 @@ export interface PhotonConfig {
 
 const photonKey = (env: string, yaml: string) => ({ env, yaml: `platforms.photon.${yaml}` });
 
-export function resolvePhotonConfig(settings: Settings, env: Readonly<Record<string, string | undefined>>): PhotonConfig {
+export function resolvePhotonConfig(
+  settings: Settings,
+  env: Readonly<Record<string, string | undefined>>,
+): PhotonConfig {
   const address = env["SPECTRUM_IMESSAGE_ADDRESS"]?.trim();
   return {
     enabled: orDefault(settings.bool(photonKey("PHOTON_ENABLED", "enabled")), false),
     allowedUsers: orDefault(settings.string({ env: "PHOTON_ALLOWED_USERS" }), ""),
-    requireMention: orDefault(settings.bool(photonKey("PHOTON_REQUIRE_MENTION", "require_mention")), true),
-    readReceipts: orDefault(settings.bool(photonKey("PHOTON_READ_RECEIPTS", "read_receipts")), false),
-    workingTapbacks: orDefault(settings.bool(photonKey("PHOTON_WORKING_TAPBACKS", "working_tapbacks")), false),
+    requireMention: orDefault(
+      settings.bool(photonKey("PHOTON_REQUIRE_MENTION", "require_mention")),
+      true,
+    ),
+    readReceipts: orDefault(
+      settings.bool(photonKey("PHOTON_READ_RECEIPTS", "read_receipts")),
+      false,
+    ),
+    workingTapbacks: orDefault(
+      settings.bool(photonKey("PHOTON_WORKING_TAPBACKS", "working_tapbacks")),
+      false,
+    ),
     silenceTimeoutMs: orDefault(
-      settings.int(photonKey("PHOTON_STREAM_SILENCE_TIMEOUT_MS", "stream_silence_timeout_ms"), { min: 100, max: 3_600_000 }),
+      settings.int(photonKey("PHOTON_STREAM_SILENCE_TIMEOUT_MS", "stream_silence_timeout_ms"), {
+        min: 100,
+        max: 3_600_000,
+      }),
       60_000,
     ),
-    webhookPort: orDefault(settings.int(photonKey("PHOTON_WEBHOOK_PORT", "webhook_port"), { min: 0, max: 65535 }), null),
-    webhookHost: orDefault(settings.string(photonKey("PHOTON_WEBHOOK_HOST", "webhook_host")), "127.0.0.1"),
+    webhookPort: orDefault(
+      settings.int(photonKey("PHOTON_WEBHOOK_PORT", "webhook_port"), { min: 0, max: 65535 }),
+      null,
+    ),
+    webhookHost: orDefault(
+      settings.string(photonKey("PHOTON_WEBHOOK_HOST", "webhook_host")),
+      "127.0.0.1",
+    ),
     webhookSecret: orDefault(settings.string({ env: "PHOTON_WEBHOOK_SECRET" }), null),
     imessageAddress: address
       ? { value: address, source: "env", key: "SPECTRUM_IMESSAGE_ADDRESS" }

@@ -40,7 +40,11 @@ export async function runDevImessage(opts: DevImessageOptions): Promise<number> 
   const fake = await SpectrumFake.start({ heartbeatIntervalMs: 1000 });
   const caFile = await fake.writeCaFile(home);
   // The project credentials go where `hermes photon setup` leaves them, never in the child's env.
-  writeFileSync(join(home, ".env"), `PHOTON_PROJECT_ID=${fake.projectId}\nPHOTON_PROJECT_SECRET=${fake.projectSecret}\n`, { mode: 0o600 });
+  writeFileSync(
+    join(home, ".env"),
+    `PHOTON_PROJECT_ID=${fake.projectId}\nPHOTON_PROJECT_SECRET=${fake.projectSecret}\n`,
+    { mode: 0o600 },
+  );
   const childEnv: Record<string, string> = {
     PATH: opts.env["PATH"] ?? "",
     HERMES_HOME: home,
@@ -53,7 +57,10 @@ export async function runDevImessage(opts: DevImessageOptions): Promise<number> 
     ...(opts.env["HOME"] !== undefined ? { HOME: opts.env["HOME"] } : {}),
     ...fake.sdkEnvironment(caFile),
   };
-  const child = spawn(opts.self[0] ?? process.execPath, [...opts.self.slice(1), "run"], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(opts.self[0] ?? process.execPath, [...opts.self.slice(1), "run"], {
+    env: childEnv,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const turnEnds: Array<{ msg: string; code?: string }> = [];
   let wake: (() => void) | null = null;
   let exited: number | null | undefined;
@@ -67,8 +74,16 @@ export async function runDevImessage(opts: DevImessageOptions): Promise<number> 
       entry = null;
     }
     if (opts.verbose) opts.err.write(`${line}\n`);
-    if (entry && entry.component === "photon" && typeof entry.msg === "string" && TURN_END.has(entry.msg)) {
-      turnEnds.push({ msg: entry.msg, ...(typeof entry.code === "string" ? { code: entry.code } : {}) });
+    if (
+      entry &&
+      entry.component === "photon" &&
+      typeof entry.msg === "string" &&
+      TURN_END.has(entry.msg)
+    ) {
+      turnEnds.push({
+        msg: entry.msg,
+        ...(typeof entry.code === "string" ? { code: entry.code } : {}),
+      });
       wake?.();
     }
   });
@@ -102,7 +117,8 @@ export async function runDevImessage(opts: DevImessageOptions): Promise<number> 
     const end = turnEnds[turnsSeen];
     turnsSeen = turnEnds.length;
     for (const sent of fake.sends.slice(before)) {
-      if (sent.request["chatGuid"] === chat) say(`${paint("36", "agent ›")} ${String(sent.request["text"] ?? "")}`);
+      if (sent.request["chatGuid"] === chat)
+        say(`${paint("36", "agent ›")} ${String(sent.request["text"] ?? "")}`);
     }
     if (!ended || !end) {
       say(paint("31", "✗ no reply from the gateway"));
@@ -115,9 +131,20 @@ export async function runDevImessage(opts: DevImessageOptions): Promise<number> 
   try {
     // Up once the SDK's streams and the channel's watch are subscribed (3 streams).
     const up = await waitUntil(() => fake.openStreamCount >= 3, STARTUP_TIMEOUT_MS);
-    if (!up) throw new Error(`the gateway did not connect to the Spectrum fake${exited !== undefined ? ` (it exited ${exited}): ${stderrTail.trim()}` : ""}`);
-    say(paint("2", `connected: hermes-gateway (iMessage via spectrum-ts) ↔ Spectrum fake ${fake.imessageAddress}; you are ${DEV_IMESSAGE_USER}`));
-    code = await runTranscript({ script: opts.script, input: opts.input, out: opts.out, paint }, send);
+    if (!up)
+      throw new Error(
+        `the gateway did not connect to the Spectrum fake${exited !== undefined ? ` (it exited ${exited}): ${stderrTail.trim()}` : ""}`,
+      );
+    say(
+      paint(
+        "2",
+        `connected: hermes-gateway (iMessage via spectrum-ts) ↔ Spectrum fake ${fake.imessageAddress}; you are ${DEV_IMESSAGE_USER}`,
+      ),
+    );
+    code = await runTranscript(
+      { script: opts.script, input: opts.input, out: opts.out, paint },
+      send,
+    );
   } catch (e) {
     say(paint("31", `✗ ${(e as Error).message}`));
     code = 1;

@@ -9,7 +9,11 @@ const PREFIX = `${METRICS_PREFIX}photon_`;
 const CHANNEL_STATES = ["stopped", "starting", "running", "reconnecting", "failed"] as const;
 const STREAM_STATES = ["stopped", "connecting", "live", "backing_off"] as const;
 
-export function registerPhotonMetrics(registry: Registry, read: () => PhotonChannelHealth | null, now: () => number = Date.now): void {
+export function registerPhotonMetrics(
+  registry: Registry,
+  read: () => PhotonChannelHealth | null,
+  now: () => number = Date.now,
+): void {
   const registers = [registry];
   new Gauge({
     name: `${PREFIX}channel_state`,
@@ -71,12 +75,44 @@ export function registerPhotonMetrics(registry: Registry, read: () => PhotonChan
     });
   };
   monotonic("inbound_total", "Inbound messages handed to the gateway.", (h) => h.inbound);
-  monotonic("denied_total", "Inbound messages from senders not in PHOTON_ALLOWED_USERS (never reach the agent).", (h) => h.denied);
-  monotonic("duplicates_total", "Inbound messages dropped by the channel as already handled.", (h) => h.duplicates);
-  monotonic("recovered_total", "Messages handed over through the watch: caught up after a restart or a dead stream.", (h) => h.recovered);
-  monotonic("silent_streams_total", "Streams torn down because they stayed silent past the deadline (zombies).", (h) => h.watch?.silentEpisodes ?? 0);
-  monotonic("stream_failures_total", "Watched streams that ended or failed (drops, refusals).", (h) => h.watch?.failures ?? 0);
-  monotonic("sdk_restarts_total", "Restarts of the spectrum-ts SDK after its streams were judged dead.", (h) => h.sdkRestarts);
-  monotonic("gaps_total", "Catch-ups Photon refused (events no longer held): messages may be lost.", (h) => h.gaps);
-  monotonic("rate_limit_retries_total", "Outbound calls refused with RESOURCE_EXHAUSTED and waited out.", (h) => h.sendQueue.rateLimitRetries);
+  monotonic(
+    "denied_total",
+    "Inbound messages from senders not in PHOTON_ALLOWED_USERS (never reach the agent).",
+    (h) => h.denied,
+  );
+  monotonic(
+    "duplicates_total",
+    "Inbound messages dropped by the channel as already handled.",
+    (h) => h.duplicates,
+  );
+  monotonic(
+    "recovered_total",
+    "Messages handed over through the watch: caught up after a restart or a dead stream.",
+    (h) => h.recovered,
+  );
+  monotonic(
+    "silent_streams_total",
+    "Streams torn down because they stayed silent past the deadline (zombies).",
+    (h) => h.watch?.silentEpisodes ?? 0,
+  );
+  monotonic(
+    "stream_failures_total",
+    "Watched streams that ended or failed (drops, refusals).",
+    (h) => h.watch?.failures ?? 0,
+  );
+  monotonic(
+    "sdk_restarts_total",
+    "Restarts of the spectrum-ts SDK after its streams were judged dead.",
+    (h) => h.sdkRestarts,
+  );
+  monotonic(
+    "gaps_total",
+    "Catch-ups Photon refused (events no longer held): messages may be lost.",
+    (h) => h.gaps,
+  );
+  monotonic(
+    "rate_limit_retries_total",
+    "Outbound calls refused with RESOURCE_EXHAUSTED and waited out.",
+    (h) => h.sendQueue.rateLimitRetries,
+  );
 }

@@ -8,14 +8,24 @@
 // tells the channel the message was taken; a turn that did not finish runs again after a restart,
 // a finished one is never answered again.
 import { loadProjectCredentials } from "@hermes/credential-store";
-import { PhotonChannel, PhotonSendError, type PhotonChannelHealth, type PhotonChannelOptions, type PhotonInboundMessage } from "@hermes/photon-channel";
+import {
+  PhotonChannel,
+  PhotonSendError,
+  type PhotonChannelHealth,
+  type PhotonChannelOptions,
+  type PhotonInboundMessage,
+} from "@hermes/photon-channel";
 import type { Logger } from "pino";
 import { join } from "node:path";
 import { REACTION_DONE, REACTION_FAILED, REACTION_WORKING } from "../activity/turn-activity.js";
 import type { AgentBackend } from "../agent/types.js";
 import type { GatewayConfig } from "../config/resolve.js";
 import type { MetricsRecorder } from "../ops/metrics-events.js";
-import { runInboundTurn, type InboundDeps, type InboundOutcome } from "../pipeline/handle-inbound.js";
+import {
+  runInboundTurn,
+  type InboundDeps,
+  type InboundOutcome,
+} from "../pipeline/handle-inbound.js";
 import { journalPath, TurnJournal } from "../turns/journal.js";
 import type { ChatOutbound } from "../reply/chat-outbound.js";
 import type { TurnScheduler } from "../turns/scheduler.js";
@@ -48,7 +58,10 @@ export interface PhotonRuntimeOptions {
   readonly journal: boolean;
   /** Read at each event: the gateway loads its metrics after start. */
   readonly metrics: () => MetricsRecorder;
-  readonly onOutcome?: (event: PhotonAgentEvent, outcome: InboundOutcome | { readonly kind: "duplicate" }) => void;
+  readonly onOutcome?: (
+    event: PhotonAgentEvent,
+    outcome: InboundOutcome | { readonly kind: "duplicate" },
+  ) => void;
   /** Tests shorten the channel's deadlines. */
   readonly channel?: Partial<Pick<PhotonChannelOptions, "watch" | "sendQueue">>;
 }
@@ -61,7 +74,11 @@ export class PhotonRuntime {
   readonly #deps: Omit<InboundDeps, "authorize">;
   #webhook: PhotonWebhookReceiver | null = null;
 
-  private constructor(opts: PhotonRuntimeOptions, channel: PhotonChannel, journal: TurnJournal<PhotonAgentEvent> | null) {
+  private constructor(
+    opts: PhotonRuntimeOptions,
+    channel: PhotonChannel,
+    journal: TurnJournal<PhotonAgentEvent> | null,
+  ) {
     this.#opts = opts;
     this.#log = opts.log;
     this.#channel = channel;
@@ -84,7 +101,13 @@ export class PhotonRuntime {
     const channel = this.#channel;
     const metrics = this.#opts.metrics;
     return {
-      capabilities: { platform: PHOTON_PLATFORM, maxMessageLength: Number.MAX_SAFE_INTEGER, lenUnit: "chars", supports: () => false, streaming: false },
+      capabilities: {
+        platform: PHOTON_PLATFORM,
+        maxMessageLength: Number.MAX_SAFE_INTEGER,
+        lenUnit: "chars",
+        supports: () => false,
+        streaming: false,
+      },
       async send(text) {
         try {
           await channel.sendText(event.source.chat_id, text);
@@ -97,7 +120,11 @@ export class PhotonRuntime {
         }
       },
       action: async () => ({ success: false, unsupported: true, error: "not offered on iMessage" }),
-      upload: async () => ({ ok: false, code: "MEDIA_FILE", message: "uploads are not offered on iMessage" }),
+      upload: async () => ({
+        ok: false,
+        code: "MEDIA_FILE",
+        message: "uploads are not offered on iMessage",
+      }),
     };
   }
 
@@ -115,10 +142,16 @@ export class PhotonRuntime {
     let journal: TurnJournal<PhotonAgentEvent> | null = null;
     let unfinished: ReadonlyArray<{ readonly key: string; readonly event: PhotonAgentEvent }> = [];
     if (opts.journal) {
-      const opened = TurnJournal.open<PhotonAgentEvent>(journalPath(c.home, `photon-${credentials.projectId}`));
+      const opened = TurnJournal.open<PhotonAgentEvent>(
+        journalPath(c.home, `photon-${credentials.projectId}`),
+      );
       journal = opened.journal;
       unfinished = opened.unfinished;
-      if (opened.skippedLines > 0) opts.log.warn({ skipped: opened.skippedLines }, "photon turn journal: unreadable lines skipped");
+      if (opened.skippedLines > 0)
+        opts.log.warn(
+          { skipped: opened.skippedLines },
+          "photon turn journal: unreadable lines skipped",
+        );
     }
     // The channel's handler needs the runtime, which needs the channel: bound once both exist.
     const bound: { runtime: PhotonRuntime | null } = { runtime: null };
@@ -142,7 +175,8 @@ export class PhotonRuntime {
         error: (m: string) => channelLog.error(m),
       },
       onMessage: (message) => bound.runtime?.onMessage(message),
-      onReaction: (reaction) => channelLog.debug({ chatId: reaction.chatId, emoji: reaction.emoji }, "tapback received"),
+      onReaction: (reaction) =>
+        channelLog.debug({ chatId: reaction.chatId, emoji: reaction.emoji }, "tapback received"),
     });
     const runtime = new PhotonRuntime(opts, channel, journal);
     bound.runtime = runtime;
@@ -152,29 +186,52 @@ export class PhotonRuntime {
       journal?.close();
       const code = (error as { code?: unknown }).code;
       if (code === "auth_or_config" || code === "target_not_allowed") {
-        throw new PhotonStartError("PHOTON_AUTH_OR_CONFIG", "Photon refused the project credentials; run `hermes photon setup` (or check PHOTON_PROJECT_ID / PHOTON_PROJECT_SECRET)");
+        throw new PhotonStartError(
+          "PHOTON_AUTH_OR_CONFIG",
+          "Photon refused the project credentials; run `hermes photon setup` (or check PHOTON_PROJECT_ID / PHOTON_PROJECT_SECRET)",
+        );
       }
-      throw new PhotonStartError("PHOTON_START_FAILED", `the Photon channel could not start (${typeof code === "string" ? code : "error"})`);
+      throw new PhotonStartError(
+        "PHOTON_START_FAILED",
+        `the Photon channel could not start (${typeof code === "string" ? code : "error"})`,
+      );
     }
     if (c.photon.webhookPort.value !== null) {
-      if (c.photon.webhookSecret.value === null) opts.log.error("PHOTON_WEBHOOK_SECRET is not set: every webhook delivery is refused (500) until it is");
+      if (c.photon.webhookSecret.value === null)
+        opts.log.error(
+          "PHOTON_WEBHOOK_SECRET is not set: every webhook delivery is refused (500) until it is",
+        );
       try {
         runtime.#webhook = await startPhotonWebhookReceiver({
           host: c.photon.webhookHost.value,
           port: c.photon.webhookPort.value,
           secret: c.photon.webhookSecret.value,
           onMessage: (ref) => channel.acceptWebhookMessage(ref),
-          onError: (error) => opts.log.warn({ err: (error as Error).name }, "photon webhook delivery not handled"),
+          onError: (error) =>
+            opts.log.warn({ err: (error as Error).name }, "photon webhook delivery not handled"),
         });
       } catch (error) {
         await channel.stop();
         journal?.close();
-        throw new PhotonStartError("PHOTON_START_FAILED", `the Photon webhook receiver could not listen (${(error as { code?: string }).code ?? "error"})`);
+        throw new PhotonStartError(
+          "PHOTON_START_FAILED",
+          `the Photon webhook receiver could not listen (${(error as { code?: string }).code ?? "error"})`,
+        );
       }
       opts.log.info({ url: runtime.#webhook.url }, "photon webhook receiver listening");
     }
-    opts.log.info({ imessageAddress: c.photon.imessageAddress.value, inbound: c.photon.webhookPort.value === null ? "stream" : "webhook" }, "photon iMessage channel running");
-    if (unfinished.length > 0) opts.log.info({ turns: unfinished.length }, "photon turn journal: running again the turns that did not finish");
+    opts.log.info(
+      {
+        imessageAddress: c.photon.imessageAddress.value,
+        inbound: c.photon.webhookPort.value === null ? "stream" : "webhook",
+      },
+      "photon iMessage channel running",
+    );
+    if (unfinished.length > 0)
+      opts.log.info(
+        { turns: unfinished.length },
+        "photon turn journal: running again the turns that did not finish",
+      );
     for (const { key, event } of unfinished) runtime.#runTurn(key, event);
     return runtime;
   }
@@ -201,7 +258,10 @@ export class PhotonRuntime {
     const key = `${PHOTON_PLATFORM}:${message.chatId}:${message.messageId}`;
     const journal = this.#journal;
     if (journal !== null && journal.state(key) !== null) {
-      this.#log.info({ chatId: message.chatId, messageId: message.messageId }, "duplicate message dropped");
+      this.#log.info(
+        { chatId: message.chatId, messageId: message.messageId },
+        "duplicate message dropped",
+      );
       this.#opts.metrics().duplicate();
       this.#notify(event, { kind: "duplicate" });
       return;
@@ -210,7 +270,10 @@ export class PhotonRuntime {
     const bound = this.#opts.scheduler.wouldShed(sessionKey);
     if (bound !== null) {
       this.#opts.metrics().shed();
-      this.#log.error({ chatId: message.chatId, messageId: message.messageId, bound }, "turn queue full: message shed (not answered)");
+      this.#log.error(
+        { chatId: message.chatId, messageId: message.messageId, bound },
+        "turn queue full: message shed (not answered)",
+      );
       return;
     }
     journal?.take(key, event);
@@ -232,23 +295,39 @@ export class PhotonRuntime {
     // Typing only for a turn that takes a while: every call spends Photon's 5/s budget, and a
     // typing call just before a quick reply would hold that reply back by one pacing step.
     // Presence only: a lost typing indicator changes nothing.
-    const typing = setTimeout(() => void this.#channel.setTyping(event.source.chat_id, true).catch(() => undefined), TYPING_AFTER_MS);
+    const typing = setTimeout(
+      () => void this.#channel.setTyping(event.source.chat_id, true).catch(() => undefined),
+      TYPING_AFTER_MS,
+    );
     void runInboundTurn(event, this.#deps, sessionKeyOf(event)).then((outcome) => {
       clearTimeout(typing);
       if (outcome.kind !== "cancelled" && outcome.kind !== "draining") {
         try {
           this.#journal?.finish(key);
         } catch (e) {
-          this.#log.error({ err: (e as Error).message }, "photon turn journal: could not record a finished turn");
+          this.#log.error(
+            { err: (e as Error).message },
+            "photon turn journal: could not record a finished turn",
+          );
         }
       }
-      if (outcome.kind === "replied" || outcome.kind === "empty") this.#tapback(event, REACTION_DONE);
+      if (outcome.kind === "replied" || outcome.kind === "empty")
+        this.#tapback(event, REACTION_DONE);
       else if (outcome.kind === "failed") this.#tapback(event, REACTION_FAILED);
       const ms = Date.now() - started;
-      this.#opts.metrics().turn(outcome.kind, outcome.kind === "replied" || outcome.kind === "empty" || outcome.kind === "failed" ? ms / 1000 : undefined);
+      this.#opts
+        .metrics()
+        .turn(
+          outcome.kind,
+          outcome.kind === "replied" || outcome.kind === "empty" || outcome.kind === "failed"
+            ? ms / 1000
+            : undefined,
+        );
       const fields = { platform: PHOTON_PLATFORM, chatId: event.source.chat_id, ms };
-      if (outcome.kind === "replied") this.#log.info({ ...fields, chunks: outcome.chunks }, "replied");
-      else if (outcome.kind === "failed") this.#log.warn({ ...fields, code: outcome.code }, "turn failed");
+      if (outcome.kind === "replied")
+        this.#log.info({ ...fields, chunks: outcome.chunks }, "replied");
+      else if (outcome.kind === "failed")
+        this.#log.warn({ ...fields, code: outcome.code }, "turn failed");
       else this.#log.info({ ...fields, outcome: outcome.kind }, "turn ended without a reply");
       this.#notify(event, outcome);
     });

@@ -21,7 +21,11 @@ export async function startPhotonWebhookReceiver(opts: {
 }): Promise<PhotonWebhookReceiver> {
   const handler = createWebhookHandler({
     secret: opts.secret ?? undefined,
-    onEvent: ({ event }) => opts.onMessage({ messageId: event.message.id, chatId: event.space.id || event.message.space.id }),
+    onEvent: ({ event }) =>
+      opts.onMessage({
+        messageId: event.message.id,
+        chatId: event.space.id || event.message.space.id,
+      }),
     onError: opts.onError,
   });
   const server: Server = createServer(handler);

@@ -9,7 +9,12 @@ import type { AuthDecision } from "../auth/authorize.js";
 import type { ChatOutbound } from "../reply/chat-outbound.js";
 import type { PromptBook } from "../reply/prompts.js";
 import { ReplyStream, type ReplyStreamOptions } from "../reply/stream.js";
-import { DrainAbortError, TurnCancelledError, TurnsDrainingError, type TurnScheduler } from "../turns/scheduler.js";
+import {
+  DrainAbortError,
+  TurnCancelledError,
+  TurnsDrainingError,
+  type TurnScheduler,
+} from "../turns/scheduler.js";
 
 export type InboundOutcome =
   | { readonly kind: "replied"; readonly chunks: number }
@@ -43,7 +48,10 @@ export interface InboundDeps {
   readonly reply?: Omit<ReplyStreamOptions, "out" | "signal" | "onPrompt" | "promptWireId">;
 }
 
-export async function handleInbound(event: RelayMessageEvent, deps: InboundDeps): Promise<InboundOutcome> {
+export async function handleInbound(
+  event: RelayMessageEvent,
+  deps: InboundDeps,
+): Promise<InboundOutcome> {
   const auth = deps.authorize(event);
   if (!auth.ok) return { kind: "denied", reason: auth.reason };
   return runInboundTurn(event, deps);
@@ -64,34 +72,51 @@ export async function runInboundTurn(
       const activity = deps.activity?.start(out, event.messageId);
       let ok = false;
       try {
-        const promptResponse = deps.prompts ? deps.prompts.answer(sessionKey, event) : event.promptResponse;
-        const answered: RelayMessageEvent = promptResponse === event.promptResponse ? event : { ...event, promptResponse };
+        const promptResponse = deps.prompts
+          ? deps.prompts.answer(sessionKey, event)
+          : event.promptResponse;
+        const answered: RelayMessageEvent =
+          promptResponse === event.promptResponse ? event : { ...event, promptResponse };
         // Most messages carry no media: no promise to await for them (a turn held across
         // garbage collections keeps each of its objects alive; fewer is less memory).
         const agentEvent: AgentEvent =
-          deps.localize && answered.media.length > 0 ? await deps.localize(answered, signal) : answered;
+          deps.localize && answered.media.length > 0
+            ? await deps.localize(answered, signal)
+            : answered;
         const prompts = deps.prompts;
         const reply = new ReplyStream({
           ...deps.reply,
           out,
           signal,
           ...(prompts
-            ? { onPrompt: (p) => prompts.ask(sessionKey, p), promptWireId: (id) => prompts.wireId(id) }
+            ? {
+                onPrompt: (p) => prompts.ask(sessionKey, p),
+                promptWireId: (id) => prompts.wireId(id),
+              }
             : {}),
         });
         const text = await deps.agent.runTurn(agentEvent, { signal, emit: (e) => reply.push(e) });
         if (text.trim() !== "") reply.push({ type: "message", text });
         const sent = await reply.finish();
         ok = true;
-        return sent.messages === 0 ? ({ kind: "empty" } as const) : ({ kind: "replied", chunks: sent.messages } as const);
+        return sent.messages === 0
+          ? ({ kind: "empty" } as const)
+          : ({ kind: "replied", chunks: sent.messages } as const);
       } finally {
         activity?.end(ok ? "ok" : "failed");
       }
     });
   } catch (e) {
     if (e instanceof TurnsDrainingError) return { kind: "draining" };
-    if (e instanceof TurnCancelledError || (turnSignal as AbortSignal | null)?.reason instanceof DrainAbortError) return { kind: "cancelled" };
-    const code = typeof (e as { code?: unknown }).code === "string" ? (e as { code: string }).code : "GATEWAY_TURN_FAILED";
+    if (
+      e instanceof TurnCancelledError ||
+      (turnSignal as AbortSignal | null)?.reason instanceof DrainAbortError
+    )
+      return { kind: "cancelled" };
+    const code =
+      typeof (e as { code?: unknown }).code === "string"
+        ? (e as { code: string }).code
+        : "GATEWAY_TURN_FAILED";
     return { kind: "failed", code, message: e instanceof Error ? e.message : String(e) };
   }
 }

@@ -2,7 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { measure, splitReply, splitReplyPieces, type LenUnit } from "./split.js";
 
-const hasLoneSurrogate = (s: string) => /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+const hasLoneSurrogate = (s: string) =>
+  /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
 
 describe("splitReply", () => {
   it("keeps a short reply whole", () => {
@@ -15,7 +16,10 @@ describe("splitReply", () => {
   });
 
   it("prefers paragraph, then line, then space boundaries", () => {
-    expect(splitReply("aaaa bbbb\n\ncccc dddd", 14, "chars")).toEqual(["aaaa bbbb\n\n", "cccc dddd"]);
+    expect(splitReply("aaaa bbbb\n\ncccc dddd", 14, "chars")).toEqual([
+      "aaaa bbbb\n\n",
+      "cccc dddd",
+    ]);
     expect(splitReply("aaaa bbbb\ncccc dddd", 14, "chars")).toEqual(["aaaa bbbb\n", "cccc dddd"]);
     expect(splitReply("aaaa bbbb cccc", 11, "chars")).toEqual(["aaaa bbbb ", "cccc"]);
   });
@@ -33,27 +37,46 @@ describe("splitReply", () => {
     expect(() => splitReply("x", 1, "chars")).toThrow(RangeError);
   });
 
-  const textArb = fc.array(
-    fc.oneof(
-      fc.constantFrom("\n", "\n\n", " ", "```", "```py\n", "🔌", "é", "\uD800", "\uDC00", "a", "word "),
-      fc.string({ unit: "grapheme", maxLength: 8 }),
-    ),
-    { maxLength: 60 },
-  ).map((a) => a.join(""));
+  const textArb = fc
+    .array(
+      fc.oneof(
+        fc.constantFrom(
+          "\n",
+          "\n\n",
+          " ",
+          "```",
+          "```py\n",
+          "🔌",
+          "é",
+          "\uD800",
+          "\uDC00",
+          "a",
+          "word ",
+        ),
+        fc.string({ unit: "grapheme", maxLength: 8 }),
+      ),
+      { maxLength: 60 },
+    )
+    .map((a) => a.join(""));
 
   it("properties: each chunk ≤ max, slices reassemble the text, no new lone surrogates", () => {
     fc.assert(
-      fc.property(textArb, fc.integer({ min: 2, max: 40 }), fc.constantFrom<LenUnit>("chars", "utf16"), (text, max, unit) => {
-        const pieces = splitReplyPieces(text, max, unit);
-        expect(pieces.map((p) => p.text).join("")).toBe(text);
-        for (const p of pieces) {
-          const chunk = p.prefix + p.text + p.suffix;
-          expect(p.text.length).toBeGreaterThan(0);
-          // A single astral code point is 2 utf16 units: with max 2 it still fits.
-          expect(measure(chunk, unit)).toBeLessThanOrEqual(max);
-          if (!hasLoneSurrogate(text)) expect(hasLoneSurrogate(chunk)).toBe(false);
-        }
-      }),
+      fc.property(
+        textArb,
+        fc.integer({ min: 2, max: 40 }),
+        fc.constantFrom<LenUnit>("chars", "utf16"),
+        (text, max, unit) => {
+          const pieces = splitReplyPieces(text, max, unit);
+          expect(pieces.map((p) => p.text).join("")).toBe(text);
+          for (const p of pieces) {
+            const chunk = p.prefix + p.text + p.suffix;
+            expect(p.text.length).toBeGreaterThan(0);
+            // A single astral code point is 2 utf16 units: with max 2 it still fits.
+            expect(measure(chunk, unit)).toBeLessThanOrEqual(max);
+            if (!hasLoneSurrogate(text)) expect(hasLoneSurrogate(chunk)).toBe(false);
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });

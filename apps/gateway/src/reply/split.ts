@@ -57,7 +57,12 @@ export function splitReplyPieces(text: string, max: number, unit: LenUnit): Repl
 }
 
 /** Index after the last code point of this chunk: at most `budget` units, at least one code point. */
-function pickEnd(cps: readonly string[], w: readonly number[], start: number, budget: number): number {
+function pickEnd(
+  cps: readonly string[],
+  w: readonly number[],
+  start: number,
+  budget: number,
+): number {
   let hard = start;
   let used = 0;
   while (hard < cps.length && used + (w[hard] as number) <= budget) used += w[hard++] as number;
@@ -67,14 +72,20 @@ function pickEnd(cps: readonly string[], w: readonly number[], start: number, bu
   const floor = start + Math.max(1, Math.floor((hard - start) / 4));
   for (const sep of ["\n\n", "\n", " "]) {
     for (let i = hard; i > floor; i--) {
-      if (sep === "\n\n" ? cps[i - 1] === "\n" && cps[i - 2] === "\n" : cps[i - 1] === sep) return i;
+      if (sep === "\n\n" ? cps[i - 1] === "\n" && cps[i - 2] === "\n" : cps[i - 1] === sep)
+        return i;
     }
   }
   return hard;
 }
 
 /** The language of the fence open after cps[start, end), given the fence open at `start`. */
-function fenceAfter(cps: readonly string[], start: number, end: number, open: string | null): string | null {
+function fenceAfter(
+  cps: readonly string[],
+  start: number,
+  end: number,
+  open: string | null,
+): string | null {
   let state = open;
   let i = start;
   let atLineStart = true;

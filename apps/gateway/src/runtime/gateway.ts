@@ -22,8 +22,17 @@ import type { AgentBackend } from "../agent/types.js";
 import { authorize } from "../auth/authorize.js";
 import type { GatewayConfig } from "../config/resolve.js";
 import { startHealthServer, type HealthServer, type HealthState } from "../ops/health.js";
-import { NO_METRICS, outboundKind, type LinkState, type MetricsRecorder } from "../ops/metrics-events.js";
-import { runInboundTurn, type InboundDeps, type InboundOutcome } from "../pipeline/handle-inbound.js";
+import {
+  NO_METRICS,
+  outboundKind,
+  type LinkState,
+  type MetricsRecorder,
+} from "../ops/metrics-events.js";
+import {
+  runInboundTurn,
+  type InboundDeps,
+  type InboundOutcome,
+} from "../pipeline/handle-inbound.js";
 import { TurnActivity } from "../activity/turn-activity.js";
 import { localizeMedia } from "../media/localize.js";
 import {
@@ -101,7 +110,10 @@ export function dedupeKey(event: RelayMessageEvent): string | null {
  * Discord hello carries the command manifest of GATEWAY_COMMANDS (the connector, which holds
  * the bot token, registers them); `onDropped` hears about commands Discord would refuse.
  */
-export function relayIdentities(config: GatewayConfig, onDropped?: (name: string, reason: string) => void): RelayIdentity[] {
+export function relayIdentities(
+  config: GatewayConfig,
+  onDropped?: (name: string, reason: string) => void,
+): RelayIdentity[] {
   const { manifest, dropped } = buildCommandManifest(config.commands.value);
   for (const d of dropped) onDropped?.(d.name, d.reason);
   return config.relayPlatforms.value.map((platform) => {
@@ -143,9 +155,22 @@ export class GatewayRuntime {
     const c = opts.config;
     this.#creds =
       provisioned !== null && provisioned.secret !== null
-        ? { gatewayId: provisioned.gatewayId, secret: provisioned.secret, deliveryKey: provisioned.deliveryKey ?? c.relayDeliveryKey.value }
-        : { gatewayId: c.relayId.value, secret: c.relaySecret.value, deliveryKey: c.relayDeliveryKey.value };
-    this.#scheduler = new TurnScheduler(opts.queue ?? { maxPending: c.queueMaxTurns.value, maxPerSession: c.queueMaxPerSession.value });
+        ? {
+            gatewayId: provisioned.gatewayId,
+            secret: provisioned.secret,
+            deliveryKey: provisioned.deliveryKey ?? c.relayDeliveryKey.value,
+          }
+        : {
+            gatewayId: c.relayId.value,
+            secret: c.relaySecret.value,
+            deliveryKey: c.relayDeliveryKey.value,
+          };
+    this.#scheduler = new TurnScheduler(
+      opts.queue ?? {
+        maxPending: c.queueMaxTurns.value,
+        maxPerSession: c.queueMaxPerSession.value,
+      },
+    );
     const relayLog = this.#log.child({ component: "relay" });
     const relayLogger = {
       debug: (m: string) => relayLog.debug(m),
@@ -159,7 +184,12 @@ export class GatewayRuntime {
       gatewayId: this.#creds.gatewayId,
       secret: this.#creds.secret,
       identities: c.relayEnabled.value
-        ? relayIdentities(c, (name, reason) => this.#log.warn({ command: name, reason }, "command left out of the Discord command manifest"))
+        ? relayIdentities(c, (name, reason) =>
+            this.#log.warn(
+              { command: name, reason },
+              "command left out of the Discord command manifest",
+            ),
+          )
         : [{ platform: "none", botId: "" }],
       logger: relayLogger,
       ...opts.transport,
@@ -209,7 +239,10 @@ export class GatewayRuntime {
         log: this.#log.child({ component: "activity" }),
       }),
       prompts: new PromptBook({ owner: promptOwner(this.#creds.gatewayId) }),
-      reply: { editIntervalMs: c.streamEditIntervalMs.value, log: this.#log.child({ component: "reply" }) },
+      reply: {
+        editIntervalMs: c.streamEditIntervalMs.value,
+        log: this.#log.child({ component: "reply" }),
+      },
     };
   }
 
@@ -235,8 +268,13 @@ export class GatewayRuntime {
     // A turn recovered from the journal (or one queued while the route table moved on) still
     // leaves through the identity its chat arrived on, with the chat's scope and profile.
     adapter.rememberChat(src);
-    const threadMeta = src.thread_id !== null && src.thread_id !== src.chat_id ? { thread_id: src.thread_id } : null;
-    const withChat = (fields: Record<string, unknown>): Record<string, unknown> => ({ ...fields, chat_id: src.chat_id, ...(threadMeta ? { metadata: threadMeta } : {}) });
+    const threadMeta =
+      src.thread_id !== null && src.thread_id !== src.chat_id ? { thread_id: src.thread_id } : null;
+    const withChat = (fields: Record<string, unknown>): Record<string, unknown> => ({
+      ...fields,
+      chat_id: src.chat_id,
+      ...(threadMeta ? { metadata: threadMeta } : {}),
+    });
     // The chat's own platform decides (Discord 2000 chars, Telegram 4096 UTF-16 units, ops, …).
     const caps = adapter.capabilitiesForChat(src.chat_id);
     const d = caps.descriptor;
@@ -268,18 +306,25 @@ export class GatewayRuntime {
             await waitForLink(transport, signal);
             if (!signal.aborted) continue;
           }
-          throw new SendFailedError(`reply not delivered: ${r.error ?? "unknown error"}${r.ambiguous ? " (ambiguous: may have been delivered)" : ""}`);
+          throw new SendFailedError(
+            `reply not delivered: ${r.error ?? "unknown error"}${r.ambiguous ? " (ambiguous: may have been delivered)" : ""}`,
+          );
         }
       },
       action: async (op, fields) => {
         const r = await adapter.sendAction(op, withChat(fields));
         // The metric counts the reply's ops; typing and reactions are cosmetic (logged at debug).
-        if (r.unsupported !== true && op !== "typing" && op !== "react") this.#metrics.outbound(outboundKind(r));
+        if (r.unsupported !== true && op !== "typing" && op !== "react")
+          this.#metrics.outbound(outboundKind(r));
         return r;
       },
       upload: (path, signal) =>
         this.#media === null
-          ? Promise.resolve({ ok: false, code: "MEDIA_FILE", message: "media uploads are off (no relay URL or secret)" } as const)
+          ? Promise.resolve({
+              ok: false,
+              code: "MEDIA_FILE",
+              message: "media uploads are off (no relay URL or secret)",
+            } as const)
           : this.#media.upload(path, { signal }),
     };
   }
@@ -336,10 +381,20 @@ export class GatewayRuntime {
     const s = this.#transport.state;
     return {
       relay: {
-        state: this.#revoked || s.authRevoked ? "disabled" : this.#stopping ? "stopping" : s.connected ? "connected" : "connecting",
+        state:
+          this.#revoked || s.authRevoked
+            ? "disabled"
+            : this.#stopping
+              ? "stopping"
+              : s.connected
+                ? "connected"
+                : "connecting",
         platform: s.descriptor?.platform ?? null,
         dialCount: s.dialCount,
-        lastClose: s.lastCloseCode === null ? null : { code: s.lastCloseCode, reason: s.lastCloseReason ?? "" },
+        lastClose:
+          s.lastCloseCode === null
+            ? null
+            : { code: s.lastCloseCode, reason: s.lastCloseReason ?? "" },
         authRevoked: s.authRevoked,
       },
       turnsInFlight: this.#scheduler.inFlight,
@@ -351,7 +406,9 @@ export class GatewayRuntime {
 
   async #start(): Promise<void> {
     const c = this.#opts.config;
-    this.#adapter.setMessageHandler((event, meta) => this.#onMessage(event, meta.bufferId !== undefined));
+    this.#adapter.setMessageHandler((event, meta) =>
+      this.#onMessage(event, meta.bufferId !== undefined),
+    );
     this.#adapter.setInterruptHandler((sessionKey) => {
       const hit = this.#scheduler.interrupt(sessionKey);
       this.#log.info({ sessionKey, running: hit }, "interrupt_inbound");
@@ -362,30 +419,43 @@ export class GatewayRuntime {
       this.#log.error({ code: err.code }, err.message); // the adapter's RELAY_DISABLED_MESSAGE
       void this.stop("revoked");
     });
-    if (c.relayEnabled.value) this.#log.info({ url: this.#transport.dialUrl, gatewayId: this.#creds.gatewayId, agent: this.#agent.name }, "connecting to the relay");
+    if (c.relayEnabled.value)
+      this.#log.info(
+        { url: this.#transport.dialUrl, gatewayId: this.#creds.gatewayId, agent: this.#agent.name },
+        "connecting to the relay",
+      );
     // Dial first: the connector's wake path waits for our hello, so nothing else (files, ports,
     // modules) comes before it. Frames can only arrive on a later tick, after the journal below
     // is open. The transport logs the link coming up (one line per event).
-    if (c.relayEnabled.value) void this.#adapter.connect().then((up) => {
-      if (!up) return;
-      // Declared once the link is up (the connector is there to take it), off the dial's path.
-      void postRelayPolicies({
-        relayUrl: c.relayUrl.value ?? "",
-        gatewayId: this.#creds.gatewayId,
-        secret: this.#creds.secret,
-        policies: c.relayPolicies,
-        log: this.#log.child({ component: "policy" }),
-        ...(this.#opts.fetch ? { fetch: this.#opts.fetch } : {}),
+    if (c.relayEnabled.value)
+      void this.#adapter.connect().then((up) => {
+        if (!up) return;
+        // Declared once the link is up (the connector is there to take it), off the dial's path.
+        void postRelayPolicies({
+          relayUrl: c.relayUrl.value ?? "",
+          gatewayId: this.#creds.gatewayId,
+          secret: this.#creds.secret,
+          policies: c.relayPolicies,
+          log: this.#log.child({ component: "policy" }),
+          ...(this.#opts.fetch ? { fetch: this.#opts.fetch } : {}),
+        });
       });
-    });
     let recovered: OpenedJournal<RelayMessageEvent>["unfinished"] = [];
     if (this.#opts.journal === true) {
       // Throws JournalError (the caller exits 2) when HERMES_HOME cannot hold it.
       const opened = TurnJournal.open<RelayMessageEvent>(journalPath(c.home, c.relayId.value));
       this.#journal = opened.journal;
       recovered = opened.unfinished;
-      if (opened.skippedLines > 0) this.#log.warn({ path: opened.journal.path, skipped: opened.skippedLines }, "turn journal: unreadable lines skipped (a write torn by a crash)");
-      if (recovered.length > 0) this.#log.info({ turns: recovered.length }, "turn journal: running again the turns that did not finish before the last stop");
+      if (opened.skippedLines > 0)
+        this.#log.warn(
+          { path: opened.journal.path, skipped: opened.skippedLines },
+          "turn journal: unreadable lines skipped (a write torn by a crash)",
+        );
+      if (recovered.length > 0)
+        this.#log.info(
+          { turns: recovered.length },
+          "turn journal: running again the turns that did not finish before the last stop",
+        );
     }
     if (c.healthPort.value !== null) {
       // Loaded only here: prom-client costs tens of ms at start-up, and only a scraper needs it.
@@ -409,7 +479,12 @@ export class GatewayRuntime {
         const { registerPhotonMetrics } = await import("../photon/metrics.js");
         registerPhotonMetrics(metrics.registry, () => this.#photon?.health() ?? null);
       }
-      this.#health = await startHealthServer({ host: c.healthHost.value, port: c.healthPort.value, state: () => this.health(), metrics });
+      this.#health = await startHealthServer({
+        host: c.healthHost.value,
+        port: c.healthPort.value,
+        state: () => this.health(),
+        metrics,
+      });
       this.#log.info({ url: this.#health.url }, "health endpoint listening");
     }
     if (this.#creds.deliveryKey !== null && c.inboundPort.value !== null) {
@@ -451,7 +526,15 @@ export class GatewayRuntime {
     const journal = this.#journal;
     if (key !== null && journal !== null && journal.state(key) !== null) {
       // At-least-once delivery: a live frame re-sent after a reconnect, or a replay whose ack was lost.
-      this.#log.info({ platform: event.source.platform, chatId: event.source.chat_id, messageId: event.messageId, buffered }, "duplicate message dropped");
+      this.#log.info(
+        {
+          platform: event.source.platform,
+          chatId: event.source.chat_id,
+          messageId: event.messageId,
+          buffered,
+        },
+        "duplicate message dropped",
+      );
       this.#metrics.duplicate();
       this.#notify(event, { kind: "duplicate" });
       return;
@@ -460,7 +543,10 @@ export class GatewayRuntime {
     if (press !== null && this.#deps.prompts?.isForeign(press.promptId) === true) {
       // The connector fans a press out to every gateway of the tenant: only the prompt's owner
       // answers it (running a turn here would answer "/<option>" to a prompt never asked).
-      this.#log.debug({ platform: event.source.platform, chatId: event.source.chat_id, promptId: press.promptId }, "prompt answer for another gateway ignored");
+      this.#log.debug(
+        { platform: event.source.platform, chatId: event.source.chat_id, promptId: press.promptId },
+        "prompt answer for another gateway ignored",
+      );
       this.#notify(event, { kind: "foreign_prompt" });
       return;
     }
@@ -472,7 +558,10 @@ export class GatewayRuntime {
     const started = Date.now();
     const auth = this.#deps.authorize(event);
     if (!auth.ok) {
-      this.#log.warn({ platform: event.source.platform, chatId: event.source.chat_id, reason: auth.reason }, "message denied");
+      this.#log.warn(
+        { platform: event.source.platform, chatId: event.source.chat_id, reason: auth.reason },
+        "message denied",
+      );
       this.#metrics.turn("denied");
       this.#notify(event, { kind: "denied", reason: auth.reason });
       return;
@@ -480,11 +569,20 @@ export class GatewayRuntime {
     const sessionKey = this.#deps.sessionKey(event);
     const bound = this.#scheduler.wouldShed(sessionKey);
     if (bound !== null) {
-      const fields = { platform: event.source.platform, chatId: event.source.chat_id, messageId: event.messageId, bound, ...this.#scheduler.limits };
+      const fields = {
+        platform: event.source.platform,
+        chatId: event.source.chat_id,
+        messageId: event.messageId,
+        bound,
+        ...this.#scheduler.limits,
+      };
       this.#metrics.shed();
       this.#notify(event, { kind: "shed", bound });
       if (buffered) {
-        this.#log.warn(fields, "turn queue full: buffered message left with the connector (replayed on the next link)");
+        this.#log.warn(
+          fields,
+          "turn queue full: buffered message left with the connector (replayed on the next link)",
+        );
         throw new Error("turn queue full");
       }
       this.#log.error(fields, "turn queue full: message shed (not answered)");
@@ -497,29 +595,55 @@ export class GatewayRuntime {
   }
 
   /** Run an authorized, recorded turn; record it finished unless the drain cut it off. */
-  #runTurn(key: string, event: RelayMessageEvent, started = Date.now(), sessionKey = this.#deps.sessionKey(event)): void {
+  #runTurn(
+    key: string,
+    event: RelayMessageEvent,
+    started = Date.now(),
+    sessionKey = this.#deps.sessionKey(event),
+  ): void {
     void runInboundTurn(event, this.#deps, sessionKey).then((outcome) => {
       if (outcome.kind !== "cancelled" && outcome.kind !== "draining") {
         try {
           this.#journal?.finish(key);
         } catch (e) {
-          this.#log.error({ err: (e as Error).message }, "turn journal: could not record a finished turn (it may be answered again after a restart)");
+          this.#log.error(
+            { err: (e as Error).message },
+            "turn journal: could not record a finished turn (it may be answered again after a restart)",
+          );
         }
       }
       const ms = Date.now() - started;
-      this.#metrics.turn(outcome.kind, outcome.kind === "denied" || outcome.kind === "draining" || outcome.kind === "cancelled" ? undefined : ms / 1000);
+      this.#metrics.turn(
+        outcome.kind,
+        outcome.kind === "denied" || outcome.kind === "draining" || outcome.kind === "cancelled"
+          ? undefined
+          : ms / 1000,
+      );
       const fields = { platform: event.source.platform, chatId: event.source.chat_id, ms };
       if (outcome.kind === "replied") {
-        if (this.#log.isLevelEnabled("info")) this.#log.info({ ...fields, chunks: outcome.chunks }, "replied");
+        if (this.#log.isLevelEnabled("info"))
+          this.#log.info({ ...fields, chunks: outcome.chunks }, "replied");
       }
       // An interrupt is the user's (or connector's) request, not a fault: info, not warn.
-      else if (outcome.kind === "failed" && outcome.code === "AGENT_ABORTED") this.#log.info({ ...fields, code: outcome.code }, "turn interrupted");
+      else if (outcome.kind === "failed" && outcome.code === "AGENT_ABORTED")
+        this.#log.info({ ...fields, code: outcome.code }, "turn interrupted");
       // The adapter already logged the refusal (once); this is only the turn's end.
-      else if (outcome.kind === "failed" && outcome.code === REPLY_DECLINED) this.#log.info({ ...fields, code: outcome.code }, "reply declined by the connector; not resent");
-      else if (outcome.kind === "failed") this.#log.warn({ ...fields, code: outcome.code, err: outcome.message }, "turn failed");
-      else if (outcome.kind === "cancelled") this.#log.info(fields, "turn stopped at the drain budget (runs again after the restart)");
-      else if (outcome.kind === "denied") this.#log.warn({ ...fields, reason: outcome.reason }, "message denied");
-      else this.#log.info(fields, outcome.kind === "empty" ? "agent gave an empty reply" : "turn refused: draining");
+      else if (outcome.kind === "failed" && outcome.code === REPLY_DECLINED)
+        this.#log.info(
+          { ...fields, code: outcome.code },
+          "reply declined by the connector; not resent",
+        );
+      else if (outcome.kind === "failed")
+        this.#log.warn({ ...fields, code: outcome.code, err: outcome.message }, "turn failed");
+      else if (outcome.kind === "cancelled")
+        this.#log.info(fields, "turn stopped at the drain budget (runs again after the restart)");
+      else if (outcome.kind === "denied")
+        this.#log.warn({ ...fields, reason: outcome.reason }, "message denied");
+      else
+        this.#log.info(
+          fields,
+          outcome.kind === "empty" ? "agent gave an empty reply" : "turn refused: draining",
+        );
       this.#notify(event, outcome);
     });
   }
@@ -550,11 +674,22 @@ export class GatewayRuntime {
     await this.#photon?.stopInbound();
     if (!revoked && this.#opts.config.relayEnabled.value) {
       const acked = await this.#adapter.goIdle(10_000);
-      this.#log.info({ acked }, acked ? "connector buffers new messages (going_idle acked)" : "no going_idle ack; closing anyway");
+      this.#log.info(
+        { acked },
+        acked
+          ? "connector buffers new messages (going_idle acked)"
+          : "no going_idle ack; closing anyway",
+      );
     }
     const budget = revoked ? 0 : this.#opts.config.drainTimeoutMs.value;
-    const drained = await this.#scheduler.drain(budget, undefined, () => this.#adapter.abortPendingOutbound());
-    if (!drained.finishedInBudget) this.#log.warn({ cancelled: drained.cancelled, budgetMs: budget }, "running turns cancelled at the drain budget");
+    const drained = await this.#scheduler.drain(budget, undefined, () =>
+      this.#adapter.abortPendingOutbound(),
+    );
+    if (!drained.finishedInBudget)
+      this.#log.warn(
+        { cancelled: drained.cancelled, budgetMs: budget },
+        "running turns cancelled at the drain budget",
+      );
     await this.#adapter.disconnect();
     await this.#photon?.stop();
     this.#journal?.close();

@@ -33,7 +33,8 @@ export async function postRelayPolicies(opts: PolicyPostOptions): Promise<number
   let accepted = 0;
   for (const p of opts.policies) {
     const headers: Record<string, string> = { "content-type": "application/json" };
-    if (opts.secret) headers["authorization"] = `Bearer ${makeUpgradeToken(opts.gatewayId, opts.secret)}`;
+    if (opts.secret)
+      headers["authorization"] = `Bearer ${makeUpgradeToken(opts.gatewayId, opts.secret)}`;
     const body = JSON.stringify({
       platform: p.platform,
       requireAddress: p.requireAddress,
@@ -41,16 +42,28 @@ export async function postRelayPolicies(opts: PolicyPostOptions): Promise<number
       allowOtherBots: p.allowOtherBots,
     });
     try {
-      const res = await doFetch(url, { method: "POST", headers, body, redirect: "error", signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) });
+      const res = await doFetch(url, {
+        method: "POST",
+        headers,
+        body,
+        redirect: "error",
+        signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+      });
       await res.body?.cancel().catch(() => undefined);
       if (res.ok) {
         accepted++;
         opts.log.info({ platform: p.platform }, "relay policy declared");
       } else {
-        opts.log.warn({ platform: p.platform, status: res.status }, "relay policy refused by the connector; continuing");
+        opts.log.warn(
+          { platform: p.platform, status: res.status },
+          "relay policy refused by the connector; continuing",
+        );
       }
     } catch (e) {
-      opts.log.warn({ platform: p.platform, err: (e as Error).message }, "relay policy not sent (connector unreachable); continuing");
+      opts.log.warn(
+        { platform: p.platform, err: (e as Error).message },
+        "relay policy not sent (connector unreachable); continuing",
+      );
     }
   }
   return accepted;

@@ -2,7 +2,8 @@ import { getHeapSpaceStatistics } from "node:v8";
 import { describe, expect, it } from "vitest";
 import { keepYoungGenerationSmall } from "./young-generation.js";
 
-const newSpaceBytes = (): number => getHeapSpaceStatistics().find((s) => s.space_name === "new_space")!.space_size;
+const newSpaceBytes = (): number =>
+  getHeapSpaceStatistics().find((s) => s.space_name === "new_space")!.space_size;
 
 /** Allocate the way a busy gateway does: a steady stream of objects, a window of which survive each scavenge. */
 function churn(): void {
@@ -17,12 +18,22 @@ describe("keepYoungGenerationSmall", () => {
   it("leaves the young generation alone when the operator sized it (NODE_OPTIONS or node's argv)", () => {
     const calls: string[] = [];
     const set = (f: string) => calls.push(f);
-    expect(keepYoungGenerationSmall([], "--max-old-space-size=512 --max-semi-space-size=8", set)).toBe("sized by the operator's node flags");
-    expect(keepYoungGenerationSmall(["--semi_space_growth_factor=4"], "", set)).toBe("sized by the operator's node flags");
-    expect(keepYoungGenerationSmall(["--max-heap-size=256"], "", set)).toBe("sized by the operator's node flags");
-    expect(keepYoungGenerationSmall([], "--heap-growing-percent=100", set)).toBe("sized by the operator's node flags");
+    expect(
+      keepYoungGenerationSmall([], "--max-old-space-size=512 --max-semi-space-size=8", set),
+    ).toBe("sized by the operator's node flags");
+    expect(keepYoungGenerationSmall(["--semi_space_growth_factor=4"], "", set)).toBe(
+      "sized by the operator's node flags",
+    );
+    expect(keepYoungGenerationSmall(["--max-heap-size=256"], "", set)).toBe(
+      "sized by the operator's node flags",
+    );
+    expect(keepYoungGenerationSmall([], "--heap-growing-percent=100", set)).toBe(
+      "sized by the operator's node flags",
+    );
     expect(calls).toEqual([]);
-    expect(keepYoungGenerationSmall(["--enable-source-maps"], "--max-old-space-size=512", set)).toBe("kept at its initial size");
+    expect(
+      keepYoungGenerationSmall(["--enable-source-maps"], "--max-old-space-size=512", set),
+    ).toBe("kept at its initial size");
     expect(calls).toEqual(["--semi-space-growth-factor=1", "--heap-growing-percent=50"]);
   });
 

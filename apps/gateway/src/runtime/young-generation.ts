@@ -31,7 +31,8 @@ export function keepYoungGenerationSmall(
   nodeOptions: string = process.env.NODE_OPTIONS ?? "",
   setFlags: (flags: string) => void = setFlagsFromString,
 ): YoungGeneration {
-  if (execArgv.some((a) => OPERATOR_FLAG.test(a)) || OPERATOR_FLAG.test(nodeOptions)) return "sized by the operator's node flags";
+  if (execArgv.some((a) => OPERATOR_FLAG.test(a)) || OPERATOR_FLAG.test(nodeOptions))
+    return "sized by the operator's node flags";
   setFlags("--semi-space-growth-factor=1");
   setFlags("--heap-growing-percent=50");
   return "kept at its initial size";

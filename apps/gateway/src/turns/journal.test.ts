@@ -49,7 +49,10 @@ describe("TurnJournal", () => {
   it("a torn last line and damaged lines are skipped and counted, the rest is read", async () => {
     const path = tempPath();
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, '{"a":"k1","e":{"text":"x"}}\nnot json\n{"x":1}\n{"d":"k0"}\n{"a":"k2","e":{"te');
+    writeFileSync(
+      path,
+      '{"a":"k1","e":{"text":"x"}}\nnot json\n{"x":1}\n{"d":"k0"}\n{"a":"k2","e":{"te',
+    );
     const { unfinished, skippedLines, journal } = TurnJournal.open(path);
     expect(unfinished.map((u) => u.key)).toEqual(["k1"]);
     expect(skippedLines).toBe(3);
@@ -62,7 +65,10 @@ describe("TurnJournal", () => {
 
   it("compaction keeps the open turns and the newest finished keys, and bounds the file", async () => {
     const path = tempPath();
-    const { journal } = TurnJournal.open<{ n: number }>(path, { maxFinished: 50, compactAfterRecords: 100 });
+    const { journal } = TurnJournal.open<{ n: number }>(path, {
+      maxFinished: 50,
+      compactAfterRecords: 100,
+    });
     journal.take("keep", { n: -1 });
     for (let i = 0; i < 5_000; i++) {
       journal.take(`k${i}`, { n: i });
@@ -90,7 +96,9 @@ describe("TurnJournal", () => {
     }
     await Promise.all(waits);
     const reopened = TurnJournal.open<{ n: number }>(path);
-    expect(reopened.unfinished.map((u) => u.event.n)).toEqual(Array.from({ length: 20 }, (_, i) => 2 * i + 1));
+    expect(reopened.unfinished.map((u) => u.event.n)).toEqual(
+      Array.from({ length: 20 }, (_, i) => 2 * i + 1),
+    );
   });
 
   it("a HERMES_HOME that cannot hold the journal is a JournalError naming the path, not a crash", () => {
@@ -99,7 +107,9 @@ describe("TurnJournal", () => {
     writeFileSync(join(d, "gateway"), "a file where a folder should be");
     const path = journalPath(d, "gw");
     expect(() => TurnJournal.open(path)).toThrow(JournalError);
-    expect(() => TurnJournal.open(path)).toThrow(/turn journal .*gateway.*cannot be used \(E(NOTDIR|EXIST)\)/);
+    expect(() => TurnJournal.open(path)).toThrow(
+      /turn journal .*gateway.*cannot be used \(E(NOTDIR|EXIST)\)/,
+    );
   });
 
   it("reading is linear in the file size (10x the records ⇒ well under 20x the time)", () => {
@@ -112,9 +122,11 @@ describe("TurnJournal", () => {
       TurnJournal.open(path).journal.close();
     };
     const growth = measureGrowth(open, line.repeat(2_000), line.repeat(20_000), {
-      reference: (text: string) => (writeFileSync(path, text), readFileSync(path, "utf8").split("\n").length),
+      reference: (text: string) => (
+        writeFileSync(path, text),
+        readFileSync(path, "utf8").split("\n").length
+      ),
     });
     expect(growth.ratio, JSON.stringify(growth)).toBeLessThan(growth.limit);
   });
-
 });

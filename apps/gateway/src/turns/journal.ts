@@ -12,7 +12,17 @@
 // (a crash mid-write) and any unreadable line are skipped and counted, never fatal. When the
 // file has grown past its bound it is compacted: the open turns plus the newest finished keys
 // are written to a temporary file, fsync'd, and renamed over it.
-import { closeSync, fdatasync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fdatasync,
+  fdatasyncSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 
 export interface TurnJournalOptions {
@@ -103,7 +113,12 @@ export class TurnJournal<E> {
     // Rewrite only when needed (this runs on the start-up path): a torn or damaged line must
     // not be appended to, and a file mostly made of superseded records is worth shrinking.
     const torn = text.length > 0 && !text.endsWith("\n");
-    if (skippedLines > 0 || torn || records > 2 * (journal.#open.size + journal.#finished.size) + 1024) journal.#compact();
+    if (
+      skippedLines > 0 ||
+      torn ||
+      records > 2 * (journal.#open.size + journal.#finished.size) + 1024
+    )
+      journal.#compact();
     else journal.#appended = records;
     return { journal, unfinished, skippedLines };
   }
@@ -155,7 +170,8 @@ export class TurnJournal<E> {
       fdatasync(fd, (err) => {
         this.#syncing = null;
         // A compaction in between fsync'd a new file and closed this descriptor: nothing is lost.
-        if (err && !this.#closed && fd === this.#fd) return reject(new JournalError(this.#path, err));
+        if (err && !this.#closed && fd === this.#fd)
+          return reject(new JournalError(this.#path, err));
         this.#synced = Math.max(this.#synced, upTo);
         resolve();
       });
@@ -217,7 +233,7 @@ export class TurnJournal<E> {
     this.#batchLength = 0;
     if (length === 0 || this.#closed) return;
     try {
-      for (let off = 0; off < length; ) off += writeSync(this.#fd, this.#batch, off, length - off);
+      for (let off = 0; off < length;) off += writeSync(this.#fd, this.#batch, off, length - off);
     } catch (e) {
       this.#failure ??= new JournalError(this.#path, e);
     }
@@ -228,7 +244,7 @@ export class TurnJournal<E> {
     if (this.#closed) return;
     try {
       const bytes = Buffer.from(text, "utf8");
-      for (let off = 0; off < bytes.length; ) off += writeSync(this.#fd, bytes, off);
+      for (let off = 0; off < bytes.length;) off += writeSync(this.#fd, bytes, off);
     } catch (e) {
       this.#failure ??= new JournalError(this.#path, e);
     }

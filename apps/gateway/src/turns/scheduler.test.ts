@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { DrainAbortError, TurnCancelledError, TurnScheduler, TurnsDrainingError } from "./scheduler.js";
+import {
+  DrainAbortError,
+  TurnCancelledError,
+  TurnScheduler,
+  TurnsDrainingError,
+} from "./scheduler.js";
 
 function deferred<T = void>() {
   let resolve!: (v: T) => void;
@@ -7,7 +12,9 @@ function deferred<T = void>() {
   return { promise, resolve };
 }
 const untilAborted = (signal: AbortSignal) =>
-  new Promise<string>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true }));
+  new Promise<string>((_, reject) =>
+    signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true }),
+  );
 
 describe("TurnScheduler", () => {
   it("runs one turn at a time per session, in arrival order; other sessions run concurrently", async () => {
@@ -92,10 +99,14 @@ describe("TurnScheduler", () => {
     const running = s.submit("A", (sig) => ((signal = sig), started.resolve(), untilAborted(sig)));
     await started.promise;
     const calls: number[] = [];
-    const drained = s.drain(5, () => Promise.resolve(), () => {
-      abortedFirst = (signal as AbortSignal | null)?.aborted ?? null;
-      calls.push(1);
-    });
+    const drained = s.drain(
+      5,
+      () => Promise.resolve(),
+      () => {
+        abortedFirst = (signal as AbortSignal | null)?.aborted ?? null;
+        calls.push(1);
+      },
+    );
     await expect(running).rejects.toBeInstanceOf(DrainAbortError);
     await drained;
     expect(calls).toEqual([1]);
@@ -104,7 +115,11 @@ describe("TurnScheduler", () => {
     const t = new TurnScheduler();
     const hook: number[] = [];
     await t.submit("B", async () => "done");
-    await t.drain(5, () => new Promise(() => undefined), () => hook.push(1));
+    await t.drain(
+      5,
+      () => new Promise(() => undefined),
+      () => hook.push(1),
+    );
     expect(hook).toEqual([]);
   });
 

@@ -86,7 +86,8 @@ export class TurnScheduler {
   wouldShed(sessionKey: string): "total" | "session" | null {
     if (this.#pending >= this.#maxPending) return "total";
     const lane = this.#lanes.get(sessionKey);
-    if (lane !== undefined && lane.waiting.length + (lane.running ? 1 : 0) >= this.#maxPerSession) return "session";
+    if (lane !== undefined && lane.waiting.length + (lane.running ? 1 : 0) >= this.#maxPerSession)
+      return "session";
     return null;
   }
 

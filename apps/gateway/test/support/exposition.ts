@@ -36,7 +36,9 @@ function parseLabels(text: string): Record<string, string> {
   for (const p of parts) {
     const m = LABEL.exec(p);
     if (!m) throw new Error(`malformed label ${JSON.stringify(p)}`);
-    labels[m[1] as string] = (m[2] as string).replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c));
+    labels[m[1] as string] = (m[2] as string).replace(/\\(.)/g, (_, c: string) =>
+      c === "n" ? "\n" : c,
+    );
   }
   return labels;
 }
@@ -58,15 +60,28 @@ export function parseExposition(text: string): Exposition {
     const raw = m[3] as string;
     // Values are Go ParseFloat syntax: NaN and Inf in any letter case (prom-client writes "Nan").
     const special = raw.toLowerCase();
-    const value = special === "nan" ? Number.NaN : /^\+?inf$/.test(special) ? Infinity : special === "-inf" ? -Infinity : Number(raw);
-    if (Number.isNaN(value) && special !== "nan") throw new Error(`malformed value in ${JSON.stringify(line)}`);
+    const value =
+      special === "nan"
+        ? Number.NaN
+        : /^\+?inf$/.test(special)
+          ? Infinity
+          : special === "-inf"
+            ? -Infinity
+            : Number(raw);
+    if (Number.isNaN(value) && special !== "nan")
+      throw new Error(`malformed value in ${JSON.stringify(line)}`);
     samples.push({ name: m[1] as string, labels: parseLabels(m[2] ?? ""), value });
   }
   return {
     samples,
     type: (name) => types.get(name),
     value(name, labels = {}) {
-      const hit = samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v) && Object.keys(s.labels).length === Object.keys(labels).length);
+      const hit = samples.find(
+        (s) =>
+          s.name === name &&
+          Object.entries(labels).every(([k, v]) => s.labels[k] === v) &&
+          Object.keys(s.labels).length === Object.keys(labels).length,
+      );
       if (!hit) throw new Error(`no sample ${name}${JSON.stringify(labels)}`);
       return hit.value;
     },

@@ -17,7 +17,9 @@ export class ProcessTestFixture {
   ) {}
 
   async connector(): Promise<ReferenceConnector> {
-    const c = await new ReferenceConnector({ gateways: { [this.gatewayId]: [this.secrets[0]] } }).start();
+    const c = await new ReferenceConnector({
+      gateways: { [this.gatewayId]: [this.secrets[0]] },
+    }).start();
     this.cleanups.push(() => c.stop());
     return c;
   }

@@ -26,12 +26,22 @@ export class GatewayProcess {
   readonly #ownHome: boolean;
 
   /** `opts.home`: run on this HERMES_HOME (kept afterwards: a restart reuses it) instead of a fresh one. */
-  constructor(args: string[], env: Record<string, string>, files: Record<string, string> = {}, opts: { home?: string } = {}) {
+  constructor(
+    args: string[],
+    env: Record<string, string>,
+    files: Record<string, string> = {},
+    opts: { home?: string } = {},
+  ) {
     this.#ownHome = opts.home === undefined;
     this.home = opts.home ?? mkdtempSync(join(tmpdir(), "gw-e2e-"));
     for (const [name, text] of Object.entries(files)) writeFileSync(join(this.home, name), text);
     this.child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? "", HERMES_HOME: this.home, GATEWAY_LOG_LEVEL: "debug", ...env },
+      env: {
+        PATH: process.env.PATH ?? "",
+        HERMES_HOME: this.home,
+        GATEWAY_LOG_LEVEL: "debug",
+        ...env,
+      },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let partial = "";
@@ -58,9 +68,19 @@ export class GatewayProcess {
   }
 
   /** Resolves with the first log line matching, waiting for it if needed. */
-  waitForLog(match: (l: LogLine) => boolean, what = "log line", timeoutMs = 15_000): Promise<LogLine> {
+  waitForLog(
+    match: (l: LogLine) => boolean,
+    what = "log line",
+    timeoutMs = 15_000,
+  ): Promise<LogLine> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; output so far:\n${this.raw.slice(-3000)}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(`timed out waiting for ${what}; output so far:\n${this.raw.slice(-3000)}`),
+          ),
+        timeoutMs,
+      );
       const check = (): void => {
         const hit = this.lines.find(match);
         if (hit) {

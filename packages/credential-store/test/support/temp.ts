@@ -21,7 +21,12 @@ export function useTempDirs(prefix: string): () => string {
 
 /** The CredentialStoreError `p` rejects with; anything else (or success) fails the test. */
 export async function caught(p: Promise<unknown>): Promise<CredentialStoreError> {
-  const error = await p.then(() => undefined, (e: unknown) => e);
+  const error = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (error instanceof CredentialStoreError) return error;
-  throw new Error(`expected a CredentialStoreError, got ${error === undefined ? "success" : String(error)}`);
+  throw new Error(
+    `expected a CredentialStoreError, got ${error === undefined ? "success" : String(error)}`,
+  );
 }

@@ -8,7 +8,13 @@ export type WebhookContent =
   /** Unknown content types are kept as-is. */
   | { type: string; [key: string]: unknown };
 
-export interface WebhookSpace { id: string; platform: string; type?: "dm" | "group" | string; phone?: string; [key: string]: unknown }
+export interface WebhookSpace {
+  id: string;
+  platform: string;
+  type?: "dm" | "group" | string;
+  phone?: string;
+  [key: string]: unknown;
+}
 
 export interface WebhookMessage {
   id: string;
@@ -21,11 +27,18 @@ export interface WebhookMessage {
   [key: string]: unknown;
 }
 
-export interface WebhookEvent { event: string; space: WebhookSpace; message: WebhookMessage; [key: string]: unknown }
+export interface WebhookEvent {
+  event: string;
+  space: WebhookSpace;
+  message: WebhookMessage;
+  [key: string]: unknown;
+}
 
-export type ParseWebhookEventResult = { ok: true; event: WebhookEvent } | { ok: false; reason: string };
+export type ParseWebhookEventResult =
+  { ok: true; event: WebhookEvent } | { ok: false; reason: string };
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === "object" && !Array.isArray(v);
 const isStr = (v: unknown): v is string => typeof v === "string" && v.length > 0;
 
 /** Parse a delivery body (string, bytes or decoded JSON). Tolerates extra fields and unknown content types; never throws. */
@@ -42,11 +55,14 @@ export function parseWebhookEvent(input: unknown): ParseWebhookEventResult {
   const m = json.message;
   if (!isObj(m)) return { ok: false, reason: "missing message" };
   if (!isStr(m.id)) return { ok: false, reason: "missing message.id" };
-  if (!isObj(m.sender) || !isStr(m.sender.id)) return { ok: false, reason: "missing message.sender.id" };
-  if (!isObj(m.content) || !isStr(m.content.type)) return { ok: false, reason: "missing message.content.type" };
+  if (!isObj(m.sender) || !isStr(m.sender.id))
+    return { ok: false, reason: "missing message.sender.id" };
+  if (!isObj(m.content) || !isStr(m.content.type))
+    return { ok: false, reason: "missing message.content.type" };
   const space = isObj(json.space) ? json.space : isObj(m.space) ? m.space : undefined;
   if (!space || !isStr(space.id)) return { ok: false, reason: "missing space.id" };
-  if (m.content.type === "text" && typeof m.content.text !== "string") return { ok: false, reason: "text content without text" };
+  if (m.content.type === "text" && typeof m.content.text !== "string")
+    return { ok: false, reason: "text content without text" };
   const message = { ...m, space: isObj(m.space) ? m.space : space } as WebhookMessage;
   return { ok: true, event: { ...json, space, message } as WebhookEvent };
 }

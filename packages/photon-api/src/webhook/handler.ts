@@ -2,7 +2,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseWebhookEvent, type WebhookEvent } from "./event.js";
 import { verifyWebhookSignature } from "./verify.js";
 
-export interface WebhookDelivery { webhookId: string; event: WebhookEvent }
+export interface WebhookDelivery {
+  webhookId: string;
+  event: WebhookEvent;
+}
 
 export interface CreateWebhookHandlerOptions {
   /** Signing secret; when empty/undefined every delivery gets 500 (fail closed). */
@@ -23,7 +26,9 @@ export interface CreateWebhookHandlerOptions {
 export const DEFAULT_MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 
 /** A `node:http` request listener for Photon deliveries with the status codes of docs/contract/photon.md#webhook-receiver. */
-export function createWebhookHandler(options: CreateWebhookHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+export function createWebhookHandler(
+  options: CreateWebhookHandlerOptions,
+): (req: IncomingMessage, res: ServerResponse) => void {
   const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_WEBHOOK_BODY_BYTES;
   const now = options.now ?? Date.now;
   const ttl = options.dedupeTtlMs ?? 48 * 3600 * 1000;
@@ -32,7 +37,10 @@ export function createWebhookHandler(options: CreateWebhookHandlerOptions): (req
 
   const remember = (key: string): boolean => {
     const t = now();
-    for (const [k, at] of seen) { if (t - at > ttl || seen.size >= maxEntries) seen.delete(k); else break; }
+    for (const [k, at] of seen) {
+      if (t - at > ttl || seen.size >= maxEntries) seen.delete(k);
+      else break;
+    }
     const at = seen.get(key);
     if (at !== undefined && t - at <= ttl) return false;
     seen.set(key, t);
@@ -40,7 +48,10 @@ export function createWebhookHandler(options: CreateWebhookHandlerOptions): (req
   };
 
   const answer = (res: ServerResponse, status: number, message: string) => {
-    if (!res.headersSent) res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ ok: status === 200, message }));
+    if (!res.headersSent)
+      res
+        .writeHead(status, { "content-type": "application/json" })
+        .end(JSON.stringify({ ok: status === 200, message }));
   };
 
   return (req, res) => {
@@ -48,11 +59,18 @@ export function createWebhookHandler(options: CreateWebhookHandlerOptions): (req
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
-    req.on("error", () => { done = true; });
+    req.on("error", () => {
+      done = true;
+    });
     req.on("data", (chunk: Buffer) => {
       if (done) return;
       size += chunk.length;
-      if (size > maxBytes) { done = true; answer(res, 413, "payload too large"); req.resume(); return; }
+      if (size > maxBytes) {
+        done = true;
+        answer(res, 413, "payload too large");
+        req.resume();
+        return;
+      }
       chunks.push(chunk);
     });
     req.on("end", () => {
@@ -60,8 +78,17 @@ export function createWebhookHandler(options: CreateWebhookHandlerOptions): (req
       done = true;
       if (!options.secret) return answer(res, 500, "webhook secret not configured");
       const rawBody = Buffer.concat(chunks);
-      const verdict = verifyWebhookSignature({ headers: req.headers, rawBody, secret: options.secret, now: now(), ...(options.toleranceSeconds === undefined ? {} : { toleranceSeconds: options.toleranceSeconds }) });
-      if (!verdict.ok) return answer(res, verdict.reason === "missing-headers" ? 400 : 401, verdict.reason);
+      const verdict = verifyWebhookSignature({
+        headers: req.headers,
+        rawBody,
+        secret: options.secret,
+        now: now(),
+        ...(options.toleranceSeconds === undefined
+          ? {}
+          : { toleranceSeconds: options.toleranceSeconds }),
+      });
+      if (!verdict.ok)
+        return answer(res, verdict.reason === "missing-headers" ? 400 : 401, verdict.reason);
       const parsed = parseWebhookEvent(rawBody);
       if (!parsed.ok) return answer(res, 400, `malformed payload: ${parsed.reason}`);
       answer(res, 200, "ok");
@@ -76,9 +103,15 @@ export function createWebhookHandler(options: CreateWebhookHandlerOptions): (req
       // the signature either: Photon re-signs a retry with a fresh timestamp (an old one would
       // expire), and a retry must still be handled once.
       if (!remember(parsed.event.message.id)) return;
-      void Promise.resolve().then(() => options.onEvent({ webhookId, event: parsed.event })).catch((err: unknown) => {
-        try { options.onError?.(err); } catch { /* never crash the server */ }
-      });
+      void Promise.resolve()
+        .then(() => options.onEvent({ webhookId, event: parsed.event }))
+        .catch((err: unknown) => {
+          try {
+            options.onError?.(err);
+          } catch {
+            /* never crash the server */
+          }
+        });
     });
   };
 }

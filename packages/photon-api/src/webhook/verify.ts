@@ -7,8 +7,7 @@ export type WebhookVerifyResult = { ok: true } | { ok: false; reason: WebhookRej
 
 /** Header bag: a plain object (node:http `IncomingHttpHeaders` fits) or a WHATWG `Headers`. */
 export type WebhookHeaders =
-  | Headers
-  | Readonly<Record<string, string | readonly string[] | undefined>>;
+  Headers | Readonly<Record<string, string | readonly string[] | undefined>>;
 
 export interface VerifyWebhookSignatureOptions {
   headers: WebhookHeaders;
@@ -61,7 +60,9 @@ export function computeWebhookSignature(
  * Verify a Photon webhook delivery. Never throws: any garbage input yields
  * `{ ok: false, reason }`.
  */
-export function verifyWebhookSignature(options: VerifyWebhookSignatureOptions): WebhookVerifyResult {
+export function verifyWebhookSignature(
+  options: VerifyWebhookSignatureOptions,
+): WebhookVerifyResult {
   try {
     const { headers, rawBody, secret } = options;
     const timestamp = headerValue(headers, "x-spectrum-timestamp")?.trim();
@@ -79,7 +80,10 @@ export function verifyWebhookSignature(options: VerifyWebhookSignatureOptions): 
     }
     const givenHex = signature.startsWith("v0=") ? signature.slice(3) : signature;
     if (!HEX_64.test(givenHex)) return { ok: false, reason: "signature-mismatch" };
-    const expected = Buffer.from(computeWebhookSignature(secret, timestamp, rawBody).slice(3), "hex");
+    const expected = Buffer.from(
+      computeWebhookSignature(secret, timestamp, rawBody).slice(3),
+      "hex",
+    );
     const given = Buffer.from(givenHex, "hex");
     return given.length === expected.length && timingSafeEqual(given, expected)
       ? { ok: true }

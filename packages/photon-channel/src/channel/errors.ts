@@ -12,7 +12,8 @@
  * - `ambiguous`: the call may or may not have taken effect (a send whose answer was lost).
  *   Never resent: the user might get the message twice.
  */
-export type PhotonErrorClass = "rate_limited" | "target_not_allowed" | "auth_or_config" | "upstream_transient" | "ambiguous";
+export type PhotonErrorClass =
+  "rate_limited" | "target_not_allowed" | "auth_or_config" | "upstream_transient" | "ambiguous";
 
 const GRPC = {
   CANCELLED: 1,
@@ -110,6 +111,7 @@ function describe(code: PhotonErrorClass): string {
 
 /** An error's class name and code for a log line: never its message (it may quote a secret). */
 export function errorName(error: unknown): string {
-  if (error instanceof Error) return `${error.name}${"code" in error && typeof error.code === "string" ? ` ${error.code}` : ""}`;
+  if (error instanceof Error)
+    return `${error.name}${"code" in error && typeof error.code === "string" ? ` ${error.code}` : ""}`;
   return typeof error;
 }

@@ -29,7 +29,11 @@ export interface RawEvent {
   readonly sequence?: number;
   readonly chatGuid?: string;
   readonly headSequence?: number;
-  readonly message?: { readonly guid?: string; readonly isFromMe?: boolean; readonly chatGuids?: readonly string[] };
+  readonly message?: {
+    readonly guid?: string;
+    readonly isFromMe?: boolean;
+    readonly chatGuids?: readonly string[];
+  };
 }
 
 export interface RawImessageClient {
@@ -140,13 +144,19 @@ export class EventWatch {
         if (this.#stopped()) break;
         if (error instanceof SilentStreamError || this.#silenced) {
           this.#counters.silentEpisodes += 1;
-          this.#options.log("warn", `photon: the event stream was silent for over ${this.#options.silenceTimeoutMs} ms; reconnecting`);
+          this.#options.log(
+            "warn",
+            `photon: the event stream was silent for over ${this.#options.silenceTimeoutMs} ms; reconnecting`,
+          );
           // A half-open connection: a new stream on the same HTTP/2 connection would hang too.
           await this.#closeClient();
           this.#options.onSilent();
         } else {
           this.#counters.failures += 1;
-          this.#options.log("warn", `photon: the event stream failed (${errorName(error)}); reconnecting`);
+          this.#options.log(
+            "warn",
+            `photon: the event stream failed (${errorName(error)}); reconnecting`,
+          );
         }
       }
       if (this.#stopped()) break;
@@ -162,7 +172,11 @@ export class EventWatch {
   async #subscribeOnce(): Promise<boolean> {
     this.#silenced = false;
     this.#state = "connecting";
-    this.#client ??= await withDeadline(this.#options.createClient(() => this.#frame()), this.#options.silenceTimeoutMs, "creating the event client");
+    this.#client ??= await withDeadline(
+      this.#options.createClient(() => this.#frame()),
+      this.#options.silenceTimeoutMs,
+      "creating the event client",
+    );
     const client = this.#client;
     if (this.#stopped()) return false;
     const stream = client.messages.subscribeEvents();
@@ -177,7 +191,8 @@ export class EventWatch {
       for await (const event of stream) {
         this.#frame();
         if (catchingUp) {
-          if (buffered.length >= MAX_BUFFERED_LIVE) throw new Error("too many live events during catch-up");
+          if (buffered.length >= MAX_BUFFERED_LIVE)
+            throw new Error("too many live events during catch-up");
           buffered.push(event);
         } else this.#handle(event, false);
       }
@@ -190,7 +205,11 @@ export class EventWatch {
     try {
       if (this.#lastSequence !== null) {
         // Frames keep the silence deadline fresh; a catch-up that stops sending them is cut off.
-        await withDeadline(this.#catchUp(client, this.#lastSequence), this.#options.silenceTimeoutMs * 4, "catching up");
+        await withDeadline(
+          this.#catchUp(client, this.#lastSequence),
+          this.#options.silenceTimeoutMs * 4,
+          "catching up",
+        );
       }
       if (this.#silenced) throw new SilentStreamError();
       catchingUp = false;
@@ -219,7 +238,10 @@ export class EventWatch {
     } catch (error) {
       if (!isCursorRejected(error)) throw error;
       this.#counters.gaps += 1;
-      this.#options.log("warn", `photon: Photon no longer holds the events after sequence ${after}; messages sent meanwhile cannot be caught up`);
+      this.#options.log(
+        "warn",
+        `photon: Photon no longer holds the events after sequence ${after}; messages sent meanwhile cannot be caught up`,
+      );
       this.#options.onGap(after);
       this.#lastSequence = null;
     } finally {
@@ -245,16 +267,26 @@ export class EventWatch {
     if (this.#lastSequence !== null && sequence <= this.#lastSequence) return;
     this.#lastSequence = sequence;
     const message = event.message;
-    if (event.type === "message.received" && message && message.isFromMe !== true && typeof message.guid === "string") {
+    if (
+      event.type === "message.received" &&
+      message &&
+      message.isFromMe !== true &&
+      typeof message.guid === "string"
+    ) {
       const chatGuid = event.chatGuid ?? message.chatGuids?.[0];
-      if (typeof chatGuid === "string") this.#options.onMessage({ sequence, messageGuid: message.guid, chatGuid }, catchUp);
+      if (typeof chatGuid === "string")
+        this.#options.onMessage({ sequence, messageGuid: message.guid, chatGuid }, catchUp);
     }
     this.#options.onSequence(sequence);
   }
 
   #checkSilence(): void {
     if (this.#state !== "live" && this.#state !== "connecting") return;
-    if (this.#lastFrameAt === null || this.#options.now() - this.#lastFrameAt <= this.#options.silenceTimeoutMs) return;
+    if (
+      this.#lastFrameAt === null ||
+      this.#options.now() - this.#lastFrameAt <= this.#options.silenceTimeoutMs
+    )
+      return;
     if (this.#silenced) return;
     this.#silenced = true;
     // The client too: a catch-up hanging on the same dead connection must end as well.
@@ -292,7 +324,10 @@ function isCursorRejected(error: unknown): boolean {
 }
 
 /** Closing a stream or client that already failed is not an error worth reporting. */
-async function closeQuietly(closable: { close(): void | Promise<void> } | null, deadlineMs: number): Promise<void> {
+async function closeQuietly(
+  closable: { close(): void | Promise<void> } | null,
+  deadlineMs: number,
+): Promise<void> {
   try {
     if (closable) await withDeadline(Promise.resolve(closable.close()), deadlineMs, "closing");
   } catch {

@@ -47,7 +47,9 @@ describe("InboundStateStore", () => {
       store.markHandled(id);
     }
     await store.save();
-    const file = JSON.parse(await readFile(join(dir, INBOUND_STATE_FILE), "utf8")) as { handled: [string, number][] };
+    const file = JSON.parse(await readFile(join(dir, INBOUND_STATE_FILE), "utf8")) as {
+      handled: [string, number][];
+    };
     expect(file.handled.map(([id]) => id)).toEqual(["b", "c", "d"]);
     clock += 49 * HOUR;
     const later = map(3);

@@ -39,7 +39,11 @@ export class InboundStateStore {
   #saves = 0;
   #savedCursor: number | null = null;
 
-  private constructor(options: InboundStateOptions, cursor: number | null, handled: RecentMap<true>) {
+  private constructor(
+    options: InboundStateOptions,
+    cursor: number | null,
+    handled: RecentMap<true>,
+  ) {
     this.#dir = options.dir;
     this.path = join(options.dir, INBOUND_STATE_FILE);
     this.#cursor = cursor;
@@ -47,7 +51,9 @@ export class InboundStateStore {
   }
 
   /** Reads the state in `dir` (missing = empty). A damaged file is reported and ignored. */
-  static async open(options: InboundStateOptions): Promise<{ store: InboundStateStore; problem: InboundStateProblem | null }> {
+  static async open(
+    options: InboundStateOptions,
+  ): Promise<{ store: InboundStateStore; problem: InboundStateProblem | null }> {
     const handled = options.handled;
     let text: string | null = null;
     let problem: InboundStateProblem | null = null;
@@ -63,7 +69,9 @@ export class InboundStateStore {
       else {
         cursor = parsed.cursor;
         // Oldest first, so the bound drops the oldest; entries past the age bound are skipped.
-        const entries = parsed.handled.filter(([, at]) => at <= options.now()).sort((a, b) => a[1] - b[1]);
+        const entries = parsed.handled
+          .filter(([, at]) => at <= options.now())
+          .sort((a, b) => a[1] - b[1]);
         for (const [id, at] of entries) handled.setAt(id, true, at);
       }
     }
@@ -125,7 +133,11 @@ export class InboundStateStore {
 
   async #write(): Promise<void> {
     const cursor = this.#cursor;
-    const body: StateFile = { version: FORMAT_VERSION, cursor, handled: [...this.#handled.entriesWithTime()] };
+    const body: StateFile = {
+      version: FORMAT_VERSION,
+      cursor,
+      handled: [...this.#handled.entriesWithTime()],
+    };
     await mkdir(this.#dir, { recursive: true, mode: 0o700 });
     const temporary = `${this.path}.${process.pid}.tmp`;
     const file = await open(temporary, "w", 0o600);
@@ -160,10 +172,20 @@ function parseState(text: string): StateFile | InboundStateProblem {
   const cursor = record["cursor"];
   const handled = record["handled"];
   if (record["version"] !== FORMAT_VERSION || !Array.isArray(handled)) return "wrong_shape";
-  if (cursor !== null && !(typeof cursor === "number" && Number.isSafeInteger(cursor) && cursor >= 0)) return "wrong_shape";
+  if (
+    cursor !== null &&
+    !(typeof cursor === "number" && Number.isSafeInteger(cursor) && cursor >= 0)
+  )
+    return "wrong_shape";
   const entries: Array<[string, number]> = [];
   for (const entry of handled) {
-    if (!Array.isArray(entry) || typeof entry[0] !== "string" || typeof entry[1] !== "number" || !Number.isFinite(entry[1])) return "wrong_shape";
+    if (
+      !Array.isArray(entry) ||
+      typeof entry[0] !== "string" ||
+      typeof entry[1] !== "number" ||
+      !Number.isFinite(entry[1])
+    )
+      return "wrong_shape";
     entries.push([entry[0], entry[1]]);
   }
   return { version: FORMAT_VERSION, cursor, handled: entries };

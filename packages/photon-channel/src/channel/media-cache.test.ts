@@ -24,7 +24,11 @@ describe("safeFileName", () => {
 
 describe("MediaCache", () => {
   it("writes files 0600 and deletes the oldest when over the total bound", async () => {
-    const cache = new MediaCache({ dir: join(dir, "cache"), maxFileBytes: 100, maxTotalBytes: 250 });
+    const cache = new MediaCache({
+      dir: join(dir, "cache"),
+      maxFileBytes: 100,
+      maxTotalBytes: 250,
+    });
     const first = await cache.store("a.txt", Buffer.alloc(100, 1));
     const second = await cache.store("b.txt", Buffer.alloc(100, 2));
     const third = await cache.store("c.txt", Buffer.alloc(100, 3));

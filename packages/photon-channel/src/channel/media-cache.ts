@@ -27,7 +27,10 @@ const MAX_NAME_LENGTH = 80;
  * when nothing is left.
  */
 export function safeFileName(name: string | null | undefined, fallback = "attachment"): string {
-  const cleaned = (name ?? "").replace(SAFE_NAME, "_").replace(/^[._]+/, "").slice(-MAX_NAME_LENGTH);
+  const cleaned = (name ?? "")
+    .replace(SAFE_NAME, "_")
+    .replace(/^[._]+/, "")
+    .slice(-MAX_NAME_LENGTH);
   return cleaned === "" ? fallback : cleaned;
 }
 
@@ -51,9 +54,15 @@ export class MediaCache {
    * total bound.
    */
   async store(fileName: string | null, bytes: Uint8Array): Promise<string> {
-    if (bytes.byteLength > this.maxFileBytes) throw new RangeError(`attachment of ${bytes.byteLength} bytes is over the ${this.maxFileBytes}-byte limit`);
+    if (bytes.byteLength > this.maxFileBytes)
+      throw new RangeError(
+        `attachment of ${bytes.byteLength} bytes is over the ${this.maxFileBytes}-byte limit`,
+      );
     await (this.#ready ??= this.#load());
-    const path = join(this.#options.dir, `${Date.now().toString(36)}-${randomBytes(4).toString("hex")}-${safeFileName(fileName)}`);
+    const path = join(
+      this.#options.dir,
+      `${Date.now().toString(36)}-${randomBytes(4).toString("hex")}-${safeFileName(fileName)}`,
+    );
     const temp = `${path}.partial`;
     await writeFile(temp, bytes, { mode: 0o600 });
     await rename(temp, path);

@@ -2,7 +2,8 @@
 // trust boundary (the content came over the network and through a third-party SDK): anything
 // unexpected becomes a typed `ignored` result, never a throw.
 
-export type PhotonMessageType = "text" | "image" | "audio" | "voice" | "video" | "document" | "prompt_response";
+export type PhotonMessageType =
+  "text" | "image" | "audio" | "voice" | "video" | "document" | "prompt_response";
 
 /** An attachment described by the SDK; `path` is the local copy when the channel has a media cache. */
 export interface PhotonMedia {
@@ -45,15 +46,20 @@ export interface PhotonInboundReaction extends InboundBase {
 
 export type PhotonInboundEvent = PhotonInboundMessage | PhotonInboundReaction;
 
-export type IgnoredReason = "not_an_object" | "outbound" | "missing_ids" | "read_receipt" | "unsupported_content";
+export type IgnoredReason =
+  "not_an_object" | "outbound" | "missing_ids" | "read_receipt" | "unsupported_content";
 
-export type NormalizeResult = { ok: true; event: PhotonInboundEvent } | { ok: false; reason: IgnoredReason; contentType: string | null };
+export type NormalizeResult =
+  | { ok: true; event: PhotonInboundEvent }
+  | { ok: false; reason: IgnoredReason; contentType: string | null };
 
 type Rec = Record<string, unknown>;
 
 const isRec = (value: unknown): value is Rec => typeof value === "object" && value !== null;
-const str = (value: unknown): string | null => (typeof value === "string" && value !== "" ? value : null);
-const num = (value: unknown): number | null => (typeof value === "number" && Number.isFinite(value) ? value : null);
+const str = (value: unknown): string | null =>
+  typeof value === "string" && value !== "" ? value : null;
+const num = (value: unknown): number | null =>
+  typeof value === "number" && Number.isFinite(value) ? value : null;
 
 /** Normalizes one `[space, message]` pair from the SDK's `app.messages`. */
 export function normalizeInbound(space: unknown, message: unknown): NormalizeResult {
@@ -77,7 +83,15 @@ export function normalizeInbound(space: unknown, message: unknown): NormalizeRes
   if (contentType === "read") return ignored("read_receipt", contentType);
   if (contentType === "reaction") {
     const target = isRec(content["target"]) ? str(content["target"]["id"]) : null;
-    return { ok: true, event: { ...base, kind: "reaction", emoji: str(content["emoji"]) ?? "", targetMessageId: target } };
+    return {
+      ok: true,
+      event: {
+        ...base,
+        kind: "reaction",
+        emoji: str(content["emoji"]) ?? "",
+        targetMessageId: target,
+      },
+    };
   }
   let replyTo: string | null = null;
   let body: Rec = content;
@@ -151,7 +165,8 @@ function flatten(content: Rec, depth = 0): Flattened | null {
       // Nested groups do not occur in practice; the bound keeps a hostile shape from recursing deeply.
       if (depth > 2 || !Array.isArray(content["items"])) return null;
       for (const item of content["items"]) {
-        const inner = isRec(item) && isRec(item["content"]) ? flatten(item["content"], depth + 1) : null;
+        const inner =
+          isRec(item) && isRec(item["content"]) ? flatten(item["content"], depth + 1) : null;
         if (!inner) continue;
         out.texts.push(...inner.texts);
         out.media.push(...inner.media);
@@ -172,7 +187,12 @@ function mediaKind(mimeType: string | null): PhotonMedia["kind"] {
 }
 
 function isoTimestamp(value: unknown): string | null {
-  const date = value instanceof Date ? value : typeof value === "string" || typeof value === "number" ? new Date(value) : null;
+  const date =
+    value instanceof Date
+      ? value
+      : typeof value === "string" || typeof value === "number"
+        ? new Date(value)
+        : null;
   return date && !Number.isNaN(date.getTime()) ? date.toISOString() : null;
 }
 
@@ -189,7 +209,11 @@ export function attachmentReaders(message: unknown): Map<string, AttachmentReade
   const visit = (content: unknown, depth: number): void => {
     if (!isRec(content) || depth > 3) return;
     const type = content["type"];
-    if ((type === "attachment" || type === "voice") && typeof content["id"] === "string" && typeof content["read"] === "function") {
+    if (
+      (type === "attachment" || type === "voice") &&
+      typeof content["id"] === "string" &&
+      typeof content["read"] === "function"
+    ) {
       const read = content["read"] as () => Promise<Uint8Array>;
       readers.set(content["id"], () => read.call(content));
     } else if (type === "group" && Array.isArray(content["items"])) {

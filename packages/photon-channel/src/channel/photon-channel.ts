@@ -2,12 +2,33 @@ import { type AllowedUsers, parseAllowedUsers } from "./allowed-users.js";
 import { withDeadline } from "./deadline.js";
 import { classifyPhotonError, errorName, PhotonSendError } from "./errors.js";
 import { MediaCache, type MediaCacheOptions } from "./media-cache.js";
-import { attachmentReaders, normalizeInbound, type IgnoredReason, type PhotonInboundEvent, type PhotonInboundMessage, type PhotonInboundReaction } from "./normalize.js";
-import { EventWatch, type EventWatchStats, type RawImessageClient, type WatchedMessage } from "./event-watch.js";
+import {
+  attachmentReaders,
+  normalizeInbound,
+  type IgnoredReason,
+  type PhotonInboundEvent,
+  type PhotonInboundMessage,
+  type PhotonInboundReaction,
+} from "./normalize.js";
+import {
+  EventWatch,
+  type EventWatchStats,
+  type RawImessageClient,
+  type WatchedMessage,
+} from "./event-watch.js";
 import { InboundStateStore } from "./inbound-state.js";
 import { RecentMap } from "./recent.js";
 import { ResumeTracker } from "./resume-tracker.js";
-import { loadSpectrumSdk, SPECTRUM_TS_VERSION, type IMessageInstance, type ImessageTokens, type SdkMessage, type SdkSpace, type SpectrumApp, type SpectrumSdk } from "./sdk.js";
+import {
+  loadSpectrumSdk,
+  SPECTRUM_TS_VERSION,
+  type IMessageInstance,
+  type ImessageTokens,
+  type SdkMessage,
+  type SdkSpace,
+  type SpectrumApp,
+  type SpectrumSdk,
+} from "./sdk.js";
 import { SendQueue, type SendQueueOptions, type SendQueueStats } from "./send-queue.js";
 import { IMESSAGE_MAX_MESSAGE_LENGTH, splitMessageText } from "./split-text.js";
 
@@ -132,7 +153,10 @@ export class PhotonChannelStateError extends Error {
 export class PhotonSdkLoadError extends Error {
   readonly code = "PHOTON_SDK_UNAVAILABLE";
   constructor(cause: unknown) {
-    super(`The spectrum-ts SDK could not be loaded; reinstall @hermes/photon-channel (it depends on spectrum-ts ${SPECTRUM_TS_VERSION}).`, { cause });
+    super(
+      `The spectrum-ts SDK could not be loaded; reinstall @hermes/photon-channel (it depends on spectrum-ts ${SPECTRUM_TS_VERSION}).`,
+      { cause },
+    );
     this.name = "PhotonSdkLoadError";
   }
 }
@@ -173,7 +197,13 @@ export class PhotonChannel {
   private currentState: PhotonChannelState = "stopped";
   /** Set by stop(): the send queue is shut for good, so the channel cannot start again. */
   private closed = false;
-  private readonly counters = { inbound: 0, denied: 0, duplicates: 0, notAddressed: 0, handlerErrors: 0 };
+  private readonly counters = {
+    inbound: 0,
+    denied: 0,
+    duplicates: 0,
+    notAddressed: 0,
+    handlerErrors: 0,
+  };
   private readonly typingStartedAt: RecentMap<true>;
   private readonly mediaCache: MediaCache | undefined;
   private readonly ignoredCounts: Partial<Record<IgnoredReason, number>> = {};
@@ -197,7 +227,9 @@ export class PhotonChannel {
 
   constructor(private readonly options: PhotonChannelOptions) {
     if (!options.projectId || !options.projectSecret) {
-      throw new PhotonChannelStateError("A Photon project id and secret are required (run `hermes photon setup`).");
+      throw new PhotonChannelStateError(
+        "A Photon project id and secret are required (run `hermes photon setup`).",
+      );
     }
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -207,11 +239,19 @@ export class PhotonChannel {
     this.spaces = new RecentMap(RECENT_MESSAGES, DEDUPE_WINDOW_MS, this.now);
     this.messages = new RecentMap(RECENT_MESSAGES, DEDUPE_WINDOW_MS, this.now);
     this.mediaCache = options.mediaCache ? new MediaCache(options.mediaCache) : undefined;
-    this.typingStartedAt = new RecentMap(RECENT_MESSAGES, options.typingCooldownMs ?? DEFAULT_TYPING_COOLDOWN_MS, this.now);
+    this.typingStartedAt = new RecentMap(
+      RECENT_MESSAGES,
+      options.typingCooldownMs ?? DEFAULT_TYPING_COOLDOWN_MS,
+      this.now,
+    );
     for (const rejected of this.allowed.rejected) {
-      this.log("warn", `photon: ignoring allowed-users entry ${JSON.stringify(rejected.entry)}: not an E.164 number or an email`);
+      this.log(
+        "warn",
+        `photon: ignoring allowed-users entry ${JSON.stringify(rejected.entry)}: not an E.164 number or an email`,
+      );
     }
-    if (this.allowed.size === 0) this.log("warn", "photon: no allowed users configured; every inbound message will be denied");
+    if (this.allowed.size === 0)
+      this.log("warn", "photon: no allowed users configured; every inbound message will be denied");
   }
 
   get state(): PhotonChannelState {
@@ -223,7 +263,8 @@ export class PhotonChannel {
       state: this.currentState,
       ...this.counters,
       ignored: { ...this.ignoredCounts },
-      lastInboundAt: this.lastInboundAt === null ? null : new Date(this.lastInboundAt).toISOString(),
+      lastInboundAt:
+        this.lastInboundAt === null ? null : new Date(this.lastInboundAt).toISOString(),
       sendQueue: this.queue.stats,
       ...this.#extra,
       cursor: this.#store?.cursor ?? this.#tracker.cursor,
@@ -236,8 +277,12 @@ export class PhotonChannel {
 
   /** Loads the SDK, connects (token, streams) and starts delivering inbound events. */
   async start(): Promise<void> {
-    if (this.closed) throw new PhotonChannelStateError("This Photon channel was stopped; create a new one to connect again.");
-    if (this.currentState !== "stopped" && this.currentState !== "failed") throw new PhotonChannelStateError(`start() called while ${this.currentState}`);
+    if (this.closed)
+      throw new PhotonChannelStateError(
+        "This Photon channel was stopped; create a new one to connect again.",
+      );
+    if (this.currentState !== "stopped" && this.currentState !== "failed")
+      throw new PhotonChannelStateError(`start() called while ${this.currentState}`);
     this.currentState = "starting";
     let sdk: SpectrumSdk;
     try {
@@ -247,8 +292,16 @@ export class PhotonChannel {
       throw new PhotonSdkLoadError(error);
     }
     if (this.options.stateDir !== undefined && this.#store === null) {
-      const opened = await InboundStateStore.open({ dir: this.options.stateDir, handled: this.seen, now: this.now });
-      if (opened.problem) this.log("warn", `photon: the saved inbound state could not be used (${opened.problem}); starting without it`);
+      const opened = await InboundStateStore.open({
+        dir: this.options.stateDir,
+        handled: this.seen,
+        now: this.now,
+      });
+      if (opened.problem)
+        this.log(
+          "warn",
+          `photon: the saved inbound state could not be used (${opened.problem}); starting without it`,
+        );
       this.#store = opened.store;
     }
     try {
@@ -300,7 +353,8 @@ export class PhotonChannel {
       });
     } finally {
       for (const signal of ["SIGINT", "SIGTERM"] as const) {
-        for (const listener of process.listeners(signal)) if (!before.has(listener)) process.off(signal, listener);
+        for (const listener of process.listeners(signal))
+          if (!before.has(listener)) process.off(signal, listener);
       }
     }
   }
@@ -336,14 +390,20 @@ export class PhotonChannel {
       log: (level, message) => this.log(level, message),
     });
     this.#watch.start(cursor);
-    this.#graceTimer = setInterval(() => this.#deliverOverdue(graceMs), Math.max(10, Math.floor(graceMs / 2)));
+    this.#graceTimer = setInterval(
+      () => this.#deliverOverdue(graceMs),
+      Math.max(10, Math.floor(graceMs / 2)),
+    );
     this.#graceTimer.unref();
   }
 
   async #createRawClient(sdk: SpectrumSdk, onHeartbeat: () => void): Promise<RawImessageClient> {
     let tokens: ImessageTokens;
     try {
-      tokens = await sdk.cloud.issueImessageTokens(this.options.projectId, this.options.projectSecret);
+      tokens = await sdk.cloud.issueImessageTokens(
+        this.options.projectId,
+        this.options.projectSecret,
+      );
     } catch (error) {
       this.#watchUnavailable = "token_failed";
       throw error;
@@ -361,7 +421,10 @@ export class PhotonChannel {
     let issuedAt = this.now();
     const token = async (): Promise<string> => {
       if (this.now() - issuedAt >= current.expiresIn * 1000 * TOKEN_RENEW_FRACTION) {
-        const renewed = await sdk.cloud.issueImessageTokens(this.options.projectId, this.options.projectSecret);
+        const renewed = await sdk.cloud.issueImessageTokens(
+          this.options.projectId,
+          this.options.projectSecret,
+        );
         if (renewed.type === "shared") {
           current = renewed;
           issuedAt = this.now();
@@ -369,7 +432,13 @@ export class PhotonChannel {
       }
       return current.token;
     };
-    return sdk.createGrpcClient({ address: this.options.imessageAddress ?? DEFAULT_IMESSAGE_ADDRESS, token, tls: true, retry: false, onHeartbeat });
+    return sdk.createGrpcClient({
+      address: this.options.imessageAddress ?? DEFAULT_IMESSAGE_ADDRESS,
+      token,
+      tls: true,
+      retry: false,
+      onHeartbeat,
+    });
   }
 
   #watched(message: WatchedMessage, catchUp: boolean): void {
@@ -393,23 +462,36 @@ export class PhotonChannel {
       if (!pending.catchUp) void this.#restartSdk("a message arrived that the SDK did not deliver");
       void this.#serially(async () => {
         // Not fetched (yet): pending again, so the cursor stays below it and it is tried again.
-        if (!(await this.#recover(pending.chatGuid, pending.messageGuid, true))) this.#tracker.add(pending, false, this.now());
+        if (!(await this.#recover(pending.chatGuid, pending.messageGuid, true)))
+          this.#tracker.add(pending, false, this.now());
       });
     }
   }
 
   /** Fetches a message through the SDK and hands it over; false when it could not be fetched. */
   async #recover(chatGuid: string, messageGuid: string, recovered: boolean): Promise<boolean> {
-    if (this.seen.has(messageGuid) || this.#inProgress.has(messageGuid) || this.isStopped()) return true;
+    if (this.seen.has(messageGuid) || this.#inProgress.has(messageGuid) || this.isStopped())
+      return true;
     let space: SdkSpace;
     let message: SdkMessage | undefined;
     try {
       const instance = this.requireInstance();
       // Bounded: a call on a dead connection must not hold up every later hand-over.
-      space = await withDeadline(instance.space.get(chatGuid), FETCH_DEADLINE_MS, "resolving a chat");
-      message = await withDeadline(instance.getMessage(space, messageGuid), FETCH_DEADLINE_MS, "fetching a message");
+      space = await withDeadline(
+        instance.space.get(chatGuid),
+        FETCH_DEADLINE_MS,
+        "resolving a chat",
+      );
+      message = await withDeadline(
+        instance.getMessage(space, messageGuid),
+        FETCH_DEADLINE_MS,
+        "fetching a message",
+      );
     } catch (error) {
-      this.log("warn", `photon: could not fetch a message (${errorName(error)}); ${recovered ? "it is tried again" : "the webhook delivery was already acknowledged: it is not answered"}`);
+      this.log(
+        "warn",
+        `photon: could not fetch a message (${errorName(error)}); ${recovered ? "it is tried again" : "the webhook delivery was already acknowledged: it is not answered"}`,
+      );
       return false;
     }
     if (!message) return true;
@@ -420,7 +502,8 @@ export class PhotonChannel {
 
   /** Stops the current SDK app and starts a new one (fresh token, fresh streams), with backoff. */
   #restartSdk(reason: string): Promise<void> {
-    if (this.#restarting || this.isStopped() || this.#inboundStopped || !this.sdk) return this.#restarting ?? Promise.resolve();
+    if (this.#restarting || this.isStopped() || this.#inboundStopped || !this.sdk)
+      return this.#restarting ?? Promise.resolve();
     const sdk = this.sdk;
     this.#restarting = (async () => {
       const wait = this.#lastRestartAt + this.#restartBackoff - this.now();
@@ -433,7 +516,10 @@ export class PhotonChannel {
       try {
         next = await this.#createApp(sdk);
       } catch (error) {
-        this.log("warn", `photon: the SDK could not be restarted (${errorName(error)}); retrying on the next failure`);
+        this.log(
+          "warn",
+          `photon: the SDK could not be restarted (${errorName(error)}); retrying on the next failure`,
+        );
         return;
       }
       if (this.isStopped()) {
@@ -447,7 +533,10 @@ export class PhotonChannel {
       this.spaces.clear();
       this.messages.clear();
       this.#extra.sdkRestarts += 1;
-      if (old) await withDeadline(old.stop(), FETCH_DEADLINE_MS, "stopping the old SDK app").catch((error: unknown) => this.log("warn", `photon: SDK stop failed: ${errorName(error)}`));
+      if (old)
+        await withDeadline(old.stop(), FETCH_DEADLINE_MS, "stopping the old SDK app").catch(
+          (error: unknown) => this.log("warn", `photon: SDK stop failed: ${errorName(error)}`),
+        );
     })().finally(() => {
       this.#restarting = null;
     });
@@ -469,7 +558,10 @@ export class PhotonChannel {
   }
 
   #saveFailed(error: unknown): void {
-    this.log("error", `photon: could not save the inbound state (${errorName(error)}); a restart may answer a message again`);
+    this.log(
+      "error",
+      `photon: could not save the inbound state (${errorName(error)}); a restart may answer a message again`,
+    );
   }
 
   /**
@@ -496,7 +588,9 @@ export class PhotonChannel {
     await this.#restarting;
     const app = this.app;
     this.app = undefined;
-    await app?.stop().catch((error: unknown) => this.log("warn", `photon: SDK stop failed: ${errorName(error)}`));
+    await app
+      ?.stop()
+      .catch((error: unknown) => this.log("warn", `photon: SDK stop failed: ${errorName(error)}`));
     await this.consuming;
     await this.#deliveries;
     await this.#store?.save().catch((error: unknown) => this.#saveFailed(error));
@@ -509,7 +603,10 @@ export class PhotonChannel {
   async sendText(chatId: string, text: string): Promise<{ parts: number }> {
     const space = await this.space(chatId);
     const sdk = this.requireSdk();
-    const parts = splitMessageText(text, this.options.maxMessageLength ?? IMESSAGE_MAX_MESSAGE_LENGTH);
+    const parts = splitMessageText(
+      text,
+      this.options.maxMessageLength ?? IMESSAGE_MAX_MESSAGE_LENGTH,
+    );
     let sent = 0;
     for (const part of parts) {
       try {
@@ -537,7 +634,11 @@ export class PhotonChannel {
     if (on && this.typingStartedAt.has(chatId)) return false;
     const space = await this.space(chatId);
     const sdk = this.requireSdk();
-    await this.queue.enqueue("typing indicator", () => space.send(sdk.typing(on ? "start" : "stop")), { mutating: false });
+    await this.queue.enqueue(
+      "typing indicator",
+      () => space.send(sdk.typing(on ? "start" : "stop")),
+      { mutating: false },
+    );
     if (on) this.typingStartedAt.set(chatId, true);
     else this.typingStartedAt.delete(chatId);
     return true;
@@ -561,7 +662,10 @@ export class PhotonChannel {
         this.log("warn", "photon: the SDK's message stream ended; subscribing again");
       } catch (error) {
         if (this.isStopped()) return;
-        this.log("warn", `photon: the SDK's message stream failed (${errorName(error)}); subscribing again`);
+        this.log(
+          "warn",
+          `photon: the SDK's message stream failed (${errorName(error)}); subscribing again`,
+        );
       }
       this.currentState = "reconnecting";
       await this.sleep(backoff);
@@ -572,7 +676,10 @@ export class PhotonChannel {
   private async deliver(space: unknown, message: unknown, recovered: boolean): Promise<void> {
     if (this.#inboundStopped) return;
     this.#delivering += 1;
-    const id = typeof (message as { id?: unknown } | null)?.id === "string" ? (message as { id: string }).id : null;
+    const id =
+      typeof (message as { id?: unknown } | null)?.id === "string"
+        ? (message as { id: string }).id
+        : null;
     try {
       await this.#deliverOne(space, message, recovered);
     } finally {
@@ -589,7 +696,11 @@ export class PhotonChannel {
     const result = normalizeInbound(space, message);
     if (!result.ok) {
       this.ignoredCounts[result.reason] = (this.ignoredCounts[result.reason] ?? 0) + 1;
-      if (result.reason === "unsupported_content") this.log("info", `photon: ignoring inbound content of type ${JSON.stringify(result.contentType)}`);
+      if (result.reason === "unsupported_content")
+        this.log(
+          "info",
+          `photon: ignoring inbound content of type ${JSON.stringify(result.contentType)}`,
+        );
       return;
     }
     const event = result.event;
@@ -629,16 +740,21 @@ export class PhotonChannel {
     this.counters.inbound += 1;
     this.spaces.set(event.chatId, space as SdkSpace);
     if (event.kind === "message") this.messages.set(event.messageId, message as SdkMessage);
-    if (event.kind === "message" && event.media.length > 0 && this.mediaCache) await this.download(event, message);
+    if (event.kind === "message" && event.media.length > 0 && this.mediaCache)
+      await this.download(event, message);
     try {
       if (event.kind === "message") await this.options.onMessage(event);
       else await this.options.onReaction?.(event);
     } catch (error) {
       this.counters.handlerErrors += 1;
-      this.log("error", `photon: the inbound handler threw (${errorName(error)}); the event is not redelivered`);
+      this.log(
+        "error",
+        `photon: the inbound handler threw (${errorName(error)}); the event is not redelivered`,
+      );
     }
     // Not awaited: a receipt waiting behind rate-limited sends must not hold up inbound.
-    if (event.kind === "message" && this.options.sendReadReceipts) void this.markRead(message as SdkMessage);
+    if (event.kind === "message" && this.options.sendReadReceipts)
+      void this.markRead(message as SdkMessage);
   }
 
   /** Saves each attachment of `event` to the media cache, filling in `path` or saying why not. */
@@ -664,7 +780,10 @@ export class PhotonChannel {
         media.notDownloaded = null;
       } catch (error) {
         media.notDownloaded = "download_failed";
-        this.log("warn", `photon: could not download an attachment (${errorName(error)}); the agent gets its description only`);
+        this.log(
+          "warn",
+          `photon: could not download an attachment (${errorName(error)}); the agent gets its description only`,
+        );
       }
     }
   }
@@ -696,19 +815,30 @@ export class PhotonChannel {
   private async fetchMessage(chatId: string, messageId: string): Promise<SdkMessage> {
     const space = await this.space(chatId);
     const instance = this.requireInstance();
-    const message = await this.queue.enqueue("looking up a message", () => instance.getMessage(space, messageId), { mutating: false });
-    if (!message) throw new PhotonSendError("target_not_allowed", "looking up a message", new Error(`message ${messageId} not found`));
+    const message = await this.queue.enqueue(
+      "looking up a message",
+      () => instance.getMessage(space, messageId),
+      { mutating: false },
+    );
+    if (!message)
+      throw new PhotonSendError(
+        "target_not_allowed",
+        "looking up a message",
+        new Error(`message ${messageId} not found`),
+      );
     return message;
   }
 
   private requireSdk(): SpectrumSdk {
-    if (!this.sdk || this.currentState === "stopped") throw new PhotonChannelStateError("The Photon channel is not running; call start() first.");
+    if (!this.sdk || this.currentState === "stopped")
+      throw new PhotonChannelStateError("The Photon channel is not running; call start() first.");
     return this.sdk;
   }
 
   private requireInstance(): IMessageInstance {
     this.requireSdk();
-    if (!this.instance) throw new PhotonChannelStateError("The Photon channel is not running; call start() first.");
+    if (!this.instance)
+      throw new PhotonChannelStateError("The Photon channel is not running; call start() first.");
     return this.instance;
   }
 

@@ -49,7 +49,8 @@ export class RecentMap<V> {
   /** Live entries, oldest first, with the time each was set. */
   *entriesWithTime(): Generator<[string, number]> {
     const now = this.now();
-    for (const [key, entry] of this.entries) if (now - entry.at <= this.maxAgeMs) yield [key, entry.at];
+    for (const [key, entry] of this.entries)
+      if (now - entry.at <= this.maxAgeMs) yield [key, entry.at];
   }
 
   get size(): number {

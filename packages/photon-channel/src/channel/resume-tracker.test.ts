@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { ResumeTracker } from "./resume-tracker.js";
 
-const message = (sequence: number) => ({ sequence, messageGuid: `m${sequence}`, chatGuid: "any;-;+15551234567" });
+const message = (sequence: number) => ({
+  sequence,
+  messageGuid: `m${sequence}`,
+  chatGuid: "any;-;+15551234567",
+});
 
 describe("ResumeTracker", () => {
   it("never puts the cursor past a message that is not handled", () => {

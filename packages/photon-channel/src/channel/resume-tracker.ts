@@ -47,14 +47,17 @@ export class ResumeTracker {
 
   /** Pending messages that are due for delivery through the watch. */
   due(now: number, graceMs: number): PendingMessage[] {
-    return [...this.#pending.values()].filter((message) => message.catchUp || now - message.seenAt >= graceMs);
+    return [...this.#pending.values()].filter(
+      (message) => message.catchUp || now - message.seenAt >= graceMs,
+    );
   }
 
   /** The highest sequence with nothing pending at or below it; `null` before any is known. */
   get cursor(): number | null {
     let lowestPending: number | null = null;
     for (const message of this.#pending.values()) {
-      if (lowestPending === null || message.sequence < lowestPending) lowestPending = message.sequence;
+      if (lowestPending === null || message.sequence < lowestPending)
+        lowestPending = message.sequence;
     }
     if (lowestPending === null) return this.#highest;
     return lowestPending - 1;

@@ -17,24 +17,36 @@ function virtualTime() {
   };
 }
 
-const rateLimited = () => Object.assign(new Error("rate limit exceeded"), { name: "RateLimitError", grpcCode: 8 });
-const connectionLost = () => Object.assign(new Error("reset"), { name: "ConnectionError", grpcCode: 14 });
+const rateLimited = () =>
+  Object.assign(new Error("rate limit exceeded"), { name: "RateLimitError", grpcCode: 8 });
+const connectionLost = () =>
+  Object.assign(new Error("reset"), { name: "ConnectionError", grpcCode: 14 });
 
 describe("SendQueue", () => {
   it("runs calls in order at no more than the configured rate", async () => {
     const time = virtualTime();
     const queue = new SendQueue({ ratePerSecond: 5, now: time.now, sleep: time.sleep });
     const ran: Array<[number, number]> = [];
-    await Promise.all(Array.from({ length: 11 }, (_, i) => queue.enqueue("send", async () => ran.push([i, time.now()]))));
+    await Promise.all(
+      Array.from({ length: 11 }, (_, i) =>
+        queue.enqueue("send", async () => ran.push([i, time.now()])),
+      ),
+    );
     expect(ran.map(([i]) => i)).toEqual([...Array(11).keys()]);
     // 11 calls at 5/s with a burst of 1: the last one cannot start before 2 s.
     expect(ran.at(-1)?.[1]).toBeGreaterThanOrEqual(2000);
-    for (let i = 1; i < ran.length; i++) expect((ran[i]?.[1] ?? 0) - (ran[i - 1]?.[1] ?? 0)).toBeGreaterThanOrEqual(200);
+    for (let i = 1; i < ran.length; i++)
+      expect((ran[i]?.[1] ?? 0) - (ran[i - 1]?.[1] ?? 0)).toBeGreaterThanOrEqual(200);
   });
 
   it("waits out RESOURCE_EXHAUSTED with growing backoff and runs the same call again: delayed, not dropped", async () => {
     const time = virtualTime();
-    const queue = new SendQueue({ ratePerSecond: 1000, rateLimitInitialDelayMs: 1000, now: time.now, sleep: time.sleep });
+    const queue = new SendQueue({
+      ratePerSecond: 1000,
+      rateLimitInitialDelayMs: 1000,
+      now: time.now,
+      sleep: time.sleep,
+    });
     let attempts = 0;
     const result = await queue.enqueue("send", async () => {
       attempts += 1;
@@ -50,7 +62,9 @@ describe("SendQueue", () => {
   it("gives up on a call that stays rate-limited, saying so", async () => {
     const time = virtualTime();
     const queue = new SendQueue({ maxRateLimitRetries: 2, now: time.now, sleep: time.sleep });
-    const error = await queue.enqueue("send", async () => Promise.reject(rateLimited())).catch((e: unknown) => e);
+    const error = await queue
+      .enqueue("send", async () => Promise.reject(rateLimited()))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PhotonSendError);
     expect(error).toMatchObject({ code: "rate_limited", grpcCode: 8 });
   });
@@ -73,7 +87,10 @@ describe("SendQueue", () => {
     const time = virtualTime();
     const queue = new SendQueue({ maxQueued: 2, now: time.now, sleep: time.sleep });
     let release: () => void = () => undefined;
-    const running = queue.enqueue("send", () => new Promise<void>((resolve) => (release = resolve)));
+    const running = queue.enqueue(
+      "send",
+      () => new Promise<void>((resolve) => (release = resolve)),
+    );
     await Promise.resolve();
     const waiting = [queue.enqueue("send", async () => 1), queue.enqueue("send", async () => 2)];
     await expect(queue.enqueue("send", async () => 3)).rejects.toBeInstanceOf(SendQueueFullError);
@@ -81,6 +98,8 @@ describe("SendQueue", () => {
     for (const call of waiting) await expect(call).rejects.toBeInstanceOf(SendQueueStoppedError);
     release();
     await running;
-    await expect(queue.enqueue("send", async () => 4)).rejects.toBeInstanceOf(SendQueueStoppedError);
+    await expect(queue.enqueue("send", async () => 4)).rejects.toBeInstanceOf(
+      SendQueueStoppedError,
+    );
   });
 });

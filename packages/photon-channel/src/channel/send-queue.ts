@@ -27,7 +27,9 @@ export interface SendQueueOptions {
 export class SendQueueFullError extends Error {
   readonly code = "SEND_QUEUE_FULL";
   constructor(limit: number) {
-    super(`The Photon send queue already holds ${limit} calls; this one was refused (not queued). Slow down or raise maxQueued.`);
+    super(
+      `The Photon send queue already holds ${limit} calls; this one was refused (not queued). Slow down or raise maxQueued.`,
+    );
     this.name = "SendQueueFullError";
   }
 }
@@ -76,7 +78,10 @@ export class SendQueue {
     this.#ratePerSecond = positive(options.ratePerSecond ?? 5, "ratePerSecond");
     this.#burst = positive(options.burst ?? 1, "burst");
     this.#maxQueued = positive(options.maxQueued ?? 200, "maxQueued");
-    this.#initialDelayMs = positive(options.rateLimitInitialDelayMs ?? 1000, "rateLimitInitialDelayMs");
+    this.#initialDelayMs = positive(
+      options.rateLimitInitialDelayMs ?? 1000,
+      "rateLimitInitialDelayMs",
+    );
     this.#maxDelayMs = positive(options.rateLimitMaxDelayMs ?? 30_000, "rateLimitMaxDelayMs");
     this.#maxRetries = options.maxRateLimitRetries ?? 10;
     this.#now = options.now ?? Date.now;
@@ -91,11 +96,22 @@ export class SendQueue {
    * `SendQueueStoppedError` when the queue stops first. `mutating: false` marks calls that cannot
    * change anything (their lost answers are `upstream_transient`, not `ambiguous`).
    */
-  enqueue<T>(label: string, run: () => Promise<T>, options: { mutating?: boolean } = {}): Promise<T> {
+  enqueue<T>(
+    label: string,
+    run: () => Promise<T>,
+    options: { mutating?: boolean } = {},
+  ): Promise<T> {
     if (this.#stopped) return Promise.reject(new SendQueueStoppedError());
-    if (this.#jobs.length >= this.#maxQueued) return Promise.reject(new SendQueueFullError(this.#maxQueued));
+    if (this.#jobs.length >= this.#maxQueued)
+      return Promise.reject(new SendQueueFullError(this.#maxQueued));
     return new Promise<T>((resolve, reject) => {
-      this.#jobs.push({ label, mutating: options.mutating ?? true, run, resolve: resolve as (value: unknown) => void, reject });
+      this.#jobs.push({
+        label,
+        mutating: options.mutating ?? true,
+        run,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
       void this.#drain();
     });
   }
@@ -150,7 +166,10 @@ export class SendQueue {
   async #takeToken(): Promise<void> {
     for (;;) {
       const now = this.#now();
-      this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#refilledAt) / 1000) * this.#ratePerSecond);
+      this.#tokens = Math.min(
+        this.#burst,
+        this.#tokens + ((now - this.#refilledAt) / 1000) * this.#ratePerSecond,
+      );
       this.#refilledAt = now;
       if (this.#tokens >= 1) {
         this.#tokens -= 1;
@@ -162,6 +181,7 @@ export class SendQueue {
 }
 
 function positive(value: number, name: string): number {
-  if (!(value > 0) || !Number.isFinite(value)) throw new RangeError(`${name} must be a positive number, got ${value}`);
+  if (!(value > 0) || !Number.isFinite(value))
+    throw new RangeError(`${name} must be a positive number, got ${value}`);
   return value;
 }

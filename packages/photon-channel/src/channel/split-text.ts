@@ -7,7 +7,8 @@ export const IMESSAGE_MAX_MESSAGE_LENGTH = 8000;
 
 /** Splits `text` into chunks of at most `maxLength` code units; whitespace at the cuts is dropped, empty chunks never returned. */
 export function splitMessageText(text: string, maxLength = IMESSAGE_MAX_MESSAGE_LENGTH): string[] {
-  if (!Number.isInteger(maxLength) || maxLength < 2) throw new RangeError(`maxLength must be an integer ≥ 2, got ${maxLength}`);
+  if (!Number.isInteger(maxLength) || maxLength < 2)
+    throw new RangeError(`maxLength must be an integer ≥ 2, got ${maxLength}`);
   const chunks: string[] = [];
   let start = 0;
   while (start < text.length) {

@@ -39,7 +39,9 @@ export class FakeControlPlane {
 
   constructor(options: ControlPlaneOptions) {
     this.#options = options;
-    this.#server = createServer({ cert: options.cert, key: options.key }, (req, res) => this.#handle(req, res));
+    this.#server = createServer({ cert: options.cert, key: options.key }, (req, res) =>
+      this.#handle(req, res),
+    );
   }
 
   async listen(): Promise<void> {
@@ -72,17 +74,32 @@ export class FakeControlPlane {
     const answer = (status: number, body: unknown, authorized: boolean | null): void => {
       this.requests.push({ method, path, authorized, status });
       const bytes = JSON.stringify(body);
-      res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(bytes) });
+      res.writeHead(status, {
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(bytes),
+      });
       res.end(bytes);
     };
     if (this.#rateLimitedRequests > 0) {
       this.#rateLimitedRequests -= 1;
-      answer(429, { succeed: false, code: "RATE_LIMITED", message: "Too many requests: 5 per second per project" }, null);
+      answer(
+        429,
+        {
+          succeed: false,
+          code: "RATE_LIMITED",
+          message: "Too many requests: 5 per second per project",
+        },
+        null,
+      );
       return;
     }
     const match = PROJECT_PATH.exec(path);
     if (!match || match[1] !== this.#options.projectId) {
-      answer(404, { succeed: false, code: "NOT_FOUND", message: `No route for ${method} ${path}` }, null);
+      answer(
+        404,
+        { succeed: false, code: "NOT_FOUND", message: `No route for ${method} ${path}` },
+        null,
+      );
       return;
     }
     const rest = match[2];
@@ -91,24 +108,57 @@ export class FakeControlPlane {
       return;
     }
     const authorized = this.#isAuthorized(req.headers.authorization);
-    const known = (method === "GET" && rest === "") || (method === "POST" && rest === "imessage/tokens");
+    const known =
+      (method === "GET" && rest === "") || (method === "POST" && rest === "imessage/tokens");
     if (!known) {
-      answer(404, { succeed: false, code: "NOT_FOUND", message: `No route for ${method} ${path}` }, authorized);
+      answer(
+        404,
+        { succeed: false, code: "NOT_FOUND", message: `No route for ${method} ${path}` },
+        authorized,
+      );
       return;
     }
     if (!authorized) {
-      answer(401, { succeed: false, code: "UNAUTHORIZED", message: "Invalid project credentials" }, false);
+      answer(
+        401,
+        { succeed: false, code: "UNAUTHORIZED", message: "Invalid project credentials" },
+        false,
+      );
       return;
     }
     if (rest === "") {
-      answer(200, { succeed: true, data: { id: this.#options.projectId, name: "Spectrum fake project", profile: { imessageSynced: false } } }, true);
+      answer(
+        200,
+        {
+          succeed: true,
+          data: {
+            id: this.#options.projectId,
+            name: "Spectrum fake project",
+            profile: { imessageSynced: false },
+          },
+        },
+        true,
+      );
       return;
     }
-    answer(200, { succeed: true, data: { type: "shared", token: this.#options.issueToken(), expiresIn: this.#options.tokenTtlSeconds } }, true);
+    answer(
+      200,
+      {
+        succeed: true,
+        data: {
+          type: "shared",
+          token: this.#options.issueToken(),
+          expiresIn: this.#options.tokenTtlSeconds,
+        },
+      },
+      true,
+    );
   }
 
   #isAuthorized(header: string | undefined): boolean {
-    const expected = Buffer.from(`Basic ${Buffer.from(`${this.#options.projectId}:${this.#options.projectSecret}`).toString("base64")}`);
+    const expected = Buffer.from(
+      `Basic ${Buffer.from(`${this.#options.projectId}:${this.#options.projectSecret}`).toString("base64")}`,
+    );
     const given = Buffer.from(header ?? "");
     return given.length === expected.length && timingSafeEqual(given, expected);
   }

@@ -5,7 +5,10 @@ import { IMESSAGE_SERVICE_PROTO_FILES, imessageProtoRoot } from "../imessage-pro
 import { attachmentInfo, type FakeAttachment, protoMessage } from "./inbound-builders.js";
 
 type Payload = Record<string, unknown>;
-type Unary = (call: grpc.ServerUnaryCall<Payload, Payload>, callback: grpc.sendUnaryData<Payload>) => void;
+type Unary = (
+  call: grpc.ServerUnaryCall<Payload, Payload>,
+  callback: grpc.sendUnaryData<Payload>,
+) => void;
 type ServerStream = (call: grpc.ServerWritableStream<Payload, Payload>) => void;
 
 /** One event in the service's global, monotonic log (shared by every `Subscribe*` stream and catch-up). */
@@ -96,7 +99,11 @@ export class FakeIMessageService extends EventEmitter {
       defaults: true,
       oneofs: true,
     });
-    const v1 = (grpc.loadPackageDefinition(definition) as unknown as { photon: { imessage: { v1: Record<string, grpc.ServiceClientConstructor> } } }).photon.imessage.v1;
+    const v1 = (
+      grpc.loadPackageDefinition(definition) as unknown as {
+        photon: { imessage: { v1: Record<string, grpc.ServiceClientConstructor> } };
+      }
+    ).photon.imessage.v1;
     const service = (name: string): grpc.ServiceDefinition => {
       const ctor = v1[name];
       if (!ctor) throw new Error(`iMessage proto files define no ${name}`);
@@ -105,15 +112,24 @@ export class FakeIMessageService extends EventEmitter {
     // Methods not listed answer UNIMPLEMENTED (grpc-js does that for a partial implementation).
     this.server.addService(service("MessageService"), {
       SendTextMessage: this.send("SendTextMessage", (req) => ({ text: String(req["text"] ?? "") })),
-      SendAttachmentMessage: this.send("SendAttachmentMessage", (req) => ({ attachments: this.attachmentsFor(req) })),
+      SendAttachmentMessage: this.send("SendAttachmentMessage", (req) => ({
+        attachments: this.attachmentsFor(req),
+      })),
       SendMultipartMessage: this.send("SendMultipartMessage", (req) => ({
-        text: ((req["parts"] as Payload[] | undefined) ?? []).map((part) => part["text"] ?? "").join(""),
+        text: ((req["parts"] as Payload[] | undefined) ?? [])
+          .map((part) => part["text"] ?? "")
+          .join(""),
       })),
       SetReaction: this.mutating("SetReaction", (req) => {
         const target = (req["target"] ?? {}) as Payload;
         const guid = this.options.nextGuid("out");
         const message = {
-          ...protoMessage({ guid, chatGuid: String(target["chatGuid"] ?? ""), isFromMe: true, at: this.options.now() }),
+          ...protoMessage({
+            guid,
+            chatGuid: String(target["chatGuid"] ?? ""),
+            isFromMe: true,
+            at: this.options.now(),
+          }),
           reactionTargetGuid: String(target["messageGuid"] ?? ""),
           reaction: req["reaction"],
           reactionSelected: req["isSet"] === true,
@@ -123,7 +139,8 @@ export class FakeIMessageService extends EventEmitter {
       }),
       GetMessage: this.unary((req) => {
         const message = this.messages.get(String(req["messageGuid"] ?? ""));
-        if (!message) throw statusError(grpc.status.NOT_FOUND, "message not found", "messageNotFound");
+        if (!message)
+          throw statusError(grpc.status.NOT_FOUND, "message not found", "messageNotFound");
         return { message };
       }),
       SubscribeMessageEvents: this.subscribe("message"),
@@ -134,7 +151,9 @@ export class FakeIMessageService extends EventEmitter {
       SetTyping: this.mutating("SetTyping", () => ({})),
       MarkChatRead: this.mutating("MarkChatRead", () => ({})),
     });
-    this.server.addService(service("GroupService"), { SubscribeGroupEvents: this.subscribe("group") });
+    this.server.addService(service("GroupService"), {
+      SubscribeGroupEvents: this.subscribe("group"),
+    });
     this.server.addService(service("EventService"), { CatchUpEvents: this.catchUp() });
     this.server.addService(service("AttachmentService"), {
       GetAttachmentInfo: this.unary((req) => ({ attachment: this.attachment(req).info })),
@@ -142,7 +161,13 @@ export class FakeIMessageService extends EventEmitter {
       UploadAttachment: this.mutating("UploadAttachment", (req) => {
         const data = Buffer.from((req["data"] as Uint8Array | undefined) ?? new Uint8Array());
         const guid = this.options.nextGuid("att");
-        const info = attachmentInfo(guid, String(req["fileName"] ?? "file"), "application/octet-stream", data.byteLength, true);
+        const info = attachmentInfo(
+          guid,
+          String(req["fileName"] ?? "file"),
+          "application/octet-stream",
+          data.byteLength,
+          true,
+        );
         this.attachments.set(guid, { info, data });
         return { attachment: info };
       }),
@@ -152,9 +177,15 @@ export class FakeIMessageService extends EventEmitter {
   }
 
   async listen(cert: string, key: string): Promise<void> {
-    const credentials = grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(cert), private_key: Buffer.from(key) }], false);
+    const credentials = grpc.ServerCredentials.createSsl(
+      null,
+      [{ cert_chain: Buffer.from(cert), private_key: Buffer.from(key) }],
+      false,
+    );
     this.port = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync("127.0.0.1:0", credentials, (error, port) => (error ? reject(error) : resolve(port)));
+      this.server.bindAsync("127.0.0.1:0", credentials, (error, port) =>
+        error ? reject(error) : resolve(port),
+      );
     });
     this.heartbeatTimer = setInterval(() => this.beat(), this.options.heartbeatIntervalMs);
   }
@@ -196,7 +227,8 @@ export class FakeIMessageService extends EventEmitter {
   dropStreams(code: grpc.status = grpc.status.UNAVAILABLE): number {
     const streams = [...this.openStreams];
     this.openStreams.clear();
-    for (const stream of streams) stream.call.emit("error", statusError(code, "stream dropped by the Spectrum fake"));
+    for (const stream of streams)
+      stream.call.emit("error", statusError(code, "stream dropped by the Spectrum fake"));
     return streams.length;
   }
 
@@ -217,7 +249,8 @@ export class FakeIMessageService extends EventEmitter {
   /** Forgets events up to and including `sequence`: catch-up from before it is refused. */
   forgetThrough(sequence: number): void {
     this.oldestRetainedSequence = Math.max(this.oldestRetainedSequence, sequence + 1);
-    while (this.events.length > 0 && (this.events[0]?.sequence ?? Infinity) <= sequence) this.events.shift();
+    while (this.events.length > 0 && (this.events[0]?.sequence ?? Infinity) <= sequence)
+      this.events.shift();
   }
 
   async close(): Promise<void> {
@@ -237,9 +270,16 @@ export class FakeIMessageService extends EventEmitter {
 
   private authorize(metadata: grpc.Metadata): void {
     const header = metadata.get("authorization")[0];
-    const token = typeof header === "string" && header.startsWith("Bearer ") ? header.slice("Bearer ".length) : "";
+    const token =
+      typeof header === "string" && header.startsWith("Bearer ")
+        ? header.slice("Bearer ".length)
+        : "";
     if (!token || !this.options.isTokenValid(token)) {
-      throw statusError(grpc.status.UNAUTHENTICATED, "missing or invalid bearer token", "unauthenticated");
+      throw statusError(
+        grpc.status.UNAUTHENTICATED,
+        "missing or invalid bearer token",
+        "unauthenticated",
+      );
     }
   }
 
@@ -277,7 +317,11 @@ export class FakeIMessageService extends EventEmitter {
       if (this.rateLimitedCalls > 0) {
         this.rateLimitedCalls -= 1;
         this.reject(method, grpc.status.RESOURCE_EXHAUSTED, call.request);
-        const error = statusError(grpc.status.RESOURCE_EXHAUSTED, "rate limit exceeded: 5 requests per second per project", "rateLimited");
+        const error = statusError(
+          grpc.status.RESOURCE_EXHAUSTED,
+          "rate limit exceeded: 5 requests per second per project",
+          "rateLimited",
+        );
         if (this.rateLimitRetryable) error.metadata.set("x-retryable", "true");
         callback(error);
         return;
@@ -292,15 +336,32 @@ export class FakeIMessageService extends EventEmitter {
       const ambiguous = SEND_METHODS.has(method) && this.ambiguousSends > 0;
       if (ambiguous) this.ambiguousSends -= 1;
       const key = call.metadata.get("x-idempotency-key")[0];
-      const recorded: RecordedCall = { method, request: call.request, idempotencyKey: typeof key === "string" ? key : undefined, outcome: ambiguous ? "ambiguous" : "ok" };
+      const recorded: RecordedCall = {
+        method,
+        request: call.request,
+        idempotencyKey: typeof key === "string" ? key : undefined,
+        outcome: ambiguous ? "ambiguous" : "ok",
+      };
       this.calls.push(recorded);
       this.emit("call", recorded);
       // Ambiguous: the message went out, but the client only learns that the connection failed.
-      callback(ambiguous ? statusError(grpc.status.UNAVAILABLE, "connection reset after the request was accepted", "unavailable") : null, ambiguous ? undefined : response);
+      callback(
+        ambiguous
+          ? statusError(
+              grpc.status.UNAVAILABLE,
+              "connection reset after the request was accepted",
+              "unavailable",
+            )
+          : null,
+        ambiguous ? undefined : response,
+      );
     };
   }
 
-  private send(method: string, content: (request: Payload) => { text?: string; attachments?: Payload[] }): Unary {
+  private send(
+    method: string,
+    content: (request: Payload) => { text?: string; attachments?: Payload[] },
+  ): Unary {
     return this.mutating(method, (request) => {
       const guid = this.options.nextGuid("out");
       const { text, attachments } = content(request);
@@ -321,13 +382,19 @@ export class FakeIMessageService extends EventEmitter {
   private attachmentsFor(request: Payload): Payload[] {
     const ref = (request["attachment"] ?? {}) as Payload;
     const stored = this.attachments.get(String(ref["attachmentGuid"] ?? ""));
-    if (!stored) throw statusError(grpc.status.NOT_FOUND, "attachment not found; upload it first", "attachmentNotFound");
+    if (!stored)
+      throw statusError(
+        grpc.status.NOT_FOUND,
+        "attachment not found; upload it first",
+        "attachmentNotFound",
+      );
     return [stored.info];
   }
 
   private attachment(request: Payload): FakeAttachment {
     const stored = this.attachments.get(String(request["attachmentGuid"] ?? ""));
-    if (!stored) throw statusError(grpc.status.NOT_FOUND, "attachment not found", "attachmentNotFound");
+    if (!stored)
+      throw statusError(grpc.status.NOT_FOUND, "attachment not found", "attachmentNotFound");
     return stored;
   }
 
@@ -343,7 +410,14 @@ export class FakeIMessageService extends EventEmitter {
       if (this.refusedSubscriptions > 0) {
         this.refusedSubscriptions -= 1;
         this.refusals += 1;
-        call.emit("error", statusError(grpc.status.UNAVAILABLE, "the Spectrum fake refuses subscriptions", "unavailable"));
+        call.emit(
+          "error",
+          statusError(
+            grpc.status.UNAVAILABLE,
+            "the Spectrum fake refuses subscriptions",
+            "unavailable",
+          ),
+        );
         this.emit("refused", kind);
         return;
       }
@@ -362,12 +436,20 @@ export class FakeIMessageService extends EventEmitter {
   private catchUp(): ServerStream {
     return (call) => {
       if (!this.admit(call)) return;
-      const after = typeof call.request["afterSequence"] === "number" ? call.request["afterSequence"] : null;
+      const after =
+        typeof call.request["afterSequence"] === "number" ? call.request["afterSequence"] : null;
       this.catchUpRequests.push(after);
       this.emit("catch-up", after);
       if (after !== null && after + 1 < this.oldestRetainedSequence) {
         // The SDK reads INVALID_ARGUMENT/FAILED_PRECONDITION as "cursor rejected": a gap it cannot fill.
-        call.emit("error", statusError(grpc.status.FAILED_PRECONDITION, `events after ${after} are no longer retained`, "cursorExpired"));
+        call.emit(
+          "error",
+          statusError(
+            grpc.status.FAILED_PRECONDITION,
+            `events after ${after} are no longer retained`,
+            "cursorExpired",
+          ),
+        );
         return;
       }
       for (const event of this.events) {
@@ -402,7 +484,11 @@ function frame(event: LoggedEvent): Payload {
 }
 
 /** A gRPC status error with the `error-code` trailer the real service sets. */
-function statusError(code: grpc.status, details: string, errorCode?: string): grpc.ServiceError & { metadata: grpc.Metadata } {
+function statusError(
+  code: grpc.status,
+  details: string,
+  errorCode?: string,
+): grpc.ServiceError & { metadata: grpc.Metadata } {
   const metadata = new grpc.Metadata();
   if (errorCode) metadata.set("error-code", errorCode);
   return Object.assign(new Error(details), { code, details, metadata });

@@ -6,11 +6,33 @@ export type InboundSpec =
   | { type: "text"; from: string; text: string; chatGuid?: string }
   /** iMessage carries a link as the text of a message with the URL balloon provider. */
   | { type: "richlink"; from: string; url: string; chatGuid?: string }
-  | { type: "attachment"; from: string; fileName: string; mimeType: string; data: Uint8Array; text?: string; chatGuid?: string }
+  | {
+      type: "attachment";
+      from: string;
+      fileName: string;
+      mimeType: string;
+      data: Uint8Array;
+      text?: string;
+      chatGuid?: string;
+    }
   /** A voice note: an audio attachment on a message flagged `is_audio_message`. */
-  | { type: "voice"; from: string; data: Uint8Array; mimeType?: string; fileName?: string; chatGuid?: string }
+  | {
+      type: "voice";
+      from: string;
+      data: Uint8Array;
+      mimeType?: string;
+      fileName?: string;
+      chatGuid?: string;
+    }
   /** A tapback on an earlier message (`targetGuid`): a custom `emoji`, or one of the classic kinds. */
-  | { type: "reaction"; from: string; targetGuid: string; emoji?: string; kind?: TapbackKind; chatGuid?: string };
+  | {
+      type: "reaction";
+      from: string;
+      targetGuid: string;
+      emoji?: string;
+      kind?: TapbackKind;
+      chatGuid?: string;
+    };
 
 export type TapbackKind = "love" | "like" | "dislike" | "laugh" | "emphasize" | "question";
 
@@ -37,7 +59,13 @@ export function protoTimestamp(at: Date): ProtoTimestamp {
 
 const URL_BALLOON_PROVIDER = "com.apple.messages.URLBalloonProvider";
 
-export function attachmentInfo(guid: string, fileName: string, mimeType: string, size: number, isOutgoing: boolean): Record<string, unknown> {
+export function attachmentInfo(
+  guid: string,
+  fileName: string,
+  mimeType: string,
+  size: number,
+  isOutgoing: boolean,
+): Record<string, unknown> {
   return {
     guid,
     fileName,
@@ -72,7 +100,9 @@ export function protoMessage(options: {
     content: {
       ...(options.text === undefined ? {} : { text: options.text }),
       attachments: options.attachments ?? [],
-      ...(options.balloonBundleId === undefined ? {} : { balloonBundleId: options.balloonBundleId }),
+      ...(options.balloonBundleId === undefined
+        ? {}
+        : { balloonBundleId: options.balloonBundleId }),
     },
     dateCreated: protoTimestamp(options.at),
     ...(options.from === undefined ? {} : { sender: senderAddress(options.from) }),
@@ -106,11 +136,22 @@ export interface BuiltInbound {
 }
 
 /** Turns an `InboundSpec` into the change event the service streams, with fresh GUIDs from `nextGuid`. */
-export function buildInbound(spec: InboundSpec, at: Date, nextGuid: (prefix: string) => string): BuiltInbound {
+export function buildInbound(
+  spec: InboundSpec,
+  at: Date,
+  nextGuid: (prefix: string) => string,
+): BuiltInbound {
   const chatGuid = spec.chatGuid ?? dmChatGuid(spec.from);
-  const envelope = { chatGuid, occurredAt: protoTimestamp(at), actor: senderAddress(spec.from), isFromMe: false };
+  const envelope = {
+    chatGuid,
+    occurredAt: protoTimestamp(at),
+    actor: senderAddress(spec.from),
+    isFromMe: false,
+  };
   if (spec.type === "reaction") {
-    const reaction = spec.kind ? { kind: TAPBACK_KIND[spec.kind] } : { kind: "MESSAGE_REACTION_KIND_EMOJI", emoji: spec.emoji ?? "👍" };
+    const reaction = spec.kind
+      ? { kind: TAPBACK_KIND[spec.kind] }
+      : { kind: "MESSAGE_REACTION_KIND_EMOJI", emoji: spec.emoji ?? "👍" };
     return {
       chatGuid,
       messageGuid: spec.targetGuid,
@@ -123,10 +164,25 @@ export function buildInbound(spec: InboundSpec, at: Date, nextGuid: (prefix: str
   let message: Record<string, unknown>;
   switch (spec.type) {
     case "text":
-      message = protoMessage({ guid, chatGuid, from: spec.from, isFromMe: false, at, text: spec.text });
+      message = protoMessage({
+        guid,
+        chatGuid,
+        from: spec.from,
+        isFromMe: false,
+        at,
+        text: spec.text,
+      });
       break;
     case "richlink":
-      message = protoMessage({ guid, chatGuid, from: spec.from, isFromMe: false, at, text: spec.url, balloonBundleId: URL_BALLOON_PROVIDER });
+      message = protoMessage({
+        guid,
+        chatGuid,
+        from: spec.from,
+        isFromMe: false,
+        at,
+        text: spec.url,
+        balloonBundleId: URL_BALLOON_PROVIDER,
+      });
       break;
     case "attachment":
     case "voice": {
@@ -134,7 +190,10 @@ export function buildInbound(spec: InboundSpec, at: Date, nextGuid: (prefix: str
       const fileName = spec.fileName ?? "Audio Message.m4a";
       const mimeType = spec.mimeType ?? "audio/x-m4a";
       const info = attachmentInfo(attachmentGuid, fileName, mimeType, spec.data.byteLength, false);
-      storedAttachments.push({ guid: attachmentGuid, attachment: { info, data: Buffer.from(spec.data) } });
+      storedAttachments.push({
+        guid: attachmentGuid,
+        attachment: { info, data: Buffer.from(spec.data) },
+      });
       message = protoMessage({
         guid,
         chatGuid,
@@ -148,5 +207,11 @@ export function buildInbound(spec: InboundSpec, at: Date, nextGuid: (prefix: str
       break;
     }
   }
-  return { chatGuid, messageGuid: guid, change: { ...envelope, messageReceived: { message } }, storedMessage: message, storedAttachments };
+  return {
+    chatGuid,
+    messageGuid: guid,
+    change: { ...envelope, messageReceived: { message } },
+    storedMessage: message,
+    storedAttachments,
+  };
 }

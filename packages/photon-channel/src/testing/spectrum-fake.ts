@@ -2,7 +2,12 @@ import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { FakeControlPlane, type RecordedControlRequest } from "./control-plane.js";
-import { FakeIMessageService, type LoggedEvent, type RecordedCall, type RejectedCall } from "./imessage-service.js";
+import {
+  FakeIMessageService,
+  type LoggedEvent,
+  type RecordedCall,
+  type RejectedCall,
+} from "./imessage-service.js";
 import { buildInbound, type InboundSpec } from "./inbound-builders.js";
 import { TEST_CA_CERT_PEM, TEST_SERVER_CERT_PEM, TEST_SERVER_KEY_PEM } from "./test-ca.js";
 
@@ -136,7 +141,8 @@ export class SpectrumFake {
   push(spec: InboundSpec): PushedInbound {
     const built = buildInbound(spec, this.now(), (prefix) => this.nextGuid(prefix));
     if (built.storedMessage) this.service.messages.set(built.messageGuid, built.storedMessage);
-    for (const { guid, attachment } of built.storedAttachments) this.service.attachments.set(guid, attachment);
+    for (const { guid, attachment } of built.storedAttachments)
+      this.service.attachments.set(guid, attachment);
     const event = this.service.append("messageChanged", built.change);
     return { sequence: event.sequence, chatGuid: built.chatGuid, messageGuid: built.messageGuid };
   }
@@ -200,28 +206,54 @@ export class SpectrumFake {
 
   /** Resolves with the first recorded call `matches` accepts (already recorded ones count). */
   waitForCall(matches: (call: RecordedCall) => boolean, timeoutMs = 10_000): Promise<RecordedCall> {
-    return this.waitFor("call", () => this.service.calls.find(matches), timeoutMs, "a matching call");
+    return this.waitFor(
+      "call",
+      () => this.service.calls.find(matches),
+      timeoutMs,
+      "a matching call",
+    );
   }
 
   /** Resolves once `count` `Send*Message` calls were accepted. */
   waitForSends(count: number, timeoutMs = 10_000): Promise<RecordedCall[]> {
-    return this.waitFor("call", () => (this.sends.length >= count ? this.sends : undefined), timeoutMs, `${count} sends`);
+    return this.waitFor(
+      "call",
+      () => (this.sends.length >= count ? this.sends : undefined),
+      timeoutMs,
+      `${count} sends`,
+    );
   }
 
   /** Resolves once at least `count` `Subscribe*` streams are open. */
   waitForStreams(count: number, timeoutMs = 10_000): Promise<number> {
-    return this.waitFor("subscribed", () => (this.service.openStreamCount >= count ? this.service.openStreamCount : undefined), timeoutMs, `${count} open streams`);
+    return this.waitFor(
+      "subscribed",
+      () => (this.service.openStreamCount >= count ? this.service.openStreamCount : undefined),
+      timeoutMs,
+      `${count} open streams`,
+    );
   }
 
   /** Resolves once `count` `CatchUpEvents` calls were made. */
   waitForCatchUps(count: number, timeoutMs = 10_000): Promise<readonly (number | null)[]> {
-    return this.waitFor("catch-up", () => (this.service.catchUpRequests.length >= count ? this.service.catchUpRequests : undefined), timeoutMs, `${count} catch-ups`);
+    return this.waitFor(
+      "catch-up",
+      () =>
+        this.service.catchUpRequests.length >= count ? this.service.catchUpRequests : undefined,
+      timeoutMs,
+      `${count} catch-ups`,
+    );
   }
 
   /** Resolves after `count` more heartbeat periods have elapsed (whether or not heartbeats are on). */
   waitForHeartbeatPeriods(count: number, timeoutMs = 10_000): Promise<number> {
     const target = this.service.ticks + count;
-    return this.waitFor("tick", () => (this.service.ticks >= target ? this.service.ticks : undefined), timeoutMs, `${count} heartbeat periods`);
+    return this.waitFor(
+      "tick",
+      () => (this.service.ticks >= target ? this.service.ticks : undefined),
+      timeoutMs,
+      `${count} heartbeat periods`,
+    );
   }
 
   // ── faults ─────────────────────────────────────────────────────────────────────────────────
@@ -257,7 +289,12 @@ export class SpectrumFake {
 
   /** Resolves once `count` `Subscribe*` calls in all were refused. */
   waitForRefusals(count: number, timeoutMs = 10_000): Promise<number> {
-    return this.waitFor("refused", () => (this.service.refusals >= count ? this.service.refusals : undefined), timeoutMs, `${count} refused subscriptions`);
+    return this.waitFor(
+      "refused",
+      () => (this.service.refusals >= count ? this.service.refusals : undefined),
+      timeoutMs,
+      `${count} refused subscriptions`,
+    );
   }
 
   /** The next `count` mutating calls get RESOURCE_EXHAUSTED (with `x-retryable: true` when `retryable`). */
@@ -300,7 +337,12 @@ export class SpectrumFake {
     return `fake-${prefix}-${this.guidCounter.toString().padStart(6, "0")}`;
   }
 
-  private waitFor<T>(event: string, check: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  private waitFor<T>(
+    event: string,
+    check: () => T | undefined,
+    timeoutMs: number,
+    what: string,
+  ): Promise<T> {
     const ready = check();
     if (ready !== undefined) return Promise.resolve(ready);
     return new Promise<T>((resolve, reject) => {

@@ -1,7 +1,8 @@
 import type { AdapterFatalError } from "./platform-adapter.js";
 
 /** Text the host shows when the relay credential was revoked (docs/contract/relay.md#revocation). */
-export const RELAY_DISABLED_MESSAGE = "Relay disabled (opted out — recreate the instance to re-enable)";
+export const RELAY_DISABLED_MESSAGE =
+  "Relay disabled (opted out — recreate the instance to re-enable)";
 
 /**
  * The connector revoked this gateway's secret (a 4401 after a handshake, confirmed by one

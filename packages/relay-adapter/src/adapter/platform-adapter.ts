@@ -53,7 +53,10 @@ export interface AdapterFatalError {
  * acked then). `meta.bufferId` is set when the event is a replayed buffered item: it is acked
  * once the returned promise resolves, so a host that must not lose it records it durably first.
  */
-export type MessageEventHandler = (event: RelayMessageEvent, meta: InboundMeta) => void | Promise<void>;
+export type MessageEventHandler = (
+  event: RelayMessageEvent,
+  meta: InboundMeta,
+) => void | Promise<void>;
 /** Cancel exactly this session's turn (the connector forwarded a /stop). */
 export type SessionInterruptHandler = (sessionKey: string, chatId: string) => void | Promise<void>;
 export type FatalErrorHandler = (error: AdapterFatalError) => void | Promise<void>;

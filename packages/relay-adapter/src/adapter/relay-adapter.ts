@@ -3,10 +3,21 @@
 // At handshake the connector's capability descriptor says which platform it fronts and
 // what to advertise; wire I/O is delegated to an injected RelayTransport. There is no
 // per-platform gateway code here.
-import type { Descriptor, OutboundAction, OutboundResult, WireMessageEvent, WirePassthroughForward } from "../protocol/types.js";
+import type {
+  Descriptor,
+  OutboundAction,
+  OutboundResult,
+  WireMessageEvent,
+  WirePassthroughForward,
+} from "../protocol/types.js";
 import { discordInteractionToEvent } from "../protocol/passthrough.js";
 import type { InboundMeta, RelayTransport, RelayTransportState } from "../transport/types.js";
-import { lengthFunctionFor, parseDescriptor, supportsCodeBlocks, supportsOp } from "../protocol/descriptor.js";
+import {
+  lengthFunctionFor,
+  parseDescriptor,
+  supportsCodeBlocks,
+  supportsOp,
+} from "../protocol/descriptor.js";
 import { classifyOutboundResult } from "../protocol/egress.js";
 import { profileFromSessionKey } from "../protocol/session-key.js";
 import { eventFromWire, type SessionSource } from "../protocol/event.js";
@@ -63,7 +74,11 @@ export interface ChatCapabilities {
 }
 
 function toSendResult(result: OutboundResult): SendResult {
-  const out: SendResult = { success: result?.success === true, raw: result, outcome: classifyOutboundResult(result) };
+  const out: SendResult = {
+    success: result?.success === true,
+    raw: result,
+    outcome: classifyOutboundResult(result),
+  };
   const messageId = str(result?.message_id);
   if (messageId !== undefined) out.messageId = messageId;
   const error = str(result?.error);
@@ -246,17 +261,24 @@ export class RelayAdapter implements PlatformAdapter {
     const t = this.#transport;
     if (!this.#idleAttempted && t.state.connected) {
       this.#idleAttempted = true;
-      const wait = budget === undefined ? this.#goIdleTimeoutMs : Math.min(this.#goIdleTimeoutMs, Math.floor(Math.max(0, budget) / 2));
+      const wait =
+        budget === undefined
+          ? this.#goIdleTimeoutMs
+          : Math.min(this.#goIdleTimeoutMs, Math.floor(Math.max(0, budget) / 2));
       try {
         // Raced too: a going_idle already pending on this link (asked through the transport
         // directly) would otherwise be joined with its own, longer, wait.
         if (wait > 0) await settledWithin(t.goIdle(wait), wait);
       } catch (err) {
-        this.#debug(`relay going_idle failed during drain: ${err instanceof Error ? err.message : String(err)}`);
+        this.#debug(
+          `relay going_idle failed during drain: ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
     }
     try {
-      await t.disconnect(deadline === undefined ? undefined : { budgetMs: Math.max(0, deadline - Date.now()) });
+      await t.disconnect(
+        deadline === undefined ? undefined : { budgetMs: Math.max(0, deadline - Date.now()) },
+      );
     } catch (err) {
       this.#warn(`relay disconnect failed: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -313,7 +335,9 @@ export class RelayAdapter implements PlatformAdapter {
     try {
       return fn.call(this.#transport) !== false;
     } catch (err) {
-      this.#debug(`relay ${which}_redial failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.#debug(
+        `relay ${which}_redial failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
       return false;
     }
   }
@@ -323,7 +347,13 @@ export class RelayAdapter implements PlatformAdapter {
     const action: ActionFields = { chat_id: chatId, content };
     if (opts.replyTo !== undefined) action["reply_to"] = opts.replyTo;
     if (opts.metadata !== undefined) action["metadata"] = opts.metadata;
-    return toSendResult(await this.sendAction("send", action, opts.signal === undefined ? {} : { signal: opts.signal }));
+    return toSendResult(
+      await this.sendAction(
+        "send",
+        action,
+        opts.signal === undefined ? {} : { signal: opts.signal },
+      ),
+    );
   }
 
   /**
@@ -345,7 +375,13 @@ export class RelayAdapter implements PlatformAdapter {
       const profile = profileFromSessionKey(sessionKey);
       if (profile !== null) meta["profile"] = profile;
     }
-    return toSendResult(await this.sendAction("follow_up", { session_key: sessionKey, kind, content, metadata: meta }, opts));
+    return toSendResult(
+      await this.sendAction(
+        "follow_up",
+        { session_key: sessionKey, kind, content, metadata: meta },
+        opts,
+      ),
+    );
   }
 
   /** Proxied to the connector (it owns the platform cache). Falls back to `{name: chatId, type: "dm"}`. */
@@ -353,7 +389,10 @@ export class RelayAdapter implements PlatformAdapter {
     const fallback: ChatInfo = { name: chatId, type: "dm" };
     if (!this.supportsOpForChat(chatId, "get_chat_info")) return fallback;
     const result = await this.sendAction("get_chat_info", { chat_id: chatId });
-    const info = typeof result["chat_info"] === "object" && result["chat_info"] !== null ? result["chat_info"] : result;
+    const info =
+      typeof result["chat_info"] === "object" && result["chat_info"] !== null
+        ? result["chat_info"]
+        : result;
     const rec = info as Record<string, unknown>;
     const name = str(rec["name"]);
     const type = str(rec["type"]);
@@ -368,8 +407,13 @@ export class RelayAdapter implements PlatformAdapter {
    * The chat's scope is re-attached to `metadata` when the action names a `chat_id`.
    * `opts.signal` aborts the wait (ambiguous result). Never rejects.
    */
-  async sendAction(op: string, fields: ActionFields = {}, opts: SendActionOptions = {}): Promise<OutboundResult> {
-    const chatId = typeof fields["chat_id"] === "string" && fields["chat_id"] !== "" ? fields["chat_id"] : null;
+  async sendAction(
+    op: string,
+    fields: ActionFields = {},
+    opts: SendActionOptions = {},
+  ): Promise<OutboundResult> {
+    const chatId =
+      typeof fields["chat_id"] === "string" && fields["chat_id"] !== "" ? fields["chat_id"] : null;
     const platform = this.#platformForAction(op, fields, chatId);
     const descriptor = this.descriptorForPlatform(platform);
     if (!supportsOp(descriptor, op)) {
@@ -382,7 +426,10 @@ export class RelayAdapter implements PlatformAdapter {
     const action: OutboundAction = { ...fields, op };
     if (chatId !== null && op !== "get_chat_info") {
       const meta = fields["metadata"];
-      action["metadata"] = this.#routes.attach(chatId, typeof meta === "object" && meta !== null ? (meta as Record<string, unknown>) : undefined);
+      action["metadata"] = this.#routes.attach(
+        chatId,
+        typeof meta === "object" && meta !== null ? (meta as Record<string, unknown>) : undefined,
+      );
     }
     const sendOpts: { platform?: string; signal?: AbortSignal } = {};
     if (platform !== undefined) sendOpts.platform = platform;
@@ -390,19 +437,28 @@ export class RelayAdapter implements PlatformAdapter {
     let result: OutboundResult;
     try {
       const r = await this.#transport.sendOutbound(action, sendOpts);
-      result = typeof r === "object" && r !== null ? r : { success: false, error: "relay returned no result" };
+      result =
+        typeof r === "object" && r !== null
+          ? r
+          : { success: false, error: "relay returned no result" };
     } catch (err) {
       // The transport contract says it never rejects; keep the promise anyway.
-      result = { success: false, error: `relay transport error: ${err instanceof Error ? err.message : String(err)}` };
+      result = {
+        success: false,
+        error: `relay transport error: ${err instanceof Error ? err.message : String(err)}`,
+      };
     }
     if (classifyOutboundResult(result) === "declined") {
       // An authorization decision, recorded once here; callers must not retry it or re-send
       // the content through another op (see classifyOutboundResult).
       // Cosmetic ops (typing, reactions) refused on the same chat around a refused reply would
       // repeat the warning several times per turn: they are recorded at debug.
-      const target = chatId ?? (typeof fields["session_key"] === "string" ? fields["session_key"] : "?");
+      const target =
+        chatId ?? (typeof fields["session_key"] === "string" ? fields["session_key"] : "?");
       const record = COSMETIC_OPS.has(op) ? this.#debug.bind(this) : this.#warn.bind(this);
-      record(`relay ${op} DECLINED by the connector for ${target} (${platform ?? "default identity"}): ${typeof result.error === "string" ? result.error : "egress declined"}`);
+      record(
+        `relay ${op} DECLINED by the connector for ${target} (${platform ?? "default identity"}): ${typeof result.error === "string" ? result.error : "egress declined"}`,
+      );
     }
     return result;
   }
@@ -489,7 +545,9 @@ export class RelayAdapter implements PlatformAdapter {
       this.#routes.capture(converted.event.source);
       await this.#onMessage?.(converted.event, meta);
     } catch (err) {
-      this.#warn(`relay passthrough_forward handling failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.#warn(
+        `relay passthrough_forward handling failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
 
@@ -502,7 +560,8 @@ export class RelayAdapter implements PlatformAdapter {
   }
 
   #checkRevoked(): void {
-    if (!this.#monitoring || this.#fatal !== null || this.#transport.state.authRevoked !== true) return;
+    if (!this.#monitoring || this.#fatal !== null || this.#transport.state.authRevoked !== true)
+      return;
     this.#warn("relay credential revoked (opt-out): marking the relay adapter disabled");
     const fatal = new RelayDisabledError();
     this.#fatal = fatal;

@@ -36,8 +36,23 @@ describe("parseDescriptor", () => {
   });
 
   it("fills optional fields with the contract defaults", () => {
-    const d = parseDescriptor({ contract_version: 1, platform: "slack", label: "Slack", max_message_length: 40000, markdown_dialect: "mrkdwn", len_unit: "chars" });
-    expect(d).toMatchObject({ emoji: "🔌", platform_hint: "", pii_safe: false, supports_context: false, supports_inchannel_continuable: false, supports_block_formatting: false, supported_ops: [] });
+    const d = parseDescriptor({
+      contract_version: 1,
+      platform: "slack",
+      label: "Slack",
+      max_message_length: 40000,
+      markdown_dialect: "mrkdwn",
+      len_unit: "chars",
+    });
+    expect(d).toMatchObject({
+      emoji: "🔌",
+      platform_hint: "",
+      pii_safe: false,
+      supports_context: false,
+      supports_inchannel_continuable: false,
+      supports_block_formatting: false,
+      supported_ops: [],
+    });
   });
 
   it.each([undefined, null, "4096", "abc", 0, -5, Number.NaN, Infinity, {}, []])(
@@ -65,16 +80,21 @@ describe("parseDescriptor", () => {
     [0.5, DEFAULT_MAX_MESSAGE_LENGTH],
     [true, DEFAULT_MAX_MESSAGE_LENGTH],
   ])("clamps max_message_length %p to %p", (value, expected) => {
-    expect(parseDescriptor({ platform: "x", max_message_length: value }).max_message_length).toBe(expected);
+    expect(parseDescriptor({ platform: "x", max_message_length: value }).max_message_length).toBe(
+      expected,
+    );
   });
 
   it("keeps a contract_version only when it is a positive safe integer", () => {
     expect(parseDescriptor({ contract_version: 2 }).contract_version).toBe(2);
-    for (const bad of [1e20, "1e20", 0, -3, Number.NaN, "x", null]) expect(parseDescriptor({ contract_version: bad }).contract_version).toBe(1);
+    for (const bad of [1e20, "1e20", 0, -3, Number.NaN, "x", null])
+      expect(parseDescriptor({ contract_version: bad }).contract_version).toBe(1);
   });
 
   it("keeps only non-empty string ops and turns a malformed list into []", () => {
-    expect(parseDescriptor({ supported_ops: ["send", "", 3, null, "send", "react"] }).supported_ops).toEqual(["send", "react"]);
+    expect(
+      parseDescriptor({ supported_ops: ["send", "", 3, null, "send", "react"] }).supported_ops,
+    ).toEqual(["send", "react"]);
     expect(parseDescriptor({ supported_ops: "send,edit" }).supported_ops).toEqual([]);
     expect(parseDescriptor({ supported_ops: { send: true } }).supported_ops).toEqual([]);
   });
@@ -88,27 +108,43 @@ describe("parseDescriptor", () => {
 
   it("never throws and always returns a complete descriptor for any JSON value", () => {
     fc.assert(
-      fc.property(fc.jsonValue(), fc.dictionary(fc.constantFrom("platform", "max_message_length", "supported_ops", "len_unit", "emoji", "supports_edit"), fc.jsonValue()), (a, b) => {
-        for (const raw of [a, b]) {
-          const d = parseDescriptor(raw);
-          expect(d.max_message_length).toBeGreaterThanOrEqual(MIN_MAX_MESSAGE_LENGTH);
-          expect(d.max_message_length).toBeLessThanOrEqual(MAX_MAX_MESSAGE_LENGTH);
-          expect(Number.isSafeInteger(d.contract_version) && d.contract_version >= 1).toBe(true);
-          expect(Number.isInteger(d.max_message_length)).toBe(true);
-          expect(["chars", "utf16"]).toContain(d.len_unit);
-          expect(typeof d.supports_edit).toBe("boolean");
-          expect(d.supported_ops.every((op) => typeof op === "string" && op !== "")).toBe(true);
-          expect(d.platform).not.toBe("");
-        }
-      }),
+      fc.property(
+        fc.jsonValue(),
+        fc.dictionary(
+          fc.constantFrom(
+            "platform",
+            "max_message_length",
+            "supported_ops",
+            "len_unit",
+            "emoji",
+            "supports_edit",
+          ),
+          fc.jsonValue(),
+        ),
+        (a, b) => {
+          for (const raw of [a, b]) {
+            const d = parseDescriptor(raw);
+            expect(d.max_message_length).toBeGreaterThanOrEqual(MIN_MAX_MESSAGE_LENGTH);
+            expect(d.max_message_length).toBeLessThanOrEqual(MAX_MAX_MESSAGE_LENGTH);
+            expect(Number.isSafeInteger(d.contract_version) && d.contract_version >= 1).toBe(true);
+            expect(Number.isInteger(d.max_message_length)).toBe(true);
+            expect(["chars", "utf16"]).toContain(d.len_unit);
+            expect(typeof d.supports_edit).toBe("boolean");
+            expect(d.supported_ops.every((op) => typeof op === "string" && op !== "")).toBe(true);
+            expect(d.platform).not.toBe("");
+          }
+        },
+      ),
     );
   });
 });
 
 describe("supportsOp", () => {
   it("applies the legacy rule to an empty list", () => {
-    for (const op of ["send", "edit", "typing", "follow_up"]) expect(supportsOp({ supported_ops: [] }, op)).toBe(true);
-    for (const op of ["react", "prompt", "get_chat_info", "send_media"]) expect(supportsOp({ supported_ops: [] }, op)).toBe(false);
+    for (const op of ["send", "edit", "typing", "follow_up"])
+      expect(supportsOp({ supported_ops: [] }, op)).toBe(true);
+    for (const op of ["react", "prompt", "get_chat_info", "send_media"])
+      expect(supportsOp({ supported_ops: [] }, op)).toBe(false);
   });
   it("honours only advertised ops otherwise", () => {
     expect(supportsOp({ supported_ops: ["react"] }, "react")).toBe(true);

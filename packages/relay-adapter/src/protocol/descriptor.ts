@@ -34,7 +34,9 @@ function positiveInt(value: unknown): number | null {
 /** Missing, non-numeric or non-positive → the default (docs/contract/relay.md#capability-descriptor); otherwise clamped to [floor, ceiling]. */
 function messageLengthLimit(value: unknown): number {
   const n = positiveInt(value);
-  return n === null ? DEFAULT_MAX_MESSAGE_LENGTH : Math.min(MAX_MAX_MESSAGE_LENGTH, Math.max(MIN_MAX_MESSAGE_LENGTH, n));
+  return n === null
+    ? DEFAULT_MAX_MESSAGE_LENGTH
+    : Math.min(MAX_MAX_MESSAGE_LENGTH, Math.max(MIN_MAX_MESSAGE_LENGTH, n));
 }
 
 export interface ParseDescriptorOptions {
@@ -52,7 +54,13 @@ export function parseDescriptor(raw: unknown, opts: ParseDescriptorOptions = {})
   // 1e20 is not a version: beyond the safe integers → 1, the only version spoken.
   const version = positiveInt(d["contract_version"]);
   const ops = Array.isArray(d["supported_ops"])
-    ? [...new Set((d["supported_ops"] as unknown[]).filter((op): op is string => typeof op === "string" && op !== ""))]
+    ? [
+        ...new Set(
+          (d["supported_ops"] as unknown[]).filter(
+            (op): op is string => typeof op === "string" && op !== "",
+          ),
+        ),
+      ]
     : [];
   return {
     contract_version: version !== null && Number.isSafeInteger(version) ? version : 1,

@@ -12,8 +12,18 @@ function ok(raw: unknown): RelayMessageEvent {
 
 describe("eventFromWire", () => {
   it("prefers user_display_name, then user_name, then user_handle", () => {
-    expect(ok({ text: "", source: { ...source, user_display_name: "D", user_name: "N", user_handle: "H" } }).userDisplayName).toBe("D");
-    expect(ok({ text: "", source: { ...source, user_display_name: "", user_name: "N", user_handle: "H" } }).userDisplayName).toBe("N");
+    expect(
+      ok({
+        text: "",
+        source: { ...source, user_display_name: "D", user_name: "N", user_handle: "H" },
+      }).userDisplayName,
+    ).toBe("D");
+    expect(
+      ok({
+        text: "",
+        source: { ...source, user_display_name: "", user_name: "N", user_handle: "H" },
+      }).userDisplayName,
+    ).toBe("N");
     expect(ok({ text: "", source: { ...source, user_handle: "H" } }).userDisplayName).toBe("H");
     expect(ok({ text: "", source }).userDisplayName).toBeNull();
   });
@@ -29,11 +39,25 @@ describe("eventFromWire", () => {
       ],
     });
     expect(e.mediaTypes).toEqual(["voice", "image", ""]);
-    expect(e.media[0]).toMatchObject({ url: "https://x/a.png", kind: "image", mime: "image/png", size: null });
+    expect(e.media[0]).toMatchObject({
+      url: "https://x/a.png",
+      kind: "image",
+      mime: "image/png",
+      size: null,
+    });
   });
 
   it("renders context oldest first under the fixed header", () => {
-    const e = ok({ text: "now", source, context: [{ author: "ann", text: "first" }, { author: "bob", text: "second" }, { text: "" }, "junk"] });
+    const e = ok({
+      text: "now",
+      source,
+      context: [
+        { author: "ann", text: "first" },
+        { author: "bob", text: "second" },
+        { text: "" },
+        "junk",
+      ],
+    });
     expect(e.contextText).toBe("[Recent channel messages]\nann: first\nbob: second");
     expect(ok({ text: "", source, context: [] }).contextText).toBeNull();
   });
@@ -51,14 +75,29 @@ describe("eventFromWire", () => {
   });
 
   it("reads reply_to and prompt_response", () => {
-    const e = ok({ text: "", source, reply_to: { text: "q", author: "a", is_own: true }, prompt_response: { prompt_id: "p", option_id: "o", label: "Yes" } });
+    const e = ok({
+      text: "",
+      source,
+      reply_to: { text: "q", author: "a", is_own: true },
+      prompt_response: { prompt_id: "p", option_id: "o", label: "Yes" },
+    });
     expect(e.replyTo).toEqual({ text: "q", author: "a", isOwn: true });
-    expect(e.promptResponse).toEqual({ promptId: "p", optionId: "o", label: "Yes", promptMessageId: null });
+    expect(e.promptResponse).toEqual({
+      promptId: "p",
+      optionId: "o",
+      label: "Yes",
+      promptMessageId: null,
+    });
     expect(ok({ text: "", source, prompt_response: { prompt_id: "p" } }).promptResponse).toBeNull();
   });
 
   it("uses the platform given by the caller when the source names none", () => {
-    expect(eventFromWire({ text: "", source: { chat_id: "c", chat_type: "dm" } }, { platform: "telegram" })).toMatchObject({ ok: true, event: { source: { platform: "telegram" } } });
+    expect(
+      eventFromWire(
+        { text: "", source: { chat_id: "c", chat_type: "dm" } },
+        { platform: "telegram" },
+      ),
+    ).toMatchObject({ ok: true, event: { source: { platform: "telegram" } } });
   });
 
   it.each([
@@ -86,7 +125,11 @@ describe("eventFromWire", () => {
   it("never throws on any JSON value", () => {
     fc.assert(
       fc.property(fc.jsonValue(), fc.jsonValue(), (a, b) => {
-        for (const raw of [a, { text: a, source: b }, { text: "x", source: { ...source, user_id: a }, media: b, media_urls: a, context: b }]) {
+        for (const raw of [
+          a,
+          { text: a, source: b },
+          { text: "x", source: { ...source, user_id: a }, media: b, media_urls: a, context: b },
+        ]) {
           const r = eventFromWire(raw);
           if (r.ok) {
             expect(r.event.mediaTypes).toHaveLength(r.event.mediaUrls.length);

@@ -83,8 +83,7 @@ export interface RelayMessageEvent {
 export type EventDropReason = "not_an_object" | "bad_source";
 
 export type EventFromWireResult =
-  | { ok: true; event: RelayMessageEvent }
-  | { ok: false; reason: EventDropReason; message: string };
+  { ok: true; event: RelayMessageEvent } | { ok: false; reason: EventDropReason; message: string };
 
 export interface EventFromWireOptions {
   /** Platform to assume when the source names none (the descriptor's platform). */
@@ -112,7 +111,10 @@ export function isUpstreamRelayEvent(event: unknown): boolean {
   return typeof event === "object" && event !== null && stamped.has(event);
 }
 
-function sourceFromWire(raw: unknown, fallbackPlatform: string | undefined): SessionSource | string {
+function sourceFromWire(
+  raw: unknown,
+  fallbackPlatform: string | undefined,
+): SessionSource | string {
   if (!isObject(raw)) return "event.source is not an object";
   const chatId = id(raw["chat_id"]);
   if (chatId === null) return "event.source.chat_id is missing";
@@ -180,7 +182,12 @@ function promptResponseFromWire(raw: unknown): PromptResponse | null {
   const promptId = id(raw["prompt_id"]);
   const optionId = id(raw["option_id"]);
   if (promptId === null || optionId === null) return null;
-  return { promptId, optionId, label: text(raw["label"]), promptMessageId: id(raw["prompt_message_id"]) };
+  return {
+    promptId,
+    optionId,
+    label: text(raw["label"]),
+    promptMessageId: id(raw["prompt_message_id"]),
+  };
 }
 
 /**
@@ -188,23 +195,36 @@ function promptResponseFromWire(raw: unknown): PromptResponse | null {
  * object, or a source without platform / chat_id / chat_type) is a typed drop.
  */
 export function eventFromWire(raw: unknown, opts: EventFromWireOptions = {}): EventFromWireResult {
-  if (!isObject(raw)) return { ok: false, reason: "not_an_object", message: "inbound event is not a JSON object" };
+  if (!isObject(raw))
+    return { ok: false, reason: "not_an_object", message: "inbound event is not a JSON object" };
   const wire = raw as WireMessageEvent;
   const source = sourceFromWire(wire.source, opts.platform);
   if (typeof source === "string") return { ok: false, reason: "bad_source", message: source };
-  const mediaUrls = Array.isArray(wire.media_urls) ? wire.media_urls.filter((u): u is string => typeof u === "string") : [];
+  const mediaUrls = Array.isArray(wire.media_urls)
+    ? wire.media_urls.filter((u): u is string => typeof u === "string")
+    : [];
   const media = mediaFromWire(wire.media);
   const kindByUrl = new Map<string, string>();
   for (const m of media) if (!kindByUrl.has(m.url)) kindByUrl.set(m.url, m.kind ?? "");
   const replyTo = isObject(wire.reply_to)
-    ? { text: text(wire.reply_to["text"]), author: text(wire.reply_to["author"]), isOwn: wire.reply_to["is_own"] === true }
+    ? {
+        text: text(wire.reply_to["text"]),
+        author: text(wire.reply_to["author"]),
+        isOwn: wire.reply_to["is_own"] === true,
+      }
     : null;
-  const messageType = typeof wire.message_type === "string" && KNOWN_TYPES.has(wire.message_type) ? wire.message_type : "text";
+  const messageType =
+    typeof wire.message_type === "string" && KNOWN_TYPES.has(wire.message_type)
+      ? wire.message_type
+      : "text";
   const event: RelayMessageEvent = {
     text: typeof wire.text === "string" ? wire.text : "",
     messageType,
     source,
-    userDisplayName: nonEmpty(source.user_display_name) ?? nonEmpty(source.user_name) ?? nonEmpty(source.user_handle),
+    userDisplayName:
+      nonEmpty(source.user_display_name) ??
+      nonEmpty(source.user_name) ??
+      nonEmpty(source.user_handle),
     messageId: id(wire.message_id) ?? source.message_id,
     replyToMessageId: id(wire.reply_to_message_id),
     replyTo,

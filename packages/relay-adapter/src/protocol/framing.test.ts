@@ -35,7 +35,9 @@ describe("FrameDecoder", () => {
         fc.array(fc.nat(), { maxLength: 10 }),
         (frames, cuts) => {
           const stream = frames.map((f) => encodeFrame(f)).join("");
-          const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
+          const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort(
+            (a, b) => a - b,
+          );
           const d = new FrameDecoder();
           const got: unknown[] = [];
           let prev = 0;
@@ -69,7 +71,8 @@ class FormerDecoder {
         out.malformed.push(`invalid JSON (${line.length} characters)`);
         continue;
       }
-      if (typeof value !== "object" || value === null || Array.isArray(value)) out.malformed.push("JSON value is not an object");
+      if (typeof value !== "object" || value === null || Array.isArray(value))
+        out.malformed.push("JSON value is not an object");
       else out.frames.push(value);
     }
     data = data.slice(start);
@@ -101,21 +104,28 @@ describe("FrameDecoder against whole-frame decoding", () => {
 
   it("yields the same frames and malformed reports however the stream is split", () => {
     fc.assert(
-      fc.property(fc.array(line, { maxLength: 10 }), fc.boolean(), fc.array(fc.nat(), { maxLength: 20 }), (lines, terminated, cuts) => {
-        const stream = lines.join("\n") + (terminated ? "\n" : "");
-        const whole = new FrameDecoder().push(stream);
-        const split = new FrameDecoder();
-        const frames: unknown[] = [];
-        const malformed: string[] = [];
-        for (const piece of cutStream(stream, cuts)) {
-          const r = split.push(piece);
-          frames.push(...r.frames);
-          malformed.push(...r.malformed);
-        }
-        expect(frames).toEqual(whole.frames);
-        expect(malformed).toEqual(whole.malformed);
-        expect(split.pending).toBe(terminated || lines.length === 0 ? 0 : stream.length - stream.lastIndexOf("\n") - 1);
-      }),
+      fc.property(
+        fc.array(line, { maxLength: 10 }),
+        fc.boolean(),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        (lines, terminated, cuts) => {
+          const stream = lines.join("\n") + (terminated ? "\n" : "");
+          const whole = new FrameDecoder().push(stream);
+          const split = new FrameDecoder();
+          const frames: unknown[] = [];
+          const malformed: string[] = [];
+          for (const piece of cutStream(stream, cuts)) {
+            const r = split.push(piece);
+            frames.push(...r.frames);
+            malformed.push(...r.malformed);
+          }
+          expect(frames).toEqual(whole.frames);
+          expect(malformed).toEqual(whole.malformed);
+          expect(split.pending).toBe(
+            terminated || lines.length === 0 ? 0 : stream.length - stream.lastIndexOf("\n") - 1,
+          );
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -143,30 +153,76 @@ describe("FrameDecoder against whole-frame decoding", () => {
 
 describe("frame validation", () => {
   it("accepts each connector frame and ignores unknown types and echoes", () => {
-    expect(parseConnectorFrame({ type: "inbound", event: { text: "x" }, bufferId: "b1" })).toMatchObject({ ok: true, frame: { bufferId: "b1" } });
-    expect(parseConnectorFrame({ type: "inbound", event: { text: "x" } })).toEqual({ ok: true, frame: { type: "inbound", event: { text: "x" } } });
-    expect(parseConnectorFrame({ type: "interrupt_inbound", session_key: "k" })).toEqual({ ok: true, frame: { type: "interrupt_inbound", session_key: "k", chat_id: "" } });
-    expect(parseConnectorFrame({ type: "going_idle_ack" })).toEqual({ ok: true, frame: { type: "going_idle_ack" } });
-    expect(parseConnectorFrame({ type: "hello", platform: "x", botId: "" })).toMatchObject({ ok: false, kind: "unknown" });
-    expect(parseConnectorFrame({ type: "future_thing" })).toMatchObject({ ok: false, kind: "unknown" });
+    expect(
+      parseConnectorFrame({ type: "inbound", event: { text: "x" }, bufferId: "b1" }),
+    ).toMatchObject({ ok: true, frame: { bufferId: "b1" } });
+    expect(parseConnectorFrame({ type: "inbound", event: { text: "x" } })).toEqual({
+      ok: true,
+      frame: { type: "inbound", event: { text: "x" } },
+    });
+    expect(parseConnectorFrame({ type: "interrupt_inbound", session_key: "k" })).toEqual({
+      ok: true,
+      frame: { type: "interrupt_inbound", session_key: "k", chat_id: "" },
+    });
+    expect(parseConnectorFrame({ type: "going_idle_ack" })).toEqual({
+      ok: true,
+      frame: { type: "going_idle_ack" },
+    });
+    expect(parseConnectorFrame({ type: "hello", platform: "x", botId: "" })).toMatchObject({
+      ok: false,
+      kind: "unknown",
+    });
+    expect(parseConnectorFrame({ type: "future_thing" })).toMatchObject({
+      ok: false,
+      kind: "unknown",
+    });
   });
 
   it("reports invalid known frames and turns a malformed result into a failure dict", () => {
-    expect(parseConnectorFrame({ type: "inbound", event: "x" })).toMatchObject({ ok: false, kind: "invalid" });
-    expect(parseConnectorFrame({ type: "outbound_result", result: {} })).toMatchObject({ ok: false, kind: "invalid" });
-    expect(parseConnectorFrame({ type: "outbound_result", requestId: "r", result: 5 })).toMatchObject({
+    expect(parseConnectorFrame({ type: "inbound", event: "x" })).toMatchObject({
+      ok: false,
+      kind: "invalid",
+    });
+    expect(parseConnectorFrame({ type: "outbound_result", result: {} })).toMatchObject({
+      ok: false,
+      kind: "invalid",
+    });
+    expect(
+      parseConnectorFrame({ type: "outbound_result", requestId: "r", result: 5 }),
+    ).toMatchObject({
       ok: true,
       frame: { result: { success: false } },
     });
-    expect(parseConnectorFrame({ type: "interrupt_inbound", session_key: "" })).toMatchObject({ ok: false, kind: "invalid" });
+    expect(parseConnectorFrame({ type: "interrupt_inbound", session_key: "" })).toMatchObject({
+      ok: false,
+      kind: "invalid",
+    });
   });
 
   it("validates gateway frames for a connector", () => {
-    expect(parseGatewayFrame({ type: "hello", platform: "discord", botId: "b", command_manifest: [] })).toMatchObject({ ok: true });
-    expect(parseGatewayFrame({ type: "hello", botId: "b" })).toMatchObject({ ok: false, kind: "invalid" });
-    expect(parseGatewayFrame({ type: "outbound", requestId: "r", action: { op: "send" }, platform: "discord" })).toMatchObject({ ok: true, frame: { platform: "discord" } });
-    expect(parseGatewayFrame({ type: "outbound", requestId: "r", action: {} })).toMatchObject({ ok: false, kind: "invalid" });
-    expect(parseGatewayFrame({ type: "inbound_ack", bufferId: "" })).toMatchObject({ ok: false, kind: "invalid" });
+    expect(
+      parseGatewayFrame({ type: "hello", platform: "discord", botId: "b", command_manifest: [] }),
+    ).toMatchObject({ ok: true });
+    expect(parseGatewayFrame({ type: "hello", botId: "b" })).toMatchObject({
+      ok: false,
+      kind: "invalid",
+    });
+    expect(
+      parseGatewayFrame({
+        type: "outbound",
+        requestId: "r",
+        action: { op: "send" },
+        platform: "discord",
+      }),
+    ).toMatchObject({ ok: true, frame: { platform: "discord" } });
+    expect(parseGatewayFrame({ type: "outbound", requestId: "r", action: {} })).toMatchObject({
+      ok: false,
+      kind: "invalid",
+    });
+    expect(parseGatewayFrame({ type: "inbound_ack", bufferId: "" })).toMatchObject({
+      ok: false,
+      kind: "invalid",
+    });
     expect(parseGatewayFrame({ type: "descriptor" })).toMatchObject({ ok: false, kind: "unknown" });
   });
 });

@@ -1,16 +1,25 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeForwardBody, discordInteractionToEvent, passthroughFromWire } from "./passthrough.js";
+import {
+  decodeForwardBody,
+  discordInteractionToEvent,
+  passthroughFromWire,
+} from "./passthrough.js";
 import type { WirePassthroughForward } from "./types.js";
 
-function forward(body: unknown, extra: Partial<WirePassthroughForward> = {}): WirePassthroughForward {
+function forward(
+  body: unknown,
+  extra: Partial<WirePassthroughForward> = {},
+): WirePassthroughForward {
   return {
     platform: "discord",
     botId: "bot1",
     method: "POST",
     path: "/interactions",
     headers: [["content-type", "application/json"]],
-    bodyB64: Buffer.from(typeof body === "string" ? body : (JSON.stringify(body) ?? "")).toString("base64"),
+    bodyB64: Buffer.from(typeof body === "string" ? body : (JSON.stringify(body) ?? "")).toString(
+      "base64",
+    ),
     ...extra,
   };
 }
@@ -50,7 +59,12 @@ describe("discordInteractionToEvent", () => {
 
   it("maps a message component to its custom_id and a DM author from `user`", () => {
     const r = discordInteractionToEvent(
-      forward({ type: 3, channel_id: "D1", user: { id: "U2", username: "bob" }, data: { custom_id: "btn:yes" } }),
+      forward({
+        type: 3,
+        channel_id: "D1",
+        user: { id: "U2", username: "bob" },
+        data: { custom_id: "btn:yes" },
+      }),
     );
     expect(r.ok && r.event.text).toBe("btn:yes");
     expect(r.ok && r.event.source.chat_type).toBe("dm");
@@ -60,27 +74,38 @@ describe("discordInteractionToEvent", () => {
   });
 
   it("maps a modal submit (type 5) to an empty text", () => {
-    const r = discordInteractionToEvent(forward({ ...guildCommand, type: 5, data: { custom_id: "modal" } }));
+    const r = discordInteractionToEvent(
+      forward({ ...guildCommand, type: 5, data: { custom_id: "modal" } }),
+    );
     expect(r.ok && r.event.text).toBe("");
   });
 
-  it.each([10, 11, 12])("keys an interaction inside a thread (channel type %i) as a thread", (channelType) => {
-    const r = discordInteractionToEvent(
-      forward({ ...guildCommand, channel_id: "T9", channel: { id: "T9", type: channelType, parent_id: "P1", name: "t" } }),
-    );
-    expect(r.ok).toBe(true);
-    if (!r.ok) return;
-    expect(r.event.source).toMatchObject({
-      chat_type: "thread",
-      chat_id: "T9",
-      thread_id: "T9",
-      parent_chat_id: "P1",
-      guild_id: "G1",
-    });
-  });
+  it.each([10, 11, 12])(
+    "keys an interaction inside a thread (channel type %i) as a thread",
+    (channelType) => {
+      const r = discordInteractionToEvent(
+        forward({
+          ...guildCommand,
+          channel_id: "T9",
+          channel: { id: "T9", type: channelType, parent_id: "P1", name: "t" },
+        }),
+      );
+      expect(r.ok).toBe(true);
+      if (!r.ok) return;
+      expect(r.event.source).toMatchObject({
+        chat_type: "thread",
+        chat_id: "T9",
+        thread_id: "T9",
+        parent_chat_id: "P1",
+        guild_id: "G1",
+      });
+    },
+  );
 
   it("does not treat a text channel (type 0) as a thread", () => {
-    const r = discordInteractionToEvent(forward({ ...guildCommand, channel: { id: "C1", type: 0 } }));
+    const r = discordInteractionToEvent(
+      forward({ ...guildCommand, channel: { id: "C1", type: 0 } }),
+    );
     expect(r.ok && r.event.source.chat_type).toBe("group");
     expect(r.ok && r.event.source.parent_chat_id).toBeUndefined();
   });
@@ -92,7 +117,17 @@ describe("discordInteractionToEvent", () => {
         {
           type: 2,
           name: "tracking",
-          options: [{ type: 1, name: "track", options: [{ type: 3, name: "path", value: " /tmp/x " }, { type: 4, name: "n", value: 3 }, { type: 5, name: "b", value: false }] }],
+          options: [
+            {
+              type: 1,
+              name: "track",
+              options: [
+                { type: 3, name: "path", value: " /tmp/x " },
+                { type: 4, name: "n", value: 3 },
+                { type: 5, name: "b", value: false },
+              ],
+            },
+          ],
         },
       ],
     };
@@ -105,27 +140,45 @@ describe("discordInteractionToEvent", () => {
   });
 
   it("takes the member nick, then the global name, then the username as the display name", () => {
-    const nick = discordInteractionToEvent(forward({ ...guildCommand, member: { nick: "Countess", user: guildCommand.member.user } }));
+    const nick = discordInteractionToEvent(
+      forward({ ...guildCommand, member: { nick: "Countess", user: guildCommand.member.user } }),
+    );
     expect(nick.ok && nick.event.source.user_display_name).toBe("Countess");
-    const plain = discordInteractionToEvent(forward({ ...guildCommand, member: { user: { id: "U1", username: "ada" } } }));
+    const plain = discordInteractionToEvent(
+      forward({ ...guildCommand, member: { user: { id: "U1", username: "ada" } } }),
+    );
     expect(plain.ok && plain.event.source.user_display_name).toBe("ada");
   });
 
   it("turns a prompt-token button into a structured prompt answer", () => {
     const r = discordInteractionToEvent(
-      forward({ type: 3, channel_id: "D1", user: { id: "U2" }, message: { id: "PM1" }, data: { custom_id: "hp1:ab12.cd:once" } }),
+      forward({
+        type: 3,
+        channel_id: "D1",
+        user: { id: "U2" },
+        message: { id: "PM1" },
+        data: { custom_id: "hp1:ab12.cd:once" },
+      }),
     );
     expect(r.ok && r.event).toMatchObject({
       text: "/once",
       message_type: "command",
       prompt_response: { prompt_id: "ab12.cd", option_id: "once", prompt_message_id: "PM1" },
     });
-    const foreign = discordInteractionToEvent(forward({ type: 3, channel_id: "D1", user: { id: "U2" }, data: { custom_id: "hp1:a b:c" } }));
-    expect(foreign.ok && [foreign.event.text, foreign.event.prompt_response]).toEqual(["hp1:a b:c", undefined]);
+    const foreign = discordInteractionToEvent(
+      forward({ type: 3, channel_id: "D1", user: { id: "U2" }, data: { custom_id: "hp1:a b:c" } }),
+    );
+    expect(foreign.ok && [foreign.event.text, foreign.event.prompt_response]).toEqual([
+      "hp1:a b:c",
+      undefined,
+    ]);
   });
 
   it("drops a PING", () => {
-    expect(discordInteractionToEvent(forward({ type: 1 }))).toMatchObject({ ok: false, reason: "ping" });
+    expect(discordInteractionToEvent(forward({ type: 1 }))).toMatchObject({
+      ok: false,
+      reason: "ping",
+    });
   });
 
   it("drops non-Discord forwards", () => {
@@ -136,14 +189,25 @@ describe("discordInteractionToEvent", () => {
   });
 
   it("drops malformed bodies with a typed reason", () => {
-    expect(discordInteractionToEvent({ ...forward({}), bodyB64: "!!!" })).toMatchObject({ reason: "bad_base64" });
-    expect(discordInteractionToEvent({ ...forward({}), bodyB64: 42 })).toMatchObject({ reason: "bad_base64" });
+    expect(discordInteractionToEvent({ ...forward({}), bodyB64: "!!!" })).toMatchObject({
+      reason: "bad_base64",
+    });
+    expect(discordInteractionToEvent({ ...forward({}), bodyB64: 42 })).toMatchObject({
+      reason: "bad_base64",
+    });
     expect(
-      discordInteractionToEvent({ ...forward({}), bodyB64: Buffer.from([0xff, 0xfe]).toString("base64") }),
+      discordInteractionToEvent({
+        ...forward({}),
+        bodyB64: Buffer.from([0xff, 0xfe]).toString("base64"),
+      }),
     ).toMatchObject({ reason: "bad_utf8" });
     expect(discordInteractionToEvent(forward("{not json"))).toMatchObject({ reason: "bad_json" });
-    expect(discordInteractionToEvent(forward([1, 2]))).toMatchObject({ reason: "not_an_interaction" });
-    expect(discordInteractionToEvent(forward({ type: "2" }))).toMatchObject({ reason: "not_an_interaction" });
+    expect(discordInteractionToEvent(forward([1, 2]))).toMatchObject({
+      reason: "not_an_interaction",
+    });
+    expect(discordInteractionToEvent(forward({ type: "2" }))).toMatchObject({
+      reason: "not_an_interaction",
+    });
     expect(discordInteractionToEvent(null)).toMatchObject({ reason: "unsupported_platform" });
   });
 
@@ -158,7 +222,10 @@ describe("discordInteractionToEvent", () => {
     );
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
-        const r = discordInteractionToEvent({ ...forward({}), bodyB64: Buffer.from(bytes).toString("base64") });
+        const r = discordInteractionToEvent({
+          ...forward({}),
+          bodyB64: Buffer.from(bytes).toString("base64"),
+        });
         expect(typeof r.ok).toBe("boolean");
       }),
     );
@@ -220,13 +287,36 @@ describe("decodeForwardBody", () => {
       const trailingPadding = /=+$/;
       return formerAlphabet.test(compact) && compact.replace(trailingPadding, "").length % 4 !== 1;
     };
-    const char = fc.constantFrom("A", "z", "0", "+", "/", "-", "_", "=", "!", ".", " ", "\n", "\t", "\u00a0", "\u2028", "\u3000", "\ufeff", "é");
+    const char = fc.constantFrom(
+      "A",
+      "z",
+      "0",
+      "+",
+      "/",
+      "-",
+      "_",
+      "=",
+      "!",
+      ".",
+      " ",
+      "\n",
+      "\t",
+      "\u00a0",
+      "\u2028",
+      "\u3000",
+      "\ufeff",
+      "é",
+    );
     fc.assert(
-      fc.property(fc.array(char, { maxLength: 14 }).map((cs) => cs.join("")), (text) => {
-        const decoded = decodeForwardBody(text);
-        expect(decoded !== null).toBe(former(text));
-        if (decoded !== null) expect(Buffer.from(decoded)).toEqual(Buffer.from(text.replace(/\s+/g, ""), "base64"));
-      }),
+      fc.property(
+        fc.array(char, { maxLength: 14 }).map((cs) => cs.join("")),
+        (text) => {
+          const decoded = decodeForwardBody(text);
+          expect(decoded !== null).toBe(former(text));
+          if (decoded !== null)
+            expect(Buffer.from(decoded)).toEqual(Buffer.from(text.replace(/\s+/g, ""), "base64"));
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -234,13 +324,25 @@ describe("decodeForwardBody", () => {
   it("rejects the crafted backtracking input promptly", () => {
     // "A"×36 + "!" took minutes with the former regex (two overlapping alternatives under `*`).
     expect(decodeForwardBody(`${"A".repeat(36)}!`)).toBeNull();
-    expect(discordInteractionToEvent(forward({}, { bodyB64: `${"A".repeat(36)}!` }))).toMatchObject({ ok: false, reason: "bad_base64" });
-    expect(passthroughFromWire({ ...forward({}), bodyB64: `${"A".repeat(36)}!` })).toMatchObject({ ok: false, reason: "bad_base64" });
+    expect(discordInteractionToEvent(forward({}, { bodyB64: `${"A".repeat(36)}!` }))).toMatchObject(
+      { ok: false, reason: "bad_base64" },
+    );
+    expect(passthroughFromWire({ ...forward({}), bodyB64: `${"A".repeat(36)}!` })).toMatchObject({
+      ok: false,
+      reason: "bad_base64",
+    });
   });
 });
 
 describe("passthroughFromWire", () => {
-  const base = { platform: "discord", botId: "b", method: "POST", path: "/interactions", headers: [["content-type", "application/json"]], bodyB64: Buffer.from('{"a":1}').toString("base64") };
+  const base = {
+    platform: "discord",
+    botId: "b",
+    method: "POST",
+    path: "/interactions",
+    headers: [["content-type", "application/json"]],
+    bodyB64: Buffer.from('{"a":1}').toString("base64"),
+  };
   it("decodes the exact body bytes and header pairs", () => {
     const r = passthroughFromWire({ ...base, profile: "work" });
     expect(r.ok).toBe(true);

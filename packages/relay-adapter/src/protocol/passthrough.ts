@@ -8,12 +8,7 @@ import type { WireMessageEvent, WirePassthroughForward, WireSessionSource } from
 import { isObject, type JsonRecord } from "./guards.js";
 
 export type PassthroughDropReason =
-  | "unsupported_platform"
-  | "bad_base64"
-  | "bad_utf8"
-  | "bad_json"
-  | "not_an_interaction"
-  | "ping";
+  "unsupported_platform" | "bad_base64" | "bad_utf8" | "bad_json" | "not_an_interaction" | "ping";
 
 export type PassthroughResult =
   | { ok: true; event: WireMessageEvent }
@@ -32,7 +27,6 @@ const MAX_OPTION_DEPTH = 8;
 const PROMPT_ID = /^[\w.-]{1,32}$/;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
-
 
 /** A Discord snowflake or string id as a non-empty string, else null. */
 function idOf(value: unknown): string | null {
@@ -70,7 +64,13 @@ function isWhitespace(c: number): boolean {
 /** A base64 data character of either alphabet: A-Z a-z 0-9 + / (standard) or - _ (URL-safe). */
 function isBase64Char(c: number): boolean {
   return (
-    (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x61 && c <= 0x7a) ||
+    (c >= 0x30 && c <= 0x39) ||
+    c === 0x2b ||
+    c === 0x2f ||
+    c === 0x2d ||
+    c === 0x5f
   );
 }
 
@@ -132,7 +132,10 @@ export function discordInteractionToEvent(forward: unknown): PassthroughResult {
   try {
     if (!isObject(forward) || forward["platform"] !== "discord") {
       const platform = isObject(forward) ? textOf(forward["platform"]) : "";
-      return drop("unsupported_platform", `no passthrough handler for platform "${platform.slice(0, 64)}"; dropped`);
+      return drop(
+        "unsupported_platform",
+        `no passthrough handler for platform "${platform.slice(0, 64)}"; dropped`,
+      );
     }
     const bytes = decodeForwardBody(forward["bodyB64"]);
     if (bytes === null) return drop("bad_base64", "passthrough body is not valid base64; dropped");
@@ -148,12 +151,23 @@ export function discordInteractionToEvent(forward: unknown): PassthroughResult {
     } catch {
       return drop("bad_json", "passthrough body is not JSON; dropped");
     }
-    if (!isObject(payload) || typeof payload["type"] !== "number" || !Number.isInteger(payload["type"])) {
-      return drop("not_an_interaction", "passthrough body is not a Discord interaction (no integer type); dropped");
+    if (
+      !isObject(payload) ||
+      typeof payload["type"] !== "number" ||
+      !Number.isInteger(payload["type"])
+    ) {
+      return drop(
+        "not_an_interaction",
+        "passthrough body is not a Discord interaction (no integer type); dropped",
+      );
     }
     const itype = payload["type"];
-    if (itype === INTERACTION_PING) return drop("ping", "PING interactions are answered at the connector edge; dropped");
-    return { ok: true, event: buildEvent(forward as unknown as WirePassthroughForward, payload, itype) };
+    if (itype === INTERACTION_PING)
+      return drop("ping", "PING interactions are answered at the connector edge; dropped");
+    return {
+      ok: true,
+      event: buildEvent(forward as unknown as WirePassthroughForward, payload, itype),
+    };
   } catch {
     // Defensive: exotic inputs (getters, proxies) must still not break the reader.
     return drop("not_an_interaction", "passthrough forward could not be read; dropped");
@@ -172,7 +186,12 @@ export function renderInteractionOptions(options: unknown, depth = 0): string[] 
       parts.push(...renderInteractionOptions(opt["options"], depth + 1));
     } else {
       const v = opt["value"];
-      const value = typeof v === "string" ? v.trim() : typeof v === "number" || typeof v === "boolean" ? String(v) : "";
+      const value =
+        typeof v === "string"
+          ? v.trim()
+          : typeof v === "number" || typeof v === "boolean"
+            ? String(v)
+            : "";
       if (value !== "") parts.push(value);
     }
   }
@@ -191,7 +210,11 @@ function nonEmptyText(value: unknown): string | null {
   return typeof value === "string" && value !== "" ? value : null;
 }
 
-function buildEvent(forward: WirePassthroughForward, payload: JsonRecord, itype: number): WireMessageEvent {
+function buildEvent(
+  forward: WirePassthroughForward,
+  payload: JsonRecord,
+  itype: number,
+): WireMessageEvent {
   const data = isObject(payload["data"]) ? payload["data"] : {};
   let text = "";
   let messageType = "text";
@@ -206,11 +229,17 @@ function buildEvent(forward: WirePassthroughForward, payload: JsonRecord, itype:
   }
 
   const member = isObject(payload["member"]) ? payload["member"] : null;
-  const user = (member && isObject(member["user"]) ? member["user"] : null) ?? (isObject(payload["user"]) ? payload["user"] : {});
+  const user =
+    (member && isObject(member["user"]) ? member["user"] : null) ??
+    (isObject(payload["user"]) ? payload["user"] : {});
   const channelId = idOf(payload["channel_id"]) ?? "";
   const guildId = idOf(payload["guild_id"]);
   const channel = isObject(payload["channel"]) ? payload["channel"] : null;
-  const inThread = guildId !== null && channel !== null && typeof channel["type"] === "number" && THREAD_CHANNEL_TYPES.has(channel["type"]);
+  const inThread =
+    guildId !== null &&
+    channel !== null &&
+    typeof channel["type"] === "number" &&
+    THREAD_CHANNEL_TYPES.has(channel["type"]);
 
   const username = nonEmptyText(user["username"]);
   const source: WireSessionSource = {
@@ -224,7 +253,8 @@ function buildEvent(forward: WirePassthroughForward, payload: JsonRecord, itype:
     chat_topic: null,
   };
   // What the text lane shows: the guild nick, else the global name, else the username.
-  const displayName = nonEmptyText(member?.["nick"]) ?? nonEmptyText(user["global_name"]) ?? username;
+  const displayName =
+    nonEmptyText(member?.["nick"]) ?? nonEmptyText(user["global_name"]) ?? username;
   if (displayName !== null) source.user_display_name = displayName;
   if (guildId !== null) {
     source.guild_id = guildId;
@@ -233,7 +263,8 @@ function buildEvent(forward: WirePassthroughForward, payload: JsonRecord, itype:
   if (inThread) source.parent_chat_id = idOf(channel["parent_id"]);
   const interactionId = idOf(payload["id"]);
   if (interactionId !== null) source.message_id = interactionId;
-  if (typeof forward.profile === "string" && forward.profile !== "") source.profile = forward.profile;
+  if (typeof forward.profile === "string" && forward.profile !== "")
+    source.profile = forward.profile;
 
   const event: WireMessageEvent = { text, message_type: messageType, source };
   if (interactionId !== null) event.message_id = interactionId;
@@ -242,7 +273,11 @@ function buildEvent(forward: WirePassthroughForward, payload: JsonRecord, itype:
     if (decoded !== null) {
       const message = isObject(payload["message"]) ? payload["message"] : null;
       const promptMessageId = message === null ? null : idOf(message["id"]);
-      event.prompt_response = { prompt_id: decoded.promptId, option_id: decoded.optionId, ...(promptMessageId === null ? {} : { prompt_message_id: promptMessageId }) };
+      event.prompt_response = {
+        prompt_id: decoded.promptId,
+        option_id: decoded.optionId,
+        ...(promptMessageId === null ? {} : { prompt_message_id: promptMessageId }),
+      };
       event.text = `/${decoded.optionId}`;
       event.message_type = "command";
     }
@@ -263,7 +298,11 @@ export interface PassthroughForward {
 
 export type PassthroughFromWireResult =
   | { ok: true; forward: PassthroughForward }
-  | { ok: false; reason: "not_an_object" | "missing_field" | "bad_headers" | "bad_base64"; message: string };
+  | {
+      ok: false;
+      reason: "not_an_object" | "missing_field" | "bad_headers" | "bad_base64";
+      message: string;
+    };
 
 /**
  * Validate a `passthrough_forward.forward` object (docs/contract/relay.md#frame-catalogue): string `platform`, `botId`,
@@ -271,21 +310,46 @@ export type PassthroughFromWireResult =
  * the exact bytes. Never throws.
  */
 export function passthroughFromWire(raw: unknown): PassthroughFromWireResult {
-  if (!isObject(raw)) return { ok: false, reason: "not_an_object", message: "passthrough forward is not a JSON object" };
+  if (!isObject(raw))
+    return {
+      ok: false,
+      reason: "not_an_object",
+      message: "passthrough forward is not a JSON object",
+    };
   for (const key of ["platform", "botId", "method", "path"] as const) {
-    if (typeof raw[key] !== "string") return { ok: false, reason: "missing_field", message: `passthrough forward has no string "${key}"` };
+    if (typeof raw[key] !== "string")
+      return {
+        ok: false,
+        reason: "missing_field",
+        message: `passthrough forward has no string "${key}"`,
+      };
   }
   const headers: [string, string][] = [];
   const rawHeaders = raw["headers"] ?? [];
-  if (!Array.isArray(rawHeaders)) return { ok: false, reason: "bad_headers", message: "passthrough headers are not a list of pairs" };
+  if (!Array.isArray(rawHeaders))
+    return {
+      ok: false,
+      reason: "bad_headers",
+      message: "passthrough headers are not a list of pairs",
+    };
   for (const pair of rawHeaders) {
-    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== "string" || typeof pair[1] !== "string") {
-      return { ok: false, reason: "bad_headers", message: "passthrough headers are not a list of [name, value] string pairs" };
+    if (
+      !Array.isArray(pair) ||
+      pair.length !== 2 ||
+      typeof pair[0] !== "string" ||
+      typeof pair[1] !== "string"
+    ) {
+      return {
+        ok: false,
+        reason: "bad_headers",
+        message: "passthrough headers are not a list of [name, value] string pairs",
+      };
     }
     headers.push([pair[0], pair[1]]);
   }
   const body = decodeForwardBody(raw["bodyB64"]);
-  if (body === null) return { ok: false, reason: "bad_base64", message: "passthrough body is not valid base64" };
+  if (body === null)
+    return { ok: false, reason: "bad_base64", message: "passthrough body is not valid base64" };
   const profile = raw["profile"];
   return {
     ok: true,

@@ -18,12 +18,22 @@ describe("sessionNamespace", () => {
 
 describe("buildSessionKey (docs/contract/relay.md#session-keys)", () => {
   it("reproduces the spec examples", () => {
-    expect(buildSessionKey({ platform: "discord", chat_type: "group", chat_id: "chanA", user_id: "userX" })).toBe(
-      "agent:main:discord:group:chanA:userX",
-    );
-    expect(buildSessionKey({ platform: "slack", chat_type: "group", chat_id: "chanA", user_id: "userX" })).toBe(
-      "agent:main:slack:group:chanA:userX",
-    );
+    expect(
+      buildSessionKey({
+        platform: "discord",
+        chat_type: "group",
+        chat_id: "chanA",
+        user_id: "userX",
+      }),
+    ).toBe("agent:main:discord:group:chanA:userX");
+    expect(
+      buildSessionKey({
+        platform: "slack",
+        chat_type: "group",
+        chat_id: "chanA",
+        user_id: "userX",
+      }),
+    ).toBe("agent:main:slack:group:chanA:userX");
   });
 
   it("puts the namespace of the profile first", () => {
@@ -34,43 +44,78 @@ describe("buildSessionKey (docs/contract/relay.md#session-keys)", () => {
   });
 
   it("inserts scope_id after the chat type for Slack only", () => {
-    expect(buildSessionKey({ platform: "slack", chat_type: "group", chat_id: "c", user_id: "u", scope_id: "T1" })).toBe(
-      "agent:main:slack:group:T1:c:u",
-    );
     expect(
-      buildSessionKey({ platform: "discord", chat_type: "group", chat_id: "c", user_id: "u", scope_id: "G1" }),
+      buildSessionKey({
+        platform: "slack",
+        chat_type: "group",
+        chat_id: "c",
+        user_id: "u",
+        scope_id: "T1",
+      }),
+    ).toBe("agent:main:slack:group:T1:c:u");
+    expect(
+      buildSessionKey({
+        platform: "discord",
+        chat_type: "group",
+        chat_id: "c",
+        user_id: "u",
+        scope_id: "G1",
+      }),
     ).toBe("agent:main:discord:group:c:u");
-    expect(buildSessionKey({ platform: "slack", chat_type: "dm", chat_id: "D1", user_id: "u", scope_id: "T1" })).toBe(
-      "agent:main:slack:dm:T1:D1",
-    );
+    expect(
+      buildSessionKey({
+        platform: "slack",
+        chat_type: "dm",
+        chat_id: "D1",
+        user_id: "u",
+        scope_id: "T1",
+      }),
+    ).toBe("agent:main:slack:dm:T1:D1");
   });
 
   it("prefers user_id_alt over user_id as the participant", () => {
     expect(
-      buildSessionKey({ platform: "telegram", chat_type: "group", chat_id: "c", user_id: "u", user_id_alt: "alt" }),
+      buildSessionKey({
+        platform: "telegram",
+        chat_type: "group",
+        chat_id: "c",
+        user_id: "u",
+        user_id_alt: "alt",
+      }),
     ).toBe("agent:main:telegram:group:c:alt");
   });
 
   describe("DMs", () => {
     it("keys on chat_id and leaves the participant out", () => {
-      expect(buildSessionKey({ platform: "discord", chat_type: "dm", chat_id: "D1", user_id: "u" })).toBe(
-        "agent:main:discord:dm:D1",
-      );
+      expect(
+        buildSessionKey({ platform: "discord", chat_type: "dm", chat_id: "D1", user_id: "u" }),
+      ).toBe("agent:main:discord:dm:D1");
     });
     it("keys on the participant only when chat_id is empty", () => {
-      expect(buildSessionKey({ platform: "discord", chat_type: "dm", chat_id: "", user_id: "u" })).toBe(
-        "agent:main:discord:dm:u",
-      );
-      expect(buildSessionKey({ platform: "discord", chat_type: "dm", chat_id: "", user_id: "u", user_id_alt: "a" })).toBe(
-        "agent:main:discord:dm:a",
-      );
+      expect(
+        buildSessionKey({ platform: "discord", chat_type: "dm", chat_id: "", user_id: "u" }),
+      ).toBe("agent:main:discord:dm:u");
+      expect(
+        buildSessionKey({
+          platform: "discord",
+          chat_type: "dm",
+          chat_id: "",
+          user_id: "u",
+          user_id_alt: "a",
+        }),
+      ).toBe("agent:main:discord:dm:a");
     });
     it("appends thread_id but ignores prospective_thread_id", () => {
-      expect(buildSessionKey({ platform: "slack", chat_type: "dm", chat_id: "D1", thread_id: "t1" })).toBe(
-        "agent:main:slack:dm:D1:t1",
-      );
       expect(
-        buildSessionKey({ platform: "slack", chat_type: "dm", chat_id: "D1", prospective_thread_id: "p1" }),
+        buildSessionKey({ platform: "slack", chat_type: "dm", chat_id: "D1", thread_id: "t1" }),
+      ).toBe("agent:main:slack:dm:D1:t1");
+      expect(
+        buildSessionKey({
+          platform: "slack",
+          chat_type: "dm",
+          chat_id: "D1",
+          prospective_thread_id: "p1",
+        }),
       ).toBe("agent:main:slack:dm:D1");
     });
   });
@@ -79,19 +124,35 @@ describe("buildSessionKey (docs/contract/relay.md#session-keys)", () => {
     it("adds the participant by default and not when group_sessions_per_user is off", () => {
       const src = { platform: "discord", chat_type: "channel", chat_id: "c", user_id: "u" };
       expect(buildSessionKey(src)).toBe("agent:main:discord:channel:c:u");
-      expect(buildSessionKey(src, { groupSessionsPerUser: false })).toBe("agent:main:discord:channel:c");
+      expect(buildSessionKey(src, { groupSessionsPerUser: false })).toBe(
+        "agent:main:discord:channel:c",
+      );
     });
     it("shares a thread between participants unless thread_sessions_per_user", () => {
-      const src = { platform: "discord", chat_type: "thread", chat_id: "c", thread_id: "t", user_id: "u" };
+      const src = {
+        platform: "discord",
+        chat_type: "thread",
+        chat_id: "c",
+        thread_id: "t",
+        user_id: "u",
+      };
       expect(buildSessionKey(src)).toBe("agent:main:discord:thread:c:t");
-      expect(buildSessionKey(src, { threadSessionsPerUser: true })).toBe("agent:main:discord:thread:c:t:u");
-      expect(buildSessionKey(src, { threadSessionsPerUser: true, groupSessionsPerUser: false })).toBe(
-        "agent:main:discord:thread:c:t",
+      expect(buildSessionKey(src, { threadSessionsPerUser: true })).toBe(
+        "agent:main:discord:thread:c:t:u",
       );
+      expect(
+        buildSessionKey(src, { threadSessionsPerUser: true, groupSessionsPerUser: false }),
+      ).toBe("agent:main:discord:thread:c:t");
     });
     it("uses prospective_thread_id as the thread and switches the type slot to thread", () => {
       expect(
-        buildSessionKey({ platform: "slack", chat_type: "group", chat_id: "c", prospective_thread_id: "p", user_id: "u" }),
+        buildSessionKey({
+          platform: "slack",
+          chat_type: "group",
+          chat_id: "c",
+          prospective_thread_id: "p",
+          user_id: "u",
+        }),
       ).toBe("agent:main:slack:thread:c:p");
     });
     it("prefers thread_id over prospective_thread_id and keeps the chat type", () => {
@@ -132,7 +193,9 @@ describe("buildSessionKey (docs/contract/relay.md#session-keys)", () => {
         fc.boolean(),
         (src, g, t) => {
           const key = buildSessionKey(src, { groupSessionsPerUser: g, threadSessionsPerUser: t });
-          expect(key).toBe(buildSessionKey({ ...src }, { groupSessionsPerUser: g, threadSessionsPerUser: t }));
+          expect(key).toBe(
+            buildSessionKey({ ...src }, { groupSessionsPerUser: g, threadSessionsPerUser: t }),
+          );
           expect(key.split(":").every((p) => p !== "")).toBe(true);
           expect(key.startsWith("agent:")).toBe(true);
         },
@@ -147,7 +210,12 @@ describe("profileFromSessionKey", () => {
     expect(profileFromSessionKey("agent:main:discord:group:c:u")).toBeNull();
     expect(profileFromSessionKey("agent:main~:discord:dm:c")).toBe("main");
     expect(profileFromSessionKey("agent:work:discord:dm:c")).toBe("work");
-    expect(profileFromSessionKey(buildSessionKey({ platform: "telegram", chat_type: "dm", chat_id: "1", profile: "ops" }))).toBe("ops");
-    for (const junk of ["", "agent", "agent::x", "main:discord", "x:y:z"]) expect(profileFromSessionKey(junk)).toBeNull();
+    expect(
+      profileFromSessionKey(
+        buildSessionKey({ platform: "telegram", chat_type: "dm", chat_id: "1", profile: "ops" }),
+      ),
+    ).toBe("ops");
+    for (const junk of ["", "agent", "agent::x", "main:discord", "x:y:z"])
+      expect(profileFromSessionKey(junk)).toBeNull();
   });
 });

@@ -52,7 +52,11 @@ export function buildSessionKey(source: SessionKeySource, opts: SessionKeyOption
   const threadPerUser = opts.threadSessionsPerUser ?? false;
   const chatType = present(source.chat_type) ? source.chat_type : "dm";
   const isDm = chatType === "dm";
-  const participant = present(source.user_id_alt) ? source.user_id_alt : present(source.user_id) ? source.user_id : null;
+  const participant = present(source.user_id_alt)
+    ? source.user_id_alt
+    : present(source.user_id)
+      ? source.user_id
+      : null;
 
   let thread: string | null = present(source.thread_id) ? source.thread_id : null;
   let typeSlot = chatType;
@@ -85,7 +89,8 @@ export function buildSessionKey(source: SessionKeySource, opts: SessionKeyOption
  */
 export function profileFromSessionKey(sessionKey: string): string | null {
   const parts = sessionKey.split(":");
-  if (parts.length < 2 || parts[0] !== "agent" || parts[1] === "" || parts[1] === undefined) return null;
+  if (parts.length < 2 || parts[0] !== "agent" || parts[1] === "" || parts[1] === undefined)
+    return null;
   const ns = parts[1];
   if (ns === "main") return null;
   if (ns === "main~") return "main";

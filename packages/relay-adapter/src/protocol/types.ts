@@ -55,10 +55,22 @@ export interface WireMessageEvent {
   reply_to_message_id?: string | null;
   reply_to?: { text?: string; author?: string; is_own?: boolean } | null;
   media_urls?: string[];
-  media?: { url: string; kind?: string; mime?: string; size?: number; filename?: string; caption?: string }[];
+  media?: {
+    url: string;
+    kind?: string;
+    mime?: string;
+    size?: number;
+    filename?: string;
+    caption?: string;
+  }[];
   context?: { author?: string; text?: string; [key: string]: unknown }[];
   context_error?: string | null;
-  prompt_response?: { prompt_id: string; option_id: string; label?: string; prompt_message_id?: string } | null;
+  prompt_response?: {
+    prompt_id: string;
+    option_id: string;
+    label?: string;
+    prompt_message_id?: string;
+  } | null;
   [key: string]: unknown;
 }
 
@@ -91,7 +103,13 @@ export interface OutboundResult {
 /** Gateway → connector frames (docs/contract/relay.md#gateway-to-connector-frames). */
 export type GatewayFrame =
   | { type: "hello"; platform: string; botId: string; command_manifest?: unknown }
-  | { type: "outbound"; requestId: string; action: OutboundAction; platform?: string; botId?: string }
+  | {
+      type: "outbound";
+      requestId: string;
+      action: OutboundAction;
+      platform?: string;
+      botId?: string;
+    }
   | { type: "interrupt"; session_key: string; reason?: string }
   | { type: "going_idle" }
   | { type: "inbound_ack"; bufferId: string };

@@ -5,7 +5,9 @@
 export class InvalidRelayUrlError extends Error {
   readonly code = "RELAY_URL_INVALID";
   constructor(reason: string) {
-    super(`Invalid relay URL: ${reason}. Expected something like wss://connector.example.com/relay.`);
+    super(
+      `Invalid relay URL: ${reason}. Expected something like wss://connector.example.com/relay.`,
+    );
     this.name = "InvalidRelayUrlError";
   }
 }
@@ -26,9 +28,14 @@ function parse(url: string): { url: URL; scheme: { ws: string; http: string } } 
     throw new InvalidRelayUrlError("it is not an absolute URL");
   }
   const scheme = SCHEMES[parsed.protocol];
-  if (scheme === undefined) throw new InvalidRelayUrlError(`scheme ${JSON.stringify(parsed.protocol)} is not http, https, ws or wss`);
-  if (parsed.username !== "" || parsed.password !== "") throw new InvalidRelayUrlError("it must not carry a user name or password");
-  if (parsed.search !== "" || parsed.hash !== "") throw new InvalidRelayUrlError("it must not carry a query or fragment");
+  if (scheme === undefined)
+    throw new InvalidRelayUrlError(
+      `scheme ${JSON.stringify(parsed.protocol)} is not http, https, ws or wss`,
+    );
+  if (parsed.username !== "" || parsed.password !== "")
+    throw new InvalidRelayUrlError("it must not carry a user name or password");
+  if (parsed.search !== "" || parsed.hash !== "")
+    throw new InvalidRelayUrlError("it must not carry a query or fragment");
   return { url: parsed, scheme };
 }
 

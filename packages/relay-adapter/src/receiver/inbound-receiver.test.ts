@@ -10,13 +10,20 @@ const KEY = "delivery-key-0123456789abcdef";
 const NOW = 1_750_000_000_000; // ms, like Date.now()
 
 /** Run one signed POST through the listener; resolves with the status it answered. */
-function deliver(listener: ReturnType<typeof createInboundReceiver>, body: string): Promise<number> {
+function deliver(
+  listener: ReturnType<typeof createInboundReceiver>,
+  body: string,
+): Promise<number> {
   const { timestamp, signature } = signDelivery(body, KEY, { now: NOW });
   const req = Object.assign(Readable.from([Buffer.from(body)]), {
     method: "POST",
     url: "/",
     complete: true,
-    headers: { [DELIVERY_TS_HEADER]: timestamp, [DELIVERY_SIG_HEADER]: signature, "content-length": String(Buffer.byteLength(body)) },
+    headers: {
+      [DELIVERY_TS_HEADER]: timestamp,
+      [DELIVERY_SIG_HEADER]: signature,
+      "content-length": String(Buffer.byteLength(body)),
+    },
   });
   return new Promise((resolve) => {
     const res = {
@@ -47,7 +54,8 @@ describe("createInboundReceiver", () => {
         maxReplayEntries: entries,
         now: () => NOW,
       });
-      for (let i = 0; i < entries; i++) await deliver(listener, `{"type":"message","event":{"n":${i}}}`);
+      for (let i = 0; i < entries; i++)
+        await deliver(listener, `{"type":"message","event":{"n":${i}}}`);
       let sent = 0;
       return async (): Promise<number> => {
         const requests = 1_000;
@@ -59,7 +67,9 @@ describe("createInboundReceiver", () => {
         return (performance.now() - start) / requests;
       };
     };
-    await (await fullReceiver(1_000))(); // warm up the JIT so the first measured size is not penalised
+    await (
+      await fullReceiver(1_000)
+    )(); // warm up the JIT so the first measured size is not penalised
     const small = await fullReceiver(10_000);
     const large = await fullReceiver(100_000);
     let bestSmall = Number.POSITIVE_INFINITY;

@@ -21,7 +21,6 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 /** Default cap on remembered (timestamp, signature) pairs. */
 export const DEFAULT_MAX_REPLAY_ENTRIES = 100_000;
 
-
 export interface InboundReceiverOptions {
   /** Delivery-key verify list (primary first), or a function read per request (key rotation). */
   verifyKeys: readonly string[] | (() => readonly string[]);
@@ -46,7 +45,6 @@ type Reply = { status: number; body: string; contentType?: string; close?: boole
 const json = (status: number, value: unknown): Reply => ({ status, body: JSON.stringify(value) });
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const INTEGER = /^[ \t\n\r\f\v]*([+-]?\d+)[ \t\n\r\f\v]*$/;
-
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
@@ -97,10 +95,16 @@ function readBody(req: IncomingMessage, cap: number, done: (read: BodyRead) => v
     chunks.push(chunk);
   };
   req.on("data", onData);
-  req.on("end", () => settle({ ok: true, bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) }));
+  req.on("end", () =>
+    settle({ ok: true, bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) }),
+  );
   req.on("error", () => settle({ ok: false, reason: "aborted" }));
   req.on("close", () =>
-    settle(req.complete ? { ok: true, bytes: Buffer.concat(chunks, size) } : { ok: false, reason: "aborted" }),
+    settle(
+      req.complete
+        ? { ok: true, bytes: Buffer.concat(chunks, size) }
+        : { ok: false, reason: "aborted" },
+    ),
   );
 }
 
@@ -139,7 +143,8 @@ export function createInboundReceiver(options: InboundReceiverOptions): RequestL
 
   const keys = (): string[] => {
     try {
-      const list = typeof options.verifyKeys === "function" ? options.verifyKeys() : options.verifyKeys;
+      const list =
+        typeof options.verifyKeys === "function" ? options.verifyKeys() : options.verifyKeys;
       return Array.isArray(list) ? list.filter(isUsableSecret) : [];
     } catch {
       return [];
@@ -209,7 +214,11 @@ export function createInboundReceiver(options: InboundReceiverOptions): RequestL
     } catch {
       return failed(tsValue, sig ?? "");
     }
-    if (handled !== null && typeof handled === "object" && typeof (handled as Promise<void>).then === "function") {
+    if (
+      handled !== null &&
+      typeof handled === "object" &&
+      typeof (handled as Promise<void>).then === "function"
+    ) {
       return Promise.resolve(handled).then(
         () => OK,
         () => failed(tsValue, sig ?? ""),
@@ -231,7 +240,8 @@ export function createInboundReceiver(options: InboundReceiverOptions): RequestL
         );
         return;
       }
-      if (path !== "/" && path !== "/interrupt") return send(res, json(404, { error: "not found" }));
+      if (path !== "/" && path !== "/interrupt")
+        return send(res, json(404, { error: "not found" }));
       if (req.method !== "POST") return send(res, json(405, { error: "method not allowed" }));
       readBody(req, maxBody, (read) => {
         if (!read.ok) {
@@ -249,7 +259,11 @@ export function createInboundReceiver(options: InboundReceiverOptions): RequestL
         } catch {
           r = json(500, { error: "internal error" });
         }
-        if (r instanceof Promise) r.then((done) => send(res, done), () => send(res, json(500, { error: "internal error" })));
+        if (r instanceof Promise)
+          r.then(
+            (done) => send(res, done),
+            () => send(res, json(500, { error: "internal error" })),
+          );
         else send(res, r);
       });
     } catch {

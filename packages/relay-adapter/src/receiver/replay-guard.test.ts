@@ -59,11 +59,13 @@ describe("ReplayGuard", () => {
       const rounds = 5_000;
       const start = performance.now();
       for (let i = 0; i < rounds; i++) {
-        if (guard.admit(BigInt(NOW), sig(entries + i), NOW) !== "full") throw new Error("table was not full");
+        if (guard.admit(BigInt(NOW), sig(entries + i), NOW) !== "full")
+          throw new Error("table was not full");
       }
       return (performance.now() - start) / rounds;
     };
-    const best = (entries: number) => Math.min(...Array.from({ length: 3 }, () => perAdmission(entries)));
+    const best = (entries: number) =>
+      Math.min(...Array.from({ length: 3 }, () => perAdmission(entries)));
     const small = best(10_000);
     const large = best(100_000);
     expect(large / small).toBeLessThan(4);

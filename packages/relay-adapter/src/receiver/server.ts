@@ -38,7 +38,10 @@ export class InboundReceiverOptionsError extends RangeError {
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
-  if (!Number.isSafeInteger(v) || v <= 0) throw new InboundReceiverOptionsError(`${name} must be a positive integer, got ${String(value)}`);
+  if (!Number.isSafeInteger(v) || v <= 0)
+    throw new InboundReceiverOptionsError(
+      `${name} must be a positive integer, got ${String(value)}`,
+    );
   return v;
 }
 
@@ -52,16 +55,39 @@ export interface InboundReceiverServer {
 }
 
 /** Listen the receiver on `host:port`. Rejects (with the listen error) if the port cannot be bound. */
-export function startInboundReceiver(options: InboundReceiverServerOptions): Promise<InboundReceiverServer> {
+export function startInboundReceiver(
+  options: InboundReceiverServerOptions,
+): Promise<InboundReceiverServer> {
   const host = options.host ?? "127.0.0.1";
-  let headersTimeout: number, requestTimeout: number, keepAliveTimeout: number, maxConnections: number;
+  let headersTimeout: number,
+    requestTimeout: number,
+    keepAliveTimeout: number,
+    maxConnections: number;
   try {
-    headersTimeout = positiveInteger("headersTimeoutMs", options.headersTimeoutMs, DEFAULT_HEADERS_TIMEOUT_MS);
-    requestTimeout = positiveInteger("requestTimeoutMs", options.requestTimeoutMs, Math.max(DEFAULT_REQUEST_TIMEOUT_MS, headersTimeout));
-    keepAliveTimeout = positiveInteger("keepAliveTimeoutMs", options.keepAliveTimeoutMs, DEFAULT_KEEP_ALIVE_TIMEOUT_MS);
-    maxConnections = positiveInteger("maxConnections", options.maxConnections, DEFAULT_MAX_CONNECTIONS);
+    headersTimeout = positiveInteger(
+      "headersTimeoutMs",
+      options.headersTimeoutMs,
+      DEFAULT_HEADERS_TIMEOUT_MS,
+    );
+    requestTimeout = positiveInteger(
+      "requestTimeoutMs",
+      options.requestTimeoutMs,
+      Math.max(DEFAULT_REQUEST_TIMEOUT_MS, headersTimeout),
+    );
+    keepAliveTimeout = positiveInteger(
+      "keepAliveTimeoutMs",
+      options.keepAliveTimeoutMs,
+      DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+    );
+    maxConnections = positiveInteger(
+      "maxConnections",
+      options.maxConnections,
+      DEFAULT_MAX_CONNECTIONS,
+    );
     if (headersTimeout > requestTimeout) {
-      throw new InboundReceiverOptionsError(`headersTimeoutMs (${headersTimeout}) must not exceed requestTimeoutMs (${requestTimeout})`);
+      throw new InboundReceiverOptionsError(
+        `headersTimeoutMs (${headersTimeout}) must not exceed requestTimeoutMs (${requestTimeout})`,
+      );
     }
   } catch (e) {
     return Promise.reject(e as Error);
@@ -83,7 +109,8 @@ export function startInboundReceiver(options: InboundReceiverServerOptions): Pro
   // for a client that would keep dribbling bytes into it.
   server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
     if (socket.writable) {
-      const status = err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
+      const status =
+        err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
       socket.write(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     }
     socket.destroy();

@@ -33,13 +33,18 @@ export interface ConnectorHttpHost {
   emit(event: string, arg: unknown): boolean;
   addGateway(gatewayId: string, secrets: string[]): void;
   hasGateway(gatewayId: string): boolean;
-  authenticate(authorization: string | undefined): { gatewayId: string } | { error: "unauthorized" | "expired" };
+  authenticate(
+    authorization: string | undefined,
+  ): { gatewayId: string } | { error: "unauthorized" | "expired" };
   setWakeUrl(gatewayId: string, url: string | null): void;
   dropConnections(): void;
   revoke(gatewayId: string): void;
   pushInbound(event: WireMessageEvent, opts: { gatewayId?: string }): PushResult;
   pushInterrupt(sessionKey: string, chatId: string, opts: { gatewayId?: string }): PushResult;
-  pushDiscordInteraction(interaction: Record<string, unknown>, opts: { gatewayId?: string; profile?: string }): PushResult;
+  pushDiscordInteraction(
+    interaction: Record<string, unknown>,
+    opts: { gatewayId?: string; profile?: string },
+  ): PushResult;
   issueEnrollmentToken(opts?: { tenant?: string }): string;
   snapshot(): ConnectorState;
 }
@@ -52,7 +57,12 @@ class TooLarge extends Error {}
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text);
+  res
+    .writeHead(status, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(text),
+    })
+    .end(text);
 }
 
 async function readBody(req: IncomingMessage, cap: number): Promise<Buffer> {
@@ -68,7 +78,10 @@ async function readBody(req: IncomingMessage, cap: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function readJson(req: IncomingMessage, res: ServerResponse): Promise<Record<string, unknown> | null> {
+async function readJson(
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<Record<string, unknown> | null> {
   let raw: Buffer;
   try {
     raw = await readBody(req, JSON_CAP);
@@ -81,7 +94,8 @@ async function readJson(req: IncomingMessage, res: ServerResponse): Promise<Reco
   }
   try {
     const v: unknown = JSON.parse(raw.toString("utf8"));
-    if (typeof v === "object" && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
+    if (typeof v === "object" && v !== null && !Array.isArray(v))
+      return v as Record<string, unknown>;
   } catch {
     // fall through
   }
@@ -99,7 +113,10 @@ function str(v: unknown): string | null {
 }
 
 /** Mint a gateway's upgrade secret and delivery key, and accept the secret on the link. */
-function issueCredentials(c: ConnectorHttpHost, gatewayId: string): { secret: string; deliveryKey: string } {
+function issueCredentials(
+  c: ConnectorHttpHost,
+  gatewayId: string,
+): { secret: string; deliveryKey: string } {
   const secret = mintSecret();
   const deliveryKey = mintSecret();
   c.addGateway(gatewayId, [secret]);
@@ -108,13 +125,25 @@ function issueCredentials(c: ConnectorHttpHost, gatewayId: string): { secret: st
 }
 
 /** Route one request. Resolves when answered. */
-export async function handleConnectorHttp(c: ConnectorHttpHost, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleConnectorHttp(
+  c: ConnectorHttpHost,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? "/", "http://connector");
   const path = url.pathname;
   const method = req.method ?? "GET";
 
   const route: HttpRoute | null =
-    path === "/relay/enroll" ? "enroll" : path === "/relay/provision" ? "provision" : path === "/relay/policy" ? "policy" : path.startsWith("/relay/media") ? "media" : null;
+    path === "/relay/enroll"
+      ? "enroll"
+      : path === "/relay/provision"
+        ? "provision"
+        : path === "/relay/policy"
+          ? "policy"
+          : path.startsWith("/relay/media")
+            ? "media"
+            : null;
   if (route !== null) {
     const failure = c.failures.get(route);
     if (failure !== undefined) {
@@ -128,7 +157,8 @@ export async function handleConnectorHttp(c: ConnectorHttpHost, req: IncomingMes
   if (path === "/relay/provision" && method === "POST") return provision(c, req, res);
   if (path === "/relay/policy" && method === "POST") return policy(c, req, res);
   if (path === "/relay/media" && method === "POST") return uploadMedia(c, req, res);
-  if (path.startsWith("/relay/media/") && method === "GET") return downloadMedia(c, req, res, path.slice("/relay/media/".length));
+  if (path.startsWith("/relay/media/") && method === "GET")
+    return downloadMedia(c, req, res, path.slice("/relay/media/".length));
   if (path.startsWith("/dev/")) return control(c, req, res, path.slice(4), method);
   if (path === "/healthz") return send(res, 200, { ok: true });
   req.resume();
@@ -136,7 +166,11 @@ export async function handleConnectorHttp(c: ConnectorHttpHost, req: IncomingMes
 }
 
 /** The JSON body of a connector-route call from an accepted caller identity; null once a 401/4xx was sent. */
-async function readIdentifiedJson(c: ConnectorHttpHost, req: IncomingMessage, res: ServerResponse): Promise<Record<string, unknown> | null> {
+async function readIdentifiedJson(
+  c: ConnectorHttpHost,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<Record<string, unknown> | null> {
   const token = bearer(req);
   if (token === "" || (c.identityTokens !== undefined && !c.identityTokens.includes(token))) {
     req.resume();
@@ -146,7 +180,11 @@ async function readIdentifiedJson(c: ConnectorHttpHost, req: IncomingMessage, re
   return readJson(req, res);
 }
 
-async function enroll(c: ConnectorHttpHost, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function enroll(
+  c: ConnectorHttpHost,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const body = await readIdentifiedJson(c, req, res);
   if (body === null) return;
   const token = str(body["enrollmentToken"]);
@@ -154,7 +192,9 @@ async function enroll(c: ConnectorHttpHost, req: IncomingMessage, res: ServerRes
   if (gatewayId === null) return send(res, 400, { error: "gatewayId is required" });
   const entry = token === null ? undefined : c.enrollmentTokens.get(token);
   if (token === null || entry === undefined) {
-    return send(res, 403, { error: "Enrollment token invalid, expired, already used, or tenant mismatch" });
+    return send(res, 403, {
+      error: "Enrollment token invalid, expired, already used, or tenant mismatch",
+    });
   }
   c.enrollmentTokens.delete(token); // single use
   const { secret, deliveryKey } = issueCredentials(c, gatewayId);
@@ -162,24 +202,36 @@ async function enroll(c: ConnectorHttpHost, req: IncomingMessage, res: ServerRes
   send(res, 200, { secret, deliveryKey, tenant: entry.tenant, gatewayId });
 }
 
-async function provision(c: ConnectorHttpHost, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function provision(
+  c: ConnectorHttpHost,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const body = await readIdentifiedJson(c, req, res);
   if (body === null) return;
   const gatewayId = str(body["gatewayId"]);
   const platform = str(body["platform"]);
-  if (gatewayId === null || platform === null) return send(res, 400, { error: "gatewayId and platform are required" });
-  const routeKeys = Array.isArray(body["routeKeys"]) ? body["routeKeys"].filter((k) => typeof k === "string") : [];
+  if (gatewayId === null || platform === null)
+    return send(res, 400, { error: "gatewayId and platform are required" });
+  const routeKeys = Array.isArray(body["routeKeys"])
+    ? body["routeKeys"].filter((k) => typeof k === "string")
+    : [];
   const record = { ...body };
   c.provisions.push(record);
   c.setWakeUrl(gatewayId, str(body["wakeUrl"]));
   c.emit("provision", record);
   const tenant = "tenant-dev";
-  if (c.hasGateway(gatewayId)) return send(res, 200, { secretIssued: false, tenant, gatewayId, routeKeys });
+  if (c.hasGateway(gatewayId))
+    return send(res, 200, { secretIssued: false, tenant, gatewayId, routeKeys });
   const { secret, deliveryKey } = issueCredentials(c, gatewayId);
   send(res, 200, { secret, deliveryKey, tenant, gatewayId, routeKeys });
 }
 
-async function policy(c: ConnectorHttpHost, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function policy(
+  c: ConnectorHttpHost,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const auth = c.authenticate(req.headers.authorization);
   if ("error" in auth) {
     req.resume();
@@ -196,15 +248,27 @@ async function policy(c: ConnectorHttpHost, req: IncomingMessage, res: ServerRes
     !Array.isArray(scopes) ||
     !scopes.every((s) => typeof s === "string")
   ) {
-    return send(res, 400, { error: "expected {platform, requireAddress, freeResponseScopes[], allowOtherBots}" });
+    return send(res, 400, {
+      error: "expected {platform, requireAddress, freeResponseScopes[], allowOtherBots}",
+    });
   }
-  const record = { gatewayId: auth.gatewayId, platform, requireAddress: body["requireAddress"], freeResponseScopes: scopes, allowOtherBots: body["allowOtherBots"] };
+  const record = {
+    gatewayId: auth.gatewayId,
+    platform,
+    requireAddress: body["requireAddress"],
+    freeResponseScopes: scopes,
+    allowOtherBots: body["allowOtherBots"],
+  };
   c.policies.push(record);
   c.emit("policy", record);
   send(res, 200, { ok: true });
 }
 
-async function uploadMedia(c: ConnectorHttpHost, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function uploadMedia(
+  c: ConnectorHttpHost,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const auth = c.authenticate(req.headers.authorization);
   if ("error" in auth) {
     req.resume();
@@ -220,35 +284,56 @@ async function uploadMedia(c: ConnectorHttpHost, req: IncomingMessage, res: Serv
     bytes = await readBody(req, MEDIA_CAP);
   } catch (e) {
     req.resume();
-    return send(res, e instanceof TooLarge ? 413 : 400, { error: e instanceof TooLarge ? "media larger than 25 MiB" : "body could not be read" });
+    return send(res, e instanceof TooLarge ? 413 : 400, {
+      error: e instanceof TooLarge ? "media larger than 25 MiB" : "body could not be read",
+    });
   }
   if (bytes.length === 0) return send(res, 400, { error: "empty media" });
   const id = mintSecret().slice(0, 24);
-  c.media.set(id, { bytes, contentType: req.headers["content-type"] ?? "application/octet-stream", filename: typeof filename === "string" ? filename : null });
+  c.media.set(id, {
+    bytes,
+    contentType: req.headers["content-type"] ?? "application/octet-stream",
+    filename: typeof filename === "string" ? filename : null,
+  });
   send(res, 200, { id, size: bytes.length });
 }
 
-function downloadMedia(c: ConnectorHttpHost, req: IncomingMessage, res: ServerResponse, id: string): void {
+function downloadMedia(
+  c: ConnectorHttpHost,
+  req: IncomingMessage,
+  res: ServerResponse,
+  id: string,
+): void {
   req.resume();
   const auth = c.authenticate(req.headers.authorization);
   if ("error" in auth) return send(res, 401, { error: auth.error });
   const m = c.media.get(id);
   if (m === undefined) return send(res, 404, { error: "no such media" });
-  res.writeHead(200, { "content-type": m.contentType, "content-length": m.bytes.length }).end(m.bytes);
+  res
+    .writeHead(200, { "content-type": m.contentType, "content-length": m.bytes.length })
+    .end(m.bytes);
 }
 
 /** Loopback names that cannot be DNS-rebound to another site: accepted in `Host` with our port. */
 const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "[::1]"];
 
 /** Why a control request is refused before it is read, or null when it may proceed. */
-function controlRefusal(c: ConnectorHttpHost, req: IncomingMessage, method: string): { status: number; error: string } | null {
+function controlRefusal(
+  c: ConnectorHttpHost,
+  req: IncomingMessage,
+  method: string,
+): { status: number; error: string } | null {
   const own = new URL(c.baseUrl);
   const allowedHosts = new Set([own.host, ...LOOPBACK_NAMES.map((name) => `${name}:${own.port}`)]);
   const host = (req.headers.host ?? "").toLowerCase();
-  if (!allowedHosts.has(host)) return { status: 403, error: `control API: Host must be ${own.host}` };
+  if (!allowedHosts.has(host))
+    return { status: 403, error: `control API: Host must be ${own.host}` };
   // Origin names the page that made a browser send the request; curl and SDKs send none.
   const origin = req.headers.origin;
-  if (origin !== undefined && ![...allowedHosts].some((h) => origin.toLowerCase() === `http://${h}`)) {
+  if (
+    origin !== undefined &&
+    ![...allowedHosts].some((h) => origin.toLowerCase() === `http://${h}`)
+  ) {
     return { status: 403, error: "control API: cross-origin requests are refused" };
   }
   if (!sameToken(bearer(req), c.controlToken)) {
@@ -256,7 +341,11 @@ function controlRefusal(c: ConnectorHttpHost, req: IncomingMessage, method: stri
   }
   if (method === "POST") {
     const mediaType = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
-    if (mediaType !== "application/json") return { status: 415, error: "control API: POST bodies must be Content-Type: application/json" };
+    if (mediaType !== "application/json")
+      return {
+        status: 415,
+        error: "control API: POST bodies must be Content-Type: application/json",
+      };
   }
   return null;
 }
@@ -267,7 +356,13 @@ function sameToken(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-async function control(c: ConnectorHttpHost, req: IncomingMessage, res: ServerResponse, path: string, method: string): Promise<void> {
+async function control(
+  c: ConnectorHttpHost,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  method: string,
+): Promise<void> {
   const refusal = controlRefusal(c, req, method);
   if (refusal !== null) {
     req.resume();
@@ -290,13 +385,18 @@ async function control(c: ConnectorHttpHost, req: IncomingMessage, res: ServerRe
   switch (path) {
     case "/inbound": {
       const event = body["event"];
-      if (typeof event !== "object" || event === null || Array.isArray(event)) return send(res, 400, { error: "expected {event: {...}}" });
+      if (typeof event !== "object" || event === null || Array.isArray(event))
+        return send(res, 400, { error: "expected {event: {...}}" });
       return send(res, 200, c.pushInbound(event as WireMessageEvent, target));
     }
     case "/interrupt": {
       const key = str(body["session_key"]);
       if (key === null) return send(res, 400, { error: "expected {session_key, chat_id}" });
-      return send(res, 200, c.pushInterrupt(key, typeof body["chat_id"] === "string" ? body["chat_id"] : "", target));
+      return send(
+        res,
+        200,
+        c.pushInterrupt(key, typeof body["chat_id"] === "string" ? body["chat_id"] : "", target),
+      );
     }
     case "/revoke":
       if (gatewayId === undefined) return send(res, 400, { error: "expected {gatewayId}" });
@@ -307,7 +407,9 @@ async function control(c: ConnectorHttpHost, req: IncomingMessage, res: ServerRe
       return send(res, 200, { ok: true });
     case "/enrollment-token": {
       const tenant = str(body["tenant"]);
-      return send(res, 200, { enrollmentToken: c.issueEnrollmentToken(tenant === null ? {} : { tenant }) });
+      return send(res, 200, {
+        enrollmentToken: c.issueEnrollmentToken(tenant === null ? {} : { tenant }),
+      });
     }
     case "/interaction": {
       const interaction = body["interaction"];
@@ -315,7 +417,14 @@ async function control(c: ConnectorHttpHost, req: IncomingMessage, res: ServerRe
         return send(res, 400, { error: "expected {interaction: {...}}" });
       }
       const profile = str(body["profile"]);
-      return send(res, 200, c.pushDiscordInteraction(interaction as Record<string, unknown>, profile === null ? target : { ...target, profile }));
+      return send(
+        res,
+        200,
+        c.pushDiscordInteraction(
+          interaction as Record<string, unknown>,
+          profile === null ? target : { ...target, profile },
+        ),
+      );
     }
     default:
       return send(res, 404, { error: "not found" });

@@ -13,7 +13,18 @@ const DEFAULTS: Record<string, Partial<Descriptor>> = {
     len_unit: "chars",
     emoji: "🎮",
     supports_context: true,
-    supported_ops: ["send", "edit", "typing", "follow_up", "get_chat_info", "send_media", "react", "thread_create", "thread_rename", "prompt"],
+    supported_ops: [
+      "send",
+      "edit",
+      "typing",
+      "follow_up",
+      "get_chat_info",
+      "send_media",
+      "react",
+      "thread_create",
+      "thread_rename",
+      "prompt",
+    ],
   },
   telegram: {
     label: "Telegram",
@@ -38,7 +49,15 @@ const DEFAULTS: Record<string, Partial<Descriptor>> = {
 };
 
 /** The descriptor the reference connector sends for `platform` (override fields win). */
-export function referenceDescriptor(platform: string, override: Partial<Descriptor> = {}): Descriptor {
-  const base = DEFAULTS[platform] ?? { label: platform, max_message_length: 4096, markdown_dialect: "plain", len_unit: "chars" };
+export function referenceDescriptor(
+  platform: string,
+  override: Partial<Descriptor> = {},
+): Descriptor {
+  const base = DEFAULTS[platform] ?? {
+    label: platform,
+    max_message_length: 4096,
+    markdown_dialect: "plain",
+    len_unit: "chars",
+  };
   return parseDescriptor({ contract_version: 1, ...base, ...override, platform });
 }

@@ -13,13 +13,32 @@ import { signDelivery, verifyToken } from "@hermes/relay-crypto";
 import { WebSocketServer, type WebSocket } from "ws";
 import { encodeFrame, FrameDecoder } from "../protocol/framing.js";
 import { parseGatewayFrame } from "../protocol/frames.js";
-import type { ConnectorFrame, Descriptor, OutboundAction, OutboundResult, WireMessageEvent, WirePassthroughForward } from "../protocol/types.js";
+import type {
+  ConnectorFrame,
+  Descriptor,
+  OutboundAction,
+  OutboundResult,
+  WireMessageEvent,
+  WirePassthroughForward,
+} from "../protocol/types.js";
 import { handleConnectorHttp, type HttpRoute } from "./connector-http.js";
-import type { BufferedItem, ConnectorState, OutboundAnswer, OutboundRecord, PushResult } from "./connector-types.js";
+import type {
+  BufferedItem,
+  ConnectorState,
+  OutboundAnswer,
+  OutboundRecord,
+  PushResult,
+} from "./connector-types.js";
 import { ChatSurface } from "./chat-surface.js";
 import { mintSecret, randomHex } from "./secrets.js";
 
-export type { BufferedItem, ConnectorState, OutboundAnswer, OutboundRecord, PushResult } from "./connector-types.js";
+export type {
+  BufferedItem,
+  ConnectorState,
+  OutboundAnswer,
+  OutboundRecord,
+  PushResult,
+} from "./connector-types.js";
 import { referenceDescriptor } from "./descriptors.js";
 
 export interface ReferenceConnectorOptions {
@@ -82,7 +101,11 @@ export class ReferenceConnector extends EventEmitter {
   readonly #gateways = new Map<string, GatewayState>();
   readonly #conns = new Set<Conn>();
   readonly #http: Server;
-  readonly #wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 32 * 1024 * 1024 });
+  readonly #wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: 32 * 1024 * 1024,
+  });
   #onOutbound: ((r: OutboundRecord) => OutboundAnswer | Promise<OutboundAnswer>) | null = null;
   readonly #declines: ((r: OutboundRecord) => boolean)[] = [];
   /**
@@ -102,7 +125,10 @@ export class ReferenceConnector extends EventEmitter {
   /** @internal delivery keys minted by enroll/provision */
   readonly deliveryKeys = new Map<string, string>();
   /** Media in the store (uploads and `publishMedia`), by id: for assertions. */
-  readonly media = new Map<string, { bytes: Buffer; contentType: string; filename: string | null }>();
+  readonly media = new Map<
+    string,
+    { bytes: Buffer; contentType: string; filename: string | null }
+  >();
 
   constructor(opts: ReferenceConnectorOptions = {}) {
     super();
@@ -173,7 +199,11 @@ export class ReferenceConnector extends EventEmitter {
     for (const c of this.#conns) if (c.gatewayId === gatewayId) c.ws.close(4401, "unauthorized");
   }
   /** Close every live socket (default 1012 "service restart"), or terminate without a close frame. */
-  dropConnections(code = 1012, reason = "service restart", opts: { terminate?: boolean } = {}): void {
+  dropConnections(
+    code = 1012,
+    reason = "service restart",
+    opts: { terminate?: boolean } = {},
+  ): void {
     for (const c of this.#conns) {
       if (opts.terminate) c.ws.terminate();
       else c.ws.close(code, reason);
@@ -194,10 +224,14 @@ export class ReferenceConnector extends EventEmitter {
     this.#gateway(gatewayId).wakeUrl = url;
   }
   /** Verify an upgrade token (payload = gateway id). @internal also used by the HTTP routes. */
-  authenticate(authorization: string | undefined): { gatewayId: string } | { error: "unauthorized" | "expired" } {
+  authenticate(
+    authorization: string | undefined,
+  ): { gatewayId: string } | { error: "unauthorized" | "expired" } {
     const token = authorization?.startsWith("Bearer ") ? authorization.slice(7).trim() : "";
     if (token === "") {
-      return this.#opts.allowUnauthenticated ? { gatewayId: "anonymous" } : { error: "unauthorized" };
+      return this.#opts.allowUnauthenticated
+        ? { gatewayId: "anonymous" }
+        : { error: "unauthorized" };
     }
     for (const [id, g] of this.#gateways) {
       if (g.secrets.length === 0) continue;
@@ -234,7 +268,10 @@ export class ReferenceConnector extends EventEmitter {
   }
   /** Make the next request to an HTTP route fail with this status and JSON body. */
   failNext(route: HttpRoute, failure: { status: number; body?: unknown }): void {
-    this.failures.set(route, { status: failure.status, body: failure.body ?? { error: `injected failure (${failure.status})` } });
+    this.failures.set(route, {
+      status: failure.status,
+      body: failure.body ?? { error: `injected failure (${failure.status})` },
+    });
   }
   /** A single-use enrollment token for `POST /relay/enroll`. */
   issueEnrollmentToken(opts: { tenant?: string } = {}): string {
@@ -244,7 +281,11 @@ export class ReferenceConnector extends EventEmitter {
   }
 
   /** Resolves with the next emitted `event` whose first argument passes `predicate`. */
-  waitFor<T = unknown>(event: string, predicate: (arg: T) => boolean = () => true, timeoutMs = 10_000): Promise<T> {
+  waitFor<T = unknown>(
+    event: string,
+    predicate: (arg: T) => boolean = () => true,
+    timeoutMs = 10_000,
+  ): Promise<T> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.off(event, listener);
@@ -276,8 +317,12 @@ export class ReferenceConnector extends EventEmitter {
    * `passthrough_forward` with the body's exact bytes in `bodyB64`. The interaction's channel
    * becomes a chat the egress guard lets replies go to.
    */
-  pushDiscordInteraction(interaction: Record<string, unknown>, opts: { gatewayId?: string; botId?: string; profile?: string } = {}): PushResult {
-    if (interaction["type"] === 1) return { delivered: "dropped", reason: "PING is answered at the connector edge" };
+  pushDiscordInteraction(
+    interaction: Record<string, unknown>,
+    opts: { gatewayId?: string; botId?: string; profile?: string } = {},
+  ): PushResult {
+    if (interaction["type"] === 1)
+      return { delivered: "dropped", reason: "PING is answered at the connector edge" };
     const gatewayId = this.#target(opts.gatewayId);
     const member = interaction["member"] as { user?: { id?: unknown } } | undefined;
     const user = member?.user ?? (interaction["user"] as { id?: unknown } | undefined);
@@ -318,11 +363,22 @@ export class ReferenceConnector extends EventEmitter {
     opts: { deliveryKey: string; path?: "/" | "/interrupt"; now?: number },
   ): Promise<{ status: number; body: string }> {
     const raw = typeof body === "string" ? body : JSON.stringify(body);
-    const { timestamp, signature } = signDelivery(raw, opts.deliveryKey, opts.now === undefined ? {} : { now: opts.now });
-    const url = new URL(opts.path ?? "/", endpointUrl.endsWith("/") ? endpointUrl : `${endpointUrl}/`).toString();
+    const { timestamp, signature } = signDelivery(
+      raw,
+      opts.deliveryKey,
+      opts.now === undefined ? {} : { now: opts.now },
+    );
+    const url = new URL(
+      opts.path ?? "/",
+      endpointUrl.endsWith("/") ? endpointUrl : `${endpointUrl}/`,
+    ).toString();
     const res = await fetch(url, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-relay-timestamp": timestamp, "x-relay-signature": signature },
+      headers: {
+        "content-type": "application/json",
+        "x-relay-timestamp": timestamp,
+        "x-relay-signature": signature,
+      },
       body: raw,
       redirect: "error",
     });
@@ -333,9 +389,20 @@ export class ReferenceConnector extends EventEmitter {
   snapshot(): ConnectorState {
     const gateways: ConnectorState["gateways"] = {};
     for (const [id, g] of this.#gateways) {
-      gateways[id] = { connected: this.#live(id) !== null, revoked: g.revoked, buffered: g.buffered, buffer: g.buffer.length, dials: g.dials };
+      gateways[id] = {
+        connected: this.#live(id) !== null,
+        revoked: g.revoked,
+        buffered: g.buffered,
+        buffer: g.buffer.length,
+        dials: g.dials,
+      };
     }
-    return { connections: this.#conns.size, gateways, outbound: this.outbound.length, policies: this.policies.length };
+    return {
+      connections: this.#conns.size,
+      gateways,
+      outbound: this.outbound.length,
+      policies: this.policies.length,
+    };
   }
 
   /** The only / first configured gateway when none is named. @internal */
@@ -348,7 +415,17 @@ export class ReferenceConnector extends EventEmitter {
   #gateway(id: string): GatewayState {
     let g = this.#gateways.get(id);
     if (g === undefined) {
-      g = { secrets: [], revoked: false, buffered: true, buffer: [], wakeUrl: null, woke: false, dials: 0, chats: new Map(), manifests: new Map() };
+      g = {
+        secrets: [],
+        revoked: false,
+        buffered: true,
+        buffer: [],
+        wakeUrl: null,
+        woke: false,
+        dials: 0,
+        chats: new Map(),
+        manifests: new Map(),
+      };
       this.#gateways.set(id, g);
     }
     return g;
@@ -368,7 +445,8 @@ export class ReferenceConnector extends EventEmitter {
   #learnChat(gatewayId: string, source: unknown): void {
     if (typeof source !== "object" || source === null) return;
     const s = source as Record<string, unknown>;
-    const id = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : typeof v === "number" ? String(v) : null);
+    const id = (v: unknown): string | null =>
+      typeof v === "string" && v !== "" ? v : typeof v === "number" ? String(v) : null;
     const chat = id(s["chat_id"]);
     const platform = id(s["platform"]);
     if (chat === null || platform === null) return;
@@ -382,12 +460,26 @@ export class ReferenceConnector extends EventEmitter {
   }
 
   /** Why this outbound is refused before any platform call (identity or egress), or null. */
-  #refusal(conn: Conn, frame: { platform?: string; botId?: string }, record: OutboundRecord): OutboundResult | null {
+  #refusal(
+    conn: Conn,
+    frame: { platform?: string; botId?: string },
+    record: OutboundRecord,
+  ): OutboundResult | null {
     if (frame.platform !== undefined && !conn.identities.has(frame.platform)) {
-      return { success: false, error: `platform "${frame.platform}" was not hello'd on this connection` };
+      return {
+        success: false,
+        error: `platform "${frame.platform}" was not hello'd on this connection`,
+      };
     }
-    if (frame.platform !== undefined && frame.botId !== undefined && conn.identities.get(frame.platform) !== frame.botId) {
-      return { success: false, error: `botId does not match the identity hello'd for ${frame.platform}` };
+    if (
+      frame.platform !== undefined &&
+      frame.botId !== undefined &&
+      conn.identities.get(frame.platform) !== frame.botId
+    ) {
+      return {
+        success: false,
+        error: `botId does not match the identity hello'd for ${frame.platform}`,
+      };
     }
     const platform = record.platform ?? "relay";
     if (this.#declines.some((match) => match(record))) return egressDeclined(platform);
@@ -416,9 +508,14 @@ export class ReferenceConnector extends EventEmitter {
     if (this.#opts.bufferDir !== undefined) {
       try {
         mkdirSync(this.#opts.bufferDir, { recursive: true });
-        appendFileSync(join(this.#opts.bufferDir, `${encodeURIComponent(gatewayId)}.jsonl`), `${JSON.stringify({ bufferId, frame })}\n`);
+        appendFileSync(
+          join(this.#opts.bufferDir, `${encodeURIComponent(gatewayId)}.jsonl`),
+          `${JSON.stringify({ bufferId, frame })}\n`,
+        );
       } catch (e) {
-        this.#opts.logger?.warn?.(`reference connector: buffer file not written (${(e as Error).message})`);
+        this.#opts.logger?.warn?.(
+          `reference connector: buffer file not written (${(e as Error).message})`,
+        );
       }
     }
     this.emit("buffered", { gatewayId, bufferId });
@@ -458,7 +555,8 @@ export class ReferenceConnector extends EventEmitter {
     this.emit("connection", gatewayId);
     ws.on("message", (data) => {
       const { frames, malformed } = decoder.push(data.toString());
-      for (const m of malformed) this.#opts.logger?.warn?.(`reference connector: frame skipped (${m})`);
+      for (const m of malformed)
+        this.#opts.logger?.warn?.(`reference connector: frame skipped (${m})`);
       for (const f of frames) void this.#onFrame(conn, f);
     });
     ws.on("error", () => undefined);
@@ -471,7 +569,8 @@ export class ReferenceConnector extends EventEmitter {
   async #onFrame(conn: Conn, raw: Record<string, unknown>): Promise<void> {
     const parsed = parseGatewayFrame(raw);
     if (!parsed.ok) {
-      if (parsed.kind === "invalid") this.#opts.logger?.warn?.(`reference connector: ${parsed.message}`);
+      if (parsed.kind === "invalid")
+        this.#opts.logger?.warn?.(`reference connector: ${parsed.message}`);
       return;
     }
     const frame = parsed.frame;
@@ -483,9 +582,16 @@ export class ReferenceConnector extends EventEmitter {
         conn.identities.set(frame.platform, frame.botId);
         if (frame.command_manifest !== undefined) {
           g.manifests.set(frame.platform, frame.command_manifest);
-          this.emit("command_manifest", { gatewayId: conn.gatewayId, platform: frame.platform, manifest: frame.command_manifest });
+          this.emit("command_manifest", {
+            gatewayId: conn.gatewayId,
+            platform: frame.platform,
+            manifest: frame.command_manifest,
+          });
         }
-        this.#send(conn, { type: "descriptor", descriptor: referenceDescriptor(frame.platform, this.#opts.descriptors?.[frame.platform]) });
+        this.#send(conn, {
+          type: "descriptor",
+          descriptor: referenceDescriptor(frame.platform, this.#opts.descriptors?.[frame.platform]),
+        });
         if (!conn.handshaken) {
           conn.handshaken = true;
           g.buffered = false;
@@ -501,7 +607,8 @@ export class ReferenceConnector extends EventEmitter {
           gatewayId: conn.gatewayId,
           requestId: frame.requestId,
           platform: frame.platform ?? conn.platforms[0] ?? null,
-          botId: frame.botId ?? conn.identities.get(frame.platform ?? conn.platforms[0] ?? "") ?? null,
+          botId:
+            frame.botId ?? conn.identities.get(frame.platform ?? conn.platforms[0] ?? "") ?? null,
           action: frame.action,
           at: Date.now(),
         };
@@ -510,7 +617,11 @@ export class ReferenceConnector extends EventEmitter {
         const refusal = this.#refusal(conn, frame, record);
         if (refusal !== null) {
           this.emit("declined", { record, result: refusal });
-          this.#send(conn, { type: "outbound_result", requestId: frame.requestId, result: refusal });
+          this.#send(conn, {
+            type: "outbound_result",
+            requestId: frame.requestId,
+            result: refusal,
+          });
           return;
         }
         let answer: OutboundAnswer;
@@ -525,12 +636,17 @@ export class ReferenceConnector extends EventEmitter {
         if (typeof delayMs === "number") {
           await new Promise((r) => setTimeout(r, delayMs));
           result = (answer as { result: OutboundResult }).result;
-        } else result = (answer as OutboundResult | undefined) ?? this.#defaultResult(record.action);
+        } else
+          result = (answer as OutboundResult | undefined) ?? this.#defaultResult(record.action);
         this.#send(conn, { type: "outbound_result", requestId: frame.requestId, result });
         return;
       }
       case "interrupt": {
-        const rec = { gatewayId: conn.gatewayId, session_key: frame.session_key, reason: frame.reason ?? null };
+        const rec = {
+          gatewayId: conn.gatewayId,
+          session_key: frame.session_key,
+          reason: frame.reason ?? null,
+        };
         this.interrupts.push(rec);
         this.emit("interrupt", rec);
         return;
@@ -567,5 +683,9 @@ export class ReferenceConnector extends EventEmitter {
 
 /** The connector's definite refusal of a destination: structured code plus the uniform text. */
 export function egressDeclined(platform: string): OutboundResult {
-  return { success: false, code: "egress_declined", error: `${platform} egress declined: target is not an approved destination for this connection` };
+  return {
+    success: false,
+    code: "egress_declined",
+    error: `${platform} egress declined: target is not an approved destination for this connection`,
+  };
 }

@@ -1,7 +1,13 @@
 // StubTransport: an in-memory RelayTransport for unit tests of code built on RelayAdapter.
 // Records everything sent; pushes events through the registered handlers.
 import { parseDescriptor } from "../protocol/descriptor.js";
-import type { Descriptor, OutboundAction, OutboundResult, WireMessageEvent, WirePassthroughForward } from "../protocol/types.js";
+import type {
+  Descriptor,
+  OutboundAction,
+  OutboundResult,
+  WireMessageEvent,
+  WirePassthroughForward,
+} from "../protocol/types.js";
 import type {
   InboundHandler,
   InboundMeta,
@@ -17,7 +23,10 @@ export interface StubTransportOptions {
   /** Descriptor `connect()` resolves with (normalized). Default: a plain "stub" platform. */
   descriptor?: Partial<Descriptor>;
   /** Answer to each outbound action. Default `{success: true, message_id: "stub-<n>"}`. */
-  respond?: (action: OutboundAction, opts: SendOutboundOptions) => OutboundResult | Promise<OutboundResult>;
+  respond?: (
+    action: OutboundAction,
+    opts: SendOutboundOptions,
+  ) => OutboundResult | Promise<OutboundResult>;
   /** What `goIdle()` resolves with. Default true. */
   idleAck?: boolean;
 }
@@ -70,11 +79,17 @@ export class StubTransport implements RelayTransport {
     return d;
   }
 
-  async sendOutbound(action: OutboundAction, opts: SendOutboundOptions = {}): Promise<OutboundResult> {
-    if (opts.signal?.aborted === true) return { success: false, error: "relay outbound aborted before it was sent" };
+  async sendOutbound(
+    action: OutboundAction,
+    opts: SendOutboundOptions = {},
+  ): Promise<OutboundResult> {
+    if (opts.signal?.aborted === true)
+      return { success: false, error: "relay outbound aborted before it was sent" };
     if (!this.#state.connected) return { success: false, error: "relay transport not connected" };
     this.sent.push({ action, opts });
-    return this.#opts.respond ? this.#opts.respond(action, opts) : { success: true, message_id: `stub-${++this.#n}` };
+    return this.#opts.respond
+      ? this.#opts.respond(action, opts)
+      : { success: true, message_id: `stub-${++this.#n}` };
   }
 
   interrupt(sessionKey: string, reason?: string): void {
@@ -88,7 +103,13 @@ export class StubTransport implements RelayTransport {
 
   async disconnect(): Promise<void> {
     this.calls.push("disconnect");
-    this.#state = { ...this.#state, connected: false, lastCloseCode: 1000, lastCloseReason: "gateway disconnect", closeCodes: count(this.#state.closeCodes, 1000) };
+    this.#state = {
+      ...this.#state,
+      connected: false,
+      lastCloseCode: 1000,
+      lastCloseReason: "gateway disconnect",
+      closeCodes: count(this.#state.closeCodes, 1000),
+    };
   }
 
   /** Deliver an inbound event; resolves when the handler has taken it. */

@@ -7,7 +7,11 @@ type R = typeof TIMED_OUT | string;
 describe("PendingRequests", () => {
   beforeEach(() => void vi.useFakeTimers());
   afterEach(() => void vi.useRealTimers());
-  const make = () => new PendingRequests<R>(() => TIMED_OUT, () => Date.now());
+  const make = () =>
+    new PendingRequests<R>(
+      () => TIMED_OUT,
+      () => Date.now(),
+    );
 
   it("resolves a request with the timed-out result at its deadline, not before, and forgets it", () => {
     const p = make();
@@ -65,10 +69,14 @@ describe("PendingRequests", () => {
   it("a resolver that adds a new request during the sweep gets its own deadline", () => {
     const p = make();
     const got: string[] = [];
-    p.add("a", () => {
-      got.push("a");
-      p.add("b", () => got.push("b"), 500);
-    }, 100);
+    p.add(
+      "a",
+      () => {
+        got.push("a");
+        p.add("b", () => got.push("b"), 500);
+      },
+      100,
+    );
     vi.advanceTimersByTime(100);
     expect(got).toEqual(["a"]);
     vi.advanceTimersByTime(499);

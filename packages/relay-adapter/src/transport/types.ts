@@ -24,7 +24,10 @@ export interface InboundMeta {
 /** Handlers return when they have TAKEN the item; only then is `inbound_ack` sent (buffered only). */
 export type InboundHandler = (event: WireMessageEvent, meta: InboundMeta) => void | Promise<void>;
 export type InterruptHandler = (sessionKey: string, chatId: string) => void | Promise<void>;
-export type PassthroughHandler = (forward: WirePassthroughForward, meta: InboundMeta) => void | Promise<void>;
+export type PassthroughHandler = (
+  forward: WirePassthroughForward,
+  meta: InboundMeta,
+) => void | Promise<void>;
 
 /**
  * What an operator sees (health endpoints, logs, metrics). A snapshot: counters only ever

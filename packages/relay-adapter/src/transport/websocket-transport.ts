@@ -11,7 +11,13 @@ import WebSocket from "ws";
 import { parseDescriptor } from "../protocol/descriptor.js";
 import { parseConnectorFrame } from "../protocol/frames.js";
 import { encodeFrame, FrameDecoder } from "../protocol/framing.js";
-import type { ConnectorFrame, Descriptor, GatewayFrame, OutboundAction, OutboundResult } from "../protocol/types.js";
+import type {
+  ConnectorFrame,
+  Descriptor,
+  GatewayFrame,
+  OutboundAction,
+  OutboundResult,
+} from "../protocol/types.js";
 import { relayDialUrl } from "../protocol/urls.js";
 import { logSafely, type RelayLogger, type RelayLogLevel } from "../logger.js";
 import { backoffDelay, type BackoffOptions } from "./backoff.js";
@@ -30,7 +36,6 @@ import type {
   SendOutboundOptions,
 } from "./types.js";
 import { initialTransportState } from "./types.js";
-
 
 export interface WebSocketRelayTransportOptions {
   /** The connector URL (http(s)/ws(s)); mapped to the `/relay` dial target. */
@@ -90,7 +95,11 @@ interface Link {
   idle: Promise<boolean> | null;
 }
 
-export { DIAL_FAILURES_ERROR_FROM, DIAL_FAILURES_WARN_FROM, REFUSALS_ERROR_FROM } from "./close-policy.js";
+export {
+  DIAL_FAILURES_ERROR_FROM,
+  DIAL_FAILURES_WARN_FROM,
+  REFUSALS_ERROR_FROM,
+} from "./close-policy.js";
 
 /** The `error` of a send refused because no handshaken link is up: nothing was sent (safe to send again). */
 export const NOT_CONNECTED = "relay transport not connected";
@@ -119,7 +128,11 @@ export class WebSocketRelayTransport implements RelayTransport {
   readonly #revokedListeners: (() => void)[] = [];
 
   #link: Link | null = null;
-  readonly #pending = new PendingRequests<OutboundResult>(() => ({ success: false, error: TIMED_OUT, ambiguous: true }));
+  readonly #pending = new PendingRequests<OutboundResult>(() => ({
+    success: false,
+    error: TIMED_OUT,
+    ambiguous: true,
+  }));
   #idleWaiter: ((acked: boolean) => void) | null = null;
   #deliberate = false;
   #started = false;
@@ -139,9 +152,12 @@ export class WebSocketRelayTransport implements RelayTransport {
 
   constructor(opts: WebSocketRelayTransportOptions) {
     if (!Array.isArray(opts.identities) || opts.identities.length === 0) {
-      throw new TypeError("WebSocketRelayTransport needs at least one identity ({platform, botId})");
+      throw new TypeError(
+        "WebSocketRelayTransport needs at least one identity ({platform, botId})",
+      );
     }
-    if (typeof opts.gatewayId !== "string" || opts.gatewayId === "") throw new TypeError("WebSocketRelayTransport needs a gatewayId");
+    if (typeof opts.gatewayId !== "string" || opts.gatewayId === "")
+      throw new TypeError("WebSocketRelayTransport needs a gatewayId");
     this.#opts = opts;
     this.#dialUrl = relayDialUrl(opts.url);
     this.#random = opts.random ?? Math.random;
@@ -166,7 +182,12 @@ export class WebSocketRelayTransport implements RelayTransport {
 
   /** Operator-facing snapshot. */
   get state(): RelayTransportState {
-    return { ...this.#state, closeCodes: { ...this.#state.closeCodes }, connected: this.#connected, pendingOutbound: this.#pending.size };
+    return {
+      ...this.#state,
+      closeCodes: { ...this.#state.closeCodes },
+      connected: this.#connected,
+      pendingOutbound: this.#pending.size,
+    };
   }
 
   /** A handshaken link is up. */
@@ -200,7 +221,8 @@ export class WebSocketRelayTransport implements RelayTransport {
   connect(): Promise<Descriptor> {
     if (this.#deliberate) return Promise.reject(new RelayConnectError("RELAY_CLOSED", CLOSED));
     if (this.#state.authRevoked) return Promise.reject(this.#revokedError());
-    if (this.#connected && this.#state.descriptor !== null) return Promise.resolve(this.#state.descriptor);
+    if (this.#connected && this.#state.descriptor !== null)
+      return Promise.resolve(this.#state.descriptor);
     const p = new Promise<Descriptor>((resolve, reject) => {
       const prev = this.#firstHandshake;
       this.#firstHandshake = {
@@ -228,7 +250,12 @@ export class WebSocketRelayTransport implements RelayTransport {
     if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
     this.#retryTimer = null;
     this.#hold.clear();
-    this.#settleFirstHandshake(new RelayConnectError("RELAY_CLOSED", "relay transport disconnected before the handshake completed"));
+    this.#settleFirstHandshake(
+      new RelayConnectError(
+        "RELAY_CLOSED",
+        "relay transport disconnected before the handshake completed",
+      ),
+    );
     // Grace for in-flight outbound to be answered: ≤ 5 s and within the caller's budget.
     const grace = Math.min(5_000, Math.max(0, deadline - Date.now() - 1_000));
     if (this.#pending.size > 0 && grace > 0) await this.#waitForPending(grace);
@@ -240,7 +267,10 @@ export class WebSocketRelayTransport implements RelayTransport {
         this.#log("debug", `relay close failed: ${message(err)}`);
       }
       const closeWait = Math.min(1_000, Math.max(0, deadline - Date.now()));
-      const closed = await Promise.race([link.closed.then(() => true), sleep(closeWait).then(() => false)]);
+      const closed = await Promise.race([
+        link.closed.then(() => true),
+        sleep(closeWait).then(() => false),
+      ]);
       if (!closed) {
         try {
           link.ws.terminate();
@@ -268,7 +298,8 @@ export class WebSocketRelayTransport implements RelayTransport {
     // A platform rides with ITS identity's botId: the connector checks the pair against the
     // hellos of this link (a platform we do not front gets no botId and is refused there).
     if (opts.platform !== undefined) frame.platform = opts.platform;
-    const botId = opts.botId ?? (opts.platform === undefined ? undefined : this.botIdFor(opts.platform));
+    const botId =
+      opts.botId ?? (opts.platform === undefined ? undefined : this.botIdFor(opts.platform));
     if (botId !== undefined) frame.botId = botId;
     const timeoutMs = opts.timeoutMs ?? this.#opts.outboundTimeoutMs ?? 30_000;
     return new Promise<OutboundResult>((resolve) => {
@@ -276,7 +307,8 @@ export class WebSocketRelayTransport implements RelayTransport {
         this.#pending.add(requestId, resolve, timeoutMs);
       } else {
         // Whichever settles first (answer, timeout, lost link, abort) frees the entry and the listener.
-        const onAbort = (): void => this.#pending.take(requestId)?.({ success: false, error: ABORTED, ambiguous: true });
+        const onAbort = (): void =>
+          this.#pending.take(requestId)?.({ success: false, error: ABORTED, ambiguous: true });
         this.#pending.add(
           requestId,
           (result) => {
@@ -367,7 +399,8 @@ export class WebSocketRelayTransport implements RelayTransport {
     const headers: Record<string, string> = {};
     const secret = this.#opts.secret;
     if (typeof secret === "string" && isUsableSecret(secret)) {
-      headers["Authorization"] = `Bearer ${makeUpgradeToken(this.#opts.gatewayId, secret, this.#opts.tokenTtlSeconds ?? 300, this.#opts.now ? { now: this.#opts.now() } : {})}`;
+      headers["Authorization"] =
+        `Bearer ${makeUpgradeToken(this.#opts.gatewayId, secret, this.#opts.tokenTtlSeconds ?? 300, this.#opts.now ? { now: this.#opts.now() } : {})}`;
     }
     let ws: WebSocket;
     try {
@@ -450,23 +483,29 @@ export class WebSocketRelayTransport implements RelayTransport {
   #startKeepalive(link: Link): void {
     const interval = this.#opts.pingIntervalMs ?? 30_000;
     const timeout = this.#opts.pongTimeoutMs ?? 60_000;
-    link.pingTimer = setInterval(() => {
-      const now = Date.now();
-      if (now - link.lastPong > timeout) {
-        // A half-open socket: terminate (no close handshake to wait for) and let the close line report it.
-        this.#log("debug", `relay keepalive: no pong for ${now - link.lastPong} ms (limit ${timeout} ms)`);
-        link.cause = "keepalive timeout";
-        link.ws.terminate();
-        return;
-      }
-      if (now - link.lastPing < interval) return;
-      link.lastPing = now;
-      try {
-        link.ws.ping();
-      } catch {
-        // Closing; the close handler takes over.
-      }
-    }, Math.max(10, Math.min(interval, timeout / 4)));
+    link.pingTimer = setInterval(
+      () => {
+        const now = Date.now();
+        if (now - link.lastPong > timeout) {
+          // A half-open socket: terminate (no close handshake to wait for) and let the close line report it.
+          this.#log(
+            "debug",
+            `relay keepalive: no pong for ${now - link.lastPong} ms (limit ${timeout} ms)`,
+          );
+          link.cause = "keepalive timeout";
+          link.ws.terminate();
+          return;
+        }
+        if (now - link.lastPing < interval) return;
+        link.lastPing = now;
+        try {
+          link.ws.ping();
+        } catch {
+          // Closing; the close handler takes over.
+        }
+      },
+      Math.max(10, Math.min(interval, timeout / 4)),
+    );
     link.pingTimer.unref?.();
   }
 
@@ -513,21 +552,38 @@ export class WebSocketRelayTransport implements RelayTransport {
         return;
       case "confirm-401":
         this.#provisional401 = true;
-        this.#log("warn", `relay link refused (${code} ${reason}) after a handshake; re-dialing once with a fresh token to confirm`);
+        this.#log(
+          "warn",
+          `relay link refused (${code} ${reason}) after a handshake; re-dialing once with a fresh token to confirm`,
+        );
         this.#scheduleDial(0);
         return;
       case "dormant": {
         const delay = this.#opts.dormantRedialMs ?? 1_000;
-        this.#log("info", `relay link dormant (going_idle acked); re-dial in ${delay} ms${this.#hold.held ? " once the hold is released" : ""}`);
+        this.#log(
+          "info",
+          `relay link dormant (going_idle acked); re-dial in ${delay} ms${this.#hold.held ? " once the hold is released" : ""}`,
+        );
         this.#scheduleDial(delay);
         return;
       }
       case "backoff": {
-        const next = this.#opts.reconnect === false ? null : backoffDelay(this.#attempt++, this.#random(), this.#opts.backoff);
-        this.#log(decision.level, decision.line(next === null ? "reconnect is off" : `re-dial in ${next} ms`));
+        const next =
+          this.#opts.reconnect === false
+            ? null
+            : backoffDelay(this.#attempt++, this.#random(), this.#opts.backoff);
+        this.#log(
+          decision.level,
+          decision.line(next === null ? "reconnect is off" : `re-dial in ${next} ms`),
+        );
         if (next === null) {
           const closed = `${code}${reason ? ` ${reason}` : ""}`;
-          this.#settleFirstHandshake(new RelayConnectError("RELAY_DIAL_FAILED", `relay link closed (${closed}) and reconnect is off`));
+          this.#settleFirstHandshake(
+            new RelayConnectError(
+              "RELAY_DIAL_FAILED",
+              `relay link closed (${closed}) and reconnect is off`,
+            ),
+          );
           return;
         }
         this.#scheduleDial(next);
@@ -547,7 +603,10 @@ export class WebSocketRelayTransport implements RelayTransport {
   #latchRevoked(): void {
     if (this.#state.authRevoked) return;
     this.#state.authRevoked = true;
-    this.#log("error", "relay secret revoked (4401 confirmed by a fresh re-dial); not reconnecting");
+    this.#log(
+      "error",
+      "relay secret revoked (4401 confirmed by a fresh re-dial); not reconnecting",
+    );
     this.#settleFirstHandshake(this.#revokedError());
     for (const l of this.#revokedListeners) {
       try {
@@ -559,14 +618,20 @@ export class WebSocketRelayTransport implements RelayTransport {
   }
 
   #revokedError(): RelayConnectError {
-    return new RelayConnectError("RELAY_REVOKED", "relay secret revoked: recreate the instance (or re-enroll) to re-enable the relay");
+    return new RelayConnectError(
+      "RELAY_REVOKED",
+      "relay secret revoked: recreate the instance (or re-enroll) to re-enable the relay",
+    );
   }
 
   // ── reading ─────────────────────────────────────────────────────────
   #dispatch(link: Link, raw: Record<string, unknown>, handshakeTimer: NodeJS.Timeout): void {
     const parsed = parseConnectorFrame(raw);
     if (!parsed.ok) {
-      this.#log(parsed.kind === "invalid" ? "warn" : "debug", `relay frame skipped: ${parsed.message}`);
+      this.#log(
+        parsed.kind === "invalid" ? "warn" : "debug",
+        `relay frame skipped: ${parsed.message}`,
+      );
       return;
     }
     const frame: ConnectorFrame = parsed.frame;
@@ -670,7 +735,8 @@ export class WebSocketRelayTransport implements RelayTransport {
 
   async #waitForPending(ms: number): Promise<void> {
     const deadline = Date.now() + ms;
-    while (this.#pending.size > 0 && Date.now() < deadline) await sleep(Math.min(20, deadline - Date.now()));
+    while (this.#pending.size > 0 && Date.now() < deadline)
+      await sleep(Math.min(20, deadline - Date.now()));
   }
 
   #log(level: RelayLogLevel, m: string): void {

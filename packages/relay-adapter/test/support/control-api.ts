@@ -3,8 +3,15 @@
 import type { ReferenceConnector } from "../../src/testing/index.js";
 
 /** GET `path` (e.g. "/state") with the control token. */
-export function controlGet(c: ReferenceConnector, path: string, init: RequestInit = {}): Promise<Response> {
-  return fetch(`${c.controlUrl}${path}`, { ...init, headers: { authorization: `Bearer ${c.controlToken}`, ...init.headers } });
+export function controlGet(
+  c: ReferenceConnector,
+  path: string,
+  init: RequestInit = {},
+): Promise<Response> {
+  return fetch(`${c.controlUrl}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${c.controlToken}`, ...init.headers },
+  });
 }
 
 /** POST `body` (a string is sent as is) to `path` (e.g. "/inbound") as JSON with the control token. */

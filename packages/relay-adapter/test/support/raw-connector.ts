@@ -30,7 +30,12 @@ export class RawConnector {
   readonly #answerPings: boolean;
   onConnection: (c: RawConnection) => void = (c) => {
     // Default: answer every hello with a descriptor for its platform.
-    void c.next("hello").then((h) => c.sendFrame({ type: "descriptor", descriptor: { platform: h["platform"], contract_version: 1 } }));
+    void c.next("hello").then((h) =>
+      c.sendFrame({
+        type: "descriptor",
+        descriptor: { platform: h["platform"], contract_version: 1 },
+      }),
+    );
   };
   /** Verify list; when set, a bad token is closed 4401 right after the upgrade. */
   secrets: string[] | null = null;
