@@ -9,7 +9,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { heading, median, requireBuilt, ROUNDS, setting } from "./harness.mjs";
 
-const BIN = fileURLToPath(new URL("../apps/cli/dist/cli.js", import.meta.url));
+const BIN = fileURLToPath(new URL("../apps/cli/dist/cli.cjs", import.meta.url));
 const PER_ROUND = setting("BENCH_STARTS", 5, 1);
 const TARGET = 1.5;
 

@@ -1,29 +1,102 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { bundledBinConfig } from "@hermes/tsup-config";
+import type { Options } from "tsup";
 
 const { version } = JSON.parse(
   readFileSync(new URL("./package.json", import.meta.url), "utf8"),
 ) as { version: string };
 
-// One bundled ESM entry with a shebang: every dependency is inlined so `hermes` starts without
-// resolving a module tree (start-up is measured in bench/cli-startup.mjs). Command
-// implementations are split into chunks loaded on demand.
-export default bundledBinConfig(
+// Command bodies imported on demand by the command tree (program.ts, main.ts): built as ESM
+// files at the same paths under dist/, so the tree's `import("./gateway/status.js")` finds them.
+// (`completion` is not one: small, it stays in the tree, bundled lazily.)
+const COMMAND_BODIES = [
+  "doctor/doctor",
+  "gateway/enroll",
+  "gateway/status",
+  "gateway/unenroll",
+  "photon/api-binding",
+  "photon/login",
+  "photon/setup",
+  "photon/status",
+  "photon/store-binding",
+  "photon/webhook",
+  "store",
+  "ui/browser",
+];
+const isCommandBody = (path: string): boolean =>
+  COMMAND_BODIES.some((body) => path === `./${body}.js`);
+
+// Two bundles, every dependency inlined (start-up is measured in bench/cli-startup.mjs):
+// - dist/cli.cjs, the bin: the command tree (commander, help, parsing) as one CommonJS file.
+//   Node runs CommonJS without initialising its ESM loader, which alone costs about a quarter
+//   of `node -e 0` on Node 20; `--help`, `--version` and usage errors never load anything else.
+// - the command bodies: ESM, split into shared chunks, loaded by `import()` when a command runs.
+//   (They share errors.ts with the tree by value, not by identity: see CliError's brand.)
+const shared = {
+  minify: true,
+  removeNodeProtocol: false,
+  noExternal: [/.*/],
+  define: { __HERMES_CLI_VERSION__: JSON.stringify(version) },
+};
+
+const commanderWithoutChildProcess: NonNullable<Options["esbuildPlugins"]>[number] = {
+  // commander requires child_process only for executable subcommands (`hermes-foo`
+  // files), which hermes never declares; loading the real module costs start-up for
+  // every command. Reaching this stub would be a bug, and it says so.
+  name: "commander-without-child-process",
+  setup(build) {
+    build.onResolve({ filter: /^(?:node:)?child_process$/ }, (args) =>
+      args.kind === "require-call" && /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)
+        ? { path: "child_process", namespace: "commander-stub" }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "commander-stub" }, () => ({
+      contents:
+        'module.exports = { spawn() { throw new Error("hermes: executable subcommands are not supported"); } };',
+      loader: "js",
+    }));
+  },
+};
+
+const commandTree = bundledBinConfig(
   { cli: "src/cli.ts" },
   {
-    minify: true,
-    removeNodeProtocol: false,
+    ...shared,
+    format: ["cjs"],
+    // CommonJS has a real `require` (the preset's createRequire banner is for ESM).
+    banner: { js: "#!/usr/bin/env node" },
+    // Two configs build into one dist/: the package's build script empties it first.
+    clean: false,
+    esbuildPlugins: [
+      commanderWithoutChildProcess,
+      {
+        name: "command-bodies-external",
+        setup(build) {
+          build.onResolve({ filter: /^\.\// }, (args) =>
+            args.kind === "dynamic-import" && isCommandBody(args.path)
+              ? { path: args.path, external: true }
+              : undefined,
+          );
+        },
+      },
+    ],
+  },
+);
+
+const commandBodies = bundledBinConfig(
+  Object.fromEntries(COMMAND_BODIES.map((body) => [body, `src/${body}.ts`])),
+  {
+    ...shared,
+    clean: false,
     // Bundled CommonJS code (commander, yaml, graceful-fs, proper-lockfile) calls `require()`
     // only for Node builtins (everything else is bundled): serve them with
     // process.getBuiltinModule (Node ≥ 20.16), the real builtin objects without initialising
     // the CommonJS loader (createRequire), a measurable share of start-up. (Replaces the
     // preset's createRequire banner.)
     banner: {
-      js: "#!/usr/bin/env node\nconst require = (id) => { const builtin = process.getBuiltinModule(id); if (builtin === undefined) throw new Error(`hermes: cannot require ${id}`); return builtin; };",
+      js: "const require = (id) => { const builtin = process.getBuiltinModule(id); if (builtin === undefined) throw new Error(`hermes: cannot require ${id}`); return builtin; };",
     },
-    noExternal: [/.*/],
-    define: { __HERMES_CLI_VERSION__: JSON.stringify(version) },
     esbuildPlugins: [
       {
         // yaml's "node" export is its CommonJS build: bundled, all of it is evaluated at load.
@@ -41,25 +114,8 @@ export default bundledBinConfig(
           });
         },
       },
-      {
-        // commander requires child_process only for executable subcommands (`hermes-foo`
-        // files), which hermes never declares; loading the real module costs start-up for
-        // every command. Reaching this stub would be a bug, and it says so.
-        name: "commander-without-child-process",
-        setup(build) {
-          build.onResolve({ filter: /^(?:node:)?child_process$/ }, (args) =>
-            args.kind === "require-call" &&
-            /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)
-              ? { path: "child_process", namespace: "commander-stub" }
-              : undefined,
-          );
-          build.onLoad({ filter: /.*/, namespace: "commander-stub" }, () => ({
-            contents:
-              'module.exports = { spawn() { throw new Error("hermes: executable subcommands are not supported"); } };',
-            loader: "js",
-          }));
-        },
-      },
     ],
   },
 );
+
+export default [commandTree, commandBodies];

@@ -1,5 +1,5 @@
 // The `hermes` executable. Kept tiny so start-up stays close to `node -e 0`: `--version` is
-// answered here, everything else loads the command tree (bench/cli-startup.mjs).
+// answered here, everything else evaluates the command tree (bench/cli-startup.mjs).
 declare const __HERMES_CLI_VERSION__: string;
 
 const version = typeof __HERMES_CLI_VERSION__ === "string" ? __HERMES_CLI_VERSION__ : "0.0.0-dev";
@@ -9,6 +9,8 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
   // `hermes --version | true`: a closed pipe is not an error (see main.ts).
   process.stdout.on("error", () => undefined).write(`${version}\n`);
 } else {
-  const { main } = await import("./main.js");
-  process.exitCode = await main(argv, version);
+  // No top-level await: this entry is built as CommonJS (see tsup.config.ts).
+  void import("./main.js").then(async ({ main }) => {
+    process.exitCode = await main(argv, version);
+  });
 }

@@ -7,7 +7,22 @@ export const EXIT_USAGE = 2;
 /** Ctrl-C: the shell convention (128 + SIGINT). */
 export const EXIT_INTERRUPTED = 130;
 
+// The command tree (dist/cli.cjs) and the command bodies (ESM files beside it) are separate
+// bundles, each with its own copy of this module: `instanceof CliError` recognises a CliError
+// from either copy by this brand (Symbol.for is shared by the whole process).
+const CLI_ERROR_BRAND = Symbol.for("@hermes/cli.CliError");
+
 export class CliError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // Subclasses (UsageError, CancelledError) keep the ordinary prototype check.
+    if (this !== CliError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return (
+      typeof value === "object" &&
+      value !== null &&
+      (value as { [CLI_ERROR_BRAND]?: unknown })[CLI_ERROR_BRAND] === true
+    );
+  }
+
   readonly code: string;
   readonly exitCode: number;
   /** Extra lines printed under the message: what to do next. */
@@ -25,6 +40,8 @@ export class CliError extends Error {
     this.hints = opts.hints ?? [];
   }
 }
+
+Object.defineProperty(CliError.prototype, CLI_ERROR_BRAND, { value: true });
 
 /** Bad or missing flags/arguments: exit status 2. */
 export class UsageError extends CliError {

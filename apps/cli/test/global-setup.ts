@@ -4,5 +4,5 @@ import { fileURLToPath } from "node:url";
 import { buildIfStale } from "@hermes/vitest-config/build-if-stale";
 
 export default function setup(): void {
-  buildIfStale(fileURLToPath(new URL("..", import.meta.url)));
+  buildIfStale(fileURLToPath(new URL("..", import.meta.url)), { output: "dist/cli.cjs" });
 }

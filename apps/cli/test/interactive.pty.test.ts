@@ -18,7 +18,7 @@ const IDENTITY = "pty-identity-1d1d";
 
 const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** Run `node dist/cli.js …args` inside a pseudo-terminal; `onOutput` may answer. */
+/** Run `node dist/cli.cjs …args` inside a pseudo-terminal; `onOutput` may answer. */
 function inPty(
   args: string[],
   env: Record<string, string>,

@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-export const BIN = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+export const BIN = fileURLToPath(new URL("../../dist/cli.cjs", import.meta.url));
 
 export interface BinResult {
   code: number | null;
