@@ -1,8 +1,8 @@
 // The command tree. `run()` never throws and never calls process.exit: it returns the exit
 // status (0 ok, 1 failure, 2 usage, 130 interrupted) so it can run in-process under test.
 // Command bodies are imported on demand (start-up time: bench/cli-startup.mjs).
+import { COMPLETION_SHELLS } from "@hermes/cli-completion/shells";
 import { Argument, Command, CommanderError } from "commander";
-import { COMPLETION_SHELLS } from "./completion-shells.js";
 import type { CliContext } from "./context.js";
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./errors.js";
 import type { PhotonApi, PhotonStore } from "./photon/ports.js";

@@ -2,7 +2,8 @@
 // usage, 3 relay disabled (the connector revoked this gateway's secret).
 import { readFileSync } from "node:fs";
 import { createSecretScrubber, type FlagLayer } from "@hermes/settings";
-import { Command } from "commander";
+import { COMPLETION_SHELLS } from "@hermes/cli-completion/shells";
+import { Argument, Command } from "commander";
 import { ignoreClosedStdio, parseCommandLine, printError, wantsJson } from "./command-line.js";
 import { ConfigError } from "./config/errors.js";
 import { resolveConfig, type GatewayConfig } from "./config/resolve.js";
@@ -303,6 +304,18 @@ program
       );
     },
   );
+
+program
+  .command("completion")
+  .addArgument(new Argument("<shell>", "bash, zsh or fish").choices(COMPLETION_SHELLS))
+  .description(
+    "print a shell completion script (e.g. `hermes-gateway completion bash > ~/.local/share/bash-completion/completions/hermes-gateway`)",
+  )
+  .action(async (shell: string) => {
+    // Loaded on demand: the generator is not needed to start the daemon.
+    const { completionScript } = await import("@hermes/cli-completion");
+    process.stdout.write(completionScript(program, shell));
+  });
 
 try {
   const code = await parseCommandLine(program, process.argv.slice(2), EXIT.config);

@@ -1,5 +1,5 @@
 // The command-line conventions hermes-gateway shares with hermes, on the BUILT bin: a closed
-// stdout pipe, the error style, `help [command...]`.
+// stdout pipe, the error style, `help [command...]`, completion scripts.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -35,7 +35,7 @@ function withClosedStdout(args: string[], extraEnv: Record<string, string> = {})
 }
 
 describe("hermes-gateway command line", () => {
-  it.each([[["--help"]], [["--version"]], [["help", "run"]]])(
+  it.each([[["--help"]], [["--version"]], [["help", "run"]], [["completion", "bash"]]])(
     "%j with a closed stdout pipe exits 0 quietly",
     async (args) => {
       expect(await withClosedStdout(args)).toEqual({ code: 0, signal: null, err: "" });
@@ -145,5 +145,80 @@ describe("hermes-gateway run --check --json", () => {
     expect(JSON.parse(alone.err)).toMatchObject({
       error: { code: "usage", message: "--json goes with --check (run --check --json)" },
     });
+  });
+});
+
+/** The words bash offers after typing `line` (the last word is the one being completed). */
+function bashComplete(script: string, line: string): string[] {
+  const words = line.split(" ");
+  const program = `${script}
+COMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")})
+COMP_CWORD=${words.length - 1}
+_hermes_gateway_completion
+printf '%s\\n' "\${COMPREPLY[@]}"`;
+  const r = spawnSync("bash", ["--norc", "--noprofile", "-c", program], { encoding: "utf8" });
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+  return r.stdout.split("\n").filter((w) => w !== "");
+}
+
+/** The shell's own syntax check (`zsh -n`, `fish --no-execute`) passes, when that shell is installed. */
+function expectValidSyntax(shell: string, checkFlag: string, script: string): void {
+  if (spawnSync(shell, ["-c", "exit 0"], { stdio: "ignore" }).status !== 0) return;
+  const check = spawnSync(shell, [checkFlag], { input: script, encoding: "utf8" });
+  expect(check.stderr).toBe("");
+  expect(check.status).toBe(0);
+}
+
+describe("hermes-gateway completion <bash|zsh|fish>", () => {
+  it("bash: sourced in a bash child, completes subcommands, options and argument choices from the command tree", () => {
+    const r = gw(["completion", "bash"]);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe("");
+    expect(bashComplete(r.out, "hermes-gateway dev-c")).toEqual(["dev-connector"]);
+    expect(bashComplete(r.out, "hermes-gateway ")).toEqual(
+      expect.arrayContaining(["run", "dev", "dev-connector", "completion", "help"]),
+    );
+    expect(bashComplete(r.out, "hermes-gateway run --c")).toEqual(["--check", "--connect"]);
+    // Flags already typed do not change the command path.
+    expect(bashComplete(r.out, "hermes-gateway dev-connector --verbose --enroll")).toEqual([
+      "--enroll-token",
+    ]);
+    expect(bashComplete(r.out, "hermes-gateway completion ")).toEqual(
+      expect.arrayContaining(["bash", "zsh", "fish"]),
+    );
+  });
+
+  it("zsh: a #compdef script with one case per command path (zsh -n when zsh is installed)", () => {
+    const r = gw(["completion", "zsh"]);
+    expect(r.code).toBe(0);
+    expect(r.out.split("\n")[0]).toBe("#compdef hermes-gateway");
+    expect(r.out).toContain("('hermes-gateway run') candidates=('--check' '--connect'");
+    expect(r.out).toContain("compdef _hermes_gateway hermes-gateway");
+    expectValidSyntax("zsh", "-n", r.out);
+  });
+
+  it("fish: one `complete` line per subcommand and option, conditioned on the command path (fish -n when installed)", () => {
+    const r = gw(["completion", "fish"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(
+      `complete -c hermes-gateway -n '__hermes_gateway_at "hermes-gateway"' -a 'dev-connector'`,
+    );
+    expect(r.out).toContain(
+      `complete -c hermes-gateway -n '__hermes_gateway_at "hermes-gateway dev-connector"' -l enroll-token`,
+    );
+    expect(r.out).toContain(
+      `complete -c hermes-gateway -n '__hermes_gateway_at "hermes-gateway completion"' -a 'fish'`,
+    );
+    expectValidSyntax("fish", "--no-execute", r.out);
+  });
+
+  it("an unknown shell is a usage error: ✗ message, a pointer to --help, exit 2", () => {
+    const r = gw(["completion", "csh"]);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe("");
+    expect(r.err).toBe(
+      "✗ command-argument value 'csh' is invalid for argument 'shell'. Allowed choices are bash, zsh, fish.\n  Run `hermes-gateway completion --help` for usage.\n",
+    );
   });
 });

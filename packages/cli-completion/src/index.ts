@@ -1,0 +1,2 @@
+export { completionScript, UnknownShellError } from "./completion.js";
+export { COMPLETION_SHELLS, type CompletionShell } from "./shells.js";

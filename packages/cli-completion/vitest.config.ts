@@ -1,0 +1,3 @@
+import { defineHermesConfig } from "@hermes/vitest-config";
+
+export default defineHermesConfig();
