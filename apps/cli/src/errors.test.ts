@@ -10,8 +10,8 @@ describe("CliError across bundles", () => {
     });
     expect(new OtherCopyCliError("x") instanceof CliError).toBe(true);
     expect(new Error("x") instanceof CliError).toBe(false);
-    expect(null instanceof CliError).toBe(false);
-    expect("error" instanceof CliError).toBe(false);
+    expect(CliError[Symbol.hasInstance](null)).toBe(false);
+    expect(CliError[Symbol.hasInstance]("error")).toBe(false);
   });
 
   it("keeps the subclasses' own instanceof", () => {
