@@ -9,7 +9,10 @@ const { version } = JSON.parse(
 
 // Command bodies imported on demand by the command tree (program.ts, main.ts): built as ESM
 // files at the same paths under dist/, so the tree's `import("./gateway/status.js")` finds them.
-// (`completion` is not one: small, it stays in the tree, bundled lazily.)
+// Not among them, so bundled into the tree (evaluated only when reached): `completion`, and the
+// HERMES_HOME store with `photon status`, small and needed by the status commands, which then
+// load no ESM at all (photon status) or less of it (gateway status). Every use of
+// @hermes/credential-store goes through store.ts, so the process holds one copy of it.
 const COMMAND_BODIES = [
   "doctor/doctor",
   "gateway/enroll",
@@ -18,10 +21,7 @@ const COMMAND_BODIES = [
   "photon/api-binding",
   "photon/login",
   "photon/setup",
-  "photon/status",
-  "photon/store-binding",
   "photon/webhook",
-  "store",
   "ui/browser",
 ];
 const isCommandBody = (path: string): boolean =>

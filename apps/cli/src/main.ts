@@ -66,8 +66,10 @@ export async function main(argv: readonly string[], version: string): Promise<nu
     fetch: globalThis.fetch,
     now: () => Date.now(),
     sleep,
-    hostname: async () => (await import("node:os")).hostname(),
-    homedir: async () => (await import("node:os")).homedir(),
+    // node:os on first use, without `import()`: in the CommonJS bin a dynamic import starts
+    // Node's ESM loader, a start-up cost of its own (bench/cli-startup.mjs).
+    hostname: async () => process.getBuiltinModule("node:os").hostname(),
+    homedir: async () => process.getBuiltinModule("node:os").homedir(),
     openBrowser: async (url) => (await import("./ui/browser.js")).openBrowser(url),
     signal: controller.signal,
     version,
