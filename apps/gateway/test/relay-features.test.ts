@@ -5,7 +5,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import {
   eventFromWire,
   type RelayMessageEvent,
@@ -19,11 +18,11 @@ import {
   type OutboundRecord,
 } from "@hermes/relay-adapter/testing";
 import { afterEach, describe, expect, it } from "vitest";
+import { capturedLogger } from "./support/captured-log.js";
 import type { AgentOutputEvent } from "../src/agent/ndjson-events.js";
 import type { AgentBackend, AgentEvent } from "../src/agent/types.js";
 import { resolveConfig } from "../src/config/resolve.js";
 import type { InboundOutcome } from "../src/pipeline/handle-inbound.js";
-import { createLogger } from "../src/ops/logger.js";
 import { GatewayRuntime } from "../src/runtime/gateway.js";
 import { journalPath, TurnJournal } from "../src/turns/journal.js";
 
@@ -83,19 +82,7 @@ async function start(
     },
     readFile: () => null,
   });
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _e, cb) {
-      lines.push(chunk.toString());
-      cb();
-    },
-  });
-  const log = createLogger({
-    level: "debug",
-    secrets: config.secretValues,
-    format: "json",
-    destination,
-  });
+  const { log, lines } = capturedLogger(config.secretValues);
   const outcomes: InboundOutcome[] = [];
   const handshake = connector.waitFor("handshake");
   const runtime = await GatewayRuntime.start({

@@ -1,13 +1,12 @@
 // GatewayRuntime in-process against a ReferenceConnector: what /healthz reports across the
 // link's life, including the revocation window the process tests cannot observe (the
 // process exits right after).
-import { Writable } from "node:stream";
 import { RELAY_DISABLED_MESSAGE } from "@hermes/relay-adapter";
 import { ReferenceConnector } from "@hermes/relay-adapter/testing";
 import { eventually } from "@hermes/vitest-config/eventually";
 import { afterEach, describe, expect, it } from "vitest";
+import { capturedLogger } from "./support/captured-log.js";
 import { resolveConfig } from "../src/config/resolve.js";
-import { createLogger } from "../src/ops/logger.js";
 import { EXIT, GatewayRuntime } from "../src/runtime/gateway.js";
 
 const SECRET = "runtime-test-secret-0123456789";
@@ -30,19 +29,7 @@ async function start() {
     },
     readFile: () => null,
   });
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _e, cb) {
-      lines.push(chunk.toString());
-      cb();
-    },
-  });
-  const log = createLogger({
-    level: "debug",
-    secrets: config.secretValues,
-    format: "json",
-    destination,
-  });
+  const { log, lines } = capturedLogger(config.secretValues);
   // The runtime dials before start() resolves (health server and receiver come after the dial).
   const handshake = connector.waitFor("handshake");
   const runtime = await GatewayRuntime.start({
