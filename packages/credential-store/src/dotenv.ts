@@ -168,25 +168,44 @@ export async function setEnvValues(
         `setEnvValues: the value of ${key} must be a string; nothing was written.`,
       );
   }
+  await editEnvFile(home, opts, "write", (text) => ({
+    text: editDotenv(text ?? "", entries),
+    result: undefined,
+  }));
+}
+
+/**
+ * The edit both setters share: refuse in a managed install, follow a symlinked .env to its
+ * target (see resolveWriteTarget), and under the target's lock read it, apply `edit` and
+ * replace it atomically with mode 0600 — always 0600, also over an existing 0644/0666 file:
+ * the file holds secrets, and keeping a world-readable mode would publish what was just
+ * written. `edit` returning `text: null` writes nothing.
+ */
+async function editEnvFile<R>(
+  home: string,
+  opts: SetEnvOptions,
+  verb: "write" | "edit",
+  edit: (text: string | null) => { text: string | null; result: R },
+): Promise<R> {
   const path = envPath(home);
   const managed = isManaged(home, opts.env);
   if (managed.managed) {
     throw new CredentialStoreError(
       "MANAGED_INSTALL",
-      `Refusing to write ${path}: this is a managed Hermes install (${managed.reason}). Set the value through your hosting provider instead.`,
+      verb === "write"
+        ? `Refusing to write ${path}: this is a managed Hermes install (${managed.reason}). Set the value through your hosting provider instead.`
+        : `Refusing to edit ${path}: this is a managed Hermes install (${managed.reason}).`,
       path,
     );
   }
-  // A symlinked .env: lock, read and replace its target (see resolveWriteTarget).
   const target = await resolveWriteTarget(path);
-  await withFileLock(
+  return withFileLock(
     target,
     async (assertHeld) => {
-      const text = await readEnvText(target);
-      // Always 0600, also over an existing 0644/0666 file: the file holds secrets, and
-      // keeping a world-readable mode would publish the one just written.
+      const { text, result } = edit(await readEnvText(target));
+      if (text === null) return result;
       try {
-        await writeFileAtomic(target, editDotenv(text ?? "", entries), 0o600, assertHeld);
+        await writeFileAtomic(target, text, 0o600, assertHeld);
       } catch (e) {
         if (e instanceof CredentialStoreError) throw e;
         throw new CredentialStoreError(
@@ -195,6 +214,7 @@ export async function setEnvValues(
           target,
         );
       }
+      return result;
     },
     opts,
   );
@@ -221,35 +241,11 @@ export async function unsetEnvValues(
   opts: SetEnvOptions,
 ): Promise<string[]> {
   for (const key of keys) validKey(key);
-  const path = envPath(home);
-  const managed = isManaged(home, opts.env);
-  if (managed.managed) {
-    throw new CredentialStoreError(
-      "MANAGED_INSTALL",
-      `Refusing to edit ${path}: this is a managed Hermes install (${managed.reason}).`,
-      path,
-    );
-  }
-  const target = await resolveWriteTarget(path);
-  return withFileLock(
-    target,
-    async (assertHeld) => {
-      const text = await readEnvText(target);
-      if (text === null) return [];
-      const edit = removeDotenvKeys(text, keys);
-      if (edit.removed.length === 0) return [];
-      try {
-        await writeFileAtomic(target, edit.text, 0o600, assertHeld);
-      } catch (e) {
-        if (e instanceof CredentialStoreError) throw e;
-        throw new CredentialStoreError(
-          "WRITE_FAILED",
-          `Could not write ${target} (${errnoCode(e)}); the previous file is intact.`,
-          target,
-        );
-      }
-      return edit.removed;
-    },
-    opts,
-  );
+  return editEnvFile(home, opts, "edit", (text) => {
+    if (text === null) return { text: null, result: [] };
+    const edit = removeDotenvKeys(text, keys);
+    return edit.removed.length === 0
+      ? { text: null, result: [] }
+      : { text: edit.text, result: edit.removed };
+  });
 }
