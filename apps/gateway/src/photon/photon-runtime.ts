@@ -26,7 +26,7 @@ import {
   type InboundDeps,
   type InboundOutcome,
 } from "../pipeline/handle-inbound.js";
-import { journalPath, TurnJournal } from "../turns/journal.js";
+import { journalPath, recordTurnEnd, TurnJournal } from "../turns/journal.js";
 import type { ChatOutbound } from "../reply/chat-outbound.js";
 import type { TurnScheduler } from "../turns/scheduler.js";
 import { toAgentEvent, type PhotonAgentEvent } from "./agent-event.js";
@@ -301,16 +301,7 @@ export class PhotonRuntime {
     );
     void runInboundTurn(event, this.#deps, sessionKeyOf(event)).then((outcome) => {
       clearTimeout(typing);
-      if (outcome.kind !== "cancelled" && outcome.kind !== "draining") {
-        try {
-          this.#journal?.finish(key);
-        } catch (e) {
-          this.#log.error(
-            { err: (e as Error).message },
-            "photon turn journal: could not record a finished turn",
-          );
-        }
-      }
+      recordTurnEnd(this.#journal, key, outcome, this.#log, "photon turn journal");
       if (outcome.kind === "replied" || outcome.kind === "empty")
         this.#tapback(event, REACTION_DONE);
       else if (outcome.kind === "failed") this.#tapback(event, REACTION_FAILED);

@@ -44,7 +44,7 @@ import {
 } from "../reply/chat-outbound.js";
 import { PromptBook, promptOwner } from "../reply/prompts.js";
 import type { LenUnit } from "../reply/split.js";
-import { journalPath, TurnJournal, type OpenedJournal } from "../turns/journal.js";
+import { journalPath, recordTurnEnd, TurnJournal, type OpenedJournal } from "../turns/journal.js";
 import { TurnScheduler, type TurnSchedulerOptions } from "../turns/scheduler.js";
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
@@ -602,16 +602,7 @@ export class GatewayRuntime {
     sessionKey = this.#deps.sessionKey(event),
   ): void {
     void runInboundTurn(event, this.#deps, sessionKey).then((outcome) => {
-      if (outcome.kind !== "cancelled" && outcome.kind !== "draining") {
-        try {
-          this.#journal?.finish(key);
-        } catch (e) {
-          this.#log.error(
-            { err: (e as Error).message },
-            "turn journal: could not record a finished turn (it may be answered again after a restart)",
-          );
-        }
-      }
+      recordTurnEnd(this.#journal, key, outcome, this.#log);
       const ms = Date.now() - started;
       this.#metrics.turn(
         outcome.kind,

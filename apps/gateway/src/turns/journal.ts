@@ -330,3 +330,26 @@ function syncDir(dir: string): void {
     if (fd !== null) closeSync(fd);
   }
 }
+
+/**
+ * After a turn: record it finished unless it was cut off (`cancelled`, `draining`: it runs
+ * again after the restart). A failed write is logged, not thrown — the reply went out, and the
+ * worst case is that the turn is answered again after a restart.
+ */
+export function recordTurnEnd(
+  journal: TurnJournal<unknown> | null,
+  key: string,
+  outcome: { readonly kind: string },
+  log: { error(fields: object, msg: string): void },
+  name = "turn journal",
+): void {
+  if (journal === null || outcome.kind === "cancelled" || outcome.kind === "draining") return;
+  try {
+    journal.finish(key);
+  } catch (e) {
+    log.error(
+      { err: (e as Error).message },
+      `${name}: could not record a finished turn (it may be answered again after a restart)`,
+    );
+  }
+}
