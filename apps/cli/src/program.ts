@@ -111,7 +111,7 @@ function addGatewayCommands(program: Command, deps: CommandDeps): void {
   ).action(
     lazyAction(async (opts) => {
       const { gatewayStatus } = await import("./gateway/status.js");
-      await gatewayStatus(ctx, await store(), opts);
+      await gatewayStatus(ctx, await store(), opts, () => import("./gateway/status-check.js"));
     }),
   );
 }
@@ -185,7 +185,7 @@ function addPhotonCommands(program: Command, deps: CommandDeps): void {
     lazyAction(async (opts: { json?: boolean; check?: boolean }) => {
       const [{ photonStatus }, { photonStore }] = await Promise.all([
         import("./photon/status.js"),
-        import("./photon/store-binding.js"),
+        import("./home/home.js"),
       ]);
       const api = opts.check ? (await photonDeps()).api : undefined;
       await photonStatus(ctx, photonStore(ctx, await store()), opts, api);
@@ -308,7 +308,7 @@ function wantsJson(argv: readonly string[]): boolean {
 
 export function buildProgram(ctx: CliContext, setAction: (a: Action) => void): Command {
   const store = async (): Promise<HomeStore> =>
-    (await import("./store.js")).createHomeStore(ctx.env, await ctx.homedir());
+    (await import("./home/home.js")).createHomeStore(ctx.env, await ctx.homedir());
   const deps: CommandDeps = {
     ctx,
     lazyAction:
@@ -319,7 +319,7 @@ export function buildProgram(ctx: CliContext, setAction: (a: Action) => void): C
     photon: async () => {
       const [{ photonApi }, { photonStore }] = await Promise.all([
         import("./photon/api-binding.js"),
-        import("./photon/store-binding.js"),
+        import("./home/home.js"),
       ]);
       return { api: photonApi(ctx), pstore: photonStore(ctx, await store()) };
     },

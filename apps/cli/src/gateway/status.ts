@@ -4,8 +4,6 @@
 // and handshakes with the shared check of @hermes/relay-adapter (as `run --check --connect`).
 import {
   displayUrl,
-  parseRelayBotIds,
-  RELAY_KEYS,
   resolveRelayLink,
   type RelayLinkSettings,
   type SettingSource,
@@ -97,10 +95,15 @@ function timeoutOf(raw: string | undefined): number {
   return n;
 }
 
+/**
+ * `loadCheck` brings in the --check dial (./status-check.ts, a body of its own loaded by the
+ * command tree: the WebSocket client is most of what a plain `status` would otherwise compile).
+ */
 export async function gatewayStatus(
   ctx: CliContext,
   store: HomeStore,
   opts: StatusOptions,
+  loadCheck: () => Promise<typeof import("./status-check.js")>,
 ): Promise<void> {
   const out = new Output(ctx);
   const timeoutMs = opts.check ? timeoutOf(opts.timeout) : 0;
@@ -108,7 +111,7 @@ export async function gatewayStatus(
   if (s.configError) out.warn(`${s.configError} (shown as unset below)`);
   const check =
     opts.check && s.canStart && link.relayUrl.value !== null
-      ? await dial(link, loaded, timeoutMs)
+      ? await (await loadCheck()).dialRelay(link, loaded, timeoutMs)
       : null;
   if (opts.json) out.json(opts.check ? { ...s, check } : s);
   else printTable(out, s, check);
@@ -130,23 +133,6 @@ export async function gatewayStatus(
       hints: ["`hermes-gateway run --check --connect` runs the same check."],
     });
   }
-}
-
-async function dial(link: RelayLinkSettings, loaded: LoadedSettings, timeoutMs: number) {
-  const { checkRelayConnection } = await import("@hermes/relay-adapter");
-  const botIdsRaw = loaded.settings.raw(RELAY_KEYS.botIds);
-  const botIds = (botIdsRaw && parseRelayBotIds(botIdsRaw.value)) ?? {};
-  return checkRelayConnection({
-    url: link.relayUrl.value ?? "",
-    gatewayId: link.relayId.value,
-    secret: link.relaySecret.value,
-    identities: link.relayPlatforms.value.map((platform) => ({
-      platform,
-      botId: botIds[platform]?.botId ?? "",
-    })),
-    timeoutMs,
-    display: displayUrl,
-  });
 }
 
 function printTable(out: Output, s: RelayStatus, check: { lines: readonly string[] } | null): void {

@@ -1,0 +1,73 @@
+// What the built bin loads for a command (the start-up budget is bench/cli-startup.mjs; these
+// check the structure it relies on, not timing): the command tree alone for help, one body per
+// command, and the YAML parser only when a config.yaml exists.
+import { spawnSync } from "node:child_process";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { BIN } from "./support/bin.js";
+
+const DIST = join(BIN, "..");
+
+/** The files of dist/ the bin loaded (all CommonJS: see the first test) and its exit code. */
+function loadedBy(args: string[], home: string): { files: string[]; code: number | null } {
+  const r = spawnSync(process.execPath, ["--require", preload, BIN, ...args], {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HERMES_HOME: home },
+    encoding: "utf8",
+  });
+  const line = r.stderr.split("\n").find((l) => l.startsWith("LOADED "));
+  const files = (JSON.parse(line?.slice(7) ?? "[]") as string[])
+    .filter((f) => f.startsWith(DIST))
+    .map((f) => relative(DIST, f))
+    .sort();
+  return { files, code: r.status };
+}
+
+let home: string;
+let preload: string;
+beforeEach(async () => {
+  home = await mkdtemp(join(tmpdir(), "hermes-loading-"));
+  // Reports, at exit, every module file in the CommonJS cache.
+  preload = join(home, "report-loaded.cjs");
+  await writeFile(
+    preload,
+    'process.on("exit", () => process._rawDebug("LOADED " + JSON.stringify(Object.keys(require.cache))));\n',
+  );
+  await writeFile(
+    join(home, ".env"),
+    "GATEWAY_RELAY_URL=wss://relay.example.com/relay\nGATEWAY_RELAY_PLATFORMS=discord\n",
+    { mode: 0o600 },
+  );
+});
+afterEach(async () => {
+  await rm(home, { recursive: true, force: true });
+});
+
+describe("the built bin loads only what a command needs", () => {
+  it("is CommonJS throughout: no ESM files in dist/, no shared chunks", async () => {
+    const files = (await readdir(DIST, { recursive: true })).filter((f) => /\.[cm]?js$/.test(f));
+    expect(files.filter((f) => !f.endsWith(".cjs"))).toEqual([]);
+    expect(files.filter((f) => /chunk|lockfile/.test(f))).toEqual([]);
+  });
+
+  it("help loads the command tree alone", () => {
+    expect(loadedBy(["--help"], home)).toEqual({ files: ["cli.cjs"], code: 0 });
+    expect(loadedBy(["gateway", "enroll", "--help"], home)).toEqual({
+      files: ["cli.cjs"],
+      code: 0,
+    });
+  });
+
+  it("gateway status without a config.yaml never loads the YAML parser; with one it does", async () => {
+    expect(loadedBy(["gateway", "status"], home)).toEqual({
+      files: ["cli.cjs", "gateway/status.cjs", "home/home.cjs"],
+      code: 0,
+    });
+    await writeFile(join(home, "config.yaml"), "gateway:\n  relay_id: gw-yaml\n");
+    expect(loadedBy(["gateway", "status"], home)).toEqual({
+      files: ["cli.cjs", "config-yaml.cjs", "gateway/status.cjs", "home/home.cjs"],
+      code: 0,
+    });
+  });
+});
