@@ -1,8 +1,8 @@
 // The command tree. `run()` never throws and never calls process.exit: it returns the exit
 // status (0 ok, 1 failure, 2 usage, 130 interrupted) so it can run in-process under test.
 // Command bodies are imported on demand (start-up time: bench/cli-startup.mjs).
-import { COMPLETION_SHELLS } from "@hermes/cli-completion/shells";
-import { Argument, Command, CommanderError } from "commander";
+import { COMPLETION_SHELLS, suggestValues } from "@hermes/cli-completion/shells";
+import { Argument, Command, CommanderError, Option } from "commander";
 import type { CliContext } from "./context.js";
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./errors.js";
 import type { PhotonApi, PhotonStore } from "./photon/ports.js";
@@ -24,6 +24,12 @@ export interface CommandDeps {
   /** The Photon API client and the Photon view of the store. */
   photon(): Promise<{ api: PhotonApi; pstore: PhotonStore }>;
 }
+
+/**
+ * What shell completion offers after `gateway enroll --platform`: the platforms of the relay
+ * contract's reference descriptors. Not enforced: a connector may front any platform.
+ */
+const RELAY_PLATFORM_SUGGESTIONS = ["discord", "slack", "telegram"];
 
 /** `--json` with the same description on every command that prints data. */
 export function withJsonOption(command: Command): Command {
@@ -76,10 +82,14 @@ function addGatewayCommands(program: Command, deps: CommandDeps): void {
         "--allow-insecure-http",
         "allow sending credentials over plain http:// to a non-loopback host",
       )
-      .option(
-        "--platform <name>",
-        "a platform the relay fronts, e.g. discord (repeatable; stored as GATEWAY_RELAY_PLATFORMS)",
-        (v: string, p: string[] = []) => [...p, v],
+      .addOption(
+        suggestValues(
+          new Option(
+            "--platform <name>",
+            "a platform the relay fronts, e.g. discord (repeatable; stored as GATEWAY_RELAY_PLATFORMS)",
+          ).argParser((v: string, p: string[] = []) => [...p, v]),
+          RELAY_PLATFORM_SUGGESTIONS,
+        ),
       )
       .option("--force", "replace an existing enrollment without asking"),
   ).action(

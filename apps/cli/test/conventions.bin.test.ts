@@ -169,6 +169,22 @@ describe("hermes completion <bash|zsh|fish>", () => {
     );
   });
 
+  it("bash: a flag's value completes to its known values, else to nothing", async () => {
+    const r = await runBin(["completion", "bash"]);
+    expect(r.code).toBe(0);
+    expect(bashComplete(r.stdout, "hermes gateway enroll --platform ")).toEqual([
+      "discord",
+      "slack",
+      "telegram",
+    ]);
+    expect(bashComplete(r.stdout, "hermes gateway enroll --platform t")).toEqual(["telegram"]);
+    // A token or URL cannot be guessed: nothing rather than the command's flags.
+    expect(bashComplete(r.stdout, "hermes gateway enroll --token ")).toEqual([]);
+    expect(bashComplete(r.stdout, "hermes gateway enroll --platform slack --for")).toEqual([
+      "--force",
+    ]);
+  });
+
   it("zsh: a #compdef script with one case per command path (syntax-checked by zsh -n when zsh is installed)", async () => {
     const r = await runBin(["completion", "zsh"]);
     expect(r.code).toBe(0);

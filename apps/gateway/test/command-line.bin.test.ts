@@ -187,6 +187,10 @@ describe("hermes-gateway completion <bash|zsh|fish>", () => {
     expect(bashComplete(r.out, "hermes-gateway completion ")).toEqual(
       expect.arrayContaining(["bash", "zsh", "fish"]),
     );
+    // A flag's value: its known values, else nothing.
+    expect(bashComplete(r.out, "hermes-gateway dev --platform ")).toEqual(["relay", "imessage"]);
+    expect(bashComplete(r.out, "hermes-gateway dev --agent ")).toEqual(["echo"]);
+    expect(bashComplete(r.out, "hermes-gateway dev-connector --port ")).toEqual([]);
   });
 
   it("zsh: a #compdef script with one case per command path (zsh -n when zsh is installed)", () => {
