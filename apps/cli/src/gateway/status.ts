@@ -41,13 +41,14 @@ export interface StatusOptions {
 
 const DEFAULT_CHECK_TIMEOUT_MS = 15_000;
 
-interface ResolvedStatus {
+export interface ResolvedStatus {
   status: RelayStatus;
   link: RelayLinkSettings;
   loaded: LoadedSettings;
 }
 
-async function resolveStatus(ctx: CliContext, store: HomeStore): Promise<ResolvedStatus> {
+/** The relay status and the settings layers it was resolved from (`hermes doctor` checks the rest of them). */
+export async function resolveStatus(ctx: CliContext, store: HomeStore): Promise<ResolvedStatus> {
   const loaded = await loadSettings(ctx, store);
   const problems: string[] = loaded.configError ? [loaded.configError.message] : [];
   const link = resolveRelayLink(loaded.settings, {
@@ -78,11 +79,6 @@ async function resolveStatus(ctx: CliContext, store: HomeStore): Promise<Resolve
     canStart: problems.length === 0,
   };
   return { status, link, loaded };
-}
-
-/** The relay link exactly as `hermes-gateway run` resolves it; an invalid value is reported and shown as unset. */
-export async function relayStatus(ctx: CliContext, store: HomeStore): Promise<RelayStatus> {
-  return (await resolveStatus(ctx, store)).status;
 }
 
 function timeoutOf(raw: string | undefined): number {
