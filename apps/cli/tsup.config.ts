@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { bundledBinConfig } from "@hermes/tsup-config";
 import type { Options } from "tsup";
@@ -70,6 +71,24 @@ const commanderWithoutChildProcess: NonNullable<Options["esbuildPlugins"]>[numbe
   },
 };
 
+const picocolorsWithoutStdoutProbe: NonNullable<Options["esbuildPlugins"]>[number] = {
+  // picocolors computes a module-level default (`isColorSupported`) from process.stdout.isTTY
+  // when it is loaded, which creates process.stdout (the stream stack: a measurable share of
+  // start-up) even for a command that prints nothing. The CLI never uses that default: colour
+  // is decided per stream with createColors(enabled) (src/ui/colors.ts). The probe is replaced
+  // by `false`; a picocolors whose source no longer matches fails the build.
+  name: "picocolors-without-stdout-probe",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]picocolors[\\/]picocolors\.js$/ }, async (args) => {
+      const probe = '((p.stdout || {}).isTTY && env.TERM !== "dumb")';
+      const source = await readFile(args.path, "utf8");
+      if (!source.includes(probe))
+        return { errors: [{ text: `${args.path}: the stdout probe to replace was not found` }] };
+      return { contents: source.replace(probe, "false"), loader: "js" };
+    });
+  },
+};
+
 const commandTree = bundledBinConfig(
   { cli: "src/cli.ts" },
   {
@@ -81,6 +100,7 @@ const commandTree = bundledBinConfig(
     clean: false,
     esbuildPlugins: [
       commanderWithoutChildProcess,
+      picocolorsWithoutStdoutProbe,
       {
         name: "command-bodies-external",
         setup(build) {
@@ -145,7 +165,7 @@ const commandBodies = bundledBinConfig(
     clean: false,
     // CommonJS has a real `require` for the builtins (no banner).
     banner: {},
-    esbuildPlugins: [yamlBuild],
+    esbuildPlugins: [yamlBuild, picocolorsWithoutStdoutProbe],
   },
 );
 

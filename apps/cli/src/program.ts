@@ -47,6 +47,11 @@ function createRoot(ctx: CliContext): Command {
       .configureOutput({
         writeOut: (s) => ctx.stdout.write(s),
         writeErr: (s) => ctx.stderr.write(s),
+        // Asked of ctx's streams, not process.stdout (which commander would create for it).
+        getOutHelpWidth: () => ctx.stdout.columns ?? 80,
+        getErrHelpWidth: () => ctx.stderr.columns ?? 80,
+        getOutHasColors: () => false,
+        getErrHasColors: () => false,
         // Parse errors are printed by run(), in the same style as every other error.
         outputError: () => undefined,
       })

@@ -12,27 +12,38 @@ const DIST = join(BIN, "..");
 
 /** The files of dist/ the bin loaded (all CommonJS: see the first test) and its exit code. */
 function loadedBy(args: string[], home: string): { files: string[]; code: number | null } {
+  const { files, code } = run(args, home);
+  return { files, code };
+}
+
+function run(args: string[], home: string) {
   const r = spawnSync(process.execPath, ["--require", preload, BIN, ...args], {
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HERMES_HOME: home },
     encoding: "utf8",
   });
-  const line = r.stderr.split("\n").find((l) => l.startsWith("LOADED "));
-  const files = (JSON.parse(line?.slice(7) ?? "[]") as string[])
+  const line = (tag: string) => r.stderr.split("\n").find((l) => l.startsWith(`${tag} `)) ?? "";
+  const files = (JSON.parse(line("LOADED").slice(7) || "[]") as string[])
     .filter((f) => f.startsWith(DIST))
     .map((f) => relative(DIST, f))
     .sort();
-  return { files, code: r.status };
+  const builtins = JSON.parse(line("BUILTINS").slice(9) || "[]") as string[];
+  return { files, builtins, code: r.status, stdout: r.stdout };
 }
 
 let home: string;
 let preload: string;
 beforeEach(async () => {
   home = await mkdtemp(join(tmpdir(), "hermes-loading-"));
-  // Reports, at exit, every module file in the CommonJS cache.
+  // Reports, at exit, every module file in the CommonJS cache and the Node builtins loaded.
   preload = join(home, "report-loaded.cjs");
   await writeFile(
     preload,
-    'process.on("exit", () => process._rawDebug("LOADED " + JSON.stringify(Object.keys(require.cache))));\n',
+    [
+      'process.on("exit", () => {',
+      '  process._rawDebug("LOADED " + JSON.stringify(Object.keys(require.cache)));',
+      '  process._rawDebug("BUILTINS " + JSON.stringify(process.moduleLoadList));',
+      "});",
+    ].join("\n"),
   );
   await writeFile(
     join(home, ".env"),
@@ -57,6 +68,19 @@ describe("the built bin loads only what a command needs", () => {
       files: ["cli.cjs"],
       code: 0,
     });
+  });
+
+  it("prints through the file descriptor: no stream (nor node:tty) for a pipe, output intact", () => {
+    for (const args of [["--help"], ["gateway", "status"], ["completion", "bash"]]) {
+      const r = run(args, home);
+      expect(r.code).toBe(0);
+      expect(r.stdout.length).toBeGreaterThan(100);
+      expect(r.builtins).not.toContain("NativeModule stream");
+      expect(r.builtins).not.toContain("NativeModule tty");
+    }
+    expect(run(["completion", "bash"], home).stdout).toMatch(
+      /\ncomplete -F _hermes_completion hermes\n$/,
+    );
   });
 
   it("gateway status without a config.yaml never loads the YAML parser; with one it does", async () => {
