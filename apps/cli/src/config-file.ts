@@ -2,7 +2,7 @@
 // `hermes-gateway run` (env → $HERMES_HOME/.env → config.yaml → default, values trimmed).
 // `.env` is read through the store (credential-store's reader); config.yaml as text, parsed by
 // @hermes/settings, whose YAML errors never quote the file.
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import {
   GATEWAY_SECRET_KEYS,
   relaySettings,
@@ -35,7 +35,9 @@ export async function loadSettings(
   const dotenv = await store.readEnvFile();
   let yamlText: string | null;
   try {
-    yamlText = await readFile(store.configPath, "utf8");
+    // Synchronous, like the store's readers: the thread pool an async read starts costs more
+    // start-up than reading a small file (BENCH.md).
+    yamlText = readFileSync(store.configPath, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
       throw new CliError(
