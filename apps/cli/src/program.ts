@@ -58,11 +58,12 @@ function createRoot(ctx: CliContext): Command {
   );
 }
 
-function addGatewayCommands(program: Command, deps: CommandDeps): void {
+function addGatewayCommands(program: Command, deps: CommandDeps, populate: boolean): void {
   const { ctx, lazyAction, store } = deps;
   const gateway = program
     .command("gateway")
     .description("relay gateway: enroll with a connector, show the relay configuration");
+  if (!populate) return;
   withJsonOption(
     gateway
       .command("enroll")
@@ -131,11 +132,12 @@ function addGatewayCommands(program: Command, deps: CommandDeps): void {
   );
 }
 
-function addPhotonCommands(program: Command, deps: CommandDeps): void {
+function addPhotonCommands(program: Command, deps: CommandDeps, populate: boolean): void {
   const { ctx, lazyAction, store, photon: photonDeps } = deps;
   const photon = program
     .command("photon")
     .description("Photon iMessage: log in, set up a project, manage webhooks");
+  if (!populate) return;
   photon
     .command("login")
     .description("log in to the Photon dashboard with the device flow and store the token")
@@ -321,7 +323,23 @@ function wantsJson(argv: readonly string[]): boolean {
   return (end === -1 ? argv : argv.slice(0, end)).includes("--json");
 }
 
-export function buildProgram(ctx: CliContext, setAction: (a: Action) => void): Command {
+/**
+ * The command groups whose subcommands `argv` may reach: a group named anywhere in it (a
+ * superset: a flag's value that happens to be a group name only builds more), every group for
+ * `completion` (its script covers the whole tree). The others are built as their root-help
+ * lines only (name and description, which is all `hermes --help` shows of them): building
+ * every subcommand and option is a measurable share of start-up (bench/cli-startup.mjs).
+ */
+export function groupsReached(argv: readonly string[]): "all" | ReadonlySet<string> {
+  return argv.includes("completion") ? "all" : new Set(argv);
+}
+
+export function buildProgram(
+  ctx: CliContext,
+  setAction: (a: Action) => void,
+  groups: "all" | ReadonlySet<string> = "all",
+): Command {
+  const populate = (name: string) => groups === "all" || groups.has(name);
   const store = async (): Promise<HomeStore> =>
     (await import("./home/home.js")).createHomeStore(ctx.env, await ctx.homedir());
   const deps: CommandDeps = {
@@ -340,8 +358,8 @@ export function buildProgram(ctx: CliContext, setAction: (a: Action) => void): C
     },
   };
   const program = createRoot(ctx);
-  addGatewayCommands(program, deps);
-  addPhotonCommands(program, deps);
+  addGatewayCommands(program, deps, populate("gateway"));
+  addPhotonCommands(program, deps, populate("photon"));
   addDoctorCommand(program, deps);
   addCompletionCommand(program, deps);
   return program;
@@ -349,9 +367,13 @@ export function buildProgram(ctx: CliContext, setAction: (a: Action) => void): C
 
 export async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
   let action: Action | undefined;
-  const program = buildProgram(ctx, (a) => {
-    action = a;
-  });
+  const program = buildProgram(
+    ctx,
+    (a) => {
+      action = a;
+    },
+    groupsReached(argv),
+  );
   // Each command throws its own CommanderError, so the message can point at its own --help.
   let failed: Command | undefined;
   for (const command of allCommands(program)) {
