@@ -1,5 +1,5 @@
-import { spawnSync } from "node:child_process";
 import { Argument, Command, Option } from "commander";
+import { bashComplete } from "@hermes/vitest-config/bash-complete";
 import { describe, expect, it } from "vitest";
 import { COMPLETION_SHELLS, completionScript, suggestValues, UnknownShellError } from "./index.js";
 
@@ -18,20 +18,6 @@ function tree(): Command {
   return program;
 }
 
-/** The words bash offers after typing `line` (the last word is the one being completed). */
-function bashComplete(script: string, line: string): string[] {
-  const words = line.split(" ");
-  const program = `${script}
-COMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")})
-COMP_CWORD=${words.length - 1}
-_tool_completion
-printf '%s\\n' "\${COMPREPLY[@]}"`;
-  const r = spawnSync("bash", ["--norc", "--noprofile", "-c", program], { encoding: "utf8" });
-  expect(r.stderr).toBe("");
-  expect(r.status).toBe(0);
-  return r.stdout.split("\n").filter((w) => w !== "");
-}
-
 describe("completionScript", () => {
   it("bash: one case per visible command path, hidden commands left out, quotes escaped", () => {
     const script = completionScript(tree(), "bash");
@@ -44,15 +30,25 @@ describe("completionScript", () => {
 
   it("bash: a flag's value completes to its choices or suggested values, else to nothing", () => {
     const script = completionScript(tree(), "bash");
-    expect(bashComplete(script, "tool run --format ")).toEqual(["json", "pretty"]);
-    expect(bashComplete(script, "tool run --format p")).toEqual(["pretty"]);
-    expect(bashComplete(script, "tool run --platform ")).toEqual(["discord", "slack"]);
-    expect(bashComplete(script, "tool run --token ")).toEqual([]);
-    expect(bashComplete(script, "tool run --colour ")).toEqual([]);
+    expect(bashComplete(script, "_tool_completion", "tool run --format ")).toEqual([
+      "json",
+      "pretty",
+    ]);
+    expect(bashComplete(script, "_tool_completion", "tool run --format p")).toEqual(["pretty"]);
+    expect(bashComplete(script, "_tool_completion", "tool run --platform ")).toEqual([
+      "discord",
+      "slack",
+    ]);
+    expect(bashComplete(script, "_tool_completion", "tool run --token ")).toEqual([]);
+    expect(bashComplete(script, "_tool_completion", "tool run --colour ")).toEqual([]);
     // After the value, flags again.
-    expect(bashComplete(script, "tool run --format json --pl")).toEqual(["--platform"]);
+    expect(bashComplete(script, "_tool_completion", "tool run --format json --pl")).toEqual([
+      "--platform",
+    ]);
     // A flag without a value does not change what follows it.
-    expect(bashComplete(script, "tool --quiet ")).toEqual(expect.arrayContaining(["pick", "run"]));
+    expect(bashComplete(script, "_tool_completion", "tool --quiet ")).toEqual(
+      expect.arrayContaining(["pick", "run"]),
+    );
   });
 
   it("zsh and fish carry the same values", () => {

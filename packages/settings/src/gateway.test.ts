@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { SettingsError } from "./errors.js";
 import { DEFAULT_REACTION_PLATFORMS, resolveGatewaySettings } from "./gateway.js";
 import { GATEWAY_SECRET_KEYS } from "./secret-keys.js";
 import { SettingsSource } from "./source.js";
@@ -8,16 +7,6 @@ const source = (env: Record<string, string>, yamlText: string | null = null) =>
   new SettingsSource({ env, dotenv: null, yamlText, secretKeys: GATEWAY_SECRET_KEYS });
 const resolve = (env: Record<string, string>, yamlText: string | null = null) =>
   resolveGatewaySettings(source(env, yamlText), { hostname: "box", env });
-
-function errorOf(read: () => unknown): SettingsError {
-  try {
-    read();
-  } catch (e) {
-    if (e instanceof SettingsError) return e;
-    throw e;
-  }
-  throw new Error("expected a SettingsError");
-}
 
 describe("resolveGatewaySettings", () => {
   it("defaults: echo agent, no listeners, bounded queues, reactions on discord and slack", () => {
@@ -31,25 +20,24 @@ describe("resolveGatewaySettings", () => {
   });
 
   it("names the key and source of the first refused value", () => {
-    expect(errorOf(() => resolve({ GATEWAY_AGENT: "exec:" })).message).toBe(
+    expect(() => resolve({ GATEWAY_AGENT: "exec:" })).toThrow(
       "Invalid configuration: GATEWAY_AGENT (from env): exec: needs a command, e.g. exec:./my-agent.sh",
     );
-    expect(errorOf(() => resolve({ GATEWAY_HEALTH_PORT: "99999" })).message).toContain(
+    expect(() => resolve({ GATEWAY_HEALTH_PORT: "99999" })).toThrow(
       "GATEWAY_HEALTH_PORT (from env): expected an integer from 0 to 65535",
     );
-    expect(errorOf(() => resolve({}, "gateway:\n  max_queued_per_session: 0\n")).message).toContain(
+    expect(() => resolve({}, "gateway:\n  max_queued_per_session: 0\n")).toThrow(
       "gateway.max_queued_per_session (from config.yaml)",
     );
-    expect(errorOf(() => resolve({}, "gateway: [\n")).code).toBe("SETTINGS_YAML_INVALID");
+    expect(() => resolve({}, "gateway: [\n")).toThrow(
+      "config.yaml (from config.yaml): not valid YAML",
+    );
   });
 
   it("scrubs every secret the source holds from the error", () => {
     const secret = "webhook-secret-7f3a9c";
-    const level = errorOf(() =>
-      resolve({ PHOTON_WEBHOOK_SECRET: secret, GATEWAY_LOG_LEVEL: secret }),
+    expect(() => resolve({ PHOTON_WEBHOOK_SECRET: secret, GATEWAY_LOG_LEVEL: secret })).toThrow(
+      /^Invalid configuration: GATEWAY_LOG_LEVEL \(from env\): expected one of [^"]*, got "<hidden>"$/,
     );
-    expect(level.message).toContain("GATEWAY_LOG_LEVEL (from env)");
-    expect(level.message).toContain("<hidden>");
-    expect(level.message).not.toContain(secret);
   });
 });
