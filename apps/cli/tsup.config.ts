@@ -90,11 +90,14 @@ const picocolorsWithoutStdoutProbe: NonNullable<Options["esbuildPlugins"]>[numbe
 };
 
 const commandTree = bundledBinConfig(
-  { cli: "src/cli.ts" },
+  // The bin (`--version`, then the loader) and the tree it loads through a V8 code cache
+  // (src/code-cache.ts): two self-contained files.
+  { cli: "src/cli.ts", main: "src/main.ts" },
   {
     ...shared,
     format: ["cjs"],
-    // CommonJS has a real `require` (the preset's createRequire banner is for ESM).
+    // CommonJS has a real `require` (the preset's createRequire banner is for ESM). The loader
+    // drops the `#!` line of main.cjs (it would not parse inside its function wrapper).
     banner: { js: "#!/usr/bin/env node" },
     // Two configs build into one dist/: the package's build script empties it first.
     clean: false,

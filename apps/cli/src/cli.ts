@@ -1,5 +1,8 @@
 // The `hermes` executable. Kept tiny so start-up stays close to `node -e 0`: `--version` is
 // answered here, everything else evaluates the command tree (bench/cli-startup.mjs).
+import { join } from "node:path";
+import { requireWithCodeCache } from "./code-cache.js";
+import type * as Main from "./main.js";
 import { standardStream } from "./ui/standard-stream.js";
 
 declare const __HERMES_CLI_VERSION__: string;
@@ -11,8 +14,11 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
   // `hermes --version | true`: a closed pipe is not an error (see ui/standard-stream.ts).
   standardStream(1, () => process.stdout).write(`${version}\n`);
 } else {
-  // No top-level await: this entry is built as CommonJS (see tsup.config.ts).
-  void import("./main.js").then(async ({ main }) => {
-    process.exitCode = await main(argv, version);
+  // The command tree is dist/main.cjs beside this file (tsup.config.ts), compiled through a
+  // V8 code cache. This entry only ever runs as the built CommonJS bin, where `__dirname` and
+  // `require` are the module's own.
+  const { main } = requireWithCodeCache(join(__dirname, "main.cjs"), require) as typeof Main;
+  void main(argv, version).then((code) => {
+    process.exitCode = code;
   });
 }

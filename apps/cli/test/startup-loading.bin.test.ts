@@ -2,7 +2,7 @@
 // check the structure it relies on, not timing): the command tree alone for help, one body per
 // command, and the YAML parser only when a config.yaml exists.
 import { spawnSync } from "node:child_process";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -62,6 +62,8 @@ describe("the built bin loads only what a command needs", () => {
     expect(files.filter((f) => /chunk|lockfile/.test(f))).toEqual([]);
   });
 
+  // main.cjs (the command tree) is compiled through the code cache, not `require`d: it is in
+  // no require.cache, so "cli.cjs" alone stands for the bin and the tree.
   it("help loads the command tree alone", () => {
     expect(loadedBy(["--help"], home)).toEqual({ files: ["cli.cjs"], code: 0 });
     expect(loadedBy(["gateway", "enroll", "--help"], home)).toEqual({
@@ -81,6 +83,23 @@ describe("the built bin loads only what a command needs", () => {
     expect(run(["completion", "bash"], home).stdout).toMatch(
       /\ncomplete -F _hermes_completion hermes\n$/,
     );
+  });
+
+  it("compiles the tree through a V8 code cache beside it: written by a start, used by the next, a bad one replaced", async () => {
+    const { codeCachePath } = await import("../src/code-cache.js");
+    const cache = codeCachePath(join(DIST, "main.cjs"));
+    expect(run(["--help"], home).code).toBe(0);
+    const written = await stat(cache);
+    expect(written.size).toBeGreaterThan(1000);
+    // Accepted: the next start leaves it as it is.
+    expect(run(["--help"], home).code).toBe(0);
+    expect((await stat(cache)).mtimeMs).toBe(written.mtimeMs);
+    // One V8 cannot use (garbage, or another Node's) is ignored and replaced.
+    await writeFile(cache, "not a code cache");
+    const r = run(["--help"], home);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: hermes/);
+    expect((await readFile(cache)).toString("latin1")).not.toBe("not a code cache");
   });
 
   it("gateway status without a config.yaml never loads the YAML parser; with one it does", async () => {
