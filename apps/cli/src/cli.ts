@@ -1,7 +1,6 @@
 // The `hermes` executable. Kept tiny so start-up stays close to `node -e 0`: `--version` is
 // answered here, everything else evaluates the command tree (bench/cli-startup.mjs).
-import { join } from "node:path";
-import { requireWithCodeCache } from "./code-cache.js";
+import { bundleRequire } from "./code-cache.js";
 import type * as Main from "./main.js";
 import { standardStream } from "./ui/standard-stream.js";
 
@@ -14,10 +13,10 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
   // `hermes --version | true`: a closed pipe is not an error (see ui/standard-stream.ts).
   standardStream(1, () => process.stdout).write(`${version}\n`);
 } else {
-  // The command tree is dist/main.cjs beside this file (tsup.config.ts), compiled through a
-  // V8 code cache. This entry only ever runs as the built CommonJS bin, where `__dirname` and
-  // `require` are the module's own.
-  const { main } = requireWithCodeCache(join(__dirname, "main.cjs"), require) as typeof Main;
+  // The command tree is dist/main.cjs beside this file (tsup.config.ts); it and the bodies it
+  // requires are compiled through V8 code caches. This entry only ever runs as the built
+  // CommonJS bin, where `__dirname` and `require` are the module's own.
+  const { main } = bundleRequire(__dirname, require)("./main.cjs") as typeof Main;
   void main(argv, version).then((code) => {
     process.exitCode = code;
   });

@@ -1,5 +1,6 @@
-// Loads the command tree (dist/main.cjs) with a V8 code cache kept beside it. Compiling the
-// tree is the largest single cost of a command's start-up (bench/cli-startup.mjs), and Node 20
+// Loads the command tree (dist/main.cjs) and the command bodies it requires with a V8 code
+// cache kept beside each file. Compiling them is the largest single cost of a command's
+// start-up (bench/cli-startup.mjs), and Node 20
 // has no module compile cache of its own (`module.enableCompileCache` is Node 22). The first
 // start compiles as usual and, at exit, writes what V8 compiled; later starts hand it back to
 // V8, which checks it against its version and flags and ignores a cache it cannot use.
@@ -9,7 +10,7 @@
 // version, the architecture and the file's size and modification time, so a rebuilt or
 // upgraded tree never meets a cache made for other bytes.
 import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 
 /** The file's cache path: `.main.cjs.<node>-<arch>-<size>-<mtime>.v8cache` beside it. */
 export function codeCachePath(file: string): string {
@@ -18,12 +19,39 @@ export function codeCachePath(file: string): string {
   return join(dirname(file), `.${basename(file)}.${key}.v8cache`);
 }
 
+type BundleRequire = (id: string) => unknown;
+
 /**
- * `require(file)` for a self-contained CommonJS bundle whose `require` calls resolve like
- * `parentRequire`'s (the bin's, in the same folder), compiled through the code cache. Any
- * problem with the cache (missing, rejected, unwritable) only means compiling without it.
+ * A `require` for the bin's own bundles: `./` and `../` paths (the tree, the command bodies,
+ * the YAML parser: self-contained CommonJS files that require only each other and Node
+ * builtins) are compiled through their code caches and evaluated once each; anything else
+ * (a builtin) goes to `parentRequire`. Any problem with a cache (missing, rejected,
+ * unwritable) only means compiling without it.
  */
-export function requireWithCodeCache(file: string, parentRequire: NodeJS.Require): unknown {
+export function bundleRequire(dir: string, parentRequire: NodeJS.Require): BundleRequire {
+  const loaded = new Map<string, { exports: unknown }>();
+  const requireFrom =
+    (from: string): BundleRequire =>
+    (id) => {
+      if (!id.startsWith("./") && !id.startsWith("../")) return parentRequire(id);
+      const file = resolve(from, id);
+      let module = loaded.get(file);
+      if (module === undefined) {
+        module = { exports: {} };
+        loaded.set(file, module);
+        try {
+          evaluate(file, module, requireFrom(dirname(file)));
+        } catch (e) {
+          loaded.delete(file); // as Node's loader does: a failed load is not cached
+          throw e;
+        }
+      }
+      return module.exports;
+    };
+  return requireFrom(dir);
+}
+
+function evaluate(file: string, module: { exports: unknown }, require: BundleRequire): void {
   const vm = process.getBuiltinModule("node:vm");
   const text = readFileSync(file, "utf8");
   // A `#!` line (the build gives every file of the bin's bundle one) is blanked, not removed,
@@ -55,14 +83,12 @@ export function requireWithCodeCache(file: string, parentRequire: NodeJS.Require
       }
     });
   }
-  const module = { exports: {} as unknown };
   const wrapper = script.runInThisContext() as (
     exports: unknown,
-    require: NodeJS.Require,
+    require: BundleRequire,
     module: { exports: unknown },
     filename: string,
     dirname: string,
   ) => void;
-  wrapper.call(module.exports, module.exports, parentRequire, module, file, dirname(file));
-  return module.exports;
+  wrapper.call(module.exports, module.exports, require, module, file, dirname(file));
 }

@@ -34,13 +34,21 @@ let home: string;
 let preload: string;
 beforeEach(async () => {
   home = await mkdtemp(join(tmpdir(), "hermes-loading-"));
-  // Reports, at exit, every module file in the CommonJS cache and the Node builtins loaded.
+  // Reports, at exit, every .cjs file read (by Node's loader or the bin's code-cache loader,
+  // both through fs.readFileSync) and the Node builtins loaded.
   preload = join(home, "report-loaded.cjs");
   await writeFile(
     preload,
     [
+      'const fs = require("node:fs");',
+      "const read = new Set();",
+      "const readFileSync = fs.readFileSync;",
+      "fs.readFileSync = function (path, ...rest) {",
+      '  if (typeof path === "string" && path.endsWith(".cjs")) read.add(path);',
+      "  return readFileSync.call(this, path, ...rest);",
+      "};",
       'process.on("exit", () => {',
-      '  process._rawDebug("LOADED " + JSON.stringify(Object.keys(require.cache)));',
+      '  process._rawDebug("LOADED " + JSON.stringify([...read]));',
       '  process._rawDebug("BUILTINS " + JSON.stringify(process.moduleLoadList));',
       "});",
     ].join("\n"),
@@ -62,12 +70,10 @@ describe("the built bin loads only what a command needs", () => {
     expect(files.filter((f) => /chunk|lockfile/.test(f))).toEqual([]);
   });
 
-  // main.cjs (the command tree) is compiled through the code cache, not `require`d: it is in
-  // no require.cache, so "cli.cjs" alone stands for the bin and the tree.
   it("help loads the command tree alone", () => {
-    expect(loadedBy(["--help"], home)).toEqual({ files: ["cli.cjs"], code: 0 });
+    expect(loadedBy(["--help"], home)).toEqual({ files: ["cli.cjs", "main.cjs"], code: 0 });
     expect(loadedBy(["gateway", "enroll", "--help"], home)).toEqual({
-      files: ["cli.cjs"],
+      files: ["cli.cjs", "main.cjs"],
       code: 0,
     });
   });
@@ -85,7 +91,7 @@ describe("the built bin loads only what a command needs", () => {
     );
   });
 
-  it("compiles the tree through a V8 code cache beside it: written by a start, used by the next, a bad one replaced", async () => {
+  it("compiles the tree and the bodies through V8 code caches beside them: written by a start, used by the next, a bad one replaced", async () => {
     const { codeCachePath } = await import("../src/code-cache.js");
     const cache = codeCachePath(join(DIST, "main.cjs"));
     expect(run(["--help"], home).code).toBe(0);
@@ -94,6 +100,11 @@ describe("the built bin loads only what a command needs", () => {
     // Accepted: the next start leaves it as it is.
     expect(run(["--help"], home).code).toBe(0);
     expect((await stat(cache)).mtimeMs).toBe(written.mtimeMs);
+    // A body's too.
+    expect(run(["gateway", "status"], home).code).toBe(0);
+    expect((await stat(codeCachePath(join(DIST, "gateway", "status.cjs")))).size).toBeGreaterThan(
+      100,
+    );
     // One V8 cannot use (garbage, or another Node's) is ignored and replaced.
     await writeFile(cache, "not a code cache");
     const r = run(["--help"], home);
@@ -104,12 +115,12 @@ describe("the built bin loads only what a command needs", () => {
 
   it("gateway status without a config.yaml never loads the YAML parser; with one it does", async () => {
     expect(loadedBy(["gateway", "status"], home)).toEqual({
-      files: ["cli.cjs", "gateway/status.cjs", "home/home.cjs"],
+      files: ["cli.cjs", "gateway/status.cjs", "home/home.cjs", "main.cjs"],
       code: 0,
     });
     await writeFile(join(home, "config.yaml"), "gateway:\n  relay_id: gw-yaml\n");
     expect(loadedBy(["gateway", "status"], home)).toEqual({
-      files: ["cli.cjs", "config-yaml.cjs", "gateway/status.cjs", "home/home.cjs"],
+      files: ["cli.cjs", "config-yaml.cjs", "gateway/status.cjs", "home/home.cjs", "main.cjs"],
       code: 0,
     });
   });
