@@ -10,7 +10,6 @@
 import { loadProjectCredentials } from "@hermes/credential-store";
 import {
   PhotonChannel,
-  PhotonSendError,
   type PhotonChannelHealth,
   type PhotonChannelOptions,
   type PhotonInboundMessage,
@@ -30,6 +29,7 @@ import { journalPath, recordTurnEnd, TurnJournal } from "../turns/journal.js";
 import type { ChatOutbound } from "../reply/chat-outbound.js";
 import type { TurnScheduler } from "../turns/scheduler.js";
 import { toAgentEvent, type PhotonAgentEvent } from "./agent-event.js";
+import { photonChatOutbound } from "./outbound.js";
 import { startPhotonWebhookReceiver, type PhotonWebhookReceiver } from "./webhook-receiver.js";
 
 /** A turn still running after this long shows the typing indicator. */
@@ -91,41 +91,13 @@ export class PhotonRuntime {
     };
   }
 
-  /**
-   * The chat's outbound for the shared turn pipeline: text replies through the channel (split at
-   * the iMessage cap by the channel, paced, an ambiguous send never resent). No streaming by edits,
-   * no other ops or uploads: the pipeline's typing and reactions stay off here, the runtime shows
-   * its own (typing after 1 s, PHOTON_WORKING_TAPBACKS).
-   */
   #outbound(event: PhotonAgentEvent): ChatOutbound {
-    const channel = this.#channel;
-    const metrics = this.#opts.metrics;
-    return {
-      capabilities: {
-        platform: PHOTON_PLATFORM,
-        maxMessageLength: Number.MAX_SAFE_INTEGER,
-        lenUnit: "chars",
-        supports: () => false,
-        streaming: false,
-      },
-      async send(text) {
-        try {
-          await channel.sendText(event.source.chat_id, text);
-          metrics().outbound("ok");
-          return null;
-        } catch (error) {
-          const ambiguous = error instanceof PhotonSendError && error.code === "ambiguous";
-          metrics().outbound(ambiguous ? "ambiguous" : "failed");
-          throw error;
-        }
-      },
-      action: async () => ({ success: false, unsupported: true, error: "not offered on iMessage" }),
-      upload: async () => ({
-        ok: false,
-        code: "MEDIA_FILE",
-        message: "uploads are not offered on iMessage",
-      }),
-    };
+    return photonChatOutbound({
+      channel: this.#channel,
+      chatId: event.source.chat_id,
+      platform: PHOTON_PLATFORM,
+      metrics: this.#opts.metrics,
+    });
   }
 
   /** Loads the project credentials, opens the journal, starts the channel (and the SDK). */
@@ -162,6 +134,7 @@ export class PhotonRuntime {
       allowedUsers: c.photon.allowedUsers.value,
       groupsRequireMention: c.photon.requireMention.value,
       sendReadReceipts: c.photon.readReceipts.value,
+      markdown: c.photon.markdown.value,
       imessageAddress: c.photon.imessageAddress.value,
       inbound: c.photon.webhookPort.value === null ? "stream" : "webhook",
       // Without the journal (dev) nothing is kept across runs, so neither is the channel's state.
@@ -170,6 +143,7 @@ export class PhotonRuntime {
       watch: { silenceTimeoutMs: c.photon.silenceTimeoutMs.value, ...opts.channel?.watch },
       ...(opts.channel?.sendQueue ? { sendQueue: opts.channel.sendQueue } : {}),
       logger: {
+        debug: (m: string) => channelLog.debug(m),
         info: (m: string) => channelLog.info(m),
         warn: (m: string) => channelLog.warn(m),
         error: (m: string) => channelLog.error(m),
