@@ -5,7 +5,7 @@
 // files on disk, exit codes.
 import { spawnSync } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SpectrumFake } from "@hermes/photon-channel/testing";
@@ -130,6 +130,120 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
       expect(metrics).toContain('hermes_gateway_photon_stream_state{state="live"} 1');
       expect(metrics).toMatch(/^hermes_gateway_photon_denied_total [1-9]/m);
       expect(metrics).toContain('hermes_gateway_turns_total{outcome="replied"} 1');
+      expect(await gw.stop("SIGTERM", 60_000)).toBe(0);
+    },
+  );
+
+  it(
+    "sends the agent's media through the SDK (a file and its caption, a voice note), renders its markdown, sends a missing file's caption as text, and marks the chat read",
+    { timeout: 180_000 },
+    async () => {
+      const { fake: f, env } = await startFake();
+      const dir = tempDir("gw-photon-agent-");
+      const chart = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 31) % 256));
+      // An MPEG-4 audio header: iMessage plays it as a voice message without conversion.
+      const voiceNote = Buffer.concat([
+        Buffer.from([0, 0, 0, 0x20]),
+        Buffer.from("ftypM4A "),
+        chart,
+      ]);
+      writeFileSync(join(dir, "chart.png"), chart);
+      writeFileSync(join(dir, "note.m4a"), voiceNote);
+      const reply = [
+        { type: "message", text: "**Here** is the [report](https://example.com/r_1):" },
+        { type: "media", path: join(dir, "chart.png"), kind: "image", caption: "_Q3_ chart" },
+        { type: "media", path: join(dir, "note.m4a"), kind: "voice" },
+        { type: "media", path: join(dir, "gone.pdf"), kind: "document", caption: "PDF to follow" },
+      ];
+      writeFileSync(join(dir, "reply.ndjson"), reply.map((e) => JSON.stringify(e)).join("\n"));
+      const gw = gateway(f, env, tempDir("gw-photon-"), {
+        GATEWAY_AGENT: `exec:cat >/dev/null; cat '${join(dir, "reply.ndjson")}'`,
+        GATEWAY_AGENT_OUTPUT: "ndjson",
+        PHOTON_READ_RECEIPTS: "1",
+      });
+      await gw.waitForLog(
+        (l) => l.msg === "photon iMessage channel running",
+        "the channel running",
+        90_000,
+      );
+      await f.waitForStreams(3, 60_000);
+      const chat = `any;-;${USER}`;
+      f.push({ type: "text", from: USER, text: "send me the report" });
+      await gw.waitForLog((l) => l.msg === "replied", "the turn replied", 60_000);
+      expect(
+        f.sends
+          .filter((s) => s.request["chatGuid"] === chat)
+          .map((s) => [s.method, s.request["text"] ?? null]),
+      ).toEqual([
+        ["SendTextMessage", "Here is the report (https://example.com/r_1):"],
+        ["SendAttachmentMessage", null],
+        ["SendTextMessage", "Q3 chart"],
+        ["SendAttachmentMessage", null],
+        ["SendTextMessage", "PDF to follow"],
+      ]);
+      const attachments = f.attachmentSends.filter((a) => a.chatGuid === chat);
+      expect(attachments.map((a) => [a.fileName, a.isAudioMessage])).toEqual([
+        ["chart.png", false],
+        ["note.m4a", true],
+      ]);
+      expect(attachments[0]?.data.equals(chart)).toBe(true);
+      expect(attachments[1]?.data.equals(voiceNote)).toBe(true);
+      // The missing file: one clear line in the log, and its caption went out as text (above).
+      const missing = await gw.waitForLog(
+        (l) => l.msg === "agent media not uploaded; sending its caption as text",
+        "the missing file logged",
+      );
+      expect(missing).toMatchObject({ code: "MEDIA_FILE" });
+      expect(String(missing["err"])).toContain("gone.pdf");
+      // PHOTON_READ_RECEIPTS: the chat was marked read once the message's turn started.
+      await f.waitForCall((c) => c.method === "MarkChatRead" && c.request["chatGuid"] === chat);
+      expect(f.readMarks).toEqual([chat]);
+      expect(await gw.stop("SIGTERM", 60_000)).toBe(0);
+    },
+  );
+
+  it(
+    "an ambiguous attachment send fails the turn and nothing is sent in its place or after it; PHOTON_MARKDOWN=raw sends text as written",
+    { timeout: 180_000 },
+    async () => {
+      const { fake: f, env } = await startFake();
+      const dir = tempDir("gw-photon-agent-");
+      writeFileSync(join(dir, "doc.pdf"), "%PDF-1.7 body");
+      const reply = [
+        { type: "media", path: join(dir, "doc.pdf"), kind: "document", caption: "*caption*" },
+        { type: "message", text: "**as written**" },
+      ];
+      writeFileSync(join(dir, "reply.ndjson"), reply.map((e) => JSON.stringify(e)).join("\n"));
+      const gw = gateway(f, env, tempDir("gw-photon-"), {
+        GATEWAY_AGENT: `exec:cat >/dev/null; cat '${join(dir, "reply.ndjson")}'`,
+        GATEWAY_AGENT_OUTPUT: "ndjson",
+        PHOTON_MARKDOWN: "raw",
+      });
+      await gw.waitForLog(
+        (l) => l.msg === "photon iMessage channel running",
+        "the channel running",
+        90_000,
+      );
+      await f.waitForStreams(3, 60_000);
+      const chat = `any;-;${USER}`;
+      const sent = () =>
+        f.sends
+          .filter((s) => s.request["chatGuid"] === chat)
+          .map((s) => [s.method, s.outcome, s.request["text"] ?? null]);
+      f.failSendsAmbiguously(1);
+      f.push({ type: "text", from: USER, text: "first" });
+      const failed = await gw.waitForLog((l) => l.msg === "turn failed", "the turn failed", 60_000);
+      expect(failed).toMatchObject({ code: "GATEWAY_SEND_FAILED" });
+      // The file may have arrived: neither it, nor its caption, nor the rest of the reply follows.
+      expect(sent()).toEqual([["SendAttachmentMessage", "ambiguous", null]]);
+      f.push({ type: "text", from: USER, text: "second" });
+      await gw.waitForLog((l) => l.msg === "replied", "the second turn replied", 60_000);
+      expect(sent()).toEqual([
+        ["SendAttachmentMessage", "ambiguous", null],
+        ["SendAttachmentMessage", "ok", null],
+        ["SendTextMessage", "ok", "*caption*"],
+        ["SendTextMessage", "ok", "**as written**"],
+      ]);
       expect(await gw.stop("SIGTERM", 60_000)).toBe(0);
     },
   );

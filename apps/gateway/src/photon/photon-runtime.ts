@@ -88,6 +88,8 @@ export class PhotonRuntime {
       scheduler: opts.scheduler,
       sessionKey: (e) => sessionKeyOf(e),
       outbound: (e) => this.#outbound(e),
+      // A media file that cannot be sent is logged (and its caption goes out as text).
+      reply: { log: opts.log },
     };
   }
 
