@@ -244,6 +244,8 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
         ["SendTextMessage", "ok", "*caption*"],
         ["SendTextMessage", "ok", "**as written**"],
       ]);
+      // Read receipts are off unless PHOTON_READ_RECEIPTS is set.
+      expect(f.readMarks).toEqual([]);
       expect(await gw.stop("SIGTERM", 60_000)).toBe(0);
     },
   );

@@ -398,6 +398,26 @@ describe("PhotonChannel on spectrum-ts against SpectrumFake", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it("markRead(chat, message) marks the chat read through the SDK; an unknown message is a quiet false", async () => {
+    const user = newUser();
+    const pushed = fake.push({ type: "text", from: user, text: "mark me later" });
+    // sendReadReceipts is on in this process: the hand-over marks it once.
+    await fake.waitForCall(
+      (call) => call.method === "MarkChatRead" && call.request["chatGuid"] === pushed.chatGuid,
+    );
+    const marksOfChat = () => fake.readMarks.filter((chat) => chat === pushed.chatGuid).length;
+    expect(marksOfChat()).toBe(1);
+    channel.send({ cmd: "markRead", chatId: pushed.chatGuid, messageId: pushed.messageGuid });
+    expect(
+      await channel.waitFor((l) => l.event === "marked" && l["messageId"] === pushed.messageGuid),
+    ).toMatchObject({ marked: true });
+    channel.send({ cmd: "markRead", chatId: pushed.chatGuid, messageId: "no-such-message" });
+    expect(
+      await channel.waitFor((l) => l.event === "marked" && l["messageId"] === "no-such-message"),
+    ).toMatchObject({ marked: false });
+    expect(marksOfChat()).toBe(2);
+  });
+
   it("never prints the project secret", () => {
     expect(channel.allOutput).not.toContain(fake.projectSecret);
     expect(

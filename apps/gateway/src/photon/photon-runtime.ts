@@ -88,6 +88,12 @@ export class PhotonRuntime {
       scheduler: opts.scheduler,
       sessionKey: (e) => sessionKeyOf(e),
       outbound: (e) => this.#outbound(e),
+      // Called as the turn starts (after any earlier turn of its chat): the moment the message is
+      // read. Not awaited: a receipt never delays or fails the turn.
+      ready: (e) => {
+        if (opts.config.photon.readReceipts.value && e.messageId !== null)
+          void this.#channel.markRead(e.source.chat_id, e.messageId);
+      },
       // A media file that cannot be sent is logged (and its caption goes out as text).
       reply: { log: opts.log },
     };
@@ -135,7 +141,9 @@ export class PhotonRuntime {
       projectSecret: credentials.projectSecret,
       allowedUsers: c.photon.allowedUsers.value,
       groupsRequireMention: c.photon.requireMention.value,
-      sendReadReceipts: c.photon.readReceipts.value,
+      // Read receipts are sent by this runtime when a turn starts (PHOTON_READ_RECEIPTS), not
+      // when the channel hands a message over (it may wait behind its chat's running turn).
+      sendReadReceipts: false,
       markdown: c.photon.markdown.value,
       imessageAddress: c.photon.imessageAddress.value,
       inbound: c.photon.webhookPort.value === null ? "stream" : "webhook",

@@ -838,7 +838,7 @@ export class PhotonChannel {
     }
     // Not awaited: a receipt waiting behind rate-limited sends must not hold up inbound.
     if (event.kind === "message" && this.options.sendReadReceipts)
-      void this.markRead(message as SdkMessage);
+      void this.#sendReadReceipt(message as SdkMessage);
   }
 
   /** Saves each attachment of `event` to the media cache, filling in `path` or saying why not. */
@@ -880,12 +880,30 @@ export class PhotonChannel {
     });
   }
 
-  private async markRead(message: SdkMessage): Promise<void> {
+  /**
+   * Marks the chat read up to an inbound message (the SDK's `message.read()`, i.e.
+   * `ChatService/MarkChatRead`: iMessage read state is per chat). For a host that decides itself
+   * when a message counts as read (a gateway: when its turn starts) rather than `sendReadReceipts`.
+   * Cosmetic: resolves `false` on any failure (logged at debug level), never rejects.
+   */
+  async markRead(chatId: string, messageId: string): Promise<boolean> {
+    try {
+      const message = this.messages.get(messageId) ?? (await this.fetchMessage(chatId, messageId));
+      return await this.#sendReadReceipt(message);
+    } catch (error) {
+      this.log("debug", `photon: could not send a read receipt (${errorName(error)})`);
+      return false;
+    }
+  }
+
+  async #sendReadReceipt(message: SdkMessage): Promise<boolean> {
     try {
       await this.queue.enqueue("read receipt", () => message.read(), { mutating: false });
+      return true;
     } catch (error) {
       // A receipt is presence polish, never a reason to fail the message.
       this.log("debug", `photon: could not send a read receipt (${errorName(error)})`);
+      return false;
     }
   }
 
