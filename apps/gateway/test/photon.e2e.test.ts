@@ -60,6 +60,24 @@ function gateway(
 const repliesTo = (f: SpectrumFake, text: string) =>
   f.sends.filter((s) => s.request["chatGuid"] === `any;-;${USER}` && s.request["text"] === text);
 
+/** Waits until the gateway's channel runs and the SDK's two streams and the watch's are open. */
+async function channelLive(gw: GatewayProcess, f: SpectrumFake): Promise<void> {
+  await gw.waitForLog(
+    (l) => l.msg === "photon iMessage channel running",
+    "the channel running",
+    90_000,
+  );
+  // Before they are open a fresh install has no cursor to catch up from.
+  await f.waitForStreams(3, 60_000);
+}
+
+/** Settings for an `exec:` agent that answers every message with these NDJSON events (protocol v2). */
+function ndjsonAgent(events: readonly Record<string, unknown>[]): Record<string, string> {
+  const file = join(tempDir("gw-photon-agent-"), "reply.ndjson");
+  writeFileSync(file, events.map((e) => JSON.stringify(e)).join("\n"));
+  return { GATEWAY_AGENT: `exec:cat >/dev/null; cat '${file}'`, GATEWAY_AGENT_OUTPUT: "ndjson" };
+}
+
 /** Polls a file the gateway writes (no event crosses the process boundary for it); a hang guard only. */
 async function eventually(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -80,13 +98,7 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
         GATEWAY_HEALTH_PORT: "0",
         PHOTON_WORKING_TAPBACKS: "1",
       });
-      await gw.waitForLog(
-        (l) => l.msg === "photon iMessage channel running",
-        "the channel running",
-        90_000,
-      );
-      // The SDK's two streams and the watch's: before they are open a fresh install has no cursor to catch up from.
-      await f.waitForStreams(3, 60_000);
+      await channelLive(gw, f);
       f.push({ type: "text", from: STRANGER, text: "let me in" });
       const hello = f.push({ type: "text", from: USER, text: "hello over iMessage" });
       const [reply] = await f.waitForSends(1, 60_000);
@@ -149,24 +161,21 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
       ]);
       writeFileSync(join(dir, "chart.png"), chart);
       writeFileSync(join(dir, "note.m4a"), voiceNote);
-      const reply = [
-        { type: "message", text: "**Here** is the [report](https://example.com/r_1):" },
-        { type: "media", path: join(dir, "chart.png"), kind: "image", caption: "_Q3_ chart" },
-        { type: "media", path: join(dir, "note.m4a"), kind: "voice" },
-        { type: "media", path: join(dir, "gone.pdf"), kind: "document", caption: "PDF to follow" },
-      ];
-      writeFileSync(join(dir, "reply.ndjson"), reply.map((e) => JSON.stringify(e)).join("\n"));
       const gw = gateway(f, env, tempDir("gw-photon-"), {
-        GATEWAY_AGENT: `exec:cat >/dev/null; cat '${join(dir, "reply.ndjson")}'`,
-        GATEWAY_AGENT_OUTPUT: "ndjson",
+        ...ndjsonAgent([
+          { type: "message", text: "**Here** is the [report](https://example.com/r_1):" },
+          { type: "media", path: join(dir, "chart.png"), kind: "image", caption: "_Q3_ chart" },
+          { type: "media", path: join(dir, "note.m4a"), kind: "voice" },
+          {
+            type: "media",
+            path: join(dir, "gone.pdf"),
+            kind: "document",
+            caption: "PDF to follow",
+          },
+        ]),
         PHOTON_READ_RECEIPTS: "1",
       });
-      await gw.waitForLog(
-        (l) => l.msg === "photon iMessage channel running",
-        "the channel running",
-        90_000,
-      );
-      await f.waitForStreams(3, 60_000);
+      await channelLive(gw, f);
       const chat = `any;-;${USER}`;
       f.push({ type: "text", from: USER, text: "send me the report" });
       await gw.waitForLog((l) => l.msg === "replied", "the turn replied", 60_000);
@@ -209,22 +218,14 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
       const { fake: f, env } = await startFake();
       const dir = tempDir("gw-photon-agent-");
       writeFileSync(join(dir, "doc.pdf"), "%PDF-1.7 body");
-      const reply = [
-        { type: "media", path: join(dir, "doc.pdf"), kind: "document", caption: "*caption*" },
-        { type: "message", text: "**as written**" },
-      ];
-      writeFileSync(join(dir, "reply.ndjson"), reply.map((e) => JSON.stringify(e)).join("\n"));
       const gw = gateway(f, env, tempDir("gw-photon-"), {
-        GATEWAY_AGENT: `exec:cat >/dev/null; cat '${join(dir, "reply.ndjson")}'`,
-        GATEWAY_AGENT_OUTPUT: "ndjson",
+        ...ndjsonAgent([
+          { type: "media", path: join(dir, "doc.pdf"), kind: "document", caption: "*caption*" },
+          { type: "message", text: "**as written**" },
+        ]),
         PHOTON_MARKDOWN: "raw",
       });
-      await gw.waitForLog(
-        (l) => l.msg === "photon iMessage channel running",
-        "the channel running",
-        90_000,
-      );
-      await f.waitForStreams(3, 60_000);
+      await channelLive(gw, f);
       const chat = `any;-;${USER}`;
       const sent = () =>
         f.sends
@@ -257,12 +258,7 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
       const { fake: f, env } = await startFake();
       const home = tempDir("gw-photon-");
       const first = gateway(f, env, home);
-      await first.waitForLog(
-        (l) => l.msg === "photon iMessage channel running",
-        "the channel running",
-        90_000,
-      );
-      await f.waitForStreams(3, 60_000);
+      await channelLive(first, f);
       const answered = f.push({ type: "text", from: USER, text: "before the crash" });
       await f.waitForCall((c) => c.request["text"] === "before the crash", 60_000);
       // The turn recorded finished on disk: killed before that, it would run again after the
@@ -309,12 +305,7 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
       const gw = gateway(f, env, tempDir("gw-photon-"), {
         GATEWAY_AGENT: "exec:sleep 2; echo slow-reply",
       });
-      await gw.waitForLog(
-        (l) => l.msg === "photon iMessage channel running",
-        "the channel running",
-        90_000,
-      );
-      await f.waitForStreams(3, 60_000);
+      await channelLive(gw, f);
       f.push({ type: "text", from: USER, text: "take your time" });
       // The typing indicator shows once a turn has run for 1 s: the agent is working now.
       await f.waitForCall((c) => c.method === "SetTyping", 60_000);

@@ -13,7 +13,7 @@ import {
   type PhotonChannel,
   type PhotonOutboundFile,
 } from "@hermes/photon-channel";
-import { mimeForName, type OutboundResult } from "@hermes/relay-adapter";
+import { mimeForName } from "@hermes/relay-adapter";
 import type { MetricsRecorder } from "../ops/metrics-events.js";
 import type { ChatOutbound } from "../reply/chat-outbound.js";
 
@@ -36,14 +36,11 @@ export function photonChatOutbound(opts: PhotonChatOutboundOptions): ChatOutboun
   // upload, so this holds at most one file at a time, for one turn.
   const pending = new Map<string, PhotonOutboundFile>();
   let nextRef = 0;
-  const failed = (error: unknown): OutboundResult => {
+  /** Counts a failed send; true when it was ambiguous (it may have been delivered). */
+  const countFailure = (error: unknown): boolean => {
     const ambiguous = error instanceof PhotonSendError && error.code === "ambiguous";
     metrics().outbound(ambiguous ? "ambiguous" : "failed");
-    return {
-      success: false,
-      ambiguous,
-      error: error instanceof Error ? error.message : "the send failed",
-    };
+    return ambiguous;
   };
   return {
     capabilities: {
@@ -60,8 +57,7 @@ export function photonChatOutbound(opts: PhotonChatOutboundOptions): ChatOutboun
         metrics().outbound("ok");
         return null;
       } catch (error) {
-        const ambiguous = error instanceof PhotonSendError && error.code === "ambiguous";
-        metrics().outbound(ambiguous ? "ambiguous" : "failed");
+        countFailure(error);
         throw error;
       }
     },
@@ -86,7 +82,9 @@ export function photonChatOutbound(opts: PhotonChatOutboundOptions): ChatOutboun
           metrics().outbound("unsupported");
           return { success: false, unsupported: true, error: error.message };
         }
-        return failed(error);
+        const ambiguous = countFailure(error);
+        const message = error instanceof Error ? error.message : "the send failed";
+        return { success: false, ambiguous, error: message };
       }
     },
     async upload(path) {
