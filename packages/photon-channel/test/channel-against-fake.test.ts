@@ -348,6 +348,24 @@ describe("PhotonChannel on spectrum-ts against SpectrumFake", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it("sends a file larger than gRPC's default 4 MiB message whole (one UploadAttachment, as Photon's client allows)", async () => {
+    const user = newUser();
+    const chatId = `any;-;${user}`;
+    const dir = await mkdtemp(join(tmpdir(), "photon-out-"));
+    const path = join(dir, "scan.pdf");
+    const bytes = Buffer.alloc(5 * 1024 * 1024 + 17, 0x5a);
+    await writeFile(path, bytes);
+    channel.send({ cmd: "sendFile", chatId, path, kind: "document" });
+    expect(
+      await channel.waitFor(
+        (l) => (l.event === "file-sent" || l.event === "file-failed") && l["path"] === path,
+      ),
+    ).toMatchObject({ event: "file-sent", sentAs: "attachment" });
+    const [sent] = fake.attachmentSends.filter((a) => a.chatGuid === chatId);
+    expect(sent?.data.equals(bytes)).toBe(true);
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it("refuses a missing or oversized file before anything is sent", async () => {
     const user = newUser();
     const chatId = `any;-;${user}`;
