@@ -14,6 +14,7 @@ import { BIN, GatewayProcess } from "./support/gateway-process.js";
 
 const USER = "+15550001234";
 const STRANGER = "+15550009999";
+const OTHER_USER = "+15550005678";
 const cleanups: (() => unknown)[] = [];
 const processes: GatewayProcess[] = [];
 let fake: SpectrumFake | null = null;
@@ -207,6 +208,42 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
       // PHOTON_READ_RECEIPTS: the chat was marked read once the message's turn started.
       await f.waitForCall((c) => c.method === "MarkChatRead" && c.request["chatGuid"] === chat);
       expect(f.readMarks).toEqual([chat]);
+      expect(await gw.stop("SIGTERM", 60_000)).toBe(0);
+    },
+  );
+
+  it(
+    "PHOTON_READ_RECEIPTS marks the chat read when a message's turn starts, not while it waits behind its chat's running turn",
+    { timeout: 180_000 },
+    async () => {
+      const { fake: f, env } = await startFake();
+      const dir = tempDir("gw-photon-agent-");
+      const go = join(dir, "go");
+      // The agent holds its turn until the test creates `go`: no clock decides the order.
+      const gw = gateway(f, env, tempDir("gw-photon-"), {
+        PHOTON_ALLOWED_USERS: `${USER},${OTHER_USER}`,
+        GATEWAY_AGENT: `exec:cat >/dev/null; until [ -e '${go}' ]; do sleep 0.05; done; echo done`,
+        PHOTON_READ_RECEIPTS: "1",
+      });
+      await channelLive(gw, f);
+      const chat = `any;-;${USER}`;
+      const otherChat = `any;-;${OTHER_USER}`;
+      f.push({ type: "text", from: USER, text: "first" });
+      await f.waitForCall((c) => c.method === "MarkChatRead", 60_000);
+      // The second message waits behind the first turn of its chat; the other user's starts at once.
+      // Inbound is handed over in order and every call to Photon leaves through one FIFO queue, so
+      // a receipt sent when the second message was taken would be recorded before the other's.
+      f.push({ type: "text", from: USER, text: "second" });
+      f.push({ type: "text", from: OTHER_USER, text: "other" });
+      await f.waitForCall(
+        (c) => c.method === "MarkChatRead" && c.request["chatGuid"] === otherChat,
+        60_000,
+      );
+      expect(f.readMarks).toEqual([chat, otherChat]);
+      writeFileSync(go, "");
+      await eventually(() => f.readMarks.length === 3, "the second turn's read receipt");
+      await eventually(() => repliesTo(f, "done").length === 2, "both replies in the first chat");
+      expect(f.readMarks).toEqual([chat, otherChat, chat]);
       expect(await gw.stop("SIGTERM", 60_000)).toBe(0);
     },
   );
