@@ -33,6 +33,20 @@ const messageLine = (messageId: string) =>
       (line["message"] as { messageId: string }).messageId === messageId,
   );
 
+const fileDirs: string[] = [];
+/** A fresh allowed user, its DM chat and a directory for the files the test sends there. */
+async function fileChat(): Promise<{ user: string; chatId: string; dir: string }> {
+  const user = newUser();
+  const dir = await mkdtemp(join(tmpdir(), "photon-out-"));
+  fileDirs.push(dir);
+  return { user, chatId: `any;-;${user}`, dir };
+}
+/** What became of the `sendFile` command for `path`: `file-sent` or `file-failed`. */
+const fileOutcome = (path: string) =>
+  channel.waitFor(
+    (line) => (line.event === "file-sent" || line.event === "file-failed") && line["path"] === path,
+  );
+
 beforeAll(async () => {
   fake = await SpectrumFake.start({ heartbeatIntervalMs: 100 });
   mediaDir = join(await mkdtemp(join(tmpdir(), "photon-media-")), "cache");
@@ -47,6 +61,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  for (const dir of fileDirs) await rm(dir, { recursive: true, force: true });
   await channel?.stop();
   await fake?.close();
   if (mediaDir) await rm(join(mediaDir, ".."), { recursive: true, force: true });
@@ -298,9 +313,7 @@ describe("PhotonChannel on spectrum-ts against SpectrumFake", () => {
   });
 
   it("sends a file as an attachment (UploadAttachment + SendAttachmentMessage) and then its caption; an m4a voice note as a voice message, other audio as a file", async () => {
-    const user = newUser();
-    const chatId = `any;-;${user}`;
-    const dir = await mkdtemp(join(tmpdir(), "photon-out-"));
+    const { user, chatId, dir } = await fileChat();
     const chart = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 13) % 256));
     const m4a = Buffer.concat([Buffer.from([0, 0, 0, 0x20]), Buffer.from("ftypM4A "), chart]);
     const files = {
@@ -313,9 +326,7 @@ describe("PhotonChannel on spectrum-ts against SpectrumFake", () => {
     await writeFile(files.ogg, Buffer.from("OggS\0\x02not-really-opus"));
     const sendFile = (path: string, extra: Record<string, unknown>) => {
       channel.send({ cmd: "sendFile", chatId, path, ...extra });
-      return channel.waitFor(
-        (l) => (l.event === "file-sent" || l.event === "file-failed") && l["path"] === path,
-      );
+      return fileOutcome(path);
     };
     expect(
       await sendFile(files.chart, { kind: "image", mimeType: "image/png", caption: "**Q3**" }),
@@ -345,31 +356,21 @@ describe("PhotonChannel on spectrum-ts against SpectrumFake", () => {
       ["SendAttachmentMessage", null],
       ["SendAttachmentMessage", null],
     ]);
-    await rm(dir, { recursive: true, force: true });
   });
 
   it("sends a file larger than gRPC's default 4 MiB message whole (one UploadAttachment, as Photon's client allows)", async () => {
-    const user = newUser();
-    const chatId = `any;-;${user}`;
-    const dir = await mkdtemp(join(tmpdir(), "photon-out-"));
+    const { chatId, dir } = await fileChat();
     const path = join(dir, "scan.pdf");
     const bytes = Buffer.alloc(5 * 1024 * 1024 + 17, 0x5a);
     await writeFile(path, bytes);
     channel.send({ cmd: "sendFile", chatId, path, kind: "document" });
-    expect(
-      await channel.waitFor(
-        (l) => (l.event === "file-sent" || l.event === "file-failed") && l["path"] === path,
-      ),
-    ).toMatchObject({ event: "file-sent", sentAs: "attachment" });
+    expect(await fileOutcome(path)).toMatchObject({ event: "file-sent", sentAs: "attachment" });
     const [sent] = fake.attachmentSends.filter((a) => a.chatGuid === chatId);
     expect(sent?.data.equals(bytes)).toBe(true);
-    await rm(dir, { recursive: true, force: true });
   });
 
   it("refuses a missing or oversized file before anything is sent", async () => {
-    const user = newUser();
-    const chatId = `any;-;${user}`;
-    const dir = await mkdtemp(join(tmpdir(), "photon-out-"));
+    const { user, chatId, dir } = await fileChat();
     const big = join(dir, "big.bin");
     await writeFile(big, Buffer.alloc(11));
     const refused = (path: string) =>
@@ -379,29 +380,22 @@ describe("PhotonChannel on spectrum-ts against SpectrumFake", () => {
     channel.send({ cmd: "sendFile", chatId, path: big, maxBytes: 10 });
     expect(await refused(big)).toMatchObject({ code: "MEDIA_TOO_LARGE" });
     expect(sendsTo(user)).toEqual([]);
-    await rm(dir, { recursive: true, force: true });
   });
 
   it("waits out a rate-limited upload; reports an ambiguous attachment send and resends neither it nor its caption", async () => {
-    const user = newUser();
-    const chatId = `any;-;${user}`;
-    const dir = await mkdtemp(join(tmpdir(), "photon-out-"));
+    const { user, chatId, dir } = await fileChat();
     const first = join(dir, "first.pdf");
     const second = join(dir, "second.pdf");
     await writeFile(first, "%PDF first");
     await writeFile(second, "%PDF second");
-    const settled = (path: string) =>
-      channel.waitFor(
-        (l) => (l.event === "file-sent" || l.event === "file-failed") && l["path"] === path,
-      );
     fake.rateLimit(2);
     channel.send({ cmd: "sendFile", chatId, path: first, kind: "document" });
-    expect(await settled(first)).toMatchObject({ event: "file-sent", sentAs: "attachment" });
+    expect(await fileOutcome(first)).toMatchObject({ event: "file-sent", sentAs: "attachment" });
     // Refused before anything happened, so run again: delayed, not dropped.
     expect(fake.rejected.filter((r) => r.method === "UploadAttachment")).toHaveLength(2);
     fake.failSendsAmbiguously(1);
     channel.send({ cmd: "sendFile", chatId, path: second, kind: "document", caption: "later" });
-    expect(await settled(second)).toMatchObject({
+    expect(await fileOutcome(second)).toMatchObject({
       event: "file-failed",
       name: "PhotonSendError",
       code: "ambiguous",
@@ -413,7 +407,6 @@ describe("PhotonChannel on spectrum-ts against SpectrumFake", () => {
       ["second.pdf", "ambiguous"],
     ]);
     expect(sendsTo(user).filter((s) => s.method === "SendTextMessage")).toEqual([]);
-    await rm(dir, { recursive: true, force: true });
   });
 
   it("markRead(chat, message) marks the chat read through the SDK; an unknown message is a quiet false", async () => {
