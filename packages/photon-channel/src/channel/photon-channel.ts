@@ -69,9 +69,9 @@ export interface PhotonChannelOptions {
    */
   mediaCache?: MediaCacheOptions;
   /**
-   * Mark the chat read when a message has been handed over (`onMessage` returned: for a gateway,
-   * its turn has started). The SDK only marks a whole chat read (`MarkChatRead`). Default false;
-   * a failure is logged at debug level and changes nothing else.
+   * Mark the chat read when a message has been handed over (`onMessage` returned). A host that
+   * decides itself when a message is read calls `markRead()` instead. The SDK only marks a whole
+   * chat read (`MarkChatRead`). Default false; a failure is logged at debug level, nothing else.
    */
   sendReadReceipts?: boolean;
   /**
