@@ -29,6 +29,7 @@ import { journalPath, recordTurnEnd, TurnJournal } from "../turns/journal.js";
 import type { ChatOutbound } from "../reply/chat-outbound.js";
 import type { TurnScheduler } from "../turns/scheduler.js";
 import { toAgentEvent, type PhotonAgentEvent } from "./agent-event.js";
+import { PromptBook } from "../reply/prompts.js";
 import { photonChatOutbound } from "./outbound.js";
 import { startPhotonWebhookReceiver, type PhotonWebhookReceiver } from "./webhook-receiver.js";
 
@@ -96,6 +97,9 @@ export class PhotonRuntime {
       },
       // A media file that cannot be sent is logged (and its caption goes out as text).
       reply: { log: opts.log },
+      // An agent's prompt goes out as numbered text (iMessage has no buttons here); the user's
+      // answer ("2", or the option's label) comes back to the agent as `promptResponse`.
+      prompts: new PromptBook(),
     };
   }
 
