@@ -413,7 +413,13 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
     const gw = new GatewayProcess(["run"], { PHOTON_ENABLED: "1" }, {}, { home });
     processes.push(gw);
     expect(await gw.exited).toBe(2);
+    expect(gw.raw).toContain("✗ Photon is enabled but no project credentials were found");
     expect(gw.raw).toContain("run `hermes photon setup`");
+    // The pre-flight refuses what `run` refuses (it used to print the settings and exit 0).
+    const check = new GatewayProcess(["run", "--check"], { PHOTON_ENABLED: "1" }, {}, { home });
+    processes.push(check);
+    expect(await check.exited).toBe(2);
+    expect(check.raw).toContain("✗ Photon is enabled but no project credentials were found");
   });
 });
 
