@@ -13,6 +13,7 @@ import { chooseLogFormat, colorAllowed, createLogger } from "./ops/logger.js";
 import { EXIT, GatewayRuntime } from "./runtime/gateway.js";
 import { keepYoungGenerationSmall } from "./runtime/young-generation.js";
 import { JournalError } from "./turns/journal.js";
+import { killRunningAgents } from "./agent/exec.js";
 
 declare const __GATEWAY_VERSION__: string | undefined;
 const VERSION = typeof __GATEWAY_VERSION__ === "string" ? __GATEWAY_VERSION__ : "0.0.0-dev";
@@ -80,6 +81,8 @@ async function runUntilSignal(config: GatewayConfig): Promise<never> {
     process.on(sig, () => {
       if (++signals > 1) {
         log.warn({ signal: sig }, "second signal: exiting without draining");
+        // The agents' own process groups would outlive us: stop them first.
+        killRunningAgents();
         process.exit(EXIT.failure);
       }
       if (runtime === null) stopWith = sig;
