@@ -420,6 +420,17 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
     processes.push(check);
     expect(await check.exited).toBe(2);
     expect(check.raw).toContain("✗ Photon is enabled but no project credentials were found");
+    // Webhook mode without the secret that verifies deliveries: refused, not "ready" and 500s.
+    const webhook = new GatewayProcess(
+      ["run", "--check"],
+      { PHOTON_ENABLED: "1", PHOTON_WEBHOOK_PORT: "0" },
+      {},
+      { home },
+    );
+    processes.push(webhook);
+    expect(await webhook.exited).toBe(2);
+    expect(webhook.raw).toContain("PHOTON_WEBHOOK_PORT (from env)");
+    expect(webhook.raw).toContain("webhook mode needs PHOTON_WEBHOOK_SECRET");
   });
 });
 
