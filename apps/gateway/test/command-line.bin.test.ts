@@ -4,6 +4,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { bashComplete } from "@hermes/vitest-config/bash-complete";
 import { afterAll, describe, expect, it } from "vitest";
@@ -226,5 +227,22 @@ describe("hermes-gateway completion <bash|zsh|fish>", () => {
     expect(r.err).toBe(
       "✗ command-argument value 'csh' is invalid for argument 'shell'. Allowed choices are bash, zsh, fish.\n  Run `hermes-gateway completion --help` for usage.\n",
     );
+  });
+});
+
+describe("hermes-gateway dev-connector errors", () => {
+  it("a port already taken: the ✗ style with the next step, exit 1", async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const r = gw(["dev-connector", "--port", String(port)]);
+      expect(r.code).toBe(1);
+      expect(r.err).toBe(
+        `✗ could not listen on 127.0.0.1:${port} (EADDRINUSE)\n  Pick another --port.\n`,
+      );
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

@@ -58,7 +58,7 @@ export async function runDevConnector(opts: {
     await connector.start();
   } catch (e) {
     opts.err.write(
-      `hermes-gateway: ✗ could not listen on 127.0.0.1:${opts.port} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pick another --port\n`,
+      `✗ could not listen on 127.0.0.1:${opts.port} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})\n  Pick another --port.\n`,
     );
     return 1;
   }
@@ -76,7 +76,7 @@ export async function runDevConnector(opts: {
   );
   if (unauthenticated)
     opts.err.write(
-      'hermes-gateway: no --gateway given: accepting dials without Authorization as gateway "anonymous"\n',
+      '⚠ no --gateway given: accepting dials without Authorization as gateway "anonymous"\n',
     );
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
