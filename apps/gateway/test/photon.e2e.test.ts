@@ -162,10 +162,10 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
         () => existsSync(journalFile) && readFileSync(journalFile, "utf8").includes(finished),
         "the finished turn in the journal",
       );
-      const stateFile = join(home, "photon", f.projectId, "inbound-state.json");
+      // The handled id is appended to the state log (folded into the snapshot at the next start).
+      const stateLog = join(home, "photon", f.projectId, "inbound-state.log");
       await eventually(
-        () =>
-          existsSync(stateFile) && readFileSync(stateFile, "utf8").includes(answered.messageGuid),
+        () => existsSync(stateLog) && readFileSync(stateLog, "utf8").includes(answered.messageGuid),
         "the handled id on disk",
       );
       first.child.kill("SIGKILL");
