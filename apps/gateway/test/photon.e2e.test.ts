@@ -34,10 +34,23 @@ function tempDir(prefix: string): string {
   return dir;
 }
 
-async function startFake(): Promise<{ fake: SpectrumFake; env: Record<string, string> }> {
-  fake = await SpectrumFake.start({ heartbeatIntervalMs: 200 });
+const DEDICATED = { instanceId: "inst-e2e", phone: "+15557770002" };
+
+/**
+ * A dedicated line: the fake's token endpoint answers with one, and the user points the gateway
+ * at where it is served with PHOTON_DEDICATED_LINE_ADDRESS (Photon's own address by default).
+ */
+async function startFake(
+  lines: "shared" | "dedicated" = "shared",
+): Promise<{ fake: SpectrumFake; env: Record<string, string> }> {
+  fake = await SpectrumFake.start({
+    heartbeatIntervalMs: 200,
+    ...(lines === "dedicated" ? { dedicatedLine: DEDICATED } : {}),
+  });
   const caFile = await fake.writeCaFile(tempDir("photon-ca-"));
-  return { fake, env: fake.sdkEnvironment(caFile) };
+  const env = fake.sdkEnvironment(caFile);
+  if (lines === "dedicated") env["PHOTON_DEDICATED_LINE_ADDRESS"] = fake.dedicatedLineAddress;
+  return { fake, env };
 }
 
 /** The bin with Photon on and the credentials where `hermes photon setup` leaves them (.env). */
@@ -134,11 +147,15 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
     },
   );
 
-  it(
-    "after kill -9 answers what arrived while it was down, and never answers a message twice",
+  it.each([
+    // The SDK's message and poll streams and the watch's; a dedicated line adds group events.
+    { lines: "shared", streams: 3 },
+    { lines: "dedicated", streams: 4 },
+  ] as const)(
+    "after kill -9 answers what arrived while it was down on a $lines line, and never answers a message twice",
     { timeout: 300_000 },
-    async () => {
-      const { fake: f, env } = await startFake();
+    async ({ lines, streams }) => {
+      const { fake: f, env } = await startFake(lines);
       const home = tempDir("gw-photon-");
       const first = gateway(f, env, home);
       await first.waitForLog(
@@ -146,7 +163,7 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
         "the channel running",
         90_000,
       );
-      await f.waitForStreams(3, 60_000);
+      await f.waitForStreams(streams, 60_000);
       const answered = f.push({ type: "text", from: USER, text: "before the crash" });
       await f.waitForCall((c) => c.request["text"] === "before the crash", 60_000);
       // The turn recorded finished on disk: killed before that, it would run again after the
@@ -178,6 +195,8 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
       const after = f.push({ type: "text", from: USER, text: "after the restart" });
       await f.waitForCall((c) => c.request["text"] === "after the restart", 60_000);
       expect(whileDown.sequence).toBeLessThan(after.sequence);
+      // Caught up from the cursor the first run saved: the SDK itself starts from "now".
+      expect(f.catchUpRequests.length).toBeGreaterThan(0);
       expect(repliesTo(f, "before the crash")).toHaveLength(1);
       expect(repliesTo(f, "while it was down")).toHaveLength(1);
       expect(repliesTo(f, "after the restart")).toHaveLength(1);

@@ -209,3 +209,35 @@ describe.each(LINES)("on a $kind line", (kind) => {
     });
   });
 });
+
+describe("dedicated-line tokens", { timeout: 240_000 }, () => {
+  beforeEach(async () => {
+    line = LINES[1];
+    // Tokens that expire in 2 s: the SDK holds them statically, so the channel must renew them.
+    fake = await SpectrumFake.start({
+      heartbeatIntervalMs: 100,
+      tokenTtlSeconds: 2,
+      dedicatedLine: DEDICATED,
+    });
+    stateDir = await mkdtemp(join(tmpdir(), "photon-state-"));
+  });
+
+  afterEach(async () => {
+    for (const channel of processes.splice(0)) await channel.stop();
+    await fake.close();
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it("restarts the SDK with fresh tokens before they expire, and keeps answering", async () => {
+    const channel = await startChannel();
+    await fake.waitForStreams(line.streams, 60_000);
+    await healthWhen(channel, (h) => h.sdkRestarts >= 2);
+    const issued = fake.controlRequests.filter(
+      (r) => r.method === "POST" && r.path.endsWith("/imessage/tokens") && r.status === 200,
+    );
+    expect(issued.length).toBeGreaterThanOrEqual(3);
+    const message = fake.push({ type: "text", from: USER, text: "after renewals" });
+    await sentFor(channel, message.messageGuid);
+    expect(repliesTo("after renewals")).toHaveLength(1);
+  });
+});

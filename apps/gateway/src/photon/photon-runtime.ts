@@ -163,6 +163,7 @@ export class PhotonRuntime {
       groupsRequireMention: c.photon.requireMention.value,
       sendReadReceipts: c.photon.readReceipts.value,
       imessageAddress: c.photon.imessageAddress.value,
+      dedicatedLineAddress: c.photon.dedicatedLineAddress.value,
       inbound: c.photon.webhookPort.value === null ? "stream" : "webhook",
       // Without the journal (dev) nothing is kept across runs, so neither is the channel's state.
       // The turn journal fdatasyncs each message before onMessage returns and drops one it already
