@@ -33,10 +33,15 @@ const isCommandBody = (path: string): boolean =>
 //   of `node -e 0` on Node 20; `--help`, `--version` and usage errors never load anything else.
 // - the command bodies: ESM, split into shared chunks, loaded by `import()` when a command runs.
 //   (They share errors.ts with the tree by value, not by identity: see CliError's brand.)
+// The iMessage SDK is not bundled: `photon setup`'s connection check loads it with import() (so
+// no other command pays for it), it reads its endpoints from the environment when it loads, and
+// finds its .proto files next to its own package. (noExternal wins over external in tsup, hence
+// the exclusion inside the pattern; the gateway bundles it the same way.)
 const shared = {
   minify: true,
   removeNodeProtocol: false,
-  noExternal: [/.*/],
+  noExternal: [/^(?!spectrum-ts(?:\/|$)|@spectrum-ts\/|@photon-ai\/|@grpc\/)/],
+  external: [/^spectrum-ts(?:\/|$)/, /^@spectrum-ts\//, /^@photon-ai\//, /^@grpc\//],
   define: { __HERMES_CLI_VERSION__: JSON.stringify(version) },
 };
 
