@@ -8,7 +8,12 @@ import type { AgentBackend, AgentEvent } from "../agent/types.js";
 import type { AuthDecision } from "../auth/authorize.js";
 import type { ChatOutbound } from "../reply/chat-outbound.js";
 import type { PromptBook } from "../reply/prompts.js";
-import { ReplyStream, type ReplyStreamOptions } from "../reply/stream.js";
+import {
+  ReplyStream,
+  sendWholeReply,
+  type ReplyStreamOptions,
+  type ReplySummary,
+} from "../reply/stream.js";
 import {
   DrainAbortError,
   TurnCancelledError,
@@ -84,20 +89,32 @@ export async function runInboundTurn(
             ? await deps.localize(answered, signal)
             : answered;
         const prompts = deps.prompts;
-        const reply = new ReplyStream({
-          ...deps.reply,
-          out,
+        // Built at the agent's first event: a turn whose agent only returns its text (most
+        // turns) sends it whole without one.
+        let reply: ReplyStream | null = null;
+        const stream = (): ReplyStream =>
+          (reply ??= new ReplyStream({
+            ...deps.reply,
+            out,
+            signal,
+            ...(prompts
+              ? {
+                  onPrompt: (p) => prompts.ask(sessionKey, p),
+                  promptWireId: (id) => prompts.wireId(id),
+                }
+              : {}),
+          }));
+        const text = await deps.agent.runTurn(agentEvent, {
           signal,
-          ...(prompts
-            ? {
-                onPrompt: (p) => prompts.ask(sessionKey, p),
-                promptWireId: (id) => prompts.wireId(id),
-              }
-            : {}),
+          emit: (e) => stream().push(e),
         });
-        const text = await deps.agent.runTurn(agentEvent, { signal, emit: (e) => reply.push(e) });
-        if (text.trim() !== "") reply.push({ type: "message", text });
-        const sent = await reply.finish();
+        let sent: ReplySummary;
+        if (reply === null) sent = await sendWholeReply(out, signal, text);
+        else {
+          const r: ReplyStream = reply;
+          if (text.trim() !== "") r.push({ type: "message", text });
+          sent = await r.finish();
+        }
         ok = true;
         return sent.messages === 0
           ? ({ kind: "empty" } as const)

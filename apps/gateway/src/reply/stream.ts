@@ -230,13 +230,7 @@ export class ReplyStream {
   }
 
   async #sendText(text: string): Promise<void> {
-    if (text.trim() === "") return;
-    const { maxMessageLength, lenUnit } = this.#caps;
-    for (const chunk of splitReply(text, maxMessageLength, lenUnit)) {
-      await this.#opts.out.send(chunk, this.#opts.signal);
-      this.#messages++;
-      if (this.#opts.signal.aborted) return;
-    }
+    this.#messages += await sendTextChunks(this.#opts.out, this.#opts.signal, text);
   }
 
   async #media(path: string, kind: string, caption: string | undefined): Promise<void> {
@@ -300,4 +294,36 @@ export class ReplyStream {
     this.#messages++;
     this.#opts.onPrompt?.({ promptId, options, messageId: id, asText: true });
   }
+}
+
+/** Send `text` split at the chat's limit, one message after another; stops at an abort. Returns the messages sent. */
+async function sendTextChunks(
+  out: ChatOutbound,
+  signal: AbortSignal,
+  text: string,
+): Promise<number> {
+  if (text.trim() === "") return 0;
+  const { maxMessageLength, lenUnit } = out.capabilities;
+  let sent = 0;
+  for (const chunk of splitReply(text, maxMessageLength, lenUnit)) {
+    await out.send(chunk, signal);
+    sent++;
+    if (signal.aborted) return sent;
+  }
+  return sent;
+}
+
+/**
+ * A turn's reply when the agent emitted no event, only its final text: what a ReplyStream given
+ * that one `message` would send, without building one (most turns; it saves a queue of
+ * promises per turn). Throws DrainAbortError when the drain budget cut the turn off.
+ */
+export async function sendWholeReply(
+  out: ChatOutbound,
+  signal: AbortSignal,
+  text: string,
+): Promise<ReplySummary> {
+  if (signal.reason instanceof DrainAbortError) throw signal.reason;
+  if (signal.aborted) return { messages: 0, edits: 0 };
+  return { messages: await sendTextChunks(out, signal, text), edits: 0 };
 }

@@ -46,6 +46,37 @@ describe("TurnJournal", () => {
     expect(path).toContain(encodeURIComponent("gw/1"));
   });
 
+  it("a turn finished before the batch is written leaves only its finish record; open ones are written in take order", async () => {
+    const path = tempPath();
+    const j = TurnJournal.open<ReturnType<typeof ev>>(path).journal;
+    j.take("k1", ev("one"));
+    j.take("k2", ev("two"));
+    j.finish("k1");
+    j.take("k3", ev("three"));
+    await written();
+    const records = readFileSync(path, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { a?: string; d?: string });
+    // k1 needs no copy of its event: it finished before anything was written. Take records
+    // are serialized when the batch is written (after the finish record: only a key's own `a`
+    // must come before its `d`).
+    expect(records).toEqual([{ d: "k1" }, { a: "k2", e: ev("two") }, { a: "k3", e: ev("three") }]);
+    const again = TurnJournal.open<ReturnType<typeof ev>>(path);
+    expect(again.unfinished.map((u) => u.key)).toEqual(["k2", "k3"]);
+    expect(again.journal.state("k1")).toBe("finished");
+  });
+
+  it("durable() writes take records still waiting before it syncs", async () => {
+    const path = tempPath();
+    const j = TurnJournal.open<ReturnType<typeof ev>>(path).journal;
+    j.take("k1", ev("one"));
+    const synced = j.durable();
+    // Read in the same event-loop turn, before the batch's own flush: durable() wrote it.
+    expect(readFileSync(path, "utf8")).toBe(`${JSON.stringify({ a: "k1", e: ev("one") })}\n`);
+    await synced;
+  });
+
   it("a torn last line and damaged lines are skipped and counted, the rest is read", async () => {
     const path = tempPath();
     mkdirSync(dirname(path), { recursive: true });
@@ -110,6 +141,28 @@ describe("TurnJournal", () => {
     expect(() => TurnJournal.open(path)).toThrow(
       /turn journal .*gateway.*cannot be used \(E(NOTDIR|EXIST)\)/,
     );
+  });
+
+  it("remembering finished keys at the bound is linear (10x the turns, bound half of them ⇒ well under 20x the time)", () => {
+    const run = (n: number): void => {
+      const path = tempPath();
+      // No compaction in the measured loop: only the bounded set of finished keys grows.
+      const { journal } = TurnJournal.open<string>(path, {
+        maxFinished: n / 2,
+        compactAfterRecords: 10 * n,
+      });
+      for (let i = 0; i < n; i++) {
+        journal.take(`discord:1200000000000:${i}`, "e");
+        journal.finish(`discord:1200000000000:${i}`);
+      }
+      expect(journal.state("discord:1200000000000:0")).toBeNull();
+      expect(journal.state(`discord:1200000000000:${n - 1}`)).toBe("finished");
+      journal.close();
+    };
+    // No reference: a linear reference that builds 100k strings grows ~20-30x here itself (GC of
+    // the large batch), which would let the old O(bound) eviction (ratio ~25) pass.
+    const growth = measureGrowth(run, 10_000, 100_000);
+    expect(growth.ratio, JSON.stringify(growth)).toBeLessThan(growth.limit);
   });
 
   it("reading is linear in the file size (10x the records ⇒ well under 20x the time)", () => {

@@ -2,6 +2,7 @@
 // order (FIFO). Different sessions run concurrently. `interrupt(key)` aborts exactly that
 // session's running turn. `drain` stops accepting turns, waits for the accepted ones
 // within a budget, then cancels whatever is left.
+import { getEventListeners } from "node:events";
 import { setTimeout as delay } from "node:timers/promises";
 
 export class TurnsDrainingError extends Error {
@@ -58,6 +59,8 @@ interface Lane {
 }
 
 const DEFAULT_MAX_PENDING = 10_000;
+/** Spare controllers kept for reuse (one per concurrently running turn is enough). */
+const MAX_SPARE_CONTROLLERS = 64;
 const DEFAULT_MAX_PER_SESSION = 100;
 
 export class TurnScheduler {
@@ -69,6 +72,14 @@ export class TurnScheduler {
   #draining = false;
   #cancelAll = false;
   #idleWaiters: Array<() => void> = [];
+  /**
+   * Controllers of finished turns that were never aborted and have no listener left, reused
+   * for later turns: creating an AbortController (an EventTarget) per turn was the largest
+   * single cost of a gateway turn in CPU and garbage (apps/gateway/BENCH.md). A controller
+   * that was aborted, or that still has an abort listener (someone may still hold its signal
+   * for a purpose), is never reused.
+   */
+  readonly #spare: AbortController[] = [];
   readonly #maxPending: number;
   readonly #maxPerSession: number;
 
@@ -125,7 +136,7 @@ export class TurnScheduler {
       this.#settled(sessionKey, lane);
       return;
     }
-    const ac = new AbortController();
+    const ac = this.#spare.pop() ?? new AbortController();
     lane.running = ac;
     this.#running++;
     let turn: Promise<unknown>;
@@ -141,7 +152,15 @@ export class TurnScheduler {
   }
 
   #ran(sessionKey: string, lane: Lane, job: Job, ok: boolean, outcome: unknown): void {
+    const ac = lane.running;
     lane.running = null;
+    if (
+      ac !== null &&
+      !ac.signal.aborted &&
+      this.#spare.length < MAX_SPARE_CONTROLLERS &&
+      getEventListeners(ac.signal, "abort").length === 0
+    )
+      this.#spare.push(ac);
     this.#running--;
     if (ok) job.resolve(outcome);
     else job.reject(outcome);

@@ -1,3 +1,4 @@
+import { measureGrowth } from "@hermes/vitest-config/growth";
 import { describe, expect, it } from "vitest";
 import { ChatRoutes } from "./chat-routes.js";
 
@@ -34,5 +35,23 @@ describe("ChatRoutes", () => {
       thread_id: "t",
     });
     expect(m.attach("unknown", { a: 1 })).toEqual({ a: 1 });
+  });
+  it("learning new chats at the cap is linear (10x the chats, cap half of them ⇒ well under 20x the time)", () => {
+    const run = (n: number): number => {
+      const m = new ChatRoutes(n / 2);
+      for (let i = 0; i < n; i++)
+        m.capture({ chat_id: `c${i}`, platform: "discord", user_id: "u" });
+      return m.size;
+    };
+    expect(run(10)).toBe(5);
+    // The reference keeps as many routes alive as the cap (GC of a large live set is not linear).
+    const growth = measureGrowth(run, 2_000, 20_000, {
+      reference: (n: number) => {
+        const live: object[] = new Array(n / 2);
+        for (let i = 0; i < n; i++) live[i % (n / 2)] = { chat: `c${i}`, platform: "discord" };
+        return live.length;
+      },
+    });
+    expect(growth.ratio, JSON.stringify(growth)).toBeLessThan(growth.limit);
   });
 });
