@@ -403,11 +403,13 @@ export class PhotonChannel {
     const lines = this.#lines;
     // Dedicated lines are handed to the SDK explicitly (their addresses would otherwise be
     // hard-wired); those tokens are static, so the SDK is restarted with fresh ones before they expire.
+    // Scheduled first: if renewing fails now, the timer (due at once, after the restart backoff)
+    // tries again rather than leaving the SDK on tokens that expire.
+    if (lines?.kind === "dedicated") this.#scheduleTokenRenewal(lines);
     const provider =
       lines?.kind === "dedicated"
         ? sdk.imessage.config({ clients: await lines.sdkClients() })
         : sdk.imessage.config();
-    if (lines?.kind === "dedicated") this.#scheduleTokenRenewal(lines);
     const before = new Set([...process.listeners("SIGINT"), ...process.listeners("SIGTERM")]);
     try {
       return await sdk.Spectrum({
