@@ -167,4 +167,32 @@ describe("InboundStateStore", () => {
     expect(again.store.cursor).toBe(3);
     expect(reread.has("x")).toBe(true);
   });
+
+  it("keeps a cursor per dedicated line beside the shared one, in the log and in the snapshot", async () => {
+    const { store } = await InboundStateStore.open({ dir, handled: map(), now, compactAfter: 3 });
+    store.advanceCursor(10, "inst-a");
+    store.advanceCursor(4, "inst-b");
+    await store.save();
+    store.advanceCursor(12, "inst-a");
+    store.resetCursor("inst-b");
+    await store.save();
+    expect(store.cursorOf("inst-a")).toBe(12);
+    expect(store.savedCursorOf("inst-a")).toBe(12);
+    expect(store.cursor).toBeNull(); // the shared line's: untouched
+    const fromLog = await InboundStateStore.open({ dir, handled: map(), now });
+    expect(fromLog.store.cursorOf("inst-a")).toBe(12);
+    expect(fromLog.store.cursorOf("inst-b")).toBeNull();
+    // Reopening wrote a snapshot: the lines are there.
+    const snapshot = JSON.parse(await readFile(join(dir, INBOUND_STATE_FILE), "utf8")) as {
+      lines: Record<string, number | null>;
+    };
+    expect(snapshot.lines).toEqual({ "inst-a": 12, "inst-b": null });
+    await writeFile(
+      join(dir, INBOUND_STATE_FILE),
+      '{"version":1,"cursor":null,"lines":{"x":-1},"handled":[]}',
+    );
+    expect((await InboundStateStore.open({ dir, handled: map(), now })).problem).toBe(
+      "wrong_shape",
+    );
+  });
 });
