@@ -5,7 +5,7 @@
 // files on disk, exit codes.
 import { spawnSync } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SpectrumFake } from "@hermes/photon-channel/testing";
@@ -14,6 +14,7 @@ import { BIN, GatewayProcess } from "./support/gateway-process.js";
 
 const USER = "+15550001234";
 const STRANGER = "+15550009999";
+const OTHER_USER = "+15550005678";
 const cleanups: (() => unknown)[] = [];
 const processes: GatewayProcess[] = [];
 let fake: SpectrumFake | null = null;
@@ -73,6 +74,28 @@ function gateway(
 const repliesTo = (f: SpectrumFake, text: string) =>
   f.sends.filter((s) => s.request["chatGuid"] === `any;-;${USER}` && s.request["text"] === text);
 
+/** Waits until the gateway's channel runs and the SDK's two streams and the watch's are open. */
+/**
+ * Up: the channel running and its streams open (the SDK's message and poll streams and the
+ * watch's; a dedicated line adds the SDK's group events). Before they are open a fresh install
+ * has no cursor to catch up from.
+ */
+async function channelLive(gw: GatewayProcess, f: SpectrumFake, streams = 3): Promise<void> {
+  await gw.waitForLog(
+    (l) => l.msg === "photon iMessage channel running",
+    "the channel running",
+    90_000,
+  );
+  await f.waitForStreams(streams, 60_000);
+}
+
+/** Settings for an `exec:` agent that answers every message with these NDJSON events (protocol v2). */
+function ndjsonAgent(events: readonly Record<string, unknown>[]): Record<string, string> {
+  const file = join(tempDir("gw-photon-agent-"), "reply.ndjson");
+  writeFileSync(file, events.map((e) => JSON.stringify(e)).join("\n"));
+  return { GATEWAY_AGENT: `exec:cat >/dev/null; cat '${file}'`, GATEWAY_AGENT_OUTPUT: "ndjson" };
+}
+
 /** Polls a file the gateway writes (no event crosses the process boundary for it); a hang guard only. */
 async function eventually(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -93,13 +116,7 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
         GATEWAY_HEALTH_PORT: "0",
         PHOTON_WORKING_TAPBACKS: "1",
       });
-      await gw.waitForLog(
-        (l) => l.msg === "photon iMessage channel running",
-        "the channel running",
-        90_000,
-      );
-      // The SDK's two streams and the watch's: before they are open a fresh install has no cursor to catch up from.
-      await f.waitForStreams(3, 60_000);
+      await channelLive(gw, f);
       f.push({ type: "text", from: STRANGER, text: "let me in" });
       const hello = f.push({ type: "text", from: USER, text: "hello over iMessage" });
       const [reply] = await f.waitForSends(1, 60_000);
@@ -147,8 +164,148 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
     },
   );
 
+  it(
+    "sends the agent's media through the SDK (a file and its caption, a voice note), renders its markdown, sends a missing file's caption as text, and marks the chat read",
+    { timeout: 180_000 },
+    async () => {
+      const { fake: f, env } = await startFake();
+      const dir = tempDir("gw-photon-agent-");
+      const chart = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 31) % 256));
+      // An MPEG-4 audio header: iMessage plays it as a voice message without conversion.
+      const voiceNote = Buffer.concat([
+        Buffer.from([0, 0, 0, 0x20]),
+        Buffer.from("ftypM4A "),
+        chart,
+      ]);
+      writeFileSync(join(dir, "chart.png"), chart);
+      writeFileSync(join(dir, "note.m4a"), voiceNote);
+      const gw = gateway(f, env, tempDir("gw-photon-"), {
+        ...ndjsonAgent([
+          { type: "message", text: "**Here** is the [report](https://example.com/r_1):" },
+          { type: "media", path: join(dir, "chart.png"), kind: "image", caption: "_Q3_ chart" },
+          { type: "media", path: join(dir, "note.m4a"), kind: "voice" },
+          {
+            type: "media",
+            path: join(dir, "gone.pdf"),
+            kind: "document",
+            caption: "PDF to follow",
+          },
+        ]),
+        PHOTON_READ_RECEIPTS: "1",
+      });
+      await channelLive(gw, f);
+      const chat = `any;-;${USER}`;
+      f.push({ type: "text", from: USER, text: "send me the report" });
+      await gw.waitForLog((l) => l.msg === "replied", "the turn replied", 60_000);
+      expect(
+        f.sends
+          .filter((s) => s.request["chatGuid"] === chat)
+          .map((s) => [s.method, s.request["text"] ?? null]),
+      ).toEqual([
+        ["SendTextMessage", "Here is the report (https://example.com/r_1):"],
+        ["SendAttachmentMessage", null],
+        ["SendTextMessage", "Q3 chart"],
+        ["SendAttachmentMessage", null],
+        ["SendTextMessage", "PDF to follow"],
+      ]);
+      const attachments = f.attachmentSends.filter((a) => a.chatGuid === chat);
+      expect(attachments.map((a) => [a.fileName, a.isAudioMessage])).toEqual([
+        ["chart.png", false],
+        ["note.m4a", true],
+      ]);
+      expect(attachments[0]?.data.equals(chart)).toBe(true);
+      expect(attachments[1]?.data.equals(voiceNote)).toBe(true);
+      // The missing file: one clear line in the log, and its caption went out as text (above).
+      const missing = await gw.waitForLog(
+        (l) => l.msg === "agent media not uploaded; sending its caption as text",
+        "the missing file logged",
+      );
+      expect(missing).toMatchObject({ code: "MEDIA_FILE" });
+      expect(String(missing["err"])).toContain("gone.pdf");
+      // PHOTON_READ_RECEIPTS: the chat was marked read once the message's turn started.
+      await f.waitForCall((c) => c.method === "MarkChatRead" && c.request["chatGuid"] === chat);
+      expect(f.readMarks).toEqual([chat]);
+      expect(await gw.stop("SIGTERM", 60_000)).toBe(0);
+    },
+  );
+
+  it(
+    "PHOTON_READ_RECEIPTS marks the chat read when a message's turn starts, not while it waits behind its chat's running turn",
+    { timeout: 180_000 },
+    async () => {
+      const { fake: f, env } = await startFake();
+      const dir = tempDir("gw-photon-agent-");
+      const go = join(dir, "go");
+      // The agent holds its turn until the test creates `go`: no clock decides the order.
+      const gw = gateway(f, env, tempDir("gw-photon-"), {
+        PHOTON_ALLOWED_USERS: `${USER},${OTHER_USER}`,
+        GATEWAY_AGENT: `exec:cat >/dev/null; until [ -e '${go}' ]; do sleep 0.05; done; echo done`,
+        PHOTON_READ_RECEIPTS: "1",
+      });
+      await channelLive(gw, f);
+      const chat = `any;-;${USER}`;
+      const otherChat = `any;-;${OTHER_USER}`;
+      f.push({ type: "text", from: USER, text: "first" });
+      await f.waitForCall((c) => c.method === "MarkChatRead", 60_000);
+      // The second message waits behind the first turn of its chat; the other user's starts at once.
+      // Inbound is handed over in order and every call to Photon leaves through one FIFO queue, so
+      // a receipt sent when the second message was taken would be recorded before the other's.
+      f.push({ type: "text", from: USER, text: "second" });
+      f.push({ type: "text", from: OTHER_USER, text: "other" });
+      await f.waitForCall(
+        (c) => c.method === "MarkChatRead" && c.request["chatGuid"] === otherChat,
+        60_000,
+      );
+      expect(f.readMarks).toEqual([chat, otherChat]);
+      writeFileSync(go, "");
+      await eventually(() => f.readMarks.length === 3, "the second turn's read receipt");
+      await eventually(() => repliesTo(f, "done").length === 2, "both replies in the first chat");
+      expect(f.readMarks).toEqual([chat, otherChat, chat]);
+      expect(await gw.stop("SIGTERM", 60_000)).toBe(0);
+    },
+  );
+
+  it(
+    "an ambiguous attachment send fails the turn and nothing is sent in its place or after it; PHOTON_MARKDOWN=raw sends text as written",
+    { timeout: 180_000 },
+    async () => {
+      const { fake: f, env } = await startFake();
+      const dir = tempDir("gw-photon-agent-");
+      writeFileSync(join(dir, "doc.pdf"), "%PDF-1.7 body");
+      const gw = gateway(f, env, tempDir("gw-photon-"), {
+        ...ndjsonAgent([
+          { type: "media", path: join(dir, "doc.pdf"), kind: "document", caption: "*caption*" },
+          { type: "message", text: "**as written**" },
+        ]),
+        PHOTON_MARKDOWN: "raw",
+      });
+      await channelLive(gw, f);
+      const chat = `any;-;${USER}`;
+      const sent = () =>
+        f.sends
+          .filter((s) => s.request["chatGuid"] === chat)
+          .map((s) => [s.method, s.outcome, s.request["text"] ?? null]);
+      f.failSendsAmbiguously(1);
+      f.push({ type: "text", from: USER, text: "first" });
+      const failed = await gw.waitForLog((l) => l.msg === "turn failed", "the turn failed", 60_000);
+      expect(failed).toMatchObject({ code: "GATEWAY_SEND_FAILED" });
+      // The file may have arrived: neither it, nor its caption, nor the rest of the reply follows.
+      expect(sent()).toEqual([["SendAttachmentMessage", "ambiguous", null]]);
+      f.push({ type: "text", from: USER, text: "second" });
+      await gw.waitForLog((l) => l.msg === "replied", "the second turn replied", 60_000);
+      expect(sent()).toEqual([
+        ["SendAttachmentMessage", "ambiguous", null],
+        ["SendAttachmentMessage", "ok", null],
+        ["SendTextMessage", "ok", "*caption*"],
+        ["SendTextMessage", "ok", "**as written**"],
+      ]);
+      // Read receipts are off unless PHOTON_READ_RECEIPTS is set.
+      expect(f.readMarks).toEqual([]);
+      expect(await gw.stop("SIGTERM", 60_000)).toBe(0);
+    },
+  );
+
   it.each([
-    // The SDK's message and poll streams and the watch's; a dedicated line adds group events.
     { lines: "shared", streams: 3 },
     { lines: "dedicated", streams: 4 },
   ] as const)(
@@ -158,12 +315,7 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
       const { fake: f, env } = await startFake(lines);
       const home = tempDir("gw-photon-");
       const first = gateway(f, env, home);
-      await first.waitForLog(
-        (l) => l.msg === "photon iMessage channel running",
-        "the channel running",
-        90_000,
-      );
-      await f.waitForStreams(streams, 60_000);
+      await channelLive(first, f, streams);
       const answered = f.push({ type: "text", from: USER, text: "before the crash" });
       await f.waitForCall((c) => c.request["text"] === "before the crash", 60_000);
       // The turn recorded finished on disk: killed before that, it would run again after the
@@ -212,12 +364,7 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
       const gw = gateway(f, env, tempDir("gw-photon-"), {
         GATEWAY_AGENT: "exec:sleep 2; echo slow-reply",
       });
-      await gw.waitForLog(
-        (l) => l.msg === "photon iMessage channel running",
-        "the channel running",
-        90_000,
-      );
-      await f.waitForStreams(3, 60_000);
+      await channelLive(gw, f);
       f.push({ type: "text", from: USER, text: "take your time" });
       // The typing indicator shows once a turn has run for 1 s: the agent is working now.
       await f.waitForCall((c) => c.method === "SetTyping", 60_000);

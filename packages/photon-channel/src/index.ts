@@ -1,4 +1,5 @@
 export {
+  PhotonAttachmentError,
   PhotonChannel,
   PhotonChannelStateError,
   PhotonSdkLoadError,
@@ -41,6 +42,18 @@ export type {
 export { normalizeHandle, parseAllowedUsers } from "./channel/allowed-users.js";
 export type { AllowedUsers, RejectedAllowEntry } from "./channel/allowed-users.js";
 export { IMESSAGE_MAX_MESSAGE_LENGTH, splitMessageText } from "./channel/split-text.js";
+export { markdownToPlainText } from "./channel/markdown-text.js";
+export type { PhotonMarkdownMode } from "./channel/markdown-text.js";
+export {
+  DEFAULT_MAX_ATTACHMENT_BYTES,
+  isVoiceReady,
+  readOutboundFile,
+} from "./channel/outbound-file.js";
+export type {
+  OutboundFileErrorCode,
+  OutboundFileResult,
+  PhotonOutboundFile,
+} from "./channel/outbound-file.js";
 export { classifyPhotonError, PhotonSendError } from "./channel/errors.js";
 export type { PhotonErrorClass } from "./channel/errors.js";
 export { SendQueue, SendQueueFullError, SendQueueStoppedError } from "./channel/send-queue.js";

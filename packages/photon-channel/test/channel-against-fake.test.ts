@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,7 +9,7 @@ import { SdkProcess, type SdkLine } from "./sdk-process.js";
 // One process for the file; each test talks from its own sender and leaves no fault switched on.
 
 const SCRIPT = "test/fixtures/channel-echo.mjs";
-const ALLOWED = Array.from({ length: 12 }, (_, i) => `+1555000${1001 + i}`);
+const ALLOWED = Array.from({ length: 16 }, (_, i) => `+1555000${1001 + i}`);
 const STRANGER = "+15550009999";
 const MAX = 50;
 
@@ -33,6 +33,20 @@ const messageLine = (messageId: string) =>
       (line["message"] as { messageId: string }).messageId === messageId,
   );
 
+const fileDirs: string[] = [];
+/** A fresh allowed user, its DM chat and a directory for the files the test sends there. */
+async function fileChat(): Promise<{ user: string; chatId: string; dir: string }> {
+  const user = newUser();
+  const dir = await mkdtemp(join(tmpdir(), "photon-out-"));
+  fileDirs.push(dir);
+  return { user, chatId: `any;-;${user}`, dir };
+}
+/** What became of the `sendFile` command for `path`: `file-sent` or `file-failed`. */
+const fileOutcome = (path: string) =>
+  channel.waitFor(
+    (line) => (line.event === "file-sent" || line.event === "file-failed") && line["path"] === path,
+  );
+
 beforeAll(async () => {
   fake = await SpectrumFake.start({ heartbeatIntervalMs: 100 });
   mediaDir = join(await mkdtemp(join(tmpdir(), "photon-media-")), "cache");
@@ -47,6 +61,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  for (const dir of fileDirs) await rm(dir, { recursive: true, force: true });
   await channel?.stop();
   await fake?.close();
   if (mediaDir) await rm(join(mediaDir, ".."), { recursive: true, force: true });
@@ -281,6 +296,137 @@ describe("PhotonChannel on spectrum-ts against SpectrumFake", () => {
         (call) => call.method === "SetTyping" && call.request["chatGuid"] === pushed.chatGuid,
       ),
     ).toHaveLength(1);
+  });
+
+  it("renders the agent's markdown to plain text before the length cap (link URLs kept)", async () => {
+    const user = newUser();
+    const pushed = fake.push({
+      type: "text",
+      from: user,
+      text: "**bold** _it_ `x*y` [docs](https://e.x/a_b) **!**",
+    });
+    await outcome(pushed.messageGuid);
+    // Rendered first, then cut at the cap (50): the raw reply (55) would have been split in two.
+    expect(sendsTo(user).map((send) => send.request["text"])).toEqual([
+      "echo: bold it x*y docs (https://e.x/a_b) !",
+    ]);
+  });
+
+  it("sends a file as an attachment (UploadAttachment + SendAttachmentMessage) and then its caption; an m4a voice note as a voice message, other audio as a file", async () => {
+    const { user, chatId, dir } = await fileChat();
+    const chart = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 13) % 256));
+    const m4a = Buffer.concat([Buffer.from([0, 0, 0, 0x20]), Buffer.from("ftypM4A "), chart]);
+    const files = {
+      chart: join(dir, "chart.png"),
+      note: join(dir, "note.m4a"),
+      ogg: join(dir, "note.ogg"),
+    };
+    await writeFile(files.chart, chart);
+    await writeFile(files.note, m4a);
+    await writeFile(files.ogg, Buffer.from("OggS\0\x02not-really-opus"));
+    const sendFile = (path: string, extra: Record<string, unknown>) => {
+      channel.send({ cmd: "sendFile", chatId, path, ...extra });
+      return fileOutcome(path);
+    };
+    expect(
+      await sendFile(files.chart, { kind: "image", mimeType: "image/png", caption: "**Q3**" }),
+    ).toMatchObject({ event: "file-sent", sentAs: "attachment", parts: 2 });
+    expect(await sendFile(files.note, { kind: "voice" })).toMatchObject({
+      event: "file-sent",
+      sentAs: "voice",
+      parts: 1,
+    });
+    expect(await sendFile(files.ogg, { kind: "voice" })).toMatchObject({
+      event: "file-sent",
+      sentAs: "attachment",
+    });
+    const sent = fake.attachmentSends.filter((a) => a.chatGuid === chatId);
+    expect(sent.map((a) => [a.fileName, a.isAudioMessage, a.outcome])).toEqual([
+      ["chart.png", false, "ok"],
+      ["note.m4a", true, "ok"],
+      ["note.ogg", false, "ok"],
+    ]);
+    expect(sent[0]?.data.equals(chart)).toBe(true);
+    expect(sent[1]?.data.equals(m4a)).toBe(true);
+    expect(sent[0]?.idempotencyKey).toEqual(expect.any(String));
+    // The caption follows its file, rendered like any text.
+    expect(sendsTo(user).map((s) => [s.method, s.request["text"] ?? null])).toEqual([
+      ["SendAttachmentMessage", null],
+      ["SendTextMessage", "Q3"],
+      ["SendAttachmentMessage", null],
+      ["SendAttachmentMessage", null],
+    ]);
+  });
+
+  it("sends a file larger than gRPC's default 4 MiB message whole (one UploadAttachment, as Photon's client allows)", async () => {
+    const { chatId, dir } = await fileChat();
+    const path = join(dir, "scan.pdf");
+    const bytes = Buffer.alloc(5 * 1024 * 1024 + 17, 0x5a);
+    await writeFile(path, bytes);
+    channel.send({ cmd: "sendFile", chatId, path, kind: "document" });
+    expect(await fileOutcome(path)).toMatchObject({ event: "file-sent", sentAs: "attachment" });
+    const [sent] = fake.attachmentSends.filter((a) => a.chatGuid === chatId);
+    expect(sent?.data.equals(bytes)).toBe(true);
+  });
+
+  it("refuses a missing or oversized file before anything is sent", async () => {
+    const { user, chatId, dir } = await fileChat();
+    const big = join(dir, "big.bin");
+    await writeFile(big, Buffer.alloc(11));
+    const refused = (path: string) =>
+      channel.waitFor((l) => l.event === "file-refused" && l["path"] === path);
+    channel.send({ cmd: "sendFile", chatId, path: join(dir, "missing.png") });
+    expect(await refused(join(dir, "missing.png"))).toMatchObject({ code: "MEDIA_FILE" });
+    channel.send({ cmd: "sendFile", chatId, path: big, maxBytes: 10 });
+    expect(await refused(big)).toMatchObject({ code: "MEDIA_TOO_LARGE" });
+    expect(sendsTo(user)).toEqual([]);
+  });
+
+  it("waits out a rate-limited upload; reports an ambiguous attachment send and resends neither it nor its caption", async () => {
+    const { user, chatId, dir } = await fileChat();
+    const first = join(dir, "first.pdf");
+    const second = join(dir, "second.pdf");
+    await writeFile(first, "%PDF first");
+    await writeFile(second, "%PDF second");
+    fake.rateLimit(2);
+    channel.send({ cmd: "sendFile", chatId, path: first, kind: "document" });
+    expect(await fileOutcome(first)).toMatchObject({ event: "file-sent", sentAs: "attachment" });
+    // Refused before anything happened, so run again: delayed, not dropped.
+    expect(fake.rejected.filter((r) => r.method === "UploadAttachment")).toHaveLength(2);
+    fake.failSendsAmbiguously(1);
+    channel.send({ cmd: "sendFile", chatId, path: second, kind: "document", caption: "later" });
+    expect(await fileOutcome(second)).toMatchObject({
+      event: "file-failed",
+      name: "PhotonSendError",
+      code: "ambiguous",
+    });
+    expect(
+      fake.attachmentSends.filter((a) => a.chatGuid === chatId).map((a) => [a.fileName, a.outcome]),
+    ).toEqual([
+      ["first.pdf", "ok"],
+      ["second.pdf", "ambiguous"],
+    ]);
+    expect(sendsTo(user).filter((s) => s.method === "SendTextMessage")).toEqual([]);
+  });
+
+  it("markRead(chat, message) marks the chat read through the SDK; an unknown message is a quiet false", async () => {
+    const user = newUser();
+    const pushed = fake.push({ type: "text", from: user, text: "mark me later" });
+    // sendReadReceipts is on in this process: the hand-over marks it once.
+    await fake.waitForCall(
+      (call) => call.method === "MarkChatRead" && call.request["chatGuid"] === pushed.chatGuid,
+    );
+    const marksOfChat = () => fake.readMarks.filter((chat) => chat === pushed.chatGuid).length;
+    expect(marksOfChat()).toBe(1);
+    channel.send({ cmd: "markRead", chatId: pushed.chatGuid, messageId: pushed.messageGuid });
+    expect(
+      await channel.waitFor((l) => l.event === "marked" && l["messageId"] === pushed.messageGuid),
+    ).toMatchObject({ marked: true });
+    channel.send({ cmd: "markRead", chatId: pushed.chatGuid, messageId: "no-such-message" });
+    expect(
+      await channel.waitFor((l) => l.event === "marked" && l["messageId"] === "no-such-message"),
+    ).toMatchObject({ marked: false });
+    expect(marksOfChat()).toBe(2);
   });
 
   it("never prints the project secret", () => {

@@ -357,4 +357,44 @@ describe("iMessage gRPC", () => {
       unary(clients.messages, "GetMessage", { messageGuid: "nope" }, bearer(token)),
     ).rejects.toMatchObject({ code: status.NOT_FOUND });
   });
+
+  it("records an attachment send with the uploaded file (5 MiB, past gRPC's default cap), and read marks", async () => {
+    const chatGuid = "any;-;+15550000001";
+    const data = Buffer.alloc(5 * 1024 * 1024 + 3, 9);
+    const uploaded = await unary(
+      clients.attachments,
+      "UploadAttachment",
+      { fileName: "voice.m4a", data },
+      bearer(token),
+    );
+    const guid = (uploaded["attachment"] as { guid: string }).guid;
+    const metadata = bearer(token);
+    metadata.set("x-idempotency-key", "key-att");
+    await unary(
+      clients.messages,
+      "SendAttachmentMessage",
+      { chatGuid, attachment: { attachmentGuid: guid }, isAudioMessage: true },
+      metadata,
+    );
+    await expect(
+      unary(
+        clients.messages,
+        "SendAttachmentMessage",
+        { chatGuid, attachment: { attachmentGuid: "never-uploaded" } },
+        bearer(token),
+      ),
+    ).rejects.toMatchObject({ code: status.NOT_FOUND });
+    await unary(clients.chats, "MarkChatRead", { chatGuid }, bearer(token));
+    const [sent] = await fake.waitForAttachmentSends(1);
+    expect(sent).toMatchObject({
+      chatGuid,
+      fileName: "voice.m4a",
+      isAudioMessage: true,
+      idempotencyKey: "key-att",
+      outcome: "ok",
+    });
+    expect(sent?.data.equals(data)).toBe(true);
+    expect(fake.attachmentSends).toHaveLength(1);
+    expect(fake.readMarks).toEqual([chatGuid]);
+  });
 });

@@ -78,6 +78,8 @@ export function configEntries(c: GatewayConfig): ConfigEntry[] {
       value: c.photon.allowedUsers.value === "" ? null : c.photon.allowedUsers.value,
     }),
     entry("photonWorkingTapbacks", "photon tapbacks", c.photon.workingTapbacks),
+    entry("photonReadReceipts", "photon receipts", c.photon.readReceipts),
+    entry("photonMarkdown", "photon markdown", c.photon.markdown),
     entry("photonWebhook", "photon webhook", {
       ...c.photon.webhookPort,
       value:

@@ -13,8 +13,10 @@ export interface PhotonConfig {
   readonly allowedUsers: Sourced<string>;
   /** `PHOTON_REQUIRE_MENTION`: in group chats, answer only messages that name the agent. Default true. */
   readonly requireMention: Sourced<boolean>;
-  /** `PHOTON_READ_RECEIPTS`: mark chats read after each message. Default false. */
+  /** `PHOTON_READ_RECEIPTS`: mark the chat read when a message's turn starts. Default false. */
   readonly readReceipts: Sourced<boolean>;
+  /** `PHOTON_MARKDOWN`: `plain` renders the agent's markdown to plain text; `raw` sends it as written. Default plain. */
+  readonly markdown: Sourced<"plain" | "raw">;
   /** `PHOTON_WORKING_TAPBACKS`: 👀 on a message while its turn runs, then ✅ (answered) or ❌ (failed). Default false. */
   readonly workingTapbacks: Sourced<boolean>;
   /** `PHOTON_STREAM_SILENCE_TIMEOUT_MS`: a stream silent this long is torn down and resubscribed. */
@@ -58,6 +60,10 @@ export function resolvePhotonConfig(
     readReceipts: orDefault(
       settings.bool(photonKey("PHOTON_READ_RECEIPTS", "read_receipts")),
       false,
+    ),
+    markdown: orDefault<"plain" | "raw">(
+      settings.oneOf(photonKey("PHOTON_MARKDOWN", "markdown"), ["plain", "raw"] as const),
+      "plain",
     ),
     workingTapbacks: orDefault(
       settings.bool(photonKey("PHOTON_WORKING_TAPBACKS", "working_tapbacks")),

@@ -10,7 +10,6 @@
 import { loadProjectCredentials } from "@hermes/credential-store";
 import {
   PhotonChannel,
-  PhotonSendError,
   type PhotonChannelHealth,
   type PhotonChannelOptions,
   type PhotonInboundMessage,
@@ -30,6 +29,7 @@ import { journalPath, recordTurnEnd, TurnJournal } from "../turns/journal.js";
 import type { ChatOutbound } from "../reply/chat-outbound.js";
 import type { TurnScheduler } from "../turns/scheduler.js";
 import { toAgentEvent, type PhotonAgentEvent } from "./agent-event.js";
+import { photonChatOutbound } from "./outbound.js";
 import { startPhotonWebhookReceiver, type PhotonWebhookReceiver } from "./webhook-receiver.js";
 
 /** A turn still running after this long shows the typing indicator. */
@@ -88,44 +88,24 @@ export class PhotonRuntime {
       scheduler: opts.scheduler,
       sessionKey: (e) => sessionKeyOf(e),
       outbound: (e) => this.#outbound(e),
+      // Called as the turn starts (after any earlier turn of its chat): the moment the message is
+      // read. Not awaited: a receipt never delays or fails the turn.
+      ready: (e) => {
+        if (opts.config.photon.readReceipts.value && e.messageId !== null)
+          void this.#channel.markRead(e.source.chat_id, e.messageId);
+      },
+      // A media file that cannot be sent is logged (and its caption goes out as text).
+      reply: { log: opts.log },
     };
   }
 
-  /**
-   * The chat's outbound for the shared turn pipeline: text replies through the channel (split at
-   * the iMessage cap by the channel, paced, an ambiguous send never resent). No streaming by edits,
-   * no other ops or uploads: the pipeline's typing and reactions stay off here, the runtime shows
-   * its own (typing after 1 s, PHOTON_WORKING_TAPBACKS).
-   */
   #outbound(event: PhotonAgentEvent): ChatOutbound {
-    const channel = this.#channel;
-    const metrics = this.#opts.metrics;
-    return {
-      capabilities: {
-        platform: PHOTON_PLATFORM,
-        maxMessageLength: Number.MAX_SAFE_INTEGER,
-        lenUnit: "chars",
-        supports: () => false,
-        streaming: false,
-      },
-      async send(text) {
-        try {
-          await channel.sendText(event.source.chat_id, text);
-          metrics().outbound("ok");
-          return null;
-        } catch (error) {
-          const ambiguous = error instanceof PhotonSendError && error.code === "ambiguous";
-          metrics().outbound(ambiguous ? "ambiguous" : "failed");
-          throw error;
-        }
-      },
-      action: async () => ({ success: false, unsupported: true, error: "not offered on iMessage" }),
-      upload: async () => ({
-        ok: false,
-        code: "MEDIA_FILE",
-        message: "uploads are not offered on iMessage",
-      }),
-    };
+    return photonChatOutbound({
+      channel: this.#channel,
+      chatId: event.source.chat_id,
+      platform: PHOTON_PLATFORM,
+      metrics: this.#opts.metrics,
+    });
   }
 
   /** Loads the project credentials, opens the journal, starts the channel (and the SDK). */
@@ -161,7 +141,10 @@ export class PhotonRuntime {
       projectSecret: credentials.projectSecret,
       allowedUsers: c.photon.allowedUsers.value,
       groupsRequireMention: c.photon.requireMention.value,
-      sendReadReceipts: c.photon.readReceipts.value,
+      // Read receipts are sent by this runtime when a turn starts (PHOTON_READ_RECEIPTS), not
+      // when the channel hands a message over (it may wait behind its chat's running turn).
+      sendReadReceipts: false,
+      markdown: c.photon.markdown.value,
       imessageAddress: c.photon.imessageAddress.value,
       dedicatedLineAddress: c.photon.dedicatedLineAddress.value,
       inbound: c.photon.webhookPort.value === null ? "stream" : "webhook",
@@ -173,6 +156,7 @@ export class PhotonRuntime {
       watch: { silenceTimeoutMs: c.photon.silenceTimeoutMs.value, ...opts.channel?.watch },
       ...(opts.channel?.sendQueue ? { sendQueue: opts.channel.sendQueue } : {}),
       logger: {
+        debug: (m: string) => channelLog.debug(m),
         info: (m: string) => channelLog.info(m),
         warn: (m: string) => channelLog.warn(m),
         error: (m: string) => channelLog.error(m),

@@ -63,77 +63,87 @@ export async function handleInbound(
 }
 
 /** The turn of an already authorized event: queue in its session, run the agent, send the reply. */
-export async function runInboundTurn(
+export function runInboundTurn(
   event: RelayMessageEvent,
   deps: Omit<InboundDeps, "authorize">,
   sessionKey: string = deps.sessionKey(event),
 ): Promise<InboundOutcome> {
+  // Not an async function around another: one frame less per turn (a busy gateway's turns are
+  // what its garbage collector spends its time on, apps/gateway/BENCH.md).
   let turnSignal: AbortSignal | null = null;
-  try {
-    return await deps.scheduler.submit(sessionKey, async (signal) => {
+  return deps.scheduler
+    .submit(sessionKey, (signal) => {
       turnSignal = signal;
-      await deps.ready?.(event, signal);
-      const out = deps.outbound(event);
-      const activity = deps.activity?.start(out, event.messageId);
-      let ok = false;
-      try {
-        const promptResponse = deps.prompts
-          ? deps.prompts.answer(sessionKey, event)
-          : event.promptResponse;
-        const answered: RelayMessageEvent =
-          promptResponse === event.promptResponse ? event : { ...event, promptResponse };
-        // Most messages carry no media: no promise to await for them (a turn held across
-        // garbage collections keeps each of its objects alive; fewer is less memory).
-        const agentEvent: AgentEvent =
-          deps.localize && answered.media.length > 0
-            ? await deps.localize(answered, signal)
-            : answered;
-        const prompts = deps.prompts;
-        // Built at the agent's first event: a turn whose agent only returns its text (most
-        // turns) sends it whole without one.
-        let reply: ReplyStream | null = null;
-        const stream = (): ReplyStream =>
-          (reply ??= new ReplyStream({
-            ...deps.reply,
-            out,
-            signal,
-            ...(prompts
-              ? {
-                  onPrompt: (p) => prompts.ask(sessionKey, p),
-                  promptWireId: (id) => prompts.wireId(id),
-                }
-              : {}),
-          }));
-        const text = await deps.agent.runTurn(agentEvent, {
-          signal,
-          emit: (e) => stream().push(e),
-        });
-        let sent: ReplySummary;
-        if (reply === null) sent = await sendWholeReply(out, signal, text);
-        else {
-          const r: ReplyStream = reply;
-          if (text.trim() !== "") r.push({ type: "message", text });
-          sent = await r.finish();
-        }
-        ok = true;
-        return sent.messages === 0
-          ? ({ kind: "empty" } as const)
-          : ({ kind: "replied", chunks: sent.messages } as const);
-      } finally {
-        activity?.end(ok ? "ok" : "failed");
-      }
+      return runTurnBody(event, deps, sessionKey, signal);
+    })
+    .then(undefined, (e: unknown) => failedOutcome(e, turnSignal));
+}
+
+async function runTurnBody(
+  event: RelayMessageEvent,
+  deps: Omit<InboundDeps, "authorize">,
+  sessionKey: string,
+  signal: AbortSignal,
+): Promise<InboundOutcome> {
+  const waitForChat = deps.ready?.(event, signal);
+  if (waitForChat !== undefined) await waitForChat;
+  const out = deps.outbound(event);
+  const activity = deps.activity?.start(out, event.messageId);
+  let ok = false;
+  try {
+    const promptResponse = deps.prompts
+      ? deps.prompts.answer(sessionKey, event)
+      : event.promptResponse;
+    const answered: RelayMessageEvent =
+      promptResponse === event.promptResponse ? event : { ...event, promptResponse };
+    // Most messages carry no media: no promise to await for them (a turn held across
+    // garbage collections keeps each of its objects alive; fewer is less memory).
+    const agentEvent: AgentEvent =
+      deps.localize && answered.media.length > 0 ? await deps.localize(answered, signal) : answered;
+    const prompts = deps.prompts;
+    // Built at the agent's first event: a turn whose agent only returns its text (most
+    // turns) sends it whole without one.
+    let reply: ReplyStream | null = null;
+    const stream = (): ReplyStream =>
+      (reply ??= new ReplyStream({
+        ...deps.reply,
+        out,
+        signal,
+        ...(prompts
+          ? {
+              onPrompt: (p) => prompts.ask(sessionKey, p),
+              promptWireId: (id) => prompts.wireId(id),
+            }
+          : {}),
+      }));
+    const text = await deps.agent.runTurn(agentEvent, {
+      signal,
+      emit: (e) => stream().push(e),
     });
-  } catch (e) {
-    if (e instanceof TurnsDrainingError) return { kind: "draining" };
-    if (
-      e instanceof TurnCancelledError ||
-      (turnSignal as AbortSignal | null)?.reason instanceof DrainAbortError
-    )
-      return { kind: "cancelled" };
-    const code =
-      typeof (e as { code?: unknown }).code === "string"
-        ? (e as { code: string }).code
-        : "GATEWAY_TURN_FAILED";
-    return { kind: "failed", code, message: e instanceof Error ? e.message : String(e) };
+    let sent: ReplySummary;
+    if (reply === null) sent = await sendWholeReply(out, signal, text);
+    else {
+      const r: ReplyStream = reply;
+      if (text.trim() !== "") r.push({ type: "message", text });
+      sent = await r.finish();
+    }
+    ok = true;
+    return sent.messages === 0 ? EMPTY : { kind: "replied", chunks: sent.messages };
+  } finally {
+    activity?.end(ok ? "ok" : "failed");
   }
+}
+
+const EMPTY: InboundOutcome = { kind: "empty" };
+
+/** The outcome of a turn that threw (or never ran). */
+function failedOutcome(e: unknown, turnSignal: AbortSignal | null): InboundOutcome {
+  if (e instanceof TurnsDrainingError) return { kind: "draining" };
+  if (e instanceof TurnCancelledError || turnSignal?.reason instanceof DrainAbortError)
+    return { kind: "cancelled" };
+  const code =
+    typeof (e as { code?: unknown }).code === "string"
+      ? (e as { code: string }).code
+      : "GATEWAY_TURN_FAILED";
+  return { kind: "failed", code, message: e instanceof Error ? e.message : String(e) };
 }

@@ -297,15 +297,19 @@ export class ReplyStream {
 }
 
 /** Send `text` split at the chat's limit, one message after another; stops at an abort. Returns the messages sent. */
-async function sendTextChunks(
+function sendTextChunks(out: ChatOutbound, signal: AbortSignal, text: string): Promise<number> {
+  if (text.trim() === "") return Promise.resolve(0);
+  const { maxMessageLength, lenUnit } = out.capabilities;
+  return sendChunks(out, signal, splitReply(text, maxMessageLength, lenUnit));
+}
+
+async function sendChunks(
   out: ChatOutbound,
   signal: AbortSignal,
-  text: string,
+  chunks: readonly string[],
 ): Promise<number> {
-  if (text.trim() === "") return 0;
-  const { maxMessageLength, lenUnit } = out.capabilities;
   let sent = 0;
-  for (const chunk of splitReply(text, maxMessageLength, lenUnit)) {
+  for (const chunk of chunks) {
     await out.send(chunk, signal);
     sent++;
     if (signal.aborted) return sent;
@@ -316,14 +320,22 @@ async function sendTextChunks(
 /**
  * A turn's reply when the agent emitted no event, only its final text: what a ReplyStream given
  * that one `message` would send, without building one (most turns; it saves a queue of
- * promises per turn). Throws DrainAbortError when the drain budget cut the turn off.
+ * promises per turn). Rejects with DrainAbortError when the drain budget cut the turn off.
  */
-export async function sendWholeReply(
+export function sendWholeReply(
   out: ChatOutbound,
   signal: AbortSignal,
   text: string,
 ): Promise<ReplySummary> {
-  if (signal.reason instanceof DrainAbortError) throw signal.reason;
-  if (signal.aborted) return { messages: 0, edits: 0 };
-  return { messages: await sendTextChunks(out, signal, text), edits: 0 };
+  if (signal.reason instanceof DrainAbortError) return Promise.reject(signal.reason);
+  if (signal.aborted || text.trim() === "") return Promise.resolve(NOTHING_SENT);
+  const { maxMessageLength, lenUnit } = out.capabilities;
+  const chunks = splitReply(text, maxMessageLength, lenUnit);
+  // One message (most replies): no loop frame to keep alive while it is acked.
+  if (chunks.length === 1) return out.send(chunks[0]!, signal).then(oneMessageSent);
+  return sendChunks(out, signal, chunks).then((messages) => ({ messages, edits: 0 }));
 }
+
+const NOTHING_SENT: ReplySummary = { messages: 0, edits: 0 };
+const ONE_MESSAGE_SENT: ReplySummary = { messages: 1, edits: 0 };
+const oneMessageSent = (): ReplySummary => ONE_MESSAGE_SENT;

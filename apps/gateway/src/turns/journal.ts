@@ -86,6 +86,8 @@ export class TurnJournal<E> {
   readonly #batch = Buffer.allocUnsafe(BATCH_BYTES);
   #batchLength = 0;
   #flushScheduled = false;
+  /** One bound callback for every end-of-turn flush (not a new closure per batch). */
+  readonly #flushLater = (): void => this.#flush();
   /** Keys taken since the last flush whose `a` record is not serialized yet (see take()). */
   #taken: string[] = [];
   /** A write that failed in the background; the next take() or durable() reports it. */
@@ -251,7 +253,7 @@ export class TurnJournal<E> {
   #scheduleFlush(): void {
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
-      setImmediate(() => this.#flush());
+      setImmediate(this.#flushLater);
     }
   }
 

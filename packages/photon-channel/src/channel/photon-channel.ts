@@ -17,6 +17,8 @@ import {
   type WatchedMessage,
 } from "./event-watch.js";
 import { InboundStateStore } from "./inbound-state.js";
+import { markdownToPlainText, type PhotonMarkdownMode } from "./markdown-text.js";
+import { isVoiceReady, type PhotonOutboundFile } from "./outbound-file.js";
 import { ProjectLines, type ImessageLine } from "./project-lines.js";
 import { RecentMap } from "./recent.js";
 import { ResumeTracker } from "./resume-tracker.js";
@@ -34,6 +36,7 @@ import { IMESSAGE_MAX_MESSAGE_LENGTH, splitMessageText } from "./split-text.js";
 
 /** The optional logger the channel accepts (console fits). It never receives secrets. */
 export interface PhotonLogger {
+  debug?(message: string): void;
   info?(message: string): void;
   warn?(message: string): void;
   error?(message: string): void;
@@ -65,8 +68,17 @@ export interface PhotonChannelOptions {
    * and total bounds. Without it nothing is downloaded (`notDownloaded: "no_cache"`).
    */
   mediaCache?: MediaCacheOptions;
-  /** Mark a chat read after each message is handed over. Default false. */
+  /**
+   * Mark the chat read when a message has been handed over (`onMessage` returned). A host that
+   * decides itself when a message is read calls `markRead()` instead. The SDK only marks a whole
+   * chat read (`MarkChatRead`). Default false; a failure is logged at debug level, nothing else.
+   */
   sendReadReceipts?: boolean;
+  /**
+   * `plain` (default): `sendText` and captions render markdown to readable plain text before the
+   * length cap and splitting (iMessage shows no markdown); `raw`: sent as written.
+   */
+  markdown?: PhotonMarkdownMode;
   /** A typing indicator started within this long of the last one in the same chat is skipped. Default 5 000 ms. */
   typingCooldownMs?: number;
   /** How many recent message ids are remembered to drop redeliveries. Default 4 000, for 48 h. */
@@ -179,6 +191,20 @@ export class PhotonChannelStateError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "PhotonChannelStateError";
+  }
+}
+
+/** The SDK refused to build an attachment before anything was sent (nothing to resend). */
+export class PhotonAttachmentError extends Error {
+  readonly code = "PHOTON_ATTACHMENT_INVALID";
+  constructor(cause: unknown) {
+    super(
+      `the attachment could not be prepared for sending (${errorName(cause)}); nothing was sent`,
+      {
+        cause,
+      },
+    );
+    this.name = "PhotonAttachmentError";
   }
 }
 
@@ -689,7 +715,7 @@ export class PhotonChannel {
     const space = await this.space(chatId);
     const sdk = this.requireSdk();
     const parts = splitMessageText(
-      text,
+      this.options.markdown === "raw" ? text : markdownToPlainText(text),
       this.options.maxMessageLength ?? IMESSAGE_MAX_MESSAGE_LENGTH,
     );
     let sent = 0;
@@ -703,6 +729,64 @@ export class PhotonChannel {
       sent += 1;
     }
     return { parts: sent };
+  }
+
+  /**
+   * Sends a file (read with `readOutboundFile`: bounded, already in memory) as an iMessage
+   * attachment — `UploadAttachment` then `SendAttachmentMessage` through the SDK — and then its
+   * caption, if any, as text (like `sendText`). `kind: "voice"` with m4a/aac audio goes out as a
+   * voice message (`is_audio_message`); any other voice file as an ordinary attachment, since
+   * converting it would need ffmpeg. Paced and classified like every send: an ambiguous failure
+   * rejects with `PhotonSendError` code `ambiguous` and neither the file nor its caption is resent.
+   */
+  async sendFile(
+    chatId: string,
+    file: PhotonOutboundFile,
+    options: {
+      kind?: string | undefined;
+      mimeType?: string | undefined;
+      caption?: string | undefined;
+    } = {},
+  ): Promise<{ sentAs: "voice" | "attachment"; parts: number }> {
+    const space = await this.space(chatId);
+    const sdk = this.requireSdk();
+    const sentAs = options.kind === "voice" && isVoiceReady(file) ? "voice" : "attachment";
+    let content: unknown;
+    try {
+      // Built here, before the queue: a refusal by the SDK's own validation is then told apart
+      // from a failure on the wire (which, for a send, may be ambiguous).
+      content =
+        sentAs === "voice"
+          ? await sdk
+              .voice(file.bytes, {
+                name: file.fileName,
+                mimeType: file.fileName.toLowerCase().endsWith(".aac") ? "audio/aac" : "audio/mp4",
+              })
+              .build()
+          : await sdk
+              .attachment(file.bytes, {
+                name: file.fileName,
+                mimeType: options.mimeType ?? "application/octet-stream",
+              })
+              .build();
+    } catch (error) {
+      throw new PhotonAttachmentError(error);
+    }
+    const built = { build: async () => content };
+    await this.queue.enqueue(
+      sentAs === "voice" ? "sending a voice message" : "sending an attachment",
+      () => space.send(built),
+    );
+    const caption = options.caption ?? "";
+    if (caption.trim() === "") return { sentAs, parts: 1 };
+    try {
+      const { parts } = await this.sendText(chatId, caption);
+      return { sentAs, parts: 1 + parts };
+    } catch (error) {
+      if (error instanceof PhotonSendError)
+        Object.assign(error, { sentParts: 1 + ((error as { sentParts?: number }).sentParts ?? 0) });
+      throw error;
+    }
   }
 
   /** Sets a tapback (an emoji; ❤️ 👍 👎 😂 ‼️ ❓ map to the classic ones) on a message of the chat. */
@@ -839,7 +923,7 @@ export class PhotonChannel {
     }
     // Not awaited: a receipt waiting behind rate-limited sends must not hold up inbound.
     if (event.kind === "message" && this.options.sendReadReceipts)
-      void this.markRead(message as SdkMessage);
+      void this.#sendReadReceipt(message as SdkMessage);
   }
 
   /** Saves each attachment of `event` to the media cache, filling in `path` or saying why not. */
@@ -881,12 +965,30 @@ export class PhotonChannel {
     });
   }
 
-  private async markRead(message: SdkMessage): Promise<void> {
+  /**
+   * Marks the chat read up to an inbound message (the SDK's `message.read()`, i.e.
+   * `ChatService/MarkChatRead`: iMessage read state is per chat). For a host that decides itself
+   * when a message counts as read (a gateway: when its turn starts) rather than `sendReadReceipts`.
+   * Cosmetic: resolves `false` on any failure (logged at debug level), never rejects.
+   */
+  async markRead(chatId: string, messageId: string): Promise<boolean> {
+    try {
+      const message = this.messages.get(messageId) ?? (await this.fetchMessage(chatId, messageId));
+      return await this.#sendReadReceipt(message);
+    } catch (error) {
+      this.log("debug", `photon: could not send a read receipt (${errorName(error)})`);
+      return false;
+    }
+  }
+
+  async #sendReadReceipt(message: SdkMessage): Promise<boolean> {
     try {
       await this.queue.enqueue("read receipt", () => message.read(), { mutating: false });
+      return true;
     } catch (error) {
       // A receipt is presence polish, never a reason to fail the message.
-      this.log("warn", `photon: could not send a read receipt (${errorName(error)})`);
+      this.log("debug", `photon: could not send a read receipt (${errorName(error)})`);
+      return false;
     }
   }
 

@@ -17,6 +17,11 @@ export interface SdkMessage {
   read(): Promise<void>;
 }
 
+/** What `space.send()` takes: content built lazily (the SDK calls `build()` before any request). */
+export interface SdkContentBuilder {
+  build(): Promise<unknown>;
+}
+
 export interface SpectrumApp {
   readonly messages: AsyncIterable<[unknown, unknown]>;
   stop(): Promise<void>;
@@ -39,6 +44,10 @@ export interface SpectrumSdk {
   /** Content builders. */
   text(value: string): unknown;
   typing(state: "start" | "stop"): unknown;
+  /** `UploadAttachment` then `SendAttachmentMessage`. */
+  attachment(input: Buffer, options: { name: string; mimeType: string }): SdkContentBuilder;
+  /** As `attachment`, sent with `is_audio_message` (the SDK converts non-m4a audio with ffmpeg: never given any). */
+  voice(input: Buffer, options: { name: string; mimeType: string }): SdkContentBuilder;
   /** The iMessage provider: `imessage.config()` for `providers`, `imessage(app)` for the instance. */
   imessage: ((app: SpectrumApp) => IMessageInstance) & {
     /** No clients: the SDK gets its lines from the control plane; with clients: exactly those (static tokens). */
@@ -88,6 +97,8 @@ export async function loadSpectrumSdk(): Promise<SpectrumSdk> {
     Spectrum: core.Spectrum,
     text: core.text,
     typing: core.typing,
+    attachment: core.attachment,
+    voice: core.voice,
     imessage: provider.imessage,
     cloud: core.cloud,
     createGrpcClient: grpc.createGrpcClient,

@@ -52,6 +52,7 @@ interface OpenStream {
 
 const SEND_METHODS = new Set(["SendTextMessage", "SendAttachmentMessage", "SendMultipartMessage"]);
 const DOWNLOAD_CHUNK_BYTES = 64 * 1024;
+const MAX_MESSAGE_BYTES = 100 * 1024 * 1024;
 
 export interface IMessageServiceOptions {
   heartbeatIntervalMs: number;
@@ -74,7 +75,11 @@ export class FakeIMessageService extends EventEmitter {
   readonly messages = new Map<string, Payload>();
   readonly attachments = new Map<string, FakeAttachment>();
   private readonly openStreams = new Set<OpenStream>();
-  private readonly server = new grpc.Server();
+  // Photon's own client allows 100 MiB messages both ways (an upload is one unary request).
+  private readonly server = new grpc.Server({
+    "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
+    "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
+  });
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private heartbeatsOn = true;
   private liveDeliveryOn = true;

@@ -1,5 +1,9 @@
 export { SpectrumFake, SpectrumFakeTimeoutError } from "./spectrum-fake.js";
-export type { SpectrumFakeOptions, PushedInbound } from "./spectrum-fake.js";
+export type {
+  SpectrumFakeOptions,
+  PushedInbound,
+  RecordedAttachmentSend,
+} from "./spectrum-fake.js";
 export type { InboundSpec, TapbackKind } from "./inbound-builders.js";
 export { dmChatGuid } from "./inbound-builders.js";
 export type { LoggedEvent, RecordedCall, RejectedCall } from "./imessage-service.js";

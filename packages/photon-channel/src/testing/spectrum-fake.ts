@@ -29,6 +29,18 @@ export interface SpectrumFakeOptions {
   now?: () => Date;
 }
 
+/** An accepted `SendAttachmentMessage`, with the file it sent (uploaded before with `UploadAttachment`). */
+export interface RecordedAttachmentSend {
+  chatGuid: string;
+  /** The file name given to `UploadAttachment`. */
+  fileName: string;
+  data: Buffer;
+  /** Sent as a voice message (`is_audio_message`). */
+  isAudioMessage: boolean;
+  idempotencyKey: string | undefined;
+  outcome: "ok" | "ambiguous";
+}
+
 /** What one pushed inbound event became on the service. */
 export interface PushedInbound {
   sequence: number;
@@ -195,6 +207,31 @@ export class SpectrumFake {
     return this.service.calls.filter((call) => call.method.startsWith("Send"));
   }
 
+  /** Accepted `SendAttachmentMessage` calls, each with the bytes and name of the file it sent. */
+  get attachmentSends(): RecordedAttachmentSend[] {
+    return this.service.calls
+      .filter((call) => call.method === "SendAttachmentMessage")
+      .map((call) => {
+        const ref = (call.request["attachment"] ?? {}) as Record<string, unknown>;
+        const stored = this.service.attachments.get(String(ref["attachmentGuid"] ?? ""));
+        return {
+          chatGuid: String(call.request["chatGuid"] ?? ""),
+          fileName: String(stored?.info["fileName"] ?? ""),
+          data: stored?.data ?? Buffer.alloc(0),
+          isAudioMessage: call.request["isAudioMessage"] === true,
+          idempotencyKey: call.idempotencyKey,
+          outcome: call.outcome,
+        };
+      });
+  }
+
+  /** Chat GUIDs of accepted `MarkChatRead` calls (read receipts), in order. */
+  get readMarks(): string[] {
+    return this.service.calls
+      .filter((call) => call.method === "MarkChatRead")
+      .map((call) => String(call.request["chatGuid"] ?? ""));
+  }
+
   /** Accepted `SetReaction` calls. */
   get reactions(): RecordedCall[] {
     return this.service.calls.filter((call) => call.method === "SetReaction");
@@ -236,6 +273,19 @@ export class SpectrumFake {
       () => (this.sends.length >= count ? this.sends : undefined),
       timeoutMs,
       `${count} sends`,
+    );
+  }
+
+  /** Resolves once `count` `SendAttachmentMessage` calls were accepted. */
+  waitForAttachmentSends(count: number, timeoutMs = 10_000): Promise<RecordedAttachmentSend[]> {
+    return this.waitFor(
+      "call",
+      () => {
+        const sends = this.attachmentSends;
+        return sends.length >= count ? sends : undefined;
+      },
+      timeoutMs,
+      `${count} attachment sends`,
     );
   }
 

@@ -59,15 +59,26 @@ export class ChatRoutes {
     const chat = nonEmpty(s["chat_id"]);
     if (chat === null) return;
     const prev = this.#map.peek(chat);
-    const platform = nonEmpty(s["platform"]);
-    const route: ChatRoute = {
-      platform: platform !== null && platform !== "relay" ? platform : (prev?.platform ?? null),
-      scope: nonEmpty(s["scope_id"]) ?? nonEmpty(s["guild_id"]) ?? prev?.scope ?? null,
-      userId: nonEmpty(s["user_id"]) ?? prev?.userId ?? null,
-      chatType: nonEmpty(s["chat_type"]) ?? prev?.chatType ?? null,
-      profile: nonEmpty(s["profile"]) ?? prev?.profile ?? null,
-    };
-    this.#map.set(chat, route);
+    const wirePlatform = nonEmpty(s["platform"]);
+    const platform =
+      wirePlatform !== null && wirePlatform !== "relay" ? wirePlatform : (prev?.platform ?? null);
+    const scope = nonEmpty(s["scope_id"]) ?? nonEmpty(s["guild_id"]) ?? prev?.scope ?? null;
+    const userId = nonEmpty(s["user_id"]) ?? prev?.userId ?? null;
+    const chatType = nonEmpty(s["chat_type"]) ?? prev?.chatType ?? null;
+    const profile = nonEmpty(s["profile"]) ?? prev?.profile ?? null;
+    if (
+      prev !== undefined &&
+      prev.platform === platform &&
+      prev.scope === scope &&
+      prev.userId === userId &&
+      prev.chatType === chatType &&
+      prev.profile === profile
+    ) {
+      // The same route again (every message of a chat): only mark it recently seen.
+      this.#map.get(chat);
+      return;
+    }
+    this.#map.set(chat, { platform, scope, userId, chatType, profile });
   }
 
   /**

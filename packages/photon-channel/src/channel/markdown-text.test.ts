@@ -1,0 +1,74 @@
+import { measureGrowth } from "@hermes/vitest-config/growth";
+import { describe, expect, it } from "vitest";
+import { markdownToPlainText } from "./markdown-text.js";
+
+describe("markdownToPlainText", () => {
+  it("drops emphasis, strong, strikethrough and inline-code markers, keeping their text", () => {
+    expect(markdownToPlainText("Hi **bold** _em_ *it* ~~gone~~ `a*b*c`")).toBe(
+      "Hi bold em it gone a*b*c",
+    );
+    expect(markdownToPlainText("\\*not emphasis\\* and snake_case_name")).toBe(
+      "*not emphasis* and snake_case_name",
+    );
+  });
+
+  it("keeps a link's URL after its text, once, and images as alt text plus URL", () => {
+    expect(markdownToPlainText("See [the docs](https://example.com/a_b?x=1&y=2).")).toBe(
+      "See the docs (https://example.com/a_b?x=1&y=2).",
+    );
+    expect(markdownToPlainText("<https://example.com> and [https://x.y](https://x.y)")).toBe(
+      "https://example.com and https://x.y",
+    );
+    expect(markdownToPlainText("bare https://example.com/path_with_underscores stays")).toBe(
+      "bare https://example.com/path_with_underscores stays",
+    );
+    expect(markdownToPlainText("![a cat](https://img.example/cat.png)")).toBe(
+      "a cat (https://img.example/cat.png)",
+    );
+  });
+
+  it("renders lists with bullets and numbers, nested lists indented", () => {
+    expect(markdownToPlainText("Options:\n\n- one\n- **two**\n  - two.a\n* three")).toBe(
+      "Options:\n• one\n• two\n  • two.a\n• three",
+    );
+    expect(markdownToPlainText("1. first\n2. second\n\n3) third")).toBe(
+      "1. first\n2. second\n3) third",
+    );
+    // A loose list keeps its blank lines.
+    expect(markdownToPlainText("- a\n\n- b")).toBe("• a\n\n• b");
+  });
+
+  it("keeps code blocks as written and headings, quotes and rules readable", () => {
+    expect(
+      markdownToPlainText("# Title\n\nText.\n\n```js\nconst a = 1 * 2;\n  indented();\n```"),
+    ).toBe("Title\n\nText.\n\nconst a = 1 * 2;\n  indented();");
+    expect(markdownToPlainText("> quoted *words*\n\n---\n\nafter")).toBe(
+      "> quoted words\n\n———\n\nafter",
+    );
+  });
+
+  it("renders a table as one line per row and leaves HTML as text", () => {
+    expect(markdownToPlainText("| a | b |\n|---|---|\n| 1 | 2 |")).toBe("a | b\n1 | 2");
+    expect(markdownToPlainText("<b>not html</b>")).toBe("<b>not html</b>");
+  });
+
+  it("leaves plain text as it is", () => {
+    const text = "Hello there.\nSecond line, no markup: 3 < 4 & 5 > 2.";
+    expect(markdownToPlainText(text)).toBe(text);
+    expect(markdownToPlainText("")).toBe("");
+  });
+
+  it("is linear on long runs of markdown punctuation", () => {
+    for (const unit of ["*", "_", "[", "`", "*a", "_a ", "[a](", "![", "**a_"]) {
+      const growth = measureGrowth(
+        (t: string) => markdownToPlainText(t),
+        unit.repeat(Math.ceil(2_000 / unit.length)),
+        unit.repeat(Math.ceil(20_000 / unit.length)),
+        { reference: (t: string) => t.split("").reverse().join("") },
+      );
+      expect(growth.ratio, `${JSON.stringify(unit)}: ${JSON.stringify(growth)}`).toBeLessThan(
+        growth.limit,
+      );
+    }
+  });
+});
