@@ -62,7 +62,15 @@ if (built) {
     ["hermes gateway status", [BIN, "gateway", "status"]],
     ["hermes gateway status --json", [BIN, "gateway", "status", "--json"]],
     ["hermes photon status", [BIN, "photon", "status"]],
+    ["hermes photon status --json", [BIN, "photon", "status", "--json"]],
     ["hermes completion bash", [BIN, "completion", "bash"]],
+    ["hermes completion fish", [BIN, "completion", "fish"]],
+    ["hermes help gateway enroll", [BIN, "help", "gateway", "enroll"]],
+    ["hermes doctor --help", [BIN, "doctor", "--help"]],
+    ["hermes photon --help", [BIN, "photon", "--help"]],
+    ["hermes photon setup --help", [BIN, "photon", "setup", "--help"]],
+    ["hermes photon webhook --help", [BIN, "photon", "webhook", "--help"]],
+    ["hermes gateway unenroll --help", [BIN, "gateway", "unenroll", "--help"]],
   ];
   for (const [name, args] of cases) {
     const ours = [];

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { bundledBinConfig } from "@hermes/tsup-config";
 import type { Options } from "tsup";
@@ -7,42 +8,52 @@ const { version } = JSON.parse(
   readFileSync(new URL("./package.json", import.meta.url), "utf8"),
 ) as { version: string };
 
-// Command bodies imported on demand by the command tree (program.ts, main.ts): built as ESM
-// files at the same paths under dist/, so the tree's `import("./gateway/status.js")` finds them.
-// Not among them, so bundled into the tree (evaluated only when reached): `completion`, and the
-// HERMES_HOME store with `photon status`, small and needed by the status commands, which then
-// load no ESM at all (photon status) or less of it (gateway status). Every use of
-// @hermes/credential-store goes through store.ts, so the process holds one copy of it.
+// Command bodies loaded on demand by the command tree (program.ts, main.ts): each built as a
+// self-contained CommonJS file at the same path under dist/ (`import("./gateway/status.js")`
+// in the tree becomes `require("./gateway/status.cjs")`). Shared code is copied into each
+// body that uses it, except @hermes/credential-store: every use goes through home/home.ts (the
+// store and its Photon view), so a process holds one copy of it.
 const COMMAND_BODIES = [
   "doctor/doctor",
   "gateway/enroll",
   "gateway/status",
+  "gateway/status-check",
   "gateway/unenroll",
+  "home/home",
   "photon/api-binding",
   "photon/login",
   "photon/setup",
+  "photon/status",
   "photon/webhook",
   "ui/browser",
 ];
 const isCommandBody = (path: string): boolean =>
   COMMAND_BODIES.some((body) => path === `./${body}.js`);
 
-// Two bundles, every dependency inlined (start-up is measured in bench/cli-startup.mjs):
-// - dist/cli.cjs, the bin: the command tree (commander, help, parsing) as one CommonJS file.
-//   Node runs CommonJS without initialising its ESM loader, which alone costs about a quarter
-//   of `node -e 0` on Node 20; `--help`, `--version` and usage errors never load anything else.
-// - the command bodies: ESM, split into shared chunks, loaded by `import()` when a command runs.
-//   (They share errors.ts with the tree by value, not by identity: see CliError's brand.)
-// The iMessage SDK is not bundled: `photon setup`'s connection check loads it with import() (so
-// no other command pays for it), it reads its endpoints from the environment when it loads, and
-// finds its .proto files next to its own package. (noExternal wins over external in tsup, hence
-// the exclusion inside the pattern; the gateway bundles it the same way.)
+// Two kinds of bundle, every dependency inlined, all CommonJS (start-up is measured in
+// bench/cli-startup.mjs): Node runs CommonJS without starting its ESM loader, which alone costs
+// about a fifth of `node -e 0` on Node 20, and `require()` of a CommonJS file skips the export
+// scan that `import()` of one runs.
+// - dist/cli.cjs, the bin: the command tree (commander, help, parsing, completion) only;
+//   `--help`, `--version` and usage errors never load anything else.
+// - the command bodies, each one file (no shared chunks: esbuild cannot split CommonJS), so a
+//   command compiles only its own code. (They share errors.ts with the tree by value, not by
+//   identity: see CliError's brand.)
+// @hermes/photon-channel is not bundled but required at run time (its CommonJS build): it loads
+// the iMessage SDK (ESM-only) with a real import(), which the bodies' import()-to-require()
+// rewrite below would break, and only `photon setup`'s connection check requires it.
 const shared = {
   minify: true,
   removeNodeProtocol: false,
-  noExternal: [/^(?!spectrum-ts(?:\/|$)|@spectrum-ts\/|@photon-ai\/|@grpc\/)/],
-  external: [/^spectrum-ts(?:\/|$)/, /^@spectrum-ts\//, /^@photon-ai\//, /^@grpc\//],
+  noExternal: [/^(?!@hermes\/photon-channel(?:\/|$))/],
+  external: [/^@hermes\/photon-channel(?:\/|$)/],
   define: { __HERMES_CLI_VERSION__: JSON.stringify(version) },
+  // `import()` of a command body becomes `require()`: importing a CommonJS file starts Node's
+  // ESM loader and runs its CommonJS export scanner over the whole file (tens of ms for a
+  // 200 KB body); require() does neither.
+  esbuildOptions(options: Parameters<NonNullable<Options["esbuildOptions"]>>[0]) {
+    options.supported = { ...options.supported, "dynamic-import": false };
+  },
 };
 
 const commanderWithoutChildProcess: NonNullable<Options["esbuildPlugins"]>[number] = {
@@ -64,23 +75,45 @@ const commanderWithoutChildProcess: NonNullable<Options["esbuildPlugins"]>[numbe
   },
 };
 
+const picocolorsWithoutStdoutProbe: NonNullable<Options["esbuildPlugins"]>[number] = {
+  // picocolors computes a module-level default (`isColorSupported`) from process.stdout.isTTY
+  // when it is loaded, which creates process.stdout (the stream stack: a measurable share of
+  // start-up) even for a command that prints nothing. The CLI never uses that default: colour
+  // is decided per stream with createColors(enabled) (src/ui/colors.ts). The probe is replaced
+  // by `false`; a picocolors whose source no longer matches fails the build.
+  name: "picocolors-without-stdout-probe",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]picocolors[\\/]picocolors\.js$/ }, async (args) => {
+      const probe = '((p.stdout || {}).isTTY && env.TERM !== "dumb")';
+      const source = await readFile(args.path, "utf8");
+      if (!source.includes(probe))
+        return { errors: [{ text: `${args.path}: the stdout probe to replace was not found` }] };
+      return { contents: source.replace(probe, "false"), loader: "js" };
+    });
+  },
+};
+
 const commandTree = bundledBinConfig(
-  { cli: "src/cli.ts" },
+  // The bin (`--version`, then the loader) and the tree it loads through a V8 code cache
+  // (src/code-cache.ts): two self-contained files.
+  { cli: "src/cli.ts", main: "src/main.ts" },
   {
     ...shared,
     format: ["cjs"],
-    // CommonJS has a real `require` (the preset's createRequire banner is for ESM).
+    // CommonJS has a real `require` (the preset's createRequire banner is for ESM). The loader
+    // drops the `#!` line of main.cjs (it would not parse inside its function wrapper).
     banner: { js: "#!/usr/bin/env node" },
     // Two configs build into one dist/: the package's build script empties it first.
     clean: false,
     esbuildPlugins: [
       commanderWithoutChildProcess,
+      picocolorsWithoutStdoutProbe,
       {
         name: "command-bodies-external",
         setup(build) {
           build.onResolve({ filter: /^\.\// }, (args) =>
             args.kind === "dynamic-import" && isCommandBody(args.path)
-              ? { path: args.path, external: true }
+              ? { path: args.path.replace(/\.js$/, ".cjs"), external: true }
               : undefined,
           );
         },
@@ -89,37 +122,57 @@ const commandTree = bundledBinConfig(
   },
 );
 
+// Every body sits one folder below dist/ (so `../config-yaml.cjs` is the same file for all).
+if (!COMMAND_BODIES.every((body) => /^[\w-]+\/[\w-]+$/.test(body)))
+  throw new Error("tsup.config.ts: a command body must be <folder>/<name>");
+
+const yamlBuild: NonNullable<Options["esbuildPlugins"]>[number] = {
+  // The YAML parser is ~100 KB whose loading alone costs about 0.4× `node -e 0`, and a
+  // config.yaml is optional: @hermes/settings calls `parseDocument` only when the file exists.
+  // So inside the command bodies `yaml` is a stand-in that requires dist/config-yaml.cjs (the
+  // parser, bundled from yaml's ESM build so esbuild keeps only parseDocument) on the first
+  // call. src/config-yaml.ts itself gets the real package.
+  name: "yaml-on-first-use",
+  setup(build) {
+    build.onResolve({ filter: /^yaml$/ }, async (args) => {
+      if (!args.importer.endsWith(join("src", "config-yaml.ts")))
+        return { path: "yaml", namespace: "yaml-on-first-use" };
+      const pkg = await build.resolve("yaml/package.json", {
+        resolveDir: args.resolveDir,
+        kind: "import-statement",
+      });
+      if (pkg.errors.length > 0) return { errors: pkg.errors };
+      return { path: join(dirname(pkg.path), "browser", "index.js") };
+    });
+    build.onResolve({ filter: /^\.\.\/config-yaml\.cjs$/ }, (args) => ({
+      path: args.path,
+      external: true,
+    }));
+    build.onLoad({ filter: /.*/, namespace: "yaml-on-first-use" }, () => ({
+      contents: [
+        "let yaml;",
+        "export function parseDocument(...args) {",
+        '  yaml ??= require("../config-yaml.cjs");',
+        "  return yaml.parseDocument(...args);",
+        "}",
+      ].join("\n"),
+      loader: "js",
+    }));
+  },
+};
+
 const commandBodies = bundledBinConfig(
-  Object.fromEntries(COMMAND_BODIES.map((body) => [body, `src/${body}.ts`])),
+  {
+    ...Object.fromEntries(COMMAND_BODIES.map((body) => [body, `src/${body}.ts`])),
+    "config-yaml": "src/config-yaml.ts",
+  },
   {
     ...shared,
+    format: ["cjs"],
     clean: false,
-    // Bundled CommonJS code (commander, yaml, graceful-fs, proper-lockfile) calls `require()`
-    // only for Node builtins (everything else is bundled): serve them with
-    // process.getBuiltinModule (Node ≥ 20.16), the real builtin objects without initialising
-    // the CommonJS loader (createRequire), a measurable share of start-up. (Replaces the
-    // preset's createRequire banner.)
-    banner: {
-      js: "const require = (id) => { const builtin = process.getBuiltinModule(id); if (builtin === undefined) throw new Error(`hermes: cannot require ${id}`); return builtin; };",
-    },
-    esbuildPlugins: [
-      {
-        // yaml's "node" export is its CommonJS build: bundled, all of it is evaluated at load.
-        // Its ESM build (the package's "default" export, the same code) lets esbuild keep only
-        // what @hermes/settings uses (parseDocument), and load it as ESM.
-        name: "yaml-esm-build",
-        setup(build) {
-          build.onResolve({ filter: /^yaml$/ }, async (args) => {
-            const pkg = await build.resolve("yaml/package.json", {
-              resolveDir: args.resolveDir,
-              kind: "import-statement",
-            });
-            if (pkg.errors.length > 0) return { errors: pkg.errors };
-            return { path: join(dirname(pkg.path), "browser", "index.js") };
-          });
-        },
-      },
-    ],
+    // CommonJS has a real `require` for the builtins (no banner).
+    banner: {},
+    esbuildPlugins: [yamlBuild, picocolorsWithoutStdoutProbe],
   },
 );
 

@@ -2,9 +2,9 @@
 // `hermes-gateway run` (env → $HERMES_HOME/.env → config.yaml → default, values trimmed).
 // `.env` is read through the store (credential-store's reader); config.yaml as text, parsed by
 // @hermes/settings, whose YAML errors never quote the file.
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import {
-  RELAY_SECRET_KEYS,
+  GATEWAY_SECRET_KEYS,
   relaySettings,
   SettingsError,
   SettingsSource,
@@ -14,8 +14,8 @@ import type { CliContext } from "./context.js";
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from "./errors.js";
 import type { HomeStore } from "./store.js";
 
-/** Secrets the CLI reads besides the relay's own (scrubbed from errors like them). */
-// GATEWAY_RELAY_IDENTITY_TOKEN is one of RELAY_SECRET_KEYS (the gateway provisions with it too).
+/** Secrets the CLI reads besides the gateway's own (scrubbed from errors like them). */
+// GATEWAY_RELAY_IDENTITY_TOKEN is one of GATEWAY_SECRET_KEYS (the gateway provisions with it too).
 const CLI_SECRET_KEYS = [{ env: "GATEWAY_RELAY_IDP_CLIENT_SECRET" }];
 
 export interface LoadedSettings {
@@ -35,7 +35,9 @@ export async function loadSettings(
   const dotenv = await store.readEnvFile();
   let yamlText: string | null;
   try {
-    yamlText = await readFile(store.configPath, "utf8");
+    // Synchronous, like the store's readers: the thread pool an async read starts costs more
+    // start-up than reading a small file (BENCH.md).
+    yamlText = readFileSync(store.configPath, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
       throw new CliError(
@@ -53,7 +55,7 @@ export async function loadSettings(
     dotenv,
     yamlText,
     yamlPath: store.configPath,
-    secretKeys: [...RELAY_SECRET_KEYS, ...CLI_SECRET_KEYS],
+    secretKeys: [...GATEWAY_SECRET_KEYS, ...CLI_SECRET_KEYS],
   });
   return {
     source,

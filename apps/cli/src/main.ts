@@ -1,7 +1,8 @@
 // The real process context and the command tree, loaded by cli.ts for everything but --version.
-import type { CliContext, OutputStream } from "./context.js";
+import type { CliContext } from "./context.js";
 import { run } from "./program.js";
 import { terminalPrompt } from "./ui/prompt.js";
+import { standardStream } from "./ui/standard-stream.js";
 
 /**
  * A timer that an abort signal cancels (rejecting with an AbortError). node:timers/promises is
@@ -10,39 +11,6 @@ import { terminalPrompt } from "./ui/prompt.js";
 async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   const { setTimeout: delay } = await import("node:timers/promises");
   return delay(ms, undefined, signal ? { signal } : {});
-}
-
-/**
- * A standard stream as the CLI sees it, created on first use (creating process.stderr for a
- * command that never writes to it is a measurable share of start-up). A reader that stops
- * early (`hermes --help | head -1`) closes the pipe: Node then reports EPIPE as an 'error'
- * event, which unhandled is a crash with a stack trace. Output to a closed stream is dropped
- * instead; the command finishes and exits with its own status.
- */
-function standardStream(get: () => NodeJS.WriteStream): OutputStream {
-  let stream: NodeJS.WriteStream | undefined;
-  let closed = false;
-  const open = (): NodeJS.WriteStream => {
-    if (stream === undefined) {
-      stream = get();
-      // Any error on a standard stream means nothing more can be written to it.
-      stream.on("error", () => {
-        closed = true;
-      });
-    }
-    return stream;
-  };
-  return {
-    write: (text) => {
-      if (!closed) open().write(text);
-    },
-    get isTTY() {
-      return open().isTTY === true;
-    },
-    get columns() {
-      return open().columns;
-    },
-  };
 }
 
 export async function main(argv: readonly string[], version: string): Promise<number> {
@@ -56,8 +24,8 @@ export async function main(argv: readonly string[], version: string): Promise<nu
   });
   const ctx: CliContext = {
     env: process.env,
-    stdout: standardStream(() => process.stdout),
-    stderr: standardStream(() => process.stderr),
+    stdout: standardStream(1, () => process.stdout),
+    stderr: standardStream(2, () => process.stderr),
     // process.stdin is created on first access (a measurable cost): only when a command needs it.
     get stdinIsTTY() {
       return process.stdin.isTTY === true;

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { useTempHome } from "../test/support/temp-home.js";
 import { fakeContext } from "../test/support/context.js";
-import { run } from "./program.js";
+import { buildProgram, groupsReached, run } from "./program.js";
 
 const home = useTempHome("hermes-cli-");
 
@@ -24,6 +24,20 @@ describe("command tree", () => {
     expect(await run(argv, ctx)).toBe(0);
     expect(ctx.out()).toMatch(/^Usage: hermes/);
     expect(ctx.err()).toBe("");
+  });
+
+  it("builds only the groups argv names, and root help reads the same as with the whole tree", () => {
+    const ctx = fakeContext();
+    const whole = buildProgram(ctx, () => undefined, "all");
+    const lazy = buildProgram(ctx, () => undefined, groupsReached(["--help"]));
+    expect(lazy.commands.find((c) => c.name() === "gateway")?.commands).toEqual([]);
+    expect(lazy.helpInformation()).toBe(whole.helpInformation());
+    const gateway = buildProgram(ctx, () => undefined, groupsReached(["gateway", "status"]));
+    expect(gateway.commands.find((c) => c.name() === "gateway")?.commands.length).toBeGreaterThan(
+      2,
+    );
+    expect(gateway.commands.find((c) => c.name() === "photon")?.commands).toEqual([]);
+    expect(groupsReached(["completion", "bash"])).toBe("all");
   });
 
   it.each([[[]], [["gateway"]], [["photon", "webhook"]]])(

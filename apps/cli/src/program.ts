@@ -1,8 +1,8 @@
 // The command tree. `run()` never throws and never calls process.exit: it returns the exit
 // status (0 ok, 1 failure, 2 usage, 130 interrupted) so it can run in-process under test.
 // Command bodies are imported on demand (start-up time: bench/cli-startup.mjs).
-import { COMPLETION_SHELLS } from "@hermes/cli-completion/shells";
-import { Argument, Command, CommanderError } from "commander";
+import { COMPLETION_SHELLS, suggestValues } from "@hermes/cli-completion/shells";
+import { Argument, Command, CommanderError, Option } from "commander";
 import type { CliContext } from "./context.js";
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./errors.js";
 import type { PhotonApi, PhotonStore } from "./photon/ports.js";
@@ -25,6 +25,12 @@ export interface CommandDeps {
   photon(): Promise<{ api: PhotonApi; pstore: PhotonStore }>;
 }
 
+/**
+ * What shell completion offers after `gateway enroll --platform`: the platforms of the relay
+ * contract's reference descriptors. Not enforced: a connector may front any platform.
+ */
+const RELAY_PLATFORM_SUGGESTIONS = ["discord", "slack", "telegram"];
+
 /** `--json` with the same description on every command that prints data. */
 export function withJsonOption(command: Command): Command {
   return command.option("--json", JSON_OPTION_HELP);
@@ -41,17 +47,23 @@ function createRoot(ctx: CliContext): Command {
       .configureOutput({
         writeOut: (s) => ctx.stdout.write(s),
         writeErr: (s) => ctx.stderr.write(s),
+        // Asked of ctx's streams, not process.stdout (which commander would create for it).
+        getOutHelpWidth: () => ctx.stdout.columns ?? 80,
+        getErrHelpWidth: () => ctx.stderr.columns ?? 80,
+        getOutHasColors: () => false,
+        getErrHasColors: () => false,
         // Parse errors are printed by run(), in the same style as every other error.
         outputError: () => undefined,
       })
   );
 }
 
-function addGatewayCommands(program: Command, deps: CommandDeps): void {
+function addGatewayCommands(program: Command, deps: CommandDeps, populate: boolean): void {
   const { ctx, lazyAction, store } = deps;
   const gateway = program
     .command("gateway")
     .description("relay gateway: enroll with a connector, show the relay configuration");
+  if (!populate) return;
   withJsonOption(
     gateway
       .command("enroll")
@@ -76,10 +88,14 @@ function addGatewayCommands(program: Command, deps: CommandDeps): void {
         "--allow-insecure-http",
         "allow sending credentials over plain http:// to a non-loopback host",
       )
-      .option(
-        "--platform <name>",
-        "a platform the relay fronts, e.g. discord (repeatable; stored as GATEWAY_RELAY_PLATFORMS)",
-        (v: string, p: string[] = []) => [...p, v],
+      .addOption(
+        suggestValues(
+          new Option(
+            "--platform <name>",
+            "a platform the relay fronts, e.g. discord (repeatable; stored as GATEWAY_RELAY_PLATFORMS)",
+          ).argParser((v: string, p: string[] = []) => [...p, v]),
+          RELAY_PLATFORM_SUGGESTIONS,
+        ),
       )
       .option("--force", "replace an existing enrollment without asking"),
   ).action(
@@ -111,16 +127,17 @@ function addGatewayCommands(program: Command, deps: CommandDeps): void {
   ).action(
     lazyAction(async (opts) => {
       const { gatewayStatus } = await import("./gateway/status.js");
-      await gatewayStatus(ctx, await store(), opts);
+      await gatewayStatus(ctx, await store(), opts, () => import("./gateway/status-check.js"));
     }),
   );
 }
 
-function addPhotonCommands(program: Command, deps: CommandDeps): void {
+function addPhotonCommands(program: Command, deps: CommandDeps, populate: boolean): void {
   const { ctx, lazyAction, store, photon: photonDeps } = deps;
   const photon = program
     .command("photon")
     .description("Photon iMessage: log in, set up a project, manage webhooks");
+  if (!populate) return;
   photon
     .command("login")
     .description("log in to the Photon dashboard with the device flow and store the token")
@@ -189,7 +206,7 @@ function addPhotonCommands(program: Command, deps: CommandDeps): void {
     lazyAction(async (opts: { json?: boolean; check?: boolean }) => {
       const [{ photonStatus }, { photonStore }] = await Promise.all([
         import("./photon/status.js"),
-        import("./photon/store-binding.js"),
+        import("./home/home.js"),
       ]);
       const api = opts.check ? (await photonDeps()).api : undefined;
       await photonStatus(ctx, photonStore(ctx, await store()), opts, api);
@@ -310,9 +327,25 @@ function wantsJson(argv: readonly string[]): boolean {
   return (end === -1 ? argv : argv.slice(0, end)).includes("--json");
 }
 
-export function buildProgram(ctx: CliContext, setAction: (a: Action) => void): Command {
+/**
+ * The command groups whose subcommands `argv` may reach: a group named anywhere in it (a
+ * superset: a flag's value that happens to be a group name only builds more), every group for
+ * `completion` (its script covers the whole tree). The others are built as their root-help
+ * lines only (name and description, which is all `hermes --help` shows of them): building
+ * every subcommand and option is a measurable share of start-up (bench/cli-startup.mjs).
+ */
+export function groupsReached(argv: readonly string[]): "all" | ReadonlySet<string> {
+  return argv.includes("completion") ? "all" : new Set(argv);
+}
+
+export function buildProgram(
+  ctx: CliContext,
+  setAction: (a: Action) => void,
+  groups: "all" | ReadonlySet<string> = "all",
+): Command {
+  const populate = (name: string) => groups === "all" || groups.has(name);
   const store = async (): Promise<HomeStore> =>
-    (await import("./store.js")).createHomeStore(ctx.env, await ctx.homedir());
+    (await import("./home/home.js")).createHomeStore(ctx.env, await ctx.homedir());
   const deps: CommandDeps = {
     ctx,
     lazyAction:
@@ -323,14 +356,14 @@ export function buildProgram(ctx: CliContext, setAction: (a: Action) => void): C
     photon: async () => {
       const [{ photonApi }, { photonStore }] = await Promise.all([
         import("./photon/api-binding.js"),
-        import("./photon/store-binding.js"),
+        import("./home/home.js"),
       ]);
       return { api: photonApi(ctx), pstore: photonStore(ctx, await store()) };
     },
   };
   const program = createRoot(ctx);
-  addGatewayCommands(program, deps);
-  addPhotonCommands(program, deps);
+  addGatewayCommands(program, deps, populate("gateway"));
+  addPhotonCommands(program, deps, populate("photon"));
   addDoctorCommand(program, deps);
   addCompletionCommand(program, deps);
   return program;
@@ -338,9 +371,13 @@ export function buildProgram(ctx: CliContext, setAction: (a: Action) => void): C
 
 export async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
   let action: Action | undefined;
-  const program = buildProgram(ctx, (a) => {
-    action = a;
-  });
+  const program = buildProgram(
+    ctx,
+    (a) => {
+      action = a;
+    },
+    groupsReached(argv),
+  );
   // Each command throws its own CommanderError, so the message can point at its own --help.
   let failed: Command | undefined;
   for (const command of allCommands(program)) {

@@ -14,7 +14,6 @@ import {
   type JsonObject,
 } from "@hermes/credential-store";
 import { constants } from "node:fs";
-import { access, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CliError } from "./errors.js";
 
@@ -129,6 +128,8 @@ function errnoOf(e: unknown): string {
 }
 
 async function checkWritable(home: string): Promise<void> {
+  // Loaded by this check only: commands that just read never load node:fs/promises (BENCH.md).
+  const { access, mkdir, rm, writeFile } = await import("node:fs/promises");
   const envFile = join(home, ".env");
   const fail = (what: string, e: unknown) =>
     new CliError(

@@ -4,6 +4,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { bashComplete } from "@hermes/vitest-config/bash-complete";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BIN, runBin } from "./support/bin.js";
 
@@ -132,20 +133,6 @@ describe("--json", () => {
   });
 });
 
-/** The words bash offers after typing `line` (the last word is the one being completed). */
-function bashComplete(script: string, line: string): string[] {
-  const words = line.split(" ");
-  const program = `${script}
-COMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")})
-COMP_CWORD=${words.length - 1}
-_hermes_completion
-printf '%s\\n' "\${COMPREPLY[@]}"`;
-  const r = spawnSync("bash", ["--norc", "--noprofile", "-c", program], { encoding: "utf8" });
-  expect(r.stderr).toBe("");
-  expect(r.status).toBe(0);
-  return r.stdout.split("\n").filter((w) => w !== "");
-}
-
 function shellAvailable(shell: string): boolean {
   return spawnSync(shell, ["-c", "exit 0"], { stdio: "ignore" }).status === 0;
 }
@@ -154,19 +141,41 @@ describe("hermes completion <bash|zsh|fish>", () => {
   it("bash: sourced in a bash child, completes subcommands, options and argument choices from the command tree", async () => {
     const r = await runBin(["completion", "bash"]);
     expect(r.code).toBe(0);
-    expect(bashComplete(r.stdout, "hermes ga")).toEqual(["gateway"]);
-    expect(bashComplete(r.stdout, "hermes gateway ")).toEqual(
+    expect(bashComplete(r.stdout, "_hermes_completion", "hermes ga")).toEqual(["gateway"]);
+    expect(bashComplete(r.stdout, "_hermes_completion", "hermes gateway ")).toEqual(
       expect.arrayContaining(["enroll", "status", "--help"]),
     );
-    expect(bashComplete(r.stdout, "hermes gateway enroll --conn")).toEqual(["--connector-url"]);
-    // A flag's value is not mistaken for a subcommand.
-    expect(bashComplete(r.stdout, "hermes gateway enroll --token status --g")).toEqual([
-      "--gateway-id",
+    expect(bashComplete(r.stdout, "_hermes_completion", "hermes gateway enroll --conn")).toEqual([
+      "--connector-url",
     ]);
-    expect(bashComplete(r.stdout, "hermes photon webhook l")).toEqual(["list"]);
-    expect(bashComplete(r.stdout, "hermes completion ")).toEqual(
+    // A flag's value is not mistaken for a subcommand.
+    expect(
+      bashComplete(r.stdout, "_hermes_completion", "hermes gateway enroll --token status --g"),
+    ).toEqual(["--gateway-id"]);
+    expect(bashComplete(r.stdout, "_hermes_completion", "hermes photon webhook l")).toEqual([
+      "list",
+    ]);
+    expect(bashComplete(r.stdout, "_hermes_completion", "hermes completion ")).toEqual(
       expect.arrayContaining(["bash", "zsh", "fish"]),
     );
+  });
+
+  it("bash: a flag's value completes to its known values, else to nothing", async () => {
+    const r = await runBin(["completion", "bash"]);
+    expect(r.code).toBe(0);
+    expect(
+      bashComplete(r.stdout, "_hermes_completion", "hermes gateway enroll --platform "),
+    ).toEqual(["discord", "slack", "telegram"]);
+    expect(
+      bashComplete(r.stdout, "_hermes_completion", "hermes gateway enroll --platform t"),
+    ).toEqual(["telegram"]);
+    // A token or URL cannot be guessed: nothing rather than the command's flags.
+    expect(bashComplete(r.stdout, "_hermes_completion", "hermes gateway enroll --token ")).toEqual(
+      [],
+    );
+    expect(
+      bashComplete(r.stdout, "_hermes_completion", "hermes gateway enroll --platform slack --for"),
+    ).toEqual(["--force"]);
   });
 
   it("zsh: a #compdef script with one case per command path (syntax-checked by zsh -n when zsh is installed)", async () => {

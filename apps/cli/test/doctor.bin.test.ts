@@ -58,7 +58,7 @@ describe("hermes doctor (built bin)", () => {
         "HERMES_HOME",
         ".env is private",
         "auth.json is private",
-        "relay settings valid",
+        "gateway settings valid",
         "relay credentials",
         "answers (HTTP 404)",
         "Photon token accepted",
@@ -145,6 +145,54 @@ describe("hermes doctor (built bin)", () => {
       status: "fail",
       message: expect.stringContaining("GATEWAY_RELAY_URL (from .env)"),
     });
+  });
+
+  it("checks the gateway's whole configuration as `hermes-gateway run` would: a bad agent, port or queue bound is ✗ naming the key and its source, exit 1", async () => {
+    // A bad value in the real environment: exec: without a program.
+    const agent = await runBin(["doctor"], { env: { ...env(), GATEWAY_AGENT: "exec:" } });
+    expect(agent.code).toBe(1);
+    expect(agent.stdout).toMatch(
+      /^✗ Invalid configuration: GATEWAY_AGENT \(from env\): exec: needs a command/m,
+    );
+    expect(agent.stdout).toMatch(/^ {4}fix: .*hermes-gateway run --check/m);
+    expect(agent.stderr).toContain("✗ 1 check failed: gateway-settings");
+
+    // In .env, with --json: the same check, the same words.
+    await writeFile(
+      join(home, ".env"),
+      `GATEWAY_HEALTH_PORT=99999\nPHOTON_WEBHOOK_SECRET=${SECRET}\n`,
+      {
+        mode: 0o600,
+      },
+    );
+    const port = await doctor(["--json"]);
+    expect(port.code).toBe(1);
+    expect(
+      (JSON.parse(port.stdout) as Report).checks.find((x) => x.id === "gateway-settings"),
+    ).toMatchObject({
+      status: "fail",
+      message: expect.stringContaining(
+        "GATEWAY_HEALTH_PORT (from .env): expected an integer from 0 to 65535",
+      ),
+    });
+    expect(JSON.parse(port.stderr)).toMatchObject({
+      error: { code: "doctor-failed", message: "1 check failed: gateway-settings" },
+    });
+
+    // In config.yaml.
+    await writeFile(join(home, ".env"), "", { mode: 0o600 });
+    await writeFile(join(home, "config.yaml"), "gateway:\n  max_queued_turns: 0\n");
+    const queue = await doctor(["--json"]);
+    expect(queue.code).toBe(1);
+    expect(
+      (JSON.parse(queue.stdout) as Report).checks.find((x) => x.id === "gateway-settings")?.message,
+    ).toContain("gateway.max_queued_turns (from config.yaml)");
+
+    // Valid settings beyond the relay: ✓.
+    await writeFile(join(home, "config.yaml"), "gateway:\n  max_queued_turns: 5\n  agent: echo\n");
+    const fine = await doctor(["--json"]);
+    expect(fine.code).toBe(0);
+    expect(statusOf(JSON.parse(fine.stdout) as Report)["gateway-settings"]).toBe("ok");
   });
 
   it("a fresh machine (no HERMES_HOME yet) is fine: nothing set up is –, exit 0", async () => {

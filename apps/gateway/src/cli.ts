@@ -2,8 +2,8 @@
 // usage, 3 relay disabled (the connector revoked this gateway's secret).
 import { readFileSync } from "node:fs";
 import { createSecretScrubber, type FlagLayer } from "@hermes/settings";
-import { COMPLETION_SHELLS } from "@hermes/cli-completion/shells";
-import { Argument, Command } from "commander";
+import { COMPLETION_SHELLS, suggestValues } from "@hermes/cli-completion/shells";
+import { Argument, Command, Option } from "commander";
 import { ignoreClosedStdio, parseCommandLine, printError, wantsJson } from "./command-line.js";
 import { ConfigError } from "./config/errors.js";
 import { resolveConfig, type GatewayConfig } from "./config/resolve.js";
@@ -195,13 +195,24 @@ program
     "send these messages one by one, print each reply, exit 0 once all replies arrived",
   )
   .option("--verbose", "print the frames on the link (and the gateway's info logs on stderr)")
-  .option(
-    "--agent <spec>",
-    "agent backend for this session: echo, exec:<command> or an http(s) URL (default: GATEWAY_AGENT or echo)",
+  .addOption(
+    suggestValues(
+      new Option(
+        "--agent <spec>",
+        "agent backend for this session: echo, exec:<command> or an http(s) URL (default: GATEWAY_AGENT or echo)",
+      ),
+      ["echo"],
+    ),
   )
-  .option(
-    "--platform <name>",
-    "relay (default) or imessage: a Spectrum fake in-process and the gateway with the real spectrum-ts SDK against it",
+  .addOption(
+    // Checked by the action (a usage error in this bin's style); the values are for completion.
+    suggestValues(
+      new Option(
+        "--platform <name>",
+        "relay (default) or imessage: a Spectrum fake in-process and the gateway with the real spectrum-ts SDK against it",
+      ),
+      ["relay", "imessage"],
+    ),
   )
   .action(
     async (opts: { script?: string[]; verbose?: boolean; agent?: string; platform?: string }) => {

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bashComplete } from "@hermes/vitest-config/bash-complete";
 import { afterAll, describe, expect, it } from "vitest";
 
 const BIN = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
@@ -148,20 +149,6 @@ describe("hermes-gateway run --check --json", () => {
   });
 });
 
-/** The words bash offers after typing `line` (the last word is the one being completed). */
-function bashComplete(script: string, line: string): string[] {
-  const words = line.split(" ");
-  const program = `${script}
-COMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")})
-COMP_CWORD=${words.length - 1}
-_hermes_gateway_completion
-printf '%s\\n' "\${COMPREPLY[@]}"`;
-  const r = spawnSync("bash", ["--norc", "--noprofile", "-c", program], { encoding: "utf8" });
-  expect(r.stderr).toBe("");
-  expect(r.status).toBe(0);
-  return r.stdout.split("\n").filter((w) => w !== "");
-}
-
 /** The shell's own syntax check (`zsh -n`, `fish --no-execute`) passes, when that shell is installed. */
 function expectValidSyntax(shell: string, checkFlag: string, script: string): void {
   if (spawnSync(shell, ["-c", "exit 0"], { stdio: "ignore" }).status !== 0) return;
@@ -175,18 +162,37 @@ describe("hermes-gateway completion <bash|zsh|fish>", () => {
     const r = gw(["completion", "bash"]);
     expect(r.code).toBe(0);
     expect(r.err).toBe("");
-    expect(bashComplete(r.out, "hermes-gateway dev-c")).toEqual(["dev-connector"]);
-    expect(bashComplete(r.out, "hermes-gateway ")).toEqual(
+    expect(bashComplete(r.out, "_hermes_gateway_completion", "hermes-gateway dev-c")).toEqual([
+      "dev-connector",
+    ]);
+    expect(bashComplete(r.out, "_hermes_gateway_completion", "hermes-gateway ")).toEqual(
       expect.arrayContaining(["run", "dev", "dev-connector", "completion", "help"]),
     );
-    expect(bashComplete(r.out, "hermes-gateway run --c")).toEqual(["--check", "--connect"]);
-    // Flags already typed do not change the command path.
-    expect(bashComplete(r.out, "hermes-gateway dev-connector --verbose --enroll")).toEqual([
-      "--enroll-token",
+    expect(bashComplete(r.out, "_hermes_gateway_completion", "hermes-gateway run --c")).toEqual([
+      "--check",
+      "--connect",
     ]);
-    expect(bashComplete(r.out, "hermes-gateway completion ")).toEqual(
+    // Flags already typed do not change the command path.
+    expect(
+      bashComplete(
+        r.out,
+        "_hermes_gateway_completion",
+        "hermes-gateway dev-connector --verbose --enroll",
+      ),
+    ).toEqual(["--enroll-token"]);
+    expect(bashComplete(r.out, "_hermes_gateway_completion", "hermes-gateway completion ")).toEqual(
       expect.arrayContaining(["bash", "zsh", "fish"]),
     );
+    // A flag's value: its known values, else nothing.
+    expect(
+      bashComplete(r.out, "_hermes_gateway_completion", "hermes-gateway dev --platform "),
+    ).toEqual(["relay", "imessage"]);
+    expect(
+      bashComplete(r.out, "_hermes_gateway_completion", "hermes-gateway dev --agent "),
+    ).toEqual(["echo"]);
+    expect(
+      bashComplete(r.out, "_hermes_gateway_completion", "hermes-gateway dev-connector --port "),
+    ).toEqual([]);
   });
 
   it("zsh: a #compdef script with one case per command path (zsh -n when zsh is installed)", () => {

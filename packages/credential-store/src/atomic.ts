@@ -1,12 +1,18 @@
 // Crash-safe replacement of a file: a temp file in the same directory, created with the
 // final mode from its first byte (no chmod-after window), written, fsynced, renamed over the
 // target, then the directory fsynced. A crash at any point leaves the old or the new file.
-import { lstat, mkdir, open, realpath, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { CredentialStoreError, errnoCode } from "./errors.js";
 
+/**
+ * node:fs/promises, loaded by the first write: a process that only reads (a status command)
+ * never loads it, a measurable share of its start-up (apps/cli/BENCH.md).
+ */
+const fsp = () => import("node:fs/promises");
+
 /** Create `dir` (0700) and its parents; a file in the way is a typed error naming it. */
 export async function ensureDir(dir: string): Promise<void> {
+  const { mkdir } = await fsp();
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
   } catch (e) {
@@ -34,6 +40,7 @@ export async function ensureDir(dir: string): Promise<void> {
  */
 export async function resolveWriteTarget(path: string): Promise<string> {
   await ensureDir(dirname(path));
+  const { lstat, realpath } = await fsp();
   try {
     if (!(await lstat(path)).isSymbolicLink()) return path;
   } catch (e) {
@@ -80,7 +87,10 @@ export async function writeFileAtomic(
   const dir = dirname(path);
   await ensureDir(dir);
   // node:crypto is loaded by writers only: readers (status commands) start faster without it.
-  const { randomBytes } = await import("node:crypto");
+  const [{ randomBytes }, { open, rename, unlink }] = await Promise.all([
+    import("node:crypto"),
+    fsp(),
+  ]);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   let renamed = false;
   try {

@@ -1,7 +1,7 @@
 // auth.json: read, and read-modify-write under one cross-process lock. Unknown keys and pools
 // written by other tools survive every write. A file that cannot be read or parsed is never
 // overwritten: reads and writes report a typed error naming it.
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { resolveWriteTarget, writeFileAtomic } from "./atomic.js";
 import { CredentialStoreError, errnoCode } from "./errors.js";
 import { authPath } from "./home.js";
@@ -17,7 +17,9 @@ interface AuthFile {
 async function readAuthFile(path: string): Promise<AuthFile> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    // Synchronous: a small file, and the thread pool that an async read starts is a
+    // measurable share of a short command's start-up (apps/cli/BENCH.md).
+    text = readFileSync(path, "utf8");
   } catch (e) {
     if (errnoCode(e) === "ENOENT") return { doc: {}, literals: new Map() };
     throw new CredentialStoreError(

@@ -1,6 +1,6 @@
 // .env (docs/contract/hermes-home.md#env-file): parsing, and editing with the upstream rules. Setting a key
 // replaces the FIRST line defining it, else appends; every other line stays byte for byte.
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { resolveWriteTarget, writeFileAtomic } from "./atomic.js";
 import { CredentialStoreError, errnoCode } from "./errors.js";
 import { envPath, isManaged, type Env } from "./home.js";
@@ -57,9 +57,11 @@ export function parseDotenv(text: string): Map<string, string> {
   return out;
 }
 
-async function readEnvText(path: string): Promise<string | null> {
+function readEnvText(path: string): string | null {
   try {
-    return await readFile(path, "utf8");
+    // Synchronous: a small file, and the thread pool that an async read starts is a
+    // measurable share of a short command's start-up (apps/cli/BENCH.md).
+    return readFileSync(path, "utf8");
   } catch (e) {
     if (errnoCode(e) === "ENOENT") return null;
     throw new CredentialStoreError(
@@ -72,7 +74,7 @@ async function readEnvText(path: string): Promise<string | null> {
 
 /** The KEY → value pairs of `<home>/.env` (empty when the file does not exist). */
 export async function readEnvFile(home: string): Promise<Map<string, string>> {
-  const text = await readEnvText(envPath(home));
+  const text = readEnvText(envPath(home));
   return text === null ? new Map() : parseDotenv(text);
 }
 
@@ -202,7 +204,7 @@ async function editEnvFile<R>(
   return withFileLock(
     target,
     async (assertHeld) => {
-      const { text, result } = edit(await readEnvText(target));
+      const { text, result } = edit(readEnvText(target));
       if (text === null) return result;
       try {
         await writeFileAtomic(target, text, 0o600, assertHeld);

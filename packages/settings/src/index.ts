@@ -45,3 +45,4 @@ export {
   resolveRelayLink,
 } from "./relay.js";
 export type { RelayLinkSettings, ResolveRelayLinkOptions } from "./relay.js";
+export { GATEWAY_SECRET_KEYS, PHOTON_SECRET_KEYS } from "./secret-keys.js";

@@ -1,3 +1,4 @@
+import { isIPv4 } from "node:net";
 import { describe, expect, it } from "vitest";
 import { createSecretScrubber } from "./scrub.js";
 import { checkUrl, displayUrl, isLoopbackHost } from "./url-policy.js";
@@ -25,6 +26,21 @@ describe("isLoopbackHost: literally 127.0.0.0/8, ::1 and localhost", () => {
     "example.com",
     "",
   ])("%s is not", (h) => expect(isLoopbackHost(h)).toBe(false));
+  it.each([
+    "127.0.0.01",
+    "127.00.0.1",
+    "127.0.0.256",
+    "127.0.0.255",
+    "127.0.0",
+    "127.0.0.1.",
+    "127.0.0.1 ",
+    "127..0.1",
+    "127.0.0.+1",
+    "127.0.0.1e0",
+    "127.1",
+  ])("%s: the dotted-quad test agrees with net.isIPv4", (h) =>
+    expect(isLoopbackHost(h)).toBe(isIPv4(h) && h.startsWith("127.")),
+  );
 });
 
 describe("checkUrl", () => {

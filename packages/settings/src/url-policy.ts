@@ -2,7 +2,18 @@
 // settings, and a URL is printed in status output and logs), and no plain ws:// or http:// to a
 // host that is not loopback unless the operator explicitly allows it. Loopback is literal:
 // 127.0.0.0/8, ::1 and `localhost` — not `*.localhost`, which a resolver may send anywhere.
-import { isIPv4 } from "node:net";
+
+/** One IPv4 octet as Node's `net.isIPv4` accepts it: 0–255, no leading zero. */
+const IPV4_OCTET = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]\d|\d)$/;
+
+/**
+ * Dotted-quad IPv4, the same acceptance as `net.isIPv4` (node:net is not imported: loading it
+ * pulls in the stream stack, a measurable share of a CLI command's start-up).
+ */
+function isIPv4(host: string): boolean {
+  const parts = host.split(".");
+  return parts.length === 4 && parts.every((p) => IPV4_OCTET.test(p));
+}
 
 /** True for 127.0.0.0/8, ::1 (bracketed or not) and exactly `localhost`. */
 export function isLoopbackHost(hostname: string): boolean {

@@ -3,9 +3,12 @@
 // link from `gateway status`, the Photon token check from `photon setup`), so a check cannot
 // disagree with the command it stands for. Exit 1 when any check is ✗.
 import { chmod, stat } from "node:fs/promises";
+import { SettingsError } from "@hermes/settings";
+import { resolveGatewaySettings } from "@hermes/settings/gateway";
+import type { LoadedSettings } from "../config-file.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
-import { relayStatus } from "../gateway/status.js";
+import { resolveStatus, type RelayStatus } from "../gateway/status.js";
 import { safeRequest } from "../net/safe-fetch.js";
 import type { PhotonApi, PhotonStore } from "../photon/ports.js";
 import type { HomeStore } from "../store.js";
@@ -183,6 +186,48 @@ async function photonCheck(deps: DoctorDeps, ctx: CliContext): Promise<Check> {
   }
 }
 
+/**
+ * The settings as `hermes-gateway run` resolves them at boot (@hermes/settings/gateway, the same
+ * code): every refused relay value (as `gateway status` lists them), then the first refused
+ * value of the rest (agent, ports, queue bounds, Photon…), each naming its key and source.
+ */
+async function gatewaySettingsCheck(
+  ctx: CliContext,
+  relay: RelayStatus,
+  loaded: LoadedSettings,
+): Promise<Check> {
+  const problems = relay.configError === null ? [] : [relay.configError];
+  let warnings: readonly string[] = [];
+  try {
+    warnings = resolveGatewaySettings(loaded.source, {
+      hostname: await ctx.hostname(),
+      env: ctx.env,
+    }).warnings;
+  } catch (e) {
+    if (!(e instanceof SettingsError)) throw e;
+    if (!problems.some((p) => p.includes(e.message))) problems.push(e.message);
+  }
+  if (problems.length > 0)
+    return check(
+      "gateway-settings",
+      "fail",
+      problems.join("; "),
+      "fix the value named above (`hermes-gateway run --check` prints the whole configuration, `hermes gateway status` the relay's)",
+    );
+  if (warnings.length > 0)
+    return check(
+      "gateway-settings",
+      "warn",
+      warnings.join("; "),
+      "fix the value named above (`hermes-gateway run` starts, but ignores it)",
+    );
+  return check(
+    "gateway-settings",
+    "ok",
+    "gateway settings valid: `hermes-gateway run` would accept them (env, .env, config.yaml)",
+  );
+}
+
 export async function doctorReport(
   ctx: CliContext,
   deps: DoctorDeps,
@@ -200,19 +245,8 @@ export async function doctorReport(
   );
   checks.push(await authJsonCheck(store));
 
-  const relay = await relayStatus(ctx, store);
-  if (relay.configError !== null) {
-    checks.push(
-      check(
-        "gateway-settings",
-        "fail",
-        relay.configError,
-        "fix the value named above (`hermes gateway status` shows where each comes from)",
-      ),
-    );
-  } else {
-    checks.push(check("gateway-settings", "ok", "relay settings valid (env, .env, config.yaml)"));
-  }
+  const { status: relay, loaded } = await resolveStatus(ctx, store);
+  checks.push(await gatewaySettingsCheck(ctx, relay, loaded));
   if (relay.relayUrl === null) {
     checks.push(
       check(

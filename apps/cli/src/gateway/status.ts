@@ -4,8 +4,6 @@
 // and handshakes with the shared check of @hermes/relay-adapter (as `run --check --connect`).
 import {
   displayUrl,
-  parseRelayBotIds,
-  RELAY_KEYS,
   resolveRelayLink,
   type RelayLinkSettings,
   type SettingSource,
@@ -43,13 +41,14 @@ export interface StatusOptions {
 
 const DEFAULT_CHECK_TIMEOUT_MS = 15_000;
 
-interface ResolvedStatus {
+export interface ResolvedStatus {
   status: RelayStatus;
   link: RelayLinkSettings;
   loaded: LoadedSettings;
 }
 
-async function resolveStatus(ctx: CliContext, store: HomeStore): Promise<ResolvedStatus> {
+/** The relay status and the settings layers it was resolved from (`hermes doctor` checks the rest of them). */
+export async function resolveStatus(ctx: CliContext, store: HomeStore): Promise<ResolvedStatus> {
   const loaded = await loadSettings(ctx, store);
   const problems: string[] = loaded.configError ? [loaded.configError.message] : [];
   const link = resolveRelayLink(loaded.settings, {
@@ -82,11 +81,6 @@ async function resolveStatus(ctx: CliContext, store: HomeStore): Promise<Resolve
   return { status, link, loaded };
 }
 
-/** The relay link exactly as `hermes-gateway run` resolves it; an invalid value is reported and shown as unset. */
-export async function relayStatus(ctx: CliContext, store: HomeStore): Promise<RelayStatus> {
-  return (await resolveStatus(ctx, store)).status;
-}
-
 function timeoutOf(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_CHECK_TIMEOUT_MS;
   const n = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
@@ -97,10 +91,15 @@ function timeoutOf(raw: string | undefined): number {
   return n;
 }
 
+/**
+ * `loadCheck` brings in the --check dial (./status-check.ts, a body of its own loaded by the
+ * command tree: the WebSocket client is most of what a plain `status` would otherwise compile).
+ */
 export async function gatewayStatus(
   ctx: CliContext,
   store: HomeStore,
   opts: StatusOptions,
+  loadCheck: () => Promise<typeof import("./status-check.js")>,
 ): Promise<void> {
   const out = new Output(ctx);
   const timeoutMs = opts.check ? timeoutOf(opts.timeout) : 0;
@@ -108,7 +107,7 @@ export async function gatewayStatus(
   if (s.configError) out.warn(`${s.configError} (shown as unset below)`);
   const check =
     opts.check && s.canStart && link.relayUrl.value !== null
-      ? await dial(link, loaded, timeoutMs)
+      ? await (await loadCheck()).dialRelay(link, loaded, timeoutMs)
       : null;
   if (opts.json) out.json(opts.check ? { ...s, check } : s);
   else printTable(out, s, check);
@@ -130,23 +129,6 @@ export async function gatewayStatus(
       hints: ["`hermes-gateway run --check --connect` runs the same check."],
     });
   }
-}
-
-async function dial(link: RelayLinkSettings, loaded: LoadedSettings, timeoutMs: number) {
-  const { checkRelayConnection } = await import("@hermes/relay-adapter");
-  const botIdsRaw = loaded.settings.raw(RELAY_KEYS.botIds);
-  const botIds = (botIdsRaw && parseRelayBotIds(botIdsRaw.value)) ?? {};
-  return checkRelayConnection({
-    url: link.relayUrl.value ?? "",
-    gatewayId: link.relayId.value,
-    secret: link.relaySecret.value,
-    identities: link.relayPlatforms.value.map((platform) => ({
-      platform,
-      botId: botIds[platform]?.botId ?? "",
-    })),
-    timeoutMs,
-    display: displayUrl,
-  });
 }
 
 function printTable(out: Output, s: RelayStatus, check: { lines: readonly string[] } | null): void {

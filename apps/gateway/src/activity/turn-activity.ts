@@ -7,10 +7,10 @@
 // `typing` there would show it again), so only Slack, whose status line persists, gets the
 // explicit clear (`content: ""`) at the end — as upstream does.
 import { isEgressDecline } from "@hermes/relay-adapter";
+// Platforms with reactions on unless configured (see README: Telegram notifies on every
+// reaction); the default of GATEWAY_REACTIONS, resolved with the rest of the configuration.
+import { DEFAULT_REACTION_PLATFORMS } from "@hermes/settings/gateway";
 import type { ChatOutbound } from "../reply/chat-outbound.js";
-
-/** Platforms with reactions on unless configured (see README: Telegram notifies on every reaction). */
-export const DEFAULT_REACTION_PLATFORMS: readonly string[] = ["discord", "slack"];
 
 export const REACTION_WORKING = "👀";
 export const REACTION_DONE = "✅";

@@ -2,7 +2,7 @@
 // bearer, full replace. Fail-soft: every failure is logged and the boot continues.
 import { makeUpgradeToken } from "@hermes/relay-crypto";
 import { relayHttpBase } from "@hermes/relay-adapter";
-import type { RelayPolicy } from "../config/policy.js";
+import type { RelayPolicy } from "@hermes/settings/gateway";
 
 export interface PolicyPostLogger {
   info(obj: object, msg: string): void;

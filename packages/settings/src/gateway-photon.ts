@@ -1,7 +1,8 @@
 // The Photon (iMessage) settings of the gateway, resolved with the rest of its configuration
 // (env → $HERMES_HOME/.env → config.yaml `platforms.photon.*` → default). The project id and
 // secret are not here: they come from @hermes/credential-store when the channel starts.
-import { orDefault, type Settings, type Sourced } from "@hermes/settings";
+import { orDefault, type Settings } from "./settings.js";
+import type { Env, Sourced } from "./source.js";
 
 /** Where the shared iMessage line lives unless SPECTRUM_IMESSAGE_ADDRESS says otherwise (the SDK's default). */
 export const DEFAULT_IMESSAGE_ADDRESS = "imessage.spectrum.photon.codes:443";
@@ -44,10 +45,7 @@ export const DEFAULT_DEDICATED_LINE_ADDRESS = "{instance}.imsg.photon.codes:443"
 
 const photonKey = (env: string, yaml: string) => ({ env, yaml: `platforms.photon.${yaml}` });
 
-export function resolvePhotonConfig(
-  settings: Settings,
-  env: Readonly<Record<string, string | undefined>>,
-): PhotonConfig {
+export function resolvePhotonConfig(settings: Settings, env: Env): PhotonConfig {
   const address = env["SPECTRUM_IMESSAGE_ADDRESS"]?.trim();
   const dedicated = env["PHOTON_DEDICATED_LINE_ADDRESS"]?.trim();
   return {

@@ -2,14 +2,8 @@
 // a projection, per fronted platform, of the local reply rules the connector must enforce at
 // its edge: `require_mention` → requireAddress, `free_response_channels` →
 // freeResponseScopes, `<PLATFORM>_ALLOW_BOTS` → allowOtherBots.
-import {
-  BOOLEAN_WORDS,
-  parseBoolean,
-  parseList,
-  type BooleanWords,
-  type SettingsSource,
-  type Sourced,
-} from "@hermes/settings";
+import { BOOLEAN_WORDS, parseBoolean, parseList, type BooleanWords } from "./parse.js";
+import type { SettingsSource, Sourced } from "./source.js";
 
 export interface RelayPolicy {
   readonly platform: string;

@@ -1,0 +1,3 @@
+// The YAML parser for config.yaml, a file of its own in dist/: the command bodies load it on
+// the first parse, i.e. only when a config.yaml exists (see tsup.config.ts, "yaml-on-first-use").
+export { parseDocument } from "yaml";
