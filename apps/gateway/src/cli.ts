@@ -13,6 +13,7 @@ import { chooseLogFormat, colorAllowed, createLogger } from "./ops/logger.js";
 import { EXIT, GatewayRuntime } from "./runtime/gateway.js";
 import { keepYoungGenerationSmall } from "./runtime/young-generation.js";
 import { JournalError } from "./turns/journal.js";
+import { killRunningAgents } from "./agent/exec.js";
 
 declare const __GATEWAY_VERSION__: string | undefined;
 const VERSION = typeof __GATEWAY_VERSION__ === "string" ? __GATEWAY_VERSION__ : "0.0.0-dev";
@@ -80,6 +81,8 @@ async function runUntilSignal(config: GatewayConfig): Promise<never> {
     process.on(sig, () => {
       if (++signals > 1) {
         log.warn({ signal: sig }, "second signal: exiting without draining");
+        // The agents' own process groups would outlive us: stop them first.
+        killRunningAgents();
         process.exit(EXIT.failure);
       }
       if (runtime === null) stopWith = sig;
@@ -100,8 +103,8 @@ async function runUntilSignal(config: GatewayConfig): Promise<never> {
       process.exit(EXIT.config);
     }
     if ((e as { name?: unknown }).name === "PhotonStartError") {
-      const code = (e as { code?: string }).code;
-      process.stderr.write(`hermes-gateway: ${(e as Error).message}\n`);
+      const code = (e as { code?: string }).code ?? "PHOTON_START_FAILED";
+      printError((e as Error).message, [], code);
       process.exit(code === "PHOTON_START_FAILED" ? EXIT.failure : EXIT.config);
     }
     throw e;
@@ -142,8 +145,10 @@ program
   .action(async (opts: { check?: boolean; connect?: boolean; timeout: string; json?: boolean }) => {
     if (opts.connect && !opts.check)
       usageError("--connect needs --check (run --check --connect)", "run");
-    if (opts.json && (!opts.check || opts.connect))
+    if (opts.json && !opts.check)
       usageError("--json goes with --check (run --check --json)", "run");
+    if (opts.json && opts.connect)
+      usageError("--json is not offered with --connect (use run --check --json)", "run");
     const timeoutMs = /^\d{1,7}$/.test(opts.timeout) ? Number(opts.timeout) : 0;
     if (timeoutMs < 1)
       usageError(
@@ -159,6 +164,15 @@ program
         ? JSON.stringify(configJson(config), null, 2)
         : describeConfig(config).join("\n");
       process.stdout.write(scrub(text) + "\n");
+      // What `run` would refuse at boot is refused here too (exit 2), not only the settings.
+      if (config.photon.enabled.value) {
+        const { PHOTON_CREDENTIALS_MISSING, photonCredentials } =
+          await import("./photon/credentials.js");
+        if ((await photonCredentials(config.home, process.env)) === null) {
+          printError(PHOTON_CREDENTIALS_MISSING, [], "PHOTON_CREDENTIALS_MISSING");
+          process.exit(EXIT.config);
+        }
+      }
       if (!opts.connect) process.exit(EXIT.ok);
     }
     if (!config.relayEnabled.value && (opts.connect || !config.photon.enabled.value)) {

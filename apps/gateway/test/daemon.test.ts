@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { WireMessageEvent } from "@hermes/relay-adapter";
 import { ReferenceConnector } from "@hermes/relay-adapter/testing";
+import { eventually } from "@hermes/vitest-config/eventually";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
 import { freePort } from "./support/fixture.js";
@@ -115,6 +116,15 @@ function whenOutbound(
       },
     );
 }
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 const stillRunning = (p: GatewayProcess): boolean =>
   p.child.exitCode === null && p.child.signalCode === null;
@@ -281,6 +291,34 @@ describe("no message lost, none answered twice", () => {
     await whenOutbound(c, () => replyCounts(c).get("fresh") === 1, "a fresh message's reply");
     expect(replyCounts(c).get("once")).toBe(2);
     expect(await again.stop("SIGTERM")).toBe(0);
+  }, 60_000);
+
+  it("a second signal exits 1 at once and takes the running exec agent (its whole process group) with it", async () => {
+    const c = await connector();
+    const home = tempHome();
+    const pidFile = join(home, "agent.pid");
+    const gw = gateway(c.url, {
+      // The agent's shell records its pid, then a grandchild sleeps far past the test.
+      GATEWAY_AGENT: `exec:echo $$ > '${pidFile}'; sleep 300`,
+    });
+    await c.waitFor("handshake", () => true, 20_000);
+    c.pushInbound(ev("take your time"));
+    let pid = 0;
+    await eventually(() => {
+      try {
+        pid = Number(readFileSync(pidFile, "utf8").trim());
+      } catch {
+        return false;
+      }
+      return pid > 0;
+    }, "the agent running");
+    gw.child.kill("SIGTERM");
+    await gw.waitForLog((l) => l.msg === "draining", "the drain");
+    gw.child.kill("SIGINT");
+    expect(await gw.exited).toBe(1);
+    // Its group is gone: no orphaned agent (reaped by init once the gateway exited).
+    await eventually(() => !alive(pid), "the agent's process gone");
+    expect(() => process.kill(-pid, 0)).toThrow();
   }, 60_000);
 
   it("a HERMES_HOME that cannot hold the journal is a configuration error (exit 2), said plainly", async () => {

@@ -106,6 +106,43 @@ async function eventually(check: () => boolean, what: string, timeoutMs = 60_000
 }
 
 describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
+  it(
+    "an agent's prompt goes out as numbered text and the user's number comes back as promptResponse",
+    { timeout: 180_000 },
+    async () => {
+      const { fake: f, env } = await startFake();
+      // Asks when the message has no promptResponse, else answers with the chosen option's label.
+      const dir = tempDir("gw-photon-agent-");
+      const agent = join(dir, "prompt-agent.mjs");
+      writeFileSync(
+        agent,
+        [
+          'let raw = "";',
+          'process.stdin.on("data", (b) => (raw += b));',
+          'process.stdin.on("end", () => {',
+          "  const e = JSON.parse(raw);",
+          "  const out = e.promptResponse",
+          '    ? { type: "message", text: `chose ${e.promptResponse.label}` }',
+          '    : { type: "prompt", prompt_id: "p1", content: "Ship it?", options: [{ id: "y", label: "Yes" }, { id: "n", label: "No" }] };',
+          '  process.stdout.write(JSON.stringify(out) + "\\n");',
+          "});",
+        ].join("\n"),
+      );
+      const gw = gateway(f, env, tempDir("gw-photon-"), {
+        GATEWAY_AGENT: `exec:${process.execPath} ${agent}`,
+        GATEWAY_AGENT_OUTPUT: "ndjson",
+      });
+      await channelLive(gw, f);
+      f.push({ type: "text", from: USER, text: "deploy?" });
+      const [asked] = await f.waitForSends(1, 60_000);
+      expect(asked?.request["text"]).toMatch(/^Ship it\?\n\n1\. Yes\n2\. No/);
+      f.push({ type: "text", from: USER, text: "2" });
+      const [, answered] = await f.waitForSends(2, 60_000);
+      expect(answered?.request["text"]).toBe("chose No");
+      expect(await gw.stop("SIGTERM", 60_000)).toBe(0);
+    },
+  );
+
   // The SDK loads in the gateway process (seconds on a loaded machine): generous hang guards.
   it(
     "answers an allowed iMessage through the agent, and never a stranger",
@@ -398,7 +435,13 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
     const gw = new GatewayProcess(["run"], { PHOTON_ENABLED: "1" }, {}, { home });
     processes.push(gw);
     expect(await gw.exited).toBe(2);
+    expect(gw.raw).toContain("✗ Photon is enabled but no project credentials were found");
     expect(gw.raw).toContain("run `hermes photon setup`");
+    // The pre-flight refuses what `run` refuses (it used to print the settings and exit 0).
+    const check = new GatewayProcess(["run", "--check"], { PHOTON_ENABLED: "1" }, {}, { home });
+    processes.push(check);
+    expect(await check.exited).toBe(2);
+    expect(check.raw).toContain("✗ Photon is enabled but no project credentials were found");
   });
 });
 

@@ -42,7 +42,7 @@ export type {
 export { normalizeHandle, parseAllowedUsers } from "./channel/allowed-users.js";
 export type { AllowedUsers, RejectedAllowEntry } from "./channel/allowed-users.js";
 export { IMESSAGE_MAX_MESSAGE_LENGTH, splitMessageText } from "./channel/split-text.js";
-export { markdownToPlainText } from "./channel/markdown-text.js";
+export { MAX_RENDERED_MARKDOWN, markdownToPlainText } from "./channel/markdown-text.js";
 export type { PhotonMarkdownMode } from "./channel/markdown-text.js";
 export {
   DEFAULT_MAX_ATTACHMENT_BYTES,

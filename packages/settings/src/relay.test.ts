@@ -61,6 +61,25 @@ describe("resolveRelayLink", () => {
     );
   });
 
+  it("platforms: one per name in any case, in order; a name that is not a platform is refused naming it", () => {
+    const l = link({
+      GATEWAY_RELAY_URL: "wss://c.example/relay",
+      GATEWAY_RELAY_PLATFORMS: "discord,DISCORD, telegram,discord",
+    });
+    expect(l.relayPlatforms.value).toEqual(["discord", "telegram"]);
+    expect(() =>
+      link({
+        GATEWAY_RELAY_URL: "wss://c.example/relay",
+        GATEWAY_RELAY_PLATFORMS: "discord,tele gram",
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        code: "SETTINGS_INVALID_VALUE",
+        message: expect.stringContaining('"tele gram" is not a platform name'),
+      }),
+    );
+  });
+
   it("plain ws:// off loopback needs GATEWAY_ALLOW_INSECURE_URLS (env, .env or config.yaml)", () => {
     expect(() => link({ GATEWAY_RELAY_URL: "ws://c.example" })).toThrow(
       expect.objectContaining({

@@ -138,16 +138,30 @@ export function resolveRelayLink(
 export const RELAY_PLATFORMS_HINT =
   "e.g. GATEWAY_RELAY_PLATFORMS=discord, or gateway.relay_platforms: [discord] in config.yaml";
 
+/** A platform as the connector names it ("discord", "telegram", "google_chat", …). */
+const PLATFORM_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+
 function resolvePlatforms(
   settings: Settings,
   enabled: boolean,
   get: <T>(read: () => Sourced<T> | null) => Sourced<T> | null,
 ): Sourced<readonly string[]> {
   const raw = get(() => settings.list(RELAY_KEYS.platforms));
+  // One hello per platform: a name given twice (in any case) is one platform.
   const platforms = orDefault<readonly string[]>(
-    raw && { ...raw, value: raw.value.map((p) => p.toLowerCase()) },
+    raw && { ...raw, value: [...new Set(raw.value.map((p) => p.toLowerCase()))] },
     [],
   );
+  const bad = platforms.value.find((p) => !PLATFORM_NAME.test(p));
+  if (bad !== undefined)
+    get(() => {
+      throw new SettingsError(
+        "SETTINGS_INVALID_VALUE",
+        RELAY_KEYS.platforms.env,
+        platforms.source,
+        `${JSON.stringify(bad)} is not a platform name (letters, digits, "_" or "-", starting with a letter), ${RELAY_PLATFORMS_HINT}`,
+      );
+    });
   if (enabled && platforms.value.length === 0) {
     // A relay with no platform sends no hello: the gateway could never serve anything.
     get(() => {

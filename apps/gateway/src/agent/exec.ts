@@ -48,6 +48,24 @@ export interface ExecAgentOptions {
   readonly output?: AgentOutputMode;
 }
 
+/** Process groups of the exec agents running now (for an exit that cannot wait for them). */
+const runningGroups = new Set<number>();
+
+/**
+ * SIGKILL every running exec agent's process group. For an exit without a drain (a second
+ * signal): a detached agent would otherwise outlive the gateway, orphaned.
+ */
+export function killRunningAgents(): void {
+  for (const pgid of runningGroups) {
+    try {
+      process.kill(-pgid, "SIGKILL");
+    } catch {
+      /* group already gone */
+    }
+  }
+  runningGroups.clear();
+}
+
 export function execAgent(opts: ExecAgentOptions): AgentBackend {
   const grace = opts.killGraceMs ?? 2000;
   return {
@@ -62,6 +80,8 @@ export function execAgent(opts: ExecAgentOptions): AgentBackend {
           env: opts.env as NodeJS.ProcessEnv,
           ...(opts.cwd ? { cwd: opts.cwd } : {}),
         });
+        const pgid = child.pid;
+        if (pgid !== undefined) runningGroups.add(pgid);
         const chunks: Buffer[] = [];
         const ndjson =
           opts.output === "ndjson"
@@ -142,6 +162,7 @@ export function execAgent(opts: ExecAgentOptions): AgentBackend {
           );
         });
         child.on("close", (code, sig) => {
+          if (pgid !== undefined) runningGroups.delete(pgid);
           clearTimeout(timer);
           signal.removeEventListener("abort", onAbort);
           if (failure)

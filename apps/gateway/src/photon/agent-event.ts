@@ -1,21 +1,34 @@
 // An inbound iMessage as the agent sees it: the same JSON shape as a relay message event
 // (docs/contract/relay.md#inbound-events), so one agent serves both. Media are local files the channel downloaded.
-import type { PhotonInboundMessage } from "@hermes/photon-channel";
+import type { PhotonInboundMessage, PhotonMedia } from "@hermes/photon-channel";
 import type { RelayMessageEvent } from "@hermes/relay-adapter";
+import type { AgentMediaItem } from "../agent/types.js";
 
 export type PhotonAgentEvent = RelayMessageEvent;
 
+/** Why an attachment has no local copy, as the agent reads it in `media[i].error`. */
+const NOT_DOWNLOADED: Record<NonNullable<PhotonMedia["notDownloaded"]>, string> = {
+  no_cache: "media downloads are off",
+  too_large: "over the media size cap; not downloaded",
+  download_failed: "the download failed",
+};
+
 export function toAgentEvent(message: PhotonInboundMessage): PhotonAgentEvent {
-  const media = message.media
-    .filter((m) => m.path !== null)
-    .map((m) => ({
+  // Like a relay attachment after localize: `path` when downloaded, else `error` says why not;
+  // `url` repeats the local path (iMessage attachments have no URL the agent could fetch).
+  const media: AgentMediaItem[] = message.media.map((m) => {
+    const item: AgentMediaItem = {
       url: m.path ?? "",
       kind: m.kind,
       mime: m.mimeType,
       size: m.size,
       filename: m.fileName,
       caption: null,
-    }));
+    };
+    if (m.path !== null) item.path = m.path;
+    else item.error = NOT_DOWNLOADED[m.notDownloaded ?? "download_failed"];
+    return item;
+  });
   return {
     text: message.text,
     messageType: message.messageType,
@@ -46,7 +59,7 @@ export function toAgentEvent(message: PhotonInboundMessage): PhotonAgentEvent {
     replyToMessageId: message.replyToMessageId,
     replyTo: null,
     mediaUrls: media.map((m) => m.url),
-    mediaTypes: media.map((m) => m.kind),
+    mediaTypes: media.map((m) => m.kind ?? ""),
     media,
     contextText: null,
     contextError: null,

@@ -7,7 +7,7 @@
 // in its own journal ($HERMES_HOME/gateway/journal/photon-<project>.jsonl) durably BEFORE it
 // tells the channel the message was taken; a turn that did not finish runs again after a restart,
 // a finished one is never answered again.
-import { loadProjectCredentials } from "@hermes/credential-store";
+import { PHOTON_CREDENTIALS_MISSING, photonCredentials } from "./credentials.js";
 import {
   PhotonChannel,
   type PhotonChannelHealth,
@@ -29,6 +29,7 @@ import { journalPath, recordTurnEnd, TurnJournal } from "../turns/journal.js";
 import type { ChatOutbound } from "../reply/chat-outbound.js";
 import type { TurnScheduler } from "../turns/scheduler.js";
 import { toAgentEvent, type PhotonAgentEvent } from "./agent-event.js";
+import { PromptBook } from "../reply/prompts.js";
 import { photonChatOutbound } from "./outbound.js";
 import { startPhotonWebhookReceiver, type PhotonWebhookReceiver } from "./webhook-receiver.js";
 
@@ -96,6 +97,9 @@ export class PhotonRuntime {
       },
       // A media file that cannot be sent is logged (and its caption goes out as text).
       reply: { log: opts.log },
+      // An agent's prompt goes out as numbered text (iMessage has no buttons here); the user's
+      // answer ("2", or the option's label) comes back to the agent as `promptResponse`.
+      prompts: new PromptBook(),
     };
   }
 
@@ -111,13 +115,9 @@ export class PhotonRuntime {
   /** Loads the project credentials, opens the journal, starts the channel (and the SDK). */
   static async start(opts: PhotonRuntimeOptions): Promise<PhotonRuntime> {
     const c = opts.config;
-    const credentials = await loadProjectCredentials(c.home, opts.env);
-    if (!credentials.projectId || !credentials.projectSecret) {
-      throw new PhotonStartError(
-        "PHOTON_CREDENTIALS_MISSING",
-        "Photon is enabled but no project credentials were found (PHOTON_PROJECT_ID / PHOTON_PROJECT_SECRET, or auth.json); run `hermes photon setup`",
-      );
-    }
+    const credentials = await photonCredentials(c.home, opts.env);
+    if (credentials === null)
+      throw new PhotonStartError("PHOTON_CREDENTIALS_MISSING", PHOTON_CREDENTIALS_MISSING);
     const projectDir = join(c.home, "photon", encodeURIComponent(credentials.projectId));
     let journal: TurnJournal<PhotonAgentEvent> | null = null;
     let unfinished: ReadonlyArray<{ readonly key: string; readonly event: PhotonAgentEvent }> = [];

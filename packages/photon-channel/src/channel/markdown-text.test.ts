@@ -29,13 +29,27 @@ describe("markdownToPlainText", () => {
 
   it("renders lists with bullets and numbers, nested lists indented", () => {
     expect(markdownToPlainText("Options:\n\n- one\n- **two**\n  - two.a\n* three")).toBe(
-      "Options:\n• one\n• two\n  • two.a\n• three",
+      "Options:\n\n• one\n• two\n  • two.a\n• three",
     );
     expect(markdownToPlainText("1. first\n2. second\n\n3) third")).toBe(
       "1. first\n2. second\n3) third",
     );
     // A loose list keeps its blank lines.
     expect(markdownToPlainText("- a\n\n- b")).toBe("• a\n\n• b");
+  });
+
+  it("sets a quote apart with a plain blank line, not a stray `>` line", () => {
+    expect(markdownToPlainText("para\n\n> quote")).toBe("para\n\n> quote");
+    expect(markdownToPlainText("> one\n>\n> two")).toBe("> one\n>\n> two");
+    expect(markdownToPlainText("> quote\n\nafter")).toBe("> quote\n\nafter");
+  });
+
+  it("never renders a non-empty reply to nothing, and sends very long text as written", () => {
+    // Nested past markdown-it's recursion limit: it drops the content.
+    const deep = `${"> ".repeat(200)}hello`;
+    expect(markdownToPlainText(deep)).toBe(deep);
+    const long = `**${"a".repeat(70 * 1024)}**`;
+    expect(markdownToPlainText(long)).toBe(long);
   });
 
   it("keeps code blocks as written and headings, quotes and rules readable", () => {

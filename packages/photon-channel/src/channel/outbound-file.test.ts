@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,6 +34,17 @@ describe("readOutboundFile", () => {
       ok: false,
       code: "MEDIA_TOO_LARGE",
       message: expect.stringContaining("over the 10-byte cap"),
+    });
+  });
+
+  it("refuses a FIFO at once instead of waiting for a writer", async () => {
+    const fifo = join(dir, "pipe");
+    execFileSync("mkfifo", [fifo]);
+    // Without O_NONBLOCK the open never returns (no writer ever comes): the test times out.
+    expect(await readOutboundFile(fifo)).toMatchObject({
+      ok: false,
+      code: "MEDIA_FILE",
+      message: expect.stringContaining("not a regular file"),
     });
   });
 

@@ -1,6 +1,7 @@
 // An agent's file on its way out over iMessage: read once, bounded, before anything is sent, so a
 // missing, unreadable, empty or oversized file is a typed result (the host logs it and falls back)
 // and never a half-sent message. The bytes are then handed to the SDK as a Buffer.
+import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 import { basename, extname } from "node:path";
 
@@ -30,7 +31,10 @@ export async function readOutboundFile(
 ): Promise<OutboundFileResult> {
   let handle;
   try {
-    handle = await open(path, "r");
+    // Non-blocking: opening a FIFO for reading would otherwise wait for a writer forever (and
+    // hold a libuv thread, and the gateway's shutdown, with it). Regular files are unaffected;
+    // anything else is refused by the stat below.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     return fail("MEDIA_FILE", `cannot open ${path} (${codeOf(error)})`);
   }
