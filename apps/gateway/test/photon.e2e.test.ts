@@ -3,9 +3,9 @@
 // the endpoint variables the spectrum-ts SDK reads, against a SpectrumFake on 127.0.0.1. The
 // real SDK runs in the gateway process. Observed from outside: replies recorded by the fake,
 // files on disk, exit codes.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SpectrumFake } from "@hermes/photon-channel/testing";
@@ -442,6 +442,17 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
     processes.push(check);
     expect(await check.exited).toBe(2);
     expect(check.raw).toContain("✗ Photon is enabled but no project credentials were found");
+    // Webhook mode without the secret that verifies deliveries: refused, not "ready" and 500s.
+    const webhook = new GatewayProcess(
+      ["run", "--check"],
+      { PHOTON_ENABLED: "1", PHOTON_WEBHOOK_PORT: "0" },
+      {},
+      { home },
+    );
+    processes.push(webhook);
+    expect(await webhook.exited).toBe(2);
+    expect(webhook.raw).toContain("PHOTON_WEBHOOK_PORT (from env)");
+    expect(webhook.raw).toContain("webhook mode needs PHOTON_WEBHOOK_SECRET");
   });
 });
 
@@ -543,6 +554,72 @@ describe("hermes-gateway dev --platform imessage", () => {
       });
       expect(bad.status).toBe(2);
       expect(bad.stderr).toContain("--platform expects relay or imessage");
+    },
+  );
+
+  it(
+    "honours GATEWAY_AGENT_OUTPUT (an NDJSON agent's message and file, not its raw lines)",
+    { timeout: 180_000 },
+    () => {
+      const dir = tempDir("gw-dev-imessage-agent-");
+      writeFileSync(join(dir, "note.txt"), "a file for you");
+      const events = [
+        { type: "message", text: "**hello** from ndjson" },
+        { type: "media", path: join(dir, "note.txt"), kind: "document" },
+      ];
+      writeFileSync(join(dir, "reply.ndjson"), events.map((e) => JSON.stringify(e)).join("\n"));
+      const r = spawnSync(
+        process.execPath,
+        [BIN, "dev", "--platform", "imessage", "--script", "hi"],
+        {
+          env: {
+            PATH: process.env.PATH ?? "",
+            HERMES_HOME: tempDir("gw-dev-imessage-"),
+            GATEWAY_AGENT: `exec:cat >/dev/null; cat '${join(dir, "reply.ndjson")}'`,
+            GATEWAY_AGENT_OUTPUT: "ndjson",
+          },
+          encoding: "utf8",
+          timeout: 170_000,
+        },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain("agent › hello from ndjson\n");
+      expect(r.stdout).toContain("agent › [file note.txt]\n");
+      expect(r.stdout).not.toContain('"type"');
+    },
+  );
+
+  it(
+    "Ctrl-C at the prompt stops the gateway and removes the temporary home (it holds the fake project's secret)",
+    { timeout: 180_000 },
+    async () => {
+      const tmp = tempDir("gw-dev-imessage-tmp-");
+      const child = spawn(process.execPath, [BIN, "dev", "--platform", "imessage"], {
+        env: {
+          PATH: process.env.PATH ?? "",
+          HERMES_HOME: tempDir("gw-dev-imessage-"),
+          TMPDIR: tmp,
+        },
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      let out = "";
+      const connected = new Promise<void>((resolve, reject) => {
+        child.stdout.on("data", (b: Buffer) => {
+          out += b.toString("utf8");
+          if (out.includes("connected:")) resolve();
+        });
+        child.on("exit", (code) =>
+          reject(new Error(`dev exited ${code} before connecting: ${out}`)),
+        );
+      });
+      await connected;
+      expect(readdirSync(tmp).some((n) => n.startsWith("hermes-dev-imessage-"))).toBe(true);
+      const exited = new Promise<number | null>((resolve) =>
+        child.on("exit", (code) => resolve(code)),
+      );
+      child.kill("SIGINT");
+      expect(await exited).toBe(130);
+      expect(readdirSync(tmp).filter((n) => n.startsWith("hermes-dev-imessage-"))).toEqual([]);
     },
   );
 });

@@ -1,6 +1,7 @@
 // The Photon (iMessage) settings of the gateway, resolved with the rest of its configuration
 // (env → $HERMES_HOME/.env → config.yaml `platforms.photon.*` → default). The project id and
 // secret are not here: they come from @hermes/credential-store when the channel starts.
+import { SettingsError } from "./errors.js";
 import { orDefault, type Settings } from "./settings.js";
 import type { Env, Sourced } from "./source.js";
 
@@ -46,6 +47,24 @@ export const DEFAULT_DEDICATED_LINE_ADDRESS = "{instance}.imsg.photon.codes:443"
 const photonKey = (env: string, yaml: string) => ({ env, yaml: `platforms.photon.${yaml}` });
 
 export function resolvePhotonConfig(settings: Settings, env: Env): PhotonConfig {
+  const config = readPhotonConfig(settings, env);
+  // A webhook receiver that can verify nothing would answer every delivery 500 while /readyz
+  // says ready: refused at boot instead (`run` and `run --check` alike).
+  if (
+    config.enabled.value &&
+    config.webhookPort.value !== null &&
+    config.webhookSecret.value === null
+  )
+    throw new SettingsError(
+      "SETTINGS_INVALID_VALUE",
+      config.webhookPort.key || "PHOTON_WEBHOOK_PORT",
+      config.webhookPort.source,
+      "webhook mode needs PHOTON_WEBHOOK_SECRET to verify deliveries (`hermes photon setup --webhook-url …` writes it); set it, or unset the webhook port to use the stream",
+    );
+  return config;
+}
+
+function readPhotonConfig(settings: Settings, env: Env): PhotonConfig {
   const address = env["SPECTRUM_IMESSAGE_ADDRESS"]?.trim();
   const dedicated = env["PHOTON_DEDICATED_LINE_ADDRESS"]?.trim();
   return {

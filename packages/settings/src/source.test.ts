@@ -90,6 +90,21 @@ describe("SettingsSource layers", () => {
 describe("config.yaml problems", () => {
   const SECRET = "hunter2-very-secret";
   it.each([
+    ["gateway: [1, 2]\n", "`gateway` must be a mapping of settings (key: value), not a list"],
+    ["platforms: 5\n", "`platforms` must be a mapping of settings (key: value), not a number"],
+    [
+      "platforms:\n  photon: true\n",
+      "`platforms.photon` must be a mapping of settings (key: value), not a boolean",
+    ],
+  ])("a block that is not a mapping (%j) makes config.yaml invalid, naming it", (text, says) => {
+    const s = new SettingsSource({ env: {}, dotenv: null, yamlText: text });
+    expect(s.yamlError?.code).toBe("SETTINGS_YAML_INVALID");
+    expect(s.yamlError?.message).toContain(says);
+    // Like any invalid config.yaml, its values are not used.
+    expect(s.yaml("gateway.relay_url")).toBeNull();
+  });
+
+  it.each([
     [
       "a syntax error on the secret's line",
       `gateway:\n  relay_secret: ${SECRET}\n  relay_id: [oops\n`,

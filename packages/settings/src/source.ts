@@ -214,6 +214,8 @@ function parseYamlMapping(
     const rec = asRecord(value);
     if (rec === null)
       return { ok: false, detail: `expected a YAML mapping (key: value) at the top level${fix}` };
+    const block = misshapenBlock(rec);
+    if (block !== null) return { ok: false, detail: `${block}${fix}` };
     return { ok: true, doc: rec };
   } catch (e) {
     // toJS throws a ReferenceError for excessive aliases; never echo its message.
@@ -223,6 +225,28 @@ function parseYamlMapping(
         : "";
     return { ok: false, detail: `not valid YAML${code}${fix}` };
   }
+}
+
+/**
+ * The `gateway:` block, the `platforms:` block and each `platforms.<name>:` hold settings
+ * (docs/contract/hermes-home.md): one that is a list or a scalar would hold none, and every
+ * setting under it would silently fall back to its default. Null when the shape is right.
+ */
+function misshapenBlock(doc: Record<string, unknown>): string | null {
+  const blocks: Array<[string, unknown]> = [
+    ["gateway", doc["gateway"]],
+    ["platforms", doc["platforms"]],
+  ];
+  const platforms = asRecord(doc["platforms"]);
+  if (platforms !== null)
+    for (const [name, value] of Object.entries(platforms))
+      blocks.push([`platforms.${name}`, value]);
+  for (const [name, value] of blocks) {
+    if (value === null || value === undefined || asRecord(value) !== null) continue;
+    const got = Array.isArray(value) ? "a list" : `a ${typeof value}`;
+    return `\`${name}\` must be a mapping of settings (key: value), not ${got}`;
+  }
+  return null;
 }
 
 /** ` at line L, column C` of a character offset (1-based, as editors count). */

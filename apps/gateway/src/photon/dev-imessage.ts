@@ -54,6 +54,10 @@ export async function runDevImessage(opts: DevImessageOptions): Promise<number> 
     GATEWAY_LOG_FORMAT: "json",
     GATEWAY_AGENT_TIMEOUT_MS: String(opts.agentTimeoutMs),
     ...(opts.agent !== undefined ? { GATEWAY_AGENT: opts.agent } : {}),
+    // How the agent answers (protocol v2 NDJSON or plain text), as `run` reads it.
+    ...(opts.env["GATEWAY_AGENT_OUTPUT"] !== undefined
+      ? { GATEWAY_AGENT_OUTPUT: opts.env["GATEWAY_AGENT_OUTPUT"] }
+      : {}),
     ...(opts.env["HOME"] !== undefined ? { HOME: opts.env["HOME"] } : {}),
     ...fake.sdkEnvironment(caFile),
   };
@@ -61,6 +65,24 @@ export async function runDevImessage(opts: DevImessageOptions): Promise<number> 
     env: childEnv,
     stdio: ["ignore", "pipe", "pipe"],
   });
+  // Ctrl-C (or a SIGTERM) at the prompt: stop the gateway and remove the temporary home (it holds
+  // the fake project's secret and the test CA) before exiting 130, as the finally below would.
+  const interrupted = (): void => {
+    const gone = new Promise<void>((resolve) => {
+      if (exited !== undefined) resolve();
+      else child.once("exit", () => resolve());
+    });
+    child.kill("SIGTERM");
+    setTimeout(() => child.kill("SIGKILL"), 5_000).unref();
+    void gone
+      .then(() => fake.close())
+      .finally(() => {
+        rmSync(home, { recursive: true, force: true });
+        process.exit(130);
+      });
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
   const turnEnds: Array<{ msg: string; code?: string }> = [];
   let wake: (() => void) | null = null;
   let exited: number | null | undefined;
@@ -112,10 +134,15 @@ export async function runDevImessage(opts: DevImessageOptions): Promise<number> 
   const send = async (text: string): Promise<boolean> => {
     const chat = `any;-;${DEV_IMESSAGE_USER}`;
     const before = fake.sends.length;
+    const filesBefore = fake.attachmentSends.length;
     fake.push({ type: "text", from: DEV_IMESSAGE_USER, text });
     const ended = await waitUntil(() => turnEnds.length > turnsSeen, opts.agentTimeoutMs + 30_000);
     const end = turnEnds[turnsSeen];
     turnsSeen = turnEnds.length;
+    for (const file of fake.attachmentSends.slice(filesBefore))
+      say(
+        `${paint("36", "agent ›")} [${file.isAudioMessage ? "voice note" : "file"} ${file.fileName}]`,
+      );
     for (const sent of fake.sends.slice(before)) {
       if (sent.request["chatGuid"] === chat)
         say(`${paint("36", "agent ›")} ${String(sent.request["text"] ?? "")}`);
@@ -156,6 +183,8 @@ export async function runDevImessage(opts: DevImessageOptions): Promise<number> 
       await gone;
       clearTimeout(guard);
     }
+    process.removeListener("SIGINT", interrupted);
+    process.removeListener("SIGTERM", interrupted);
     await fake.close();
     rmSync(home, { recursive: true, force: true });
   }

@@ -184,10 +184,6 @@ export class PhotonRuntime {
       );
     }
     if (c.photon.webhookPort.value !== null) {
-      if (c.photon.webhookSecret.value === null)
-        opts.log.error(
-          "PHOTON_WEBHOOK_SECRET is not set: every webhook delivery is refused (500) until it is",
-        );
       try {
         runtime.#webhook = await startPhotonWebhookReceiver({
           host: c.photon.webhookHost.value,

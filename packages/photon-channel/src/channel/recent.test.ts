@@ -1,3 +1,4 @@
+import { measureGrowth } from "@hermes/vitest-config/growth";
 import { describe, expect, it } from "vitest";
 import { RecentMap } from "./recent.js";
 
@@ -15,5 +16,37 @@ describe("RecentMap", () => {
     expect(map.get("d")).toBe(4);
     map.delete("d");
     expect(map.has("d")).toBe(false);
+  });
+
+  it("re-setting a key makes it newest; entriesWithTime lists oldest first", () => {
+    let now = 0;
+    const map = new RecentMap<number>(3, 1000, () => now);
+    map.set("a", 1);
+    now = 1;
+    map.set("b", 2);
+    now = 2;
+    map.set("a", 3);
+    expect([...map.entriesWithTime()]).toEqual([
+      ["b", 1],
+      ["a", 2],
+    ]);
+  });
+
+  it("staying at its bound is linear (10x the entries, bound half of them ⇒ well under 20x the time)", () => {
+    const run = (n: number): number => {
+      const map = new RecentMap<true>(n / 2, 60_000, () => 0);
+      for (let i = 0; i < n; i++) map.set(`msg-${i}`, true);
+      return map.size;
+    };
+    expect(run(10)).toBe(5);
+    // The reference keeps as many entries alive as the bound (GC of a large live set is not linear).
+    const growth = measureGrowth(run, 2_000, 20_000, {
+      reference: (n: number) => {
+        const live: object[] = new Array(n / 2);
+        for (let i = 0; i < n; i++) live[i % (n / 2)] = { key: `msg-${i}`, at: 0 };
+        return live.length;
+      },
+    });
+    expect(growth.ratio, JSON.stringify(growth)).toBeLessThan(growth.limit);
   });
 });

@@ -1,15 +1,23 @@
-/** A bounded map that forgets its oldest entries first, and entries older than `maxAgeMs`. */
+import { LRUCache } from "lru-cache";
+
+/**
+ * A bounded map that forgets its oldest entries first, and entries older than `maxAgeMs`.
+ * An `lru-cache` underneath: a Map that evicts "its first key" costs O(size) per eviction in
+ * V8 (it skips one hole per earlier deletion to find it), ~14 µs at 10 000 entries.
+ */
 export class RecentMap<V> {
-  private readonly entries = new Map<string, { value: V; at: number }>();
+  private readonly entries: LRUCache<string, { value: V; at: number }>;
 
   constructor(
-    private readonly maxSize: number,
+    maxSize: number,
     private readonly maxAgeMs: number,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.entries = new LRUCache({ max: Math.max(1, maxSize) });
+  }
 
   get(key: string): V | undefined {
-    const entry = this.entries.get(key);
+    const entry = this.entries.peek(key);
     if (!entry) return undefined;
     if (this.now() - entry.at > this.maxAgeMs) {
       this.entries.delete(key);
@@ -28,14 +36,12 @@ export class RecentMap<V> {
 
   /** Sets an entry remembered since `at` (restoring saved entries: call oldest first). */
   setAt(key: string, value: V, at: number): void {
-    this.entries.delete(key);
-    if (this.now() - at > this.maxAgeMs) return;
-    this.entries.set(key, { value, at });
-    while (this.entries.size > this.maxSize) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.entries.delete(oldest);
+    if (this.now() - at > this.maxAgeMs) {
+      this.entries.delete(key);
+      return;
     }
+    // Newest: set() moves an existing key to the most recently used end.
+    this.entries.set(key, { value, at });
   }
 
   clear(): void {
@@ -49,8 +55,10 @@ export class RecentMap<V> {
   /** Live entries, oldest first, with the time each was set. */
   *entriesWithTime(): Generator<[string, number]> {
     const now = this.now();
-    for (const [key, entry] of this.entries)
-      if (now - entry.at <= this.maxAgeMs) yield [key, entry.at];
+    for (const key of this.entries.rkeys()) {
+      const entry = this.entries.peek(key);
+      if (entry !== undefined && now - entry.at <= this.maxAgeMs) yield [key, entry.at];
+    }
   }
 
   get size(): number {
