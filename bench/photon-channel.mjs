@@ -21,6 +21,9 @@ const PER_ROUND = setting("BENCH_PHOTON_MESSAGES", 20, 2);
 // gateway's send queue honours (back-to-back messages would measure the pacing, 200 ms, not the path).
 const GAP_MS = Number(process.env.BENCH_PHOTON_GAP_MS ?? 250);
 const GATEWAY = fileURLToPath(new URL("../apps/gateway/dist/cli.js", import.meta.url));
+// A/B: another build of the gateway (e.g. main's, from another worktree) as a fourth case,
+// interleaved with the others so both share the machine's noise.
+const BASELINE_GATEWAY = process.env.BENCH_PHOTON_BASELINE_GATEWAY;
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 
 function rssMb(pid) {
@@ -61,27 +64,30 @@ async function main() {
     );
     return child;
   };
-  await setup(
-    "ours (hermes-gateway)",
-    "+15550000001",
-    (fake, env, dir) => {
-      writeFileSync(
-        join(dir, ".env"),
-        `PHOTON_PROJECT_ID=${fake.projectId}\nPHOTON_PROJECT_SECRET=${fake.projectSecret}\n`,
-      );
-      return spawn(process.execPath, [GATEWAY, "run"], {
-        env: {
-          ...env,
-          HERMES_HOME: dir,
-          PHOTON_ENABLED: "1",
-          PHOTON_ALLOWED_USERS: "+15550000001",
-          GATEWAY_LOG_LEVEL: "warn",
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-    },
-    3,
-  );
+  const gateway = (bin, from) => (fake, env, dir) => {
+    writeFileSync(
+      join(dir, ".env"),
+      `PHOTON_PROJECT_ID=${fake.projectId}\nPHOTON_PROJECT_SECRET=${fake.projectSecret}\n`,
+    );
+    return spawn(process.execPath, [bin, "run"], {
+      env: {
+        ...env,
+        HERMES_HOME: dir,
+        PHOTON_ENABLED: "1",
+        PHOTON_ALLOWED_USERS: from,
+        GATEWAY_LOG_LEVEL: "warn",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  };
+  await setup("ours (hermes-gateway)", "+15550000001", gateway(GATEWAY, "+15550000001"), 3);
+  if (BASELINE_GATEWAY)
+    await setup(
+      "baseline gateway (A/B)",
+      "+15550000004",
+      gateway(BASELINE_GATEWAY, "+15550000004"),
+      3,
+    );
   await setup(
     "sdk (bare spectrum-ts loop)",
     "+15550000002",

@@ -39,10 +39,14 @@ const isCommandBody = (path: string): boolean =>
 // - the command bodies, each one file (no shared chunks: esbuild cannot split CommonJS), so a
 //   command compiles only its own code. (They share errors.ts with the tree by value, not by
 //   identity: see CliError's brand.)
+// @hermes/photon-channel is not bundled but required at run time (its CommonJS build): it loads
+// the iMessage SDK (ESM-only) with a real import(), which the bodies' import()-to-require()
+// rewrite below would break, and only `photon setup`'s connection check requires it.
 const shared = {
   minify: true,
   removeNodeProtocol: false,
-  noExternal: [/.*/],
+  noExternal: [/^(?!@hermes\/photon-channel(?:\/|$))/],
+  external: [/^@hermes\/photon-channel(?:\/|$)/],
   define: { __HERMES_CLI_VERSION__: JSON.stringify(version) },
   // `import()` of a command body becomes `require()`: importing a CommonJS file starts Node's
   // ESM loader and runs its CommonJS export scanner over the whole file (tens of ms for a

@@ -181,6 +181,10 @@ function addPhotonCommands(program: Command, deps: CommandDeps, populate: boolea
     .option("--email <email>", "email for the Photon user")
     .option("--webhook-url <url>", "register this webhook URL and store its signing secret")
     .option("--no-browser", "do not open a browser during login")
+    .option(
+      "--no-check",
+      "skip checking that iMessage can connect (token + a short subscribe, as the gateway does)",
+    )
     .action(
       lazyAction(async (opts) => {
         const [{ photonSetup }, { api, pstore }] = await Promise.all([

@@ -1,8 +1,10 @@
 // The built `hermes photon …` against FakePhotonServer on loopback, temp HERMES_HOME.
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
+import { tmpdir } from "node:os";
 import { FakePhotonServer } from "@hermes/photon-api/testing";
+import { SpectrumFake } from "@hermes/photon-channel/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { useTempHome } from "./support/temp-home.js";
 import { type BinResult, expectNoSecrets, runBin } from "./support/bin.js";
@@ -78,6 +80,7 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
       "photon",
       "setup",
       "--no-browser",
+      "--no-check",
       "--phone",
       "+15551234567",
       "--first-name",
@@ -134,7 +137,16 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
     );
     fake.scriptDeviceCode({ outcome: { approve: { token: "owner-token" } } });
     const r = await hermes(
-      ["photon", "setup", "--no-browser", "--phone", "+15551234567", "--project-name", "hermes"],
+      [
+        "photon",
+        "setup",
+        "--no-browser",
+        "--no-check",
+        "--phone",
+        "+15551234567",
+        "--project-name",
+        "hermes",
+      ],
       { EXTRA: "stale-token-123" },
     );
     expect(r.code).toBe(0);
@@ -154,7 +166,7 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
 
   it("setup: local checks fail before any request (exit 2), and no prompt without a terminal", async () => {
     const before = fake.requests.length;
-    const noPhone = await hermes(["photon", "setup", "--no-browser"]);
+    const noPhone = await hermes(["photon", "setup", "--no-browser", "--no-check"]);
     expect(noPhone.code).toBe(2);
     expect(noPhone.stderr).toContain("✗ No phone number. Pass --phone");
     const bad = await hermes(["photon", "setup", "--phone", "555-1234"]);
@@ -165,7 +177,8 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
 
   it("status --json after setup; webhook register / list / delete", async () => {
     expect(
-      (await hermes(["photon", "setup", "--no-browser", "--phone", "+15551234567"])).code,
+      (await hermes(["photon", "setup", "--no-browser", "--no-check", "--phone", "+15551234567"]))
+        .code,
     ).toBe(0);
     const s = await hermes(["photon", "status", "--json"]);
     expect(JSON.parse(s.stdout)).toMatchObject({
@@ -229,7 +242,14 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
   it("setup against a newer server that answers project creation with {success, id}", async () => {
     await fake.stop();
     fake = await new FakePhotonServer({ createProjectShape: "success-id" }).start();
-    const r = await hermes(["photon", "setup", "--no-browser", "--phone", "+15551234567"]);
+    const r = await hermes([
+      "photon",
+      "setup",
+      "--no-browser",
+      "--no-check",
+      "--phone",
+      "+15551234567",
+    ]);
     expect(r.code).toBe(0);
     const project = (await auth()).credential_pool?.photon_project?.[0];
     expect(project).toMatchObject({
@@ -240,12 +260,19 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
   });
 
   it("setup normalizes +1 555 123 4567 to E.164; a re-run without --phone reuses the registered user", async () => {
-    const first = await hermes(["photon", "setup", "--no-browser", "--phone", "+1 555 123 4567"]);
+    const first = await hermes([
+      "photon",
+      "setup",
+      "--no-browser",
+      "--no-check",
+      "--phone",
+      "+1 555 123 4567",
+    ]);
     expect(first.code).toBe(0);
     expect(first.stderr).toContain("✓ User +15551234567 registered");
     expect(fake.users.map((u) => u.phoneNumber)).toEqual(["+15551234567"]);
     const usersPosted = count("/projects/");
-    const again = await hermes(["photon", "setup", "--no-browser"]);
+    const again = await hermes(["photon", "setup", "--no-browser", "--no-check"]);
     expect(again.code).toBe(0);
     expect(again.stderr).toContain("✓ Reusing the registered user +15551234567");
     expect(fake.users).toHaveLength(1);
@@ -254,7 +281,8 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
 
   it("webhook delete: a wrong id or an unknown URL is an error; by URL with --yes; no terminal and no --yes: refused; --json", async () => {
     expect(
-      (await hermes(["photon", "setup", "--no-browser", "--phone", "+15551234567"])).code,
+      (await hermes(["photon", "setup", "--no-browser", "--no-check", "--phone", "+15551234567"]))
+        .code,
     ).toBe(0);
     expect((await hermes(["photon", "webhook", "register", "https://hooks.example/a"])).code).toBe(
       0,
@@ -298,7 +326,8 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
       JSON.stringify({ credential_pool: { nous: [{ access_token: "nous-keep" }] } }),
     );
     expect(
-      (await hermes(["photon", "setup", "--no-browser", "--phone", "+15551234567"])).stderr,
+      (await hermes(["photon", "setup", "--no-browser", "--no-check", "--phone", "+15551234567"]))
+        .stderr,
     ).toContain("Logged in to Photon as owner@example.com");
     const ok = await hermes(["photon", "status", "--check"]);
     expect(ok.code).toBe(0);
@@ -349,5 +378,121 @@ describe("hermes photon (built bin, FakePhotonServer)", () => {
     expect(down.code).toBe(1);
     expect(down.stderr).toContain(`could not reach Photon at 127.0.0.1:${port} (ECONNREFUSED)`);
     expect(down.stderr).not.toContain("TypeError");
+  });
+
+  describe("setup finishes the job: the number to text, and a connection check against Spectrum", () => {
+    let spectrum: SpectrumFake | null = null;
+    let caDir = "";
+    afterEach(async () => {
+      await spectrum?.close();
+      spectrum = null;
+      await rm(caDir, { recursive: true, force: true });
+    });
+
+    /** Photon's dashboard fake and a SpectrumFake that know the same project id and secret. */
+    async function fakes(
+      options: {
+        sharedLineNumber?: string;
+        dedicatedLine?: { instanceId: string; phone: string };
+      } = {},
+    ): Promise<Record<string, string>> {
+      spectrum = await SpectrumFake.start({
+        heartbeatIntervalMs: 200,
+        ...(options.dedicatedLine ? { dedicatedLine: options.dedicatedLine } : {}),
+      });
+      await fake.stop();
+      fake = await new FakePhotonServer({
+        spectrumProject: { id: spectrum.projectId, secret: spectrum.projectSecret },
+        sharedLineNumber: options.sharedLineNumber,
+      }).start();
+      caDir = await mkdtemp(join(tmpdir(), "hermes-spectrum-ca-"));
+      // What a user's environment would carry to reach this Photon instead of the real one.
+      const sdkEnv = spectrum.sdkEnvironment(await spectrum.writeCaFile(caDir));
+      if (options.dedicatedLine)
+        sdkEnv["PHOTON_DEDICATED_LINE_ADDRESS"] = spectrum.dedicatedLineAddress;
+      return sdkEnv;
+    }
+
+    async function setup(sdkEnv: Record<string, string>): Promise<BinResult> {
+      // Loading the SDK takes seconds on a loaded machine: a hang guard only.
+      const r = await runBin(["photon", "setup", "--no-browser", "--phone", "+15551234567"], {
+        env: env(sdkEnv),
+        timeoutMs: 120_000,
+      });
+      expectNoSecrets(r, [...secrets(), spectrum?.projectSecret ?? ""]);
+      return r;
+    }
+
+    const tokensIssued = () =>
+      spectrum?.controlRequests.filter(
+        (c) => c.path.endsWith("/imessage/tokens") && c.status === 200,
+      ).length ?? 0;
+
+    it(
+      "prints the number assigned to the user and checks the shared line (✓)",
+      { timeout: 180_000 },
+      async () => {
+        const r = await setup(await fakes({ sharedLineNumber: "+14155550100" }));
+        expect(r.code).toBe(0);
+        expect(r.stdout).toContain("📱 Your agent's iMessage number: +14155550100");
+        expect(r.stdout).toContain("Text it from +15551234567 to talk to your agent");
+        expect(r.stdout).toContain(
+          "✓ iMessage connection: token issued, subscribed to the shared line",
+        );
+        expect(tokensIssued()).toBe(1);
+        // Upstream's current project-creation body.
+        expect(
+          fake.requests.find((q) => q.method === "POST" && q.path === "/api/projects/")?.body,
+        ).toEqual({
+          name: "hermes",
+          location: "United States",
+          template: false,
+          observability: false,
+        });
+      },
+    );
+
+    it(
+      "a dedicated line: the number from the project's lines, the check on that line (✓)",
+      { timeout: 180_000 },
+      async () => {
+        const sdkEnv = await fakes({
+          dedicatedLine: { instanceId: "inst-cli", phone: "+14155550199" },
+        });
+        fake.addLine(spectrum!.projectId, "+14155550199");
+        const r = await setup(sdkEnv);
+        expect(r.code).toBe(0);
+        expect(r.stdout).toContain("📱 Your agent's iMessage number: +14155550199");
+        expect(r.stdout).toContain(
+          "✓ iMessage connection: token issued, subscribed to the dedicated line(s) inst-cli (+14155550199)",
+        );
+      },
+    );
+
+    it(
+      "a check Photon refuses: ✗ with the fix, exit 1, the credentials written are kept",
+      { timeout: 180_000 },
+      async () => {
+        const sdkEnv = await fakes();
+        // Spectrum no longer accepts the secret the dashboard handed out (rotated elsewhere).
+        await fake.stop();
+        fake = await new FakePhotonServer({
+          spectrumProject: { id: spectrum!.projectId, secret: "rotated-elsewhere" },
+        }).start();
+        const r = await setup(sdkEnv);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toContain(
+          "✗ iMessage connection check failed while issuing tokens: auth_or_config.",
+        );
+        expect(r.stderr).toContain("run `hermes photon setup` again");
+        expect(r.stderr).toContain("--no-check");
+        expect(r.stdout).toContain("📱 No iMessage number is assigned yet");
+        expect((await auth()).credential_pool?.photon_project?.[0]).toMatchObject({
+          project_id: spectrum!.projectId,
+          project_secret: "rotated-elsewhere",
+        });
+        expect(await readFile(join(home(), ".env"), "utf8")).toContain("PHOTON_ENABLED=1");
+      },
+    );
   });
 });

@@ -35,10 +35,23 @@ function tempDir(prefix: string): string {
   return dir;
 }
 
-async function startFake(): Promise<{ fake: SpectrumFake; env: Record<string, string> }> {
-  fake = await SpectrumFake.start({ heartbeatIntervalMs: 200 });
+const DEDICATED = { instanceId: "inst-e2e", phone: "+15557770002" };
+
+/**
+ * A dedicated line: the fake's token endpoint answers with one, and the user points the gateway
+ * at where it is served with PHOTON_DEDICATED_LINE_ADDRESS (Photon's own address by default).
+ */
+async function startFake(
+  lines: "shared" | "dedicated" = "shared",
+): Promise<{ fake: SpectrumFake; env: Record<string, string> }> {
+  fake = await SpectrumFake.start({
+    heartbeatIntervalMs: 200,
+    ...(lines === "dedicated" ? { dedicatedLine: DEDICATED } : {}),
+  });
   const caFile = await fake.writeCaFile(tempDir("photon-ca-"));
-  return { fake, env: fake.sdkEnvironment(caFile) };
+  const env = fake.sdkEnvironment(caFile);
+  if (lines === "dedicated") env["PHOTON_DEDICATED_LINE_ADDRESS"] = fake.dedicatedLineAddress;
+  return { fake, env };
 }
 
 /** The bin with Photon on and the credentials where `hermes photon setup` leaves them (.env). */
@@ -62,14 +75,18 @@ const repliesTo = (f: SpectrumFake, text: string) =>
   f.sends.filter((s) => s.request["chatGuid"] === `any;-;${USER}` && s.request["text"] === text);
 
 /** Waits until the gateway's channel runs and the SDK's two streams and the watch's are open. */
-async function channelLive(gw: GatewayProcess, f: SpectrumFake): Promise<void> {
+/**
+ * Up: the channel running and its streams open (the SDK's message and poll streams and the
+ * watch's; a dedicated line adds the SDK's group events). Before they are open a fresh install
+ * has no cursor to catch up from.
+ */
+async function channelLive(gw: GatewayProcess, f: SpectrumFake, streams = 3): Promise<void> {
   await gw.waitForLog(
     (l) => l.msg === "photon iMessage channel running",
     "the channel running",
     90_000,
   );
-  // Before they are open a fresh install has no cursor to catch up from.
-  await f.waitForStreams(3, 60_000);
+  await f.waitForStreams(streams, 60_000);
 }
 
 /** Settings for an `exec:` agent that answers every message with these NDJSON events (protocol v2). */
@@ -325,14 +342,17 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
     },
   );
 
-  it(
-    "after kill -9 answers what arrived while it was down, and never answers a message twice",
+  it.each([
+    { lines: "shared", streams: 3 },
+    { lines: "dedicated", streams: 4 },
+  ] as const)(
+    "after kill -9 answers what arrived while it was down on a $lines line, and never answers a message twice",
     { timeout: 300_000 },
-    async () => {
-      const { fake: f, env } = await startFake();
+    async ({ lines, streams }) => {
+      const { fake: f, env } = await startFake(lines);
       const home = tempDir("gw-photon-");
       const first = gateway(f, env, home);
-      await channelLive(first, f);
+      await channelLive(first, f, streams);
       const answered = f.push({ type: "text", from: USER, text: "before the crash" });
       await f.waitForCall((c) => c.request["text"] === "before the crash", 60_000);
       // The turn recorded finished on disk: killed before that, it would run again after the
@@ -348,10 +368,10 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
         () => existsSync(journalFile) && readFileSync(journalFile, "utf8").includes(finished),
         "the finished turn in the journal",
       );
-      const stateFile = join(home, "photon", f.projectId, "inbound-state.json");
+      // The handled id is appended to the state log (folded into the snapshot at the next start).
+      const stateLog = join(home, "photon", f.projectId, "inbound-state.log");
       await eventually(
-        () =>
-          existsSync(stateFile) && readFileSync(stateFile, "utf8").includes(answered.messageGuid),
+        () => existsSync(stateLog) && readFileSync(stateLog, "utf8").includes(answered.messageGuid),
         "the handled id on disk",
       );
       first.child.kill("SIGKILL");
@@ -364,6 +384,8 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
       const after = f.push({ type: "text", from: USER, text: "after the restart" });
       await f.waitForCall((c) => c.request["text"] === "after the restart", 60_000);
       expect(whileDown.sequence).toBeLessThan(after.sequence);
+      // Caught up from the cursor the first run saved: the SDK itself starts from "now".
+      expect(f.catchUpRequests.length).toBeGreaterThan(0);
       expect(repliesTo(f, "before the crash")).toHaveLength(1);
       expect(repliesTo(f, "while it was down")).toHaveLength(1);
       expect(repliesTo(f, "after the restart")).toHaveLength(1);

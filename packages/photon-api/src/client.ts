@@ -80,6 +80,14 @@ export interface SpectrumUser {
   [key: string]: unknown;
 }
 
+export interface ProjectLine {
+  id: string;
+  platform?: string;
+  phoneNumber?: string | null;
+  status?: string;
+  [key: string]: unknown;
+}
+
 export interface RegisteredWebhook {
   id: string;
   webhookUrl: string;
@@ -231,12 +239,14 @@ export class PhotonClient {
   }
 
   /**
-   * Creates a Spectrum iMessage project. Newer servers answer `{success, id}`: then only `id` is
-   * set.
+   * Creates a project (Spectrum is provisioned with every project; the dashboard id is the
+   * Spectrum project id). The body is upstream's current one: `{name, location, template: false,
+   * observability: false}`. Servers answer the project, `{success, id}` (then only `id` is set) or
+   * `{succeed, data: project}`.
    */
   async createProject(
     token: string,
-    input: { name: string; location?: string; platforms?: string[] },
+    input: { name: string; location?: string },
     signal?: AbortSignal,
   ): Promise<Project> {
     const res = await this.#dashboard(
@@ -246,12 +256,16 @@ export class PhotonClient {
       {
         name: input.name,
         location: input.location ?? "United States",
-        spectrum: true,
-        platforms: input.platforms ?? ["imessage"],
+        template: false,
+        observability: false,
       },
       signal,
     );
-    const b = (res.body ?? {}) as Record<string, unknown>;
+    const raw = (res.body ?? {}) as Record<string, unknown>;
+    const b =
+      typeof raw.data === "object" && raw.data !== null && !Array.isArray(raw.data)
+        ? (raw.data as Record<string, unknown>)
+        : raw;
     if (typeof b.id !== "string")
       throw new PhotonApiError(
         "Photon created a project but returned no id; check the dashboard.",
@@ -259,6 +273,26 @@ export class PhotonClient {
       );
     if (b.success === true && b.name === undefined) return { id: b.id, name: input.name };
     return b as Project;
+  }
+
+  /**
+   * The project's lines (`GET /api/projects/{id}/lines`): `[{id, platform, phoneNumber, status}]`,
+   * the inventory of dedicated numbers. On shared-number plans it is empty: the number a user texts
+   * is that user's `assignedPhoneNumber`.
+   */
+  async listLines(token: string, projectId: string, signal?: AbortSignal): Promise<ProjectLine[]> {
+    const res = await this.#dashboard(
+      "GET",
+      `/api/projects/${encodeURIComponent(projectId)}/lines`,
+      token,
+      undefined,
+      signal,
+    );
+    const list = unwrapList(res.body, "lines");
+    return list.filter(
+      (line): line is ProjectLine =>
+        typeof line === "object" && line !== null && typeof (line as ProjectLine).id === "string",
+    );
   }
 
   /** Rotates the project secret: the old one dies at once. Only call when the stored one fails. */
@@ -408,4 +442,19 @@ export class PhotonClient {
       },
     );
   }
+}
+
+/** A list answered bare, or under `data` / `<key>` (possibly nested once), as Photon's APIs do. */
+function unwrapList(body: unknown, key: string): unknown[] {
+  if (Array.isArray(body)) return body;
+  if (typeof body !== "object" || body === null) return [];
+  const record = body as Record<string, unknown>;
+  for (const inner of [record.data, record[key]]) {
+    if (Array.isArray(inner)) return inner;
+    if (typeof inner === "object" && inner !== null) {
+      const nested = (inner as Record<string, unknown>)[key];
+      if (Array.isArray(nested)) return nested;
+    }
+  }
+  return [];
 }

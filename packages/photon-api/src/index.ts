@@ -6,6 +6,7 @@ export type {
   PhotonClientOptions,
   Project,
   ProjectCredentials,
+  ProjectLine,
   RegisteredWebhook,
   SpectrumUser,
   WebhookInfo,

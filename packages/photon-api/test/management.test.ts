@@ -32,8 +32,8 @@ describe("dashboard", () => {
     expect(s.server.requests.at(-1)?.body).toEqual({
       name: "Hermes",
       location: "United States",
-      spectrum: true,
-      platforms: ["imessage"],
+      template: false,
+      observability: false,
     });
     expect(s.project.projectSecret).toMatch(/^[0-9a-f]{48}$/);
     const list = await s.client.listProjects("tok");
@@ -41,6 +41,15 @@ describe("dashboard", () => {
     expect(list[0]).not.toHaveProperty("projectSecret");
     expect((await s.client.findProjectByName("tok", "  hermes "))?.id).toBe(s.project.id);
     expect(await s.client.findProjectByName("tok", "other")).toBeUndefined();
+  });
+
+  it("lists the project's lines (the dashboard's number inventory)", async () => {
+    const s = await withProject();
+    expect(await s.client.listLines("tok", s.project.id)).toEqual([]);
+    s.server.addLine(s.project.id, "+14155550123");
+    expect(await s.client.listLines("tok", s.project.id)).toMatchObject([
+      { platform: "imessage", phoneNumber: "+14155550123", status: "active" },
+    ]);
   });
 
   it("newer {success, id} creation shape", async () => {

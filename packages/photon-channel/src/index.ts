@@ -8,11 +8,24 @@ export type {
   PhotonChannelHealth,
   PhotonChannelOptions,
   PhotonChannelState,
+  PhotonLineHealth,
   PhotonLogger,
   PhotonWatchOptions,
 } from "./channel/photon-channel.js";
+export { checkPhotonConnection } from "./channel/connection-check.js";
+export type {
+  PhotonConnectionCheck,
+  PhotonConnectionCheckOptions,
+  PhotonConnectionCheckStep,
+} from "./channel/connection-check.js";
+export {
+  DEDICATED_LINE_ADDRESS_TEMPLATE,
+  PhotonLinesError,
+  SHARED_LINE_ADDRESS,
+} from "./channel/project-lines.js";
+export type { ImessageLine } from "./channel/project-lines.js";
 export type { EventWatchState, EventWatchStats } from "./channel/event-watch.js";
-export { INBOUND_STATE_FILE } from "./channel/inbound-state.js";
+export { INBOUND_STATE_FILE, INBOUND_STATE_LOG } from "./channel/inbound-state.js";
 export { attachmentReaders, normalizeInbound } from "./channel/normalize.js";
 export { MediaCache, safeFileName } from "./channel/media-cache.js";
 export type { MediaCacheOptions } from "./channel/media-cache.js";

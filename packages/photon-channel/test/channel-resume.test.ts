@@ -7,7 +7,9 @@ import { SdkProcess, type SdkLine } from "./sdk-process.js";
 
 // The built PhotonChannel on the real spectrum-ts SDK in a child process against SpectrumFake,
 // with the watch beneath the SDK on: zombie streams, dropped and refused streams, and restarts
-// (kill -9) with the inbound state persisted in a directory.
+// (kill -9) with the inbound state persisted in a directory — on the shared line, and on a
+// dedicated line (the fake's token endpoint answers with a dedicated line; the channel hands the
+// SDK that line explicitly and watches it at its own address).
 
 const SCRIPT = "test/fixtures/channel-echo.mjs";
 const USER = "+15550001001";
@@ -26,9 +28,20 @@ interface Health {
   gaps: number;
   cursor: number | null;
   savedCursor: number | null;
+  lineKind: string | null;
+  lines: Array<{ line: string; cursor: number | null }>;
   watch: { silentEpisodes: number; failures: number; subscriptions: number; state: string } | null;
 }
 
+const LINES = [
+  // The SDK's message and poll streams, and the watch's one.
+  { kind: "shared", streams: 3 },
+  // A dedicated line adds the SDK's group-event stream.
+  { kind: "dedicated", streams: 4 },
+] as const;
+const DEDICATED = { instanceId: "inst-7f3a", phone: "+15557770001" };
+
+let line: (typeof LINES)[number] = LINES[0];
 let fake: SpectrumFake;
 let stateDir: string;
 const processes: SdkProcess[] = [];
@@ -38,6 +51,7 @@ async function startChannel(): Promise<SdkProcess> {
     allowedUsers: USER,
     stateDir,
     watch: WATCH,
+    ...(line.kind === "dedicated" ? { dedicatedLineAddress: fake.dedicatedLineAddress } : {}),
     sendQueue: { ratePerSecond: 50, rateLimitInitialDelayMs: 20 },
   });
   processes.push(channel);
@@ -77,112 +91,153 @@ const repliesTo = (text: string) =>
 const sentFor = (channel: SdkProcess, messageGuid: string) =>
   channel.waitFor((line) => line.event === "sent" && line["inReplyTo"] === messageGuid, 90_000);
 
-beforeEach(async () => {
-  fake = await SpectrumFake.start({ heartbeatIntervalMs: 100 });
-  stateDir = await mkdtemp(join(tmpdir(), "photon-state-"));
+describe.each(LINES)("on a $kind line", (kind) => {
+  beforeEach(async () => {
+    line = kind;
+    fake = await SpectrumFake.start({
+      heartbeatIntervalMs: 100,
+      ...(kind.kind === "dedicated" ? { dedicatedLine: DEDICATED } : {}),
+    });
+    stateDir = await mkdtemp(join(tmpdir(), "photon-state-"));
+  });
+
+  afterEach(async () => {
+    for (const channel of processes.splice(0)) await channel.stop();
+    await fake.close();
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  describe("the watch beneath the SDK", { timeout: 240_000 }, () => {
+    it("notices streams that stay open but silent, reconnects, and still answers what arrived meanwhile", async () => {
+      const channel = await startChannel();
+      await fake.waitForStreams(line.streams, 60_000);
+      const first = fake.push({ type: "text", from: USER, text: "before" });
+      await sentFor(channel, first.messageGuid);
+
+      fake.freezeStreams();
+      const during = fake.push({ type: "text", from: USER, text: "while silent" });
+      // Nothing is written to any stream now; the watch's deadline passes, it resubscribes and
+      // catches up (catch-up still answers), and the message is fetched through the SDK.
+      await sentFor(channel, during.messageGuid);
+      const h = await healthWhen(
+        channel,
+        (x) => (x.watch?.silentEpisodes ?? 0) >= 1 && x.sdkRestarts >= 1,
+      );
+      expect(h.recovered).toBeGreaterThanOrEqual(1);
+      expect(h.lineKind).toBe(line.kind);
+      expect(h.lines.map((l) => l.line)).toEqual([
+        line.kind === "dedicated" ? DEDICATED.instanceId : "shared",
+      ]);
+
+      fake.thawStreams();
+      const after = fake.push({ type: "text", from: USER, text: "after" });
+      await sentFor(channel, after.messageGuid);
+      expect(repliesTo("before")).toHaveLength(1);
+      expect(repliesTo("while silent")).toHaveLength(1);
+      expect(repliesTo("after")).toHaveLength(1);
+    });
+
+    it("resubscribes after dropped and refused streams, answering each message once", async () => {
+      const channel = await startChannel();
+      await fake.waitForStreams(line.streams, 60_000);
+      // A first event gives the watch a sequence to catch up from (before any, there is none).
+      const first = fake.push({ type: "text", from: USER, text: "first" });
+      await sentFor(channel, first.messageGuid);
+      fake.refuseSubscriptions(4);
+      fake.dropStreams();
+      const during = fake.push({ type: "text", from: USER, text: "during the outage" });
+      await fake.waitForRefusals(4, 60_000);
+      await sentFor(channel, during.messageGuid);
+      await fake.waitForStreams(line.streams, 60_000);
+      const after = fake.push({ type: "text", from: USER, text: "after the outage" });
+      await sentFor(channel, after.messageGuid);
+      const h = await health(channel);
+      expect(h.watch?.failures).toBeGreaterThanOrEqual(1);
+      expect(repliesTo("first")).toHaveLength(1);
+      expect(repliesTo("during the outage")).toHaveLength(1);
+      expect(repliesTo("after the outage")).toHaveLength(1);
+    });
+  });
+
+  describe("no loss and no double answer across kill -9", { timeout: 240_000 }, () => {
+    it("catches up on what arrived while down, and never answers a handled message again", async () => {
+      const first = await startChannel();
+      await fake.waitForStreams(line.streams, 60_000);
+      const answered = fake.push({ type: "text", from: USER, text: "answered before the crash" });
+      await sentFor(first, answered.messageGuid);
+      // Wait until the file on disk covers it (the write runs after the reply is queued).
+      await healthWhen(first, (h) => h.savedCursor !== null && h.savedCursor >= answered.sequence);
+      await first.stop(); // SIGKILL
+      // Appended to the state log; the snapshot gets it when the next start folds the log in.
+      expect(await readFile(join(stateDir, "inbound-state.log"), "utf8")).toContain(
+        answered.messageGuid,
+      );
+
+      const whileDown = fake.push({ type: "text", from: USER, text: "sent while down" });
+      // At-least-once delivery may hand the answered one over again: it must not be answered twice.
+      fake.redeliver(answered.sequence);
+
+      const second = await startChannel();
+      await sentFor(second, whileDown.messageGuid);
+      const live = fake.push({ type: "text", from: USER, text: "after the restart" });
+      await sentFor(second, live.messageGuid);
+      expect(fake.catchUpRequests).toContain(answered.sequence);
+      expect(repliesTo("answered before the crash")).toHaveLength(1);
+      expect(repliesTo("sent while down")).toHaveLength(1);
+      expect(repliesTo("after the restart")).toHaveLength(1);
+    });
+
+    it("reports a gap the server cannot fill instead of hiding it", async () => {
+      const first = await startChannel();
+      await fake.waitForStreams(line.streams, 60_000);
+      const answered = fake.push({ type: "text", from: USER, text: "one" });
+      await sentFor(first, answered.messageGuid);
+      await healthWhen(first, (h) => h.savedCursor !== null && h.savedCursor >= answered.sequence);
+      await first.stop();
+      const lost = fake.push({ type: "text", from: USER, text: "lost" });
+      fake.forgetEventsThrough(lost.sequence);
+
+      const second = await startChannel();
+      const h = await healthWhen(second, (x) => x.gaps >= 1);
+      expect(h.watch?.state).not.toBe("stopped");
+      expect(second.stderrText).toContain(
+        `no longer holds the events after sequence ${answered.sequence}`,
+      );
+      const live = fake.push({ type: "text", from: USER, text: "after the gap" });
+      await sentFor(second, live.messageGuid);
+      expect(repliesTo("lost")).toHaveLength(0);
+    });
+  });
 });
 
-afterEach(async () => {
-  for (const channel of processes.splice(0)) await channel.stop();
-  await fake.close();
-  await rm(stateDir, { recursive: true, force: true });
-});
+describe("dedicated-line tokens", { timeout: 240_000 }, () => {
+  beforeEach(async () => {
+    line = LINES[1];
+    // Tokens that expire in 2 s: the SDK holds them statically, so the channel must renew them.
+    fake = await SpectrumFake.start({
+      heartbeatIntervalMs: 100,
+      tokenTtlSeconds: 2,
+      dedicatedLine: DEDICATED,
+    });
+    stateDir = await mkdtemp(join(tmpdir(), "photon-state-"));
+  });
 
-describe("the watch beneath the SDK", { timeout: 240_000 }, () => {
-  it("notices streams that stay open but silent, reconnects, and still answers what arrived meanwhile", async () => {
+  afterEach(async () => {
+    for (const channel of processes.splice(0)) await channel.stop();
+    await fake.close();
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it("restarts the SDK with fresh tokens before they expire, and keeps answering", async () => {
     const channel = await startChannel();
-    // The SDK's two streams and the watch's one.
-    await fake.waitForStreams(3, 60_000);
-    const first = fake.push({ type: "text", from: USER, text: "before" });
-    await sentFor(channel, first.messageGuid);
-
-    fake.freezeStreams();
-    const during = fake.push({ type: "text", from: USER, text: "while silent" });
-    // Nothing is written to any stream now; the watch's deadline passes, it resubscribes and
-    // catches up (catch-up still answers), and the message is fetched through the SDK.
-    await sentFor(channel, during.messageGuid);
-    const h = await healthWhen(
-      channel,
-      (x) => (x.watch?.silentEpisodes ?? 0) >= 1 && x.sdkRestarts >= 1,
+    await fake.waitForStreams(line.streams, 60_000);
+    await healthWhen(channel, (h) => h.sdkRestarts >= 2);
+    const issued = fake.controlRequests.filter(
+      (r) => r.method === "POST" && r.path.endsWith("/imessage/tokens") && r.status === 200,
     );
-    expect(h.recovered).toBeGreaterThanOrEqual(1);
-
-    fake.thawStreams();
-    const after = fake.push({ type: "text", from: USER, text: "after" });
-    await sentFor(channel, after.messageGuid);
-    expect(repliesTo("before")).toHaveLength(1);
-    expect(repliesTo("while silent")).toHaveLength(1);
-    expect(repliesTo("after")).toHaveLength(1);
-  });
-
-  it("resubscribes after dropped and refused streams, answering each message once", async () => {
-    const channel = await startChannel();
-    await fake.waitForStreams(3, 60_000);
-    // A first event gives the watch a sequence to catch up from (before any, there is none).
-    const first = fake.push({ type: "text", from: USER, text: "first" });
-    await sentFor(channel, first.messageGuid);
-    fake.refuseSubscriptions(4);
-    fake.dropStreams();
-    const during = fake.push({ type: "text", from: USER, text: "during the outage" });
-    await fake.waitForRefusals(4, 60_000);
-    await sentFor(channel, during.messageGuid);
-    await fake.waitForStreams(3, 60_000);
-    const after = fake.push({ type: "text", from: USER, text: "after the outage" });
-    await sentFor(channel, after.messageGuid);
-    const h = await health(channel);
-    expect(h.watch?.failures).toBeGreaterThanOrEqual(1);
-    expect(repliesTo("first")).toHaveLength(1);
-    expect(repliesTo("during the outage")).toHaveLength(1);
-    expect(repliesTo("after the outage")).toHaveLength(1);
-  });
-});
-
-describe("no loss and no double answer across kill -9", { timeout: 240_000 }, () => {
-  it("catches up on what arrived while down, and never answers a handled message again", async () => {
-    const first = await startChannel();
-    await fake.waitForStreams(3, 60_000);
-    const answered = fake.push({ type: "text", from: USER, text: "answered before the crash" });
-    await sentFor(first, answered.messageGuid);
-    // Wait until the file on disk covers it (the write runs after the reply is queued).
-    await healthWhen(first, (h) => h.savedCursor !== null && h.savedCursor >= answered.sequence);
-    await first.stop(); // SIGKILL
-    const saved = JSON.parse(await readFile(join(stateDir, "inbound-state.json"), "utf8")) as {
-      handled: [string, number][];
-    };
-    expect(saved.handled.map(([id]) => id)).toContain(answered.messageGuid);
-
-    const whileDown = fake.push({ type: "text", from: USER, text: "sent while down" });
-    // At-least-once delivery may hand the answered one over again: it must not be answered twice.
-    fake.redeliver(answered.sequence);
-
-    const second = await startChannel();
-    await sentFor(second, whileDown.messageGuid);
-    const live = fake.push({ type: "text", from: USER, text: "after the restart" });
-    await sentFor(second, live.messageGuid);
-    expect(fake.catchUpRequests).toContain(answered.sequence);
-    expect(repliesTo("answered before the crash")).toHaveLength(1);
-    expect(repliesTo("sent while down")).toHaveLength(1);
-    expect(repliesTo("after the restart")).toHaveLength(1);
-  });
-
-  it("reports a gap the server cannot fill instead of hiding it", async () => {
-    const first = await startChannel();
-    await fake.waitForStreams(3, 60_000);
-    const answered = fake.push({ type: "text", from: USER, text: "one" });
-    await sentFor(first, answered.messageGuid);
-    await healthWhen(first, (h) => h.savedCursor !== null && h.savedCursor >= answered.sequence);
-    await first.stop();
-    const lost = fake.push({ type: "text", from: USER, text: "lost" });
-    fake.forgetEventsThrough(lost.sequence);
-
-    const second = await startChannel();
-    const h = await healthWhen(second, (x) => x.gaps >= 1);
-    expect(h.watch?.state).not.toBe("stopped");
-    expect(second.stderrText).toContain(
-      `no longer holds the events after sequence ${answered.sequence}`,
-    );
-    const live = fake.push({ type: "text", from: USER, text: "after the gap" });
-    await sentFor(second, live.messageGuid);
-    expect(repliesTo("lost")).toHaveLength(0);
+    expect(issued.length).toBeGreaterThanOrEqual(3);
+    const message = fake.push({ type: "text", from: USER, text: "after renewals" });
+    await sentFor(channel, message.messageGuid);
+    expect(repliesTo("after renewals")).toHaveLength(1);
   });
 });

@@ -34,7 +34,15 @@ export interface PhotonConfig {
    * itself, and the watch beneath it must use the same address.
    */
   readonly imessageAddress: Sourced<string>;
+  /**
+   * `PHOTON_DEDICATED_LINE_ADDRESS`, from the real environment only, like the address above:
+   * where dedicated lines are served, `{instance}` standing for a line's instance id.
+   */
+  readonly dedicatedLineAddress: Sourced<string>;
 }
+
+/** Photon's own address for a dedicated line (what the SDK hard-wires). */
+export const DEFAULT_DEDICATED_LINE_ADDRESS = "{instance}.imsg.photon.codes:443";
 
 const photonKey = (env: string, yaml: string) => ({ env, yaml: `platforms.photon.${yaml}` });
 
@@ -58,6 +66,7 @@ export function resolvePhotonConfig(settings: Settings, env: Env): PhotonConfig 
 
 function readPhotonConfig(settings: Settings, env: Env): PhotonConfig {
   const address = env["SPECTRUM_IMESSAGE_ADDRESS"]?.trim();
+  const dedicated = env["PHOTON_DEDICATED_LINE_ADDRESS"]?.trim();
   return {
     enabled: orDefault(settings.bool(photonKey("PHOTON_ENABLED", "enabled")), false),
     allowedUsers: orDefault(settings.string({ env: "PHOTON_ALLOWED_USERS" }), ""),
@@ -96,5 +105,8 @@ function readPhotonConfig(settings: Settings, env: Env): PhotonConfig {
     imessageAddress: address
       ? { value: address, source: "env", key: "SPECTRUM_IMESSAGE_ADDRESS" }
       : { value: DEFAULT_IMESSAGE_ADDRESS, source: "default", key: "" },
+    dedicatedLineAddress: dedicated
+      ? { value: dedicated, source: "env", key: "PHOTON_DEDICATED_LINE_ADDRESS" }
+      : { value: DEFAULT_DEDICATED_LINE_ADDRESS, source: "default", key: "" },
   };
 }

@@ -168,13 +168,25 @@ export function photonApi(ctx: CliContext): PhotonApi {
           ...(user.email ? { email: user.email } : {}),
         };
         const created = await client.createUser(creds, input, signal);
-        return { id: created.id, phoneNumber: created.phoneNumber };
+        return {
+          id: created.id,
+          phoneNumber: created.phoneNumber,
+          assignedPhoneNumber: created.assignedPhoneNumber,
+        };
       }),
     listUsers: (creds, signal) =>
       call(signal, async () =>
         (await client.listUsers(creds, signal)).map((u) => ({
           id: u.id,
           phoneNumber: u.phoneNumber,
+          assignedPhoneNumber: u.assignedPhoneNumber,
+        })),
+      ),
+    listLines: (token, id, signal) =>
+      call(signal, async () =>
+        (await client.listLines(token, id, signal)).map((line) => ({
+          platform: line.platform,
+          phoneNumber: line.phoneNumber,
         })),
       ),
     registerWebhook: (creds, url, signal) =>

@@ -44,7 +44,32 @@ export interface WebhookInfo {
 export interface PhotonUser {
   id: string;
   phoneNumber?: string | undefined;
+  /** The number this user texts to reach the agent (the dashboard's "texts on"); unset until assigned. */
+  assignedPhoneNumber?: string | null | undefined;
 }
+
+/** A line of the project's number inventory (dedicated numbers; empty on shared-number plans). */
+export interface PhotonLine {
+  platform?: string | undefined;
+  phoneNumber?: string | null | undefined;
+}
+
+/** What the iMessage connection check found (the shape of @hermes/photon-channel's result). */
+export type ConnectionCheckResult =
+  | {
+      ok: true;
+      lineKind: "shared" | "dedicated";
+      lines: Array<{ line: string; phone: string | null }>;
+    }
+  | {
+      ok: false;
+      step: "loading the SDK" | "issuing tokens" | "subscribing";
+      failure: string;
+      line?: string | undefined;
+    };
+
+/** Checks that the gateway's channel can connect with these credentials (token + a short subscribe). */
+export type ConnectionChecker = (creds: ProjectCredentials) => Promise<ConnectionCheckResult>;
 
 export interface PhotonApi {
   readonly dashboardHost: string;
@@ -75,6 +100,8 @@ export interface PhotonApi {
     signal: AbortSignal,
   ): Promise<PhotonUser>;
   listUsers(creds: ProjectCredentials, signal: AbortSignal): Promise<PhotonUser[]>;
+  /** The project's line inventory (dashboard, `GET /api/projects/{id}/lines`). */
+  listLines(token: string, dashboardProjectId: string, signal: AbortSignal): Promise<PhotonLine[]>;
   registerWebhook(
     creds: ProjectCredentials,
     url: string,

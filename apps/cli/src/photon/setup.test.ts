@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { fakeContext } from "../../test/support/context.js";
 import { MemoryPhoton, MemoryStore } from "../../test/support/fake-photon.js";
 import { CliError } from "../errors.js";
+import type { ConnectionChecker } from "./ports.js";
 import { photonSetup } from "./setup.js";
 
 function secretsOf(api: MemoryPhoton, store: MemoryStore): string[] {
@@ -14,14 +15,21 @@ function secretsOf(api: MemoryPhoton, store: MemoryStore): string[] {
   ].filter(Boolean);
 }
 
+const connected: ConnectionChecker = async () => ({
+  ok: true,
+  lineKind: "shared",
+  lines: [{ line: "shared", phone: null }],
+});
+
 async function setup(
   api: MemoryPhoton,
   store: MemoryStore,
   opts: Parameters<typeof photonSetup>[3],
   ctxOpts: Parameters<typeof fakeContext>[0] = {},
+  check: ConnectionChecker = connected,
 ) {
   const ctx = fakeContext(ctxOpts);
-  const err = await photonSetup(ctx, api, store, opts).then(
+  const err = await photonSetup(ctx, api, store, opts, check).then(
     () => undefined,
     (e: unknown) => e as CliError,
   );
@@ -48,6 +56,8 @@ describe("photon setup", () => {
       "createUser:+15551234567",
       "listWebhooks",
       "registerWebhook:https://hooks.example/photon",
+      // No number assigned to the user: the project's line inventory is asked.
+      "listLines",
     ]);
     expect(store.token).toBe("TOKEN-NEW");
     expect(store.project).toMatchObject({ projectId: "spec-1", projectSecret: "PROJECT-SECRET-1" });
@@ -80,6 +90,7 @@ describe("photon setup", () => {
       "credentialsWork",
       "createUser:+15551234567",
       "listWebhooks",
+      "listLines",
     ]);
     expect(store.project.projectSecret).toBe(secretBefore);
     expect(api.projects).toHaveLength(1);
@@ -204,10 +215,11 @@ describe("photon setup", () => {
       webhookUrl: "https://hooks.example/p",
     });
     expect(err).toBeUndefined();
-    expect(api.calls.slice(-3)).toEqual([
+    expect(api.calls.slice(-4)).toEqual([
       "listWebhooks",
       expect.stringMatching(/^deleteWebhook:wh-/),
       "registerWebhook:https://hooks.example/p",
+      "listLines",
     ]);
     expect(api.webhooks).toHaveLength(1);
     expect(store.webhookSecret).toBe(api.webhooks[0]?.secret);
@@ -242,5 +254,53 @@ describe("photon setup", () => {
     expect(err.exitCode).toBe(130);
     expect(err.message).toBe("Login cancelled; nothing was stored.");
     expect(store.token).toBeUndefined();
+  });
+
+  it("prints the number assigned to the user, then checks the connection", async () => {
+    const api = new MemoryPhoton();
+    api.assignedNumber = "+14155550100";
+    const store = new MemoryStore();
+    const checked: string[] = [];
+    const { ctx, err } = await setup(
+      api,
+      store,
+      { phone: "+15551234567", browser: false },
+      {},
+      async (creds) => {
+        checked.push(creds.projectId);
+        return { ok: true, lineKind: "shared", lines: [{ line: "shared", phone: null }] };
+      },
+    );
+    expect(err).toBeUndefined();
+    expect(api.calls).not.toContain("listLines");
+    expect(ctx.out()).toContain("📱 Your agent's iMessage number: +14155550100");
+    expect(ctx.out()).toContain("Text it from +15551234567 to talk to your agent");
+    expect(checked).toEqual(["spec-1"]);
+    expect(ctx.out()).toContain(
+      "✓ iMessage connection: token issued, subscribed to the shared line",
+    );
+  });
+
+  it("a failed check is a ✗ with the fix and a non-zero exit; what was written is kept; --no-check skips it", async () => {
+    const api = new MemoryPhoton();
+    const store = new MemoryStore();
+    const refused: ConnectionChecker = async () => ({
+      ok: false,
+      step: "subscribing",
+      failure: "auth_or_config",
+      line: "shared",
+    });
+    const { err } = await setup(api, store, { phone: "+15551234567", browser: false }, {}, refused);
+    expect(err).toBeInstanceOf(CliError);
+    expect(err?.code).toBe("photon-check");
+    expect(err?.exitCode).not.toBe(0);
+    expect(err?.message).toBe(
+      "iMessage connection check failed while subscribing: auth_or_config.",
+    );
+    expect(err?.hints.join("\n")).toContain("run `hermes photon setup` again");
+    expect(store.project).toMatchObject({ projectId: "spec-1" });
+    expect(store.allowedUsers).toEqual(["+15551234567"]);
+    const skipped = await setup(api, store, { browser: false, check: false }, {}, refused);
+    expect(skipped.err).toBeUndefined();
   });
 });

@@ -2,14 +2,23 @@
 // rejected; reuse a working project, else adopt one by name, else create it; never rotate a
 // project secret that still works; register the user (idempotent by phone), or reuse the one
 // already registered when no --phone is given; optionally register the webhook and store its
-// signing secret once, warning before a stored secret is replaced; finish with the status table.
+// signing secret once, warning before a stored secret is replaced; print the iMessage number to
+// text; finish with the status table, then check that the gateway's channel can connect (unless
+// --no-check): a failed check exits non-zero and says what to fix, keeping what was written.
 import { E164 } from "@hermes/photon-api";
 import { parsePhoneNumberFromString } from "libphonenumber-js";
 import type { CliContext } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
 import { Output } from "../ui/output.js";
 import { deviceLogin } from "./login.js";
-import type { PhotonApi, PhotonStore, ProjectCredentials } from "./ports.js";
+import type {
+  ConnectionChecker,
+  ConnectionCheckResult,
+  PhotonApi,
+  PhotonStore,
+  PhotonUser,
+  ProjectCredentials,
+} from "./ports.js";
 import { photonSummary, printSummary } from "./status.js";
 
 export interface SetupOptions {
@@ -20,6 +29,8 @@ export interface SetupOptions {
   email?: string;
   webhookUrl?: string;
   browser?: boolean;
+  /** `--no-check` sets it false: skip the connection check. */
+  check?: boolean;
 }
 
 export const DEFAULT_PROJECT_NAME = "hermes";
@@ -176,8 +187,10 @@ async function ensureWebhook(
   );
 }
 
-/** Register `phone` (idempotent by phone), or with none given reuse the users already registered. */
-/** Registers (or reuses) the user; resolves with its phone number when known. */
+/**
+ * Registers `phone` (idempotent by phone), or with none given reuses the users already
+ * registered; resolves with the user (its phone and assigned number when known).
+ */
 async function ensureUser(
   ctx: CliContext,
   api: PhotonApi,
@@ -185,7 +198,7 @@ async function ensureUser(
   creds: ProjectCredentials,
   phone: string | undefined,
   opts: SetupOptions,
-): Promise<string | undefined> {
+): Promise<PhotonUser | undefined> {
   if (phone === undefined) {
     const users = await api.listUsers(creds, ctx.signal);
     const first = users[0];
@@ -194,7 +207,7 @@ async function ensureUser(
       out.note(
         `✓ Reusing the registered user ${first.phoneNumber ?? first.id} (${first.id})${more}; pass --phone to add another`,
       );
-      return first.phoneNumber ?? undefined;
+      return first;
     }
     if (!ctx.stdinIsTTY) throw new UsageError(NO_PHONE);
     phone = phoneOrThrow(
@@ -207,7 +220,62 @@ async function ensureUser(
     ctx.signal,
   );
   out.note(`✓ User ${phone} registered (${user.id})`);
-  return phone;
+  return { ...user, phoneNumber: user.phoneNumber ?? phone };
+}
+
+/**
+ * The number to text the agent: the user's assigned line (shared-number plans), else the
+ * project's first iMessage line in the dashboard's inventory (dedicated numbers), as upstream.
+ */
+async function agentNumber(
+  ctx: CliContext,
+  api: PhotonApi,
+  out: Output,
+  token: string,
+  dashboardId: string,
+  user: PhotonUser | undefined,
+): Promise<string | undefined> {
+  if (user?.assignedPhoneNumber) return user.assignedPhoneNumber;
+  try {
+    const lines = await api.listLines(token, dashboardId, ctx.signal);
+    const line = lines.find((l) => (l.platform ?? "imessage").toLowerCase() === "imessage");
+    return line?.phoneNumber ?? undefined;
+  } catch (error) {
+    if (error instanceof CliError && error.code === "cancelled") throw error;
+    out.warn("Could not read the project's lines from Photon; the dashboard shows the number.");
+    return undefined;
+  }
+}
+
+/** What to do about each way the connection check can fail. */
+const CHECK_FIXES: Record<string, string> = {
+  auth_or_config:
+    "Photon refused the project credentials: run `hermes photon setup` again (a secret Photon rejects is replaced).",
+  rate_limited: "Photon is rate-limiting this project: wait a minute, then run the setup again.",
+  target_not_allowed:
+    "Photon refused the subscription for this project: check the project's iMessage line in the Photon dashboard.",
+  no_lines:
+    "Photon lists no iMessage line with a number for this project: check the Photon dashboard.",
+  sdk_unavailable:
+    "The iMessage SDK (spectrum-ts) could not be loaded: reinstall @hermes/cli (npm install -g @hermes/cli).",
+  timeout:
+    "Photon did not answer in time: check this machine's connection to Photon (network, proxy, firewall; gRPC over TLS on port 443) and retry.",
+  upstream_transient:
+    "Photon could not be reached: check this machine's connection to Photon (network, proxy, firewall; gRPC over TLS on port 443) and retry.",
+};
+
+function checkFailure(result: Extract<ConnectionCheckResult, { ok: false }>): CliError {
+  const where = result.line && result.line !== "shared" ? ` (line ${result.line})` : "";
+  return new CliError(
+    "photon-check",
+    `iMessage connection check failed while ${result.step}${where}: ${result.failure}.`,
+    {
+      hints: [
+        CHECK_FIXES[result.failure] ?? CHECK_FIXES["upstream_transient"]!,
+        "The credentials and settings written above are kept; `hermes photon setup --no-check` skips this check.",
+      ],
+    },
+  );
 }
 
 const NO_PHONE = "No phone number. Pass --phone +<country code><number> (e.g. +1 555 123 4567).";
@@ -217,6 +285,8 @@ export async function photonSetup(
   api: PhotonApi,
   store: PhotonStore,
   opts: SetupOptions,
+  checkConnection: ConnectionChecker = async (creds) =>
+    (await import("./connection-check.js")).checkImessageConnection(ctx, creds),
 ): Promise<void> {
   const out = new Output(ctx);
   // Every local check before any request. Without --phone a stored project's registered user
@@ -238,7 +308,8 @@ export async function photonSetup(
   const token = await ensureToken(ctx, api, store, out, opts.browser);
   const creds = await ensureProject(ctx, api, store, out, token, name);
   // What `hermes-gateway run` needs to talk on iMessage with this user.
-  const userPhone = await ensureUser(ctx, api, out, creds, phone, opts);
+  const user = await ensureUser(ctx, api, out, creds, phone, opts);
+  const userPhone = user?.phoneNumber;
   if (userPhone !== undefined) {
     const { allowedUsers } = await store.enableImessage(userPhone);
     out.note(
@@ -246,6 +317,26 @@ export async function photonSetup(
     );
   }
   if (webhookUrl) await ensureWebhook(ctx, api, store, out, creds, webhookUrl);
+  const dashboardId = (await store.loadProject()).dashboardId ?? creds.projectId;
+  const number = await agentNumber(ctx, api, out, token, dashboardId, user);
+  out.line();
+  if (number) {
+    out.line(`📱 Your agent's iMessage number: ${number}`);
+    out.line(
+      `   Text it${userPhone ? ` from ${userPhone}` : ""} to talk to your agent (once hermes-gateway run is up).`,
+    );
+  } else {
+    out.line("📱 No iMessage number is assigned yet; the Photon dashboard shows it once it is.");
+  }
   out.line();
   printSummary(out, await photonSummary(store));
+  if (opts.check === false) return;
+  out.note("Checking that iMessage can connect (a token, then a subscription's first heartbeat)…");
+  const result = await checkConnection(creds);
+  if (!result.ok) throw checkFailure(result);
+  const lines = result.lines.map((l) => (l.phone ? `${l.line} (${l.phone})` : l.line)).join(", ");
+  out.line();
+  out.success(
+    `iMessage connection: token issued, subscribed to ${result.lineKind === "shared" ? "the shared line" : `the dedicated line(s) ${lines}`}`,
+  );
 }

@@ -17,6 +17,8 @@ export class MemoryPhoton implements PhotonApi {
   users = new Map<string, { id: string; phoneNumber: string }>();
   webhooks: Array<WebhookInfo & { secret: string }> = [];
   nextToken = "TOKEN-NEW";
+  /** The number new users are assigned (`assignedPhoneNumber`); none by default. */
+  assignedNumber: string | undefined;
   pendingPolls = 0;
   #n = 0;
 
@@ -45,6 +47,10 @@ export class MemoryPhoton implements PhotonApi {
   async whoAmI(token: string) {
     this.calls.push("whoAmI");
     return this.validTokens.has(token) ? { account: "ada@example.com" } : null;
+  }
+  async listLines() {
+    this.calls.push("listLines");
+    return [];
   }
   async listUsers() {
     this.calls.push("listUsers");
@@ -86,7 +92,11 @@ export class MemoryPhoton implements PhotonApi {
     this.calls.push(`createUser:${u.phoneNumber}`);
     const existing = this.users.get(u.phoneNumber);
     if (existing) return existing;
-    const user = { id: `user-${++this.#n}`, phoneNumber: u.phoneNumber };
+    const user = {
+      id: `user-${++this.#n}`,
+      phoneNumber: u.phoneNumber,
+      assignedPhoneNumber: this.assignedNumber,
+    };
     this.users.set(u.phoneNumber, user);
     return user;
   }

@@ -89,6 +89,7 @@ export function configEntries(c: GatewayConfig): ConfigEntry[] {
     }),
     entry("photonWebhookSecret", "webhook secret", c.photon.webhookSecret, true),
     entry("imessageAddress", "imessage address", c.photon.imessageAddress),
+    entry("dedicatedLineAddress", "dedicated line address", c.photon.dedicatedLineAddress),
     entry("photonSilenceTimeoutMs", "photon silence ms", c.photon.silenceTimeoutMs),
   ];
 }

@@ -146,9 +146,12 @@ export class PhotonRuntime {
       sendReadReceipts: false,
       markdown: c.photon.markdown.value,
       imessageAddress: c.photon.imessageAddress.value,
+      dedicatedLineAddress: c.photon.dedicatedLineAddress.value,
       inbound: c.photon.webhookPort.value === null ? "stream" : "webhook",
       // Without the journal (dev) nothing is kept across runs, so neither is the channel's state.
-      ...(opts.journal ? { stateDir: projectDir } : {}),
+      // The turn journal fdatasyncs each message before onMessage returns and drops one it already
+      // took, so the channel's own file need not be fsync'd too: one durable write per message.
+      ...(opts.journal ? { stateDir: projectDir, syncState: false } : {}),
       mediaCache: { dir: join(projectDir, "media") },
       watch: { silenceTimeoutMs: c.photon.silenceTimeoutMs.value, ...opts.channel?.watch },
       ...(opts.channel?.sendQueue ? { sendQueue: opts.channel.sendQueue } : {}),
@@ -232,7 +235,7 @@ export class PhotonRuntime {
     this.#journal?.close();
   }
 
-  /** Taken once the turn is on disk: the channel marks the message handled only after this returns. */
+  /** Resolves once the turn is on disk: the channel marks the message handled only after this returns. */
   async onMessage(message: PhotonInboundMessage): Promise<void> {
     const event = toAgentEvent(message);
     const key = `${PHOTON_PLATFORM}:${message.chatId}:${message.messageId}`;
@@ -257,9 +260,15 @@ export class PhotonRuntime {
       return;
     }
     journal?.take(key, event);
-    await journal?.durable();
+    // durable() writes the record at once (so a `kill -9` from here on finds it) and fdatasyncs it;
+    // the turn runs meanwhile, so the reply does not wait ~3 ms for the disk. The channel still
+    // marks the message handled only once the record is durable: a power cut cannot lose a message
+    // it marked. What the overlap can cost is an answer repeated after a power cut during that
+    // sync — no new kind of risk: a turn's end is not fsync'd either (docs/contract/photon-runtime.md).
+    const durable = journal?.durable();
     this.#tapback(event, REACTION_WORKING);
     this.#runTurn(key, event);
+    await durable;
   }
 
   /** The working tapbacks (PHOTON_WORKING_TAPBACKS): 👀 while the turn runs, then ✅ or ❌. */

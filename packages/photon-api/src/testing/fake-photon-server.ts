@@ -90,6 +90,21 @@ export interface FakePhotonServerOptions {
   createProjectShape?: "full" | "success-id";
   /** Clock for timestamps (ms); default `Date.now`. */
   now?: () => number;
+  /**
+   * Every project gets this id (dashboard id = Spectrum id, as upstream unified them) and every
+   * regenerated secret is this secret: lines the fake up with a SpectrumFake that knows them.
+   */
+  spectrumProject?: { id: string; secret: string } | undefined;
+  /** The number shared users are assigned to text (`assignedPhoneNumber`); default none. */
+  sharedLineNumber?: string | undefined;
+}
+
+export interface FakeLine {
+  id: string;
+  projectId: string;
+  platform: string;
+  phoneNumber: string;
+  status: string;
 }
 
 interface DeviceState {
@@ -106,6 +121,8 @@ export class FakePhotonServer {
   readonly projects: FakeProject[] = [];
   readonly users: FakeUser[] = [];
   readonly webhooks: FakeWebhook[] = [];
+  /** The dashboard's line inventory (`GET /api/projects/{id}/lines`). */
+  readonly lines: FakeLine[] = [];
   readonly requests: RecordedRequest[] = [];
   /** Dashboard tokens and what they may do. */
   readonly tokens = new Map<string, { session: boolean; projects: boolean }>();
@@ -113,13 +130,18 @@ export class FakePhotonServer {
   readonly #scripts: DeviceScript[] = [];
   readonly #failures: FakeFailure[] = [];
   #server: Server | undefined;
-  readonly #options: Required<FakePhotonServerOptions>;
+  readonly #options: Required<
+    Omit<FakePhotonServerOptions, "spectrumProject" | "sharedLineNumber">
+  > &
+    Pick<FakePhotonServerOptions, "spectrumProject" | "sharedLineNumber">;
 
   constructor(options: FakePhotonServerOptions = {}) {
     this.#options = {
       clientIds: options.clientIds ?? ["photon-cli"],
       createProjectShape: options.createProjectShape ?? "full",
       now: options.now ?? Date.now,
+      spectrumProject: options.spectrumProject,
+      sharedLineNumber: options.sharedLineNumber,
     };
   }
 
@@ -167,19 +189,27 @@ export class FakePhotonServer {
 
   /** Add a project directly (e.g. to test adoption by name). */
   addProject(ownerToken: string, name: string): FakeProject {
+    const fixed = this.#options.spectrumProject;
     const project: FakeProject = {
-      id: randomUUID(),
+      id: fixed?.id ?? randomUUID(),
       name,
       location: "United States",
       status: "active",
       spectrum: true,
-      spectrumProjectId: randomUUID(),
-      projectSecret: randomBytes(24).toString("hex"),
+      spectrumProjectId: fixed?.id ?? randomUUID(),
+      projectSecret: fixed?.secret ?? randomBytes(24).toString("hex"),
       platforms: ["imessage"],
       ownerToken,
     };
     this.projects.push(project);
     return project;
+  }
+
+  /** Provision a dedicated line in a project's inventory. */
+  addLine(projectId: string, phoneNumber: string, platform = "imessage"): FakeLine {
+    const line = { id: randomUUID(), projectId, platform, phoneNumber, status: "active" };
+    this.lines.push(line);
+    return line;
   }
 
   /**
@@ -368,8 +398,18 @@ export class FakePhotonServer {
     if (regen && method === "POST") {
       const p = mine.find((x) => x.id === decodeURIComponent(regen[1]!));
       if (!p) return send(res, 404, { error: "project not found" });
-      p.projectSecret = randomBytes(24).toString("hex");
+      p.projectSecret = this.#options.spectrumProject?.secret ?? randomBytes(24).toString("hex");
       return send(res, 200, { success: true, projectSecret: p.projectSecret });
+    }
+    const lines = /^\/api\/projects\/([^/]+)\/lines$/.exec(path);
+    if (lines && method === "GET") {
+      const p = mine.find((x) => x.id === decodeURIComponent(lines[1]!));
+      if (!p) return send(res, 404, { error: "project not found" });
+      return send(res, 200, {
+        lines: this.lines
+          .filter((l) => l.projectId === p.id)
+          .map(({ projectId: _p, ...line }) => line),
+      });
     }
     send(res, 404, { error: "not_found" });
   }
@@ -442,7 +482,9 @@ export class FakePhotonServer {
           lastName: str(b.lastName),
           email: str(b.email),
           phoneNumber: b.phoneNumber,
-          assignedPhoneNumber: str(b.assignedPhoneNumber),
+          assignedPhoneNumber:
+            str(b.assignedPhoneNumber) ??
+            (b.type === "shared" ? (this.#options.sharedLineNumber ?? null) : null),
           createdAt: now,
         };
         this.users.push(user);

@@ -19,13 +19,13 @@ import {
 import { InboundStateStore } from "./inbound-state.js";
 import { markdownToPlainText, type PhotonMarkdownMode } from "./markdown-text.js";
 import { isVoiceReady, type PhotonOutboundFile } from "./outbound-file.js";
+import { ProjectLines, type ImessageLine } from "./project-lines.js";
 import { RecentMap } from "./recent.js";
 import { ResumeTracker } from "./resume-tracker.js";
 import {
   loadSpectrumSdk,
   SPECTRUM_TS_VERSION,
   type IMessageInstance,
-  type ImessageTokens,
   type SdkMessage,
   type SdkSpace,
   type SpectrumApp,
@@ -89,10 +89,25 @@ export interface PhotonChannelOptions {
    */
   stateDir?: string;
   /**
+   * fdatasync the inbound state on every save (default true): a handled id survives a power cut.
+   * `false` keeps every save (appended before the next event is taken, so it survives `kill -9`) but
+   * leaves it to the OS to flush: after a power cut the newest saves may be gone, and messages
+   * after the older cursor are caught up and handed over again. Turn it off only when `onMessage`
+   * itself makes each message durable and drops one it has already taken (a host's fsync'd turn
+   * journal): then a message is made durable once, not twice.
+   */
+  syncState?: boolean;
+  /**
    * The shared line's gRPC address for the watch beneath the SDK: give it the same value the SDK
    * reads from `SPECTRUM_IMESSAGE_ADDRESS`. Default `imessage.spectrum.photon.codes:443`.
    */
   imessageAddress?: string;
+  /**
+   * Where the project's dedicated lines are served, `{instance}` standing for a line's instance id.
+   * Default `{instance}.imsg.photon.codes:443` (Photon's). On dedicated lines the SDK is given the
+   * lines explicitly with this address (see README, "Dedicated lines").
+   */
+  dedicatedLineAddress?: string;
   /** The watch beneath the SDK: heartbeats, zombie detection, catch-up. See `PhotonWatchOptions`. */
   watch?: PhotonWatchOptions;
   /**
@@ -142,15 +157,33 @@ export interface PhotonChannelHealth {
   sdkRestarts: number;
   /** Catch-ups Photon refused (events no longer held): messages in that window may be lost. */
   gaps: number;
-  /** The resume cursor: every event up to it was handled. */
+  /** The resume cursor of the first line: every event up to it was handled. */
   cursor: number | null;
-  /** The cursor as last written under `stateDir` (what a restart now would resume from); `null` without one. */
+  /** The first line's cursor as last written under `stateDir` (what a restart now would resume from); `null` without one. */
   savedCursor: number | null;
-  /** Messages the watch saw that are not handled yet. */
+  /** Messages the watch saw that are not handled yet (all lines). */
   pendingInbound: number;
-  /** The watch beneath the SDK; `null` when off or unavailable (`watchUnavailable` says why). */
+  /** The watch beneath the SDK on the first line; `null` when off (`watchUnavailable` says why). */
   watch: EventWatchStats | null;
-  watchUnavailable: "disabled" | "dedicated_lines" | "token_failed" | null;
+  watchUnavailable: "disabled" | null;
+  /** `shared`, or `dedicated` (each line with its own address, token, cursor and watch); `null` before start. */
+  lineKind: "shared" | "dedicated" | null;
+  /** Each line: its id (`shared` or the instance id), cursor, saved cursor and watch. */
+  lines: PhotonLineHealth[];
+}
+
+export interface PhotonLineHealth {
+  line: string;
+  cursor: number | null;
+  savedCursor: number | null;
+  watch: EventWatchStats | null;
+}
+
+/** One line's watch beneath the SDK and what it saw that is not handled yet. */
+interface LineWatch {
+  readonly line: ImessageLine;
+  readonly watch: EventWatch;
+  readonly tracker: ResumeTracker;
 }
 
 export class PhotonChannelStateError extends Error {
@@ -192,14 +225,13 @@ const RECENT_MESSAGES = 1000;
 const RESUBSCRIBE_INITIAL_MS = 1000;
 const RESUBSCRIBE_MAX_MS = 30_000;
 const DEFAULT_TYPING_COOLDOWN_MS = 5000;
-const DEFAULT_IMESSAGE_ADDRESS = "imessage.spectrum.photon.codes:443";
 const DEFAULT_SILENCE_TIMEOUT_MS = 60_000;
 const DEFAULT_DELIVERY_GRACE_MS = 15_000;
 const SDK_RESTART_MAX_MS = 60_000;
+/** How long a cursor move with nothing handed over may wait to be written. */
+const CURSOR_SAVE_DELAY_MS = 1000;
 /** Bound on a fetch through the SDK (and on stopping an old app) while recovering. */
 const FETCH_DEADLINE_MS = 20_000;
-/** Tokens are renewed at this fraction of their lifetime, as the SDK does. */
-const TOKEN_RENEW_FRACTION = 0.8;
 const DEFAULT_MENTION_PATTERNS: readonly RegExp[] = [/\bhermes\b/i];
 
 /**
@@ -237,10 +269,12 @@ export class PhotonChannel {
   /** Ids being handed over right now (not yet handled): a concurrent duplicate is dropped. */
   readonly #inProgress = new Set<string>();
   #store: InboundStateStore | null = null;
-  #tracker = new ResumeTracker(null);
-  #watch: EventWatch | null = null;
+  #lines: ProjectLines | null = null;
+  #lineWatches: LineWatch[] = [];
+  #renewTimer: NodeJS.Timeout | undefined;
   #watchUnavailable: PhotonChannelHealth["watchUnavailable"] = null;
   #graceTimer: NodeJS.Timeout | undefined;
+  #cursorTimer: NodeJS.Timeout | undefined;
   /** Every hand-over (SDK or watch) runs in this chain: one at a time, in order. */
   #deliveries: Promise<void> = Promise.resolve();
   #delivering = 0;
@@ -285,6 +319,7 @@ export class PhotonChannel {
   }
 
   get health(): PhotonChannelHealth {
+    const lines = this.#lineHealth();
     return {
       state: this.currentState,
       ...this.counters,
@@ -293,12 +328,27 @@ export class PhotonChannel {
         this.lastInboundAt === null ? null : new Date(this.lastInboundAt).toISOString(),
       sendQueue: this.queue.stats,
       ...this.#extra,
-      cursor: this.#store?.cursor ?? this.#tracker.cursor,
-      savedCursor: this.#store?.savedCursor ?? null,
-      pendingInbound: this.#tracker.size,
-      watch: this.#watch?.stats ?? null,
+      cursor: lines[0]?.cursor ?? null,
+      savedCursor: lines[0]?.savedCursor ?? null,
+      pendingInbound: this.#lineWatches.reduce((sum, w) => sum + w.tracker.size, 0),
+      watch: lines[0]?.watch ?? null,
       watchUnavailable: this.#watchUnavailable,
+      lineKind: this.#lines?.kind ?? null,
+      lines,
     };
+  }
+
+  #lineHealth(): PhotonLineHealth[] {
+    const store = this.#store;
+    return (this.#lines?.lines ?? []).map((line) => {
+      const watched = this.#lineWatches.find((w) => w.line === line);
+      return {
+        line: line.id,
+        cursor: store ? store.cursorOf(line.id) : (watched?.tracker.cursor ?? null),
+        savedCursor: store?.savedCursorOf(line.id) ?? null,
+        watch: watched?.watch.stats ?? null,
+      };
+    });
   }
 
   /** Loads the SDK, connects (token, streams) and starts delivering inbound events. */
@@ -322,6 +372,7 @@ export class PhotonChannel {
         dir: this.options.stateDir,
         handled: this.seen,
         now: this.now,
+        sync: this.options.syncState ?? true,
       });
       if (opened.problem)
         this.log(
@@ -331,6 +382,13 @@ export class PhotonChannel {
       this.#store = opened.store;
     }
     try {
+      this.#lines ??= await ProjectLines.open({
+        issue: () =>
+          sdk.cloud.issueImessageTokens(this.options.projectId, this.options.projectSecret),
+        now: this.now,
+        sharedAddress: this.options.imessageAddress,
+        dedicatedAddress: this.options.dedicatedLineAddress,
+      });
       const app = await this.#createApp(sdk);
       this.sdk = sdk;
       this.app = app;
@@ -368,12 +426,22 @@ export class PhotonChannel {
     // spectrum-ts installs its own SIGINT/SIGTERM listeners that stop it and exit the process
     // (0, or 1 after 3 s). In a host that drains on SIGTERM that would cut the drain short, so
     // the channel takes them off again: the host owns the signals and calls stop().
+    const lines = this.#lines;
+    // Dedicated lines are handed to the SDK explicitly (their addresses would otherwise be
+    // hard-wired); those tokens are static, so the SDK is restarted with fresh ones before they expire.
+    // Scheduled first: if renewing fails now, the timer (due at once, after the restart backoff)
+    // tries again rather than leaving the SDK on tokens that expire.
+    if (lines?.kind === "dedicated") this.#scheduleTokenRenewal(lines);
+    const provider =
+      lines?.kind === "dedicated"
+        ? sdk.imessage.config({ clients: await lines.sdkClients() })
+        : sdk.imessage.config();
     const before = new Set([...process.listeners("SIGINT"), ...process.listeners("SIGTERM")]);
     try {
       return await sdk.Spectrum({
         projectId: this.options.projectId,
         projectSecret: this.options.projectSecret,
-        providers: [sdk.imessage.config()],
+        providers: [provider],
         telemetry: false,
         options: { flattenGroups: false },
       });
@@ -385,37 +453,53 @@ export class PhotonChannel {
     }
   }
 
-  /** Starts the watch beneath the SDK (shared lines only): heartbeats, zombie detection, catch-up. */
+  /** Restarts the SDK with fresh dedicated-line tokens when the current ones are due for renewal. */
+  #scheduleTokenRenewal(lines: ProjectLines): void {
+    clearTimeout(this.#renewTimer);
+    this.#renewTimer = setTimeout(
+      () => void this.#restartSdk("renewing the dedicated lines' tokens"),
+      Math.max(1000, lines.renewAt - this.now()),
+    );
+    // The SDK's connections keep the process alive, not this timer.
+    this.#renewTimer.unref();
+  }
+
+  /** Starts one watch beneath the SDK per line: heartbeats, zombie detection, catch-up. */
   async #startWatch(sdk: SpectrumSdk): Promise<void> {
     const options = this.options.watch ?? {};
     if (options.enabled === false) {
       this.#watchUnavailable = "disabled";
       return;
     }
-    const cursor = this.#store?.cursor ?? null;
-    this.#tracker = new ResumeTracker(cursor);
     const graceMs = options.deliveryGraceMs ?? DEFAULT_DELIVERY_GRACE_MS;
-    this.#watch = new EventWatch({
-      createClient: (onHeartbeat) => this.#createRawClient(sdk, onHeartbeat),
-      silenceTimeoutMs: options.silenceTimeoutMs ?? DEFAULT_SILENCE_TIMEOUT_MS,
-      initialBackoffMs: options.initialBackoffMs ?? RESUBSCRIBE_INITIAL_MS,
-      maxBackoffMs: options.maxBackoffMs ?? RESUBSCRIBE_MAX_MS,
-      now: this.now,
-      onMessage: (message, catchUp) => this.#watched(message, catchUp),
-      onSequence: (sequence) => {
-        this.#tracker.saw(sequence);
-        void this.#saveCursor();
-      },
-      onSilent: () => void this.#restartSdk("the event stream went silent"),
-      onGap: () => {
-        this.#extra.gaps += 1;
-        this.#tracker.reset();
-        this.#store?.resetCursor();
-        void this.#store?.save().catch((error: unknown) => this.#saveFailed(error));
-      },
-      log: (level, message) => this.log(level, message),
-    });
-    this.#watch.start(cursor);
+    for (const line of this.#lines?.lines ?? []) {
+      const cursor = this.#store?.cursorOf(line.id) ?? null;
+      const tracker = new ResumeTracker(cursor);
+      const watch: EventWatch = new EventWatch({
+        createClient: async (onHeartbeat) => this.#createRawClient(sdk, line, onHeartbeat),
+        silenceTimeoutMs: options.silenceTimeoutMs ?? DEFAULT_SILENCE_TIMEOUT_MS,
+        initialBackoffMs: options.initialBackoffMs ?? RESUBSCRIBE_INITIAL_MS,
+        maxBackoffMs: options.maxBackoffMs ?? RESUBSCRIBE_MAX_MS,
+        now: this.now,
+        onMessage: (message, catchUp) => this.#watched(lineWatch, message, catchUp),
+        onSequence: (sequence) => {
+          tracker.saw(sequence);
+          this.#saveCursorSoon();
+        },
+        onSilent: () => void this.#restartSdk("the event stream went silent"),
+        onGap: () => {
+          this.#extra.gaps += 1;
+          tracker.reset();
+          this.#store?.resetCursor(line.id);
+          void this.#store?.save().catch((error: unknown) => this.#saveFailed(error));
+        },
+        log: (level, message) =>
+          this.log(level, line.kind === "shared" ? message : `${message} (line ${line.id})`),
+      });
+      const lineWatch: LineWatch = { line, watch, tracker };
+      this.#lineWatches.push(lineWatch);
+      watch.start(cursor);
+    }
     this.#graceTimer = setInterval(
       () => this.#deliverOverdue(graceMs),
       Math.max(10, Math.floor(graceMs / 2)),
@@ -423,53 +507,25 @@ export class PhotonChannel {
     this.#graceTimer.unref();
   }
 
-  async #createRawClient(sdk: SpectrumSdk, onHeartbeat: () => void): Promise<RawImessageClient> {
-    let tokens: ImessageTokens;
-    try {
-      tokens = await sdk.cloud.issueImessageTokens(
-        this.options.projectId,
-        this.options.projectSecret,
-      );
-    } catch (error) {
-      this.#watchUnavailable = "token_failed";
-      throw error;
-    }
-    if (tokens.type !== "shared") {
-      // Dedicated lines have one address per line, hard-wired by the SDK; not watched (yet).
-      this.#watchUnavailable = "dedicated_lines";
-      const watch = this.#watch;
-      this.#watch = null;
-      void watch?.stop();
-      throw new Error("dedicated lines are not watched");
-    }
-    this.#watchUnavailable = null;
-    let current = tokens;
-    let issuedAt = this.now();
-    const token = async (): Promise<string> => {
-      if (this.now() - issuedAt >= current.expiresIn * 1000 * TOKEN_RENEW_FRACTION) {
-        const renewed = await sdk.cloud.issueImessageTokens(
-          this.options.projectId,
-          this.options.projectSecret,
-        );
-        if (renewed.type === "shared") {
-          current = renewed;
-          issuedAt = this.now();
-        }
-      }
-      return current.token;
-    };
+  #createRawClient(
+    sdk: SpectrumSdk,
+    line: ImessageLine,
+    onHeartbeat: () => void,
+  ): RawImessageClient {
+    const lines = this.#lines;
+    if (!lines) throw new PhotonChannelStateError("The Photon channel is not running.");
     return sdk.createGrpcClient({
-      address: this.options.imessageAddress ?? DEFAULT_IMESSAGE_ADDRESS,
-      token,
+      address: line.address,
+      token: () => lines.token(line.id),
       tls: true,
       retry: false,
       onHeartbeat,
     });
   }
 
-  #watched(message: WatchedMessage, catchUp: boolean): void {
+  #watched(lineWatch: LineWatch, message: WatchedMessage, catchUp: boolean): void {
     if (this.seen.has(message.messageGuid) || this.#inProgress.has(message.messageGuid)) return;
-    this.#tracker.add(message, catchUp, this.now());
+    lineWatch.tracker.add(message, catchUp, this.now());
     if (catchUp) this.#deliverOverdue(Number.POSITIVE_INFINITY);
   }
 
@@ -482,20 +538,28 @@ export class PhotonChannel {
   #deliverOverdue(graceMs: number): void {
     if (this.isStopped() || this.#inboundStopped) return;
     const idle = this.#delivering === 0;
-    for (const pending of this.#tracker.due(this.now(), graceMs)) {
-      if (!pending.catchUp && !idle) continue;
-      this.#tracker.settle(pending.messageGuid);
-      if (!pending.catchUp) void this.#restartSdk("a message arrived that the SDK did not deliver");
-      void this.#serially(async () => {
-        // Not fetched (yet): pending again, so the cursor stays below it and it is tried again.
-        if (!(await this.#recover(pending.chatGuid, pending.messageGuid, true)))
-          this.#tracker.add(pending, false, this.now());
-      });
+    for (const { line, tracker } of this.#lineWatches) {
+      for (const pending of tracker.due(this.now(), graceMs)) {
+        if (!pending.catchUp && !idle) continue;
+        tracker.settle(pending.messageGuid);
+        if (!pending.catchUp)
+          void this.#restartSdk("a message arrived that the SDK did not deliver");
+        void this.#serially(async () => {
+          // Not fetched (yet): pending again, so the cursor stays below it and it is tried again.
+          if (!(await this.#recover(pending.chatGuid, pending.messageGuid, true, line)))
+            tracker.add(pending, false, this.now());
+        });
+      }
     }
   }
 
   /** Fetches a message through the SDK and hands it over; false when it could not be fetched. */
-  async #recover(chatGuid: string, messageGuid: string, recovered: boolean): Promise<boolean> {
+  async #recover(
+    chatGuid: string,
+    messageGuid: string,
+    recovered: boolean,
+    line?: ImessageLine,
+  ): Promise<boolean> {
     if (this.seen.has(messageGuid) || this.#inProgress.has(messageGuid) || this.isStopped())
       return true;
     let space: SdkSpace;
@@ -504,7 +568,9 @@ export class PhotonChannel {
       const instance = this.requireInstance();
       // Bounded: a call on a dead connection must not hold up every later hand-over.
       space = await withDeadline(
-        instance.space.get(chatGuid),
+        line?.phone
+          ? instance.space.get(chatGuid, { phone: line.phone })
+          : instance.space.get(chatGuid),
         FETCH_DEADLINE_MS,
         "resolving a chat",
       );
@@ -575,11 +641,27 @@ export class PhotonChannel {
     return run;
   }
 
+  /**
+   * The cursor moved past an event that was not handed over (our own sends, receipts): nothing is
+   * lost if this write comes a little later (a restart replays those events and ignores them), so
+   * it is batched rather than paid per event; a hand-over's save takes it along.
+   */
+  #saveCursorSoon(): void {
+    if (!this.#store || this.#cursorTimer !== undefined) return;
+    this.#cursorTimer = setTimeout(() => {
+      this.#cursorTimer = undefined;
+      void this.#saveCursor();
+    }, CURSOR_SAVE_DELAY_MS);
+    this.#cursorTimer.unref();
+  }
+
   async #saveCursor(): Promise<void> {
     const store = this.#store;
     if (!store) return;
-    const cursor = this.#tracker.cursor;
-    if (cursor !== null) store.advanceCursor(cursor);
+    for (const { line, tracker } of this.#lineWatches) {
+      const cursor = tracker.cursor;
+      if (cursor !== null) store.advanceCursor(cursor, line.id);
+    }
     await store.save().catch((error: unknown) => this.#saveFailed(error));
   }
 
@@ -598,9 +680,9 @@ export class PhotonChannel {
   async stopInbound(): Promise<void> {
     this.#inboundStopped = true;
     clearInterval(this.#graceTimer);
-    await this.#watch?.stop();
+    await Promise.all(this.#lineWatches.map(({ watch }) => watch.stop()));
     await this.#deliveries;
-    await this.#store?.save().catch((error: unknown) => this.#saveFailed(error));
+    await this.#saveCursor();
   }
 
   /** Stops inbound, rejects queued sends with `SendQueueStoppedError`, and closes the SDK. Final: a stopped channel does not start again. */
@@ -610,7 +692,8 @@ export class PhotonChannel {
     if (this.currentState === "stopped") return;
     this.currentState = "stopped";
     clearInterval(this.#graceTimer);
-    await this.#watch?.stop();
+    clearTimeout(this.#renewTimer);
+    await Promise.all(this.#lineWatches.map(({ watch }) => watch.stop()));
     await this.#restarting;
     const app = this.app;
     this.app = undefined;
@@ -619,7 +702,9 @@ export class PhotonChannel {
       .catch((error: unknown) => this.log("warn", `photon: SDK stop failed: ${errorName(error)}`));
     await this.consuming;
     await this.#deliveries;
-    await this.#store?.save().catch((error: unknown) => this.#saveFailed(error));
+    clearTimeout(this.#cursorTimer);
+    await this.#saveCursor();
+    await this.#store?.close().catch((error: unknown) => this.#saveFailed(error));
   }
 
   /**
@@ -769,7 +854,7 @@ export class PhotonChannel {
     } finally {
       this.#delivering -= 1;
       if (id !== null) {
-        this.#tracker.settle(id);
+        for (const { tracker } of this.#lineWatches) tracker.settle(id);
         await this.#saveCursor();
       }
     }

@@ -28,7 +28,8 @@ export interface SpectrumApp {
 }
 
 export interface IMessageInstance {
-  readonly space: { get(id: string): Promise<SdkSpace> };
+  /** `params.phone` picks the dedicated line when there are several. */
+  readonly space: { get(id: string, params?: { phone: string }): Promise<SdkSpace> };
   getMessage(space: SdkSpace, messageId: string): Promise<SdkMessage | undefined>;
 }
 
@@ -48,7 +49,12 @@ export interface SpectrumSdk {
   /** As `attachment`, sent with `is_audio_message` (the SDK converts non-m4a audio with ffmpeg: never given any). */
   voice(input: Buffer, options: { name: string; mimeType: string }): SdkContentBuilder;
   /** The iMessage provider: `imessage.config()` for `providers`, `imessage(app)` for the instance. */
-  imessage: ((app: SpectrumApp) => IMessageInstance) & { config(): unknown };
+  imessage: ((app: SpectrumApp) => IMessageInstance) & {
+    /** No clients: the SDK gets its lines from the control plane; with clients: exactly those (static tokens). */
+    config(options?: {
+      clients: Array<{ address: string; token: string; phone: string }>;
+    }): unknown;
+  };
   /** The SDK's control-plane client (same `SPECTRUM_CLOUD_URL` as the SDK itself). */
   cloud: { issueImessageTokens(projectId: string, projectSecret: string): Promise<ImessageTokens> };
   /** `@photon-ai/advanced-imessage/grpc`'s client: the layer beneath the SDK (heartbeats, catch-up). */
@@ -64,7 +70,14 @@ export interface SpectrumSdk {
 /** What the control plane answers for iMessage tokens: a shared-line token, or per-line tokens. */
 export type ImessageTokens =
   | { type: "shared"; token: string; expiresIn: number }
-  | { type: "dedicated"; expiresIn: number; auth: Record<string, string> };
+  | {
+      type: "dedicated";
+      expiresIn: number;
+      /** Token by line instance id. */
+      auth: Record<string, string>;
+      /** Phone number by line instance id. */
+      numbers?: Record<string, string>;
+    };
 
 /** The pinned SDK version this package is written and tested against. */
 export const SPECTRUM_TS_VERSION = "12.8.0";

@@ -20,6 +20,8 @@ export interface ControlPlaneOptions {
   key: string;
   /** Mints a token the iMessage service will accept. */
   issueToken: () => string;
+  /** Answer token requests for this dedicated line instead of the shared one. */
+  dedicatedLine?: { instanceId: string; phone: string } | undefined;
 }
 
 const PROJECT_PATH = /^\/projects\/([^/]+)\/(.*)$/;
@@ -141,15 +143,23 @@ export class FakeControlPlane {
       );
       return;
     }
+    const line = this.#options.dedicatedLine;
     answer(
       200,
       {
         succeed: true,
-        data: {
-          type: "shared",
-          token: this.#options.issueToken(),
-          expiresIn: this.#options.tokenTtlSeconds,
-        },
+        data: line
+          ? {
+              type: "dedicated",
+              auth: { [line.instanceId]: this.#options.issueToken() },
+              numbers: { [line.instanceId]: line.phone },
+              expiresIn: this.#options.tokenTtlSeconds,
+            }
+          : {
+              type: "shared",
+              token: this.#options.issueToken(),
+              expiresIn: this.#options.tokenTtlSeconds,
+            },
       },
       true,
     );

@@ -20,6 +20,12 @@ export interface SpectrumFakeOptions {
   heartbeatIntervalMs?: number;
   /** `expiresIn` of issued tokens. Default 3 600 s. */
   tokenTtlSeconds?: number;
+  /**
+   * Serve the project as one dedicated line instead of the shared one: the token endpoint answers
+   * `{ type: "dedicated", auth: { [instanceId]: token }, numbers: { [instanceId]: phone } }` and the
+   * gRPC services are that line's (at `dedicatedLineAddress`, the same server).
+   */
+  dedicatedLine?: { instanceId: string; phone: string };
   now?: () => Date;
 }
 
@@ -92,6 +98,7 @@ export class SpectrumFake {
       cert: TEST_SERVER_CERT_PEM,
       key: TEST_SERVER_KEY_PEM,
       issueToken: () => fake?.issueToken() ?? "",
+      dedicatedLine: options.dedicatedLine,
     });
     const service = new FakeIMessageService({
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 1000,
@@ -117,6 +124,14 @@ export class SpectrumFake {
 
   /** `127.0.0.1:<port>`: give it to the SDK as `SPECTRUM_IMESSAGE_ADDRESS`. */
   get imessageAddress(): string {
+    return this.service.address;
+  }
+
+  /**
+   * Where the dedicated line is served (`dedicatedLine`): give it to the channel as
+   * `dedicatedLineAddress` (no `{instance}`: every line goes to this one server).
+   */
+  get dedicatedLineAddress(): string {
     return this.service.address;
   }
 
