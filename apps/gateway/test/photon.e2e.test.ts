@@ -198,6 +198,9 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
       expect(metrics).toMatch(/^hermes_gateway_photon_denied_total [1-9]/m);
       expect(metrics).toContain('hermes_gateway_turns_total{outcome="replied"} 1');
       expect(await gw.stop("SIGTERM", 60_000)).toBe(0);
+      // JSON logs are JSON lines only: the SDK's own console logger (its "Spectrum started"
+      // lines) does not write to stdout beside them.
+      expect(gw.lines.filter((l) => l.level === 0).map((l) => l.msg)).toEqual([]);
     },
   );
 

@@ -443,7 +443,10 @@ export class PhotonChannel {
         projectSecret: this.options.projectSecret,
         providers: [provider],
         telemetry: false,
-        options: { flattenGroups: false },
+        // The SDK's own console logger would write its lines to stdout, outside the host's
+        // logger (a gateway with GATEWAY_LOG_FORMAT=json must print JSON lines only): the
+        // channel reports what matters (stream state, failures) through its own logger.
+        options: { flattenGroups: false, logLevel: "silent" },
       });
     } finally {
       for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -39,7 +39,10 @@ export interface SpectrumSdk {
     projectSecret: string;
     providers: unknown[];
     telemetry: boolean;
-    options?: { flattenGroups?: boolean };
+    options?: {
+      flattenGroups?: boolean;
+      logLevel?: "debug" | "info" | "warn" | "error" | "silent";
+    };
   }): Promise<SpectrumApp>;
   /** Content builders. */
   text(value: string): unknown;
