@@ -131,7 +131,7 @@ program
   .option("--check", "validate and print the resolved configuration (secrets hidden), then exit 0")
   .option(
     "--connect",
-    "with --check: also dial the connector, handshake, print its descriptor and the round trip, disconnect (exit 0 ok, 1 unreachable, 3 secret refused)",
+    "with --check: also dial the connector, handshake, print its descriptor and the round trip, disconnect; with PHOTON_ENABLED also subscribe to the iMessage line(s) (exit 0 ok, 1 unreachable, 2 Photon credentials refused, 3 relay secret refused)",
   )
   .option(
     "--timeout <ms>",
@@ -175,7 +175,7 @@ program
       }
       if (!opts.connect) process.exit(EXIT.ok);
     }
-    if (!config.relayEnabled.value && (opts.connect || !config.photon.enabled.value)) {
+    if (!config.relayEnabled.value && !config.photon.enabled.value) {
       const why =
         config.relayEnabled.source === "config.yaml"
           ? "platforms.relay.enabled is false in config.yaml"
@@ -190,11 +190,18 @@ program
       process.exit(EXIT.config);
     }
     if (opts.connect) {
-      const result = await checkConnect(config, { timeoutMs });
-      (result.code === EXIT.ok ? process.stdout : process.stderr).write(
-        result.lines.join("\n") + "\n",
-      );
-      process.exit(result.code);
+      // Each channel that is on: the relay link, then iMessage; the exit code is the worse one.
+      const results = [];
+      if (config.relayEnabled.value) results.push(await checkConnect(config, { timeoutMs }));
+      if (config.photon.enabled.value) {
+        const { checkPhotonConnect } = await import("./ops/check-photon.js");
+        results.push(await checkPhotonConnect(config, process.env, timeoutMs));
+      }
+      for (const result of results)
+        (result.code === EXIT.ok ? process.stdout : process.stderr).write(
+          result.lines.join("\n") + "\n",
+        );
+      process.exit(Math.max(...results.map((r) => r.code)));
     }
     await runUntilSignal(config);
   });

@@ -433,6 +433,35 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
     },
   );
 
+  it(
+    "run --check --connect subscribes to the iMessage line with the channel's own check (relay off)",
+    { timeout: 180_000 },
+    async () => {
+      const { fake: f, env } = await startFake();
+      const ok = new GatewayProcess(
+        ["run", "--check", "--connect"],
+        { ...env, PHOTON_ENABLED: "1" },
+        { ".env": `PHOTON_PROJECT_ID=${f.projectId}\nPHOTON_PROJECT_SECRET=${f.projectSecret}\n` },
+        { home: tempDir("gw-photon-") },
+      );
+      processes.push(ok);
+      expect(await ok.exited).toBe(0);
+      expect(ok.raw).toMatch(/✓ Photon iMessage: shared line subscribed \(shared\) in \d+ ms/);
+      expect(ok.raw).not.toContain(f.projectSecret);
+      const wrong = "f".repeat(64);
+      const refused = new GatewayProcess(
+        ["run", "--check", "--connect"],
+        { ...env, PHOTON_ENABLED: "1" },
+        { ".env": `PHOTON_PROJECT_ID=${f.projectId}\nPHOTON_PROJECT_SECRET=${wrong}\n` },
+        { home: tempDir("gw-photon-") },
+      );
+      processes.push(refused);
+      expect(await refused.exited).toBe(2);
+      expect(refused.raw).toContain("✗ Photon iMessage: issuing tokens failed (auth_or_config)");
+      expect(refused.raw).not.toContain(wrong);
+    },
+  );
+
   it("exits 2 naming the missing credentials when Photon is enabled without a project", async () => {
     const home = tempDir("gw-photon-");
     const gw = new GatewayProcess(["run"], { PHOTON_ENABLED: "1" }, {}, { home });
