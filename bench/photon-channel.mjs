@@ -69,7 +69,9 @@ async function main() {
       join(dir, ".env"),
       `PHOTON_PROJECT_ID=${fake.projectId}\nPHOTON_PROJECT_SECRET=${fake.projectSecret}\n`,
     );
-    return spawn(process.execPath, [bin, "run"], {
+    // BENCH_PHOTON_NODE_FLAGS adds V8/node flags to the gateway (e.g. "--cpu-prof").
+    const flags = (process.env.BENCH_PHOTON_NODE_FLAGS ?? "").split(" ").filter(Boolean);
+    return spawn(process.execPath, [...flags, bin, "run"], {
       env: {
         ...env,
         HERMES_HOME: dir,
