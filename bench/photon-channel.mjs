@@ -135,6 +135,19 @@ async function main() {
   }
   console.log("photon: target ours ≤ 1.5× raw gRPC at p50 (issue #13)");
   for (const { name, rss } of idle) console.log(`${name.padEnd(32)} idle RSS ${rss.toFixed(1)} MB`);
+  // With node flags (a profile is written at exit), the processes stop cleanly first.
+  if (process.env.BENCH_PHOTON_NODE_FLAGS)
+    await Promise.all(
+      cases.map(
+        (c) =>
+          new Promise((resolve) => {
+            if (c.child.exitCode !== null) return resolve();
+            c.child.once("exit", resolve);
+            c.child.kill("SIGTERM");
+            setTimeout(resolve, 15_000).unref();
+          }),
+      ),
+    );
   for (const c of cases) c.child.kill("SIGKILL");
   for (const f of fakes) await f.close();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });

@@ -72,6 +72,20 @@ describe("markdownToPlainText", () => {
     expect(markdownToPlainText("")).toBe("");
   });
 
+  it("a plain line (letters, digits, spaces, sentence punctuation) renders as itself, like the parser would", () => {
+    for (const line of [
+      "bench message 12",
+      "Hello, world. How are you?",
+      "2024. A year",
+      "Ça va; très bien: «oui»",
+      'it\'s "quoted"',
+    ])
+      expect(markdownToPlainText(line)).toBe(line);
+    // Not plain (edge spaces, a marker): the parser decides.
+    expect(markdownToPlainText("  indented")).toBe("indented");
+    expect(markdownToPlainText("a *b* c")).toBe("a b c");
+  });
+
   it("is linear on long runs of markdown punctuation", () => {
     for (const unit of ["*", "_", "[", "`", "*a", "_a ", "[a](", "![", "**a_"]) {
       const growth = measureGrowth(
