@@ -201,6 +201,10 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
       // JSON logs are JSON lines only: the SDK's own console logger (its "Spectrum started"
       // lines) does not write to stdout beside them.
       expect(gw.lines.filter((l) => l.level === 0).map((l) => l.msg)).toEqual([]);
+      // Senders' numbers are personal data: the logs tell chats apart by their last characters.
+      expect(gw.raw).not.toContain(USER);
+      expect(gw.raw).not.toContain(STRANGER);
+      expect(gw.lines.some((l) => l["chat"] === `any;-;…${USER.slice(-4)}`)).toBe(true);
     },
   );
 

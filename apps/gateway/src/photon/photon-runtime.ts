@@ -36,6 +36,16 @@ import { startPhotonWebhookReceiver, type PhotonWebhookReceiver } from "./webhoo
 /** A turn still running after this long shows the typing indicator. */
 const TYPING_AFTER_MS = 1000;
 
+/**
+ * A chat id as logs show it: a direct chat's id holds the sender's number or address (personal
+ * data, which the channel never logs either); its last four characters still tell chats apart.
+ */
+export function chatForLog(chatId: string): string {
+  const cut = chatId.lastIndexOf(";");
+  const handle = chatId.slice(cut + 1);
+  return handle.length <= 4 ? chatId : `${chatId.slice(0, cut + 1)}…${handle.slice(-4)}`;
+}
+
 /** The platform name iMessage sessions, journal keys and logs carry. */
 export const PHOTON_PLATFORM = "imessage";
 
@@ -163,7 +173,10 @@ export class PhotonRuntime {
       },
       onMessage: (message) => bound.runtime?.onMessage(message),
       onReaction: (reaction) =>
-        channelLog.debug({ chatId: reaction.chatId, emoji: reaction.emoji }, "tapback received"),
+        channelLog.debug(
+          { chat: chatForLog(reaction.chatId), emoji: reaction.emoji },
+          "tapback received",
+        ),
     });
     const runtime = new PhotonRuntime(opts, channel, journal);
     bound.runtime = runtime;
@@ -242,7 +255,7 @@ export class PhotonRuntime {
     const journal = this.#journal;
     if (journal !== null && journal.state(key) !== null) {
       this.#log.info(
-        { chatId: message.chatId, messageId: message.messageId },
+        { chat: chatForLog(message.chatId), messageId: message.messageId },
         "duplicate message dropped",
       );
       this.#opts.metrics().duplicate();
@@ -254,7 +267,7 @@ export class PhotonRuntime {
     if (bound !== null) {
       this.#opts.metrics().shed();
       this.#log.error(
-        { chatId: message.chatId, messageId: message.messageId, bound },
+        { chat: chatForLog(message.chatId), messageId: message.messageId, bound },
         "turn queue full: message shed (not answered)",
       );
       return;
@@ -303,7 +316,7 @@ export class PhotonRuntime {
             ? ms / 1000
             : undefined,
         );
-      const fields = { platform: PHOTON_PLATFORM, chatId: event.source.chat_id, ms };
+      const fields = { platform: PHOTON_PLATFORM, chat: chatForLog(event.source.chat_id), ms };
       if (outcome.kind === "replied")
         this.#log.info({ ...fields, chunks: outcome.chunks }, "replied");
       else if (outcome.kind === "failed")
