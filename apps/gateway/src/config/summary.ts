@@ -66,7 +66,7 @@ export function configEntries(c: GatewayConfig): ConfigEntry[] {
     }),
     entry("drainTimeoutMs", "drain timeout ms", c.drainTimeoutMs),
     entry("maxQueuedTurns", "max queued turns", c.queueMaxTurns),
-    entry("maxQueuedPerSession", "max queued turns per session", c.queueMaxPerSession),
+    entry("maxQueuedPerSession", "max queued/session", c.queueMaxPerSession),
     entry("logLevel", "log level", c.logLevel),
     entry("logFormat", "log format", {
       ...c.logFormat,
@@ -89,7 +89,7 @@ export function configEntries(c: GatewayConfig): ConfigEntry[] {
     }),
     entry("photonWebhookSecret", "webhook secret", c.photon.webhookSecret, true),
     entry("imessageAddress", "imessage address", c.photon.imessageAddress),
-    entry("dedicatedLineAddress", "dedicated line address", c.photon.dedicatedLineAddress),
+    entry("dedicatedLineAddress", "dedicated lines at", c.photon.dedicatedLineAddress),
     entry("photonSilenceTimeoutMs", "photon silence ms", c.photon.silenceTimeoutMs),
   ];
 }
