@@ -1,6 +1,7 @@
 // What the photon commands need from the Photon API and from the credential files, as narrow
 // interfaces: `binding.ts` implements them with @hermes/photon-api and
 // @hermes/credential-store; tests implement them in memory.
+import type { PhotonConnectionCheck } from "@hermes/photon-channel";
 
 export interface DeviceAuthorization {
   userCode: string;
@@ -54,19 +55,8 @@ export interface PhotonLine {
   phoneNumber?: string | null | undefined;
 }
 
-/** What the iMessage connection check found (the shape of @hermes/photon-channel's result). */
-export type ConnectionCheckResult =
-  | {
-      ok: true;
-      lineKind: "shared" | "dedicated";
-      lines: Array<{ line: string; phone: string | null }>;
-    }
-  | {
-      ok: false;
-      step: "loading the SDK" | "issuing tokens" | "subscribing";
-      failure: string;
-      line?: string | undefined;
-    };
+/** What the iMessage connection check found: @hermes/photon-channel's result (a type only: nothing loads). */
+export type ConnectionCheckResult = PhotonConnectionCheck;
 
 /** Checks that the gateway's channel can connect with these credentials (token + a short subscribe). */
 export type ConnectionChecker = (creds: ProjectCredentials) => Promise<ConnectionCheckResult>;
