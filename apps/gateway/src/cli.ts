@@ -160,8 +160,20 @@ program
       // URLs are already masked and secrets shown as <hidden>; the scrubber catches a secret
       // repeated elsewhere (say, inside an exec: command line).
       const scrub = createSecretScrubber(config.secretValues);
+      // What the channel would ignore in PHOTON_ALLOWED_USERS, read by the channel's own parser.
+      const ignored = config.photon.enabled.value
+        ? (await import("@hermes/photon-channel")).parseAllowedUsers(
+            config.photon.allowedUsers.value,
+          ).rejected
+        : [];
+      const extra = ignored.map(
+        (r) =>
+          `PHOTON_ALLOWED_USERS (from ${config.photon.allowedUsers.source}): ${JSON.stringify(r.entry)} is not an E.164 number or an email address; it is ignored`,
+      );
+      if (!opts.json) for (const w of extra) process.stderr.write(`⚠ ${w}\n`);
+      const json = configJson(config);
       const text = opts.json
-        ? JSON.stringify(configJson(config), null, 2)
+        ? JSON.stringify({ ...json, warnings: [...json.warnings, ...extra] }, null, 2)
         : describeConfig(config).join("\n");
       process.stdout.write(scrub(text) + "\n");
       // What `run` would refuse at boot is refused here too (exit 2), not only the settings.

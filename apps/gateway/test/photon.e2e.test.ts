@@ -474,10 +474,20 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
     expect(gw.raw).toContain("✗ Photon is enabled but no project credentials were found");
     expect(gw.raw).toContain("run `hermes photon setup`");
     // The pre-flight refuses what `run` refuses (it used to print the settings and exit 0).
-    const check = new GatewayProcess(["run", "--check"], { PHOTON_ENABLED: "1" }, {}, { home });
+    const check = new GatewayProcess(
+      ["run", "--check"],
+      { PHOTON_ENABLED: "1", PHOTON_ALLOWED_USERS: "+1 (555) 555-0100, not a phone" },
+      {},
+      { home },
+    );
     processes.push(check);
     expect(await check.exited).toBe(2);
     expect(check.raw).toContain("✗ Photon is enabled but no project credentials were found");
+    // An allowlist entry the channel would ignore is said before it starts, by the channel's parser.
+    expect(check.raw).toContain(
+      '⚠ PHOTON_ALLOWED_USERS (from env): "not a phone" is not an E.164 number or an email address; it is ignored',
+    );
+    expect(check.raw).not.toContain('"+1 (555) 555-0100" is not');
     // Webhook mode without the secret that verifies deliveries: refused, not "ready" and 500s.
     const webhook = new GatewayProcess(
       ["run", "--check"],
