@@ -1,10 +1,10 @@
 // The conventions every `hermes` command shares, observed on the BUILT bin: a closed stdout
 // pipe, the error and help style, `hermes help`, `--json` errors, completion scripts.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bashComplete } from "@hermes/vitest-config/bash-complete";
+import { bashComplete, shellSyntaxCheck } from "@hermes/vitest-config/bash-complete";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BIN, runBin } from "./support/bin.js";
 
@@ -133,10 +133,6 @@ describe("--json", () => {
   });
 });
 
-function shellAvailable(shell: string): boolean {
-  return spawnSync(shell, ["-c", "exit 0"], { stdio: "ignore" }).status === 0;
-}
-
 describe("hermes completion <bash|zsh|fish>", () => {
   it("bash: sourced in a bash child, completes subcommands, options and argument choices from the command tree", async () => {
     const r = await runBin(["completion", "bash"]);
@@ -185,11 +181,8 @@ describe("hermes completion <bash|zsh|fish>", () => {
     expect(r.stdout).toContain("('hermes gateway enroll') candidates=('--token' '--connector-url'");
     expect(r.stdout).toContain("('hermes photon webhook') candidates=('register' 'list' 'delete'");
     expect(r.stdout).toContain("compdef _hermes hermes");
-    if (shellAvailable("zsh")) {
-      const check = spawnSync("zsh", ["-n"], { input: r.stdout, encoding: "utf8" });
-      expect(check.stderr).toBe("");
-      expect(check.status).toBe(0);
-    }
+    const zsh = shellSyntaxCheck("zsh", "-n", r.stdout);
+    if (zsh !== null) expect(zsh).toEqual({ status: 0, stderr: "" });
   });
 
   it("fish: one `complete` line per subcommand and option, conditioned on the command path (fish -n when installed)", async () => {
@@ -200,11 +193,8 @@ describe("hermes completion <bash|zsh|fish>", () => {
       `complete -c hermes -n '__hermes_at "hermes gateway enroll"' -l connector-url`,
     );
     expect(r.stdout).toContain(`complete -c hermes -n '__hermes_at "hermes completion"' -a 'zsh'`);
-    if (shellAvailable("fish")) {
-      const check = spawnSync("fish", ["--no-execute"], { input: r.stdout, encoding: "utf8" });
-      expect(check.stderr).toBe("");
-      expect(check.status).toBe(0);
-    }
+    const fish = shellSyntaxCheck("fish", "--no-execute", r.stdout);
+    if (fish !== null) expect(fish).toEqual({ status: 0, stderr: "" });
   });
 
   it("an unknown shell is a usage error", async () => {

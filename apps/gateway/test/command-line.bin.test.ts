@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { bashComplete } from "@hermes/vitest-config/bash-complete";
+import { bashComplete, shellSyntaxCheck } from "@hermes/vitest-config/bash-complete";
 import { afterAll, describe, expect, it } from "vitest";
 
 const BIN = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
@@ -152,8 +152,8 @@ describe("hermes-gateway run --check --json", () => {
 
 /** The shell's own syntax check (`zsh -n`, `fish --no-execute`) passes, when that shell is installed. */
 function expectValidSyntax(shell: string, checkFlag: string, script: string): void {
-  if (spawnSync(shell, ["-c", "exit 0"], { stdio: "ignore" }).status !== 0) return;
-  const check = spawnSync(shell, [checkFlag], { input: script, encoding: "utf8" });
+  const check = shellSyntaxCheck(shell, checkFlag, script);
+  if (check === null) return;
   expect(check.stderr).toBe("");
   expect(check.status).toBe(0);
 }
