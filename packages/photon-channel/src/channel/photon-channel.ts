@@ -818,10 +818,13 @@ export class PhotonChannel {
 
   private async consume(): Promise<void> {
     let backoff = RESUBSCRIBE_INITIAL_MS;
-    while (this.app && !this.isStopped()) {
+    while (this.app && this.instance && !this.isStopped()) {
       const app = this.app;
       try {
-        for await (const [space, message] of app.messages) {
+        // The iMessage instance's stream rather than `app.messages`: the app's is the same stream
+        // merged (two more async-iterator layers, each a few promise hops per message) with
+        // providers this channel never registers.
+        for await (const [space, message] of this.instance.messages) {
           backoff = RESUBSCRIBE_INITIAL_MS;
           if (this.currentState === "reconnecting") this.currentState = "running";
           this.#restartBackoff = RESUBSCRIBE_INITIAL_MS;

@@ -28,6 +28,11 @@ export interface SpectrumApp {
 }
 
 export interface IMessageInstance {
+  /**
+   * The iMessage provider's own inbound stream, the one `app.messages` merges with every other
+   * provider's (two stream layers fewer per message; one subscription per app).
+   */
+  readonly messages: AsyncIterable<[unknown, unknown]>;
   /** `params.phone` picks the dedicated line when there are several. */
   readonly space: { get(id: string, params?: { phone: string }): Promise<SdkSpace> };
   getMessage(space: SdkSpace, messageId: string): Promise<SdkMessage | undefined>;
