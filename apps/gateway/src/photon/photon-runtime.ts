@@ -272,16 +272,21 @@ export class PhotonRuntime {
       );
       return;
     }
+    // Taken now (a redelivery from here on is a duplicate), written with the journal's batch at
+    // the end of this event-loop turn, then fdatasync'd. The turn starts first: an agent that
+    // answers at once has its reply on the wire before the record is serialized and written
+    // (grpc-js writes to the socket in the same check phase, before JS immediates), so the reply
+    // waits neither for that write nor for the disk. The channel marks the message handled only
+    // once the record is durable, so a power cut cannot lose a message it marked. A crash before
+    // the record is written leaves the message unmarked: it is caught up and answered again after
+    // the restart — the same exposure as a crash between a reply and its turn's end
+    // (docs/contract/photon-runtime.md).
     journal?.take(key, event);
-    // durable() writes the record at once (so a `kill -9` from here on finds it) and fdatasyncs it;
-    // the turn runs meanwhile, so the reply does not wait ~3 ms for the disk. The channel still
-    // marks the message handled only once the record is durable: a power cut cannot lose a message
-    // it marked. What the overlap can cost is an answer repeated after a power cut during that
-    // sync — no new kind of risk: a turn's end is not fsync'd either (docs/contract/photon-runtime.md).
-    const durable = journal?.durable();
     this.#tapback(event, REACTION_WORKING);
     this.#runTurn(key, event);
-    await durable;
+    if (journal === null) return;
+    await afterThisTurnsWrites();
+    await journal.durable();
   }
 
   /** The working tapbacks (PHOTON_WORKING_TAPBACKS): 👀 while the turn runs, then ✅ or ❌. */
@@ -333,6 +338,14 @@ export class PhotonRuntime {
       // An observer never breaks the gateway.
     }
   }
+}
+
+/**
+ * Resolves in the check phase of this event-loop turn, after the journal's batch (scheduled by
+ * take(), earlier) and after the network writes queued during this turn.
+ */
+function afterThisTurnsWrites(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** One session per chat, keyed by its platform. */
