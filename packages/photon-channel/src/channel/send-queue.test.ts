@@ -39,6 +39,39 @@ describe("SendQueue", () => {
       expect((ran[i]?.[1] ?? 0) - (ran[i - 1]?.[1] ?? 0)).toBeGreaterThanOrEqual(200);
   });
 
+  it("with the budget free, a call runs at once: no wait and not even a timer or I/O turn first", async () => {
+    // A reply 250 ms after the last one (past one pacing step at 5/s) must not pay for pacing:
+    // the call starts in the same turn of the event loop as enqueue().
+    let now = 0;
+    const sleeps: number[] = [];
+    const queue = new SendQueue({
+      ratePerSecond: 5,
+      now: () => now,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+    });
+    for (const gapMs of [0, 250, 200]) {
+      now += gapMs;
+      const order: string[] = [];
+      const nextTurn = new Promise<void>((resolve) =>
+        setImmediate(() => {
+          order.push("next event-loop turn");
+          resolve();
+        }),
+      );
+      const sent = queue.enqueue("send", async () => order.push("call ran"));
+      await nextTurn;
+      await sent;
+      expect(order).toEqual(["call ran", "next event-loop turn"]);
+    }
+    expect(sleeps).toEqual([]);
+    // Within the pacing step it does wait (the bucket is empty): the test above can fail.
+    await queue.enqueue("send", async () => undefined);
+    expect(sleeps).toEqual([200]);
+  });
+
   it("waits out RESOURCE_EXHAUSTED with growing backoff and runs the same call again: delayed, not dropped", async () => {
     const time = virtualTime();
     const queue = new SendQueue({
