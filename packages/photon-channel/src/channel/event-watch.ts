@@ -103,6 +103,10 @@ export class EventWatch {
     this.#options = options;
   }
 
+  get state(): EventWatchState {
+    return this.#state;
+  }
+
   get stats(): EventWatchStats {
     return {
       state: this.#state,
