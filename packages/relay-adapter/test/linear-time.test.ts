@@ -42,7 +42,7 @@ describe("FrameDecoder", () => {
     for (let i = 0; i < wire.length; i += PIECE) out.push(wire.slice(i, i + PIECE));
     return out;
   };
-  const decode = (chunks: string[]): number => {
+  const decode = (chunks: (string | Buffer)[]): number => {
     const d = new FrameDecoder();
     let frames = 0;
     for (const c of chunks) frames += d.push(c).frames.length;
@@ -52,6 +52,40 @@ describe("FrameDecoder", () => {
 
   it("grows linearly with a frame delivered in same-size pieces", () => {
     const g = growth(256 * 1024, pieces, decode, (chunks) => JSON.parse(chunks.join("")));
+    expect(g.ratio, JSON.stringify(g)).toBeLessThan(g.limit);
+  });
+
+  /** The UTF-8 bytes of one legal frame of about `n` bytes (non-ASCII text), cut blindly. */
+  const bytePieces = (n: number): Buffer[] => {
+    const wire = Buffer.from(encodeFrame({ type: "inbound", event: { text: "é✓".repeat(n / 5) } }));
+    const out: Buffer[] = [];
+    for (let i = 0; i < wire.length; i += PIECE) out.push(wire.subarray(i, i + PIECE));
+    return out;
+  };
+
+  it("grows linearly with a frame's bytes delivered in same-size pieces", () => {
+    const g = growth(256 * 1024, bytePieces, decode, (chunks) =>
+      JSON.parse(Buffer.concat(chunks).toString("utf8")),
+    );
+    expect(g.ratio, JSON.stringify(g)).toBeLessThan(g.limit);
+  });
+
+  /** A long run of one byte and no newline, in many tiny messages: an unterminated line. */
+  const tinyPieces = (n: number): Buffer[] => {
+    const run = Buffer.alloc(n, "x");
+    const out: Buffer[] = [];
+    for (let i = 0; i < run.length; i += 16) out.push(run.subarray(i, i + 16));
+    return out;
+  };
+
+  it("grows linearly with a long run of one byte without a newline in tiny pieces", () => {
+    const buffer = (chunks: Buffer[]): number => {
+      const d = new FrameDecoder();
+      for (const c of chunks) d.push(c);
+      if (d.pending !== chunks.length * 16) throw new Error(`pending ${d.pending}`);
+      return d.pending;
+    };
+    const g = growth(64 * 1024, tinyPieces, buffer, (chunks) => Buffer.concat(chunks).length);
     expect(g.ratio, JSON.stringify(g)).toBeLessThan(g.limit);
   });
 });

@@ -108,6 +108,37 @@ describe("dial and handshake", () => {
     expect(transport.state.connected).toBe(true);
   });
 
+  it("decodes a big multibyte frame sent in 16 KiB messages, characters split across them", async () => {
+    const { connector, transport, logs } = await setup();
+    const got: string[] = [];
+    transport.setInboundHandler((e) => {
+      got.push(e.text);
+    });
+    // ~1.5 MiB of UTF-8: 2-, 3- and 4-byte characters, so blind 16 KiB cuts split many of them.
+    const big = "é✓😀 ".repeat(140_000);
+    const descriptor = JSON.stringify({ type: "descriptor", descriptor: { platform: "discord" } });
+    const bytes = Buffer.from(
+      `${descriptor}\n${JSON.stringify({ type: "inbound", event: event(big) })}\n`,
+    );
+    connector.onConnection = (c) => {
+      // Binary messages: a text message must hold whole characters (ws closes 1007 otherwise).
+      for (let i = 0; i < bytes.length; i += 16 * 1024)
+        c.ws.send(bytes.subarray(i, i + 16 * 1024), { binary: true });
+      // Then the same event as text messages, each cut at a character boundary.
+      const text = `${JSON.stringify({ type: "inbound", event: event(`${big}!`) })}\n`;
+      for (let i = 0, end = 0; i < text.length; i = end) {
+        end = Math.min(text.length, i + 16 * 1024);
+        if (/[\uD800-\uDBFF]/.test(text[end - 1]!)) end++; // keep a surrogate pair together
+        c.send(text.slice(i, end));
+      }
+    };
+    await transport.connect();
+    await eventually(() => got.length === 2, "two big inbound events", { timeoutMs: 30_000 });
+    expect(got[0] === big, "first event text intact").toBe(true);
+    expect(got[1] === `${big}!`, "second event text intact").toBe(true);
+    expect(logs.filter((l) => l.startsWith("relay frame skipped"))).toEqual([]);
+  });
+
   it("fails a dial without a descriptor within the handshake timeout, and retries", async () => {
     const { connector, transport } = await setup({ handshakeTimeoutMs: 100 });
     let n = 0;

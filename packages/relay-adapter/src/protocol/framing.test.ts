@@ -226,3 +226,146 @@ describe("frame validation", () => {
     expect(parseGatewayFrame({ type: "descriptor" })).toMatchObject({ ok: false, kind: "unknown" });
   });
 });
+
+/** UTF-8 bytes of `text` (a fresh Buffer, as ws emits). */
+const utf8 = (text: string): Buffer => Buffer.from(text, "utf8");
+
+/** Push every piece; collect frames and malformed reports. */
+function pushAll(d: FrameDecoder, pieces: Iterable<Parameters<FrameDecoder["push"]>[0]>) {
+  const frames: unknown[] = [];
+  const malformed: string[] = [];
+  for (const piece of pieces) {
+    const r = d.push(piece);
+    frames.push(...r.frames);
+    malformed.push(...r.malformed);
+  }
+  return { frames, malformed };
+}
+
+/** `bytes` cut at the given offsets (each taken modulo the length + 1, deduplicated). */
+function cutBytes(bytes: Buffer, cuts: number[]): Buffer[] {
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const pieces: Buffer[] = [];
+  let prev = 0;
+  for (const p of [...points, bytes.length]) {
+    pieces.push(bytes.subarray(prev, p));
+    prev = p;
+  }
+  return pieces;
+}
+
+describe("FrameDecoder on bytes (WebSocket messages as ws delivers them)", () => {
+  it("splits several frames in one message and buffers a partial line across messages", () => {
+    const d = new FrameDecoder();
+    const wire = utf8(encodeFrame({ type: "a" }) + encodeFrame({ type: "b", n: "é" }) + '{"t":"✓');
+    expect(d.push(wire).frames).toEqual([{ type: "a" }, { type: "b", n: "é" }]);
+    expect(d.pending).toBe(Buffer.byteLength('{"t":"✓')); // bytes, not characters
+    expect(d.push(utf8('","x":2}\n')).frames).toEqual([{ t: "✓", x: 2 }]);
+    expect(d.pending).toBe(0);
+  });
+
+  it("skips blank, malformed and non-object lines without losing the frames around them", () => {
+    const d = new FrameDecoder();
+    const r = d.push(utf8('{"type":"a"}\n\n  \nnot json é\n[1,2]\n"s"\n\r\n{"type":"b"}\n'));
+    expect(r.frames).toEqual([{ type: "a" }, { type: "b" }]);
+    expect(r.malformed).toEqual([
+      "invalid JSON (10 characters)",
+      "JSON value is not an object",
+      "JSON value is not an object",
+    ]);
+    expect(r.malformed.join(" ")).not.toContain("not json");
+  });
+
+  it("counts the line cap in bytes, discards an over-long partial line, then recovers", () => {
+    // Six "é" are 6 characters but 12 bytes: within a 10-character cap as text, over it as bytes.
+    const text = new FrameDecoder({ maxLineBytes: 10 });
+    expect(text.push("éééééé").malformed).toEqual([]);
+    expect(text.pending).toBe(6);
+    const bytes = new FrameDecoder({ maxLineBytes: 10 });
+    expect(bytes.push(utf8("éééééé")).malformed).toEqual(["partial line over 10 bytes discarded"]);
+    expect(bytes.pending).toBe(0);
+    expect(bytes.push(utf8('{"t":1}\n')).frames).toEqual([{ t: 1 }]);
+    // The cap applies to what is buffered across messages, not to a whole line in one message.
+    const capped = new FrameDecoder({ maxLineBytes: 10 });
+    expect(capped.push(utf8('{"t":"0123456789"}\n{"a":')).malformed).toEqual([]);
+    expect(capped.push(utf8('"0123456789"')).malformed).toHaveLength(1);
+    expect(capped.push(utf8('"b"}\n{"c":3}\n')).frames).toEqual([{ c: 3 }]);
+  });
+
+  it("decodes a 4-byte emoji split across two messages at every offset", () => {
+    const wire = utf8(encodeFrame({ t: "a😀b", u: "✓é" }));
+    for (let cut = 0; cut <= wire.length; cut++) {
+      const r = pushAll(new FrameDecoder(), [wire.subarray(0, cut), wire.subarray(cut)]);
+      expect(r, `cut at ${cut}`).toEqual({ frames: [{ t: "a😀b", u: "✓é" }], malformed: [] });
+    }
+    const oneByteEach = [...wire].map((b) => Buffer.from([b]));
+    expect(pushAll(new FrameDecoder(), oneByteEach).frames).toEqual([{ t: "a😀b", u: "✓é" }]);
+  });
+
+  it("turns invalid UTF-8 into U+FFFD as Buffer#toString does, wherever the message is cut", () => {
+    // A lone continuation byte, a truncated 3-byte sequence, an overlong encoding, a surrogate.
+    const bad = Buffer.from([0x80, 0xe2, 0x9c, 0x41, 0xc0, 0xaf, 0xed, 0xa0, 0x80]);
+    const wire = Buffer.concat([utf8('{"t":"'), bad, utf8('"}\n')]);
+    const expected = JSON.parse(wire.toString("utf8")) as unknown;
+    expect(JSON.stringify(expected)).toContain("\ufffd");
+    for (let cut = 0; cut <= wire.length; cut++) {
+      const r = pushAll(new FrameDecoder(), [wire.subarray(0, cut), wire.subarray(cut)]);
+      expect(r, `cut at ${cut}`).toEqual({ frames: [expected], malformed: [] });
+    }
+    // Outside a JSON string, invalid bytes make the line malformed: reported, never thrown.
+    const r = new FrameDecoder().push(
+      Buffer.concat([Buffer.from([0xff, 0xfe]), utf8('\n{"a":1}\n')]),
+    );
+    expect(r).toEqual({ frames: [{ a: 1 }], malformed: ["invalid JSON (2 characters)"] });
+  });
+
+  it("accepts every shape ws hands over: Buffer, ArrayBuffer, Buffer[] fragments, Uint8Array", () => {
+    const wire = utf8(encodeFrame({ t: "😀" }) + encodeFrame({ n: 2 }));
+    const arrayBuffer = new Uint8Array(wire).buffer; // a copy: exactly the frame bytes
+    const plain = new Uint8Array(wire);
+    for (const input of [wire, arrayBuffer, plain, cutBytes(wire, [3, 7, 8, 20])])
+      expect(new FrameDecoder().push(input)).toEqual({
+        frames: [{ t: "😀" }, { n: 2 }],
+        malformed: [],
+      });
+    // A Uint8Array view into a larger buffer: only its own bytes count.
+    const padded = Buffer.concat([utf8("xx\n"), wire, utf8("\nyy")]);
+    const view = new Uint8Array(padded.buffer, padded.byteOffset + 3, wire.length);
+    expect(new FrameDecoder().push(view).frames).toEqual([{ t: "😀" }, { n: 2 }]);
+  });
+
+  it("continues a line begun as text with bytes and one begun as bytes with text", () => {
+    const d = new FrameDecoder();
+    expect(d.push('{"t":"é').frames).toEqual([]);
+    expect(d.push(Buffer.from([0xf0, 0x9f]))).toEqual({ frames: [], malformed: [] });
+    expect(d.push(Buffer.from([0x98, 0x80]))).toEqual({ frames: [], malformed: [] });
+    expect(d.pending).toBe(Buffer.byteLength('{"t":"é😀'));
+    expect(d.push('✓"}\n{"n":').frames).toEqual([{ t: "é😀✓" }]);
+    expect(d.push(utf8("1}\n")).frames).toEqual([{ n: 1 }]);
+    expect(d.pending).toBe(0);
+  });
+
+  it("yields the frames and reports of the whole text however its UTF-8 bytes are cut", () => {
+    const line = fc.oneof(
+      fc.dictionary(fc.string({ unit: "grapheme" }), fc.jsonValue()).map((f) => JSON.stringify(f)),
+      fc.string({ unit: "grapheme" }).map((s) => s.replace(/\n/g, "")),
+      fc.constantFrom("", "  ", "[1]", "null", '{"a":', "\r", '{"e":"😀é✓"}'),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(line, { maxLength: 10 }),
+        fc.boolean(),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        (lines, terminated, cuts) => {
+          const stream = lines.join("\n") + (terminated ? "\n" : "");
+          const whole = new FrameDecoder().push(stream);
+          const split = new FrameDecoder();
+          expect(pushAll(split, cutBytes(utf8(stream), cuts))).toEqual(whole);
+          const tail = stream.slice(stream.lastIndexOf("\n") + 1);
+          expect(split.pending).toBe(Buffer.byteLength(tail));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -5,10 +5,19 @@
 /** Largest partial line kept across messages before it is discarded as malformed. */
 export const DEFAULT_MAX_LINE_BYTES = 32 * 1024 * 1024;
 
+const NEWLINE = 0x0a;
+
 /** One frame on the wire: the JSON object followed by "\n". */
 export function encodeFrame(frame: object): string {
   return `${JSON.stringify(frame)}\n`;
 }
+
+/**
+ * What {@link FrameDecoder.push} accepts: one WebSocket message as `ws` hands it over (a
+ * `Buffer`, an `ArrayBuffer`, or the `Buffer[]` fragments of one message), any `Uint8Array`
+ * of UTF-8 bytes, or text already decoded.
+ */
+export type FrameInput = string | Uint8Array | ArrayBuffer | readonly Uint8Array[];
 
 export interface DecodedChunk {
   frames: Record<string, unknown>[];
@@ -16,57 +25,125 @@ export interface DecodedChunk {
   malformed: string[];
 }
 
+/** A Buffer over the same memory (no copy), for Buffer's native `indexOf` and `toString`. */
+function asBuffer(bytes: Uint8Array | ArrayBuffer): Buffer {
+  if (Buffer.isBuffer(bytes)) return bytes;
+  if (bytes instanceof ArrayBuffer) return Buffer.from(bytes);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 export class FrameDecoder {
   readonly #maxLine: number;
   /**
    * The unterminated line, as the pieces it arrived in: joined once, when its "\n" arrives.
-   * Concatenating and re-scanning a growing string on every message is quadratic in the line.
+   * Concatenating and re-scanning a growing buffer on every message is quadratic in the line.
+   * Bytes stay bytes until the line is whole, so a UTF-8 sequence split across two messages
+   * decodes correctly. At most one of the two lists is non-empty.
    */
-  #pieces: string[] = [];
+  #bytePieces: Buffer[] = [];
+  #textPieces: string[] = [];
+  /** Bytes in #bytePieces, or characters in #textPieces. */
   #pendingLength = 0;
 
-  constructor(opts: { maxLineBytes?: number } = {}) {
+  /**
+   * `maxLineBytes` caps a partial line: in bytes for byte input, in characters (UTF-16 code
+   * units) for string input.
+   */
+  constructor(opts: { maxLineBytes?: number | undefined } = {}) {
     this.#maxLine = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   }
 
-  /** Characters buffered from an unterminated line. */
+  /** Bytes (byte input) or characters (string input) buffered from an unterminated line. */
   get pending(): number {
     return this.#pendingLength;
   }
 
-  /** Feed one WebSocket message (text). Never throws. Linear in the characters received. */
-  push(chunk: string): DecodedChunk {
+  /**
+   * Feed one WebSocket message. Never throws; linear in the bytes (or characters) received.
+   * Invalid UTF-8 in a line becomes U+FFFD, as `Buffer#toString("utf8")` decodes it. The bytes
+   * of an unterminated line are kept by reference, not copied: do not modify a pushed buffer
+   * afterwards (`ws` never reuses the buffers it emits).
+   */
+  push(chunk: FrameInput): DecodedChunk {
     const out: DecodedChunk = { frames: [], malformed: [] };
-    let start = 0;
-    // Only the new chunk is scanned for "\n": the buffered pieces are known to contain none.
-    for (let nl = chunk.indexOf("\n"); nl !== -1; nl = chunk.indexOf("\n", start)) {
-      const tail = chunk.slice(start, nl);
-      if (this.#pieces.length === 0) {
-        this.#line(tail, out);
-      } else {
-        this.#pieces.push(tail);
-        const line = this.#pieces.join("");
-        this.#pieces = [];
-        this.#pendingLength = 0;
-        this.#line(line, out);
-      }
-      start = nl + 1;
-    }
-    if (start < chunk.length) {
-      this.#pieces.push(start === 0 ? chunk : chunk.slice(start));
-      this.#pendingLength += chunk.length - start;
-    }
-    if (this.#pendingLength > this.#maxLine) {
-      out.malformed.push(`partial line over ${this.#maxLine} characters discarded`);
-      this.reset();
+    if (typeof chunk === "string") {
+      // A line begun as bytes continues as bytes (the text is whole, so encoding it is exact).
+      if (this.#bytePieces.length > 0) this.#pushBytes(Buffer.from(chunk, "utf8"), out);
+      else this.#pushText(chunk, out);
+    } else if (Array.isArray(chunk)) {
+      for (const fragment of chunk as readonly Uint8Array[])
+        this.#pushBytes(asBuffer(fragment), out);
+    } else {
+      this.#pushBytes(asBuffer(chunk as Uint8Array | ArrayBuffer), out);
     }
     return out;
   }
 
   /** Drop any partial line (a new connection starts clean). */
   reset(): void {
-    this.#pieces = [];
+    this.#bytePieces = [];
+    this.#textPieces = [];
     this.#pendingLength = 0;
+  }
+
+  #pushText(chunk: string, out: DecodedChunk): void {
+    let start = 0;
+    // Only the new chunk is scanned for "\n": the buffered pieces are known to contain none.
+    for (let nl = chunk.indexOf("\n"); nl !== -1; nl = chunk.indexOf("\n", start)) {
+      const tail = chunk.slice(start, nl);
+      if (this.#textPieces.length === 0) {
+        this.#line(tail, out);
+      } else {
+        this.#textPieces.push(tail);
+        const line = this.#textPieces.join("");
+        this.reset();
+        this.#line(line, out);
+      }
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      this.#textPieces.push(start === 0 ? chunk : chunk.slice(start));
+      this.#pendingLength += chunk.length - start;
+    }
+    this.#capPending(out, "characters");
+  }
+
+  #pushBytes(chunk: Buffer, out: DecodedChunk): void {
+    if (this.#textPieces.length > 0) {
+      // A line begun as text continues as bytes: its text is whole, so encoding it is exact.
+      const head = Buffer.from(this.#textPieces.join(""), "utf8");
+      this.reset();
+      this.#bytePieces.push(head);
+      this.#pendingLength = head.length;
+    }
+    let start = 0;
+    // Only the new chunk is scanned for "\n" (0x0A never occurs inside a multi-byte UTF-8
+    // sequence, so a byte scan finds exactly the line ends).
+    for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
+      let line: string;
+      if (this.#bytePieces.length === 0) {
+        line = chunk.toString("utf8", start, nl);
+      } else {
+        // One copy of the line's bytes, one UTF-8 decode.
+        this.#bytePieces.push(chunk.subarray(start, nl));
+        line = Buffer.concat(this.#bytePieces, this.#pendingLength + nl - start).toString("utf8");
+        this.reset();
+      }
+      this.#line(line, out);
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      this.#bytePieces.push(start === 0 ? chunk : chunk.subarray(start));
+      this.#pendingLength += chunk.length - start;
+    }
+    this.#capPending(out, "bytes");
+  }
+
+  #capPending(out: DecodedChunk, unit: "bytes" | "characters"): void {
+    if (this.#pendingLength > this.#maxLine) {
+      out.malformed.push(`partial line over ${this.#maxLine} ${unit} discarded`);
+      this.reset();
+    }
   }
 
   #line(line: string, out: DecodedChunk): void {

@@ -457,12 +457,8 @@ export class WebSocketRelayTransport implements RelayTransport {
       }
     });
     ws.on("message", (data) => {
-      const text = Buffer.isBuffer(data)
-        ? data.toString("utf8")
-        : Array.isArray(data)
-          ? Buffer.concat(data).toString("utf8")
-          : Buffer.from(data as ArrayBuffer).toString("utf8");
-      const { frames, malformed } = link.decoder.push(text);
+      // The bytes as ws gives them: the decoder decodes UTF-8 once per whole line, not per message.
+      const { frames, malformed } = link.decoder.push(data);
       for (const m of malformed) this.#log("warn", `relay frame skipped: ${m}`);
       for (const f of frames) this.#dispatch(link, f, handshakeTimer);
     });
