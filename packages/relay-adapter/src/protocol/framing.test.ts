@@ -319,6 +319,24 @@ describe("FrameDecoder on bytes (WebSocket messages as ws delivers them)", () =>
     expect(r).toEqual({ frames: [{ a: 1 }], malformed: ["invalid JSON (2 characters)"] });
   });
 
+  it("decodes large lines (ASCII, non-ASCII, invalid UTF-8) exactly as Buffer#toString does", () => {
+    const body = "x".repeat(6000);
+    const lines = [
+      utf8(`{"t":"${body}"}`),
+      utf8(`{"t":"${body}é"}`),
+      utf8(`{"t":"é${body}😀"}`),
+      Buffer.concat([utf8(`{"t":"${body}`), Buffer.from([0xc3, 0x28, 0xff]), utf8('"}')]),
+    ];
+    for (const line of lines) {
+      const expected = JSON.parse(line.toString("utf8")) as unknown;
+      const wire = Buffer.concat([line, utf8("\n")]);
+      for (const cuts of [[], [1], [4096], [line.length - 1], [3000, 6001, 6002, 6003]]) {
+        const r = pushAll(new FrameDecoder(), cutBytes(wire, cuts));
+        expect(r, `cuts ${cuts.join(",")}`).toEqual({ frames: [expected], malformed: [] });
+      }
+    }
+  });
+
   it("accepts every shape ws hands over: Buffer, ArrayBuffer, Buffer[] fragments, Uint8Array", () => {
     const wire = utf8(encodeFrame({ t: "😀" }) + encodeFrame({ n: 2 }));
     const arrayBuffer = new Uint8Array(wire).buffer; // a copy: exactly the frame bytes

@@ -1,11 +1,14 @@
 // Newline-delimited JSON framing of the WebSocket link (docs/contract/relay.md#framing): every message carries one or
 // more JSON objects, each followed by "\n". A reader buffers a partial trailing line across
 // messages and skips a line that is not a JSON object without dying.
+import { isAscii } from "node:buffer";
 
 /** Largest partial line kept across messages before it is discarded as malformed. */
 export const DEFAULT_MAX_LINE_BYTES = 32 * 1024 * 1024;
 
 const NEWLINE = 0x0a;
+/** From this length on, a line is checked for ASCII-only bytes before it is decoded. */
+const ASCII_CHECK_MIN_BYTES = 4096;
 
 /** One frame on the wire: the JSON object followed by "\n". */
 export function encodeFrame(frame: object): string {
@@ -30,6 +33,15 @@ function asBuffer(bytes: Uint8Array | ArrayBuffer): Buffer {
   if (Buffer.isBuffer(bytes)) return bytes;
   if (bytes instanceof ArrayBuffer) return Buffer.from(bytes);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** The text of `bytes[start, end)` decoded as UTF-8 (invalid sequences become U+FFFD). */
+function utf8Text(bytes: Buffer, start: number, end: number): string {
+  // ASCII bytes read the same as Latin-1, whose decoding is a plain widening copy: several
+  // times faster than V8's UTF-8 decoder on a large frame. On a short line the extra scan
+  // would cost more than it saves.
+  const latin1 = end - start >= ASCII_CHECK_MIN_BYTES && isAscii(bytes.subarray(start, end));
+  return bytes.toString(latin1 ? "latin1" : "utf8", start, end);
 }
 
 export class FrameDecoder {
@@ -122,11 +134,12 @@ export class FrameDecoder {
     for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
       let line: string;
       if (this.#bytePieces.length === 0) {
-        line = chunk.toString("utf8", start, nl);
+        line = utf8Text(chunk, start, nl);
       } else {
         // One copy of the line's bytes, one UTF-8 decode.
         this.#bytePieces.push(chunk.subarray(start, nl));
-        line = Buffer.concat(this.#bytePieces, this.#pendingLength + nl - start).toString("utf8");
+        const length = this.#pendingLength + nl - start;
+        line = utf8Text(Buffer.concat(this.#bytePieces, length), 0, length);
         this.reset();
       }
       this.#line(line, out);
