@@ -337,6 +337,50 @@ describe("FrameDecoder on bytes (WebSocket messages as ws delivers them)", () =>
     }
   });
 
+  it("decodes any large line, valid UTF-8 or not, exactly as Buffer#toString does", () => {
+    const piece = fc.oneof(
+      fc.constantFrom("a", "é", "✓", "😀", "\u0000", "\uFEFF", "\u00FF", "\uFFFF", "\u{10FFFF}"),
+      fc.string({ unit: "grapheme", maxLength: 20 }),
+    );
+    const invalid = fc.constantFrom(
+      [0x80],
+      [0xff],
+      [0xc3],
+      [0xed, 0xa0, 0x80],
+      [0xf4, 0x90, 0x80, 0x80],
+    );
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 60 }),
+        fc.option(fc.tuple(fc.nat(), invalid)),
+        fc.array(fc.nat(), { maxLength: 4 }),
+        (pieces, bad, cuts) => {
+          const text = utf8(JSON.stringify({ t: `${"x".repeat(4096)}${pieces.join("")}` }));
+          let line = text;
+          if (bad !== null) {
+            // Inside the JSON string: after `{"t":"`, before `"}`.
+            const at = 6 + (bad[0] % (text.length - 7));
+            line = Buffer.concat([text.subarray(0, at), Buffer.from(bad[1]), text.subarray(at)]);
+          }
+          const expected = JSON.parse(line.toString("utf8")) as unknown;
+          const wire = Buffer.concat([line, utf8("\n")]);
+          const r = pushAll(new FrameDecoder(), cutBytes(wire, cuts));
+          expect(r).toEqual({ frames: [expected], malformed: [] });
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // A byte order mark is kept as U+FEFF (and is not JSON): the report counts it, as toString does.
+    const bom = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      utf8(`{"t":"${"é".repeat(3000)}"}\n`),
+    ]);
+    expect(new FrameDecoder().push(bom)).toEqual({
+      frames: [],
+      malformed: [`invalid JSON (${bom.toString("utf8").length - 1} characters)`],
+    });
+  });
+
   it("accepts every shape ws hands over: Buffer, ArrayBuffer, Buffer[] fragments, Uint8Array", () => {
     const wire = utf8(encodeFrame({ t: "😀" }) + encodeFrame({ n: 2 }));
     const arrayBuffer = new Uint8Array(wire).buffer; // a copy: exactly the frame bytes
