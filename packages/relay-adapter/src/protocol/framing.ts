@@ -143,8 +143,13 @@ export class FrameDecoder {
     }
     let start = 0;
     // Only the new chunk is scanned for "\n" (0x0A never occurs inside a multi-byte UTF-8
-    // sequence, so a byte scan finds exactly the line ends).
-    for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
+    // sequence, so a byte scan finds exactly the line ends). A message that ends with its
+    // frame's "\n", the common case, is not scanned again past its end.
+    for (
+      let nl = chunk.indexOf(NEWLINE);
+      nl !== -1;
+      nl = start < chunk.length ? chunk.indexOf(NEWLINE, start) : -1
+    ) {
       let line: string;
       if (this.#bytePieces.length === 0) {
         line = utf8Text(chunk, start, nl);
