@@ -253,6 +253,8 @@ export class GatewayRuntime {
    */
   #chatReady(e: RelayMessageEvent, signal: AbortSignal): Promise<void> | undefined {
     const transport = this.#transport;
+    // A turn recovered from the journal (or one queued while the route table moved on) still
+    // leaves through the identity its chat arrived on, with the chat's scope and profile.
     this.#adapter.rememberChat(e.source);
     const platform = this.#adapter.platformForChat(e.source.chat_id);
     if (platform === undefined || transport.descriptorFor(platform) !== undefined) return undefined;
@@ -265,9 +267,8 @@ export class GatewayRuntime {
     const adapter = this.#adapter;
     const transport = this.#transport;
     const src = e.source;
-    // A turn recovered from the journal (or one queued while the route table moved on) still
-    // leaves through the identity its chat arrived on, with the chat's scope and profile.
-    adapter.rememberChat(src);
+    // The chat's route (platform, scope, profile) was remembered by #chatReady, which runs just
+    // before this in every turn (runTurnBody).
     const threadMeta =
       src.thread_id !== null && src.thread_id !== src.chat_id ? { thread_id: src.thread_id } : null;
     const withChat = (fields: Record<string, unknown>): Record<string, unknown> => ({

@@ -116,6 +116,57 @@ describe("TurnJournal", () => {
     expect(reopened.journal.state("k4950")).toBe("finished");
   });
 
+  it("remembers exactly the newest maxFinished finished keys, oldest forgotten first, across a compaction and a reopen", () => {
+    const path = tempPath();
+    const { journal } = TurnJournal.open<{ n: number }>(path, {
+      maxFinished: 3,
+      compactAfterRecords: 16,
+    });
+    for (let i = 0; i < 10; i++) {
+      journal.take(`k${i}`, { n: i });
+      journal.finish(`k${i}`);
+    }
+    journal.finish("k8"); // finishing a remembered key again keeps its place
+    expect(["k6", "k7", "k8", "k9"].map((k) => journal.state(k))).toEqual([
+      null,
+      "finished",
+      "finished",
+      "finished",
+    ]);
+    journal.close(); // compacts: the finished keys become one record, oldest first
+    const first = readFileSync(path, "utf8").split("\n")[0];
+    expect(JSON.parse(first!)).toEqual({ f: ["k7", "k8", "k9"] });
+    const reopened = TurnJournal.open<{ n: number }>(path, { maxFinished: 3 });
+    expect(reopened.skippedLines).toBe(0);
+    expect(reopened.unfinished).toEqual([]);
+    expect(["k6", "k7", "k8", "k9"].map((k) => reopened.journal.state(k))).toEqual([
+      null,
+      "finished",
+      "finished",
+      "finished",
+    ]);
+    reopened.journal.close();
+  });
+
+  it("reads both record forms of finished keys: one line per key and a compaction's list", () => {
+    const path = tempPath();
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(
+      path,
+      '{"f":["k0","k1",7]}\n{"a":"k2","e":{"n":2}}\n{"a":"k3","e":{"n":3}}\n{"d":"k2"}\n',
+    );
+    const { journal, unfinished, skippedLines } = TurnJournal.open<{ n: number }>(path);
+    expect(skippedLines).toBe(0);
+    expect(unfinished).toEqual([{ key: "k3", event: { n: 3 } }]);
+    expect(["k0", "k1", "k2", "k3"].map((k) => journal.state(k))).toEqual([
+      "finished",
+      "finished",
+      "finished",
+      "open",
+    ]);
+    journal.close();
+  });
+
   it("durable() resolves after an fdatasync covering every record taken before the call, also across a compaction", async () => {
     const path = tempPath();
     const { journal } = TurnJournal.open<{ n: number }>(path, { compactAfterRecords: 16 });

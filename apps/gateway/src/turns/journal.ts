@@ -5,6 +5,7 @@
 // One append-only NDJSON file per gateway id under `$HERMES_HOME/gateway/journal/`:
 //   {"a":KEY,"e":EVENT}   a turn was taken (authorized, queued); EVENT is the host event
 //   {"d":KEY}             that turn finished (answered, failed for good, or a duplicate)
+//   {"f":[KEY,…]}         finished turns, oldest first (written by a compaction: one line)
 // Records of one event-loop turn are written together with one `write(2)` at its end (so a
 // busy gateway makes one system call per batch, not two per message); from then on they
 // survive the process dying (the page cache keeps them). `durable()` writes at once and adds
@@ -24,7 +25,6 @@ import {
   writeSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
-import { LRUCache } from "lru-cache";
 
 export interface TurnJournalOptions {
   /** Finished keys remembered for deduplication (oldest forgotten first). Default 10 000. */
@@ -67,12 +67,8 @@ export class TurnJournal<E> {
   #fd: number;
   /** Taken and not finished, in the order they were taken. */
   readonly #open = new Map<string, E>();
-  /**
-   * Finished keys, the newest `maxFinished`. Not a Set with "delete the first key": V8 leaves a
-   * hole per deleted entry and finds the first live one by skipping them, so that eviction cost
-   * O(size) per message (~14 µs at 10 000 keys, BENCH.md).
-   */
-  readonly #finished: LRUCache<string, true>;
+  /** Finished keys, the newest `maxFinished` (first finished, first forgotten). */
+  readonly #finished: FinishedKeys;
   #appended = 0;
   #syncing: Promise<void> | null = null;
   /** Records appended in this run, and how many of them are known to be on disk. */
@@ -99,7 +95,7 @@ export class TurnJournal<E> {
     this.#fd = fd;
     this.#maxFinished = Math.max(1, opts.maxFinished ?? 10_000);
     this.#compactAfter = Math.max(16, opts.compactAfterRecords ?? this.#maxFinished * 4);
-    this.#finished = new LRUCache<string, true>({ max: this.#maxFinished });
+    this.#finished = new FinishedKeys(this.#maxFinished);
   }
 
   /** Open (creating) the journal at `path` and read what a previous run left. */
@@ -161,7 +157,7 @@ export class TurnJournal<E> {
     this.#remember(key);
     // Take records still waiting are not serialized first: only a key's own `a` must precede its
     // `d`, and a waiting take of this key is skipped (it finished). The rest stay off this path.
-    this.#append(JSON.stringify({ d: key }));
+    this.#append(`{"d":${JSON.stringify(key)}}`);
     if (this.#appended >= this.#compactAfter) this.#compact();
   }
 
@@ -229,7 +225,7 @@ export class TurnJournal<E> {
   }
 
   #remember(key: string): void {
-    this.#finished.set(key, true);
+    this.#finished.add(key);
   }
 
   #append(line: string): void {
@@ -305,13 +301,19 @@ export class TurnJournal<E> {
         skipped++;
         continue;
       }
-      const r = rec as { a?: unknown; e?: unknown; d?: unknown };
+      const r = rec as { a?: unknown; e?: unknown; d?: unknown; f?: unknown };
       records++;
       if (typeof r.a === "string" && r.e !== undefined) {
         if (!this.#finished.has(r.a)) this.#open.set(r.a, r.e as E);
       } else if (typeof r.d === "string") {
         this.#open.delete(r.d);
         this.#remember(r.d);
+      } else if (Array.isArray(r.f)) {
+        for (const key of r.f as unknown[]) {
+          if (typeof key !== "string") continue;
+          this.#open.delete(key);
+          this.#remember(key);
+        }
       } else {
         records--;
         skipped++;
@@ -328,7 +330,9 @@ export class TurnJournal<E> {
     this.#taken = [];
     const tmp = `${this.#path}.tmp`;
     const lines: string[] = [];
-    for (const key of this.#finished.rkeys()) lines.push(JSON.stringify({ d: key }));
+    // The finished keys as one record: one JSON.stringify of an array is about twice as fast
+    // as a line per key, and compaction runs on the event loop.
+    if (this.#finished.size > 0) lines.push(JSON.stringify({ f: this.#finished.oldestFirst() }));
     for (const [key, event] of this.#open) lines.push(JSON.stringify({ a: key, e: event }));
     try {
       const fd = openSync(tmp, "w", 0o600);
@@ -350,6 +354,53 @@ export class TurnJournal<E> {
     } catch (e) {
       throw new JournalError(this.#path, e);
     }
+  }
+}
+
+/**
+ * The newest `max` finished keys, forgotten in the order they were added: a Set for lookups
+ * plus a ring of the keys in insertion order, so forgetting the oldest is one `delete` of a key
+ * we hold. Not "delete the first key" of a Set/Map: V8 leaves a hole per deleted entry and
+ * finds the first live one by skipping them, which made each eviction O(size) (~14 µs at
+ * 10 000 keys, BENCH.md); lru-cache avoided that but did recency bookkeeping that a journal
+ * (whose keys finish once) never needs, at ~3× the cost per message (BENCH.md).
+ */
+class FinishedKeys {
+  readonly #keys = new Set<string>();
+  readonly #ring: (string | undefined)[];
+  #next = 0;
+
+  constructor(max: number) {
+    this.#ring = new Array<string | undefined>(max).fill(undefined);
+  }
+
+  get size(): number {
+    return this.#keys.size;
+  }
+
+  has(key: string): boolean {
+    return this.#keys.has(key);
+  }
+
+  /** Remember `key` (a key already remembered keeps its place). */
+  add(key: string): void {
+    if (this.#keys.has(key)) return;
+    const oldest = this.#ring[this.#next];
+    if (oldest !== undefined) this.#keys.delete(oldest);
+    this.#ring[this.#next] = key;
+    this.#next = this.#next + 1 === this.#ring.length ? 0 : this.#next + 1;
+    this.#keys.add(key);
+  }
+
+  /** The remembered keys, oldest first. */
+  oldestFirst(): string[] {
+    const keys: string[] = [];
+    const n = this.#ring.length;
+    for (let i = 0; i < n; i++) {
+      const key = this.#ring[(this.#next + i) % n];
+      if (key !== undefined) keys.push(key);
+    }
+    return keys;
   }
 }
 
