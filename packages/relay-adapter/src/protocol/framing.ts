@@ -92,7 +92,7 @@ export class FrameDecoder {
   push(chunk: FrameInput): DecodedChunk {
     const out: DecodedChunk = { frames: [], malformed: [] };
     if (typeof chunk === "string") {
-      // A line begun as bytes continues as bytes (the text is whole, so encoding it is exact).
+      // A line begun as bytes continues as bytes (encoding well-formed text is exact).
       if (this.#bytePieces.length > 0) this.#pushBytes(Buffer.from(chunk, "utf8"), out);
       else this.#pushText(chunk, out);
     } else if (Array.isArray(chunk)) {
@@ -135,7 +135,7 @@ export class FrameDecoder {
 
   #pushBytes(chunk: Buffer, out: DecodedChunk): void {
     if (this.#textPieces.length > 0) {
-      // A line begun as text continues as bytes: its text is whole, so encoding it is exact.
+      // A line begun as text continues as bytes (encoding well-formed text is exact).
       const head = Buffer.from(this.#textPieces.join(""), "utf8");
       this.reset();
       this.#bytePieces.push(head);
