@@ -148,6 +148,51 @@ describe("TurnJournal", () => {
     reopened.journal.close();
   });
 
+  it("a take with its wire text records that text as is, and `revive` rebuilds the event from it on the next open", async () => {
+    const path = tempPath();
+    const revive = (w: unknown) => {
+      const f = w as { text?: unknown };
+      return typeof f.text === "string" ? { n: f.text.length } : null;
+    };
+    const { journal } = TurnJournal.open<{ n: number }>(path, { revive });
+    const wire = '{"text":"h\u00e9llo \\"there\\"","extra":[1,2,{"deep":null}]}';
+    journal.take("k1", { n: 99 }, wire);
+    journal.take("k2", { n: 2 }); // no wire: the event itself is serialized
+    await written();
+    const lines = readFileSync(path, "utf8").trim().split("\n");
+    expect(lines[0]).toBe(`{"a":"k1","w":${wire}}`);
+    expect(JSON.parse(lines[1]!)).toEqual({ a: "k2", e: { n: 2 } });
+    // Opened again as after kill -9 (a clean close would compact the turns into their events).
+    const reopened = TurnJournal.open<{ n: number }>(path, { revive });
+    // Rebuilt from the text (not the event given to take(), which the file never held).
+    expect(reopened.unfinished).toEqual([
+      { key: "k1", event: { n: 'h\u00e9llo "there"'.length } },
+      { key: "k2", event: { n: 2 } },
+    ]);
+    reopened.journal.close();
+    journal.close();
+  });
+
+  it("a wire record that `revive` refuses (or that no `revive` reads) is skipped and counted, never fatal", () => {
+    const path = tempPath();
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, '{"a":"k1","w":{"bad":true}}\n{"a":"k2","w":{"text":"ok"}}\n');
+    const revive = (w: unknown) => {
+      const f = w as { text?: unknown; bad?: unknown };
+      if (f.bad === true) throw new Error("unreadable");
+      return typeof f.text === "string" ? { n: 1 } : null;
+    };
+    const opened = TurnJournal.open<{ n: number }>(path, { revive });
+    expect(opened.skippedLines).toBe(1);
+    expect(opened.unfinished).toEqual([{ key: "k2", event: { n: 1 } }]);
+    opened.journal.close();
+    writeFileSync(path, '{"a":"k2","w":{"text":"ok"}}\n{"a":"k3","e":{"n":3}}\n');
+    const without = TurnJournal.open<{ n: number }>(path);
+    expect(without.skippedLines).toBe(1);
+    expect(without.unfinished).toEqual([{ key: "k3", event: { n: 3 } }]);
+    without.journal.close();
+  });
+
   it("reads both record forms of finished keys: one line per key and a compaction's list", () => {
     const path = tempPath();
     mkdirSync(dirname(path), { recursive: true });

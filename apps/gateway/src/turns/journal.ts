@@ -4,6 +4,8 @@
 //
 // One append-only NDJSON file per gateway id under `$HERMES_HOME/gateway/journal/`:
 //   {"a":KEY,"e":EVENT}   a turn was taken (authorized, queued); EVENT is the host event
+//   {"a":KEY,"w":WIRE}    the same, with the event as the host received it (JSON text the host
+//                         gave take(), written as is; `revive` turns it back into the event)
 //   {"d":KEY}             that turn finished (answered, failed for good, or a duplicate)
 //   {"f":[KEY,…]}         finished turns, oldest first (written by a compaction: one line)
 // Records of one event-loop turn are written together with one `write(2)` at its end (so a
@@ -26,11 +28,16 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 
-export interface TurnJournalOptions {
+export interface TurnJournalOptions<E = unknown> {
   /** Finished keys remembered for deduplication (oldest forgotten first). Default 10 000. */
   readonly maxFinished?: number;
   /** Compact when this many records were appended since the last compaction. Default 4 × maxFinished. */
   readonly compactAfterRecords?: number;
+  /**
+   * The event of a take record written with its wire text (see take()); null when it cannot be
+   * read (the record is skipped and counted). Without it such records are skipped.
+   */
+  readonly revive?: (wire: unknown) => E | null;
 }
 
 export interface OpenedJournal<E> {
@@ -86,20 +93,24 @@ export class TurnJournal<E> {
   readonly #flushLater = (): void => this.#flush();
   /** Keys taken since the last flush whose `a` record is not serialized yet (see take()). */
   #taken: string[] = [];
+  /** The wire text given with each of #taken (undefined: serialize the event). */
+  #takenWire: (string | undefined)[] = [];
+  readonly #revive: ((wire: unknown) => E | null) | undefined;
   /** A write that failed in the background; the next take() or durable() reports it. */
   #failure: JournalError | null = null;
   #closed = false;
 
-  private constructor(path: string, fd: number, opts: TurnJournalOptions) {
+  private constructor(path: string, fd: number, opts: TurnJournalOptions<E>) {
     this.#path = path;
     this.#fd = fd;
     this.#maxFinished = Math.max(1, opts.maxFinished ?? 10_000);
     this.#compactAfter = Math.max(16, opts.compactAfterRecords ?? this.#maxFinished * 4);
     this.#finished = new FinishedKeys(this.#maxFinished);
+    this.#revive = opts.revive;
   }
 
   /** Open (creating) the journal at `path` and read what a previous run left. */
-  static open<E>(path: string, opts: TurnJournalOptions = {}): OpenedJournal<E> {
+  static open<E>(path: string, opts: TurnJournalOptions<E> = {}): OpenedJournal<E> {
     let text = "";
     try {
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -143,11 +154,18 @@ export class TurnJournal<E> {
    * Record a taken turn. It is written with the batch at the end of this event-loop turn (from
    * then on it survives the process dying), serialized only then: the turn's reply can leave
    * first, and a turn finished by then costs no copy of its event.
+   *
+   * `wire`: the event as the host received it, as JSON text that `revive` turns back into the
+   * same event (e.g. the frame's line from the link). It is written as is instead of
+   * serializing the event: a copy of text that exists anyway, where JSON.stringify of the event
+   * was the journal's largest cost per message. It must be one valid JSON value with no line
+   * break (the host's JSON.parse accepted it).
    */
-  take(key: string, event: E): void {
+  take(key: string, event: E, wire?: string): void {
     if (this.#failure !== null) throw this.#failure;
     this.#open.set(key, event);
     this.#taken.push(key);
+    this.#takenWire.push(wire);
     this.#scheduleFlush();
   }
 
@@ -169,10 +187,19 @@ export class TurnJournal<E> {
     if (this.#taken.length === 0) return;
     // Swapped out first: an append that fills the batch flushes, which comes back here.
     const keys = this.#taken;
+    const wires = this.#takenWire;
     this.#taken = [];
-    for (const key of keys) {
+    this.#takenWire = [];
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
       const event = this.#open.get(key);
-      if (event !== undefined) this.#append(JSON.stringify({ a: key, e: event }));
+      if (event === undefined) continue;
+      const wire = wires[i];
+      this.#append(
+        wire === undefined
+          ? JSON.stringify({ a: key, e: event })
+          : `{"a":${JSON.stringify(key)},"w":${wire}}`,
+      );
     }
   }
 
@@ -301,10 +328,16 @@ export class TurnJournal<E> {
         skipped++;
         continue;
       }
-      const r = rec as { a?: unknown; e?: unknown; d?: unknown; f?: unknown };
+      const r = rec as { a?: unknown; e?: unknown; w?: unknown; d?: unknown; f?: unknown };
       records++;
       if (typeof r.a === "string" && r.e !== undefined) {
         if (!this.#finished.has(r.a)) this.#open.set(r.a, r.e as E);
+      } else if (typeof r.a === "string" && r.w !== undefined) {
+        const event = this.#readWire(r.w);
+        if (event === null) {
+          records--;
+          skipped++;
+        } else if (!this.#finished.has(r.a)) this.#open.set(r.a, event);
       } else if (typeof r.d === "string") {
         this.#open.delete(r.d);
         this.#remember(r.d);
@@ -322,12 +355,22 @@ export class TurnJournal<E> {
     return { skipped, records };
   }
 
+  #readWire(wire: unknown): E | null {
+    if (this.#revive === undefined) return null;
+    try {
+      return this.#revive(wire);
+    } catch {
+      return null;
+    }
+  }
+
   /** Rewrite the file as the open turns plus the remembered finished keys (atomic rename). */
   #compact(): void {
     if (this.#closed) return;
     // The rewrite holds the whole state: records still waiting in the batch are in it.
     this.#batchLength = 0;
     this.#taken = [];
+    this.#takenWire = [];
     const tmp = `${this.#path}.tmp`;
     const lines: string[] = [];
     // The finished keys as one record: one JSON.stringify of an array is about twice as fast
