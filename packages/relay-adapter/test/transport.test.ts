@@ -82,18 +82,23 @@ describe("dial and handshake", () => {
   it("reassembles frames split across messages and skips malformed lines without dying", async () => {
     const { connector, transport, logs } = await setup();
     const got: string[] = [];
-    transport.setInboundHandler((e) => {
+    const wires: (string | undefined)[] = [];
+    transport.setInboundHandler((e, meta) => {
       got.push(e.text);
+      wires.push(meta.wire);
     });
+    // Spaces and a key order of the connector's own: the handler gets the text exactly as sent.
+    const one = ` {"event": ${JSON.stringify(event("one"))}, "type":"inbound"}`;
+    const two = JSON.stringify({ type: "inbound", event: event("two") });
     connector.onConnection = (c) => {
       const wire =
         JSON.stringify({ type: "descriptor", descriptor: { platform: "discord" } }) +
         "\nthis is not json\n[1]\n" +
-        JSON.stringify({ type: "inbound", event: event("one") }) +
+        one +
         "\n" +
         JSON.stringify({ type: "future_frame", x: 1 }) +
         "\n" +
-        JSON.stringify({ type: "inbound", event: event("two") }) +
+        two +
         "\n";
       // Cut the stream at awkward places, including inside a multi-line message.
       for (const piece of [wire.slice(0, 7), wire.slice(7, 60), wire.slice(60, 61), wire.slice(61)])
@@ -102,6 +107,7 @@ describe("dial and handshake", () => {
     await transport.connect();
     await eventually(() => got.length === 2, "two inbound events");
     expect(got).toEqual(["one", "two"]);
+    expect(wires).toEqual([one, two]);
     expect(logs.filter((l) => l.startsWith("relay frame skipped")).length).toBeGreaterThanOrEqual(
       2,
     );

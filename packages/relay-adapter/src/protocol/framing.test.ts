@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { encodeFrame, FrameDecoder } from "./framing.js";
+import { encodeFrame, FrameDecoder, type DecodedChunk } from "./framing.js";
 import { parseConnectorFrame, parseGatewayFrame } from "./frames.js";
 
 /**
@@ -22,11 +22,22 @@ function cutRanges(length: number, cuts: number[]): [number, number][] {
 const utf8 = (text: string): Buffer => Buffer.from(text, "utf8");
 
 /** Push every piece; collect frames and malformed reports. */
+/**
+ * `r` without its `lines`, once they are checked: one per frame, each the text that frame was
+ * parsed from (no "\n").
+ */
+function withoutLines(r: DecodedChunk): { frames: unknown[]; malformed: string[] } {
+  expect(r.lines).toHaveLength(r.frames.length);
+  for (const line of r.lines) expect(line).not.toContain("\n");
+  expect(r.lines.map((l) => JSON.parse(l) as unknown)).toEqual(r.frames);
+  return { frames: r.frames, malformed: r.malformed };
+}
+
 function pushAll(d: FrameDecoder, pieces: Iterable<Parameters<FrameDecoder["push"]>[0]>) {
   const frames: unknown[] = [];
   const malformed: string[] = [];
   for (const piece of pieces) {
-    const r = d.push(piece);
+    const r = withoutLines(d.push(piece));
     frames.push(...r.frames);
     malformed.push(...r.malformed);
   }
@@ -131,7 +142,7 @@ describe("FrameDecoder against whole-frame decoding", () => {
         fc.array(fc.nat(), { maxLength: 20 }),
         (lines, terminated, cuts) => {
           const stream = lines.join("\n") + (terminated ? "\n" : "");
-          const whole = new FrameDecoder().push(stream);
+          const whole = withoutLines(new FrameDecoder().push(stream));
           const tail = stream.slice(stream.lastIndexOf("\n") + 1);
           const split = new FrameDecoder();
           expect(pushAll(split, cutStream(stream, cuts))).toEqual(whole);
@@ -302,8 +313,8 @@ describe("FrameDecoder on bytes (WebSocket messages as ws delivers them)", () =>
       expect(r, `cut at ${cut}`).toEqual({ frames: [expected], malformed: [] });
     }
     // Outside a JSON string, invalid bytes make the line malformed: reported, never thrown.
-    const r = new FrameDecoder().push(
-      Buffer.concat([Buffer.from([0xff, 0xfe]), utf8('\n{"a":1}\n')]),
+    const r = withoutLines(
+      new FrameDecoder().push(Buffer.concat([Buffer.from([0xff, 0xfe]), utf8('\n{"a":1}\n')])),
     );
     expect(r).toEqual({ frames: [{ a: 1 }], malformed: ["invalid JSON (2 characters)"] });
   });
@@ -364,7 +375,7 @@ describe("FrameDecoder on bytes (WebSocket messages as ws delivers them)", () =>
       Buffer.from([0xef, 0xbb, 0xbf]),
       utf8(`{"t":"${"é".repeat(3000)}"}\n`),
     ]);
-    expect(new FrameDecoder().push(bom)).toEqual({
+    expect(withoutLines(new FrameDecoder().push(bom))).toEqual({
       frames: [],
       malformed: [`invalid JSON (${bom.toString("utf8").length - 1} characters)`],
     });
@@ -375,7 +386,7 @@ describe("FrameDecoder on bytes (WebSocket messages as ws delivers them)", () =>
     const arrayBuffer = new Uint8Array(wire).buffer; // a copy: exactly the frame bytes
     const plain = new Uint8Array(wire);
     for (const input of [wire, arrayBuffer, plain, cutBytes(wire, [3, 7, 8, 20])])
-      expect(new FrameDecoder().push(input)).toEqual({
+      expect(withoutLines(new FrameDecoder().push(input))).toEqual({
         frames: [{ t: "😀" }, { n: 2 }],
         malformed: [],
       });
@@ -388,8 +399,8 @@ describe("FrameDecoder on bytes (WebSocket messages as ws delivers them)", () =>
   it("continues a line begun as text with bytes and one begun as bytes with text", () => {
     const d = new FrameDecoder();
     expect(d.push('{"t":"é').frames).toEqual([]);
-    expect(d.push(Buffer.from([0xf0, 0x9f]))).toEqual({ frames: [], malformed: [] });
-    expect(d.push(Buffer.from([0x98, 0x80]))).toEqual({ frames: [], malformed: [] });
+    expect(d.push(Buffer.from([0xf0, 0x9f]))).toEqual({ frames: [], lines: [], malformed: [] });
+    expect(d.push(Buffer.from([0x98, 0x80]))).toEqual({ frames: [], lines: [], malformed: [] });
     expect(d.pending).toBe(Buffer.byteLength('{"t":"é😀'));
     expect(d.push('✓"}\n{"n":').frames).toEqual([{ t: "é😀✓" }]);
     expect(d.push(utf8("1}\n")).frames).toEqual([{ n: 1 }]);

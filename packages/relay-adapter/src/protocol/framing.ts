@@ -24,6 +24,11 @@ export type FrameInput = string | Uint8Array | ArrayBuffer | readonly Uint8Array
 
 export interface DecodedChunk {
   frames: Record<string, unknown>[];
+  /**
+   * The text of each of `frames`, same order: the line as received, without its "\n" (one
+   * valid JSON text; a host may record it instead of serializing the frame again).
+   */
+  lines: string[];
   /** Lines that were not a JSON object (skipped), each with a short reason; never the line itself. */
   malformed: string[];
 }
@@ -90,7 +95,7 @@ export class FrameDecoder {
    * afterwards (`ws` never reuses the buffers it emits).
    */
   push(chunk: FrameInput): DecodedChunk {
-    const out: DecodedChunk = { frames: [], malformed: [] };
+    const out: DecodedChunk = { frames: [], lines: [], malformed: [] };
     if (typeof chunk === "string") {
       // A line begun as bytes continues as bytes (encoding well-formed text is exact).
       if (this.#bytePieces.length > 0) this.#pushBytes(Buffer.from(chunk, "utf8"), out);
@@ -191,5 +196,6 @@ export class FrameDecoder {
       return;
     }
     out.frames.push(value as Record<string, unknown>);
+    out.lines.push(line);
   }
 }
