@@ -274,7 +274,8 @@ export class GatewayRuntime {
     const platform = this.#adapter.platformForChat(e.source.chat_id);
     if (platform === undefined || transport.descriptorFor(platform) !== undefined) return undefined;
     if (transport.state.authRevoked || signal.aborted) return undefined;
-    return waitForLink(transport, signal);
+    // Remembered again after the wait: a long outage may have pushed the chat out of the table.
+    return waitForLink(transport, signal).then(() => this.#adapter.rememberChat(e.source));
   }
 
   /** The turn's chat: capabilities from the descriptor, ops through the adapter. */

@@ -7,7 +7,10 @@
 //   {"a":KEY,"w":WIRE}    the same, with the event as the host received it (JSON text the host
 //                         gave take(), written as is; `revive` turns it back into the event)
 //   {"d":KEY}             that turn finished (answered, failed for good, or a duplicate)
-//   {"f":[KEY,…]}         finished turns, oldest first (written by a compaction: one line)
+//   {"v":2}               the format (first line of a file this version created or compacted);
+//                         a file of a later format is refused, never rewritten
+// A clean stop compacts the file into `v`, `d` and `e` records only, which earlier gateways
+// (format 1: `a`/`e` and `d`) read too; `w` records exist only between compactions.
 // Records of one event-loop turn are written together with one `write(2)` at its end (so a
 // busy gateway makes one system call per batch, not two per message); from then on they
 // survive the process dying (the page cache keeps them). `durable()` writes at once and adds
@@ -50,11 +53,23 @@ export interface OpenedJournal<E> {
 
 export class JournalError extends Error {
   readonly code = "GATEWAY_JOURNAL_UNAVAILABLE";
-  constructor(path: string, cause: unknown) {
+  constructor(path: string, cause: unknown, message?: string) {
     const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? "error";
-    super(`the turn journal ${path} cannot be used (${code}); check that HERMES_HOME is writable`);
+    super(
+      message ??
+        `the turn journal ${path} cannot be used (${code}); check that HERMES_HOME is writable`,
+    );
     this.name = "JournalError";
   }
+}
+
+/** The journal format this version writes (and the latest it reads). */
+const FORMAT = 2;
+const FORMAT_LINE = `{"v":${FORMAT}}`;
+
+/** A take record read as wire text, revived once the whole file is read (see #load). */
+class WireRecord {
+  constructor(readonly wire: unknown) {}
 }
 
 /** The journal file of one gateway id under a HERMES_HOME. */
@@ -125,7 +140,14 @@ export class TurnJournal<E> {
       throw new JournalError(path, e);
     }
     const journal = new TurnJournal<E>(path, fd, opts);
-    const { skipped: skippedLines, records } = journal.#load(text);
+    let loaded: { skipped: number; records: number };
+    try {
+      loaded = journal.#load(text);
+    } catch (e) {
+      closeSync(fd);
+      throw e;
+    }
+    const { skipped: skippedLines, records } = loaded;
     const unfinished = [...journal.#open].map(([key, event]) => ({ key, event }));
     // Rewrite only when needed (this runs on the start-up path): a torn or damaged line must
     // not be appended to, and a file mostly made of superseded records is worth shrinking.
@@ -136,7 +158,10 @@ export class TurnJournal<E> {
       records > 2 * (journal.#open.size + journal.#finished.size) + 1024
     )
       journal.#compact();
-    else journal.#appended = records;
+    else {
+      journal.#appended = records;
+      if (text.length === 0) journal.#write(`${FORMAT_LINE}\n`);
+    }
     return { journal, unfinished, skippedLines };
   }
 
@@ -158,8 +183,8 @@ export class TurnJournal<E> {
    * `wire`: the event as the host received it, as JSON text that `revive` turns back into the
    * same event (e.g. the frame's line from the link). It is written as is instead of
    * serializing the event: a copy of text that exists anyway, where JSON.stringify of the event
-   * was the journal's largest cost per message. It must be one valid JSON value with no line
-   * break (the host's JSON.parse accepted it).
+   * was the journal's largest cost per message. It must be one valid JSON value without "\n"
+   * (the host's JSON.parse accepted it; a "\r" or other JSON whitespace around it is kept).
    */
   take(key: string, event: E, wire?: string): void {
     if (this.#failure !== null) throw this.#failure;
@@ -328,26 +353,35 @@ export class TurnJournal<E> {
         skipped++;
         continue;
       }
-      const r = rec as { a?: unknown; e?: unknown; w?: unknown; d?: unknown; f?: unknown };
+      const r = rec as { a?: unknown; e?: unknown; w?: unknown; d?: unknown; v?: unknown };
       records++;
       if (typeof r.a === "string" && r.e !== undefined) {
         if (!this.#finished.has(r.a)) this.#open.set(r.a, r.e as E);
       } else if (typeof r.a === "string" && r.w !== undefined) {
-        const event = this.#readWire(r.w);
-        if (event === null) {
-          records--;
-          skipped++;
-        } else if (!this.#finished.has(r.a)) this.#open.set(r.a, event);
+        // Revived below, only if the turn is still open at the end (most finish further on).
+        if (!this.#finished.has(r.a)) this.#open.set(r.a, new WireRecord(r.w) as E);
       } else if (typeof r.d === "string") {
         this.#open.delete(r.d);
         this.#remember(r.d);
-      } else if (Array.isArray(r.f)) {
-        for (const key of r.f as unknown[]) {
-          if (typeof key !== "string") continue;
-          this.#open.delete(key);
-          this.#remember(key);
-        }
+      } else if (typeof r.v === "number") {
+        records--;
+        if (r.v > FORMAT)
+          throw new JournalError(
+            this.#path,
+            null,
+            `the turn journal ${this.#path} was written by a later hermes-gateway (format ${r.v}; this one reads up to ${FORMAT}); run that version, or stop it cleanly and move the file away`,
+          );
       } else {
+        records--;
+        skipped++;
+      }
+    }
+    for (const [key, value] of this.#open) {
+      if (!(value instanceof WireRecord)) continue;
+      const event = this.#readWire(value.wire);
+      if (event !== null) this.#open.set(key, event);
+      else {
+        this.#open.delete(key);
         records--;
         skipped++;
       }
@@ -372,15 +406,15 @@ export class TurnJournal<E> {
     this.#taken = [];
     this.#takenWire = [];
     const tmp = `${this.#path}.tmp`;
-    const lines: string[] = [];
-    // The finished keys as one record: one JSON.stringify of an array is about twice as fast
-    // as a line per key, and compaction runs on the event loop.
-    if (this.#finished.size > 0) lines.push(JSON.stringify({ f: this.#finished.oldestFirst() }));
+    // Only records earlier gateways read too (after the format line, which they skip): a clean
+    // stop leaves a file a downgrade can use.
+    const lines: string[] = [FORMAT_LINE];
+    for (const key of this.#finished.oldestFirst()) lines.push(`{"d":${JSON.stringify(key)}}`);
     for (const [key, event] of this.#open) lines.push(JSON.stringify({ a: key, e: event }));
     try {
       const fd = openSync(tmp, "w", 0o600);
       try {
-        const bytes = Buffer.from(lines.length > 0 ? `${lines.join("\n")}\n` : "", "utf8");
+        const bytes = Buffer.from(`${lines.join("\n")}\n`, "utf8");
         let off = 0;
         while (off < bytes.length) off += writeSync(fd, bytes, off);
         fsyncSync(fd);
@@ -406,7 +440,7 @@ export class TurnJournal<E> {
  * we hold. Not "delete the first key" of a Set/Map: V8 leaves a hole per deleted entry and
  * finds the first live one by skipping them, which made each eviction O(size) (~14 µs at
  * 10 000 keys, BENCH.md); lru-cache avoided that but did recency bookkeeping that a journal
- * (whose keys finish once) never needs, at ~3× the cost per message (BENCH.md).
+ * (whose keys finish once) never needs, at ~3–4× the cost per lookup and insert (BENCH.md).
  */
 class FinishedKeys {
   readonly #keys = new Set<string>();

@@ -21,7 +21,6 @@ function cutRanges(length: number, cuts: number[]): [number, number][] {
 /** UTF-8 bytes of `text` (a fresh Buffer, as ws emits). */
 const utf8 = (text: string): Buffer => Buffer.from(text, "utf8");
 
-/** Push every piece; collect frames and malformed reports. */
 /**
  * `r` without its `lines`, once they are checked: one per frame, each the text that frame was
  * parsed from (no "\n").
@@ -33,6 +32,7 @@ function withoutLines(r: DecodedChunk): { frames: unknown[]; malformed: string[]
   return { frames: r.frames, malformed: r.malformed };
 }
 
+/** Push every piece; collect frames and malformed reports. */
 function pushAll(d: FrameDecoder, pieces: Iterable<Parameters<FrameDecoder["push"]>[0]>) {
   const frames: unknown[] = [];
   const malformed: string[] = [];
@@ -385,7 +385,16 @@ describe("FrameDecoder on bytes (WebSocket messages as ws delivers them)", () =>
     const wire = utf8(encodeFrame({ t: "😀" }) + encodeFrame({ n: 2 }));
     const arrayBuffer = new Uint8Array(wire).buffer; // a copy: exactly the frame bytes
     const plain = new Uint8Array(wire);
-    for (const input of [wire, arrayBuffer, plain, cutBytes(wire, [3, 7, 8, 20])])
+    const shared = new SharedArrayBuffer(wire.length);
+    new Uint8Array(shared).set(wire);
+    for (const input of [
+      wire,
+      arrayBuffer,
+      shared as unknown as ArrayBuffer,
+      new Uint8Array(shared),
+      plain,
+      cutBytes(wire, [3, 7, 8, 20]),
+    ])
       expect(withoutLines(new FrameDecoder().push(input))).toEqual({
         frames: [{ t: "😀" }, { n: 2 }],
         malformed: [],

@@ -36,9 +36,19 @@ export interface DecodedChunk {
 /** A Buffer over the same memory (no copy), for Buffer's native `indexOf` and `toString`. */
 function asBuffer(bytes: Uint8Array | ArrayBuffer): Buffer {
   if (Buffer.isBuffer(bytes)) return bytes;
-  if (bytes instanceof ArrayBuffer) return Buffer.from(bytes);
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (ArrayBuffer.isView(bytes))
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // An ArrayBuffer, or a SharedArrayBuffer (Buffer.from takes either).
+  return Buffer.from(bytes as ArrayBuffer);
 }
+
+/**
+ * Pieces of a partial line kept as they came before the newest ones are merged into one: each
+ * kept Buffer costs ~100 bytes of heap beside its bytes, so a peer sending one byte per message
+ * would otherwise hold ~100× the line cap in memory. Merging only the pieces since the last
+ * merge copies every byte at most once (linear).
+ */
+const MERGE_PIECES = 256;
 
 /** The text of `bytes[start, end)` decoded as UTF-8 (invalid sequences become U+FFFD). */
 function utf8Text(bytes: Buffer, start: number, end: number): string {
@@ -71,6 +81,8 @@ export class FrameDecoder {
    * decodes correctly. At most one of the two lists is non-empty.
    */
   #bytePieces: Buffer[] = [];
+  /** #bytePieces from this index on were never merged (see MERGE_PIECES). */
+  #unmerged = 0;
   #textPieces: string[] = [];
   /** Bytes in #bytePieces, or characters in #textPieces. */
   #pendingLength = 0;
@@ -112,6 +124,7 @@ export class FrameDecoder {
   /** Drop any partial line (a new connection starts clean). */
   reset(): void {
     this.#bytePieces = [];
+    this.#unmerged = 0;
     this.#textPieces = [];
     this.#pendingLength = 0;
   }
@@ -169,8 +182,23 @@ export class FrameDecoder {
       start = nl + 1;
     }
     if (start < chunk.length) {
-      this.#bytePieces.push(start === 0 ? chunk : chunk.subarray(start));
-      this.#pendingLength += chunk.length - start;
+      const tail = chunk.length - start;
+      // A short tail after complete lines is copied: a view would keep the whole message alive
+      // until this line ends.
+      this.#bytePieces.push(
+        start === 0
+          ? chunk
+          : tail * 8 < chunk.length
+            ? Buffer.from(chunk.subarray(start))
+            : chunk.subarray(start),
+      );
+      this.#pendingLength += tail;
+      if (this.#bytePieces.length - this.#unmerged >= MERGE_PIECES) {
+        const merged = Buffer.concat(this.#bytePieces.slice(this.#unmerged));
+        this.#bytePieces.length = this.#unmerged;
+        this.#bytePieces.push(merged);
+        this.#unmerged = this.#bytePieces.length;
+      }
     }
     this.#capPending(out, "bytes");
   }
