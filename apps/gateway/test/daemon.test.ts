@@ -266,6 +266,48 @@ describe("no message lost, none answered twice", () => {
     expect(journal).not.toContain('"a":');
   }, 180_000);
 
+  it("kill -9 while a live message's turn runs: the journal holds the frame's own text, and the restart answers the message once, through the platform it came on", async () => {
+    const c = await connector();
+    const home = tempHome();
+    const hanging = await slowAgent(() => 120_000);
+    // Two identities; the frame names no platform, so the link's first (telegram) is assumed.
+    const env = { GATEWAY_RELAY_PLATFORMS: "telegram,discord" };
+    const first = gateway(c.baseUrl, { ...env, GATEWAY_AGENT: hanging.url }, home);
+    await c.waitFor("handshake");
+    const text = "héllo 😀 \u2028 wire";
+    const frameEvent: WireMessageEvent = {
+      text,
+      message_id: "live-1",
+      // No platform: the wire allows it (the descriptor's is assumed); the type does not.
+      source: { chat_id: "C9", chat_type: "dm", user_id: "U1" } as WireMessageEvent["source"],
+    };
+    expect(c.pushInbound(frameEvent).delivered).toBe("live");
+    // The agent has the turn: the take was recorded at the end of the event-loop turn that took it.
+    await eventually(() => hanging.turns.length === 1, "the agent called");
+    const recorded = readFileSync(join(home, "gateway", "journal", `${GW}.jsonl`), "utf8");
+    const take = recorded.split("\n").find((l) => l.startsWith('{"a":'));
+    expect(take).toBeDefined();
+    const record = JSON.parse(take!) as {
+      a: string;
+      w?: { p: string; f: { event: WireMessageEvent } };
+    };
+    // The frame as the connector sent it (no platform in it), not a re-serialized event.
+    expect(record.a).toBe("telegram:C9:live-1");
+    expect(record.w?.p).toBe("telegram");
+    expect(record.w?.f.event).toEqual(frameEvent);
+    expect(take).not.toContain('"e":');
+    first.child.kill("SIGKILL");
+    await first.exited;
+
+    const fast = await slowAgent(() => 0);
+    const second = gateway(c.baseUrl, { ...env, GATEWAY_AGENT: fast.url }, home);
+    await whenOutbound(c, () => replyCounts(c).has(`re: ${text}`), "the reply after the restart");
+    expect(fast.turns).toEqual([text]);
+    expect(await second.stop("SIGTERM")).toBe(0);
+    const replies = c.outbound.filter((o) => o.action["content"] === `re: ${text}`);
+    expect(replies.map((o) => [o.platform, o.action["chat_id"]])).toEqual([["telegram", "C9"]]);
+  }, 60_000);
+
   it("a live message re-sent (same platform, chat and message id) is answered once, also after a restart", async () => {
     const c = await connector();
     const home = tempHome();

@@ -82,18 +82,23 @@ describe("dial and handshake", () => {
   it("reassembles frames split across messages and skips malformed lines without dying", async () => {
     const { connector, transport, logs } = await setup();
     const got: string[] = [];
-    transport.setInboundHandler((e) => {
+    const wires: (string | undefined)[] = [];
+    transport.setInboundHandler((e, meta) => {
       got.push(e.text);
+      wires.push(meta.wire);
     });
+    // Spaces and a key order of the connector's own: the handler gets the text exactly as sent.
+    const one = ` {"event": ${JSON.stringify(event("one"))}, "type":"inbound"}`;
+    const two = JSON.stringify({ type: "inbound", event: event("two") });
     connector.onConnection = (c) => {
       const wire =
         JSON.stringify({ type: "descriptor", descriptor: { platform: "discord" } }) +
         "\nthis is not json\n[1]\n" +
-        JSON.stringify({ type: "inbound", event: event("one") }) +
+        one +
         "\n" +
         JSON.stringify({ type: "future_frame", x: 1 }) +
         "\n" +
-        JSON.stringify({ type: "inbound", event: event("two") }) +
+        two +
         "\n";
       // Cut the stream at awkward places, including inside a multi-line message.
       for (const piece of [wire.slice(0, 7), wire.slice(7, 60), wire.slice(60, 61), wire.slice(61)])
@@ -102,10 +107,42 @@ describe("dial and handshake", () => {
     await transport.connect();
     await eventually(() => got.length === 2, "two inbound events");
     expect(got).toEqual(["one", "two"]);
+    expect(wires).toEqual([one, two]);
     expect(logs.filter((l) => l.startsWith("relay frame skipped")).length).toBeGreaterThanOrEqual(
       2,
     );
     expect(transport.state.connected).toBe(true);
+  });
+
+  it("decodes a big multibyte frame sent in 16 KiB messages, characters split across them", async () => {
+    const { connector, transport, logs } = await setup();
+    const got: string[] = [];
+    transport.setInboundHandler((e) => {
+      got.push(e.text);
+    });
+    // ~1.5 MiB of UTF-8: 2-, 3- and 4-byte characters, so blind 16 KiB cuts split many of them.
+    const big = "é✓😀 ".repeat(140_000);
+    const descriptor = JSON.stringify({ type: "descriptor", descriptor: { platform: "discord" } });
+    const bytes = Buffer.from(
+      `${descriptor}\n${JSON.stringify({ type: "inbound", event: event(big) })}\n`,
+    );
+    connector.onConnection = (c) => {
+      // Binary messages: a text message must hold whole characters (ws closes 1007 otherwise).
+      for (let i = 0; i < bytes.length; i += 16 * 1024)
+        c.ws.send(bytes.subarray(i, i + 16 * 1024), { binary: true });
+      // Then the same event as text messages, each cut at a character boundary.
+      const text = `${JSON.stringify({ type: "inbound", event: event(`${big}!`) })}\n`;
+      for (let i = 0, end = 0; i < text.length; i = end) {
+        end = Math.min(text.length, i + 16 * 1024);
+        if (/[\uD800-\uDBFF]/.test(text[end - 1]!)) end++; // keep a surrogate pair together
+        c.send(text.slice(i, end));
+      }
+    };
+    await transport.connect();
+    await eventually(() => got.length === 2, "two big inbound events", { timeoutMs: 30_000 });
+    expect(got[0] === big, "first event text intact").toBe(true);
+    expect(got[1] === `${big}!`, "second event text intact").toBe(true);
+    expect(logs.filter((l) => l.startsWith("relay frame skipped"))).toEqual([]);
   });
 
   it("fails a dial without a descriptor within the handshake timeout, and retries", async () => {

@@ -4,6 +4,7 @@
 import {
   buildCommandManifest,
   buildSessionKey,
+  eventFromWire,
   isUpstreamRelayEvent,
   RelayAdapter,
   RelayMediaClient,
@@ -103,6 +104,20 @@ export function dedupeKey(event: RelayMessageEvent): string | null {
   const id = event.messageId;
   if (id === null || id === "") return null;
   return `${event.source.platform}:${event.source.chat_id}:${id}`;
+}
+
+/**
+ * The event of a journal take record written from the frame's text (`{"p":PLATFORM,"f":FRAME}`):
+ * converted again exactly as the adapter converted it, `p` being the platform the converted
+ * event had (the frame's own, or the descriptor's when the frame named none). Null when the
+ * record is not such a frame.
+ */
+export function eventFromJournal(wire: unknown): RelayMessageEvent | null {
+  if (typeof wire !== "object" || wire === null) return null;
+  const { p, f } = wire as { p?: unknown; f?: unknown };
+  if (typeof p !== "string" || typeof f !== "object" || f === null) return null;
+  const converted = eventFromWire((f as { event?: unknown }).event, { platform: p });
+  return converted.ok ? converted.event : null;
 }
 
 /**
@@ -253,11 +268,14 @@ export class GatewayRuntime {
    */
   #chatReady(e: RelayMessageEvent, signal: AbortSignal): Promise<void> | undefined {
     const transport = this.#transport;
+    // A turn recovered from the journal (or one queued while the route table moved on) still
+    // leaves through the identity its chat arrived on, with the chat's scope and profile.
     this.#adapter.rememberChat(e.source);
     const platform = this.#adapter.platformForChat(e.source.chat_id);
     if (platform === undefined || transport.descriptorFor(platform) !== undefined) return undefined;
     if (transport.state.authRevoked || signal.aborted) return undefined;
-    return waitForLink(transport, signal);
+    // Remembered again after the wait: a long outage may have pushed the chat out of the table.
+    return waitForLink(transport, signal).then(() => this.#adapter.rememberChat(e.source));
   }
 
   /** The turn's chat: capabilities from the descriptor, ops through the adapter. */
@@ -265,9 +283,8 @@ export class GatewayRuntime {
     const adapter = this.#adapter;
     const transport = this.#transport;
     const src = e.source;
-    // A turn recovered from the journal (or one queued while the route table moved on) still
-    // leaves through the identity its chat arrived on, with the chat's scope and profile.
-    adapter.rememberChat(src);
+    // The chat's route (platform, scope, profile) was remembered by #chatReady, which runs just
+    // before this in every turn (runTurnBody).
     const threadMeta =
       src.thread_id !== null && src.thread_id !== src.chat_id ? { thread_id: src.thread_id } : null;
     const withChat = (fields: Record<string, unknown>): Record<string, unknown> => ({
@@ -407,7 +424,7 @@ export class GatewayRuntime {
   async #start(): Promise<void> {
     const c = this.#opts.config;
     this.#adapter.setMessageHandler((event, meta) =>
-      this.#onMessage(event, meta.bufferId !== undefined),
+      this.#onMessage(event, meta.bufferId !== undefined, meta.wire),
     );
     this.#adapter.setInterruptHandler((sessionKey) => {
       const hit = this.#scheduler.interrupt(sessionKey);
@@ -443,7 +460,9 @@ export class GatewayRuntime {
     let recovered: OpenedJournal<RelayMessageEvent>["unfinished"] = [];
     if (this.#opts.journal === true) {
       // Throws JournalError (the caller exits 2) when HERMES_HOME cannot hold it.
-      const opened = TurnJournal.open<RelayMessageEvent>(journalPath(c.home, c.relayId.value));
+      const opened = TurnJournal.open<RelayMessageEvent>(journalPath(c.home, c.relayId.value), {
+        revive: eventFromJournal,
+      });
       this.#journal = opened.journal;
       recovered = opened.unfinished;
       if (opened.skippedLines > 0)
@@ -521,7 +540,7 @@ export class GatewayRuntime {
    * with the journal on, a buffered item's promise resolves after the record is on disk.
    * Throwing leaves a buffered item unacked: the connector replays it on the next link.
    */
-  #onMessage(event: RelayMessageEvent, buffered: boolean): void | Promise<void> {
+  #onMessage(event: RelayMessageEvent, buffered: boolean, wire?: string): void | Promise<void> {
     const key = dedupeKey(event);
     const journal = this.#journal;
     if (key !== null && journal !== null && journal.state(key) !== null) {
@@ -589,7 +608,12 @@ export class GatewayRuntime {
       return;
     }
     const turnKey = key ?? `~${randomUUID()}`;
-    journal?.take(turnKey, event);
+    // The frame's own text is recorded (see eventFromJournal), not a serialization of the event.
+    journal?.take(
+      turnKey,
+      event,
+      wire === undefined ? undefined : `{"p":${JSON.stringify(event.source.platform)},"f":${wire}}`,
+    );
     this.#runTurn(turnKey, event, started, sessionKey);
     if (buffered && journal !== null) return journal.durable();
   }

@@ -15,6 +15,12 @@ function tempPath(): string {
   return journalPath(d, "gw/1");
 }
 const ev = (text: string) => ({ text, source: { chat_id: "C" } });
+/** The journal's records: the file without its format line (the first line of a new file). */
+function recordsOf(path: string): string {
+  const text = readFileSync(path, "utf8");
+  expect(text.startsWith('{"v":2}\n')).toBe(true);
+  return text.slice('{"v":2}\n'.length);
+}
 /** The end of this event-loop turn, when the journal writes what it recorded in it. */
 const written = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -32,7 +38,7 @@ describe("TurnJournal", () => {
     expect(j.state("k2")).toBe("finished");
     expect(j.state("nope")).toBeNull();
     // Nothing is written before the end of the event-loop turn (one write(2) per batch)…
-    expect(readFileSync(path, "utf8")).toBe("");
+    expect(recordsOf(path)).toBe("");
     await written();
     // …then it is. No close(): as after kill -9, only what was written counts.
     const again = TurnJournal.open<ReturnType<typeof ev>>(path);
@@ -54,7 +60,7 @@ describe("TurnJournal", () => {
     j.finish("k1");
     j.take("k3", ev("three"));
     await written();
-    const records = readFileSync(path, "utf8")
+    const records = recordsOf(path)
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l) as { a?: string; d?: string });
@@ -73,7 +79,7 @@ describe("TurnJournal", () => {
     j.take("k1", ev("one"));
     const synced = j.durable();
     // Read in the same event-loop turn, before the batch's own flush: durable() wrote it.
-    expect(readFileSync(path, "utf8")).toBe(`${JSON.stringify({ a: "k1", e: ev("one") })}\n`);
+    expect(recordsOf(path)).toBe(`${JSON.stringify({ a: "k1", e: ev("one") })}\n`);
     await synced;
   });
 
@@ -114,6 +120,117 @@ describe("TurnJournal", () => {
     expect(reopened.unfinished).toEqual([{ key: "keep", event: { n: -1 } }]);
     expect(reopened.journal.state("k4999")).toBe("finished");
     expect(reopened.journal.state("k4950")).toBe("finished");
+  });
+
+  it("remembers exactly the newest maxFinished finished keys, oldest forgotten first, across a compaction and a reopen", () => {
+    const path = tempPath();
+    const { journal } = TurnJournal.open<{ n: number }>(path, {
+      maxFinished: 3,
+      compactAfterRecords: 16,
+    });
+    for (let i = 0; i < 10; i++) {
+      journal.take(`k${i}`, { n: i });
+      journal.finish(`k${i}`);
+    }
+    journal.finish("k8"); // finishing a remembered key again keeps its place
+    expect(["k6", "k7", "k8", "k9"].map((k) => journal.state(k))).toEqual([
+      null,
+      "finished",
+      "finished",
+      "finished",
+    ]);
+    journal.close(); // compacts: the format line, then the finished keys oldest first
+    expect(readFileSync(path, "utf8")).toBe('{"v":2}\n{"d":"k7"}\n{"d":"k8"}\n{"d":"k9"}\n');
+    const reopened = TurnJournal.open<{ n: number }>(path, { maxFinished: 3 });
+    expect(reopened.skippedLines).toBe(0);
+    expect(reopened.unfinished).toEqual([]);
+    expect(["k6", "k7", "k8", "k9"].map((k) => reopened.journal.state(k))).toEqual([
+      null,
+      "finished",
+      "finished",
+      "finished",
+    ]);
+    reopened.journal.close();
+  });
+
+  it("a take with its wire text records that text as is, and `revive` rebuilds the event from it on the next open", async () => {
+    const path = tempPath();
+    const revive = (w: unknown) => {
+      const f = w as { text?: unknown };
+      return typeof f.text === "string" ? { n: f.text.length } : null;
+    };
+    const { journal } = TurnJournal.open<{ n: number }>(path, { revive });
+    const wire = '{"text":"h\u00e9llo \\"there\\"","extra":[1,2,{"deep":null}]}';
+    journal.take("k1", { n: 99 }, wire);
+    journal.take("k2", { n: 2 }); // no wire: the event itself is serialized
+    await written();
+    const lines = recordsOf(path).trim().split("\n");
+    expect(lines[0]).toBe(`{"a":"k1","w":${wire}}`);
+    expect(JSON.parse(lines[1]!)).toEqual({ a: "k2", e: { n: 2 } });
+    // Opened again as after kill -9 (a clean close would compact the turns into their events).
+    const reopened = TurnJournal.open<{ n: number }>(path, { revive });
+    // Rebuilt from the text (not the event given to take(), which the file never held).
+    expect(reopened.unfinished).toEqual([
+      { key: "k1", event: { n: 'h\u00e9llo "there"'.length } },
+      { key: "k2", event: { n: 2 } },
+    ]);
+    reopened.journal.close();
+    journal.close();
+  });
+
+  it("a wire record that `revive` refuses (or that no `revive` reads) is skipped and counted, never fatal", () => {
+    const path = tempPath();
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, '{"a":"k1","w":{"bad":true}}\n{"a":"k2","w":{"text":"ok"}}\n');
+    const revive = (w: unknown) => {
+      const f = w as { text?: unknown; bad?: unknown };
+      if (f.bad === true) throw new Error("unreadable");
+      return typeof f.text === "string" ? { n: 1 } : null;
+    };
+    const opened = TurnJournal.open<{ n: number }>(path, { revive });
+    expect(opened.skippedLines).toBe(1);
+    expect(opened.unfinished).toEqual([{ key: "k2", event: { n: 1 } }]);
+    opened.journal.close();
+    writeFileSync(path, '{"a":"k2","w":{"text":"ok"}}\n{"a":"k3","e":{"n":3}}\n');
+    const without = TurnJournal.open<{ n: number }>(path);
+    expect(without.skippedLines).toBe(1);
+    expect(without.unfinished).toEqual([{ key: "k3", event: { n: 3 } }]);
+    without.journal.close();
+  });
+
+  it("a new file starts with its format line; a file of an earlier format (no such line) is read; a later format is refused, not rewritten", () => {
+    const path = tempPath();
+    const fresh = TurnJournal.open<{ n: number }>(path);
+    fresh.journal.close();
+    expect(readFileSync(path, "utf8").split("\n")[0]).toBe('{"v":2}');
+
+    const earlier = tempPath();
+    mkdirSync(dirname(earlier), { recursive: true });
+    writeFileSync(earlier, '{"a":"k1","e":{"n":1}}\n{"a":"k2","e":{"n":2}}\n{"d":"k1"}\n');
+    const opened = TurnJournal.open<{ n: number }>(earlier);
+    expect(opened.skippedLines).toBe(0);
+    expect(opened.unfinished).toEqual([{ key: "k2", event: { n: 2 } }]);
+    expect(opened.journal.state("k1")).toBe("finished");
+    opened.journal.close();
+
+    const later = tempPath();
+    mkdirSync(dirname(later), { recursive: true });
+    const written = '{"v":3}\n{"a":"k1","x":"a record kind this version does not know"}\n';
+    writeFileSync(later, written);
+    expect(() => TurnJournal.open(later)).toThrow(/written by a later hermes-gateway \(format 3/);
+    expect(readFileSync(later, "utf8")).toBe(written);
+  });
+
+  it("a clean stop leaves only records an earlier gateway reads (format line, d, a+e): take records from wire text are rewritten with their events", () => {
+    const path = tempPath();
+    const revive = (w: unknown) => ({ n: (w as { n: number }).n });
+    const { journal } = TurnJournal.open<{ n: number }>(path, { revive });
+    journal.take("k1", { n: 1 }, '{"n":1}');
+    journal.take("k2", { n: 2 }, '{"n":2}');
+    journal.finish("k1");
+    journal.close();
+    const lines = readFileSync(path, "utf8").trim().split("\n");
+    expect(lines).toEqual(['{"v":2}', '{"d":"k1"}', '{"a":"k2","e":{"n":2}}']);
   });
 
   it("durable() resolves after an fdatasync covering every record taken before the call, also across a compaction", async () => {

@@ -4,7 +4,13 @@
 //
 // One append-only NDJSON file per gateway id under `$HERMES_HOME/gateway/journal/`:
 //   {"a":KEY,"e":EVENT}   a turn was taken (authorized, queued); EVENT is the host event
+//   {"a":KEY,"w":WIRE}    the same, with the event as the host received it (JSON text the host
+//                         gave take(), written as is; `revive` turns it back into the event)
 //   {"d":KEY}             that turn finished (answered, failed for good, or a duplicate)
+//   {"v":2}               the format (first line of a file this version created or compacted);
+//                         a file of a later format is refused, never rewritten
+// A clean stop compacts the file into `v`, `d` and `e` records only, which earlier gateways
+// (format 1: `a`/`e` and `d`) read too; `w` records exist only between compactions.
 // Records of one event-loop turn are written together with one `write(2)` at its end (so a
 // busy gateway makes one system call per batch, not two per message); from then on they
 // survive the process dying (the page cache keeps them). `durable()` writes at once and adds
@@ -24,13 +30,17 @@ import {
   writeSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
-import { LRUCache } from "lru-cache";
 
-export interface TurnJournalOptions {
+export interface TurnJournalOptions<E = unknown> {
   /** Finished keys remembered for deduplication (oldest forgotten first). Default 10 000. */
   readonly maxFinished?: number;
   /** Compact when this many records were appended since the last compaction. Default 4 × maxFinished. */
   readonly compactAfterRecords?: number;
+  /**
+   * The event of a take record written with its wire text (see take()); null when it cannot be
+   * read (the record is skipped and counted). Without it such records are skipped.
+   */
+  readonly revive?: (wire: unknown) => E | null;
 }
 
 export interface OpenedJournal<E> {
@@ -43,11 +53,23 @@ export interface OpenedJournal<E> {
 
 export class JournalError extends Error {
   readonly code = "GATEWAY_JOURNAL_UNAVAILABLE";
-  constructor(path: string, cause: unknown) {
+  constructor(path: string, cause: unknown, message?: string) {
     const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? "error";
-    super(`the turn journal ${path} cannot be used (${code}); check that HERMES_HOME is writable`);
+    super(
+      message ??
+        `the turn journal ${path} cannot be used (${code}); check that HERMES_HOME is writable`,
+    );
     this.name = "JournalError";
   }
+}
+
+/** The journal format this version writes (and the latest it reads). */
+const FORMAT = 2;
+const FORMAT_LINE = `{"v":${FORMAT}}`;
+
+/** A take record read as wire text, revived once the whole file is read (see #load). */
+class WireRecord {
+  constructor(readonly wire: unknown) {}
 }
 
 /** The journal file of one gateway id under a HERMES_HOME. */
@@ -67,12 +89,8 @@ export class TurnJournal<E> {
   #fd: number;
   /** Taken and not finished, in the order they were taken. */
   readonly #open = new Map<string, E>();
-  /**
-   * Finished keys, the newest `maxFinished`. Not a Set with "delete the first key": V8 leaves a
-   * hole per deleted entry and finds the first live one by skipping them, so that eviction cost
-   * O(size) per message (~14 µs at 10 000 keys, BENCH.md).
-   */
-  readonly #finished: LRUCache<string, true>;
+  /** Finished keys, the newest `maxFinished` (first finished, first forgotten). */
+  readonly #finished: FinishedKeys;
   #appended = 0;
   #syncing: Promise<void> | null = null;
   /** Records appended in this run, and how many of them are known to be on disk. */
@@ -90,20 +108,24 @@ export class TurnJournal<E> {
   readonly #flushLater = (): void => this.#flush();
   /** Keys taken since the last flush whose `a` record is not serialized yet (see take()). */
   #taken: string[] = [];
+  /** The wire text given with each of #taken (undefined: serialize the event). */
+  #takenWire: (string | undefined)[] = [];
+  readonly #revive: ((wire: unknown) => E | null) | undefined;
   /** A write that failed in the background; the next take() or durable() reports it. */
   #failure: JournalError | null = null;
   #closed = false;
 
-  private constructor(path: string, fd: number, opts: TurnJournalOptions) {
+  private constructor(path: string, fd: number, opts: TurnJournalOptions<E>) {
     this.#path = path;
     this.#fd = fd;
     this.#maxFinished = Math.max(1, opts.maxFinished ?? 10_000);
     this.#compactAfter = Math.max(16, opts.compactAfterRecords ?? this.#maxFinished * 4);
-    this.#finished = new LRUCache<string, true>({ max: this.#maxFinished });
+    this.#finished = new FinishedKeys(this.#maxFinished);
+    this.#revive = opts.revive;
   }
 
   /** Open (creating) the journal at `path` and read what a previous run left. */
-  static open<E>(path: string, opts: TurnJournalOptions = {}): OpenedJournal<E> {
+  static open<E>(path: string, opts: TurnJournalOptions<E> = {}): OpenedJournal<E> {
     let text = "";
     try {
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -118,7 +140,14 @@ export class TurnJournal<E> {
       throw new JournalError(path, e);
     }
     const journal = new TurnJournal<E>(path, fd, opts);
-    const { skipped: skippedLines, records } = journal.#load(text);
+    let loaded: { skipped: number; records: number };
+    try {
+      loaded = journal.#load(text);
+    } catch (e) {
+      closeSync(fd);
+      throw e;
+    }
+    const { skipped: skippedLines, records } = loaded;
     const unfinished = [...journal.#open].map(([key, event]) => ({ key, event }));
     // Rewrite only when needed (this runs on the start-up path): a torn or damaged line must
     // not be appended to, and a file mostly made of superseded records is worth shrinking.
@@ -129,7 +158,10 @@ export class TurnJournal<E> {
       records > 2 * (journal.#open.size + journal.#finished.size) + 1024
     )
       journal.#compact();
-    else journal.#appended = records;
+    else {
+      journal.#appended = records;
+      if (text.length === 0) journal.#write(`${FORMAT_LINE}\n`);
+    }
     return { journal, unfinished, skippedLines };
   }
 
@@ -147,11 +179,18 @@ export class TurnJournal<E> {
    * Record a taken turn. It is written with the batch at the end of this event-loop turn (from
    * then on it survives the process dying), serialized only then: the turn's reply can leave
    * first, and a turn finished by then costs no copy of its event.
+   *
+   * `wire`: the event as the host received it, as JSON text that `revive` turns back into the
+   * same event (e.g. the frame's line from the link). It is written as is instead of
+   * serializing the event: a copy of text that exists anyway, where JSON.stringify of the event
+   * was the journal's largest cost per message. It must be one valid JSON value without "\n"
+   * (the host's JSON.parse accepted it; a "\r" or other JSON whitespace around it is kept).
    */
-  take(key: string, event: E): void {
+  take(key: string, event: E, wire?: string): void {
     if (this.#failure !== null) throw this.#failure;
     this.#open.set(key, event);
     this.#taken.push(key);
+    this.#takenWire.push(wire);
     this.#scheduleFlush();
   }
 
@@ -161,7 +200,7 @@ export class TurnJournal<E> {
     this.#remember(key);
     // Take records still waiting are not serialized first: only a key's own `a` must precede its
     // `d`, and a waiting take of this key is skipped (it finished). The rest stay off this path.
-    this.#append(JSON.stringify({ d: key }));
+    this.#append(`{"d":${JSON.stringify(key)}}`);
     if (this.#appended >= this.#compactAfter) this.#compact();
   }
 
@@ -173,10 +212,19 @@ export class TurnJournal<E> {
     if (this.#taken.length === 0) return;
     // Swapped out first: an append that fills the batch flushes, which comes back here.
     const keys = this.#taken;
+    const wires = this.#takenWire;
     this.#taken = [];
-    for (const key of keys) {
+    this.#takenWire = [];
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
       const event = this.#open.get(key);
-      if (event !== undefined) this.#append(JSON.stringify({ a: key, e: event }));
+      if (event === undefined) continue;
+      const wire = wires[i];
+      this.#append(
+        wire === undefined
+          ? JSON.stringify({ a: key, e: event })
+          : `{"a":${JSON.stringify(key)},"w":${wire}}`,
+      );
     }
   }
 
@@ -229,7 +277,7 @@ export class TurnJournal<E> {
   }
 
   #remember(key: string): void {
-    this.#finished.set(key, true);
+    this.#finished.add(key);
   }
 
   #append(line: string): void {
@@ -305,19 +353,49 @@ export class TurnJournal<E> {
         skipped++;
         continue;
       }
-      const r = rec as { a?: unknown; e?: unknown; d?: unknown };
+      const r = rec as { a?: unknown; e?: unknown; w?: unknown; d?: unknown; v?: unknown };
       records++;
       if (typeof r.a === "string" && r.e !== undefined) {
         if (!this.#finished.has(r.a)) this.#open.set(r.a, r.e as E);
+      } else if (typeof r.a === "string" && r.w !== undefined) {
+        // Revived below, only if the turn is still open at the end (most finish further on).
+        if (!this.#finished.has(r.a)) this.#open.set(r.a, new WireRecord(r.w) as E);
       } else if (typeof r.d === "string") {
         this.#open.delete(r.d);
         this.#remember(r.d);
+      } else if (typeof r.v === "number") {
+        records--;
+        if (r.v > FORMAT)
+          throw new JournalError(
+            this.#path,
+            null,
+            `the turn journal ${this.#path} was written by a later hermes-gateway (format ${r.v}; this one reads up to ${FORMAT}); run that version, or stop it cleanly and move the file away`,
+          );
       } else {
         records--;
         skipped++;
       }
     }
+    for (const [key, value] of this.#open) {
+      if (!(value instanceof WireRecord)) continue;
+      const event = this.#readWire(value.wire);
+      if (event !== null) this.#open.set(key, event);
+      else {
+        this.#open.delete(key);
+        records--;
+        skipped++;
+      }
+    }
     return { skipped, records };
+  }
+
+  #readWire(wire: unknown): E | null {
+    if (this.#revive === undefined) return null;
+    try {
+      return this.#revive(wire);
+    } catch {
+      return null;
+    }
   }
 
   /** Rewrite the file as the open turns plus the remembered finished keys (atomic rename). */
@@ -326,14 +404,17 @@ export class TurnJournal<E> {
     // The rewrite holds the whole state: records still waiting in the batch are in it.
     this.#batchLength = 0;
     this.#taken = [];
+    this.#takenWire = [];
     const tmp = `${this.#path}.tmp`;
-    const lines: string[] = [];
-    for (const key of this.#finished.rkeys()) lines.push(JSON.stringify({ d: key }));
+    // Only records earlier gateways read too (after the format line, which they skip): a clean
+    // stop leaves a file a downgrade can use.
+    const lines: string[] = [FORMAT_LINE];
+    for (const key of this.#finished.oldestFirst()) lines.push(`{"d":${JSON.stringify(key)}}`);
     for (const [key, event] of this.#open) lines.push(JSON.stringify({ a: key, e: event }));
     try {
       const fd = openSync(tmp, "w", 0o600);
       try {
-        const bytes = Buffer.from(lines.length > 0 ? `${lines.join("\n")}\n` : "", "utf8");
+        const bytes = Buffer.from(`${lines.join("\n")}\n`, "utf8");
         let off = 0;
         while (off < bytes.length) off += writeSync(fd, bytes, off);
         fsyncSync(fd);
@@ -350,6 +431,53 @@ export class TurnJournal<E> {
     } catch (e) {
       throw new JournalError(this.#path, e);
     }
+  }
+}
+
+/**
+ * The newest `max` finished keys, forgotten in the order they were added: a Set for lookups
+ * plus a ring of the keys in insertion order, so forgetting the oldest is one `delete` of a key
+ * we hold. Not "delete the first key" of a Set/Map: V8 leaves a hole per deleted entry and
+ * finds the first live one by skipping them, which made each eviction O(size) (~14 µs at
+ * 10 000 keys, BENCH.md); lru-cache avoided that but did recency bookkeeping that a journal
+ * (whose keys finish once) never needs, at ~3–4× the cost per lookup and insert (BENCH.md).
+ */
+class FinishedKeys {
+  readonly #keys = new Set<string>();
+  readonly #ring: (string | undefined)[];
+  #next = 0;
+
+  constructor(max: number) {
+    this.#ring = new Array<string | undefined>(max).fill(undefined);
+  }
+
+  get size(): number {
+    return this.#keys.size;
+  }
+
+  has(key: string): boolean {
+    return this.#keys.has(key);
+  }
+
+  /** Remember `key` (a key already remembered keeps its place). */
+  add(key: string): void {
+    if (this.#keys.has(key)) return;
+    const oldest = this.#ring[this.#next];
+    if (oldest !== undefined) this.#keys.delete(oldest);
+    this.#ring[this.#next] = key;
+    this.#next = this.#next + 1 === this.#ring.length ? 0 : this.#next + 1;
+    this.#keys.add(key);
+  }
+
+  /** The remembered keys, oldest first. */
+  oldestFirst(): string[] {
+    const keys: string[] = [];
+    const n = this.#ring.length;
+    for (let i = 0; i < n; i++) {
+      const key = this.#ring[(this.#next + i) % n];
+      if (key !== undefined) keys.push(key);
+    }
+    return keys;
   }
 }
 

@@ -554,7 +554,7 @@ export class ReferenceConnector extends EventEmitter {
     this.#conns.add(conn);
     this.emit("connection", gatewayId);
     ws.on("message", (data) => {
-      const { frames, malformed } = decoder.push(data.toString());
+      const { frames, malformed } = decoder.push(data);
       for (const m of malformed)
         this.#opts.logger?.warn?.(`reference connector: frame skipped (${m})`);
       for (const f of frames) void this.#onFrame(conn, f);

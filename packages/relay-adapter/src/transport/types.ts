@@ -19,6 +19,14 @@ export interface RelayIdentity {
 /** Delivery metadata of an inbound item. `bufferId` is set only for replayed buffered items. */
 export interface InboundMeta {
   bufferId?: string;
+  /**
+   * The frame as it arrived: its JSON text, one line without the "\n" (set by the WebSocket
+   * transport; absent for an item delivered another way). A host that records items durably can
+   * store this text instead of serializing the event, and rebuild the event with
+   * `eventFromWire(JSON.parse(wire).event, { platform })`, `platform` being the converted
+   * event's `source.platform`.
+   */
+  wire?: string;
 }
 
 /** Handlers return when they have TAKEN the item; only then is `inbound_ack` sent (buffered only). */

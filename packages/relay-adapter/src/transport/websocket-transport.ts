@@ -28,6 +28,7 @@ import { Inbox } from "./inbox.js";
 import { RedialHold } from "./redial-hold.js";
 import type {
   InboundHandler,
+  InboundMeta,
   InterruptHandler,
   PassthroughHandler,
   RelayIdentity,
@@ -457,14 +458,11 @@ export class WebSocketRelayTransport implements RelayTransport {
       }
     });
     ws.on("message", (data) => {
-      const text = Buffer.isBuffer(data)
-        ? data.toString("utf8")
-        : Array.isArray(data)
-          ? Buffer.concat(data).toString("utf8")
-          : Buffer.from(data as ArrayBuffer).toString("utf8");
-      const { frames, malformed } = link.decoder.push(text);
+      // The bytes as ws gives them: the decoder decodes UTF-8 once per whole line, not per message.
+      const { frames, lines, malformed } = link.decoder.push(data);
       for (const m of malformed) this.#log("warn", `relay frame skipped: ${m}`);
-      for (const f of frames) this.#dispatch(link, f, handshakeTimer);
+      for (let i = 0; i < frames.length; i++)
+        this.#dispatch(link, frames[i]!, lines[i]!, handshakeTimer);
     });
     ws.on("pong", () => {
       link.lastPong = Date.now();
@@ -625,7 +623,12 @@ export class WebSocketRelayTransport implements RelayTransport {
   }
 
   // ── reading ─────────────────────────────────────────────────────────
-  #dispatch(link: Link, raw: Record<string, unknown>, handshakeTimer: NodeJS.Timeout): void {
+  #dispatch(
+    link: Link,
+    raw: Record<string, unknown>,
+    line: string,
+    handshakeTimer: NodeJS.Timeout,
+  ): void {
     const parsed = parseConnectorFrame(raw);
     if (!parsed.ok) {
       this.#log(
@@ -666,7 +669,9 @@ export class WebSocketRelayTransport implements RelayTransport {
       }
       case "inbound": {
         const { event } = frame;
-        const meta = frame.bufferId !== undefined ? { bufferId: frame.bufferId } : {};
+        // The frame's text goes with it (InboundMeta.wire): a host journaling the item keeps it.
+        const meta: InboundMeta =
+          frame.bufferId !== undefined ? { bufferId: frame.bufferId, wire: line } : { wire: line };
         this.#enqueue(link, meta.bufferId, () => this.#onInbound?.(event, meta));
         return;
       }
