@@ -521,7 +521,7 @@ export class PhotonChannel {
     const lines = this.#lines;
     if (!lines) throw new PhotonChannelStateError("The Photon channel is not running.");
     // On a worker thread: decoding the watch's copy of each message on this thread held the
-    // SDK's copy back by ≈ 0.4–1 ms (see watch-worker.ts, BENCH.md).
+    // SDK's copy back by 0.15–0.6 ms (see watch-worker.ts, BENCH.md).
     return createWatchWorkerClient({
       address: line.address,
       token: () => lines.token(line.id),

@@ -1,6 +1,6 @@
 // The watch's gRPC client on a worker thread. Every inbound message reaches this process twice:
 // on the SDK's stream and on the watch's. Decoding the watch's copy (TLS, HTTP/2, protobuf, the
-// client's stream layers) on the main thread came first and held the SDK's copy back by ≈ 0.4 ms
+// client's stream layers) on the main thread came first and held the SDK's copy back by 0.15–0.6 ms
 // per message (BENCH.md). On a worker it costs the main thread one small structured-clone message.
 // The worker runs the same `@photon-ai/advanced-imessage` client the watch used in-process; only
 // the fields the watch reads cross the thread boundary. The token stays with the main thread's
