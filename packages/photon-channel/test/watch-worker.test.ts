@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Worker } from "node:worker_threads";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RawEvent, RawImessageClient } from "../src/channel/event-watch.js";
 import { createWatchWorkerClient } from "../src/channel/watch-worker.js";
@@ -131,5 +132,28 @@ describe("the watch's client on a worker thread", () => {
       (e) => e.type === "catchup.complete",
     );
     expect(replay[0]?.message?.guid).toBe(pushed.messageGuid);
+  });
+  it("a worker that dies ends its streams with an error, and the next stream starts a new worker", async () => {
+    const workers: Worker[] = [];
+    let onBeat: () => void = () => undefined;
+    client = createWatchWorkerClient({
+      address: fake.imessageAddress,
+      token: async () => token,
+      onHeartbeat: () => onBeat(),
+      onWorkerStarted: (worker) => workers.push(worker),
+    });
+    const first = client.messages.subscribeEvents();
+    await fake.waitForStreams(1, 30_000);
+    await workers[0]?.terminate();
+    const error = await readUntil(first, () => true).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    // Heartbeats now come only from the new worker's stream: it is open at the fake.
+    const beat = new Promise<void>((resolve) => (onBeat = resolve));
+    const second = client.messages.subscribeEvents();
+    expect(workers).toHaveLength(2);
+    await beat;
+    const pushed = fake.push({ type: "text", from: "+15550001111", text: "after the crash" });
+    const [event] = await readUntil(second, () => true);
+    expect(event?.message?.guid).toBe(pushed.messageGuid);
   });
 });

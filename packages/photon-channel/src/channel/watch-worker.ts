@@ -15,6 +15,8 @@ export interface WatchWorkerClientOptions {
   /** The line's current token; asked for by the worker before each call. */
   token: () => Promise<string>;
   onHeartbeat: () => void;
+  /** Tests: each worker thread as it starts. */
+  onWorkerStarted?: (worker: Worker) => void;
 }
 
 /** How long a closing worker may take to close its client before it is terminated. */
@@ -177,65 +179,93 @@ type FromWorker =
   | { op: "heartbeat" }
   | { op: "token"; id: number };
 
+/** One worker thread and the streams it serves. */
+interface WorkerThread {
+  readonly worker: Worker;
+  readonly streams: Map<number, WorkerEventStream>;
+  exited: boolean;
+  readonly exit: Promise<void>;
+}
+
 /**
  * A `RawImessageClient` whose gRPC client runs on its own worker thread. `close()` closes the
- * client there and ends the worker; a worker that dies ends every open stream with an error
- * (the watch then resubscribes with a new client, as after any failure).
+ * client there and ends the worker. A worker that dies (a crash, out of memory) ends its open
+ * streams with an error, and the next stream the watch opens starts a new worker: the watch
+ * reconnects as after any failure.
  */
 export function createWatchWorkerClient(options: WatchWorkerClientOptions): RawImessageClient {
-  const worker = new Worker(WORKER_SOURCE, {
-    eval: true,
-    workerData: { grpcModule: grpcModuleUrl(), address: options.address },
-  });
-  const streams = new Map<number, WorkerEventStream>();
   let nextId = 0;
-  let exited = false;
-  const exit = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
-  const failAll = (name: string): void => {
-    for (const stream of streams.values()) stream.end(new WatchWorkerError(name));
-    streams.clear();
+  let closed = false;
+  let current: WorkerThread | null = null;
+
+  const startWorker = (): WorkerThread => {
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { grpcModule: grpcModuleUrl(), address: options.address },
+    });
+    const thread: WorkerThread = {
+      worker,
+      streams: new Map(),
+      exited: false,
+      exit: new Promise<void>((resolve) => worker.once("exit", () => resolve())),
+    };
+    const failAll = (name: string): void => {
+      for (const stream of thread.streams.values()) stream.end(new WatchWorkerError(name));
+      thread.streams.clear();
+    };
+    worker.on("message", (m: FromWorker) => {
+      if (m.op === "event") thread.streams.get(m.id)?.push(m.event);
+      else if (m.op === "end") {
+        thread.streams.get(m.id)?.end(m.error ? new WatchWorkerError(m.error.name) : undefined);
+        thread.streams.delete(m.id);
+      } else if (m.op === "heartbeat") options.onHeartbeat();
+      else if (m.op === "token")
+        options.token().then(
+          (token) => worker.postMessage({ op: "token", id: m.id, ok: true, token }),
+          () => worker.postMessage({ op: "token", id: m.id, ok: false }),
+        );
+    });
+    // Never an uncaught exception in the host: the streams end and the watch reconnects.
+    worker.on("error", (error: unknown) =>
+      failAll(error instanceof Error ? error.name : "WorkerError"),
+    );
+    worker.once("exit", () => {
+      thread.exited = true;
+      failAll("ConnectionError");
+    });
+    options.onWorkerStarted?.(worker);
+    return thread;
   };
-  worker.on("message", (m: FromWorker) => {
-    if (m.op === "event") streams.get(m.id)?.push(m.event);
-    else if (m.op === "end") {
-      streams.get(m.id)?.end(m.error ? new WatchWorkerError(m.error.name) : undefined);
-      streams.delete(m.id);
-    } else if (m.op === "heartbeat") options.onHeartbeat();
-    else if (m.op === "token")
-      options.token().then(
-        (token) => worker.postMessage({ op: "token", id: m.id, ok: true, token }),
-        () => worker.postMessage({ op: "token", id: m.id, ok: false }),
-      );
-  });
-  // Never an uncaught exception in the host: the streams end and the watch reconnects.
-  worker.on("error", (error: unknown) =>
-    failAll(error instanceof Error ? error.name : "WorkerError"),
-  );
-  worker.once("exit", () => {
-    exited = true;
-    failAll("ConnectionError");
-  });
+
   const open = (request: { op: "subscribe" } | { op: "catchUp"; since: number | undefined }) => {
     const id = ++nextId;
+    if (!closed && (current === null || current.exited)) current = startWorker();
+    const thread = current;
     const stream = new WorkerEventStream(() => {
-      streams.delete(id);
-      if (!exited) worker.postMessage({ op: "closeStream", id });
+      thread?.streams.delete(id);
+      if (thread && !thread.exited) thread.worker.postMessage({ op: "closeStream", id });
     });
-    if (exited) stream.end(new WatchWorkerError("ConnectionError"));
+    if (closed || thread === null || thread.exited)
+      stream.end(new WatchWorkerError("ConnectionError"));
     else {
-      streams.set(id, stream);
-      worker.postMessage({ ...request, id });
+      thread.streams.set(id, stream);
+      thread.worker.postMessage({ ...request, id });
     }
     return stream;
   };
+
+  current = startWorker();
   return {
     messages: { subscribeEvents: () => open({ op: "subscribe" }) },
     events: { catchUp: (since?: number) => open({ op: "catchUp", since }) },
     close: async () => {
-      if (!exited) worker.postMessage({ op: "close" });
+      closed = true;
+      const thread = current;
+      if (thread === null) return;
+      if (!thread.exited) thread.worker.postMessage({ op: "close" });
       // The client closes its connection, then the worker ends; one that does not is ended.
-      const timer = setTimeout(() => void worker.terminate(), CLOSE_GRACE_MS);
-      await exit;
+      const timer = setTimeout(() => void thread.worker.terminate(), CLOSE_GRACE_MS);
+      await thread.exit;
       clearTimeout(timer);
     },
   };
