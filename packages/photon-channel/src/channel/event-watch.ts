@@ -103,10 +103,6 @@ export class EventWatch {
     this.#options = options;
   }
 
-  get state(): EventWatchState {
-    return this.#state;
-  }
-
   get stats(): EventWatchStats {
     return {
       state: this.#state,

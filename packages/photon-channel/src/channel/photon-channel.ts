@@ -17,7 +17,6 @@ import {
   type WatchedMessage,
 } from "./event-watch.js";
 import { InboundStateStore } from "./inbound-state.js";
-import { createWatchWorkerClient } from "./watch-worker.js";
 import { markdownToPlainText, type PhotonMarkdownMode } from "./markdown-text.js";
 import { isVoiceReady, type PhotonOutboundFile } from "./outbound-file.js";
 import { ProjectLines, type ImessageLine } from "./project-lines.js";
@@ -231,8 +230,6 @@ const DEFAULT_DELIVERY_GRACE_MS = 15_000;
 const SDK_RESTART_MAX_MS = 60_000;
 /** How long a cursor move with nothing handed over may wait to be written. */
 const CURSOR_SAVE_DELAY_MS = 1000;
-/** How long a hand-over's save waits for the watch (on its own thread) to report that message. */
-const WATCH_REPORT_WAIT_MS = 500;
 /** Bound on a fetch through the SDK (and on stopping an old app) while recovering. */
 const FETCH_DEADLINE_MS = 20_000;
 const DEFAULT_MENTION_PATTERNS: readonly RegExp[] = [/\bhermes\b/i];
@@ -287,9 +284,6 @@ export class PhotonChannel {
   readonly #extra = { recovered: 0, sdkRestarts: 0, gaps: 0 };
   /** Set by stopInbound(): nothing more is handed over (or marked handled); sends still work. */
   #inboundStopped = false;
-  /** Message ids the watch reported lately, and hand-overs waiting for such a report. */
-  readonly #watchSaw: RecentMap<true>;
-  readonly #watchWaiters = new Map<string, () => void>();
 
   constructor(private readonly options: PhotonChannelOptions) {
     if (!options.projectId || !options.projectSecret) {
@@ -304,7 +298,6 @@ export class PhotonChannel {
     this.seen = new RecentMap(options.dedupeSize ?? 4000, DEDUPE_WINDOW_MS, this.now);
     this.spaces = new RecentMap(RECENT_MESSAGES, DEDUPE_WINDOW_MS, this.now);
     this.messages = new RecentMap(RECENT_MESSAGES, DEDUPE_WINDOW_MS, this.now);
-    this.#watchSaw = new RecentMap(RECENT_MESSAGES, DEDUPE_WINDOW_MS, this.now);
     this.mediaCache = options.mediaCache ? new MediaCache(options.mediaCache) : undefined;
     this.typingStartedAt = new RecentMap(
       RECENT_MESSAGES,
@@ -410,7 +403,7 @@ export class PhotonChannel {
       return;
     }
     this.consuming = this.consume();
-    await this.#startWatch();
+    await this.#startWatch(sdk);
   }
 
   /**
@@ -475,7 +468,7 @@ export class PhotonChannel {
   }
 
   /** Starts one watch beneath the SDK per line: heartbeats, zombie detection, catch-up. */
-  async #startWatch(): Promise<void> {
+  async #startWatch(sdk: SpectrumSdk): Promise<void> {
     const options = this.options.watch ?? {};
     if (options.enabled === false) {
       this.#watchUnavailable = "disabled";
@@ -486,7 +479,7 @@ export class PhotonChannel {
       const cursor = this.#store?.cursorOf(line.id) ?? null;
       const tracker = new ResumeTracker(cursor);
       const watch: EventWatch = new EventWatch({
-        createClient: async (onHeartbeat) => this.#createRawClient(line, onHeartbeat),
+        createClient: async (onHeartbeat) => this.#createRawClient(sdk, line, onHeartbeat),
         silenceTimeoutMs: options.silenceTimeoutMs ?? DEFAULT_SILENCE_TIMEOUT_MS,
         initialBackoffMs: options.initialBackoffMs ?? RESUBSCRIBE_INITIAL_MS,
         maxBackoffMs: options.maxBackoffMs ?? RESUBSCRIBE_MAX_MS,
@@ -517,49 +510,26 @@ export class PhotonChannel {
     this.#graceTimer.unref();
   }
 
-  #createRawClient(line: ImessageLine, onHeartbeat: () => void): RawImessageClient {
+  #createRawClient(
+    sdk: SpectrumSdk,
+    line: ImessageLine,
+    onHeartbeat: () => void,
+  ): RawImessageClient {
     const lines = this.#lines;
     if (!lines) throw new PhotonChannelStateError("The Photon channel is not running.");
-    // On a worker thread: decoding the watch's copy of each message on this thread held the
-    // SDK's copy back by 0.15–0.6 ms (see watch-worker.ts, BENCH.md).
-    return createWatchWorkerClient({
+    return sdk.createGrpcClient({
       address: line.address,
       token: () => lines.token(line.id),
+      tls: true,
+      retry: false,
       onHeartbeat,
     });
   }
 
   #watched(lineWatch: LineWatch, message: WatchedMessage, catchUp: boolean): void {
-    const id = message.messageGuid;
-    this.#watchSaw.set(id, true);
-    const waiter = this.#watchWaiters.get(id);
-    // After this report is handled in full (the watch calls onSequence next): the cursor has moved.
-    if (waiter) queueMicrotask(waiter);
-    if (this.seen.has(id)) return;
-    // One being handed over right now stays pending too (settled when its hand-over ends): the
-    // cursor must not pass a message before it is marked handled.
+    if (this.seen.has(message.messageGuid) || this.#inProgress.has(message.messageGuid)) return;
     lineWatch.tracker.add(message, catchUp, this.now());
     if (catchUp) this.#deliverOverdue(Number.POSITIVE_INFINITY);
-  }
-
-  /**
-   * The watch runs on its own thread, so it may report a message after the SDK handed it over:
-   * a hand-over's save waits (bounded) for that report, so it carries the cursor past the
-   * message. Without the wait a crash right after the first hand-over could leave no cursor at
-   * all, and nothing sent while down would be caught up.
-   */
-  #watchReported(id: string): Promise<void> {
-    if (this.#watchSaw.has(id) || !this.#lineWatches.some(({ watch }) => watch.state === "live"))
-      return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.#watchWaiters.delete(id);
-        resolve();
-      };
-      const timer = setTimeout(done, WATCH_REPORT_WAIT_MS);
-      this.#watchWaiters.set(id, done);
-    });
   }
 
   /**
@@ -885,21 +855,18 @@ export class PhotonChannel {
       typeof (message as { id?: unknown } | null)?.id === "string"
         ? (message as { id: string }).id
         : null;
-    let watchReports = false;
     try {
-      watchReports = await this.#deliverOne(space, message, recovered);
+      await this.#deliverOne(space, message, recovered);
     } finally {
       this.#delivering -= 1;
       if (id !== null) {
-        if (watchReports) await this.#watchReported(id);
         for (const { tracker } of this.#lineWatches) tracker.settle(id);
         await this.#saveCursor();
       }
     }
   }
 
-  /** Settles one event; resolves true for an inbound message (one the watch reports too). */
-  async #deliverOne(space: unknown, message: unknown, recovered: boolean): Promise<boolean> {
+  async #deliverOne(space: unknown, message: unknown, recovered: boolean): Promise<void> {
     if (!recovered) this.lastInboundAt = this.now();
     const result = normalizeInbound(space, message);
     if (!result.ok) {
@@ -909,25 +876,25 @@ export class PhotonChannel {
           "info",
           `photon: ignoring inbound content of type ${JSON.stringify(result.contentType)}`,
         );
-      return false;
+      return;
     }
     const event = result.event;
     if (!this.allowed.allows(event.senderId)) {
       // Never reaches the agent; the sender is not echoed into logs either (it is a phone number).
       this.counters.denied += 1;
       this.log("info", "photon: denied an inbound event from a sender not in the allowed users");
-      return event.kind === "message";
+      return;
     }
     // At-least-once delivery and catch-up can repeat an event; its id (for a tapback the SDK's
     // `<target>:reaction:<sequence>`) identifies it.
     if (this.seen.has(event.messageId) || this.#inProgress.has(event.messageId)) {
       this.counters.duplicates += 1;
-      return false;
+      return;
     }
     if (event.kind === "message" && event.chatType === "group" && !this.addressed(event.text)) {
       this.counters.notAddressed += 1;
       this.#handled(event.messageId);
-      return true;
+      return;
     }
     this.#inProgress.add(event.messageId);
     try {
@@ -936,7 +903,6 @@ export class PhotonChannel {
       this.#inProgress.delete(event.messageId);
       this.#handled(event.messageId);
     }
-    return event.kind === "message";
   }
 
   /** Remembered (and, with `stateDir`, saved before the next event is taken) so it is never handed over twice. */
