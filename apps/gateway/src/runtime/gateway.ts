@@ -454,7 +454,6 @@ export class GatewayRuntime {
           secret: this.#creds.secret,
           policies: c.relayPolicies,
           log: this.#log.child({ component: "policy" }),
-          ...(this.#opts.fetch ? { fetch: this.#opts.fetch } : {}),
         });
       });
     let recovered: OpenedJournal<RelayMessageEvent>["unfinished"] = [];
