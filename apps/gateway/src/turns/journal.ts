@@ -67,6 +67,11 @@ export class JournalError extends Error {
 const FORMAT = 2;
 const FORMAT_LINE = `{"v":${FORMAT}}`;
 
+/** The record of a finished turn (`{"d":KEY}`), built without an object to serialize. */
+function finishedRecord(key: string): string {
+  return `{"d":${JSON.stringify(key)}}`;
+}
+
 /** A take record read as wire text, revived once the whole file is read (see #load). */
 class WireRecord {
   constructor(readonly wire: unknown) {}
@@ -200,7 +205,7 @@ export class TurnJournal<E> {
     this.#remember(key);
     // Take records still waiting are not serialized first: only a key's own `a` must precede its
     // `d`, and a waiting take of this key is skipped (it finished). The rest stay off this path.
-    this.#append(`{"d":${JSON.stringify(key)}}`);
+    this.#append(finishedRecord(key));
     if (this.#appended >= this.#compactAfter) this.#compact();
   }
 
@@ -409,7 +414,7 @@ export class TurnJournal<E> {
     // Only records earlier gateways read too (after the format line, which they skip): a clean
     // stop leaves a file a downgrade can use.
     const lines: string[] = [FORMAT_LINE];
-    for (const key of this.#finished.oldestFirst()) lines.push(`{"d":${JSON.stringify(key)}}`);
+    for (const key of this.#finished.oldestFirst()) lines.push(finishedRecord(key));
     for (const [key, event] of this.#open) lines.push(JSON.stringify({ a: key, e: event }));
     try {
       const fd = openSync(tmp, "w", 0o600);
