@@ -23,6 +23,7 @@ const WATCH = {
 };
 
 interface Health {
+  pendingInbound: number;
   recovered: number;
   sdkRestarts: number;
   gaps: number;
@@ -30,7 +31,13 @@ interface Health {
   savedCursor: number | null;
   lineKind: string | null;
   lines: Array<{ line: string; cursor: number | null }>;
-  watch: { silentEpisodes: number; failures: number; subscriptions: number; state: string } | null;
+  watch: {
+    silentEpisodes: number;
+    failures: number;
+    subscriptions: number;
+    state: string;
+    lastSequence: number | null;
+  } | null;
 }
 
 const LINES = [
@@ -46,11 +53,13 @@ let fake: SpectrumFake;
 let stateDir: string;
 const processes: SdkProcess[] = [];
 
-async function startChannel(): Promise<SdkProcess> {
+/** `extra`: the fixture's switches (`holdWatch`, `holdHandOverOf`) and option overrides. */
+async function startChannel(extra: Record<string, unknown> = {}): Promise<SdkProcess> {
   const channel = await SdkProcess.start(fake, SCRIPT, {
     allowedUsers: USER,
     stateDir,
     watch: WATCH,
+    ...extra,
     ...(line.kind === "dedicated" ? { dedicatedLineAddress: fake.dedicatedLineAddress } : {}),
     sendQueue: { ratePerSecond: 50, rateLimitInitialDelayMs: 20 },
   });
@@ -185,6 +194,58 @@ describe.each(LINES)("on a $kind line", (kind) => {
       expect(repliesTo("answered before the crash")).toHaveLength(1);
       expect(repliesTo("sent while down")).toHaveLength(1);
       expect(repliesTo("after the restart")).toHaveLength(1);
+    });
+
+    // The SDK's copy of a message and the watch's arrive on different streams; under load either
+    // comes first. The fixture holds the watch's copy back to make the order deterministic.
+    it("when the SDK hands a message over before the watch reports it, the cursor is written as soon as the watch does", async () => {
+      // Batched cursor writes never come in this test: only the prompt one can pass.
+      const first = await startChannel({
+        holdWatch: true,
+        watch: { ...WATCH, cursorSaveDelayMs: 3_600_000 },
+      });
+      await fake.waitForStreams(line.streams, 60_000);
+      const answered = fake.push({ type: "text", from: USER, text: "the SDK's copy first" });
+      await sentFor(first, answered.messageGuid);
+      // Handed over and marked handled, with no cursor: a fresh install would catch up on nothing.
+      expect((await health(first)).savedCursor).toBeNull();
+      first.send({ cmd: "releaseWatch" });
+      await healthWhen(first, (h) => h.savedCursor !== null && h.savedCursor >= answered.sequence);
+      await first.stop(); // SIGKILL
+
+      const whileDown = fake.push({ type: "text", from: USER, text: "sent while down" });
+      const second = await startChannel();
+      await sentFor(second, whileDown.messageGuid);
+      expect(fake.catchUpRequests).toContain(answered.sequence);
+      expect(repliesTo("the SDK's copy first")).toHaveLength(1);
+      expect(repliesTo("sent while down")).toHaveLength(1);
+    });
+
+    it("a message the watch reports while it is being handed over keeps the cursor below it until it is handled", async () => {
+      const first = await startChannel({ gateWatch: true, holdHandOverOf: "slow" });
+      await fake.waitForStreams(line.streams, 60_000);
+      const earlier = fake.push({ type: "text", from: USER, text: "earlier" });
+      await sentFor(first, earlier.messageGuid);
+      await healthWhen(first, (h) => h.savedCursor !== null && h.savedCursor >= earlier.sequence);
+      first.send({ cmd: "holdWatch" });
+      await health(first); // commands are taken in order: the hold is in place
+      const slow = fake.push({ type: "text", from: USER, text: "slow" });
+      await first.waitFor(
+        (l) => l.event === "message" && (l["message"] as { text?: string }).text === "slow",
+        90_000,
+      );
+      first.send({ cmd: "releaseWatch" });
+      const during = await healthWhen(first, (h) => (h.watch?.lastSequence ?? -1) >= slow.sequence);
+      // Not handled yet: pending, so no write (batched or not) can put the cursor past it.
+      expect(during.pendingInbound).toBe(1);
+      expect(during.savedCursor).toBeLessThan(slow.sequence);
+      await first.stop(); // SIGKILL while it is being handed over
+
+      // Caught up after the restart and answered: the cursor on disk was below it.
+      const second = await startChannel();
+      await sentFor(second, slow.messageGuid);
+      expect(repliesTo("earlier")).toHaveLength(1);
+      expect(repliesTo("slow")).toHaveLength(1);
     });
 
     it("reports a gap the server cannot fill instead of hiding it", async () => {

@@ -135,6 +135,12 @@ export interface PhotonWatchOptions {
   /** Resubscription backoff: first wait, doubled up to the maximum. Defaults 1 000 / 30 000 ms. */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
+  /**
+   * How long a cursor move past events that were not handed over (our own sends, receipts) may
+   * wait to be written, batched. Default 1 000 ms. A move past a message already handed over is
+   * written at once.
+   */
+  cursorSaveDelayMs?: number;
 }
 
 export type PhotonChannelState = "stopped" | "starting" | "running" | "reconnecting" | "failed";
@@ -184,6 +190,8 @@ interface LineWatch {
   readonly line: ImessageLine;
   readonly watch: EventWatch;
   readonly tracker: ResumeTracker;
+  /** The watch's last report was a message already handed over: its sequence is saved at once. */
+  reportedHandled: boolean;
 }
 
 export class PhotonChannelStateError extends Error {
@@ -487,7 +495,10 @@ export class PhotonChannel {
         onMessage: (message, catchUp) => this.#watched(lineWatch, message, catchUp),
         onSequence: (sequence) => {
           tracker.saw(sequence);
-          this.#saveCursorSoon();
+          if (lineWatch.reportedHandled) {
+            lineWatch.reportedHandled = false;
+            this.#saveCursorNow();
+          } else this.#saveCursorSoon(options.cursorSaveDelayMs ?? CURSOR_SAVE_DELAY_MS);
         },
         onSilent: () => void this.#restartSdk("the event stream went silent"),
         onGap: () => {
@@ -499,7 +510,7 @@ export class PhotonChannel {
         log: (level, message) =>
           this.log(level, line.kind === "shared" ? message : `${message} (line ${line.id})`),
       });
-      const lineWatch: LineWatch = { line, watch, tracker };
+      const lineWatch: LineWatch = { line, watch, tracker, reportedHandled: false };
       this.#lineWatches.push(lineWatch);
       watch.start(cursor);
     }
@@ -527,7 +538,15 @@ export class PhotonChannel {
   }
 
   #watched(lineWatch: LineWatch, message: WatchedMessage, catchUp: boolean): void {
-    if (this.seen.has(message.messageGuid) || this.#inProgress.has(message.messageGuid)) return;
+    if (this.seen.has(message.messageGuid)) {
+      // The SDK's copy came first (the two streams race) and its hand-over's save went out
+      // without this sequence: until the cursor is written, a restart would catch up from an older
+      // one — or, on a fresh install, from none, losing what arrives while down.
+      if (!catchUp) lineWatch.reportedHandled = true;
+      return;
+    }
+    // One being handed over right now stays pending as well (its hand-over settles it): the cursor
+    // must not pass a message before it is marked handled, or a crash in between loses it.
     lineWatch.tracker.add(message, catchUp, this.now());
     if (catchUp) this.#deliverOverdue(Number.POSITIVE_INFINITY);
   }
@@ -544,6 +563,8 @@ export class PhotonChannel {
     for (const { line, tracker } of this.#lineWatches) {
       for (const pending of tracker.due(this.now(), graceMs)) {
         if (!pending.catchUp && !idle) continue;
+        // Being handed over: its hand-over settles it.
+        if (this.#inProgress.has(pending.messageGuid)) continue;
         tracker.settle(pending.messageGuid);
         if (!pending.catchUp)
           void this.#restartSdk("a message arrived that the SDK did not deliver");
@@ -649,13 +670,17 @@ export class PhotonChannel {
    * lost if this write comes a little later (a restart replays those events and ignores them), so
    * it is batched rather than paid per event; a hand-over's save takes it along.
    */
-  #saveCursorSoon(): void {
+  #saveCursorSoon(delayMs: number): void {
     if (!this.#store || this.#cursorTimer !== undefined) return;
-    this.#cursorTimer = setTimeout(() => {
-      this.#cursorTimer = undefined;
-      void this.#saveCursor();
-    }, CURSOR_SAVE_DELAY_MS);
+    this.#cursorTimer = setTimeout(() => this.#saveCursorNow(), delayMs);
     this.#cursorTimer.unref();
+  }
+
+  /** Writes the cursor now (and drops a batched write still waiting: this one covers it). */
+  #saveCursorNow(): void {
+    clearTimeout(this.#cursorTimer);
+    this.#cursorTimer = undefined;
+    void this.#saveCursor();
   }
 
   async #saveCursor(): Promise<void> {
