@@ -96,6 +96,29 @@ function ndjsonAgent(events: readonly Record<string, unknown>[]): Record<string,
   return { GATEWAY_AGENT: `exec:cat >/dev/null; cat '${file}'`, GATEWAY_AGENT_OUTPUT: "ndjson" };
 }
 
+/**
+ * Polls /healthz (GATEWAY_HEALTH_PORT) until the channel's resume cursor on disk reaches `sequence`:
+ * what a restart catches up from. No event crosses the process boundary for it; a hang guard only.
+ */
+async function savedCursorReaches(gw: GatewayProcess, sequence: number): Promise<void> {
+  const listening = await gw.waitForLog(
+    (l) => l.msg === "health endpoint listening",
+    "the health endpoint",
+    60_000,
+  );
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const health = (await (await fetch(String(listening["url"]))).json()) as {
+      photon?: { savedCursor: number | null };
+    };
+    const saved = health.photon?.savedCursor ?? null;
+    if (saved !== null && saved >= sequence) return;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for the saved cursor to reach ${sequence} (at ${saved})`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** Polls a file the gateway writes (no event crosses the process boundary for it); a hang guard only. */
 async function eventually(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -358,7 +381,7 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
     async ({ lines, streams }) => {
       const { fake: f, env } = await startFake(lines);
       const home = tempDir("gw-photon-");
-      const first = gateway(f, env, home);
+      const first = gateway(f, env, home, { GATEWAY_HEALTH_PORT: "0" });
       await channelLive(first, f, streams);
       const answered = f.push({ type: "text", from: USER, text: "before the crash" });
       await f.waitForCall((c) => c.request["text"] === "before the crash", 60_000);
@@ -381,6 +404,10 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
         () => existsSync(stateLog) && readFileSync(stateLog, "utf8").includes(answered.messageGuid),
         "the handled id on disk",
       );
+      // And the resume cursor past it. The SDK's copy and the watch's arrive on separate streams:
+      // when the SDK's is handed over first, the cursor is written just after the id, not with it
+      // (killed in between, a fresh install had no cursor and nothing sent while down came back).
+      await savedCursorReaches(first, answered.sequence);
       first.child.kill("SIGKILL");
       await first.exited;
 
