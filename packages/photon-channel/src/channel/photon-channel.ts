@@ -19,7 +19,7 @@ import {
 import { InboundStateStore } from "./inbound-state.js";
 import { markdownToPlainText, type PhotonMarkdownMode } from "./markdown-text.js";
 import { isVoiceReady, type PhotonOutboundFile } from "./outbound-file.js";
-import { ProjectLines, type ImessageLine } from "./project-lines.js";
+import { ProjectLines, type ImessageLine, type LinesChange } from "./project-lines.js";
 import { RecentMap } from "./recent.js";
 import { ResumeTracker } from "./resume-tracker.js";
 import {
@@ -174,6 +174,11 @@ export interface PhotonChannelHealth {
 
 export interface PhotonLineHealth {
   line: string;
+  /**
+   * `served`: Photon issues it (its watch runs); `removed`: Photon stopped issuing it while the
+   * channel ran — its watch is stopped and its cursor kept, so it resumes if the line comes back.
+   */
+  status: "served" | "removed";
   cursor: number | null;
   savedCursor: number | null;
   watch: EventWatchStats | null;
@@ -181,7 +186,8 @@ export interface PhotonLineHealth {
 
 /** One line's watch beneath the SDK and what it saw that is not handled yet. */
 interface LineWatch {
-  readonly line: ImessageLine;
+  /** Replaced when Photon renumbers the line (the id, and so the address, stay). */
+  line: ImessageLine;
   readonly watch: EventWatch;
   readonly tracker: ResumeTracker;
 }
@@ -233,6 +239,8 @@ const CURSOR_SAVE_DELAY_MS = 1000;
 /** Bound on a fetch through the SDK (and on stopping an old app) while recovering. */
 const FETCH_DEADLINE_MS = 20_000;
 const DEFAULT_MENTION_PATTERNS: readonly RegExp[] = [/\bhermes\b/i];
+/** The SDK's `space.phone` on the shared line (not a number). */
+const SHARED_PHONE = "shared";
 
 /**
  * iMessage through Photon on the spectrum-ts SDK, in-process. Inbound: normalized, default-deny
@@ -271,6 +279,13 @@ export class PhotonChannel {
   #store: InboundStateStore | null = null;
   #lines: ProjectLines | null = null;
   #lineWatches: LineWatch[] = [];
+  /** Watches of lines Photon stopped issuing, by line id: stopped, their cursor kept for a comeback. */
+  readonly #removedLines = new Map<string, LineWatch>();
+  /** `ProjectLines.generation` the running SDK app was built for: a newer one means a restart. */
+  #appGeneration = 0;
+  /** The line (its number) each chat last wrote in on: a chat is answered on that line. */
+  readonly #chatPhones: RecentMap<string>;
+  #renewRetryMs = RESUBSCRIBE_INITIAL_MS;
   #renewTimer: NodeJS.Timeout | undefined;
   #watchUnavailable: PhotonChannelHealth["watchUnavailable"] = null;
   #graceTimer: NodeJS.Timeout | undefined;
@@ -281,6 +296,8 @@ export class PhotonChannel {
   #restarting: Promise<void> | null = null;
   #restartBackoff = RESUBSCRIBE_INITIAL_MS;
   #lastRestartAt = 0;
+  /** The last SDK restart failed: the next one backs off even when planned. */
+  #restartFailed = false;
   readonly #extra = { recovered: 0, sdkRestarts: 0, gaps: 0 };
   /** Set by stopInbound(): nothing more is handed over (or marked handled); sends still work. */
   #inboundStopped = false;
@@ -298,6 +315,7 @@ export class PhotonChannel {
     this.seen = new RecentMap(options.dedupeSize ?? 4000, DEDUPE_WINDOW_MS, this.now);
     this.spaces = new RecentMap(RECENT_MESSAGES, DEDUPE_WINDOW_MS, this.now);
     this.messages = new RecentMap(RECENT_MESSAGES, DEDUPE_WINDOW_MS, this.now);
+    this.#chatPhones = new RecentMap(RECENT_MESSAGES, DEDUPE_WINDOW_MS, this.now);
     this.mediaCache = options.mediaCache ? new MediaCache(options.mediaCache) : undefined;
     this.typingStartedAt = new RecentMap(
       RECENT_MESSAGES,
@@ -340,15 +358,27 @@ export class PhotonChannel {
 
   #lineHealth(): PhotonLineHealth[] {
     const store = this.#store;
-    return (this.#lines?.lines ?? []).map((line) => {
-      const watched = this.#lineWatches.find((w) => w.line === line);
-      return {
-        line: line.id,
-        cursor: store ? store.cursorOf(line.id) : (watched?.tracker.cursor ?? null),
-        savedCursor: store?.savedCursorOf(line.id) ?? null,
-        watch: watched?.watch.stats ?? null,
-      };
+    const health = (
+      id: string,
+      status: PhotonLineHealth["status"],
+      watched: LineWatch | undefined,
+    ): PhotonLineHealth => ({
+      line: id,
+      status,
+      cursor: store ? store.cursorOf(id) : (watched?.tracker.cursor ?? null),
+      savedCursor: store?.savedCursorOf(id) ?? null,
+      watch: watched?.watch.stats ?? null,
     });
+    return [
+      ...(this.#lines?.lines ?? []).map((line) =>
+        health(
+          line.id,
+          "served",
+          this.#lineWatches.find((w) => w.line.id === line.id),
+        ),
+      ),
+      ...[...this.#removedLines].map(([id, watched]) => health(id, "removed", watched)),
+    ];
   }
 
   /** Loads the SDK, connects (token, streams) and starts delivering inbound events. */
@@ -388,6 +418,7 @@ export class PhotonChannel {
         now: this.now,
         sharedAddress: this.options.imessageAddress,
         dedicatedAddress: this.options.dedicatedLineAddress,
+        onChange: (change) => this.#linesChanged(change),
       });
       const app = await this.#createApp(sdk);
       this.sdk = sdk;
@@ -431,11 +462,13 @@ export class PhotonChannel {
     // hard-wired); those tokens are static, so the SDK is restarted with fresh ones before they expire.
     // Scheduled first: if renewing fails now, the timer (due at once, after the restart backoff)
     // tries again rather than leaving the SDK on tokens that expire.
-    if (lines?.kind === "dedicated") this.#scheduleTokenRenewal(lines);
+    if (lines) this.#scheduleTokenRenewal(lines);
     const provider =
       lines?.kind === "dedicated"
         ? sdk.imessage.config({ clients: await lines.sdkClients() })
         : sdk.imessage.config();
+    // The lines this app serves: a change after this point restarts it (see #linesChanged).
+    this.#appGeneration = lines?.generation ?? 0;
     const before = new Set([...process.listeners("SIGINT"), ...process.listeners("SIGTERM")]);
     try {
       return await sdk.Spectrum({
@@ -456,58 +489,125 @@ export class PhotonChannel {
     }
   }
 
-  /** Restarts the SDK with fresh dedicated-line tokens when the current ones are due for renewal. */
-  #scheduleTokenRenewal(lines: ProjectLines): void {
+  /**
+   * When the tokens are due: on dedicated lines the SDK is restarted with fresh ones (it holds them
+   * statically); on the shared line (the SDK renews its own) they are re-issued for the watch. Either
+   * way the new issue is compared with the last, so lines added or taken away are followed.
+   */
+  #scheduleTokenRenewal(lines: ProjectLines, delayMs = lines.renewAt - this.now()): void {
     clearTimeout(this.#renewTimer);
-    this.#renewTimer = setTimeout(
-      () => void this.#restartSdk("renewing the dedicated lines' tokens"),
-      Math.max(1000, lines.renewAt - this.now()),
-    );
+    const renew = (): void => {
+      if (lines.kind === "dedicated") {
+        void this.#restartSdk("renewing the dedicated lines' tokens", true);
+        return;
+      }
+      void lines.renew().then(
+        () => {
+          this.#renewRetryMs = RESUBSCRIBE_INITIAL_MS;
+          if (!this.isStopped()) this.#scheduleTokenRenewal(lines);
+        },
+        (error: unknown) => {
+          this.log("warn", `photon: could not renew the iMessage tokens (${errorName(error)})`);
+          this.#renewRetryMs = Math.min(this.#renewRetryMs * 2, SDK_RESTART_MAX_MS);
+          if (!this.isStopped()) this.#scheduleTokenRenewal(lines, this.#renewRetryMs);
+        },
+      );
+    };
+    this.#renewTimer = setTimeout(renew, Math.max(1000, delayMs));
     // The SDK's connections keep the process alive, not this timer.
     this.#renewTimer.unref();
+  }
+
+  /**
+   * Photon issued a different set of lines: a line taken away has its watch stopped (its cursor
+   * kept), a line added gets one (from its saved cursor, if the state file has one), and the SDK
+   * is restarted with the full list.
+   */
+  #linesChanged(change: LinesChange): void {
+    if (this.isStopped()) return;
+    const lines = this.#lines;
+    if (change.kindChanged)
+      this.log("warn", `photon: the project now has ${lines?.kind ?? "no"} iMessage lines`);
+    for (const line of change.removed) {
+      this.log(
+        "warn",
+        `photon: Photon no longer issues the line ${line.id}; its watch is stopped (its cursor is kept)`,
+      );
+      const index = this.#lineWatches.findIndex((w) => w.line.id === line.id);
+      const retired = this.#lineWatches[index];
+      if (!retired) continue;
+      this.#lineWatches.splice(index, 1);
+      this.#removedLines.set(line.id, retired);
+      const cursor = retired.tracker.cursor;
+      if (cursor !== null) this.#store?.advanceCursor(cursor, line.id);
+      void retired.watch.stop().then(() => this.#saveCursor());
+    }
+    for (const line of change.changed) {
+      this.log("info", `photon: the line ${line.id} has a new number`);
+      const watched = this.#lineWatches.find((w) => w.line.id === line.id);
+      if (watched) watched.line = line;
+    }
+    for (const line of change.added) {
+      this.log("info", `photon: Photon issues a new line ${line.id}; serving it`);
+      const earlier = this.#removedLines.get(line.id);
+      this.#removedLines.delete(line.id);
+      if (this.sdk && this.#watchesOn())
+        this.#startLineWatch(this.sdk, line, earlier?.tracker.cursor ?? null);
+    }
+    if (lines && lines.generation !== this.#appGeneration)
+      void this.#restartSdk("the project's iMessage lines changed", true);
+  }
+
+  /** Whether this channel runs watches beneath the SDK (stream inbound with the watch on). */
+  #watchesOn(): boolean {
+    return this.options.inbound !== "webhook" && this.options.watch?.enabled !== false;
   }
 
   /** Starts one watch beneath the SDK per line: heartbeats, zombie detection, catch-up. */
   async #startWatch(sdk: SpectrumSdk): Promise<void> {
     const options = this.options.watch ?? {};
-    if (options.enabled === false) {
+    if (!this.#watchesOn()) {
       this.#watchUnavailable = "disabled";
       return;
     }
     const graceMs = options.deliveryGraceMs ?? DEFAULT_DELIVERY_GRACE_MS;
-    for (const line of this.#lines?.lines ?? []) {
-      const cursor = this.#store?.cursorOf(line.id) ?? null;
-      const tracker = new ResumeTracker(cursor);
-      const watch: EventWatch = new EventWatch({
-        createClient: async (onHeartbeat) => this.#createRawClient(sdk, line, onHeartbeat),
-        silenceTimeoutMs: options.silenceTimeoutMs ?? DEFAULT_SILENCE_TIMEOUT_MS,
-        initialBackoffMs: options.initialBackoffMs ?? RESUBSCRIBE_INITIAL_MS,
-        maxBackoffMs: options.maxBackoffMs ?? RESUBSCRIBE_MAX_MS,
-        now: this.now,
-        onMessage: (message, catchUp) => this.#watched(lineWatch, message, catchUp),
-        onSequence: (sequence) => {
-          tracker.saw(sequence);
-          this.#saveCursorSoon();
-        },
-        onSilent: () => void this.#restartSdk("the event stream went silent"),
-        onGap: () => {
-          this.#extra.gaps += 1;
-          tracker.reset();
-          this.#store?.resetCursor(line.id);
-          void this.#store?.save().catch((error: unknown) => this.#saveFailed(error));
-        },
-        log: (level, message) =>
-          this.log(level, line.kind === "shared" ? message : `${message} (line ${line.id})`),
-      });
-      const lineWatch: LineWatch = { line, watch, tracker };
-      this.#lineWatches.push(lineWatch);
-      watch.start(cursor);
-    }
+    for (const line of this.#lines?.lines ?? []) this.#startLineWatch(sdk, line, null);
     this.#graceTimer = setInterval(
       () => this.#deliverOverdue(graceMs),
       Math.max(10, Math.floor(graceMs / 2)),
     );
     this.#graceTimer.unref();
+  }
+
+  /** One line's watch, from its saved cursor (else `fallbackCursor`: live, like a first start). */
+  #startLineWatch(sdk: SpectrumSdk, line: ImessageLine, fallbackCursor: number | null): void {
+    const options = this.options.watch ?? {};
+    const cursor = this.#store?.cursorOf(line.id) ?? fallbackCursor;
+    const tracker = new ResumeTracker(cursor);
+    const watch: EventWatch = new EventWatch({
+      createClient: async (onHeartbeat) => this.#createRawClient(sdk, line, onHeartbeat),
+      silenceTimeoutMs: options.silenceTimeoutMs ?? DEFAULT_SILENCE_TIMEOUT_MS,
+      initialBackoffMs: options.initialBackoffMs ?? RESUBSCRIBE_INITIAL_MS,
+      maxBackoffMs: options.maxBackoffMs ?? RESUBSCRIBE_MAX_MS,
+      now: this.now,
+      onMessage: (message, catchUp) => this.#watched(lineWatch, message, catchUp),
+      onSequence: (sequence) => {
+        tracker.saw(sequence);
+        this.#saveCursorSoon();
+      },
+      onSilent: () => void this.#restartSdk("the event stream went silent"),
+      onGap: () => {
+        this.#extra.gaps += 1;
+        tracker.reset();
+        this.#store?.resetCursor(line.id);
+        void this.#store?.save().catch((error: unknown) => this.#saveFailed(error));
+      },
+      log: (level, message) =>
+        this.log(level, line.kind === "shared" ? message : `${message} (line ${line.id})`),
+    });
+    const lineWatch: LineWatch = { line, watch, tracker };
+    this.#lineWatches.push(lineWatch);
+    watch.start(cursor);
   }
 
   #createRawClient(
@@ -596,27 +696,44 @@ export class PhotonChannel {
   }
 
   /** Stops the current SDK app and starts a new one (fresh token, fresh streams), with backoff. */
-  #restartSdk(reason: string): Promise<void> {
+  /**
+   * `planned`: a token renewal or a change of lines, not a failure: it neither waits for nor grows
+   * the backoff, unless the restart before it failed.
+   */
+  #restartSdk(reason: string, planned = false): Promise<void> {
     if (this.#restarting || this.isStopped() || this.#inboundStopped || !this.sdk)
       return this.#restarting ?? Promise.resolve();
     const sdk = this.sdk;
+    const backingOff = !planned || this.#restartFailed;
     this.#restarting = (async () => {
       const wait = this.#lastRestartAt + this.#restartBackoff - this.now();
-      if (wait > 0) await this.sleep(wait);
+      if (backingOff && wait > 0) await this.sleep(wait);
       if (this.isStopped()) return;
-      this.#restartBackoff = Math.min(this.#restartBackoff * 2, SDK_RESTART_MAX_MS);
+      if (backingOff) this.#restartBackoff = Math.min(this.#restartBackoff * 2, SDK_RESTART_MAX_MS);
       this.#lastRestartAt = this.now();
-      this.log("warn", `photon: restarting the SDK: ${reason}`);
+      this.log(planned ? "info" : "warn", `photon: restarting the SDK: ${reason}`);
+      // Fresh tokens for every restart, and with them the current list of lines (#linesChanged).
+      await this.#lines
+        ?.renew()
+        .catch((error: unknown) =>
+          this.log(
+            "warn",
+            `photon: could not renew the iMessage tokens (${errorName(error)}); restarting with the ones in hand`,
+          ),
+        );
+      if (this.isStopped()) return;
       let next: SpectrumApp;
       try {
         next = await this.#createApp(sdk);
       } catch (error) {
+        this.#restartFailed = true;
         this.log(
           "warn",
           `photon: the SDK could not be restarted (${errorName(error)}); retrying on the next failure`,
         );
         return;
       }
+      this.#restartFailed = false;
       if (this.isStopped()) {
         await next.stop().catch(() => undefined);
         return;
@@ -634,6 +751,10 @@ export class PhotonChannel {
         );
     })().finally(() => {
       this.#restarting = null;
+      // The lines changed while this restart was under way, after its app was built.
+      const lines = this.#lines;
+      if (lines && lines.generation !== this.#appGeneration && !this.isStopped())
+        void this.#restartSdk("the project's iMessage lines changed", true);
     });
     return this.#restarting;
   }
@@ -914,6 +1035,9 @@ export class PhotonChannel {
   async #handOver(event: PhotonInboundEvent, space: unknown, message: unknown): Promise<void> {
     this.counters.inbound += 1;
     this.spaces.set(event.chatId, space as SdkSpace);
+    const phone = (space as SdkSpace).phone;
+    if (typeof phone === "string" && phone !== SHARED_PHONE)
+      this.#chatPhones.set(event.chatId, phone);
     if (event.kind === "message") this.messages.set(event.messageId, message as SdkMessage);
     if (event.kind === "message" && event.media.length > 0 && this.mediaCache)
       await this.download(event, message);
@@ -1002,7 +1126,9 @@ export class PhotonChannel {
     const known = this.spaces.get(chatId);
     if (known) return known;
     const instance = this.requireInstance();
-    return instance.space.get(chatId);
+    // With several lines the SDK must be told which one (it refuses to guess): the chat's own.
+    const phone = this.#chatPhones.get(chatId);
+    return phone === undefined ? instance.space.get(chatId) : instance.space.get(chatId, { phone });
   }
 
   private async fetchMessage(chatId: string, messageId: string): Promise<SdkMessage> {
