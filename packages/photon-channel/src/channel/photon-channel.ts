@@ -184,6 +184,12 @@ export interface PhotonLineHealth {
   watch: EventWatchStats | null;
 }
 
+/** Something an SDK app made (a space, a message), with that app's epoch. */
+interface FromApp<T> {
+  value: T;
+  epoch: number;
+}
+
 /** One line's watch beneath the SDK and what it saw that is not handled yet. */
 interface LineWatch {
   /** Replaced when Photon renumbers the line (the id, and so the address, stay). */
@@ -252,8 +258,9 @@ export class PhotonChannel {
   private readonly allowed: AllowedUsers;
   private readonly queue: SendQueue;
   private readonly seen: RecentMap<true>;
-  private readonly spaces: RecentMap<SdkSpace>;
-  private readonly messages: RecentMap<SdkMessage>;
+  /** Spaces and messages talk through the SDK app that made them: each is kept with its app's epoch. */
+  private readonly spaces: RecentMap<FromApp<SdkSpace>>;
+  private readonly messages: RecentMap<FromApp<SdkMessage>>;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private sdk: SpectrumSdk | undefined;
@@ -286,6 +293,8 @@ export class PhotonChannel {
   /** The line (its number) each chat last wrote in on: a chat is answered on that line. */
   readonly #chatPhones: RecentMap<string>;
   #renewRetryMs = RESUBSCRIBE_INITIAL_MS;
+  /** Counts SDK apps: a space or message of an earlier app is not used once it is replaced. */
+  #appEpoch = 0;
   #renewTimer: NodeJS.Timeout | undefined;
   #watchUnavailable: PhotonChannelHealth["watchUnavailable"] = null;
   #graceTimer: NodeJS.Timeout | undefined;
@@ -424,6 +433,7 @@ export class PhotonChannel {
       this.sdk = sdk;
       this.app = app;
       this.instance = sdk.imessage(app);
+      this.#appEpoch += 1;
     } catch (error) {
       this.currentState = "failed";
       throw new PhotonSendError(classifyPhotonError(error, false), "connecting to Photon", error);
@@ -667,6 +677,7 @@ export class PhotonChannel {
       return true;
     let space: SdkSpace;
     let message: SdkMessage | undefined;
+    const epoch = this.#appEpoch;
     try {
       const instance = this.requireInstance();
       // Bounded: a call on a dead connection must not hold up every later hand-over.
@@ -691,7 +702,7 @@ export class PhotonChannel {
     }
     if (!message) return true;
     if (recovered) this.#extra.recovered += 1;
-    await this.deliver(space, message, recovered);
+    await this.deliver(space, message, recovered, epoch);
     return true;
   }
 
@@ -741,10 +752,16 @@ export class PhotonChannel {
       const old = this.app;
       this.app = next;
       this.instance = sdk.imessage(next);
-      // Spaces and messages of the old app talk through its (closed) clients.
+      // Spaces and messages of the old app talk through its clients, closed below.
+      this.#appEpoch += 1;
       this.spaces.clear();
       this.messages.clear();
       this.#extra.sdkRestarts += 1;
+      // Calls queued before the swap hold the old app's spaces: they finish on it (bounded)
+      // before it stops, rather than fail on a closed client (a send would count as ambiguous).
+      await withDeadline(this.queue.settled(), FETCH_DEADLINE_MS, "finishing queued calls").catch(
+        () => undefined,
+      );
       if (old)
         await withDeadline(old.stop(), FETCH_DEADLINE_MS, "stopping the old SDK app").catch(
           (error: unknown) => this.log("warn", `photon: SDK stop failed: ${errorName(error)}`),
@@ -836,7 +853,7 @@ export class PhotonChannel {
    * first part that fails and rejects with its `PhotonSendError` (`.sentParts` says how many went out).
    */
   async sendText(chatId: string, text: string): Promise<{ parts: number }> {
-    const space = await this.space(chatId);
+    await this.space(chatId);
     const sdk = this.requireSdk();
     const parts = splitMessageText(
       this.options.markdown === "raw" ? text : markdownToPlainText(text),
@@ -845,6 +862,8 @@ export class PhotonChannel {
     let sent = 0;
     for (const part of parts) {
       try {
+        // Resolved for each part: an SDK restart between two parts replaces the space.
+        const space = await this.space(chatId);
         await this.queue.enqueue("sending a message", () => space.send(sdk.text(part)));
       } catch (error) {
         if (error instanceof PhotonSendError) Object.assign(error, { sentParts: sent });
@@ -915,7 +934,8 @@ export class PhotonChannel {
 
   /** Sets a tapback (an emoji; ❤️ 👍 👎 😂 ‼️ ❓ map to the classic ones) on a message of the chat. */
   async react(chatId: string, messageId: string, emoji: string): Promise<void> {
-    const message = this.messages.get(messageId) ?? (await this.fetchMessage(chatId, messageId));
+    const message =
+      this.#current(this.messages.get(messageId)) ?? (await this.fetchMessage(chatId, messageId));
     await this.queue.enqueue("setting a tapback", () => message.react(emoji));
   }
 
@@ -941,6 +961,7 @@ export class PhotonChannel {
     let backoff = RESUBSCRIBE_INITIAL_MS;
     while (this.app && this.instance && !this.isStopped()) {
       const app = this.app;
+      const epoch = this.#appEpoch;
       try {
         // The iMessage instance's stream rather than `app.messages`: the app's is the same stream
         // merged (two more async-iterator layers, each a few promise hops per message) with
@@ -949,7 +970,7 @@ export class PhotonChannel {
           backoff = RESUBSCRIBE_INITIAL_MS;
           if (this.currentState === "reconnecting") this.currentState = "running";
           this.#restartBackoff = RESUBSCRIBE_INITIAL_MS;
-          await this.#serially(() => this.deliver(space, message, false));
+          await this.#serially(() => this.deliver(space, message, false, epoch));
           if (this.isStopped()) return;
         }
         if (this.isStopped()) return;
@@ -969,7 +990,13 @@ export class PhotonChannel {
     }
   }
 
-  private async deliver(space: unknown, message: unknown, recovered: boolean): Promise<void> {
+  /** `epoch`: of the SDK app that yielded `space` and `message`. */
+  private async deliver(
+    space: unknown,
+    message: unknown,
+    recovered: boolean,
+    epoch: number,
+  ): Promise<void> {
     if (this.#inboundStopped) return;
     this.#delivering += 1;
     const id =
@@ -977,7 +1004,7 @@ export class PhotonChannel {
         ? (message as { id: string }).id
         : null;
     try {
-      await this.#deliverOne(space, message, recovered);
+      await this.#deliverOne(space, message, recovered, epoch);
     } finally {
       this.#delivering -= 1;
       if (id !== null) {
@@ -987,7 +1014,12 @@ export class PhotonChannel {
     }
   }
 
-  async #deliverOne(space: unknown, message: unknown, recovered: boolean): Promise<void> {
+  async #deliverOne(
+    space: unknown,
+    message: unknown,
+    recovered: boolean,
+    epoch: number,
+  ): Promise<void> {
     if (!recovered) this.lastInboundAt = this.now();
     const result = normalizeInbound(space, message);
     if (!result.ok) {
@@ -1019,7 +1051,7 @@ export class PhotonChannel {
     }
     this.#inProgress.add(event.messageId);
     try {
-      await this.#handOver(event, space, message);
+      await this.#handOver(event, space, message, epoch);
     } finally {
       this.#inProgress.delete(event.messageId);
       this.#handled(event.messageId);
@@ -1032,13 +1064,19 @@ export class PhotonChannel {
     this.#store?.markHandled(id);
   }
 
-  async #handOver(event: PhotonInboundEvent, space: unknown, message: unknown): Promise<void> {
+  async #handOver(
+    event: PhotonInboundEvent,
+    space: unknown,
+    message: unknown,
+    epoch: number,
+  ): Promise<void> {
     this.counters.inbound += 1;
-    this.spaces.set(event.chatId, space as SdkSpace);
+    this.spaces.set(event.chatId, { value: space as SdkSpace, epoch });
     const phone = (space as SdkSpace).phone;
     if (typeof phone === "string" && phone !== SHARED_PHONE)
       this.#chatPhones.set(event.chatId, phone);
-    if (event.kind === "message") this.messages.set(event.messageId, message as SdkMessage);
+    if (event.kind === "message")
+      this.messages.set(event.messageId, { value: message as SdkMessage, epoch });
     if (event.kind === "message" && event.media.length > 0 && this.mediaCache)
       await this.download(event, message);
     try {
@@ -1103,7 +1141,8 @@ export class PhotonChannel {
    */
   async markRead(chatId: string, messageId: string): Promise<boolean> {
     try {
-      const message = this.messages.get(messageId) ?? (await this.fetchMessage(chatId, messageId));
+      const message =
+        this.#current(this.messages.get(messageId)) ?? (await this.fetchMessage(chatId, messageId));
       return await this.#sendReadReceipt(message);
     } catch (error) {
       this.log("debug", `photon: could not send a read receipt (${errorName(error)})`);
@@ -1123,12 +1162,22 @@ export class PhotonChannel {
   }
 
   private async space(chatId: string): Promise<SdkSpace> {
-    const known = this.spaces.get(chatId);
+    const known = this.#current(this.spaces.get(chatId));
     if (known) return known;
     const instance = this.requireInstance();
+    const epoch = this.#appEpoch;
     // With several lines the SDK must be told which one (it refuses to guess): the chat's own.
     const phone = this.#chatPhones.get(chatId);
-    return phone === undefined ? instance.space.get(chatId) : instance.space.get(chatId, { phone });
+    const space = await (phone === undefined
+      ? instance.space.get(chatId)
+      : instance.space.get(chatId, { phone }));
+    if (epoch === this.#appEpoch) this.spaces.set(chatId, { value: space, epoch });
+    return space;
+  }
+
+  /** A cached space or message, if the SDK app that made it is still the current one. */
+  #current<T>(cached: FromApp<T> | undefined): T | undefined {
+    return cached !== undefined && cached.epoch === this.#appEpoch ? cached.value : undefined;
   }
 
   private async fetchMessage(chatId: string, messageId: string): Promise<SdkMessage> {
