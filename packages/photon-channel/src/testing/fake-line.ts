@@ -47,12 +47,17 @@ export class FakeImessageLine {
   /** The dedicated line's number; `null` for the shared line. */
   readonly phone: string | null;
 
+  readonly #now: () => Date;
+  readonly #nextGuid: (prefix: string) => string;
+
   constructor(
     protected readonly service: FakeIMessageService,
-    private readonly now: () => Date,
-    private readonly nextGuid: (prefix: string) => string,
+    now: () => Date,
+    nextGuid: (prefix: string) => string,
     identity: { instanceId: string; phone: string } | null,
   ) {
+    this.#now = now;
+    this.#nextGuid = nextGuid;
     this.instanceId = identity?.instanceId ?? null;
     this.phone = identity?.phone ?? null;
   }
@@ -71,7 +76,7 @@ export class FakeImessageLine {
 
   /** Delivers one inbound event as if an iMessage user sent it; returns its sequence and GUIDs. */
   push(spec: InboundSpec): PushedInbound {
-    const built = buildInbound(spec, this.now(), (prefix) => this.nextGuid(prefix));
+    const built = buildInbound(spec, this.#now(), (prefix) => this.#nextGuid(prefix));
     if (built.storedMessage) this.service.messages.set(built.messageGuid, built.storedMessage);
     for (const { guid, attachment } of built.storedAttachments)
       this.service.attachments.set(guid, attachment);

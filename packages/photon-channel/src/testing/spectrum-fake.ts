@@ -59,18 +59,22 @@ export class SpectrumFake extends FakeImessageLine {
   readonly projectSecret: string;
   /** The test CA the fake's certificate chains to: what a client must trust. */
   readonly caCertPem = TEST_CA_CERT_PEM;
+  readonly #controlPlane: FakeControlPlane;
+  readonly #served: ServedLines;
 
   private constructor(
     projectId: string,
     projectSecret: string,
-    private readonly controlPlane: FakeControlPlane,
-    private readonly served: ServedLines,
+    controlPlane: FakeControlPlane,
+    served: ServedLines,
   ) {
     const [first] = served.lines;
     if (!first) throw new RangeError("the Spectrum fake serves at least one line");
     super(first.service, served.now, served.nextGuid, first.identity);
     this.projectId = projectId;
     this.projectSecret = projectSecret;
+    this.#controlPlane = controlPlane;
+    this.#served = served;
   }
 
   static async start(options: SpectrumFakeOptions = {}): Promise<SpectrumFake> {
@@ -103,7 +107,7 @@ export class SpectrumFake extends FakeImessageLine {
 
   /** `https://127.0.0.1:<port>`: give it to the SDK as `SPECTRUM_CLOUD_URL`. */
   get cloudUrl(): string {
-    return this.controlPlane.url;
+    return this.#controlPlane.url;
   }
 
   /** `127.0.0.1:<port>`: give it to the SDK as `SPECTRUM_IMESSAGE_ADDRESS` (the first line's services). */
@@ -117,7 +121,7 @@ export class SpectrumFake extends FakeImessageLine {
    * `instanceId=127.0.0.1:<port>` pair per line (issued or not), comma-separated.
    */
   get dedicatedLineAddress(): string {
-    const dedicated = this.served.lines.filter((line) => line.identity !== null);
+    const dedicated = this.#served.lines.filter((line) => line.identity !== null);
     if (dedicated.length <= 1) return this.service.address;
     return dedicated
       .map((line) => `${line.identity?.instanceId ?? ""}=${line.service.address}`)
@@ -126,17 +130,17 @@ export class SpectrumFake extends FakeImessageLine {
 
   /** Every line the fake serves (the shared one, or each dedicated one, issued or not), in order. */
   get lines(): readonly FakeImessageLine[] {
-    return this.served.lines.map((line) => this.line(line.identity?.instanceId ?? null));
+    return this.#served.lines.map((line) => this.line(line.identity?.instanceId ?? null));
   }
 
   /** A dedicated line's handle (the fake itself for its first line). Throws `RangeError` for an unknown id. */
   line(instanceId: string | null): FakeImessageLine {
-    const served = this.served.find(instanceId);
-    if (served === this.served.lines[0]) return this;
+    const served = this.#served.find(instanceId);
+    if (served === this.#served.lines[0]) return this;
     served.handle ??= new FakeImessageLine(
       served.service,
-      this.served.now,
-      this.served.nextGuid,
+      this.#served.now,
+      this.#served.nextGuid,
       served.identity,
     );
     return served.handle;
@@ -144,14 +148,14 @@ export class SpectrumFake extends FakeImessageLine {
 
   /** Instance ids the token endpoint lists now, in order. */
   get issuedLines(): string[] {
-    return this.served.lines
+    return this.#served.lines
       .filter((line) => line.identity !== null && line.issued)
       .map((line) => line.identity?.instanceId ?? "");
   }
 
   /** The token endpoint lists this dedicated line from its next answer on (as when Photon adds one). */
   issueLine(instanceId: string): void {
-    this.served.find(instanceId).issued = true;
+    this.#served.find(instanceId).issued = true;
   }
 
   /**
@@ -159,7 +163,7 @@ export class SpectrumFake extends FakeImessageLine {
    * tokens stop working (`UNAUTHENTICATED`) and its open streams end with `UNAVAILABLE`.
    */
   withdrawLine(instanceId: string): void {
-    const line = this.served.find(instanceId);
+    const line = this.#served.find(instanceId);
     line.issued = false;
     line.tokens.clear();
     line.service.dropStreams();
@@ -194,23 +198,23 @@ export class SpectrumFake extends FakeImessageLine {
 
   /** Control-plane requests (method, path, whether Basic auth matched, status). */
   get controlRequests(): readonly RecordedControlRequest[] {
-    return this.controlPlane.requests;
+    return this.#controlPlane.requests;
   }
 
   /** The next `count` control-plane requests get HTTP 429. */
   rateLimitControlPlane(count: number): void {
-    this.controlPlane.rateLimit(count);
+    this.#controlPlane.rateLimit(count);
   }
 
   /** Every token issued so far stops working (UNAUTHENTICATED), as after a server-side expiry. */
   revokeTokens(): void {
-    for (const line of this.served.lines) line.tokens.clear();
+    for (const line of this.#served.lines) line.tokens.clear();
   }
 
   async close(): Promise<void> {
     await Promise.allSettled([
-      ...this.served.lines.map((line) => line.service.close()),
-      this.controlPlane.close(),
+      ...this.#served.lines.map((line) => line.service.close()),
+      this.#controlPlane.close(),
     ]);
   }
 }
