@@ -248,3 +248,29 @@ describe("lines that change while the channel runs", { timeout: 240_000 }, () =>
     expect(channel.allOutput).not.toContain(fake.projectSecret);
   });
 });
+
+describe("a line that refuses its token", { timeout: 240_000 }, () => {
+  it("is checked at once, not at the next renewal: taken away, its watch stops and nothing tries it again", async () => {
+    // Tokens live an hour: the next renewal is far away.
+    await start({ dedicatedLines: [A, B] });
+    const [lineA, lineB] = [fake.line(A.instanceId), fake.line(B.instanceId)];
+    const channel = await startChannel();
+    await lineA.waitForStreams(STREAMS_PER_LINE, 60_000);
+    await lineB.waitForStreams(STREAMS_PER_LINE, 60_000);
+    fake.withdrawLine(B.instanceId);
+    // The watch reconnects, is refused (UNAUTHENTICATED), and the channel asks for tokens again.
+    await healthWhen(channel, (h) => lineHealth(h, B.instanceId)?.status === "removed");
+    expect(channel.stderrText).toContain("restarting the SDK: a line refused its token");
+    // Once the SDK restarted without it, line B gets no connection attempt at all.
+    let attempts = -1;
+    while (attempts !== lineB.streamAttempts) {
+      attempts = lineB.streamAttempts;
+      await lineB.waitForHeartbeatPeriods(20, 60_000);
+    }
+    await lineB.waitForHeartbeatPeriods(30, 60_000);
+    expect(lineB.streamAttempts).toBe(attempts);
+    const a1 = lineA.push({ type: "text", from: USER_A, text: "a1" });
+    await sentFor(channel, a1.messageGuid);
+    expect(repliesOn(lineA, USER_A, "a1")).toHaveLength(1);
+  });
+});

@@ -245,6 +245,8 @@ const CURSOR_SAVE_DELAY_MS = 1000;
 /** Bound on a fetch through the SDK (and on stopping an old app) while recovering. */
 const FETCH_DEADLINE_MS = 20_000;
 const DEFAULT_MENTION_PATTERNS: readonly RegExp[] = [/\bhermes\b/i];
+/** A refused token re-issues the tokens at most this often (the watch retries more often than that). */
+const TOKEN_REFUSED_MIN_MS = 30_000;
 /** The SDK's `space.phone` on the shared line (not a number). */
 const SHARED_PHONE = "shared";
 
@@ -293,6 +295,7 @@ export class PhotonChannel {
   /** The line (its number) each chat last wrote in on: a chat is answered on that line. */
   readonly #chatPhones: RecentMap<string>;
   #renewRetryMs = RESUBSCRIBE_INITIAL_MS;
+  #tokenRefusedAt = Number.NEGATIVE_INFINITY;
   /** Counts SDK apps: a space or message of an earlier app is not used once it is replaced. */
   #appEpoch = 0;
   #renewTimer: NodeJS.Timeout | undefined;
@@ -568,6 +571,27 @@ export class PhotonChannel {
       void this.#restartSdk("the project's iMessage lines changed", true);
   }
 
+  /**
+   * A line refused its token (revoked, or the line taken off the project): tokens are issued again
+   * now rather than at the next renewal — on dedicated lines by restarting the SDK, which holds
+   * them too — and a line no longer listed is dropped then. At most once per `TOKEN_REFUSED_MIN_MS`.
+   */
+  #tokenRefused(): void {
+    const lines = this.#lines;
+    if (!lines || this.isStopped() || this.now() - this.#tokenRefusedAt < TOKEN_REFUSED_MIN_MS)
+      return;
+    this.#tokenRefusedAt = this.now();
+    if (lines.kind === "dedicated") {
+      void this.#restartSdk("a line refused its token", true);
+      return;
+    }
+    void lines
+      .renew()
+      .catch((error: unknown) =>
+        this.log("warn", `photon: could not renew the iMessage tokens (${errorName(error)})`),
+      );
+  }
+
   /** Whether this channel runs watches beneath the SDK (stream inbound with the watch on). */
   #watchesOn(): boolean {
     return this.options.inbound !== "webhook" && this.options.watch?.enabled !== false;
@@ -606,6 +630,9 @@ export class PhotonChannel {
         this.#saveCursorSoon();
       },
       onSilent: () => void this.#restartSdk("the event stream went silent"),
+      onFailure: (error) => {
+        if (error instanceof Error && error.name === "AuthenticationError") this.#tokenRefused();
+      },
       onGap: () => {
         this.#extra.gaps += 1;
         tracker.reset();
