@@ -733,8 +733,8 @@ export class PhotonChannel {
     return true;
   }
 
-  /** Stops the current SDK app and starts a new one (fresh token, fresh streams), with backoff. */
   /**
+   * Stops the current SDK app and starts a new one (fresh tokens, fresh streams), with backoff.
    * `planned`: a token renewal or a change of lines, not a failure: it neither waits for nor grows
    * the backoff, unless the restart before it failed.
    */
