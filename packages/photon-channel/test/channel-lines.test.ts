@@ -274,3 +274,51 @@ describe("a line that refuses its token", { timeout: 240_000 }, () => {
     expect(repliesOn(lineA, USER_A, "a1")).toHaveLength(1);
   });
 });
+
+describe(
+  "a project that moves between the shared line and a dedicated one",
+  { timeout: 240_000 },
+  () => {
+    it("follows the switch both ways while running, answering on each", async () => {
+      // Tokens live 2 s: the switch is noticed at the next re-issue.
+      await start({
+        tokenTtlSeconds: 2,
+        sharedLine: true,
+        dedicatedLines: [{ ...A, issued: false }],
+      });
+      const lineA = fake.line(A.instanceId);
+      const channel = await startChannel();
+      // The shared line: the SDK's message and poll streams and the watch's.
+      await fake.waitForStreams(3, 60_000);
+      const s1 = fake.push({ type: "text", from: USER_A, text: "s1" });
+      await sentFor(channel, s1.messageGuid);
+      expect(repliesOn(fake, USER_A, "s1")).toHaveLength(1);
+
+      fake.issueLine(A.instanceId);
+      const dedicated = await healthWhen(
+        channel,
+        (h) => h.lineKind === "dedicated" && lineHealth(h, A.instanceId)?.watch?.state === "live",
+      );
+      expect(dedicated.lines.map((l) => [l.line, l.status])).toEqual([
+        [A.instanceId, "served"],
+        ["shared", "removed"],
+      ]);
+      await lineA.waitForStreams(STREAMS_PER_LINE, 60_000);
+      const d1 = lineA.push({ type: "text", from: USER_B, text: "d1" });
+      await sentFor(channel, d1.messageGuid);
+      expect(repliesOn(lineA, USER_B, "d1")).toHaveLength(1);
+
+      fake.withdrawLine(A.instanceId);
+      await healthWhen(
+        channel,
+        (h) => h.lineKind === "shared" && lineHealth(h, "shared")?.watch?.state === "live",
+      );
+      const s2 = fake.push({ type: "text", from: USER_A, text: "s2" });
+      await sentFor(channel, s2.messageGuid);
+      expect(repliesOn(fake, USER_A, "s2")).toHaveLength(1);
+      expect(repliesOn(fake, USER_A, "s1")).toHaveLength(1);
+      expect(channel.stderrText).toContain("the project now has dedicated iMessage lines");
+      expect(channel.stderrText).toContain("the project now has shared iMessage lines");
+    });
+  },
+);

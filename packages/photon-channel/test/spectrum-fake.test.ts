@@ -508,3 +508,26 @@ describe("several dedicated lines", () => {
     expect(lines.line("inst-b").streamAttempts).toBe(attempts + 1);
   });
 });
+
+describe("a project that switches between the shared line and a dedicated one", () => {
+  it("answers the shared line while no dedicated line is issued", async () => {
+    const line = { instanceId: "inst-s", phone: "+15557770021", issued: false };
+    const both = await SpectrumFake.start({ sharedLine: true, dedicatedLines: [line] });
+    try {
+      const data = async () =>
+        (await issueToken(both.cloudUrl, both.projectId, both.projectSecret, both.caCertPem)).body[
+          "data"
+        ] as Record<string, unknown>;
+      expect(both.lines.map((l) => l.instanceId)).toEqual([null, "inst-s"]);
+      expect(both.dedicatedLineAddress).toBe(both.line("inst-s").address);
+      expect(both.dedicatedLineAddress).not.toBe(both.imessageAddress);
+      expect(await data()).toMatchObject({ type: "shared" });
+      both.issueLine("inst-s");
+      expect(await data()).toMatchObject({ type: "dedicated", numbers: { "inst-s": line.phone } });
+      both.withdrawLine("inst-s");
+      expect(await data()).toMatchObject({ type: "shared" });
+    } finally {
+      await both.close();
+    }
+  });
+});

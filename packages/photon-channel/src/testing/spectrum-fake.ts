@@ -43,6 +43,12 @@ export interface SpectrumFakeOptions {
    * `issued: false` are served but not listed by the token endpoint until `issueLine()`.
    */
   dedicatedLines?: readonly FakeDedicatedLine[];
+  /**
+   * With `dedicatedLines`: serve the shared line too (first, at `imessageAddress`; the fake's own
+   * methods act on it). The token endpoint answers with the shared line while no dedicated line is
+   * issued, so `issueLine()` / `withdrawLine()` switch the project between shared and dedicated.
+   */
+  sharedLine?: boolean;
   now?: () => Date;
 }
 
@@ -82,6 +88,7 @@ export class SpectrumFake extends FakeImessageLine {
     const projectSecret = options.projectSecret ?? randomBytes(32).toString("hex");
     const served = new ServedLines(
       dedicatedLinesOf(options),
+      options.sharedLine === true,
       options.heartbeatIntervalMs ?? 1000,
       options.now ?? (() => new Date()),
     );
@@ -122,7 +129,8 @@ export class SpectrumFake extends FakeImessageLine {
    */
   get dedicatedLineAddress(): string {
     const dedicated = this.#served.lines.filter((line) => line.identity !== null);
-    if (dedicated.length <= 1) return this.service.address;
+    if (dedicated.length === 0) return this.service.address;
+    if (dedicated.length === 1) return dedicated[0]?.service.address ?? "";
     return dedicated
       .map((line) => `${line.identity?.instanceId ?? ""}=${line.service.address}`)
       .join(",");
@@ -235,6 +243,7 @@ class ServedLines {
 
   constructor(
     dedicated: readonly FakeDedicatedLine[] | null,
+    alsoShared: boolean,
     heartbeatIntervalMs: number,
     readonly now: () => Date,
   ) {
@@ -248,12 +257,12 @@ class ServedLines {
       });
       return { identity, service, tokens, issued };
     };
-    this.lines =
-      dedicated === null
-        ? [serve(null, true)]
-        : dedicated.map((line) =>
-            serve({ instanceId: line.instanceId, phone: line.phone }, line.issued !== false),
-          );
+    this.lines = [
+      ...(dedicated === null || alsoShared ? [serve(null, true)] : []),
+      ...(dedicated ?? []).map((line) =>
+        serve({ instanceId: line.instanceId, phone: line.phone }, line.issued !== false),
+      ),
+    ];
   }
 
   readonly nextGuid = (prefix: string): string => {
@@ -274,8 +283,9 @@ class ServedLines {
       line.tokens.add(token);
       return token;
     };
-    const [first] = this.lines;
-    if (first && first.identity === null) return { type: "shared", token: mint(first), expiresIn };
+    const shared = this.lines.find((line) => line.identity === null);
+    const anyDedicatedIssued = this.lines.some((line) => line.identity !== null && line.issued);
+    if (shared && !anyDedicatedIssued) return { type: "shared", token: mint(shared), expiresIn };
     const auth: Record<string, string> = {};
     const numbers: Record<string, string> = {};
     for (const line of this.lines) {
