@@ -3,6 +3,7 @@
 // once per command and turns credential-store errors into CliErrors with the next step.
 import {
   CredentialStoreError,
+  ensureDir,
   isManaged,
   readAuth,
   readEnvFile,
@@ -129,7 +130,7 @@ function errnoOf(e: unknown): string {
 
 async function checkWritable(home: string): Promise<void> {
   // Loaded by this check only: commands that just read never load node:fs/promises (BENCH.md).
-  const { access, mkdir, rm, writeFile } = await import("node:fs/promises");
+  const { access, rm, writeFile } = await import("node:fs/promises");
   const envFile = join(home, ".env");
   const fail = (what: string, e: unknown) =>
     new CliError(
@@ -141,9 +142,13 @@ async function checkWritable(home: string): Promise<void> {
       },
     );
   try {
-    await mkdir(home, { recursive: true, mode: 0o700 });
+    await ensureDir(home);
   } catch (e) {
-    throw fail("cannot create it", e);
+    if (!(e instanceof CredentialStoreError)) throw fail("cannot create it", e);
+    throw new CliError("home-not-writable", `HERMES_HOME ${home} is not writable: ${e.message}`, {
+      hints: ["Point HERMES_HOME at a writable folder (or fix its permissions), then retry."],
+      cause: e,
+    });
   }
   // A file can be created there (fails at once on a read-only folder, where taking the lock
   // would only fail after its retries).

@@ -193,6 +193,14 @@ describe("hermes doctor (built bin)", () => {
     const fine = await doctor(["--json"]);
     expect(fine.code).toBe(0);
     expect(statusOf(JSON.parse(fine.stdout) as Report)["gateway-settings"]).toBe("ok");
+
+    // A key that is almost a setting (the gateway would start and ignore it): ⚠, exit 0.
+    await writeFile(join(home, "config.yaml"), "gateway:\n  max_queued_turn: 5\n");
+    const typo = await doctor();
+    expect(typo.code).toBe(0);
+    expect(typo.stdout).toContain(
+      "⚠ config.yaml: `gateway.max_queued_turn` is not a setting read here; did you mean `gateway.max_queued_turns`? (ignored)",
+    );
   });
 
   it("a fresh machine (no HERMES_HOME yet) is fine: nothing set up is –, exit 0", async () => {

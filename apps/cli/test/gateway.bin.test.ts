@@ -134,6 +134,29 @@ describe("hermes (built bin)", () => {
     expect(await readFile(join(home(), ".env"), "utf8")).toBe("KEEP=1\n");
   });
 
+  // Node's recursive mkdir never returns under procfs: enroll used to hang there for good.
+  it("a HERMES_HOME under /proc: exit 1 naming it, the token unused, no hang", async () => {
+    const r = await runBin(
+      [
+        "gateway",
+        "enroll",
+        "--token",
+        ENROLL,
+        "--connector-url",
+        "https://c.example",
+        "--identity-token",
+        IDENTITY,
+        "--platform",
+        "discord",
+      ],
+      { env: { HERMES_HOME: "/proc/self/hermes-home" } },
+    );
+    expectNoSecrets(r, ALL);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("✗ HERMES_HOME /proc/self/hermes-home is not writable");
+    expect(r.stderr).toContain("The enrollment token was not used.");
+  });
+
   it("Ctrl-C while waiting for the connector: exit 130, a clear line, nothing written", async () => {
     let arrived!: () => void;
     const requestArrived = new Promise<void>((r) => (arrived = r));

@@ -1,7 +1,7 @@
 // The command-line conventions hermes-gateway shares with hermes, on the BUILT bin: a closed
 // stdout pipe, the error style, `help [command...]`, completion scripts.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer, type AddressInfo } from "node:net";
@@ -118,6 +118,32 @@ describe("hermes-gateway run --check --json", () => {
     expect(out.settings.platforms).toMatchObject({ source: "env", key: "GATEWAY_RELAY_PLATFORMS" });
     expect(r.stdout + r.stderr).not.toContain("json-secret-value");
     expect(r.stdout).not.toContain("token=abc");
+  });
+
+  it("a config.yaml key that is almost a setting is a warning naming what it meant (text and JSON)", () => {
+    const typoHome = mkdtempSync(join(tmpdir(), "gw-typo-"));
+    try {
+      writeFileSync(
+        join(typoHome, "config.yaml"),
+        "model:\n  default: some/model\ngateway:\n  helth_port: 8080\n  agent: echo\n",
+      );
+      const run = (args: string[]) =>
+        spawnSync(process.execPath, [BIN, "run", "--check", ...args], {
+          env: { ...env, ...relay, HERMES_HOME: typoHome },
+          encoding: "utf8",
+        });
+      const warning =
+        "config.yaml: `gateway.helth_port` is not a setting read here; did you mean `gateway.health_port`? (ignored)";
+      const text = run([]);
+      expect(text.status).toBe(0);
+      expect(text.stderr).toBe(`⚠ ${warning}\n`);
+      const json = run(["--json"]);
+      expect(json.status).toBe(0);
+      expect((JSON.parse(json.stdout) as { warnings: string[] }).warnings).toEqual([warning]);
+      expect(json.stdout + text.stdout + text.stderr).not.toContain("json-secret-value");
+    } finally {
+      rmSync(typoHome, { recursive: true, force: true });
+    }
   });
 
   it("errors are one JSON line on stderr: configuration (exit 2) and usage (exit 2)", () => {

@@ -370,7 +370,16 @@ describe("no message lost, none answered twice", () => {
     writeFileSync(join(home, "gateway"), "not a folder");
     const gw = gateway(c.baseUrl, {}, home);
     expect(await gw.exited).toBe(2);
-    expect(gw.raw).toMatch(/turn journal .* cannot be used/);
+    expect(gw.raw).toMatch(/turn journal .* cannot be created: .* exists but is not a directory/);
+  });
+
+  // Node's recursive mkdir never returns under procfs (mkdir answers ENOENT although the parent
+  // exists): a gateway pointed there used to spin forever instead of starting or failing.
+  it("a HERMES_HOME under /proc is a configuration error (exit 2), not a process that never starts", async () => {
+    const c = await connector();
+    const gw = gateway(c.baseUrl, {}, "/proc/self/hermes-home");
+    expect(await gw.exited).toBe(2);
+    expect(gw.raw).toMatch(/turn journal .* cannot be created: Cannot create the folder/);
   });
 });
 

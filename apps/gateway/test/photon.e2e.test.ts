@@ -428,6 +428,64 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
   );
 
   it(
+    "two dedicated lines, one added while it runs: each message answered on its own line, both in /healthz",
+    { timeout: 240_000 },
+    async () => {
+      const A = { instanceId: "inst-e2e-a", phone: "+15557770011" };
+      const B = { instanceId: "inst-e2e-b", phone: "+15557770012" };
+      // Tokens live 3 s: re-issued (and the lines compared) every ~2.4 s, as Photon's are before expiry.
+      const f = await SpectrumFake.start({
+        heartbeatIntervalMs: 200,
+        tokenTtlSeconds: 3,
+        dedicatedLines: [A, { ...B, issued: false }],
+      });
+      fake = f;
+      const env = f.sdkEnvironment(await f.writeCaFile(tempDir("photon-ca-")));
+      // Each line at its own address: instanceId=host:port pairs.
+      env["PHOTON_DEDICATED_LINE_ADDRESS"] = f.dedicatedLineAddress;
+      const [lineA, lineB] = [f.line(A.instanceId), f.line(B.instanceId)];
+      const gw = gateway(f, env, tempDir("gw-photon-"), {
+        PHOTON_ALLOWED_USERS: `${USER},${OTHER_USER}`,
+        GATEWAY_HEALTH_PORT: "0",
+      });
+      await gw.waitForLog((l) => l.msg === "photon iMessage channel running", "running", 90_000);
+      await lineA.waitForStreams(4, 60_000);
+      lineA.push({ type: "text", from: USER, text: "on line a" });
+      await lineA.waitForCall((c) => c.request["text"] === "on line a", 60_000);
+
+      f.issueLine(B.instanceId);
+      await gw.waitForLog(
+        (l) => String(l.msg).includes(`Photon issues a new line ${B.instanceId}`),
+        "the new line noticed",
+        90_000,
+      );
+      // The SDK restarted with both lines (message, poll and group streams) and the new watch.
+      await lineB.waitForStreams(4, 60_000);
+      lineB.push({ type: "text", from: OTHER_USER, text: "on line b" });
+      const onB = await lineB.waitForCall((c) => c.request["text"] === "on line b", 60_000);
+      expect(onB.request["chatGuid"]).toBe(`any;-;${OTHER_USER}`);
+      expect(lineA.sends.map((s) => s.request["text"])).toEqual(["on line a"]);
+      expect(lineB.sends.map((s) => s.request["text"])).toEqual(["on line b"]);
+
+      const listening = await gw.waitForLog(
+        (l) => l.msg === "health endpoint listening",
+        "the health endpoint",
+      );
+      const base = String(listening["url"]).replace(/\/healthz$/, "");
+      const health = (await (await fetch(`${base}/healthz`)).json()) as {
+        photon: { lineKind: string; lines: Array<{ line: string; status: string }> };
+      };
+      expect(health.photon.lineKind).toBe("dedicated");
+      expect(health.photon.lines.map((l) => [l.line, l.status])).toEqual([
+        [A.instanceId, "served"],
+        [B.instanceId, "served"],
+      ]);
+      expect(await gw.stop("SIGTERM", 60_000)).toBe(0);
+      expect(gw.raw).not.toContain("fake_imsg_");
+    },
+  );
+
+  it(
     "SIGTERM drains: a running turn still replies before the process exits 0 (the SDK's own exit-on-signal is off)",
     { timeout: 180_000 },
     async () => {

@@ -1,7 +1,8 @@
 // Crash-safe replacement of a file: a temp file in the same directory, created with the
 // final mode from its first byte (no chmod-after window), written, fsynced, renamed over the
 // target, then the directory fsynced. A crash at any point leaves the old or the new file.
-import { basename, dirname, join } from "node:path";
+import { mkdirSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import { CredentialStoreError, errnoCode } from "./errors.js";
 
 /**
@@ -12,23 +13,56 @@ const fsp = () => import("node:fs/promises");
 
 /** Create `dir` (0700) and its parents; a file in the way is a typed error naming it. */
 export async function ensureDir(dir: string): Promise<void> {
-  const { mkdir } = await fsp();
-  try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-  } catch (e) {
-    const code = errnoCode(e);
-    if (code === "EEXIST" || code === "ENOTDIR") {
-      throw new CredentialStoreError(
-        "HOME_NOT_A_DIRECTORY",
-        `${dir} (or a folder above it) exists but is not a directory, so nothing can be written there; point HERMES_HOME at a directory or move the file aside.`,
-        dir,
-      );
-    }
-    throw new CredentialStoreError(
-      "WRITE_FAILED",
-      `Cannot create the folder ${dir} (${code}); check the permissions above it. Nothing was written.`,
+  ensureDirSync(dir);
+}
+
+/**
+ * `ensureDir` for synchronous callers (a journal opened at boot). Node's own recursive mkdir
+ * (sync and async alike, Node 20) never returns where `mkdir` answers ENOENT although the
+ * parent exists — procfs, e.g. `HERMES_HOME=/proc/self/hermes` on Linux: it creates the parent
+ * (EEXIST), retries the child (ENOENT) and starts over, forever. So the missing folders are
+ * found by walking up with `stat` and made one by one, top down: bounded by the path's depth,
+ * and such a path is a typed error.
+ */
+export function ensureDirSync(dir: string): void {
+  const notADirectory = () =>
+    new CredentialStoreError(
+      "HOME_NOT_A_DIRECTORY",
+      `${dir} (or a folder above it) exists but is not a directory, so nothing can be written there; point HERMES_HOME at a directory or move the file aside.`,
       dir,
     );
+  const cannotCreate = (e: unknown) =>
+    new CredentialStoreError(
+      "WRITE_FAILED",
+      `Cannot create the folder ${dir} (${errnoCode(e)}); check the permissions above it. Nothing was written.`,
+      dir,
+    );
+  const missing: string[] = [];
+  for (let current = resolve(dir); ;) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(current).isDirectory();
+    } catch (e) {
+      const code = errnoCode(e);
+      if (code === "ENOTDIR") throw notADirectory();
+      if (code !== "ENOENT") throw cannotCreate(e);
+      missing.push(current);
+      const parent = dirname(current);
+      if (parent === current) break;
+      current = parent;
+      continue;
+    }
+    if (!isDirectory) throw notADirectory();
+    break;
+  }
+  for (const folder of missing.reverse()) {
+    try {
+      mkdirSync(folder, { mode: 0o700 });
+    } catch (e) {
+      // Made meanwhile by another process: fine if it is a folder.
+      if (errnoCode(e) !== "EEXIST") throw cannotCreate(e);
+      if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory()) throw notADirectory();
+    }
   }
 }
 

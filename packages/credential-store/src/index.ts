@@ -32,6 +32,7 @@ export type { ProjectCredentials } from "./photon.js";
 export { credentialSummary, persistWebhookSigningSecret, SUMMARY } from "./summary.js";
 export type { CredentialSummary, PersistWebhookResult } from "./summary.js";
 export { withFileLock } from "./lock.js";
+export { ensureDir, ensureDirSync } from "./atomic.js";
 export type { LockOptions } from "./lock.js";
 export { CredentialStoreError } from "./errors.js";
 export type { CredentialStoreErrorCode } from "./errors.js";

@@ -43,6 +43,27 @@ describe("checkPhotonConnection against SpectrumFake", { timeout: 120_000 }, () 
     });
   });
 
+  it("subscribes on each of several dedicated lines, each at its own address", async () => {
+    const second = { instanceId: "inst-check-2", phone: "+15557770004" };
+    fake = await SpectrumFake.start({
+      heartbeatIntervalMs: 100,
+      dedicatedLines: [DEDICATED, second],
+    });
+    const attemptsBefore = fake.lines.map((line) => line.streamAttempts);
+    expect(await check(fake, { dedicatedLineAddress: fake.dedicatedLineAddress })).toEqual({
+      ok: true,
+      lineKind: "dedicated",
+      lines: [
+        { line: DEDICATED.instanceId, phone: DEDICATED.phone },
+        { line: second.instanceId, phone: second.phone },
+      ],
+    });
+    // Each line's own server was subscribed to.
+    fake.lines.forEach((line, i) =>
+      expect(line.streamAttempts).toBeGreaterThan(attemptsBefore[i] ?? 0),
+    );
+  });
+
   it("says a refused secret is auth_or_config, at the token step", async () => {
     fake = await SpectrumFake.start({ heartbeatIntervalMs: 100 });
     expect(await check(fake, { wrongSecret: "not-the-secret" })).toEqual({

@@ -398,3 +398,136 @@ describe("iMessage gRPC", () => {
     expect(fake.readMarks).toEqual([chatGuid]);
   });
 });
+
+describe("several dedicated lines", () => {
+  const A = { instanceId: "inst-a", phone: "+15557770011" };
+  const B = { instanceId: "inst-b", phone: "+15557770012" };
+  const C = { instanceId: "inst-c", phone: "+15557770013", issued: false };
+  let lines: SpectrumFake;
+  const opened: RawClients[] = [];
+
+  beforeEach(async () => {
+    lines = await SpectrumFake.start({ heartbeatIntervalMs: 50, dedicatedLines: [A, B, C] });
+  });
+
+  afterEach(async () => {
+    for (const raw of opened.splice(0)) raw.close();
+    await lines.close();
+  });
+
+  const tokens = async (): Promise<Record<string, unknown>> => {
+    const issued = await issueToken(
+      lines.cloudUrl,
+      lines.projectId,
+      lines.projectSecret,
+      lines.caCertPem,
+    );
+    return issued.body["data"] as Record<string, unknown>;
+  };
+  const connect = (address: string): RawClients => {
+    const raw = rawClients(address, lines.caCertPem);
+    opened.push(raw);
+    return raw;
+  };
+
+  it("serves each line on its own port, with its own tokens, sequence numbers and sends", async () => {
+    const [a, b, c] = lines.lines;
+    expect(a).toBe(lines);
+    expect(new Set([a?.address, b?.address, c?.address]).size).toBe(3);
+    expect(lines.dedicatedLineAddress).toBe(
+      `inst-a=${a?.address},inst-b=${b?.address},inst-c=${c?.address}`,
+    );
+    const data = await tokens();
+    expect(data).toMatchObject({
+      type: "dedicated",
+      numbers: { "inst-a": A.phone, "inst-b": B.phone },
+    });
+    const auth = data["auth"] as Record<string, string>;
+    expect(Object.keys(auth)).toEqual(["inst-a", "inst-b"]);
+
+    const clientB = connect(lines.line("inst-b").address);
+    // A's token is not B's.
+    await expect(
+      unary(
+        clientB.messages,
+        "SendTextMessage",
+        { chatGuid: "any;-;+1", text: "x" },
+        bearer(auth["inst-a"] ?? ""),
+      ),
+    ).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
+    await unary(
+      clientB.messages,
+      "SendTextMessage",
+      { chatGuid: "any;-;+1", text: "on b" },
+      bearer(auth["inst-b"] ?? ""),
+    );
+    expect(lines.line("inst-b").sends.map((s) => s.request["text"])).toEqual(["on b"]);
+    expect(lines.sends).toEqual([]);
+
+    const onA = lines.push({ type: "text", from: "+15550000001", text: "a1" });
+    const onB1 = lines.line("inst-b").push({ type: "text", from: "+15550000002", text: "b1" });
+    const onB2 = lines.line("inst-b").push({ type: "text", from: "+15550000002", text: "b2" });
+    expect([onA.sequence, onB1.sequence, onB2.sequence]).toEqual([1, 1, 2]);
+    expect(new Set([onA.messageGuid, onB1.messageGuid, onB2.messageGuid]).size).toBe(3);
+    expect(() => lines.line("inst-x")).toThrow(RangeError);
+  });
+
+  it("changes the lines it issues at run time; a withdrawn line's tokens and streams end", async () => {
+    const first = (await tokens())["auth"] as Record<string, string>;
+    lines.issueLine("inst-c");
+    expect(lines.issuedLines).toEqual(["inst-a", "inst-b", "inst-c"]);
+    expect(Object.keys((await tokens())["auth"] as Record<string, string>)).toEqual([
+      "inst-a",
+      "inst-b",
+      "inst-c",
+    ]);
+
+    const clientB = connect(lines.line("inst-b").address);
+    const stream = serverStream(
+      clientB.messages,
+      "SubscribeMessageEvents",
+      {},
+      bearer(first["inst-b"] ?? ""),
+    );
+    await lines.line("inst-b").waitForStreams(1);
+    const reading = readFrames(stream);
+    const attempts = lines.line("inst-b").streamAttempts;
+    lines.withdrawLine("inst-b");
+    expect((await reading).error?.code).toBe(status.UNAVAILABLE);
+    expect(Object.keys((await tokens())["auth"] as Record<string, string>)).toEqual([
+      "inst-a",
+      "inst-c",
+    ]);
+    const again = serverStream(
+      clientB.messages,
+      "SubscribeMessageEvents",
+      {},
+      bearer(first["inst-b"] ?? ""),
+    );
+    expect((await readFrames(again)).error?.code).toBe(status.UNAUTHENTICATED);
+    expect(lines.line("inst-b").streamAttempts).toBe(attempts + 1);
+  });
+});
+
+describe("a project that switches between the shared line and a dedicated one", () => {
+  it("answers the shared line while no dedicated line is issued", async () => {
+    const line = { instanceId: "inst-s", phone: "+15557770021", issued: false };
+    const both = await SpectrumFake.start({ sharedLine: true, dedicatedLines: [line] });
+    try {
+      const data = async () =>
+        (await issueToken(both.cloudUrl, both.projectId, both.projectSecret, both.caCertPem)).body[
+          "data"
+        ] as Record<string, unknown>;
+      expect(both.lines.map((l) => l.instanceId)).toEqual([null, "inst-s"]);
+      expect(both.dedicatedLineAddress).toBe(both.line("inst-s").address);
+      expect(both.dedicatedLineAddress).not.toBe(both.imessageAddress);
+      expect(await data()).toMatchObject({ type: "shared" });
+      both.issueLine("inst-s");
+      expect(await data()).toMatchObject({ type: "dedicated", numbers: { "inst-s": line.phone } });
+      both.withdrawLine("inst-s");
+      expect(await data()).toMatchObject({ type: "shared" });
+    } finally {
+      await both.close();
+    }
+  });
+});

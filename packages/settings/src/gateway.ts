@@ -23,6 +23,7 @@ import {
 import { createSecretScrubber } from "./scrub.js";
 import { orDefault, type Settings } from "./settings.js";
 import type { Env, SettingsSource, Sourced } from "./source.js";
+import { describeMisspelledYamlKey, misspelledYamlKeys } from "./yaml-keys.js";
 
 export { DEFAULT_IMESSAGE_ADDRESS, resolvePhotonConfig } from "./gateway-photon.js";
 export type { PhotonConfig } from "./gateway-photon.js";
@@ -124,7 +125,7 @@ function resolveFrom(source: SettingsSource, opts: ResolveGatewayOptions): Gatew
   const relayBotIds = relayBotIdsOf(settings, warnings);
   const agent = agentOf(settings);
   const allowedUsers = allowedUsersOf(source, settings);
-  return {
+  const resolved: GatewaySettings = {
     ...link,
     relayBotIds,
     relayPolicies: resolvePolicies(link.relayPlatforms.value, source),
@@ -141,6 +142,10 @@ function resolveFrom(source: SettingsSource, opts: ResolveGatewayOptions): Gatew
     warnings,
     photon: resolvePhotonConfig(settings, opts.env),
   };
+  // Last: every setting has been read once, so the source knows each name config.yaml may hold.
+  for (const suspect of misspelledYamlKeys(source))
+    warnings.push(describeMisspelledYamlKey(suspect));
+  return resolved;
 }
 
 /** The relay bot ids as `{platform: {botId}}`; a malformed value is a warning and `{}`. */

@@ -45,4 +45,6 @@ export {
   resolveRelayLink,
 } from "./relay.js";
 export type { RelayLinkSettings, ResolveRelayLinkOptions } from "./relay.js";
+export { describeMisspelledYamlKey, misspelledYamlKeys } from "./yaml-keys.js";
+export type { MisspelledYamlKey } from "./yaml-keys.js";
 export { GATEWAY_SECRET_KEYS, PHOTON_SECRET_KEYS } from "./secret-keys.js";

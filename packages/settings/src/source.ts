@@ -51,6 +51,8 @@ export class SettingsSource {
   readonly #dotenv: ReadonlyMap<string, string>;
   readonly #yaml: Readonly<Record<string, unknown>>;
   readonly #secretKeys: readonly SettingKey[];
+  /** Every dotted config.yaml path a resolver asked for: what `misspelledYamlKeys` knows as settings. */
+  readonly #yamlPathsRead = new Set<string>();
 
   constructor(layers: SettingsLayers) {
     this.#flags = layers.flags ?? {};
@@ -90,6 +92,7 @@ export class SettingsSource {
 
   /** The config.yaml node at a dotted path (`gateway.relay_url`); strings trimmed; null, `~` and "" = unset. */
   yaml(path: string): Sourced<unknown> | null {
+    this.#yamlPathsRead.add(path);
     let node: unknown = this.#yaml;
     for (const part of path.split(".")) {
       const rec = asRecord(node);
@@ -104,8 +107,20 @@ export class SettingsSource {
     return { value: node, source: "config.yaml", key: path };
   }
 
+  /** The dotted config.yaml paths read so far (by `yaml` or `get`), whether set or not. */
+  yamlPathsRead(): ReadonlySet<string> {
+    return this.#yamlPathsRead;
+  }
+
+  /** config.yaml as parsed (`{}` when absent or unusable); read-only use. */
+  yamlDocument(): Readonly<Record<string, unknown>> {
+    return this.#yaml;
+  }
+
   /** env → .env → config.yaml, the first layer that sets the key. */
   get(key: SettingKey): Sourced<unknown> | null {
+    // Known even when the env var shadows it: config.yaml may still hold it.
+    if (key.yaml !== undefined) this.#yamlPathsRead.add(key.yaml);
     return (
       (key.env !== undefined ? this.env(key.env) : null) ??
       (key.yaml !== undefined ? this.yaml(key.yaml) : null)

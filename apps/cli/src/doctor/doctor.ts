@@ -219,7 +219,7 @@ async function gatewaySettingsCheck(
       "gateway-settings",
       "warn",
       warnings.join("; "),
-      "fix the value named above (`hermes-gateway run` starts, but ignores it)",
+      "fix what is named above (`hermes-gateway run` starts, but ignores it)",
     );
   return check(
     "gateway-settings",

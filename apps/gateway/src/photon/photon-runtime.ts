@@ -16,6 +16,7 @@ import {
 } from "@hermes/photon-channel";
 import type { Logger } from "pino";
 import { join } from "node:path";
+import { ensureDirSync } from "@hermes/credential-store";
 import { REACTION_DONE, REACTION_FAILED, REACTION_WORKING } from "../activity/turn-activity.js";
 import type { AgentBackend } from "../agent/types.js";
 import type { GatewayConfig } from "../config/resolve.js";
@@ -129,6 +130,16 @@ export class PhotonRuntime {
     if (credentials === null)
       throw new PhotonStartError("PHOTON_CREDENTIALS_MISSING", PHOTON_CREDENTIALS_MISSING);
     const projectDir = join(c.home, "photon", encodeURIComponent(credentials.projectId));
+    // Made here, not by the channel's recursive mkdir, which never returns under procfs
+    // (see ensureDirSync): a HERMES_HOME that cannot hold it is a clear error at start.
+    try {
+      ensureDirSync(projectDir);
+    } catch (e) {
+      throw new PhotonStartError(
+        "PHOTON_AUTH_OR_CONFIG",
+        `HERMES_HOME cannot hold the iMessage channel's state: ${(e as Error).message}`,
+      );
+    }
     let journal: TurnJournal<PhotonAgentEvent> | null = null;
     let unfinished: ReadonlyArray<{ readonly key: string; readonly event: PhotonAgentEvent }> = [];
     if (opts.journal) {

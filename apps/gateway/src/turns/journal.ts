@@ -23,13 +23,13 @@ import {
   fdatasync,
   fdatasyncSync,
   fsyncSync,
-  mkdirSync,
   openSync,
   readFileSync,
   renameSync,
   writeSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
+import { ensureDirSync } from "@hermes/credential-store";
 
 export interface TurnJournalOptions<E = unknown> {
   /** Finished keys remembered for deduplication (oldest forgotten first). Default 10 000. */
@@ -133,7 +133,16 @@ export class TurnJournal<E> {
   static open<E>(path: string, opts: TurnJournalOptions<E> = {}): OpenedJournal<E> {
     let text = "";
     try {
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      // Not mkdirSync({recursive}): it never returns under procfs (see ensureDirSync).
+      ensureDirSync(dirname(path));
+    } catch (e) {
+      throw new JournalError(
+        path,
+        e,
+        `the turn journal ${path} cannot be created: ${(e as Error).message}`,
+      );
+    }
+    try {
       text = readFileSync(path, "utf8");
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw new JournalError(path, e);

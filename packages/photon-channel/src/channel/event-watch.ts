@@ -71,6 +71,8 @@ export interface EventWatchOptions {
   /** Every sequence seen (any event type), in order. */
   onSequence(sequence: number): void;
   onSilent(): void;
+  /** A subscription failed (not by silence): the error as the client raised it. */
+  onFailure?(error: unknown): void;
   /** The server refused to replay events after `after`: they are lost to us. */
   onGap(after: number): void;
   log(level: "info" | "warn", message: string): void;
@@ -157,6 +159,7 @@ export class EventWatch {
             "warn",
             `photon: the event stream failed (${errorName(error)}); reconnecting`,
           );
+          this.#options.onFailure?.(error);
         }
       }
       if (this.#stopped()) break;

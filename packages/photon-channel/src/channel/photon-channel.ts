@@ -19,7 +19,7 @@ import {
 import { InboundStateStore } from "./inbound-state.js";
 import { markdownToPlainText, type PhotonMarkdownMode } from "./markdown-text.js";
 import { isVoiceReady, type PhotonOutboundFile } from "./outbound-file.js";
-import { ProjectLines, type ImessageLine } from "./project-lines.js";
+import { ProjectLines, type ImessageLine, type LinesChange } from "./project-lines.js";
 import { RecentMap } from "./recent.js";
 import { ResumeTracker } from "./resume-tracker.js";
 import {
@@ -180,14 +180,26 @@ export interface PhotonChannelHealth {
 
 export interface PhotonLineHealth {
   line: string;
+  /**
+   * `served`: Photon issues it (its watch runs); `removed`: Photon stopped issuing it while the
+   * channel ran — its watch is stopped and its cursor kept, so it resumes if the line comes back.
+   */
+  status: "served" | "removed";
   cursor: number | null;
   savedCursor: number | null;
   watch: EventWatchStats | null;
 }
 
+/** Something an SDK app made (a space, a message), with that app's epoch. */
+interface FromApp<T> {
+  value: T;
+  epoch: number;
+}
+
 /** One line's watch beneath the SDK and what it saw that is not handled yet. */
 interface LineWatch {
-  readonly line: ImessageLine;
+  /** Replaced when Photon renumbers the line (the id, and so the address, stay). */
+  line: ImessageLine;
   readonly watch: EventWatch;
   readonly tracker: ResumeTracker;
   /** The watch's last report was a message already handed over: its sequence is saved at once. */
@@ -241,6 +253,10 @@ const CURSOR_SAVE_DELAY_MS = 1000;
 /** Bound on a fetch through the SDK (and on stopping an old app) while recovering. */
 const FETCH_DEADLINE_MS = 20_000;
 const DEFAULT_MENTION_PATTERNS: readonly RegExp[] = [/\bhermes\b/i];
+/** A refused token re-issues the tokens at most this often (the watch retries more often than that). */
+const TOKEN_REFUSED_MIN_MS = 30_000;
+/** The SDK's `space.phone` on the shared line (not a number). */
+const SHARED_PHONE = "shared";
 
 /**
  * iMessage through Photon on the spectrum-ts SDK, in-process. Inbound: normalized, default-deny
@@ -252,8 +268,9 @@ export class PhotonChannel {
   private readonly allowed: AllowedUsers;
   private readonly queue: SendQueue;
   private readonly seen: RecentMap<true>;
-  private readonly spaces: RecentMap<SdkSpace>;
-  private readonly messages: RecentMap<SdkMessage>;
+  /** Spaces and messages talk through the SDK app that made them: each is kept with its app's epoch. */
+  private readonly spaces: RecentMap<FromApp<SdkSpace>>;
+  private readonly messages: RecentMap<FromApp<SdkMessage>>;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private sdk: SpectrumSdk | undefined;
@@ -279,6 +296,16 @@ export class PhotonChannel {
   #store: InboundStateStore | null = null;
   #lines: ProjectLines | null = null;
   #lineWatches: LineWatch[] = [];
+  /** Watches of lines Photon stopped issuing, by line id: stopped, their cursor kept for a comeback. */
+  readonly #removedLines = new Map<string, LineWatch>();
+  /** `ProjectLines.generation` the running SDK app was built for: a newer one means a restart. */
+  #appGeneration = 0;
+  /** The line (its number) each chat last wrote in on: a chat is answered on that line. */
+  readonly #chatPhones: RecentMap<string>;
+  #renewRetryMs = RESUBSCRIBE_INITIAL_MS;
+  #tokenRefusedAt = Number.NEGATIVE_INFINITY;
+  /** Counts SDK apps: a space or message of an earlier app is not used once it is replaced. */
+  #appEpoch = 0;
   #renewTimer: NodeJS.Timeout | undefined;
   #watchUnavailable: PhotonChannelHealth["watchUnavailable"] = null;
   #graceTimer: NodeJS.Timeout | undefined;
@@ -289,6 +316,8 @@ export class PhotonChannel {
   #restarting: Promise<void> | null = null;
   #restartBackoff = RESUBSCRIBE_INITIAL_MS;
   #lastRestartAt = 0;
+  /** The last SDK restart failed: the next one backs off even when planned. */
+  #restartFailed = false;
   readonly #extra = { recovered: 0, sdkRestarts: 0, gaps: 0 };
   /** Set by stopInbound(): nothing more is handed over (or marked handled); sends still work. */
   #inboundStopped = false;
@@ -306,6 +335,7 @@ export class PhotonChannel {
     this.seen = new RecentMap(options.dedupeSize ?? 4000, DEDUPE_WINDOW_MS, this.now);
     this.spaces = new RecentMap(RECENT_MESSAGES, DEDUPE_WINDOW_MS, this.now);
     this.messages = new RecentMap(RECENT_MESSAGES, DEDUPE_WINDOW_MS, this.now);
+    this.#chatPhones = new RecentMap(RECENT_MESSAGES, DEDUPE_WINDOW_MS, this.now);
     this.mediaCache = options.mediaCache ? new MediaCache(options.mediaCache) : undefined;
     this.typingStartedAt = new RecentMap(
       RECENT_MESSAGES,
@@ -348,15 +378,27 @@ export class PhotonChannel {
 
   #lineHealth(): PhotonLineHealth[] {
     const store = this.#store;
-    return (this.#lines?.lines ?? []).map((line) => {
-      const watched = this.#lineWatches.find((w) => w.line === line);
-      return {
-        line: line.id,
-        cursor: store ? store.cursorOf(line.id) : (watched?.tracker.cursor ?? null),
-        savedCursor: store?.savedCursorOf(line.id) ?? null,
-        watch: watched?.watch.stats ?? null,
-      };
+    const health = (
+      id: string,
+      status: PhotonLineHealth["status"],
+      watched: LineWatch | undefined,
+    ): PhotonLineHealth => ({
+      line: id,
+      status,
+      cursor: store ? store.cursorOf(id) : (watched?.tracker.cursor ?? null),
+      savedCursor: store?.savedCursorOf(id) ?? null,
+      watch: watched?.watch.stats ?? null,
     });
+    return [
+      ...(this.#lines?.lines ?? []).map((line) =>
+        health(
+          line.id,
+          "served",
+          this.#lineWatches.find((w) => w.line.id === line.id),
+        ),
+      ),
+      ...[...this.#removedLines].map(([id, watched]) => health(id, "removed", watched)),
+    ];
   }
 
   /** Loads the SDK, connects (token, streams) and starts delivering inbound events. */
@@ -396,11 +438,13 @@ export class PhotonChannel {
         now: this.now,
         sharedAddress: this.options.imessageAddress,
         dedicatedAddress: this.options.dedicatedLineAddress,
+        onChange: (change) => this.#linesChanged(change),
       });
       const app = await this.#createApp(sdk);
       this.sdk = sdk;
       this.app = app;
       this.instance = sdk.imessage(app);
+      this.#appEpoch += 1;
     } catch (error) {
       this.currentState = "failed";
       throw new PhotonSendError(classifyPhotonError(error, false), "connecting to Photon", error);
@@ -439,11 +483,13 @@ export class PhotonChannel {
     // hard-wired); those tokens are static, so the SDK is restarted with fresh ones before they expire.
     // Scheduled first: if renewing fails now, the timer (due at once, after the restart backoff)
     // tries again rather than leaving the SDK on tokens that expire.
-    if (lines?.kind === "dedicated") this.#scheduleTokenRenewal(lines);
+    if (lines) this.#scheduleTokenRenewal(lines);
     const provider =
       lines?.kind === "dedicated"
         ? sdk.imessage.config({ clients: await lines.sdkClients() })
         : sdk.imessage.config();
+    // The lines this app serves: a change after this point restarts it (see #linesChanged).
+    this.#appGeneration = lines?.generation ?? 0;
     const before = new Set([...process.listeners("SIGINT"), ...process.listeners("SIGTERM")]);
     try {
       return await sdk.Spectrum({
@@ -464,61 +510,152 @@ export class PhotonChannel {
     }
   }
 
-  /** Restarts the SDK with fresh dedicated-line tokens when the current ones are due for renewal. */
-  #scheduleTokenRenewal(lines: ProjectLines): void {
+  /**
+   * When the tokens are due: on dedicated lines the SDK is restarted with fresh ones (it holds them
+   * statically); on the shared line (the SDK renews its own) they are re-issued for the watch. Either
+   * way the new issue is compared with the last, so lines added or taken away are followed.
+   */
+  #scheduleTokenRenewal(lines: ProjectLines, delayMs = lines.renewAt - this.now()): void {
     clearTimeout(this.#renewTimer);
-    this.#renewTimer = setTimeout(
-      () => void this.#restartSdk("renewing the dedicated lines' tokens"),
-      Math.max(1000, lines.renewAt - this.now()),
-    );
+    const renew = (): void => {
+      if (lines.kind === "dedicated") {
+        void this.#restartSdk("renewing the dedicated lines' tokens", true);
+        return;
+      }
+      void lines.renew().then(
+        () => {
+          this.#renewRetryMs = RESUBSCRIBE_INITIAL_MS;
+          if (!this.isStopped()) this.#scheduleTokenRenewal(lines);
+        },
+        (error: unknown) => {
+          this.log("warn", `photon: could not renew the iMessage tokens (${errorName(error)})`);
+          this.#renewRetryMs = Math.min(this.#renewRetryMs * 2, SDK_RESTART_MAX_MS);
+          if (!this.isStopped()) this.#scheduleTokenRenewal(lines, this.#renewRetryMs);
+        },
+      );
+    };
+    this.#renewTimer = setTimeout(renew, Math.max(1000, delayMs));
     // The SDK's connections keep the process alive, not this timer.
     this.#renewTimer.unref();
+  }
+
+  /**
+   * Photon issued a different set of lines: a line taken away has its watch stopped (its cursor
+   * kept), a line added gets one (from its saved cursor, if the state file has one), and the SDK
+   * is restarted with the full list.
+   */
+  #linesChanged(change: LinesChange): void {
+    if (this.isStopped()) return;
+    const lines = this.#lines;
+    if (change.kindChanged)
+      this.log("warn", `photon: the project now has ${lines?.kind ?? "no"} iMessage lines`);
+    for (const line of change.removed) {
+      this.log(
+        "warn",
+        `photon: Photon no longer issues the line ${line.id}; its watch is stopped (its cursor is kept)`,
+      );
+      const index = this.#lineWatches.findIndex((w) => w.line.id === line.id);
+      const retired = this.#lineWatches[index];
+      if (!retired) continue;
+      this.#lineWatches.splice(index, 1);
+      this.#removedLines.set(line.id, retired);
+      const cursor = retired.tracker.cursor;
+      if (cursor !== null) this.#store?.advanceCursor(cursor, line.id);
+      void retired.watch.stop().then(() => this.#saveCursor());
+    }
+    for (const line of change.changed) {
+      this.log("info", `photon: the line ${line.id} has a new number`);
+      const watched = this.#lineWatches.find((w) => w.line.id === line.id);
+      if (watched) watched.line = line;
+    }
+    for (const line of change.added) {
+      this.log("info", `photon: Photon issues a new line ${line.id}; serving it`);
+      const earlier = this.#removedLines.get(line.id);
+      this.#removedLines.delete(line.id);
+      if (this.sdk && this.#watchesOn())
+        this.#startLineWatch(this.sdk, line, earlier?.tracker.cursor ?? null);
+    }
+    if (lines && lines.generation !== this.#appGeneration)
+      void this.#restartSdk("the project's iMessage lines changed", true);
+  }
+
+  /**
+   * A line refused its token (revoked, or the line taken off the project): tokens are issued again
+   * now rather than at the next renewal — on dedicated lines by restarting the SDK, which holds
+   * them too — and a line no longer listed is dropped then. At most once per `TOKEN_REFUSED_MIN_MS`.
+   */
+  #tokenRefused(): void {
+    const lines = this.#lines;
+    if (!lines || this.isStopped() || this.now() - this.#tokenRefusedAt < TOKEN_REFUSED_MIN_MS)
+      return;
+    this.#tokenRefusedAt = this.now();
+    if (lines.kind === "dedicated") {
+      void this.#restartSdk("a line refused its token", true);
+      return;
+    }
+    void lines
+      .renew()
+      .catch((error: unknown) =>
+        this.log("warn", `photon: could not renew the iMessage tokens (${errorName(error)})`),
+      );
+  }
+
+  /** Whether this channel runs watches beneath the SDK (stream inbound with the watch on). */
+  #watchesOn(): boolean {
+    return this.options.inbound !== "webhook" && this.options.watch?.enabled !== false;
   }
 
   /** Starts one watch beneath the SDK per line: heartbeats, zombie detection, catch-up. */
   async #startWatch(sdk: SpectrumSdk): Promise<void> {
     const options = this.options.watch ?? {};
-    if (options.enabled === false) {
+    if (!this.#watchesOn()) {
       this.#watchUnavailable = "disabled";
       return;
     }
     const graceMs = options.deliveryGraceMs ?? DEFAULT_DELIVERY_GRACE_MS;
-    for (const line of this.#lines?.lines ?? []) {
-      const cursor = this.#store?.cursorOf(line.id) ?? null;
-      const tracker = new ResumeTracker(cursor);
-      const watch: EventWatch = new EventWatch({
-        createClient: async (onHeartbeat) => this.#createRawClient(sdk, line, onHeartbeat),
-        silenceTimeoutMs: options.silenceTimeoutMs ?? DEFAULT_SILENCE_TIMEOUT_MS,
-        initialBackoffMs: options.initialBackoffMs ?? RESUBSCRIBE_INITIAL_MS,
-        maxBackoffMs: options.maxBackoffMs ?? RESUBSCRIBE_MAX_MS,
-        now: this.now,
-        onMessage: (message, catchUp) => this.#watched(lineWatch, message, catchUp),
-        onSequence: (sequence) => {
-          tracker.saw(sequence);
-          if (lineWatch.reportedHandled) {
-            lineWatch.reportedHandled = false;
-            this.#saveCursorNow();
-          } else this.#saveCursorSoon(options.cursorSaveDelayMs ?? CURSOR_SAVE_DELAY_MS);
-        },
-        onSilent: () => void this.#restartSdk("the event stream went silent"),
-        onGap: () => {
-          this.#extra.gaps += 1;
-          tracker.reset();
-          this.#store?.resetCursor(line.id);
-          void this.#store?.save().catch((error: unknown) => this.#saveFailed(error));
-        },
-        log: (level, message) =>
-          this.log(level, line.kind === "shared" ? message : `${message} (line ${line.id})`),
-      });
-      const lineWatch: LineWatch = { line, watch, tracker, reportedHandled: false };
-      this.#lineWatches.push(lineWatch);
-      watch.start(cursor);
-    }
+    for (const line of this.#lines?.lines ?? []) this.#startLineWatch(sdk, line, null);
     this.#graceTimer = setInterval(
       () => this.#deliverOverdue(graceMs),
       Math.max(10, Math.floor(graceMs / 2)),
     );
     this.#graceTimer.unref();
+  }
+
+  /** One line's watch, from its saved cursor (else `fallbackCursor`: live, like a first start). */
+  #startLineWatch(sdk: SpectrumSdk, line: ImessageLine, fallbackCursor: number | null): void {
+    const options = this.options.watch ?? {};
+    const cursor = this.#store?.cursorOf(line.id) ?? fallbackCursor;
+    const tracker = new ResumeTracker(cursor);
+    const watch: EventWatch = new EventWatch({
+      createClient: async (onHeartbeat) => this.#createRawClient(sdk, line, onHeartbeat),
+      silenceTimeoutMs: options.silenceTimeoutMs ?? DEFAULT_SILENCE_TIMEOUT_MS,
+      initialBackoffMs: options.initialBackoffMs ?? RESUBSCRIBE_INITIAL_MS,
+      maxBackoffMs: options.maxBackoffMs ?? RESUBSCRIBE_MAX_MS,
+      now: this.now,
+      onMessage: (message, catchUp) => this.#watched(lineWatch, message, catchUp),
+      onSequence: (sequence) => {
+        tracker.saw(sequence);
+        if (lineWatch.reportedHandled) {
+          lineWatch.reportedHandled = false;
+          this.#saveCursorNow();
+        } else this.#saveCursorSoon(options.cursorSaveDelayMs ?? CURSOR_SAVE_DELAY_MS);
+      },
+      onSilent: () => void this.#restartSdk("the event stream went silent"),
+      onFailure: (error) => {
+        if (error instanceof Error && error.name === "AuthenticationError") this.#tokenRefused();
+      },
+      onGap: () => {
+        this.#extra.gaps += 1;
+        tracker.reset();
+        this.#store?.resetCursor(line.id);
+        void this.#store?.save().catch((error: unknown) => this.#saveFailed(error));
+      },
+      log: (level, message) =>
+        this.log(level, line.kind === "shared" ? message : `${message} (line ${line.id})`),
+    });
+    const lineWatch: LineWatch = { line, watch, tracker, reportedHandled: false };
+    this.#lineWatches.push(lineWatch);
+    watch.start(cursor);
   }
 
   #createRawClient(
@@ -588,6 +725,7 @@ export class PhotonChannel {
       return true;
     let space: SdkSpace;
     let message: SdkMessage | undefined;
+    const epoch = this.#appEpoch;
     try {
       const instance = this.requireInstance();
       // Bounded: a call on a dead connection must not hold up every later hand-over.
@@ -612,32 +750,49 @@ export class PhotonChannel {
     }
     if (!message) return true;
     if (recovered) this.#extra.recovered += 1;
-    await this.deliver(space, message, recovered);
+    await this.deliver(space, message, recovered, epoch);
     return true;
   }
 
-  /** Stops the current SDK app and starts a new one (fresh token, fresh streams), with backoff. */
-  #restartSdk(reason: string): Promise<void> {
+  /**
+   * Stops the current SDK app and starts a new one (fresh tokens, fresh streams), with backoff.
+   * `planned`: a token renewal or a change of lines, not a failure: it neither waits for nor grows
+   * the backoff, unless the restart before it failed.
+   */
+  #restartSdk(reason: string, planned = false): Promise<void> {
     if (this.#restarting || this.isStopped() || this.#inboundStopped || !this.sdk)
       return this.#restarting ?? Promise.resolve();
     const sdk = this.sdk;
+    const backingOff = !planned || this.#restartFailed;
     this.#restarting = (async () => {
       const wait = this.#lastRestartAt + this.#restartBackoff - this.now();
-      if (wait > 0) await this.sleep(wait);
+      if (backingOff && wait > 0) await this.sleep(wait);
       if (this.isStopped()) return;
-      this.#restartBackoff = Math.min(this.#restartBackoff * 2, SDK_RESTART_MAX_MS);
+      if (backingOff) this.#restartBackoff = Math.min(this.#restartBackoff * 2, SDK_RESTART_MAX_MS);
       this.#lastRestartAt = this.now();
-      this.log("warn", `photon: restarting the SDK: ${reason}`);
+      this.log(planned ? "info" : "warn", `photon: restarting the SDK: ${reason}`);
+      // Fresh tokens for every restart, and with them the current list of lines (#linesChanged).
+      await this.#lines
+        ?.renew()
+        .catch((error: unknown) =>
+          this.log(
+            "warn",
+            `photon: could not renew the iMessage tokens (${errorName(error)}); restarting with the ones in hand`,
+          ),
+        );
+      if (this.isStopped()) return;
       let next: SpectrumApp;
       try {
         next = await this.#createApp(sdk);
       } catch (error) {
+        this.#restartFailed = true;
         this.log(
           "warn",
           `photon: the SDK could not be restarted (${errorName(error)}); retrying on the next failure`,
         );
         return;
       }
+      this.#restartFailed = false;
       if (this.isStopped()) {
         await next.stop().catch(() => undefined);
         return;
@@ -645,16 +800,26 @@ export class PhotonChannel {
       const old = this.app;
       this.app = next;
       this.instance = sdk.imessage(next);
-      // Spaces and messages of the old app talk through its (closed) clients.
+      // Spaces and messages of the old app talk through its clients, closed below.
+      this.#appEpoch += 1;
       this.spaces.clear();
       this.messages.clear();
       this.#extra.sdkRestarts += 1;
+      // Calls queued before the swap hold the old app's spaces: they finish on it (bounded)
+      // before it stops, rather than fail on a closed client (a send would count as ambiguous).
+      await withDeadline(this.queue.settled(), FETCH_DEADLINE_MS, "finishing queued calls").catch(
+        () => undefined,
+      );
       if (old)
         await withDeadline(old.stop(), FETCH_DEADLINE_MS, "stopping the old SDK app").catch(
           (error: unknown) => this.log("warn", `photon: SDK stop failed: ${errorName(error)}`),
         );
     })().finally(() => {
       this.#restarting = null;
+      // The lines changed while this restart was under way, after its app was built.
+      const lines = this.#lines;
+      if (lines && lines.generation !== this.#appGeneration && !this.isStopped())
+        void this.#restartSdk("the project's iMessage lines changed", true);
     });
     return this.#restarting;
   }
@@ -740,7 +905,7 @@ export class PhotonChannel {
    * first part that fails and rejects with its `PhotonSendError` (`.sentParts` says how many went out).
    */
   async sendText(chatId: string, text: string): Promise<{ parts: number }> {
-    const space = await this.space(chatId);
+    await this.space(chatId);
     const sdk = this.requireSdk();
     const parts = splitMessageText(
       this.options.markdown === "raw" ? text : markdownToPlainText(text),
@@ -749,6 +914,8 @@ export class PhotonChannel {
     let sent = 0;
     for (const part of parts) {
       try {
+        // Resolved for each part: an SDK restart between two parts replaces the space.
+        const space = await this.space(chatId);
         await this.queue.enqueue("sending a message", () => space.send(sdk.text(part)));
       } catch (error) {
         if (error instanceof PhotonSendError) Object.assign(error, { sentParts: sent });
@@ -819,7 +986,8 @@ export class PhotonChannel {
 
   /** Sets a tapback (an emoji; ❤️ 👍 👎 😂 ‼️ ❓ map to the classic ones) on a message of the chat. */
   async react(chatId: string, messageId: string, emoji: string): Promise<void> {
-    const message = this.messages.get(messageId) ?? (await this.fetchMessage(chatId, messageId));
+    const message =
+      this.#current(this.messages.get(messageId)) ?? (await this.fetchMessage(chatId, messageId));
     await this.queue.enqueue("setting a tapback", () => message.react(emoji));
   }
 
@@ -845,6 +1013,7 @@ export class PhotonChannel {
     let backoff = RESUBSCRIBE_INITIAL_MS;
     while (this.app && this.instance && !this.isStopped()) {
       const app = this.app;
+      const epoch = this.#appEpoch;
       try {
         // The iMessage instance's stream rather than `app.messages`: the app's is the same stream
         // merged (two more async-iterator layers, each a few promise hops per message) with
@@ -853,7 +1022,7 @@ export class PhotonChannel {
           backoff = RESUBSCRIBE_INITIAL_MS;
           if (this.currentState === "reconnecting") this.currentState = "running";
           this.#restartBackoff = RESUBSCRIBE_INITIAL_MS;
-          await this.#serially(() => this.deliver(space, message, false));
+          await this.#serially(() => this.deliver(space, message, false, epoch));
           if (this.isStopped()) return;
         }
         if (this.isStopped()) return;
@@ -873,7 +1042,13 @@ export class PhotonChannel {
     }
   }
 
-  private async deliver(space: unknown, message: unknown, recovered: boolean): Promise<void> {
+  /** `epoch`: of the SDK app that yielded `space` and `message`. */
+  private async deliver(
+    space: unknown,
+    message: unknown,
+    recovered: boolean,
+    epoch: number,
+  ): Promise<void> {
     if (this.#inboundStopped) return;
     this.#delivering += 1;
     const id =
@@ -881,7 +1056,7 @@ export class PhotonChannel {
         ? (message as { id: string }).id
         : null;
     try {
-      await this.#deliverOne(space, message, recovered);
+      await this.#deliverOne(space, message, recovered, epoch);
     } finally {
       this.#delivering -= 1;
       if (id !== null) {
@@ -891,7 +1066,12 @@ export class PhotonChannel {
     }
   }
 
-  async #deliverOne(space: unknown, message: unknown, recovered: boolean): Promise<void> {
+  async #deliverOne(
+    space: unknown,
+    message: unknown,
+    recovered: boolean,
+    epoch: number,
+  ): Promise<void> {
     if (!recovered) this.lastInboundAt = this.now();
     const result = normalizeInbound(space, message);
     if (!result.ok) {
@@ -923,7 +1103,7 @@ export class PhotonChannel {
     }
     this.#inProgress.add(event.messageId);
     try {
-      await this.#handOver(event, space, message);
+      await this.#handOver(event, space, message, epoch);
     } finally {
       this.#inProgress.delete(event.messageId);
       this.#handled(event.messageId);
@@ -936,10 +1116,19 @@ export class PhotonChannel {
     this.#store?.markHandled(id);
   }
 
-  async #handOver(event: PhotonInboundEvent, space: unknown, message: unknown): Promise<void> {
+  async #handOver(
+    event: PhotonInboundEvent,
+    space: unknown,
+    message: unknown,
+    epoch: number,
+  ): Promise<void> {
     this.counters.inbound += 1;
-    this.spaces.set(event.chatId, space as SdkSpace);
-    if (event.kind === "message") this.messages.set(event.messageId, message as SdkMessage);
+    this.spaces.set(event.chatId, { value: space as SdkSpace, epoch });
+    const phone = (space as SdkSpace).phone;
+    if (typeof phone === "string" && phone !== SHARED_PHONE)
+      this.#chatPhones.set(event.chatId, phone);
+    if (event.kind === "message")
+      this.messages.set(event.messageId, { value: message as SdkMessage, epoch });
     if (event.kind === "message" && event.media.length > 0 && this.mediaCache)
       await this.download(event, message);
     try {
@@ -1004,7 +1193,8 @@ export class PhotonChannel {
    */
   async markRead(chatId: string, messageId: string): Promise<boolean> {
     try {
-      const message = this.messages.get(messageId) ?? (await this.fetchMessage(chatId, messageId));
+      const message =
+        this.#current(this.messages.get(messageId)) ?? (await this.fetchMessage(chatId, messageId));
       return await this.#sendReadReceipt(message);
     } catch (error) {
       this.log("debug", `photon: could not send a read receipt (${errorName(error)})`);
@@ -1024,10 +1214,22 @@ export class PhotonChannel {
   }
 
   private async space(chatId: string): Promise<SdkSpace> {
-    const known = this.spaces.get(chatId);
+    const known = this.#current(this.spaces.get(chatId));
     if (known) return known;
     const instance = this.requireInstance();
-    return instance.space.get(chatId);
+    const epoch = this.#appEpoch;
+    // With several lines the SDK must be told which one (it refuses to guess): the chat's own.
+    const phone = this.#chatPhones.get(chatId);
+    const space = await (phone === undefined
+      ? instance.space.get(chatId)
+      : instance.space.get(chatId, { phone }));
+    if (epoch === this.#appEpoch) this.spaces.set(chatId, { value: space, epoch });
+    return space;
+  }
+
+  /** A cached space or message, if the SDK app that made it is still the current one. */
+  #current<T>(cached: FromApp<T> | undefined): T | undefined {
+    return cached !== undefined && cached.epoch === this.#appEpoch ? cached.value : undefined;
   }
 
   private async fetchMessage(chatId: string, messageId: string): Promise<SdkMessage> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PhotonLinesError, ProjectLines } from "./project-lines.js";
+import { type LinesChange, PhotonLinesError, ProjectLines } from "./project-lines.js";
 import type { ImessageTokens } from "./sdk.js";
 
 function issuer(...answers: ImessageTokens[]) {
@@ -98,5 +98,96 @@ describe("ProjectLines", () => {
         now: () => 0,
       }),
     ).rejects.toMatchObject({ code: "PHOTON_LINES" });
+  });
+
+  it("lines served at addresses of their own: instanceId=address pairs, a template for the rest", async () => {
+    const lines = await ProjectLines.open({
+      issue: async () => ({
+        type: "dedicated",
+        expiresIn: 60,
+        auth: { a1: "ta", b2: "tb", c3: "tc" },
+        numbers: { a1: "+15550000001", b2: "+15550000002", c3: "+15550000003" },
+      }),
+      now: () => 0,
+      dedicatedAddress: " a1=127.0.0.1:5001, b2 = 127.0.0.1:5002 ,, {instance}.rest.test:443",
+    });
+    expect(lines.lines.map((l) => l.address)).toEqual([
+      "127.0.0.1:5001",
+      "127.0.0.1:5002",
+      "c3.rest.test:443",
+    ]);
+    const photonDefault = await ProjectLines.open({
+      issue: async () => ({
+        type: "dedicated",
+        expiresIn: 60,
+        auth: { z: "t" },
+        numbers: { z: "+1" },
+      }),
+      now: () => 0,
+      dedicatedAddress: "a1=127.0.0.1:5001",
+    });
+    expect(photonDefault.lines[0]?.address).toBe("z.imsg.photon.codes:443");
+  });
+
+  it("reports each re-issue whose lines differ: added, removed, renumbered, a shared/dedicated switch", async () => {
+    const dedicated = (auth: Record<string, string>, numbers: Record<string, string>) =>
+      ({ type: "dedicated", expiresIn: 60, auth, numbers }) as const;
+    const tokens = issuer(
+      dedicated({ a: "t1", b: "t1" }, { a: "+1", b: "+2" }),
+      dedicated({ a: "t2", b: "t2" }, { a: "+1", b: "+2" }),
+      dedicated({ a: "t3", c: "t3" }, { a: "+1", c: "+3" }),
+      dedicated({ a: "t4", c: "t4" }, { a: "+1", c: "+9" }),
+      dedicated({}, {}),
+      { type: "shared", token: "ts", expiresIn: 60 },
+    );
+    const changes: LinesChange[] = [];
+    const lines = await ProjectLines.open({
+      issue: tokens.issue,
+      now: () => 0,
+      dedicatedAddress: "{instance}:1",
+      onChange: (change) => changes.push(change),
+    });
+    await lines.renew();
+    expect(changes).toEqual([]);
+    expect(lines.generation).toBe(0);
+
+    await lines.renew();
+    expect(changes.at(-1)).toEqual({
+      added: [{ id: "c", kind: "dedicated", address: "c:1", phone: "+3" }],
+      removed: [{ id: "b", kind: "dedicated", address: "b:1", phone: "+2" }],
+      changed: [],
+      kindChanged: false,
+    });
+    expect(lines.lines.map((l) => l.id)).toEqual(["a", "c"]);
+    await expect(lines.token("b")).rejects.toBeInstanceOf(PhotonLinesError);
+    expect(await lines.sdkClients()).toEqual([
+      { address: "a:1", token: "t3", phone: "+1" },
+      { address: "c:1", token: "t3", phone: "+3" },
+    ]);
+
+    await lines.renew();
+    expect(changes.at(-1)?.changed).toEqual([
+      { id: "c", kind: "dedicated", address: "c:1", phone: "+9" },
+    ]);
+    // Every line taken away is reported, not an error: the project may get one back.
+    await lines.renew();
+    expect(changes.at(-1)?.removed.map((l) => l.id)).toEqual(["a", "c"]);
+    expect(lines.lines).toEqual([]);
+    expect(await lines.sdkClients()).toEqual([]);
+
+    await lines.renew();
+    expect(changes.at(-1)).toMatchObject({ kindChanged: true, added: [{ id: "shared" }] });
+    expect(lines.kind).toBe("shared");
+    expect(lines.generation).toBe(4);
+  });
+
+  it("a re-issue of an unknown shape rejects and keeps the tokens in hand", async () => {
+    const tokens = issuer(
+      { type: "dedicated", expiresIn: 60, auth: { a: "t1" }, numbers: { a: "+1" } },
+      { type: "other" } as unknown as ImessageTokens,
+    );
+    const lines = await ProjectLines.open({ issue: tokens.issue, now: () => 0 });
+    await expect(lines.renew()).rejects.toBeInstanceOf(PhotonLinesError);
+    expect(await lines.token("a")).toBe("t1");
   });
 });

@@ -7,6 +7,8 @@ import type { RawImessageClient } from "./event-watch.js";
 export interface SdkSpace {
   readonly id: string;
   readonly type?: string;
+  /** The line's number (dedicated lines; `"shared"` on the shared line): sends go out through it. */
+  readonly phone?: string;
   send(content: unknown): Promise<unknown>;
 }
 

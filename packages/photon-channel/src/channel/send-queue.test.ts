@@ -135,4 +135,26 @@ describe("SendQueue", () => {
       SendQueueStoppedError,
     );
   });
+
+  it("settled() waits for every call queued so far, failed ones included, and not for later ones", async () => {
+    const time = virtualTime();
+    const queue = new SendQueue({ ratePerSecond: 1000, now: time.now, sleep: time.sleep });
+    await queue.settled(); // nothing queued: settled already
+    let releaseFirst = (): void => undefined;
+    const first = queue.enqueue("first", () => new Promise<void>((r) => (releaseFirst = r)));
+    const failing = queue.enqueue("failing", () => Promise.reject(connectionLost()));
+    const settled = queue.settled().then(() => "settled");
+    let releaseLater = (): void => undefined;
+    const later = queue.enqueue("later", () => new Promise<void>((r) => (releaseLater = r)));
+    expect(
+      await Promise.race([settled, new Promise((r) => setTimeout(() => r("pending"), 20))]),
+    ).toBe("pending");
+    releaseFirst();
+    await first;
+    await expect(failing).rejects.toBeInstanceOf(PhotonSendError);
+    // "later" is still running: what was queued before the call has settled all the same.
+    expect(await settled).toBe("settled");
+    releaseLater();
+    await later;
+  });
 });

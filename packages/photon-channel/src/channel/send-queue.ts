@@ -72,6 +72,8 @@ export class SendQueue {
   #refilledAt: number;
   #running = false;
   #stopped = false;
+  /** Settles when the last call queued so far has (and so every earlier one). */
+  #tail: Promise<void> = Promise.resolve();
   readonly #counters = { completed: 0, failed: 0, rateLimitRetries: 0 };
 
   constructor(options: SendQueueOptions = {}) {
@@ -104,7 +106,7 @@ export class SendQueue {
     if (this.#stopped) return Promise.reject(new SendQueueStoppedError());
     if (this.#jobs.length >= this.#maxQueued)
       return Promise.reject(new SendQueueFullError(this.#maxQueued));
-    return new Promise<T>((resolve, reject) => {
+    const result = new Promise<T>((resolve, reject) => {
       this.#jobs.push({
         label,
         mutating: options.mutating ?? true,
@@ -114,6 +116,16 @@ export class SendQueue {
       });
       void this.#drain();
     });
+    this.#tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  /** Resolves once every call queued so far has finished (succeeded, failed or been refused). Never rejects. */
+  settled(): Promise<void> {
+    return this.#tail;
   }
 
   get stats(): SendQueueStats {

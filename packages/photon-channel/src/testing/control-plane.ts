@@ -15,13 +15,13 @@ export interface RecordedControlRequest {
 export interface ControlPlaneOptions {
   projectId: string;
   projectSecret: string;
-  tokenTtlSeconds: number;
   cert: string;
   key: string;
-  /** Mints a token the iMessage service will accept. */
-  issueToken: () => string;
-  /** Answer token requests for this dedicated line instead of the shared one. */
-  dedicatedLine?: { instanceId: string; phone: string } | undefined;
+  /**
+   * The `data` of a token answer, with tokens the iMessage services will accept: `{ type: "shared",
+   * token, expiresIn }` or `{ type: "dedicated", auth, numbers, expiresIn }`.
+   */
+  issueTokens: () => Record<string, unknown>;
 }
 
 const PROJECT_PATH = /^\/projects\/([^/]+)\/(.*)$/;
@@ -143,26 +143,7 @@ export class FakeControlPlane {
       );
       return;
     }
-    const line = this.#options.dedicatedLine;
-    answer(
-      200,
-      {
-        succeed: true,
-        data: line
-          ? {
-              type: "dedicated",
-              auth: { [line.instanceId]: this.#options.issueToken() },
-              numbers: { [line.instanceId]: line.phone },
-              expiresIn: this.#options.tokenTtlSeconds,
-            }
-          : {
-              type: "shared",
-              token: this.#options.issueToken(),
-              expiresIn: this.#options.tokenTtlSeconds,
-            },
-      },
-      true,
-    );
+    answer(200, { succeed: true, data: this.#options.issueTokens() }, true);
   }
 
   #isAuthorized(header: string | undefined): boolean {

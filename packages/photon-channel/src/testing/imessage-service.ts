@@ -89,6 +89,8 @@ export class FakeIMessageService extends EventEmitter {
   private refusedSubscriptions = 0;
   /** `Subscribe*` calls refused with UNAVAILABLE so far. */
   refusals = 0;
+  /** `Subscribe*` and `CatchUpEvents` calls received, admitted or not (a client trying to connect). */
+  streamAttempts = 0;
   private oldestRetainedSequence = 1;
   private port = 0;
   /** Heartbeat periods elapsed (counted whether or not heartbeats are on). */
@@ -411,6 +413,7 @@ export class FakeIMessageService extends EventEmitter {
 
   private subscribe(kind: StreamKind): ServerStream {
     return (call) => {
+      this.streamAttempts += 1;
       if (!this.admit(call)) return;
       if (this.refusedSubscriptions > 0) {
         this.refusedSubscriptions -= 1;
@@ -440,6 +443,7 @@ export class FakeIMessageService extends EventEmitter {
 
   private catchUp(): ServerStream {
     return (call) => {
+      this.streamAttempts += 1;
       if (!this.admit(call)) return;
       const after =
         typeof call.request["afterSequence"] === "number" ? call.request["afterSequence"] : null;

@@ -1,5 +1,6 @@
-export { SpectrumFake, SpectrumFakeTimeoutError } from "./spectrum-fake.js";
+export { FakeImessageLine, SpectrumFake, SpectrumFakeTimeoutError } from "./spectrum-fake.js";
 export type {
+  FakeDedicatedLine,
   SpectrumFakeOptions,
   PushedInbound,
   RecordedAttachmentSend,

@@ -2,14 +2,24 @@ import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { FakeControlPlane, type RecordedControlRequest } from "./control-plane.js";
-import {
-  FakeIMessageService,
-  type LoggedEvent,
-  type RecordedCall,
-  type RejectedCall,
-} from "./imessage-service.js";
-import { buildInbound, type InboundSpec } from "./inbound-builders.js";
+import { FakeImessageLine } from "./fake-line.js";
+import { FakeIMessageService } from "./imessage-service.js";
 import { TEST_CA_CERT_PEM, TEST_SERVER_CERT_PEM, TEST_SERVER_KEY_PEM } from "./test-ca.js";
+
+export {
+  FakeImessageLine,
+  SpectrumFakeTimeoutError,
+  type PushedInbound,
+  type RecordedAttachmentSend,
+} from "./fake-line.js";
+
+/** A dedicated line the fake serves. */
+export interface FakeDedicatedLine {
+  instanceId: string;
+  phone: string;
+  /** Whether the token endpoint lists it from the start (`issueLine()` adds it later). Default true. */
+  issued?: boolean;
+}
 
 export interface SpectrumFakeOptions {
   /** Default: a random `proj_…` id. */
@@ -23,38 +33,23 @@ export interface SpectrumFakeOptions {
   /**
    * Serve the project as one dedicated line instead of the shared one: the token endpoint answers
    * `{ type: "dedicated", auth: { [instanceId]: token }, numbers: { [instanceId]: phone } }` and the
-   * gRPC services are that line's (at `dedicatedLineAddress`, the same server).
+   * gRPC services are that line's (at `dedicatedLineAddress`). The same as `dedicatedLines: [line]`.
    */
   dedicatedLine?: { instanceId: string; phone: string };
+  /**
+   * Serve the project as several dedicated lines, each with its own gRPC services on its own port
+   * (own event log and sequence numbers, own tokens, own sends). The fake's own methods (`push`,
+   * `sends`, …) act on the first line; `line(instanceId)` gives each line's. Lines with
+   * `issued: false` are served but not listed by the token endpoint until `issueLine()`.
+   */
+  dedicatedLines?: readonly FakeDedicatedLine[];
+  /**
+   * With `dedicatedLines`: serve the shared line too (first, at `imessageAddress`; the fake's own
+   * methods act on it). The token endpoint answers with the shared line while no dedicated line is
+   * issued, so `issueLine()` / `withdrawLine()` switch the project between shared and dedicated.
+   */
+  sharedLine?: boolean;
   now?: () => Date;
-}
-
-/** An accepted `SendAttachmentMessage`, with the file it sent (uploaded before with `UploadAttachment`). */
-export interface RecordedAttachmentSend {
-  chatGuid: string;
-  /** The file name given to `UploadAttachment`. */
-  fileName: string;
-  data: Buffer;
-  /** Sent as a voice message (`is_audio_message`). */
-  isAudioMessage: boolean;
-  idempotencyKey: string | undefined;
-  outcome: "ok" | "ambiguous";
-}
-
-/** What one pushed inbound event became on the service. */
-export interface PushedInbound {
-  sequence: number;
-  chatGuid: string;
-  /** The new message's GUID (for a reaction: the reacted-to message). */
-  messageGuid: string;
-}
-
-export class SpectrumFakeTimeoutError extends Error {
-  readonly code = "SPECTRUM_FAKE_TIMEOUT";
-  constructor(what: string, timeoutMs: number) {
-    super(`Spectrum fake: ${what} did not happen within ${timeoutMs} ms`);
-    this.name = "SpectrumFakeTimeoutError";
-  }
 }
 
 /**
@@ -62,54 +57,54 @@ export class SpectrumFakeTimeoutError extends Error {
  * (`SPECTRUM_CLOUD_URL`) and the iMessage gRPC services over TLS (`SPECTRUM_IMESSAGE_ADDRESS`),
  * both on 127.0.0.1 with the committed TEST-ONLY certificate. Tests push inbound messages, read
  * what was sent, and switch faults on: silence heartbeats, drop or freeze streams, forget old
- * events, rate-limit, fail sends ambiguously.
+ * events, rate-limit, fail sends ambiguously. Its own scripting methods act on its first line (the
+ * shared one, or the first dedicated one); `line(instanceId)` scripts any dedicated line.
  */
-export class SpectrumFake {
+export class SpectrumFake extends FakeImessageLine {
   readonly projectId: string;
   readonly projectSecret: string;
   /** The test CA the fake's certificate chains to: what a client must trust. */
   readonly caCertPem = TEST_CA_CERT_PEM;
-  private readonly tokens = new Set<string>();
-  private guidCounter = 0;
+  readonly #controlPlane: FakeControlPlane;
+  readonly #served: ServedLines;
 
   private constructor(
-    options: SpectrumFakeOptions,
-    private readonly controlPlane: FakeControlPlane,
-    private readonly service: FakeIMessageService,
-    private readonly now: () => Date,
+    projectId: string,
+    projectSecret: string,
+    controlPlane: FakeControlPlane,
+    served: ServedLines,
   ) {
-    this.projectId = options.projectId ?? "";
-    this.projectSecret = options.projectSecret ?? "";
+    const [first] = served.lines;
+    if (!first) throw new RangeError("the Spectrum fake serves at least one line");
+    super(first.service, served.now, served.nextGuid, first.identity);
+    this.projectId = projectId;
+    this.projectSecret = projectSecret;
+    this.#controlPlane = controlPlane;
+    this.#served = served;
   }
 
   static async start(options: SpectrumFakeOptions = {}): Promise<SpectrumFake> {
-    const resolved: SpectrumFakeOptions = {
-      ...options,
-      projectId: options.projectId ?? `proj_${randomBytes(6).toString("hex")}`,
-      projectSecret: options.projectSecret ?? randomBytes(32).toString("hex"),
-    };
-    const now = options.now ?? (() => new Date());
-    // eslint-disable-next-line prefer-const -- the callbacks below are built before the fake exists
-    let fake: SpectrumFake | undefined;
+    const projectId = options.projectId ?? `proj_${randomBytes(6).toString("hex")}`;
+    const projectSecret = options.projectSecret ?? randomBytes(32).toString("hex");
+    const served = new ServedLines(
+      dedicatedLinesOf(options),
+      options.sharedLine === true,
+      options.heartbeatIntervalMs ?? 1000,
+      options.now ?? (() => new Date()),
+    );
+    const ttl = options.tokenTtlSeconds ?? 3600;
     const controlPlane = new FakeControlPlane({
-      projectId: resolved.projectId ?? "",
-      projectSecret: resolved.projectSecret ?? "",
-      tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
+      projectId,
+      projectSecret,
       cert: TEST_SERVER_CERT_PEM,
       key: TEST_SERVER_KEY_PEM,
-      issueToken: () => fake?.issueToken() ?? "",
-      dedicatedLine: options.dedicatedLine,
+      issueTokens: () => served.issueTokens(ttl),
     });
-    const service = new FakeIMessageService({
-      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 1000,
-      isTokenValid: (token) => fake?.tokens.has(token) === true,
-      now,
-      nextGuid: (prefix) => fake?.nextGuid(prefix) ?? prefix,
-    });
-    fake = new SpectrumFake(resolved, controlPlane, service, now);
+    const fake = new SpectrumFake(projectId, projectSecret, controlPlane, served);
     try {
       await controlPlane.listen();
-      await service.listen(TEST_SERVER_CERT_PEM, TEST_SERVER_KEY_PEM);
+      for (const line of served.lines)
+        await line.service.listen(TEST_SERVER_CERT_PEM, TEST_SERVER_KEY_PEM);
     } catch (error) {
       await fake.close();
       throw error;
@@ -119,20 +114,67 @@ export class SpectrumFake {
 
   /** `https://127.0.0.1:<port>`: give it to the SDK as `SPECTRUM_CLOUD_URL`. */
   get cloudUrl(): string {
-    return this.controlPlane.url;
+    return this.#controlPlane.url;
   }
 
-  /** `127.0.0.1:<port>`: give it to the SDK as `SPECTRUM_IMESSAGE_ADDRESS`. */
+  /** `127.0.0.1:<port>`: give it to the SDK as `SPECTRUM_IMESSAGE_ADDRESS` (the first line's services). */
   get imessageAddress(): string {
     return this.service.address;
   }
 
   /**
-   * Where the dedicated line is served (`dedicatedLine`): give it to the channel as
-   * `dedicatedLineAddress` (no `{instance}`: every line goes to this one server).
+   * Where the dedicated lines are served: give it to the channel as `dedicatedLineAddress`. With
+   * one line, its address (no `{instance}`: every line goes there); with several, one
+   * `instanceId=127.0.0.1:<port>` pair per line (issued or not), comma-separated.
    */
   get dedicatedLineAddress(): string {
-    return this.service.address;
+    const dedicated = this.#served.lines.filter((line) => line.identity !== null);
+    if (dedicated.length === 0) return this.service.address;
+    if (dedicated.length === 1) return dedicated[0]?.service.address ?? "";
+    return dedicated
+      .map((line) => `${line.identity?.instanceId ?? ""}=${line.service.address}`)
+      .join(",");
+  }
+
+  /** Every line the fake serves (the shared one, or each dedicated one, issued or not), in order. */
+  get lines(): readonly FakeImessageLine[] {
+    return this.#served.lines.map((line) => this.line(line.identity?.instanceId ?? null));
+  }
+
+  /** A dedicated line's handle (the fake itself for its first line). Throws `RangeError` for an unknown id. */
+  line(instanceId: string | null): FakeImessageLine {
+    const served = this.#served.find(instanceId);
+    if (served === this.#served.lines[0]) return this;
+    served.handle ??= new FakeImessageLine(
+      served.service,
+      this.#served.now,
+      this.#served.nextGuid,
+      served.identity,
+    );
+    return served.handle;
+  }
+
+  /** Instance ids the token endpoint lists now, in order. */
+  get issuedLines(): string[] {
+    return this.#served.lines
+      .filter((line) => line.identity !== null && line.issued)
+      .map((line) => line.identity?.instanceId ?? "");
+  }
+
+  /** The token endpoint lists this dedicated line from its next answer on (as when Photon adds one). */
+  issueLine(instanceId: string): void {
+    this.#served.find(instanceId).issued = true;
+  }
+
+  /**
+   * The token endpoint stops listing this dedicated line (as when it is taken off the project): its
+   * tokens stop working (`UNAUTHENTICATED`) and its open streams end with `UNAVAILABLE`.
+   */
+  withdrawLine(instanceId: string): void {
+    const line = this.#served.find(instanceId);
+    line.issued = false;
+    line.tokens.clear();
+    line.service.dropStreams();
   }
 
   /** Writes the test CA to `dir/spectrum-fake-ca.pem` and returns the path. */
@@ -162,270 +204,106 @@ export class SpectrumFake {
     };
   }
 
-  // ── inbound ────────────────────────────────────────────────────────────────────────────────
-
-  /** Delivers one inbound event as if an iMessage user sent it; returns its sequence and GUIDs. */
-  push(spec: InboundSpec): PushedInbound {
-    const built = buildInbound(spec, this.now(), (prefix) => this.nextGuid(prefix));
-    if (built.storedMessage) this.service.messages.set(built.messageGuid, built.storedMessage);
-    for (const { guid, attachment } of built.storedAttachments)
-      this.service.attachments.set(guid, attachment);
-    const event = this.service.append("messageChanged", built.change);
-    return { sequence: event.sequence, chatGuid: built.chatGuid, messageGuid: built.messageGuid };
-  }
-
-  /** Appends the change of an earlier event again under a new sequence, as at-least-once delivery may. */
-  redeliver(sequence: number): number {
-    const earlier = this.service.events.find((event) => event.sequence === sequence);
-    if (!earlier) throw new RangeError(`no retained event with sequence ${sequence}`);
-    return this.service.append(earlier.kind, earlier.change).sequence;
-  }
-
-  /** Appends any change event as-is (for content the builders do not cover, or unknown shapes). */
-  pushRaw(kind: LoggedEvent["kind"], change: Record<string, unknown>): number {
-    return this.service.append(kind, change).sequence;
-  }
-
-  /** The global event log (what `CatchUpEvents` replays). */
-  get events(): readonly LoggedEvent[] {
-    return this.service.events;
-  }
-
-  get headSequence(): number {
-    return this.service.headSequence;
-  }
-
-  // ── what clients did ───────────────────────────────────────────────────────────────────────
-
-  /** Every accepted mutating call, in order (sends, tapbacks, typing, read marks, uploads). */
-  get calls(): readonly RecordedCall[] {
-    return this.service.calls;
-  }
-
-  /** Accepted `Send*Message` calls. */
-  get sends(): RecordedCall[] {
-    return this.service.calls.filter((call) => call.method.startsWith("Send"));
-  }
-
-  /** Accepted `SendAttachmentMessage` calls, each with the bytes and name of the file it sent. */
-  get attachmentSends(): RecordedAttachmentSend[] {
-    return this.service.calls
-      .filter((call) => call.method === "SendAttachmentMessage")
-      .map((call) => {
-        const ref = (call.request["attachment"] ?? {}) as Record<string, unknown>;
-        const stored = this.service.attachments.get(String(ref["attachmentGuid"] ?? ""));
-        return {
-          chatGuid: String(call.request["chatGuid"] ?? ""),
-          fileName: String(stored?.info["fileName"] ?? ""),
-          data: stored?.data ?? Buffer.alloc(0),
-          isAudioMessage: call.request["isAudioMessage"] === true,
-          idempotencyKey: call.idempotencyKey,
-          outcome: call.outcome,
-        };
-      });
-  }
-
-  /** Chat GUIDs of accepted `MarkChatRead` calls (read receipts), in order. */
-  get readMarks(): string[] {
-    return this.service.calls
-      .filter((call) => call.method === "MarkChatRead")
-      .map((call) => String(call.request["chatGuid"] ?? ""));
-  }
-
-  /** Accepted `SetReaction` calls. */
-  get reactions(): RecordedCall[] {
-    return this.service.calls.filter((call) => call.method === "SetReaction");
-  }
-
-  /** Calls refused before anything happened (rate-limited, unauthenticated). */
-  get rejected(): readonly RejectedCall[] {
-    return this.service.rejected;
-  }
-
-  /** `after_sequence` of each `CatchUpEvents` call, `null` when the client sent none. */
-  get catchUpRequests(): readonly (number | null)[] {
-    return this.service.catchUpRequests;
-  }
-
-  get openStreamCount(): number {
-    return this.service.openStreamCount;
-  }
-
   /** Control-plane requests (method, path, whether Basic auth matched, status). */
   get controlRequests(): readonly RecordedControlRequest[] {
-    return this.controlPlane.requests;
-  }
-
-  /** Resolves with the first recorded call `matches` accepts (already recorded ones count). */
-  waitForCall(matches: (call: RecordedCall) => boolean, timeoutMs = 10_000): Promise<RecordedCall> {
-    return this.waitFor(
-      "call",
-      () => this.service.calls.find(matches),
-      timeoutMs,
-      "a matching call",
-    );
-  }
-
-  /** Resolves once `count` `Send*Message` calls were accepted. */
-  waitForSends(count: number, timeoutMs = 10_000): Promise<RecordedCall[]> {
-    return this.waitFor(
-      "call",
-      () => (this.sends.length >= count ? this.sends : undefined),
-      timeoutMs,
-      `${count} sends`,
-    );
-  }
-
-  /** Resolves once `count` `SendAttachmentMessage` calls were accepted. */
-  waitForAttachmentSends(count: number, timeoutMs = 10_000): Promise<RecordedAttachmentSend[]> {
-    return this.waitFor(
-      "call",
-      () => {
-        const sends = this.attachmentSends;
-        return sends.length >= count ? sends : undefined;
-      },
-      timeoutMs,
-      `${count} attachment sends`,
-    );
-  }
-
-  /** Resolves once at least `count` `Subscribe*` streams are open. */
-  waitForStreams(count: number, timeoutMs = 10_000): Promise<number> {
-    return this.waitFor(
-      "subscribed",
-      () => (this.service.openStreamCount >= count ? this.service.openStreamCount : undefined),
-      timeoutMs,
-      `${count} open streams`,
-    );
-  }
-
-  /** Resolves once `count` `CatchUpEvents` calls were made. */
-  waitForCatchUps(count: number, timeoutMs = 10_000): Promise<readonly (number | null)[]> {
-    return this.waitFor(
-      "catch-up",
-      () =>
-        this.service.catchUpRequests.length >= count ? this.service.catchUpRequests : undefined,
-      timeoutMs,
-      `${count} catch-ups`,
-    );
-  }
-
-  /** Resolves after `count` more heartbeat periods have elapsed (whether or not heartbeats are on). */
-  waitForHeartbeatPeriods(count: number, timeoutMs = 10_000): Promise<number> {
-    const target = this.service.ticks + count;
-    return this.waitFor(
-      "tick",
-      () => (this.service.ticks >= target ? this.service.ticks : undefined),
-      timeoutMs,
-      `${count} heartbeat periods`,
-    );
-  }
-
-  // ── faults ─────────────────────────────────────────────────────────────────────────────────
-
-  /** Stops (or restarts) the heartbeat frames on every stream; the streams stay open. */
-  setHeartbeats(on: boolean): void {
-    this.service.setHeartbeats(on);
-  }
-
-  /** A zombie stream: open, but neither events nor heartbeats are written (events still reach catch-up). */
-  freezeStreams(): void {
-    this.service.setLiveDelivery(false);
-  }
-
-  thawStreams(): void {
-    this.service.setLiveDelivery(true);
-  }
-
-  /** Ends every open stream with UNAVAILABLE, as a lost connection does. Returns how many. */
-  dropStreams(): number {
-    return this.service.dropStreams();
-  }
-
-  /** The next `count` `Subscribe*` calls end at once with UNAVAILABLE, as a server that is down. */
-  refuseSubscriptions(count: number): void {
-    this.service.refuseSubscriptions(count);
-  }
-
-  /** `Subscribe*` calls refused by `refuseSubscriptions` so far. */
-  get refusedSubscriptions(): number {
-    return this.service.refusals;
-  }
-
-  /** Resolves once `count` `Subscribe*` calls in all were refused. */
-  waitForRefusals(count: number, timeoutMs = 10_000): Promise<number> {
-    return this.waitFor(
-      "refused",
-      () => (this.service.refusals >= count ? this.service.refusals : undefined),
-      timeoutMs,
-      `${count} refused subscriptions`,
-    );
-  }
-
-  /** The next `count` mutating calls get RESOURCE_EXHAUSTED (with `x-retryable: true` when `retryable`). */
-  rateLimit(count: number, options: { retryable?: boolean } = {}): void {
-    this.service.rateLimit(count, options.retryable ?? false);
+    return this.#controlPlane.requests;
   }
 
   /** The next `count` control-plane requests get HTTP 429. */
   rateLimitControlPlane(count: number): void {
-    this.controlPlane.rateLimit(count);
-  }
-
-  /** The next `count` sends are delivered, but the client is told UNAVAILABLE. */
-  failSendsAmbiguously(count = 1): void {
-    this.service.failSendsAmbiguously(count);
-  }
-
-  /** Drops events up to `sequence` from the log: catch-up from before it fails (FAILED_PRECONDITION). */
-  forgetEventsThrough(sequence: number): void {
-    this.service.forgetThrough(sequence);
+    this.#controlPlane.rateLimit(count);
   }
 
   /** Every token issued so far stops working (UNAUTHENTICATED), as after a server-side expiry. */
   revokeTokens(): void {
-    this.tokens.clear();
+    for (const line of this.#served.lines) line.tokens.clear();
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.service.close(), this.controlPlane.close()]);
+    await Promise.allSettled([
+      ...this.#served.lines.map((line) => line.service.close()),
+      this.#controlPlane.close(),
+    ]);
+  }
+}
+
+interface ServedLine {
+  readonly identity: { instanceId: string; phone: string } | null;
+  readonly service: FakeIMessageService;
+  /** Tokens this line's services accept. */
+  readonly tokens: Set<string>;
+  issued: boolean;
+  handle?: FakeImessageLine;
+}
+
+/** The lines behind the fake, their tokens, and the GUID counter they share (GUIDs are unique across lines). */
+class ServedLines {
+  readonly lines: ServedLine[];
+  #guidCounter = 0;
+
+  constructor(
+    dedicated: readonly FakeDedicatedLine[] | null,
+    alsoShared: boolean,
+    heartbeatIntervalMs: number,
+    readonly now: () => Date,
+  ) {
+    const serve = (identity: ServedLine["identity"], issued: boolean): ServedLine => {
+      const tokens = new Set<string>();
+      const service = new FakeIMessageService({
+        heartbeatIntervalMs,
+        isTokenValid: (token) => tokens.has(token),
+        now,
+        nextGuid: this.nextGuid,
+      });
+      return { identity, service, tokens, issued };
+    };
+    this.lines = [
+      ...(dedicated === null || alsoShared ? [serve(null, true)] : []),
+      ...(dedicated ?? []).map((line) =>
+        serve({ instanceId: line.instanceId, phone: line.phone }, line.issued !== false),
+      ),
+    ];
   }
 
-  private issueToken(): string {
-    const token = `fake_imsg_${randomBytes(16).toString("hex")}`;
-    this.tokens.add(token);
-    return token;
+  readonly nextGuid = (prefix: string): string => {
+    this.#guidCounter += 1;
+    return `fake-${prefix}-${this.#guidCounter.toString().padStart(6, "0")}`;
+  };
+
+  find(instanceId: string | null): ServedLine {
+    const line = this.lines.find((l) => (l.identity?.instanceId ?? null) === instanceId);
+    if (!line) throw new RangeError(`the Spectrum fake serves no line ${String(instanceId)}`);
+    return line;
   }
 
-  private nextGuid(prefix: string): string {
-    this.guidCounter += 1;
-    return `fake-${prefix}-${this.guidCounter.toString().padStart(6, "0")}`;
+  /** The token endpoint's `data`: a shared token, or one token per issued dedicated line. */
+  issueTokens(expiresIn: number): Record<string, unknown> {
+    const mint = (line: ServedLine): string => {
+      const token = `fake_imsg_${randomBytes(16).toString("hex")}`;
+      line.tokens.add(token);
+      return token;
+    };
+    const shared = this.lines.find((line) => line.identity === null);
+    const anyDedicatedIssued = this.lines.some((line) => line.identity !== null && line.issued);
+    if (shared && !anyDedicatedIssued) return { type: "shared", token: mint(shared), expiresIn };
+    const auth: Record<string, string> = {};
+    const numbers: Record<string, string> = {};
+    for (const line of this.lines) {
+      if (!line.issued || line.identity === null) continue;
+      auth[line.identity.instanceId] = mint(line);
+      numbers[line.identity.instanceId] = line.identity.phone;
+    }
+    return { type: "dedicated", auth, numbers, expiresIn };
   }
+}
 
-  private waitFor<T>(
-    event: string,
-    check: () => T | undefined,
-    timeoutMs: number,
-    what: string,
-  ): Promise<T> {
-    const ready = check();
-    if (ready !== undefined) return Promise.resolve(ready);
-    return new Promise<T>((resolve, reject) => {
-      const onEvent = (): void => {
-        const value = check();
-        if (value === undefined) return;
-        cleanup();
-        resolve(value);
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new SpectrumFakeTimeoutError(what, timeoutMs));
-      }, timeoutMs);
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        this.service.off(event, onEvent);
-      };
-      this.service.on(event, onEvent);
-    });
-  }
+function dedicatedLinesOf(options: SpectrumFakeOptions): readonly FakeDedicatedLine[] | null {
+  if (options.dedicatedLine && options.dedicatedLines)
+    throw new RangeError("give the Spectrum fake dedicatedLine or dedicatedLines, not both");
+  const lines = options.dedicatedLines ?? (options.dedicatedLine ? [options.dedicatedLine] : null);
+  if (lines === null) return null;
+  if (lines.length === 0) throw new RangeError("dedicatedLines needs at least one line");
+  const ids = new Set(lines.map((line) => line.instanceId));
+  if (ids.size !== lines.length) throw new RangeError("dedicatedLines has a repeated instanceId");
+  return lines;
 }
