@@ -2,7 +2,7 @@
 // `hermes-gateway run` (env → $HERMES_HOME/.env → config.yaml → default, values trimmed).
 // `.env` is read through the store (credential-store's reader); config.yaml as text, parsed by
 // @hermes/settings, whose YAML errors never quote the file.
-import { readFileSync } from "node:fs";
+import { describeReadFailure, readHomeFileText } from "@hermes/credential-store";
 import {
   GATEWAY_SECRET_KEYS,
   relaySettings,
@@ -37,18 +37,13 @@ export async function loadSettings(
   try {
     // Synchronous, like the store's readers: the thread pool an async read starts costs more
     // start-up than reading a small file (BENCH.md).
-    yamlText = readFileSync(store.configPath, "utf8");
+    yamlText = readHomeFileText(store.configPath);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
-      throw new CliError(
-        "config-unreadable",
-        `Could not read ${store.configPath} (${(err as NodeJS.ErrnoException).code ?? "error"}).`,
-        {
-          hints: ["Check the file's permissions, then retry."],
-        },
-      );
-    }
-    yamlText = null;
+    throw new CliError(
+      "config-unreadable",
+      `Could not read ${store.configPath} (${describeReadFailure(err)}).`,
+      { hints: ["Fix or move the file aside, then retry."] },
+    );
   }
   const source = new SettingsSource({
     env: ctx.env,

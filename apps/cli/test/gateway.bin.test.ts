@@ -1,5 +1,5 @@
 // The built `hermes` bin, as a child process, with a temp HERMES_HOME.
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { useTempHome } from "./support/temp-home.js";
@@ -155,6 +155,16 @@ describe("hermes (built bin)", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("✗ HERMES_HOME /proc/self/hermes-home is not writable");
     expect(r.stderr).toContain("The enrollment token was not used.");
+  });
+
+  // readFileSync would never return on /dev/zero (or exhaust memory on a huge file).
+  it("a .env linked to a device: status exits 1 naming it, at once", async () => {
+    await symlink("/dev/zero", join(home(), ".env"));
+    const r = await runBin(["gateway", "status"], { env: { HERMES_HOME: home() } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `Cannot read ${join(home(), ".env")} (is not a regular file (a device or socket)). It was left untouched.`,
+    );
   });
 
   it("Ctrl-C while waiting for the connector: exit 130, a clear line, nothing written", async () => {

@@ -1,6 +1,6 @@
 // hermes-gateway: command tree. Exit codes: 0 ok, 1 failure, 2 invalid configuration or
 // usage, 3 relay disabled (the connector revoked this gateway's secret).
-import { readFileSync } from "node:fs";
+import { readHomeFileText } from "@hermes/credential-store";
 import { createSecretScrubber, type FlagLayer } from "@hermes/settings";
 import { COMPLETION_SHELLS, suggestValues } from "@hermes/cli-completion/shells";
 import { Argument, Command, Option } from "commander";
@@ -18,15 +18,11 @@ import { killRunningAgents } from "./agent/exec.js";
 declare const __GATEWAY_VERSION__: string | undefined;
 const VERSION = typeof __GATEWAY_VERSION__ === "string" ? __GATEWAY_VERSION__ : "0.0.0-dev";
 
-/** A file's text, null when it does not exist (any other failure is reported by @hermes/settings, naming the file). */
-function readIfExists(path: string): string | null {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw e;
-  }
-}
+/**
+ * A file's text, null when it does not exist; bounded (a config.yaml linked to /dev/zero or a
+ * huge log is refused, not read whole). Any failure is reported by @hermes/settings, naming the file.
+ */
+const readIfExists = (path: string): string | null => readHomeFileText(path);
 
 /**
  * Resolve the configuration from `env` (and flags that stand for env vars, reported as

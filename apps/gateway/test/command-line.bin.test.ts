@@ -1,7 +1,7 @@
 // The command-line conventions hermes-gateway shares with hermes, on the BUILT bin: a closed
 // stdout pipe, the error style, `help [command...]`, completion scripts.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer, type AddressInfo } from "node:net";
@@ -143,6 +143,25 @@ describe("hermes-gateway run --check --json", () => {
       expect(json.stdout + text.stdout + text.stderr).not.toContain("json-secret-value");
     } finally {
       rmSync(typoHome, { recursive: true, force: true });
+    }
+  });
+
+  // readFileSync would never return on /dev/zero (or exhaust memory on a huge file).
+  it("a config.yaml linked to a device is refused at once: exit 2 naming the file", () => {
+    const linkHome = mkdtempSync(join(tmpdir(), "gw-devzero-"));
+    try {
+      symlinkSync("/dev/zero", join(linkHome, "config.yaml"));
+      const r = spawnSync(process.execPath, [BIN, "run", "--check"], {
+        env: { ...env, ...relay, HERMES_HOME: linkHome },
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(
+        `config.yaml (from ${join(linkHome, "config.yaml")}): cannot be read (is not a regular file (a device or socket))`,
+      );
+    } finally {
+      rmSync(linkHome, { recursive: true, force: true });
     }
   });
 

@@ -1,7 +1,7 @@
 // auth.json: read, and read-modify-write under one cross-process lock. Unknown keys and pools
 // written by other tools survive every write. A file that cannot be read or parsed is never
 // overwritten: reads and writes report a typed error naming it.
-import { readFileSync } from "node:fs";
+import { describeReadFailure, readHomeFileText } from "./read-file.js";
 import { resolveWriteTarget, writeFileAtomic } from "./atomic.js";
 import { CredentialStoreError, errnoCode } from "./errors.js";
 import { authPath } from "./home.js";
@@ -19,12 +19,13 @@ async function readAuthFile(path: string): Promise<AuthFile> {
   try {
     // Synchronous: a small file, and the thread pool that an async read starts is a
     // measurable share of a short command's start-up (apps/cli/BENCH.md).
-    text = readFileSync(path, "utf8");
+    const read = readHomeFileText(path);
+    if (read === null) return { doc: {}, literals: new Map() };
+    text = read;
   } catch (e) {
-    if (errnoCode(e) === "ENOENT") return { doc: {}, literals: new Map() };
     throw new CredentialStoreError(
       "AUTH_FILE_UNREADABLE",
-      `Cannot read ${path} (${errnoCode(e)}); check its permissions. It was left untouched.`,
+      `Cannot read ${path} (${describeReadFailure(e)}). It was left untouched.`,
       path,
     );
   }

@@ -1,10 +1,10 @@
 // .env (docs/contract/hermes-home.md#env-file): parsing, and editing with the upstream rules. Setting a key
 // replaces the FIRST line defining it, else appends; every other line stays byte for byte.
-import { readFileSync } from "node:fs";
 import { resolveWriteTarget, writeFileAtomic } from "./atomic.js";
 import { CredentialStoreError, errnoCode } from "./errors.js";
 import { envPath, isManaged, type Env } from "./home.js";
 import { withFileLock, type LockOptions } from "./lock.js";
+import { describeReadFailure, readHomeFileText } from "./read-file.js";
 
 const KEY = /^[A-Z_]\w*$/i;
 // The value group starts at a non-space so that `\s*` before it and `.*` cannot trade
@@ -61,12 +61,11 @@ function readEnvText(path: string): string | null {
   try {
     // Synchronous: a small file, and the thread pool that an async read starts is a
     // measurable share of a short command's start-up (apps/cli/BENCH.md).
-    return readFileSync(path, "utf8");
+    return readHomeFileText(path);
   } catch (e) {
-    if (errnoCode(e) === "ENOENT") return null;
     throw new CredentialStoreError(
       "ENV_FILE_UNREADABLE",
-      `Cannot read ${path} (${errnoCode(e)}); check its permissions. It was left untouched.`,
+      `Cannot read ${path} (${describeReadFailure(e)}). It was left untouched.`,
       path,
     );
   }

@@ -1,7 +1,8 @@
 // Where HERMES_HOME is (docs/contract/hermes-home.md#location), and whether it is a managed install.
 // Configuration is passed in: nothing here reads process.env.
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join } from "node:path";
+import { readHomeFileText } from "./read-file.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -41,7 +42,7 @@ export function resolveHermesHome(opts: ResolveHomeOptions): ResolvedHome {
       : join(opts.homedir, ".hermes");
   let name = "";
   try {
-    name = readFileSync(join(root, "active_profile"), "utf8").trim();
+    name = (readHomeFileText(join(root, "active_profile"), 4096) ?? "").trim();
   } catch {
     name = "";
   }

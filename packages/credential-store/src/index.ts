@@ -33,6 +33,12 @@ export { credentialSummary, persistWebhookSigningSecret, SUMMARY } from "./summa
 export type { CredentialSummary, PersistWebhookResult } from "./summary.js";
 export { withFileLock } from "./lock.js";
 export { ensureDir, ensureDirSync } from "./atomic.js";
+export {
+  HomeFileReadError,
+  MAX_HOME_FILE_BYTES,
+  describeReadFailure,
+  readHomeFileText,
+} from "./read-file.js";
 export type { LockOptions } from "./lock.js";
 export { CredentialStoreError } from "./errors.js";
 export type { CredentialStoreErrorCode } from "./errors.js";

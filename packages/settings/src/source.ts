@@ -4,7 +4,7 @@
 // an absent FOO does. Nothing here reads process.env or the disk by itself: the caller passes
 // the environment and the file texts (or a readFile) in.
 import { join } from "node:path";
-import { parseDotenv } from "@hermes/credential-store";
+import { describeReadFailure, parseDotenv } from "@hermes/credential-store";
 import { parseDocument } from "yaml";
 import { SettingsError, type SettingSource } from "./errors.js";
 import { createSecretScrubber } from "./scrub.js";
@@ -171,13 +171,11 @@ export function readSettingsSource(opts: ReadSettingsOptions): SettingsSource {
     try {
       return opts.readFile(path);
     } catch (e) {
-      const code =
-        typeof (e as { code?: unknown }).code === "string" ? (e as { code: string }).code : "error";
       throw new SettingsError(
         "SETTINGS_FILE_UNREADABLE",
         name,
         path,
-        `cannot be read (${code}); check its permissions`,
+        `cannot be read (${describeReadFailure(e)})`,
       );
     }
   };
