@@ -163,6 +163,40 @@ describe("several dedicated lines at once", { timeout: 240_000 }, () => {
   });
 });
 
+describe("each chat's line, across a restart", { timeout: 240_000 }, () => {
+  // The SDK refuses to pick a line for a chat when it serves several: a reply to a chat this
+  // process has not seen yet (a turn the crash left unfinished, a proactive send) used to fail.
+  it("answers a chat seen before a kill -9 on its own line, and a chat never seen from the first line", async () => {
+    await start({ dedicatedLines: [A, B] });
+    const lineA = fake.line(A.instanceId);
+    const lineB = fake.line(B.instanceId);
+    const first = await startChannel();
+    await lineB.waitForStreams(STREAMS_PER_LINE, 60_000);
+    const b1 = lineB.push({ type: "text", from: USER_B, text: "b1" });
+    await sentFor(first, b1.messageGuid);
+    // Saved with the message marked handled (the cursor moves only past handled ones).
+    await healthWhen(first, (h) => (lineHealth(h, B.instanceId)?.savedCursor ?? 0) >= b1.sequence);
+    await first.stop(); // SIGKILL
+
+    const second = await startChannel();
+    const sendText = async (user: string, text: string) => {
+      second.send({ cmd: "sendText", chatId: chatOf(user), text });
+      return second.waitFor(
+        (l) =>
+          (l.event === "text-sent" || l.event === "text-failed") && l["chatId"] === chatOf(user),
+        90_000,
+      );
+    };
+    expect(await sendText(USER_B, "after the restart")).toMatchObject({ event: "text-sent" });
+    const onB = lineB.sends.filter((s) => s.request["text"] === "after the restart");
+    expect(onB.map((s) => s.request["chatGuid"])).toEqual([chatOf(USER_B)]);
+    expect(lineA.sends.some((s) => s.request["text"] === "after the restart")).toBe(false);
+
+    expect(await sendText(USER_C, "never wrote in")).toMatchObject({ event: "text-sent" });
+    expect(lineA.sends.filter((s) => s.request["text"] === "never wrote in")).toHaveLength(1);
+  });
+});
+
 describe("lines that change while the channel runs", { timeout: 240_000 }, () => {
   it("serves a line Photon adds, stops watching one it takes away, and resumes it from its cursor when it comes back", async () => {
     // Tokens live 2 s: they are re-issued (and the lines compared) every ~1.6 s.

@@ -89,6 +89,12 @@ describe("misspelledYamlKeys (config.yaml keys that are almost a setting)", () =
   it("leaves alone what other Hermes tools keep in the same file", () => {
     const yaml = [
       "_config_version: 50",
+      "agent:", // upstream Hermes's own block (max_turns, …): not gateway.agent misplaced
+      "  max_turns: 90",
+      "log_level: INFO",
+      "commands: [a]",
+      "reactions: false",
+      "health_port: {x: 1}", // a mapping: not a misplaced setting
       "model:",
       "  default: anthropic/claude-opus-4.6",
       "  provider: auto",

@@ -13,6 +13,10 @@ export interface MisspelledYamlKey {
   readonly suggestion: string;
 }
 
+/** Names of gateway settings that only this gateway uses: flagged when written at the top level. */
+const GATEWAY_ONLY_NAME =
+  /^(?:relay_|health_|inbound_|media_cache_|max_queued_|drain_|typing_|stream_edit_|agent_|allow_insecure_)/;
+
 /** The block of one settings section per platform: `platforms.<name>.<key>`. */
 const PLATFORMS = "platforms";
 
@@ -26,12 +30,18 @@ export function misspelledYamlKeys(source: SettingsSource): MisspelledYamlKey[] 
   const known = knownNames(source.yamlPathsRead());
   const doc = source.yamlDocument();
   const out: MisspelledYamlKey[] = [];
-  for (const top of Object.keys(doc)) {
+  for (const [top, value] of Object.entries(doc)) {
     if (known.sections.has(top)) continue;
     const section = nearest(top, known.sections);
     if (section !== null) out.push({ path: top, suggestion: section });
-    // A setting written at the top level instead of under its section: same name exactly.
-    else if (known.sectionLeaves.get("gateway")?.has(top) === true)
+    // A gateway setting written at the top level instead of under `gateway:`: same name exactly,
+    // a plain value, and a name no other tool would use (upstream Hermes keeps an `agent:` block,
+    // and `log_level`, `commands` or `reactions` could be anyone's).
+    else if (
+      known.sectionLeaves.get("gateway")?.has(top) === true &&
+      GATEWAY_ONLY_NAME.test(top) &&
+      (value === null || typeof value !== "object")
+    )
       out.push({ path: top, suggestion: `gateway.${top}` });
   }
   for (const section of known.sections) {

@@ -195,4 +195,59 @@ describe("InboundStateStore", () => {
       "wrong_shape",
     );
   });
+
+  it("remembers each chat's line (bounded, newest kept) in the log and in the snapshot; a file without it still loads", async () => {
+    const chats = () => new RecentMap<string>(2, 48 * HOUR, now);
+    const chatLines = chats();
+    const { store } = await InboundStateStore.open({ dir, handled: map(), chatLines, now });
+    store.rememberChatLine("chat-1", "inst-a");
+    clock += 1;
+    store.rememberChatLine("chat-2", "inst-b");
+    await store.save();
+    clock += 1;
+    store.rememberChatLine("chat-1", "inst-b"); // wrote in on another line since
+    await store.save();
+    expect(chatLines.get("chat-1")).toBe("inst-b");
+    const fromLog = chats();
+    await InboundStateStore.open({ dir, handled: map(), chatLines: fromLog, now });
+    expect([fromLog.get("chat-1"), fromLog.get("chat-2")]).toEqual(["inst-b", "inst-b"]);
+    // Reopening wrote a snapshot with them; a third chat pushes out the oldest (chat-2).
+    const snapshot = JSON.parse(await readFile(join(dir, INBOUND_STATE_FILE), "utf8")) as {
+      chats: Array<[string, string, number]>;
+    };
+    expect(snapshot.chats.map(([chat, line]) => [chat, line])).toEqual([
+      ["chat-2", "inst-b"],
+      ["chat-1", "inst-b"],
+    ]);
+    const bounded = chats();
+    const again = await InboundStateStore.open({ dir, handled: map(), chatLines: bounded, now });
+    clock += 1;
+    again.store.rememberChatLine("chat-3", "inst-a");
+    await again.store.save();
+    const last = chats();
+    await InboundStateStore.open({ dir, handled: map(), chatLines: last, now });
+    expect([last.get("chat-2"), last.get("chat-1"), last.get("chat-3")]).toEqual([
+      undefined,
+      "inst-b",
+      "inst-a",
+    ]);
+    // Written by an earlier version (no `chats`): loads, nothing remembered.
+    await writeFile(
+      join(dir, INBOUND_STATE_FILE),
+      '{"version":1,"generation":9,"cursor":3,"handled":[]}',
+    );
+    await rm(join(dir, INBOUND_STATE_LOG));
+    const old = chats();
+    const reopened = await InboundStateStore.open({ dir, handled: map(), chatLines: old, now });
+    expect(reopened.problem).toBeNull();
+    expect(old.size).toBe(0);
+    // A malformed entry is a damaged file, not a crash.
+    await writeFile(
+      join(dir, INBOUND_STATE_FILE),
+      '{"version":1,"cursor":null,"handled":[],"chats":[["c",7,1]]}',
+    );
+    expect((await InboundStateStore.open({ dir, handled: map(), now })).problem).toBe(
+      "wrong_shape",
+    );
+  });
 });

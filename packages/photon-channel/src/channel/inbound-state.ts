@@ -37,6 +37,12 @@ export interface InboundStateOptions {
   sync?: boolean;
   /** Appends to the log before it is folded into a new snapshot. Default 1 000. */
   compactAfter?: number;
+  /**
+   * The line each chat last wrote in on (chat id → line id), bounded by the caller; saved entries
+   * are loaded into it. With several dedicated lines the SDK must be told a chat's line to reply,
+   * and a restart must not forget it (a turn left unfinished by a crash is answered after it).
+   */
+  chatLines?: RecentMap<string>;
 }
 
 interface StateFile {
@@ -48,6 +54,8 @@ interface StateFile {
   /** Each dedicated line's cursor, by instance id (each line numbers its events on its own). */
   lines?: Record<string, number | null>;
   handled: Array<[string, number]>;
+  /** `[chat id, line id, when]`, oldest first (absent when no chat was remembered). */
+  chats?: Array<[string, string, number]>;
 }
 
 type Cursors = Map<string, number | null>;
@@ -60,6 +68,7 @@ export class InboundStateStore {
   readonly logPath: string;
   readonly #dir: string;
   readonly #handled: RecentMap<true>;
+  readonly #chatLines: RecentMap<string> | null;
   readonly #now: () => number;
   readonly #sync: boolean;
   readonly #compactAfter: number;
@@ -69,6 +78,8 @@ export class InboundStateStore {
   #appends = 0;
   /** Ids handled since the last save, with when. */
   #newlyHandled: Array<[string, number]> = [];
+  /** Chats whose line was remembered since the last save. */
+  #newChatLines: Array<[string, string, number]> = [];
   #changedCursors = new Set<string>();
   /** A save in progress; saves run one at a time. */
   #saving: Promise<void> | null = null;
@@ -82,6 +93,7 @@ export class InboundStateStore {
     this.logPath = join(options.dir, INBOUND_STATE_LOG);
     this.#cursors = cursors;
     this.#handled = options.handled;
+    this.#chatLines = options.chatLines ?? null;
     this.#now = options.now;
     this.#sync = options.sync ?? true;
     this.#compactAfter = Math.max(1, options.compactAfter ?? DEFAULT_COMPACT_AFTER);
@@ -101,6 +113,7 @@ export class InboundStateStore {
     let cursors: Cursors = new Map();
     let generation = 0;
     const entries: Array<[string, number]> = [];
+    const chats: Array<[string, string, number]> = [];
     if (text === undefined) problem = "unreadable";
     else if (text !== null) {
       const parsed = parseState(text);
@@ -109,17 +122,22 @@ export class InboundStateStore {
         cursors = cursorsOf(parsed);
         generation = parsed.generation ?? 0;
         entries.push(...parsed.handled);
+        chats.push(...(parsed.chats ?? []));
       }
     }
     if (problem === null) {
       const log = await readOptional(join(options.dir, INBOUND_STATE_LOG));
-      if (log) replayLog(log, generation, cursors, entries);
+      if (log) replayLog(log, generation, cursors, entries, chats);
     }
     // Oldest first, so the bound drops the oldest; entries past the age bound are skipped.
     for (const [id, at] of entries
       .filter(([, at]) => at <= options.now())
       .sort((a, b) => a[1] - b[1]))
       handled.setAt(id, true, at);
+    for (const [chat, line, at] of chats
+      .filter(([, , at]) => at <= options.now())
+      .sort((a, b) => a[2] - b[2]))
+      options.chatLines?.setAt(chat, line, at);
     const store = new InboundStateStore(options, cursors);
     store.#generation = generation;
     await store.#compact();
@@ -159,6 +177,14 @@ export class InboundStateStore {
     this.#newlyHandled.push([id, at]);
   }
 
+  /** Remembers the line `chatId` last wrote in on (saved with the next save). */
+  rememberChatLine(chatId: string, lineId: string): void {
+    if (this.#chatLines === null || this.#chatLines.get(chatId) === lineId) return;
+    const at = this.#now();
+    this.#chatLines.setAt(chatId, lineId, at);
+    this.#newChatLines.push([chatId, lineId, at]);
+  }
+
   /** Moves a line's cursor forward (never back). */
   advanceCursor(sequence: number, line = SHARED_LINE): void {
     const cursor = this.cursorOf(line);
@@ -180,7 +206,12 @@ export class InboundStateStore {
    */
   async save(): Promise<void> {
     while (this.#saving) await this.#saving;
-    if (this.#closed || (this.#newlyHandled.length === 0 && this.#changedCursors.size === 0))
+    if (
+      this.#closed ||
+      (this.#newlyHandled.length === 0 &&
+        this.#changedCursors.size === 0 &&
+        this.#newChatLines.length === 0)
+    )
       return;
     this.#saving = this.#append().finally(() => {
       this.#saving = null;
@@ -199,8 +230,10 @@ export class InboundStateStore {
 
   async #append(): Promise<void> {
     const handled = this.#newlyHandled;
+    const chats = this.#newChatLines;
     const cursors = new Map(this.#cursors);
     const changed = this.#changedCursors;
+    this.#newChatLines = [];
     this.#newlyHandled = [];
     this.#changedCursors = new Set();
     if (this.#appends >= this.#compactAfter) {
@@ -211,8 +244,10 @@ export class InboundStateStore {
       h?: Array<[string, number]>;
       c?: number | null;
       l?: Record<string, number | null>;
+      p?: Array<[string, string, number]>;
     } = {};
     if (handled.length > 0) line.h = handled;
+    if (chats.length > 0) line.p = chats;
     for (const id of changed) {
       const cursor = cursors.get(id) ?? null;
       if (id === SHARED_LINE) line.c = cursor;
@@ -238,6 +273,9 @@ export class InboundStateStore {
       cursor: cursors.get(SHARED_LINE) ?? null,
       ...(Object.keys(lines).length > 0 ? { lines } : {}),
       handled: [...this.#handled.entriesWithTime()],
+      ...(this.#chatLines !== null && this.#chatLines.size > 0
+        ? { chats: [...this.#chatLines.entriesWithValue()] }
+        : {}),
     };
     await mkdir(this.#dir, { recursive: true, mode: 0o700 });
     const temporary = `${this.path}.${process.pid}.tmp`;
@@ -293,17 +331,22 @@ function replayLog(
   generation: number,
   cursors: Cursors,
   entries: Array<[string, number]>,
+  chats: Array<[string, string, number]>,
 ): void {
   const lines = text.split("\n");
   const header = parseJson(lines[0] ?? "") as { g?: unknown } | undefined;
   if (header?.g !== generation) return;
   for (const raw of lines.slice(1)) {
-    const line = parseJson(raw) as { h?: unknown; c?: unknown; l?: unknown } | undefined;
+    const line = parseJson(raw) as
+      { h?: unknown; c?: unknown; l?: unknown; p?: unknown } | undefined;
     if (typeof line !== "object" || line === null) break;
     const handled = line.h === undefined ? [] : parseHandled(line.h);
     const lineCursors = line.l === undefined ? {} : parseLineCursors(line.l);
-    if (!handled || !lineCursors || (line.c !== undefined && !isCursor(line.c))) break;
+    const chatLines = line.p === undefined ? [] : parseChats(line.p);
+    if (!handled || !lineCursors || !chatLines || (line.c !== undefined && !isCursor(line.c)))
+      break;
     entries.push(...handled);
+    chats.push(...chatLines);
     if (line.c !== undefined) cursors.set(SHARED_LINE, line.c as number | null);
     for (const [id, cursor] of Object.entries(lineCursors)) cursors.set(id, cursor);
   }
@@ -350,6 +393,23 @@ function parseHandled(value: unknown): Array<[string, number]> | null {
   return entries;
 }
 
+function parseChats(value: unknown): Array<[string, string, number]> | null {
+  if (!Array.isArray(value)) return null;
+  const chats: Array<[string, string, number]> = [];
+  for (const entry of value) {
+    if (
+      !Array.isArray(entry) ||
+      typeof entry[0] !== "string" ||
+      typeof entry[1] !== "string" ||
+      typeof entry[2] !== "number" ||
+      !Number.isFinite(entry[2])
+    )
+      return null;
+    chats.push([entry[0], entry[1], entry[2]]);
+  }
+  return chats;
+}
+
 function parseState(text: string): StateFile | InboundStateProblem {
   const value = parseJson(text);
   if (value === undefined) return "not_json";
@@ -366,12 +426,14 @@ function parseState(text: string): StateFile | InboundStateProblem {
     return "wrong_shape";
   const handled = parseHandled(record["handled"]);
   const lines = record["lines"] === undefined ? {} : parseLineCursors(record["lines"]);
-  if (!handled || !lines) return "wrong_shape";
+  const chats = record["chats"] === undefined ? [] : parseChats(record["chats"]);
+  if (!handled || !lines || !chats) return "wrong_shape";
   return {
     version: FORMAT_VERSION,
     ...(generation === undefined ? {} : { generation }),
     cursor,
     lines,
     handled,
+    chats,
   };
 }

@@ -300,8 +300,11 @@ export class PhotonChannel {
   readonly #removedLines = new Map<string, LineWatch>();
   /** `ProjectLines.generation` the running SDK app was built for: a newer one means a restart. */
   #appGeneration = 0;
-  /** The line (its number) each chat last wrote in on: a chat is answered on that line. */
-  readonly #chatPhones: RecentMap<string>;
+  /**
+   * The line (its id) each chat last wrote in on: a chat is answered on that line, under the
+   * number the line has now. Saved with the inbound state (a restart's unfinished turns reply too).
+   */
+  readonly #chatLines: RecentMap<string>;
   #renewRetryMs = RESUBSCRIBE_INITIAL_MS;
   #tokenRefusedAt = Number.NEGATIVE_INFINITY;
   /** Counts SDK apps: a space or message of an earlier app is not used once it is replaced. */
@@ -335,7 +338,7 @@ export class PhotonChannel {
     this.seen = new RecentMap(options.dedupeSize ?? 4000, DEDUPE_WINDOW_MS, this.now);
     this.spaces = new RecentMap(RECENT_MESSAGES, DEDUPE_WINDOW_MS, this.now);
     this.messages = new RecentMap(RECENT_MESSAGES, DEDUPE_WINDOW_MS, this.now);
-    this.#chatPhones = new RecentMap(RECENT_MESSAGES, DEDUPE_WINDOW_MS, this.now);
+    this.#chatLines = new RecentMap(RECENT_MESSAGES, DEDUPE_WINDOW_MS, this.now);
     this.mediaCache = options.mediaCache ? new MediaCache(options.mediaCache) : undefined;
     this.typingStartedAt = new RecentMap(
       RECENT_MESSAGES,
@@ -421,6 +424,7 @@ export class PhotonChannel {
       const opened = await InboundStateStore.open({
         dir: this.options.stateDir,
         handled: this.seen,
+        chatLines: this.#chatLines,
         now: this.now,
         sync: this.options.syncState ?? true,
       });
@@ -488,11 +492,12 @@ export class PhotonChannel {
       lines?.kind === "dedicated"
         ? sdk.imessage.config({ clients: await lines.sdkClients() })
         : sdk.imessage.config();
-    // The lines this app serves: a change after this point restarts it (see #linesChanged).
-    this.#appGeneration = lines?.generation ?? 0;
+    // The lines this app serves: a change after this point restarts it (see #linesChanged). Set
+    // once the app exists: an app that failed to start serves nothing, so a restart still follows.
+    const generation = lines?.generation ?? 0;
     const before = new Set([...process.listeners("SIGINT"), ...process.listeners("SIGTERM")]);
     try {
-      return await sdk.Spectrum({
+      const app = await sdk.Spectrum({
         projectId: this.options.projectId,
         projectSecret: this.options.projectSecret,
         providers: [provider],
@@ -502,6 +507,8 @@ export class PhotonChannel {
         // channel reports what matters (stream state, failures) through its own logger.
         options: { flattenGroups: false, logLevel: "silent" },
       });
+      this.#appGeneration = generation;
+      return app;
     } finally {
       for (const signal of ["SIGINT", "SIGTERM"] as const) {
         for (const listener of process.listeners(signal))
@@ -1125,8 +1132,14 @@ export class PhotonChannel {
     this.counters.inbound += 1;
     this.spaces.set(event.chatId, { value: space as SdkSpace, epoch });
     const phone = (space as SdkSpace).phone;
-    if (typeof phone === "string" && phone !== SHARED_PHONE)
-      this.#chatPhones.set(event.chatId, phone);
+    const line =
+      typeof phone === "string" && phone !== SHARED_PHONE
+        ? this.#lines?.lines.find((l) => l.phone === phone)
+        : undefined;
+    if (line !== undefined) {
+      if (this.#store) this.#store.rememberChatLine(event.chatId, line.id);
+      else this.#chatLines.set(event.chatId, line.id);
+    }
     if (event.kind === "message")
       this.messages.set(event.messageId, { value: message as SdkMessage, epoch });
     if (event.kind === "message" && event.media.length > 0 && this.mediaCache)
@@ -1219,12 +1232,32 @@ export class PhotonChannel {
     const instance = this.requireInstance();
     const epoch = this.#appEpoch;
     // With several lines the SDK must be told which one (it refuses to guess): the chat's own.
-    const phone = this.#chatPhones.get(chatId);
+    const phone = this.#lineFor(chatId)?.phone ?? undefined;
     const space = await (phone === undefined
       ? instance.space.get(chatId)
       : instance.space.get(chatId, { phone }));
     if (epoch === this.#appEpoch) this.spaces.set(chatId, { value: space, epoch });
     return space;
+  }
+
+  /**
+   * The line to answer `chatId` on: the one it last wrote in on (remembered across restarts), under
+   * that line's current number. A chat with no known line while several are served — it wrote in
+   * before the state was kept, or its entry aged out — is answered from the first line rather than
+   * not at all (the SDK refuses to guess), and that is logged. Undefined: let the SDK choose (one line).
+   */
+  #lineFor(chatId: string): ImessageLine | undefined {
+    const served = (this.#lines?.lines ?? []).filter((l) => l.phone !== null);
+    const known = this.#chatLines.get(chatId);
+    const line = known === undefined ? undefined : served.find((l) => l.id === known);
+    if (line !== undefined || served.length < 2) return line;
+    const fallback = served[0];
+    if (fallback !== undefined)
+      this.log(
+        "warn",
+        `photon: no line is known for a chat; answering it from line ${fallback.id} (of ${served.length})`,
+      );
+    return fallback;
   }
 
   /** A cached space or message, if the SDK app that made it is still the current one. */

@@ -61,6 +61,16 @@ export class RecentMap<V> {
     }
   }
 
+  /** Live entries, oldest first, with their value and the time each was set. */
+  *entriesWithValue(): Generator<[string, V, number]> {
+    const now = this.now();
+    for (const key of this.entries.rkeys()) {
+      const entry = this.entries.peek(key);
+      if (entry !== undefined && now - entry.at <= this.maxAgeMs)
+        yield [key, entry.value, entry.at];
+    }
+  }
+
   get size(): number {
     return this.entries.size;
   }
