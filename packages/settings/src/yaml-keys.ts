@@ -28,11 +28,14 @@ const PLATFORMS = "platforms";
  */
 export function misspelledYamlKeys(source: SettingsSource): MisspelledYamlKey[] {
   const known = knownNames(source.yamlPathsRead());
+  const sections = candidatesOf(known.sections);
+  const platforms = candidatesOf(known.platforms);
+  const platformLeaves = candidatesOf(known.platformLeaves);
   const doc = source.yamlDocument();
   const out: MisspelledYamlKey[] = [];
   for (const [top, value] of Object.entries(doc)) {
     if (known.sections.has(top)) continue;
-    const section = nearest(top, known.sections);
+    const section = nearest(top, sections);
     if (section !== null) out.push({ path: top, suggestion: section });
     // A gateway setting written at the top level instead of under `gateway:`: same name exactly,
     // a plain value, and a name no other tool would use (upstream Hermes keeps an `agent:` block,
@@ -51,14 +54,14 @@ export function misspelledYamlKeys(source: SettingsSource): MisspelledYamlKey[] 
       for (const [platform, settings] of Object.entries(block)) {
         const platformBlock = asRecord(settings);
         if (platformBlock === null) continue;
-        const name = known.platforms.has(platform) ? null : nearest(platform, known.platforms);
+        const name = known.platforms.has(platform) ? null : nearest(platform, platforms);
         if (name !== null) {
           out.push({ path: `${PLATFORMS}.${platform}`, suggestion: `${PLATFORMS}.${name}` });
           continue;
         }
         for (const key of Object.keys(platformBlock)) {
           if (known.platformLeaves.has(key)) continue;
-          const leaf = nearest(key, known.platformLeaves);
+          const leaf = nearest(key, platformLeaves);
           if (leaf !== null)
             out.push({
               path: `${PLATFORMS}.${platform}.${key}`,
@@ -69,9 +72,10 @@ export function misspelledYamlKeys(source: SettingsSource): MisspelledYamlKey[] 
       continue;
     }
     const leaves = known.sectionLeaves.get(section) ?? new Set<string>();
+    const leafCandidates = candidatesOf(leaves);
     for (const key of Object.keys(block)) {
       if (leaves.has(key)) continue;
-      const leaf = nearest(key, leaves);
+      const leaf = nearest(key, leafCandidates);
       if (leaf !== null) out.push({ path: `${section}.${key}`, suggestion: `${section}.${leaf}` });
     }
   }
@@ -120,13 +124,17 @@ function knownNames(paths: Iterable<string>): KnownNames {
 
 const normalize = (name: string): string => name.toLowerCase().replaceAll("-", "_");
 
+/** Known names with their normalized form, computed once per set (not once per key compared). */
+type Candidates = ReadonlyArray<readonly [name: string, normalized: string]>;
+const candidatesOf = (names: Iterable<string>): Candidates =>
+  [...names].map((name) => [name, normalize(name)] as const);
+
 /** The known name `name` most likely meant, or null when none is close enough. */
-function nearest(name: string, candidates: Iterable<string>): string | null {
+function nearest(name: string, candidates: Candidates): string | null {
   const written = normalize(name);
   let best: string | null = null;
   let bestDistance = Number.POSITIVE_INFINITY;
-  for (const candidate of candidates) {
-    const target = normalize(candidate);
+  for (const [candidate, target] of candidates) {
     const allowed = Math.max(written.length, target.length) <= 6 ? 1 : 2;
     // Lengths further apart than the allowance cannot be close: skips long keys at no cost.
     if (Math.abs(written.length - target.length) > allowed) continue;
