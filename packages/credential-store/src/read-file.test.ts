@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { readEnvFile } from "./dotenv.js";
 import { CredentialStoreError } from "./errors.js";
 import { HomeFileReadError, readHomeFileText } from "./read-file.js";
@@ -41,6 +41,14 @@ describe("readHomeFileText", () => {
   it("a named pipe is read to its end (a secret manager serving .env), and bounded too", async () => {
     const fifo = join(dir, "pipe");
     execFileSync("mkfifo", [fifo]);
+    // The reads below block this thread until a writer opens the pipe. Should a writer never start,
+    // this opens it (non-blocking: only while a reader waits) after 60 s, so the test fails with
+    // an empty read instead of hanging the run.
+    const rescue = spawn(process.execPath, [
+      "-e",
+      `const fs = require("fs"); setInterval(() => { try { fs.closeSync(fs.openSync(${JSON.stringify(fifo)}, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK)); } catch {} }, 60000);`,
+    ]);
+    onTestFinished(() => void rescue.kill("SIGKILL"));
     const writer = spawn(process.execPath, [
       "-e",
       `require("fs").writeFileSync(${JSON.stringify(fifo)}, "TOKEN=from-the-pipe\\n")`,
