@@ -144,7 +144,7 @@ async function checkWritable(home: string): Promise<void> {
   try {
     await ensureDir(home);
   } catch (e) {
-    if (!(e instanceof CredentialStoreError)) throw fail("cannot create it", e);
+    if (!(e instanceof CredentialStoreError)) throw e; // ensureDir reports every failure typed
     throw new CliError("home-not-writable", `HERMES_HOME ${home} is not writable: ${e.message}`, {
       hints: ["Point HERMES_HOME at a writable folder (or fix its permissions), then retry."],
       cause: e,

@@ -14,6 +14,17 @@ const KEY = "bin-delivery-key-77aa";
 const ENROLL = "bin-enroll-token-0b0b";
 const IDENTITY = "bin-identity-token-c0ffee";
 const ALL = [SECRET, KEY, ENROLL, IDENTITY];
+/** `hermes gateway enroll` with this test's token and caller identity, against `connectorUrl`. */
+const enrollTo = (connectorUrl: string): string[] => [
+  "gateway",
+  "enroll",
+  "--token",
+  ENROLL,
+  "--connector-url",
+  connectorUrl,
+  "--identity-token",
+  IDENTITY,
+];
 
 describe("hermes (built bin)", () => {
   it("--version and --help exit 0; no command exits 2", async () => {
@@ -113,21 +124,7 @@ describe("hermes (built bin)", () => {
   it("managed install: refuses with exit 1 and leaves .env alone", async () => {
     await writeFile(join(home(), ".env"), "KEEP=1\n");
     await writeFile(join(home(), ".managed"), "");
-    const r = await runBin(
-      [
-        "gateway",
-        "enroll",
-        "--token",
-        ENROLL,
-        "--connector-url",
-        "https://c.example",
-        "--identity-token",
-        IDENTITY,
-      ],
-      {
-        env: { HERMES_HOME: home() },
-      },
-    );
+    const r = await runBin(enrollTo("https://c.example"), { env: { HERMES_HOME: home() } });
     expectNoSecrets(r, ALL);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("not available in a managed/hosted install");
@@ -136,21 +133,9 @@ describe("hermes (built bin)", () => {
 
   // Node's recursive mkdir never returns under procfs: enroll used to hang there for good.
   it("a HERMES_HOME under /proc: exit 1 naming it, the token unused, no hang", async () => {
-    const r = await runBin(
-      [
-        "gateway",
-        "enroll",
-        "--token",
-        ENROLL,
-        "--connector-url",
-        "https://c.example",
-        "--identity-token",
-        IDENTITY,
-        "--platform",
-        "discord",
-      ],
-      { env: { HERMES_HOME: "/proc/self/hermes-home" } },
-    );
+    const r = await runBin([...enrollTo("https://c.example"), "--platform", "discord"], {
+      env: { HERMES_HOME: "/proc/self/hermes-home" },
+    });
     expectNoSecrets(r, ALL);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("✗ HERMES_HOME /proc/self/hermes-home is not writable");
@@ -172,24 +157,10 @@ describe("hermes (built bin)", () => {
     const requestArrived = new Promise<void>((r) => (arrived = r));
     const c = await startFakeConnector(() => arrived()); // never answers
     try {
-      const child = spawn(
-        process.execPath,
-        [
-          BIN,
-          "gateway",
-          "enroll",
-          "--token",
-          ENROLL,
-          "--connector-url",
-          c.url,
-          "--identity-token",
-          IDENTITY,
-        ],
-        {
-          env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HERMES_HOME: home() },
-          stdio: ["ignore", "pipe", "pipe"],
-        },
-      );
+      const child = spawn(process.execPath, [BIN, ...enrollTo(c.url)], {
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HERMES_HOME: home() },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       let out = "";
       child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
       child.stderr.setEncoding("utf8").on("data", (d: string) => (out += d));

@@ -19,12 +19,6 @@ declare const __GATEWAY_VERSION__: string | undefined;
 const VERSION = typeof __GATEWAY_VERSION__ === "string" ? __GATEWAY_VERSION__ : "0.0.0-dev";
 
 /**
- * A file's text, null when it does not exist; bounded (a config.yaml linked to /dev/zero or a
- * huge log is refused, not read whole). Any failure is reported by @hermes/settings, naming the file.
- */
-const readIfExists = (path: string): string | null => readHomeFileText(path);
-
-/**
  * Resolve the configuration from `env` (and flags that stand for env vars, reported as
  * `--flag (from flag)`), or exit 2 naming the bad key and its source.
  */
@@ -34,7 +28,9 @@ function loadConfig(
 ): GatewayConfig {
   let config: GatewayConfig;
   try {
-    config = resolveConfig({ flags, env, readFile: readIfExists });
+    // Bounded reads (a config.yaml linked to /dev/zero is refused, not read whole); a failure is
+    // reported by @hermes/settings, naming the file.
+    config = resolveConfig({ flags, env, readFile: readHomeFileText });
   } catch (e) {
     if (e instanceof ConfigError) {
       printError(e.message, [], e.code);

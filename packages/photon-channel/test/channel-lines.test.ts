@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type FakeImessageLine, SpectrumFake } from "../src/testing/index.js";
-import { SdkProcess, type SdkLine } from "./sdk-process.js";
+import { SdkProcess } from "./sdk-process.js";
 
 // The built PhotonChannel on the real spectrum-ts SDK in a child process against a SpectrumFake
 // serving several dedicated lines, each its own gRPC services on its own port: replies go out on
@@ -68,30 +68,12 @@ async function startChannel(): Promise<SdkProcess> {
   return channel;
 }
 
-async function health(channel: SdkProcess): Promise<Health> {
-  const before = channel.lines.length;
-  channel.send({ cmd: "health" });
-  const line = await channel.waitFor(
-    (l: SdkLine) => l.event === "health" && channel.lines.indexOf(l) >= before,
-    90_000,
-  );
-  return line["health"] as Health;
-}
-
-/** Polls health until `check` holds (health has no event to wait on); a hang guard only. */
-async function healthWhen(
+const health = (channel: SdkProcess): Promise<Health> => channel.health<Health>();
+const healthWhen = (
   channel: SdkProcess,
   check: (h: Health) => boolean,
   timeoutMs = 90_000,
-): Promise<Health> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const h = await health(channel);
-    if (check(h)) return h;
-    if (Date.now() > deadline) throw new Error(`health never matched: ${JSON.stringify(h)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+): Promise<Health> => channel.healthWhen<Health>(check, timeoutMs);
 
 const lineHealth = (h: Health, id: string) => h.lines.find((l) => l.line === id);
 const sentFor = (channel: SdkProcess, messageGuid: string) =>

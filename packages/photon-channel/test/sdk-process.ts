@@ -71,6 +71,28 @@ export class SdkProcess {
     return sdk;
   }
 
+  /** The channel's `health()` now (the fixture's `health` command; its shape is the test's). */
+  async health<H>(): Promise<H> {
+    const before = this.lines.length;
+    this.send({ cmd: "health" });
+    const line = await this.waitFor(
+      (l: SdkLine) => l.event === "health" && this.lines.indexOf(l) >= before,
+      90_000,
+    );
+    return line["health"] as H;
+  }
+
+  /** Polls health until `check` holds (health has no event to wait on); a hang guard only. */
+  async healthWhen<H>(check: (h: H) => boolean, timeoutMs = 90_000): Promise<H> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const h = await this.health<H>();
+      if (check(h)) return h;
+      if (Date.now() > deadline) throw new Error(`health never matched: ${JSON.stringify(h)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   /**
    * The first line (already seen or still to come) that `matches`; fails with the child's stderr on
    * exit or after `timeoutMs`.

@@ -54,11 +54,7 @@ export class RecentMap<V> {
 
   /** Live entries, oldest first, with the time each was set. */
   *entriesWithTime(): Generator<[string, number]> {
-    const now = this.now();
-    for (const key of this.entries.rkeys()) {
-      const entry = this.entries.peek(key);
-      if (entry !== undefined && now - entry.at <= this.maxAgeMs) yield [key, entry.at];
-    }
+    for (const [key, , at] of this.entriesWithValue()) yield [key, at];
   }
 
   /** Live entries, oldest first, with their value and the time each was set. */
