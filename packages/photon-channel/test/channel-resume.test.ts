@@ -74,6 +74,22 @@ const healthWhen = (
   timeoutMs = 60_000,
 ): Promise<Health> => channel.healthWhen<Health>(check, timeoutMs);
 
+type Opened = ReadonlyArray<{ kind: string; peer: string }>;
+/**
+ * Whether the last message stream opened is the watch's and came after the SDK's: the SDK's
+ * streams share one client (its poll stream's address), the watch's has its own.
+ */
+const watchOpenedLast = (opened: Opened): boolean => {
+  const last = opened.at(-1);
+  const sdk = opened.findLast((s) => s.kind === "poll")?.peer;
+  return (
+    last?.kind === "message" &&
+    sdk !== undefined &&
+    last.peer !== sdk &&
+    opened.some((s) => s.kind === "message" && s.peer === sdk)
+  );
+};
+
 const repliesTo = (text: string) =>
   fake.sends.filter(
     (send) => send.request["chatGuid"] === CHAT && send.request["text"] === `echo: ${text}`,
@@ -99,6 +115,35 @@ describe.each(LINES)("on a $kind line", (kind) => {
   });
 
   describe("the watch beneath the SDK", { timeout: 240_000 }, () => {
+    it("opens the watch's subscription after the SDK's, at start and after the SDK restarts", async () => {
+      const channel = await startChannel({ watch: { ...WATCH, startDelayMs: 3000 } });
+      await fake.waitForStreams(line.streams, 60_000);
+      // At start: the SDK's streams, then the watch's (a server writing to its subscribers in that
+      // order writes the SDK's copy of a message first).
+      const atStart = [...fake.subscriptions];
+      expect(atStart).toHaveLength(line.streams);
+      expect(watchOpenedLast(atStart)).toBe(true);
+      const first = fake.push({ type: "text", from: USER, text: "first" });
+      await sentFor(channel, first.messageGuid);
+
+      // Silence restarts the SDK (new clients, new streams); the watch re-opens its stream after
+      // the SDK's new ones, catching up from its last sequence, without counting a failure.
+      fake.freezeStreams();
+      await healthWhen(channel, (x) => x.sdkRestarts >= 1);
+      fake.thawStreams();
+      const sdkAtStart = atStart.find((s) => s.kind === "poll")?.peer;
+      await fake.waitForSubscriptions(
+        (opened) =>
+          opened.findLast((s) => s.kind === "poll")?.peer !== sdkAtStart && watchOpenedLast(opened),
+        60_000,
+        "the watch's stream after the restarted SDK's",
+      );
+      const after = fake.push({ type: "text", from: USER, text: "after" });
+      await sentFor(channel, after.messageGuid);
+      expect(repliesTo("first")).toHaveLength(1);
+      expect(repliesTo("after")).toHaveLength(1);
+    });
+
     it("notices streams that stay open but silent, reconnects, and still answers what arrived meanwhile", async () => {
       const channel = await startChannel();
       await fake.waitForStreams(line.streams, 60_000);

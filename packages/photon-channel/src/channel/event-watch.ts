@@ -99,6 +99,7 @@ export class EventWatch {
   #silenced = false;
   #watchdog: NodeJS.Timeout | undefined;
   #wake: (() => void) | null = null;
+  #resubscribing = false;
   #counters = { subscriptions: 0, silentEpisodes: 0, failures: 0, gaps: 0 };
 
   constructor(options: EventWatchOptions) {
@@ -114,12 +115,27 @@ export class EventWatch {
     };
   }
 
-  /** Starts watching; the first subscription catches up from `cursor` when there is one. */
-  start(cursor: number | null): void {
+  /**
+   * Starts watching; the first subscription catches up from `cursor` when there is one. It opens
+   * after `delayMs` (state `connecting` meanwhile): see `PhotonWatchOptions.startDelayMs`.
+   */
+  start(cursor: number | null, delayMs = 0): void {
     if (this.#running) return;
     this.#lastSequence = cursor;
     this.#state = "connecting";
-    this.#running = this.#run();
+    this.#running = this.#run(delayMs);
+  }
+
+  /**
+   * Closes the live subscription and opens a new one at once on the same client, catching up from
+   * the last sequence seen (nothing is missed in between): the server then holds this subscription
+   * after any opened since. Not a failure: nothing is counted or logged. A watch that is not live
+   * (connecting, backing off) is left alone: its next subscription comes anyway.
+   */
+  resubscribe(): void {
+    if (this.#state !== "live") return;
+    this.#resubscribing = true;
+    void this.#closeStream();
   }
 
   async stop(): Promise<void> {
@@ -132,7 +148,8 @@ export class EventWatch {
     this.#running = null;
   }
 
-  async #run(): Promise<void> {
+  async #run(delayMs: number): Promise<void> {
+    if (delayMs > 0) await this.#sleep(delayMs);
     let backoff = this.#options.initialBackoffMs;
     const period = Math.max(10, Math.floor(this.#options.silenceTimeoutMs / 4));
     this.#watchdog = setInterval(() => this.#checkSilence(), period);
@@ -144,6 +161,11 @@ export class EventWatch {
         gotFrames = await this.#subscribeOnce();
       } catch (error) {
         if (this.#stopped()) break;
+        if (this.#resubscribing && !this.#silenced && !(error instanceof SilentStreamError)) {
+          this.#resubscribing = false;
+          continue;
+        }
+        this.#resubscribing = false;
         if (error instanceof SilentStreamError || this.#silenced) {
           this.#counters.silentEpisodes += 1;
           this.#options.log(

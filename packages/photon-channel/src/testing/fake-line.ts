@@ -72,6 +72,14 @@ export class FakeImessageLine {
     return this.service.streamAttempts;
   }
 
+  /**
+   * Every `Subscribe*` stream this line opened, in order, with the client's address: streams
+   * from one client share it (one HTTP/2 connection), so the SDK's and the watch's differ.
+   */
+  get subscriptions(): ReadonlyArray<{ kind: string; peer: string }> {
+    return this.service.subscriptions;
+  }
+
   // ── inbound ────────────────────────────────────────────────────────────────────────────────
 
   /** Delivers one inbound event as if an iMessage user sent it; returns its sequence and GUIDs. */
@@ -201,6 +209,20 @@ export class FakeImessageLine {
       () => (this.service.openStreamCount >= count ? this.service.openStreamCount : undefined),
       timeoutMs,
       `${count} open streams`,
+    );
+  }
+
+  /** Resolves once `check` holds for the `Subscribe*` streams opened so far (see `subscriptions`). */
+  waitForSubscriptions(
+    check: (opened: ReadonlyArray<{ kind: string; peer: string }>) => boolean,
+    timeoutMs = 10_000,
+    what = "the expected subscriptions",
+  ): Promise<ReadonlyArray<{ kind: string; peer: string }>> {
+    return this.waitFor(
+      "subscribed",
+      () => (check(this.service.subscriptions) ? this.service.subscriptions : undefined),
+      timeoutMs,
+      what,
     );
   }
 

@@ -72,6 +72,8 @@ export class FakeIMessageService extends EventEmitter {
   readonly rejected: RejectedCall[] = [];
   /** `after_sequence` of every `CatchUpEvents` request (`null` when absent). */
   readonly catchUpRequests: Array<number | null> = [];
+  /** Every `Subscribe*` stream opened, in order: its kind and the client's address (one per connection). */
+  readonly subscriptions: Array<{ kind: StreamKind; peer: string }> = [];
   readonly messages = new Map<string, Payload>();
   readonly attachments = new Map<string, FakeAttachment>();
   private readonly openStreams = new Set<OpenStream>();
@@ -430,6 +432,7 @@ export class FakeIMessageService extends EventEmitter {
         return;
       }
       const stream: OpenStream = { kind, call };
+      this.subscriptions.push({ kind, peer: call.getPeer() });
       this.openStreams.add(stream);
       const forget = (): void => {
         this.openStreams.delete(stream);
