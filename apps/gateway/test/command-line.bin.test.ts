@@ -1,6 +1,6 @@
 // The command-line conventions hermes-gateway shares with hermes, on the BUILT bin: a closed
 // stdout pipe, the error style, `help [command...]`, completion scripts.
-import { spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -164,6 +164,45 @@ describe("hermes-gateway run --check --json", () => {
       rmSync(linkHome, { recursive: true, force: true });
     }
   });
+
+  // A blocking open of a pipe nothing writes to never returns: the bin would hang at boot.
+  it(
+    "a .env served through a named pipe is read; one nothing writes to is exit 2 after 30 s, naming it",
+    { timeout: 120_000 },
+    async () => {
+      const pipeHome = mkdtempSync(join(tmpdir(), "gw-pipe-"));
+      const fifo = join(pipeHome, ".env");
+      try {
+        execFileSync("mkfifo", [fifo]);
+        const writer = spawn(process.execPath, [
+          "-e",
+          `require("fs").writeFileSync(${JSON.stringify(fifo)}, "GATEWAY_LOG_LEVEL=loud\\n")`,
+        ]);
+        const written = new Promise((resolve) => writer.on("exit", resolve));
+        const served = spawnSync(process.execPath, [BIN, "run", "--check"], {
+          env: { ...env, ...relay, HERMES_HOME: pipeHome },
+          encoding: "utf8",
+          timeout: 60_000,
+        });
+        await written;
+        // The pipe's content was read: its (invalid) value is what the check refuses.
+        expect(served.status).toBe(2);
+        expect(served.stderr).toContain(`GATEWAY_LOG_LEVEL (from .env): expected one of`);
+
+        const silent = spawnSync(process.execPath, [BIN, "run", "--check"], {
+          env: { ...env, ...relay, HERMES_HOME: pipeHome },
+          encoding: "utf8",
+          timeout: 90_000,
+        });
+        expect(silent.status).toBe(2);
+        expect(silent.stderr).toContain(
+          `.env (from ${fifo}): cannot be read (is a named pipe and nothing wrote to it within 30 s)`,
+        );
+      } finally {
+        rmSync(pipeHome, { recursive: true, force: true });
+      }
+    },
+  );
 
   it("errors are one JSON line on stderr: configuration (exit 2) and usage (exit 2)", () => {
     const bad = spawnSync(process.execPath, [BIN, "run", "--check", "--json"], {

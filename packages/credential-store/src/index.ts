@@ -35,6 +35,7 @@ export { withFileLock } from "./lock.js";
 export { ensureDir, ensureDirSync } from "./atomic.js";
 export {
   HomeFileReadError,
+  HOME_PIPE_WAIT_MS,
   MAX_HOME_FILE_BYTES,
   describeReadFailure,
   readHomeFileText,

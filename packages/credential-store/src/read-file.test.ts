@@ -2,7 +2,16 @@
 // file is refused instead of read forever or into memory; a named pipe with a writer is read.
 import { spawn } from "node:child_process";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, onTestFinished } from "vitest";
@@ -41,19 +50,12 @@ describe("readHomeFileText", () => {
   it("a named pipe is read to its end (a secret manager serving .env), and bounded too", async () => {
     const fifo = join(dir, "pipe");
     execFileSync("mkfifo", [fifo]);
-    // The reads below block this thread until a writer opens the pipe. Should a writer never start,
-    // this opens it (non-blocking: only while a reader waits) after 60 s, so the test fails with
-    // an empty read instead of hanging the run.
-    const rescue = spawn(process.execPath, [
-      "-e",
-      `const fs = require("fs"); setInterval(() => { try { fs.closeSync(fs.openSync(${JSON.stringify(fifo)}, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK)); } catch {} }, 60000);`,
-    ]);
-    onTestFinished(() => void rescue.kill("SIGKILL"));
     const writer = spawn(process.execPath, [
       "-e",
       `require("fs").writeFileSync(${JSON.stringify(fifo)}, "TOKEN=from-the-pipe\\n")`,
     ]);
     const exited = new Promise((resolve) => writer.on("exit", resolve));
+    // Opened before the writer has started: the read waits for it (never blocked: see below).
     expect(readHomeFileText(fifo)).toBe("TOKEN=from-the-pipe\n");
     await exited;
     const flood = spawn(process.execPath, [
@@ -65,6 +67,39 @@ describe("readHomeFileText", () => {
       expect.objectContaining({ code: "EFBIG" }),
     );
     await flooded; // its writes fail (EPIPE) once the reader has closed the pipe
+  });
+
+  // A blocking open(2) of a pipe nothing writes to never returns: this test would hang the run.
+  it("a named pipe nothing writes to, or whose writer stalls, is ETIMEDOUT after the wait, not a hang", async () => {
+    const fifo = join(dir, "silent-pipe");
+    execFileSync("mkfifo", [fifo]);
+    expect(() => readHomeFileText(fifo, 1024, 200)).toThrow(
+      expect.objectContaining({
+        code: "ETIMEDOUT",
+        path: fifo,
+        reason: "is a named pipe and nothing wrote to it within 0.2 s",
+      }),
+    );
+    // A writer that opens the pipe, writes a part and then holds it open without finishing. This
+    // test holds a read end open first, so the writer's open returns and it says when it wrote.
+    const held = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    onTestFinished(() => closeSync(held));
+    const stalled = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const fs = require("fs"); const fd = fs.openSync(${JSON.stringify(fifo)}, "w"); fs.writeSync(fd, "TOKEN=par"); console.log("wrote"); setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    onTestFinished(() => void stalled.kill("SIGKILL"));
+    await new Promise((resolve) => stalled.stdout.once("data", resolve));
+    expect(() => readHomeFileText(fifo, 1024, 1000)).toThrow(
+      expect.objectContaining({
+        code: "ETIMEDOUT",
+        reason: "is a named pipe and its writer did not finish within 1 s",
+      }),
+    );
   });
 
   it("the .env reader names the refusal instead of an errno hint", async () => {
