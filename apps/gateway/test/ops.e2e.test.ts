@@ -3,7 +3,7 @@
 // what an `exec:` agent sees (environment) and leaves behind (stderr, 126/127).
 import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
+import { connect, createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSessionKey, type WireMessageEvent } from "@hermes/relay-adapter";
@@ -11,7 +11,7 @@ import { ReferenceConnector } from "@hermes/relay-adapter/testing";
 import { eventually } from "@hermes/vitest-config/eventually";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseExposition } from "./support/exposition.js";
-import { ProcessTestFixture } from "./support/fixture.js";
+import { freePort, ProcessTestFixture } from "./support/fixture.js";
 import { BIN, GatewayProcess } from "./support/gateway-process.js";
 
 const GW = "gw-ops";
@@ -148,6 +148,47 @@ describe("/metrics and /readyz of the running bin", () => {
     expect((await fetch(healthz)).status).toBe(200);
     expect(await gw.exited).toBe(0); // the held turn is aborted at the 5 s drain budget
   });
+
+  it("SIGTERM exits 0 although clients of its HTTP ports never finish their requests", async () => {
+    const c = await connector();
+    const gw = gateway({
+      ...relayEnv(c),
+      GATEWAY_HEALTH_PORT: "0",
+      GATEWAY_RELAY_DELIVERY_KEY: DELIVERY_KEY,
+      GATEWAY_RELAY_INBOUND_PORT: String(await freePort()),
+    });
+    const healthz = new URL(
+      String((await gw.waitForLog((l) => l.msg === "health endpoint listening"))["url"]),
+    );
+    const receiver = new URL(
+      String(
+        (await gw.waitForLog((l) => l.msg === "signed-HTTP inbound receiver listening"))["url"],
+      ),
+    );
+    await gw.waitForLog((l) => String(l.msg).startsWith("relay link up"));
+    const open = async (first: string, url = healthz) => {
+      const s = connect(Number(url.port), url.hostname);
+      s.on("error", () => undefined);
+      s.resume(); // read whatever is answered, so the end of the stream is seen
+      cleanups.push(() => void s.destroy());
+      await new Promise((r) => s.once("connect", r));
+      s.write(first);
+      // Wrapped: an async function returning the bare promise would wait for the close here.
+      return { closed: new Promise<void>((r) => s.once("close", () => r())) };
+    };
+    // Two bytes of a request line then silence; headers begun and never ended; a body promised
+    // and never sent. Node stops its own header/request timeouts once the server is closing.
+    const closed = [
+      await open("GE"),
+      await open("GET /healthz HTTP/1.1\r\nhost: x\r\n"),
+      await open("POST /healthz HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\nab"),
+      await open("GE", receiver),
+      await open("POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\nab", receiver),
+    ];
+    expect((await fetch(healthz)).status).toBe(200); // the others are still answered
+    expect(await gw.stop("SIGTERM", 60_000)).toBe(0);
+    await Promise.all(closed.map((o) => o.closed));
+  }, 90_000);
 });
 
 describe("run --check --connect", () => {

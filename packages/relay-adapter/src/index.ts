@@ -41,13 +41,20 @@ export {
 export type { InboundReceiverOptions } from "./receiver/inbound-receiver.js";
 export {
   startInboundReceiver,
+  startBoundedHttpServer,
   InboundReceiverOptionsError,
   DEFAULT_HEADERS_TIMEOUT_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
   DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_CLOSE_GRACE_MS,
 } from "./receiver/server.js";
-export type { InboundReceiverServer, InboundReceiverServerOptions } from "./receiver/server.js";
+export type {
+  InboundReceiverServer,
+  InboundReceiverServerOptions,
+  BoundedHttpServer,
+  BoundedHttpServerOptions,
+} from "./receiver/server.js";
 
 export {
   WebSocketRelayTransport,

@@ -416,8 +416,27 @@ describe("signed-HTTP receiver socket limits", () => {
     for (const a of accepted) a.socket.destroy();
   });
 
+  it("close() resolves although a client never finishes its request (Node stops the timeouts at close)", async () => {
+    const { url } = await start({ closeGraceMs: 200 });
+    const silent = await rawSocket(url);
+    silent.socket.write("PO"); // two bytes of a request line, then silence
+    const dribbling = await rawSocket(url);
+    dribbling.socket.write("POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 100000\r\n\r\n");
+    const dribble = setInterval(() => {
+      if (!dribbling.socket.destroyed) dribbling.socket.write("a");
+    }, 10);
+    try {
+      await server!.close();
+      server = null;
+      await Promise.all([silent.closed, dribbling.closed]);
+    } finally {
+      clearInterval(dribble);
+    }
+  });
+
   it("rejects impossible limits with a typed error", async () => {
     await expect(start({ maxConnections: 0 })).rejects.toBeInstanceOf(InboundReceiverOptionsError);
+    await expect(start({ closeGraceMs: 0 })).rejects.toBeInstanceOf(InboundReceiverOptionsError);
     await expect(start({ headersTimeoutMs: 2_000, requestTimeoutMs: 1_000 })).rejects.toMatchObject(
       { code: "RECEIVER_BAD_OPTION" },
     );

@@ -4,8 +4,11 @@
 //   draining; else 503 with `{ready: false, reason}`.
 // - `GET /metrics`: Prometheus text exposition (when a metrics source is given).
 // Anything else is 404; other methods on these paths are 405.
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+// The server bounds each socket (header/request/keep-alive timeouts, a connection cap) and its
+// close (a request still open after a short grace is cut): a scraper that never finishes its
+// request must not hold the gateway's shutdown.
+import type { RequestListener } from "node:http";
+import { startBoundedHttpServer } from "@hermes/relay-adapter";
 
 export interface HealthState {
   readonly relay: {
@@ -64,7 +67,7 @@ export async function startHealthServer(opts: {
   state: () => HealthState;
   metrics?: MetricsSource;
 }): Promise<HealthServer> {
-  const server = createServer((req, res) => {
+  const listener: RequestListener = (req, res) => {
     const path = (req.url ?? "").split("?")[0] ?? "";
     if (!PATHS.has(path) || (path === "/metrics" && opts.metrics === undefined)) {
       return void res
@@ -104,21 +107,7 @@ export async function startHealthServer(opts: {
     res
       .writeHead(200, JSON_HEADERS)
       .end(JSON.stringify({ ok: !(state.relay?.authRevoked ?? false), ...state }));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port, opts.host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const host = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
-  return {
-    url: `http://${host}:${port}/healthz`,
-    port,
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        // A scraper holding a keep-alive connection must not hold shutdown.
-        server.closeIdleConnections();
-      }),
   };
+  const server = await startBoundedHttpServer(listener, { host: opts.host, port: opts.port });
+  return { url: `${server.url}/healthz`, port: server.port, close: () => server.close() };
 }

@@ -3,9 +3,10 @@
 // expired or bad signature, 413 too large, 500 no secret configured — fail closed, 200 otherwise;
 // deduplicated on the message id inside the signed body, never on the unsigned X-Spectrum-Webhook-Id alone), then
 // handed to the channel, which fetches the message through the SDK and hands it over once.
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+// The server bounds each socket and its close (@hermes/relay-adapter's startBoundedHttpServer):
+// a client trickling a body, or silent mid-request, is cut and cannot hold the shutdown.
 import { createWebhookHandler } from "@hermes/photon-api/webhook";
+import { startBoundedHttpServer } from "@hermes/relay-adapter";
 
 export interface PhotonWebhookReceiver {
   readonly url: string;
@@ -28,15 +29,6 @@ export async function startPhotonWebhookReceiver(opts: {
       }),
     onError: opts.onError,
   });
-  const server: Server = createServer(handler);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port, opts.host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${host}:${address.port}/`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  const server = await startBoundedHttpServer(handler, { host: opts.host, port: opts.port });
+  return { url: `${server.url}/`, close: () => server.close() };
 }

@@ -3,12 +3,16 @@
 // or body dribbled in forever) is cut by the header / request timeouts, an idle keep-alive
 // socket by the keep-alive timeout, and sockets past the connection cap are closed on accept.
 // Node's defaults (60 s headers, 300 s request, checked every 30 s, no cap) let such sockets
-// live for minutes and pile up without bound.
-import { createServer, type Server } from "node:http";
+// live for minutes and pile up without bound. Node stops checking those two timeouts once
+// `server.close()` is called, so close() itself cuts what is still open after a short grace:
+// otherwise one silent client mid-request holds a shutdown forever. `startBoundedHttpServer`
+// is the same server around any request listener (the gateway's health port and Photon webhook
+// receiver use it).
+import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createInboundReceiver, type InboundReceiverOptions } from "./inbound-receiver.js";
 
-export interface InboundReceiverServerOptions extends InboundReceiverOptions {
+export interface BoundedHttpServerOptions {
   /** Bind address. Default 127.0.0.1 (ours; upstream binds 0.0.0.0). */
   host?: string;
   /** Bind port; 0 picks a free one. */
@@ -21,7 +25,15 @@ export interface InboundReceiverServerOptions extends InboundReceiverOptions {
   keepAliveTimeoutMs?: number;
   /** Open sockets at most; one accepted past this is closed at once. Default 1 024. */
   maxConnections?: number;
+  /**
+   * On close(), how long a request still in progress may finish before its socket is destroyed,
+   * in ms. Default 2 000.
+   */
+  closeGraceMs?: number;
 }
+
+export interface InboundReceiverServerOptions
+  extends InboundReceiverOptions, BoundedHttpServerOptions {}
 
 /** Default time to receive the request headers (Node's: 60 s). */
 export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
@@ -31,6 +43,8 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
 /** Default cap on open sockets (Node's: none). */
 export const DEFAULT_MAX_CONNECTIONS = 1024;
+/** Default time close() leaves a request in progress before destroying its socket (Node's: forever). */
+export const DEFAULT_CLOSE_GRACE_MS = 2_000;
 
 export class InboundReceiverOptionsError extends RangeError {
   readonly code = "RECEIVER_BAD_OPTION";
@@ -45,24 +59,48 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
   return v;
 }
 
-export interface InboundReceiverServer {
+export interface BoundedHttpServer {
   readonly server: Server;
   /** `http://host:port` actually bound. */
   readonly url: string;
   readonly port: number;
-  /** Stop accepting and close idle connections; resolves when the server is closed. */
+  /**
+   * Stop accepting and close idle connections; a request still in progress after
+   * `closeGraceMs` has its socket destroyed. Resolves when the server is closed.
+   */
   close(): Promise<void>;
 }
+
+export type InboundReceiverServer = BoundedHttpServer;
 
 /** Listen the receiver on `host:port`. Rejects (with the listen error) if the port cannot be bound. */
 export function startInboundReceiver(
   options: InboundReceiverServerOptions,
 ): Promise<InboundReceiverServer> {
+  let listener: RequestListener;
+  try {
+    listener = createInboundReceiver(options);
+  } catch (e) {
+    return Promise.reject(e as Error);
+  }
+  return startBoundedHttpServer(listener, options);
+}
+
+/**
+ * Listen `listener` on `host:port` with the socket limits above (header and request timeouts,
+ * keep-alive timeout, connection cap, a bounded close). Rejects with
+ * {@link InboundReceiverOptionsError} for an impossible limit, or with the listen error.
+ */
+export function startBoundedHttpServer(
+  listener: RequestListener,
+  options: BoundedHttpServerOptions,
+): Promise<BoundedHttpServer> {
   const host = options.host ?? "127.0.0.1";
   let headersTimeout: number,
     requestTimeout: number,
     keepAliveTimeout: number,
-    maxConnections: number;
+    maxConnections: number,
+    closeGrace: number;
   try {
     headersTimeout = positiveInteger(
       "headersTimeoutMs",
@@ -84,6 +122,7 @@ export function startInboundReceiver(
       options.maxConnections,
       DEFAULT_MAX_CONNECTIONS,
     );
+    closeGrace = positiveInteger("closeGraceMs", options.closeGraceMs, DEFAULT_CLOSE_GRACE_MS);
     if (headersTimeout > requestTimeout) {
       throw new InboundReceiverOptionsError(
         `headersTimeoutMs (${headersTimeout}) must not exceed requestTimeoutMs (${requestTimeout})`,
@@ -101,7 +140,7 @@ export function startInboundReceiver(
       // a timed-out socket lives at most ~a quarter longer than its timeout.
       connectionsCheckingInterval: Math.min(1_000, Math.max(10, Math.floor(headersTimeout / 4))),
     },
-    createInboundReceiver(options),
+    listener,
   );
   server.maxConnections = maxConnections;
   // A client error (malformed request line, reset, a timeout) must not surface as an
@@ -127,7 +166,13 @@ export function startInboundReceiver(
         url: `http://${shownHost}:${port}`,
         close: () =>
           new Promise<void>((done) => {
-            server.close(() => done());
+            // Node stops enforcing the timeouts above once close() is called: without this
+            // cut, a client that never finishes its request would keep the server open forever.
+            const cut = setTimeout(() => server.closeAllConnections(), closeGrace);
+            server.close(() => {
+              clearTimeout(cut);
+              done();
+            });
             server.closeIdleConnections();
           }),
       });
