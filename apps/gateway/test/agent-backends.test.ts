@@ -255,6 +255,30 @@ describe("http agent", () => {
     );
   });
 
+  it("an endless body is cut at the 1 MiB cap as it arrives (2xx text or JSON: AGENT_BAD_REPLY; non-2xx: AGENT_FAILED, unread)", async () => {
+    const statuses = [
+      [200, "text/plain"],
+      [200, "application/json"],
+      [500, "text/plain"],
+    ] as const;
+    let n = 0;
+    const cut: Promise<void>[] = [];
+    const chunk = Buffer.alloc(256 * 1024, "x");
+    const url = await serve((_b, res) => {
+      const [status, type] = statuses[n++]!;
+      res.writeHead(status, { "content-type": type });
+      // Endless, at a bounded rate: without the cap the turn would run into its timeout.
+      const pump = setInterval(() => {
+        if (!res.writableNeedDrain) res.write(chunk);
+      }, 5);
+      cut.push(new Promise((r) => res.once("close", () => r(clearInterval(pump)))));
+    });
+    const a = httpAgent({ url, timeoutMs: 20_000 });
+    for (const code of ["AGENT_BAD_REPLY", "AGENT_BAD_REPLY", "AGENT_FAILED"])
+      await expect(a.runTurn(event, { signal: live() })).rejects.toMatchObject({ code });
+    await Promise.all(cut); // the gateway stopped reading each response
+  });
+
   it("abort cancels the request with AGENT_ABORTED", async () => {
     const url = await serve(() => {
       /* never answers */

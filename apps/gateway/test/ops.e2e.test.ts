@@ -3,6 +3,7 @@
 // what an `exec:` agent sees (environment) and leaves behind (stderr, 126/127).
 import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { connect, createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -437,4 +438,40 @@ describe("exec: agents through the built bin", () => {
       expect(await gw.stop()).toBe(0);
     }
   });
+});
+
+describe("http agents through the built bin", () => {
+  it("an agent that streams an endless 2xx body fails the turn at the 1 MiB cap (AGENT_BAD_REPLY)", async () => {
+    const chunk = Buffer.alloc(256 * 1024, "x");
+    let answered: Promise<void> = new Promise(() => undefined);
+    const agent = createHttpServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { "content-type": "text/plain" });
+      // Endless at a bounded rate; without the cap the gateway buffers until its timeout.
+      const pump = setInterval(() => {
+        if (!res.writableNeedDrain) res.write(chunk);
+      }, 5);
+      answered = new Promise((r) => res.once("close", () => r(clearInterval(pump))));
+    });
+    await new Promise<void>((r) => agent.listen(0, "127.0.0.1", r));
+    cleanups.push(() => {
+      agent.closeAllConnections();
+      agent.close();
+    });
+    const c = await connector();
+    const gw = gateway({
+      ...relayEnv(c),
+      GATEWAY_AGENT: `http://127.0.0.1:${(agent.address() as AddressInfo).port}/turn`,
+      GATEWAY_AGENT_TIMEOUT_MS: "600000",
+      GATEWAY_REACTIONS: "none",
+      GATEWAY_TYPING_INTERVAL_MS: "0",
+    });
+    await c.waitFor("handshake");
+    c.pushInbound(ev("flood"));
+    const failed = await gw.waitForLog((l) => l.msg === "turn failed", "turn failed", 60_000);
+    expect(failed["code"]).toBe("AGENT_BAD_REPLY");
+    await answered; // the gateway stopped reading the response
+    expect(c.outbound).toHaveLength(0);
+    expect(await gw.stop()).toBe(0);
+  }, 90_000);
 });

@@ -62,39 +62,32 @@ export function httpAgent(opts: HttpAgentOptions): AgentBackend {
           onUnknownType: (t) =>
             opts.logger?.info?.({ type: t }, "agent event of an unknown type skipped"),
         });
-        let size = 0;
         try {
-          for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-            size += chunk.length;
-            if (size > MAX_REPLY_BYTES)
-              throw new AgentError(
-                "AGENT_BAD_REPLY",
-                `The HTTP agent's reply is over ${MAX_REPLY_BYTES} bytes.`,
-              );
-            reader.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
-          }
+          await readCapped(res.body, (chunk) => reader.push(chunk));
           return reader.end();
         } catch (e) {
-          await res.body.cancel().catch(() => undefined);
           throw failed(e, signal, timeout);
         }
       }
-      let body: string;
-      try {
-        body = await res.text();
-      } catch (e) {
-        throw failed(e, signal, timeout);
-      }
-      if (Buffer.byteLength(body) > MAX_REPLY_BYTES)
-        throw new AgentError(
-          "AGENT_BAD_REPLY",
-          `The HTTP agent's reply is over ${MAX_REPLY_BYTES} bytes.`,
-        );
-      if (!res.ok)
+      if (!res.ok) {
+        // Only the status matters: the body is not read (it could be endless).
+        await res.body?.cancel().catch(() => undefined);
         throw new AgentError(
           "AGENT_FAILED",
           `The HTTP agent at ${where} returned HTTP ${res.status}.`,
         );
+      }
+      let body = "";
+      if (res.body !== null) {
+        const parts: Buffer[] = [];
+        try {
+          await readCapped(res.body, (chunk) => parts.push(chunk));
+        } catch (e) {
+          throw failed(e, signal, timeout);
+        }
+        // As Response#text() decodes: UTF-8, a leading BOM dropped, bad bytes as U+FFFD.
+        body = new TextDecoder().decode(Buffer.concat(parts));
+      }
       if (isJson) {
         let v: unknown;
         try {
@@ -124,4 +117,30 @@ export function httpAgent(opts: HttpAgentOptions): AgentBackend {
       return body;
     },
   };
+}
+
+/**
+ * Hands each chunk of `body` to `sink` and stops (cancelling the stream) at MAX_REPLY_BYTES:
+ * the cap is counted as the bytes arrive, so a backend that streams without end costs at most
+ * the cap in memory (Response#text() would buffer all of it before anything could be checked).
+ */
+async function readCapped(
+  body: ReadableStream<Uint8Array>,
+  sink: (chunk: Buffer) => void,
+): Promise<void> {
+  let size = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Uint8Array>) {
+      size += chunk.length;
+      if (size > MAX_REPLY_BYTES)
+        throw new AgentError(
+          "AGENT_BAD_REPLY",
+          `The HTTP agent's reply is over ${MAX_REPLY_BYTES} bytes.`,
+        );
+      sink(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+    }
+  } catch (e) {
+    await body.cancel().catch(() => undefined);
+    throw e;
+  }
 }
