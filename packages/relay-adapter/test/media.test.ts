@@ -254,6 +254,33 @@ describe("upload: a local file to /relay/media", () => {
     });
     expect(c.media.size).toBe(0);
   });
+
+  it("an endless answer (2xx or not) is not read past 64 KiB: MEDIA_BAD_RESPONSE / the status", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "ok.txt"), "ok");
+    const chunk = Buffer.alloc(256 * 1024, "x");
+    const cut: Promise<void>[] = [];
+    let n = 0;
+    const h = await hostile((req, res) => {
+      req.resume();
+      res.writeHead(n++ === 0 ? 200 : 500, { "content-type": "application/json" });
+      // Endless at a bounded rate: without the cap the upload would run into its timeout.
+      const pump = setInterval(() => {
+        if (!res.writableNeedDrain) res.write(chunk);
+      }, 5);
+      cut.push(new Promise((r) => res.once("close", () => r(clearInterval(pump)))));
+    });
+    const m = client(h.url, { timeoutMs: 60_000 });
+    expect(await m.upload(join(dir, "ok.txt"))).toMatchObject({
+      ok: false,
+      code: "MEDIA_BAD_RESPONSE",
+    });
+    expect(await m.upload(join(dir, "ok.txt"))).toMatchObject({
+      ok: false,
+      code: "MEDIA_HTTP_STATUS",
+    });
+    await Promise.all(cut); // the client stopped reading each answer
+  });
 });
 
 describe("pruneMediaCache", () => {

@@ -1,4 +1,4 @@
-export { RelayMediaClient } from "./media-client.js";
+export { RelayMediaClient, UPLOAD_ANSWER_MAX_BYTES } from "./media-client.js";
 export type {
   RelayMediaClientOptions,
   MediaDownloadResult,

@@ -58,6 +58,34 @@ export interface RelayMediaClientOptions {
 }
 
 const USER_AGENT = "hermes-relay-gateway (media)";
+/** An upload's answer is `{"id": "…"}`: more than this is not one, and is not read further. */
+export const UPLOAD_ANSWER_MAX_BYTES = 64 * 1024;
+
+/**
+ * The upload answer's text, read as it arrives and never more than UPLOAD_ANSWER_MAX_BYTES of
+ * it (null past that: the stream is cancelled). A body that breaks off reads as "".
+ */
+async function readUploadAnswer(res: Response): Promise<string | null> {
+  if (res.body === null) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > UPLOAD_ANSWER_MAX_BYTES) {
+        await reader.cancel().catch(() => undefined);
+        return null;
+      }
+      chunks.push(value);
+    }
+  } catch {
+    return "";
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
 
 function fail(code: MediaErrorCode, message: string): MediaFailure {
   return { ok: false, code, message };
@@ -257,12 +285,21 @@ export class RelayMediaClient {
       if (opts.signal?.aborted) return fail("MEDIA_ABORTED", "the turn was interrupted");
       return fail("MEDIA_NETWORK", `could not upload the media: ${(e as Error).message}`);
     }
-    const text = await res.text().catch(() => "");
-    if (res.status >= 300 && res.status < 400)
-      return fail("MEDIA_REDIRECT", `the connector answered a redirect (HTTP ${res.status})`);
-    if (res.status === 413)
-      return fail("MEDIA_TOO_LARGE", "the connector refused the media as too large (HTTP 413)");
-    if (!res.ok) return fail("MEDIA_HTTP_STATUS", `the connector answered HTTP ${res.status}`);
+    if (!res.ok) {
+      // Only the status matters: the body is not read (it could be endless).
+      await res.body?.cancel().catch(() => undefined);
+      if (res.status >= 300 && res.status < 400)
+        return fail("MEDIA_REDIRECT", `the connector answered a redirect (HTTP ${res.status})`);
+      if (res.status === 413)
+        return fail("MEDIA_TOO_LARGE", "the connector refused the media as too large (HTTP 413)");
+      return fail("MEDIA_HTTP_STATUS", `the connector answered HTTP ${res.status}`);
+    }
+    const text = await readUploadAnswer(res);
+    if (text === null)
+      return fail(
+        "MEDIA_BAD_RESPONSE",
+        `the connector's answer is over ${UPLOAD_ANSWER_MAX_BYTES} bytes; not read further`,
+      );
     let id: unknown;
     try {
       id = (JSON.parse(text) as { id?: unknown }).id;
