@@ -95,6 +95,21 @@ describe("exec agent", () => {
     });
   });
 
+  it("an agent that exits leaving a process on its stdout answers; the leftover is killed after the grace", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gw-exec-"));
+    const pidFile = join(dir, "pid");
+    const a = execAgent({
+      command: `echo answered; sleep 600 & echo $! > ${pidFile}`,
+      timeoutMs: 600_000,
+      env,
+      killGraceMs: 100,
+    });
+    expect(await a.runTurn(event, { signal: live() })).toBe("answered");
+    const pid = Number(readFileSync(pidFile, "utf8").trim());
+    await eventually(() => expect(alive(pid)).toBe(false), "the leftover to be killed");
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it("abort kills the whole process group, grandchildren included", async () => {
     const dir = mkdtempSync(join(tmpdir(), "gw-exec-"));
     const pidFile = join(dir, "pid");

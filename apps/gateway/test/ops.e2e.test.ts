@@ -2,7 +2,7 @@
 // connected to a ReferenceConnector, `run --check --connect` exit codes, log formats, and
 // what an `exec:` agent sees (environment) and leaves behind (stderr, 126/127).
 import { spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
 import { connect, createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -438,6 +438,36 @@ describe("exec: agents through the built bin", () => {
       expect(await gw.stop()).toBe(0);
     }
   });
+});
+
+describe("exec: agents through the built bin, leftovers", () => {
+  it("an agent that exits leaving a background process on its stdout is answered at once; the leftover is killed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gw-ops-leftover-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const pidFile = join(dir, "pid");
+    const c = await connector();
+    const gw = gateway({
+      ...relayEnv(c),
+      GATEWAY_AGENT: `exec:echo answered; sleep 600 & echo $! > ${pidFile}`,
+      GATEWAY_AGENT_TIMEOUT_MS: "600000",
+      GATEWAY_REACTIONS: "none",
+      GATEWAY_TYPING_INTERVAL_MS: "0",
+    });
+    await c.waitFor("handshake");
+    c.pushInbound(ev("x"));
+    const sent = await c.waitFor("outbound", (r) => r.action.op === "send", 60_000);
+    expect(sent.action).toMatchObject({ content: "answered" });
+    const pid = Number(readFileSync(pidFile, "utf8").trim());
+    await eventually(() => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }, "the leftover sleep to be killed");
+    expect(await gw.stop()).toBe(0);
+  }, 90_000);
 });
 
 describe("http agents through the built bin", () => {

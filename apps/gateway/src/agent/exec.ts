@@ -154,6 +154,14 @@ export function execAgent(opts: ExecAgentOptions): AgentBackend {
           if (stderrTail.length > STDERR_TAIL_BYTES)
             stderrTail = stderrTail.subarray(stderrTail.length - STDERR_TAIL_BYTES);
         });
+        // The agent has exited, so its answer is complete; but Node reports "close" only once
+        // every holder of the stdout/stderr pipes let go, and a process it left running (`cmd &`)
+        // holds them: the turn would wait for the timeout and lose the answer. Past the grace
+        // such leftovers are killed, which closes the pipes.
+        let leftoverTimer: NodeJS.Timeout | undefined;
+        child.on("exit", () => {
+          leftoverTimer = setTimeout(() => signalGroup("SIGKILL"), grace);
+        });
         child.stdin.on("error", () => {}); // the agent may exit without reading stdin
         child.on("error", (e) => {
           failure ??= new AgentError(
@@ -164,6 +172,7 @@ export function execAgent(opts: ExecAgentOptions): AgentBackend {
         child.on("close", (code, sig) => {
           if (pgid !== undefined) runningGroups.delete(pgid);
           clearTimeout(timer);
+          clearTimeout(leftoverTimer);
           signal.removeEventListener("abort", onAbort);
           if (failure)
             signalGroup("SIGKILL"); // leave no grandchildren behind
