@@ -8,7 +8,7 @@ import { connect, createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSessionKey, type WireMessageEvent } from "@hermes/relay-adapter";
-import { ReferenceConnector } from "@hermes/relay-adapter/testing";
+import { ReferenceConnector, type OutboundRecord } from "@hermes/relay-adapter/testing";
 import { eventually } from "@hermes/vitest-config/eventually";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseExposition } from "./support/exposition.js";
@@ -455,7 +455,7 @@ describe("exec: agents through the built bin, leftovers", () => {
     });
     await c.waitFor("handshake");
     c.pushInbound(ev("x"));
-    const sent = await c.waitFor("outbound", (r) => r.action.op === "send", 60_000);
+    const sent = await c.waitFor<OutboundRecord>("outbound", (r) => r.action.op === "send", 60_000);
     expect(sent.action).toMatchObject({ content: "answered" });
     const pid = Number(readFileSync(pidFile, "utf8").trim());
     await eventually(() => {
