@@ -3,13 +3,21 @@
 // frames at a real connector, files on disk). Outages, refusals, SIGTERM mid-work, kill -9
 // with restarts, and at-least-once delivery must never end the process early, lose a
 // message or answer one twice.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { WireMessageEvent } from "@hermes/relay-adapter";
-import { ReferenceConnector } from "@hermes/relay-adapter/testing";
+import { ReferenceConnector, type OutboundRecord } from "@hermes/relay-adapter/testing";
 import { eventually } from "@hermes/vitest-config/eventually";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
@@ -307,6 +315,37 @@ describe("no message lost, none answered twice", () => {
     const replies = c.outbound.filter((o) => o.action["content"] === `re: ${text}`);
     expect(replies.map((o) => [o.platform, o.action["chat_id"]])).toEqual([["telegram", "C9"]]);
   }, 60_000);
+
+  it("a journal larger than the longest string V8 holds (a crash after a burst of large messages) is read at boot; its open turn is answered", async () => {
+    const home = tempHome();
+    const dir = join(home, "gateway", "journal");
+    mkdirSync(dir, { recursive: true });
+    const fd = openSync(join(dir, `${GW}.jsonl`), "w");
+    const source = '{"platform":"discord","chat_id":"C1","chat_type":"dm","user_id":"U1"}';
+    const frame = (text: string | Buffer, id: string): (string | Buffer)[] => [
+      `{"p":"discord","f":{"type":"inbound","event":{"message_id":"${id}","source":${source},"text":`,
+      text,
+      "}}}",
+    ];
+    // 18 finished turns of 30 MiB each (> 512 MiB in all), then one that never finished.
+    const big = Buffer.from(`"${"x".repeat(30 * 1024 * 1024)}"`);
+    const put = (part: string | Buffer): number =>
+      writeSync(fd, typeof part === "string" ? Buffer.from(part) : part);
+    put('{"v":2}\n');
+    for (let i = 0; i < 18; i++) {
+      for (const part of [`{"a":"k${i}","w":`, ...frame(big, `m${i}`), `}\n{"d":"k${i}"}\n`])
+        put(part);
+    }
+    for (const part of ['{"a":"last","w":', ...frame('"after the crash"', "m-last"), "}\n"])
+      put(part);
+    closeSync(fd);
+    const c = await connector();
+    const gw = gateway(c.baseUrl, {}, home);
+    const sent = await c.waitFor<OutboundRecord>("outbound", (r) => r.action.op === "send", 60_000);
+    expect(sent.action).toMatchObject({ chat_id: "C1", content: "after the crash" });
+    expect(gw.count("turn journal: unreadable lines skipped (a write torn by a crash)")).toBe(0);
+    expect(await gw.stop()).toBe(0);
+  }, 120_000);
 
   it("a live message re-sent (same platform, chat and message id) is answered once, also after a restart", async () => {
     const c = await connector();

@@ -1,4 +1,14 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { measureGrowth } from "@hermes/vitest-config/growth";
@@ -177,6 +187,32 @@ describe("TurnJournal", () => {
     reopened.journal.close();
     journal.close();
   });
+
+  it("a file larger than the longest string V8 holds (~512 MiB, left by a crash after a burst of large messages) is read", () => {
+    const path = tempPath();
+    mkdirSync(dirname(path), { recursive: true });
+    const fd = openSync(path, "w");
+    // 18 finished turns of 30 MiB each, then one open turn whose text ("é", two bytes each)
+    // spans several read chunks and splits characters between them.
+    const big = Buffer.from(`"${"x".repeat(30 * 1024 * 1024)}"`);
+    for (let i = 0; i < 18; i++) {
+      writeSync(fd, `{"a":"k${i}","w":{"text":`);
+      writeSync(fd, big);
+      writeSync(fd, `}}\n{"d":"k${i}"}\n`);
+    }
+    writeSync(fd, `{"a":"last","w":{"text":"${"\u00e9".repeat(3_000_000)}"}}\n`);
+    closeSync(fd);
+    expect(statSync(path).size).toBeGreaterThan(540 * 1024 * 1024);
+    const revive = (w: unknown) => {
+      const f = w as { text?: unknown };
+      return typeof f.text === "string" ? { n: f.text.length, e: f.text.at(-1) } : null;
+    };
+    const opened = TurnJournal.open<{ n: number; e: string | undefined }>(path, { revive });
+    expect(opened.skippedLines).toBe(0);
+    expect(opened.unfinished).toEqual([{ key: "last", event: { n: 3_000_000, e: "\u00e9" } }]);
+    expect(opened.journal.state("k17")).toBe("finished");
+    opened.journal.close();
+  }, 120_000);
 
   it("a wire record that `revive` refuses (or that no `revive` reads) is skipped and counted, never fatal", () => {
     const path = tempPath();

@@ -24,7 +24,7 @@ import {
   fdatasyncSync,
   fsyncSync,
   openSync,
-  readFileSync,
+  readSync,
   renameSync,
   writeSync,
 } from "node:fs";
@@ -131,7 +131,6 @@ export class TurnJournal<E> {
 
   /** Open (creating) the journal at `path` and read what a previous run left. */
   static open<E>(path: string, opts: TurnJournalOptions<E> = {}): OpenedJournal<E> {
-    let text = "";
     try {
       // Not mkdirSync({recursive}): it never returns under procfs (see ensureDirSync).
       ensureDirSync(dirname(path));
@@ -142,8 +141,9 @@ export class TurnJournal<E> {
         `the turn journal ${path} cannot be created: ${(e as Error).message}`,
       );
     }
+    let readFd: number | null = null;
     try {
-      text = readFileSync(path, "utf8");
+      readFd = openSync(path, "r");
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw new JournalError(path, e);
     }
@@ -151,21 +151,23 @@ export class TurnJournal<E> {
     try {
       fd = openSync(path, "a", 0o600);
     } catch (e) {
+      if (readFd !== null) closeSync(readFd);
       throw new JournalError(path, e);
     }
     const journal = new TurnJournal<E>(path, fd, opts);
-    let loaded: { skipped: number; records: number };
+    let loaded: { skipped: number; records: number; bytes: number; torn: boolean };
     try {
-      loaded = journal.#load(text);
+      loaded = journal.#load(readFd);
     } catch (e) {
       closeSync(fd);
-      throw e;
+      throw e instanceof JournalError ? e : new JournalError(path, e);
+    } finally {
+      if (readFd !== null) closeSync(readFd);
     }
-    const { skipped: skippedLines, records } = loaded;
+    const { skipped: skippedLines, records, bytes, torn } = loaded;
     const unfinished = [...journal.#open].map(([key, event]) => ({ key, event }));
     // Rewrite only when needed (this runs on the start-up path): a torn or damaged line must
     // not be appended to, and a file mostly made of superseded records is worth shrinking.
-    const torn = text.length > 0 && !text.endsWith("\n");
     if (
       skippedLines > 0 ||
       torn ||
@@ -174,7 +176,7 @@ export class TurnJournal<E> {
       journal.#compact();
     else {
       journal.#appended = records;
-      if (text.length === 0) journal.#write(`${FORMAT_LINE}\n`);
+      if (bytes === 0) journal.#write(`${FORMAT_LINE}\n`);
     }
     return { journal, unfinished, skippedLines };
   }
@@ -345,27 +347,30 @@ export class TurnJournal<E> {
     }
   }
 
-  /** Read records; counts the lines read and skipped. Linear in the file size. */
-  #load(text: string): { skipped: number; records: number } {
+  /**
+   * Read records from `fd` (null: no file yet); counts the lines read and skipped. Linear in the
+   * file size, read line by line: the file may be larger than the longest string V8 can hold
+   * (~512 MiB), which a crash after a burst of large messages can leave behind.
+   */
+  #load(fd: number | null): { skipped: number; records: number; bytes: number; torn: boolean } {
     let skipped = 0;
     let records = 0;
-    let start = 0;
-    while (start < text.length) {
-      let nl = text.indexOf("\n", start);
-      if (nl === -1) nl = text.length;
-      const line = text.slice(start, nl);
-      start = nl + 1;
-      if (line.trim() === "") continue;
+    const { bytes, torn } = forEachLine(fd, (line) => {
+      if (line === null) {
+        skipped++; // a line too long to decode: damage
+        return;
+      }
+      if (line.trim() === "") return;
       let rec: unknown;
       try {
         rec = JSON.parse(line);
       } catch {
         skipped++;
-        continue;
+        return;
       }
       if (typeof rec !== "object" || rec === null) {
         skipped++;
-        continue;
+        return;
       }
       const r = rec as { a?: unknown; e?: unknown; w?: unknown; d?: unknown; v?: unknown };
       records++;
@@ -389,7 +394,7 @@ export class TurnJournal<E> {
         records--;
         skipped++;
       }
-    }
+    });
     for (const [key, value] of this.#open) {
       if (!(value instanceof WireRecord)) continue;
       const event = this.#readWire(value.wire);
@@ -400,7 +405,7 @@ export class TurnJournal<E> {
         skipped++;
       }
     }
-    return { skipped, records };
+    return { skipped, records, bytes, torn };
   }
 
   #readWire(wire: unknown): E | null {
@@ -446,6 +451,53 @@ export class TurnJournal<E> {
       throw new JournalError(this.#path, e);
     }
   }
+}
+
+/** Bytes read from the journal file at a time when it is opened. */
+const READ_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * Calls `onLine` with each line of the file at `fd` (without its "\n"; the last one also when
+ * it has none), decoded as UTF-8 (bad bytes as U+FFFD), or null for a line too long to become
+ * a string. `bytes`: the file's size; `torn`: it does not end with "\n". A line's pieces are
+ * joined once, when its end arrives: linear in the file.
+ */
+function forEachLine(
+  fd: number | null,
+  onLine: (line: string | null) => void,
+): { bytes: number; torn: boolean } {
+  if (fd === null) return { bytes: 0, torn: false };
+  const chunk = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+  let pieces: Buffer[] = [];
+  let bytes = 0;
+  let last = 0x0a;
+  const emit = (line: Buffer): void => {
+    let text: string | null;
+    try {
+      text = line.toString("utf8");
+    } catch {
+      text = null; // ERR_STRING_TOO_LONG
+    }
+    onLine(text);
+  };
+  for (;;) {
+    const n = readSync(fd, chunk, 0, chunk.length, null);
+    if (n === 0) break;
+    bytes += n;
+    const view = chunk.subarray(0, n);
+    last = view[n - 1]!;
+    let start = 0;
+    for (let nl = view.indexOf(0x0a); nl !== -1; nl = view.indexOf(0x0a, start)) {
+      const tail = view.subarray(start, nl);
+      emit(pieces.length === 0 ? tail : Buffer.concat([...pieces, tail]));
+      pieces = [];
+      start = nl + 1;
+    }
+    // Copied: `chunk` is reused by the next read.
+    if (start < n) pieces.push(Buffer.from(view.subarray(start)));
+  }
+  if (pieces.length > 0) emit(Buffer.concat(pieces));
+  return { bytes, torn: bytes > 0 && last !== 0x0a };
 }
 
 /**
