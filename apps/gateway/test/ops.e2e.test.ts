@@ -11,6 +11,7 @@ import { buildSessionKey, type WireMessageEvent } from "@hermes/relay-adapter";
 import { ReferenceConnector, type OutboundRecord } from "@hermes/relay-adapter/testing";
 import { eventually } from "@hermes/vitest-config/eventually";
 import { afterEach, describe, expect, it } from "vitest";
+import { WebSocketServer } from "ws";
 import { parseExposition } from "./support/exposition.js";
 import { freePort, ProcessTestFixture } from "./support/fixture.js";
 import { BIN, GatewayProcess } from "./support/gateway-process.js";
@@ -209,6 +210,39 @@ describe("run --check --connect", () => {
     expect(r.out + r.err).not.toContain(SECRET);
     expect(await closed).toMatchObject({ gatewayId: GW, code: 1000 });
     expect(c.isConnected(GW)).toBe(false);
+  });
+
+  it("a hostile connector's descriptor reaches the terminal without escape sequences", async () => {
+    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, path: "/relay" });
+    await new Promise((r) => wss.once("listening", r));
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => {
+          for (const client of wss.clients) client.terminate();
+          wss.close(() => r());
+        }),
+    );
+    const escapes = "\u001b[2J\u001b]0;pwned\u0007\r\nFAKE";
+    wss.on("connection", (ws) =>
+      ws.on("message", () => {
+        const descriptor = {
+          platform: `discord${escapes}`,
+          label: `L${escapes}`,
+          supported_ops: ["send", `op${escapes}`],
+        };
+        ws.send(`${JSON.stringify({ type: "descriptor", descriptor })}\n`);
+      }),
+    );
+    const r = await runBin(["run", "--check", "--connect"], {
+      GATEWAY_RELAY_URL: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/relay`,
+      GATEWAY_RELAY_SECRET: SECRET,
+      GATEWAY_RELAY_PLATFORMS: "discord",
+    });
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/platform\s+discord /);
+    expect(r.out + r.err).not.toContain("\u001b");
+    expect(r.out + r.err).not.toContain("\u0007");
+    expect(r.out).not.toMatch(/\nFAKE/);
   });
 
   it("1: nothing listening (bounded, no retry loop)", async () => {

@@ -46,15 +46,35 @@ function safeDisplay(url: string): string {
   }
 }
 
+/** Ops listed by name in a descriptor summary; the rest are counted. */
+const SHOWN_OPS = 32;
+
+/**
+ * Text from the connector made safe to print on a terminal: control characters (escape
+ * sequences could clear the screen or retitle the window) and bidi overrides replaced, and the
+ * length capped. Every string a connector chose goes through it (descriptor, close reason).
+ */
+function shown(text: string, max = 64): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what it removes
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+/g, " ");
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}
+
 function describeDescriptor(d: Descriptor): string[] {
   const ops =
     d.supported_ops.length === 0
       ? "(none listed: the legacy default set)"
-      : d.supported_ops.join(", ");
+      : d.supported_ops
+          .slice(0, SHOWN_OPS)
+          .map((op) => shown(op))
+          .join(", ") +
+        (d.supported_ops.length > SHOWN_OPS
+          ? ` … (${d.supported_ops.length - SHOWN_OPS} more)`
+          : "");
   return [
-    `  platform            ${d.platform}${d.label ? ` (${d.label})` : ""}`,
+    `  platform            ${shown(d.platform)}${d.label ? ` (${shown(d.label)})` : ""}`,
     `  max_message_length  ${d.max_message_length}`,
-    `  len_unit            ${d.len_unit}`,
+    `  len_unit            ${shown(d.len_unit)}`,
     `  supported ops       ${ops}`,
   ];
 }
@@ -107,7 +127,7 @@ export async function checkRelayConnection(
     return {
       outcome: "revoked",
       lines: [
-        `✗ the connector at ${target} refused the secret of ${opts.gatewayId} (close 4401 ${state.lastCloseReason ?? ""}).`.replace(
+        `✗ the connector at ${target} refused the secret of ${opts.gatewayId} (close 4401 ${shown(state.lastCloseReason ?? "", 123)}).`.replace(
           " )",
           ")",
         ),
@@ -132,7 +152,7 @@ export async function checkRelayConnection(
     };
   }
   const why = state.lastCloseReason
-    ? `${state.lastCloseReason}${state.lastCloseCode !== null ? ` (close ${state.lastCloseCode})` : ""}`
-    : outcome.message;
+    ? `${shown(state.lastCloseReason, 123)}${state.lastCloseCode !== null ? ` (close ${state.lastCloseCode})` : ""}`
+    : shown(outcome.message, 500);
   return { outcome: "unreachable", lines: [`✗ cannot reach the connector at ${target}: ${why}`] };
 }
