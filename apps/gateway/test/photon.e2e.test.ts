@@ -661,6 +661,95 @@ describe("hermes-gateway run with PHOTON_WEBHOOK_PORT (webhook mode)", () => {
   );
 });
 
+describe("hermes-gateway run with PHOTON_WEBHOOK_PORT on several dedicated lines", () => {
+  it(
+    "fetches each announced message from its line: the one the delivery names, else whichever has it",
+    { timeout: 180_000 },
+    async () => {
+      const A = { instanceId: "inst-wh-a", phone: "+15557770021" };
+      const B = { instanceId: "inst-wh-b", phone: "+15557770022" };
+      const f = await SpectrumFake.start({ heartbeatIntervalMs: 200, dedicatedLines: [A, B] });
+      fake = f;
+      const env = f.sdkEnvironment(await f.writeCaFile(tempDir("photon-ca-")));
+      env["PHOTON_DEDICATED_LINE_ADDRESS"] = f.dedicatedLineAddress;
+      const [lineA, lineB] = [f.line(A.instanceId), f.line(B.instanceId)];
+      const webhookSecret = "b".repeat(64);
+      const gw = new GatewayProcess(
+        ["run"],
+        {
+          ...env,
+          PHOTON_ENABLED: "1",
+          PHOTON_ALLOWED_USERS: `${USER},${OTHER_USER}`,
+          PHOTON_WEBHOOK_PORT: "0",
+        },
+        {
+          ".env": `PHOTON_PROJECT_ID=${f.projectId}\nPHOTON_PROJECT_SECRET=${f.projectSecret}\nPHOTON_WEBHOOK_SECRET=${webhookSecret}\n`,
+        },
+        { home: tempDir("gw-photon-") },
+      );
+      processes.push(gw);
+      const listening = await gw.waitForLog(
+        (l) => l.msg === "photon webhook receiver listening",
+        "the webhook receiver",
+        90_000,
+      );
+      await gw.waitForLog((l) => l.msg === "photon iMessage channel running", "running", 90_000);
+      const url = String(listening["url"]);
+      const deliver = (
+        pushed: { chatGuid: string; messageGuid: string },
+        from: string,
+        text: string,
+        phone?: string,
+      ) => {
+        const space = {
+          id: pushed.chatGuid,
+          platform: "imessage",
+          type: "dm",
+          ...(phone ? { phone } : {}),
+        };
+        const body = JSON.stringify({
+          event: "messages",
+          space,
+          message: {
+            id: pushed.messageGuid,
+            platform: "imessage",
+            direction: "inbound",
+            timestamp: new Date().toISOString(),
+            sender: { id: from, platform: "imessage" },
+            space,
+            content: { type: "text", text },
+          },
+        });
+        const ts = String(Math.floor(Date.now() / 1000));
+        return fetch(url, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "x-spectrum-event": "messages",
+            "x-spectrum-webhook-id": crypto.randomUUID(),
+            "x-spectrum-timestamp": ts,
+            "x-spectrum-signature": `v0=${createHmac("sha256", webhookSecret).update(`v0:${ts}:${body}`).digest("hex")}`,
+          },
+          body,
+        });
+      };
+      // The delivery names line B: fetched there, answered there.
+      const onB = lineB.push({ type: "text", from: OTHER_USER, text: "to line b" });
+      expect((await deliver(onB, OTHER_USER, "to line b", B.phone)).status).toBe(200);
+      await lineB.waitForCall((c) => c.request["text"] === "to line b", 60_000);
+      // A delivery without a line (the message is on A): each line is asked until one has it.
+      const onA = lineA.push({ type: "text", from: USER, text: "to line a" });
+      expect((await deliver(onA, USER, "to line a")).status).toBe(200);
+      await lineA.waitForCall((c) => c.request["text"] === "to line a", 60_000);
+      expect(lineA.sends.map((s) => s.request["text"])).toEqual(["to line a"]);
+      expect(lineB.sends.map((s) => s.request["text"])).toEqual(["to line b"]);
+      expect(f.openStreamCount + lineB.openStreamCount).toBe(0);
+      expect(gw.raw).not.toContain(webhookSecret);
+      expect(await gw.stop("SIGTERM", 60_000)).toBe(0);
+    },
+  );
+});
+
 describe("hermes-gateway dev --platform imessage", () => {
   it(
     "runs the real channel and SDK against an in-process Spectrum fake and prints the replies",

@@ -480,14 +480,19 @@ export class PhotonChannel {
    * signature and answers Photon). It is fetched through the SDK, normalized like a streamed one
    * and handed over once (ids already handed over are dropped, across restarts with `stateDir`).
    */
-  acceptWebhookMessage(ref: { messageId: string; chatId: string }): Promise<void> {
+  acceptWebhookMessage(ref: {
+    messageId: string;
+    chatId: string;
+    /** The line's number, as the delivery's `space.phone` gives it (several lines: fetched there). */
+    phone?: string | undefined;
+  }): Promise<void> {
     if (this.isStopped() || this.#inboundStopped) return Promise.resolve();
     if (this.seen.has(ref.messageId) || this.#inProgress.has(ref.messageId)) {
       this.counters.duplicates += 1;
       return Promise.resolve();
     }
     return this.#serially(async () => {
-      await this.#recover(ref.chatId, ref.messageId, false);
+      await this.#recover(ref.chatId, ref.messageId, false, ...this.#webhookLines(ref));
     });
   }
 
@@ -749,44 +754,71 @@ export class PhotonChannel {
     }
   }
 
-  /** Fetches a message through the SDK and hands it over; false when it could not be fetched. */
+  /**
+   * The lines to fetch a webhook's message from, in order. One line (or none known): the SDK's
+   * choice. Several: the SDK must be told which, and a delivery need not say it — the one whose
+   * number the delivery names, else the chat's known line first and then the others.
+   */
+  #webhookLines(ref: {
+    chatId: string;
+    phone?: string | undefined;
+  }): Array<ImessageLine | undefined> {
+    const served = (this.#lines?.lines ?? []).filter((l) => l.phone !== null);
+    if (served.length < 2) return [undefined];
+    const named = served.find((l) => ref.phone !== undefined && l.phone === ref.phone);
+    if (named !== undefined) return [named];
+    const known = this.#chatLines.get(ref.chatId);
+    return [...served.filter((l) => l.id === known), ...served.filter((l) => l.id !== known)];
+  }
+
+  /**
+   * Fetches a message through the SDK and hands it over; false when it could not be fetched.
+   * `lines`: where to look, in order (the first that has it wins); none given: the SDK's choice.
+   */
   async #recover(
     chatGuid: string,
     messageGuid: string,
     recovered: boolean,
-    line?: ImessageLine,
+    ...lines: Array<ImessageLine | undefined>
   ): Promise<boolean> {
     if (this.seen.has(messageGuid) || this.#inProgress.has(messageGuid) || this.isStopped())
       return true;
-    let space: SdkSpace;
-    let message: SdkMessage | undefined;
     const epoch = this.#appEpoch;
-    try {
-      const instance = this.requireInstance();
-      // Bounded: a call on a dead connection must not hold up every later hand-over.
-      space = await withDeadline(
-        line?.phone
-          ? instance.space.get(chatGuid, { phone: line.phone })
-          : instance.space.get(chatGuid),
-        FETCH_DEADLINE_MS,
-        "resolving a chat",
-      );
-      message = await withDeadline(
-        instance.getMessage(space, messageGuid),
-        FETCH_DEADLINE_MS,
-        "fetching a message",
-      );
-    } catch (error) {
-      this.log(
-        "warn",
-        `photon: could not fetch a message (${errorName(error)}); ${recovered ? "it is tried again" : "the webhook delivery was already acknowledged: it is not answered"}`,
-      );
-      return false;
+    let failure: unknown = null;
+    for (const line of lines.length === 0 ? [undefined] : lines) {
+      let space: SdkSpace;
+      let message: SdkMessage | undefined;
+      try {
+        const instance = this.requireInstance();
+        // Bounded: a call on a dead connection must not hold up every later hand-over.
+        space = await withDeadline(
+          line?.phone
+            ? instance.space.get(chatGuid, { phone: line.phone })
+            : instance.space.get(chatGuid),
+          FETCH_DEADLINE_MS,
+          "resolving a chat",
+        );
+        message = await withDeadline(
+          instance.getMessage(space, messageGuid),
+          FETCH_DEADLINE_MS,
+          "fetching a message",
+        );
+      } catch (error) {
+        // Not on this line (or it failed there): the next one may have it.
+        failure ??= error;
+        continue;
+      }
+      if (!message) continue;
+      if (recovered) this.#extra.recovered += 1;
+      await this.deliver(space, message, recovered, epoch);
+      return true;
     }
-    if (!message) return true;
-    if (recovered) this.#extra.recovered += 1;
-    await this.deliver(space, message, recovered, epoch);
-    return true;
+    if (failure === null) return true;
+    this.log(
+      "warn",
+      `photon: could not fetch a message (${errorName(failure)}${lines.length > 1 ? `, tried ${lines.length} lines` : ""}); ${recovered ? "it is tried again" : "the webhook delivery was already acknowledged: it is not answered"}`,
+    );
+    return false;
   }
 
   /**
