@@ -587,6 +587,56 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
   });
 });
 
+/** Photon's webhook body announcing a text message; `phone`: the line it reached (`space.phone`). */
+function webhookBody(
+  pushed: { chatGuid: string; messageGuid: string },
+  from: string,
+  text: string,
+  phone?: string,
+): string {
+  const space = {
+    id: pushed.chatGuid,
+    platform: "imessage",
+    type: "dm",
+    ...(phone ? { phone } : {}),
+  };
+  return JSON.stringify({
+    event: "messages",
+    space,
+    message: {
+      id: pushed.messageGuid,
+      platform: "imessage",
+      direction: "inbound",
+      timestamp: new Date().toISOString(),
+      sender: { id: from, platform: "imessage" },
+      space,
+      content: { type: "text", text },
+    },
+  });
+}
+
+/** POSTs `body` as Photon does: signed with `secret` (unless `signature` is given), a fresh webhook id. */
+function postDelivery(
+  url: string,
+  secret: string,
+  body: string,
+  signature?: string,
+): Promise<Response> {
+  const ts = String(Math.floor(Date.now() / 1000));
+  return fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-spectrum-event": "messages",
+      "x-spectrum-webhook-id": crypto.randomUUID(),
+      "x-spectrum-timestamp": ts,
+      "x-spectrum-signature":
+        signature ?? `v0=${createHmac("sha256", secret).update(`v0:${ts}:${body}`).digest("hex")}`,
+    },
+    body,
+  });
+}
+
 describe("hermes-gateway run with PHOTON_WEBHOOK_PORT (webhook mode)", () => {
   it(
     "answers a message announced by a signed delivery once, refuses bad signatures, and opens no stream",
@@ -617,36 +667,8 @@ describe("hermes-gateway run with PHOTON_WEBHOOK_PORT (webhook mode)", () => {
       const url = String(listening["url"]);
       // The message exists at Photon (the fake stores it); in webhook mode nothing streams it.
       const pushed = f.push({ type: "text", from: USER, text: "via webhook" });
-      const body = JSON.stringify({
-        event: "messages",
-        space: { id: pushed.chatGuid, platform: "imessage", type: "dm" },
-        message: {
-          id: pushed.messageGuid,
-          platform: "imessage",
-          direction: "inbound",
-          timestamp: new Date().toISOString(),
-          sender: { id: USER, platform: "imessage" },
-          space: { id: pushed.chatGuid, platform: "imessage", type: "dm" },
-          content: { type: "text", text: "via webhook" },
-        },
-      });
-      const deliver = (signature?: string) => {
-        const ts = String(Math.floor(Date.now() / 1000));
-        const signed =
-          signature ??
-          `v0=${createHmac("sha256", webhookSecret).update(`v0:${ts}:${body}`).digest("hex")}`;
-        return fetch(url, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            "x-spectrum-event": "messages",
-            "x-spectrum-webhook-id": crypto.randomUUID(),
-            "x-spectrum-timestamp": ts,
-            "x-spectrum-signature": signed,
-          },
-          body,
-        });
-      };
+      const body = webhookBody(pushed, USER, "via webhook");
+      const deliver = (signature?: string) => postDelivery(url, webhookSecret, body, signature);
       expect((await deliver(`v0=${"0".repeat(64)}`)).status).toBe(401);
       expect((await deliver()).status).toBe(200);
       await f.waitForCall((c) => c.request["text"] === "via webhook", 60_000);
@@ -700,39 +722,7 @@ describe("hermes-gateway run with PHOTON_WEBHOOK_PORT on several dedicated lines
         from: string,
         text: string,
         phone?: string,
-      ) => {
-        const space = {
-          id: pushed.chatGuid,
-          platform: "imessage",
-          type: "dm",
-          ...(phone ? { phone } : {}),
-        };
-        const body = JSON.stringify({
-          event: "messages",
-          space,
-          message: {
-            id: pushed.messageGuid,
-            platform: "imessage",
-            direction: "inbound",
-            timestamp: new Date().toISOString(),
-            sender: { id: from, platform: "imessage" },
-            space,
-            content: { type: "text", text },
-          },
-        });
-        const ts = String(Math.floor(Date.now() / 1000));
-        return fetch(url, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            "x-spectrum-event": "messages",
-            "x-spectrum-webhook-id": crypto.randomUUID(),
-            "x-spectrum-timestamp": ts,
-            "x-spectrum-signature": `v0=${createHmac("sha256", webhookSecret).update(`v0:${ts}:${body}`).digest("hex")}`,
-          },
-          body,
-        });
-      };
+      ) => postDelivery(url, webhookSecret, webhookBody(pushed, from, text, phone));
       // The delivery names line B: fetched there, answered there.
       const onB = lineB.push({ type: "text", from: OTHER_USER, text: "to line b" });
       expect((await deliver(onB, OTHER_USER, "to line b", B.phone)).status).toBe(200);
