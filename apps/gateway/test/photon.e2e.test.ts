@@ -587,6 +587,56 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
   });
 });
 
+/** Photon's webhook body announcing a text message; `phone`: the line it reached (`space.phone`). */
+function webhookBody(
+  pushed: { chatGuid: string; messageGuid: string },
+  from: string,
+  text: string,
+  phone?: string,
+): string {
+  const space = {
+    id: pushed.chatGuid,
+    platform: "imessage",
+    type: "dm",
+    ...(phone ? { phone } : {}),
+  };
+  return JSON.stringify({
+    event: "messages",
+    space,
+    message: {
+      id: pushed.messageGuid,
+      platform: "imessage",
+      direction: "inbound",
+      timestamp: new Date().toISOString(),
+      sender: { id: from, platform: "imessage" },
+      space,
+      content: { type: "text", text },
+    },
+  });
+}
+
+/** POSTs `body` as Photon does: signed with `secret` (unless `signature` is given), a fresh webhook id. */
+function postDelivery(
+  url: string,
+  secret: string,
+  body: string,
+  signature?: string,
+): Promise<Response> {
+  const ts = String(Math.floor(Date.now() / 1000));
+  return fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-spectrum-event": "messages",
+      "x-spectrum-webhook-id": crypto.randomUUID(),
+      "x-spectrum-timestamp": ts,
+      "x-spectrum-signature":
+        signature ?? `v0=${createHmac("sha256", secret).update(`v0:${ts}:${body}`).digest("hex")}`,
+    },
+    body,
+  });
+}
+
 describe("hermes-gateway run with PHOTON_WEBHOOK_PORT (webhook mode)", () => {
   it(
     "answers a message announced by a signed delivery once, refuses bad signatures, and opens no stream",
@@ -617,36 +667,8 @@ describe("hermes-gateway run with PHOTON_WEBHOOK_PORT (webhook mode)", () => {
       const url = String(listening["url"]);
       // The message exists at Photon (the fake stores it); in webhook mode nothing streams it.
       const pushed = f.push({ type: "text", from: USER, text: "via webhook" });
-      const body = JSON.stringify({
-        event: "messages",
-        space: { id: pushed.chatGuid, platform: "imessage", type: "dm" },
-        message: {
-          id: pushed.messageGuid,
-          platform: "imessage",
-          direction: "inbound",
-          timestamp: new Date().toISOString(),
-          sender: { id: USER, platform: "imessage" },
-          space: { id: pushed.chatGuid, platform: "imessage", type: "dm" },
-          content: { type: "text", text: "via webhook" },
-        },
-      });
-      const deliver = (signature?: string) => {
-        const ts = String(Math.floor(Date.now() / 1000));
-        const signed =
-          signature ??
-          `v0=${createHmac("sha256", webhookSecret).update(`v0:${ts}:${body}`).digest("hex")}`;
-        return fetch(url, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            "x-spectrum-event": "messages",
-            "x-spectrum-webhook-id": crypto.randomUUID(),
-            "x-spectrum-timestamp": ts,
-            "x-spectrum-signature": signed,
-          },
-          body,
-        });
-      };
+      const body = webhookBody(pushed, USER, "via webhook");
+      const deliver = (signature?: string) => postDelivery(url, webhookSecret, body, signature);
       expect((await deliver(`v0=${"0".repeat(64)}`)).status).toBe(401);
       expect((await deliver()).status).toBe(200);
       await f.waitForCall((c) => c.request["text"] === "via webhook", 60_000);
@@ -655,6 +677,63 @@ describe("hermes-gateway run with PHOTON_WEBHOOK_PORT (webhook mode)", () => {
       expect((await deliver()).status).toBe(200);
       expect(repliesTo(f, "via webhook")).toHaveLength(1);
       expect(f.openStreamCount).toBe(0);
+      expect(gw.raw).not.toContain(webhookSecret);
+      expect(await gw.stop("SIGTERM", 60_000)).toBe(0);
+    },
+  );
+});
+
+describe("hermes-gateway run with PHOTON_WEBHOOK_PORT on several dedicated lines", () => {
+  it(
+    "fetches each announced message from its line: the one the delivery names, else whichever has it",
+    { timeout: 180_000 },
+    async () => {
+      const A = { instanceId: "inst-wh-a", phone: "+15557770021" };
+      const B = { instanceId: "inst-wh-b", phone: "+15557770022" };
+      const f = await SpectrumFake.start({ heartbeatIntervalMs: 200, dedicatedLines: [A, B] });
+      fake = f;
+      const env = f.sdkEnvironment(await f.writeCaFile(tempDir("photon-ca-")));
+      env["PHOTON_DEDICATED_LINE_ADDRESS"] = f.dedicatedLineAddress;
+      const [lineA, lineB] = [f.line(A.instanceId), f.line(B.instanceId)];
+      const webhookSecret = "b".repeat(64);
+      const gw = new GatewayProcess(
+        ["run"],
+        {
+          ...env,
+          PHOTON_ENABLED: "1",
+          PHOTON_ALLOWED_USERS: `${USER},${OTHER_USER}`,
+          PHOTON_WEBHOOK_PORT: "0",
+        },
+        {
+          ".env": `PHOTON_PROJECT_ID=${f.projectId}\nPHOTON_PROJECT_SECRET=${f.projectSecret}\nPHOTON_WEBHOOK_SECRET=${webhookSecret}\n`,
+        },
+        { home: tempDir("gw-photon-") },
+      );
+      processes.push(gw);
+      const listening = await gw.waitForLog(
+        (l) => l.msg === "photon webhook receiver listening",
+        "the webhook receiver",
+        90_000,
+      );
+      await gw.waitForLog((l) => l.msg === "photon iMessage channel running", "running", 90_000);
+      const url = String(listening["url"]);
+      const deliver = (
+        pushed: { chatGuid: string; messageGuid: string },
+        from: string,
+        text: string,
+        phone?: string,
+      ) => postDelivery(url, webhookSecret, webhookBody(pushed, from, text, phone));
+      // The delivery names line B: fetched there, answered there.
+      const onB = lineB.push({ type: "text", from: OTHER_USER, text: "to line b" });
+      expect((await deliver(onB, OTHER_USER, "to line b", B.phone)).status).toBe(200);
+      await lineB.waitForCall((c) => c.request["text"] === "to line b", 60_000);
+      // A delivery without a line (the message is on A): each line is asked until one has it.
+      const onA = lineA.push({ type: "text", from: USER, text: "to line a" });
+      expect((await deliver(onA, USER, "to line a")).status).toBe(200);
+      await lineA.waitForCall((c) => c.request["text"] === "to line a", 60_000);
+      expect(lineA.sends.map((s) => s.request["text"])).toEqual(["to line a"]);
+      expect(lineB.sends.map((s) => s.request["text"])).toEqual(["to line b"]);
+      expect(f.openStreamCount + lineB.openStreamCount).toBe(0);
       expect(gw.raw).not.toContain(webhookSecret);
       expect(await gw.stop("SIGTERM", 60_000)).toBe(0);
     },

@@ -334,7 +334,10 @@ export class PhotonRuntime {
         );
       const fields = { platform: PHOTON_PLATFORM, chat: chatForLog(event.source.chat_id), ms };
       if (outcome.kind === "replied")
-        this.#log.info({ ...fields, chunks: outcome.chunks }, "replied");
+        this.#log.info(
+          { platform: fields.platform, chat: fields.chat, ms, chunks: outcome.chunks },
+          "replied",
+        );
       else if (outcome.kind === "failed")
         this.#log.warn({ ...fields, code: outcome.code }, "turn failed");
       else this.#log.info({ ...fields, outcome: outcome.kind }, "turn ended without a reply");

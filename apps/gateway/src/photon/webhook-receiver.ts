@@ -17,7 +17,11 @@ export async function startPhotonWebhookReceiver(opts: {
   readonly host: string;
   readonly port: number;
   readonly secret: string | null;
-  readonly onMessage: (ref: { messageId: string; chatId: string }) => Promise<void>;
+  readonly onMessage: (ref: {
+    messageId: string;
+    chatId: string;
+    phone: string | undefined;
+  }) => Promise<void>;
   readonly onError: (error: unknown) => void;
 }): Promise<PhotonWebhookReceiver> {
   const handler = createWebhookHandler({
@@ -26,6 +30,8 @@ export async function startPhotonWebhookReceiver(opts: {
       opts.onMessage({
         messageId: event.message.id,
         chatId: event.space.id || event.message.space.id,
+        // The line the message reached (with several, the channel fetches it there).
+        phone: event.space.phone ?? event.message.space.phone,
       }),
     onError: opts.onError,
   });

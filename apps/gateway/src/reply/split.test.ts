@@ -10,6 +10,15 @@ describe("splitReply", () => {
     expect(splitReply("hello", 10, "chars")).toEqual(["hello"]);
   });
 
+  it("a reply of at most max UTF-16 units is one piece, as written, in either unit", () => {
+    for (const text of ["x", "a b\n\nc", "🔌🔌", "```js\nx", "\uD800 lone"])
+      for (const unit of ["chars", "utf16"] as const)
+        expect(splitReplyPieces(text, Math.max(2, text.length), unit)).toEqual([
+          { prefix: "", text, suffix: "" },
+        ]);
+    expect(splitReplyPieces("", 10, "chars")).toEqual([]);
+  });
+
   it("counts 🔌 as 1 char but 2 utf16 units and never splits the pair", () => {
     expect(splitReply("🔌🔌🔌", 3, "chars")).toEqual(["🔌🔌🔌"]);
     expect(splitReply("🔌🔌🔌", 3, "utf16")).toEqual(["🔌", "🔌", "🔌"]);

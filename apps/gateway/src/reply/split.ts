@@ -31,6 +31,9 @@ export function splitReply(text: string, max: number, unit: LenUnit): string[] {
 
 export function splitReplyPieces(text: string, max: number, unit: LenUnit): ReplyPiece[] {
   if (!Number.isSafeInteger(max) || max < 2) throw new RangeError("max must be an integer >= 2");
+  // Most replies fit whole: a text of at most `max` UTF-16 units is at most `max` in either unit
+  // (a code point is one or two units), and the walk below would return it as one piece.
+  if (text.length <= max) return text === "" ? [] : [{ prefix: "", text, suffix: "" }];
   const cps = Array.from(text);
   const w = cps.map((c) => (unit === "utf16" ? c.length : 1));
   const pieces: ReplyPiece[] = [];

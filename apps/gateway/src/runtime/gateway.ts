@@ -635,8 +635,12 @@ export class GatewayRuntime {
       );
       const fields = { platform: event.source.platform, chatId: event.source.chat_id, ms };
       if (outcome.kind === "replied") {
+        // Written out, not `{ ...fields, chunks }`: that shape costs ~1-2 µs on Node 20, per reply.
         if (this.#log.isLevelEnabled("info"))
-          this.#log.info({ ...fields, chunks: outcome.chunks }, "replied");
+          this.#log.info(
+            { platform: fields.platform, chatId: fields.chatId, ms, chunks: outcome.chunks },
+            "replied",
+          );
       }
       // An interrupt is the user's (or connector's) request, not a fault: info, not warn.
       else if (outcome.kind === "failed" && outcome.code === "AGENT_ABORTED")

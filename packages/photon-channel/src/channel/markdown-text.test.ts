@@ -1,6 +1,6 @@
 import { measureGrowth } from "@hermes/vitest-config/growth";
 import { describe, expect, it } from "vitest";
-import { markdownToPlainText } from "./markdown-text.js";
+import { isPlainLine, markdownToPlainText, parsedToPlainText } from "./markdown-text.js";
 
 describe("markdownToPlainText", () => {
   it("drops emphasis, strong, strikethrough and inline-code markers, keeping their text", () => {
@@ -84,6 +84,57 @@ describe("markdownToPlainText", () => {
     // Not plain (edge spaces, a marker): the parser decides.
     expect(markdownToPlainText("  indented")).toBe("indented");
     expect(markdownToPlainText("a *b* c")).toBe("a b c");
+  });
+
+  it("every line the shortcut takes as plain is one the parser renders unchanged", () => {
+    // All lines of up to 4 characters over an alphabet of the shortcut's characters and the
+    // markers that matter next to them, then longer ones from a fixed pseudo-random sequence.
+    const alphabet = [
+      "a",
+      "1",
+      " ",
+      "-",
+      "!",
+      "(",
+      ")",
+      "/",
+      "@",
+      "%",
+      ".",
+      "?",
+      "+",
+      "*",
+      "#",
+      "[",
+    ];
+    let taken = 0;
+    const check = (line: string): void => {
+      if (!isPlainLine(line)) return;
+      taken++;
+      expect(parsedToPlainText(line), JSON.stringify(line)).toBe(line);
+    };
+    const grow = (prefix: string, depth: number): void => {
+      check(prefix);
+      if (depth > 0) for (const c of alphabet) grow(prefix + c, depth - 1);
+    };
+    grow("", 4);
+    let seed = 7;
+    for (let n = 0; n < 3000; n++) {
+      let line = "";
+      const length = 5 + (n % 30);
+      for (let i = 0; i < length; i++) {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        line += alphabet[seed % alphabet.length];
+      }
+      check(line);
+    }
+    expect(taken).toBeGreaterThan(2000);
+    for (const line of ["r0-m1", "well-known (and/or) 100% @home!", "see http://example.com/x"])
+      expect(isPlainLine(line)).toBe(true);
+    // A marker at the start is not plain: the parser decides.
+    expect(markdownToPlainText("- item")).toBe("• item");
+    expect(isPlainLine("-a")).toBe(false);
+    expect(isPlainLine("(a)")).toBe(false);
   });
 
   it("is linear on long runs of markdown punctuation", () => {

@@ -29,19 +29,26 @@ export const MAX_RENDERED_MARKDOWN = 64 * 1024;
  */
 export function markdownToPlainText(markdown: string): string {
   if (markdown.length > MAX_RENDERED_MARKDOWN || isPlainLine(markdown)) return markdown;
+  return parsedToPlainText(markdown);
+}
+
+/** What the parser makes of `markdown` (no shortcut): what `isPlainLine` is tested against. */
+export function parsedToPlainText(markdown: string): string {
   const text = new PlainTextWriter().write(parser.parse(markdown, {}));
   return text === "" && markdown.trim() !== "" ? markdown : text;
 }
 
 /**
- * One line of letters, digits, spaces and sentence punctuation, without edge spaces: markdown
- * would render it unchanged (no marker, link, entity, escape, break or block can start), so most
- * short chat replies skip the parser (~0.1 ms each).
+ * One line that markdown would render unchanged, without edge spaces, so most short chat replies
+ * skip the parser (~0.1 ms each): letters, digits, spaces and sentence punctuation; or, when it
+ * starts with a letter (no list, heading, quote or rule can start then), also `- ! / @ % ( )`,
+ * which mark nothing on their own (a link or image needs `[`, strikethrough `~`, an entity `&`).
  */
-function isPlainLine(text: string): boolean {
-  return PLAIN_LINE.test(text) && text.trim() === text;
+export function isPlainLine(text: string): boolean {
+  return (PLAIN_LINE.test(text) || PLAIN_WORDS.test(text)) && text.trim() === text;
 }
 const PLAIN_LINE = /^[\p{L}\p{N} ,.;:'"?]*$/u;
+const PLAIN_WORDS = /^\p{L}[\p{L}\p{N} ,.;:'"?!/@%()-]*$/u;
 
 class PlainTextWriter {
   readonly #lines: string[] = [];

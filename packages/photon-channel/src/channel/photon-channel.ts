@@ -276,32 +276,32 @@ const SHARED_PHONE = "shared";
  * limits and never resends an ambiguous call.
  */
 export class PhotonChannel {
-  private readonly allowed: AllowedUsers;
-  private readonly queue: SendQueue;
-  private readonly seen: RecentMap<true>;
+  readonly #allowed: AllowedUsers;
+  readonly #queue: SendQueue;
+  readonly #seen: RecentMap<true>;
   /** Spaces and messages talk through the SDK app that made them: each is kept with its app's epoch. */
-  private readonly spaces: RecentMap<FromApp<SdkSpace>>;
-  private readonly messages: RecentMap<FromApp<SdkMessage>>;
-  private readonly now: () => number;
-  private readonly sleep: (ms: number) => Promise<void>;
-  private sdk: SpectrumSdk | undefined;
-  private app: SpectrumApp | undefined;
-  private instance: IMessageInstance | undefined;
-  private consuming: Promise<void> | undefined;
-  private currentState: PhotonChannelState = "stopped";
+  readonly #spaces: RecentMap<FromApp<SdkSpace>>;
+  readonly #messages: RecentMap<FromApp<SdkMessage>>;
+  readonly #now: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
+  #sdk: SpectrumSdk | undefined;
+  #app: SpectrumApp | undefined;
+  #instance: IMessageInstance | undefined;
+  #consuming: Promise<void> | undefined;
+  #currentState: PhotonChannelState = "stopped";
   /** Set by stop(): the send queue is shut for good, so the channel cannot start again. */
-  private closed = false;
-  private readonly counters = {
+  #closed = false;
+  readonly #counters = {
     inbound: 0,
     denied: 0,
     duplicates: 0,
     notAddressed: 0,
     handlerErrors: 0,
   };
-  private readonly typingStartedAt: RecentMap<true>;
-  private readonly mediaCache: MediaCache | undefined;
-  private readonly ignoredCounts: Partial<Record<IgnoredReason, number>> = {};
-  private lastInboundAt: number | null = null;
+  readonly #typingStartedAt: RecentMap<true>;
+  readonly #mediaCache: MediaCache | undefined;
+  readonly #ignoredCounts: Partial<Record<IgnoredReason, number>> = {};
+  #lastInboundAt: number | null = null;
   /** Ids being handed over right now (not yet handled): a concurrent duplicate is dropped. */
   readonly #inProgress = new Set<string>();
   #store: InboundStateStore | null = null;
@@ -338,49 +338,55 @@ export class PhotonChannel {
   /** Set by stopInbound(): nothing more is handed over (or marked handled); sends still work. */
   #inboundStopped = false;
 
-  constructor(private readonly options: PhotonChannelOptions) {
+  readonly #options: PhotonChannelOptions;
+
+  constructor(options: PhotonChannelOptions) {
+    this.#options = options;
     if (!options.projectId || !options.projectSecret) {
       throw new PhotonChannelStateError(
         "A Photon project id and secret are required (run `hermes photon setup`).",
       );
     }
-    this.now = options.now ?? Date.now;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.allowed = parseAllowedUsers(options.allowedUsers);
-    this.queue = new SendQueue({ now: this.now, sleep: this.sleep, ...options.sendQueue });
-    this.seen = new RecentMap(options.dedupeSize ?? 4000, DEDUPE_WINDOW_MS, this.now);
-    this.spaces = new RecentMap(RECENT_MESSAGES, DEDUPE_WINDOW_MS, this.now);
-    this.messages = new RecentMap(RECENT_MESSAGES, DEDUPE_WINDOW_MS, this.now);
-    this.#chatLines = new RecentMap(RECENT_MESSAGES, DEDUPE_WINDOW_MS, this.now);
-    this.mediaCache = options.mediaCache ? new MediaCache(options.mediaCache) : undefined;
-    this.typingStartedAt = new RecentMap(
+    this.#now = options.now ?? Date.now;
+    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#allowed = parseAllowedUsers(options.allowedUsers);
+    this.#queue = new SendQueue({ now: this.#now, sleep: this.#sleep, ...options.sendQueue });
+    this.#seen = new RecentMap(options.dedupeSize ?? 4000, DEDUPE_WINDOW_MS, this.#now);
+    this.#spaces = new RecentMap(RECENT_MESSAGES, DEDUPE_WINDOW_MS, this.#now);
+    this.#messages = new RecentMap(RECENT_MESSAGES, DEDUPE_WINDOW_MS, this.#now);
+    this.#chatLines = new RecentMap(RECENT_MESSAGES, DEDUPE_WINDOW_MS, this.#now);
+    this.#mediaCache = options.mediaCache ? new MediaCache(options.mediaCache) : undefined;
+    this.#typingStartedAt = new RecentMap(
       RECENT_MESSAGES,
       options.typingCooldownMs ?? DEFAULT_TYPING_COOLDOWN_MS,
-      this.now,
+      this.#now,
     );
-    for (const rejected of this.allowed.rejected) {
-      this.log(
+    for (const rejected of this.#allowed.rejected) {
+      this.#log(
         "warn",
         `photon: ignoring allowed-users entry ${JSON.stringify(rejected.entry)}: not an E.164 number or an email`,
       );
     }
-    if (this.allowed.size === 0)
-      this.log("warn", "photon: no allowed users configured; every inbound message will be denied");
+    if (this.#allowed.size === 0)
+      this.#log(
+        "warn",
+        "photon: no allowed users configured; every inbound message will be denied",
+      );
   }
 
   get state(): PhotonChannelState {
-    return this.currentState;
+    return this.#currentState;
   }
 
   get health(): PhotonChannelHealth {
     const lines = this.#lineHealth();
     return {
-      state: this.currentState,
-      ...this.counters,
-      ignored: { ...this.ignoredCounts },
+      state: this.#currentState,
+      ...this.#counters,
+      ignored: { ...this.#ignoredCounts },
       lastInboundAt:
-        this.lastInboundAt === null ? null : new Date(this.lastInboundAt).toISOString(),
-      sendQueue: this.queue.stats,
+        this.#lastInboundAt === null ? null : new Date(this.#lastInboundAt).toISOString(),
+      sendQueue: this.#queue.stats,
       ...this.#extra,
       cursor: lines[0]?.cursor ?? null,
       savedCursor: lines[0]?.savedCursor ?? null,
@@ -419,30 +425,30 @@ export class PhotonChannel {
 
   /** Loads the SDK, connects (token, streams) and starts delivering inbound events. */
   async start(): Promise<void> {
-    if (this.closed)
+    if (this.#closed)
       throw new PhotonChannelStateError(
         "This Photon channel was stopped; create a new one to connect again.",
       );
-    if (this.currentState !== "stopped" && this.currentState !== "failed")
-      throw new PhotonChannelStateError(`start() called while ${this.currentState}`);
-    this.currentState = "starting";
+    if (this.#currentState !== "stopped" && this.#currentState !== "failed")
+      throw new PhotonChannelStateError(`start() called while ${this.#currentState}`);
+    this.#currentState = "starting";
     let sdk: SpectrumSdk;
     try {
-      sdk = await (this.options.loadSdk ?? loadSpectrumSdk)();
+      sdk = await (this.#options.loadSdk ?? loadSpectrumSdk)();
     } catch (error) {
-      this.currentState = "failed";
+      this.#currentState = "failed";
       throw new PhotonSdkLoadError(error);
     }
-    if (this.options.stateDir !== undefined && this.#store === null) {
+    if (this.#options.stateDir !== undefined && this.#store === null) {
       const opened = await InboundStateStore.open({
-        dir: this.options.stateDir,
-        handled: this.seen,
+        dir: this.#options.stateDir,
+        handled: this.#seen,
         chatLines: this.#chatLines,
-        now: this.now,
-        sync: this.options.syncState ?? true,
+        now: this.#now,
+        sync: this.#options.syncState ?? true,
       });
       if (opened.problem)
-        this.log(
+        this.#log(
           "warn",
           `photon: the saved inbound state could not be used (${opened.problem}); starting without it`,
         );
@@ -451,27 +457,27 @@ export class PhotonChannel {
     try {
       this.#lines ??= await ProjectLines.open({
         issue: () =>
-          sdk.cloud.issueImessageTokens(this.options.projectId, this.options.projectSecret),
-        now: this.now,
-        sharedAddress: this.options.imessageAddress,
-        dedicatedAddress: this.options.dedicatedLineAddress,
+          sdk.cloud.issueImessageTokens(this.#options.projectId, this.#options.projectSecret),
+        now: this.#now,
+        sharedAddress: this.#options.imessageAddress,
+        dedicatedAddress: this.#options.dedicatedLineAddress,
         onChange: (change) => this.#linesChanged(change),
       });
       const app = await this.#createApp(sdk);
-      this.sdk = sdk;
-      this.app = app;
-      this.instance = sdk.imessage(app);
+      this.#sdk = sdk;
+      this.#app = app;
+      this.#instance = sdk.imessage(app);
       this.#appEpoch += 1;
     } catch (error) {
-      this.currentState = "failed";
+      this.#currentState = "failed";
       throw new PhotonSendError(classifyPhotonError(error, false), "connecting to Photon", error);
     }
-    this.currentState = "running";
-    if (this.options.inbound === "webhook") {
+    this.#currentState = "running";
+    if (this.#options.inbound === "webhook") {
       this.#watchUnavailable = "disabled";
       return;
     }
-    this.consuming = this.consume();
+    this.#consuming = this.#consume();
     await this.#startWatch(sdk);
   }
 
@@ -480,14 +486,19 @@ export class PhotonChannel {
    * signature and answers Photon). It is fetched through the SDK, normalized like a streamed one
    * and handed over once (ids already handed over are dropped, across restarts with `stateDir`).
    */
-  acceptWebhookMessage(ref: { messageId: string; chatId: string }): Promise<void> {
-    if (this.isStopped() || this.#inboundStopped) return Promise.resolve();
-    if (this.seen.has(ref.messageId) || this.#inProgress.has(ref.messageId)) {
-      this.counters.duplicates += 1;
+  acceptWebhookMessage(ref: {
+    messageId: string;
+    chatId: string;
+    /** The line's number, as the delivery's `space.phone` gives it (several lines: fetched there). */
+    phone?: string | undefined;
+  }): Promise<void> {
+    if (this.#isStopped() || this.#inboundStopped) return Promise.resolve();
+    if (this.#seen.has(ref.messageId) || this.#inProgress.has(ref.messageId)) {
+      this.#counters.duplicates += 1;
       return Promise.resolve();
     }
     return this.#serially(async () => {
-      await this.#recover(ref.chatId, ref.messageId, false);
+      await this.#recover(ref.chatId, ref.messageId, false, ...this.#webhookLines(ref));
     });
   }
 
@@ -511,8 +522,8 @@ export class PhotonChannel {
     const before = new Set([...process.listeners("SIGINT"), ...process.listeners("SIGTERM")]);
     try {
       const app = await sdk.Spectrum({
-        projectId: this.options.projectId,
-        projectSecret: this.options.projectSecret,
+        projectId: this.#options.projectId,
+        projectSecret: this.#options.projectSecret,
         providers: [provider],
         telemetry: false,
         // The SDK's own console logger would write its lines to stdout, outside the host's
@@ -535,7 +546,7 @@ export class PhotonChannel {
    * statically); on the shared line (the SDK renews its own) they are re-issued for the watch. Either
    * way the new issue is compared with the last, so lines added or taken away are followed.
    */
-  #scheduleTokenRenewal(lines: ProjectLines, delayMs = lines.renewAt - this.now()): void {
+  #scheduleTokenRenewal(lines: ProjectLines, delayMs = lines.renewAt - this.#now()): void {
     clearTimeout(this.#renewTimer);
     const renew = (): void => {
       if (lines.kind === "dedicated") {
@@ -545,12 +556,12 @@ export class PhotonChannel {
       void lines.renew().then(
         () => {
           this.#renewRetryMs = RESUBSCRIBE_INITIAL_MS;
-          if (!this.isStopped()) this.#scheduleTokenRenewal(lines);
+          if (!this.#isStopped()) this.#scheduleTokenRenewal(lines);
         },
         (error: unknown) => {
-          this.log("warn", `photon: could not renew the iMessage tokens (${errorName(error)})`);
+          this.#log("warn", `photon: could not renew the iMessage tokens (${errorName(error)})`);
           this.#renewRetryMs = Math.min(this.#renewRetryMs * 2, SDK_RESTART_MAX_MS);
-          if (!this.isStopped()) this.#scheduleTokenRenewal(lines, this.#renewRetryMs);
+          if (!this.#isStopped()) this.#scheduleTokenRenewal(lines, this.#renewRetryMs);
         },
       );
     };
@@ -565,12 +576,12 @@ export class PhotonChannel {
    * is restarted with the full list.
    */
   #linesChanged(change: LinesChange): void {
-    if (this.isStopped()) return;
+    if (this.#isStopped()) return;
     const lines = this.#lines;
     if (change.kindChanged)
-      this.log("warn", `photon: the project now has ${lines?.kind ?? "no"} iMessage lines`);
+      this.#log("warn", `photon: the project now has ${lines?.kind ?? "no"} iMessage lines`);
     for (const line of change.removed) {
-      this.log(
+      this.#log(
         "warn",
         `photon: Photon no longer issues the line ${line.id}; its watch is stopped (its cursor is kept)`,
       );
@@ -584,16 +595,16 @@ export class PhotonChannel {
       void retired.watch.stop().then(() => this.#saveCursor());
     }
     for (const line of change.changed) {
-      this.log("info", `photon: the line ${line.id} has a new number`);
+      this.#log("info", `photon: the line ${line.id} has a new number`);
       const watched = this.#lineWatches.find((w) => w.line.id === line.id);
       if (watched) watched.line = line;
     }
     for (const line of change.added) {
-      this.log("info", `photon: Photon issues a new line ${line.id}; serving it`);
+      this.#log("info", `photon: Photon issues a new line ${line.id}; serving it`);
       const earlier = this.#removedLines.get(line.id);
       this.#removedLines.delete(line.id);
-      if (this.sdk && this.#watchesOn())
-        this.#startLineWatch(this.sdk, line, earlier?.tracker.cursor ?? null);
+      if (this.#sdk && this.#watchesOn())
+        this.#startLineWatch(this.#sdk, line, earlier?.tracker.cursor ?? null);
     }
     if (lines && lines.generation !== this.#appGeneration)
       void this.#restartSdk("the project's iMessage lines changed", true);
@@ -606,9 +617,9 @@ export class PhotonChannel {
    */
   #tokenRefused(): void {
     const lines = this.#lines;
-    if (!lines || this.isStopped() || this.now() - this.#tokenRefusedAt < TOKEN_REFUSED_MIN_MS)
+    if (!lines || this.#isStopped() || this.#now() - this.#tokenRefusedAt < TOKEN_REFUSED_MIN_MS)
       return;
-    this.#tokenRefusedAt = this.now();
+    this.#tokenRefusedAt = this.#now();
     if (lines.kind === "dedicated") {
       void this.#restartSdk("a line refused its token", true);
       return;
@@ -616,18 +627,18 @@ export class PhotonChannel {
     void lines
       .renew()
       .catch((error: unknown) =>
-        this.log("warn", `photon: could not renew the iMessage tokens (${errorName(error)})`),
+        this.#log("warn", `photon: could not renew the iMessage tokens (${errorName(error)})`),
       );
   }
 
   /** Whether this channel runs watches beneath the SDK (stream inbound with the watch on). */
   #watchesOn(): boolean {
-    return this.options.inbound !== "webhook" && this.options.watch?.enabled !== false;
+    return this.#options.inbound !== "webhook" && this.#options.watch?.enabled !== false;
   }
 
   /** Starts one watch beneath the SDK per line: heartbeats, zombie detection, catch-up. */
   async #startWatch(sdk: SpectrumSdk): Promise<void> {
-    const options = this.options.watch ?? {};
+    const options = this.#options.watch ?? {};
     if (!this.#watchesOn()) {
       this.#watchUnavailable = "disabled";
       return;
@@ -643,7 +654,7 @@ export class PhotonChannel {
 
   /** One line's watch, from its saved cursor (else `fallbackCursor`: live, like a first start). */
   #startLineWatch(sdk: SpectrumSdk, line: ImessageLine, fallbackCursor: number | null): void {
-    const options = this.options.watch ?? {};
+    const options = this.#options.watch ?? {};
     const cursor = this.#store?.cursorOf(line.id) ?? fallbackCursor;
     const tracker = new ResumeTracker(cursor);
     const watch: EventWatch = new EventWatch({
@@ -651,7 +662,7 @@ export class PhotonChannel {
       silenceTimeoutMs: options.silenceTimeoutMs ?? DEFAULT_SILENCE_TIMEOUT_MS,
       initialBackoffMs: options.initialBackoffMs ?? RESUBSCRIBE_INITIAL_MS,
       maxBackoffMs: options.maxBackoffMs ?? RESUBSCRIBE_MAX_MS,
-      now: this.now,
+      now: this.#now,
       onMessage: (message, catchUp) => this.#watched(lineWatch, message, catchUp),
       onSequence: (sequence) => {
         tracker.saw(sequence);
@@ -671,7 +682,7 @@ export class PhotonChannel {
         void this.#store?.save().catch((error: unknown) => this.#saveFailed(error));
       },
       log: (level, message) =>
-        this.log(level, line.kind === "shared" ? message : `${message} (line ${line.id})`),
+        this.#log(level, line.kind === "shared" ? message : `${message} (line ${line.id})`),
     });
     const lineWatch: LineWatch = { line, watch, tracker, reportedHandled: false };
     this.#lineWatches.push(lineWatch);
@@ -679,7 +690,7 @@ export class PhotonChannel {
   }
 
   #watchStartDelayMs(): number {
-    return Math.max(0, this.options.watch?.startDelayMs ?? DEFAULT_WATCH_START_DELAY_MS);
+    return Math.max(0, this.#options.watch?.startDelayMs ?? DEFAULT_WATCH_START_DELAY_MS);
   }
 
   /** The SDK opens new streams: the watches re-open theirs after them (see `startDelayMs`). */
@@ -687,7 +698,7 @@ export class PhotonChannel {
     if (!this.#watchesOn()) return;
     clearTimeout(this.#reorderTimer);
     this.#reorderTimer = setTimeout(() => {
-      if (this.isStopped() || this.#inboundStopped) return;
+      if (this.#isStopped() || this.#inboundStopped) return;
       for (const { watch } of this.#lineWatches) watch.resubscribe();
     }, this.#watchStartDelayMs());
     this.#reorderTimer.unref();
@@ -710,7 +721,7 @@ export class PhotonChannel {
   }
 
   #watched(lineWatch: LineWatch, message: WatchedMessage, catchUp: boolean): void {
-    if (this.seen.has(message.messageGuid)) {
+    if (this.#seen.has(message.messageGuid)) {
       // The SDK's copy came first (the two streams race) and its hand-over's save went out
       // without this sequence: until the cursor is written, a restart would catch up from an older
       // one — or, on a fresh install, from none, losing what arrives while down.
@@ -719,7 +730,7 @@ export class PhotonChannel {
     }
     // One being handed over right now stays pending as well (its hand-over settles it): the cursor
     // must not pass a message before it is marked handled, or a crash in between loses it.
-    lineWatch.tracker.add(message, catchUp, this.now());
+    lineWatch.tracker.add(message, catchUp, this.#now());
     if (catchUp) this.#deliverOverdue(Number.POSITIVE_INFINITY);
   }
 
@@ -730,10 +741,10 @@ export class PhotonChannel {
    * recovered means the SDK's stream is stuck: the SDK is restarted.
    */
   #deliverOverdue(graceMs: number): void {
-    if (this.isStopped() || this.#inboundStopped) return;
+    if (this.#isStopped() || this.#inboundStopped) return;
     const idle = this.#delivering === 0;
     for (const { line, tracker } of this.#lineWatches) {
-      for (const pending of tracker.due(this.now(), graceMs)) {
+      for (const pending of tracker.due(this.#now(), graceMs)) {
         if (!pending.catchUp && !idle) continue;
         // Being handed over: its hand-over settles it.
         if (this.#inProgress.has(pending.messageGuid)) continue;
@@ -743,50 +754,77 @@ export class PhotonChannel {
         void this.#serially(async () => {
           // Not fetched (yet): pending again, so the cursor stays below it and it is tried again.
           if (!(await this.#recover(pending.chatGuid, pending.messageGuid, true, line)))
-            tracker.add(pending, false, this.now());
+            tracker.add(pending, false, this.#now());
         });
       }
     }
   }
 
-  /** Fetches a message through the SDK and hands it over; false when it could not be fetched. */
+  /**
+   * The lines to fetch a webhook's message from, in order. One line (or none known): the SDK's
+   * choice. Several: the SDK must be told which, and a delivery need not say it — the one whose
+   * number the delivery names, else the chat's known line first and then the others.
+   */
+  #webhookLines(ref: {
+    chatId: string;
+    phone?: string | undefined;
+  }): Array<ImessageLine | undefined> {
+    const served = (this.#lines?.lines ?? []).filter((l) => l.phone !== null);
+    if (served.length < 2) return [undefined];
+    const named = served.find((l) => ref.phone !== undefined && l.phone === ref.phone);
+    if (named !== undefined) return [named];
+    const known = this.#chatLines.get(ref.chatId);
+    return [...served.filter((l) => l.id === known), ...served.filter((l) => l.id !== known)];
+  }
+
+  /**
+   * Fetches a message through the SDK and hands it over; false when it could not be fetched.
+   * `lines`: where to look, in order (the first that has it wins); none given: the SDK's choice.
+   */
   async #recover(
     chatGuid: string,
     messageGuid: string,
     recovered: boolean,
-    line?: ImessageLine,
+    ...lines: Array<ImessageLine | undefined>
   ): Promise<boolean> {
-    if (this.seen.has(messageGuid) || this.#inProgress.has(messageGuid) || this.isStopped())
+    if (this.#seen.has(messageGuid) || this.#inProgress.has(messageGuid) || this.#isStopped())
       return true;
-    let space: SdkSpace;
-    let message: SdkMessage | undefined;
     const epoch = this.#appEpoch;
-    try {
-      const instance = this.requireInstance();
-      // Bounded: a call on a dead connection must not hold up every later hand-over.
-      space = await withDeadline(
-        line?.phone
-          ? instance.space.get(chatGuid, { phone: line.phone })
-          : instance.space.get(chatGuid),
-        FETCH_DEADLINE_MS,
-        "resolving a chat",
-      );
-      message = await withDeadline(
-        instance.getMessage(space, messageGuid),
-        FETCH_DEADLINE_MS,
-        "fetching a message",
-      );
-    } catch (error) {
-      this.log(
-        "warn",
-        `photon: could not fetch a message (${errorName(error)}); ${recovered ? "it is tried again" : "the webhook delivery was already acknowledged: it is not answered"}`,
-      );
-      return false;
+    let failure: unknown = null;
+    for (const line of lines.length === 0 ? [undefined] : lines) {
+      let space: SdkSpace;
+      let message: SdkMessage | undefined;
+      try {
+        const instance = this.#requireInstance();
+        // Bounded: a call on a dead connection must not hold up every later hand-over.
+        space = await withDeadline(
+          line?.phone
+            ? instance.space.get(chatGuid, { phone: line.phone })
+            : instance.space.get(chatGuid),
+          FETCH_DEADLINE_MS,
+          "resolving a chat",
+        );
+        message = await withDeadline(
+          instance.getMessage(space, messageGuid),
+          FETCH_DEADLINE_MS,
+          "fetching a message",
+        );
+      } catch (error) {
+        // Not on this line (or it failed there): the next one may have it.
+        failure ??= error;
+        continue;
+      }
+      if (!message) continue;
+      if (recovered) this.#extra.recovered += 1;
+      await this.#deliver(space, message, recovered, epoch);
+      return true;
     }
-    if (!message) return true;
-    if (recovered) this.#extra.recovered += 1;
-    await this.deliver(space, message, recovered, epoch);
-    return true;
+    if (failure === null) return true;
+    this.#log(
+      "warn",
+      `photon: could not fetch a message (${errorName(failure)}${lines.length > 1 ? `, tried ${lines.length} lines` : ""}); ${recovered ? "it is tried again" : "the webhook delivery was already acknowledged: it is not answered"}`,
+    );
+    return false;
   }
 
   /**
@@ -795,65 +833,65 @@ export class PhotonChannel {
    * the backoff, unless the restart before it failed.
    */
   #restartSdk(reason: string, planned = false): Promise<void> {
-    if (this.#restarting || this.isStopped() || this.#inboundStopped || !this.sdk)
+    if (this.#restarting || this.#isStopped() || this.#inboundStopped || !this.#sdk)
       return this.#restarting ?? Promise.resolve();
-    const sdk = this.sdk;
+    const sdk = this.#sdk;
     const backingOff = !planned || this.#restartFailed;
     this.#restarting = (async () => {
-      const wait = this.#lastRestartAt + this.#restartBackoff - this.now();
-      if (backingOff && wait > 0) await this.sleep(wait);
-      if (this.isStopped()) return;
+      const wait = this.#lastRestartAt + this.#restartBackoff - this.#now();
+      if (backingOff && wait > 0) await this.#sleep(wait);
+      if (this.#isStopped()) return;
       if (backingOff) this.#restartBackoff = Math.min(this.#restartBackoff * 2, SDK_RESTART_MAX_MS);
-      this.#lastRestartAt = this.now();
-      this.log(planned ? "info" : "warn", `photon: restarting the SDK: ${reason}`);
+      this.#lastRestartAt = this.#now();
+      this.#log(planned ? "info" : "warn", `photon: restarting the SDK: ${reason}`);
       // Fresh tokens for every restart, and with them the current list of lines (#linesChanged).
       await this.#lines
         ?.renew()
         .catch((error: unknown) =>
-          this.log(
+          this.#log(
             "warn",
             `photon: could not renew the iMessage tokens (${errorName(error)}); restarting with the ones in hand`,
           ),
         );
-      if (this.isStopped()) return;
+      if (this.#isStopped()) return;
       let next: SpectrumApp;
       try {
         next = await this.#createApp(sdk);
       } catch (error) {
         this.#restartFailed = true;
-        this.log(
+        this.#log(
           "warn",
           `photon: the SDK could not be restarted (${errorName(error)}); retrying on the next failure`,
         );
         return;
       }
       this.#restartFailed = false;
-      if (this.isStopped()) {
+      if (this.#isStopped()) {
         await next.stop().catch(() => undefined);
         return;
       }
-      const old = this.app;
-      this.app = next;
-      this.instance = sdk.imessage(next);
+      const old = this.#app;
+      this.#app = next;
+      this.#instance = sdk.imessage(next);
       // Spaces and messages of the old app talk through its clients, closed below.
       this.#appEpoch += 1;
-      this.spaces.clear();
-      this.messages.clear();
+      this.#spaces.clear();
+      this.#messages.clear();
       this.#extra.sdkRestarts += 1;
       // Calls queued before the swap hold the old app's spaces: they finish on it (bounded)
       // before it stops, rather than fail on a closed client (a send would count as ambiguous).
-      await withDeadline(this.queue.settled(), FETCH_DEADLINE_MS, "finishing queued calls").catch(
+      await withDeadline(this.#queue.settled(), FETCH_DEADLINE_MS, "finishing queued calls").catch(
         () => undefined,
       );
       if (old)
         await withDeadline(old.stop(), FETCH_DEADLINE_MS, "stopping the old SDK app").catch(
-          (error: unknown) => this.log("warn", `photon: SDK stop failed: ${errorName(error)}`),
+          (error: unknown) => this.#log("warn", `photon: SDK stop failed: ${errorName(error)}`),
         );
     })().finally(() => {
       this.#restarting = null;
       // The lines changed while this restart was under way, after its app was built.
       const lines = this.#lines;
-      if (lines && lines.generation !== this.#appGeneration && !this.isStopped())
+      if (lines && lines.generation !== this.#appGeneration && !this.#isStopped())
         void this.#restartSdk("the project's iMessage lines changed", true);
     });
     return this.#restarting;
@@ -894,7 +932,7 @@ export class PhotonChannel {
   }
 
   #saveFailed(error: unknown): void {
-    this.log(
+    this.#log(
       "error",
       `photon: could not save the inbound state (${errorName(error)}); a restart may answer a message again`,
     );
@@ -916,21 +954,21 @@ export class PhotonChannel {
 
   /** Stops inbound, rejects queued sends with `SendQueueStoppedError`, and closes the SDK. Final: a stopped channel does not start again. */
   async stop(): Promise<void> {
-    this.closed = true;
-    this.queue.stop();
-    if (this.currentState === "stopped") return;
-    this.currentState = "stopped";
+    this.#closed = true;
+    this.#queue.stop();
+    if (this.#currentState === "stopped") return;
+    this.#currentState = "stopped";
     clearInterval(this.#graceTimer);
     clearTimeout(this.#reorderTimer);
     clearTimeout(this.#renewTimer);
     await Promise.all(this.#lineWatches.map(({ watch }) => watch.stop()));
     await this.#restarting;
-    const app = this.app;
-    this.app = undefined;
+    const app = this.#app;
+    this.#app = undefined;
     await app
       ?.stop()
-      .catch((error: unknown) => this.log("warn", `photon: SDK stop failed: ${errorName(error)}`));
-    await this.consuming;
+      .catch((error: unknown) => this.#log("warn", `photon: SDK stop failed: ${errorName(error)}`));
+    await this.#consuming;
     await this.#deliveries;
     clearTimeout(this.#cursorTimer);
     await this.#saveCursor();
@@ -942,18 +980,18 @@ export class PhotonChannel {
    * first part that fails and rejects with its `PhotonSendError` (`.sentParts` says how many went out).
    */
   async sendText(chatId: string, text: string): Promise<{ parts: number }> {
-    await this.space(chatId);
-    const sdk = this.requireSdk();
+    await this.#space(chatId);
+    const sdk = this.#requireSdk();
     const parts = splitMessageText(
-      this.options.markdown === "raw" ? text : markdownToPlainText(text),
-      this.options.maxMessageLength ?? IMESSAGE_MAX_MESSAGE_LENGTH,
+      this.#options.markdown === "raw" ? text : markdownToPlainText(text),
+      this.#options.maxMessageLength ?? IMESSAGE_MAX_MESSAGE_LENGTH,
     );
     let sent = 0;
     for (const part of parts) {
       try {
         // Resolved for each part: an SDK restart between two parts replaces the space.
-        const space = await this.space(chatId);
-        await this.queue.enqueue("sending a message", () => space.send(sdk.text(part)));
+        const space = await this.#space(chatId);
+        await this.#queue.enqueue("sending a message", () => space.send(sdk.text(part)));
       } catch (error) {
         if (error instanceof PhotonSendError) Object.assign(error, { sentParts: sent });
         throw error;
@@ -980,8 +1018,8 @@ export class PhotonChannel {
       caption?: string | undefined;
     } = {},
   ): Promise<{ sentAs: "voice" | "attachment"; parts: number }> {
-    const space = await this.space(chatId);
-    const sdk = this.requireSdk();
+    const space = await this.#space(chatId);
+    const sdk = this.#requireSdk();
     const sentAs = options.kind === "voice" && isVoiceReady(file) ? "voice" : "attachment";
     let content: unknown;
     try {
@@ -1005,7 +1043,7 @@ export class PhotonChannel {
       throw new PhotonAttachmentError(error);
     }
     const built = { build: async () => content };
-    await this.queue.enqueue(
+    await this.#queue.enqueue(
       sentAs === "voice" ? "sending a voice message" : "sending an attachment",
       () => space.send(built),
     );
@@ -1024,8 +1062,8 @@ export class PhotonChannel {
   /** Sets a tapback (an emoji; ❤️ 👍 👎 😂 ‼️ ❓ map to the classic ones) on a message of the chat. */
   async react(chatId: string, messageId: string, emoji: string): Promise<void> {
     const message =
-      this.#current(this.messages.get(messageId)) ?? (await this.fetchMessage(chatId, messageId));
-    await this.queue.enqueue("setting a tapback", () => message.react(emoji));
+      this.#current(this.#messages.get(messageId)) ?? (await this.#fetchMessage(chatId, messageId));
+    await this.#queue.enqueue("setting a tapback", () => message.react(emoji));
   }
 
   /**
@@ -1033,24 +1071,24 @@ export class PhotonChannel {
    * was sent to this chat within `typingCooldownMs`. Cannot duplicate anything: a lost answer is transient.
    */
   async setTyping(chatId: string, on: boolean): Promise<boolean> {
-    if (on && this.typingStartedAt.has(chatId)) return false;
-    const space = await this.space(chatId);
-    const sdk = this.requireSdk();
-    await this.queue.enqueue(
+    if (on && this.#typingStartedAt.has(chatId)) return false;
+    const space = await this.#space(chatId);
+    const sdk = this.#requireSdk();
+    await this.#queue.enqueue(
       "typing indicator",
       () => space.send(sdk.typing(on ? "start" : "stop")),
       { mutating: false },
     );
-    if (on) this.typingStartedAt.set(chatId, true);
-    else this.typingStartedAt.delete(chatId);
+    if (on) this.#typingStartedAt.set(chatId, true);
+    else this.#typingStartedAt.delete(chatId);
     return true;
   }
 
-  private async consume(): Promise<void> {
+  async #consume(): Promise<void> {
     let backoff = RESUBSCRIBE_INITIAL_MS;
     let first = true;
-    while (this.app && this.instance && !this.isStopped()) {
-      const app = this.app;
+    while (this.#app && this.#instance && !this.#isStopped()) {
+      const app = this.#app;
       const epoch = this.#appEpoch;
       // The first time, the watches are not subscribed yet: they start after a delay of their own.
       if (!first) this.#reorderWatchesSoon();
@@ -1059,32 +1097,32 @@ export class PhotonChannel {
         // The iMessage instance's stream rather than `app.messages`: the app's is the same stream
         // merged (two more async-iterator layers, each a few promise hops per message) with
         // providers this channel never registers.
-        for await (const [space, message] of this.instance.messages) {
+        for await (const [space, message] of this.#instance.messages) {
           backoff = RESUBSCRIBE_INITIAL_MS;
-          if (this.currentState === "reconnecting") this.currentState = "running";
+          if (this.#currentState === "reconnecting") this.#currentState = "running";
           this.#restartBackoff = RESUBSCRIBE_INITIAL_MS;
-          await this.#serially(() => this.deliver(space, message, false, epoch));
-          if (this.isStopped()) return;
+          await this.#serially(() => this.#deliver(space, message, false, epoch));
+          if (this.#isStopped()) return;
         }
-        if (this.isStopped()) return;
+        if (this.#isStopped()) return;
         // A restart swapped the app: go straight on with the new one.
-        if (this.app !== app) continue;
-        this.log("warn", "photon: the SDK's message stream ended; subscribing again");
+        if (this.#app !== app) continue;
+        this.#log("warn", "photon: the SDK's message stream ended; subscribing again");
       } catch (error) {
-        if (this.isStopped()) return;
-        this.log(
+        if (this.#isStopped()) return;
+        this.#log(
           "warn",
           `photon: the SDK's message stream failed (${errorName(error)}); subscribing again`,
         );
       }
-      this.currentState = "reconnecting";
-      await this.sleep(backoff);
+      this.#currentState = "reconnecting";
+      await this.#sleep(backoff);
       backoff = Math.min(backoff * 2, RESUBSCRIBE_MAX_MS);
     }
   }
 
   /** `epoch`: of the SDK app that yielded `space` and `message`. */
-  private async deliver(
+  async #deliver(
     space: unknown,
     message: unknown,
     recovered: boolean,
@@ -1113,32 +1151,32 @@ export class PhotonChannel {
     recovered: boolean,
     epoch: number,
   ): Promise<void> {
-    if (!recovered) this.lastInboundAt = this.now();
+    if (!recovered) this.#lastInboundAt = this.#now();
     const result = normalizeInbound(space, message);
     if (!result.ok) {
-      this.ignoredCounts[result.reason] = (this.ignoredCounts[result.reason] ?? 0) + 1;
+      this.#ignoredCounts[result.reason] = (this.#ignoredCounts[result.reason] ?? 0) + 1;
       if (result.reason === "unsupported_content")
-        this.log(
+        this.#log(
           "info",
           `photon: ignoring inbound content of type ${JSON.stringify(result.contentType)}`,
         );
       return;
     }
     const event = result.event;
-    if (!this.allowed.allows(event.senderId)) {
+    if (!this.#allowed.allows(event.senderId)) {
       // Never reaches the agent; the sender is not echoed into logs either (it is a phone number).
-      this.counters.denied += 1;
-      this.log("info", "photon: denied an inbound event from a sender not in the allowed users");
+      this.#counters.denied += 1;
+      this.#log("info", "photon: denied an inbound event from a sender not in the allowed users");
       return;
     }
     // At-least-once delivery and catch-up can repeat an event; its id (for a tapback the SDK's
     // `<target>:reaction:<sequence>`) identifies it.
-    if (this.seen.has(event.messageId) || this.#inProgress.has(event.messageId)) {
-      this.counters.duplicates += 1;
+    if (this.#seen.has(event.messageId) || this.#inProgress.has(event.messageId)) {
+      this.#counters.duplicates += 1;
       return;
     }
-    if (event.kind === "message" && event.chatType === "group" && !this.addressed(event.text)) {
-      this.counters.notAddressed += 1;
+    if (event.kind === "message" && event.chatType === "group" && !this.#addressed(event.text)) {
+      this.#counters.notAddressed += 1;
       this.#handled(event.messageId);
       return;
     }
@@ -1153,7 +1191,7 @@ export class PhotonChannel {
 
   /** Remembered (and, with `stateDir`, saved before the next event is taken) so it is never handed over twice. */
   #handled(id: string): void {
-    this.seen.set(id, true);
+    this.#seen.set(id, true);
     this.#store?.markHandled(id);
   }
 
@@ -1163,8 +1201,8 @@ export class PhotonChannel {
     message: unknown,
     epoch: number,
   ): Promise<void> {
-    this.counters.inbound += 1;
-    this.spaces.set(event.chatId, { value: space as SdkSpace, epoch });
+    this.#counters.inbound += 1;
+    this.#spaces.set(event.chatId, { value: space as SdkSpace, epoch });
     const phone = (space as SdkSpace).phone;
     const line =
       typeof phone === "string" && phone !== SHARED_PHONE
@@ -1175,27 +1213,27 @@ export class PhotonChannel {
       else this.#chatLines.set(event.chatId, line.id);
     }
     if (event.kind === "message")
-      this.messages.set(event.messageId, { value: message as SdkMessage, epoch });
-    if (event.kind === "message" && event.media.length > 0 && this.mediaCache)
-      await this.download(event, message);
+      this.#messages.set(event.messageId, { value: message as SdkMessage, epoch });
+    if (event.kind === "message" && event.media.length > 0 && this.#mediaCache)
+      await this.#download(event, message);
     try {
-      if (event.kind === "message") await this.options.onMessage(event);
-      else await this.options.onReaction?.(event);
+      if (event.kind === "message") await this.#options.onMessage(event);
+      else await this.#options.onReaction?.(event);
     } catch (error) {
-      this.counters.handlerErrors += 1;
-      this.log(
+      this.#counters.handlerErrors += 1;
+      this.#log(
         "error",
         `photon: the inbound handler threw (${errorName(error)}); the event is not redelivered`,
       );
     }
     // Not awaited: a receipt waiting behind rate-limited sends must not hold up inbound.
-    if (event.kind === "message" && this.options.sendReadReceipts)
+    if (event.kind === "message" && this.#options.sendReadReceipts)
       void this.#sendReadReceipt(message as SdkMessage);
   }
 
   /** Saves each attachment of `event` to the media cache, filling in `path` or saying why not. */
-  private async download(event: PhotonInboundMessage, message: unknown): Promise<void> {
-    const cache = this.mediaCache;
+  async #download(event: PhotonInboundMessage, message: unknown): Promise<void> {
+    const cache = this.#mediaCache;
     if (!cache) return;
     const readers = attachmentReaders(message);
     for (const media of event.media) {
@@ -1216,7 +1254,7 @@ export class PhotonChannel {
         media.notDownloaded = null;
       } catch (error) {
         media.notDownloaded = "download_failed";
-        this.log(
+        this.#log(
           "warn",
           `photon: could not download an attachment (${errorName(error)}); the agent gets its description only`,
         );
@@ -1224,9 +1262,9 @@ export class PhotonChannel {
     }
   }
 
-  private addressed(text: string): boolean {
-    if (this.options.groupsRequireMention === false) return true;
-    return (this.options.groupMentionPatterns ?? DEFAULT_MENTION_PATTERNS).some((pattern) => {
+  #addressed(text: string): boolean {
+    if (this.#options.groupsRequireMention === false) return true;
+    return (this.#options.groupMentionPatterns ?? DEFAULT_MENTION_PATTERNS).some((pattern) => {
       pattern.lastIndex = 0;
       return pattern.test(text);
     });
@@ -1241,36 +1279,37 @@ export class PhotonChannel {
   async markRead(chatId: string, messageId: string): Promise<boolean> {
     try {
       const message =
-        this.#current(this.messages.get(messageId)) ?? (await this.fetchMessage(chatId, messageId));
+        this.#current(this.#messages.get(messageId)) ??
+        (await this.#fetchMessage(chatId, messageId));
       return await this.#sendReadReceipt(message);
     } catch (error) {
-      this.log("debug", `photon: could not send a read receipt (${errorName(error)})`);
+      this.#log("debug", `photon: could not send a read receipt (${errorName(error)})`);
       return false;
     }
   }
 
   async #sendReadReceipt(message: SdkMessage): Promise<boolean> {
     try {
-      await this.queue.enqueue("read receipt", () => message.read(), { mutating: false });
+      await this.#queue.enqueue("read receipt", () => message.read(), { mutating: false });
       return true;
     } catch (error) {
       // A receipt is presence polish, never a reason to fail the message.
-      this.log("debug", `photon: could not send a read receipt (${errorName(error)})`);
+      this.#log("debug", `photon: could not send a read receipt (${errorName(error)})`);
       return false;
     }
   }
 
-  private async space(chatId: string): Promise<SdkSpace> {
-    const known = this.#current(this.spaces.get(chatId));
+  async #space(chatId: string): Promise<SdkSpace> {
+    const known = this.#current(this.#spaces.get(chatId));
     if (known) return known;
-    const instance = this.requireInstance();
+    const instance = this.#requireInstance();
     const epoch = this.#appEpoch;
     // With several lines the SDK must be told which one (it refuses to guess): the chat's own.
     const phone = this.#lineFor(chatId)?.phone ?? undefined;
     const space = await (phone === undefined
       ? instance.space.get(chatId)
       : instance.space.get(chatId, { phone }));
-    if (epoch === this.#appEpoch) this.spaces.set(chatId, { value: space, epoch });
+    if (epoch === this.#appEpoch) this.#spaces.set(chatId, { value: space, epoch });
     return space;
   }
 
@@ -1287,7 +1326,7 @@ export class PhotonChannel {
     if (line !== undefined || served.length < 2) return line;
     const fallback = served[0];
     if (fallback !== undefined)
-      this.log(
+      this.#log(
         "warn",
         `photon: no line is known for a chat; answering it from line ${fallback.id} (of ${served.length})`,
       );
@@ -1299,10 +1338,10 @@ export class PhotonChannel {
     return cached !== undefined && cached.epoch === this.#appEpoch ? cached.value : undefined;
   }
 
-  private async fetchMessage(chatId: string, messageId: string): Promise<SdkMessage> {
-    const space = await this.space(chatId);
-    const instance = this.requireInstance();
-    const message = await this.queue.enqueue(
+  async #fetchMessage(chatId: string, messageId: string): Promise<SdkMessage> {
+    const space = await this.#space(chatId);
+    const instance = this.#requireInstance();
+    const message = await this.#queue.enqueue(
       "looking up a message",
       () => instance.getMessage(space, messageId),
       { mutating: false },
@@ -1316,27 +1355,27 @@ export class PhotonChannel {
     return message;
   }
 
-  private requireSdk(): SpectrumSdk {
-    if (!this.sdk || this.currentState === "stopped")
+  #requireSdk(): SpectrumSdk {
+    if (!this.#sdk || this.#currentState === "stopped")
       throw new PhotonChannelStateError("The Photon channel is not running; call start() first.");
-    return this.sdk;
+    return this.#sdk;
   }
 
-  private requireInstance(): IMessageInstance {
-    this.requireSdk();
-    if (!this.instance)
+  #requireInstance(): IMessageInstance {
+    this.#requireSdk();
+    if (!this.#instance)
       throw new PhotonChannelStateError("The Photon channel is not running; call start() first.");
-    return this.instance;
+    return this.#instance;
   }
 
   /** A method, not a property read, so TypeScript does not narrow the state across awaits. */
-  private isStopped(): boolean {
-    return this.currentState === "stopped";
+  #isStopped(): boolean {
+    return this.#currentState === "stopped";
   }
 
-  private log(level: keyof PhotonLogger, message: string): void {
+  #log(level: keyof PhotonLogger, message: string): void {
     try {
-      this.options.logger?.[level]?.(message);
+      this.#options.logger?.[level]?.(message);
     } catch {
       // A logger that throws must not break the channel.
     }

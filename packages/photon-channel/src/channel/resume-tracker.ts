@@ -27,7 +27,13 @@ export class ResumeTracker {
   /** A message event the watch saw (not yet handled). */
   add(message: WatchedMessage, catchUp: boolean, now: number): void {
     if (this.#pending.has(message.messageGuid)) return;
-    this.#pending.set(message.messageGuid, { ...message, seenAt: now, catchUp });
+    this.#pending.set(message.messageGuid, {
+      sequence: message.sequence,
+      messageGuid: message.messageGuid,
+      chatGuid: message.chatGuid,
+      seenAt: now,
+      catchUp,
+    });
   }
 
   /** Any sequence the watch saw (every event type moves the high-water mark). */

@@ -76,30 +76,33 @@ export class FakeIMessageService extends EventEmitter {
   readonly subscriptions: Array<{ kind: StreamKind; peer: string }> = [];
   readonly messages = new Map<string, Payload>();
   readonly attachments = new Map<string, FakeAttachment>();
-  private readonly openStreams = new Set<OpenStream>();
+  readonly #openStreams = new Set<OpenStream>();
   // Photon's own client allows 100 MiB messages both ways (an upload is one unary request).
-  private readonly server = new grpc.Server({
+  readonly #server = new grpc.Server({
     "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
     "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
   });
-  private heartbeatTimer: NodeJS.Timeout | undefined;
-  private heartbeatsOn = true;
-  private liveDeliveryOn = true;
-  private rateLimitedCalls = 0;
-  private rateLimitRetryable = false;
-  private ambiguousSends = 0;
-  private refusedSubscriptions = 0;
+  #heartbeatTimer: NodeJS.Timeout | undefined;
+  #heartbeatsOn = true;
+  #liveDeliveryOn = true;
+  #rateLimitedCalls = 0;
+  #rateLimitRetryable = false;
+  #ambiguousSends = 0;
+  #refusedSubscriptions = 0;
   /** `Subscribe*` calls refused with UNAVAILABLE so far. */
   refusals = 0;
   /** `Subscribe*` and `CatchUpEvents` calls received, admitted or not (a client trying to connect). */
   streamAttempts = 0;
-  private oldestRetainedSequence = 1;
-  private port = 0;
+  #oldestRetainedSequence = 1;
+  #port = 0;
   /** Heartbeat periods elapsed (counted whether or not heartbeats are on). */
   ticks = 0;
 
-  constructor(private readonly options: IMessageServiceOptions) {
+  readonly #options: IMessageServiceOptions;
+
+  constructor(options: IMessageServiceOptions) {
     super();
+    this.#options = options;
     const definition = protoLoader.loadSync(IMESSAGE_SERVICE_PROTO_FILES, {
       includeDirs: [imessageProtoRoot()],
       keepCase: false,
@@ -119,25 +122,27 @@ export class FakeIMessageService extends EventEmitter {
       return ctor.service;
     };
     // Methods not listed answer UNIMPLEMENTED (grpc-js does that for a partial implementation).
-    this.server.addService(service("MessageService"), {
-      SendTextMessage: this.send("SendTextMessage", (req) => ({ text: String(req["text"] ?? "") })),
-      SendAttachmentMessage: this.send("SendAttachmentMessage", (req) => ({
-        attachments: this.attachmentsFor(req),
+    this.#server.addService(service("MessageService"), {
+      SendTextMessage: this.#send("SendTextMessage", (req) => ({
+        text: String(req["text"] ?? ""),
       })),
-      SendMultipartMessage: this.send("SendMultipartMessage", (req) => ({
+      SendAttachmentMessage: this.#send("SendAttachmentMessage", (req) => ({
+        attachments: this.#attachmentsFor(req),
+      })),
+      SendMultipartMessage: this.#send("SendMultipartMessage", (req) => ({
         text: ((req["parts"] as Payload[] | undefined) ?? [])
           .map((part) => part["text"] ?? "")
           .join(""),
       })),
-      SetReaction: this.mutating("SetReaction", (req) => {
+      SetReaction: this.#mutating("SetReaction", (req) => {
         const target = (req["target"] ?? {}) as Payload;
-        const guid = this.options.nextGuid("out");
+        const guid = this.#options.nextGuid("out");
         const message = {
           ...protoMessage({
             guid,
             chatGuid: String(target["chatGuid"] ?? ""),
             isFromMe: true,
-            at: this.options.now(),
+            at: this.#options.now(),
           }),
           reactionTargetGuid: String(target["messageGuid"] ?? ""),
           reaction: req["reaction"],
@@ -146,30 +151,32 @@ export class FakeIMessageService extends EventEmitter {
         this.messages.set(guid, message);
         return { message };
       }),
-      GetMessage: this.unary((req) => {
+      GetMessage: this.#unary((req) => {
         const message = this.messages.get(String(req["messageGuid"] ?? ""));
         if (!message)
           throw statusError(grpc.status.NOT_FOUND, "message not found", "messageNotFound");
         return { message };
       }),
-      SubscribeMessageEvents: this.subscribe("message"),
+      SubscribeMessageEvents: this.#subscribe("message"),
     });
-    this.server.addService(service("PollService"), { SubscribePollEvents: this.subscribe("poll") });
-    this.server.addService(service("ChatService"), {
-      SubscribeChatEvents: this.subscribe("chat"),
-      SetTyping: this.mutating("SetTyping", () => ({})),
-      MarkChatRead: this.mutating("MarkChatRead", () => ({})),
+    this.#server.addService(service("PollService"), {
+      SubscribePollEvents: this.#subscribe("poll"),
     });
-    this.server.addService(service("GroupService"), {
-      SubscribeGroupEvents: this.subscribe("group"),
+    this.#server.addService(service("ChatService"), {
+      SubscribeChatEvents: this.#subscribe("chat"),
+      SetTyping: this.#mutating("SetTyping", () => ({})),
+      MarkChatRead: this.#mutating("MarkChatRead", () => ({})),
     });
-    this.server.addService(service("EventService"), { CatchUpEvents: this.catchUp() });
-    this.server.addService(service("AttachmentService"), {
-      GetAttachmentInfo: this.unary((req) => ({ attachment: this.attachment(req).info })),
-      DownloadAttachment: this.download(),
-      UploadAttachment: this.mutating("UploadAttachment", (req) => {
+    this.#server.addService(service("GroupService"), {
+      SubscribeGroupEvents: this.#subscribe("group"),
+    });
+    this.#server.addService(service("EventService"), { CatchUpEvents: this.#catchUp() });
+    this.#server.addService(service("AttachmentService"), {
+      GetAttachmentInfo: this.#unary((req) => ({ attachment: this.#attachment(req).info })),
+      DownloadAttachment: this.#download(),
+      UploadAttachment: this.#mutating("UploadAttachment", (req) => {
         const data = Buffer.from((req["data"] as Uint8Array | undefined) ?? new Uint8Array());
-        const guid = this.options.nextGuid("att");
+        const guid = this.#options.nextGuid("att");
         const info = attachmentInfo(
           guid,
           String(req["fileName"] ?? "file"),
@@ -181,8 +188,8 @@ export class FakeIMessageService extends EventEmitter {
         return { attachment: info };
       }),
     });
-    this.server.addService(service("AddressService"), {});
-    this.server.addService(service("LocationService"), {});
+    this.#server.addService(service("AddressService"), {});
+    this.#server.addService(service("LocationService"), {});
   }
 
   async listen(cert: string, key: string): Promise<void> {
@@ -191,28 +198,28 @@ export class FakeIMessageService extends EventEmitter {
       [{ cert_chain: Buffer.from(cert), private_key: Buffer.from(key) }],
       false,
     );
-    this.port = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync("127.0.0.1:0", credentials, (error, port) =>
+    this.#port = await new Promise<number>((resolve, reject) => {
+      this.#server.bindAsync("127.0.0.1:0", credentials, (error, port) =>
         error ? reject(error) : resolve(port),
       );
     });
-    this.heartbeatTimer = setInterval(() => this.beat(), this.options.heartbeatIntervalMs);
+    this.#heartbeatTimer = setInterval(() => this.#beat(), this.#options.heartbeatIntervalMs);
   }
 
   get address(): string {
-    return `127.0.0.1:${this.port}`;
+    return `127.0.0.1:${this.#port}`;
   }
 
   get openStreamCount(): number {
-    return this.openStreams.size;
+    return this.#openStreams.size;
   }
 
   /** Appends an event to the log and streams it to every open subscriber of its kind. */
   append(kind: LoggedEvent["kind"], change: Payload): LoggedEvent {
     const event: LoggedEvent = { sequence: this.headSequence + 1, kind, change };
     this.events.push(event);
-    if (this.liveDeliveryOn) {
-      for (const stream of this.openStreams) {
+    if (this.#liveDeliveryOn) {
+      for (const stream of this.#openStreams) {
         if (STREAM_KIND_EVENT[stream.kind] === kind) stream.call.write(frame(event));
       }
     }
@@ -220,70 +227,70 @@ export class FakeIMessageService extends EventEmitter {
   }
 
   get headSequence(): number {
-    return this.events.at(-1)?.sequence ?? this.oldestRetainedSequence - 1;
+    return this.events.at(-1)?.sequence ?? this.#oldestRetainedSequence - 1;
   }
 
   setHeartbeats(on: boolean): void {
-    this.heartbeatsOn = on;
+    this.#heartbeatsOn = on;
   }
 
   /** Off: streams stay open but nothing new is written to them (events still reach the log). */
   setLiveDelivery(on: boolean): void {
-    this.liveDeliveryOn = on;
+    this.#liveDeliveryOn = on;
   }
 
   /** Ends every open `Subscribe*` stream with `code` (UNAVAILABLE by default, as a lost connection does). */
   dropStreams(code: grpc.status = grpc.status.UNAVAILABLE): number {
-    const streams = [...this.openStreams];
-    this.openStreams.clear();
+    const streams = [...this.#openStreams];
+    this.#openStreams.clear();
     for (const stream of streams)
       stream.call.emit("error", statusError(code, "stream dropped by the Spectrum fake"));
     return streams.length;
   }
 
   rateLimit(count: number, retryable: boolean): void {
-    this.rateLimitedCalls += count;
-    this.rateLimitRetryable = retryable;
+    this.#rateLimitedCalls += count;
+    this.#rateLimitRetryable = retryable;
   }
 
   /** The next `count` `Subscribe*` calls are refused with UNAVAILABLE (a server that is down). */
   refuseSubscriptions(count: number): void {
-    this.refusedSubscriptions += count;
+    this.#refusedSubscriptions += count;
   }
 
   failSendsAmbiguously(count: number): void {
-    this.ambiguousSends += count;
+    this.#ambiguousSends += count;
   }
 
   /** Forgets events up to and including `sequence`: catch-up from before it is refused. */
   forgetThrough(sequence: number): void {
-    this.oldestRetainedSequence = Math.max(this.oldestRetainedSequence, sequence + 1);
+    this.#oldestRetainedSequence = Math.max(this.#oldestRetainedSequence, sequence + 1);
     while (this.events.length > 0 && (this.events[0]?.sequence ?? Infinity) <= sequence)
       this.events.shift();
   }
 
   async close(): Promise<void> {
-    clearInterval(this.heartbeatTimer);
+    clearInterval(this.#heartbeatTimer);
     this.dropStreams(grpc.status.CANCELLED);
-    await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
-    this.server.forceShutdown();
+    await new Promise<void>((resolve) => this.#server.tryShutdown(() => resolve()));
+    this.#server.forceShutdown();
   }
 
-  private beat(): void {
-    if (this.heartbeatsOn && this.liveDeliveryOn) {
-      for (const stream of this.openStreams) stream.call.write({ heartbeat: {} });
+  #beat(): void {
+    if (this.#heartbeatsOn && this.#liveDeliveryOn) {
+      for (const stream of this.#openStreams) stream.call.write({ heartbeat: {} });
     }
     this.ticks += 1;
     this.emit("tick");
   }
 
-  private authorize(metadata: grpc.Metadata): void {
+  #authorize(metadata: grpc.Metadata): void {
     const header = metadata.get("authorization")[0];
     const token =
       typeof header === "string" && header.startsWith("Bearer ")
         ? header.slice("Bearer ".length)
         : "";
-    if (!token || !this.options.isTokenValid(token)) {
+    if (!token || !this.#options.isTokenValid(token)) {
       throw statusError(
         grpc.status.UNAUTHENTICATED,
         "missing or invalid bearer token",
@@ -293,9 +300,9 @@ export class FakeIMessageService extends EventEmitter {
   }
 
   /** Authorizes a streaming call; when refused, ends it with UNAUTHENTICATED and returns false. */
-  private admit(call: grpc.ServerWritableStream<Payload, Payload>): boolean {
+  #admit(call: grpc.ServerWritableStream<Payload, Payload>): boolean {
     try {
-      this.authorize(call.metadata);
+      this.#authorize(call.metadata);
       return true;
     } catch (error) {
       call.emit("error", error as grpc.ServiceError);
@@ -303,10 +310,10 @@ export class FakeIMessageService extends EventEmitter {
     }
   }
 
-  private unary(handler: (request: Payload) => Payload): Unary {
+  #unary(handler: (request: Payload) => Payload): Unary {
     return (call, callback) => {
       try {
-        this.authorize(call.metadata);
+        this.#authorize(call.metadata);
         callback(null, handler(call.request));
       } catch (error) {
         callback(error as grpc.ServiceError);
@@ -314,24 +321,24 @@ export class FakeIMessageService extends EventEmitter {
     };
   }
 
-  private mutating(method: string, handler: (request: Payload) => Payload): Unary {
+  #mutating(method: string, handler: (request: Payload) => Payload): Unary {
     return (call, callback) => {
       try {
-        this.authorize(call.metadata);
+        this.#authorize(call.metadata);
       } catch (error) {
-        this.reject(method, grpc.status.UNAUTHENTICATED, call.request);
+        this.#reject(method, grpc.status.UNAUTHENTICATED, call.request);
         callback(error as grpc.ServiceError);
         return;
       }
-      if (this.rateLimitedCalls > 0) {
-        this.rateLimitedCalls -= 1;
-        this.reject(method, grpc.status.RESOURCE_EXHAUSTED, call.request);
+      if (this.#rateLimitedCalls > 0) {
+        this.#rateLimitedCalls -= 1;
+        this.#reject(method, grpc.status.RESOURCE_EXHAUSTED, call.request);
         const error = statusError(
           grpc.status.RESOURCE_EXHAUSTED,
           "rate limit exceeded: 5 requests per second per project",
           "rateLimited",
         );
-        if (this.rateLimitRetryable) error.metadata.set("x-retryable", "true");
+        if (this.#rateLimitRetryable) error.metadata.set("x-retryable", "true");
         callback(error);
         return;
       }
@@ -342,8 +349,8 @@ export class FakeIMessageService extends EventEmitter {
         callback(error as grpc.ServiceError);
         return;
       }
-      const ambiguous = SEND_METHODS.has(method) && this.ambiguousSends > 0;
-      if (ambiguous) this.ambiguousSends -= 1;
+      const ambiguous = SEND_METHODS.has(method) && this.#ambiguousSends > 0;
+      if (ambiguous) this.#ambiguousSends -= 1;
       const key = call.metadata.get("x-idempotency-key")[0];
       const recorded: RecordedCall = {
         method,
@@ -367,18 +374,18 @@ export class FakeIMessageService extends EventEmitter {
     };
   }
 
-  private send(
+  #send(
     method: string,
     content: (request: Payload) => { text?: string; attachments?: Payload[] },
   ): Unary {
-    return this.mutating(method, (request) => {
-      const guid = this.options.nextGuid("out");
+    return this.#mutating(method, (request) => {
+      const guid = this.#options.nextGuid("out");
       const { text, attachments } = content(request);
       const message = protoMessage({
         guid,
         chatGuid: String(request["chatGuid"] ?? ""),
         isFromMe: true,
-        at: this.options.now(),
+        at: this.#options.now(),
         ...(text === undefined ? {} : { text }),
         ...(attachments === undefined ? {} : { attachments }),
         isAudioMessage: request["isAudioMessage"] === true,
@@ -388,7 +395,7 @@ export class FakeIMessageService extends EventEmitter {
     });
   }
 
-  private attachmentsFor(request: Payload): Payload[] {
+  #attachmentsFor(request: Payload): Payload[] {
     const ref = (request["attachment"] ?? {}) as Payload;
     const stored = this.attachments.get(String(ref["attachmentGuid"] ?? ""));
     if (!stored)
@@ -400,25 +407,25 @@ export class FakeIMessageService extends EventEmitter {
     return [stored.info];
   }
 
-  private attachment(request: Payload): FakeAttachment {
+  #attachment(request: Payload): FakeAttachment {
     const stored = this.attachments.get(String(request["attachmentGuid"] ?? ""));
     if (!stored)
       throw statusError(grpc.status.NOT_FOUND, "attachment not found", "attachmentNotFound");
     return stored;
   }
 
-  private reject(method: string, code: grpc.status, request: Payload): void {
+  #reject(method: string, code: grpc.status, request: Payload): void {
     const rejected: RejectedCall = { method, code, request };
     this.rejected.push(rejected);
     this.emit("rejected", rejected);
   }
 
-  private subscribe(kind: StreamKind): ServerStream {
+  #subscribe(kind: StreamKind): ServerStream {
     return (call) => {
       this.streamAttempts += 1;
-      if (!this.admit(call)) return;
-      if (this.refusedSubscriptions > 0) {
-        this.refusedSubscriptions -= 1;
+      if (!this.#admit(call)) return;
+      if (this.#refusedSubscriptions > 0) {
+        this.#refusedSubscriptions -= 1;
         this.refusals += 1;
         call.emit(
           "error",
@@ -433,9 +440,9 @@ export class FakeIMessageService extends EventEmitter {
       }
       const stream: OpenStream = { kind, call };
       this.subscriptions.push({ kind, peer: call.getPeer() });
-      this.openStreams.add(stream);
+      this.#openStreams.add(stream);
       const forget = (): void => {
-        this.openStreams.delete(stream);
+        this.#openStreams.delete(stream);
       };
       call.on("cancelled", forget);
       call.on("close", forget);
@@ -444,15 +451,15 @@ export class FakeIMessageService extends EventEmitter {
     };
   }
 
-  private catchUp(): ServerStream {
+  #catchUp(): ServerStream {
     return (call) => {
       this.streamAttempts += 1;
-      if (!this.admit(call)) return;
+      if (!this.#admit(call)) return;
       const after =
         typeof call.request["afterSequence"] === "number" ? call.request["afterSequence"] : null;
       this.catchUpRequests.push(after);
       this.emit("catch-up", after);
-      if (after !== null && after + 1 < this.oldestRetainedSequence) {
+      if (after !== null && after + 1 < this.#oldestRetainedSequence) {
         // The SDK reads INVALID_ARGUMENT/FAILED_PRECONDITION as "cursor rejected": a gap it cannot fill.
         call.emit(
           "error",
@@ -472,12 +479,12 @@ export class FakeIMessageService extends EventEmitter {
     };
   }
 
-  private download(): ServerStream {
+  #download(): ServerStream {
     return (call) => {
-      if (!this.admit(call)) return;
+      if (!this.#admit(call)) return;
       let stored: FakeAttachment;
       try {
-        stored = this.attachment(call.request);
+        stored = this.#attachment(call.request);
       } catch (error) {
         call.emit("error", error as grpc.ServiceError);
         return;
