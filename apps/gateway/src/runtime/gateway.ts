@@ -287,11 +287,14 @@ export class GatewayRuntime {
     // before this in every turn (runTurnBody).
     const threadMeta =
       src.thread_id !== null && src.thread_id !== src.chat_id ? { thread_id: src.thread_id } : null;
-    const withChat = (fields: Record<string, unknown>): Record<string, unknown> => ({
-      ...fields,
-      chat_id: src.chat_id,
-      ...(threadMeta ? { metadata: threadMeta } : {}),
-    });
+    // The chat's id (and thread) win over the fields'. Not `{ ...fields, chat_id }`: on Node 20 a
+    // literal that spreads and then adds keys costs ~0.5-2 µs, and typing runs this every turn.
+    const withChat = (fields: Record<string, unknown>): Record<string, unknown> => {
+      const out: Record<string, unknown> = { chat_id: src.chat_id, ...fields };
+      out["chat_id"] = src.chat_id;
+      if (threadMeta) out["metadata"] = threadMeta;
+      return out;
+    };
     // The chat's own platform decides (Discord 2000 chars, Telegram 4096 UTF-16 units, ops, …).
     const caps = adapter.capabilitiesForChat(src.chat_id);
     const d = caps.descriptor;
