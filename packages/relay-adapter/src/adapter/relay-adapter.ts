@@ -423,9 +423,7 @@ export class RelayAdapter implements PlatformAdapter {
         unsupported: true,
       };
     }
-    // `op` first and then set again (it wins over a field of that name): a literal that spreads
-    // `fields` first and then adds keys takes ~1-2 µs on Node 20, this ~0.1 µs (every reply).
-    const action: OutboundAction = { op, ...fields };
+    const action = ownFieldsCopy(fields);
     action.op = op;
     if (chatId !== null && op !== "get_chat_info") {
       const meta = fields["metadata"];
@@ -591,4 +589,25 @@ export class RelayAdapter implements PlatformAdapter {
   #warn(m: string): void {
     logSafely(this.#log, "warn", m);
   }
+}
+
+/**
+ * `{ ...fields }` as an object that takes more keys cheaply, keys in the same order. On Node 20
+ * adding keys to the object a spread made is a V8 slow path (`{ ...fields, op }` plus the chat's
+ * metadata: ~2 µs on every reply, this ~0.1 µs). `__proto__` is defined as an own key, as the
+ * spread would, never set as the prototype.
+ */
+function ownFieldsCopy(fields: ActionFields): OutboundAction {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(fields)) {
+    if (key === "__proto__")
+      Object.defineProperty(out, key, {
+        value: fields[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else out[key] = fields[key];
+  }
+  return out as OutboundAction;
 }
