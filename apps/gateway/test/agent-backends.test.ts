@@ -121,8 +121,14 @@ describe("exec agent", () => {
     });
     const ac = new AbortController();
     const turn = a.runTurn(event, { signal: ac.signal });
-    await eventually(() => existsSync(pidFile), "the grandchild's pid file");
+    // The shell creates the file before it writes the pid: wait for the number itself (an empty
+    // read is pid 0, and kill(0, 0) probes this very process group, alive forever).
+    await eventually(
+      () => existsSync(pidFile) && /^\d+$/.test(readFileSync(pidFile, "utf8").trim()),
+      "the grandchild's pid in its file",
+    );
     const pid = Number(readFileSync(pidFile, "utf8").trim());
+    expect(pid).toBeGreaterThan(0);
     expect(alive(pid)).toBe(true);
     ac.abort();
     await expect(turn).rejects.toMatchObject({ code: "AGENT_ABORTED" });
