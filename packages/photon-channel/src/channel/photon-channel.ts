@@ -769,7 +769,7 @@ export class PhotonChannel {
     chatId: string;
     phone?: string | undefined;
   }): Array<ImessageLine | undefined> {
-    const served = (this.#lines?.lines ?? []).filter((l) => l.phone !== null);
+    const served = this.#numberedLines();
     if (served.length < 2) return [undefined];
     const named = served.find((l) => ref.phone !== undefined && l.phone === ref.phone);
     if (named !== undefined) return [named];
@@ -1320,7 +1320,7 @@ export class PhotonChannel {
    * not at all (the SDK refuses to guess), and that is logged. Undefined: let the SDK choose (one line).
    */
   #lineFor(chatId: string): ImessageLine | undefined {
-    const served = (this.#lines?.lines ?? []).filter((l) => l.phone !== null);
+    const served = this.#numberedLines();
     const known = this.#chatLines.get(chatId);
     const line = known === undefined ? undefined : served.find((l) => l.id === known);
     if (line !== undefined || served.length < 2) return line;
@@ -1331,6 +1331,11 @@ export class PhotonChannel {
         `photon: no line is known for a chat; answering it from line ${fallback.id} (of ${served.length})`,
       );
     return fallback;
+  }
+
+  /** The lines served with a number: the ones the SDK must be told apart when there are several. */
+  #numberedLines(): ImessageLine[] {
+    return (this.#lines?.lines ?? []).filter((l) => l.phone !== null);
   }
 
   /** A cached space or message, if the SDK app that made it is still the current one. */
