@@ -27,9 +27,9 @@ export interface ChatOutbound {
 /** Streaming by edits needs the descriptor's edit (or draft) capability and the `edit` op. */
 export function streamingAllowed(
   d: { readonly supports_edit: boolean; readonly supports_draft_streaming: boolean },
-  supports: (op: string) => boolean,
+  chat: { supports(op: string): boolean },
 ): boolean {
-  return (d.supports_edit || d.supports_draft_streaming) && supports("edit");
+  return (d.supports_edit || d.supports_draft_streaming) && chat.supports("edit");
 }
 
 export class SendFailedError extends Error {

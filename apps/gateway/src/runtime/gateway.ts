@@ -9,7 +9,6 @@ import {
   RelayAdapter,
   RelayMediaClient,
   relayHttpBase,
-  RELAY_NOT_CONNECTED,
   startInboundReceiver,
   WebSocketRelayTransport,
   type InboundReceiverServer,
@@ -23,12 +22,7 @@ import type { AgentBackend } from "../agent/types.js";
 import { authorize } from "../auth/authorize.js";
 import type { GatewayConfig } from "../config/resolve.js";
 import { startHealthServer, type HealthServer, type HealthState } from "../ops/health.js";
-import {
-  NO_METRICS,
-  outboundKind,
-  type LinkState,
-  type MetricsRecorder,
-} from "../ops/metrics-events.js";
+import { NO_METRICS, type LinkState, type MetricsRecorder } from "../ops/metrics-events.js";
 import {
   runInboundTurn,
   type InboundDeps,
@@ -36,21 +30,15 @@ import {
 } from "../pipeline/handle-inbound.js";
 import { TurnActivity } from "../activity/turn-activity.js";
 import { localizeMedia } from "../media/localize.js";
-import {
-  REPLY_DECLINED,
-  ReplyDeclinedError,
-  SendFailedError,
-  streamingAllowed,
-  type ChatOutbound,
-} from "../reply/chat-outbound.js";
+import { REPLY_DECLINED } from "../reply/chat-outbound.js";
 import { PromptBook, promptOwner } from "../reply/prompts.js";
-import type { LenUnit } from "../reply/split.js";
 import { journalPath, recordTurnEnd, TurnJournal, type OpenedJournal } from "../turns/journal.js";
 import { TurnScheduler, type TurnSchedulerOptions } from "../turns/scheduler.js";
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import type { PhotonRuntime, PhotonRuntimeOptions } from "../photon/photon-runtime.js";
 import { postRelayPolicies } from "./policy-post.js";
+import { RelayChat, waitForLink, type RelayChatLink } from "./relay-chat.js";
 import { provisionRelay, type ProvisionResult } from "./provision.js";
 
 /** Process exit codes of `hermes-gateway`. */
@@ -240,13 +228,21 @@ export class GatewayRuntime {
     const mediaLog = this.#log.child({ component: "media" });
     const authDeps = { allowedUsers: c.allowedUsers, isUpstreamRelayEvent };
     const adapter = this.#adapter;
+    const chatLink: RelayChatLink = {
+      adapter,
+      transport: this.#transport,
+      media,
+      metrics: () => this.#metrics,
+    };
     this.#deps = {
       agent: this.#agent,
       scheduler: this.#scheduler,
       authorize: (e) => authorize(adapter, e, authDeps),
       sessionKey: (e) => buildSessionKey(e.source),
       ready: (e, signal) => this.#chatReady(e, signal),
-      outbound: (e) => this.#chatOutbound(e),
+      // The chat's route (platform, scope, profile) was remembered by #chatReady, which runs
+      // just before this in every turn (runTurnBody).
+      outbound: (e) => new RelayChat(chatLink, e.source),
       localize: (e, signal) => localizeMedia(e, media, signal, mediaLog),
       activity: new TurnActivity({
         typingIntervalMs: c.typingIntervalMs.value,
@@ -276,79 +272,6 @@ export class GatewayRuntime {
     if (transport.state.authRevoked || signal.aborted) return undefined;
     // Remembered again after the wait: a long outage may have pushed the chat out of the table.
     return waitForLink(transport, signal).then(() => this.#adapter.rememberChat(e.source));
-  }
-
-  /** The turn's chat: capabilities from the descriptor, ops through the adapter. */
-  #chatOutbound(e: RelayMessageEvent): ChatOutbound {
-    const adapter = this.#adapter;
-    const transport = this.#transport;
-    const src = e.source;
-    // The chat's route (platform, scope, profile) was remembered by #chatReady, which runs just
-    // before this in every turn (runTurnBody).
-    const threadMeta =
-      src.thread_id !== null && src.thread_id !== src.chat_id ? { thread_id: src.thread_id } : null;
-    // The chat's id (and thread) win over the fields'. Keys set on the fields' copy, not
-    // `{ ...fields, chat_id }`: on Node 20 keys added to a spread's object cost ~0.5-2 µs (a V8
-    // slow path), and typing runs this every turn. The op's fields are the gateway's own.
-    const withChat = (fields: Record<string, unknown>): Record<string, unknown> => {
-      const out: Record<string, unknown> = {};
-      for (const key of Object.keys(fields)) out[key] = fields[key];
-      out["chat_id"] = src.chat_id;
-      if (threadMeta) out["metadata"] = threadMeta;
-      return out;
-    };
-    // The chat's own platform decides (Discord 2000 chars, Telegram 4096 UTF-16 units, ops, …).
-    const caps = adapter.capabilitiesForChat(src.chat_id);
-    const d = caps.descriptor;
-    const supports = (op: string): boolean => adapter.supportsOpForChat(src.chat_id, op);
-    return {
-      capabilities: {
-        platform: src.platform,
-        maxMessageLength: caps.maxMessageLength,
-        lenUnit: caps.lenUnit as LenUnit,
-        supports,
-        streaming: streamingAllowed(d, supports),
-      },
-      send: async (text, signal) => {
-        const opts = threadMeta ? { metadata: threadMeta } : {};
-        for (;;) {
-          // No signal per send (a listener per send costs memory on a busy gateway): at the drain
-          // budget the runtime settles every pending send at once (abortPendingOutbound).
-          const r = await adapter.send(src.chat_id, text, opts);
-          this.#metrics.outbound(outboundKind(r.raw));
-          if (r.success) return r.messageId ?? null;
-          // Refused by the connector's egress guard: an authorization decision (the adapter
-          // logged it). Never retried, and the rest of the reply is not sent either.
-          if (r.outcome === "declined") {
-            throw new ReplyDeclinedError("send");
-          }
-          // Not sent at all while the link is down: wait for it to come back (the turn's signal
-          // bounds the wait), then send. Anything else, and an ambiguous result, is not retried.
-          if (r.error === RELAY_NOT_CONNECTED && !signal.aborted && !transport.state.authRevoked) {
-            await waitForLink(transport, signal);
-            if (!signal.aborted) continue;
-          }
-          throw new SendFailedError(
-            `reply not delivered: ${r.error ?? "unknown error"}${r.ambiguous ? " (ambiguous: may have been delivered)" : ""}`,
-          );
-        }
-      },
-      action: async (op, fields) => {
-        const r = await adapter.sendAction(op, withChat(fields));
-        // The metric counts the reply's ops; typing and reactions are cosmetic (logged at debug).
-        if (r.unsupported !== true && op !== "typing" && op !== "react")
-          this.#metrics.outbound(outboundKind(r));
-        return r;
-      },
-      upload: (path, signal) =>
-        this.#media === null
-          ? Promise.resolve({
-              ok: false,
-              code: "MEDIA_FILE",
-              message: "media uploads are off (no relay URL or secret)",
-            } as const)
-          : this.#media.upload(path, { signal }),
-    };
   }
 
   /** Start everything; resolves once the health server and receiver listen (the link may still be dialing). */
@@ -613,10 +536,13 @@ export class GatewayRuntime {
     }
     const turnKey = key ?? `~${randomUUID()}`;
     // The frame's own text is recorded (see eventFromJournal), not a serialization of the event.
+    // In pieces: the journal encodes them one after another, never copying the frame's text.
     journal?.take(
       turnKey,
       event,
-      wire === undefined ? undefined : `{"p":${JSON.stringify(event.source.platform)},"f":${wire}}`,
+      wire === undefined
+        ? undefined
+        : ['{"p":', JSON.stringify(event.source.platform), ',"f":', wire, "}"],
     );
     this.#runTurn(turnKey, event, started, sessionKey);
     if (buffered && journal !== null) return journal.durable();
@@ -723,19 +649,4 @@ export class GatewayRuntime {
     this.#resolveExit(code);
     return code;
   }
-}
-
-/** Resolves when the link is handshaken again, the gateway is revoked or stopped, or `signal` aborts. */
-function waitForLink(transport: WebSocketRelayTransport, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = (): void => {
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    signal.addEventListener("abort", done, { once: true });
-    // A timer after the handshake: a link that is closing still reads as up for a moment, and
-    // re-sending in a microtask loop would starve the close event that settles it.
-    const later = (): void => void setTimeout(done, 50);
-    transport.connect().then(later, later);
-  });
 }

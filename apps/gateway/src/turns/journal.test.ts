@@ -188,6 +188,37 @@ describe("TurnJournal", () => {
     journal.close();
   });
 
+  it("wire text given in pieces is written as the pieces joined, also past the batch size and with multi-byte text", async () => {
+    const path = tempPath();
+    const revive = (w: unknown) => w as Record<string, unknown>;
+    const { journal } = TurnJournal.open<Record<string, unknown>>(path, { revive });
+    // Astral and BMP characters, a lone surrogate (written as U+FFFD like any UTF-8 text),
+    // and one record longer than the 64 KiB batch between two short ones.
+    const small = ['{"p":', JSON.stringify("discord"), ',"f":', '{"t":"😀 é \ud800"}', "}"];
+    const huge = ['{"p":"x","f":{"t":"', "ü".repeat(40_000), '"}}'];
+    journal.take("k1", {}, small);
+    journal.take("k2", {}, huge);
+    journal.take("k3", {}, small);
+    journal.finish("k3");
+    journal.take("k4", {}, '{"plain":true}');
+    await written();
+    const lines = recordsOf(path).trim().split("\n");
+    const asWritten = (text: string) => Buffer.from(text, "utf8").toString("utf8");
+    // k3 finished before the batch was written: its finish record only (it goes first: take
+    // records are serialized when the batch is written).
+    expect(lines).toEqual([
+      '{"d":"k3"}',
+      asWritten(`{"a":"k1","w":${small.join("")}}`),
+      asWritten(`{"a":"k2","w":${huge.join("")}}`),
+      '{"a":"k4","w":{"plain":true}}',
+    ]);
+    const reopened = TurnJournal.open<Record<string, unknown>>(path, { revive });
+    expect(reopened.unfinished.map((u) => u.key)).toEqual(["k1", "k2", "k4"]);
+    expect(reopened.unfinished[1]!.event).toEqual({ p: "x", f: { t: "ü".repeat(40_000) } });
+    reopened.journal.close();
+    journal.close();
+  });
+
   it("a file larger than the longest string V8 holds (~512 MiB, left by a crash after a burst of large messages) is read", () => {
     const path = tempPath();
     mkdirSync(dirname(path), { recursive: true });

@@ -72,6 +72,9 @@ function finishedRecord(key: string): string {
   return `{"d":${JSON.stringify(key)}}`;
 }
 
+/** JSON text given to take() in pieces written one after another (see take()). */
+export type WireText = string | readonly string[];
+
 /** A take record read as wire text, revived once the whole file is read (see #load). */
 class WireRecord {
   constructor(readonly wire: unknown) {}
@@ -114,7 +117,7 @@ export class TurnJournal<E> {
   /** Keys taken since the last flush whose `a` record is not serialized yet (see take()). */
   #taken: string[] = [];
   /** The wire text given with each of #taken (undefined: serialize the event). */
-  #takenWire: (string | undefined)[] = [];
+  #takenWire: (WireText | undefined)[] = [];
   readonly #revive: ((wire: unknown) => E | null) | undefined;
   /** A write that failed in the background; the next take() or durable() reports it. */
   #failure: JournalError | null = null;
@@ -201,8 +204,11 @@ export class TurnJournal<E> {
    * serializing the event: a copy of text that exists anyway, where JSON.stringify of the event
    * was the journal's largest cost per message. It must be one valid JSON value without "\n"
    * (the host's JSON.parse accepted it; a "\r" or other JSON whitespace around it is kept).
+   * It may come in pieces (an array) that together make that text: they are written one after
+   * another, never joined into a new string (a host wrapping a frame of hundreds of bytes would
+   * otherwise copy it once more per message).
    */
-  take(key: string, event: E, wire?: string): void {
+  take(key: string, event: E, wire?: WireText): void {
     if (this.#failure !== null) throw this.#failure;
     this.#open.set(key, event);
     this.#taken.push(key);
@@ -216,7 +222,7 @@ export class TurnJournal<E> {
     this.#remember(key);
     // Take records still waiting are not serialized first: only a key's own `a` must precede its
     // `d`, and a waiting take of this key is skipped (it finished). The rest stay off this path.
-    this.#append(finishedRecord(key));
+    this.#appendPieces('{"d":', JSON.stringify(key), "}");
     if (this.#appended >= this.#compactAfter) this.#compact();
   }
 
@@ -236,11 +242,8 @@ export class TurnJournal<E> {
       const event = this.#open.get(key);
       if (event === undefined) continue;
       const wire = wires[i];
-      this.#append(
-        wire === undefined
-          ? JSON.stringify({ a: key, e: event })
-          : `{"a":${JSON.stringify(key)},"w":${wire}}`,
-      );
+      if (wire === undefined) this.#append(JSON.stringify({ a: key, e: event }));
+      else this.#appendPieces('{"a":', JSON.stringify(key), ',"w":', wire, "}");
     }
   }
 
@@ -309,6 +312,37 @@ export class TurnJournal<E> {
       this.#batchLength += this.#batch.write(line, this.#batchLength, "utf8");
       this.#batch[this.#batchLength++] = 0x0a;
     }
+    this.#appended++;
+    this.#seq++;
+    this.#scheduleFlush();
+  }
+
+  /**
+   * Append the record `a + b + c + d + e` without building it as one string: each piece is
+   * encoded into the batch where it fits (a record longer than the batch is joined and written
+   * on its own, as #append does).
+   */
+  #appendPieces(a: string, b: string, c: string, d: WireText = "", e = ""): void {
+    if (this.#closed) return;
+    let chars = a.length + b.length + c.length + e.length;
+    if (typeof d === "string") chars += d.length;
+    else for (const piece of d) chars += piece.length;
+    // UTF-8 needs at most 3 bytes per UTF-16 unit; +1 for the newline.
+    const most = chars * 3 + 1;
+    if (most > BATCH_BYTES || this.#batchLength + most > BATCH_BYTES) {
+      this.#append(a + b + c + (typeof d === "string" ? d : d.join("")) + e);
+      return;
+    }
+    const batch = this.#batch;
+    let at = this.#batchLength;
+    at += batch.write(a, at, "utf8");
+    at += batch.write(b, at, "utf8");
+    at += batch.write(c, at, "utf8");
+    if (typeof d === "string") at += batch.write(d, at, "utf8");
+    else for (const piece of d) at += batch.write(piece, at, "utf8");
+    at += batch.write(e, at, "utf8");
+    batch[at++] = 0x0a;
+    this.#batchLength = at;
     this.#appended++;
     this.#seq++;
     this.#scheduleFlush();

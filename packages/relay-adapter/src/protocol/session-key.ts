@@ -65,20 +65,21 @@ export function buildSessionKey(source: SessionKeySource, opts: SessionKeyOption
     typeSlot = "thread";
   }
 
-  const parts: string[] = [sessionNamespace(source.profile), source.platform, typeSlot];
-  if (source.platform === "slack" && present(source.scope_id)) parts.push(source.scope_id);
+  // Built by concatenation, not an array joined: a key is built for every inbound message.
+  let key = `${sessionNamespace(source.profile)}:${source.platform}:${typeSlot}`;
+  if (source.platform === "slack" && present(source.scope_id)) key += `:${source.scope_id}`;
 
   if (isDm) {
-    if (present(source.chat_id)) parts.push(source.chat_id);
-    else if (participant !== null) parts.push(participant);
-    if (thread !== null) parts.push(thread);
+    if (present(source.chat_id)) key += `:${source.chat_id}`;
+    else if (participant !== null) key += `:${participant}`;
+    if (thread !== null) key += `:${thread}`;
   } else {
-    if (present(source.chat_id)) parts.push(source.chat_id);
-    if (thread !== null) parts.push(thread);
+    if (present(source.chat_id)) key += `:${source.chat_id}`;
+    if (thread !== null) key += `:${thread}`;
     const perUser = groupPerUser && !(thread !== null && !threadPerUser);
-    if (perUser && participant !== null) parts.push(participant);
+    if (perUser && participant !== null) key += `:${participant}`;
   }
-  return parts.join(":");
+  return key;
 }
 
 /**

@@ -53,9 +53,13 @@ describe("ReplayGuard", () => {
   // The cost of one request at a full table must not grow with the table: 10x the entries
   // ⇒ far less than 10x the time per admission (a sweep per request made it ~10x).
   it("admission at a full table costs the same at 10k and at 100k entries", () => {
-    const perAdmission = (entries: number): number => {
+    const full = (entries: number): ReplayGuard => {
       const guard = new ReplayGuard(WINDOW, entries);
       for (let i = 0; i < entries; i++) guard.admit(BigInt(NOW - (i % WINDOW)), sig(i), NOW);
+      return guard;
+    };
+    // A refused admission leaves the table as it was: each guard is measured again and again.
+    const perAdmission = (guard: ReplayGuard, entries: number): number => {
       const rounds = 5_000;
       const start = performance.now();
       for (let i = 0; i < rounds; i++) {
@@ -64,10 +68,21 @@ describe("ReplayGuard", () => {
       }
       return (performance.now() - start) / rounds;
     };
-    const best = (entries: number) =>
-      Math.min(...Array.from({ length: 3 }, () => perAdmission(entries)));
-    const small = best(10_000);
-    const large = best(100_000);
-    expect(large / small).toBeLessThan(4);
+    const small = full(10_000);
+    const large = full(100_000);
+    // The best time of each size over rounds, until the ratio holds or a 20 s budget is spent: a
+    // loaded CI machine (other test files running) can slow one round of either size.
+    let bestSmall = Infinity;
+    let bestLarge = Infinity;
+    const deadline = performance.now() + 20_000;
+    for (
+      let round = 0;
+      round < 3 || (bestLarge / bestSmall >= 4 && performance.now() < deadline);
+      round++
+    ) {
+      bestSmall = Math.min(bestSmall, perAdmission(small, 10_000));
+      bestLarge = Math.min(bestLarge, perAdmission(large, 100_000));
+    }
+    expect(bestLarge / bestSmall).toBeLessThan(4);
   });
 });

@@ -1,0 +1,142 @@
+// One turn's chat on the relay link: its capabilities (from the descriptor of the chat's own
+// platform) and its outbound ops through the RelayAdapter. One object per turn, its methods on
+// the prototype: a turn used to build a capabilities object and five closures here, and a busy
+// gateway's turns are what its garbage collector spends its time on (apps/gateway/BENCH.md).
+import {
+  RELAY_NOT_CONNECTED,
+  type MediaUploadResult,
+  type OutboundResult,
+  type RelayAdapter,
+  type RelayMediaClient,
+  type RelayMessageEvent,
+  type WebSocketRelayTransport,
+} from "@hermes/relay-adapter";
+import { outboundKind, type MetricsRecorder } from "../ops/metrics-events.js";
+import {
+  ReplyDeclinedError,
+  SendFailedError,
+  streamingAllowed,
+  type ChatCapabilities,
+  type ChatOutbound,
+} from "../reply/chat-outbound.js";
+import type { LenUnit } from "../reply/split.js";
+
+/** What every turn's chat shares: the link, the media routes, where outbound results are counted. */
+export interface RelayChatLink {
+  readonly adapter: RelayAdapter;
+  readonly transport: WebSocketRelayTransport;
+  /** The connector's media routes (null: uploads are off). */
+  readonly media: RelayMediaClient | null;
+  /** Read at each result: the recorder is swapped in once /metrics is served. */
+  readonly metrics: () => MetricsRecorder;
+}
+
+const MEDIA_OFF: MediaUploadResult = {
+  ok: false,
+  code: "MEDIA_FILE",
+  message: "media uploads are off (no relay URL or secret)",
+};
+
+export class RelayChat implements ChatOutbound, ChatCapabilities {
+  readonly #link: RelayChatLink;
+  readonly #chatId: string;
+  /** `{ thread_id }` when the turn's message is in a thread other than the chat itself. */
+  readonly #threadMeta: { readonly thread_id: string } | null;
+  readonly platform: string;
+  readonly maxMessageLength: number;
+  readonly lenUnit: LenUnit;
+  readonly streaming: boolean;
+
+  /** The chat's route (platform, scope, profile) must be known to the adapter (rememberChat). */
+  constructor(link: RelayChatLink, source: RelayMessageEvent["source"]) {
+    this.#link = link;
+    this.#chatId = source.chat_id;
+    this.#threadMeta =
+      source.thread_id !== null && source.thread_id !== source.chat_id
+        ? { thread_id: source.thread_id }
+        : null;
+    // The chat's own platform decides (Discord 2000 chars, Telegram 4096 UTF-16 units, ops, …).
+    const d = link.adapter.descriptorForChat(source.chat_id);
+    this.platform = source.platform;
+    this.maxMessageLength = d.max_message_length;
+    this.lenUnit = d.len_unit === "utf16" ? "utf16" : "chars";
+    this.streaming = streamingAllowed(d, this);
+  }
+
+  get capabilities(): ChatCapabilities {
+    return this;
+  }
+
+  /** Asked of the descriptor in force when called (a re-dial may negotiate another). */
+  supports(op: string): boolean {
+    return this.#link.adapter.supportsOpForChat(this.#chatId, op);
+  }
+
+  async send(text: string, signal: AbortSignal): Promise<string | null> {
+    const { adapter, transport } = this.#link;
+    const opts = this.#threadMeta ? { metadata: this.#threadMeta } : {};
+    for (;;) {
+      // No signal per send (a listener per send costs memory on a busy gateway): at the drain
+      // budget the runtime settles every pending send at once (abortPendingOutbound).
+      const r = await adapter.send(this.#chatId, text, opts);
+      this.#link.metrics().outbound(outboundKind(r.raw));
+      if (r.success) return r.messageId ?? null;
+      // Refused by the connector's egress guard: an authorization decision (the adapter
+      // logged it). Never retried, and the rest of the reply is not sent either.
+      if (r.outcome === "declined") throw new ReplyDeclinedError("send");
+      // Not sent at all while the link is down: wait for it to come back (the turn's signal
+      // bounds the wait), then send. Anything else, and an ambiguous result, is not retried.
+      if (r.error === RELAY_NOT_CONNECTED && !signal.aborted && !transport.state.authRevoked) {
+        await waitForLink(transport, signal);
+        if (!signal.aborted) continue;
+      }
+      throw new SendFailedError(
+        `reply not delivered: ${r.error ?? "unknown error"}${r.ambiguous ? " (ambiguous: may have been delivered)" : ""}`,
+      );
+    }
+  }
+
+  async action(op: string, fields: Record<string, unknown>): Promise<OutboundResult> {
+    const r = await this.#link.adapter.sendAction(op, this.#withChat(fields));
+    // The metric counts the reply's ops; typing and reactions are cosmetic (logged at debug).
+    if (r.unsupported !== true && op !== "typing" && op !== "react")
+      this.#link.metrics().outbound(outboundKind(r));
+    return r;
+  }
+
+  upload(path: string, signal: AbortSignal): Promise<MediaUploadResult> {
+    const media = this.#link.media;
+    return media === null ? Promise.resolve(MEDIA_OFF) : media.upload(path, { signal });
+  }
+
+  /**
+   * The op's fields with the chat's id (and thread), which win over the fields'. Keys set on a
+   * copy, not `{ ...fields, chat_id }`: on Node 20 keys added to a spread's object cost
+   * ~0.5-2 µs (a V8 slow path), and typing runs this every turn.
+   */
+  #withChat(fields: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(fields)) out[key] = fields[key];
+    out["chat_id"] = this.#chatId;
+    if (this.#threadMeta) out["metadata"] = this.#threadMeta;
+    return out;
+  }
+}
+
+/** Resolves when the link is handshaken again, the gateway is revoked or stopped, or `signal` aborts. */
+export function waitForLink(
+  transport: WebSocketRelayTransport,
+  signal: AbortSignal,
+): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    signal.addEventListener("abort", done, { once: true });
+    // A timer after the handshake: a link that is closing still reads as up for a moment, and
+    // re-sending in a microtask loop would starve the close event that settles it.
+    const later = (): void => void setTimeout(done, 50);
+    transport.connect().then(later, later);
+  });
+}
