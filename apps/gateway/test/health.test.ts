@@ -161,6 +161,15 @@ describe("health server", () => {
     expect(later.value("hermes_gateway_dials_total")).toBe(3);
     expect(later.value("hermes_gateway_link_closes_total", { code: "1006" })).toBe(2);
     expect(later.value("hermes_gateway_link_closes_total", { code: "4401" })).toBe(2);
+    // Turns and outbound results are tallied between scrapes: a scrape adds them once.
+    expect(later.value("hermes_gateway_turns_total", { outcome: "replied" })).toBe(2);
+    expect(later.value("hermes_gateway_outbound_results_total", { kind: "ok" })).toBe(1);
+    metrics.turn("replied", 0.1);
+    metrics.outbound("ok");
+    const third = await scrape();
+    expect(third.value("hermes_gateway_turns_total", { outcome: "replied" })).toBe(3);
+    expect(third.value("hermes_gateway_turns_total", { outcome: "denied" })).toBe(1);
+    expect(third.value("hermes_gateway_outbound_results_total", { kind: "ok" })).toBe(2);
   });
 
   it("two GatewayMetrics in one process do not share or clash (private registries)", async () => {

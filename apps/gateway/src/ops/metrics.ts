@@ -28,15 +28,30 @@ export interface GatewayMetricsOptions {
   readonly processMetrics?: boolean;
 }
 
+/** Index of each outcome / kind in the tallies below. */
+const TURN_INDEX = Object.fromEntries(TURN_OUTCOMES.map((o, i) => [o, i])) as Record<
+  TurnOutcome,
+  number
+>;
+const OUTBOUND_INDEX = Object.fromEntries(OUTBOUND_KINDS.map((k, i) => [k, i])) as Record<
+  OutboundKind,
+  number
+>;
+
 /** Turn latency buckets, seconds: agents answer in tens of milliseconds (echo) up to minutes (LLMs). */
 const LATENCY_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
 export class GatewayMetrics implements MetricsRecorder {
   readonly registry = new Registry();
-  readonly #turns: Counter<"outcome">;
   readonly #latency: Histogram<"outcome">;
   readonly #duplicates: Counter;
-  readonly #outbound: Counter<"kind">;
+  /**
+   * Turns and outbound results counted since the last scrape, by index of TURN_OUTCOMES /
+   * OUTBOUND_KINDS, added to the counters when they are collected: a labelled prom-client
+   * `inc` hashes its label set on every call, twice per message on a busy gateway.
+   */
+  readonly #turnTally = new Float64Array(TURN_OUTCOMES.length);
+  readonly #outboundTally = new Float64Array(OUTBOUND_KINDS.length);
 
   constructor(opts: GatewayMetricsOptions) {
     const registers = [this.registry];
@@ -82,13 +97,17 @@ export class GatewayMetrics implements MetricsRecorder {
         }
       },
     });
-    this.#turns = new Counter({
+    const turnTally = this.#turnTally;
+    const turns = new Counter({
       name: `${METRICS_PREFIX}turns_total`,
       help: "Inbound messages handled, by outcome.",
       labelNames: ["outcome"],
       registers,
+      collect() {
+        addTally(this, "outcome", TURN_OUTCOMES, turnTally);
+      },
     });
-    for (const outcome of TURN_OUTCOMES) this.#turns.inc({ outcome }, 0); // every series present from the first scrape
+    for (const outcome of TURN_OUTCOMES) turns.inc({ outcome }, 0); // every series present from the first scrape
     this.#latency = new Histogram({
       name: `${METRICS_PREFIX}turn_duration_seconds`,
       help: "Time from accepting an inbound message to its outcome (agent and sends included), by outcome.",
@@ -116,20 +135,24 @@ export class GatewayMetrics implements MetricsRecorder {
       help: "Inbound messages dropped as already seen (at-least-once redelivery).",
       registers,
     });
-    this.#outbound = new Counter({
+    const outboundTally = this.#outboundTally;
+    const outbound = new Counter({
       name: `${METRICS_PREFIX}outbound_results_total`,
       help: "Outbound requests to the connector, by result kind.",
       labelNames: ["kind"],
       registers,
+      collect() {
+        addTally(this, "kind", OUTBOUND_KINDS, outboundTally);
+      },
     });
-    for (const kind of OUTBOUND_KINDS) this.#outbound.inc({ kind }, 0);
+    for (const kind of OUTBOUND_KINDS) outbound.inc({ kind }, 0);
     if (opts.processMetrics !== false)
       collectDefaultMetrics({ register: this.registry, prefix: METRICS_PREFIX });
   }
 
   /** One handled inbound message; `seconds` (when it ran) feeds the latency histogram. */
   turn(outcome: TurnOutcome, seconds?: number): void {
-    this.#turns.inc({ outcome });
+    this.#turnTally[TURN_INDEX[outcome]]!++;
     if (seconds !== undefined && Number.isFinite(seconds) && seconds >= 0)
       this.#latency.observe({ outcome }, seconds);
   }
@@ -137,16 +160,16 @@ export class GatewayMetrics implements MetricsRecorder {
   /** An inbound message dropped as a duplicate (counted as a turn outcome too). */
   duplicate(): void {
     this.#duplicates.inc();
-    this.#turns.inc({ outcome: "duplicate" });
+    this.#turnTally[TURN_INDEX.duplicate]!++;
   }
 
   /** An inbound message refused because a queue bound was reached. */
   shed(): void {
-    this.#turns.inc({ outcome: "shed" });
+    this.#turnTally[TURN_INDEX.shed]!++;
   }
 
   outbound(kind: OutboundKind): void {
-    this.#outbound.inc({ kind });
+    this.#outboundTally[OUTBOUND_INDEX[kind]]!++;
   }
 
   get contentType(): string {
@@ -156,5 +179,20 @@ export class GatewayMetrics implements MetricsRecorder {
   /** The exposition text. */
   render(): Promise<string> {
     return this.registry.metrics();
+  }
+}
+
+/** Add what was tallied since the last scrape to `counter`, one labelled series per name. */
+function addTally<L extends string>(
+  counter: Counter<L>,
+  label: L,
+  names: readonly string[],
+  tally: Float64Array,
+): void {
+  for (let i = 0; i < names.length; i++) {
+    const n = tally[i]!;
+    if (n === 0) continue;
+    tally[i] = 0;
+    counter.inc({ [label]: names[i]! } as Partial<Record<L, string>>, n);
   }
 }
