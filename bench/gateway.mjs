@@ -2,8 +2,10 @@
 // a child process against a ReferenceConnector in this process: messages/s and p50/p99
 // latency from connector push to the reply recorded by the connector, against the raw
 // relay-adapter round trip (a bare RelayAdapter echoing in its own child process, same
-// connector, same run, rounds interleaved). Memory: the gateway's VmRSS idle and after 10k
-// messages (target: growth < 20 MB).
+// connector, same run, rounds interleaved). The headline gateway runs as configured by default
+// (no health port: no /metrics); a second gateway child with GATEWAY_HEALTH_PORT set (health
+// endpoints and Prometheus metrics recorded per turn) is measured in the same rounds. Memory:
+// the default gateway's VmRSS idle and after 10k messages (target: growth < 20 MB).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -33,6 +35,7 @@ const RSS_MESSAGES = setting("BENCH_GATEWAY_MESSAGES", 10_000, 50);
 const SETTLE_MS = setting("BENCH_SETTLE_MS", 1_000, 0);
 const RSS_TARGET_MB = 20;
 const GATEWAY_ID = "gw-bench";
+const METRICS_ID = "gw-bench-metrics";
 const BASELINE_ID = "gw-bench-raw";
 
 const built = requireBuilt(
@@ -50,9 +53,14 @@ const vmRssMb = (pid) => {
 if (built) {
   heading("@hermes/gateway, echo agent, built bin");
   const gatewaySecret = randomBytes(32).toString("hex");
+  const metricsSecret = randomBytes(32).toString("hex");
   const baselineSecret = randomBytes(32).toString("hex");
   const connector = await new ReferenceConnector({
-    gateways: { [GATEWAY_ID]: [gatewaySecret], [BASELINE_ID]: [baselineSecret] },
+    gateways: {
+      [GATEWAY_ID]: [gatewaySecret],
+      [METRICS_ID]: [metricsSecret],
+      [BASELINE_ID]: [baselineSecret],
+    },
   }).start();
 
   // Replies come back as `send` outbounds whose content is the pushed text (echo).
@@ -122,60 +130,65 @@ if (built) {
     );
   }
 
-  // ── the gateway child ──────────────────────────────────────────────────
-  const home = mkdtempSync(join(tmpdir(), "hermes-bench-gw-"));
+  // ── the gateway children ───────────────────────────────────────────────
   // --expose-gc plus a preload that runs gc() on SIGUSR2: only for a diagnostic reading after a
   // full GC; the headline figures are plain VmRSS. BENCH_GATEWAY_NODE_FLAGS adds V8 flags.
   const GC_PRELOAD = fileURLToPath(new URL("./support/gc-on-signal.cjs", import.meta.url));
   const nodeFlags = (process.env.BENCH_GATEWAY_NODE_FLAGS ?? "").split(" ").filter(Boolean);
-  const gateway = spawn(
-    process.execPath,
-    ["--expose-gc", "-r", GC_PRELOAD, ...nodeFlags, BIN, "run"],
-    {
-      env: {
-        PATH: process.env.PATH ?? "",
-        HERMES_HOME: home,
-        GATEWAY_RELAY_URL: connector.url,
-        GATEWAY_RELAY_PLATFORMS: "discord",
-        GATEWAY_RELAY_ID: GATEWAY_ID,
-        GATEWAY_RELAY_SECRET: gatewaySecret,
-        GATEWAY_HEALTH_PORT: "0",
-        GATEWAY_LOG_LEVEL: "warn",
-        GATEWAY_AGENT: "echo",
-        // No typing/reaction ops per turn, so the figure stays comparable with runs before they
-        // existed (0 turns typing off; "none" turns reactions off on every platform).
-        GATEWAY_TYPING_INTERVAL_MS: "0",
-        GATEWAY_REACTIONS: "none",
+  const homes = [];
+  /** `hermes-gateway run` with the echo agent as `id`; `env` adds settings. */
+  function spawnGateway(id, secret, env = {}) {
+    const home = mkdtempSync(join(tmpdir(), "hermes-bench-gw-"));
+    homes.push(home);
+    const child = spawn(
+      process.execPath,
+      ["--expose-gc", "-r", GC_PRELOAD, ...nodeFlags, BIN, "run"],
+      {
+        env: {
+          PATH: process.env.PATH ?? "",
+          HERMES_HOME: home,
+          GATEWAY_RELAY_URL: connector.url,
+          GATEWAY_RELAY_PLATFORMS: "discord",
+          GATEWAY_RELAY_ID: id,
+          GATEWAY_RELAY_SECRET: secret,
+          GATEWAY_LOG_LEVEL: "warn",
+          GATEWAY_AGENT: "echo",
+          // No typing/reaction ops per turn, so the figure stays comparable with runs before they
+          // existed (0 turns typing off; "none" turns reactions off on every platform).
+          GATEWAY_TYPING_INTERVAL_MS: "0",
+          GATEWAY_REACTIONS: "none",
+          ...env,
+        },
+        stdio: ["ignore", "pipe", "pipe"],
       },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+    );
+    const g = { child, output: "", stderr: "" };
+    child.stdout.on("data", (b) => (g.output = (g.output + b.toString("utf8")).slice(-4000)));
+    child.stderr.on("data", (b) => {
+      const text = b.toString("utf8");
+      g.stderr += text;
+      g.output = (g.output + text).slice(-4000);
+    });
+    g.exited = new Promise((resolve) =>
+      child.on("exit", (code, signal) => resolve(code ?? signal)),
+    );
+    return g;
+  }
+  const main = spawnGateway(GATEWAY_ID, gatewaySecret);
+  const withMetrics = spawnGateway(METRICS_ID, metricsSecret, { GATEWAY_HEALTH_PORT: "0" });
+  const gateway = main.child;
   const spawnedAt = performance.now();
-  let gatewayOutput = "";
-  gateway.stdout.on(
-    "data",
-    (b) => (gatewayOutput = (gatewayOutput + b.toString("utf8")).slice(-4000)),
-  );
-  let gatewayStderr = "";
-  gateway.stderr.on("data", (b) => {
-    const text = b.toString("utf8");
-    gatewayStderr += text;
-    gatewayOutput = (gatewayOutput + text).slice(-4000);
-  });
   /** Ask the preload for a full GC and its memoryUsage(); resolves with it (and VmRSS after). */
   async function gcReading() {
-    const seen = gatewayStderr.length;
+    const seen = main.stderr.length;
     gateway.kill("SIGUSR2");
     for (let i = 0; i < 100; i++) {
       await sleep(20);
-      const m = /bench-memory (\{[^\n]*\})\n/.exec(gatewayStderr.slice(seen));
+      const m = /bench-memory (\{[^\n]*\})\n/.exec(main.stderr.slice(seen));
       if (m) return { ...JSON.parse(m[1]), vmRss: vmRssMb(gateway.pid) };
     }
     throw new Error("the gateway did not answer the memory probe");
   }
-  const gatewayExited = new Promise((resolve) =>
-    gateway.on("exit", (code, signal) => resolve(code ?? signal)),
-  );
   const baseline = await startChild(new URL("./support/echo-adapter.mjs", import.meta.url), {
     env: {
       PATH: process.env.PATH ?? "",
@@ -188,15 +201,19 @@ if (built) {
   try {
     // The bundled gateway can handshake while the baseline child is still starting: only wait
     // for a handshake that has not happened yet.
-    const up = await Promise.race([
-      connector.isConnected(GATEWAY_ID)
-        ? Promise.resolve()
-        : connector.waitFor("handshake", (e) => e.gatewayId === GATEWAY_ID, 30_000),
-      gatewayExited.then((code) => {
-        throw new Error(`gateway exited (${code}) before connecting:\n${gatewayOutput}`);
-      }),
-    ]);
-    void up;
+    for (const [id, g] of [
+      [GATEWAY_ID, main],
+      [METRICS_ID, withMetrics],
+    ]) {
+      await Promise.race([
+        connector.isConnected(id)
+          ? Promise.resolve()
+          : connector.waitFor("handshake", (e) => e.gatewayId === id, 30_000),
+        g.exited.then((code) => {
+          throw new Error(`gateway ${id} exited (${code}) before connecting:\n${g.output}`);
+        }),
+      ]);
+    }
     if (process.env.BENCH_VERBOSE)
       console.log(`  gateway linked ${(performance.now() - spawnedAt).toFixed(0)} ms after spawn`);
     if (!connector.isConnected(BASELINE_ID))
@@ -220,37 +237,38 @@ if (built) {
 
     // ── throughput and latency ──────────────────────────────────────────
     for (const concurrency of [1, 16]) {
-      await round(GATEWAY_ID, concurrency, WARM_MS, []); // warm both up
-      await round(BASELINE_ID, concurrency, WARM_MS, []);
+      // warm all three up
+      for (const id of [GATEWAY_ID, METRICS_ID, BASELINE_ID])
+        await round(id, concurrency, WARM_MS, []);
       const a = [];
+      const m = [];
       const b = [];
       const latA = [];
+      const latM = [];
       const latB = [];
       for (let r = 0; r < ROUNDS; r++) {
         a.push(await round(GATEWAY_ID, concurrency, ROUND_MS, latA));
         b.push(await round(BASELINE_ID, concurrency, ROUND_MS, latB));
+        m.push(await round(METRICS_ID, concurrency, ROUND_MS, latM));
       }
       const ours = median(a);
       const base = median(b);
-      latA.sort((x, y) => x - y);
-      latB.sort((x, y) => x - y);
-      const lat = {
-        oursP50: percentile(latA, 50),
-        oursP99: percentile(latA, 99),
-        baseP50: percentile(latB, 50),
-        baseP99: percentile(latB, 99),
-      };
+      const metered = median(m);
+      for (const lat of [latA, latM, latB]) lat.sort((x, y) => x - y);
       const name = `push → echo reply, ${concurrency} chat${concurrency > 1 ? "s" : ""} in flight`;
+      const rate = (x) => `${Math.round(x).toLocaleString("en-US")} msg/s`;
       printRow(
         name,
-        `${Math.round(ours).toLocaleString("en-US")} msg/s`,
-        `${Math.round(base).toLocaleString("en-US")} msg/s`,
+        rate(ours),
+        rate(base),
         ours / base,
-        "  (no target; baseline = bare RelayAdapter echo)",
+        "  (target ≥ 0.8×; baseline = bare RelayAdapter echo)",
       );
       const ms = (x) => `${x.toFixed(3)} ms`;
-      printRow("  latency p50", ms(lat.oursP50), ms(lat.baseP50), lat.oursP50 / lat.baseP50);
-      printRow("  latency p99", ms(lat.oursP99), ms(lat.baseP99), lat.oursP99 / lat.baseP99);
+      const p = (lat, q) => percentile(lat, q);
+      printRow("  latency p50", ms(p(latA, 50)), ms(p(latB, 50)), p(latA, 50) / p(latB, 50));
+      printRow("  latency p99", ms(p(latA, 99)), ms(p(latB, 99)), p(latA, 99) / p(latB, 99));
+      printRow("  same, /metrics served", rate(metered), rate(base), metered / base);
     }
     const total = seq;
     await sleep(SETTLE_MS);
@@ -270,15 +288,19 @@ if (built) {
     );
   } finally {
     const stopStart = performance.now();
-    if (gateway.exitCode === null && gateway.signalCode === null) gateway.kill("SIGTERM");
-    const code = await Promise.race([
-      gatewayExited,
-      new Promise((r) => setTimeout(r, 20_000, "timeout").unref()),
-    ]);
-    if (code === "timeout") gateway.kill("SIGKILL");
-    else if (code !== 0) {
-      console.log(`  ! gateway exited ${code} after SIGTERM:\n${gatewayOutput}`);
-      if (SMOKE) process.exitCode = 1; // the smoke run proves the bench runs cleanly end to end
+    for (const g of [main, withMetrics]) {
+      if (g.child.exitCode === null && g.child.signalCode === null) g.child.kill("SIGTERM");
+    }
+    for (const g of [main, withMetrics]) {
+      const code = await Promise.race([
+        g.exited,
+        new Promise((r) => setTimeout(r, 20_000, "timeout").unref()),
+      ]);
+      if (code === "timeout") g.child.kill("SIGKILL");
+      else if (code !== 0) {
+        console.log(`  ! gateway exited ${code} after SIGTERM:\n${g.output}`);
+        if (SMOKE) process.exitCode = 1; // the smoke run proves the bench runs cleanly end to end
+      }
     }
     if (process.env.BENCH_VERBOSE)
       console.log(`  gateway stopped in ${(performance.now() - stopStart).toFixed(0)} ms`);
@@ -288,6 +310,6 @@ if (built) {
       console.log(
         `  children and connector stopped ${(performance.now() - stopStart).toFixed(0)} ms after SIGTERM`,
       );
-    rmSync(home, { recursive: true, force: true });
+    for (const home of homes) rmSync(home, { recursive: true, force: true });
   }
 }
