@@ -551,3 +551,62 @@ describe("activity", () => {
     expect(connector.chat.transcript("C1")).toEqual(["answer"]);
   });
 });
+
+describe("a session's next turn and the previous reply's answer", () => {
+  /** Holds the connector's answer to the reply `content` until `release()`. */
+  function holdAnswer(connector: ReferenceConnector, content: string) {
+    let release!: () => void;
+    const held = new Promise<undefined>((r) => (release = () => r(undefined)));
+    connector.onOutbound((r) =>
+      r.action.op === "send" && r.action.content === content ? held : undefined,
+    );
+    return { release };
+  }
+  const sent = (c: ReferenceConnector): unknown[] => ops(c, "send").map((o) => o.action.content);
+
+  it("the next message's agent runs while the previous reply waits for its answer; its reply goes out only after that answer", async () => {
+    const { agent, seen } = scripted((_e, _emit, n) => `reply-${n}`);
+    const { connector } = await start("discord", agent, {}, {}, { journal: true });
+    const answer = holdAnswer(connector, "reply-1");
+    connector.pushInbound(ev("discord", "one"));
+    await until(() => sent(connector).length === 1, "the first reply");
+    connector.pushInbound(ev("discord", "two"));
+    // The second turn's agent runs although the first reply has no answer yet…
+    await until(() => seen.length === 2, "the second turn's agent");
+    // …but its reply waits for that answer: one reply of a session out without its answer.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sent(connector)).toEqual(["reply-1"]);
+    answer.release();
+    await until(() => sent(connector).length === 2, "the second reply");
+    expect(sent(connector)).toEqual(["reply-1", "reply-2"]);
+    expect(connector.chat.transcript("C1")).toEqual(["reply-1", "reply-2"]);
+  });
+
+  it("at the drain budget, a turn waiting for the previous reply's answer is cut off unsent; both run again after a restart", async () => {
+    const { agent, seen } = scripted((_e, _emit, n) => `reply-${n}`);
+    const home = tempDir();
+    const { connector, runtime } = await start(
+      "discord",
+      agent,
+      { GATEWAY_DRAIN_TIMEOUT_MS: "200" },
+      {},
+      { journal: true, home },
+    );
+    holdAnswer(connector, "reply-1"); // never answered
+    const first = ev("discord", "one");
+    const second = ev("discord", "two");
+    connector.pushInbound(first);
+    await until(() => sent(connector).length === 1, "the first reply");
+    connector.pushInbound(second);
+    await until(() => seen.length === 2, "the second turn's agent");
+    expect(await runtime.stop("test")).toBe(0);
+    expect(sent(connector)).toEqual(["reply-1"]);
+    // Neither finished: the journal hands both back for the next start, in order.
+    const reopened = TurnJournal.open(journalPath(home, GW));
+    expect(reopened.unfinished.map((u) => u.key)).toEqual([
+      `discord:C1:${first.message_id}`,
+      `discord:C1:${second.message_id}`,
+    ]);
+    reopened.journal.close();
+  });
+});

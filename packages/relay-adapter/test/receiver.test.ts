@@ -356,7 +356,9 @@ describe("signed-HTTP receiver socket limits", () => {
     let received = "";
     socket.on("data", (d: Buffer) => (received += d.toString("latin1")));
     socket.on("error", () => undefined);
-    const closed = once(socket, "close").then(() => received);
+    // Not events.once(socket, "close"): that rejects on an 'error' first, and a server cutting a
+    // client that is still writing can answer with a reset (ECONNRESET) before the close.
+    const closed = new Promise<string>((resolve) => socket.on("close", () => resolve(received)));
     await once(socket, "connect");
     return { socket, closed };
   }

@@ -169,11 +169,13 @@ describe("dial and handshake", () => {
 describe("outbound request/response", () => {
   it("is not connected before the handshake and answers by requestId", async () => {
     const { connector, transport } = await setup();
+    expect(transport.linkReady).toBe(false);
     expect(await transport.sendOutbound({ op: "send", chat_id: "c", content: "x" })).toEqual({
       success: false,
       error: "relay transport not connected",
     });
     await transport.connect();
+    expect(transport.linkReady).toBe(true);
     const conn = await connector.connection(0);
     const a = transport.sendOutbound(
       { op: "send", chat_id: "c", content: "a" },
@@ -223,12 +225,14 @@ describe("outbound request/response", () => {
     conn.ws.terminate();
     for (const r of await Promise.all(pending))
       expect(r).toEqual({ success: false, error: "relay transport connection lost" });
+    expect(transport.linkReady).toBe(false);
   });
 
   it("answers closed after disconnect", async () => {
     const { transport } = await setup();
     await transport.connect();
     await transport.disconnect();
+    expect(transport.linkReady).toBe(false);
     expect(await transport.sendOutbound({ op: "send" })).toEqual({
       success: false,
       error: "relay transport closed",

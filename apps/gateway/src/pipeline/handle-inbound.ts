@@ -41,8 +41,12 @@ export interface InboundDeps {
    * split and gated by a placeholder. Absent: no wait.
    */
   readonly ready?: (event: RelayMessageEvent, signal: AbortSignal) => Promise<void> | void;
-  /** The chat of `event`: its capabilities and outbound ops, resolved when the turn runs. */
-  readonly outbound: (event: RelayMessageEvent) => ChatOutbound;
+  /**
+   * The chat of `event`: its capabilities and outbound ops, resolved when the turn runs.
+   * `previous`: the session's earlier turn whose last reply still waits for the connector's
+   * answer (null: none); the chat sends nothing but typing and reactions before it settles.
+   */
+  readonly outbound: (event: RelayMessageEvent, previous: Promise<void> | null) => ChatOutbound;
   /** Attachments to local files (absent: the agent gets the URLs). */
   readonly localize?: (event: RelayMessageEvent, signal: AbortSignal) => Promise<AgentEvent>;
   /** Typing and reactions (absent: none). */
@@ -72,9 +76,9 @@ export function runInboundTurn(
   // what its garbage collector spends its time on, apps/gateway/BENCH.md).
   let turnSignal: AbortSignal | null = null;
   return deps.scheduler
-    .submit(sessionKey, (signal) => {
+    .submit(sessionKey, (signal, release, previous) => {
       turnSignal = signal;
-      return runTurnBody(event, deps, sessionKey, signal);
+      return runTurnBody(event, deps, sessionKey, signal, release, previous);
     })
     .then(undefined, (e: unknown) => failedOutcome(e, turnSignal));
 }
@@ -84,10 +88,12 @@ async function runTurnBody(
   deps: Omit<InboundDeps, "authorize">,
   sessionKey: string,
   signal: AbortSignal,
+  release: () => void,
+  previous: Promise<void> | null,
 ): Promise<InboundOutcome> {
   const waitForChat = deps.ready?.(event, signal);
   if (waitForChat !== undefined) await waitForChat;
-  const out = deps.outbound(event);
+  const out = deps.outbound(event, previous);
   const activity = deps.activity?.start(out, event.messageId);
   let ok = false;
   try {
@@ -123,7 +129,10 @@ async function runTurnBody(
       emit: (e) => stream().push(e),
     });
     let sent: ReplySummary;
-    if (reply === null) sent = await sendWholeReply(out, signal, text);
+    // A whole reply gives the session to its next turn once its last message is on the link:
+    // that turn's agent runs while this answer is on its way (its sends wait for it). A
+    // streamed reply keeps the session until its end.
+    if (reply === null) sent = await sendWholeReply(out, signal, text, release);
     else {
       const r: ReplyStream = reply;
       if (text.trim() !== "") r.push({ type: "message", text });

@@ -16,8 +16,14 @@ export interface ChatCapabilities {
 
 export interface ChatOutbound {
   readonly capabilities: ChatCapabilities;
-  /** A text message; resolves with its id (null when none was given); rejects (GATEWAY_SEND_FAILED) when not delivered. */
-  send(text: string, signal: AbortSignal): Promise<string | null>;
+  /**
+   * A text message; resolves with its id (null when none was given); rejects
+   * (GATEWAY_SEND_FAILED) when not delivered. `onHandedOff`, when given, is called once the
+   * message is written to an ordered link (a later send to this chat goes out after it, and
+   * this one is never sent again) and only the connector's answer is awaited; an outbound that
+   * cannot tell never calls it.
+   */
+  send(text: string, signal: AbortSignal, onHandedOff?: () => void): Promise<string | null>;
   /** Any other op on this chat (`chat_id` and thread are added). Never rejects. */
   action(op: string, fields: Record<string, unknown>): Promise<OutboundResult>;
   /** Put a local file on the connector for `send_media`. Never rejects. */

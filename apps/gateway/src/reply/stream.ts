@@ -307,10 +307,13 @@ async function sendChunks(
   out: ChatOutbound,
   signal: AbortSignal,
   chunks: readonly string[],
+  onLastHandedOff?: () => void,
 ): Promise<number> {
   let sent = 0;
-  for (const chunk of chunks) {
-    await out.send(chunk, signal);
+  for (let i = 0; i < chunks.length; i++) {
+    // Each piece waits for the connector's answer to the one before; only the last one's
+    // answer may be awaited while the session moves on.
+    await out.send(chunks[i]!, signal, i === chunks.length - 1 ? onLastHandedOff : undefined);
     sent++;
     if (signal.aborted) return sent;
   }
@@ -326,14 +329,19 @@ export function sendWholeReply(
   out: ChatOutbound,
   signal: AbortSignal,
   text: string,
+  onLastHandedOff?: () => void,
 ): Promise<ReplySummary> {
   if (signal.reason instanceof DrainAbortError) return Promise.reject(signal.reason);
   if (signal.aborted || text.trim() === "") return Promise.resolve(NOTHING_SENT);
   const { maxMessageLength, lenUnit } = out.capabilities;
   const chunks = splitReply(text, maxMessageLength, lenUnit);
   // One message (most replies): no loop frame to keep alive while it is acked.
-  if (chunks.length === 1) return out.send(chunks[0]!, signal).then(oneMessageSent);
-  return sendChunks(out, signal, chunks).then((messages) => ({ messages, edits: 0 }));
+  if (chunks.length === 1)
+    return out.send(chunks[0]!, signal, onLastHandedOff).then(oneMessageSent);
+  return sendChunks(out, signal, chunks, onLastHandedOff).then((messages) => ({
+    messages,
+    edits: 0,
+  }));
 }
 
 const NOTHING_SENT: ReplySummary = { messages: 0, edits: 0 };

@@ -242,7 +242,7 @@ export class GatewayRuntime {
       ready: (e, signal) => this.#chatReady(e, signal),
       // The chat's route (platform, scope, profile) was remembered by #chatReady, which runs
       // just before this in every turn (runTurnBody).
-      outbound: (e) => new RelayChat(chatLink, e.source),
+      outbound: (e, previous) => new RelayChat(chatLink, e.source, previous),
       localize: (e, signal) => localizeMedia(e, media, signal, mediaLog),
       activity: new TurnActivity({
         typingIntervalMs: c.typingIntervalMs.value,

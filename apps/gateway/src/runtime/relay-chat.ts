@@ -20,6 +20,7 @@ import {
   type ChatOutbound,
 } from "../reply/chat-outbound.js";
 import type { LenUnit } from "../reply/split.js";
+import { DrainAbortError } from "../turns/scheduler.js";
 
 /** What every turn's chat shares: the link, the media routes, where outbound results are counted. */
 export interface RelayChatLink {
@@ -42,14 +43,24 @@ export class RelayChat implements ChatOutbound, ChatCapabilities {
   readonly #chatId: string;
   /** `{ thread_id }` when the turn's message is in a thread other than the chat itself. */
   readonly #threadMeta: { readonly thread_id: string } | null;
+  /** The session's previous turn, until it settles: no op but typing and reactions goes first. */
+  #previous: Promise<void> | null;
   readonly platform: string;
   readonly maxMessageLength: number;
   readonly lenUnit: LenUnit;
   readonly streaming: boolean;
 
-  /** The chat's route (platform, scope, profile) must be known to the adapter (rememberChat). */
-  constructor(link: RelayChatLink, source: RelayMessageEvent["source"]) {
+  /**
+   * The chat's route (platform, scope, profile) must be known to the adapter (rememberChat).
+   * `previous`: see InboundDeps.outbound.
+   */
+  constructor(
+    link: RelayChatLink,
+    source: RelayMessageEvent["source"],
+    previous: Promise<void> | null = null,
+  ) {
     this.#link = link;
+    this.#previous = previous;
     this.#chatId = source.chat_id;
     this.#threadMeta =
       source.thread_id !== null && source.thread_id !== source.chat_id
@@ -72,13 +83,26 @@ export class RelayChat implements ChatOutbound, ChatCapabilities {
     return this.#link.adapter.supportsOpForChat(this.#chatId, op);
   }
 
-  async send(text: string, signal: AbortSignal): Promise<string | null> {
+  async send(text: string, signal: AbortSignal, onHandedOff?: () => void): Promise<string | null> {
+    const previous = this.#previous;
+    if (previous !== null) {
+      await previous; // never rejects
+      this.#previous = null;
+      // Cut off by the drain budget while it waited: not sent (the turn runs again after the restart).
+      if (signal.reason instanceof DrainAbortError) throw signal.reason;
+    }
     const { adapter, transport } = this.#link;
     const opts = this.#threadMeta ? { metadata: this.#threadMeta } : {};
     for (;;) {
+      // When the link is ready as adapter.send is called, the frame is written within its
+      // synchronous part: a later send goes out after it, and it is never sent again (only
+      // RELAY_NOT_CONNECTED, which means not written, is retried below).
+      const handedOff = onHandedOff !== undefined && transport.linkReady;
       // No signal per send (a listener per send costs memory on a busy gateway): at the drain
       // budget the runtime settles every pending send at once (abortPendingOutbound).
-      const r = await adapter.send(this.#chatId, text, opts);
+      const answer = adapter.send(this.#chatId, text, opts);
+      if (handedOff) onHandedOff();
+      const r = await answer;
       this.#link.metrics().outbound(outboundKind(r.raw));
       if (r.success) return r.messageId ?? null;
       // Refused by the connector's egress guard: an authorization decision (the adapter
@@ -86,7 +110,12 @@ export class RelayChat implements ChatOutbound, ChatCapabilities {
       if (r.outcome === "declined") throw new ReplyDeclinedError("send");
       // Not sent at all while the link is down: wait for it to come back (the turn's signal
       // bounds the wait), then send. Anything else, and an ambiguous result, is not retried.
-      if (r.error === RELAY_NOT_CONNECTED && !signal.aborted && !transport.state.authRevoked) {
+      if (
+        r.error === RELAY_NOT_CONNECTED &&
+        !handedOff &&
+        !signal.aborted &&
+        !transport.state.authRevoked
+      ) {
         await waitForLink(transport, signal);
         if (!signal.aborted) continue;
       }
@@ -97,6 +126,11 @@ export class RelayChat implements ChatOutbound, ChatCapabilities {
   }
 
   async action(op: string, fields: Record<string, unknown>): Promise<OutboundResult> {
+    const previous = this.#previous;
+    if (previous !== null && op !== "typing" && op !== "react") {
+      await previous; // never rejects
+      this.#previous = null;
+    }
     const r = await this.#link.adapter.sendAction(op, this.#withChat(fields));
     // The metric counts the reply's ops; typing and reactions are cosmetic (logged at debug).
     if (r.unsupported !== true && op !== "typing" && op !== "react")

@@ -37,6 +37,91 @@ describe("TurnScheduler", () => {
     expect(s.pending).toBe(0);
   });
 
+  it("a released turn lets the session's next turn start, handing it a promise of its own end; one released turn per session at a time", async () => {
+    const s = new TurnScheduler();
+    const log: string[] = [];
+    const answer1 = deferred();
+    const answer2 = deferred();
+    const seen: (Promise<void> | null)[] = [];
+    const t1 = s.submit("A", async (_signal, release, previous) => {
+      seen.push(previous);
+      log.push("t1 sent");
+      release();
+      release(); // twice: harmless
+      await answer1.promise;
+      log.push("t1 answered");
+    });
+    const t2 = s.submit("A", async (_signal, release, previous) => {
+      seen.push(previous);
+      log.push("t2 start");
+      release(); // t1 is still unsettled: no effect, t3 waits for t2
+      await previous;
+      log.push("t2 after t1");
+      await answer2.promise;
+      log.push("t2 answered");
+    });
+    const t3 = s.submit("A", async (_signal, _release, previous) => {
+      seen.push(previous);
+      log.push("t3 start");
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(log).toEqual(["t1 sent", "t2 start"]);
+    expect(s.inFlight).toBe(2);
+    expect(s.wouldShed("A")).toBeNull();
+    expect(seen[0]).toBeNull();
+    expect(seen[1]).toBeInstanceOf(Promise);
+    answer1.resolve();
+    await t1;
+    await new Promise((r) => setImmediate(r));
+    expect(log).toEqual(["t1 sent", "t2 start", "t1 answered", "t2 after t1"]);
+    answer2.resolve();
+    await Promise.all([t2, t3]);
+    expect(log).toEqual([
+      "t1 sent",
+      "t2 start",
+      "t1 answered",
+      "t2 after t1",
+      "t2 answered",
+      "t3 start",
+    ]);
+    expect(seen[2]).toBeNull(); // t2 never released: t3 started after it settled
+    expect(s.pending).toBe(0);
+    // The session is forgotten once idle: a new turn starts at once, with nothing before it.
+    let fresh: Promise<void> | null | undefined;
+    await s.submit("A", async (_signal, _release, previous) => void (fresh = previous));
+    expect(fresh).toBeNull();
+  });
+
+  it("interrupt reaches the session's running turn, not a released one; the drain budget aborts both", async () => {
+    const s = new TurnScheduler();
+    const released = deferred();
+    const results: unknown[] = [];
+    const t1 = s
+      .submit("A", async (signal, release) => {
+        release();
+        released.resolve();
+        await untilAborted(signal);
+      })
+      .catch((e: unknown) => results.push(["t1", (e as Error).name]));
+    await released.promise;
+    const t2 = s
+      .submit("A", async (signal) => {
+        await untilAborted(signal);
+      })
+      .catch((e: unknown) => results.push(["t2", (e as Error).message]));
+    await new Promise((r) => setImmediate(r));
+    expect(s.interrupt("A", new Error("stop"))).toBe(true);
+    await t2;
+    expect(results).toEqual([["t2", "stop"]]);
+    const drained = await s.drain(20);
+    await t1;
+    expect(drained).toEqual({ finishedInBudget: false, cancelled: 1 });
+    expect(results).toEqual([
+      ["t2", "stop"],
+      ["t1", "DrainAbortError"],
+    ]);
+  });
+
   it("interrupt cancels exactly that session's running turn; the queue goes on", async () => {
     const s = new TurnScheduler();
     const started = deferred();

@@ -1,7 +1,11 @@
 // One agent turn at a time per session key; later turns for the same key wait in arrival
-// order (FIFO). Different sessions run concurrently. `interrupt(key)` aborts exactly that
-// session's running turn. `drain` stops accepting turns, waits for the accepted ones
-// within a budget, then cancels whatever is left.
+// order (FIFO). Different sessions run concurrently. A running turn may `release` its session
+// early — once all it has left is to wait for the connector's answer to its last reply — and
+// the session's next turn starts then, told to wait for that turn to settle (`previous`) before
+// it sends anything; at most one released turn per session is unsettled at a time.
+// `interrupt(key)` aborts exactly that session's running turn. `drain` stops accepting turns,
+// waits for the accepted ones within a budget, then cancels whatever is left (released turns
+// included).
 import { getEventListeners } from "node:events";
 import { setTimeout as delay } from "node:timers/promises";
 
@@ -37,7 +41,18 @@ export interface TurnSchedulerOptions {
   readonly maxPerSession?: number;
 }
 
-export type TurnRun<T> = (signal: AbortSignal) => Promise<T>;
+/**
+ * A turn. `signal` aborts it (interrupt, drain budget). `release()` lets the session's next turn
+ * start before this one settles (harmless to call twice; no effect while another released turn
+ * of the session is unsettled). `previous`: the session's released turn still unsettled when
+ * this one started (it settles, never rejects), or null — wait for it before sending anything to
+ * the chat, so that one turn of the session at most has a reply out without its answer.
+ */
+export type TurnRun<T> = (
+  signal: AbortSignal,
+  release: () => void,
+  previous: Promise<void> | null,
+) => Promise<T>;
 
 export interface DrainResult {
   /** True when every accepted turn finished within the budget. */
@@ -50,12 +65,21 @@ interface Job {
   readonly run: TurnRun<unknown>;
   readonly resolve: (value: unknown) => void;
   readonly reject: (reason: unknown) => void;
+  /** Its controller while it runs. */
+  ac: AbortController | null;
+  /** Set when it released its session (see TurnRun): resolves when it settles. */
+  settled: Promise<void> | null;
+  onSettled: (() => void) | null;
 }
 
-/** A session's waiting turns and the controller of the running one (null between turns). */
+/**
+ * A session's waiting turns, the controller of the running one (null between turns), and the
+ * released turn not settled yet (at most one). Retired when all three are empty.
+ */
 interface Lane {
   running: AbortController | null;
   readonly waiting: Job[];
+  released: Job | null;
 }
 
 const DEFAULT_MAX_PENDING = 10_000;
@@ -118,12 +142,21 @@ export class TurnScheduler {
     if (this.#draining) return Promise.reject(new TurnsDrainingError());
     this.#pending++;
     return new Promise<T>((resolve, reject) => {
-      const job: Job = { run, resolve: resolve as (value: unknown) => void, reject };
+      const job: Job = {
+        run,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        ac: null,
+        settled: null,
+        onSettled: null,
+      };
       const lane = this.#lanes.get(sessionKey);
       if (lane === undefined) {
-        const fresh: Lane = { running: null, waiting: [] };
+        const fresh: Lane = { running: null, waiting: [], released: null };
         this.#lanes.set(sessionKey, fresh);
         this.#start(sessionKey, fresh, job);
+      } else if (lane.running === null && lane.waiting.length === 0) {
+        this.#start(sessionKey, lane, job); // only a released turn is there
       } else {
         lane.waiting.push(job);
       }
@@ -138,10 +171,15 @@ export class TurnScheduler {
     }
     const ac = this.#spare.pop() ?? new AbortController();
     lane.running = ac;
+    job.ac = ac;
     this.#running++;
     let turn: Promise<unknown>;
     try {
-      turn = job.run(ac.signal);
+      turn = job.run(
+        ac.signal,
+        () => this.#release(sessionKey, lane, job),
+        lane.released?.settled ?? null,
+      );
     } catch (e) {
       turn = Promise.reject(e);
     }
@@ -151,9 +189,28 @@ export class TurnScheduler {
     );
   }
 
-  #ran(sessionKey: string, lane: Lane, job: Job, ok: boolean, outcome: unknown): void {
-    const ac = lane.running;
+  /** `job` gives its session to the next turn before it settles (see TurnRun). */
+  #release(sessionKey: string, lane: Lane, job: Job): void {
+    if (job.ac === null || lane.running !== job.ac || lane.released !== null) return;
+    job.settled = new Promise<void>((r) => (job.onSettled = r));
+    lane.released = job;
     lane.running = null;
+    // The next turn starts from a microtask, not inside the releasing turn's call stack.
+    if (lane.waiting.length > 0)
+      queueMicrotask(() => {
+        if (lane.running !== null) return;
+        const next = lane.waiting.shift();
+        if (next !== undefined) this.#start(sessionKey, lane, next);
+      });
+  }
+
+  #ran(sessionKey: string, lane: Lane, job: Job, ok: boolean, outcome: unknown): void {
+    const ac = job.ac;
+    job.ac = null;
+    if (lane.released === job) {
+      lane.released = null;
+      job.onSettled?.();
+    } else lane.running = null;
     if (
       ac !== null &&
       !ac.signal.aborted &&
@@ -167,12 +224,17 @@ export class TurnScheduler {
     this.#settled(sessionKey, lane);
   }
 
-  /** A job of `lane` settled (ran or was cancelled): start the next one, or retire the lane. */
+  /**
+   * A job of `lane` settled (ran or was cancelled): start the next one if the session is free,
+   * or retire the lane once nothing of it is left.
+   */
   #settled(sessionKey: string, lane: Lane): void {
     this.#pending--;
-    const next = lane.waiting.shift();
-    if (next !== undefined) this.#start(sessionKey, lane, next);
-    else this.#lanes.delete(sessionKey);
+    if (lane.running === null) {
+      const next = lane.waiting.shift();
+      if (next !== undefined) this.#start(sessionKey, lane, next);
+      else if (lane.released === null) this.#lanes.delete(sessionKey);
+    }
     if (this.#pending === 0) for (const w of this.#idleWaiters.splice(0)) w();
   }
 
@@ -197,7 +259,10 @@ export class TurnScheduler {
     if (outcome === "idle") return { finishedInBudget: true, cancelled: 0 };
     this.#cancelAll = true;
     const cancelled = this.#running;
-    for (const lane of this.#lanes.values()) lane.running?.abort(new DrainAbortError());
+    for (const lane of this.#lanes.values()) {
+      lane.running?.abort(new DrainAbortError());
+      lane.released?.ac?.abort(new DrainAbortError());
+    }
     try {
       onBudgetExhausted();
     } catch {
