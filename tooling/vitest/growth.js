@@ -2,12 +2,24 @@
 // ten times larger, and compare. Linear code grows ~10x, quadratic code ~100x; the bound (20x)
 // sits far from both. Small and large batches alternate, round by round, so both see the same
 // machine load (test files run in parallel), and the minimum over rounds filters out GC pauses.
+//
+// Time is this process's CPU time (user + system), not the wall clock: on a machine shared with
+// other test files a long batch is more likely to be preempted than a short one, which made the
+// large input's wall time grow with the load alone (a linear function measured 30x on a loaded
+// 2-core CI run, where it measures 10-12x quietly). Test files run in their own processes
+// (vitest's forks pool), so the figure is this file's work.
 import { performance } from "node:perf_hooks";
 
+/** CPU milliseconds this process has used (all its threads: the GC's helpers count too). */
+function cpuMs() {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 function msPerCall(fn, calls) {
-  const t0 = performance.now();
+  const t0 = cpuMs();
   for (let i = 0; i < calls; i++) fn();
-  return (performance.now() - t0) / calls;
+  return (cpuMs() - t0) / calls;
 }
 
 /**
