@@ -222,7 +222,7 @@ export class TurnJournal<E> {
     this.#remember(key);
     // Take records still waiting are not serialized first: only a key's own `a` must precede its
     // `d`, and a waiting take of this key is skipped (it finished). The rest stay off this path.
-    this.#appendPieces('{"d":', JSON.stringify(key), "}");
+    this.#append(finishedRecord(key));
     if (this.#appended >= this.#compactAfter) this.#compact();
   }
 
@@ -243,7 +243,7 @@ export class TurnJournal<E> {
       if (event === undefined) continue;
       const wire = wires[i];
       if (wire === undefined) this.#append(JSON.stringify({ a: key, e: event }));
-      else this.#appendPieces('{"a":', JSON.stringify(key), ',"w":', wire, "}");
+      else this.#appendTake(key, wire);
     }
   }
 
@@ -318,29 +318,29 @@ export class TurnJournal<E> {
   }
 
   /**
-   * Append the record `a + b + c + d + e` without building it as one string: each piece is
-   * encoded into the batch where it fits (a record longer than the batch is joined and written
-   * on its own, as #append does).
+   * Append the take record `{"a":KEY,"w":WIRE}` without building it as one string: the wire's
+   * pieces are encoded into the batch one after another (a record longer than the room left is
+   * joined and handed to #append, which flushes first or writes it on its own).
    */
-  #appendPieces(a: string, b: string, c: string, d: WireText = "", e = ""): void {
+  #appendTake(key: string, wire: WireText): void {
     if (this.#closed) return;
-    let chars = a.length + b.length + c.length + e.length;
-    if (typeof d === "string") chars += d.length;
-    else for (const piece of d) chars += piece.length;
+    const keyJson = JSON.stringify(key);
+    const pieces = typeof wire === "string" ? [wire] : wire;
+    let chars = keyJson.length + 12; // {"a":  ,"w":  }
+    for (const piece of pieces) chars += piece.length;
     // UTF-8 needs at most 3 bytes per UTF-16 unit; +1 for the newline.
     const most = chars * 3 + 1;
-    if (most > BATCH_BYTES || this.#batchLength + most > BATCH_BYTES) {
-      this.#append(a + b + c + (typeof d === "string" ? d : d.join("")) + e);
+    if (this.#batchLength + most > BATCH_BYTES) {
+      this.#append(`{"a":${keyJson},"w":${pieces.join("")}}`);
       return;
     }
     const batch = this.#batch;
     let at = this.#batchLength;
-    at += batch.write(a, at, "utf8");
-    at += batch.write(b, at, "utf8");
-    at += batch.write(c, at, "utf8");
-    if (typeof d === "string") at += batch.write(d, at, "utf8");
-    else for (const piece of d) at += batch.write(piece, at, "utf8");
-    at += batch.write(e, at, "utf8");
+    at += batch.write('{"a":', at, "utf8");
+    at += batch.write(keyJson, at, "utf8");
+    at += batch.write(',"w":', at, "utf8");
+    for (const piece of pieces) at += batch.write(piece, at, "utf8");
+    batch[at++] = 0x7d; // }
     batch[at++] = 0x0a;
     this.#batchLength = at;
     this.#appended++;

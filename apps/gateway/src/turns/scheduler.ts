@@ -196,12 +196,7 @@ export class TurnScheduler {
     lane.released = job;
     lane.running = null;
     // The next turn starts from a microtask, not inside the releasing turn's call stack.
-    if (lane.waiting.length > 0)
-      queueMicrotask(() => {
-        if (lane.running !== null) return;
-        const next = lane.waiting.shift();
-        if (next !== undefined) this.#start(sessionKey, lane, next);
-      });
+    if (lane.waiting.length > 0) queueMicrotask(() => this.#advance(sessionKey, lane));
   }
 
   #ran(sessionKey: string, lane: Lane, job: Job, ok: boolean, outcome: unknown): void {
@@ -224,18 +219,20 @@ export class TurnScheduler {
     this.#settled(sessionKey, lane);
   }
 
-  /**
-   * A job of `lane` settled (ran or was cancelled): start the next one if the session is free,
-   * or retire the lane once nothing of it is left.
-   */
+  /** A job of `lane` settled (ran or was cancelled). */
   #settled(sessionKey: string, lane: Lane): void {
     this.#pending--;
-    if (lane.running === null) {
-      const next = lane.waiting.shift();
-      if (next !== undefined) this.#start(sessionKey, lane, next);
-      else if (lane.released === null) this.#lanes.delete(sessionKey);
-    }
+    this.#advance(sessionKey, lane);
     if (this.#pending === 0) for (const w of this.#idleWaiters.splice(0)) w();
+  }
+
+  /** If the session is free: start its next turn, or retire the lane once nothing of it is left. */
+  #advance(sessionKey: string, lane: Lane): void {
+    if (lane.running !== null) return;
+    const next = lane.waiting.shift();
+    if (next !== undefined) this.#start(sessionKey, lane, next);
+    else if (lane.released === null && this.#lanes.get(sessionKey) === lane)
+      this.#lanes.delete(sessionKey);
   }
 
   /** Abort the running turn of this session; true when there was one. */
