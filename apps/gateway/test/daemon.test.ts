@@ -347,6 +347,37 @@ describe("no message lost, none answered twice", () => {
     expect(await gw.stop()).toBe(0);
   }, 120_000);
 
+  it("a turn's finished record is on disk before its session's next reply leaves (a kill re-answers at most one message per session)", async () => {
+    const c = await connector();
+    const home = tempHome();
+    const journal = join(home, "gateway", "journal", `${GW}.jsonl`);
+    // What the journal held when each reply reached the connector (read before it is answered).
+    const heldAtReply = new Map<string, string>();
+    c.onOutbound((r) => {
+      if (r.action.op === "send")
+        heldAtReply.set(String(r.action["content"]), readFileSync(journal, "utf8"));
+      return undefined;
+    });
+    const gw = gateway(c.baseUrl, {}, home);
+    await c.waitFor("handshake");
+    // One chat, three messages at once: each reply waits for the answer to the one before, and
+    // leaves at once after it — the finish record of the earlier turn must already be written.
+    for (const text of ["first", "second", "third"]) c.pushInbound(ev(text));
+    await whenOutbound(c, () => replyCounts(c).get("third") === 1, "the third reply");
+    const finished = (text: string, held: string | undefined): boolean =>
+      held?.split("\n").includes(`{"d":"discord:C1:id-${text}"}`) === true;
+    expect(finished("first", heldAtReply.get("second"))).toBe(true);
+    expect(finished("second", heldAtReply.get("third"))).toBe(true);
+    // …and no later turn's: a reply leaves before its own turn is finished.
+    expect(finished("second", heldAtReply.get("second"))).toBe(false);
+    // Without a next reply, a finished record is written on its own (the gateway stays idle).
+    await eventually(
+      () => finished("third", readFileSync(journal, "utf8")),
+      "the last turn's finish record written",
+    );
+    expect(await gw.stop("SIGTERM")).toBe(0);
+  }, 60_000);
+
   it("a live message re-sent (same platform, chat and message id) is answered once, also after a restart", async () => {
     const c = await connector();
     const home = tempHome();

@@ -28,6 +28,8 @@ export interface PhotonChatOutboundOptions {
   readonly metrics: () => MetricsRecorder;
   /** Cap of one outbound file. Default 25 MiB (as on the relay). */
   readonly maxFileBytes?: number;
+  /** Called just before each send (the turn journal's TurnJournal.beforeReply). */
+  readonly beforeReply?: () => void;
 }
 
 export function photonChatOutbound(opts: PhotonChatOutboundOptions): ChatOutbound {
@@ -53,6 +55,7 @@ export function photonChatOutbound(opts: PhotonChatOutboundOptions): ChatOutboun
     },
     async send(text) {
       try {
+        opts.beforeReply?.();
         await channel.sendText(chatId, text);
         metrics().outbound("ok");
         return null;
@@ -69,6 +72,7 @@ export function photonChatOutbound(opts: PhotonChatOutboundOptions): ChatOutboun
       pending.delete(ref);
       if (!file) return { success: false, error: "no file was read for this media" };
       try {
+        opts.beforeReply?.();
         await channel.sendFile(chatId, file, {
           kind: typeof fields["media_kind"] === "string" ? fields["media_kind"] : undefined,
           caption: typeof fields["content"] === "string" ? fields["content"] : undefined,

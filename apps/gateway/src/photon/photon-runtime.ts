@@ -120,6 +120,7 @@ export class PhotonRuntime {
       chatId: event.source.chat_id,
       platform: PHOTON_PLATFORM,
       metrics: this.#opts.metrics,
+      beforeReply: () => this.#journal?.beforeReply(),
     });
   }
 
@@ -317,9 +318,11 @@ export class PhotonRuntime {
       () => void this.#channel.setTyping(event.source.chat_id, true).catch(() => undefined),
       TYPING_AFTER_MS,
     );
-    void runInboundTurn(event, this.#deps, sessionKeyOf(event)).then((outcome) => {
-      clearTimeout(typing);
+    // Recorded finished before the turn settles in its session (see the relay's #runTurn).
+    const recordEnd = (outcome: InboundOutcome): void =>
       recordTurnEnd(this.#journal, key, outcome, this.#log, "photon turn journal");
+    void runInboundTurn(event, this.#deps, sessionKeyOf(event), recordEnd).then((outcome) => {
+      clearTimeout(typing);
       if (outcome.kind === "replied" || outcome.kind === "empty")
         this.#tapback(event, REACTION_DONE);
       else if (outcome.kind === "failed") this.#tapback(event, REACTION_FAILED);

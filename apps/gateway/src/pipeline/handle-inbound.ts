@@ -66,11 +66,17 @@ export async function handleInbound(
   return runInboundTurn(event, deps);
 }
 
-/** The turn of an already authorized event: queue in its session, run the agent, send the reply. */
+/**
+ * The turn of an already authorized event: queue in its session, run the agent, send the reply.
+ * `onEnd` hears the outcome of a turn that ran, before the turn settles in its session: the
+ * session's next turn may send as soon as this one settles, and sees what `onEnd` did (the turn
+ * journal records the turn finished there). Not called for a turn that never ran (draining).
+ */
 export function runInboundTurn(
   event: RelayMessageEvent,
   deps: Omit<InboundDeps, "authorize">,
   sessionKey: string = deps.sessionKey(event),
+  onEnd?: (outcome: InboundOutcome) => void,
 ): Promise<InboundOutcome> {
   // Not an async function around another: one frame less per turn (a busy gateway's turns are
   // what its garbage collector spends its time on, apps/gateway/BENCH.md).
@@ -78,7 +84,7 @@ export function runInboundTurn(
   return deps.scheduler
     .submit(sessionKey, (signal, release, previous) => {
       turnSignal = signal;
-      return runTurnBody(event, deps, sessionKey, signal, release, previous);
+      return runTurnBody(event, deps, sessionKey, signal, release, previous, onEnd);
     })
     .then(undefined, (e: unknown) => failedOutcome(e, turnSignal));
 }
@@ -90,13 +96,16 @@ async function runTurnBody(
   signal: AbortSignal,
   release: () => void,
   previous: Promise<void> | null,
+  onEnd: ((outcome: InboundOutcome) => void) | undefined,
 ): Promise<InboundOutcome> {
-  const waitForChat = deps.ready?.(event, signal);
-  if (waitForChat !== undefined) await waitForChat;
-  const out = deps.outbound(event, previous);
-  const activity = deps.activity?.start(out, event.messageId);
+  let outcome: InboundOutcome;
+  let activity: ReturnType<TurnActivity["start"]> | undefined;
   let ok = false;
   try {
+    const waitForChat = deps.ready?.(event, signal);
+    if (waitForChat !== undefined) await waitForChat;
+    const out = deps.outbound(event, previous);
+    activity = deps.activity?.start(out, event.messageId);
     const promptResponse = deps.prompts
       ? deps.prompts.answer(sessionKey, event)
       : event.promptResponse;
@@ -139,10 +148,15 @@ async function runTurnBody(
       sent = await r.finish();
     }
     ok = true;
-    return sent.messages === 0 ? EMPTY : { kind: "replied", chunks: sent.messages };
+    outcome = sent.messages === 0 ? EMPTY : { kind: "replied", chunks: sent.messages };
+  } catch (e) {
+    outcome = failedOutcome(e, signal);
   } finally {
     activity?.end(ok ? "ok" : "failed");
   }
+  // Before this turn settles in its session (see runInboundTurn).
+  onEnd?.(outcome);
+  return outcome;
 }
 
 const EMPTY: InboundOutcome = { kind: "empty" };

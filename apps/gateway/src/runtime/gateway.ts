@@ -233,6 +233,8 @@ export class GatewayRuntime {
       transport: this.#transport,
       media,
       metrics: () => this.#metrics,
+      // Opened in #start, after these deps: read at each reply.
+      beforeReply: () => this.#journal?.beforeReply(),
     };
     this.#deps = {
       agent: this.#agent,
@@ -555,8 +557,11 @@ export class GatewayRuntime {
     started = Date.now(),
     sessionKey = this.#deps.sessionKey(event),
   ): void {
-    void runInboundTurn(event, this.#deps, sessionKey).then((outcome) => {
+    // Recorded finished before the turn settles in its session: the session's next reply may
+    // leave right after, and the journal writes this record first (TurnJournal.beforeReply).
+    const recordEnd = (outcome: InboundOutcome): void =>
       recordTurnEnd(this.#journal, key, outcome, this.#log);
+    void runInboundTurn(event, this.#deps, sessionKey, recordEnd).then((outcome) => {
       const ms = Date.now() - started;
       this.#metrics.turn(
         outcome.kind,

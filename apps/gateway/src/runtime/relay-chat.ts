@@ -30,6 +30,11 @@ export interface RelayChatLink {
   readonly media: RelayMediaClient | null;
   /** Read at each result: the recorder is swapped in once /metrics is served. */
   readonly metrics: () => MetricsRecorder;
+  /**
+   * Called just before each reply op leaves (not typing or reactions): the turn journal writes
+   * the records of turns answered before it (TurnJournal.beforeReply). Absent: nothing.
+   */
+  readonly beforeReply?: () => void;
 }
 
 const MEDIA_OFF: MediaUploadResult = {
@@ -98,6 +103,7 @@ export class RelayChat implements ChatOutbound, ChatCapabilities {
       // synchronous part: a later send goes out after it, and it is never sent again (only
       // RELAY_NOT_CONNECTED, which means not written, is retried below).
       const handedOff = onHandedOff !== undefined && transport.linkReady;
+      this.#link.beforeReply?.();
       // No signal per send (a listener per send costs memory on a busy gateway): at the drain
       // budget the runtime settles every pending send at once (abortPendingOutbound).
       const answer = adapter.send(this.#chatId, text, opts);
@@ -126,15 +132,16 @@ export class RelayChat implements ChatOutbound, ChatCapabilities {
   }
 
   async action(op: string, fields: Record<string, unknown>): Promise<OutboundResult> {
+    const cosmetic = op === "typing" || op === "react";
     const previous = this.#previous;
-    if (previous !== null && op !== "typing" && op !== "react") {
+    if (previous !== null && !cosmetic) {
       await previous; // never rejects
       this.#previous = null;
     }
+    if (!cosmetic) this.#link.beforeReply?.();
     const r = await this.#link.adapter.sendAction(op, this.#withChat(fields));
     // The metric counts the reply's ops; typing and reactions are cosmetic (logged at debug).
-    if (r.unsupported !== true && op !== "typing" && op !== "react")
-      this.#link.metrics().outbound(outboundKind(r));
+    if (r.unsupported !== true && !cosmetic) this.#link.metrics().outbound(outboundKind(r));
     return r;
   }
 

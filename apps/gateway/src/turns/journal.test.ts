@@ -12,8 +12,8 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { measureGrowth } from "@hermes/vitest-config/growth";
-import { afterEach, describe, expect, it } from "vitest";
-import { JournalError, journalPath, TurnJournal } from "./journal.js";
+import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
+import { FINISH_WAIT_MS, JournalError, journalPath, TurnJournal } from "./journal.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -81,6 +81,44 @@ describe("TurnJournal", () => {
     const again = TurnJournal.open<ReturnType<typeof ev>>(path);
     expect(again.unfinished.map((u) => u.key)).toEqual(["k2", "k3"]);
     expect(again.journal.state("k1")).toBe("finished");
+  });
+
+  it("a finish record alone waits for the next reply (beforeReply) or a moment, not for the end of the event-loop turn", async () => {
+    // The journal's own timer is driven by hand; the end of each event-loop turn is real.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    onTestFinished(() => void vi.useRealTimers());
+    const path = tempPath();
+    const j = TurnJournal.open<ReturnType<typeof ev>>(path).journal;
+    const take = JSON.stringify({ a: "k1", e: ev("one") });
+    j.take("k1", ev("one"));
+    j.take("k2", ev("two"));
+    await written();
+    j.finish("k1");
+    expect(j.state("k1")).toBe("finished"); // remembered at once
+    await written();
+    // Not written with this event-loop turn: the session's next message may be on its way.
+    expect(recordsOf(path)).toBe(`${take}\n${JSON.stringify({ a: "k2", e: ev("two") })}\n`);
+    // A reply about to leave writes it first, synchronously.
+    j.beforeReply();
+    expect(recordsOf(path).endsWith(`{"d":"k1"}\n`)).toBe(true);
+    const before = recordsOf(path);
+    j.beforeReply(); // nothing waits: nothing written
+    expect(recordsOf(path)).toBe(before);
+    // With no reply after it, it is written on its own FINISH_WAIT_MS later.
+    j.finish("k2");
+    await written();
+    expect(recordsOf(path).endsWith(`{"d":"k2"}\n`)).toBe(false);
+    vi.advanceTimersByTime(FINISH_WAIT_MS);
+    expect(recordsOf(path).endsWith(`{"d":"k2"}\n`)).toBe(true);
+    // And a take of the same event-loop turn carries it along.
+    j.take("k3", ev("three"));
+    j.finish("k3");
+    j.take("k4", ev("four"));
+    await written();
+    expect(
+      recordsOf(path).endsWith(`{"d":"k3"}\n${JSON.stringify({ a: "k4", e: ev("four") })}\n`),
+    ).toBe(true);
+    j.close();
   });
 
   it("durable() writes take records still waiting before it syncs", async () => {

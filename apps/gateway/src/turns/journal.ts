@@ -13,8 +13,12 @@
 // (format 1: `a`/`e` and `d`) read too; `w` records exist only between compactions.
 // Records of one event-loop turn are written together with one `write(2)` at its end (so a
 // busy gateway makes one system call per batch, not two per message); from then on they
-// survive the process dying (the page cache keeps them). `durable()` writes at once and adds
-// an fdatasync for what must survive the machine too (a buffered item is acked only after it). On open, a torn last line
+// survive the process dying (the page cache keeps them). A `d` record alone waits a little
+// longer: it is written with the next batch, or before the next reply leaves (`beforeReply()`),
+// or after FINISH_WAIT_MS, whichever comes first — so that a session's next message, often
+// already on its way, is read before the write, and one write carries both. `durable()` writes
+// at once and adds an fdatasync for what must survive the machine too (a buffered item is
+// acked only after it). On open, a torn last line
 // (a crash mid-write) and any unreadable line are skipped and counted, never fatal. When the
 // file has grown past its bound it is compacted: the open turns plus the newest finished keys
 // are written to a temporary file, fsync'd, and renamed over it.
@@ -88,6 +92,9 @@ export function journalPath(home: string, gatewayId: string): string {
 /** Bytes of records a journal gathers before writing them (more are written at once). */
 const BATCH_BYTES = 64 * 1024;
 
+/** The longest a `d` record waits for the next batch or reply before it is written on its own. */
+export const FINISH_WAIT_MS = 1;
+
 export type KeyState = "open" | "finished" | null;
 
 export class TurnJournal<E> {
@@ -114,6 +121,14 @@ export class TurnJournal<E> {
   #flushScheduled = false;
   /** One bound callback for every end-of-turn flush (not a new closure per batch). */
   readonly #flushLater = (): void => this.#flush();
+  /** A `d` record waits in the batch (see finish()). */
+  #finishWaiting = false;
+  /** The timer that writes a waiting `d` record after FINISH_WAIT_MS (one at a time). */
+  #finishTimer: NodeJS.Timeout | null = null;
+  readonly #finishLater = (): void => {
+    this.#finishTimer = null;
+    if (this.#finishWaiting) this.#flush();
+  };
   /** Keys taken since the last flush whose `a` record is not serialized yet (see take()). */
   #taken: string[] = [];
   /** The wire text given with each of #taken (undefined: serialize the event). */
@@ -216,14 +231,38 @@ export class TurnJournal<E> {
     this.#scheduleFlush();
   }
 
-  /** Record that a turn finished; its key is remembered for deduplication. */
+  /**
+   * Record that a turn finished; its key is remembered for deduplication at once. The record is
+   * written with the next batch, by beforeReply(), or after FINISH_WAIT_MS — not at the end of
+   * this event-loop turn: the answer that finished a turn is often followed by the session's next
+   * message, and writing first would delay reading it (one write for both instead of two).
+   * Until it is written, a kill makes the turn run again after the restart (README).
+   */
   finish(key: string): void {
     this.#open.delete(key);
     this.#remember(key);
     // Take records still waiting are not serialized first: only a key's own `a` must precede its
     // `d`, and a waiting take of this key is skipped (it finished). The rest stay off this path.
-    this.#append(finishedRecord(key));
+    this.#append(finishedRecord(key), false);
+    if (this.#closed) return;
+    this.#finishWaiting = true;
+    if (this.#finishTimer === null) {
+      this.#finishTimer = setTimeout(this.#finishLater, FINISH_WAIT_MS);
+      // Never what keeps a process alive: close() writes whatever still waits.
+      this.#finishTimer.unref();
+    }
     if (this.#appended >= this.#compactAfter) this.#compact();
+  }
+
+  /**
+   * A reply is about to leave: write the `d` records still waiting, so that a turn already
+   * answered is on record before another reply goes out. With it, a kill at any moment leaves
+   * at most one turn per session answered (or being answered) without its record — the one
+   * whose reply is in flight — and so at most one reply per session sent twice after the
+   * restart. Cheap when nothing waits; call it before every reply op (not typing or reactions).
+   */
+  beforeReply(): void {
+    if (this.#finishWaiting) this.#flush();
   }
 
   /**
@@ -287,6 +326,8 @@ export class TurnJournal<E> {
       // Best effort: every record was already written, and the next open compacts.
     }
     this.#closed = true;
+    if (this.#finishTimer !== null) clearTimeout(this.#finishTimer);
+    this.#finishTimer = null;
     try {
       fdatasyncSync(this.#fd);
     } catch {
@@ -299,7 +340,8 @@ export class TurnJournal<E> {
     this.#finished.add(key);
   }
 
-  #append(line: string): void {
+  /** `flushSoon`: schedule the end-of-turn write (a `d` record waits longer, see finish()). */
+  #append(line: string, flushSoon = true): void {
     if (this.#closed) return;
     // At most 3 bytes per UTF-16 unit, plus the newline: a record that might not fit goes after
     // the batch; one longer than the whole buffer is written at once.
@@ -314,7 +356,7 @@ export class TurnJournal<E> {
     }
     this.#appended++;
     this.#seq++;
-    this.#scheduleFlush();
+    if (flushSoon) this.#scheduleFlush();
   }
 
   /**
@@ -360,6 +402,7 @@ export class TurnJournal<E> {
     // Before the flag is cleared: appending these must not schedule another flush.
     this.#serializeTaken();
     this.#flushScheduled = false;
+    this.#finishWaiting = false;
     const length = this.#batchLength;
     this.#batchLength = 0;
     if (length === 0 || this.#closed) return;
@@ -456,6 +499,7 @@ export class TurnJournal<E> {
     if (this.#closed) return;
     // The rewrite holds the whole state: records still waiting in the batch are in it.
     this.#batchLength = 0;
+    this.#finishWaiting = false;
     this.#taken = [];
     this.#takenWire = [];
     const tmp = `${this.#path}.tmp`;
