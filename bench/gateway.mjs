@@ -246,10 +246,19 @@ if (built) {
       const latA = [];
       const latM = [];
       const latB = [];
+      // Interleaved, and the order rotates each round: a child measured right after another
+      // one ran faster or slower for it (up to ±10% at one chat on this VM, the same build in two
+      // slots), so each takes each place in turn.
+      const slots = [
+        [GATEWAY_ID, a, latA],
+        [BASELINE_ID, b, latB],
+        [METRICS_ID, m, latM],
+      ];
       for (let r = 0; r < ROUNDS; r++) {
-        a.push(await round(GATEWAY_ID, concurrency, ROUND_MS, latA));
-        b.push(await round(BASELINE_ID, concurrency, ROUND_MS, latB));
-        m.push(await round(METRICS_ID, concurrency, ROUND_MS, latM));
+        for (let k = 0; k < slots.length; k++) {
+          const [id, rates, lat] = slots[(r + k) % slots.length];
+          rates.push(await round(id, concurrency, ROUND_MS, lat));
+        }
       }
       const ours = median(a);
       const base = median(b);
