@@ -12,8 +12,8 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { measureGrowth } from "@hermes/vitest-config/growth";
-import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
-import { FINISH_WAIT_MS, JournalError, journalPath, TurnJournal } from "./journal.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { JournalError, journalPath, TurnJournal } from "./journal.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -83,10 +83,7 @@ describe("TurnJournal", () => {
     expect(again.journal.state("k1")).toBe("finished");
   });
 
-  it("a finish record alone waits for the next reply (beforeReply) or a moment, not for the end of the event-loop turn", async () => {
-    // The journal's own timer is driven by hand; the end of each event-loop turn is real.
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
-    onTestFinished(() => void vi.useRealTimers());
+  it("a finish record alone waits for the next reply (beforeReply) or the next event-loop turn, not for the end of this one", async () => {
     const path = tempPath();
     const j = TurnJournal.open<ReturnType<typeof ev>>(path).journal;
     const take = JSON.stringify({ a: "k1", e: ev("one") });
@@ -104,11 +101,10 @@ describe("TurnJournal", () => {
     const before = recordsOf(path);
     j.beforeReply(); // nothing waits: nothing written
     expect(recordsOf(path)).toBe(before);
-    // With no reply after it, it is written on its own FINISH_WAIT_MS later.
+    // With no reply after it, it is written on its own by the end of the next event-loop turn.
     j.finish("k2");
     await written();
-    expect(recordsOf(path).endsWith(`{"d":"k2"}\n`)).toBe(false);
-    vi.advanceTimersByTime(FINISH_WAIT_MS);
+    await written();
     expect(recordsOf(path).endsWith(`{"d":"k2"}\n`)).toBe(true);
     // And a take of the same event-loop turn carries it along.
     j.take("k3", ev("three"));

@@ -15,8 +15,8 @@
 // busy gateway makes one system call per batch, not two per message); from then on they
 // survive the process dying (the page cache keeps them). A `d` record alone waits a little
 // longer: it is written with the next batch, or before the next reply leaves (`beforeReply()`),
-// or after FINISH_WAIT_MS, whichever comes first — so that a session's next message, often
-// already on its way, is read before the write, and one write carries both. `durable()` writes
+// or at the end of the next event-loop turn, whichever comes first — so that a session's next
+// message, often already on its way, is read before the write, and one write carries both. `durable()` writes
 // at once and adds an fdatasync for what must survive the machine too (a buffered item is
 // acked only after it). On open, a torn last line
 // (a crash mid-write) and any unreadable line are skipped and counted, never fatal. When the
@@ -92,9 +92,6 @@ export function journalPath(home: string, gatewayId: string): string {
 /** Bytes of records a journal gathers before writing them (more are written at once). */
 const BATCH_BYTES = 64 * 1024;
 
-/** The longest a `d` record waits for the next batch or reply before it is written on its own. */
-export const FINISH_WAIT_MS = 1;
-
 export type KeyState = "open" | "finished" | null;
 
 export class TurnJournal<E> {
@@ -123,10 +120,19 @@ export class TurnJournal<E> {
   readonly #flushLater = (): void => this.#flush();
   /** A `d` record waits in the batch (see finish()). */
   #finishWaiting = false;
-  /** The timer that writes a waiting `d` record after FINISH_WAIT_MS (one at a time). */
-  #finishTimer: NodeJS.Timeout | null = null;
+  /**
+   * The deferred write of a waiting `d` record: 0 none scheduled, 1 its first immediate (this
+   * event-loop turn) is pending, 2 its second (the next turn, after that turn's I/O) is.
+   * Immediates, not a timer: arming a timer for each answer cost more than the write it saved.
+   */
+  #finishHop = 0;
   readonly #finishLater = (): void => {
-    this.#finishTimer = null;
+    if (this.#finishHop === 1) {
+      this.#finishHop = 2;
+      setImmediate(this.#finishLater);
+      return;
+    }
+    this.#finishHop = 0;
     if (this.#finishWaiting) this.#flush();
   };
   /** Keys taken since the last flush whose `a` record is not serialized yet (see take()). */
@@ -233,9 +239,9 @@ export class TurnJournal<E> {
 
   /**
    * Record that a turn finished; its key is remembered for deduplication at once. The record is
-   * written with the next batch, by beforeReply(), or after FINISH_WAIT_MS — not at the end of
-   * this event-loop turn: the answer that finished a turn is often followed by the session's next
-   * message, and writing first would delay reading it (one write for both instead of two).
+   * written with the next batch, by beforeReply(), or at the end of the next event-loop turn —
+   * not at the end of this one: the answer that finished a turn is often followed by the
+   * session's next message, and writing first would delay reading it (one write for both).
    * Until it is written, a kill makes the turn run again after the restart (README).
    */
   finish(key: string): void {
@@ -246,10 +252,9 @@ export class TurnJournal<E> {
     this.#append(finishedRecord(key), false);
     if (this.#closed) return;
     this.#finishWaiting = true;
-    if (this.#finishTimer === null) {
-      this.#finishTimer = setTimeout(this.#finishLater, FINISH_WAIT_MS);
-      // Never what keeps a process alive: close() writes whatever still waits.
-      this.#finishTimer.unref();
+    if (this.#finishHop === 0) {
+      this.#finishHop = 1;
+      setImmediate(this.#finishLater);
     }
     if (this.#appended >= this.#compactAfter) this.#compact();
   }
@@ -326,8 +331,6 @@ export class TurnJournal<E> {
       // Best effort: every record was already written, and the next open compacts.
     }
     this.#closed = true;
-    if (this.#finishTimer !== null) clearTimeout(this.#finishTimer);
-    this.#finishTimer = null;
     try {
       fdatasyncSync(this.#fd);
     } catch {
