@@ -3,7 +3,7 @@
 // attachments as local files) → agent → its reply, streamed or whole, to the chat — with the
 // turn's activity (typing, reactions) around it. Everything adapter-specific is injected.
 import type { RelayMessageEvent } from "@hermes/relay-adapter";
-import type { TurnActivity } from "../activity/turn-activity.js";
+import type { TurnActivity, TurnActivityHandle } from "../activity/turn-activity.js";
 import type { AgentBackend, AgentEvent } from "../agent/types.js";
 import type { AuthDecision } from "../auth/authorize.js";
 import type { ChatOutbound } from "../reply/chat-outbound.js";
@@ -70,7 +70,8 @@ export async function handleInbound(
  * The turn of an already authorized event: queue in its session, run the agent, send the reply.
  * `onEnd` hears the outcome of a turn that ran, before the turn settles in its session: the
  * session's next turn may send as soon as this one settles, and sees what `onEnd` did (the turn
- * journal records the turn finished there). Not called for a turn that never ran (draining).
+ * journal records the turn finished there). Not called for a turn that never ran (refused while
+ * draining, or cancelled before it started).
  */
 export function runInboundTurn(
   event: RelayMessageEvent,
@@ -99,7 +100,7 @@ async function runTurnBody(
   onEnd: ((outcome: InboundOutcome) => void) | undefined,
 ): Promise<InboundOutcome> {
   let outcome: InboundOutcome;
-  let activity: ReturnType<TurnActivity["start"]> | undefined;
+  let activity: TurnActivityHandle | undefined;
   let ok = false;
   try {
     const waitForChat = deps.ready?.(event, signal);

@@ -16,12 +16,12 @@
 // survive the process dying (the page cache keeps them). A `d` record alone waits a little
 // longer: it is written with the next batch, or before the next reply leaves (`beforeReply()`),
 // or at the end of the next event-loop turn, whichever comes first — so that a session's next
-// message, often already on its way, is read before the write, and one write carries both. `durable()` writes
-// at once and adds an fdatasync for what must survive the machine too (a buffered item is
-// acked only after it). On open, a torn last line
-// (a crash mid-write) and any unreadable line are skipped and counted, never fatal. When the
-// file has grown past its bound it is compacted: the open turns plus the newest finished keys
-// are written to a temporary file, fsync'd, and renamed over it.
+// message, often already on its way, is read before the write, and one write carries both.
+// `durable()` writes at once and adds an fdatasync for what must survive the machine too (a
+// buffered item is acked only after it). On open, a torn last line (a crash mid-write) and any
+// unreadable line are skipped and counted, never fatal. When the file has grown past its bound
+// it is compacted: the open turns plus the newest finished keys are written to a temporary
+// file, fsync'd, and renamed over it.
 import {
   closeSync,
   fdatasync,
