@@ -428,6 +428,59 @@ describe("hermes-gateway run with PHOTON_ENABLED against SpectrumFake", () => {
   );
 
   it(
+    "a turn's finished record is on disk before the chat's next reply reaches Photon (a kill re-answers at most one message per chat)",
+    { timeout: 180_000 },
+    async () => {
+      const { fake: f, env } = await startFake();
+      const home = tempDir("gw-photon-");
+      const journalFile = join(
+        home,
+        "gateway",
+        "journal",
+        `${encodeURIComponent(`photon-${f.projectId}`)}.jsonl`,
+      );
+      // What the journal held when each reply arrived, read before the gateway has its answer.
+      const heldAtReply = new Map<string, string>();
+      cleanups.push(
+        f.onCall((call) => {
+          if (call.method === "SendTextMessage")
+            heldAtReply.set(String(call.request["text"]), readFileSync(journalFile, "utf8"));
+        }),
+      );
+      const gw = gateway(f, env, home);
+      await channelLive(gw, f);
+      // One chat, three messages at once: each reply waits for Photon's answer to the one
+      // before, then leaves — the earlier turn's finished record must be written by then. (The
+      // pacing of Photon sends usually leaves time for the record's own write at the end of the
+      // next event-loop turn; the journal's beforeReply makes it hold without that timing. This
+      // fails when the record waits for a later batch.)
+      const pushed = new Map(
+        ["first", "second", "third"].map((text) => [
+          text,
+          f.push({ type: "text", from: USER, text }),
+        ]),
+      );
+      await f.waitForSends(3, 60_000);
+      expect(f.sends.map((s) => s.request["text"])).toEqual(["first", "second", "third"]);
+      const finished = (text: string, held: string | undefined): boolean => {
+        const key = `imessage:any;-;${USER}:${pushed.get(text)?.messageGuid}`;
+        return held?.split("\n").includes(JSON.stringify({ d: key })) === true;
+      };
+      expect(finished("first", heldAtReply.get("second"))).toBe(true);
+      expect(finished("second", heldAtReply.get("third"))).toBe(true);
+      // …and not the turn being answered: its record follows its reply's answer.
+      expect(finished("second", heldAtReply.get("second"))).toBe(false);
+      expect(finished("third", heldAtReply.get("third"))).toBe(false);
+      // With no next reply, the last one is written on its own (the gateway stays idle).
+      await eventually(
+        () => finished("third", readFileSync(journalFile, "utf8")),
+        "the last turn's finished record",
+      );
+      expect(await gw.stop("SIGTERM", 60_000)).toBe(0);
+    },
+  );
+
+  it(
     "two dedicated lines, one added while it runs: each message answered on its own line, both in /healthz",
     { timeout: 240_000 },
     async () => {

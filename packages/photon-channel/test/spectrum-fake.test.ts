@@ -262,6 +262,31 @@ describe("iMessage gRPC", () => {
     ]);
   });
 
+  it("onCall hears each accepted call before the client has its answer, until it is stopped", async () => {
+    const heard: string[] = [];
+    let answered = false;
+    const stop = fake.onCall((call) => {
+      heard.push(`${call.method} ${String(call.request["text"])} answered=${answered}`);
+    });
+    await unary(
+      clients.messages,
+      "SendTextMessage",
+      { chatGuid: "any;-;+15550000001", text: "one" },
+      bearer(token),
+    );
+    answered = true;
+    expect(heard).toEqual(["SendTextMessage one answered=false"]);
+    stop();
+    await unary(
+      clients.messages,
+      "SendTextMessage",
+      { chatGuid: "any;-;+15550000001", text: "two" },
+      bearer(token),
+    );
+    expect(heard).toHaveLength(1);
+    expect(fake.sends).toHaveLength(2);
+  });
+
   it("an ambiguous send is delivered but the client is told UNAVAILABLE", async () => {
     fake.failSendsAmbiguously(1);
     await expect(

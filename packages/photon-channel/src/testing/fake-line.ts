@@ -169,6 +169,16 @@ export class FakeImessageLine {
     return this.service.openStreamCount;
   }
 
+  /**
+   * Calls `listener` with each call this line accepts from now on, as it is recorded and before
+   * the client is answered: what the client had done by the moment its call arrived can be
+   * observed there (a file it wrote, say). Returns a function that stops the calls.
+   */
+  onCall(listener: (call: RecordedCall) => void): () => void {
+    this.service.on("call", listener);
+    return () => this.service.off("call", listener);
+  }
+
   /** Resolves with the first recorded call `matches` accepts (already recorded ones count). */
   waitForCall(matches: (call: RecordedCall) => boolean, timeoutMs = 10_000): Promise<RecordedCall> {
     return this.waitFor(
