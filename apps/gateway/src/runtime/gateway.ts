@@ -538,7 +538,6 @@ export class GatewayRuntime {
     }
     const turnKey = key ?? `~${randomUUID()}`;
     // The frame's own text is recorded (see eventFromJournal), not a serialization of the event.
-    // In pieces: the journal encodes them one after another, never copying the frame's text.
     journal?.take(
       turnKey,
       event,

@@ -76,7 +76,7 @@ function finishedRecord(key: string): string {
   return `{"d":${JSON.stringify(key)}}`;
 }
 
-/** JSON text given to take() in pieces written one after another (see take()). */
+/** JSON text given to take(), whole or in pieces that together make it (see take()). */
 export type WireText = string | readonly string[];
 
 /** A take record read as wire text, revived once the whole file is read (see #load). */
@@ -225,9 +225,8 @@ export class TurnJournal<E> {
    * serializing the event: a copy of text that exists anyway, where JSON.stringify of the event
    * was the journal's largest cost per message. It must be one valid JSON value without "\n"
    * (the host's JSON.parse accepted it; a "\r" or other JSON whitespace around it is kept).
-   * It may come in pieces (an array) that together make that text: they are written one after
-   * another, never joined into a new string (a host wrapping a frame of hundreds of bytes would
-   * otherwise copy it once more per message).
+   * It may come in pieces (an array) that together make that text (a host wrapping the frame's
+   * line, say): they are concatenated into the record, which is encoded once.
    */
   take(key: string, event: E, wire?: WireText): void {
     if (this.#failure !== null) throw this.#failure;
@@ -363,34 +362,17 @@ export class TurnJournal<E> {
   }
 
   /**
-   * Append the take record `{"a":KEY,"w":WIRE}` without building it as one string: the wire's
-   * pieces are encoded into the batch one after another (a record longer than the room left is
-   * joined and handed to #append, which flushes first or writes it on its own).
+   * Append the take record `{"a":KEY,"w":WIRE}`, built as one string and encoded once: for a
+   * frame of a few hundred bytes, copying it into the record costs no more than the one
+   * Buffer#write per piece that writing the pieces into the batch directly took (less, in a loop
+   * of the journal alone; the same within the noise in the gateway, BENCH.md), and it is simpler.
    */
   #appendTake(key: string, wire: WireText): void {
     if (this.#closed) return;
-    const keyJson = JSON.stringify(key);
-    const pieces = typeof wire === "string" ? [wire] : wire;
-    let chars = keyJson.length + 12; // {"a":  ,"w":  }
-    for (const piece of pieces) chars += piece.length;
-    // UTF-8 needs at most 3 bytes per UTF-16 unit; +1 for the newline.
-    const most = chars * 3 + 1;
-    if (this.#batchLength + most > BATCH_BYTES) {
-      this.#append(`{"a":${keyJson},"w":${pieces.join("")}}`);
-      return;
-    }
-    const batch = this.#batch;
-    let at = this.#batchLength;
-    at += batch.write('{"a":', at, "utf8");
-    at += batch.write(keyJson, at, "utf8");
-    at += batch.write(',"w":', at, "utf8");
-    for (const piece of pieces) at += batch.write(piece, at, "utf8");
-    batch[at++] = 0x7d; // }
-    batch[at++] = 0x0a;
-    this.#batchLength = at;
-    this.#appended++;
-    this.#seq++;
-    this.#scheduleFlush();
+    let record = `{"a":${JSON.stringify(key)},"w":`;
+    if (typeof wire === "string") record += wire;
+    else for (const piece of wire) record += piece;
+    this.#append(`${record}}`);
   }
 
   #scheduleFlush(): void {
