@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { bundledBinConfig } from "@hermes/tsup-config";
+import { bundledBinConfig, yamlOnFirstUse } from "@hermes/tsup-config";
 import type { Options } from "tsup";
 
 const { version } = JSON.parse(
@@ -126,40 +125,14 @@ const commandTree = bundledBinConfig(
 if (!COMMAND_BODIES.every((body) => /^[\w-]+\/[\w-]+$/.test(body)))
   throw new Error("tsup.config.ts: a command body must be <folder>/<name>");
 
-const yamlBuild: NonNullable<Options["esbuildPlugins"]>[number] = {
-  // The YAML parser is ~100 KB whose loading alone costs about 0.4× `node -e 0`, and a
-  // config.yaml is optional: @hermes/settings calls `parseDocument` only when the file exists.
-  // So inside the command bodies `yaml` is a stand-in that requires dist/config-yaml.cjs (the
-  // parser, bundled from yaml's ESM build so esbuild keeps only parseDocument) on the first
-  // call. src/config-yaml.ts itself gets the real package.
-  name: "yaml-on-first-use",
-  setup(build) {
-    build.onResolve({ filter: /^yaml$/ }, async (args) => {
-      if (!args.importer.endsWith(join("src", "config-yaml.ts")))
-        return { path: "yaml", namespace: "yaml-on-first-use" };
-      const pkg = await build.resolve("yaml/package.json", {
-        resolveDir: args.resolveDir,
-        kind: "import-statement",
-      });
-      if (pkg.errors.length > 0) return { errors: pkg.errors };
-      return { path: join(dirname(pkg.path), "browser", "index.js") };
-    });
-    build.onResolve({ filter: /^\.\.\/config-yaml\.cjs$/ }, (args) => ({
-      path: args.path,
-      external: true,
-    }));
-    build.onLoad({ filter: /.*/, namespace: "yaml-on-first-use" }, () => ({
-      contents: [
-        "let yaml;",
-        "export function parseDocument(...args) {",
-        '  yaml ??= require("../config-yaml.cjs");',
-        "  return yaml.parseDocument(...args);",
-        "}",
-      ].join("\n"),
-      loader: "js",
-    }));
-  },
-};
+// The YAML parser is ~100 KB whose loading alone costs about 0.4× `node -e 0`, and a config.yaml
+// is optional: inside the command bodies `yaml` is a stand-in that requires dist/config-yaml.cjs
+// on the first parse (@hermes/tsup-config's yamlOnFirstUse); src/config-yaml.ts itself gets the
+// real package.
+const yamlBuild = yamlOnFirstUse({
+  parserFile: "../config-yaml.cjs",
+  parserModule: "src/config-yaml.ts",
+});
 
 const commandBodies = bundledBinConfig(
   {

@@ -12,3 +12,12 @@ export declare const BIN_BANNER: string;
 export declare function libraryConfig(entry: Options["entry"], overrides?: Options): TsupConfig;
 /** A bin shipped as one ESM file with a shebang and a `require` for bundled CommonJS code. */
 export declare function bundledBinConfig(entry: Options["entry"], overrides?: Options): TsupConfig;
+/**
+ * An esbuild plugin: in the bundles, `yaml` is a stand-in that requires `parserFile` (the YAML
+ * parser built on its own into dist/) on the first `parseDocument` call; the module whose path
+ * ends with `parserModule` gets the real package (its ESM build). See index.js.
+ */
+export declare function yamlOnFirstUse(opts: {
+  readonly parserFile: string;
+  readonly parserModule: string;
+}): NonNullable<Options["esbuildPlugins"]>[number];

@@ -2,6 +2,8 @@
 // package's tsup.config.ts, but leaves bare imports such as this one to Node, which cannot load
 // TypeScript on Node 20. The presets are plain objects (tsup's defineConfig is the identity).
 
+import { dirname, join } from "node:path";
+
 /** What every build here shares: Node 20, source maps, a clean dist/. */
 const nodeDefaults = {
   clean: true,
@@ -46,5 +48,51 @@ export function bundledBinConfig(entry, overrides = {}) {
     ...nodeDefaults,
     banner: { js: BIN_BANNER },
     ...overrides,
+  };
+}
+
+/**
+ * An esbuild plugin that keeps the YAML parser out of a bin's start-up. The parser is the largest
+ * single dependency of the bins (loading it costs ~0.4× `node -e 0`), and config.yaml is
+ * optional: @hermes/settings calls `parseDocument` only when the file exists. So in the bundles
+ * built with this plugin, `yaml` is a stand-in whose `parseDocument` requires `parserFile` (a
+ * CommonJS file of its own in dist/) on its first call. The module at `parserModule` (a path
+ * ending, e.g. `src/config-yaml.ts`, which re-exports `parseDocument`) gets the real package,
+ * from yaml's ESM build so that esbuild keeps only what `parseDocument` uses; build it into
+ * `parserFile` with this plugin too.
+ * @param {{ parserFile: string, parserModule: string }} opts `parserFile` as required from the
+ *   bundles (relative to them: `./config-yaml.cjs`, `../config-yaml.cjs`)
+ * @returns {NonNullable<import("tsup").Options["esbuildPlugins"]>[number]}
+ */
+export function yamlOnFirstUse({ parserFile, parserModule }) {
+  const escaped = parserFile.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return {
+    name: "yaml-on-first-use",
+    setup(build) {
+      build.onResolve({ filter: /^yaml$/ }, async (args) => {
+        if (!args.importer.endsWith(join(...parserModule.split("/"))))
+          return { path: "yaml", namespace: "yaml-on-first-use" };
+        const pkg = await build.resolve("yaml/package.json", {
+          resolveDir: args.resolveDir,
+          kind: "import-statement",
+        });
+        if (pkg.errors.length > 0) return { errors: pkg.errors };
+        return { path: join(dirname(pkg.path), "browser", "index.js") };
+      });
+      build.onResolve({ filter: new RegExp(`^${escaped}$`) }, (args) => ({
+        path: args.path,
+        external: true,
+      }));
+      build.onLoad({ filter: /.*/, namespace: "yaml-on-first-use" }, () => ({
+        contents: [
+          "let yaml;",
+          "export function parseDocument(...args) {",
+          `  yaml ??= require(${JSON.stringify(parserFile)});`,
+          "  return yaml.parseDocument(...args);",
+          "}",
+        ].join("\n"),
+        loader: "js",
+      }));
+    },
   };
 }

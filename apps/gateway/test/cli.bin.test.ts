@@ -81,6 +81,43 @@ describe("hermes-gateway (built bin)", () => {
   it("an unknown command is a usage error (exit 2)", () => {
     expect(gw(["fly"]).code).toBe(2);
   });
+
+  it("loads the YAML parser (dist/config-yaml.cjs) only when there is a config.yaml", () => {
+    // A preload that reports, at exit, the CommonJS files of dist/ the process read.
+    const dir = mkdtempSync(join(tmpdir(), "gw-preload-"));
+    homes.push(dir);
+    const preload = join(dir, "report.cjs");
+    writeFileSync(
+      preload,
+      [
+        'const fs = require("node:fs");',
+        "const read = new Set();",
+        "const readFileSync = fs.readFileSync;",
+        "fs.readFileSync = function (path, ...rest) {",
+        '  if (typeof path === "string" && path.endsWith(".cjs")) read.add(path);',
+        "  return readFileSync.call(this, path, ...rest);",
+        "};",
+        'process.on("exit", () => process._rawDebug("LOADED " + JSON.stringify([...read])));',
+      ].join("\n"),
+    );
+    const loaded = (files: Record<string, string>) => {
+      const r = gw(["run", "--check"], { NODE_OPTIONS: `--require ${preload}` }, files);
+      const line = r.err.split("\n").find((l) => l.startsWith("LOADED ")) ?? "LOADED null";
+      const names = (JSON.parse(line.slice(7)) as string[] | null)?.map((f) =>
+        f.slice(f.lastIndexOf("/") + 1),
+      );
+      return { code: r.code, names, out: r.out };
+    };
+    const env = {
+      ".env":
+        "GATEWAY_RELAY_URL=ws://127.0.0.1:9/relay\nGATEWAY_RELAY_ID=gw\nGATEWAY_RELAY_SECRET=fixture-secret-3\nGATEWAY_RELAY_PLATFORMS=discord\n",
+    };
+    expect(loaded(env)).toMatchObject({ code: 0, names: [] });
+    const withYaml = loaded({ ...env, "config.yaml": "gateway:\n  relay_id: gw-from-yaml\n" });
+    expect(withYaml).toMatchObject({ code: 0, names: ["config-yaml.cjs"] });
+    // .env wins over config.yaml; the file was parsed all the same (a bad one is an error).
+    expect(loaded({ ...env, "config.yaml": "gateway: [\n" }).code).toBe(2);
+  });
 });
 
 // The same env / .env / config.yaml as apps/cli/test/gateway.bin.test.ts ("resolves the relay
