@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { reportedLoads, writeLoadReporter } from "@hermes/vitest-config/loaded-files";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BIN } from "./support/bin.js";
 
@@ -21,13 +22,12 @@ function run(args: string[], home: string) {
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HERMES_HOME: home },
     encoding: "utf8",
   });
-  const line = (tag: string) => r.stderr.split("\n").find((l) => l.startsWith(`${tag} `)) ?? "";
-  const files = (JSON.parse(line("LOADED").slice(7) || "[]") as string[])
+  const loads = reportedLoads(r.stderr) ?? { files: [], builtins: [] };
+  const files = loads.files
     .filter((f) => f.startsWith(DIST))
     .map((f) => relative(DIST, f))
     .sort();
-  const builtins = JSON.parse(line("BUILTINS").slice(9) || "[]") as string[];
-  return { files, builtins, code: r.status, stdout: r.stdout };
+  return { files, builtins: loads.builtins, code: r.status, stdout: r.stdout };
 }
 
 let home: string;
@@ -36,23 +36,7 @@ beforeEach(async () => {
   home = await mkdtemp(join(tmpdir(), "hermes-loading-"));
   // Reports, at exit, every .cjs file read (by Node's loader or the bin's code-cache loader,
   // both through fs.readFileSync) and the Node builtins loaded.
-  preload = join(home, "report-loaded.cjs");
-  await writeFile(
-    preload,
-    [
-      'const fs = require("node:fs");',
-      "const read = new Set();",
-      "const readFileSync = fs.readFileSync;",
-      "fs.readFileSync = function (path, ...rest) {",
-      '  if (typeof path === "string" && path.endsWith(".cjs")) read.add(path);',
-      "  return readFileSync.call(this, path, ...rest);",
-      "};",
-      'process.on("exit", () => {',
-      '  process._rawDebug("LOADED " + JSON.stringify([...read]));',
-      '  process._rawDebug("BUILTINS " + JSON.stringify(process.moduleLoadList));',
-      "});",
-    ].join("\n"),
-  );
+  preload = writeLoadReporter(home);
   await writeFile(
     join(home, ".env"),
     "GATEWAY_RELAY_URL=wss://relay.example.com/relay\nGATEWAY_RELAY_PLATFORMS=discord\n",

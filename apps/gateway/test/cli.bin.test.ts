@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { reportedLoads, writeLoadReporter } from "@hermes/vitest-config/loaded-files";
 import { afterAll, describe, expect, it } from "vitest";
 
 const BIN = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
@@ -83,30 +84,13 @@ describe("hermes-gateway (built bin)", () => {
   });
 
   it("loads the YAML parser (dist/config-yaml.cjs) only when there is a config.yaml", () => {
-    // A preload that reports, at exit, the CommonJS files of dist/ the process read.
     const dir = mkdtempSync(join(tmpdir(), "gw-preload-"));
     homes.push(dir);
-    const preload = join(dir, "report.cjs");
-    writeFileSync(
-      preload,
-      [
-        'const fs = require("node:fs");',
-        "const read = new Set();",
-        "const readFileSync = fs.readFileSync;",
-        "fs.readFileSync = function (path, ...rest) {",
-        '  if (typeof path === "string" && path.endsWith(".cjs")) read.add(path);',
-        "  return readFileSync.call(this, path, ...rest);",
-        "};",
-        'process.on("exit", () => process._rawDebug("LOADED " + JSON.stringify([...read])));',
-      ].join("\n"),
-    );
+    const preload = writeLoadReporter(dir);
     const loaded = (files: Record<string, string>) => {
       const r = gw(["run", "--check"], { NODE_OPTIONS: `--require ${preload}` }, files);
-      const line = r.err.split("\n").find((l) => l.startsWith("LOADED ")) ?? "LOADED null";
-      const names = (JSON.parse(line.slice(7)) as string[] | null)?.map((f) =>
-        f.slice(f.lastIndexOf("/") + 1),
-      );
-      return { code: r.code, names, out: r.out };
+      const names = reportedLoads(r.err)?.files.map((f) => f.slice(f.lastIndexOf("/") + 1));
+      return { code: r.code, names };
     };
     const env = {
       ".env":
