@@ -188,6 +188,17 @@ describe("/metrics and /readyz of the running bin", () => {
       await open("POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\nab", receiver),
     ];
     expect((await fetch(healthz)).status).toBe(200); // the others are still answered
+    // Headers over Node's 16 KiB limit: answered 431 and closed, the port still serving.
+    const big = connect(Number(healthz.port), healthz.hostname);
+    big.on("error", () => undefined);
+    cleanups.push(() => void big.destroy());
+    let answer = "";
+    big.on("data", (d: Buffer) => (answer += d.toString("latin1")));
+    const bigClosed = new Promise<void>((r) => big.once("close", () => r()));
+    big.write(`GET /healthz HTTP/1.1\r\nhost: x\r\nx-big: ${"a".repeat(20_000)}\r\n\r\n`);
+    await bigClosed;
+    expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+    expect((await fetch(healthz)).status).toBe(200);
     expect(await gw.stop("SIGTERM", 60_000)).toBe(0);
     await Promise.all(closed.map((o) => o.closed));
   }, 90_000);

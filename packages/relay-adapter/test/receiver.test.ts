@@ -379,6 +379,17 @@ describe("signed-HTTP receiver socket limits", () => {
     expect(i).toBeGreaterThan(3); // it really was dribbling while it was cut
   });
 
+  it("answers headers over Node's limit with 431 and a malformed request line with 400, then closes", async () => {
+    const { url, messages } = await start();
+    const big = await rawSocket(url);
+    big.socket.write(`POST / HTTP/1.1\r\nhost: x\r\nx-big: ${"a".repeat(20_000)}\r\n\r\n`);
+    expect(await big.closed).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+    const bad = await rawSocket(url);
+    bad.socket.write("NOT HTTP AT ALL\r\n\r\n");
+    expect(await bad.closed).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(messages).toHaveLength(0);
+  });
+
   it("disconnects a client that sends its headers but dribbles the body past the request timeout", async () => {
     const { url, messages } = await start({ headersTimeoutMs: 200, requestTimeoutMs: 400 });
     const { socket, closed } = await rawSocket(url);

@@ -148,8 +148,13 @@ export function startBoundedHttpServer(
   // for a client that would keep dribbling bytes into it.
   server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
     if (socket.writable) {
+      // As Node's own handler answers: 431 for headers over --max-http-header-size (16 KiB).
       const status =
-        err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
+        err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+          ? "408 Request Timeout"
+          : err.code === "HPE_HEADER_OVERFLOW"
+            ? "431 Request Header Fields Too Large"
+            : "400 Bad Request";
       socket.write(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     }
     socket.destroy();
