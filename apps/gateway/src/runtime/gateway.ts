@@ -541,9 +541,7 @@ export class GatewayRuntime {
     journal?.take(
       turnKey,
       event,
-      wire === undefined
-        ? undefined
-        : ['{"p":', JSON.stringify(event.source.platform), ',"f":', wire, "}"],
+      wire === undefined ? undefined : `{"p":${JSON.stringify(event.source.platform)},"f":${wire}}`,
     );
     this.#runTurn(turnKey, event, started, sessionKey);
     if (buffered && journal !== null) return journal.durable();
