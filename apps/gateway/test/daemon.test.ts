@@ -90,6 +90,44 @@ async function slowAgent(delayMs: () => number): Promise<{ url: string; turns: s
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, turns };
 }
 
+/**
+ * An HTTP agent that answers `re: <text>` only when told: `received` resolves when a turn's
+ * request arrived, `release()` answers it and resolves once the answer is written out.
+ */
+async function heldAgent(): Promise<{
+  url: string;
+  received: Promise<string>;
+  release: () => Promise<void>;
+}> {
+  let onRequest!: (text: string) => void;
+  const received = new Promise<string>((r) => (onRequest = r));
+  let answer: (() => Promise<void>) | null = null;
+  const server: Server = createHttpServer((req, res) => {
+    let body = "";
+    req.on("data", (b: Buffer) => (body += b.toString("utf8")));
+    req.on("end", () => {
+      const text = String((JSON.parse(body) as { text?: unknown }).text);
+      answer = () =>
+        new Promise<void>((r) =>
+          res.writeHead(200, { "content-type": "text/plain" }).end(`re: ${text}`, () => r()),
+        );
+      onRequest(text);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  cleanups.push(
+    () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+  );
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    received,
+    release: () => {
+      if (answer === null) throw new Error("no request to answer yet");
+      return answer();
+    },
+  };
+}
+
 const ev = (text: string, chat = "C1"): WireMessageEvent => ({
   text,
   message_id: `id-${text}`,
@@ -178,6 +216,35 @@ describe("hermes-gateway run stays up through outages (no health port, nothing e
     }
     expect(c.dialCount(GW)).toBe(4);
     expect(await gw.stop("SIGTERM")).toBe(0);
+  }, 60_000);
+
+  it("a reply the agent finishes while the connector is down waits for the link and is sent once on the next one", async () => {
+    const port = await freePort();
+    const c = await connector(port);
+    const agent = await heldAgent();
+    const gw = gateway(c.baseUrl, { GATEWAY_AGENT: agent.url });
+    await c.waitFor("handshake");
+    c.pushInbound(ev("across the outage"));
+    expect(await agent.received).toBe("across the outage");
+    await c.stop(); // the link drops and every re-dial is refused from here on
+    await agent.release(); // the reply is ready while there is no link
+    // A refused re-dial after the answer was written: the turn has tried to send by then.
+    const refused = (): number =>
+      gw.lines.filter((l) => String(l.msg).startsWith("relay dial failed")).length;
+    const before = refused();
+    await gw.waitForLog(() => refused() > before, "a re-dial refused after the answer", 20_000);
+    expect(gw.lines.some((l) => l.msg === "turn failed")).toBe(false);
+    const back = await connector(port);
+    await back.waitFor("handshake", () => true, 30_000);
+    await whenOutbound(
+      back,
+      () => replyCounts(back).get("re: across the outage") === 1,
+      "the reply on the new link",
+    );
+    expect(replyCounts(c).get("re: across the outage")).toBeUndefined();
+    expect(gw.lines.some((l) => l.msg === "turn failed")).toBe(false);
+    expect(await gw.stop("SIGTERM")).toBe(0);
+    expect(replyCounts(back).get("re: across the outage")).toBe(1);
   }, 60_000);
 
   it("a secret refused before any handshake is retried with backoff, not a reason to exit", async () => {
