@@ -9,6 +9,8 @@ import {
   type RelayAdapter,
   type RelayMediaClient,
   type RelayMessageEvent,
+  type SendOptions,
+  type SendResult,
   type WebSocketRelayTransport,
 } from "@hermes/relay-adapter";
 import { outboundKind, type MetricsRecorder } from "../ops/metrics-events.js";
@@ -88,47 +90,77 @@ export class RelayChat implements ChatOutbound, ChatCapabilities {
     return this.#link.adapter.supportsOpForChat(this.#chatId, op);
   }
 
-  async send(text: string, signal: AbortSignal, onHandedOff?: () => void): Promise<string | null> {
+  send(text: string, signal: AbortSignal, onHandedOff?: () => void): Promise<string | null> {
     const previous = this.#previous;
-    if (previous !== null) {
-      await previous; // never rejects
+    if (previous === null) {
+      try {
+        return this.#sendNow(text, signal, onHandedOff);
+      } catch (e) {
+        return Promise.reject(e); // a promise either way, as from an async function
+      }
+    }
+    // The session's previous turn first (it never rejects).
+    return previous.then(() => {
       this.#previous = null;
       // Cut off by the drain budget while it waited: not sent (the turn runs again after the restart).
       if (signal.reason instanceof DrainAbortError) throw signal.reason;
-    }
-    const { adapter, transport } = this.#link;
-    const opts = this.#threadMeta ? { metadata: this.#threadMeta } : {};
-    for (;;) {
-      // When the link is ready as adapter.send is called, the frame is written within its
-      // synchronous part: a later send goes out after it, and it is never sent again (only
-      // RELAY_NOT_CONNECTED, which means not written, is retried below).
-      const handedOff = onHandedOff !== undefined && transport.linkReady;
-      this.#link.beforeReply?.();
-      // No signal per send (a listener per send costs memory on a busy gateway): at the drain
-      // budget the runtime settles every pending send at once (abortPendingOutbound).
-      const answer = adapter.send(this.#chatId, text, opts);
-      if (handedOff) onHandedOff();
-      const r = await answer;
-      this.#link.metrics().outbound(outboundKind(r.raw));
-      if (r.success) return r.messageId ?? null;
-      // Refused by the connector's egress guard: an authorization decision (the adapter
-      // logged it). Never retried, and the rest of the reply is not sent either.
-      if (r.outcome === "declined") throw new ReplyDeclinedError("send");
-      // Not sent at all while the link is down: wait for it to come back (the turn's signal
-      // bounds the wait), then send. Anything else, and an ambiguous result, is not retried.
-      if (
-        r.error === RELAY_NOT_CONNECTED &&
-        !handedOff &&
-        !signal.aborted &&
-        !transport.state.authRevoked
-      ) {
-        await waitForLink(transport, signal);
-        if (!signal.aborted) continue;
-      }
-      throw new SendFailedError(
-        `reply not delivered: ${r.error ?? "unknown error"}${r.ambiguous ? " (ambiguous: may have been delivered)" : ""}`,
-      );
-    }
+      return this.#sendNow(text, signal, onHandedOff);
+    });
+  }
+
+  /**
+   * One attempt at sending `text`, settled by #settle. Not an async function looping around an
+   * await: a send waits for the connector's answer, and one callback on the answer is fewer
+   * objects per turn than an async frame suspended that long (apps/gateway/BENCH.md).
+   */
+  #sendNow(
+    text: string,
+    signal: AbortSignal,
+    onHandedOff: (() => void) | undefined,
+  ): Promise<string | null> {
+    const link = this.#link;
+    // When the link is ready as adapter.send is called, the frame is written within its
+    // synchronous part: a later send goes out after it, and it is never sent again (only
+    // RELAY_NOT_CONNECTED, which means not written, is retried in #settle).
+    const handedOff = onHandedOff !== undefined && link.transport.linkReady;
+    link.beforeReply?.();
+    // No signal per send (a listener per send costs memory on a busy gateway): at the drain
+    // budget the runtime settles every pending send at once (abortPendingOutbound).
+    const answer = link.adapter.send(
+      this.#chatId,
+      text,
+      this.#threadMeta ? { metadata: this.#threadMeta } : NO_SEND_OPTIONS,
+    );
+    if (handedOff) onHandedOff();
+    return answer.then((r) => this.#settle(r, text, signal, onHandedOff, handedOff));
+  }
+
+  #settle(
+    r: SendResult,
+    text: string,
+    signal: AbortSignal,
+    onHandedOff: (() => void) | undefined,
+    handedOff: boolean,
+  ): string | null | Promise<string | null> {
+    const transport = this.#link.transport;
+    this.#link.metrics().outbound(outboundKind(r.raw));
+    if (r.success) return r.messageId ?? null;
+    // Refused by the connector's egress guard: an authorization decision (the adapter
+    // logged it). Never retried, and the rest of the reply is not sent either.
+    if (r.outcome === "declined") throw new ReplyDeclinedError("send");
+    // Not sent at all while the link is down: wait for it to come back (the turn's signal
+    // bounds the wait), then send. Anything else, and an ambiguous result, is not retried.
+    if (
+      r.error === RELAY_NOT_CONNECTED &&
+      !handedOff &&
+      !signal.aborted &&
+      !transport.state.authRevoked
+    )
+      return waitForLink(transport, signal).then(() => {
+        if (!signal.aborted) return this.#sendNow(text, signal, onHandedOff);
+        throw notDelivered(r);
+      });
+    throw notDelivered(r);
   }
 
   async action(op: string, fields: Record<string, unknown>): Promise<OutboundResult> {
@@ -163,6 +195,15 @@ export class RelayChat implements ChatOutbound, ChatCapabilities {
     return out;
   }
 }
+
+function notDelivered(r: SendResult): SendFailedError {
+  return new SendFailedError(
+    `reply not delivered: ${r.error ?? "unknown error"}${r.ambiguous ? " (ambiguous: may have been delivered)" : ""}`,
+  );
+}
+
+/** The options of a send outside a thread (adapter.send only reads them). */
+const NO_SEND_OPTIONS: SendOptions = Object.freeze({});
 
 /** Resolves when the link is handshaken again, the gateway is revoked or stopped, or `signal` aborts. */
 export function waitForLink(
