@@ -22,7 +22,7 @@ import type { AgentBackend } from "../agent/types.js";
 import type { GatewayConfig } from "../config/resolve.js";
 import type { MetricsRecorder } from "../ops/metrics-events.js";
 import {
-  runInboundTurn,
+  startInboundTurn,
   type InboundDeps,
   type InboundOutcome,
 } from "../pipeline/handle-inbound.js";
@@ -321,7 +321,7 @@ export class PhotonRuntime {
     // Recorded finished before the turn settles in its session (see the relay's #runTurn).
     const recordEnd = (outcome: InboundOutcome): void =>
       recordTurnEnd(this.#journal, key, outcome, this.#log, "photon turn journal");
-    void runInboundTurn(event, this.#deps, sessionKeyOf(event), recordEnd).then((outcome) => {
+    startInboundTurn(event, this.#deps, sessionKeyOf(event), recordEnd, (outcome) => {
       clearTimeout(typing);
       if (outcome.kind === "replied" || outcome.kind === "empty")
         this.#tapback(event, REACTION_DONE);

@@ -79,15 +79,30 @@ export function runInboundTurn(
   sessionKey: string = deps.sessionKey(event),
   onEnd?: (outcome: InboundOutcome) => void,
 ): Promise<InboundOutcome> {
-  // Not an async function around another: one frame less per turn (a busy gateway's turns are
-  // what its garbage collector spends its time on, apps/gateway/BENCH.md).
+  return new Promise((resolve) => startInboundTurn(event, deps, sessionKey, onEnd, resolve));
+}
+
+/**
+ * As runInboundTurn, with the outcome told to `onOutcome` (after it settled in its session)
+ * instead of a promise: the hosts' per-message path, one callback where a promise and its
+ * reactions were (apps/gateway/BENCH.md). `onOutcome` must not throw.
+ */
+export function startInboundTurn(
+  event: RelayMessageEvent,
+  deps: Omit<InboundDeps, "authorize">,
+  sessionKey: string,
+  onEnd: ((outcome: InboundOutcome) => void) | undefined,
+  onOutcome: (outcome: InboundOutcome) => void,
+): void {
   let turnSignal: AbortSignal | null = null;
-  return deps.scheduler
-    .submit(sessionKey, (signal, release, previous) => {
+  deps.scheduler.enqueue(
+    sessionKey,
+    (signal, release, previous) => {
       turnSignal = signal;
       return runTurnBody(event, deps, sessionKey, signal, release, previous, onEnd);
-    })
-    .then(undefined, (e: unknown) => failedOutcome(e, turnSignal));
+    },
+    (ok, value) => onOutcome(ok ? (value as InboundOutcome) : failedOutcome(value, turnSignal)),
+  );
 }
 
 async function runTurnBody(

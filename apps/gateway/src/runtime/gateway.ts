@@ -24,7 +24,7 @@ import type { GatewayConfig } from "../config/resolve.js";
 import { startHealthServer, type HealthServer, type HealthState } from "../ops/health.js";
 import { NO_METRICS, type LinkState, type MetricsRecorder } from "../ops/metrics-events.js";
 import {
-  runInboundTurn,
+  startInboundTurn,
   type InboundDeps,
   type InboundOutcome,
 } from "../pipeline/handle-inbound.js";
@@ -558,7 +558,7 @@ export class GatewayRuntime {
     // leave right after, and the journal writes this record first (TurnJournal.beforeReply).
     const recordEnd = (outcome: InboundOutcome): void =>
       recordTurnEnd(this.#journal, key, outcome, this.#log);
-    void runInboundTurn(event, this.#deps, sessionKey, recordEnd).then((outcome) => {
+    startInboundTurn(event, this.#deps, sessionKey, recordEnd, (outcome) => {
       const ms = Date.now() - started;
       this.#metrics.turn(
         outcome.kind,
@@ -566,17 +566,24 @@ export class GatewayRuntime {
           ? undefined
           : ms / 1000,
       );
-      const fields = { platform: event.source.platform, chatId: event.source.chat_id, ms };
       if (outcome.kind === "replied") {
         // Written out, not `{ ...fields, chunks }`: that shape costs ~1-2 µs on Node 20, per reply.
         if (this.#log.isLevelEnabled("info"))
           this.#log.info(
-            { platform: fields.platform, chatId: fields.chatId, ms, chunks: outcome.chunks },
+            {
+              platform: event.source.platform,
+              chatId: event.source.chat_id,
+              ms,
+              chunks: outcome.chunks,
+            },
             "replied",
           );
+        this.#notify(event, outcome);
+        return;
       }
+      const fields = { platform: event.source.platform, chatId: event.source.chat_id, ms };
       // An interrupt is the user's (or connector's) request, not a fault: info, not warn.
-      else if (outcome.kind === "failed" && outcome.code === "AGENT_ABORTED")
+      if (outcome.kind === "failed" && outcome.code === "AGENT_ABORTED")
         this.#log.info({ ...fields, code: outcome.code }, "turn interrupted");
       // The adapter already logged the refusal (once); this is only the turn's end.
       else if (outcome.kind === "failed" && outcome.code === REPLY_DECLINED)

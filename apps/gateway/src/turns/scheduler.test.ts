@@ -239,4 +239,90 @@ describe("TurnScheduler", () => {
     expect(s.wouldShed("A")).toBeNull();
     expect(s.limits).toEqual({ maxPending: 3, maxPerSession: 2 });
   });
+
+  it("enqueue tells each turn's end to its callback, after the turn settled and before the session's next turn starts; a throwing callback does not stop the session", async () => {
+    const s = new TurnScheduler();
+    const log: string[] = [];
+    const gate = deferred();
+    const ended = deferred();
+    s.enqueue(
+      "A",
+      async () => {
+        await gate.promise;
+        return "first";
+      },
+      (ok, value) => {
+        log.push(`done ${String(ok)} ${String(value)} pending=${s.pending}`);
+        throw new Error("a careless host"); // dropped
+      },
+    );
+    s.enqueue(
+      "A",
+      async () => {
+        log.push("second runs");
+        throw new Error("second failed");
+      },
+      (ok, value) => {
+        log.push(`done ${String(ok)} ${(value as Error).message}`);
+        ended.resolve();
+      },
+    );
+    expect(log).toEqual([]);
+    gate.resolve();
+    await ended.promise;
+    expect(log).toEqual(["done true first pending=2", "second runs", "done false second failed"]);
+    expect(s.pending).toBe(0);
+    expect(s.inFlight).toBe(0);
+  });
+
+  it("enqueue while draining: the callback hears TurnsDrainingError at once and the turn never runs", async () => {
+    const s = new TurnScheduler();
+    await s.drain(0);
+    const heard: unknown[] = [];
+    let ran = false;
+    s.enqueue(
+      "A",
+      async () => {
+        ran = true;
+      },
+      (ok, value) => heard.push(ok, value),
+    );
+    expect(heard[0]).toBe(false);
+    expect(heard[1]).toBeInstanceOf(TurnsDrainingError);
+    expect(ran).toBe(false);
+    expect(s.pending).toBe(0);
+  });
+
+  it("sessions that come and go keep their own order and their own previous turn (retired lanes are reused)", async () => {
+    const s = new TurnScheduler();
+    const order: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      const answers = ["A", "B", "C"].map(() => deferred());
+      const seen: (Promise<void> | null)[] = [];
+      const turns = ["A", "B", "C"].flatMap((key, i) => [
+        s.submit(key, async (_signal, release) => {
+          order.push(`${key}${round} first`);
+          release();
+          await answers[i]!.promise;
+        }),
+        s.submit(key, async (_signal, _release, previous) => {
+          seen.push(previous);
+          await previous;
+          order.push(`${key}${round} second`);
+        }),
+      ]);
+      await Promise.resolve();
+      expect(seen).toHaveLength(3);
+      expect(seen.every((p) => p !== null)).toBe(true);
+      for (const a of [...answers].reverse()) a.resolve();
+      await Promise.all(turns);
+      expect(s.pending).toBe(0);
+      expect(s.interrupt("A") || s.interrupt("B") || s.interrupt("C")).toBe(false);
+    }
+    for (const key of ["A", "B", "C"])
+      for (let round = 0; round < 3; round++) {
+        const mine = order.filter((o) => o.startsWith(`${key}${round} `));
+        expect(mine).toEqual([`${key}${round} first`, `${key}${round} second`]);
+      }
+  });
 });

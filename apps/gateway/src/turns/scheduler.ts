@@ -61,10 +61,23 @@ export interface DrainResult {
   readonly cancelled: number;
 }
 
+/**
+ * How a turn ended: `ok` with the value its run resolved with, or not with the reason. Must not
+ * throw (what it throws is dropped: the session's next turn must still start).
+ */
+export type TurnDone<T> = (ok: boolean, value: T | unknown) => void;
+
+function tell(job: Job, ok: boolean, value: unknown): void {
+  try {
+    job.done(ok, value);
+  } catch {
+    // See TurnDone.
+  }
+}
+
 interface Job {
   readonly run: TurnRun<unknown>;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (reason: unknown) => void;
+  readonly done: TurnDone<unknown>;
   /** Its controller while it runs. */
   ac: AbortController | null;
   /** Set when it released its session (see TurnRun): resolves when it settles. */
@@ -86,6 +99,8 @@ const DEFAULT_MAX_PENDING = 10_000;
 /** Spare controllers kept for reuse (one per concurrently running turn is enough). */
 const MAX_SPARE_CONTROLLERS = 64;
 const DEFAULT_MAX_PER_SESSION = 100;
+/** Spare lanes kept for reuse. */
+const MAX_SPARE_LANES = 64;
 
 export class TurnScheduler {
   // Plain per-session queues rather than a promise chain per turn: a busy gateway keeps each
@@ -104,6 +119,8 @@ export class TurnScheduler {
    * for a purpose), is never reused.
    */
   readonly #spare: AbortController[] = [];
+  /** Retired lanes (empty: nothing running, waiting or released), reused for new sessions. */
+  readonly #spareLanes: Lane[] = [];
   readonly #maxPending: number;
   readonly #maxPerSession: number;
 
@@ -140,32 +157,41 @@ export class TurnScheduler {
 
   submit<T>(sessionKey: string, run: TurnRun<T>): Promise<T> {
     if (this.#draining) return Promise.reject(new TurnsDrainingError());
+    return new Promise<T>((resolve, reject) =>
+      this.#enqueue(sessionKey, run as TurnRun<unknown>, (ok, value) =>
+        ok ? resolve(value as T) : reject(value),
+      ),
+    );
+  }
+
+  /**
+   * As submit, with the end told to `done` instead of a promise (one callback per turn rather
+   * than a promise and its reactions: the gateway's per-message path, apps/gateway/BENCH.md).
+   * While draining, `done(false, TurnsDrainingError)` is called at once.
+   */
+  enqueue<T>(sessionKey: string, run: TurnRun<T>, done: TurnDone<T>): void {
+    if (this.#draining) done(false, new TurnsDrainingError());
+    else this.#enqueue(sessionKey, run as TurnRun<unknown>, done as TurnDone<unknown>);
+  }
+
+  #enqueue(sessionKey: string, run: TurnRun<unknown>, done: TurnDone<unknown>): void {
     this.#pending++;
-    return new Promise<T>((resolve, reject) => {
-      const job: Job = {
-        run,
-        resolve: resolve as (value: unknown) => void,
-        reject,
-        ac: null,
-        settled: null,
-        onSettled: null,
-      };
-      const lane = this.#lanes.get(sessionKey);
-      if (lane === undefined) {
-        const fresh: Lane = { running: null, waiting: [], released: null };
-        this.#lanes.set(sessionKey, fresh);
-        this.#start(sessionKey, fresh, job);
-      } else if (lane.running === null && lane.waiting.length === 0) {
-        this.#start(sessionKey, lane, job); // only a released turn is there
-      } else {
-        lane.waiting.push(job);
-      }
-    });
+    const job: Job = { run, done, ac: null, settled: null, onSettled: null };
+    const lane = this.#lanes.get(sessionKey);
+    if (lane === undefined) {
+      const fresh: Lane = this.#spareLanes.pop() ?? { running: null, waiting: [], released: null };
+      this.#lanes.set(sessionKey, fresh);
+      this.#start(sessionKey, fresh, job);
+    } else if (lane.running === null && lane.waiting.length === 0) {
+      this.#start(sessionKey, lane, job); // only a released turn is there
+    } else {
+      lane.waiting.push(job);
+    }
   }
 
   #start(sessionKey: string, lane: Lane, job: Job): void {
     if (this.#cancelAll) {
-      job.reject(new TurnCancelledError());
+      tell(job, false, new TurnCancelledError());
       this.#settled(sessionKey, lane);
       return;
     }
@@ -214,8 +240,7 @@ export class TurnScheduler {
     )
       this.#spare.push(ac);
     this.#running--;
-    if (ok) job.resolve(outcome);
-    else job.reject(outcome);
+    tell(job, ok, outcome);
     this.#settled(sessionKey, lane);
   }
 
@@ -231,8 +256,10 @@ export class TurnScheduler {
     if (lane.running !== null) return;
     const next = lane.waiting.shift();
     if (next !== undefined) this.#start(sessionKey, lane, next);
-    else if (lane.released === null && this.#lanes.get(sessionKey) === lane)
+    else if (lane.released === null && this.#lanes.get(sessionKey) === lane) {
       this.#lanes.delete(sessionKey);
+      if (this.#spareLanes.length < MAX_SPARE_LANES) this.#spareLanes.push(lane);
+    }
   }
 
   /** Abort the running turn of this session; true when there was one. */
