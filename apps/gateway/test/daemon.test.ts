@@ -10,6 +10,7 @@ import {
   openSync,
   readFileSync,
   rmSync,
+  statSync,
   writeSync,
 } from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
@@ -268,6 +269,34 @@ describe("hermes-gateway run stays up through outages (no health port, nothing e
 });
 
 describe("no message lost, none answered twice", () => {
+  it("the turn journal stays bounded with large messages: compacted by bytes, not only every 40,000 records", async () => {
+    const c = await connector();
+    const home = tempHome();
+    // An agent that reads the event and answers nothing: each turn ends "empty", recorded finished.
+    const gw = gateway(c.baseUrl, { GATEWAY_AGENT: "exec:cat >/dev/null" }, home);
+    await c.waitFor("handshake");
+    const file = join(home, "gateway", "journal", `${GW}.jsonl`);
+    const mib = "z".repeat(1024 * 1024);
+    const n = 80;
+    let largest = 0;
+    for (let i = 0; i < n; i++) {
+      c.pushInbound({
+        text: `${i} ${mib}`,
+        message_id: `big-${i}`,
+        source: { platform: "discord", chat_id: "C-big", chat_type: "dm", user_id: "U1" },
+      });
+      const ended = (): number =>
+        gw.lines.filter((l) => l.msg === "agent gave an empty reply").length;
+      await gw.waitForLog(() => ended() > i, `turn ${i}`, 30_000);
+      largest = Math.max(largest, statSync(file).size);
+    }
+    // 80 take records of 1 MiB would be 80 MiB; compaction at 64 MiB appended keeps it under.
+    expect(largest).toBeGreaterThan(32 * 1024 * 1024); // the records were written
+    expect(largest).toBeLessThan(66 * 1024 * 1024);
+    expect(statSync(file).size).toBeLessThan(32 * 1024 * 1024);
+    expect(await gw.stop("SIGTERM")).toBe(0);
+  }, 120_000);
+
   it("SIGTERM with buffered turns beyond the drain budget: the rest run after the restart, each answered once", async () => {
     const c = await connector();
     const agent = await slowAgent(() => 100);

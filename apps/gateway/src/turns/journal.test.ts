@@ -166,6 +166,54 @@ describe("TurnJournal", () => {
     expect(reopened.journal.state("k4950")).toBe("finished");
   });
 
+  it("compaction is bounded by bytes too: large messages do not grow the file past the byte bound", async () => {
+    const path = tempPath();
+    const bound = 64 * 1024;
+    const { journal } = TurnJournal.open<{ n: number }>(path, {
+      maxFinished: 10,
+      compactAfterRecords: 1_000_000, // the record count alone would never compact here
+      compactAfterBytes: bound,
+      revive: (w) => ({ n: String((w as { t: string }).t).length }),
+    });
+    const text = "x".repeat(4096);
+    let largest = 0;
+    for (let i = 0; i < 100; i++) {
+      journal.take(`k${i}`, { n: text.length }, `{"t":"${text}"}`);
+      await written(); // the take record is on disk before the turn finishes
+      journal.finish(`k${i}`);
+      largest = Math.max(largest, statSync(path).size);
+    }
+    journal.take("open", { n: text.length }, `{"t":"${text}"}`);
+    await written();
+    // 100 take records of 4 KiB each would be ~400 KiB; the file stays within the bound plus
+    // one record and what a compaction keeps (10 finished keys).
+    expect(largest).toBeLessThan(bound + 2 * 4200 + 1024);
+    const reopened = TurnJournal.open<{ n: number }>(path, {
+      maxFinished: 10,
+      revive: (w) => ({ n: String((w as { t: string }).t).length }),
+    });
+    expect(reopened.unfinished).toEqual([{ key: "open", event: { n: 4096 } }]);
+    expect(reopened.journal.state("k99")).toBe("finished");
+    expect(reopened.journal.state("k90")).toBe("finished");
+    expect(reopened.journal.state("k0")).toBeNull();
+  });
+
+  it("a file past the byte bound is compacted when opened, keeping its open turns", () => {
+    const path = tempPath();
+    mkdirSync(dirname(path), { recursive: true });
+    const big = "y".repeat(256 * 1024);
+    const lines = ['{"v":2}'];
+    for (let i = 0; i < 8; i++) lines.push(`{"a":"k${i}","e":{"t":"${big}"}}`, `{"d":"k${i}"}`);
+    lines.push('{"a":"left","e":{"t":"small"}}');
+    writeFileSync(path, `${lines.join("\n")}\n`);
+    expect(statSync(path).size).toBeGreaterThan(2 * 1024 * 1024);
+    const opened = TurnJournal.open<{ t: string }>(path, { compactAfterBytes: 1024 * 1024 });
+    expect(opened.unfinished).toEqual([{ key: "left", event: { t: "small" } }]);
+    expect(statSync(path).size).toBeLessThan(1024);
+    expect(opened.journal.state("k7")).toBe("finished");
+    opened.journal.close();
+  });
+
   it("remembers exactly the newest maxFinished finished keys, oldest forgotten first, across a compaction and a reopen", () => {
     const path = tempPath();
     const { journal } = TurnJournal.open<{ n: number }>(path, {

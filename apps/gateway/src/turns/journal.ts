@@ -20,7 +20,7 @@
 // `durable()` writes at once and adds an fdatasync for what must survive the machine too (a
 // buffered item is acked only after it). On open, a torn last line (a crash mid-write) and any
 // unreadable line are skipped and counted, never fatal. When the file has grown past its bound
-// it is compacted: the open turns plus the newest finished keys are written to a temporary
+// (a number of records, or of bytes for large messages) it is compacted: the open turns plus the newest finished keys are written to a temporary
 // file, fsync'd, and renamed over it.
 import {
   closeSync,
@@ -40,6 +40,11 @@ export interface TurnJournalOptions<E = unknown> {
   readonly maxFinished?: number;
   /** Compact when this many records were appended since the last compaction. Default 4 × maxFinished. */
   readonly compactAfterRecords?: number;
+  /**
+   * Compact also when this many bytes were appended since the last compaction (large messages
+   * reach it long before the record count). Default 64 MiB.
+   */
+  readonly compactAfterBytes?: number;
   /**
    * The event of a take record written with its wire text (see take()); null when it cannot be
    * read (the record is skipped and counted). Without it such records are skipped.
@@ -89,6 +94,9 @@ export function journalPath(home: string, gatewayId: string): string {
   return join(home, "gateway", "journal", `${encodeURIComponent(gatewayId)}.jsonl`);
 }
 
+/** Bytes appended after which the journal is compacted whatever the record count. */
+const DEFAULT_COMPACT_AFTER_BYTES = 64 * 1024 * 1024;
+
 /** Bytes of records a journal gathers before writing them (more are written at once). */
 const BATCH_BYTES = 64 * 1024;
 
@@ -98,12 +106,15 @@ export class TurnJournal<E> {
   readonly #path: string;
   readonly #maxFinished: number;
   readonly #compactAfter: number;
+  readonly #compactAfterBytes: number;
   #fd: number;
   /** Taken and not finished, in the order they were taken. */
   readonly #open = new Map<string, E>();
   /** Finished keys, the newest `maxFinished` (first finished, first forgotten). */
   readonly #finished: FinishedKeys;
   #appended = 0;
+  /** Bytes appended since the last compaction (or in the file as opened). */
+  #appendedBytes = 0;
   #syncing: Promise<void> | null = null;
   /** Records appended in this run, and how many of them are known to be on disk. */
   #seq = 0;
@@ -149,6 +160,7 @@ export class TurnJournal<E> {
     this.#fd = fd;
     this.#maxFinished = Math.max(1, opts.maxFinished ?? 10_000);
     this.#compactAfter = Math.max(16, opts.compactAfterRecords ?? this.#maxFinished * 4);
+    this.#compactAfterBytes = Math.max(4096, opts.compactAfterBytes ?? DEFAULT_COMPACT_AFTER_BYTES);
     this.#finished = new FinishedKeys(this.#maxFinished);
     this.#revive = opts.revive;
   }
@@ -191,15 +203,18 @@ export class TurnJournal<E> {
     const { skipped: skippedLines, records, bytes, torn } = loaded;
     const unfinished = [...journal.#open].map(([key, event]) => ({ key, event }));
     // Rewrite only when needed (this runs on the start-up path): a torn or damaged line must
-    // not be appended to, and a file mostly made of superseded records is worth shrinking.
+    // not be appended to, and a file mostly made of superseded records, or past the byte bound,
+    // is worth shrinking.
     if (
       skippedLines > 0 ||
       torn ||
-      records > 2 * (journal.#open.size + journal.#finished.size) + 1024
+      records > 2 * (journal.#open.size + journal.#finished.size) + 1024 ||
+      bytes >= journal.#compactAfterBytes
     )
       journal.#compact();
     else {
       journal.#appended = records;
+      journal.#appendedBytes = bytes;
       if (bytes === 0) journal.#write(`${FORMAT_LINE}\n`);
     }
     return { journal, unfinished, skippedLines };
@@ -255,7 +270,8 @@ export class TurnJournal<E> {
       this.#finishHop = 1;
       setImmediate(this.#finishLater);
     }
-    if (this.#appended >= this.#compactAfter) this.#compact();
+    if (this.#appended >= this.#compactAfter || this.#appendedBytes >= this.#compactAfterBytes)
+      this.#compact();
   }
 
   /**
@@ -353,8 +369,10 @@ export class TurnJournal<E> {
       if (most > BATCH_BYTES) this.#write(`${line}\n`);
     }
     if (most <= BATCH_BYTES) {
-      this.#batchLength += this.#batch.write(line, this.#batchLength, "utf8");
+      const n = this.#batch.write(line, this.#batchLength, "utf8");
+      this.#batchLength += n;
       this.#batch[this.#batchLength++] = 0x0a;
+      this.#appendedBytes += n + 1;
     }
     this.#appended++;
     this.#seq++;
@@ -403,6 +421,7 @@ export class TurnJournal<E> {
     if (this.#closed) return;
     try {
       const bytes = Buffer.from(text, "utf8");
+      this.#appendedBytes += bytes.length;
       for (let off = 0; off < bytes.length;) off += writeSync(this.#fd, bytes, off);
     } catch (e) {
       this.#failure ??= new JournalError(this.#path, e);
@@ -509,6 +528,7 @@ export class TurnJournal<E> {
       closeSync(this.#fd);
       this.#fd = next;
       this.#appended = 0;
+      this.#appendedBytes = 0;
       this.#synced = this.#seq; // the new file was fsync'd with everything in it
     } catch (e) {
       throw new JournalError(this.#path, e);
