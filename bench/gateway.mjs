@@ -275,6 +275,12 @@ if (built) {
       );
       const ms = (x) => `${x.toFixed(3)} ms`;
       const p = (lat, q) => percentile(lat, q);
+      // The spread of the ratio between neighbouring measurements (each round measures the three
+      // children back to back): how much of a run-to-run difference this VM's phase can explain.
+      const perRound = a.map((x, r) => x / b[r]).sort((x, y) => x - y);
+      console.log(
+        `  ratio round by round                       ${perRound[0].toFixed(2)}–${perRound.at(-1).toFixed(2)}× (median ${median(perRound).toFixed(2)}×, ${perRound.length} rounds)`,
+      );
       printRow("  latency p50", ms(p(latA, 50)), ms(p(latB, 50)), p(latA, 50) / p(latB, 50));
       printRow("  latency p99", ms(p(latA, 99)), ms(p(latB, 99)), p(latA, 99) / p(latB, 99));
       printRow("  same, /metrics served", rate(metered), rate(base), metered / base);
