@@ -183,7 +183,7 @@ function failedOutcome(e: unknown, turnSignal: AbortSignal | null): InboundOutco
   if (e instanceof TurnCancelledError || turnSignal?.reason instanceof DrainAbortError)
     return { kind: "cancelled" };
   const code =
-    typeof (e as { code?: unknown }).code === "string"
+    typeof e === "object" && e !== null && typeof (e as { code?: unknown }).code === "string"
       ? (e as { code: string }).code
       : "GATEWAY_TURN_FAILED";
   return { kind: "failed", code, message: e instanceof Error ? e.message : String(e) };

@@ -4,6 +4,7 @@ import {
   mkdtempSync,
   openSync,
   readFileSync,
+  readSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -213,6 +214,75 @@ describe("TurnJournal", () => {
     expect(opened.journal.state("k7")).toBe("finished");
     opened.journal.close();
   });
+
+  it("a compaction that fails loses nothing: the records waiting go to the old file, durable() covers them, the next attempt waits for another bound", async () => {
+    const path = tempPath();
+    const { journal } = TurnJournal.open<{ t: string }>(path, {
+      compactAfterBytes: 4096,
+      revive: (w) => w as { t: string },
+    });
+    mkdirSync(`${path}.tmp`); // the rewrite cannot create its temporary file
+    const big = "b".repeat(5000);
+    journal.take("a", { t: big }, `{"t":"${big}"}`);
+    await written();
+    journal.take("b", { t: "bee" }, '{"t":"bee"}'); // waits in the batch
+    expect(() => journal.finish("a")).toThrow(JournalError); // past the bound: the rewrite fails
+    await journal.durable();
+    journal.take("c", { t: "small" }, '{"t":"small"}');
+    await written();
+    expect(() => journal.finish("c")).not.toThrow(); // no new attempt before another bound's worth
+    await journal.durable();
+    const reopened = TurnJournal.open<{ t: string }>(path, { revive: (w) => w as { t: string } });
+    expect(reopened.unfinished).toEqual([{ key: "b", event: { t: "bee" } }]);
+    expect(reopened.journal.state("a")).toBe("finished");
+    expect(reopened.journal.state("c")).toBe("finished");
+  });
+
+  it("open turns larger than the byte bound are not rewritten at every open", () => {
+    const path = tempPath();
+    mkdirSync(dirname(path), { recursive: true });
+    const big = "o".repeat(512 * 1024);
+    const lines = ['{"v":2}'];
+    for (let i = 0; i < 3; i++) lines.push(`{"a":"k${i}","e":{"t":"${big}"}}`);
+    const text = `${lines.join("\n")}\n`;
+    writeFileSync(path, text);
+    const opened = TurnJournal.open<{ t: string }>(path, { compactAfterBytes: 1024 * 1024 });
+    expect(opened.unfinished.map((u) => u.key)).toEqual(["k0", "k1", "k2"]);
+    expect(readFileSync(path, "utf8")).toBe(text); // nothing to shrink: left as it is
+  });
+
+  it("open turns together larger than one string can be (~512 MiB) are opened and compacted", () => {
+    const path = tempPath();
+    mkdirSync(dirname(path), { recursive: true });
+    const fd = openSync(path, "w");
+    const big = Buffer.from(`"${"x".repeat(30 * 1024 * 1024)}"`);
+    writeSync(fd, '{"v":2}\n');
+    for (let i = 0; i < 18; i++) {
+      writeSync(fd, `{"a":"k${i}","w":{"t":`);
+      writeSync(fd, big);
+      writeSync(fd, "}}\n");
+    }
+    closeSync(fd);
+    expect(statSync(path).size).toBeGreaterThan(540 * 1024 * 1024);
+    const opened = TurnJournal.open<{ t: string }>(path, { revive: (w) => w as { t: string } });
+    expect(opened.unfinished).toHaveLength(18);
+    expect(opened.skippedLines).toBe(0);
+    opened.journal.close(); // compacts: the open turns rewritten as their events
+    const head = Buffer.alloc(64);
+    const rfd = openSync(path, "r");
+    readSync(rfd, head, 0, 64, 0);
+    closeSync(rfd);
+    expect(head.toString("utf8")).toMatch(/^\{"v":2\}\n\{"a":"k0","e":\{"t":"xxx/);
+    expect(statSync(path).size).toBeGreaterThan(540 * 1024 * 1024);
+    const again = TurnJournal.open<{ n: number }>(path, {
+      revive: () => null,
+    });
+    expect(again.unfinished.map((u) => u.key)).toEqual(
+      Array.from({ length: 18 }, (_, i) => `k${i}`),
+    );
+    expect(again.unfinished[17]!.event).toEqual({ t: "x".repeat(30 * 1024 * 1024) });
+    again.journal.close();
+  }, 180_000);
 
   it("remembers exactly the newest maxFinished finished keys, oldest forgotten first, across a compaction and a reopen", () => {
     const path = tempPath();

@@ -30,6 +30,7 @@ import {
   openSync,
   readSync,
   renameSync,
+  unlinkSync,
   writeSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
@@ -41,8 +42,9 @@ export interface TurnJournalOptions<E = unknown> {
   /** Compact when this many records were appended since the last compaction. Default 4 × maxFinished. */
   readonly compactAfterRecords?: number;
   /**
-   * Compact also when this many bytes were appended since the last compaction (large messages
-   * reach it long before the record count). Default 64 MiB.
+   * Compact also when this many bytes were appended since the last compaction, or as many as
+   * the last compaction wrote if that was more (large messages reach it long before the record
+   * count; open turns larger than the bound are not rewritten again and again). Default 64 MiB.
    */
   readonly compactAfterBytes?: number;
   /**
@@ -113,8 +115,10 @@ export class TurnJournal<E> {
   /** Finished keys, the newest `maxFinished` (first finished, first forgotten). */
   readonly #finished: FinishedKeys;
   #appended = 0;
-  /** Bytes appended since the last compaction (or in the file as opened). */
+  /** Bytes appended since the last compaction (as opened: the file's bytes beyond its open turns). */
   #appendedBytes = 0;
+  /** #appendedBytes that trigger a compaction: the bound, or what the last compaction kept. */
+  #compactAtBytes: number;
   #syncing: Promise<void> | null = null;
   /** Records appended in this run, and how many of them are known to be on disk. */
   #seq = 0;
@@ -161,6 +165,7 @@ export class TurnJournal<E> {
     this.#maxFinished = Math.max(1, opts.maxFinished ?? 10_000);
     this.#compactAfter = Math.max(16, opts.compactAfterRecords ?? this.#maxFinished * 4);
     this.#compactAfterBytes = Math.max(4096, opts.compactAfterBytes ?? DEFAULT_COMPACT_AFTER_BYTES);
+    this.#compactAtBytes = this.#compactAfterBytes;
     this.#finished = new FinishedKeys(this.#maxFinished);
     this.#revive = opts.revive;
   }
@@ -191,7 +196,7 @@ export class TurnJournal<E> {
       throw new JournalError(path, e);
     }
     const journal = new TurnJournal<E>(path, fd, opts);
-    let loaded: { skipped: number; records: number; bytes: number; torn: boolean };
+    let loaded: Loaded;
     try {
       loaded = journal.#load(readFd);
     } catch (e) {
@@ -200,21 +205,22 @@ export class TurnJournal<E> {
     } finally {
       if (readFd !== null) closeSync(readFd);
     }
-    const { skipped: skippedLines, records, bytes, torn } = loaded;
+    const { skipped: skippedLines, records, bytes, torn, openBytes } = loaded;
     const unfinished = [...journal.#open].map(([key, event]) => ({ key, event }));
     // Rewrite only when needed (this runs on the start-up path): a torn or damaged line must
-    // not be appended to, and a file mostly made of superseded records, or past the byte bound,
-    // is worth shrinking.
-    if (
-      skippedLines > 0 ||
-      torn ||
+    // not be appended to (a failure is fatal then); a file mostly made of superseded records, or
+    // holding more than the byte bound beyond its open turns, is worth shrinking (a failure to
+    // is not: the file is appended to as it is).
+    const worthIt =
       records > 2 * (journal.#open.size + journal.#finished.size) + 1024 ||
-      bytes >= journal.#compactAfterBytes
-    )
-      journal.#compact();
-    else {
+      bytes - openBytes >= journal.#compactAfterBytes;
+    if (skippedLines > 0 || torn) journal.#compact();
+    else if (worthIt && journal.#tryCompact()) {
+      // compacted
+    } else {
       journal.#appended = records;
-      journal.#appendedBytes = bytes;
+      journal.#appendedBytes = bytes - openBytes;
+      journal.#compactAtBytes = Math.max(journal.#compactAfterBytes, openBytes);
       if (bytes === 0) journal.#write(`${FORMAT_LINE}\n`);
     }
     return { journal, unfinished, skippedLines };
@@ -270,7 +276,7 @@ export class TurnJournal<E> {
       this.#finishHop = 1;
       setImmediate(this.#finishLater);
     }
-    if (this.#appended >= this.#compactAfter || this.#appendedBytes >= this.#compactAfterBytes)
+    if (this.#appended >= this.#compactAfter || this.#appendedBytes >= this.#compactAtBytes)
       this.#compact();
   }
 
@@ -433,9 +439,11 @@ export class TurnJournal<E> {
    * file size, read line by line: the file may be larger than the longest string V8 can hold
    * (~512 MiB), which a crash after a burst of large messages can leave behind.
    */
-  #load(fd: number | null): { skipped: number; records: number; bytes: number; torn: boolean } {
+  #load(fd: number | null): Loaded {
     let skipped = 0;
     let records = 0;
+    // Length of each take record still open (UTF-16 units: an estimate of its bytes).
+    const takeLength = new Map<string, number>();
     const { bytes, torn } = forEachLine(fd, (line) => {
       if (line === null) {
         skipped++; // a line too long to decode: damage
@@ -456,12 +464,19 @@ export class TurnJournal<E> {
       const r = rec as { a?: unknown; e?: unknown; w?: unknown; d?: unknown; v?: unknown };
       records++;
       if (typeof r.a === "string" && r.e !== undefined) {
-        if (!this.#finished.has(r.a)) this.#open.set(r.a, r.e as E);
+        if (!this.#finished.has(r.a)) {
+          this.#open.set(r.a, r.e as E);
+          takeLength.set(r.a, line.length + 1);
+        }
       } else if (typeof r.a === "string" && r.w !== undefined) {
         // Revived below, only if the turn is still open at the end (most finish further on).
-        if (!this.#finished.has(r.a)) this.#open.set(r.a, new WireRecord(r.w) as E);
+        if (!this.#finished.has(r.a)) {
+          this.#open.set(r.a, new WireRecord(r.w) as E);
+          takeLength.set(r.a, line.length + 1);
+        }
       } else if (typeof r.d === "string") {
         this.#open.delete(r.d);
+        takeLength.delete(r.d);
         this.#remember(r.d);
       } else if (typeof r.v === "number") {
         records--;
@@ -486,7 +501,9 @@ export class TurnJournal<E> {
         skipped++;
       }
     }
-    return { skipped, records, bytes, torn };
+    let openBytes = 0;
+    for (const key of this.#open.keys()) openBytes += takeLength.get(key) ?? 0;
+    return { skipped, records, bytes, torn, openBytes };
   }
 
   #readWire(wire: unknown): E | null {
@@ -498,41 +515,113 @@ export class TurnJournal<E> {
     }
   }
 
-  /** Rewrite the file as the open turns plus the remembered finished keys (atomic rename). */
+  /** #compact, except that a failure leaves things as they were (see #compact) and returns false. */
+  #tryCompact(): boolean {
+    try {
+      this.#compact();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Rewrite the file as the open turns plus the remembered finished keys: written to a
+   * temporary file in pieces (the open turns may together be larger than one string can be),
+   * fsync'd, renamed over the journal. If that fails, nothing is lost — the journal and the
+   * records waiting for it are as they were — and the next attempt waits for another bound's
+   * worth of records; the JournalError is thrown.
+   */
   #compact(): void {
     if (this.#closed) return;
-    // The rewrite holds the whole state: records still waiting in the batch are in it.
-    this.#batchLength = 0;
-    this.#finishWaiting = false;
-    this.#taken = [];
-    this.#takenWire = [];
     const tmp = `${this.#path}.tmp`;
-    // Only records earlier gateways read too (after the format line, which they skip): a clean
-    // stop leaves a file a downgrade can use.
-    const lines: string[] = [FORMAT_LINE];
-    for (const key of this.#finished.oldestFirst()) lines.push(finishedRecord(key));
-    for (const [key, event] of this.#open) lines.push(JSON.stringify({ a: key, e: event }));
+    let size = 0;
     try {
       const fd = openSync(tmp, "w", 0o600);
       try {
-        const bytes = Buffer.from(`${lines.join("\n")}\n`, "utf8");
-        let off = 0;
-        while (off < bytes.length) off += writeSync(fd, bytes, off);
+        const out = new ChunkWriter(fd);
+        // Only records earlier gateways read too (after the format line, which they skip): a
+        // clean stop leaves a file a downgrade can use.
+        out.line(FORMAT_LINE);
+        for (const key of this.#finished.oldestFirst()) out.line(finishedRecord(key));
+        for (const [key, event] of this.#open) out.line(JSON.stringify({ a: key, e: event }));
+        size = out.end();
         fsyncSync(fd);
       } finally {
         closeSync(fd);
       }
       renameSync(tmp, this.#path);
-      syncDir(dirname(this.#path));
+    } catch (e) {
+      this.#appended = 0;
+      this.#appendedBytes = 0;
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // Not there, or not ours to remove.
+      }
+      throw new JournalError(this.#path, e);
+    }
+    // The new file holds the whole state, records still waiting in the batch included.
+    this.#batchLength = 0;
+    this.#finishWaiting = false;
+    this.#taken = [];
+    this.#takenWire = [];
+    this.#appended = 0;
+    this.#appendedBytes = 0;
+    this.#compactAtBytes = Math.max(this.#compactAfterBytes, size);
+    this.#synced = this.#seq; // the new file was fsync'd with everything in it
+    syncDir(dirname(this.#path));
+    try {
       const next = openSync(this.#path, "a", 0o600);
       closeSync(this.#fd);
       this.#fd = next;
-      this.#appended = 0;
-      this.#appendedBytes = 0;
-      this.#synced = this.#seq; // the new file was fsync'd with everything in it
     } catch (e) {
-      throw new JournalError(this.#path, e);
+      // The old descriptor writes to the replaced file: refuse takes, fail durable().
+      this.#failure ??= new JournalError(this.#path, e);
+      throw this.#failure;
     }
+  }
+}
+
+interface Loaded {
+  skipped: number;
+  records: number;
+  bytes: number;
+  torn: boolean;
+  /** Bytes of the take records of the turns still open (estimated from their length). */
+  openBytes: number;
+}
+
+/** Writes lines to `fd` in pieces of about a MiB: no single string of everything. */
+class ChunkWriter {
+  readonly #fd: number;
+  #pending: string[] = [];
+  #pendingLength = 0;
+  #written = 0;
+
+  constructor(fd: number) {
+    this.#fd = fd;
+  }
+
+  line(text: string): void {
+    this.#pending.push(text);
+    this.#pendingLength += text.length + 1;
+    if (this.#pendingLength >= 1024 * 1024) this.#flush();
+  }
+
+  /** Writes what is left; returns the bytes written in all. */
+  end(): number {
+    this.#flush();
+    return this.#written;
+  }
+
+  #flush(): void {
+    if (this.#pending.length === 0) return;
+    const bytes = Buffer.from(`${this.#pending.join("\n")}\n`, "utf8");
+    this.#pending = [];
+    this.#pendingLength = 0;
+    for (let off = 0; off < bytes.length;) off += writeSync(this.#fd, bytes, off);
+    this.#written += bytes.length;
   }
 }
 

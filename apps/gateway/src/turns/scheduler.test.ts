@@ -268,8 +268,10 @@ describe("TurnScheduler", () => {
       },
     );
     expect(log).toEqual([]);
+    const warned = new Promise<Error>((r) => process.once("warning", r));
     gate.resolve();
     await ended.promise;
+    expect((await warned).message).toContain("a careless host");
     expect(log).toEqual(["done true first pending=2", "second runs", "done false second failed"]);
     expect(s.pending).toBe(0);
     expect(s.inFlight).toBe(0);

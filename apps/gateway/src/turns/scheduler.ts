@@ -63,15 +63,18 @@ export interface DrainResult {
 
 /**
  * How a turn ended: `ok` with the value its run resolved with, or not with the reason. Must not
- * throw (what it throws is dropped: the session's next turn must still start).
+ * throw: what it throws is reported as a process warning and dropped (the session's next turn
+ * must still start).
  */
 export type TurnDone<T> = (ok: boolean, value: T | unknown) => void;
 
-function tell(job: Job, ok: boolean, value: unknown): void {
+function tell(done: TurnDone<unknown>, ok: boolean, value: unknown): void {
   try {
-    job.done(ok, value);
-  } catch {
-    // See TurnDone.
+    done(ok, value);
+  } catch (e) {
+    process.emitWarning(
+      `a turn's end handler threw (a bug; the session goes on): ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
 }
 
@@ -170,7 +173,7 @@ export class TurnScheduler {
    * While draining, `done(false, TurnsDrainingError)` is called at once.
    */
   enqueue<T>(sessionKey: string, run: TurnRun<T>, done: TurnDone<T>): void {
-    if (this.#draining) done(false, new TurnsDrainingError());
+    if (this.#draining) tell(done as TurnDone<unknown>, false, new TurnsDrainingError());
     else this.#enqueue(sessionKey, run as TurnRun<unknown>, done as TurnDone<unknown>);
   }
 
@@ -191,7 +194,7 @@ export class TurnScheduler {
 
   #start(sessionKey: string, lane: Lane, job: Job): void {
     if (this.#cancelAll) {
-      tell(job, false, new TurnCancelledError());
+      tell(job.done, false, new TurnCancelledError());
       this.#settled(sessionKey, lane);
       return;
     }
@@ -240,7 +243,7 @@ export class TurnScheduler {
     )
       this.#spare.push(ac);
     this.#running--;
-    tell(job, ok, outcome);
+    tell(job.done, ok, outcome);
     this.#settled(sessionKey, lane);
   }
 
