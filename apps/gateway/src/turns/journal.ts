@@ -20,8 +20,8 @@
 // `durable()` writes at once and adds an fdatasync for what must survive the machine too (a
 // buffered item is acked only after it). On open, a torn last line (a crash mid-write) and any
 // unreadable line are skipped and counted, never fatal. When the file has grown past its bound
-// (a number of records, or of bytes for large messages) it is compacted: the open turns plus the newest finished keys are written to a temporary
-// file, fsync'd, and renamed over it.
+// (a number of records, or of bytes for large messages) it is compacted: the open turns plus
+// the newest finished keys are written to a temporary file, fsync'd, and renamed over it.
 import {
   closeSync,
   fdatasync,
@@ -82,9 +82,6 @@ const FORMAT_LINE = `{"v":${FORMAT}}`;
 function finishedRecord(key: string): string {
   return `{"d":${JSON.stringify(key)}}`;
 }
-
-/** JSON text given to take(), whole or in pieces that together make it (see take()). */
-export type WireText = string | readonly string[];
 
 /** A take record read as wire text, revived once the whole file is read (see #load). */
 class WireRecord {
@@ -153,7 +150,7 @@ export class TurnJournal<E> {
   /** Keys taken since the last flush whose `a` record is not serialized yet (see take()). */
   #taken: string[] = [];
   /** The wire text given with each of #taken (undefined: serialize the event). */
-  #takenWire: (WireText | undefined)[] = [];
+  #takenWire: (string | undefined)[] = [];
   readonly #revive: ((wire: unknown) => E | null) | undefined;
   /** A write that failed in the background; the next take() or durable() reports it. */
   #failure: JournalError | null = null;
@@ -214,10 +211,12 @@ export class TurnJournal<E> {
     const worthIt =
       records > 2 * (journal.#open.size + journal.#finished.size) + 1024 ||
       bytes - openBytes >= journal.#compactAfterBytes;
-    if (skippedLines > 0 || torn) journal.#compact();
-    else if (worthIt && journal.#tryCompact()) {
-      // compacted
-    } else {
+    let compacted = false;
+    if (skippedLines > 0 || torn) {
+      journal.#compact();
+      compacted = true;
+    } else if (worthIt) compacted = journal.#tryCompact();
+    if (!compacted) {
       journal.#appended = records;
       journal.#appendedBytes = bytes - openBytes;
       journal.#compactAtBytes = Math.max(journal.#compactAfterBytes, openBytes);
@@ -246,10 +245,8 @@ export class TurnJournal<E> {
    * serializing the event: a copy of text that exists anyway, where JSON.stringify of the event
    * was the journal's largest cost per message. It must be one valid JSON value without "\n"
    * (the host's JSON.parse accepted it; a "\r" or other JSON whitespace around it is kept).
-   * It may come in pieces (an array) that together make that text (a host wrapping the frame's
-   * line, say): they are concatenated into the record, which is encoded once.
    */
-  take(key: string, event: E, wire?: WireText): void {
+  take(key: string, event: E, wire?: string): void {
     if (this.#failure !== null) throw this.#failure;
     this.#open.set(key, event);
     this.#taken.push(key);
@@ -385,18 +382,10 @@ export class TurnJournal<E> {
     if (flushSoon) this.#scheduleFlush();
   }
 
-  /**
-   * Append the take record `{"a":KEY,"w":WIRE}`, built as one string and encoded once: for a
-   * frame of a few hundred bytes, copying it into the record costs no more than the one
-   * Buffer#write per piece that writing the pieces into the batch directly took (less, in a loop
-   * of the journal alone; the same within the noise in the gateway, BENCH.md), and it is simpler.
-   */
-  #appendTake(key: string, wire: WireText): void {
+  /** Append the take record `{"a":KEY,"w":WIRE}`, built as one string and encoded once. */
+  #appendTake(key: string, wire: string): void {
     if (this.#closed) return;
-    let record = `{"a":${JSON.stringify(key)},"w":`;
-    if (typeof wire === "string") record += wire;
-    else for (const piece of wire) record += piece;
-    this.#append(`${record}}`);
+    this.#append(`{"a":${JSON.stringify(key)},"w":${wire}}`);
   }
 
   #scheduleFlush(): void {
