@@ -580,6 +580,24 @@ describe("bounded: one crafted frame cannot freeze it, and shutdown keeps to its
     expect(await gw.stop("SIGTERM")).toBe(0);
   }, 30_000);
 
+  it("SIGTERM while the link is still being dialed (the connector never answers the hello): exit 0, nothing logged as a fault", async () => {
+    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    await new Promise<void>((r) => wss.once("listening", () => r()));
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => (wss.clients.forEach((w) => w.terminate()), wss.close(() => r()))),
+    );
+    let helloSeen!: () => void;
+    const hello = new Promise<void>((r) => (helloSeen = r));
+    wss.on("connection", (ws) => ws.on("message", () => helloSeen()));
+    const gw = gateway(`http://127.0.0.1:${(wss.address() as AddressInfo).port}`);
+    await hello; // upgraded and handshaking: no descriptor ever comes
+    expect(await gw.stop("SIGTERM", 30_000)).toBe(0);
+    // A stop cutting its own dial short is not a link failure (it logged a warn before).
+    expect(gw.lines.filter((l) => Number(l.level) >= 40).map((l) => l.msg)).toEqual([]);
+    expect(gw.lines.at(-1)?.msg).toBe("stopped");
+  }, 40_000);
+
   it("SIGTERM with a connector that never acks going_idle and never answers an outbound: one going_idle, the in-flight send aborted at the budget, exit 0", async () => {
     // A bare connector: descriptor on hello, and silence after that.
     const frames: Array<{ type: string }> = [];

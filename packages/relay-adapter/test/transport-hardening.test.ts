@@ -13,7 +13,7 @@ import {
   REFUSALS_ERROR_FROM,
 } from "../src/index.js";
 import type { RawConnection } from "./support/raw-connector.js";
-import { runCleanups, SECRET, setupLink } from "./support/transport-setup.js";
+import { runCleanups, SECRET, setupLink, type LogLine } from "./support/transport-setup.js";
 
 afterEach(runCleanups);
 
@@ -348,5 +348,46 @@ describe("half-open sockets", () => {
           l.level === "warn" && l.message.startsWith("relay link closed (1006 keepalive timeout)"),
       ),
     ).toBe(true);
+  });
+});
+
+describe("a stop while the link is still being dialed", () => {
+  function adapterLog() {
+    const lines: LogLine[] = [];
+    const keep = (level: LogLine["level"]) => (message: string) =>
+      void lines.push({ level, message });
+    return { lines, logger: { debug: keep("debug"), info: keep("info"), warn: keep("warn") } };
+  }
+
+  it("is not logged as a failed handshake: debug, not warn", async () => {
+    // The peer takes the upgrade and never answers the hello: the handshake is in flight.
+    const { connector, transport } = await setupLink({}, (c) => {
+      c.onConnection = () => undefined;
+    });
+    const { lines, logger } = adapterLog();
+    const adapter = new RelayAdapter({ transport, logger });
+    const connecting = adapter.connect();
+    await (await connector.connection(0)).next("hello");
+    await adapter.disconnect({ budgetMs: 1_000 });
+    expect(await connecting).toBe(false);
+    expect(lines.filter((l) => l.level === "warn")).toEqual([]);
+    expect(lines.map((l) => `${l.level} ${l.message}`)).toContainEqual(
+      expect.stringMatching(/^debug relay handshake abandoned \(disconnecting\): /),
+    );
+  });
+
+  it("a link closed by someone else than the adapter still is (warn)", async () => {
+    const { connector, transport } = await setupLink({}, (c) => {
+      c.onConnection = () => undefined;
+    });
+    const { lines, logger } = adapterLog();
+    const adapter = new RelayAdapter({ transport, logger });
+    const connecting = adapter.connect();
+    await (await connector.connection(0)).next("hello");
+    await transport.disconnect({ budgetMs: 1_000 }); // the transport directly, not adapter.disconnect()
+    expect(await connecting).toBe(false);
+    expect(lines.map((l) => `${l.level} ${l.message}`)).toContainEqual(
+      expect.stringMatching(/^warn relay handshake failed: /),
+    );
   });
 });

@@ -116,6 +116,8 @@ export class RelayAdapter implements PlatformAdapter {
   #fatal: AdapterFatalError | null = null;
   #monitoring = false;
   #subscribed = false;
+  /** disconnect() was called since the last connect(): a handshake it cuts short is not a failure. */
+  #disconnecting = false;
   /** `going_idle` was asked for (acked or not): a later `disconnect()` never asks (and waits) again. */
   #idleAttempted = false;
 
@@ -234,11 +236,16 @@ export class RelayAdapter implements PlatformAdapter {
     t.setInterruptHandler((sessionKey, chatId) => this.#handleInterrupt(sessionKey, chatId));
     t.setPassthroughHandler((forward, meta) => this.#handlePassthrough(forward, meta));
     this.#startRevocationMonitor();
+    this.#disconnecting = false;
     let descriptor: Descriptor;
     try {
       descriptor = await t.connect();
     } catch (err) {
-      this.#warn(`relay handshake failed: ${err instanceof Error ? err.message : String(err)}`);
+      const reason = err instanceof Error ? err.message : String(err);
+      // Cut short by our own disconnect() (a host stopping while the link is still being
+      // dialed): expected, not a fault of the link.
+      if (this.#disconnecting) this.#debug(`relay handshake abandoned (disconnecting): ${reason}`);
+      else this.#warn(`relay handshake failed: ${reason}`);
       this.#checkRevoked();
       return false;
     }
@@ -258,6 +265,7 @@ export class RelayAdapter implements PlatformAdapter {
     const budget = opts.budgetMs ?? this.#disconnectBudgetMs;
     const deadline = budget === undefined ? undefined : Date.now() + Math.max(0, budget);
     this.#monitoring = false;
+    this.#disconnecting = true;
     const t = this.#transport;
     if (!this.#idleAttempted && t.state.connected) {
       this.#idleAttempted = true;
