@@ -337,6 +337,33 @@ describe("no message lost, none answered twice", () => {
     expect(await second.stop("SIGTERM")).toBe(0);
   }, 120_000);
 
+  it("a replay larger than the per-session queue bound: every item answered once, in order, on the same link (none left stranded with the connector)", async () => {
+    const c = await connector();
+    const agent = await slowAgent(() => 20);
+    const texts = Array.from({ length: 12 }, (_, i) => `q${i}`);
+    for (const t of texts) expect(c.pushInbound(ev(t)).delivered).toBe("buffered");
+    const gw = gateway(c.baseUrl, {
+      GATEWAY_AGENT: agent.url,
+      GATEWAY_MAX_QUEUED_PER_SESSION: "3",
+    });
+    await whenOutbound(
+      c,
+      () => texts.every((t) => replyCounts(c).get(`re: ${t}`) === 1),
+      "every reply",
+      60_000,
+    );
+    await eventually(() => c.bufferOf(GW).length === 0, "every item acked");
+    expect(c.dialCount(GW)).toBe(1); // no re-dial was needed to get the rest replayed
+    const order = c.outbound
+      .filter((o) => o.action.op === "send")
+      .map((o) => String(o.action["content"]));
+    expect(order).toEqual(texts.map((t) => `re: ${t}`));
+    expect(
+      gw.lines.filter((l) => String(l.msg).startsWith("turn queue full: replayed messages wait")),
+    ).toHaveLength(1); // said once, not once per message
+    expect(await gw.stop("SIGTERM")).toBe(0);
+  }, 90_000);
+
   it("chaos: 24 buffered items in one chat, a slow agent, three kill -9 at random moments with restarts — every item answered, ≤ one duplicate per kill", async () => {
     const c = await connector();
     const agent = await slowAgent(() => 20 + Math.floor(Math.random() * 60));

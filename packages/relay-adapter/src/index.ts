@@ -73,6 +73,7 @@ export type {
 } from "./transport/check-connection.js";
 export type { RelayConnectErrorCode } from "./transport/errors.js";
 export { backoffDelay } from "./transport/backoff.js";
+export { ackAfter, DeferredAck } from "./transport/inbox.js";
 export type { BackoffOptions } from "./transport/backoff.js";
 export type {
   RelayTransport,
@@ -80,6 +81,7 @@ export type {
   RelayIdentity,
   InboundMeta,
   InboundHandler,
+  InboundHandlerResult,
   InterruptHandler,
   PassthroughHandler,
   SendOutboundOptions,

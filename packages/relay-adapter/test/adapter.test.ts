@@ -269,7 +269,7 @@ describe("RelayAdapter inbound", () => {
     expect(t.sent[0]?.["metadata"]).toEqual({ guild_id: "G7", scope_id: "G7", user_id: "U3" });
   });
 
-  it("never throws on a malformed or non-Discord passthrough, nor when the host throws", async () => {
+  it("drops a malformed or non-Discord passthrough without throwing; the host's throw goes back to the transport (a buffered forward is then not acked)", async () => {
     const warn = vi.fn();
     const t = new FakeTransport();
     const adapter = new RelayAdapter({ transport: t, logger: { warn, info: warn } });
@@ -278,20 +278,15 @@ describe("RelayAdapter inbound", () => {
     });
     await adapter.connect();
     const base = { botId: "b", method: "POST", path: "/", headers: [] as [string, string][] };
-    await expect(
-      t.passthrough!({ ...base, platform: "discord", bodyB64: "%%%" }, {}),
-    ).resolves.toBeUndefined();
-    await expect(
-      t.passthrough!({ ...base, platform: "twilio", bodyB64: "" }, {}),
-    ).resolves.toBeUndefined();
-    const good = Buffer.from('{"type":2,"channel_id":"c","data":{"name":"x"}}').toString("base64");
-    await expect(
-      t.passthrough!({ ...base, platform: "discord", bodyB64: good }, {}),
-    ).resolves.toBeUndefined();
-    await expect(
-      t.passthrough!(null as unknown as WirePassthroughForward, {}),
-    ).resolves.toBeUndefined();
+    expect(t.passthrough!({ ...base, platform: "discord", bodyB64: "%%%" }, {})).toBeUndefined();
+    expect(t.passthrough!({ ...base, platform: "twilio", bodyB64: "" }, {})).toBeUndefined();
+    expect(t.passthrough!(null as unknown as WirePassthroughForward, {})).toBeUndefined();
     expect(warn).toHaveBeenCalled();
+    // Readable, but the host did not take it (e.g. draining): the transport must not ack it.
+    const good = Buffer.from('{"type":2,"channel_id":"c","data":{"name":"x"}}').toString("base64");
+    expect(() =>
+      t.passthrough!({ ...base, platform: "discord", bodyB64: good }, { bufferId: "buf-9" }),
+    ).toThrow("host exploded");
   });
 });
 

@@ -2,6 +2,7 @@
 // receiver, the agent, the per-session turn scheduler, /healthz, the boot-time policy, and
 // the shutdown / revocation sequences. `run` and `dev` both drive this one class.
 import {
+  ackAfter,
   buildCommandManifest,
   buildSessionKey,
   eventFromWire,
@@ -11,6 +12,7 @@ import {
   relayHttpBase,
   startInboundReceiver,
   WebSocketRelayTransport,
+  type DeferredAck,
   type InboundReceiverServer,
   type RelayIdentity,
   type RelayMessageEvent,
@@ -80,6 +82,9 @@ interface LinkCredentials {
 
 export { REPLY_DECLINED };
 
+/** A replay waiting for room in the turn queue logs at warn at most this often. */
+const ROOM_WAIT_LOG_EVERY_MS = 60_000;
+
 /** What `onOutcome` is told about a message that never became a turn. */
 export type DroppedOutcome =
   | { readonly kind: "duplicate" }
@@ -131,6 +136,8 @@ export class GatewayRuntime {
   readonly #log: Logger;
   readonly #scheduler: TurnScheduler;
   #journal: TurnJournal<RelayMessageEvent> | null = null;
+  /** When a replayed message last logged that it waits for room in the turn queue. */
+  #roomWaitLoggedAt = Number.NEGATIVE_INFINITY;
   readonly #transport: WebSocketRelayTransport;
   readonly #adapter: RelayAdapter;
   readonly #agent: AgentBackend;
@@ -469,7 +476,11 @@ export class GatewayRuntime {
    * with the journal on, a buffered item's promise resolves after the record is on disk.
    * Throwing leaves a buffered item unacked: the connector replays it on the next link.
    */
-  #onMessage(event: RelayMessageEvent, buffered: boolean, wire?: string): void | Promise<void> {
+  #onMessage(
+    event: RelayMessageEvent,
+    buffered: boolean,
+    wire?: string,
+  ): void | DeferredAck | Promise<void | DeferredAck> {
     const key = dedupeKey(event);
     const journal = this.#journal;
     if (key !== null && journal !== null && journal.state(key) !== null) {
@@ -524,15 +535,24 @@ export class GatewayRuntime {
         bound,
         ...this.#scheduler.limits,
       };
+      if (buffered) {
+        // Not shed: a replayed message waits for room (the connector holds it until the ack),
+        // and the link's later messages wait behind it, in order. Leaving it with the connector
+        // instead stranded it until the next link.
+        const now = Date.now();
+        if (now - this.#roomWaitLoggedAt >= ROOM_WAIT_LOG_EVERY_MS) {
+          this.#roomWaitLoggedAt = now;
+          this.#log.warn(
+            fields,
+            "turn queue full: replayed messages wait for room (later messages wait behind them)",
+          );
+        }
+        return this.#scheduler
+          .whenRoom(sessionKey)
+          .then(() => this.#onMessage(event, buffered, wire));
+      }
       this.#metrics.shed();
       this.#notify(event, { kind: "shed", bound });
-      if (buffered) {
-        this.#log.warn(
-          fields,
-          "turn queue full: buffered message left with the connector (replayed on the next link)",
-        );
-        throw new Error("turn queue full");
-      }
       this.#log.error(fields, "turn queue full: message shed (not answered)");
       return;
     }
@@ -544,7 +564,9 @@ export class GatewayRuntime {
       wire === undefined ? undefined : `{"p":${JSON.stringify(event.source.platform)},"f":${wire}}`,
     );
     this.#runTurn(turnKey, event, started, sessionKey);
-    if (buffered && journal !== null) return journal.durable();
+    // Acked once the record is on disk; the replay's next items are taken meanwhile, so that a
+    // burst of them shares one fdatasync instead of waiting for one each.
+    if (buffered && journal !== null) return ackAfter(journal.durable());
   }
 
   /** Run an authorized, recorded turn; record it finished unless the drain cut it off. */

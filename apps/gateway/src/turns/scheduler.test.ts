@@ -240,6 +240,38 @@ describe("TurnScheduler", () => {
     expect(s.limits).toEqual({ maxPending: 3, maxPerSession: 2 });
   });
 
+  it("whenRoom resolves at once when a turn fits, else once one settles and it fits, and at the drain", async () => {
+    const s = new TurnScheduler({ maxPending: 3, maxPerSession: 1 });
+    await s.whenRoom("A"); // empty: at once
+    const a = deferred();
+    const b = deferred();
+    const turns = [s.submit("A", () => a.promise), s.submit("B", () => b.promise)];
+    const woke: string[] = [];
+    const forA = s.whenRoom("A").then(() => woke.push("A"));
+    const forC = s.whenRoom("C").then(() => woke.push("C")); // fits: at once
+    await forC;
+    b.resolve(); // B's turn settles: A still full
+    await turns[1];
+    await new Promise((r) => setImmediate(r));
+    expect(woke).toEqual(["C"]);
+    a.resolve();
+    await turns[0];
+    await forA;
+    expect(woke).toEqual(["C", "A"]);
+    expect(s.wouldShed("A")).toBeNull();
+    // The total bound too; and a waiter is let go when the drain starts (it checks again then).
+    const held = deferred();
+    const more = [1, 2, 3].map((n) => s.submit(`S${n}`, () => held.promise));
+    expect(s.wouldShed("D")).toBe("total");
+    const forD = s.whenRoom("D");
+    const drained = s.drain(10_000);
+    await forD;
+    expect(s.draining).toBe(true);
+    held.resolve();
+    await Promise.all(more);
+    expect((await drained).finishedInBudget).toBe(true);
+  });
+
   it("enqueue tells each turn's end to its callback, after the turn settled and before the session's next turn starts; a throwing callback does not stop the session", async () => {
     const s = new TurnScheduler();
     const log: string[] = [];

@@ -114,6 +114,7 @@ export class TurnScheduler {
   #draining = false;
   #cancelAll = false;
   #idleWaiters: Array<() => void> = [];
+  #roomWaiters: Array<{ readonly sessionKey: string; readonly resolve: () => void }> = [];
   /**
    * Controllers of finished turns that were never aborted and have no listener left, reused
    * for later turns: creating an AbortController (an EventTarget) per turn was the largest
@@ -144,6 +145,16 @@ export class TurnScheduler {
     if (lane !== undefined && lane.waiting.length + (lane.running ? 1 : 0) >= this.#maxPerSession)
       return "session";
     return null;
+  }
+
+  /**
+   * Resolves once a new turn for this session fits both bounds (at once when it does now), or
+   * when draining starts: a host that must not shed a message (a replayed one) waits here, then
+   * checks again.
+   */
+  whenRoom(sessionKey: string): Promise<void> {
+    if (this.#draining || this.wouldShed(sessionKey) === null) return Promise.resolve();
+    return new Promise<void>((resolve) => this.#roomWaiters.push({ sessionKey, resolve }));
   }
 
   get draining(): boolean {
@@ -251,7 +262,18 @@ export class TurnScheduler {
   #settled(sessionKey: string, lane: Lane): void {
     this.#pending--;
     this.#advance(sessionKey, lane);
+    if (this.#roomWaiters.length > 0) this.#wakeRoomWaiters();
     if (this.#pending === 0) for (const w of this.#idleWaiters.splice(0)) w();
+  }
+
+  /** Resolve the whenRoom() waiters that fit now (all of them once draining). */
+  #wakeRoomWaiters(): void {
+    const waiting = this.#roomWaiters;
+    this.#roomWaiters = [];
+    for (const w of waiting) {
+      if (this.#draining || this.wouldShed(w.sessionKey) === null) w.resolve();
+      else this.#roomWaiters.push(w);
+    }
   }
 
   /** If the session is free: start its next turn, or retire the lane once nothing of it is left. */
@@ -280,6 +302,7 @@ export class TurnScheduler {
     onBudgetExhausted: () => void = () => undefined,
   ): Promise<DrainResult> {
     this.#draining = true;
+    this.#wakeRoomWaiters();
     if (this.#pending === 0) return { finishedInBudget: true, cancelled: 0 };
     const idle = new Promise<"idle">((r) => this.#idleWaiters.push(() => r("idle")));
     const outcome = await Promise.race([idle, sleep(budgetMs).then(() => "timeout" as const)]);

@@ -3,7 +3,7 @@
 // interface needs no relay-specific code except for the relay-only extras (follow-ups, ops).
 import type { OutboundOutcome } from "../protocol/egress.js";
 import type { OutboundResult } from "../protocol/types.js";
-import type { InboundMeta } from "../transport/types.js";
+import type { InboundHandlerResult, InboundMeta } from "../transport/types.js";
 import type { RelayMessageEvent } from "../protocol/event.js";
 
 /** Outcome of a send-like call. Never an exception: failures are `success: false` with an `error`. */
@@ -49,14 +49,17 @@ export interface AdapterFatalError {
 }
 
 /**
- * Called with each inbound message; resolve once the host has TAKEN it (buffered items are
- * acked then). `meta.bufferId` is set when the event is a replayed buffered item: it is acked
- * once the returned promise resolves, so a host that must not lose it records it durably first.
+ * Called with each inbound message, one at a time in arrival order; resolve once the host has
+ * TAKEN it (buffered items are acked then). `meta.bufferId` is set when the event is a replayed
+ * buffered item: it is acked once the returned promise resolves, so a host that must not lose it
+ * records it durably first. Returning `ackAfter(promise)` instead takes the item at once (the
+ * next one is handled without waiting) and acks it when `promise` resolves: a replay of many
+ * items can then share one durable write.
  */
 export type MessageEventHandler = (
   event: RelayMessageEvent,
   meta: InboundMeta,
-) => void | Promise<void>;
+) => InboundHandlerResult;
 /** Cancel exactly this session's turn (the connector forwarded a /stop). */
 export type SessionInterruptHandler = (sessionKey: string, chatId: string) => void | Promise<void>;
 export type FatalErrorHandler = (error: AdapterFatalError) => void | Promise<void>;

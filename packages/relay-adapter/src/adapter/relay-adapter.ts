@@ -11,7 +11,13 @@ import type {
   WirePassthroughForward,
 } from "../protocol/types.js";
 import { discordInteractionToEvent } from "../protocol/passthrough.js";
-import type { InboundMeta, RelayTransport, RelayTransportState } from "../transport/types.js";
+import { DeferredAck } from "../transport/inbox.js";
+import type {
+  InboundHandlerResult,
+  InboundMeta,
+  RelayTransport,
+  RelayTransportState,
+} from "../transport/types.js";
 import {
   lengthFunctionFor,
   parseDescriptor,
@@ -20,7 +26,7 @@ import {
 } from "../protocol/descriptor.js";
 import { classifyOutboundResult } from "../protocol/egress.js";
 import { profileFromSessionKey } from "../protocol/session-key.js";
-import { eventFromWire, type SessionSource } from "../protocol/event.js";
+import { eventFromWire, type RelayMessageEvent, type SessionSource } from "../protocol/event.js";
 import { logSafely, type RelayLogger } from "../logger.js";
 import { RelayDisabledError } from "./errors.js";
 import type {
@@ -505,7 +511,9 @@ export class RelayAdapter implements PlatformAdapter {
    * host handler. Rejects only if the host handler does.
    */
   async deliverInbound(event: Record<string, unknown>): Promise<void> {
-    await this.#handleInbound(event as WireMessageEvent, {});
+    const r = await this.#handleInbound(event as WireMessageEvent, {});
+    // Delivered over HTTP: answered once the host's ackAfter() promise resolved too.
+    if (r instanceof DeferredAck) await r.until;
   }
 
   /** Counterpart of {@link deliverInbound} for a delivered interrupt. */
@@ -518,7 +526,7 @@ export class RelayAdapter implements PlatformAdapter {
    * a microtask per frame (so parsed frames do not pile up waiting). Returns the host's
    * promise when it has one.
    */
-  #handleInbound(event: WireMessageEvent, meta: InboundMeta): void | Promise<void> {
+  #handleInbound(event: WireMessageEvent, meta: InboundMeta): InboundHandlerResult {
     // The link's first inbound frame can be handled before connect() resolves: adopt the
     // negotiated descriptor now, or the turn would be gated by the placeholder's legacy ops.
     const negotiated = this.#transport.state.descriptor;
@@ -538,8 +546,14 @@ export class RelayAdapter implements PlatformAdapter {
     await this.#onInterrupt?.(sessionKey, chatId);
   }
 
-  /** Never throws: a bad forward must not break the reader. */
-  async #handlePassthrough(forward: WirePassthroughForward, meta: InboundMeta): Promise<void> {
+  /**
+   * A forward that cannot be read is dropped (and so acked if buffered: a replay would not read
+   * better). What the host returns or throws goes back to the transport as for an inbound
+   * message: a buffered forward the host did not take (it threw, e.g. while draining) is not
+   * acked and comes back on the next link.
+   */
+  #handlePassthrough(forward: WirePassthroughForward, meta: InboundMeta): InboundHandlerResult {
+    let event: RelayMessageEvent;
     try {
       const result = discordInteractionToEvent(forward);
       if (!result.ok) {
@@ -551,13 +565,15 @@ export class RelayAdapter implements PlatformAdapter {
         this.#info(`relay passthrough_forward dropped (${converted.reason}): ${converted.message}`);
         return;
       }
-      this.#routes.capture(converted.event.source);
-      await this.#onMessage?.(converted.event, meta);
+      event = converted.event;
     } catch (err) {
       this.#warn(
-        `relay passthrough_forward handling failed: ${err instanceof Error ? err.message : String(err)}`,
+        `relay passthrough_forward dropped (unreadable): ${err instanceof Error ? err.message : String(err)}`,
       );
+      return;
     }
+    this.#routes.capture(event.source);
+    return this.#onMessage?.(event, meta);
   }
 
   // ── revocation monitor ──────────────────────────────────────────────

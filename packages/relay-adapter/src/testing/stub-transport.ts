@@ -18,6 +18,7 @@ import type {
   SendOutboundOptions,
 } from "../transport/types.js";
 import { initialTransportState } from "../transport/types.js";
+import { DeferredAck } from "../transport/inbox.js";
 
 export interface StubTransportOptions {
   /** Descriptor `connect()` resolves with (normalized). Default: a plain "stub" platform. */
@@ -112,15 +113,20 @@ export class StubTransport implements RelayTransport {
     };
   }
 
-  /** Deliver an inbound event; resolves when the handler has taken it. */
+  /**
+   * Deliver an inbound event; resolves when the handler has taken it (for a handler returning
+   * `ackAfter(p)`, once `p` resolved too: when the item would be acked).
+   */
   async pushInbound(event: WireMessageEvent, meta: InboundMeta = {}): Promise<void> {
-    await this.#inbound?.(event, meta);
+    const r = await this.#inbound?.(event, meta);
+    if (r instanceof DeferredAck) await r.until;
   }
   async pushInterrupt(sessionKey: string, chatId: string): Promise<void> {
     await this.#interrupt?.(sessionKey, chatId);
   }
   async pushPassthrough(forward: WirePassthroughForward, meta: InboundMeta = {}): Promise<void> {
-    await this.#passthrough?.(forward, meta);
+    const r = await this.#passthrough?.(forward, meta);
+    if (r instanceof DeferredAck) await r.until;
   }
   /** Simulate a confirmed revocation: latch authRevoked and notify listeners once. */
   revoke(): void {

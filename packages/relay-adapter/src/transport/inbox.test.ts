@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Inbox } from "./inbox.js";
+import { ackAfter, Inbox } from "./inbox.js";
 
 describe("Inbox", () => {
   it("runs items in order, acks a buffered item after its handler, and never acks a failed one", async () => {
@@ -42,5 +42,50 @@ describe("Inbox", () => {
       inbox.push({ bufferId: undefined, run: () => r() });
     });
     expect(seen).not.toContain("b4");
+  });
+
+  it("ackAfter: the items after it run at once; it is acked when its promise resolves, never when it rejects or once its link is gone", async () => {
+    const seen: string[] = [];
+    const acks: string[] = [];
+    const warns: string[] = [];
+    let current = true;
+    const inbox = new Inbox({
+      isCurrent: () => current,
+      ack: (id) => void acks.push(id),
+      warn: (m) => void warns.push(m),
+    });
+    const gates = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
+    const deferred = (id: string) => () => {
+      seen.push(id);
+      return ackAfter(
+        new Promise<void>((resolve, reject) => void gates.set(id, { resolve, reject })),
+      );
+    };
+    inbox.push({ bufferId: "b1", run: deferred("b1") });
+    inbox.push({ bufferId: "b2", run: deferred("b2") });
+    inbox.push({ bufferId: undefined, run: () => void seen.push("live") });
+    // An async handler resolving to ackAfter(...) is deferred the same way.
+    inbox.push({ bufferId: "b3", run: async () => deferred("b3")() });
+    await new Promise<void>((r) => inbox.push({ bufferId: undefined, run: () => r() }));
+    expect(seen).toEqual(["b1", "b2", "live", "b3"]); // none waited for the one before
+    expect(acks).toEqual([]);
+    gates.get("b2")!.resolve();
+    gates.get("b1")!.resolve();
+    await new Promise((r) => setImmediate(r));
+    expect(acks).toEqual(["b2", "b1"]);
+    gates.get("b3")!.reject(new Error("disk full"));
+    await new Promise((r) => setImmediate(r));
+    expect(acks).toEqual(["b2", "b1"]);
+    expect(warns).toEqual([
+      "relay inbound handler failed (not acked; it will be replayed): disk full",
+    ]);
+    // Resolved only after its link was replaced: no ack (the connector replays it).
+    inbox.push({ bufferId: "b4", run: deferred("b4") });
+    await new Promise((r) => setImmediate(r));
+    current = false;
+    gates.get("b4")!.resolve();
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toContain("b4");
+    expect(acks).toEqual(["b2", "b1"]);
   });
 });

@@ -1,7 +1,24 @@
 // The per-link inbox: inbound and passthrough frames are handled one after the other, in
 // arrival order, and a replayed (buffered) item is acked only once its handler has taken it.
 // One drain loop per link (no promise chain per frame); a buffered item still queued when its
-// link died is skipped, because the connector replays it on the next link.
+// link died is skipped, because the connector replays it on the next link. A handler that
+// returns `ackAfter(promise)` has taken its item at once: the next item is handled without
+// waiting, and this one is acked when the promise resolves (a replay of many items then shares
+// the host's durable writes instead of waiting for one per item).
+
+/** What a handler returns to be acked later without holding the items after it (see ackAfter). */
+export class DeferredAck {
+  constructor(readonly until: PromiseLike<unknown>) {}
+}
+
+/**
+ * For an inbound handler: the item is taken now, and (when it is a replayed buffered item)
+ * acked once `until` resolves — not acked if it rejects or the link is gone by then, so the
+ * connector replays it. Items after it are handled without waiting for `until`.
+ */
+export function ackAfter(until: PromiseLike<unknown>): DeferredAck {
+  return new DeferredAck(until);
+}
 
 export interface InboxItem {
   /** Set for a replayed buffered item: acked after `run` resolved. */
@@ -46,18 +63,19 @@ export class Inbox {
         }
         if (item.bufferId !== undefined && !this.#hooks.isCurrent()) continue;
         try {
-          const r = item.run();
+          let r = item.run();
           if (
             r !== null &&
             typeof r === "object" &&
             typeof (r as PromiseLike<unknown>).then === "function"
           )
-            await r;
+            r = await r;
+          if (r instanceof DeferredAck) {
+            if (item.bufferId !== undefined) this.#ackLater(item.bufferId, r.until);
+            continue;
+          }
         } catch (err) {
-          const why = err instanceof Error ? err.message : String(err);
-          this.#hooks.warn(
-            `relay inbound handler failed${item.bufferId ? " (not acked; it will be replayed)" : ""}: ${why}`,
-          );
+          this.#failed(item.bufferId, err);
           continue;
         }
         if (item.bufferId !== undefined) this.#hooks.ack(item.bufferId);
@@ -67,5 +85,22 @@ export class Inbox {
       this.#head = 0;
       this.#draining = false;
     }
+  }
+
+  #ackLater(bufferId: string, until: PromiseLike<unknown>): void {
+    Promise.resolve(until).then(
+      () => {
+        // A link that died meanwhile cannot carry the ack: the connector replays the item.
+        if (this.#hooks.isCurrent()) this.#hooks.ack(bufferId);
+      },
+      (err: unknown) => this.#failed(bufferId, err),
+    );
+  }
+
+  #failed(bufferId: string | undefined, err: unknown): void {
+    const why = err instanceof Error ? err.message : String(err);
+    this.#hooks.warn(
+      `relay inbound handler failed${bufferId ? " (not acked; it will be replayed)" : ""}: ${why}`,
+    );
   }
 }

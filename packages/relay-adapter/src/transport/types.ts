@@ -8,6 +8,7 @@ import type {
   WireMessageEvent,
   WirePassthroughForward,
 } from "../protocol/types.js";
+import type { DeferredAck } from "./inbox.js";
 
 /** One fronted identity: one `hello` frame per identity; the first is the session default. */
 export interface RelayIdentity {
@@ -30,12 +31,14 @@ export interface InboundMeta {
 }
 
 /** Handlers return when they have TAKEN the item; only then is `inbound_ack` sent (buffered only). */
-export type InboundHandler = (event: WireMessageEvent, meta: InboundMeta) => void | Promise<void>;
+/** What an inbound handler returns: nothing, a promise (taken when it resolves), or `ackAfter(p)`. */
+export type InboundHandlerResult = void | DeferredAck | Promise<void | DeferredAck>;
+export type InboundHandler = (event: WireMessageEvent, meta: InboundMeta) => InboundHandlerResult;
 export type InterruptHandler = (sessionKey: string, chatId: string) => void | Promise<void>;
 export type PassthroughHandler = (
   forward: WirePassthroughForward,
   meta: InboundMeta,
-) => void | Promise<void>;
+) => InboundHandlerResult;
 
 /**
  * What an operator sees (health endpoints, logs, metrics). A snapshot: counters only ever
