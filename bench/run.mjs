@@ -10,6 +10,7 @@ const all = [
   "gateway-cold-start",
   "relay-media",
   "gateway-activity",
+  "gateway-replay",
   "photon-channel",
 ];
 const args = process.argv.slice(2);
