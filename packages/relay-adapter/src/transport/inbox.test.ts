@@ -1,17 +1,23 @@
 import { describe, expect, it } from "vitest";
 import { ackAfter, Inbox } from "./inbox.js";
 
+/** An inbox whose acks and warnings are kept; `link.current = false` retires its link. */
+function inboxUnderTest() {
+  const seen: string[] = [];
+  const acks: string[] = [];
+  const warns: string[] = [];
+  const link = { current: true };
+  const inbox = new Inbox({
+    isCurrent: () => link.current,
+    ack: (id) => void acks.push(id),
+    warn: (m) => void warns.push(m),
+  });
+  return { inbox, seen, acks, warns, link };
+}
+
 describe("Inbox", () => {
   it("runs items in order, acks a buffered item after its handler, and never acks a failed one", async () => {
-    const seen: string[] = [];
-    const acks: string[] = [];
-    const warns: string[] = [];
-    let current = true;
-    const inbox = new Inbox({
-      isCurrent: () => current,
-      ack: (id) => void acks.push(id),
-      warn: (m) => void warns.push(m),
-    });
+    const { inbox, seen, acks, warns, link } = inboxUnderTest();
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     inbox.push({
@@ -36,7 +42,7 @@ describe("Inbox", () => {
     expect(acks).toEqual(["b1", "b3"]);
     expect(warns).toHaveLength(1);
     // Once the link is gone a buffered item is skipped (the connector replays it), a live one runs.
-    current = false;
+    link.current = false;
     await new Promise<void>((r) => {
       inbox.push({ bufferId: "b4", run: () => void seen.push("b4") });
       inbox.push({ bufferId: undefined, run: () => r() });
@@ -45,15 +51,7 @@ describe("Inbox", () => {
   });
 
   it("ackAfter: the items after it run at once; it is acked when its promise resolves, never when it rejects or once its link is gone", async () => {
-    const seen: string[] = [];
-    const acks: string[] = [];
-    const warns: string[] = [];
-    let current = true;
-    const inbox = new Inbox({
-      isCurrent: () => current,
-      ack: (id) => void acks.push(id),
-      warn: (m) => void warns.push(m),
-    });
+    const { inbox, seen, acks, warns, link } = inboxUnderTest();
     const gates = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
     const deferred = (id: string) => () => {
       seen.push(id);
@@ -82,7 +80,7 @@ describe("Inbox", () => {
     // Resolved only after its link was replaced: no ack (the connector replays it).
     inbox.push({ bufferId: "b4", run: deferred("b4") });
     await new Promise((r) => setImmediate(r));
-    current = false;
+    link.current = false;
     gates.get("b4")!.resolve();
     await new Promise((r) => setImmediate(r));
     expect(seen).toContain("b4");
