@@ -496,7 +496,9 @@ export class GatewayRuntime {
       );
       this.#metrics.duplicate();
       this.#notify(event, { kind: "duplicate" });
-      return;
+      // Its first copy's record may still be on its way to disk (taken on a link that died
+      // before its ack, say): ack this one only once everything recorded so far is.
+      return buffered ? ackAfter(journal.durable()) : undefined;
     }
     const press = event.promptResponse;
     if (press !== null && this.#deps.prompts?.isForeign(press.promptId) === true) {

@@ -263,13 +263,35 @@ describe("TurnScheduler", () => {
     const held = deferred();
     const more = [1, 2, 3].map((n) => s.submit(`S${n}`, () => held.promise));
     expect(s.wouldShed("D")).toBe("total");
-    const forD = s.whenRoom("D");
+    let dWoke = false;
+    const forD = s.whenRoom("D").then(() => (dWoke = true));
+    await new Promise((r) => setImmediate(r));
+    expect(dWoke).toBe(false); // the total bound holds it
     const drained = s.drain(10_000);
     await forD;
     expect(s.draining).toBe(true);
     held.resolve();
     await Promise.all(more);
     expect((await drained).finishedInBudget).toBe(true);
+  });
+
+  it("whenRoom wakes when a turn releases its session (it no longer counts against the session's bound)", async () => {
+    const s = new TurnScheduler({ maxPerSession: 1 });
+    const answer = deferred();
+    let release!: () => void;
+    const turn = s.submit("A", (_signal, rel) => {
+      release = rel;
+      return answer.promise;
+    });
+    let woke = false;
+    const forA = s.whenRoom("A").then(() => (woke = true));
+    await new Promise((r) => setImmediate(r));
+    expect(woke).toBe(false);
+    release(); // e.g. its whole reply is on the link, only the connector's answer is awaited
+    await forA;
+    expect(s.wouldShed("A")).toBeNull();
+    answer.resolve();
+    await turn;
   });
 
   it("enqueue tells each turn's end to its callback, after the turn settled and before the session's next turn starts; a throwing callback does not stop the session", async () => {

@@ -237,6 +237,8 @@ export class TurnScheduler {
     lane.running = null;
     // The next turn starts from a microtask, not inside the releasing turn's call stack.
     if (lane.waiting.length > 0) queueMicrotask(() => this.#advance(sessionKey, lane));
+    // The session has room for one more now (the released turn no longer counts against it).
+    if (this.#roomWaiters.length > 0) this.#wakeRoomWaiters();
   }
 
   #ran(sessionKey: string, lane: Lane, job: Job, ok: boolean, outcome: unknown): void {

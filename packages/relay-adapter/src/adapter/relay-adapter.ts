@@ -11,7 +11,6 @@ import type {
   WirePassthroughForward,
 } from "../protocol/types.js";
 import { discordInteractionToEvent } from "../protocol/passthrough.js";
-import { DeferredAck } from "../transport/inbox.js";
 import type {
   InboundHandlerResult,
   InboundMeta,
@@ -122,8 +121,8 @@ export class RelayAdapter implements PlatformAdapter {
   #fatal: AdapterFatalError | null = null;
   #monitoring = false;
   #subscribed = false;
-  /** disconnect() was called since the last connect(): a handshake it cuts short is not a failure. */
-  #disconnecting = false;
+  /** disconnect() calls so far: a connect() that saw one begin while it dialed was cut short by it. */
+  #disconnects = 0;
   /** `going_idle` was asked for (acked or not): a later `disconnect()` never asks (and waits) again. */
   #idleAttempted = false;
 
@@ -242,7 +241,7 @@ export class RelayAdapter implements PlatformAdapter {
     t.setInterruptHandler((sessionKey, chatId) => this.#handleInterrupt(sessionKey, chatId));
     t.setPassthroughHandler((forward, meta) => this.#handlePassthrough(forward, meta));
     this.#startRevocationMonitor();
-    this.#disconnecting = false;
+    const disconnects = this.#disconnects;
     let descriptor: Descriptor;
     try {
       descriptor = await t.connect();
@@ -250,7 +249,8 @@ export class RelayAdapter implements PlatformAdapter {
       const reason = err instanceof Error ? err.message : String(err);
       // Cut short by our own disconnect() (a host stopping while the link is still being
       // dialed): expected, not a fault of the link.
-      if (this.#disconnecting) this.#debug(`relay handshake abandoned (disconnecting): ${reason}`);
+      if (this.#disconnects !== disconnects)
+        this.#debug(`relay handshake abandoned (disconnecting): ${reason}`);
       else this.#warn(`relay handshake failed: ${reason}`);
       this.#checkRevoked();
       return false;
@@ -271,7 +271,7 @@ export class RelayAdapter implements PlatformAdapter {
     const budget = opts.budgetMs ?? this.#disconnectBudgetMs;
     const deadline = budget === undefined ? undefined : Date.now() + Math.max(0, budget);
     this.#monitoring = false;
-    this.#disconnecting = true;
+    this.#disconnects++;
     const t = this.#transport;
     if (!this.#idleAttempted && t.state.connected) {
       this.#idleAttempted = true;
@@ -511,9 +511,8 @@ export class RelayAdapter implements PlatformAdapter {
    * host handler. Rejects only if the host handler does.
    */
   async deliverInbound(event: Record<string, unknown>): Promise<void> {
-    const r = await this.#handleInbound(event as WireMessageEvent, {});
-    // Delivered over HTTP: answered once the host's ackAfter() promise resolved too.
-    if (r instanceof DeferredAck) await r.until;
+    // Delivered over HTTP: answered once the host took it (an ackAfter() waits for its promise).
+    await this.#handleInbound(event as WireMessageEvent, {});
   }
 
   /** Counterpart of {@link deliverInbound} for a delivered interrupt. */

@@ -18,7 +18,6 @@ import type {
   SendOutboundOptions,
 } from "../transport/types.js";
 import { initialTransportState } from "../transport/types.js";
-import { DeferredAck } from "../transport/inbox.js";
 
 export interface StubTransportOptions {
   /** Descriptor `connect()` resolves with (normalized). Default: a plain "stub" platform. */
@@ -118,15 +117,13 @@ export class StubTransport implements RelayTransport {
    * `ackAfter(p)`, once `p` resolved too: when the item would be acked).
    */
   async pushInbound(event: WireMessageEvent, meta: InboundMeta = {}): Promise<void> {
-    const r = await this.#inbound?.(event, meta);
-    if (r instanceof DeferredAck) await r.until;
+    await this.#inbound?.(event, meta);
   }
   async pushInterrupt(sessionKey: string, chatId: string): Promise<void> {
     await this.#interrupt?.(sessionKey, chatId);
   }
   async pushPassthrough(forward: WirePassthroughForward, meta: InboundMeta = {}): Promise<void> {
-    const r = await this.#passthrough?.(forward, meta);
-    if (r instanceof DeferredAck) await r.until;
+    await this.#passthrough?.(forward, meta);
   }
   /** Simulate a confirmed revocation: latch authRevoked and notify listeners once. */
   revoke(): void {

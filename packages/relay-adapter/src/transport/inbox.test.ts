@@ -62,21 +62,39 @@ describe("Inbox", () => {
     inbox.push({ bufferId: "b1", run: deferred("b1") });
     inbox.push({ bufferId: "b2", run: deferred("b2") });
     inbox.push({ bufferId: undefined, run: () => void seen.push("live") });
-    // An async handler resolving to ackAfter(...) is deferred the same way.
-    inbox.push({ bufferId: "b3", run: async () => deferred("b3")() });
+    inbox.push({ bufferId: "b3", run: deferred("b3") });
+    // A live item's deferred promise: nothing to ack, but its rejection is reported (not an
+    // unhandled rejection).
+    inbox.push({ bufferId: undefined, run: deferred("live2") });
     await new Promise<void>((r) => inbox.push({ bufferId: undefined, run: () => r() }));
-    expect(seen).toEqual(["b1", "b2", "live", "b3"]); // none waited for the one before
+    expect(seen).toEqual(["b1", "b2", "live", "b3", "live2"]); // none waited for the one before
     expect(acks).toEqual([]);
     gates.get("b2")!.resolve();
     gates.get("b1")!.resolve();
     await new Promise((r) => setImmediate(r));
     expect(acks).toEqual(["b2", "b1"]);
     gates.get("b3")!.reject(new Error("disk full"));
+    gates.get("live2")!.reject(new Error("disk gone"));
     await new Promise((r) => setImmediate(r));
     expect(acks).toEqual(["b2", "b1"]);
     expect(warns).toEqual([
       "relay inbound handler failed (not acked; it will be replayed): disk full",
+      "relay inbound handler failed: disk gone",
     ]);
+    // From an async handler (a promise resolving to it), or through a caller that only awaits
+    // what the handler returned, ackAfter is a thenable of its promise: waited for, then acked.
+    inbox.push({ bufferId: "b5", run: async () => deferred("b5")() });
+    inbox.push({ bufferId: undefined, run: () => void seen.push("after b5") });
+    await new Promise((r) => setImmediate(r));
+    expect(seen.at(-1)).toBe("b5"); // the next item waits
+    gates.get("b5")!.resolve();
+    await new Promise<void>((r) => inbox.push({ bufferId: undefined, run: () => r() }));
+    expect(seen.at(-1)).toBe("after b5");
+    expect(acks).toEqual(["b2", "b1", "b5"]);
+    let released = false;
+    const gate = ackAfter(new Promise<void>((r) => setTimeout(() => ((released = true), r()), 5)));
+    await gate;
+    expect(released).toBe(true);
     // Resolved only after its link was replaced: no ack (the connector replays it).
     inbox.push({ bufferId: "b4", run: deferred("b4") });
     await new Promise((r) => setImmediate(r));
@@ -84,6 +102,6 @@ describe("Inbox", () => {
     gates.get("b4")!.resolve();
     await new Promise((r) => setImmediate(r));
     expect(seen).toContain("b4");
-    expect(acks).toEqual(["b2", "b1"]);
+    expect(acks).toEqual(["b2", "b1", "b5"]);
   });
 });

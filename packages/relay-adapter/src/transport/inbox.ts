@@ -6,15 +6,30 @@
 // waiting, and this one is acked when the promise resolves (a replay of many items then shares
 // the host's durable writes instead of waiting for one per item).
 
-/** What a handler returns to be acked later without holding the items after it (see ackAfter). */
-export class DeferredAck {
+/**
+ * What a handler returns to be acked later without holding the items after it (see ackAfter).
+ * A thenable that settles with `until` (resolving with nothing): a transport that does not know
+ * it, or a promise resolving to it, simply waits for `until` before acking — the semantics of
+ * returning `until` itself, never an ack before it.
+ */
+export class DeferredAck implements PromiseLike<void> {
   constructor(readonly until: PromiseLike<unknown>) {}
+
+  then<A = void, B = never>(
+    onFulfilled?: ((value: void) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    return Promise.resolve(this.until)
+      .then(() => undefined)
+      .then(onFulfilled, onRejected);
+  }
 }
 
 /**
- * For an inbound handler: the item is taken now, and (when it is a replayed buffered item)
- * acked once `until` resolves — not acked if it rejects or the link is gone by then, so the
- * connector replays it. Items after it are handled without waiting for `until`.
+ * For an inbound handler: return `ackAfter(until)` itself (not from an async function, whose
+ * promise would wait for it): the item is taken now, the link's next items are handled without
+ * waiting, and a replayed buffered item is acked once `until` resolves — not if it rejects (a
+ * warning) or once the link is gone, so the connector replays it.
  */
 export function ackAfter(until: PromiseLike<unknown>): DeferredAck {
   return new DeferredAck(until);
@@ -63,17 +78,17 @@ export class Inbox {
         }
         if (item.bufferId !== undefined && !this.#hooks.isCurrent()) continue;
         try {
-          let r = item.run();
+          const r = item.run();
+          if (r instanceof DeferredAck) {
+            this.#ackLater(item.bufferId, r.until);
+            continue;
+          }
           if (
             r !== null &&
             typeof r === "object" &&
             typeof (r as PromiseLike<unknown>).then === "function"
           )
-            r = await r;
-          if (r instanceof DeferredAck) {
-            if (item.bufferId !== undefined) this.#ackLater(item.bufferId, r.until);
-            continue;
-          }
+            await r;
         } catch (err) {
           this.#failed(item.bufferId, err);
           continue;
@@ -87,11 +102,12 @@ export class Inbox {
     }
   }
 
-  #ackLater(bufferId: string, until: PromiseLike<unknown>): void {
+  /** `bufferId` undefined (a live item): nothing to ack, but a rejection is still reported. */
+  #ackLater(bufferId: string | undefined, until: PromiseLike<unknown>): void {
     Promise.resolve(until).then(
       () => {
         // A link that died meanwhile cannot carry the ack: the connector replays the item.
-        if (this.#hooks.isCurrent()) this.#hooks.ack(bufferId);
+        if (bufferId !== undefined && this.#hooks.isCurrent()) this.#hooks.ack(bufferId);
       },
       (err: unknown) => this.#failed(bufferId, err),
     );
