@@ -4,7 +4,15 @@
 // Both present the gateway's upgrade token as the bearer, and only to the connector's own
 // origin. Neither throws: every failure is a typed result with a message fit for a log.
 import { randomBytes } from "node:crypto";
-import { createWriteStream, mkdirSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
+import {
+  createWriteStream,
+  mkdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  type WriteStream,
+} from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { Readable } from "node:stream";
@@ -158,6 +166,7 @@ export class RelayMediaClient {
     const stall = setTimeout(() => timeout.abort("stall"), stallMs);
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout.signal]) : timeout.signal;
     const tmp = join(dir, `.${ref.id}.${randomBytes(4).toString("hex")}.part`);
+    let out: WriteStream | null = null;
     let size = 0;
     try {
       const res = await this.#fetch(`${this.#base}/relay/media/${ref.id}`, {
@@ -192,7 +201,8 @@ export class RelayMediaClient {
         if (size > cap) body.destroy(new TooLarge());
         else stall.refresh(); // cheaper than a new timer per chunk
       });
-      await pipeline(body, createWriteStream(tmp, { flags: "wx", mode: 0o600 }), { signal });
+      out = createWriteStream(tmp, { flags: "wx", mode: 0o600 });
+      await pipeline(body, out, { signal });
       if (size === 0) return fail("MEDIA_EMPTY", "the connector sent an empty body");
       renameSync(tmp, finalPath);
     } catch (e) {
@@ -217,6 +227,16 @@ export class RelayMediaClient {
     } finally {
       clearTimeout(total);
       clearTimeout(stall);
+      // A refused body can end the pipeline while the partial file's open is still pending (on
+      // a busy thread pool): wait for the stream to close, or the open would create the file
+      // after it was removed (seen once in CI: a `.part` file left behind).
+      if (out !== null && !out.closed) {
+        const closing = out;
+        await new Promise<void>((resolve) => {
+          closing.once("close", () => resolve());
+          closing.destroy();
+        });
+      }
       rmSync(tmp, { force: true });
     }
     pruneMediaCache(dir, this.#opts.cache ?? {}, this.#now(), finalPath);
