@@ -68,6 +68,17 @@ function gateway(url: string, env: Record<string, string> = {}, home?: string): 
   return p;
 }
 
+/** A bare WebSocket server on 127.0.0.1 (no relay behaviour; each test scripts it), closed after the test. */
+async function bareConnector(): Promise<WebSocketServer> {
+  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  await new Promise<void>((r) => wss.once("listening", () => r()));
+  cleanups.push(
+    () =>
+      new Promise<void>((r) => (wss.clients.forEach((w) => w.terminate()), wss.close(() => r()))),
+  );
+  return wss;
+}
+
 /** An HTTP agent that answers `re: <text>` after `delayMs()` and counts the turns it ran. */
 async function slowAgent(delayMs: () => number): Promise<{ url: string; turns: string[] }> {
   const turns: string[] = [];
@@ -608,12 +619,7 @@ describe("bounded: one crafted frame cannot freeze it, and shutdown keeps to its
   }, 30_000);
 
   it("SIGTERM while the link is still being dialed (the connector never answers the hello): exit 0, nothing logged as a fault", async () => {
-    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
-    await new Promise<void>((r) => wss.once("listening", () => r()));
-    cleanups.push(
-      () =>
-        new Promise<void>((r) => (wss.clients.forEach((w) => w.terminate()), wss.close(() => r()))),
-    );
+    const wss = await bareConnector();
     let helloSeen!: () => void;
     const hello = new Promise<void>((r) => (helloSeen = r));
     wss.on("connection", (ws) => ws.on("message", () => helloSeen()));
@@ -628,12 +634,7 @@ describe("bounded: one crafted frame cannot freeze it, and shutdown keeps to its
   it("SIGTERM with a connector that never acks going_idle and never answers an outbound: one going_idle, the in-flight send aborted at the budget, exit 0", async () => {
     // A bare connector: descriptor on hello, and silence after that.
     const frames: Array<{ type: string }> = [];
-    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
-    await new Promise<void>((r) => wss.once("listening", () => r()));
-    cleanups.push(
-      () =>
-        new Promise<void>((r) => (wss.clients.forEach((w) => w.terminate()), wss.close(() => r()))),
-    );
+    const wss = await bareConnector();
     let sendSeen!: () => void;
     const sendArrived = new Promise<void>((r) => (sendSeen = r));
     let socket: import("ws").WebSocket | null = null;

@@ -153,8 +153,13 @@ export class TurnScheduler {
    * checks again.
    */
   whenRoom(sessionKey: string): Promise<void> {
-    if (this.#draining || this.wouldShed(sessionKey) === null) return Promise.resolve();
+    if (this.#roomFor(sessionKey)) return Promise.resolve();
     return new Promise<void>((resolve) => this.#roomWaiters.push({ sessionKey, resolve }));
+  }
+
+  /** A whenRoom() waiter for this session may go: the turn fits, or the drain has started. */
+  #roomFor(sessionKey: string): boolean {
+    return this.#draining || this.wouldShed(sessionKey) === null;
   }
 
   get draining(): boolean {
@@ -273,7 +278,7 @@ export class TurnScheduler {
     const waiting = this.#roomWaiters;
     this.#roomWaiters = [];
     for (const w of waiting) {
-      if (this.#draining || this.wouldShed(w.sessionKey) === null) w.resolve();
+      if (this.#roomFor(w.sessionKey)) w.resolve();
       else this.#roomWaiters.push(w);
     }
   }
