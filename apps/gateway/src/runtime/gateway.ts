@@ -472,9 +472,10 @@ export class GatewayRuntime {
   }
 
   /**
-   * Take an inbound message. Returns (so a buffered item is acked) once the turn is recorded:
-   * with the journal on, a buffered item's promise resolves after the record is on disk.
-   * Throwing leaves a buffered item unacked: the connector replays it on the next link.
+   * Take an inbound message. With the journal on, a buffered item is answered with
+   * `ackAfter(durable)`: taken now, acked once its record is on disk. Past a queue bound a
+   * buffered item waits for room first (the promise returned). Throwing leaves a buffered item
+   * unacked: the connector replays it on the next link.
    */
   #onMessage(
     event: RelayMessageEvent,
