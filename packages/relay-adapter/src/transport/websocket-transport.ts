@@ -7,6 +7,7 @@
 // the connection is lost.
 import { randomUUID } from "node:crypto";
 import { isUsableSecret, makeUpgradeToken } from "@hermes/relay-crypto";
+import type { Duplex } from "node:stream";
 import WebSocket from "ws";
 import { parseDescriptor } from "../protocol/descriptor.js";
 import { parseConnectorFrame } from "../protocol/frames.js";
@@ -73,6 +74,20 @@ export interface WebSocketRelayTransportOptions {
   dormantRedialMs?: number;
   /** Longest {@link WebSocketRelayTransport.holdRedial} parks a re-dial. Default 60 000 ms. */
   redialHoldMaxMs?: number;
+  /**
+   * Write the frames of one event-loop turn together: from the first frame read or written in a
+   * turn, frames are held (the socket is corked) and handed to the socket at the turn's end, so a
+   * busy link makes one system call per turn instead of one per frame. A frame waits at most for
+   * the rest of its turn's work. Default false: each frame is written when it is sent.
+   */
+  coalesceWrites?: boolean;
+  /**
+   * Called just before frames leave for the socket: with `coalesceWrites` once per turn that sent
+   * any (before its write), else before each frame. For what must be on record before a reply
+   * leaves (the gateway's turn journal writes the turns answered so far). Synchronous; a throw is
+   * logged at error and the frames still go.
+   */
+  beforeWrite?: () => void;
 }
 
 /** One dial: its socket, decoder and handshake outcome. */
@@ -94,6 +109,12 @@ interface Link {
   closed: Promise<void>;
   /** The one `going_idle` of this link and its outcome: never sent (nor waited for) twice. */
   idle: Promise<boolean> | null;
+  /** The link's socket (from the upgrade response), corked while frames are held. */
+  socket: Duplex | null;
+  /** Frames are being held until the end of this event-loop turn (coalesceWrites). */
+  holding: boolean;
+  /** A frame was sent while holding: beforeWrite runs before the release. */
+  held: boolean;
 }
 
 export {
@@ -287,6 +308,7 @@ export class WebSocketRelayTransport implements RelayTransport {
     const link = this.#link;
     if (link !== null) {
       try {
+        this.#releaseWrites(link);
         link.ws.close(1000, "gateway disconnect");
       } catch (err) {
         this.#log("debug", `relay close failed: ${message(err)}`);
@@ -344,6 +366,7 @@ export class WebSocketRelayTransport implements RelayTransport {
         );
         signal.addEventListener("abort", onAbort, { once: true });
       }
+      this.#beforeSend(link);
       link.ws.send(encodeFrame(frame), (err) => {
         if (err === undefined || err === null) return;
         this.#pending.take(requestId)?.({ success: false, error: LOST });
@@ -393,6 +416,7 @@ export class WebSocketRelayTransport implements RelayTransport {
     if (this.#link !== link) return true; // already gone: the close path re-dials as dormant
     this.#dormant = true;
     try {
+      this.#releaseWrites(link);
       link.ws.close(1000, "gateway dormant");
     } catch (err) {
       this.#log("debug", `relay dormant close failed: ${message(err)}`);
@@ -459,6 +483,9 @@ export class WebSocketRelayTransport implements RelayTransport {
       }),
       closed: new Promise<void>((r) => (markClosed = r)),
       idle: null,
+      socket: null,
+      holding: false,
+      held: false,
     };
     this.#link = link;
     this.#descriptors.clear();
@@ -481,7 +508,12 @@ export class WebSocketRelayTransport implements RelayTransport {
         this.#writeOn(link, hello);
       }
     });
+    ws.on("upgrade", (res) => {
+      link.socket = res.socket;
+    });
     ws.on("message", (data) => {
+      // Replies to what this turn reads go out together at its end.
+      if (this.#opts.coalesceWrites === true) this.#holdWrites(link);
       // The bytes as ws gives them: the decoder decodes UTF-8 once per whole line, not per message.
       const { frames, lines, malformed } = link.decoder.push(data);
       for (const m of malformed) this.#log("warn", `relay frame skipped: ${m}`);
@@ -736,11 +768,53 @@ export class WebSocketRelayTransport implements RelayTransport {
   #writeOn(link: Link, frame: GatewayFrame): boolean {
     if (link.ws.readyState !== WebSocket.OPEN) return false;
     try {
+      this.#beforeSend(link);
       link.ws.send(encodeFrame(frame));
       return true;
     } catch (err) {
       this.#log("debug", `relay write failed: ${message(err)}`);
       return false;
+    }
+  }
+
+  /** A frame is about to be sent on `link`: hold it for the turn's end, or run beforeWrite now. */
+  #beforeSend(link: Link): void {
+    if (this.#opts.coalesceWrites === true && this.#holdWrites(link)) link.held = true;
+    else this.#runBeforeWrite();
+  }
+
+  /**
+   * Hold `link`'s frames until the end of this event-loop turn (cork its socket, release from an
+   * immediate). True when they are held (already, or from now on).
+   */
+  #holdWrites(link: Link): boolean {
+    if (link.holding) return true;
+    const socket = link.socket;
+    if (socket === null || socket.destroyed) return false;
+    link.holding = true;
+    socket.cork();
+    setImmediate(this.#releaseWrites, link);
+    return true;
+  }
+
+  /** Write what `link` held (beforeWrite first). Also before a close, so nothing held is lost. */
+  readonly #releaseWrites = (link: Link): void => {
+    if (!link.holding) return;
+    link.holding = false;
+    if (link.held) {
+      link.held = false;
+      this.#runBeforeWrite();
+    }
+    link.socket?.uncork();
+  };
+
+  #runBeforeWrite(): void {
+    const hook = this.#opts.beforeWrite;
+    if (hook === undefined) return;
+    try {
+      hook();
+    } catch (err) {
+      this.#log("error", `relay beforeWrite hook failed (frames written anyway): ${message(err)}`);
     }
   }
 
