@@ -202,6 +202,11 @@ export class GatewayRuntime {
           )
         : [{ platform: "none", botId: "" }],
       logger: relayLogger,
+      // The frames of one event-loop turn leave together (one write(2) per turn on a busy link),
+      // after the journal has written the turns answered so far (opened in #start: read at each
+      // write): a kill leaves at most one reply per session sent without its turn's record.
+      coalesceWrites: true,
+      beforeWrite: () => this.#journal?.beforeReply(),
       ...opts.transport,
     });
     this.#adapter = new RelayAdapter({
@@ -240,8 +245,6 @@ export class GatewayRuntime {
       transport: this.#transport,
       media,
       metrics: () => this.#metrics,
-      // Opened in #start, after these deps: read at each reply.
-      beforeReply: () => this.#journal?.beforeReply(),
     };
     this.#deps = {
       agent: this.#agent,

@@ -32,11 +32,6 @@ export interface RelayChatLink {
   readonly media: RelayMediaClient | null;
   /** Read at each result: the recorder is swapped in once /metrics is served. */
   readonly metrics: () => MetricsRecorder;
-  /**
-   * Called just before each reply op leaves (not typing or reactions): the turn journal writes
-   * the records of turns answered before it (TurnJournal.beforeReply). Absent: nothing.
-   */
-  readonly beforeReply?: () => void;
 }
 
 const MEDIA_OFF: MediaUploadResult = {
@@ -123,7 +118,6 @@ export class RelayChat implements ChatOutbound, ChatCapabilities {
     // synchronous part: a later send goes out after it, and it is never sent again (only
     // RELAY_NOT_CONNECTED, which means not written, is retried in #settle).
     const handedOff = onHandedOff !== undefined && link.transport.linkReady;
-    link.beforeReply?.();
     // No signal per send (a listener per send costs memory on a busy gateway): at the drain
     // budget the runtime settles every pending send at once (abortPendingOutbound).
     const answer = link.adapter.send(
@@ -170,7 +164,6 @@ export class RelayChat implements ChatOutbound, ChatCapabilities {
       await previous; // never rejects
       this.#previous = null;
     }
-    if (!cosmetic) this.#link.beforeReply?.();
     const r = await this.#link.adapter.sendAction(op, this.#withChat(fields));
     // The metric counts the reply's ops; typing and reactions are cosmetic (logged at debug).
     if (r.unsupported !== true && !cosmetic) this.#link.metrics().outbound(outboundKind(r));

@@ -282,7 +282,8 @@ export class TurnJournal<E> {
    * answered is on record before another reply goes out. With it, a kill at any moment leaves
    * at most one turn per session answered (or being answered) without its record — the one
    * whose reply is in flight — and so at most one reply per session sent twice after the
-   * restart. Cheap when nothing waits; call it before every reply op (not typing or reactions).
+   * restart. Cheap when nothing waits; call it before every reply op (not typing or reactions),
+   * or, where frames leave in batches, before each batch (the relay link's `beforeWrite`).
    */
   beforeReply(): void {
     if (this.#finishWaiting) this.#flush();
