@@ -71,6 +71,7 @@ describe("health server", () => {
       closeCodes: {},
       queueDepth: 0,
       turnsInFlight: 0,
+      waitingForRoom: 0,
     };
     const metrics = new GatewayMetrics({ version: "9.9.9-test", collect: () => snap });
     server = await startHealthServer({
@@ -126,6 +127,7 @@ describe("health server", () => {
       closeCodes: { 1006: 2, 4401: 1 },
       queueDepth: 5,
       turnsInFlight: 2,
+      waitingForRoom: 4,
     };
 
     const m = await scrape();
@@ -134,6 +136,7 @@ describe("health server", () => {
     expect(m.value("hermes_gateway_dials_total")).toBe(3);
     expect(m.value("hermes_gateway_queue_depth")).toBe(5);
     expect(m.value("hermes_gateway_turns_in_flight")).toBe(2);
+    expect(m.value("hermes_gateway_replays_waiting_for_room")).toBe(4);
     expect(m.value("hermes_gateway_turns_total", { outcome: "replied" })).toBe(2);
     expect(m.value("hermes_gateway_turns_total", { outcome: "denied" })).toBe(1);
     expect(m.value("hermes_gateway_turns_total", { outcome: "duplicate" })).toBe(1);
@@ -179,6 +182,7 @@ describe("health server", () => {
       closeCodes: {},
       queueDepth: 0,
       turnsInFlight: 0,
+      waitingForRoom: 0,
     });
     const a = new GatewayMetrics({ version: "a", collect, processMetrics: false });
     const b = new GatewayMetrics({ version: "b", collect, processMetrics: false });

@@ -151,6 +151,46 @@ describe("/metrics and /readyz of the running bin", () => {
     expect(await gw.exited).toBe(0); // the held turn is aborted at the 5 s drain budget
   });
 
+  it("replayed messages past a full turn queue are counted while they wait for room, not acked, then answered", async () => {
+    const c = await connector();
+    const marker = markerFile();
+    // Replies "ok", except to "hold": then it writes the marker and waits for `<marker>.go`.
+    const agent = `exec:input=$(cat); case "$input" in *'"hold"'*) touch ${marker}; while [ ! -e ${marker}.go ]; do sleep 0.05; done;; esac; echo ok`;
+    for (const t of ["hold", "b", "c"]) expect(c.pushInbound(ev(t)).delivered).toBe("buffered");
+    const gw = gateway({
+      ...relayEnv(c),
+      GATEWAY_HEALTH_PORT: "0",
+      GATEWAY_AGENT: agent,
+      GATEWAY_MAX_QUEUED_PER_SESSION: "1",
+    });
+    const metrics = String(
+      (await gw.waitForLog((l) => l.msg === "health endpoint listening"))["url"],
+    ).replace("/healthz", "/metrics");
+    const scrape = async () => parseExposition(await (await fetch(metrics)).text());
+    await eventually(() => existsSync(marker), "the held turn to start");
+    // "b" waits for room behind the running turn (the session's bound is 1), "c" behind "b".
+    await eventually(
+      async () => (await scrape()).value("hermes_gateway_replays_waiting_for_room") === 1,
+      "one replay waiting for room",
+    );
+    const held = await scrape();
+    expect(held.value("hermes_gateway_turns_in_flight")).toBe(1);
+    expect(held.value("hermes_gateway_queue_depth")).toBe(0);
+    // Neither is acked while it waits: the connector still holds both.
+    expect(c.bufferOf(GW).map((i) => (i.frame as { event: WireMessageEvent }).event.text)).toEqual([
+      "b",
+      "c",
+    ]);
+    writeFileSync(`${marker}.go`, "");
+    await eventually(
+      () => c.outbound.filter((o) => o.action.op === "send").length === 3,
+      "three replies",
+    );
+    await eventually(() => c.bufferOf(GW).length === 0, "every item acked");
+    expect((await scrape()).value("hermes_gateway_replays_waiting_for_room")).toBe(0);
+    expect(await gw.stop("SIGTERM")).toBe(0);
+  });
+
   it("SIGTERM exits 0 although clients of its HTTP ports never finish their requests", async () => {
     const c = await connector();
     const gw = gateway({

@@ -33,6 +33,11 @@ export interface MetricsSnapshot {
   /** Turns accepted but not started yet (waiting behind their session's running turn). */
   readonly queueDepth: number;
   readonly turnsInFlight: number;
+  /**
+   * Replayed messages taken off the link that wait for room in a full turn queue: not queued,
+   * not acked yet, and the link's later messages wait behind them.
+   */
+  readonly waitingForRoom: number;
 }
 
 /** The events the gateway reports. Every method is cheap and never throws. */

@@ -130,6 +130,11 @@ export class GatewayMetrics implements MetricsRecorder {
       (s) => s.queueDepth,
     );
     stateGauge("turns_in_flight", "Turns running now.", (s) => s.turnsInFlight);
+    stateGauge(
+      "replays_waiting_for_room",
+      "Replayed messages waiting for room in a full turn queue (not acked; the link's later messages wait behind them).",
+      (s) => s.waitingForRoom,
+    );
     this.#duplicates = new Counter({
       name: `${METRICS_PREFIX}duplicates_dropped_total`,
       help: "Inbound messages dropped as already seen (at-least-once redelivery).",

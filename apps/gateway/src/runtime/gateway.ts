@@ -429,6 +429,7 @@ export class GatewayRuntime {
             closeCodes: this.#transport.state.closeCodes,
             queueDepth,
             turnsInFlight: h.turnsInFlight,
+            waitingForRoom: this.#scheduler.waitingForRoom,
           };
         },
       });

@@ -248,7 +248,9 @@ describe("TurnScheduler", () => {
     const turns = [s.submit("A", () => a.promise), s.submit("B", () => b.promise)];
     const woke: string[] = [];
     const forA = s.whenRoom("A").then(() => woke.push("A"));
+    expect(s.waitingForRoom).toBe(1);
     const forC = s.whenRoom("C").then(() => woke.push("C")); // fits: at once
+    expect(s.waitingForRoom).toBe(1);
     await forC;
     b.resolve(); // B's turn settles: A still full
     await turns[1];
@@ -258,6 +260,7 @@ describe("TurnScheduler", () => {
     await turns[0];
     await forA;
     expect(woke).toEqual(["C", "A"]);
+    expect(s.waitingForRoom).toBe(0);
     expect(s.wouldShed("A")).toBeNull();
     // The total bound too; and a waiter is let go when the drain starts (it checks again then).
     const held = deferred();

@@ -173,6 +173,10 @@ export class TurnScheduler {
   get pending(): number {
     return this.#pending;
   }
+  /** whenRoom() callers still waiting (e.g. replayed messages past a queue bound). */
+  get waitingForRoom(): number {
+    return this.#roomWaiters.length;
+  }
 
   submit<T>(sessionKey: string, run: TurnRun<T>): Promise<T> {
     if (this.#draining) return Promise.reject(new TurnsDrainingError());
