@@ -76,9 +76,10 @@ export interface WebSocketRelayTransportOptions {
   redialHoldMaxMs?: number;
   /**
    * Write the frames of one event-loop turn together: from the first frame read or written in a
-   * turn, frames are held (the socket is corked) and handed to the socket at the turn's end, so a
-   * busy link makes one system call per turn instead of one per frame. A frame waits at most for
-   * the rest of its turn's work. Default false: each frame is written when it is sent.
+   * turn, frames are held (the socket is corked) and handed to the socket at the turn's end (an
+   * immediate), so a busy link makes one system call per turn instead of one per frame. A frame
+   * waits for the rest of its turn's work (one more turn when sent from an immediate or from
+   * beforeWrite). Default false: each frame is written when it is sent.
    */
   coalesceWrites?: boolean;
   /**
@@ -510,6 +511,9 @@ export class WebSocketRelayTransport implements RelayTransport {
     });
     ws.on("upgrade", (res) => {
       link.socket = res.socket;
+      // ws ends its side when the peer's FIN arrives, and ending a stream uncorks it: release
+      // first, so that held frames still go out after beforeWrite.
+      res.socket.prependListener("end", () => this.#releaseWrites(link));
     });
     ws.on("message", (data) => {
       // Replies to what this turn reads go out together at its end.
