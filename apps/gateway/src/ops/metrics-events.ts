@@ -35,7 +35,8 @@ export interface MetricsSnapshot {
   readonly turnsInFlight: number;
   /**
    * Replayed messages taken off the link that wait for room in a full turn queue: not queued,
-   * not acked yet, and the link's later messages wait behind them.
+   * not acked yet. The link handles its messages in order, so this is 0 or 1; the messages behind
+   * the waiting one wait in the link's inbox and are not counted.
    */
   readonly waitingForRoom: number;
 }

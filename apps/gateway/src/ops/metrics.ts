@@ -132,7 +132,7 @@ export class GatewayMetrics implements MetricsRecorder {
     stateGauge("turns_in_flight", "Turns running now.", (s) => s.turnsInFlight);
     stateGauge(
       "replays_waiting_for_room",
-      "Replayed messages waiting for room in a full turn queue (not acked; the link's later messages wait behind them).",
+      "1 while the link's replay is held by a full turn queue (a replayed message waiting for room, not acked; the link's later messages wait behind it), else 0.",
       (s) => s.waitingForRoom,
     );
     this.#duplicates = new Counter({

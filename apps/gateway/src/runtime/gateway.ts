@@ -202,12 +202,16 @@ export class GatewayRuntime {
           )
         : [{ platform: "none", botId: "" }],
       logger: relayLogger,
+      coalesceWrites: true,
+      ...opts.transport,
       // The frames of one event-loop turn leave together (one write(2) per turn on a busy link),
       // after the journal has written the turns answered so far (opened in #start: read at each
-      // write): a kill leaves at most one reply per session sent without its turn's record.
-      coalesceWrites: true,
-      beforeWrite: () => this.#journal?.beforeReply(),
-      ...opts.transport,
+      // write): a kill leaves at most one reply per session sent without its turn's record. Not
+      // overridable: without it no reply op writes those records first.
+      beforeWrite: () => {
+        this.#journal?.beforeReply();
+        opts.transport?.beforeWrite?.();
+      },
     });
     this.#adapter = new RelayAdapter({
       transport: this.#transport,
