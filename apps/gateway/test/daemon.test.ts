@@ -239,6 +239,9 @@ describe("hermes-gateway run stays up through outages (no health port, nothing e
     c.pushInbound(ev("across the outage"));
     expect(await agent.received).toBe("across the outage");
     await c.stop(); // the link drops and every re-dial is refused from here on
+    // The gateway has seen the link go: a reply written into a link that is dropping but not yet
+    // seen to drop is another case (lost with the link: it may have been delivered).
+    await gw.waitForLog((l) => String(l.msg).startsWith("relay link closed"), "the drop seen");
     await agent.release(); // the reply is ready while there is no link
     // A refused re-dial after the answer was written: the turn has tried to send by then.
     const refused = (): number =>
