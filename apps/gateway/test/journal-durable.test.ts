@@ -1,10 +1,6 @@
 // A replayed (buffered) message is acked to the connector only once its journal record is on
 // disk: after the fdatasync completes — even when its reply has already gone out. In-process, with
 // node:fs's fdatasync held back by the test (a kill -9 cannot show a missing fsync).
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { ReferenceConnector } from "@hermes/relay-adapter/testing";
 import { eventually } from "@hermes/vitest-config/eventually";
 import { afterEach, expect, it, vi } from "vitest";
 
@@ -30,11 +26,8 @@ vi.mock("node:fs", async (importOriginal) => {
   return { ...fs, default: { ...fs, fdatasync }, fdatasync };
 });
 
-const { resolveConfig } = await import("../src/config/resolve.js");
-const { GatewayRuntime } = await import("../src/runtime/gateway.js");
-const { capturedLogger } = await import("./support/captured-log.js");
+const { journalledRuntime } = await import("./support/journalled-runtime.js");
 
-const SECRET = "journal-durable-test-secret-0123456789";
 const cleanups: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {
   syncs.release();
@@ -42,10 +35,7 @@ afterEach(async () => {
 });
 
 it("a replayed message is acked after its record's fdatasync, not before (its reply may leave first)", async () => {
-  const connector = await new ReferenceConnector({ gateways: { "gw-jd": [SECRET] } }).start();
-  cleanups.push(() => connector.stop());
-  const home = mkdtempSync(join(tmpdir(), "gw-journal-durable-"));
-  cleanups.push(() => rmSync(home, { recursive: true, force: true }));
+  const { connector, start } = await journalledRuntime("gw-jd", cleanups);
   const pushed = connector.pushInbound(
     {
       text: "while you were away",
@@ -55,23 +45,8 @@ it("a replayed message is acked after its record's fdatasync, not before (its re
     { gatewayId: "gw-jd" },
   );
   expect(pushed.delivered).toBe("buffered");
-  const config = resolveConfig({
-    env: {
-      HERMES_HOME: home,
-      GATEWAY_RELAY_URL: connector.baseUrl,
-      GATEWAY_RELAY_ID: "gw-jd",
-      GATEWAY_RELAY_SECRET: SECRET,
-      GATEWAY_RELAY_PLATFORMS: "discord",
-      GATEWAY_AGENT: "echo",
-      GATEWAY_TYPING_INTERVAL_MS: "0",
-      GATEWAY_REACTIONS: "none",
-    },
-    readFile: () => null,
-  });
-  const { log } = capturedLogger(config.secretValues);
   syncs.held = true;
-  const runtime = await GatewayRuntime.start({ config, log, env: {}, journal: true });
-  cleanups.push(() => runtime.stop("test over"));
+  await start();
 
   await eventually(
     () => connector.outbound.some((o) => o.action.op === "send"),

@@ -4,41 +4,19 @@
 // (coalesceWrites), after the journal wrote what waits (beforeWrite). In-process, so that the
 // connector reads the journal in the very next poll after a reply's bytes left — before any
 // record the gateway would write later (the process test in daemon.test.ts races the bin).
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { ReferenceConnector } from "@hermes/relay-adapter/testing";
+import { readFileSync } from "node:fs";
 import { eventually } from "@hermes/vitest-config/eventually";
 import { afterEach, expect, it } from "vitest";
-import { resolveConfig } from "../src/config/resolve.js";
-import { GatewayRuntime } from "../src/runtime/gateway.js";
 import { journalPath } from "../src/turns/journal.js";
-import { capturedLogger } from "./support/captured-log.js";
+import { journalledRuntime } from "./support/journalled-runtime.js";
 
-const SECRET = "journal-order-test-secret-0123456789";
 const cleanups: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
 it("every reply leaves after the finished records of the turns answered before it", async () => {
-  const connector = await new ReferenceConnector({ gateways: { "gw-jo": [SECRET] } }).start();
-  cleanups.push(() => connector.stop());
-  const home = mkdtempSync(join(tmpdir(), "gw-journal-order-"));
-  cleanups.push(() => rmSync(home, { recursive: true, force: true }));
-  const config = resolveConfig({
-    env: {
-      HERMES_HOME: home,
-      GATEWAY_RELAY_URL: connector.baseUrl,
-      GATEWAY_RELAY_ID: "gw-jo",
-      GATEWAY_RELAY_SECRET: SECRET,
-      GATEWAY_RELAY_PLATFORMS: "discord",
-      GATEWAY_AGENT: "echo",
-      GATEWAY_TYPING_INTERVAL_MS: "0",
-      GATEWAY_REACTIONS: "none",
-    },
-    readFile: () => null,
-  });
+  const { connector, home, start } = await journalledRuntime("gw-jo", cleanups);
   const journal = journalPath(home, "gw-jo");
   // The journal as it was when each reply reached the connector.
   const heldAtReply = new Map<string, string>();
@@ -47,10 +25,8 @@ it("every reply leaves after the finished records of the turns answered before i
       heldAtReply.set(String(r.action["content"]), readFileSync(journal, "utf8"));
     return undefined;
   });
-  const { log } = capturedLogger(config.secretValues);
   const handshake = connector.waitFor("handshake");
-  const runtime = await GatewayRuntime.start({ config, log, env: {}, journal: true });
-  cleanups.push(() => runtime.stop("test over"));
+  await start();
   await handshake;
 
   // Four chats, five messages each, all at once: answers and next messages share reads, and
