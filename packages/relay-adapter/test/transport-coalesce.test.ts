@@ -39,14 +39,21 @@ function watchWrites(port: number): string[] {
   return events;
 }
 
-/** A transport and a raw connector; `events`: see watchWrites (beforeWrite adds "hook"). */
+/**
+ * A transport connected to a raw connector, its hello received; `since()`: what happened on its
+ * socket from then on (see watchWrites; beforeWrite adds "hook").
+ */
 async function watchedLink(over: Partial<WebSocketRelayTransportOptions>) {
   let events: string[] = [];
   const link = await setupLink(
     { ...over, beforeWrite: () => events.push("hook") },
     (c) => (events = watchWrites(Number(new URL(c.url).port))),
   );
-  return { ...link, events };
+  await link.transport.connect();
+  const conn = await link.connector.connection(0);
+  await eventually(() => conn.frames.length >= 1, "the hello");
+  const before = events.length;
+  return { ...link, conn, since: () => events.slice(before) };
 }
 
 const event = (text: string): WireMessageEvent => ({
@@ -59,14 +66,10 @@ const outbound = (conn: { frames: Record<string, unknown>[] }) =>
 
 describe("coalesceWrites", () => {
   it("the replies to the frames of one read leave in one write, after one beforeWrite, in order", async () => {
-    const { connector, transport, events } = await watchedLink({ coalesceWrites: true });
+    const { transport, conn, since } = await watchedLink({ coalesceWrites: true });
     transport.setInboundHandler((e) => {
       void transport.sendOutbound({ op: "send", chat_id: "C1", content: `re: ${e.text}` });
     });
-    await transport.connect();
-    const conn = await connector.connection(0);
-    await eventually(() => conn.frames.length >= 1, "the hello");
-    const before = events.length;
     // Ten inbound frames in one WebSocket message: one read at the gateway.
     conn.send(
       Array.from({ length: 10 }, (_, i) =>
@@ -76,51 +79,39 @@ describe("coalesceWrites", () => {
         .concat("\n"),
     );
     await eventually(() => outbound(conn).length === 10, "ten replies");
-    expect(events.slice(before)).toEqual(["hook", "write"]);
+    expect(since()).toEqual(["hook", "write"]);
     const contents = outbound(conn).map((f) => (f["action"] as { content: string }).content);
     expect(contents).toEqual(Array.from({ length: 10 }, (_, i) => `re: m${i}`));
   });
 
   it("frames sent from elsewhere (a timer) also leave together at the end of their turn", async () => {
-    const { connector, transport, events } = await watchedLink({ coalesceWrites: true });
-    await transport.connect();
-    const conn = await connector.connection(0);
-    await eventually(() => conn.frames.length >= 1, "the hello");
-    const before = events.length;
+    const { transport, conn, since } = await watchedLink({ coalesceWrites: true });
     setTimeout(() => {
       for (let i = 0; i < 5; i++)
         void transport.sendOutbound({ op: "send", chat_id: "C1", content: `t${i}` });
       transport.interrupt("agent:main:discord:dm:C1");
     }, 5);
     await eventually(() => conn.frames.some((f) => f["type"] === "interrupt"), "the interrupt");
-    expect(events.slice(before)).toEqual(["hook", "write"]);
+    expect(since()).toEqual(["hook", "write"]);
     expect(outbound(conn)).toHaveLength(5);
   });
 
   it("without it each frame is written at once, beforeWrite before each", async () => {
-    const { connector, transport, events } = await watchedLink({});
-    await transport.connect();
-    const conn = await connector.connection(0);
-    await eventually(() => conn.frames.length >= 1, "the hello");
-    const before = events.length;
+    const { transport, conn, since } = await watchedLink({});
     for (let i = 0; i < 3; i++)
       void transport.sendOutbound({ op: "send", chat_id: "C1", content: `u${i}` });
-    expect(events.slice(before)).toEqual(["hook", "write", "hook", "write", "hook", "write"]);
+    expect(since()).toEqual(["hook", "write", "hook", "write", "hook", "write"]);
     await eventually(() => outbound(conn).length === 3, "three");
   });
 
   it("disconnect() writes what is held (after beforeWrite) before it closes the link", async () => {
-    const { connector, transport, events } = await watchedLink({ coalesceWrites: true });
-    await transport.connect();
-    const conn = await connector.connection(0);
-    await eventually(() => conn.frames.length >= 1, "the hello");
-    const before = events.length;
+    const { transport, conn, since } = await watchedLink({ coalesceWrites: true });
     transport.interrupt("agent:main:discord:dm:C1", "user asked");
-    expect(events.slice(before)).toEqual([]); // held
+    expect(since()).toEqual([]); // held
     const closed = transport.disconnect({ budgetMs: 0 });
     // Released by disconnect() itself, not at the end of the turn: the held frame, then the
     // close frame.
-    expect(events.slice(before)).toEqual(["hook", "write", "write"]);
+    expect(since()).toEqual(["hook", "write", "write"]);
     await closed;
     await eventually(() => conn.frames.some((f) => f["type"] === "interrupt"), "the interrupt");
   });
