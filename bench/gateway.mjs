@@ -3,9 +3,11 @@
 // latency from connector push to the reply recorded by the connector, against the raw
 // relay-adapter round trip (a bare RelayAdapter echoing in its own child process, same
 // connector, same run, rounds interleaved). The headline gateway runs as configured by default
-// (no health port: no /metrics); a second gateway child with GATEWAY_HEALTH_PORT set (health
-// endpoints and Prometheus metrics recorded per turn) is measured in the same rounds. Memory:
-// the default gateway's VmRSS idle and after 10k messages (target: growth < 20 MB).
+// (no health port: no /metrics), as BENCH_GATEWAY_CHILDREN (2) children of its own beside as many
+// bare-echo children, the figure being their mean rate per round; a further gateway child with
+// GATEWAY_HEALTH_PORT set (health endpoints and Prometheus metrics recorded per turn) is measured
+// in the same rounds. Memory: the first default gateway's VmRSS idle and after 10k messages
+// (target: growth < 20 MB).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -37,6 +39,16 @@ const RSS_TARGET_MB = 20;
 const GATEWAY_ID = "gw-bench";
 const METRICS_ID = "gw-bench-metrics";
 const BASELINE_ID = "gw-bench-raw";
+// Two children of one build differ by up to 10% in one run (where each process's memory landed,
+// which core it kept: BENCH.md, 2026-12-02 14:30): the throughput figures average this many
+// gateway children and as many bare-echo children, each measured in every round.
+const CHILDREN = setting("BENCH_GATEWAY_CHILDREN", 2, 1);
+const gatewayIds = Array.from({ length: CHILDREN }, (_, i) =>
+  i === 0 ? GATEWAY_ID : `${GATEWAY_ID}-${i + 1}`,
+);
+const baselineIds = Array.from({ length: CHILDREN }, (_, i) =>
+  i === 0 ? BASELINE_ID : `${BASELINE_ID}-${i + 1}`,
+);
 
 const built = requireBuilt(
   BIN,
@@ -52,15 +64,11 @@ const vmRssMb = (pid) => {
 
 if (built) {
   heading("@hermes/gateway, echo agent, built bin");
-  const gatewaySecret = randomBytes(32).toString("hex");
-  const metricsSecret = randomBytes(32).toString("hex");
-  const baselineSecret = randomBytes(32).toString("hex");
+  const secretOf = Object.fromEntries(
+    [...gatewayIds, METRICS_ID, ...baselineIds].map((id) => [id, randomBytes(32).toString("hex")]),
+  );
   const connector = await new ReferenceConnector({
-    gateways: {
-      [GATEWAY_ID]: [gatewaySecret],
-      [METRICS_ID]: [metricsSecret],
-      [BASELINE_ID]: [baselineSecret],
-    },
+    gateways: Object.fromEntries(Object.entries(secretOf).map(([id, secret]) => [id, [secret]])),
   }).start();
 
   // Replies come back as `send` outbounds whose content is the pushed text (echo).
@@ -174,8 +182,10 @@ if (built) {
     );
     return g;
   }
-  const main = spawnGateway(GATEWAY_ID, gatewaySecret);
-  const withMetrics = spawnGateway(METRICS_ID, metricsSecret, { GATEWAY_HEALTH_PORT: "0" });
+  // The first is the one whose memory is read; the others only count in the throughput figures.
+  const gateways = gatewayIds.map((id) => spawnGateway(id, secretOf[id]));
+  const main = gateways[0];
+  const withMetrics = spawnGateway(METRICS_ID, secretOf[METRICS_ID], { GATEWAY_HEALTH_PORT: "0" });
   const gateway = main.child;
   const spawnedAt = performance.now();
   /** Ask the preload for a full GC and its memoryUsage(); resolves with it (and VmRSS after). */
@@ -189,20 +199,25 @@ if (built) {
     }
     throw new Error("the gateway did not answer the memory probe");
   }
-  const baseline = await startChild(new URL("./support/echo-adapter.mjs", import.meta.url), {
-    env: {
-      PATH: process.env.PATH ?? "",
-      BENCH_RELAY_URL: connector.url,
-      BENCH_RELAY_ID: BASELINE_ID,
-      BENCH_RELAY_SECRET: baselineSecret,
-    },
-  });
+  const baselines = await Promise.all(
+    baselineIds.map((id) =>
+      startChild(new URL("./support/echo-adapter.mjs", import.meta.url), {
+        env: {
+          PATH: process.env.PATH ?? "",
+          BENCH_RELAY_URL: connector.url,
+          BENCH_RELAY_ID: id,
+          BENCH_RELAY_SECRET: secretOf[id],
+        },
+      }),
+    ),
+  );
+  const baseline = baselines[0];
 
   try {
     // The bundled gateway can handshake while the baseline child is still starting: only wait
     // for a handshake that has not happened yet.
     for (const [id, g] of [
-      [GATEWAY_ID, main],
+      ...gatewayIds.map((id, i) => [id, gateways[i]]),
       [METRICS_ID, withMetrics],
     ]) {
       await Promise.race([
@@ -216,8 +231,9 @@ if (built) {
     }
     if (process.env.BENCH_VERBOSE)
       console.log(`  gateway linked ${(performance.now() - spawnedAt).toFixed(0)} ms after spawn`);
-    if (!connector.isConnected(BASELINE_ID))
-      await connector.waitFor("handshake", (e) => e.gatewayId === BASELINE_ID, 15_000);
+    for (const id of baselineIds)
+      if (!connector.isConnected(id))
+        await connector.waitFor("handshake", (e) => e.gatewayId === id, 15_000);
 
     // ── memory: idle, then after 10k messages ───────────────────────────
     await sleep(SETTLE_MS); // let boot-time work (policy POST, health server) settle
@@ -237,12 +253,11 @@ if (built) {
 
     // ── throughput and latency ──────────────────────────────────────────
     for (const concurrency of [1, 16]) {
-      // warm all three up
-      for (const id of [GATEWAY_ID, METRICS_ID, BASELINE_ID])
+      // warm every child up
+      for (const id of [...gatewayIds, METRICS_ID, ...baselineIds])
         await round(id, concurrency, WARM_MS, []);
-      const a = [];
-      const m = [];
-      const b = [];
+      // Rates per child, one per round; latencies pooled per kind.
+      const ratesOf = new Map([...gatewayIds, METRICS_ID, ...baselineIds].map((id) => [id, []]));
       const latA = [];
       const latM = [];
       const latB = [];
@@ -250,16 +265,25 @@ if (built) {
       // one ran faster or slower for it (up to ±10% at one chat on this VM, the same build in two
       // slots), so each takes each place in turn.
       const slots = [
-        [GATEWAY_ID, a, latA],
-        [BASELINE_ID, b, latB],
-        [METRICS_ID, m, latM],
+        ...gatewayIds.map((id) => [id, latA]),
+        ...baselineIds.map((id) => [id, latB]),
+        [METRICS_ID, latM],
       ];
       for (let r = 0; r < ROUNDS; r++) {
         for (let k = 0; k < slots.length; k++) {
-          const [id, rates, lat] = slots[(r + k) % slots.length];
-          rates.push(await round(id, concurrency, ROUND_MS, lat));
+          const [id, lat] = slots[(r + k) % slots.length];
+          ratesOf.get(id).push(await round(id, concurrency, ROUND_MS, lat));
         }
       }
+      /** Per round, the mean rate of `ids`' children. */
+      const perRoundMean = (ids) =>
+        Array.from(
+          { length: ROUNDS },
+          (_, r) => ids.reduce((sum, id) => sum + ratesOf.get(id)[r], 0) / ids.length,
+        );
+      const a = perRoundMean(gatewayIds);
+      const b = perRoundMean(baselineIds);
+      const m = ratesOf.get(METRICS_ID);
       const ours = median(a);
       const base = median(b);
       const metered = median(m);
@@ -275,12 +299,19 @@ if (built) {
       );
       const ms = (x) => `${x.toFixed(3)} ms`;
       const p = (lat, q) => percentile(lat, q);
-      // The spread of the ratio between neighbouring measurements (each round measures the three
-      // children back to back): how much of a run-to-run difference this VM's phase can explain.
+      // The spread of the ratio between neighbouring measurements (each round measures every
+      // child back to back): how much of a run-to-run difference this VM's phase can explain.
       const perRound = a.map((x, r) => x / b[r]).sort((x, y) => x - y);
       console.log(
         `  ratio round by round                       ${perRound[0].toFixed(2)}–${perRound.at(-1).toFixed(2)}× (median ${median(perRound).toFixed(2)}×, ${perRound.length} rounds)`,
       );
+      if (CHILDREN > 1) {
+        const each = (ids) =>
+          ids.map((id) => Math.round(median(ratesOf.get(id))).toLocaleString("en-US")).join(", ");
+        console.log(
+          `  each child (median msg/s)                  ours ${each(gatewayIds)}; baseline ${each(baselineIds)}`,
+        );
+      }
       printRow("  latency p50", ms(p(latA, 50)), ms(p(latB, 50)), p(latA, 50) / p(latB, 50));
       printRow("  latency p99", ms(p(latA, 99)), ms(p(latB, 99)), p(latA, 99) / p(latB, 99));
       printRow("  same, /metrics served", rate(metered), rate(base), metered / base);
@@ -303,10 +334,10 @@ if (built) {
     );
   } finally {
     const stopStart = performance.now();
-    for (const g of [main, withMetrics]) {
+    for (const g of [...gateways, withMetrics]) {
       if (g.child.exitCode === null && g.child.signalCode === null) g.child.kill("SIGTERM");
     }
-    for (const g of [main, withMetrics]) {
+    for (const g of [...gateways, withMetrics]) {
       const code = await Promise.race([
         g.exited,
         new Promise((r) => setTimeout(r, 20_000, "timeout").unref()),
@@ -319,7 +350,7 @@ if (built) {
     }
     if (process.env.BENCH_VERBOSE)
       console.log(`  gateway stopped in ${(performance.now() - stopStart).toFixed(0)} ms`);
-    await baseline.stop();
+    for (const b of baselines) await b.stop();
     await connector.stop();
     if (process.env.BENCH_VERBOSE)
       console.log(
