@@ -43,12 +43,12 @@ const BASELINE_ID = "gw-bench-raw";
 // which core it kept: BENCH.md, 2026-12-02 14:30): the throughput figures average this many
 // gateway children and as many bare-echo children, each measured in every round.
 const CHILDREN = setting("BENCH_GATEWAY_CHILDREN", 2, 1);
-const gatewayIds = Array.from({ length: CHILDREN }, (_, i) =>
-  i === 0 ? GATEWAY_ID : `${GATEWAY_ID}-${i + 1}`,
-);
-const baselineIds = Array.from({ length: CHILDREN }, (_, i) =>
-  i === 0 ? BASELINE_ID : `${BASELINE_ID}-${i + 1}`,
-);
+/** `first`, then `first-2`, `first-3`…: one id per child. */
+const childIds = (first) =>
+  Array.from({ length: CHILDREN }, (_, i) => (i === 0 ? first : `${first}-${i + 1}`));
+const gatewayIds = childIds(GATEWAY_ID);
+const baselineIds = childIds(BASELINE_ID);
+const ALL_IDS = [...gatewayIds, METRICS_ID, ...baselineIds];
 
 const built = requireBuilt(
   BIN,
@@ -64,9 +64,7 @@ const vmRssMb = (pid) => {
 
 if (built) {
   heading("@hermes/gateway, echo agent, built bin");
-  const secretOf = Object.fromEntries(
-    [...gatewayIds, METRICS_ID, ...baselineIds].map((id) => [id, randomBytes(32).toString("hex")]),
-  );
+  const secretOf = Object.fromEntries(ALL_IDS.map((id) => [id, randomBytes(32).toString("hex")]));
   const connector = await new ReferenceConnector({
     gateways: Object.fromEntries(Object.entries(secretOf).map(([id, secret]) => [id, [secret]])),
   }).start();
@@ -254,10 +252,9 @@ if (built) {
     // ── throughput and latency ──────────────────────────────────────────
     for (const concurrency of [1, 16]) {
       // warm every child up
-      for (const id of [...gatewayIds, METRICS_ID, ...baselineIds])
-        await round(id, concurrency, WARM_MS, []);
+      for (const id of ALL_IDS) await round(id, concurrency, WARM_MS, []);
       // Rates per child, one per round; latencies pooled per kind.
-      const ratesOf = new Map([...gatewayIds, METRICS_ID, ...baselineIds].map((id) => [id, []]));
+      const ratesOf = new Map(ALL_IDS.map((id) => [id, []]));
       const latA = [];
       const latM = [];
       const latB = [];

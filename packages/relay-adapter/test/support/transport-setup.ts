@@ -17,17 +17,14 @@ export async function runCleanups(): Promise<void> {
   for (const c of cleanups.splice(0).reverse()) await c();
 }
 
-/** `route`: the URL the transport dials, given the connector's (e.g. a relay in between). */
 export async function setupLink(
   over: Partial<WebSocketRelayTransportOptions> = {},
   configure?: (c: RawConnector) => void,
   connectorOptions: { autoPong?: boolean } = {},
-  route: (connectorUrl: string) => Promise<string> | string = (url) => url,
 ) {
   const connector = await new RawConnector(connectorOptions).start();
   configure?.(connector);
   cleanups.push(() => connector.stop());
-  const url = await route(connector.url);
   const lines: LogLine[] = [];
   const logs: string[] = [];
   const keep = (level: LogLine["level"]) => (message: string) => {
@@ -35,7 +32,7 @@ export async function setupLink(
     logs.push(message);
   };
   const transport = new WebSocketRelayTransport({
-    url: url.replace("ws://", "http://"),
+    url: connector.url.replace("ws://", "http://"),
     gatewayId: "gw-test",
     secret: SECRET,
     identities: [{ platform: "discord", botId: "bot-1" }],
