@@ -501,6 +501,61 @@ describe("TurnJournal", () => {
     expect(growth.ratio, JSON.stringify(growth)).toBeLessThan(growth.limit);
   });
 
+  it("remembers exactly the newest maxFinished finished keys of every shape, across a compaction and a reopen (model)", async () => {
+    // Keys of every shape the table treats differently: printable ASCII kept inline (up to 64
+    // bytes), and longer ones, non-ASCII, quotes, backslashes, control characters and lone
+    // surrogates kept as strings; many share a length or a prefix. Small bounds make a small
+    // table, so probe sequences wrap around and forgetting a key moves others back.
+    let seed = 12345;
+    const random = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const alphabet = ["a", "b", ":", "7", '"', "\\", "\n", "\u00e9", "\ud83d\ude00", "\ud800", " "];
+    const key = (): string => {
+      const kind = random(10);
+      if (kind === 0) return "";
+      if (kind === 1) return `discord:12000000000000:${random(40)}`.padEnd(60 + random(10), "x");
+      let k = "";
+      const n = random(5);
+      for (let i = 0; i < n; i++)
+        k += kind < 6 ? "ab:7"[random(4)]! : alphabet[random(alphabet.length)]!;
+      return k;
+    };
+    for (const max of [1, 2, 3, 9, 40]) {
+      const path = tempPath();
+      const { journal } = TurnJournal.open(path, { maxFinished: max, compactAfterRecords: 1e9 });
+      const order: string[] = []; // the model: remembered keys, oldest first
+      for (let op = 0; op < 3000; op++) {
+        const k = key();
+        if (random(2) === 0) {
+          journal.finish(k);
+          if (!order.includes(k)) {
+            order.push(k);
+            if (order.length > max) order.shift();
+          }
+        } else {
+          expect(journal.state(k), `max ${max}, op ${op}, ${JSON.stringify(k)}`).toBe(
+            order.includes(k) ? "finished" : null,
+          );
+        }
+      }
+      journal.close(); // compacts: the remembered keys, oldest first
+      const finished = recordsOf(path)
+        .split("\n")
+        .filter((l) => l !== "")
+        .map((l) => (JSON.parse(l) as { d: string }).d);
+      expect(finished).toEqual(order);
+      const reopened = TurnJournal.open(path, { maxFinished: max }).journal;
+      for (const k of order) expect(reopened.state(k)).toBe("finished");
+      for (let i = 0; i < 200; i++) {
+        const k = key();
+        expect(reopened.state(k)).toBe(order.includes(k) ? "finished" : null);
+      }
+      reopened.close();
+    }
+  });
+
   it("reading is linear in the file size (10x the records ⇒ well under 20x the time)", () => {
     const path = tempPath();
     mkdirSync(dirname(path), { recursive: true });

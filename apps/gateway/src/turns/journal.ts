@@ -533,7 +533,7 @@ export class TurnJournal<E> {
         // Only records earlier gateways read too (after the format line, which they skip): a
         // clean stop leaves a file a downgrade can use.
         out.line(FORMAT_LINE);
-        for (const key of this.#finished.oldestFirst()) out.line(finishedRecord(key));
+        this.#finished.writeRecords(out);
         for (const [key, event] of this.#open) out.line(JSON.stringify({ a: key, e: event }));
         size = out.end();
         fsyncSync(fd);
@@ -582,11 +582,17 @@ interface Loaded {
   openBytes: number;
 }
 
-/** Writes lines to `fd` in pieces of about a MiB: no single string of everything. */
+/** Bytes a compaction gathers before each write(2). */
+const CHUNK_BYTES = 256 * 1024;
+
+/**
+ * Writes lines to `fd` through one buffer, a write(2) each time it fills: no single string of
+ * everything, and no string at all for a finished key kept inline (see FinishedKeys).
+ */
 class ChunkWriter {
   readonly #fd: number;
-  #pending: string[] = [];
-  #pendingLength = 0;
+  readonly #buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  #length = 0;
   #written = 0;
 
   constructor(fd: number) {
@@ -594,9 +600,26 @@ class ChunkWriter {
   }
 
   line(text: string): void {
-    this.#pending.push(text);
-    this.#pendingLength += text.length + 1;
-    if (this.#pendingLength >= 1024 * 1024) this.#flush();
+    const most = text.length * 3 + 1;
+    if (this.#length + most > CHUNK_BYTES) this.#flush();
+    if (most > CHUNK_BYTES) {
+      this.#writeAll(Buffer.from(`${text}\n`, "utf8"));
+      return;
+    }
+    this.#length += this.#buffer.write(text, this.#length, "utf8");
+    this.#buffer[this.#length++] = 0x0a;
+  }
+
+  /** The record `{"d":"KEY"}` of a key whose `length` bytes at `from` need no JSON escaping. */
+  finished(bytes: Uint8Array, from: number, length: number): void {
+    if (this.#length + length + 10 > CHUNK_BYTES) this.#flush();
+    const b = this.#buffer;
+    let at = this.#length;
+    at += b.write('{"d":"', at, "latin1");
+    b.set(bytes.subarray(from, from + length), at);
+    at += length;
+    at += b.write('"}\n', at, "latin1");
+    this.#length = at;
   }
 
   /** Writes what is left; returns the bytes written in all. */
@@ -606,10 +629,13 @@ class ChunkWriter {
   }
 
   #flush(): void {
-    if (this.#pending.length === 0) return;
-    const bytes = Buffer.from(`${this.#pending.join("\n")}\n`, "utf8");
-    this.#pending = [];
-    this.#pendingLength = 0;
+    if (this.#length === 0) return;
+    const length = this.#length;
+    this.#length = 0;
+    this.#writeAll(this.#buffer.subarray(0, length));
+  }
+
+  #writeAll(bytes: Buffer): void {
     for (let off = 0; off < bytes.length;) off += writeSync(this.#fd, bytes, off);
     this.#written += bytes.length;
   }
@@ -662,50 +688,160 @@ function forEachLine(
   return { bytes, torn: bytes > 0 && last !== 0x0a };
 }
 
+/** Longest key kept inline (bytes of printable ASCII); longer or other keys keep their string. */
+const INLINE_KEY_BYTES = 64;
+
 /**
- * The newest `max` finished keys, forgotten in the order they were added: a Set for lookups
- * plus a ring of the keys in insertion order, so forgetting the oldest is one `delete` of a key
- * we hold. Not "delete the first key" of a Set/Map: V8 leaves a hole per deleted entry and
- * finds the first live one by skipping them, which made each eviction O(size) (~14 µs at
- * 10 000 keys, BENCH.md); lru-cache avoided that but did recency bookkeeping that a journal
- * (whose keys finish once) never needs, at ~3–4× the cost per lookup and insert (BENCH.md).
+ * The newest `max` finished keys, forgotten in the order they were added (first finished, first
+ * forgotten): an open-addressing hash table (linear probing, at most half full) over typed arrays.
+ * A key of printable ASCII up to 64 bytes — what platform, chat and message ids make — is copied
+ * into a fixed slot of one byte array; any other key keeps its string. So remembering 10 000 keys
+ * leaves no string and no Set entry per message for the garbage collector to copy twice and
+ * promote: with a Set of the key strings (and a ring of them to forget the oldest), the finished
+ * keys were the largest part of the journal's cost inside a busy gateway (BENCH.md, 2026-12-02
+ * 16:30). Exact: a lookup compares the key itself, never the hash alone; the hash is seeded per
+ * process, so ids chosen to collide cannot be prepared in advance.
  */
 class FinishedKeys {
-  readonly #keys = new Set<string>();
-  readonly #ring: (string | undefined)[];
+  readonly #max: number;
+  /** INLINE_KEY_BYTES bytes per slot: the key's characters when it is inline. */
+  readonly #bytes: Uint8Array;
+  /** Per slot: the key's length, or -1 when the slot is empty. */
+  readonly #lengths: Int32Array;
+  /** Per slot: the key's hash. */
+  readonly #hashes: Int32Array;
+  /** Per slot: the key when it is not inline. */
+  readonly #strings: (string | undefined)[];
+  /** Per bucket: its slot + 1, or 0 when empty. */
+  readonly #table: Int32Array;
+  readonly #mask: number;
+  readonly #seed: number;
+  /** The slot the next key takes (holding the oldest key once all are used). */
   #next = 0;
+  #size = 0;
+  /** Set by #hash: whether the key it hashed can be kept inline. */
+  #inline = false;
 
   constructor(max: number) {
-    this.#ring = new Array<string | undefined>(max).fill(undefined);
+    this.#max = max;
+    this.#bytes = new Uint8Array(max * INLINE_KEY_BYTES);
+    this.#lengths = new Int32Array(max).fill(-1);
+    this.#hashes = new Int32Array(max);
+    this.#strings = new Array<string | undefined>(max).fill(undefined);
+    let buckets = 16;
+    while (buckets < max * 2) buckets *= 2;
+    this.#table = new Int32Array(buckets);
+    this.#mask = buckets - 1;
+    this.#seed = (Math.random() * 0x1_0000_0000) | 0;
   }
 
   get size(): number {
-    return this.#keys.size;
+    return this.#size;
   }
 
   has(key: string): boolean {
-    return this.#keys.has(key);
+    return this.#find(key, this.#hash(key)) !== -1;
   }
 
   /** Remember `key` (a key already remembered keeps its place). */
   add(key: string): void {
-    if (this.#keys.has(key)) return;
-    const oldest = this.#ring[this.#next];
-    if (oldest !== undefined) this.#keys.delete(oldest);
-    this.#ring[this.#next] = key;
-    this.#next = this.#next + 1 === this.#ring.length ? 0 : this.#next + 1;
-    this.#keys.add(key);
+    const hash = this.#hash(key);
+    const inline = this.#inline;
+    if (this.#find(key, hash) !== -1) return;
+    const slot = this.#next;
+    if (this.#lengths[slot] !== -1) this.#forget(slot);
+    const length = key.length;
+    this.#lengths[slot] = length;
+    this.#hashes[slot] = hash;
+    if (inline) {
+      const bytes = this.#bytes;
+      const base = slot * INLINE_KEY_BYTES;
+      for (let i = 0; i < length; i++) bytes[base + i] = key.charCodeAt(i);
+    } else this.#strings[slot] = key;
+    const table = this.#table;
+    const mask = this.#mask;
+    let b = hash & mask;
+    while (table[b] !== 0) b = (b + 1) & mask;
+    table[b] = slot + 1;
+    this.#size++;
+    this.#next = slot + 1 === this.#max ? 0 : slot + 1;
   }
 
-  /** The remembered keys, oldest first. */
-  oldestFirst(): string[] {
-    const keys: string[] = [];
-    const n = this.#ring.length;
-    for (let i = 0; i < n; i++) {
-      const key = this.#ring[(this.#next + i) % n];
-      if (key !== undefined) keys.push(key);
+  /** The records `{"d":KEY}` of the remembered keys, oldest first (a compaction's). */
+  writeRecords(out: ChunkWriter): void {
+    const bytes = this.#bytes;
+    for (let i = 0; i < this.#max; i++) {
+      const slot = (this.#next + i) % this.#max;
+      const length = this.#lengths[slot]!;
+      if (length === -1) continue;
+      const kept = this.#strings[slot];
+      if (kept !== undefined) out.line(finishedRecord(kept));
+      else out.finished(bytes, slot * INLINE_KEY_BYTES, length);
     }
-    return keys;
+  }
+
+  /** A seeded 32-bit hash of the key's UTF-16 code units; sets #inline for it. */
+  #hash(key: string): number {
+    const length = key.length;
+    let h = this.#seed ^ length;
+    let inline = length <= INLINE_KEY_BYTES;
+    for (let i = 0; i < length; i++) {
+      const c = key.charCodeAt(i);
+      // Printable ASCII: one byte each, written as is in a JSON string (no '"' or '\').
+      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) inline = false;
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    this.#inline = inline;
+    return h ^ (h >>> 16);
+  }
+
+  /** The bucket holding `key` (whose hash is `hash`), or -1. */
+  #find(key: string, hash: number): number {
+    const table = this.#table;
+    const mask = this.#mask;
+    for (let b = hash & mask; ; b = (b + 1) & mask) {
+      const entry = table[b]!;
+      if (entry === 0) return -1;
+      const slot = entry - 1;
+      if (this.#hashes[slot] === hash && this.#holds(slot, key)) return b;
+    }
+  }
+
+  #holds(slot: number, key: string): boolean {
+    const length = this.#lengths[slot]!;
+    if (length !== key.length) return false;
+    const kept = this.#strings[slot];
+    if (kept !== undefined) return kept === key;
+    const bytes = this.#bytes;
+    const base = slot * INLINE_KEY_BYTES;
+    for (let i = 0; i < length; i++) if (bytes[base + i] !== key.charCodeAt(i)) return false;
+    return true;
+  }
+
+  /** Forget the key in `slot`: empty its bucket, and close the gap in its probe sequence. */
+  #forget(slot: number): void {
+    const table = this.#table;
+    const mask = this.#mask;
+    let hole = this.#hashes[slot]! & mask;
+    while (table[hole] !== slot + 1) hole = (hole + 1) & mask;
+    table[hole] = 0;
+    // Backward-shift deletion: an entry further along may move into the hole if the hole lies
+    // on its way from its home bucket (so every key stays reachable without tombstones).
+    for (let b = (hole + 1) & mask; table[b] !== 0; b = (b + 1) & mask) {
+      const home = this.#hashes[table[b]! - 1]! & mask;
+      if (((b - home) & mask) >= ((b - hole) & mask)) {
+        table[hole] = table[b]!;
+        table[b] = 0;
+        hole = b;
+      }
+    }
+    this.#lengths[slot] = -1;
+    this.#strings[slot] = undefined;
+    this.#size--;
   }
 }
 
