@@ -138,6 +138,9 @@ export class GatewayRuntime {
   #journal: TurnJournal<RelayMessageEvent> | null = null;
   /** When a replayed message last logged that it waits for room in the turn queue. */
   #roomWaitLoggedAt = Number.NEGATIVE_INFINITY;
+  /** The last platform a take record named, and its record's head `{"p":PLATFORM,"f":`. */
+  #headPlatform = "";
+  #head = `{"p":"","f":`;
   readonly #transport: WebSocketRelayTransport;
   readonly #adapter: RelayAdapter;
   readonly #agent: AgentBackend;
@@ -572,12 +575,21 @@ export class GatewayRuntime {
     journal?.take(
       turnKey,
       event,
-      wire === undefined ? undefined : `{"p":${JSON.stringify(event.source.platform)},"f":${wire}}`,
+      wire === undefined ? undefined : [this.#wireHead(event.source.platform), wire, "}"],
     );
     this.#runTurn(turnKey, event, started, sessionKey);
     // Acked once the record is on disk; the replay's next items are taken meanwhile, so that a
     // burst of them shares one fdatasync instead of waiting for one each.
     if (buffered && journal !== null) return ackAfter(journal.durable());
+  }
+
+  /** The head of a take record's wire text (see eventFromJournal), kept for the last platform. */
+  #wireHead(platform: string): string {
+    if (platform !== this.#headPlatform) {
+      this.#headPlatform = platform;
+      this.#head = `{"p":${JSON.stringify(platform)},"f":`;
+    }
+    return this.#head;
   }
 
   /** Run an authorized, recorded turn; record it finished unless the drain cut it off. */

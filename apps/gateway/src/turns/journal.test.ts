@@ -340,6 +340,46 @@ describe("TurnJournal", () => {
     journal.close();
   });
 
+  it("wire text in pieces is written as their joined text, and keys that need escaping are escaped, in take and finish records", async () => {
+    const path = tempPath();
+    const revive = (w: unknown) => w as Record<string, unknown>;
+    const { journal } = TurnJournal.open<Record<string, unknown>>(path, { revive });
+    const small = ['{"p":"discord","f":', '{"t":"😀 é \ud800"}', "}"];
+    const huge = ['{"p":"x","f":{"t":"', "ü".repeat(40_000), '"}}'];
+    // A plain key, then keys with a quote, a backslash, a control character, non-ASCII, a lone
+    // surrogate, one past the 64 bytes kept inline, and one longer than the whole batch.
+    const keys = [
+      "k1",
+      'k"2',
+      "k\\3",
+      "k\n4",
+      "ké5",
+      "k\udc006",
+      `k7${"x".repeat(70)}`,
+      "k8".repeat(40_000),
+    ];
+    keys.forEach((k, i) => journal.take(k, {}, i === 1 ? huge : small));
+    journal.take("open", {}, small);
+    await written();
+    for (const k of keys) journal.finish(k);
+    journal.beforeReply();
+    const asWritten = (text: string) => Buffer.from(text, "utf8").toString("utf8");
+    const lines = recordsOf(path).trim().split("\n");
+    expect(lines).toEqual([
+      ...keys.map((k, i) =>
+        asWritten(`{"a":${JSON.stringify(k)},"w":${(i === 1 ? huge : small).join("")}}`),
+      ),
+      asWritten(`{"a":"open","w":${small.join("")}}`),
+      ...keys.map((k) => asWritten(JSON.stringify({ d: k }))),
+    ]);
+    // Opened again as after kill -9: every key is known finished, the open turn runs again.
+    const reopened = TurnJournal.open<Record<string, unknown>>(path, { revive });
+    expect(reopened.unfinished.map((u) => u.key)).toEqual(["open"]);
+    for (const k of keys) expect(reopened.journal.state(k)).toBe("finished");
+    reopened.journal.close();
+    journal.close();
+  });
+
   it("wire text is written as given, also past the batch size and with multi-byte text", async () => {
     const path = tempPath();
     const revive = (w: unknown) => w as Record<string, unknown>;

@@ -101,6 +101,13 @@ const BATCH_BYTES = 64 * 1024;
 
 export type KeyState = "open" | "finished" | null;
 
+/**
+ * The event of a take record as JSON text (see take()): one string, or pieces that make it
+ * when joined — written one after the other, so a host that wraps a frame's text in a few
+ * characters of its own need not build (and the journal need not flatten) one string of it all.
+ */
+export type WireText = string | readonly string[];
+
 export class TurnJournal<E> {
   readonly #path: string;
   readonly #maxFinished: number;
@@ -150,7 +157,7 @@ export class TurnJournal<E> {
   /** Keys taken since the last flush whose `a` record is not serialized yet (see take()). */
   #taken: string[] = [];
   /** The wire text given with each of #taken (undefined: serialize the event). */
-  #takenWire: (string | undefined)[] = [];
+  #takenWire: (WireText | undefined)[] = [];
   readonly #revive: ((wire: unknown) => E | null) | undefined;
   /** A write that failed in the background; the next take() or durable() reports it. */
   #failure: JournalError | null = null;
@@ -246,7 +253,7 @@ export class TurnJournal<E> {
    * was the journal's largest cost per message. It must be one valid JSON value without "\n"
    * (the host's JSON.parse accepted it; a "\r" or other JSON whitespace around it is kept).
    */
-  take(key: string, event: E, wire?: string): void {
+  take(key: string, event: E, wire?: WireText): void {
     if (this.#failure !== null) throw this.#failure;
     this.#open.set(key, event);
     this.#taken.push(key);
@@ -263,10 +270,10 @@ export class TurnJournal<E> {
    */
   finish(key: string): void {
     this.#open.delete(key);
-    this.#remember(key);
     // Take records still waiting are not serialized first: only a key's own `a` must precede its
     // `d`, and a waiting take of this key is skipped (it finished). The rest stay off this path.
-    this.#append(finishedRecord(key), false);
+    if (this.#finished.add(key)) this.#appendFinishedPlain(key);
+    else this.#append(finishedRecord(key), false);
     if (this.#closed) return;
     this.#finishWaiting = true;
     if (this.#finishHop === 0) {
@@ -362,6 +369,18 @@ export class TurnJournal<E> {
     this.#finished.add(key);
   }
 
+  /** Append `{"d":"KEY"}` for a plain key (see isPlainCode), with no string built for it. */
+  #appendFinishedPlain(key: string): void {
+    if (this.#closed) return;
+    const bytes = key.length + 9;
+    if (bytes > BATCH_BYTES) return this.#append(finishedRecord(key), false);
+    if (this.#batchLength + bytes > BATCH_BYTES) this.#flush();
+    let at = putLatin1(this.#batch, this.#batchLength, '{"d":"');
+    at = putLatin1(this.#batch, at, key);
+    at = putLatin1(this.#batch, at, '"}\n');
+    this.#recorded(at, false);
+  }
+
   /** `flushSoon`: schedule the end-of-turn write (a `d` record waits longer, see finish()). */
   #append(line: string, flushSoon = true): void {
     if (this.#closed) return;
@@ -383,10 +402,51 @@ export class TurnJournal<E> {
     if (flushSoon) this.#scheduleFlush();
   }
 
-  /** Append the take record `{"a":KEY,"w":WIRE}`, built as one string and encoded once. */
-  #appendTake(key: string, wire: string): void {
+  /**
+   * Append the take record `{"a":KEY,"w":WIRE}` straight into the batch: a plain key as is, the
+   * wire text's pieces one after the other (no string of the whole record to build or flatten).
+   */
+  #appendTake(key: string, wire: WireText): void {
     if (this.#closed) return;
-    this.#append(`{"a":${JSON.stringify(key)},"w":${wire}}`);
+    let units = 0;
+    if (typeof wire === "string") units = wire.length;
+    else for (const piece of wire) units += piece.length;
+    const plain = isPlainAscii(key);
+    // At most 3 bytes per UTF-16 unit of the wire text, 6 per unit of an escaped key.
+    const most = (plain ? key.length : key.length * 6) + units * 3 + 14;
+    if (this.#batchLength + most > BATCH_BYTES) {
+      this.#flush();
+      if (most > BATCH_BYTES) {
+        const text = typeof wire === "string" ? wire : wire.join("");
+        this.#append(`{"a":${JSON.stringify(key)},"w":${text}}`);
+        return;
+      }
+    }
+    const b = this.#batch;
+    let at: number;
+    if (plain) {
+      at = putLatin1(b, this.#batchLength, '{"a":"');
+      at = putLatin1(b, at, key);
+      at = putLatin1(b, at, '","w":');
+    } else {
+      at = putLatin1(b, this.#batchLength, '{"a":');
+      at += b.write(JSON.stringify(key), at, "utf8");
+      at = putLatin1(b, at, ',"w":');
+    }
+    if (typeof wire === "string") at += b.write(wire, at, "utf8");
+    else for (const piece of wire) at += b.write(piece, at, "utf8");
+    b[at++] = 0x7d;
+    b[at++] = 0x0a;
+    this.#recorded(at, true);
+  }
+
+  /** A record was written into the batch up to `end`; `flushSoon` as in #append. */
+  #recorded(end: number, flushSoon: boolean): void {
+    this.#appendedBytes += end - this.#batchLength;
+    this.#batchLength = end;
+    this.#appended++;
+    this.#seq++;
+    if (flushSoon) this.#scheduleFlush();
   }
 
   #scheduleFlush(): void {
@@ -688,7 +748,23 @@ function forEachLine(
   return { bytes, torn: bytes > 0 && last !== 0x0a };
 }
 
-/** Longest key kept inline (bytes of printable ASCII); longer or other keys keep their string. */
+/** Printable ASCII other than '"' and '\': written in a JSON string as is, one byte each. */
+function isPlainCode(c: number): boolean {
+  return c >= 0x20 && c <= 0x7e && c !== 0x22 && c !== 0x5c;
+}
+
+function isPlainAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (!isPlainCode(text.charCodeAt(i))) return false;
+  return true;
+}
+
+/** Writes `text` (code units below 256) into `b` at `at`, one byte each; returns the end. */
+function putLatin1(b: Buffer, at: number, text: string): number {
+  for (let i = 0; i < text.length; i++) b[at++] = text.charCodeAt(i);
+  return at;
+}
+
+/** Longest plain key kept inline (see FinishedKeys); longer or other keys keep their string. */
 const INLINE_KEY_BYTES = 64;
 
 /**
@@ -719,8 +795,8 @@ class FinishedKeys {
   /** The slot the next key takes (holding the oldest key once all are used). */
   #next = 0;
   #size = 0;
-  /** Set by #hash: whether the key it hashed can be kept inline. */
-  #inline = false;
+  /** Set by #hash: whether the key it hashed is plain (see isPlainCode). */
+  #plain = false;
 
   constructor(max: number) {
     this.#max = max;
@@ -743,11 +819,15 @@ class FinishedKeys {
     return this.#find(key, this.#hash(key)) !== -1;
   }
 
-  /** Remember `key` (a key already remembered keeps its place). */
-  add(key: string): void {
+  /**
+   * Remember `key` (a key already remembered keeps its place). Returns whether the key is plain
+   * (see isPlainCode): what a caller writes in a JSON string as is.
+   */
+  add(key: string): boolean {
     const hash = this.#hash(key);
-    const inline = this.#inline;
-    if (this.#find(key, hash) !== -1) return;
+    const plain = this.#plain;
+    const inline = plain && key.length <= INLINE_KEY_BYTES;
+    if (this.#find(key, hash) !== -1) return plain;
     const slot = this.#next;
     if (this.#lengths[slot] !== -1) this.#forget(slot);
     const length = key.length;
@@ -765,6 +845,7 @@ class FinishedKeys {
     table[b] = slot + 1;
     this.#size++;
     this.#next = slot + 1 === this.#max ? 0 : slot + 1;
+    return plain;
   }
 
   /** The records `{"d":KEY}` of the remembered keys, oldest first (a compaction's). */
@@ -780,22 +861,21 @@ class FinishedKeys {
     }
   }
 
-  /** A seeded 32-bit hash of the key's UTF-16 code units; sets #inline for it. */
+  /** A seeded 32-bit hash of the key's UTF-16 code units; sets #plain for it. */
   #hash(key: string): number {
     const length = key.length;
     let h = this.#seed ^ length;
-    let inline = length <= INLINE_KEY_BYTES;
+    let plain = true;
     for (let i = 0; i < length; i++) {
       const c = key.charCodeAt(i);
-      // Printable ASCII: one byte each, written as is in a JSON string (no '"' or '\').
-      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) inline = false;
+      if (!isPlainCode(c)) plain = false;
       h = Math.imul(h ^ c, 0x01000193);
     }
     h ^= h >>> 16;
     h = Math.imul(h, 0x85ebca6b);
     h ^= h >>> 13;
     h = Math.imul(h, 0xc2b2ae35);
-    this.#inline = inline;
+    this.#plain = plain;
     return h ^ (h >>> 16);
   }
 
