@@ -251,7 +251,8 @@ export class TurnJournal<E> {
    * same event (e.g. the frame's line from the link). It is written as is instead of
    * serializing the event: a copy of text that exists anyway, where JSON.stringify of the event
    * was the journal's largest cost per message. It must be one valid JSON value without "\n"
-   * (the host's JSON.parse accepted it; a "\r" or other JSON whitespace around it is kept).
+   * (the host's JSON.parse accepted it; a "\r" or other JSON whitespace around it is kept) —
+   * given as one string or as pieces that make it when joined (see WireText).
    */
   take(key: string, event: E, wire?: WireText): void {
     if (this.#failure !== null) throw this.#failure;
