@@ -359,7 +359,9 @@ describe("TurnJournal", () => {
       "k8".repeat(40_000),
     ];
     keys.forEach((k, i) => journal.take(k, {}, i === 1 ? huge : small));
-    journal.take("open", {}, small);
+    // A surrogate pair split between two pieces is one character, as in the joined text.
+    const split = ['{"t":"\ud83d', '\ude00"}'];
+    journal.take("open", {}, split);
     await written();
     for (const k of keys) journal.finish(k);
     journal.beforeReply();
@@ -369,7 +371,7 @@ describe("TurnJournal", () => {
       ...keys.map((k, i) =>
         asWritten(`{"a":${JSON.stringify(k)},"w":${(i === 1 ? huge : small).join("")}}`),
       ),
-      asWritten(`{"a":"open","w":${small.join("")}}`),
+      '{"a":"open","w":{"t":"😀"}}',
       ...keys.map((k) => asWritten(JSON.stringify({ d: k }))),
     ]);
     // Opened again as after kill -9: every key is known finished, the open turn runs again.

@@ -105,6 +105,8 @@ export type KeyState = "open" | "finished" | null;
  * The event of a take record as JSON text (see take()): one string, or pieces that make it
  * when joined — written one after the other, so a host that wraps a frame's text in a few
  * characters of its own need not build (and the journal need not flatten) one string of it all.
+ * The pieces are read when the record is written (at the end of the event-loop turn): hand over
+ * an array that does not change afterwards.
  */
 export type WireText = string | readonly string[];
 
@@ -409,6 +411,8 @@ export class TurnJournal<E> {
    */
   #appendTake(key: string, wire: WireText): void {
     if (this.#closed) return;
+    // A character split between two pieces (a surrogate pair) is encoded whole, as in one string.
+    if (typeof wire !== "string" && splitsAPair(wire)) wire = wire.join("");
     let units = 0;
     if (typeof wire === "string") units = wire.length;
     else for (const piece of wire) units += piece.length;
@@ -757,6 +761,16 @@ function isPlainCode(c: number): boolean {
 function isPlainAscii(text: string): boolean {
   for (let i = 0; i < text.length; i++) if (!isPlainCode(text.charCodeAt(i))) return false;
   return true;
+}
+
+/** Whether a piece but the last ends with a high surrogate (its pair may start the next one). */
+function splitsAPair(pieces: readonly string[]): boolean {
+  for (let i = 0; i < pieces.length - 1; i++) {
+    const piece = pieces[i]!;
+    const last = piece.charCodeAt(piece.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff) return true;
+  }
+  return false;
 }
 
 /** Writes `text` (code units below 256) into `b` at `at`, one byte each; returns the end. */
