@@ -679,11 +679,9 @@ class ChunkWriter {
   finished(bytes: Uint8Array, from: number, length: number): void {
     if (this.#length + length + 10 > CHUNK_BYTES) this.#flush();
     const b = this.#buffer;
-    let at = this.#length;
-    at += b.write('{"d":"', at, "latin1");
+    let at = putLatin1(b, this.#length, '{"d":"');
     b.set(bytes.subarray(from, from + length), at);
-    at += length;
-    at += b.write('"}\n', at, "latin1");
+    at = putLatin1(b, at + length, '"}\n');
     this.#length = at;
   }
 
