@@ -13,7 +13,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { measureGrowth } from "@hermes/vitest-config/growth";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { JournalError, journalPath, TurnJournal } from "./journal.js";
 
 const dirs: string[] = [];
@@ -116,6 +116,35 @@ describe("TurnJournal", () => {
       recordsOf(path).endsWith(`{"d":"k3"}\n${JSON.stringify({ a: "k4", e: ev("four") })}\n`),
     ).toBe(true);
     j.close();
+  });
+
+  it("a finish record already written (before a reply) schedules no further event-loop turn", async () => {
+    const path = tempPath();
+    const j = TurnJournal.open<ReturnType<typeof ev>>(path).journal;
+    j.take("k1", ev("one"));
+    await written();
+    const scheduled = vi.spyOn(globalThis, "setImmediate");
+    try {
+      j.finish("k1"); // its deferred write: one immediate
+      j.beforeReply(); // written now
+      expect(recordsOf(path).endsWith(`{"d":"k1"}\n`)).toBe(true);
+      const first = scheduled.mock.calls.length;
+      await written(); // the journal's immediate runs: nothing waits, no second one
+      expect(scheduled.mock.calls.length - first).toBe(1); // only written()'s own
+      // Still waiting at the first immediate: the second comes, and writes it.
+      j.take("k2", ev("two"));
+      await written();
+      j.finish("k2");
+      const second = scheduled.mock.calls.length;
+      await written();
+      expect(scheduled.mock.calls.length - second).toBe(2); // written()'s and the journal's
+      expect(recordsOf(path).endsWith(`{"d":"k2"}\n`)).toBe(false);
+      await written();
+      expect(recordsOf(path).endsWith(`{"d":"k2"}\n`)).toBe(true);
+    } finally {
+      scheduled.mockRestore();
+      j.close();
+    }
   });
 
   it("durable() writes take records still waiting before it syncs", async () => {

@@ -145,10 +145,12 @@ export class TurnJournal<E> {
    * The deferred write of a waiting `d` record: 0 none scheduled, 1 its first immediate (this
    * event-loop turn) is pending, 2 its second (the next turn, after that turn's I/O) is.
    * Immediates, not a timer: arming a timer for each answer cost more than the write it saved.
+   * When the record was written meanwhile (with a batch, or before a reply), the first immediate
+   * ends there: no second one, so an idle gateway's loop is not turned once more per answer.
    */
   #finishHop = 0;
   readonly #finishLater = (): void => {
-    if (this.#finishHop === 1) {
+    if (this.#finishHop === 1 && this.#finishWaiting) {
       this.#finishHop = 2;
       setImmediate(this.#finishLater);
       return;
@@ -160,6 +162,14 @@ export class TurnJournal<E> {
   #taken: string[] = [];
   /** The wire text given with each of #taken (undefined: serialize the event). */
   #takenWire: (WireText | undefined)[] = [];
+  /**
+   * The other pair of arrays, swapped in while #taken/#takenWire are serialized and emptied for
+   * the next swap: the same two pairs for the journal's life, not a new pair per batch (a fresh
+   * array starts with elements of another kind, and the first push made V8's optimized take()
+   * bail out again and again).
+   */
+  #spareTaken: string[] = [];
+  #spareTakenWire: (WireText | undefined)[] = [];
   readonly #revive: ((wire: unknown) => E | null) | undefined;
   /** A write that failed in the background; the next take() or durable() reports it. */
   #failure: JournalError | null = null;
@@ -305,18 +315,26 @@ export class TurnJournal<E> {
    */
   #serializeTaken(): void {
     if (this.#taken.length === 0) return;
-    // Swapped out first: an append that fills the batch flushes, which comes back here.
+    // Swapped out first: an append that fills the batch flushes, which comes back here (and
+    // finds the spare pair, empty: nothing is taken while this runs).
     const keys = this.#taken;
     const wires = this.#takenWire;
-    this.#taken = [];
-    this.#takenWire = [];
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i]!;
-      const event = this.#open.get(key);
-      if (event === undefined) continue;
-      const wire = wires[i];
-      if (wire === undefined) this.#append(JSON.stringify({ a: key, e: event }));
-      else this.#appendTake(key, wire);
+    this.#taken = this.#spareTaken;
+    this.#takenWire = this.#spareTakenWire;
+    try {
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
+        const event = this.#open.get(key);
+        if (event === undefined) continue;
+        const wire = wires[i];
+        if (wire === undefined) this.#append(JSON.stringify({ a: key, e: event }));
+        else this.#appendTake(key, wire);
+      }
+    } finally {
+      keys.length = 0;
+      wires.length = 0;
+      this.#spareTaken = keys;
+      this.#spareTakenWire = wires;
     }
   }
 
@@ -619,8 +637,8 @@ export class TurnJournal<E> {
     // The new file holds the whole state, records still waiting in the batch included.
     this.#batchLength = 0;
     this.#finishWaiting = false;
-    this.#taken = [];
-    this.#takenWire = [];
+    this.#taken.length = 0;
+    this.#takenWire.length = 0;
     this.#appended = 0;
     this.#appendedBytes = 0;
     this.#compactAtBytes = Math.max(this.#compactAfterBytes, size);
