@@ -33,6 +33,10 @@ const BIN = fileURLToPath(new URL("../apps/gateway/dist/cli.js", import.meta.url
 const ROUND_MS = setting("BENCH_NET_ROUND_MS", 700, 50);
 const WARM_MS = Math.min(200, ROUND_MS);
 const RSS_MESSAGES = setting("BENCH_GATEWAY_MESSAGES", 10_000, 50);
+// Before the throughput rounds every child answers this many messages (16 in flight), the same
+// work for each: the gateway's optimizing compiler is still at work for several seconds of
+// traffic (BENCH.md, 2026-12-02 19:50), and a daemon's throughput is the one it settles at.
+const WARM_MESSAGES = setting("BENCH_GATEWAY_WARM_MESSAGES", 20_000, 50);
 // Pause before each memory reading so boot-time and in-flight work settles.
 const SETTLE_MS = setting("BENCH_SETTLE_MS", 1_000, 0);
 const RSS_TARGET_MB = 20;
@@ -250,6 +254,10 @@ if (built) {
     const baseAfter = vmRssMb(baseline.child.pid);
 
     // ── throughput and latency ──────────────────────────────────────────
+    for (const id of ALL_IDS) await messages(id, WARM_MESSAGES, 16);
+    console.log(
+      `  every child answered ${WARM_MESSAGES.toLocaleString("en-US")} messages (16 in flight) before the rounds`,
+    );
     for (const concurrency of [1, 16]) {
       // warm every child up
       for (const id of ALL_IDS) await round(id, concurrency, WARM_MS, []);
