@@ -35,7 +35,7 @@ const WARM_MS = Math.min(200, ROUND_MS);
 const RSS_MESSAGES = setting("BENCH_GATEWAY_MESSAGES", 10_000, 50);
 // Before the throughput rounds every child answers this many messages (16 in flight), the same
 // work for each: the gateway's optimizing compiler is still at work for several seconds of
-// traffic (BENCH.md, 2026-12-02 19:50), and a daemon's throughput is the one it settles at.
+// traffic (BENCH.md, runs of 2026-12-02 19:20–20:20), and a daemon's throughput is the one it settles at.
 const WARM_MESSAGES = setting("BENCH_GATEWAY_WARM_MESSAGES", 20_000, 50);
 // Pause before each memory reading so boot-time and in-flight work settles.
 const SETTLE_MS = setting("BENCH_SETTLE_MS", 1_000, 0);
