@@ -1,15 +1,16 @@
 // V8 doubles its young generation (the semi-spaces where short-lived objects are born) each
 // time enough objects have survived a scavenge since the last doubling, up to 16 MB per
 // semi-space on 64-bit. A relay gateway's every message allocates a little that outlives one
-// scavenge (the frame in flight, the turn, the reply), so within a few thousand messages V8
-// grows the young generation to its maximum and never hands it back: +25 to +30 MB of RSS
-// that holds nothing (bench/gateway.mjs, apps/gateway/BENCH.md). Measured on this workload,
-// keeping it at V8's initial size (1 MB semi-spaces) costs no throughput beyond the run-to-run
-// noise, so `run` does that by default.
+// scavenge (the frame in flight, the turn, the reply), so under load V8 keeps growing the young
+// generation (8 MB of `new_space` after 10 000 messages, 32 MB after 50 000) and never hands
+// it back: tens of MB of RSS that hold nothing (bench/gateway.mjs, apps/gateway/BENCH.md). Measured on this workload,
+// keeping it at the size it has when `run` starts (4 MB of `new_space` in
+// v8.getHeapSpaceStatistics(): loading the bundle grew it from V8's initial 1 MB) costs a few
+// µs per message at most (BENCH.md), so `run` does that by default.
 //
 // `--max-semi-space-size` only works on the command line (V8 reads it once, when the heap is
 // set up), but the growth factor is read each time the young generation would grow, so setting
-// it to 1 at start-up keeps the initial size. An operator who passes any young-generation flag
+// it to 1 at start-up keeps the size it has then. An operator who passes any young-generation flag
 // of their own (in NODE_OPTIONS or on node's command line) keeps theirs: we change nothing.
 //
 // The old generation: what does outlive two scavenges (a turn's state while it waits for the
