@@ -386,10 +386,6 @@ export class TurnJournal<E> {
     closeSync(this.#fd);
   }
 
-  #remember(key: string): void {
-    this.#finished.add(key);
-  }
-
   /** Append `{"d":"KEY"}` for a plain key (see isPlainCode), with no string built for it. */
   #appendFinishedPlain(key: string): void {
     if (this.#closed) return;
@@ -550,7 +546,7 @@ export class TurnJournal<E> {
       } else if (typeof r.d === "string") {
         this.#open.delete(r.d);
         takeLength.delete(r.d);
-        this.#remember(r.d);
+        this.#finished.add(r.d);
       } else if (typeof r.v === "number") {
         records--;
         if (r.v > FORMAT)
