@@ -6,8 +6,11 @@
 // (no health port: no /metrics), as BENCH_GATEWAY_CHILDREN (2) children of its own beside as many
 // bare-echo children, the figure being their mean rate per round; a further gateway child with
 // GATEWAY_HEALTH_PORT set (health endpoints and Prometheus metrics recorded per turn) is measured
-// in the same rounds. Memory: the first default gateway's VmRSS idle and after 10k messages
-// (target: growth < 20 MB).
+// in the same rounds. With one chat in flight so is a contract floor (support/echo-contract.mjs:
+// the bare echo plus the one write(2) before each reply and the one-reply-at-a-time order that
+// the gateway's delivery contract needs): what of the gap is the contract, what the gateway's
+// code. Memory: the first default gateway's VmRSS idle and after 10k messages (target: growth
+// < 20 MB).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -43,6 +46,9 @@ const RSS_TARGET_MB = 20;
 const GATEWAY_ID = "gw-bench";
 const METRICS_ID = "gw-bench-metrics";
 const BASELINE_ID = "gw-bench-raw";
+// The bare echo plus what the gateway's delivery contract alone requires on the reply path
+// (support/echo-contract.mjs): what the gateway costs beyond it is its own code.
+const FLOOR_ID = "gw-bench-floor";
 // Two children of one build differ by up to 10% in one run (where each process's memory landed,
 // which core it kept: BENCH.md, 2026-12-02 14:30): the throughput figures average this many
 // gateway children and as many bare-echo children, each measured in every round.
@@ -52,7 +58,7 @@ const childIds = (first) =>
   Array.from({ length: CHILDREN }, (_, i) => (i === 0 ? first : `${first}-${i + 1}`));
 const gatewayIds = childIds(GATEWAY_ID);
 const baselineIds = childIds(BASELINE_ID);
-const ALL_IDS = [...gatewayIds, METRICS_ID, ...baselineIds];
+const ALL_IDS = [...gatewayIds, METRICS_ID, ...baselineIds, FLOOR_ID];
 
 const built = requireBuilt(
   BIN,
@@ -214,6 +220,14 @@ if (built) {
     ),
   );
   const baseline = baselines[0];
+  const floor = await startChild(new URL("./support/echo-contract.mjs", import.meta.url), {
+    env: {
+      PATH: process.env.PATH ?? "",
+      BENCH_RELAY_URL: connector.url,
+      BENCH_RELAY_ID: FLOOR_ID,
+      BENCH_RELAY_SECRET: secretOf[FLOOR_ID],
+    },
+  });
 
   try {
     // The bundled gateway can handshake while the baseline child is still starting: only wait
@@ -233,7 +247,7 @@ if (built) {
     }
     if (process.env.BENCH_VERBOSE)
       console.log(`  gateway linked ${(performance.now() - spawnedAt).toFixed(0)} ms after spawn`);
-    for (const id of baselineIds)
+    for (const id of [...baselineIds, FLOOR_ID])
       if (!connector.isConnected(id))
         await connector.waitFor("handshake", (e) => e.gatewayId === id, 15_000);
 
@@ -266,6 +280,7 @@ if (built) {
       const latA = [];
       const latM = [];
       const latB = [];
+      const latF = [];
       // Interleaved, and the order rotates each round: a child measured right after another
       // one ran faster or slower for it (up to ±10% at one chat on this VM, the same build in two
       // slots), so each takes each place in turn.
@@ -273,6 +288,9 @@ if (built) {
         ...gatewayIds.map((id) => [id, latA]),
         ...baselineIds.map((id) => [id, latB]),
         [METRICS_ID, latM],
+        // The floor writes once per reply, the minimum with one chat in flight; with 16 the
+        // gateway batches its records (one write(2) per event-loop turn), so it is no floor there.
+        ...(concurrency === 1 ? [[FLOOR_ID, latF]] : []),
       ];
       for (let r = 0; r < ROUNDS; r++) {
         for (let k = 0; k < slots.length; k++) {
@@ -292,7 +310,7 @@ if (built) {
       const ours = median(a);
       const base = median(b);
       const metered = median(m);
-      for (const lat of [latA, latM, latB]) lat.sort((x, y) => x - y);
+      for (const lat of [latA, latM, latB, latF]) lat.sort((x, y) => x - y);
       const name = `push → echo reply, ${concurrency} chat${concurrency > 1 ? "s" : ""} in flight`;
       const rate = (x) => `${Math.round(x).toLocaleString("en-US")} msg/s`;
       printRow(
@@ -320,6 +338,15 @@ if (built) {
       printRow("  latency p50", ms(p(latA, 50)), ms(p(latB, 50)), p(latA, 50) / p(latB, 50));
       printRow("  latency p99", ms(p(latA, 99)), ms(p(latB, 99)), p(latA, 99) / p(latB, 99));
       printRow("  same, /metrics served", rate(metered), rate(base), metered / base);
+      if (concurrency !== 1) continue;
+      const floorRate = median(ratesOf.get(FLOOR_ID));
+      // The floor's own row: "floor" where the other rows say "ours".
+      console.log(
+        `${"  contract floor".padEnd(44)} floor ${rate(floorRate).padStart(15)}   baseline ${rate(base).padStart(16)}   ratio ${(floorRate / base).toFixed(2)}×  (bare echo + one write(2) before each reply + a chat's replies one at a time)`,
+      );
+      console.log(
+        `  gateway vs contract floor                  ${(ours / floorRate).toFixed(2)}× (latency p50 ${ms(p(latA, 50))} against ${ms(p(latF, 50))})`,
+      );
     }
     const total = seq;
     await sleep(SETTLE_MS);
@@ -355,7 +382,7 @@ if (built) {
     }
     if (process.env.BENCH_VERBOSE)
       console.log(`  gateway stopped in ${(performance.now() - stopStart).toFixed(0)} ms`);
-    for (const b of baselines) await b.stop();
+    for (const b of [...baselines, floor]) await b.stop();
     await connector.stop();
     if (process.env.BENCH_VERBOSE)
       console.log(
