@@ -392,10 +392,7 @@ export class TurnJournal<E> {
     const bytes = key.length + 9;
     if (bytes > BATCH_BYTES) return this.#append(finishedRecord(key), false);
     if (this.#batchLength + bytes > BATCH_BYTES) this.#flush();
-    let at = putLatin1(this.#batch, this.#batchLength, '{"d":"');
-    at = putLatin1(this.#batch, at, key);
-    at = putLatin1(this.#batch, at, '"}\n');
-    this.#recorded(at, false);
+    this.#recorded(putFinishedPlain(this.#batch, this.#batchLength, key), false);
   }
 
   /** `flushSoon`: schedule the end-of-turn write (a `d` record waits longer, see finish()). */
@@ -691,12 +688,12 @@ class ChunkWriter {
 
   /** The record `{"d":"KEY"}` of a key whose `length` bytes at `from` need no JSON escaping. */
   finished(bytes: Uint8Array, from: number, length: number): void {
-    if (this.#length + length + 10 > CHUNK_BYTES) this.#flush();
-    const b = this.#buffer;
-    let at = putLatin1(b, this.#length, '{"d":"');
-    b.set(bytes.subarray(from, from + length), at);
-    at = putLatin1(b, at + length, '"}\n');
-    this.#length = at;
+    if (this.#length + length + 9 > CHUNK_BYTES) this.#flush();
+    this.#length = putFinishedPlain(
+      this.#buffer,
+      this.#length,
+      bytes.subarray(from, from + length),
+    );
   }
 
   /** Writes what is left; returns the bytes written in all. */
@@ -789,6 +786,21 @@ function splitsAPair(pieces: readonly string[]): boolean {
 function putLatin1(b: Buffer, at: number, text: string): number {
   for (let i = 0; i < text.length; i++) b[at++] = text.charCodeAt(i);
   return at;
+}
+
+/**
+ * Put the line `{"d":"KEY"}` at `at` for a key that needs no JSON escaping (see isPlainCode),
+ * given as its string or as its bytes (a key kept inline by FinishedKeys); returns the end. The
+ * caller makes room: the key's length plus 9 bytes.
+ */
+function putFinishedPlain(b: Buffer, at: number, key: string | Uint8Array): number {
+  at = putLatin1(b, at, '{"d":"');
+  if (typeof key === "string") at = putLatin1(b, at, key);
+  else {
+    b.set(key, at);
+    at += key.length;
+  }
+  return putLatin1(b, at, '"}\n');
 }
 
 /** Longest plain key kept inline (see FinishedKeys); longer or other keys keep their string. */
