@@ -116,6 +116,59 @@ describe("coalesceWrites", () => {
     await eventually(() => conn.frames.some((f) => f["type"] === "interrupt"), "the interrupt");
   });
 
+  // The scenario depends on the kernel handing the frame and the FIN to one read; a loaded
+  // machine could split them (the "end before immediate" check then fails): retried. A missing
+  // release fails every attempt.
+  it(
+    "a FIN read in the same turn as a held reply: the reply leaves after beforeWrite, before the link ends",
+    { retry: 2 },
+    async () => {
+      const { connector, transport, conn, since } = await watchedLink({ coalesceWrites: true });
+      const connectorPort = Number(new URL(connector.url).port);
+      // "end": the transport's socket is ended (ws does it when the peer's FIN is read);
+      // "immediate": the immediates of the turn that read the message run.
+      const marks: string[] = [];
+      const proto = Socket.prototype as unknown as { end: (...a: unknown[]) => unknown };
+      const originalEnd = proto.end;
+      proto.end = function (this: Socket, ...args: unknown[]) {
+        if (this.remotePort === connectorPort) marks.push("end");
+        return originalEnd.apply(this, args);
+      };
+      cleanups.push(async () => {
+        proto.end = originalEnd;
+      });
+      transport.setInboundHandler((e) => {
+        void transport.sendOutbound({ op: "send", chat_id: "C1", content: `re: ${e.text.length}` });
+        setImmediate(() => marks.push("immediate"));
+      });
+      // One inbound frame of exactly 65,536 bytes on the wire (a 4-byte header for a payload of
+      // 65,532), then the connector's FIN: the transport's first read fills libuv's 64 KiB buffer,
+      // so the same read loop reads the EOF too, and the socket's "end" comes before this turn's
+      // immediates — while the reply is still held.
+      const empty = `${JSON.stringify({ type: "inbound", event: event("") })}\n`;
+      const text = "x".repeat(65_532 - empty.length);
+      const line = `${JSON.stringify({ type: "inbound", event: event(text) })}\n`;
+      expect(Buffer.byteLength(line)).toBe(65_532);
+      const socket = (conn.ws as unknown as { _socket: Socket })._socket;
+      socket.cork();
+      conn.send(line);
+      socket.end();
+      socket.uncork();
+      await eventually(
+        () => outbound(conn).length === 1,
+        "the reply, read by the connector after its FIN",
+      );
+      expect((outbound(conn)[0]!["action"] as { content: string }).content).toBe(
+        `re: ${text.length}`,
+      );
+      // The scenario: the link's end was handled before the turn's immediates ran.
+      expect(marks.indexOf("end")).toBeGreaterThanOrEqual(0);
+      expect(marks.indexOf("end")).toBeLessThan(marks.indexOf("immediate"));
+      // The guarantee: beforeWrite ran before the held reply reached the socket.
+      expect(since().slice(0, 2)).toEqual(["hook", "write"]);
+    },
+  );
+
   it("a beforeWrite that throws is logged at error and the frames still leave", async () => {
     const { connector, transport, logs } = await setupLink({
       coalesceWrites: true,
