@@ -8,17 +8,11 @@
 import { mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RelayAdapter, WebSocketRelayTransport } from "@hermes/relay-adapter";
+import { echoAdapter, serve } from "./echo-child.mjs";
 
 const dir = mkdtempSync(join(tmpdir(), "hermes-bench-floor-"));
 const fd = openSync(join(dir, "records.jsonl"), "a", 0o600);
-const transport = new WebSocketRelayTransport({
-  url: process.env.BENCH_RELAY_URL ?? "",
-  gatewayId: process.env.BENCH_RELAY_ID ?? "",
-  secret: process.env.BENCH_RELAY_SECRET ?? "",
-  identities: [{ platform: "discord", botId: "bench-echo" }],
-});
-const adapter = new RelayAdapter({ transport, goIdleTimeoutMs: 1_000 });
+const adapter = echoAdapter();
 /** Per chat: the last reply's settlement and its record key. */
 const chats = new Map();
 adapter.setMessageHandler((event) => {
@@ -35,17 +29,4 @@ adapter.setMessageHandler((event) => {
     settled: previous === undefined ? reply() : previous.settled.then(reply, reply),
   });
 });
-if (!(await adapter.connect())) {
-  console.error("echo-contract: could not connect");
-  process.exit(1);
-}
-process.on("message", (msg) => {
-  if (msg.cmd === "ping") process.send({ id: msg.id, ok: true });
-});
-const stop = () => {
-  rmSync(dir, { recursive: true, force: true });
-  process.exit(0);
-};
-process.on("SIGTERM", () => adapter.disconnect().then(stop));
-process.on("disconnect", stop);
-process.send({ ready: { pid: process.pid } });
+await serve(adapter, "echo-contract", () => rmSync(dir, { recursive: true, force: true }));
