@@ -98,7 +98,7 @@ function readPhotonConfig(settings: Settings, env: Env): PhotonConfig {
       null,
     ),
     webhookHost: orDefault(
-      settings.string(photonKey("PHOTON_WEBHOOK_HOST", "webhook_host")),
+      settings.host(photonKey("PHOTON_WEBHOOK_HOST", "webhook_host")),
       "127.0.0.1",
     ),
     webhookSecret: orDefault(settings.string({ env: "PHOTON_WEBHOOK_SECRET" }), null),

@@ -34,6 +34,38 @@ describe("resolveGatewaySettings", () => {
     );
   });
 
+  it("a relay URL with a query, a listen host the resolver would misread: refused at resolve time", () => {
+    expect(() => resolve({ GATEWAY_RELAY_URL: "wss://relay.example/relay?k=x" })).toThrow(
+      "GATEWAY_RELAY_URL (from env): a base URL (wss://relay.example/relay?<hidden>) must not carry a query or fragment",
+    );
+    expect(() => resolve({ GATEWAY_HEALTH_HOST: "999.1.1.1" })).toThrow(
+      'GATEWAY_HEALTH_HOST (from env): expected an IP address or a host name to listen on (e.g. 127.0.0.1, ::1, 0.0.0.0), got "999.1.1.1"',
+    );
+    expect(() => resolve({}, "gateway:\n  relay_inbound_host: http://127.0.0.1\n")).toThrow(
+      "gateway.relay_inbound_host (from config.yaml): expected an IP address",
+    );
+    expect(() => resolve({ PHOTON_WEBHOOK_HOST: "1.2.3" })).toThrow(
+      "PHOTON_WEBHOOK_HOST (from env)",
+    );
+    expect(resolve({ GATEWAY_HEALTH_HOST: "[::1]" }).healthHost.value).toBe("::1");
+  });
+
+  it("an inbound port without a delivery key is a warning (the receiver would not listen)", () => {
+    const warned = (env: Record<string, string>) =>
+      resolve(env).warnings.filter((w) => w.includes("signed-HTTP receiver"));
+    expect(warned({ GATEWAY_RELAY_INBOUND_PORT: "8644" })).toEqual([
+      "GATEWAY_RELAY_INBOUND_PORT (from env) is set but no delivery key is: the signed-HTTP receiver needs GATEWAY_RELAY_DELIVERY_KEY (or one issued by self-provisioning) and will not listen",
+    ]);
+    expect(
+      warned({ GATEWAY_RELAY_INBOUND_PORT: "8644", GATEWAY_RELAY_DELIVERY_KEY: "k".repeat(32) }),
+    ).toEqual([]);
+    // Self-provisioning may issue one.
+    expect(
+      warned({ GATEWAY_RELAY_INBOUND_PORT: "8644", GATEWAY_RELAY_IDENTITY_TOKEN: "t".repeat(32) }),
+    ).toEqual([]);
+    expect(warned({})).toEqual([]);
+  });
+
   it("scrubs every secret the source holds from the error", () => {
     const secret = "webhook-secret-7f3a9c";
     expect(() => resolve({ PHOTON_WEBHOOK_SECRET: secret, GATEWAY_LOG_LEVEL: secret })).toThrow(

@@ -142,6 +142,14 @@ function resolveFrom(source: SettingsSource, opts: ResolveGatewayOptions): Gatew
     warnings,
     photon: resolvePhotonConfig(settings, opts.env),
   };
+  if (
+    resolved.inboundPort.value !== null &&
+    resolved.relayDeliveryKey.value === null &&
+    resolved.relayIdentityToken.value === null
+  )
+    warnings.push(
+      `${resolved.inboundPort.key} (from ${resolved.inboundPort.source}) is set but no delivery key is: the signed-HTTP receiver needs GATEWAY_RELAY_DELIVERY_KEY (or one issued by self-provisioning) and will not listen`,
+    );
   // Last: every setting has been read once, so the source knows each name config.yaml may hold.
   for (const suspect of misspelledYamlKeys(source))
     warnings.push(describeMisspelledYamlKey(suspect));
@@ -197,7 +205,7 @@ function selfProvisionSettings(source: SettingsSource, settings: Settings) {
 function inboundReceiverSettings(settings: Settings) {
   return {
     inboundHost: orDefault(
-      settings.string(key("GATEWAY_RELAY_INBOUND_HOST", "relay_inbound_host")),
+      settings.host(key("GATEWAY_RELAY_INBOUND_HOST", "relay_inbound_host")),
       "127.0.0.1",
     ),
     inboundPort: orDefault(
@@ -224,7 +232,7 @@ function agentProcessSettings(settings: Settings) {
 /** Where /healthz, /readyz and /metrics listen (off unless a port is set). */
 function healthSettings(settings: Settings) {
   return {
-    healthHost: orDefault(settings.string(key("GATEWAY_HEALTH_HOST", "health_host")), "127.0.0.1"),
+    healthHost: orDefault(settings.host(key("GATEWAY_HEALTH_HOST", "health_host")), "127.0.0.1"),
     healthPort: orDefault(
       settings.int(key("GATEWAY_HEALTH_PORT", "health_port"), { min: 0, max: 65535 }),
       null,

@@ -20,6 +20,7 @@ export {
   BOOLEAN_WORDS,
   parseBoolean,
   parseEnum,
+  parseHost,
   parseInteger,
   parseList,
   parseSecret,
@@ -30,7 +31,13 @@ export {
 export type { BooleanWords, IntRange } from "./parse.js";
 export { Settings, collecting, orDefault } from "./settings.js";
 export type { InsecureUrlAllowance } from "./settings.js";
-export { checkUrl, displayUrl, isLoopbackHost, stripTrailingSlashes } from "./url-policy.js";
+export {
+  checkUrl,
+  displayUrl,
+  isLoopbackHost,
+  listenHost,
+  stripTrailingSlashes,
+} from "./url-policy.js";
 export type { UrlCheck, UrlPolicy } from "./url-policy.js";
 export { createSecretScrubber } from "./scrub.js";
 export {

@@ -3,12 +3,14 @@ import { SettingsError } from "./errors.js";
 import {
   parseBoolean,
   parseEnum,
+  parseHost,
   parseInteger,
   parseList,
   parseSecret,
   parseString,
   parseUrl,
 } from "./parse.js";
+import { createSecretScrubber } from "./scrub.js";
 import type { Sourced } from "./source.js";
 
 const fromEnv = (value: unknown): Sourced<unknown> => ({ value, source: "env", key: "K_ENV" });
@@ -54,6 +56,58 @@ describe("parsers keep the source and key, and their errors name both", () => {
     expect(err(() => parseInteger(fromYaml(true), { min: 0, max: 9 })).message).toContain(
       "gateway.k (from config.yaml)",
     );
+  });
+
+  it("a long value is never quoted cut (a secret pasted into the wrong key would slip past the scrubber)", () => {
+    const secret = "7a766b81".repeat(8); // 64 characters
+    const scrub = createSecretScrubber([secret]);
+    for (const [parse, length] of [
+      [() => parseInteger(fromEnv(secret), { min: 1, max: 65535 }), 64],
+      [() => parseBoolean(fromEnv(secret)), 64],
+      [() => parseEnum(fromEnv(secret), ["json", "pretty"]), 64],
+      [() => parseHost(fromEnv(`${secret}:80`)), 67],
+    ] as const) {
+      const message = scrub(err(parse).message);
+      expect(message).toContain(`got a value of ${length} characters (not shown)`);
+      expect(message).not.toContain(secret.slice(0, 8));
+    }
+    // Short enough to quote whole: the scrubber sees the whole value.
+    const short = "s3cr3t-value-of-forty-characters-exactly";
+    expect(short).toHaveLength(40);
+    const e = err(() => parseInteger(fromEnv(short), { min: 1, max: 9 }));
+    expect(e.message).toContain(JSON.stringify(short));
+    expect(createSecretScrubber([short])(e.message)).toContain('got "<hidden>"');
+  });
+
+  it("host: an IP address (IPv6 with or without brackets) or a DNS name; nothing the resolver would misread", () => {
+    for (const [text, host] of [
+      ["127.0.0.1", "127.0.0.1"],
+      [" 0.0.0.0 ", "0.0.0.0"],
+      ["::", "::"],
+      ["[::1]", "::1"],
+      ["fe80::1", "fe80::1"],
+      ["localhost", "localhost"],
+      ["gw-1.internal.example", "gw-1.internal.example"],
+      ["example.com.", "example.com."],
+    ] as const)
+      expect(parseHost(fromEnv(text)).value).toBe(host);
+    for (const bad of [
+      "999.1.1.1",
+      "10.1",
+      "1.2.3",
+      "http://127.0.0.1",
+      "127.0.0.1:8080",
+      "-bad.example",
+      "a..b",
+      "under_score.example",
+      "[::1",
+      "::g",
+      "a".repeat(64) + ".example",
+      `${"a.".repeat(127)}com`,
+    ]) {
+      const e = err(() => parseHost(fromEnv(bad)));
+      expect(e.message).toContain("K_ENV (from env): expected an IP address or a host name");
+    }
   });
 
   it("bool: YAML booleans and the words, case-insensitive", () => {
@@ -108,6 +162,16 @@ describe("parsers keep the source and key, and their errors name both", () => {
     expect(insecure).toMatchObject({ code: "SETTINGS_URL_INSECURE", key: "K_ENV", source: "env" });
     expect(insecure.message).toContain("use wss://, or set ALLOW=1");
     expect(insecure.message).not.toContain("tok3n");
+    // A base URL (paths are appended to it) refuses a query or fragment, without echoing it.
+    const base = { ...policy, base: true };
+    expect(parseUrl(fromEnv("wss://h/relay"), base).value).toBe("wss://h/relay");
+    for (const text of ["wss://h/relay?k=tok3n", "wss://h/relay#tok3n"]) {
+      const e = err(() => parseUrl(fromEnv(text), base));
+      expect(e).toMatchObject({ code: "SETTINGS_INVALID_VALUE", key: "K_ENV" });
+      expect(e.message).toContain("must not carry a query or fragment");
+      expect(e.message).not.toContain("tok3n");
+    }
+    expect(parseUrl(fromEnv("wss://h/relay?k=1"), policy).value).toBe("wss://h/relay?k=1");
   });
 
   it("secret: a usable string, trimmed, never quoted in an error", () => {

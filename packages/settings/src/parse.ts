@@ -4,16 +4,26 @@
 import { isUsableSecret } from "@hermes/relay-crypto";
 import { SettingsError } from "./errors.js";
 import type { Sourced } from "./source.js";
-import { checkUrl, type UrlPolicy } from "./url-policy.js";
+import { checkUrl, listenHost, type UrlPolicy } from "./url-policy.js";
 
 function invalid(raw: Sourced<unknown>, detail: string): SettingsError {
   return new SettingsError("SETTINGS_INVALID_VALUE", raw.key, raw.source, detail);
 }
 
+/**
+ * The value as it may appear in a message: whole when short, else only its length. A value is
+ * never cut: the secret scrubber matches whole secret values, and a secret pasted into the wrong
+ * key and cut to a prefix would slip past it.
+ */
 function quoted(v: unknown): string {
   const s = typeof v === "string" ? v : (JSON.stringify(v) ?? String(v));
-  return JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}…` : s);
+  return s.length > QUOTED_MAX
+    ? `a value of ${s.length} characters (not shown)`
+    : JSON.stringify(s);
 }
+
+/** The longest value a message quotes (integers, booleans, choices are far shorter). */
+const QUOTED_MAX = 40;
 
 /** A string (a YAML number is taken as its text), trimmed, non-empty. */
 export function parseString(raw: Sourced<unknown>): Sourced<string> {
@@ -26,6 +36,18 @@ export function parseString(raw: Sourced<unknown>): Sourced<string> {
         : null;
   if (s === null || s === "") throw invalid(raw, "expected a string");
   return { ...raw, value: s };
+}
+
+/** A host to listen on: an IPv4 or IPv6 address (brackets removed) or a DNS name. */
+export function parseHost(raw: Sourced<unknown>): Sourced<string> {
+  const s = parseString(raw);
+  const host = listenHost(s.value);
+  if (host === null)
+    throw invalid(
+      raw,
+      `expected an IP address or a host name to listen on (e.g. 127.0.0.1, ::1, 0.0.0.0), got ${quoted(s.value)}`,
+    );
+  return { ...s, value: host.replace(/^\[(.*)\]$/, "$1") };
 }
 
 export interface IntRange {

@@ -89,7 +89,7 @@ export function resolveRelayLink(
 ): RelayLinkSettings {
   const get = <T>(read: () => Sourced<T> | null): Sourced<T> | null =>
     collecting(read, opts.onError) ?? null;
-  const url = get(() => settings.url(RELAY_KEYS.url, RELAY_URL_SCHEMES));
+  const url = get(() => settings.url(RELAY_KEYS.url, RELAY_URL_SCHEMES, true));
   const relayUrl = orDefault(url && { ...url, value: stripTrailingSlashes(url.value) }, null);
 
   const enabledRaw = settings.source.yaml(RELAY_KEYS.enabled.yaml);

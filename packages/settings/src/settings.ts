@@ -5,6 +5,7 @@ import { SettingsError } from "./errors.js";
 import {
   parseBoolean,
   parseEnum,
+  parseHost,
   parseInteger,
   parseList,
   parseSecret,
@@ -42,6 +43,12 @@ export class Settings {
     return r && parseString(r);
   }
 
+  /** A host to listen on (an IP address or a DNS name). */
+  host(key: SettingKey): Sourced<string> | null {
+    const r = this.raw(key);
+    return r && parseHost(r);
+  }
+
   int(key: SettingKey, range: IntRange): Sourced<number> | null {
     const r = this.raw(key);
     return r && parseInteger(r, range);
@@ -62,10 +69,13 @@ export class Settings {
     return r && parseList(r);
   }
 
-  /** A URL with one of `schemes` (with colon: "wss:"), under this reader's insecure-URL allowance. */
-  url(key: SettingKey, schemes: readonly string[]): Sourced<string> | null {
+  /**
+   * A URL with one of `schemes` (with colon: "wss:"), under this reader's insecure-URL allowance;
+   * `base`: paths are appended to it, so no query or fragment.
+   */
+  url(key: SettingKey, schemes: readonly string[], base = false): Sourced<string> | null {
     const r = this.raw(key);
-    return r && parseUrl(parseString(r), { schemes, ...this.insecureUrls });
+    return r && parseUrl(parseString(r), { schemes, ...this.insecureUrls, base });
   }
 
   secret(key: SettingKey): Sourced<string> | null {

@@ -15,6 +15,33 @@ function isIPv4(host: string): boolean {
   return parts.length === 4 && parts.every((p) => IPV4_OCTET.test(p));
 }
 
+/** A DNS label: letters, digits, inner hyphens, 1–63 characters. */
+const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+/**
+ * The host an HTTP server may listen on, as written (IPv6 with or without brackets), or null
+ * when it is not one: an IPv4 dotted quad, an IPv6 address, or a DNS name whose last label is not
+ * numeric (`999.1.1.1` or `10.1` would otherwise reach the resolver, which reads some of them
+ * as legacy IPv4 forms and fails on the rest at listen time).
+ */
+export function listenHost(text: string): string | null {
+  const h = text.replace(/^\[(.*)\]$/, "$1");
+  if (h.includes(":")) {
+    // IPv6: what the WHATWG URL parser accepts between brackets (no zone ids).
+    try {
+      return new URL(`http://[${h}]/`).hostname !== "" ? h : null;
+    } catch {
+      return null;
+    }
+  }
+  if (isIPv4(h)) return h;
+  const name = h.endsWith(".") ? h.slice(0, -1) : h;
+  if (name.length === 0 || name.length > 253) return null;
+  const labels = name.split(".");
+  if (!labels.every((l) => DNS_LABEL.test(l))) return null;
+  return /^\d+$/.test(labels[labels.length - 1]!) ? null : h;
+}
+
 /** True for 127.0.0.0/8, ::1 (bracketed or not) and exactly `localhost`. */
 export function isLoopbackHost(hostname: string): boolean {
   const h = hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1");
@@ -27,7 +54,7 @@ export type UrlCheck =
   | { readonly ok: true; readonly url: URL }
   | {
       readonly ok: false;
-      readonly reason: "invalid" | "scheme" | "userinfo" | "insecure";
+      readonly reason: "invalid" | "scheme" | "userinfo" | "insecure" | "query";
       readonly detail: string;
     };
 
@@ -38,6 +65,11 @@ export interface UrlPolicy {
   readonly allowInsecure: boolean;
   /** How the operator allows it, for the message, e.g. "set GATEWAY_ALLOW_INSECURE_URLS=1". */
   readonly insecureOverride: string;
+  /**
+   * A base URL that paths are appended to (the relay URL: `/relay`, `/relay/policy`, …): a query
+   * or fragment is refused, as the relay link itself would refuse it when it dials.
+   */
+  readonly base?: boolean;
 }
 
 const PLAIN = new Set(["ws:", "http:"]);
@@ -62,6 +94,13 @@ export function checkUrl(raw: string, policy: UrlPolicy): UrlCheck {
       ok: false,
       reason: "userinfo",
       detail: `credentials in a URL (${displayUrl(raw)}) are refused; remove the user:password@ part and use the secret settings`,
+    };
+  }
+  if (policy.base === true && (url.search !== "" || url.hash !== "")) {
+    return {
+      ok: false,
+      reason: "query",
+      detail: `a base URL (${displayUrl(raw)}) must not carry a query or fragment: paths are appended to it`,
     };
   }
   if (PLAIN.has(url.protocol) && !isLoopbackHost(url.hostname) && !policy.allowInsecure) {
