@@ -17,6 +17,8 @@ export declare function bundledBinConfig(entry: Options["entry"], overrides?: Op
  * parser built on its own into dist/) on the first `parseDocument` call; the module whose path
  * ends with `parserModule` gets the real package (its ESM build). See index.js.
  */
+/** The names the YAML stand-in offers (each loads the parser on its first call). */
+export declare const YAML_EXPORTS: readonly string[];
 export declare function yamlOnFirstUse(opts: {
   readonly parserFile: string;
   readonly parserModule: string;

@@ -52,12 +52,19 @@ export function bundledBinConfig(entry, overrides = {}) {
 }
 
 /**
+ * What the stand-in offers of `yaml`, each a function that loads the parser on its first call:
+ * the parser module (`parserModule`) must export the same names. The node checks (`isMap`, …)
+ * are only ever called on a document parseDocument returned, so the parser is loaded by then.
+ */
+export const YAML_EXPORTS = ["parseDocument", "isMap", "isScalar", "isSeq"];
+
+/**
  * An esbuild plugin that keeps the YAML parser out of a bin's start-up. The parser is the largest
  * single dependency of the bins (loading it costs ~0.4× `node -e 0`), and config.yaml is
  * optional: @hermes/settings calls `parseDocument` only when the file exists. So in the bundles
  * built with this plugin, `yaml` is a stand-in whose `parseDocument` requires `parserFile` (a
  * CommonJS file of its own in dist/) on its first call. The module at `parserModule` (a path
- * ending, e.g. `src/config-yaml.ts`, which re-exports `parseDocument`) gets the real package,
+ * ending, e.g. `src/config-yaml.ts`, which re-exports YAML_EXPORTS) gets the real package,
  * from yaml's ESM build so that esbuild keeps only what `parseDocument` uses; build it into
  * `parserFile` with this plugin too.
  * @param {{ parserFile: string, parserModule: string }} opts `parserFile` as required from the
@@ -86,10 +93,10 @@ export function yamlOnFirstUse({ parserFile, parserModule }) {
       build.onLoad({ filter: /.*/, namespace: "yaml-on-first-use" }, () => ({
         contents: [
           "let yaml;",
-          "export function parseDocument(...args) {",
-          `  yaml ??= require(${JSON.stringify(parserFile)});`,
-          "  return yaml.parseDocument(...args);",
-          "}",
+          `const parser = () => (yaml ??= require(${JSON.stringify(parserFile)}));`,
+          ...YAML_EXPORTS.map(
+            (name) => `export function ${name}(...args) { return parser().${name}(...args); }`,
+          ),
         ].join("\n"),
         loader: "js",
       }));

@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as rc from "../dist/index.js";
+import { seededRandom } from "@hermes/vitest-config/seeded-random";
 import { evaluateCase } from "./evaluate-case.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -20,18 +21,8 @@ const UPSTREAM_TOKEN =
 const UPSTREAM_BODY = '{"type":"message","event":{"text":"hi","source":{"chat_id":"c1"}}}';
 const UPSTREAM_SIG = "ac9509c8dae52b5590f06378260877334ff1adc4b1c96bafa4b514165fae6dc6";
 
-// mulberry32: a tiny seeded PRNG so the file is byte-identical on every run.
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = prng(0x5eed_2026);
+// Seeded, so the file is byte-identical on every run.
+const rand = seededRandom(0x5eed_2026);
 const int = (n) => Math.floor(rand() * n);
 const pick = (xs) => xs[int(xs.length)];
 const ALPHABET = [

@@ -5,7 +5,7 @@
 // the environment and the file texts (or a readFile) in.
 import { join } from "node:path";
 import { describeReadFailure, parseDotenv } from "@hermes/credential-store";
-import { parseDocument } from "yaml";
+import { isMap, isScalar, isSeq, parseDocument, type YAMLError } from "yaml";
 import { SettingsError, type SettingSource } from "./errors.js";
 import { createSecretScrubber } from "./scrub.js";
 
@@ -213,9 +213,15 @@ function parseYamlMapping(
 ): { ok: true; doc: Record<string, unknown> } | { ok: false; detail: string } {
   const fix = "; fix or remove the file";
   try {
-    const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
-    const first = doc.errors[0];
-    if (first !== undefined) {
+    // yaml's own duplicate-key check (`uniqueKeys: true`) compares each key with every earlier
+    // key of its mapping: quadratic, so a config.yaml of 100k keys (1.7 MB) took minutes.
+    // Repeated keys are found here in one pass (`repeatedKeys`) and reported as yaml did.
+    const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
+    const first =
+      repeatedKeys(doc.contents).size === 0
+        ? (doc.errors[0] ?? null)
+        : firstErrorWithRepeatedKeys(text);
+    if (first !== null) {
       const where = position(text, first.pos[0]);
       return {
         ok: false,
@@ -238,6 +244,58 @@ function parseYamlMapping(
         : "";
     return { ok: false, detail: `not valid YAML${code}${fix}` };
   }
+}
+
+/**
+ * The keys that repeat an earlier key of their mapping, compared as yaml's `uniqueKeys: true`
+ * compares them: scalars by value with `===` (`1` and `1.0` are one key, `1` and `"1"` two,
+ * `.nan` never repeats; `<<` is an ordinary key, merge keys being off), any other key (an alias,
+ * a collection) only with itself, so never. Linear: one Set of the values seen per mapping, and
+ * an explicit stack, not recursion.
+ */
+function repeatedKeys(root: unknown): Set<unknown> {
+  const repeated = new Set<unknown>();
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        stack.push(pair.key, pair.value);
+        const key = pair.key;
+        if (!isScalar(key) || Number.isNaN(key.value)) continue;
+        if (seen.has(key.value)) repeated.add(key);
+        else seen.add(key.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    }
+  }
+  return repeated;
+}
+
+/**
+ * The first error yaml's `uniqueKeys: true` reports for a text with a repeated key: the same
+ * code, at the same offset, in the same order among syntax errors. Parsed again with a check
+ * that says "repeated" at once (one call per key, so linear): yaml then reports DUPLICATE_KEY
+ * for every key after the first of each mapping, in order, and the ones `repeatedKeys` does not
+ * confirm are dropped.
+ */
+function firstErrorWithRepeatedKeys(text: string): YAMLError | null {
+  const checked: unknown[] = [];
+  const doc = parseDocument(text, {
+    prettyErrors: false,
+    uniqueKeys: (_earlier, key) => {
+      checked.push(key);
+      return true;
+    },
+  });
+  const repeated = repeatedKeys(doc.contents);
+  let check = 0;
+  for (const error of doc.errors) {
+    if (error.code !== "DUPLICATE_KEY" || repeated.has(checked[check++])) return error;
+  }
+  return null;
 }
 
 /**
