@@ -5,7 +5,13 @@ import { describeReadFailure, readHomeFileText } from "./read-file.js";
 import { resolveWriteTarget, writeFileAtomic } from "./atomic.js";
 import { CredentialStoreError, errnoCode } from "./errors.js";
 import { authPath } from "./home.js";
-import { numberLiterals, serializeAuth, type JsonObject } from "./json.js";
+import {
+  MAX_AUTH_DEPTH,
+  nestedDeeperThan,
+  numberLiterals,
+  serializeAuth,
+  type JsonObject,
+} from "./json.js";
 import { withFileLock, type LockOptions } from "./lock.js";
 
 interface AuthFile {
@@ -75,7 +81,22 @@ export async function updateAuth(
     path,
     async (assertHeld) => {
       const current = await readAuthFile(path);
-      const draft = structuredClone(current.doc);
+      // JSON.parse reads any depth, but copying (structuredClone) and printing recurse once
+      // per level: a deeper file would end in a bare RangeError. Refuse it, untouched.
+      const tooDeep = () =>
+        new CredentialStoreError(
+          "AUTH_FILE_CORRUPT",
+          `${path} nests arrays or objects deeper than ${MAX_AUTH_DEPTH} levels, too deep to rewrite safely, so it was left untouched; fix it or move it aside, then retry.`,
+          path,
+        );
+      if (nestedDeeperThan(current.doc)) throw tooDeep();
+      let draft: JsonObject;
+      try {
+        draft = structuredClone(current.doc);
+      } catch (e) {
+        if (e instanceof RangeError) throw tooDeep(); // the stack ran out all the same
+        throw e;
+      }
       const next = (await update(draft)) ?? draft;
       if (typeof next !== "object" || next === null || Array.isArray(next)) {
         throw new CredentialStoreError(
@@ -84,8 +105,21 @@ export async function updateAuth(
           path,
         );
       }
+      let text: string;
       try {
-        await writeFileAtomic(path, serializeAuth(next, current.literals), 0o600, assertHeld);
+        text = serializeAuth(next, current.literals);
+      } catch (e) {
+        if (!(e instanceof RangeError)) throw e;
+        // The file was within the bound, so the update nested it deeper (or made a cycle),
+        // unless the stack ran out on an ordinary document.
+        throw new CredentialStoreError(
+          "INVALID_ARGUMENT",
+          `updateAuth: the document to write cannot be serialized (${nestedDeeperThan(next) ? `nested deeper than ${MAX_AUTH_DEPTH} levels, or cyclic` : "out of stack"}); ${path} was left untouched.`,
+          path,
+        );
+      }
+      try {
+        await writeFileAtomic(path, text, 0o600, assertHeld);
       } catch (e) {
         if (e instanceof CredentialStoreError) throw e;
         throw new CredentialStoreError(

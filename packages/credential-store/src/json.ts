@@ -72,13 +72,42 @@ export function numberLiterals(text: string): Map<number, string> {
   return out;
 }
 
+/**
+ * How deep arrays and objects may nest in a document serializeAuth writes (the top-level
+ * object is level 1). The printer recurses once per level, so without a bound a deeply nested
+ * auth.json (which JSON.parse reads at any depth) overflowed the stack; upstream's Python json
+ * gives up near 1000 levels as well.
+ */
+export const MAX_AUTH_DEPTH = 1000;
+
+/** Whether `value` nests arrays and objects deeper than `max` levels (or is cyclic); iterative. */
+export function nestedDeeperThan(value: unknown, max: number = MAX_AUTH_DEPTH): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [v, depth] = top;
+    if (typeof v !== "object" || v === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 // A printer of our own: JS objects enumerate integer-like keys first whatever their order,
 // so sorting keys into a new object and calling JSON.stringify would not sort them.
-function print(value: unknown, indent: string, literals: ReadonlyMap<number, string>): string {
+function print(
+  value: unknown,
+  indent: string,
+  literals: ReadonlyMap<number, string>,
+  depth: number,
+): string {
+  if (typeof value === "object" && value !== null && depth > MAX_AUTH_DEPTH)
+    throw new RangeError(
+      `the document nests arrays and objects deeper than ${MAX_AUTH_DEPTH} levels (or is cyclic)`,
+    );
   if (Array.isArray(value)) {
     if (value.length === 0) return "[]";
     const inner = indent + "  ";
-    return `[\n${value.map((v) => inner + print(v === undefined ? null : v, inner, literals)).join(",\n")}\n${indent}]`;
+    return `[\n${value.map((v) => inner + print(v === undefined ? null : v, inner, literals, depth + 1)).join(",\n")}\n${indent}]`;
   }
   if (typeof value === "object" && value !== null) {
     const keys = Object.keys(value)
@@ -86,7 +115,7 @@ function print(value: unknown, indent: string, literals: ReadonlyMap<number, str
       .sort(comparePython);
     if (keys.length === 0) return "{}";
     const inner = indent + "  ";
-    return `{\n${keys.map((k) => `${inner}${escapeNonAscii(JSON.stringify(k))}: ${print((value as Record<string, unknown>)[k], inner, literals)}`).join(",\n")}\n${indent}}`;
+    return `{\n${keys.map((k) => `${inner}${escapeNonAscii(JSON.stringify(k))}: ${print((value as Record<string, unknown>)[k], inner, literals, depth + 1)}`).join(",\n")}\n${indent}}`;
   }
   if (typeof value === "number") return literals.get(value) ?? formatPythonNumber(value);
   const out = JSON.stringify(value);
@@ -97,10 +126,11 @@ function print(value: unknown, indent: string, literals: ReadonlyMap<number, str
  * Pretty JSON, 2-space indent, keys sorted by code point, non-ASCII escaped, numbers as
  * Python writes them; no trailing newline (as upstream). `literals` (from
  * {@link numberLiterals} of the text the document was read from) keeps numbers as written.
+ * Throws a RangeError for a document nested deeper than {@link MAX_AUTH_DEPTH} (or cyclic).
  */
 export function serializeAuth(
   doc: JsonObject,
   literals: ReadonlyMap<number, string> = new Map(),
 ): string {
-  return print(doc, "", literals);
+  return print(doc, "", literals, 1);
 }
