@@ -16,7 +16,7 @@ const yaml = yamlOnFirstUse({
 // The daemon ships as one ESM file with a shebang; workspace packages are bundled in so the
 // process starts without resolving a tree of modules.
 const bin = bundledBinConfig(
-  { cli: "src/cli.ts" },
+  { cli: "src/bin.ts" },
   {
     // Every dependency is bundled too: resolving ws, pino, yaml and commander in node_modules
     // and scanning each CommonJS file for its exports (ESM importing CommonJS) was most of the

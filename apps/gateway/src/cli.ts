@@ -11,9 +11,11 @@ import { configJson, describeConfig } from "./config/summary.js";
 import { checkConnect, DEFAULT_CONNECT_TIMEOUT_MS } from "./ops/check-connect.js";
 import { chooseLogFormat, colorAllowed, createLogger } from "./ops/logger.js";
 import { EXIT, GatewayRuntime } from "./runtime/gateway.js";
+import { ListenError } from "./runtime/listen-error.js";
 import { keepYoungGenerationSmall } from "./runtime/young-generation.js";
-import { JournalError } from "./turns/journal.js";
+import { checkJournal, JournalError, journalPath } from "./turns/journal.js";
 import { killRunningAgents } from "./agent/exec.js";
+import { HELD_SIGNALS, releaseEarlySignals, takeEarlySignals } from "./early-signals.js";
 
 declare const __GATEWAY_VERSION__: string | undefined;
 const VERSION = typeof __GATEWAY_VERSION__ === "string" ? __GATEWAY_VERSION__ : "0.0.0-dev";
@@ -43,12 +45,29 @@ function loadConfig(
   return config;
 }
 
+/** Exit 2 when neither the relay nor iMessage is on: `run` would have nothing to do. */
+function refuseNothingToRun(config: GatewayConfig, connect: boolean): void {
+  if (config.relayEnabled.value || config.photon.enabled.value) return;
+  const why =
+    config.relayEnabled.source === "config.yaml"
+      ? "platforms.relay.enabled is false in config.yaml"
+      : "GATEWAY_RELAY_URL is not set";
+  printError(
+    `nothing to ${connect ? "connect to" : "run"}: the relay is off (${why}).`,
+    [
+      "Set GATEWAY_RELAY_URL (see `hermes gateway enroll`) or PHOTON_ENABLED=1 (see `hermes photon setup`), or try `hermes-gateway dev`.",
+    ],
+    "relay-off",
+  );
+  process.exit(EXIT.config);
+}
+
 function usageError(message: string, command: string): never {
   printError(message, [`Run \`hermes-gateway ${command} --help\` for usage.`], "usage");
   process.exit(EXIT.config);
 }
 
-/** Run the gateway until SIGINT/SIGTERM (drain, exit 0) or a revocation (exit 3). */
+/** Run the gateway until SIGINT/SIGTERM/SIGHUP (drain, exit 0) or a revocation (exit 3). */
 async function runUntilSignal(config: GatewayConfig): Promise<never> {
   const youngGeneration = keepYoungGenerationSmall();
   const tty = process.stdout.isTTY === true;
@@ -69,7 +88,7 @@ async function runUntilSignal(config: GatewayConfig): Promise<never> {
   let runtime: GatewayRuntime | null = null;
   let stopWith: NodeJS.Signals | null = null;
   let signals = 0;
-  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  for (const sig of HELD_SIGNALS) {
     process.on(sig, () => {
       if (++signals > 1) {
         log.warn({ signal: sig }, "second signal: exiting without draining");
@@ -81,6 +100,9 @@ async function runUntilSignal(config: GatewayConfig): Promise<never> {
       else void runtime.stop(sig);
     });
   }
+  // Taken over from the bin's entry: a signal while the bin loaded stops the start-up like one now.
+  stopWith = takeEarlySignals();
+  if (stopWith !== null) signals = 1;
   try {
     runtime = await GatewayRuntime.start({
       config,
@@ -93,6 +115,10 @@ async function runUntilSignal(config: GatewayConfig): Promise<never> {
     if (e instanceof JournalError) {
       printError(e.message, [], "journal-unusable");
       process.exit(EXIT.config);
+    }
+    if (e instanceof ListenError) {
+      printError(e.message, [], "listen-failed");
+      process.exit(e.exitCode);
     }
     if ((e as { name?: unknown }).name === "PhotonStartError") {
       const code = (e as { code?: string }).code ?? "PHOTON_START_FAILED";
@@ -120,7 +146,10 @@ program
   .description(
     "Resolve configuration (env > $HERMES_HOME/.env > config.yaml > defaults) and run the gateway",
   )
-  .option("--check", "validate and print the resolved configuration (secrets hidden), then exit 0")
+  .option(
+    "--check",
+    "validate and print the resolved configuration (secrets hidden); exit 0, or 2 for what run would refuse at boot",
+  )
   .option(
     "--connect",
     "with --check: also dial the connector, handshake, print its descriptor and the round trip, disconnect; with PHOTON_ENABLED also subscribe to the iMessage line(s) (exit 0 ok, 1 unreachable, 2 Photon credentials refused, 3 relay secret refused)",
@@ -135,6 +164,8 @@ program
     "with --check: print the configuration as JSON on stdout (errors as JSON on stderr)",
   )
   .action(async (opts: { check?: boolean; connect?: boolean; timeout: string; json?: boolean }) => {
+    // Only `run` itself drains on a signal; its checks end as a signal ends any command.
+    if (opts.check) releaseEarlySignals();
     if (opts.connect && !opts.check)
       usageError("--connect needs --check (run --check --connect)", "run");
     if (opts.json && !opts.check)
@@ -169,30 +200,28 @@ program
         : describeConfig(config).join("\n");
       process.stdout.write(scrub(text) + "\n");
       // What `run` would refuse at boot is refused here too (exit 2), not only the settings.
+      refuseNothingToRun(config, opts.connect === true);
+      const journals = [journalPath(config.home, config.relayId.value)];
       if (config.photon.enabled.value) {
         const { PHOTON_CREDENTIALS_MISSING, photonCredentials } =
           await import("./photon/credentials.js");
-        if ((await photonCredentials(config.home, process.env)) === null) {
+        const credentials = await photonCredentials(config.home, process.env);
+        if (credentials === null) {
           printError(PHOTON_CREDENTIALS_MISSING, [], "PHOTON_CREDENTIALS_MISSING");
           process.exit(EXIT.config);
         }
+        journals.push(journalPath(config.home, `photon-${credentials.projectId}`));
+      }
+      try {
+        for (const path of journals) checkJournal(path);
+      } catch (e) {
+        if (!(e instanceof JournalError)) throw e;
+        printError(e.message, [], "journal-unusable");
+        process.exit(EXIT.config);
       }
       if (!opts.connect) process.exit(EXIT.ok);
     }
-    if (!config.relayEnabled.value && !config.photon.enabled.value) {
-      const why =
-        config.relayEnabled.source === "config.yaml"
-          ? "platforms.relay.enabled is false in config.yaml"
-          : "GATEWAY_RELAY_URL is not set";
-      printError(
-        `nothing to ${opts.connect ? "connect to" : "run"}: the relay is off (${why}).`,
-        [
-          "Set GATEWAY_RELAY_URL (see `hermes gateway enroll`) or PHOTON_ENABLED=1 (see `hermes photon setup`), or try `hermes-gateway dev`.",
-        ],
-        "relay-off",
-      );
-      process.exit(EXIT.config);
-    }
+    refuseNothingToRun(config, opts.connect === true);
     if (opts.connect) {
       // Each channel that is on: the relay link, then iMessage; the exit code is the worse one.
       const results = [];
@@ -353,6 +382,8 @@ program
     process.stdout.write(completionScript(program, shell));
   });
 
+// Every command but `run` acts on a signal the default way (`run` takes them over itself).
+if (process.argv[2] !== "run") releaseEarlySignals();
 try {
   const code = await parseCommandLine(program, process.argv.slice(2), EXIT.config);
   if (code !== null) process.exit(code);

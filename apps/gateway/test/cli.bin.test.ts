@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -116,6 +116,88 @@ const SAME_FILES = {
   "config.yaml":
     "gateway:\n  relay_url: wss://yaml.example\n  relay_delivery_key: 'fixture-key-2'\n  relay_wake_url: https://wake.example/w?t=fixture-wake-token\n",
 };
+
+describe("run --check refuses what run would refuse at boot (exit 2)", () => {
+  const RELAY = { GATEWAY_RELAY_URL: "ws://127.0.0.1:9/relay", GATEWAY_RELAY_PLATFORMS: "discord" };
+
+  it("the relay off and iMessage off: nothing to run", () => {
+    const r = gw(["run", "--check"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("nothing to run: the relay is off (GATEWAY_RELAY_URL is not set)");
+    const json = gw(["run", "--check", "--json"]);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.err)).toMatchObject({ error: { code: "relay-off" } });
+  });
+
+  it("a turn journal that cannot be created, or one a later version wrote", () => {
+    const blocked = gw(["run", "--check"], RELAY, { gateway: "a file where a directory goes" });
+    expect(blocked.code).toBe(2);
+    expect(blocked.err).toMatch(
+      /the turn journal .* cannot be created: .*gateway is not a directory/,
+    );
+    const home = mkdtempSync(join(tmpdir(), "gw-home-"));
+    homes.push(home);
+    mkdirSync(join(home, "gateway", "journal"), { recursive: true });
+    writeFileSync(join(home, "gateway", "journal", "gw-later.jsonl"), '{"v":99}\n');
+    const later = spawnSync(process.execPath, [BIN, "run", "--check", "--json"], {
+      env: {
+        PATH: process.env.PATH ?? "",
+        HERMES_HOME: home,
+        ...RELAY,
+        GATEWAY_RELAY_ID: "gw-later",
+      },
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    expect(later.status).toBe(2);
+    expect(JSON.parse(later.stderr)).toMatchObject({ error: { code: "journal-unusable" } });
+    expect(later.stderr).toContain("written by a later hermes-gateway (format 99");
+    // Nothing was created or changed by the check.
+    expect(readFileSync(join(home, "gateway", "journal", "gw-later.jsonl"), "utf8")).toBe(
+      '{"v":99}\n',
+    );
+    const fresh = gw(["run", "--check"], RELAY);
+    expect(fresh.code).toBe(0);
+  });
+
+  it("a relay URL with a query, a listen host the resolver would misread: named, exit 2", () => {
+    const q = gw(["run", "--check"], { ...RELAY, GATEWAY_RELAY_URL: "ws://127.0.0.1:9/relay?k=x" });
+    expect(q.code).toBe(2);
+    expect(q.err).toContain(
+      "GATEWAY_RELAY_URL (from env): a base URL (ws://127.0.0.1:9/relay?<hidden>) must not carry a query or fragment",
+    );
+    for (const [key, value] of [
+      ["GATEWAY_HEALTH_HOST", "999.1.1.1"],
+      ["GATEWAY_RELAY_INBOUND_HOST", "http://127.0.0.1"],
+    ] as const) {
+      const r = gw(["run", "--check"], { ...RELAY, [key]: value });
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`${key} (from env): expected an IP address or a host name`);
+    }
+  });
+
+  it("a long secret in the wrong key is not quoted, not even cut", () => {
+    const secret = "f00dfeed".repeat(8);
+    const r = gw(["run", "--check"], {
+      ...RELAY,
+      GATEWAY_RELAY_SECRET: secret,
+      GATEWAY_HEALTH_PORT: secret,
+    });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(
+      "GATEWAY_HEALTH_PORT (from env): expected an integer from 0 to 65535, got a value of 64 characters (not shown)",
+    );
+    expect(r.out + r.err).not.toContain(secret.slice(0, 16));
+  });
+
+  it("an inbound port without a delivery key is a warning", () => {
+    const r = gw(["run", "--check"], { ...RELAY, GATEWAY_RELAY_INBOUND_PORT: "8644" });
+    expect(r.code).toBe(0);
+    expect(r.err).toContain(
+      "⚠ GATEWAY_RELAY_INBOUND_PORT (from env) is set but no delivery key is: the signed-HTTP receiver needs GATEWAY_RELAY_DELIVERY_KEY",
+    );
+  });
+});
 
 describe("hermes-gateway run --check resolves what hermes gateway status shows", () => {
   it("same values and sources from env / .env / config.yaml; trimmed; secrets and URL queries hidden", () => {

@@ -89,7 +89,9 @@ describe("hermes-gateway command line", () => {
 
 describe("hermes-gateway run --check --json", () => {
   const relay = {
-    GATEWAY_RELAY_URL: "ws://127.0.0.1:9/relay?token=abc",
+    GATEWAY_RELAY_URL: "ws://127.0.0.1:9/relay",
+    // A URL whose query may carry a token (the relay URL itself may carry none).
+    GATEWAY_RELAY_WAKE_URL: "http://127.0.0.1:9/wake?token=abc",
     GATEWAY_RELAY_PLATFORMS: "discord",
     GATEWAY_RELAY_SECRET: "json-secret-value-0123456789abcdef",
   };
@@ -106,9 +108,14 @@ describe("hermes-gateway run --check --json", () => {
     };
     expect(out.home).toBe(home);
     expect(out.settings.relayUrl).toEqual({
-      value: "ws://127.0.0.1:9/relay?<hidden>",
+      value: "ws://127.0.0.1:9/relay",
       source: "env",
       key: "GATEWAY_RELAY_URL",
+    });
+    expect(out.settings.wakeUrl).toEqual({
+      value: "http://127.0.0.1:9/wake?<hidden>",
+      source: "env",
+      key: "GATEWAY_RELAY_WAKE_URL",
     });
     expect(out.settings.relaySecret).toEqual({
       value: "<hidden>",

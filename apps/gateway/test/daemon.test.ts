@@ -542,6 +542,99 @@ describe("no message lost, none answered twice", () => {
     expect(await again.stop("SIGTERM")).toBe(0);
   }, 60_000);
 
+  it('ids that contain the key\'s separator: chat "a:b" message "c" and chat "a" message "b:c" are two messages, both answered', async () => {
+    const c = await connector();
+    const gw = gateway(c.baseUrl);
+    await c.waitFor("handshake");
+    const event = (text: string, chat: string, id: string): WireMessageEvent => ({
+      text,
+      message_id: id,
+      source: { platform: "discord", chat_id: chat, chat_type: "dm", user_id: "U1" },
+    });
+    c.pushInbound(event("first", "a:b", "c"));
+    await whenOutbound(c, () => replyCounts(c).get("first") === 1, "the first reply");
+    c.pushInbound(event("second", "a", "b:c"));
+    await whenOutbound(c, () => replyCounts(c).get("second") === 1, "the second reply");
+    // A true duplicate is still one.
+    c.pushInbound(event("first", "a:b", "c"));
+    await gw.waitForLog((l) => l.msg === "duplicate message dropped", "the duplicate dropped");
+    expect(await gw.stop("SIGTERM")).toBe(0);
+  }, 60_000);
+
+  it("a journal record of valid JSON but the wrong shape (an edit, damage) is skipped and counted, not a start-up that fails at every restart", async () => {
+    const home = tempHome();
+    const dir = join(home, "gateway", "journal");
+    mkdirSync(dir, { recursive: true });
+    const deep = `${"[".repeat(20_000)}${"]".repeat(20_000)}`;
+    const good = {
+      text: "kept",
+      messageType: "text",
+      source: { platform: "discord", chat_id: "C1", chat_type: "dm", user_id: "U1" },
+      userDisplayName: null,
+      messageId: "id-kept",
+      replyToMessageId: null,
+      replyTo: null,
+      mediaUrls: [],
+      mediaTypes: [],
+      media: [],
+      contextText: null,
+      contextError: null,
+      promptResponse: null,
+    };
+    const lines = [
+      '{"v":2}',
+      '{"a":"k1","e":{}}',
+      '{"a":"k2","e":5}',
+      '{"a":"k3","e":null}',
+      '{"a":"k4","e":{"text":"x"}}',
+      // Well-formed, but nested too deep to serialize again (a compaction would fail on it).
+      JSON.stringify({ a: "k5", e: { ...good, messageId: "id-deep" } }).replace(
+        '"replyTo":null',
+        `"replyTo":{"deep":${deep}}`,
+      ),
+      "not json at all",
+      JSON.stringify({ a: "discord:C1:id-kept", e: good }),
+    ];
+    const path = join(dir, `${GW}.jsonl`);
+    const fd = openSync(path, "w");
+    writeSync(fd, `${lines.join("\n")}\n`);
+    closeSync(fd);
+    const c = await connector();
+    const gw = gateway(c.baseUrl, {}, home);
+    // The one well-formed open turn runs again; the rest are skipped, and counted.
+    await whenOutbound(c, () => replyCounts(c).get("kept") === 1, "the kept turn's reply");
+    const skipped = await gw.waitForLog(
+      (l) => l.msg === "turn journal: unreadable lines skipped (a write torn by a crash)",
+      "the skipped lines logged",
+    );
+    expect(skipped["skipped"]).toBe(6);
+    c.pushInbound(ev("fresh"));
+    await whenOutbound(c, () => replyCounts(c).get("fresh") === 1, "a fresh message's reply");
+    expect(await gw.stop("SIGTERM")).toBe(0);
+    // The compaction at start-up rewrote the file without them: the next start is clean.
+    const again = gateway(c.baseUrl, {}, home);
+    await c.waitFor("handshake");
+    c.pushInbound(ev("after"));
+    await whenOutbound(c, () => replyCounts(c).get("after") === 1, "the reply after the restart");
+    expect(again.count("turn journal: unreadable lines skipped (a write torn by a crash)")).toBe(0);
+    expect(replyCounts(c).get("kept")).toBe(1);
+    expect(await again.stop("SIGTERM")).toBe(0);
+  }, 60_000);
+
+  it("SIGHUP (a closed terminal) drains like SIGTERM: exit 0, the running turn answered", async () => {
+    const c = await connector();
+    const agent = await heldAgent();
+    const gw = gateway(c.baseUrl, { GATEWAY_AGENT: agent.url });
+    await c.waitFor("handshake");
+    c.pushInbound(ev("hup"));
+    await agent.received;
+    const stopped = gw.stop("SIGHUP");
+    await gw.waitForLog((l) => l.msg === "draining", "the drain");
+    await agent.release();
+    expect(await stopped).toBe(0);
+    expect(replyCounts(c).get("re: hup")).toBe(1);
+  }, 60_000);
+
   it("a second signal exits 1 at once and takes the running exec agent (its whole process group) with it", async () => {
     const c = await connector();
     const home = tempHome();
@@ -582,6 +675,29 @@ describe("no message lost, none answered twice", () => {
 
   // Node's recursive mkdir never returns under procfs (mkdir answers ENOENT although the parent
   // exists): a gateway pointed there used to spin forever instead of starting or failing.
+  it("a health port held by another process: exit 1 (a restart may find it free), naming the settings; an address this machine lacks: exit 2", async () => {
+    const c = await connector();
+    const holder = createHttpServer();
+    await new Promise<void>((r) => holder.listen(0, "127.0.0.1", r));
+    cleanups.push(() => new Promise<void>((r) => holder.close(() => r())));
+    const port = (holder.address() as AddressInfo).port;
+    const busy = gateway(c.baseUrl, { GATEWAY_HEALTH_PORT: String(port) });
+    expect(await busy.exited).toBe(1);
+    expect(busy.raw).toContain(
+      `the health endpoint cannot listen on 127.0.0.1:${port} (GATEWAY_HEALTH_HOST (default), GATEWAY_HEALTH_PORT (from env)): the port is in use by another process (EADDRINUSE)`,
+    );
+    // TEST-NET-1 (RFC 5737): never an address of this machine.
+    const absent = gateway(c.baseUrl, {
+      GATEWAY_RELAY_DELIVERY_KEY: "delivery-key-0123456789abcdef0123",
+      GATEWAY_RELAY_INBOUND_HOST: "192.0.2.1",
+      GATEWAY_RELAY_INBOUND_PORT: String(port),
+    });
+    expect(await absent.exited).toBe(2);
+    expect(absent.raw).toContain(
+      `the signed-HTTP inbound receiver cannot listen on 192.0.2.1:${port} (GATEWAY_RELAY_INBOUND_HOST (from env), GATEWAY_RELAY_INBOUND_PORT (from env)): this machine has no such address (EADDRNOTAVAIL)`,
+    );
+  }, 60_000);
+
   it("a HERMES_HOME under /proc is a configuration error (exit 2), not a process that never starts", async () => {
     const c = await connector();
     const gw = gateway(c.baseUrl, {}, "/proc/self/hermes-home");

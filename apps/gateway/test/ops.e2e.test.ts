@@ -526,6 +526,37 @@ describe("exec: agents through the built bin", () => {
   });
 });
 
+describe("exec: an agent's stderr tail never shows part of a secret", () => {
+  it("a secret the 4 KiB cut would split is hidden whole; one inside the tail is hidden too", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gw-ops-tail-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const c = await connector();
+    const env = relayEnv(c);
+    const secret = env.GATEWAY_RELAY_SECRET ?? "";
+    expect(secret.length).toBeGreaterThan(20);
+    // The secret, then 4,076 bytes: the last 4,096 bytes begin 20 bytes before the secret ends.
+    const agent = join(dir, "leaky.sh");
+    writeFileSync(
+      agent,
+      // The gateway never hands a secret to an agent; this one read it elsewhere (a shared file).
+      `#!/bin/sh\nprintf '%s' '${secret}' >&2\nhead -c 4076 /dev/zero | tr '\\0' x >&2\nexit 1\n`,
+      { mode: 0o755 },
+    );
+    const gw = gateway({ ...env, GATEWAY_AGENT: `exec:${agent}` });
+    await c.waitFor("handshake");
+    c.pushInbound(ev("x"));
+    const tail = await gw.waitForLog(
+      (l) => l.msg === "exec agent failed (tail of its stderr)",
+      "the stderr tail",
+    );
+    const stderr = String(tail["stderr"]);
+    expect(stderr.startsWith("<hidden>x")).toBe(true);
+    expect(stderr).toHaveLength("<hidden>".length + 4076);
+    expect(gw.raw).not.toContain(secret.slice(-12));
+    expect(await gw.stop()).toBe(0);
+  });
+});
+
 describe("exec: agents through the built bin, leftovers", () => {
   it("an agent that exits leaving a background process on its stdout is answered at once; the leftover is killed", async () => {
     const dir = mkdtempSync(join(tmpdir(), "gw-ops-leftover-"));

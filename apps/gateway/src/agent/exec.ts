@@ -46,6 +46,45 @@ export interface ExecAgentOptions {
   readonly cwd?: string;
   /** How stdout is read: one plain-text reply (default) or ndjson events. */
   readonly output?: AgentOutputMode;
+  /**
+   * Secret values hidden in the stderr tail before it is cut to size: the logger's scrubber
+   * matches whole values, and a cut could leave part of one (see scrubbedTail).
+   */
+  readonly secretValues?: readonly string[];
+}
+
+/** Shorter values are not hidden (as @hermes/settings' scrubber: they would mangle every line). */
+const MIN_SECRET_LENGTH = 4;
+const HIDDEN = Buffer.from("<hidden>");
+
+/**
+ * The last `keep` bytes of `window` as text, every occurrence of a secret in `window` shown as
+ * `<hidden>` — also one the cut at `keep` would split (it is hidden whole). `window` must hold
+ * at least the longest secret's length more than `keep` (when that much was written): a secret
+ * cut by the window's own start then lies wholly before the kept part.
+ */
+export function scrubbedTail(window: Buffer, secrets: readonly Buffer[], keep: number): string {
+  const start = Math.max(0, window.length - keep);
+  const found: Array<readonly [number, number]> = [];
+  for (const s of secrets)
+    for (let i = window.indexOf(s); i !== -1; i = window.indexOf(s, i + 1))
+      if (i + s.length > start) found.push([i, i + s.length]);
+  found.sort((a, b) => a[0] - b[0]);
+  const out: Buffer[] = [];
+  let at = start;
+  let hiding = false; // the last piece is <hidden> and `at` is the end of what it hides
+  for (const [from, to] of found) {
+    if (to <= at) continue;
+    if (from > at) {
+      out.push(window.subarray(at, from));
+      hiding = false;
+    }
+    if (!hiding) out.push(HIDDEN);
+    hiding = true;
+    at = to;
+  }
+  out.push(window.subarray(at));
+  return Buffer.concat(out).toString("utf8");
 }
 
 /** Process groups of the exec agents running now (for an exit that cannot wait for them). */
@@ -67,6 +106,9 @@ export function killRunningAgents(): void {
 }
 
 export function execAgent(opts: ExecAgentOptions): AgentBackend {
+  const secrets = [...new Set(opts.secretValues ?? [])]
+    .filter((v) => v.length >= MIN_SECRET_LENGTH)
+    .map((v) => Buffer.from(v));
   const grace = opts.killGraceMs ?? 2000;
   return {
     name: "exec",
@@ -92,6 +134,8 @@ export function execAgent(opts: ExecAgentOptions): AgentBackend {
               })
             : null;
         let stderrTail: Buffer = Buffer.alloc(0);
+        // The tail plus room for the longest secret (see scrubbedTail).
+        const stderrKept = STDERR_TAIL_BYTES + secrets.reduce((m, s) => Math.max(m, s.length), 0);
         let size = 0;
         let failure: AgentError | null = null;
         let killTimer: NodeJS.Timeout | undefined;
@@ -146,13 +190,13 @@ export function execAgent(opts: ExecAgentOptions): AgentBackend {
           }
         });
         child.stderr.on("data", (b: Buffer) => {
-          // Bounded whatever the child writes: only the last STDERR_TAIL_BYTES are kept.
+          // Bounded whatever the child writes: only the last stderrKept bytes are kept.
           stderrTail = Buffer.concat([
             stderrTail,
-            b.length > STDERR_TAIL_BYTES ? b.subarray(b.length - STDERR_TAIL_BYTES) : b,
+            b.length > stderrKept ? b.subarray(b.length - stderrKept) : b,
           ]);
-          if (stderrTail.length > STDERR_TAIL_BYTES)
-            stderrTail = stderrTail.subarray(stderrTail.length - STDERR_TAIL_BYTES);
+          if (stderrTail.length > stderrKept)
+            stderrTail = stderrTail.subarray(stderrTail.length - stderrKept);
         });
         // The agent has exited, so its answer is complete; but Node reports "close" only once
         // every holder of the stdout/stderr pipes let go, and a process it left running (`cmd &`)
@@ -185,7 +229,7 @@ export function execAgent(opts: ExecAgentOptions): AgentBackend {
                   exitCode: code,
                   signal: sig,
                   code: failure.code,
-                  stderr: stderrTail.toString("utf8"),
+                  stderr: scrubbedTail(stderrTail, secrets, STDERR_TAIL_BYTES),
                 },
                 "exec agent failed (tail of its stderr)",
               );

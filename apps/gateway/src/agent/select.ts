@@ -32,6 +32,7 @@ export function createAgent(spec: AgentSpec, opts: CreateAgentOptions): AgentBac
         }),
         ...(opts.logger ? { logger: opts.logger } : {}),
         ...(opts.output ? { output: opts.output } : {}),
+        ...(opts.secretValues ? { secretValues: opts.secretValues } : {}),
       });
     case "http":
       return httpAgent({

@@ -27,6 +27,8 @@ import {
   type InboundOutcome,
 } from "../pipeline/handle-inbound.js";
 import { journalPath, recordTurnEnd, TurnJournal } from "../turns/journal.js";
+import { isJournalEvent } from "../turns/journal-event.js";
+import { messageKey } from "../turns/message-key.js";
 import type { ChatOutbound } from "../reply/chat-outbound.js";
 import type { TurnScheduler } from "../turns/scheduler.js";
 import { toAgentEvent, type PhotonAgentEvent } from "./agent-event.js";
@@ -146,6 +148,7 @@ export class PhotonRuntime {
     if (opts.journal) {
       const opened = TurnJournal.open<PhotonAgentEvent>(
         journalPath(c.home, `photon-${credentials.projectId}`),
+        { accept: isJournalEvent },
       );
       journal = opened.journal;
       unfinished = opened.unfinished;
@@ -263,7 +266,7 @@ export class PhotonRuntime {
   /** Resolves once the turn is on disk: the channel marks the message handled only after this returns. */
   async onMessage(message: PhotonInboundMessage): Promise<void> {
     const event = toAgentEvent(message);
-    const key = `${PHOTON_PLATFORM}:${message.chatId}:${message.messageId}`;
+    const key = messageKey(PHOTON_PLATFORM, message.chatId, message.messageId);
     const journal = this.#journal;
     if (journal !== null && journal.state(key) !== null) {
       this.#log.info(

@@ -35,10 +35,14 @@ import { localizeMedia } from "../media/localize.js";
 import { REPLY_DECLINED } from "../reply/chat-outbound.js";
 import { PromptBook, promptOwner } from "../reply/prompts.js";
 import { journalPath, recordTurnEnd, TurnJournal, type OpenedJournal } from "../turns/journal.js";
+import { isJournalEvent } from "../turns/journal-event.js";
+import { messageKey } from "../turns/message-key.js";
 import { TurnScheduler, type TurnSchedulerOptions } from "../turns/scheduler.js";
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import type { PhotonRuntime, PhotonRuntimeOptions } from "../photon/photon-runtime.js";
+import type { Sourced } from "@hermes/settings";
+import { listening } from "./listen-error.js";
 import { postRelayPolicies } from "./policy-post.js";
 import { RelayChat, waitForLink, type RelayChatLink } from "./relay-chat.js";
 import { provisionRelay, type ProvisionResult } from "./provision.js";
@@ -92,11 +96,11 @@ export type DroppedOutcome =
   /** A button press on a prompt another gateway asked (the connector fans presses out). */
   | { readonly kind: "foreign_prompt" };
 
-/** `platform:chat_id:message_id`, the identity of a message for deduplication; null without a message id. */
+/** `platform:chat_id:message_id` (see messageKey), the identity of a message for deduplication; null without a message id. */
 export function dedupeKey(event: RelayMessageEvent): string | null {
   const id = event.messageId;
   if (id === null || id === "") return null;
-  return `${event.source.platform}:${event.source.chat_id}:${id}`;
+  return messageKey(event.source.platform, event.source.chat_id, id);
 }
 
 /**
@@ -408,6 +412,7 @@ export class GatewayRuntime {
       // Throws JournalError (the caller exits 2) when HERMES_HOME cannot hold it.
       const opened = TurnJournal.open<RelayMessageEvent>(journalPath(c.home, c.relayId.value), {
         revive: eventFromJournal,
+        accept: isJournalEvent,
       });
       this.#journal = opened.journal;
       recovered = opened.unfinished;
@@ -445,24 +450,45 @@ export class GatewayRuntime {
         const { registerPhotonMetrics } = await import("../photon/metrics.js");
         registerPhotonMetrics(metrics.registry, () => this.#photon?.health() ?? null);
       }
-      this.#health = await startHealthServer({
-        host: c.healthHost.value,
-        port: c.healthPort.value,
-        state: () => this.health(),
-        metrics,
-      });
+      const port = c.healthPort as Sourced<number>;
+      this.#health = await listening(
+        "the health endpoint",
+        c.healthHost,
+        port,
+        { host: "GATEWAY_HEALTH_HOST", port: "GATEWAY_HEALTH_PORT" },
+        () =>
+          startHealthServer({
+            host: c.healthHost.value,
+            port: port.value,
+            state: () => this.health(),
+            metrics,
+          }),
+      );
       this.#log.info({ url: this.#health.url }, "health endpoint listening");
     }
+    if (c.inboundPort.value !== null && this.#creds.deliveryKey === null)
+      this.#log.warn(
+        { port: c.inboundPort.value },
+        "signed-HTTP inbound receiver not started: it needs a delivery key (GATEWAY_RELAY_DELIVERY_KEY, or one issued by self-provisioning)",
+      );
     if (this.#creds.deliveryKey !== null && c.inboundPort.value !== null) {
       const key = this.#creds.deliveryKey;
-      this.#receiver = await startInboundReceiver({
-        host: c.inboundHost.value,
-        port: c.inboundPort.value,
-        verifyKeys: [key],
-        onMessage: (event) => this.#adapter.deliverInbound(event),
-        onInterrupt: (sessionKey, chatId) => this.#adapter.deliverInterrupt(sessionKey, chatId),
-        logger: { warn: (m: string) => this.#log.warn({ component: "receiver" }, m) },
-      });
+      const port = c.inboundPort as Sourced<number>;
+      this.#receiver = await listening(
+        "the signed-HTTP inbound receiver",
+        c.inboundHost,
+        port,
+        { host: "GATEWAY_RELAY_INBOUND_HOST", port: "GATEWAY_RELAY_INBOUND_PORT" },
+        () =>
+          startInboundReceiver({
+            host: c.inboundHost.value,
+            port: port.value,
+            verifyKeys: [key],
+            onMessage: (event) => this.#adapter.deliverInbound(event),
+            onInterrupt: (sessionKey, chatId) => this.#adapter.deliverInterrupt(sessionKey, chatId),
+            logger: { warn: (m: string) => this.#log.warn({ component: "receiver" }, m) },
+          }),
+      );
       this.#log.info({ url: this.#receiver.url }, "signed-HTTP inbound receiver listening");
     }
     // After connect() wired the link's handlers: their replies wait for the link if needed.
@@ -690,8 +716,8 @@ export class GatewayRuntime {
     );
     if (!drained.finishedInBudget)
       this.#log.warn(
-        { cancelled: drained.cancelled, budgetMs: budget },
-        "running turns cancelled at the drain budget",
+        { cancelled: drained.cancelled, notStarted: drained.notStarted, budgetMs: budget },
+        "drain budget spent: running turns cancelled, queued ones not started (all run again after the restart)",
       );
     await this.#adapter.disconnect();
     await this.#photon?.stop();

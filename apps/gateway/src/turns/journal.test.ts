@@ -1,4 +1,5 @@
 import {
+  appendFileSync,
   closeSync,
   mkdirSync,
   mkdtempSync,
@@ -36,6 +37,31 @@ function recordsOf(path: string): string {
 const written = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 describe("TurnJournal", () => {
+  it("a take record whose event the host refuses, or that cannot be serialized again, is skipped and counted; the rest still run", async () => {
+    const path = tempPath();
+    const { journal } = TurnJournal.open<ReturnType<typeof ev>>(path);
+    journal.take("good", ev("one"));
+    journal.take("bad", { text: 5 } as unknown as ReturnType<typeof ev>);
+    journal.take("finished-bad", { text: 6 } as unknown as ReturnType<typeof ev>);
+    journal.finish("finished-bad");
+    await written();
+    journal.close();
+    const deep = `${"[".repeat(20_000)}${"]".repeat(20_000)}`;
+    appendFileSync(path, `{"a":"deep","e":{"text":"d","source":${deep}}}\n`);
+    const accept = (e: unknown) => typeof (e as { text?: unknown }).text === "string";
+    const opened = TurnJournal.open<ReturnType<typeof ev>>(path, { accept });
+    // "bad" refused; "deep" accepted by the host but not writable by a compaction; a refused
+    // record that was finished later is not counted (it would not have run anyway).
+    expect(opened.unfinished).toEqual([{ key: "good", event: ev("one") }]);
+    expect(opened.skippedLines).toBe(2);
+    opened.journal.close();
+    // The rewrite at open left them out: the next open is clean.
+    const again = TurnJournal.open<ReturnType<typeof ev>>(path, { accept });
+    expect(again.skippedLines).toBe(0);
+    expect(again.unfinished).toEqual([{ key: "good", event: ev("one") }]);
+    again.journal.close();
+  });
+
   it("a turn taken and not finished is handed back by the next open, in order; finished keys are remembered", async () => {
     const path = tempPath();
     const first = TurnJournal.open<ReturnType<typeof ev>>(path);

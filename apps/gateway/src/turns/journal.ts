@@ -23,13 +23,16 @@
 // (a number of records, or of bytes for large messages) it is compacted: the open turns plus
 // the newest finished keys are written to a temporary file, fsync'd, and renamed over it.
 import {
+  accessSync,
   closeSync,
+  constants as fsConstants,
   fdatasync,
   fdatasyncSync,
   fsyncSync,
   openSync,
   readSync,
   renameSync,
+  statSync,
   unlinkSync,
   writeSync,
 } from "node:fs";
@@ -52,6 +55,11 @@ export interface TurnJournalOptions<E = unknown> {
    * read (the record is skipped and counted). Without it such records are skipped.
    */
   readonly revive?: (wire: unknown) => E | null;
+  /**
+   * Whether the event of a take record written as an object (see take()) may run again; a record
+   * it refuses is skipped and counted. Default: any event.
+   */
+  readonly accept?: (event: unknown) => boolean;
 }
 
 export interface OpenedJournal<E> {
@@ -78,6 +86,74 @@ export class JournalError extends Error {
 const FORMAT = 2;
 const FORMAT_LINE = `{"v":${FORMAT}}`;
 
+function laterFormat(path: string, format: number): JournalError {
+  return new JournalError(
+    path,
+    null,
+    `the turn journal ${path} was written by a later hermes-gateway (format ${format}; this one reads up to ${FORMAT}); run that version, or stop it cleanly and move the file away`,
+  );
+}
+
+/**
+ * What `run --check` asks of the journal at `path`, touching nothing: that it can be created (or
+ * appended to), and that a later version did not write it. Throws the JournalError that
+ * TurnJournal.open would (run exits 2 on it); permissions are as access(2) sees them.
+ */
+export function checkJournal(path: string): void {
+  let exists = true;
+  try {
+    const st = statSync(path);
+    if (!st.isFile())
+      throw new JournalError(path, null, `the turn journal ${path} is not a regular file`);
+    accessSync(path, fsConstants.R_OK | fsConstants.W_OK);
+  } catch (e) {
+    if (e instanceof JournalError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw new JournalError(path, e);
+    exists = false;
+  }
+  if (!exists) {
+    // The nearest ancestor that exists must be a directory this process may create entries in.
+    for (let dir = dirname(path); ; dir = dirname(dir)) {
+      let st;
+      try {
+        st = statSync(dir);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if ((code === "ENOENT" || code === "ENOTDIR") && dirname(dir) !== dir) continue;
+        throw new JournalError(path, e);
+      }
+      if (!st.isDirectory())
+        throw new JournalError(
+          path,
+          null,
+          `the turn journal ${path} cannot be created: ${dir} is not a directory`,
+        );
+      try {
+        accessSync(dir, fsConstants.W_OK | fsConstants.X_OK);
+      } catch (e) {
+        throw new JournalError(
+          path,
+          e,
+          `the turn journal ${path} cannot be created: ${dir} is not writable`,
+        );
+      }
+      return;
+    }
+  }
+  // The format line comes first in every file this program writes.
+  const fd = openSync(path, "r");
+  try {
+    const head = Buffer.alloc(64);
+    const n = readSync(fd, head, 0, head.length, 0);
+    const line = head.subarray(0, n).toString("latin1").split("\n", 1)[0] ?? "";
+    const m = /^\{"v":(\d{1,9})\}$/.exec(line);
+    if (m !== null && Number(m[1]) > FORMAT) throw laterFormat(path, Number(m[1]));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The record of a finished turn (`{"d":KEY}`), built without an object to serialize. */
 function finishedRecord(key: string): string {
   return `{"d":${JSON.stringify(key)}}`;
@@ -86,6 +162,11 @@ function finishedRecord(key: string): string {
 /** A take record read as wire text, revived once the whole file is read (see #load). */
 class WireRecord {
   constructor(readonly wire: unknown) {}
+}
+
+/** A take record read as an object, checked once the whole file is read (see #load). */
+class ObjectRecord {
+  constructor(readonly event: unknown) {}
 }
 
 /** The journal file of one gateway id under a HERMES_HOME. */
@@ -171,6 +252,7 @@ export class TurnJournal<E> {
   #spareTaken: string[] = [];
   #spareTakenWire: (WireText | undefined)[] = [];
   readonly #revive: ((wire: unknown) => E | null) | undefined;
+  readonly #accept: ((event: unknown) => boolean) | undefined;
   /** A write that failed in the background; the next take() or durable() reports it. */
   #failure: JournalError | null = null;
   #closed = false;
@@ -184,6 +266,7 @@ export class TurnJournal<E> {
     this.#compactAtBytes = this.#compactAfterBytes;
     this.#finished = new FinishedKeys(this.#maxFinished);
     this.#revive = opts.revive;
+    this.#accept = opts.accept;
   }
 
   /** Open (creating) the journal at `path` and read what a previous run left. */
@@ -530,8 +613,9 @@ export class TurnJournal<E> {
       const r = rec as { a?: unknown; e?: unknown; w?: unknown; d?: unknown; v?: unknown };
       records++;
       if (typeof r.a === "string" && r.e !== undefined) {
+        // Checked below, only if the turn is still open at the end.
         if (!this.#finished.has(r.a)) {
-          this.#open.set(r.a, r.e as E);
+          this.#open.set(r.a, new ObjectRecord(r.e) as E);
           takeLength.set(r.a, line.length + 1);
         }
       } else if (typeof r.a === "string" && r.w !== undefined) {
@@ -546,18 +630,22 @@ export class TurnJournal<E> {
         this.#finished.add(r.d);
       } else if (typeof r.v === "number") {
         records--;
-        if (r.v > FORMAT)
-          throw new JournalError(
-            this.#path,
-            null,
-            `the turn journal ${this.#path} was written by a later hermes-gateway (format ${r.v}; this one reads up to ${FORMAT}); run that version, or stop it cleanly and move the file away`,
-          );
+        if (r.v > FORMAT) throw laterFormat(this.#path, r.v);
       } else {
         records--;
         skipped++;
       }
     });
     for (const [key, value] of this.#open) {
+      if (value instanceof ObjectRecord) {
+        if (this.#usable(value.event)) this.#open.set(key, value.event as E);
+        else {
+          this.#open.delete(key);
+          records--;
+          skipped++;
+        }
+        continue;
+      }
       if (!(value instanceof WireRecord)) continue;
       const event = this.#readWire(value.wire);
       if (event !== null) this.#open.set(key, event);
@@ -570,6 +658,21 @@ export class TurnJournal<E> {
     let openBytes = 0;
     for (const key of this.#open.keys()) openBytes += takeLength.get(key) ?? 0;
     return { skipped, records, bytes, torn, openBytes };
+  }
+
+  /**
+   * Whether a take record's object may run again: accepted by the host's check, and writable by
+   * a compaction (valid JSON of another shape, an edit or damage, or nesting too deep to
+   * serialize again, would otherwise fail the start-up at every restart).
+   */
+  #usable(event: unknown): boolean {
+    if (this.#accept !== undefined && !this.#accept(event)) return false;
+    try {
+      JSON.stringify(event);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   #readWire(wire: unknown): E | null {

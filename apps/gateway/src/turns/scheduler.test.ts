@@ -115,7 +115,7 @@ describe("TurnScheduler", () => {
     expect(results).toEqual([["t2", "stop"]]);
     const drained = await s.drain(20);
     await t1;
-    expect(drained).toEqual({ finishedInBudget: false, cancelled: 1 });
+    expect(drained).toEqual({ finishedInBudget: false, cancelled: 1, notStarted: 0 });
     expect(results).toEqual([
       ["t2", "stop"],
       ["t1", "DrainAbortError"],
@@ -159,7 +159,11 @@ describe("TurnScheduler", () => {
     await expect(s.submit("B", async () => 1)).rejects.toBeInstanceOf(TurnsDrainingError);
     gate.resolve();
     await expect(t).resolves.toBe("done");
-    await expect(drained).resolves.toEqual({ finishedInBudget: true, cancelled: 0 });
+    await expect(drained).resolves.toEqual({
+      finishedInBudget: true,
+      cancelled: 0,
+      notStarted: 0,
+    });
   });
 
   it("drain: when the budget runs out, running turns are aborted and queued ones cancelled", async () => {
@@ -171,7 +175,11 @@ describe("TurnScheduler", () => {
     const budget = deferred();
     const drained = s.drain(5, () => budget.promise);
     budget.resolve();
-    await expect(drained).resolves.toEqual({ finishedInBudget: false, cancelled: 1 });
+    await expect(drained).resolves.toEqual({
+      finishedInBudget: false,
+      cancelled: 1,
+      notStarted: 1,
+    });
     await expect(running).rejects.toBeInstanceOf(DrainAbortError);
     await expect(queued).rejects.toBeInstanceOf(TurnCancelledError);
   });

@@ -59,6 +59,8 @@ export interface DrainResult {
   readonly finishedInBudget: boolean;
   /** Running turns aborted when the budget ran out. */
   readonly cancelled: number;
+  /** Queued turns that never started because the budget ran out. */
+  readonly notStarted: number;
 }
 
 /**
@@ -314,12 +316,13 @@ export class TurnScheduler {
   ): Promise<DrainResult> {
     this.#draining = true;
     this.#wakeRoomWaiters();
-    if (this.#pending === 0) return { finishedInBudget: true, cancelled: 0 };
+    if (this.#pending === 0) return { finishedInBudget: true, cancelled: 0, notStarted: 0 };
     const idle = new Promise<"idle">((r) => this.#idleWaiters.push(() => r("idle")));
     const outcome = await Promise.race([idle, sleep(budgetMs).then(() => "timeout" as const)]);
-    if (outcome === "idle") return { finishedInBudget: true, cancelled: 0 };
+    if (outcome === "idle") return { finishedInBudget: true, cancelled: 0, notStarted: 0 };
     this.#cancelAll = true;
     const cancelled = this.#running;
+    const notStarted = this.#pending - this.#running;
     for (const lane of this.#lanes.values()) {
       lane.running?.abort(new DrainAbortError());
       lane.released?.ac?.abort(new DrainAbortError());
@@ -330,6 +333,6 @@ export class TurnScheduler {
       // The host's hook never keeps the drain from finishing.
     }
     await idle;
-    return { finishedInBudget: false, cancelled };
+    return { finishedInBudget: false, cancelled, notStarted };
   }
 }

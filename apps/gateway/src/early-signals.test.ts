@@ -1,0 +1,21 @@
+import { afterEach, expect, it } from "vitest";
+import { HELD_SIGNALS, holdEarlySignals, takeEarlySignals } from "./early-signals.js";
+
+afterEach(() => void takeEarlySignals());
+
+it("signals that arrive while the bin loads are held, the first one handed to whoever takes them", () => {
+  const before = HELD_SIGNALS.map((s) => process.listenerCount(s));
+  holdEarlySignals();
+  expect(HELD_SIGNALS.map((s) => process.listenerCount(s))).toEqual(before.map((n) => n + 1));
+  process.emit("SIGHUP", "SIGHUP");
+  process.emit("SIGTERM", "SIGTERM");
+  expect(takeEarlySignals()).toBe("SIGHUP");
+  // Taken once: the listeners are gone and nothing is held any more.
+  expect(HELD_SIGNALS.map((s) => process.listenerCount(s))).toEqual(before);
+  expect(takeEarlySignals()).toBeNull();
+});
+
+it("nothing held: null", () => {
+  holdEarlySignals();
+  expect(takeEarlySignals()).toBeNull();
+});
