@@ -1,6 +1,6 @@
 // `hermes-gateway dev` and `dev-connector`, as built bins in child processes.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eventually } from "@hermes/vitest-config/eventually";
@@ -31,6 +31,44 @@ describe("hermes-gateway dev", () => {
     expect(r.stdout).toContain("you   › hi\nagent › hi\n");
     expect(r.stdout).toContain("you   › how are you\nagent › how are you\n");
     expect(r.stdout + r.stderr).not.toMatch(HEX_SECRET);
+  });
+
+  it("--script shows a streamed reply as the chat shows it: the sent text after its edits, media, a prompt with its options", () => {
+    const dir = mkdtempSync(join(tmpdir(), "gw-dev-agent-"));
+    try {
+      const agent = join(dir, "agent.sh");
+      // A text streamed in two deltas (a send, then an edit), a file, a prompt.
+      writeFileSync(
+        agent,
+        [
+          "#!/bin/sh",
+          "cat > /dev/null",
+          `echo '{"type":"delta","text":"Working"}'`,
+          "sleep 0.3",
+          `echo '{"type":"delta","text":" on it… done."}'`,
+          `printf 'all good\n' > '${join(dir, "report.txt")}'`,
+          `echo '{"type":"media","path":"${join(dir, "report.txt")}","kind":"document","caption":"Today"}'`,
+          `echo '{"type":"prompt","prompt_id":"more","content":"Anything else?","options":[{"id":"yes","label":"Yes"},{"id":"no","label":"No"}]}'`,
+          "",
+        ].join("\n"),
+        { mode: 0o755 },
+      );
+      const r = spawnSync(
+        process.execPath,
+        [BIN, "dev", "--agent", `exec:${agent}`, "--script", "hi"],
+        {
+          env: { ...baseEnv, GATEWAY_AGENT_OUTPUT: "ndjson" },
+          encoding: "utf8",
+          timeout: 30_000,
+        },
+      );
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain(
+        "you   › hi\nagent › Working on it… done.\nagent › [document: report.txt] Today\nagent › Anything else? [Yes | No]\n",
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("reads messages from piped stdin when there is no --script", () => {

@@ -35,6 +35,37 @@ interface Turn {
   readonly replies: string[];
 }
 
+/** The ops that put a message in the chat. */
+const SHOWN_OPS = new Set(["send", "send_media", "prompt"]);
+
+/**
+ * What the chat shows after a turn's ops, one entry per message in order: a sent text as its
+ * last edit left it, media as `[kind: file] caption`, a prompt with its options.
+ */
+export function chatView(
+  ops: readonly OutboundRecord[],
+  idOf: ReadonlyMap<string, string>,
+): string[] {
+  const shown: Array<{ id: string | undefined; text: string }> = [];
+  for (const { action: a, requestId } of ops) {
+    const text = typeof a["content"] === "string" ? a["content"] : "";
+    if (a.op === "send") shown.push({ id: idOf.get(requestId), text });
+    else if (a.op === "send_media") {
+      const what = `[${String(a["media_kind"] ?? "media")}: ${String(a["filename"] ?? "")}]`;
+      shown.push({ id: idOf.get(requestId), text: text === "" ? what : `${what} ${text}` });
+    } else if (a.op === "prompt") {
+      const options = Array.isArray(a["options"])
+        ? (a["options"] as Array<{ label?: unknown }>).map((o) => String(o.label ?? ""))
+        : [];
+      shown.push({ id: idOf.get(requestId), text: `${text} [${options.join(" | ")}]` });
+    } else if (a.op === "edit") {
+      const target = shown.find((m) => m.id !== undefined && m.id === a["message_id"]);
+      if (target !== undefined) target.text = text;
+    }
+  }
+  return shown.map((m) => m.text);
+}
+
 /** Runs the dev session; resolves with the exit code. */
 export async function runDev(opts: DevOptions): Promise<number> {
   const paint = (code: string, s: string) => (opts.color ? `\u001b[${code}m${s}\u001b[0m` : s);
@@ -65,6 +96,16 @@ export async function runDev(opts: DevOptions): Promise<number> {
       );
     });
   }
+
+  // The connector answers each message the chat shows with an id of ours, so that a streamed
+  // reply's edits land on the message they edit (see chatView).
+  const shownIds = new Map<string, string>(); // requestId → message id
+  connector.onOutbound((r) => {
+    if (!SHOWN_OPS.has(r.action.op)) return undefined;
+    const id = `dev-m${shownIds.size + 1}`;
+    shownIds.set(r.requestId, id);
+    return { success: true, message_id: id };
+  });
 
   const waiting = new Map<string, (outcome: InboundOutcome | DroppedOutcome) => void>();
   const runtime = await GatewayRuntime.start({
@@ -117,10 +158,10 @@ export async function runDev(opts: DevOptions): Promise<number> {
       }),
     ]);
     clearTimeout(timer);
-    const replies = connector.outbound
-      .slice(before)
-      .filter((o: OutboundRecord) => o.action.op === "send" && o.action["chat_id"] === CHAT_ID)
-      .map((o) => String(o.action["content"] ?? ""));
+    const replies = chatView(
+      connector.outbound.slice(before).filter((o) => o.action["chat_id"] === CHAT_ID),
+      shownIds,
+    );
     return { outcome, replies };
   };
 

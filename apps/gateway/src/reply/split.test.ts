@@ -1,3 +1,4 @@
+import { measureGrowth } from "@hermes/vitest-config/growth";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { measure, splitReply, splitReplyPieces, type LenUnit } from "./split.js";
@@ -88,5 +89,87 @@ describe("splitReply", () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("splitReply code fences", () => {
+  it("takes inline code that happens to start a chunk for inline code, not a fence", () => {
+    // The break after the space puts "```js```" at the start of the second chunk, mid-line.
+    const text = `${"x".repeat(95)} \`\`\`js\`\`\` is inline. ${"y ".repeat(60)}`;
+    const out = splitReply(text, 100, "chars");
+    expect(out[1]?.startsWith("```js``` is inline.")).toBe(true);
+    expect(out.join("")).toBe(text);
+    for (const c of out) expect(c.endsWith("\n```")).toBe(false);
+  });
+
+  it("recognises a fence only at a line start, however the text is cut", () => {
+    // Backticks at the start of many chunks, none at a line start: nothing to close or reopen.
+    for (const text of [`x${"`".repeat(500)}`, `x ${"``` ".repeat(125)}`, "x ```py y ".repeat(50)])
+      for (const max of [10, 17, 64])
+        expect(
+          splitReplyPieces(text, max, "chars").filter((p) => p.prefix + p.suffix !== ""),
+        ).toEqual([]);
+  });
+
+  it("a fence whose indent straddles a break opens in the chunk that holds its backticks", () => {
+    // The first chunk ends right before the backticks: the fence belongs to the second alone.
+    const text = `${"\t".repeat(20)}\`\`\`ts\n${"x = 1;\n".repeat(4)}\`\`\``;
+    const out = splitReply(text, 20, "chars");
+    expect(out[0]).toBe("\t".repeat(20));
+    expect(out[1]).toBe("```ts\nx = 1;\n\n```");
+    for (const c of out.slice(2)) expect(c.startsWith("```ts\n")).toBe(true);
+    for (const c of out.slice(1)) expect(c.match(/```/g)?.length).toBe(2);
+  });
+});
+
+describe("splitReply code fences, bounded", () => {
+  it("a fence tag too long to repeat is not reopened in every chunk: the block's text arrives in about as many messages as plain text", () => {
+    const tag = "t".repeat(4080);
+    const body = "x".repeat(100_000);
+    const text = `\`\`\`${tag}\n${body}\n\`\`\``;
+    const out = splitReply(text, 4096, "chars");
+    // Plain text of this size takes 26 chunks; re-sending the tag before every few characters
+    // took 16,000.
+    expect(out.length).toBeLessThanOrEqual(30);
+    for (const c of out) expect(measure(c, "chars")).toBeLessThanOrEqual(4096);
+    expect(out.join("")).toBe(text);
+    // A short tag is still closed and reopened.
+    const short = splitReply(`\`\`\`ts\n${"y = 2;\n".repeat(40)}\`\`\``, 100, "chars");
+    for (const c of short.slice(1)) expect(c.startsWith("```ts\n")).toBe(true);
+  });
+
+  it("a line of inline code at a line start is not a fence (its info string would hold a backtick)", () => {
+    const text = `\`\`\`js\`\`\` is inline.\n${"y ".repeat(80)}`;
+    const pieces = splitReplyPieces(text, 50, "chars");
+    expect(pieces.filter((p) => p.prefix + p.suffix !== "")).toEqual([]);
+    // A fence of four backticks is still one.
+    const four = splitReplyPieces(`\`\`\`\`md\n${"z ".repeat(80)}\n\`\`\`\``, 50, "chars");
+    expect(four[0]?.suffix).toBe("\n```");
+  });
+});
+
+describe("splitReplyPieces grows linearly: 10x the input takes well under 100x the time", () => {
+  const cases: [string, (n: number) => string][] = [
+    ["a run of backticks", (n) => "`".repeat(n)],
+    ["a fence and no newline", (n) => `\`\`\`${"a".repeat(n)}`],
+    ["inline backticks between spaces", (n) => "``` ".repeat(n / 4)],
+    ["alternating fence lines", (n) => "```\n".repeat(n / 4)],
+    ["a long run of one character", (n) => "x".repeat(n)],
+    ["a long run of spaces", (n) => " ".repeat(n)],
+    ["a long run of newlines", (n) => "\n".repeat(n)],
+  ];
+  it.each(cases)("%s", (_name, make) => {
+    for (const max of [100, 4096]) {
+      const g = measureGrowth(
+        (t: string) => splitReplyPieces(t, max, "chars"),
+        make(20_000),
+        make(200_000),
+        {
+          // one linear pass over the same text: what a 10x larger input costs on this machine
+          reference: (t: string) => Array.from(t).join(""),
+        },
+      );
+      expect(g.ratio, `max ${max}: ${JSON.stringify(g)}`).toBeLessThan(g.limit);
+    }
   });
 });

@@ -36,24 +36,32 @@ export function splitReplyPieces(text: string, max: number, unit: LenUnit): Repl
   if (text.length <= max) return text === "" ? [] : [{ prefix: "", text, suffix: "" }];
   const cps = Array.from(text);
   const w = cps.map((c) => (unit === "utf16" ? c.length : 1));
+  const fences = findFences(cps, unit);
+  const closeLen = measure(CLOSE, unit);
   const pieces: ReplyPiece[] = [];
   let start = 0;
-  let openLang: string | null = null; // a fence left open by the previous chunk
+  let open = -1; // the fence (an index into `fences`) left open by the previous chunk, or -1
   while (start < cps.length) {
-    const prefix = openLang === null ? "" : "```" + openLang + "\n";
-    const prefixLen = measure(prefix, unit);
-    const fencesOk = prefixLen + measure(CLOSE, unit) + 2 <= max;
-    const usePrefix = fencesOk ? prefix : "";
-    let end = pickEnd(cps, w, start, max - measure(usePrefix, unit));
-    let state = fenceAfter(cps, start, end, fencesOk ? openLang : null);
+    // "```" + tag + "\n": the tag was measured once, when its fence was found.
+    const prefixLen = open < 0 ? 0 : 4 + (fences.tagLen[open] as number);
+    const fencesOk = prefixLen + closeLen + 2 <= max;
+    const usePrefix = fencesOk && open >= 0 ? "```" + (fences.tag[open] as string) + "\n" : "";
+    const budget = max - (fencesOk ? prefixLen : 0);
+    let end = pickEnd(cps, w, start, budget);
+    let state = fenceAfter(fences, start, end, fencesOk ? open : -1);
     let suffix = "";
-    if (fencesOk && state !== null && end < cps.length) {
-      end = pickEnd(cps, w, start, max - measure(usePrefix, unit) - measure(CLOSE, unit));
-      state = fenceAfter(cps, start, end, openLang);
-      if (state !== null && end < cps.length) suffix = CLOSE;
+    if (fencesOk && state >= 0 && end < cps.length) {
+      end = pickEnd(cps, w, start, budget - closeLen);
+      state = fenceAfter(fences, start, end, open);
+      // Closed here only if reopening it leaves the next chunk at least half of `max` for text:
+      // a tag nearly `max` long would otherwise be re-sent before every few characters of the
+      // block (a 4,080-character tag over a 1 MB block: 125,000 messages). Left open instead,
+      // the block's text still arrives whole, in as many messages as plain text would take.
+      if (state >= 0 && end < cps.length && reopenFits(fences, state, closeLen, max))
+        suffix = CLOSE;
     }
     pieces.push({ prefix: usePrefix, text: cps.slice(start, end).join(""), suffix });
-    openLang = suffix === "" ? null : state;
+    open = suffix === "" ? -1 : state;
     start = end;
   }
   return pieces;
@@ -82,29 +90,67 @@ function pickEnd(
   return hard;
 }
 
-/** The language of the fence open after cps[start, end), given the fence open at `start`. */
-function fenceAfter(
-  cps: readonly string[],
-  start: number,
-  end: number,
-  open: string | null,
-): string | null {
-  let state = open;
-  let i = start;
-  let atLineStart = true;
-  while (i < end) {
-    if (atLineStart) {
-      let j = i;
-      while (j < end && (cps[j] === " " || cps[j] === "\t")) j++;
-      if (cps[j] === "`" && cps[j + 1] === "`" && cps[j + 2] === "`") {
-        let k = j + 3;
-        let lang = "";
-        while (k < cps.length && cps[k] !== "\n") lang += cps[k++];
-        state = state === null ? lang.trim() : null;
-      }
+/**
+ * The ``` fences of the text, in order: a fence is a line (at the start of the text or right
+ * after "\n") of optional spaces/tabs then three backticks; its tag is the rest of that line,
+ * trimmed. `at` is the index of its first backtick, the point where it opens or closes a block.
+ * One pass over the text: each line is read once, the tag sliced once.
+ */
+interface Fences {
+  readonly at: number[];
+  readonly tag: string[];
+  /** The tag's length in the split's unit. */
+  readonly tagLen: number[];
+}
+
+function findFences(cps: readonly string[], unit: LenUnit): Fences {
+  const fences: Fences = { at: [], tag: [], tagLen: [] };
+  let i = 0; // a line start
+  while (i < cps.length) {
+    let j = i;
+    while (j < cps.length && (cps[j] === " " || cps[j] === "\t")) j++;
+    const ticks = cps[j] === "`" && cps[j + 1] === "`" && cps[j + 2] === "`";
+    let eol = ticks ? j + 3 : j;
+    while (ticks && cps[eol] === "`") eol++; // the rest of the opening run
+    let backtickInTag = false;
+    while (eol < cps.length && cps[eol] !== "\n") {
+      // Past the opening run, a backtick makes the line inline code, not a fence (CommonMark: a
+      // backtick fence's info string holds none), e.g. "```js``` is inline."
+      if (cps[eol] === "`") backtickInTag = true;
+      eol++;
     }
-    atLineStart = cps[i] === "\n";
-    i++;
+    const fence = ticks && !backtickInTag;
+    if (fence) {
+      const tag = cps
+        .slice(j + 3, eol)
+        .join("")
+        .trim();
+      fences.at.push(j);
+      fences.tag.push(tag);
+      fences.tagLen.push(measure(tag, unit));
+    }
+    i = eol + 1;
   }
+  return fences;
+}
+
+/** Whether reopening fence `f` ("```" + tag + "\n") and closing it again take at most half of `max`. */
+function reopenFits(fences: Fences, f: number, closeLen: number, max: number): boolean {
+  return 2 * (4 + (fences.tagLen[f] as number) + closeLen) <= max;
+}
+
+/** The fence open after cps[start, end) (its index, or -1), given the one open at `start`. */
+function fenceAfter(fences: Fences, start: number, end: number, open: number): number {
+  const { at } = fences;
+  // the first fence at or after `start`
+  let lo = 0;
+  let hi = at.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((at[mid] as number) < start) lo = mid + 1;
+    else hi = mid;
+  }
+  let state = open;
+  for (let f = lo; f < at.length && (at[f] as number) < end; f++) state = state < 0 ? f : -1;
   return state;
 }
