@@ -3,6 +3,9 @@
 // global install: a fresh machine has only Node and npm, so we go through `npx`, which fetches
 // pnpm from the npm registry once and caches it. Corepack is avoided on purpose: the corepack
 // bundled with some Node 20 releases rejects newer pnpm signatures.
+// pnpm runs in the caller's directory (as a bare `pnpm` would): from the repository root it acts
+// on the workspace, from a package directory on that package (`pack`, `run`, `add`); pnpm finds
+// the workspace root itself. Only the version is read from the root package.json.
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -19,7 +22,7 @@ if (!match) {
 }
 const npx = process.platform === "win32" ? "npx.cmd" : "npx";
 const result = spawnSync(npx, ["--yes", `pnpm@${match[1]}`, ...process.argv.slice(2)], {
-  cwd: root,
+  cwd: process.cwd(),
   stdio: "inherit",
   env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" },
 });
