@@ -1,7 +1,7 @@
 // auth.json: read, and read-modify-write under one cross-process lock. Unknown keys and pools
 // written by other tools survive every write. A file that cannot be read or parsed is never
 // overwritten: reads and writes report a typed error naming it.
-import { describeReadFailure, readHomeFileText } from "./read-file.js";
+import { describeReadFailure, MAX_HOME_FILE_BYTES, readHomeFileText } from "./read-file.js";
 import { resolveWriteTarget, writeFileAtomic } from "./atomic.js";
 import { CredentialStoreError, errnoCode } from "./errors.js";
 import { authPath } from "./home.js";
@@ -118,6 +118,13 @@ export async function updateAuth(
           path,
         );
       }
+      // Never write a file this store would refuse to read back (readHomeFileText's bound).
+      if (Buffer.byteLength(text) > MAX_HOME_FILE_BYTES)
+        throw new CredentialStoreError(
+          "INVALID_ARGUMENT",
+          `updateAuth: the document to write is larger than ${MAX_HOME_FILE_BYTES} bytes, the most a Hermes tool reads back; ${path} was left untouched.`,
+          path,
+        );
       try {
         await writeFileAtomic(path, text, 0o600, assertHeld);
       } catch (e) {

@@ -89,3 +89,22 @@ describe("a deeply nested auth.json", () => {
     );
   });
 });
+
+describe("a rewritten auth.json stays within what the store reads back", () => {
+  it("a file that would grow past 8 MiB when rewritten (indentation) is refused, untouched", async () => {
+    // Another tool's 60,000 keys 70 levels down: under 1 MB compact, over 8 MiB printed with a
+    // key per line and its indentation.
+    let other: JsonObject = Object.fromEntries(
+      Array.from({ length: 60_000 }, (_, i) => [`k${i}`, 0]),
+    );
+    for (let level = 0; level < 70; level++) other = { a: other };
+    const text = JSON.stringify({ "other-tool": other });
+    expect(text.length).toBeLessThan(1024 * 1024);
+    expect(serializeAuth({ "other-tool": other }).length).toBeGreaterThan(8 * 1024 * 1024);
+    const { home, path } = homeWith(text);
+    const error = await caught(storePhotonToken(home, TOKEN));
+    expect(error).toMatchObject({ code: "INVALID_ARGUMENT", path });
+    expect(error.message).toContain("larger than 8388608 bytes");
+    expect(readFileSync(path, "utf8")).toBe(text);
+  });
+});
