@@ -100,9 +100,15 @@ async function runUntilSignal(config: GatewayConfig): Promise<never> {
       else void runtime.stop(sig);
     });
   }
-  // Taken over from the bin's entry: a signal while the bin loaded stops the start-up like one now.
-  stopWith = takeEarlySignals();
-  if (stopWith !== null) signals = 1;
+  // Taken over from the bin's entry: signals while the bin loaded count like ones now (one stops
+  // the start-up with a drain, a second exits at once).
+  const early = takeEarlySignals();
+  if (early.length > 1) {
+    log.warn({ signal: early[1] }, "second signal: exiting without draining");
+    process.exit(EXIT.failure);
+  }
+  stopWith = early[0] ?? null;
+  signals = early.length;
   try {
     runtime = await GatewayRuntime.start({
       config,

@@ -3,19 +3,19 @@ import { HELD_SIGNALS, holdEarlySignals, takeEarlySignals } from "./early-signal
 
 afterEach(() => void takeEarlySignals());
 
-it("signals that arrive while the bin loads are held, the first one handed to whoever takes them", () => {
+it("signals that arrive while the bin loads are held, in order, for whoever takes them", () => {
   const before = HELD_SIGNALS.map((s) => process.listenerCount(s));
   holdEarlySignals();
   expect(HELD_SIGNALS.map((s) => process.listenerCount(s))).toEqual(before.map((n) => n + 1));
   process.emit("SIGHUP", "SIGHUP");
   process.emit("SIGTERM", "SIGTERM");
-  expect(takeEarlySignals()).toBe("SIGHUP");
+  expect(takeEarlySignals()).toEqual(["SIGHUP", "SIGTERM"]);
   // Taken once: the listeners are gone and nothing is held any more.
   expect(HELD_SIGNALS.map((s) => process.listenerCount(s))).toEqual(before);
-  expect(takeEarlySignals()).toBeNull();
+  expect(takeEarlySignals()).toEqual([]);
 });
 
-it("nothing held: null", () => {
+it("nothing held: none", () => {
   holdEarlySignals();
-  expect(takeEarlySignals()).toBeNull();
+  expect(takeEarlySignals()).toEqual([]);
 });

@@ -22,17 +22,17 @@ export function holdEarlySignals(): void {
   held = { signals, listener };
 }
 
-/** Stop holding; the first signal held, if any (the caller handles it). */
-export function takeEarlySignals(): NodeJS.Signals | null {
-  if (held === null) return null;
+/** Stop holding; the signals held, in order (the caller handles them). */
+export function takeEarlySignals(): NodeJS.Signals[] {
+  if (held === null) return [];
   for (const sig of HELD_SIGNALS) process.off(sig, held.listener);
-  const first = held.signals[0] ?? null;
+  const signals = held.signals;
   held = null;
-  return first;
+  return signals;
 }
 
 /** Stop holding and act on a held signal as if it had never been held (its default action). */
 export function releaseEarlySignals(): void {
-  const first = takeEarlySignals();
-  if (first !== null) process.kill(process.pid, first);
+  const first = takeEarlySignals()[0];
+  if (first !== undefined) process.kill(process.pid, first);
 }

@@ -89,6 +89,7 @@ describe("parsers keep the source and key, and their errors name both", () => {
       ["localhost", "localhost"],
       ["gw-1.internal.example", "gw-1.internal.example"],
       ["example.com.", "example.com."],
+      ["my_service", "my_service"],
     ] as const)
       expect(parseHost(fromEnv(text)).value).toBe(host);
     for (const bad of [
@@ -99,9 +100,12 @@ describe("parsers keep the source and key, and their errors name both", () => {
       "127.0.0.1:8080",
       "-bad.example",
       "a..b",
-      "under_score.example",
       "[::1",
       "::g",
+      "::1]/x",
+      "::1]?a",
+      "::1]#f",
+      "[example.com]",
       "a".repeat(64) + ".example",
       `${"a.".repeat(127)}com`,
     ]) {

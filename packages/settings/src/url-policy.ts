@@ -15,8 +15,11 @@ function isIPv4(host: string): boolean {
   return parts.length === 4 && parts.every((p) => IPV4_OCTET.test(p));
 }
 
-/** A DNS label: letters, digits, inner hyphens, 1–63 characters. */
-const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+/**
+ * A DNS label: letters, digits, inner hyphens, 1–63 characters; underscores too, which host names
+ * may not hold but container and service names (Docker, Compose) do, and resolvers pass.
+ */
+const DNS_LABEL = /^\w(?:[\w-]{0,61}\w)?$/;
 
 /**
  * The host an HTTP server may listen on, as written (IPv6 with or without brackets), or null
@@ -26,8 +29,12 @@ const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
  */
 export function listenHost(text: string): string | null {
   const h = text.replace(/^\[(.*)\]$/, "$1");
+  // Brackets are for IPv6 only ("[example.com]" is no host).
+  if (h !== text && !h.includes(":")) return null;
   if (h.includes(":")) {
-    // IPv6: what the WHATWG URL parser accepts between brackets (no zone ids).
+    // IPv6: hex digits, colons and an embedded IPv4's dots only (the URL parser alone would take
+    // "::1]/x" as "[::1]" with a path), and what the WHATWG URL parser accepts (no zone ids).
+    if (!/^[0-9a-f:.]+$/i.test(h)) return null;
     try {
       return new URL(`http://[${h}]/`).hostname !== "" ? h : null;
     } catch {

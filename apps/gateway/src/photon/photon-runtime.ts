@@ -28,7 +28,7 @@ import {
 } from "../pipeline/handle-inbound.js";
 import { journalPath, recordTurnEnd, TurnJournal } from "../turns/journal.js";
 import { isJournalEvent } from "../turns/journal-event.js";
-import { messageKey } from "../turns/message-key.js";
+import { journalHolds, messageKey } from "../turns/message-key.js";
 import type { ChatOutbound } from "../reply/chat-outbound.js";
 import type { TurnScheduler } from "../turns/scheduler.js";
 import { toAgentEvent, type PhotonAgentEvent } from "./agent-event.js";
@@ -268,7 +268,10 @@ export class PhotonRuntime {
     const event = toAgentEvent(message);
     const key = messageKey(PHOTON_PLATFORM, message.chatId, message.messageId);
     const journal = this.#journal;
-    if (journal !== null && journal.state(key) !== null) {
+    if (
+      journal !== null &&
+      journalHolds(journal, key, PHOTON_PLATFORM, message.chatId, message.messageId)
+    ) {
       this.#log.info(
         { chat: chatForLog(message.chatId), messageId: message.messageId },
         "duplicate message dropped",

@@ -142,9 +142,35 @@ describe("splitReply code fences, bounded", () => {
     const text = `\`\`\`js\`\`\` is inline.\n${"y ".repeat(80)}`;
     const pieces = splitReplyPieces(text, 50, "chars");
     expect(pieces.filter((p) => p.prefix + p.suffix !== "")).toEqual([]);
-    // A fence of four backticks is still one.
-    const four = splitReplyPieces(`\`\`\`\`md\n${"z ".repeat(80)}\n\`\`\`\``, 50, "chars");
-    expect(four[0]?.suffix).toBe("\n```");
+    // A fence of four backticks is one too, closed and reopened with four; a line of three
+    // inside it is its text (CommonMark: only a run at least as long closes it).
+    const body = `${"z ".repeat(40)}\n\`\`\`\n${"z ".repeat(40)}`;
+    const four = splitReplyPieces(`\`\`\`\`md\n${body}\n\`\`\`\``, 50, "chars");
+    expect(four.length).toBeGreaterThan(2);
+    expect(four[0]?.suffix).toBe("\n````");
+    for (const p of four.slice(1, -1)) {
+      expect(p.prefix).toBe("````md\n");
+      expect(p.suffix).toBe("\n````");
+    }
+    expect(four.at(-1)?.prefix).toBe("````md\n");
+    expect(four.at(-1)?.suffix).toBe("");
+  });
+
+  it("text after a block left open (its tag too long to repeat) is plain again: no fences around it", () => {
+    const tag = "t".repeat(60);
+    const plain = "plain words here ".repeat(30);
+    const text = `\`\`\`${tag}\n${"x ".repeat(100)}\n\`\`\`\n${plain}`;
+    const pieces = splitReplyPieces(text, 100, "chars");
+    expect(pieces.map((p) => p.text).join("")).toBe(text);
+    // The block's own chunks are not closed and reopened (the tag takes more than half)…
+    expect(pieces.filter((p) => p.prefix + p.suffix !== "")).toEqual([]);
+    // …and the closing fence is read as one: the chunks after it hold no fence at all.
+    const closeAt = text.indexOf("\n```\n") + 1;
+    let at = 0;
+    for (const p of pieces) {
+      if (at > closeAt) expect(p.text).not.toContain("```");
+      at += p.text.length;
+    }
   });
 });
 

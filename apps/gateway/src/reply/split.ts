@@ -15,8 +15,6 @@ export interface ReplyPiece {
   readonly suffix: string;
 }
 
-const CLOSE = "\n```";
-
 export function measure(text: string, unit: LenUnit): number {
   if (unit === "utf16") return text.length;
   let n = 0;
@@ -37,31 +35,32 @@ export function splitReplyPieces(text: string, max: number, unit: LenUnit): Repl
   const cps = Array.from(text);
   const w = cps.map((c) => (unit === "utf16" ? c.length : 1));
   const fences = findFences(cps, unit);
-  const closeLen = measure(CLOSE, unit);
   const pieces: ReplyPiece[] = [];
   let start = 0;
-  let open = -1; // the fence (an index into `fences`) left open by the previous chunk, or -1
+  // The block open at `start` in the text itself (the index of its opening fence), or -1; and
+  // whether the previous chunk closed it (so this one reopens it).
+  let inside = -1;
+  let reopen = false;
   while (start < cps.length) {
-    // "```" + tag + "\n": the tag was measured once, when its fence was found.
-    const prefixLen = open < 0 ? 0 : 4 + (fences.tagLen[open] as number);
-    const fencesOk = prefixLen + closeLen + 2 <= max;
-    const usePrefix = fencesOk && open >= 0 ? "```" + (fences.tag[open] as string) + "\n" : "";
-    const budget = max - (fencesOk ? prefixLen : 0);
+    const prefix = reopen ? opening(fences, inside) : "";
+    const budget = max - (reopen ? (fences.openLen[inside] as number) : 0);
     let end = pickEnd(cps, w, start, budget);
-    let state = fenceAfter(fences, start, end, fencesOk ? open : -1);
+    let after = fenceAfter(fences, start, end, inside);
     let suffix = "";
-    if (fencesOk && state >= 0 && end < cps.length) {
-      end = pickEnd(cps, w, start, budget - closeLen);
-      state = fenceAfter(fences, start, end, open);
-      // Closed here only if reopening it leaves the next chunk at least half of `max` for text:
-      // a tag nearly `max` long would otherwise be re-sent before every few characters of the
-      // block (a 4,080-character tag over a 1 MB block: 125,000 messages). Left open instead,
-      // the block's text still arrives whole, in as many messages as plain text would take.
-      if (state >= 0 && end < cps.length && reopenFits(fences, state, closeLen, max))
-        suffix = CLOSE;
+    // A block still open where the chunk ends is closed there and reopened in the next chunk,
+    // only if that leaves at least half of `max` for text: a tag nearly `max` long would
+    // otherwise be re-sent before every few characters of the block (a 4,080-character tag over
+    // a 1 MB block: 125,000 messages). Left open, the block's text arrives whole, in about as
+    // many messages as plain text takes.
+    if (after >= 0 && end < cps.length && reopenFits(fences, after, max)) {
+      end = pickEnd(cps, w, start, budget - (fences.closeLen[after] as number));
+      after = fenceAfter(fences, start, end, inside);
+      if (after >= 0 && end < cps.length && reopenFits(fences, after, max))
+        suffix = closing(fences, after);
     }
-    pieces.push({ prefix: usePrefix, text: cps.slice(start, end).join(""), suffix });
-    open = suffix === "" ? -1 : state;
+    pieces.push({ prefix, text: cps.slice(start, end).join(""), suffix });
+    inside = after;
+    reopen = suffix !== "";
     start = end;
   }
   return pieces;
@@ -91,55 +90,87 @@ function pickEnd(
 }
 
 /**
- * The ``` fences of the text, in order: a fence is a line (at the start of the text or right
- * after "\n") of optional spaces/tabs then three backticks; its tag is the rest of that line,
- * trimmed. `at` is the index of its first backtick, the point where it opens or closes a block.
- * One pass over the text: each line is read once, the tag sliced once.
+ * The code blocks of the text, as the fences that open and close them, in order (opening,
+ * closing, opening, …; the last block may stay open). As CommonMark reads them: a fence is a
+ * line (at the start of the text or right after "\n") of optional spaces/tabs then a run of three
+ * or more backticks; an opening fence's tag (info string) is the rest of its line, trimmed, and
+ * holds no backtick (else the line is inline code); inside a block only a run at least as long as
+ * the opening one with nothing after it but spaces closes it, and other fence lines are its text.
+ * `at` is the index of a fence's first backtick, where it opens or closes its block. One pass
+ * over the text: each line is read once, each tag sliced once.
  */
 interface Fences {
   readonly at: number[];
-  readonly tag: string[];
-  /** The tag's length in the split's unit. */
-  readonly tagLen: number[];
+  /** For an opening fence: its tag, the fence that reopens the block, and the one that closes it. */
+  readonly open: string[];
+  readonly close: string[];
+  /** Their lengths in the split's unit. */
+  readonly openLen: number[];
+  readonly closeLen: number[];
 }
 
 function findFences(cps: readonly string[], unit: LenUnit): Fences {
-  const fences: Fences = { at: [], tag: [], tagLen: [] };
+  const fences: Fences = { at: [], open: [], close: [], openLen: [], closeLen: [] };
+  let openRun = 0; // the backtick run of the block open here, 0 outside one
   let i = 0; // a line start
   while (i < cps.length) {
     let j = i;
     while (j < cps.length && (cps[j] === " " || cps[j] === "\t")) j++;
-    const ticks = cps[j] === "`" && cps[j + 1] === "`" && cps[j + 2] === "`";
-    let eol = ticks ? j + 3 : j;
-    while (ticks && cps[eol] === "`") eol++; // the rest of the opening run
-    let backtickInTag = false;
+    let run = 0;
+    while (cps[j + run] === "`") run++;
+    let eol = j + run;
+    let backtickAfter = false;
+    let textAfter = false;
     while (eol < cps.length && cps[eol] !== "\n") {
-      // Past the opening run, a backtick makes the line inline code, not a fence (CommonMark: a
-      // backtick fence's info string holds none), e.g. "```js``` is inline."
-      if (cps[eol] === "`") backtickInTag = true;
+      if (cps[eol] === "`") backtickAfter = true;
+      if (cps[eol] !== " " && cps[eol] !== "\t" && cps[eol] !== "\r") textAfter = true;
       eol++;
     }
-    const fence = ticks && !backtickInTag;
-    if (fence) {
-      const tag = cps
-        .slice(j + 3, eol)
-        .join("")
-        .trim();
-      fences.at.push(j);
-      fences.tag.push(tag);
-      fences.tagLen.push(measure(tag, unit));
+    if (run >= 3) {
+      if (openRun === 0 && !backtickAfter) {
+        const ticks = "`".repeat(run);
+        const tag = cps
+          .slice(j + run, eol)
+          .join("")
+          .trim();
+        const reopen = `${ticks}${tag}\n`;
+        const close = `\n${ticks}`;
+        fences.at.push(j);
+        fences.open.push(reopen);
+        fences.close.push(close);
+        fences.openLen.push(measure(reopen, unit));
+        fences.closeLen.push(measure(close, unit));
+        openRun = run;
+      } else if (openRun > 0 && run >= openRun && !textAfter) {
+        fences.at.push(j);
+        fences.open.push("");
+        fences.close.push("");
+        fences.openLen.push(0);
+        fences.closeLen.push(0);
+        openRun = 0;
+      }
     }
     i = eol + 1;
   }
   return fences;
 }
 
-/** Whether reopening fence `f` ("```" + tag + "\n") and closing it again take at most half of `max`. */
-function reopenFits(fences: Fences, f: number, closeLen: number, max: number): boolean {
-  return 2 * (4 + (fences.tagLen[f] as number) + closeLen) <= max;
+/** The fence that reopens the block opened by fence `f`. */
+function opening(fences: Fences, f: number): string {
+  return fences.open[f] as string;
 }
 
-/** The fence open after cps[start, end) (its index, or -1), given the one open at `start`. */
+/** The fence that closes the block opened by fence `f`. */
+function closing(fences: Fences, f: number): string {
+  return fences.close[f] as string;
+}
+
+/** Whether reopening the block of fence `f` and closing it again take at most half of `max`. */
+function reopenFits(fences: Fences, f: number, max: number): boolean {
+  return 2 * ((fences.openLen[f] as number) + (fences.closeLen[f] as number)) <= max;
+}
+
+/** The block open after cps[start, end) (its opening fence's index, or -1), given the one open at `start`. */
 function fenceAfter(fences: Fences, start: number, end: number, open: number): number {
   const { at } = fences;
   // the first fence at or after `start`

@@ -36,7 +36,7 @@ import { REPLY_DECLINED } from "../reply/chat-outbound.js";
 import { PromptBook, promptOwner } from "../reply/prompts.js";
 import { journalPath, recordTurnEnd, TurnJournal, type OpenedJournal } from "../turns/journal.js";
 import { isJournalEvent } from "../turns/journal-event.js";
-import { messageKey } from "../turns/message-key.js";
+import { journalHolds, messageKey } from "../turns/message-key.js";
 import { TurnScheduler, type TurnSchedulerOptions } from "../turns/scheduler.js";
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
@@ -521,7 +521,11 @@ export class GatewayRuntime {
   ): void | DeferredAck | Promise<void | DeferredAck> {
     const key = dedupeKey(event);
     const journal = this.#journal;
-    if (key !== null && journal !== null && journal.state(key) !== null) {
+    if (
+      key !== null &&
+      journal !== null &&
+      journalHolds(journal, key, event.source.platform, event.source.chat_id, event.messageId ?? "")
+    ) {
       // At-least-once delivery: a live frame re-sent after a reconnect, or a replay whose ack was lost.
       this.#log.info(
         {

@@ -1,8 +1,10 @@
 // A listener the configuration asks for (the health endpoint, the signed-HTTP receiver) that
 // cannot listen at start-up: the error names the settings, and the exit code says whether a
-// restart can help. A port held by another process may be free on the next try (exit 1: a
-// supervisor restarts); an address this machine does not have, a name that does not resolve, or
-// a port this user may not bind will not change by restarting (exit 2, like any invalid setting).
+// restart can help. Only a port this user may not bind is a configuration error (exit 2, like
+// any invalid setting: a supervisor does not restart it). Everything else may pass: a port held
+// by another process, an address not assigned yet at boot (DHCP, IPv6 duplicate address
+// detection), a name that does not resolve yet, a descriptor or memory shortage (exit 1: a
+// supervisor restarts). A host that is not a host at all is refused earlier, at resolve time.
 import type { Sourced } from "@hermes/settings";
 
 const REASONS: Record<string, string> = {
@@ -13,8 +15,8 @@ const REASONS: Record<string, string> = {
   EAI_AGAIN: "the host name could not be resolved now",
 };
 
-/** Codes a restart may cure; every other one is the configuration's. */
-const TRANSIENT = new Set(["EADDRINUSE", "EAI_AGAIN"]);
+/** Codes a restart cannot cure; every other one may pass. */
+const CONFIGURATION = new Set(["EACCES"]);
 
 export class ListenError extends Error {
   readonly exitCode: number;
@@ -34,7 +36,7 @@ export class ListenError extends Error {
     );
     this.name = "ListenError";
     // EXIT.failure, EXIT.config (runtime/gateway.ts, which imports this module).
-    this.exitCode = TRANSIENT.has(code) ? 1 : 2;
+    this.exitCode = CONFIGURATION.has(code) ? 2 : 1;
   }
 }
 

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { measureGrowth } from "@hermes/vitest-config/growth";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { JournalError, journalPath, TurnJournal } from "./journal.js";
+import { checkJournal, JournalError, journalPath, TurnJournal } from "./journal.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -35,6 +35,60 @@ function recordsOf(path: string): string {
 }
 /** The end of this event-loop turn, when the journal writes what it recorded in it. */
 const written = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+describe("checkJournal (run --check) refuses exactly what TurnJournal.open refuses, touching nothing", () => {
+  it.each([
+    ['{"v":99}\r\n'],
+    ['{ "v": 99 }\n'],
+    ['\n{"v":99}\n'],
+    ['{"v":2}\n{"v":99}\n'],
+    ['{"v":99,"x":1}\n'],
+    ['{"v":1e9}\n'],
+    ['{"v":2.5}\n'],
+    ['{"v":2}\n{"a":"k","w":{"p":"x"},"v":99}\n'],
+    ['{"v":2}\n{"d":"k","v":99}\n'],
+    ['{"v":2}\n{"d":"k"}\n'],
+    ['{"v":1}\n'],
+    ["garbage\n"],
+    [""],
+  ])("%j", (text) => {
+    const path = tempPath();
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+    const checked = (() => {
+      try {
+        checkJournal(path);
+        return "ok";
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    expect(readFileSync(path, "utf8")).toBe(text);
+    const opened = (() => {
+      try {
+        TurnJournal.open(path).journal.close();
+        return "ok";
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    expect(checked).toBe(opened);
+  });
+
+  it("a journal in a directory it cannot rewrite in (a compaction renames a new file there)", () => {
+    const path = tempPath();
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, '{"v":2}\n');
+    // Root passes every access(2) check: the directory's refusal is given to the check.
+    const denyDir = (p: string): void => {
+      if (p === dirname(path)) throw Object.assign(new Error("denied"), { code: "EACCES" });
+    };
+    expect(() => checkJournal(path, denyDir)).toThrow(
+      `the turn journal ${path} cannot be rewritten: ${dirname(path)} is not writable`,
+    );
+    expect(() => checkJournal(path, () => undefined)).not.toThrow();
+  });
+});
 
 describe("TurnJournal", () => {
   it("a take record whose event the host refuses, or that cannot be serialized again, is skipped and counted; the rest still run", async () => {

@@ -97,58 +97,70 @@ function laterFormat(path: string, format: number): JournalError {
 /**
  * What `run --check` asks of the journal at `path`, touching nothing: that it can be created (or
  * appended to), and that a later version did not write it. Throws the JournalError that
- * TurnJournal.open would (run exits 2 on it); permissions are as access(2) sees them.
+ * TurnJournal.open would (run exits 2 on it); permissions are as `access` (access(2)) sees them.
  */
-export function checkJournal(path: string): void {
+export function checkJournal(
+  path: string,
+  access: (path: string, mode: number) => void = accessSync,
+): void {
   let exists = true;
   try {
     const st = statSync(path);
     if (!st.isFile())
       throw new JournalError(path, null, `the turn journal ${path} is not a regular file`);
-    accessSync(path, fsConstants.R_OK | fsConstants.W_OK);
+    access(path, fsConstants.R_OK | fsConstants.W_OK);
   } catch (e) {
     if (e instanceof JournalError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code !== "ENOENT" && code !== "ENOTDIR") throw new JournalError(path, e);
     exists = false;
   }
-  if (!exists) {
-    // The nearest ancestor that exists must be a directory this process may create entries in.
-    for (let dir = dirname(path); ; dir = dirname(dir)) {
-      let st;
-      try {
-        st = statSync(dir);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if ((code === "ENOENT" || code === "ENOTDIR") && dirname(dir) !== dir) continue;
-        throw new JournalError(path, e);
-      }
-      if (!st.isDirectory())
-        throw new JournalError(
-          path,
-          null,
-          `the turn journal ${path} cannot be created: ${dir} is not a directory`,
-        );
-      try {
-        accessSync(dir, fsConstants.W_OK | fsConstants.X_OK);
-      } catch (e) {
-        throw new JournalError(
-          path,
-          e,
-          `the turn journal ${path} cannot be created: ${dir} is not writable`,
-        );
-      }
-      return;
+  // The nearest directory that exists must let this process create entries: to create the file,
+  // or, for a file that exists, to rewrite it (a compaction writes a new file and renames it).
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    let st;
+    try {
+      st = statSync(dir);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if ((code === "ENOENT" || code === "ENOTDIR") && dirname(dir) !== dir) continue;
+      throw new JournalError(path, e);
     }
+    if (!st.isDirectory())
+      throw new JournalError(
+        path,
+        null,
+        `the turn journal ${path} cannot be created: ${dir} is not a directory`,
+      );
+    try {
+      access(dir, fsConstants.W_OK | fsConstants.X_OK);
+    } catch (e) {
+      throw new JournalError(
+        path,
+        e,
+        `the turn journal ${path} cannot be ${exists ? "rewritten" : "created"}: ${dir} is not writable`,
+      );
+    }
+    break;
   }
-  // The format line comes first in every file this program writes.
+  if (!exists) return;
+  // The same rule as TurnJournal.open's, on every line: a format record newer than this one's.
   const fd = openSync(path, "r");
   try {
-    const head = Buffer.alloc(64);
-    const n = readSync(fd, head, 0, head.length, 0);
-    const line = head.subarray(0, n).toString("latin1").split("\n", 1)[0] ?? "";
-    const m = /^\{"v":(\d{1,9})\}$/.exec(line);
-    if (m !== null && Number(m[1]) > FORMAT) throw laterFormat(path, Number(m[1]));
+    forEachLine(fd, (line) => {
+      if (line === null) return;
+      let rec: unknown;
+      try {
+        rec = JSON.parse(line);
+      } catch {
+        return;
+      }
+      if (typeof rec !== "object" || rec === null) return;
+      const r = rec as { a?: unknown; e?: unknown; w?: unknown; d?: unknown; v?: unknown };
+      if (typeof r.a === "string" && (r.e !== undefined || r.w !== undefined)) return;
+      if (typeof r.d === "string") return;
+      if (typeof r.v === "number" && r.v > FORMAT) throw laterFormat(path, r.v);
+    });
   } finally {
     closeSync(fd);
   }

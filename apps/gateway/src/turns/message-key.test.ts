@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { messageKey } from "./message-key.js";
+import { journalHolds, messageKey } from "./message-key.js";
 
 describe("messageKey", () => {
   it("is platform:chat:id as before for parts without ':' or '%' (keys recorded earlier still match)", () => {
@@ -23,5 +23,43 @@ describe("messageKey", () => {
     expect(new Set(keys).size).toBe(pairs.length);
     expect(messageKey("x", "a:b", "c")).toBe("x:a%3Ab:c");
     expect(messageKey("x", "a%3Ab", "c")).toBe("x:a%253Ab:c");
+  });
+});
+
+describe("journalHolds", () => {
+  it("finds a message under the key an earlier version recorded (no encoding) when the encoding changed it", () => {
+    const recorded = new Set(["teams:19:abc@thread:m1", "discord:C1:m2"]);
+    const journal = { state: (k: string) => (recorded.has(k) ? "finished" : null) };
+    expect(
+      journalHolds(
+        journal,
+        messageKey("teams", "19:abc@thread", "m1"),
+        "teams",
+        "19:abc@thread",
+        "m1",
+      ),
+    ).toBe(true);
+    expect(journalHolds(journal, messageKey("discord", "C1", "m2"), "discord", "C1", "m2")).toBe(
+      true,
+    );
+    expect(
+      journalHolds(
+        journal,
+        messageKey("teams", "19:abc@thread", "m9"),
+        "teams",
+        "19:abc@thread",
+        "m9",
+      ),
+    ).toBe(false);
+    // A key the encoding left alone is looked up once.
+    const looked: string[] = [];
+    journalHolds(
+      { state: (k: string) => (looked.push(k), null) },
+      "discord:C1:m3",
+      "discord",
+      "C1",
+      "m3",
+    );
+    expect(looked).toEqual(["discord:C1:m3"]);
   });
 });
