@@ -39,7 +39,7 @@ export {
   stripTrailingSlashes,
 } from "./url-policy.js";
 export type { UrlCheck, UrlPolicy } from "./url-policy.js";
-export { createSecretScrubber } from "./scrub.js";
+export { createSecretScrubber, MIN_SECRET_LENGTH } from "./scrub.js";
 export {
   HTTP_URL_SCHEMES,
   RELAY_KEYS,

@@ -3,7 +3,7 @@
 // printed as <hidden>. Values shorter than 4 characters are left alone: scrubbing "a" or "1"
 // would mangle every line and hide nothing worth hiding.
 
-const MIN_SECRET_LENGTH = 4;
+export const MIN_SECRET_LENGTH = 4;
 
 /** Returns `text => text` with every known secret value (raw and JSON-escaped) replaced by `<hidden>`. */
 export function createSecretScrubber(secrets: readonly string[]): (text: string) => string {

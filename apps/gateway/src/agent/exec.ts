@@ -6,6 +6,8 @@
 // logged at warn when the turn fails. With `output: "ndjson"` stdout is read as protocol v2
 // events, each handed on as its line completes (see ndjson-reader.ts).
 import { spawn } from "node:child_process";
+// Shorter values are not hidden, as by the log scrubber (they would mangle every line).
+import { MIN_SECRET_LENGTH } from "@hermes/settings";
 import { NdjsonAgentReader } from "./ndjson-reader.js";
 import { AgentError, MAX_REPLY_BYTES, type AgentBackend, type AgentOutputMode } from "./types.js";
 
@@ -53,8 +55,6 @@ export interface ExecAgentOptions {
   readonly secretValues?: readonly string[];
 }
 
-/** Shorter values are not hidden (as @hermes/settings' scrubber: they would mangle every line). */
-const MIN_SECRET_LENGTH = 4;
 const HIDDEN = Buffer.from("<hidden>");
 
 /**

@@ -42,7 +42,7 @@ export function splitReplyPieces(text: string, max: number, unit: LenUnit): Repl
   let inside = -1;
   let reopen = false;
   while (start < cps.length) {
-    const prefix = reopen ? opening(fences, inside) : "";
+    const prefix = reopen ? (fences.open[inside] as string) : "";
     const budget = max - (reopen ? (fences.openLen[inside] as number) : 0);
     let end = pickEnd(cps, w, start, budget);
     let after = fenceAfter(fences, start, end, inside);
@@ -56,7 +56,7 @@ export function splitReplyPieces(text: string, max: number, unit: LenUnit): Repl
       end = pickEnd(cps, w, start, budget - (fences.closeLen[after] as number));
       after = fenceAfter(fences, start, end, inside);
       if (after >= 0 && end < cps.length && reopenFits(fences, after, max))
-        suffix = closing(fences, after);
+        suffix = fences.close[after] as string;
     }
     pieces.push({ prefix, text: cps.slice(start, end).join(""), suffix });
     inside = after;
@@ -153,16 +153,6 @@ function findFences(cps: readonly string[], unit: LenUnit): Fences {
     i = eol + 1;
   }
   return fences;
-}
-
-/** The fence that reopens the block opened by fence `f`. */
-function opening(fences: Fences, f: number): string {
-  return fences.open[f] as string;
-}
-
-/** The fence that closes the block opened by fence `f`. */
-function closing(fences: Fences, f: number): string {
-  return fences.close[f] as string;
 }
 
 /** Whether reopening the block of fence `f` and closing it again take at most half of `max`. */

@@ -148,22 +148,46 @@ export function checkJournal(
   const fd = openSync(path, "r");
   try {
     forEachLine(fd, (line) => {
-      if (line === null) return;
-      let rec: unknown;
-      try {
-        rec = JSON.parse(line);
-      } catch {
-        return;
-      }
-      if (typeof rec !== "object" || rec === null) return;
-      const r = rec as { a?: unknown; e?: unknown; w?: unknown; d?: unknown; v?: unknown };
-      if (typeof r.a === "string" && (r.e !== undefined || r.w !== undefined)) return;
-      if (typeof r.d === "string") return;
-      if (typeof r.v === "number" && r.v > FORMAT) throw laterFormat(path, r.v);
+      const r = line === null ? null : parseRecord(line);
+      if (r !== null && recordKind(r) === "format" && (r.v as number) > FORMAT)
+        throw laterFormat(path, r.v as number);
     });
   } finally {
     closeSync(fd);
   }
+}
+
+/** A journal line as parsed: the fields its kind is read from. */
+interface JournalRecord {
+  readonly a?: unknown;
+  readonly e?: unknown;
+  readonly w?: unknown;
+  readonly d?: unknown;
+  readonly v?: unknown;
+}
+
+/** The record on `line`, or null when the line is not a JSON object (damage, a torn write). */
+function parseRecord(line: string): JournalRecord | null {
+  let rec: unknown;
+  try {
+    rec = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  return typeof rec === "object" && rec !== null ? (rec as JournalRecord) : null;
+}
+
+/**
+ * What a record is, in the order TurnJournal.open reads it (checkJournal applies the same rule):
+ * a turn taken (`a` with its event `e`, or with its frame's text `w`), a turn finished (`d`), the
+ * file's format (`v`), or nothing this version reads.
+ */
+function recordKind(r: JournalRecord): "take" | "takeWire" | "finished" | "format" | "unknown" {
+  if (typeof r.a === "string" && r.e !== undefined) return "take";
+  if (typeof r.a === "string" && r.w !== undefined) return "takeWire";
+  if (typeof r.d === "string") return "finished";
+  if (typeof r.v === "number") return "format";
+  return "unknown";
 }
 
 /** The record of a finished turn (`{"d":KEY}`), built without an object to serialize. */
@@ -611,38 +635,29 @@ export class TurnJournal<E> {
         return;
       }
       if (line.trim() === "") return;
-      let rec: unknown;
-      try {
-        rec = JSON.parse(line);
-      } catch {
+      const r = parseRecord(line);
+      if (r === null) {
         skipped++;
         return;
       }
-      if (typeof rec !== "object" || rec === null) {
-        skipped++;
-        return;
-      }
-      const r = rec as { a?: unknown; e?: unknown; w?: unknown; d?: unknown; v?: unknown };
       records++;
-      if (typeof r.a === "string" && r.e !== undefined) {
-        // Checked below, only if the turn is still open at the end.
-        if (!this.#finished.has(r.a)) {
-          this.#open.set(r.a, new ObjectRecord(r.e) as E);
-          takeLength.set(r.a, line.length + 1);
+      const kind = recordKind(r);
+      if (kind === "take" || kind === "takeWire") {
+        // Checked (an object) or revived (frame text) below, only if the turn is still open at
+        // the end (most finish further on).
+        const key = r.a as string;
+        if (!this.#finished.has(key)) {
+          this.#open.set(key, (kind === "take" ? new ObjectRecord(r.e) : new WireRecord(r.w)) as E);
+          takeLength.set(key, line.length + 1);
         }
-      } else if (typeof r.a === "string" && r.w !== undefined) {
-        // Revived below, only if the turn is still open at the end (most finish further on).
-        if (!this.#finished.has(r.a)) {
-          this.#open.set(r.a, new WireRecord(r.w) as E);
-          takeLength.set(r.a, line.length + 1);
-        }
-      } else if (typeof r.d === "string") {
-        this.#open.delete(r.d);
-        takeLength.delete(r.d);
-        this.#finished.add(r.d);
-      } else if (typeof r.v === "number") {
+      } else if (kind === "finished") {
+        const key = r.d as string;
+        this.#open.delete(key);
+        takeLength.delete(key);
+        this.#finished.add(key);
+      } else if (kind === "format") {
         records--;
-        if (r.v > FORMAT) throw laterFormat(this.#path, r.v);
+        if ((r.v as number) > FORMAT) throw laterFormat(this.#path, r.v as number);
       } else {
         records--;
         skipped++;
