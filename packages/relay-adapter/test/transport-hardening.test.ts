@@ -12,6 +12,7 @@ import {
   RelayAdapter,
   REFUSALS_ERROR_FROM,
 } from "../src/index.js";
+import { MAX_LOG_MESSAGE } from "../src/logger.js";
 import type { RawConnection } from "./support/raw-connector.js";
 import { runCleanups, SECRET, setupLink, type LogLine } from "./support/transport-setup.js";
 
@@ -384,5 +385,47 @@ describe("a stop while the link is still being dialed", () => {
     await transport.disconnect({ budgetMs: 1_000 }); // the transport directly, not adapter.disconnect()
     expect(await connecting).toBe(false);
     expect(lines).toContainEqual(expect.stringMatching(/^warn relay handshake failed: /));
+  });
+});
+
+describe("a connector that floods the link with garbage", () => {
+  const inbound = (text: string) =>
+    JSON.stringify({
+      type: "inbound",
+      event: {
+        text,
+        source: { platform: "discord", chat_id: "C1", chat_type: "dm", user_id: "U1" },
+      },
+    });
+
+  it("logs a few lines and a count, not one line per bad frame, and keeps serving", async () => {
+    const { connector, transport, lines } = await setupLink();
+    const got: string[] = [];
+    transport.setInboundHandler((e) => {
+      got.push(e.text);
+    });
+    await transport.connect();
+    const c = await connector.connection(0);
+    // 200,000 two-byte bad lines in one message, then 50 messages with one bad line each, then
+    // 50 frames the contract calls invalid (an inbound without its event), then a good one.
+    c.send("x\n".repeat(200_000));
+    for (let i = 0; i < 50; i++) c.send(`not json ${i}\n`);
+    for (let i = 0; i < 50; i++) c.send('{"type":"inbound"}\n');
+    c.send(`${inbound("still here")}\n`);
+    await eventually(() => got.length === 1, "the good frame after the flood");
+    expect(got).toEqual(["still here"]);
+    await transport.disconnect({ budgetMs: 500 }); // tells what was held back
+    const warned = lines.filter((l) => l.level === "warn").map((l) => l.message);
+    const flood = warned.filter((m) => /skipped|not logged one by one/.test(m));
+    // The first lines of the window as they came (10), then one count of the rest.
+    expect(flood.length, flood.join("\n")).toBe(11);
+    expect(flood[0]).toMatch(
+      /^relay frames skipped: 200000 malformed lines in one message \(invalid JSON \(1 characters\); .*; …\)$/,
+    );
+    expect(flood[1]).toBe("relay frame skipped: invalid JSON (10 characters)");
+    expect(flood[10]).toMatch(
+      /^91 more lines like these within 10 s not logged one by one \(the last: relay frame skipped: inbound without an event object\)$/,
+    );
+    expect(warned.every((m) => m.length <= MAX_LOG_MESSAGE + 40)).toBe(true);
   });
 });

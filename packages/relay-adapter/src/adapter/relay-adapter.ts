@@ -26,7 +26,7 @@ import {
 import { classifyOutboundResult } from "../protocol/egress.js";
 import { profileFromSessionKey } from "../protocol/session-key.js";
 import { eventFromWire, type RelayMessageEvent, type SessionSource } from "../protocol/event.js";
-import { logSafely, type RelayLogger } from "../logger.js";
+import { logSafely, LogBudget, type RelayLogger } from "../logger.js";
 import { RelayDisabledError } from "./errors.js";
 import type {
   AdapterFatalError,
@@ -111,6 +111,9 @@ export class RelayAdapter implements PlatformAdapter {
   readonly #transport: RelayTransport;
   readonly #routes: ChatRoutes;
   readonly #log: RelayLogger;
+  /** Inbound events and forwards that cannot be read: a peer can send one per frame (see LogBudget). */
+  readonly #peerWarnings = new LogBudget((m) => this.#warn(m));
+  readonly #peerNotes = new LogBudget((m) => this.#info(m));
   readonly #goIdleTimeoutMs: number;
   readonly #disconnectBudgetMs: number | undefined;
   #descriptor: Descriptor;
@@ -533,7 +536,7 @@ export class RelayAdapter implements PlatformAdapter {
     const converted = eventFromWire(event, { platform: this.#descriptor.platform });
     if (!converted.ok) {
       // Taken (and so acked if buffered): replaying an unreadable event would never succeed.
-      this.#warn(`relay inbound dropped (${converted.reason}): ${converted.message}`);
+      this.#peerWarnings.log(`relay inbound dropped (${converted.reason}): ${converted.message}`);
       return;
     }
     this.#routes.capture(converted.event.source);
@@ -556,17 +559,21 @@ export class RelayAdapter implements PlatformAdapter {
     try {
       const result = discordInteractionToEvent(forward);
       if (!result.ok) {
-        this.#info(`relay passthrough_forward dropped (${result.reason}): ${result.message}`);
+        this.#peerNotes.log(
+          `relay passthrough_forward dropped (${result.reason}): ${result.message}`,
+        );
         return;
       }
       const converted = eventFromWire(result.event, { platform: "discord" });
       if (!converted.ok) {
-        this.#info(`relay passthrough_forward dropped (${converted.reason}): ${converted.message}`);
+        this.#peerNotes.log(
+          `relay passthrough_forward dropped (${converted.reason}): ${converted.message}`,
+        );
         return;
       }
       event = converted.event;
     } catch (err) {
-      this.#warn(
+      this.#peerWarnings.log(
         `relay passthrough_forward dropped (unreadable): ${err instanceof Error ? err.message : String(err)}`,
       );
       return;

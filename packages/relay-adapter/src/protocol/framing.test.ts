@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { encodeFrame, FrameDecoder, type DecodedChunk } from "./framing.js";
+import { encodeFrame, FrameDecoder, MAX_MALFORMED_REASONS, type DecodedChunk } from "./framing.js";
 import { parseConnectorFrame, parseGatewayFrame } from "./frames.js";
 
 /**
@@ -65,6 +65,20 @@ describe("FrameDecoder", () => {
     expect(r.frames).toEqual([{ type: "a" }, { type: "b" }]);
     expect(r.malformed).toHaveLength(3);
     expect(r.malformed.join(" ")).not.toContain("not json");
+  });
+
+  it("counts every skipped line but keeps only the first reasons", () => {
+    const d = new FrameDecoder();
+    const r = d.push(`${"x\n".repeat(100_000)}[1]\n{"type":"a"}\n`);
+    expect(r.frames).toEqual([{ type: "a" }]);
+    expect(r.malformedCount).toBe(100_001);
+    expect(r.malformed).toHaveLength(MAX_MALFORMED_REASONS);
+    expect(r.malformed[0]).toBe("invalid JSON (1 characters)");
+    // The next push counts afresh.
+    expect(d.push("[2]\n")).toMatchObject({
+      malformedCount: 1,
+      malformed: ["JSON value is not an object"],
+    });
   });
 
   it("discards an unterminated line beyond the cap", () => {
@@ -416,8 +430,18 @@ describe("FrameDecoder on bytes (WebSocket messages as ws delivers them)", () =>
   it("continues a line begun as text with bytes and one begun as bytes with text", () => {
     const d = new FrameDecoder();
     expect(d.push('{"t":"é').frames).toEqual([]);
-    expect(d.push(Buffer.from([0xf0, 0x9f]))).toEqual({ frames: [], lines: [], malformed: [] });
-    expect(d.push(Buffer.from([0x98, 0x80]))).toEqual({ frames: [], lines: [], malformed: [] });
+    expect(d.push(Buffer.from([0xf0, 0x9f]))).toEqual({
+      frames: [],
+      lines: [],
+      malformed: [],
+      malformedCount: 0,
+    });
+    expect(d.push(Buffer.from([0x98, 0x80]))).toEqual({
+      frames: [],
+      lines: [],
+      malformed: [],
+      malformedCount: 0,
+    });
     expect(d.pending).toBe(Buffer.byteLength('{"t":"é😀'));
     expect(d.push('✓"}\n{"n":').frames).toEqual([{ t: "é😀✓" }]);
     expect(d.push(utf8("1}\n")).frames).toEqual([{ n: 1 }]);

@@ -29,9 +29,20 @@ export interface DecodedChunk {
    * valid JSON text; a host may record it instead of serializing the frame again).
    */
   lines: string[];
-  /** Lines that were not a JSON object (skipped), each with a short reason; never the line itself. */
+  /**
+   * Lines that were not a JSON object (skipped), each with a short reason, never the line
+   * itself: the first {@link MAX_MALFORMED_REASONS} of this push. `malformedCount` counts them all.
+   */
   malformed: string[];
+  /** How many lines this push skipped as malformed (`malformed` keeps only the first reasons). */
+  malformedCount: number;
 }
+
+/**
+ * Reasons kept per push: a peer can send millions of two-byte bad lines in one message, and a
+ * reason each (a string, then a log line) would turn each byte into dozens.
+ */
+export const MAX_MALFORMED_REASONS = 8;
 
 /** A Buffer over the same memory (no copy), for Buffer's native `indexOf` and `toString`. */
 function asBuffer(bytes: Uint8Array | ArrayBuffer): Buffer {
@@ -72,6 +83,11 @@ function utf8Text(bytes: Buffer, start: number, end: number): string {
   return bytes.toString("utf8", start, end);
 }
 
+/** Count a skipped line; its reason is built only while fewer than the cap are kept. */
+function skipped(out: DecodedChunk, reason: () => string): void {
+  if (out.malformedCount++ < MAX_MALFORMED_REASONS) out.malformed.push(reason());
+}
+
 export class FrameDecoder {
   readonly #maxLine: number;
   /**
@@ -107,7 +123,7 @@ export class FrameDecoder {
    * afterwards (`ws` never reuses the buffers it emits).
    */
   push(chunk: FrameInput): DecodedChunk {
-    const out: DecodedChunk = { frames: [], lines: [], malformed: [] };
+    const out: DecodedChunk = { frames: [], lines: [], malformed: [], malformedCount: 0 };
     if (typeof chunk === "string") {
       // A line begun as bytes continues as bytes (encoding well-formed text is exact).
       if (this.#bytePieces.length > 0) this.#pushBytes(Buffer.from(chunk, "utf8"), out);
@@ -205,7 +221,7 @@ export class FrameDecoder {
 
   #capPending(out: DecodedChunk, unit: "bytes" | "characters"): void {
     if (this.#pendingLength > this.#maxLine) {
-      out.malformed.push(`partial line over ${this.#maxLine} ${unit} discarded`);
+      skipped(out, () => `partial line over ${this.#maxLine} ${unit} discarded`);
       this.reset();
     }
   }
@@ -216,11 +232,11 @@ export class FrameDecoder {
     try {
       value = JSON.parse(line);
     } catch {
-      out.malformed.push(`invalid JSON (${line.length} characters)`);
+      skipped(out, () => `invalid JSON (${line.length} characters)`);
       return;
     }
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      out.malformed.push("JSON value is not an object");
+      skipped(out, () => "JSON value is not an object");
       return;
     }
     out.frames.push(value as Record<string, unknown>);

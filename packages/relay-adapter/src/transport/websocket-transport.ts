@@ -20,7 +20,7 @@ import type {
   OutboundResult,
 } from "../protocol/types.js";
 import { relayDialUrl } from "../protocol/urls.js";
-import { logSafely, type RelayLogger, type RelayLogLevel } from "../logger.js";
+import { logSafely, LogBudget, type RelayLogger, type RelayLogLevel } from "../logger.js";
 import { backoffDelay, type BackoffOptions } from "./backoff.js";
 import { PendingRequests } from "./pending.js";
 import { RelayConnectError } from "./errors.js";
@@ -143,6 +143,8 @@ function message(err: unknown): string {
 
 export class WebSocketRelayTransport implements RelayTransport {
   readonly #opts: WebSocketRelayTransportOptions;
+  /** Malformed lines and invalid frames: a peer can send one per frame (see LogBudget). */
+  readonly #peerWarnings = new LogBudget((m) => this.#log("warn", m));
   readonly #dialUrl: string;
   readonly #random: () => number;
   #onInbound: InboundHandler | null = null;
@@ -519,8 +521,13 @@ export class WebSocketRelayTransport implements RelayTransport {
       // Replies to what this turn reads go out together at its end.
       if (this.#opts.coalesceWrites === true) this.#holdWrites(link);
       // The bytes as ws gives them: the decoder decodes UTF-8 once per whole line, not per message.
-      const { frames, lines, malformed } = link.decoder.push(data);
-      for (const m of malformed) this.#log("warn", `relay frame skipped: ${m}`);
+      const { frames, lines, malformed, malformedCount } = link.decoder.push(data);
+      if (malformedCount > 0)
+        this.#peerWarnings.log(
+          malformedCount === 1
+            ? `relay frame skipped: ${malformed[0]}`
+            : `relay frames skipped: ${malformedCount} malformed lines in one message (${malformed.join("; ")}${malformedCount > malformed.length ? "; …" : ""})`,
+        );
       for (let i = 0; i < frames.length; i++)
         this.#dispatch(link, frames[i]!, lines[i]!, handshakeTimer);
     });
@@ -570,6 +577,8 @@ export class WebSocketRelayTransport implements RelayTransport {
   #onClose(link: Link, code: number, reason: string): void {
     if (this.#link !== link) return;
     this.#link = null;
+    // What the link's peer caused and was held back is told before the close line.
+    this.#peerWarnings.flush();
     if (link.pingTimer !== null) clearInterval(link.pingTimer);
     if (link.stableTimer !== null) clearTimeout(link.stableTimer);
     this.#state.lastCloseCode = code;
@@ -691,10 +700,9 @@ export class WebSocketRelayTransport implements RelayTransport {
   ): void {
     const parsed = parseConnectorFrame(raw);
     if (!parsed.ok) {
-      this.#log(
-        parsed.kind === "invalid" ? "warn" : "debug",
-        `relay frame skipped: ${parsed.message}`,
-      );
+      if (parsed.kind === "invalid")
+        this.#peerWarnings.log(`relay frame skipped: ${parsed.message}`);
+      else this.#log("debug", `relay frame skipped: ${parsed.message}`);
       return;
     }
     const frame: ConnectorFrame = parsed.frame;
