@@ -156,3 +156,18 @@ describe("config.yaml keys repeated in one mapping", () => {
     expect(growth.ratio, JSON.stringify(growth)).toBeLessThan(growth.limit);
   });
 });
+
+describe("config.yaml too deep or too aliased to parse", () => {
+  it.each([
+    ["a flow sequence nested 100,000 deep", `a: ${"[".repeat(100_000)}`],
+    [
+      "a block sequence nested 3,000 deep",
+      Array.from({ length: 3_000 }, (_, i) => `${" ".repeat(i * 2)}-`).join("\n"),
+    ],
+  ])("%s: named as deep nesting, not only as aliases", (_what, text) => {
+    const message = source(text).yamlError?.message ?? "";
+    expect(message).toMatch(
+      /not valid YAML: nesting too deep or too many aliases \(refused as a resource exhaustion attack\) \(RESOURCE_EXHAUSTION\) at line \d+, column \d+; fix or remove the file/,
+    );
+  });
+});

@@ -205,7 +205,9 @@ const YAML_PROBLEMS: Readonly<Record<string, string>> = {
   BAD_DQ_ESCAPE: "a bad escape in a double-quoted string",
   BAD_SCALAR_START: "a value that cannot start with this character",
   MULTIPLE_DOCS: "more than one YAML document",
-  RESOURCE_EXHAUSTION: "too many aliases (refused as a resource exhaustion attack)",
+  // The yaml library gives this code for an alias bomb and for nesting too deep to parse.
+  RESOURCE_EXHAUSTION:
+    "nesting too deep or too many aliases (refused as a resource exhaustion attack)",
 };
 
 function parseYamlMapping(
