@@ -16,8 +16,8 @@ import { withFileLock, type LockOptions } from "./lock.js";
 
 interface AuthFile {
   doc: JsonObject;
-  /** Number literals to write back as they were (see numberLiterals). */
-  literals: Map<number, string>;
+  /** The text `doc` was parsed from, whose number literals a rewrite keeps (see numberLiterals). */
+  text: string;
 }
 
 async function readAuthFile(path: string): Promise<AuthFile> {
@@ -26,7 +26,7 @@ async function readAuthFile(path: string): Promise<AuthFile> {
     // Synchronous: a small file, and the thread pool that an async read starts is a
     // measurable share of a short command's start-up (apps/cli/BENCH.md).
     const read = readHomeFileText(path);
-    if (read === null) return { doc: {}, literals: new Map() };
+    if (read === null) return { doc: {}, text: "" };
     text = read;
   } catch (e) {
     throw new CredentialStoreError(
@@ -36,7 +36,7 @@ async function readAuthFile(path: string): Promise<AuthFile> {
     );
   }
   const body = text.replace(/^\uFEFF/, "");
-  if (body.trim() === "") return { doc: {}, literals: new Map() };
+  if (body.trim() === "") return { doc: {}, text: "" };
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -54,7 +54,7 @@ async function readAuthFile(path: string): Promise<AuthFile> {
       path,
     );
   }
-  return { doc: parsed as JsonObject, literals: numberLiterals(body) };
+  return { doc: parsed as JsonObject, text: body };
 }
 
 /** The parsed `auth.json` of `home` (`{}` when absent or empty). Throws CredentialStoreError. */
@@ -105,9 +105,11 @@ export async function updateAuth(
           path,
         );
       }
+      // Numbers left where they were keep the file's spelling (1.0, big integers, -0.0).
+      const literals = numberLiterals(current.text);
       let text: string;
       try {
-        text = serializeAuth(next, current.literals);
+        text = serializeAuth(next, literals);
       } catch (e) {
         if (!(e instanceof RangeError)) throw e;
         // The file was within the bound, so the update nested it deeper (or made a cycle),

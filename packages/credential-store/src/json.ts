@@ -29,6 +29,7 @@ const escapeNonAscii = (json: string): string =>
 export function formatPythonNumber(n: number): string {
   if (!Number.isFinite(n)) return "null"; // what JSON.stringify writes; Python would write NaN/Infinity
   if (Number.isInteger(n)) return String(n); // what Python re-reads from JSON.stringify's digits (or 1e+21 as a float)
+  if (Math.abs(n) >= 1e-3) return String(n); // exponent >= -3: the answer below, without toExponential
   const [mantissa, exp] = n.toExponential().split("e") as [string, string];
   const e = Number(exp);
   if (e >= -4) return String(n); // positional in both languages for -4 <= e < 16 (non-integers stay below 2^53)
@@ -36,40 +37,133 @@ export function formatPythonNumber(n: number): string {
 }
 
 /**
- * Number literals of `text` (outside strings) that our printer would not write back the same
- * (`1.0`, integers beyond 2^53, `1e+16`, …), by the value JSON.parse gives them. Printing
- * that value again uses the original literal, so other tools' numbers survive byte for byte
- * and big integers keep every digit. A value seen with two different literals is dropped
- * (ambiguous: printed the default way).
+ * The number literals of a document's text that our printer would not write back the same
+ * (`1.0`, `-0.0`, integers beyond 2^53, `1e+16`, …), by WHERE they are: for one array (an
+ * array, by index) or object (a Map, by key), the literal of the number there, or the literals
+ * of the array or object there. Only the arrays and objects on the way to such a literal have
+ * an entry, so the numbers printed the default way (most of them) cost nothing.
  */
-export function numberLiterals(text: string): Map<number, string> {
-  const out = new Map<number, string>();
-  const ambiguous = new Set<number>();
-  const num = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:e[+-]?\d+)?/iy;
+export type NumberLiterals =
+  ReadonlyArray<string | NumberLiterals | undefined> | ReadonlyMap<string, string | NumberLiterals>;
+
+type LiteralsNode = Array<string | LiteralsNode | undefined> | Map<string, string | LiteralsNode>;
+
+/**
+ * An array or object being scanned. Object keys are kept as where their string is in the
+ * text, decoded only when a literal below needs them (most keys never are).
+ */
+interface Frame {
+  readonly array: boolean;
+  readonly parent: Frame | undefined;
+  /** Where this container is in its parent: index, or the key's string (`"` to `"`). */
+  readonly inParent: number;
+  readonly inParentEnd: number;
+  /** The index, or the key's string, of the value being scanned. */
+  at: number;
+  atEnd: number;
+  node: LiteralsNode | undefined;
+}
+
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+/** Characters of a JSON number after its first: digits, `.`, `e`, `E`, `+`, `-`. */
+const inNumber = (c: number): boolean =>
+  isDigit(c) || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d;
+
+/** How many distinct literals numberLiterals remembers its decision for. */
+const DECIDED_MAX = 4096;
+
+/**
+ * The number literals of `text` (the text JSON.parse read a document from: valid JSON), by
+ * their place in the document JSON.parse gives (see {@link NumberLiterals}), so that each
+ * number the writer leaves where it was is printed again with its own literal, whatever other
+ * numbers the file holds: `1.0` beside `1`, a big integer beside its rounded digits, `-0.0`
+ * beside `0`. A key given twice keeps the literals of its last value, the one JSON.parse
+ * keeps. One pass over `text`, without recursion (any depth): linear in its length.
+ * Undefined when no literal needs keeping.
+ */
+export function numberLiterals(text: string): NumberLiterals | undefined {
+  let root: LiteralsNode | undefined;
+  let top: Frame | undefined;
+  let expectKey = false;
+  // Literals already met (the same `1.0` a thousand times is one string) and whether they
+  // need keeping (null: printed as written anyway); bounded, for files of distinct numbers.
+  const decided = new Map<string, string | null>();
+  // The key whose string is text[from..to] (quotes included); JSON.parse only for escapes.
+  const key = (from: number, to: number): string => {
+    const raw = text.slice(from + 1, to);
+    return raw.includes("\\") ? (JSON.parse(text.slice(from, to + 1)) as string) : raw;
+  };
+  const put = (node: LiteralsNode, at: number, atEnd: number, v: string | LiteralsNode) => {
+    if (Array.isArray(node)) node[at] = v;
+    else node.set(key(at, atEnd), v);
+  };
+  // The node of `frame`, made with those of the containers above it that have none yet (each
+  // container gets its node once: linear in all).
+  const nodeOf = (frame: Frame): LiteralsNode => {
+    if (frame.node !== undefined) return frame.node;
+    const missing: Frame[] = [];
+    for (let f: Frame | undefined = frame; f !== undefined && f.node === undefined; f = f.parent)
+      missing.push(f);
+    for (let j = missing.length - 1; j >= 0; j--) {
+      const f = missing[j]!;
+      f.node = f.array ? [] : new Map();
+      if (f.parent === undefined) root = f.node;
+      else put(f.parent.node!, f.inParent, f.inParentEnd, f.node);
+    }
+    return frame.node!;
+  };
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 0x22 /* " */) {
+    if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      const array = c === 0x5b;
+      top = {
+        array,
+        parent: top,
+        inParent: top?.at ?? 0,
+        inParentEnd: top?.atEnd ?? 0,
+        at: 0,
+        atEnd: 0,
+        node: undefined,
+      };
+      expectKey = !array;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      top = top?.parent;
+      expectKey = false;
+    } else if (c === 0x2c /* , */) {
+      if (top?.array) top.at++;
+      else expectKey = true;
+    } else if (c === 0x22 /* " */) {
+      const start = i;
       for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++)
         if (text.charCodeAt(i) === 0x5c) i++;
-      continue;
-    }
-    if (c !== 0x2d && (c < 0x30 || c > 0x39)) continue;
-    num.lastIndex = i;
-    const m = num.exec(text);
-    if (m === null) continue;
-    const lit = m[0];
-    i += lit.length - 1;
-    const value = Number(lit);
-    if (Object.is(value, -0) || ambiguous.has(value)) continue;
-    const seen = out.get(value);
-    if (seen === undefined) out.set(value, lit);
-    else if (seen !== lit) {
-      out.delete(value);
-      ambiguous.add(value);
+      if (expectKey && top !== undefined) {
+        top.at = start;
+        top.atEnd = i;
+        expectKey = false;
+        // A key given again: its earlier value is gone from the document, so are its literals.
+        if (top.node instanceof Map) top.node.delete(key(start, i));
+      }
+    } else if (c === 0x2d /* - */ || isDigit(c)) {
+      const start = i;
+      let plain = true; // digits only, after an optional '-'
+      while (i + 1 < text.length && inNumber(text.charCodeAt(i + 1))) {
+        const d = text.charCodeAt(++i);
+        if (!isDigit(d)) plain = false;
+      }
+      if (top === undefined) continue;
+      const digits = i + 1 - start - (c === 0x2d ? 1 : 0);
+      // An integer below 1e15 prints as written, except -0 (read as 0 and printed so).
+      if (plain && digits <= 15 && !(c === 0x2d && text.charCodeAt(start + 1) === 0x30)) continue;
+      const read = text.slice(start, i + 1);
+      let lit = decided.get(read);
+      if (lit === undefined) {
+        lit = formatPythonNumber(Number(read)) === read ? null : read;
+        if (decided.size < DECIDED_MAX) decided.set(read, lit);
+      }
+      if (lit !== null) put(nodeOf(top), top.at, top.atEnd, lit);
     }
   }
-  for (const [value, lit] of out) if (formatPythonNumber(value) === lit) out.delete(value);
-  return out;
+  return root;
 }
 
 /**
@@ -94,10 +188,11 @@ export function nestedDeeperThan(value: unknown, max: number = MAX_AUTH_DEPTH): 
 
 // A printer of our own: JS objects enumerate integer-like keys first whatever their order,
 // so sorting keys into a new object and calling JSON.stringify would not sort them.
+// `literals` is what {@link NumberLiterals} holds for `value`'s place in the document.
 function print(
   value: unknown,
   indent: string,
-  literals: ReadonlyMap<number, string>,
+  literals: string | NumberLiterals | undefined,
   depth: number,
 ): string {
   if (typeof value === "object" && value !== null && depth > MAX_AUTH_DEPTH)
@@ -107,7 +202,10 @@ function print(
   if (Array.isArray(value)) {
     if (value.length === 0) return "[]";
     const inner = indent + "  ";
-    return `[\n${value.map((v) => inner + print(v === undefined ? null : v, inner, literals, depth + 1)).join(",\n")}\n${indent}]`;
+    const at = Array.isArray(literals)
+      ? (literals as ReadonlyArray<string | NumberLiterals | undefined>)
+      : undefined;
+    return `[\n${value.map((v, i) => inner + print(v === undefined ? null : v, inner, at?.[i], depth + 1)).join(",\n")}\n${indent}]`;
   }
   if (typeof value === "object" && value !== null) {
     const keys = Object.keys(value)
@@ -115,9 +213,14 @@ function print(
       .sort(comparePython);
     if (keys.length === 0) return "{}";
     const inner = indent + "  ";
-    return `{\n${keys.map((k) => `${inner}${escapeNonAscii(JSON.stringify(k))}: ${print((value as Record<string, unknown>)[k], inner, literals, depth + 1)}`).join(",\n")}\n${indent}}`;
+    const at = literals instanceof Map ? literals : undefined;
+    return `{\n${keys.map((k) => `${inner}${escapeNonAscii(JSON.stringify(k))}: ${print((value as Record<string, unknown>)[k], inner, at?.get(k), depth + 1)}`).join(",\n")}\n${indent}}`;
   }
-  if (typeof value === "number") return literals.get(value) ?? formatPythonNumber(value);
+  if (typeof value === "number")
+    // The literal read at this place, unless the writer put another value there.
+    return typeof literals === "string" && Object.is(Number(literals), value)
+      ? literals
+      : formatPythonNumber(value);
   const out = JSON.stringify(value);
   return out === undefined ? "null" : escapeNonAscii(out);
 }
@@ -125,12 +228,11 @@ function print(
 /**
  * Pretty JSON, 2-space indent, keys sorted by code point, non-ASCII escaped, numbers as
  * Python writes them; no trailing newline (as upstream). `literals` (from
- * {@link numberLiterals} of the text the document was read from) keeps numbers as written.
+ * {@link numberLiterals} of the text the document was read from) keeps the spelling of each
+ * number still at its place (the same path of keys and indexes) with the value read there;
+ * any other number (added, changed, moved) is printed the default way.
  * Throws a RangeError for a document nested deeper than {@link MAX_AUTH_DEPTH} (or cyclic).
  */
-export function serializeAuth(
-  doc: JsonObject,
-  literals: ReadonlyMap<number, string> = new Map(),
-): string {
+export function serializeAuth(doc: JsonObject, literals?: NumberLiterals): string {
   return print(doc, "", literals, 1);
 }
