@@ -118,17 +118,19 @@ async function runUntilSignal(config: GatewayConfig): Promise<never> {
       version: VERSION,
     });
   } catch (e) {
+    // A message may name a path or URL holding a secret (a relay id or URL path set to it).
+    const scrub = createSecretScrubber(config.secretValues);
     if (e instanceof JournalError) {
-      printError(e.message, [], "journal-unusable");
-      process.exit(EXIT.config);
+      printError(scrub(e.message), [], "journal-unusable");
+      process.exit(e.transient ? EXIT.failure : EXIT.config);
     }
     if (e instanceof ListenError) {
-      printError(e.message, [], "listen-failed");
+      printError(scrub(e.message), [], "listen-failed");
       process.exit(e.exitCode);
     }
     if ((e as { name?: unknown }).name === "PhotonStartError") {
       const code = (e as { code?: string }).code ?? "PHOTON_START_FAILED";
-      printError((e as Error).message, [], code);
+      printError(scrub((e as Error).message), [], code);
       process.exit(code === "PHOTON_START_FAILED" ? EXIT.failure : EXIT.config);
     }
     throw e;
@@ -222,13 +224,15 @@ program
         for (const path of journals) checkJournal(path);
       } catch (e) {
         if (!(e instanceof JournalError)) throw e;
-        printError(e.message, [], "journal-unusable");
-        process.exit(EXIT.config);
+        printError(scrub(e.message), [], "journal-unusable");
+        process.exit(e.transient ? EXIT.failure : EXIT.config);
       }
       if (!opts.connect) process.exit(EXIT.ok);
     }
     refuseNothingToRun(config, opts.connect === true);
     if (opts.connect) {
+      // The check's lines name the URL dialed and the gateway id: hidden where they hold a secret.
+      const scrub = createSecretScrubber(config.secretValues);
       // Each channel that is on: the relay link, then iMessage; the exit code is the worse one.
       const results = [];
       if (config.relayEnabled.value) results.push(await checkConnect(config, { timeoutMs }));
@@ -238,7 +242,7 @@ program
       }
       for (const result of results)
         (result.code === EXIT.ok ? process.stdout : process.stderr).write(
-          result.lines.join("\n") + "\n",
+          scrub(result.lines.join("\n")) + "\n",
         );
       process.exit(Math.max(...results.map((r) => r.code)));
     }

@@ -72,6 +72,7 @@ describe("health server", () => {
       queueDepth: 0,
       turnsInFlight: 0,
       waitingForRoom: 0,
+      journalWritable: 1,
     };
     const metrics = new GatewayMetrics({ version: "9.9.9-test", collect: () => snap });
     server = await startHealthServer({
@@ -128,6 +129,7 @@ describe("health server", () => {
       queueDepth: 5,
       turnsInFlight: 2,
       waitingForRoom: 4,
+      journalWritable: 0,
     };
 
     const m = await scrape();
@@ -137,6 +139,7 @@ describe("health server", () => {
     expect(m.value("hermes_gateway_queue_depth")).toBe(5);
     expect(m.value("hermes_gateway_turns_in_flight")).toBe(2);
     expect(m.value("hermes_gateway_replays_waiting_for_room")).toBe(4);
+    expect(m.value("hermes_gateway_journal_writable")).toBe(0);
     expect(m.value("hermes_gateway_turns_total", { outcome: "replied" })).toBe(2);
     expect(m.value("hermes_gateway_turns_total", { outcome: "denied" })).toBe(1);
     expect(m.value("hermes_gateway_turns_total", { outcome: "duplicate" })).toBe(1);
@@ -183,6 +186,7 @@ describe("health server", () => {
       queueDepth: 0,
       turnsInFlight: 0,
       waitingForRoom: 0,
+      journalWritable: 1,
     });
     const a = new GatewayMetrics({ version: "a", collect, processMetrics: false });
     const b = new GatewayMetrics({ version: "b", collect, processMetrics: false });

@@ -1,7 +1,7 @@
 // The operator's HTTP surface on a local port (binds 127.0.0.1 unless told otherwise):
 // - `GET /healthz`: liveness. 200 while the process runs, with a JSON snapshot of its state.
 // - `GET /readyz`: readiness. 200 only while the relay link is up, handshaken and not
-//   draining; else 503 with `{ready: false, reason}`.
+//   draining, and the turn journal takes writes; else 503 with `{ready: false, reason}`.
 // - `GET /metrics`: Prometheus text exposition (when a metrics source is given).
 // Anything else is 404; other methods on these paths are 405.
 // The server bounds each socket (header/request/keep-alive timeouts, a connection cap) and its
@@ -22,13 +22,20 @@ export interface HealthState {
   readonly draining: boolean;
   /** The iMessage channel's health (`PhotonChannelHealth`) when Photon is enabled. */
   readonly photon?: { readonly state: string };
+  /** The turn journal, when there is one: whether it takes writes now, else why not. */
+  readonly journal?: { readonly writable: boolean; readonly error: string | null };
 }
 
 export type Readiness =
   { readonly ready: true } | { readonly ready: false; readonly reason: string };
 
-/** Ready = the link is handshaken and the gateway takes turns. The reason names what is missing. */
+/**
+ * Ready = the link is handshaken and the gateway takes turns with their crash-safe record. The
+ * reason names what is missing.
+ */
 export function readinessOf(state: HealthState): Readiness {
+  if (state.journal !== undefined && !state.journal.writable && !state.draining)
+    return { ready: false, reason: `turn journal not writable: ${state.journal.error ?? "error"}` };
   const relay = state.relay;
   if (relay === null && state.photon !== undefined) {
     if (state.draining) return { ready: false, reason: "draining: the gateway is shutting down" };

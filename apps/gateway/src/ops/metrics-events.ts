@@ -39,6 +39,8 @@ export interface MetricsSnapshot {
    * the waiting one wait in the link's inbox and are not counted.
    */
   readonly waitingForRoom: number;
+  /** 1 while the turn journal takes writes (or there is none), 0 while its writes fail (a full disk). */
+  readonly journalWritable: number;
 }
 
 /** The events the gateway reports. Every method is cheap and never throws. */

@@ -135,6 +135,11 @@ export class GatewayMetrics implements MetricsRecorder {
       "1 while the link's replay is held by a full turn queue (a replayed message waiting for room, not acked; the link's later messages wait behind it), else 0.",
       (s) => s.waitingForRoom,
     );
+    stateGauge(
+      "journal_writable",
+      "1 while the turn journal takes writes, 0 while they fail (a full disk: new turns are answered without their crash-safe record, replayed ones stay with the connector).",
+      (s) => s.journalWritable,
+    );
     this.#duplicates = new Counter({
       name: `${METRICS_PREFIX}duplicates_dropped_total`,
       help: "Inbound messages dropped as already seen (at-least-once redelivery).",

@@ -34,7 +34,13 @@ import { TurnActivity } from "../activity/turn-activity.js";
 import { localizeMedia } from "../media/localize.js";
 import { REPLY_DECLINED } from "../reply/chat-outbound.js";
 import { PromptBook, promptOwner } from "../reply/prompts.js";
-import { journalPath, recordTurnEnd, TurnJournal, type OpenedJournal } from "../turns/journal.js";
+import {
+  JournalError,
+  journalPath,
+  recordTurnEnd,
+  TurnJournal,
+  type OpenedJournal,
+} from "../turns/journal.js";
 import { isJournalEvent } from "../turns/journal-event.js";
 import { journalHolds, messageKey } from "../turns/message-key.js";
 import { TurnScheduler, type TurnSchedulerOptions } from "../turns/scheduler.js";
@@ -368,6 +374,14 @@ export class GatewayRuntime {
       turnsInFlight: this.#scheduler.inFlight,
       draining: this.#scheduler.draining,
       ...(this.#photon ? { photon: this.#photon.health() } : {}),
+      ...(this.#journal
+        ? {
+            journal: {
+              writable: this.#journal.failure === null,
+              error: this.#journal.failure?.message ?? null,
+            },
+          }
+        : {}),
       ...(this.#opts.config.relayEnabled.value ? {} : { relay: null }),
     };
   }
@@ -413,6 +427,20 @@ export class GatewayRuntime {
       const opened = TurnJournal.open<RelayMessageEvent>(journalPath(c.home, c.relayId.value), {
         revive: eventFromJournal,
         accept: isJournalEvent,
+        onTrouble: (failure, dropped) => {
+          if (failure !== null)
+            this.#log.error(
+              { err: failure.message },
+              "turn journal cannot be written: live messages are answered without their crash-safe record, replayed ones stay with the connector (not acked) until it can be written again",
+            );
+          else
+            this.#log[dropped > 0 ? "warn" : "info"](
+              { dropped },
+              dropped > 0
+                ? "turn journal writable again; records past the memory bound were lost meanwhile (a restart may answer those turns again)"
+                : "turn journal writable again; every record held meanwhile is written",
+            );
+        },
       });
       this.#journal = opened.journal;
       recovered = opened.unfinished;
@@ -442,6 +470,7 @@ export class GatewayRuntime {
             queueDepth,
             turnsInFlight: h.turnsInFlight,
             waitingForRoom: this.#scheduler.waitingForRoom,
+            journalWritable: this.#journal?.failure ? 0 : 1,
           };
         },
       });
@@ -601,12 +630,21 @@ export class GatewayRuntime {
       return;
     }
     const turnKey = key ?? `~${randomUUID()}`;
-    // The frame's own text is recorded (see eventFromJournal), not a serialization of the event.
-    journal?.take(
-      turnKey,
-      event,
-      wire === undefined ? undefined : [this.#wireHead(event.source.platform), wire, "}"],
-    );
+    if (journal !== null) {
+      try {
+        // The frame's own text is recorded (see eventFromJournal), not a serialization of the event.
+        journal.take(
+          turnKey,
+          event,
+          wire === undefined ? undefined : [this.#wireHead(event.source.platform), wire, "}"],
+        );
+      } catch (e) {
+        // The file takes no writes (logged at error when that began). A replayed item stays with
+        // the connector (not acked: it comes again on a later link); a live one would be lost,
+        // so it is answered without its record.
+        if (buffered || !(e instanceof JournalError)) throw e;
+      }
+    }
     this.#runTurn(turnKey, event, started, sessionKey);
     // Acked once the record is on disk; the replay's next items are taken meanwhile, so that a
     // burst of them shares one fdatasync instead of waiting for one each.

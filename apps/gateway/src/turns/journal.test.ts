@@ -619,6 +619,24 @@ describe("TurnJournal", () => {
     );
   });
 
+  it("a JournalError tells a full or failing disk (a restart may find it cured) from a wrong path or mode", () => {
+    const err = (code: string) =>
+      new JournalError("/h/j.jsonl", Object.assign(new Error(code), { code }));
+    for (const code of ["ENOSPC", "EDQUOT"]) {
+      expect(err(code)).toMatchObject({ errno: code, transient: true });
+      expect(err(code).message).toMatch(/the file system holding HERMES_HOME is full$/);
+    }
+    expect(err("EIO")).toMatchObject({ transient: true });
+    for (const code of ["EACCES", "EROFS", "ENOTDIR", "EISDIR"]) {
+      expect(err(code)).toMatchObject({ errno: code, transient: false });
+      expect(err(code).message).toMatch(/check that HERMES_HOME is writable$/);
+    }
+    expect(new JournalError("/h/j.jsonl", null, "not a regular file")).toMatchObject({
+      errno: null,
+      transient: false,
+    });
+  });
+
   it("a HERMES_HOME that cannot hold the journal is a JournalError naming the path, not a crash", () => {
     const d = mkdtempSync(join(tmpdir(), "journal-"));
     dirs.push(d);

@@ -60,6 +60,11 @@ export interface TurnJournalOptions<E = unknown> {
    * it refuses is skipped and counted. Default: any event.
    */
   readonly accept?: (event: unknown) => boolean;
+  /**
+   * Told when writes start failing (the error) and when they work again (null, with the number
+   * of records given up meanwhile: see MAX_UNWRITTEN_BYTES). Must not throw.
+   */
+  readonly onTrouble?: (failure: JournalError | null, dropped: number) => void;
 }
 
 export interface OpenedJournal<E> {
@@ -70,15 +75,41 @@ export interface OpenedJournal<E> {
   readonly skippedLines: number;
 }
 
+/** Failures a wait may cure (a full disk or quota, an I/O error, descriptors or memory short). */
+const TRANSIENT_CODES = new Set([
+  "ENOSPC",
+  "EDQUOT",
+  "EIO",
+  "EMFILE",
+  "ENFILE",
+  "ENOMEM",
+  "EAGAIN",
+  "EBUSY",
+  "EINTR",
+]);
+
 export class JournalError extends Error {
   readonly code = "GATEWAY_JOURNAL_UNAVAILABLE";
+  /**
+   * The system's error code (ENOSPC, EACCES…), or null when the journal itself is the problem
+   * (not a regular file, a later format).
+   */
+  readonly errno: string | null;
+  /** A wait may cure it (a full disk, say): a restart may find it gone, unlike a wrong path or mode. */
+  readonly transient: boolean;
   constructor(path: string, cause: unknown, message?: string) {
-    const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? "error";
-    super(
-      message ??
-        `the turn journal ${path} cannot be used (${code}); check that HERMES_HOME is writable`,
-    );
+    const errno = (cause as NodeJS.ErrnoException | undefined)?.code ?? null;
+    const transient = errno !== null && TRANSIENT_CODES.has(errno);
+    const what =
+      errno === "ENOSPC" || errno === "EDQUOT"
+        ? "the file system holding HERMES_HOME is full"
+        : transient
+          ? "the file system holding HERMES_HOME failed"
+          : "check that HERMES_HOME is writable";
+    super(message ?? `the turn journal ${path} cannot be used (${errno ?? "error"}); ${what}`);
     this.name = "JournalError";
+    this.errno = errno;
+    this.transient = transient;
   }
 }
 
@@ -216,6 +247,13 @@ const DEFAULT_COMPACT_AFTER_BYTES = 64 * 1024 * 1024;
 /** Bytes of records a journal gathers before writing them (more are written at once). */
 const BATCH_BYTES = 64 * 1024;
 
+/**
+ * Records kept in memory while the file takes no writes (a full disk): past this, later batches
+ * are given up and counted. While failing, take() refuses new turns (a buffered item stays with
+ * the connector), so what piles up is mostly the `d` records of turns that end meanwhile.
+ */
+export const MAX_UNWRITTEN_BYTES = 16 * 1024 * 1024;
+
 export type KeyState = "open" | "finished" | null;
 
 /**
@@ -289,8 +327,24 @@ export class TurnJournal<E> {
   #spareTakenWire: (WireText | undefined)[] = [];
   readonly #revive: ((wire: unknown) => E | null) | undefined;
   readonly #accept: ((event: unknown) => boolean) | undefined;
-  /** A write that failed in the background; the next take() or durable() reports it. */
+  /**
+   * Why the file takes no writes now (a full disk, say), or null. While set, take() and durable()
+   * throw it unless a retry of the unwritten bytes goes through first; it clears once they are
+   * written (or a compaction rewrote the whole state).
+   */
   #failure: JournalError | null = null;
+  /**
+   * Bytes of records whose write failed, oldest first (the rest of a record cut by a short write
+   * first of all): written before anything else once the file takes writes again, so that the
+   * file never holds a torn record followed by more.
+   */
+  #unwritten: Buffer[] = [];
+  #unwrittenBytes = 0;
+  /** Records given up while failing, past MAX_UNWRITTEN_BYTES (told on recovery). */
+  #dropped = 0;
+  /** The descriptor writes to a file a compaction replaced (reopening failed): never write to it. */
+  #stale = false;
+  readonly #onTrouble: ((failure: JournalError | null, dropped: number) => void) | undefined;
   #closed = false;
 
   private constructor(path: string, fd: number, opts: TurnJournalOptions<E>) {
@@ -303,6 +357,7 @@ export class TurnJournal<E> {
     this.#finished = new FinishedKeys(this.#maxFinished);
     this.#revive = opts.revive;
     this.#accept = opts.accept;
+    this.#onTrouble = opts.onTrouble;
   }
 
   /** Open (creating) the journal at `path` and read what a previous run left. */
@@ -386,7 +441,10 @@ export class TurnJournal<E> {
    * given as one string or as pieces that make it when joined (see WireText).
    */
   take(key: string, event: E, wire?: WireText): void {
-    if (this.#failure !== null) throw this.#failure;
+    if (this.#failure !== null) {
+      this.#flush(); // a retry of what is unwritten: the disk may have room again
+      if (this.#failure !== null) throw this.#failure;
+    }
     this.#open.set(key, event);
     this.#taken.push(key);
     this.#takenWire.push(wire);
@@ -599,24 +657,115 @@ export class TurnJournal<E> {
     this.#finishWaiting = false;
     const length = this.#batchLength;
     this.#batchLength = 0;
-    if (length === 0 || this.#closed) return;
-    try {
-      for (let off = 0; off < length;) off += writeSync(this.#fd, this.#batch, off, length - off);
-    } catch (e) {
-      this.#failure ??= new JournalError(this.#path, e);
-    }
+    if (this.#closed) return;
+    if (length > 0) this.#writeOut(this.#batch, length);
+    else if (this.#failure !== null) this.#retryUnwritten();
   }
 
   /** Write one record too long for the batch (a loop only for a short write). */
   #write(text: string): void {
     if (this.#closed) return;
-    try {
-      const bytes = Buffer.from(text, "utf8");
-      this.#appendedBytes += bytes.length;
-      for (let off = 0; off < bytes.length;) off += writeSync(this.#fd, bytes, off);
-    } catch (e) {
-      this.#failure ??= new JournalError(this.#path, e);
+    const bytes = Buffer.from(text, "utf8");
+    this.#appendedBytes += bytes.length;
+    this.#writeOut(bytes, bytes.length);
+  }
+
+  /**
+   * Write `bytes[0, length)` after whatever is still unwritten; on a failure keep what did not
+   * go out (a copy: the batch is reused) and report the trouble once.
+   */
+  #writeOut(bytes: Buffer, length: number): void {
+    if (this.#failure !== null && !this.#retryUnwritten()) {
+      this.#keep(bytes, 0, length);
+      return;
     }
+    let off = 0;
+    try {
+      while (off < length) off += writeSync(this.#fd, bytes, off, length - off);
+    } catch (e) {
+      this.#keep(bytes, off, length);
+      this.#failed(e);
+    }
+  }
+
+  /** Keep `bytes[from, to)` for a later write; a whole batch past the bound is given up (counted). */
+  #keep(bytes: Buffer, from: number, to: number): void {
+    // The rest of a record cut by a short write is always kept: a torn record with more after it
+    // would make the next record unreadable too.
+    if (from === 0 && this.#unwrittenBytes + (to - from) > MAX_UNWRITTEN_BYTES) {
+      for (let i = from; i < to; i++) if (bytes[i] === 0x0a) this.#dropped++;
+      return;
+    }
+    this.#unwritten.push(Buffer.from(bytes.subarray(from, to)));
+    this.#unwrittenBytes += to - from;
+  }
+
+  /** Write what is unwritten, in order; true once all of it is (the trouble is over). */
+  #retryUnwritten(): boolean {
+    if (this.#stale) {
+      try {
+        const fd = openSync(this.#path, "a", 0o600);
+        closeSync(this.#fd);
+        this.#fd = fd;
+        this.#stale = false;
+      } catch (e) {
+        this.#failed(e);
+        return false;
+      }
+    }
+    const chunks = this.#unwritten;
+    let done = 0;
+    try {
+      for (; done < chunks.length; done++) {
+        const chunk = chunks[done]!;
+        let off = 0;
+        try {
+          while (off < chunk.length) off += writeSync(this.#fd, chunk, off);
+        } finally {
+          if (off > 0 && off < chunk.length) {
+            chunks[done] = chunk.subarray(off);
+            this.#unwrittenBytes -= off;
+          }
+        }
+        this.#unwrittenBytes -= chunk.length;
+      }
+    } catch (e) {
+      chunks.splice(0, done);
+      this.#failed(e);
+      return false;
+    }
+    this.#unwritten = [];
+    this.#unwrittenBytes = 0;
+    this.#recovered();
+    return true;
+  }
+
+  #failed(e: unknown): void {
+    const first = this.#failure === null;
+    this.#failure = new JournalError(this.#path, e);
+    if (first) this.#tell(this.#failure, 0);
+  }
+
+  /** Everything is on file again (written, or rewritten by a compaction). */
+  #recovered(): void {
+    if (this.#failure === null) return;
+    this.#failure = null;
+    const dropped = this.#dropped;
+    this.#dropped = 0;
+    this.#tell(null, dropped);
+  }
+
+  #tell(failure: JournalError | null, dropped: number): void {
+    try {
+      this.#onTrouble?.(failure, dropped);
+    } catch {
+      // An observer never breaks the journal.
+    }
+  }
+
+  /** Whether the file takes writes now (see onTrouble). */
+  get failure(): JournalError | null {
+    return this.#failure;
   }
 
   /**
@@ -767,15 +916,23 @@ export class TurnJournal<E> {
     this.#compactAtBytes = Math.max(this.#compactAfterBytes, size);
     this.#synced = this.#seq; // the new file was fsync'd with everything in it
     syncDir(dirname(this.#path));
+    // What was unwritten is in the new file too (it holds the whole state).
+    this.#unwritten = [];
+    this.#unwrittenBytes = 0;
+    this.#dropped = 0;
     try {
       const next = openSync(this.#path, "a", 0o600);
       closeSync(this.#fd);
       this.#fd = next;
+      this.#stale = false;
     } catch (e) {
-      // The old descriptor writes to the replaced file: refuse takes, fail durable().
-      this.#failure ??= new JournalError(this.#path, e);
-      throw this.#failure;
+      // The old descriptor writes to the replaced file: never write to it again; records wait
+      // (take() and durable() refuse meanwhile) until the file can be opened again.
+      this.#stale = true;
+      this.#failed(e);
+      throw this.#failure!;
     }
+    this.#recovered();
   }
 }
 

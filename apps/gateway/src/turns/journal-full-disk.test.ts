@@ -1,0 +1,190 @@
+// The turn journal on a file system that fills up and frees again: node:fs's writeSync on the
+// journal's descriptors fails with ENOSPC while `disk.full` (after `disk.room` more bytes, for a
+// write cut short), as a full disk makes it. Nothing is lost or torn, and writes resume by themselves.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+
+const disk = vi.hoisted(() => ({
+  full: false,
+  /** Bytes a write may still put on disk before ENOSPC (a short write), while full. */
+  room: 0,
+  fds: new Set<number>(),
+  failures: 0,
+}));
+
+vi.mock("node:fs", async (importOriginal) => {
+  const fs = await importOriginal<typeof import("node:fs")>();
+  const openSync = ((path: string, ...rest: unknown[]) => {
+    const fd = (fs.openSync as (...a: unknown[]) => number)(path, ...rest);
+    if (String(path).endsWith(".jsonl")) disk.fds.add(fd);
+    return fd;
+  }) as typeof fs.openSync;
+  const writeSync = ((fd: number, buffer: Buffer, offset?: number, length?: number) => {
+    if (disk.full && disk.fds.has(fd)) {
+      const off = offset ?? 0;
+      const len = length ?? buffer.length - off;
+      if (disk.room > 0) {
+        const n = Math.min(disk.room, len);
+        disk.room -= n;
+        return fs.writeSync(fd, buffer, off, n);
+      }
+      disk.failures++;
+      throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+    }
+    return (fs.writeSync as (...a: unknown[]) => number)(fd, buffer, offset, length);
+  }) as typeof fs.writeSync;
+  const closeSync = ((fd: number) => {
+    disk.fds.delete(fd); // a descriptor number is reused by the next open
+    fs.closeSync(fd);
+  }) as typeof fs.closeSync;
+  return {
+    ...fs,
+    default: { ...fs, openSync, writeSync, closeSync },
+    openSync,
+    writeSync,
+    closeSync,
+  };
+});
+
+const { JournalError, journalPath, MAX_UNWRITTEN_BYTES, TurnJournal } =
+  await import("./journal.js");
+
+const dirs: string[] = [];
+afterEach(() => {
+  disk.full = false;
+  disk.room = 0;
+  disk.failures = 0;
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function tempPath(): string {
+  const d = mkdtempSync(join(tmpdir(), "journal-full-"));
+  dirs.push(d);
+  return journalPath(d, "gw");
+}
+const ev = (text: string) => ({ text });
+const written = (): Promise<void> => new Promise((r) => setImmediate(r));
+type Trouble = { failure: InstanceType<typeof JournalError> | null; dropped: number };
+function openWithTrouble(path: string, opts: Record<string, unknown> = {}) {
+  const told: Trouble[] = [];
+  const { journal } = TurnJournal.open<{ text: string }>(path, {
+    onTrouble: (failure, dropped) => told.push({ failure, dropped }),
+    ...opts,
+  });
+  return { journal, told };
+}
+
+describe("TurnJournal on a full disk", () => {
+  it("keeps what it could not write, refuses new turns while full, and writes it all in order once there is room", async () => {
+    const path = tempPath();
+    const { journal, told } = openWithTrouble(path);
+    journal.take("discord:C:1", ev("one"));
+    await written();
+    disk.full = true;
+    journal.finish("discord:C:1");
+    journal.take("discord:C:2", ev("two"));
+    await written(); // the take's batch fails: kept
+    expect(told).toHaveLength(1);
+    expect(told[0]!.failure).toBeInstanceOf(JournalError);
+    expect(told[0]!.failure!.transient).toBe(true);
+    expect(told[0]!.failure!.message).toMatch(
+      /\(ENOSPC\); the file system holding HERMES_HOME is full$/,
+    );
+    expect(journal.failure).not.toBeNull();
+    // New turns are refused (each refusal retries first), a durable() fails: nothing is acked.
+    expect(() => journal.take("discord:C:3", ev("three"))).toThrow(JournalError);
+    await expect(journal.durable()).rejects.toThrow(JournalError);
+    journal.finish("discord:C:2"); // turns still running end meanwhile
+    await written();
+    await written();
+    expect(told).toHaveLength(1); // told once, not at each failed retry
+
+    disk.full = false;
+    journal.take("discord:C:4", ev("four")); // the retry goes through, then this take
+    expect(journal.failure).toBeNull();
+    expect(told[1]).toEqual({ failure: null, dropped: 0 });
+    await journal.durable();
+    journal.close();
+    const reopened = TurnJournal.open<{ text: string }>(path);
+    expect(reopened.skippedLines).toBe(0);
+    expect(reopened.unfinished.map((u) => u.key)).toEqual(["discord:C:4"]);
+    expect(reopened.journal.state("discord:C:1")).toBe("finished");
+    expect(reopened.journal.state("discord:C:2")).toBe("finished");
+    expect(reopened.journal.state("discord:C:3")).toBeNull(); // refused: never taken
+    reopened.journal.close();
+  });
+
+  it("a write cut short leaves no torn record behind: the rest of it goes first once there is room", async () => {
+    const path = tempPath();
+    const { journal } = openWithTrouble(path);
+    disk.full = true;
+    disk.room = 7; // the first 7 bytes of the batch fit
+    journal.take("discord:C:1", ev("x".repeat(100)));
+    journal.take("discord:C:2", ev("y"));
+    await written();
+    expect(disk.failures).toBe(1);
+    const torn = readFileSync(path, "utf8");
+    expect(torn.endsWith("\n")).toBe(false); // cut inside the first record
+    disk.full = false;
+    journal.finish("discord:C:2");
+    journal.beforeReply();
+    const lines = readFileSync(path, "utf8").split("\n");
+    expect(lines.at(-1)).toBe("");
+    expect(lines.slice(1, -1).map((l) => JSON.parse(l) as unknown)).toEqual([
+      { a: "discord:C:1", e: { text: "x".repeat(100) } },
+      { a: "discord:C:2", e: { text: "y" } },
+      { d: "discord:C:2" },
+    ]);
+    journal.close();
+    const reopened = TurnJournal.open<{ text: string }>(path);
+    expect(reopened.skippedLines).toBe(0);
+    expect(reopened.unfinished.map((u) => u.key)).toEqual(["discord:C:1"]);
+    reopened.journal.close();
+  });
+
+  it("holds at most MAX_UNWRITTEN_BYTES while full; what it gives up past that is counted and told on recovery", async () => {
+    const path = tempPath();
+    const { journal, told } = openWithTrouble(path, { compactAfterRecords: 1_000_000 });
+    disk.full = true;
+    const long = "k".repeat(60_000); // ~60 KB per finish record: each batch is one record
+    const n = Math.ceil(MAX_UNWRITTEN_BYTES / 60_000) + 20;
+    for (let i = 0; i < n; i++) {
+      journal.finish(`${long}${i}`);
+      journal.beforeReply();
+    }
+    disk.full = false;
+    await journal.durable();
+    expect(told.at(-1)!.failure).toBeNull();
+    const dropped = told.at(-1)!.dropped;
+    expect(dropped).toBeGreaterThanOrEqual(19);
+    expect(dropped).toBeLessThanOrEqual(21);
+    journal.close(); // a clean stop compacts: the state in memory is whole again
+    const reopened = TurnJournal.open<{ text: string }>(path);
+    expect(reopened.skippedLines).toBe(0);
+    expect(reopened.journal.state(`${long}${n - 1}`)).toBe("finished");
+    reopened.journal.close();
+  });
+
+  it("a compaction that goes through while full makes the held records moot: the new file holds the whole state", async () => {
+    const path = tempPath();
+    const { journal, told } = openWithTrouble(path, { compactAfterRecords: 16 });
+    disk.full = true;
+    for (let i = 0; i < 20; i++) {
+      journal.take(`discord:C:${i}`, ev(String(i)));
+      if (i === 0) await written(); // fails: the journal refuses takes from here
+      if (journal.failure !== null) break;
+    }
+    // Finishing the one taken turn 16 times over (16 records) triggers a compaction, which
+    // writes a new file (the mock fails only appends to the journal's own descriptors).
+    for (let i = 0; i < 16; i++) journal.finish(`discord:C:${i}`);
+    expect(journal.failure).toBeNull();
+    expect(told.map((t) => t.failure === null)).toEqual([false, true]);
+    journal.close();
+    const reopened = TurnJournal.open<{ text: string }>(path);
+    expect(reopened.skippedLines).toBe(0);
+    expect(reopened.unfinished).toEqual([]);
+    expect(reopened.journal.state("discord:C:0")).toBe("finished");
+    reopened.journal.close();
+  });
+});
