@@ -245,6 +245,71 @@ describe("/metrics and /readyz of the running bin", () => {
   }, 90_000);
 });
 
+describe("a connector that floods the link with garbage", () => {
+  it("gets a few log lines and a count, not one per bad line, and the gateway keeps answering", async () => {
+    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, path: "/relay" });
+    await new Promise((r) => wss.once("listening", r));
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => {
+          for (const client of wss.clients) client.terminate();
+          wss.close(() => r());
+        }),
+    );
+    const replies: string[] = [];
+    wss.on("connection", (ws) => {
+      let greeted = false;
+      ws.on("message", (data) => {
+        for (const line of data.toString().split("\n").filter(Boolean)) {
+          const frame = JSON.parse(line) as {
+            type: string;
+            requestId?: string;
+            action?: { op: string; content?: string };
+          };
+          if (frame.type === "outbound") {
+            if (frame.action?.op === "send") replies.push(frame.action.content ?? "");
+            const result = { success: true, message_id: "r1" };
+            ws.send(
+              `${JSON.stringify({ type: "outbound_result", requestId: frame.requestId, result })}\n`,
+            );
+          }
+          if (frame.type === "going_idle")
+            ws.send(`${JSON.stringify({ type: "going_idle_ack" })}\n`);
+        }
+        if (greeted) return;
+        greeted = true;
+        ws.send(`${JSON.stringify({ type: "descriptor", descriptor: { platform: "discord" } })}\n`);
+        // 1 MiB of two-byte bad lines in one message (524,288 of them), then a message.
+        ws.send("x\n".repeat(512 * 1024));
+        const event: WireMessageEvent = {
+          text: "still here",
+          message_id: "m1",
+          source: { platform: "discord", chat_id: "C1", chat_type: "dm", user_id: "U1" },
+        };
+        ws.send(`${JSON.stringify({ type: "inbound", event })}\n`);
+      });
+    });
+    const gw = gateway({
+      GATEWAY_RELAY_URL: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/relay`,
+      GATEWAY_RELAY_ID: GW,
+      GATEWAY_RELAY_SECRET: SECRET,
+      GATEWAY_RELAY_PLATFORMS: "discord",
+      GATEWAY_LOG_LEVEL: "info",
+    });
+    await eventually(() => replies.includes("still here"), "the reply after the flood", {
+      timeoutMs: 20_000,
+    });
+    const skipped = gw.lines.filter((l) => /^relay frames? skipped/.test(String(l.msg)));
+    expect(skipped.map((l) => l.msg)).toEqual([
+      expect.stringMatching(
+        /^relay frames skipped: 524288 malformed lines in one message \(invalid JSON \(1 characters\); /,
+      ),
+    ]);
+    expect(gw.raw.length).toBeLessThan(64 * 1024); // not ~80 bytes of log per byte received
+    expect(await gw.stop()).toBe(0);
+  });
+});
+
 describe("run --check --connect", () => {
   it("0: handshakes, prints the descriptor summary and the round trip, disconnects", async () => {
     const c = await connector();
@@ -313,6 +378,38 @@ describe("run --check --connect", () => {
     expect(r.err).toContain(`✗ cannot reach the connector at ws://127.0.0.1:${port}/relay`);
     expect(r.err).toContain("ECONNREFUSED");
     expect(r.out + r.err).not.toContain(SECRET);
+  });
+
+  it("hides a secret that the URL or the gateway id repeats, in every line it prints", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, "127.0.0.1", () => {
+        const p = (s.address() as AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    // Nothing listening: the failure line names the URL dialed, its path holding the secret.
+    const r = await runBin(["run", "--check", "--connect", "--timeout", "5000"], {
+      GATEWAY_RELAY_URL: `ws://127.0.0.1:${port}/${SECRET}`,
+      GATEWAY_RELAY_SECRET: SECRET,
+      GATEWAY_RELAY_PLATFORMS: "discord",
+    });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      `✗ cannot reach the connector at ws://127.0.0.1:${port}/<hidden>/relay`,
+    );
+    expect(r.out + r.err).not.toContain(SECRET);
+    // Connected: the success line names the gateway id, here the secret itself.
+    const c = await new ReferenceConnector({ gateways: { [SECRET]: [SECRET] } }).start();
+    cleanups.push(() => c.stop());
+    const ok = await runBin(["run", "--check", "--connect"], {
+      GATEWAY_RELAY_URL: c.baseUrl,
+      GATEWAY_RELAY_ID: SECRET,
+      GATEWAY_RELAY_SECRET: SECRET,
+      GATEWAY_RELAY_PLATFORMS: "discord",
+    });
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/✓ connected to ws:\/\/127\.0\.0\.1:\d+\/relay as <hidden>:/);
+    expect(ok.out + ok.err).not.toContain(SECRET);
   });
 
   it("1: a peer that accepts TCP but never answers is given up at --timeout", async () => {

@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger, createScrubber } from "./logger.js";
+import { createLogger, createScrubber, MAX_LOGGED_STRING } from "./logger.js";
 
 function capture() {
   const lines: string[] = [];
@@ -55,5 +55,44 @@ describe("logger", () => {
 
   it("the scrubber ignores empty and very short values", () => {
     expect(createScrubber(["", "ab"])("a ab b")).toBe("a ab b");
+  });
+
+  it("cuts long strings in fields and messages, telling their length, after scrubbing", () => {
+    const { lines, stream } = capture();
+    const secret = "cut-me-not-0123456789abcdef";
+    const log = createLogger({
+      level: "info",
+      secrets: [secret],
+      format: "json",
+      destination: stream,
+    });
+    // The secret straddles the cut: scrubbed whole before the cut, no prefix of it left.
+    const straddling = `${"E".repeat(MAX_LOGGED_STRING - 10 - 21)}${secret}${"F".repeat(5_000_000)}`;
+    log.warn(
+      { err: `reply not delivered: ${straddling}`, nested: { chatId: "C".repeat(10_000) } },
+      "turn failed",
+    );
+    log.info(`relay frame skipped: ${"x".repeat(100_000)}`);
+    const first = JSON.parse(lines[0]!) as { err: string; nested: { chatId: string }; msg: string };
+    expect(first.msg).toBe("turn failed");
+    expect(first.err.length).toBeLessThan(MAX_LOGGED_STRING + 40);
+    expect(first.err).toMatch(new RegExp(`… \\(${straddling.length + 21} characters\\)$`));
+    expect(first.err).not.toContain("cut-me");
+    expect(first.nested.chatId).toBe(`${"C".repeat(MAX_LOGGED_STRING)}… (10000 characters)`);
+    const second = JSON.parse(lines[1]!) as { msg: string };
+    expect(second.msg).toBe(
+      `relay frame skipped: ${"x".repeat(MAX_LOGGED_STRING - 21)}… (100021 characters)`,
+    );
+    expect(lines.join("").length).toBeLessThan(3 * MAX_LOGGED_STRING + 1_000);
+  });
+
+  it("leaves Error objects to pino's serializer and short strings as they are", () => {
+    const { lines, stream } = capture();
+    const log = createLogger({ level: "info", secrets: [], format: "json", destination: stream });
+    log.error({ err: new Error("boom"), short: "s" }, "failed");
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      err: { message: "boom", type: "Error" },
+      short: "s",
+    });
   });
 });

@@ -59,6 +59,60 @@ export interface LoggerOptions {
   readonly destination?: DestinationStream;
 }
 
+/**
+ * Longest string a log line carries in one field or as its message: longer ones (a peer's text,
+ * an error the connector sent) are cut, their length told — one crafted frame must not make a
+ * line of megabytes. Room for an exec agent's 4 KiB stderr tail.
+ */
+export const MAX_LOGGED_STRING = 8 * 1024;
+
+/**
+ * `value` cut to MAX_LOGGED_STRING characters (never inside a surrogate pair), its length told.
+ * `scrub` runs first: a secret the cut would halve is hidden whole, not left as a prefix no
+ * scrubber matches.
+ */
+export function capString(value: string, scrub: (text: string) => string = (t) => t): string {
+  if (value.length <= MAX_LOGGED_STRING) return value;
+  const length = value.length;
+  value = scrub(value);
+  if (value.length <= MAX_LOGGED_STRING) return value;
+  let cut = MAX_LOGGED_STRING;
+  const last = value.charCodeAt(cut - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut--;
+  return `${value.slice(0, cut)}… (${length} characters)`;
+}
+
+/**
+ * The line's fields with every long string cut (see capString): at the top level and in plain
+ * objects one level down (an Error is left to pino's serializer).
+ */
+export function capFields(
+  fields: Record<string, unknown>,
+  scrub?: (text: string) => string,
+  depth = 0,
+): Record<string, unknown> {
+  let out: Record<string, unknown> | null = null;
+  for (const key of Object.keys(fields)) {
+    const value = fields[key];
+    let capped = value;
+    if (typeof value === "string") {
+      if (value.length > MAX_LOGGED_STRING) capped = capString(value, scrub);
+    } else if (
+      depth === 0 &&
+      typeof value === "object" &&
+      value !== null &&
+      Object.getPrototypeOf(value) === Object.prototype
+    ) {
+      capped = capFields(value as Record<string, unknown>, scrub, 1);
+    }
+    if (capped !== value) {
+      out ??= { ...fields };
+      out[key] = capped;
+    }
+  }
+  return out ?? fields;
+}
+
 /** The one scrubber of @hermes/settings: config errors and log lines hide secrets the same way. */
 export const createScrubber = createSecretScrubber;
 
@@ -82,7 +136,18 @@ export function createLogger(opts: LoggerOptions): Logger {
       level: opts.level,
       base: { name: "hermes-gateway", pid: opts.pid ?? process.pid, version },
       redact: { paths: REDACT_PATHS, censor: "<hidden>" },
-      hooks: { streamWrite: scrub },
+      formatters: { log: (fields) => capFields(fields, scrub) },
+      hooks: {
+        streamWrite: scrub,
+        logMethod(args, method) {
+          for (let i = 0; i < args.length; i++) {
+            const a: unknown = args[i];
+            if (typeof a === "string" && a.length > MAX_LOGGED_STRING)
+              args[i] = capString(a, scrub);
+          }
+          return method.apply(this, args);
+        },
+      },
     },
     destination,
   );
