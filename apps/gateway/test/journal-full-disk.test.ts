@@ -1,30 +1,16 @@
-// The gateway while the disk under HERMES_HOME is full (node:fs's writeSync on the journal fails
-// with ENOSPC while `disk.full`; a full disk cannot be made without root, so in-process): live
-// messages are still answered, replayed ones stay with the connector, /readyz and the health
-// snapshot say why, and once there is room again everything resumes without a restart.
+// The gateway while the disk under HERMES_HOME is full (test/support/full-disk-fs.ts: writes to
+// the journal fail with ENOSPC while `disk.full`; a full disk cannot be made without root, so
+// in-process): live messages are still answered, replayed ones stay with the connector, /readyz
+// and the health snapshot say why, and once there is room again everything resumes without a
+// restart.
 import { eventually } from "@hermes/vitest-config/eventually";
 import { afterEach, expect, it, vi } from "vitest";
 
-const disk = vi.hoisted(() => ({ full: false, fds: new Set<number>() }));
+const disk = vi.hoisted(() => ({ full: false, room: 0, fds: new Set<number>(), failures: 0 }));
 
 vi.mock("node:fs", async (importOriginal) => {
-  const fs = await importOriginal<typeof import("node:fs")>();
-  const openSync = ((path: string, ...rest: unknown[]) => {
-    const fd = (fs.openSync as (...a: unknown[]) => number)(path, ...rest);
-    if (String(path).endsWith(".jsonl")) disk.fds.add(fd);
-    return fd;
-  }) as typeof fs.openSync;
-  const closeSync = ((fd: number) => {
-    disk.fds.delete(fd);
-    fs.closeSync(fd);
-  }) as typeof fs.closeSync;
-  const writeSync = ((fd: number, ...rest: unknown[]) => {
-    if (disk.full && disk.fds.has(fd))
-      throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
-    return (fs.writeSync as (...a: unknown[]) => number)(fd, ...rest);
-  }) as typeof fs.writeSync;
-  const all = { openSync, closeSync, writeSync };
-  return { ...fs, default: { ...fs, ...all }, ...all };
+  const { fullDiskFs } = await import("./support/full-disk-fs.js");
+  return fullDiskFs(await importOriginal<typeof import("node:fs")>(), disk);
 });
 
 const { journalledRuntime } = await import("./support/journalled-runtime.js");

@@ -363,12 +363,7 @@ describe("run --check --connect", () => {
   });
 
   it("1: nothing listening (bounded, no retry loop)", async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, "127.0.0.1", () => {
-        const p = (s.address() as AddressInfo).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const port = await freePort();
     const r = await runBin(["run", "--check", "--connect", "--timeout", "5000"], {
       GATEWAY_RELAY_URL: `ws://127.0.0.1:${port}`,
       GATEWAY_RELAY_SECRET: SECRET,
@@ -381,12 +376,7 @@ describe("run --check --connect", () => {
   });
 
   it("hides a secret that the URL or the gateway id repeats, in every line it prints", async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, "127.0.0.1", () => {
-        const p = (s.address() as AddressInfo).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const port = await freePort();
     // Nothing listening: the failure line names the URL dialed, its path holding the secret.
     const r = await runBin(["run", "--check", "--connect", "--timeout", "5000"], {
       GATEWAY_RELAY_URL: `ws://127.0.0.1:${port}/${SECRET}`,

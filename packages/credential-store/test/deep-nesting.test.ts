@@ -1,7 +1,6 @@
 // A deeply nested auth.json (JSON.parse reads any depth) must never end a write in a bare
 // RangeError: the writers refuse it with a typed error naming the file, and leave it as it was.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   clearPhotonToken,
@@ -14,7 +13,7 @@ import {
   type JsonObject,
   type JsonValue,
 } from "../src/index.js";
-import { caught, useTempDirs } from "./support/temp.js";
+import { caught, homeWithAuth, useTempDirs } from "./support/temp.js";
 
 const TOKEN = "photon-dashboard-token-SECRET-1";
 const tempDir = useTempDirs("cred-deep-");
@@ -22,13 +21,7 @@ const tempDir = useTempDirs("cred-deep-");
 /** `{"x": [[…]]}`: `arrays` arrays nested under the top-level object (so `arrays + 1` levels). */
 const nested = (arrays: number): string => `{"x":${"[".repeat(arrays)}${"]".repeat(arrays)}}`;
 
-function homeWith(text: string): { home: string; path: string } {
-  const home = join(tempDir(), "hermes");
-  mkdirSync(home, { recursive: true });
-  const path = join(home, "auth.json");
-  writeFileSync(path, text);
-  return { home, path };
-}
+const homeWith = (text: string) => homeWithAuth(tempDir, text);
 
 describe("a deeply nested auth.json", () => {
   it.each([1_000, 5_000, 100_000])(

@@ -1,12 +1,11 @@
 // Numbers other tools wrote in auth.json keep their exact spelling through a write, whatever
 // other numbers the file holds: `1.0` beside `1`, a big integer beside its rounded digits,
 // `-0.0` beside `0`. Asserted on the bytes of the file on disk after a real write.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { storePhotonToken, updateAuth, type JsonObject } from "../src/index.js";
-import { useTempDirs } from "./support/temp.js";
+import { homeWithAuth, useTempDirs } from "./support/temp.js";
 
 const TOKEN = "tok-zzzzzzzzzzzzzzzzzzzzzzz";
 const NOW = () => 1_763_000_000_000;
@@ -18,13 +17,7 @@ const PREFIX =
   `        "access_token": "${TOKEN}",\n        "issued_at": 1763000000\n      }\n    ]\n  },\n` +
   '  "other": ';
 
-function homeWith(text: string): { home: string; path: string } {
-  const home = join(tempDir(), "hermes");
-  mkdirSync(home, { recursive: true });
-  const path = join(home, "auth.json");
-  writeFileSync(path, text);
-  return { home, path };
-}
+const homeWith = (text: string) => homeWithAuth(tempDir, text);
 
 /** The bytes of the `other` value in auth.json after storePhotonToken over `text`. */
 async function otherAfterStore(text: string): Promise<string> {

@@ -1,51 +1,16 @@
-// The turn journal on a file system that fills up and frees again: node:fs's writeSync on the
-// journal's descriptors fails with ENOSPC while `disk.full` (after `disk.room` more bytes, for a
-// write cut short), as a full disk makes it. Nothing is lost or torn, and writes resume by themselves.
+// The turn journal on a file system that fills up and frees again (test/support/full-disk-fs.ts:
+// writes to the journal fail with ENOSPC while `disk.full`, after `disk.room` more bytes for a
+// write cut short). Nothing is lost or torn, and writes resume by themselves.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-const disk = vi.hoisted(() => ({
-  full: false,
-  /** Bytes a write may still put on disk before ENOSPC (a short write), while full. */
-  room: 0,
-  fds: new Set<number>(),
-  failures: 0,
-}));
+const disk = vi.hoisted(() => ({ full: false, room: 0, fds: new Set<number>(), failures: 0 }));
 
 vi.mock("node:fs", async (importOriginal) => {
-  const fs = await importOriginal<typeof import("node:fs")>();
-  const openSync = ((path: string, ...rest: unknown[]) => {
-    const fd = (fs.openSync as (...a: unknown[]) => number)(path, ...rest);
-    if (String(path).endsWith(".jsonl")) disk.fds.add(fd);
-    return fd;
-  }) as typeof fs.openSync;
-  const writeSync = ((fd: number, buffer: Buffer, offset?: number, length?: number) => {
-    if (disk.full && disk.fds.has(fd)) {
-      const off = offset ?? 0;
-      const len = length ?? buffer.length - off;
-      if (disk.room > 0) {
-        const n = Math.min(disk.room, len);
-        disk.room -= n;
-        return fs.writeSync(fd, buffer, off, n);
-      }
-      disk.failures++;
-      throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
-    }
-    return (fs.writeSync as (...a: unknown[]) => number)(fd, buffer, offset, length);
-  }) as typeof fs.writeSync;
-  const closeSync = ((fd: number) => {
-    disk.fds.delete(fd); // a descriptor number is reused by the next open
-    fs.closeSync(fd);
-  }) as typeof fs.closeSync;
-  return {
-    ...fs,
-    default: { ...fs, openSync, writeSync, closeSync },
-    openSync,
-    writeSync,
-    closeSync,
-  };
+  const { fullDiskFs } = await import("../../test/support/full-disk-fs.js");
+  return fullDiskFs(await importOriginal<typeof import("node:fs")>(), disk);
 });
 
 const { JournalError, journalPath, MAX_UNWRITTEN_BYTES, TurnJournal } =

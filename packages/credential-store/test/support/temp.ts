@@ -1,6 +1,6 @@
 // Shared by the tests that use real files: temp folders removed after each test, and the
 // typed error a call must fail with.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach } from "vitest";
@@ -17,6 +17,15 @@ export function useTempDirs(prefix: string): () => string {
     made.push(dir);
     return dir;
   };
+}
+
+/** A HERMES_HOME in a fresh folder of `tempDir` whose auth.json holds `text`. */
+export function homeWithAuth(tempDir: () => string, text: string): { home: string; path: string } {
+  const home = join(tempDir(), "hermes");
+  mkdirSync(home, { recursive: true });
+  const path = join(home, "auth.json");
+  writeFileSync(path, text);
+  return { home, path };
 }
 
 /** The CredentialStoreError `p` rejects with; anything else (or success) fails the test. */

@@ -1,0 +1,43 @@
+// node:fs as a full disk makes it for the turn journal (a full disk cannot be made without root):
+// writeSync on a descriptor of a `.jsonl` file fails with ENOSPC while `disk.full`, after
+// `disk.room` more bytes (a write cut short). For a test's vi.mock("node:fs") factory, with the
+// real module and its own `disk` (from vi.hoisted).
+import type * as fsModule from "node:fs";
+
+export interface FullDisk {
+  full: boolean;
+  /** Bytes a write may still put on disk before ENOSPC (a short write), while full. */
+  room: number;
+  /** The journal's descriptors (closed ones are forgotten: the number is reused). */
+  readonly fds: Set<number>;
+  /** Writes refused so far. */
+  failures: number;
+}
+
+export function fullDiskFs(fs: typeof fsModule, disk: FullDisk): typeof fsModule {
+  const openSync = ((path: string, ...rest: unknown[]) => {
+    const fd = (fs.openSync as (...a: unknown[]) => number)(path, ...rest);
+    if (String(path).endsWith(".jsonl")) disk.fds.add(fd);
+    return fd;
+  }) as typeof fs.openSync;
+  const closeSync = ((fd: number) => {
+    disk.fds.delete(fd);
+    fs.closeSync(fd);
+  }) as typeof fs.closeSync;
+  const writeSync = ((fd: number, buffer: Buffer, offset?: number, length?: number) => {
+    if (disk.full && disk.fds.has(fd)) {
+      const off = offset ?? 0;
+      const len = length ?? buffer.length - off;
+      if (disk.room > 0) {
+        const n = Math.min(disk.room, len);
+        disk.room -= n;
+        return fs.writeSync(fd, buffer, off, n);
+      }
+      disk.failures++;
+      throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+    }
+    return (fs.writeSync as (...a: unknown[]) => number)(fd, buffer, offset, length);
+  }) as typeof fs.writeSync;
+  const replaced = { openSync, closeSync, writeSync };
+  return { ...fs, default: { ...fs, ...replaced }, ...replaced } as typeof fsModule;
+}
