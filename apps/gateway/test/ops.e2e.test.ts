@@ -39,6 +39,20 @@ function gateway(env: Record<string, string>): GatewayProcess {
   return p;
 }
 
+/** A bare `ws` server on 127.0.0.1 at `/relay` (a connector scripted by the test), closed at teardown. */
+async function rawConnector(): Promise<WebSocketServer> {
+  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, path: "/relay" });
+  await new Promise((r) => wss.once("listening", r));
+  cleanups.push(
+    () =>
+      new Promise<void>((r) => {
+        for (const client of wss.clients) client.terminate();
+        wss.close(() => r());
+      }),
+  );
+  return wss;
+}
+
 /** The bin to completion, asynchronously (the connector lives in this process and must keep answering). */
 function runBin(
   args: string[],
@@ -247,15 +261,7 @@ describe("/metrics and /readyz of the running bin", () => {
 
 describe("a connector that floods the link with garbage", () => {
   it("gets a few log lines and a count, not one per bad line, and the gateway keeps answering", async () => {
-    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, path: "/relay" });
-    await new Promise((r) => wss.once("listening", r));
-    cleanups.push(
-      () =>
-        new Promise<void>((r) => {
-          for (const client of wss.clients) client.terminate();
-          wss.close(() => r());
-        }),
-    );
+    const wss = await rawConnector();
     const replies: string[] = [];
     wss.on("connection", (ws) => {
       let greeted = false;
@@ -330,15 +336,7 @@ describe("run --check --connect", () => {
   });
 
   it("a hostile connector's descriptor reaches the terminal without escape sequences", async () => {
-    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, path: "/relay" });
-    await new Promise((r) => wss.once("listening", r));
-    cleanups.push(
-      () =>
-        new Promise<void>((r) => {
-          for (const client of wss.clients) client.terminate();
-          wss.close(() => r());
-        }),
-    );
+    const wss = await rawConnector();
     const escapes = "\u001b[2J\u001b]0;pwned\u0007\r\nFAKE";
     wss.on("connection", (ws) =>
       ws.on("message", () => {
