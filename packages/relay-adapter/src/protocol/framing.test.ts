@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { encodeFrame, FrameDecoder, MAX_MALFORMED_REASONS, type DecodedChunk } from "./framing.js";
 import { parseConnectorFrame, parseGatewayFrame } from "./frames.js";
 
@@ -65,6 +65,24 @@ describe("FrameDecoder", () => {
     expect(r.frames).toEqual([{ type: "a" }, { type: "b" }]);
     expect(r.malformed).toHaveLength(3);
     expect(r.malformed.join(" ")).not.toContain("not json");
+  });
+
+  it("each() hands every frame over as its line is read, the same frames and lines as push()", () => {
+    const stream = '{"a":1}\nnot json\n{"b":[2]}\n{"c":"✓"}\n{"d"';
+    const pushed = new FrameDecoder().push(stream);
+    const seen: [unknown, string][] = [];
+    const parse = vi.spyOn(JSON, "parse");
+    let parsedAtFirst = -1;
+    const skipped = new FrameDecoder().each(stream, (frame, line) => {
+      if (parsedAtFirst === -1) parsedAtFirst = parse.mock.calls.length;
+      seen.push([frame, line]);
+    });
+    parse.mockRestore();
+    // Streamed: when the first frame arrives only its own line has been parsed.
+    expect(parsedAtFirst).toBe(1);
+    expect(seen.map(([f]) => f)).toEqual(pushed.frames);
+    expect(seen.map(([, l]) => l)).toEqual(pushed.lines);
+    expect(skipped).toEqual({ malformed: pushed.malformed, malformedCount: 1 });
   });
 
   it("counts every skipped line but keeps only the first reasons", () => {

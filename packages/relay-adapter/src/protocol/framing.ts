@@ -83,8 +83,19 @@ function utf8Text(bytes: Buffer, start: number, end: number): string {
   return bytes.toString("utf8", start, end);
 }
 
+/** What {@link FrameDecoder.each} returns: the lines it skipped (see DecodedChunk). */
+export interface SkippedLines {
+  malformed: string[];
+  malformedCount: number;
+}
+
+/** Where a push puts what it reads: frames to `frame`, skipped lines counted in the rest. */
+interface Sink extends SkippedLines {
+  frame(frame: Record<string, unknown>, line: string): void;
+}
+
 /** Count a skipped line; its reason is built only while fewer than the cap are kept. */
-function skipped(out: DecodedChunk, reason: () => string): void {
+function skipped(out: SkippedLines, reason: () => string): void {
   if (out.malformedCount++ < MAX_MALFORMED_REASONS) out.malformed.push(reason());
 }
 
@@ -123,7 +134,35 @@ export class FrameDecoder {
    * afterwards (`ws` never reuses the buffers it emits).
    */
   push(chunk: FrameInput): DecodedChunk {
-    const out: DecodedChunk = { frames: [], lines: [], malformed: [], malformedCount: 0 };
+    const frames: Record<string, unknown>[] = [];
+    const lines: string[] = [];
+    const sink: Sink = {
+      malformed: [],
+      malformedCount: 0,
+      frame(frame, line) {
+        frames.push(frame);
+        lines.push(line);
+      },
+    };
+    this.#feed(chunk, sink);
+    return { frames, lines, malformed: sink.malformed, malformedCount: sink.malformedCount };
+  }
+
+  /**
+   * As {@link push}, handing each frame (and its line) to `onFrame` as soon as its line is read
+   * instead of gathering them: one message of millions of small frames never holds them all
+   * at once. Returns the lines skipped. `onFrame` must not throw.
+   */
+  each(
+    chunk: FrameInput,
+    onFrame: (frame: Record<string, unknown>, line: string) => void,
+  ): SkippedLines {
+    const sink: Sink = { malformed: [], malformedCount: 0, frame: onFrame };
+    this.#feed(chunk, sink);
+    return { malformed: sink.malformed, malformedCount: sink.malformedCount };
+  }
+
+  #feed(chunk: FrameInput, out: Sink): void {
     if (typeof chunk === "string") {
       // A line begun as bytes continues as bytes (encoding well-formed text is exact).
       if (this.#bytePieces.length > 0) this.#pushBytes(Buffer.from(chunk, "utf8"), out);
@@ -134,7 +173,6 @@ export class FrameDecoder {
     } else {
       this.#pushBytes(asBuffer(chunk as Uint8Array | ArrayBuffer), out);
     }
-    return out;
   }
 
   /** Drop any partial line (a new connection starts clean). */
@@ -145,7 +183,7 @@ export class FrameDecoder {
     this.#pendingLength = 0;
   }
 
-  #pushText(chunk: string, out: DecodedChunk): void {
+  #pushText(chunk: string, out: Sink): void {
     let start = 0;
     // Only the new chunk is scanned for "\n": the buffered pieces are known to contain none.
     for (let nl = chunk.indexOf("\n"); nl !== -1; nl = chunk.indexOf("\n", start)) {
@@ -167,7 +205,7 @@ export class FrameDecoder {
     this.#capPending(out, "characters");
   }
 
-  #pushBytes(chunk: Buffer, out: DecodedChunk): void {
+  #pushBytes(chunk: Buffer, out: Sink): void {
     if (this.#textPieces.length > 0) {
       // A line begun as text continues as bytes (encoding well-formed text is exact).
       const head = Buffer.from(this.#textPieces.join(""), "utf8");
@@ -219,14 +257,14 @@ export class FrameDecoder {
     this.#capPending(out, "bytes");
   }
 
-  #capPending(out: DecodedChunk, unit: "bytes" | "characters"): void {
+  #capPending(out: Sink, unit: "bytes" | "characters"): void {
     if (this.#pendingLength > this.#maxLine) {
       skipped(out, () => `partial line over ${this.#maxLine} ${unit} discarded`);
       this.reset();
     }
   }
 
-  #line(line: string, out: DecodedChunk): void {
+  #line(line: string, out: Sink): void {
     if (line.trim() === "") return;
     let value: unknown;
     try {
@@ -239,7 +277,6 @@ export class FrameDecoder {
       skipped(out, () => "JSON value is not an object");
       return;
     }
-    out.frames.push(value as Record<string, unknown>);
-    out.lines.push(line);
+    out.frame(value as Record<string, unknown>, line);
   }
 }

@@ -521,15 +521,17 @@ export class WebSocketRelayTransport implements RelayTransport {
       // Replies to what this turn reads go out together at its end.
       if (this.#opts.coalesceWrites === true) this.#holdWrites(link);
       // The bytes as ws gives them: the decoder decodes UTF-8 once per whole line, not per message.
-      const { frames, lines, malformed, malformedCount } = link.decoder.push(data);
+      // Each frame handled as soon as its line is read: a message of millions of small frames
+      // never holds them all at once.
+      const { malformed, malformedCount } = link.decoder.each(data, (frame, line) =>
+        this.#dispatch(link, frame, line, handshakeTimer),
+      );
       if (malformedCount > 0)
         this.#peerWarnings.log(
           malformedCount === 1
             ? `relay frame skipped: ${malformed[0]}`
             : `relay frames skipped: ${malformedCount} malformed lines in one message (${malformed.join("; ")}${malformedCount > malformed.length ? "; …" : ""})`,
         );
-      for (let i = 0; i < frames.length; i++)
-        this.#dispatch(link, frames[i]!, lines[i]!, handshakeTimer);
     });
     ws.on("pong", () => {
       link.lastPong = Date.now();
