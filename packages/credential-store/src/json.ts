@@ -48,22 +48,6 @@ export type NumberLiterals =
 
 type LiteralsNode = Array<string | LiteralsNode | undefined> | Map<string, string | LiteralsNode>;
 
-/**
- * An array or object being scanned. Object keys are kept as where their string is in the
- * text, decoded only when a literal below needs them (most keys never are).
- */
-interface Frame {
-  readonly array: boolean;
-  readonly parent: Frame | undefined;
-  /** Where this container is in its parent: index, or the key's string (`"` to `"`). */
-  readonly inParent: number;
-  readonly inParentEnd: number;
-  /** The index, or the key's string, of the value being scanned. */
-  at: number;
-  atEnd: number;
-  node: LiteralsNode | undefined;
-}
-
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 /** Characters of a JSON number after its first: digits, `.`, `e`, `E`, `+`, `-`. */
 const inNumber = (c: number): boolean =>
@@ -83,7 +67,20 @@ const DECIDED_MAX = 4096;
  */
 export function numberLiterals(text: string): NumberLiterals | undefined {
   let root: LiteralsNode | undefined;
-  let top: Frame | undefined;
+  // The arrays and objects being scanned, outermost first, as parallel arrays indexed by
+  // depth rather than an object per level: a file nested 100k deep made 100k live objects
+  // the young-generation collector copied and promoted, which made the time per byte grow
+  // with the depth. Entries past `depth` are stale and overwritten on the next open.
+  const isArray: boolean[] = [];
+  /** Where each container is in its parent: index, or where the key's string is (`"` to `"`). */
+  const inParent: number[] = [];
+  const inParentEnd: number[] = [];
+  /** The index, or where the key's string is, of the value being scanned in each container. */
+  const at: number[] = [];
+  const atEnd: number[] = [];
+  /** Each container's node, once a literal below it needs one. */
+  const nodes: Array<LiteralsNode | undefined> = [];
+  let depth = 0;
   let expectKey = false;
   // Literals already met (the same `1.0` a thousand times is one string) and whether they
   // need keeping (null: printed as written anyway); bounded, for files of distinct numbers.
@@ -93,55 +90,53 @@ export function numberLiterals(text: string): NumberLiterals | undefined {
     const raw = text.slice(from + 1, to);
     return raw.includes("\\") ? (JSON.parse(text.slice(from, to + 1)) as string) : raw;
   };
-  const put = (node: LiteralsNode, at: number, atEnd: number, v: string | LiteralsNode) => {
-    if (Array.isArray(node)) node[at] = v;
-    else node.set(key(at, atEnd), v);
+  const put = (node: LiteralsNode, from: number, to: number, v: string | LiteralsNode) => {
+    if (Array.isArray(node)) node[from] = v;
+    else node.set(key(from, to), v);
   };
-  // The node of `frame`, made with those of the containers above it that have none yet (each
-  // container gets its node once: linear in all).
-  const nodeOf = (frame: Frame): LiteralsNode => {
-    if (frame.node !== undefined) return frame.node;
-    const missing: Frame[] = [];
-    for (let f: Frame | undefined = frame; f !== undefined && f.node === undefined; f = f.parent)
-      missing.push(f);
-    for (let j = missing.length - 1; j >= 0; j--) {
-      const f = missing[j]!;
-      f.node = f.array ? [] : new Map();
-      if (f.parent === undefined) root = f.node;
-      else put(f.parent.node!, f.inParent, f.inParentEnd, f.node);
+  // The node of the container at depth `d`, made with those of the containers above it that
+  // have none yet (each container gets its node once: linear in all).
+  const nodeOf = (d: number): LiteralsNode => {
+    let first = d;
+    while (first >= 0 && nodes[first] === undefined) first--;
+    for (let j = first + 1; j <= d; j++) {
+      const node: LiteralsNode = isArray[j] ? [] : new Map();
+      nodes[j] = node;
+      if (j === 0) root = node;
+      else put(nodes[j - 1]!, inParent[j]!, inParentEnd[j]!, node);
     }
-    return frame.node!;
+    return nodes[d]!;
   };
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
       const array = c === 0x5b;
-      top = {
-        array,
-        parent: top,
-        inParent: top?.at ?? 0,
-        inParentEnd: top?.atEnd ?? 0,
-        at: 0,
-        atEnd: 0,
-        node: undefined,
-      };
+      isArray[depth] = array;
+      inParent[depth] = depth > 0 ? at[depth - 1]! : 0;
+      inParentEnd[depth] = depth > 0 ? atEnd[depth - 1]! : 0;
+      at[depth] = 0;
+      atEnd[depth] = 0;
+      nodes[depth] = undefined;
+      depth++;
       expectKey = !array;
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
-      top = top?.parent;
+      if (depth > 0) depth--;
       expectKey = false;
     } else if (c === 0x2c /* , */) {
-      if (top?.array) top.at++;
+      if (depth > 0 && isArray[depth - 1]) at[depth - 1]!++;
       else expectKey = true;
     } else if (c === 0x22 /* " */) {
       const start = i;
       for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++)
         if (text.charCodeAt(i) === 0x5c) i++;
-      if (expectKey && top !== undefined) {
-        top.at = start;
-        top.atEnd = i;
+      if (expectKey && depth > 0) {
+        const d = depth - 1;
+        at[d] = start;
+        atEnd[d] = i;
         expectKey = false;
         // A key given again: its earlier value is gone from the document, so are its literals.
-        if (top.node instanceof Map) top.node.delete(key(start, i));
+        const node = nodes[d];
+        if (node instanceof Map) node.delete(key(start, i));
       }
     } else if (c === 0x2d /* - */ || isDigit(c)) {
       const start = i;
@@ -150,7 +145,7 @@ export function numberLiterals(text: string): NumberLiterals | undefined {
         const d = text.charCodeAt(++i);
         if (!isDigit(d)) plain = false;
       }
-      if (top === undefined) continue;
+      if (depth === 0) continue;
       const digits = i + 1 - start - (c === 0x2d ? 1 : 0);
       // An integer below 1e15 prints as written, except -0 (read as 0 and printed so).
       if (plain && digits <= 15 && !(c === 0x2d && text.charCodeAt(start + 1) === 0x30)) continue;
@@ -160,7 +155,8 @@ export function numberLiterals(text: string): NumberLiterals | undefined {
         lit = formatPythonNumber(Number(read)) === read ? null : read;
         if (decided.size < DECIDED_MAX) decided.set(read, lit);
       }
-      if (lit !== null) put(nodeOf(top), top.at, top.atEnd, lit);
+      const d = depth - 1;
+      if (lit !== null) put(nodeOf(d), at[d]!, atEnd[d]!, lit);
     }
   }
   return root;

@@ -118,7 +118,9 @@ describe("locking", () => {
         h,
         async (d) => {
           rmSync(`${path}.lock`, { recursive: true, force: true }); // what a takeover does to us
-          await new Promise((r) => setTimeout(r, 1_500)); // the library notices at its next refresh (1 s)
+          // The stall itself: the library notices at its next refresh (1 s after the lock was
+          // taken); 2.5 s leaves room for a loaded machine running its timer late.
+          await new Promise((r) => setTimeout(r, 2_500));
           d["after"] = TOKEN;
         },
         { staleMs: 2_000 },
