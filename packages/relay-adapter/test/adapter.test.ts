@@ -290,6 +290,27 @@ describe("RelayAdapter inbound", () => {
   });
 });
 
+describe("RelayAdapter log budget", () => {
+  it("logs 10 unreadable events, then counts the rest once disconnect() is done", async () => {
+    const lines: string[] = [];
+    const t = new FakeTransport();
+    const adapter = new RelayAdapter({
+      transport: t,
+      goIdleTimeoutMs: 10,
+      logger: { warn: (m: string) => lines.push(m), info: () => undefined },
+    });
+    adapter.setMessageHandler(() => undefined);
+    await adapter.connect();
+    for (let i = 0; i < 25; i++) t.inbound!({ text: "x" } as unknown as WireMessageEvent, {});
+    expect(lines.filter((l) => l.startsWith("relay inbound dropped"))).toHaveLength(10);
+    expect(lines.some((l) => l.includes("not logged one by one"))).toBe(false);
+    await adapter.disconnect();
+    expect(lines.filter((l) => l.includes("not logged one by one"))).toEqual([
+      expect.stringMatching(/^15 more lines like these within 10 s not logged one by one/),
+    ]);
+  });
+});
+
 describe("RelayAdapter outbound", () => {
   it("sends and maps the result", async () => {
     const { t, adapter } = await connected();

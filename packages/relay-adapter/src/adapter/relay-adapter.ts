@@ -299,6 +299,9 @@ export class RelayAdapter implements PlatformAdapter {
     } catch (err) {
       this.#warn(`relay disconnect failed: ${err instanceof Error ? err.message : String(err)}`);
     }
+    // Lines held back by the budgets are counted before the host stops (their timers are unref'd).
+    this.#peerWarnings.flush();
+    this.#peerNotes.flush();
   }
 
   /**

@@ -85,6 +85,23 @@ describe("FrameDecoder", () => {
     expect(skipped).toEqual({ malformed: pushed.malformed, malformedCount: 1 });
   });
 
+  it("each(): a throwing callback does not break the framing; its first error is thrown once the chunk is read", () => {
+    const d = new FrameDecoder();
+    const seen: unknown[] = [];
+    const boom = new Error("first");
+    expect(() =>
+      d.each('{"n":1}\n{"n":2}\n{"n":3}\n{"n":', (frame) => {
+        seen.push(frame);
+        if (frame["n"] !== 3) throw frame["n"] === 1 ? boom : new Error("second");
+      }),
+    ).toThrow(boom);
+    expect(seen).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect(d.pending).toBeGreaterThan(0); // the partial line is kept
+    const next: unknown[] = [];
+    d.each("4}\n", (frame) => next.push(frame));
+    expect(next).toEqual([{ n: 4 }]);
+  });
+
   it("counts every skipped line but keeps only the first reasons", () => {
     const d = new FrameDecoder();
     const r = d.push(`${"x\n".repeat(100_000)}[1]\n{"type":"a"}\n`);

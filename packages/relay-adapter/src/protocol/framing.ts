@@ -151,14 +151,28 @@ export class FrameDecoder {
   /**
    * As {@link push}, handing each frame (and its line) to `onFrame` as soon as its line is read
    * instead of gathering them: one message of millions of small frames never holds them all
-   * at once. Returns the lines skipped. `onFrame` must not throw.
+   * at once. Returns the lines skipped. A throw from `onFrame` does not stop the decoding: the
+   * chunk is read to its end (its later frames handed over, its partial line kept for the next
+   * chunk) and the first error is thrown then, so the next chunk is framed right.
    */
   each(
     chunk: FrameInput,
     onFrame: (frame: Record<string, unknown>, line: string) => void,
   ): SkippedLines {
-    const sink: Sink = { malformed: [], malformedCount: 0, frame: onFrame };
+    let failure: { error: unknown } | undefined;
+    const sink: Sink = {
+      malformed: [],
+      malformedCount: 0,
+      frame(frame, line) {
+        try {
+          onFrame(frame, line);
+        } catch (error) {
+          failure ??= { error };
+        }
+      },
+    };
     this.#feed(chunk, sink);
+    if (failure !== undefined) throw failure.error;
     return { malformed: sink.malformed, malformedCount: sink.malformedCount };
   }
 
