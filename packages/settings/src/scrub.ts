@@ -5,13 +5,16 @@
 
 export const MIN_SECRET_LENGTH = 4;
 
-/** Returns `text => text` with every known secret value (raw and JSON-escaped) replaced by `<hidden>`. */
+/**
+ * Returns `text => text` with every known secret value (raw, JSON-escaped, and percent-encoded
+ * as in a URL or a file name made from it) replaced by `<hidden>`.
+ */
 export function createSecretScrubber(secrets: readonly string[]): (text: string) => string {
   const needles = [
     ...new Set(
       secrets
         .filter((s) => s.length >= MIN_SECRET_LENGTH)
-        .flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]),
+        .flatMap((s) => [s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)]),
     ),
   ].sort((a, b) => b.length - a.length);
   if (needles.length === 0) return (text) => text;
