@@ -148,7 +148,19 @@ export class PhotonRuntime {
     if (opts.journal) {
       const opened = TurnJournal.open<PhotonAgentEvent>(
         journalPath(c.home, `photon-${credentials.projectId}`),
-        { accept: isJournalEvent },
+        {
+          accept: isJournalEvent,
+          onTrouble: (failure) => {
+            // A message whose record cannot be taken makes onMessage throw: the channel logs it
+            // and does not redeliver it (README: the iMessage channel on a full disk).
+            if (failure !== null)
+              opts.log.error(
+                { err: failure.summary },
+                "photon turn journal cannot be written: new iMessages are not taken until it can",
+              );
+            else opts.log.info("photon turn journal writable again");
+          },
+        },
       );
       journal = opened.journal;
       unfinished = opened.unfinished;

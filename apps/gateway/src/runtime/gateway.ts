@@ -141,11 +141,16 @@ export function relayIdentities(
   });
 }
 
+/** Replayed messages held while the journal takes no writes; past this they stay with the connector. */
+const MAX_JOURNAL_WAITERS = 10_000;
+
 export class GatewayRuntime {
   readonly #opts: GatewayRuntimeOptions;
   readonly #log: Logger;
   readonly #scheduler: TurnScheduler;
   #journal: TurnJournal<RelayMessageEvent> | null = null;
+  /** Replayed messages the journal could not record, waiting for it to take writes again. */
+  #journalWaiters: Array<() => void> = [];
   /** When a replayed message last logged that it waits for room in the turn queue. */
   #roomWaitLoggedAt = Number.NEGATIVE_INFINITY;
   /** The last platform a take record named, and its record's head `{"p":PLATFORM,"f":`. */
@@ -378,7 +383,7 @@ export class GatewayRuntime {
         ? {
             journal: {
               writable: this.#journal.failure === null,
-              error: this.#journal.failure?.message ?? null,
+              error: this.#journal.failure?.summary ?? null,
             },
           }
         : {}),
@@ -433,13 +438,18 @@ export class GatewayRuntime {
               { err: failure.message },
               "turn journal cannot be written: live messages are answered without their crash-safe record, replayed ones stay with the connector (not acked) until it can be written again",
             );
-          else
-            this.#log[dropped > 0 ? "warn" : "info"](
+          else {
+            this.#log.info(
               { dropped },
               dropped > 0
-                ? "turn journal writable again; records past the memory bound were lost meanwhile (a restart may answer those turns again)"
+                ? "turn journal writable again; the records held past the memory bound were rewritten from memory (a compaction)"
                 : "turn journal writable again; every record held meanwhile is written",
             );
+            // Replayed messages refused meanwhile are taken now, on this link, in order.
+            const waiters = this.#journalWaiters;
+            this.#journalWaiters = [];
+            for (const wake of waiters) wake();
+          }
         },
       });
       this.#journal = opened.journal;
@@ -569,7 +579,7 @@ export class GatewayRuntime {
       this.#notify(event, { kind: "duplicate" });
       // Its first copy's record may still be on its way to disk (taken on a link that died
       // before its ack, say): ack this one only once everything recorded so far is.
-      return buffered ? ackAfter(journal.durable()) : undefined;
+      return buffered ? ackAfter(this.#durable(journal)) : undefined;
     }
     const press = event.promptResponse;
     if (press !== null && this.#deps.prompts?.isForeign(press.promptId) === true) {
@@ -639,16 +649,47 @@ export class GatewayRuntime {
           wire === undefined ? undefined : [this.#wireHead(event.source.platform), wire, "}"],
         );
       } catch (e) {
-        // The file takes no writes (logged at error when that began). A replayed item stays with
-        // the connector (not acked: it comes again on a later link); a live one would be lost,
-        // so it is answered without its record.
-        if (buffered || !(e instanceof JournalError)) throw e;
+        if (!(e instanceof JournalError)) throw e;
+        // The file takes no writes (logged at error when that began). A replayed item waits,
+        // unacked, until it does (the journal retries by itself), then is taken and acked as
+        // usual; left with the connector it would come again only on the next link. The
+        // link's later messages do not wait behind it (live ones are answered meanwhile).
+        // A live one would be lost, so it is answered without its record.
+        if (buffered)
+          return ackAfter(
+            this.#whenJournalWritable(e).then(() => this.#onMessage(event, true, wire)),
+          );
       }
     }
     this.#runTurn(turnKey, event, started, sessionKey);
     // Acked once the record is on disk; the replay's next items are taken meanwhile, so that a
     // burst of them shares one fdatasync instead of waiting for one each.
-    if (buffered && journal !== null) return ackAfter(journal.durable());
+    if (buffered && journal !== null) return ackAfter(this.#durable(journal));
+  }
+
+  /**
+   * Resolves once the journal is writable again (see #journalWaiters); rejects with `failure`
+   * while stopping or past MAX_JOURNAL_WAITERS (the item then stays with the connector).
+   */
+  #whenJournalWritable(failure: JournalError): Promise<void> {
+    if (this.#scheduler.draining || this.#journalWaiters.length >= MAX_JOURNAL_WAITERS)
+      return Promise.reject(failure);
+    return new Promise<void>((wake) => this.#journalWaiters.push(wake));
+  }
+
+  /**
+   * journal.durable() for a replayed item's ack, waiting through a spell of failed writes: the
+   * item is acked once its record is on disk, on this link, not left for the next one.
+   */
+  async #durable(journal: TurnJournal<RelayMessageEvent>): Promise<void> {
+    for (;;) {
+      try {
+        return await journal.durable();
+      } catch (e) {
+        if (!(e instanceof JournalError)) throw e;
+        await this.#whenJournalWritable(e);
+      }
+    }
   }
 
   /** The head of a take record's wire text (see eventFromJournal), kept for the last platform. */
@@ -761,6 +802,11 @@ export class GatewayRuntime {
         { cancelled: drained.cancelled, notStarted: drained.notStarted, budgetMs: budget },
         "drain budget spent: running turns cancelled, queued ones not started (all run again after the restart)",
       );
+    // Replayed messages still waiting for the journal are refused now (draining): unacked,
+    // the connector replays them after the restart.
+    const waiters = this.#journalWaiters;
+    this.#journalWaiters = [];
+    for (const wake of waiters) wake();
     await this.#adapter.disconnect();
     await this.#photon?.stop();
     this.#journal?.close();

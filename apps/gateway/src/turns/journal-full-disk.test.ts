@@ -6,21 +6,29 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-const disk = vi.hoisted(() => ({ full: false, room: 0, fds: new Set<number>(), failures: 0 }));
+const disk = vi.hoisted(() => ({
+  full: false,
+  room: 0,
+  fds: new Set<number>(),
+  failures: 0,
+  tmpToo: false,
+}));
 
 vi.mock("node:fs", async (importOriginal) => {
   const { fullDiskFs } = await import("../../test/support/full-disk-fs.js");
   return fullDiskFs(await importOriginal<typeof import("node:fs")>(), disk);
 });
 
-const { JournalError, journalPath, MAX_UNWRITTEN_BYTES, TurnJournal } =
+const { JournalError, JOURNAL_RETRY_MS, journalPath, MAX_UNWRITTEN_BYTES, TurnJournal } =
   await import("./journal.js");
 
 const dirs: string[] = [];
 afterEach(() => {
+  vi.useRealTimers();
   disk.full = false;
   disk.room = 0;
   disk.failures = 0;
+  disk.tmpToo = false;
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 function tempPath(): string {
@@ -108,26 +116,93 @@ describe("TurnJournal on a full disk", () => {
     reopened.journal.close();
   });
 
-  it("holds at most MAX_UNWRITTEN_BYTES while full; what it gives up past that is counted and told on recovery", async () => {
+  it("holds at most MAX_UNWRITTEN_BYTES while full, each kept piece counted with its overhead; past that the recovery is a compaction and nothing is missing", async () => {
+    // Only setTimeout and Date: the journal's own flushes run on setImmediate.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
     const path = tempPath();
-    const { journal, told } = openWithTrouble(path, { compactAfterRecords: 1_000_000 });
+    const { journal, told } = openWithTrouble(path, { compactAfterRecords: 10_000_000 });
+    journal.take("discord:C:open", ev("still running"));
+    await written();
     disk.full = true;
-    const long = "k".repeat(60_000); // ~60 KB per finish record: each batch is one record
-    const n = Math.ceil(MAX_UNWRITTEN_BYTES / 60_000) + 20;
+    disk.tmpToo = true; // a compaction cannot go through either
+    // Small records, one write each: 80 000 × ~20 bytes is under 2 MB of text, but kept as one
+    // Buffer each they cost far more (counted: ~256 bytes a piece), past the bound.
+    const n = 80_000;
     for (let i = 0; i < n; i++) {
-      journal.finish(`${long}${i}`);
+      journal.finish(`k${i}`);
       journal.beforeReply();
     }
+    expect(journal.failure).not.toBeNull();
+    expect(told).toHaveLength(1);
+    // The timer retries (a compaction, once given up): still full, nothing is told.
+    vi.advanceTimersByTime(JOURNAL_RETRY_MS * 3);
+    expect(told).toHaveLength(1);
+
     disk.full = false;
-    await journal.durable();
-    expect(told.at(-1)!.failure).toBeNull();
-    const dropped = told.at(-1)!.dropped;
-    expect(dropped).toBeGreaterThanOrEqual(19);
-    expect(dropped).toBeLessThanOrEqual(21);
-    journal.close(); // a clean stop compacts: the state in memory is whole again
-    const reopened = TurnJournal.open<{ text: string }>(path);
+    vi.advanceTimersByTime(JOURNAL_RETRY_MS); // no new record needed: the timer's retry
+    expect(journal.failure).toBeNull();
+    expect(told).toHaveLength(2);
+    expect(told[1]!.failure).toBeNull();
+    expect(told[1]!.dropped).toBeGreaterThan(Math.floor(MAX_UNWRITTEN_BYTES / 1024 / 4)); // some were given up…
+    expect(told[1]!.dropped).toBeLessThanOrEqual(n);
+    // …and the compaction wrote them from memory: a crash now loses none.
+    const reopened = TurnJournal.open<{ text: string }>(path, { maxFinished: n });
     expect(reopened.skippedLines).toBe(0);
-    expect(reopened.journal.state(`${long}${n - 1}`)).toBe("finished");
+    expect(reopened.unfinished.map((u) => u.key)).toEqual(["discord:C:open"]);
+    // The journal remembers its newest 10 000 finished keys (maxFinished): those are on disk.
+    expect(reopened.journal.state(`k${n - 1}`)).toBe("finished");
+    expect(reopened.journal.state(`k${n - 10_000}`)).toBe("finished");
+    reopened.journal.close();
+    journal.close();
+  });
+
+  it("a record too large to hold is given up, and the trouble ends only with a write that went through", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    const path = tempPath();
+    const { journal, told } = openWithTrouble(path);
+    disk.full = true;
+    disk.tmpToo = true;
+    journal.take("discord:C:big", ev("b".repeat(MAX_UNWRITTEN_BYTES + 1)));
+    await written(); // the batch fails and is too large to keep
+    expect(told).toHaveLength(1);
+    for (let i = 0; i < 5; i++) {
+      vi.advanceTimersByTime(JOURNAL_RETRY_MS);
+      expect(() => journal.take(`discord:C:${i}`, ev("refused"))).toThrow(JournalError);
+    }
+    // Nothing was kept to write, yet the disk is still full: no recovery claimed meanwhile.
+    expect(told).toHaveLength(1);
+    expect(journal.failure).not.toBeNull();
+
+    disk.full = false;
+    vi.advanceTimersByTime(JOURNAL_RETRY_MS);
+    expect(told.map((t) => t.failure === null)).toEqual([false, true]);
+    journal.close();
+    const reopened = TurnJournal.open<{ text: string }>(path);
+    expect(reopened.unfinished.map((u) => u.key)).toEqual(["discord:C:big"]);
+    reopened.journal.close();
+  });
+
+  it("an idle journal retries by itself: it is writable again without a new record", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    const path = tempPath();
+    const { journal, told } = openWithTrouble(path);
+    disk.full = true;
+    journal.take("discord:C:1", ev("one"));
+    await written();
+    expect(journal.failure).not.toBeNull();
+    disk.full = false;
+    expect(journal.failure).not.toBeNull(); // nothing tried yet
+    vi.advanceTimersByTime(JOURNAL_RETRY_MS);
+    expect(journal.failure).toBeNull();
+    expect(told).toEqual([
+      { failure: expect.any(JournalError) as unknown, dropped: 0 },
+      { failure: null, dropped: 0 },
+    ]);
+    await journal.durable();
+    journal.close();
+    expect(vi.getTimerCount()).toBe(0); // no retry left armed
+    const reopened = TurnJournal.open<{ text: string }>(path);
+    expect(reopened.unfinished.map((u) => u.key)).toEqual(["discord:C:1"]);
     reopened.journal.close();
   });
 

@@ -62,7 +62,9 @@ export interface TurnJournalOptions<E = unknown> {
   readonly accept?: (event: unknown) => boolean;
   /**
    * Told when writes start failing (the error) and when they work again (null, with the number
-   * of records given up meanwhile: see MAX_UNWRITTEN_BYTES). Must not throw.
+   * of records given up from memory meanwhile, past MAX_UNWRITTEN_BYTES, and rewritten by the
+   * compaction that ended the trouble: none is missing from the file). Must not throw. While
+   * failing, the journal tries again at each new record and every JOURNAL_RETRY_MS.
    */
   readonly onTrouble?: (failure: JournalError | null, dropped: number) => void;
 }
@@ -97,6 +99,11 @@ export class JournalError extends Error {
   readonly errno: string | null;
   /** A wait may cure it (a full disk, say): a restart may find it gone, unlike a wrong path or mode. */
   readonly transient: boolean;
+  /**
+   * The cause without the path (`ENOSPC; the file system holding HERMES_HOME is full`): for
+   * /healthz and /readyz, which must not show the file name (made from the gateway id).
+   */
+  readonly summary: string;
   constructor(path: string, cause: unknown, message?: string) {
     const errno = (cause as NodeJS.ErrnoException | undefined)?.code ?? null;
     const transient = errno !== null && TRANSIENT_CODES.has(errno);
@@ -110,6 +117,7 @@ export class JournalError extends Error {
     this.name = "JournalError";
     this.errno = errno;
     this.transient = transient;
+    this.summary = `${errno ?? "error"}; ${what}`;
   }
 }
 
@@ -248,13 +256,28 @@ const DEFAULT_COMPACT_AFTER_BYTES = 64 * 1024 * 1024;
 const BATCH_BYTES = 64 * 1024;
 
 /**
- * Records kept in memory while the file takes no writes (a full disk): past this, later batches
- * are given up and counted. While failing, take() refuses new turns (a buffered item stays with
- * the connector), so what piles up is mostly the `d` records of turns that end meanwhile.
+ * Memory for records kept while the file takes no writes (a full disk), each kept piece counted
+ * with UNWRITTEN_PIECE_OVERHEAD besides its bytes. Past this, records are given up, and the
+ * recovery is a compaction (the whole state, rewritten from memory) instead of writing what was
+ * kept: nothing given up is missing from the file afterwards. While failing, take() refuses new
+ * turns (a buffered item stays with the connector), so what piles up is mostly the `d` records
+ * of turns that end meanwhile.
  */
 export const MAX_UNWRITTEN_BYTES = 16 * 1024 * 1024;
 
+/** What one kept piece costs beyond its bytes (a Buffer object and its slot; measured ~200 B). */
+const UNWRITTEN_PIECE_OVERHEAD = 256;
+
+/** How often a failing journal tries again by itself (besides at each new record). */
+export const JOURNAL_RETRY_MS = 2_000;
+
 export type KeyState = "open" | "finished" | null;
+
+function countNewlines(bytes: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let i = bytes.indexOf(0x0a, from); i !== -1 && i < to; i = bytes.indexOf(0x0a, i + 1)) n++;
+  return n;
+}
 
 /**
  * The event of a take record as JSON text (see take()): one string, or pieces that make it
@@ -340,8 +363,12 @@ export class TurnJournal<E> {
    */
   #unwritten: Buffer[] = [];
   #unwrittenBytes = 0;
-  /** Records given up while failing, past MAX_UNWRITTEN_BYTES (told on recovery). */
+  /** Records given up while failing, past MAX_UNWRITTEN_BYTES: recovery compacts (see #keep). */
   #dropped = 0;
+  /** When a compaction may be tried again after records were given up (see #retryUnwritten). */
+  #compactRetryAt = 0;
+  /** While failing: the next retry on its own (an idle gateway recovers too). */
+  #retryTimer: NodeJS.Timeout | null = null;
   /** The descriptor writes to a file a compaction replaced (reopening failed): never write to it. */
   #stale = false;
   readonly #onTrouble: ((failure: JournalError | null, dropped: number) => void) | undefined;
@@ -548,6 +575,10 @@ export class TurnJournal<E> {
   /** Compact (so a clean stop leaves only what is still needed), flush and close. Idempotent. */
   close(): void {
     if (this.#closed) return;
+    if (this.#retryTimer !== null) {
+      clearTimeout(this.#retryTimer);
+      this.#retryTimer = null;
+    }
     try {
       this.#flush();
       this.#compact();
@@ -675,9 +706,14 @@ export class TurnJournal<E> {
    * go out (a copy: the batch is reused) and report the trouble once.
    */
   #writeOut(bytes: Buffer, length: number): void {
-    if (this.#failure !== null && !this.#retryUnwritten()) {
-      this.#keep(bytes, 0, length);
-      return;
+    if (this.#failure !== null) {
+      const retried = this.#retryUnwritten();
+      if (retried === false) {
+        this.#keep(bytes, 0, length);
+        return;
+      }
+      // A compaction wrote the whole state, these records included (they are in memory too).
+      if (retried === "compacted") return;
     }
     let off = 0;
     try {
@@ -688,20 +724,44 @@ export class TurnJournal<E> {
     }
   }
 
-  /** Keep `bytes[from, to)` for a later write; a whole batch past the bound is given up (counted). */
+  /**
+   * Keep `bytes[from, to)` for a later write. Past the bound it is given up (counted) and so is
+   * everything kept: the recovery is then a compaction, which rewrites the whole state from
+   * memory (and leaves no torn record a short write may have cut).
+   */
   #keep(bytes: Buffer, from: number, to: number): void {
-    // The rest of a record cut by a short write is always kept: a torn record with more after it
-    // would make the next record unreadable too.
-    if (from === 0 && this.#unwrittenBytes + (to - from) > MAX_UNWRITTEN_BYTES) {
-      for (let i = from; i < to; i++) if (bytes[i] === 0x0a) this.#dropped++;
+    const cost = to - from + UNWRITTEN_PIECE_OVERHEAD;
+    if (this.#dropped > 0 || this.#unwrittenBytes + cost > MAX_UNWRITTEN_BYTES) {
+      // Every record ends with "\n": the newlines count them (a cut record's rest included).
+      this.#dropped += countNewlines(bytes, from, to);
+      for (const piece of this.#unwritten) this.#dropped += countNewlines(piece, 0, piece.length);
+      this.#unwritten = [];
+      this.#unwrittenBytes = 0;
       return;
     }
     this.#unwritten.push(Buffer.from(bytes.subarray(from, to)));
-    this.#unwrittenBytes += to - from;
+    this.#unwrittenBytes += cost;
   }
 
-  /** Write what is unwritten, in order; true once all of it is (the trouble is over). */
-  #retryUnwritten(): boolean {
+  /**
+   * Write what is unwritten, in order, or compact when records were given up: true once all of
+   * it is written, "compacted" once a compaction rewrote the whole state (the trouble is over
+   * either way), false while the file still takes no writes.
+   */
+  #retryUnwritten(): boolean | "compacted" {
+    if (this.#dropped > 0) {
+      // A whole rewrite: tried once per JOURNAL_RETRY_MS at most, not at every new record.
+      const now = Date.now();
+      if (now < this.#compactRetryAt) return false;
+      try {
+        this.#compact(); // reopens the file and reports the recovery itself
+        return "compacted";
+      } catch (e) {
+        this.#compactRetryAt = now + JOURNAL_RETRY_MS / 2;
+        if (!this.#stale) this.#failed(e);
+        return false;
+      }
+    }
     if (this.#stale) {
       try {
         const fd = openSync(this.#path, "a", 0o600);
@@ -727,7 +787,7 @@ export class TurnJournal<E> {
             this.#unwrittenBytes -= off;
           }
         }
-        this.#unwrittenBytes -= chunk.length;
+        this.#unwrittenBytes -= chunk.length + UNWRITTEN_PIECE_OVERHEAD;
       }
     } catch (e) {
       chunks.splice(0, done);
@@ -744,11 +804,28 @@ export class TurnJournal<E> {
     const first = this.#failure === null;
     this.#failure = new JournalError(this.#path, e);
     if (first) this.#tell(this.#failure, 0);
+    this.#retryLater();
+  }
+
+  /** Try again in JOURNAL_RETRY_MS (unref'd: it never keeps the process alive). */
+  #retryLater(): void {
+    if (this.#retryTimer !== null || this.#closed) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      if (this.#closed || this.#failure === null) return;
+      this.#flush();
+      if (this.#failure !== null) this.#retryLater();
+    }, JOURNAL_RETRY_MS);
+    this.#retryTimer.unref();
   }
 
   /** Everything is on file again (written, or rewritten by a compaction). */
   #recovered(): void {
     if (this.#failure === null) return;
+    if (this.#retryTimer !== null) {
+      clearTimeout(this.#retryTimer);
+      this.#retryTimer = null;
+    }
     this.#failure = null;
     const dropped = this.#dropped;
     this.#dropped = 0;
@@ -919,7 +996,6 @@ export class TurnJournal<E> {
     // What was unwritten is in the new file too (it holds the whole state).
     this.#unwritten = [];
     this.#unwrittenBytes = 0;
-    this.#dropped = 0;
     try {
       const next = openSync(this.#path, "a", 0o600);
       closeSync(this.#fd);

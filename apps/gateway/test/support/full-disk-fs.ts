@@ -1,6 +1,7 @@
 // node:fs as a full disk makes it for the turn journal (a full disk cannot be made without root):
 // writeSync on a descriptor of a `.jsonl` file fails with ENOSPC while `disk.full`, after
-// `disk.room` more bytes (a write cut short). For a test's vi.mock("node:fs") factory, with the
+// `disk.room` more bytes (a write cut short); with `disk.tmpToo`, so do writes to a compaction's
+// `.jsonl.tmp` (else a compaction goes through while full). For a test's vi.mock("node:fs") factory, with the
 // real module and its own `disk` (from vi.hoisted).
 import type * as fsModule from "node:fs";
 
@@ -12,12 +13,16 @@ export interface FullDisk {
   readonly fds: Set<number>;
   /** Writes refused so far. */
   failures: number;
+  /** Compactions' temporary files fill up too. */
+  tmpToo?: boolean;
 }
 
 export function fullDiskFs(fs: typeof fsModule, disk: FullDisk): typeof fsModule {
   const openSync = ((path: string, ...rest: unknown[]) => {
     const fd = (fs.openSync as (...a: unknown[]) => number)(path, ...rest);
-    if (String(path).endsWith(".jsonl")) disk.fds.add(fd);
+    const name = String(path);
+    if (name.endsWith(".jsonl") || (disk.tmpToo === true && name.endsWith(".jsonl.tmp")))
+      disk.fds.add(fd);
     return fd;
   }) as typeof fs.openSync;
   const closeSync = ((fd: number) => {
