@@ -50,9 +50,17 @@ export function measureGrowth(fn, small, large, opts = {}) {
       ref(large);
     }
   }
+  // Each size is timed twice and the faster taken: one slow timing (a GC or a background
+  // compile counted as this process's CPU) stopped the doubling at 1-4 calls, where a batch is
+  // too short for its minimum to filter anything.
   const batch = (f) => {
     let calls = 1;
-    while (calls < 1 << 20 && msPerCall(() => f(small), calls) * calls < 10) calls *= 2;
+    const ms = (n) =>
+      Math.min(
+        msPerCall(() => f(small), n),
+        msPerCall(() => f(small), n),
+      ) * n;
+    while (calls < 1 << 20 && ms(calls) < 10) calls *= 2;
     return calls;
   };
   const calls = batch(fn);
