@@ -26,7 +26,7 @@ import {
   type InboundDeps,
   type InboundOutcome,
 } from "../pipeline/handle-inbound.js";
-import { journalPath, recordTurnEnd, TurnJournal } from "../turns/journal.js";
+import { JournalError, journalPath, recordTurnEnd, TurnJournal } from "../turns/journal.js";
 import { isJournalEvent } from "../turns/journal-event.js";
 import { journalHolds, messageKey } from "../turns/message-key.js";
 import type { ChatOutbound } from "../reply/chat-outbound.js";
@@ -151,12 +151,10 @@ export class PhotonRuntime {
         {
           accept: isJournalEvent,
           onTrouble: (failure) => {
-            // A message whose record cannot be taken makes onMessage throw: the channel logs it
-            // and does not redeliver it (README: the iMessage channel on a full disk).
             if (failure !== null)
               opts.log.error(
                 { err: failure.summary },
-                "photon turn journal cannot be written: new iMessages are not taken until it can",
+                "photon turn journal cannot be written: iMessages are answered without their crash-safe record until it can",
               );
             else opts.log.info("photon turn journal writable again");
           },
@@ -311,12 +309,27 @@ export class PhotonRuntime {
     // the record is written leaves the message unmarked: it is caught up and answered again after
     // the restart — the same exposure as a crash between a reply and its turn's end
     // (docs/contract/photon-runtime.md).
-    journal?.take(key, event);
+    let recorded = journal !== null;
+    try {
+      journal?.take(key, event);
+    } catch (e) {
+      // The journal takes no writes (a full disk; logged at error when that began): answered
+      // without its crash-safe record, as the relay answers a live message. Refused, the channel
+      // would log it and never deliver it again.
+      if (!(e instanceof JournalError)) throw e;
+      recorded = false;
+    }
     this.#tapback(event, REACTION_WORKING);
     this.#runTurn(key, event);
-    if (journal === null) return;
+    if (journal === null || !recorded) return;
     await afterThisTurnsWrites();
-    await journal.durable();
+    try {
+      await journal.durable();
+    } catch (e) {
+      // Taken, but its record waits in memory until the disk has room (the journal retries by
+      // itself): answered meanwhile, and marked handled, as above.
+      if (!(e instanceof JournalError)) throw e;
+    }
   }
 
   /** The working tapbacks (PHOTON_WORKING_TAPBACKS): 👀 while the turn runs, then ✅ or ❌. */
