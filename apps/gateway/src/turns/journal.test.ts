@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { measureGrowth } from "@hermes/vitest-config/growth";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { checkJournal, JournalError, journalPath, TurnJournal } from "./journal.js";
+import { checkJournal, JournalError, journalPath, recordTurnEnd, TurnJournal } from "./journal.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -741,5 +741,28 @@ describe("TurnJournal", () => {
       ),
     });
     expect(growth.ratio, JSON.stringify(growth)).toBeLessThan(growth.limit);
+  });
+});
+
+describe("recordTurnEnd", () => {
+  it("a compaction that fails after the record was taken is reported as such, not as a lost record", () => {
+    const path = tempPath();
+    const { journal } = TurnJournal.open<ReturnType<typeof ev>>(path, { compactAfterRecords: 16 });
+    mkdirSync(`${path}.tmp`, { recursive: true }); // the compaction's temporary file cannot be made
+    const errors: string[] = [];
+    const log = { error: (_fields: object, msg: string) => void errors.push(msg) };
+    for (let i = 0; i < 16; i++) {
+      journal.take(`k${i}`, ev(String(i)));
+      recordTurnEnd(journal, `k${i}`, { kind: "replied" }, log);
+    }
+    expect(errors).toEqual([
+      "turn journal: compaction failed (nothing lost: the records stay in the journal, and it is tried again after more records)",
+    ]);
+    journal.beforeReply();
+    rmSync(`${path}.tmp`, { recursive: true });
+    journal.close();
+    const reopened = TurnJournal.open<ReturnType<typeof ev>>(path);
+    for (let i = 0; i < 16; i++) expect(reopened.journal.state(`k${i}`)).toBe("finished");
+    reopened.journal.close();
   });
 });

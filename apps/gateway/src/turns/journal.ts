@@ -1355,9 +1355,17 @@ export function recordTurnEnd(
   try {
     journal.finish(key);
   } catch (e) {
-    log.error(
-      { err: (e as Error).message },
-      `${name}: could not record a finished turn (it may be answered again after a restart)`,
-    );
+    // finish() records first and may then compact: a compaction that fails loses nothing (the
+    // file and the records waiting for it stay as they were; it is tried again later).
+    if (journal.state(key) === "finished")
+      log.error(
+        { err: (e as Error).message },
+        `${name}: compaction failed (nothing lost: the records stay in the journal, and it is tried again after more records)`,
+      );
+    else
+      log.error(
+        { err: (e as Error).message },
+        `${name}: could not record a finished turn (it may be answered again after a restart)`,
+      );
   }
 }
