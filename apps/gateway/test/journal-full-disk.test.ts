@@ -6,7 +6,13 @@
 import { eventually } from "@hermes/vitest-config/eventually";
 import { afterEach, expect, it, vi } from "vitest";
 
-const disk = vi.hoisted(() => ({ full: false, room: 0, fds: new Set<number>(), failures: 0 }));
+const disk = vi.hoisted(() => ({
+  full: false,
+  room: 0,
+  fds: new Set<number>(),
+  failures: 0,
+  syncErrors: 0,
+}));
 
 vi.mock("node:fs", async (importOriginal) => {
   const { fullDiskFs } = await import("./support/full-disk-fs.js");
@@ -19,6 +25,7 @@ const { readinessOf } = await import("../src/ops/health.js");
 const cleanups: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {
   disk.full = false;
+  disk.syncErrors = 0;
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
@@ -95,4 +102,57 @@ it("answers live messages while the journal cannot be written, holds replayed on
     "after",
   ])
     expect(replies(text), text).toBe(1);
+});
+
+it("a replayed message without an id stays with the connector while the journal cannot be written: a later copy could not be told from it", async () => {
+  const { connector, start } = await journalledRuntime("gw-noid", cleanups);
+  await start();
+  const replies = (text: string) =>
+    connector.outbound.filter((o) => o.action.op === "send" && o.action["content"] === text).length;
+  connector.pushInbound(message("before", "m0"), { gatewayId: "gw-noid" });
+  await eventually(() => replies("before") === 1, "the first reply");
+  await eventually(() => connector.bufferOf("gw-noid").length === 0, "nothing left to replay");
+  disk.full = true;
+  connector.pushInbound(message("while full", "m1"), { gatewayId: "gw-noid" });
+  await eventually(() => replies("while full") === 1, "a live message answered while full");
+  connector.dropConnections();
+  await eventually(() => !connector.isConnected("gw-noid"), "the link down");
+  const { message_id: _id, ...noId } = message("no id", "");
+  expect(connector.pushInbound(noId, { gatewayId: "gw-noid" }).delivered).toBe("buffered");
+  await eventually(() => connector.isConnected("gw-noid"), "the re-dial");
+  connector.pushInbound(message("live", "m2"), { gatewayId: "gw-noid" });
+  await eventually(() => replies("live") === 1, "a live reply on the new link");
+  disk.full = false;
+  connector.pushInbound(message("after", "m3"), { gatewayId: "gw-noid" });
+  await eventually(() => replies("after") === 1, "a reply once there is room");
+  // Not taken, not waiting: it is still the connector's, and comes on the next link, once.
+  expect(replies("no id")).toBe(0);
+  expect(connector.bufferOf("gw-noid")).toHaveLength(1);
+  connector.dropConnections();
+  await eventually(() => !connector.isConnected("gw-noid"), "the link down again");
+  await eventually(() => replies("no id") === 1, "the replay answered");
+  await eventually(() => connector.bufferOf("gw-noid").length === 0, "the replay acked");
+  expect(replies("no id")).toBe(1);
+});
+
+it("a replay whose fdatasync fails is acked on the same link once a later one goes through", async () => {
+  const { connector, start } = await journalledRuntime("gw-eio", cleanups);
+  const runtime = await start();
+  const replies = (text: string) =>
+    connector.outbound.filter((o) => o.action.op === "send" && o.action["content"] === text).length;
+  connector.pushInbound(message("before", "m0"), { gatewayId: "gw-eio" });
+  await eventually(() => connector.bufferOf("gw-eio").length === 0, "nothing left to replay");
+  connector.dropConnections();
+  await eventually(() => !connector.isConnected("gw-eio"), "the link down");
+  disk.syncErrors = 1;
+  connector.pushInbound(message("replayed", "m1"), { gatewayId: "gw-eio" });
+  await eventually(() => connector.isConnected("gw-eio"), "the re-dial");
+  const dials = runtime.health().relay?.dialCount ?? 0;
+  await eventually(() => replies("replayed") === 1, "the replay answered");
+  await eventually(() => disk.syncErrors === 0, "the failed fdatasync");
+  // No recovery is announced for a failed sync (the journal takes writes all along): the ack
+  // waits for a later sync of its own, on this link.
+  await eventually(() => connector.bufferOf("gw-eio").length === 0, "the replay acked");
+  expect(runtime.health().relay?.dialCount).toBe(dials);
+  expect(replies("replayed")).toBe(1);
 });

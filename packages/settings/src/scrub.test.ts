@@ -12,6 +12,11 @@ describe("createSecretScrubber", () => {
     );
   });
 
+  it("takes a secret with a lone surrogate (which percent-encoding refuses) without throwing", () => {
+    const secret = "abc\ud800def";
+    expect(createSecretScrubber([secret])(`x ${secret} y`)).toBe("x <hidden> y");
+  });
+
   it("leaves values under 4 characters alone, and text without secrets as it was", () => {
     const scrub = createSecretScrubber(["abc", ""]);
     expect(scrub("abc abc")).toBe("abc abc");

@@ -5,6 +5,15 @@
 
 export const MIN_SECRET_LENGTH = 4;
 
+/** encodeURIComponent, or the value itself for one it refuses (a lone surrogate). */
+function percentEncoded(value: string): string {
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
 /**
  * Returns `text => text` with every known secret value (raw, JSON-escaped, and percent-encoded
  * as in a URL or a file name made from it) replaced by `<hidden>`.
@@ -14,7 +23,7 @@ export function createSecretScrubber(secrets: readonly string[]): (text: string)
     ...new Set(
       secrets
         .filter((s) => s.length >= MIN_SECRET_LENGTH)
-        .flatMap((s) => [s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)]),
+        .flatMap((s) => [s, JSON.stringify(s).slice(1, -1), percentEncoded(s)]),
     ),
   ].sort((a, b) => b.length - a.length);
   if (needles.length === 0) return (text) => text;

@@ -273,7 +273,11 @@ export class PhotonRuntime {
     this.#journal?.close();
   }
 
-  /** Resolves once the turn is on disk: the channel marks the message handled only after this returns. */
+  /**
+   * Resolves once the turn is on disk: the channel marks the message handled only after this
+   * returns. Except while the journal cannot be written: then it resolves once the turn is
+   * started, without its record (see below).
+   */
   async onMessage(message: PhotonInboundMessage): Promise<void> {
     const event = toAgentEvent(message);
     const key = messageKey(PHOTON_PLATFORM, message.chatId, message.messageId);

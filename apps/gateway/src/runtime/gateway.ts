@@ -36,6 +36,7 @@ import { REPLY_DECLINED } from "../reply/chat-outbound.js";
 import { PromptBook, promptOwner } from "../reply/prompts.js";
 import {
   JournalError,
+  JOURNAL_RETRY_MS,
   journalPath,
   recordTurnEnd,
   TurnJournal,
@@ -141,8 +142,20 @@ export function relayIdentities(
   });
 }
 
+/** What a replayed message waiting for the journal holds: its frame's text. */
+function waitBytes(event: RelayMessageEvent, wire: string | undefined): number {
+  return wire?.length ?? event.text.length;
+}
+
 /** Replayed messages held while the journal takes no writes; past this they stay with the connector. */
 const MAX_JOURNAL_WAITERS = 10_000;
+/** The same bound in bytes of the frames they hold (each may be up to the 32 MiB frame cap). */
+const MAX_JOURNAL_WAITING_BYTES = 64 * 1024 * 1024;
+
+interface JournalWaiter {
+  readonly wake: () => void;
+  readonly bytes: number;
+}
 
 export class GatewayRuntime {
   readonly #opts: GatewayRuntimeOptions;
@@ -150,7 +163,8 @@ export class GatewayRuntime {
   readonly #scheduler: TurnScheduler;
   #journal: TurnJournal<RelayMessageEvent> | null = null;
   /** Replayed messages the journal could not record, waiting for it to take writes again. */
-  #journalWaiters: Array<() => void> = [];
+  #journalWaiters: JournalWaiter[] = [];
+  #journalWaitingBytes = 0;
   /** When a replayed message last logged that it waits for room in the turn queue. */
   #roomWaitLoggedAt = Number.NEGATIVE_INFINITY;
   /** The last platform a take record named, and its record's head `{"p":PLATFORM,"f":`. */
@@ -445,10 +459,8 @@ export class GatewayRuntime {
                 ? "turn journal writable again; the records held past the memory bound were rewritten from memory (a compaction)"
                 : "turn journal writable again; every record held meanwhile is written",
             );
-            // Replayed messages refused meanwhile are taken now, on this link, in order.
-            const waiters = this.#journalWaiters;
-            this.#journalWaiters = [];
-            for (const wake of waiters) wake();
+            // Replayed messages refused meanwhile are taken now, in order.
+            this.#wakeJournalWaiters();
           }
         },
       });
@@ -640,6 +652,13 @@ export class GatewayRuntime {
       return;
     }
     const turnKey = key ?? `~${randomUUID()}`;
+    if (buffered && journal !== null && key !== null && this.#journalWaiters.length > 0)
+      // Earlier replayed messages wait for the journal: this one waits behind them, in order.
+      return ackAfter(
+        this.#whenJournalWritable(journal.failure, waitBytes(event, wire)).then(() =>
+          this.#onMessage(event, true, wire),
+        ),
+      );
     if (journal !== null) {
       try {
         // The frame's own text is recorded (see eventFromJournal), not a serialization of the event.
@@ -653,11 +672,16 @@ export class GatewayRuntime {
         // The file takes no writes (logged at error when that began). A replayed item waits,
         // unacked, until it does (the journal retries by itself), then is taken and acked as
         // usual; left with the connector it would come again only on the next link. The
-        // link's later messages do not wait behind it (live ones are answered meanwhile).
+        // link's live messages do not wait behind it (later replayed ones do, see above).
         // A live one would be lost, so it is answered without its record.
+        // Without an id a copy replayed on a later link could not be told from this one (both
+        // would be answered): such an item stays with the connector.
+        if (buffered && key === null) throw e;
         if (buffered)
           return ackAfter(
-            this.#whenJournalWritable(e).then(() => this.#onMessage(event, true, wire)),
+            this.#whenJournalWritable(e, waitBytes(event, wire)).then(() =>
+              this.#onMessage(event, true, wire),
+            ),
           );
       }
     }
@@ -669,12 +693,39 @@ export class GatewayRuntime {
 
   /**
    * Resolves once the journal is writable again (see #journalWaiters); rejects with `failure`
-   * while stopping or past MAX_JOURNAL_WAITERS (the item then stays with the connector).
+   * while stopping or past MAX_JOURNAL_WAITERS / MAX_JOURNAL_WAITING_BYTES (the item then stays
+   * with the connector). A failure the journal does not hold on to (an fdatasync error, or one
+   * already over) is never announced as over: such a wait ends after JOURNAL_RETRY_MS.
    */
-  #whenJournalWritable(failure: JournalError): Promise<void> {
-    if (this.#scheduler.draining || this.#journalWaiters.length >= MAX_JOURNAL_WAITERS)
-      return Promise.reject(failure);
-    return new Promise<void>((wake) => this.#journalWaiters.push(wake));
+  #whenJournalWritable(failure: JournalError | null, bytes = 0): Promise<void> {
+    if (
+      this.#scheduler.draining ||
+      this.#journalWaiters.length >= MAX_JOURNAL_WAITERS ||
+      this.#journalWaitingBytes + bytes > MAX_JOURNAL_WAITING_BYTES
+    )
+      return Promise.reject(failure ?? new Error("the turn journal cannot be written"));
+    return new Promise<void>((resolve) => {
+      const waiter: JournalWaiter = { wake: resolve, bytes };
+      this.#journalWaiters.push(waiter);
+      this.#journalWaitingBytes += bytes;
+      if (this.#journal?.failure !== null) return;
+      setTimeout(() => {
+        const at = this.#journalWaiters.indexOf(waiter);
+        if (at !== -1) {
+          this.#journalWaiters.splice(at, 1);
+          this.#journalWaitingBytes -= bytes;
+        }
+        resolve();
+      }, JOURNAL_RETRY_MS).unref();
+    });
+  }
+
+  /** Every replayed message waiting for the journal goes on, in the order it came. */
+  #wakeJournalWaiters(): void {
+    const waiters = this.#journalWaiters;
+    this.#journalWaiters = [];
+    this.#journalWaitingBytes = 0;
+    for (const w of waiters) w.wake();
   }
 
   /**
@@ -804,9 +855,7 @@ export class GatewayRuntime {
       );
     // Replayed messages still waiting for the journal are refused now (draining): unacked,
     // the connector replays them after the restart.
-    const waiters = this.#journalWaiters;
-    this.#journalWaiters = [];
-    for (const wake of waiters) wake();
+    this.#wakeJournalWaiters();
     await this.#adapter.disconnect();
     await this.#photon?.stop();
     this.#journal?.close();

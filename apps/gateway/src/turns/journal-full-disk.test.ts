@@ -117,8 +117,8 @@ describe("TurnJournal on a full disk", () => {
   });
 
   it("holds at most MAX_UNWRITTEN_BYTES while full, each kept piece counted with its overhead; past that the recovery is a compaction and nothing is missing", async () => {
-    // Only setTimeout and Date: the journal's own flushes run on setImmediate.
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    // Only timeouts and clocks: the journal's own flushes run on setImmediate.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date", "performance"] });
     const path = tempPath();
     const { journal, told } = openWithTrouble(path, { compactAfterRecords: 10_000_000 });
     journal.take("discord:C:open", ev("still running"));
@@ -157,7 +157,7 @@ describe("TurnJournal on a full disk", () => {
   });
 
   it("a record too large to hold is given up, and the trouble ends only with a write that went through", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date", "performance"] });
     const path = tempPath();
     const { journal, told } = openWithTrouble(path);
     disk.full = true;
@@ -183,7 +183,7 @@ describe("TurnJournal on a full disk", () => {
   });
 
   it("an idle journal retries by itself: it is writable again without a new record", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date", "performance"] });
     const path = tempPath();
     const { journal, told } = openWithTrouble(path);
     disk.full = true;

@@ -583,9 +583,15 @@ export class TurnJournal<E> {
       this.#flush();
       this.#compact();
     } catch {
-      // Best effort: every record was already written, and the next open compacts.
+      // Best effort: records still held while the file takes no writes are given up (each is
+      // one a restart may run again); the next open compacts.
     }
     this.#closed = true;
+    if (this.#retryTimer !== null) {
+      // A failing flush above arms a retry: not needed any more.
+      clearTimeout(this.#retryTimer);
+      this.#retryTimer = null;
+    }
     try {
       fdatasyncSync(this.#fd);
     } catch {
@@ -750,8 +756,10 @@ export class TurnJournal<E> {
    */
   #retryUnwritten(): boolean | "compacted" {
     if (this.#dropped > 0) {
-      // A whole rewrite: tried once per JOURNAL_RETRY_MS at most, not at every new record.
-      const now = Date.now();
+      // A whole rewrite: tried about once per JOURNAL_RETRY_MS (at half of it, so the retry
+      // timer always finds it due), not at every new record. A monotonic clock: a wall clock
+      // set back would hold the recovery off for as long.
+      const now = performance.now();
       if (now < this.#compactRetryAt) return false;
       try {
         this.#compact(); // reopens the file and reports the recovery itself

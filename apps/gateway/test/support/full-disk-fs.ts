@@ -15,6 +15,8 @@ export interface FullDisk {
   failures: number;
   /** Compactions' temporary files fill up too. */
   tmpToo?: boolean;
+  /** The next this many fdatasync calls on the journal fail with EIO (the data stays written). */
+  syncErrors?: number;
 }
 
 export function fullDiskFs(fs: typeof fsModule, disk: FullDisk): typeof fsModule {
@@ -43,6 +45,16 @@ export function fullDiskFs(fs: typeof fsModule, disk: FullDisk): typeof fsModule
     }
     return (fs.writeSync as (...a: unknown[]) => number)(fd, buffer, offset, length);
   }) as typeof fs.writeSync;
-  const replaced = { openSync, closeSync, writeSync };
+  const fdatasync = ((fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => {
+    if ((disk.syncErrors ?? 0) > 0 && disk.fds.has(fd)) {
+      disk.syncErrors! -= 1;
+      setImmediate(() =>
+        callback(Object.assign(new Error("EIO: i/o error, fdatasync"), { code: "EIO" })),
+      );
+      return;
+    }
+    fs.fdatasync(fd, callback);
+  }) as typeof fs.fdatasync;
+  const replaced = { openSync, closeSync, writeSync, fdatasync };
   return { ...fs, default: { ...fs, ...replaced }, ...replaced } as typeof fsModule;
 }
