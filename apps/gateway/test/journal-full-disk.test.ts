@@ -35,15 +35,21 @@ const message = (text: string, id: string) => ({
   source: { platform: "discord", chat_id: "C1", chat_type: "dm", user_id: "U1" },
 });
 
-it("answers live messages while the journal cannot be written, holds replayed ones unacked, and resumes by itself on the same link", async () => {
-  const { connector, start } = await journalledRuntime("gw-full", cleanups);
+/** A journalled runtime that has answered (and acked) a first message, and its reply counter. */
+async function started(gatewayId: string) {
+  const { connector, start } = await journalledRuntime(gatewayId, cleanups);
   const runtime = await start();
   const replies = (text: string) =>
     connector.outbound.filter((o) => o.action.op === "send" && o.action["content"] === text).length;
-  connector.pushInbound(message("before", "m0"), { gatewayId: "gw-full" });
+  connector.pushInbound(message("before", "m0"), { gatewayId });
   await eventually(() => replies("before") === 1, "the first reply");
   // (Delivered before the handshake, it is a replay: acked once its record is on disk.)
-  await eventually(() => connector.bufferOf("gw-full").length === 0, "nothing left to replay");
+  await eventually(() => connector.bufferOf(gatewayId).length === 0, "nothing left to replay");
+  return { connector, runtime, replies };
+}
+
+it("answers live messages while the journal cannot be written, holds replayed ones unacked, and resumes by itself on the same link", async () => {
+  const { connector, runtime, replies } = await started("gw-full");
 
   disk.full = true;
   connector.pushInbound(message("while full", "m1"), { gatewayId: "gw-full" });
@@ -105,13 +111,7 @@ it("answers live messages while the journal cannot be written, holds replayed on
 });
 
 it("a replayed message without an id stays with the connector while the journal cannot be written: a later copy could not be told from it", async () => {
-  const { connector, start } = await journalledRuntime("gw-noid", cleanups);
-  await start();
-  const replies = (text: string) =>
-    connector.outbound.filter((o) => o.action.op === "send" && o.action["content"] === text).length;
-  connector.pushInbound(message("before", "m0"), { gatewayId: "gw-noid" });
-  await eventually(() => replies("before") === 1, "the first reply");
-  await eventually(() => connector.bufferOf("gw-noid").length === 0, "nothing left to replay");
+  const { connector, replies } = await started("gw-noid");
   disk.full = true;
   connector.pushInbound(message("while full", "m1"), { gatewayId: "gw-noid" });
   await eventually(() => replies("while full") === 1, "a live message answered while full");
@@ -136,12 +136,7 @@ it("a replayed message without an id stays with the connector while the journal 
 });
 
 it("a replay whose fdatasync fails is acked on the same link once a later one goes through", async () => {
-  const { connector, start } = await journalledRuntime("gw-eio", cleanups);
-  const runtime = await start();
-  const replies = (text: string) =>
-    connector.outbound.filter((o) => o.action.op === "send" && o.action["content"] === text).length;
-  connector.pushInbound(message("before", "m0"), { gatewayId: "gw-eio" });
-  await eventually(() => connector.bufferOf("gw-eio").length === 0, "nothing left to replay");
+  const { connector, runtime, replies } = await started("gw-eio");
   connector.dropConnections();
   await eventually(() => !connector.isConnected("gw-eio"), "the link down");
   disk.syncErrors = 1;
