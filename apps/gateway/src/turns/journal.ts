@@ -772,10 +772,7 @@ export class TurnJournal<E> {
     }
     if (this.#stale) {
       try {
-        const fd = openSync(this.#path, "a", 0o600);
-        closeSync(this.#fd);
-        this.#fd = fd;
-        this.#stale = false;
+        this.#reopen();
       } catch (e) {
         this.#failed(e);
         return false;
@@ -806,6 +803,14 @@ export class TurnJournal<E> {
     this.#unwrittenBytes = 0;
     this.#recovered();
     return true;
+  }
+
+  /** Append to the journal's file as it is now (after a compaction replaced it). */
+  #reopen(): void {
+    const fd = openSync(this.#path, "a", 0o600);
+    closeSync(this.#fd);
+    this.#fd = fd;
+    this.#stale = false;
   }
 
   #failed(e: unknown): void {
@@ -1005,10 +1010,7 @@ export class TurnJournal<E> {
     this.#unwritten = [];
     this.#unwrittenBytes = 0;
     try {
-      const next = openSync(this.#path, "a", 0o600);
-      closeSync(this.#fd);
-      this.#fd = next;
-      this.#stale = false;
+      this.#reopen();
     } catch (e) {
       // The old descriptor writes to the replaced file: never write to it again; records wait
       // (take() and durable() refuse meanwhile) until the file can be opened again.
