@@ -96,7 +96,7 @@ export function capFields(
     const value = fields[key];
     let capped = value;
     if (typeof value === "string") {
-      if (value.length > MAX_LOGGED_STRING) capped = capString(value, scrub);
+      capped = capString(value, scrub);
     } else if (
       depth === 0 &&
       typeof value === "object" &&
@@ -142,8 +142,7 @@ export function createLogger(opts: LoggerOptions): Logger {
         logMethod(args, method) {
           for (let i = 0; i < args.length; i++) {
             const a: unknown = args[i];
-            if (typeof a === "string" && a.length > MAX_LOGGED_STRING)
-              args[i] = capString(a, scrub);
+            if (typeof a === "string") args[i] = capString(a, scrub);
           }
           return method.apply(this, args);
         },

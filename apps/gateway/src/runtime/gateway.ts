@@ -654,11 +654,7 @@ export class GatewayRuntime {
     const turnKey = key ?? `~${randomUUID()}`;
     if (buffered && journal !== null && key !== null && this.#journalWaiters.length > 0)
       // Earlier replayed messages wait for the journal: this one waits behind them, in order.
-      return ackAfter(
-        this.#whenJournalWritable(journal.failure, waitBytes(event, wire)).then(() =>
-          this.#onMessage(event, true, wire),
-        ),
-      );
+      return this.#replayWhenJournalWritable(journal.failure, event, wire);
     if (journal !== null) {
       try {
         // The frame's own text is recorded (see eventFromJournal), not a serialization of the event.
@@ -677,12 +673,7 @@ export class GatewayRuntime {
         // Without an id a copy replayed on a later link could not be told from this one (both
         // would be answered): such an item stays with the connector.
         if (buffered && key === null) throw e;
-        if (buffered)
-          return ackAfter(
-            this.#whenJournalWritable(e, waitBytes(event, wire)).then(() =>
-              this.#onMessage(event, true, wire),
-            ),
-          );
+        if (buffered) return this.#replayWhenJournalWritable(e, event, wire);
       }
     }
     this.#runTurn(turnKey, event, started, sessionKey);
@@ -718,6 +709,19 @@ export class GatewayRuntime {
         resolve();
       }, JOURNAL_RETRY_MS).unref();
     });
+  }
+
+  /** A replayed message taken again once the journal is writable, acked as usual then. */
+  #replayWhenJournalWritable(
+    failure: JournalError | null,
+    event: RelayMessageEvent,
+    wire: string | undefined,
+  ): DeferredAck {
+    return ackAfter(
+      this.#whenJournalWritable(failure, waitBytes(event, wire)).then(() =>
+        this.#onMessage(event, true, wire),
+      ),
+    );
   }
 
   /** Every replayed message waiting for the journal goes on, in the order it came. */

@@ -575,10 +575,6 @@ export class TurnJournal<E> {
   /** Compact (so a clean stop leaves only what is still needed), flush and close. Idempotent. */
   close(): void {
     if (this.#closed) return;
-    if (this.#retryTimer !== null) {
-      clearTimeout(this.#retryTimer);
-      this.#retryTimer = null;
-    }
     try {
       this.#flush();
       this.#compact();
@@ -588,7 +584,7 @@ export class TurnJournal<E> {
     }
     this.#closed = true;
     if (this.#retryTimer !== null) {
-      // A failing flush above arms a retry: not needed any more.
+      // Armed while the file took no writes (or by a failing flush above): not needed any more.
       clearTimeout(this.#retryTimer);
       this.#retryTimer = null;
     }
