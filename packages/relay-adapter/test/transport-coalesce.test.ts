@@ -1,6 +1,7 @@
-// coalesceWrites / beforeWrite: the frames of one event-loop turn leave together at its end, in
-// one write, after one beforeWrite call — observed at a TCP relay between the transport and a
-// raw connector (each `data` chunk there is what the network delivered).
+// coalesceWrites / beforeWrite / afterWrite: the frames of one event-loop turn leave together at
+// its end, in one write, between one beforeWrite and one afterWrite call — observed at a TCP
+// relay between the transport and a raw connector (each `data` chunk there is what the network
+// delivered).
 import { execFile } from "node:child_process";
 import { Socket } from "node:net";
 import { dirname, join } from "node:path";
@@ -16,7 +17,8 @@ afterEach(runCleanups);
 /**
  * What happens on the transport's socket, in order: "write" each time the socket hands data to
  * the system (net.Socket's `_write`/`_writev`, the Writable implementation hooks: one system
- * call each), "hook" each time beforeWrite runs. Only the socket whose peer is `port` counts.
+ * call each), "hook" each time beforeWrite runs, "after" each time afterWrite does. Only the socket
+ * whose peer is `port` counts.
  */
 function watchWrites(port: number): string[] {
   const events: string[] = [];
@@ -41,12 +43,12 @@ function watchWrites(port: number): string[] {
 
 /**
  * A transport connected to a raw connector, its hello received; `since()`: what happened on its
- * socket from then on (see watchWrites; beforeWrite adds "hook").
+ * socket from then on (see watchWrites; beforeWrite adds "hook", afterWrite "after").
  */
 async function watchedLink(over: Partial<WebSocketRelayTransportOptions>) {
   let events: string[] = [];
   const link = await setupLink(
-    { ...over, beforeWrite: () => events.push("hook") },
+    { ...over, beforeWrite: () => events.push("hook"), afterWrite: () => events.push("after") },
     (c) => (events = watchWrites(Number(new URL(c.url).port))),
   );
   await link.transport.connect();
@@ -65,7 +67,7 @@ const outbound = (conn: { frames: Record<string, unknown>[] }) =>
   conn.frames.filter((f) => f["type"] === "outbound");
 
 describe("coalesceWrites", () => {
-  it("the replies to the frames of one read leave in one write, after one beforeWrite, in order", async () => {
+  it("the replies to the frames of one read leave in one write, between one beforeWrite and one afterWrite, in order", async () => {
     const { transport, conn, since } = await watchedLink({ coalesceWrites: true });
     transport.setInboundHandler((e) => {
       void transport.sendOutbound({ op: "send", chat_id: "C1", content: `re: ${e.text}` });
@@ -79,7 +81,7 @@ describe("coalesceWrites", () => {
         .concat("\n"),
     );
     await eventually(() => outbound(conn).length === 10, "ten replies");
-    expect(since()).toEqual(["hook", "write"]);
+    expect(since()).toEqual(["hook", "write", "after"]);
     const contents = outbound(conn).map((f) => (f["action"] as { content: string }).content);
     expect(contents).toEqual(Array.from({ length: 10 }, (_, i) => `re: m${i}`));
   });
@@ -92,15 +94,26 @@ describe("coalesceWrites", () => {
       transport.interrupt("agent:main:discord:dm:C1");
     }, 5);
     await eventually(() => conn.frames.some((f) => f["type"] === "interrupt"), "the interrupt");
-    expect(since()).toEqual(["hook", "write"]);
+    expect(since()).toEqual(["hook", "write", "after"]);
     expect(outbound(conn)).toHaveLength(5);
   });
 
-  it("without it each frame is written at once, beforeWrite before each", async () => {
+  it("without it each frame is written at once, beforeWrite before each and afterWrite after", async () => {
     const { transport, conn, since } = await watchedLink({});
     for (let i = 0; i < 3; i++)
       void transport.sendOutbound({ op: "send", chat_id: "C1", content: `u${i}` });
-    expect(since()).toEqual(["hook", "write", "hook", "write", "hook", "write"]);
+    expect(transport.writesHeld).toBe(false);
+    expect(since()).toEqual([
+      "hook",
+      "write",
+      "after",
+      "hook",
+      "write",
+      "after",
+      "hook",
+      "write",
+      "after",
+    ]);
     await eventually(() => outbound(conn).length === 3, "three");
   });
 
@@ -111,7 +124,8 @@ describe("coalesceWrites", () => {
     const closed = transport.disconnect({ budgetMs: 0 });
     // Released by disconnect() itself, not at the end of the turn: the held frame, then the
     // close frame.
-    expect(since()).toEqual(["hook", "write", "write"]);
+    expect(since()).toEqual(["hook", "write", "after", "write"]);
+    expect(transport.writesHeld).toBe(false);
     await closed;
     await eventually(() => conn.frames.some((f) => f["type"] === "interrupt"), "the interrupt");
   });
@@ -164,10 +178,46 @@ describe("coalesceWrites", () => {
       // The scenario: the link's end was handled before the turn's immediates ran.
       expect(marks.indexOf("end")).toBeGreaterThanOrEqual(0);
       expect(marks.indexOf("end")).toBeLessThan(marks.indexOf("immediate"));
-      // The guarantee: beforeWrite ran before the held reply reached the socket.
-      expect(since().slice(0, 2)).toEqual(["hook", "write"]);
+      // The guarantee: beforeWrite ran before the held reply reached the socket, afterWrite after.
+      expect(since().slice(0, 3)).toEqual(["hook", "write", "after"]);
     },
   );
+
+  it("writesHeld: true from the first frame held until its write, in the same turn", async () => {
+    const { transport, conn, since } = await watchedLink({ coalesceWrites: true });
+    const seen: boolean[] = [];
+    transport.setInboundHandler(() => {
+      seen.push(transport.writesHeld); // read, nothing sent yet: nothing held
+      void transport.sendOutbound({ op: "send", chat_id: "C1", content: "re" });
+      seen.push(transport.writesHeld);
+      void transport.sendOutbound({ op: "send", chat_id: "C1", content: "re 2" });
+      seen.push(transport.writesHeld);
+      // An immediate queued after the release: the frames left by then.
+      setImmediate(() => seen.push(transport.writesHeld));
+    });
+    conn.send(`${JSON.stringify({ type: "inbound", event: event("m") })}\n`);
+    await eventually(() => seen.length === 4, "the turn's immediates");
+    expect(seen).toEqual([false, true, true, false]);
+    expect(since()).toEqual(["hook", "write", "after"]);
+    await eventually(() => outbound(conn).length === 2, "both replies");
+  });
+
+  it("an afterWrite that throws is logged at error; the frames left and the next turn's leave too", async () => {
+    const { connector, transport, logs } = await setupLink({
+      coalesceWrites: true,
+      afterWrite: () => {
+        throw new Error("disk on fire");
+      },
+    });
+    await transport.connect();
+    const conn = await connector.connection(0);
+    transport.interrupt("agent:main:discord:dm:C1");
+    await eventually(() => conn.frames.some((f) => f["type"] === "interrupt"), "the interrupt");
+    expect(logs.some((l) => l.includes("afterWrite") && l.includes("disk on fire"))).toBe(true);
+    expect(transport.writesHeld).toBe(false);
+    void transport.sendOutbound({ op: "send", chat_id: "C1", content: "next" });
+    await eventually(() => outbound(conn).length === 1, "the next turn's frame");
+  });
 
   it("a beforeWrite that throws is logged at error and the frames still leave", async () => {
     const { connector, transport, logs } = await setupLink({

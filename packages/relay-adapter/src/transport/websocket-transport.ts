@@ -89,6 +89,14 @@ export interface WebSocketRelayTransportOptions {
    * logged at error and the frames still go.
    */
   beforeWrite?: () => void;
+  /**
+   * Called just after frames were handed to the socket: with `coalesceWrites` once per turn that
+   * sent any (after its write, and after beforeWrite), else after each frame. For what may follow
+   * a reply (the gateway's turn journal writes a turn's records there when that keeps its
+   * promise; see {@link WebSocketRelayTransport.writesHeld}). Synchronous; a throw is logged at
+   * error.
+   */
+  afterWrite?: () => void;
 }
 
 /** One dial: its socket, decoder and handshake outcome. */
@@ -114,7 +122,7 @@ interface Link {
   socket: Duplex | null;
   /** Frames are being held until the end of this event-loop turn (coalesceWrites). */
   holding: boolean;
-  /** A frame was sent while holding: beforeWrite runs before the release. */
+  /** A frame was sent while holding: beforeWrite runs before the release, afterWrite after it. */
   held: boolean;
 }
 
@@ -153,6 +161,8 @@ export class WebSocketRelayTransport implements RelayTransport {
   readonly #revokedListeners: (() => void)[] = [];
 
   #link: Link | null = null;
+  /** Links with frames held for the end of this event-loop turn (see writesHeld). */
+  #linksHolding = 0;
   readonly #pending = new PendingRequests<OutboundResult>(() => ({
     success: false,
     error: TIMED_OUT,
@@ -369,8 +379,7 @@ export class WebSocketRelayTransport implements RelayTransport {
         );
         signal.addEventListener("abort", onAbort, { once: true });
       }
-      this.#beforeSend(link);
-      link.ws.send(encodeFrame(frame), (err) => {
+      this.#sendOn(link, frame, (err) => {
         if (err === undefined || err === null) return;
         this.#pending.take(requestId)?.({ success: false, error: LOST });
       });
@@ -782,8 +791,7 @@ export class WebSocketRelayTransport implements RelayTransport {
   #writeOn(link: Link, frame: GatewayFrame): boolean {
     if (link.ws.readyState !== WebSocket.OPEN) return false;
     try {
-      this.#beforeSend(link);
-      link.ws.send(encodeFrame(frame));
+      this.#sendOn(link, frame);
       return true;
     } catch (err) {
       this.#log("debug", `relay write failed: ${message(err)}`);
@@ -791,10 +799,32 @@ export class WebSocketRelayTransport implements RelayTransport {
     }
   }
 
+  /**
+   * Frames sent with `coalesceWrites` are held, to leave at the end of this event-loop turn
+   * (beforeWrite, the write, then afterWrite, all from one immediate of this turn's check phase).
+   */
+  get writesHeld(): boolean {
+    return this.#linksHolding > 0;
+  }
+
+  /**
+   * Send `frame` on `link`: held for the end of this event-loop turn with `coalesceWrites`
+   * (beforeWrite and afterWrite run around the release), else written now between the two.
+   */
+  #sendOn(link: Link, frame: GatewayFrame, cb?: (err?: Error) => void): void {
+    this.#beforeSend(link);
+    link.ws.send(encodeFrame(frame), cb);
+    if (!link.held) this.#runHook("afterWrite");
+  }
+
   /** A frame is about to be sent on `link`: hold it for the turn's end, or run beforeWrite now. */
   #beforeSend(link: Link): void {
-    if (this.#opts.coalesceWrites === true && this.#holdWrites(link)) link.held = true;
-    else this.#runBeforeWrite();
+    if (this.#opts.coalesceWrites === true && this.#holdWrites(link)) {
+      if (!link.held) {
+        link.held = true;
+        this.#linksHolding++;
+      }
+    } else this.#runHook("beforeWrite");
   }
 
   /**
@@ -815,20 +845,25 @@ export class WebSocketRelayTransport implements RelayTransport {
   readonly #releaseWrites = (link: Link): void => {
     if (!link.holding) return;
     link.holding = false;
-    if (link.held) {
+    const held = link.held;
+    if (held) {
       link.held = false;
-      this.#runBeforeWrite();
+      this.#linksHolding--;
+      this.#runHook("beforeWrite");
     }
     link.socket?.uncork();
+    if (held) this.#runHook("afterWrite");
   };
 
-  #runBeforeWrite(): void {
-    const hook = this.#opts.beforeWrite;
+  /** Run the caller's beforeWrite or afterWrite; a throw is logged, never the transport's. */
+  #runHook(name: "beforeWrite" | "afterWrite"): void {
+    const hook = this.#opts[name];
     if (hook === undefined) return;
     try {
       hook();
     } catch (err) {
-      this.#log("error", `relay beforeWrite hook failed (frames written anyway): ${message(err)}`);
+      const after = name === "beforeWrite" ? " (frames written anyway)" : "";
+      this.#log("error", `relay ${name} hook failed${after}: ${message(err)}`);
     }
   }
 
