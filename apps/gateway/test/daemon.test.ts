@@ -515,6 +515,54 @@ describe("no message lost, none answered twice", () => {
     expect(await gw.stop("SIGTERM")).toBe(0);
   }, 60_000);
 
+  it("a conversation's next message arriving with the answer to the last reply: a kill at any reply would re-answer at most one message", async () => {
+    const c = await connector();
+    const home = tempHome();
+    const journal = join(home, "gateway", "journal", `${GW}.jsonl`);
+    const texts = Array.from({ length: 30 }, (_, i) => `turn-${i}`);
+    const arrived: string[] = [];
+    /** Turns a restart would run again (taken, not finished) that were answered already. */
+    const twice: number[] = [];
+    c.onOutbound((r) => {
+      if (r.action.op !== "send") return undefined;
+      const text = String(r.action["content"]);
+      arrived.push(text);
+      const open = new Set<string>();
+      for (const line of readFileSync(journal, "utf8").split("\n")) {
+        if (line === "") continue;
+        const rec = JSON.parse(line) as { a?: string; d?: string };
+        if (rec.a !== undefined) open.add(rec.a);
+        if (rec.d !== undefined) open.delete(rec.d);
+      }
+      twice.push(arrived.filter((t) => open.has(`discord:C1:id-${t}`)).length);
+      // The next message leaves before this reply's answer (the connector answers after its
+      // hook): one read at the gateway, as in a quick conversation.
+      const next = texts[texts.indexOf(text) + 1];
+      if (next !== undefined) c.pushInbound(ev(next));
+      return undefined;
+    });
+    const gw = gateway(c.baseUrl, {}, home);
+    await c.waitFor("handshake");
+    c.pushInbound(ev(texts[0]!));
+    await whenOutbound(c, () => replyCounts(c).get(texts.at(-1)!) === 1, "the last reply");
+    expect(arrived).toEqual(texts);
+    expect(Math.max(...twice)).toBeLessThanOrEqual(1);
+    // Every turn's finished record is written (the last one on its own, the gateway idle), and
+    // every turn was on record while its reply was out (its take record, written with its reply
+    // or before it, and before its answer could come).
+    await eventually(() => {
+      const held = readFileSync(journal, "utf8");
+      return texts.every((t) => held.includes(`{"d":"discord:C1:id-${t}"}`));
+    }, "every finished record");
+    const lines = readFileSync(journal, "utf8").split("\n");
+    for (const t of texts)
+      expect(
+        lines.some((l) => l.startsWith(`{"a":"discord:C1:id-${t}"`)),
+        `${t}'s take record`,
+      ).toBe(true);
+    expect(await gw.stop("SIGTERM")).toBe(0);
+  }, 60_000);
+
   it("a live message re-sent (same platform, chat and message id) is answered once, also after a restart", async () => {
     const c = await connector();
     const home = tempHome();

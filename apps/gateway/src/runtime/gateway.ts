@@ -237,12 +237,17 @@ export class GatewayRuntime {
       coalesceWrites: true,
       ...opts.transport,
       // The frames of one event-loop turn leave together (one write(2) per turn on a busy link),
-      // after the journal has written the turns answered so far (opened in #start: read at each
-      // write): a kill leaves at most one reply per session sent without its turn's record. Not
-      // overridable: without it no reply op writes those records first.
+      // after the journal has written the turns answered so far, or with their records right
+      // after them where that keeps the same promise (TurnJournal.afterReply; opened in #start:
+      // read at each write): a kill leaves at most one reply per session sent without its turn's
+      // record. Not overridable: without them no reply op writes those records first.
       beforeWrite: () => {
         this.#journal?.beforeReply();
         opts.transport?.beforeWrite?.();
+      },
+      afterWrite: () => {
+        this.#journal?.afterReply();
+        opts.transport?.afterWrite?.();
       },
     });
     this.#adapter = new RelayAdapter({
@@ -446,6 +451,8 @@ export class GatewayRuntime {
       const opened = TurnJournal.open<RelayMessageEvent>(journalPath(c.home, c.relayId.value), {
         revive: eventFromJournal,
         accept: isJournalEvent,
+        // Frames held for the end of this event-loop turn: the transport calls afterWrite then.
+        framesHeld: () => this.#transport.writesHeld,
         onTrouble: (failure, dropped) => {
           if (failure !== null)
             this.#log.error(
@@ -764,7 +771,8 @@ export class GatewayRuntime {
     sessionKey = this.#deps.sessionKey(event),
   ): void {
     // Recorded finished before the turn settles in its session: the session's next reply may
-    // leave right after, and the journal writes this record first (TurnJournal.beforeReply).
+    // leave right after, and the journal writes this record first (TurnJournal.beforeReply), or
+    // right after it where a kill between the two re-answers no more (TurnJournal.afterReply).
     const recordEnd = (outcome: InboundOutcome): void =>
       recordTurnEnd(this.#journal, key, outcome, this.#log);
     startInboundTurn(event, this.#deps, sessionKey, recordEnd, (outcome) => {

@@ -14,6 +14,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { measureGrowth } from "@hermes/vitest-config/growth";
+import { seededRandom } from "@hermes/vitest-config/seeded-random";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { checkJournal, JournalError, journalPath, recordTurnEnd, TurnJournal } from "./journal.js";
 
@@ -225,6 +226,248 @@ describe("TurnJournal", () => {
       scheduled.mockRestore();
       j.close();
     }
+  });
+
+  describe("framesHeld: records after the frames where a kill re-answers no more", () => {
+    /** A journal whose host holds frames while `frames.held` (the relay link's coalesced writes). */
+    function heldJournal(compactAfterRecords?: number) {
+      const path = tempPath();
+      const frames = { held: false };
+      const j = TurnJournal.open<ReturnType<typeof ev>>(path, {
+        framesHeld: () => frames.held,
+        ...(compactAfterRecords === undefined ? {} : { compactAfterRecords }),
+      }).journal;
+      return { path, frames, j };
+    }
+    const take = (key: string) => JSON.stringify({ a: key, e: ev(key) });
+
+    it("the session's next turn taken with the answer to the one before: its reply leaves first, then both records in one write", async () => {
+      const { path, frames, j } = heldJournal();
+      j.take("k1", ev("k1"));
+      await written();
+      expect(recordsOf(path)).toBe(`${take("k1")}\n`);
+      // One read: k1's answer and the session's next message; k2's reply is held to leave.
+      j.finish("k1");
+      j.take("k2", ev("k2"));
+      frames.held = true;
+      await written(); // the journal's own end-of-turn writes wait for the frames
+      j.beforeReply(); // nothing must precede the frames: nothing written
+      expect(recordsOf(path)).toBe(`${take("k1")}\n`);
+      frames.held = false; // the frames left
+      j.afterReply();
+      expect(recordsOf(path)).toBe(`${take("k1")}\n{"d":"k1"}\n${take("k2")}\n`);
+      j.close();
+    });
+
+    it("an open turn already on file: the finished records are written before the frames (its reply may be among them)", async () => {
+      const { path, frames, j } = heldJournal();
+      j.take("k1", ev("k1"));
+      j.take("k2", ev("k2")); // queued behind k1 in its session, on file
+      await written();
+      j.finish("k1");
+      frames.held = true; // k2's reply
+      await written(); // not written by the journal's own immediates either…
+      expect(recordsOf(path).endsWith(`{"d":"k1"}\n`)).toBe(false);
+      j.beforeReply(); // …but before the frames
+      expect(recordsOf(path).endsWith(`{"d":"k1"}\n`)).toBe(true);
+      frames.held = false;
+      j.afterReply();
+      j.close();
+    });
+
+    it("two turns on file finished since the last write: written before the frames (a kill would re-answer both)", async () => {
+      const { path, frames, j } = heldJournal();
+      j.take("k1", ev("k1"));
+      j.take("k2", ev("k2"));
+      await written();
+      j.finish("k1");
+      j.finish("k2");
+      j.take("k3", ev("k3"));
+      frames.held = true;
+      j.beforeReply();
+      expect(recordsOf(path)).toBe(
+        `${take("k1")}\n${take("k2")}\n{"d":"k1"}\n{"d":"k2"}\n${take("k3")}\n`,
+      );
+      frames.held = false;
+      j.afterReply(); // nothing left to write
+      expect(recordsOf(path).endsWith(`${take("k3")}\n`)).toBe(true);
+      j.close();
+    });
+
+    /** Keys a restart would run again with the file as it is now: taken, not finished. */
+    function onFileOpen(path: string): Set<string> {
+      const open = new Set<string>();
+      for (const line of recordsOf(path).split("\n")) {
+        if (line === "") continue;
+        const r = JSON.parse(line) as { a?: string; d?: string };
+        if (r.a !== undefined) open.add(r.a);
+        if (r.d !== undefined) open.delete(r.d);
+      }
+      return open;
+    }
+
+    it("a compaction in this event-loop turn puts its takes on file: the finished records then precede the frames", async () => {
+      const path = tempPath();
+      const frames = { held: false };
+      const j = TurnJournal.open<ReturnType<typeof ev>>(path, {
+        compactAfterRecords: 16,
+        framesHeld: () => frames.held,
+      }).journal;
+      j.take("K", ev("K")); // answered: its reply left, its answer is on its way
+      for (let i = 0; i < 7; i++) j.take(`x${i}`, ev("x"));
+      j.finish("z"); // a turn never taken (a duplicate, say): 9 records on file
+      await written();
+      await written();
+      // One read: K's session's next message J, the other turns' answers (the 16th record
+      // compacts, writing J's take as an open turn), then K's answer; J replies at once.
+      j.take("J", ev("J"));
+      for (let i = 0; i < 7; i++) j.finish(`x${i}`);
+      j.finish("K");
+      frames.held = true;
+      j.beforeReply();
+      // A kill now: K (answered) must not run again beside J (its reply just left).
+      expect(onFileOpen(path).has("K")).toBe(false);
+      frames.held = false;
+      j.afterReply();
+      j.close();
+    });
+
+    it("finished turns that fill the batch are counted from its write on (two on file since it: written before the frames)", async () => {
+      const path = tempPath();
+      const frames = { held: false };
+      const j = TurnJournal.open<ReturnType<typeof ev>>(path, {
+        framesHeld: () => frames.held,
+      }).journal;
+      // Finish records of 69 bytes ({"d":"…"} and a newline, keys of 60 characters): 949 fill
+      // the 64 KiB batch, the 950th's append writes it; the 951st is the second finish since
+      // that write, and two answered turns must not both run again after a kill.
+      const keys = Array.from(
+        { length: Math.floor((64 * 1024) / 69) + 2 },
+        (_, i) => `k${String(i).padStart(59, "0")}`,
+      );
+      for (const k of keys) j.take(k, ev("x"));
+      await written();
+      for (const k of keys) j.finish(k);
+      j.take("new", ev("new"));
+      frames.held = true;
+      j.beforeReply();
+      // A kill now re-runs no answered turn more than the promise allows (here: none).
+      const open = onFileOpen(path);
+      const again = keys.filter((k) => open.has(k));
+      expect(again).toEqual([]);
+      frames.held = false;
+      j.afterReply();
+      j.close();
+    });
+
+    it("a take of a turn already open (and on file) counts as on file: the finished records precede the frames", async () => {
+      const { path, frames, j } = heldJournal();
+      j.take("A", ev("A"));
+      j.take("C", ev("C"));
+      await written();
+      j.finish("C");
+      j.take("A", ev("A")); // taken again: its first record is on file
+      frames.held = true;
+      j.beforeReply();
+      expect(recordsOf(path).split("\n")).toContain(`{"d":"C"}`);
+      frames.held = false;
+      j.afterReply();
+      j.close();
+    });
+
+    it("without frames held the journal writes at the end of the event-loop turn as before", async () => {
+      const { path, j } = heldJournal();
+      j.take("k1", ev("k1"));
+      await written();
+      j.finish("k1");
+      j.take("k2", ev("k2"));
+      await written();
+      expect(recordsOf(path)).toBe(`${take("k1")}\n{"d":"k1"}\n${take("k2")}\n`);
+      j.close();
+    });
+
+    it("model: sessions, queued turns, turns ending without a reply, compactions, replies in batches and kills at any point — never more than one message per session answered twice", async () => {
+      for (const seed of [1, 2, 3, 4, 5, 6]) {
+        const random = seededRandom(seed);
+        // Compactions every few batches (the smallest bound), also inside finish().
+        const { path, frames, j } = heldJournal(seed % 2 === 0 ? 16 : undefined);
+        const sessions = Array.from({ length: 3 }, () => ({
+          queue: [] as string[], // taken, not finished; the head runs
+          replied: false, // the head's reply left
+        }));
+        const sessionOf = new Map<string, number>();
+        const answered = new Set<string>();
+        let next = 0;
+        let followed = 0; // batches whose records were written after their frames
+        /** A kill now: the turns a restart runs again that were answered already, per session. */
+        const check = (where: string) => {
+          const open = onFileOpen(path);
+          const twice = new Map<number, number>();
+          for (const key of open)
+            if (answered.has(key)) {
+              const s = sessionOf.get(key)!;
+              twice.set(s, (twice.get(s) ?? 0) + 1);
+            }
+          for (const [s, n] of twice)
+            expect(n, `seed ${seed}, session ${s}, ${where}`).toBeLessThanOrEqual(1);
+        };
+        for (let tick = 0; tick < 300; tick++) {
+          let sent = false;
+          // What one read brings, in a random order: answers to replies that left, new messages.
+          const events: (() => void)[] = [];
+          sessions.forEach((s, i) => {
+            if (s.replied && random() < 0.6)
+              events.push(() => {
+                const done = s.queue.shift()!;
+                j.finish(done);
+                s.replied = false;
+              });
+            if (random() < 0.35)
+              events.push(() => {
+                const key = `k${next++}`;
+                sessionOf.set(key, i);
+                s.queue.push(key);
+                j.take(key, ev(key));
+              });
+          });
+          events.sort(() => random() - 0.5);
+          // The link's release: an immediate queued when the read began (before the journal's
+          // own), or when the first frame is sent from elsewhere (after them).
+          const release = () => {
+            if (!frames.held) return;
+            const before = recordsOf(path);
+            j.beforeReply();
+            check("a kill just after the frames left, before afterReply()");
+            frames.held = false;
+            const held = recordsOf(path);
+            j.afterReply();
+            if (held === before && recordsOf(path) !== held) followed++;
+          };
+          const releaseFirst = random() < 0.5;
+          if (releaseFirst) setImmediate(release);
+          for (const e of events) e();
+          // Each session's head turn replies (the echo agent: in the same event-loop turn), or
+          // now and then ends without one (its agent failed), and the next one runs.
+          for (const s of sessions)
+            while (s.queue.length > 0 && !s.replied) {
+              if (random() < 0.15) {
+                j.finish(s.queue.shift()!);
+                continue;
+              }
+              s.replied = true;
+              answered.add(s.queue[0]!);
+              sent = true;
+            }
+          if (sent) frames.held = true;
+          if (!releaseFirst) setImmediate(release);
+          await written();
+          check("a kill between event-loop turns");
+        }
+        // Both orders happen: the model exercises the one this is about.
+        expect(followed, `seed ${seed}`).toBeGreaterThan(10);
+        j.close();
+      }
+    });
   });
 
   it("durable() writes take records still waiting before it syncs", async () => {

@@ -17,6 +17,10 @@
 // longer: it is written with the next batch, or before the next reply leaves (`beforeReply()`),
 // or at the end of the next event-loop turn, whichever comes first — so that a session's next
 // message, often already on its way, is read before the write, and one write carries both.
+// Where the host's frames leave in batches (`framesHeld`), a turn's records may instead follow
+// its batch, in the same event-loop turn (`afterReply()`), when a kill between the two would
+// re-answer no more than with the records first (see #recordsMayFollow): a quick
+// conversation's reply then leaves without waiting for a write(2).
 // `durable()` writes at once and adds an fdatasync for what must survive the machine too (a
 // buffered item is acked only after it). On open, a torn last line (a crash mid-write) and any
 // unreadable line are skipped and counted, never fatal. When the file has grown past its bound
@@ -67,6 +71,16 @@ export interface TurnJournalOptions<E = unknown> {
    * failing, the journal tries again at each new record and every JOURNAL_RETRY_MS.
    */
   readonly onTrouble?: (failure: JournalError | null, dropped: number) => void;
+  /**
+   * For a host that calls afterReply() right after the frames of each beforeReply() left (the
+   * relay link: after each coalesced batch, or after each frame without coalescing): whether
+   * such frames are held now, to leave at the end of this event-loop turn (or of the next one,
+   * for frames first sent from an immediate). With it, the records of a turn may be written right
+   * after the frames instead of before them, where that keeps the promise to a kill (see
+   * #recordsMayFollow()): the reply of a session's next message then leaves without waiting for
+   * a write(2). Without it records never follow frames.
+   */
+  readonly framesHeld?: () => boolean;
 }
 
 export interface OpenedJournal<E> {
@@ -315,8 +329,14 @@ export class TurnJournal<E> {
   readonly #batch = Buffer.allocUnsafe(BATCH_BYTES);
   #batchLength = 0;
   #flushScheduled = false;
-  /** One bound callback for every end-of-turn flush (not a new closure per batch). */
-  readonly #flushLater = (): void => this.#flush();
+  /**
+   * One bound callback for every end-of-turn flush (not a new closure per batch). Where frames
+   * are held to leave in this turn and the records may follow them, afterReply() writes them.
+   */
+  readonly #flushLater = (): void => {
+    if (this.#followFrames()) this.#flushScheduled = false;
+    else this.#flush();
+  };
   /** A `d` record waits in the batch (see finish()). */
   #finishWaiting = false;
   /**
@@ -328,6 +348,10 @@ export class TurnJournal<E> {
    */
   #finishHop = 0;
   readonly #finishLater = (): void => {
+    if (this.#finishHop === 1 && this.#finishWaiting && this.#followFrames()) {
+      this.#finishHop = 0; // afterReply() writes it, in this event-loop turn
+      return;
+    }
     if (this.#finishHop === 1 && this.#finishWaiting) {
       this.#finishHop = 2;
       setImmediate(this.#finishLater);
@@ -372,6 +396,15 @@ export class TurnJournal<E> {
   /** The descriptor writes to a file a compaction replaced (reopening failed): never write to it. */
   #stale = false;
   readonly #onTrouble: ((failure: JournalError | null, dropped: number) => void) | undefined;
+  readonly #framesHeld: (() => boolean) | undefined;
+  /**
+   * Turns taken since the last write (or compaction) whose take record is not on file yet and
+   * that are still open; and how many turns whose take record is on file (written by an earlier
+   * batch, or read at start-up) finished since then, their `d` record not on file yet. See
+   * #recordsMayFollow().
+   */
+  readonly #unrecorded = new Set<string>();
+  #finishedRecorded = 0;
   #closed = false;
 
   private constructor(path: string, fd: number, opts: TurnJournalOptions<E>) {
@@ -385,6 +418,7 @@ export class TurnJournal<E> {
     this.#revive = opts.revive;
     this.#accept = opts.accept;
     this.#onTrouble = opts.onTrouble;
+    this.#framesHeld = opts.framesHeld;
   }
 
   /** Open (creating) the journal at `path` and read what a previous run left. */
@@ -472,6 +506,8 @@ export class TurnJournal<E> {
       this.#flush(); // a retry of what is unwritten: the disk may have room again
       if (this.#failure !== null) throw this.#failure;
     }
+    // A key already open may be on file: only a newly opened one is known not to be.
+    if (!this.#open.has(key)) this.#unrecorded.add(key);
     this.#open.set(key, event);
     this.#taken.push(key);
     this.#takenWire.push(wire);
@@ -486,11 +522,14 @@ export class TurnJournal<E> {
    * Until it is written, a kill makes the turn run again after the restart (README).
    */
   finish(key: string): void {
-    this.#open.delete(key);
+    // Whether its take record is on file: told before the append, counted after it (an append
+    // that fills the batch writes it, and the count starts again from there).
+    const recorded = this.#open.delete(key) && !this.#unrecorded.delete(key);
     // Take records still waiting are not serialized first: only a key's own `a` must precede its
     // `d`, and a waiting take of this key is skipped (it finished). The rest stay off this path.
     if (this.#finished.add(key)) this.#appendFinishedPlain(key);
     else this.#append(finishedRecord(key), false);
+    if (recorded) this.#finishedRecorded++;
     if (this.#closed) return;
     this.#finishWaiting = true;
     if (this.#finishHop === 0) {
@@ -508,9 +547,44 @@ export class TurnJournal<E> {
    * whose reply is in flight — and so at most one reply per session sent twice after the
    * restart. Cheap when nothing waits; call it before every reply op (not typing or reactions),
    * or, where frames leave in batches, before each batch (the relay link's `beforeWrite`).
+   *
+   * With `framesHeld` (whose host calls afterReply() once the frames left) the records wait
+   * for afterReply() instead where that keeps the same promise (see #recordsMayFollow()).
    */
   beforeReply(): void {
-    if (this.#finishWaiting) this.#flush();
+    if (this.#finishWaiting && !(this.#framesHeld !== undefined && this.#recordsMayFollow()))
+      this.#flush();
+  }
+
+  /**
+   * The frames a beforeReply() was called for have left: write every record still waiting (one
+   * write(2) for the batch's turns, right after the frames). Only for a host given `framesHeld`.
+   */
+  afterReply(): void {
+    if (this.#batchLength > 0 || this.#taken.length > 0 || this.#finishWaiting) this.#flush();
+  }
+
+  /** Frames are held to leave in this event-loop turn, and the records may follow them. */
+  #followFrames(): boolean {
+    return this.#framesHeld !== undefined && this.#framesHeld() && this.#recordsMayFollow();
+  }
+
+  /**
+   * Whether the records waiting may be written right after the frames about to leave instead of
+   * before them, with the same promise to a kill: every open turn's take record is among them
+   * (none on file), and at most one turn whose take record is on file finished since the last
+   * write. A kill between the frames and the records then runs again, after the restart, at most
+   * that one turn (answered already: at most one message answered twice, as with the records
+   * first); a turn whose reply is among the frames has no record on file and does not run again.
+   * An open turn on file is the case this must not allow: its reply may be among the frames,
+   * and it would run again beside the turn before it in its session.
+   */
+  #recordsMayFollow(): boolean {
+    return (
+      this.#failure === null &&
+      this.#finishedRecorded <= 1 &&
+      this.#open.size === this.#unrecorded.size
+    );
   }
 
   /**
@@ -688,6 +762,9 @@ export class TurnJournal<E> {
     this.#serializeTaken();
     this.#flushScheduled = false;
     this.#finishWaiting = false;
+    // From here on every record is written, or kept to be written before anything else.
+    this.#unrecorded.clear();
+    this.#finishedRecorded = 0;
     const length = this.#batchLength;
     this.#batchLength = 0;
     if (this.#closed) return;
@@ -997,6 +1074,8 @@ export class TurnJournal<E> {
     this.#finishWaiting = false;
     this.#taken.length = 0;
     this.#takenWire.length = 0;
+    this.#unrecorded.clear();
+    this.#finishedRecorded = 0;
     this.#appended = 0;
     this.#appendedBytes = 0;
     this.#compactAtBytes = Math.max(this.#compactAfterBytes, size);

@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { WebSocketRelayTransportOptions } from "@hermes/relay-adapter";
 import { ReferenceConnector } from "@hermes/relay-adapter/testing";
 import { resolveConfig } from "../../src/config/resolve.js";
 import { GatewayRuntime } from "../../src/runtime/gateway.js";
@@ -11,6 +12,7 @@ import { capturedLogger } from "./captured-log.js";
 export async function journalledRuntime(
   gatewayId: string,
   cleanups: (() => Promise<unknown> | void)[],
+  transport?: Partial<WebSocketRelayTransportOptions>,
 ): Promise<{ connector: ReferenceConnector; home: string; start: () => Promise<GatewayRuntime> }> {
   const secret = `${gatewayId}-test-secret-0123456789abcdef`;
   const connector = await new ReferenceConnector({ gateways: { [gatewayId]: [secret] } }).start();
@@ -32,7 +34,13 @@ export async function journalledRuntime(
   });
   const { log } = capturedLogger(config.secretValues);
   const start = async (): Promise<GatewayRuntime> => {
-    const runtime = await GatewayRuntime.start({ config, log, env: {}, journal: true });
+    const runtime = await GatewayRuntime.start({
+      config,
+      log,
+      env: {},
+      journal: true,
+      ...(transport === undefined ? {} : { transport }),
+    });
     cleanups.push(() => runtime.stop("test over"));
     return runtime;
   };
