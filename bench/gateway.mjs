@@ -7,7 +7,7 @@
 // bare-echo children, the figure being their mean rate per round; a further gateway child with
 // GATEWAY_HEALTH_PORT set (health endpoints and Prometheus metrics recorded per turn) is measured
 // in the same rounds. With one chat in flight so is a contract floor (support/echo-contract.mjs:
-// the bare echo plus the one write(2) before each reply and the one-reply-at-a-time order that
+// the bare echo plus the one write(2) right after each reply and the one-reply-at-a-time order that
 // the gateway's delivery contract needs): what of the gap is the contract, what the gateway's
 // code. Memory: the first default gateway's VmRSS idle and after 10k messages (target: growth
 // < 20 MB).
@@ -342,7 +342,7 @@ if (built) {
       const floorRate = median(ratesOf.get(FLOOR_ID));
       // The floor's own row: "floor" where the other rows say "ours".
       console.log(
-        `${"  contract floor".padEnd(44)} floor ${rate(floorRate).padStart(15)}   baseline ${rate(base).padStart(16)}   ratio ${(floorRate / base).toFixed(2)}×  (bare echo + one write(2) before each reply + a chat's replies one at a time)`,
+        `${"  contract floor".padEnd(44)} floor ${rate(floorRate).padStart(15)}   baseline ${rate(base).padStart(16)}   ratio ${(floorRate / base).toFixed(2)}×  (bare echo + one write(2) right after each reply + a chat's replies one at a time)`,
       );
       console.log(
         `  gateway vs contract floor                  ${(ours / floorRate).toFixed(2)}× (latency p50 ${ms(p(latA, 50))} against ${ms(p(latF, 50))})`,

@@ -3,13 +3,17 @@
 // and the child's side of the bench's IPC (ready, ping, stop on SIGTERM or a lost parent).
 import { RelayAdapter, WebSocketRelayTransport } from "@hermes/relay-adapter";
 
-/** The adapter, not connected yet: set its message handler, then call serve(). */
-export function echoAdapter() {
+/**
+ * The adapter, not connected yet: set its message handler, then call serve(). `transport`: more
+ * options of its WebSocketRelayTransport (e.g. an afterWrite hook).
+ */
+export function echoAdapter(transportOptions = {}) {
   const transport = new WebSocketRelayTransport({
     url: process.env.BENCH_RELAY_URL ?? "",
     gatewayId: process.env.BENCH_RELAY_ID ?? "",
     secret: process.env.BENCH_RELAY_SECRET ?? "",
     identities: [{ platform: "discord", botId: "bench-echo" }],
+    ...transportOptions,
   });
   return new RelayAdapter({ transport, goIdleTimeoutMs: 1_000 });
 }
