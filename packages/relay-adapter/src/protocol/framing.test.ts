@@ -32,15 +32,24 @@ function withoutLines(r: DecodedChunk): { frames: unknown[]; malformed: string[]
   return { frames: r.frames, malformed: r.malformed };
 }
 
-/** Push every piece; collect frames and malformed reports. */
-function pushAll(d: FrameDecoder, pieces: Iterable<Parameters<FrameDecoder["push"]>[0]>) {
+/** Push every piece; collect frames and malformed reports, and count the lines skipped. */
+function pushAllCounted(d: FrameDecoder, pieces: Iterable<Parameters<FrameDecoder["push"]>[0]>) {
   const frames: unknown[] = [];
   const malformed: string[] = [];
+  let malformedCount = 0;
   for (const piece of pieces) {
-    const r = withoutLines(d.push(piece));
+    const pushed = d.push(piece);
+    const r = withoutLines(pushed);
     frames.push(...r.frames);
     malformed.push(...r.malformed);
+    malformedCount += pushed.malformedCount;
   }
+  return { frames, malformed, malformedCount };
+}
+
+/** Push every piece; collect frames and malformed reports. */
+function pushAll(d: FrameDecoder, pieces: Iterable<Parameters<FrameDecoder["push"]>[0]>) {
+  const { frames, malformed } = pushAllCounted(d, pieces);
   return { frames, malformed };
 }
 
@@ -191,14 +200,22 @@ describe("FrameDecoder against whole-frame decoding", () => {
         fc.array(fc.nat(), { maxLength: 20 }),
         (lines, terminated, cuts) => {
           const stream = lines.join("\n") + (terminated ? "\n" : "");
-          const whole = withoutLines(new FrameDecoder().push(stream));
+          const once = new FrameDecoder().push(stream);
+          const whole = withoutLines(once);
           const tail = stream.slice(stream.lastIndexOf("\n") + 1);
+          // Each push keeps the first MAX_MALFORMED_REASONS reasons and counts them all: pieces
+          // give the same count, and their reasons begin with the whole push's.
+          const sameAsWhole = (got: ReturnType<typeof pushAllCounted>) => {
+            expect(got.frames).toEqual(whole.frames);
+            expect(got.malformedCount).toBe(once.malformedCount);
+            expect(got.malformed.slice(0, MAX_MALFORMED_REASONS)).toEqual(whole.malformed);
+          };
           const split = new FrameDecoder();
-          expect(pushAll(split, cutStream(stream, cuts))).toEqual(whole);
+          sameAsWhole(pushAllCounted(split, cutStream(stream, cuts)));
           expect(split.pending).toBe(tail.length);
           // The same stream as bytes, cut anywhere (inside a character too); pending counts bytes.
           const splitBytes = new FrameDecoder();
-          expect(pushAll(splitBytes, cutBytes(utf8(stream), cuts))).toEqual(whole);
+          sameAsWhole(pushAllCounted(splitBytes, cutBytes(utf8(stream), cuts)));
           expect(splitBytes.pending).toBe(Buffer.byteLength(tail));
         },
       ),
@@ -218,7 +235,13 @@ describe("FrameDecoder against whole-frame decoding", () => {
           const former = new FormerDecoder(maxLine);
           for (const piece of cutStream(stream, cuts)) {
             const a = ours.push(piece);
-            expect({ frames: a.frames, malformed: a.malformed }).toEqual(former.push(piece));
+            const b = former.push(piece);
+            // The same frames and reasons, ours keeping the first MAX_MALFORMED_REASONS of them.
+            expect({ frames: a.frames, malformed: a.malformed }).toEqual({
+              frames: b.frames,
+              malformed: b.malformed.slice(0, MAX_MALFORMED_REASONS),
+            });
+            expect(a.malformedCount).toBe(b.malformed.length);
           }
         },
       ),
