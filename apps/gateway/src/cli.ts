@@ -1,7 +1,12 @@
 // hermes-gateway: command tree. Exit codes: 0 ok, 1 failure, 2 invalid configuration or
 // usage, 3 relay disabled (the connector revoked this gateway's secret).
 import { readHomeFileText } from "@hermes/credential-store";
-import { createSecretScrubber, GATEWAY_SECRET_KEYS, type FlagLayer } from "@hermes/settings";
+import {
+  createSecretScrubber,
+  GATEWAY_SECRET_KEYS,
+  SettingsSource,
+  type FlagLayer,
+} from "@hermes/settings";
 import { COMPLETION_SHELLS, suggestValues } from "@hermes/cli-completion/shells";
 import { Argument, Command, Option } from "commander";
 import { ignoreClosedStdio, parseCommandLine, printError, wantsJson } from "./command-line.js";
@@ -401,7 +406,12 @@ try {
   // What no command caught: the secrets the environment holds are hidden (a command that
   // resolved its settings scrubs its own errors with every source's secrets).
   const scrub = createSecretScrubber(
-    GATEWAY_SECRET_KEYS.map((k) => (k.env === undefined ? "" : (process.env[k.env] ?? "").trim())),
+    new SettingsSource({
+      env: process.env,
+      dotenv: null,
+      yamlText: null,
+      secretKeys: GATEWAY_SECRET_KEYS,
+    }).secretValues(),
   );
   printError(scrub(e instanceof Error ? e.message : String(e)), [], "internal");
   process.exit(EXIT.failure);

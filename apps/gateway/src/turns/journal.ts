@@ -348,13 +348,13 @@ export class TurnJournal<E> {
    */
   #finishHop = 0;
   readonly #finishLater = (): void => {
-    if (this.#finishHop === 1 && this.#finishWaiting && this.#followFrames()) {
-      this.#finishHop = 0; // afterReply() writes it, in this event-loop turn
-      return;
-    }
     if (this.#finishHop === 1 && this.#finishWaiting) {
-      this.#finishHop = 2;
-      setImmediate(this.#finishLater);
+      if (this.#followFrames()) {
+        this.#finishHop = 0; // afterReply() writes it, in this event-loop turn
+      } else {
+        this.#finishHop = 2;
+        setImmediate(this.#finishLater);
+      }
       return;
     }
     this.#finishHop = 0;
